@@ -1,0 +1,1 @@
+"""``siem`` subcommands: each module exposes ``register(subparsers)``."""

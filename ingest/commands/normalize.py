@@ -1,0 +1,100 @@
+"""``siem normalize``: files in, one ECS document per line out, a summary on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from normalizers import SOURCES, DeadLetter, Origin, normalize_object
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "normalize",
+        help="normalize log files to ECS JSON lines on stdout",
+        description="Normalize CloudTrail, VPC Flow Logs, GuardDuty or Security Hub files (gzip or "
+        "plain, JSON or Parquet) to one ECS document per line on stdout. A summary per source goes "
+        "to stderr. Exit status is non-zero only for usage errors and unreadable files.",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    parser.add_argument("--source", choices=("auto", *SOURCES), default="auto",
+                        help="force the source instead of detecting it from the content (default: auto)")
+    parser.add_argument("--dead-letter", type=Path, metavar="PATH",
+                        help="append dead letters (JSON lines: reason, source, object, position, raw) to PATH")
+    parser.add_argument("--original", action="store_true", help="keep each raw record in event.original")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ingested = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    source = None if args.source == "auto" else args.source
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    out = sys.stdout.buffer
+    dead_out: IO[bytes] | None = args.dead_letter.open("ab") if args.dead_letter else None
+    status = 0
+    try:
+        for path in args.files:
+            try:
+                handle = path.open("rb")
+            except OSError as error:
+                print(f"siem normalize: cannot read {path}: {error.strerror}", file=sys.stderr)
+                status = 1
+                continue
+            with handle:
+                status |= _normalize_file(handle, path, source, ingested, args.original, out, dead_out, totals)
+    finally:
+        if dead_out:
+            dead_out.close()
+        out.flush()
+    _print_summary(totals)
+    return status
+
+
+def _normalize_file(handle: IO[bytes], path: Path, source: str | None, ingested: str, original: bool,
+                    out: IO[bytes], dead_out: IO[bytes] | None,
+                    totals: dict[str, dict[str, int]]) -> int:
+    origin = Origin(object=str(path), ingested=ingested, keep_original=original)
+    normalized = normalize_object(handle, origin, source)
+    batch: list[bytes] = []
+    try:
+        for item in normalized:
+            if isinstance(item, DeadLetter):
+                if dead_out:
+                    dead_out.write(orjson.dumps(item.to_json()) + b"\n")
+                continue
+            batch.append(orjson.dumps(item))
+            if len(batch) >= 1024:
+                out.write(b"\n".join(batch) + b"\n")
+                batch.clear()
+    except OSError as error:
+        print(f"siem normalize: cannot read {path}: {error}", file=sys.stderr)
+        return 1
+    if batch:
+        out.write(b"\n".join(batch) + b"\n")
+    outcome = normalized.outcome
+    counts = totals[outcome.source or "unknown"]
+    counts["objects"] += 1
+    counts["records"] += outcome.records
+    counts["documents"] += outcome.documents
+    counts["dead_letters"] += outcome.dead_letters
+    if outcome.skipped:
+        counts["skipped_objects"] += 1
+    if outcome.error:
+        counts["partially_failed_objects"] += 1
+        print(f"siem normalize: {path}: partially failed: {outcome.error}", file=sys.stderr)
+    return 0
+
+
+def _print_summary(totals: dict[str, dict[str, int]]) -> None:
+    columns = ("objects", "records", "documents", "dead_letters", "skipped_objects", "partially_failed_objects")
+    print(f"{'source':<12} " + " ".join(f"{c:>12}" for c in ("objects", "records", "documents", "dead-letters",
+                                                               "skipped", "partial")), file=sys.stderr)
+    for source in sorted(totals):
+        row = totals[source]
+        print(f"{source:<12} " + " ".join(f"{row.get(c, 0):>12}" for c in columns), file=sys.stderr)

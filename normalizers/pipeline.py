@@ -1,0 +1,133 @@
+"""One object in, documents and dead letters out: decompress, detect, normalize.
+
+This is the only entry point the ingest path and the CLI use, so that both count records
+the same way: every record read ends up as exactly one document or one dead letter.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from normalizers import registry
+from normalizers.base import DeadLetter, Item, Origin
+from normalizers.detect import PARQUET_MAGIC, Detection, detect
+from normalizers.stream import TruncatedInput, decompressed, read_head
+
+UNRECOGNIZED = "unrecognized format"
+
+
+@dataclass(slots=True)
+class ObjectOutcome:
+    """What happened to one object, filled in while its items are consumed."""
+
+    source: str | None = None
+    skipped: str | None = None
+    """Why the object holds no records to index (e.g. a CloudTrail digest file)."""
+    error: str | None = None
+    """Set when the object failed part-way (truncated gzip, unexpected error)."""
+    documents: int = 0
+    dead_letters: int = 0
+    dead_letter_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def records(self) -> int:
+        return self.documents + self.dead_letters
+
+
+class NormalizedObject:
+    """Iterate to get the object's items; read :attr:`outcome` afterwards."""
+
+    def __init__(self, raw: BinaryIO, origin: Origin, source: str | None = None) -> None:
+        self._raw = raw
+        self._origin = origin
+        self._forced = source
+        self.outcome = ObjectOutcome()
+
+    def __iter__(self) -> Iterator[Item]:
+        outcome = self.outcome
+        for item in self._items():
+            if isinstance(item, DeadLetter):
+                outcome.dead_letters += 1
+                key = item.reason.split(":", 1)[0]
+                outcome.dead_letter_reasons[key] = outcome.dead_letter_reasons.get(key, 0) + 1
+            else:
+                outcome.documents += 1
+            yield item
+
+    def _items(self) -> Iterator[Item]:
+        origin, outcome = self._origin, self.outcome
+        try:
+            head, stream = read_head(decompressed(self._raw))
+        except TruncatedInput as error:
+            outcome.error = str(error)
+            yield DeadLetter(outcome.source or "unknown", f"truncated input: {error}", origin.object, "byte 0", b"")
+            return
+        detection = Detection(self._forced) if self._forced else detect(head, origin.object)  # type: ignore[arg-type]
+        if self._forced and self._forced == "cloudtrail":
+            sniffed = detect(head, origin.object)
+            if sniffed.skip:
+                detection = sniffed
+        outcome.source = detection.source
+        if detection.skip:
+            outcome.skipped = detection.skip
+            return
+        if detection.source is None:
+            yield DeadLetter("unknown", UNRECOGNIZED, origin.object, "object", head)
+            return
+        normalize = registry.NORMALIZERS[detection.source]
+        emitted = 0
+        try:
+            with _seekable_if_parquet(head, stream) as readable:
+                for item in normalize(readable, origin):
+                    emitted += 1
+                    yield item
+        except TruncatedInput as error:
+            outcome.error = str(error)
+            yield DeadLetter(
+                detection.source,
+                f"truncated input: {error}",
+                origin.object,
+                f"after item {emitted}",
+                b"",
+            )
+        except Exception as error:  # a normalizer bug must not take the pipeline down
+            outcome.error = f"{type(error).__name__}: {error}"
+            yield DeadLetter(
+                detection.source,
+                f"normalizer error: {type(error).__name__}: {error}",
+                origin.object,
+                f"after item {emitted}",
+                b"",
+            )
+
+
+class _seekable_if_parquet:
+    """Parquet needs random access (its footer is at the end): spool to a temp file."""
+
+    def __init__(self, head: bytes, stream: io.BufferedReader) -> None:
+        self._head = head
+        self._stream = stream
+        self._spool: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        if not self._head.startswith(PARQUET_MAGIC):
+            return self._stream
+        spool = tempfile.TemporaryFile()
+        shutil.copyfileobj(self._stream, spool, 1 << 20)
+        spool.seek(0)
+        self._spool = spool  # type: ignore[assignment]
+        return spool  # type: ignore[return-value]
+
+    def __exit__(self, *exc: object) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+
+def normalize_object(raw: BinaryIO, origin: Origin, source: str | None = None) -> NormalizedObject:
+    """Normalize one object (gzip or plain, any supported source)."""
+    return NormalizedObject(raw, origin, source)

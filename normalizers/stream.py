@@ -1,0 +1,106 @@
+"""Turn a raw object stream (gzip or plain) into a decompressed, buffered stream.
+
+Decompression is incremental (``zlib.decompressobj``), so memory stays flat whatever the
+object's size, and it handles multi-member gzip (concatenated ``.gz`` files, as Firehose
+and some exporters write them). A stream cut short raises :class:`TruncatedInput` from
+``read`` after every byte that could be decompressed has been returned.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from typing import BinaryIO
+
+GZIP_MAGIC = b"\x1f\x8b"
+CHUNK = 1 << 18
+
+
+class TruncatedInput(EOFError):
+    """The compressed stream ended before its end-of-stream marker, or is corrupt."""
+
+    def __init__(self, message: str, compressed_offset: int) -> None:
+        super().__init__(message)
+        self.compressed_offset = compressed_offset
+
+
+class _GzipRaw(io.RawIOBase):
+    def __init__(self, raw: BinaryIO, first: bytes) -> None:
+        self._raw = raw
+        self._pending = first
+        self._inflate = zlib.decompressobj(wbits=31)
+        self._out = b""
+        self._offset = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _next_compressed(self) -> bytes:
+        if self._pending:
+            data, self._pending = self._pending, b""
+            return data
+        return self._raw.read(CHUNK) or b""
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self._out and not self._done:
+            data = self._next_compressed()
+            if not data:
+                if self._inflate.eof:
+                    self._done = True
+                    break
+                raise TruncatedInput(f"gzip stream truncated after {self._offset} compressed bytes", self._offset)
+            self._offset += len(data)
+            try:
+                self._out = self._inflate.decompress(data)
+                while self._inflate.eof and self._inflate.unused_data:
+                    rest = self._inflate.unused_data
+                    self._inflate = zlib.decompressobj(wbits=31)
+                    self._out += self._inflate.decompress(rest)
+            except zlib.error as error:
+                raise TruncatedInput(f"corrupt gzip data near compressed byte {self._offset}: {error}", self._offset) from None
+        n = min(len(buffer), len(self._out))
+        buffer[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+
+class _PrefixedRaw(io.RawIOBase):
+    """A raw stream that first returns bytes already read from it."""
+
+    def __init__(self, raw: BinaryIO, first: bytes) -> None:
+        self._raw = raw
+        self._first = first
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._first:
+            n = min(len(buffer), len(self._first))
+            buffer[:n] = self._first[:n]
+            self._first = self._first[n:]
+            return n
+        data = self._raw.read(len(buffer))
+        if not data:
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def decompressed(raw: BinaryIO) -> io.BufferedReader:
+    """Wrap ``raw`` so that reads return decompressed bytes (gzip detected by magic)."""
+    first = raw.read(2) or b""
+    inner: io.RawIOBase = _GzipRaw(raw, first) if first == GZIP_MAGIC else _PrefixedRaw(raw, first)
+    return io.BufferedReader(inner, buffer_size=CHUNK)
+
+
+def read_head(stream: io.BufferedReader, size: int = 1 << 16) -> tuple[bytes, io.BufferedReader]:
+    """Read up to ``size`` bytes for sniffing and return them with a stream that replays them."""
+    head = b""
+    while len(head) < size:
+        chunk = stream.read(size - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head, io.BufferedReader(_PrefixedRaw(stream, head), buffer_size=CHUNK)  # type: ignore[arg-type]
