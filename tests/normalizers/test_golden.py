@@ -1,0 +1,71 @@
+"""Golden tests: ``tests/golden/<source>/<case>/`` holds a raw input beside the documents
+expected from it, written by hand from the AWS specifications (see each case's SOURCE.md).
+
+A case folder contains:
+
+- ``input*``: the raw object, exactly as AWS delivers it (``.gz`` when gzip);
+- ``expected.json``: the list of expected documents, in order (``event.ingested`` omitted);
+- ``expected-dead-letters.json`` (optional): ``[{"reason": "<prefix>", "position": "..."}]``;
+- ``case.json`` (optional): ``{"source": "auto"|<source>, "keep_original": bool,
+  "skipped": "<reason>" , "partial": true}``;
+- ``SOURCE.md``: where the input comes from and what the case covers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from normalizers import DeadLetter, Origin, normalize_object
+from tests.conftest import GOLDEN
+
+INGESTED = "2026-01-01T00:00:00.000Z"
+
+
+def _cases() -> list[Path]:
+    return sorted(p for p in GOLDEN.glob("*/*") if p.is_dir())
+
+
+def _input(case: Path) -> Path:
+    inputs = sorted(case.glob("input*"))
+    assert len(inputs) == 1, f"{case}: expected exactly one input* file, found {inputs}"
+    return inputs[0]
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_golden(case: Path) -> None:
+    config: dict[str, Any] = json.loads((case / "case.json").read_text()) if (case / "case.json").exists() else {}
+    assert (case / "SOURCE.md").exists(), f"{case}: SOURCE.md (origin and licence) is missing"
+    source = config.get("source", "auto")
+    origin = Origin(object=f"golden/{case.parent.name}/{case.name}", ingested=INGESTED,
+                    keep_original=config.get("keep_original", False))
+    with _input(case).open("rb") as handle:
+        normalized = normalize_object(handle, origin, None if source == "auto" else source)
+        items = list(normalized)
+    documents = [item for item in items if not isinstance(item, DeadLetter)]
+    dead = [item for item in items if isinstance(item, DeadLetter)]
+
+    for document in documents:
+        assert document["event"].pop("ingested") == INGESTED
+    expected = json.loads((case / "expected.json").read_text())
+    assert len(documents) == len(expected), f"{len(documents)} documents, expected {len(expected)}"
+    for index, (got, want) in enumerate(zip(documents, expected, strict=True)):
+        assert got == want, f"document {index} differs"
+
+    expected_dead = (json.loads((case / "expected-dead-letters.json").read_text())
+                     if (case / "expected-dead-letters.json").exists() else [])
+    assert [(d.reason.split(":")[0], d.position) for d in dead] == [
+        (e["reason"], e["position"]) for e in expected_dead
+    ]
+    for letter in dead:
+        assert letter.object == origin.object and letter.source
+
+    outcome = normalized.outcome
+    assert outcome.records == len(items)
+    assert outcome.skipped == config.get("skipped")
+    assert bool(outcome.error) == bool(config.get("partial", False))
+    if source == "auto" and not config.get("skipped") and documents:
+        assert outcome.source == case.parent.name
