@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from opensearchpy import OpenSearch
+
+from ingest.serverless_guard import ServerlessGuard
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -17,3 +22,23 @@ def shared_dir() -> Path:
     if not (SHARED / "samples").is_dir():
         pytest.skip(f"../shared/samples not found at {SHARED}: sample-based test skipped")
     return SHARED
+
+
+@pytest.fixture
+def serverless_guard() -> Iterator[ServerlessGuard]:
+    """The rules of Serverless; a test that provokes a violation on purpose clears ``violations``."""
+    guard = ServerlessGuard()
+    yield guard
+    assert not guard.violations, f"requests Serverless would reject: {guard.violations}"
+
+
+@pytest.fixture
+def engine_url(osmem_clone: Any) -> str:
+    """URL of a fresh embedded engine (an osmem-server clone) for this test."""
+    return str(osmem_clone.url)
+
+
+@pytest.fixture
+def engine(engine_url: str, serverless_guard: ServerlessGuard) -> OpenSearch:
+    """An opensearch-py client on a fresh embedded engine, answering like Serverless."""
+    return serverless_guard.wrap(OpenSearch(hosts=[engine_url], timeout=60))

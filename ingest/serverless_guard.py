@@ -1,0 +1,190 @@
+"""Make a permissive OpenSearch engine answer like Amazon OpenSearch Serverless.
+
+The embedded test engine accepts things Serverless rejects (custom ``_id`` on a TIMESERIES
+collection, ``refresh``, scroll, delete-by-query, ingest pipelines...). Wrapping a client's
+transport with :class:`ServerlessGuard` rejects those requests the way Serverless does
+(an HTTP error with Serverless's message) and records each one, so a test fails on any
+request that production would refuse. Rules: ../shared/reference/opensearch-serverless.md.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import orjson
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
+
+MAX_BULK_BYTES = 10 * 1024 * 1024
+
+# Paths Serverless does not serve at all (first path segment, or the segment after an index).
+_UNSUPPORTED_APIS = {
+    "_refresh", "_delete_by_query", "_update_by_query", "_reindex", "_cluster", "_nodes",
+    "_stats", "_ingest", "_tasks", "_flush", "_forcemerge", "_cache", "_snapshot", "_shrink",
+    "_split", "_clone", "_open", "_close", "_rollover",
+}
+_UNSUPPORTED_PARAMS = {"refresh": "refresh", "scroll": "scroll", "pipeline": "ingest pipelines"}
+_CAT_ALLOWED = {"indices", "aliases", "templates"}
+_DOC_APIS = {"_doc", "_create", "_update"}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    method: str
+    path: str
+    reason: str
+
+
+@dataclass
+class ServerlessGuard:
+    """Rules of one Serverless deployment: which indices live in a TIMESERIES collection."""
+
+    timeseries: tuple[str, ...] = ("siem-*",)
+    """Index patterns in the TIMESERIES collection (logs)."""
+    search: tuple[str, ...] = ("siem-alerts*",)
+    """Index patterns in a SEARCH collection (alerts): custom ``_id`` allowed."""
+    violations: list[Violation] = field(default_factory=list)
+
+    def wrap(self, client: OpenSearch) -> OpenSearch:
+        """Route ``client``'s requests through the guard (in place) and return it."""
+        client.transport = _GuardedTransport(client.transport, self)
+        return client
+
+    def is_timeseries(self, index: str) -> bool:
+        if any(fnmatch.fnmatchcase(index, p) for p in self.search):
+            return False
+        return any(fnmatch.fnmatchcase(index, p) for p in self.timeseries)
+
+    def check(self, method: str, url: str, params: Mapping[str, Any] | None, body: Any) -> None:
+        """Raise the error Serverless would answer, after recording it; return if allowed."""
+        path = urlsplit(url).path
+        segments = [unquote(s) for s in path.split("/") if s]
+        reason, error = self._find_violation(method.upper(), segments, dict(params or {}), body)
+        if reason:
+            self.violations.append(Violation(method.upper(), path, reason))
+            raise error(error.status, "serverless_guard", {"error": {"type": "serverless_guard", "reason": reason}})
+
+    def _find_violation(self, method: str, segments: list[str], params: dict[str, Any],
+                        body: Any) -> tuple[str | None, type[TransportError]]:
+        if not segments:
+            return "GET / (cluster info) is not supported", _NotFound
+        for param, what in _UNSUPPORTED_PARAMS.items():
+            if param in params and str(params[param]).lower() not in ("false", ""):
+                return f"{what} is not supported (?{param}={params[param]})", _BadRequest
+        if segments[0] == "_search" and len(segments) > 1 and segments[1] == "scroll":
+            return "scroll is not supported", _NotFound
+        if segments[0] == "_cat" and (len(segments) < 2 or segments[1] not in _CAT_ALLOWED):
+            return f"_cat/{'/'.join(segments[1:])} is not supported", _NotFound
+        for segment in segments:
+            if segment in _UNSUPPORTED_APIS:
+                return f"{segment} is not supported", _NotFound
+        index = segments[0]
+        if not index.startswith("_"):
+            for name in index.split(","):
+                if name.startswith("."):
+                    return f"index names starting with '.' are not supported: {name}", _BadRequest
+            if len(segments) >= 2 and segments[1] in _DOC_APIS:
+                return self._check_document_api(method, index, segments, body), _BadRequest
+            if len(segments) >= 2 and segments[1] == "_bulk":
+                return self._check_bulk(body, default_index=index), _BadRequest
+            if method == "PUT" and len(segments) == 1:
+                return None, _BadRequest  # create index
+        if segments[0] == "_bulk":
+            return self._check_bulk(body, default_index=None), _BadRequest
+        return None, _BadRequest
+
+    def _check_document_api(self, method: str, index: str, segments: list[str], body: Any) -> str | None:
+        if not self.is_timeseries(index):
+            return None
+        api = segments[1]
+        if api == "_update" or (method == "DELETE"):
+            return "Update and delete by id are not supported on a TIMESERIES collection"
+        if len(segments) >= 3 or api == "_create":
+            return "Document ID is not supported in create/index operation request"
+        return _missing_timestamp(_as_dict(body))
+
+    def _check_bulk(self, body: Any, default_index: str | None) -> str | None:
+        data = _as_bytes(body)
+        if len(data) > MAX_BULK_BYTES:
+            return f"bulk body of {len(data)} bytes exceeds {MAX_BULK_BYTES}"
+        lines = iter(line for line in data.split(b"\n") if line.strip())
+        for line in lines:
+            action_line = orjson.loads(line)
+            ((action, meta),) = action_line.items()
+            index = meta.get("_index", default_index) or ""
+            if index.startswith("."):
+                return f"index names starting with '.' are not supported: {index}"
+            if "pipeline" in meta:
+                return "ingest pipelines are not supported"
+            if action == "delete":
+                if self.is_timeseries(index):
+                    return "Update and delete by id are not supported on a TIMESERIES collection"
+                continue
+            source = next(lines, None)
+            if not self.is_timeseries(index):
+                continue
+            if action == "update":
+                return "Update and delete by id are not supported on a TIMESERIES collection"
+            if "_id" in meta:
+                return "Document ID is not supported in create/index operation request"
+            missing = _missing_timestamp(orjson.loads(source) if source else {})
+            if missing:
+                return missing
+        return None
+
+
+class _BadRequest(RequestError):
+    status = 400
+
+
+class _NotFound(NotFoundError):
+    status = 404
+
+
+def _missing_timestamp(document: Any) -> str | None:
+    if not isinstance(document, dict) or "@timestamp" not in document:
+        return "every document of a TIMESERIES collection needs @timestamp"
+    return None
+
+
+def _as_bytes(body: Any) -> bytes:
+    if body is None:
+        return b""
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, str):
+        return body.encode("utf-8")
+    if isinstance(body, Iterable) and not isinstance(body, Mapping):
+        return b"\n".join(_as_bytes(part) if isinstance(part, bytes | str) else orjson.dumps(part)
+                          for part in body) + b"\n"
+    return orjson.dumps(body)
+
+
+def _as_dict(body: Any) -> Any:
+    if isinstance(body, bytes | str):
+        return orjson.loads(body)
+    return body
+
+
+class _GuardedTransport:
+    """Delegates to the real transport after the guard's check."""
+
+    def __init__(self, inner: Any, guard: ServerlessGuard) -> None:
+        self._inner = inner
+        self._guard = guard
+
+    def perform_request(self, method: str, url: str, params: Mapping[str, Any] | None = None,
+                        body: Any = None, headers: Mapping[str, str] | None = None,
+                        timeout: Any = None) -> Any:
+        self._guard.check(method, url, params, body)
+        kwargs: dict[str, Any] = {"params": params, "body": body, "headers": headers}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        return self._inner.perform_request(method, url, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
