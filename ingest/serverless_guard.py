@@ -51,7 +51,7 @@ class ServerlessGuard:
 
     def wrap(self, client: OpenSearch) -> OpenSearch:
         """Route ``client``'s requests through the guard (in place) and return it."""
-        client.transport = _GuardedTransport(client.transport, self)
+        client.transport = _GuardedTransport(client.transport, self)  # type: ignore[assignment]
         return client
 
     def is_timeseries(self, index: str) -> bool:
@@ -66,36 +66,37 @@ class ServerlessGuard:
         reason, error = self._find_violation(method.upper(), segments, dict(params or {}), body)
         if reason:
             self.violations.append(Violation(method.upper(), path, reason))
-            raise error(error.status, "serverless_guard", {"error": {"type": "serverless_guard", "reason": reason}})
+            status = 404 if issubclass(error, NotFoundError) else 400
+            raise error(status, "serverless_guard", {"error": {"type": "serverless_guard", "reason": reason}})
 
     def _find_violation(self, method: str, segments: list[str], params: dict[str, Any],
                         body: Any) -> tuple[str | None, type[TransportError]]:
         if not segments:
-            return "GET / (cluster info) is not supported", _NotFound
+            return "GET / (cluster info) is not supported", NotFoundError
         for param, what in _UNSUPPORTED_PARAMS.items():
             if param in params and str(params[param]).lower() not in ("false", ""):
-                return f"{what} is not supported (?{param}={params[param]})", _BadRequest
+                return f"{what} is not supported (?{param}={params[param]})", RequestError
         if segments[0] == "_search" and len(segments) > 1 and segments[1] == "scroll":
-            return "scroll is not supported", _NotFound
+            return "scroll is not supported", NotFoundError
         if segments[0] == "_cat" and (len(segments) < 2 or segments[1] not in _CAT_ALLOWED):
-            return f"_cat/{'/'.join(segments[1:])} is not supported", _NotFound
+            return f"_cat/{'/'.join(segments[1:])} is not supported", NotFoundError
         for segment in segments:
             if segment in _UNSUPPORTED_APIS:
-                return f"{segment} is not supported", _NotFound
+                return f"{segment} is not supported", NotFoundError
         index = segments[0]
         if not index.startswith("_"):
             for name in index.split(","):
                 if name.startswith("."):
-                    return f"index names starting with '.' are not supported: {name}", _BadRequest
+                    return f"index names starting with '.' are not supported: {name}", RequestError
             if len(segments) >= 2 and segments[1] in _DOC_APIS:
-                return self._check_document_api(method, index, segments, body), _BadRequest
+                return self._check_document_api(method, index, segments, body), RequestError
             if len(segments) >= 2 and segments[1] == "_bulk":
-                return self._check_bulk(body, default_index=index), _BadRequest
+                return self._check_bulk(body, default_index=index), RequestError
             if method == "PUT" and len(segments) == 1:
-                return None, _BadRequest  # create index
+                return None, RequestError  # create index
         if segments[0] == "_bulk":
-            return self._check_bulk(body, default_index=None), _BadRequest
-        return None, _BadRequest
+            return self._check_bulk(body, default_index=None), RequestError
+        return None, RequestError
 
     def _check_document_api(self, method: str, index: str, segments: list[str], body: Any) -> str | None:
         if not self.is_timeseries(index):
@@ -135,14 +136,6 @@ class ServerlessGuard:
             if missing:
                 return missing
         return None
-
-
-class _BadRequest(RequestError):
-    status = 400
-
-
-class _NotFound(NotFoundError):
-    status = 404
 
 
 def _missing_timestamp(document: Any) -> str | None:
