@@ -1,0 +1,106 @@
+"""Component and index templates for the SIEM indices, and their installation.
+
+Each index ``<prefix><name>`` gets an index template composed of three component templates:
+
+- ``<prefix>settings``: the field-count ceiling (the only index setting; Serverless refuses
+  shards, replicas, refresh interval and ISM settings);
+- ``<prefix>ecs``: ``dynamic: false`` plus the ECS fields every source shares;
+- ``<prefix><name>-fields``: the fields of that source (opensearch_assets/mappings.py).
+
+``dynamic: false`` keeps an unexpected field in ``_source`` without mapping it, so neither a
+new AWS attribute nor a hostile record can grow the mapping or conflict with it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from opensearch_assets.fields import ECS_COMMON, leaf_fields, properties
+from opensearch_assets.mappings import SOURCE_TABLES
+
+DEFAULT_PREFIX = "siem-"
+INDEX_NAMES: tuple[str, ...] = tuple(SOURCE_TABLES)
+"""Index name suffixes: the four sources and ``alerts``."""
+
+TOTAL_FIELDS_LIMIT = 2000
+"""Twice the 1,000 fields an index may reach (tests/assets checks it): headroom, not a target."""
+
+# Bumped whenever a mapping changes, so `GET _index_template` tells which version is live.
+TEMPLATE_VERSION = 1
+_META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
+
+
+def settings_component() -> dict[str, Any]:
+    return {
+        "template": {"settings": {"index": {"mapping": {"total_fields": {"limit": TOTAL_FIELDS_LIMIT}}}}},
+        "version": TEMPLATE_VERSION,
+        "_meta": _META,
+    }
+
+
+def ecs_component() -> dict[str, Any]:
+    return {
+        "template": {
+            "mappings": {
+                "dynamic": False,
+                "date_detection": False,
+                "properties": properties(ECS_COMMON),
+            }
+        },
+        "version": TEMPLATE_VERSION,
+        "_meta": _META,
+    }
+
+
+def fields_component(name: str) -> dict[str, Any]:
+    return {
+        "template": {"mappings": {"properties": properties(SOURCE_TABLES[name])}},
+        "version": TEMPLATE_VERSION,
+        "_meta": _META,
+    }
+
+
+def component_templates(prefix: str = DEFAULT_PREFIX) -> dict[str, dict[str, Any]]:
+    """Component template name -> body."""
+    out = {f"{prefix}settings": settings_component(), f"{prefix}ecs": ecs_component()}
+    for name in INDEX_NAMES:
+        out[f"{prefix}{name}-fields"] = fields_component(name)
+    return out
+
+
+def index_templates(prefix: str = DEFAULT_PREFIX) -> dict[str, dict[str, Any]]:
+    """Index template name -> body; each matches ``<prefix><name>`` and ``<prefix><name>-*``."""
+    return {
+        f"{prefix}{name}": {
+            "index_patterns": [f"{prefix}{name}", f"{prefix}{name}-*"],
+            "composed_of": [f"{prefix}settings", f"{prefix}ecs", f"{prefix}{name}-fields"],
+            # Above the built-in templates (priority 0-100) so ours always wins.
+            "priority": 200,
+            "version": TEMPLATE_VERSION,
+            "_meta": _META,
+        }
+        for name in INDEX_NAMES
+    }
+
+
+def install_templates(client: OpenSearch, prefix: str = DEFAULT_PREFIX) -> None:
+    """Create or replace the component templates, then the index templates (idempotent).
+
+    Templates apply to indices created afterwards; existing indices keep their mapping.
+    """
+    for name, body in component_templates(prefix).items():
+        client.cluster.put_component_template(name=name, body=body)
+    for name, body in index_templates(prefix).items():
+        client.indices.put_index_template(name=name, body=body)
+
+
+def index_properties(name: str) -> dict[str, Any]:
+    """The merged mapping ``properties`` an index ``<prefix><name>`` is created with."""
+    return properties({**ECS_COMMON, **SOURCE_TABLES[name]})
+
+
+def index_fields(name: str) -> dict[str, dict[str, Any]]:
+    """``{dotted path: field mapping}`` of an index, multi-fields included."""
+    return leaf_fields(index_properties(name))
