@@ -15,6 +15,7 @@ from pathlib import Path
 from demo import cloudtrail as ct
 from demo.cast import BUCKET, REGION, WINDOW_END, WINDOW_START, Cast, cast
 from demo.cloudtrail import Record
+from demo.flow_events import flow_files
 from demo.ids import Ids, iso
 from demo.trail_events import TrailLog, attack, background
 from demo.truth import DemoObject, ExpectedDeadLetter, FindingTruth, Incident
@@ -53,6 +54,7 @@ def write_incident(directory: Path, seed: int = 7) -> Incident:
     background(log, people)
     attack(log, people)
     write_cloudtrail(writer, log.records, people, ids)
+    write_flows(writer, people, ids)
     guardduty: tuple[FindingTruth, ...] = ()
     securityhub: tuple[FindingTruth, ...] = ()
     return Incident(
@@ -125,3 +127,17 @@ def _write_digest(
     key = ct.digest_key(people.prod_account, REGION, people.trail_name, end)
     body = ct.digest_file_json(people.prod_account, BUCKET, key, start, end, logs, ids)
     writer.write(key, ct.gzip_bytes(body), "cloudtrail", 0, skipped="CloudTrail digest file")
+
+
+# --- VPC Flow Logs ----------------------------------------------------------------------
+
+
+def write_flows(writer: ObjectWriter, people: Cast, ids: Ids) -> None:
+    for flow_file in flow_files(people, ids):
+        if flow_file.bad_line is not None:
+            writer.expect_dead_letter(ExpectedDeadLetter(
+                flow_file.key, "vpcflow", "invalid record", f"line {flow_file.bad_line}",
+                "a byte that is not UTF-8 in the interface id",
+            ))
+        data = flow_file.body if flow_file.parquet else ct.gzip_bytes(flow_file.body)
+        writer.write(flow_file.key, data, "vpcflow", flow_file.records)
