@@ -1,0 +1,788 @@
+"""CloudTrail -> ECS documents (field by field: docs/sources/cloudtrail.md).
+
+Accepts, gzip or not (the pipeline decompresses): log files ``{"Records": [...]}``, bare JSON
+arrays of records, EventBridge envelopes (``"detail-type": "... via CloudTrail"``), bare
+records, and streams of concatenated or newline-separated records or envelopes (Firehose).
+
+The object is never loaded whole. :class:`RecordSplitter` reads it in chunks and cuts it
+into records: a C-speed regex finds *candidate* ends (``}`` followed by ``,{`` or ``]`` in
+an array, by ``{`` in a stream) and ``orjson.loads`` tries the slice. A candidate inside a
+string or a nested array leaves an unterminated string or unbalanced brackets, which can
+never parse, so a slice that parses is exactly one record; one that is cut short ("unexpected
+end of data") moves on to the next candidate. After a few misses, or for invalid JSON, a
+string-aware bracket scan finds the record's true extent, so the cost stays linear and a bad
+record is dead-lettered alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, BinaryIO
+
+import orjson
+
+from normalizers.base import MAX_DEAD_LETTER_RAW, DeadLetter, Document, Item, Origin
+from normalizers.common import Actor, actor_fields, as_bool, parse_ip, record_id, timestamp
+
+SOURCE = "cloudtrail"
+DATASET = "aws.cloudtrail"
+
+# ---------------------------------------------------------------------------------------
+# Splitting a stream into records
+# ---------------------------------------------------------------------------------------
+
+MAX_RECORD_BYTES = 64 << 20
+"""A record larger than this is dead-lettered (its first MiB kept) instead of buffered."""
+READ_SIZE = 1 << 20
+MAX_READ_SIZE = 16 << 20
+MAX_CANDIDATES = 16
+"""Candidate ends tried with ``orjson`` before the bracket scan takes over (bounds retries)."""
+_HEADER_BYTES = 64
+
+_QUOTE, _NEWLINE, _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BRACKET, _COMMA, _CLOSE_BRACE = b'"\n{[],}'
+_BOM = b"\xef\xbb\xbf"
+_CUT_SHORT = "unexpected end of data"
+
+_RECORDS_HEADER = re.compile(rb'\{\s*"Records"\s*:\s*\[')
+_ARRAY_END = re.compile(rb"\}(?=\s*(?:,\s*\{|\]))")
+_STREAM_END = re.compile(rb"\}(?=\s*\{)")
+_STREAM_RESYNC = re.compile(rb"\n(?=\{)")
+_NOT_SPACE = re.compile(rb"[^ \t\r\n]")
+_STRUCTURAL = re.compile(rb'["{}\[\]]')
+# The rest of a string after its opening quote, up to (not including) the closing quote. A raw
+# newline can never be inside a JSON string, so it stops there too: that bounds the damage
+# of an unterminated string to one line.
+_STRING_BODY = re.compile(rb'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*')
+_SCALAR = re.compile(rb'(?:"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"|[^\s,\]\[{}"])+')
+_STRAY_END = re.compile(rb"[\n{\[]")
+
+_COMPLETE, _BROKEN, _EOF, _TOO_LARGE = "complete", "broken", "eof", "too large"
+
+
+@dataclass(slots=True)
+class Piece:
+    """One record cut from the stream: its bytes, and either its JSON value or why not."""
+
+    raw: bytes
+    value: Any = None
+    error: str | None = None
+
+
+class RecordSplitter:
+    """Iterate over the records of a CloudTrail stream, holding about one chunk in memory."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._data = bytearray()
+        self._pos = 0
+        self._eof = False
+
+    def __iter__(self) -> Iterator[Piece]:
+        self._read_more()
+        if self._data.startswith(_BOM):
+            self._pos = len(_BOM)
+        while True:
+            self._compact()
+            start = self._skip_space(self._pos)
+            if start is None:
+                return
+            first = self._data[start]
+            if first == _OPEN_BRACE:
+                header_end = self._records_header(start)
+                if header_end is None:
+                    yield self._record(start, _STREAM_END, _STREAM_RESYNC)
+                else:
+                    self._pos = header_end
+                    yield from self._array(log_file=True)
+            elif first == _OPEN_BRACKET:
+                self._pos = start + 1
+                yield from self._array(log_file=False)
+            else:
+                yield self._stray(start)
+
+    # -- buffer ---------------------------------------------------------------------------
+
+    def _read_more(self) -> bool:
+        """Append the next chunk; reads grow with the pending record so big ones stay linear."""
+        if self._eof:
+            return False
+        size = min(max(READ_SIZE, len(self._data) - self._pos), MAX_READ_SIZE)
+        chunk = self._stream.read(size)
+        if not chunk:
+            self._eof = True
+            return False
+        self._data += chunk
+        return True
+
+    def _compact(self) -> None:
+        # Only between records: no other offset into the buffer is alive here.
+        if self._pos >= READ_SIZE:
+            del self._data[: self._pos]
+            self._pos = 0
+
+    def _skip_space(self, pos: int) -> int | None:
+        while True:
+            match = _NOT_SPACE.search(self._data, pos)
+            if match is not None:
+                return match.start()
+            pos = len(self._data)
+            if not self._read_more():
+                self._pos = pos
+                return None
+
+    def _records_header(self, start: int) -> int | None:
+        while len(self._data) - start < _HEADER_BYTES and self._read_more():
+            pass
+        match = _RECORDS_HEADER.match(self._data, start)
+        return match.end() if match else None
+
+    # -- containers -----------------------------------------------------------------------
+
+    def _array(self, log_file: bool) -> Iterator[Piece]:
+        while True:
+            self._compact()
+            pos = self._skip_space(self._pos)
+            if pos is None:
+                return  # the array is not closed: every complete record was already yielded
+            byte = self._data[pos]
+            if byte == _COMMA:
+                self._pos = pos + 1
+            elif byte == _CLOSE_BRACKET:
+                self._pos = pos + 1
+                if log_file:
+                    self._close_log_file()
+                return
+            elif byte == _OPEN_BRACE:
+                yield self._record(pos, _ARRAY_END, _ARRAY_END)
+            else:
+                yield self._element(pos)
+
+    def _close_log_file(self) -> None:
+        pos = self._skip_space(self._pos)
+        if pos is not None and self._data[pos] == _CLOSE_BRACE:
+            self._pos = pos + 1
+
+    # -- one record -----------------------------------------------------------------------
+
+    def _record(self, start: int, ends: re.Pattern[bytes], resync: re.Pattern[bytes]) -> Piece:
+        """The object starting at ``start``: try candidate ends, then fall back to a scan."""
+        search_from = start + 1
+        misses = 0
+        while True:
+            match = ends.search(self._data, search_from)
+            if match is None:
+                if self._eof or len(self._data) - start > MAX_RECORD_BYTES:
+                    return self._scanned(start, resync)
+                # Resume at the last "}": its lookahead may have been cut by the buffer's end.
+                brace = self._data.rfind(b"}", search_from)
+                search_from = brace if brace >= 0 else len(self._data)
+                self._read_more()
+                continue
+            end = match.end()
+            raw = self._data[start:end]
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError as error:
+                misses += 1
+                if misses >= MAX_CANDIDATES or not str(error).startswith(_CUT_SHORT):
+                    return self._scanned(start, resync)
+                search_from = end
+                continue
+            self._pos = end
+            return Piece(bytes(raw), value)
+
+    def _scanned(self, start: int, resync: re.Pattern[bytes]) -> Piece:
+        end, state = self._scan(start)
+        if state == _BROKEN:
+            end = self._resync(end, resync)
+        raw = bytes(self._data[start:end])
+        self._pos = end
+        if state == _TOO_LARGE:
+            return Piece(raw[:MAX_DEAD_LETTER_RAW], error=f"record too large: more than {MAX_RECORD_BYTES} bytes")
+        try:
+            return Piece(raw, orjson.loads(raw))
+        except orjson.JSONDecodeError as error:
+            if state == _EOF:
+                return Piece(raw, error=f"truncated input: the object ends inside a record ({error})")
+            return Piece(raw, error=f"invalid JSON: {error}")
+
+    def _scan(self, start: int) -> tuple[int, str]:
+        """Find where the value at ``start`` ends by counting brackets outside strings.
+
+        Returns the end offset and how it ended: complete, broken (a string runs into a raw
+        newline), eof, or too large (the middle was dropped to keep memory bounded).
+        """
+        data = self._data
+        depth, in_string, dropped, i = 0, False, False, start
+        while True:
+            size = len(data)
+            if in_string:
+                j = _STRING_BODY.match(data, i).end()  # type: ignore[union-attr]
+                if j < size:
+                    if data[j] == _QUOTE:
+                        in_string, i = False, j + 1
+                        continue
+                    if data[j] == _NEWLINE or j + 1 < size:  # a raw newline, or "\" + newline
+                        return j, _BROKEN
+                i = j  # cut at the buffer's end (maybe just after a backslash): read on
+            else:
+                match = _STRUCTURAL.search(data, i)
+                if match is not None:
+                    i = match.end()
+                    byte = data[i - 1]
+                    if byte == _QUOTE:
+                        in_string = True
+                    elif byte in (_OPEN_BRACE, _OPEN_BRACKET):
+                        depth += 1
+                    else:
+                        depth -= 1
+                        if depth <= 0:
+                            return i, (_TOO_LARGE if dropped else _COMPLETE)
+                    continue
+                i = size
+            if dropped or i - start > MAX_RECORD_BYTES:
+                keep = start + MAX_DEAD_LETTER_RAW
+                if i > keep:
+                    del data[keep:i]
+                    i, dropped = keep, True
+            if not self._read_more():
+                return len(data), (_TOO_LARGE if dropped else _EOF)
+
+    def _resync(self, end: int, resync: re.Pattern[bytes]) -> int:
+        """After a broken string, skip to where the next record can start."""
+        while True:
+            match = resync.search(self._data, end)
+            if match is not None:
+                return match.end() if resync is _ARRAY_END else match.start()
+            if len(self._data) - end > MAX_RECORD_BYTES or not self._read_more():
+                return len(self._data)
+
+    def _element(self, start: int) -> Piece:
+        """An array element that is not an object (``null``, a number, a nested array...)."""
+        if self._data[start] == _OPEN_BRACKET:
+            end, _ = self._scan(start)
+        else:
+            end = self._until(start, _SCALAR)
+        raw = bytes(self._data[start:end])
+        self._pos = end
+        return Piece(raw, error="invalid record: an element of the records array is not a JSON object")
+
+    def _stray(self, start: int) -> Piece:
+        """Bytes between top-level values that are not JSON objects, up to the next line."""
+        while True:
+            match = _STRAY_END.search(self._data, start + 1)
+            if match is not None or self._eof or len(self._data) - start > MAX_RECORD_BYTES:
+                end = match.start() if match is not None else len(self._data)
+                break
+            self._read_more()
+        raw = bytes(self._data[start:end])
+        self._pos = end
+        return Piece(raw[:MAX_DEAD_LETTER_RAW], error="invalid JSON: bytes outside any JSON object")
+
+    def _until(self, start: int, pattern: re.Pattern[bytes]) -> int:
+        while True:
+            match = pattern.match(self._data, start)
+            end = match.end() if match else start + 1
+            if end < len(self._data) or self._eof or end - start > MAX_RECORD_BYTES:
+                return end
+            self._read_more()
+
+
+# ---------------------------------------------------------------------------------------
+# Records -> documents
+# ---------------------------------------------------------------------------------------
+
+HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+
+class InvalidRecord(ValueError):
+    """The record is JSON but cannot become a document; the message is the dead-letter reason."""
+
+
+def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
+    """Yield one document or dead letter per CloudTrail record of ``stream``."""
+    index = 0
+    for piece in RecordSplitter(stream):
+        if piece.error is not None:
+            yield DeadLetter(SOURCE, piece.error, origin.object, f"record {index}", piece.raw)
+            index += 1
+            continue
+        for raw, value in _records_of(piece):
+            try:
+                yield build_document(value, raw, origin)
+            except InvalidRecord as error:
+                yield DeadLetter(SOURCE, str(error), origin.object, f"record {index}", raw)
+            index += 1
+
+
+def _records_of(piece: Piece) -> Iterator[tuple[bytes, Any]]:
+    """A small ``{"Records": [...]}`` inside a stream holds several records; others hold one."""
+    value = piece.value
+    if isinstance(value, dict) and isinstance(value.get("Records"), list) and "eventVersion" not in value:
+        for record in value["Records"]:
+            yield orjson.dumps(record), record
+    else:
+        yield piece.raw, value
+
+
+def build_document(value: Any, raw: bytes, origin: Origin) -> Document:
+    """One CloudTrail record (or EventBridge envelope) as an ECS document.
+
+    Raises :class:`InvalidRecord` (message = dead-letter reason) when it cannot be one.
+    """
+    if not isinstance(value, dict):
+        raise InvalidRecord("invalid record: not a JSON object")
+    record, envelope = _unwrap(value)
+    insight = _object(record, "insightDetails")
+    action = _text(record, "eventName") or _text(insight, "eventName")
+    if not action:
+        raise InvalidRecord("missing field: eventName")
+    provider = _text(record, "eventSource") or _text(insight, "eventSource")
+    if not provider:
+        raise InvalidRecord("missing field: eventSource")
+    moment = _event_time(record, envelope)
+    identity = _object(record, "userIdentity")
+    request = _flat(record.get("requestParameters"))
+    response = _flat(record.get("responseElements"))
+
+    trail = _trail_fields(record, request, response)
+    event = _event(record, envelope, insight, action, provider, response, trail, raw, origin)
+    document: Document = {"@timestamp": moment, "event": event, "cloud": _cloud(record, identity, envelope)}
+    related: dict[str, list[str]] = {}
+    user: dict[str, Any] = {}
+    if identity is not None:
+        user, related_users, trail["user_identity"] = actor_fields(_actor(identity))
+        if related_users:
+            related["user"] = related_users
+    target = _target_user(provider, request)
+    if target:
+        user["target"] = {"name": target}
+    if user:
+        document["user"] = user
+    _add_source(document, related, _text(record, "sourceIPAddress"))
+    agent = _text(record, "userAgent")
+    if agent:
+        document["user_agent"] = {"original": agent}
+    if insight is not None:
+        trail["insight_details"] = _snake_keys(insight)
+        _add_insight_times(event, insight, moment)
+    if related:
+        document["related"] = related
+    document["aws"] = {"cloudtrail": trail}
+    return document
+
+
+def _unwrap(value: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """``(record, envelope)``: an EventBridge event carries the CloudTrail record in ``detail``."""
+    if "detail-type" not in value and ("detail" not in value or "eventVersion" in value):
+        return value, None
+    kind = value.get("detail-type")
+    if not isinstance(kind, str) or not kind.endswith("via CloudTrail"):
+        raise InvalidRecord(f"invalid record: detail-type {kind!r} is not a CloudTrail event")
+    detail = value.get("detail")
+    if not isinstance(detail, dict):
+        raise InvalidRecord("invalid record: detail is not an object")
+    return detail, value
+
+
+def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
+    value = record.get("eventTime")
+    if value is None and envelope is not None:
+        value = envelope.get("time")
+    if value is None or value == "":
+        raise InvalidRecord("missing field: eventTime")
+    try:
+        return timestamp(value)
+    except ValueError as error:
+        raise InvalidRecord(f"unparseable timestamp: eventTime {error}") from None
+
+
+# -- event.* -------------------------------------------------------------------------------
+
+
+def _event(record: dict[str, Any], envelope: dict[str, Any] | None, insight: dict[str, Any] | None,
+           action: str, provider: str, response: dict[str, Any] | None, trail: dict[str, Any],
+           raw: bytes, origin: Origin) -> dict[str, Any]:
+    event_type = trail.get("event_type")
+    categories, types = _categorize(action, provider, event_type, trail.get("event_category"),
+                                    trail.get("read_only"), insight is not None)
+    event: dict[str, Any] = {
+        "kind": "event",
+        "category": list(categories),
+        "type": list(types),
+        "action": action,
+        "outcome": _outcome(action, event_type, insight, trail.get("error_code"), response),
+        "id": _event_id(record, envelope),
+        "dataset": DATASET,
+        "module": "aws",
+        "provider": provider,
+        "ingested": origin.ingested,
+    }
+    if origin.keep_original:
+        event["original"] = raw.decode("utf-8")
+    return event
+
+
+def _event_id(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
+    event_id = _text(record, "eventID") or _text(envelope, "id")
+    if event_id:
+        return event_id
+    # eventVersion 1.0 records carry no eventID: hash the content, so the same record always
+    # gets the same id whatever its whitespace.
+    return record_id(orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode("utf-8"))
+
+
+def _outcome(action: str, event_type: str | None, insight: dict[str, Any] | None,
+             error_code: str | None, response: dict[str, Any] | None) -> str:
+    if insight is not None:
+        return "unknown"  # an Insights event reports a rate, not an operation
+    if error_code:
+        return "failure"
+    # Sign-in events report failure in responseElements ({"ConsoleLogin": "Failure"}), not errorCode.
+    if event_type == "AwsConsoleSignIn" and response is not None and response.get(action) == "Failure":
+        return "failure"
+    return "success"
+
+
+_AUTH_START = frozenset({
+    "ConsoleLogin", "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot",
+    "GetSessionToken", "GetFederationToken", "GetSigninToken", "SwitchRole", "Federate",
+})
+_AUTH_END = frozenset({"ExitRole", "ConsoleLogout", "Logout"})
+_IAM_SOURCES = frozenset({
+    "iam.amazonaws.com", "sts.amazonaws.com", "sso.amazonaws.com", "identitystore.amazonaws.com",
+    "sso-directory.amazonaws.com",
+})
+_NETWORK_SOURCES = frozenset({
+    "elasticloadbalancing.amazonaws.com", "network-firewall.amazonaws.com", "route53.amazonaws.com",
+    "route53resolver.amazonaws.com", "directconnect.amazonaws.com", "networkmanager.amazonaws.com",
+    "globalaccelerator.amazonaws.com",
+})
+_EC2_NETWORK = re.compile(
+    r"SecurityGroup|NetworkAcl|Vpc|Subnet|Route|InternetGateway|NatGateway|NetworkInterface|FlowLogs|"
+    r"Vpn|CustomerGateway|TransitGateway|Address|DhcpOptions|PrefixList|TrafficMirror"
+)
+_VERB_TYPES: dict[str, str] = {
+    **dict.fromkeys(("Create", "Put", "Run", "Allocate", "Import", "Copy", "Launch", "Register", "Issue",
+                     "Request", "Upload"), "creation"),
+    **dict.fromkeys(("Delete", "Remove", "Terminate", "Deregister", "Release", "Revoke", "Purge",
+                     "Deprovision"), "deletion"),
+    **dict.fromkeys(("Update", "Modify", "Attach", "Detach", "Associate", "Disassociate", "Add", "Set",
+                     "Change", "Enable", "Disable", "Reset", "Replace", "Authorize", "Tag", "Untag", "Start",
+                     "Stop", "Reboot", "Restore", "Rotate", "Leave", "Cancel", "Accept", "Reject", "Apply",
+                     "Assign", "Unassign", "Send", "Upgrade", "Activate", "Deactivate", "Suspend", "Resume",
+                     "Move", "Rename", "Schedule", "Invite", "Share", "Unshare", "Grant"), "change"),
+    **dict.fromkeys(("Get", "Read", "Download", "Decrypt", "Invoke", "Query", "Scan", "Select",
+                     "Retrieve", "Export", "View"), "access"),
+    **dict.fromkeys(("Describe", "List", "Lookup", "Search", "Head", "Check", "Preview", "Estimate",
+                     "Validate", "Simulate"), "info"),
+}
+_VERB = re.compile(r"[A-Z][a-z]+")
+
+
+@lru_cache(maxsize=4096)
+def _categorize(action: str, provider: str, event_type: str | None, event_category: str | None,
+                read_only: bool | None, insight: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(event.category, event.type)`` from the operation's name and service."""
+    verb = _verb_type(action, read_only)
+    read = verb in ("access", "info")
+    categories: tuple[str, ...]
+    types: tuple[str, ...]
+    if event_type == "AwsConsoleSignIn" or provider == "signin.amazonaws.com" or action in _AUTH_START:
+        categories = ("authentication",)
+        types = ("start",) if action in _AUTH_START else ("end",) if action in _AUTH_END else ("info",)
+    elif provider in _IAM_SOURCES:
+        categories = ("iam",)
+        kind = "info" if read else verb  # ECS iam has no "access" type
+        entity = "user" if "User" in action else "group" if "Group" in action else None
+        types = (entity, kind) if entity else (kind,)
+    elif provider in _NETWORK_SOURCES or (provider == "ec2.amazonaws.com" and _EC2_NETWORK.search(action)):
+        categories = ("network",) if read else ("network", "configuration")
+        types = (verb,)
+    elif provider == "s3.amazonaws.com" and event_category == "Data":
+        categories, types = ("file",), (verb,)
+    else:
+        categories, types = ("configuration",), (verb,)
+    if insight:
+        types = ("info",)  # the Insights event is about the calls' rate, not one call
+    return categories, types
+
+
+def _verb_type(action: str, read_only: bool | None) -> str:
+    match = _VERB.match(action)
+    known = _VERB_TYPES.get(match.group()) if match else None
+    if known:
+        return known
+    return "change" if read_only is False else "info"
+
+
+# -- aws.cloudtrail.* ----------------------------------------------------------------------
+
+_TEXT_FIELDS = (
+    ("eventVersion", "event_version"),
+    ("eventType", "event_type"),
+    ("eventCategory", "event_category"),
+    ("recipientAccountId", "recipient_account_id"),
+    ("errorCode", "error_code"),
+    ("errorMessage", "error_message"),
+    ("requestID", "request_id"),
+    ("sharedEventID", "shared_event_id"),
+    ("vpcEndpointId", "vpc_endpoint_id"),
+    ("apiVersion", "api_version"),
+)
+_BOOL_FIELDS = (
+    ("readOnly", "read_only"),
+    ("managementEvent", "management_event"),
+    ("sessionCredentialFromConsole", "session_credential_from_console"),
+)
+_TLS_FIELDS = (
+    ("tlsVersion", "tls_version"),
+    ("cipherSuite", "cipher_suite"),
+    ("clientProvidedHostHeader", "client_provided_host_header"),
+)
+_ADDENDUM_FIELDS = (
+    ("reason", "reason"),
+    ("updatedFields", "updated_fields"),
+    ("originalRequestID", "original_request_id"),
+    ("originalEventID", "original_event_id"),
+)
+
+
+def _trail_fields(record: dict[str, Any], request: dict[str, Any] | None,
+                  response: dict[str, Any] | None) -> dict[str, Any]:
+    trail: dict[str, Any] = {}
+    for key, field in _TEXT_FIELDS:
+        value = _text(record, key)
+        if value:
+            trail[field] = value
+    for key, field in _BOOL_FIELDS:
+        flag = as_bool(record.get(key))
+        if flag is not None:
+            trail[field] = flag
+    if request is not None:
+        trail["request_parameters"] = request
+    if response is not None:
+        trail["response_elements"] = response
+    additional = _flat(record.get("additionalEventData"))
+    if additional is not None:
+        trail["additional_eventdata"] = additional
+        login = _console_login(additional) if record.get("eventType") == "AwsConsoleSignIn" else None
+        if login:
+            trail["console_login"] = login
+    service = _flat(record.get("serviceEventDetails"))
+    if service is not None:
+        trail["service_event_details"] = service
+    for key, field, names in (("tlsDetails", "tls_details", _TLS_FIELDS), ("addendum", "addendum", _ADDENDUM_FIELDS)):
+        block = _renamed(_object(record, key), names)
+        if block:
+            trail[field] = block
+    resources = _resources(record.get("resources"))
+    if resources:
+        trail["resources"] = resources
+    return trail
+
+
+def _flat(value: Any) -> dict[str, Any] | None:
+    """A ``flat_object`` field: objects as they are; any other JSON value wrapped as ``{"value": ...}``.
+
+    Wrapping keeps every document's field an object, so a string or array from one service
+    can never conflict with the objects of all the others.
+    """
+    if value is None or value == {} or value == "":
+        return None
+    if isinstance(value, dict):
+        return value
+    return {"value": value}
+
+
+def _renamed(block: dict[str, Any] | None, names: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    if block is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key, field in names:
+        value = block.get(key)
+        if value is not None and value != "":
+            out[field] = value
+    return out
+
+
+def _resources(value: Any) -> list[dict[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidRecord("invalid record: resources is not an array")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise InvalidRecord("invalid record: an element of resources is not an object")
+        resource = {field: text for key, field in (("ARN", "arn"), ("type", "type"), ("accountId", "account_id"))
+                    if (text := _text(item, key))}
+        if resource:
+            out.append(resource)
+    return out
+
+
+def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
+    login: dict[str, Any] = {}
+    for key, field in (("MFAUsed", "mfa_used"), ("MobileVersion", "mobile_version")):
+        flag = _yes_no(additional.get(key))
+        if flag is not None:
+            login[field] = flag
+    for key, field in (("LoginTo", "login_to"), ("MFAIdentifier", "mfa_identifier"), ("MfaType", "mfa_type")):
+        value = additional.get(key)
+        if isinstance(value, str) and value:
+            login[field] = value
+    return login
+
+
+def _yes_no(value: Any) -> bool | None:
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("yes", "no"):
+            return lowered == "yes"
+    return None
+
+
+def _snake_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_snake(key): _snake_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_snake_keys(item) for item in value]
+    return value
+
+
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _snake(key: str) -> str:
+    return _CAMEL_HUMP.sub("_", key).lower()
+
+
+def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: str) -> None:
+    """Start events open the unusual period; End events close it and say how long it lasted."""
+    state = insight.get("state")
+    if state == "Start":
+        event["start"] = moment
+    elif state == "End":
+        event["end"] = moment
+        statistics = (_object(_object(insight, "insightContext"), "statistics")) or {}
+        minutes = statistics.get("insightDuration")
+        if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes >= 0:
+            end = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+            event["start"] = timestamp((end - timedelta(minutes=minutes)).isoformat())
+            event["duration"] = int(minutes * 60 * 1_000_000_000)
+
+
+# -- actor, cloud, source ------------------------------------------------------------------
+
+
+def _actor(identity: dict[str, Any]) -> Actor:
+    """``userIdentity`` -> :class:`Actor` (the shared actor contract, docs/schema.md)."""
+    session = _object(identity, "sessionContext")
+    issuer = _object(session, "sessionIssuer")
+    attributes = _object(session, "attributes")
+    web = _object(session, "webIdFederationData") or _object(identity, "webIdFederationData")
+    user_name = _text(identity, "userName")
+    return Actor(
+        type=_text(identity, "type"),
+        principal_id=_text(identity, "principalId"),
+        arn=_text(identity, "arn"),
+        account_id=_text(identity, "accountId"),
+        access_key_id=_text(identity, "accessKeyId"),
+        user_name=None if user_name == HIDDEN_USER_NAME else user_name,
+        issuer_type=_text(issuer, "type"),
+        issuer_principal_id=_text(issuer, "principalId"),
+        issuer_arn=_text(issuer, "arn"),
+        issuer_account_id=_text(issuer, "accountId"),
+        issuer_user_name=_text(issuer, "userName"),
+        mfa_authenticated=as_bool(attributes.get("mfaAuthenticated")) if attributes else None,
+        session_created=_optional_time(attributes.get("creationDate")) if attributes else None,
+        source_identity=_text(session, "sourceIdentity"),
+        invoked_by=_text(identity, "invokedBy"),
+        identity_provider=_text(identity, "identityProvider") or _text(web, "federatedProvider"),
+    )
+
+
+def _optional_time(value: Any) -> str | None:
+    """A secondary time: dropped when unparseable rather than losing the whole record."""
+    if value is None or value == "":
+        return None
+    try:
+        return timestamp(value)
+    except ValueError:
+        return None
+
+
+def _target_user(provider: str, request: dict[str, Any] | None) -> str | None:
+    """The IAM user an IAM call acts on (``CreateUser``, ``CreateAccessKey``, ``AttachUserPolicy``...)."""
+    if provider != "iam.amazonaws.com" or request is None:
+        return None
+    name = request.get("userName")
+    return name if isinstance(name, str) and name else None
+
+
+def _cloud(record: dict[str, Any], identity: dict[str, Any] | None,
+           envelope: dict[str, Any] | None) -> dict[str, Any]:
+    cloud: dict[str, Any] = {"provider": "aws"}
+    account = _text(record, "recipientAccountId") or _text(identity, "accountId") or _text(envelope, "account")
+    if account:
+        cloud["account"] = {"id": account}
+    region = _text(record, "awsRegion") or _text(envelope, "region")
+    if region:
+        cloud["region"] = region
+    return cloud
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+                        r"\.[A-Za-z][A-Za-z0-9-]*\Z")
+
+
+def _add_source(document: Document, related: dict[str, list[str]], address: str | None) -> None:
+    """``source.ip`` only for a valid address; a service name or anything else in ``source.address``."""
+    if not address:
+        return
+    ip = parse_ip(address)
+    if ip is not None:
+        document["source"] = {"ip": ip}
+        related["ip"] = [ip]
+    elif _HOST_NAME.match(address):
+        document["source"] = {"address": address, "domain": address}
+    else:
+        document["source"] = {"address": address}
+
+
+# -- type-checked access -------------------------------------------------------------------
+
+
+def _text(parent: Mapping[str, Any] | None, key: str) -> str | None:
+    """A string field, ``None`` when absent or empty; any other type makes the record invalid."""
+    if parent is None:
+        return None
+    value = parent.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    raise InvalidRecord(f"invalid record: {key} is a {_json_type(value)}, expected a string")
+
+
+def _object(parent: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
+    if parent is None:
+        return None
+    value = parent.get(key)
+    if value is None or isinstance(value, dict):
+        return value
+    raise InvalidRecord(f"invalid record: {key} is a {_json_type(value)}, expected an object")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
+    return names.get(type(value), type(value).__name__)
