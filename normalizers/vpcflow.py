@@ -1,0 +1,822 @@
+"""VPC Flow Logs (text or Parquet, VPC or transit gateway) -> ECS documents.
+
+Both formats go through one vectorized path: the file is read in batches of rows whose
+columns are Arrow string arrays (text: ``pyarrow.csv`` on chunks of complete lines; Parquet:
+record batches cast to strings), every conversion is done column-wise with
+``pyarrow.compute``, and only the final assembly of each document is a Python loop over
+ready-made lists. Memory is bounded by one batch, whatever the file size.
+
+The mapping, field by field, is documented in docs/sources/vpcflow.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from normalizers.base import DeadLetter, Item, Origin
+from normalizers.common import parse_ip
+from normalizers.stream import TruncatedInput
+
+SOURCE = "vpcflow"
+PARQUET_MAGIC = b"PAR1"
+
+TEXT_CHUNK_BYTES = 1 << 20
+"""Text is parsed in chunks of complete lines of about this size (one Arrow batch each)."""
+PARQUET_BATCH_ROWS = 8192
+MAX_LINE_BYTES = 1 << 20
+"""A longer "line" is not a flow record: it is cut to this size and dead-lettered."""
+MAX_HEADER_BYTES = 1 << 16
+
+# Epoch seconds must give a year below 10000 to be an RFC 3339 date (common.epoch_timestamp).
+MAX_EPOCH_SECONDS = 253402300800
+# 18 digits always fit a signed 64-bit integer: longer numbers are not AWS counters.
+_UNSIGNED = r"^[0-9]{1,18}$"
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# The fields of each version, as the header of a text flow log names them (flow-logs.md).
+V2_FIELDS = _names(
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+    "start end action log-status"
+)
+V3_FIELDS = _names("vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr")
+V4_FIELDS = _names("region az-id sublocation-type sublocation-id")
+V5_FIELDS = _names("pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path")
+V7_FIELDS = _names(
+    "ecs-cluster-arn ecs-cluster-name ecs-container-instance-arn ecs-container-instance-id "
+    "ecs-container-id ecs-second-container-id ecs-service-name ecs-task-definition-arn "
+    "ecs-task-arn ecs-task-id"
+)
+V8_FIELDS = _names("reject-reason")
+# Transit gateway flow logs (version 6, AWS Transit Gateway guide, "Flow log records").
+TGW_FIELDS = _names(
+    "resource-type tgw-id tgw-attachment-id tgw-src-vpc-account-id tgw-dst-vpc-account-id "
+    "tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni "
+    "tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id packets-lost-no-route "
+    "packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired"
+)
+KNOWN_FIELDS = frozenset(V2_FIELDS + V3_FIELDS + V4_FIELDS + V5_FIELDS + V7_FIELDS + V8_FIELDS + TGW_FIELDS)
+
+# Fields whose whole meaning has an ECS home; every other field is kept under aws.vpcflow.
+_ECS_ONLY = frozenset(
+    _names("srcaddr dstaddr srcport dstport protocol packets bytes start end account-id region instance-id")
+)
+# Integers by the specification (Parquet INT_32/INT_64): a non-numeric value is a bad record.
+# ``version`` is not among them: it is only kept as a keyword and never computed with.
+_NUMERIC_LIMITS: dict[str, int] = {
+    "srcport": 65535,
+    "dstport": 65535,
+    "protocol": 255,
+    "tcp-flags": 65535,
+    "traffic-path": 65535,
+    "packets": 10**18,
+    "bytes": 10**18,
+    "end": MAX_EPOCH_SECONDS - 1,
+    "packets-lost-no-route": 10**18,
+    "packets-lost-blackhole": 10**18,
+    "packets-lost-mtu-exceeded": 10**18,
+    "packets-lost-ttl-expired": 10**18,
+}
+# aws.vpcflow fields stored as numbers; the others are keywords, as in Elastic's aws.vpcflow.
+_AWS_INTEGERS = frozenset(name for name in TGW_FIELDS if name.startswith("packets-lost-"))
+_TGW_MARKERS = ("tgw-", "packets-lost-", "resource-type")
+_ADDRESS_FIELDS = ("srcaddr", "dstaddr", "pkt-srcaddr", "pkt-dstaddr")
+
+_HEADER_TOKEN = re.compile(r"[a-z][a-z0-9-]*\Z")
+
+# IANA protocol numbers -> ECS network.transport (lower-case IANA keyword, as Elastic writes it).
+TRANSPORTS: dict[int, str] = {
+    0: "hopopt",
+    1: "icmp",
+    2: "igmp",
+    4: "ipv4",
+    6: "tcp",
+    8: "egp",
+    17: "udp",
+    27: "rdp",
+    41: "ipv6",
+    43: "ipv6-route",
+    44: "ipv6-frag",
+    46: "rsvp",
+    47: "gre",
+    50: "esp",
+    51: "ah",
+    58: "ipv6-icmp",
+    59: "ipv6-nonxt",
+    60: "ipv6-opts",
+    88: "eigrp",
+    89: "ospf",
+    94: "ipip",
+    103: "pim",
+    112: "vrrp",
+    115: "l2tp",
+    132: "sctp",
+    136: "udplite",
+    137: "mpls-in-ip",
+}
+# The TCP flags AWS records, by bit (Elastic's aws.vpcflow.tcp_flags_array).
+_TCP_FLAG_BITS = ((1, "fin"), (2, "syn"), (4, "rst"), (8, "psh"), (16, "ack"), (32, "urg"))
+_NETWORK_TYPES = {"IPv4": "ipv4", "IPv6": "ipv6"}
+_DIRECTIONS = {"ingress": "ingress", "egress": "egress"}
+_OUTCOMES = {"ACCEPT": "success", "REJECT": "failure"}
+_TYPES = {"ACCEPT": ("connection", "allowed"), "REJECT": ("connection", "denied")}
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
+    """Yield one document or dead letter per flow record of a text or Parquet flow log."""
+    head = stream.read(len(PARQUET_MAGIC)) or b""
+    if head == PARQUET_MAGIC:
+        stream.seek(0)  # the pipeline hands Parquet over as a seekable file
+        yield from _parquet_items(stream, origin)
+    else:
+        yield from _text_items(_LineChunks(stream, head), origin)
+
+
+# --------------------------------------------------------------------------- reading text
+
+
+class _LineChunks:
+    """Read a stream as chunks of complete lines, keeping every byte read before a truncation.
+
+    A gzip stream cut short raises :class:`TruncatedInput` from ``read``; reading with
+    ``read1`` (one underlying read at a time) loses nothing that was decompressed before.
+    The lines completed so far are handed out first, the partial last line is dropped (it is
+    part of what the truncation lost), then the error is re-raised for the pipeline to
+    dead-letter: it is deferred, never swallowed.
+    """
+
+    def __init__(self, stream: BinaryIO, head: bytes) -> None:
+        self._read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+        self._pending = head
+        self._truncation: TruncatedInput | None = None
+        self._eof = False
+        self.oversized: list[tuple[int, bytes]] = []
+        """(line number, first bytes) of over-long lines, cut out of the chunks."""
+        self._line = 1
+
+    def header(self) -> bytes:
+        """The first line (without its end of line), or what there is of it."""
+        while b"\n" not in self._pending and len(self._pending) <= MAX_HEADER_BYTES and self._fill():
+            pass
+        line, _, self._pending = self._pending.partition(b"\n")
+        self._line = 2
+        return line[:MAX_HEADER_BYTES]
+
+    def __iter__(self) -> Iterator[tuple[int, bytes]]:
+        """Yield ``(number of the first line, bytes of complete lines)``."""
+        while True:
+            while len(self._pending) < TEXT_CHUNK_BYTES and self._fill():
+                pass
+            cut = self._cut()
+            if not cut:
+                if not self._pending:
+                    break
+                if self._eof:
+                    if self._truncation is not None:
+                        break  # the partial last line is lost with the rest of the stream
+                    cut = len(self._pending)  # the last line may lack its end of line
+                elif len(self._pending) > MAX_LINE_BYTES:
+                    self._skip_long_line()
+                    continue
+                else:
+                    self._fill()  # a line longer than a chunk: read on to its end
+                    continue
+            chunk, self._pending = self._pending[:cut], self._pending[cut:]
+            first = self._line
+            self._line += chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+            yield first, chunk
+        if self._truncation is not None:
+            raise self._truncation
+
+    def _cut(self) -> int:
+        """Where the next chunk ends: after the last end of line within the chunk size."""
+        cut = self._pending.rfind(b"\n", 0, TEXT_CHUNK_BYTES) + 1
+        return cut or self._pending.find(b"\n") + 1
+
+    def _fill(self) -> bool:
+        if self._eof:
+            return False
+        try:
+            data = self._read(1 << 18)
+        except TruncatedInput as error:
+            self._truncation, data = error, b""
+        if not data:
+            self._eof = True
+            return False
+        self._pending += data
+        return True
+
+    def _skip_long_line(self) -> None:
+        self.oversized.append((self._line, self._pending[:MAX_LINE_BYTES]))
+        self._line += 1
+        while True:
+            end = self._pending.find(b"\n")
+            if end >= 0:
+                self._pending = self._pending[end + 1 :]
+                return
+            self._pending = b""
+            if not self._fill():
+                return
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    names: list[str]
+    raw: bytes
+    tgw: bool
+
+
+def _parse_header(line: bytes) -> _Header | str:
+    """The field names of a text flow log, or why the first line is not a header."""
+    text = line.removeprefix(b"\xef\xbb\xbf").rstrip(b"\r").decode("ascii", "replace")
+    names = text.split(" ")
+    if not text:
+        return "empty first line"
+    if not all(_HEADER_TOKEN.match(name) for name in names):
+        return f"not a list of field names: {text[:200]!r}"
+    if len(set(names)) != len(names):
+        return f"duplicate field names: {text[:200]!r}"
+    if not KNOWN_FIELDS.intersection(names):
+        return f"no VPC flow log field: {text[:200]!r}"
+    tgw = any(name.startswith(_TGW_MARKERS) for name in names)
+    return _Header(names, line.rstrip(b"\r"), tgw)
+
+
+@dataclass(slots=True)
+class _Rows:
+    """A batch of parsed rows: binary columns, their line numbers, and the rejected lines."""
+
+    columns: list[pa.Array]
+    lines: list[int]
+    invalid: list[tuple[int, bytes, str]] = field(default_factory=list)
+    """(line number, raw line, reason), in line order."""
+
+
+def _text_items(chunks: _LineChunks, origin: Origin) -> Iterator[Item]:
+    first = chunks.header()
+    if not first.strip() and all(not chunk.strip() for _, chunk in chunks):
+        return  # an empty object holds no records
+    header = _parse_header(first)
+    if isinstance(header, str):
+        yield DeadLetter(SOURCE, f"invalid header: {header}", origin.object, "line 1", first)
+        return
+    for first_line, chunk in chunks:
+        rows = _parse_fast(chunk, first_line, header) or _parse_slow(chunk, first_line, header)
+        rows.invalid.extend(_pop_oversized(chunks, first_line))
+        rows.invalid.sort(key=lambda entry: entry[0])
+        yield from _text_batch(rows, header, origin)
+    for line, raw in chunks.oversized:
+        yield _dead(
+            origin,
+            f"invalid record: line longer than {MAX_LINE_BYTES} bytes",
+            "line",
+            line,
+            header.raw + b"\n" + raw,
+        )
+
+
+def _pop_oversized(chunks: _LineChunks, before_line: int) -> list[tuple[int, bytes, str]]:
+    """Over-long lines met before this chunk, to be dead-lettered in line order."""
+    taken = [
+        (line, raw, f"invalid record: line longer than {MAX_LINE_BYTES} bytes")
+        for line, raw in chunks.oversized
+        if line < before_line
+    ]
+    chunks.oversized[:] = [entry for entry in chunks.oversized if entry[0] >= before_line]
+    return taken
+
+
+def _parse_fast(chunk: bytes, first_line: int, header: _Header) -> _Rows | None:
+    """Parse a chunk with pyarrow's CSV reader; ``None`` when only the careful path can."""
+    width = len(header.names)
+    rejected: list[tuple[int, bytes, str]] = []
+
+    def on_invalid(row: Any) -> str:
+        # row.number counts the chunk's physical lines from 1.
+        rejected.append(
+            (
+                first_line + row.number - 1,
+                row.text.encode("utf-8"),
+                f"invalid record: {row.actual_columns} fields, header has {width}",
+            )
+        )
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(chunk),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=len(chunk) + 1, column_names=[f"c{i}" for i in range(width)]
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=" ",
+                quote_char=False,
+                escape_char=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_invalid,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"c{i}": pa.binary() for i in range(width)},
+                null_values=[],
+                strings_can_be_null=False,
+                check_utf8=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None  # e.g. a rejected line that is not UTF-8: pyarrow cannot report it
+    if any(number is None for number, _, _ in rejected):
+        return None
+    # pyarrow also ends a line at a lone CR: the numbering would no longer match the file.
+    if table.num_rows + len(rejected) != chunk.count(b"\n") + (not chunk.endswith(b"\n")):
+        return None
+    lines = _line_numbers(first_line, table.num_rows, {number for number, _, _ in rejected})
+    columns = [table.column(i).combine_chunks() for i in range(width)]
+    rows = _Rows(columns, lines, rejected)
+    return _without_blank_rows(rows)
+
+
+def _line_numbers(first_line: int, count: int, rejected: set[int]) -> list[int]:
+    """The line numbers of ``count`` accepted rows, skipping the rejected lines."""
+    if not rejected:
+        return list(range(first_line, first_line + count))
+    lines: list[int] = []
+    line = first_line
+    while len(lines) < count:
+        if line not in rejected:
+            lines.append(line)
+        line += 1
+    return lines
+
+
+def _without_blank_rows(rows: _Rows) -> _Rows:
+    """An empty line is not a record: drop it (it keeps its line number)."""
+    if not rows.columns or not rows.lines:
+        return rows
+    blank = pc.equal(pc.binary_length(rows.columns[0]), 0)
+    for column in rows.columns[1:]:
+        blank = pc.and_(blank, pc.equal(pc.binary_length(column), 0))
+    if not pc.any(blank).as_py():
+        return rows
+    keep = pc.invert(blank)
+    lines = [line for line, dropped in zip(rows.lines, blank.to_pylist(), strict=True) if not dropped]
+    return _Rows([column.filter(keep) for column in rows.columns], lines, rows.invalid)
+
+
+def _parse_slow(chunk: bytes, first_line: int, header: _Header) -> _Rows:
+    """Split the chunk line by line in Python: slower, but it copes with any bytes."""
+    width = len(header.names)
+    values: list[list[bytes]] = [[] for _ in range(width)]
+    lines: list[int] = []
+    invalid: list[tuple[int, bytes, str]] = []
+    for offset, line in enumerate(chunk.split(b"\n")[: chunk.count(b"\n") + (not chunk.endswith(b"\n"))]):
+        line = line.removesuffix(b"\r")
+        if not line:
+            continue
+        parts = line.split(b" ")
+        if len(parts) != width:
+            invalid.append(
+                (first_line + offset, line, f"invalid record: {len(parts)} fields, header has {width}")
+            )
+            continue
+        lines.append(first_line + offset)
+        for column, value in zip(values, parts, strict=True):
+            column.append(value)
+    return _Rows([pa.array(column, pa.binary()) for column in values], lines, invalid)
+
+
+def _text_batch(rows: _Rows, header: _Header, origin: Origin) -> Iterator[Item]:
+    raw_lines = (
+        pc.binary_join_element_wise(*rows.columns, b" ") if rows.columns else pa.array([], pa.binary())
+    )
+    raw_list: list[bytes] = raw_lines.to_pylist()
+    strings, problems = _decode_utf8(rows.columns, header.names)
+    framing = _Framing(
+        label="line",
+        positions=rows.lines,
+        id_texts=raw_list,
+        raw=lambda i: header.raw + b"\n" + raw_list[i],
+        original=lambda i: raw_list[i].decode("utf-8", "replace"),
+    )
+    pending = [
+        (line, _dead(origin, reason, "line", line, header.raw + b"\n" + raw))
+        for line, raw, reason in rows.invalid
+    ]
+    yield from _emit(strings, header.tgw, framing, problems, pending, origin)
+
+
+def _decode_utf8(columns: list[pa.Array], names: list[str]) -> tuple[dict[str, pa.Array], dict[int, str]]:
+    """Binary columns -> string columns; rows holding bytes that are not UTF-8 are bad rows."""
+    problems: dict[int, str] = {}
+    strings: dict[str, pa.Array] = {}
+    for name, column in zip(names, columns, strict=True):
+        try:
+            strings[name] = column.cast(pa.string())
+            continue
+        except pa.ArrowInvalid:
+            pass
+        decoded: list[str | None] = []
+        for index, value in enumerate(column.to_pylist()):
+            try:
+                decoded.append(value.decode("utf-8"))
+            except UnicodeDecodeError:
+                problems.setdefault(index, f"invalid record: {name} is not UTF-8")
+                decoded.append(None)
+        strings[name] = pa.array(decoded, pa.string())
+    return strings, problems
+
+
+# --------------------------------------------------------------------------- reading Parquet
+
+
+def _parquet_items(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
+    try:
+        parquet = pq.ParquetFile(stream)
+    except (pa.ArrowException, OSError) as error:
+        yield DeadLetter(SOURCE, f"invalid parquet: {error}", origin.object, "object", b"")
+        return
+    names = {column: column.replace("_", "-") for column in parquet.schema_arrow.names}
+    if not KNOWN_FIELDS.intersection(names.values()):
+        # e.g. Amazon Security Lake OCSF rows: another schema altogether (docs/sources/vpcflow.md).
+        schema = ", ".join(parquet.schema_arrow.names)[:2000]
+        yield DeadLetter(
+            SOURCE,
+            f"unrecognized format: Parquet columns are not VPC flow log fields ({schema})",
+            origin.object,
+            "object",
+            b"",
+        )
+        return
+    tgw = any(name.startswith(_TGW_MARKERS) for name in names.values())
+    row = 0
+    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+        yield from _parquet_batch(batch, names, tgw, row, origin)
+        row += batch.num_rows
+
+
+def _parquet_batch(
+    batch: pa.RecordBatch, names: dict[str, str], tgw: bool, first_row: int, origin: Origin
+) -> Iterator[Item]:
+    strings: dict[str, pa.Array] = {}
+    for column, name in names.items():
+        values = batch.column(column)
+        if pa.types.is_nested(values.type):
+            continue  # not a flow log field: flow log columns are all flat
+        # Null is Parquet's "no value": it becomes the text format's placeholder.
+        strings[name] = pc.fill_null(values.cast(pa.string()), "-")
+    # The row's values joined by spaces are what the text format would have written.
+    joined: list[bytes] = pc.binary_join_element_wise(*strings.values(), " ").cast(pa.binary()).to_pylist()
+
+    def row_json(index: int) -> bytes:
+        return orjson.dumps(batch.slice(index, 1).to_pylist()[0], default=str)
+
+    framing = _Framing(
+        label="row",
+        positions=list(range(first_row + 1, first_row + batch.num_rows + 1)),
+        id_texts=joined,
+        raw=row_json,
+        original=lambda i: row_json(i).decode("utf-8"),
+    )
+    yield from _emit(strings, tgw, framing, {}, [], origin)
+
+
+# --------------------------------------------------------------------------- columns -> documents
+
+
+@dataclass(frozen=True, slots=True)
+class _Framing:
+    """How rows of one batch are located and copied: what differs between text and Parquet."""
+
+    label: str
+    """``line`` or ``row``."""
+    positions: list[int]
+    id_texts: list[bytes]
+    """The record as a line of text, hashed into ``event.id``."""
+    raw: Callable[[int], bytes]
+    """The replayable record for a dead letter."""
+    original: Callable[[int], str]
+    """``event.original``."""
+
+
+def _dead(origin: Origin, reason: str, label: str, position: int, raw: bytes) -> DeadLetter:
+    return DeadLetter(SOURCE, reason, origin.object, f"{label} {position}", raw)
+
+
+def _placeholders_to_null(column: pa.Array) -> pa.Array:
+    """``-`` (and an empty value) means "no value"."""
+    empty = pc.or_(pc.equal(column, "-"), pc.equal(column, ""))
+    return pc.if_else(empty, pa.scalar(None, pa.string()), column)
+
+
+def _integers(name: str, column: pa.Array, problems: dict[int, str]) -> pa.Array:
+    """Validate a numeric field: non-numeric or out-of-range values make the row bad."""
+    present = pc.and_(pc.not_equal(column, "-"), pc.is_valid(column))
+    numeric = pc.match_substring_regex(column, _UNSIGNED)
+    bad = pc.and_kleene(present, pc.invert(numeric))
+    _note(problems, bad, lambda i: f"invalid record: non-numeric {name} {column[i].as_py()!r}")
+    values = pc.if_else(numeric, column, pa.scalar(None, pa.string())).cast(pa.int64())
+    too_big = pc.greater(values, _NUMERIC_LIMITS[name])
+    _note(problems, too_big, lambda i: f"invalid record: {name} {values[i].as_py()} out of range")
+    return pc.if_else(too_big, pa.scalar(None, pa.int64()), values)
+
+
+def _note(problems: dict[int, str], mask: pa.Array, reason: Callable[[int], str]) -> None:
+    """Record why the rows selected by ``mask`` are bad (the first reason found wins)."""
+    if not pc.any(mask).as_py():
+        return
+    for index in pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist():
+        problems.setdefault(index, reason(index))
+
+
+def _mapped(column: pa.Array, mapping: Callable[[Any], Any], kind: pa.DataType) -> pa.Array:
+    """Apply a Python function to each distinct value only (flow logs repeat values a lot)."""
+    encoded = column.dictionary_encode()
+    translated = pa.array([mapping(value) for value in encoded.dictionary.to_pylist()], kind)
+    return translated.take(encoded.indices)
+
+
+def _timestamps(seconds: pa.Array) -> pa.Array:
+    """Epoch seconds -> RFC 3339 UTC strings, exactly as ``common.epoch_timestamp`` writes them."""
+    moments = seconds.cast(pa.timestamp("s", tz="UTC"))
+    return pc.strftime(moments, format="%Y-%m-%dT%H:%M:%SZ")
+
+
+def _tcp_flag_names(flags: int | None) -> list[str] | None:
+    if flags is None:
+        return None
+    return [name for bit, name in _TCP_FLAG_BITS if flags & bit] or None
+
+
+@dataclass(slots=True)
+class _Columns:
+    """Everything a document needs, one Python list per output field (``None``: absent)."""
+
+    timestamp: list[Any]
+    end: list[Any]
+    duration: list[Any]
+    action: list[Any]
+    source: list[tuple[str, list[Any]]]
+    destination: list[tuple[str, list[Any]]]
+    network: list[tuple[str, list[Any]]]
+    account: list[Any]
+    region: list[Any]
+    instance: list[Any]
+    aws: list[tuple[str, list[Any]]]
+    related_ips: list[list[Any]]
+
+
+def _columns(strings: dict[str, pa.Array], problems: dict[int, str], length: int) -> _Columns:
+    """Convert the string columns of a batch, noting the rows that cannot be documents."""
+    none: list[Any] = [None] * length
+    start = _start(strings.get("start"), problems, length)
+    numbers = {
+        name: _integers(name, strings[name], problems)
+        for name in _NUMERIC_LIMITS
+        if name in strings and name != "start"
+    }
+    text = {
+        name: _placeholders_to_null(column)
+        for name, column in strings.items()
+        if name not in numbers and name != "start"
+    }
+    end = numbers.get("end")
+    ips: dict[str, pa.Array] = {
+        name: _mapped(text[name], parse_ip, pa.string()) for name in _ADDRESS_FIELDS if name in text
+    }
+    protocol = numbers.get("protocol")
+    return _Columns(
+        timestamp=_timestamps(start).to_pylist(),
+        end=_timestamps(end).to_pylist() if end is not None else none,
+        duration=_durations(start, end).to_pylist() if end is not None else none,
+        action=text["action"].to_pylist() if "action" in text else none,
+        source=_endpoint(
+            text.get("srcaddr"),
+            ips.get("srcaddr"),
+            numbers.get("srcport"),
+            numbers.get("bytes"),
+            numbers.get("packets"),
+        ),
+        destination=_endpoint(text.get("dstaddr"), ips.get("dstaddr"), numbers.get("dstport"), None, None),
+        network=_network(text, ips, protocol, numbers),
+        account=text["account-id"].to_pylist() if "account-id" in text else none,
+        region=text["region"].to_pylist() if "region" in text else none,
+        instance=text["instance-id"].to_pylist() if "instance-id" in text else none,
+        aws=_aws_fields(text, numbers, ips),
+        related_ips=_related(ips, length),
+    )
+
+
+def _start(column: pa.Array | None, problems: dict[int, str], length: int) -> pa.Array:
+    """``start`` is ``@timestamp``: a row without a valid one cannot be indexed."""
+    if column is None:
+        for index in range(length):
+            problems.setdefault(index, "missing field: start")
+        return pa.nulls(length, pa.int64())
+    missing = pc.or_(pc.equal(column, "-"), pc.is_null(column))
+    _note(problems, missing, lambda i: "missing field: start")
+    numeric = pc.match_substring_regex(column, _UNSIGNED)
+    seconds = pc.if_else(numeric, column, pa.scalar(None, pa.string())).cast(pa.int64())
+    valid = pc.fill_null(pc.less(seconds, MAX_EPOCH_SECONDS), False)
+    _note(problems, pc.invert(valid), lambda i: f"unparseable timestamp: start {column[i].as_py()!r}")
+    return pc.if_else(valid, seconds, pa.scalar(None, pa.int64()))
+
+
+def _durations(start: pa.Array, end: pa.Array) -> pa.Array:
+    seconds = pc.subtract(end, start)
+    forward = pc.greater_equal(seconds, 0)
+    return pc.if_else(forward, pc.multiply(seconds, 1_000_000_000), pa.scalar(None, pa.int64()))
+
+
+def _present(*pairs: tuple[str, pa.Array | None]) -> list[tuple[str, list[Any]]]:
+    return [(key, column.to_pylist()) for key, column in pairs if column is not None]
+
+
+def _endpoint(
+    address: pa.Array | None,
+    ip: pa.Array | None,
+    port: pa.Array | None,
+    volume: pa.Array | None,
+    packets: pa.Array | None,
+) -> list[tuple[str, list[Any]]]:
+    return _present(("address", address), ("ip", ip), ("port", port), ("bytes", volume), ("packets", packets))
+
+
+def _network(
+    text: dict[str, pa.Array],
+    ips: dict[str, pa.Array],
+    protocol: pa.Array | None,
+    numbers: dict[str, pa.Array],
+) -> list[tuple[str, list[Any]]]:
+    iana = transport = None
+    if protocol is not None:
+        iana = protocol.cast(pa.string())
+        transport = _mapped(protocol, TRANSPORTS.get, pa.string())
+    return _present(
+        ("iana_number", iana),
+        ("transport", transport),
+        ("type", _network_type(text, ips)),
+        ("bytes", numbers.get("bytes")),
+        ("packets", numbers.get("packets")),
+    )
+
+
+def _network_type(text: dict[str, pa.Array], ips: dict[str, pa.Array]) -> pa.Array | None:
+    """From the ``type`` field, else from the family of the (packet) source/destination address."""
+    if "type" in text:
+        return _mapped(text["type"], _NETWORK_TYPES.get, pa.string())
+    known = [ips[name] for name in _ADDRESS_FIELDS if name in ips]
+    if not known:
+        return None
+    address = pc.coalesce(*known)
+    return pc.if_else(pc.match_substring(address, ":"), "ipv6", "ipv4")
+
+
+def _aws_fields(
+    text: dict[str, pa.Array], numbers: dict[str, pa.Array], ips: dict[str, pa.Array]
+) -> list[tuple[str, list[Any]]]:
+    """Every field without an ECS-only home, under ``aws.vpcflow.<name with underscores>``."""
+    fields: list[tuple[str, list[Any]]] = []
+    for name in [*text, *numbers]:
+        if name in _ECS_ONLY:
+            continue
+        key = name.replace("-", "_")
+        if name in ips:  # ip-typed: only a valid address (canonical form) is kept
+            fields.append((key, ips[name].to_pylist()))
+        elif name in _AWS_INTEGERS:
+            fields.append((key, numbers[name].to_pylist()))
+        elif name in numbers:  # codes (tcp-flags, traffic-path) are keywords, as in Elastic
+            fields.append((key, numbers[name].cast(pa.string()).to_pylist()))
+            if name == "tcp-flags":
+                fields.append(("tcp_flags_array", [_tcp_flag_names(v) for v in numbers[name].to_pylist()]))
+        else:
+            fields.append((key, text[name].to_pylist()))
+    return fields
+
+
+def _related(ips: dict[str, pa.Array], length: int) -> list[list[Any]]:
+    columns = [ips[name].to_pylist() for name in _ADDRESS_FIELDS if name in ips]
+    if not columns:
+        return [[] for _ in range(length)]
+    return [list(dict.fromkeys(ip for ip in row if ip)) for row in zip(*columns, strict=True)]
+
+
+def _emit(
+    strings: dict[str, pa.Array],
+    tgw: bool,
+    framing: _Framing,
+    problems: dict[int, str],
+    pending: list[tuple[int, DeadLetter]],
+    origin: Origin,
+) -> Iterator[Item]:
+    """Documents and dead letters of one batch, in record order.
+
+    ``pending`` holds the batch's lines rejected while parsing, with their line numbers.
+    """
+    length = len(framing.positions)
+    columns = _columns(strings, problems, length) if length else None
+    provider = "tgw-flow-logs" if tgw else "vpc-flow-logs"
+    ids = _EventIds(origin.object)
+    waiting = 0
+    for index in range(length):
+        position = framing.positions[index]
+        while waiting < len(pending) and pending[waiting][0] < position:
+            yield pending[waiting][1]
+            waiting += 1
+        if index in problems:
+            yield _dead(origin, problems[index], framing.label, position, framing.raw(index))
+            continue
+        assert columns is not None
+        document = _document(columns, index, provider, ids.of(position, framing.id_texts[index]), origin)
+        if origin.keep_original:
+            document["event"]["original"] = framing.original(index)
+        yield document
+    for _, letter in pending[waiting:]:
+        yield letter
+
+
+class _EventIds:
+    """``common.record_id(object, position, line)``, with the object's part hashed once per batch."""
+
+    def __init__(self, obj: str) -> None:
+        self._prefix = hashlib.blake2b(digest_size=16)
+        self._prefix.update(obj.encode("utf-8", "surrogateescape") + b"\x00")
+
+    def of(self, position: int, line: bytes) -> str:
+        digest = self._prefix.copy()
+        digest.update(b"%d\x00%b\x00" % (position, line))
+        return digest.hexdigest()
+
+
+def _subset(pairs: Iterable[tuple[str, list[Any]]], index: int) -> dict[str, Any]:
+    return {key: values[index] for key, values in pairs if values[index] is not None}
+
+
+def _document(columns: _Columns, i: int, provider: str, event_id: str, origin: Origin) -> dict[str, Any]:
+    action = columns.action[i]
+    event: dict[str, Any] = {
+        "kind": "event",
+        "category": ["network"],
+        "type": list(_TYPES.get(action, ("connection",))),
+        "outcome": _OUTCOMES.get(action, "unknown"),
+        "id": event_id,
+        "dataset": "aws.vpcflow",
+        "module": "aws",
+        "provider": provider,
+        "ingested": origin.ingested,
+        "start": columns.timestamp[i],
+    }
+    if action is not None:
+        event["action"] = action
+    if columns.end[i] is not None:
+        event["end"] = columns.end[i]
+    if columns.duration[i] is not None:
+        event["duration"] = columns.duration[i]
+    cloud = _cloud(columns, i)
+    network = _subset(columns.network, i)
+    network["direction"] = "unknown"
+    document: dict[str, Any] = {"@timestamp": columns.timestamp[i], "event": event, "cloud": cloud}
+    source = _subset(columns.source, i)
+    if source:
+        document["source"] = source
+    destination = _subset(columns.destination, i)
+    if destination:
+        document["destination"] = destination
+    document["network"] = network
+    aws = _subset(columns.aws, i)
+    if aws.get("flow_direction") in _DIRECTIONS:
+        network["direction"] = aws["flow_direction"]
+    related: dict[str, Any] = {}
+    if columns.related_ips[i]:
+        related["ip"] = columns.related_ips[i]
+    if columns.instance[i] is not None:
+        related["hosts"] = [columns.instance[i]]
+    if related:
+        document["related"] = related
+    document["aws"] = {"vpcflow": aws}
+    return document
+
+
+def _cloud(columns: _Columns, i: int) -> dict[str, Any]:
+    cloud: dict[str, Any] = {"provider": "aws"}
+    if columns.account[i] is not None:
+        cloud["account"] = {"id": columns.account[i]}
+    if columns.region[i] is not None:
+        cloud["region"] = columns.region[i]
+    if columns.instance[i] is not None:
+        cloud["instance"] = {"id": columns.instance[i]}
+    return cloud
