@@ -10,6 +10,7 @@ from collections.abc import Sequence
 # Modules exposing ``register(subparsers)``; each registers one or more subcommands.
 COMMAND_MODULES = [
     "ingest.commands.normalize",
+    "ingest.commands.assets",
 ]
 
 

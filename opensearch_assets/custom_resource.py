@@ -1,0 +1,73 @@
+"""CDK custom resource handler (``custom_resources.Provider`` ``on_event``): install the assets.
+
+Create and Update install (idempotent); Delete leaves the templates, dashboards and data in
+place, because deleting a stack must never delete an analyst's saved work or the mappings of
+indices that still hold data.
+
+Environment: ``OPENSEARCH_ENDPOINT`` (``https://<collection-id>.<region>.aoss.amazonaws.com``),
+``DASHBOARDS_URL`` (optional; Serverless: ``<endpoint>/_dashboards``), ``INDEX_PREFIX``
+(default ``siem-``), ``AUTH`` (default ``aoss``), ``INSTALL_RETRY_SECONDS`` (default 300).
+Resource properties with the same names (``Endpoint``, ``DashboardsUrl``, ``IndexPrefix``)
+override the environment, so one function can serve several collections.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from opensearch_assets.install import AUTH_MODES, AuthMode, InstallError, InstallReport, install
+
+LOG = logging.getLogger(__name__)
+RETRY_PAUSE_SECONDS = 15
+
+
+def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request_type = event.get("RequestType")
+    properties = event.get("ResourceProperties") or {}
+    prefix = str(properties.get("IndexPrefix") or os.environ.get("INDEX_PREFIX") or "siem-")
+    physical_id = event.get("PhysicalResourceId") or f"opensearch-assets-{prefix}"
+    if request_type == "Delete":
+        LOG.info("delete %s: templates and saved objects are left in place", physical_id)
+        return {"PhysicalResourceId": physical_id}
+    if request_type not in ("Create", "Update"):
+        raise ValueError(f"unknown RequestType {request_type!r}")
+    endpoint = str(properties.get("Endpoint") or os.environ["OPENSEARCH_ENDPOINT"])
+    dashboards_url = properties.get("DashboardsUrl") or os.environ.get("DASHBOARDS_URL") or None
+    auth = _auth_mode(os.environ.get("AUTH", "aoss"))
+    deadline = time.monotonic() + float(os.environ.get("INSTALL_RETRY_SECONDS", "300"))
+    report = _retrying(lambda: install(endpoint, dashboards_url, auth, os.environ.get("AWS_REGION"), prefix),
+                       deadline)
+    for line in report.lines():
+        LOG.info("%s", line)
+    if not report.ok:
+        raise InstallError("; ".join(report.lines()[1:]))
+    return {
+        "PhysicalResourceId": physical_id,
+        "Data": {
+            "IndexTemplates": ",".join(report.index_templates),
+            "SavedObjectsImported": str(report.saved_objects_imported),
+        },
+    }
+
+
+def _auth_mode(value: str) -> AuthMode:
+    for mode in AUTH_MODES:
+        if mode == value:
+            return mode
+    raise ValueError(f"AUTH={value!r}; expected one of {AUTH_MODES}")
+
+
+def _retrying(step: Callable[[], InstallReport], deadline: float) -> InstallReport:
+    """Retry while a new collection's data access policy propagates (403s for a minute or two)."""
+    while True:
+        try:
+            return step()
+        except InstallError as error:
+            if time.monotonic() + RETRY_PAUSE_SECONDS > deadline:
+                raise
+            LOG.warning("install failed, retrying in %s s: %s", RETRY_PAUSE_SECONDS, error)
+            time.sleep(RETRY_PAUSE_SECONDS)
