@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import orjson
 
 from normalizers.base import DeadLetter, Origin
-from normalizers.common import Actor, parse_ip, prune
+from normalizers.common import Actor, as_bool, parse_ip, prune, timestamp, unique
 
 # ---------------------------------------------------------------------------------------
 # Streaming JSON values
@@ -318,6 +318,25 @@ def optional_number(record: dict[str, Any], key: str) -> float | int | None:
     return value
 
 
+def time_field(record: dict[str, Any], key: str, required: bool = False) -> str | None:
+    """A timestamp field as RFC 3339 UTC; unparseable (or missing when required) is a RecordError."""
+    value = record.get(key)
+    if value is None or value == "":
+        if required:
+            raise RecordError(MISSING_FIELD, key)
+        return None
+    try:
+        return timestamp(value)
+    except ValueError as error:
+        raise RecordError(UNPARSEABLE_TIMESTAMP, f"{key}: {error}") from None
+
+
+def arn_region(arn: Any) -> str | None:
+    """The region part of an ARN (``arn:aws:guardduty:us-east-1:...``), if any."""
+    parts = arn.split(":") if isinstance(arn, str) else []
+    return (parts[3] or None) if len(parts) > 3 else None
+
+
 def objects(values: list[Any]) -> list[dict[str, Any]]:
     """The objects of a list (other entries are ignored: they carry nothing to map)."""
     return [value for value in values if isinstance(value, dict)]
@@ -579,3 +598,121 @@ def access_key_actor(
         mfa_authenticated=mfa_authenticated,
         session_created=session_created,
     )
+
+
+# ---------------------------------------------------------------------------------------
+# What happened: the action (API call, connection, port probe, DNS request)
+# ---------------------------------------------------------------------------------------
+
+
+class Activity:
+    """The ECS view of ``service.action``: who talked to whom, and did it succeed."""
+
+    def __init__(self) -> None:
+        self.source = Endpoint({}, [])
+        self.destination = Endpoint({}, [])
+        self.extra_ips: list[str] = []
+        self.network: dict[str, Any] = {}
+        self.dns: dict[str, Any] = {}
+        self.user_agent: str | None = None
+        self.blocked: list[bool] = []
+        self.failed = False
+
+    @property
+    def ips(self) -> list[str]:
+        return unique(self.source.ips + self.destination.ips + self.extra_ips)
+
+    @property
+    def outcome(self) -> str:
+        """``failure`` when the finding says the action was blocked or the API call
+        returned an error; ``success`` when it says the action was not blocked."""
+        if self.failed or True in self.blocked:
+            return "failure"
+        if False in self.blocked:
+            return "success"
+        return "unknown"
+
+
+def activity_of(action: dict[str, Any]) -> Activity:
+    """Read a snake_cased GuardDuty ``service.action`` or ASFF ``Action`` (same shapes)."""
+    activity = Activity()
+    _api_call(activity, _sub(action, "aws_api_call_action"))
+    _connection(activity, _sub(action, "network_connection_action"))
+    _port_probe(activity, _sub(action, "port_probe_action"))
+    _dns_request(activity, _sub(action, "dns_request_action"))
+    return activity
+
+
+def _sub(block: dict[str, Any], key: str) -> dict[str, Any]:
+    value = block.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RecordError(INVALID_RECORD, f"{key} must be an object")
+    return value
+
+
+def _api_call(activity: Activity, call: dict[str, Any]) -> None:
+    if not call:
+        return
+    remote = _sub(call, "remote_ip_details")
+    domain = _sub(call, "domain_details").get("domain")
+    activity.source = endpoint(ip_of(remote) or domain, None, remote)
+    agent = call.get("user_agent")
+    activity.user_agent = text(agent.get("full_user_agent") or agent.get("user_agent")) if isinstance(
+        agent, dict
+    ) else text(agent)
+    activity.failed = bool(text(call.get("error_code")))
+
+
+def _connection(activity: Activity, connection: dict[str, Any]) -> None:
+    if not connection:
+        return
+    remote_details = _sub(connection, "remote_ip_details")
+    remote = endpoint(ip_of(remote_details), _port(connection, "remote_port_details"), remote_details)
+    local = endpoint(ip_of(_sub(connection, "local_ip_details")), _port(connection, "local_port_details"))
+    direction = text(connection.get("connection_direction"))
+    # An outbound connection starts on the instance: the local side is the source.
+    activity.source, activity.destination = (local, remote) if direction == "OUTBOUND" else (remote, local)
+    activity.network = _network(direction, connection.get("protocol"))
+    _blocked(activity, connection)
+
+
+def _port_probe(activity: Activity, probe: dict[str, Any]) -> None:
+    details = objects(optional_list(probe, "port_probe_details"))
+    for number, detail in enumerate(details):
+        remote_details = _sub(detail, "remote_ip_details")
+        remote = endpoint(ip_of(remote_details), None, remote_details)
+        local = endpoint(ip_of(_sub(detail, "local_ip_details")), _port(detail, "local_port_details"))
+        if number == 0:  # the document shows the first probe; related.ip has them all
+            activity.source, activity.destination = remote, local
+            activity.network = _network("INBOUND", None)
+        else:
+            activity.extra_ips += remote.ips + local.ips
+    if probe:
+        _blocked(activity, probe)
+
+
+def _dns_request(activity: Activity, request: dict[str, Any]) -> None:
+    if not request:
+        return
+    activity.dns = {"question": {"name": text(request.get("domain"))}}
+    activity.network = {**activity.network, "protocol": "dns"}
+    _blocked(activity, request)
+
+
+def _blocked(activity: Activity, action: dict[str, Any]) -> None:
+    blocked = as_bool(action.get("blocked"))
+    if blocked is not None:
+        activity.blocked.append(blocked)
+
+
+def _port(block: dict[str, Any], key: str) -> Any:
+    return _sub(block, key).get("port")
+
+
+def _network(direction: str | None, protocol: Any) -> dict[str, Any]:
+    return {
+        "direction": {"INBOUND": "inbound", "OUTBOUND": "outbound"}.get(direction or ""),
+        "transport": protocol.lower() if isinstance(protocol, str) and protocol != "Unknown" else None,
+    }

@@ -1,0 +1,250 @@
+"""GuardDuty findings -> ECS documents (docs/sources/guardduty.md).
+
+Accepts findings exported to S3 (JSON lines), EventBridge "GuardDuty Finding" events
+(the finding in ``detail``), ``{"findings": [...]}`` batches and bare findings, in any
+mix, concatenated or one per line. Every finding is an ``alert``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from normalizers.base import Document, Item, Origin
+from normalizers.common import actor_fields, as_bool, parse_ip, prune, unique
+from normalizers.findings import (
+    INVALID_JSON,
+    INVALID_RECORD,
+    MISSING_FIELD,
+    JsonValue,
+    RecordError,
+    access_key_actor,
+    activity_of,
+    arn_region,
+    dead_letter,
+    guardduty_severity,
+    json_values,
+    objects,
+    optional_list,
+    optional_number,
+    optional_obj,
+    optional_str,
+    required_str,
+    rule_fields,
+    snake,
+    text,
+    time_field,
+    to_json_bytes,
+)
+
+SOURCE = "guardduty"
+DETAIL_TYPE = "GuardDuty Finding"
+
+# Sub-objects whose keys are data, not schema (or deep, fast-changing shapes): each is kept
+# whole in one ``flat_object`` field so no finding can add mapped fields to the index.
+FLAT_KEYS = frozenset(
+    {"additionalInfo", "evidence", "affectedResources", "runtimeDetails", "detection",
+     "ebsVolumeScanDetails", "malwareScanDetails"}
+)
+
+
+def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
+    """Yield one document or dead letter per finding of ``stream`` (decompressed)."""
+    for record in json_values(stream):
+        yield from _record_items(record, origin)
+
+
+def _record_items(record: JsonValue, origin: Origin) -> Iterator[Item]:
+    position = f"record {record.index}"
+    if record.error is not None:
+        yield dead_letter(SOURCE, RecordError(INVALID_JSON, record.error), origin, position, record.raw)
+        return
+    value = record.value
+    batch = _batch(value)
+    if batch is not None:  # a batch whose "findings" key was not first: read whole
+        for number, finding in enumerate(batch):
+            yield _item(finding, origin, f"{position} finding {number}", to_json_bytes(finding))
+        return
+    yield _item(value, origin, position, record.raw)
+
+
+def _batch(value: Any) -> list[Any] | None:
+    if isinstance(value, dict) and "id" not in value:
+        for key in ("findings", "Findings"):
+            if isinstance(value.get(key), list):
+                batch: list[Any] = value[key]
+                return batch
+    return None
+
+
+def _item(value: Any, origin: Origin, position: str, raw: bytes) -> Item:
+    try:
+        return finding_document(_unwrap(value), origin, raw)
+    except RecordError as error:
+        return dead_letter(SOURCE, error, origin, position, raw)
+
+
+def _unwrap(value: Any) -> dict[str, Any]:
+    """The finding itself: EventBridge events carry it in ``detail``."""
+    if not isinstance(value, dict):
+        raise RecordError(INVALID_RECORD, f"a finding must be a JSON object, not {type(value).__name__}")
+    if value.get("detail-type") == DETAIL_TYPE or (value.get("source") == "aws.guardduty" and "detail" in value):
+        detail = value.get("detail")
+        if not isinstance(detail, dict):
+            raise RecordError(INVALID_RECORD, "the event's detail must be an object")
+        return detail
+    return value
+
+
+def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Document:
+    """One GuardDuty finding -> one document; raises :class:`RecordError` for a bad one."""
+    finding_id = required_str(finding, "id")
+    updated = time_field(finding, "updatedAt", required=True)
+    finding_type = required_str(finding, "type")
+    account = required_str(finding, "accountId")
+    region = optional_str(finding, "region") or arn_region(finding.get("arn"))
+    if not region:
+        raise RecordError(MISSING_FIELD, "region")
+    service = optional_obj(finding, "service")
+    resource = optional_obj(finding, "resource")
+    action = snake(optional_obj(service, "action"), FLAT_KEYS)
+    severity_value = optional_number(finding, "severity")
+    score, label = guardduty_severity(severity_value) if severity_value is not None else (None, None)
+    sample = _is_sample(finding, service)
+
+    activity = activity_of(action)
+    host = _instance(optional_obj(resource, "instanceDetails"))
+    user, related_users, identity = actor_fields(_actor(resource, account))
+    title = optional_str(finding, "title")
+
+    document: Document = {
+        "@timestamp": updated,
+        "message": title,
+        "tags": ["sample"] if sample else None,
+        "event": {
+            "kind": "alert",
+            "category": ["threat"],
+            "type": ["indicator"],
+            "action": finding_type,
+            "outcome": activity.outcome,
+            "id": f"{finding_id}@{updated}",
+            "severity": score,
+            "created": time_field(finding, "createdAt"),
+            "start": time_field(service, "eventFirstSeen"),
+            "end": time_field(service, "eventLastSeen"),
+            "dataset": "aws.guardduty",
+            "module": "aws",
+            "provider": "guardduty",
+            "ingested": origin.ingested,
+            "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
+        },
+        "cloud": {"provider": "aws", "account": {"id": account}, "region": region, **host.cloud},
+        "rule": rule_fields(finding_type, finding_type, finding_type.split(":", 1)[0]),
+        "user": user,
+        "source": activity.source.fields,
+        "destination": activity.destination.fields,
+        "network": activity.network,
+        "dns": activity.dns,
+        "user_agent": {"original": activity.user_agent},
+        "related": {
+            "ip": unique(activity.ips + host.ips),
+            "hosts": host.names,
+            "user": related_users,
+        },
+        "aws": {
+            "guardduty": {
+                "id": finding_id,
+                "arn": optional_str(finding, "arn"),
+                "type": finding_type,
+                "title": title,
+                "description": optional_str(finding, "description"),
+                "partition": optional_str(finding, "partition"),
+                "schema_version": optional_str(finding, "schemaVersion"),
+                "confidence": optional_number(finding, "confidence"),
+                "severity": {"code": severity_value, "label": label},
+                "sample": sample,
+                "resource": _resource_block(resource),
+                "service": _service_block(service, action),
+                "user_identity": identity,
+            }
+        },
+    }
+    return _pruned(document)
+
+
+def _pruned(document: Document) -> Document:
+    """Drop empty values; ``sample: false`` and ``archived: false`` are kept (prune keeps booleans)."""
+    pruned: Document = prune(document)
+    return pruned
+
+
+def _is_sample(finding: dict[str, Any], service: dict[str, Any]) -> bool:
+    additional = service.get("additionalInfo")
+    in_service = isinstance(additional, dict) and as_bool(additional.get("sample")) is True
+    return in_service or as_bool(finding.get("sample")) is True
+
+
+def _actor(resource: dict[str, Any], account: str) -> Any:
+    details = optional_obj(resource, "accessKeyDetails")
+    return access_key_actor(
+        access_key_id=text(details.get("accessKeyId")),
+        principal_id=text(details.get("principalId")),
+        user_name=text(details.get("userName")),
+        user_type=text(details.get("userType")),
+        account_id=account if details else None,
+    )
+
+
+def _resource_block(resource: dict[str, Any]) -> dict[str, Any]:
+    block: dict[str, Any] = snake(resource, FLAT_KEYS)
+    block["type"] = block.pop("resource_type", None)
+    return block
+
+
+def _service_block(service: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+    block: dict[str, Any] = snake(service, FLAT_KEYS)
+    block["action"] = action
+    block["event_first_seen"] = time_field(service, "eventFirstSeen")
+    block["event_last_seen"] = time_field(service, "eventLastSeen")
+    return block
+
+
+# ---------------------------------------------------------------------------------------
+# The EC2 instance
+# ---------------------------------------------------------------------------------------
+
+
+class _Host:
+    def __init__(self) -> None:
+        self.cloud: dict[str, Any] = {}
+        self.names: list[str] = []
+        self.ips: list[str] = []
+
+
+def _instance(details: dict[str, Any]) -> _Host:
+    host = _Host()
+    if not details:
+        return host
+    instance_id = text(details.get("instanceId"))
+    host.cloud = prune(
+        {
+            "instance": {"id": instance_id},
+            "availability_zone": text(details.get("availabilityZone")),
+            "machine": {"type": text(details.get("instanceType"))},
+        }
+    )
+    names: list[Any] = [instance_id]
+    addresses: list[Any] = []
+    for interface in objects(optional_list(details, "networkInterfaces")):
+        names += [interface.get("privateDnsName"), interface.get("publicDnsName")]
+        addresses += [interface.get("privateIpAddress"), interface.get("publicIp")]
+        addresses += [entry.get("privateIpAddress") for entry in objects(_list(interface, "privateIpAddresses"))]
+        addresses += _list(interface, "ipv6Addresses")
+    host.names = unique(text(name) for name in names)
+    host.ips = unique(parse_ip(address) for address in addresses)
+    return host
+
+
+def _list(record: dict[str, Any], key: str) -> list[Any]:
+    value = record.get(key)
+    return value if isinstance(value, list) else []

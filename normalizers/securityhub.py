@@ -1,0 +1,417 @@
+"""Security Hub findings (ASFF) -> ECS documents (docs/sources/securityhub.md).
+
+Accepts EventBridge "Security Hub Findings - Imported" (and "- Custom Action") events as
+Firehose delivers them (concatenated with no separator; each event's ``detail.findings``
+may hold several findings: one document each), bare findings, and ``Findings``/``findings``
+arrays. Threat detections are ``alert`` documents; control and posture results ``state``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from normalizers.base import Document, Item, Origin
+from normalizers.common import Actor, actor_fields, as_bool, parse_ip, prune, timestamp, unique
+from normalizers.findings import (
+    INVALID_JSON,
+    INVALID_RECORD,
+    MISSING_FIELD,
+    Activity,
+    JsonValue,
+    RecordError,
+    access_key_actor,
+    activity_of,
+    arn_region,
+    dead_letter,
+    endpoint,
+    json_values,
+    objects,
+    optional_list,
+    optional_number,
+    optional_obj,
+    optional_str,
+    required_str,
+    rule_fields,
+    securityhub_severity,
+    snake,
+    text,
+    time_field,
+    to_json_bytes,
+)
+
+SOURCE = "securityhub"
+FINDING_EVENTS = frozenset({"Security Hub Findings - Imported", "Security Hub Findings - Custom Action"})
+# Types namespaces that describe a detected threat rather than a posture result.
+THREAT_NAMESPACES = frozenset({"TTPs", "Effects", "Unusual Behaviors", "Sensitive Data Identifications"})
+THREAT_PRODUCTS = frozenset({"guardduty", "macie"})
+# Keys whose values are data-shaped (resource ARNs as keys): kept whole, flat_object.
+FLAT_KEYS = frozenset({"AffectedResources"})
+_ACCESS_KEY_ID_PREFIX = "AWS::IAM::AccessKey:"
+
+
+def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
+    """Yield one document or dead letter per finding of ``stream`` (decompressed)."""
+    for record in json_values(stream):
+        yield from _record_items(record, origin)
+
+
+def _record_items(record: JsonValue, origin: Origin) -> Iterator[Item]:
+    position = f"record {record.index}"
+    if record.error is not None:
+        yield dead_letter(SOURCE, RecordError(INVALID_JSON, record.error), origin, position, record.raw)
+        return
+    value = record.value
+    try:
+        findings, envelope_account = _findings_of(value)
+    except RecordError as error:
+        yield dead_letter(SOURCE, error, origin, position, record.raw)
+        return
+    if findings is None:
+        yield _item(value, origin, position, record.raw, None)
+        return
+    # A bad finding's dead letter holds the finding itself, so that it replays standalone.
+    for number, finding in enumerate(findings):
+        yield _item(finding, origin, f"{position} finding {number}", to_json_bytes(finding), envelope_account)
+
+
+def _findings_of(value: Any) -> tuple[list[Any] | None, str | None]:
+    """``(findings, envelope account)`` for an event or a batch; ``(None, None)`` for a finding."""
+    if not isinstance(value, dict):
+        return None, None
+    if "detail-type" in value:
+        if value.get("detail-type") not in FINDING_EVENTS:
+            raise RecordError(INVALID_RECORD, f"unsupported event type {value.get('detail-type')!r}")
+        findings = optional_list(optional_obj(value, "detail"), "findings")
+        return findings, text(value.get("account"))
+    if "Id" not in value:
+        for key in ("Findings", "findings"):
+            if isinstance(value.get(key), list):
+                batch: list[Any] = value[key]
+                return batch, None
+    return None, None
+
+
+def _item(value: Any, origin: Origin, position: str, raw: bytes, envelope_account: str | None) -> Item:
+    try:
+        if not isinstance(value, dict):
+            raise RecordError(INVALID_RECORD, f"a finding must be a JSON object, not {type(value).__name__}")
+        return finding_document(value, origin, raw, envelope_account)
+    except RecordError as error:
+        return dead_letter(SOURCE, error, origin, position, raw)
+
+
+def finding_document(
+    finding: dict[str, Any], origin: Origin, raw: bytes, envelope_account: str | None = None
+) -> Document:
+    """One ASFF finding -> one document; raises :class:`RecordError` for a bad one."""
+    finding_id = required_str(finding, "Id")
+    updated = time_field(finding, "UpdatedAt", required=True)
+    account = required_str(finding, "AwsAccountId")
+    generator = required_str(finding, "GeneratorId")
+    product_arn = optional_str(finding, "ProductArn")
+    product_fields = optional_obj(finding, "ProductFields")
+    product_name = _product_name(finding, product_fields, product_arn)
+    resources = objects(optional_list(finding, "Resources"))
+    region = optional_str(finding, "Region") or arn_region(product_arn) or _first_resource_region(resources)
+    if not region:
+        raise RecordError(MISSING_FIELD, "Region")
+    types = [item for item in optional_list(finding, "Types") if isinstance(item, str)]
+    compliance = optional_obj(finding, "Compliance")
+    severity = optional_obj(finding, "Severity") or optional_obj(
+        optional_obj(finding, "FindingProviderFields"), "Severity"
+    )
+    score, label = securityhub_severity(severity)
+    title = optional_str(finding, "Title")
+    kind, category, event_type = _classify(types, compliance, product_name)
+
+    action = snake(optional_obj(finding, "Action"), FLAT_KEYS)
+    network = optional_obj(finding, "Network")
+    activity = activity_of(action)
+    _network_fallback(activity, network)
+    host_ids, host_ips = _hosts(resources)
+    user, related_users, identity = actor_fields(_actor(resources, account))
+    sample = as_bool(finding.get("Sample")) is True
+
+    document: Document = {
+        "@timestamp": updated,
+        "message": title,
+        "tags": ["sample"] if sample else None,
+        "event": {
+            "kind": kind,
+            "category": category,
+            "type": event_type,
+            "action": generator,
+            "outcome": _outcome(activity, compliance),
+            "id": f"{finding_id}@{updated}",
+            "severity": score,
+            "created": time_field(finding, "CreatedAt"),
+            "start": time_field(finding, "FirstObservedAt"),
+            "end": time_field(finding, "LastObservedAt"),
+            "dataset": "aws.securityhub_findings",
+            "module": "aws",
+            "provider": product_name.lower() if product_name else None,
+            "ingested": origin.ingested,
+            "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
+        },
+        "cloud": {
+            "provider": "aws",
+            "account": {"id": account, "name": optional_str(finding, "AwsAccountName")},
+            "region": region,
+            "instance": {"id": host_ids[0] if host_ids else None},
+        },
+        "rule": rule_fields(
+            text(compliance.get("SecurityControlId")) or generator, title, types[0] if types else None
+        ),
+        "user": user,
+        "source": activity.source.fields,
+        "destination": activity.destination.fields,
+        "network": activity.network,
+        "dns": activity.dns,
+        "related": {
+            "ip": unique(activity.ips + host_ips),
+            "hosts": host_ids,
+            "user": related_users,
+        },
+        "aws": {
+            "securityhub_findings": {
+                "id": finding_id,
+                "schema_version": optional_str(finding, "SchemaVersion"),
+                "generator_id": generator,
+                "types": types,
+                "title": title,
+                "description": optional_str(finding, "Description"),
+                "product": {
+                    "arn": product_arn,
+                    "name": product_name,
+                    "company": optional_str(finding, "CompanyName")
+                    or text(product_fields.get("aws/securityhub/CompanyName")),
+                    "account_id": _arn_account(product_arn),
+                },
+                "product_fields": product_fields,
+                "user_defined_fields": optional_obj(finding, "UserDefinedFields"),
+                "aws_account_name": optional_str(finding, "AwsAccountName"),
+                "envelope_account_id": envelope_account,
+                "first_observed_at": time_field(finding, "FirstObservedAt"),
+                "last_observed_at": time_field(finding, "LastObservedAt"),
+                "severity": {
+                    "label": label,
+                    "normalized": optional_number(severity, "Normalized"),
+                    "original": text(severity.get("Original")),
+                },
+                "confidence": optional_number(finding, "Confidence"),
+                "criticality": optional_number(finding, "Criticality"),
+                "compliance": _compliance(compliance),
+                "workflow": {"status": text(optional_obj(finding, "Workflow").get("Status"))},
+                "workflow_state": optional_str(finding, "WorkflowState"),
+                "record_state": optional_str(finding, "RecordState"),
+                "verification_state": optional_str(finding, "VerificationState"),
+                "remediation": snake(optional_obj(finding, "Remediation")),
+                "note": _note(optional_obj(finding, "Note")),
+                "resources": [_resource(resource) for resource in resources],
+                "action": action,
+                "network": snake(network),
+                "malware": snake(objects(optional_list(finding, "Malware"))),
+                "process": snake(optional_obj(finding, "Process")),
+                "vulnerabilities": snake(objects(optional_list(finding, "Vulnerabilities"))),
+                "threat_intel_indicators": snake(objects(optional_list(finding, "ThreatIntelIndicators"))),
+                "related_findings": snake(objects(optional_list(finding, "RelatedFindings"))),
+                "sample": sample,
+                "user_identity": identity,
+            }
+        },
+    }
+    pruned: Document = prune(document)
+    return pruned
+
+
+# ---------------------------------------------------------------------------------------
+# Product, region, classification
+# ---------------------------------------------------------------------------------------
+
+
+def _product_name(finding: dict[str, Any], product_fields: dict[str, Any], product_arn: str | None) -> str | None:
+    """``ProductName``, else Security Hub's copy in ProductFields, else the ARN's product id."""
+    name = optional_str(finding, "ProductName") or text(product_fields.get("aws/securityhub/ProductName"))
+    if name:
+        return name
+    if product_arn and "/" in product_arn:
+        product_id = product_arn.rsplit("/", 1)[-1]
+        return "Security Hub" if product_id == "securityhub" else product_id or None
+    return None
+
+
+def _arn_account(arn: str | None) -> str | None:
+    parts = arn.split(":") if arn else []
+    return (parts[4] or None) if len(parts) > 4 else None
+
+
+def _first_resource_region(resources: list[dict[str, Any]]) -> str | None:
+    return next((text(resource.get("Region")) for resource in resources if text(resource.get("Region"))), None)
+
+
+def _classify(types: list[str], compliance: dict[str, Any], product: str | None) -> tuple[str, list[str], list[str]]:
+    """``(event.kind, event.category, event.type)``.
+
+    A control result (``Compliance`` present) is a ``state`` even when its type sits in
+    the Effects namespace (e.g. "Effects/Data Exposure" controls): it reports posture.
+    """
+    namespaces = {item.split("/", 1)[0] for item in types}
+    threat = bool(namespaces & THREAT_NAMESPACES) or (product or "").lower() in THREAT_PRODUCTS
+    if threat and not compliance:
+        return "alert", ["threat"], ["indicator"]
+    vulnerability = any(item.split("/")[1:2] == ["Vulnerabilities"] for item in types)
+    return "state", ["vulnerability" if vulnerability else "configuration"], ["info"]
+
+
+def _outcome(activity: Activity, compliance: dict[str, Any]) -> str:
+    """The action's outcome when there is one; for a control, PASSED/FAILED."""
+    if activity.outcome != "unknown":
+        return activity.outcome
+    return {"PASSED": "success", "FAILED": "failure"}.get(text(compliance.get("Status")) or "", "unknown")
+
+
+def _compliance(compliance: dict[str, Any]) -> dict[str, Any]:
+    standards = objects(optional_list(compliance, "AssociatedStandards"))
+    return {
+        "status": text(compliance.get("Status")),
+        "security_control_id": text(compliance.get("SecurityControlId")),
+        "related_requirements": [text(item) for item in optional_list(compliance, "RelatedRequirements")],
+        "associated_standards": [text(item.get("StandardsId")) for item in standards],
+        "status_reasons": snake(objects(optional_list(compliance, "StatusReasons"))),
+    }
+
+
+def _note(note: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": text(note.get("Text")),
+        "updated_by": text(note.get("UpdatedBy")),
+        "updated_at": time_field(note, "UpdatedAt"),
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Resources, hosts, network
+# ---------------------------------------------------------------------------------------
+
+
+def _resource(resource: dict[str, Any]) -> dict[str, Any]:
+    """Bounded fields mapped; ``details`` and ``tags`` are flat_object containers."""
+    return {
+        "type": text(resource.get("Type")),
+        "id": text(resource.get("Id")),
+        "region": text(resource.get("Region")),
+        "partition": text(resource.get("Partition")),
+        "role": text(resource.get("ResourceRole")),
+        "details": resource.get("Details") if isinstance(resource.get("Details"), dict) else None,
+        "tags": resource.get("Tags") if isinstance(resource.get("Tags"), dict) else None,
+    }
+
+
+def _details(resource: dict[str, Any], kind: str) -> dict[str, Any]:
+    details = resource.get("Details")
+    inner = details.get(kind) if isinstance(details, dict) else None
+    return inner if isinstance(inner, dict) else {}
+
+
+def _hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Instance ids (``related.hosts``) and addresses (``related.ip``) of EC2 instances."""
+    ids: list[Any] = []
+    addresses: list[Any] = []
+    for resource in resources:
+        if resource.get("Type") != "AwsEc2Instance":
+            continue
+        resource_id = text(resource.get("Id")) or ""
+        ids.append(resource_id.rsplit("/", 1)[-1] if ":instance/" in resource_id else resource_id)
+        details = _details(resource, "AwsEc2Instance")
+        for key in ("IpV4Addresses", "IpV6Addresses"):
+            value = details.get(key)
+            addresses += value if isinstance(value, list) else []
+    return unique(ids), unique(parse_ip(address) for address in addresses)
+
+
+def _network_fallback(activity: Activity, network: dict[str, Any]) -> None:
+    """The retired ``Network`` object: used when ``Action`` names no endpoints."""
+    if not network:
+        return
+    source = endpoint(
+        network.get("SourceIpV4") or network.get("SourceIpV6") or network.get("SourceDomain"), network.get("SourcePort")
+    )
+    destination = endpoint(
+        network.get("DestinationIpV4") or network.get("DestinationIpV6") or network.get("DestinationDomain"),
+        network.get("DestinationPort"),
+    )
+    others = [parse_ip(network.get(key)) for key in ("SourceIpV4", "SourceIpV6", "DestinationIpV4", "DestinationIpV6")]
+    activity.extra_ips += [ip for ip in others if ip]
+    if not activity.source.fields and not activity.destination.fields:
+        activity.source, activity.destination = source, destination
+    if not activity.network:
+        direction = {"IN": "inbound", "OUT": "outbound"}.get(text(network.get("Direction")) or "")
+        protocol = text(network.get("Protocol"))
+        activity.network = prune({"direction": direction, "transport": protocol.lower() if protocol else None})
+
+
+# ---------------------------------------------------------------------------------------
+# The actor: first AwsIamAccessKey, else AwsIamUser, else AwsIamRole
+# ---------------------------------------------------------------------------------------
+
+
+def _actor(resources: list[dict[str, Any]], account: str) -> Actor:
+    for kind, build in (("AwsIamAccessKey", _access_key), ("AwsIamUser", _iam_user), ("AwsIamRole", _iam_role)):
+        resource = next((item for item in resources if item.get("Type") == kind), None)
+        if resource is not None:
+            return build(resource, _details(resource, kind), account)
+    return Actor()
+
+
+def _access_key(resource: dict[str, Any], details: dict[str, Any], account: str) -> Actor:
+    resource_id = text(resource.get("Id")) or ""
+    key_from_id = resource_id[len(_ACCESS_KEY_ID_PREFIX) :] if resource_id.startswith(_ACCESS_KEY_ID_PREFIX) else None
+    session = _member(details, "SessionContext")
+    attributes, issuer = _member(session, "Attributes"), _member(session, "SessionIssuer")
+    return access_key_actor(
+        access_key_id=text(details.get("AccessKeyId")) or key_from_id,
+        principal_id=text(details.get("PrincipalId")),
+        user_name=text(details.get("PrincipalName")) or text(details.get("UserName")),
+        user_type=text(details.get("PrincipalType")),
+        account_id=text(details.get("AccountId")) or account,
+        issuer=issuer,
+        mfa_authenticated=as_bool(attributes.get("MfaAuthenticated")),
+        session_created=_optional_time(attributes.get("CreationDate")),
+    )
+
+
+def _member(record: dict[str, Any], key: str) -> dict[str, Any]:
+    value = record.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _iam_user(resource: dict[str, Any], details: dict[str, Any], account: str) -> Actor:
+    arn = text(resource.get("Id"))
+    return Actor(
+        type="IAMUser",
+        principal_id=text(details.get("UserId")),
+        arn=arn if arn and arn.startswith("arn:") else None,
+        account_id=account,
+        user_name=text(details.get("UserName")),
+    )
+
+
+def _iam_role(resource: dict[str, Any], details: dict[str, Any], account: str) -> Actor:
+    arn = text(resource.get("Id"))
+    name = text(details.get("RoleName")) or (arn.rsplit("/", 1)[-1] if arn and ":role/" in arn else None)
+    return Actor(
+        type="Role",
+        principal_id=text(details.get("RoleId")),
+        arn=arn if arn and arn.startswith("arn:") else None,
+        account_id=account,
+        user_name=name,
+    )
+
+
+def _optional_time(value: Any) -> str | None:
+    """A time inside a resource's details: kept only if it parses (it is not the record's time)."""
+    try:
+        return timestamp(value) if value else None
+    except ValueError:
+        return None
