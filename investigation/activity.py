@@ -1,0 +1,140 @@
+"""Turn the activity search's aggregations and newest events into when, what and where."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from investigation import fields as f
+from investigation.chain import link_from_identity
+from investigation.documents import first, text, values
+from investigation.network import is_ip
+from investigation.report import ActionCount, Change, Count, Identity, What, When, Where
+
+DENIAL = re.compile(r"AccessDenied|Unauthori[sz]ed|Forbidden|NotAuthorized", re.IGNORECASE)
+"""Error codes that mean the caller lacked permission (not a malformed or failed call)."""
+
+# requestParameters keys that name the resource a call acts on, across common services.
+RESOURCE_PARAMETERS = (
+    "bucketName", "groupId", "instanceId", "userName", "roleName", "roleArn", "policyArn", "groupName",
+    "functionName", "secretId", "keyId", "trailName", "name", "dBInstanceIdentifier", "snapshotId",
+    "imageId", "volumeId", "vpcId", "subnetId", "tableName", "queueUrl", "topicArn", "logGroupName",
+    "clusterName", "repositoryName", "stackName", "detectorId", "accessKeyId",
+)
+
+
+def aggregations(response: dict[str, Any]) -> dict[str, Any]:
+    aggs: dict[str, Any] = response.get("aggregations") or {}
+    return aggs
+
+
+def total(response: dict[str, Any]) -> int:
+    hits = response.get("hits", {}).get("total", 0)
+    return int(hits.get("value", 0) if isinstance(hits, dict) else hits)
+
+
+def events(response: dict[str, Any]) -> list[dict[str, Any]]:
+    return [hit.get("_source", {}) for hit in response.get("hits", {}).get("hits", [])]
+
+
+def fill_when(when: When, response: dict[str, Any], interval: str) -> None:
+    aggs = aggregations(response)
+    when.first_seen = aggs.get("first_seen", {}).get("value_as_string") if total(response) else None
+    when.last_seen = aggs.get("last_seen", {}).get("value_as_string") if total(response) else None
+    when.interval = interval
+    when.histogram = [(str(bucket.get("key_as_string", bucket["key"])), int(bucket["doc_count"]))
+                      for bucket in aggs.get("histogram", {}).get("buckets", [])]
+
+
+def what(response: dict[str, Any]) -> What:
+    aggs = aggregations(response)
+    codes = _counts(aggs, "error_codes")
+    return What(
+        events=total(response),
+        reads=_doc_count(aggs, "reads"),
+        writes=_doc_count(aggs, "writes"),
+        errors=_doc_count(aggs, "errors"),
+        denials=sum(code.count for code in codes if DENIAL.search(code.value)),
+        actions=_actions(aggs),
+        error_codes=codes,
+        resources=_resources(aggs, events(response)),
+        changes=[_change(event) for event in _top_hits(aggs.get("changes", {}))],
+    )
+
+
+def where(response: dict[str, Any]) -> Where:
+    aggs = aggregations(response)
+    addresses = _counts(aggs, "addresses")
+    return Where(
+        ips=[count for count in addresses if is_ip(count.value)],
+        addresses=[count for count in addresses if not is_ip(count.value)],
+        user_agents=_counts(aggs, "user_agents"),
+        accounts=_counts(aggs, "accounts"),
+    )
+
+
+def identities(response: dict[str, Any]) -> list[Identity]:
+    """The identities behind the events, most active first."""
+    found = []
+    for bucket in aggregations(response).get("identities", {}).get("buckets", []):
+        latest = _top_hits(bucket)
+        event = latest[0] if latest else {}
+        found.append(Identity(
+            link=link_from_identity(first(event, f.IDENTITY), text(event, f.ACCOUNT)),
+            events=int(bucket["doc_count"]),
+            writes=_doc_count(bucket, "writes"),
+            errors=_doc_count(bucket, "errors"),
+            last_seen=text(event, f.TIMESTAMP),
+        ))
+    return found
+
+
+def _actions(aggs: dict[str, Any]) -> list[ActionCount]:
+    actions = [
+        ActionCount(str(provider["key"]), str(action["key"]), int(action["doc_count"]),
+                    _doc_count(action, "errors"))
+        for provider in aggs.get("providers", {}).get("buckets", [])
+        for action in provider.get("actions", {}).get("buckets", [])
+    ]
+    return sorted(actions, key=lambda a: (-a.count, a.provider, a.action))
+
+
+def _resources(aggs: dict[str, Any], recent: list[dict[str, Any]]) -> list[str]:
+    """Resource ARNs CloudTrail lists, then resources the newest requests name."""
+    found = [count.value for count in _counts(aggs, "resources")]
+    for event in recent:
+        parameters = first(event, f.REQUEST_PARAMETERS)
+        if isinstance(parameters, dict):
+            found += [f"{key}={value}" for key in RESOURCE_PARAMETERS
+                      for value in values(parameters, key) if isinstance(value, str | int)]
+    return list(dict.fromkeys(found))
+
+
+def _change(event: dict[str, Any]) -> Change:
+    actor = link_from_identity(first(event, f.IDENTITY), text(event, f.ACCOUNT))
+    parameters = first(event, f.REQUEST_PARAMETERS)
+    named = [f"{key}={value}" for key in RESOURCE_PARAMETERS
+             for value in (values(parameters, key) if isinstance(parameters, dict) else [])]
+    return Change(
+        time=text(event, f.TIMESTAMP),
+        provider=text(event, f.PROVIDER),
+        action=text(event, f.ACTION),
+        actor=actor.label,
+        outcome=text(event, f.OUTCOME),
+        source=text(event, f.SOURCE_ADDRESS) or text(event, f.SOURCE_IP),
+        resources=tuple(dict.fromkeys([str(arn) for arn in values(event, f.RESOURCE_ARN)] + named)),
+    )
+
+
+def _top_hits(bucket: dict[str, Any]) -> list[dict[str, Any]]:
+    hits = bucket.get("latest", {}).get("hits", {}).get("hits", [])
+    return [hit.get("_source", {}) for hit in hits]
+
+
+def _counts(aggs: dict[str, Any], name: str) -> list[Count]:
+    return [Count(str(bucket["key"]), int(bucket["doc_count"])) for bucket in aggs.get(name, {}).get("buckets", [])
+            if str(bucket["key"])]
+
+
+def _doc_count(aggs: dict[str, Any], name: str) -> int:
+    return int(aggs.get(name, {}).get("doc_count", 0))

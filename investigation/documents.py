@@ -1,0 +1,42 @@
+"""Read values out of nested ECS documents by dotted path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+
+def values(document: Any, path: str) -> list[Any]:
+    """Every scalar at ``path`` (``a.b.c``), looking through lists at any level.
+
+    Also accepts documents whose keys are already dotted (``{"a.b": ...}``), as
+    ``_source`` filtering and some writers produce.
+    """
+    return [value for value in _walk(document, path.split(".")) if value is not None and value != ""]
+
+
+def first(document: Any, path: str) -> Any:
+    found = values(document, path)
+    return found[0] if found else None
+
+
+def text(document: Any, path: str) -> str | None:
+    value = first(document, path)
+    return None if value is None else str(value)
+
+
+def _walk(node: Any, parts: list[str]) -> Iterator[Any]:
+    if isinstance(node, list):
+        for item in node:
+            yield from _walk(item, parts)
+        return
+    if not parts:
+        if not isinstance(node, dict):
+            yield node
+        return
+    if not isinstance(node, dict):
+        return
+    for size in range(len(parts), 0, -1):
+        key = ".".join(parts[:size])
+        if key in node:
+            yield from _walk(node[key], parts[size:])

@@ -1,0 +1,51 @@
+"""Field and index names the investigation reads (docs/schema.md, "Pivot contract").
+
+Kept in one place so that a rename in the schema is a one-line change here.
+"""
+
+from __future__ import annotations
+
+TIMESTAMP = "@timestamp"
+ACTION = "event.action"
+PROVIDER = "event.provider"
+OUTCOME = "event.outcome"
+FIRST_OBSERVED = "event.start"
+LAST_OBSERVED = "event.end"
+CREATED = "event.created"
+ACCOUNT = "cloud.account.id"
+REGION = "cloud.region"
+SOURCE_IP = "source.ip"
+SOURCE_ADDRESS = "source.address"
+USER_AGENT = "user_agent.original"
+RELATED_USER = "related.user"
+RELATED_IP = "related.ip"
+
+GUARDDUTY_ID = "aws.guardduty.id"
+GUARDDUTY_ARN = "aws.guardduty.arn"
+SECURITYHUB_ID = "aws.securityhub_findings.id"
+SECURITYHUB_RESOURCES = "aws.securityhub_findings.resources"
+FINDING_ID_FIELDS = (GUARDDUTY_ID, GUARDDUTY_ARN, SECURITYHUB_ID)
+
+CLOUDTRAIL = "aws.cloudtrail"
+IDENTITY = "aws.cloudtrail.user_identity"
+IDENTITY_ACCESS_KEY = f"{IDENTITY}.access_key_id"
+IDENTITY_PRINCIPAL = f"{IDENTITY}.principal_id"
+IDENTITY_ARN = f"{IDENTITY}.arn"
+IDENTITY_USER_NAME = f"{IDENTITY}.user_name"
+READ_ONLY = "aws.cloudtrail.read_only"
+ERROR_CODE = "aws.cloudtrail.error_code"
+RESOURCE_ARN = "aws.cloudtrail.resources.arn"
+REQUEST_PARAMETERS = "aws.cloudtrail.request_parameters"
+RESPONSE_ELEMENTS = "aws.cloudtrail.response_elements"
+ISSUED_ACCESS_KEY = f"{RESPONSE_ELEMENTS}.credentials.accessKeyId"
+
+SOURCES = {"guardduty": "aws.guardduty", "securityhub": "aws.securityhub_findings"}
+"""Finding source -> the ``aws.*`` block that holds its own fields."""
+
+
+def index_names(prefix: str) -> dict[str, str]:
+    return {
+        "cloudtrail": f"{prefix}cloudtrail",
+        "guardduty": f"{prefix}guardduty",
+        "securityhub": f"{prefix}securityhub",
+    }

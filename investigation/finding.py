@@ -1,0 +1,224 @@
+"""The finding under investigation and the join keys it gives to pivot into CloudTrail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal
+
+from investigation import fields as f
+from investigation.documents import first, text, values
+from investigation.network import is_external, is_ip
+
+Mode = Literal["credential", "ip", "resource", "none"]
+
+# Where a finding names the API calls it saw (GuardDuty awsApiCallAction, and the same
+# action imported into Security Hub).
+_API_CALL_PATHS = (
+    "aws.guardduty.service.action.aws_api_call_action.api",
+    "aws.securityhub_findings.action.aws_api_call_action.api",
+)
+# Where a finding names the resources it is about, besides Security Hub's Resources list.
+_RESOURCE_ID_PATHS = ("cloud.instance.id", "related.hosts")
+_RESOURCE_ARN_PATHS = ("aws.guardduty.resource.s3_bucket_details.arn",)
+_RESOURCE_NAME_PATHS = ("aws.guardduty.resource.s3_bucket_details.name",)
+
+
+@dataclass(frozen=True, slots=True)
+class JoinKeys:
+    """Every value of the finding that can be looked up in CloudTrail."""
+
+    access_key_ids: tuple[str, ...] = ()
+    principal_ids: tuple[str, ...] = ()
+    arns: tuple[str, ...] = ()
+    session_names: tuple[str, ...] = ()
+    session_issuers: tuple[str, ...] = ()
+    user_names: tuple[str, ...] = ()
+    ips: tuple[str, ...] = ()
+    api_calls: tuple[str, ...] = ()
+    resource_arns: tuple[str, ...] = ()
+    resource_ids: tuple[str, ...] = ()
+    account_ids: tuple[str, ...] = ()
+
+    @property
+    def has_identity(self) -> bool:
+        return bool(self.access_key_ids or self.principal_ids or self.arns or self.user_names)
+
+    @property
+    def has_resource(self) -> bool:
+        return bool(self.resource_arns or self.resource_ids)
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {item.name: list(getattr(self, item.name)) for item in fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    id: str
+    source: str
+    """``guardduty`` or ``securityhub``."""
+    kind: str | None
+    title: str | None
+    type: str | None
+    severity: float | None
+    severity_label: str | None
+    account_id: str | None
+    region: str | None
+    first_observed: str
+    last_observed: str
+    updated: str | None
+    arn: str | None = None
+    keys: JoinKeys = field(default_factory=JoinKeys)
+    identity: dict[str, Any] = field(default_factory=dict)
+    """The finding's ``user_identity`` block (empty when it names no actor)."""
+
+    @property
+    def mode(self) -> Mode:
+        """What the investigation pivots on.
+
+        A posture or control result (``event.kind: state``) is about its resource even when
+        that resource is an IAM principal, so the question is "who changed it"; a threat
+        finding is about its actor, then its remote address, then its resource.
+        """
+        keys = self.keys
+        if self.kind == "state" and keys.has_resource:
+            return "resource"
+        if keys.has_identity:
+            return "credential"
+        if keys.ips:
+            return "ip"
+        if keys.has_resource:
+            return "resource"
+        return "none"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "arn": self.arn,
+            "source": self.source,
+            "kind": self.kind,
+            "title": self.title,
+            "type": self.type,
+            "severity": self.severity,
+            "severity_label": self.severity_label,
+            "account_id": self.account_id,
+            "region": self.region,
+            "first_observed": self.first_observed,
+            "last_observed": self.last_observed,
+            "updated": self.updated,
+            "mode": self.mode,
+            "keys": self.keys.to_dict(),
+        }
+
+
+def source_of(document: dict[str, Any]) -> str | None:
+    if first(document, f.GUARDDUTY_ID) or first(document, f.GUARDDUTY_ARN):
+        return "guardduty"
+    if first(document, f.SECURITYHUB_ID):
+        return "securityhub"
+    return None
+
+
+def pick(documents: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The document to investigate among a finding's matches (newest first).
+
+    The native GuardDuty document wins over its Security Hub import: it carries the
+    finding's full detail; otherwise the newest update wins.
+    """
+    native = [doc for doc in documents if source_of(doc) == "guardduty"]
+    candidates = native or documents
+    return candidates[0] if candidates else None
+
+
+def from_document(document: dict[str, Any], first_observed: str | None = None,
+                  last_observed: str | None = None) -> Finding:
+    """Build the :class:`Finding` from its newest document.
+
+    ``first_observed``/``last_observed`` widen the times to cover every update of the
+    finding (each update is its own document).
+    """
+    source = source_of(document) or "unknown"
+    block = f.SOURCES.get(source, "aws")
+    updated = text(document, f.TIMESTAMP)
+    start = text(document, f.FIRST_OBSERVED) or text(document, f.CREATED) or updated or ""
+    end = text(document, f.LAST_OBSERVED) or updated or start
+    severity = first(document, "event.severity")
+    return Finding(
+        id=text(document, f"{block}.id") or "",
+        arn=text(document, f.GUARDDUTY_ARN) if source == "guardduty" else None,
+        source=source,
+        kind=text(document, "event.kind"),
+        title=text(document, "message") or text(document, "rule.name"),
+        type=text(document, "rule.id") or text(document, f.ACTION),
+        severity=float(severity) if isinstance(severity, int | float) else None,
+        severity_label=text(document, f"{block}.severity.label"),
+        account_id=text(document, f.ACCOUNT),
+        region=text(document, f.REGION),
+        first_observed=min(filter(None, (first_observed, start))),
+        last_observed=max(filter(None, (last_observed, end))),
+        updated=updated,
+        keys=join_keys(document, block),
+        identity=first(document, f"{block}.user_identity") or {},
+    )
+
+
+def join_keys(document: dict[str, Any], block: str) -> JoinKeys:
+    identity = f"{block}.user_identity"
+    issuer = f"{identity}.session_context.session_issuer"
+    resource_arns, resource_ids = _resources(document)
+    return JoinKeys(
+        access_key_ids=_strings(document, f"{identity}.access_key_id"),
+        principal_ids=_strings(document, f"{identity}.principal_id", "user.id"),
+        arns=_strings(document, f"{identity}.arn"),
+        session_names=_strings(document, f"{identity}.session_name"),
+        session_issuers=_strings(document, f"{issuer}.arn", f"{issuer}.user_name"),
+        user_names=_strings(document, f"{identity}.user_name", "user.name"),
+        ips=_ips(document),
+        api_calls=_strings(document, *_API_CALL_PATHS),
+        resource_arns=resource_arns,
+        resource_ids=resource_ids,
+        account_ids=_strings(document, f.ACCOUNT, f"{identity}.account_id"),
+    )
+
+
+def _strings(document: dict[str, Any], *paths: str) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for path in paths:
+        for value in values(document, path):
+            if isinstance(value, str) and value.strip():
+                seen.setdefault(value.strip(), None)
+    return tuple(seen)
+
+
+def _ips(document: dict[str, Any]) -> tuple[str, ...]:
+    """The finding's own remote address first, then every outside address it names.
+
+    Internal addresses (the instance's own private IP) would pivot onto the victim's
+    traffic rather than the actor's, so only ``source.ip`` may be internal.
+    """
+    source = [ip for ip in _strings(document, f.SOURCE_IP) if is_ip(ip)]
+    outside = [ip for ip in _strings(document, f.RELATED_IP) if is_external(ip)]
+    return tuple(dict.fromkeys(source + outside))
+
+
+def _resources(document: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    ids = list(_strings(document, f"{f.SECURITYHUB_RESOURCES}.id", *_RESOURCE_ARN_PATHS))
+    arns = [value for value in ids if value.startswith("arn:")]
+    short = [value for value in ids if not value.startswith("arn:")]
+    short += [name for name in (resource_name(arn) for arn in arns) if name]
+    short += list(_strings(document, *_RESOURCE_ID_PATHS, *_RESOURCE_NAME_PATHS))
+    return tuple(dict.fromkeys(arns)), tuple(dict.fromkeys(short))
+
+
+def resource_name(arn: str) -> str | None:
+    """The id a CloudTrail request names a resource by, from its ARN.
+
+    ``arn:aws:s3:::my-bucket`` -> ``my-bucket``; ``...:security-group/sg-1`` -> ``sg-1``;
+    ``arn:aws:iam::1:user/path/alice`` -> ``alice``.
+    """
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or not parts[5]:
+        return None
+    resource = parts[5]
+    if parts[2] == "s3":
+        return resource.split("/", 1)[0] or None
+    return resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or None

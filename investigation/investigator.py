@@ -1,0 +1,255 @@
+"""``investigate``: from a finding id to who, when, what, from where, in at most 10 searches.
+
+The searches, whatever the number of events:
+
+1. the finding (both findings indices, every update of it);
+2. the subject's CloudTrail activity in the window: aggregations for when/what/where and
+   the identities, plus the newest events (bounded);
+3. one search per depth of the credential chain (:data:`investigation.chain.MAX_DEPTH`);
+4. related findings sharing the actor's keys (both findings indices).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from investigation import activity, queries
+from investigation import fields as f
+from investigation.chain import Chain, Link, link_from_identity, resolve
+from investigation.dashboards import dashboard_url, lucene_any, lucene_or
+from investigation.documents import first, text, values
+from investigation.finding import Finding, from_document, pick, resource_name
+from investigation.network import is_external
+from investigation.report import Identity, RelatedFinding, Report, What, When, Where, Who
+
+MAX_QUERIES = 10
+DEFAULT_WINDOW = timedelta(hours=2)
+
+
+class FindingNotFound(LookupError):
+    """No GuardDuty or Security Hub document has this id."""
+
+
+class QueryBudgetExceeded(RuntimeError):
+    """The investigation tried to send more searches than :data:`MAX_QUERIES`."""
+
+
+class Searcher:
+    """Sends the investigation's searches and counts them against the budget."""
+
+    def __init__(self, client: OpenSearch, limit: int = MAX_QUERIES) -> None:
+        self._client = client
+        self.limit = limit
+        self.count = 0
+
+    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
+        if self.count >= self.limit:
+            raise QueryBudgetExceeded(f"an investigation may send at most {self.limit} searches")
+        self.count += 1
+        response: dict[str, Any] = self._client.search(
+            index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
+        return response
+
+
+def investigate(client: OpenSearch, finding_id: str, window: timedelta = DEFAULT_WINDOW,
+                prefix: str = "siem-", dashboards_url: str | None = None) -> Report:
+    """Investigate one finding (Security Hub ``Id``, GuardDuty id or ARN)."""
+    searcher = Searcher(client)
+    indices = f.index_names(prefix)
+    finding = _load_finding(searcher, indices, finding_id)
+    start = _parse_time(finding.first_observed) - window
+    end = _parse_time(finding.last_observed) + window
+    when = When(queries.iso(start), queries.iso(end), finding.first_observed, finding.last_observed)
+
+    mode = finding.mode
+    subject = queries.subject_filter(mode, finding.keys)
+    interval = queries.histogram_interval(start, end)
+    response = searcher.search(indices["cloudtrail"], queries.activity(subject, start, end)) if subject else {}
+    activity.fill_when(when, response, interval)
+    what, where = activity.what(response), activity.where(response)
+    seen = activity.identities(response)
+
+    who = _who(searcher, indices, finding, seen, what, start, end)
+    what.summary = _what_summary(finding, what, when)
+    related = _related(searcher, indices, finding, who, where)
+    url = _dashboards_url(dashboards_url, finding, who, when) if dashboards_url else None
+    return Report(finding, who, when, what, where, related, url, queries=searcher.count)
+
+
+def _load_finding(searcher: Searcher, indices: Mapping[str, str], finding_id: str) -> Finding:
+    findings = f"{indices['guardduty']},{indices['securityhub']}"
+    response = searcher.search(findings, queries.load_finding(finding_id))
+    document = pick(activity.events(response))
+    if document is None:
+        raise FindingNotFound(f"no GuardDuty or Security Hub finding with id {finding_id!r} in {findings}")
+    aggs = activity.aggregations(response)
+    return from_document(document, aggs.get("first_observed", {}).get("value_as_string"),
+                         aggs.get("last_observed", {}).get("value_as_string"))
+
+
+def _who(searcher: Searcher, indices: Mapping[str, str], finding: Finding, seen: list[Identity],
+         what: What, start: datetime, end: datetime) -> Who:
+    who = Who(mode=finding.mode)
+    primary: str | None
+    if finding.mode == "credential":
+        starts = {"subject": _subject_link(finding, seen)}
+        primary = "subject"
+    else:
+        starts = {identity.link.label: identity.link for identity in seen}
+        primary = _primary_label(what, seen)
+    chains = resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
+    who.identities = [_with_origin(identity, chains.get(identity.link.label)) for identity in seen]
+    chain = chains.get(primary) if primary else None
+    if chain is not None:
+        who.chain = chain.links
+        who.complete = chain.origin is not None
+        who.stopped = chain.stopped
+    who.summary = _who_summary(finding, who)
+    return who
+
+
+def _subject_link(finding: Finding, seen: list[Identity]) -> Link:
+    """The finding's credential, completed with what CloudTrail recorded about it."""
+    document_identity = link_from_identity(finding.identity, finding.account_id)
+    keys = finding.keys
+    recorded = next((identity.link for identity in seen
+                     if identity.link.access_key_id and identity.link.access_key_id in keys.access_key_ids), None)
+    if recorded is None and not keys.access_key_ids and seen:
+        recorded = seen[0].link
+    if recorded is None:
+        return document_identity
+    return replace(
+        recorded,
+        arn=recorded.arn or document_identity.arn,
+        type=recorded.type or document_identity.type,
+        account_id=recorded.account_id or document_identity.account_id,
+        principal_id=recorded.principal_id or document_identity.principal_id,
+        name=recorded.name or document_identity.name,
+    )
+
+
+def _primary_label(what: What, seen: list[Identity]) -> str | None:
+    """Resource/IP investigations follow whoever made the newest change, else the most active."""
+    if what.changes:
+        return what.changes[0].actor
+    return seen[0].link.label if seen else None
+
+
+def _with_origin(identity: Identity, chain: Chain | None) -> Identity:
+    if chain is None or chain.origin is None or len(chain.links) < 2:
+        return identity
+    return replace(identity, origin=chain.links[-1].label)
+
+
+def _issuing_events(searcher: Searcher, indices: Mapping[str, str], keys: list[str],
+                    start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+    response = searcher.search(indices["cloudtrail"], queries.issuing_events(keys, start, end))
+    found: dict[str, dict[str, Any]] = {}
+    for event in activity.events(response):
+        key = text(event, f.ISSUED_ACCESS_KEY)
+        if key in keys and (key not in found or _recorded_by_role_owner(event)):
+            found[key] = event
+    return found
+
+
+def _recorded_by_role_owner(event: dict[str, Any]) -> bool:
+    """Of the two copies of a cross-account call, prefer the one in the role's account."""
+    arn = text(event, f"{f.RESPONSE_ELEMENTS}.assumedRoleUser.arn") or ""
+    parts = arn.split(":")
+    return len(parts) > 4 and parts[4] == text(event, f.ACCOUNT)
+
+
+def _related(searcher: Searcher, indices: Mapping[str, str], finding: Finding, who: Who,
+             where: Where) -> list[RelatedFinding]:
+    users = _actor_keys(finding, who)
+    ips = list(dict.fromkeys([*finding.keys.ips, *(c.value for c in where.ips if is_external(c.value))]))
+    resources = list(finding.keys.resource_arns)
+    if not (users or ips or resources):
+        return []
+    response = searcher.search(f"{indices['guardduty']},{indices['securityhub']}",
+                               queries.related_findings(finding, users, ips, resources))
+    aggs = activity.aggregations(response)
+    wanted = set(users) | set(ips) | set(resources)
+    native = [_related_finding("guardduty", bucket, wanted) for bucket in aggs.get("guardduty", {}).get("buckets", [])]
+    native_arns = {arn for bucket in aggs.get("guardduty", {}).get("buckets", [])
+                   for arn in values(_latest(bucket), f.GUARDDUTY_ARN)}
+    imported = [_related_finding("securityhub", bucket, wanted)
+                for bucket in aggs.get("securityhub", {}).get("buckets", []) if bucket["key"] not in native_arns]
+    return sorted(native + imported, key=lambda r: r.updated or "", reverse=True)
+
+
+def _actor_keys(finding: Finding, who: Who) -> list[str]:
+    keys = finding.keys
+    values_ = [*keys.access_key_ids, *keys.principal_ids, *keys.arns]
+    for link in who.chain:
+        values_ += link.keys()
+    return list(dict.fromkeys(values_))
+
+
+def _latest(bucket: dict[str, Any]) -> dict[str, Any]:
+    hits = bucket.get("latest", {}).get("hits", {}).get("hits", [])
+    return hits[0].get("_source", {}) if hits else {}
+
+
+def _related_finding(source: str, bucket: dict[str, Any], wanted: set[str]) -> RelatedFinding:
+    document = _latest(bucket)
+    named = (values(document, f.RELATED_USER) + values(document, f.RELATED_IP)
+             + values(document, f"{f.SECURITYHUB_RESOURCES}.id"))
+    severity = first(document, "event.severity")
+    return RelatedFinding(
+        id=str(bucket["key"]),
+        source=source,
+        title=text(document, "message"),
+        type=text(document, "rule.id") or text(document, f.ACTION),
+        severity=float(severity) if isinstance(severity, int | float) else None,
+        updated=text(document, f.TIMESTAMP),
+        shared=tuple(dict.fromkeys(str(value) for value in named if str(value) in wanted)),
+    )
+
+
+def _dashboards_url(base: str, finding: Finding, who: Who, when: When) -> str:
+    keys = finding.keys
+    if finding.mode == "resource":
+        names = [name for name in (resource_name(arn) for arn in keys.resource_arns) if name]
+        query = lucene_or(lucene_any(f.RESOURCE_ARN, keys.resource_arns),
+                          lucene_any(f"{f.SECURITYHUB_RESOURCES}.id", keys.resource_arns),
+                          lucene_any(f.REQUEST_PARAMETERS, [*keys.resource_ids, *names]))
+    else:
+        query = lucene_or(lucene_any(f.RELATED_USER, _actor_keys(finding, who)),
+                          lucene_any(f.RELATED_IP, keys.ips if finding.mode == "ip" else []))
+    return dashboard_url(base, when.window_start, when.window_end, query)
+
+
+def _who_summary(finding: Finding, who: Who) -> str:
+    if finding.mode == "none":
+        return "The finding names no identity, address or resource to pivot on."
+    if not who.chain:
+        subject = "address" if finding.mode == "ip" else "resource"
+        return f"No CloudTrail identity acted on this {subject} in the window."
+    head = who.chain[0]
+    if who.complete and len(who.chain) > 1:
+        return (f"{head.label} was obtained through {len(who.chain) - 1} hop(s) from "
+                f"{who.chain[-1].label} ({who.chain[-1].type}).")
+    if who.complete:
+        return f"{head.label} ({head.type}) acted with its own credentials."
+    return f"{head.label}: the chain stops at {who.chain[-1].label}: {who.stopped}."
+
+
+def _what_summary(finding: Finding, what: What, when: When) -> str:
+    if finding.mode == "none":
+        return "Nothing to look up in CloudTrail."
+    subject = {"credential": "this actor", "ip": "this address", "resource": "this resource"}[finding.mode]
+    if not what.events:
+        return f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."
+    return (f"{what.events} CloudTrail events of {subject}: {what.writes} writes, {what.reads} reads, "
+            f"{what.errors} errors ({what.denials} denied).")
+
+
+def _parse_time(value: str) -> datetime:
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,0 +1,179 @@
+"""The request bodies of an investigation: a handful of bounded searches.
+
+Every body sets its own ``size`` and every ``terms`` aggregation its own bucket count, so a
+query costs the same whatever the number of matching events.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from investigation import fields as f
+from investigation.chain import ISSUING_ACTIONS
+from investigation.finding import Finding, JoinKeys, Mode
+
+FINDING_VERSIONS = 20
+"""Updates of one finding fetched to pick the document to investigate."""
+MAX_KEYS = 100
+"""Values per ``terms`` filter (keys, IPs, resources)."""
+ACTIONS_PER_PROVIDER = 100
+PROVIDERS = 50
+TOP_VALUES = 20
+IDENTITIES = 20
+RECENT_EVENTS = 100
+"""Newest events fetched to list the resources the actor's requests name."""
+RECENT_CHANGES = 20
+RELATED_FINDINGS = 25
+HISTOGRAM_BUCKETS = 60
+CREDENTIAL_LIFETIME = timedelta(hours=36)
+"""The longest an STS credential lives (GetSessionToken/GetFederationToken): how far back
+before the window the call that issued a key can be."""
+
+_INTERVALS = (
+    ("1m", 60), ("5m", 300), ("10m", 600), ("15m", 900), ("30m", 1800), ("1h", 3600),
+    ("3h", 10800), ("6h", 21600), ("12h", 43200), ("1d", 86400), ("7d", 604800),
+)
+_EVENT_FIELDS = [
+    f.TIMESTAMP, "event.id", f.ACTION, f.PROVIDER, f.OUTCOME, f.ACCOUNT, f.REGION, f.SOURCE_IP,
+    f.SOURCE_ADDRESS, f.IDENTITY, f.ERROR_CODE, f.READ_ONLY, f.REQUEST_PARAMETERS, "aws.cloudtrail.resources",
+]
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def time_range(start: datetime, end: datetime) -> dict[str, Any]:
+    return {"range": {f.TIMESTAMP: {"gte": iso(start), "lte": iso(end), "format": "strict_date_optional_time"}}}
+
+
+def histogram_interval(start: datetime, end: datetime) -> str:
+    """The smallest calendar-free interval that keeps the histogram under its bucket bound."""
+    seconds = max((end - start).total_seconds(), 1)
+    for name, size in _INTERVALS:
+        if seconds / size <= HISTOGRAM_BUCKETS:
+            return name
+    return _INTERVALS[-1][0]
+
+
+def load_finding(finding_id: str) -> dict[str, Any]:
+    return {
+        "size": FINDING_VERSIONS,
+        "query": {"bool": {"should": [{"term": {name: finding_id}} for name in f.FINDING_ID_FIELDS],
+                           "minimum_should_match": 1}},
+        "sort": [{f.TIMESTAMP: {"order": "desc"}}],
+        "aggs": {"first_observed": {"min": {"field": f.FIRST_OBSERVED}},
+                 "last_observed": {"max": {"field": f.LAST_OBSERVED}}},
+    }
+
+
+def subject_filter(mode: Mode, keys: JoinKeys) -> dict[str, Any] | None:
+    """What CloudTrail events belong to the investigation's subject.
+
+    The credential is the most precise key (it names one session); without it the
+    principal, then the user name in its account.
+    """
+    if mode == "credential":
+        if keys.access_key_ids:
+            return _terms(f.IDENTITY_ACCESS_KEY, keys.access_key_ids)
+        if keys.principal_ids or keys.arns:
+            return _any_of(_terms(f.IDENTITY_PRINCIPAL, keys.principal_ids), _terms(f.IDENTITY_ARN, keys.arns))
+        return {"bool": {"filter": [_terms(f.IDENTITY_USER_NAME, keys.user_names),
+                                    _terms("aws.cloudtrail.user_identity.account_id", keys.account_ids)]}}
+    if mode == "ip":
+        return _terms(f.SOURCE_IP, keys.ips)
+    if mode == "resource":
+        names = list(keys.resource_arns) + list(keys.resource_ids)
+        # A flat_object root field matches a value at any key path: one clause covers
+        # bucketName, groupId, userName, roleArn... without listing every API's parameters.
+        return _any_of(_terms(f.RESOURCE_ARN, keys.resource_arns), _terms(f.REQUEST_PARAMETERS, names))
+    return None
+
+
+def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[str, Any]:
+    """One search for when, what and where: aggregations plus the newest events."""
+    return {
+        "size": RECENT_EVENTS,
+        "track_total_hits": True,
+        "query": {"bool": {"filter": [subject, time_range(start, end)]}},
+        "sort": [{f.TIMESTAMP: {"order": "desc"}}],
+        "_source": _EVENT_FIELDS,
+        "aggs": {
+            "first_seen": {"min": {"field": f.TIMESTAMP}},
+            "last_seen": {"max": {"field": f.TIMESTAMP}},
+            "histogram": {"date_histogram": {
+                "field": f.TIMESTAMP, "fixed_interval": histogram_interval(start, end), "min_doc_count": 0,
+                "extended_bounds": {"min": iso(start), "max": iso(end)}}},
+            "providers": {"terms": {"field": f.PROVIDER, "size": PROVIDERS}, "aggs": {
+                "actions": {"terms": {"field": f.ACTION, "size": ACTIONS_PER_PROVIDER}, "aggs": {
+                    "errors": {"filter": {"term": {f.OUTCOME: "failure"}}}}}}},
+            "writes": {"filter": {"term": {f.READ_ONLY: False}}},
+            "reads": {"filter": {"term": {f.READ_ONLY: True}}},
+            "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
+            "error_codes": {"terms": {"field": f.ERROR_CODE, "size": TOP_VALUES}},
+            "addresses": {"terms": {"field": f.SOURCE_ADDRESS, "size": TOP_VALUES}},
+            "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
+            "resources": {"terms": {"field": f.RESOURCE_ARN, "size": TOP_VALUES}},
+            "accounts": {"terms": {"field": f.ACCOUNT, "size": TOP_VALUES}},
+            "identities": {"terms": {"field": f.IDENTITY_ARN, "size": IDENTITIES, "missing": ""}, "aggs": {
+                "writes": {"filter": {"term": {f.READ_ONLY: False}}},
+                "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
+                "latest": {"top_hits": {"size": 1, "sort": [{f.TIMESTAMP: {"order": "desc"}}],
+                                        "_source": [f.IDENTITY, f.ACCOUNT, f.TIMESTAMP]}}}},
+            "changes": {"filter": {"term": {f.READ_ONLY: False}}, "aggs": {
+                "latest": {"top_hits": {"size": RECENT_CHANGES, "sort": [{f.TIMESTAMP: {"order": "desc"}}],
+                                        "_source": _EVENT_FIELDS}}}},
+        },
+    }
+
+
+def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) -> dict[str, Any]:
+    """The STS calls that issued these keys (a cross-account call is logged on both sides)."""
+    return {
+        "size": min(4 * len(access_key_ids), 4 * MAX_KEYS),
+        "query": {"bool": {"filter": [
+            _terms(f.ISSUED_ACCESS_KEY, access_key_ids),
+            _terms(f.ACTION, ISSUING_ACTIONS),
+            time_range(start - CREDENTIAL_LIFETIME, end),
+        ]}},
+        "sort": [{f.TIMESTAMP: {"order": "asc"}}],
+        "_source": [f.TIMESTAMP, "event.id", f.ACTION, f.ACCOUNT, f.SOURCE_IP, f.SOURCE_ADDRESS, f.IDENTITY,
+                    f.RESPONSE_ELEMENTS],
+    }
+
+
+def related_findings(finding: Finding, users: list[str], ips: list[str], resources: list[str]) -> dict[str, Any]:
+    """Other findings naming any of the actor's keys, newest first, one bucket per finding."""
+    own = [value for value in (finding.id, finding.arn) if value]
+    clauses = [_terms(f.RELATED_USER, users), _terms(f.RELATED_IP, ips),
+               _terms(f"{f.SECURITYHUB_RESOURCES}.id", resources)]
+    latest = {"top_hits": {"size": 1, "sort": [{f.TIMESTAMP: {"order": "desc"}}], "_source": [
+        f.TIMESTAMP, "message", "rule.id", "event.severity", f.ACTION, f.ACCOUNT, f.RELATED_USER, f.RELATED_IP,
+        f.GUARDDUTY_ID, f.GUARDDUTY_ARN, f.SECURITYHUB_ID, f"{f.SECURITYHUB_RESOURCES}.id", "event.kind"]}}
+    return {
+        "size": 0,
+        "query": {"bool": {
+            "filter": [_any_of(*clauses)],
+            "must_not": [_terms(name, own) for name in f.FINDING_ID_FIELDS],
+        }},
+        "aggs": {
+            "guardduty": {"terms": {"field": f.GUARDDUTY_ID, "size": RELATED_FINDINGS,
+                                    "order": {"newest": "desc"}},
+                          "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest}},
+            "securityhub": {"terms": {"field": f.SECURITYHUB_ID, "size": RELATED_FINDINGS,
+                                      "order": {"newest": "desc"}},
+                            "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest}},
+        },
+    }
+
+
+def _terms(field_name: str, values: Any) -> dict[str, Any]:
+    return {"terms": {field_name: list(values)[:MAX_KEYS]}}
+
+
+def _any_of(*clauses: dict[str, Any]) -> dict[str, Any]:
+    useful = [clause for clause in clauses if next(iter(clause["terms"].values()), None)]
+    if not useful:
+        return {"bool": {"must_not": [{"match_all": {}}]}}
+    return {"bool": {"should": useful, "minimum_should_match": 1}}
