@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from demo import cloudtrail as ct
+from demo import findings as fd
 from demo.cast import BUCKET, REGION, WINDOW_END, WINDOW_START, Cast, cast
 from demo.cloudtrail import Record
+from demo.finding_events import StoryFindings, story_findings
 from demo.flow_events import flow_files
 from demo.ids import Ids, iso
 from demo.trail_events import TrailLog, attack, background
@@ -55,8 +57,9 @@ def write_incident(directory: Path, seed: int = 7) -> Incident:
     attack(log, people)
     write_cloudtrail(writer, log.records, people, ids)
     write_flows(writer, people, ids)
-    guardduty: tuple[FindingTruth, ...] = ()
-    securityhub: tuple[FindingTruth, ...] = ()
+    story = story_findings(people, ids)
+    guardduty = write_guardduty(writer, story, people, ids)
+    securityhub = write_securityhub(writer, story, people, ids)
     return Incident(
         seed=seed,
         bucket=BUCKET,
@@ -141,3 +144,89 @@ def write_flows(writer: ObjectWriter, people: Cast, ids: Ids) -> None:
             ))
         data = flow_file.body if flow_file.parquet else ct.gzip_bytes(flow_file.body)
         writer.write(flow_file.key, data, "vpcflow", flow_file.records)
+
+
+# --- GuardDuty --------------------------------------------------------------------------
+
+
+def write_guardduty(writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids) -> tuple[FindingTruth, ...]:
+    """Two exports from the administrator account; the second holds one record damaged in transit."""
+    first_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
+    writer.write(first_key, ct.gzip_bytes(fd.guardduty_export(story.first_export)), "guardduty",
+                 len(story.first_export))
+    second_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
+    # The same JSON with one comma lost: braces and quotes still balance, so only this record is bad.
+    damaged = fd.guardduty_export([story.second_export[0]]).rstrip(b"\n").replace(b',"title":', b' "title":', 1)
+    bad_index = 1
+    records: list[Record | bytes] = list(story.second_export)
+    records.insert(bad_index, damaged)
+    writer.expect_dead_letter(ExpectedDeadLetter(
+        second_key, "guardduty", "invalid JSON", f"record {bad_index}", "a comma missing between two fields",
+    ))
+    writer.write(second_key, ct.gzip_bytes(fd.guardduty_export(records)), "guardduty", len(records))
+    return tuple(_guardduty_truth(f) for f in story.first_export + story.second_export)
+
+
+def _guardduty_truth(finding: Record) -> FindingTruth:
+    key = finding["resource"].get("accessKeyDetails", {}).get("accessKeyId")
+    return FindingTruth(
+        id=finding["id"], source="guardduty", kind=finding["type"], account_id=finding["accountId"],
+        severity=finding["severity"], updated_at=finding["updatedAt"], access_key_id=key,
+        remote_ip=_remote_ip(finding["service"].get("action") or {}),
+        sample=bool(finding["service"]["additionalInfo"].get("sample", False)),
+    )
+
+
+def _remote_ip(action: Record) -> str | None:
+    for name in ("awsApiCallAction", "networkConnectionAction"):
+        if name in action:
+            return str(action[name]["remoteIpDetails"]["ipAddressV4"])
+    probes = action.get("portProbeAction", {}).get("portProbeDetails", [])
+    return str(probes[0]["remoteIpDetails"]["ipAddressV4"]) if probes else None
+
+
+# --- Security Hub -----------------------------------------------------------------------
+
+_FIREHOSE_PREFIX = "securityhub/"
+_FIREHOSE_STREAM = "siem-securityhub-findings"
+
+
+def write_securityhub(writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids) -> tuple[FindingTruth, ...]:
+    """Two Firehose objects: GuardDuty imports (gzip), then control results (uncompressed)."""
+    batches = ((sorted(story.imported, key=_updated), True), (sorted(story.controls, key=_updated), False))
+    truths: list[FindingTruth] = []
+    for batch, compressed in batches:
+        events = [fd.imported_event(f, people.admin_account, ids.uuid()) for f in batch]
+        delivered = datetime.fromisoformat(_updated(batch[-1]).replace("Z", "+00:00")) + timedelta(minutes=5)
+        key = fd.firehose_key(_FIREHOSE_PREFIX, _FIREHOSE_STREAM, delivered, ids, gzip=compressed)
+        body = fd.firehose_body(events)
+        writer.write(key, ct.gzip_bytes(body) if compressed else body, "securityhub", len(batch))
+        truths.extend(_securityhub_truth(f) for f in batch)
+    return tuple(truths)
+
+
+def _updated(finding: Record) -> str:
+    return str(finding["UpdatedAt"])
+
+
+def _securityhub_truth(finding: Record) -> FindingTruth:
+    key_resources = [r for r in finding["Resources"] if r["Type"] == "AwsIamAccessKey"]
+    compliance = finding.get("Compliance", {})
+    guardduty_type = finding["Types"][0].rsplit("/", 1)[-1].replace("-", "/", 1)
+    action = {k[:1].lower() + k[1:]: v for k, v in finding.get("Action", {}).items()}
+    return FindingTruth(
+        id=finding["Id"], source="securityhub", kind=compliance.get("SecurityControlId") or guardduty_type,
+        account_id=finding["AwsAccountId"], severity=float(finding["Severity"]["Normalized"]),
+        updated_at=finding["UpdatedAt"],
+        access_key_id=key_resources[0]["Details"]["AwsIamAccessKey"]["AccessKeyId"] if key_resources else None,
+        remote_ip=_asff_remote_ip(action), sample=bool(finding.get("Sample", False)),
+        compliance_status=compliance.get("Status"),
+    )
+
+
+def _asff_remote_ip(action: Record) -> str | None:
+    for name in ("awsApiCallAction", "networkConnectionAction"):
+        if name in action:
+            return str(action[name]["RemoteIpDetails"]["IpAddressV4"])
+    probes = action.get("portProbeAction", {}).get("PortProbeDetails", [])
+    return str(probes[0]["RemoteIpDetails"]["IpAddressV4"]) if probes else None
