@@ -306,6 +306,7 @@ class InvalidRecord(ValueError):
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     """Yield one document or dead letter per CloudTrail record of ``stream``."""
     index = 0
+    actors = ActorCache()
     for piece in RecordSplitter(stream):
         if piece.error is not None:
             yield DeadLetter(SOURCE, piece.error, origin.object, f"record {index}", piece.raw)
@@ -313,7 +314,7 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
             continue
         for raw, value in _records_of(piece):
             try:
-                yield build_document(value, raw, origin)
+                yield build_document(value, raw, origin, actors)
             except InvalidRecord as error:
                 yield DeadLetter(SOURCE, str(error), origin.object, f"record {index}", raw)
             index += 1
@@ -329,7 +330,30 @@ def _records_of(piece: Piece) -> Iterator[tuple[bytes, Any]]:
         yield piece.raw, value
 
 
-def build_document(value: Any, raw: bytes, origin: Origin) -> Document:
+class ActorCache:
+    """``actor_fields`` per distinct ``userIdentity``: a file's records come from few principals.
+
+    Entries are stored as JSON and decoded per document, so no two documents share a mutable
+    object; decoding a few hundred bytes costs far less than rebuilding the actor.
+    """
+
+    MAX_ENTRIES = 4096
+
+    def __init__(self) -> None:
+        self._entries: dict[bytes, bytes] = {}
+
+    def fields(self, identity: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+        key = orjson.dumps(identity)
+        cached = self._entries.get(key)
+        if cached is None:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            cached = self._entries[key] = orjson.dumps(actor_fields(_actor(identity)))
+        user, related, user_identity = orjson.loads(cached)
+        return user, related, user_identity
+
+
+def build_document(value: Any, raw: bytes, origin: Origin, actors: ActorCache | None = None) -> Document:
     """One CloudTrail record (or EventBridge envelope) as an ECS document.
 
     Raises :class:`InvalidRecord` (message = dead-letter reason) when it cannot be one.
@@ -355,7 +379,7 @@ def build_document(value: Any, raw: bytes, origin: Origin) -> Document:
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
-        user, related_users, trail["user_identity"] = actor_fields(_actor(identity))
+        user, related_users, trail["user_identity"] = (actors or ActorCache()).fields(identity)
         if related_users:
             related["user"] = related_users
     target = _target_user(provider, request)
@@ -555,10 +579,13 @@ _ADDENDUM_FIELDS = (
 def _trail_fields(record: dict[str, Any], request: dict[str, Any] | None,
                   response: dict[str, Any] | None) -> dict[str, Any]:
     trail: dict[str, Any] = {}
-    for key, field in _TEXT_FIELDS:
-        value = _text(record, key)
-        if value:
-            trail[field] = value
+    for key, field in _TEXT_FIELDS:  # inlined _text: this loop runs for every record
+        value = record.get(key)
+        if value.__class__ is str:
+            if value:
+                trail[field] = value
+        elif value is not None:
+            _text(record, key)  # raises with the reason
     for key, field in _BOOL_FIELDS:
         flag = as_bool(record.get(key))
         if flag is not None:

@@ -1,0 +1,166 @@
+"""CloudTrail benchmark: a gzip log file -> bulk-ready NDJSON bytes, against a ceiling.
+
+The ceiling is measured on the same bytes in the same run: gunzip + ``orjson.loads`` of the
+whole file, the least any loader must do. The measured path is the real one
+(``normalize_object``: gunzip, detection, streaming split, mapping) plus the bulk encoding
+``{"create":{"_index":"siem-cloudtrail"}}\\n`` + ``orjson.dumps(doc)`` + ``\\n`` per record.
+
+The file is built by cycling the stratus-red-team samples (../shared) with a fresh eventID,
+eventTime and source address per record, or from built-in synthetic records when the samples
+are absent. Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import gzip
+import io
+import json
+import time
+import tracemalloc
+import zlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from normalizers import DeadLetter, Origin, normalize_object
+
+SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "cloudtrail" / "stratus-red-team"
+ACTION_LINE = b'{"create":{"_index":"siem-cloudtrail"}}\n'
+DEFAULT_RECORDS = 20_000
+DEFAULT_REPEAT = 5
+
+
+def sample_records() -> list[dict[str, Any]]:
+    """The stratus-red-team records, or synthetic ones when ../shared is absent."""
+    if SAMPLES.is_dir():
+        records: list[dict[str, Any]] = []
+        for path in sorted(SAMPLES.glob("*.json")):
+            records.extend(json.loads(path.read_text()))
+        return records
+    return _synthetic_records()
+
+
+def _synthetic_records() -> list[dict[str, Any]]:
+    identity = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:session", "accountId": "111122223333",
+                "arn": "arn:aws:sts::111122223333:assumed-role/Admin/session", "accessKeyId": "ASIAEXAMPLE",
+                "sessionContext": {"attributes": {"mfaAuthenticated": "false", "creationDate": "2024-05-01T10:00:00Z"},
+                                   "sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLE",
+                                                     "arn": "arn:aws:iam::111122223333:role/Admin",
+                                                     "accountId": "111122223333", "userName": "Admin"}}}
+    base = {"eventVersion": "1.09", "userIdentity": identity, "eventSource": "ec2.amazonaws.com",
+            "awsRegion": "us-east-1", "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 botocore/2.4.5",
+            "requestID": "5d40662a-49f7-11e6-97e4-d9cb6ff7d6a3", "eventType": "AwsApiCall",
+            "managementEvent": True, "recipientAccountId": "111122223333", "eventCategory": "Management",
+            "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
+                           "clientProvidedHostHeader": "ec2.us-east-1.amazonaws.com"}}
+    return [
+        {**base, "eventName": "DescribeInstances", "readOnly": True,
+         "requestParameters": {"instancesSet": {}, "filterSet": {"items": [{"name": "tag:env", "valueSet": {
+             "items": [{"value": "prod"}]}}]}}, "responseElements": None},
+        {**base, "eventName": "RunInstances", "readOnly": False,
+         "requestParameters": {"instancesSet": {"items": [{"imageId": "ami-0abcdef1234567890", "minCount": 1,
+                                                           "maxCount": 1}]}, "instanceType": "t3.micro"},
+         "responseElements": {"reservationId": "r-0123456789abcdef0", "instancesSet": {"items": [
+             {"instanceId": "i-0123456789abcdef0", "currentState": {"code": 0, "name": "pending"}}]}}},
+        {**base, "eventName": "GetSecretValue", "eventSource": "secretsmanager.amazonaws.com", "readOnly": True,
+         "errorCode": "AccessDenied", "errorMessage": "not authorized", "requestParameters": {"secretId": "db"},
+         "responseElements": None},
+    ]
+
+
+def build_file(records: int) -> bytes:
+    """A gzip CloudTrail log file of ``records`` varied records, compact as AWS writes it."""
+    samples = sample_records()
+    start = datetime(2024, 5, 1, tzinfo=UTC)
+    parts = []
+    for index in range(records):
+        record = dict(samples[index % len(samples)])
+        record["eventID"] = f"{index:08x}-0000-4000-8000-{index * 7919 % 1_000_000_000_000:012d}"
+        record["eventTime"] = (start + timedelta(seconds=index)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        record["sourceIPAddress"] = f"198.51.{index // 256 % 256}.{index % 256}"
+        parts.append(orjson.dumps(record))
+    return gzip.compress(b'{"Records":[' + b",".join(parts) + b"]}", compresslevel=6)
+
+
+def _ceiling(compressed: bytes) -> int:
+    # The garbage collector is off here only: it slows the build of one huge object graph,
+    # and the ceiling must be the best the runtime can do (a stricter ratio for us).
+    gc.disable()
+    try:
+        return len(orjson.loads(zlib.decompress(compressed, wbits=31))["Records"])
+    finally:
+        gc.enable()
+
+
+def _to_ndjson(compressed: bytes) -> tuple[int, int, int]:
+    """Normalize and bulk-encode; returns (documents, dead letters, NDJSON bytes)."""
+    origin = Origin(object="benchmark.json.gz", ingested="2026-01-01T00:00:00.000Z")
+    documents = dead = size = 0
+    dumps = orjson.dumps
+    for item in normalize_object(io.BytesIO(compressed), origin):
+        if isinstance(item, DeadLetter):
+            dead += 1
+            continue
+        size += len(ACTION_LINE) + len(dumps(item)) + 1
+        documents += 1
+    return documents, dead, size
+
+
+def _best_seconds(work: Callable[[], object], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        began = time.perf_counter()
+        work()
+        best = min(best, time.perf_counter() - began)
+    return best
+
+
+def _peak_memory(work: Callable[[], object]) -> int:
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def run(records: int = DEFAULT_RECORDS, repeat: int = DEFAULT_REPEAT) -> list[dict[str, Any]]:
+    """Result rows for benchmarks/run.py (one core: this process only)."""
+    compressed = build_file(records)
+    raw_bytes = len(zlib.decompress(compressed, wbits=31))
+    documents, dead, ndjson_bytes = _to_ndjson(compressed)
+    if documents != records or dead:
+        raise RuntimeError(f"benchmark file: {documents} documents and {dead} dead letters for {records} records")
+    ceiling = records / _best_seconds(lambda: _ceiling(compressed), repeat)
+    seconds = _best_seconds(lambda: _to_ndjson(compressed), repeat)
+    return [{
+        "name": "cloudtrail gzip -> bulk NDJSON",
+        "records": records,
+        "seconds": round(seconds, 4),
+        "records_per_second": round(records / seconds),
+        "ceiling_records_per_second": round(ceiling),
+        "ratio_to_ceiling": round(records / seconds / ceiling, 3),
+        "raw_bytes": raw_bytes,
+        "ndjson_bytes": ndjson_bytes,
+        "ndjson_to_raw": round(ndjson_bytes / raw_bytes, 3),
+        "peak_memory": _peak_memory(lambda: _to_ndjson(compressed)),
+        "ceiling_peak_memory": _peak_memory(lambda: _ceiling(compressed)),
+    }]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="CloudTrail normalizer benchmark (one core)")
+    parser.add_argument("--records", type=int, default=DEFAULT_RECORDS, help="records in the generated file")
+    parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, help="runs per measurement (best kept)")
+    args = parser.parse_args()
+    for row in run(args.records, args.repeat):
+        print(json.dumps(row, indent=2))
+
+
+if __name__ == "__main__":
+    main()
