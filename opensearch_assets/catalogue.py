@@ -154,7 +154,7 @@ CONSOLE_WITHOUT_MFA = Search(
     "(federated sign-ins authenticate at their identity provider and are left out).",
     CLOUDTRAIL,
     "event.action:ConsoleLogin AND event.outcome:success AND aws.cloudtrail.user_identity.type:(IAMUser OR Root)"
-    " AND aws.cloudtrail.additional_eventdata.MFAUsed:No",
+    " AND aws.cloudtrail.console_login.mfa_used:false",
     _CLOUDTRAIL_COLUMNS,
 )
 ACCESS_DENIED = Search(

@@ -118,6 +118,7 @@ ECS_COMMON: FieldTable = {
     "cloud.region": "keyword",
     "cloud.availability_zone": "keyword",
     "cloud.instance.id": "keyword",
+    "cloud.machine.type": "keyword",
     "cloud.service.name": "keyword",
     "user.id": "keyword",
     "user.name": "keyword",
