@@ -43,7 +43,7 @@ class TrailLog:
         self.records.append(record)
         return record
 
-    def add_attack(self, call: Call, key: str | None) -> Record:
+    def add_attack(self, call: Call) -> Record:
         record = self.add(call)
         self.attack.append(
             AttackEvent(
@@ -51,7 +51,7 @@ class TrailLog:
                 event_name=call.name,
                 event_source=call.source,
                 account_id=call.recipient_account,
-                access_key_id=key,
+                access_key_id=call.identity.get("accessKeyId") or None,
                 source_ip=call.source_ip,
                 time=record["eventTime"],
                 error_code=call.error[0] if call.error else None,
@@ -98,7 +98,7 @@ def recon(log: TrailLog, cast: Cast) -> None:
             source_ip=cast.attacker_ip, user_agent=ATTACKER_CLI.format(command=command),
             recipient_account=cast.dev_account, read_only=True,
         )
-        log.add_attack(replace(base, **extra), cast.ci_key)
+        log.add_attack(replace(base, **extra))
 
     arn = cast.ci_user_arn
     call(at(9, 2, 10), "sts.amazonaws.com", "GetCallerIdentity", "sts.get-caller-identity")
@@ -150,11 +150,10 @@ def assume_chain(log: TrailLog, cast: Cast) -> None:
         read_only=True, request=_assume_role_request(first), response=response,
         resources=_role_resources(first), shared_event_id=shared,
     )
-    log.add_attack(cross, cast.ci_key)
+    log.add_attack(cross)
     log.add_attack(
         replace(cross, identity=ct.aws_account(cast.dev_account, cast.ci_user_id),
                 recipient_account=cast.prod_account),
-        cast.ci_key,
     )
     session_one = ct.assumed_role(first)
 
@@ -164,7 +163,7 @@ def assume_chain(log: TrailLog, cast: Cast) -> None:
             source_ip=cast.attacker_ip, user_agent=ATTACKER_CLI.format(command=command),
             recipient_account=cast.prod_account, read_only=True,
         )
-        log.add_attack(replace(base, **extra), first.access_key_id)
+        log.add_attack(replace(base, **extra))
 
     call(at(9, 9, 10), "sts.amazonaws.com", "GetCallerIdentity", "sts.get-caller-identity")
     call(at(9, 9, 40), "iam.amazonaws.com", "ListRoles", "iam.list-roles", request={"maxItems": 100})
@@ -183,7 +182,7 @@ def _admin_call(log: TrailLog, cast: Cast) -> Callable[..., Record]:
             source_ip=cast.attacker_ip, user_agent=ATTACKER_CLI.format(command=command),
             recipient_account=cast.prod_account, read_only=False,
         )
-        return log.add_attack(replace(base, **extra), session.access_key_id)
+        return log.add_attack(replace(base, **extra))
 
     return call
 
@@ -268,7 +267,7 @@ def root_sign_in(log: TrailLog, cast: Cast) -> None:
             event_type="AwsConsoleSignIn",
             error=(None, "Failed authentication") if outcome == "Failure" else None,
         )
-        log.add_attack(call, None)
+        log.add_attack(call)
 
 
 # --- the background ---------------------------------------------------------------------

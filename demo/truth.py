@@ -52,7 +52,8 @@ class AttackEvent:
     account_id: str
     """``recipientAccountId``: the account whose trail logged it."""
     access_key_id: str | None
-    """The key that signed the call; ``None`` for a console sign-in."""
+    """The key the record names; ``None`` when it names none (a console sign-in, or the role
+    owner's copy of a cross-account ``AssumeRole``, whose identity is ``AWSAccount``)."""
     source_ip: str
     time: str
     error_code: str | None = None
