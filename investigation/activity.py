@@ -7,7 +7,7 @@ from typing import Any
 
 from investigation import fields as f
 from investigation.chain import link_from_identity
-from investigation.documents import first, text, values
+from investigation.documents import obj, text, values
 from investigation.network import is_ip
 from investigation.report import ActionCount, Change, Count, Identity, What, When, Where
 
@@ -64,10 +64,10 @@ def what(response: dict[str, Any]) -> What:
 
 def where(response: dict[str, Any]) -> Where:
     aggs = aggregations(response)
-    addresses = _counts(aggs, "addresses")
     return Where(
-        ips=[count for count in addresses if is_ip(count.value)],
-        addresses=[count for count in addresses if not is_ip(count.value)],
+        ips=_counts(aggs, "ips"),
+        # source.address also repeats valid IPs (ECS keeps the raw address there).
+        addresses=[count for count in _counts(aggs, "addresses") if not is_ip(count.value)],
         user_agents=_counts(aggs, "user_agents"),
         accounts=_counts(aggs, "accounts"),
     )
@@ -80,7 +80,8 @@ def identities(response: dict[str, Any]) -> list[Identity]:
         latest = _top_hits(bucket)
         event = latest[0] if latest else {}
         found.append(Identity(
-            link=link_from_identity(first(event, f.IDENTITY), text(event, f.ACCOUNT)),
+            key=str(bucket["key"]),
+            link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
             events=int(bucket["doc_count"]),
             writes=_doc_count(bucket, "writes"),
             errors=_doc_count(bucket, "errors"),
@@ -103,7 +104,7 @@ def _resources(aggs: dict[str, Any], recent: list[dict[str, Any]]) -> list[str]:
     """Resource ARNs CloudTrail lists, then resources the newest requests name."""
     found = [count.value for count in _counts(aggs, "resources")]
     for event in recent:
-        parameters = first(event, f.REQUEST_PARAMETERS)
+        parameters = obj(event, f.REQUEST_PARAMETERS)
         if isinstance(parameters, dict):
             found += [f"{key}={value}" for key in RESOURCE_PARAMETERS
                       for value in values(parameters, key) if isinstance(value, str | int)]
@@ -111,11 +112,12 @@ def _resources(aggs: dict[str, Any], recent: list[dict[str, Any]]) -> list[str]:
 
 
 def _change(event: dict[str, Any]) -> Change:
-    actor = link_from_identity(first(event, f.IDENTITY), text(event, f.ACCOUNT))
-    parameters = first(event, f.REQUEST_PARAMETERS)
+    actor = link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT))
+    parameters = obj(event, f.REQUEST_PARAMETERS)
     named = [f"{key}={value}" for key in RESOURCE_PARAMETERS
              for value in (values(parameters, key) if isinstance(parameters, dict) else [])]
     return Change(
+        principal_id=actor.principal_id or "",
         time=text(event, f.TIMESTAMP),
         provider=text(event, f.PROVIDER),
         action=text(event, f.ACTION),

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from investigation import fields as f
-from investigation.documents import first, text
+from investigation.documents import obj, text
 
 ISSUING_ACTIONS = (
     "AssumeRole",
@@ -132,7 +132,7 @@ def link_from_identity(identity: Mapping[str, Any] | None, account_fallback: str
 
 def issued(link: Link, event: Mapping[str, Any]) -> Link:
     """``link`` completed with what its issuing event tells: session ARN, id, the call."""
-    response = first(event, f.RESPONSE_ELEMENTS) or {}
+    response = obj(event, f.RESPONSE_ELEMENTS)
     arn = (text(response, "assumedRoleUser.arn") or text(response, "federatedUser.arn")
            or (text(event, f.IDENTITY_ARN) if text(event, f.ACTION) == "GetSessionToken" else None))
     principal = text(response, "assumedRoleUser.assumedRoleId") or text(response, "federatedUser.federatedUserId")
@@ -156,7 +156,7 @@ def issued(link: Link, event: Mapping[str, Any]) -> Link:
 
 def caller(event: Mapping[str, Any]) -> Link:
     """The identity that made the issuing call."""
-    return link_from_identity(first(event, f.IDENTITY), text(event, f.ACCOUNT))
+    return link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT))
 
 
 def resolve(starts: Mapping[str, Link], lookup: Lookup, max_depth: int = MAX_DEPTH) -> dict[str, Chain]:

@@ -20,18 +20,24 @@ def first(document: Any, path: str) -> Any:
     return found[0] if found else None
 
 
+def obj(document: Any, path: str) -> dict[str, Any]:
+    """The object at ``path`` (the first, if a list holds several), else ``{}``."""
+    found = [node for node in _walk(document, path.split("."), objects=True) if isinstance(node, dict)]
+    return found[0] if found else {}
+
+
 def text(document: Any, path: str) -> str | None:
     value = first(document, path)
     return None if value is None else str(value)
 
 
-def _walk(node: Any, parts: list[str]) -> Iterator[Any]:
+def _walk(node: Any, parts: list[str], objects: bool = False) -> Iterator[Any]:
     if isinstance(node, list):
         for item in node:
-            yield from _walk(item, parts)
+            yield from _walk(item, parts, objects)
         return
     if not parts:
-        if not isinstance(node, dict):
+        if objects or not isinstance(node, dict):
             yield node
         return
     if not isinstance(node, dict):
@@ -39,4 +45,4 @@ def _walk(node: Any, parts: list[str]) -> Iterator[Any]:
     for size in range(len(parts), 0, -1):
         key = ".".join(parts[:size])
         if key in node:
-            yield from _walk(node[key], parts[size:])
+            yield from _walk(node[key], parts[size:], objects)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from investigation import fields as f
-from investigation.documents import first, text, values
+from investigation.documents import first, obj, text, values
 from investigation.network import is_external, is_ip
 
 Mode = Literal["credential", "ip", "resource", "none"]
@@ -157,7 +157,7 @@ def from_document(document: dict[str, Any], first_observed: str | None = None,
         last_observed=max(filter(None, (last_observed, end))),
         updated=updated,
         keys=join_keys(document, block),
-        identity=first(document, f"{block}.user_identity") or {},
+        identity=obj(document, f"{block}.user_identity"),
     )
 
 

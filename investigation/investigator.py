@@ -100,10 +100,10 @@ def _who(searcher: Searcher, indices: Mapping[str, str], finding: Finding, seen:
         starts = {"subject": _subject_link(finding, seen)}
         primary = "subject"
     else:
-        starts = {identity.link.label: identity.link for identity in seen}
+        starts = {identity.key: identity.link for identity in seen}
         primary = _primary_label(what, seen)
     chains = resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
-    who.identities = [_with_origin(identity, chains.get(identity.link.label)) for identity in seen]
+    who.identities = [_with_origin(identity, chains.get(identity.key)) for identity in seen]
     chain = chains.get(primary) if primary else None
     if chain is not None:
         who.chain = chain.links
@@ -136,8 +136,8 @@ def _subject_link(finding: Finding, seen: list[Identity]) -> Link:
 def _primary_label(what: What, seen: list[Identity]) -> str | None:
     """Resource/IP investigations follow whoever made the newest change, else the most active."""
     if what.changes:
-        return what.changes[0].actor
-    return seen[0].link.label if seen else None
+        return what.changes[0].principal_id
+    return seen[0].key if seen else None
 
 
 def _with_origin(identity: Identity, chain: Chain | None) -> Identity:

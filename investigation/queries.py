@@ -112,11 +112,12 @@ def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[st
             "reads": {"filter": {"term": {f.READ_ONLY: True}}},
             "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
             "error_codes": {"terms": {"field": f.ERROR_CODE, "size": TOP_VALUES}},
+            "ips": {"terms": {"field": f.SOURCE_IP, "size": TOP_VALUES}},
             "addresses": {"terms": {"field": f.SOURCE_ADDRESS, "size": TOP_VALUES}},
             "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
             "resources": {"terms": {"field": f.RESOURCE_ARN, "size": TOP_VALUES}},
             "accounts": {"terms": {"field": f.ACCOUNT, "size": TOP_VALUES}},
-            "identities": {"terms": {"field": f.IDENTITY_ARN, "size": IDENTITIES, "missing": ""}, "aggs": {
+            "identities": {"terms": {"field": f.IDENTITY_PRINCIPAL, "size": IDENTITIES, "missing": ""}, "aggs": {
                 "writes": {"filter": {"term": {f.READ_ONLY: False}}},
                 "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
                 "latest": {"top_hits": {"size": 1, "sort": [{f.TIMESTAMP: {"order": "desc"}}],

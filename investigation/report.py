@@ -30,6 +30,8 @@ class ActionCount:
 class Identity:
     """One identity seen acting on the subject (resource and IP investigations)."""
 
+    key: str
+    """The principal id the events were grouped by (empty for an AWS service)."""
     link: Link
     events: int
     writes: int
@@ -47,6 +49,7 @@ class Identity:
 class Change:
     """A write call on the subject, with who made it."""
 
+    principal_id: str
     time: str | None
     provider: str | None
     action: str | None
