@@ -1,0 +1,97 @@
+"""Settings of the ingest path, read from the Lambda's environment or from CLI options."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+Auth = Literal["aoss", "es", "basic", "none"]
+AUTH_MODES: tuple[Auth, ...] = ("aoss", "es", "basic", "none")
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    endpoint: str = "http://127.0.0.1:9200"
+    auth: Auth = "aoss"
+    region: str | None = None
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    index_prefix: str = "siem-"
+    bulk_max_bytes: int = 5 * MIB
+    """Upper bound of one ``_bulk`` body (Serverless: stay within 5-10 MiB)."""
+    bulk_max_docs: int = 1000
+    """Upper bound of documents in one ``_bulk`` body, so a chunk spreads over the pool."""
+    concurrency: int = 4
+    """Concurrent ``_bulk`` requests (one small thread pool)."""
+    chunk_size: int = 4000
+    """Records per ledger chunk: the unit of resumption and the bound of the residual window."""
+    request_timeout: float = 30.0
+    max_attempts: int = 8
+    """Attempts per bulk request or item before it counts as failed (within the deadline)."""
+    backoff_base: float = 0.2
+    backoff_cap: float = 10.0
+    ledger_table: str | None = None
+    """DynamoDB table (Lambda); the CLI uses ``ledger_path`` (SQLite) instead."""
+    ledger_path: Path | None = None
+    ledger_ttl_days: int = 30
+    """Longer than SQS's maximum retention (14 days), so no redelivery outlives its entry."""
+    dead_letter_bucket: str | None = None
+    dead_letter_prefix: str = "dead-letter/"
+    dead_letter_dir: Path | None = None
+    keep_original: bool = False
+    deadline_margin: float = 10.0
+    """Seconds kept free before the Lambda's deadline to save progress and answer."""
+
+    def index_for(self, source: str) -> str:
+        return f"{self.index_prefix}{source}"
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+# Environment variable -> (setting, converter).
+_ENVIRONMENT: dict[str, tuple[str, Any]] = {
+    "OPENSEARCH_ENDPOINT": ("endpoint", str),
+    "OPENSEARCH_AUTH": ("auth", str),
+    "AWS_REGION": ("region", str),
+    "OPENSEARCH_USERNAME": ("username", str),
+    "OPENSEARCH_PASSWORD": ("password", str),
+    "INDEX_PREFIX": ("index_prefix", str),
+    "BULK_MAX_BYTES": ("bulk_max_bytes", int),
+    "BULK_MAX_DOCS": ("bulk_max_docs", int),
+    "BULK_CONCURRENCY": ("concurrency", int),
+    "CHUNK_SIZE": ("chunk_size", int),
+    "REQUEST_TIMEOUT": ("request_timeout", float),
+    "MAX_ATTEMPTS": ("max_attempts", int),
+    "LEDGER_TABLE": ("ledger_table", str),
+    "LEDGER_PATH": ("ledger_path", Path),
+    "LEDGER_TTL_DAYS": ("ledger_ttl_days", int),
+    "DEAD_LETTER_BUCKET": ("dead_letter_bucket", str),
+    "DEAD_LETTER_PREFIX": ("dead_letter_prefix", str),
+    "DEAD_LETTER_DIR": ("dead_letter_dir", Path),
+    "KEEP_ORIGINAL": ("keep_original", _flag),
+    "DEADLINE_MARGIN_SECONDS": ("deadline_margin", float),
+}
+
+
+def from_env(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from environment variables (names in ``docs/ingest.md``)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for variable, (name, convert) in _ENVIRONMENT.items():
+        raw = environ.get(variable)
+        if raw not in (None, ""):
+            values[name] = convert(raw)
+    settings = Settings(**values)
+    if settings.auth not in AUTH_MODES:
+        raise ValueError(f"OPENSEARCH_AUTH must be one of {AUTH_MODES}, not {settings.auth!r}")
+    return settings

@@ -1,0 +1,145 @@
+"""Turn whatever invoked the Lambda into a list of S3 objects to ingest.
+
+Accepted shapes (all may arrive directly or as the body of an SQS message):
+
+- S3 event notifications ``{"Records": [{"eventSource": "aws:s3", ...}]}``;
+- SNS notifications wrapping them (``{"Type": "Notification", "Message": "<json>"}`` in an SQS
+  body, or ``{"Records": [{"EventSource": "aws:sns", "Sns": {...}}]}`` when SNS invokes us);
+- EventBridge ``Object Created`` events from ``aws.s3``;
+- ``s3:TestEvent`` (sent by S3 when a notification is configured): ignored.
+
+S3 URL-encodes object keys in notifications (a space becomes ``+``, a ``+`` becomes ``%2B``,
+unicode is percent-encoded UTF-8), in both the classic and the EventBridge shape, so every
+key is decoded with :func:`urllib.parse.unquote_plus`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote_plus
+
+import orjson
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """One S3 object named by a notification."""
+
+    bucket: str
+    key: str
+    version_id: str | None = None
+    etag: str | None = None
+    size: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A unit that succeeds or fails as a whole: one SQS message, or the whole direct event."""
+
+    message_id: str | None
+    """The SQS ``messageId`` (reported in ``batchItemFailures``); ``None`` for direct invocations."""
+    objects: tuple[ObjectRef, ...] = ()
+    ignored: tuple[str, ...] = field(default=())
+    """Why parts of the message hold nothing to ingest (test events, deletions...)."""
+    error: str | None = None
+    """Set when the message cannot be understood: it is reported as failed, so SQS keeps it
+    (and finally moves it to the queue's dead-letter queue) instead of dropping it."""
+
+
+class UnrecognizedEvent(ValueError):
+    """The payload is not a shape this handler knows: a configuration error, never silent."""
+
+
+def parse_event(event: Mapping[str, Any]) -> list[Message]:
+    """Split a Lambda event into messages; SQS batches give one message per SQS record."""
+    records = event.get("Records")
+    if isinstance(records, list) and records and records[0].get("eventSource") == "aws:sqs":
+        return [_sqs_message(record) for record in records]
+    objects, ignored = _objects(event)
+    return [Message(None, tuple(objects), tuple(ignored))]
+
+
+def _sqs_message(record: Mapping[str, Any]) -> Message:
+    message_id = str(record["messageId"])
+    try:
+        objects, ignored = _objects(_json(record.get("body"), "SQS body"))
+    except (UnrecognizedEvent, KeyError, TypeError) as error:
+        return Message(message_id, error=f"unrecognized message: {error!r}")
+    return Message(message_id, tuple(objects), tuple(ignored))
+
+
+def _objects(payload: Any) -> tuple[list[ObjectRef], list[str]]:
+    if not isinstance(payload, Mapping):
+        raise UnrecognizedEvent(f"expected a JSON object, got {type(payload).__name__}")
+    if payload.get("Event") == "s3:TestEvent":
+        return [], ["s3:TestEvent"]
+    if payload.get("Type") == "Notification" and "Message" in payload:  # SNS envelope in SQS
+        return _objects(_json(payload["Message"], "SNS Message"))
+    if payload.get("source") == "aws.s3" and "detail" in payload:
+        return _eventbridge(payload)
+    records = payload.get("Records")
+    if isinstance(records, list):
+        objects: list[ObjectRef] = []
+        ignored: list[str] = []
+        for record in records:
+            found, skipped = _record(record)
+            objects.extend(found)
+            ignored.extend(skipped)
+        return objects, ignored
+    raise UnrecognizedEvent(f"unrecognized event with keys {sorted(payload)[:8]}")
+
+
+def _record(record: Mapping[str, Any]) -> tuple[list[ObjectRef], list[str]]:
+    if record.get("EventSource") == "aws:sns":  # SNS invoking the Lambda directly
+        return _objects(_json(record["Sns"]["Message"], "SNS Message"))
+    if record.get("eventSource") != "aws:s3":
+        raise UnrecognizedEvent(f"unrecognized record source {record.get('eventSource')!r}")
+    name = str(record.get("eventName", ""))
+    if not name.startswith("ObjectCreated:"):
+        return [], [name or "S3 event without eventName"]
+    s3 = record["s3"]
+    obj = s3["object"]
+    return [ObjectRef(
+        bucket=s3["bucket"]["name"],
+        key=unquote_plus(obj["key"]),
+        version_id=obj.get("versionId") or None,
+        etag=obj.get("eTag") or None,
+        size=_int_or_none(obj.get("size")),
+    )], []
+
+
+def _eventbridge(event: Mapping[str, Any]) -> tuple[list[ObjectRef], list[str]]:
+    if event.get("detail-type") != "Object Created":
+        return [], [str(event.get("detail-type"))]
+    detail = event["detail"]
+    obj = detail["object"]
+    return [ObjectRef(
+        bucket=detail["bucket"]["name"],
+        key=unquote_plus(obj["key"]),
+        version_id=obj.get("version-id") or None,
+        etag=obj.get("etag") or None,
+        size=_int_or_none(obj.get("size")),
+    )], []
+
+
+def _json(text: Any, what: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except (orjson.JSONDecodeError, TypeError):
+        raise UnrecognizedEvent(f"{what} is not JSON") from None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+
+
+def iter_objects(messages: list[Message]) -> Iterator[tuple[Message, ObjectRef]]:
+    for message in messages:
+        for ref in message.objects:
+            yield message, ref

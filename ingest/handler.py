@@ -1,0 +1,121 @@
+"""The Lambda entry point, ``ingest.handler.lambda_handler``.
+
+Configured by environment variables (docs/ingest.md). For SQS events it answers with
+partial-batch failures, so one object that fails (or runs out of time) is retried alone and
+never re-drives the others of its batch; the SQS event source mapping must enable
+``ReportBatchItemFailures``. Direct invocations (S3, SNS, EventBridge) raise when an object
+fails, so Lambda's own retry policy applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ingest.config import from_env
+from ingest.deadletters import DeadLetterBatch
+from ingest.events import Message, ObjectRef, parse_event
+from ingest.ledger import LeaseHeld
+from ingest.observability import emit_metrics, log_object, logger
+from ingest.processor import ObjectResult, process_object
+from ingest.reader import ObjectGone, ObjectIdentity, open_s3
+from ingest.runtime import Runtime, build_runtime
+from ingest.writer import Deadline
+
+_runtime: Runtime | None = None
+
+
+class IngestFailed(RuntimeError):
+    """A direct (non-SQS) invocation could not finish every object; Lambda will retry it."""
+
+
+def configure(runtime: Runtime | None) -> None:
+    """Use ``runtime`` instead of one built from the environment (tests, the demo)."""
+    global _runtime
+    _runtime = runtime
+
+
+def _current_runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:  # built once per Lambda container, reused by warm invocations
+        _runtime = build_runtime(from_env())
+    return _runtime
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return handle(event, context, _current_runtime())
+
+
+@dataclass(slots=True)
+class _Invocation:
+    runtime: Runtime
+    owner: str
+    deadline: Deadline
+    results: list[ObjectResult] = field(default_factory=list)
+
+
+def handle(event: dict[str, Any], context: Any, runtime: Runtime) -> dict[str, Any]:
+    settings = runtime.services.settings
+    invocation = _Invocation(
+        runtime,
+        owner=str(getattr(context, "aws_request_id", "local")),
+        deadline=Deadline(lambda: context.get_remaining_time_in_millis() / 1000, settings.deadline_margin),
+    )
+    messages = parse_event(event)
+    failed = [message for message in messages if not _process_message(message, invocation)]
+    emit_metrics(invocation.results)
+    if messages and messages[0].message_id is not None:
+        return {"batchItemFailures": [{"itemIdentifier": message.message_id} for message in failed]}
+    if failed:
+        raise IngestFailed(f"{sum(r.status != 'done' for r in invocation.results)} object(s) not finished")
+    return {"objects": len(invocation.results)}
+
+
+def _process_message(message: Message, invocation: _Invocation) -> bool:
+    """True when every object of the message is finished (so SQS may delete it)."""
+    if message.error:
+        logger.error("message not understood", extra={"message_id": message.message_id, "error": message.error})
+        return False
+    for reason in message.ignored:
+        logger.info("notification ignored", extra={"message_id": message.message_id, "reason": reason})
+    for ref in message.objects:
+        if invocation.deadline.expired():
+            return False  # leave the rest for a fresh invocation
+        if not _process_ref(ref, invocation):
+            return False
+    return True
+
+
+def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
+    services = invocation.runtime.services
+    try:
+        opened = open_s3(invocation.runtime.s3, ref)
+    except ObjectGone:
+        invocation.results.append(_dead_letter_gone(ref, invocation))
+        return True
+    try:
+        result = process_object(opened, services, invocation.owner, invocation.deadline)
+    except LeaseHeld as error:
+        logger.info("object busy elsewhere", extra={"key": ref.url, "reason": str(error)})
+        return False
+    except Exception as error:
+        logger.exception("object failed", extra={"key": ref.url})
+        result = ObjectResult(opened.identity.location, opened.identity.version, status="failed",
+                              error=f"{type(error).__name__}: {error}")
+    finally:
+        opened.close()
+    log_object(result)
+    invocation.results.append(result)
+    return result.status not in ("failed", "incomplete")
+
+
+def _dead_letter_gone(ref: ObjectRef, invocation: _Invocation) -> ObjectResult:
+    """The object was deleted before we read it: say so where dead letters are looked at."""
+    identity = ObjectIdentity(ref.url, ref.version_id or ref.etag or "unknown", datetime.now(UTC))
+    entry = {"reason": "object not found: deleted before it was read", "source": "unknown",
+             "object": ref.url, "position": "object", "raw": "", "stage": "read"}
+    where = invocation.runtime.services.sink.write(DeadLetterBatch(identity, "unknown", 0, 0, [entry]))
+    result = ObjectResult(ref.url, identity.version, status="gone", dead_lettered=1, dead_letter_files=[where])
+    log_object(result)
+    return result

@@ -1,0 +1,291 @@
+"""The ledger: exactly-once indexing without document ids.
+
+Serverless TIMESERIES collections refuse custom ``_id``s, so OpenSearch cannot deduplicate for
+us. Instead each object (keyed by location and version or ETag) is cut into deterministic
+chunks of records, and the ledger remembers how many chunks are fully handled (every record
+indexed or dead-lettered). A redelivered object skips those chunks; a finished object is
+skipped entirely. When a deadline interrupts a chunk, the offsets already handled inside it are
+saved too (``partial``), so the retry sends only the rest.
+
+A lease (owner + expiry) keeps two concurrent deliveries of the same object (SQS standard
+queues may deliver twice at once) from both writing it: the second one is told to retry later.
+
+Two implementations: DynamoDB (Lambda) and SQLite (CLI, tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    chunks_done: int = 0
+    partial: frozenset[int] = field(default_factory=frozenset)
+    """Offsets (within chunk ``chunks_done``) already indexed or dead-lettered."""
+    finished: bool = False
+    indexed: int = 0
+    dead_lettered: int = 0
+
+
+class LeaseHeld(RuntimeError):
+    """Another worker is processing this object right now; retry later."""
+
+
+class LeaseLost(RuntimeError):
+    """Our lease expired and another worker took the object over: stop writing."""
+
+
+class Ledger(Protocol):
+    def claim(self, key: str, owner: str, lease_seconds: float) -> Progress:
+        """Take the object's lease and return its progress; raise :class:`LeaseHeld` if taken."""
+        ...
+
+    def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
+        """Mark ``chunk`` fully handled; the counts are those added by this call."""
+        ...
+
+    def save_partial(self, key: str, owner: str, chunk: int, done: frozenset[int],
+                     indexed: int, dead_lettered: int) -> None:
+        """Remember offsets handled inside an unfinished ``chunk``."""
+        ...
+
+    def finish(self, key: str, owner: str) -> None:
+        """Mark the object done and release the lease."""
+        ...
+
+    def release(self, key: str, owner: str) -> None:
+        """Give the lease up (on failure), so a redelivery can start at once."""
+        ...
+
+
+def encode_offsets(offsets: frozenset[int]) -> str:
+    """``{0,1,2,5}`` -> ``"0-2,5"``: compact enough for a DynamoDB attribute."""
+    parts: list[str] = []
+    ordered = sorted(offsets)
+    start = previous = None
+    for offset in [*ordered, None]:
+        if start is not None and (offset is None or offset != previous + 1):  # type: ignore[operator]
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+            start = None
+        if offset is not None and start is None:
+            start = offset
+        previous = offset
+    return ",".join(parts)
+
+
+def decode_offsets(text: str | None) -> frozenset[int]:
+    offsets: set[int] = set()
+    for part in (text or "").split(","):
+        if not part:
+            continue
+        first, _, last = part.partition("-")
+        offsets.update(range(int(first), int(last or first) + 1))
+    return frozenset(offsets)
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SqliteLedger:
+    """The CLI's ledger: one SQLite file (``:memory:`` for tests)."""
+
+    _SCHEMA = """
+        CREATE TABLE IF NOT EXISTS ledger (
+            key TEXT PRIMARY KEY,
+            chunks_done INTEGER NOT NULL DEFAULT 0,
+            partial TEXT NOT NULL DEFAULT '',
+            finished INTEGER NOT NULL DEFAULT 0,
+            owner TEXT,
+            lease_until REAL NOT NULL DEFAULT 0,
+            indexed INTEGER NOT NULL DEFAULT 0,
+            dead_lettered INTEGER NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL
+        )"""
+
+    def __init__(self, path: Path | str = ":memory:") -> None:
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(self._SCHEMA)
+        self._lock = threading.Lock()
+
+    def claim(self, key: str, owner: str, lease_seconds: float) -> Progress:
+        now = _now()
+        with self._transaction():
+            row = self._db.execute(
+                "SELECT chunks_done, partial, finished, owner, lease_until, indexed, dead_lettered "
+                "FROM ledger WHERE key = ?", (key,)).fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO ledger (key, owner, lease_until, updated_at) VALUES (?, ?, ?, ?)",
+                                 (key, owner, now + lease_seconds, _iso(now)))
+                return Progress()
+            chunks_done, partial, finished, holder, lease_until, indexed, dead = row
+            progress = Progress(chunks_done, decode_offsets(partial), bool(finished), indexed, dead)
+            if finished:
+                return progress
+            if holder not in (None, owner) and lease_until > now:
+                raise LeaseHeld(f"{key} is being processed by {holder}")
+            self._db.execute("UPDATE ledger SET owner = ?, lease_until = ?, updated_at = ? WHERE key = ?",
+                             (owner, now + lease_seconds, _iso(now), key))
+            return progress
+
+    def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
+        self._update(key, owner, chunk,
+                     "chunks_done = chunks_done + 1, partial = '', indexed = indexed + ?, "
+                     "dead_lettered = dead_lettered + ?", (indexed, dead_lettered))
+
+    def save_partial(self, key: str, owner: str, chunk: int, done: frozenset[int],
+                     indexed: int, dead_lettered: int) -> None:
+        self._update(key, owner, chunk, "partial = ?, indexed = indexed + ?, dead_lettered = dead_lettered + ?",
+                     (encode_offsets(done), indexed, dead_lettered))
+
+    def finish(self, key: str, owner: str) -> None:
+        with self._transaction():
+            self._db.execute("UPDATE ledger SET finished = 1, owner = NULL, lease_until = 0, updated_at = ? "
+                             "WHERE key = ? AND owner = ?", (_iso(_now()), key, owner))
+
+    def release(self, key: str, owner: str) -> None:
+        with self._transaction():
+            self._db.execute("UPDATE ledger SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ?",
+                             (key, owner))
+
+    def progress(self, key: str) -> Progress | None:
+        row = self._db.execute("SELECT chunks_done, partial, finished, indexed, dead_lettered FROM ledger "
+                               "WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        return Progress(row[0], decode_offsets(row[1]), bool(row[2]), row[3], row[4])
+
+    def totals(self) -> tuple[int, int]:
+        """(indexed, dead-lettered) over every object: what the ledger vouches for."""
+        indexed, dead = self._db.execute("SELECT COALESCE(SUM(indexed), 0), COALESCE(SUM(dead_lettered), 0) "
+                                         "FROM ledger").fetchone()
+        return int(indexed), int(dead)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _update(self, key: str, owner: str, chunk: int, assignments: str, values: tuple[Any, ...]) -> None:
+        with self._transaction():
+            cursor = self._db.execute(
+                f"UPDATE ledger SET {assignments}, updated_at = ? WHERE key = ? AND owner = ? AND chunks_done = ?",
+                (*values, _iso(_now()), key, owner, chunk))
+            if cursor.rowcount != 1:
+                raise LeaseLost(f"{key}: lease lost before chunk {chunk} was recorded")
+
+    def _transaction(self) -> _SqliteTransaction:
+        return _SqliteTransaction(self._db, self._lock)
+
+
+class _SqliteTransaction:
+    def __init__(self, db: sqlite3.Connection, lock: threading.Lock) -> None:
+        self._db = db
+        self._lock = lock
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        try:
+            self._db.execute("ROLLBACK" if kind else "COMMIT")
+        finally:
+            self._lock.release()
+
+
+class DynamoLedger:
+    """The Lambda's ledger: one DynamoDB item per object.
+
+    Table: partition key ``pk`` (String); TTL attribute ``expires_at`` (epoch seconds).
+    Every write is a conditional ``UpdateItem``, so a worker whose lease was taken over
+    cannot move the progress.
+    """
+
+    def __init__(self, table_name: str, client: Any, ttl_days: int = 30) -> None:
+        self._table = table_name
+        self._client = client
+        self._ttl_seconds = ttl_days * 86400
+
+    def claim(self, key: str, owner: str, lease_seconds: float) -> Progress:
+        now = _now()
+        try:
+            answer = self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": key}},
+                UpdateExpression="SET #owner = :owner, lease_until = :until, updated_at = :at, expires_at = :expires, "
+                                 "chunks_done = if_not_exists(chunks_done, :zero), "
+                                 "indexed = if_not_exists(indexed, :zero), "
+                                 "dead_lettered = if_not_exists(dead_lettered, :zero)",
+                ConditionExpression="attribute_not_exists(pk) OR finished = :true OR lease_until < :now "
+                                    "OR #owner = :owner",
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues={
+                    ":owner": {"S": owner}, ":until": {"N": str(now + lease_seconds)},
+                    ":at": {"S": _iso(now)}, ":expires": {"N": str(int(now) + self._ttl_seconds)},
+                    ":zero": {"N": "0"}, ":true": {"BOOL": True}, ":now": {"N": str(now)},
+                },
+                ReturnValues="ALL_NEW",
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise LeaseHeld(f"{key} is being processed by another worker") from None
+        item = answer["Attributes"]
+        return Progress(
+            chunks_done=int(item["chunks_done"]["N"]),
+            partial=decode_offsets(item.get("partial", {}).get("S")),
+            finished=item.get("finished", {}).get("BOOL", False),
+            indexed=int(item["indexed"]["N"]),
+            dead_lettered=int(item["dead_lettered"]["N"]),
+        )
+
+    def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
+        self._update(key, owner, chunk,
+                     "SET chunks_done = chunks_done + :one, partial = :empty, indexed = indexed + :indexed, "
+                     "dead_lettered = dead_lettered + :dead",
+                     {":one": {"N": "1"}, ":empty": {"S": ""}, ":indexed": {"N": str(indexed)},
+                      ":dead": {"N": str(dead_lettered)}})
+
+    def save_partial(self, key: str, owner: str, chunk: int, done: frozenset[int],
+                     indexed: int, dead_lettered: int) -> None:
+        self._update(key, owner, chunk,
+                     "SET partial = :partial, indexed = indexed + :indexed, dead_lettered = dead_lettered + :dead",
+                     {":partial": {"S": encode_offsets(done)}, ":indexed": {"N": str(indexed)},
+                      ":dead": {"N": str(dead_lettered)}})
+
+    def finish(self, key: str, owner: str) -> None:
+        self._update(key, owner, None, "SET finished = :true, lease_until = :zero REMOVE #owner",
+                     {":true": {"BOOL": True}, ":zero": {"N": "0"}})
+
+    def release(self, key: str, owner: str) -> None:
+        with contextlib.suppress(LeaseLost):  # someone else holds it now: nothing to give back
+            self._update(key, owner, None, "SET lease_until = :zero REMOVE #owner", {":zero": {"N": "0"}})
+
+    def _update(self, key: str, owner: str, chunk: int | None, expression: str,
+                values: dict[str, dict[str, Any]]) -> None:
+        condition = "#owner = :me"
+        values = {**values, ":me": {"S": owner}, ":at": {"S": _iso(_now())}}
+        if chunk is not None:
+            condition += " AND chunks_done = :chunk"
+            values[":chunk"] = {"N": str(chunk)}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": key}},
+                UpdateExpression=expression.replace("SET ", "SET updated_at = :at, ", 1),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#owner": "owner"},
+                ExpressionAttributeValues=values,
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            raise LeaseLost(f"{key}: lease lost before the ledger was updated") from None

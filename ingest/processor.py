@@ -1,0 +1,252 @@
+"""Process one object: read -> normalize -> chunk -> ledger check -> write -> dead letters -> ack.
+
+The Lambda handler, ``siem ingest`` and ``siem replay-dead-letters`` all come through
+:func:`process_object`, so they share one guarantee: each record of an object ends up indexed
+once or dead-lettered once, whatever retries, redeliveries and crashes happen in between,
+except for the residual window documented in docs/ingest.md (a crash after OpenSearch
+acknowledged a chunk's bulk requests and before the ledger recorded it re-sends that chunk).
+
+While chunk *n* is being written by the pool, chunk *n + 1* is normalized, so parsing and
+network overlap; chunk *n + 1* is sent only after chunk *n* is acknowledged in the ledger,
+which is what bounds the residual window to one chunk.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+import orjson
+
+from ingest.config import Settings
+from ingest.deadletters import DeadLetterBatch, DeadLetterSink
+from ingest.ledger import Ledger, Progress
+from ingest.reader import ObjectIdentity, OpenedObject
+from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
+from normalizers import DeadLetter, Item, Origin, normalize_object
+
+SourcedItem = tuple[str, Item]
+"""An item with the source whose index (or dead-letter folder) it belongs to."""
+
+
+class Incomplete(RuntimeError):
+    """The object was not finished (deadline, or retries exhausted); its progress is saved."""
+
+
+@dataclass(slots=True)
+class Hooks:
+    """Test seams around the ledger write (fault injection); no-ops in production."""
+
+    after_write: Callable[[ObjectIdentity, int], None] = lambda identity, chunk: None
+    """Called after a chunk's documents and dead letters are written, before its ledger ack."""
+    after_ack: Callable[[ObjectIdentity, int], None] = lambda identity, chunk: None
+    """Called after a chunk's ledger ack (between chunks)."""
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    writer: BulkWriter
+    ledger: Ledger
+    sink: DeadLetterSink
+    hooks: Hooks = field(default_factory=Hooks)
+
+
+@dataclass(slots=True)
+class ObjectResult:
+    object: str
+    version: str = ""
+    source: str | None = None
+    status: str = "done"
+    """``done``, ``already done``, ``skipped`` (no records, e.g. a digest), ``incomplete``, ``failed``."""
+    records: int = 0
+    """Records read from the object in this run, including those acknowledged earlier."""
+    indexed: int = 0
+    dead_lettered: int = 0
+    already_acknowledged: int = 0
+    retries: int = 0
+    requests: int = 0
+    duration_ms: float = 0.0
+    dead_letter_files: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def log_fields(self) -> dict[str, Any]:
+        return {
+            "key": self.object, "version": self.version, "source": self.source, "status": self.status,
+            "records": self.records, "indexed": self.indexed, "dead_lettered": self.dead_lettered,
+            "already_acknowledged": self.already_acknowledged, "retries": self.retries,
+            "bulk_requests": self.requests, "duration_ms": round(self.duration_ms, 1), "error": self.error,
+        }
+
+
+def batched(items: Iterable[SourcedItem], size: int) -> Iterator[tuple[SourcedItem, ...]]:
+    """``itertools.batched`` (Python 3.12) for 3.11."""
+    iterator = iter(items)
+    while chunk := tuple(islice(iterator, size)):
+        yield chunk
+
+
+def ingested_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def normalized_items(opened: OpenedObject, keep_original: bool, source: str | None = None
+                     ) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
+    """The items of an object through the normalizers, with getters for its source and skip reason."""
+    origin = Origin(object=opened.identity.location, ingested=ingested_now(), keep_original=keep_original)
+    normalized = normalize_object(opened.stream, origin, source)
+
+    def items() -> Iterator[SourcedItem]:
+        for item in normalized:
+            yield (normalized.outcome.source or "unknown"), item
+
+    return items(), lambda: normalized.outcome.source, lambda: normalized.outcome.skipped
+
+
+def process_object(opened: OpenedObject, services: Services, owner: str, deadline: Deadline,
+                   items: Iterable[SourcedItem] | None = None) -> ObjectResult:
+    """Ingest one opened object (or ``items`` derived from it, for replays); see module doc.
+
+    Returns with status ``incomplete`` when the deadline or the retry budget stopped it (the
+    caller must let it be retried); raises :class:`~ingest.ledger.LeaseHeld` when another worker
+    holds it, and whatever unexpected error stopped it (the lease is released first).
+    """
+    started = time.monotonic()
+    identity = opened.identity
+    result = ObjectResult(identity.location, identity.version)
+    lease = max(60.0, deadline.remaining() + services.settings.deadline_margin)
+    progress = services.ledger.claim(identity.ledger_key, owner, lease)
+    try:
+        if progress.finished:
+            result.status = "already done"
+            return result
+        source_of: Callable[[], str | None]
+        skipped_because: Callable[[], str | None] = lambda: None  # noqa: E731
+        if items is None:
+            items, source_of, skipped_because = normalized_items(opened, services.settings.keep_original)
+        else:
+            source_of = lambda: None  # noqa: E731
+        _ChunkLoop(services, identity, owner, deadline, progress, result).run(items)
+        result.source = result.source or source_of()
+        if result.records == 0 and skipped_because():
+            result.status = "skipped"
+        services.ledger.finish(identity.ledger_key, owner)
+        return result
+    except Incomplete as error:  # progress is saved: the retry resumes where this run stopped
+        result.status, result.error = "incomplete", str(error)
+        services.ledger.release(identity.ledger_key, owner)
+        return result
+    except BaseException as error:
+        result.status, result.error = "failed", f"{type(error).__name__}: {error}"
+        services.ledger.release(identity.ledger_key, owner)
+        raise
+    finally:
+        result.duration_ms = (time.monotonic() - started) * 1000
+
+
+@dataclass(slots=True)
+class _Chunk:
+    number: int
+    documents: list[Pending]
+    letters: list[tuple[int, dict[str, Any]]]
+    """(offset, dead-letter JSON) of records the normalizer could not turn into documents."""
+    source: str
+    done_before: frozenset[int]
+    first_offset: int
+
+
+class _ChunkLoop:
+    def __init__(self, services: Services, identity: ObjectIdentity, owner: str, deadline: Deadline,
+                 progress: Progress, result: ObjectResult) -> None:
+        self._services = services
+        self._settings = services.settings
+        self._identity = identity
+        self._owner = owner
+        self._deadline = deadline
+        self._progress = progress
+        self._result = result
+        self._in_flight: tuple[_Chunk, PendingWrite] | None = None
+
+    def run(self, items: Iterable[SourcedItem]) -> None:
+        try:
+            in_flight = self._loop(items)
+        except BaseException:
+            # Never leave bulk requests running behind a released lease: the retry would race them.
+            if self._in_flight:
+                self._in_flight[1].wait()
+            raise
+        if in_flight:
+            self._finish(*in_flight)
+
+    def _loop(self, items: Iterable[SourcedItem]) -> tuple[_Chunk, PendingWrite] | None:
+        in_flight: tuple[_Chunk, PendingWrite] | None = None
+        for number, records in enumerate(batched(items, self._settings.chunk_size)):
+            self._result.records += len(records)
+            if number < self._progress.chunks_done:
+                self._result.already_acknowledged += len(records)
+                continue
+            chunk = self._build(number, records)
+            if in_flight:
+                self._in_flight = None
+                self._finish(*in_flight)
+            if self._deadline.expired():
+                raise Incomplete(f"deadline reached before chunk {number}")
+            in_flight = self._in_flight = chunk, self._services.writer.start(chunk.documents, self._deadline)
+        return in_flight
+
+    def _build(self, number: int, records: tuple[SourcedItem, ...]) -> _Chunk:
+        done_before = self._progress.partial if number == self._progress.chunks_done else frozenset()
+        self._result.already_acknowledged += len(done_before)
+        documents: list[Pending] = []
+        letters: list[tuple[int, dict[str, Any]]] = []
+        source = "unknown"
+        for offset, (item_source, item) in enumerate(records):
+            source = item_source
+            if offset in done_before:
+                continue
+            if isinstance(item, DeadLetter):
+                letters.append((offset, {**item.to_json(), "stage": "normalize"}))
+            else:
+                documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
+        self._result.source = self._result.source or (source if source != "unknown" else None)
+        first = min((o for o in range(len(records)) if o not in done_before), default=0)
+        return _Chunk(number, documents, letters, source, done_before, first)
+
+    def _finish(self, chunk: _Chunk, write: PendingWrite) -> None:
+        report = write.result()
+        self._result.retries += report.retries
+        self._result.requests += report.requests
+        letters = chunk.letters + [(rejected.pending.offset, self._index_letter(chunk, rejected))
+                                   for rejected in report.rejected]
+        if letters:
+            batch = DeadLetterBatch(self._identity, chunk.source, chunk.number, chunk.first_offset,
+                                    [entry for _, entry in sorted(letters, key=lambda pair: pair[0])])
+            self._result.dead_letter_files.append(self._services.sink.write(batch))
+        self._services.hooks.after_write(self._identity, chunk.number)
+        self._result.indexed += len(report.indexed)
+        self._result.dead_lettered += len(letters)
+        self._acknowledge(chunk, report, letters)
+
+    def _acknowledge(self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]) -> None:
+        ledger, key = self._services.ledger, self._identity.ledger_key
+        if report.unfinished:
+            done = chunk.done_before | frozenset(report.indexed) | frozenset(offset for offset, _ in letters)
+            ledger.save_partial(key, self._owner, chunk.number, done, len(report.indexed), len(letters))
+            raise Incomplete(f"chunk {chunk.number}: {len(report.unfinished)} documents not written in time")
+        ledger.ack_chunk(key, self._owner, chunk.number, len(report.indexed), len(letters))
+        self._services.hooks.after_ack(self._identity, chunk.number)
+
+    def _index_letter(self, chunk: _Chunk, rejected: Rejected) -> dict[str, Any]:
+        return {
+            "reason": rejected.reason,
+            "source": chunk.source,
+            "object": self._identity.location,
+            "position": f"record {chunk.number * self._settings.chunk_size + rejected.pending.offset}",
+            "raw": rejected.pending.body.decode("utf-8"),
+            "stage": "index",
+            "index": rejected.pending.index,
+        }

@@ -1,0 +1,101 @@
+"""Open an S3 object or a local file as a raw byte stream, with the identity the ledger keys on.
+
+The identity comes from what was actually read (the GetObject answer, the file's bytes), not
+from the notification: if an unversioned object is overwritten between the notification and
+the read, the ledger records the version we indexed, and the later notification for the same
+bytes finds it done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ingest.events import ObjectRef
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectIdentity:
+    location: str
+    """``s3://bucket/key`` or a local path: where dead letters point."""
+    version: str
+    """Version id, else ETag (S3); content hash (local files)."""
+    last_modified: datetime
+
+    @property
+    def ledger_key(self) -> str:
+        return f"{self.location}#{self.version}"
+
+    @property
+    def short_hash(self) -> str:
+        """A stable, file-name-safe name for the object (dead-letter file names)."""
+        return hashlib.sha256(self.ledger_key.encode()).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class OpenedObject:
+    identity: ObjectIdentity
+    stream: BinaryIO
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+class ObjectGone(LookupError):
+    """The notified object no longer exists (deleted before we read it)."""
+
+
+def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
+    """GetObject, streaming: the body is read as the normalizer asks for bytes."""
+    params: dict[str, str] = {"Bucket": ref.bucket, "Key": ref.key}
+    if ref.version_id:
+        params["VersionId"] = ref.version_id
+    try:
+        answer = s3.get_object(**params)
+    except s3.exceptions.NoSuchKey:
+        raise ObjectGone(ref.url) from None
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchVersion", "404"):
+            raise ObjectGone(ref.url) from None
+        raise
+    version = answer.get("VersionId") or answer.get("ETag", "").strip('"') or "unversioned"
+    if version == "null":  # versioning suspended or never enabled: S3 answers "null"
+        version = answer.get("ETag", "").strip('"') or "unversioned"
+    identity = ObjectIdentity(ref.url, version, answer["LastModified"].astimezone(UTC))
+    return OpenedObject(identity, answer["Body"])
+
+
+def open_local(path: Path) -> OpenedObject:
+    """Open a local file; its version is its content hash, so a renamed copy is the same object only
+    when its path is the same too."""
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()[:32]
+    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    identity = ObjectIdentity(str(path.resolve()), digest, modified)
+    return OpenedObject(identity, path.open("rb"))
+
+
+def open_bytes(location: str, data: bytes, version: str, last_modified: datetime) -> OpenedObject:
+    return OpenedObject(ObjectIdentity(location, version, last_modified), io.BytesIO(data))
+
+
+def list_s3(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
+    """Every object under ``s3://bucket/prefix`` (for backfills)."""
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for entry in page.get("Contents", []):
+            yield ObjectRef(bucket, entry["Key"], etag=entry.get("ETag", "").strip('"'), size=entry.get("Size"))
+
+
+def list_local(root: Path) -> Iterator[Path]:
+    """A file, or every file below a directory (sorted, hidden files skipped)."""
+    if root.is_file():
+        yield root
+        return
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
+            yield path

@@ -1,0 +1,58 @@
+"""Wire settings to real components: OpenSearch client, ledger, dead-letter sink, S3 client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from opensearchpy import OpenSearch
+
+from ingest.config import Settings
+from ingest.deadletters import DeadLetterSink, LocalDeadLetterSink, S3DeadLetterSink
+from ingest.ledger import DynamoLedger, Ledger, SqliteLedger
+from ingest.opensearch import make_client
+from ingest.processor import Hooks, Services
+from ingest.writer import BulkWriter
+
+
+@dataclass(slots=True)
+class Runtime:
+    services: Services
+    s3: Any
+
+    def close(self) -> None:
+        self.services.writer.close()
+
+
+def make_ledger(settings: Settings, dynamodb: Any | None = None) -> Ledger:
+    if settings.ledger_table:
+        client = dynamodb or boto3.client("dynamodb", region_name=settings.region)
+        return DynamoLedger(settings.ledger_table, client, settings.ledger_ttl_days)
+    if settings.ledger_path:
+        settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteLedger(settings.ledger_path)
+    raise ValueError("no ledger configured: set LEDGER_TABLE (DynamoDB) or LEDGER_PATH / --ledger (SQLite)")
+
+
+def make_sink(settings: Settings, s3: Any) -> DeadLetterSink:
+    if settings.dead_letter_bucket:
+        return S3DeadLetterSink(s3, settings.dead_letter_bucket, settings.dead_letter_prefix)
+    if settings.dead_letter_dir:
+        return LocalDeadLetterSink(settings.dead_letter_dir)
+    raise ValueError("no dead-letter sink configured: set DEAD_LETTER_BUCKET or DEAD_LETTER_DIR / --dead-letter")
+
+
+def build_runtime(settings: Settings, *, client: OpenSearch | None = None, s3: Any | None = None,
+                  dynamodb: Any | None = None, ledger: Ledger | None = None,
+                  hooks: Hooks | None = None) -> Runtime:
+    """Everything the processor needs; tests pass their guarded client and moto clients."""
+    s3 = s3 or boto3.client("s3", region_name=settings.region)
+    services = Services(
+        settings=settings,
+        writer=BulkWriter(client or make_client(settings), settings),
+        ledger=ledger or make_ledger(settings, dynamodb),
+        sink=make_sink(settings, s3),
+        hooks=hooks or Hooks(),
+    )
+    return Runtime(services, s3)

@@ -1,0 +1,240 @@
+"""The bulk writer: ``create`` actions without ``_id``, bounded bodies, a small pool, retries.
+
+- Bodies hold at most ``bulk_max_bytes`` bytes and ``bulk_max_docs`` documents; a document that
+  alone exceeds the byte limit is rejected (dead-lettered), never sent.
+- Up to ``concurrency`` bodies are in flight at once (one thread pool shared by all chunks).
+- A whole request failing with 429, 5xx, a timeout or a connection error is retried; so are
+  the items of a successful request that failed with 429 or 5xx. Delays grow exponentially
+  with full jitter and never run past the deadline.
+- Items failing with any other status (mapping or parse errors) are rejected: the caller
+  dead-letters them with the document and the error.
+- What is still failing when attempts or time run out is returned as *unfinished*, so the
+  caller saves its progress and lets the object be retried later; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import ConnectionError as TransportConnectionError
+from opensearchpy.exceptions import TransportError
+
+from ingest.config import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """One document to index: its offset in the chunk, target index and serialized body."""
+
+    offset: int
+    index: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    pending: Pending
+    reason: str
+
+
+@dataclass(slots=True)
+class WriteReport:
+    indexed: list[int] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    unfinished: list[int] = field(default_factory=list)
+    """Offsets not written because the attempts or the time ran out: retry them later."""
+    retries: int = 0
+    requests: int = 0
+
+    def merge(self, other: WriteReport) -> None:
+        self.indexed += other.indexed
+        self.rejected += other.rejected
+        self.unfinished += other.unfinished
+        self.retries += other.retries
+        self.requests += other.requests
+
+
+class Deadline:
+    """Seconds left before the caller must stop (the Lambda's remaining time minus a margin)."""
+
+    def __init__(self, remaining: Callable[[], float] | None = None, margin: float = 0.0) -> None:
+        self._remaining = remaining
+        self._margin = margin
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        end = time.monotonic() + seconds
+        return cls(lambda: end - time.monotonic())
+
+    def remaining(self) -> float:
+        if self._remaining is None:
+            return float("inf")
+        return self._remaining() - self._margin
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+
+_ACTION = b'{"create":{"_index":"%s"}}\n'
+
+
+def _retryable_status(status: Any) -> bool:
+    return status == 429 or (isinstance(status, int) and status >= 500)
+
+
+class BulkWriter:
+    def __init__(self, client: OpenSearch, settings: Settings, *,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+        self._client = client
+        self._settings = settings
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="bulk")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def write(self, documents: Sequence[Pending], deadline: Deadline) -> WriteReport:
+        return self.start(documents, deadline).result()
+
+    def start(self, documents: Sequence[Pending], deadline: Deadline) -> PendingWrite:
+        """Send ``documents`` in the background; :meth:`PendingWrite.result` waits for the report."""
+        report = WriteReport()
+        batches = self._batches(documents, report)
+        futures = [self._pool.submit(self._send, batch, deadline) for batch in batches]
+        return PendingWrite(report, futures)
+
+    def _batches(self, documents: Sequence[Pending], report: WriteReport) -> list[list[Pending]]:
+        limit, max_docs = self._settings.bulk_max_bytes, self._settings.bulk_max_docs
+        batches: list[list[Pending]] = []
+        current: list[Pending] = []
+        size = 0
+        for document in documents:
+            weight = _weight(document)
+            if weight > limit:
+                report.rejected.append(Rejected(document, f"document too large: {weight} bytes in a bulk "
+                                                          f"body limited to {limit}"))
+                continue
+            if current and (size + weight > limit or len(current) >= max_docs):
+                batches.append(current)
+                current, size = [], 0
+            current.append(document)
+            size += weight
+        if current:
+            batches.append(current)
+        return batches
+
+    def _send(self, batch: list[Pending], deadline: Deadline) -> WriteReport:
+        report = WriteReport()
+        pending = batch
+        attempt = 0
+        while pending:
+            if attempt:
+                if attempt >= self._settings.max_attempts or not self._wait(attempt, deadline):
+                    report.unfinished += [document.offset for document in pending]
+                    return report
+                report.retries += 1
+            attempt += 1
+            report.requests += 1
+            pending = self._attempt(pending, deadline, report)
+        return report
+
+    def _attempt(self, pending: list[Pending], deadline: Deadline, report: WriteReport) -> list[Pending]:
+        """Send one request; return the documents to send again."""
+        timeout = max(1.0, min(self._settings.request_timeout, deadline.remaining()))
+        try:
+            answer = self._client.bulk(body=_payload(pending), request_timeout=timeout)
+        except TransportConnectionError:  # includes timeouts: nothing says the engine got it
+            return pending
+        except TransportError as error:
+            if _retryable_status(error.status_code):
+                return pending
+            if error.status_code == 413 and len(pending) > 1:
+                half = len(pending) // 2
+                return self._attempt(pending[:half], deadline, report) + self._attempt(pending[half:], deadline, report)
+            reason = f"bulk request refused: {error.status_code} {_error_text(error.info)}"
+            report.rejected += [Rejected(document, reason) for document in pending]
+            return []
+        return self._sort_items(pending, answer, report)
+
+    def _sort_items(self, pending: list[Pending], answer: dict[str, Any], report: WriteReport) -> list[Pending]:
+        items = answer.get("items", [])
+        if not answer.get("errors") and len(items) == len(pending):
+            report.indexed += [document.offset for document in pending]
+            return []
+        again: list[Pending] = []
+        for document, item in zip(pending, items, strict=True):
+            result = next(iter(item.values()))
+            status = result.get("status", 0)
+            if 200 <= status < 300:
+                report.indexed.append(document.offset)
+            elif _retryable_status(status):
+                again.append(document)
+            else:
+                report.rejected.append(Rejected(document, f"index error: {status} {_error_text(result.get('error'))}"))
+        return again
+
+    def _wait(self, attempt: int, deadline: Deadline) -> bool:
+        """Sleep before retry ``attempt`` (full jitter); False when the deadline leaves no time."""
+        ceiling = min(self._settings.backoff_cap, self._settings.backoff_base * (2 ** attempt))
+        with self._rng_lock:
+            delay = self._rng.uniform(0, ceiling)
+        # Keep time for the retried request itself, or it would time out anyway.
+        if deadline.remaining() < delay + 1.0:
+            return False
+        self._sleep(delay)
+        return True
+
+
+class PendingWrite:
+    def __init__(self, report: WriteReport, futures: list[Future[WriteReport]]) -> None:
+        self._report = report
+        self._futures = futures
+
+    def wait(self) -> None:
+        """Wait for the requests to end, whatever their outcome."""
+        for future in self._futures:
+            future.exception()
+
+    def result(self) -> WriteReport:
+        self.wait()
+        for future in self._futures:
+            self._report.merge(future.result())
+        return self._report
+
+
+def _weight(document: Pending) -> int:
+    return len(_ACTION) - 2 + len(document.index) + len(document.body) + 1
+
+
+def _payload(documents: list[Pending]) -> bytes:
+    parts: list[bytes] = []
+    for document in documents:
+        parts.append(_ACTION % document.index.encode())
+        parts.append(document.body)
+        parts.append(b"\n")
+    return b"".join(parts)
+
+
+def _error_text(error: Any) -> str:
+    if isinstance(error, dict):
+        inner = error.get("error", error)
+        if isinstance(inner, dict):
+            text = f"{inner.get('type', 'error')}: {inner.get('reason', '')}"
+            caused = inner.get("caused_by")
+            if isinstance(caused, dict):
+                text += f" (caused by {caused.get('type')}: {caused.get('reason')})"
+            return text
+        return str(inner)
+    if isinstance(error, bytes | str):
+        return error if isinstance(error, str) else error.decode("utf-8", "replace")
+    return orjson.dumps(error).decode() if error is not None else "unknown error"
