@@ -50,7 +50,7 @@ _CUT_SHORT = "unexpected end of data"
 _RECORDS_HEADER = re.compile(rb'\{\s*"Records"\s*:\s*\[')
 _ARRAY_END = re.compile(rb"\}(?=\s*(?:,\s*\{|\]))")
 _STREAM_END = re.compile(rb"\}(?=\s*\{)")
-_STREAM_RESYNC = re.compile(rb"\n(?=\{)")
+_RESYNC = re.compile(rb"\n(?=[ \t\r]*\{)")
 _NOT_SPACE = re.compile(rb"[^ \t\r\n]")
 _STRUCTURAL = re.compile(rb'["{}\[\]]')
 # The rest of a string after its opening quote, up to (not including) the closing quote. A raw
@@ -82,7 +82,8 @@ class RecordSplitter:
         self._eof = False
 
     def __iter__(self) -> Iterator[Piece]:
-        self._read_more()
+        while len(self._data) < len(_BOM) and self._read_more():
+            pass
         if self._data.startswith(_BOM):
             self._pos = len(_BOM)
         while True:
@@ -94,7 +95,7 @@ class RecordSplitter:
             if first == _OPEN_BRACE:
                 header_end = self._records_header(start)
                 if header_end is None:
-                    yield self._record(start, _STREAM_END, _STREAM_RESYNC)
+                    yield self._record(start, _STREAM_END)
                 else:
                     self._pos = header_end
                     yield from self._array(log_file=True)
@@ -157,7 +158,7 @@ class RecordSplitter:
                     self._close_log_file()
                 return
             elif byte == _OPEN_BRACE:
-                yield self._record(pos, _ARRAY_END, _ARRAY_END)
+                yield self._record(pos, _ARRAY_END)
             else:
                 yield self._element(pos)
 
@@ -168,7 +169,7 @@ class RecordSplitter:
 
     # -- one record -----------------------------------------------------------------------
 
-    def _record(self, start: int, ends: re.Pattern[bytes], resync: re.Pattern[bytes]) -> Piece:
+    def _record(self, start: int, ends: re.Pattern[bytes]) -> Piece:
         """The object starting at ``start``: try candidate ends, then fall back to a scan."""
         search_from = start + 1
         misses = 0
@@ -176,7 +177,7 @@ class RecordSplitter:
             match = ends.search(self._data, search_from)
             if match is None:
                 if self._eof or len(self._data) - start > MAX_RECORD_BYTES:
-                    return self._scanned(start, resync)
+                    return self._scanned(start)
                 # Resume at the last "}": its lookahead may have been cut by the buffer's end.
                 brace = self._data.rfind(b"}", search_from)
                 search_from = brace if brace >= 0 else len(self._data)
@@ -189,17 +190,20 @@ class RecordSplitter:
             except orjson.JSONDecodeError as error:
                 misses += 1
                 if misses >= MAX_CANDIDATES or not str(error).startswith(_CUT_SHORT):
-                    return self._scanned(start, resync)
+                    return self._scanned(start)
                 search_from = end
                 continue
             self._pos = end
             return Piece(bytes(raw), value)
 
-    def _scanned(self, start: int, resync: re.Pattern[bytes]) -> Piece:
+    def _scanned(self, start: int) -> Piece:
         end, state = self._scan(start)
+        raw_end = end
         if state == _BROKEN:
-            end = self._resync(end, resync)
-        raw = bytes(self._data[start:end])
+            end = self._resync(end)
+            while raw_end > start and self._data[raw_end - 1] in b" \t\r,":  # the separator is not the record's
+                raw_end -= 1
+        raw = bytes(self._data[start:raw_end])
         self._pos = end
         if state == _TOO_LARGE:
             return Piece(raw[:MAX_DEAD_LETTER_RAW], error=f"record too large: more than {MAX_RECORD_BYTES} bytes")
@@ -252,12 +256,13 @@ class RecordSplitter:
             if not self._read_more():
                 return len(data), (_TOO_LARGE if dropped else _EOF)
 
-    def _resync(self, end: int, resync: re.Pattern[bytes]) -> int:
-        """After a broken string, skip to where the next record can start."""
+    def _resync(self, end: int) -> int:
+        """After a broken string, skip to the next line that starts with ``{``: in a
+        newline-delimited stream, the next record."""
         while True:
-            match = resync.search(self._data, end)
+            match = _RESYNC.search(self._data, end)
             if match is not None:
-                return match.end() if resync is _ARRAY_END else match.start()
+                return match.start()
             if len(self._data) - end > MAX_RECORD_BYTES or not self._read_more():
                 return len(self._data)
 

@@ -1,0 +1,293 @@
+"""CloudTrail normalizer: the streaming splitter, bad input, memory, and every public sample."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import tracemalloc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers import cloudtrail
+from normalizers.cloudtrail import Piece, RecordSplitter
+
+ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
+MANDATORY = ("@timestamp", "event.kind", "event.category", "event.type", "event.action", "event.outcome",
+             "event.id", "event.dataset", "event.module", "event.provider", "event.ingested",
+             "cloud.provider", "cloud.account.id", "cloud.region")
+
+# Strings that fool a naive splitter: record separators, brackets and escapes inside strings.
+TRICKY = ['},{', '}, {', '}]', ']', '}', '{', '[', '"', '\\', '\\"', '"},{"', '}\n{', '},{"eventVersion":"1.08"}',
+          'é中😀', '\u2028', '\t', '/', ',', ':', '\\u0041', 'null', '']
+
+
+class Trickle(io.RawIOBase):
+    """A stream whose reads return at most ``size`` bytes: chunk boundaries fall everywhere."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self._data, self._size, self._offset = data, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = self._size if n < 0 else min(n, self._size)
+        chunk = self._data[self._offset:self._offset + n]
+        self._offset += len(chunk)
+        return chunk
+
+
+def _value(rng: random.Random, depth: int) -> Any:
+    kind = rng.randrange(7 if depth < 6 else 3)
+    if kind == 0:
+        return rng.choice(TRICKY) + rng.choice(TRICKY)
+    if kind == 1:
+        return rng.choice([0, -1, 3.25, 1e20, True, False, None])
+    if kind == 2:
+        return "".join(rng.choice(TRICKY) for _ in range(rng.randrange(1, 6)))
+    if kind in (3, 4):  # arrays of objects: the `},{` inside a record
+        return [{rng.choice(TRICKY) + str(i): _value(rng, depth + 1)} for i in range(rng.randrange(0, 5))]
+    return {rng.choice(TRICKY) + str(i): _value(rng, depth + 1) for i in range(rng.randrange(0, 5))}
+
+
+def _record(rng: random.Random, index: int) -> dict[str, Any]:
+    return {
+        "eventVersion": "1.08",
+        "eventID": f"id-{index}",
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventName": "PutObject",
+        "eventSource": "s3.amazonaws.com",
+        "awsRegion": "us-east-1",
+        "recipientAccountId": "111122223333",
+        "userIdentity": {"type": "IAMUser", "userName": rng.choice(TRICKY) + "alice", "accountId": "111122223333"},
+        "requestParameters": {"k": _value(rng, 0), "list": [_value(rng, 1) for _ in range(3)]},
+        "responseElements": _value(rng, 2),
+    }
+
+
+def _layouts(records: list[dict[str, Any]]) -> dict[str, bytes]:
+    envelopes = [{"version": "0", "id": "e", "detail-type": "AWS API Call via CloudTrail", "detail": r} for r in records]
+    return {
+        "compact log file": orjson.dumps({"Records": records}),
+        "pretty log file": json.dumps({"Records": records}, indent=2).encode(),
+        "ascii-escaped log file": json.dumps({"Records": records}, ensure_ascii=True).encode(),
+        "bare array": b"\xef\xbb\xbf" + json.dumps(records, indent=1, ensure_ascii=False).encode(),
+        "newline-delimited": b"\n".join(orjson.dumps(r) for r in records) + b"\n",
+        "concatenated": b"".join(orjson.dumps(r) for r in records),
+        "concatenated pretty": b" \r\n".join(json.dumps(r, indent=3).encode() for r in records),
+        "eventbridge stream": b"\n".join(orjson.dumps(e) for e in envelopes),
+    }
+
+
+def _pieces(data: bytes, chunk: int = 1 << 20) -> list[Piece]:
+    return list(RecordSplitter(Trickle(data, chunk)))  # type: ignore[arg-type]
+
+
+def _expected_values(layout: str, records: list[dict[str, Any]]) -> list[Any]:
+    if layout == "eventbridge stream":
+        return [r["detail"] for r in (orjson.loads(line) for line in _layouts(records)[layout].splitlines())]
+    return records
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_splitter_yields_each_record_whatever_the_layout_and_chunking(seed: int) -> None:
+    rng = random.Random(seed)
+    records = [_record(rng, i) for i in range(rng.randrange(1, 8))]
+    for layout, data in _layouts(records).items():
+        for chunk in (1, 3, 13, 509, 1 << 20):
+            pieces = _pieces(data, chunk)
+            assert [p.error for p in pieces] == [None] * len(pieces), (layout, chunk)
+            values = [p.value["detail"] if layout == "eventbridge stream" else p.value for p in pieces]
+            assert values == _expected_values(layout, records), (layout, chunk)
+            assert all(orjson.loads(p.raw) == p.value for p in pieces), (layout, chunk)
+
+
+def test_huge_field_deep_nesting_and_many_candidate_ends() -> None:
+    deep: Any = "bottom"
+    for level in range(400):
+        deep = [{"level": level, "next": deep}] if level % 2 else {"level": level, "next": deep}
+    records = [
+        {"eventName": "A", "blob": "x},{y]" * 600_000},  # 3.6 MB of false ends in one string
+        {"eventName": "B", "deep": deep},
+        {"eventName": "C", "items": [{"i": i} for i in range(5000)]},  # 5000 `},{` outside strings
+        {"eventName": "D"},
+    ]
+    compact = {"separators": (",", ":")}  # stdlib json: orjson refuses to write this deep
+    for data in (json.dumps({"Records": records}, **compact).encode(),  # type: ignore[arg-type]
+                 b"\n".join(json.dumps(r, **compact).encode() for r in records)):  # type: ignore[arg-type]
+        for chunk in (4093, 1 << 20):
+            pieces = _pieces(data, chunk)
+            assert [p.value for p in pieces] == records
+
+
+def test_candidate_retries_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = 0
+    real_loads = orjson.loads
+
+    def counting_loads(data: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        return real_loads(data)
+
+    monkeypatch.setattr(cloudtrail.orjson, "loads", counting_loads)
+    record = {"eventName": "A", "items": [{"i": i} for i in range(10_000)]}
+    pieces = _pieces(orjson.dumps({"Records": [record, record]}))
+    assert [p.value for p in pieces] == [record, record]
+    assert calls <= 2 * (cloudtrail.MAX_CANDIDATES + 1)
+
+
+LAYOUT_WITH_BAD_SECOND = {
+    "log file": b'{"Records":[{"eventName":"A"},{"eventName":"B",}, {"eventName":"C"}]}',
+    "pretty log file": b'{"Records": [\n  {"eventName": "A"},\n  {"eventName": \'B\'},\n  {"eventName": "C"}\n]}',
+    "newline-delimited": b'{"eventName":"A"}\n{"eventName":"B" "x":1}\n{"eventName":"C"}\n',
+    "unterminated string line": b'{"eventName":"A"}\n{"eventName":"B}\n{"eventName":"C"}\n',
+    "unterminated string in array": b'[{"eventName":"A"},\n{"eventName":"B, "x": [{"y": 1}]},\n{"eventName":"C"}]',
+    "not UTF-8": b'{"eventName":"A"}\n{"eventName":"B\xff\xfe"}\n{"eventName":"C"}',
+    "not an object": b'[{"eventName":"A"}, "B", {"eventName":"C"}]',
+    "stray text": b'{"eventName":"A"}\nB is not JSON\n{"eventName":"C"}',
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUT_WITH_BAD_SECOND)
+def test_a_bad_record_is_isolated(layout: str) -> None:
+    data = LAYOUT_WITH_BAD_SECOND[layout]
+    for chunk in (1, 5, 1 << 20):
+        pieces = _pieces(data, chunk)
+        assert [p.value for p in pieces] == [{"eventName": "A"}, None, {"eventName": "C"}], (layout, chunk)
+        bad = pieces[1]
+        assert bad.error and bad.error.split(":")[0] in ("invalid JSON", "invalid record")
+        assert b"B" in bad.raw and b'"C"' not in bad.raw and b'"A"' not in bad.raw
+
+
+def test_plain_json_ending_mid_record_is_dead_lettered_with_its_bytes() -> None:
+    data = b'{"Records":[{"eventName":"A"},{"eventName":"B","requestParameters":{"x":[1,'
+    pieces = _pieces(data, 3)
+    assert pieces[0].value == {"eventName": "A"}
+    assert pieces[1].error and pieces[1].error.startswith("truncated input: ")
+    assert pieces[1].raw == b'{"eventName":"B","requestParameters":{"x":[1,'
+
+
+def test_record_above_the_cap_is_dead_lettered_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cloudtrail, "MAX_RECORD_BYTES", 50_000)
+    monkeypatch.setattr(cloudtrail, "MAX_DEAD_LETTER_RAW", 1000)
+    monkeypatch.setattr(cloudtrail, "READ_SIZE", 4096)
+    big = {"eventName": "BIG", "blob": ["a\\\"},{" * 1000 for _ in range(100)]}
+    data = orjson.dumps({"Records": [{"eventName": "A"}, big, {"eventName": "C"}]})
+    pieces = _pieces(data, 4096)
+    assert [p.value for p in pieces] == [{"eventName": "A"}, None, {"eventName": "C"}]
+    assert pieces[1].error and pieces[1].error.startswith("record too large: ")
+    assert pieces[1].raw.startswith(b'{"eventName":"BIG"') and len(pieces[1].raw) == 1000
+
+
+def _generated_log_file(records: int) -> Iterator[bytes]:
+    padding = "p" * 4000
+    yield b'{"Records":['
+    for index in range(records):
+        record = {
+            "eventVersion": "1.08", "eventID": f"id-{index}", "eventTime": "2024-05-01T12:00:00Z",
+            "eventName": "PutObject", "eventSource": "s3.amazonaws.com", "awsRegion": "us-east-1",
+            "sourceIPAddress": f"10.0.{index // 256 % 256}.{index % 256}", "recipientAccountId": "111122223333",
+            "userIdentity": {"type": "IAMUser", "userName": f"user{index % 50}", "accountId": "111122223333"},
+            "requestParameters": {"bucketName": "b", "key": f"k{index}", "padding": padding},
+        }
+        yield (b"," if index else b"") + orjson.dumps(record)
+    yield b"]}"
+
+
+class _Generated(io.RawIOBase):
+    """A generated log file read lazily, so only the normalizer's memory is measured."""
+
+    def __init__(self, records: int) -> None:
+        self._parts = _generated_log_file(records)
+        self._pending = b""
+        self.size = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self._pending = part
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        self.size += n
+        return n
+
+
+def _peak_while(work: Callable[[], None]) -> int:
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_stays_flat_as_the_file_grows() -> None:
+    def consume(records: int) -> Callable[[], None]:
+        def work() -> None:
+            stream = _Generated(records)
+            count = sum(1 for _ in normalize_object(io.BufferedReader(stream), ORIGIN, "cloudtrail"))
+            assert count == records
+            assert stream.size > records * 4000
+        return work
+
+    small = _peak_while(consume(1_200))  # ~5 MB
+    large = _peak_while(consume(12_000))  # ~50 MB
+    assert large < 24 << 20, f"peak {large} bytes for a 50 MB file"
+    assert large < small * 1.5 + (1 << 20), f"peak grows with the file: {small} -> {large}"
+
+
+def test_dead_letter_raw_renormalizes_standalone() -> None:
+    data = (b'{"Records":[{"eventVersion":"1.08","eventTime":"2024-05-01T12:00:00Z","eventName":"X",'
+            b'"eventSource":"s3.amazonaws.com","userIdentity":"root"}]}')
+    first = list(normalize_object(io.BytesIO(data), ORIGIN))
+    assert len(first) == 1 and isinstance(first[0], DeadLetter)
+    replayed = list(normalize_object(io.BytesIO(first[0].raw), ORIGIN, "cloudtrail"))
+    assert len(replayed) == 1 and isinstance(replayed[0], DeadLetter)
+    assert replayed[0].reason == first[0].reason and replayed[0].raw == first[0].raw
+
+
+def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
+    record = {"eventTime": "2024-05-01T12:00:00Z", "eventName": "X", "eventSource": "s3.amazonaws.com",
+              "requestParameters": "a string", "responseElements": [1, 2], "additionalEventData": {"a": 1}}
+    [document] = list(cloudtrail.normalize(io.BytesIO(orjson.dumps(record)), ORIGIN))
+    trail = document["aws"]["cloudtrail"]  # type: ignore[index]
+    assert trail["request_parameters"] == {"value": "a string"}
+    assert trail["response_elements"] == {"value": [1, 2]}
+    assert trail["additional_eventdata"] == {"a": 1}
+
+
+def _flatten(document: dict[str, Any], prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in document.items():
+        name = f"{prefix}{key}"
+        keys.add(name)
+        if isinstance(value, dict):
+            keys |= _flatten(value, name + ".")
+    return keys
+
+
+def test_every_stratus_red_team_record_becomes_a_complete_document(shared_dir: Path) -> None:
+    files = sorted((shared_dir / "samples" / "cloudtrail" / "stratus-red-team").glob("*.json"))
+    assert files
+    for path in files:
+        expected = len(json.loads(path.read_text()))
+        with path.open("rb") as handle:
+            items = list(normalize_object(handle, ORIGIN))
+        dead = [item for item in items if isinstance(item, DeadLetter)]
+        assert not dead, f"{path.name}: {dead[:1]}"
+        assert len(items) == expected, path.name
+        for document in items:
+            missing = [field for field in MANDATORY if field not in _flatten(document)]  # type: ignore[arg-type]
+            assert not missing, f"{path.name}: {missing}"
