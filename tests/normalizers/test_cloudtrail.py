@@ -13,8 +13,7 @@ from typing import Any
 import orjson
 import pytest
 
-from normalizers import DeadLetter, Origin, normalize_object
-from normalizers import cloudtrail
+from normalizers import DeadLetter, Origin, cloudtrail, normalize_object
 from normalizers.cloudtrail import Piece, RecordSplitter
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
