@@ -8,6 +8,7 @@ from typing import Any, Literal
 from investigation import fields as f
 from investigation.documents import first, obj, text, values
 from investigation.network import is_external, is_ip
+from investigation.times import normalized
 
 Mode = Literal["credential", "ip", "resource", "none"]
 
@@ -153,12 +154,18 @@ def from_document(document: dict[str, Any], first_observed: str | None = None,
         severity_label=text(document, f"{block}.severity.label"),
         account_id=text(document, f.ACCOUNT),
         region=text(document, f.REGION),
-        first_observed=min(filter(None, (first_observed, start))),
-        last_observed=max(filter(None, (last_observed, end))),
+        first_observed=min(_times(first_observed, start)),
+        last_observed=max(_times(last_observed, end)),
         updated=updated,
         keys=join_keys(document, block),
         identity=obj(document, f"{block}.user_identity"),
     )
+
+
+def _times(*candidates: str | None) -> list[str]:
+    """The candidates that are times, in one comparable form (or the epoch, if none is)."""
+    found = [moment for moment in map(normalized, candidates) if moment]
+    return found or ["1970-01-01T00:00:00.000Z"]
 
 
 def join_keys(document: dict[str, Any], block: str) -> JoinKeys:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -26,6 +26,7 @@ from investigation.documents import first, text, values
 from investigation.finding import Finding, from_document, pick, resource_name
 from investigation.network import is_external
 from investigation.report import Identity, RelatedFinding, Report, What, When, Where, Who
+from investigation.times import iso, parse
 
 MAX_QUERIES = 10
 DEFAULT_WINDOW = timedelta(hours=2)
@@ -62,9 +63,9 @@ def investigate(client: OpenSearch, finding_id: str, window: timedelta = DEFAULT
     searcher = Searcher(client)
     indices = f.index_names(prefix)
     finding = _load_finding(searcher, indices, finding_id)
-    start = _parse_time(finding.first_observed) - window
-    end = _parse_time(finding.last_observed) + window
-    when = When(queries.iso(start), queries.iso(end), finding.first_observed, finding.last_observed)
+    start = parse(finding.first_observed) - window
+    end = parse(finding.last_observed) + window
+    when = When(iso(start), iso(end), finding.first_observed, finding.last_observed)
 
     mode = finding.mode
     subject = queries.subject_filter(mode, finding.keys)
@@ -109,7 +110,7 @@ def _who(searcher: Searcher, indices: Mapping[str, str], finding: Finding, seen:
         who.chain = chain.links
         who.complete = chain.origin is not None
         who.stopped = chain.stopped
-    who.summary = _who_summary(finding, who)
+    who.summary = _who_summary(finding, who, what)
     return who
 
 
@@ -225,19 +226,26 @@ def _dashboards_url(base: str, finding: Finding, who: Who, when: When) -> str:
     return dashboard_url(base, when.window_start, when.window_end, query)
 
 
-def _who_summary(finding: Finding, who: Who) -> str:
+def _who_summary(finding: Finding, who: Who, what: What) -> str:
     if finding.mode == "none":
         return "The finding names no identity, address or resource to pivot on."
     if not who.chain:
         subject = "address" if finding.mode == "ip" else "resource"
         return f"No CloudTrail identity acted on this {subject} in the window."
-    head = who.chain[0]
-    if who.complete and len(who.chain) > 1:
-        return (f"{head.label} was obtained through {len(who.chain) - 1} hop(s) from "
-                f"{who.chain[-1].label} ({who.chain[-1].type}).")
-    if who.complete:
-        return f"{head.label} ({head.type}) acted with its own credentials."
-    return f"{head.label}: the chain stops at {who.chain[-1].label}: {who.stopped}."
+    head, origin = who.chain[0], who.chain[-1]
+    count = f"{len(who.identities)} {'identity' if len(who.identities) == 1 else 'identities'}"
+    followed = "the newest change was made by" if what.changes else "the most active is"
+    if finding.mode == "credential":
+        lead = f"The finding's credential belongs to {head.label}"
+    elif finding.mode == "resource":
+        lead = f"{count} acted on the resource; {followed} {head.label}"
+    else:
+        lead = f"{count} acted from {', '.join(finding.keys.ips)}; {followed} {head.label}"
+    if not who.complete:
+        return f"{lead}; its chain stops at {origin.label}: {who.stopped}."
+    if len(who.chain) == 1:
+        return f"{lead} ({head.type}), acting with its own long-term credentials."
+    return f"{lead}, obtained through {len(who.chain) - 1} hop(s) from {origin.label} ({origin.type})."
 
 
 def _what_summary(finding: Finding, what: What, when: When) -> str:
@@ -247,9 +255,4 @@ def _what_summary(finding: Finding, what: What, when: When) -> str:
     if not what.events:
         return f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."
     return (f"{what.events} CloudTrail events of {subject}: {what.writes} writes, {what.reads} reads, "
-            f"{what.errors} errors ({what.denials} denied).")
-
-
-def _parse_time(value: str) -> datetime:
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            f"{what.errors} failed ({what.denials} of them denied).")

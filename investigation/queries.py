@@ -12,6 +12,7 @@ from typing import Any
 from investigation import fields as f
 from investigation.chain import ISSUING_ACTIONS
 from investigation.finding import Finding, JoinKeys, Mode
+from investigation.times import iso
 
 FINDING_VERSIONS = 20
 """Updates of one finding fetched to pick the document to investigate."""
@@ -38,10 +39,6 @@ _EVENT_FIELDS = [
     f.TIMESTAMP, "event.id", f.ACTION, f.PROVIDER, f.OUTCOME, f.ACCOUNT, f.REGION, f.SOURCE_IP,
     f.SOURCE_ADDRESS, f.IDENTITY, f.ERROR_CODE, f.READ_ONLY, f.REQUEST_PARAMETERS, "aws.cloudtrail.resources",
 ]
-
-
-def iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def time_range(start: datetime, end: datetime) -> dict[str, Any]:

@@ -85,7 +85,8 @@ def _who(report: Report) -> Section:
     section = Section("Who")
     section.text(who.summary)
     if who.chain:
-        section.text("Chain, from the finding's credential to its origin:")
+        whose = "the finding's credential" if who.mode == "credential" else who.chain[0].label
+        section.text(f"Chain, from {whose} to its origin:")
         section.table(("#", "type", "identity", "account", "access key", "obtained by"),
                       [_chain_row(number, link) for number, link in enumerate(who.chain, 1)])
     if who.stopped:
