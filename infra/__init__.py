@@ -1,0 +1,1 @@
+"""The aws-cdk-lib app that deploys the SIEM pipeline (see docs/deploy.md)."""

@@ -1,0 +1,71 @@
+"""CDK entry point: ``npx aws-cdk@2 deploy`` from ``infra/`` (cdk.json runs ``python3 app.py``).
+
+Settings come from CDK context (``cdk.json`` or ``-c key=value``) and are validated by
+``infra.config.Config``; see docs/deploy.md for every key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+# Run as a script from infra/, the repository root (holding the ``infra`` package and the
+# Lambda packages) is not on sys.path yet.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aws_cdk import App, Environment, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from infra.config import Config, ConfigError
+from infra.member_stack import MemberFindingsStack
+from infra.siem_stack import SiemStack
+
+CENTRAL_STACK = "AwsSiem"
+MEMBER_STACK = "AwsSiemMemberFindings"
+
+
+def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
+    """The app with its stacks and cdk-nag checks; ``context`` overrides cdk.json (tests)."""
+    app = App(context=dict(context) if context is not None else None, outdir=outdir)
+    config = Config.from_context(app.node.try_get_context)
+    SiemStack(
+        app,
+        CENTRAL_STACK,
+        config=config,
+        env=_environment(app),
+        description="AWS SIEM: log ingestion and detections",
+    )
+    if config.member_stack:
+        MemberFindingsStack(
+            app,
+            MEMBER_STACK,
+            config=config,
+            description="AWS SIEM member account: findings -> central bucket",
+        )
+    # cdk-nag runs as a policy validation plugin: any unacknowledged finding fails synthesis.
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    return app
+
+
+def _environment(app: App) -> Environment:
+    """Account and region from context (``account``/``region``), else from the CLI's credentials."""
+    account = app.node.try_get_context("account") or os.environ.get("CDK_DEFAULT_ACCOUNT")
+    region = app.node.try_get_context("region") or os.environ.get("CDK_DEFAULT_REGION")
+    return Environment(account=account, region=region)
+
+
+def main() -> int:
+    try:
+        app = build_app()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,304 @@
+"""The deployment's settings, read from CDK context and validated before anything is built.
+
+Every problem is collected and reported at once (``ConfigError``), so that a platform team
+fixes its ``cdk.json`` in one pass instead of one synth per typo.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+
+NetworkAccess = Literal["public", "vpc"]
+ContextGetter = Callable[[str], Any]
+
+_ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
+_INDEX_PREFIX = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
+# AOSS collection and policy names: 3-32 chars, lower case; the longest suffix we add is
+# "-detections" (11 chars), so a name prefix of at most 20 keeps every name valid.
+_NAME_PREFIX = re.compile(r"^[a-z][a-z0-9-]{1,19}$")
+_PRINCIPAL_ARN = re.compile(
+    r"^arn:aws[a-z-]*:(iam::\d{12}:(role|user)/[\w+=,.@/-]+|sts::\d{12}:assumed-role/[\w+=,.@/-]+)$"
+)
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[\w-]+$")
+_VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
+_VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
+_SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+
+DEFAULT_PREFIXES = {source: f"{source}/" for source in SOURCES}
+DEAD_LETTER_PREFIX = "dead-letter/"
+
+
+class ConfigError(ValueError):
+    """The context does not describe a deployable configuration; the message lists why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid CDK context:\n  - " + "\n  - ".join(problems))
+
+
+@dataclass(frozen=True)
+class VpcSettings:
+    """Where the Lambdas run when OpenSearch is reachable only through a VPC endpoint."""
+
+    endpoint_id: str
+    vpc_id: str
+    subnet_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the central stack needs; built by ``Config.from_context``."""
+
+    organization_id: str
+    name_prefix: str = "siem"
+    index_prefix: str = "siem-"
+    log_bucket_name: str | None = None
+    """An existing bucket to read; ``None`` creates a new one."""
+    log_bucket_key_arn: str | None = None
+    """The KMS key of an existing bucket (its objects must be decrypted)."""
+    prefixes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PREFIXES))
+    log_retention_days: int = 400
+    index_retention_days: int = 90
+    alert_email: str | None = None
+    alert_topic_arn: str | None = None
+    analyst_principal_arns: tuple[str, ...] = ()
+    network_access: NetworkAccess = "public"
+    vpc: VpcSettings | None = None
+    ingest_reserved_concurrency: int = 10
+    ingest_batch_size: int = 10
+    ingest_batching_window_seconds: int = 20
+    ingest_timeout_seconds: int = 300
+    ingest_memory_mb: int = 1024
+    bulk_max_bytes: int = 5 * 1024 * 1024
+    keep_original: bool = False
+    detection_rate_minutes: int = 5
+    standby_replicas: bool = True
+    """AOSS standby replicas: production redundancy; turning them off halves the minimum OCUs."""
+    member_stack: bool = False
+    skip_dependency_bundling: bool = False
+    """Copy only the project's packages into the Lambda bundle (unit tests: fast, offline)."""
+
+    @property
+    def logs_collection_name(self) -> str:
+        return f"{self.name_prefix}-logs"
+
+    @property
+    def alerts_collection_name(self) -> str:
+        return f"{self.name_prefix}-alerts"
+
+    @property
+    def alerts_index(self) -> str:
+        return f"{self.index_prefix}alerts"
+
+    def source_index(self, source: str) -> str:
+        return f"{self.index_prefix}{source}"
+
+    @staticmethod
+    def from_context(get: ContextGetter) -> Config:
+        """Read and validate every setting; raise ``ConfigError`` listing all problems."""
+        reader = _ContextReader(get)
+        config = reader.build()
+        if reader.problems:
+            raise ConfigError(reader.problems)
+        return config
+
+
+class _ContextReader:
+    """Turns raw context values (strings from ``-c``, or JSON values from cdk.json) into types."""
+
+    def __init__(self, get: ContextGetter) -> None:
+        self._get = get
+        self.problems: list[str] = []
+
+    def build(self) -> Config:
+        defaults = Config(organization_id="")
+        network = self.text("networkAccess", "public")
+        config = Config(
+            organization_id=self.required_match(
+                "organizationId", _ORG_ID, "an organization id like o-a1b2c3d4e5"
+            ),
+            name_prefix=self.match(
+                "namePrefix", _NAME_PREFIX, "2-20 lower-case letters, digits, '-'", "siem"
+            ),
+            index_prefix=self.index_prefix(),
+            log_bucket_name=self.optional_match("logBucketName", _BUCKET, "a valid S3 bucket name"),
+            log_bucket_key_arn=self.optional_match("logBucketKmsKeyArn", _KMS_KEY_ARN, "a KMS key ARN"),
+            prefixes=self.prefixes(),
+            log_retention_days=self.integer("logRetentionDays", defaults.log_retention_days, 1, 3650),
+            index_retention_days=self.integer("indexRetentionDays", defaults.index_retention_days, 1, 3650),
+            alert_email=self.optional_match("alertEmail", _EMAIL, "an e-mail address"),
+            alert_topic_arn=self.optional_match("alertTopicArn", _TOPIC_ARN, "an SNS topic ARN"),
+            analyst_principal_arns=self.principals(),
+            network_access="vpc" if network == "vpc" else "public",
+            vpc=self.vpc_settings(network),
+            ingest_reserved_concurrency=self.integer(
+                "ingestReservedConcurrency", defaults.ingest_reserved_concurrency, 2, 1000
+            ),
+            ingest_batch_size=self.integer("ingestBatchSize", defaults.ingest_batch_size, 1, 100),
+            ingest_batching_window_seconds=self.integer(
+                "ingestBatchingWindowSeconds", defaults.ingest_batching_window_seconds, 0, 300
+            ),
+            ingest_timeout_seconds=self.integer(
+                "ingestTimeoutSeconds", defaults.ingest_timeout_seconds, 30, 900
+            ),
+            ingest_memory_mb=self.integer("ingestMemoryMb", defaults.ingest_memory_mb, 256, 10240),
+            bulk_max_bytes=self.integer("bulkMaxBytes", defaults.bulk_max_bytes, 64 * 1024, 10 * 1024 * 1024),
+            keep_original=self.boolean("keepOriginal", False),
+            detection_rate_minutes=self.integer(
+                "detectionRateMinutes", defaults.detection_rate_minutes, 1, 60
+            ),
+            standby_replicas=self.boolean("standbyReplicas", True),
+            member_stack=self.boolean("memberStack", False),
+            skip_dependency_bundling=self.boolean("skipDependencyBundling", False),
+        )
+        self.check_combinations(config, network)
+        return config
+
+    # -- typed readers -------------------------------------------------------------------
+
+    def raw(self, key: str) -> Any:
+        value = self._get(key)
+        return None if value in (None, "") else value
+
+    def text(self, key: str, default: str) -> str:
+        value = self.raw(key)
+        return default if value is None else str(value)
+
+    def match(self, key: str, pattern: re.Pattern[str], what: str, default: str) -> str:
+        value = self.text(key, default)
+        if not pattern.match(value):
+            self.problems.append(f"{key}={value!r} must be {what}")
+        return value
+
+    def optional_match(self, key: str, pattern: re.Pattern[str], what: str) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not pattern.match(value):
+            self.problems.append(f"{key}={value!r} must be {what}")
+        return str(value)
+
+    def required_match(self, key: str, pattern: re.Pattern[str], what: str) -> str:
+        if self.raw(key) is None:
+            self.problems.append(f"{key} is required: {what} (the organization allowed to write logs)")
+            return ""
+        return self.optional_match(key, pattern, what) or ""
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.problems.append(f"{key}={value!r} must be an integer")
+            return default
+        if isinstance(value, bool) or not low <= number <= high:
+            self.problems.append(f"{key}={value!r} must be an integer from {low} to {high}")
+        return number
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text not in ("true", "false", "1", "0", "yes", "no"):
+            self.problems.append(f"{key}={value!r} must be true or false")
+            return default
+        return text in ("true", "1", "yes")
+
+    def string_list(self, key: str) -> tuple[str, ...]:
+        """A list from cdk.json, or a comma-separated / JSON-array string from ``-c``."""
+        value = self.raw(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else value.split(",")
+        if not isinstance(value, list):
+            self.problems.append(f"{key} must be a list or a comma-separated string")
+            return ()
+        return tuple(str(item).strip() for item in value if str(item).strip())
+
+    # -- settings with their own rules ---------------------------------------------------
+
+    def index_prefix(self) -> str:
+        value = self.text("indexPrefix", "siem-")
+        if not _INDEX_PREFIX.match(value) or not value.endswith("-"):
+            self.problems.append(
+                f"indexPrefix={value!r} must be lower case, start with a letter and end with '-' "
+                "(OpenSearch Serverless rejects index names starting with '.' or '_')"
+            )
+        return value
+
+    def prefixes(self) -> dict[str, str]:
+        prefixes = {source: self.text(f"{source}Prefix", DEFAULT_PREFIXES[source]) for source in SOURCES}
+        for source, prefix in prefixes.items():
+            if not _PREFIX.match(prefix) or prefix.startswith("/"):
+                self.problems.append(f"{source}Prefix={prefix!r} must be a key prefix ending with '/'")
+        self.check_prefix_overlaps({**prefixes, "dead letters": DEAD_LETTER_PREFIX})
+        return prefixes
+
+    def check_prefix_overlaps(self, prefixes: dict[str, str]) -> None:
+        # S3 rejects overlapping notification filters, and a dead-letter prefix inside a
+        # source prefix would feed the pipeline its own rejects.
+        names = list(prefixes)
+        for i, first in enumerate(names):
+            for second in names[i + 1 :]:
+                a, b = prefixes[first], prefixes[second]
+                if a.startswith(b) or b.startswith(a):
+                    self.problems.append(f"the {first} prefix {a!r} and the {second} prefix {b!r} overlap")
+
+    def principals(self) -> tuple[str, ...]:
+        arns = self.string_list("analystPrincipalArns")
+        for arn in arns:
+            if not _PRINCIPAL_ARN.match(arn):
+                self.problems.append(
+                    f"analystPrincipalArns: {arn!r} is not an IAM role, user or assumed-role ARN"
+                )
+        return arns
+
+    def vpc_settings(self, network: str) -> VpcSettings | None:
+        if network not in ("public", "vpc"):
+            self.problems.append(f"networkAccess={network!r} must be 'public' or 'vpc'")
+            return None
+        if network == "public":
+            return None
+        endpoint = self.required_vpc_value(
+            "vpcEndpointId", _VPCE_ID, "an OpenSearch Serverless VPC endpoint id"
+        )
+        vpc_id = self.required_vpc_value("vpcId", _VPC_ID, "the id of the VPC the Lambdas run in")
+        subnets = self.string_list("subnetIds")
+        if not subnets:
+            self.problems.append("networkAccess=vpc needs subnetIds: private subnets for the Lambdas")
+        for subnet in subnets:
+            if not _SUBNET_ID.match(subnet):
+                self.problems.append(f"subnetIds: {subnet!r} is not a subnet id")
+        return VpcSettings(endpoint_id=endpoint, vpc_id=vpc_id, subnet_ids=subnets)
+
+    def required_vpc_value(self, key: str, pattern: re.Pattern[str], what: str) -> str:
+        if self.raw(key) is None:
+            self.problems.append(f"networkAccess=vpc needs {key}: {what}")
+            return ""
+        return self.optional_match(key, pattern, what) or ""
+
+    def check_combinations(self, config: Config, network: str) -> None:
+        if config.alert_email and config.alert_topic_arn:
+            self.problems.append(
+                "set alertEmail or alertTopicArn, not both (the e-mail subscribes to our own topic)"
+            )
+        if config.log_bucket_key_arn and not config.log_bucket_name:
+            self.problems.append("logBucketKmsKeyArn applies only with logBucketName (an existing bucket)")
+        if network == "public" and self.raw("vpcEndpointId") is not None:
+            self.problems.append("vpcEndpointId is set but networkAccess is 'public': set networkAccess=vpc")

@@ -1,0 +1,148 @@
+"""The alert topic and the detection Lambda that EventBridge Scheduler runs every few minutes.
+
+OpenSearch Serverless has no Alerting plugin, so detections run outside the cluster: a
+scheduled function queries the logs collection, writes alerts to the alerts collection and
+publishes new ones to SNS.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from infra.config import Config
+from infra.functions import FunctionNetwork, FunctionSpec, SiemFunction
+from infra.search import SearchCollections
+
+DETECTION_HANDLER = "detections.handler.lambda_handler"
+
+
+class AlertTopic(Construct):
+    """Our own KMS-encrypted topic (with the optional e-mail subscription), or the given one."""
+
+    topic: sns.ITopic
+    key: kms.IKey | None = None
+    """Our topic's key; an existing topic's key policy is its owner's business (docs/deploy.md)."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: Config) -> None:
+        super().__init__(scope, construct_id)
+        if config.alert_topic_arn:
+            self.topic = sns.Topic.from_topic_arn(self, "Existing", config.alert_topic_arn)
+            return
+        # A customer managed key, because CloudWatch alarms cannot publish to a topic
+        # encrypted with the AWS managed SNS key (its policy cannot be extended).
+        key = kms.Key(
+            self,
+            "Key",
+            alias=f"alias/{config.name_prefix}-alerts",
+            description="Encrypts the SIEM alert topic",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        key.grant_encrypt_decrypt(iam.ServicePrincipal("cloudwatch.amazonaws.com"))
+        topic = sns.Topic(self, "Topic", display_name="SIEM alerts", master_key=key, enforce_ssl=True)
+        if config.alert_email:
+            topic.add_subscription(subscriptions.EmailSubscription(config.alert_email))
+        self.topic, self.key = topic, key
+
+    def grant_publish(self, role: iam.IRole) -> None:
+        """Publish, and the exact KMS calls SNS makes on the publisher's behalf (no ``GenerateDataKey*``)."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["sns:Publish"], resources=[self.topic.topic_arn])
+        )
+        if self.key is not None:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn]
+                )
+            )
+
+
+class Detections(Construct):
+    """The detection function and its schedule."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: Config,
+        alerts: AlertTopic,
+        state_table: dynamodb.Table,
+        collections: SearchCollections,
+        code: lambda_.Code,
+        network: FunctionNetwork,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        rate = config.detection_rate_minutes
+        self.handler = SiemFunction(
+            self,
+            "Detection",
+            FunctionSpec(
+                handler=DETECTION_HANDLER,
+                description="SIEM detections: scheduled queries over the logs -> alerts + SNS",
+                # A run must end before the next one starts: they share checkpoints.
+                timeout=Duration.minutes(min(rate, 15)),
+                memory_mb=512,
+                reserved_concurrency=1,
+                environment={
+                    "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
+                    "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
+                    "ALERTS_INDEX": config.alerts_index,
+                    "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
+                    "STATE_TABLE": state_table.table_name,
+                    "INDEX_PREFIX": config.index_prefix,
+                    "OPENSEARCH_AUTH": "aoss",
+                    "POWERTOOLS_SERVICE_NAME": "siem-detections",
+                },
+            ),
+            code,
+            network,
+        )
+        role = self.handler.role
+        alerts.grant_publish(role)
+        state_table.grant_read_write_data(role)
+        role.add_to_policy(collections.api_access([collections.logs, collections.alerts]))
+        grant = collections.grant(
+            "DetectionAccess", "detections", [role.role_arn], collections.detection_rules()
+        )
+        self.handler.function.node.add_dependency(grant)
+        self.schedule = self._schedule(rate)
+
+    def _schedule(self, rate_minutes: int) -> scheduler.CfnSchedule:
+        function = self.handler.function
+        invoker = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": function.env.account}},
+            ),
+            description="EventBridge Scheduler: invoke the SIEM detection function",
+        )
+        # Only the function itself (grant_invoke would also allow every version, ARN:*).
+        invoker.add_to_policy(
+            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn])
+        )
+        return scheduler.CfnSchedule(
+            self,
+            "Schedule",
+            description="Run the SIEM detections",
+            schedule_expression=f"rate({rate_minutes} minute{'s' if rate_minutes > 1 else ''})",
+            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
+            target=scheduler.CfnSchedule.TargetProperty(
+                arn=function.function_arn,
+                role_arn=invoker.role_arn,
+                # A missed run is covered by the next one's overlapping window: no long retries.
+                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
+                    maximum_retry_attempts=1, maximum_event_age_in_seconds=rate_minutes * 60
+                ),
+            ),
+        )

@@ -1,0 +1,129 @@
+"""The settings every Lambda of the stack shares: runtime, architecture, role, logs, network."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.config import VpcSettings
+from infra.nag import logical_id, suppress
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.ARM_64
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    handler: str
+    description: str
+    timeout: Duration
+    memory_mb: int
+    environment: Mapping[str, str]
+    reserved_concurrency: int | None = None
+
+
+class FunctionNetwork(Construct):
+    """Where the functions run: the default Lambda network, or the given VPC's subnets."""
+
+    def __init__(self, scope: Construct, construct_id: str, settings: VpcSettings | None) -> None:
+        super().__init__(scope, construct_id)
+        self.vpc: ec2.IVpc | None = None
+        self.subnets: ec2.SubnetSelection | None = None
+        self.security_groups: list[ec2.ISecurityGroup] = []
+        if settings is None:
+            return
+        self.vpc = ec2.Vpc.from_vpc_attributes(
+            self,
+            "Vpc",
+            vpc_id=settings.vpc_id,
+            availability_zones=[f"az-{i}" for i, _ in enumerate(settings.subnet_ids)],
+        )
+        self.subnets = ec2.SubnetSelection(
+            subnets=[
+                ec2.Subnet.from_subnet_id(self, f"Subnet{i}", subnet)
+                for i, subnet in enumerate(settings.subnet_ids)
+            ]
+        )
+        group = ec2.SecurityGroup(
+            self,
+            "FunctionSecurityGroup",
+            vpc=self.vpc,
+            description="SIEM Lambdas: outbound HTTPS to the OpenSearch Serverless VPC endpoint and AWS APIs",
+            allow_all_outbound=False,
+        )
+        group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS endpoints")
+        self.security_groups = [group]
+
+
+def log_writing_role(
+    scope: Construct, construct_id: str, log_group: logs.ILogGroup, description: str
+) -> iam.Role:
+    """A role that may write to its own log group only (instead of the broad managed policy)."""
+    role = iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=description,
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn, f"{log_group.log_group_arn}:log-stream:*"],
+        )
+    )
+    suppress(
+        role,
+        "AwsSolutions-IAM5",
+        "Log streams are created by Lambda with generated names inside the function's own log group.",
+        findings=[f"Resource::<{logical_id(log_group)}.Arn>:log-stream:*"],
+    )
+    return role
+
+
+class SiemFunction(Construct):
+    """A python3.12 arm64 function with its own role, log group and (optional) VPC placement."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        spec: FunctionSpec,
+        code: lambda_.Code,
+        network: FunctionNetwork,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.role = log_writing_role(self, "Role", self.log_group, f"{spec.description} (Lambda role)")
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=spec.description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=spec.handler,
+            code=code,
+            role=self.role,
+            timeout=spec.timeout,
+            memory_size=spec.memory_mb,
+            environment=dict(spec.environment),
+            reserved_concurrent_executions=spec.reserved_concurrency,
+            log_group=self.log_group,
+            vpc=network.vpc,
+            vpc_subnets=network.subnets,
+            security_groups=network.security_groups or None,
+        )
+        suppress(
+            self.function,
+            "AwsSolutions-L1",
+            "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
+        )

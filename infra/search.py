@@ -1,0 +1,215 @@
+"""OpenSearch Serverless: the logs (TIMESERIES) and alerts (SEARCH) collections and their policies.
+
+Data access is granted per role with the narrowest permission set that role's code uses:
+the ingest role writes the four source indices of the logs collection only, detections
+read the logs and write the alerts index, analysts read, and the asset installer manages
+templates (collection items). Nobody gets ``aoss:*``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_opensearchserverless as aoss
+from constructs import Construct
+
+from infra.config import SOURCES, Config
+
+WRITE_INDEX = ("aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex")
+READ_INDEX = ("aoss:ReadDocument", "aoss:DescribeIndex")
+MANAGE_TEMPLATES = (
+    "aoss:CreateCollectionItems",
+    "aoss:UpdateCollectionItems",
+    "aoss:DescribeCollectionItems",
+)
+DESCRIBE_COLLECTION = ("aoss:DescribeCollectionItems",)
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """One rule of a data access policy: which permissions on which collection or indices."""
+
+    resource_type: Literal["collection", "index"]
+    resources: Sequence[str]
+    permissions: Sequence[str]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ResourceType": self.resource_type,
+            "Resource": list(self.resources),
+            "Permission": list(self.permissions),
+        }
+
+
+class SearchCollections(Construct):
+    """Both collections, their encryption/network/retention policies, and data-access grants."""
+
+    def __init__(self, scope: Construct, construct_id: str, config: Config) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self.logs_name = config.logs_collection_name
+        self.alerts_name = config.alerts_collection_name
+        names = [f"collection/{self.logs_name}", f"collection/{self.alerts_name}"]
+        encryption = self._security_policy(
+            "Encryption", "encryption", "enc", self._encryption_document(names)
+        )
+        network = self._security_policy("Network", "network", "net", self._network_document(names))
+        self.logs = self._collection(
+            "Logs", self.logs_name, "TIMESERIES", "SIEM logs: CloudTrail, VPC flows, findings"
+        )
+        self.alerts = self._collection(
+            "Alerts", self.alerts_name, "SEARCH", "SIEM alerts written by the detections"
+        )
+        for collection in (self.logs, self.alerts):
+            # A collection cannot be created before its encryption and network policies exist.
+            collection.node.add_dependency(encryption)
+            collection.node.add_dependency(network)
+        self._retention_policy()
+
+    # -- rules for the roles of the stack ---------------------------------------------------
+
+    def source_indices(self) -> list[str]:
+        return [f"index/{self.logs_name}/{self._config.source_index(source)}*" for source in SOURCES]
+
+    def all_log_indices(self) -> list[str]:
+        return [f"index/{self.logs_name}/{self._config.index_prefix}*"]
+
+    def alert_indices(self) -> list[str]:
+        return [f"index/{self.alerts_name}/{self._config.alerts_index}*"]
+
+    def ingest_rules(self) -> list[AccessRule]:
+        return [AccessRule("index", self.source_indices(), WRITE_INDEX)]
+
+    def detection_rules(self) -> list[AccessRule]:
+        return [
+            AccessRule("index", self.all_log_indices(), READ_INDEX),
+            AccessRule("index", self.alert_indices(), (*WRITE_INDEX, "aoss:ReadDocument")),
+        ]
+
+    def analyst_rules(self) -> list[AccessRule]:
+        return [
+            AccessRule("collection", self.collection_resources(), DESCRIBE_COLLECTION),
+            AccessRule("index", [*self.all_log_indices(), *self.alert_indices()], READ_INDEX),
+        ]
+
+    def installer_rules(self) -> list[AccessRule]:
+        return [
+            AccessRule("collection", self.collection_resources(), MANAGE_TEMPLATES),
+            AccessRule(
+                "index",
+                [*self.all_log_indices(), *self.alert_indices()],
+                ("aoss:CreateIndex", "aoss:UpdateIndex", "aoss:DescribeIndex"),
+            ),
+        ]
+
+    def collection_resources(self) -> list[str]:
+        return [f"collection/{self.logs_name}", f"collection/{self.alerts_name}"]
+
+    # -- grants -----------------------------------------------------------------------------
+
+    def grant(
+        self, construct_id: str, suffix: str, principals: Sequence[str], rules: Sequence[AccessRule]
+    ) -> aoss.CfnAccessPolicy:
+        """A data access policy named ``<namePrefix>-<suffix>`` for the given principal ARNs."""
+        document = [
+            {
+                "Description": f"SIEM {suffix}: least-privilege data access",
+                "Rules": [rule.to_json() for rule in rules],
+                "Principal": list(principals),
+            }
+        ]
+        return aoss.CfnAccessPolicy(
+            self,
+            construct_id,
+            name=f"{self._config.name_prefix}-{suffix}",
+            type="data",
+            description=f"SIEM {suffix} data access",
+            policy=Stack.of(self).to_json_string(document),
+        )
+
+    def api_access(
+        self, collections: Sequence[aoss.CfnCollection], dashboards: bool = False
+    ) -> iam.PolicyStatement:
+        """The IAM half of AOSS access: data-plane calls are only allowed on these collections."""
+        actions = ["aoss:APIAccessAll", *(["aoss:DashboardsAccessAll"] if dashboards else [])]
+        return iam.PolicyStatement(
+            actions=actions, resources=[collection.attr_arn for collection in collections]
+        )
+
+    # -- policies and collections -----------------------------------------------------------
+
+    @staticmethod
+    def _encryption_document(names: list[str]) -> dict[str, Any]:
+        return {"Rules": [{"ResourceType": "collection", "Resource": names}], "AWSOwnedKey": True}
+
+    def _network_document(self, names: list[str]) -> list[dict[str, Any]]:
+        rules = [
+            {"ResourceType": "collection", "Resource": names},
+            {"ResourceType": "dashboard", "Resource": names},
+        ]
+        vpc = self._config.vpc
+        if vpc is None:
+            return [
+                {
+                    "Description": "Public endpoints (SigV4 + data access policies)",
+                    "Rules": rules,
+                    "AllowFromPublic": True,
+                }
+            ]
+        return [
+            {
+                "Description": "Reachable only through the VPC endpoint",
+                "Rules": rules,
+                "AllowFromPublic": False,
+                "SourceVPCEs": [vpc.endpoint_id],
+            }
+        ]
+
+    def _security_policy(
+        self, construct_id: str, kind: str, suffix: str, document: Any
+    ) -> aoss.CfnSecurityPolicy:
+        return aoss.CfnSecurityPolicy(
+            self,
+            construct_id,
+            name=f"{self._config.name_prefix}-{suffix}",
+            type=kind,
+            description=f"SIEM collections {kind} policy",
+            policy=Stack.of(self).to_json_string(document),
+        )
+
+    def _collection(self, construct_id: str, name: str, kind: str, description: str) -> aoss.CfnCollection:
+        return aoss.CfnCollection(
+            self,
+            construct_id,
+            name=name,
+            type=kind,
+            description=description,
+            standby_replicas="ENABLED" if self._config.standby_replicas else "DISABLED",
+        )
+
+    def _retention_policy(self) -> aoss.CfnLifecyclePolicy:
+        # Retention lifecycle policies apply to the TIMESERIES logs collection; alerts are few
+        # and are kept until an analyst closes them.
+        document = {
+            "Rules": [
+                {
+                    "ResourceType": "index",
+                    "Resource": self.all_log_indices(),
+                    "MinIndexRetention": f"{self._config.index_retention_days}d",
+                }
+            ]
+        }
+        policy = aoss.CfnLifecyclePolicy(
+            self,
+            "Retention",
+            name=f"{self._config.name_prefix}-retention",
+            type="retention",
+            description=f"Delete log indices after {self._config.index_retention_days} days",
+            policy=Stack.of(self).to_json_string(document),
+        )
+        policy.node.add_dependency(self.logs)
+        return policy

@@ -1,0 +1,109 @@
+"""The central stack: everything that runs in the security tooling account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from infra.assets_installer import AssetInstaller
+from infra.bundling import lambda_code
+from infra.config import Config
+from infra.detection import AlertTopic, Detections
+from infra.functions import FunctionNetwork
+from infra.ingest_pipeline import IngestPipeline, ledger_table
+from infra.monitoring import PipelineAlarms
+from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
+from infra.search import SearchCollections
+from infra.storage import LogStorage
+
+
+class SiemStack(Stack):
+    """Log bucket -> SQS -> ingest -> OpenSearch Serverless; detections -> SNS; alarms."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        code = lambda_code(install_dependencies=not config.skip_dependency_bundling)
+        network = FunctionNetwork(self, "Network", config.vpc)
+        self.storage = LogStorage(self, "Storage", config)
+        self.collections = SearchCollections(self, "Search", config)
+        self.ledger = ledger_table(self, config)
+        self.alert_topic = AlertTopic(self, "Alerts", config)
+        self.topic = self.alert_topic.topic
+        self.ingest = IngestPipeline(
+            self,
+            "Ingest",
+            config=config,
+            bucket=self.storage.bucket,
+            ledger=self.ledger,
+            collections=self.collections,
+            code=code,
+            network=network,
+        )
+        self.detections = Detections(
+            self,
+            "Detections",
+            config=config,
+            alerts=self.alert_topic,
+            state_table=self.ledger,
+            collections=self.collections,
+            code=code,
+            network=network,
+        )
+        self.installer = AssetInstaller(
+            self, "Assets", config=config, collections=self.collections, code=code, network=network
+        )
+        self.alarms = PipelineAlarms(
+            self,
+            "Alarms",
+            topic=self.topic,
+            queue=self.ingest.queue,
+            dead_letter_queue=self.ingest.dead_letter_queue,
+            functions={"Ingest": self.ingest.handler.function, "Detection": self.detections.handler.function},
+        )
+        self._analyst_access(config)
+        self._suppress_library_findings()
+        self._outputs()
+
+    def _analyst_access(self, config: Config) -> None:
+        collections = self.collections
+        # Analysts' roles may live in other accounts, so the stack cannot attach IAM policies
+        # to them: it publishes one managed policy for their administrators to attach.
+        self.analyst_policy = iam.ManagedPolicy(
+            self,
+            "AnalystPolicy",
+            description="Attach to SIEM analysts: OpenSearch Serverless API and Dashboards access (read-only by data policy)",
+            statements=[collections.api_access([collections.logs, collections.alerts], dashboards=True)],
+        )
+        if config.analyst_principal_arns:
+            collections.grant(
+                "AnalystAccess", "analysts", config.analyst_principal_arns, collections.analyst_rules()
+            )
+
+    def _suppress_library_findings(self) -> None:
+        # S3 bucket notifications are configured by a singleton function of the CDK library.
+        handler = next(
+            (child for child in self.node.children if child.node.id.startswith("BucketNotificationsHandler")),
+            None,
+        )
+        if handler is not None:
+            suppress_child(
+                handler,
+                "Role/Resource",
+                "AwsSolutions-IAM4",
+                "The CDK BucketNotificationsHandler only writes its own logs (AWSLambdaBasicExecutionRole).",
+                findings=[f"Policy::{BASIC_EXECUTION_POLICY}"],
+            )
+
+    def _outputs(self) -> None:
+        CfnOutput(self, "LogBucketName", value=self.storage.bucket.bucket_name)
+        CfnOutput(self, "LogsCollectionEndpoint", value=self.collections.logs.attr_collection_endpoint)
+        CfnOutput(self, "AlertsCollectionEndpoint", value=self.collections.alerts.attr_collection_endpoint)
+        CfnOutput(self, "DashboardsUrl", value=self.collections.logs.attr_dashboard_endpoint)
+        CfnOutput(self, "IngestQueueUrl", value=self.ingest.queue.queue_url)
+        CfnOutput(self, "AlertTopicArn", value=self.topic.topic_arn)
+        CfnOutput(self, "AnalystPolicyArn", value=self.analyst_policy.managed_policy_arn)
+        if self.storage.key is not None:
+            CfnOutput(self, "LogBucketKeyArn", value=self.storage.key.key_arn)
