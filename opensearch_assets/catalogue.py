@@ -243,15 +243,16 @@ CT_IDENTITIES = _viz("cloudtrail-identities", "CloudTrail: top identities", "tab
                      Terms("user.name", 20), Terms("aws.cloudtrail.user_identity.type"))
 CT_SOURCE_IPS = _viz("cloudtrail-source-ips", "CloudTrail: top source IPs", "table", CLOUDTRAIL,
                      Terms("source.ip", 20))
-CT_ERRORS = _viz("cloudtrail-errors", "CloudTrail: errors by code", "table", CLOUDTRAIL,
-                 Terms("aws.cloudtrail.error_code", 20), query="_exists_:aws.cloudtrail.error_code")
+CT_ERRORS = _viz("cloudtrail-errors", "CloudTrail: errors by code and identity", "table", CLOUDTRAIL,
+                 Terms("aws.cloudtrail.error_code", 20), Terms("user.name", 10),
+                 query="_exists_:aws.cloudtrail.error_code")
 
 FLOW_TIMELINE = _viz("vpcflow-timeline", "VPC Flow Logs: flows over time by action", "histogram", VPCFLOW,
                      Timeline(split="event.action"))
 FLOW_REJECTED_BY_SOURCE = _viz("vpcflow-rejected-by-source", "VPC Flow Logs: rejected flows by source", "table",
                                VPCFLOW, Terms("source.ip", 20), query=REJECTED_FLOWS.query)
-FLOW_PORTS = _viz("vpcflow-destination-ports", "VPC Flow Logs: top destination ports", "table", VPCFLOW,
-                  Terms("destination.port", 20), Terms("network.transport", 3))
+FLOW_PORTS = _viz("vpcflow-rejected-ports", "VPC Flow Logs: destination ports of rejected flows", "table",
+                  VPCFLOW, Terms("destination.port", 20), Terms("network.transport", 3), query=REJECTED_FLOWS.query)
 FLOW_ACTIONS = _viz("vpcflow-actions", "VPC Flow Logs: accepted vs rejected", "pie", VPCFLOW, Terms("event.action"))
 
 GD_BY_TYPE = _viz("guardduty-by-type", "GuardDuty: findings by type", "table", GUARDDUTY, Terms("rule.id", 30))

@@ -27,6 +27,11 @@ MALLORY_KEY = "ASIAFIXTUREMALLORY01"
 ATTACKER_IP = "203.0.113.66"
 SCANNER_IP = "198.51.100.23"
 CLIENT_IP = "192.0.2.10"
+CLI_AGENT = "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.fixture"
+CONSOLE_AGENT = "Mozilla/5.0 (fixture console)"
+TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/fixture-trail"
+BUCKET_ARN = "arn:aws:s3:::fixture-bucket"
+EVE_KEY = "AKIAFIXTUREEVE000001"
 
 
 def _user(name: str, key: str | None = None, account: str = ACCOUNT) -> dict[str, Any]:
@@ -61,7 +66,7 @@ def cloudtrail_record(event_id: str, action: str, source: str, identity: dict[st
     record = {
         "eventVersion": "1.09", "userIdentity": identity, "eventTime": f"2024-05-01T10:{minute:02d}:00Z",
         "eventSource": source, "eventName": action, "awsRegion": "us-east-1", "sourceIPAddress": ip,
-        "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.fixture", "requestParameters": None,
+        "userAgent": CLI_AGENT, "requestParameters": None,
         "responseElements": None, "requestID": f"req-{event_id}", "eventID": event_id, "readOnly": False,
         "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": ACCOUNT,
         "eventCategory": "Management",
@@ -125,19 +130,21 @@ def cloudtrail_records() -> list[dict[str, Any]]:
         _ingress("ct-sg-internal", "cidrIp", "10.0.0.0/8", 16),
         _ingress("ct-sg-open-denied", "cidrIp", "0.0.0.0/0", 17, errorCode="Client.UnauthorizedOperation"),
         cloudtrail_record("ct-stop-logging", "StopLogging", "cloudtrail.amazonaws.com", mallory, 18, ip=ATTACKER_IP,
-                          requestParameters={"name": "fixture-trail"}),
+                          requestParameters={"name": "fixture-trail"},
+                          resources=[{"ARN": TRAIL_ARN, "type": "AWS::CloudTrail::Trail", "accountId": ACCOUNT}]),
         cloudtrail_record("ct-delete-detector", "DeleteDetector", "guardduty.amazonaws.com", mallory, 19,
                           ip=ATTACKER_IP, requestParameters={"detectorId": "fixture0detector"}),
         cloudtrail_record("ct-delete-flowlogs", "DeleteFlowLogs", "ec2.amazonaws.com", mallory, 20, ip=ATTACKER_IP,
                           requestParameters={"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-fixture",
                                                                                       "tag": 1}}}),
         cloudtrail_record("ct-describe-trails", "DescribeTrails", "cloudtrail.amazonaws.com", alice, 21,
-                          readOnly=True),
+                          readOnly=True, userAgent=CONSOLE_AGENT),
         cloudtrail_record("ct-get-object", "GetObject", "s3.amazonaws.com", alice, 22, readOnly=True,
+                          userAgent=CONSOLE_AGENT,
                           eventCategory="Data", managementEvent=False,
                           requestParameters={"bucketName": "fixture-bucket", "key": "report.csv"},
                           resources=[{"ARN": "arn:aws:s3:::fixture-bucket/report.csv", "type": "AWS::S3::Object"},
-                                     {"ARN": "arn:aws:s3:::fixture-bucket", "type": "AWS::S3::Bucket",
+                                     {"ARN": BUCKET_ARN, "type": "AWS::S3::Bucket",
                                       "accountId": ACCOUNT}]),
     ]
 
@@ -147,27 +154,28 @@ FLOW_HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport 
 
 
 def flow_lines() -> list[str]:
-    """v2 records: the scanner is rejected (three times) and the client accepted."""
+    """v2 records of 2024-05-02 (a day without other fixtures): the scanner is rejected three
+    times, the client accepted."""
     eni = "eni-0fixture000000001"
     return [
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40001 22 6 3 180 1714557600 1714557660 REJECT OK",
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40002 3389 6 3 180 1714557600 1714557660 REJECT OK",
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40003 23 6 2 120 1714557660 1714557720 REJECT OK",
-        f"2 {ACCOUNT} {eni} {CLIENT_IP} 10.0.1.5 50000 443 6 20 4249 1714557600 1714557660 ACCEPT OK",
+        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40001 22 6 3 180 1714644000 1714644060 REJECT OK",
+        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40002 3389 6 3 180 1714644000 1714644060 REJECT OK",
+        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40003 23 6 2 120 1714644060 1714644120 REJECT OK",
+        f"2 {ACCOUNT} {eni} {CLIENT_IP} 10.0.1.5 50000 443 6 20 4249 1714644000 1714644060 ACCEPT OK",
     ]
 
 
 def guardduty_finding(finding_id: str, finding_type: str, severity: float, minute: int,
-                      archived: bool = False, account: str = ACCOUNT) -> dict[str, Any]:
+                      archived: bool = False, user: str = "fixture-mallory", key: str = MALLORY_KEY) -> dict[str, Any]:
     updated = f"2024-05-01T11:{minute:02d}:00.000Z"
     return {
-        "schemaVersion": "2.0", "accountId": account, "region": "us-east-1", "partition": "aws",
+        "schemaVersion": "2.0", "accountId": ACCOUNT, "region": "us-east-1", "partition": "aws",
         "id": finding_id, "type": finding_type,
-        "arn": f"arn:aws:guardduty:us-east-1:{account}:detector/fixture0detector/finding/{finding_id}",
+        "arn": f"arn:aws:guardduty:us-east-1:{ACCOUNT}:detector/fixture0detector/finding/{finding_id}",
         "resource": {
             "resourceType": "AccessKey",
-            "accessKeyDetails": {"accessKeyId": MALLORY_KEY, "principalId": "AIDAFIXTUREFIXTURE-M",
-                                 "userName": "fixture-mallory", "userType": "IAMUser"},
+            "accessKeyDetails": {"accessKeyId": key, "principalId": f"AIDAFIXTURE{user.upper()[8:]}",
+                                 "userName": user, "userType": "IAMUser"},
         },
         "service": {
             "serviceName": "guardduty", "detectorId": "fixture0detector", "archived": archived, "count": 3,
@@ -190,7 +198,8 @@ def guardduty_findings() -> list[dict[str, Any]]:
     return [
         guardduty_finding("gd-fixture-high", "UnauthorizedAccess:IAMUser/MaliciousIPCaller", 8.0, 1),
         guardduty_finding("gd-fixture-critical", "CredentialAccess:IAMUser/AnomalousBehavior", 9.2, 2),
-        guardduty_finding("gd-fixture-low", "Recon:IAMUser/MaliciousIPCaller", 2.0, 3),
+        guardduty_finding("gd-fixture-low", "Recon:IAMUser/MaliciousIPCaller", 2.0, 3, user="fixture-eve",
+                          key=EVE_KEY),
         guardduty_finding("gd-fixture-high-archived", "Discovery:IAMUser/AnomalousBehavior", 8.5, 4, archived=True),
     ]
 
