@@ -11,6 +11,7 @@ from collections.abc import Sequence
 COMMAND_MODULES = [
     "ingest.commands.normalize",
     "ingest.commands.assets",
+    "ingest.commands.investigate",
 ]
 
 
