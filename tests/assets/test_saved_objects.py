@@ -1,0 +1,139 @@
+"""The committed NDJSON: up to date, well-formed for the Dashboards importer, and naming only
+fields the index templates map."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from opensearch_assets.catalogue import INDEX_PATTERNS, index_pattern_title
+from opensearch_assets.execute import index_pattern_id
+from opensearch_assets.saved_objects import NDJSON_PATH, render, to_ndjson
+from opensearch_assets.templates import index_fields
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "assets.md"
+OBJECTS: list[dict[str, Any]] = [json.loads(line) for line in NDJSON_PATH.read_text().splitlines()]
+BY_ID = {obj["id"]: obj for obj in OBJECTS}
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+_FIELD = re.compile(r"(?<![\w.])(_exists_:)?([A-Za-z@][\w.@]*):")
+_EXISTS = re.compile(r"_exists_:([\w.@]+)")
+
+
+def _of_type(kind: str) -> list[dict[str, Any]]:
+    return [obj for obj in OBJECTS if obj["type"] == kind]
+
+
+def _pattern_fields(pattern_id: str) -> dict[str, dict[str, Any]]:
+    fields: dict[str, dict[str, Any]] = {}
+    for index in INDEX_PATTERNS[pattern_id]:
+        fields.update(index_fields(index))
+    return fields
+
+
+def _known(field: str, fields: dict[str, dict[str, Any]]) -> bool:
+    """Mapped, or a key path inside a flat_object field (searchable, never mapped)."""
+    if field in fields:
+        return True
+    return any(field.startswith(f"{name}.") for name, spec in fields.items() if spec["type"] == "flat_object")
+
+
+def query_fields(lucene: str) -> set[str]:
+    """Field names a Lucene query names (quoted values removed first: ``"arn:aws:..."``)."""
+    bare = _QUOTED.sub('""', lucene)
+    names = {match.group(2) for match in _FIELD.finditer(bare) if match.group(2) != "_exists_"}
+    return names | set(_EXISTS.findall(bare))
+
+
+def test_committed_ndjson_is_up_to_date() -> None:
+    assert NDJSON_PATH.read_bytes() == to_ndjson(render()), \
+        "run: .venv/bin/python -m opensearch_assets.saved_objects"
+
+
+def test_ids_are_unique_and_documented() -> None:
+    ids = [obj["id"] for obj in OBJECTS]
+    assert len(ids) == len(set(ids))
+    documented = DOCS.read_text()
+    assert [i for i in ids if f"`{i}`" not in documented] == []
+
+
+def test_the_issue_lists_every_kind_of_object() -> None:
+    kinds = {obj["type"] for obj in OBJECTS}
+    assert kinds == {"index-pattern", "search", "visualization", "dashboard"}
+    assert {"siem-all", "siem-finding-investigation"} <= set(BY_ID)
+    assert BY_ID["siem-all"]["attributes"]["title"] == "siem-*"
+    assert all(obj["attributes"]["timeFieldName"] == "@timestamp" for obj in _of_type("index-pattern"))
+
+
+def test_every_reference_resolves_to_an_object_of_its_type() -> None:
+    for obj in OBJECTS:
+        for reference in obj["references"]:
+            target = BY_ID.get(reference["id"])
+            assert target is not None, f"{obj['id']} -> missing {reference['id']}"
+            assert target["type"] == reference["type"], f"{obj['id']} -> {reference}"
+
+
+def test_json_held_in_string_attributes_parses() -> None:
+    for obj in OBJECTS:
+        attributes = obj["attributes"]
+        for name in ("visState", "uiStateJSON", "panelsJSON", "optionsJSON", "fields"):
+            if name in attributes:
+                assert isinstance(attributes[name], str)
+                json.loads(attributes[name])
+        meta = attributes.get("kibanaSavedObjectMeta")
+        if meta:
+            source = json.loads(meta["searchSourceJSON"])
+            assert source["query"]["language"] == "lucene"
+
+
+def test_dashboard_panels_name_their_references() -> None:
+    for board in _of_type("dashboard"):
+        panels = json.loads(board["attributes"]["panelsJSON"])
+        names = {reference["name"] for reference in board["references"]}
+        assert panels and {panel["panelRefName"] for panel in panels} == names
+        assert len({panel["panelIndex"] for panel in panels}) == len(panels)
+
+
+def test_index_pattern_fields_exist_in_the_templates_with_their_type() -> None:
+    for pattern in _of_type("index-pattern"):
+        mapped = _pattern_fields(pattern["id"])
+        for field in json.loads(pattern["attributes"]["fields"]):
+            if field["name"].startswith("_"):
+                continue
+            assert field["name"] in mapped, f"{pattern['id']}: {field['name']}"
+            assert field["esTypes"] == [mapped[field["name"]]["type"]]
+
+
+def test_visualization_fields_exist_and_aggregate() -> None:
+    for viz in _of_type("visualization"):
+        fields = _pattern_fields(index_pattern_id(viz))
+        for agg in json.loads(viz["attributes"]["visState"])["aggs"]:
+            name = agg["params"].get("field")
+            if name is None:
+                continue
+            assert name in fields, f"{viz['id']}: {name}"
+            assert fields[name]["type"] not in ("text", "flat_object"), f"{viz['id']}: {name} cannot aggregate"
+
+
+@pytest.mark.parametrize("kind", ["search", "visualization"])
+def test_query_and_column_fields_exist_in_the_templates(kind: str) -> None:
+    for obj in _of_type(kind):
+        fields = _pattern_fields(index_pattern_id(obj))
+        query = json.loads(obj["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])["query"]["query"]
+        named = query_fields(query) | set(obj["attributes"].get("columns", []))
+        assert [name for name in named if not _known(name, fields)] == [], obj["id"]
+
+
+def test_query_field_parser_sees_through_quotes() -> None:
+    assert query_fields('a.b:"arn:aws:x" AND NOT _exists_:c.d OR e:(f OR g:h)') == {"a.b", "c.d", "e", "g"}
+
+
+def test_another_prefix_changes_titles_not_ids() -> None:
+    renamed = render("logs-")
+    assert [obj["id"] for obj in renamed] == [obj["id"] for obj in OBJECTS]
+    titles = {obj["id"]: obj["attributes"]["title"] for obj in renamed if obj["type"] == "index-pattern"}
+    assert titles == {pattern: index_pattern_title(pattern, "logs-") for pattern in INDEX_PATTERNS}
+    assert titles["siem-all"] == "logs-*" and titles["siem-vpcflow"] == "logs-vpcflow"
