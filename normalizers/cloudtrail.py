@@ -561,6 +561,7 @@ _TEXT_FIELDS = (
     ("requestID", "request_id"),
     ("sharedEventID", "shared_event_id"),
     ("vpcEndpointId", "vpc_endpoint_id"),
+    ("vpcEndpointAccountId", "vpc_endpoint_account_id"),
     ("apiVersion", "api_version"),
 )
 _BOOL_FIELDS = (
@@ -605,9 +606,10 @@ def _trail_fields(record: dict[str, Any], request: dict[str, Any] | None,
         login = _console_login(additional) if record.get("eventType") == "AwsConsoleSignIn" else None
         if login:
             trail["console_login"] = login
-    service = _flat(record.get("serviceEventDetails"))
-    if service is not None:
-        trail["service_event_details"] = service
+    for key, field in (("serviceEventDetails", "service_event_details"), ("edgeDeviceDetails", "edge_device_details")):
+        block = _flat(record.get(key))
+        if block is not None:
+            trail[field] = block
     for key, field, names in (("tlsDetails", "tls_details", _TLS_FIELDS), ("addendum", "addendum", _ADDENDUM_FIELDS)):
         block = _renamed(_object(record, key), names)
         if block:
