@@ -1,0 +1,57 @@
+"""Helpers shared by the ingest tests: a Lambda context, draining the queue, counting documents."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+
+class LambdaContext:
+    """What the handler reads from Lambda's context object."""
+
+    def __init__(self, seconds: float = 900.0, request_id: str = "request-1") -> None:
+        self._end = time.monotonic() + seconds
+        self.aws_request_id = request_id
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._end - time.monotonic()) * 1000))
+
+
+def receive(sqs: Any, queue_url: str) -> dict[str, Any]:
+    """One SQS batch as the Lambda event source mapping would deliver it (empty if none)."""
+    answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
+    return {"Records": [{
+        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
+        "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
+        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:siem-ingest",
+        "awsRegion": "us-east-1"} for m in answer.get("Messages", [])]}
+
+
+def drain(sqs: Any, queue_url: str, handler: Callable[[dict[str, Any]], dict[str, Any]],
+          keep: Callable[[dict[str, Any]], bool] = lambda record: False, max_batches: int = 1000) -> int:
+    """Deliver batches to ``handler`` until the queue is empty; delete what it did not report
+    as failed (like the event source mapping), except records ``keep`` selects (redelivered).
+    Returns the number of batches."""
+    for batches in range(max_batches):
+        event = receive(sqs, queue_url)
+        if not event["Records"]:
+            return batches
+        failed = {f["itemIdentifier"] for f in handler(event)["batchItemFailures"]}
+        for record in event["Records"]:
+            if record["messageId"] not in failed and not keep(record):
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"])
+    raise AssertionError(f"queue not drained after {max_batches} batches")
+
+
+def count(client: OpenSearch, index: str) -> int:
+    return int(client.count(index=index)["count"])
+
+
+def duplicated_ids(client: OpenSearch, index: str) -> dict[str, int]:
+    """``event.id`` values present more than once, with their number of copies."""
+    answer = client.search(index=index, body={"size": 0, "aggs": {"ids": {"terms": {
+        "field": "event.id", "min_doc_count": 2, "size": 10000}}}})
+    return {b["key"]: b["doc_count"] for b in answer["aggregations"]["ids"]["buckets"]}

@@ -1,0 +1,182 @@
+"""A fault-injecting HTTP proxy in front of the embedded engine (127.0.0.1, in-process).
+
+For ``_bulk`` requests it can answer 429 or 503 for the whole request, or hang until the
+client times out (without forwarding, so the engine never saw it), and it can take items
+out of a request and answer for them itself: 429 (the writer must retry them) or 400
+``mapper_parsing_exception`` (the writer must dead-letter them). A permanently rejected
+document is chosen by a hash of its bytes, so it is rejected on every attempt, like a real
+mapping conflict. Every other request is forwarded untouched.
+
+Decisions are drawn from a generator seeded by (seed, request body, how many times this body
+was seen), so a run is reproducible whatever order the writer's threads send in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import orjson
+import urllib3
+
+
+@dataclass
+class Faults:
+    seed: int = 0
+    bulk_429: float = 0.0
+    bulk_503: float = 0.0
+    bulk_timeout: float = 0.0
+    timeout_sleep: float = 2.0
+    item_429: float = 0.0
+    item_400: float = 0.0
+
+
+@dataclass
+class ProxyStats:
+    bulk_requests: int = 0
+    bulk_body_sizes: list[int] = field(default_factory=list)
+    injected: Counter[str] = field(default_factory=Counter)
+
+
+class FaultProxy:
+    def __init__(self, upstream: str, faults: Faults | None = None) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.faults = faults or Faults()
+        self.stats = ProxyStats()
+        self._lock = threading.Lock()
+        self._seen: Counter[bytes] = Counter()
+        self._http = urllib3.PoolManager(maxsize=16)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def permanently_rejected(self, document: bytes) -> bool:
+        """Whether ``document`` (its serialized bytes) always gets a 400 from this proxy."""
+        digest = int.from_bytes(hashlib.sha256(b"%d:" % self.faults.seed + document).digest()[:8], "big")
+        return digest / 2**64 < self.faults.item_400
+
+    # -- request handling -------------------------------------------------------------------
+
+    def _rng(self, body: bytes) -> random.Random:
+        digest = hashlib.sha256(body).digest()
+        with self._lock:
+            self._seen[digest] += 1
+            seen = self._seen[digest]
+            self.stats.bulk_requests += 1
+            self.stats.bulk_body_sizes.append(len(body))
+        return random.Random(f"{self.faults.seed}:{digest.hex()}:{seen}")
+
+    def _count(self, what: str, n: int = 1) -> None:
+        with self._lock:
+            self.stats.injected[what] += n
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes] | None:
+        """Answer a request; ``None`` means: drop the connection (a timeout seen by the client)."""
+        if method == "POST" and path.split("?")[0].endswith("/_bulk"):
+            return self._bulk(path, headers, body)
+        return self._forward(method, path, headers, body)
+
+    def _bulk(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes] | None:
+        rng, faults = self._rng(body), self.faults
+        roll = rng.random()
+        if roll < faults.bulk_429:
+            self._count("bulk 429")
+            return 429, _error(429, "es_rejected_execution_exception", "rejected execution (injected)")
+        if roll < faults.bulk_429 + faults.bulk_503:
+            self._count("bulk 503")
+            return 503, _error(503, "unavailable", "service unavailable (injected)")
+        if roll < faults.bulk_429 + faults.bulk_503 + faults.bulk_timeout:
+            self._count("bulk timeout")
+            time.sleep(faults.timeout_sleep)
+            return None
+        return self._bulk_items(path, headers, body, rng)
+
+    def _bulk_items(self, path: str, headers: dict[str, str], body: bytes,
+                    rng: random.Random) -> tuple[int, bytes]:
+        lines = [line for line in body.split(b"\n") if line.strip()]
+        pairs = list(zip(lines[0::2], lines[1::2], strict=True))
+        answers: list[dict[str, Any] | None] = []
+        forwarded: list[bytes] = []
+        for action, document in pairs:
+            if self.permanently_rejected(document):
+                self._count("item 400")
+                answers.append(_item(400, {"type": "mapper_parsing_exception",
+                                           "reason": "failed to parse field [source.bytes] (injected)"}))
+            elif rng.random() < self.faults.item_429:
+                self._count("item 429")
+                answers.append(_item(429, {"type": "es_rejected_execution_exception",
+                                           "reason": "rejected execution (injected)"}))
+            else:
+                answers.append(None)
+                forwarded += [action, document]
+        upstream_items: list[dict[str, Any]] = []
+        if forwarded:
+            status, data = self._forward("POST", path, headers, b"\n".join(forwarded) + b"\n")
+            if status != 200:
+                return status, data
+            upstream_items = orjson.loads(data)["items"]
+        merged = iter(upstream_items)
+        items = [answer if answer is not None else next(merged) for answer in answers]
+        errors = any(next(iter(item.values())).get("status", 200) >= 300 for item in items)
+        return 200, orjson.dumps({"took": 1, "errors": errors, "items": items})
+
+    def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+        answer = self._http.request(method, self.upstream + path, body=body or None,
+                                    headers={"Content-Type": headers.get("Content-Type", "application/json")},
+                                    retries=False, timeout=120)
+        return answer.status, answer.data
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                answer = proxy.handle(self.command, self.path, dict(self.headers), body)
+                if answer is None:
+                    self.close_connection = True
+                    return
+                status, data = answer
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+def _error(status: int, kind: str, reason: str) -> bytes:
+    return orjson.dumps({"error": {"type": kind, "reason": reason}, "status": status})
+
+
+def _item(status: int, error: dict[str, str]) -> dict[str, Any]:
+    return {"create": {"_index": "?", "status": status, "error": error}}

@@ -1,0 +1,122 @@
+"""The bulk writer against the embedded engine, behind the Serverless guard and the fault proxy."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import orjson
+import pytest
+from opensearchpy import OpenSearch
+
+from ingest.config import Settings
+from ingest.serverless_guard import ServerlessGuard
+from ingest.writer import BulkWriter, Deadline, Pending
+from tests.ingest.harness import count, duplicated_ids
+from tests.ingest.proxy import FaultProxy, Faults
+
+pytestmark = pytest.mark.integration
+INDEX = "siem-vpcflow"
+
+
+def _documents(n: int, pad: int = 0) -> list[Pending]:
+    return [Pending(i, INDEX, orjson.dumps({"@timestamp": "2024-05-01T00:00:00Z",
+                                           "event": {"id": f"doc-{i}"}, "message": "x" * pad}))
+            for i in range(n)]
+
+
+@pytest.fixture
+def proxy(engine_url: str, templated_engine: OpenSearch) -> Iterator[FaultProxy]:
+    with FaultProxy(engine_url) as running:
+        yield running
+
+
+def _client(proxy: FaultProxy, guard: ServerlessGuard, timeout: float = 30) -> OpenSearch:
+    return guard.wrap(OpenSearch(hosts=[proxy.url], timeout=timeout, max_retries=0, pool_maxsize=4))
+
+
+def _writer(client: OpenSearch, **settings: object) -> BulkWriter:
+    defaults: dict[str, object] = {"backoff_base": 0.01, "backoff_cap": 0.05, "concurrency": 2}
+    return BulkWriter(client, Settings(**{**defaults, **settings}))  # type: ignore[arg-type]
+
+
+def test_bodies_stay_within_the_byte_limit_and_every_document_lands_once(
+        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_bytes=16 * 1024)
+    report = writer.write(_documents(300, pad=200), Deadline())
+    writer.close()
+    assert sorted(report.indexed) == list(range(300))
+    assert max(proxy.stats.bulk_body_sizes) <= 16 * 1024
+    assert len(proxy.stats.bulk_body_sizes) >= 300 * 250 // (16 * 1024)
+    assert count(client, INDEX) == 300 and not duplicated_ids(client, INDEX)
+
+
+def test_a_document_larger_than_a_body_is_rejected_unsent(proxy: FaultProxy,
+                                                          serverless_guard: ServerlessGuard) -> None:
+    writer = _writer(_client(proxy, serverless_guard), bulk_max_bytes=4096)
+    report = writer.write([*_documents(3), Pending(3, INDEX, orjson.dumps({"@timestamp": "x", "m": "y" * 5000}))],
+                          Deadline())
+    writer.close()
+    assert sorted(report.indexed) == [0, 1, 2]
+    (rejected,) = report.rejected
+    assert rejected.pending.offset == 3 and rejected.reason.startswith("document too large")
+
+
+def test_throttled_requests_and_items_are_retried_until_all_land(
+        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy.faults = Faults(seed=7, bulk_429=0.3, bulk_503=0.2, item_429=0.2)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=50, max_attempts=30)
+    report = writer.write(_documents(500), Deadline())
+    writer.close()
+    assert sorted(report.indexed) == list(range(500)) and not report.rejected and not report.unfinished
+    assert report.retries > 0
+    assert proxy.stats.injected["bulk 429"] and proxy.stats.injected["bulk 503"] and proxy.stats.injected["item 429"]
+    assert count(client, INDEX) == 500 and not duplicated_ids(client, INDEX)
+
+
+def test_timeouts_are_retried(proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy.faults = Faults(seed=3, bulk_timeout=0.4, timeout_sleep=1.5)
+    client = _client(proxy, serverless_guard, timeout=0.5)
+    writer = _writer(client, bulk_max_docs=20, max_attempts=20, request_timeout=0.5)
+    report = writer.write(_documents(100), Deadline())
+    writer.close()
+    assert sorted(report.indexed) == list(range(100))
+    assert proxy.stats.injected["bulk timeout"] > 0
+
+
+def test_permanent_item_errors_are_rejected_with_the_engine_reason(
+        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy.faults = Faults(seed=11, item_400=0.1)
+    documents = _documents(400)
+    doomed = {d.offset for d in documents if proxy.permanently_rejected(d.body)}
+    writer = _writer(_client(proxy, serverless_guard))
+    report = writer.write(documents, Deadline())
+    writer.close()
+    assert doomed and {r.pending.offset for r in report.rejected} == doomed
+    assert all("mapper_parsing_exception" in r.reason for r in report.rejected)
+    assert sorted(report.indexed) == sorted(set(range(400)) - doomed)
+
+
+def test_an_engine_that_keeps_failing_leaves_the_documents_unfinished_before_the_deadline(
+        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy.faults = Faults(seed=5, bulk_503=1.0)
+    writer = _writer(_client(proxy, serverless_guard), backoff_base=0.2, backoff_cap=1.0, max_attempts=1000)
+    started = time.monotonic()
+    report = writer.write(_documents(50), Deadline.after(3.0))
+    writer.close()
+    assert time.monotonic() - started < 3.0
+    assert sorted(report.unfinished) == list(range(50)) and not report.indexed
+    assert report.retries > 0
+
+
+def test_a_real_mapping_conflict_from_the_engine_is_rejected(templated_engine: OpenSearch) -> None:
+    writer = _writer(templated_engine)
+    good = orjson.dumps({"@timestamp": "2024-05-01T00:00:00Z", "event": {"id": "ok"}})
+    bad = orjson.dumps({"@timestamp": "not a date at all", "event": {"id": "bad"}})
+    report = writer.write([Pending(0, INDEX, good), Pending(1, INDEX, bad)], Deadline())
+    writer.close()
+    assert report.indexed == [0]
+    assert [r.pending.offset for r in report.rejected] == [1]
+    assert report.rejected[0].reason.startswith("index error: 400")
