@@ -77,14 +77,22 @@ def parquet_schema(fields: Sequence[str]) -> pa.Schema:
 
 def parquet_body(flows: Sequence[Flow], fields: Sequence[str] = DEFAULT_FIELDS) -> bytes:
     """A Parquet file with Gzip-compressed columns; ``-`` (no value) becomes null."""
+    columns = {name: [_column_value(flow.get(name)) for flow in flows] for name in fields}
+    return parquet_from_columns(columns, fields)
+
+
+def parquet_from_columns(
+    columns: Mapping[str, Sequence[object]], fields: Sequence[str] = DEFAULT_FIELDS, level: int | None = None
+) -> bytes:
+    """The same file from whole columns (``None`` = no value): the fast path for volume data.
+
+    ``level`` is the Gzip level (pyarrow's default when ``None``; 1 is ten times faster).
+    """
     schema = parquet_schema(fields)
-    columns = [
-        pa.array([_column_value(flow.get(name)) for flow in flows], type=schema.field(index).type)
-        for index, name in enumerate(fields)
-    ]
-    table = pa.Table.from_arrays(columns, schema=schema)
+    arrays = [pa.array(columns[name], type=schema.field(index).type) for index, name in enumerate(fields)]
+    table = pa.Table.from_arrays(arrays, schema=schema)
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="gzip")
+    pq.write_table(table, sink, compression="gzip", compression_level=level)
     return sink.getvalue()
 
 
