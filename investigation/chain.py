@@ -23,9 +23,7 @@ ISSUING_ACTIONS = (
     "GetSessionToken",
     "GetFederationToken",
 )
-ORIGIN_TYPES = frozenset(
-    {"IAMUser", "Root", "SAMLUser", "WebIdentityUser", "AWSService", "AWSAccount", "IdentityCenterUser"}
-)
+ORIGIN_TYPES = frozenset({"IAMUser", "Root", "SAMLUser", "WebIdentityUser", "AWSService", "IdentityCenterUser"})
 MAX_DEPTH = 5
 """Role chains deeper than this are cut (and the report says so)."""
 
@@ -192,7 +190,11 @@ def _extend(chain: Chain, events: Mapping[str, Mapping[str, Any]]) -> None:
     if previous.access_key_id:
         chain.seen_keys.add(previous.access_key_id)
     chain.links.append(previous)
-    if previous.type not in ORIGIN_TYPES and not previous.needs_issuer:
+    if previous.type == "AWSAccount":
+        chain.stopped = (f"the call came from account {previous.account_id or '?'} (principal "
+                         f"{previous.principal_id or '?'}); that account's copy of the event, which names "
+                         "the caller, is not indexed")
+    elif previous.type not in ORIGIN_TYPES and not previous.needs_issuer:
         chain.stopped = f"the caller {previous.label} has no recorded access key to follow"
 
 

@@ -197,14 +197,14 @@ def _strings(document: dict[str, Any], *paths: str) -> tuple[str, ...]:
 
 
 def _ips(document: dict[str, Any]) -> tuple[str, ...]:
-    """The finding's own remote address first, then every outside address it names.
+    """The actor's address: the finding's remote address, else the outside addresses it names.
 
-    Internal addresses (the instance's own private IP) would pivot onto the victim's
-    traffic rather than the actor's, so only ``source.ip`` may be internal.
+    ``related.ip`` also holds the victim's own addresses (an instance's private and public
+    IPs), which would pivot onto the victim's traffic rather than the actor's; they are only
+    a fallback, and never the internal ones.
     """
     source = [ip for ip in _strings(document, f.SOURCE_IP) if is_ip(ip)]
-    outside = [ip for ip in _strings(document, f.RELATED_IP) if is_external(ip)]
-    return tuple(dict.fromkeys(source + outside))
+    return tuple(source) or tuple(ip for ip in _strings(document, f.RELATED_IP) if is_external(ip))
 
 
 def _resources(document: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -105,7 +105,7 @@ def _who(searcher: Searcher, indices: Mapping[str, str], finding: Finding, seen:
         primary = _primary_label(what, seen)
     chains = resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
     who.identities = [_with_origin(identity, chains.get(identity.key)) for identity in seen]
-    chain = chains.get(primary) if primary else None
+    chain = chains.get(primary) if primary is not None else None
     if chain is not None:
         who.chain = chain.links
         who.complete = chain.origin is not None
@@ -153,16 +153,18 @@ def _issuing_events(searcher: Searcher, indices: Mapping[str, str], keys: list[s
     found: dict[str, dict[str, Any]] = {}
     for event in activity.events(response):
         key = text(event, f.ISSUED_ACCESS_KEY)
-        if key in keys and (key not in found or _recorded_by_role_owner(event)):
+        if key in keys and (key not in found or _caller_detail(event) > _caller_detail(found[key])):
             found[key] = event
     return found
 
 
-def _recorded_by_role_owner(event: dict[str, Any]) -> bool:
-    """Of the two copies of a cross-account call, prefer the one in the role's account."""
-    arn = text(event, f"{f.RESPONSE_ELEMENTS}.assumedRoleUser.arn") or ""
-    parts = arn.split(":")
-    return len(parts) > 4 and parts[4] == text(event, f.ACCOUNT)
+def _caller_detail(event: dict[str, Any]) -> tuple[bool, bool]:
+    """How much a copy of an STS call says about its caller.
+
+    A cross-account call is logged twice: the caller's account records the full identity
+    (ARN, access key), the role's account only ``AWSAccount`` and a principal id.
+    """
+    return bool(text(event, f.IDENTITY_ACCESS_KEY)), bool(text(event, f.IDENTITY_ARN))
 
 
 def _related(searcher: Searcher, indices: Mapping[str, str], finding: Finding, who: Who,

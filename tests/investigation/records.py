@@ -84,9 +84,14 @@ def event(name: str, source: str, time: str, identity: dict[str, Any], ip: str, 
 
 def assume_role(caller: dict[str, Any], ip: str, time: str, role_arn: str, session: str, issued_key: str,
                 role_id: str, recorded_by: str) -> dict[str, Any]:
-    """An ``AssumeRole`` call that issued ``issued_key``, as the account ``recorded_by`` logs it."""
+    """An ``AssumeRole`` call that issued ``issued_key``, as the account ``recorded_by`` logs it.
+
+    The role's account logs a cross-account caller only as ``AWSAccount`` (no ARN, no key).
+    """
     account = role_arn.split(":")[4]
     role_name = role_arn.rsplit("/", 1)[-1]
+    if caller.get("accountId") not in (None, recorded_by):
+        caller = {"type": "AWSAccount", "principalId": caller["principalId"], "accountId": caller["accountId"]}
     record = event(
         "AssumeRole", "sts.amazonaws.com", time, caller, ip, recorded_by, read_only=True,
         request={"roleArn": role_arn, "roleSessionName": session, "durationSeconds": 3600},

@@ -174,3 +174,17 @@ def test_every_format_tells_the_same_chain(siem: Siem) -> None:
         for link in scenario.chain:
             assert link["arn"] in output, form
     assert render(report, "html").startswith("<!DOCTYPE html>")
+
+
+def test_a_missing_copy_of_a_cross_account_call_stops_the_chain_at_the_account(siem: Siem) -> None:
+    scenario = scenarios.cross_account_chain()
+    scenario.cloudtrail = [record for record in scenario.cloudtrail if not (
+        record["eventName"] == "AssumeRole" and record["recipientAccountId"] == scenarios.WORKLOADS)]
+    report = run(siem, scenario)
+
+    assert chain(report)[:2] == scenario.chain[:2]
+    assert chain(report)[2] == {"arn": None, "type": "AWSAccount", "account_id": scenarios.WORKLOADS,
+                                "access_key_id": None}
+    assert not report.who.complete
+    assert report.who.stopped is not None and "account 111111111111" in report.who.stopped
+    assert "chain stops at" in report.who.summary
