@@ -112,12 +112,12 @@ _ACTIVITY_COLUMNS = ("event.dataset", "event.action", "event.outcome", "user.nam
 HIGH_CRITICAL_FINDINGS = Search(
     "high-critical-findings", "High and critical findings (GuardDuty, Security Hub)",
     "Active GuardDuty and Security Hub findings of severity 70 or more (high: 70-89, critical: 90-100), "
-    "without archived, passed, resolved or suppressed ones.",
+    "without archived, passed, resolved or suppressed ones, nor the sample findings AWS generates on request.",
     ALL,
     "event.dataset:(aws.guardduty OR aws.securityhub_findings) AND event.severity:>=70"
     " AND NOT aws.guardduty.service.archived:true AND NOT aws.securityhub_findings.record_state:ARCHIVED"
     " AND NOT aws.securityhub_findings.compliance.status:PASSED"
-    " AND NOT aws.securityhub_findings.workflow.status:(RESOLVED OR SUPPRESSED)",
+    " AND NOT aws.securityhub_findings.workflow.status:(RESOLVED OR SUPPRESSED) AND NOT tags:sample",
     _FINDING_COLUMNS,
 )
 FINDING_BY_ID = Search(

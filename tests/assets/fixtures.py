@@ -166,7 +166,8 @@ def flow_lines() -> list[str]:
 
 
 def guardduty_finding(finding_id: str, finding_type: str, severity: float, minute: int,
-                      archived: bool = False, user: str = "fixture-mallory", key: str = MALLORY_KEY) -> dict[str, Any]:
+                      archived: bool = False, user: str = "fixture-mallory", key: str = MALLORY_KEY,
+                      sample: bool = False) -> dict[str, Any]:
     updated = f"2024-05-01T11:{minute:02d}:00.000Z"
     return {
         "schemaVersion": "2.0", "accountId": ACCOUNT, "region": "us-east-1", "partition": "aws",
@@ -187,7 +188,7 @@ def guardduty_finding(finding_id: str, finding_type: str, severity: float, minut
                                     "organization": {"asn": "64500", "asnOrg": "FIXTURE-AS", "isp": "Fixture",
                                                      "org": "Fixture"}},
                 "errorCode": "AccessDenied"}},
-            "additionalInfo": {"value": "{}", "type": "default"},
+            "additionalInfo": {"value": json.dumps({"sample": sample}), "type": "default", "sample": sample},
         },
         "severity": severity, "createdAt": updated, "updatedAt": updated,
         "title": f"Fixture finding {finding_id}", "description": "A finding written for the assets' tests.",
@@ -201,6 +202,7 @@ def guardduty_findings() -> list[dict[str, Any]]:
         guardduty_finding("gd-fixture-low", "Recon:IAMUser/MaliciousIPCaller", 2.0, 3, user="fixture-eve",
                           key=EVE_KEY),
         guardduty_finding("gd-fixture-high-archived", "Discovery:IAMUser/AnomalousBehavior", 8.5, 4, archived=True),
+        guardduty_finding("gd-fixture-sample-critical", "Impact:IAMUser/AnomalousBehavior", 9.0, 5, sample=True),
     ]
 
 

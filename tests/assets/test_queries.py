@@ -34,7 +34,7 @@ MALLORY_CLOUDTRAIL = {
     "ct-sg-open-v4", "ct-sg-open-v6", "ct-sg-internal", "ct-sg-open-denied", "ct-stop-logging",
     "ct-delete-detector", "ct-delete-flowlogs",
 }
-MALLORY_FINDINGS = {"gd-fixture-high", "gd-fixture-critical", "gd-fixture-high-archived"}
+MALLORY_FINDINGS = {"gd-fixture-high", "gd-fixture-critical", "gd-fixture-high-archived", "gd-fixture-sample-critical"}
 SCANNER_FLOWS = f"flow:{fx.SCANNER_IP}:REJECT"
 DAY_1, DAY_2 = "2024-05-01T00:00:00.000Z", "2024-05-02T00:00:00.000Z"
 
