@@ -1,0 +1,45 @@
+"""The demo incident (demo/incident.py), investigated against its own ground truth."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from demo import Incident, write_incident
+from investigation import MAX_QUERIES, investigate
+from tests.investigation.conftest import Siem
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def incident(siem: Siem, tmp_path: Path) -> Incident:
+    incident = write_incident(tmp_path)
+    for item in incident.objects:
+        if item.source in ("cloudtrail", "guardduty", "securityhub") and not item.skipped:
+            siem.ingest((tmp_path / item.key).read_bytes(), item.key, item.dead_letters)
+    return incident
+
+
+def test_every_finding_on_the_final_session_leads_back_to_the_stolen_user_key(siem: Siem, incident: Incident) -> None:
+    final = incident.final_session
+    on_final = [truth for truth in (*incident.guardduty_findings, *incident.securityhub_findings)
+                if truth.access_key_id == final.access_key_id]
+    assert on_final, "the demo has findings on the final session"
+    expected_keys = [final.access_key_id, *(s.access_key_id for s in reversed(incident.role_chain[:-1])),
+                     incident.compromised_access_key_id]
+    for truth in on_final:
+        report = investigate(siem.client, truth.id)
+        assert [link.access_key_id for link in report.who.chain] == expected_keys, truth.kind
+        assert report.who.chain[-1].arn == incident.compromised_user_arn
+        assert report.who.complete
+        assert report.queries <= MAX_QUERIES
+        assert incident.attacker_ip in {count.value for count in report.where.ips}
+
+
+def test_every_demo_finding_takes_at_most_ten_searches(siem: Siem, incident: Incident) -> None:
+    for truth in (*incident.guardduty_findings, *incident.securityhub_findings):
+        siem.recorder.requests.clear()
+        report = investigate(siem.client, truth.id)
+        assert report.queries == len(siem.recorder.searches()) <= MAX_QUERIES, truth.kind
