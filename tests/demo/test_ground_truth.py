@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,4 @@ def test_parquet_flows_belong_to_the_other_member_account(incident: Incident, de
 
 
 def _epoch(text: str) -> int:
-    from datetime import datetime
-
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
