@@ -62,7 +62,9 @@ class _Reader:
     """A growing window over the stream; ``pos`` is the first byte not consumed yet."""
 
     def __init__(self, stream: BinaryIO, chunk_size: int) -> None:
-        self._stream = stream
+        # read1: at most one read of the raw stream, so that bytes decompressed before a
+        # TruncatedInput are returned by one call and the error comes with the next.
+        self._read = getattr(stream, "read1", stream.read)
         self._chunk = chunk_size
         self.data = b""
         self.pos = 0
@@ -74,7 +76,7 @@ class _Reader:
         if self.eof:
             return False
         pending = len(self.data) - self.pos
-        more = self._stream.read(max(self._chunk, pending))
+        more = self._read(max(self._chunk, pending))
         if not more:
             self.eof = True
             return False

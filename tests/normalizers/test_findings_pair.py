@@ -1,0 +1,53 @@
+"""One GuardDuty finding, native and as imported into Security Hub, names the same actor.
+
+The pair is in the golden cases: guardduty/export-gzip-jsonl record 0 and
+securityhub/firehose-envelopes record 0 finding 0 (hand-made from the AWS docs; see their
+SOURCE.md). Pivoting on the principal or the key must find both documents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from normalizers import DeadLetter, Document, Origin, normalize_object
+from tests.conftest import GOLDEN
+
+
+def _first_document(relative: str) -> Document:
+    case = GOLDEN / relative
+    (path,) = case.glob("input*")
+    with path.open("rb") as handle:
+        items = list(normalize_object(handle, Origin(str(path), "2026-01-01T00:00:00Z")))
+    document = items[0]
+    assert not isinstance(document, DeadLetter), document
+    return document
+
+
+def _identity(document: Document, source: str) -> dict[str, Any]:
+    identity: dict[str, Any] = document["aws"][source]["user_identity"]
+    return identity
+
+
+def test_native_and_imported_guardduty_finding_name_the_same_actor() -> None:
+    native = _first_document("guardduty/export-gzip-jsonl")
+    imported = _first_document("securityhub/firehose-envelopes")
+    assert native["aws"]["guardduty"]["id"] in imported["aws"]["securityhub_findings"]["id"]
+
+    assert native["user"] == imported["user"]
+    assert native["user"]["name"] == "attacker-session"
+    assert native["related"]["user"] == imported["related"]["user"]
+    assert "ASIAQEXAMPLEKEY12345" in native["related"]["user"]
+    native_identity = _identity(native, "guardduty")
+    imported_identity = _identity(imported, "securityhub_findings")
+    assert native_identity["access_key_id"] == imported_identity["access_key_id"] == "ASIAQEXAMPLEKEY12345"
+    assert native_identity == imported_identity
+
+
+def test_native_and_imported_guardduty_finding_share_the_pivot_fields() -> None:
+    native = _first_document("guardduty/export-gzip-jsonl")
+    imported = _first_document("securityhub/firehose-envelopes")
+    for field in ("source", "@timestamp"):
+        assert native[field] == imported[field], field
+    assert native["cloud"]["account"] == imported["cloud"]["account"]
+    assert native["event"]["severity"] == imported["event"]["severity"]
+    assert native["event"]["kind"] == imported["event"]["kind"] == "alert"

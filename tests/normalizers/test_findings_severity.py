@@ -1,0 +1,63 @@
+"""The one 0-100 severity scale and the labels (docs/schema.md, "Findings")."""
+
+from __future__ import annotations
+
+import pytest
+
+from normalizers.findings import RecordError, guardduty_severity, label_of_normalized, securityhub_severity
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.1, (1, "LOW")), (1, (10, "LOW")), (3.9, (39, "LOW")), (4.0, (40, "MEDIUM")), (6.9, (69, "MEDIUM")),
+        (7, (70, "HIGH")), (8.0, (80, "HIGH")), (8.9, (89, "HIGH")), (9.0, (90, "CRITICAL")),
+        (9.5, (95, "CRITICAL")), (10, (100, "CRITICAL")), (2.05, (21, "LOW")), (6.95, (70, "MEDIUM")),
+    ],
+)
+def test_guardduty_severity(value: float, expected: tuple[int, str]) -> None:
+    assert guardduty_severity(value) == expected
+
+
+@pytest.mark.parametrize("value", [-1, 10.5, 100])
+def test_guardduty_severity_out_of_range_is_a_bad_record(value: float) -> None:
+    with pytest.raises(RecordError, match="invalid record"):
+        guardduty_severity(value)
+
+
+@pytest.mark.parametrize(
+    ("normalized", "label"),
+    [(0, "INFORMATIONAL"), (1, "LOW"), (39, "LOW"), (40, "MEDIUM"), (69, "MEDIUM"), (70, "HIGH"),
+     (89, "HIGH"), (90, "CRITICAL"), (100, "CRITICAL")],
+)
+def test_securityhub_label_from_normalized(normalized: int, label: str) -> None:
+    assert label_of_normalized(normalized) == label
+    assert securityhub_severity({"Normalized": normalized}) == (normalized, label)
+
+
+@pytest.mark.parametrize(
+    ("label", "score"), [("INFORMATIONAL", 0), ("LOW", 1), ("MEDIUM", 40), ("HIGH", 70), ("CRITICAL", 90)]
+)
+def test_securityhub_score_from_label_only(label: str, score: int) -> None:
+    assert securityhub_severity({"Label": label}) == (score, label)
+    assert securityhub_severity({"Label": label.lower()}) == (score, label)
+
+
+def test_securityhub_normalized_wins_and_label_is_kept() -> None:
+    assert securityhub_severity({"Label": "HIGH", "Normalized": 75, "Original": "8"}) == (75, "HIGH")
+
+
+def test_securityhub_no_severity() -> None:
+    assert securityhub_severity({}) == (None, None)
+
+
+@pytest.mark.parametrize("severity", [{"Label": "SEVERE"}, {"Normalized": 101}, {"Normalized": "70"}, {"Label": 3}])
+def test_securityhub_bad_severity_is_a_bad_record(severity: dict[str, object]) -> None:
+    with pytest.raises(RecordError, match="invalid record"):
+        securityhub_severity(severity)
+
+
+def test_both_sources_agree_on_the_scale() -> None:
+    """GuardDuty 8.0 (high) and 9.0 (critical) land where Security Hub puts HIGH and CRITICAL."""
+    assert guardduty_severity(8.0)[0] >= securityhub_severity({"Label": "HIGH"})[0]  # type: ignore[operator]
+    assert guardduty_severity(9.0) == securityhub_severity({"Label": "CRITICAL"})

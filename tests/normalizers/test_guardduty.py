@@ -1,0 +1,121 @@
+"""GuardDuty normalizer behaviour not pinned by the golden cases."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.guardduty import normalize
+
+ORIGIN = Origin("s3://bucket/AWSLogs/111122223333/GuardDuty/us-east-1/x.jsonl.gz", "2026-01-01T00:00:00Z")
+
+
+def _finding(**extra: Any) -> dict[str, Any]:
+    return {
+        "schemaVersion": "2.0", "accountId": "111122223333", "region": "us-east-1", "id": "f1",
+        "type": "UnauthorizedAccess:EC2/SSHBruteForce", "severity": 2, "updatedAt": "2026-03-02T10:00:00Z",
+        **extra,
+    }
+
+
+def _items(data: bytes, origin: Origin = ORIGIN) -> list[Any]:
+    return list(normalize(io.BufferedReader(io.BytesIO(data)), origin))
+
+
+def _one(finding: dict[str, Any]) -> dict[str, Any]:
+    (document,) = _items(json.dumps(finding).encode())
+    assert not isinstance(document, DeadLetter), document
+    return document
+
+
+def _connection(direction: str, blocked: bool) -> dict[str, Any]:
+    return {"action": {"actionType": "NETWORK_CONNECTION", "networkConnectionAction": {
+        "connectionDirection": direction, "protocol": "TCP", "blocked": blocked,
+        "localIpDetails": {"ipAddressV4": "10.0.0.5"}, "localPortDetails": {"port": 22},
+        "remoteIpDetails": {"ipAddressV6": "2001:DB8:0:0::1"}, "remotePortDetails": {"port": 50000}}}}
+
+
+def test_inbound_connection_comes_from_the_remote_side() -> None:
+    document = _one(_finding(service=_connection("INBOUND", True)))
+    assert document["source"] == {"ip": "2001:db8::1", "port": 50000}
+    assert document["destination"] == {"ip": "10.0.0.5", "port": 22}
+    assert document["network"] == {"direction": "inbound", "transport": "tcp"}
+    assert document["event"]["outcome"] == "failure"  # blocked
+    assert document["related"]["ip"] == ["2001:db8::1", "10.0.0.5"]
+
+
+def test_dns_request() -> None:
+    service = {"action": {"actionType": "DNS_REQUEST",
+                          "dnsRequestAction": {"domain": "pool.example.com", "protocol": "UDP", "blocked": False}}}
+    document = _one(_finding(type="CryptoCurrency:EC2/BitcoinTool.B!DNS", service=service))
+    assert document["dns"] == {"question": {"name": "pool.example.com"}}
+    assert document["network"] == {"protocol": "dns"}
+    assert document["event"]["outcome"] == "success"
+    assert document["rule"]["category"] == "CryptoCurrency"
+
+
+def test_api_call_user_agent_object_and_no_error_is_unknown_outcome() -> None:
+    service = {"action": {"actionType": "AWS_API_CALL", "awsApiCallAction": {
+        "api": "GetObject", "userAgent": {"fullUserAgent": "Boto3/1.34 md/Botocore", "userAgent": "Boto3"},
+        "remoteIpDetails": {"ipAddressV4": "198.51.100.9", "geoLocation": {"lat": 91, "lon": 0}}}}}
+    document = _one(_finding(service=service))
+    assert document["user_agent"] == {"original": "Boto3/1.34 md/Botocore"}
+    assert document["event"]["outcome"] == "unknown"
+    assert document["source"] == {"ip": "198.51.100.9"}  # latitude 91 is not a geo_point
+
+
+def test_federated_user_session() -> None:
+    details = {"accessKeyId": "ASIAFEDERATEDEXAMPLE", "principalId": "111122223333:bob",
+               "userName": "bob", "userType": "FederatedUser"}
+    document = _one(_finding(resource={"resourceType": "AccessKey", "accessKeyDetails": details}))
+    assert document["user"] == {"name": "bob", "id": "111122223333:bob"}
+    assert document["related"]["user"] == ["bob", "111122223333:bob", "ASIAFEDERATEDEXAMPLE"]
+
+
+def test_event_original_when_asked() -> None:
+    line = json.dumps(_finding()).encode()
+    origin = Origin(ORIGIN.object, ORIGIN.ingested, keep_original=True)
+    (document,) = _items(line + b"\n", origin)
+    assert document["event"]["original"] == line.decode()
+    assert "original" not in _one(_finding())["event"]
+
+
+def test_batch_whose_findings_key_is_not_first() -> None:
+    batch = {"nextToken": "", "findings": [_finding(id="a"), {"id": "b"}, _finding(id="c")]}
+    items = _items(json.dumps(batch).encode())
+    assert [i["aws"]["guardduty"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "c"]
+    (dead,) = [i for i in items if isinstance(i, DeadLetter)]
+    assert dead.position == "record 0 finding 1" and dead.reason.startswith("missing field")
+    assert json.loads(dead.raw) == {"id": "b"}
+
+
+def test_dead_letter_raw_is_the_record_and_replays_to_the_same_reason() -> None:
+    envelope = {"version": "0", "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
+                "account": "111122223333", "detail": _finding(updatedAt="not a date")}
+    lines = [json.dumps(_finding()).encode(), json.dumps(envelope).encode(), b"42"]
+    items = _items(b"\n".join(lines))
+    assert [type(i).__name__ for i in items] == ["dict", "DeadLetter", "DeadLetter"]
+    assert [(i.position, i.raw) for i in items[1:]] == [("record 1", lines[1]), ("record 2", lines[2])]
+    assert items[2].reason.startswith("invalid record")
+    replayed = list(normalize_object(io.BytesIO(items[1].raw), ORIGIN))
+    assert [(d.source, d.reason, d.position) for d in replayed] == [("guardduty", items[1].reason, "record 0")]
+
+
+def test_missing_region_falls_back_to_the_arn() -> None:
+    finding = _finding(arn="arn:aws:guardduty:eu-west-3:111122223333:detector/d/finding/f1")
+    del finding["region"]
+    assert _one(finding)["cloud"]["region"] == "eu-west-3"
+    del finding["arn"]
+    (dead,) = _items(json.dumps(finding).encode())
+    assert isinstance(dead, DeadLetter) and dead.reason == "missing field: region"
+
+
+def test_unbounded_objects_stay_whole() -> None:
+    service = {"evidence": {"threatIntelligenceDetails": [{"threatListName": "x", "threatNames": ["y"]}]},
+               "additionalInfo": {"unusual": {"hoursOfDay": [1, 2]}, "Weird Key/With:Chars": 1}}
+    document = _one(_finding(service=service))
+    block = document["aws"]["guardduty"]["service"]
+    assert block["evidence"] == service["evidence"]
+    assert block["additional_info"] == service["additionalInfo"]

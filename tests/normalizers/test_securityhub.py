@@ -1,0 +1,132 @@
+"""Security Hub normalizer behaviour not pinned by the golden cases."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.securityhub import normalize
+
+ORIGIN = Origin("s3://bucket/securityhub/2026/03/02/10/stream-1", "2026-01-01T00:00:00Z")
+
+
+def _finding(**extra: Any) -> dict[str, Any]:
+    return {
+        "SchemaVersion": "2018-10-08", "Id": "finding-1", "GeneratorId": "generator-1",
+        "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/macie", "AwsAccountId": "111122223333",
+        "UpdatedAt": "2026-03-02T10:00:00Z", "Types": ["Sensitive Data Identifications/PII"],
+        "Severity": {"Label": "LOW"}, "Title": "t", **extra,
+    }
+
+
+def _envelope(*findings: Any, kind: str = "Security Hub Findings - Imported") -> dict[str, Any]:
+    return {"version": "0", "detail-type": kind, "source": "aws.securityhub", "account": "999988887777",
+            "region": "eu-west-1", "detail": {"findings": list(findings)}}
+
+
+def _items(value: Any) -> list[Any]:
+    return list(normalize(io.BufferedReader(io.BytesIO(json.dumps(value).encode())), ORIGIN))
+
+
+def _one(finding: dict[str, Any]) -> dict[str, Any]:
+    (document,) = _items(finding)
+    assert not isinstance(document, DeadLetter), document
+    return document
+
+
+@pytest.mark.parametrize(
+    ("extra", "kind", "category"),
+    [
+        ({}, "alert", ["threat"]),  # Sensitive Data Identifications
+        ({"Types": ["Effects/Data Exposure"]}, "alert", ["threat"]),
+        ({"Types": ["Software and Configuration Checks/AWS Security Best Practices"], "ProductName": "GuardDuty"},
+         "alert", ["threat"]),
+        ({"Types": ["Effects/Data Exposure"], "Compliance": {"Status": "FAILED"}}, "state", ["configuration"]),
+        ({"Types": ["Software and Configuration Checks/Vulnerabilities/CVE"], "ProductName": "Inspector"},
+         "state", ["vulnerability"]),
+        ({"Types": ["Industry and Regulatory Standards"], "ProductName": "Config"}, "state", ["configuration"]),
+    ],
+)
+def test_kind_and_category(extra: dict[str, Any], kind: str, category: list[str]) -> None:
+    document = _one(_finding(**extra))
+    assert (document["event"]["kind"], document["event"]["category"]) == (kind, category)
+    assert document["event"]["type"] == (["indicator"] if kind == "alert" else ["info"])
+
+
+def test_region_and_provider_fall_back_to_the_product_arn() -> None:
+    document = _one(_finding())
+    assert document["cloud"]["region"] == "eu-west-1"
+    assert document["event"]["provider"] == "macie"
+
+
+def test_severity_from_finding_provider_fields() -> None:
+    finding = _finding(FindingProviderFields={"Severity": {"Label": "CRITICAL", "Original": "9"}})
+    del finding["Severity"]
+    document = _one(finding)
+    assert document["event"]["severity"] == 90
+    assert document["aws"]["securityhub_findings"]["severity"] == {"label": "CRITICAL", "original": "9"}
+
+
+def test_access_key_with_session_context() -> None:
+    details = {"AccessKeyId": "ASIASESSIONEXAMPLE01", "PrincipalId": "AROAEXAMPLE:ci-job", "PrincipalName": "ci-job",
+               "PrincipalType": "AssumedRole", "AccountId": "444455556666",
+               "SessionContext": {"Attributes": {"MfaAuthenticated": False, "CreationDate": "2026-03-02T09:00:00Z"},
+                                  "SessionIssuer": {"Type": "Role", "UserName": "Deployer", "AccountId": "444455556666",
+                                                    "Arn": "arn:aws:iam::444455556666:role/Deployer",
+                                                    "PrincipalId": "AROAEXAMPLE"}}}
+    resources = [{"Type": "AwsIamUser", "Id": "arn:aws:iam::111122223333:user/other"},
+                 {"Type": "AwsIamAccessKey", "Id": "AWS::IAM::AccessKey:ASIAIGNOREDEXAMPLE1",
+                  "Details": {"AwsIamAccessKey": details}}]
+    document = _one(_finding(Resources=resources))
+    assert document["user"] == {"name": "ci-job", "id": "AROAEXAMPLE:ci-job"}
+    assert document["related"]["user"] == ["ci-job", "AROAEXAMPLE:ci-job", "ASIASESSIONEXAMPLE01", "Deployer"]
+    identity = document["aws"]["securityhub_findings"]["user_identity"]
+    assert identity["account_id"] == "444455556666"
+    assert identity["session_context"] == {
+        "mfa_authenticated": False, "creation_date": "2026-03-02T09:00:00Z",
+        "session_issuer": {"type": "Role", "principal_id": "AROAEXAMPLE", "user_name": "Deployer",
+                           "arn": "arn:aws:iam::444455556666:role/Deployer", "account_id": "444455556666"}}
+
+
+def test_blocked_inbound_connection() -> None:
+    action = {"ActionType": "NETWORK_CONNECTION", "NetworkConnectionAction": {
+        "ConnectionDirection": "INBOUND", "Protocol": "UDP", "Blocked": True,
+        "RemoteIpDetails": {"IpAddressV4": "192.0.2.1", "Organization": {"Asn": 64500, "AsnOrg": "Org"}},
+        "RemotePortDetails": {"Port": 53}, "LocalPortDetails": {"Port": 5353}}}
+    document = _one(_finding(Action=action, Network={"SourceIpV4": "192.0.2.1", "DestinationIpV4": "10.1.1.1"}))
+    assert document["source"] == {"ip": "192.0.2.1", "port": 53, "as": {"number": 64500, "organization": {"name": "Org"}}}
+    assert document["destination"] == {"port": 5353}
+    assert document["network"] == {"direction": "inbound", "transport": "udp"}
+    assert document["event"]["outcome"] == "failure"
+    assert document["related"]["ip"] == ["192.0.2.1", "10.1.1.1"]
+
+
+def test_a_bad_finding_in_an_event_is_dead_lettered_alone_and_replays_standalone() -> None:
+    bad = _finding(Id=None, Title="bad one")
+    items = _items(_envelope(_finding(Id="good-1"), bad, "not an object", _finding(Id="good-2")))
+    assert [i["aws"]["securityhub_findings"]["id"] for i in items if not isinstance(i, DeadLetter)] == [
+        "good-1", "good-2"]
+    dead = [i for i in items if isinstance(i, DeadLetter)]
+    assert [(d.position, d.reason.split(":")[0]) for d in dead] == [
+        ("record 0 finding 1", "missing field"), ("record 0 finding 2", "invalid record")]
+    assert json.loads(dead[0].raw) == bad
+    replayed = list(normalize_object(io.BytesIO(dead[0].raw), ORIGIN))
+    assert [(d.source, d.reason, d.position) for d in replayed] == [("securityhub", dead[0].reason, "record 0")]
+
+
+def test_events_that_carry_no_findings_are_dead_lettered() -> None:
+    insight = {"version": "0", "detail-type": "Security Hub Insight Results", "detail": {"insightResults": []}}
+    (dead,) = _items(insight)
+    assert isinstance(dead, DeadLetter) and dead.reason.startswith("invalid record")
+    (broken,) = _items({**_envelope(), "detail": {"findings": "x"}})
+    assert isinstance(broken, DeadLetter) and broken.position == "record 0"
+
+
+def test_custom_action_event_and_empty_event() -> None:
+    documents = _items(_envelope(_finding(), kind="Security Hub Findings - Custom Action"))
+    assert documents[0]["aws"]["securityhub_findings"]["envelope_account_id"] == "999988887777"
+    assert _items(_envelope()) == []
