@@ -27,6 +27,9 @@ from aws_cdk import aws_lambda as lambda_
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("ingest", "normalizers", "opensearch_assets", "detections", "investigation")
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore"})
+# The bundle comes first on sys.path, so whatever it holds replaces the runtime's copy for the
+# runtime's botocore too: keep botocore's own dependency within the range botocore accepts.
+RUNTIME_COMPATIBILITY = ("python-dateutil>=2.1,<3",)
 PIP_PLATFORM_ARGS = (
     "--platform",
     "manylinux2014_aarch64",
@@ -43,7 +46,8 @@ def runtime_dependencies(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> l
     """The project's runtime requirements minus what the Lambda runtime already has."""
     with pyproject.open("rb") as handle:
         requirements: list[str] = tomllib.load(handle)["project"]["dependencies"]
-    return [req for req in requirements if _requirement_name(req) not in PROVIDED_BY_RUNTIME]
+    kept = [req for req in requirements if _requirement_name(req) not in PROVIDED_BY_RUNTIME]
+    return [*kept, *RUNTIME_COMPATIBILITY]
 
 
 def _requirement_name(requirement: str) -> str:

@@ -19,7 +19,6 @@ from infra.search import SearchCollections
 
 INGEST_HANDLER = "ingest.handler.lambda_handler"
 LEDGER_PARTITION_KEY = "pk"
-LEDGER_SORT_KEY = "sk"
 LEDGER_TTL_ATTRIBUTE = "expires_at"
 # AWS: the visibility timeout must be at least six times the function timeout, so that a
 # message is not handed to a second invocation while the first one may still retry it.
@@ -33,7 +32,6 @@ def ledger_table(scope: Construct, config: Config) -> dynamodb.Table:
         scope,
         "Ledger",
         partition_key=dynamodb.Attribute(name=LEDGER_PARTITION_KEY, type=dynamodb.AttributeType.STRING),
-        sort_key=dynamodb.Attribute(name=LEDGER_SORT_KEY, type=dynamodb.AttributeType.STRING),
         billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
         point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
             point_in_time_recovery_enabled=True

@@ -1,0 +1,425 @@
+"""The central stack as synthesized for the default deployment (new bucket, public endpoints)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra.assets_installer import assets_hash
+from tests.infra.cfn import as_list, by_name, only, policy_document, render, resources, statements
+from tests.infra.conftest import ANALYST, ORG_ID
+
+pytestmark = pytest.mark.slow
+
+SOURCE_INDEX_PATTERNS = [
+    f"index/siem-logs/siem-{s}*" for s in ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+]
+
+
+def function_by_handler(template: dict[str, Any], handler: str) -> tuple[str, dict[str, Any]]:
+    [found] = [
+        (name, res)
+        for name, res in resources(template, "AWS::Lambda::Function").items()
+        if res["Properties"].get("Handler") == handler
+    ]
+    return found
+
+
+def role_of(function: dict[str, Any]) -> str:
+    """The logical id of a function's role (``Role: {Fn::GetAtt: [Role, Arn]}``)."""
+    return str(function["Properties"]["Role"]["Fn::GetAtt"][0])
+
+
+# -- log bucket ------------------------------------------------------------------------------
+
+
+def test_log_bucket_is_kms_encrypted_private_and_expires(central: dict[str, Any]) -> None:
+    buckets = resources(central, "AWS::S3::Bucket")
+    [log_bucket] = [b for b in buckets.values() if "LoggingConfiguration" in b["Properties"]]
+    props = log_bucket["Properties"]
+    [rule] = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert render(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]).endswith(".Arn>")
+    assert rule["BucketKeyEnabled"] is True
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    expirations = {r["Id"]: r["ExpirationInDays"] for r in props["LifecycleConfiguration"]["Rules"]}
+    assert expirations == {"expire-logs": 400, "expire-dead-letters": 90}
+    access_log_bucket = render(props["LoggingConfiguration"]["DestinationBucketName"])
+    assert access_log_bucket.strip("<>") in buckets
+
+
+def test_every_kms_key_rotates(central: dict[str, Any]) -> None:
+    keys = resources(central, "AWS::KMS::Key").values()
+    assert len(keys) == 2  # log bucket, alert topic
+    assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys)
+
+
+def test_every_bucket_denies_plain_http(central: dict[str, Any]) -> None:
+    policies = resources(central, "AWS::S3::BucketPolicy")
+    assert len(policies) == len(resources(central, "AWS::S3::Bucket")) == 2
+    for policy in policies.values():
+        denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        assert any(
+            s["Action"] == "s3:*" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in denies
+        )
+
+
+def log_bucket_statements(central: dict[str, Any]) -> list[dict[str, Any]]:
+    [policy] = [
+        p
+        for p in resources(central, "AWS::S3::BucketPolicy").values()
+        if any(
+            "SourceOrgID" in str(s.get("Condition")) for s in p["Properties"]["PolicyDocument"]["Statement"]
+        )
+    ]
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+@pytest.mark.parametrize(
+    ("service", "object_prefix"),
+    [
+        ("cloudtrail.amazonaws.com", "/cloudtrail/AWSLogs/*"),
+        ("delivery.logs.amazonaws.com", "/vpcflow/AWSLogs/*"),
+        ("guardduty.amazonaws.com", "/guardduty/*"),
+    ],
+)
+def test_delivery_services_write_only_their_prefix_for_the_organization(
+    central: dict[str, Any], service: str, object_prefix: str
+) -> None:
+    puts = [
+        s
+        for s in log_bucket_statements(central)
+        if s["Effect"] == "Allow"
+        and s.get("Principal") == {"Service": service}
+        and s["Action"] == "s3:PutObject"
+    ]
+    [put] = puts
+    assert render(put["Resource"]).endswith(object_prefix)
+    assert put["Condition"]["StringEquals"]["aws:SourceOrgID"] == ORG_ID
+
+
+def test_firehose_roles_are_scoped_by_organization_and_role_name(central: dict[str, Any]) -> None:
+    anyone = [
+        s
+        for s in log_bucket_statements(central)
+        if s.get("Principal") == {"AWS": "*"} and s["Effect"] == "Allow"
+    ]
+    assert len(anyone) == 2
+    for statement in anyone:
+        assert statement["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": ORG_ID}
+        assert render(statement["Condition"]["ArnLike"]["aws:PrincipalArn"]).endswith(
+            ":role/siem-findings-delivery-*"
+        )
+    [writes] = [s for s in anyone if "s3:PutObject" in as_list(s["Action"])]
+    assert sorted(render(r).split(">", 1)[1] for r in writes["Resource"]) == [
+        "/guardduty/*",
+        "/securityhub/*",
+    ]
+
+
+def test_no_allow_statement_without_a_condition_for_foreign_principals(central: dict[str, Any]) -> None:
+    for statement in log_bucket_statements(central):
+        if statement["Effect"] == "Allow":
+            assert statement.get("Condition"), statement
+
+
+# -- queue, ingest function, notifications ------------------------------------------------------
+
+
+def test_queue_is_encrypted_and_redrives_to_the_dead_letter_queue(central: dict[str, Any]) -> None:
+    queues = resources(central, "AWS::SQS::Queue")
+    [(main_id, main)] = [(n, q) for n, q in queues.items() if "RedrivePolicy" in q["Properties"]]
+    [dlq_id] = [n for n in queues if n != main_id]
+    redrive = main["Properties"]["RedrivePolicy"]
+    assert render(redrive["deadLetterTargetArn"]) == f"<{dlq_id}.Arn>"
+    assert redrive["maxReceiveCount"] == 5
+    for queue in queues.values():
+        assert queue["Properties"]["SqsManagedSseEnabled"] is True
+    _, ingest = function_by_handler(central, "ingest.handler.lambda_handler")
+    assert main["Properties"]["VisibilityTimeout"] >= 6 * ingest["Properties"]["Timeout"]
+
+
+def test_queue_policies_require_tls(central: dict[str, Any]) -> None:
+    for policy in resources(central, "AWS::SQS::QueuePolicy").values():
+        conditions = [s.get("Condition") for s in policy["Properties"]["PolicyDocument"]["Statement"]]
+        assert {"Bool": {"aws:SecureTransport": "false"}} in conditions
+
+
+def test_ingest_function_runtime_and_environment(central: dict[str, Any]) -> None:
+    _, ingest = function_by_handler(central, "ingest.handler.lambda_handler")
+    props = ingest["Properties"]
+    assert props["Runtime"] == "python3.12"
+    assert props["Architectures"] == ["arm64"]
+    assert props["ReservedConcurrentExecutions"] == 10
+    environment = {k: render(v) for k, v in props["Environment"]["Variables"].items()}
+    assert environment["OPENSEARCH_AUTH"] == "aoss"
+    assert environment["INDEX_PREFIX"] == "siem-"
+    assert environment["DEAD_LETTER_PREFIX"] == "dead-letter/"
+    assert environment["KEEP_ORIGINAL"] == "false"
+    assert environment["OPENSEARCH_ENDPOINT"].endswith("CollectionEndpoint>")
+    assert environment["LEDGER_TABLE"].strip("<>") in resources(central, "AWS::DynamoDB::Table")
+    assert environment["DEAD_LETTER_BUCKET"].strip("<>") in resources(central, "AWS::S3::Bucket")
+
+
+def test_event_source_reports_partial_batch_failures(central_template: Template) -> None:
+    central_template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "BatchSize": 10,
+            "MaximumBatchingWindowInSeconds": 20,
+            "ScalingConfig": {"MaximumConcurrency": 10},
+        },
+    )
+
+
+def test_notifications_cover_each_source_prefix_and_never_dead_letters(central: dict[str, Any]) -> None:
+    _, notifications = only(central, "Custom::S3BucketNotifications")
+    configurations = notifications["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    prefixes = sorted(c["Filter"]["Key"]["FilterRules"][0]["Value"] for c in configurations)
+    assert prefixes == ["cloudtrail/", "guardduty/", "securityhub/", "vpcflow/"]
+    assert all(c["Events"] == ["s3:ObjectCreated:*"] for c in configurations)
+
+
+def test_ingest_role_reads_source_prefixes_and_writes_dead_letters_only(central: dict[str, Any]) -> None:
+    _, ingest = function_by_handler(central, "ingest.handler.lambda_handler")
+    found = statements(central, role_of(ingest))
+    s3_statements = [s for s in found if any(a.startswith("s3:") for a in as_list(s["Action"]))]
+    by_action = {
+        tuple(sorted(as_list(s["Action"]))): sorted(render(r) for r in as_list(s["Resource"]))
+        for s in s3_statements
+    }
+    reads = by_action[("s3:GetObject", "s3:GetObjectVersion")]
+    assert [r.split(">", 1)[1] for r in reads] == [
+        "/cloudtrail/*",
+        "/guardduty/*",
+        "/securityhub/*",
+        "/vpcflow/*",
+    ]
+    [write] = by_action[("s3:PutObject",)]
+    assert write.endswith("/dead-letter/*")
+    [aoss] = [s for s in found if "aoss:APIAccessAll" in as_list(s["Action"])]
+    assert render(aoss["Resource"]) == f"<{collection_id(central, 'siem-logs')}.Arn>"
+
+
+def collection_id(template: dict[str, Any], name: str) -> str:
+    [found] = [
+        n
+        for n, c in resources(template, "AWS::OpenSearchServerless::Collection").items()
+        if c["Properties"]["Name"] == name
+    ]
+    return found
+
+
+def test_no_iam_policy_grants_every_action(central: dict[str, Any]) -> None:
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for policy in resources(central, kind).values():
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                actions = as_list(statement["Action"])
+                assert "*" not in actions and "aoss:*" not in actions and "s3:*" not in actions
+
+
+# -- ledger --------------------------------------------------------------------------------------
+
+
+def test_ledger_is_on_demand_recoverable_and_expires(central_template: Template) -> None:
+    central_template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+        },
+    )
+
+
+# -- OpenSearch Serverless ------------------------------------------------------------------------
+
+
+def test_collections_types(central_template: Template) -> None:
+    central_template.has_resource_properties(
+        "AWS::OpenSearchServerless::Collection", {"Name": "siem-logs", "Type": "TIMESERIES"}
+    )
+    central_template.has_resource_properties(
+        "AWS::OpenSearchServerless::Collection", {"Name": "siem-alerts", "Type": "SEARCH"}
+    )
+
+
+def test_collections_wait_for_their_security_policies(central: dict[str, Any]) -> None:
+    policies = set(resources(central, "AWS::OpenSearchServerless::SecurityPolicy"))
+    for collection in resources(central, "AWS::OpenSearchServerless::Collection").values():
+        assert policies <= set(collection["DependsOn"])
+
+
+def test_encryption_and_network_policies_cover_both_collections(central: dict[str, Any]) -> None:
+    collections = ["collection/siem-logs", "collection/siem-alerts"]
+    encryption = policy_document(by_name(central, "AWS::OpenSearchServerless::SecurityPolicy", "siem-enc"))
+    assert encryption == {
+        "Rules": [{"ResourceType": "collection", "Resource": collections}],
+        "AWSOwnedKey": True,
+    }
+    [network] = policy_document(by_name(central, "AWS::OpenSearchServerless::SecurityPolicy", "siem-net"))
+    assert network["AllowFromPublic"] is True
+    assert {r["ResourceType"] for r in network["Rules"]} == {"collection", "dashboard"}
+
+
+def data_policy(central: dict[str, Any], name: str) -> dict[str, Any]:
+    [document] = policy_document(by_name(central, "AWS::OpenSearchServerless::AccessPolicy", name))
+    return dict(document)
+
+
+def permissions_by_resource(document: dict[str, Any]) -> dict[str, set[str]]:
+    return {resource: set(rule["Permission"]) for rule in document["Rules"] for resource in rule["Resource"]}
+
+
+def test_ingest_role_only_writes_the_source_indices(central: dict[str, Any]) -> None:
+    _, ingest = function_by_handler(central, "ingest.handler.lambda_handler")
+    document = data_policy(central, "siem-ingest")
+    assert document["Principal"] == [f"<{role_of(ingest)}.Arn>"]
+    assert permissions_by_resource(document) == {
+        pattern: {"aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex"}
+        for pattern in SOURCE_INDEX_PATTERNS
+    }
+
+
+def test_detections_read_logs_and_write_alerts(central: dict[str, Any]) -> None:
+    _, detection = function_by_handler(central, "detections.handler.lambda_handler")
+    document = data_policy(central, "siem-detections")
+    assert document["Principal"] == [f"<{role_of(detection)}.Arn>"]
+    permissions = permissions_by_resource(document)
+    assert permissions["index/siem-logs/siem-*"] == {"aoss:ReadDocument", "aoss:DescribeIndex"}
+    assert "aoss:WriteDocument" in permissions["index/siem-alerts/siem-alerts*"]
+    assert set(permissions) == {"index/siem-logs/siem-*", "index/siem-alerts/siem-alerts*"}
+
+
+def test_analysts_only_read(central: dict[str, Any]) -> None:
+    document = data_policy(central, "siem-analysts")
+    assert document["Principal"] == [ANALYST]
+    granted = set().union(*permissions_by_resource(document).values())
+    assert granted == {"aoss:ReadDocument", "aoss:DescribeIndex", "aoss:DescribeCollectionItems"}
+
+
+def test_installer_manages_templates_but_writes_no_documents(central: dict[str, Any]) -> None:
+    permissions = permissions_by_resource(data_policy(central, "siem-assets"))
+    assert permissions["collection/siem-logs"] == {
+        "aoss:CreateCollectionItems",
+        "aoss:UpdateCollectionItems",
+        "aoss:DescribeCollectionItems",
+    }
+    assert not any("aoss:WriteDocument" in granted for granted in permissions.values())
+
+
+def test_no_data_policy_grants_wildcard_permissions(central: dict[str, Any]) -> None:
+    for policy in resources(central, "AWS::OpenSearchServerless::AccessPolicy").values():
+        for statement in policy_document(policy):
+            for rule in statement["Rules"]:
+                assert not any(p in ("aoss:*", "*") for p in rule["Permission"])
+                assert not any(r.endswith("/*/*") or r == "index/*/*" for r in rule["Resource"])
+
+
+def test_retention_lifecycle_policy_on_log_indices(central: dict[str, Any]) -> None:
+    _, policy = only(central, "AWS::OpenSearchServerless::LifecyclePolicy")
+    assert policy["Properties"]["Type"] == "retention"
+    assert policy_document(policy) == {
+        "Rules": [
+            {"ResourceType": "index", "Resource": ["index/siem-logs/siem-*"], "MinIndexRetention": "90d"}
+        ]
+    }
+
+
+# -- detections, alerts, alarms -------------------------------------------------------------------
+
+
+def test_scheduler_runs_the_detection_function_every_five_minutes(central: dict[str, Any]) -> None:
+    detection_id, _ = function_by_handler(central, "detections.handler.lambda_handler")
+    _, schedule = only(central, "AWS::Scheduler::Schedule")
+    props = schedule["Properties"]
+    assert props["ScheduleExpression"] == "rate(5 minutes)"
+    assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert render(props["Target"]["Arn"]) == f"<{detection_id}.Arn>"
+    invoker = render(props["Target"]["RoleArn"]).strip("<>").removesuffix(".Arn")
+    [invoke] = statements(central, invoker)
+    assert invoke["Action"] == "lambda:InvokeFunction"
+    assert render(invoke["Resource"]) == f"<{detection_id}.Arn>"
+
+
+def test_detection_function_environment(central: dict[str, Any]) -> None:
+    _, detection = function_by_handler(central, "detections.handler.lambda_handler")
+    props = detection["Properties"]
+    environment = {k: render(v) for k, v in props["Environment"]["Variables"].items()}
+    topic_id, _ = only(central, "AWS::SNS::Topic")
+    assert environment["ALERT_TOPIC_ARN"] == f"<{topic_id}>"
+    assert environment["ALERTS_INDEX"] == "siem-alerts"
+    assert environment["ALERTS_ENDPOINT"] != environment["OPENSEARCH_ENDPOINT"]
+    assert props["ReservedConcurrentExecutions"] == 1
+
+
+def test_alert_topic_is_kms_encrypted_with_email(central_template: Template) -> None:
+    central_template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    central_template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "soc@example.com"}
+    )
+
+
+def test_alarms_cover_queue_age_dead_letters_errors_and_throttles(central: dict[str, Any]) -> None:
+    topic_id, _ = only(central, "AWS::SNS::Topic")
+    alarms = resources(central, "AWS::CloudWatch::Alarm").values()
+    metrics = sorted(a["Properties"]["MetricName"] for a in alarms)
+    assert metrics == [
+        "ApproximateAgeOfOldestMessage",
+        "ApproximateNumberOfMessagesVisible",
+        "Errors",
+        "Errors",
+        "Throttles",
+        "Throttles",
+    ]
+    for alarm in alarms:
+        assert [render(action) for action in alarm["Properties"]["AlarmActions"]] == [f"<{topic_id}>"]
+
+
+def test_dead_letter_alarm_watches_the_dead_letter_queue(central: dict[str, Any]) -> None:
+    queues = resources(central, "AWS::SQS::Queue")
+    [dlq_id] = [n for n, q in queues.items() if "RedrivePolicy" not in q["Properties"]]
+    [alarm] = [
+        a
+        for a in resources(central, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    ]
+    [dimension] = alarm["Properties"]["Dimensions"]
+    assert render(dimension["Value"]) == f"<{dlq_id}.QueueName>"
+
+
+# -- asset installer -------------------------------------------------------------------------------
+
+
+def test_asset_installer_runs_when_the_assets_change(central: dict[str, Any]) -> None:
+    _, resource = only(central, "Custom::SiemOpenSearchAssets")
+    props = resource["Properties"]
+    assert props["AssetsHash"] == assets_hash()
+    assert render(props["Endpoint"]).endswith("CollectionEndpoint>")
+    assert render(props["DashboardsUrl"]).endswith("DashboardEndpoint>")
+    installer_policy = next(
+        name
+        for name, p in resources(central, "AWS::OpenSearchServerless::AccessPolicy").items()
+        if p["Properties"]["Name"] == "siem-assets"
+    )
+    assert installer_policy in resource["DependsOn"]
+
+
+def test_every_python_function_shares_one_code_asset(central: dict[str, Any]) -> None:
+    keys = {
+        render(f["Properties"]["Code"]["S3Key"])
+        for f in resources(central, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Runtime") == "python3.12"
+    }
+    assert len(keys) == 1

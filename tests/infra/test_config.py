@@ -1,0 +1,147 @@
+"""Context validation: every bad setting is reported, clearly, before anything is synthesized."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.config import DEAD_LETTER_PREFIX, Config, ConfigError
+
+ORG = "o-a1b2c3d4e5"
+
+
+def config(**context: Any) -> Config:
+    return Config.from_context({"organizationId": ORG, **context}.get)
+
+
+def problems(**context: Any) -> list[str]:
+    with pytest.raises(ConfigError) as raised:
+        Config.from_context(context.get)
+    return raised.value.problems
+
+
+def test_minimal_context_gives_a_public_new_bucket_deployment() -> None:
+    settings = config()
+    assert settings.log_bucket_name is None
+    assert settings.network_access == "public" and settings.vpc is None
+    assert settings.prefixes == {s: f"{s}/" for s in ("cloudtrail", "vpcflow", "guardduty", "securityhub")}
+    assert settings.logs_collection_name == "siem-logs" and settings.alerts_collection_name == "siem-alerts"
+    assert settings.source_index("cloudtrail") == "siem-cloudtrail"
+
+
+def test_values_given_as_cli_strings_are_converted() -> None:
+    settings = config(
+        analystPrincipalArns="arn:aws:iam::111111111111:role/A, arn:aws:iam::222222222222:role/B",
+        ingestReservedConcurrency="25",
+        keepOriginal="true",
+        standbyReplicas="false",
+    )
+    assert settings.analyst_principal_arns == (
+        "arn:aws:iam::111111111111:role/A",
+        "arn:aws:iam::222222222222:role/B",
+    )
+    assert settings.ingest_reserved_concurrency == 25
+    assert settings.keep_original is True and settings.standby_replicas is False
+
+
+def test_json_list_from_cdk_json_is_accepted() -> None:
+    arns = ["arn:aws:iam::111111111111:role/A", "arn:aws:sts::111111111111:assumed-role/Soc/alice"]
+    assert config(analystPrincipalArns=arns).analyst_principal_arns == tuple(arns)
+
+
+def test_missing_organization_id_is_named() -> None:
+    [problem] = problems()
+    assert "organizationId is required" in problem
+
+
+@pytest.mark.parametrize("bad", ["org-123", "o-SHORT", "o-abc", "123456789012"])
+def test_bad_organization_id(bad: str) -> None:
+    [problem] = problems(organizationId=bad)
+    assert problem.startswith(f"organizationId={bad!r} must be an organization id")
+
+
+def test_bad_email_and_both_alert_targets() -> None:
+    assert problems(organizationId=ORG, alertEmail="soc-at-example") == [
+        "alertEmail='soc-at-example' must be an e-mail address"
+    ]
+    [both] = problems(
+        organizationId=ORG, alertEmail="soc@example.com", alertTopicArn="arn:aws:sns:eu-west-1:111111111111:t"
+    )
+    assert "not both" in both
+
+
+def test_overlapping_prefixes_are_rejected() -> None:
+    [problem] = problems(organizationId=ORG, cloudtrailPrefix="logs/", vpcflowPrefix="logs/vpc/")
+    assert "'logs/'" in problem and "'logs/vpc/'" in problem and "overlap" in problem
+
+
+def test_a_source_prefix_may_not_contain_the_dead_letters() -> None:
+    [problem] = problems(organizationId=ORG, guarddutyPrefix=DEAD_LETTER_PREFIX)
+    assert "dead letters" in problem
+
+
+def test_prefix_must_end_with_a_slash() -> None:
+    [problem] = problems(organizationId=ORG, vpcflowPrefix="flows")
+    assert problem.startswith("vpcflowPrefix='flows' must be a key prefix")
+
+
+@pytest.mark.parametrize("bad", [".siem-", "_siem-", "SIEM-", "siem"])
+def test_index_prefix_must_be_accepted_by_opensearch_serverless(bad: str) -> None:
+    [problem] = problems(organizationId=ORG, indexPrefix=bad)
+    assert problem.startswith(f"indexPrefix={bad!r}")
+
+
+def test_vpc_access_needs_endpoint_vpc_and_subnets() -> None:
+    found = problems(organizationId=ORG, networkAccess="vpc")
+    assert len(found) == 3
+    assert any("vpcEndpointId" in p for p in found)
+    assert any("vpcId" in p for p in found)
+    assert any("subnetIds" in p for p in found)
+
+
+def test_vpc_settings_are_parsed() -> None:
+    settings = config(
+        networkAccess="vpc",
+        vpcEndpointId="vpce-0123456789abcdef0",
+        vpcId="vpc-0123abcd",
+        subnetIds="subnet-0a1b2c3d",
+    )
+    assert settings.vpc is not None
+    assert settings.vpc.subnet_ids == ("subnet-0a1b2c3d",)
+
+
+def test_unknown_network_access() -> None:
+    [problem] = problems(organizationId=ORG, networkAccess="private")
+    assert "must be 'public' or 'vpc'" in problem
+
+
+def test_numbers_out_of_range_and_not_numbers() -> None:
+    found = problems(
+        organizationId=ORG, logRetentionDays="0", ingestReservedConcurrency="many", ingestTimeoutSeconds=901
+    )
+    assert found == [
+        "logRetentionDays='0' must be an integer from 1 to 3650",
+        "ingestReservedConcurrency='many' must be an integer",
+        "ingestTimeoutSeconds=901 must be an integer from 30 to 900",
+    ]
+
+
+def test_analyst_principals_must_be_iam_arns() -> None:
+    [problem] = problems(organizationId=ORG, analystPrincipalArns="alice@example.com")
+    assert "not an IAM role, user or assumed-role ARN" in problem
+
+
+def test_key_without_existing_bucket_is_rejected() -> None:
+    [problem] = problems(
+        organizationId=ORG, logBucketKmsKeyArn="arn:aws:kms:eu-west-1:111111111111:key/abc-1"
+    )
+    assert "only with logBucketName" in problem
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as raised:
+        Config.from_context({"organizationId": "bad", "alertEmail": "x", "bulkMaxBytes": "1"}.get)
+    message = str(raised.value)
+    assert message.startswith("invalid CDK context:")
+    assert "organizationId" in message and "alertEmail" in message and "bulkMaxBytes" in message
