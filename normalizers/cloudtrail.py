@@ -76,7 +76,9 @@ class RecordSplitter:
     """Iterate over the records of a CloudTrail stream, holding about one chunk in memory."""
 
     def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
+        # read1: at most one read of the underlying stream, so the bytes decompressed before a
+        # truncated gzip stream raises are returned (and their records yielded) first.
+        self._read = getattr(stream, "read1", stream.read)
         self._data = bytearray()
         self._pos = 0
         self._eof = False
@@ -112,7 +114,7 @@ class RecordSplitter:
         if self._eof:
             return False
         size = min(max(READ_SIZE, len(self._data) - self._pos), MAX_READ_SIZE)
-        chunk = self._stream.read(size)
+        chunk = self._read(size)
         if not chunk:
             self._eof = True
             return False
