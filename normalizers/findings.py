@@ -388,17 +388,54 @@ def snake(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     Keys named in ``keep`` hold unbounded shapes: their value is renamed but not entered,
     and becomes a ``flat_object`` container (see :func:`flat`).
     """
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key in keep:
-                out[snake_name(key)] = flat(item)
-            else:
-                out[snake_name(key)] = snake(item, keep)
-        return out
-    if isinstance(value, list):
-        return [snake(item, keep) for item in value]
+    if type(value) is dict:
+        return {
+            snake_name(key): flat(item) if key in keep else _snake_inner(item, keep) for key, item in value.items()
+        }
+    if type(value) is list:
+        return [_snake_inner(item, keep) for item in value]
     return value
+
+
+def _snake_inner(value: Any, keep: frozenset[str]) -> Any:
+    # Scalars are returned without a call: most leaves of a finding are scalars.
+    return snake(value, keep) if type(value) in (dict, list) else value
+
+
+def compact(value: dict[str, Any]) -> dict[str, Any]:
+    """:func:`normalizers.common.prune` for a document, faster: drops ``None``, ``""``,
+    empty lists and empty objects, recursively, without a call per scalar leaf."""
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        kind = type(item)
+        if kind is dict:
+            item = compact(item)
+            if not item:
+                continue
+        elif kind is list:
+            item = _compact_list(item)
+            if not item:
+                continue
+        elif item is None or item == "":
+            continue
+        out[key] = item
+    return out
+
+
+def _compact_list(values: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    for item in values:
+        kind = type(item)
+        if kind is dict:
+            item = compact(item)
+            if not item:
+                continue
+        elif kind is list:
+            item = _compact_list(item)
+        elif item is None or item == "":
+            continue
+        out.append(item)
+    return out
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from normalizers.findings import (
     access_key_actor,
     activity_of,
     arn_region,
+    compact,
     dead_letter,
     guardduty_severity,
     json_values,
@@ -174,8 +175,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
 
 def _pruned(document: Document) -> Document:
     """Drop empty values; ``sample: false`` and ``archived: false`` are kept (prune keeps booleans)."""
-    pruned: Document = prune(document)
-    return pruned
+    return compact(document)
 
 
 def _is_sample(finding: dict[str, Any], service: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from normalizers.findings import (
     access_key_actor,
     activity_of,
     arn_region,
+    compact,
     dead_letter,
     endpoint,
     json_values,
@@ -221,8 +222,7 @@ def finding_document(
             }
         },
     }
-    pruned: Document = prune(document)
-    return pruned
+    return compact(document)
 
 
 # ---------------------------------------------------------------------------------------
