@@ -202,6 +202,9 @@ def json_values(stream: BinaryIO, chunk_size: int = CHUNK) -> Iterator[JsonValue
         reader.pos = len(_BOM)
     index = 0
     while reader.skip_whitespace():
+        if reader.peek() == ord(","):  # values written as a bracketless list: a separator
+            reader.pos += 1
+            continue
         for raw, value, error in _top_level(reader):
             yield JsonValue(index, raw, value, error)
             index += 1

@@ -68,6 +68,11 @@ def test_batch_items_are_streamed_one_by_one() -> None:
             assert [v.raw for v in values[:3]] == [_compact(v) for v in items]
 
 
+def test_commas_between_top_level_values_are_separators() -> None:
+    values = _split(b'{"a": 1},\n{"b": 2} , {"c": 3}', 2)
+    assert [v.value for v in values] == [{"a": 1}, {"b": 2}, {"c": 3}]
+
+
 def test_top_level_array_items_are_values() -> None:
     values = _split(b'[{"a": 1}, {"b": "],["}]\n[]\n{"c": 3}', 3)
     assert [v.value for v in values] == [{"a": 1}, {"b": "],["}, {"c": 3}]
