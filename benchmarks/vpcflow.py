@@ -1,0 +1,233 @@
+"""VPC Flow Logs normalizer throughput: gzip text and Parquet files -> bulk-ready NDJSON bytes.
+
+Generates realistic flow logs (a few hundred interfaces, internet scanners and clients, 1 in
+5 flows rejected, NODATA records, the odd multi-gigabyte flow), then times the whole object
+path (``normalizers.normalize_object``: decompression, detection, normalization) plus the
+serialization of every document into a ``_bulk`` body, as the loader does.
+
+Each case runs in a fresh process so that its peak resident memory is its own.
+
+    python -m benchmarks.vpcflow [--rows N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import multiprocessing
+import random
+import resource
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from normalizers import DeadLetter, Origin, normalize_object
+
+ROWS = 500_000
+BULK_ACTION = b'{"create":{"_index":"siem-vpcflow"}}\n'
+BULK_BODY_BYTES = 5 << 20
+"""The loader sends ``_bulk`` bodies of about this size; the benchmark builds them the same way."""
+
+V2_HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
+V5_HEADER = (
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action "
+    "log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id "
+    "sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path"
+)
+
+
+def _flows(rows: int, seed: int = 20240501) -> Iterator[dict[str, Any]]:
+    """Deterministic, realistic flow records (all v5 fields; the v2 file uses the first 14)."""
+    rng = random.Random(seed)
+    interfaces = [
+        (
+            f"eni-{rng.getrandbits(68):017x}",
+            f"10.0.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            f"i-{rng.getrandbits(68):017x}",
+        )
+        for _ in range(300)
+    ]
+    remote = [
+        f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        for _ in range(20_000)
+    ]
+    services = [(443, 6), (80, 6), (22, 6), (53, 17), (123, 17), (3389, 6), (0, 1)]
+    window = 1_714_564_800
+    for _ in range(rows):
+        eni, local, instance = rng.choice(interfaces)
+        start = window + rng.randrange(300)
+        if rng.random() < 0.01:
+            yield {"eni": eni, "instance": instance, "start": start, "end": start + 60, "status": "NODATA"}
+            continue
+        port, protocol = rng.choice(services)
+        ingress = rng.random() < 0.5
+        peer = rng.choice(remote)
+        ephemeral = rng.randrange(1024, 65536) if protocol != 1 else 0
+        packets = rng.randrange(1, 2000)
+        size = packets * rng.randrange(40, 1500) if rng.random() > 0.001 else rng.randrange(2**32, 2**40)
+        yield {
+            "eni": eni,
+            "instance": instance,
+            "start": start,
+            "end": start + rng.randrange(1, 60),
+            "src": peer if ingress else local,
+            "dst": local if ingress else peer,
+            "sport": ephemeral if ingress else port,
+            "dport": port if ingress else ephemeral,
+            "protocol": protocol,
+            "packets": packets,
+            "bytes": size,
+            "action": "REJECT" if rng.random() < 0.2 else "ACCEPT",
+            "status": "OK",
+            "flags": rng.choice((2, 18, 19, 3, 1, 0)) if protocol == 6 else 0,
+            "direction": "ingress" if ingress else "egress",
+            "path": "-" if ingress else "8",
+        }
+
+
+def _v2_line(flow: dict[str, Any]) -> str:
+    if flow["status"] == "NODATA":
+        return f"2 123456789012 {flow['eni']} - - - - - - - {flow['start']} {flow['end']} - NODATA"
+    return (
+        f"2 123456789012 {flow['eni']} {flow['src']} {flow['dst']} {flow['sport']} {flow['dport']} "
+        f"{flow['protocol']} {flow['packets']} {flow['bytes']} {flow['start']} {flow['end']} "
+        f"{flow['action']} {flow['status']}"
+    )
+
+
+def _v5_line(flow: dict[str, Any]) -> str:
+    if flow["status"] == "NODATA":
+        extra = f"vpc-0a1b2c3d subnet-0a1b2c3d {flow['instance']} - - - - eu-west-3 euw3-az1 - - - - - -"
+    else:
+        extra = (
+            f"vpc-0a1b2c3d subnet-0a1b2c3d {flow['instance']} {flow['flags']} IPv4 {flow['src']} "
+            f"{flow['dst']} eu-west-3 euw3-az1 - - - - {flow['direction']} {flow['path']}"
+        )
+    return f"{_v2_line(flow).replace('2 ', '5 ', 1)} {extra}"
+
+
+def write_text(path: Path, rows: int, header: str = V2_HEADER, line: Any = _v2_line) -> Path:
+    """A gzip text flow log, written in slices so that generating it needs little memory."""
+    with gzip.open(path, "wt", compresslevel=6, encoding="utf-8") as out:
+        out.write(header + "\n")
+        block: list[str] = []
+        for flow in _flows(rows):
+            block.append(line(flow))
+            if len(block) == 10_000:
+                out.write("\n".join(block) + "\n")
+                block.clear()
+        if block:
+            out.write("\n".join(block) + "\n")
+    return path
+
+
+def write_parquet(path: Path, text_path: Path) -> Path:
+    """The same records as a Parquet file with AWS's column names and types."""
+    names = V2_HEADER.split()
+    types = {
+        "version": pa.int32(),
+        "srcport": pa.int32(),
+        "dstport": pa.int32(),
+        "protocol": pa.int32(),
+        "packets": pa.int64(),
+        "bytes": pa.int64(),
+        "start": pa.int64(),
+        "end": pa.int64(),
+    }
+    reader = pacsv.open_csv(
+        str(text_path),
+        parse_options=pacsv.ParseOptions(delimiter=" "),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: types.get(n, pa.string()) for n in names}, null_values=["-"]
+        ),
+    )
+    schema = pa.schema([(name.replace("-", "_"), types.get(name, pa.string())) for name in names])
+    with pq.ParquetWriter(path, schema, compression="gzip") as writer:
+        for batch in reader:
+            writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
+    return path
+
+
+def _measure(name: str, path: str) -> dict[str, Any]:
+    """Run in a child process: normalize one file into bulk bodies and time it."""
+    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    origin = Origin(object=path, ingested="2026-01-01T00:00:00.000Z")
+    documents = dead = body_bytes = 0
+    body: list[bytes] = []
+    size = 0
+    began = time.perf_counter()
+    with open(path, "rb") as handle:
+        for item in normalize_object(handle, origin):
+            if isinstance(item, DeadLetter):
+                dead += 1
+                continue
+            documents += 1
+            line = BULK_ACTION + orjson.dumps(item) + b"\n"
+            body.append(line)
+            size += len(line)
+            if size >= BULK_BODY_BYTES:
+                body_bytes += len(b"".join(body))
+                body.clear()
+                size = 0
+    body_bytes += len(b"".join(body))
+    seconds = time.perf_counter() - began
+    peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - baseline) * 1024
+    rows = documents + dead
+    return {
+        "name": name,
+        "rows": rows,
+        "dead_letters": dead,
+        "seconds": round(seconds, 3),
+        "rows_per_second": round(rows / seconds),
+        "peak_memory": peak,
+        "bulk_bytes": body_bytes,
+        "file_bytes": Path(path).stat().st_size,
+    }
+
+
+def run(rows: int = ROWS) -> list[dict[str, Any]]:
+    """Benchmark result rows: text v2 (gzip), text custom v5 (gzip), Parquet v2."""
+    with tempfile.TemporaryDirectory(prefix="bench-vpcflow-") as tmp:
+        folder = Path(tmp)
+        v2 = write_text(
+            folder / "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z_v2.log.gz", rows
+        )
+        v5 = write_text(
+            folder / "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z_v5.log.gz",
+            rows,
+            V5_HEADER,
+            _v5_line,
+        )
+        parquet = write_parquet(
+            folder / "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z.parquet", v2
+        )
+        cases = [
+            ("vpcflow text v2 (gzip)", v2),
+            ("vpcflow text custom v5 (gzip)", v5),
+            ("vpcflow parquet v2", parquet),
+        ]
+        context = multiprocessing.get_context("spawn")
+        results = []
+        for name, path in cases:
+            with context.Pool(1) as pool:
+                results.append(pool.apply(_measure, (name, str(path))))
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=ROWS, help=f"records per file (default {ROWS})")
+    args = parser.parse_args()
+    for result in run(args.rows):
+        print(orjson.dumps(result).decode())
+
+
+if __name__ == "__main__":
+    main()
