@@ -169,6 +169,9 @@ def finding_document(
         "destination": activity.destination.fields,
         "network": activity.network,
         "dns": activity.dns,
+        "vulnerability": _vulnerability(
+            objects(optional_list(finding, "Vulnerabilities")), label, optional_str(finding, "CompanyName")
+        ),
         "related": {
             "ip": unique(activity.ips + host_ips),
             "hosts": host_ids,
@@ -280,6 +283,33 @@ def _compliance(compliance: dict[str, Any]) -> dict[str, Any]:
         "associated_standards": [text(item.get("StandardsId")) for item in standards],
         "status_reasons": snake(objects(optional_list(compliance, "StatusReasons"))),
     }
+
+
+def _vulnerability(vulnerabilities: list[dict[str, Any]], label: str | None, vendor: str | None) -> dict[str, Any]:
+    """ECS ``vulnerability.*`` for a finding that lists CVEs (Inspector and the like)."""
+    if not vulnerabilities:
+        return {}
+    scores: list[float] = []
+    references: list[Any] = []
+    for item in vulnerabilities:
+        scores += [cvss["BaseScore"] for cvss in objects(_list(item, "Cvss")) if _is_number(cvss.get("BaseScore"))]
+        references += [text(url) for url in _list(item, "ReferenceUrls")]
+    return {
+        "id": unique(text(item.get("Id")) for item in vulnerabilities),
+        "score": {"base": max(scores) if scores else None},
+        "reference": unique(references),
+        "severity": label,
+        "scanner": {"vendor": vendor},
+    }
+
+
+def _list(record: dict[str, Any], key: str) -> list[Any]:
+    value = record.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _note(note: dict[str, Any]) -> dict[str, Any]:

@@ -130,3 +130,18 @@ def test_custom_action_event_and_empty_event() -> None:
     documents = _items(_envelope(_finding(), kind="Security Hub Findings - Custom Action"))
     assert documents[0]["aws"]["securityhub_findings"]["envelope_account_id"] == "999988887777"
     assert _items(_envelope()) == []
+
+
+def test_vulnerabilities_fill_ecs_vulnerability() -> None:
+    vulnerabilities = [
+        {"Id": "CVE-2024-0001", "Cvss": [{"BaseScore": 7.5, "Version": "V3"}, {"BaseScore": 9.8, "Version": "V3"}],
+         "ReferenceUrls": ["https://nvd.nist.gov/vuln/detail/CVE-2024-0001"]},
+        {"Id": "CVE-2024-0002", "Cvss": [{"BaseScore": "n/a"}]},
+    ]
+    document = _one(_finding(Types=["Software and Configuration Checks/Vulnerabilities/CVE"], ProductName="Inspector",
+                             CompanyName="Amazon", Severity={"Label": "CRITICAL"}, Vulnerabilities=vulnerabilities))
+    assert document["vulnerability"] == {
+        "id": ["CVE-2024-0001", "CVE-2024-0002"], "score": {"base": 9.8},
+        "reference": ["https://nvd.nist.gov/vuln/detail/CVE-2024-0001"], "severity": "CRITICAL",
+        "scanner": {"vendor": "Amazon"}}
+    assert "vulnerability" not in _one(_finding())
