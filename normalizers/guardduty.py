@@ -23,6 +23,7 @@ from normalizers.findings import (
     arn_region,
     compact,
     dead_letter,
+    flat,
     guardduty_severity,
     json_values,
     objects,
@@ -196,9 +197,19 @@ def _actor(resource: dict[str, Any], account: str) -> Any:
 
 
 def _resource_block(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` snake_cased; each ``*_details`` is a flat_object in the index, so a
+    value that is not an object is wrapped rather than left to fail the whole document."""
     block: dict[str, Any] = snake(resource, FLAT_KEYS)
-    block["type"] = block.pop("resource_type", None)
+    resource_type = block.pop("resource_type", None)
+    block = {key: _objects_only(value) for key, value in block.items()}
+    block["type"] = resource_type
     return block
+
+
+def _objects_only(value: Any) -> Any:
+    if isinstance(value, list):
+        return [item if isinstance(item, dict) else flat(item) for item in value]
+    return flat(value)
 
 
 def _service_block(service: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:

@@ -119,3 +119,11 @@ def test_unbounded_objects_stay_whole() -> None:
     block = document["aws"]["guardduty"]["service"]
     assert block["evidence"] == service["evidence"]
     assert block["additional_info"] == service["additionalInfo"]
+
+
+def test_resource_details_are_always_objects() -> None:
+    """Each ``aws.guardduty.resource.*_details`` is a flat_object: a scalar is wrapped."""
+    resource = {"resourceType": "S3Bucket", "s3BucketDetails": [{"name": "b"}, "odd"], "eksClusterDetails": "x"}
+    block = _one(_finding(resource=resource))["aws"]["guardduty"]["resource"]
+    assert block == {"type": "S3Bucket", "s3_bucket_details": [{"name": "b"}, {"value": "odd"}],
+                     "eks_cluster_details": {"value": "x"}}
