@@ -120,8 +120,8 @@ class _seekable_if_parquet:
         spool = tempfile.TemporaryFile()
         shutil.copyfileobj(self._stream, spool, 1 << 20)
         spool.seek(0)
-        self._spool = spool  # type: ignore[assignment]
-        return spool  # type: ignore[return-value]
+        self._spool = spool
+        return spool
 
     def __exit__(self, *exc: object) -> None:
         if self._spool is not None:

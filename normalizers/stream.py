@@ -66,11 +66,16 @@ class _GzipRaw(io.RawIOBase):
 
 
 class _PrefixedRaw(io.RawIOBase):
-    """A raw stream that first returns bytes already read from it."""
+    """A raw stream that first returns bytes already read from it.
 
-    def __init__(self, raw: BinaryIO, first: bytes) -> None:
+    ``error`` is raised once the prefix is consumed, when reading the prefix itself hit a
+    truncation: the records inside the prefix are still delivered before the error.
+    """
+
+    def __init__(self, raw: BinaryIO, first: bytes, error: TruncatedInput | None = None) -> None:
         self._raw = raw
         self._first = first
+        self._error = error
 
     def readable(self) -> bool:
         return True
@@ -81,6 +86,8 @@ class _PrefixedRaw(io.RawIOBase):
             buffer[:n] = self._first[:n]
             self._first = self._first[n:]
             return n
+        if self._error is not None:
+            raise self._error
         data = self._raw.read(len(buffer))
         if not data:
             return 0
@@ -96,11 +103,19 @@ def decompressed(raw: BinaryIO) -> io.BufferedReader:
 
 
 def read_head(stream: io.BufferedReader, size: int = 1 << 16) -> tuple[bytes, io.BufferedReader]:
-    """Read up to ``size`` bytes for sniffing and return them with a stream that replays them."""
+    """Read up to ``size`` bytes for sniffing and return them with a stream that replays them.
+
+    A truncation inside the head is deferred to the returned stream, after the head's bytes.
+    """
     head = b""
+    error: TruncatedInput | None = None
     while len(head) < size:
-        chunk = stream.read(size - len(head))
+        try:
+            chunk = stream.read1(size - len(head))
+        except TruncatedInput as truncated:
+            error = truncated
+            break
         if not chunk:
             break
         head += chunk
-    return head, io.BufferedReader(_PrefixedRaw(stream, head), buffer_size=CHUNK)  # type: ignore[arg-type]
+    return head, io.BufferedReader(_PrefixedRaw(stream, head, error), buffer_size=CHUNK)

@@ -1,0 +1,67 @@
+"""The object pipeline: decompression, detection and the accounting of every record."""
+
+from __future__ import annotations
+
+import gzip
+import io
+
+import pytest
+
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.detect import detect
+
+ORIGIN = Origin(object="s3://bucket/key", ingested="2026-01-01T00:00:00Z")
+
+
+def _cloudtrail_file(count: int) -> bytes:
+    record = (
+        b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
+        b'"eventName":"GetObject","awsRegion":"us-east-1","eventID":"id-%d","recipientAccountId":"111122223333",'
+        b'"userIdentity":{"type":"IAMUser","userName":"alice"}}'
+    )
+    return b'{"Records":[' + b",".join(record % i for i in range(count)) + b"]}"
+
+
+def test_truncated_gzip_inside_the_sniffed_head_keeps_the_records_before_the_cut() -> None:
+    compressed = gzip.compress(_cloudtrail_file(200))
+    normalized = normalize_object(io.BytesIO(compressed[: len(compressed) * 2 // 3]), ORIGIN)
+    items = list(normalized)
+    documents = [i for i in items if not isinstance(i, DeadLetter)]
+    dead = [i for i in items if isinstance(i, DeadLetter)]
+    assert 0 < len(documents) < 200
+    assert [d.reason.split(":")[0] for d in dead] == ["truncated input"]
+    assert normalized.outcome.error and normalized.outcome.records == len(items)
+
+
+def test_unrecognized_content_is_one_dead_letter_with_the_head_as_raw() -> None:
+    normalized = normalize_object(io.BytesIO(b"hello, this is not a log\n"), ORIGIN)
+    (item,) = list(normalized)
+    assert isinstance(item, DeadLetter)
+    assert item.reason == "unrecognized format" and item.raw.startswith(b"hello")
+    assert normalized.outcome.dead_letters == 1
+
+
+def test_digest_files_are_skipped_even_when_cloudtrail_is_forced() -> None:
+    digest = b'{"awsAccountId":"111122223333","digestStartTime":"2024-01-01T00:00:00Z","logFiles":[]}'
+    normalized = normalize_object(io.BytesIO(gzip.compress(digest)), ORIGIN, "cloudtrail")
+    assert list(normalized) == []
+    assert normalized.outcome.skipped == "CloudTrail digest file"
+
+
+@pytest.mark.parametrize(
+    ("head", "key", "source"),
+    [
+        (b'{"Records":[{"eventVersion":"1.08","requestParameters":{"ProductArn":"x"}}', "", "cloudtrail"),
+        (b'{"version":"0","detail-type":"Security Hub Findings - Imported","detail":{', "", "securityhub"),
+        (b'{"schemaVersion":"2.0","accountId":"1","service":{"detectorId":"d"}}', "", "guardduty"),
+        (b'{"SchemaVersion":"2018-10-08","ProductFields":{"aws/guardduty/service/detectorId":"d"}}', "",
+         "securityhub"),
+        (b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end "
+         b"action log-status\n", "", "vpcflow"),
+        (b"PAR1\x15\x04", "", "vpcflow"),
+        (b'{"findings": []}', "AWSLogs/1/GuardDuty/us-east-1/x.jsonl.gz", "guardduty"),
+        (b'{"findings": []}', "firehose/securityhub/2024/x", "securityhub"),
+    ],
+)
+def test_detection_trusts_content_first(head: bytes, key: str, source: str) -> None:
+    assert detect(head, key).source == source
