@@ -46,7 +46,10 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             description="AWS SIEM member account: findings -> central bucket",
         )
     # cdk-nag runs as a policy validation plugin: any unacknowledged finding fails synthesis.
-    Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
+    # Acknowledged findings and their reasons are also written into the templates (audit trail).
+    Validations.of(app).add_plugins(
+        AwsSolutionsChecks(app, verbose=True, write_suppressions_to_cloud_formation=True)
+    )
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -181,4 +181,8 @@ def object_arn_finding(bucket: s3.IBucket, prefix: str) -> str:
     """How cdk-nag renders ``bucket.arn_for_objects(prefix)`` (a new or an imported bucket)."""
     if isinstance(bucket, s3.Bucket):
         return f"<{logical_id(bucket)}.Arn>/{prefix}"
-    return f"arn:<AWS::Partition>:s3:::{bucket.bucket_name}/{prefix}"
+    # An imported bucket's ARN resolves to a literal once the partition is known (region set).
+    resolved = Stack.of(bucket).resolve(bucket.arn_for_objects(prefix))
+    return (
+        resolved if isinstance(resolved, str) else f"arn:<AWS::Partition>:s3:::{bucket.bucket_name}/{prefix}"
+    )

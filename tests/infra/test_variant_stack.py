@@ -1,0 +1,75 @@
+"""The other branches of the configuration: existing bucket and topic, VPC-only OpenSearch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.cfn import as_list, by_name, only, policy_document, render, resources, statements
+from tests.infra.conftest import EXISTING_BUCKET, EXISTING_KEY, EXISTING_TOPIC, SUBNETS, VPC_ENDPOINT
+
+pytestmark = pytest.mark.slow
+
+
+def test_existing_bucket_is_used_not_created(variant: dict[str, Any]) -> None:
+    assert resources(variant, "AWS::S3::Bucket") == {}
+    assert resources(variant, "AWS::S3::BucketPolicy") == {}
+    _, notifications = only(variant, "Custom::S3BucketNotifications")
+    assert notifications["Properties"]["BucketName"] == EXISTING_BUCKET
+    # The handler merges with notifications the bucket already has instead of replacing them.
+    assert notifications["Properties"]["Managed"] is False
+
+
+def test_ingest_may_decrypt_with_the_existing_key(variant: dict[str, Any]) -> None:
+    [ingest] = [
+        f
+        for f in resources(variant, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "ingest.handler.lambda_handler"
+    ]
+    role = ingest["Properties"]["Role"]["Fn::GetAtt"][0]
+    kms = [s for s in statements(variant, role) if "kms:Decrypt" in as_list(s["Action"])]
+    assert [s["Resource"] for s in kms] == [EXISTING_KEY]
+    reads = [s for s in statements(variant, role) if "s3:GetObject" in as_list(s["Action"])]
+    assert all(f":s3:::{EXISTING_BUCKET}/" in render(r) for s in reads for r in as_list(s["Resource"]))
+
+
+def test_opensearch_is_reachable_only_through_the_vpc_endpoint(variant: dict[str, Any]) -> None:
+    [network] = policy_document(by_name(variant, "AWS::OpenSearchServerless::SecurityPolicy", "siem-net"))
+    assert network["AllowFromPublic"] is False
+    assert network["SourceVPCEs"] == [VPC_ENDPOINT]
+
+
+def test_python_functions_run_in_the_given_subnets(variant: dict[str, Any]) -> None:
+    python = [
+        f
+        for f in resources(variant, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Runtime") == "python3.12"
+    ]
+    assert len(python) == 3
+    for function in python:
+        assert function["Properties"]["VpcConfig"]["SubnetIds"] == SUBNETS
+    [group] = resources(variant, "AWS::EC2::SecurityGroup").values()
+    assert [rule["FromPort"] for rule in group["Properties"]["SecurityGroupEgress"]] == [443]
+
+
+def test_existing_topic_receives_alarms_and_alerts(variant: dict[str, Any]) -> None:
+    assert resources(variant, "AWS::SNS::Topic") == {}
+    for alarm in resources(variant, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [EXISTING_TOPIC]
+    [detection] = [
+        f
+        for f in resources(variant, "AWS::Lambda::Function").values()
+        if f["Properties"].get("Handler") == "detections.handler.lambda_handler"
+    ]
+    role = detection["Properties"]["Role"]["Fn::GetAtt"][0]
+    publish = [s for s in statements(variant, role) if s["Action"] == "sns:Publish"]
+    assert [s["Resource"] for s in publish] == [EXISTING_TOPIC]
+
+
+def test_no_analyst_policy_without_analysts(variant: dict[str, Any]) -> None:
+    names = {
+        p["Properties"]["Name"]
+        for p in resources(variant, "AWS::OpenSearchServerless::AccessPolicy").values()
+    }
+    assert names == {"siem-ingest", "siem-detections", "siem-assets"}
