@@ -1,0 +1,154 @@
+"""Alert documents: deterministic ids, the document shape (``ALERTS`` in
+opensearch_assets/mappings.py), and exactly-once creation in the alerts index.
+
+The ``_id`` is a hash of the rule id, the dedup key's values and the suppression bucket, so
+the same events seen by two overlapping runs make the same id; ``create`` answers 409 for
+the second one, and only a 201 is notified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from detections.matching import Match, window_of
+from detections.rules import SEVERITIES, Rule, label_for
+from detections.summary import Summary, dashboards_link, values
+from detections.windows import Window, bucket_start, iso
+
+ALERT_DATASET = "siem.alerts"
+MAX_TACTICS = 10
+
+
+def alert_id(rule: Rule, match: Match) -> str:
+    bucket = bucket_start(match.bucket, rule.suppression)
+    material = json.dumps([rule.id, [list(pair) for pair in match.key], iso(bucket)], sort_keys=True, default=str)
+    return f"{rule.id}-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+
+
+def dedup_text(match: Match) -> str:
+    return "|".join(f"{name}={json.dumps(value, default=str)}" for name, value in match.key)
+
+
+def severity_of(rule: Rule, match: Match) -> tuple[int, str]:
+    """``(event.severity, label)``: the events' own severity when the rule says so, else the rule's."""
+    if match.max_severity is not None:
+        return round(match.max_severity), label_for(match.max_severity)
+    return SEVERITIES[rule.severity], rule.severity
+
+
+def build_alert(rule: Rule, match: Match, window: Window, now: datetime, summary: Summary,
+                dashboards_url: str | None = None) -> dict[str, Any]:
+    number, label = severity_of(rule, match)
+    first, last = window_of(match, rule)
+    documents = match.documents
+    document: dict[str, Any] = {
+        "@timestamp": iso(now),
+        "message": f"{rule.title}: {summary.what}",
+        "tags": list(rule.tags),
+        "event": {
+            "kind": "alert", "dataset": ALERT_DATASET, "module": "siem", "provider": "detections",
+            "severity": number, "created": iso(now), "start": match.first_seen or iso(first),
+            "end": match.last_seen or iso(last),
+        },
+        "rule": _rule_fields(rule),
+        "alert": {
+            "id": alert_id(rule, match), "dedup_key": dedup_text(match), "severity": label, "status": "open",
+            "count": match.count, "index": rule.index,
+            "query": rule.lucene if rule.lucene is not None else json.dumps(rule.dsl, sort_keys=True),
+            "group_by": {name: value for name, value in match.key if name in rule.group_by} or None,
+            "first_seen": match.first_seen, "last_seen": match.last_seen,
+            "window_start": iso(window.start), "window_end": iso(window.end), "created": iso(now),
+            "summary": summary.to_dict(), "event_ids": match.event_ids,
+            "dashboards_url": dashboards_link(dashboards_url, documents, match.event_ids,
+                                              match.first_seen, match.last_seen),
+        },
+        "threat": _threat(rule),
+        **_actor_and_addresses(documents),
+    }
+    return _prune(document)
+
+
+def _rule_fields(rule: Rule) -> dict[str, Any]:
+    sigma = rule.sigma
+    return {
+        "id": rule.id, "name": rule.title, "description": rule.description,
+        "category": rule.tactics[0] if rule.tactics else None,
+        "ruleset": rule.ruleset, "reference": list(rule.references) or None,
+        "author": sigma.get("author") or rule.author, "license": sigma.get("license") or rule.license,
+        "version": str(sigma["modified"]) if sigma.get("modified") else None,
+    }
+
+
+def _threat(rule: Rule) -> dict[str, Any]:
+    return {"technique": {"id": list(rule.mitre)}, "tactic": {"name": list(rule.tactics[:MAX_TACTICS])}}
+
+
+def _actor_and_addresses(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    def single(path: str) -> Any:
+        found = values(documents, path)
+        return found[0] if len(found) == 1 else None
+
+    return {
+        "user": {"name": single("user.name"), "id": single("user.id"),
+                 "target": {"name": single("user.target.name")}},
+        "related": {"user": values(documents, "related.user"), "ip": values(documents, "related.ip")},
+        "source": {"ip": single("source.ip"), "address": single("source.address")},
+        "destination": {"ip": single("destination.ip")},
+        "cloud": {"provider": "aws", "account": {"id": single("cloud.account.id")},
+                  "region": single("cloud.region")},
+    }
+
+
+def _prune(value: Any) -> Any:
+    if isinstance(value, dict):
+        pruned = {key: _prune(item) for key, item in value.items()}
+        return {key: item for key, item in pruned.items() if item not in (None, "", [], {})}
+    return value
+
+
+def existing_ids(client: OpenSearch, index: str, ids: Iterable[str]) -> set[str]:
+    """The ids already in the alerts index (a missing index means none)."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return set()
+    response = client.mget(index=index, body={"ids": wanted}, _source=False)
+    return {doc["_id"] for doc in response.get("docs", []) if doc.get("found")}
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    created: list[dict[str, Any]]
+    duplicates: int
+    errors: list[str]
+
+
+def create_alerts(client: OpenSearch, index: str, alerts: Sequence[dict[str, Any]]) -> WriteResult:
+    """``create`` each alert under its id: 201 is new, 409 means another run raised it already."""
+    if not alerts:
+        return WriteResult([], 0, [])
+    body: list[dict[str, Any]] = []
+    for alert in alerts:
+        body += [{"create": {"_index": index, "_id": alert["alert"]["id"]}}, alert]
+    response = client.bulk(body=body)
+    created, duplicates, errors = [], 0, []
+    for alert, item in zip(alerts, response["items"], strict=True):
+        status = item["create"].get("status")
+        if status in (200, 201):
+            created.append(alert)
+        elif status == 409:
+            duplicates += 1
+        else:
+            errors.append(f"{alert['alert']['id']}: {status} {item['create'].get('error')}")
+    return WriteResult(created, duplicates, errors)
+
+
+def withdraw(client: OpenSearch, index: str, alert: dict[str, Any]) -> None:
+    """Delete an alert whose notification failed, so that the next run raises and notifies it again."""
+    client.delete(index=index, id=alert["alert"]["id"])

@@ -1,0 +1,306 @@
+"""Rules as code: one YAML file per rule, loaded and validated into :class:`Rule`.
+
+The format is documented in docs/detections.md. Validation is strict (unknown keys are
+errors) so that a typo in a rule file fails ``siem rules test`` instead of silently
+turning a rule off in production.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from normalizers.base import SOURCES
+
+PACKAGE = Path(__file__).resolve().parent
+RULES_DIR = PACKAGE / "rules"
+SIGMA_DIR = PACKAGE / "sigma"
+RULE_DIRS: tuple[Path, ...] = (RULES_DIR, SIGMA_DIR)
+
+Severity = Literal["informational", "low", "medium", "high", "critical"]
+SEVERITIES: dict[str, int] = {"informational": 10, "low": 25, "medium": 50, "high": 75, "critical": 95}
+"""Label -> ``event.severity`` (0-100, the scale findings use: docs/schema.md)."""
+
+DEFAULT_SUPPRESSION = timedelta(hours=1)
+DEFAULT_DEDUP_KEY: tuple[str, ...] = ("event.id",)
+_ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{2,127}\Z")
+_DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+_KEYS = {
+    "id", "title", "description", "severity", "severity_field", "index", "query", "group_by", "threshold",
+    "window", "dedup_key", "suppression", "where", "tags", "references", "author", "license", "status",
+    "falsepositives", "sigma", "lag", "overlap", "tests", "enabled",
+}
+_TEST_KEYS = {"name", "match", "records", "lines", "documents"}
+_COMPARISONS = {"!=", "=="}
+
+
+class RuleError(ValueError):
+    """A rule file that cannot be loaded; the message names the file and the problem."""
+
+
+def label_for(severity: float) -> Severity:
+    """0-100 -> label, with Security Hub's bands (90 critical, 70 high, 40 medium, 1 low)."""
+    if severity >= 90:
+        return "critical"
+    if severity >= 70:
+        return "high"
+    if severity >= 40:
+        return "medium"
+    if severity >= 1:
+        return "low"
+    return "informational"
+
+
+def parse_duration(text: Any) -> timedelta:
+    """``90s``, ``5m``, ``2h``, ``1d`` -> timedelta."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"invalid duration {text!r}: use a number and s, m, h or d (e.g. 5m)")
+    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def format_duration(value: timedelta) -> str:
+    seconds = int(value.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """A field-to-field comparison applied to each hit (Lucene cannot compare two fields)."""
+
+    left: str
+    op: str
+    right: str
+
+    def holds(self, document: Mapping[str, Any]) -> bool:
+        left, right = get_field(document, self.left), get_field(document, self.right)
+        return (left == right) if self.op == "==" else (left != right)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTest:
+    """An inline test: events (raw records or normalized documents) and the expected result."""
+
+    name: str
+    match: bool
+    records: tuple[Any, ...] = ()
+    """Raw records of the rule's source (JSON objects), as AWS delivers them."""
+    lines: tuple[str, ...] = ()
+    """Raw VPC flow log text: the header line, then records."""
+    documents: tuple[dict[str, Any], ...] = ()
+    """Already normalized documents."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    index: str
+    """The source (``cloudtrail``...): the index is ``<prefix><source>``."""
+    lucene: str | None = None
+    dsl: dict[str, Any] | None = None
+    group_by: tuple[str, ...] = ()
+    threshold: int | None = None
+    window: timedelta | None = None
+    dedup_key: tuple[str, ...] = DEFAULT_DEDUP_KEY
+    suppression: timedelta = DEFAULT_SUPPRESSION
+    severity_field: str | None = None
+    """When set, the alert's severity is the highest value (0-100) of this field in the events."""
+    where: tuple[Comparison, ...] = ()
+    tags: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    author: str | None = None
+    license: str | None = None
+    status: str | None = None
+    falsepositives: tuple[str, ...] = ()
+    sigma: dict[str, Any] = field(default_factory=dict)
+    """Attribution of a converted SigmaHQ rule (id, link, author, license...)."""
+    lag: timedelta | None = None
+    overlap: timedelta | None = None
+    enabled: bool = True
+    tests: tuple[RuleTest, ...] = ()
+    path: Path | None = None
+
+    @property
+    def is_threshold(self) -> bool:
+        return self.threshold is not None
+
+    @property
+    def ruleset(self) -> str:
+        return "sigma" if self.sigma else "siem"
+
+    @property
+    def mitre(self) -> tuple[str, ...]:
+        """ATT&CK technique ids from the tags (``attack.t1078.004`` -> ``T1078.004``)."""
+        return tuple(tag.split(".", 1)[1].upper() for tag in self.tags
+                     if re.match(r"attack\.t\d{4}", tag, re.I))
+
+    @property
+    def tactics(self) -> tuple[str, ...]:
+        """ATT&CK tactics from the tags (``attack.persistence``), in the rule's order."""
+        return tuple(tag.split(".", 1)[1] for tag in self.tags
+                     if tag.startswith("attack.") and not re.match(r"attack\.t\d{4}", tag, re.I))
+
+    def index_name(self, prefix: str) -> str:
+        return f"{prefix}{self.index}"
+
+    def query_clause(self) -> dict[str, Any]:
+        """The rule's query as one OpenSearch query clause."""
+        if self.dsl is not None:
+            return self.dsl
+        return {"query_string": {"query": self.lucene, "analyze_wildcard": True}}
+
+
+def get_field(document: Mapping[str, Any], path: str) -> Any:
+    """A dotted field of a nested document (``None`` when absent); a list yields its first item."""
+    value: Any = document
+    for part in path.split("."):
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def load_rules(directories: Iterable[Path] = RULE_DIRS, include_disabled: bool = False) -> list[Rule]:
+    """Every ``*.yml`` rule under ``directories``; raises :class:`RuleError` on the first bad one."""
+    rules: list[Rule] = []
+    seen: dict[str, Path] = {}
+    for directory in directories:
+        for path in sorted(Path(directory).glob("*.yml")):
+            rule = load_rule(path)
+            if rule.id in seen:
+                raise RuleError(f"{path}: rule id {rule.id!r} is already used by {seen[rule.id]}")
+            seen[rule.id] = path
+            if rule.enabled or include_disabled:
+                rules.append(rule)
+    return rules
+
+
+def load_rule(path: Path) -> Rule:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise RuleError(f"{path}: invalid YAML: {error}") from None
+    try:
+        return parse_rule(data, path)
+    except (ValueError, TypeError, KeyError) as error:
+        raise RuleError(f"{path}: {error}") from None
+
+
+def parse_rule(data: Any, path: Path | None = None) -> Rule:
+    if not isinstance(data, dict):
+        raise ValueError("a rule is a YAML mapping")
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)}")
+    rule_id = _required_text(data, "id")
+    if not _ID.match(rule_id):
+        raise ValueError(f"invalid id {rule_id!r}: 3-128 letters, digits, '.', '_' or '-'")
+    severity = _required_text(data, "severity")
+    if severity not in SEVERITIES:
+        raise ValueError(f"severity must be one of {list(SEVERITIES)}, not {severity!r}")
+    index = _required_text(data, "index")
+    if index not in SOURCES:
+        raise ValueError(f"index must be one of {list(SOURCES)}, not {index!r}")
+    lucene, dsl = _query(data.get("query"))
+    threshold = data.get("threshold")
+    group_by = _texts(data, "group_by")
+    window = parse_duration(data["window"]) if data.get("window") else None
+    if threshold is not None:
+        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+            raise ValueError("threshold must be a positive integer")
+        if not group_by or window is None:
+            raise ValueError("a threshold rule needs group_by and window")
+    elif window is not None:
+        raise ValueError("window is only meaningful with a threshold")
+    dedup_key = _texts(data, "dedup_key") or (group_by if threshold is not None else DEFAULT_DEDUP_KEY)
+    if threshold is not None and (dedup_key != group_by or data.get("where")):
+        raise ValueError("a threshold rule deduplicates on its group_by and takes no 'where'")
+    return Rule(
+        id=rule_id,
+        title=_required_text(data, "title"),
+        description=str(data.get("description") or "").strip(),
+        severity=severity,  # type: ignore[arg-type]
+        index=index,
+        lucene=lucene,
+        dsl=dsl,
+        group_by=group_by,
+        threshold=threshold,
+        window=window,
+        dedup_key=dedup_key,
+        suppression=parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION))),
+        severity_field=data.get("severity_field"),
+        where=tuple(_comparison(item) for item in data.get("where") or ()),
+        tags=_texts(data, "tags"),
+        references=_texts(data, "references"),
+        author=data.get("author"),
+        license=data.get("license"),
+        status=data.get("status"),
+        falsepositives=_texts(data, "falsepositives"),
+        sigma=dict(data.get("sigma") or {}),
+        lag=parse_duration(data["lag"]) if data.get("lag") else None,
+        overlap=parse_duration(data["overlap"]) if data.get("overlap") else None,
+        enabled=bool(data.get("enabled", True)),
+        tests=tuple(_test(item, number) for number, item in enumerate(data.get("tests") or (), 1)),
+        path=path,
+    )
+
+
+def _required_text(data: Mapping[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{key!r} is required (a non-empty string)")
+    return value.strip()
+
+
+def _texts(data: Mapping[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key) or ()
+    if isinstance(value, str):
+        value = (value,)
+    if not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{key!r} must be a list of strings")
+    return tuple(value)
+
+
+def _query(value: Any) -> tuple[str | None, dict[str, Any] | None]:
+    if isinstance(value, str) and value.strip():
+        return value.strip(), None
+    if isinstance(value, dict) and set(value) == {"lucene"} and isinstance(value["lucene"], str):
+        return value["lucene"].strip(), None
+    if isinstance(value, dict) and set(value) == {"dsl"} and isinstance(value["dsl"], dict):
+        return None, value["dsl"]
+    raise ValueError("query must be a Lucene string, {lucene: <string>} or {dsl: <query clause>}")
+
+
+def _comparison(item: Any) -> Comparison:
+    if not isinstance(item, dict) or set(item) != {"field", "op", "other"} or item["op"] not in _COMPARISONS:
+        raise ValueError(f"where items are {{field, op: '!=' or '==', other}}, not {item!r}")
+    return Comparison(str(item["field"]), str(item["op"]), str(item["other"]))
+
+
+def _test(item: Any, number: int) -> RuleTest:
+    if not isinstance(item, dict):
+        raise ValueError(f"test {number} must be a mapping")
+    unknown = set(item) - _TEST_KEYS
+    if unknown:
+        raise ValueError(f"test {number}: unknown keys {sorted(unknown)}")
+    if not isinstance(item.get("match"), bool):
+        raise ValueError(f"test {number}: 'match' (true or false) is required")
+    records, lines, documents = (tuple(item.get(key) or ()) for key in ("records", "lines", "documents"))
+    if not (records or lines or documents):
+        raise ValueError(f"test {number}: give records, lines or documents")
+    return RuleTest(str(item.get("name") or f"test {number}"), item["match"], records, lines, documents)

@@ -1,0 +1,165 @@
+"""One detection run: every rule over its window, alerts created once, new ones notified.
+
+Per rule: window (detections.windows) -> matches (detections.matching) -> alert ids ->
+summaries for the ids not yet in the alerts index -> ``create`` -> notify each 201 ->
+checkpoint. A rule that fails (bad query, engine error) is reported and keeps its
+checkpoint, so its window is queried again next run; the other rules go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from detections import alerts as alert_store
+from detections.checkpoints import CheckpointStore
+from detections.matching import Matches, find_matches
+from detections.notify import Notifier
+from detections.rules import Rule
+from detections.summary import summarize
+from detections.windows import Window, iso, next_window
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    prefix: str = "siem-"
+    alerts_index: str = "siem-alerts"
+    lag: timedelta = timedelta(minutes=2)
+    """Not queried yet: the newest documents may not be searchable (Serverless: up to ~60 s)."""
+    overlap: timedelta = timedelta(minutes=15)
+    """Re-queried every run: covers ingest invocations that stamp ``event.ingested`` at their
+    start and finish writing up to the Lambda timeout later (docs/detections.md)."""
+    first_lookback: timedelta = timedelta(hours=1)
+    """Window of a rule's first run (no checkpoint yet)."""
+    max_lookback: timedelta = timedelta(days=1)
+    """A checkpoint older than this (detections were off) is not caught up further back."""
+    dashboards_url: str | None = None
+    investigate_findings: bool = True
+
+
+@dataclass(slots=True)
+class RuleOutcome:
+    rule_id: str
+    window_start: str = ""
+    window_end: str = ""
+    hits: int = 0
+    matches: int = 0
+    created: int = 0
+    duplicates: int = 0
+    notified: int = 0
+    truncated: bool = False
+    capped: bool = False
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class RunReport:
+    now: str
+    outcomes: list[RuleOutcome] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    """The alerts created by this run."""
+
+    @property
+    def errors(self) -> list[RuleOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.error]
+
+    @property
+    def created(self) -> int:
+        return sum(outcome.created for outcome in self.outcomes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "now": self.now,
+            "rules": len(self.outcomes),
+            "created": self.created,
+            "duplicates": sum(outcome.duplicates for outcome in self.outcomes),
+            "notified": sum(outcome.notified for outcome in self.outcomes),
+            "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
+            "outcomes": [asdict(outcome) for outcome in self.outcomes],
+            "alerts": [{"id": a["alert"]["id"], "rule": a["rule"]["id"], "severity": a["alert"]["severity"],
+                        "summary": a["alert"].get("summary")} for a in self.alerts],
+        }
+
+
+def run(logs: OpenSearch, alerts: OpenSearch, rules: Sequence[Rule], now: datetime,
+        checkpoints: CheckpointStore, notifier: Notifier | None = None,
+        settings: RunSettings | None = None) -> RunReport:
+    settings = settings or RunSettings()
+    report = RunReport(iso(now))
+    for rule in rules:
+        outcome = RuleOutcome(rule.id)
+        report.outcomes.append(outcome)
+        try:
+            _run_rule(logs, alerts, rule, now, checkpoints, notifier, settings, outcome, report)
+        except Exception as error:  # one broken rule (bad query, engine error) must not stop the others
+            outcome.error = f"{type(error).__name__}: {error}"
+            LOGGER.warning("rule %s failed: %s", rule.id, outcome.error)
+    return report
+
+
+def rule_window(rule: Rule, now: datetime, checkpoint: datetime | None, settings: RunSettings) -> Window:
+    return next_window(checkpoint, now, lag=rule.lag or settings.lag, overlap=rule.overlap or settings.overlap,
+                       first_lookback=settings.first_lookback, max_lookback=settings.max_lookback)
+
+
+def _run_rule(logs: OpenSearch, alerts: OpenSearch, rule: Rule, now: datetime, checkpoints: CheckpointStore,
+              notifier: Notifier | None, settings: RunSettings, outcome: RuleOutcome, report: RunReport) -> None:
+    window = rule_window(rule, now, checkpoints.get(rule.id), settings)
+    outcome.window_start, outcome.window_end, outcome.capped = iso(window.start), iso(window.end), window.capped
+    found = find_matches(logs, rule, rule.index_name(settings.prefix), window)
+    outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
+    new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings)
+    written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)
+    outcome.created, outcome.duplicates = len(written.created), written.duplicates
+    outcome.duplicates += len(found.matches) - len(new_alerts)
+    failed = _notify(alerts, notifier, written.created, settings, outcome)
+    report.alerts.extend(alert for alert in written.created if alert["alert"]["id"] not in failed)
+    if written.errors or failed:
+        # Keep the checkpoint: the next run queries this window again and recreates what failed.
+        outcome.error = "; ".join([*written.errors, *failed.values()])
+        return
+    checkpoints.put(rule.id, found.processed_until)
+
+
+def _new_alerts(logs: OpenSearch, alerts: OpenSearch, rule: Rule, found: Matches, window: Window,
+                now: datetime, settings: RunSettings) -> list[dict[str, Any]]:
+    """Alert documents for the matches whose id is not in the alerts index yet.
+
+    The look-up only saves work (summaries, investigations): ``create`` is what guarantees
+    that an alert is raised once.
+    """
+    ids = {alert_store.alert_id(rule, match): match for match in found.matches}
+    known = alert_store.existing_ids(alerts, settings.alerts_index, ids)
+    out = []
+    for identifier, match in ids.items():
+        if identifier in known:
+            continue
+        client = logs if settings.investigate_findings else None
+        summary = summarize(client, rule.index, match.documents, match.count, match.first_seen, match.last_seen,
+                            settings.prefix)
+        out.append(alert_store.build_alert(rule, match, window, now, summary, settings.dashboards_url))
+    return out
+
+
+def _notify(alerts: OpenSearch, notifier: Notifier | None, created: list[dict[str, Any]], settings: RunSettings,
+            outcome: RuleOutcome) -> dict[str, str]:
+    """Notify each new alert; return ``{alert id: error}`` for those withdrawn after a failure."""
+    failures: dict[str, str] = {}
+    if notifier is None:
+        return failures
+    for alert in created:
+        try:
+            notifier.notify(alert)
+            outcome.notified += 1
+        except Exception as error:  # SNS down: withdraw the alert so that a later run notifies it
+            failures[alert["alert"]["id"]] = f"notify {alert['alert']['id']}: {type(error).__name__}: {error}"
+            alert_store.withdraw(alerts, settings.alerts_index, alert)
+            outcome.created -= 1
+    return failures

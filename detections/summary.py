@@ -1,0 +1,214 @@
+"""Who, when, what and where of an alert, in one line each.
+
+Findings (GuardDuty, Security Hub) are summarized by ``investigation.investigate``, which
+follows the finding's keys back through CloudTrail; when it cannot (no endpoint data, a
+budget or engine error) and for everything else, the summary is built from the matched
+documents: the actor (``user.name``, ARN, access key), the times, the actions and outcome,
+the addresses and accounts.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from detections.rules import get_field
+from detections.windows import iso, parse_time
+from investigation.dashboards import dashboard_url, lucene_any, lucene_or
+
+LOGGER = logging.getLogger(__name__)
+MAX_LISTED = 5
+FINDING_ID_FIELDS = {"guardduty": "aws.guardduty.id", "securityhub": "aws.securityhub_findings.id"}
+DASHBOARD_MARGIN = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    who: str
+    when: str
+    what: str
+    where: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"who": self.who, "when": self.when, "what": self.what, "where": self.where}
+
+
+def values(documents: Iterable[dict[str, Any]], path: str) -> list[Any]:
+    """Distinct values of a field across documents (lists flattened), in first-seen order."""
+    seen: dict[Any, None] = {}
+    for document in documents:
+        value = _raw(document, path)
+        for item in value if isinstance(value, list) else [value]:
+            if item not in (None, "", [], {}) and not isinstance(item, dict):
+                seen.setdefault(item, None)
+    return list(seen)
+
+
+def _raw(document: dict[str, Any], path: str) -> Any:
+    value: Any = document
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _listed(items: Sequence[Any], limit: int = MAX_LISTED) -> str:
+    shown = ", ".join(str(item) for item in items[:limit])
+    more = len(items) - limit
+    return f"{shown} (+{more} more)" if more > 0 else shown
+
+
+def compact(documents: Sequence[dict[str, Any]], count: int, first: str | None, last: str | None) -> Summary:
+    return Summary(_who(documents), _when(count, first, last), _what(documents, count), _where(documents))
+
+
+def _who(documents: Sequence[dict[str, Any]]) -> str:
+    people: list[str] = []
+    for document in documents:
+        name = get_field(document, "user.name")
+        identity = _identity(document)
+        arn, key = identity.get("arn"), identity.get("access_key_id")
+        details = ", ".join(part for part in (arn, f"key {key}" if key else None) if part)
+        if name or details:
+            text = f"{name} ({details})" if name and details else str(name or details)
+            if text not in people:
+                people.append(text)
+    if people:
+        return _listed(people, 3)
+    sources = values(documents, "source.ip") or values(documents, "source.address")
+    if sources:
+        return f"source {_listed(sources)}"
+    related = values(documents, "related.user")
+    return _listed(related) if related else "unknown"
+
+
+def _identity(document: dict[str, Any]) -> dict[str, Any]:
+    aws = document.get("aws") or {}
+    for source in ("cloudtrail", "guardduty", "securityhub_findings"):
+        identity = (aws.get(source) or {}).get("user_identity")
+        if isinstance(identity, dict):
+            return identity
+    return {}
+
+
+def _when(count: int, first: str | None, last: str | None) -> str:
+    events = f"{count} event{'s' if count != 1 else ''}"
+    if not first:
+        return events
+    return f"{first} ({events})" if first == last or not last else f"{first} to {last} ({events})"
+
+
+def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
+    dataset = get_field(documents[0], "event.dataset") if documents else None
+    if dataset == "aws.vpcflow":
+        return _what_flows(documents, count)
+    if dataset in ("aws.guardduty", "aws.securityhub_findings"):
+        return _what_findings(documents)
+    actions: Counter[str] = Counter()
+    for document in documents:
+        action = f"{get_field(document, 'event.provider')} {get_field(document, 'event.action')}"
+        outcome = get_field(document, "event.outcome")
+        error = get_field(document, "aws.cloudtrail.error_code")
+        actions[f"{action} ({error or outcome})"] += 1
+    parts = [f"{name} x{n}" if n > 1 else name for name, n in actions.most_common()]
+    targets = values(documents, "user.target.name")
+    text = _listed(parts)
+    return f"{text} on user {_listed(targets)}" if targets else text
+
+
+def _what_flows(documents: Sequence[dict[str, Any]], count: int) -> str:
+    actions = values(documents, "event.action")
+    ports = sorted(values(documents, "destination.port"))
+    targets = values(documents, "destination.ip")
+    text = f"{count} {'/'.join(map(str, actions))} flow{'s' if count != 1 else ''}"
+    if targets:
+        text += f" to {_listed(targets)}"
+    if ports:
+        text += f" on port{'s' if len(ports) > 1 else ''} {_listed(ports, 10)}"
+    return text
+
+
+def _what_findings(documents: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    for document in documents:
+        title = get_field(document, "message") or get_field(document, "rule.name")
+        severity = get_field(document, "event.severity")
+        text = f"{get_field(document, 'rule.id')}: {title} (severity {severity})"
+        if text not in parts:
+            parts.append(text)
+    return _listed(parts, 3)
+
+
+def _where(documents: Sequence[dict[str, Any]]) -> str:
+    parts = []
+    addresses = values(documents, "source.ip") or values(documents, "source.address")
+    if addresses:
+        parts.append(f"from {_listed(addresses)}")
+    accounts = values(documents, "cloud.account.id")
+    if accounts:
+        parts.append(f"account {_listed(accounts)}")
+    regions = values(documents, "cloud.region")
+    if regions:
+        parts.append(f"region {_listed(regions)}")
+    return "; ".join(parts) or "unknown"
+
+
+def from_investigation(client: OpenSearch, finding_id: str, prefix: str) -> Summary | None:
+    """The investigation's who/when/what/where of a finding, or ``None`` when it fails."""
+    from investigation import investigate  # deferred: only finding alerts need it
+
+    try:
+        report = investigate(client, finding_id, prefix=prefix)
+    except Exception as error:  # the alert must go out even when its investigation cannot
+        LOGGER.warning("investigation of %s failed: %s", finding_id, error)
+        return None
+    when = report.when
+    seen = f"actor active {when.first_seen} to {when.last_seen}" if when.first_seen else "no actor activity"
+    ips = [count.value for count in report.where.ips]
+    accounts = [count.value for count in report.where.accounts]
+    where = "; ".join(part for part in (
+        f"from {_listed(ips)}" if ips else "",
+        f"account {_listed(accounts)}" if accounts else "",
+    ) if part)
+    return Summary(
+        who=report.who.summary or "unknown",
+        when=f"finding observed {when.finding_first_observed} to {when.finding_last_observed}; {seen}",
+        what=report.what.summary or _what_findings([]),
+        where=where or "unknown",
+    )
+
+
+def summarize(client: OpenSearch | None, source: str, documents: Sequence[dict[str, Any]], count: int,
+              first: str | None, last: str | None, prefix: str) -> Summary:
+    basic = compact(documents, count, first, last)
+    id_field = FINDING_ID_FIELDS.get(source)
+    finding_id = get_field(documents[0], id_field) if documents and id_field else None
+    if client is None or not finding_id:
+        return basic
+    investigated = from_investigation(client, str(finding_id), prefix)
+    if investigated is None:
+        return basic
+    # The finding's own title stays in "what": the investigation tells what the actor did.
+    return Summary(investigated.who, investigated.when, f"{basic.what}. {investigated.what}",
+                   investigated.where if investigated.where != "unknown" else basic.where)
+
+
+def dashboards_link(base: str | None, documents: Sequence[dict[str, Any]], event_ids: Sequence[str],
+                    first: str | None, last: str | None) -> str | None:
+    """The "Finding investigation" dashboard on the alert's actors and addresses (docs/assets.md)."""
+    if not base or not first:
+        return None
+    query = lucene_or(lucene_any("related.user", values(documents, "related.user")),
+                      lucene_any("related.ip", values(documents, "related.ip")))
+    if query == "*":
+        query = lucene_any("event.id", event_ids) or "*"
+    start = iso(parse_time(first) - DASHBOARD_MARGIN)
+    end = iso(parse_time(last or first) + DASHBOARD_MARGIN)
+    return dashboard_url(base, start, end, query)
