@@ -40,8 +40,9 @@ MAX_HEADER_BYTES = 1 << 16
 
 # Epoch seconds must give a year below 10000 to be an RFC 3339 date (common.epoch_timestamp).
 MAX_EPOCH_SECONDS = 253402300800
-# 18 digits always fit a signed 64-bit integer: longer numbers are not AWS counters.
-_UNSIGNED = r"^[0-9]{1,18}$"
+# Counters are 64-bit (Parquet INT_64): any value up to 2**63 - 1 must round-trip exactly.
+INT64_MAX = 2**63 - 1
+_DIGITS = r"^[0-9]{1,19}$"
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -83,17 +84,22 @@ _NUMERIC_LIMITS: dict[str, int] = {
     "protocol": 255,
     "tcp-flags": 65535,
     "traffic-path": 65535,
-    "packets": 10**18,
-    "bytes": 10**18,
+    "packets": INT64_MAX,
+    "bytes": INT64_MAX,
     "end": MAX_EPOCH_SECONDS - 1,
-    "packets-lost-no-route": 10**18,
-    "packets-lost-blackhole": 10**18,
-    "packets-lost-mtu-exceeded": 10**18,
-    "packets-lost-ttl-expired": 10**18,
+    "packets-lost-no-route": INT64_MAX,
+    "packets-lost-blackhole": INT64_MAX,
+    "packets-lost-mtu-exceeded": INT64_MAX,
+    "packets-lost-ttl-expired": INT64_MAX,
 }
 # aws.vpcflow fields stored as numbers; the others are keywords, as in Elastic's aws.vpcflow.
 _AWS_INTEGERS = frozenset(name for name in TGW_FIELDS if name.startswith("packets-lost-"))
 _TGW_MARKERS = ("tgw-", "packets-lost-", "resource-type")
+# A flow log has at least one of these (they are what detect.py recognizes a flow log by);
+# ``action`` or ``region`` alone are too common a name.
+_IDENTIFYING_FIELDS = frozenset(
+    _names("srcaddr dstaddr interface-id log-status account-id tgw-id flow-direction packets")
+)
 _ADDRESS_FIELDS = ("srcaddr", "dstaddr", "pkt-srcaddr", "pkt-dstaddr")
 
 _HEADER_TOKEN = re.compile(r"[a-z][a-z0-9-]*\Z")
@@ -303,6 +309,8 @@ def _pop_oversized(chunks: _LineChunks, before_line: int) -> list[tuple[int, byt
 
 def _parse_fast(chunk: bytes, first_line: int, header: _Header) -> _Rows | None:
     """Parse a chunk with pyarrow's CSV reader; ``None`` when only the careful path can."""
+    if not _is_utf8(chunk):
+        return None  # pyarrow cannot report a rejected line that is not UTF-8
     width = len(header.names)
     rejected: list[tuple[int, bytes, str]] = []
 
@@ -337,8 +345,8 @@ def _parse_fast(chunk: bytes, first_line: int, header: _Header) -> _Rows | None:
                 check_utf8=False,
             ),
         )
-    except (pa.ArrowInvalid, UnicodeDecodeError):
-        return None  # e.g. a rejected line that is not UTF-8: pyarrow cannot report it
+    except pa.ArrowInvalid:
+        return None
     if any(number is None for number, _, _ in rejected):
         return None
     # pyarrow also ends a line at a lone CR: the numbering would no longer match the file.
@@ -348,6 +356,16 @@ def _parse_fast(chunk: bytes, first_line: int, header: _Header) -> _Rows | None:
     columns = [table.column(i).combine_chunks() for i in range(width)]
     rows = _Rows(columns, lines, rejected)
     return _without_blank_rows(rows)
+
+
+def _is_utf8(chunk: bytes) -> bool:
+    if chunk.isascii():
+        return True
+    try:
+        chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _line_numbers(first_line: int, count: int, rejected: set[int]) -> list[int]:
@@ -449,13 +467,16 @@ def _parquet_items(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     except (pa.ArrowException, OSError) as error:
         yield DeadLetter(SOURCE, f"invalid parquet: {error}", origin.object, "object", b"")
         return
-    names = {column: column.replace("_", "-") for column in parquet.schema_arrow.names}
-    if not KNOWN_FIELDS.intersection(names.values()):
+    schema = parquet.schema_arrow
+    names = {column: column.replace("_", "-") for column in schema.names}
+    if not _IDENTIFYING_FIELDS.intersection(names.values()) or any(
+        pa.types.is_nested(f.type) for f in schema
+    ):
         # e.g. Amazon Security Lake OCSF rows: another schema altogether (docs/sources/vpcflow.md).
-        schema = ", ".join(parquet.schema_arrow.names)[:2000]
+        columns = ", ".join(schema.names)[:2000]
         yield DeadLetter(
             SOURCE,
-            f"unrecognized format: Parquet columns are not VPC flow log fields ({schema})",
+            f"unrecognized format: Parquet columns are not VPC flow log fields ({columns})",
             origin.object,
             "object",
             b"",
@@ -474,8 +495,6 @@ def _parquet_batch(
     strings: dict[str, pa.Array] = {}
     for column, name in names.items():
         values = batch.column(column)
-        if pa.types.is_nested(values.type):
-            continue  # not a flow log field: flow log columns are all flat
         # Null is Parquet's "no value": it becomes the text format's placeholder.
         strings[name] = pc.fill_null(values.cast(pa.string()), "-")
     # The row's values joined by spaces are what the text format would have written.
@@ -525,13 +544,26 @@ def _placeholders_to_null(column: pa.Array) -> pa.Array:
 def _integers(name: str, column: pa.Array, problems: dict[int, str]) -> pa.Array:
     """Validate a numeric field: non-numeric or out-of-range values make the row bad."""
     present = pc.and_(pc.not_equal(column, "-"), pc.is_valid(column))
-    numeric = pc.match_substring_regex(column, _UNSIGNED)
+    numeric = pc.match_substring_regex(column, _DIGITS)
     bad = pc.and_kleene(present, pc.invert(numeric))
     _note(problems, bad, lambda i: f"invalid record: non-numeric {name} {column[i].as_py()!r}")
-    values = pc.if_else(numeric, column, pa.scalar(None, pa.string())).cast(pa.int64())
+    fits = _fits_int64(column, numeric)
+    _note(
+        problems,
+        pc.and_(numeric, pc.invert(fits)),
+        lambda i: f"invalid record: {name} {column[i].as_py()} out of range",
+    )
+    values = pc.if_else(fits, column, pa.scalar(None, pa.string())).cast(pa.int64())
     too_big = pc.greater(values, _NUMERIC_LIMITS[name])
     _note(problems, too_big, lambda i: f"invalid record: {name} {values[i].as_py()} out of range")
     return pc.if_else(too_big, pa.scalar(None, pa.int64()), values)
+
+
+def _fits_int64(column: pa.Array, numeric: pa.Array) -> pa.Array:
+    """Digit strings that cast to int64 without overflow (19 digits compare as text)."""
+    longest = pc.equal(pc.utf8_length(column), 19)
+    over = pc.and_(longest, pc.greater(column, str(INT64_MAX)))
+    return pc.fill_null(pc.and_(numeric, pc.invert(over)), False)
 
 
 def _note(problems: dict[int, str], mask: pa.Array, reason: Callable[[int], str]) -> None:
@@ -747,7 +779,9 @@ def _start(column: pa.Array | None, problems: dict[int, str], length: int) -> pa
         return pa.nulls(length, pa.int64())
     missing = pc.or_(pc.equal(column, "-"), pc.is_null(column))
     _note(problems, missing, lambda i: "missing field: start")
-    numeric = pc.match_substring_regex(column, _UNSIGNED)
+    numeric = pc.fill_null(
+        pc.and_(pc.match_substring_regex(column, _DIGITS), pc.less(pc.utf8_length(column), 19)), False
+    )
     seconds = pc.if_else(numeric, column, pa.scalar(None, pa.string())).cast(pa.int64())
     valid = pc.fill_null(pc.less(seconds, MAX_EPOCH_SECONDS), False)
     _note(problems, pc.invert(valid), lambda i: f"unparseable timestamp: start {column[i].as_py()!r}")
@@ -791,7 +825,8 @@ def _events(
 
 def _durations(start: pa.Array, end: pa.Array) -> pa.Array:
     seconds = pc.subtract(end, start)
-    forward = pc.greater_equal(seconds, 0)
+    # Nanoseconds must fit int64 too: a span over 292 years is not a flow (and is left out).
+    forward = pc.and_(pc.greater_equal(seconds, 0), pc.less_equal(seconds, INT64_MAX // 1_000_000_000))
     return pc.if_else(forward, pc.multiply(seconds, 1_000_000_000), pa.scalar(None, pa.int64()))
 
 
@@ -837,14 +872,21 @@ def _network_direction(value: str | None) -> str:
 
 
 def _network_type(text: dict[str, pa.Array], ips: dict[str, pa.Array]) -> pa.Array | None:
-    """From the ``type`` field, else from the family of the (packet) source/destination address."""
-    if "type" in text:
-        return _mapped(text["type"], _NETWORK_TYPES.get, pa.string())
+    """From the ``type`` field; where it is absent, from the family of the first valid address.
+
+    ``EFA`` traffic (Elastic Fabric Adapter) has no ECS network type: it is left out.
+    """
     known = [ips[name] for name in _ADDRESS_FIELDS if name in ips]
-    if not known:
-        return None
-    address = pc.coalesce(*known)
-    return pc.if_else(pc.match_substring(address, ":"), "ipv6", "ipv4")
+    family = None
+    if known:
+        address = pc.coalesce(*known)
+        family = pc.if_else(pc.match_substring(address, ":"), "ipv6", "ipv4")
+    if "type" not in text:
+        return family
+    declared = _mapped(text["type"], _NETWORK_TYPES.get, pa.string())
+    if family is None:
+        return declared
+    return pc.if_else(pc.is_null(text["type"]), family, declared)
 
 
 def _aws_fields(
