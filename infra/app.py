@@ -6,6 +6,7 @@ Settings come from CDK context (``cdk.json`` or ``-c key=value``) and are valida
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -23,13 +24,24 @@ from infra.config import Config, ConfigError
 from infra.member_stack import MemberFindingsStack
 from infra.siem_stack import SiemStack
 
+CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
 CENTRAL_STACK = "AwsSiem"
 MEMBER_STACK = "AwsSiemMemberFindings"
 
 
+def cdk_json_context() -> dict[str, Any]:
+    """The context of infra/cdk.json (feature flags and defaults)."""
+    return dict(json.loads(CDK_JSON.read_text()).get("context", {}))
+
+
 def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = None) -> App:
-    """The app with its stacks and cdk-nag checks; ``context`` overrides cdk.json (tests)."""
-    app = App(context=dict(context) if context is not None else None, outdir=outdir)
+    """The app with its stacks and cdk-nag checks.
+
+    cdk.json's context is applied even when the app runs without the CDK CLI (tests, a plain
+    ``python app.py``), so feature flags never differ between a test and a deployment;
+    ``context`` overrides it, and context given to the CLI (``-c``) overrides both.
+    """
+    app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
     config = Config.from_context(app.node.try_get_context)
     SiemStack(
         app,
