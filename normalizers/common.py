@@ -28,6 +28,7 @@ def timestamp(value: Any) -> str:
     """
     if isinstance(value, str):
         if _RFC3339_Z.match(value):
+            datetime.fromisoformat(value[:19])  # rejects 2026-13-45T00:00:00Z; the text is kept as is
             return value
         text = value.strip()
         if not text:

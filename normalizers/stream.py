@@ -88,7 +88,8 @@ class _PrefixedRaw(io.RawIOBase):
             return n
         if self._error is not None:
             raise self._error
-        data = self._raw.read(len(buffer))
+        # read1, not read: a truncation must not discard bytes already decompressed.
+        data = self._raw.read1(len(buffer))  # type: ignore[attr-defined]
         if not data:
             return 0
         buffer[: len(data)] = data
