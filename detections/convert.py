@@ -1,0 +1,458 @@
+"""SigmaHQ CloudTrail rules -> our rule files, through pySigma's OpenSearch Lucene backend.
+
+``convert_directory`` reads every Sigma rule, maps Sigma's CloudTrail field names (the raw
+record's JSON paths) onto our schema with a pySigma processing pipeline, converts the
+detection to Lucene, and writes ``detections/sigma/<rule file>.yml`` with the Sigma
+attribution (DRL 1.1) and generated inline tests; a rule that cannot be converted is
+listed in ``detections/sigma/CONVERSION.md`` with the reason, never dropped silently.
+
+Inline tests come from the Sigma rule itself: since Sigma's field names *are* the raw
+CloudTrail paths, a test event is a raw CloudTrail record with the selection's values set.
+The expected result is what Sigma's semantics (evaluated here on the raw record) say; the
+test then runs the record through our normalizer, the index template and the converted
+query, so a wrong mapping or a query the engine reads differently fails the test.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sigma.backends.opensearch import OpensearchLuceneBackend
+from sigma.conditions import (
+    ConditionAND,
+    ConditionFieldEqualsValueExpression,
+    ConditionItem,
+    ConditionNOT,
+    ConditionOR,
+)
+from sigma.exceptions import SigmaError
+from sigma.processing.conditions import IncludeFieldCondition
+from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
+from sigma.processing.transformations import (
+    FieldMappingTransformation,
+    FieldPrefixMappingTransformation,
+    MapStringTransformation,
+)
+from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
+from sigma.types import SigmaBool, SigmaNull, SigmaNumber, SigmaRegularExpression, SigmaString, SpecialChars
+
+from detections.rules import SIGMA_DIR
+
+SIGMA_LICENSE = "DRL-1.1"
+SIGMA_LINK = "https://github.com/SigmaHQ/sigma/blob/master/rules/cloud/aws/cloudtrail/{name}"
+REPORT = "CONVERSION.md"
+DEDUP_KEY = ["aws.cloudtrail.user_identity.arn", "event.action"]
+"""Converted rules raise one alert per identity and API action per suppression bucket."""
+SUPPRESSION = "1h"
+DISABLED_LEVELS = {"informational", "low"}
+"""Converted but off by default: in any real account they match routine activity."""
+
+FIELD_MAPPING: dict[str, str] = {
+    "eventName": "event.action",
+    "eventSource": "event.provider",
+    "eventType": "aws.cloudtrail.event_type",
+    "eventCategory": "aws.cloudtrail.event_category",
+    "eventID": "event.id",
+    "eventVersion": "aws.cloudtrail.event_version",
+    "errorCode": "aws.cloudtrail.error_code",
+    # keyword sub-field: Sigma's equality and wildcards are on the whole value, not on words.
+    "errorMessage": "aws.cloudtrail.error_message.keyword",
+    "userAgent": "user_agent.original.keyword",
+    # The raw address (an IP, a service name or "AWS Internal"): docs/schema.md, "Addresses".
+    "sourceIPAddress": "source.address",
+    "awsRegion": "cloud.region",
+    "recipientAccountId": "cloud.account.id",
+    "readOnly": "aws.cloudtrail.read_only",
+    "managementEvent": "aws.cloudtrail.management_event",
+    "requestID": "aws.cloudtrail.request_id",
+    "sharedEventID": "aws.cloudtrail.shared_event_id",
+    "vpcEndpointId": "aws.cloudtrail.vpc_endpoint_id",
+    "userIdentity.type": "aws.cloudtrail.user_identity.type",
+    "userIdentity.arn": "aws.cloudtrail.user_identity.arn",
+    "userIdentity.principalId": "aws.cloudtrail.user_identity.principal_id",
+    "userIdentity.accountId": "aws.cloudtrail.user_identity.account_id",
+    "userIdentity.accessKeyId": "aws.cloudtrail.user_identity.access_key_id",
+    "userIdentity.userName": "aws.cloudtrail.user_identity.user_name",
+    "userIdentity.invokedBy": "aws.cloudtrail.user_identity.invoked_by",
+    "userIdentity.sessionContext.sessionIssuer.type": "aws.cloudtrail.user_identity.session_context.session_issuer.type",
+    "userIdentity.sessionContext.sessionIssuer.arn": "aws.cloudtrail.user_identity.session_context.session_issuer.arn",
+    "userIdentity.sessionContext.sessionIssuer.userName":
+        "aws.cloudtrail.user_identity.session_context.session_issuer.user_name",
+    "userIdentity.sessionContext.attributes.mfaAuthenticated":
+        "aws.cloudtrail.user_identity.session_context.mfa_authenticated",
+    # "Yes"/"No" in the record, a boolean in our schema (values mapped below).
+    "additionalEventData.MFAUsed": "aws.cloudtrail.console_login.mfa_used",
+    # Not a CloudTrail attribute: SigmaHQ uses it for the call's outcome.
+    "status": "event.outcome",
+}
+PREFIX_MAPPING: dict[str, str] = {
+    "requestParameters": "aws.cloudtrail.request_parameters",
+    "responseElements": "aws.cloudtrail.response_elements",
+    "additionalEventData": "aws.cloudtrail.additional_eventdata",
+    "serviceEventDetails": "aws.cloudtrail.service_event_details",
+}
+_YES_NO = {"YES": "true", "Yes": "true", "yes": "true", "NO": "false", "No": "false", "no": "false"}
+
+# A string that matches each regular expression used by a Sigma rule (for test events).
+REGEX_EXAMPLES: dict[str, str] = {
+    ".+:assumed-role/aws:.+": "arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-0abc1234def567890",
+}
+
+
+def pipeline() -> ProcessingPipeline:
+    """Sigma CloudTrail field names -> our schema (docs/detections.md, "Sigma conversion")."""
+    return ProcessingPipeline(
+        name="aws-siem CloudTrail",
+        priority=20,
+        items=[
+            ProcessingItem(
+                identifier="aws_siem_mfa_used_boolean",
+                transformation=MapStringTransformation(_YES_NO),  # type: ignore[arg-type]
+                field_name_conditions=[IncludeFieldCondition(["additionalEventData.MFAUsed"])],
+            ),
+            ProcessingItem(identifier="aws_siem_fields", transformation=FieldMappingTransformation(dict(FIELD_MAPPING))),  # type: ignore[arg-type]
+            ProcessingItem(identifier="aws_siem_prefixes",
+                           transformation=FieldPrefixMappingTransformation(dict(PREFIX_MAPPING))),  # type: ignore[arg-type]
+        ],
+    )
+
+
+def is_mapped(name: str) -> bool:
+    return name in FIELD_MAPPING or any(name == prefix or name.startswith(prefix + ".") for prefix in PREFIX_MAPPING)
+
+
+@dataclass(slots=True)
+class Conversion:
+    source: Path
+    rule_id: str | None = None
+    title: str | None = None
+    output: Path | None = None
+    query: str | None = None
+    error: str | None = None
+    enabled: bool = True
+    tests: int = 0
+
+
+@dataclass(slots=True)
+class ConversionReport:
+    conversions: list[Conversion] = field(default_factory=list)
+
+    @property
+    def converted(self) -> list[Conversion]:
+        return [c for c in self.conversions if c.error is None]
+
+    @property
+    def failed(self) -> list[Conversion]:
+        return [c for c in self.conversions if c.error is not None]
+
+
+def convert_directory(sigma_dir: Path, out_dir: Path = SIGMA_DIR) -> ConversionReport:
+    """Convert every ``*.yml`` under ``sigma_dir``; (re)write ``out_dir`` and its report."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in out_dir.glob("*.yml"):
+        stale.unlink()
+    backend = OpensearchLuceneBackend(pipeline())
+    report = ConversionReport()
+    for path in sorted(sigma_dir.glob("*.yml")):
+        conversion = convert_file(path, backend)
+        if conversion.error is None:
+            conversion.output = out_dir / path.name
+            conversion.output.write_text(rule_text(path, conversion), encoding="utf-8")
+        report.conversions.append(conversion)
+    (out_dir / REPORT).write_text(report_text(report), encoding="utf-8")
+    return report
+
+
+def convert_file(path: Path, backend: OpensearchLuceneBackend) -> Conversion:
+    conversion = Conversion(path)
+    try:
+        rule = SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
+        conversion.rule_id, conversion.title = f"sigma-{rule.id}", rule.title
+        unmapped = sorted({name for name in _fields(rule) if not is_mapped(name)})
+        if unmapped:
+            raise ValueError(f"no mapping onto our schema for field(s) {', '.join(unmapped)}")
+        queries = backend.convert_rule(rule)
+        if len(queries) != 1:
+            raise ValueError(f"the backend produced {len(queries)} queries, expected one")
+        conversion.query = str(queries[0])
+        conversion.enabled = str(rule.level) not in DISABLED_LEVELS if rule.level else True
+    except (SigmaError, ValueError) as error:
+        conversion.error = f"{type(error).__name__}: {_one_line(str(error))}"
+    return conversion
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fields(rule: SigmaRule) -> Iterator[str]:
+    for detection in rule.detection.detections.values():
+        yield from _detection_fields(detection)
+
+
+def _detection_fields(detection: SigmaDetection) -> Iterator[str]:
+    for item in detection.detection_items:
+        if isinstance(item, SigmaDetection):
+            yield from _detection_fields(item)
+        elif item.field:
+            yield item.field
+
+
+# --- the converted rule file -------------------------------------------------------------
+
+
+def rule_text(path: Path, conversion: Conversion) -> str:
+    sigma = yaml.safe_load(path.read_text(encoding="utf-8"))
+    rule = SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
+    tests = generate_tests(rule)
+    conversion.tests = len(tests)
+    document = {
+        "id": conversion.rule_id,
+        "title": sigma["title"],
+        "description": str(sigma.get("description", "")).strip(),
+        "severity": sigma.get("level", "medium"),
+        "index": "cloudtrail",
+        "query": conversion.query,
+        "dedup_key": DEDUP_KEY,
+        "suppression": SUPPRESSION,
+        "enabled": conversion.enabled,
+        "tags": sigma.get("tags", []),
+        "references": sigma.get("references", []),
+        "author": sigma.get("author"),
+        "license": SIGMA_LICENSE,
+        "status": sigma.get("status"),
+        "falsepositives": sigma.get("falsepositives", []),
+        "sigma": {
+            "id": sigma["id"],
+            "title": sigma["title"],
+            "author": sigma.get("author"),
+            "date": str(sigma.get("date", "")) or None,
+            "modified": str(sigma.get("modified", "")) or None,
+            "license": SIGMA_LICENSE,
+            "link": SIGMA_LINK.format(name=path.name),
+            "file": path.name,
+        },
+        "tests": tests,
+    }
+    header = (
+        f"# Converted from SigmaHQ rule {path.name} (id {sigma['id']}) by `siem rules convert-sigma`:\n"
+        f"# do not edit, regenerate. Author: {sigma.get('author')}. Licence: Detection Rule License 1.1\n"
+        f"# (https://github.com/SigmaHQ/Detection-Rule-License); see NOTICE.md in this folder.\n"
+    )
+    return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def report_text(report: ConversionReport) -> str:
+    lines = [
+        "# SigmaHQ CloudTrail conversion report",
+        "",
+        "Generated by `siem rules convert-sigma` (detections/convert.py); do not edit.",
+        "",
+        f"{len(report.conversions)} rules read, {len(report.converted)} converted, "
+        f"{len(report.failed)} not convertible.",
+        "",
+        "## Not convertible",
+        "",
+        "| Sigma rule | title | reason |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{c.source.name}` | {c.title or ''} | {c.error} |" for c in report.failed] or ["| - | - | - |"]
+    lines += ["", "## Converted", "", "| Sigma rule | our rule id | enabled | tests | Lucene query |", "|---|---|---|---|---|"]
+    for c in report.converted:
+        query = (c.query or "").replace("|", "\\|")
+        lines.append(f"| `{c.source.name}` | `{c.rule_id}` | {'yes' if c.enabled else 'no'} | {c.tests} | `{query}` |")
+    return "\n".join(lines) + "\n"
+
+
+# --- inline tests generated from the Sigma detection ----------------------------------------
+
+BASE_RECORD: dict[str, Any] = {
+    "eventVersion": "1.09",
+    "userIdentity": {
+        "type": "IAMUser", "principalId": "AIDACKCEVSQ6C2EXAMPLE", "arn": "arn:aws:iam::111122223333:user/alice",
+        "accountId": "111122223333", "accessKeyId": "AKIAIOSFODNN7EXAMPLE", "userName": "alice",
+    },
+    "eventTime": "2025-12-31T23:55:00Z",
+    "eventSource": "example.amazonaws.com",
+    "eventName": "DescribeExampleThings",
+    "awsRegion": "us-east-1",
+    "sourceIPAddress": "203.0.113.50",
+    "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22",
+    "requestParameters": {"exampleName": "example"},
+    "responseElements": None,
+    "eventType": "AwsApiCall",
+    "recipientAccountId": "111122223333",
+}
+# Console sign-in events come from signin.amazonaws.com with their own event type (the
+# normalizer reads additionalEventData.MFAUsed only there): test records follow AWS.
+SIGN_IN_EVENTS = {"ConsoleLogin", "GetSigninToken", "CheckMfa", "ExitRole", "RenewRole", "SwitchRole"}
+ROOT_VALUE_KEY = "sigmaTestValue"
+MAX_TESTS = 4
+"""Where a value Sigma matches anywhere under ``requestParameters`` (no sub-path) is put."""
+
+
+def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
+    """One matching record, then up to three that must not match: the match plus a filter's
+    values ("excluded by"), or the match with one of its values taken away ("near miss")."""
+    condition = rule.detection.parsed_condition[0].parse()
+    detections = rule.detection.detections
+    found = _positive(condition, detections)
+    if found is None:
+        return []
+    subset, assignments = found
+    tests = [_case(rule, "matches the Sigma selection", True, _record(assignments))]
+    candidates = [(f"excluded by {name}", assignments + _fragment(detections[name]))
+                  for name in detections if name not in subset]
+    candidates += [(f"near miss: without {path}", [pair for pair in assignments if pair[0] != path])
+                   for path, _ in assignments]
+    for name, variant in candidates:
+        record = _record(variant)
+        if len(tests) < MAX_TESTS and not evaluate(condition, record):
+            tests.append(_case(rule, name, False, record))
+    return tests
+
+
+def _positive(condition: Any, detections: Mapping[str, SigmaDetection]
+              ) -> tuple[tuple[str, ...], list[tuple[str, Any]]] | None:
+    """The smallest set of selections whose values, set on the base record, satisfy the condition."""
+    names = list(detections)
+    for size in range(1, len(names) + 1):
+        for subset in itertools.combinations(names, size):
+            assignments = [pair for name in subset for pair in _fragment(detections[name])]
+            if evaluate(condition, _record(assignments)):
+                return subset, assignments
+    return None
+
+
+def _case(rule: SigmaRule, name: str, match: bool, record: dict[str, Any]) -> dict[str, Any]:
+    record = copy.deepcopy(record)
+    record["eventID"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"sigma/{rule.id}/{name}"))
+    return {"name": name, "match": match, "records": [record]}
+
+
+def _fragment(detection: SigmaDetection) -> list[tuple[str, Any]]:
+    """(path, value) pairs that make a selection true: its first alternative, first values."""
+    items = detection.detection_items
+    if items and all(isinstance(item, SigmaDetection) for item in items):
+        return _fragment(items[0])  # type: ignore[arg-type]
+    pairs: list[tuple[str, Any]] = []
+    for item in items:
+        if isinstance(item, SigmaDetectionItem) and item.field:
+            pairs.append((item.field, _example(item)))
+    return pairs
+
+
+def _example(item: SigmaDetectionItem) -> Any:
+    values = item.value
+    if item.value_linking is ConditionAND and len(values) > 1:  # |all: one string holding every value
+        return " ".join(str(_value_example(value)) for value in values)
+    return _value_example(values[0])
+
+
+def _value_example(value: Any) -> Any:
+    if isinstance(value, SigmaNull):
+        return None
+    if isinstance(value, SigmaRegularExpression):
+        return REGEX_EXAMPLES[str(value.regexp)]
+    if isinstance(value, SigmaBool):
+        return value.boolean
+    if isinstance(value, SigmaNumber):
+        return value.number
+    if isinstance(value, SigmaString):
+        text = "".join(part if isinstance(part, str) else ("x" if part == SpecialChars.WILDCARD_SINGLE else "")
+                       for part in value.s)
+        return text or "x"
+    raise ValueError(f"no example for {value!r}")
+
+
+def _record(assignments: list[tuple[str, Any]]) -> dict[str, Any]:
+    record = copy.deepcopy(BASE_RECORD)
+    if any(path == "eventName" and value in SIGN_IN_EVENTS for path, value in assignments):
+        record.update(eventSource="signin.amazonaws.com", eventType="AwsConsoleSignIn")
+    for path, value in assignments:
+        if path == "status":  # not a CloudTrail attribute: an outcome is made by an error code
+            if str(value).lower() == "failure":
+                record["errorCode"] = "AccessDenied"
+            continue
+        _assign(record, path, value)
+    return record
+
+
+def _assign(record: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    if parts[0] in PREFIX_MAPPING and len(parts) == 1 and value is not None:
+        parts.append(ROOT_VALUE_KEY)
+    node = record
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    if value is None:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+
+
+def evaluate(condition: Any, record: Mapping[str, Any]) -> bool:
+    """Sigma's meaning of a parsed condition on a raw record (case-insensitive, whole value)."""
+    if isinstance(condition, ConditionAND):
+        return all(evaluate(arg, record) for arg in condition.args)
+    if isinstance(condition, ConditionOR):
+        return any(evaluate(arg, record) for arg in condition.args)
+    if isinstance(condition, ConditionNOT):
+        return not evaluate(condition.args[0], record)
+    if isinstance(condition, ConditionFieldEqualsValueExpression):
+        return _leaf(condition, record)
+    if isinstance(condition, ConditionItem):
+        raise ValueError(f"unsupported condition {type(condition).__name__}")
+    raise ValueError(f"unsupported condition {condition!r}")
+
+
+def _leaf(condition: ConditionFieldEqualsValueExpression, record: Mapping[str, Any]) -> bool:
+    if condition.field == "status":  # mapped onto event.outcome: derived the normalizer's way
+        found: list[Any] = ["failure" if record.get("errorCode") else "success"]
+    else:
+        found = list(_values_at(record, condition.field.split(".")))
+    value = condition.value
+    if isinstance(value, SigmaNull):
+        return not found
+    if isinstance(value, SigmaRegularExpression):
+        pattern = re.compile(str(value.regexp))
+        return any(pattern.fullmatch(_text(item)) for item in found)
+    if isinstance(value, SigmaString):
+        pattern = re.compile(value.to_regex().regexp.to_plain(), re.IGNORECASE | re.DOTALL)
+        return any(pattern.fullmatch(_text(item)) for item in found)
+    return any(_text(item).lower() == _text(getattr(value, "boolean", getattr(value, "number", value))).lower()
+               for item in found)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _values_at(node: Any, parts: list[str]) -> Iterator[Any]:
+    """Leaf values at a path; a path ending on an object yields every leaf below it."""
+    if isinstance(node, list):
+        for item in node:
+            yield from _values_at(item, parts)
+        return
+    if not parts:
+        if isinstance(node, dict):
+            for item in node.values():
+                yield from _values_at(item, [])
+        elif node is not None:
+            yield node
+        return
+    if isinstance(node, dict) and parts[0] in node:
+        yield from _values_at(node[parts[0]], parts[1:])
