@@ -12,6 +12,8 @@ COMMAND_MODULES = [
     "ingest.commands.normalize",
     "ingest.commands.assets",
     "ingest.commands.investigate",
+    "ingest.commands.detect",
+    "ingest.commands.rules",
 ]
 
 
