@@ -40,11 +40,13 @@ class FunctionNetwork(Construct):
         self.security_groups: list[ec2.ISecurityGroup] = []
         if settings is None:
             return
+        # Only the VPC id is used (by the security group); the subnets are selected explicitly,
+        # so the zone names CDK requires here are placeholders that never reach the template.
         self.vpc = ec2.Vpc.from_vpc_attributes(
             self,
             "Vpc",
             vpc_id=settings.vpc_id,
-            availability_zones=[f"az-{i}" for i, _ in enumerate(settings.subnet_ids)],
+            availability_zones=[f"zone-{i}" for i, _ in enumerate(settings.subnet_ids)],
         )
         self.subnets = ec2.SubnetSelection(
             subnets=[
@@ -122,8 +124,34 @@ class SiemFunction(Construct):
             vpc_subnets=network.subnets,
             security_groups=network.security_groups or None,
         )
+        if network.vpc is not None:
+            self._allow_network_interfaces()
         suppress(
             self.function,
             "AwsSolutions-L1",
             "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
+        )
+
+    def _allow_network_interfaces(self) -> None:
+        # What AWSLambdaVPCAccessExecutionRole grants, inline: CDK adds that managed policy
+        # only to roles it creates itself, and this role is ours.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:AssignPrivateIpAddresses",
+                    "ec2:UnassignPrivateIpAddresses",
+                ],
+                resources=["*"],
+            )
+        )
+        suppress(
+            self.role,
+            "AwsSolutions-IAM5",
+            "Lambda manages the function's network interfaces in the configured subnets; the EC2 "
+            "Describe actions support no resource scoping (same statement as AWSLambdaVPCAccessExecutionRole).",
+            findings=["Resource::*"],
         )

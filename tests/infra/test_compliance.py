@@ -54,6 +54,7 @@ def test_each_acknowledgment_is_justified_and_reviewed(assembly: Assembly, stack
 
 
 def test_no_blanket_wildcard_is_acknowledged(assembly: Assembly) -> None:
+    # (Resource::* is acknowledged only for the VPC network-interface actions, VPC mode only.)
     for stack in ("AwsSiem", "AwsSiemMemberFindings"):
         for acknowledgment in nag_acknowledgments(assembly.template(stack)):
             assert acknowledgment["id"] not in ("AwsSolutions-IAM5", "AwsSolutions-IAM5[Resource::*]")

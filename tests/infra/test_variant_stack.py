@@ -49,6 +49,9 @@ def test_python_functions_run_in_the_given_subnets(variant: dict[str, Any]) -> N
     assert len(python) == 3
     for function in python:
         assert function["Properties"]["VpcConfig"]["SubnetIds"] == SUBNETS
+        role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        actions = {a for s in statements(variant, role) for a in as_list(s["Action"])}
+        assert {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"} <= actions
     [group] = resources(variant, "AWS::EC2::SecurityGroup").values()
     assert [rule["FromPort"] for rule in group["Properties"]["SecurityGroupEgress"]] == [443]
 
