@@ -484,7 +484,23 @@ def _parquet_items(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
         return
     tgw = any(name.startswith(_TGW_MARKERS) for name in names.values())
     row = 0
-    for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+    batches = parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS)
+    while True:
+        try:
+            batch = next(batches, None)
+        except (pa.ArrowException, OSError) as error:
+            # A damaged page: the rows from here on cannot be read (the object stays in S3).
+            total = parquet.metadata.num_rows
+            yield DeadLetter(
+                SOURCE,
+                f"invalid parquet: rows {row + 1} to {total} unreadable: {error}",
+                origin.object,
+                f"row {row + 1}",
+                b"",
+            )
+            return
+        if batch is None:
+            return
         yield from _parquet_batch(batch, names, tgw, row, origin)
         row += batch.num_rows
 
