@@ -491,3 +491,17 @@ def test_out_of_range_values_are_bad_records() -> None:
         "invalid record: bytes 9223372036854775808 out of range",
         "unparseable timestamp: start '253402300800'",
     ]
+
+
+def test_the_line_by_line_path_parses_like_pyarrow() -> None:
+    """Chunks pyarrow refuses go through a Python split: both must give the same rows."""
+    data, _ = mixed_file()
+    chunk = data.split(b"\n", 1)[1].decode("latin-1").replace("\xc9t\xe9", "OK").encode()
+    header = vpcflow._parse_header(V2_HEADER.encode())
+    assert isinstance(header, vpcflow._Header)
+    fast = vpcflow._parse_fast(chunk, 2, header)
+    slow = vpcflow._parse_slow(chunk, 2, header)
+    assert fast is not None
+    assert fast.lines == slow.lines
+    assert [column.to_pylist() for column in fast.columns] == [column.to_pylist() for column in slow.columns]
+    assert [(line, raw) for line, raw, _ in fast.invalid] == [(line, raw) for line, raw, _ in slow.invalid]
