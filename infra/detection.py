@@ -99,6 +99,8 @@ class Detections(Construct):
                     "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
                     "STATE_TABLE": state_table.table_name,
                     "INDEX_PREFIX": config.index_prefix,
+                    # Alerts link to the investigation dashboard of the logs collection.
+                    "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
                     "OPENSEARCH_AUTH": "aoss",
                     "POWERTOOLS_SERVICE_NAME": "siem-detections",
                 },
