@@ -1,0 +1,188 @@
+"""The runner: lagged overlapping windows, exactly-once alerts, SNS, failures isolated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from opensearchpy import OpenSearch
+
+from detections.alerts import alert_id
+from detections.checkpoints import DynamoCheckpoints, IndexCheckpoints, MemoryCheckpoints
+from detections.notify import CollectingNotifier, SnsNotifier
+from detections.rules import parse_rule
+from detections.runner import RunSettings, run
+from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes, our_rule, rejected_flows, trail
+
+pytestmark = pytest.mark.integration
+SETTINGS = RunSettings(lag=minutes(2), overlap=minutes(15), first_lookback=minutes(30))
+
+
+def alerts_in_index(client: OpenSearch) -> list[dict[str, Any]]:
+    response = client.search(index="siem-alerts", body={"size": 100, "query": {"match_all": {}}})
+    return [hit["_source"] for hit in response["hits"]["hits"]]
+
+
+def test_an_event_ingested_after_its_window_was_queried_alerts_exactly_once(siem: OpenSearch) -> None:
+    rule = our_rule("siem-root-account-usage")
+    store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingNotifier()
+    index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
+
+    first = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS)
+    assert first.outcomes[0].window_end == "2026-03-14T09:03:00.000Z"
+    assert first.created == 1
+
+    # Stamped at 09:02 (inside the window just queried) but searchable only now, from another
+    # address: the next run's overlap still covers it.
+    late = cloudtrail_record("b-1", T0 + minutes(1), sourceIPAddress="203.0.113.9")
+    index_raw(siem, "cloudtrail", trail([late]), ingested=T0 + minutes(2))
+    second = run(siem, siem, [rule], T0 + minutes(10), store, notifier, SETTINGS)
+    third = run(siem, siem, [rule], T0 + minutes(15), store, notifier, SETTINGS)
+
+    assert second.outcomes[0].window_start == "2026-03-14T08:48:00.000Z"  # 09:03 - 15 min overlap
+    assert (second.created, third.created) == (1, 0)
+    assert second.outcomes[0].duplicates == 1 and third.outcomes[0].duplicates == 2
+    stored = alerts_in_index(siem)
+    assert sorted(alert["source"]["ip"] for alert in stored) == ["198.51.100.214", "203.0.113.9"]
+    assert [alert["alert"]["id"] for alert in notifier.alerts] == [a["alert"]["id"] for a in
+                                                                   first.alerts + second.alerts]
+
+
+def test_alert_holds_who_when_what_and_attribution(siem: OpenSearch) -> None:
+    rule = our_rule("siem-iam-access-key-for-another-user")
+    record = cloudtrail_record(
+        "k-1", T0, eventSource="iam.amazonaws.com", eventName="CreateAccessKey", eventType="AwsApiCall",
+        userIdentity={"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": "arn:aws:iam::111122223333:user/mallory",
+                      "accountId": "111122223333", "userName": "mallory", "accessKeyId": "AKIAEXAMPLEMALLORY1"},
+        sourceIPAddress="203.0.113.124", requestParameters={"userName": "svc-backup-sync"})
+    index_raw(siem, "cloudtrail", trail([record]), ingested=T0 + minutes(1))
+    settings = RunSettings(lag=minutes(2), first_lookback=minutes(30), dashboards_url="https://dash/_dashboards")
+    report = run(siem, siem, [rule], T0 + minutes(5), MemoryCheckpoints(), None, settings)
+
+    (alert,) = alerts_in_index(siem)
+    summary = alert["alert"]["summary"]
+    assert "mallory" in summary["who"] and "AKIAEXAMPLEMALLORY1" in summary["who"]
+    assert "arn:aws:iam::111122223333:user/mallory" in summary["who"]
+    assert "CreateAccessKey" in summary["what"] and "svc-backup-sync" in summary["what"]
+    assert summary["when"].startswith("2026-03-14T09:00:00Z")
+    assert "203.0.113.124" in summary["where"]
+    assert alert["rule"]["id"] == rule.id and alert["alert"]["severity"] == "high"
+    assert alert["event"]["severity"] == 75 and alert["threat"]["technique"]["id"] == ["T1098.001"]
+    assert alert["alert"]["event_ids"] == ["k-1"]
+    assert alert["alert"]["dashboards_url"].startswith("https://dash/_dashboards/app/dashboards#/view/")
+    assert report.alerts[0]["alert"]["id"] == alert["alert"]["id"]
+
+
+def test_a_burst_completed_by_late_flows_alerts_once(siem: OpenSearch) -> None:
+    rule = our_rule("siem-vpcflow-rejected-burst")
+    store = MemoryCheckpoints()
+    index_raw(siem, "vpcflow", rejected_flows("203.0.113.124", T0, 15), ingested=T0 + minutes(1))
+    assert run(siem, siem, [rule], T0 + minutes(5), store, None, SETTINGS).created == 0
+
+    # Five more flows of the same 10-minute window arrive late: 20 reaches the threshold.
+    index_raw(siem, "vpcflow", rejected_flows("203.0.113.124", T0 + minutes(1), 5, 100), ingested=T0 + minutes(6))
+    second = run(siem, siem, [rule], T0 + minutes(10), store, None, SETTINGS)
+    third = run(siem, siem, [rule], T0 + minutes(15), store, None, SETTINGS)
+
+    assert (second.created, third.created) == (1, 0)
+    (alert,) = alerts_in_index(siem)
+    assert alert["alert"]["count"] == 20
+    assert alert["alert"]["group_by"] == {"source.ip": "203.0.113.124"}
+    assert alert["alert"]["summary"]["who"] == "source 203.0.113.124"
+    assert "20 REJECT flows" in alert["alert"]["summary"]["what"]
+
+
+def test_a_failing_rule_is_reported_and_the_others_still_run(siem: OpenSearch) -> None:
+    broken = parse_rule({"id": "broken-rule", "title": "Broken", "severity": "low", "index": "cloudtrail",
+                         "query": "event.action:(ConsoleLogin"})
+    good = our_rule("siem-root-account-usage")
+    index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
+    store = MemoryCheckpoints()
+
+    report = run(siem, siem, [broken, good], T0 + minutes(5), store, None, SETTINGS)
+
+    failed, succeeded = report.outcomes
+    assert failed.error and not succeeded.error
+    assert succeeded.created == 1
+    assert store.get("broken-rule") is None  # queried again next run
+    assert store.get(good.id) == T0 + minutes(3)
+    assert [outcome.rule_id for outcome in report.errors] == ["broken-rule"]
+
+
+class FlakyNotifier:
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.sent: list[str] = []
+
+    def notify(self, alert: dict[str, Any]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("SNS unreachable")
+        self.sent.append(alert["alert"]["id"])
+
+
+def test_a_failed_notification_is_retried_by_the_next_run(siem: OpenSearch) -> None:
+    rule = our_rule("siem-root-account-usage")
+    index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
+    store, notifier = MemoryCheckpoints(), FlakyNotifier(failures=1)
+
+    first = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS)
+    assert first.errors and not alerts_in_index(siem) and store.get(rule.id) is None
+    second = run(siem, siem, [rule], T0 + minutes(10), store, notifier, SETTINGS)
+
+    assert second.created == 1 and len(notifier.sent) == 1
+    assert [alert["alert"]["id"] for alert in alerts_in_index(siem)] == notifier.sent
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    with mock_aws():
+        yield
+
+
+def test_sns_receives_one_message_per_new_alert(siem: OpenSearch, aws: None) -> None:
+    sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+    topic = sns.create_topic(Name="siem-alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    rule = our_rule("siem-root-account-usage")
+    records = [cloudtrail_record(f"r-{n}", T0 + minutes(n), sourceIPAddress=f"198.51.100.{n}") for n in (1, 2)]
+    index_raw(siem, "cloudtrail", trail(records), ingested=T0 + minutes(3))
+    notifier, store = SnsNotifier(sns, topic), MemoryCheckpoints()
+
+    for now in (T0 + minutes(6), T0 + minutes(11), T0 + minutes(16)):
+        run(siem, siem, [rule], now, store, notifier, SETTINGS)
+
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert len(messages) == 2
+    bodies = [message["Body"] for message in messages]
+    assert all("Root account usage" in body and "Who:" in body and "When:" in body and "What:" in body
+               for body in bodies)
+    assert all("HIGH" in body for body in bodies)
+
+
+def test_dynamodb_checkpoints_never_move_backwards(aws: None) -> None:
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    dynamodb.create_table(TableName="state", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                          BillingMode="PAY_PER_REQUEST")
+    store = DynamoCheckpoints("state", dynamodb)
+    assert store.get("rule") is None
+    store.put("rule", T0 + minutes(10))
+    store.put("rule", T0 + minutes(5))
+    assert store.get("rule") == T0 + minutes(10)
+
+
+def test_the_alert_id_depends_on_rule_key_and_suppression_bucket() -> None:
+    from detections.matching import Match
+
+    rule = our_rule("siem-root-account-usage")  # suppression 1h
+    key = (("cloud.account.id", "1"), ("source.ip", "198.51.100.1"), ("source.address", None))
+    same_hour = [alert_id(rule, Match(key, T0 + minutes(m))) for m in (0, 59)]
+    assert same_hour[0] == same_hour[1]
+    assert alert_id(rule, Match(key, T0 + minutes(60))) != same_hour[0]
+    assert alert_id(rule, Match((("cloud.account.id", "2"), *key[1:]), T0)) != same_hour[0]
