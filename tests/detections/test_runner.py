@@ -15,7 +15,15 @@ from detections.checkpoints import DynamoCheckpoints, IndexCheckpoints, MemoryCh
 from detections.notify import CollectingNotifier, SnsNotifier
 from detections.rules import parse_rule
 from detections.runner import RunSettings, run
-from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes, our_rule, rejected_flows, trail
+from tests.detections.conftest import (
+    T0,
+    cloudtrail_record,
+    index_raw,
+    minutes,
+    our_rule,
+    rejected_flows,
+    trail,
+)
 
 pytestmark = pytest.mark.integration
 SETTINGS = RunSettings(lag=minutes(2), overlap=minutes(15), first_lookback=minutes(30))

@@ -1,0 +1,104 @@
+"""Monitor export, rule validation and window arithmetic."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch
+
+from detections.rules import RULE_DIRS, RuleError, load_rule, load_rules, parse_rule
+from detections.windows import next_window
+from ingest.cli import main
+from tests.detections.conftest import T0, index_raw, minutes, our_rule, rejected_flows
+
+RULES = load_rules(RULE_DIRS)
+
+
+def _exported(tmp_path: Path) -> dict[str, dict[str, Any]]:
+    assert main(["rules", "export-monitors", "--out", str(tmp_path)]) == 0
+    return {path.stem: json.loads(path.read_text()) for path in tmp_path.glob("*.json")}
+
+
+def test_every_enabled_rule_becomes_a_monitor_with_concrete_indices(tmp_path: Path) -> None:
+    monitors = _exported(tmp_path)
+    assert sorted(monitors) == sorted(rule.id for rule in RULES)
+    for rule in RULES:
+        body = monitors[rule.id]
+        assert body["type"] == "monitor" and body["schedule"]["period"]["unit"] == "MINUTES"
+        (search,) = [item["search"] for item in body["inputs"]]
+        assert search["indices"] == [f"siem-{rule.index}"]
+        (trigger,) = body["triggers"]
+        if rule.is_threshold:
+            assert body["monitor_type"] == "bucket_level_monitor"
+            sources = search["query"]["aggregations"]["composite_agg"]["composite"]["sources"]
+            assert [next(iter(source)) for source in sources] == list(rule.group_by)
+            condition = trigger["bucket_level_trigger"]["condition"]
+            assert condition["script"]["source"] == f"params._count >= {rule.threshold}"
+        else:
+            assert body["monitor_type"] == "query_level_monitor"
+            assert "hits.total.value > 0" in trigger["query_level_trigger"]["condition"]["script"]["source"]
+        time_filters = [f["range"] for f in search["query"]["query"]["bool"]["filter"] if "range" in f]
+        (time_range,) = time_filters
+        (bounds,) = time_range.values()
+        assert bounds["gte"].startswith("{{period_end}}||-") and bounds["lt"] == "{{period_end}}||-2m"
+
+
+def test_field_comparisons_become_a_script_filter(tmp_path: Path) -> None:
+    body = _exported(tmp_path)["siem-iam-access-key-for-another-user"]
+    scripts = [f["script"] for f in body["inputs"][0]["search"]["query"]["query"]["bool"]["filter"] if "script" in f]
+    assert len(scripts) == 1
+    assert "doc['user.target.name']" in scripts[0]["script"]["source"]
+
+
+@pytest.mark.integration
+def test_the_bucket_monitor_query_counts_a_burst_on_the_engine(siem: OpenSearch, tmp_path: Path) -> None:
+    """The exported search, with Alerting's {{period_end}} filled in, runs and finds the burst."""
+    body = _exported(tmp_path)["siem-vpcflow-rejected-burst"]
+    index_raw(siem, "vpcflow", rejected_flows("203.0.113.124", T0, 25), ingested=T0 + minutes(1))
+    period_end = int((T0 + minutes(10)).timestamp() * 1000)
+    query = json.loads(json.dumps(body["inputs"][0]["search"]["query"]).replace("{{period_end}}", str(period_end)))
+    result = siem.search(index="siem-vpcflow", body=query)
+    buckets = result["aggregations"]["composite_agg"]["buckets"]
+    assert [(b["key"]["source.ip"], b["doc_count"]) for b in buckets] == [("203.0.113.124", 25)]
+
+
+def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
+    base = {"id": "x-rule", "title": "t", "severity": "high", "index": "cloudtrail", "query": "event.action:X"}
+    parse_rule(base)
+    for change, message in (
+        ({"severity": "urgent"}, "severity"),
+        ({"index": "logs"}, "index"),
+        ({"colour": "red"}, "unknown keys"),
+        ({"threshold": 5}, "needs group_by and window"),
+        ({"threshold": 5, "group_by": ["source.ip"], "window": "5m", "dedup_key": ["user.name"]}, "group_by"),
+        ({"query": {"sql": "select"}}, "query must be"),
+        ({"tests": [{"match": True}]}, "records, lines or documents"),
+        ({"suppression": "soon"}, "invalid duration"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            parse_rule({**base, **change})
+    bad = tmp_path / "bad.yml"
+    bad.write_text("id: [unclosed")
+    with pytest.raises(RuleError, match=r"bad\.yml"):
+        load_rule(bad)
+
+
+def test_rules_expose_mitre_techniques_and_tactics() -> None:
+    rule = our_rule("siem-iam-access-key-for-another-user")
+    assert rule.mitre == ("T1098.001",)
+    assert rule.tactics == ("persistence", "privilege-escalation")
+
+
+def test_window_lags_overlaps_and_caps() -> None:
+    kwargs: dict[str, timedelta] = {"lag": minutes(2), "overlap": minutes(15), "first_lookback": minutes(60),
+                                    "max_lookback": timedelta(days=1)}
+    first = next_window(None, T0, **kwargs)
+    assert (first.start, first.end) == (T0 - minutes(62), T0 - minutes(2))
+    following = next_window(first.end, T0 + minutes(5), **kwargs)
+    assert (following.start, following.end) == (T0 - minutes(17), T0 + minutes(3))
+    stale = next_window(T0 - timedelta(days=3), T0, **kwargs)
+    assert stale.capped and stale.start == T0 - minutes(2) - timedelta(days=1)
