@@ -165,23 +165,21 @@ def from_investigation(client: OpenSearch, finding_id: str, prefix: str) -> Summ
     from investigation import investigate  # deferred: only finding alerts need it
 
     try:
-        report = investigate(client, finding_id, prefix=prefix)
+        return _from_report(investigate(client, finding_id, prefix=prefix))
     except Exception as error:  # the alert must go out even when its investigation cannot
         LOGGER.warning("investigation of %s failed: %s", finding_id, error)
         return None
+
+
+def _from_report(report: Any) -> Summary:
     when = report.when
     seen = f"actor active {when.first_seen} to {when.last_seen}" if when.first_seen else "no actor activity"
     ips = [count.value for count in report.where.ips]
-    accounts = [count.value for count in report.where.accounts]
-    where = "; ".join(part for part in (
-        f"from {_listed(ips)}" if ips else "",
-        f"account {_listed(accounts)}" if accounts else "",
-    ) if part)
     return Summary(
         who=report.who.summary or "unknown",
         when=f"finding observed {when.finding_first_observed} to {when.finding_last_observed}; {seen}",
-        what=report.what.summary or _what_findings([]),
-        where=where or "unknown",
+        what=report.what.summary or "",
+        where=f"from {_listed(ips)}" if ips else "unknown",
     )
 
 
@@ -196,8 +194,10 @@ def summarize(client: OpenSearch | None, source: str, documents: Sequence[dict[s
     if investigated is None:
         return basic
     # The finding's own title stays in "what": the investigation tells what the actor did.
-    return Summary(investigated.who, investigated.when, f"{basic.what}. {investigated.what}",
-                   investigated.where if investigated.where != "unknown" else basic.where)
+    what = f"{basic.what}. {investigated.what}" if investigated.what else basic.what
+    parts = [part for part in (investigated.where, basic.where) if part != "unknown"]
+    where = "; ".join(dict.fromkeys(part for text in parts for part in text.split("; "))) or "unknown"
+    return Summary(investigated.who, investigated.when, what, where)
 
 
 def dashboards_link(base: str | None, documents: Sequence[dict[str, Any]], event_ids: Sequence[str],
