@@ -13,7 +13,6 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException
 
 from detections import monitors
-from detections.convert import convert_directory
 from detections.rules import RULE_DIRS, SIGMA_DIR, RuleError, load_rules, parse_duration
 from detections.testing import run_tests
 from ingest.config import Settings
@@ -123,6 +122,9 @@ def export_command(args: argparse.Namespace) -> int:
 
 
 def convert_command(args: argparse.Namespace) -> int:
+    # pySigma is a development dependency: only this subcommand needs it.
+    from detections.convert import convert_directory
+
     if not args.sigma_dir.is_dir():
         print(f"siem rules convert-sigma: {args.sigma_dir}: no such directory", file=sys.stderr)
         return 1
