@@ -15,6 +15,7 @@ from detections.checkpoints import DynamoCheckpoints, IndexCheckpoints, MemoryCh
 from detections.notify import CollectingNotifier, SnsNotifier
 from detections.rules import parse_rule
 from detections.runner import RunSettings, run
+from opensearch_assets.fields import leaf_fields
 from tests.detections.conftest import (
     T0,
     cloudtrail_record,
@@ -82,6 +83,20 @@ def test_alert_holds_who_when_what_and_attribution(siem: OpenSearch) -> None:
     assert alert["alert"]["event_ids"] == ["k-1"]
     assert alert["alert"]["dashboards_url"].startswith("https://dash/_dashboards/app/dashboards#/view/")
     assert report.alerts[0]["alert"]["id"] == alert["alert"]["id"]
+    assert not unmapped_fields(siem, alert), "ask for these fields in ALERTS (opensearch_assets/mappings.py)"
+
+
+def unmapped_fields(client: OpenSearch, document: dict[str, Any]) -> list[str]:
+    """Leaf paths of ``document`` that the alerts index template does not map (kept unindexed)."""
+    mapping = client.indices.get_mapping(index="siem-alerts")["siem-alerts"]["mappings"]["properties"]
+    mapped = leaf_fields(mapping)
+
+    def leaves(value: Any, prefix: str) -> list[str]:
+        if isinstance(value, dict) and prefix not in mapped:
+            return [path for key, item in value.items() for path in leaves(item, f"{prefix}{'.' if prefix else ''}{key}")]
+        return [prefix]
+
+    return [path for path in leaves(document, "") if path not in mapped]
 
 
 def test_a_burst_completed_by_late_flows_alerts_once(siem: OpenSearch) -> None:
