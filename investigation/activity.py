@@ -8,8 +8,8 @@ from typing import Any
 from investigation import fields as f
 from investigation.chain import link_from_identity
 from investigation.documents import obj, text, values
-from investigation.network import is_ip
 from investigation.report import ActionCount, Change, Count, Identity, What, When, Where
+from investigation.times import normalized
 
 DENIAL = re.compile(r"AccessDenied|Unauthori[sz]ed|Forbidden|NotAuthorized", re.IGNORECASE)
 """Error codes that mean the caller lacked permission (not a malformed or failed call)."""
@@ -37,10 +37,12 @@ def events(response: dict[str, Any]) -> list[dict[str, Any]]:
     return [hit.get("_source", {}) for hit in response.get("hits", {}).get("hits", [])]
 
 
-def fill_when(when: When, response: dict[str, Any], interval: str) -> None:
-    aggs = aggregations(response)
-    when.first_seen = aggs.get("first_seen", {}).get("value_as_string") if total(response) else None
-    when.last_seen = aggs.get("last_seen", {}).get("value_as_string") if total(response) else None
+def fill_when(when: When, response: dict[str, Any], sources: dict[str, Any], interval: str) -> None:
+    """First and last activity (the oldest and newest events) and the histogram."""
+    aggs = aggregations(sources)
+    newest, first_event = events(response)[:1], events(sources)[:1]
+    when.last_seen = normalized(text(newest[0], f.TIMESTAMP)) if newest else None
+    when.first_seen = normalized(text(first_event[0], f.TIMESTAMP)) if first_event else None
     when.interval = interval
     when.histogram = [(str(bucket.get("key_as_string", bucket["key"])), int(bucket["doc_count"]))
                       for bucket in aggs.get("histogram", {}).get("buckets", [])]
@@ -48,7 +50,7 @@ def fill_when(when: When, response: dict[str, Any], interval: str) -> None:
 
 def what(response: dict[str, Any]) -> What:
     aggs = aggregations(response)
-    codes = _counts(aggs, "error_codes")
+    codes = _counts(aggs.get("errors", {}), "codes")
     return What(
         events=total(response),
         reads=_doc_count(aggs, "reads"),
@@ -57,26 +59,34 @@ def what(response: dict[str, Any]) -> What:
         denials=sum(code.count for code in codes if DENIAL.search(code.value)),
         actions=_actions(aggs),
         error_codes=codes,
-        resources=_resources(aggs, events(response)),
-        changes=[_change(event) for event in _top_hits(aggs.get("changes", {}))],
+        resources=_resources(events(response)),
+        changes=[_change(event) for event in _top_hits(aggs.get("writes", {}))],
     )
 
 
 def where(response: dict[str, Any]) -> Where:
     aggs = aggregations(response)
-    return Where(
-        ips=_counts(aggs, "ips"),
-        # source.address also repeats valid IPs (ECS keeps the raw address there).
-        addresses=[count for count in _counts(aggs, "addresses") if not is_ip(count.value)],
-        user_agents=_counts(aggs, "user_agents"),
-        accounts=_counts(aggs, "accounts"),
-    )
+    return Where(ips=_counts(aggs, "ips"), user_agents=_counts(aggs, "user_agents"))
 
 
-def identities(response: dict[str, Any]) -> list[Identity]:
-    """The identities behind the events, most active first."""
+def identities(response: dict[str, Any], sources: dict[str, Any]) -> list[Identity]:
+    """The identities behind the events, most active first.
+
+    Without the identities aggregation (the subject is one credential) the newest event
+    tells who it is, and the totals are its own.
+    """
+    aggs = aggregations(response)
+    if "identities" not in aggregations(sources):
+        newest = events(response)[:1]
+        if not newest:
+            return []
+        event = newest[0]
+        return [Identity(key=text(event, f.IDENTITY_PRINCIPAL) or "",
+                         link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
+                         events=total(response), writes=_doc_count(aggs, "writes"), errors=_doc_count(aggs, "errors"),
+                         last_seen=text(event, f.TIMESTAMP))]
     found = []
-    for bucket in aggregations(response).get("identities", {}).get("buckets", []):
+    for bucket in aggregations(sources).get("identities", {}).get("buckets", []):
         latest = _top_hits(bucket)
         event = latest[0] if latest else {}
         found.append(Identity(
@@ -100,10 +110,11 @@ def _actions(aggs: dict[str, Any]) -> list[ActionCount]:
     return sorted(actions, key=lambda a: (-a.count, a.provider, a.action))
 
 
-def _resources(aggs: dict[str, Any], recent: list[dict[str, Any]]) -> list[str]:
-    """Resource ARNs CloudTrail lists, then resources the newest requests name."""
-    found = [count.value for count in _counts(aggs, "resources")]
+def _resources(recent: list[dict[str, Any]]) -> list[str]:
+    """Resources the newest events name: CloudTrail's resource ARNs and request parameters."""
+    found: list[str] = []
     for event in recent:
+        found += [str(arn) for arn in values(event, f.RESOURCE_ARN)]
         parameters = obj(event, f.REQUEST_PARAMETERS)
         if isinstance(parameters, dict):
             found += [f"{key}={value}" for key in RESOURCE_PARAMETERS

@@ -11,7 +11,9 @@ The searches, whatever the number of events:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,11 +49,13 @@ class Searcher:
         self._client = client
         self.limit = limit
         self.count = 0
+        self._lock = threading.Lock()
 
     def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]:
-        if self.count >= self.limit:
-            raise QueryBudgetExceeded(f"an investigation may send at most {self.limit} searches")
-        self.count += 1
+        with self._lock:
+            if self.count >= self.limit:
+                raise QueryBudgetExceeded(f"an investigation may send at most {self.limit} searches")
+            self.count += 1
         response: dict[str, Any] = self._client.search(
             index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
         return response
@@ -70,16 +74,25 @@ def investigate(client: OpenSearch, finding_id: str, window: timedelta = DEFAULT
     mode = finding.mode
     subject = queries.subject_filter(mode, finding.keys)
     interval = queries.histogram_interval(start, end)
-    response = searcher.search(indices["cloudtrail"], queries.activity(subject, start, end)) if subject else {}
-    activity.fill_when(when, response, interval)
-    what, where = activity.what(response), activity.where(response)
-    seen = activity.identities(response)
+    response, sources = _activity(searcher, indices["cloudtrail"], subject, start, end, mode) if subject else ({}, {})
+    activity.fill_when(when, response, sources, interval)
+    what, where = activity.what(response), activity.where(sources)
+    seen = activity.identities(response, sources)
 
     who = _who(searcher, indices, finding, seen, what, start, end)
     what.summary = _what_summary(finding, what, when)
     related = _related(searcher, indices, finding, who, where)
     url = _dashboards_url(dashboards_url, finding, who, when) if dashboards_url else None
     return Report(finding, who, when, what, where, related, url, queries=searcher.count)
+
+
+def _activity(searcher: Searcher, index: str, subject: dict[str, Any], start: datetime, end: datetime,
+              mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two CloudTrail searches of when/what and where/who, sent at the same time."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        what = pool.submit(searcher.search, index, queries.activity(subject, start, end))
+        where = pool.submit(searcher.search, index, queries.origins(subject, start, end, mode != "credential"))
+        return what.result(), where.result()
 
 
 def _load_finding(searcher: Searcher, indices: Mapping[str, str], finding_id: str) -> Finding:

@@ -89,41 +89,61 @@ def subject_filter(mode: Mode, keys: JoinKeys) -> dict[str, Any] | None:
 
 
 def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[str, Any]:
-    """One search for when, what and where: aggregations plus the newest events."""
+    """What: the newest events, calls per service and action, writes, reads and errors.
+
+    Each aggregation that reads a field's values costs a pass over every matching event
+    (filters, and ``top_hits`` inside a filter, do not), so the work is split in two
+    searches sent together: this one and :func:`origins`. Resources and the newest changes
+    come from the newest events themselves.
+    """
+    latest = {f.TIMESTAMP: {"order": "desc"}}
     return {
         "size": RECENT_EVENTS,
         "track_total_hits": True,
-        "query": {"bool": {"filter": [subject, time_range(start, end)]}},
-        "sort": [{f.TIMESTAMP: {"order": "desc"}}],
+        "query": _within(subject, start, end),
+        "sort": [latest],
         "_source": _EVENT_FIELDS,
         "aggs": {
-            "first_seen": {"min": {"field": f.TIMESTAMP}},
-            "last_seen": {"max": {"field": f.TIMESTAMP}},
-            "histogram": {"date_histogram": {
-                "field": f.TIMESTAMP, "fixed_interval": histogram_interval(start, end), "min_doc_count": 0,
-                "extended_bounds": {"min": iso(start), "max": iso(end)}}},
             "providers": {"terms": {"field": f.PROVIDER, "size": PROVIDERS}, "aggs": {
                 "actions": {"terms": {"field": f.ACTION, "size": ACTIONS_PER_PROVIDER}, "aggs": {
                     "errors": {"filter": {"term": {f.OUTCOME: "failure"}}}}}}},
-            "writes": {"filter": {"term": {f.READ_ONLY: False}}},
+            "writes": {"filter": {"term": {f.READ_ONLY: False}}, "aggs": {
+                "latest": {"top_hits": {"size": RECENT_CHANGES, "sort": [latest], "_source": _EVENT_FIELDS}}}},
             "reads": {"filter": {"term": {f.READ_ONLY: True}}},
-            "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
-            "error_codes": {"terms": {"field": f.ERROR_CODE, "size": TOP_VALUES}},
-            "ips": {"terms": {"field": f.SOURCE_IP, "size": TOP_VALUES}},
-            "addresses": {"terms": {"field": f.SOURCE_ADDRESS, "size": TOP_VALUES}},
-            "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
-            "resources": {"terms": {"field": f.RESOURCE_ARN, "size": TOP_VALUES}},
-            "accounts": {"terms": {"field": f.ACCOUNT, "size": TOP_VALUES}},
-            "identities": {"terms": {"field": f.IDENTITY_PRINCIPAL, "size": IDENTITIES, "missing": ""}, "aggs": {
-                "writes": {"filter": {"term": {f.READ_ONLY: False}}},
-                "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
-                "latest": {"top_hits": {"size": 1, "sort": [{f.TIMESTAMP: {"order": "desc"}}],
-                                        "_source": [f.IDENTITY, f.ACCOUNT, f.TIMESTAMP]}}}},
-            "changes": {"filter": {"term": {f.READ_ONLY: False}}, "aggs": {
-                "latest": {"top_hits": {"size": RECENT_CHANGES, "sort": [{f.TIMESTAMP: {"order": "desc"}}],
-                                        "_source": _EVENT_FIELDS}}}},
+            "errors": {"filter": {"term": {f.OUTCOME: "failure"}}, "aggs": {
+                "codes": {"terms": {"field": f.ERROR_CODE, "size": TOP_VALUES}}}},
         },
     }
+
+
+def origins(subject: dict[str, Any], start: datetime, end: datetime, identities: bool) -> dict[str, Any]:
+    """When, from where and by whom: the oldest event, the histogram, addresses, user
+    agents, and (when the subject is not one credential) the identities."""
+    latest = {f.TIMESTAMP: {"order": "desc"}}
+    aggs: dict[str, Any] = {
+        "histogram": {"date_histogram": {
+            "field": f.TIMESTAMP, "fixed_interval": histogram_interval(start, end), "min_doc_count": 0,
+            "extended_bounds": {"min": iso(start), "max": iso(end)}}},
+        "ips": {"terms": {"field": f.SOURCE_IP, "size": TOP_VALUES}},
+        "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
+    }
+    if identities:
+        aggs["identities"] = {"terms": {"field": f.IDENTITY_PRINCIPAL, "size": IDENTITIES, "missing": ""}, "aggs": {
+            "writes": {"filter": {"term": {f.READ_ONLY: False}}},
+            "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
+            "latest": {"top_hits": {"size": 1, "sort": [latest], "_source": [f.IDENTITY, f.ACCOUNT, f.TIMESTAMP]}}}}
+    return {
+        "size": 1,
+        "query": _within(subject, start, end),
+        # The oldest event: a sorted search is far cheaper than a ``min`` aggregation.
+        "sort": [{f.TIMESTAMP: {"order": "asc"}}],
+        "_source": [f.TIMESTAMP],
+        "aggs": aggs,
+    }
+
+
+def _within(subject: dict[str, Any], start: datetime, end: datetime) -> dict[str, Any]:
+    return {"bool": {"filter": [subject, time_range(start, end)]}}
 
 
 def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) -> dict[str, Any]:

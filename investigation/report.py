@@ -138,17 +138,12 @@ class What:
 @dataclass(slots=True)
 class Where:
     ips: list[Count] = field(default_factory=list)
-    addresses: list[Count] = field(default_factory=list)
-    """Non-IP source addresses: AWS service names, ``AWS Internal``."""
     user_agents: list[Count] = field(default_factory=list)
-    accounts: list[Count] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ips": [{"ip": c.value, "count": c.count} for c in self.ips],
-            "addresses": [{"address": c.value, "count": c.count} for c in self.addresses],
             "user_agents": [{"user_agent": c.value, "count": c.count} for c in self.user_agents],
-            "accounts": [{"account_id": c.value, "count": c.count} for c in self.accounts],
         }
 
 
