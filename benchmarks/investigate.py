@@ -35,45 +35,111 @@ TARGET_SECONDS = 2.0
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 USER_ACCOUNT, HOP_ACCOUNT, TARGET_ACCOUNT = "111111111111", "222222222222", "333333333333"
 ACTOR_KEY, HOP_KEY, USER_KEY = "ASIABENCHB0000000001", "ASIABENCHA0000000001", "AKIABENCHUSER0000001"
-CALLS = [
-    ("s3.amazonaws.com", name, read) for name, read in
-    (("GetObject", True), ("ListBuckets", True), ("PutObject", False), ("GetBucketAcl", True),
-     ("PutBucketPolicy", False), ("DeleteObject", False))
-] + [
-    ("iam.amazonaws.com", name, read) for name, read in
-    (("ListUsers", True), ("ListRoles", True), ("CreateUser", False), ("CreateAccessKey", False),
-     ("AttachUserPolicy", False), ("GetAccountAuthorizationDetails", True))
-] + [
-    ("ec2.amazonaws.com", name, read) for name, read in
-    (("DescribeInstances", True), ("DescribeSecurityGroups", True), ("AuthorizeSecurityGroupIngress", False),
-     ("RunInstances", False), ("CreateKeyPair", False))
-] + [("sts.amazonaws.com", "GetCallerIdentity", True), ("cloudtrail.amazonaws.com", "StopLogging", False),
-     ("kms.amazonaws.com", "Decrypt", True), ("secretsmanager.amazonaws.com", "GetSecretValue", True)]
+CALLS = (
+    [
+        ("s3.amazonaws.com", name, read)
+        for name, read in (
+            ("GetObject", True),
+            ("ListBuckets", True),
+            ("PutObject", False),
+            ("GetBucketAcl", True),
+            ("PutBucketPolicy", False),
+            ("DeleteObject", False),
+        )
+    ]
+    + [
+        ("iam.amazonaws.com", name, read)
+        for name, read in (
+            ("ListUsers", True),
+            ("ListRoles", True),
+            ("CreateUser", False),
+            ("CreateAccessKey", False),
+            ("AttachUserPolicy", False),
+            ("GetAccountAuthorizationDetails", True),
+        )
+    ]
+    + [
+        ("ec2.amazonaws.com", name, read)
+        for name, read in (
+            ("DescribeInstances", True),
+            ("DescribeSecurityGroups", True),
+            ("AuthorizeSecurityGroupIngress", False),
+            ("RunInstances", False),
+            ("CreateKeyPair", False),
+        )
+    ]
+    + [
+        ("sts.amazonaws.com", "GetCallerIdentity", True),
+        ("cloudtrail.amazonaws.com", "StopLogging", False),
+        ("kms.amazonaws.com", "Decrypt", True),
+        ("secretsmanager.amazonaws.com", "GetSecretValue", True),
+    ]
+)
 
 
 def identity(kind: str, account: str, name: str, key: str, role: str | None = None) -> dict[str, Any]:
     if kind == "IAMUser":
-        return {"type": "IAMUser", "principalId": f"AIDA{name.upper()}", "arn": f"arn:aws:iam::{account}:user/{name}",
-                "accountId": account, "accessKeyId": key, "userName": name}
-    return {"type": "AssumedRole", "principalId": f"AROA{role}:{name}", "accountId": account, "accessKeyId": key,
-            "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{name}",
-            "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": f"AROA{role}",
-                                                 "arn": f"arn:aws:iam::{account}:role/{role}", "accountId": account,
-                                                 "userName": role}}}
+        return {
+            "type": "IAMUser",
+            "principalId": f"AIDA{name.upper()}",
+            "arn": f"arn:aws:iam::{account}:user/{name}",
+            "accountId": account,
+            "accessKeyId": key,
+            "userName": name,
+        }
+    return {
+        "type": "AssumedRole",
+        "principalId": f"AROA{role}:{name}",
+        "accountId": account,
+        "accessKeyId": key,
+        "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{name}",
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": f"AROA{role}",
+                "arn": f"arn:aws:iam::{account}:role/{role}",
+                "accountId": account,
+                "userName": role,
+            }
+        },
+    }
 
 
-def record(number: int, moment: datetime, who: dict[str, Any], ip: str, call: tuple[str, str, bool],
-           account: str, rng: random.Random, **extra: Any) -> dict[str, Any]:
+def record(
+    number: int,
+    moment: datetime,
+    who: dict[str, Any],
+    ip: str,
+    call: tuple[str, str, bool],
+    account: str,
+    rng: random.Random,
+    **extra: Any,
+) -> dict[str, Any]:
     source, name, read_only = call
     failed = rng.random() < 0.05
     body: dict[str, Any] = {
-        "eventVersion": "1.09", "userIdentity": who, "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": source, "eventName": name, "awsRegion": "us-east-1", "sourceIPAddress": ip,
-        "userAgent": rng.choice(["aws-cli/2.15.30 Python/3.11.8", "Boto3/1.34.1 Python/3.12", "python-requests/2.31"]),
-        "requestParameters": {"bucketName": f"bucket-{number % 7}", "key": f"k/{number}"} if source.startswith("s3")
-        else {"userName": f"user-{number % 5}"} if source.startswith("iam") else None,
-        "responseElements": None, "requestID": f"r{number}", "eventID": f"e-{number:08d}", "readOnly": read_only,
-        "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": account,
+        "eventVersion": "1.09",
+        "userIdentity": who,
+        "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": ip,
+        "userAgent": rng.choice(
+            ["aws-cli/2.15.30 Python/3.11.8", "Boto3/1.34.1 Python/3.12", "python-requests/2.31"]
+        ),
+        "requestParameters": {"bucketName": f"bucket-{number % 7}", "key": f"k/{number}"}
+        if source.startswith("s3")
+        else {"userName": f"user-{number % 5}"}
+        if source.startswith("iam")
+        else None,
+        "responseElements": None,
+        "requestID": f"r{number}",
+        "eventID": f"e-{number:08d}",
+        "readOnly": read_only,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": account,
         "eventCategory": "Management",
     }
     if failed:
@@ -82,14 +148,34 @@ def record(number: int, moment: datetime, who: dict[str, Any], ip: str, call: tu
     return body
 
 
-def assume_role(number: int, moment: datetime, caller: dict[str, Any], role_account: str, role: str,
-                session: str, issued: str, rng: random.Random) -> dict[str, Any]:
-    return record(number, moment, caller, "198.51.100.7", ("sts.amazonaws.com", "AssumeRole", True),
-                  caller["accountId"], rng, errorCode=None,
-                  requestParameters={"roleArn": f"arn:aws:iam::{role_account}:role/{role}", "roleSessionName": session},
-                  responseElements={"credentials": {"accessKeyId": issued},
-                                    "assumedRoleUser": {"arn": f"arn:aws:sts::{role_account}:assumed-role/{role}/{session}",
-                                                        "assumedRoleId": f"AROA{role}:{session}"}})
+def assume_role(
+    number: int,
+    moment: datetime,
+    caller: dict[str, Any],
+    role_account: str,
+    role: str,
+    session: str,
+    issued: str,
+    rng: random.Random,
+) -> dict[str, Any]:
+    return record(
+        number,
+        moment,
+        caller,
+        "198.51.100.7",
+        ("sts.amazonaws.com", "AssumeRole", True),
+        caller["accountId"],
+        rng,
+        errorCode=None,
+        requestParameters={"roleArn": f"arn:aws:iam::{role_account}:role/{role}", "roleSessionName": session},
+        responseElements={
+            "credentials": {"accessKeyId": issued},
+            "assumedRoleUser": {
+                "arn": f"arn:aws:sts::{role_account}:assumed-role/{role}/{session}",
+                "assumedRoleId": f"AROA{role}:{session}",
+            },
+        },
+    )
 
 
 def trail(events: int, seed: int = 11) -> list[dict[str, Any]]:
@@ -98,43 +184,90 @@ def trail(events: int, seed: int = 11) -> list[dict[str, Any]]:
     user = identity("IAMUser", USER_ACCOUNT, "bench-user", USER_KEY)
     hop = identity("AssumedRole", HOP_ACCOUNT, "hop", HOP_KEY, role="HopRole")
     actor = identity("AssumedRole", TARGET_ACCOUNT, "actor", ACTOR_KEY, role="TargetRole")
-    records = [assume_role(0, START, user, HOP_ACCOUNT, "HopRole", "hop", HOP_KEY, rng),
-               assume_role(1, START + timedelta(minutes=1), hop, TARGET_ACCOUNT, "TargetRole", "actor", ACTOR_KEY, rng)]
+    records = [
+        assume_role(0, START, user, HOP_ACCOUNT, "HopRole", "hop", HOP_KEY, rng),
+        assume_role(
+            1, START + timedelta(minutes=1), hop, TARGET_ACCOUNT, "TargetRole", "actor", ACTOR_KEY, rng
+        ),
+    ]
     span = timedelta(hours=3).total_seconds()
     others = [identity("IAMUser", USER_ACCOUNT, f"dev{n}", f"AKIADEV{n:013d}") for n in range(20)]
     for number in range(events):
         moment = START + timedelta(minutes=2, seconds=rng.random() * span)
-        records.append(record(2 + number, moment, actor, rng.choice(["198.51.100.7", "203.0.113.9"]),
-                              rng.choice(CALLS), TARGET_ACCOUNT, rng))
-        records.append(record(2 + events + number, moment, rng.choice(others), f"192.0.2.{rng.randrange(1, 250)}",
-                              rng.choice(CALLS), USER_ACCOUNT, rng))
+        records.append(
+            record(
+                2 + number,
+                moment,
+                actor,
+                rng.choice(["198.51.100.7", "203.0.113.9"]),
+                rng.choice(CALLS),
+                TARGET_ACCOUNT,
+                rng,
+            )
+        )
+        records.append(
+            record(
+                2 + events + number,
+                moment,
+                rng.choice(others),
+                f"192.0.2.{rng.randrange(1, 250)}",
+                rng.choice(CALLS),
+                USER_ACCOUNT,
+                rng,
+            )
+        )
     return [{key: value for key, value in r.items() if value is not None} for r in records]
 
 
 def finding() -> dict[str, Any]:
     return {
-        "schemaVersion": "2.0", "accountId": TARGET_ACCOUNT, "region": "us-east-1", "partition": "aws",
-        "id": "be" * 16, "arn": f"arn:aws:guardduty:us-east-1:{TARGET_ACCOUNT}:detector/d/finding/{'be' * 16}",
+        "schemaVersion": "2.0",
+        "accountId": TARGET_ACCOUNT,
+        "region": "us-east-1",
+        "partition": "aws",
+        "id": "be" * 16,
+        "arn": f"arn:aws:guardduty:us-east-1:{TARGET_ACCOUNT}:detector/d/finding/{'be' * 16}",
         "type": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-        "resource": {"resourceType": "AccessKey", "accessKeyDetails": {
-            "accessKeyId": ACTOR_KEY, "principalId": "AROATargetRole:actor", "userName": "TargetRole",
-            "userType": "AssumedRole"}},
-        "service": {"serviceName": "guardduty", "detectorId": "d", "count": 1,
-                    "eventFirstSeen": "2026-03-02T10:00:00Z", "eventLastSeen": "2026-03-02T10:30:00Z",
-                    "action": {"actionType": "AWS_API_CALL", "awsApiCallAction": {
-                        "api": "GetObject", "serviceName": "s3.amazonaws.com",
-                        "remoteIpDetails": {"ipAddressV4": "198.51.100.7"}}}},
-        "severity": 8.0, "createdAt": "2026-03-02T10:00:00Z", "updatedAt": "2026-03-02T10:30:00Z",
+        "resource": {
+            "resourceType": "AccessKey",
+            "accessKeyDetails": {
+                "accessKeyId": ACTOR_KEY,
+                "principalId": "AROATargetRole:actor",
+                "userName": "TargetRole",
+                "userType": "AssumedRole",
+            },
+        },
+        "service": {
+            "serviceName": "guardduty",
+            "detectorId": "d",
+            "count": 1,
+            "eventFirstSeen": "2026-03-02T10:00:00Z",
+            "eventLastSeen": "2026-03-02T10:30:00Z",
+            "action": {
+                "actionType": "AWS_API_CALL",
+                "awsApiCallAction": {
+                    "api": "GetObject",
+                    "serviceName": "s3.amazonaws.com",
+                    "remoteIpDetails": {"ipAddressV4": "198.51.100.7"},
+                },
+            },
+        },
+        "severity": 8.0,
+        "createdAt": "2026-03-02T10:00:00Z",
+        "updatedAt": "2026-03-02T10:30:00Z",
         "title": "API GetObject was invoked from an IP address on a custom threat list.",
     }
 
 
 def index(client: OpenSearch, raw: bytes, index_name: str, batch: int = 2000) -> int:
-    documents = [item for item in normalize_object(io.BytesIO(raw), Origin("bench", "2026-03-02T12:00:00Z"))
-                 if not isinstance(item, DeadLetter)]
+    documents = [
+        item
+        for item in normalize_object(io.BytesIO(raw), Origin("bench", "2026-03-02T12:00:00Z"))
+        if not isinstance(item, DeadLetter)
+    ]
     for start in range(0, len(documents), batch):
         body: list[Any] = []
-        for document in documents[start:start + batch]:
+        for document in documents[start : start + batch]:
             body += [{"create": {"_index": index_name}}, document]
         response = client.bulk(body=body)
         if response["errors"]:
@@ -166,20 +299,24 @@ def run(events: int = DEFAULT_EVENTS, repeat: int = DEFAULT_REPEAT) -> list[dict
             timings.append(time.perf_counter() - started)
         cpu_after = cpu_seconds(server.pid)
     assert report is not None
-    engine_cpu = (cpu_after - cpu_before) / repeat if cpu_before is not None and cpu_after is not None else None
-    return [{
-        "name": "investigate one finding",
-        "actor_events": report.what.events,
-        "indexed_events": indexed,
-        "chain_length": len(report.who.chain),
-        "queries": report.queries,
-        "seconds_median": round(statistics.median(timings), 4),
-        "seconds_min": round(min(timings), 4),
-        # Wall time depends on what else the machine runs; the engine's CPU time does not.
-        "engine_cpu_seconds": round(engine_cpu, 4) if engine_cpu is not None else None,
-        "load_average": round(os.getloadavg()[0], 2),
-        "target_seconds": TARGET_SECONDS,
-    }]
+    engine_cpu = (
+        (cpu_after - cpu_before) / repeat if cpu_before is not None and cpu_after is not None else None
+    )
+    return [
+        {
+            "name": "investigate one finding",
+            "actor_events": report.what.events,
+            "indexed_events": indexed,
+            "chain_length": len(report.who.chain),
+            "queries": report.queries,
+            "seconds_median": round(statistics.median(timings), 4),
+            "seconds_min": round(min(timings), 4),
+            # Wall time depends on what else the machine runs; the engine's CPU time does not.
+            "engine_cpu_seconds": round(engine_cpu, 4) if engine_cpu is not None else None,
+            "load_average": round(os.getloadavg()[0], 2),
+            "target_seconds": TARGET_SECONDS,
+        }
+    ]
 
 
 def main() -> None:

@@ -16,10 +16,34 @@ DENIAL = re.compile(r"AccessDenied|Unauthori[sz]ed|Forbidden|NotAuthorized", re.
 
 # requestParameters keys that name the resource a call acts on, across common services.
 RESOURCE_PARAMETERS = (
-    "bucketName", "groupId", "instanceId", "userName", "roleName", "roleArn", "policyArn", "groupName",
-    "functionName", "secretId", "keyId", "trailName", "name", "dBInstanceIdentifier", "snapshotId",
-    "imageId", "volumeId", "vpcId", "subnetId", "tableName", "queueUrl", "topicArn", "logGroupName",
-    "clusterName", "repositoryName", "stackName", "detectorId", "accessKeyId",
+    "bucketName",
+    "groupId",
+    "instanceId",
+    "userName",
+    "roleName",
+    "roleArn",
+    "policyArn",
+    "groupName",
+    "functionName",
+    "secretId",
+    "keyId",
+    "trailName",
+    "name",
+    "dBInstanceIdentifier",
+    "snapshotId",
+    "imageId",
+    "volumeId",
+    "vpcId",
+    "subnetId",
+    "tableName",
+    "queueUrl",
+    "topicArn",
+    "logGroupName",
+    "clusterName",
+    "repositoryName",
+    "stackName",
+    "detectorId",
+    "accessKeyId",
 )
 
 
@@ -44,8 +68,10 @@ def fill_when(when: When, response: dict[str, Any], sources: dict[str, Any], int
     when.last_seen = normalized(text(newest[0], f.TIMESTAMP)) if newest else None
     when.first_seen = normalized(text(first_event[0], f.TIMESTAMP)) if first_event else None
     when.interval = interval
-    when.histogram = [(str(bucket.get("key_as_string", bucket["key"])), int(bucket["doc_count"]))
-                      for bucket in aggs.get("histogram", {}).get("buckets", [])]
+    when.histogram = [
+        (str(bucket.get("key_as_string", bucket["key"])), int(bucket["doc_count"]))
+        for bucket in aggs.get("histogram", {}).get("buckets", [])
+    ]
 
 
 def what(response: dict[str, Any]) -> What:
@@ -81,29 +107,38 @@ def identities(response: dict[str, Any], sources: dict[str, Any]) -> list[Identi
         if not newest:
             return []
         event = newest[0]
-        return [Identity(key=text(event, f.IDENTITY_PRINCIPAL) or "",
-                         link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
-                         events=total(response), writes=_doc_count(aggs, "writes"), errors=_doc_count(aggs, "errors"),
-                         last_seen=text(event, f.TIMESTAMP))]
+        return [
+            Identity(
+                key=text(event, f.IDENTITY_PRINCIPAL) or "",
+                link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
+                events=total(response),
+                writes=_doc_count(aggs, "writes"),
+                errors=_doc_count(aggs, "errors"),
+                last_seen=text(event, f.TIMESTAMP),
+            )
+        ]
     found = []
     for bucket in aggregations(sources).get("identities", {}).get("buckets", []):
         latest = _top_hits(bucket)
         event = latest[0] if latest else {}
-        found.append(Identity(
-            key=str(bucket["key"]),
-            link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
-            events=int(bucket["doc_count"]),
-            writes=_doc_count(bucket, "writes"),
-            errors=_doc_count(bucket, "errors"),
-            last_seen=text(event, f.TIMESTAMP),
-        ))
+        found.append(
+            Identity(
+                key=str(bucket["key"]),
+                link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
+                events=int(bucket["doc_count"]),
+                writes=_doc_count(bucket, "writes"),
+                errors=_doc_count(bucket, "errors"),
+                last_seen=text(event, f.TIMESTAMP),
+            )
+        )
     return found
 
 
 def _actions(aggs: dict[str, Any]) -> list[ActionCount]:
     actions = [
-        ActionCount(str(provider["key"]), str(action["key"]), int(action["doc_count"]),
-                    _doc_count(action, "errors"))
+        ActionCount(
+            str(provider["key"]), str(action["key"]), int(action["doc_count"]), _doc_count(action, "errors")
+        )
         for provider in aggs.get("providers", {}).get("buckets", [])
         for action in provider.get("actions", {}).get("buckets", [])
     ]
@@ -117,16 +152,23 @@ def _resources(recent: list[dict[str, Any]]) -> list[str]:
         found += [str(arn) for arn in values(event, f.RESOURCE_ARN)]
         parameters = obj(event, f.REQUEST_PARAMETERS)
         if isinstance(parameters, dict):
-            found += [f"{key}={value}" for key in RESOURCE_PARAMETERS
-                      for value in values(parameters, key) if isinstance(value, str | int)]
+            found += [
+                f"{key}={value}"
+                for key in RESOURCE_PARAMETERS
+                for value in values(parameters, key)
+                if isinstance(value, str | int)
+            ]
     return list(dict.fromkeys(found))
 
 
 def _change(event: dict[str, Any]) -> Change:
     actor = link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT))
     parameters = obj(event, f.REQUEST_PARAMETERS)
-    named = [f"{key}={value}" for key in RESOURCE_PARAMETERS
-             for value in (values(parameters, key) if isinstance(parameters, dict) else [])]
+    named = [
+        f"{key}={value}"
+        for key in RESOURCE_PARAMETERS
+        for value in (values(parameters, key) if isinstance(parameters, dict) else [])
+    ]
     return Change(
         principal_id=actor.principal_id or "",
         time=text(event, f.TIMESTAMP),
@@ -145,8 +187,11 @@ def _top_hits(bucket: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _counts(aggs: dict[str, Any], name: str) -> list[Count]:
-    return [Count(str(bucket["key"]), int(bucket["doc_count"])) for bucket in aggs.get(name, {}).get("buckets", [])
-            if str(bucket["key"])]
+    return [
+        Count(str(bucket["key"]), int(bucket["doc_count"]))
+        for bucket in aggs.get(name, {}).get("buckets", [])
+        if str(bucket["key"])
+    ]
 
 
 def _doc_count(aggs: dict[str, Any], name: str) -> int:

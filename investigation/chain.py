@@ -23,7 +23,9 @@ ISSUING_ACTIONS = (
     "GetSessionToken",
     "GetFederationToken",
 )
-ORIGIN_TYPES = frozenset({"IAMUser", "Root", "SAMLUser", "WebIdentityUser", "AWSService", "IdentityCenterUser"})
+ORIGIN_TYPES = frozenset(
+    {"IAMUser", "Root", "SAMLUser", "WebIdentityUser", "AWSService", "IdentityCenterUser"}
+)
 MAX_DEPTH = 5
 """Role chains deeper than this are cut (and the report says so)."""
 
@@ -42,8 +44,13 @@ class Issuance:
     source: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "time": self.time, "event_id": self.event_id,
-                "account_id": self.account_id, "source": self.source}
+        return {
+            "action": self.action,
+            "time": self.time,
+            "event_id": self.event_id,
+            "account_id": self.account_id,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +70,12 @@ class Link:
     @property
     def needs_issuer(self) -> bool:
         """Temporary credentials whose issuing call has not been found yet."""
-        return (self.type not in ORIGIN_TYPES and self.issued_by is None
-                and bool(self.access_key_id) and str(self.access_key_id).startswith("ASIA"))
+        return (
+            self.type not in ORIGIN_TYPES
+            and self.issued_by is None
+            and bool(self.access_key_id)
+            and str(self.access_key_id).startswith("ASIA")
+        )
 
     @property
     def label(self) -> str:
@@ -111,16 +122,20 @@ def link_from_identity(identity: Mapping[str, Any] | None, account_fallback: str
     """A link from a ``user_identity`` block (CloudTrail's or a finding's)."""
     identity = identity or {}
     kind = text(identity, "type")
-    name = (text(identity, "invoked_by") if kind == "AWSService" else None) or text(
-        identity, "session_name") or text(identity, "user_name")
+    name = (
+        (text(identity, "invoked_by") if kind == "AWSService" else None)
+        or text(identity, "session_name")
+        or text(identity, "user_name")
+    )
     arn = text(identity, "arn")
     if kind == "Root" and not name:
         name = "root"
     return Link(
         arn=arn,
         type=kind,
-        account_id=text(identity, "account_id") or _account_of(arn) or (
-            account_fallback if kind != "AWSService" else None),
+        account_id=text(identity, "account_id")
+        or _account_of(arn)
+        or (account_fallback if kind != "AWSService" else None),
         access_key_id=text(identity, "access_key_id"),
         principal_id=text(identity, "principal_id"),
         name=name,
@@ -131,9 +146,14 @@ def link_from_identity(identity: Mapping[str, Any] | None, account_fallback: str
 def issued(link: Link, event: Mapping[str, Any]) -> Link:
     """``link`` completed with what its issuing event tells: session ARN, id, the call."""
     response = obj(event, f.RESPONSE_ELEMENTS)
-    arn = (text(response, "assumedRoleUser.arn") or text(response, "federatedUser.arn")
-           or (text(event, f.IDENTITY_ARN) if text(event, f.ACTION) == "GetSessionToken" else None))
-    principal = text(response, "assumedRoleUser.assumedRoleId") or text(response, "federatedUser.federatedUserId")
+    arn = (
+        text(response, "assumedRoleUser.arn")
+        or text(response, "federatedUser.arn")
+        or (text(event, f.IDENTITY_ARN) if text(event, f.ACTION) == "GetSessionToken" else None)
+    )
+    principal = text(response, "assumedRoleUser.assumedRoleId") or text(
+        response, "federatedUser.federatedUserId"
+    )
     issuance = Issuance(
         action=text(event, f.ACTION) or "?",
         time=text(event, f.TIMESTAMP),
@@ -159,10 +179,14 @@ def caller(event: Mapping[str, Any]) -> Link:
 
 def resolve(starts: Mapping[str, Link], lookup: Lookup, max_depth: int = MAX_DEPTH) -> dict[str, Chain]:
     """Walk every start link back to its origin, one batched lookup per depth."""
-    chains = {key: Chain([link], seen_keys={link.access_key_id} if link.access_key_id else set())
-              for key, link in starts.items()}
+    chains = {
+        key: Chain([link], seen_keys={link.access_key_id} if link.access_key_id else set())
+        for key, link in starts.items()
+    }
     for _ in range(max_depth):
-        pending = [chain for chain in chains.values() if chain.stopped is None and chain.links[-1].needs_issuer]
+        pending = [
+            chain for chain in chains.values() if chain.stopped is None and chain.links[-1].needs_issuer
+        ]
         if not pending:
             break
         keys = sorted({str(chain.links[-1].access_key_id) for chain in pending})
@@ -180,7 +204,7 @@ def _extend(chain: Chain, events: Mapping[str, Mapping[str, Any]]) -> None:
     key = str(last.access_key_id)
     event = events.get(key)
     if event is None:
-        chain.stopped = (f"no {'/'.join(ISSUING_ACTIONS)} event that issued {key} was found in CloudTrail")
+        chain.stopped = f"no {'/'.join(ISSUING_ACTIONS)} event that issued {key} was found in CloudTrail"
         return
     chain.links[-1] = issued(last, event)
     previous = caller(event)
@@ -191,9 +215,11 @@ def _extend(chain: Chain, events: Mapping[str, Mapping[str, Any]]) -> None:
         chain.seen_keys.add(previous.access_key_id)
     chain.links.append(previous)
     if previous.type == "AWSAccount":
-        chain.stopped = (f"the call came from account {previous.account_id or '?'} (principal "
-                         f"{previous.principal_id or '?'}); that account's copy of the event, which names "
-                         "the caller, is not indexed")
+        chain.stopped = (
+            f"the call came from account {previous.account_id or '?'} (principal "
+            f"{previous.principal_id or '?'}); that account's copy of the event, which names "
+            "the caller, is not indexed"
+        )
     elif previous.type not in ORIGIN_TYPES and not previous.needs_issuer:
         chain.stopped = f"the caller {previous.label} has no recorded access key to follow"
 

@@ -32,8 +32,10 @@ def dashboard_url(base: str, start: str, end: str, query: str) -> str:
     """The dashboard at ``base`` (``https://.../_dashboards``) on a window and a Lucene query."""
     global_state = prison.dumps({"time": {"from": start, "to": end}})
     app_state = prison.dumps({"query": {"language": "lucene", "query": query}})
-    return (f"{base.rstrip('/')}/app/dashboards#/view/{DASHBOARD_ID}"
-            f"?_g={quote(global_state, safe=_RISON_SAFE)}&_a={quote(app_state, safe=_RISON_SAFE)}")
+    return (
+        f"{base.rstrip('/')}/app/dashboards#/view/{DASHBOARD_ID}"
+        f"?_g={quote(global_state, safe=_RISON_SAFE)}&_a={quote(app_state, safe=_RISON_SAFE)}"
+    )
 
 
 def _quote(term: str) -> str:

@@ -130,8 +130,9 @@ def pick(documents: list[dict[str, Any]]) -> dict[str, Any] | None:
     return candidates[0] if candidates else None
 
 
-def from_document(document: dict[str, Any], first_observed: str | None = None,
-                  last_observed: str | None = None) -> Finding:
+def from_document(
+    document: dict[str, Any], first_observed: str | None = None, last_observed: str | None = None
+) -> Finding:
     """Build the :class:`Finding` from its newest document.
 
     ``first_observed``/``last_observed`` widen the times to cover every update of the

@@ -57,12 +57,18 @@ class Searcher:
                 raise QueryBudgetExceeded(f"an investigation may send at most {self.limit} searches")
             self.count += 1
         response: dict[str, Any] = self._client.search(
-            index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
+            index=index, body=body, ignore_unavailable=True, allow_no_indices=True
+        )
         return response
 
 
-def investigate(client: OpenSearch, finding_id: str, window: timedelta = DEFAULT_WINDOW,
-                prefix: str = "siem-", dashboards_url: str | None = None) -> Report:
+def investigate(
+    client: OpenSearch,
+    finding_id: str,
+    window: timedelta = DEFAULT_WINDOW,
+    prefix: str = "siem-",
+    dashboards_url: str | None = None,
+) -> Report:
     """Investigate one finding (Security Hub ``Id``, GuardDuty id or ARN)."""
     searcher = Searcher(client)
     indices = f.index_names(prefix)
@@ -74,7 +80,9 @@ def investigate(client: OpenSearch, finding_id: str, window: timedelta = DEFAULT
     mode = finding.mode
     subject = queries.subject_filter(mode, finding.keys)
     interval = queries.histogram_interval(start, end)
-    response, sources = _activity(searcher, indices["cloudtrail"], subject, start, end, mode) if subject else ({}, {})
+    response, sources = (
+        _activity(searcher, indices["cloudtrail"], subject, start, end, mode) if subject else ({}, {})
+    )
     activity.fill_when(when, response, sources, interval)
     what, where = activity.what(response), activity.where(sources)
     seen = activity.identities(response, sources)
@@ -86,12 +94,15 @@ def investigate(client: OpenSearch, finding_id: str, window: timedelta = DEFAULT
     return Report(finding, who, when, what, where, related, url, queries=searcher.count)
 
 
-def _activity(searcher: Searcher, index: str, subject: dict[str, Any], start: datetime, end: datetime,
-              mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _activity(
+    searcher: Searcher, index: str, subject: dict[str, Any], start: datetime, end: datetime, mode: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two CloudTrail searches of when/what and where/who, sent at the same time."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         what = pool.submit(searcher.search, index, queries.activity(subject, start, end))
-        where = pool.submit(searcher.search, index, queries.origins(subject, start, end, mode != "credential"))
+        where = pool.submit(
+            searcher.search, index, queries.origins(subject, start, end, mode != "credential")
+        )
         return what.result(), where.result()
 
 
@@ -102,12 +113,22 @@ def _load_finding(searcher: Searcher, indices: Mapping[str, str], finding_id: st
     if document is None:
         raise FindingNotFound(f"no GuardDuty or Security Hub finding with id {finding_id!r} in {findings}")
     aggs = activity.aggregations(response)
-    return from_document(document, aggs.get("first_observed", {}).get("value_as_string"),
-                         aggs.get("last_observed", {}).get("value_as_string"))
+    return from_document(
+        document,
+        aggs.get("first_observed", {}).get("value_as_string"),
+        aggs.get("last_observed", {}).get("value_as_string"),
+    )
 
 
-def _who(searcher: Searcher, indices: Mapping[str, str], finding: Finding, seen: list[Identity],
-         what: What, start: datetime, end: datetime) -> Who:
+def _who(
+    searcher: Searcher,
+    indices: Mapping[str, str],
+    finding: Finding,
+    seen: list[Identity],
+    what: What,
+    start: datetime,
+    end: datetime,
+) -> Who:
     who = Who(mode=finding.mode)
     primary: str | None
     if finding.mode == "credential":
@@ -116,7 +137,9 @@ def _who(searcher: Searcher, indices: Mapping[str, str], finding: Finding, seen:
     else:
         starts = {identity.key: identity.link for identity in seen}
         primary = _primary_label(what, seen)
-    chains = resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
+    chains = (
+        resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
+    )
     who.identities = [_with_origin(identity, chains.get(identity.key)) for identity in seen]
     chain = chains.get(primary) if primary is not None else None
     if chain is not None:
@@ -131,8 +154,14 @@ def _subject_link(finding: Finding, seen: list[Identity]) -> Link:
     """The finding's credential, completed with what CloudTrail recorded about it."""
     document_identity = link_from_identity(finding.identity, finding.account_id)
     keys = finding.keys
-    recorded = next((identity.link for identity in seen
-                     if identity.link.access_key_id and identity.link.access_key_id in keys.access_key_ids), None)
+    recorded = next(
+        (
+            identity.link
+            for identity in seen
+            if identity.link.access_key_id and identity.link.access_key_id in keys.access_key_ids
+        ),
+        None,
+    )
     if recorded is None and not keys.access_key_ids and seen:
         recorded = seen[0].link
     if recorded is None:
@@ -160,8 +189,9 @@ def _with_origin(identity: Identity, chain: Chain | None) -> Identity:
     return replace(identity, origin=chain.links[-1].label)
 
 
-def _issuing_events(searcher: Searcher, indices: Mapping[str, str], keys: list[str],
-                    start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
+def _issuing_events(
+    searcher: Searcher, indices: Mapping[str, str], keys: list[str], start: datetime, end: datetime
+) -> dict[str, dict[str, Any]]:
     response = searcher.search(indices["cloudtrail"], queries.issuing_events(keys, start, end))
     found: dict[str, dict[str, Any]] = {}
     for event in activity.events(response):
@@ -180,22 +210,34 @@ def _caller_detail(event: dict[str, Any]) -> tuple[bool, bool]:
     return bool(text(event, f.IDENTITY_ACCESS_KEY)), bool(text(event, f.IDENTITY_ARN))
 
 
-def _related(searcher: Searcher, indices: Mapping[str, str], finding: Finding, who: Who,
-             where: Where) -> list[RelatedFinding]:
+def _related(
+    searcher: Searcher, indices: Mapping[str, str], finding: Finding, who: Who, where: Where
+) -> list[RelatedFinding]:
     users = _actor_keys(finding, who)
     ips = list(dict.fromkeys([*finding.keys.ips, *(c.value for c in where.ips if is_external(c.value))]))
     resources = list(finding.keys.resource_arns)
     if not (users or ips or resources):
         return []
-    response = searcher.search(f"{indices['guardduty']},{indices['securityhub']}",
-                               queries.related_findings(finding, users, ips, resources))
+    response = searcher.search(
+        f"{indices['guardduty']},{indices['securityhub']}",
+        queries.related_findings(finding, users, ips, resources),
+    )
     aggs = activity.aggregations(response)
     wanted = set(users) | set(ips) | set(resources)
-    native = [_related_finding("guardduty", bucket, wanted) for bucket in aggs.get("guardduty", {}).get("buckets", [])]
-    native_arns = {arn for bucket in aggs.get("guardduty", {}).get("buckets", [])
-                   for arn in values(_latest(bucket), f.GUARDDUTY_ARN)}
-    imported = [_related_finding("securityhub", bucket, wanted)
-                for bucket in aggs.get("securityhub", {}).get("buckets", []) if bucket["key"] not in native_arns]
+    native = [
+        _related_finding("guardduty", bucket, wanted)
+        for bucket in aggs.get("guardduty", {}).get("buckets", [])
+    ]
+    native_arns = {
+        arn
+        for bucket in aggs.get("guardduty", {}).get("buckets", [])
+        for arn in values(_latest(bucket), f.GUARDDUTY_ARN)
+    }
+    imported = [
+        _related_finding("securityhub", bucket, wanted)
+        for bucket in aggs.get("securityhub", {}).get("buckets", [])
+        if bucket["key"] not in native_arns
+    ]
     return sorted(native + imported, key=lambda r: r.updated or "", reverse=True)
 
 
@@ -214,8 +256,11 @@ def _latest(bucket: dict[str, Any]) -> dict[str, Any]:
 
 def _related_finding(source: str, bucket: dict[str, Any], wanted: set[str]) -> RelatedFinding:
     document = _latest(bucket)
-    named = (values(document, f.RELATED_USER) + values(document, f.RELATED_IP)
-             + values(document, f"{f.SECURITYHUB_RESOURCES}.id"))
+    named = (
+        values(document, f.RELATED_USER)
+        + values(document, f.RELATED_IP)
+        + values(document, f"{f.SECURITYHUB_RESOURCES}.id")
+    )
     severity = first(document, "event.severity")
     return RelatedFinding(
         id=str(bucket["key"]),
@@ -232,12 +277,16 @@ def _dashboards_url(base: str, finding: Finding, who: Who, when: When) -> str:
     keys = finding.keys
     if finding.mode == "resource":
         names = [name for name in (resource_name(arn) for arn in keys.resource_arns) if name]
-        query = lucene_or(lucene_any(f.RESOURCE_ARN, keys.resource_arns),
-                          lucene_any(f"{f.SECURITYHUB_RESOURCES}.id", keys.resource_arns),
-                          lucene_any(f.REQUEST_PARAMETERS, [*keys.resource_ids, *names]))
+        query = lucene_or(
+            lucene_any(f.RESOURCE_ARN, keys.resource_arns),
+            lucene_any(f"{f.SECURITYHUB_RESOURCES}.id", keys.resource_arns),
+            lucene_any(f.REQUEST_PARAMETERS, [*keys.resource_ids, *names]),
+        )
     else:
-        query = lucene_or(lucene_any(f.RELATED_USER, _actor_keys(finding, who)),
-                          lucene_any(f.RELATED_IP, keys.ips if finding.mode == "ip" else []))
+        query = lucene_or(
+            lucene_any(f.RELATED_USER, _actor_keys(finding, who)),
+            lucene_any(f.RELATED_IP, keys.ips if finding.mode == "ip" else []),
+        )
     return dashboard_url(base, when.window_start, when.window_end, query)
 
 
@@ -269,5 +318,7 @@ def _what_summary(finding: Finding, what: What, when: When) -> str:
     subject = {"credential": "this actor", "ip": "this address", "resource": "this resource"}[finding.mode]
     if not what.events:
         return f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."
-    return (f"{what.events} CloudTrail events of {subject}: {what.writes} writes, {what.reads} reads, "
-            f"{what.errors} failed ({what.denials} of them denied).")
+    return (
+        f"{what.events} CloudTrail events of {subject}: {what.writes} writes, {what.reads} reads, "
+        f"{what.errors} failed ({what.denials} of them denied)."
+    )

@@ -32,17 +32,40 @@ CREDENTIAL_LIFETIME = timedelta(hours=36)
 before the window the call that issued a key can be."""
 
 _INTERVALS = (
-    ("1m", 60), ("5m", 300), ("10m", 600), ("15m", 900), ("30m", 1800), ("1h", 3600),
-    ("3h", 10800), ("6h", 21600), ("12h", 43200), ("1d", 86400), ("7d", 604800),
+    ("1m", 60),
+    ("5m", 300),
+    ("10m", 600),
+    ("15m", 900),
+    ("30m", 1800),
+    ("1h", 3600),
+    ("3h", 10800),
+    ("6h", 21600),
+    ("12h", 43200),
+    ("1d", 86400),
+    ("7d", 604800),
 )
 _EVENT_FIELDS = [
-    f.TIMESTAMP, "event.id", f.ACTION, f.PROVIDER, f.OUTCOME, f.ACCOUNT, f.REGION, f.SOURCE_IP,
-    f.SOURCE_ADDRESS, f.IDENTITY, f.ERROR_CODE, f.READ_ONLY, f.REQUEST_PARAMETERS, "aws.cloudtrail.resources",
+    f.TIMESTAMP,
+    "event.id",
+    f.ACTION,
+    f.PROVIDER,
+    f.OUTCOME,
+    f.ACCOUNT,
+    f.REGION,
+    f.SOURCE_IP,
+    f.SOURCE_ADDRESS,
+    f.IDENTITY,
+    f.ERROR_CODE,
+    f.READ_ONLY,
+    f.REQUEST_PARAMETERS,
+    "aws.cloudtrail.resources",
 ]
 
 
 def time_range(start: datetime, end: datetime) -> dict[str, Any]:
-    return {"range": {f.TIMESTAMP: {"gte": iso(start), "lte": iso(end), "format": "strict_date_optional_time"}}}
+    return {
+        "range": {f.TIMESTAMP: {"gte": iso(start), "lte": iso(end), "format": "strict_date_optional_time"}}
+    }
 
 
 def histogram_interval(start: datetime, end: datetime) -> str:
@@ -57,11 +80,17 @@ def histogram_interval(start: datetime, end: datetime) -> str:
 def load_finding(finding_id: str) -> dict[str, Any]:
     return {
         "size": FINDING_VERSIONS,
-        "query": {"bool": {"should": [{"term": {name: finding_id}} for name in f.FINDING_ID_FIELDS],
-                           "minimum_should_match": 1}},
+        "query": {
+            "bool": {
+                "should": [{"term": {name: finding_id}} for name in f.FINDING_ID_FIELDS],
+                "minimum_should_match": 1,
+            }
+        },
         "sort": [{f.TIMESTAMP: {"order": "desc"}}],
-        "aggs": {"first_observed": {"min": {"field": f.FIRST_OBSERVED}},
-                 "last_observed": {"max": {"field": f.LAST_OBSERVED}}},
+        "aggs": {
+            "first_observed": {"min": {"field": f.FIRST_OBSERVED}},
+            "last_observed": {"max": {"field": f.LAST_OBSERVED}},
+        },
     }
 
 
@@ -75,9 +104,17 @@ def subject_filter(mode: Mode, keys: JoinKeys) -> dict[str, Any] | None:
         if keys.access_key_ids:
             return _terms(f.IDENTITY_ACCESS_KEY, keys.access_key_ids)
         if keys.principal_ids or keys.arns:
-            return _any_of(_terms(f.IDENTITY_PRINCIPAL, keys.principal_ids), _terms(f.IDENTITY_ARN, keys.arns))
-        return {"bool": {"filter": [_terms(f.IDENTITY_USER_NAME, keys.user_names),
-                                    _terms("aws.cloudtrail.user_identity.account_id", keys.account_ids)]}}
+            return _any_of(
+                _terms(f.IDENTITY_PRINCIPAL, keys.principal_ids), _terms(f.IDENTITY_ARN, keys.arns)
+            )
+        return {
+            "bool": {
+                "filter": [
+                    _terms(f.IDENTITY_USER_NAME, keys.user_names),
+                    _terms("aws.cloudtrail.user_identity.account_id", keys.account_ids),
+                ]
+            }
+        }
     if mode == "ip":
         return _terms(f.SOURCE_IP, keys.ips)
     if mode == "resource":
@@ -104,14 +141,28 @@ def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[st
         "sort": [latest],
         "_source": _EVENT_FIELDS,
         "aggs": {
-            "providers": {"terms": {"field": f.PROVIDER, "size": PROVIDERS}, "aggs": {
-                "actions": {"terms": {"field": f.ACTION, "size": ACTIONS_PER_PROVIDER}, "aggs": {
-                    "errors": {"filter": {"term": {f.OUTCOME: "failure"}}}}}}},
-            "writes": {"filter": {"term": {f.READ_ONLY: False}}, "aggs": {
-                "latest": {"top_hits": {"size": RECENT_CHANGES, "sort": [latest], "_source": _EVENT_FIELDS}}}},
+            "providers": {
+                "terms": {"field": f.PROVIDER, "size": PROVIDERS},
+                "aggs": {
+                    "actions": {
+                        "terms": {"field": f.ACTION, "size": ACTIONS_PER_PROVIDER},
+                        "aggs": {"errors": {"filter": {"term": {f.OUTCOME: "failure"}}}},
+                    }
+                },
+            },
+            "writes": {
+                "filter": {"term": {f.READ_ONLY: False}},
+                "aggs": {
+                    "latest": {
+                        "top_hits": {"size": RECENT_CHANGES, "sort": [latest], "_source": _EVENT_FIELDS}
+                    }
+                },
+            },
             "reads": {"filter": {"term": {f.READ_ONLY: True}}},
-            "errors": {"filter": {"term": {f.OUTCOME: "failure"}}, "aggs": {
-                "codes": {"terms": {"field": f.ERROR_CODE, "size": TOP_VALUES}}}},
+            "errors": {
+                "filter": {"term": {f.OUTCOME: "failure"}},
+                "aggs": {"codes": {"terms": {"field": f.ERROR_CODE, "size": TOP_VALUES}}},
+            },
         },
     }
 
@@ -121,17 +172,28 @@ def origins(subject: dict[str, Any], start: datetime, end: datetime, identities:
     agents, and (when the subject is not one credential) the identities."""
     latest = {f.TIMESTAMP: {"order": "desc"}}
     aggs: dict[str, Any] = {
-        "histogram": {"date_histogram": {
-            "field": f.TIMESTAMP, "fixed_interval": histogram_interval(start, end), "min_doc_count": 0,
-            "extended_bounds": {"min": iso(start), "max": iso(end)}}},
+        "histogram": {
+            "date_histogram": {
+                "field": f.TIMESTAMP,
+                "fixed_interval": histogram_interval(start, end),
+                "min_doc_count": 0,
+                "extended_bounds": {"min": iso(start), "max": iso(end)},
+            }
+        },
         "ips": {"terms": {"field": f.SOURCE_IP, "size": TOP_VALUES}},
         "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
     }
     if identities:
-        aggs["identities"] = {"terms": {"field": f.IDENTITY_PRINCIPAL, "size": IDENTITIES, "missing": ""}, "aggs": {
-            "writes": {"filter": {"term": {f.READ_ONLY: False}}},
-            "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
-            "latest": {"top_hits": {"size": 1, "sort": [latest], "_source": [f.IDENTITY, f.ACCOUNT, f.TIMESTAMP]}}}}
+        aggs["identities"] = {
+            "terms": {"field": f.IDENTITY_PRINCIPAL, "size": IDENTITIES, "missing": ""},
+            "aggs": {
+                "writes": {"filter": {"term": {f.READ_ONLY: False}}},
+                "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
+                "latest": {
+                    "top_hits": {"size": 1, "sort": [latest], "_source": [f.IDENTITY, f.ACCOUNT, f.TIMESTAMP]}
+                },
+            },
+        }
     return {
         "size": 1,
         "query": _within(subject, start, end),
@@ -150,38 +212,77 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
     """The STS calls that issued these keys (a cross-account call is logged on both sides)."""
     return {
         "size": min(4 * len(access_key_ids), 4 * MAX_KEYS),
-        "query": {"bool": {"filter": [
-            _terms(f.ISSUED_ACCESS_KEY, access_key_ids),
-            _terms(f.ACTION, ISSUING_ACTIONS),
-            time_range(start - CREDENTIAL_LIFETIME, end),
-        ]}},
+        "query": {
+            "bool": {
+                "filter": [
+                    _terms(f.ISSUED_ACCESS_KEY, access_key_ids),
+                    _terms(f.ACTION, ISSUING_ACTIONS),
+                    time_range(start - CREDENTIAL_LIFETIME, end),
+                ]
+            }
+        },
         "sort": [{f.TIMESTAMP: {"order": "asc"}}],
-        "_source": [f.TIMESTAMP, "event.id", f.ACTION, f.ACCOUNT, f.SOURCE_IP, f.SOURCE_ADDRESS, f.IDENTITY,
-                    f.RESPONSE_ELEMENTS],
+        "_source": [
+            f.TIMESTAMP,
+            "event.id",
+            f.ACTION,
+            f.ACCOUNT,
+            f.SOURCE_IP,
+            f.SOURCE_ADDRESS,
+            f.IDENTITY,
+            f.RESPONSE_ELEMENTS,
+        ],
     }
 
 
-def related_findings(finding: Finding, users: list[str], ips: list[str], resources: list[str]) -> dict[str, Any]:
+def related_findings(
+    finding: Finding, users: list[str], ips: list[str], resources: list[str]
+) -> dict[str, Any]:
     """Other findings naming any of the actor's keys, newest first, one bucket per finding."""
     own = [value for value in (finding.id, finding.arn) if value]
-    clauses = [_terms(f.RELATED_USER, users), _terms(f.RELATED_IP, ips),
-               _terms(f"{f.SECURITYHUB_RESOURCES}.id", resources)]
-    latest = {"top_hits": {"size": 1, "sort": [{f.TIMESTAMP: {"order": "desc"}}], "_source": [
-        f.TIMESTAMP, "message", "rule.id", "event.severity", f.ACTION, f.ACCOUNT, f.RELATED_USER, f.RELATED_IP,
-        f.GUARDDUTY_ID, f.GUARDDUTY_ARN, f.SECURITYHUB_ID, f"{f.SECURITYHUB_RESOURCES}.id", "event.kind"]}}
+    clauses = [
+        _terms(f.RELATED_USER, users),
+        _terms(f.RELATED_IP, ips),
+        _terms(f"{f.SECURITYHUB_RESOURCES}.id", resources),
+    ]
+    latest = {
+        "top_hits": {
+            "size": 1,
+            "sort": [{f.TIMESTAMP: {"order": "desc"}}],
+            "_source": [
+                f.TIMESTAMP,
+                "message",
+                "rule.id",
+                "event.severity",
+                f.ACTION,
+                f.ACCOUNT,
+                f.RELATED_USER,
+                f.RELATED_IP,
+                f.GUARDDUTY_ID,
+                f.GUARDDUTY_ARN,
+                f.SECURITYHUB_ID,
+                f"{f.SECURITYHUB_RESOURCES}.id",
+                "event.kind",
+            ],
+        }
+    }
     return {
         "size": 0,
-        "query": {"bool": {
-            "filter": [_any_of(*clauses)],
-            "must_not": [_terms(name, own) for name in f.FINDING_ID_FIELDS],
-        }},
+        "query": {
+            "bool": {
+                "filter": [_any_of(*clauses)],
+                "must_not": [_terms(name, own) for name in f.FINDING_ID_FIELDS],
+            }
+        },
         "aggs": {
-            "guardduty": {"terms": {"field": f.GUARDDUTY_ID, "size": RELATED_FINDINGS,
-                                    "order": {"newest": "desc"}},
-                          "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest}},
-            "securityhub": {"terms": {"field": f.SECURITYHUB_ID, "size": RELATED_FINDINGS,
-                                      "order": {"newest": "desc"}},
-                            "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest}},
+            "guardduty": {
+                "terms": {"field": f.GUARDDUTY_ID, "size": RELATED_FINDINGS, "order": {"newest": "desc"}},
+                "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest},
+            },
+            "securityhub": {
+                "terms": {"field": f.SECURITYHUB_ID, "size": RELATED_FINDINGS, "order": {"newest": "desc"}},
+                "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest},
+            },
         },
     }
 

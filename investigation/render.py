@@ -46,15 +46,25 @@ def render(report: Report, format: Format = "text") -> str:
     if format == "json":
         return orjson.dumps(report.to_dict(), option=orjson.OPT_INDENT_2).decode()
     renderers: dict[str, Callable[[str, list[Section]], str]] = {
-        "text": _text, "markdown": _markdown, "html": _html}
+        "text": _text,
+        "markdown": _markdown,
+        "html": _html,
+    }
     if format not in renderers:
         raise ValueError(f"unknown format {format!r}; choose one of {', '.join(FORMATS)}")
     return renderers[format](_title(report), layout(report))
 
 
 def layout(report: Report) -> list[Section]:
-    return [_finding(report), _who(report), _when(report), _what(report), _where(report), _related(report),
-            _links(report)]
+    return [
+        _finding(report),
+        _who(report),
+        _when(report),
+        _what(report),
+        _where(report),
+        _related(report),
+        _links(report),
+    ]
 
 
 def _title(report: Report) -> str:
@@ -67,17 +77,27 @@ def _finding(report: Report) -> Section:
     section = Section("Finding")
     severity = f"{finding.severity:g}" if finding.severity is not None else "?"
     section.text(f"{finding.title or '(no title)'}")
-    section.text(f"Type {finding.type or '?'}, severity {severity} {finding.severity_label or ''}".rstrip()
-                 + f", account {finding.account_id or '?'}, region {finding.region or '?'}.")
-    section.text(f"Observed from {finding.first_observed} to {finding.last_observed}; "
-                 f"investigated by its {_MODE_WORDS[finding.mode]}.")
-    keys = [(name.replace("_", " "), ", ".join(value)) for name, value in finding.keys.to_dict().items() if value]
+    section.text(
+        f"Type {finding.type or '?'}, severity {severity} {finding.severity_label or ''}".rstrip()
+        + f", account {finding.account_id or '?'}, region {finding.region or '?'}."
+    )
+    section.text(
+        f"Observed from {finding.first_observed} to {finding.last_observed}; "
+        f"investigated by its {_MODE_WORDS[finding.mode]}."
+    )
+    keys = [
+        (name.replace("_", " "), ", ".join(value)) for name, value in finding.keys.to_dict().items() if value
+    ]
     section.table(("join key", "values"), keys)
     return section
 
 
-_MODE_WORDS = {"credential": "actor's credential", "ip": "remote address", "resource": "resource",
-               "none": "nothing (no key to pivot on)"}
+_MODE_WORDS = {
+    "credential": "actor's credential",
+    "ip": "remote address",
+    "resource": "resource",
+    "none": "nothing (no key to pivot on)",
+}
 
 
 def _who(report: Report) -> Section:
@@ -87,15 +107,29 @@ def _who(report: Report) -> Section:
     if who.chain:
         whose = "the finding's credential" if who.mode == "credential" else who.chain[0].label
         section.text(f"Chain, from {whose} to its origin:")
-        section.table(("#", "type", "identity", "account", "access key", "obtained by"),
-                      [_chain_row(number, link) for number, link in enumerate(who.chain, 1)])
+        section.table(
+            ("#", "type", "identity", "account", "access key", "obtained by"),
+            [_chain_row(number, link) for number, link in enumerate(who.chain, 1)],
+        )
     if who.stopped:
         section.text(f"The chain is incomplete: {who.stopped}.")
     if who.identities and who.mode != "credential":
         section.text("Identities seen in the window:")
-        section.table(("identity", "type", "account", "events", "writes", "errors", "origin"), [
-            (i.link.label, i.link.type or "", i.link.account_id or "", str(i.events), str(i.writes),
-             str(i.errors), i.origin or "") for i in who.identities])
+        section.table(
+            ("identity", "type", "account", "events", "writes", "errors", "origin"),
+            [
+                (
+                    i.link.label,
+                    i.link.type or "",
+                    i.link.account_id or "",
+                    str(i.events),
+                    str(i.writes),
+                    str(i.errors),
+                    i.origin or "",
+                )
+                for i in who.identities
+            ],
+        )
     return section
 
 
@@ -108,16 +142,20 @@ def _chain_row(number: int, link: Link) -> tuple[str, ...]:
 def _when(report: Report) -> Section:
     when = report.when
     section = Section("When")
-    section.text(f"Finding observed {when.finding_first_observed} to {when.finding_last_observed}; "
-                 f"CloudTrail searched {when.window_start} to {when.window_end}.")
+    section.text(
+        f"Finding observed {when.finding_first_observed} to {when.finding_last_observed}; "
+        f"CloudTrail searched {when.window_start} to {when.window_end}."
+    )
     if when.first_seen:
         section.text(f"First activity {when.first_seen}, last activity {when.last_seen}.")
     busy = [(time, count) for time, count in when.histogram if count]
     if busy:
         peak = max(count for _, count in busy)
         section.text(f"Activity per {when.interval} (empty intervals omitted):")
-        section.table(("interval start", "events", ""),
-                      [(time, str(count), "#" * max(1, round(count * BAR_WIDTH / peak))) for time, count in busy])
+        section.table(
+            ("interval start", "events", ""),
+            [(time, str(count), "#" * max(1, round(count * BAR_WIDTH / peak))) for time, count in busy],
+        )
     return section
 
 
@@ -125,17 +163,33 @@ def _what(report: Report) -> Section:
     what = report.what
     section = Section("What")
     section.text(what.summary)
-    section.table(("service", "action", "calls", "errors"),
-                  [(a.provider, a.action, str(a.count), str(a.errors)) for a in what.actions])
+    section.table(
+        ("service", "action", "calls", "errors"),
+        [(a.provider, a.action, str(a.count), str(a.errors)) for a in what.actions],
+    )
     section.table(("error code", "count"), _count_rows(what.error_codes))
     if what.resources:
-        section.text("Resources named: " + ", ".join(what.resources[:LIST_LIMIT])
-                     + (" ..." if len(what.resources) > LIST_LIMIT else ""))
+        section.text(
+            "Resources named: "
+            + ", ".join(what.resources[:LIST_LIMIT])
+            + (" ..." if len(what.resources) > LIST_LIMIT else "")
+        )
     if what.changes:
         section.text("Newest changes (write calls):")
-        section.table(("time", "call", "by", "outcome", "from", "resources"), [
-            (c.time or "", f"{c.provider}:{c.action}", c.actor, c.outcome or "", c.source or "",
-             ", ".join(c.resources[:3])) for c in what.changes])
+        section.table(
+            ("time", "call", "by", "outcome", "from", "resources"),
+            [
+                (
+                    c.time or "",
+                    f"{c.provider}:{c.action}",
+                    c.actor,
+                    c.outcome or "",
+                    c.source or "",
+                    ", ".join(c.resources[:3]),
+                )
+                for c in what.changes
+            ],
+        )
     return section
 
 
@@ -153,9 +207,20 @@ def _related(report: Report) -> Section:
     section = Section("Related findings")
     if not report.related_findings:
         section.text("No other finding names the actor's keys.")
-    section.table(("updated", "source", "type", "severity", "title", "shared keys"), [
-        (r.updated or "", r.source, r.type or "", f"{r.severity:g}" if r.severity is not None else "",
-         r.title or "", ", ".join(r.shared)) for r in report.related_findings])
+    section.table(
+        ("updated", "source", "type", "severity", "title", "shared keys"),
+        [
+            (
+                r.updated or "",
+                r.source,
+                r.type or "",
+                f"{r.severity:g}" if r.severity is not None else "",
+                r.title or "",
+                ", ".join(r.shared),
+            )
+            for r in report.related_findings
+        ],
+    )
     return section
 
 
@@ -184,7 +249,9 @@ def _text_table(table: Table) -> list[str]:
     widths = [max(len(row[i]) for row in (table.headers, *table.rows)) for i in range(len(table.headers))]
 
     def line(cells: tuple[str, ...]) -> str:
-        return "    " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        return (
+            "    " + "  ".join(cell.ljust(width) for cell, width in zip(cells, widths, strict=True)).rstrip()
+        )
 
     return [line(table.headers), line(tuple("-" * width for width in widths)), *map(line, table.rows)]
 
@@ -195,9 +262,12 @@ def _markdown(title: str, sections: list[Section]) -> str:
         lines += ["", f"## {section.title}", ""]
         for block in section.blocks:
             if isinstance(block, Table):
-                lines += ["| " + " | ".join(map(_md, block.headers)) + " |",
-                          "|" + "---|" * len(block.headers),
-                          *("| " + " | ".join(map(_md, row)) + " |" for row in block.rows), ""]
+                lines += [
+                    "| " + " | ".join(map(_md, block.headers)) + " |",
+                    "|" + "---|" * len(block.headers),
+                    *("| " + " | ".join(map(_md, row)) + " |" for row in block.rows),
+                    "",
+                ]
             else:
                 lines += [_md(block), ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -208,10 +278,15 @@ def _md(value: str) -> str:
 
 
 def _html(title: str, sections: list[Section]) -> str:
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">', f"<title>{html.escape(title)}</title>",
-           "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
-           "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;font-size:90%}</style>",
-           "</head><body>", f"<h1>{html.escape(title)}</h1>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
+        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;font-size:90%}</style>",
+        "</head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
     for section in sections:
         out.append(f"<h2>{html.escape(section.title)}</h2>")
         for block in section.blocks:
@@ -222,8 +297,9 @@ def _html(title: str, sections: list[Section]) -> str:
 
 def _html_table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(cell)}</th>" for cell in table.headers)
-    rows = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
-                   for row in table.rows)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>" for row in table.rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 

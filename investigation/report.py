@@ -41,8 +41,14 @@ class Identity:
     """Where this identity's credentials come from, when that took a chain to find."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.link.to_dict(), "events": self.events, "writes": self.writes, "errors": self.errors,
-                "last_seen": self.last_seen, "origin": self.origin}
+        return {
+            **self.link.to_dict(),
+            "events": self.events,
+            "writes": self.writes,
+            "errors": self.errors,
+            "last_seen": self.last_seen,
+            "origin": self.origin,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +65,15 @@ class Change:
     resources: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"time": self.time, "provider": self.provider, "action": self.action, "actor": self.actor,
-                "outcome": self.outcome, "source": self.source, "resources": list(self.resources)}
+        return {
+            "time": self.time,
+            "provider": self.provider,
+            "action": self.action,
+            "actor": self.actor,
+            "outcome": self.outcome,
+            "source": self.source,
+            "resources": list(self.resources),
+        }
 
 
 @dataclass(slots=True)
@@ -98,8 +111,10 @@ class When:
     def to_dict(self) -> dict[str, Any]:
         return {
             "window": {"from": self.window_start, "to": self.window_end},
-            "finding": {"first_observed": self.finding_first_observed,
-                        "last_observed": self.finding_last_observed},
+            "finding": {
+                "first_observed": self.finding_first_observed,
+                "last_observed": self.finding_last_observed,
+            },
             "first_seen": self.first_seen,
             "last_seen": self.last_seen,
             "interval": self.interval,
@@ -159,8 +174,15 @@ class RelatedFinding:
     """The actor's keys this finding also names."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "source": self.source, "title": self.title, "type": self.type,
-                "severity": self.severity, "updated": self.updated, "shared": list(self.shared)}
+        return {
+            "id": self.id,
+            "source": self.source,
+            "title": self.title,
+            "type": self.type,
+            "severity": self.severity,
+            "updated": self.updated,
+            "shared": list(self.shared),
+        }
 
 
 @dataclass(slots=True)

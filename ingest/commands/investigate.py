@@ -24,7 +24,9 @@ def duration(text: str) -> timedelta:
     """``90m``, ``2h``, ``1d`` -> a timedelta (argparse type)."""
     match = _DURATION.match(text)
     if not match:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: use a number and s, m, h or d (e.g. 2h)")
+        raise argparse.ArgumentTypeError(
+            f"invalid duration {text!r}: use a number and s, m, h or d (e.g. 2h)"
+        )
     return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
 
 
@@ -39,21 +41,39 @@ def register(subparsers: Any) -> None:
         "reports who changed that resource. At most 10 searches. Exit status 1 when the finding is "
         "not found or the endpoint fails (docs/investigate.md).",
     )
-    parser.add_argument("finding_id", metavar="FINDING_ID",
-                        help="Security Hub finding Id, or GuardDuty finding id or ARN")
-    parser.add_argument("--endpoint", metavar="URL", default=os.environ.get("OPENSEARCH_ENDPOINT"),
-                        help="collection or domain endpoint (default: $OPENSEARCH_ENDPOINT)")
-    parser.add_argument("--auth", choices=AUTH_MODES, default="aoss",
-                        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)")
+    parser.add_argument(
+        "finding_id", metavar="FINDING_ID", help="Security Hub finding Id, or GuardDuty finding id or ARN"
+    )
+    parser.add_argument(
+        "--endpoint",
+        metavar="URL",
+        default=os.environ.get("OPENSEARCH_ENDPOINT"),
+        help="collection or domain endpoint (default: $OPENSEARCH_ENDPOINT)",
+    )
+    parser.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default="aoss",
+        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
+    )
     parser.add_argument("--region", metavar="R", help="AWS region for SigV4 (default: AWS_REGION / profile)")
-    parser.add_argument("--window", type=duration, default=DEFAULT_WINDOW, metavar="DURATION",
-                        help="CloudTrail is searched from first observed minus DURATION to last observed "
-                        "plus DURATION, e.g. 30m, 2h, 1d (default: 2h)")
+    parser.add_argument(
+        "--window",
+        type=duration,
+        default=DEFAULT_WINDOW,
+        metavar="DURATION",
+        help="CloudTrail is searched from first observed minus DURATION to last observed "
+        "plus DURATION, e.g. 30m, 2h, 1d (default: 2h)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     parser.add_argument("--prefix", default="siem-", help="index name prefix (default: siem-)")
-    parser.add_argument("--dashboards-url", metavar="URL", default=os.environ.get("DASHBOARDS_URL"),
-                        help="OpenSearch Dashboards base URL, to print a link to the Finding investigation "
-                        "dashboard (default: $DASHBOARDS_URL)")
+    parser.add_argument(
+        "--dashboards-url",
+        metavar="URL",
+        default=os.environ.get("DASHBOARDS_URL"),
+        help="OpenSearch Dashboards base URL, to print a link to the Finding investigation "
+        "dashboard (default: $DASHBOARDS_URL)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -63,8 +83,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         client = make_client(Settings(endpoint=args.endpoint, auth=args.auth, region=args.region))
-        report = investigate(client, args.finding_id, window=args.window, prefix=args.prefix,
-                             dashboards_url=args.dashboards_url)
+        report = investigate(
+            client,
+            args.finding_id,
+            window=args.window,
+            prefix=args.prefix,
+            dashboards_url=args.dashboards_url,
+        )
     except FindingNotFound as error:
         print(f"siem investigate: {error}", file=sys.stderr)
         return 1

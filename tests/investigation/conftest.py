@@ -15,8 +15,11 @@ from normalizers import DeadLetter, Origin, normalize_object
 from opensearch_assets.templates import install_templates
 
 INGESTED = "2026-03-02T12:00:00.000Z"
-_INDEX = {"aws.cloudtrail": "siem-cloudtrail", "aws.guardduty": "siem-guardduty",
-          "aws.securityhub_findings": "siem-securityhub"}
+_INDEX = {
+    "aws.cloudtrail": "siem-cloudtrail",
+    "aws.guardduty": "siem-guardduty",
+    "aws.securityhub_findings": "siem-securityhub",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +36,15 @@ class RecordingTransport:
     inner: Any
     requests: list[Request] = field(default_factory=list)
 
-    def perform_request(self, method: str, url: str, params: Any = None, body: Any = None,
-                        headers: Any = None, timeout: Any = None) -> Any:
+    def perform_request(
+        self,
+        method: str,
+        url: str,
+        params: Any = None,
+        body: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+    ) -> Any:
         self.requests.append(Request(method, url, body))
         kwargs: dict[str, Any] = {"params": params, "body": body, "headers": headers}
         if timeout is not None:

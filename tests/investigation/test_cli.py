@@ -27,8 +27,22 @@ def test_json_output_names_the_chain(cli_siem: Siem, capsys: pytest.CaptureFixtu
     cli_siem.cloudtrail(scenario.cloudtrail)
     cli_siem.guardduty(scenario.guardduty)
 
-    status = main(["investigate", scenario.finding_id, "--endpoint", "http://engine", "--auth", "none",
-                   "--format", "json", "--window", "90m", "--dashboards-url", "https://d.example/_dashboards"])
+    status = main(
+        [
+            "investigate",
+            scenario.finding_id,
+            "--endpoint",
+            "http://engine",
+            "--auth",
+            "none",
+            "--format",
+            "json",
+            "--window",
+            "90m",
+            "--dashboards-url",
+            "https://d.example/_dashboards",
+        ]
+    )
 
     assert status == 0
     report = orjson.loads(capsys.readouterr().out)
@@ -45,15 +59,23 @@ def test_unknown_finding_exits_1_with_a_message(cli_siem: Siem, capsys: pytest.C
     assert "no GuardDuty or Security Hub finding with id 'nope'" in capsys.readouterr().err
 
 
-def test_missing_endpoint_is_a_usage_error(monkeypatch: pytest.MonkeyPatch,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_endpoint_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.delenv("OPENSEARCH_ENDPOINT", raising=False)
     assert main(["investigate", "x"]) == 2
     assert "OPENSEARCH_ENDPOINT" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("text", "expected"), [("90m", timedelta(minutes=90)), ("2h", timedelta(hours=2)),
-                                                ("1d", timedelta(days=1)), ("45s", timedelta(seconds=45))])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90m", timedelta(minutes=90)),
+        ("2h", timedelta(hours=2)),
+        ("1d", timedelta(days=1)),
+        ("45s", timedelta(seconds=45)),
+    ],
+)
 def test_window_durations(text: str, expected: timedelta) -> None:
     assert command.duration(text) == expected
 

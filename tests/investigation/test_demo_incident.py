@@ -22,13 +22,21 @@ def incident(siem: Siem, tmp_path: Path) -> Incident:
     return incident
 
 
-def test_every_finding_on_the_final_session_leads_back_to_the_stolen_user_key(siem: Siem, incident: Incident) -> None:
+def test_every_finding_on_the_final_session_leads_back_to_the_stolen_user_key(
+    siem: Siem, incident: Incident
+) -> None:
     final = incident.final_session
-    on_final = [truth for truth in (*incident.guardduty_findings, *incident.securityhub_findings)
-                if truth.access_key_id == final.access_key_id]
+    on_final = [
+        truth
+        for truth in (*incident.guardduty_findings, *incident.securityhub_findings)
+        if truth.access_key_id == final.access_key_id
+    ]
     assert on_final, "the demo has findings on the final session"
-    expected_keys = [final.access_key_id, *(s.access_key_id for s in reversed(incident.role_chain[:-1])),
-                     incident.compromised_access_key_id]
+    expected_keys = [
+        final.access_key_id,
+        *(s.access_key_id for s in reversed(incident.role_chain[:-1])),
+        incident.compromised_access_key_id,
+    ]
     for truth in on_final:
         report = investigate(siem.client, truth.id)
         assert [link.access_key_id for link in report.who.chain] == expected_keys, truth.kind

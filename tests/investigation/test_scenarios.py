@@ -79,7 +79,10 @@ def test_stolen_instance_profile_key_leads_to_ec2_and_the_outside_address(siem: 
     assert (report.what.errors, report.what.denials) == (2, 2)
     assert {c.value: c.count for c in report.where.ips} == {"198.51.100.23": 8, "10.0.1.15": 3}
     assert {c.value for c in report.where.user_agents} == {"python-requests/2.31", scenarios.CLI}
-    assert (report.when.first_seen, report.when.last_seen) == (t(5).replace("Z", ".000Z"), t(36).replace("Z", ".000Z"))
+    assert (report.when.first_seen, report.when.last_seen) == (
+        t(5).replace("Z", ".000Z"),
+        t(36).replace("Z", ".000Z"),
+    )
     assert sum(count for _, count in report.when.histogram) == 11
     assert related(report) == scenario.related
     assert "bucketName=customer-exports" in report.what.resources
@@ -97,7 +100,9 @@ def test_cross_account_chain_walks_two_roles_back_to_the_iam_user(siem: Siem) ->
     assert (report.what.writes, report.what.reads, report.what.errors) == (4, 6, 1)
     assert related(report) == scenario.related
 
-    assert report.dashboards_url and "/app/dashboards#/view/siem-finding-investigation?" in report.dashboards_url
+    assert (
+        report.dashboards_url and "/app/dashboards#/view/siem-finding-investigation?" in report.dashboards_url
+    )
     state = dict(part.split("=", 1) for part in report.dashboards_url.split("?", 1)[1].split("&"))
     window = prison.loads(unquote(state["_g"]))["time"]
     assert (window["from"], window["to"]) == (report.when.window_start, report.when.window_end)
@@ -126,9 +131,12 @@ def test_control_finding_on_a_resource_names_who_changed_it(siem: Siem) -> None:
     assert chain(report) == scenario.chain
     assert actions(report) == scenario.actions
     assert [(change.action, change.actor) for change in report.what.changes] == [
-        ("AuthorizeSecurityGroupIngress", scenario.chain[0]["arn"])]
+        ("AuthorizeSecurityGroupIngress", scenario.chain[0]["arn"])
+    ]
     assert {identity.link.label: identity.events for identity in report.who.identities} == {
-        scenario.chain[0]["arn"]: 2, "arn:aws:iam::111111111111:user/bob": 1}
+        scenario.chain[0]["arn"]: 2,
+        "arn:aws:iam::111111111111:user/bob": 1,
+    }
     netadmin = next(i for i in report.who.identities if i.link.label == scenario.chain[0]["arn"])
     assert netadmin.origin == scenario.chain[1]["arn"]
     assert related(report) == scenario.related
@@ -141,8 +149,9 @@ def test_actor_without_cloudtrail_in_the_window_is_reported_plainly(siem: Siem) 
     assert chain(report) == scenario.chain
     assert actions(report) == scenario.actions == []
     assert report.what.events == 0 and report.when.first_seen is None
-    sentence = ("No CloudTrail events of this actor between 2026-03-02T07:00:00.000Z "
-                "and 2026-03-02T11:05:00.000Z.")
+    sentence = (
+        "No CloudTrail events of this actor between 2026-03-02T07:00:00.000Z and 2026-03-02T11:05:00.000Z."
+    )
     assert sentence in render(report, "text")
     assert report.to_dict()["what"]["summary"] == sentence
 
@@ -151,8 +160,10 @@ def test_a_wider_window_reaches_the_actor_activity(siem: Siem) -> None:
     scenario = scenarios.quiet_actor()
     report = run(siem, scenario, window=timedelta(hours=6))
 
-    assert actions(report) == [{"provider": "s3.amazonaws.com", "action": "GetObject", "count": 1, "errors": 0},
-                               {"provider": "s3.amazonaws.com", "action": "ListBuckets", "count": 1, "errors": 0}]
+    assert actions(report) == [
+        {"provider": "s3.amazonaws.com", "action": "GetObject", "count": 1, "errors": 0},
+        {"provider": "s3.amazonaws.com", "action": "ListBuckets", "count": 1, "errors": 0},
+    ]
 
 
 def test_unknown_finding_id_raises(siem: Siem) -> None:
@@ -177,13 +188,20 @@ def test_every_format_tells_the_same_chain(siem: Siem) -> None:
 
 def test_a_missing_copy_of_a_cross_account_call_stops_the_chain_at_the_account(siem: Siem) -> None:
     scenario = scenarios.cross_account_chain()
-    scenario.cloudtrail = [record for record in scenario.cloudtrail if not (
-        record["eventName"] == "AssumeRole" and record["recipientAccountId"] == scenarios.WORKLOADS)]
+    scenario.cloudtrail = [
+        record
+        for record in scenario.cloudtrail
+        if not (record["eventName"] == "AssumeRole" and record["recipientAccountId"] == scenarios.WORKLOADS)
+    ]
     report = run(siem, scenario)
 
     assert chain(report)[:2] == scenario.chain[:2]
-    assert chain(report)[2] == {"arn": None, "type": "AWSAccount", "account_id": scenarios.WORKLOADS,
-                                "access_key_id": None}
+    assert chain(report)[2] == {
+        "arn": None,
+        "type": "AWSAccount",
+        "account_id": scenarios.WORKLOADS,
+        "access_key_id": None,
+    }
     assert not report.who.complete
     assert report.who.stopped is not None and "account 111111111111" in report.who.stopped
     assert "chain stops at" in report.who.summary
