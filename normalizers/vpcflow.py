@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import count
 from typing import Any, BinaryIO
 
 import orjson
@@ -31,9 +32,9 @@ from normalizers.stream import TruncatedInput
 SOURCE = "vpcflow"
 PARQUET_MAGIC = b"PAR1"
 
-TEXT_CHUNK_BYTES = 1 << 20
+TEXT_CHUNK_BYTES = 1 << 18
 """Text is parsed in chunks of complete lines of about this size (one Arrow batch each)."""
-PARQUET_BATCH_ROWS = 8192
+PARQUET_BATCH_ROWS = 4096
 MAX_LINE_BYTES = 1 << 20
 """A longer "line" is not a flow record: it is cut to this size and dead-lettered."""
 MAX_HEADER_BYTES = 1 << 16
@@ -137,6 +138,9 @@ TRANSPORTS: dict[int, str] = {
 # The TCP flags AWS records, by bit (Elastic's aws.vpcflow.tcp_flags_array).
 _TCP_FLAG_BITS = ((1, "fin"), (2, "syn"), (4, "rst"), (8, "psh"), (16, "ack"), (32, "urg"))
 _NETWORK_TYPES = {"IPv4": "ipv4", "IPv6": "ipv6"}
+_OUTCOMES = {"ACCEPT": "success", "REJECT": "failure"}
+_TYPES = {"ACCEPT": ("connection", "allowed"), "REJECT": ("connection", "denied")}
+_CONNECTION = ("connection",)
 _DIRECTIONS = {"ingress": "ingress", "egress": "egress"}
 
 
@@ -597,10 +601,10 @@ def _mapped(column: pa.Array, mapping: Callable[[Any], Any], kind: pa.DataType) 
     return translated.take(encoded.indices)
 
 
-def _tcp_flag_names(flags: int | None) -> list[str] | None:
+def _tcp_flag_names(flags: int | None) -> tuple[str, ...] | None:
     if flags is None:
         return None
-    return [name for bit, name in _TCP_FLAG_BITS if flags & bit] or None
+    return tuple(name for bit, name in _TCP_FLAG_BITS if flags & bit) or None
 
 
 # ----------------------------------------------------------------- Arrow -> Python, fast
@@ -642,13 +646,23 @@ def _shared_str_list(column: pa.Array) -> list[Any]:
     saves memory and, above all, keeps them in the CPU cache when documents are serialized
     (measured: serializing documents of scattered strings is several times slower).
     """
+    return _translated(column, None)
+
+
+def _translated(column: pa.Array, function: Callable[[Any], Any] | None) -> list[Any]:
+    """``[function(value) for value in column]``, calling ``function`` once per distinct value."""
     encoded = column.dictionary_encode()
-    values = _str_list(encoded.dictionary, _SEPARATOR, _NULL_MARK)
-    values.append(None)  # where the null indices point
-    indices = (
-        pc.fill_null(encoded.indices, len(values) - 1) if encoded.indices.null_count else encoded.indices
-    )
-    return [values[index] for index in _int_list(indices)]
+    distinct = encoded.dictionary
+    if pa.types.is_string(distinct.type):
+        values = _str_list(distinct, _SEPARATOR, _NULL_MARK)
+    elif pa.types.is_integer(distinct.type):
+        values = _int_list(distinct)
+    else:
+        values = distinct.to_pylist()
+    table = values if function is None else [function(value) for value in values]
+    table.append(None if function is None else function(None))  # where the null indices point
+    indices = pc.fill_null(encoded.indices, len(table) - 1) if encoded.indices.null_count else encoded.indices
+    return [table[index] for index in _int_list(indices)]
 
 
 def _str_list(column: pa.Array, separator: Any, null_mark: Any) -> list[Any]:
@@ -663,86 +677,27 @@ def _str_list(column: pa.Array, separator: Any, null_mark: Any) -> list[Any]:
     return values
 
 
-def _records(length: int, fields: Iterable[tuple[str, pa.Array | None]]) -> list[dict[str, Any]]:
-    """One dict per row from named columns, leaving out null values."""
-    present = [(key, column) for key, column in fields if column is not None and column.null_count < length]
-    if not present:
-        return [{} for _ in range(length)]
-    gaps = _rows_with_nulls([column for _, column in present])
-    if len(gaps) <= length // 4:
-        # Mostly full rows (a few NODATA records): build every row whole, then drop the nulls.
-        records = _dict_builder(tuple(key for key, _ in present))(*[_pylist(column) for _, column in present])
-        for index in gaps:
-            records[index] = {key: value for key, value in records[index].items() if value is not None}
-        return records
-    dense = [(key, column) for key, column in present if not column.null_count]
-    records = (
-        _dict_builder(tuple(key for key, _ in dense))(*[_pylist(column) for _, column in dense])
-        if dense
-        else [{} for _ in range(length)]
-    )
-    for key, column in present:
-        if column.null_count:
-            _set_present(records, key, _pylist(column))
-    return records
+# ----------------------------------------------------------------- the documents of a batch
 
 
-def _rows_with_nulls(columns: list[pa.Array]) -> list[int]:
-    nullable = [pc.is_null(column) for column in columns if column.null_count]
-    if not nullable:
-        return []
-    mask = nullable[0]
-    for other in nullable[1:]:
-        mask = pc.or_(mask, other)
-    indices: list[int] = _pylist(pc.indices_nonzero(mask))
-    return indices
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """One field of every document of a batch."""
+
+    path: str
+    """Dotted document path: ``source.ip``."""
+    kind: str
+    """``column``: ``values[i]``; ``list``: ``list(values[i])`` (a fresh list per document);
+    ``wrap``: ``[values[i]]``; ``scalar``: ``values`` itself; ``const``: the literal ``values``
+    (a ``str``, or a tuple written as a fresh list); ``arg``: the event id."""
+    values: Any = None
+    dense: bool = True
+    """No ``None`` in ``values``: the key is always written; otherwise only where not ``None``."""
 
 
-@lru_cache(maxsize=256)
-def _dict_builder(keys: tuple[str, ...]) -> Callable[..., list[dict[str, Any]]]:
-    """A function turning one list per key into one dict per row.
-
-    A dict display with constant keys builds a dict about twice as fast as
-    ``dict(zip(keys, row))``, and this is the innermost loop of the normalizer; the function is
-    compiled once per distinct set of keys (keys are ``repr``-quoted, never code).
-    """
-    columns = [f"c{index}" for index in range(len(keys))]
-    values = [f"v{index}" for index in range(len(keys))]
-    items = ", ".join(f"{key!r}: {value}" for key, value in zip(keys, values, strict=True))
-    source = (
-        f"lambda {', '.join(columns)}: "
-        f"[{{{items}}} for ({', '.join(values)},) in zip({', '.join(columns)}, strict=True)]"
-    )
-    builder: Callable[..., list[dict[str, Any]]] = eval(source, {"__builtins__": {"zip": zip}})
-    return builder
-
-
-def _set_present(records: list[dict[str, Any]], key: str, values: list[Any]) -> None:
-    for record, value in zip(records, values, strict=True):
-        if value is not None:
-            record[key] = value
-
-
-# ----------------------------------------------------------------- building the documents
-
-
-@dataclass(slots=True)
-class _Parts:
-    """The pieces of every document of a batch, one list entry per row."""
-
-    timestamps: list[Any]
-    events: list[dict[str, Any]]
-    clouds: list[dict[str, Any]]
-    sources: list[dict[str, Any]]
-    destinations: list[dict[str, Any]]
-    networks: list[dict[str, Any]]
-    related: list[dict[str, Any]]
-    aws: list[dict[str, Any]]
-
-
-def _parts(
+def _fields(
     strings: dict[str, pa.Array], problems: dict[int, str], length: int, provider: str, origin: Origin
-) -> _Parts:
+) -> list[_Field]:
     """Convert the string columns of a batch, noting the rows that cannot be documents."""
     start = _start(strings.get("start"), problems, length)
     numbers = {
@@ -758,13 +713,23 @@ def _parts(
     ips: dict[str, pa.Array] = {
         name: _mapped(text[name], parse_ip, pa.string()) for name in _ADDRESS_FIELDS if name in text
     }
-    timestamps = _pylist(_mapped(start, _epoch_text, pa.string()))
-    return _Parts(
-        timestamps=timestamps,
-        events=_events(timestamps, text.get("action"), numbers.get("end"), start, provider, origin),
-        clouds=_clouds(length, text.get("account-id"), text.get("region"), text.get("instance-id")),
-        sources=_records(
-            length,
+    # Rows without a valid start are bad rows: they never become documents, so "dense".
+    timestamps = _translated(start, _epoch_text)
+    return [
+        _Field("@timestamp", "column", timestamps),
+        _Field("event.start", "column", timestamps),
+        *_event_fields(text.get("action"), numbers.get("end"), start, provider, origin),
+        *_arrow_fields(
+            "cloud",
+            [
+                ("account.id", text.get("account-id")),
+                ("region", text.get("region")),
+                ("instance.id", text.get("instance-id")),
+            ],
+        ),
+        _Field("cloud.provider", "const", "aws"),
+        *_arrow_fields(
+            "source",
             [
                 ("address", text.get("srcaddr")),
                 ("ip", ips.get("srcaddr")),
@@ -773,14 +738,153 @@ def _parts(
                 ("packets", numbers.get("packets")),
             ],
         ),
-        destinations=_records(
-            length,
+        *_arrow_fields(
+            "destination",
             [("address", text.get("dstaddr")), ("ip", ips.get("dstaddr")), ("port", numbers.get("dstport"))],
         ),
-        networks=_records(length, _network(text, ips, numbers, length)),
-        related=_related(length, ips, text.get("instance-id")),
-        aws=_records(length, _aws_fields(text, numbers, ips)),
+        *_arrow_fields("network", _network(text, ips, numbers, length)),
+        *_related_fields(ips, text.get("instance-id")),
+        *_arrow_fields("aws.vpcflow", _aws_fields(text, numbers, ips)),
+        *_tcp_flag_fields(numbers.get("tcp-flags")),
+    ]
+
+
+def _arrow_fields(prefix: str, pairs: Iterable[tuple[str, pa.Array | None]]) -> list[_Field]:
+    return [
+        _Field(f"{prefix}.{key}", "column", _pylist(column), dense=not column.null_count)
+        for key, column in pairs
+        if column is not None and column.null_count < len(column)
+    ]
+
+
+def _event_fields(
+    action: pa.Array | None, end: pa.Array | None, start: pa.Array, provider: str, origin: Origin
+) -> list[_Field]:
+    fields = [
+        _Field("event.kind", "const", "event"),
+        _Field("event.category", "const", ("network",)),
+        _Field("event.dataset", "const", "aws.vpcflow"),
+        _Field("event.module", "const", "aws"),
+        _Field("event.provider", "scalar", provider),
+        _Field("event.ingested", "scalar", origin.ingested),
+        _Field("event.id", "arg"),
+    ]
+    if action is None:
+        fields += [_Field("event.type", "const", _CONNECTION), _Field("event.outcome", "const", "unknown")]
+    else:
+        fields += [
+            _Field("event.type", "list", _translated(action, lambda verb: _TYPES.get(verb, _CONNECTION))),
+            _Field(
+                "event.outcome", "column", _translated(action, lambda verb: _OUTCOMES.get(verb, "unknown"))
+            ),
+            *_arrow_fields("event", [("action", action)]),
+        ]
+    if end is not None:
+        fields += [
+            _Field("event.end", "column", _translated(end, _epoch_text), dense=not end.null_count),
+            *_arrow_fields("event", [("duration", _durations(start, end))]),
+        ]
+    return fields
+
+
+def _related_fields(ips: dict[str, pa.Array], instance: pa.Array | None) -> list[_Field]:
+    fields = []
+    if ips:
+        addresses = _distinct_ips([_pylist(ips[name]) for name in _ADDRESS_FIELDS if name in ips])
+        fields.append(_Field("related.ip", "column", addresses, dense=None not in addresses))
+    if instance is not None and instance.null_count < len(instance):
+        fields.append(_Field("related.hosts", "wrap", _pylist(instance), dense=not instance.null_count))
+    return fields
+
+
+def _tcp_flag_fields(flags: pa.Array | None) -> list[_Field]:
+    if flags is None or flags.null_count == len(flags):
+        return []
+    names = _translated(flags, _tcp_flag_names)
+    return [_Field("aws.vpcflow.tcp_flags_array", "list", names, dense=None not in names)]
+
+
+def _document_builder(fields: list[_Field]) -> Callable[[int, str], dict[str, Any]]:
+    """``build(row, event_id) -> document`` for this batch."""
+    layout = tuple((f.path, f.kind, f.dense, _literal(f) if f.kind == "const" else "") for f in fields)
+    bind = _compiled_template(layout)
+    return bind(*[field.values for field in fields])
+
+
+def _literal(field: _Field) -> str:
+    if isinstance(field.values, tuple):
+        return "[" + ", ".join(repr(value) for value in field.values) + "]"
+    return repr(field.values)
+
+
+@lru_cache(maxsize=256)
+def _compiled_template(layout: tuple[tuple[str, str, bool, str], ...]) -> Callable[..., Any]:
+    """Compile, once per batch layout, a function building one whole document per row.
+
+    The generated code is one nested dict display per object with the batch's columns
+    indexed inline (``{"ip": c3[i], "port": c4[i]}``) and ``if`` statements for the columns
+    that have gaps. Measured on default-format flow logs, this builds documents about 1.7
+    times as fast as assembling them from per-object pieces, and it keeps no per-row object
+    alive between rows. Keys are ``repr``-quoted header names (``[a-z][a-z0-9_]*``) and fixed
+    names, never data.
+    """
+    tree: dict[str, Any] = {}
+    for number, (path, kind, dense, literal) in enumerate(layout):
+        *parents, leaf = path.split(".")
+        node = tree
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = (number, kind, dense, literal)
+    body: list[str] = []
+    _generate(tree, "d0", body, count(1))
+    names = ", ".join(f"c{number}" for number in range(len(layout)))
+    source = "\n".join(
+        [
+            f"def bind({names}):",
+            "    def build(i, event_id):",
+            *(f"        {line}" for line in body),
+            "        return d0",
+            "    return build",
+        ]
     )
+    namespace: dict[str, Any] = {"__builtins__": {"list": list}}
+    exec(compile(source, "<vpcflow document template>", "exec"), namespace)
+    bind: Callable[..., Any] = namespace["bind"]
+    return bind
+
+
+def _generate(node: dict[str, Any], name: str, out: list[str], names: Iterator[int]) -> bool:
+    """Append the statements building ``node`` into variable ``name``; True if never empty."""
+    items: list[str] = []
+    after: list[str] = []
+    for key, child in node.items():
+        if isinstance(child, dict):
+            sub = f"d{next(names)}"
+            if _generate(child, sub, out, names):
+                items.append(f"{key!r}: {sub}")
+            else:
+                after.append(f"if {sub}: {name}[{key!r}] = {sub}")
+            continue
+        number, kind, dense, literal = child
+        if dense or kind in ("scalar", "const", "arg"):
+            items.append(f"{key!r}: {_expression(kind, number, literal, f'c{number}[i]')}")
+        else:
+            after.append(f"v = c{number}[i]")
+            after.append(f"if v is not None: {name}[{key!r}] = {_expression(kind, number, literal, 'v')}")
+    out.append(f"{name} = {{{', '.join(items)}}}")
+    out.extend(after)
+    return bool(items)
+
+
+def _expression(kind: str, number: int, literal: str, value: str) -> str:
+    return {
+        "column": value,
+        "list": f"list({value})",
+        "wrap": f"[{value}]",
+        "scalar": f"c{number}",
+        "const": literal,
+        "arg": "event_id",
+    }[kind]
 
 
 def _epoch_text(seconds: int | None) -> str | None:
@@ -804,63 +908,11 @@ def _start(column: pa.Array | None, problems: dict[int, str], length: int) -> pa
     return pc.if_else(valid, seconds, pa.scalar(None, pa.int64()))
 
 
-def _events(
-    timestamps: list[Any],
-    action: pa.Array | None,
-    end: pa.Array | None,
-    start: pa.Array,
-    provider: str,
-    origin: Origin,
-) -> list[dict[str, Any]]:
-    actions = _pylist(action) if action is not None else [None] * len(timestamps)
-    events = [
-        {
-            "kind": "event",
-            "category": ["network"],
-            # Written out rather than looked up: this runs for every record.
-            "type": ["connection", "allowed"]
-            if verb == "ACCEPT"
-            else ["connection", "denied"]
-            if verb == "REJECT"
-            else ["connection"],
-            "outcome": "success" if verb == "ACCEPT" else "failure" if verb == "REJECT" else "unknown",
-            "dataset": "aws.vpcflow",
-            "module": "aws",
-            "provider": provider,
-            "ingested": origin.ingested,
-            "start": moment,
-        }
-        for verb, moment in zip(actions, timestamps, strict=True)
-    ]
-    _set_present(events, "action", actions)
-    if end is not None:
-        _set_present(events, "end", _pylist(_mapped(end, _epoch_text, pa.string())))
-        _set_present(events, "duration", _pylist(_durations(start, end)))
-    return events
-
-
 def _durations(start: pa.Array, end: pa.Array) -> pa.Array:
     seconds = pc.subtract(end, start)
     # Nanoseconds must fit int64 too: a span over 292 years is not a flow (and is left out).
     forward = pc.and_(pc.greater_equal(seconds, 0), pc.less_equal(seconds, INT64_MAX // 1_000_000_000))
     return pc.if_else(forward, pc.multiply(seconds, 1_000_000_000), pa.scalar(None, pa.int64()))
-
-
-def _clouds(
-    length: int, account: pa.Array | None, region: pa.Array | None, instance: pa.Array | None
-) -> list[dict[str, Any]]:
-    accounts = _pylist(account) if account is not None else [None] * length
-    clouds: list[dict[str, Any]] = [
-        {"provider": "aws", "account": {"id": value}} if value is not None else {"provider": "aws"}
-        for value in accounts
-    ]
-    if region is not None:
-        _set_present(clouds, "region", _pylist(region))
-    if instance is not None:
-        for cloud, value in zip(clouds, _pylist(instance), strict=True):
-            if value is not None:
-                cloud["instance"] = {"id": value}
-    return clouds
 
 
 def _network(
@@ -920,40 +972,21 @@ def _aws_fields(
             fields.append((key, numbers[name]))
         elif name in numbers:  # codes (tcp-flags, traffic-path) are keywords, as in Elastic
             fields.append((key, numbers[name].cast(pa.string())))
-            if name == "tcp-flags":
-                fields.append(
-                    ("tcp_flags_array", _mapped(numbers[name], _tcp_flag_names, pa.list_(pa.string())))
-                )
         else:
             fields.append((key, text[name]))
     return fields
 
 
-def _related(length: int, ips: dict[str, pa.Array], instance: pa.Array | None) -> list[dict[str, Any]]:
-    columns = [_pylist(ips[name]) for name in _ADDRESS_FIELDS if name in ips]
-    related: list[dict[str, Any]] = [{} for _ in range(length)]
-    for entry, distinct in zip(related, _distinct_ips(columns, length), strict=True):
-        if distinct:
-            entry["ip"] = distinct
-    if instance is not None:
-        for entry, value in zip(related, _pylist(instance), strict=True):
-            if value is not None:
-                entry["hosts"] = [value]
-    return related
-
-
-def _distinct_ips(columns: list[list[Any]], length: int) -> list[list[Any]]:
-    """The valid addresses of each row, each once, in field order."""
-    if not columns:
-        return [[] for _ in range(length)]
+def _distinct_ips(columns: list[list[Any]]) -> list[Any]:
+    """The valid addresses of each row, each once, in field order (``None`` when there is none)."""
     if len(columns) == 2:  # the default format: a fast path for the common case
         return [
             ([a, b] if a != b else [a])
             if a is not None and b is not None
-            else [x for x in (a, b) if x is not None]
+            else ([a] if a is not None else [b] if b is not None else None)
             for a, b in zip(*columns, strict=True)
         ]
-    return [list(dict.fromkeys(filter(None, row))) for row in zip(*columns, strict=True)]
+    return [list(dict.fromkeys(filter(None, row))) or None for row in zip(*columns, strict=True)]
 
 
 def _emit(
@@ -970,7 +1003,7 @@ def _emit(
     """
     length = len(framing.positions)
     provider = "tgw-flow-logs" if tgw else "vpc-flow-logs"
-    parts = _parts(strings, problems, length, provider, origin) if length else None
+    build = _document_builder(_fields(strings, problems, length, provider, origin)) if length else None
     ids = _EventIds(origin.object)
     waiting = 0
     for index in range(length):
@@ -981,24 +1014,10 @@ def _emit(
         if index in problems:
             yield _dead(origin, problems[index], framing.label, position, framing.raw(index))
             continue
-        assert parts is not None
-        event = parts.events[index]
-        event["id"] = ids.of(position, framing.id_texts[index])
+        assert build is not None
+        document = build(index, ids.of(position, framing.id_texts[index]))
         if origin.keep_original:
-            event["original"] = framing.original(index)
-        document: dict[str, Any] = {
-            "@timestamp": parts.timestamps[index],
-            "event": event,
-            "cloud": parts.clouds[index],
-        }
-        if parts.sources[index]:
-            document["source"] = parts.sources[index]
-        if parts.destinations[index]:
-            document["destination"] = parts.destinations[index]
-        document["network"] = parts.networks[index]
-        if parts.related[index]:
-            document["related"] = parts.related[index]
-        document["aws"] = {"vpcflow": parts.aws[index]}
+            document["event"]["original"] = framing.original(index)
         yield document
     for _, letter in pending[waiting:]:
         yield letter
