@@ -1,11 +1,12 @@
 """``investigate``: from a finding id to who, when, what, from where, in at most 10 searches.
 
-The searches, whatever the number of events:
+The searches, whatever the number of events (docs/investigate.md):
 
 1. the finding (both findings indices, every update of it);
-2. the subject's CloudTrail activity in the window: aggregations for when/what/where and
-   the identities, plus the newest events (bounded);
-3. one search per depth of the credential chain (:data:`investigation.chain.MAX_DEPTH`);
+2. the subject's CloudTrail activity in the window, as two searches sent together: what
+   (calls per service and action, writes, errors, the newest events) and when/where/who
+   (the oldest event, the histogram, addresses, user agents, identities);
+3. one search per depth of the credential chain (at most :data:`investigation.chain.MAX_DEPTH`);
 4. related findings sharing the actor's keys (both findings indices).
 """
 
@@ -136,7 +137,7 @@ def _who(
         primary = "subject"
     else:
         starts = {identity.key: identity.link for identity in seen}
-        primary = _primary_label(what, seen)
+        primary = _primary_key(what, seen)
     chains = (
         resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
     )
@@ -176,7 +177,7 @@ def _subject_link(finding: Finding, seen: list[Identity]) -> Link:
     )
 
 
-def _primary_label(what: What, seen: list[Identity]) -> str | None:
+def _primary_key(what: What, seen: list[Identity]) -> str | None:
     """Resource/IP investigations follow whoever made the newest change, else the most active."""
     if what.changes:
         return what.changes[0].principal_id
