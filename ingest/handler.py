@@ -94,6 +94,10 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
     except ObjectGone:
         invocation.results.append(_dead_letter_gone(ref, invocation))
         return True
+    except Exception as error:  # no access, no bucket, throttled: SQS retries, then its DLQ keeps it
+        logger.exception("object not readable", extra={"key": ref.url})
+        invocation.results.append(ObjectResult(ref.url, status="failed", error=f"{type(error).__name__}: {error}"))
+        return False
     try:
         result = process_object(opened, services, invocation.owner, invocation.deadline)
     except LeaseHeld as error:

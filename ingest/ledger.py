@@ -208,7 +208,9 @@ class _SqliteTransaction:
 class DynamoLedger:
     """The Lambda's ledger: one DynamoDB item per object.
 
-    Table: partition key ``pk`` (String); TTL attribute ``expires_at`` (epoch seconds).
+    Table: partition key ``pk`` (String); TTL attribute ``expires_at`` (epoch seconds). Other
+    attributes: ``chunks_done``, ``partial_offsets``, ``finished``, ``owner``, ``lease_until``,
+    ``records_indexed``, ``records_dead_lettered``, ``updated_at``.
     Every write is a conditional ``UpdateItem``, so a worker whose lease was taken over
     cannot move the progress.
     """
@@ -226,8 +228,8 @@ class DynamoLedger:
                 Key={"pk": {"S": key}},
                 UpdateExpression="SET #owner = :owner, lease_until = :until, updated_at = :at, expires_at = :expires, "
                                  "chunks_done = if_not_exists(chunks_done, :zero), "
-                                 "indexed = if_not_exists(indexed, :zero), "
-                                 "dead_lettered = if_not_exists(dead_lettered, :zero)",
+                                 "records_indexed = if_not_exists(records_indexed, :zero), "
+                                 "records_dead_lettered = if_not_exists(records_dead_lettered, :zero)",
                 ConditionExpression="attribute_not_exists(pk) OR finished = :true OR lease_until < :now "
                                     "OR #owner = :owner",
                 ExpressionAttributeNames={"#owner": "owner"},
@@ -243,23 +245,23 @@ class DynamoLedger:
         item = answer["Attributes"]
         return Progress(
             chunks_done=int(item["chunks_done"]["N"]),
-            partial=decode_offsets(item.get("partial", {}).get("S")),
+            partial=decode_offsets(item.get("partial_offsets", {}).get("S")),
             finished=item.get("finished", {}).get("BOOL", False),
-            indexed=int(item["indexed"]["N"]),
-            dead_lettered=int(item["dead_lettered"]["N"]),
+            indexed=int(item["records_indexed"]["N"]),
+            dead_lettered=int(item["records_dead_lettered"]["N"]),
         )
 
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
         self._update(key, owner, chunk,
-                     "SET chunks_done = chunks_done + :one, partial = :empty, indexed = indexed + :indexed, "
-                     "dead_lettered = dead_lettered + :dead",
+                     "SET chunks_done = chunks_done + :one, partial_offsets = :empty, records_indexed = records_indexed + :indexed, "
+                     "records_dead_lettered = records_dead_lettered + :dead",
                      {":one": {"N": "1"}, ":empty": {"S": ""}, ":indexed": {"N": str(indexed)},
                       ":dead": {"N": str(dead_lettered)}})
 
     def save_partial(self, key: str, owner: str, chunk: int, done: frozenset[int],
                      indexed: int, dead_lettered: int) -> None:
         self._update(key, owner, chunk,
-                     "SET partial = :partial, indexed = indexed + :indexed, dead_lettered = dead_lettered + :dead",
+                     "SET partial_offsets = :partial, records_indexed = records_indexed + :indexed, records_dead_lettered = records_dead_lettered + :dead",
                      {":partial": {"S": encode_offsets(done)}, ":indexed": {"N": str(indexed)},
                       ":dead": {"N": str(dead_lettered)}})
 

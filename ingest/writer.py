@@ -9,7 +9,9 @@
 - Items failing with any other status (mapping or parse errors) are rejected: the caller
   dead-letters them with the document and the error.
 - What is still failing when attempts or time run out is returned as *unfinished*, so the
-  caller saves its progress and lets the object be retried later; nothing is dropped.
+  caller saves its progress and lets the object be retried later; nothing is dropped. A
+  request is only started when a whole ``request_timeout`` fits before the deadline, because
+  a request cut short is ambiguous: the engine may have applied it.
 """
 
 from __future__ import annotations
@@ -138,11 +140,15 @@ class BulkWriter:
         pending = batch
         attempt = 0
         while pending:
-            if attempt:
-                if attempt >= self._settings.max_attempts or not self._wait(attempt, deadline):
-                    report.unfinished += [document.offset for document in pending]
-                    return report
-                report.retries += 1
+            if attempt and (attempt >= self._settings.max_attempts or not self._wait(attempt, deadline)):
+                report.unfinished += [document.offset for document in pending]
+                return report
+            if deadline.remaining() < self._settings.request_timeout:
+                # A request cut short by the deadline is ambiguous (the engine may have applied
+                # it): never start one that might not end in time.
+                report.unfinished += [document.offset for document in pending]
+                return report
+            report.retries += bool(attempt)
             attempt += 1
             report.requests += 1
             pending = self._attempt(pending, deadline, report)
@@ -150,9 +156,8 @@ class BulkWriter:
 
     def _attempt(self, pending: list[Pending], deadline: Deadline, report: WriteReport) -> list[Pending]:
         """Send one request; return the documents to send again."""
-        timeout = max(1.0, min(self._settings.request_timeout, deadline.remaining()))
         try:
-            answer = self._client.bulk(body=_payload(pending), request_timeout=timeout)
+            answer = self._client.bulk(body=_payload(pending), request_timeout=self._settings.request_timeout)
         except TransportConnectionError:  # includes timeouts: nothing says the engine got it
             return pending
         except TransportError as error:
@@ -188,8 +193,8 @@ class BulkWriter:
         ceiling = min(self._settings.backoff_cap, self._settings.backoff_base * (2 ** attempt))
         with self._rng_lock:
             delay = self._rng.uniform(0, ceiling)
-        # Keep time for the retried request itself, or it would time out anyway.
-        if deadline.remaining() < delay + 1.0:
+        # Keep time for the retried request itself.
+        if deadline.remaining() < delay + self._settings.request_timeout:
             return False
         self._sleep(delay)
         return True

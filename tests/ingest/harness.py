@@ -20,9 +20,24 @@ class LambdaContext:
         return max(0, int((self._end - time.monotonic()) * 1000))
 
 
-def receive(sqs: Any, queue_url: str) -> dict[str, Any]:
-    """One SQS batch as the Lambda event source mapping would deliver it (empty if none)."""
-    answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])
+class CountdownContext(LambdaContext):
+    """A Lambda that has plenty of time for ``checks`` deadline checks, then none: a
+    deterministic way to stop an invocation part-way, whatever the machine's speed."""
+
+    def __init__(self, checks: int, request_id: str = "request-1") -> None:
+        super().__init__(900.0, request_id)
+        self._checks = checks
+
+    def get_remaining_time_in_millis(self) -> int:
+        self._checks -= 1
+        return 900_000 if self._checks >= 0 else 0
+
+
+def receive(sqs: Any, queue_url: str, visibility: int = 0) -> dict[str, Any]:
+    """One SQS batch as the Lambda event source mapping would deliver it (empty if none).
+    The test queue's visibility timeout is 0, so what is not deleted is redelivered at once."""
+    answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                 VisibilityTimeout=visibility)
     return {"Records": [{
         "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
         "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],

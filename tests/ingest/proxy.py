@@ -1,7 +1,8 @@
 """A fault-injecting HTTP proxy in front of the embedded engine (127.0.0.1, in-process).
 
-For ``_bulk`` requests it can answer 429 or 503 for the whole request, or hang until the
-client times out (without forwarding, so the engine never saw it), and it can take items
+For ``_bulk`` requests it can answer 429 or 503 for the whole request, or hang and then drop
+the connection without an answer (what a client sees when a load balancer times out; the
+request is not forwarded, so the engine never saw it), and it can take items
 out of a request and answer for them itself: 429 (the writer must retry them) or 400
 ``mapper_parsing_exception`` (the writer must dead-letter them). A permanently rejected
 document is chosen by a hash of its bytes, so it is rejected on every attempt, like a real
@@ -32,7 +33,8 @@ class Faults:
     bulk_429: float = 0.0
     bulk_503: float = 0.0
     bulk_timeout: float = 0.0
-    timeout_sleep: float = 2.0
+    timeout_sleep: float = 1.0
+    """How long a 'timed out' request hangs before its connection is dropped."""
     item_429: float = 0.0
     item_400: float = 0.0
 

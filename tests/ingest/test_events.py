@@ -22,7 +22,7 @@ def test_s3_to_sqs_notifications_decode_keys_and_skip_the_test_event(aws: Aws) -
     for key in AWKWARD_KEYS:
         aws.s3.put_object(Bucket=BUCKET, Key=key, Body=b"{}")
     messages = []
-    while batch := receive(aws.sqs, aws.queue_url)["Records"]:
+    while batch := receive(aws.sqs, aws.queue_url, visibility=60)["Records"]:
         messages += parse_event({"Records": batch})
         for record in batch:
             aws.sqs.delete_message(QueueUrl=aws.queue_url, ReceiptHandle=record["receiptHandle"])

@@ -6,7 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from ingest.ledger import DynamoLedger, Ledger, LeaseHeld, LeaseLost, SqliteLedger, decode_offsets, encode_offsets
+from ingest.ledger import (
+    DynamoLedger,
+    LeaseHeld,
+    LeaseLost,
+    Ledger,
+    SqliteLedger,
+    decode_offsets,
+    encode_offsets,
+)
 from tests.ingest.conftest import TABLE, Aws
 
 KEY = "s3://bucket/AWSLogs/x.json.gz#etag-1"

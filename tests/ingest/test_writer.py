@@ -77,9 +77,9 @@ def test_throttled_requests_and_items_are_retried_until_all_land(
 
 
 def test_timeouts_are_retried(proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
-    proxy.faults = Faults(seed=3, bulk_timeout=0.4, timeout_sleep=1.5)
-    client = _client(proxy, serverless_guard, timeout=0.5)
-    writer = _writer(client, bulk_max_docs=20, max_attempts=20, request_timeout=0.5)
+    proxy.faults = Faults(seed=3, bulk_timeout=0.4, timeout_sleep=0.5)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=20, max_attempts=20)
     report = writer.write(_documents(100), Deadline())
     writer.close()
     assert sorted(report.indexed) == list(range(100))
@@ -102,7 +102,8 @@ def test_permanent_item_errors_are_rejected_with_the_engine_reason(
 def test_an_engine_that_keeps_failing_leaves_the_documents_unfinished_before_the_deadline(
         proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
     proxy.faults = Faults(seed=5, bulk_503=1.0)
-    writer = _writer(_client(proxy, serverless_guard), backoff_base=0.2, backoff_cap=1.0, max_attempts=1000)
+    writer = _writer(_client(proxy, serverless_guard), backoff_base=0.2, backoff_cap=1.0, max_attempts=1000,
+                     request_timeout=0.5)
     started = time.monotonic()
     report = writer.write(_documents(50), Deadline.after(3.0))
     writer.close()

@@ -1,0 +1,125 @@
+"""The Lambda handler end to end: moto S3 -> SQS notifications, DynamoDB ledger, S3 dead letters,
+the guarded embedded engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pytest
+from opensearchpy import OpenSearch
+
+from demo import synthetic
+from ingest import handler
+from ingest.config import Settings
+from ingest.runtime import Runtime, build_runtime
+from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
+from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
+from tests.ingest.records import flow_object
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runtime(aws: Aws, templated_engine: OpenSearch) -> Iterator[Runtime]:
+    settings = Settings(auth="none", ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET,
+                        chunk_size=300, bulk_max_docs=100, concurrency=2, deadline_margin=0.0)
+    built = build_runtime(settings, client=templated_engine, s3=aws.s3, dynamodb=aws.dynamodb)
+    yield built
+    built.close()
+
+
+def _invoke(runtime: Runtime, seconds: float = 900.0) -> Any:
+    return lambda event: handler.handle(event, LambdaContext(seconds), runtime)
+
+
+def _dead_letters(aws: Aws) -> list[dict[str, Any]]:
+    listing = aws.s3.list_objects_v2(Bucket=DEAD_LETTER_BUCKET).get("Contents", [])
+    return [orjson.loads(line) for entry in listing
+            for line in aws.s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()]
+
+
+def test_every_source_is_indexed_once_even_when_every_message_is_delivered_twice(
+        aws: Aws, runtime: Runtime, templated_engine: OpenSearch) -> None:
+    flows = flow_object(1000, seed=1, bad_every=97)
+    trail = list(synthetic.cloudtrail_records(700, seed=2))
+    aws.s3.put_object(Bucket=BUCKET, Key="AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/a b.log.gz",
+                      Body=flows.body)
+    aws.s3.put_object(Bucket=BUCKET, Key="AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/t+1.json.gz",
+                      Body=synthetic.cloudtrail_log_file(trail))
+    aws.s3.put_object(Bucket=BUCKET, Key="guardduty/export.jsonl.gz", Body=synthetic.guardduty_export(40, seed=3))
+
+    delivered: dict[str, int] = {}
+
+    def deliver_twice(record: dict[str, Any]) -> bool:  # keep each message for one redelivery
+        delivered[record["messageId"]] = delivered.get(record["messageId"], 0) + 1
+        return delivered[record["messageId"]] == 1
+
+    drain(aws.sqs, aws.queue_url, _invoke(runtime), keep=deliver_twice)
+
+    assert count(templated_engine, "siem-vpcflow") == flows.records - flows.bad
+    assert count(templated_engine, "siem-cloudtrail") == len(trail)
+    assert count(templated_engine, "siem-guardduty") == 40
+    for index in ("siem-vpcflow", "siem-cloudtrail", "siem-guardduty"):
+        assert not duplicated_ids(templated_engine, index)
+    letters = _dead_letters(aws)
+    assert len(letters) == flows.bad
+    assert all(letter["reason"].startswith("invalid record") and letter["stage"] == "normalize" for letter in letters)
+    assert all(letter["object"].endswith("/a b.log.gz") for letter in letters)
+    assert all(count >= 2 for count in delivered.values())
+
+
+def test_one_failing_object_is_reported_alone(aws: Aws, runtime: Runtime, templated_engine: OpenSearch) -> None:
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/good.log.gz", Body=flow_object(50, seed=4).body)
+    missing = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                            "s3": {"bucket": {"name": "no-such-bucket-here"}, "object": {"key": "x.gz"}}}]}
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=orjson.dumps(missing).decode())
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody="this is not an S3 notification")
+
+    event: dict[str, Any] = {"Records": []}
+    while batch := receive(aws.sqs, aws.queue_url, visibility=60)["Records"]:
+        event["Records"] += batch
+    answer = handler.handle(event, LambdaContext(), runtime)
+
+    failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
+    bodies = {record["messageId"]: record["body"] for record in event["Records"]}
+    assert {bodies[message_id][:20] for message_id in failed} == {orjson.dumps(missing).decode()[:20],
+                                                                  "this is not an S3 no"}
+    assert count(templated_engine, "siem-vpcflow") == 50
+
+
+def test_a_deadline_mid_object_resumes_without_duplicates(aws: Aws, runtime: Runtime,
+                                                          templated_engine: OpenSearch) -> None:
+    flows = flow_object(1500, seed=5)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/big.log.gz", Body=flows.body)
+    budgets = iter([7, 12, 20])
+    results: list[str] = []
+
+    def short_then_long(event: dict[str, Any]) -> dict[str, Any]:
+        # The first invocations run out of time after a few chunks or in the middle of one.
+        answer = handler.handle(event, CountdownContext(next(budgets, 10**6)), runtime)
+        results.append("failed" if answer["batchItemFailures"] else "ok")
+        return answer
+
+    drain(aws.sqs, aws.queue_url, short_then_long)
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    assert results.count("failed") >= 2 and results[-1] == "ok"
+    progress = aws.dynamodb.scan(TableName=TABLE)["Items"]
+    assert [int(item["records_indexed"]["N"]) for item in progress] == [flows.records]
+
+
+def test_direct_invocations_raise_when_an_object_fails(aws: Aws, runtime: Runtime) -> None:
+    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                          "s3": {"bucket": {"name": "no-such-bucket-here"}, "object": {"key": "x.gz"}}}]}
+    with pytest.raises(handler.IngestFailed):
+        handler.handle(event, LambdaContext(), runtime)
+
+
+def test_an_object_deleted_before_it_is_read_becomes_a_dead_letter(aws: Aws, runtime: Runtime) -> None:
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/gone.log.gz", Body=b"x")
+    aws.s3.delete_object(Bucket=BUCKET, Key="flows/gone.log.gz")
+    drain(aws.sqs, aws.queue_url, _invoke(runtime))
+    (letter,) = _dead_letters(aws)
+    assert letter["reason"].startswith("object not found") and letter["object"].endswith("flows/gone.log.gz")
