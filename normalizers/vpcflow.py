@@ -32,9 +32,9 @@ from normalizers.stream import TruncatedInput
 SOURCE = "vpcflow"
 PARQUET_MAGIC = b"PAR1"
 
-TEXT_CHUNK_BYTES = 1 << 18
+TEXT_CHUNK_BYTES = 1 << 20
 """Text is parsed in chunks of complete lines of about this size (one Arrow batch each)."""
-PARQUET_BATCH_ROWS = 4096
+PARQUET_BATCH_ROWS = 8192
 MAX_LINE_BYTES = 1 << 20
 """A longer "line" is not a flow record: it is cut to this size and dead-lettered."""
 MAX_HEADER_BYTES = 1 << 16
@@ -887,7 +887,9 @@ def _expression(kind: str, number: int, literal: str, value: str) -> str:
     }[kind]
 
 
+@lru_cache(maxsize=1 << 16)
 def _epoch_text(seconds: int | None) -> str | None:
+    # Cached: the records of one file share a few hundred distinct seconds.
     return None if seconds is None else epoch_timestamp(seconds)
 
 
