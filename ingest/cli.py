@@ -14,6 +14,9 @@ COMMAND_MODULES = [
     "ingest.commands.investigate",
     "ingest.commands.detect",
     "ingest.commands.rules",
+    "ingest.commands.ingest",
+    "ingest.commands.replay",
+    "ingest.commands.local_engine",
 ]
 
 

@@ -13,6 +13,7 @@ which is what bounds the residual window to one chunk.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -118,7 +119,9 @@ def process_object(opened: OpenedObject, services: Services, owner: str, deadlin
     started = time.monotonic()
     identity = opened.identity
     result = ObjectResult(identity.location, identity.version)
-    lease = max(60.0, deadline.remaining() + services.settings.deadline_margin)
+    remaining = deadline.remaining()
+    # In Lambda the lease ends with the invocation; a CLI run (no deadline) holds it for an hour.
+    lease = max(60.0, remaining + services.settings.deadline_margin) if math.isfinite(remaining) else 3600.0
     progress = services.ledger.claim(identity.ledger_key, owner, lease)
     try:
         if progress.finished:

@@ -1,0 +1,97 @@
+"""``siem ingest`` and ``siem replay-dead-letters``: same path as the Lambda, exactly once on re-runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from opensearchpy import OpenSearch
+
+from demo import synthetic
+from ingest import cli
+from ingest.config import Settings
+from ingest.serverless_guard import ServerlessGuard
+from tests.ingest.harness import count, duplicated_ids
+from tests.ingest.proxy import FaultProxy, Faults
+from tests.ingest.records import flow_object
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def proxy(engine_url: str, templated_engine: OpenSearch) -> Iterator[FaultProxy]:
+    with FaultProxy(engine_url) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
+    """The CLI builds its client from --endpoint; route it through the Serverless guard."""
+    def guarded(settings: Settings) -> OpenSearch:
+        return serverless_guard.wrap(OpenSearch(hosts=[settings.endpoint], timeout=60, max_retries=0,
+                                                pool_maxsize=settings.concurrency + 1))
+    monkeypatch.setattr("ingest.runtime.make_client", guarded)
+
+
+def _siem(*args: str | Path) -> int:
+    return cli.main([str(arg) for arg in args])
+
+
+def _options(endpoint: str, tmp_path: Path) -> list[Any]:
+    return ["--endpoint", endpoint, "--auth", "none", "--ledger", tmp_path / "ledger.sqlite",
+            "--dead-letter", tmp_path / "dead-letters", "--quiet", "--concurrency", "2"]
+
+
+def _letters(folder: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for path in sorted(folder.rglob("*.jsonl")) for line in path.read_bytes().splitlines()]
+
+
+def test_ingesting_twice_indexes_nothing_the_second_time(tmp_path: Path, engine_url: str,
+                                                         templated_engine: OpenSearch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    logs = tmp_path / "logs"
+    (logs / "flows").mkdir(parents=True)
+    flows = flow_object(800, seed=21, bad_every=101)
+    (logs / "flows" / "eni 1.log.gz").write_bytes(flows.body)
+    trail = list(synthetic.cloudtrail_records(300, seed=22))
+    (logs / "trail.json.gz").write_bytes(synthetic.cloudtrail_log_file(trail))
+
+    assert _siem("ingest", logs, *_options(engine_url, tmp_path)) == 0
+    first = capsys.readouterr().err
+    assert _siem("ingest", logs, *_options(engine_url, tmp_path)) == 0
+    second = capsys.readouterr().err
+
+    assert count(templated_engine, "siem-vpcflow") == flows.records - flows.bad
+    assert count(templated_engine, "siem-cloudtrail") == len(trail)
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    assert len(_letters(tmp_path / "dead-letters")) == flows.bad
+    assert f"{flows.records - flows.bad + len(trail)} indexed" in first
+    assert "2 objects (2 already done)" in second and " 0 indexed, 0 dead-lettered" in second
+
+
+def test_replaying_dead_letters_after_a_fix_indexes_them_once(tmp_path: Path, engine_url: str,
+                                                              proxy: FaultProxy, templated_engine: OpenSearch) -> None:
+    proxy.faults = Faults(seed=23, item_400=0.05)  # the engine refuses some documents...
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    flows = flow_object(600, seed=24, bad_every=150)
+    (logs / "flows.log.gz").write_bytes(flows.body)
+    assert _siem("ingest", logs, *_options(proxy.url, tmp_path)) == 0
+    letters = _letters(tmp_path / "dead-letters")
+    refused = [letter for letter in letters if letter["stage"] == "index"]
+    assert refused and len(letters) == len(refused) + flows.bad
+    assert count(templated_engine, "siem-vpcflow") == flows.records - len(letters)
+
+    # ...the "fix" is talking to the engine without the faulty proxy; replay twice.
+    replay = tmp_path / "replay"
+    for _ in range(2):
+        assert _siem("replay-dead-letters", tmp_path / "dead-letters", *_options(engine_url, replay)) == 0
+
+    assert count(templated_engine, "siem-vpcflow") == flows.records - flows.bad
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    still_bad = _letters(replay / "dead-letters")
+    assert len(still_bad) == flows.bad  # the truncated lines fail again, once each
+    assert all(letter["reason"].startswith("invalid record") for letter in still_bad)
