@@ -46,6 +46,25 @@ class OpenedObject:
         self.stream.close()
 
 
+class _RawBody(io.RawIOBase):
+    """botocore's StreamingBody as a raw stream, so a BufferedReader gives it ``read1``/``peek``."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._body.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
+
+
 class ObjectGone(LookupError):
     """The notified object no longer exists (deleted before we read it)."""
 
@@ -67,7 +86,7 @@ def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
     if version == "null":  # versioning suspended or never enabled: S3 answers "null"
         version = answer.get("ETag", "").strip('"') or "unversioned"
     identity = ObjectIdentity(ref.url, version, answer["LastModified"].astimezone(UTC))
-    return OpenedObject(identity, answer["Body"])
+    return OpenedObject(identity, io.BufferedReader(_RawBody(answer["Body"]), buffer_size=1 << 20))
 
 
 def open_local(path: Path) -> OpenedObject:
