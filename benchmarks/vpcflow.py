@@ -203,9 +203,9 @@ def _measure(name: str, path: str) -> dict[str, Any]:
                 dead += 1
                 continue
             documents += 1
-            line = BULK_ACTION + orjson.dumps(item) + b"\n"
-            body.append(line)
-            size += len(line)
+            line = orjson.dumps(item, option=orjson.OPT_APPEND_NEWLINE)
+            body += (BULK_ACTION, line)
+            size += len(BULK_ACTION) + len(line)
             if size >= BULK_BODY_BYTES:
                 body_bytes += len(b"".join(body))
                 body.clear()
