@@ -137,10 +137,13 @@ def identities(response: dict[str, Any], sources: dict[str, Any]) -> list[Identi
 def _actions(aggs: dict[str, Any]) -> list[ActionCount]:
     actions = [
         ActionCount(
-            str(provider["key"]), str(action["key"]), int(action["doc_count"]), _doc_count(action, "errors")
+            str(provider["key"]),
+            str(action["key"]),
+            int(provider["doc_count"]),
+            _doc_count(provider, "errors"),
         )
-        for provider in aggs.get("providers", {}).get("buckets", [])
-        for action in provider.get("actions", {}).get("buckets", [])
+        for action in aggs.get("actions", {}).get("buckets", [])
+        for provider in action.get("providers", {}).get("buckets", [])
     ]
     return sorted(actions, key=lambda a: (-a.count, a.provider, a.action))
 

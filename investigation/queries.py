@@ -18,8 +18,9 @@ FINDING_VERSIONS = 20
 """Updates of one finding fetched to pick the document to investigate."""
 MAX_KEYS = 100
 """Values per ``terms`` filter (keys, IPs, resources)."""
-ACTIONS_PER_PROVIDER = 100
-PROVIDERS = 50
+ACTIONS = 200
+PROVIDERS_PER_ACTION = 5
+"""An action name shared by several services (``TagResource``) splits by service."""
 TOP_VALUES = 20
 IDENTITIES = 20
 RECENT_EVENTS = 100
@@ -141,11 +142,13 @@ def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[st
         "sort": [latest],
         "_source": _EVENT_FIELDS,
         "aggs": {
-            "providers": {
-                "terms": {"field": f.PROVIDER, "size": PROVIDERS},
+            # Action first, service inside: one pass each, and cheaper than the other nesting
+            # in the embedded engine (few services per action).
+            "actions": {
+                "terms": {"field": f.ACTION, "size": ACTIONS},
                 "aggs": {
-                    "actions": {
-                        "terms": {"field": f.ACTION, "size": ACTIONS_PER_PROVIDER},
+                    "providers": {
+                        "terms": {"field": f.PROVIDER, "size": PROVIDERS_PER_ACTION},
                         "aggs": {"errors": {"filter": {"term": {f.OUTCOME: "failure"}}}},
                     }
                 },

@@ -40,7 +40,7 @@ def assert_few_bounded_searches(siem: Siem, report: Report) -> None:
         body = search.body if isinstance(search.body, dict) else orjson.loads(search.body)
         assert 0 <= body["size"] <= 4 * q.MAX_KEYS
         for size in _terms_agg_sizes(body.get("aggs", {})):
-            assert 0 < size <= q.ACTIONS_PER_PROVIDER
+            assert 0 < size <= q.ACTIONS
 
 
 def _terms_agg_sizes(aggs: dict[str, Any]) -> list[int]:
