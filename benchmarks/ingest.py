@@ -42,22 +42,44 @@ def flow_text(records: int, seed: int = 1) -> bytes:
     lines = [HEADER]
     for _ in range(records):
         start = 1_714_560_000 + rng.randrange(3600)
-        lines.append(b"2 111111111111 eni-%05x 10.0.%d.%d 172.16.%d.%d %d 443 6 %d %d %d %d ACCEPT OK\n" % (
-            rng.randrange(1 << 20), rng.randrange(256), rng.randrange(256), rng.randrange(256), rng.randrange(256),
-            rng.randrange(1024, 65536), rng.randrange(1, 50), rng.randrange(40, 50_000), start, start + 60))
+        lines.append(
+            b"2 111111111111 eni-%05x 10.0.%d.%d 172.16.%d.%d %d 443 6 %d %d %d %d ACCEPT OK\n"
+            % (
+                rng.randrange(1 << 20),
+                rng.randrange(256),
+                rng.randrange(256),
+                rng.randrange(256),
+                rng.randrange(256),
+                rng.randrange(1024, 65536),
+                rng.randrange(1, 50),
+                rng.randrange(40, 50_000),
+                start,
+                start + 60,
+            )
+        )
     return gzip.compress(b"".join(lines), compresslevel=1)
 
 
 def _ingest(url: str, data: bytes, client: OpenSearch, scratch: Path) -> dict[str, Any]:
     settings = Settings(endpoint=url, auth="none", dead_letter_dir=scratch / "dead", concurrency=2)
-    runtime = build_runtime(settings, client=client, ledger=SqliteLedger(scratch / f"ledger-{time.time_ns()}.sqlite"))
+    runtime = build_runtime(
+        settings, client=client, ledger=SqliteLedger(scratch / f"ledger-{time.time_ns()}.sqlite")
+    )
     started = time.perf_counter()
-    result = process_object(open_bytes("bench://flows", data, str(time.time_ns()), datetime.now(UTC)),
-                            runtime.services, "bench", Deadline())
+    result = process_object(
+        open_bytes("bench://flows", data, str(time.time_ns()), datetime.now(UTC)),
+        runtime.services,
+        "bench",
+        Deadline(),
+    )
     seconds = time.perf_counter() - started
     runtime.close()
-    return {"records": result.records, "seconds": round(seconds, 3),
-            "records_per_s": round(result.records / seconds), "bulk_requests": result.requests}
+    return {
+        "records": result.records,
+        "seconds": round(seconds, 3),
+        "records_per_s": round(result.records / seconds),
+        "bulk_requests": result.requests,
+    }
 
 
 class _AcceptAll(BaseHTTPRequestHandler):
@@ -86,8 +108,12 @@ def run(records: int = RECORDS, engine_records: int = ENGINE_RECORDS) -> list[di
         with OsmemServer.start(japanese=False) as server:
             client = OpenSearch(hosts=[server.url], timeout=120, max_retries=0, pool_maxsize=3)
             install_templates(client)
-            rows.append({"name": "ingest flows -> osmem (templates)", **_ingest(server.url, flow_text(engine_records), client,
-                                                                              Path(tmp))})
+            rows.append(
+                {
+                    "name": "ingest flows -> osmem (templates)",
+                    **_ingest(server.url, flow_text(engine_records), client, Path(tmp)),
+                }
+            )
         stand_in = ThreadingHTTPServer(("127.0.0.1", 0), _AcceptAll)
         Thread(target=stand_in.serve_forever, daemon=True).start()
         url = f"http://127.0.0.1:{stand_in.server_address[1]}"

@@ -1,6 +1,6 @@
 """Dead-letter sinks: S3 (Lambda) and a local folder (CLI).
 
-Layout: ``<prefix><source>/<yyyy>/<mm>/<dd>/<object-hash>-<chunk>[-<offset>].jsonl``, one JSON
+Layout: ``<prefix><source>/<yyyy>/<mm>/<dd>/<object-hash>-<chunk>[-<handled before>].jsonl``, one JSON
 line per record: ``{reason, source, object, position, raw[, raw_encoding], stage[, index]}``.
 The date is the object's last-modified date and the name is derived from the object's
 identity and the chunk, so a retried chunk overwrites its own file instead of writing the same
@@ -27,13 +27,14 @@ class DeadLetterBatch:
     identity: ObjectIdentity
     source: str
     chunk: int
-    first_offset: int
-    """The first offset written by this attempt: distinguishes a resumed chunk's second file."""
+    handled_before: int
+    """Records of the chunk handled by earlier attempts (0 for a fresh chunk). It names a resumed
+    chunk's file apart from the earlier attempt's, and is the same when an attempt is repeated."""
     entries: Sequence[dict[str, Any]]
 
     def relative_key(self) -> str:
         day = self.identity.last_modified.strftime("%Y/%m/%d")
-        suffix = f"-{self.first_offset}" if self.first_offset else ""
+        suffix = f"-{self.handled_before}" if self.handled_before else ""
         return f"{self.source}/{day}/{self.identity.short_hash}-{self.chunk:05d}{suffix}.jsonl"
 
     def body(self) -> bytes:
@@ -54,7 +55,9 @@ class S3DeadLetterSink:
 
     def write(self, batch: DeadLetterBatch) -> str:
         key = self._prefix + batch.relative_key()
-        self._s3.put_object(Bucket=self._bucket, Key=key, Body=batch.body(), ContentType="application/x-ndjson")
+        self._s3.put_object(
+            Bucket=self._bucket, Key=key, Body=batch.body(), ContentType="application/x-ndjson"
+        )
         return f"s3://{self._bucket}/{key}"
 
 

@@ -61,8 +61,12 @@ class DemoContext:
 
 
 def _aws_environment() -> None:
-    for name, value in {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "demo",
-                        "AWS_SECRET_ACCESS_KEY": "demo", "AWS_SESSION_TOKEN": "demo"}.items():
+    for name, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "demo",
+        "AWS_SECRET_ACCESS_KEY": "demo",
+        "AWS_SESSION_TOKEN": "demo",
+    }.items():
         os.environ.setdefault(name, value)
 
 
@@ -71,12 +75,21 @@ def _create_aws(bucket: str) -> tuple[Any, Any, Any, str]:
     s3.create_bucket(Bucket=bucket)
     s3.create_bucket(Bucket=DEAD_LETTER_BUCKET)
     queue_url = sqs.create_queue(QueueName="siem-ingest", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
-        "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]})
-    dynamodb.create_table(TableName=LEDGER_TABLE, BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    dynamodb.create_table(
+        TableName=LEDGER_TABLE,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
     return s3, sqs, dynamodb, queue_url
 
 
@@ -107,9 +120,14 @@ def _drain(sqs: Any, queue_url: str, runtime: Runtime) -> tuple[int, int]:
         messages = answer.get("Messages", [])
         if not messages:
             return batches, failures
-        event = {"Records": [{"messageId": m["MessageId"], "body": m["Body"], "eventSource": "aws:sqs"}
-                             for m in messages]}
-        failed = {f["itemIdentifier"] for f in handler.handle(event, _Context(), runtime)["batchItemFailures"]}
+        event = {
+            "Records": [
+                {"messageId": m["MessageId"], "body": m["Body"], "eventSource": "aws:sqs"} for m in messages
+            ]
+        }
+        failed = {
+            f["itemIdentifier"] for f in handler.handle(event, _Context(), runtime)["batchItemFailures"]
+        }
         batches, failures = batches + 1, failures + len(failed)
         for message in messages:
             if message["MessageId"] not in failed:
@@ -118,8 +136,11 @@ def _drain(sqs: Any, queue_url: str, runtime: Runtime) -> tuple[int, int]:
 
 def _dead_letters(s3: Any) -> list[dict[str, Any]]:
     listing = s3.list_objects_v2(Bucket=DEAD_LETTER_BUCKET).get("Contents", [])
-    return [orjson.loads(line) for entry in listing
-            for line in s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()]
+    return [
+        orjson.loads(line)
+        for entry in listing
+        for line in s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()
+    ]
 
 
 def _report(client: OpenSearch, incident: Any, letters: list[dict[str, Any]]) -> bool:
@@ -133,8 +154,10 @@ def _report(client: OpenSearch, incident: Any, letters: list[dict[str, Any]]) ->
         print(f"{index:<20} {got:>10} {want:>10}{'' if got == want else '  <- differs'}")
     print(f"\ndead letters: {len(letters)} (expected {sum(incident.expected_dead_letters.values())})")
     for letter in letters:
-        print(f"  {letter['source']:<12} {letter['reason'][:60]:<60} {letter['object'].rsplit('/', 1)[-1]} "
-              f"{letter['position']}")
+        print(
+            f"  {letter['source']:<12} {letter['reason'][:60]:<60} {letter['object'].rsplit('/', 1)[-1]} "
+            f"{letter['position']}"
+        )
     return ok and len(letters) == sum(incident.expected_dead_letters.values())
 
 
@@ -166,7 +189,7 @@ def main() -> int:
 
     _aws_environment()
     started = time.monotonic()
-    with (tempfile.TemporaryDirectory() as scratch, OsmemServer.start(japanese=False) as server, mock_aws()):
+    with tempfile.TemporaryDirectory() as scratch, OsmemServer.start(japanese=False) as server, mock_aws():
         guard = ServerlessGuard()
         client = guard.wrap(OpenSearch(hosts=[server.url], timeout=60, max_retries=0, pool_maxsize=5))
         install_templates(client, prefix=INDEX_PREFIX)
@@ -174,19 +197,30 @@ def main() -> int:
         directory = Path(scratch) / "bucket"
         incident = write_incident(directory)
         s3, sqs, dynamodb, queue_url = _create_aws(incident.bucket)
-        print(f"incident written: {_upload(s3, incident.bucket, directory)} objects put into "
-              f"s3://{incident.bucket} (moto), S3 -> SQS notification configured")
-        settings = Settings(auth="none", index_prefix=INDEX_PREFIX, ledger_table=LEDGER_TABLE,
-                            dead_letter_bucket=DEAD_LETTER_BUCKET, deadline_margin=5.0)
+        print(
+            f"incident written: {_upload(s3, incident.bucket, directory)} objects put into "
+            f"s3://{incident.bucket} (moto), S3 -> SQS notification configured"
+        )
+        settings = Settings(
+            auth="none",
+            index_prefix=INDEX_PREFIX,
+            ledger_table=LEDGER_TABLE,
+            dead_letter_bucket=DEAD_LETTER_BUCKET,
+            deadline_margin=5.0,
+        )
         runtime = build_runtime(settings, client=client, s3=s3, dynamodb=dynamodb)
         LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
         with LOG_FILE.open("w") as log, _logs_to(log):  # JSON log lines and EMF metrics
             batches, failures = _drain(sqs, queue_url, runtime)
         runtime.close()
-        print(f"queue drained through ingest.handler.lambda_handler: {batches} batches, {failures} failed messages; "
-              f"log lines and EMF metrics in {LOG_FILE}")
+        print(
+            f"queue drained through ingest.handler.lambda_handler: {batches} batches, {failures} failed messages; "
+            f"log lines and EMF metrics in {LOG_FILE}"
+        )
         ok = _report(client, incident, _dead_letters(s3))
-        context = DemoContext(client, server.url, incident, directory, s3, incident.bucket, INDEX_PREFIX, guard)
+        context = DemoContext(
+            client, server.url, incident, directory, s3, incident.bucket, INDEX_PREFIX, guard
+        )
         for name in POST_INGEST_STEPS:
             _step(name)(context)
         if guard.violations:

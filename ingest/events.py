@@ -105,13 +105,15 @@ def _record(record: Mapping[str, Any]) -> tuple[list[ObjectRef], list[str]]:
         return [], [name or "S3 event without eventName"]
     s3 = record["s3"]
     obj = s3["object"]
-    return [ObjectRef(
-        bucket=s3["bucket"]["name"],
-        key=unquote_plus(obj["key"]),
-        version_id=obj.get("versionId") or None,
-        etag=obj.get("eTag") or None,
-        size=_int_or_none(obj.get("size")),
-    )], []
+    return [
+        ObjectRef(
+            bucket=s3["bucket"]["name"],
+            key=unquote_plus(obj["key"]),
+            version_id=obj.get("versionId") or None,
+            etag=obj.get("eTag") or None,
+            size=_int_or_none(obj.get("size")),
+        )
+    ], []
 
 
 def _eventbridge(event: Mapping[str, Any]) -> tuple[list[ObjectRef], list[str]]:
@@ -119,13 +121,15 @@ def _eventbridge(event: Mapping[str, Any]) -> tuple[list[ObjectRef], list[str]]:
         return [], [str(event.get("detail-type"))]
     detail = event["detail"]
     obj = detail["object"]
-    return [ObjectRef(
-        bucket=detail["bucket"]["name"],
-        key=unquote_plus(obj["key"]),
-        version_id=obj.get("version-id") or None,
-        etag=obj.get("etag") or None,
-        size=_int_or_none(obj.get("size")),
-    )], []
+    return [
+        ObjectRef(
+            bucket=detail["bucket"]["name"],
+            key=unquote_plus(obj["key"]),
+            version_id=obj.get("version-id") or None,
+            etag=obj.get("etag") or None,
+            size=_int_or_none(obj.get("size")),
+        )
+    ], []
 
 
 def _json(text: Any, what: str) -> Any:

@@ -75,7 +75,9 @@ def handle(event: dict[str, Any], context: Any, runtime: Runtime) -> dict[str, A
 def _process_message(message: Message, invocation: _Invocation) -> bool:
     """True when every object of the message is finished (so SQS may delete it)."""
     if message.error:
-        logger.error("message not understood", extra={"message_id": message.message_id, "error": message.error})
+        logger.error(
+            "message not understood", extra={"message_id": message.message_id, "error": message.error}
+        )
         return False
     for reason in message.ignored:
         logger.info("notification ignored", extra={"message_id": message.message_id, "reason": reason})
@@ -96,7 +98,9 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
         return True
     except Exception as error:  # no access, no bucket, throttled: SQS retries, then its DLQ keeps it
         logger.exception("object not readable", extra={"key": ref.url})
-        invocation.results.append(ObjectResult(ref.url, status="failed", error=f"{type(error).__name__}: {error}"))
+        invocation.results.append(
+            ObjectResult(ref.url, status="failed", error=f"{type(error).__name__}: {error}")
+        )
         return False
     try:
         result = process_object(opened, services, invocation.owner, invocation.deadline)
@@ -105,8 +109,12 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
         return False
     except Exception as error:
         logger.exception("object failed", extra={"key": ref.url})
-        result = ObjectResult(opened.identity.location, opened.identity.version, status="failed",
-                              error=f"{type(error).__name__}: {error}")
+        result = ObjectResult(
+            opened.identity.location,
+            opened.identity.version,
+            status="failed",
+            error=f"{type(error).__name__}: {error}",
+        )
     finally:
         opened.close()
     log_object(result)
@@ -117,9 +125,17 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
 def _dead_letter_gone(ref: ObjectRef, invocation: _Invocation) -> ObjectResult:
     """The object was deleted before we read it: say so where dead letters are looked at."""
     identity = ObjectIdentity(ref.url, ref.version_id or ref.etag or "unknown", datetime.now(UTC))
-    entry = {"reason": "object not found: deleted before it was read", "source": "unknown",
-             "object": ref.url, "position": "object", "raw": "", "stage": "read"}
+    entry = {
+        "reason": "object not found: deleted before it was read",
+        "source": "unknown",
+        "object": ref.url,
+        "position": "object",
+        "raw": "",
+        "stage": "read",
+    }
     where = invocation.runtime.services.sink.write(DeadLetterBatch(identity, "unknown", 0, 0, [entry]))
-    result = ObjectResult(ref.url, identity.version, status="gone", dead_lettered=1, dead_letter_files=[where])
+    result = ObjectResult(
+        ref.url, identity.version, status="gone", dead_lettered=1, dead_letter_files=[where]
+    )
     log_object(result)
     return result

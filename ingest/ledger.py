@@ -52,8 +52,9 @@ class Ledger(Protocol):
         """Mark ``chunk`` fully handled; the counts are those added by this call."""
         ...
 
-    def save_partial(self, key: str, owner: str, chunk: int, done: frozenset[int],
-                     indexed: int, dead_lettered: int) -> None:
+    def save_partial(
+        self, key: str, owner: str, chunk: int, done: frozenset[int], indexed: int, dead_lettered: int
+    ) -> None:
         """Remember offsets handled inside an unfinished ``chunk``."""
         ...
 
@@ -126,10 +127,14 @@ class SqliteLedger:
         with self._transaction():
             row = self._db.execute(
                 "SELECT chunks_done, partial, finished, owner, lease_until, indexed, dead_lettered "
-                "FROM ledger WHERE key = ?", (key,)).fetchone()
+                "FROM ledger WHERE key = ?",
+                (key,),
+            ).fetchone()
             if row is None:
-                self._db.execute("INSERT INTO ledger (key, owner, lease_until, updated_at) VALUES (?, ?, ?, ?)",
-                                 (key, owner, now + lease_seconds, _iso(now)))
+                self._db.execute(
+                    "INSERT INTO ledger (key, owner, lease_until, updated_at) VALUES (?, ?, ?, ?)",
+                    (key, owner, now + lease_seconds, _iso(now)),
+                )
                 return Progress()
             chunks_done, partial, finished, holder, lease_until, indexed, dead = row
             progress = Progress(chunks_done, decode_offsets(partial), bool(finished), indexed, dead)
@@ -137,41 +142,60 @@ class SqliteLedger:
                 return progress
             if holder not in (None, owner) and lease_until > now:
                 raise LeaseHeld(f"{key} is being processed by {holder}")
-            self._db.execute("UPDATE ledger SET owner = ?, lease_until = ?, updated_at = ? WHERE key = ?",
-                             (owner, now + lease_seconds, _iso(now), key))
+            self._db.execute(
+                "UPDATE ledger SET owner = ?, lease_until = ?, updated_at = ? WHERE key = ?",
+                (owner, now + lease_seconds, _iso(now), key),
+            )
             return progress
 
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
-        self._update(key, owner, chunk,
-                     "chunks_done = chunks_done + 1, partial = '', indexed = indexed + ?, "
-                     "dead_lettered = dead_lettered + ?", (indexed, dead_lettered))
+        self._update(
+            key,
+            owner,
+            chunk,
+            "chunks_done = chunks_done + 1, partial = '', indexed = indexed + ?, "
+            "dead_lettered = dead_lettered + ?",
+            (indexed, dead_lettered),
+        )
 
-    def save_partial(self, key: str, owner: str, chunk: int, done: frozenset[int],
-                     indexed: int, dead_lettered: int) -> None:
-        self._update(key, owner, chunk, "partial = ?, indexed = indexed + ?, dead_lettered = dead_lettered + ?",
-                     (encode_offsets(done), indexed, dead_lettered))
+    def save_partial(
+        self, key: str, owner: str, chunk: int, done: frozenset[int], indexed: int, dead_lettered: int
+    ) -> None:
+        self._update(
+            key,
+            owner,
+            chunk,
+            "partial = ?, indexed = indexed + ?, dead_lettered = dead_lettered + ?",
+            (encode_offsets(done), indexed, dead_lettered),
+        )
 
     def finish(self, key: str, owner: str) -> None:
         with self._transaction():
-            self._db.execute("UPDATE ledger SET finished = 1, owner = NULL, lease_until = 0, updated_at = ? "
-                             "WHERE key = ? AND owner = ?", (_iso(_now()), key, owner))
+            self._db.execute(
+                "UPDATE ledger SET finished = 1, owner = NULL, lease_until = 0, updated_at = ? "
+                "WHERE key = ? AND owner = ?",
+                (_iso(_now()), key, owner),
+            )
 
     def release(self, key: str, owner: str) -> None:
         with self._transaction():
-            self._db.execute("UPDATE ledger SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ?",
-                             (key, owner))
+            self._db.execute(
+                "UPDATE ledger SET owner = NULL, lease_until = 0 WHERE key = ? AND owner = ?", (key, owner)
+            )
 
     def progress(self, key: str) -> Progress | None:
-        row = self._db.execute("SELECT chunks_done, partial, finished, indexed, dead_lettered FROM ledger "
-                               "WHERE key = ?", (key,)).fetchone()
+        row = self._db.execute(
+            "SELECT chunks_done, partial, finished, indexed, dead_lettered FROM ledger WHERE key = ?", (key,)
+        ).fetchone()
         if row is None:
             return None
         return Progress(row[0], decode_offsets(row[1]), bool(row[2]), row[3], row[4])
 
     def totals(self) -> tuple[int, int]:
         """(indexed, dead-lettered) over every object: what the ledger vouches for."""
-        indexed, dead = self._db.execute("SELECT COALESCE(SUM(indexed), 0), COALESCE(SUM(dead_lettered), 0) "
-                                         "FROM ledger").fetchone()
+        indexed, dead = self._db.execute(
+            "SELECT COALESCE(SUM(indexed), 0), COALESCE(SUM(dead_lettered), 0) FROM ledger"
+        ).fetchone()
         return int(indexed), int(dead)
 
     def close(self) -> None:
@@ -181,7 +205,8 @@ class SqliteLedger:
         with self._transaction():
             cursor = self._db.execute(
                 f"UPDATE ledger SET {assignments}, updated_at = ? WHERE key = ? AND owner = ? AND chunks_done = ?",
-                (*values, _iso(_now()), key, owner, chunk))
+                (*values, _iso(_now()), key, owner, chunk),
+            )
             if cursor.rowcount != 1:
                 raise LeaseLost(f"{key}: lease lost before chunk {chunk} was recorded")
 
@@ -227,16 +252,20 @@ class DynamoLedger:
                 TableName=self._table,
                 Key={"pk": {"S": key}},
                 UpdateExpression="SET #owner = :owner, lease_until = :until, updated_at = :at, expires_at = :expires, "
-                                 "chunks_done = if_not_exists(chunks_done, :zero), "
-                                 "records_indexed = if_not_exists(records_indexed, :zero), "
-                                 "records_dead_lettered = if_not_exists(records_dead_lettered, :zero)",
+                "chunks_done = if_not_exists(chunks_done, :zero), "
+                "records_indexed = if_not_exists(records_indexed, :zero), "
+                "records_dead_lettered = if_not_exists(records_dead_lettered, :zero)",
                 ConditionExpression="attribute_not_exists(pk) OR finished = :true OR lease_until < :now "
-                                    "OR #owner = :owner",
+                "OR #owner = :owner",
                 ExpressionAttributeNames={"#owner": "owner"},
                 ExpressionAttributeValues={
-                    ":owner": {"S": owner}, ":until": {"N": str(now + lease_seconds)},
-                    ":at": {"S": _iso(now)}, ":expires": {"N": str(int(now) + self._ttl_seconds)},
-                    ":zero": {"N": "0"}, ":true": {"BOOL": True}, ":now": {"N": str(now)},
+                    ":owner": {"S": owner},
+                    ":until": {"N": str(now + lease_seconds)},
+                    ":at": {"S": _iso(now)},
+                    ":expires": {"N": str(int(now) + self._ttl_seconds)},
+                    ":zero": {"N": "0"},
+                    ":true": {"BOOL": True},
+                    ":now": {"N": str(now)},
                 },
                 ReturnValues="ALL_NEW",
             )
@@ -252,29 +281,51 @@ class DynamoLedger:
         )
 
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
-        self._update(key, owner, chunk,
-                     "SET chunks_done = chunks_done + :one, partial_offsets = :empty, records_indexed = records_indexed + :indexed, "
-                     "records_dead_lettered = records_dead_lettered + :dead",
-                     {":one": {"N": "1"}, ":empty": {"S": ""}, ":indexed": {"N": str(indexed)},
-                      ":dead": {"N": str(dead_lettered)}})
+        self._update(
+            key,
+            owner,
+            chunk,
+            "SET chunks_done = chunks_done + :one, partial_offsets = :empty, records_indexed = records_indexed + :indexed, "
+            "records_dead_lettered = records_dead_lettered + :dead",
+            {
+                ":one": {"N": "1"},
+                ":empty": {"S": ""},
+                ":indexed": {"N": str(indexed)},
+                ":dead": {"N": str(dead_lettered)},
+            },
+        )
 
-    def save_partial(self, key: str, owner: str, chunk: int, done: frozenset[int],
-                     indexed: int, dead_lettered: int) -> None:
-        self._update(key, owner, chunk,
-                     "SET partial_offsets = :partial, records_indexed = records_indexed + :indexed, records_dead_lettered = records_dead_lettered + :dead",
-                     {":partial": {"S": encode_offsets(done)}, ":indexed": {"N": str(indexed)},
-                      ":dead": {"N": str(dead_lettered)}})
+    def save_partial(
+        self, key: str, owner: str, chunk: int, done: frozenset[int], indexed: int, dead_lettered: int
+    ) -> None:
+        self._update(
+            key,
+            owner,
+            chunk,
+            "SET partial_offsets = :partial, records_indexed = records_indexed + :indexed, records_dead_lettered = records_dead_lettered + :dead",
+            {
+                ":partial": {"S": encode_offsets(done)},
+                ":indexed": {"N": str(indexed)},
+                ":dead": {"N": str(dead_lettered)},
+            },
+        )
 
     def finish(self, key: str, owner: str) -> None:
-        self._update(key, owner, None, "SET finished = :true, lease_until = :zero REMOVE #owner",
-                     {":true": {"BOOL": True}, ":zero": {"N": "0"}})
+        self._update(
+            key,
+            owner,
+            None,
+            "SET finished = :true, lease_until = :zero REMOVE #owner",
+            {":true": {"BOOL": True}, ":zero": {"N": "0"}},
+        )
 
     def release(self, key: str, owner: str) -> None:
         with contextlib.suppress(LeaseLost):  # someone else holds it now: nothing to give back
             self._update(key, owner, None, "SET lease_until = :zero REMOVE #owner", {":zero": {"N": "0"}})
 
-    def _update(self, key: str, owner: str, chunk: int | None, expression: str,
-                values: dict[str, dict[str, Any]]) -> None:
+    def _update(
+        self, key: str, owner: str, chunk: int | None, expression: str, values: dict[str, dict[str, Any]]
+    ) -> None:
         condition = "#owner = :me"
         values = {**values, ":me": {"S": owner}, ":at": {"S": _iso(_now())}}
         if chunk is not None:

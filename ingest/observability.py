@@ -47,10 +47,15 @@ def emit_metrics(results: Iterable[ObjectResult], namespace: str = NAMESPACE) ->
         metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
         metrics.add_dimension(name="source", value=source)
         metrics.add_metric(name="Objects", unit=MetricUnit.Count, value=len(group))
-        metrics.add_metric(name="ObjectsNotFinished", unit=MetricUnit.Count,
-                           value=sum(r.status in ("failed", "incomplete") for r in group))
+        metrics.add_metric(
+            name="ObjectsNotFinished",
+            unit=MetricUnit.Count,
+            value=sum(r.status in ("failed", "incomplete") for r in group),
+        )
         for metric, attribute in _COUNTS.items():
-            metrics.add_metric(name=metric, unit=MetricUnit.Count, value=sum(getattr(r, attribute) for r in group))
+            metrics.add_metric(
+                name=metric, unit=MetricUnit.Count, value=sum(getattr(r, attribute) for r in group)
+            )
         for result in group:
             metrics.add_metric(name="ObjectDuration", unit=MetricUnit.Milliseconds, value=result.duration_ms)
         metrics.flush_metrics()

@@ -77,10 +77,18 @@ class ObjectResult:
 
     def log_fields(self) -> dict[str, Any]:
         return {
-            "key": self.object, "version": self.version, "source": self.source, "status": self.status,
-            "records": self.records, "indexed": self.indexed, "dead_lettered": self.dead_lettered,
-            "already_acknowledged": self.already_acknowledged, "retries": self.retries,
-            "bulk_requests": self.requests, "duration_ms": round(self.duration_ms, 1), "error": self.error,
+            "key": self.object,
+            "version": self.version,
+            "source": self.source,
+            "status": self.status,
+            "records": self.records,
+            "indexed": self.indexed,
+            "dead_lettered": self.dead_lettered,
+            "already_acknowledged": self.already_acknowledged,
+            "retries": self.retries,
+            "bulk_requests": self.requests,
+            "duration_ms": round(self.duration_ms, 1),
+            "error": self.error,
         }
 
 
@@ -95,8 +103,9 @@ def ingested_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def normalized_items(opened: OpenedObject, keep_original: bool, source: str | None = None
-                     ) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
+def normalized_items(
+    opened: OpenedObject, keep_original: bool, source: str | None = None
+) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
     """The items of an object through the normalizers, with getters for its source and skip reason."""
     origin = Origin(object=opened.identity.location, ingested=ingested_now(), keep_original=keep_original)
     normalized = normalize_object(opened.stream, origin, source)
@@ -108,8 +117,13 @@ def normalized_items(opened: OpenedObject, keep_original: bool, source: str | No
     return items(), lambda: normalized.outcome.source, lambda: normalized.outcome.skipped
 
 
-def process_object(opened: OpenedObject, services: Services, owner: str, deadline: Deadline,
-                   items: Iterable[SourcedItem] | None = None) -> ObjectResult:
+def process_object(
+    opened: OpenedObject,
+    services: Services,
+    owner: str,
+    deadline: Deadline,
+    items: Iterable[SourcedItem] | None = None,
+) -> ObjectResult:
     """Ingest one opened object (or ``items`` derived from it, for replays); see module doc.
 
     Returns with status ``incomplete`` when the deadline or the retry budget stopped it (the
@@ -159,12 +173,18 @@ class _Chunk:
     """(offset, dead-letter JSON) of records the normalizer could not turn into documents."""
     source: str
     done_before: frozenset[int]
-    first_offset: int
 
 
 class _ChunkLoop:
-    def __init__(self, services: Services, identity: ObjectIdentity, owner: str, deadline: Deadline,
-                 progress: Progress, result: ObjectResult) -> None:
+    def __init__(
+        self,
+        services: Services,
+        identity: ObjectIdentity,
+        owner: str,
+        deadline: Deadline,
+        progress: Progress,
+        result: ObjectResult,
+    ) -> None:
         self._services = services
         self._settings = services.settings
         self._identity = identity
@@ -216,25 +236,32 @@ class _ChunkLoop:
             else:
                 documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
         self._result.source = self._result.source or (source if source != "unknown" else None)
-        first = min((o for o in range(len(records)) if o not in done_before), default=0)
-        return _Chunk(number, documents, letters, source, done_before, first)
+        return _Chunk(number, documents, letters, source, done_before)
 
     def _finish(self, chunk: _Chunk, write: PendingWrite) -> None:
         report = write.result()
         self._result.retries += report.retries
         self._result.requests += report.requests
-        letters = chunk.letters + [(rejected.pending.offset, self._index_letter(chunk, rejected))
-                                   for rejected in report.rejected]
+        letters = chunk.letters + [
+            (rejected.pending.offset, self._index_letter(chunk, rejected)) for rejected in report.rejected
+        ]
         if letters:
-            batch = DeadLetterBatch(self._identity, chunk.source, chunk.number, chunk.first_offset,
-                                    [entry for _, entry in sorted(letters, key=lambda pair: pair[0])])
+            batch = DeadLetterBatch(
+                self._identity,
+                chunk.source,
+                chunk.number,
+                len(chunk.done_before),
+                [entry for _, entry in sorted(letters, key=lambda pair: pair[0])],
+            )
             self._result.dead_letter_files.append(self._services.sink.write(batch))
         self._services.hooks.after_write(self._identity, chunk.number)
         self._result.indexed += len(report.indexed)
         self._result.dead_lettered += len(letters)
         self._acknowledge(chunk, report, letters)
 
-    def _acknowledge(self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]) -> None:
+    def _acknowledge(
+        self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
+    ) -> None:
         ledger, key = self._services.ledger, self._identity.ledger_key
         if report.unfinished:
             done = chunk.done_before | frozenset(report.indexed) | frozenset(offset for offset, _ in letters)

@@ -107,7 +107,9 @@ def list_s3(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
     """Every object under ``s3://bucket/prefix`` (for backfills)."""
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", []):
-            yield ObjectRef(bucket, entry["Key"], etag=entry.get("ETag", "").strip('"'), size=entry.get("Size"))
+            yield ObjectRef(
+                bucket, entry["Key"], etag=entry.get("ETag", "").strip('"'), size=entry.get("Size")
+            )
 
 
 def list_local(root: Path) -> Iterator[Path]:

@@ -40,12 +40,20 @@ def make_sink(settings: Settings, s3: Any) -> DeadLetterSink:
         return S3DeadLetterSink(s3, settings.dead_letter_bucket, settings.dead_letter_prefix)
     if settings.dead_letter_dir:
         return LocalDeadLetterSink(settings.dead_letter_dir)
-    raise ValueError("no dead-letter sink configured: set DEAD_LETTER_BUCKET or DEAD_LETTER_DIR / --dead-letter")
+    raise ValueError(
+        "no dead-letter sink configured: set DEAD_LETTER_BUCKET or DEAD_LETTER_DIR / --dead-letter"
+    )
 
 
-def build_runtime(settings: Settings, *, client: OpenSearch | None = None, s3: Any | None = None,
-                  dynamodb: Any | None = None, ledger: Ledger | None = None,
-                  hooks: Hooks | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    *,
+    client: OpenSearch | None = None,
+    s3: Any | None = None,
+    dynamodb: Any | None = None,
+    ledger: Ledger | None = None,
+    hooks: Hooks | None = None,
+) -> Runtime:
     """Everything the processor needs; tests pass their guarded client and moto clients."""
     s3 = s3 or boto3.client("s3", region_name=settings.region)
     services = Services(

@@ -93,8 +93,14 @@ def _retryable_status(status: Any) -> bool:
 
 
 class BulkWriter:
-    def __init__(self, client: OpenSearch, settings: Settings, *,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        client: OpenSearch,
+        settings: Settings,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
         self._client = client
         self._settings = settings
         self._sleep = sleep
@@ -123,8 +129,11 @@ class BulkWriter:
         for document in documents:
             weight = _weight(document)
             if weight > limit:
-                report.rejected.append(Rejected(document, f"document too large: {weight} bytes in a bulk "
-                                                          f"body limited to {limit}"))
+                report.rejected.append(
+                    Rejected(
+                        document, f"document too large: {weight} bytes in a bulk body limited to {limit}"
+                    )
+                )
                 continue
             if current and (size + weight > limit or len(current) >= max_docs):
                 batches.append(current)
@@ -165,13 +174,17 @@ class BulkWriter:
                 return pending
             if error.status_code == 413 and len(pending) > 1:
                 half = len(pending) // 2
-                return self._attempt(pending[:half], deadline, report) + self._attempt(pending[half:], deadline, report)
+                return self._attempt(pending[:half], deadline, report) + self._attempt(
+                    pending[half:], deadline, report
+                )
             reason = f"bulk request refused: {error.status_code} {_error_text(error.info)}"
             report.rejected += [Rejected(document, reason) for document in pending]
             return []
         return self._sort_items(pending, answer, report)
 
-    def _sort_items(self, pending: list[Pending], answer: dict[str, Any], report: WriteReport) -> list[Pending]:
+    def _sort_items(
+        self, pending: list[Pending], answer: dict[str, Any], report: WriteReport
+    ) -> list[Pending]:
         items = answer.get("items", [])
         if not answer.get("errors") and len(items) == len(pending):
             report.indexed += [document.offset for document in pending]
@@ -185,12 +198,14 @@ class BulkWriter:
             elif _retryable_status(status):
                 again.append(document)
             else:
-                report.rejected.append(Rejected(document, f"index error: {status} {_error_text(result.get('error'))}"))
+                report.rejected.append(
+                    Rejected(document, f"index error: {status} {_error_text(result.get('error'))}")
+                )
         return again
 
     def _wait(self, attempt: int, deadline: Deadline) -> bool:
         """Sleep before retry ``attempt`` (full jitter); False when the deadline leaves no time."""
-        ceiling = min(self._settings.backoff_cap, self._settings.backoff_base * (2 ** attempt))
+        ceiling = min(self._settings.backoff_cap, self._settings.backoff_base * (2**attempt))
         with self._rng_lock:
             delay = self._rng.uniform(0, ceiling)
         # Keep time for the retried request itself.

@@ -26,29 +26,55 @@ DEFAULT_DEAD_LETTERS = Path("dead-letters")
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--endpoint", required=True, metavar="URL",
-                        help="OpenSearch endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com or http://127.0.0.1:9200")
-    parser.add_argument("--auth", choices=AUTH_MODES, default="aoss",
-                        help="SigV4 for Serverless (aoss) or a managed domain (es), basic auth "
-                             "(OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD), or none (default: aoss)")
+    parser.add_argument(
+        "--endpoint",
+        required=True,
+        metavar="URL",
+        help="OpenSearch endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com or http://127.0.0.1:9200",
+    )
+    parser.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default="aoss",
+        help="SigV4 for Serverless (aoss) or a managed domain (es), basic auth "
+        "(OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD), or none (default: aoss)",
+    )
     parser.add_argument("--region", help="AWS region for SigV4 and S3 (default: from the AWS configuration)")
     parser.add_argument("--index-prefix", default="siem-", help="index name prefix (default: siem-)")
-    parser.add_argument("--ledger", type=Path, default=DEFAULT_LEDGER, metavar="PATH",
-                        help=f"SQLite ledger that makes re-runs index nothing twice (default: {DEFAULT_LEDGER})")
-    parser.add_argument("--dead-letter", type=Path, default=DEFAULT_DEAD_LETTERS, metavar="DIR",
-                        help=f"folder for dead letters (default: {DEFAULT_DEAD_LETTERS})")
+    parser.add_argument(
+        "--ledger",
+        type=Path,
+        default=DEFAULT_LEDGER,
+        metavar="PATH",
+        help=f"SQLite ledger that makes re-runs index nothing twice (default: {DEFAULT_LEDGER})",
+    )
+    parser.add_argument(
+        "--dead-letter",
+        type=Path,
+        default=DEFAULT_DEAD_LETTERS,
+        metavar="DIR",
+        help=f"folder for dead letters (default: {DEFAULT_DEAD_LETTERS})",
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent bulk requests (default: 4)")
-    parser.add_argument("--bulk-max-mib", type=float, default=5.0, help="largest bulk body in MiB (default: 5)")
+    parser.add_argument(
+        "--bulk-max-mib", type=float, default=5.0, help="largest bulk body in MiB (default: 5)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings(
-        endpoint=args.endpoint, auth=args.auth, region=args.region, index_prefix=args.index_prefix,
-        ledger_path=args.ledger, dead_letter_dir=args.dead_letter, concurrency=args.concurrency,
-        bulk_max_bytes=int(args.bulk_max_mib * MIB), username=os.environ.get("OPENSEARCH_USERNAME"),
-        password=os.environ.get("OPENSEARCH_PASSWORD"), **extra,
+        endpoint=args.endpoint,
+        auth=args.auth,
+        region=args.region,
+        index_prefix=args.index_prefix,
+        ledger_path=args.ledger,
+        dead_letter_dir=args.dead_letter,
+        concurrency=args.concurrency,
+        bulk_max_bytes=int(args.bulk_max_mib * MIB),
+        username=os.environ.get("OPENSEARCH_USERNAME"),
+        password=os.environ.get("OPENSEARCH_PASSWORD"),
+        **extra,
     )
 
 
@@ -66,7 +92,7 @@ class Opener:
 
     def sources(self) -> list[Callable[[], OpenedObject]]:
         if self._s3 is not None:
-            bucket, _, prefix = self._target[len("s3://"):].partition("/")
+            bucket, _, prefix = self._target[len("s3://") :].partition("/")
             return [self._s3_opener(ref) for ref in list_s3(self._s3, bucket, prefix)]
         root = Path(self._target)
         if not root.exists():
@@ -100,8 +126,11 @@ class Totals:
             self.not_finished.append(f"{result.object}: {result.error}")
 
     def report(self, verb: str) -> int:
-        print(f"{verb}: {self.objects} objects ({self.already_done} already done), {self.records} records read, "
-              f"{self.indexed} indexed, {self.dead_lettered} dead-lettered", file=sys.stderr)
+        print(
+            f"{verb}: {self.objects} objects ({self.already_done} already done), {self.records} records read, "
+            f"{self.indexed} indexed, {self.dead_lettered} dead-lettered",
+            file=sys.stderr,
+        )
         for line in self.not_finished:
             print(f"not finished (run again to resume): {line}", file=sys.stderr)
         return 1 if self.not_finished else 0
@@ -110,8 +139,14 @@ class Totals:
 Process = Callable[[OpenedObject, Runtime, str, Deadline], ObjectResult]
 
 
-def run_all(settings: Settings, openers: list[Callable[[], OpenedObject]], process: Process,
-            quiet: bool, verb: str, runtime: Runtime | None = None) -> int:
+def run_all(
+    settings: Settings,
+    openers: list[Callable[[], OpenedObject]],
+    process: Process,
+    quiet: bool,
+    verb: str,
+    runtime: Runtime | None = None,
+) -> int:
     """Process every object with a progress bar; the exit status says whether all finished."""
     runtime = runtime or build_runtime(settings)
     totals = Totals()
@@ -126,13 +161,17 @@ def run_all(settings: Settings, openers: list[Callable[[], OpenedObject]], proce
     return totals.report(verb)
 
 
-def _results(openers: list[Callable[[], OpenedObject]], runtime: Runtime, process: Process) -> Iterator[ObjectResult]:
+def _results(
+    openers: list[Callable[[], OpenedObject]], runtime: Runtime, process: Process
+) -> Iterator[ObjectResult]:
     owner, deadline = cli_owner(), Deadline()
     for open_object in openers:
         opened = open_object()
         try:
             yield process(opened, runtime, owner, deadline)
         except Exception as error:  # one bad object never stops a backfill
-            yield ObjectResult(opened.identity.location, status="failed", error=f"{type(error).__name__}: {error}")
+            yield ObjectResult(
+                opened.identity.location, status="failed", error=f"{type(error).__name__}: {error}"
+            )
         finally:
             opened.close()

@@ -17,8 +17,11 @@ def register(subparsers: Any) -> None:
         "in memory only. Point `siem ingest --endpoint URL --auth none` at it.",
     )
     parser.add_argument("--addr", default="127.0.0.1:9200", help="listen address (default: 127.0.0.1:9200)")
-    parser.add_argument("--templates", action="store_true",
-                        help="install the project's index templates (siem-* indices) before serving")
+    parser.add_argument(
+        "--templates",
+        action="store_true",
+        help="install the project's index templates (siem-* indices) before serving",
+    )
     parser.set_defaults(func=run)
 
 

@@ -48,8 +48,16 @@ def replayed_items(opened: OpenedObject) -> Iterator[SourcedItem]:
         try:
             entry = orjson.loads(line)
         except orjson.JSONDecodeError:
-            yield "unknown", DeadLetter("unknown", "invalid dead letter: not JSON", opened.identity.location,
-                                        f"line {number}", line.rstrip(b"\n"))
+            yield (
+                "unknown",
+                DeadLetter(
+                    "unknown",
+                    "invalid dead letter: not JSON",
+                    opened.identity.location,
+                    f"line {number}",
+                    line.rstrip(b"\n"),
+                ),
+            )
             continue
         yield from _entry_items(entry, ingested)
 
@@ -62,8 +70,12 @@ def _entry_items(entry: dict[str, Any], ingested: str) -> Iterator[SourcedItem]:
         return
     if entry.get("stage") == "read" or not raw:
         # Nothing to replay (the object was gone, or the input was cut); keep it visible.
-        yield source, DeadLetter(source, str(entry.get("reason")), str(entry.get("object")),
-                                 str(entry.get("position")), raw)
+        yield (
+            source,
+            DeadLetter(
+                source, str(entry.get("reason")), str(entry.get("object")), str(entry.get("position")), raw
+            ),
+        )
         return
     origin = Origin(object=str(entry.get("object")), ingested=ingested)
     forced = source if source in SOURCES else None

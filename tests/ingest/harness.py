@@ -36,17 +36,34 @@ class CountdownContext(LambdaContext):
 def receive(sqs: Any, queue_url: str, visibility: int = 0) -> dict[str, Any]:
     """One SQS batch as the Lambda event source mapping would deliver it (empty if none).
     The test queue's visibility timeout is 0, so what is not deleted is redelivered at once."""
-    answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"],
-                                 VisibilityTimeout=visibility)
-    return {"Records": [{
-        "messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-        "attributes": m.get("Attributes", {}), "messageAttributes": {}, "md5OfBody": m["MD5OfBody"],
-        "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:siem-ingest",
-        "awsRegion": "us-east-1"} for m in answer.get("Messages", [])]}
+    answer = sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"], VisibilityTimeout=visibility
+    )
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": {},
+                "md5OfBody": m["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:siem-ingest",
+                "awsRegion": "us-east-1",
+            }
+            for m in answer.get("Messages", [])
+        ]
+    }
 
 
-def drain(sqs: Any, queue_url: str, handler: Callable[[dict[str, Any]], dict[str, Any]],
-          keep: Callable[[dict[str, Any]], bool] = lambda record: False, max_batches: int = 1000) -> int:
+def drain(
+    sqs: Any,
+    queue_url: str,
+    handler: Callable[[dict[str, Any]], dict[str, Any]],
+    keep: Callable[[dict[str, Any]], bool] = lambda record: False,
+    max_batches: int = 1000,
+) -> int:
     """Deliver batches to ``handler`` until the queue is empty; delete what it did not report
     as failed (like the event source mapping), except records ``keep`` selects (redelivered).
     Returns the number of batches."""
@@ -67,6 +84,11 @@ def count(client: OpenSearch, index: str) -> int:
 
 def duplicated_ids(client: OpenSearch, index: str) -> dict[str, int]:
     """``event.id`` values present more than once, with their number of copies."""
-    answer = client.search(index=index, body={"size": 0, "aggs": {"ids": {"terms": {
-        "field": "event.id", "min_doc_count": 2, "size": 10000}}}})
+    answer = client.search(
+        index=index,
+        body={
+            "size": 0,
+            "aggs": {"ids": {"terms": {"field": "event.id", "min_doc_count": 2, "size": 10000}}},
+        },
+    )
     return {b["key"]: b["doc_count"] for b in answer["aggregations"]["ids"]["buckets"]}

@@ -91,7 +91,9 @@ class FaultProxy:
         with self._lock:
             self.stats.injected[what] += n
 
-    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes] | None:
+    def handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, bytes] | None:
         """Answer a request; ``None`` means: drop the connection (a timeout seen by the client)."""
         if method == "POST" and path.split("?")[0].endswith("/_bulk"):
             return self._bulk(path, headers, body)
@@ -112,8 +114,9 @@ class FaultProxy:
             return None
         return self._bulk_items(path, headers, body, rng)
 
-    def _bulk_items(self, path: str, headers: dict[str, str], body: bytes,
-                    rng: random.Random) -> tuple[int, bytes]:
+    def _bulk_items(
+        self, path: str, headers: dict[str, str], body: bytes, rng: random.Random
+    ) -> tuple[int, bytes]:
         lines = [line for line in body.split(b"\n") if line.strip()]
         pairs = list(zip(lines[0::2], lines[1::2], strict=True))
         answers: list[dict[str, Any] | None] = []
@@ -121,12 +124,26 @@ class FaultProxy:
         for action, document in pairs:
             if self.permanently_rejected(document):
                 self._count("item 400")
-                answers.append(_item(400, {"type": "mapper_parsing_exception",
-                                           "reason": "failed to parse field [source.bytes] (injected)"}))
+                answers.append(
+                    _item(
+                        400,
+                        {
+                            "type": "mapper_parsing_exception",
+                            "reason": "failed to parse field [source.bytes] (injected)",
+                        },
+                    )
+                )
             elif rng.random() < self.faults.item_429:
                 self._count("item 429")
-                answers.append(_item(429, {"type": "es_rejected_execution_exception",
-                                           "reason": "rejected execution (injected)"}))
+                answers.append(
+                    _item(
+                        429,
+                        {
+                            "type": "es_rejected_execution_exception",
+                            "reason": "rejected execution (injected)",
+                        },
+                    )
+                )
             else:
                 answers.append(None)
                 forwarded += [action, document]
@@ -142,9 +159,14 @@ class FaultProxy:
         return 200, orjson.dumps({"took": 1, "errors": errors, "items": items})
 
     def _forward(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
-        answer = self._http.request(method, self.upstream + path, body=body or None,
-                                    headers={"Content-Type": headers.get("Content-Type", "application/json")},
-                                    retries=False, timeout=120)
+        answer = self._http.request(
+            method,
+            self.upstream + path,
+            body=body or None,
+            headers={"Content-Type": headers.get("Content-Type", "application/json")},
+            retries=False,
+            timeout=120,
+        )
         return answer.status, answer.data
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

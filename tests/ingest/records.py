@@ -11,8 +11,10 @@ import gzip
 import random
 from dataclasses import dataclass
 
-FLOW_HEADER = (b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
-               b"start end action log-status\n")
+FLOW_HEADER = (
+    b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+    b"start end action log-status\n"
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,22 @@ def flow_object(records: int, seed: int, bad_every: int = 0, start: int = 1_700_
             bad += 1
             continue
         begin = start + rng.randrange(86_400)
-        lines.append(b"2 123456789012 eni-%05x 10.%d.%d.%d 172.16.%d.%d %d %d 6 %d %d %d %d %s OK\n" % (
-            rng.randrange(1 << 20), rng.randrange(256), rng.randrange(256), rng.randrange(256),
-            rng.randrange(256), rng.randrange(256), rng.randrange(1024, 65536), rng.choice((22, 443, 3389)),
-            rng.randrange(1, 100), rng.randrange(40, 100_000), begin, begin + 60,
-            rng.choice((b"ACCEPT", b"REJECT"))))
+        lines.append(
+            b"2 123456789012 eni-%05x 10.%d.%d.%d 172.16.%d.%d %d %d 6 %d %d %d %d %s OK\n"
+            % (
+                rng.randrange(1 << 20),
+                rng.randrange(256),
+                rng.randrange(256),
+                rng.randrange(256),
+                rng.randrange(256),
+                rng.randrange(256),
+                rng.randrange(1024, 65536),
+                rng.choice((22, 443, 3389)),
+                rng.randrange(1, 100),
+                rng.randrange(40, 100_000),
+                begin,
+                begin + 60,
+                rng.choice((b"ACCEPT", b"REJECT")),
+            )
+        )
     return FlowObject(gzip.compress(b"".join(lines), compresslevel=1), records, bad)

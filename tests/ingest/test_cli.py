@@ -30,9 +30,14 @@ def proxy(engine_url: str, templated_engine: OpenSearch) -> Iterator[FaultProxy]
 @pytest.fixture(autouse=True)
 def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
     """The CLI builds its client from --endpoint; route it through the Serverless guard."""
+
     def guarded(settings: Settings) -> OpenSearch:
-        return serverless_guard.wrap(OpenSearch(hosts=[settings.endpoint], timeout=60, max_retries=0,
-                                                pool_maxsize=settings.concurrency + 1))
+        return serverless_guard.wrap(
+            OpenSearch(
+                hosts=[settings.endpoint], timeout=60, max_retries=0, pool_maxsize=settings.concurrency + 1
+            )
+        )
+
     monkeypatch.setattr("ingest.runtime.make_client", guarded)
 
 
@@ -41,17 +46,32 @@ def _siem(*args: str | Path) -> int:
 
 
 def _options(endpoint: str, tmp_path: Path) -> list[Any]:
-    return ["--endpoint", endpoint, "--auth", "none", "--ledger", tmp_path / "ledger.sqlite",
-            "--dead-letter", tmp_path / "dead-letters", "--quiet", "--concurrency", "2"]
+    return [
+        "--endpoint",
+        endpoint,
+        "--auth",
+        "none",
+        "--ledger",
+        tmp_path / "ledger.sqlite",
+        "--dead-letter",
+        tmp_path / "dead-letters",
+        "--quiet",
+        "--concurrency",
+        "2",
+    ]
 
 
 def _letters(folder: Path) -> list[dict[str, Any]]:
-    return [orjson.loads(line) for path in sorted(folder.rglob("*.jsonl")) for line in path.read_bytes().splitlines()]
+    return [
+        orjson.loads(line)
+        for path in sorted(folder.rglob("*.jsonl"))
+        for line in path.read_bytes().splitlines()
+    ]
 
 
-def test_ingesting_twice_indexes_nothing_the_second_time(tmp_path: Path, engine_url: str,
-                                                         templated_engine: OpenSearch,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_ingesting_twice_indexes_nothing_the_second_time(
+    tmp_path: Path, engine_url: str, templated_engine: OpenSearch, capsys: pytest.CaptureFixture[str]
+) -> None:
     logs = tmp_path / "logs"
     (logs / "flows").mkdir(parents=True)
     flows = flow_object(800, seed=21, bad_every=101)
@@ -72,8 +92,9 @@ def test_ingesting_twice_indexes_nothing_the_second_time(tmp_path: Path, engine_
     assert "2 objects (2 already done)" in second and " 0 indexed, 0 dead-lettered" in second
 
 
-def test_replaying_dead_letters_after_a_fix_indexes_them_once(tmp_path: Path, engine_url: str,
-                                                              proxy: FaultProxy, templated_engine: OpenSearch) -> None:
+def test_replaying_dead_letters_after_a_fix_indexes_them_once(
+    tmp_path: Path, engine_url: str, proxy: FaultProxy, templated_engine: OpenSearch
+) -> None:
     proxy.faults = Faults(seed=23, item_400=0.05)  # the engine refuses some documents...
     logs = tmp_path / "logs"
     logs.mkdir()

@@ -35,14 +35,21 @@ def test_s3_to_sqs_notifications_decode_keys_and_skip_the_test_event(aws: Aws) -
 
 
 def _s3_record(key: str, event_name: str = "ObjectCreated:Put") -> dict:
-    return {"eventVersion": "2.1", "eventSource": "aws:s3", "eventName": event_name,
-            "s3": {"bucket": {"name": "b"}, "object": {"key": key, "size": 12, "eTag": "e1",
-                                                         "versionId": "v1"}}}
+    return {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "eventName": event_name,
+        "s3": {"bucket": {"name": "b"}, "object": {"key": key, "size": 12, "eTag": "e1", "versionId": "v1"}},
+    }
 
 
 def _sqs(*bodies: object) -> dict:
-    return {"Records": [{"messageId": f"m{i}", "eventSource": "aws:sqs", "body": orjson.dumps(body).decode()}
-                        for i, body in enumerate(bodies)]}
+    return {
+        "Records": [
+            {"messageId": f"m{i}", "eventSource": "aws:sqs", "body": orjson.dumps(body).decode()}
+            for i, body in enumerate(bodies)
+        ]
+    }
 
 
 def test_direct_s3_notification() -> None:
@@ -61,9 +68,15 @@ def test_sns_wrapped_in_sqs_and_sns_invoking_directly() -> None:
 
 
 def test_eventbridge_object_created_direct_and_through_sqs() -> None:
-    event = {"version": "0", "detail-type": "Object Created", "source": "aws.s3",
-             "detail": {"bucket": {"name": "b"}, "object": {"key": "k%20with+space", "size": 5,
-                                                            "etag": "e2", "version-id": "v2"}}}
+    event = {
+        "version": "0",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "detail": {
+            "bucket": {"name": "b"},
+            "object": {"key": "k%20with+space", "size": 5, "etag": "e2", "version-id": "v2"},
+        },
+    }
     (direct,) = parse_event(event)
     (queued,) = parse_event(_sqs(event))
     assert direct.objects == queued.objects == (ObjectRef("b", "k with space", "v2", "e2", 5),)

@@ -23,8 +23,15 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def runtime(aws: Aws, templated_engine: OpenSearch) -> Iterator[Runtime]:
-    settings = Settings(auth="none", ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET,
-                        chunk_size=300, bulk_max_docs=100, concurrency=2, deadline_margin=0.0)
+    settings = Settings(
+        auth="none",
+        ledger_table=TABLE,
+        dead_letter_bucket=DEAD_LETTER_BUCKET,
+        chunk_size=300,
+        bulk_max_docs=100,
+        concurrency=2,
+        deadline_margin=0.0,
+    )
     built = build_runtime(settings, client=templated_engine, s3=aws.s3, dynamodb=aws.dynamodb)
     yield built
     built.close()
@@ -36,19 +43,29 @@ def _invoke(runtime: Runtime, seconds: float = 900.0) -> Any:
 
 def _dead_letters(aws: Aws) -> list[dict[str, Any]]:
     listing = aws.s3.list_objects_v2(Bucket=DEAD_LETTER_BUCKET).get("Contents", [])
-    return [orjson.loads(line) for entry in listing
-            for line in aws.s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()]
+    return [
+        orjson.loads(line)
+        for entry in listing
+        for line in aws.s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()
+    ]
 
 
 def test_every_source_is_indexed_once_even_when_every_message_is_delivered_twice(
-        aws: Aws, runtime: Runtime, templated_engine: OpenSearch) -> None:
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
     flows = flow_object(1000, seed=1, bad_every=97)
     trail = list(synthetic.cloudtrail_records(700, seed=2))
-    aws.s3.put_object(Bucket=BUCKET, Key="AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/a b.log.gz",
-                      Body=flows.body)
-    aws.s3.put_object(Bucket=BUCKET, Key="AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/t+1.json.gz",
-                      Body=synthetic.cloudtrail_log_file(trail))
-    aws.s3.put_object(Bucket=BUCKET, Key="guardduty/export.jsonl.gz", Body=synthetic.guardduty_export(40, seed=3))
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/a b.log.gz", Body=flows.body
+    )
+    aws.s3.put_object(
+        Bucket=BUCKET,
+        Key="AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/t+1.json.gz",
+        Body=synthetic.cloudtrail_log_file(trail),
+    )
+    aws.s3.put_object(
+        Bucket=BUCKET, Key="guardduty/export.jsonl.gz", Body=synthetic.guardduty_export(40, seed=3)
+    )
 
     delivered: dict[str, int] = {}
 
@@ -65,15 +82,26 @@ def test_every_source_is_indexed_once_even_when_every_message_is_delivered_twice
         assert not duplicated_ids(templated_engine, index)
     letters = _dead_letters(aws)
     assert len(letters) == flows.bad
-    assert all(letter["reason"].startswith("invalid record") and letter["stage"] == "normalize" for letter in letters)
+    assert all(
+        letter["reason"].startswith("invalid record") and letter["stage"] == "normalize" for letter in letters
+    )
     assert all(letter["object"].endswith("/a b.log.gz") for letter in letters)
     assert all(count >= 2 for count in delivered.values())
 
 
-def test_one_failing_object_is_reported_alone(aws: Aws, runtime: Runtime, templated_engine: OpenSearch) -> None:
+def test_one_failing_object_is_reported_alone(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
     aws.s3.put_object(Bucket=BUCKET, Key="flows/good.log.gz", Body=flow_object(50, seed=4).body)
-    missing = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                            "s3": {"bucket": {"name": "no-such-bucket-here"}, "object": {"key": "x.gz"}}}]}
+    missing = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": "no-such-bucket-here"}, "object": {"key": "x.gz"}},
+            }
+        ]
+    }
     aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=orjson.dumps(missing).decode())
     aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody="this is not an S3 notification")
 
@@ -84,13 +112,16 @@ def test_one_failing_object_is_reported_alone(aws: Aws, runtime: Runtime, templa
 
     failed = {failure["itemIdentifier"] for failure in answer["batchItemFailures"]}
     bodies = {record["messageId"]: record["body"] for record in event["Records"]}
-    assert {bodies[message_id][:20] for message_id in failed} == {orjson.dumps(missing).decode()[:20],
-                                                                  "this is not an S3 no"}
+    assert {bodies[message_id][:20] for message_id in failed} == {
+        orjson.dumps(missing).decode()[:20],
+        "this is not an S3 no",
+    }
     assert count(templated_engine, "siem-vpcflow") == 50
 
 
-def test_a_deadline_mid_object_resumes_without_duplicates(aws: Aws, runtime: Runtime,
-                                                          templated_engine: OpenSearch) -> None:
+def test_a_deadline_mid_object_resumes_without_duplicates(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
     flows = flow_object(1500, seed=5)
     aws.s3.put_object(Bucket=BUCKET, Key="flows/big.log.gz", Body=flows.body)
     budgets = iter([7, 12, 20])
@@ -111,8 +142,15 @@ def test_a_deadline_mid_object_resumes_without_duplicates(aws: Aws, runtime: Run
 
 
 def test_direct_invocations_raise_when_an_object_fails(aws: Aws, runtime: Runtime) -> None:
-    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                          "s3": {"bucket": {"name": "no-such-bucket-here"}, "object": {"key": "x.gz"}}}]}
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": "no-such-bucket-here"}, "object": {"key": "x.gz"}},
+            }
+        ]
+    }
     with pytest.raises(handler.IngestFailed):
         handler.handle(event, LambdaContext(), runtime)
 

@@ -20,9 +20,16 @@ INDEX = "siem-vpcflow"
 
 
 def _documents(n: int, pad: int = 0) -> list[Pending]:
-    return [Pending(i, INDEX, orjson.dumps({"@timestamp": "2024-05-01T00:00:00Z",
-                                           "event": {"id": f"doc-{i}"}, "message": "x" * pad}))
-            for i in range(n)]
+    return [
+        Pending(
+            i,
+            INDEX,
+            orjson.dumps(
+                {"@timestamp": "2024-05-01T00:00:00Z", "event": {"id": f"doc-{i}"}, "message": "x" * pad}
+            ),
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.fixture
@@ -41,7 +48,8 @@ def _writer(client: OpenSearch, **settings: object) -> BulkWriter:
 
 
 def test_bodies_stay_within_the_byte_limit_and_every_document_lands_once(
-        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
     client = _client(proxy, serverless_guard)
     writer = _writer(client, bulk_max_bytes=16 * 1024)
     report = writer.write(_documents(300, pad=200), Deadline())
@@ -52,11 +60,13 @@ def test_bodies_stay_within_the_byte_limit_and_every_document_lands_once(
     assert count(client, INDEX) == 300 and not duplicated_ids(client, INDEX)
 
 
-def test_a_document_larger_than_a_body_is_rejected_unsent(proxy: FaultProxy,
-                                                          serverless_guard: ServerlessGuard) -> None:
+def test_a_document_larger_than_a_body_is_rejected_unsent(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
     writer = _writer(_client(proxy, serverless_guard), bulk_max_bytes=4096)
-    report = writer.write([*_documents(3), Pending(3, INDEX, orjson.dumps({"@timestamp": "x", "m": "y" * 5000}))],
-                          Deadline())
+    report = writer.write(
+        [*_documents(3), Pending(3, INDEX, orjson.dumps({"@timestamp": "x", "m": "y" * 5000}))], Deadline()
+    )
     writer.close()
     assert sorted(report.indexed) == [0, 1, 2]
     (rejected,) = report.rejected
@@ -64,7 +74,8 @@ def test_a_document_larger_than_a_body_is_rejected_unsent(proxy: FaultProxy,
 
 
 def test_throttled_requests_and_items_are_retried_until_all_land(
-        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
     proxy.faults = Faults(seed=7, bulk_429=0.3, bulk_503=0.2, item_429=0.2)
     client = _client(proxy, serverless_guard)
     writer = _writer(client, bulk_max_docs=50, max_attempts=30)
@@ -72,7 +83,11 @@ def test_throttled_requests_and_items_are_retried_until_all_land(
     writer.close()
     assert sorted(report.indexed) == list(range(500)) and not report.rejected and not report.unfinished
     assert report.retries > 0
-    assert proxy.stats.injected["bulk 429"] and proxy.stats.injected["bulk 503"] and proxy.stats.injected["item 429"]
+    assert (
+        proxy.stats.injected["bulk 429"]
+        and proxy.stats.injected["bulk 503"]
+        and proxy.stats.injected["item 429"]
+    )
     assert count(client, INDEX) == 500 and not duplicated_ids(client, INDEX)
 
 
@@ -87,7 +102,8 @@ def test_timeouts_are_retried(proxy: FaultProxy, serverless_guard: ServerlessGua
 
 
 def test_permanent_item_errors_are_rejected_with_the_engine_reason(
-        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
     proxy.faults = Faults(seed=11, item_400=0.1)
     documents = _documents(400)
     doomed = {d.offset for d in documents if proxy.permanently_rejected(d.body)}
@@ -100,10 +116,16 @@ def test_permanent_item_errors_are_rejected_with_the_engine_reason(
 
 
 def test_an_engine_that_keeps_failing_leaves_the_documents_unfinished_before_the_deadline(
-        proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
     proxy.faults = Faults(seed=5, bulk_503=1.0)
-    writer = _writer(_client(proxy, serverless_guard), backoff_base=0.2, backoff_cap=1.0, max_attempts=1000,
-                     request_timeout=0.5)
+    writer = _writer(
+        _client(proxy, serverless_guard),
+        backoff_base=0.2,
+        backoff_cap=1.0,
+        max_attempts=1000,
+        request_timeout=0.5,
+    )
     started = time.monotonic()
     report = writer.write(_documents(50), Deadline.after(3.0))
     writer.close()
