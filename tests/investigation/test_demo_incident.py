@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from demo import Incident, write_incident
 from investigation import MAX_QUERIES, investigate
+from investigation.demo import show
 from tests.investigation.conftest import Siem
 
 pytestmark = pytest.mark.integration
@@ -51,3 +53,17 @@ def test_every_demo_finding_takes_at_most_ten_searches(siem: Siem, incident: Inc
         siem.recorder.requests.clear()
         report = investigate(siem.client, truth.id)
         assert report.queries == len(siem.recorder.searches()) <= MAX_QUERIES, truth.kind
+
+
+def test_the_make_demo_step_prints_the_headline_investigation(
+    siem: Siem, incident: Incident, capsys: pytest.CaptureFixture[str]
+) -> None:
+    context = SimpleNamespace(client=siem.client, incident=incident, index_prefix="siem-")
+    show(context)
+    output = capsys.readouterr().out
+    headline, every = output.split("== Every finding, investigated ==")
+    assert incident.compromised_access_key_id in headline and incident.final_session.access_key_id in headline
+    assert len(every.strip().splitlines()) == len(incident.guardduty_findings) + len(
+        incident.securityhub_findings
+    )
+    assert f"origin: {incident.compromised_user_arn} (2 hops)" in every
