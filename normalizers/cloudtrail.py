@@ -557,7 +557,6 @@ _TEXT_FIELDS = (
     ("eventVersion", "event_version"),
     ("eventType", "event_type"),
     ("eventCategory", "event_category"),
-    ("recipientAccountId", "recipient_account_id"),
     ("errorCode", "error_code"),
     ("errorMessage", "error_message"),
     ("requestID", "request_id"),

@@ -179,7 +179,10 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
 
     - ``user``: ECS ``user.name`` and ``user.id`` (principal id).
     - ``related_users``: every identifier of the principal (docs/schema.md).
-    - ``user_identity``: the block stored under ``aws.<source>.user_identity``.
+    - ``user_identity``: the block stored under ``aws.<source>.user_identity``. It leaves out
+      what ``user`` and ``related.user`` already hold (principal id, session name): every
+      byte is paid for once per document, and CloudTrail documents must stay within 1.3x
+      of the raw record.
     """
     access_key_id = _clean(actor.access_key_id)
     user: dict[str, Any] = {}
@@ -215,12 +218,10 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
     identity = prune(
         {
             "type": actor.type,
-            "principal_id": actor.principal_id,
             "arn": actor.arn,
             "account_id": actor.account_id,
             "access_key_id": access_key_id,
             "user_name": actor.user_name,
-            "session_name": actor.session_name,
             "invoked_by": actor.invoked_by,
             "identity_provider": actor.identity_provider,
             "session_context": session_context,

@@ -5,7 +5,7 @@ the connection without an answer (what a client sees when a load balancer times 
 request is not forwarded, so the engine never saw it), and it can take items
 out of a request and answer for them itself: 429 (the writer must retry them) or 400
 ``mapper_parsing_exception`` (the writer must dead-letter them). A permanently rejected
-document is chosen by a hash of its bytes, so it is rejected on every attempt, like a real
+document is chosen by a hash of its ``event.id``, so it is rejected on every attempt, like a real
 mapping conflict. Every other request is forwarded untouched.
 
 Decisions are drawn from a generator seeded by (seed, request body, how many times this body
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -25,6 +26,8 @@ from typing import Any
 
 import orjson
 import urllib3
+
+_INGESTED = re.compile(rb'"ingested":"[^"]*"')
 
 
 @dataclass
@@ -72,14 +75,20 @@ class FaultProxy:
         self._server.server_close()
 
     def permanently_rejected(self, document: bytes) -> bool:
-        """Whether ``document`` (its serialized bytes) always gets a 400 from this proxy."""
-        digest = int.from_bytes(hashlib.sha256(b"%d:" % self.faults.seed + document).digest()[:8], "big")
+        """Whether ``document`` always gets a 400 from this proxy: decided by its ``event.id``
+        (stable across runs, unlike ``event.ingested``), else by its bytes."""
+        try:
+            key = str(orjson.loads(document)["event"]["id"]).encode()
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            key = document
+        digest = int.from_bytes(hashlib.sha256(b"%d:" % self.faults.seed + key).digest()[:8], "big")
         return digest / 2**64 < self.faults.item_400
 
     # -- request handling -------------------------------------------------------------------
 
     def _rng(self, body: bytes) -> random.Random:
-        digest = hashlib.sha256(body).digest()
+        # event.ingested is the wall clock: leave it out so that a re-run draws the same faults.
+        digest = hashlib.sha256(_INGESTED.sub(b"", body)).digest()
         with self._lock:
             self._seen[digest] += 1
             seen = self._seen[digest]
