@@ -35,6 +35,7 @@ from sigma.conditions import (
 )
 from sigma.exceptions import SigmaError
 from sigma.processing.conditions import IncludeFieldCondition
+from sigma.processing.conditions.base import ValueProcessingCondition
 from sigma.processing.pipeline import ProcessingItem, ProcessingPipeline
 from sigma.processing.transformations import (
     FieldMappingTransformation,
@@ -42,7 +43,16 @@ from sigma.processing.transformations import (
     MapStringTransformation,
 )
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
-from sigma.types import SigmaBool, SigmaNull, SigmaNumber, SigmaRegularExpression, SigmaString, SpecialChars
+from sigma.types import (
+    SigmaBool,
+    SigmaCIDRExpression,
+    SigmaNull,
+    SigmaNumber,
+    SigmaRegularExpression,
+    SigmaString,
+    SigmaType,
+    SpecialChars,
+)
 
 from detections.rules import SIGMA_DIR
 
@@ -66,7 +76,7 @@ FIELD_MAPPING: dict[str, str] = {
     # keyword sub-field: Sigma's equality and wildcards are on the whole value, not on words.
     "errorMessage": "aws.cloudtrail.error_message.keyword",
     "userAgent": "user_agent.original.keyword",
-    # The raw address (an IP, a service name or "AWS Internal"): docs/schema.md, "Addresses".
+    # A service name or "AWS Internal"; IP values and CIDRs go to source.ip (see pipeline()).
     "sourceIPAddress": "source.address",
     "awsRegion": "cloud.region",
     "recipientAccountId": "cloud.account.id",
@@ -77,7 +87,7 @@ FIELD_MAPPING: dict[str, str] = {
     "vpcEndpointId": "aws.cloudtrail.vpc_endpoint_id",
     "userIdentity.type": "aws.cloudtrail.user_identity.type",
     "userIdentity.arn": "aws.cloudtrail.user_identity.arn",
-    "userIdentity.principalId": "aws.cloudtrail.user_identity.principal_id",
+    "userIdentity.principalId": "user.id",
     "userIdentity.accountId": "aws.cloudtrail.user_identity.account_id",
     "userIdentity.accessKeyId": "aws.cloudtrail.user_identity.access_key_id",
     "userIdentity.userName": "aws.cloudtrail.user_identity.user_name",
@@ -118,11 +128,31 @@ def pipeline() -> ProcessingPipeline:
                 transformation=MapStringTransformation(_YES_NO),  # type: ignore[arg-type]
                 field_name_conditions=[IncludeFieldCondition(["additionalEventData.MFAUsed"])],
             ),
+            # docs/schema.md, "Addresses": an IP is in source.ip only, anything else in source.address.
+            ProcessingItem(
+                identifier="aws_siem_source_ip",
+                transformation=FieldMappingTransformation({"sourceIPAddress": "source.ip"}),
+                field_name_conditions=[IncludeFieldCondition(["sourceIPAddress"])],
+                detection_item_conditions=[_IsAddress(cond="all")],
+            ),
             ProcessingItem(identifier="aws_siem_fields", transformation=FieldMappingTransformation(dict(FIELD_MAPPING))),  # type: ignore[arg-type]
             ProcessingItem(identifier="aws_siem_prefixes",
                            transformation=FieldPrefixMappingTransformation(dict(PREFIX_MAPPING))),  # type: ignore[arg-type]
         ],
     )
+
+
+_IP_LIKE = re.compile(r"\A(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)\Z")
+
+
+@dataclass
+class _IsAddress(ValueProcessingCondition):
+    """A CIDR or a string that is an IPv4/IPv6 address (what lands in an ``ip`` field)."""
+
+    def match_value(self, value: SigmaType) -> bool:
+        if isinstance(value, SigmaCIDRExpression):
+            return True
+        return isinstance(value, SigmaString) and not value.contains_special() and bool(_IP_LIKE.match(str(value)))
 
 
 def is_mapped(name: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from investigation import fields as f
 from investigation.chain import link_from_identity
-from investigation.documents import obj, text, values
+from investigation.documents import identity_of, obj, text, values
 from investigation.report import ActionCount, Change, Count, Identity, What, When, Where
 from investigation.times import normalized
 
@@ -110,7 +110,7 @@ def identities(response: dict[str, Any], sources: dict[str, Any]) -> list[Identi
         return [
             Identity(
                 key=text(event, f.IDENTITY_PRINCIPAL) or "",
-                link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
+                link=link_from_identity(identity_of(event), text(event, f.ACCOUNT)),
                 events=total(response),
                 writes=_doc_count(aggs, "writes"),
                 errors=_doc_count(aggs, "errors"),
@@ -124,7 +124,7 @@ def identities(response: dict[str, Any], sources: dict[str, Any]) -> list[Identi
         found.append(
             Identity(
                 key=str(bucket["key"]),
-                link=link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT)),
+                link=link_from_identity(identity_of(event), text(event, f.ACCOUNT)),
                 events=int(bucket["doc_count"]),
                 writes=_doc_count(bucket, "writes"),
                 errors=_doc_count(bucket, "errors"),
@@ -165,7 +165,7 @@ def _resources(recent: list[dict[str, Any]]) -> list[str]:
 
 
 def _change(event: dict[str, Any]) -> Change:
-    actor = link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT))
+    actor = link_from_identity(identity_of(event), text(event, f.ACCOUNT))
     parameters = obj(event, f.REQUEST_PARAMETERS)
     named = [
         f"{key}={value}"

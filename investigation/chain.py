@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from investigation import fields as f
-from investigation.documents import obj, text
+from investigation.documents import identity_of, obj, text
 
 ISSUING_ACTIONS = (
     "AssumeRole",
@@ -174,7 +174,7 @@ def issued(link: Link, event: Mapping[str, Any]) -> Link:
 
 def caller(event: Mapping[str, Any]) -> Link:
     """The identity that made the issuing call."""
-    return link_from_identity(obj(event, f.IDENTITY), text(event, f.ACCOUNT))
+    return link_from_identity(identity_of(event), text(event, f.ACCOUNT))
 
 
 def resolve(starts: Mapping[str, Link], lookup: Lookup, max_depth: int = MAX_DEPTH) -> dict[str, Chain]:

@@ -46,3 +46,24 @@ def _walk(node: Any, parts: list[str], objects: bool = False) -> Iterator[Any]:
         key = ".".join(parts[:size])
         if key in node:
             yield from _walk(node[key], parts[size:], objects)
+
+
+_SESSION_TYPES = ("AssumedRole", "FederatedUser")
+
+
+def identity_of(document: Any, block: str = "aws.cloudtrail") -> dict[str, Any]:
+    """``<block>.user_identity`` with the principal id and session name put back.
+
+    Documents keep those two in ``user.id`` and ``user.name`` only (docs/schema.md), so
+    that no byte is stored twice; the chain logic reads them beside the rest.
+    """
+    identity = dict(obj(document, f"{block}.user_identity"))
+    if not identity:
+        return identity
+    principal = text(document, "user.id")
+    if principal:
+        identity.setdefault("principal_id", principal)
+    name = text(document, "user.name")
+    if name and identity.get("type") in _SESSION_TYPES:
+        identity.setdefault("session_name", name)
+    return identity

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from investigation import fields as f
-from investigation.documents import first, obj, text, values
+from investigation.documents import first, identity_of, text, values
 from investigation.network import is_external, is_ip
 from investigation.times import normalized
 
@@ -159,7 +159,7 @@ def from_document(
         last_observed=max(_times(last_observed, end)),
         updated=updated,
         keys=join_keys(document, block),
-        identity=obj(document, f"{block}.user_identity"),
+        identity=identity_of(document, block),
     )
 
 
@@ -175,9 +175,9 @@ def join_keys(document: dict[str, Any], block: str) -> JoinKeys:
     resource_arns, resource_ids = _resources(document)
     return JoinKeys(
         access_key_ids=_strings(document, f"{identity}.access_key_id"),
-        principal_ids=_strings(document, f"{identity}.principal_id", "user.id"),
+        principal_ids=_strings(document, "user.id"),
         arns=_strings(document, f"{identity}.arn"),
-        session_names=_strings(document, f"{identity}.session_name"),
+        session_names=_session_names(document, block),
         session_issuers=_strings(document, f"{issuer}.arn", f"{issuer}.user_name"),
         user_names=_strings(document, f"{identity}.user_name", "user.name"),
         ips=_ips(document),
@@ -230,3 +230,8 @@ def resource_name(arn: str) -> str | None:
     if parts[2] == "s3":
         return resource.split("/", 1)[0] or None
     return resource.rsplit("/", 1)[-1].rsplit(":", 1)[-1] or None
+
+
+def _session_names(document: dict[str, Any], block: str) -> tuple[str, ...]:
+    session = identity_of(document, block).get("session_name")
+    return (session,) if session else ()

@@ -56,6 +56,7 @@ _EVENT_FIELDS = [
     f.SOURCE_IP,
     f.SOURCE_ADDRESS,
     f.IDENTITY,
+    f.USER,
     f.ERROR_CODE,
     f.READ_ONLY,
     f.REQUEST_PARAMETERS,
@@ -193,7 +194,7 @@ def origins(subject: dict[str, Any], start: datetime, end: datetime, identities:
                 "writes": {"filter": {"term": {f.READ_ONLY: False}}},
                 "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
                 "latest": {
-                    "top_hits": {"size": 1, "sort": [latest], "_source": [f.IDENTITY, f.ACCOUNT, f.TIMESTAMP]}
+                    "top_hits": {"size": 1, "sort": [latest], "_source": [f.IDENTITY, f.USER, f.ACCOUNT, f.TIMESTAMP]}
                 },
             },
         }
@@ -233,6 +234,7 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
             f.SOURCE_IP,
             f.SOURCE_ADDRESS,
             f.IDENTITY,
+            f.USER,
             f.RESPONSE_ELEMENTS,
         ],
     }

@@ -67,12 +67,10 @@ def user_identity(prefix: str) -> FieldTable:
     issuer = f"{base}.session_context.session_issuer"
     return {
         f"{base}.type": "keyword",
-        f"{base}.principal_id": "keyword",
         f"{base}.arn": "keyword",
         f"{base}.account_id": "keyword",
         f"{base}.access_key_id": "keyword",
         f"{base}.user_name": "keyword",
-        f"{base}.session_name": "keyword",
         f"{base}.invoked_by": "keyword",
         f"{base}.identity_provider": "keyword",
         f"{base}.session_context.mfa_authenticated": "boolean",

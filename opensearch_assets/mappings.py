@@ -17,7 +17,6 @@ CLOUDTRAIL: FieldTable = {
     "aws.cloudtrail.api_version": "keyword",
     "aws.cloudtrail.request_id": "keyword",
     "aws.cloudtrail.shared_event_id": "keyword",
-    "aws.cloudtrail.recipient_account_id": "keyword",
     "aws.cloudtrail.management_event": "boolean",
     "aws.cloudtrail.read_only": "boolean",
     "aws.cloudtrail.session_credential_from_console": "boolean",

@@ -279,5 +279,9 @@ def key_of(document: Document) -> str:
     if "securityhub_findings" in aws:
         return str(aws["securityhub_findings"]["id"])
     if "vpcflow" in aws or document["event"]["dataset"] == "aws.vpcflow":
-        return f"flow:{document['source']['ip']}:{document['event']['action']}"
+        # A flow without a valid IP (or without an action: NODATA) is keyed by what it has.
+        source = document.get("source", {})
+        address = source.get("ip") or source.get("address", "-")
+        action = document["event"].get("action") or document["aws"]["vpcflow"].get("log_status", "-")
+        return f"flow:{address}:{action}"
     return str(document["event"]["id"])
