@@ -33,16 +33,21 @@ def _collect() -> tuple[list[dict[str, Any]], list[str]]:
 
 
 def _table(rows: list[dict[str, Any]]) -> str:
-    columns: list[str] = []
-    for row in rows:
-        columns += [key for key in row if key not in columns]
-    cells = [[_cell(row.get(column, "")) for column in columns] for row in rows]
-    widths = [max(len(column), *(len(line[i]) for line in cells)) for i, column in enumerate(columns)]
-    lines = ["  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True))]
-    lines.append("  ".join("-" * width for width in widths))
-    lines += [
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)) for line in cells
+    """One table, three columns: rows of different modules measure different things, so each
+    row's measurements are listed as ``key=value`` pairs rather than spread over sparse columns."""
+    cells = [
+        [
+            str(row.get("module", "")),
+            str(row.get("name", "")),
+            "  ".join(f"{key}={_cell(value)}" for key, value in row.items() if key not in ("module", "name")),
+        ]
+        for row in rows
     ]
+    header = ["module", "name", "measurements"]
+    widths = [max(len(header[i]), *(len(line[i]) for line in cells)) for i in range(2)]
+    lines = [f"{header[0]:<{widths[0]}}  {header[1]:<{widths[1]}}  {header[2]}"]
+    lines.append(f"{'-' * widths[0]}  {'-' * widths[1]}  {'-' * len(header[2])}")
+    lines += [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in cells]
     return "\n".join(lines)
 
 
