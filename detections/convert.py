@@ -90,7 +90,7 @@ FIELD_MAPPING: dict[str, str] = {
     "userIdentity.principalId": "user.id",
     "userIdentity.accountId": "aws.cloudtrail.user_identity.account_id",
     "userIdentity.accessKeyId": "aws.cloudtrail.user_identity.access_key_id",
-    "userIdentity.userName": "aws.cloudtrail.user_identity.user_name",
+    "userIdentity.userName": "user.name",
     "userIdentity.invokedBy": "aws.cloudtrail.user_identity.invoked_by",
     "userIdentity.sessionContext.sessionIssuer.type": "aws.cloudtrail.user_identity.session_context.session_issuer.type",
     "userIdentity.sessionContext.sessionIssuer.arn": "aws.cloudtrail.user_identity.session_context.session_issuer.arn",

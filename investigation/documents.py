@@ -52,10 +52,10 @@ _SESSION_TYPES = ("AssumedRole", "FederatedUser")
 
 
 def identity_of(document: Any, block: str = "aws.cloudtrail") -> dict[str, Any]:
-    """``<block>.user_identity`` with the principal id and session name put back.
+    """``<block>.user_identity`` with the principal id, session name and user name put back.
 
-    Documents keep those two in ``user.id`` and ``user.name`` only (docs/schema.md), so
-    that no byte is stored twice; the chain logic reads them beside the rest.
+    Documents keep those in ``user.id`` and ``user.name`` only (docs/schema.md), so that
+    no byte is stored twice; the chain logic reads them beside the rest.
     """
     identity = dict(obj(document, f"{block}.user_identity"))
     if not identity:
@@ -66,4 +66,6 @@ def identity_of(document: Any, block: str = "aws.cloudtrail") -> dict[str, Any]:
     name = text(document, "user.name")
     if name and identity.get("type") in _SESSION_TYPES:
         identity.setdefault("session_name", name)
+    elif name and identity.get("type") != "Root":
+        identity.setdefault("user_name", name)
     return identity

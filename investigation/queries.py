@@ -112,7 +112,7 @@ def subject_filter(mode: Mode, keys: JoinKeys) -> dict[str, Any] | None:
         return {
             "bool": {
                 "filter": [
-                    _terms(f.IDENTITY_USER_NAME, keys.user_names),
+                    _terms(f.USER_NAME, keys.user_names),
                     _terms("aws.cloudtrail.user_identity.account_id", keys.account_ids),
                 ]
             }

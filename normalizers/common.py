@@ -180,7 +180,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
     - ``user``: ECS ``user.name`` and ``user.id`` (principal id).
     - ``related_users``: every identifier of the principal (docs/schema.md).
     - ``user_identity``: the block stored under ``aws.<source>.user_identity``. It leaves out
-      what ``user`` and ``related.user`` already hold (principal id, session name): every
+      what ``user`` and ``related.user`` already hold (principal id, session name, and the
+      user name when it is ``user.name``): every
       byte is paid for once per document, and CloudTrail documents must stay within 1.3x
       of the raw record.
     """
@@ -221,7 +222,7 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
             "arn": actor.arn,
             "account_id": actor.account_id,
             "access_key_id": access_key_id,
-            "user_name": actor.user_name,
+            "user_name": actor.user_name if actor.user_name != name else None,
             "invoked_by": actor.invoked_by,
             "identity_provider": actor.identity_provider,
             "session_context": session_context,
