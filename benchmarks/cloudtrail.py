@@ -3,7 +3,8 @@
 The ceiling is measured on the same bytes in the same run: gunzip + ``orjson.loads`` of the
 whole file, the least any loader must do. The measured path is the real one
 (``normalize_object``: gunzip, detection, streaming split, mapping) plus the bulk encoding
-``{"create":{"_index":"siem-cloudtrail"}}\\n`` + ``orjson.dumps(doc)`` + ``\\n`` per record.
+as ingest.writer sends it to ``/<index>/_bulk``: ``{"create":{}}\\n`` + ``orjson.dumps(doc)``
++ ``\\n`` per record.
 
 The file is built by cycling the stratus-red-team samples (../shared) with a fresh eventID,
 eventTime and source address per record, or from built-in synthetic records when the samples
@@ -30,7 +31,7 @@ import orjson
 from normalizers import DeadLetter, Origin, normalize_object
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "cloudtrail" / "stratus-red-team"
-ACTION_LINE = b'{"create":{"_index":"siem-cloudtrail"}}\n'
+ACTION_LINE = b'{"create":{}}\n'
 DEFAULT_RECORDS = 100_000
 DEFAULT_REPEAT = 2
 

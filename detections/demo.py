@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from opensearchpy import OpenSearch
 
@@ -39,3 +39,14 @@ def print_demo_alerts(client: OpenSearch, prefix: str = "siem-", out: TextIO = s
     for outcome in report.errors:
         print(f"rule {outcome.rule_id} failed: {outcome.error}", file=out)
     return report
+
+
+class DemoContext(Protocol):
+    client: OpenSearch
+    index_prefix: str
+
+
+def show(context: DemoContext) -> None:
+    """The ``make demo`` step (``ingest.demo.POST_INGEST_STEPS``)."""
+    print("\n== Alerts raised on the demo incident (siem detect run) ==\n")
+    print_demo_alerts(context.client, context.index_prefix)

@@ -36,7 +36,7 @@ from ingest.observability import logger
 from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
 
-POST_INGEST_STEPS: list[str] = ["investigation.demo:show"]
+POST_INGEST_STEPS: list[str] = ["detections.demo:show", "investigation.demo:show"]
 """``"module:function"`` names called in order after ingestion with a :class:`DemoContext`."""
 
 DEAD_LETTER_BUCKET = "siem-demo-dead-letters"

@@ -85,7 +85,9 @@ class Deadline:
         return self.remaining() <= 0
 
 
-_ACTION = b'{"create":{"_index":"%s"}}\n'
+# The index goes in the URL (``POST /<index>/_bulk``), so each action line is 14 bytes
+# instead of ~40: it keeps the bulk body within 1.3x of the raw CloudTrail JSON.
+_ACTION = b'{"create":{}}\n'
 
 
 def _retryable_status(status: Any) -> bool:
@@ -135,7 +137,9 @@ class BulkWriter:
                     )
                 )
                 continue
-            if current and (size + weight > limit or len(current) >= max_docs):
+            if current and (
+                size + weight > limit or len(current) >= max_docs or document.index != current[0].index
+            ):
                 batches.append(current)
                 current, size = [], 0
             current.append(document)
@@ -166,7 +170,9 @@ class BulkWriter:
     def _attempt(self, pending: list[Pending], deadline: Deadline, report: WriteReport) -> list[Pending]:
         """Send one request; return the documents to send again."""
         try:
-            answer = self._client.bulk(body=_payload(pending), request_timeout=self._settings.request_timeout)
+            answer = self._client.bulk(
+                index=pending[0].index, body=_payload(pending), request_timeout=self._settings.request_timeout
+            )
         except TransportConnectionError:  # includes timeouts: nothing says the engine got it
             return pending
         except TransportError as error:
@@ -233,13 +239,13 @@ class PendingWrite:
 
 
 def _weight(document: Pending) -> int:
-    return len(_ACTION) - 2 + len(document.index) + len(document.body) + 1
+    return len(_ACTION) + len(document.body) + 1
 
 
 def _payload(documents: list[Pending]) -> bytes:
     parts: list[bytes] = []
     for document in documents:
-        parts.append(_ACTION % document.index.encode())
+        parts.append(_ACTION)
         parts.append(document.body)
         parts.append(b"\n")
     return b"".join(parts)

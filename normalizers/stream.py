@@ -73,9 +73,9 @@ class _PrefixedRaw(io.RawIOBase):
     """
 
     def __init__(self, raw: BinaryIO, first: bytes, error: TruncatedInput | None = None) -> None:
-        self._raw = raw
         self._first = first
         self._error = error
+        self._read = getattr(raw, "read1", raw.read)
 
     def readable(self) -> bool:
         return True
@@ -88,8 +88,9 @@ class _PrefixedRaw(io.RawIOBase):
             return n
         if self._error is not None:
             raise self._error
-        # read1, not read: a truncation must not discard bytes already decompressed.
-        data = self._raw.read1(len(buffer))  # type: ignore[attr-defined]
+        # read1 where there is one: a truncation must not discard bytes already decompressed
+        # (an S3 streaming body has only read).
+        data = self._read(len(buffer))
         if not data:
             return 0
         buffer[: len(data)] = data

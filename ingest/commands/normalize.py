@@ -7,7 +7,7 @@ import sys
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 import orjson
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _normalize_file(handle: IO[bytes], path: Path, source: str | None, ingested: str, original: bool,
+def _normalize_file(handle: BinaryIO, path: Path, source: str | None, ingested: str, original: bool,
                     out: IO[bytes], dead_out: IO[bytes] | None,
                     totals: dict[str, dict[str, int]]) -> int:
     origin = Origin(object=str(path), ingested=ingested, keep_original=original)
