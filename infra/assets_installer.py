@@ -50,6 +50,7 @@ class AssetInstaller(Construct):
                 memory_mb=512,
                 environment={
                     "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
+                    "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
                     "DASHBOARDS_URL": dashboards_url,
                     "INDEX_PREFIX": config.index_prefix,
                     "AUTH": "aoss",
@@ -59,7 +60,7 @@ class AssetInstaller(Construct):
             network,
         )
         role = self.handler.role
-        role.add_to_policy(collections.api_access([collections.logs], dashboards=True))
+        role.add_to_policy(collections.api_access([collections.logs, collections.alerts], dashboards=True))
         grant = collections.grant("InstallerAccess", "assets", [role.role_arn], collections.installer_rules())
         provider = cr.Provider(self, "Provider", on_event_handler=self.handler.function)
         self.resource = CustomResource(
@@ -70,6 +71,7 @@ class AssetInstaller(Construct):
             properties={
                 "AssetsHash": assets_hash(),
                 "Endpoint": collections.logs.attr_collection_endpoint,
+                "AlertsEndpoint": collections.alerts.attr_collection_endpoint,
                 "DashboardsUrl": dashboards_url,
                 "IndexPrefix": config.index_prefix,
             },

@@ -99,8 +99,8 @@ class SearchCollections(Construct):
     def installer_rules(self) -> list[AccessRule]:
         # Index templates are collection items; Dashboards index patterns describe the indices.
         return [
-            AccessRule("collection", [f"collection/{self.logs_name}"], MANAGE_TEMPLATES),
-            AccessRule("index", self.all_log_indices(), ("aoss:DescribeIndex",)),
+            AccessRule("collection", self.collection_resources(), MANAGE_TEMPLATES),
+            AccessRule("index", [*self.all_log_indices(), *self.alert_indices()], ("aoss:DescribeIndex",)),
         ]
 
     def collection_resources(self) -> list[str]:

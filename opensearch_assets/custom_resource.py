@@ -39,12 +39,18 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     dashboards_url = properties.get("DashboardsUrl") or os.environ.get("DASHBOARDS_URL") or None
     auth = _auth_mode(os.environ.get("AUTH", "aoss"))
     deadline = time.monotonic() + float(os.environ.get("INSTALL_RETRY_SECONDS", "300"))
-    report = _retrying(lambda: install(endpoint, dashboards_url, auth, os.environ.get("AWS_REGION"), prefix),
-                       deadline)
-    for line in report.lines():
-        LOG.info("%s", line)
-    if not report.ok:
-        raise InstallError("; ".join(report.lines()[1:]))
+    region = os.environ.get("AWS_REGION")
+    report = _retrying(lambda: install(endpoint, dashboards_url, auth, region, prefix), deadline)
+    # The alerts index lives in its own SEARCH collection: it needs the templates there too.
+    alerts_endpoint = properties.get("AlertsEndpoint") or os.environ.get("ALERTS_ENDPOINT")
+    reports = [report]
+    if alerts_endpoint and alerts_endpoint != endpoint:
+        reports.append(_retrying(lambda: install(str(alerts_endpoint), None, auth, region, prefix), deadline))
+    for each in reports:
+        for line in each.lines():
+            LOG.info("%s", line)
+        if not each.ok:
+            raise InstallError("; ".join(each.lines()[1:]))
     return {
         "PhysicalResourceId": physical_id,
         "Data": {

@@ -170,3 +170,19 @@ def test_custom_resource_installs_on_create_retries_and_leaves_data_on_delete(
     assert deleted == {"PhysicalResourceId": created["PhysicalResourceId"]}
     assert len(dashboards.requests) == 2
     assert _installed_templates(engine) == sorted(index_templates("siem-"))
+
+
+def test_custom_resource_also_installs_the_templates_on_the_alerts_collection(
+        engine: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    endpoints: list[str] = []
+
+    def client_for(endpoint: str, auth: object) -> OpenSearch:
+        endpoints.append(endpoint)
+        return engine
+
+    monkeypatch.setattr(installer, "make_client", client_for)
+    monkeypatch.setenv("AUTH", "none")
+    properties = {"Endpoint": "http://logs", "AlertsEndpoint": "http://alerts"}
+    custom_resource.on_event({"RequestType": "Update", "ResourceProperties": properties}, None)
+    assert endpoints == ["http://logs", "http://alerts"]
+    assert "siem-alerts" in _installed_templates(engine)

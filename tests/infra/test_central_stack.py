@@ -408,7 +408,8 @@ def test_asset_installer_runs_when_the_assets_change(central: dict[str, Any]) ->
     _, resource = only(central, "Custom::SiemOpenSearchAssets")
     props = resource["Properties"]
     assert props["AssetsHash"] == assets_hash()
-    assert render(props["Endpoint"]).endswith("CollectionEndpoint>")
+    assert render(props["Endpoint"]) == f"<{collection_id(central, 'siem-logs')}.CollectionEndpoint>"
+    assert render(props["AlertsEndpoint"]) == f"<{collection_id(central, 'siem-alerts')}.CollectionEndpoint>"
     assert render(props["DashboardsUrl"]).endswith("DashboardEndpoint>")
     installer_policy = next(
         name
