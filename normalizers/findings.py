@@ -678,27 +678,18 @@ class Activity:
 def activity_of(action: dict[str, Any]) -> Activity:
     """Read a snake_cased GuardDuty ``service.action`` or ASFF ``Action`` (same shapes)."""
     activity = Activity()
-    _api_call(activity, _sub(action, "aws_api_call_action"))
-    _connection(activity, _sub(action, "network_connection_action"))
-    _port_probe(activity, _sub(action, "port_probe_action"))
-    _dns_request(activity, _sub(action, "dns_request_action"))
+    _api_call(activity, optional_obj(action, "aws_api_call_action"))
+    _connection(activity, optional_obj(action, "network_connection_action"))
+    _port_probe(activity, optional_obj(action, "port_probe_action"))
+    _dns_request(activity, optional_obj(action, "dns_request_action"))
     return activity
-
-
-def _sub(block: dict[str, Any], key: str) -> dict[str, Any]:
-    value = block.get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise RecordError(INVALID_RECORD, f"{key} must be an object")
-    return value
 
 
 def _api_call(activity: Activity, call: dict[str, Any]) -> None:
     if not call:
         return
-    remote = _sub(call, "remote_ip_details")
-    domain = _sub(call, "domain_details").get("domain")
+    remote = optional_obj(call, "remote_ip_details")
+    domain = optional_obj(call, "domain_details").get("domain")
     activity.source = endpoint(ip_of(remote) or domain, None, remote)
     agent = call.get("user_agent")
     activity.user_agent = text(agent.get("full_user_agent") or agent.get("user_agent")) if isinstance(
@@ -710,9 +701,9 @@ def _api_call(activity: Activity, call: dict[str, Any]) -> None:
 def _connection(activity: Activity, connection: dict[str, Any]) -> None:
     if not connection:
         return
-    remote_details = _sub(connection, "remote_ip_details")
+    remote_details = optional_obj(connection, "remote_ip_details")
     remote = endpoint(ip_of(remote_details), _port(connection, "remote_port_details"), remote_details)
-    local = endpoint(ip_of(_sub(connection, "local_ip_details")), _port(connection, "local_port_details"))
+    local = endpoint(ip_of(optional_obj(connection, "local_ip_details")), _port(connection, "local_port_details"))
     direction = text(connection.get("connection_direction"))
     # An outbound connection starts on the instance: the local side is the source.
     activity.source, activity.destination = (local, remote) if direction == "OUTBOUND" else (remote, local)
@@ -723,9 +714,9 @@ def _connection(activity: Activity, connection: dict[str, Any]) -> None:
 def _port_probe(activity: Activity, probe: dict[str, Any]) -> None:
     details = objects(optional_list(probe, "port_probe_details"))
     for number, detail in enumerate(details):
-        remote_details = _sub(detail, "remote_ip_details")
+        remote_details = optional_obj(detail, "remote_ip_details")
         remote = endpoint(ip_of(remote_details), None, remote_details)
-        local = endpoint(ip_of(_sub(detail, "local_ip_details")), _port(detail, "local_port_details"))
+        local = endpoint(ip_of(optional_obj(detail, "local_ip_details")), _port(detail, "local_port_details"))
         if number == 0:  # the document shows the first probe; related.ip has them all
             activity.source, activity.destination = remote, local
             activity.network = _network("INBOUND", None)
@@ -750,7 +741,7 @@ def _blocked(activity: Activity, action: dict[str, Any]) -> None:
 
 
 def _port(block: dict[str, Any], key: str) -> Any:
-    return _sub(block, key).get("port")
+    return optional_obj(block, key).get("port")
 
 
 def _network(direction: str | None, protocol: Any) -> dict[str, Any]:
