@@ -102,6 +102,9 @@ _IDENTIFYING_FIELDS = frozenset(
     _names("srcaddr dstaddr interface-id log-status account-id tgw-id flow-direction packets")
 )
 _ADDRESS_FIELDS = ("srcaddr", "dstaddr", "pkt-srcaddr", "pkt-dstaddr")
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = rf"^{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}$"
+"""An IPv4 address as ``ipaddress`` writes it (``parse_ip`` returns it unchanged)."""
 
 _HEADER_TOKEN = re.compile(r"[a-z][a-z0-9-]*\Z")
 
@@ -601,6 +604,19 @@ def _mapped(column: pa.Array, mapping: Callable[[Any], Any], kind: pa.DataType) 
     return translated.take(encoded.indices)
 
 
+def _ip_addresses(column: pa.Array) -> pa.Array:
+    """``parse_ip`` of each value: the canonical address, or null when it is not one.
+
+    A dotted quad without leading zeros is already canonical: RE2 recognizes those on the
+    whole column, and only the other values (IPv6, invalid text) go through Python.
+    """
+    canonical = pc.fill_null(pc.match_substring_regex(column, _CANONICAL_IPV4), False)
+    if pc.all(canonical).as_py():
+        return column
+    others = _mapped(pc.if_else(canonical, pa.scalar(None, pa.string()), column), parse_ip, pa.string())
+    return pc.if_else(canonical, column, others)
+
+
 def _tcp_flag_names(flags: int | None) -> tuple[str, ...] | None:
     if flags is None:
         return None
@@ -711,7 +727,7 @@ def _fields(
         if name not in numbers and name != "start"
     }
     ips: dict[str, pa.Array] = {
-        name: _mapped(text[name], parse_ip, pa.string()) for name in _ADDRESS_FIELDS if name in text
+        name: _ip_addresses(text[name]) for name in _ADDRESS_FIELDS if name in text
     }
     # Rows without a valid start are bad rows: they never become documents, so "dense".
     timestamps = _translated(start, _epoch_text)
