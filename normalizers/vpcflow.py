@@ -820,11 +820,12 @@ def _tcp_flag_fields(flags: pa.Array | None) -> list[_Field]:
     return [_Field("aws.vpcflow.tcp_flags_array", "list", names, dense=None not in names)]
 
 
-def _document_builder(fields: list[_Field]) -> Callable[[int, str], dict[str, Any]]:
-    """``build(row, event_id) -> document`` for this batch."""
+def _document_builder(fields: list[_Field]) -> Callable[[Iterable[str]], Iterator[dict[str, Any]]]:
+    """``documents(event_ids)``: a generator of this batch's documents, one per row."""
     layout = tuple((f.path, f.kind, f.dense, _literal(f) if f.kind == "const" else "") for f in fields)
     bind = _compiled_template(layout)
-    return bind(*[field.values for field in fields])
+    documents: Callable[[Iterable[str]], Iterator[dict[str, Any]]] = bind(*[field.values for field in fields])
+    return documents
 
 
 def _literal(field: _Field) -> str:
@@ -833,16 +834,21 @@ def _literal(field: _Field) -> str:
     return repr(field.values)
 
 
+_PER_ROW_KINDS = ("column", "list", "wrap")
+
+
 @lru_cache(maxsize=256)
 def _compiled_template(layout: tuple[tuple[str, str, bool, str], ...]) -> Callable[..., Any]:
-    """Compile, once per batch layout, a function building one whole document per row.
+    """Compile, once per batch layout, a generator building one whole document per row.
 
-    The generated code is one nested dict display per object with the batch's columns
-    indexed inline (``{"ip": c3[i], "port": c4[i]}``) and ``if`` statements for the columns
-    that have gaps. Measured on default-format flow logs, this builds documents about 1.7
-    times as fast as assembling them from per-object pieces, and it keeps no per-row object
-    alive between rows. Keys are ``repr``-quoted header names (``[a-z][a-z0-9_]*``) and fixed
-    names, never data.
+    The generated code walks the batch's columns together (``for v3, v4, event_id in
+    zip(c3, c4, event_ids)``) and builds each object as one dict display
+    (``{"ip": v3, "port": v4}``), with ``if`` statements for the columns that have gaps.
+    Measured on default-format flow logs, this builds documents about 1.7 times as fast as
+    assembling them from per-object pieces, and walking the columns with ``zip`` about 1.2
+    times as fast again as indexing them row by row; no per-row object is kept once the
+    document is yielded. Keys are ``repr``-quoted header names (``[a-z][a-z0-9_]*``) and
+    fixed names, never data.
     """
     tree: dict[str, Any] = {}
     for number, (path, kind, dense, literal) in enumerate(layout):
@@ -853,17 +859,19 @@ def _compiled_template(layout: tuple[tuple[str, str, bool, str], ...]) -> Callab
         node[leaf] = (number, kind, dense, literal)
     body: list[str] = []
     _generate(tree, "d0", body, count(1))
-    names = ", ".join(f"c{number}" for number in range(len(layout)))
+    per_row = [number for number, (_, kind, _, _) in enumerate(layout) if kind in _PER_ROW_KINDS]
     source = "\n".join(
         [
-            f"def bind({names}):",
-            "    def build(i, event_id):",
-            *(f"        {line}" for line in body),
-            "        return d0",
-            "    return build",
+            f"def bind({', '.join(f'c{number}' for number in range(len(layout)))}):",
+            "    def documents(event_ids):",
+            f"        for {''.join(f'v{n}, ' for n in per_row)}event_id in zip("
+            f"{''.join(f'c{n}, ' for n in per_row)}event_ids):",
+            *(f"            {line}" for line in body),
+            "            yield d0",
+            "    return documents",
         ]
     )
-    namespace: dict[str, Any] = {"__builtins__": {"list": list}}
+    namespace: dict[str, Any] = {"__builtins__": {"list": list, "zip": zip}}
     exec(compile(source, "<vpcflow document template>", "exec"), namespace)
     bind: Callable[..., Any] = namespace["bind"]
     return bind
@@ -882,21 +890,21 @@ def _generate(node: dict[str, Any], name: str, out: list[str], names: Iterator[i
                 after.append(f"if {sub}: {name}[{key!r}] = {sub}")
             continue
         number, kind, dense, literal = child
-        if dense or kind in ("scalar", "const", "arg"):
-            items.append(f"{key!r}: {_expression(kind, number, literal, f'c{number}[i]')}")
+        expression = _expression(kind, number, literal)
+        if dense or kind not in _PER_ROW_KINDS:
+            items.append(f"{key!r}: {expression}")
         else:
-            after.append(f"v = c{number}[i]")
-            after.append(f"if v is not None: {name}[{key!r}] = {_expression(kind, number, literal, 'v')}")
+            after.append(f"if v{number} is not None: {name}[{key!r}] = {expression}")
     out.append(f"{name} = {{{', '.join(items)}}}")
     out.extend(after)
     return bool(items)
 
 
-def _expression(kind: str, number: int, literal: str, value: str) -> str:
+def _expression(kind: str, number: int, literal: str) -> str:
     return {
-        "column": value,
-        "list": f"list({value})",
-        "wrap": f"[{value}]",
+        "column": f"v{number}",
+        "list": f"list(v{number})",
+        "wrap": f"[v{number}]",
         "scalar": f"c{number}",
         "const": literal,
         "arg": "event_id",
@@ -1020,20 +1028,25 @@ def _emit(
     ``pending`` holds the batch's lines rejected while parsing, with their line numbers.
     """
     length = len(framing.positions)
+    if not length:
+        yield from (letter for _, letter in pending)
+        return
     provider = "tgw-flow-logs" if tgw else "vpc-flow-logs"
-    build = _document_builder(_fields(strings, problems, length, provider, origin)) if length else None
-    ids = _EventIds(origin.object)
+    build = _document_builder(_fields(strings, problems, length, provider, origin))
+    # Bad rows get a document too (built from the same lists, then dropped): checking each
+    # row first would cost every good row more than the rare bad ones cost.
+    documents = build(map(_EventIds(origin.object).of, framing.positions, framing.id_texts))
+    if not problems and not pending and not origin.keep_original:
+        yield from documents  # the common case: every row of the batch is a document
+        return
     waiting = 0
-    for index in range(length):
-        position = framing.positions[index]
+    for index, (position, document) in enumerate(zip(framing.positions, documents, strict=True)):
         while waiting < len(pending) and pending[waiting][0] < position:
             yield pending[waiting][1]
             waiting += 1
         if index in problems:
             yield _dead(origin, problems[index], framing.label, position, framing.raw(index))
             continue
-        assert build is not None
-        document = build(index, ids.of(position, framing.id_texts[index]))
         if origin.keep_original:
             document["event"]["original"] = framing.original(index)
         yield document
