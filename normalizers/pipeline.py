@@ -61,12 +61,8 @@ class NormalizedObject:
 
     def _items(self) -> Iterator[Item]:
         origin, outcome = self._origin, self.outcome
-        try:
-            head, stream = read_head(decompressed(self._raw))
-        except TruncatedInput as error:
-            outcome.error = str(error)
-            yield DeadLetter(outcome.source or "unknown", f"truncated input: {error}", origin.object, "byte 0", b"")
-            return
+        # A truncation inside the head is deferred by read_head to after the head's bytes.
+        head, stream = read_head(decompressed(self._raw))
         detection = Detection(self._forced) if self._forced else detect(head, origin.object)  # type: ignore[arg-type]
         if self._forced and self._forced == "cloudtrail":
             sniffed = detect(head, origin.object)
@@ -95,6 +91,10 @@ class NormalizedObject:
                 f"after item {emitted}",
                 b"",
             )
+        except (OSError, MemoryError):
+            # Reading or spooling the object failed (SourceReadError, a full disk): not a record's
+            # fault. The caller leaves the object unfinished and retries it.
+            raise
         except Exception as error:  # a normalizer bug must not take the pipeline down
             outcome.error = f"{type(error).__name__}: {error}"
             yield DeadLetter(

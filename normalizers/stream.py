@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zlib
+from collections.abc import Callable
 from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -22,6 +23,22 @@ class TruncatedInput(EOFError):
     def __init__(self, message: str, compressed_offset: int) -> None:
         super().__init__(message)
         self.compressed_offset = compressed_offset
+
+
+class SourceReadError(OSError):
+    """Reading the object itself failed (network, S3 stream, disk): not the data's fault.
+
+    It is never turned into a dead letter: the object is left unfinished and retried.
+    """
+
+
+def _read_source(read: Callable[[int], bytes], size: int) -> bytes:
+    try:
+        return read(size) or b""
+    except (TruncatedInput, SourceReadError):
+        raise
+    except Exception as error:  # botocore/urllib3 stream errors are not OSError subclasses
+        raise SourceReadError(f"reading the object failed: {type(error).__name__}: {error}") from error
 
 
 class _GzipRaw(io.RawIOBase):
@@ -40,7 +57,7 @@ class _GzipRaw(io.RawIOBase):
         if self._pending:
             data, self._pending = self._pending, b""
             return data
-        return self._raw.read(CHUNK) or b""
+        return _read_source(self._raw.read, CHUNK)
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
         while not self._out and not self._done:
@@ -90,7 +107,7 @@ class _PrefixedRaw(io.RawIOBase):
             raise self._error
         # read1 where there is one: a truncation must not discard bytes already decompressed
         # (an S3 streaming body has only read).
-        data = self._read(len(buffer))
+        data = _read_source(self._read, len(buffer))
         if not data:
             return 0
         buffer[: len(data)] = data
@@ -99,7 +116,7 @@ class _PrefixedRaw(io.RawIOBase):
 
 def decompressed(raw: BinaryIO) -> io.BufferedReader:
     """Wrap ``raw`` so that reads return decompressed bytes (gzip detected by magic)."""
-    first = raw.read(2) or b""
+    first = _read_source(raw.read, 2)
     inner: io.RawIOBase = _GzipRaw(raw, first) if first == GZIP_MAGIC else _PrefixedRaw(raw, first)
     return io.BufferedReader(inner, buffer_size=CHUNK)
 

@@ -9,6 +9,7 @@ import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.detect import detect
+from normalizers.stream import SourceReadError
 
 ORIGIN = Origin(object="s3://bucket/key", ingested="2026-01-01T00:00:00Z")
 
@@ -65,3 +66,32 @@ def test_digest_files_are_skipped_even_when_cloudtrail_is_forced() -> None:
 )
 def test_detection_trusts_content_first(head: bytes, key: str, source: str) -> None:
     assert detect(head, key).source == source
+
+
+class _FailingStream(io.RawIOBase):
+    """An object whose download breaks after ``good`` bytes, as an S3 stream can."""
+
+    def __init__(self, data: bytes, good: int) -> None:
+        self._data, self._good, self._pos = data, good, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._pos >= self._good:
+            raise ConnectionResetError("connection reset by peer")
+        n = min(len(buffer), self._good - self._pos)
+        buffer[:n] = self._data[self._pos : self._pos + n]
+        self._pos += n
+        return n
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_read_error_mid_object_propagates_instead_of_becoming_a_dead_letter(compress: bool) -> None:
+    data = _cloudtrail_file(5000)
+    data = gzip.compress(data) if compress else data
+    stream = io.BufferedReader(_FailingStream(data, len(data) // 2))
+    normalized = normalize_object(stream, ORIGIN)  # type: ignore[arg-type]
+    with pytest.raises(SourceReadError, match="connection reset"):
+        list(normalized)
+    assert normalized.outcome.dead_letters == 0
