@@ -278,6 +278,12 @@ def dead_letter(source: str, error: RecordError | str, origin: Origin, position:
     return DeadLetter(source, str(error), origin.object, position, raw)
 
 
+def unexpected(error: Exception) -> RecordError:
+    """A failure no check foresaw (a ``TypeError`` on an odd shape, an ``OverflowError``...)
+    as the record's error: it costs that finding alone, never the rest of the object."""
+    return RecordError(INVALID_RECORD, f"{type(error).__name__}: {error}")
+
+
 def required_str(record: dict[str, Any], key: str) -> str:
     value = record.get(key)
     if value is None or value == "":

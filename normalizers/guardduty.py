@@ -37,6 +37,7 @@ from normalizers.findings import (
     text,
     time_field,
     to_json_bytes,
+    unexpected,
 )
 
 SOURCE = "guardduty"
@@ -84,6 +85,8 @@ def _item(value: Any, origin: Origin, position: str, raw: bytes) -> Item:
         return finding_document(_unwrap(value), origin, raw)
     except RecordError as error:
         return dead_letter(SOURCE, error, origin, position, raw)
+    except Exception as error:  # a shape no check foresaw: this finding only, not the object
+        return dead_letter(SOURCE, unexpected(error), origin, position, raw)
 
 
 def _unwrap(value: Any) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from normalizers.findings import (
     text,
     time_field,
     to_json_bytes,
+    unexpected,
 )
 
 SOURCE = "securityhub"
@@ -67,6 +68,9 @@ def _record_items(record: JsonValue, origin: Origin) -> Iterator[Item]:
         findings, envelope_account = _findings_of(value)
     except RecordError as error:
         yield dead_letter(SOURCE, error, origin, position, record.raw)
+        return
+    except Exception as error:  # e.g. a "detail-type" that is a list (unhashable)
+        yield dead_letter(SOURCE, unexpected(error), origin, position, record.raw)
         return
     if findings is None:
         yield _item(value, origin, position, record.raw, None)
@@ -100,6 +104,8 @@ def _item(value: Any, origin: Origin, position: str, raw: bytes, envelope_accoun
         return finding_document(value, origin, raw, envelope_account)
     except RecordError as error:
         return dead_letter(SOURCE, error, origin, position, raw)
+    except Exception as error:  # a shape no check foresaw: this finding only, not the object
+        return dead_letter(SOURCE, unexpected(error), origin, position, raw)
 
 
 def finding_document(

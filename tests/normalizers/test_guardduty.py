@@ -127,3 +127,15 @@ def test_resource_details_are_always_objects() -> None:
     block = _one(_finding(resource=resource))["aws"]["guardduty"]["resource"]
     assert block == {"type": "S3Bucket", "s3_bucket_details": [{"name": "b"}, {"value": "odd"}],
                      "eks_cluster_details": {"value": "x"}}
+
+
+def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> None:
+    """An ASN of "Infinity" overflows int(): not a RecordError, yet only that finding is lost."""
+    remote = {"ipAddressV4": "198.51.100.9", "organization": {"asn": "Infinity", "asnOrg": "x"}}
+    bad = _finding(id="bad", service={"action": {"awsApiCallAction": {"api": "x", "remoteIpDetails": remote}}})
+    lines = [json.dumps(_finding(id="a")).encode(), json.dumps(bad).encode(), json.dumps(_finding(id="c")).encode()]
+    items = _items(b"\n".join(lines) + b"\n")
+    assert [i["aws"]["guardduty"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "c"]
+    (dead,) = [i for i in items if isinstance(i, DeadLetter)]
+    assert dead.position == "record 1" and dead.raw == lines[1]
+    assert dead.reason.startswith("invalid record: OverflowError: ")

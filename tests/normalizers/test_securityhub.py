@@ -145,3 +145,38 @@ def test_vulnerabilities_fill_ecs_vulnerability() -> None:
         "reference": ["https://nvd.nist.gov/vuln/detail/CVE-2024-0001"], "severity": "CRITICAL",
         "scanner": {"vendor": "Amazon"}}
     assert "vulnerability" not in _one(_finding())
+
+
+def _lines(*findings: Any) -> list[Any]:
+    data = b"\n".join(json.dumps(finding).encode() for finding in findings) + b"\n"
+    return list(normalize(io.BufferedReader(io.BytesIO(data)), ORIGIN))
+
+
+def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> None:
+    """An ASN of "Infinity" overflows int(): not a RecordError, yet only that finding is lost."""
+    action = {"NetworkConnectionAction": {"ConnectionDirection": "INBOUND",
+                                          "RemoteIpDetails": {"IpAddressV4": "192.0.2.1",
+                                                              "Organization": {"Asn": "Infinity"}}}}
+    bad = _finding(Id="bad", Action=action)
+    items = _lines(_finding(Id="a"), bad, _finding(Id="c"))
+    assert [i["aws"]["securityhub_findings"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "c"]
+    (dead,) = [i for i in items if isinstance(i, DeadLetter)]
+    assert dead.position == "record 1" and json.loads(dead.raw) == bad
+    assert dead.reason.startswith("invalid record: OverflowError: ")
+
+
+def test_a_list_where_an_ip_is_expected_never_stops_the_object() -> None:
+    """Each finding gives exactly one item, in order: a document, or a dead letter holding it."""
+    bad = _finding(Id="bad", Network={"SourceIpV4": ["1.2.3.4"]})
+    items = _lines(_finding(Id="a"), bad, _finding(Id="c"))
+    assert len(items) == 3
+    assert [items[0]["aws"]["securityhub_findings"]["id"], items[2]["aws"]["securityhub_findings"]["id"]] == ["a", "c"]
+    if isinstance(items[1], DeadLetter):
+        assert items[1].position == "record 1" and json.loads(items[1].raw) == bad
+        assert items[1].reason.startswith("invalid record")
+
+
+def test_an_event_whose_detail_type_is_not_text_is_dead_lettered() -> None:
+    items = _lines({"detail-type": ["x"], "detail": {}}, _finding(Id="a"))
+    assert isinstance(items[0], DeadLetter) and items[0].reason.startswith("invalid record: TypeError")
+    assert items[1]["aws"]["securityhub_findings"]["id"] == "a"
