@@ -457,19 +457,32 @@ LABELS = (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)
 _NORMALIZED_OF_LABEL = {INFORMATIONAL: 0, LOW: 1, MEDIUM: 40, HIGH: 70, CRITICAL: 90}
 
 
-def guardduty_severity(value: float) -> tuple[int, str]:
-    """GuardDuty's 0-10 severity -> (``event.severity`` 0-100, label)."""
+def guardduty_severity(value: float | Decimal) -> tuple[int, str]:
+    """GuardDuty's 0-10 severity -> (``event.severity`` 0-100, label).
+
+    The label is read off the rounded score with Security Hub's ranges
+    (:func:`label_of_normalized`), so the two never disagree: 8.95 -> 90, ``CRITICAL``.
+    For GuardDuty's one-decimal values this is its own scale (Low 1.0-3.9, Medium 4.0-6.9,
+    High 7.0-8.9, Critical 9.0-10.0).
+    """
     if not 0 <= value <= 10:
         raise RecordError(INVALID_RECORD, f"severity {value!r} is outside 0-10")
     # Decimal on the literal: 6.95 -> 70, where float arithmetic would give 69.
-    score = int((Decimal(repr(value)) * 10).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    if value < 4:
-        return score, LOW
-    if value < 7:
-        return score, MEDIUM
-    if value < 9:
-        return score, HIGH
-    return score, CRITICAL
+    exact = value if isinstance(value, Decimal) else Decimal(repr(value))
+    score = int((exact * 10).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return score, label_of_normalized(score)
+
+
+def guardduty_severity_value(value: Any) -> Decimal | None:
+    """GuardDuty's severity as Security Hub carries it (``Severity.Original`` ``"5"``,
+    ``Severity.Product`` ``5``): ``None`` unless it is a finite number in 0-10."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = Decimal(value.strip() if isinstance(value, str) else repr(value))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() and 0 <= number <= 10 else None
 
 
 def label_of_normalized(normalized: float) -> str:

@@ -26,6 +26,8 @@ from normalizers.findings import (
     compact,
     dead_letter,
     endpoint,
+    guardduty_severity,
+    guardduty_severity_value,
     json_values,
     objects,
     optional_list,
@@ -47,6 +49,7 @@ FINDING_EVENTS = frozenset({"Security Hub Findings - Imported", "Security Hub Fi
 # Types namespaces that describe a detected threat rather than a posture result.
 THREAT_NAMESPACES = frozenset({"TTPs", "Effects", "Unusual Behaviors", "Sensitive Data Identifications"})
 THREAT_PRODUCTS = frozenset({"guardduty", "macie"})
+GUARDDUTY_PRODUCT = "/aws/guardduty"
 # Keys whose values are data-shaped (resource ARNs as keys): kept whole, flat_object.
 FLAT_KEYS = frozenset({"AffectedResources"})
 _ACCESS_KEY_ID_PREFIX = "AWS::IAM::AccessKey:"
@@ -128,7 +131,7 @@ def finding_document(
     severity = optional_obj(finding, "Severity") or optional_obj(
         optional_obj(finding, "FindingProviderFields"), "Severity"
     )
-    score, label = securityhub_severity(severity)
+    score, label = _severity(finding, severity, product_arn, product_name)
     title = optional_str(finding, "Title")
     kind, category, event_type = _classify(types, compliance, product_name)
 
@@ -257,6 +260,26 @@ def _arn_account(arn: str | None) -> str | None:
 
 def _first_resource_region(resources: list[dict[str, Any]]) -> str | None:
     return next((text(resource.get("Region")) for resource in resources if text(resource.get("Region"))), None)
+
+
+def _severity(
+    finding: dict[str, Any], severity: dict[str, Any], product_arn: str | None, product_name: str | None
+) -> tuple[int | None, str | None]:
+    """``(event.severity, label)``. A GuardDuty finding is scored from GuardDuty's own
+    severity, as the native path does: Security Hub's ``Normalized`` is filled from the
+    label (MEDIUM -> 40) and would put the two copies of one finding apart (5 -> 50)."""
+    if _from_guardduty(product_arn, product_name):
+        own = optional_obj(finding, "Severity")
+        provided = optional_obj(optional_obj(finding, "FindingProviderFields"), "Severity")
+        for candidate in (own.get("Original"), own.get("Product"), provided.get("Original")):
+            value = guardduty_severity_value(candidate)
+            if value is not None:
+                return guardduty_severity(value)
+    return securityhub_severity(severity)
+
+
+def _from_guardduty(product_arn: str | None, product_name: str | None) -> bool:
+    return bool(product_arn and product_arn.endswith(GUARDDUTY_PRODUCT)) or (product_name or "").lower() == "guardduty"
 
 
 def _classify(types: list[str], compliance: dict[str, Any], product: str | None) -> tuple[str, list[str], list[str]]:

@@ -49,5 +49,8 @@ def test_native_and_imported_guardduty_finding_share_the_pivot_fields() -> None:
     for field in ("source", "@timestamp"):
         assert native[field] == imported[field], field
     assert native["cloud"]["account"] == imported["cloud"]["account"]
-    assert native["event"]["severity"] == imported["event"]["severity"]
+    # Security Hub filled Normalized from the label (MEDIUM -> 40); Original is GuardDuty's 5.
+    assert imported["aws"]["securityhub_findings"]["severity"] == {"label": "MEDIUM", "normalized": 40, "original": "5"}
+    assert native["event"]["severity"] == imported["event"]["severity"] == 50
+    assert native["aws"]["guardduty"]["severity"]["label"] == imported["aws"]["securityhub_findings"]["severity"]["label"]
     assert native["event"]["kind"] == imported["event"]["kind"] == "alert"

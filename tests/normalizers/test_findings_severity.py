@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from normalizers.findings import RecordError, guardduty_severity, label_of_normalized, securityhub_severity
+from normalizers.findings import (
+    RecordError,
+    guardduty_severity,
+    guardduty_severity_value,
+    label_of_normalized,
+    securityhub_severity,
+)
 
 
 @pytest.mark.parametrize(
@@ -12,7 +18,8 @@ from normalizers.findings import RecordError, guardduty_severity, label_of_norma
     [
         (0.1, (1, "LOW")), (1, (10, "LOW")), (3.9, (39, "LOW")), (4.0, (40, "MEDIUM")), (6.9, (69, "MEDIUM")),
         (7, (70, "HIGH")), (8.0, (80, "HIGH")), (8.9, (89, "HIGH")), (9.0, (90, "CRITICAL")),
-        (9.5, (95, "CRITICAL")), (10, (100, "CRITICAL")), (2.05, (21, "LOW")), (6.95, (70, "MEDIUM")),
+        (9.5, (95, "CRITICAL")), (10, (100, "CRITICAL")), (2.05, (21, "LOW")), (6.95, (70, "HIGH")),
+        (3.95, (40, "MEDIUM")), (8.95, (90, "CRITICAL")), (0, (0, "INFORMATIONAL")), (0.04, (0, "INFORMATIONAL")),
     ],
 )
 def test_guardduty_severity(value: float, expected: tuple[int, str]) -> None:
@@ -61,3 +68,20 @@ def test_both_sources_agree_on_the_scale() -> None:
     """GuardDuty 8.0 (high) and 9.0 (critical) land where Security Hub puts HIGH and CRITICAL."""
     assert guardduty_severity(8.0)[0] >= securityhub_severity({"Label": "HIGH"})[0]  # type: ignore[operator]
     assert guardduty_severity(9.0) == securityhub_severity({"Label": "CRITICAL"})
+
+
+@pytest.mark.parametrize("value", [0.05, 0.5, 1.0, 3.94, 3.95, 4.0, 6.9, 6.95, 7.0, 8.9, 8.94, 8.95, 9.0, 10.0])
+def test_guardduty_label_is_the_label_of_its_score(value: float) -> None:
+    """One rule: a score and its label never disagree (8.95 is not 90 and HIGH)."""
+    score, label = guardduty_severity(value)
+    assert label == label_of_normalized(score)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("5", "5"), ("8.0", "8.0"), (" 2.5 ", "2.5"), (5, "5"), (8.9, "8.9"), ("MEDIUM", None), ("", None),
+     ("NaN", None), ("Infinity", None), ("11", None), (-1, None), (True, None), (None, None), ([5], None)],
+)
+def test_guardduty_severity_as_security_hub_carries_it(value: object, expected: str | None) -> None:
+    result = guardduty_severity_value(value)
+    assert (str(result) if result is not None else None) == expected

@@ -180,3 +180,32 @@ def test_an_event_whose_detail_type_is_not_text_is_dead_lettered() -> None:
     items = _lines({"detail-type": ["x"], "detail": {}}, _finding(Id="a"))
     assert isinstance(items[0], DeadLetter) and items[0].reason.startswith("invalid record: TypeError")
     assert items[1]["aws"]["securityhub_findings"]["id"] == "a"
+
+
+_GUARDDUTY = {"ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/guardduty", "Types": ["TTPs/Discovery"]}
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ({"Severity": {"Label": "MEDIUM", "Normalized": 40, "Original": "5.5"}}, (55, "MEDIUM")),
+        ({"Severity": {"Label": "HIGH", "Normalized": 70, "Original": "8.95"}}, (90, "CRITICAL")),
+        ({"Severity": {"Label": "HIGH", "Normalized": 70, "Original": "HIGH", "Product": 8}}, (80, "HIGH")),
+        ({"Severity": {"Label": "LOW", "Normalized": 1},
+          "FindingProviderFields": {"Severity": {"Label": "LOW", "Original": "2"}}}, (20, "LOW")),
+        ({"Severity": {"Label": "HIGH", "Normalized": 70, "Original": "HIGH"}}, (70, "HIGH")),  # nothing numeric
+        ({"ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/macie",  # not GuardDuty: Normalized
+          "Severity": {"Label": "MEDIUM", "Normalized": 40, "Original": "5"}}, (40, "MEDIUM")),
+    ],
+)
+def test_a_guardduty_finding_is_scored_from_the_guardduty_severity(
+    extra: dict[str, Any], expected: tuple[int, str]
+) -> None:
+    document = _one(_finding(**{**_GUARDDUTY, **extra}))
+    assert (document["event"]["severity"], document["aws"]["securityhub_findings"]["severity"]["label"]) == expected
+
+
+def test_guardduty_is_also_recognized_by_product_name() -> None:
+    finding = _finding(ProductArn="arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default",
+                       ProductName="GuardDuty", Severity={"Label": "MEDIUM", "Normalized": 40, "Original": "6"})
+    assert _one(finding)["event"]["severity"] == 60
