@@ -105,8 +105,11 @@ def run(logs: OpenSearch, alerts: OpenSearch, rules: Sequence[Rule], now: dateti
 
 
 def rule_window(rule: Rule, now: datetime, checkpoint: datetime | None, settings: RunSettings) -> Window:
-    return next_window(checkpoint, now, lag=rule.lag or settings.lag, overlap=rule.overlap or settings.overlap,
-                       first_lookback=settings.first_lookback, max_lookback=settings.max_lookback)
+    # ``is None``, not ``or``: an explicit ``lag: 0s`` / ``overlap: 0s`` is a choice, not a default.
+    lag = settings.lag if rule.lag is None else rule.lag
+    overlap = settings.overlap if rule.overlap is None else rule.overlap
+    return next_window(checkpoint, now, lag=lag, overlap=overlap, first_lookback=settings.first_lookback,
+                       max_lookback=settings.max_lookback)
 
 
 def _run_rule(logs: OpenSearch, alerts: OpenSearch, rule: Rule, now: datetime, checkpoints: CheckpointStore,

@@ -11,6 +11,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from detections.rules import RULE_DIRS, RuleError, load_rule, load_rules, parse_rule
+from detections.runner import RunSettings, rule_window
 from detections.windows import next_window
 from ingest.cli import main
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, rejected_flows
@@ -102,3 +103,13 @@ def test_window_lags_overlaps_and_caps() -> None:
     assert (following.start, following.end) == (T0 - minutes(17), T0 + minutes(3))
     stale = next_window(T0 - timedelta(days=3), T0, **kwargs)
     assert stale.capped and stale.start == T0 - minutes(2) - timedelta(days=1)
+
+
+def test_an_explicit_zero_lag_and_overlap_override_the_run_settings() -> None:
+    rule = parse_rule({"id": "no-lag", "title": "No lag", "severity": "low", "index": "cloudtrail",
+                       "query": "event.action:ConsoleLogin", "lag": "0s", "overlap": "0s"})
+    settings = RunSettings(lag=minutes(2), overlap=minutes(15))
+
+    window = rule_window(rule, T0 + minutes(5), T0, settings)
+
+    assert (window.start, window.end) == (T0, T0 + minutes(5))
