@@ -59,17 +59,21 @@ class UnrecognizedEvent(ValueError):
 def parse_event(event: Mapping[str, Any]) -> list[Message]:
     """Split a Lambda event into messages; SQS batches give one message per SQS record."""
     records = event.get("Records")
-    if isinstance(records, list) and records and records[0].get("eventSource") == "aws:sqs":
+    if isinstance(records, list) and records and _is_sqs_record(records[0]):
         return [_sqs_message(record) for record in records]
     objects, ignored = _objects(event)
     return [Message(None, tuple(objects), tuple(ignored))]
+
+
+def _is_sqs_record(record: Any) -> bool:
+    return isinstance(record, Mapping) and record.get("eventSource") == "aws:sqs"
 
 
 def _sqs_message(record: Mapping[str, Any]) -> Message:
     message_id = str(record["messageId"])
     try:
         objects, ignored = _objects(_json(record.get("body"), "SQS body"))
-    except (UnrecognizedEvent, KeyError, TypeError) as error:
+    except Exception as error:  # any shape we did not foresee fails this message alone, not the batch
         return Message(message_id, error=f"unrecognized message: {error!r}")
     return Message(message_id, tuple(objects), tuple(ignored))
 

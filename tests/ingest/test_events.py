@@ -101,3 +101,21 @@ def test_an_unreadable_sqs_message_fails_alone() -> None:
 def test_an_unknown_direct_event_is_refused() -> None:
     with pytest.raises(UnrecognizedEvent):
         parse_event({"hello": "world"})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Records": ["x"]},
+        {"Records": [_s3_record("k") | {"s3": {"bucket": {"name": "b"}, "object": {"key": None}}}]},
+        {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put"}]},
+        {"source": "aws.s3", "detail-type": "Object Created", "detail": "x"},
+        {"Records": [{"EventSource": "aws:sns"}]},
+        {"Type": "Notification", "Message": "[1, 2]"},
+    ],
+    ids=["record-not-object", "key-null", "no-s3", "detail-string", "sns-without-Sns", "sns-list"],
+)
+def test_a_malformed_message_fails_alone_whatever_its_shape(body: dict[str, object]) -> None:
+    good, bad = parse_event(_sqs({"Records": [_s3_record("a+b%2Bc")]}, body))
+    assert good.error is None and good.objects[0].key == "a b+c"
+    assert bad.error and bad.error.startswith("unrecognized message") and not bad.objects
