@@ -324,6 +324,9 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
                 yield build_document(value, raw, origin, actors)
             except InvalidRecord as error:
                 yield DeadLetter(SOURCE, str(error), origin.object, f"record {index}", raw)
+            except Exception as error:  # a shape no rule foresaw: this record only, the rest goes on
+                reason = f"invalid record: {type(error).__name__}: {error}"
+                yield DeadLetter(SOURCE, reason, origin.object, f"record {index}", raw)
             index += 1
 
 
@@ -763,7 +766,9 @@ def _target_user(provider: str, request: dict[str, Any] | None) -> str | None:
 def _cloud(record: dict[str, Any], identity: dict[str, Any] | None,
            envelope: dict[str, Any] | None) -> dict[str, Any]:
     cloud: dict[str, Any] = {"provider": "aws"}
-    account = _text(record, "recipientAccountId") or _text(identity, "accountId") or _text(envelope, "account")
+    # The recording account first; the caller's account (userIdentity.accountId) is another
+    # account for cross-account calls, so it is the last resort.
+    account = _text(record, "recipientAccountId") or _text(envelope, "account") or _text(identity, "accountId")
     if account:
         cloud["account"] = {"id": account}
     region = _text(record, "awsRegion") or _text(envelope, "region")

@@ -57,19 +57,28 @@ def _format(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@lru_cache(maxsize=65536)
 def parse_ip(value: Any) -> str | None:
     """Return the canonical text of a valid IPv4/IPv6 address, else ``None``.
 
     Strict on purpose: ``211.9.016.253`` (a leading zero, octal in some parsers) is not an
-    address, and a service name such as ``ec2.amazonaws.com`` is not either.
+    address, a service name such as ``ec2.amazonaws.com`` is not either, and neither is an
+    IPv6 address with a zone (``fe80::1%eth0``), which an OpenSearch ``ip`` field refuses.
+    Any other type (a list, an object) is not an address either.
     """
-    if not isinstance(value, str) or not value or len(value) > 45:
+    if not isinstance(value, str) or not value or len(value) > 45 or "%" in value:
         return None
+    return _parse_ip_text(value)
+
+
+@lru_cache(maxsize=65536)
+def _parse_ip_text(value: str) -> str | None:
     try:
-        return str(ipaddress.ip_address(value))
+        address = ipaddress.ip_address(value)
     except ValueError:
         return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    # ::ffff:1.2.3.4 is an IPv4 client seen through an IPv6 socket: keep the IPv4 form.
+    return str(mapped) if mapped is not None else str(address)
 
 
 def unique(values: Iterable[Any]) -> list[Any]:
@@ -102,6 +111,9 @@ def record_id(*parts: object) -> str:
         digest.update(str(part).encode("utf-8", "surrogateescape"))
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+_SESSION_TYPES = ("AssumedRole", "FederatedUser", "AWSAccount")
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +150,8 @@ class Actor:
             return arn.rsplit("/", 1)[-1] or None
         if ":federated-user/" in arn:
             return arn.rsplit("/", 1)[-1] or None
-        if self.type in ("AssumedRole", "FederatedUser") and self.principal_id and ":" in self.principal_id:
+        # AWSAccount: a role session of another account calling into this one (AROA...:session).
+        if self.type in _SESSION_TYPES and self.principal_id and ":" in self.principal_id:
             return self.principal_id.split(":", 1)[1] or None
         return None
 
@@ -158,13 +171,14 @@ class Actor:
         """``user.name``: who acted, at the finest grain the record gives."""
         if self.type == "Root":
             return "root"
-        if self.type in ("AssumedRole", "FederatedUser"):
-            return self.session_name or self.user_name
+        if self.type in _SESSION_TYPES:
+            return self.session_name or self.user_name or self.invoked_by
         if self.user_name:
             return self.user_name
         if self.type == "IAMUser" and self.arn and ":user/" in self.arn:
             return self.arn.rsplit("/", 1)[-1]
-        return None
+        # An AWS service acting for the account (AWSService, or a service event): the service.
+        return self.invoked_by
 
 
 def _clean(value: str | None) -> str | None:

@@ -16,15 +16,14 @@ from normalizers.base import Source
 PARQUET_MAGIC = b"PAR1"
 
 _DETAIL_TYPES: dict[bytes, Source] = {
-    b"AWS API Call via CloudTrail": "cloudtrail",
-    b"AWS Console Sign In via CloudTrail": "cloudtrail",
-    b"AWS Service Event via CloudTrail": "cloudtrail",
-    b"AWS Insight via CloudTrail": "cloudtrail",
     b"GuardDuty Finding": "guardduty",
     b"Security Hub Findings - Imported": "securityhub",
     b"Security Hub Findings - Custom Action": "securityhub",
     b"Security Hub Insight Results": "securityhub",
 }
+# Every CloudTrail event on EventBridge is "<something> via CloudTrail" (API calls, console
+# sign-ins and actions, service events, Insights...); new kinds appear over time.
+_VIA_CLOUDTRAIL = b" via CloudTrail"
 
 # Each marker names the JSON key (quotes included, so "/detectorId" inside a Security Hub
 # ProductFields key does not count) and what it means.
@@ -90,7 +89,13 @@ def _detect_json(text: bytes, key: str) -> Detection:
         return Detection(None)
     _, meaning, match = earliest
     if meaning == "detail-type":
-        return Detection(_DETAIL_TYPES.get(match.group(1)))
+        detail_type = match.group(1)
+        if detail_type.endswith(_VIA_CLOUDTRAIL):
+            return Detection("cloudtrail")
+        if detail_type in _DETAIL_TYPES:
+            return Detection(_DETAIL_TYPES[detail_type])
+        # An event kind we do not list: the record inside (``detail``) still says what it is.
+        return _detect_json(text[match.end():], key)
     if meaning == "digest":
         return Detection("cloudtrail", skip="CloudTrail digest file")
     return Detection(meaning)  # type: ignore[arg-type]

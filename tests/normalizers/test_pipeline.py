@@ -95,3 +95,41 @@ def test_a_read_error_mid_object_propagates_instead_of_becoming_a_dead_letter(co
     with pytest.raises(SourceReadError, match="connection reset"):
         list(normalized)
     assert normalized.outcome.dead_letters == 0
+
+
+@pytest.mark.parametrize(
+    ("head", "source"),
+    [
+        (b'{"version":"0","detail-type":"AWS Console Action via CloudTrail","source":"aws.signin",'
+         b'"detail":{"eventVersion":"1.08"', "cloudtrail"),
+        (b'{"version":"0","detail-type":"GuardDuty Malware Protection Scan","source":"aws.guardduty",'
+         b'"detail":{"schemaVersion":"2.0","accountId":"1"', "guardduty"),
+        (b'{"version":"0","detail-type":"Something New","detail":{"hello":1}}', None),
+    ],
+)
+def test_an_unlisted_eventbridge_detail_type_is_decided_by_the_record_inside(head: bytes, source: str | None) -> None:
+    assert detect(head).source == source
+
+
+def test_a_record_that_breaks_the_normalizer_is_one_dead_letter_and_the_rest_goes_on() -> None:
+    good = (b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
+            b'"eventName":"GetObject","awsRegion":"us-east-1","eventID":"%s","recipientAccountId":"111122223333",'
+            b'"userIdentity":{"type":"IAMUser","userName":"alice"}%s}')
+    odd = good % (b"odd", b',"eventCategory":"Insight","insightDetails":{"state":"End",'
+                          b'"insightContext":{"statistics":{"insightDuration":1e300}}}')
+    data = b'{"Records":[' + b",".join([good % (b"a", b""), odd, good % (b"b", b"")]) + b"]}"
+    items = list(normalize_object(io.BytesIO(data), ORIGIN))
+    assert [i["event"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "b"]
+    (letter,) = [i for i in items if isinstance(i, DeadLetter)]
+    assert letter.position == "record 1" and b'"odd"' in letter.raw
+
+
+def test_cloudtrail_account_is_the_recording_account_not_the_callers() -> None:
+    record = (b'{"version":"0","detail-type":"AWS API Call via CloudTrail","account":"111122223333",'
+              b'"region":"us-east-1","detail":{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z",'
+              b'"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"x",'
+              b'"userIdentity":{"type":"AWSAccount","principalId":"AROAOTHER:session1","accountId":"444455556666"}}}')
+    (document,) = list(normalize_object(io.BytesIO(record), ORIGIN))
+    assert document["cloud"]["account"]["id"] == "111122223333"
+    assert document["aws"]["cloudtrail"]["user_identity"]["account_id"] == "444455556666"
+    assert document["user"]["name"] == "session1"
