@@ -717,15 +717,19 @@ def _api_call(activity: Activity, call: dict[str, Any]) -> None:
     activity.failed = bool(text(call.get("error_code")))
 
 
+# GuardDuty writes INBOUND/OUTBOUND; the ASFF reference also allows IN/OUT.
+_DIRECTIONS = {"INBOUND": "inbound", "IN": "inbound", "OUTBOUND": "outbound", "OUT": "outbound"}
+
+
 def _connection(activity: Activity, connection: dict[str, Any]) -> None:
     if not connection:
         return
     remote_details = optional_obj(connection, "remote_ip_details")
     remote = endpoint(ip_of(remote_details), _port(connection, "remote_port_details"), remote_details)
     local = endpoint(ip_of(optional_obj(connection, "local_ip_details")), _port(connection, "local_port_details"))
-    direction = text(connection.get("connection_direction"))
+    direction = _DIRECTIONS.get(text(connection.get("connection_direction")) or "")
     # An outbound connection starts on the instance: the local side is the source.
-    activity.source, activity.destination = (local, remote) if direction == "OUTBOUND" else (remote, local)
+    activity.source, activity.destination = (local, remote) if direction == "outbound" else (remote, local)
     activity.network = _network(direction, connection.get("protocol"))
     _blocked(activity, connection)
 
@@ -738,7 +742,7 @@ def _port_probe(activity: Activity, probe: dict[str, Any]) -> None:
         local = endpoint(ip_of(optional_obj(detail, "local_ip_details")), _port(detail, "local_port_details"))
         if number == 0:  # the document shows the first probe; related.ip has them all
             activity.source, activity.destination = remote, local
-            activity.network = _network("INBOUND", None)
+            activity.network = _network("inbound", None)
         else:
             activity.extra_ips += remote.ips + local.ips
     if probe:
@@ -765,6 +769,6 @@ def _port(block: dict[str, Any], key: str) -> Any:
 
 def _network(direction: str | None, protocol: Any) -> dict[str, Any]:
     return {
-        "direction": {"INBOUND": "inbound", "OUTBOUND": "outbound"}.get(direction or ""),
+        "direction": direction,
         "transport": protocol.lower() if isinstance(protocol, str) and protocol != "Unknown" else None,
     }

@@ -209,3 +209,25 @@ def test_guardduty_is_also_recognized_by_product_name() -> None:
     finding = _finding(ProductArn="arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default",
                        ProductName="GuardDuty", Severity={"Label": "MEDIUM", "Normalized": 40, "Original": "6"})
     assert _one(finding)["event"]["severity"] == 60
+
+
+@pytest.mark.parametrize(
+    ("direction", "source", "destination", "network_direction"),
+    [
+        ("IN", {"ip": "192.0.2.1", "port": 50000}, {"ip": "10.1.1.1", "port": 22}, "inbound"),
+        ("INBOUND", {"ip": "192.0.2.1", "port": 50000}, {"ip": "10.1.1.1", "port": 22}, "inbound"),
+        ("OUT", {"ip": "10.1.1.1", "port": 22}, {"ip": "192.0.2.1", "port": 50000}, "outbound"),
+        ("OUTBOUND", {"ip": "10.1.1.1", "port": 22}, {"ip": "192.0.2.1", "port": 50000}, "outbound"),
+    ],
+)
+def test_connection_direction_in_either_spelling(
+    direction: str, source: dict[str, Any], destination: dict[str, Any], network_direction: str
+) -> None:
+    """GuardDuty writes INBOUND/OUTBOUND; the ASFF reference also allows IN/OUT."""
+    action = {"ActionType": "NETWORK_CONNECTION", "NetworkConnectionAction": {
+        "ConnectionDirection": direction, "Protocol": "TCP",
+        "RemoteIpDetails": {"IpAddressV4": "192.0.2.1"}, "RemotePortDetails": {"Port": 50000},
+        "LocalIpDetails": {"IpAddressV4": "10.1.1.1"}, "LocalPortDetails": {"Port": 22}}}
+    document = _one(_finding(Action=action))
+    assert (document["source"], document["destination"]) == (source, destination)
+    assert document["network"] == {"direction": network_direction, "transport": "tcp"}
