@@ -18,6 +18,7 @@ from normalizers.findings import (
     INVALID_RECORD,
     MISSING_FIELD,
     Activity,
+    Endpoint,
     JsonValue,
     RecordError,
     access_key_actor,
@@ -182,7 +183,7 @@ def finding_document(
             objects(optional_list(finding, "Vulnerabilities")), label, optional_str(finding, "CompanyName")
         ),
         "related": {
-            "ip": unique(activity.ips + host_ips),
+            "ip": unique(activity.ips + host_ips + _indicator_ips(finding)),
             "hosts": host_ids,
             "user": related_users,
         },
@@ -374,11 +375,15 @@ def _details(resource: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def _hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
-    """Instance ids (``related.hosts``) and addresses (``related.ip``) of EC2 instances."""
+    """Instance ids (``related.hosts``) and addresses (``related.ip``) of EC2 instances,
+    and the addresses of EC2 network interfaces."""
     ids: list[Any] = []
     addresses: list[Any] = []
     for resource in resources:
-        if resource.get("Type") != "AwsEc2Instance":
+        kind = resource.get("Type")
+        if kind == "AwsEc2NetworkInterface":
+            addresses += _interface_addresses(_details(resource, kind))
+        if kind != "AwsEc2Instance":
             continue
         resource_id = text(resource.get("Id")) or ""
         ids.append(resource_id.rsplit("/", 1)[-1] if ":instance/" in resource_id else resource_id)
@@ -389,17 +394,28 @@ def _hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     return unique(ids), unique(parse_ip(address) for address in addresses)
 
 
+def _interface_addresses(details: dict[str, Any]) -> list[Any]:
+    """``AwsEc2NetworkInterface``: its private, public and IPv6 addresses."""
+    private = [entry.get("PrivateIpAddress") for entry in objects(_list(details, "PrivateIpAddresses"))]
+    ipv6 = [entry.get("Ipv6Address") for entry in objects(_list(details, "Ipv6Addresses"))]
+    return [*private, details.get("PublicIp"), *ipv6]
+
+
+_IP_INDICATORS = frozenset({"IPV4_ADDRESS", "IPV6_ADDRESS"})
+
+
+def _indicator_ips(finding: dict[str, Any]) -> list[str]:
+    """``ThreatIntelIndicators`` whose ``Type`` is an IP address: their valid ``Value``s."""
+    indicators = objects(optional_list(finding, "ThreatIntelIndicators"))
+    values = (item.get("Value") for item in indicators if item.get("Type") in _IP_INDICATORS)
+    return unique(parse_ip(value) for value in values)
+
+
 def _network_fallback(activity: Activity, network: dict[str, Any]) -> None:
     """The retired ``Network`` object: used when ``Action`` names no endpoints."""
     if not network:
         return
-    source = endpoint(
-        network.get("SourceIpV4") or network.get("SourceIpV6") or network.get("SourceDomain"), network.get("SourcePort")
-    )
-    destination = endpoint(
-        network.get("DestinationIpV4") or network.get("DestinationIpV6") or network.get("DestinationDomain"),
-        network.get("DestinationPort"),
-    )
+    source, destination = _network_endpoint(network, "Source"), _network_endpoint(network, "Destination")
     others = [parse_ip(network.get(key)) for key in ("SourceIpV4", "SourceIpV6", "DestinationIpV4", "DestinationIpV6")]
     activity.extra_ips += [ip for ip in others if ip]
     if not activity.source.fields and not activity.destination.fields:
@@ -408,6 +424,16 @@ def _network_fallback(activity: Activity, network: dict[str, Any]) -> None:
         direction = {"IN": "inbound", "OUT": "outbound"}.get(text(network.get("Direction")) or "")
         protocol = text(network.get("Protocol"))
         activity.network = prune({"direction": direction, "transport": protocol.lower() if protocol else None})
+
+
+def _network_endpoint(network: dict[str, Any], side: str) -> Endpoint:
+    """One side of ``Network``: the IP (else the domain) and port; the domain beside an IP."""
+    domain = network.get(f"{side}Domain")
+    address = network.get(f"{side}IpV4") or network.get(f"{side}IpV6") or domain
+    side_endpoint = endpoint(address, network.get(f"{side}Port"))
+    if side_endpoint.ips and text(domain):
+        side_endpoint.fields["domain"] = domain
+    return side_endpoint
 
 
 # ---------------------------------------------------------------------------------------

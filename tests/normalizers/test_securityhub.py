@@ -231,3 +231,28 @@ def test_connection_direction_in_either_spelling(
     document = _one(_finding(Action=action))
     assert (document["source"], document["destination"]) == (source, destination)
     assert document["network"] == {"direction": network_direction, "transport": "tcp"}
+
+
+def test_related_ip_has_threat_intel_ips_and_network_interface_addresses() -> None:
+    indicators = [{"Type": "IPV4_ADDRESS", "Value": "203.0.113.7", "Category": "BACKDOOR"},
+                  {"Type": "IPV6_ADDRESS", "Value": "2001:DB8::7"},
+                  {"Type": "DOMAIN", "Value": "evil.example.com"}, {"Type": "IPV4_ADDRESS", "Value": "not an ip"}]
+    interface = {"NetworkInterfaceId": "eni-0123456789abcdef0", "PublicIp": "198.51.100.20",
+                 "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.20", "PrivateDnsName": "ip-10-0-0-20.ec2.internal"}],
+                 "Ipv6Addresses": [{"Ipv6Address": "2001:db8::20"}]}
+    resources = [{"Type": "AwsEc2NetworkInterface", "Id": "arn:aws:ec2:eu-west-1:111122223333:network-interface/eni-0123",
+                  "Details": {"AwsEc2NetworkInterface": interface}}]
+    document = _one(_finding(ThreatIntelIndicators=indicators, Resources=resources))
+    assert document["related"]["ip"] == ["10.0.0.20", "198.51.100.20", "2001:db8::20", "203.0.113.7", "2001:db8::7"]
+
+
+def test_network_domains_are_kept_beside_the_ips() -> None:
+    network = {"Direction": "OUT", "Protocol": "TCP", "SourceIpV4": "10.0.0.5", "SourceDomain": "ip-10-0-0-5.ec2.internal",
+               "SourcePort": 40000, "DestinationIpV4": "203.0.113.9", "DestinationDomain": "c2.example.net",
+               "DestinationPort": 443}
+    document = _one(_finding(Network=network))
+    assert document["source"] == {"ip": "10.0.0.5", "domain": "ip-10-0-0-5.ec2.internal", "port": 40000}
+    assert document["destination"] == {"ip": "203.0.113.9", "domain": "c2.example.net", "port": 443}
+    assert document["network"] == {"direction": "outbound", "transport": "tcp"}
+    only_domain = _one(_finding(Network={"DestinationDomain": "c2.example.net"}))
+    assert only_domain["destination"] == {"address": "c2.example.net", "domain": "c2.example.net"}
