@@ -449,7 +449,7 @@ def _event(record: dict[str, Any], envelope: dict[str, Any] | None, insight: dic
         "category": list(categories),
         "type": list(types),
         "action": action,
-        "outcome": _outcome(action, event_type, insight, trail.get("error_code"), response),
+        "outcome": _outcome(action, insight, trail.get("error_code"), response, trail.get("service_event_details")),
         "id": _event_id(record, envelope),
         "dataset": DATASET,
         "module": "aws",
@@ -470,15 +470,18 @@ def _event_id(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
     return record_id(orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode("utf-8"))
 
 
-def _outcome(action: str, event_type: str | None, insight: dict[str, Any] | None,
-             error_code: str | None, response: dict[str, Any] | None) -> str:
+def _outcome(action: str, insight: dict[str, Any] | None, error_code: str | None,
+             response: dict[str, Any] | None, service_details: dict[str, Any] | None) -> str:
     if insight is not None:
         return "unknown"  # an Insights event reports a rate, not an operation
     if error_code:
         return "failure"
-    # Sign-in events report failure in responseElements ({"ConsoleLogin": "Failure"}), not errorCode.
-    if event_type == "AwsConsoleSignIn" and response is not None and response.get(action) == "Failure":
-        return "failure"
+    # Sign-in events report failure as {"ConsoleLogin": "Failure"} in responseElements (or, for
+    # sign-in service events such as CredentialVerification, in serviceEventDetails), whatever
+    # the record's eventType or version.
+    for details in (response, service_details):
+        if isinstance(details, dict) and details.get(action) == "Failure":
+            return "failure"
     return "success"
 
 

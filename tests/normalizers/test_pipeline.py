@@ -133,3 +133,12 @@ def test_cloudtrail_account_is_the_recording_account_not_the_callers() -> None:
     assert document["cloud"]["account"]["id"] == "111122223333"
     assert document["aws"]["cloudtrail"]["user_identity"]["account_id"] == "444455556666"
     assert document["user"]["name"] == "session1"
+
+
+def test_a_sign_in_service_event_reporting_failure_is_a_failure() -> None:
+    record = (b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"signin.amazonaws.com",'
+              b'"eventName":"CredentialVerification","eventType":"AwsServiceEvent","awsRegion":"us-east-1",'
+              b'"eventID":"x","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"bob"},'
+              b'"serviceEventDetails":{"CredentialVerification":"Failure"}}')
+    (document,) = list(normalize_object(io.BytesIO(record), ORIGIN))
+    assert document["event"]["outcome"] == "failure"
