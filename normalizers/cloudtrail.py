@@ -743,6 +743,7 @@ def _actor(identity: dict[str, Any]) -> Actor:
         mfa_authenticated=as_bool(attributes.get("mfaAuthenticated")) if attributes else None,
         session_created=_optional_time(attributes.get("creationDate")) if attributes else None,
         source_identity=_text(session, "sourceIdentity"),
+        ec2_role_delivery=_text(session, "ec2RoleDelivery"),
         invoked_by=_text(identity, "invokedBy"),
         identity_provider=_text(identity, "identityProvider") or _text(web, "federatedProvider"),
     )

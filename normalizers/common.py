@@ -139,6 +139,8 @@ class Actor:
     mfa_authenticated: bool | None = None
     session_created: str | None = None
     source_identity: str | None = None
+    ec2_role_delivery: str | None = None
+    """``1.0`` when an instance's credentials came from IMDSv1 (the one SSRF can steal)."""
     invoked_by: str | None = None
     identity_provider: str | None = None
 
@@ -228,6 +230,7 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
         "mfa_authenticated": actor.mfa_authenticated,
         "creation_date": actor.session_created,
         "source_identity": actor.source_identity,
+        "ec2_role_delivery": actor.ec2_role_delivery,
         "session_issuer": issuer,
     }
     identity = prune(

@@ -76,6 +76,7 @@ def user_identity(prefix: str) -> FieldTable:
         f"{base}.session_context.mfa_authenticated": "boolean",
         f"{base}.session_context.creation_date": "date",
         f"{base}.session_context.source_identity": "keyword",
+        f"{base}.session_context.ec2_role_delivery": "keyword",
         f"{issuer}.type": "keyword",
         f"{issuer}.principal_id": "keyword",
         f"{issuer}.arn": "keyword",

@@ -142,3 +142,15 @@ def test_a_sign_in_service_event_reporting_failure_is_a_failure() -> None:
               b'"serviceEventDetails":{"CredentialVerification":"Failure"}}')
     (document,) = list(normalize_object(io.BytesIO(record), ORIGIN))
     assert document["event"]["outcome"] == "failure"
+
+
+def test_imdsv1_role_delivery_is_kept_for_stolen_instance_credentials_hunts() -> None:
+    record = (b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
+              b'"eventName":"ListBuckets","awsRegion":"us-east-1","eventID":"x","recipientAccountId":"111122223333",'
+              b'"userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:i-0abc",'
+              b'"arn":"arn:aws:sts::111122223333:assumed-role/web/i-0abc","accessKeyId":"ASIAEXAMPLE",'
+              b'"sessionContext":{"ec2RoleDelivery":"1.0","sessionIssuer":{"type":"Role",'
+              b'"arn":"arn:aws:iam::111122223333:role/web","userName":"web"}}}}')
+    (document,) = list(normalize_object(io.BytesIO(record), ORIGIN))
+    assert document["aws"]["cloudtrail"]["user_identity"]["session_context"]["ec2_role_delivery"] == "1.0"
+    assert document["user"]["name"] == "i-0abc"
