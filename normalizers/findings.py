@@ -701,6 +701,7 @@ def activity_of(action: dict[str, Any]) -> Activity:
     _connection(activity, optional_obj(action, "network_connection_action"))
     _port_probe(activity, optional_obj(action, "port_probe_action"))
     _dns_request(activity, optional_obj(action, "dns_request_action"))
+    _other_actions(activity, action)
     return activity
 
 
@@ -710,10 +711,7 @@ def _api_call(activity: Activity, call: dict[str, Any]) -> None:
     remote = optional_obj(call, "remote_ip_details")
     domain = optional_obj(call, "domain_details").get("domain")
     activity.source = endpoint(ip_of(remote) or domain, None, remote)
-    agent = call.get("user_agent")
-    activity.user_agent = text(agent.get("full_user_agent") or agent.get("user_agent")) if isinstance(
-        agent, dict
-    ) else text(agent)
+    activity.user_agent = _user_agent(call.get("user_agent"))
     activity.failed = bool(text(call.get("error_code")))
 
 
@@ -755,6 +753,39 @@ def _dns_request(activity: Activity, request: dict[str, Any]) -> None:
     activity.dns = {"question": {"name": text(request.get("domain"))}}
     activity.network = {**activity.network, "protocol": "dns"}
     _blocked(activity, request)
+
+
+_HANDLED_ACTIONS = frozenset(
+    {"aws_api_call_action", "network_connection_action", "port_probe_action", "dns_request_action"}
+)
+
+
+def _other_actions(activity: Activity, action: dict[str, Any]) -> None:
+    """Any other ``*_action`` block (``kubernetesApiCallAction``, ``rdsLoginAttemptAction``,
+    and those GuardDuty adds later): its remote IPs go to ``related.ip``, and to ``source``
+    when there is exactly one and no other block named a source; its user agent.
+
+    Read leniently: a block this code does not know cannot make the finding invalid."""
+    remotes: list[Endpoint] = []
+    for key, block in action.items():
+        if key in _HANDLED_ACTIONS or not key.endswith("_action") or not isinstance(block, dict):
+            continue
+        details = _member(block, "remote_ip_details")
+        remotes.append(endpoint(ip_of(details), None, details))  # first: it has the geo
+        source_ips = block.get("source_ips")
+        remotes += [endpoint(ip) for ip in (source_ips if isinstance(source_ips, list) else [])]
+        activity.user_agent = activity.user_agent or _user_agent(block.get("user_agent"))
+    ips = unique(ip for remote in remotes for ip in remote.ips)
+    activity.extra_ips += ips
+    if len(ips) == 1 and not activity.source.fields:
+        activity.source = next(remote for remote in remotes if remote.ips)
+
+
+def _user_agent(agent: Any) -> str | None:
+    """A string, or GuardDuty's ``{"fullUserAgent", "userAgent"}`` object (snake_cased)."""
+    if isinstance(agent, dict):
+        return text(agent.get("full_user_agent") or agent.get("user_agent"))
+    return text(agent)
 
 
 def _blocked(activity: Activity, action: dict[str, Any]) -> None:

@@ -139,3 +139,35 @@ def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> No
     (dead,) = [i for i in items if isinstance(i, DeadLetter)]
     assert dead.position == "record 1" and dead.raw == lines[1]
     assert dead.reason.startswith("invalid record: OverflowError: ")
+
+
+def test_kubernetes_api_call_gives_source_related_ip_and_user_agent() -> None:
+    action = {"actionType": "KUBERNETES_API_CALL", "kubernetesApiCallAction": {
+        "requestUri": "/api/v1/namespaces/default/secrets", "verb": "list", "sourceIps": ["203.0.113.5"],
+        "userAgent": "kubectl/v1.29.0 (linux/amd64)", "statusCode": 200,
+        "remoteIpDetails": {"ipAddressV4": "203.0.113.5", "country": {"countryName": "Exampleland"},
+                            "organization": {"asn": "64501", "asnOrg": "Example Net"}}}}
+    document = _one(_finding(type="Discovery:Kubernetes/SuccessfulAnonymousAccess", service={"action": action}))
+    assert document["source"] == {"ip": "203.0.113.5", "geo": {"country_name": "Exampleland"},
+                                  "as": {"number": 64501, "organization": {"name": "Example Net"}}}
+    assert document["related"]["ip"] == ["203.0.113.5"]
+    assert document["user_agent"] == {"original": "kubectl/v1.29.0 (linux/amd64)"}
+
+
+def test_several_remote_ips_go_to_related_ip_only() -> None:
+    action = {"kubernetesApiCallAction": {"sourceIps": ["203.0.113.5", "198.51.100.6", "junk", {"x": 1}],
+                                          "remoteIpDetails": {"ipAddressV4": "203.0.113.5"}}}
+    document = _one(_finding(service={"action": action}))
+    assert "source" not in document
+    assert document["related"]["ip"] == ["203.0.113.5", "198.51.100.6"]
+
+
+def test_rds_login_attempt_gives_the_remote_ip() -> None:
+    action = {"actionType": "RDS_LOGIN_ATTEMPT", "rdsLoginAttemptAction": {
+        "remoteIpDetails": {"ipAddressV4": "192.0.2.44", "city": {"cityName": "Sometown"}},
+        "loginAttributes": [{"user": "admin", "application": "psql", "failedLoginAttempts": 9}]}}
+    document = _one(_finding(type="CredentialAccess:RDS/AnomalousBehavior.FailedLogin", service={"action": action}))
+    assert document["source"] == {"ip": "192.0.2.44", "geo": {"city_name": "Sometown"}}
+    assert document["related"]["ip"] == ["192.0.2.44"]
+    login = document["aws"]["guardduty"]["service"]["action"]["rds_login_attempt_action"]["login_attributes"]
+    assert login == [{"user": "admin", "application": "psql", "failed_login_attempts": 9}]
