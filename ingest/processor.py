@@ -19,19 +19,24 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, DeadLetterSink
-from ingest.ledger import Ledger, Progress
+from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
 from ingest.reader import ObjectIdentity, OpenedObject
 from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
 
 SourcedItem = tuple[str, Item]
 """An item with the source whose index (or dead-letter folder) it belongs to."""
+
+BOOKKEEPING_ATTEMPTS = 4
+"""Attempts at a dead-letter write or a ledger update before the failure stops the object."""
+
+_T = TypeVar("_T")
 
 
 class Incomplete(RuntimeError):
@@ -97,6 +102,22 @@ def batched(items: Iterable[SourcedItem], size: int) -> Iterator[tuple[SourcedIt
     iterator = iter(items)
     while chunk := tuple(islice(iterator, size)):
         yield chunk
+
+
+def with_retries(call: Callable[[], _T], settings: Settings, deadline: Deadline) -> _T:
+    """``call()``, retried with exponential backoff when it raises: a throttled DynamoDB or S3
+    call must not throw away a chunk the engine already indexed. A lost lease is final."""
+    for attempt in range(1, BOOKKEEPING_ATTEMPTS + 1):
+        try:
+            return call()
+        except (LeaseLost, LeaseHeld):
+            raise
+        except Exception:
+            delay = min(settings.backoff_cap, settings.backoff_base * 2**attempt)
+            if attempt == BOOKKEEPING_ATTEMPTS or deadline.remaining() < delay:
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def ingested_now() -> str:
@@ -246,29 +267,54 @@ class _ChunkLoop:
             (rejected.pending.offset, self._index_letter(chunk, rejected)) for rejected in report.rejected
         ]
         if letters:
-            batch = DeadLetterBatch(
-                self._identity,
-                chunk.source,
-                chunk.number,
-                len(chunk.done_before),
-                [entry for _, entry in sorted(letters, key=lambda pair: pair[0])],
-            )
-            self._result.dead_letter_files.append(self._services.sink.write(batch))
+            self._write_letters(chunk, report, letters)
         self._services.hooks.after_write(self._identity, chunk.number)
         self._result.indexed += len(report.indexed)
         self._result.dead_lettered += len(letters)
         self._acknowledge(chunk, report, letters)
 
+    def _write_letters(
+        self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
+    ) -> None:
+        batch = DeadLetterBatch(
+            self._identity,
+            chunk.source,
+            chunk.number,
+            len(chunk.done_before),
+            [entry for _, entry in sorted(letters, key=lambda pair: pair[0])],
+        )
+        try:
+            where = self._retrying(lambda: self._services.sink.write(batch))
+        except Exception:
+            # The letters are lost with this attempt (the retry derives them again), but what the
+            # engine indexed is recorded, so the retry does not index it twice.
+            done = chunk.done_before | frozenset(report.indexed)
+            self._retrying(lambda: self._save_partial(chunk, done, len(report.indexed), 0))
+            raise
+        self._result.dead_letter_files.append(where)
+
     def _acknowledge(
         self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
     ) -> None:
-        ledger, key = self._services.ledger, self._identity.ledger_key
         if report.unfinished:
             done = chunk.done_before | frozenset(report.indexed) | frozenset(offset for offset, _ in letters)
-            ledger.save_partial(key, self._owner, chunk.number, done, len(report.indexed), len(letters))
-            raise Incomplete(f"chunk {chunk.number}: {len(report.unfinished)} documents not written in time")
-        ledger.ack_chunk(key, self._owner, chunk.number, len(report.indexed), len(letters))
+            self._retrying(lambda: self._save_partial(chunk, done, len(report.indexed), len(letters)))
+            why = "; ".join(sorted(set(report.errors))[:3]) or "attempts or time ran out"
+            raise Incomplete(f"chunk {chunk.number}: {len(report.unfinished)} documents not written ({why})")
+        key = self._identity.ledger_key
+        self._retrying(
+            lambda: self._services.ledger.ack_chunk(
+                key, self._owner, chunk.number, len(report.indexed), len(letters)
+            )
+        )
         self._services.hooks.after_ack(self._identity, chunk.number)
+
+    def _save_partial(self, chunk: _Chunk, done: frozenset[int], indexed: int, dead_lettered: int) -> None:
+        key = self._identity.ledger_key
+        self._services.ledger.save_partial(key, self._owner, chunk.number, done, indexed, dead_lettered)
+
+    def _retrying(self, call: Callable[[], _T]) -> _T:
+        return with_retries(call, self._settings, self._deadline)
 
     def _index_letter(self, chunk: _Chunk, rejected: Rejected) -> dict[str, Any]:
         return {

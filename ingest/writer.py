@@ -55,11 +55,14 @@ class WriteReport:
     """Offsets not written because the attempts or the time ran out: retry them later."""
     retries: int = 0
     requests: int = 0
+    errors: list[str] = field(default_factory=list)
+    """Why documents were left unfinished (for the object's log line)."""
 
     def merge(self, other: WriteReport) -> None:
         self.indexed += other.indexed
         self.rejected += other.rejected
         self.unfinished += other.unfinished
+        self.errors += other.errors
         self.retries += other.retries
         self.requests += other.requests
 
@@ -120,8 +123,8 @@ class BulkWriter:
         """Send ``documents`` in the background; :meth:`PendingWrite.result` waits for the report."""
         report = WriteReport()
         batches = self._batches(documents, report)
-        futures = [self._pool.submit(self._send, batch, deadline) for batch in batches]
-        return PendingWrite(report, futures)
+        sends = [(batch, self._pool.submit(self._send, batch, deadline)) for batch in batches]
+        return PendingWrite(report, sends)
 
     def _batches(self, documents: Sequence[Pending], report: WriteReport) -> list[list[Pending]]:
         limit, max_docs = self._settings.bulk_max_bytes, self._settings.bulk_max_docs
@@ -186,27 +189,32 @@ class BulkWriter:
             reason = f"bulk request refused: {error.status_code} {_error_text(error.info)}"
             report.rejected += [Rejected(document, reason) for document in pending]
             return []
+        except Exception:  # e.g. SerializationError: an answer we cannot read
+            # The engine may or may not have applied the request: like a timeout, send it again.
+            return pending
         return self._sort_items(pending, answer, report)
 
     def _sort_items(
         self, pending: list[Pending], answer: dict[str, Any], report: WriteReport
     ) -> list[Pending]:
-        items = answer.get("items", [])
-        if not answer.get("errors") and len(items) == len(pending):
+        items = answer.get("items") if isinstance(answer, dict) else None
+        if not isinstance(items, list) or len(items) != len(pending):
+            # An answer that does not say what became of each document: send them again.
+            return pending
+        if not answer.get("errors"):
             report.indexed += [document.offset for document in pending]
             return []
         again: list[Pending] = []
         for document, item in zip(pending, items, strict=True):
-            result = next(iter(item.values()))
-            status = result.get("status", 0)
-            if 200 <= status < 300:
+            result = _item_result(item)
+            status = result.get("status")
+            if not isinstance(status, int) or _retryable_status(status):
+                again.append(document)  # an item without a status says nothing: send it again
+            elif 200 <= status < 300:
                 report.indexed.append(document.offset)
-            elif _retryable_status(status):
-                again.append(document)
             else:
-                report.rejected.append(
-                    Rejected(document, f"index error: {status} {_error_text(result.get('error'))}")
-                )
+                reason = f"index error: {status} {_error_text(result.get('error'))}"
+                report.rejected.append(Rejected(document, reason))
         return again
 
     def _wait(self, attempt: int, deadline: Deadline) -> bool:
@@ -222,20 +230,32 @@ class BulkWriter:
 
 
 class PendingWrite:
-    def __init__(self, report: WriteReport, futures: list[Future[WriteReport]]) -> None:
+    def __init__(self, report: WriteReport, sends: list[tuple[list[Pending], Future[WriteReport]]]) -> None:
         self._report = report
-        self._futures = futures
+        self._sends = sends
 
     def wait(self) -> None:
         """Wait for the requests to end, whatever their outcome."""
-        for future in self._futures:
+        for _, future in self._sends:
             future.exception()
 
     def result(self) -> WriteReport:
+        """Every body's report merged; a body whose sending raised counts as unfinished, so what
+        the other bodies indexed is still recorded (never re-sent)."""
         self.wait()
-        for future in self._futures:
-            self._report.merge(future.result())
+        for batch, future in self._sends:
+            if future.exception() is None:
+                self._report.merge(future.result())
+            else:
+                self._report.unfinished += [document.offset for document in batch]
+                self._report.errors.append(f"{type(future.exception()).__name__}: {future.exception()}")
         return self._report
+
+
+def _item_result(item: Any) -> dict[str, Any]:
+    """``{"create": {...}}`` -> ``{...}``; ``{}`` for an item of any other shape."""
+    result = next(iter(item.values()), None) if isinstance(item, dict) else None
+    return result if isinstance(result, dict) else {}
 
 
 def _weight(document: Pending) -> int:

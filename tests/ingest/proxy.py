@@ -40,6 +40,11 @@ class Faults:
     """How long a 'timed out' request hangs before its connection is dropped."""
     item_429: float = 0.0
     item_400: float = 0.0
+    scripted: list[str] = field(default_factory=list)
+    """Answers for the next ``_bulk`` requests, in order, none of them forwarded: ``garbled`` (a 200
+    whose body is cut short), or a status such as ``403`` for the whole request."""
+    max_body_docs: int = 0
+    """When set, a body with more documents is refused with 413, unforwarded."""
 
 
 @dataclass
@@ -110,6 +115,9 @@ class FaultProxy:
 
     def _bulk(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes] | None:
         rng, faults = self._rng(body), self.faults
+        refused = self._refused(body)
+        if refused:
+            return refused
         roll = rng.random()
         if roll < faults.bulk_429:
             self._count("bulk 429")
@@ -122,6 +130,20 @@ class FaultProxy:
             time.sleep(faults.timeout_sleep)
             return None
         return self._bulk_items(path, headers, body, rng)
+
+    def _refused(self, body: bytes) -> tuple[int, bytes] | None:
+        with self._lock:
+            script = self.faults.scripted.pop(0) if self.faults.scripted else None
+        if script == "garbled":
+            self._count("bulk garbled")
+            return 200, b'{"took":1,"errors":false,"items":[{"create":'
+        if script:
+            self._count(f"bulk {script}")
+            return int(script), _error(int(script), "security_exception", f"refused (injected {script})")
+        if self.faults.max_body_docs and body.count(b"\n") // 2 > self.faults.max_body_docs:
+            self._count("bulk 413")
+            return 413, b"Request Entity Too Large"
+        return None
 
     def _bulk_items(
         self, path: str, headers: dict[str, str], body: bytes, rng: random.Random

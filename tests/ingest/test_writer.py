@@ -143,3 +143,16 @@ def test_a_real_mapping_conflict_from_the_engine_is_rejected(templated_engine: O
     assert report.indexed == [0]
     assert [r.pending.offset for r in report.rejected] == [1]
     assert report.rejected[0].reason.startswith("index error: 400")
+
+
+def test_an_unreadable_answer_is_retried_and_the_other_bodies_still_count(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    proxy.faults = Faults(scripted=["garbled"])  # the first body's answer is cut short
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=10)
+    report = writer.write(_documents(60), Deadline())
+    writer.close()
+    assert proxy.stats.injected["bulk garbled"] == 1
+    assert sorted(report.indexed) == list(range(60)) and not report.unfinished and report.retries == 1
+    assert count(client, INDEX) == 60 and not duplicated_ids(client, INDEX)

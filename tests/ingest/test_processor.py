@@ -1,0 +1,92 @@
+"""process_object against the guarded embedded engine, with faults injected where AWS can fail:
+the object's byte stream, the dead-letter sink, the ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from opensearchpy import OpenSearch
+
+from ingest.config import Settings
+from ingest.deadletters import DeadLetterBatch, MemoryDeadLetterSink
+from ingest.ledger import SqliteLedger
+from ingest.processor import Services, process_object
+from ingest.reader import OpenedObject, open_bytes
+from ingest.writer import BulkWriter, Deadline
+from tests.ingest.harness import count, duplicated_ids
+from tests.ingest.records import FlowObject, flow_object
+
+pytestmark = pytest.mark.integration
+INDEX = "siem-vpcflow"
+LOCATION = "s3://bucket/flows/object.log.gz"
+KEY = f"{LOCATION}#v1"
+
+
+class FlakySink(MemoryDeadLetterSink):
+    """A dead-letter sink whose first ``failures`` writes fail, as a throttled S3 would."""
+
+    def __init__(self, failures: int) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def write(self, batch: DeadLetterBatch) -> str:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionResetError("S3 PutObject: connection reset (injected)")
+        return super().write(batch)
+
+
+@pytest.fixture
+def ledger() -> Iterator[SqliteLedger]:
+    built = SqliteLedger()
+    yield built
+    built.close()
+
+
+def _services(
+    engine: OpenSearch, ledger: SqliteLedger, sink: MemoryDeadLetterSink, **changes: object
+) -> Services:
+    settings = Settings(
+        **{
+            "chunk_size": 500,
+            "bulk_max_docs": 200,
+            "concurrency": 2,
+            "backoff_base": 0.001,
+            "backoff_cap": 0.01,
+        }
+        | changes  # type: ignore[arg-type]
+    )
+    return Services(settings, BulkWriter(engine, settings), ledger, sink)
+
+
+def _opened(flows: FlowObject) -> OpenedObject:
+    return open_bytes(LOCATION, flows.body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
+
+
+def test_a_dead_letter_write_that_fails_a_few_times_is_retried(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(1200, seed=4, bad_every=50)
+    sink = FlakySink(failures=2)
+    result = process_object(_opened(flows), _services(templated_engine, ledger, sink), "worker", Deadline())
+    assert result.status == "done" and sink.failures == 0
+    assert len(sink.entries()) == flows.bad and result.indexed == flows.records - flows.bad
+    assert count(templated_engine, INDEX) == flows.records - flows.bad
+
+
+def test_a_dead_letter_sink_that_stays_down_keeps_what_was_indexed(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(1200, seed=5, bad_every=50)
+    with pytest.raises(ConnectionResetError):
+        process_object(_opened(flows), _services(templated_engine, ledger, FlakySink(100)), "a", Deadline())
+    progress = ledger.progress(KEY)
+    assert progress is not None and not progress.finished and progress.partial
+    sink = MemoryDeadLetterSink()
+    result = process_object(_opened(flows), _services(templated_engine, ledger, sink), "b", Deadline())
+    assert result.status == "done"
+    assert count(templated_engine, INDEX) == flows.records - flows.bad
+    assert not duplicated_ids(templated_engine, INDEX)
+    assert len(sink.entries()) == flows.bad
