@@ -3,9 +3,13 @@
 - Bodies hold at most ``bulk_max_bytes`` bytes and ``bulk_max_docs`` documents; a document that
   alone exceeds the byte limit is rejected (dead-lettered), never sent.
 - Up to ``concurrency`` bodies are in flight at once (one thread pool shared by all chunks).
-- A whole request failing with 429, 5xx, a timeout or a connection error is retried; so are
-  the items of a successful request that failed with 429 or 5xx. Delays grow exponentially
-  with full jitter and never run past the deadline.
+- A whole request failing with 408, 429, 5xx, a timeout, a connection error or an answer that
+  cannot be read is retried; so are the items of a successful request that failed with 429 or
+  5xx. Delays grow exponentially with full jitter and never run past the deadline.
+- A whole request answered 413 is split in halves, sent through the same loop (same attempt
+  and deadline rules); a single document answered 413 is rejected.
+- Any other whole-request refusal (401, 403, 404...) leaves its documents *unfinished*: it
+  says nothing against them, so they are never dead-lettered for it.
 - Items failing with any other status (mapping or parse errors) are rejected: the caller
   dead-letters them with the document and the error.
 - What is still failing when attempts or time run out is returned as *unfinished*, so the
@@ -94,7 +98,7 @@ _ACTION = b'{"create":{}}\n'
 
 
 def _retryable_status(status: Any) -> bool:
-    return status == 429 or (isinstance(status, int) and status >= 500)
+    return status in (408, 429) or (isinstance(status, int) and status >= 500)
 
 
 class BulkWriter:
@@ -187,7 +191,14 @@ class BulkWriter:
                     pending[half:], deadline, report
                 )
             reason = f"bulk request refused: {error.status_code} {_error_text(error.info)}"
-            report.rejected += [Rejected(document, reason) for document in pending]
+            if error.status_code == 413:  # one document the engine will never take
+                report.rejected += [Rejected(document, reason) for document in pending]
+            else:
+                # 401/403/404 and other whole-request refusals say nothing against the documents
+                # (expired credentials, a missing access policy or collection): the object is
+                # retried later, and ends in the queue's dead-letter queue if it never heals.
+                report.unfinished += [document.offset for document in pending]
+                report.errors.append(reason)
             return []
         except Exception:  # e.g. SerializationError: an answer we cannot read
             # The engine may or may not have applied the request: like a timeout, send it again.

@@ -14,8 +14,10 @@ from ingest.deadletters import DeadLetterBatch, MemoryDeadLetterSink
 from ingest.ledger import SqliteLedger
 from ingest.processor import Services, process_object
 from ingest.reader import OpenedObject, open_bytes
+from ingest.serverless_guard import ServerlessGuard
 from ingest.writer import BulkWriter, Deadline
 from tests.ingest.harness import count, duplicated_ids
+from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import FlowObject, flow_object
 
 pytestmark = pytest.mark.integration
@@ -36,6 +38,18 @@ class FlakySink(MemoryDeadLetterSink):
             self.failures -= 1
             raise ConnectionResetError("S3 PutObject: connection reset (injected)")
         return super().write(batch)
+
+
+@pytest.fixture
+def proxy(engine_url: str, templated_engine: OpenSearch) -> Iterator[FaultProxy]:
+    with FaultProxy(engine_url) as running:
+        yield running
+
+
+@pytest.fixture
+def proxied(proxy: FaultProxy, serverless_guard: ServerlessGuard) -> OpenSearch:
+    """A client whose bulk requests go through the fault proxy."""
+    return serverless_guard.wrap(OpenSearch(hosts=[proxy.url], timeout=30, max_retries=0))
 
 
 @pytest.fixture
@@ -90,3 +104,16 @@ def test_a_dead_letter_sink_that_stays_down_keeps_what_was_indexed(
     assert count(templated_engine, INDEX) == flows.records - flows.bad
     assert not duplicated_ids(templated_engine, INDEX)
     assert len(sink.entries()) == flows.bad
+
+
+def test_an_expired_token_leaves_the_object_for_a_retry_and_dead_letters_nothing(
+    proxy: FaultProxy, proxied: OpenSearch, templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(1000, seed=6)
+    proxy.faults = Faults(scripted=["403"])
+    sink = MemoryDeadLetterSink()
+    first = process_object(_opened(flows), _services(proxied, ledger, sink, concurrency=1), "a", Deadline())
+    assert first.status == "incomplete" and "403" in (first.error or "")
+    second = process_object(_opened(flows), _services(proxied, ledger, sink), "b", Deadline())
+    assert second.status == "done" and not sink.entries()
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)

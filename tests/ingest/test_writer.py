@@ -156,3 +156,28 @@ def test_an_unreadable_answer_is_retried_and_the_other_bodies_still_count(
     assert proxy.stats.injected["bulk garbled"] == 1
     assert sorted(report.indexed) == list(range(60)) and not report.unfinished and report.retries == 1
     assert count(client, INDEX) == 60 and not duplicated_ids(client, INDEX)
+
+
+@pytest.mark.parametrize("status", ["401", "403", "404"])
+def test_a_refused_request_leaves_its_documents_unfinished_not_dead_lettered(
+    status: str, proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    proxy.faults = Faults(scripted=[status])
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=10, concurrency=1)
+    report = writer.write(_documents(30), Deadline())
+    writer.close()
+    assert not report.rejected
+    assert sorted(report.unfinished) == list(range(10)) and sorted(report.indexed) == list(range(10, 30))
+    assert any(error.startswith(f"bulk request refused: {status}") for error in report.errors)
+    assert count(client, INDEX) == 20
+
+
+def test_a_request_timeout_answer_is_retried(proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
+    proxy.faults = Faults(scripted=["408"])
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=10)
+    report = writer.write(_documents(30), Deadline())
+    writer.close()
+    assert sorted(report.indexed) == list(range(30)) and report.retries == 1
+    assert count(client, INDEX) == 30 and not duplicated_ids(client, INDEX)
