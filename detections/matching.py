@@ -1,8 +1,10 @@
 """Run one rule over one window and group what it finds into would-be alerts (:class:`Match`).
 
-- Event rules: every hit whose ``event.ingested`` is in the window (paged with
-  ``search_after``, sorted by ``event.ingested`` so that a truncated run knows how far it
-  got), filtered by the rule's field comparisons, grouped by dedup key and suppression bucket.
+- Event rules: every hit whose ``event.ingested`` is in the window, read in one point in time
+  with ``search_after`` (Serverless has no scroll) sorted by ``(event.ingested, event.id)``
+  (``event.id`` is unique per document, so the order is total), filtered by the rule's field
+  comparisons, grouped by dedup key and suppression bucket. Past ``MAX_HITS`` the read stops
+  and returns the last hit's sort values as the resume cursor.
 - Threshold rules: counts per group and epoch-aligned ``window`` bucket of ``@timestamp``.
   The groups and buckets *touched* by documents ingested in the query window are counted
   again over every document of those buckets ingested before the window's end, so a burst
@@ -13,19 +15,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError, OpenSearchException
 
 from detections.rules import Rule, get_field
 from detections.windows import Window, bucket_start, iso, parse_time
 
+LOGGER = logging.getLogger(__name__)
+
 PAGE_SIZE = 500
 MAX_HITS = 10_000
-"""Hits one event rule reads per run; past it the checkpoint stops at the last hit read."""
+"""Hits one event rule reads per run; past it the run stops and the next one resumes there."""
+PIT_KEEP_ALIVE = "2m"
+"""How long a point in time outlives its last page (it is deleted when the read ends)."""
+HIT_ORDER = [{"event.ingested": "asc"}, {"event.id": {"order": "asc", "missing": "_last"}}]
 MAX_SAMPLES = 10
 """Documents kept per alert for its summary."""
 MAX_EVENT_IDS = 100
@@ -65,15 +75,19 @@ class Match:
 @dataclass(slots=True)
 class Matches:
     matches: list[Match]
-    processed_until: datetime
-    """How far the window was read: its end, or the last hit's ``event.ingested`` if truncated."""
     hits: int = 0
-    truncated: bool = False
+    resume_after: tuple[Any, ...] | None = None
+    """Sort values of the last hit read when the hit budget stopped the read before the
+    window's end (the next run continues after them); ``None``: the whole window was read."""
+
+    @property
+    def truncated(self) -> bool:
+        return self.resume_after is not None
 
 
 def find_matches(client: OpenSearch, rule: Rule, index: str, window: Window) -> Matches:
     if window.empty:
-        return Matches([], window.end)
+        return Matches([])
     if rule.is_threshold:
         return _threshold_matches(client, rule, index, window)
     return _event_matches(client, rule, index, window)
@@ -92,40 +106,67 @@ def _search(client: OpenSearch, index: str, body: dict[str, Any]) -> dict[str, A
 def _event_matches(client: OpenSearch, rule: Rule, index: str, window: Window) -> Matches:
     groups: dict[tuple[Any, ...], Match] = {}
     hits = 0
-    processed_until = window.end
-    truncated = False
-    for hit in _hits(client, index, [rule.query_clause(), ingested_range(window)]):
-        if hits >= MAX_HITS:
-            truncated = True
-            processed_until = parse_time(str(get_field(hit, "event.ingested")))
-            break
-        hits += 1
-        if not all(comparison.holds(hit) for comparison in rule.where):
-            continue
-        key = tuple((name, get_field(hit, name)) for name in rule.dedup_key)
-        bucket = bucket_start(_event_time(hit), rule.suppression)
-        group_id = (json.dumps(key, sort_keys=True, default=str), bucket)
-        match = groups.get(group_id)
-        if match is None:
-            match = groups[group_id] = Match(key, bucket)
-        match.add(hit, rule.severity_field)
-    return Matches(list(groups.values()), processed_until, hits, truncated)
+    last_sort: tuple[Any, ...] | None = None
+    filters = [rule.query_clause(), ingested_range(window)]
+    with closing(_hits(client, index, filters, window.resume_after)) as stream:
+        for document, sort in stream:
+            if hits >= MAX_HITS and _may_stop_after(last_sort):
+                return Matches(list(groups.values()), hits, last_sort)
+            hits += 1
+            last_sort = sort
+            if all(comparison.holds(document) for comparison in rule.where):
+                _group(groups, rule, document)
+    return Matches(list(groups.values()), hits)
 
 
-def _hits(client: OpenSearch, index: str, filters: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    """Every matching document's source, oldest ingestion first, one page at a time."""
-    body: dict[str, Any] = {
-        "size": PAGE_SIZE,
-        "query": {"bool": {"filter": filters}},
-        "sort": [{"event.ingested": "asc"}, {"event.id": {"order": "asc", "missing": "_last"}}],
-    }
-    while True:
-        page = _search(client, index, body)["hits"]["hits"]
-        for hit in page:
-            yield hit["_source"]
-        if len(page) < PAGE_SIZE:
-            return
-        body["search_after"] = page[-1]["sort"]
+def _may_stop_after(last: tuple[Any, ...] | None) -> bool:
+    """A cut needs a cursor that names one document: ``(event.ingested, event.id)``, unique per
+    document (docs/schema.md), so the next run resumes exactly after it even in the middle of
+    one object's records, which all share one ``event.ingested``."""
+    return last is not None and None not in last
+
+
+def _group(groups: dict[tuple[Any, ...], Match], rule: Rule, document: dict[str, Any]) -> None:
+    key = tuple((name, get_field(document, name)) for name in rule.dedup_key)
+    bucket = bucket_start(_event_time(document), rule.suppression)
+    group_id = (json.dumps(key, sort_keys=True, default=str), bucket)
+    match = groups.get(group_id)
+    if match is None:
+        match = groups[group_id] = Match(key, bucket)
+    match.add(document, rule.severity_field)
+
+
+def _hits(client: OpenSearch, index: str, filters: list[dict[str, Any]],
+          after: tuple[Any, ...] | None) -> Generator[tuple[dict[str, Any], tuple[Any, ...]], None, None]:
+    """``(source, sort values)`` of every matching document after ``after``, oldest ingestion
+    first, paged with ``search_after`` in one point in time (a stable view across pages)."""
+    try:
+        pit_id: str = client.create_pit(index=index, keep_alive=PIT_KEEP_ALIVE)["pit_id"]
+    except NotFoundError:  # the source has no index yet: nothing to read
+        return
+    body: dict[str, Any] = {"size": PAGE_SIZE, "query": {"bool": {"filter": filters}}, "sort": HIT_ORDER,
+                            "pit": {"id": pit_id, "keep_alive": PIT_KEEP_ALIVE}}
+    if after is not None:
+        body["search_after"] = list(after)
+    try:
+        while True:
+            response = client.search(body=body)
+            page = response["hits"]["hits"]
+            for hit in page:
+                yield hit["_source"], tuple(hit["sort"])
+            if len(page) < PAGE_SIZE:
+                return
+            body["search_after"] = page[-1]["sort"]
+            body["pit"]["id"] = response.get("pit_id") or pit_id
+    finally:
+        _delete_pit(client, pit_id)
+
+
+def _delete_pit(client: OpenSearch, pit_id: str) -> None:
+    try:
+        client.delete_pit(body={"pit_id": [pit_id]})
+    except OpenSearchException as error:  # it expires after PIT_KEEP_ALIVE anyway
+        LOGGER.warning("could not delete a point in time: %s", error)
 
 
 def _event_time(document: dict[str, Any]) -> datetime:
@@ -139,7 +180,7 @@ def _threshold_matches(client: OpenSearch, rule: Rule, index: str, window: Windo
     touched = {tuple(bucket["key"][name] for name in _source_names(rule))
                for bucket in _composite(client, index, [rule.query_clause(), ingested_range(window)], sources, {})}
     if not touched:
-        return Matches([], window.end)
+        return Matches([])
     starts = [key[-1] for key in touched]
     earliest = datetime.fromtimestamp(min(starts) / 1000, UTC)
     latest = datetime.fromtimestamp(max(starts) / 1000, UTC) + rule.window
@@ -156,7 +197,7 @@ def _threshold_matches(client: OpenSearch, rule: Rule, index: str, window: Windo
         if key not in touched or bucket["doc_count"] < rule.threshold:
             continue
         matches.append(_threshold_match(rule, key, bucket))
-    return Matches(matches, window.end, hits)
+    return Matches(matches, hits)
 
 
 def _source_names(rule: Rule) -> list[str]:

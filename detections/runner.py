@@ -22,7 +22,7 @@ from detections.matching import Matches, find_matches
 from detections.notify import Notifier
 from detections.rules import Rule
 from detections.summary import summarize
-from detections.windows import Window, iso, next_window
+from detections.windows import Checkpoint, Window, iso, next_window
 
 LOGGER = logging.getLogger(__name__)
 
@@ -54,7 +54,10 @@ class RuleOutcome:
     created: int = 0
     duplicates: int = 0
     notified: int = 0
+    resumed: bool = False
+    """The window continued one that the hit budget cut short in an earlier run."""
     truncated: bool = False
+    """The hit budget cut this window short: the next run resumes it."""
     capped: bool = False
     error: str | None = None
 
@@ -104,7 +107,7 @@ def run(logs: OpenSearch, alerts: OpenSearch, rules: Sequence[Rule], now: dateti
     return report
 
 
-def rule_window(rule: Rule, now: datetime, checkpoint: datetime | None, settings: RunSettings) -> Window:
+def rule_window(rule: Rule, now: datetime, checkpoint: Checkpoint | None, settings: RunSettings) -> Window:
     # ``is None``, not ``or``: an explicit ``lag: 0s`` / ``overlap: 0s`` is a choice, not a default.
     lag = settings.lag if rule.lag is None else rule.lag
     overlap = settings.overlap if rule.overlap is None else rule.overlap
@@ -116,6 +119,7 @@ def _run_rule(logs: OpenSearch, alerts: OpenSearch, rule: Rule, now: datetime, c
               notifier: Notifier | None, settings: RunSettings, outcome: RuleOutcome, report: RunReport) -> None:
     window = rule_window(rule, now, checkpoints.get(rule.id), settings)
     outcome.window_start, outcome.window_end, outcome.capped = iso(window.start), iso(window.end), window.capped
+    outcome.resumed = window.resume_after is not None
     found = find_matches(logs, rule, rule.index_name(settings.prefix), window)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings)
@@ -128,7 +132,7 @@ def _run_rule(logs: OpenSearch, alerts: OpenSearch, rule: Rule, now: datetime, c
         # Keep the checkpoint: the next run queries this window again and recreates what failed.
         outcome.error = "; ".join([*written.errors, *failed.values()])
         return
-    checkpoints.put(rule.id, found.processed_until)
+    checkpoints.put(rule.id, Checkpoint(window.end, found.resume_after))
 
 
 def _new_alerts(logs: OpenSearch, alerts: OpenSearch, rule: Rule, found: Matches, window: Window,

@@ -12,7 +12,7 @@ from opensearchpy import OpenSearch
 
 from detections.rules import RULE_DIRS, RuleError, load_rule, load_rules, parse_rule
 from detections.runner import RunSettings, rule_window
-from detections.windows import next_window
+from detections.windows import Checkpoint, next_window
 from ingest.cli import main
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, rejected_flows
 
@@ -99,10 +99,23 @@ def test_window_lags_overlaps_and_caps() -> None:
                                     "max_lookback": timedelta(days=1)}
     first = next_window(None, T0, **kwargs)
     assert (first.start, first.end) == (T0 - minutes(62), T0 - minutes(2))
-    following = next_window(first.end, T0 + minutes(5), **kwargs)
+    following = next_window(Checkpoint(first.end), T0 + minutes(5), **kwargs)
     assert (following.start, following.end) == (T0 - minutes(17), T0 + minutes(3))
-    stale = next_window(T0 - timedelta(days=3), T0, **kwargs)
+    stale = next_window(Checkpoint(T0 - timedelta(days=3)), T0, **kwargs)
     assert stale.capped and stale.start == T0 - minutes(2) - timedelta(days=1)
+
+
+def test_a_window_cut_short_resumes_at_its_cursor_up_to_its_own_end() -> None:
+    kwargs: dict[str, timedelta] = {"lag": minutes(2), "overlap": minutes(15), "first_lookback": minutes(60),
+                                    "max_lookback": timedelta(days=1)}
+    cursor = (int((T0 - minutes(40)).timestamp() * 1000), "event-7")
+
+    resumed = next_window(Checkpoint(T0 - minutes(2), cursor), T0 + minutes(5), **kwargs)
+    stale = next_window(Checkpoint(T0 - timedelta(days=3), cursor), T0, **kwargs)
+
+    # No overlap subtracted: the rest of the same window, from the last hit read.
+    assert (resumed.start, resumed.end, resumed.resume_after) == (T0 - minutes(40), T0 - minutes(2), cursor)
+    assert stale.capped and stale.resume_after is None
 
 
 def test_an_explicit_zero_lag_and_overlap_override_the_run_settings() -> None:
@@ -110,6 +123,6 @@ def test_an_explicit_zero_lag_and_overlap_override_the_run_settings() -> None:
                        "query": "event.action:ConsoleLogin", "lag": "0s", "overlap": "0s"})
     settings = RunSettings(lag=minutes(2), overlap=minutes(15))
 
-    window = rule_window(rule, T0 + minutes(5), T0, settings)
+    window = rule_window(rule, T0 + minutes(5), Checkpoint(T0), settings)
 
     assert (window.start, window.end) == (T0, T0 + minutes(5))

@@ -10,11 +10,13 @@ import pytest
 from moto import mock_aws
 from opensearchpy import OpenSearch
 
+from detections import matching
 from detections.alerts import alert_id
 from detections.checkpoints import DynamoCheckpoints, IndexCheckpoints, MemoryCheckpoints
 from detections.notify import CollectingNotifier, SnsNotifier
 from detections.rules import parse_rule
 from detections.runner import RunSettings, run
+from detections.windows import Checkpoint
 from opensearch_assets.fields import leaf_fields
 from tests.detections.conftest import (
     T0,
@@ -131,7 +133,7 @@ def test_a_failing_rule_is_reported_and_the_others_still_run(siem: OpenSearch) -
     assert failed.error and not succeeded.error
     assert succeeded.created == 1
     assert store.get("broken-rule") is None  # queried again next run
-    assert store.get(good.id) == T0 + minutes(3)
+    assert store.get(good.id) == Checkpoint(T0 + minutes(3))
     assert [outcome.rule_id for outcome in report.errors] == ["broken-rule"]
 
 
@@ -158,6 +160,35 @@ def test_a_failed_notification_is_retried_by_the_next_run(siem: OpenSearch) -> N
 
     assert second.created == 1 and len(notifier.sent) == 1
     assert [alert["alert"]["id"] for alert in alerts_in_index(siem)] == notifier.sent
+
+
+def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
+        siem: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One object stamps all its records with one event.ingested: 50 root sign-ins against a
+    # budget of 20 hits per run (10,000 in production).
+    monkeypatch.setattr(matching, "MAX_HITS", 20)
+    monkeypatch.setattr(matching, "PAGE_SIZE", 8)
+    rule = our_rule("siem-root-account-usage")
+    burst = [cloudtrail_record(f"b-{n:02d}", T0, sourceIPAddress=f"198.51.100.{n}") for n in range(50)]
+    index_raw(siem, "cloudtrail", trail(burst), ingested=T0 + minutes(1))
+    later = cloudtrail_record("later-1", T0 + minutes(19), sourceIPAddress="203.0.113.77")
+    index_raw(siem, "cloudtrail", trail([later]), ingested=T0 + minutes(20))
+    store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingNotifier()
+
+    outcomes = [run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS).outcomes[0]
+                for k in range(1, 9)]
+
+    assert not [outcome.error for outcome in outcomes if outcome.error]
+    first, second, third = outcomes[:3]
+    assert first.truncated and second.resumed and second.truncated and third.resumed and not third.truncated
+    assert first.window_end == second.window_end == third.window_end  # no overlap re-subtracted
+    assert first.hits + second.hits + third.hits == 50  # each document read once
+    stored = siem.count(index="siem-alerts", body={"query": {"match_all": {}}})["count"]
+    sent = [alert["alert"]["id"] for alert in notifier.alerts]
+    assert sum(outcome.created for outcome in outcomes) == stored == len(set(sent)) == len(sent) == 51
+    assert any(alert["source"]["ip"] == "203.0.113.77" for alert in notifier.alerts)
+    checkpoint = store.get(rule.id)
+    assert checkpoint is not None and checkpoint.end > T0 + minutes(20)
 
 
 @pytest.fixture
@@ -195,9 +226,12 @@ def test_dynamodb_checkpoints_never_move_backwards(aws: None) -> None:
                           BillingMode="PAY_PER_REQUEST")
     store = DynamoCheckpoints("state", dynamodb)
     assert store.get("rule") is None
-    store.put("rule", T0 + minutes(10))
-    store.put("rule", T0 + minutes(5))
-    assert store.get("rule") == T0 + minutes(10)
+    store.put("rule", Checkpoint(T0 + minutes(10)))
+    store.put("rule", Checkpoint(T0 + minutes(5)))
+    assert store.get("rule") == Checkpoint(T0 + minutes(10))
+    cursor = (1773478860000, "event-7")
+    store.put("rule", Checkpoint(T0 + minutes(10), cursor))
+    assert store.get("rule") == Checkpoint(T0 + minutes(10), cursor)
 
 
 def test_the_alert_id_depends_on_rule_key_and_suppression_bucket() -> None:
