@@ -507,3 +507,24 @@ def test_the_line_by_line_path_parses_like_pyarrow() -> None:
     assert fast.lines == slow.lines
     assert [column.to_pylist() for column in fast.columns] == [column.to_pylist() for column in slow.columns]
     assert [(line, raw) for line, raw, _ in fast.invalid] == [(line, raw) for line, raw, _ in slow.invalid]
+
+
+def test_bad_typed_parquet_values_are_dead_lettered_as_their_text_would_be() -> None:
+    """Parquet integer columns are read as integers: a negative or too large value must give
+    the reason the same value written as text gives."""
+    line = flow_lines(1)[0].split(" ")
+    cases = [
+        *[(5, "-1"), (5, "70000"), (7, "256"), (7, "-6"), (8, "-3"), (9, "-9223372036854775808")],
+        *[(10, "-1714564800"), (10, "253402300800"), (10, "1000000000000000000"), (10, "-")],
+        *[(11, "-5"), (11, "253402300800")],
+    ]
+    lines = []
+    for position, value in cases:
+        broken = list(line)
+        broken[position] = value
+        lines.append(" ".join(broken))
+    _, text_dead = normalize(text_file(lines))
+    _, parquet_dead = normalize(parquet_file(lines), "bad.parquet")
+    assert [d.reason for d in parquet_dead] == [d.reason for d in text_dead]
+    assert [d.position for d in parquet_dead] == [f"row {n}" for n in range(1, len(cases) + 1)]
+    assert parquet_dead[0].reason == "invalid record: non-numeric srcport '-1'"
