@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -156,54 +157,65 @@ class BulkWriter:
         return batches
 
     def _send(self, batch: list[Pending], deadline: Deadline) -> WriteReport:
+        """Send one body, then whatever must be sent again (retries, halves of a 413), each
+        request under the same attempt and deadline rules."""
         report = WriteReport()
-        pending = batch
-        attempt = 0
-        while pending:
-            if attempt and (attempt >= self._settings.max_attempts or not self._wait(attempt, deadline)):
+        queue: deque[tuple[list[Pending], int]] = deque([(batch, 0)])
+        while queue:
+            pending, attempt = queue.popleft()
+            if not self._may_send(attempt, deadline):
                 report.unfinished += [document.offset for document in pending]
-                return report
-            if deadline.remaining() < self._settings.request_timeout:
-                # A request cut short by the deadline is ambiguous (the engine may have applied
-                # it): never start one that might not end in time.
-                report.unfinished += [document.offset for document in pending]
-                return report
+                continue
             report.retries += bool(attempt)
-            attempt += 1
             report.requests += 1
-            pending = self._attempt(pending, deadline, report)
+            again, halves = self._attempt(pending, report)
+            if again:
+                queue.append((again, attempt + 1))
+            queue.extend((half, attempt) for half in halves)
         return report
 
-    def _attempt(self, pending: list[Pending], deadline: Deadline, report: WriteReport) -> list[Pending]:
-        """Send one request; return the documents to send again."""
+    def _may_send(self, attempt: int, deadline: Deadline) -> bool:
+        """Whether request number ``attempt`` (0: the first) may start, after its backoff."""
+        if attempt and (attempt >= self._settings.max_attempts or not self._wait(attempt, deadline)):
+            return False
+        # A request cut short by the deadline is ambiguous (the engine may have applied it):
+        # never start one that might not end in time.
+        return deadline.remaining() >= self._settings.request_timeout
+
+    def _attempt(
+        self, pending: list[Pending], report: WriteReport
+    ) -> tuple[list[Pending], list[list[Pending]]]:
+        """Send one request; return the documents to send again and the halves of a body too large."""
         try:
             answer = self._client.bulk(
                 index=pending[0].index, body=_payload(pending), request_timeout=self._settings.request_timeout
             )
         except TransportConnectionError:  # includes timeouts: nothing says the engine got it
-            return pending
+            return pending, []
         except TransportError as error:
             if _retryable_status(error.status_code):
-                return pending
+                return pending, []
             if error.status_code == 413 and len(pending) > 1:
                 half = len(pending) // 2
-                return self._attempt(pending[:half], deadline, report) + self._attempt(
-                    pending[half:], deadline, report
-                )
-            reason = f"bulk request refused: {error.status_code} {_error_text(error.info)}"
-            if error.status_code == 413:  # one document the engine will never take
-                report.rejected += [Rejected(document, reason) for document in pending]
-            else:
-                # 401/403/404 and other whole-request refusals say nothing against the documents
-                # (expired credentials, a missing access policy or collection): the object is
-                # retried later, and ends in the queue's dead-letter queue if it never heals.
-                report.unfinished += [document.offset for document in pending]
-                report.errors.append(reason)
-            return []
+                return [], [pending[:half], pending[half:]]
+            self._refused(pending, error, report)
+            return [], []
         except Exception:  # e.g. SerializationError: an answer we cannot read
             # The engine may or may not have applied the request: like a timeout, send it again.
-            return pending
-        return self._sort_items(pending, answer, report)
+            return pending, []
+        return self._sort_items(pending, answer, report), []
+
+    @staticmethod
+    def _refused(pending: list[Pending], error: TransportError, report: WriteReport) -> None:
+        reason = f"bulk request refused: {error.status_code} {_error_text(error.info)}"
+        if error.status_code == 413:  # one document the engine will never take
+            report.rejected += [Rejected(document, reason) for document in pending]
+            return
+        # 401/403/404 and other whole-request refusals say nothing against the documents
+        # (expired credentials, a missing access policy or collection): the object is retried
+        # later, and ends in the queue's dead-letter queue if it never heals.
+        report.unfinished += [document.offset for document in pending]
+        report.errors.append(reason)
 
     def _sort_items(
         self, pending: list[Pending], answer: dict[str, Any], report: WriteReport

@@ -181,3 +181,41 @@ def test_a_request_timeout_answer_is_retried(proxy: FaultProxy, serverless_guard
     writer.close()
     assert sorted(report.indexed) == list(range(30)) and report.retries == 1
     assert count(client, INDEX) == 30 and not duplicated_ids(client, INDEX)
+
+
+class _CountdownDeadline(Deadline):
+    """Plenty of time for ``checks`` deadline checks, then none."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__(self._tick)
+        self._checks = checks
+
+    def _tick(self) -> float:
+        self._checks -= 1
+        return 900.0 if self._checks >= 0 else 0.0
+
+
+def test_a_body_too_large_is_split_until_the_engine_takes_it(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    proxy.faults = Faults(max_body_docs=8)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=50)
+    report = writer.write(_documents(100), Deadline())
+    writer.close()
+    assert proxy.stats.injected["bulk 413"] >= 2
+    assert sorted(report.indexed) == list(range(100)) and not report.rejected and not report.unfinished
+    assert count(client, INDEX) == 100 and not duplicated_ids(client, INDEX)
+
+
+def test_the_halves_of_a_body_too_large_respect_the_deadline(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    proxy.faults = Faults(max_body_docs=1)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=64, concurrency=1)
+    report = writer.write(_documents(64), _CountdownDeadline(checks=80))
+    writer.close()
+    assert report.unfinished and report.indexed and not report.rejected
+    assert sorted(report.indexed + report.unfinished) == list(range(64))
+    assert count(client, INDEX) == len(report.indexed) and not duplicated_ids(client, INDEX)
