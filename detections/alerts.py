@@ -1,9 +1,13 @@
 """Alert documents: deterministic ids, the document shape (``ALERTS`` in
-opensearch_assets/mappings.py), and exactly-once creation in the alerts index.
+opensearch_assets/mappings.py), exactly-once creation in the alerts index, and the
+notification flag.
 
 The ``_id`` is a hash of the rule id, the dedup key's values and the suppression bucket, so
 the same events seen by two overlapping runs make the same id; ``create`` answers 409 for
-the second one, and only a 201 is notified.
+the second one. With a notifier, an alert is created with ``alert.notified: false`` and set to
+``true`` (update by id: the alerts collection is SEARCH) once published; every run publishes
+the alerts still ``false``, so an alert created is notified even if its run failed after the
+create.
 """
 
 from __future__ import annotations
@@ -44,7 +48,8 @@ def severity_of(rule: Rule, match: Match) -> tuple[int, str]:
 
 
 def build_alert(rule: Rule, match: Match, window: Window, now: datetime, summary: Summary,
-                dashboards_url: str | None = None) -> dict[str, Any]:
+                dashboards_url: str | None = None, notified: bool | None = None) -> dict[str, Any]:
+    """``notified``: ``False`` when a notifier will publish the alert; ``None`` (no field) without one."""
     number, label = severity_of(rule, match)
     first, last = window_of(match, rule)
     documents = match.documents
@@ -59,7 +64,8 @@ def build_alert(rule: Rule, match: Match, window: Window, now: datetime, summary
         },
         "rule": _rule_fields(rule),
         "alert": {
-            "id": alert_id(rule, match), "dedup_key": dedup_text(match), "severity": label, "status": "open",
+            "id": alert_id(rule, match), "notified": notified, "dedup_key": dedup_text(match),
+            "severity": label, "status": "open",
             "count": match.count, "index": rule.index,
             "query": rule.lucene if rule.lucene is not None else json.dumps(rule.dsl, sort_keys=True),
             "group_by": {name: value for name, value in match.key if name in rule.group_by} or None,
@@ -149,6 +155,12 @@ def create_alerts(client: OpenSearch, index: str, alerts: Sequence[dict[str, Any
     return WriteResult(created, duplicates, errors)
 
 
-def withdraw(client: OpenSearch, index: str, alert: dict[str, Any]) -> None:
-    """Delete an alert whose notification failed, so that the next run raises and notifies it again."""
-    client.delete(index=index, id=alert["alert"]["id"])
+def mark_notified(client: OpenSearch, index: str, identifier: str) -> None:
+    client.update(index=index, id=identifier, body={"doc": {"alert": {"notified": True}}})
+
+
+def pending_notifications(client: OpenSearch, index: str, limit: int) -> list[dict[str, Any]]:
+    """Up to ``limit`` alerts created but not notified yet, oldest first (a missing index: none)."""
+    body = {"size": limit, "query": {"term": {"alert.notified": False}}, "sort": [{"@timestamp": "asc"}]}
+    response = client.search(index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
+    return [hit["_source"] for hit in response["hits"]["hits"]]

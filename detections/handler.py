@@ -99,5 +99,8 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
     summary.pop("outcomes")
     for failure in summary["errors"]:
         LOGGER.error("rule %s failed: %s", failure["rule_id"], failure["error"])
-    LOGGER.info("detections run: %s", {key: summary[key] for key in ("now", "rules", "created", "notified")})
+    for error in summary["notify_errors"]:
+        LOGGER.error("not notified (retried next run): %s", error)
+    LOGGER.info("detections run: %s",
+                {key: summary[key] for key in ("now", "rules", "created", "notified", "renotified")})
     return summary

@@ -1,8 +1,12 @@
-"""One detection run: every rule over its window, alerts created once, new ones notified.
+"""One detection run: every rule over its window, alerts created once, every alert notified.
 
-Per rule: window (detections.windows) -> matches (detections.matching) -> alert ids ->
-summaries for the ids not yet in the alerts index -> ``create`` -> notify each 201 ->
-checkpoint. A rule that fails (bad query, engine error) is reported and keeps its
+First the alerts an earlier run created but did not notify (``alert.notified: false``: a
+publish that failed, a create that timed out after being applied, a run cut off mid-loop)
+are published. Then per rule: window (detections.windows) -> matches (detections.matching)
+-> alert ids -> summaries for the ids not yet in the alerts index -> ``create`` with
+``notified: false`` -> publish each 201 and set ``notified: true`` -> checkpoint. A failed
+publish is reported and left for the next run; it stops neither the loop nor the checkpoint.
+A rule that fails (bad query, engine error, alert write error) is reported and keeps its
 checkpoint, so its window is queried again next run; the other rules go on.
 """
 
@@ -42,6 +46,8 @@ class RunSettings:
     """A checkpoint older than this (detections were off) is not caught up further back."""
     dashboards_url: str | None = None
     investigate_findings: bool = True
+    pending_limit: int = 100
+    """Alerts left unnotified by earlier runs that one run publishes (oldest first)."""
 
 
 @dataclass(slots=True)
@@ -54,6 +60,7 @@ class RuleOutcome:
     created: int = 0
     duplicates: int = 0
     notified: int = 0
+    notify_errors: list[str] = field(default_factory=list)
     resumed: bool = False
     """The window continued one that the hit budget cut short in an earlier run."""
     truncated: bool = False
@@ -68,10 +75,22 @@ class RunReport:
     outcomes: list[RuleOutcome] = field(default_factory=list)
     alerts: list[dict[str, Any]] = field(default_factory=list)
     """The alerts created by this run."""
+    renotified: int = 0
+    """Alerts of earlier runs published by this one."""
+    pending_errors: list[str] = field(default_factory=list)
+    """Failures while publishing earlier runs' alerts (they stay pending)."""
 
     @property
     def errors(self) -> list[RuleOutcome]:
         return [outcome for outcome in self.outcomes if outcome.error]
+
+    @property
+    def notify_errors(self) -> list[str]:
+        return [*self.pending_errors, *(error for outcome in self.outcomes for error in outcome.notify_errors)]
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors or self.notify_errors)
 
     @property
     def created(self) -> int:
@@ -84,7 +103,9 @@ class RunReport:
             "created": self.created,
             "duplicates": sum(outcome.duplicates for outcome in self.outcomes),
             "notified": sum(outcome.notified for outcome in self.outcomes),
+            "renotified": self.renotified,
             "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
+            "notify_errors": self.notify_errors,
             "outcomes": [asdict(outcome) for outcome in self.outcomes],
             "alerts": [{"id": a["alert"]["id"], "rule": a["rule"]["id"], "severity": a["alert"]["severity"],
                         "summary": a["alert"].get("summary")} for a in self.alerts],
@@ -96,6 +117,8 @@ def run(logs: OpenSearch, alerts: OpenSearch, rules: Sequence[Rule], now: dateti
         settings: RunSettings | None = None) -> RunReport:
     settings = settings or RunSettings()
     report = RunReport(iso(now))
+    if notifier is not None:
+        _notify_pending(alerts, notifier, settings, report)
     for rule in rules:
         outcome = RuleOutcome(rule.id)
         report.outcomes.append(outcome)
@@ -122,21 +145,23 @@ def _run_rule(logs: OpenSearch, alerts: OpenSearch, rule: Rule, now: datetime, c
     outcome.resumed = window.resume_after is not None
     found = find_matches(logs, rule, rule.index_name(settings.prefix), window)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
-    new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings)
+    new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notifier is not None)
     written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)
     outcome.created, outcome.duplicates = len(written.created), written.duplicates
     outcome.duplicates += len(found.matches) - len(new_alerts)
-    failed = _notify(alerts, notifier, written.created, settings, outcome)
-    report.alerts.extend(alert for alert in written.created if alert["alert"]["id"] not in failed)
-    if written.errors or failed:
+    report.alerts.extend(written.created)
+    if notifier is not None:
+        outcome.notified, outcome.notify_errors = _notify(alerts, notifier, written.created, settings)
+    if written.errors:
         # Keep the checkpoint: the next run queries this window again and recreates what failed.
-        outcome.error = "; ".join([*written.errors, *failed.values()])
+        outcome.error = "; ".join(written.errors)
         return
+    # Unpublished alerts need no re-query: they stay ``notified: false`` for the next run.
     checkpoints.put(rule.id, Checkpoint(window.end, found.resume_after))
 
 
 def _new_alerts(logs: OpenSearch, alerts: OpenSearch, rule: Rule, found: Matches, window: Window,
-                now: datetime, settings: RunSettings) -> list[dict[str, Any]]:
+                now: datetime, settings: RunSettings, notify: bool) -> list[dict[str, Any]]:
     """Alert documents for the matches whose id is not in the alerts index yet.
 
     The look-up only saves work (summaries, investigations): ``create`` is what guarantees
@@ -151,22 +176,37 @@ def _new_alerts(logs: OpenSearch, alerts: OpenSearch, rule: Rule, found: Matches
         client = logs if settings.investigate_findings else None
         summary = summarize(client, rule.index, match.documents, match.count, match.first_seen, match.last_seen,
                             settings.prefix)
-        out.append(alert_store.build_alert(rule, match, window, now, summary, settings.dashboards_url))
+        out.append(alert_store.build_alert(rule, match, window, now, summary, settings.dashboards_url,
+                                           notified=False if notify else None))
     return out
 
 
-def _notify(alerts: OpenSearch, notifier: Notifier | None, created: list[dict[str, Any]], settings: RunSettings,
-            outcome: RuleOutcome) -> dict[str, str]:
-    """Notify each new alert; return ``{alert id: error}`` for those withdrawn after a failure."""
-    failures: dict[str, str] = {}
-    if notifier is None:
-        return failures
+def _notify_pending(alerts: OpenSearch, notifier: Notifier, settings: RunSettings, report: RunReport) -> None:
+    """Publish the alerts earlier runs created but did not notify."""
+    try:
+        pending = alert_store.pending_notifications(alerts, settings.alerts_index, settings.pending_limit)
+    except Exception as error:  # the rules still run; the pending alerts wait for the next run
+        report.pending_errors.append(f"pending notifications: {type(error).__name__}: {error}")
+        return
+    report.renotified, errors = _notify(alerts, notifier, pending, settings)
+    report.pending_errors.extend(errors)
+
+
+def _notify(alerts: OpenSearch, notifier: Notifier, created: list[dict[str, Any]],
+            settings: RunSettings) -> tuple[int, list[str]]:
+    """Publish each alert, then mark it notified; return (published, errors).
+
+    A failure is recorded and the loop goes on: the alert stays ``notified: false`` and the
+    next run publishes it (at least once: a mark that fails after a publish repeats it).
+    """
+    published, errors = 0, []
     for alert in created:
+        identifier = alert["alert"]["id"]
         try:
             notifier.notify(alert)
-            outcome.notified += 1
-        except Exception as error:  # SNS down: withdraw the alert so that a later run notifies it
-            failures[alert["alert"]["id"]] = f"notify {alert['alert']['id']}: {type(error).__name__}: {error}"
-            alert_store.withdraw(alerts, settings.alerts_index, alert)
-            outcome.created -= 1
-    return failures
+            published += 1
+            alert_store.mark_notified(alerts, settings.alerts_index, identifier)
+        except Exception as error:  # SNS or the alerts collection down: the next run retries
+            errors.append(f"notify {identifier}: {type(error).__name__}: {error}")
+            LOGGER.warning("alert %s not marked notified: %s", identifier, errors[-1])
+    return published, errors

@@ -175,6 +175,7 @@ ALERTS: FieldTable = {
     "rule.license": "keyword",
     "rule.version": "keyword",
     "alert.id": "keyword",
+    "alert.notified": "boolean",
     "alert.dedup_key": "keyword",
     "alert.severity": "keyword",
     "alert.status": "keyword",

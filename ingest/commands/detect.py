@@ -32,8 +32,10 @@ def register(subparsers: Any) -> None:
         help="query every enabled rule over its window and raise new alerts",
         description="Query every enabled rule over its lagged, overlapping window on event.ingested "
         "(from its checkpoint), write alerts with deterministic ids to the alerts index (re-runs never "
-        "duplicate), notify SNS for new alerts only, and advance each rule's checkpoint. A failing rule "
-        "is reported and the others go on. Prints each new alert; exit status 1 when a rule failed.",
+        "duplicate), notify SNS for new alerts (and for alerts an earlier run left unnotified), and "
+        "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
+        "A failing rule or notification is reported and the others go on. Prints each new alert; exit "
+        "status 1 when a rule or a notification failed.",
     )
     runner.add_argument("--endpoint", metavar="URL", default=os.environ.get("OPENSEARCH_ENDPOINT"),
                         help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
@@ -81,7 +83,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
     print_report(report, as_json=args.json)
-    return 1 if report.errors else 0
+    return 1 if report.failed else 0
 
 
 def print_report(report: RunReport, as_json: bool = False) -> None:
@@ -92,5 +94,7 @@ def print_report(report: RunReport, as_json: bool = False) -> None:
         print(message_text(alert))
     for outcome in report.errors:
         print(f"rule {outcome.rule_id} failed: {outcome.error}", file=sys.stderr)
+    for error in report.notify_errors:
+        print(f"not notified (retried next run): {error}", file=sys.stderr)
     print(f"{len(report.outcomes)} rules run at {report.now}: {report.created} new alerts, "
           f"{len(report.errors)} rules failed")

@@ -9,6 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import ConnectionTimeout
 
 from detections import matching
 from detections.alerts import alert_id
@@ -149,17 +150,68 @@ class FlakyNotifier:
         self.sent.append(alert["alert"]["id"])
 
 
-def test_a_failed_notification_is_retried_by_the_next_run(siem: OpenSearch) -> None:
+def test_a_failed_publish_neither_stops_the_others_nor_loses_its_alert(
+        siem: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
     rule = our_rule("siem-root-account-usage")
-    index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
+    records = [cloudtrail_record(f"a-{n}", T0, sourceIPAddress=f"198.51.100.{n}") for n in (1, 2, 3)]
+    index_raw(siem, "cloudtrail", trail(records), ingested=T0 + minutes(1))
     store, notifier = MemoryCheckpoints(), FlakyNotifier(failures=1)
 
-    first = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS)
-    assert first.errors and not alerts_in_index(siem) and store.get(rule.id) is None
-    second = run(siem, siem, [rule], T0 + minutes(10), store, notifier, SETTINGS)
+    def refuse_delete(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionTimeout("TIMEOUT", "delete timed out", None)
 
-    assert second.created == 1 and len(notifier.sent) == 1
-    assert [alert["alert"]["id"] for alert in alerts_in_index(siem)] == notifier.sent
+    monkeypatch.setattr(siem, "delete", refuse_delete)  # an alert must never depend on a delete
+
+    first = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS)
+    assert first.created == 3 and len(notifier.sent) == 2 and len(first.notify_errors) == 1
+    assert store.get(rule.id) == Checkpoint(T0 + minutes(3))  # the alert waits, not the window
+    second = run(siem, siem, [rule], T0 + minutes(10), store, notifier, SETTINGS)
+    third = run(siem, siem, [rule], T0 + minutes(15), store, notifier, SETTINGS)
+
+    assert (second.renotified, third.renotified, second.created + third.created) == (1, 0, 0)
+    stored = alerts_in_index(siem)
+    assert sorted(alert["alert"]["id"] for alert in stored) == sorted(notifier.sent)
+    assert all(alert["alert"]["notified"] is True for alert in stored)
+
+
+class TimeoutOnceAfterApplying:
+    """``bulk`` that applies the request, then times out (the answer is lost)."""
+
+    def __init__(self, bulk: Any) -> None:
+        self.bulk, self.timed_out = bulk, False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        response = self.bulk(*args, **kwargs)
+        if not self.timed_out:
+            self.timed_out = True
+            raise ConnectionTimeout("TIMEOUT", "Read timed out", None)
+        return response
+
+
+def test_an_alert_whose_create_timed_out_after_being_applied_is_still_notified(
+        siem: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    rule = our_rule("siem-root-account-usage")
+    index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
+    monkeypatch.setattr(siem, "bulk", TimeoutOnceAfterApplying(siem.bulk))
+    store, notifier = MemoryCheckpoints(), CollectingNotifier()
+
+    reports = [run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS) for k in (1, 2, 3)]
+
+    assert reports[0].errors and reports[0].outcomes[0].notified == 0  # the create's answer was lost
+    (stored,) = alerts_in_index(siem)
+    assert [alert["alert"]["id"] for alert in notifier.alerts] == [stored["alert"]["id"]]
+    assert stored["alert"]["notified"] is True and reports[1].renotified == 1
+
+
+def test_alerts_without_a_notifier_are_not_left_pending(siem: OpenSearch) -> None:
+    rule = our_rule("siem-root-account-usage")
+    index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
+    run(siem, siem, [rule], T0 + minutes(5), MemoryCheckpoints(), None, SETTINGS)
+    notifier = CollectingNotifier()
+
+    later = run(siem, siem, [rule], T0 + minutes(10), MemoryCheckpoints(), notifier, SETTINGS)
+
+    assert later.renotified == 0 and not notifier.alerts and later.outcomes[0].duplicates == 1
 
 
 def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
