@@ -44,6 +44,7 @@ MAX_EPOCH_SECONDS = 253402300800
 # Counters are 64-bit (Parquet INT_64): any value up to 2**63 - 1 must round-trip exactly.
 INT64_MAX = 2**63 - 1
 _DIGITS = r"^[0-9]{1,19}$"
+_NO_INT64 = pa.scalar(None, pa.int64())
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -93,6 +94,9 @@ _NUMERIC_LIMITS: dict[str, int] = {
     "packets-lost-mtu-exceeded": INT64_MAX,
     "packets-lost-ttl-expired": INT64_MAX,
 }
+# Read from a Parquet integer column as integers (every Arrow integer type int64 holds).
+_INTEGER_FIELDS = frozenset({"start", *_NUMERIC_LIMITS})
+_EXACT_IN_INT64 = (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32())
 # aws.vpcflow fields stored as numbers; the others are keywords, as in Elastic's aws.vpcflow.
 _AWS_INTEGERS = frozenset(name for name in TGW_FIELDS if name.startswith("packets-lost-"))
 _TGW_MARKERS = ("tgw-", "packets-lost-", "resource-type")
@@ -516,8 +520,11 @@ def _parquet_batch(
     batch: pa.RecordBatch, names: dict[str, str], tgw: bool, first_row: int, origin: Origin
 ) -> Iterator[Item]:
     strings: dict[str, pa.Array] = {}
+    integers: dict[str, pa.Array] = {}
     for column, name in names.items():
         values = batch.column(column)
+        if name in _INTEGER_FIELDS and values.type in _EXACT_IN_INT64:
+            integers[name] = values.cast(pa.int64())  # checked as numbers, not as digit strings
         # Null is Parquet's "no value": it becomes the text format's placeholder.
         strings[name] = pc.fill_null(values.cast(pa.string()), "-")
     # The row's values joined by spaces are what the text format would have written.
@@ -533,7 +540,7 @@ def _parquet_batch(
         raw=row_json,
         original=lambda i: row_json(i).decode("utf-8"),
     )
-    yield from _emit(strings, tgw, framing, {}, [], origin)
+    yield from _emit(strings, tgw, framing, {}, [], origin, integers)
 
 
 # --------------------------------------------------------------------------- columns -> documents
@@ -562,6 +569,29 @@ def _placeholders_to_null(column: pa.Array) -> pa.Array:
     """``-`` (and an empty value) means "no value"."""
     empty = pc.or_(pc.equal(column, "-"), pc.equal(column, ""))
     return pc.if_else(empty, pa.scalar(None, pa.string()), column)
+
+
+def _native_integers(name: str, values: pa.Array, problems: dict[int, str]) -> pa.Array:
+    """Validate a Parquet integer column as ``_integers`` validates its text.
+
+    A negative value is what the text format would call non-numeric (``-1`` is not digits):
+    the reason quotes it the same way.
+    """
+    limit = _NUMERIC_LIMITS[name]
+    if _within(values, 0, limit):
+        return values  # the common case: one pass over the column
+    negative = pc.less(values, 0)
+    _note(problems, negative, lambda i: f"invalid record: non-numeric {name} {str(values[i].as_py())!r}")
+    too_big = pc.greater(values, limit)
+    _note(problems, too_big, lambda i: f"invalid record: {name} {values[i].as_py()} out of range")
+    return pc.if_else(pc.or_(negative, too_big), _NO_INT64, values)
+
+
+def _within(values: pa.Array, low: int, high: int) -> bool:
+    """Every non-null value is in ``[low, high]`` (true of a column of nulls)."""
+    extremes = pc.min_max(values)
+    smallest, largest = extremes["min"].as_py(), extremes["max"].as_py()
+    return smallest is None or (smallest >= low and largest <= high)
 
 
 def _integers(name: str, column: pa.Array, problems: dict[int, str]) -> pa.Array:
@@ -712,14 +742,29 @@ class _Field:
 
 
 def _fields(
-    strings: dict[str, pa.Array], problems: dict[int, str], length: int, provider: str, origin: Origin
+    strings: dict[str, pa.Array],
+    problems: dict[int, str],
+    length: int,
+    provider: str,
+    origin: Origin,
+    integers: dict[str, pa.Array],
 ) -> list[_Field]:
-    """Convert the string columns of a batch, noting the rows that cannot be documents."""
-    start = _start(strings.get("start"), problems, length)
+    """Convert the columns of a batch, noting the rows that cannot be documents.
+
+    ``integers`` holds the numeric fields that Parquet gave as integer columns: they are
+    checked as numbers; the others are parsed from their text.
+    """
+    start = (
+        _native_start(integers["start"], problems)
+        if "start" in integers
+        else _start(strings.get("start"), problems, length)
+    )
     numbers = {
-        name: _integers(name, strings[name], problems)
+        name: _native_integers(name, integers[name], problems)
+        if name in integers
+        else _integers(name, strings[name], problems)
         for name in _NUMERIC_LIMITS
-        if name in strings and name != "start"
+        if name in strings
     }
     text = {
         name: _placeholders_to_null(column)
@@ -934,6 +979,17 @@ def _start(column: pa.Array | None, problems: dict[int, str], length: int) -> pa
     return pc.if_else(valid, seconds, pa.scalar(None, pa.int64()))
 
 
+def _native_start(seconds: pa.Array, problems: dict[int, str]) -> pa.Array:
+    """``_start`` for a Parquet integer column: null is a missing start."""
+    if seconds.null_count:
+        _note(problems, pc.is_null(seconds), lambda i: "missing field: start")
+    if _within(seconds, 0, MAX_EPOCH_SECONDS - 1):
+        return seconds
+    invalid = pc.or_(pc.less(seconds, 0), pc.greater_equal(seconds, MAX_EPOCH_SECONDS))
+    _note(problems, invalid, lambda i: f"unparseable timestamp: start {str(seconds[i].as_py())!r}")
+    return pc.if_else(invalid, _NO_INT64, seconds)
+
+
 def _durations(start: pa.Array, end: pa.Array) -> pa.Array:
     seconds = pc.subtract(end, start)
     # Nanoseconds must fit int64 too: a span over 292 years is not a flow (and is left out).
@@ -1022,17 +1078,19 @@ def _emit(
     problems: dict[int, str],
     pending: list[tuple[int, DeadLetter]],
     origin: Origin,
+    integers: dict[str, pa.Array] | None = None,
 ) -> Iterator[Item]:
     """Documents and dead letters of one batch, in record order.
 
-    ``pending`` holds the batch's lines rejected while parsing, with their line numbers.
+    ``pending`` holds the batch's lines rejected while parsing, with their line numbers;
+    ``integers`` the Parquet integer columns of numeric fields (see ``_fields``).
     """
     length = len(framing.positions)
     if not length:
         yield from (letter for _, letter in pending)
         return
     provider = "tgw-flow-logs" if tgw else "vpc-flow-logs"
-    build = _document_builder(_fields(strings, problems, length, provider, origin))
+    build = _document_builder(_fields(strings, problems, length, provider, origin, integers or {}))
     # Bad rows get a document too (built from the same lists, then dropped): checking each
     # row first would cost every good row more than the rare bad ones cost.
     documents = build(map(_EventIds(origin.object).of, framing.positions, framing.id_texts))
