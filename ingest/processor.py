@@ -13,6 +13,7 @@ which is what bounds the residual window to one chunk.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +42,11 @@ _T = TypeVar("_T")
 
 class Incomplete(RuntimeError):
     """The object was not finished (deadline, or retries exhausted); its progress is saved."""
+
+
+class ReadFailed(Incomplete):
+    """Reading the object failed part-way (S3 stream reset, disk full while spooling): what was
+    read before is acknowledged, the rest is read again by the retry."""
 
 
 @dataclass(slots=True)
@@ -98,10 +104,17 @@ class ObjectResult:
 
 
 def batched(items: Iterable[SourcedItem], size: int) -> Iterator[tuple[SourcedItem, ...]]:
-    """``itertools.batched`` (Python 3.12) for 3.11."""
+    """``itertools.batched`` (Python 3.12) for 3.11; a failed read raises :class:`ReadFailed`."""
     iterator = iter(items)
-    while chunk := tuple(islice(iterator, size)):
+    while chunk := _next_chunk(iterator, size):
         yield chunk
+
+
+def _next_chunk(iterator: Iterator[SourcedItem], size: int) -> tuple[SourcedItem, ...]:
+    try:
+        return tuple(islice(iterator, size))
+    except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
+        raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
 
 
 def with_retries(call: Callable[[], _T], settings: Settings, deadline: Deadline) -> _T:
@@ -218,6 +231,10 @@ class _ChunkLoop:
     def run(self, items: Iterable[SourcedItem]) -> None:
         try:
             in_flight = self._loop(items)
+        except ReadFailed:
+            # The chunk being written was read whole: acknowledge it, so the retry resumes after it.
+            self._settle_in_flight()
+            raise
         except BaseException:
             # Never leave bulk requests running behind a released lease: the retry would race them.
             if self._in_flight:
@@ -225,6 +242,12 @@ class _ChunkLoop:
             raise
         if in_flight:
             self._finish(*in_flight)
+
+    def _settle_in_flight(self) -> None:
+        if self._in_flight:
+            in_flight, self._in_flight = self._in_flight, None
+            with contextlib.suppress(Incomplete):  # its unfinished documents are saved as partial
+                self._finish(*in_flight)
 
     def _loop(self, items: Iterable[SourcedItem]) -> tuple[_Chunk, PendingWrite] | None:
         in_flight: tuple[_Chunk, PendingWrite] | None = None

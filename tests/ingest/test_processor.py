@@ -3,8 +3,10 @@ the object's byte stream, the dead-letter sink, the ledger."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import islice
 
 import pytest
 from opensearchpy import OpenSearch
@@ -12,10 +14,11 @@ from opensearchpy import OpenSearch
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, MemoryDeadLetterSink
 from ingest.ledger import SqliteLedger
-from ingest.processor import Services, process_object
-from ingest.reader import OpenedObject, open_bytes
+from ingest.processor import Services, SourcedItem, normalized_items, process_object
+from ingest.reader import ObjectIdentity, OpenedObject, open_bytes
 from ingest.serverless_guard import ServerlessGuard
 from ingest.writer import BulkWriter, Deadline
+from normalizers.stream import SourceReadError
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import FlowObject, flow_object
@@ -38,6 +41,24 @@ class FlakySink(MemoryDeadLetterSink):
             self.failures -= 1
             raise ConnectionResetError("S3 PutObject: connection reset (injected)")
         return super().write(batch)
+
+
+class ResetStream(io.RawIOBase):
+    """An S3 body whose connection is reset once ``cut`` bytes have been read."""
+
+    def __init__(self, data: bytes, cut: int) -> None:
+        self._data = io.BytesIO(data)
+        self._cut = cut
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        if self._data.tell() >= self._cut:
+            raise ConnectionResetError("Connection broken: IncompleteRead (injected)")
+        data = self._data.read(min(len(buffer), 8192, self._cut - self._data.tell()))
+        buffer[: len(data)] = data
+        return len(data)
 
 
 @pytest.fixture
@@ -117,3 +138,42 @@ def test_an_expired_token_leaves_the_object_for_a_retry_and_dead_letters_nothing
     second = process_object(_opened(flows), _services(proxied, ledger, sink), "b", Deadline())
     assert second.status == "done" and not sink.entries()
     assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+
+
+def _cut_after(opened: OpenedObject, records: int) -> Iterator[SourcedItem]:
+    """The object's items until the S3 stream breaks after ``records`` of them."""
+    items, _, _ = normalized_items(opened, keep_original=False)
+    yield from islice(items, records)
+    raise SourceReadError("reading the object failed: ConnectionResetError: IncompleteRead (injected)")
+
+
+def test_a_read_error_mid_object_leaves_it_unfinished_and_the_retry_resumes_without_duplicates(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(2000, seed=7)
+    sink = MemoryDeadLetterSink()
+    services = _services(templated_engine, ledger, sink)
+    first = process_object(_opened(flows), services, "a", Deadline(), _cut_after(_opened(flows), 1700))
+    assert first.status == "incomplete" and "reading the object failed" in (first.error or "")
+    progress = ledger.progress(KEY)
+    assert progress is not None and not progress.finished and progress.chunks_done == 3
+    assert progress.indexed == 1500 == count(templated_engine, INDEX)
+    second = process_object(_opened(flows), _services(templated_engine, ledger, sink), "b", Deadline())
+    assert second.status == "done" and second.already_acknowledged == 1500
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+    assert not sink.entries()
+
+
+def test_a_broken_s3_stream_surfaces_as_a_read_error_not_a_dead_letter(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(2000, seed=8)
+    broken = OpenedObject(
+        ObjectIdentity(LOCATION, "v1", datetime(2024, 5, 1, tzinfo=UTC)),
+        io.BufferedReader(ResetStream(flows.body, len(flows.body) // 2), buffer_size=8192),
+    )
+    sink = MemoryDeadLetterSink()
+    result = process_object(broken, _services(templated_engine, ledger, sink), "a", Deadline())
+    assert result.status == "incomplete" and "ConnectionResetError" in (result.error or "")
+    progress = ledger.progress(KEY)
+    assert progress is not None and not progress.finished and not sink.entries()
