@@ -445,7 +445,7 @@ def _text_batch(rows: _Rows, header: _Header, origin: Origin) -> Iterator[Item]:
         (line, _dead(origin, reason, "line", line, header.raw + b"\n" + raw))
         for line, raw, reason in rows.invalid
     ]
-    yield from _emit(strings, header.tgw, framing, problems, pending, origin)
+    return _emit(strings, header.tgw, framing, problems, pending, origin)
 
 
 def _decode_utf8(columns: list[pa.Array], names: list[str]) -> tuple[dict[str, pa.Array], dict[int, str]]:
@@ -540,7 +540,7 @@ def _parquet_batch(
         raw=row_json,
         original=lambda i: row_json(i).decode("utf-8"),
     )
-    yield from _emit(strings, tgw, framing, {}, [], origin, integers)
+    return _emit(strings, tgw, framing, {}, [], origin, integers)
 
 
 # --------------------------------------------------------------------------- columns -> documents
@@ -1084,19 +1084,32 @@ def _emit(
 
     ``pending`` holds the batch's lines rejected while parsing, with their line numbers;
     ``integers`` the Parquet integer columns of numeric fields (see ``_fields``).
+
+    Not a generator itself (nor are the batch functions that call it): a clean batch's
+    documents reach the reader's loop straight from the compiled template, with no
+    generator frames between them to resume for every document.
     """
     length = len(framing.positions)
     if not length:
-        yield from (letter for _, letter in pending)
-        return
+        return iter([letter for _, letter in pending])
     provider = "tgw-flow-logs" if tgw else "vpc-flow-logs"
     build = _document_builder(_fields(strings, problems, length, provider, origin, integers or {}))
     # Bad rows get a document too (built from the same lists, then dropped): checking each
     # row first would cost every good row more than the rare bad ones cost.
     documents = build(map(_EventIds(origin.object).of, framing.positions, framing.id_texts))
     if not problems and not pending and not origin.keep_original:
-        yield from documents  # the common case: every row of the batch is a document
-        return
+        return documents  # the common case: every row of the batch is a document
+    return _interleaved(documents, framing, problems, pending, origin)
+
+
+def _interleaved(
+    documents: Iterator[dict[str, Any]],
+    framing: _Framing,
+    problems: dict[int, str],
+    pending: list[tuple[int, DeadLetter]],
+    origin: Origin,
+) -> Iterator[Item]:
+    """The batch's documents with its bad rows and rejected lines as dead letters, in order."""
     waiting = 0
     for index, (position, document) in enumerate(zip(framing.positions, documents, strict=True)):
         while waiting < len(pending) and pending[waiting][0] < position:
