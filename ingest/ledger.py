@@ -33,6 +33,9 @@ class Progress:
     finished: bool = False
     indexed: int = 0
     dead_lettered: int = 0
+    chunk_size: int = 0
+    """Records per chunk, fixed by the first claim: a later change of ``CHUNK_SIZE`` must not
+    move the chunk boundaries of an object already partly handled (0: not recorded)."""
 
 
 class LeaseHeld(RuntimeError):
@@ -44,8 +47,9 @@ class LeaseLost(RuntimeError):
 
 
 class Ledger(Protocol):
-    def claim(self, key: str, owner: str, lease_seconds: float) -> Progress:
-        """Take the object's lease and return its progress; raise :class:`LeaseHeld` if taken."""
+    def claim(self, key: str, owner: str, lease_seconds: float, chunk_size: int) -> Progress:
+        """Take the object's lease and return its progress; raise :class:`LeaseHeld` if taken.
+        ``chunk_size`` is recorded by the first claim only; the progress carries the recorded one."""
         ...
 
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
@@ -113,38 +117,47 @@ class SqliteLedger:
             lease_until REAL NOT NULL DEFAULT 0,
             indexed INTEGER NOT NULL DEFAULT 0,
             dead_lettered INTEGER NOT NULL DEFAULT 0,
-            updated_at TEXT NOT NULL
+            updated_at TEXT NOT NULL,
+            chunk_size INTEGER NOT NULL DEFAULT 0
         )"""
 
     def __init__(self, path: Path | str = ":memory:") -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(self._SCHEMA)
+        self._add_chunk_size_column()
         self._lock = threading.Lock()
 
-    def claim(self, key: str, owner: str, lease_seconds: float) -> Progress:
+    def _add_chunk_size_column(self) -> None:
+        """Ledger files written before the chunk size was recorded lack its column."""
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(ledger)")}
+        if "chunk_size" not in columns:
+            self._db.execute("ALTER TABLE ledger ADD COLUMN chunk_size INTEGER NOT NULL DEFAULT 0")
+
+    def claim(self, key: str, owner: str, lease_seconds: float, chunk_size: int) -> Progress:
         now = _now()
         with self._transaction():
             row = self._db.execute(
-                "SELECT chunks_done, partial, finished, owner, lease_until, indexed, dead_lettered "
+                "SELECT chunks_done, partial, finished, owner, lease_until, indexed, dead_lettered, chunk_size "
                 "FROM ledger WHERE key = ?",
                 (key,),
             ).fetchone()
             if row is None:
                 self._db.execute(
-                    "INSERT INTO ledger (key, owner, lease_until, updated_at) VALUES (?, ?, ?, ?)",
-                    (key, owner, now + lease_seconds, _iso(now)),
+                    "INSERT INTO ledger (key, owner, lease_until, updated_at, chunk_size) VALUES (?, ?, ?, ?, ?)",
+                    (key, owner, now + lease_seconds, _iso(now), chunk_size),
                 )
-                return Progress()
-            chunks_done, partial, finished, holder, lease_until, indexed, dead = row
-            progress = Progress(chunks_done, decode_offsets(partial), bool(finished), indexed, dead)
+                return Progress(chunk_size=chunk_size)
+            chunks_done, partial, finished, holder, lease_until, indexed, dead, recorded = row
+            recorded = recorded or chunk_size
+            progress = Progress(chunks_done, decode_offsets(partial), bool(finished), indexed, dead, recorded)
             if finished:
                 return progress
             if holder not in (None, owner) and lease_until > now:
                 raise LeaseHeld(f"{key} is being processed by {holder}")
             self._db.execute(
-                "UPDATE ledger SET owner = ?, lease_until = ?, updated_at = ? WHERE key = ?",
-                (owner, now + lease_seconds, _iso(now), key),
+                "UPDATE ledger SET owner = ?, lease_until = ?, updated_at = ?, chunk_size = ? WHERE key = ?",
+                (owner, now + lease_seconds, _iso(now), recorded, key),
             )
             return progress
 
@@ -185,11 +198,12 @@ class SqliteLedger:
 
     def progress(self, key: str) -> Progress | None:
         row = self._db.execute(
-            "SELECT chunks_done, partial, finished, indexed, dead_lettered FROM ledger WHERE key = ?", (key,)
+            "SELECT chunks_done, partial, finished, indexed, dead_lettered, chunk_size FROM ledger WHERE key = ?",
+            (key,),
         ).fetchone()
         if row is None:
             return None
-        return Progress(row[0], decode_offsets(row[1]), bool(row[2]), row[3], row[4])
+        return Progress(row[0], decode_offsets(row[1]), bool(row[2]), row[3], row[4], row[5])
 
     def totals(self) -> tuple[int, int]:
         """(indexed, dead-lettered) over every object: what the ledger vouches for."""
@@ -234,8 +248,8 @@ class DynamoLedger:
     """The Lambda's ledger: one DynamoDB item per object.
 
     Table: partition key ``pk`` (String); TTL attribute ``expires_at`` (epoch seconds). Other
-    attributes: ``chunks_done``, ``partial_offsets``, ``finished``, ``owner``, ``lease_until``,
-    ``records_indexed``, ``records_dead_lettered``, ``updated_at``.
+    attributes: ``chunks_done``, ``chunk_size``, ``partial_offsets``, ``finished``, ``owner``,
+    ``lease_until``, ``records_indexed``, ``records_dead_lettered``, ``updated_at``.
     Every write is a conditional ``UpdateItem``, so a worker whose lease was taken over
     cannot move the progress.
     """
@@ -245,7 +259,7 @@ class DynamoLedger:
         self._client = client
         self._ttl_seconds = ttl_days * 86400
 
-    def claim(self, key: str, owner: str, lease_seconds: float) -> Progress:
+    def claim(self, key: str, owner: str, lease_seconds: float, chunk_size: int) -> Progress:
         now = _now()
         try:
             answer = self._client.update_item(
@@ -253,6 +267,7 @@ class DynamoLedger:
                 Key={"pk": {"S": key}},
                 UpdateExpression="SET #owner = :owner, lease_until = :until, updated_at = :at, expires_at = :expires, "
                 "chunks_done = if_not_exists(chunks_done, :zero), "
+                "chunk_size = if_not_exists(chunk_size, :size), "
                 "records_indexed = if_not_exists(records_indexed, :zero), "
                 "records_dead_lettered = if_not_exists(records_dead_lettered, :zero)",
                 ConditionExpression="attribute_not_exists(pk) OR finished = :true OR lease_until < :now "
@@ -264,6 +279,7 @@ class DynamoLedger:
                     ":at": {"S": _iso(now)},
                     ":expires": {"N": str(int(now) + self._ttl_seconds)},
                     ":zero": {"N": "0"},
+                    ":size": {"N": str(chunk_size)},
                     ":true": {"BOOL": True},
                     ":now": {"N": str(now)},
                 },
@@ -278,6 +294,7 @@ class DynamoLedger:
             finished=item.get("finished", {}).get("BOOL", False),
             indexed=int(item["records_indexed"]["N"]),
             dead_lettered=int(item["records_dead_lettered"]["N"]),
+            chunk_size=int(item["chunk_size"]["N"]),
         )
 
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:

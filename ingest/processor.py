@@ -170,7 +170,7 @@ def process_object(
     remaining = deadline.remaining()
     # In Lambda the lease ends with the invocation; a CLI run (no deadline) holds it for an hour.
     lease = max(60.0, remaining + services.settings.deadline_margin) if math.isfinite(remaining) else 3600.0
-    progress = services.ledger.claim(identity.ledger_key, owner, lease)
+    progress = services.ledger.claim(identity.ledger_key, owner, lease, services.settings.chunk_size)
     try:
         if progress.finished:
             result.status = "already done"
@@ -227,6 +227,8 @@ class _ChunkLoop:
         self._progress = progress
         self._result = result
         self._in_flight: tuple[_Chunk, PendingWrite] | None = None
+        # The object's chunks keep the size they were first cut with, whatever CHUNK_SIZE says now.
+        self._chunk_size = progress.chunk_size or services.settings.chunk_size
 
     def run(self, items: Iterable[SourcedItem]) -> None:
         try:
@@ -251,7 +253,7 @@ class _ChunkLoop:
 
     def _loop(self, items: Iterable[SourcedItem]) -> tuple[_Chunk, PendingWrite] | None:
         in_flight: tuple[_Chunk, PendingWrite] | None = None
-        for number, records in enumerate(batched(items, self._settings.chunk_size)):
+        for number, records in enumerate(batched(items, self._chunk_size)):
             self._result.records += len(records)
             if number < self._progress.chunks_done:
                 self._result.already_acknowledged += len(records)
@@ -344,7 +346,7 @@ class _ChunkLoop:
             "reason": rejected.reason,
             "source": chunk.source,
             "object": self._identity.location,
-            "position": f"record {chunk.number * self._settings.chunk_size + rejected.pending.offset}",
+            "position": f"record {chunk.number * self._chunk_size + rejected.pending.offset}",
             "raw": rejected.pending.body.decode("utf-8"),
             "stage": "index",
             "index": rejected.pending.index,

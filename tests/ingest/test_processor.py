@@ -177,3 +177,29 @@ def test_a_broken_s3_stream_surfaces_as_a_read_error_not_a_dead_letter(
     assert result.status == "incomplete" and "ConnectionResetError" in (result.error or "")
     progress = ledger.progress(KEY)
     assert progress is not None and not progress.finished and not sink.entries()
+
+
+class _StopBeforeChunk(Deadline):
+    """No time limit for requests, but the processor's between-chunk check says stop at chunk ``n``."""
+
+    def __init__(self, chunks: int) -> None:
+        super().__init__()
+        self._checks = chunks
+
+    def expired(self) -> bool:
+        self._checks -= 1
+        return self._checks < 0
+
+
+def test_a_new_chunk_size_does_not_move_the_boundaries_of_an_incomplete_object(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(3000, seed=9)
+    sink = MemoryDeadLetterSink()
+    small = _services(templated_engine, ledger, sink, chunk_size=500)
+    first = process_object(_opened(flows), small, "a", _StopBeforeChunk(2))
+    assert first.status == "incomplete" and count(templated_engine, INDEX) == 1000
+    large = _services(templated_engine, ledger, sink, chunk_size=2000)  # a deploy changed CHUNK_SIZE
+    second = process_object(_opened(flows), large, "b", Deadline())
+    assert second.status == "done" and second.already_acknowledged == 1000
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
