@@ -1,9 +1,9 @@
 """VPC Flow Logs (text or Parquet, VPC or transit gateway) -> ECS documents.
 
 Both formats go through one vectorized path: the file is read in batches of rows whose
-columns are Arrow string arrays (text: ``pyarrow.csv`` on chunks of complete lines; Parquet:
-record batches cast to strings), every conversion is done column-wise with
-``pyarrow.compute``, and only the final assembly of each document is a Python loop over
+columns are Arrow arrays (text: ``pyarrow.csv`` on chunks of complete lines, as strings;
+Parquet: record batches, integer columns kept as integers), every conversion is done
+column-wise with ``pyarrow.compute``, and only the final assembly of each document is a Python loop over
 ready-made lists. Memory is bounded by one batch, whatever the file size.
 
 The mapping, field by field, is documented in docs/sources/vpcflow.md.
