@@ -203,3 +203,23 @@ def test_a_new_chunk_size_does_not_move_the_boundaries_of_an_incomplete_object(
     second = process_object(_opened(flows), large, "b", Deadline())
     assert second.status == "done" and second.already_acknowledged == 1000
     assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+
+
+def test_skipping_acknowledged_chunks_stops_at_the_deadline(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(3000, seed=10)
+    sink = MemoryDeadLetterSink()
+    first = process_object(
+        _opened(flows), _services(templated_engine, ledger, sink), "a", _StopBeforeChunk(4)
+    )
+    assert first.status == "incomplete" and count(templated_engine, INDEX) == 2000
+    # the redelivery's invocation runs out of time while it is still skipping chunks 0-3
+    second = process_object(
+        _opened(flows), _services(templated_engine, ledger, sink), "b", _StopBeforeChunk(2)
+    )
+    assert second.status == "incomplete" and "skipping acknowledged chunk 2" in (second.error or "")
+    assert second.already_acknowledged == 1500
+    third = process_object(_opened(flows), _services(templated_engine, ledger, sink), "c", Deadline())
+    assert third.status == "done" and third.already_acknowledged == 2000
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
