@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ingest.config import Settings as IngestSettings
+
 SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
 
 NetworkAccess = Literal["public", "vpc"]
@@ -302,3 +304,16 @@ class _ContextReader:
             self.problems.append("logBucketKmsKeyArn applies only with logBucketName (an existing bucket)")
         if network == "public" and self.raw("vpcEndpointId") is not None:
             self.problems.append("vpcEndpointId is set but networkAccess is 'public': set networkAccess=vpc")
+        self.check_ingest_timeout(config.ingest_timeout_seconds)
+
+    def check_ingest_timeout(self, seconds: int) -> None:
+        """The ingest function starts a bulk request only when a whole request timeout fits
+        before its deadline margin: a shorter function timeout could never write anything."""
+        ingest = IngestSettings()
+        floor = ingest.request_timeout + ingest.deadline_margin
+        if seconds <= floor:
+            self.problems.append(
+                f"ingestTimeoutSeconds={seconds} leaves no room for one bulk request: it must exceed "
+                f"the request timeout ({ingest.request_timeout:g} s) plus the deadline margin "
+                f"({ingest.deadline_margin:g} s), i.e. be at least {int(floor) + 1}"
+            )

@@ -145,3 +145,10 @@ def test_all_problems_are_reported_at_once() -> None:
     message = str(raised.value)
     assert message.startswith("invalid CDK context:")
     assert "organizationId" in message and "alertEmail" in message and "bulkMaxBytes" in message
+
+
+def test_an_ingest_timeout_must_leave_room_for_one_bulk_request() -> None:
+    [problem] = problems(organizationId=ORG, ingestTimeoutSeconds=40)
+    assert problem.startswith("ingestTimeoutSeconds=40 leaves no room for one bulk request")
+    assert "at least 41" in problem
+    assert config(ingestTimeoutSeconds=41).ingest_timeout_seconds == 41
