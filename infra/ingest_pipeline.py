@@ -126,6 +126,9 @@ class IngestPipeline(Construct):
         role.add_to_policy(
             iam.PolicyStatement(actions=["s3:GetObject", "s3:GetObjectVersion"], resources=source_objects)
         )
+        # Without ListBucket, S3 answers 403 AccessDenied for a key that does not exist; with it,
+        # 404 NoSuchKey, which the handler needs to tell a deleted object from a permission error.
+        role.add_to_policy(iam.PolicyStatement(actions=["s3:ListBucket"], resources=[bucket.bucket_arn]))
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{DEAD_LETTER_PREFIX}*")]

@@ -16,9 +16,9 @@ from typing import Any
 from ingest.config import from_env
 from ingest.deadletters import DeadLetterBatch
 from ingest.events import Message, ObjectRef, parse_event
-from ingest.ledger import LeaseHeld
+from ingest.ledger import LeaseHeld, Progress
 from ingest.observability import emit_metrics, log_object, logger
-from ingest.processor import ObjectResult, process_object
+from ingest.processor import ObjectResult, process_object, with_retries
 from ingest.reader import ObjectGone, ObjectIdentity, open_s3
 from ingest.runtime import Runtime, build_runtime
 from ingest.writer import Deadline
@@ -63,13 +63,22 @@ def handle(event: dict[str, Any], context: Any, runtime: Runtime) -> dict[str, A
         deadline=Deadline(lambda: context.get_remaining_time_in_millis() / 1000, settings.deadline_margin),
     )
     messages = parse_event(event)
-    failed = [message for message in messages if not _process_message(message, invocation)]
+    failed = [message for message in messages if not _process_message_safely(message, invocation)]
     emit_metrics(invocation.results)
     if messages and messages[0].message_id is not None:
         return {"batchItemFailures": [{"itemIdentifier": message.message_id} for message in failed]}
     if failed:
         raise IngestFailed(f"{sum(r.status != 'done' for r in invocation.results)} object(s) not finished")
     return {"objects": len(invocation.results)}
+
+
+def _process_message_safely(message: Message, invocation: _Invocation) -> bool:
+    """Whatever goes wrong with one message fails that message, never the whole batch."""
+    try:
+        return _process_message(message, invocation)
+    except Exception:
+        logger.exception("message failed", extra={"message_id": message.message_id})
+        return False
 
 
 def _process_message(message: Message, invocation: _Invocation) -> bool:
@@ -94,8 +103,10 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
     try:
         opened = open_s3(invocation.runtime.s3, ref)
     except ObjectGone:
-        invocation.results.append(_dead_letter_gone(ref, invocation))
-        return True
+        result = _object_gone(ref, invocation)
+        log_object(result)
+        invocation.results.append(result)
+        return result.status != "failed"
     except Exception as error:  # no access, no bucket, throttled: SQS retries, then its DLQ keeps it
         logger.exception("object not readable", extra={"key": ref.url})
         invocation.results.append(
@@ -122,20 +133,39 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
     return result.status not in ("failed", "incomplete")
 
 
-def _dead_letter_gone(ref: ObjectRef, invocation: _Invocation) -> ObjectResult:
-    """The object was deleted before we read it: say so where dead letters are looked at."""
+def _object_gone(ref: ObjectRef, invocation: _Invocation) -> ObjectResult:
+    """The object was deleted before this delivery read it. When the ledger says an earlier
+    delivery finished it, that is no loss; otherwise say so where dead letters are looked at."""
+    services = invocation.runtime.services
     identity = ObjectIdentity(ref.url, ref.version_id or ref.etag or "unknown", datetime.now(UTC))
-    entry = {
-        "reason": "object not found: deleted before it was read",
+    try:
+        progress = with_retries(
+            lambda: services.ledger.progress(identity.ledger_key), services.settings, invocation.deadline
+        )
+        if progress is not None and progress.finished:
+            return ObjectResult(ref.url, identity.version, status="already done")
+        batch = DeadLetterBatch(identity, "unknown", 0, 0, [_gone_letter(ref, progress)])
+        where = with_retries(lambda: services.sink.write(batch), services.settings, invocation.deadline)
+    except Exception as error:  # this message is retried; the others of the batch go on
+        logger.exception("deleted object could not be dead-lettered", extra={"key": ref.url})
+        return ObjectResult(
+            ref.url, identity.version, status="failed", error=f"{type(error).__name__}: {error}"
+        )
+    return ObjectResult(ref.url, identity.version, status="gone", dead_lettered=1, dead_letter_files=[where])
+
+
+def _gone_letter(ref: ObjectRef, progress: Progress | None) -> dict[str, Any]:
+    reason = "object not found: deleted before it was read"
+    if progress is not None and progress.indexed + progress.dead_lettered:
+        reason = (
+            f"object not found: deleted part-way, after {progress.indexed} records were indexed "
+            f"and {progress.dead_lettered} dead-lettered"
+        )
+    return {
+        "reason": reason,
         "source": "unknown",
         "object": ref.url,
         "position": "object",
         "raw": "",
         "stage": "read",
     }
-    where = invocation.runtime.services.sink.write(DeadLetterBatch(identity, "unknown", 0, 0, [entry]))
-    result = ObjectResult(
-        ref.url, identity.version, status="gone", dead_lettered=1, dead_letter_files=[where]
-    )
-    log_object(result)
-    return result

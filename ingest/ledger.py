@@ -70,6 +70,10 @@ class Ledger(Protocol):
         """Give the lease up (on failure), so a redelivery can start at once."""
         ...
 
+    def progress(self, key: str) -> Progress | None:
+        """The object's progress without claiming it; ``None`` when it was never claimed."""
+        ...
+
 
 def encode_offsets(offsets: frozenset[int]) -> str:
     """``{0,1,2,5}`` -> ``"0-2,5"``: compact enough for a DynamoDB attribute."""
@@ -287,15 +291,7 @@ class DynamoLedger:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             raise LeaseHeld(f"{key} is being processed by another worker") from None
-        item = answer["Attributes"]
-        return Progress(
-            chunks_done=int(item["chunks_done"]["N"]),
-            partial=decode_offsets(item.get("partial_offsets", {}).get("S")),
-            finished=item.get("finished", {}).get("BOOL", False),
-            indexed=int(item["records_indexed"]["N"]),
-            dead_lettered=int(item["records_dead_lettered"]["N"]),
-            chunk_size=int(item["chunk_size"]["N"]),
-        )
+        return _progress_of(answer["Attributes"])
 
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
         self._update(
@@ -340,6 +336,12 @@ class DynamoLedger:
         with contextlib.suppress(LeaseLost):  # someone else holds it now: nothing to give back
             self._update(key, owner, None, "SET lease_until = :zero REMOVE #owner", {":zero": {"N": "0"}})
 
+    def progress(self, key: str) -> Progress | None:
+        item = self._client.get_item(TableName=self._table, Key={"pk": {"S": key}}, ConsistentRead=True).get(
+            "Item"
+        )
+        return None if item is None else _progress_of(item)
+
     def _update(
         self, key: str, owner: str, chunk: int | None, expression: str, values: dict[str, dict[str, Any]]
     ) -> None:
@@ -359,3 +361,19 @@ class DynamoLedger:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             raise LeaseLost(f"{key}: lease lost before the ledger was updated") from None
+
+
+def _progress_of(item: dict[str, Any]) -> Progress:
+    """A DynamoDB ledger item as progress."""
+
+    def number(name: str) -> int:
+        return int(item.get(name, {}).get("N", 0))
+
+    return Progress(
+        chunks_done=number("chunks_done"),
+        partial=decode_offsets(item.get("partial_offsets", {}).get("S")),
+        finished=item.get("finished", {}).get("BOOL", False),
+        indexed=number("records_indexed"),
+        dead_lettered=number("records_dead_lettered"),
+        chunk_size=number("chunk_size"),
+    )

@@ -74,7 +74,8 @@ class ObjectResult:
     version: str = ""
     source: str | None = None
     status: str = "done"
-    """``done``, ``already done``, ``skipped`` (no records, e.g. a digest), ``incomplete``, ``failed``."""
+    """``done``, ``already done``, ``skipped`` (no records, e.g. a digest), ``incomplete``, ``failed``,
+    ``gone`` (deleted before it was read: dead-lettered by the handler)."""
     records: int = 0
     """Records read from the object in this run, including those acknowledged earlier."""
     indexed: int = 0

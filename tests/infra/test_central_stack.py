@@ -206,6 +206,9 @@ def test_ingest_role_reads_source_prefixes_and_writes_dead_letters_only(central:
     ]
     [write] = by_action[("s3:PutObject",)]
     assert write.endswith("/dead-letter/*")
+    # so that a deleted object answers 404 NoSuchKey, not 403 AccessDenied
+    [listing] = by_action[("s3:ListBucket",)]
+    assert listing.startswith("<") and listing.endswith(".Arn>")
     [aoss] = [s for s in found if "aoss:APIAccessAll" in as_list(s["Action"])]
     assert render(aoss["Resource"]) == f"<{collection_id(central, 'siem-logs')}.Arn>"
 

@@ -4,6 +4,7 @@ the guarded embedded engine."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -13,6 +14,7 @@ from opensearchpy import OpenSearch
 from demo import synthetic
 from ingest import handler
 from ingest.config import Settings
+from ingest.deadletters import S3DeadLetterSink
 from ingest.runtime import Runtime, build_runtime
 from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
 from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
@@ -161,3 +163,30 @@ def test_an_object_deleted_before_it_is_read_becomes_a_dead_letter(aws: Aws, run
     drain(aws.sqs, aws.queue_url, _invoke(runtime))
     (letter,) = _dead_letters(aws)
     assert letter["reason"].startswith("object not found") and letter["object"].endswith("flows/gone.log.gz")
+
+
+def test_an_object_deleted_after_it_was_ingested_is_not_a_dead_letter(aws: Aws, runtime: Runtime) -> None:
+    flows = flow_object(200, seed=11)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/done-then-deleted.log.gz", Body=flows.body)
+    event = receive(aws.sqs, aws.queue_url)
+    assert handler.handle(event, LambdaContext(), runtime)["batchItemFailures"] == []
+    aws.s3.delete_object(Bucket=BUCKET, Key="flows/done-then-deleted.log.gz")
+    # the same notification delivered again (SQS is at-least-once)
+    assert handler.handle(event, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert _dead_letters(aws) == []
+
+
+def test_a_dead_letter_sink_failure_for_a_deleted_object_fails_that_message_only(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
+    runtime.services.settings = replace(runtime.services.settings, backoff_base=0.001, backoff_cap=0.01)
+    runtime.services.sink = S3DeadLetterSink(aws.s3, "no-such-dead-letter-bucket")
+    flows = flow_object(100, seed=12)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/gone.log.gz", Body=b"x")
+    aws.s3.delete_object(Bucket=BUCKET, Key="flows/gone.log.gz")
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/kept.log.gz", Body=flows.body)
+    event = receive(aws.sqs, aws.queue_url)
+    gone = next(r["messageId"] for r in event["Records"] if "gone.log.gz" in r["body"])
+    answer = handler.handle(event, LambdaContext(), runtime)
+    assert answer["batchItemFailures"] == [{"itemIdentifier": gone}]
+    assert count(templated_engine, "siem-vpcflow") == flows.records
