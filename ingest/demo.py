@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-import boto3
 import orjson
 from opensearchpy import OpenSearch
 
 from ingest import handler
 from ingest.config import Settings
+from ingest.local_aws import create_local_aws
 from ingest.observability import logger
 from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
@@ -68,29 +68,6 @@ def _aws_environment() -> None:
         "AWS_SESSION_TOKEN": "demo",
     }.items():
         os.environ.setdefault(name, value)
-
-
-def _create_aws(bucket: str) -> tuple[Any, Any, Any, str]:
-    s3, sqs, dynamodb = boto3.client("s3"), boto3.client("sqs"), boto3.client("dynamodb")
-    s3.create_bucket(Bucket=bucket)
-    s3.create_bucket(Bucket=DEAD_LETTER_BUCKET)
-    queue_url = sqs.create_queue(QueueName="siem-ingest", Attributes={"VisibilityTimeout": "0"})["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    s3.put_bucket_notification_configuration(
-        Bucket=bucket,
-        NotificationConfiguration={
-            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
-        },
-    )
-    dynamodb.create_table(
-        TableName=LEDGER_TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-    )
-    return s3, sqs, dynamodb, queue_url
 
 
 def _upload(s3: Any, bucket: str, directory: Path) -> int:
@@ -196,9 +173,9 @@ def main() -> int:
         print(f"engine: {server.url} (osmem-server {server.version}), templates installed")
         directory = Path(scratch) / "bucket"
         incident = write_incident(directory)
-        s3, sqs, dynamodb, queue_url = _create_aws(incident.bucket)
+        local = create_local_aws(incident.bucket, DEAD_LETTER_BUCKET, LEDGER_TABLE)
         print(
-            f"incident written: {_upload(s3, incident.bucket, directory)} objects put into "
+            f"incident written: {_upload(local.s3, incident.bucket, directory)} objects put into "
             f"s3://{incident.bucket} (moto), S3 -> SQS notification configured"
         )
         settings = Settings(
@@ -208,18 +185,18 @@ def main() -> int:
             dead_letter_bucket=DEAD_LETTER_BUCKET,
             deadline_margin=5.0,
         )
-        runtime = build_runtime(settings, client=client, s3=s3, dynamodb=dynamodb)
+        runtime = build_runtime(settings, client=client, s3=local.s3, dynamodb=local.dynamodb)
         LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
         with LOG_FILE.open("w") as log, _logs_to(log):  # JSON log lines and EMF metrics
-            batches, failures = _drain(sqs, queue_url, runtime)
+            batches, failures = _drain(local.sqs, local.queue_url, runtime)
         runtime.close()
         print(
             f"queue drained through ingest.handler.lambda_handler: {batches} batches, {failures} failed messages; "
             f"log lines and EMF metrics in {LOG_FILE}"
         )
-        ok = _report(client, incident, _dead_letters(s3))
+        ok = _report(client, incident, _dead_letters(local.s3))
         context = DemoContext(
-            client, server.url, incident, directory, s3, incident.bucket, INDEX_PREFIX, guard
+            client, server.url, incident, directory, local.s3, incident.bucket, INDEX_PREFIX, guard
         )
         for name in POST_INGEST_STEPS:
             _step(name)(context)

@@ -11,6 +11,8 @@ import pytest
 from moto import mock_aws
 from opensearchpy import OpenSearch
 
+from ingest.local_aws import create_local_aws
+
 BUCKET = "siem-logs-test"
 DEAD_LETTER_BUCKET = "siem-dead-letters-test"
 TABLE = "siem-ingest-ledger"
@@ -38,29 +40,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():
-        s3, sqs = boto3.client("s3"), boto3.client("sqs")
-        dynamodb, sns = boto3.client("dynamodb"), boto3.client("sns")
-        s3.create_bucket(Bucket=BUCKET)
-        s3.create_bucket(Bucket=DEAD_LETTER_BUCKET)
-        queue_url = sqs.create_queue(QueueName="siem-ingest", Attributes={"VisibilityTimeout": "0"})[
-            "QueueUrl"
-        ]
-        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
-        s3.put_bucket_notification_configuration(
-            Bucket=BUCKET,
-            NotificationConfiguration={
-                "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
-            },
-        )
-        dynamodb.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        )
-        yield Aws(s3, sqs, dynamodb, sns, queue_url, queue_arn)
+        local = create_local_aws(BUCKET, DEAD_LETTER_BUCKET, TABLE)
+        yield Aws(local.s3, local.sqs, local.dynamodb, boto3.client("sns"), local.queue_url, local.queue_arn)
 
 
 @pytest.fixture
