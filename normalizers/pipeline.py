@@ -10,6 +10,7 @@ import io
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -63,11 +64,9 @@ class NormalizedObject:
         origin, outcome = self._origin, self.outcome
         # A truncation inside the head is deferred by read_head to after the head's bytes.
         head, stream = read_head(decompressed(self._raw))
-        detection = Detection(self._forced) if self._forced else detect(head, origin.object)  # type: ignore[arg-type]
-        if self._forced and self._forced == "cloudtrail":
-            sniffed = detect(head, origin.object)
-            if sniffed.skip:
-                detection = sniffed
+        sniffed = detect(head, origin.object)
+        # A forced source wins, except over a file that holds no records (a digest file).
+        detection = Detection(self._forced) if self._forced and not sniffed.skip else sniffed  # type: ignore[arg-type]
         outcome.source = detection.source
         if detection.skip:
             outcome.skipped = detection.skip
@@ -106,26 +105,16 @@ class NormalizedObject:
             )
 
 
-class _seekable_if_parquet:
-    """Parquet needs random access (its footer is at the end): spool to a temp file."""
-
-    def __init__(self, head: bytes, stream: io.BufferedReader) -> None:
-        self._head = head
-        self._stream = stream
-        self._spool: BinaryIO | None = None
-
-    def __enter__(self) -> BinaryIO:
-        if not self._head.startswith(PARQUET_MAGIC):
-            return self._stream
-        spool = tempfile.TemporaryFile()
-        shutil.copyfileobj(self._stream, spool, 1 << 20)
+@contextmanager
+def _seekable_if_parquet(head: bytes, stream: io.BufferedReader) -> Iterator[BinaryIO]:
+    """Parquet needs random access (its footer is at the end): spool it to a temp file."""
+    if not head.startswith(PARQUET_MAGIC):
+        yield stream
+        return
+    with tempfile.TemporaryFile() as spool:
+        shutil.copyfileobj(stream, spool, 1 << 20)
         spool.seek(0)
-        self._spool = spool
-        return spool
-
-    def __exit__(self, *exc: object) -> None:
-        if self._spool is not None:
-            self._spool.close()
+        yield spool
 
 
 def normalize_object(raw: BinaryIO, origin: Origin, source: str | None = None) -> NormalizedObject:
