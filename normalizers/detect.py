@@ -32,8 +32,12 @@ _MARKERS: list[tuple[re.Pattern[bytes], str]] = [
     (re.compile(rb'"(?:digestStartTime|digestEndTime|digestS3Bucket|digestPublicKeyFingerprint)"\s*:'), "digest"),
     (re.compile(rb'"(?:Records|eventVersion)"\s*:'), "cloudtrail"),
     (re.compile(rb'"(?:SchemaVersion|ProductArn|AwsAccountId|GeneratorId)"\s*:'), "securityhub"),
-    (re.compile(rb'"(?:schemaVersion|detectorId)"\s*:|"arn"\s*:\s*"arn:aws[\w-]*:guardduty:'), "guardduty"),
+    (re.compile(rb'"(?:schemaVersion|detectorId)"\s*:|"[Aa]rn"\s*:\s*"arn:aws[\w-]*:guardduty:'), "guardduty"),
 ]
+# A GuardDuty finding as the CLI/SDK print it (PascalCase: "SchemaVersion" like ASFF) has
+# a top-level "Arn" that is a GuardDuty finding ARN; ASFF has no "Arn" key (its GuardDuty
+# imports carry that ARN in "Id"), so this outranks the Security Hub markers wherever it is.
+_GUARDDUTY_API = re.compile(rb'"Arn"\s*:\s*"arn:aws[\w-]*:guardduty:')
 
 _FLOW_FIELDS = re.compile(
     rb"\A\s*(?:[a-z0-9-]+ )*(?:srcaddr|dstaddr|interface-id|log-status|account-id|tgw-id|flow-direction|packets)\b"
@@ -88,6 +92,8 @@ def _detect_json(text: bytes, key: str) -> Detection:
             return Detection(hint_from_key(key) or "guardduty")
         return Detection(None)
     _, meaning, match = earliest
+    if meaning == "securityhub" and _GUARDDUTY_API.search(text):
+        return Detection("guardduty")
     if meaning == "detail-type":
         detail_type = match.group(1)
         if detail_type.endswith(_VIA_CLOUDTRAIL):

@@ -2,11 +2,15 @@
 
 Accepts findings exported to S3 (JSON lines), EventBridge "GuardDuty Finding" events
 (the finding in ``detail``), ``{"findings": [...]}`` batches and bare findings, in any
-mix, concatenated or one per line. Every finding is an ``alert``.
+mix, concatenated or one per line; also the AWS CLI/SDK shape (``aws guardduty
+get-findings``: ``{"Findings": [...]}`` with PascalCase member names), renamed to the
+export's names first. Every finding is an ``alert``.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -49,6 +53,22 @@ FLAT_KEYS = frozenset(
     {"additionalInfo", "evidence", "affectedResources", "runtimeDetails", "detection",
      "ebsVolumeScanDetails", "malwareScanDetails"}
 )
+
+
+# The CLI/SDK print the API's member names (PascalCase); exports and EventBridge carry the
+# wire names (the model's ``locationName``), which are the member name with its first
+# letter lowered except for these (botocore's guardduty model; tests check the tables).
+API_RENAMED = {
+    "Code": "productCodeId", "ProductType": "productCodeType", "TaskCreatedAt": "createdAt",
+    "SourceIps": "sourceIPs", "LoginAttributes": "LoginAttributes", "KubernetesResourcesTypes": "type",
+    "Latitude": "lat", "Longitude": "lon",
+}
+# Renames that depend on the structure holding the member, named by the member holding it.
+API_RENAMED_UNDER = {("Account", "Name"): "account", ("Ec2Instance", "IamInstanceProfile"): "IamInstanceProfile"}
+# Maps whose keys are data (resource types, profile and feature names), by how many levels
+# of data keys they have; what lies below those levels is structures again.
+API_DATA_KEY_LEVELS = {"AffectedResources": 1, "Profiles": 2, "Behavior": 2}
+_GUARDDUTY_ARN = re.compile(r"arn:aws[\w-]*:guardduty:")
 
 
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
@@ -101,8 +121,43 @@ def _unwrap(value: Any) -> dict[str, Any]:
     return value
 
 
+def is_api_shape(finding: dict[str, Any]) -> bool:
+    """True for a finding as the CLI/SDK print it (``AccountId``, ``Arn``...), not exported."""
+    if "id" in finding or "accountId" in finding:
+        return False
+    arn = finding.get("Arn")
+    return "AccountId" in finding or (isinstance(arn, str) and _GUARDDUTY_ARN.match(arn) is not None)
+
+
+def from_api_shape(value: Any, parent: str = "") -> Any:
+    """Rename the API's PascalCase member names to the export's, recursively."""
+    if isinstance(value, list):
+        return [from_api_shape(item, parent) for item in value]
+    if not isinstance(value, dict):
+        return value
+    return {_export_name(parent, key): _renamed_member(key, item) for key, item in value.items()}
+
+
+def _renamed_member(key: str, value: Any) -> Any:
+    levels = API_DATA_KEY_LEVELS.get(key)
+    return from_api_shape(value, key) if levels is None else _below_data_keys(value, levels, key)
+
+
+def _below_data_keys(value: Any, levels: int, parent: str) -> Any:
+    if levels == 0 or not isinstance(value, dict):
+        return from_api_shape(value, parent)
+    return {key: _below_data_keys(item, levels - 1, parent) for key, item in value.items()}
+
+
+def _export_name(parent: str, key: str) -> str:
+    renamed = API_RENAMED_UNDER.get((parent, key)) or API_RENAMED.get(key)
+    return renamed if renamed is not None else key[:1].lower() + key[1:]
+
+
 def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Document:
     """One GuardDuty finding -> one document; raises :class:`RecordError` for a bad one."""
+    if is_api_shape(finding):
+        finding = from_api_shape(finding)
     finding_id = required_str(finding, "id")
     updated = time_field(finding, "updatedAt", required=True)
     finding_type = required_str(finding, "type")
@@ -184,8 +239,21 @@ def _pruned(document: Document) -> Document:
 
 def _is_sample(finding: dict[str, Any], service: dict[str, Any]) -> bool:
     additional = service.get("additionalInfo")
-    in_service = isinstance(additional, dict) and as_bool(additional.get("sample")) is True
+    in_service = isinstance(additional, dict) and (
+        as_bool(additional.get("sample")) is True or _encoded_sample(additional.get("value"))
+    )
     return in_service or as_bool(finding.get("sample")) is True
+
+
+def _encoded_sample(value: Any) -> bool:
+    """The API's ``additionalInfo`` is ``{"value": "<JSON text>", "type": "default"}``."""
+    if not isinstance(value, str) or '"sample"' not in value:
+        return False
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return False
+    return isinstance(decoded, dict) and as_bool(decoded.get("sample")) is True
 
 
 def _actor(resource: dict[str, Any], account: str) -> Any:
