@@ -9,6 +9,7 @@ fails, so Lambda's own retry policy applies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +20,7 @@ from ingest.events import Message, ObjectRef, parse_event
 from ingest.ledger import LeaseHeld, Progress
 from ingest.observability import emit_metrics, log_object, logger
 from ingest.processor import ObjectResult, process_object, with_retries
-from ingest.reader import ObjectGone, ObjectIdentity, open_s3
+from ingest.reader import ObjectGone, ObjectIdentity, ObjectOverwritten, open_s3
 from ingest.runtime import Runtime, build_runtime
 from ingest.writer import Deadline
 
@@ -103,10 +104,11 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
     try:
         opened = open_s3(invocation.runtime.s3, ref)
     except ObjectGone:
-        result = _object_gone(ref, invocation)
-        log_object(result)
-        invocation.results.append(result)
-        return result.status != "failed"
+        return _report(_notified_version_unreadable(ref, invocation, "gone", _gone_reason), invocation)
+    except ObjectOverwritten:
+        return _report(
+            _notified_version_unreadable(ref, invocation, "overwritten", _overwritten_reason), invocation
+        )
     except Exception as error:  # no access, no bucket, throttled: SQS retries, then its DLQ keeps it
         logger.exception("object not readable", extra={"key": ref.url})
         invocation.results.append(
@@ -133,9 +135,23 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
     return result.status not in ("failed", "incomplete")
 
 
-def _object_gone(ref: ObjectRef, invocation: _Invocation) -> ObjectResult:
-    """The object was deleted before this delivery read it. When the ledger says an earlier
-    delivery finished it, that is no loss; otherwise say so where dead letters are looked at."""
+def _report(result: ObjectResult, invocation: _Invocation) -> bool:
+    log_object(result)
+    invocation.results.append(result)
+    return result.status != "failed"
+
+
+LetterReason = Callable[[Progress | None], str]
+"""Why the notified version could not be read, given what earlier deliveries did with it."""
+
+
+def _notified_version_unreadable(
+    ref: ObjectRef, invocation: _Invocation, status: str, why: LetterReason
+) -> ObjectResult:
+    """The notified version was deleted or overwritten before this delivery read it. When the
+    ledger says an earlier delivery finished it, that is no loss; otherwise say so where dead
+    letters are looked at: one dead letter, counted as one record, so records = indexed +
+    dead-lettered holds for the object."""
     services = invocation.runtime.services
     identity = ObjectIdentity(ref.url, ref.version_id or ref.etag or "unknown", datetime.now(UTC))
     try:
@@ -144,24 +160,37 @@ def _object_gone(ref: ObjectRef, invocation: _Invocation) -> ObjectResult:
         )
         if progress is not None and progress.finished:
             return ObjectResult(ref.url, identity.version, status="already done")
-        batch = DeadLetterBatch(identity, "unknown", 0, 0, [_gone_letter(ref, progress)])
+        batch = DeadLetterBatch(identity, "unknown", 0, 0, [_read_letter(ref, why(progress))])
         where = with_retries(lambda: services.sink.write(batch), services.settings, invocation.deadline)
     except Exception as error:  # this message is retried; the others of the batch go on
-        logger.exception("deleted object could not be dead-lettered", extra={"key": ref.url})
+        logger.exception("unreadable object could not be dead-lettered", extra={"key": ref.url})
         return ObjectResult(
             ref.url, identity.version, status="failed", error=f"{type(error).__name__}: {error}"
         )
-    return ObjectResult(ref.url, identity.version, status="gone", dead_lettered=1, dead_letter_files=[where])
+    return ObjectResult(
+        ref.url, identity.version, status=status, records=1, dead_lettered=1, dead_letter_files=[where]
+    )
 
 
-def _gone_letter(ref: ObjectRef, progress: Progress | None) -> dict[str, Any]:
-    reason = "object not found: deleted before it was read"
+def _gone_reason(progress: Progress | None) -> str:
+    return "object not found: deleted " + _how_far(progress, "before it was read")
+
+
+def _overwritten_reason(progress: Progress | None) -> str:
+    return "overwritten " + _how_far(progress, "before read")
+
+
+def _how_far(progress: Progress | None, untouched: str) -> str:
     if progress is not None and progress.indexed + progress.dead_lettered:
-        reason = (
-            f"object not found: deleted part-way, after {progress.indexed} records were indexed "
+        return (
+            f"part-way, after {progress.indexed} records were indexed "
             f"and {progress.dead_lettered} dead-lettered"
         )
-    return {
+    return untouched
+
+
+def _read_letter(ref: ObjectRef, reason: str) -> dict[str, Any]:
+    letter: dict[str, Any] = {
         "reason": reason,
         "source": "unknown",
         "object": ref.url,
@@ -169,3 +198,8 @@ def _gone_letter(ref: ObjectRef, progress: Progress | None) -> dict[str, Any]:
         "raw": "",
         "stage": "read",
     }
+    if ref.version_id:
+        letter["version_id"] = ref.version_id
+    if ref.etag:
+        letter["etag"] = ref.etag  # the notified version's: which bytes were lost
+    return letter

@@ -75,7 +75,8 @@ class ObjectResult:
     source: str | None = None
     status: str = "done"
     """``done``, ``already done``, ``skipped`` (no records, e.g. a digest), ``incomplete``, ``failed``,
-    ``gone`` (deleted before it was read: dead-lettered by the handler)."""
+    ``gone`` (deleted before it was read), ``overwritten`` (an unversioned object replaced before
+    the notified version was read): both dead-lettered by the handler as one record."""
     records: int = 0
     """Records read from the object in this run, including those acknowledged earlier."""
     indexed: int = 0

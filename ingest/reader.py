@@ -1,9 +1,12 @@
 """Open an S3 object or a local file as a raw byte stream, with the identity the ledger keys on.
 
-The identity comes from what was actually read (the GetObject answer, the file's bytes), not
-from the notification: if an unversioned object is overwritten between the notification and
-the read, the ledger records the version we indexed, and the later notification for the same
-bytes finds it done.
+The identity comes from what was actually read (the GetObject answer, the file's bytes). A
+notification names one version of the object, and the read is pinned to it: by ``VersionId``
+when the bucket is versioned, else by ``If-Match`` on the notified ETag. Without the pin, an
+unversioned object overwritten between the notification and the read would be read as the new
+version under the old notification, and the new version's own notification would then find
+it done: the first version's records would vanish without a trace. With it, S3 answers 412
+and the handler dead-letters the first version as overwritten.
 """
 
 from __future__ import annotations
@@ -69,24 +72,43 @@ class ObjectGone(LookupError):
     """The notified object no longer exists (deleted before we read it)."""
 
 
+class ObjectOverwritten(LookupError):
+    """The notified version of an unversioned object was replaced before we read it (412)."""
+
+
 def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
-    """GetObject, streaming: the body is read as the normalizer asks for bytes."""
-    params: dict[str, str] = {"Bucket": ref.bucket, "Key": ref.key}
-    if ref.version_id:
-        params["VersionId"] = ref.version_id
+    """GetObject of the notified version, streaming: the body is read as the normalizer asks
+    for bytes. Raises :class:`ObjectGone` (deleted) or :class:`ObjectOverwritten` (replaced)."""
+    params = {"Bucket": ref.bucket, "Key": ref.key, **_pin_to_notified_version(ref)}
     try:
         answer = s3.get_object(**params)
     except s3.exceptions.NoSuchKey:
         raise ObjectGone(ref.url) from None
     except s3.exceptions.ClientError as error:
-        if error.response.get("Error", {}).get("Code") in ("NoSuchKey", "NoSuchVersion", "404"):
+        code = error.response.get("Error", {}).get("Code")
+        if code in ("NoSuchKey", "NoSuchVersion", "404"):
             raise ObjectGone(ref.url) from None
+        if code in ("PreconditionFailed", "412"):
+            raise ObjectOverwritten(ref.url) from None
         raise
     version = answer.get("VersionId") or answer.get("ETag", "").strip('"') or "unversioned"
     if version == "null":  # versioning suspended or never enabled: S3 answers "null"
         version = answer.get("ETag", "").strip('"') or "unversioned"
     identity = ObjectIdentity(ref.url, version, answer["LastModified"].astimezone(UTC))
     return OpenedObject(identity, io.BufferedReader(_RawBody(answer["Body"]), buffer_size=1 << 20))
+
+
+def _pin_to_notified_version(ref: ObjectRef) -> dict[str, str]:
+    """GetObject parameters that read exactly the notified bytes, or fail."""
+    pin: dict[str, str] = {}
+    if ref.version_id:
+        pin["VersionId"] = ref.version_id
+    # A version id pins the content, except "null" (versioning suspended): that version is
+    # replaced in place by the next PUT, like an unversioned object, so the ETag pins it.
+    if ref.etag and ref.version_id in (None, "null"):
+        unquoted = ref.etag.strip('"')  # notifications carry it bare; If-Match wants it quoted
+        pin["IfMatch"] = f'"{unquoted}"'
+    return pin
 
 
 def open_local(path: Path) -> OpenedObject:
@@ -104,12 +126,11 @@ def open_bytes(location: str, data: bytes, version: str, last_modified: datetime
 
 
 def list_s3(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
-    """Every object under ``s3://bucket/prefix`` (for backfills)."""
+    """Every object under ``s3://bucket/prefix`` (for backfills). No ETag: a backfill reads what
+    is there when it gets to the object, even if it was replaced after the listing."""
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", []):
-            yield ObjectRef(
-                bucket, entry["Key"], etag=entry.get("ETag", "").strip('"'), size=entry.get("Size")
-            )
+            yield ObjectRef(bucket, entry["Key"], size=entry.get("Size"))
 
 
 def list_local(root: Path) -> Iterator[Path]:

@@ -15,6 +15,7 @@ from demo import synthetic
 from ingest import handler
 from ingest.config import Settings
 from ingest.deadletters import S3DeadLetterSink
+from ingest.processor import ObjectResult
 from ingest.runtime import Runtime, build_runtime
 from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
 from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
@@ -190,3 +191,62 @@ def test_a_dead_letter_sink_failure_for_a_deleted_object_fails_that_message_only
     answer = handler.handle(event, LambdaContext(), runtime)
     assert answer["batchItemFailures"] == [{"itemIdentifier": gone}]
     assert count(templated_engine, "siem-vpcflow") == flows.records
+
+
+def _discard_queued(aws: Aws) -> None:
+    for record in receive(aws.sqs, aws.queue_url, visibility=60)["Records"]:
+        aws.sqs.delete_message(QueueUrl=aws.queue_url, ReceiptHandle=record["receiptHandle"])
+
+
+def test_an_unversioned_object_overwritten_before_it_is_read_loses_nothing_silently(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results: list[ObjectResult] = []
+    monkeypatch.setattr(handler, "log_object", results.append)
+    _discard_queued(aws)  # the s3:TestEvent sent when the notification was configured
+    key = "flows/overwritten.log.gz"
+    first, second = flow_object(120, seed=13), flow_object(80, seed=14, bad_every=40)
+    first_etag = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=first.body)["ETag"].strip('"')
+    first_message = receive(aws.sqs, aws.queue_url, visibility=60)
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=second.body)  # before the first one is read
+    second_message = receive(aws.sqs, aws.queue_url, visibility=60)
+    assert len(first_message["Records"]) == len(second_message["Records"]) == 1
+
+    assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    (letter,) = _dead_letters(aws)
+    assert letter == {
+        "reason": "overwritten before read",
+        "source": "unknown",
+        "object": f"s3://{BUCKET}/{key}",
+        "position": "object",
+        "raw": "",
+        "stage": "read",
+        "etag": first_etag,
+    }
+    assert not templated_engine.indices.exists(index="siem-vpcflow") or not count(
+        templated_engine, "siem-vpcflow"
+    )
+
+    for delivery in (second_message, second_message):  # the second version's, delivered twice
+        assert handler.handle(delivery, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert count(templated_engine, "siem-vpcflow") == second.records - second.bad
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    assert len(_dead_letters(aws)) == 1 + second.bad
+
+    overwritten, done, again = results
+    assert (overwritten.status, overwritten.version) == ("overwritten", first_etag)
+    assert (done.status, again.status) == ("done", "already done")
+    for result in (overwritten, done):
+        assert result.records == result.indexed + result.dead_lettered > 0
+    assert done.records == second.records
+
+
+def test_a_finished_version_overwritten_later_is_not_a_dead_letter(aws: Aws, runtime: Runtime) -> None:
+    key = "flows/done-then-overwritten.log.gz"
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=flow_object(60, seed=15).body)
+    first_message = receive(aws.sqs, aws.queue_url, visibility=60)
+    assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=flow_object(60, seed=16).body)
+    # the first notification delivered again, after the overwrite (SQS is at-least-once)
+    assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert _dead_letters(aws) == []
