@@ -382,12 +382,14 @@ def to_json_bytes(value: Any) -> bytes:
 # Key style
 # ---------------------------------------------------------------------------------------
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+# A plural acronym stays one word: sourceIPs -> source_ips, not source_i_ps.
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z](?!s(?:[A-Z0-9]|$))[a-z])")
 
 
 @lru_cache(maxsize=4096)
 def snake_name(name: str) -> str:
-    """``ipAddressV4`` -> ``ip_address_v4``, ``AwsApiCallAction`` -> ``aws_api_call_action``."""
+    """``ipAddressV4`` -> ``ip_address_v4``, ``AwsApiCallAction`` -> ``aws_api_call_action``,
+    ``sourceIPs`` -> ``source_ips``."""
     return _CAMEL_BOUNDARY.sub("_", name).lower()
 
 

@@ -143,7 +143,7 @@ def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> No
 
 def test_kubernetes_api_call_gives_source_related_ip_and_user_agent() -> None:
     action = {"actionType": "KUBERNETES_API_CALL", "kubernetesApiCallAction": {
-        "requestUri": "/api/v1/namespaces/default/secrets", "verb": "list", "sourceIps": ["203.0.113.5"],
+        "requestUri": "/api/v1/namespaces/default/secrets", "verb": "list", "sourceIPs": ["203.0.113.5"],
         "userAgent": "kubectl/v1.29.0 (linux/amd64)", "statusCode": 200,
         "remoteIpDetails": {"ipAddressV4": "203.0.113.5", "country": {"countryName": "Exampleland"},
                             "organization": {"asn": "64501", "asnOrg": "Example Net"}}}}
@@ -155,7 +155,7 @@ def test_kubernetes_api_call_gives_source_related_ip_and_user_agent() -> None:
 
 
 def test_several_remote_ips_go_to_related_ip_only() -> None:
-    action = {"kubernetesApiCallAction": {"sourceIps": ["203.0.113.5", "198.51.100.6", "junk", {"x": 1}],
+    action = {"kubernetesApiCallAction": {"sourceIPs": ["203.0.113.5", "198.51.100.6", "junk", {"x": 1}],
                                           "remoteIpDetails": {"ipAddressV4": "203.0.113.5"}}}
     document = _one(_finding(service={"action": action}))
     assert "source" not in document
