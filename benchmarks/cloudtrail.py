@@ -30,7 +30,9 @@ import orjson
 
 from normalizers import DeadLetter, Origin, normalize_object
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "cloudtrail" / "stratus-red-team"
+SAMPLES = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "cloudtrail" / "stratus-red-team"
+)
 ACTION_LINE = b'{"create":{}}\n'
 DEFAULT_RECORDS = 100_000
 DEFAULT_REPEAT = 2
@@ -47,30 +49,80 @@ def sample_records() -> list[dict[str, Any]]:
 
 
 def _synthetic_records() -> list[dict[str, Any]]:
-    identity = {"type": "AssumedRole", "principalId": "AROAEXAMPLE:session", "accountId": "111122223333",
-                "arn": "arn:aws:sts::111122223333:assumed-role/Admin/session", "accessKeyId": "ASIAEXAMPLE",
-                "sessionContext": {"attributes": {"mfaAuthenticated": "false", "creationDate": "2024-05-01T10:00:00Z"},
-                                   "sessionIssuer": {"type": "Role", "principalId": "AROAEXAMPLE",
-                                                     "arn": "arn:aws:iam::111122223333:role/Admin",
-                                                     "accountId": "111122223333", "userName": "Admin"}}}
-    base = {"eventVersion": "1.09", "userIdentity": identity, "eventSource": "ec2.amazonaws.com",
-            "awsRegion": "us-east-1", "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 botocore/2.4.5",
-            "requestID": "5d40662a-49f7-11e6-97e4-d9cb6ff7d6a3", "eventType": "AwsApiCall",
-            "managementEvent": True, "recipientAccountId": "111122223333", "eventCategory": "Management",
-            "tlsDetails": {"tlsVersion": "TLSv1.3", "cipherSuite": "TLS_AES_128_GCM_SHA256",
-                           "clientProvidedHostHeader": "ec2.us-east-1.amazonaws.com"}}
+    identity = {
+        "type": "AssumedRole",
+        "principalId": "AROAEXAMPLE:session",
+        "accountId": "111122223333",
+        "arn": "arn:aws:sts::111122223333:assumed-role/Admin/session",
+        "accessKeyId": "ASIAEXAMPLE",
+        "sessionContext": {
+            "attributes": {"mfaAuthenticated": "false", "creationDate": "2024-05-01T10:00:00Z"},
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": "AROAEXAMPLE",
+                "arn": "arn:aws:iam::111122223333:role/Admin",
+                "accountId": "111122223333",
+                "userName": "Admin",
+            },
+        },
+    }
+    base = {
+        "eventVersion": "1.09",
+        "userIdentity": identity,
+        "eventSource": "ec2.amazonaws.com",
+        "awsRegion": "us-east-1",
+        "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 botocore/2.4.5",
+        "requestID": "5d40662a-49f7-11e6-97e4-d9cb6ff7d6a3",
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": "111122223333",
+        "eventCategory": "Management",
+        "tlsDetails": {
+            "tlsVersion": "TLSv1.3",
+            "cipherSuite": "TLS_AES_128_GCM_SHA256",
+            "clientProvidedHostHeader": "ec2.us-east-1.amazonaws.com",
+        },
+    }
     return [
-        {**base, "eventName": "DescribeInstances", "readOnly": True,
-         "requestParameters": {"instancesSet": {}, "filterSet": {"items": [{"name": "tag:env", "valueSet": {
-             "items": [{"value": "prod"}]}}]}}, "responseElements": None},
-        {**base, "eventName": "RunInstances", "readOnly": False,
-         "requestParameters": {"instancesSet": {"items": [{"imageId": "ami-0abcdef1234567890", "minCount": 1,
-                                                           "maxCount": 1}]}, "instanceType": "t3.micro"},
-         "responseElements": {"reservationId": "r-0123456789abcdef0", "instancesSet": {"items": [
-             {"instanceId": "i-0123456789abcdef0", "currentState": {"code": 0, "name": "pending"}}]}}},
-        {**base, "eventName": "GetSecretValue", "eventSource": "secretsmanager.amazonaws.com", "readOnly": True,
-         "errorCode": "AccessDenied", "errorMessage": "not authorized", "requestParameters": {"secretId": "db"},
-         "responseElements": None},
+        {
+            **base,
+            "eventName": "DescribeInstances",
+            "readOnly": True,
+            "requestParameters": {
+                "instancesSet": {},
+                "filterSet": {"items": [{"name": "tag:env", "valueSet": {"items": [{"value": "prod"}]}}]},
+            },
+            "responseElements": None,
+        },
+        {
+            **base,
+            "eventName": "RunInstances",
+            "readOnly": False,
+            "requestParameters": {
+                "instancesSet": {
+                    "items": [{"imageId": "ami-0abcdef1234567890", "minCount": 1, "maxCount": 1}]
+                },
+                "instanceType": "t3.micro",
+            },
+            "responseElements": {
+                "reservationId": "r-0123456789abcdef0",
+                "instancesSet": {
+                    "items": [
+                        {"instanceId": "i-0123456789abcdef0", "currentState": {"code": 0, "name": "pending"}}
+                    ]
+                },
+            },
+        },
+        {
+            **base,
+            "eventName": "GetSecretValue",
+            "eventSource": "secretsmanager.amazonaws.com",
+            "readOnly": True,
+            "errorCode": "AccessDenied",
+            "errorMessage": "not authorized",
+            "requestParameters": {"secretId": "db"},
+            "responseElements": None,
+        },
     ]
 
 
@@ -136,21 +188,25 @@ def run(records: int = DEFAULT_RECORDS, repeat: int = DEFAULT_REPEAT) -> list[di
     raw_bytes = len(zlib.decompress(compressed, wbits=31))
     documents, dead, ndjson_bytes = _to_ndjson(compressed)
     if documents != records or dead:
-        raise RuntimeError(f"benchmark file: {documents} documents and {dead} dead letters for {records} records")
+        raise RuntimeError(
+            f"benchmark file: {documents} documents and {dead} dead letters for {records} records"
+        )
     ceiling = records / _best_seconds(lambda: _ceiling(compressed), repeat)
     seconds = _best_seconds(lambda: _to_ndjson(compressed), repeat)
-    return [{
-        "name": "cloudtrail gzip -> bulk NDJSON",
-        "records": records,
-        "seconds": round(seconds, 4),
-        "records_per_second": round(records / seconds),
-        "ceiling_records_per_second": round(ceiling),
-        "ratio_to_ceiling": round(records / seconds / ceiling, 3),
-        "raw_bytes": raw_bytes,
-        "ndjson_bytes": ndjson_bytes,
-        "ndjson_to_raw": round(ndjson_bytes / raw_bytes, 3),
-        "peak_memory": _peak_memory(lambda: _to_ndjson(compressed)),
-    }]
+    return [
+        {
+            "name": "cloudtrail gzip -> bulk NDJSON",
+            "records": records,
+            "seconds": round(seconds, 4),
+            "records_per_second": round(records / seconds),
+            "ceiling_records_per_second": round(ceiling),
+            "ratio_to_ceiling": round(records / seconds / ceiling, 3),
+            "raw_bytes": raw_bytes,
+            "ndjson_bytes": ndjson_bytes,
+            "ndjson_to_raw": round(ndjson_bytes / raw_bytes, 3),
+            "peak_memory": _peak_memory(lambda: _to_ndjson(compressed)),
+        }
+    ]
 
 
 def main() -> None:

@@ -86,22 +86,38 @@ def cast(ids: Ids) -> Cast:
     admin, dev, prod = ids.account_id(), ids.account_id(), ids.account_id()
     deploy_at = DAY.replace(hour=9, minute=8, second=30)
     deploy_role = RoleSession(
-        prod, "CrossAccountDeployRole", ids.unique_id("AROA"),
-        f"botocore-session-{int(deploy_at.timestamp())}", ids.access_key_id(temporary=True), deploy_at,
+        prod,
+        "CrossAccountDeployRole",
+        ids.unique_id("AROA"),
+        f"botocore-session-{int(deploy_at.timestamp())}",
+        ids.access_key_id(temporary=True),
+        deploy_at,
     )
     admin_role = RoleSession(
-        prod, "OpsAdminRole", ids.unique_id("AROA"), "ops-maint", ids.access_key_id(temporary=True),
+        prod,
+        "OpsAdminRole",
+        ids.unique_id("AROA"),
+        "ops-maint",
+        ids.access_key_id(temporary=True),
         DAY.replace(hour=9, minute=10, second=15),
     )
     instance_id = f"i-{ids.hex(17)}"
     instance_role = RoleSession(
-        prod, "web-prod-instance-role", ids.unique_id("AROA"), instance_id,
-        ids.access_key_id(temporary=True), WINDOW_START - timedelta(hours=2, minutes=13),
+        prod,
+        "web-prod-instance-role",
+        ids.unique_id("AROA"),
+        instance_id,
+        ids.access_key_id(temporary=True),
+        WINDOW_START - timedelta(hours=2, minutes=13),
     )
     sso_user = "alice@example.com"
     sso_role = RoleSession(
-        prod, f"AWSReservedSSO_AdministratorAccess_{ids.hex(16)}", ids.unique_id("AROA"), sso_user,
-        ids.access_key_id(temporary=True), WINDOW_START + timedelta(minutes=41),
+        prod,
+        f"AWSReservedSSO_AdministratorAccess_{ids.hex(16)}",
+        ids.unique_id("AROA"),
+        sso_user,
+        ids.access_key_id(temporary=True),
+        WINDOW_START + timedelta(minutes=41),
     )
     return Cast(
         organization_id=f"o-{ids.lower_alnum(10)}",

@@ -25,9 +25,17 @@ Record = dict[str, Any]
 ASFF_VERSION = "2018-10-08"
 
 # ASN 64496-64511 are reserved for documentation (RFC 5398), like the attacker's addresses.
-_HOSTING = {"asn": "64501", "asnOrg": "EXAMPLE-HOSTING-AS", "isp": "Example Hosting", "org": "Example Hosting"}
-_GEO = {"country": {"countryName": "Netherlands"}, "city": {"cityName": "Amsterdam"},
-        "geoLocation": {"lat": 52.3759, "lon": 4.8975}}
+_HOSTING = {
+    "asn": "64501",
+    "asnOrg": "EXAMPLE-HOSTING-AS",
+    "isp": "Example Hosting",
+    "org": "Example Hosting",
+}
+_GEO = {
+    "country": {"countryName": "Netherlands"},
+    "city": {"cityName": "Amsterdam"},
+    "geoLocation": {"lat": 52.3759, "lon": 4.8975},
+}
 
 # The MITRE-like tactic Security Hub puts in ``Types`` for each GuardDuty threat purpose.
 _TACTICS = {
@@ -81,21 +89,25 @@ def instance_resource(instance: Instance) -> Record:
             "imageId": "ami-0c101f26f147fa7fd",
             "launchTime": "2026-02-02T10:41:07.000Z",
             "platform": None,
-            "networkInterfaces": [{
-                "networkInterfaceId": instance.eni,
-                "privateIpAddress": instance.private_ip,
-                "privateIpAddresses": [{"privateIpAddress": instance.private_ip}],
-                "publicIp": instance.public_ip,
-                "securityGroups": [{"groupId": instance.security_group, "groupName": "web-prod-sg"}],
-                "subnetId": instance.subnet_id,
-                "vpcId": instance.vpc_id,
-            }],
+            "networkInterfaces": [
+                {
+                    "networkInterfaceId": instance.eni,
+                    "privateIpAddress": instance.private_ip,
+                    "privateIpAddresses": [{"privateIpAddress": instance.private_ip}],
+                    "publicIp": instance.public_ip,
+                    "securityGroups": [{"groupId": instance.security_group, "groupName": "web-prod-sg"}],
+                    "subnetId": instance.subnet_id,
+                    "vpcId": instance.vpc_id,
+                }
+            ],
             "tags": [{"key": "Name", "value": "web-prod-1"}],
         },
     }
 
 
-def api_call_action(api: str, service: str, ip: str, user_agent: str, error_code: str | None = None) -> Record:
+def api_call_action(
+    api: str, service: str, ip: str, user_agent: str, error_code: str | None = None
+) -> Record:
     call: Record = {
         "api": api,
         "serviceName": service,
@@ -246,18 +258,26 @@ def asff_from_guardduty(finding: Record) -> Record:
         "LastObservedAt": service["eventLastSeen"],
         "CreatedAt": finding["createdAt"],
         "UpdatedAt": finding["updatedAt"],
-        "Severity": {"Product": severity, "Label": severity_label(severity), "Normalized": round(severity * 10)},
+        "Severity": {
+            "Product": severity,
+            "Label": severity_label(severity),
+            "Normalized": round(severity * 10),
+        },
         "Title": finding["title"],
         "Description": finding["description"],
-        "SourceUrl": (f"https://{region}.console.aws.amazon.com/guardduty/home?region={region}"
-                      f"#/findings?macros=current&fId={finding['id']}"),
+        "SourceUrl": (
+            f"https://{region}.console.aws.amazon.com/guardduty/home?region={region}"
+            f"#/findings?macros=current&fId={finding['id']}"
+        ),
         "ProductFields": _guardduty_product_fields(finding, product_arn),
         "Resources": _asff_resources(finding),
         "WorkflowState": "NEW",
         "Workflow": {"Status": "NEW"},
         "RecordState": "ACTIVE",
-        "FindingProviderFields": {"Severity": {"Label": severity_label(severity), "Original": str(severity)},
-                                  "Types": types},
+        "FindingProviderFields": {
+            "Severity": {"Label": severity_label(severity), "Original": str(severity)},
+            "Types": types,
+        },
         "Sample": bool(service.get("additionalInfo", {}).get("sample", False)),
         "ProductName": "GuardDuty",
         "CompanyName": "Amazon",
@@ -288,11 +308,13 @@ def _guardduty_product_fields(finding: Record, product_arn: str) -> dict[str, st
 
     service = {k: v for k, v in finding["service"].items() if k != "additionalInfo"}
     flatten("aws/guardduty/service", service)
-    fields.update({
-        "aws/securityhub/FindingId": f"{product_arn}/{finding['arn']}",
-        "aws/securityhub/ProductName": "GuardDuty",
-        "aws/securityhub/CompanyName": "Amazon",
-    })
+    fields.update(
+        {
+            "aws/securityhub/FindingId": f"{product_arn}/{finding['arn']}",
+            "aws/securityhub/ProductName": "GuardDuty",
+            "aws/securityhub/CompanyName": "Amazon",
+        }
+    )
     return fields
 
 
@@ -302,34 +324,51 @@ def _asff_resources(finding: Record) -> list[Record]:
     resources: list[Record] = []
     key = resource.get("accessKeyDetails")
     if key:
-        resources.append({
-            "Type": "AwsIamAccessKey",
-            "Id": f"AWS::IAM::AccessKey:{key['accessKeyId']}",
-            **common,
-            "Details": {"AwsIamAccessKey": {
-                "AccessKeyId": key["accessKeyId"],
-                "PrincipalId": key["principalId"],
-                "PrincipalName": key["userName"],
-                "PrincipalType": key["userType"],
-                "AccountId": finding["accountId"],
-            }},
-        })
+        resources.append(
+            {
+                "Type": "AwsIamAccessKey",
+                "Id": f"AWS::IAM::AccessKey:{key['accessKeyId']}",
+                **common,
+                "Details": {
+                    "AwsIamAccessKey": {
+                        "AccessKeyId": key["accessKeyId"],
+                        "PrincipalId": key["principalId"],
+                        "PrincipalName": key["userName"],
+                        "PrincipalType": key["userType"],
+                        "AccountId": finding["accountId"],
+                    }
+                },
+            }
+        )
     instance = resource.get("instanceDetails")
     if instance:
         nic = instance["networkInterfaces"][0]
-        resources.append({
-            "Type": "AwsEc2Instance",
-            "Id": f"arn:aws:ec2:{region}:{finding['accountId']}:instance/{instance['instanceId']}",
-            **common,
-            "Details": {"AwsEc2Instance": {
-                "Type": instance["instanceType"], "ImageId": instance["imageId"],
-                "IpV4Addresses": [nic["privateIpAddress"], nic["publicIp"]],
-                "VpcId": nic["vpcId"], "SubnetId": nic["subnetId"], "LaunchedAt": instance["launchTime"],
-            }},
-        })
+        resources.append(
+            {
+                "Type": "AwsEc2Instance",
+                "Id": f"arn:aws:ec2:{region}:{finding['accountId']}:instance/{instance['instanceId']}",
+                **common,
+                "Details": {
+                    "AwsEc2Instance": {
+                        "Type": instance["instanceType"],
+                        "ImageId": instance["imageId"],
+                        "IpV4Addresses": [nic["privateIpAddress"], nic["publicIp"]],
+                        "VpcId": nic["vpcId"],
+                        "SubnetId": nic["subnetId"],
+                        "LaunchedAt": instance["launchTime"],
+                    }
+                },
+            }
+        )
     for bucket in resource.get("s3BucketDetails", []):
-        resources.append({"Type": "AwsS3Bucket", "Id": bucket["arn"], **common,
-                          "Details": {"AwsS3Bucket": {"OwnerId": bucket["owner"]["id"]}}})
+        resources.append(
+            {
+                "Type": "AwsS3Bucket",
+                "Id": bucket["arn"],
+                **common,
+                "Details": {"AwsS3Bucket": {"OwnerId": bucket["owner"]["id"]}},
+            }
+        )
     if not resources:
         resources.append({"Type": "Other", "Id": finding["arn"], **common})
     return resources
@@ -395,8 +434,10 @@ _LABEL_SCORE = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICA
 
 def control_finding(spec: ControlSpec) -> Record:
     product_arn = f"arn:aws:securityhub:{spec.region}::product/aws/securityhub"
-    finding_id = (f"arn:aws:securityhub:{spec.region}:{spec.account}:security-control/"
-                  f"{spec.control_id}/finding/{spec.uuid}")
+    finding_id = (
+        f"arn:aws:securityhub:{spec.region}:{spec.account}:security-control/"
+        f"{spec.control_id}/finding/{spec.uuid}"
+    )
     label = spec.label if spec.status == "FAILED" else "INFORMATIONAL"
     compliance: Record = {
         "Status": spec.status,
@@ -422,10 +463,12 @@ def control_finding(spec: ControlSpec) -> Record:
         "Severity": {"Label": label, "Normalized": _LABEL_SCORE[label], "Original": label},
         "Title": spec.title,
         "Description": spec.description,
-        "Remediation": {"Recommendation": {
-            "Text": "For information on how to correct this issue, consult the AWS Security Hub controls documentation.",
-            "Url": f"https://docs.aws.amazon.com/console/securityhub/{spec.control_id}/remediation",
-        }},
+        "Remediation": {
+            "Recommendation": {
+                "Text": "For information on how to correct this issue, consult the AWS Security Hub controls documentation.",
+                "Url": f"https://docs.aws.amazon.com/console/securityhub/{spec.control_id}/remediation",
+            }
+        },
         "ProductFields": {
             "RelatedAWSResources:0/name": f"securityhub-{spec.control_id.lower().replace('.', '-')}-{spec.uuid[:8]}",
             "RelatedAWSResources:0/type": "AWS::Config::ConfigRule",
@@ -439,8 +482,10 @@ def control_finding(spec: ControlSpec) -> Record:
         "WorkflowState": "NEW",
         "Workflow": {"Status": "NEW"},
         "RecordState": "ACTIVE",
-        "FindingProviderFields": {"Severity": {"Label": label, "Original": label},
-                                  "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"]},
+        "FindingProviderFields": {
+            "Severity": {"Label": label, "Original": label},
+            "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
+        },
     }
 
 

@@ -19,8 +19,34 @@ from demo.ids import Ids
 from demo.trail_events import at
 
 SCANNED_PORTS = (
-    21, 22, 23, 25, 53, 80, 110, 111, 135, 139, 143, 443, 445, 993, 995, 1433, 1521, 2375,
-    3306, 3389, 5432, 5900, 6379, 8080, 8443, 9200, 11211, 27017,
+    21,
+    22,
+    23,
+    25,
+    53,
+    80,
+    110,
+    111,
+    135,
+    139,
+    143,
+    443,
+    445,
+    993,
+    995,
+    1433,
+    1521,
+    2375,
+    3306,
+    3389,
+    5432,
+    5900,
+    6379,
+    8080,
+    8443,
+    9200,
+    11211,
+    27017,
 )
 MALFORMED_IP = "211.9.016.253"
 TCP = 6
@@ -43,8 +69,12 @@ def _epoch(moment: datetime) -> int:
 
 def _flow(cast: Cast, start: datetime, seconds: int, **fields: object) -> dict[str, object]:
     flow: dict[str, object] = {
-        "version": 2, "account-id": cast.prod_account, "interface-id": cast.instance_eni,
-        "protocol": TCP, "start": _epoch(start), "end": _epoch(start + timedelta(seconds=seconds)),
+        "version": 2,
+        "account-id": cast.prod_account,
+        "interface-id": cast.instance_eni,
+        "protocol": TCP,
+        "start": _epoch(start),
+        "end": _epoch(start + timedelta(seconds=seconds)),
         "log-status": "OK",
     }
     flow.update(fields)
@@ -56,21 +86,75 @@ def scan_file(cast: Cast, ids: Ids) -> FlowFile:
     flows: list[dict[str, object]] = []
     moment = at(8, 51, 3)
     for port in SCANNED_PORTS:
-        flows.append(_flow(cast, moment, rng.randint(5, 40), srcaddr=cast.attacker_ip, dstaddr=cast.instance_ip,
-                           srcport=rng.randint(40000, 65000), dstport=port, packets=1, bytes=44, action="REJECT"))
+        flows.append(
+            _flow(
+                cast,
+                moment,
+                rng.randint(5, 40),
+                srcaddr=cast.attacker_ip,
+                dstaddr=cast.instance_ip,
+                srcport=rng.randint(40000, 65000),
+                dstport=port,
+                packets=1,
+                bytes=44,
+                action="REJECT",
+            )
+        )
         moment += timedelta(seconds=rng.randint(2, 6))
     for minute in range(50, 55):
         alb = f"10.20.0.{rng.randint(10, 60)}"
         port = rng.randint(30000, 60000)
         start = at(8, minute, rng.randint(0, 20))
-        flows.append(_flow(cast, start, 58, srcaddr=alb, dstaddr=cast.instance_ip, srcport=port, dstport=8080,
-                           packets=rng.randint(8, 40), bytes=rng.randint(2_000, 30_000), action="ACCEPT"))
-        flows.append(_flow(cast, start, 58, srcaddr=cast.instance_ip, dstaddr=alb, srcport=8080, dstport=port,
-                           packets=rng.randint(8, 40), bytes=rng.randint(20_000, 900_000), action="ACCEPT"))
-    flows.append(_flow(cast, at(8, 52, 40), 41, srcaddr=MALFORMED_IP, dstaddr=cast.instance_ip,
-                       srcport=51515, dstport=443, packets=3, bytes=180, action="ACCEPT"))
-    idle = {"version": 2, "account-id": cast.prod_account, "interface-id": ids.resource_id("eni"),
-            "start": _epoch(at(8, 50, 12)), "end": _epoch(at(8, 51, 10)), "log-status": "NODATA"}
+        flows.append(
+            _flow(
+                cast,
+                start,
+                58,
+                srcaddr=alb,
+                dstaddr=cast.instance_ip,
+                srcport=port,
+                dstport=8080,
+                packets=rng.randint(8, 40),
+                bytes=rng.randint(2_000, 30_000),
+                action="ACCEPT",
+            )
+        )
+        flows.append(
+            _flow(
+                cast,
+                start,
+                58,
+                srcaddr=cast.instance_ip,
+                dstaddr=alb,
+                srcport=8080,
+                dstport=port,
+                packets=rng.randint(8, 40),
+                bytes=rng.randint(20_000, 900_000),
+                action="ACCEPT",
+            )
+        )
+    flows.append(
+        _flow(
+            cast,
+            at(8, 52, 40),
+            41,
+            srcaddr=MALFORMED_IP,
+            dstaddr=cast.instance_ip,
+            srcport=51515,
+            dstport=443,
+            packets=3,
+            bytes=180,
+            action="ACCEPT",
+        )
+    )
+    idle = {
+        "version": 2,
+        "account-id": cast.prod_account,
+        "interface-id": ids.resource_id("eni"),
+        "start": _epoch(at(8, 50, 12)),
+        "end": _epoch(at(8, 51, 10)),
+        "log-status": "NODATA",
+    }
     flows.append(idle)
     flows.sort(key=lambda f: int(str(f["start"])))  # stable: a request stays before its reply
     fields = vpcflow.DEFAULT_FIELDS
@@ -81,12 +165,21 @@ def scan_file(cast: Cast, ids: Ids) -> FlowFile:
 
 def _v5(cast: Cast, start: datetime, direction: str, **fields: object) -> dict[str, object]:
     flow = _flow(cast, start, 59, **fields)
-    flow.update({
-        "version": 5, "vpc-id": cast.vpc_id, "subnet-id": cast.subnet_id, "instance-id": cast.instance_id,
-        "type": "IPv4", "region": REGION, "az-id": "use1-az4", "flow-direction": direction,
-        "pkt-srcaddr": fields.get("srcaddr"), "pkt-dstaddr": fields.get("dstaddr"),
-        "traffic-path": 8 if direction == "egress" else None,
-    })
+    flow.update(
+        {
+            "version": 5,
+            "vpc-id": cast.vpc_id,
+            "subnet-id": cast.subnet_id,
+            "instance-id": cast.instance_id,
+            "type": "IPv4",
+            "region": REGION,
+            "az-id": "use1-az4",
+            "flow-direction": direction,
+            "pkt-srcaddr": fields.get("srcaddr"),
+            "pkt-dstaddr": fields.get("dstaddr"),
+            "traffic-path": 8 if direction == "egress" else None,
+        }
+    )
     return flow
 
 
@@ -98,19 +191,53 @@ def ssh_file(cast: Cast, ids: Ids) -> FlowFile:
         start = at(9, minute, 0)
         first, last = index == 0, minute == 24
         inbound_flags = (2 if first else 0) | (1 if last else 0)
-        flows.append(_v5(cast, start, "ingress", srcaddr=cast.attacker_ip, dstaddr=cast.instance_ip,
-                         srcport=client_port, dstport=22, packets=rng.randint(20, 90),
-                         bytes=rng.randint(4_000, 20_000), action="ACCEPT", **{"tcp-flags": inbound_flags}))
-        flows.append(_v5(cast, start, "egress", srcaddr=cast.instance_ip, dstaddr=cast.attacker_ip,
-                         srcport=22, dstport=client_port, packets=rng.randint(200, 900),
-                         bytes=rng.randint(2_000_000, 9_000_000), action="ACCEPT",
-                         **{"tcp-flags": (18 if first else 0) | (1 if last else 0)}))
+        flows.append(
+            _v5(
+                cast,
+                start,
+                "ingress",
+                srcaddr=cast.attacker_ip,
+                dstaddr=cast.instance_ip,
+                srcport=client_port,
+                dstport=22,
+                packets=rng.randint(20, 90),
+                bytes=rng.randint(4_000, 20_000),
+                action="ACCEPT",
+                **{"tcp-flags": inbound_flags},
+            )
+        )
+        flows.append(
+            _v5(
+                cast,
+                start,
+                "egress",
+                srcaddr=cast.instance_ip,
+                dstaddr=cast.attacker_ip,
+                srcport=22,
+                dstport=client_port,
+                packets=rng.randint(200, 900),
+                bytes=rng.randint(2_000_000, 9_000_000),
+                action="ACCEPT",
+                **{"tcp-flags": (18 if first else 0) | (1 if last else 0)},
+            )
+        )
     for minute in (20, 23):
         s3 = f"52.216.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-        flows.append(_v5(cast, at(9, minute, 30), "egress", srcaddr=cast.instance_ip, dstaddr=s3,
-                         srcport=rng.randint(30000, 60000), dstport=443, packets=rng.randint(10, 50),
-                         bytes=rng.randint(5_000, 60_000), action="ACCEPT",
-                         **{"tcp-flags": 3, "pkt-dst-aws-service": "S3"}))
+        flows.append(
+            _v5(
+                cast,
+                at(9, minute, 30),
+                "egress",
+                srcaddr=cast.instance_ip,
+                dstaddr=s3,
+                srcport=rng.randint(30000, 60000),
+                dstport=443,
+                packets=rng.randint(10, 50),
+                bytes=rng.randint(5_000, 60_000),
+                action="ACCEPT",
+                **{"tcp-flags": 3, "pkt-dst-aws-service": "S3"},
+            )
+        )
     flows.sort(key=lambda f: int(str(f["start"])))  # stable: ingress stays before its egress
     fields = vpcflow.CUSTOM_V5_FIELDS
     lines: list[str | bytes] = [vpcflow.text_line(f, fields) for f in flows]
@@ -131,12 +258,40 @@ def runner_file(cast: Cast, ids: Ids) -> FlowFile:
         remote = f"192.0.2.{rng.randint(100, 199)}"
         port = rng.randint(32768, 60999)
         common = {"account-id": cast.dev_account, "interface-id": cast.runner_eni}
-        flows.append({**_flow(cast, start, 30, srcaddr=cast.runner_ip, dstaddr=remote, srcport=port,
-                              dstport=443, packets=rng.randint(5, 60), bytes=rng.randint(1_000, 80_000),
-                              action="ACCEPT"), **common})
-        flows.append({**_flow(cast, start, 30, srcaddr=remote, dstaddr=cast.runner_ip, srcport=443,
-                              dstport=port, packets=rng.randint(5, 200), bytes=rng.randint(10_000, 5_000_000),
-                              action="ACCEPT"), **common})
+        flows.append(
+            {
+                **_flow(
+                    cast,
+                    start,
+                    30,
+                    srcaddr=cast.runner_ip,
+                    dstaddr=remote,
+                    srcport=port,
+                    dstport=443,
+                    packets=rng.randint(5, 60),
+                    bytes=rng.randint(1_000, 80_000),
+                    action="ACCEPT",
+                ),
+                **common,
+            }
+        )
+        flows.append(
+            {
+                **_flow(
+                    cast,
+                    start,
+                    30,
+                    srcaddr=remote,
+                    dstaddr=cast.runner_ip,
+                    srcport=443,
+                    dstport=port,
+                    packets=rng.randint(5, 200),
+                    bytes=rng.randint(10_000, 5_000_000),
+                    action="ACCEPT",
+                ),
+                **common,
+            }
+        )
     body = vpcflow.parquet_body(flows)
     key = vpcflow.log_key(cast.dev_account, REGION, cast.flow_log_dev, at(9, 0), ids.hex(8), parquet=True)
     return FlowFile(key, body, len(flows), parquet=True)

@@ -138,10 +138,15 @@ def _write_digest(
 def write_flows(writer: ObjectWriter, people: Cast, ids: Ids) -> None:
     for flow_file in flow_files(people, ids):
         if flow_file.bad_line is not None:
-            writer.expect_dead_letter(ExpectedDeadLetter(
-                flow_file.key, "vpcflow", "invalid record", f"line {flow_file.bad_line}",
-                "a byte that is not UTF-8 in the interface id",
-            ))
+            writer.expect_dead_letter(
+                ExpectedDeadLetter(
+                    flow_file.key,
+                    "vpcflow",
+                    "invalid record",
+                    f"line {flow_file.bad_line}",
+                    "a byte that is not UTF-8 in the interface id",
+                )
+            )
         data = flow_file.body if flow_file.parquet else ct.gzip_bytes(flow_file.body)
         writer.write(flow_file.key, data, "vpcflow", flow_file.records)
 
@@ -149,20 +154,34 @@ def write_flows(writer: ObjectWriter, people: Cast, ids: Ids) -> None:
 # --- GuardDuty --------------------------------------------------------------------------
 
 
-def write_guardduty(writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids) -> tuple[FindingTruth, ...]:
+def write_guardduty(
+    writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids
+) -> tuple[FindingTruth, ...]:
     """Two exports from the administrator account; the second holds one record damaged in transit."""
     first_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
-    writer.write(first_key, ct.gzip_bytes(fd.guardduty_export(story.first_export)), "guardduty",
-                 len(story.first_export))
+    writer.write(
+        first_key,
+        ct.gzip_bytes(fd.guardduty_export(story.first_export)),
+        "guardduty",
+        len(story.first_export),
+    )
     second_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
     # The same JSON with one comma lost: braces and quotes still balance, so only this record is bad.
-    damaged = fd.guardduty_export([story.second_export[0]]).rstrip(b"\n").replace(b',"title":', b' "title":', 1)
+    damaged = (
+        fd.guardduty_export([story.second_export[0]]).rstrip(b"\n").replace(b',"title":', b' "title":', 1)
+    )
     bad_index = 1
     records: list[Record | bytes] = list(story.second_export)
     records.insert(bad_index, damaged)
-    writer.expect_dead_letter(ExpectedDeadLetter(
-        second_key, "guardduty", "invalid JSON", f"record {bad_index}", "a comma missing between two fields",
-    ))
+    writer.expect_dead_letter(
+        ExpectedDeadLetter(
+            second_key,
+            "guardduty",
+            "invalid JSON",
+            f"record {bad_index}",
+            "a comma missing between two fields",
+        )
+    )
     writer.write(second_key, ct.gzip_bytes(fd.guardduty_export(records)), "guardduty", len(records))
     return tuple(_guardduty_truth(f) for f in story.first_export + story.second_export)
 
@@ -170,8 +189,13 @@ def write_guardduty(writer: ObjectWriter, story: StoryFindings, people: Cast, id
 def _guardduty_truth(finding: Record) -> FindingTruth:
     key = finding["resource"].get("accessKeyDetails", {}).get("accessKeyId")
     return FindingTruth(
-        id=finding["id"], source="guardduty", kind=finding["type"], account_id=finding["accountId"],
-        severity=finding["severity"], updated_at=finding["updatedAt"], access_key_id=key,
+        id=finding["id"],
+        source="guardduty",
+        kind=finding["type"],
+        account_id=finding["accountId"],
+        severity=finding["severity"],
+        updated_at=finding["updatedAt"],
+        access_key_id=key,
         remote_ip=_remote_ip(finding["service"].get("action") or {}),
         sample=bool(finding["service"]["additionalInfo"].get("sample", False)),
     )
@@ -191,7 +215,9 @@ _FIREHOSE_PREFIX = "securityhub/"
 _FIREHOSE_STREAM = "siem-securityhub-findings"
 
 
-def write_securityhub(writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids) -> tuple[FindingTruth, ...]:
+def write_securityhub(
+    writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids
+) -> tuple[FindingTruth, ...]:
     """Two Firehose objects: GuardDuty imports (gzip), then control results (uncompressed)."""
     batches = ((sorted(story.imported, key=_updated), True), (sorted(story.controls, key=_updated), False))
     truths: list[FindingTruth] = []
@@ -215,11 +241,17 @@ def _securityhub_truth(finding: Record) -> FindingTruth:
     guardduty_type = finding["Types"][0].rsplit("/", 1)[-1].replace("-", "/", 1)
     action = {k[:1].lower() + k[1:]: v for k, v in finding.get("Action", {}).items()}
     return FindingTruth(
-        id=finding["Id"], source="securityhub", kind=compliance.get("SecurityControlId") or guardduty_type,
-        account_id=finding["AwsAccountId"], severity=float(finding["Severity"]["Normalized"]),
+        id=finding["Id"],
+        source="securityhub",
+        kind=compliance.get("SecurityControlId") or guardduty_type,
+        account_id=finding["AwsAccountId"],
+        severity=float(finding["Severity"]["Normalized"]),
         updated_at=finding["UpdatedAt"],
-        access_key_id=key_resources[0]["Details"]["AwsIamAccessKey"]["AccessKeyId"] if key_resources else None,
-        remote_ip=_asff_remote_ip(action), sample=bool(finding.get("Sample", False)),
+        access_key_id=key_resources[0]["Details"]["AwsIamAccessKey"]["AccessKeyId"]
+        if key_resources
+        else None,
+        remote_ip=_asff_remote_ip(action),
+        sample=bool(finding.get("Sample", False)),
         compliance_status=compliance.get("Status"),
     )
 

@@ -40,20 +40,47 @@ def _identities(ids: Ids, accounts: Sequence[str]) -> list[Record]:
     for account in accounts:
         for name in ("deploy-bot", "alice", "bob", "backup"):
             pool.append(ct.iam_user(account, name, ids.unique_id("AIDA"), ids.access_key_id()))
-        for role, session in (("app-role", "i-0" + ids.hex(16)), ("AWSReservedSSO_Admin_" + ids.hex(16), "carol@example.com"),
-                              ("lambda-exec", "orders-handler"), ("ci-role", "botocore-session-1772000000")):
-            pool.append(ct.assumed_role(RoleSession(account, role, ids.unique_id("AROA"), session,
-                                                    ids.access_key_id(temporary=True), BASE)))
+        for role, session in (
+            ("app-role", "i-0" + ids.hex(16)),
+            ("AWSReservedSSO_Admin_" + ids.hex(16), "carol@example.com"),
+            ("lambda-exec", "orders-handler"),
+            ("ci-role", "botocore-session-1772000000"),
+        ):
+            pool.append(
+                ct.assumed_role(
+                    RoleSession(
+                        account, role, ids.unique_id("AROA"), session, ids.access_key_id(temporary=True), BASE
+                    )
+                )
+            )
         pool.append(ct.root(account))
-        pool.append({"type": "FederatedUser", "principalId": f"{account}:partner",
-                     "arn": f"arn:aws:sts::{account}:federated-user/partner", "accountId": account,
-                     "accessKeyId": ids.access_key_id(temporary=True),
-                     "sessionContext": {"attributes": {"creationDate": "2026-03-01T00:00:00Z", "mfaAuthenticated": "false"},
-                                        "sessionIssuer": {"type": "IAMUser", "principalId": ids.unique_id("AIDA"),
-                                                          "arn": f"arn:aws:iam::{account}:user/federator",
-                                                          "accountId": account, "userName": "federator"}}})
-        pool.append({"type": "WebIdentityUser", "principalId": "accounts.google.com:app.apps.googleusercontent.com:1234",
-                     "userName": "1234", "identityProvider": "accounts.google.com"})
+        pool.append(
+            {
+                "type": "FederatedUser",
+                "principalId": f"{account}:partner",
+                "arn": f"arn:aws:sts::{account}:federated-user/partner",
+                "accountId": account,
+                "accessKeyId": ids.access_key_id(temporary=True),
+                "sessionContext": {
+                    "attributes": {"creationDate": "2026-03-01T00:00:00Z", "mfaAuthenticated": "false"},
+                    "sessionIssuer": {
+                        "type": "IAMUser",
+                        "principalId": ids.unique_id("AIDA"),
+                        "arn": f"arn:aws:iam::{account}:user/federator",
+                        "accountId": account,
+                        "userName": "federator",
+                    },
+                },
+            }
+        )
+        pool.append(
+            {
+                "type": "WebIdentityUser",
+                "principalId": "accounts.google.com:app.apps.googleusercontent.com:1234",
+                "userName": "1234",
+                "identityProvider": "accounts.google.com",
+            }
+        )
         pool.append(ct.aws_account(ids.account_id(), ids.unique_id("AIDA")))
     pool.append(ct.aws_service("ec2.amazonaws.com"))
     pool.append(ct.aws_service("config.amazonaws.com"))
@@ -66,49 +93,173 @@ def _bucket(rng: random.Random) -> str:
 
 def _templates() -> list[tuple[str, str, bool, str, Request]]:
     """``(eventSource, eventName, readOnly, category, request parameters maker)``."""
+
     def s3_object(rng: random.Random) -> Any:
         bucket = _bucket(rng)
-        return {"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "key": f"k/{rng.getrandbits(40):x}.json"}
+        return {
+            "bucketName": bucket,
+            "Host": f"{bucket}.s3.amazonaws.com",
+            "key": f"k/{rng.getrandbits(40):x}.json",
+        }
 
     return [
         ("sts.amazonaws.com", "GetCallerIdentity", True, "Management", lambda rng: None),
-        ("sts.amazonaws.com", "AssumeRole", True, "Management",
-         lambda rng: {"roleArn": f"arn:aws:iam::{rng.randrange(10**11, 10**12)}:role/r{rng.randrange(20)}",
-                      "roleSessionName": f"s{rng.randrange(1000)}", "durationSeconds": 3600}),
+        (
+            "sts.amazonaws.com",
+            "AssumeRole",
+            True,
+            "Management",
+            lambda rng: {
+                "roleArn": f"arn:aws:iam::{rng.randrange(10**11, 10**12)}:role/r{rng.randrange(20)}",
+                "roleSessionName": f"s{rng.randrange(1000)}",
+                "durationSeconds": 3600,
+            },
+        ),
         ("s3.amazonaws.com", "ListBuckets", True, "Management", lambda rng: {"Host": "s3.amazonaws.com"}),
         ("s3.amazonaws.com", "GetObject", True, "Data", s3_object),
         ("s3.amazonaws.com", "PutObject", False, "Data", s3_object),
-        ("ec2.amazonaws.com", "DescribeInstances", True, "Management",
-         lambda rng: {"instancesSet": {"items": [{"instanceId": f"i-{rng.getrandbits(68):017x}"}]}, "filterSet": {}}),
-        ("ec2.amazonaws.com", "RunInstances", False, "Management",
-         lambda rng: {"instancesSet": {"items": [{"imageId": "ami-0abcdef1234567890", "minCount": 1, "maxCount": rng.randrange(1, 9)}]},
-                      "instanceType": rng.choice(("t3.micro", "m5.large", "p4d.24xlarge")), "monitoring": {"enabled": False},
-                      "disableApiTermination": False, "blockDeviceMapping": {}}),
-        ("ec2.amazonaws.com", "AuthorizeSecurityGroupIngress", False, "Management",
-         lambda rng: {"groupId": f"sg-{rng.getrandbits(68):017x}", "ipPermissions": {"items": [
-             {"ipProtocol": "tcp", "fromPort": (port := rng.choice((22, 443, 3389, 5432))), "toPort": port,
-              "ipRanges": {"items": [{"cidrIp": rng.choice(("0.0.0.0/0", "10.0.0.0/8"))}]}}]}}),
-        ("iam.amazonaws.com", "CreateUser", False, "Management", lambda rng: {"userName": f"u{rng.randrange(10**6)}"}),
-        ("iam.amazonaws.com", "AttachRolePolicy", False, "Management",
-         lambda rng: {"roleName": f"r{rng.randrange(50)}", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
-        ("iam.amazonaws.com", "ListUsers", True, "Management", lambda rng: {"maxItems": rng.choice((100, "100"))}),
-        ("kms.amazonaws.com", "Decrypt", True, "Management",
-         lambda rng: {"encryptionAlgorithm": "SYMMETRIC_DEFAULT",
-                      "encryptionContext": {"aws:lambda:FunctionArn": f"arn:aws:lambda:us-east-1:1:function:f{rng.randrange(30)}"}}),
-        ("dynamodb.amazonaws.com", "GetItem", True, "Data",
-         lambda rng: {"tableName": "orders", "key": {"pk": {"S": f"o#{rng.randrange(10**8)}"}}, "consistentRead": rng.random() < 0.5}),
-        ("ssm.amazonaws.com", "GetParameter", True, "Management",
-         lambda rng: {"name": f"/app/{rng.choice(('db', 'api', 'cache'))}/url", "withDecryption": True}),
-        ("cloudtrail.amazonaws.com", "LookupEvents", True, "Management",
-         lambda rng: {"lookupAttributes": [{"attributeKey": "EventName", "attributeValue": "ConsoleLogin"}],
-                      "maxResults": 50, "startTime": "Mar 1, 2026, 12:00:00 AM", "endTime": None}),
-        ("cloudtrail.amazonaws.com", "StopLogging", False, "Management",
-         lambda rng: {"name": f"arn:aws:cloudtrail:us-east-1:1:trail/t{rng.randrange(5)}"}),
-        ("lambda.amazonaws.com", "UpdateFunctionCode20150331v2", False, "Management",
-         lambda rng: {"functionName": f"f{rng.randrange(30)}", "publish": True, "dryRun": False,
-                      "architectures": ["x86_64"], "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS"}),
-        ("logs.amazonaws.com", "CreateLogStream", False, "Management",
-         lambda rng: {"logGroupName": "/aws/lambda/f", "logStreamName": f"2026/03/01/[$LATEST]{rng.getrandbits(128):032x}"}),
+        (
+            "ec2.amazonaws.com",
+            "DescribeInstances",
+            True,
+            "Management",
+            lambda rng: {
+                "instancesSet": {"items": [{"instanceId": f"i-{rng.getrandbits(68):017x}"}]},
+                "filterSet": {},
+            },
+        ),
+        (
+            "ec2.amazonaws.com",
+            "RunInstances",
+            False,
+            "Management",
+            lambda rng: {
+                "instancesSet": {
+                    "items": [
+                        {"imageId": "ami-0abcdef1234567890", "minCount": 1, "maxCount": rng.randrange(1, 9)}
+                    ]
+                },
+                "instanceType": rng.choice(("t3.micro", "m5.large", "p4d.24xlarge")),
+                "monitoring": {"enabled": False},
+                "disableApiTermination": False,
+                "blockDeviceMapping": {},
+            },
+        ),
+        (
+            "ec2.amazonaws.com",
+            "AuthorizeSecurityGroupIngress",
+            False,
+            "Management",
+            lambda rng: {
+                "groupId": f"sg-{rng.getrandbits(68):017x}",
+                "ipPermissions": {
+                    "items": [
+                        {
+                            "ipProtocol": "tcp",
+                            "fromPort": (port := rng.choice((22, 443, 3389, 5432))),
+                            "toPort": port,
+                            "ipRanges": {"items": [{"cidrIp": rng.choice(("0.0.0.0/0", "10.0.0.0/8"))}]},
+                        }
+                    ]
+                },
+            },
+        ),
+        (
+            "iam.amazonaws.com",
+            "CreateUser",
+            False,
+            "Management",
+            lambda rng: {"userName": f"u{rng.randrange(10**6)}"},
+        ),
+        (
+            "iam.amazonaws.com",
+            "AttachRolePolicy",
+            False,
+            "Management",
+            lambda rng: {
+                "roleName": f"r{rng.randrange(50)}",
+                "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            },
+        ),
+        (
+            "iam.amazonaws.com",
+            "ListUsers",
+            True,
+            "Management",
+            lambda rng: {"maxItems": rng.choice((100, "100"))},
+        ),
+        (
+            "kms.amazonaws.com",
+            "Decrypt",
+            True,
+            "Management",
+            lambda rng: {
+                "encryptionAlgorithm": "SYMMETRIC_DEFAULT",
+                "encryptionContext": {
+                    "aws:lambda:FunctionArn": f"arn:aws:lambda:us-east-1:1:function:f{rng.randrange(30)}"
+                },
+            },
+        ),
+        (
+            "dynamodb.amazonaws.com",
+            "GetItem",
+            True,
+            "Data",
+            lambda rng: {
+                "tableName": "orders",
+                "key": {"pk": {"S": f"o#{rng.randrange(10**8)}"}},
+                "consistentRead": rng.random() < 0.5,
+            },
+        ),
+        (
+            "ssm.amazonaws.com",
+            "GetParameter",
+            True,
+            "Management",
+            lambda rng: {"name": f"/app/{rng.choice(('db', 'api', 'cache'))}/url", "withDecryption": True},
+        ),
+        (
+            "cloudtrail.amazonaws.com",
+            "LookupEvents",
+            True,
+            "Management",
+            lambda rng: {
+                "lookupAttributes": [{"attributeKey": "EventName", "attributeValue": "ConsoleLogin"}],
+                "maxResults": 50,
+                "startTime": "Mar 1, 2026, 12:00:00 AM",
+                "endTime": None,
+            },
+        ),
+        (
+            "cloudtrail.amazonaws.com",
+            "StopLogging",
+            False,
+            "Management",
+            lambda rng: {"name": f"arn:aws:cloudtrail:us-east-1:1:trail/t{rng.randrange(5)}"},
+        ),
+        (
+            "lambda.amazonaws.com",
+            "UpdateFunctionCode20150331v2",
+            False,
+            "Management",
+            lambda rng: {
+                "functionName": f"f{rng.randrange(30)}",
+                "publish": True,
+                "dryRun": False,
+                "architectures": ["x86_64"],
+                "zipFile": "HIDDEN_DUE_TO_SECURITY_REASONS",
+            },
+        ),
+        (
+            "logs.amazonaws.com",
+            "CreateLogStream",
+            False,
+            "Management",
+            lambda rng: {
+                "logGroupName": "/aws/lambda/f",
+                "logStreamName": f"2026/03/01/[$LATEST]{rng.getrandbits(128):032x}",
+            },
+        ),
     ]
 
 
@@ -118,8 +269,13 @@ _ERRORS = (
     ("ThrottlingException", "Rate exceeded"),
     ("NoSuchEntityException", "The user with name u1 cannot be found."),
 )
-_AGENTS = ("aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64", "Boto3/1.34.64 Python/3.12.2 Botocore/1.34.64",
-           "console.amazonaws.com", "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5", "AWS Internal")
+_AGENTS = (
+    "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64",
+    "Boto3/1.34.64 Python/3.12.2 Botocore/1.34.64",
+    "console.amazonaws.com",
+    "aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5",
+    "AWS Internal",
+)
 
 
 def _event_id(rng: random.Random) -> str:
@@ -134,8 +290,11 @@ def cloudtrail_records(n: int, seed: int = 0, accounts: int = 3) -> Iterator[Rec
     account_ids = [ids.account_id() for _ in range(accounts)]
     identities = _identities(ids, account_ids)
     templates = _templates()
-    addresses = ([f"203.0.113.{i}" for i in range(1, 255)] + [f"198.51.100.{i}" for i in range(1, 255)]
-                 + ["2001:db8::1", "ec2.amazonaws.com", "AWS Internal", "211.9.016.253"])
+    addresses = (
+        [f"203.0.113.{i}" for i in range(1, 255)]
+        + [f"198.51.100.{i}" for i in range(1, 255)]
+        + ["2001:db8::1", "ec2.amazonaws.com", "AWS Internal", "211.9.016.253"]
+    )
     for index in range(n):
         identity = identities[int(rng.random() * len(identities))]
         source, name, read_only, category, request = templates[int(rng.random() * len(templates))]
@@ -176,8 +335,23 @@ class _FlowColumns:
     """Columns of ``n`` flow records, made one whole column at a time (fast) and on demand."""
 
     # Fields that have no value on a NODATA record.
-    _TRAFFIC: ClassVar[set[str]] = {"srcaddr", "dstaddr", "srcport", "dstport", "protocol", "packets", "bytes", "action", "tcp-flags",
-                "type", "pkt-srcaddr", "pkt-dstaddr", "traffic-path", "pkt-src-aws-service", "pkt-dst-aws-service"}
+    _TRAFFIC: ClassVar[set[str]] = {
+        "srcaddr",
+        "dstaddr",
+        "srcport",
+        "dstport",
+        "protocol",
+        "packets",
+        "bytes",
+        "action",
+        "tcp-flags",
+        "type",
+        "pkt-srcaddr",
+        "pkt-dstaddr",
+        "traffic-path",
+        "pkt-src-aws-service",
+        "pkt-dst-aws-service",
+    }
 
     def __init__(self, n: int, seed: int, version: int) -> None:
         self.n, self.version = n, version
@@ -210,9 +384,19 @@ class _FlowColumns:
         if name == "outside":
             return [f"203.0.113.{int(r() * 254) + 1}" for _ in range(n)]
         if name in ("srcaddr", "pkt-srcaddr"):
-            return [o if i else s for i, o, s in zip(self._base("inbound"), self._base("outside"), self._base("inside"), strict=True)]
+            return [
+                o if i else s
+                for i, o, s in zip(
+                    self._base("inbound"), self._base("outside"), self._base("inside"), strict=True
+                )
+            ]
         if name in ("dstaddr", "pkt-dstaddr"):
-            return [s if i else o for i, o, s in zip(self._base("inbound"), self._base("outside"), self._base("inside"), strict=True)]
+            return [
+                s if i else o
+                for i, o, s in zip(
+                    self._base("inbound"), self._base("outside"), self._base("inside"), strict=True
+                )
+            ]
         if name == "start":
             return [_BASE_EPOCH + index // 50 for index in range(n)]
         makers: dict[str, Callable[[], list[Any]]] = {
@@ -246,8 +430,9 @@ class _FlowColumns:
         return values
 
 
-def vpcflow_text(n: int, seed: int = 0, fields: Sequence[str] = vpcflow.DEFAULT_FIELDS,
-                 level: int = _FAST_GZIP) -> bytes:
+def vpcflow_text(
+    n: int, seed: int = 0, fields: Sequence[str] = vpcflow.DEFAULT_FIELDS, level: int = _FAST_GZIP
+) -> bytes:
     """A gzip text flow log of ``n`` records with the header ``fields`` (any order, any subset)."""
     columns = _FlowColumns(n, seed, vpcflow.field_version(fields))
     texts = [["-" if value is None else str(value) for value in columns.column(name)] for name in fields]
@@ -255,8 +440,9 @@ def vpcflow_text(n: int, seed: int = 0, fields: Sequence[str] = vpcflow.DEFAULT_
     return ct.gzip_bytes(vpcflow.text_body(lines, fields), level)
 
 
-def vpcflow_parquet(n: int, seed: int = 0, fields: Sequence[str] = vpcflow.DEFAULT_FIELDS,
-                    level: int = _FAST_GZIP) -> bytes:
+def vpcflow_parquet(
+    n: int, seed: int = 0, fields: Sequence[str] = vpcflow.DEFAULT_FIELDS, level: int = _FAST_GZIP
+) -> bytes:
     """A Parquet flow log of ``n`` rows (Gzip columns, typed as documented)."""
     columns = _FlowColumns(n, seed, vpcflow.field_version(fields))
     return vpcflow.parquet_from_columns({name: columns.column(name) for name in fields}, fields, level)
@@ -286,15 +472,24 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
         ip = f"203.0.113.{rng.randrange(1, 255)}"
         moment = BASE + timedelta(seconds=index * 7)
         private = f"10.0.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-        instance = fd.Instance(f"i-{index % 50:017x}", private, f"198.51.100.{index % 250 + 1}",
-                               f"eni-{index % 50:017x}", "vpc-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60718",
-                               "sg-0a1b2c3d4e5f60718")
+        instance = fd.Instance(
+            f"i-{index % 50:017x}",
+            private,
+            f"198.51.100.{index % 250 + 1}",
+            f"eni-{index % 50:017x}",
+            "vpc-0a1b2c3d4e5f60718",
+            "subnet-0a1b2c3d4e5f60718",
+            "sg-0a1b2c3d4e5f60718",
+        )
         resource: Record
         action: Record | None
         if ":EC2/" in kind:
             resource = fd.instance_resource(instance)
-            action = (fd.port_probe_action(ip, private, (22, 3389)) if "PortProbe" in kind
-                      else fd.network_connection_action(ip, rng.randrange(1024, 65536), private, 22))
+            action = (
+                fd.port_probe_action(ip, private, (22, 3389))
+                if "PortProbe" in kind
+                else fd.network_connection_action(ip, rng.randrange(1024, 65536), private, 22)
+            )
         elif kind.startswith("AttackSequence"):
             resource, action = {"resourceType": "AttackSequence"}, None
         else:
@@ -304,11 +499,21 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
             resource = fd.access_key_resource(key, principal, f"user{index % 30}", user_type)
             action = fd.api_call_action("ListUsers", "iam.amazonaws.com", ip, "aws-cli/2.15.30")
         spec = fd.GuardDutySpec(
-            type=kind, severity=severity + rng.choice((0.0, 0.1, 0.3)) if severity < 9 else severity,
-            title=f"{kind} finding {index}", description=f"Synthetic {kind} finding with a \"quote\" and {{braces}}.",
-            account=account, region=_REGIONS[index % len(_REGIONS)], detector=detector, id=ids.hex(32),
-            created=moment, updated=moment + timedelta(minutes=index % 90), first_seen=moment,
-            last_seen=moment + timedelta(minutes=5), resource=resource, action=action, count=1 + index % 9,
+            type=kind,
+            severity=severity + rng.choice((0.0, 0.1, 0.3)) if severity < 9 else severity,
+            title=f"{kind} finding {index}",
+            description=f'Synthetic {kind} finding with a "quote" and {{braces}}.',
+            account=account,
+            region=_REGIONS[index % len(_REGIONS)],
+            detector=detector,
+            id=ids.hex(32),
+            created=moment,
+            updated=moment + timedelta(minutes=index % 90),
+            first_seen=moment,
+            last_seen=moment + timedelta(minutes=5),
+            resource=resource,
+            action=action,
+            count=1 + index % 9,
             sample=index % 50 == 49,
         )
         yield fd.guardduty_finding(spec)
@@ -323,12 +528,27 @@ def _control(index: int, ids: Ids, account: str) -> Record:
     status = "FAILED" if index % 3 else "PASSED"
     control = ("EC2.13", "IAM.3", "S3.8", "CloudTrail.1", "IAM.9")[index % 5]
     moment = BASE + timedelta(seconds=index * 11)
-    resource = {"Type": "AwsAccount", "Id": f"AWS::::Account:{account}", "Partition": "aws", "Region": "us-east-1"}
-    return fd.control_finding(fd.ControlSpec(
-        control, f"{control} control", f"Synthetic result of {control}.", status,
-        ("LOW", "MEDIUM", "HIGH", "CRITICAL")[index % 4], account, "us-east-1", resource, moment, moment,
-        ids.uuid(),
-    ))
+    resource = {
+        "Type": "AwsAccount",
+        "Id": f"AWS::::Account:{account}",
+        "Partition": "aws",
+        "Region": "us-east-1",
+    }
+    return fd.control_finding(
+        fd.ControlSpec(
+            control,
+            f"{control} control",
+            f"Synthetic result of {control}.",
+            status,
+            ("LOW", "MEDIUM", "HIGH", "CRITICAL")[index % 4],
+            account,
+            "us-east-1",
+            resource,
+            moment,
+            moment,
+            ids.uuid(),
+        )
+    )
 
 
 def securityhub_firehose(n: int, seed: int = 0, level: int = _FAST_GZIP) -> bytes:

@@ -94,28 +94,62 @@ def recon(log: TrailLog, cast: Cast) -> None:
 
     def call(when: datetime, source: str, name: str, command: str, **extra: Any) -> None:
         base = Call(
-            identity=identity, time=when, source=source, name=name, region=extra.pop("region", REGION),
-            source_ip=cast.attacker_ip, user_agent=ATTACKER_CLI.format(command=command),
-            recipient_account=cast.dev_account, read_only=True,
+            identity=identity,
+            time=when,
+            source=source,
+            name=name,
+            region=extra.pop("region", REGION),
+            source_ip=cast.attacker_ip,
+            user_agent=ATTACKER_CLI.format(command=command),
+            recipient_account=cast.dev_account,
+            read_only=True,
         )
         log.add_attack(replace(base, **extra))
 
     arn = cast.ci_user_arn
     call(at(9, 2, 10), "sts.amazonaws.com", "GetCallerIdentity", "sts.get-caller-identity")
-    call(at(9, 3, 5), "s3.amazonaws.com", "ListBuckets", "s3.ls",
-         request={"Host": "s3.amazonaws.com"}, error=("AccessDenied", "Access Denied"))
+    call(
+        at(9, 3, 5),
+        "s3.amazonaws.com",
+        "ListBuckets",
+        "s3.ls",
+        request={"Host": "s3.amazonaws.com"},
+        error=("AccessDenied", "Access Denied"),
+    )
     call(at(9, 3, 40), "iam.amazonaws.com", "ListUsers", "iam.list-users", request={"maxItems": 100})
-    call(at(9, 4, 2), "iam.amazonaws.com", "ListAttachedUserPolicies", "iam.list-attached-user-policies",
-         request={"userName": cast.ci_user})
-    call(at(9, 4, 30), "iam.amazonaws.com", "GetAccountAuthorizationDetails",
-         "iam.get-account-authorization-details",
-         error=("AccessDenied", _denied(arn, "iam:GetAccountAuthorizationDetails")))
-    call(at(9, 5, 10), "ec2.amazonaws.com", "DescribeInstances", "ec2.describe-instances",
-         request={"instancesSet": {}, "filterSet": {}})
-    call(at(9, 5, 31), "ec2.amazonaws.com", "DescribeInstances", "ec2.describe-instances",
-         region=OTHER_REGION, request={"instancesSet": {}, "filterSet": {}},
-         error=("Client.UnauthorizedOperation", "You are not authorized to perform this operation. "
-                + _denied(arn, "ec2:DescribeInstances")))
+    call(
+        at(9, 4, 2),
+        "iam.amazonaws.com",
+        "ListAttachedUserPolicies",
+        "iam.list-attached-user-policies",
+        request={"userName": cast.ci_user},
+    )
+    call(
+        at(9, 4, 30),
+        "iam.amazonaws.com",
+        "GetAccountAuthorizationDetails",
+        "iam.get-account-authorization-details",
+        error=("AccessDenied", _denied(arn, "iam:GetAccountAuthorizationDetails")),
+    )
+    call(
+        at(9, 5, 10),
+        "ec2.amazonaws.com",
+        "DescribeInstances",
+        "ec2.describe-instances",
+        request={"instancesSet": {}, "filterSet": {}},
+    )
+    call(
+        at(9, 5, 31),
+        "ec2.amazonaws.com",
+        "DescribeInstances",
+        "ec2.describe-instances",
+        region=OTHER_REGION,
+        request={"instancesSet": {}, "filterSet": {}},
+        error=(
+            "Client.UnauthorizedOperation",
+            "You are not authorized to perform this operation. " + _denied(arn, "ec2:DescribeInstances"),
+        ),
+    )
     call(at(9, 6, 0), "iam.amazonaws.com", "ListRoles", "iam.list-roles", request={"maxItems": 100})
 
 
@@ -144,32 +178,55 @@ def assume_chain(log: TrailLog, cast: Cast) -> None:
     shared = log.ids.uuid()
     response = _assume_role_response(first, log.ids)
     cross = Call(
-        identity=_ci_identity(cast), time=first.created, source="sts.amazonaws.com", name="AssumeRole",
-        region=REGION, source_ip=cast.attacker_ip,
-        user_agent=ATTACKER_CLI.format(command="sts.assume-role"), recipient_account=cast.dev_account,
-        read_only=True, request=_assume_role_request(first), response=response,
-        resources=_role_resources(first), shared_event_id=shared,
+        identity=_ci_identity(cast),
+        time=first.created,
+        source="sts.amazonaws.com",
+        name="AssumeRole",
+        region=REGION,
+        source_ip=cast.attacker_ip,
+        user_agent=ATTACKER_CLI.format(command="sts.assume-role"),
+        recipient_account=cast.dev_account,
+        read_only=True,
+        request=_assume_role_request(first),
+        response=response,
+        resources=_role_resources(first),
+        shared_event_id=shared,
     )
     log.add_attack(cross)
     log.add_attack(
-        replace(cross, identity=ct.aws_account(cast.dev_account, cast.ci_user_id),
-                recipient_account=cast.prod_account),
+        replace(
+            cross,
+            identity=ct.aws_account(cast.dev_account, cast.ci_user_id),
+            recipient_account=cast.prod_account,
+        ),
     )
     session_one = ct.assumed_role(first)
 
     def call(when: datetime, source: str, name: str, command: str, **extra: Any) -> None:
         base = Call(
-            identity=session_one, time=when, source=source, name=name, region=REGION,
-            source_ip=cast.attacker_ip, user_agent=ATTACKER_CLI.format(command=command),
-            recipient_account=cast.prod_account, read_only=True,
+            identity=session_one,
+            time=when,
+            source=source,
+            name=name,
+            region=REGION,
+            source_ip=cast.attacker_ip,
+            user_agent=ATTACKER_CLI.format(command=command),
+            recipient_account=cast.prod_account,
+            read_only=True,
         )
         log.add_attack(replace(base, **extra))
 
     call(at(9, 9, 10), "sts.amazonaws.com", "GetCallerIdentity", "sts.get-caller-identity")
     call(at(9, 9, 40), "iam.amazonaws.com", "ListRoles", "iam.list-roles", request={"maxItems": 100})
-    call(second.created, "sts.amazonaws.com", "AssumeRole", "sts.assume-role",
-         request=_assume_role_request(second), response=_assume_role_response(second, log.ids),
-         resources=_role_resources(second))
+    call(
+        second.created,
+        "sts.amazonaws.com",
+        "AssumeRole",
+        "sts.assume-role",
+        request=_assume_role_request(second),
+        response=_assume_role_response(second, log.ids),
+        resources=_role_resources(second),
+    )
 
 
 def _admin_call(log: TrailLog, cast: Cast) -> Callable[..., Record]:
@@ -178,9 +235,15 @@ def _admin_call(log: TrailLog, cast: Cast) -> Callable[..., Record]:
 
     def call(when: datetime, source: str, name: str, command: str, **extra: Any) -> Record:
         base = Call(
-            identity=identity, time=when, source=source, name=name, region=REGION,
-            source_ip=cast.attacker_ip, user_agent=ATTACKER_CLI.format(command=command),
-            recipient_account=cast.prod_account, read_only=False,
+            identity=identity,
+            time=when,
+            source=source,
+            name=name,
+            region=REGION,
+            source_ip=cast.attacker_ip,
+            user_agent=ATTACKER_CLI.format(command=command),
+            recipient_account=cast.prod_account,
+            read_only=False,
         )
         return log.add_attack(replace(base, **extra))
 
@@ -191,57 +254,138 @@ def persistence(log: TrailLog, cast: Cast) -> None:
     call = _admin_call(log, cast)
     user, account = cast.backdoor_user, cast.prod_account
     created = at(9, 14, 0)
-    call(created, "iam.amazonaws.com", "CreateUser", "iam.create-user",
-         request={"userName": user},
-         response={"user": {"path": "/", "userName": user, "userId": cast.backdoor_user_id,
-                            "arn": f"arn:aws:iam::{account}:user/{user}",
-                            "createDate": cloudtrail_response_date(created)}})
-    call(at(9, 14, 30), "iam.amazonaws.com", "AttachUserPolicy", "iam.attach-user-policy",
-         request={"userName": user, "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"})
+    call(
+        created,
+        "iam.amazonaws.com",
+        "CreateUser",
+        "iam.create-user",
+        request={"userName": user},
+        response={
+            "user": {
+                "path": "/",
+                "userName": user,
+                "userId": cast.backdoor_user_id,
+                "arn": f"arn:aws:iam::{account}:user/{user}",
+                "createDate": cloudtrail_response_date(created),
+            }
+        },
+    )
+    call(
+        at(9, 14, 30),
+        "iam.amazonaws.com",
+        "AttachUserPolicy",
+        "iam.attach-user-policy",
+        request={"userName": user, "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"},
+    )
     key_created = at(9, 15, 5)
-    call(key_created, "iam.amazonaws.com", "CreateAccessKey", "iam.create-access-key",
-         request={"userName": user},
-         response={"accessKey": {"userName": user, "accessKeyId": cast.backdoor_key, "status": "Active",
-                                 "createDate": cloudtrail_response_date(key_created)}})
+    call(
+        key_created,
+        "iam.amazonaws.com",
+        "CreateAccessKey",
+        "iam.create-access-key",
+        request={"userName": user},
+        response={
+            "accessKey": {
+                "userName": user,
+                "accessKeyId": cast.backdoor_key,
+                "status": "Active",
+                "createDate": cloudtrail_response_date(key_created),
+            }
+        },
+    )
 
 
 def open_ssh(log: TrailLog, cast: Cast) -> None:
     call = _admin_call(log, cast)
-    call(at(9, 17, 20), "ec2.amazonaws.com", "DescribeSecurityGroups", "ec2.describe-security-groups",
-         read_only=True, request={"securityGroupSet": {}, "securityGroupIdSet": {}, "filterSet": {}})
-    rule = {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "groups": {},
-            "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]}, "ipv6Ranges": {}, "prefixListIds": {}}
-    call(at(9, 18, 2), "ec2.amazonaws.com", "AuthorizeSecurityGroupIngress",
-         "ec2.authorize-security-group-ingress",
-         request={"groupId": cast.security_group, "ipPermissions": {"items": [rule]}},
-         response={"requestId": log.ids.uuid(), "_return": True,
-                   "securityGroupRuleSet": {"items": [{
-                       "groupOwnerId": cast.prod_account, "groupId": cast.security_group,
-                       "securityGroupRuleId": f"sgr-{log.ids.hex(17)}", "isEgress": False,
-                       "ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "cidrIpv4": "0.0.0.0/0"}]}})
+    call(
+        at(9, 17, 20),
+        "ec2.amazonaws.com",
+        "DescribeSecurityGroups",
+        "ec2.describe-security-groups",
+        read_only=True,
+        request={"securityGroupSet": {}, "securityGroupIdSet": {}, "filterSet": {}},
+    )
+    rule = {
+        "ipProtocol": "tcp",
+        "fromPort": 22,
+        "toPort": 22,
+        "groups": {},
+        "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0"}]},
+        "ipv6Ranges": {},
+        "prefixListIds": {},
+    }
+    call(
+        at(9, 18, 2),
+        "ec2.amazonaws.com",
+        "AuthorizeSecurityGroupIngress",
+        "ec2.authorize-security-group-ingress",
+        request={"groupId": cast.security_group, "ipPermissions": {"items": [rule]}},
+        response={
+            "requestId": log.ids.uuid(),
+            "_return": True,
+            "securityGroupRuleSet": {
+                "items": [
+                    {
+                        "groupOwnerId": cast.prod_account,
+                        "groupId": cast.security_group,
+                        "securityGroupRuleId": f"sgr-{log.ids.hex(17)}",
+                        "isEgress": False,
+                        "ipProtocol": "tcp",
+                        "fromPort": 22,
+                        "toPort": 22,
+                        "cidrIpv4": "0.0.0.0/0",
+                    }
+                ]
+            },
+        },
+    )
 
 
 def stop_logging(log: TrailLog, cast: Cast) -> None:
     """The account's own trail stops; the security trail that feeds the SIEM keeps recording."""
     call = _admin_call(log, cast)
-    call(at(9, 26, 40), "cloudtrail.amazonaws.com", "StopLogging", "cloudtrail.stop-logging",
-         request={"name": cast.stopped_trail_arn})
+    call(
+        at(9, 26, 40),
+        "cloudtrail.amazonaws.com",
+        "StopLogging",
+        "cloudtrail.stop-logging",
+        request={"name": cast.stopped_trail_arn},
+    )
 
 
 def exfiltrate(log: TrailLog, cast: Cast) -> None:
     call = _admin_call(log, cast)
     bucket = cast.data_bucket
     host = f"{bucket}.s3.{REGION}.amazonaws.com"
-    bucket_resource = {"accountId": cast.prod_account, "type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket}"}
-    call(at(9, 28, 0), "s3.amazonaws.com", "ListObjects", "s3.ls", read_only=True, category="Data",
-         request={"list-type": "2", "bucketName": bucket, "prefix": "exports/", "Host": host},
-         additional=_s3_additional(log.ids, 0), resources=(bucket_resource,))
+    bucket_resource = {
+        "accountId": cast.prod_account,
+        "type": "AWS::S3::Bucket",
+        "ARN": f"arn:aws:s3:::{bucket}",
+    }
+    call(
+        at(9, 28, 0),
+        "s3.amazonaws.com",
+        "ListObjects",
+        "s3.ls",
+        read_only=True,
+        category="Data",
+        request={"list-type": "2", "bucketName": bucket, "prefix": "exports/", "Host": host},
+        additional=_s3_additional(log.ids, 0),
+        resources=(bucket_resource,),
+    )
     for index, key in enumerate(cast.data_keys):
         size = 48_000_000 + 1_337_000 * index
-        call(at(9, 29 + index, 12), "s3.amazonaws.com", "GetObject", "s3.cp", read_only=True, category="Data",
-             request={"bucketName": bucket, "Host": host, "key": key},
-             additional=_s3_additional(log.ids, size),
-             resources=({"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"}, bucket_resource))
+        call(
+            at(9, 29 + index, 12),
+            "s3.amazonaws.com",
+            "GetObject",
+            "s3.cp",
+            read_only=True,
+            category="Data",
+            request={"bucketName": bucket, "Host": host, "key": key},
+            additional=_s3_additional(log.ids, size),
+            resources=({"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/{key}"}, bucket_resource),
+        )
 
 
 def _s3_additional(ids: Ids, bytes_out: int) -> Record:
@@ -259,11 +403,21 @@ def root_sign_in(log: TrailLog, cast: Cast) -> None:
     """A failed then a successful root console sign-in, no MFA, from a second outside address."""
     for when, outcome in ((at(10, 4, 40), "Failure"), (at(10, 5, 12), "Success")):
         call = Call(
-            identity=ct.root(cast.prod_account), time=when, source="signin.amazonaws.com",
-            name="ConsoleLogin", region=REGION, source_ip=cast.attacker_console_ip, user_agent=BROWSER,
-            recipient_account=cast.prod_account, read_only=False, response={"ConsoleLogin": outcome},
-            additional={"LoginTo": "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true",
-                        "MobileVersion": "No", "MFAUsed": "No"},
+            identity=ct.root(cast.prod_account),
+            time=when,
+            source="signin.amazonaws.com",
+            name="ConsoleLogin",
+            region=REGION,
+            source_ip=cast.attacker_console_ip,
+            user_agent=BROWSER,
+            recipient_account=cast.prod_account,
+            read_only=False,
+            response={"ConsoleLogin": outcome},
+            additional={
+                "LoginTo": "https://console.aws.amazon.com/console/home?state=hashArgs%23&isauthcode=true",
+                "MobileVersion": "No",
+                "MFAUsed": "No",
+            },
             event_type="AwsConsoleSignIn",
             error=(None, "Failed authentication") if outcome == "Failure" else None,
         )
@@ -298,27 +452,55 @@ def ci_pipeline(log: TrailLog, cast: Cast) -> None:
     )
     for when in _minutes(log, WINDOW_START, DAY.replace(hour=8, minute=55), (6, 14)):
         source, name, api, read_only, request = log.ids.random.choice(calls)
-        log.add(Call(
-            identity=_ci_identity(cast), time=when, source=source, name=name, region=REGION,
-            source_ip=cast.nat_ip, user_agent=CI_AGENT.format(api=f"{api}#1.30.0"),
-            recipient_account=cast.dev_account, read_only=read_only, request=request,
-        ))
+        log.add(
+            Call(
+                identity=_ci_identity(cast),
+                time=when,
+                source=source,
+                name=name,
+                region=REGION,
+                source_ip=cast.nat_ip,
+                user_agent=CI_AGENT.format(api=f"{api}#1.30.0"),
+                recipient_account=cast.dev_account,
+                read_only=read_only,
+                request=request,
+            )
+        )
 
 
 def instance_role(log: TrailLog, cast: Cast) -> None:
     """The web instance's profile role; its session name is the instance id."""
     identity = ct.assumed_role(cast.instance_role, ec2_role_delivery="2.0")
     for when in _minutes(log, WINDOW_START, WINDOW_END, (4, 9)):
-        name, request, read_only = log.ids.random.choice((
-            ("UpdateInstanceInformation", {"instanceId": cast.instance_id, "agentVersion": "3.3.40.0",
-                                           "platformType": "Linux", "platformName": "Amazon Linux"}, False),
-            ("GetParameter", {"name": "/web/prod/db-endpoint", "withDecryption": False}, True),
-        ))
-        log.add(Call(
-            identity=identity, time=when, source="ssm.amazonaws.com", name=name, region=REGION,
-            source_ip=cast.instance_public_ip, user_agent=BOTO, recipient_account=cast.prod_account,
-            read_only=read_only, request=request,
-        ))
+        name, request, read_only = log.ids.random.choice(
+            (
+                (
+                    "UpdateInstanceInformation",
+                    {
+                        "instanceId": cast.instance_id,
+                        "agentVersion": "3.3.40.0",
+                        "platformType": "Linux",
+                        "platformName": "Amazon Linux",
+                    },
+                    False,
+                ),
+                ("GetParameter", {"name": "/web/prod/db-endpoint", "withDecryption": False}, True),
+            )
+        )
+        log.add(
+            Call(
+                identity=identity,
+                time=when,
+                source="ssm.amazonaws.com",
+                name=name,
+                region=REGION,
+                source_ip=cast.instance_public_ip,
+                user_agent=BOTO,
+                recipient_account=cast.prod_account,
+                read_only=read_only,
+                request=request,
+            )
+        )
 
 
 def sso_admin(log: TrailLog, cast: Cast) -> None:
@@ -327,17 +509,30 @@ def sso_admin(log: TrailLog, cast: Cast) -> None:
     actions: tuple[tuple[str, str, Record], ...] = (
         ("ec2.amazonaws.com", "DescribeInstances", {"instancesSet": {}, "filterSet": {}}),
         ("ec2.amazonaws.com", "DescribeSecurityGroups", {"securityGroupSet": {}, "filterSet": {}}),
-        ("s3.amazonaws.com", "GetBucketPolicy", {"bucketName": cast.data_bucket, "policy": "", "Host": "s3.amazonaws.com"}),
+        (
+            "s3.amazonaws.com",
+            "GetBucketPolicy",
+            {"bucketName": cast.data_bucket, "policy": "", "Host": "s3.amazonaws.com"},
+        ),
         ("cloudtrail.amazonaws.com", "LookupEvents", {"maxResults": 50}),
         ("securityhub.amazonaws.com", "GetFindings", {"maxResults": 100}),
     )
     for when in _minutes(log, cast.sso_role.created, WINDOW_END, (5, 12)):
         source, name, request = log.ids.random.choice(actions)
-        log.add(Call(
-            identity=identity, time=when, source=source, name=name, region=REGION,
-            source_ip=cast.office_ip, user_agent=BROWSER, recipient_account=cast.prod_account,
-            read_only=True, request=request,
-        ))
+        log.add(
+            Call(
+                identity=identity,
+                time=when,
+                source=source,
+                name=name,
+                region=REGION,
+                source_ip=cast.office_ip,
+                user_agent=BROWSER,
+                recipient_account=cast.prod_account,
+                read_only=True,
+                request=request,
+            )
+        )
 
 
 def aws_services(log: TrailLog, cast: Cast) -> None:
@@ -345,33 +540,78 @@ def aws_services(log: TrailLog, cast: Cast) -> None:
     instance = cast.instance_role
     for when in _minutes(log, WINDOW_START + timedelta(minutes=7), WINDOW_END, (45, 70)):
         session = replace(instance, created=when)
-        log.add(Call(
-            identity=ct.aws_service("ec2.amazonaws.com"), time=when, source="sts.amazonaws.com",
-            name="AssumeRole", region=REGION, source_ip="ec2.amazonaws.com", user_agent="ec2.amazonaws.com",
-            recipient_account=cast.prod_account, read_only=True, request=_assume_role_request(session),
-            response=_assume_role_response(session, log.ids), resources=_role_resources(session),
-        ))
+        log.add(
+            Call(
+                identity=ct.aws_service("ec2.amazonaws.com"),
+                time=when,
+                source="sts.amazonaws.com",
+                name="AssumeRole",
+                region=REGION,
+                source_ip="ec2.amazonaws.com",
+                user_agent="ec2.amazonaws.com",
+                recipient_account=cast.prod_account,
+                read_only=True,
+                request=_assume_role_request(session),
+                response=_assume_role_response(session, log.ids),
+                resources=_role_resources(session),
+            )
+        )
     for account in (cast.admin_account, cast.dev_account, cast.prod_account):
         for when in _minutes(log, WINDOW_START + timedelta(minutes=3), WINDOW_END, (20, 40)):
-            log.add(Call(
-                identity=ct.aws_service("cloudtrail.amazonaws.com"), time=when, source="kms.amazonaws.com",
-                name="GenerateDataKey", region=REGION, source_ip="cloudtrail.amazonaws.com",
-                user_agent="cloudtrail.amazonaws.com", recipient_account=account, read_only=True,
-                request={"keySpec": "AES_256",
-                         "encryptionContext": {"aws:cloudtrail:arn": f"arn:aws:cloudtrail:{REGION}:{account}:trail/{cast.trail_name}"}},
-                resources=({"accountId": cast.admin_account, "type": "AWS::KMS::Key",
-                            "ARN": f"arn:aws:kms:{REGION}:{cast.admin_account}:key/{log.ids.uuid()}"},),
-            ))
+            log.add(
+                Call(
+                    identity=ct.aws_service("cloudtrail.amazonaws.com"),
+                    time=when,
+                    source="kms.amazonaws.com",
+                    name="GenerateDataKey",
+                    region=REGION,
+                    source_ip="cloudtrail.amazonaws.com",
+                    user_agent="cloudtrail.amazonaws.com",
+                    recipient_account=account,
+                    read_only=True,
+                    request={
+                        "keySpec": "AES_256",
+                        "encryptionContext": {
+                            "aws:cloudtrail:arn": f"arn:aws:cloudtrail:{REGION}:{account}:trail/{cast.trail_name}"
+                        },
+                    },
+                    resources=(
+                        {
+                            "accountId": cast.admin_account,
+                            "type": "AWS::KMS::Key",
+                            "ARN": f"arn:aws:kms:{REGION}:{cast.admin_account}:key/{log.ids.uuid()}",
+                        },
+                    ),
+                )
+            )
     for when in _minutes(log, WINDOW_START + timedelta(minutes=11), WINDOW_END, (25, 50)):
-        log.add(Call(
-            identity=ct.aws_service("config.amazonaws.com"), time=when, source="ec2.amazonaws.com",
-            name="DescribeSecurityGroups", region=REGION, source_ip="config.amazonaws.com",
-            user_agent="config.amazonaws.com", recipient_account=cast.prod_account, read_only=True,
-            request={"securityGroupIdSet": {"items": [{"groupId": cast.security_group}]}},
-        ))
-        log.add(Call(
-            identity=ct.aws_service("guardduty.amazonaws.com"), time=when + timedelta(seconds=31),
-            source="securityhub.amazonaws.com", name="BatchImportFindings", region=REGION,
-            source_ip="AWS Internal", user_agent="AWS Internal", recipient_account=cast.admin_account,
-            read_only=False, request={"findings": [{"productArn": f"arn:aws:securityhub:{REGION}::product/aws/guardduty"}]},
-        ))
+        log.add(
+            Call(
+                identity=ct.aws_service("config.amazonaws.com"),
+                time=when,
+                source="ec2.amazonaws.com",
+                name="DescribeSecurityGroups",
+                region=REGION,
+                source_ip="config.amazonaws.com",
+                user_agent="config.amazonaws.com",
+                recipient_account=cast.prod_account,
+                read_only=True,
+                request={"securityGroupIdSet": {"items": [{"groupId": cast.security_group}]}},
+            )
+        )
+        log.add(
+            Call(
+                identity=ct.aws_service("guardduty.amazonaws.com"),
+                time=when + timedelta(seconds=31),
+                source="securityhub.amazonaws.com",
+                name="BatchImportFindings",
+                region=REGION,
+                source_ip="AWS Internal",
+                user_agent="AWS Internal",
+                recipient_account=cast.admin_account,
+                read_only=False,
+                request={
+                    "findings": [{"productArn": f"arn:aws:securityhub:{REGION}::product/aws/guardduty"}]
+                },
+            )
+        )

@@ -19,18 +19,54 @@ Flow = Mapping[str, object]
 """One flow record keyed by field name (``srcaddr``); a missing field is written as ``-``."""
 
 DEFAULT_FIELDS: tuple[str, ...] = (
-    "version", "account-id", "interface-id", "srcaddr", "dstaddr", "srcport", "dstport",
-    "protocol", "packets", "bytes", "start", "end", "action", "log-status",
+    "version",
+    "account-id",
+    "interface-id",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "protocol",
+    "packets",
+    "bytes",
+    "start",
+    "end",
+    "action",
+    "log-status",
 )
 
 # A custom version-5 format in an order of our own (bytes before packets, instance and
 # addresses first): readers must follow the header, never assume the default order.
 CUSTOM_V5_FIELDS: tuple[str, ...] = (
-    "version", "vpc-id", "subnet-id", "instance-id", "interface-id", "account-id", "type",
-    "srcaddr", "dstaddr", "srcport", "dstport", "pkt-srcaddr", "pkt-dstaddr", "protocol",
-    "bytes", "packets", "start", "end", "action", "tcp-flags", "log-status", "region", "az-id",
-    "sublocation-type", "sublocation-id", "pkt-src-aws-service", "pkt-dst-aws-service",
-    "flow-direction", "traffic-path",
+    "version",
+    "vpc-id",
+    "subnet-id",
+    "instance-id",
+    "interface-id",
+    "account-id",
+    "type",
+    "srcaddr",
+    "dstaddr",
+    "srcport",
+    "dstport",
+    "pkt-srcaddr",
+    "pkt-dstaddr",
+    "protocol",
+    "bytes",
+    "packets",
+    "start",
+    "end",
+    "action",
+    "tcp-flags",
+    "log-status",
+    "region",
+    "az-id",
+    "sublocation-type",
+    "sublocation-id",
+    "pkt-src-aws-service",
+    "pkt-dst-aws-service",
+    "flow-direction",
+    "traffic-path",
 )
 
 _INT32 = {"version", "srcport", "dstport", "protocol", "tcp-flags", "traffic-path"}
@@ -69,6 +105,7 @@ def text_body(lines: Iterable[str | bytes], fields: Sequence[str]) -> bytes:
 
 def parquet_schema(fields: Sequence[str]) -> pa.Schema:
     """Columns named with underscores (``account_id``), typed as the documentation lists."""
+
     def arrow_type(name: str) -> pa.DataType:
         return pa.int32() if name in _INT32 else pa.int64() if name in _INT64 else pa.string()
 
@@ -100,7 +137,9 @@ def _column_value(value: object) -> object:
     return None if value in (None, "", "-") else value
 
 
-def log_key(account: str, region: str, flow_log_id: str, window: datetime, digest: str, parquet: bool = False) -> str:
+def log_key(
+    account: str, region: str, flow_log_id: str, window: datetime, digest: str, parquet: bool = False
+) -> str:
     """``AWSLogs/<acct>/vpcflowlogs/<region>/<yyyy>/<mm>/<dd>/<acct>_vpcflowlogs_<region>_<fl>_<ts>_<hash>.log.gz``."""
     suffix = "log.parquet" if parquet else "log.gz"
     return (

@@ -32,7 +32,9 @@ MAX_TACTICS = 10
 
 def alert_id(rule: Rule, match: Match) -> str:
     bucket = bucket_start(match.bucket, rule.suppression)
-    material = json.dumps([rule.id, [list(pair) for pair in match.key], iso(bucket)], sort_keys=True, default=str)
+    material = json.dumps(
+        [rule.id, [list(pair) for pair in match.key], iso(bucket)], sort_keys=True, default=str
+    )
     return f"{rule.id}-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
 
 
@@ -47,8 +49,15 @@ def severity_of(rule: Rule, match: Match) -> tuple[int, str]:
     return SEVERITIES[rule.severity], rule.severity
 
 
-def build_alert(rule: Rule, match: Match, window: Window, now: datetime, summary: Summary,
-                dashboards_url: str | None = None, notified: bool | None = None) -> dict[str, Any]:
+def build_alert(
+    rule: Rule,
+    match: Match,
+    window: Window,
+    now: datetime,
+    summary: Summary,
+    dashboards_url: str | None = None,
+    notified: bool | None = None,
+) -> dict[str, Any]:
     """``notified``: ``False`` when a notifier will publish the alert; ``None`` (no field) without one."""
     number, label = severity_of(rule, match)
     first, last = window_of(match, rule)
@@ -58,22 +67,36 @@ def build_alert(rule: Rule, match: Match, window: Window, now: datetime, summary
         "message": f"{rule.title}: {summary.what}",
         "tags": list(rule.tags),
         "event": {
-            "kind": "alert", "dataset": ALERT_DATASET, "module": "siem", "provider": "detections",
-            "severity": number, "created": iso(now), "start": match.first_seen or iso(first),
+            "kind": "alert",
+            "dataset": ALERT_DATASET,
+            "module": "siem",
+            "provider": "detections",
+            "severity": number,
+            "created": iso(now),
+            "start": match.first_seen or iso(first),
             "end": match.last_seen or iso(last),
         },
         "rule": _rule_fields(rule),
         "alert": {
-            "id": alert_id(rule, match), "notified": notified, "dedup_key": dedup_text(match),
-            "severity": label, "status": "open",
-            "count": match.count, "index": rule.index,
+            "id": alert_id(rule, match),
+            "notified": notified,
+            "dedup_key": dedup_text(match),
+            "severity": label,
+            "status": "open",
+            "count": match.count,
+            "index": rule.index,
             "query": rule.lucene if rule.lucene is not None else json.dumps(rule.dsl, sort_keys=True),
             "group_by": {name: value for name, value in match.key if name in rule.group_by} or None,
-            "first_seen": match.first_seen, "last_seen": match.last_seen,
-            "window_start": iso(window.start), "window_end": iso(window.end), "created": iso(now),
-            "summary": summary.to_dict(), "event_ids": match.event_ids,
-            "dashboards_url": dashboards_link(dashboards_url, documents, match.event_ids,
-                                              match.first_seen, match.last_seen),
+            "first_seen": match.first_seen,
+            "last_seen": match.last_seen,
+            "window_start": iso(window.start),
+            "window_end": iso(window.end),
+            "created": iso(now),
+            "summary": summary.to_dict(),
+            "event_ids": match.event_ids,
+            "dashboards_url": dashboards_link(
+                dashboards_url, documents, match.event_ids, match.first_seen, match.last_seen
+            ),
         },
         "threat": _threat(rule),
         **_actor_and_addresses(documents),
@@ -84,10 +107,14 @@ def build_alert(rule: Rule, match: Match, window: Window, now: datetime, summary
 def _rule_fields(rule: Rule) -> dict[str, Any]:
     sigma = rule.sigma
     return {
-        "id": rule.id, "name": rule.title, "description": rule.description,
+        "id": rule.id,
+        "name": rule.title,
+        "description": rule.description,
         "category": rule.tactics[0] if rule.tactics else None,
-        "ruleset": rule.ruleset, "reference": list(rule.references) or None,
-        "author": sigma.get("author") or rule.author, "license": sigma.get("license") or rule.license,
+        "ruleset": rule.ruleset,
+        "reference": list(rule.references) or None,
+        "author": sigma.get("author") or rule.author,
+        "license": sigma.get("license") or rule.license,
         "version": str(sigma["modified"]) if sigma.get("modified") else None,
     }
 
@@ -102,13 +129,19 @@ def _actor_and_addresses(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
         return found[0] if len(found) == 1 else None
 
     return {
-        "user": {"name": single("user.name"), "id": single("user.id"),
-                 "target": {"name": single("user.target.name")}},
+        "user": {
+            "name": single("user.name"),
+            "id": single("user.id"),
+            "target": {"name": single("user.target.name")},
+        },
         "related": {"user": values(documents, "related.user"), "ip": values(documents, "related.ip")},
         "source": {"ip": single("source.ip"), "address": single("source.address")},
         "destination": {"ip": single("destination.ip")},
-        "cloud": {"provider": "aws", "account": {"id": single("cloud.account.id")},
-                  "region": single("cloud.region")},
+        "cloud": {
+            "provider": "aws",
+            "account": {"id": single("cloud.account.id")},
+            "region": single("cloud.region"),
+        },
     }
 
 

@@ -63,8 +63,9 @@ class DynamoCheckpoints:
         self._client = client
 
     def get(self, rule_id: str) -> Checkpoint | None:
-        response = self._client.get_item(TableName=self._table, Key={"pk": {"S": KEY_PREFIX + rule_id}},
-                                         ConsistentRead=True)
+        response = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": KEY_PREFIX + rule_id}}, ConsistentRead=True
+        )
         item = response.get("Item")
         if not item:
             return None

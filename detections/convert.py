@@ -94,10 +94,8 @@ FIELD_MAPPING: dict[str, str] = {
     "userIdentity.invokedBy": "aws.cloudtrail.user_identity.invoked_by",
     "userIdentity.sessionContext.sessionIssuer.type": "aws.cloudtrail.user_identity.session_context.session_issuer.type",
     "userIdentity.sessionContext.sessionIssuer.arn": "aws.cloudtrail.user_identity.session_context.session_issuer.arn",
-    "userIdentity.sessionContext.sessionIssuer.userName":
-        "aws.cloudtrail.user_identity.session_context.session_issuer.user_name",
-    "userIdentity.sessionContext.attributes.mfaAuthenticated":
-        "aws.cloudtrail.user_identity.session_context.mfa_authenticated",
+    "userIdentity.sessionContext.sessionIssuer.userName": "aws.cloudtrail.user_identity.session_context.session_issuer.user_name",
+    "userIdentity.sessionContext.attributes.mfaAuthenticated": "aws.cloudtrail.user_identity.session_context.mfa_authenticated",
     # "Yes"/"No" in the record, a boolean in our schema (values mapped below).
     "additionalEventData.MFAUsed": "aws.cloudtrail.console_login.mfa_used",
     # Not a CloudTrail attribute: SigmaHQ uses it for the call's outcome.
@@ -135,9 +133,14 @@ def pipeline() -> ProcessingPipeline:
                 field_name_conditions=[IncludeFieldCondition(["sourceIPAddress"])],
                 detection_item_conditions=[_IsAddress(cond="all")],
             ),
-            ProcessingItem(identifier="aws_siem_fields", transformation=FieldMappingTransformation(dict(FIELD_MAPPING))),  # type: ignore[arg-type]
-            ProcessingItem(identifier="aws_siem_prefixes",
-                           transformation=FieldPrefixMappingTransformation(dict(PREFIX_MAPPING))),  # type: ignore[arg-type]
+            ProcessingItem(
+                identifier="aws_siem_fields",
+                transformation=FieldMappingTransformation(dict(FIELD_MAPPING)),  # type: ignore[arg-type]
+            ),
+            ProcessingItem(
+                identifier="aws_siem_prefixes",
+                transformation=FieldPrefixMappingTransformation(dict(PREFIX_MAPPING)),  # type: ignore[arg-type]
+            ),
         ],
     )
 
@@ -152,11 +155,17 @@ class _IsAddress(ValueProcessingCondition):
     def match_value(self, value: SigmaType) -> bool:
         if isinstance(value, SigmaCIDRExpression):
             return True
-        return isinstance(value, SigmaString) and not value.contains_special() and bool(_IP_LIKE.match(str(value)))
+        return (
+            isinstance(value, SigmaString)
+            and not value.contains_special()
+            and bool(_IP_LIKE.match(str(value)))
+        )
 
 
 def is_mapped(name: str) -> bool:
-    return name in FIELD_MAPPING or any(name == prefix or name.startswith(prefix + ".") for prefix in PREFIX_MAPPING)
+    return name in FIELD_MAPPING or any(
+        name == prefix or name.startswith(prefix + ".") for prefix in PREFIX_MAPPING
+    )
 
 
 @dataclass(slots=True)
@@ -294,11 +303,21 @@ def report_text(report: ConversionReport) -> str:
         "| Sigma rule | title | reason |",
         "|---|---|---|",
     ]
-    lines += [f"| `{c.source.name}` | {c.title or ''} | {c.error} |" for c in report.failed] or ["| - | - | - |"]
-    lines += ["", "## Converted", "", "| Sigma rule | our rule id | enabled | tests | Lucene query |", "|---|---|---|---|---|"]
+    lines += [f"| `{c.source.name}` | {c.title or ''} | {c.error} |" for c in report.failed] or [
+        "| - | - | - |"
+    ]
+    lines += [
+        "",
+        "## Converted",
+        "",
+        "| Sigma rule | our rule id | enabled | tests | Lucene query |",
+        "|---|---|---|---|---|",
+    ]
     for c in report.converted:
         query = (c.query or "").replace("|", "\\|")
-        lines.append(f"| `{c.source.name}` | `{c.rule_id}` | {'yes' if c.enabled else 'no'} | {c.tests} | `{query}` |")
+        lines.append(
+            f"| `{c.source.name}` | `{c.rule_id}` | {'yes' if c.enabled else 'no'} | {c.tests} | `{query}` |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -307,8 +326,12 @@ def report_text(report: ConversionReport) -> str:
 BASE_RECORD: dict[str, Any] = {
     "eventVersion": "1.09",
     "userIdentity": {
-        "type": "IAMUser", "principalId": "AIDACKCEVSQ6C2EXAMPLE", "arn": "arn:aws:iam::111122223333:user/alice",
-        "accountId": "111122223333", "accessKeyId": "AKIAIOSFODNN7EXAMPLE", "userName": "alice",
+        "type": "IAMUser",
+        "principalId": "AIDACKCEVSQ6C2EXAMPLE",
+        "arn": "arn:aws:iam::111122223333:user/alice",
+        "accountId": "111122223333",
+        "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+        "userName": "alice",
     },
     "eventTime": "2025-12-31T23:55:00Z",
     "eventSource": "example.amazonaws.com",
@@ -339,10 +362,15 @@ def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
         return []
     subset, assignments = found
     tests = [_case(rule, "matches the Sigma selection", True, _record(assignments))]
-    candidates = [(f"excluded by {name}", assignments + _fragment(detections[name]))
-                  for name in detections if name not in subset]
-    candidates += [(f"near miss: without {path}", [pair for pair in assignments if pair[0] != path])
-                   for path, _ in assignments]
+    candidates = [
+        (f"excluded by {name}", assignments + _fragment(detections[name]))
+        for name in detections
+        if name not in subset
+    ]
+    candidates += [
+        (f"near miss: without {path}", [pair for pair in assignments if pair[0] != path])
+        for path, _ in assignments
+    ]
     for name, variant in candidates:
         record = _record(variant)
         if len(tests) < MAX_TESTS and not evaluate(condition, record):
@@ -350,8 +378,9 @@ def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
     return tests
 
 
-def _positive(condition: Any, detections: Mapping[str, SigmaDetection]
-              ) -> tuple[tuple[str, ...], list[tuple[str, Any]]] | None:
+def _positive(
+    condition: Any, detections: Mapping[str, SigmaDetection]
+) -> tuple[tuple[str, ...], list[tuple[str, Any]]] | None:
     """The smallest set of selections whose values, set on the base record, satisfy the condition."""
     names = list(detections)
     for size in range(1, len(names) + 1):
@@ -397,8 +426,10 @@ def _value_example(value: Any) -> Any:
     if isinstance(value, SigmaNumber):
         return value.number
     if isinstance(value, SigmaString):
-        text = "".join(part if isinstance(part, str) else ("x" if part == SpecialChars.WILDCARD_SINGLE else "")
-                       for part in value.s)
+        text = "".join(
+            part if isinstance(part, str) else ("x" if part == SpecialChars.WILDCARD_SINGLE else "")
+            for part in value.s
+        )
         return text or "x"
     raise ValueError(f"no example for {value!r}")
 
@@ -461,8 +492,10 @@ def _leaf(condition: ConditionFieldEqualsValueExpression, record: Mapping[str, A
     if isinstance(value, SigmaString):
         pattern = re.compile(value.to_regex().regexp.to_plain(), re.IGNORECASE | re.DOTALL)
         return any(pattern.fullmatch(_text(item)) for item in found)
-    return any(_text(item).lower() == _text(getattr(value, "boolean", getattr(value, "number", value))).lower()
-               for item in found)
+    return any(
+        _text(item).lower() == _text(getattr(value, "boolean", getattr(value, "number", value))).lower()
+        for item in found
+    )
 
 
 def _text(value: Any) -> str:

@@ -21,18 +21,22 @@ from detections.runner import RunReport, RunSettings, run
 DEMO_LOOKBACK = timedelta(hours=6)
 
 
-def demo_alerts(client: OpenSearch, prefix: str = "siem-", alerts_index: str = "siem-alerts",
-                now: datetime | None = None) -> RunReport:
+def demo_alerts(
+    client: OpenSearch, prefix: str = "siem-", alerts_index: str = "siem-alerts", now: datetime | None = None
+) -> RunReport:
     """One run, as the scheduler would start it just after the demo's ingestion."""
     settings = RunSettings(prefix=prefix, alerts_index=alerts_index, first_lookback=DEMO_LOOKBACK)
     moment = now or datetime.now(UTC) + settings.lag + timedelta(seconds=1)
     return run(client, client, load_rules(), moment, MemoryCheckpoints(), None, settings)
 
 
-def print_demo_alerts(client: OpenSearch, prefix: str = "siem-", out: TextIO = sys.stdout,
-                      now: datetime | None = None) -> RunReport:
+def print_demo_alerts(
+    client: OpenSearch, prefix: str = "siem-", out: TextIO = sys.stdout, now: datetime | None = None
+) -> RunReport:
     report = demo_alerts(client, prefix, now=now)
-    ordered = sorted(report.alerts, key=lambda alert: (alert["alert"].get("first_seen") or "", alert["rule"]["id"]))
+    ordered = sorted(
+        report.alerts, key=lambda alert: (alert["alert"].get("first_seen") or "", alert["rule"]["id"])
+    )
     print(f"Detections: {len(ordered)} alerts from {len(report.outcomes)} rules", file=out)
     for alert in ordered:
         print(message_text(alert), file=out)

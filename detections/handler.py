@@ -64,8 +64,13 @@ def clients(config: DetectionConfig) -> tuple[OpenSearch, OpenSearch]:
     logs = make_client(Settings(endpoint=config.endpoint, auth=config.auth, region=config.region))  # type: ignore[arg-type]
     if config.alerts_endpoint == config.endpoint:
         return logs, logs
-    alerts = make_client(Settings(endpoint=config.alerts_endpoint, auth=config.auth,  # type: ignore[arg-type]
-                                  region=config.region))
+    alerts = make_client(
+        Settings(
+            endpoint=config.alerts_endpoint,
+            auth=config.auth,  # type: ignore[arg-type]
+            region=config.region,
+        )
+    )
     return logs, alerts
 
 
@@ -82,12 +87,21 @@ def notifier(config: DetectionConfig, session: Any = None) -> Notifier | None:
     return SnsNotifier((session or boto3.Session(region_name=config.region)).client("sns"), config.topic_arn)
 
 
-def run_from_config(config: DetectionConfig, now: datetime, logs: OpenSearch, alerts: OpenSearch,
-                    session: Any = None) -> RunReport:
-    settings = RunSettings(prefix=config.prefix, alerts_index=config.alerts_index,
-                           dashboards_url=config.dashboards_url)
-    return run(logs, alerts, load_rules(), now, checkpoint_store(config, alerts, session),
-               notifier(config, session), settings)
+def run_from_config(
+    config: DetectionConfig, now: datetime, logs: OpenSearch, alerts: OpenSearch, session: Any = None
+) -> RunReport:
+    settings = RunSettings(
+        prefix=config.prefix, alerts_index=config.alerts_index, dashboards_url=config.dashboards_url
+    )
+    return run(
+        logs,
+        alerts,
+        load_rules(),
+        now,
+        checkpoint_store(config, alerts, session),
+        notifier(config, session),
+        settings,
+    )
 
 
 def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, Any]:
@@ -101,6 +115,8 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
         LOGGER.error("rule %s failed: %s", failure["rule_id"], failure["error"])
     for error in summary["notify_errors"]:
         LOGGER.error("not notified (retried next run): %s", error)
-    LOGGER.info("detections run: %s",
-                {key: summary[key] for key in ("now", "rules", "created", "notified", "renotified")})
+    LOGGER.info(
+        "detections run: %s",
+        {key: summary[key] for key in ("now", "rules", "created", "notified", "renotified")},
+    )
     return summary

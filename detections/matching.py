@@ -98,8 +98,9 @@ def ingested_range(window: Window) -> dict[str, Any]:
 
 
 def _search(client: OpenSearch, index: str, body: dict[str, Any]) -> dict[str, Any]:
-    response: dict[str, Any] = client.search(index=index, body=body, ignore_unavailable=True,
-                                             allow_no_indices=True)
+    response: dict[str, Any] = client.search(
+        index=index, body=body, ignore_unavailable=True, allow_no_indices=True
+    )
     return response
 
 
@@ -136,16 +137,21 @@ def _group(groups: dict[tuple[Any, ...], Match], rule: Rule, document: dict[str,
     match.add(document, rule.severity_field)
 
 
-def _hits(client: OpenSearch, index: str, filters: list[dict[str, Any]],
-          after: tuple[Any, ...] | None) -> Generator[tuple[dict[str, Any], tuple[Any, ...]], None, None]:
+def _hits(
+    client: OpenSearch, index: str, filters: list[dict[str, Any]], after: tuple[Any, ...] | None
+) -> Generator[tuple[dict[str, Any], tuple[Any, ...]], None, None]:
     """``(source, sort values)`` of every matching document after ``after``, oldest ingestion
     first, paged with ``search_after`` in one point in time (a stable view across pages)."""
     try:
         pit_id: str = client.create_pit(index=index, keep_alive=PIT_KEEP_ALIVE)["pit_id"]
     except NotFoundError:  # the source has no index yet: nothing to read
         return
-    body: dict[str, Any] = {"size": PAGE_SIZE, "query": {"bool": {"filter": filters}}, "sort": HIT_ORDER,
-                            "pit": {"id": pit_id, "keep_alive": PIT_KEEP_ALIVE}}
+    body: dict[str, Any] = {
+        "size": PAGE_SIZE,
+        "query": {"bool": {"filter": filters}},
+        "sort": HIT_ORDER,
+        "pit": {"id": pit_id, "keep_alive": PIT_KEEP_ALIVE},
+    }
     if after is not None:
         body["search_after"] = list(after)
     try:
@@ -177,8 +183,10 @@ def _event_time(document: dict[str, Any]) -> datetime:
 def _threshold_matches(client: OpenSearch, rule: Rule, index: str, window: Window) -> Matches:
     assert rule.window is not None and rule.threshold is not None
     sources = _composite_sources(rule)
-    touched = {tuple(bucket["key"][name] for name in _source_names(rule))
-               for bucket in _composite(client, index, [rule.query_clause(), ingested_range(window)], sources, {})}
+    touched = {
+        tuple(bucket["key"][name] for name in _source_names(rule))
+        for bucket in _composite(client, index, [rule.query_clause(), ingested_range(window)], sources, {})
+    }
     if not touched:
         return Matches([])
     starts = [key[-1] for key in touched]
@@ -222,8 +230,13 @@ def _threshold_metrics(rule: Rule) -> dict[str, Any]:
     return metrics
 
 
-def _composite(client: OpenSearch, index: str, filters: list[dict[str, Any]], sources: list[dict[str, Any]],
-               metrics: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _composite(
+    client: OpenSearch,
+    index: str,
+    filters: list[dict[str, Any]],
+    sources: list[dict[str, Any]],
+    metrics: dict[str, Any],
+) -> Iterator[dict[str, Any]]:
     composite: dict[str, Any] = {"size": COMPOSITE_PAGE, "sources": sources}
     aggregation: dict[str, Any] = {"composite": composite}
     if metrics:

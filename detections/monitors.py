@@ -30,31 +30,44 @@ def _minutes(value: timedelta) -> int:
 
 
 def _time_range(field: str, span: timedelta, lag: timedelta) -> dict[str, Any]:
-    return {"range": {field: {
-        "gte": f"{{{{period_end}}}}||-{_minutes(span + lag)}m",
-        "lt": f"{{{{period_end}}}}||-{_minutes(lag)}m",
-        "format": "epoch_millis",
-    }}}
+    return {
+        "range": {
+            field: {
+                "gte": f"{{{{period_end}}}}||-{_minutes(span + lag)}m",
+                "lt": f"{{{{period_end}}}}||-{_minutes(lag)}m",
+                "format": "epoch_millis",
+            }
+        }
+    }
 
 
 def comparison_script(comparison: Comparison) -> dict[str, Any]:
     """A script query keeping documents where ``field op other`` (missing counts as different)."""
     left, right = comparison.left, comparison.right
-    same = (f"doc['{left}'].size() != 0 && doc['{right}'].size() != 0 "
-            f"&& doc['{left}'].value == doc['{right}'].value")
+    same = (
+        f"doc['{left}'].size() != 0 && doc['{right}'].size() != 0 "
+        f"&& doc['{left}'].value == doc['{right}'].value"
+    )
     source = same if comparison.op == "==" else f"!({same})"
     return {"script": {"script": {"source": source, "lang": "painless"}}}
 
 
-def monitor(rule: Rule, prefix: str = "siem-", interval: timedelta = timedelta(minutes=5),
-            lag: timedelta = timedelta(minutes=2), channel_id: str | None = None) -> dict[str, Any]:
+def monitor(
+    rule: Rule,
+    prefix: str = "siem-",
+    interval: timedelta = timedelta(minutes=5),
+    lag: timedelta = timedelta(minutes=2),
+    channel_id: str | None = None,
+) -> dict[str, Any]:
     """The Alerting API body (``POST _plugins/_alerting/monitors``) for one rule."""
     if rule.is_threshold:
         return _bucket_monitor(rule, prefix, lag, channel_id)
     return _query_monitor(rule, prefix, interval, lag, channel_id)
 
 
-def _base(rule: Rule, monitor_type: str, period: timedelta, query: dict[str, Any], prefix: str) -> dict[str, Any]:
+def _base(
+    rule: Rule, monitor_type: str, period: timedelta, query: dict[str, Any], prefix: str
+) -> dict[str, Any]:
     return {
         "type": "monitor",
         "monitor_type": monitor_type,
@@ -66,8 +79,9 @@ def _base(rule: Rule, monitor_type: str, period: timedelta, query: dict[str, Any
     }
 
 
-def _query_monitor(rule: Rule, prefix: str, interval: timedelta, lag: timedelta,
-                   channel_id: str | None) -> dict[str, Any]:
+def _query_monitor(
+    rule: Rule, prefix: str, interval: timedelta, lag: timedelta, channel_id: str | None
+) -> dict[str, Any]:
     filters = [rule.query_clause(), _time_range("event.ingested", interval, lag)]
     filters += [comparison_script(comparison) for comparison in rule.where]
     query = {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": filters}}}
@@ -110,23 +124,37 @@ def _action(rule: Rule, channel_id: str, bucket: bool) -> dict[str, Any]:
         "name": f"notify {rule.id}"[:250],
         "destination_id": channel_id,
         "subject_template": {"source": f"[{rule.severity.upper()}] {rule.title}", "lang": "mustache"},
-        "message_template": {"source": (
-            f"Rule {rule.id} ({rule.severity}): {rule.title}\n"
-            "Monitor {{ctx.monitor.name}}, period ending {{ctx.periodEnd}}.\n"
-            + ("Buckets: {{#ctx.newAlerts}}{{bucket_keys}} ({{agg_alert_content.bucket.doc_count}}) "
-               "{{/ctx.newAlerts}}" if bucket else "Matches: {{ctx.results.0.hits.total.value}}")
-        ), "lang": "mustache"},
+        "message_template": {
+            "source": (
+                f"Rule {rule.id} ({rule.severity}): {rule.title}\n"
+                "Monitor {{ctx.monitor.name}}, period ending {{ctx.periodEnd}}.\n"
+                + (
+                    "Buckets: {{#ctx.newAlerts}}{{bucket_keys}} ({{agg_alert_content.bucket.doc_count}}) "
+                    "{{/ctx.newAlerts}}"
+                    if bucket
+                    else "Matches: {{ctx.results.0.hits.total.value}}"
+                )
+            ),
+            "lang": "mustache",
+        },
         "throttle_enabled": True,
         "throttle": {"value": _minutes(rule.suppression), "unit": "MINUTES"},
     }
     if bucket:
-        action["action_execution_policy"] = {"action_execution_scope": {"per_alert": {
-            "actionable_alerts": ["NEW"]}}}
+        action["action_execution_policy"] = {
+            "action_execution_scope": {"per_alert": {"actionable_alerts": ["NEW"]}}
+        }
     return action
 
 
-def export(rules: list[Rule], out_dir: Path, prefix: str = "siem-", interval: timedelta = timedelta(minutes=5),
-           lag: timedelta = timedelta(minutes=2), channel_id: str | None = None) -> list[Path]:
+def export(
+    rules: list[Rule],
+    out_dir: Path,
+    prefix: str = "siem-",
+    interval: timedelta = timedelta(minutes=5),
+    lag: timedelta = timedelta(minutes=2),
+    channel_id: str | None = None,
+) -> list[Path]:
     """Write ``<out_dir>/<rule id>.json`` per rule; return the paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []

@@ -33,9 +33,30 @@ _ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{2,127}\Z")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _KEYS = {
-    "id", "title", "description", "severity", "severity_field", "index", "query", "group_by", "threshold",
-    "window", "dedup_key", "suppression", "where", "tags", "references", "author", "license", "status",
-    "falsepositives", "sigma", "lag", "overlap", "tests", "enabled",
+    "id",
+    "title",
+    "description",
+    "severity",
+    "severity_field",
+    "index",
+    "query",
+    "group_by",
+    "threshold",
+    "window",
+    "dedup_key",
+    "suppression",
+    "where",
+    "tags",
+    "references",
+    "author",
+    "license",
+    "status",
+    "falsepositives",
+    "sigma",
+    "lag",
+    "overlap",
+    "tests",
+    "enabled",
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents"}
 _COMPARISONS = {"!=", "=="}
@@ -144,14 +165,18 @@ class Rule:
     @property
     def mitre(self) -> tuple[str, ...]:
         """ATT&CK technique ids from the tags (``attack.t1078.004`` -> ``T1078.004``)."""
-        return tuple(tag.split(".", 1)[1].upper() for tag in self.tags
-                     if re.match(r"attack\.t\d{4}", tag, re.I))
+        return tuple(
+            tag.split(".", 1)[1].upper() for tag in self.tags if re.match(r"attack\.t\d{4}", tag, re.I)
+        )
 
     @property
     def tactics(self) -> tuple[str, ...]:
         """ATT&CK tactics from the tags (``attack.persistence``), in the rule's order."""
-        return tuple(tag.split(".", 1)[1] for tag in self.tags
-                     if tag.startswith("attack.") and not re.match(r"attack\.t\d{4}", tag, re.I))
+        return tuple(
+            tag.split(".", 1)[1]
+            for tag in self.tags
+            if tag.startswith("attack.") and not re.match(r"attack\.t\d{4}", tag, re.I)
+        )
 
     def index_name(self, prefix: str) -> str:
         return f"{prefix}{self.index}"

@@ -86,7 +86,10 @@ class RunReport:
 
     @property
     def notify_errors(self) -> list[str]:
-        return [*self.pending_errors, *(error for outcome in self.outcomes for error in outcome.notify_errors)]
+        return [
+            *self.pending_errors,
+            *(error for outcome in self.outcomes for error in outcome.notify_errors),
+        ]
 
     @property
     def failed(self) -> bool:
@@ -107,14 +110,27 @@ class RunReport:
             "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
             "notify_errors": self.notify_errors,
             "outcomes": [asdict(outcome) for outcome in self.outcomes],
-            "alerts": [{"id": a["alert"]["id"], "rule": a["rule"]["id"], "severity": a["alert"]["severity"],
-                        "summary": a["alert"].get("summary")} for a in self.alerts],
+            "alerts": [
+                {
+                    "id": a["alert"]["id"],
+                    "rule": a["rule"]["id"],
+                    "severity": a["alert"]["severity"],
+                    "summary": a["alert"].get("summary"),
+                }
+                for a in self.alerts
+            ],
         }
 
 
-def run(logs: OpenSearch, alerts: OpenSearch, rules: Sequence[Rule], now: datetime,
-        checkpoints: CheckpointStore, notifier: Notifier | None = None,
-        settings: RunSettings | None = None) -> RunReport:
+def run(
+    logs: OpenSearch,
+    alerts: OpenSearch,
+    rules: Sequence[Rule],
+    now: datetime,
+    checkpoints: CheckpointStore,
+    notifier: Notifier | None = None,
+    settings: RunSettings | None = None,
+) -> RunReport:
     settings = settings or RunSettings()
     report = RunReport(iso(now))
     if notifier is not None:
@@ -134,14 +150,33 @@ def rule_window(rule: Rule, now: datetime, checkpoint: Checkpoint | None, settin
     # ``is None``, not ``or``: an explicit ``lag: 0s`` / ``overlap: 0s`` is a choice, not a default.
     lag = settings.lag if rule.lag is None else rule.lag
     overlap = settings.overlap if rule.overlap is None else rule.overlap
-    return next_window(checkpoint, now, lag=lag, overlap=overlap, first_lookback=settings.first_lookback,
-                       max_lookback=settings.max_lookback)
+    return next_window(
+        checkpoint,
+        now,
+        lag=lag,
+        overlap=overlap,
+        first_lookback=settings.first_lookback,
+        max_lookback=settings.max_lookback,
+    )
 
 
-def _run_rule(logs: OpenSearch, alerts: OpenSearch, rule: Rule, now: datetime, checkpoints: CheckpointStore,
-              notifier: Notifier | None, settings: RunSettings, outcome: RuleOutcome, report: RunReport) -> None:
+def _run_rule(
+    logs: OpenSearch,
+    alerts: OpenSearch,
+    rule: Rule,
+    now: datetime,
+    checkpoints: CheckpointStore,
+    notifier: Notifier | None,
+    settings: RunSettings,
+    outcome: RuleOutcome,
+    report: RunReport,
+) -> None:
     window = rule_window(rule, now, checkpoints.get(rule.id), settings)
-    outcome.window_start, outcome.window_end, outcome.capped = iso(window.start), iso(window.end), window.capped
+    outcome.window_start, outcome.window_end, outcome.capped = (
+        iso(window.start),
+        iso(window.end),
+        window.capped,
+    )
     outcome.resumed = window.resume_after is not None
     found = find_matches(logs, rule, rule.index_name(settings.prefix), window)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
@@ -160,8 +195,16 @@ def _run_rule(logs: OpenSearch, alerts: OpenSearch, rule: Rule, now: datetime, c
     checkpoints.put(rule.id, Checkpoint(window.end, found.resume_after))
 
 
-def _new_alerts(logs: OpenSearch, alerts: OpenSearch, rule: Rule, found: Matches, window: Window,
-                now: datetime, settings: RunSettings, notify: bool) -> list[dict[str, Any]]:
+def _new_alerts(
+    logs: OpenSearch,
+    alerts: OpenSearch,
+    rule: Rule,
+    found: Matches,
+    window: Window,
+    now: datetime,
+    settings: RunSettings,
+    notify: bool,
+) -> list[dict[str, Any]]:
     """Alert documents for the matches whose id is not in the alerts index yet.
 
     The look-up only saves work (summaries, investigations): ``create`` is what guarantees
@@ -174,10 +217,20 @@ def _new_alerts(logs: OpenSearch, alerts: OpenSearch, rule: Rule, found: Matches
         if identifier in known:
             continue
         client = logs if settings.investigate_findings else None
-        summary = summarize(client, rule.index, match.documents, match.count, match.first_seen, match.last_seen,
-                            settings.prefix)
-        out.append(alert_store.build_alert(rule, match, window, now, summary, settings.dashboards_url,
-                                           notified=False if notify else None))
+        summary = summarize(
+            client,
+            rule.index,
+            match.documents,
+            match.count,
+            match.first_seen,
+            match.last_seen,
+            settings.prefix,
+        )
+        out.append(
+            alert_store.build_alert(
+                rule, match, window, now, summary, settings.dashboards_url, notified=False if notify else None
+            )
+        )
     return out
 
 
@@ -192,8 +245,9 @@ def _notify_pending(alerts: OpenSearch, notifier: Notifier, settings: RunSetting
     report.pending_errors.extend(errors)
 
 
-def _notify(alerts: OpenSearch, notifier: Notifier, created: list[dict[str, Any]],
-            settings: RunSettings) -> tuple[int, list[str]]:
+def _notify(
+    alerts: OpenSearch, notifier: Notifier, created: list[dict[str, Any]], settings: RunSettings
+) -> tuple[int, list[str]]:
     """Publish each alert, then mark it notified; return (published, errors).
 
     A failure is recorded and the loop goes on: the alert stays ``notified: false`` and the

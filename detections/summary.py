@@ -183,8 +183,15 @@ def _from_report(report: Any) -> Summary:
     )
 
 
-def summarize(client: OpenSearch | None, source: str, documents: Sequence[dict[str, Any]], count: int,
-              first: str | None, last: str | None, prefix: str) -> Summary:
+def summarize(
+    client: OpenSearch | None,
+    source: str,
+    documents: Sequence[dict[str, Any]],
+    count: int,
+    first: str | None,
+    last: str | None,
+    prefix: str,
+) -> Summary:
     basic = compact(documents, count, first, last)
     id_field = FINDING_ID_FIELDS.get(source)
     finding_id = get_field(documents[0], id_field) if documents and id_field else None
@@ -200,13 +207,20 @@ def summarize(client: OpenSearch | None, source: str, documents: Sequence[dict[s
     return Summary(investigated.who, investigated.when, what, where)
 
 
-def dashboards_link(base: str | None, documents: Sequence[dict[str, Any]], event_ids: Sequence[str],
-                    first: str | None, last: str | None) -> str | None:
+def dashboards_link(
+    base: str | None,
+    documents: Sequence[dict[str, Any]],
+    event_ids: Sequence[str],
+    first: str | None,
+    last: str | None,
+) -> str | None:
     """The "Finding investigation" dashboard on the alert's actors and addresses (docs/assets.md)."""
     if not base or not first:
         return None
-    query = lucene_or(lucene_any("related.user", values(documents, "related.user")),
-                      lucene_any("related.ip", values(documents, "related.ip")))
+    query = lucene_or(
+        lucene_any("related.user", values(documents, "related.user")),
+        lucene_any("related.ip", values(documents, "related.ip")),
+    )
     if query == "*":
         query = lucene_any("event.id", event_ids) or "*"
     start = iso(parse_time(first) - DASHBOARD_MARGIN)

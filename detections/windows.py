@@ -46,11 +46,20 @@ class Window:
         return self.start >= self.end
 
 
-def next_window(checkpoint: Checkpoint | None, now: datetime, *, lag: timedelta, overlap: timedelta,
-                first_lookback: timedelta, max_lookback: timedelta) -> Window:
+def next_window(
+    checkpoint: Checkpoint | None,
+    now: datetime,
+    *,
+    lag: timedelta,
+    overlap: timedelta,
+    first_lookback: timedelta,
+    max_lookback: timedelta,
+) -> Window:
     end = now - lag
     if checkpoint is not None and checkpoint.resume_after is not None and checkpoint.end > end - max_lookback:
-        return Window(resume_time(checkpoint.resume_after), checkpoint.end, resume_after=checkpoint.resume_after)
+        return Window(
+            resume_time(checkpoint.resume_after), checkpoint.end, resume_after=checkpoint.resume_after
+        )
     start = checkpoint.end - overlap if checkpoint is not None else end - first_lookback
     capped = start < end - max_lookback
     if capped:

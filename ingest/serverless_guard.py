@@ -23,9 +23,25 @@ MAX_BULK_BYTES = 10 * 1024 * 1024
 
 # Paths Serverless does not serve at all (first path segment, or the segment after an index).
 _UNSUPPORTED_APIS = {
-    "_refresh", "_delete_by_query", "_update_by_query", "_reindex", "_cluster", "_nodes",
-    "_stats", "_ingest", "_tasks", "_flush", "_forcemerge", "_cache", "_snapshot", "_shrink",
-    "_split", "_clone", "_open", "_close", "_rollover",
+    "_refresh",
+    "_delete_by_query",
+    "_update_by_query",
+    "_reindex",
+    "_cluster",
+    "_nodes",
+    "_stats",
+    "_ingest",
+    "_tasks",
+    "_flush",
+    "_forcemerge",
+    "_cache",
+    "_snapshot",
+    "_shrink",
+    "_split",
+    "_clone",
+    "_open",
+    "_close",
+    "_rollover",
 }
 _UNSUPPORTED_PARAMS = {"refresh": "refresh", "scroll": "scroll", "pipeline": "ingest pipelines"}
 _CAT_ALLOWED = {"indices", "aliases", "templates"}
@@ -69,8 +85,9 @@ class ServerlessGuard:
             status = 404 if issubclass(error, NotFoundError) else 400
             raise error(status, "serverless_guard", {"error": {"type": "serverless_guard", "reason": reason}})
 
-    def _find_violation(self, method: str, segments: list[str], params: dict[str, Any],
-                        body: Any) -> tuple[str | None, type[TransportError]]:
+    def _find_violation(
+        self, method: str, segments: list[str], params: dict[str, Any], body: Any
+    ) -> tuple[str | None, type[TransportError]]:
         if not segments:
             return "GET / (cluster info) is not supported", NotFoundError
         for param, what in _UNSUPPORTED_PARAMS.items():
@@ -152,8 +169,12 @@ def _as_bytes(body: Any) -> bytes:
     if isinstance(body, str):
         return body.encode("utf-8")
     if isinstance(body, Iterable) and not isinstance(body, Mapping):
-        return b"\n".join(_as_bytes(part) if isinstance(part, bytes | str) else orjson.dumps(part)
-                          for part in body) + b"\n"
+        return (
+            b"\n".join(
+                _as_bytes(part) if isinstance(part, bytes | str) else orjson.dumps(part) for part in body
+            )
+            + b"\n"
+        )
     return orjson.dumps(body)
 
 
@@ -170,9 +191,15 @@ class _GuardedTransport:
         self._inner = inner
         self._guard = guard
 
-    def perform_request(self, method: str, url: str, params: Mapping[str, Any] | None = None,
-                        body: Any = None, headers: Mapping[str, str] | None = None,
-                        timeout: Any = None) -> Any:
+    def perform_request(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None = None,
+        body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: Any = None,
+    ) -> Any:
         self._guard.check(method, url, params, body)
         kwargs: dict[str, Any] = {"params": params, "body": body, "headers": headers}
         if timeout is not None:

@@ -194,7 +194,11 @@ def origins(subject: dict[str, Any], start: datetime, end: datetime, identities:
                 "writes": {"filter": {"term": {f.READ_ONLY: False}}},
                 "errors": {"filter": {"term": {f.OUTCOME: "failure"}}},
                 "latest": {
-                    "top_hits": {"size": 1, "sort": [latest], "_source": [f.IDENTITY, f.USER, f.ACCOUNT, f.TIMESTAMP]}
+                    "top_hits": {
+                        "size": 1,
+                        "sort": [latest],
+                        "_source": [f.IDENTITY, f.USER, f.ACCOUNT, f.TIMESTAMP],
+                    }
                 },
             },
         }

@@ -203,12 +203,16 @@ class RecordSplitter:
         raw_end = end
         if state == _BROKEN:
             end = self._resync(end)
-            while raw_end > start and self._data[raw_end - 1] in b" \t\r,":  # the separator is not the record's
+            while (
+                raw_end > start and self._data[raw_end - 1] in b" \t\r,"
+            ):  # the separator is not the record's
                 raw_end -= 1
         raw = bytes(self._data[start:raw_end])
         self._pos = end
         if state == _TOO_LARGE:
-            return Piece(raw[:MAX_DEAD_LETTER_RAW], error=f"record too large: more than {MAX_RECORD_BYTES} bytes")
+            return Piece(
+                raw[:MAX_DEAD_LETTER_RAW], error=f"record too large: more than {MAX_RECORD_BYTES} bytes"
+            )
         try:
             return Piece(raw, orjson.loads(raw))
         except orjson.JSONDecodeError as error:
@@ -438,18 +442,29 @@ def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
 # -- event.* -------------------------------------------------------------------------------
 
 
-def _event(record: dict[str, Any], envelope: dict[str, Any] | None, insight: dict[str, Any] | None,
-           action: str, provider: str, response: dict[str, Any] | None, trail: dict[str, Any],
-           raw: bytes, origin: Origin) -> dict[str, Any]:
+def _event(
+    record: dict[str, Any],
+    envelope: dict[str, Any] | None,
+    insight: dict[str, Any] | None,
+    action: str,
+    provider: str,
+    response: dict[str, Any] | None,
+    trail: dict[str, Any],
+    raw: bytes,
+    origin: Origin,
+) -> dict[str, Any]:
     event_type = trail.get("event_type")
-    categories, types = _categorize(action, provider, event_type, trail.get("event_category"),
-                                    trail.get("read_only"), insight is not None)
+    categories, types = _categorize(
+        action, provider, event_type, trail.get("event_category"), trail.get("read_only"), insight is not None
+    )
     event: dict[str, Any] = {
         "kind": "event",
         "category": list(categories),
         "type": list(types),
         "action": action,
-        "outcome": _outcome(action, insight, trail.get("error_code"), response, trail.get("service_event_details")),
+        "outcome": _outcome(
+            action, insight, trail.get("error_code"), response, trail.get("service_event_details")
+        ),
         "id": _event_id(record, envelope),
         "dataset": DATASET,
         "module": "aws",
@@ -470,8 +485,13 @@ def _event_id(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
     return record_id(orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode("utf-8"))
 
 
-def _outcome(action: str, insight: dict[str, Any] | None, error_code: str | None,
-             response: dict[str, Any] | None, service_details: dict[str, Any] | None) -> str:
+def _outcome(
+    action: str,
+    insight: dict[str, Any] | None,
+    error_code: str | None,
+    response: dict[str, Any] | None,
+    service_details: dict[str, Any] | None,
+) -> str:
     if insight is not None:
         return "unknown"  # an Insights event reports a rate, not an operation
     if error_code:
@@ -485,45 +505,156 @@ def _outcome(action: str, insight: dict[str, Any] | None, error_code: str | None
     return "success"
 
 
-_AUTH_START = frozenset({
-    "ConsoleLogin", "AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity", "AssumeRoot",
-    "GetSessionToken", "GetFederationToken", "GetSigninToken", "SwitchRole", "Federate",
-})
+_AUTH_START = frozenset(
+    {
+        "ConsoleLogin",
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "AssumeRoot",
+        "GetSessionToken",
+        "GetFederationToken",
+        "GetSigninToken",
+        "SwitchRole",
+        "Federate",
+    }
+)
 _AUTH_END = frozenset({"ExitRole", "ConsoleLogout", "Logout"})
-_IAM_SOURCES = frozenset({
-    "iam.amazonaws.com", "sts.amazonaws.com", "sso.amazonaws.com", "identitystore.amazonaws.com",
-    "sso-directory.amazonaws.com",
-})
-_NETWORK_SOURCES = frozenset({
-    "elasticloadbalancing.amazonaws.com", "network-firewall.amazonaws.com", "route53.amazonaws.com",
-    "route53resolver.amazonaws.com", "directconnect.amazonaws.com", "networkmanager.amazonaws.com",
-    "globalaccelerator.amazonaws.com",
-})
+_IAM_SOURCES = frozenset(
+    {
+        "iam.amazonaws.com",
+        "sts.amazonaws.com",
+        "sso.amazonaws.com",
+        "identitystore.amazonaws.com",
+        "sso-directory.amazonaws.com",
+    }
+)
+_NETWORK_SOURCES = frozenset(
+    {
+        "elasticloadbalancing.amazonaws.com",
+        "network-firewall.amazonaws.com",
+        "route53.amazonaws.com",
+        "route53resolver.amazonaws.com",
+        "directconnect.amazonaws.com",
+        "networkmanager.amazonaws.com",
+        "globalaccelerator.amazonaws.com",
+    }
+)
 _EC2_NETWORK = re.compile(
     r"SecurityGroup|NetworkAcl|Vpc|Subnet|Route|InternetGateway|NatGateway|NetworkInterface|FlowLogs|"
     r"Vpn|CustomerGateway|TransitGateway|Address|DhcpOptions|PrefixList|TrafficMirror"
 )
 _VERB_TYPES: dict[str, str] = {
-    **dict.fromkeys(("Create", "Put", "Run", "Allocate", "Import", "Copy", "Launch", "Register", "Issue",
-                     "Request", "Upload"), "creation"),
-    **dict.fromkeys(("Delete", "Remove", "Terminate", "Deregister", "Release", "Revoke", "Purge",
-                     "Deprovision"), "deletion"),
-    **dict.fromkeys(("Update", "Modify", "Attach", "Detach", "Associate", "Disassociate", "Add", "Set",
-                     "Change", "Enable", "Disable", "Reset", "Replace", "Authorize", "Tag", "Untag", "Start",
-                     "Stop", "Reboot", "Restore", "Rotate", "Leave", "Cancel", "Accept", "Reject", "Apply",
-                     "Assign", "Unassign", "Send", "Upgrade", "Activate", "Deactivate", "Suspend", "Resume",
-                     "Move", "Rename", "Schedule", "Invite", "Share", "Unshare", "Grant"), "change"),
-    **dict.fromkeys(("Get", "Read", "Download", "Decrypt", "Invoke", "Query", "Scan", "Select",
-                     "Retrieve", "Export", "View"), "access"),
-    **dict.fromkeys(("Describe", "List", "Lookup", "Search", "Head", "Check", "Preview", "Estimate",
-                     "Validate", "Simulate"), "info"),
+    **dict.fromkeys(
+        (
+            "Create",
+            "Put",
+            "Run",
+            "Allocate",
+            "Import",
+            "Copy",
+            "Launch",
+            "Register",
+            "Issue",
+            "Request",
+            "Upload",
+        ),
+        "creation",
+    ),
+    **dict.fromkeys(
+        ("Delete", "Remove", "Terminate", "Deregister", "Release", "Revoke", "Purge", "Deprovision"),
+        "deletion",
+    ),
+    **dict.fromkeys(
+        (
+            "Update",
+            "Modify",
+            "Attach",
+            "Detach",
+            "Associate",
+            "Disassociate",
+            "Add",
+            "Set",
+            "Change",
+            "Enable",
+            "Disable",
+            "Reset",
+            "Replace",
+            "Authorize",
+            "Tag",
+            "Untag",
+            "Start",
+            "Stop",
+            "Reboot",
+            "Restore",
+            "Rotate",
+            "Leave",
+            "Cancel",
+            "Accept",
+            "Reject",
+            "Apply",
+            "Assign",
+            "Unassign",
+            "Send",
+            "Upgrade",
+            "Activate",
+            "Deactivate",
+            "Suspend",
+            "Resume",
+            "Move",
+            "Rename",
+            "Schedule",
+            "Invite",
+            "Share",
+            "Unshare",
+            "Grant",
+        ),
+        "change",
+    ),
+    **dict.fromkeys(
+        (
+            "Get",
+            "Read",
+            "Download",
+            "Decrypt",
+            "Invoke",
+            "Query",
+            "Scan",
+            "Select",
+            "Retrieve",
+            "Export",
+            "View",
+        ),
+        "access",
+    ),
+    **dict.fromkeys(
+        (
+            "Describe",
+            "List",
+            "Lookup",
+            "Search",
+            "Head",
+            "Check",
+            "Preview",
+            "Estimate",
+            "Validate",
+            "Simulate",
+        ),
+        "info",
+    ),
 }
 _VERB = re.compile(r"[A-Z][a-z]+")
 
 
 @lru_cache(maxsize=4096)
-def _categorize(action: str, provider: str, event_type: str | None, event_category: str | None,
-                read_only: bool | None, insight: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _categorize(
+    action: str,
+    provider: str,
+    event_type: str | None,
+    event_category: str | None,
+    read_only: bool | None,
+    insight: bool,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``(event.category, event.type)`` from the operation's name and service."""
     verb = _verb_type(action, read_only)
     read = verb in ("access", "info")
@@ -589,8 +720,9 @@ _ADDENDUM_FIELDS = (
 )
 
 
-def _trail_fields(record: dict[str, Any], request: dict[str, Any] | None,
-                  response: dict[str, Any] | None) -> dict[str, Any]:
+def _trail_fields(
+    record: dict[str, Any], request: dict[str, Any] | None, response: dict[str, Any] | None
+) -> dict[str, Any]:
     trail: dict[str, Any] = {}
     for key, field in _TEXT_FIELDS:  # inlined _text: this loop runs for every record
         value = record.get(key)
@@ -613,11 +745,17 @@ def _trail_fields(record: dict[str, Any], request: dict[str, Any] | None,
         login = _console_login(additional) if record.get("eventType") == "AwsConsoleSignIn" else None
         if login:
             trail["console_login"] = login
-    for key, field in (("serviceEventDetails", "service_event_details"), ("edgeDeviceDetails", "edge_device_details")):
+    for key, field in (
+        ("serviceEventDetails", "service_event_details"),
+        ("edgeDeviceDetails", "edge_device_details"),
+    ):
         block = _flat(record.get(key))
         if block is not None:
             trail[field] = block
-    for key, field, names in (("tlsDetails", "tls_details", _TLS_FIELDS), ("addendum", "addendum", _ADDENDUM_FIELDS)):
+    for key, field, names in (
+        ("tlsDetails", "tls_details", _TLS_FIELDS),
+        ("addendum", "addendum", _ADDENDUM_FIELDS),
+    ):
         block = _renamed(_object(record, key), names)
         if block:
             trail[field] = block
@@ -660,8 +798,11 @@ def _resources(value: Any) -> list[dict[str, str]]:
     for item in value:
         if not isinstance(item, dict):
             raise InvalidRecord("invalid record: an element of resources is not an object")
-        resource = {field: text for key, field in (("ARN", "arn"), ("type", "type"), ("accountId", "account_id"))
-                    if (text := _text(item, key))}
+        resource = {
+            field: text
+            for key, field in (("ARN", "arn"), ("type", "type"), ("accountId", "account_id"))
+            if (text := _text(item, key))
+        }
         if resource:
             out.append(resource)
     return out
@@ -767,12 +908,15 @@ def _target_user(provider: str, request: dict[str, Any] | None) -> str | None:
     return name if isinstance(name, str) and name else None
 
 
-def _cloud(record: dict[str, Any], identity: dict[str, Any] | None,
-           envelope: dict[str, Any] | None) -> dict[str, Any]:
+def _cloud(
+    record: dict[str, Any], identity: dict[str, Any] | None, envelope: dict[str, Any] | None
+) -> dict[str, Any]:
     cloud: dict[str, Any] = {"provider": "aws"}
     # The recording account first; the caller's account (userIdentity.accountId) is another
     # account for cross-account calls, so it is the last resort.
-    account = _text(record, "recipientAccountId") or _text(envelope, "account") or _text(identity, "accountId")
+    account = (
+        _text(record, "recipientAccountId") or _text(envelope, "account") or _text(identity, "accountId")
+    )
     if account:
         cloud["account"] = {"id": account}
     region = _text(record, "awsRegion") or _text(envelope, "region")
@@ -781,8 +925,10 @@ def _cloud(record: dict[str, Any], identity: dict[str, Any] | None,
     return cloud
 
 
-_HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-                        r"\.[A-Za-z][A-Za-z0-9-]*\Z")
+_HOST_NAME = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"\.[A-Za-z][A-Za-z0-9-]*\Z"
+)
 
 
 def _add_source(document: Document, related: dict[str, list[str]], address: str | None) -> None:

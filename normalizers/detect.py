@@ -29,10 +29,16 @@ _VIA_CLOUDTRAIL = b" via CloudTrail"
 # ProductFields key does not count) and what it means.
 _MARKERS: list[tuple[re.Pattern[bytes], str]] = [
     (re.compile(rb'"detail-type"\s*:\s*"([^"]*)"'), "detail-type"),
-    (re.compile(rb'"(?:digestStartTime|digestEndTime|digestS3Bucket|digestPublicKeyFingerprint)"\s*:'), "digest"),
+    (
+        re.compile(rb'"(?:digestStartTime|digestEndTime|digestS3Bucket|digestPublicKeyFingerprint)"\s*:'),
+        "digest",
+    ),
     (re.compile(rb'"(?:Records|eventVersion)"\s*:'), "cloudtrail"),
     (re.compile(rb'"(?:SchemaVersion|ProductArn|AwsAccountId|GeneratorId)"\s*:'), "securityhub"),
-    (re.compile(rb'"(?:schemaVersion|detectorId)"\s*:|"[Aa]rn"\s*:\s*"arn:aws[\w-]*:guardduty:'), "guardduty"),
+    (
+        re.compile(rb'"(?:schemaVersion|detectorId)"\s*:|"[Aa]rn"\s*:\s*"arn:aws[\w-]*:guardduty:'),
+        "guardduty",
+    ),
 ]
 # A GuardDuty finding as the CLI/SDK print it (PascalCase: "SchemaVersion" like ASFF) has
 # a top-level "Arn" that is a GuardDuty finding ARN; ASFF has no "Arn" key (its GuardDuty
@@ -101,7 +107,7 @@ def _detect_json(text: bytes, key: str) -> Detection:
         if detail_type in _DETAIL_TYPES:
             return Detection(_DETAIL_TYPES[detail_type])
         # An event kind we do not list: the record inside (``detail``) still says what it is.
-        return _detect_json(text[match.end():], key)
+        return _detect_json(text[match.end() :], key)
     if meaning == "digest":
         return Detection("cloudtrail", skip="CloudTrail digest file")
     return Detection(meaning)  # type: ignore[arg-type]

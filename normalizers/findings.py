@@ -274,7 +274,9 @@ class RecordError(ValueError):
         self.prefix = prefix
 
 
-def dead_letter(source: str, error: RecordError | str, origin: Origin, position: str, raw: bytes) -> DeadLetter:
+def dead_letter(
+    source: str, error: RecordError | str, origin: Origin, position: str, raw: bytes
+) -> DeadLetter:
     return DeadLetter(source, str(error), origin.object, position, raw)
 
 
@@ -401,7 +403,8 @@ def snake(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     """
     if type(value) is dict:
         return {
-            snake_name(key): flat(item) if key in keep else _snake_inner(item, keep) for key, item in value.items()
+            snake_name(key): flat(item) if key in keep else _snake_inner(item, keep)
+            for key, item in value.items()
         }
     if type(value) is list:
         return [_snake_inner(item, keep) for item in value]
@@ -726,7 +729,9 @@ def _connection(activity: Activity, connection: dict[str, Any]) -> None:
         return
     remote_details = optional_obj(connection, "remote_ip_details")
     remote = endpoint(ip_of(remote_details), _port(connection, "remote_port_details"), remote_details)
-    local = endpoint(ip_of(optional_obj(connection, "local_ip_details")), _port(connection, "local_port_details"))
+    local = endpoint(
+        ip_of(optional_obj(connection, "local_ip_details")), _port(connection, "local_port_details")
+    )
     direction = _DIRECTIONS.get(text(connection.get("connection_direction")) or "")
     # An outbound connection starts on the instance: the local side is the source.
     activity.source, activity.destination = (local, remote) if direction == "outbound" else (remote, local)

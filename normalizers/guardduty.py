@@ -50,8 +50,15 @@ DETAIL_TYPE = "GuardDuty Finding"
 # Sub-objects whose keys are data, not schema (or deep, fast-changing shapes): each is kept
 # whole in one ``flat_object`` field so no finding can add mapped fields to the index.
 FLAT_KEYS = frozenset(
-    {"additionalInfo", "evidence", "affectedResources", "runtimeDetails", "detection",
-     "ebsVolumeScanDetails", "malwareScanDetails"}
+    {
+        "additionalInfo",
+        "evidence",
+        "affectedResources",
+        "runtimeDetails",
+        "detection",
+        "ebsVolumeScanDetails",
+        "malwareScanDetails",
+    }
 )
 
 
@@ -59,12 +66,20 @@ FLAT_KEYS = frozenset(
 # wire names (the model's ``locationName``), which are the member name with its first
 # letter lowered except for these (botocore's guardduty model; tests check the tables).
 API_RENAMED = {
-    "Code": "productCodeId", "ProductType": "productCodeType", "TaskCreatedAt": "createdAt",
-    "SourceIps": "sourceIPs", "LoginAttributes": "LoginAttributes", "KubernetesResourcesTypes": "type",
-    "Latitude": "lat", "Longitude": "lon",
+    "Code": "productCodeId",
+    "ProductType": "productCodeType",
+    "TaskCreatedAt": "createdAt",
+    "SourceIps": "sourceIPs",
+    "LoginAttributes": "LoginAttributes",
+    "KubernetesResourcesTypes": "type",
+    "Latitude": "lat",
+    "Longitude": "lon",
 }
 # Renames that depend on the structure holding the member, named by the member holding it.
-API_RENAMED_UNDER = {("Account", "Name"): "account", ("Ec2Instance", "IamInstanceProfile"): "IamInstanceProfile"}
+API_RENAMED_UNDER = {
+    ("Account", "Name"): "account",
+    ("Ec2Instance", "IamInstanceProfile"): "IamInstanceProfile",
+}
 # Maps whose keys are data (resource types, profile and feature names), by how many levels
 # of data keys they have; what lies below those levels is structures again.
 API_DATA_KEY_LEVELS = {"AffectedResources": 1, "Profiles": 2, "Behavior": 2}
@@ -113,7 +128,9 @@ def _unwrap(value: Any) -> dict[str, Any]:
     """The finding itself: EventBridge events carry it in ``detail``."""
     if not isinstance(value, dict):
         raise RecordError(INVALID_RECORD, f"a finding must be a JSON object, not {type(value).__name__}")
-    if value.get("detail-type") == DETAIL_TYPE or (value.get("source") == "aws.guardduty" and "detail" in value):
+    if value.get("detail-type") == DETAIL_TYPE or (
+        value.get("source") == "aws.guardduty" and "detail" in value
+    ):
         detail = value.get("detail")
         if not isinstance(detail, dict):
             raise RecordError(INVALID_RECORD, "the event's detail must be an object")
@@ -320,7 +337,9 @@ def _instance(details: dict[str, Any]) -> _Host:
     for interface in objects(optional_list(details, "networkInterfaces")):
         names += [interface.get("privateDnsName"), interface.get("publicDnsName")]
         addresses += [interface.get("privateIpAddress"), interface.get("publicIp")]
-        addresses += [entry.get("privateIpAddress") for entry in objects(_list(interface, "privateIpAddresses"))]
+        addresses += [
+            entry.get("privateIpAddress") for entry in objects(_list(interface, "privateIpAddresses"))
+        ]
         addresses += _list(interface, "ipv6Addresses")
     host.names = unique(text(name) for name in names)
     host.ips = unique(parse_ip(address) for address in addresses)

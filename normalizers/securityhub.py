@@ -243,7 +243,9 @@ def finding_document(
 # ---------------------------------------------------------------------------------------
 
 
-def _product_name(finding: dict[str, Any], product_fields: dict[str, Any], product_arn: str | None) -> str | None:
+def _product_name(
+    finding: dict[str, Any], product_fields: dict[str, Any], product_arn: str | None
+) -> str | None:
     """``ProductName``, else Security Hub's copy in ProductFields, else the ARN's product id."""
     name = optional_str(finding, "ProductName") or text(product_fields.get("aws/securityhub/ProductName"))
     if name:
@@ -260,7 +262,9 @@ def _arn_account(arn: str | None) -> str | None:
 
 
 def _first_resource_region(resources: list[dict[str, Any]]) -> str | None:
-    return next((text(resource.get("Region")) for resource in resources if text(resource.get("Region"))), None)
+    return next(
+        (text(resource.get("Region")) for resource in resources if text(resource.get("Region"))), None
+    )
 
 
 def _severity(
@@ -280,10 +284,15 @@ def _severity(
 
 
 def _from_guardduty(product_arn: str | None, product_name: str | None) -> bool:
-    return bool(product_arn and product_arn.endswith(GUARDDUTY_PRODUCT)) or (product_name or "").lower() == "guardduty"
+    return (
+        bool(product_arn and product_arn.endswith(GUARDDUTY_PRODUCT))
+        or (product_name or "").lower() == "guardduty"
+    )
 
 
-def _classify(types: list[str], compliance: dict[str, Any], product: str | None) -> tuple[str, list[str], list[str]]:
+def _classify(
+    types: list[str], compliance: dict[str, Any], product: str | None
+) -> tuple[str, list[str], list[str]]:
     """``(event.kind, event.category, event.type)``.
 
     A control result (``Compliance`` present) is a ``state`` even when its type sits in
@@ -315,14 +324,18 @@ def _compliance(compliance: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _vulnerability(vulnerabilities: list[dict[str, Any]], label: str | None, vendor: str | None) -> dict[str, Any]:
+def _vulnerability(
+    vulnerabilities: list[dict[str, Any]], label: str | None, vendor: str | None
+) -> dict[str, Any]:
     """ECS ``vulnerability.*`` for a finding that lists CVEs (Inspector and the like)."""
     if not vulnerabilities:
         return {}
     scores: list[float] = []
     references: list[Any] = []
     for item in vulnerabilities:
-        scores += [cvss["BaseScore"] for cvss in objects(_list(item, "Cvss")) if _is_number(cvss.get("BaseScore"))]
+        scores += [
+            cvss["BaseScore"] for cvss in objects(_list(item, "Cvss")) if _is_number(cvss.get("BaseScore"))
+        ]
         references += [text(url) for url in _list(item, "ReferenceUrls")]
     return {
         "id": unique(text(item.get("Id")) for item in vulnerabilities),
@@ -416,14 +429,19 @@ def _network_fallback(activity: Activity, network: dict[str, Any]) -> None:
     if not network:
         return
     source, destination = _network_endpoint(network, "Source"), _network_endpoint(network, "Destination")
-    others = [parse_ip(network.get(key)) for key in ("SourceIpV4", "SourceIpV6", "DestinationIpV4", "DestinationIpV6")]
+    others = [
+        parse_ip(network.get(key))
+        for key in ("SourceIpV4", "SourceIpV6", "DestinationIpV4", "DestinationIpV6")
+    ]
     activity.extra_ips += [ip for ip in others if ip]
     if not activity.source.fields and not activity.destination.fields:
         activity.source, activity.destination = source, destination
     if not activity.network:
         direction = {"IN": "inbound", "OUT": "outbound"}.get(text(network.get("Direction")) or "")
         protocol = text(network.get("Protocol"))
-        activity.network = prune({"direction": direction, "transport": protocol.lower() if protocol else None})
+        activity.network = prune(
+            {"direction": direction, "transport": protocol.lower() if protocol else None}
+        )
 
 
 def _network_endpoint(network: dict[str, Any], side: str) -> Endpoint:
@@ -442,7 +460,11 @@ def _network_endpoint(network: dict[str, Any], side: str) -> Endpoint:
 
 
 def _actor(resources: list[dict[str, Any]], account: str) -> Actor:
-    for kind, build in (("AwsIamAccessKey", _access_key), ("AwsIamUser", _iam_user), ("AwsIamRole", _iam_role)):
+    for kind, build in (
+        ("AwsIamAccessKey", _access_key),
+        ("AwsIamUser", _iam_user),
+        ("AwsIamRole", _iam_role),
+    ):
         resource = next((item for item in resources if item.get("Type") == kind), None)
         if resource is not None:
             return build(resource, _details(resource, kind), account)
@@ -451,7 +473,9 @@ def _actor(resources: list[dict[str, Any]], account: str) -> Actor:
 
 def _access_key(resource: dict[str, Any], details: dict[str, Any], account: str) -> Actor:
     resource_id = text(resource.get("Id")) or ""
-    key_from_id = resource_id[len(_ACCESS_KEY_ID_PREFIX) :] if resource_id.startswith(_ACCESS_KEY_ID_PREFIX) else None
+    key_from_id = (
+        resource_id[len(_ACCESS_KEY_ID_PREFIX) :] if resource_id.startswith(_ACCESS_KEY_ID_PREFIX) else None
+    )
     session = _member(details, "SessionContext")
     attributes, issuer = _member(session, "Attributes"), _member(session, "SessionIssuer")
     return access_key_actor(

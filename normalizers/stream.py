@@ -66,7 +66,9 @@ class _GzipRaw(io.RawIOBase):
                 if self._inflate.eof:
                     self._done = True
                     break
-                raise TruncatedInput(f"gzip stream truncated after {self._offset} compressed bytes", self._offset)
+                raise TruncatedInput(
+                    f"gzip stream truncated after {self._offset} compressed bytes", self._offset
+                )
             self._offset += len(data)
             try:
                 self._out = self._inflate.decompress(data)
@@ -75,7 +77,9 @@ class _GzipRaw(io.RawIOBase):
                     self._inflate = zlib.decompressobj(wbits=31)
                     self._out += self._inflate.decompress(rest)
             except zlib.error as error:
-                raise TruncatedInput(f"corrupt gzip data near compressed byte {self._offset}: {error}", self._offset) from None
+                raise TruncatedInput(
+                    f"corrupt gzip data near compressed byte {self._offset}: {error}", self._offset
+                ) from None
         n = min(len(buffer), len(self._out))
         buffer[:n] = self._out[:n]
         self._out = self._out[n:]

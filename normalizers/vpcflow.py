@@ -771,9 +771,7 @@ def _fields(
         for name, column in strings.items()
         if name not in numbers and name != "start"
     }
-    ips: dict[str, pa.Array] = {
-        name: _ip_addresses(text[name]) for name in _ADDRESS_FIELDS if name in text
-    }
+    ips: dict[str, pa.Array] = {name: _ip_addresses(text[name]) for name in _ADDRESS_FIELDS if name in text}
     # Rows without a valid start are bad rows: they never become documents, so "dense".
     timestamps = _translated(start, _epoch_text)
     return [

@@ -105,12 +105,27 @@ class Dashboard:
 
 # --- saved searches ------------------------------------------------------------------------
 
-_FINDING_COLUMNS = ("event.dataset", "event.severity", "rule.name", "cloud.account.id", "user.name", "related.ip")
+_FINDING_COLUMNS = (
+    "event.dataset",
+    "event.severity",
+    "rule.name",
+    "cloud.account.id",
+    "user.name",
+    "related.ip",
+)
 _CLOUDTRAIL_COLUMNS = ("user.name", "event.action", "event.outcome", "source.ip", "cloud.account.id")
-_ACTIVITY_COLUMNS = ("event.dataset", "event.action", "event.outcome", "user.name", "source.ip", "cloud.account.id")
+_ACTIVITY_COLUMNS = (
+    "event.dataset",
+    "event.action",
+    "event.outcome",
+    "user.name",
+    "source.ip",
+    "cloud.account.id",
+)
 
 HIGH_CRITICAL_FINDINGS = Search(
-    "high-critical-findings", "High and critical findings (GuardDuty, Security Hub)",
+    "high-critical-findings",
+    "High and critical findings (GuardDuty, Security Hub)",
     "Active GuardDuty and Security Hub findings of severity 70 or more (high: 70-89, critical: 90-100), "
     "without archived, passed, resolved or suppressed ones, nor the sample findings AWS generates on request.",
     ALL,
@@ -121,7 +136,8 @@ HIGH_CRITICAL_FINDINGS = Search(
     _FINDING_COLUMNS,
 )
 FINDING_BY_ID = Search(
-    "finding-by-id", "Finding by id",
+    "finding-by-id",
+    "Finding by id",
     "Replace * with a GuardDuty finding id or ARN, or a Security Hub finding Id (quoted). "
     "Each update of a finding is its own document.",
     ALL,
@@ -129,19 +145,26 @@ FINDING_BY_ID = Search(
     _FINDING_COLUMNS,
 )
 ACTOR_ACTIVITY = Search(
-    "actor-activity", "Actor activity across all sources",
+    "actor-activity",
+    "Actor activity across all sources",
     "Replace * with any identifier of a principal (user name, principal id, access key id, ARN, "
     "role session name or session issuer role name), quoted: related.user holds all of them in every source.",
-    ALL, "related.user:{value}", _ACTIVITY_COLUMNS,
+    ALL,
+    "related.user:{value}",
+    _ACTIVITY_COLUMNS,
 )
 IP_ACTIVITY = Search(
-    "ip-activity", "Activity from an IP address",
+    "ip-activity",
+    "Activity from an IP address",
     'Replace * with an address ("203.0.113.7") or a CIDR block ("203.0.113.0/24"): '
     "related.ip holds every address of every source.",
-    ALL, "related.ip:{value}", _ACTIVITY_COLUMNS,
+    ALL,
+    "related.ip:{value}",
+    _ACTIVITY_COLUMNS,
 )
 ROOT_USAGE = Search(
-    "root-usage", "Root account usage",
+    "root-usage",
+    "Root account usage",
     "API calls and sign-ins made with the root user's credentials (not by AWS services on its behalf).",
     CLOUDTRAIL,
     "aws.cloudtrail.user_identity.type:Root AND NOT _exists_:aws.cloudtrail.user_identity.invoked_by"
@@ -149,7 +172,8 @@ ROOT_USAGE = Search(
     _CLOUDTRAIL_COLUMNS,
 )
 CONSOLE_WITHOUT_MFA = Search(
-    "console-signin-without-mfa", "Console sign-in without MFA",
+    "console-signin-without-mfa",
+    "Console sign-in without MFA",
     "Successful console sign-ins of IAM users or root without multi-factor authentication "
     "(federated sign-ins authenticate at their identity provider and are left out).",
     CLOUDTRAIL,
@@ -158,7 +182,8 @@ CONSOLE_WITHOUT_MFA = Search(
     _CLOUDTRAIL_COLUMNS,
 )
 ACCESS_DENIED = Search(
-    "access-denied", "Access denied and unauthorized API calls",
+    "access-denied",
+    "Access denied and unauthorized API calls",
     "API calls refused for lack of permission: a probe of stolen credentials looks like a burst of these.",
     CLOUDTRAIL,
     "aws.cloudtrail.error_code:(AccessDenied OR AccessDeniedException OR *UnauthorizedOperation"
@@ -166,14 +191,16 @@ ACCESS_DENIED = Search(
     (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.error_code"),
 )
 IAM_CHANGES = Search(
-    "iam-changes", "IAM changes",
+    "iam-changes",
+    "IAM changes",
     "Every IAM call that is not a read (Get, List, Generate, Simulate): users, roles, policies, keys.",
     CLOUDTRAIL,
     "event.provider:iam.amazonaws.com AND NOT event.action:(Get* OR List* OR Generate* OR Simulate*)",
     _CLOUDTRAIL_COLUMNS,
 )
 SECURITY_GROUP_OPEN = Search(
-    "security-group-open-to-world", "Security group opened to 0.0.0.0/0 or ::/0",
+    "security-group-open-to-world",
+    "Security group opened to 0.0.0.0/0 or ::/0",
     "Ingress rules added for any IPv4 or IPv6 address.",
     CLOUDTRAIL,
     "event.provider:ec2.amazonaws.com AND event.action:(AuthorizeSecurityGroupIngress OR ModifySecurityGroupRules)"
@@ -181,7 +208,8 @@ SECURITY_GROUP_OPEN = Search(
     (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.resources.arn"),
 )
 MONITORING_TAMPERING = Search(
-    "monitoring-tampering", "Tampering with CloudTrail, GuardDuty, Security Hub or flow logs",
+    "monitoring-tampering",
+    "Tampering with CloudTrail, GuardDuty, Security Hub or flow logs",
     "Calls that stop, delete or blind the monitoring itself.",
     CLOUDTRAIL,
     "(event.provider:cloudtrail.amazonaws.com AND event.action:(StopLogging OR DeleteTrail OR UpdateTrail"
@@ -197,108 +225,275 @@ MONITORING_TAMPERING = Search(
     (*_CLOUDTRAIL_COLUMNS, "event.provider"),
 )
 REJECTED_FLOWS = Search(
-    "rejected-flows", "Rejected flows",
+    "rejected-flows",
+    "Rejected flows",
     "Connections refused by a security group or network ACL.",
-    VPCFLOW, "event.action:REJECT",
+    VPCFLOW,
+    "event.action:REJECT",
     ("source.ip", "destination.ip", "destination.port", "network.transport", "aws.vpcflow.interface_id"),
 )
 FAILED_CONTROLS = Search(
-    "securityhub-failed-controls", "Security Hub failed controls",
+    "securityhub-failed-controls",
+    "Security Hub failed controls",
     "Active control findings whose compliance status is FAILED.",
     SECURITYHUB,
     "aws.securityhub_findings.compliance.status:FAILED AND NOT aws.securityhub_findings.record_state:ARCHIVED",
-    ("cloud.account.id", "rule.id", "rule.name", "aws.securityhub_findings.severity.label",
-     "aws.securityhub_findings.resources.id"),
+    (
+        "cloud.account.id",
+        "rule.id",
+        "rule.name",
+        "aws.securityhub_findings.severity.label",
+        "aws.securityhub_findings.resources.id",
+    ),
 )
 GUARDDUTY_FINDINGS = Search(
-    "guardduty-findings", "GuardDuty findings",
+    "guardduty-findings",
+    "GuardDuty findings",
     "All GuardDuty findings; the type is in rule.id.",
-    GUARDDUTY, "event.dataset:aws.guardduty",
+    GUARDDUTY,
+    "event.dataset:aws.guardduty",
     ("rule.id", "aws.guardduty.severity.label", "cloud.account.id", "user.name", "related.ip"),
 )
 INVESTIGATION_EVENTS = Search(
-    "investigation-events", "Events of identities and addresses",
+    "investigation-events",
+    "Events of identities and addresses",
     "Every event naming a principal or an address: filter it with the query bar (related.user, related.ip).",
-    ALL, "_exists_:related.user OR _exists_:related.ip", _ACTIVITY_COLUMNS,
+    ALL,
+    "_exists_:related.user OR _exists_:related.ip",
+    _ACTIVITY_COLUMNS,
 )
 
 SEARCHES: tuple[Search, ...] = (
-    HIGH_CRITICAL_FINDINGS, FINDING_BY_ID, ACTOR_ACTIVITY, IP_ACTIVITY, ROOT_USAGE, CONSOLE_WITHOUT_MFA,
-    ACCESS_DENIED, IAM_CHANGES, SECURITY_GROUP_OPEN, MONITORING_TAMPERING, REJECTED_FLOWS, FAILED_CONTROLS,
-    GUARDDUTY_FINDINGS, INVESTIGATION_EVENTS,
+    HIGH_CRITICAL_FINDINGS,
+    FINDING_BY_ID,
+    ACTOR_ACTIVITY,
+    IP_ACTIVITY,
+    ROOT_USAGE,
+    CONSOLE_WITHOUT_MFA,
+    ACCESS_DENIED,
+    IAM_CHANGES,
+    SECURITY_GROUP_OPEN,
+    MONITORING_TAMPERING,
+    REJECTED_FLOWS,
+    FAILED_CONTROLS,
+    GUARDDUTY_FINDINGS,
+    INVESTIGATION_EVENTS,
 )
 
 # --- visualizations ------------------------------------------------------------------------
 
 
-def _viz(slug: str, title: str, kind: str, pattern: str, *buckets: Terms | Timeline, query: str = "") -> Visualization:
+def _viz(
+    slug: str, title: str, kind: str, pattern: str, *buckets: Terms | Timeline, query: str = ""
+) -> Visualization:
     return Visualization(slug, title, kind, pattern, buckets, query)
 
 
-CT_TIMELINE = _viz("cloudtrail-timeline", "CloudTrail: events over time by outcome", "histogram", CLOUDTRAIL,
-                   Timeline(split="event.outcome"))
-CT_ACTIONS = _viz("cloudtrail-actions", "CloudTrail: top API actions", "table", CLOUDTRAIL,
-                  Terms("event.provider"), Terms("event.action", 20))
-CT_IDENTITIES = _viz("cloudtrail-identities", "CloudTrail: top identities", "table", CLOUDTRAIL,
-                     Terms("user.name", 20), Terms("aws.cloudtrail.user_identity.type"))
-CT_SOURCE_IPS = _viz("cloudtrail-source-ips", "CloudTrail: top source IPs", "table", CLOUDTRAIL,
-                     Terms("source.ip", 20))
-CT_ERRORS = _viz("cloudtrail-errors", "CloudTrail: errors by code and identity", "table", CLOUDTRAIL,
-                 Terms("aws.cloudtrail.error_code", 20), Terms("user.name", 10),
-                 query="_exists_:aws.cloudtrail.error_code")
+CT_TIMELINE = _viz(
+    "cloudtrail-timeline",
+    "CloudTrail: events over time by outcome",
+    "histogram",
+    CLOUDTRAIL,
+    Timeline(split="event.outcome"),
+)
+CT_ACTIONS = _viz(
+    "cloudtrail-actions",
+    "CloudTrail: top API actions",
+    "table",
+    CLOUDTRAIL,
+    Terms("event.provider"),
+    Terms("event.action", 20),
+)
+CT_IDENTITIES = _viz(
+    "cloudtrail-identities",
+    "CloudTrail: top identities",
+    "table",
+    CLOUDTRAIL,
+    Terms("user.name", 20),
+    Terms("aws.cloudtrail.user_identity.type"),
+)
+CT_SOURCE_IPS = _viz(
+    "cloudtrail-source-ips", "CloudTrail: top source IPs", "table", CLOUDTRAIL, Terms("source.ip", 20)
+)
+CT_ERRORS = _viz(
+    "cloudtrail-errors",
+    "CloudTrail: errors by code and identity",
+    "table",
+    CLOUDTRAIL,
+    Terms("aws.cloudtrail.error_code", 20),
+    Terms("user.name", 10),
+    query="_exists_:aws.cloudtrail.error_code",
+)
 
-FLOW_TIMELINE = _viz("vpcflow-timeline", "VPC Flow Logs: flows over time by action", "histogram", VPCFLOW,
-                     Timeline(split="event.action"))
-FLOW_REJECTED_BY_SOURCE = _viz("vpcflow-rejected-by-source", "VPC Flow Logs: rejected flows by source", "table",
-                               VPCFLOW, Terms("source.ip", 20), query=REJECTED_FLOWS.query)
-FLOW_PORTS = _viz("vpcflow-rejected-ports", "VPC Flow Logs: destination ports of rejected flows", "table",
-                  VPCFLOW, Terms("destination.port", 20), Terms("network.transport", 3), query=REJECTED_FLOWS.query)
-FLOW_ACTIONS = _viz("vpcflow-actions", "VPC Flow Logs: accepted vs rejected", "pie", VPCFLOW, Terms("event.action"))
+FLOW_TIMELINE = _viz(
+    "vpcflow-timeline",
+    "VPC Flow Logs: flows over time by action",
+    "histogram",
+    VPCFLOW,
+    Timeline(split="event.action"),
+)
+FLOW_REJECTED_BY_SOURCE = _viz(
+    "vpcflow-rejected-by-source",
+    "VPC Flow Logs: rejected flows by source",
+    "table",
+    VPCFLOW,
+    Terms("source.ip", 20),
+    query=REJECTED_FLOWS.query,
+)
+FLOW_PORTS = _viz(
+    "vpcflow-rejected-ports",
+    "VPC Flow Logs: destination ports of rejected flows",
+    "table",
+    VPCFLOW,
+    Terms("destination.port", 20),
+    Terms("network.transport", 3),
+    query=REJECTED_FLOWS.query,
+)
+FLOW_ACTIONS = _viz(
+    "vpcflow-actions", "VPC Flow Logs: accepted vs rejected", "pie", VPCFLOW, Terms("event.action")
+)
 
-GD_BY_TYPE = _viz("guardduty-by-type", "GuardDuty: findings by type", "table", GUARDDUTY, Terms("rule.id", 30))
-GD_SEVERITY = _viz("guardduty-severity", "GuardDuty: findings by severity", "pie", GUARDDUTY,
-                   Terms("aws.guardduty.severity.label", 5))
-GD_ACCOUNTS = _viz("guardduty-accounts", "GuardDuty: findings by account", "table", GUARDDUTY,
-                   Terms("cloud.account.id", 30))
-GD_TIMELINE = _viz("guardduty-timeline", "GuardDuty: findings over time by severity", "histogram", GUARDDUTY,
-                   Timeline(split="aws.guardduty.severity.label"))
+GD_BY_TYPE = _viz(
+    "guardduty-by-type", "GuardDuty: findings by type", "table", GUARDDUTY, Terms("rule.id", 30)
+)
+GD_SEVERITY = _viz(
+    "guardduty-severity",
+    "GuardDuty: findings by severity",
+    "pie",
+    GUARDDUTY,
+    Terms("aws.guardduty.severity.label", 5),
+)
+GD_ACCOUNTS = _viz(
+    "guardduty-accounts", "GuardDuty: findings by account", "table", GUARDDUTY, Terms("cloud.account.id", 30)
+)
+GD_TIMELINE = _viz(
+    "guardduty-timeline",
+    "GuardDuty: findings over time by severity",
+    "histogram",
+    GUARDDUTY,
+    Timeline(split="aws.guardduty.severity.label"),
+)
 
-SH_FAILED_BY_ACCOUNT = _viz("securityhub-failed-by-account", "Security Hub: failed controls by account", "table",
-                            SECURITYHUB, Terms("cloud.account.id", 30), Terms("rule.id", 20),
-                            query=FAILED_CONTROLS.query)
-SH_SEVERITY = _viz("securityhub-severity", "Security Hub: findings by severity", "pie", SECURITYHUB,
-                   Terms("aws.securityhub_findings.severity.label", 5))
-SH_PRODUCTS = _viz("securityhub-products", "Security Hub: findings by product", "table", SECURITYHUB,
-                   Terms("aws.securityhub_findings.product.name", 20))
-SH_TIMELINE = _viz("securityhub-timeline", "Security Hub: findings over time by compliance status", "histogram",
-                   SECURITYHUB, Timeline(split="aws.securityhub_findings.compliance.status"))
+SH_FAILED_BY_ACCOUNT = _viz(
+    "securityhub-failed-by-account",
+    "Security Hub: failed controls by account",
+    "table",
+    SECURITYHUB,
+    Terms("cloud.account.id", 30),
+    Terms("rule.id", 20),
+    query=FAILED_CONTROLS.query,
+)
+SH_SEVERITY = _viz(
+    "securityhub-severity",
+    "Security Hub: findings by severity",
+    "pie",
+    SECURITYHUB,
+    Terms("aws.securityhub_findings.severity.label", 5),
+)
+SH_PRODUCTS = _viz(
+    "securityhub-products",
+    "Security Hub: findings by product",
+    "table",
+    SECURITYHUB,
+    Terms("aws.securityhub_findings.product.name", 20),
+)
+SH_TIMELINE = _viz(
+    "securityhub-timeline",
+    "Security Hub: findings over time by compliance status",
+    "histogram",
+    SECURITYHUB,
+    Timeline(split="aws.securityhub_findings.compliance.status"),
+)
 
-INV_IDENTITIES = _viz("investigation-identities", "Who: identities", "table", ALL,
-                      Terms("user.name", 20), Terms("event.dataset", 4))
-INV_CREDENTIALS = _viz("investigation-credentials", "Who: principal identifiers and keys", "table", ALL,
-                       Terms("related.user", 30))
+INV_IDENTITIES = _viz(
+    "investigation-identities",
+    "Who: identities",
+    "table",
+    ALL,
+    Terms("user.name", 20),
+    Terms("event.dataset", 4),
+)
+INV_CREDENTIALS = _viz(
+    "investigation-credentials",
+    "Who: principal identifiers and keys",
+    "table",
+    ALL,
+    Terms("related.user", 30),
+)
 INV_ACCOUNTS = _viz("investigation-accounts", "Who: accounts", "table", ALL, Terms("cloud.account.id", 20))
 INV_COUNT = _viz("investigation-count", "Events", "metric", ALL)
-INV_TIMELINE = _viz("investigation-timeline", "When: activity over time by source", "line", ALL,
-                    Timeline(split="event.dataset"))
-INV_ACTIONS = _viz("investigation-actions", "What: API actions and outcome", "table", ALL,
-                   Terms("event.provider", 20), Terms("event.action", 30), Terms("event.outcome", 3))
-INV_RESOURCES = _viz("investigation-resources", "What: resources touched", "table", ALL,
-                     Terms("aws.cloudtrail.resources.arn", 30))
+INV_TIMELINE = _viz(
+    "investigation-timeline",
+    "When: activity over time by source",
+    "line",
+    ALL,
+    Timeline(split="event.dataset"),
+)
+INV_ACTIONS = _viz(
+    "investigation-actions",
+    "What: API actions and outcome",
+    "table",
+    ALL,
+    Terms("event.provider", 20),
+    Terms("event.action", 30),
+    Terms("event.outcome", 3),
+)
+INV_RESOURCES = _viz(
+    "investigation-resources",
+    "What: resources touched",
+    "table",
+    ALL,
+    Terms("aws.cloudtrail.resources.arn", 30),
+)
 INV_OUTCOME = _viz("investigation-outcome", "What: outcome", "pie", ALL, Terms("event.outcome", 3))
-INV_FINDINGS = _viz("investigation-findings", "What: findings", "table", ALL,
-                    Terms("rule.name", 20), Terms("event.dataset", 2))
-INV_SOURCE_IPS = _viz("investigation-source-ips", "From where: source IPs", "table", ALL, Terms("source.ip", 20))
-INV_USER_AGENTS = _viz("investigation-user-agents", "From where: user agents", "table", ALL,
-                       Terms("user_agent.original.keyword", 20))
+INV_FINDINGS = _viz(
+    "investigation-findings",
+    "What: findings",
+    "table",
+    ALL,
+    Terms("rule.name", 20),
+    Terms("event.dataset", 2),
+)
+INV_SOURCE_IPS = _viz(
+    "investigation-source-ips", "From where: source IPs", "table", ALL, Terms("source.ip", 20)
+)
+INV_USER_AGENTS = _viz(
+    "investigation-user-agents",
+    "From where: user agents",
+    "table",
+    ALL,
+    Terms("user_agent.original.keyword", 20),
+)
 
 VISUALIZATIONS: tuple[Visualization, ...] = (
-    CT_TIMELINE, CT_ACTIONS, CT_IDENTITIES, CT_SOURCE_IPS, CT_ERRORS,
-    FLOW_TIMELINE, FLOW_REJECTED_BY_SOURCE, FLOW_PORTS, FLOW_ACTIONS,
-    GD_BY_TYPE, GD_SEVERITY, GD_ACCOUNTS, GD_TIMELINE,
-    SH_FAILED_BY_ACCOUNT, SH_SEVERITY, SH_PRODUCTS, SH_TIMELINE,
-    INV_IDENTITIES, INV_CREDENTIALS, INV_ACCOUNTS, INV_COUNT, INV_TIMELINE, INV_ACTIONS, INV_RESOURCES,
-    INV_OUTCOME, INV_FINDINGS, INV_SOURCE_IPS, INV_USER_AGENTS,
+    CT_TIMELINE,
+    CT_ACTIONS,
+    CT_IDENTITIES,
+    CT_SOURCE_IPS,
+    CT_ERRORS,
+    FLOW_TIMELINE,
+    FLOW_REJECTED_BY_SOURCE,
+    FLOW_PORTS,
+    FLOW_ACTIONS,
+    GD_BY_TYPE,
+    GD_SEVERITY,
+    GD_ACCOUNTS,
+    GD_TIMELINE,
+    SH_FAILED_BY_ACCOUNT,
+    SH_SEVERITY,
+    SH_PRODUCTS,
+    SH_TIMELINE,
+    INV_IDENTITIES,
+    INV_CREDENTIALS,
+    INV_ACCOUNTS,
+    INV_COUNT,
+    INV_TIMELINE,
+    INV_ACTIONS,
+    INV_RESOURCES,
+    INV_OUTCOME,
+    INV_FINDINGS,
+    INV_SOURCE_IPS,
+    INV_USER_AGENTS,
 )
 
 # --- dashboards ----------------------------------------------------------------------------
@@ -307,27 +502,66 @@ FINDING_INVESTIGATION_ID = "siem-finding-investigation"
 
 DASHBOARDS: tuple[Dashboard, ...] = (
     Dashboard(
-        FINDING_INVESTIGATION_ID, "Finding investigation",
+        FINDING_INVESTIGATION_ID,
+        "Finding investigation",
         "Who, when and what for the actor behind a finding. Put the actor's keys in the query bar "
         '(related.user:"AKIA..." OR related.ip:"203.0.113.7") and the finding\'s window in the time picker.',
-        (INV_COUNT, INV_TIMELINE, INV_IDENTITIES, INV_CREDENTIALS, INV_ACCOUNTS, INV_SOURCE_IPS,
-         INV_ACTIONS, INV_RESOURCES, INV_OUTCOME, INV_FINDINGS, INV_USER_AGENTS, INVESTIGATION_EVENTS),
+        (
+            INV_COUNT,
+            INV_TIMELINE,
+            INV_IDENTITIES,
+            INV_CREDENTIALS,
+            INV_ACCOUNTS,
+            INV_SOURCE_IPS,
+            INV_ACTIONS,
+            INV_RESOURCES,
+            INV_OUTCOME,
+            INV_FINDINGS,
+            INV_USER_AGENTS,
+            INVESTIGATION_EVENTS,
+        ),
     ),
     Dashboard(
-        "siem-dashboard-cloudtrail", "CloudTrail overview", "API activity: who calls what, from where, and what fails.",
-        (CT_TIMELINE, CT_ACTIONS, CT_IDENTITIES, CT_SOURCE_IPS, CT_ERRORS, IAM_CHANGES, ROOT_USAGE,
-         CONSOLE_WITHOUT_MFA, ACCESS_DENIED, SECURITY_GROUP_OPEN, MONITORING_TAMPERING),
+        "siem-dashboard-cloudtrail",
+        "CloudTrail overview",
+        "API activity: who calls what, from where, and what fails.",
+        (
+            CT_TIMELINE,
+            CT_ACTIONS,
+            CT_IDENTITIES,
+            CT_SOURCE_IPS,
+            CT_ERRORS,
+            IAM_CHANGES,
+            ROOT_USAGE,
+            CONSOLE_WITHOUT_MFA,
+            ACCESS_DENIED,
+            SECURITY_GROUP_OPEN,
+            MONITORING_TAMPERING,
+        ),
     ),
     Dashboard(
-        "siem-dashboard-vpcflow", "VPC Flow Logs overview", "Accepted and rejected traffic, sources and ports.",
+        "siem-dashboard-vpcflow",
+        "VPC Flow Logs overview",
+        "Accepted and rejected traffic, sources and ports.",
         (FLOW_TIMELINE, FLOW_ACTIONS, FLOW_REJECTED_BY_SOURCE, FLOW_PORTS, REJECTED_FLOWS),
     ),
     Dashboard(
-        "siem-dashboard-guardduty", "GuardDuty overview", "Threat findings by type, severity and account.",
+        "siem-dashboard-guardduty",
+        "GuardDuty overview",
+        "Threat findings by type, severity and account.",
         (GD_TIMELINE, GD_SEVERITY, GD_BY_TYPE, GD_ACCOUNTS, GUARDDUTY_FINDINGS),
     ),
     Dashboard(
-        "siem-dashboard-securityhub", "Security Hub overview", "Failed controls and findings by account and product.",
-        (SH_TIMELINE, SH_SEVERITY, SH_FAILED_BY_ACCOUNT, SH_PRODUCTS, FAILED_CONTROLS, HIGH_CRITICAL_FINDINGS),
+        "siem-dashboard-securityhub",
+        "Security Hub overview",
+        "Failed controls and findings by account and product.",
+        (
+            SH_TIMELINE,
+            SH_SEVERITY,
+            SH_FAILED_BY_ACCOUNT,
+            SH_PRODUCTS,
+            FAILED_CONTROLS,
+            HIGH_CRITICAL_FINDINGS,
+        ),
     ),
 )

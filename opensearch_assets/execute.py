@@ -51,15 +51,24 @@ def aggregations(vis_state: dict[str, Any]) -> dict[str, Any]:
 def _bucket_body(agg: dict[str, Any]) -> dict[str, Any]:
     params = agg["params"]
     if agg["type"] == "terms":
-        return {"terms": {"field": params["field"], "size": params["size"], "order": {"_count": params["order"]}}}
+        return {
+            "terms": {"field": params["field"], "size": params["size"], "order": {"_count": params["order"]}}
+        }
     if agg["type"] == "date_histogram":
         interval = AUTO_INTERVAL if params["interval"] == "auto" else params["interval"]
-        return {"date_histogram": {"field": params["field"], "fixed_interval": interval,
-                                   "min_doc_count": params.get("min_doc_count", 1)}}
+        return {
+            "date_histogram": {
+                "field": params["field"],
+                "fixed_interval": interval,
+                "min_doc_count": params.get("min_doc_count", 1),
+            }
+        }
     raise ValueError(f"unsupported aggregation {agg['type']!r}")
 
 
-def request_body(saved_object: dict[str, Any], *, query: str | None = None, size: int = 100) -> dict[str, Any]:
+def request_body(
+    saved_object: dict[str, Any], *, query: str | None = None, size: int = 100
+) -> dict[str, Any]:
     """The body for a saved search or visualization; ``query`` replaces the saved query bar."""
     lucene = search_source(saved_object)["query"]["query"] if query is None else query
     body: dict[str, Any] = {"query": query_clause(lucene), "track_total_hits": True}

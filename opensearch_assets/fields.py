@@ -22,7 +22,10 @@ KINDS: dict[str, dict[str, Any]] = {
     "keyword": {"type": "keyword", "ignore_above": KEYWORD_IGNORE_ABOVE},
     # Full text where analysts type words (titles, descriptions, user agents), with an
     # exact, aggregatable keyword beside it.
-    "text": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": KEYWORD_IGNORE_ABOVE}}},
+    "text": {
+        "type": "text",
+        "fields": {"keyword": {"type": "keyword", "ignore_above": KEYWORD_IGNORE_ABOVE}},
+    },
     "date": {"type": "date"},
     "ip": {"type": "ip"},
     "long": {"type": "long"},

@@ -60,7 +60,9 @@ class InstallReport:
         if self.saved_objects_skipped:
             out.append(NOT_IMPORTED)
         else:
-            out.append(f"dashboards {self.dashboards_url}: {self.saved_objects_imported} saved objects imported")
+            out.append(
+                f"dashboards {self.dashboards_url}: {self.saved_objects_imported} saved objects imported"
+            )
         for error in self.saved_objects_errors:
             out.append(f"saved object {error.get('type')}/{error.get('id')} failed: {error.get('error')}")
         return out
@@ -89,12 +91,20 @@ def request_auth(auth: AuthMode, region: str | None) -> requests.auth.AuthBase |
 
 
 def make_client(endpoint: str, http_auth: requests.auth.AuthBase | None) -> OpenSearch:
-    return OpenSearch(hosts=[endpoint], http_auth=http_auth, connection_class=RequestsHttpConnection,
-                      timeout=TIMEOUT_SECONDS)
+    return OpenSearch(
+        hosts=[endpoint],
+        http_auth=http_auth,
+        connection_class=RequestsHttpConnection,
+        timeout=TIMEOUT_SECONDS,
+    )
 
 
-def import_saved_objects(dashboards_url: str, ndjson: bytes, http_auth: requests.auth.AuthBase | None,
-                         session: requests.Session | None = None) -> dict[str, Any]:
+def import_saved_objects(
+    dashboards_url: str,
+    ndjson: bytes,
+    http_auth: requests.auth.AuthBase | None,
+    session: requests.Session | None = None,
+) -> dict[str, Any]:
     """``POST <dashboards>/api/saved_objects/_import?overwrite=true`` (multipart ``file``).
 
     Returns the Dashboards answer (``success``, ``successCount``, ``errors``); raises
@@ -119,9 +129,16 @@ def import_saved_objects(dashboards_url: str, ndjson: bytes, http_auth: requests
     return answer
 
 
-def install(endpoint: str, dashboards_url: str | None = None, auth: AuthMode = "aoss", region: str | None = None,
-            prefix: str = DEFAULT_PREFIX, *, client: OpenSearch | None = None,
-            session: requests.Session | None = None) -> InstallReport:
+def install(
+    endpoint: str,
+    dashboards_url: str | None = None,
+    auth: AuthMode = "aoss",
+    region: str | None = None,
+    prefix: str = DEFAULT_PREFIX,
+    *,
+    client: OpenSearch | None = None,
+    session: requests.Session | None = None,
+) -> InstallReport:
     """Install the templates on ``endpoint`` and, given a Dashboards URL, the saved objects.
 
     ``client`` and ``session`` replace the ones built from ``endpoint``/``auth`` (tests, or

@@ -48,18 +48,56 @@ CLOUDTRAIL: FieldTable = {
 }
 
 _VPCFLOW_KEYWORDS = (
-    "version", "account_id", "interface_id", "action", "log_status", "vpc_id", "subnet_id",
-    "instance_id", "type", "tcp_flags", "tcp_flags_array", "region", "az_id", "sublocation_type",
-    "sublocation_id", "pkt_src_aws_service", "pkt_dst_aws_service", "flow_direction", "traffic_path",
-    "reject_reason", "resource_type", "ecs_cluster_arn", "ecs_cluster_name", "ecs_container_instance_arn",
-    "ecs_container_instance_id", "ecs_container_id", "ecs_second_container_id", "ecs_service_name",
-    "ecs_task_definition_arn", "ecs_task_arn", "ecs_task_id", "tgw_id", "tgw_attachment_id",
-    "tgw_src_vpc_account_id", "tgw_dst_vpc_account_id", "tgw_src_vpc_id", "tgw_dst_vpc_id",
-    "tgw_src_subnet_id", "tgw_dst_subnet_id", "tgw_src_eni", "tgw_dst_eni", "tgw_src_az_id",
-    "tgw_dst_az_id", "tgw_pair_attachment_id",
+    "version",
+    "account_id",
+    "interface_id",
+    "action",
+    "log_status",
+    "vpc_id",
+    "subnet_id",
+    "instance_id",
+    "type",
+    "tcp_flags",
+    "tcp_flags_array",
+    "region",
+    "az_id",
+    "sublocation_type",
+    "sublocation_id",
+    "pkt_src_aws_service",
+    "pkt_dst_aws_service",
+    "flow_direction",
+    "traffic_path",
+    "reject_reason",
+    "resource_type",
+    "ecs_cluster_arn",
+    "ecs_cluster_name",
+    "ecs_container_instance_arn",
+    "ecs_container_instance_id",
+    "ecs_container_id",
+    "ecs_second_container_id",
+    "ecs_service_name",
+    "ecs_task_definition_arn",
+    "ecs_task_arn",
+    "ecs_task_id",
+    "tgw_id",
+    "tgw_attachment_id",
+    "tgw_src_vpc_account_id",
+    "tgw_dst_vpc_account_id",
+    "tgw_src_vpc_id",
+    "tgw_dst_vpc_id",
+    "tgw_src_subnet_id",
+    "tgw_dst_subnet_id",
+    "tgw_src_eni",
+    "tgw_dst_eni",
+    "tgw_src_az_id",
+    "tgw_dst_az_id",
+    "tgw_pair_attachment_id",
 )
 _VPCFLOW_COUNTERS = (
-    "packets_lost_no_route", "packets_lost_blackhole", "packets_lost_mtu_exceeded", "packets_lost_ttl_expired",
+    "packets_lost_no_route",
+    "packets_lost_blackhole",
+    "packets_lost_mtu_exceeded",
+    "packets_lost_ttl_expired",
 )
 
 VPCFLOW: FieldTable = {
@@ -72,14 +110,28 @@ VPCFLOW: FieldTable = {
 # GuardDuty resource details, one object per resource kind (snake_cased by the normalizer):
 # each a flat_object, so a new kind's deep shape never adds mapped fields.
 _GUARDDUTY_RESOURCE_DETAILS = (
-    "access_key_details", "instance_details", "s3_bucket_details", "eks_cluster_details", "kubernetes_details",
-    "ecs_cluster_details", "container_details", "lambda_details", "rds_db_instance_details",
-    "rds_db_user_details", "rds_limitless_db_details", "ebs_volume_details",
+    "access_key_details",
+    "instance_details",
+    "s3_bucket_details",
+    "eks_cluster_details",
+    "kubernetes_details",
+    "ecs_cluster_details",
+    "container_details",
+    "lambda_details",
+    "rds_db_instance_details",
+    "rds_db_user_details",
+    "rds_limitless_db_details",
+    "ebs_volume_details",
 )
 # Service sub-objects kept whole by the normalizer (its FLAT_KEYS) plus the action, whose
 # per-type shapes (API call, connection, port probe, DNS, Kubernetes, RDS login) are deep.
 _GUARDDUTY_SERVICE_OBJECTS = (
-    "action", "additional_info", "evidence", "runtime_details", "detection", "ebs_volume_scan_details",
+    "action",
+    "additional_info",
+    "evidence",
+    "runtime_details",
+    "detection",
+    "ebs_volume_scan_details",
     "malware_scan_details",
 )
 
@@ -112,8 +164,15 @@ GUARDDUTY: FieldTable = {
 }
 
 _SECURITYHUB_OBJECTS = (
-    "product_fields", "user_defined_fields", "action", "network", "malware", "process", "vulnerabilities",
-    "threat_intel_indicators", "related_findings",
+    "product_fields",
+    "user_defined_fields",
+    "action",
+    "network",
+    "malware",
+    "process",
+    "vulnerabilities",
+    "threat_intel_indicators",
+    "related_findings",
 )
 
 SECURITYHUB: FieldTable = {

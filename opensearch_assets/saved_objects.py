@@ -40,14 +40,28 @@ _MIGRATION_VERSION = {
 
 # Mapping type -> Dashboards field type.
 _DASHBOARDS_TYPES = {
-    "keyword": "string", "text": "string", "flat_object": "string", "date": "date", "ip": "ip",
-    "long": "number", "integer": "number", "float": "number", "boolean": "boolean", "geo_point": "geo_point",
+    "keyword": "string",
+    "text": "string",
+    "flat_object": "string",
+    "date": "date",
+    "ip": "ip",
+    "long": "number",
+    "integer": "number",
+    "float": "number",
+    "boolean": "boolean",
+    "geo_point": "geo_point",
 }
 _META_FIELDS = [
     {"name": "_id", "type": "string", "esTypes": ["_id"], "searchable": True, "aggregatable": True},
     {"name": "_index", "type": "string", "esTypes": ["_index"], "searchable": True, "aggregatable": True},
     {"name": "_score", "type": "number", "searchable": False, "aggregatable": False},
-    {"name": "_source", "type": "_source", "esTypes": ["_source"], "searchable": False, "aggregatable": False},
+    {
+        "name": "_source",
+        "type": "_source",
+        "esTypes": ["_source"],
+        "searchable": False,
+        "aggregatable": False,
+    },
 ]
 
 
@@ -55,8 +69,9 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=False)
 
 
-def _saved_object(kind: str, object_id: str, attributes: dict[str, Any],
-                  references: list[dict[str, str]]) -> dict[str, Any]:
+def _saved_object(
+    kind: str, object_id: str, attributes: dict[str, Any], references: list[dict[str, str]]
+) -> dict[str, Any]:
     return {
         "id": object_id,
         "type": kind,
@@ -134,13 +149,30 @@ def _count_agg() -> dict[str, Any]:
 def _bucket_agg(position: int, bucket: Terms | Timeline, schema: str) -> dict[str, Any]:
     if isinstance(bucket, Timeline):
         params: dict[str, Any] = {
-            "field": bucket.field, "useNormalizedOpenSearchInterval": True, "scaleMetricValues": False,
-            "interval": "auto", "drop_partials": False, "min_doc_count": 1, "extended_bounds": {},
+            "field": bucket.field,
+            "useNormalizedOpenSearchInterval": True,
+            "scaleMetricValues": False,
+            "interval": "auto",
+            "drop_partials": False,
+            "min_doc_count": 1,
+            "extended_bounds": {},
         }
-        return {"id": str(position), "enabled": True, "type": "date_histogram", "schema": schema, "params": params}
+        return {
+            "id": str(position),
+            "enabled": True,
+            "type": "date_histogram",
+            "schema": schema,
+            "params": params,
+        }
     params = {
-        "field": bucket.field, "orderBy": "1", "order": "desc", "size": bucket.size, "otherBucket": False,
-        "otherBucketLabel": "Other", "missingBucket": False, "missingBucketLabel": "Missing",
+        "field": bucket.field,
+        "orderBy": "1",
+        "order": "desc",
+        "size": bucket.size,
+        "otherBucket": False,
+        "otherBucketLabel": "Other",
+        "missingBucket": False,
+        "missingBucketLabel": "Missing",
     }
     return {"id": str(position), "enabled": True, "type": "terms", "schema": schema, "params": params}
 
@@ -170,25 +202,55 @@ def _schemas(viz: Visualization) -> list[str]:
 
 def vis_state(viz: Visualization) -> dict[str, Any]:
     aggs = [_count_agg()]
-    for position, (bucket, schema) in enumerate(zip(_expanded_buckets(viz), _schemas(viz), strict=True), start=2):
+    for position, (bucket, schema) in enumerate(
+        zip(_expanded_buckets(viz), _schemas(viz), strict=True), start=2
+    ):
         aggs.append(_bucket_agg(position, bucket, schema))
     return {"title": viz.title, "type": viz.kind, "aggs": aggs, "params": _vis_params(viz.kind)}
 
 
 def _vis_params(kind: str) -> dict[str, Any]:
     if kind == "table":
-        return {"perPage": 10, "showPartialRows": False, "showMetricsAtAllLevels": False, "showTotal": False,
-                "totalFunc": "sum", "percentageCol": "", "sort": {"columnIndex": None, "direction": None}}
+        return {
+            "perPage": 10,
+            "showPartialRows": False,
+            "showMetricsAtAllLevels": False,
+            "showTotal": False,
+            "totalFunc": "sum",
+            "percentageCol": "",
+            "sort": {"columnIndex": None, "direction": None},
+        }
     if kind == "pie":
-        return {"type": "pie", "addTooltip": True, "addLegend": True, "legendPosition": "right", "isDonut": True,
-                "labels": {"show": False, "values": True, "last_level": True, "truncate": 100}}
+        return {
+            "type": "pie",
+            "addTooltip": True,
+            "addLegend": True,
+            "legendPosition": "right",
+            "isDonut": True,
+            "labels": {"show": False, "values": True, "last_level": True, "truncate": 100},
+        }
     if kind == "metric":
-        return {"addTooltip": True, "addLegend": False, "type": "metric",
-                "metric": {"percentageMode": False, "useRanges": False, "colorSchema": "Green to Red",
-                           "metricColorMode": "None", "colorsRange": [{"from": 0, "to": 10000}],
-                           "labels": {"show": True}, "invertColors": False,
-                           "style": {"bgFill": "#000", "bgColor": False, "labelColor": False, "subText": "",
-                                     "fontSize": 60}}}
+        return {
+            "addTooltip": True,
+            "addLegend": False,
+            "type": "metric",
+            "metric": {
+                "percentageMode": False,
+                "useRanges": False,
+                "colorSchema": "Green to Red",
+                "metricColorMode": "None",
+                "colorsRange": [{"from": 0, "to": 10000}],
+                "labels": {"show": True},
+                "invertColors": False,
+                "style": {
+                    "bgFill": "#000",
+                    "bgColor": False,
+                    "labelColor": False,
+                    "subText": "",
+                    "fontSize": 60,
+                },
+            },
+        }
     return _xy_params(kind)
 
 
@@ -196,20 +258,51 @@ def _xy_params(kind: str) -> dict[str, Any]:
     """Histogram and line charts: time on the x axis, count on the y axis."""
     mode = "stacked" if kind == "histogram" else "normal"
     return {
-        "type": kind, "addTooltip": True, "addLegend": True, "legendPosition": "right", "addTimeMarker": False,
+        "type": kind,
+        "addTooltip": True,
+        "addLegend": True,
+        "legendPosition": "right",
+        "addTimeMarker": False,
         "grid": {"categoryLines": False},
-        "categoryAxes": [{"id": "CategoryAxis-1", "type": "category", "position": "bottom", "show": True,
-                          "style": {}, "scale": {"type": "linear"}, "labels": {"show": True, "filter": True,
-                                                                             "truncate": 100}, "title": {}}],
-        "valueAxes": [{"id": "ValueAxis-1", "name": "LeftAxis-1", "type": "value", "position": "left", "show": True,
-                       "style": {}, "scale": {"type": "linear", "mode": "normal"},
-                       "labels": {"show": True, "rotate": 0, "filter": False, "truncate": 100},
-                       "title": {"text": "Count"}}],
-        "seriesParams": [{"show": True, "type": kind, "mode": mode, "data": {"label": "Count", "id": "1"},
-                          "valueAxis": "ValueAxis-1", "drawLinesBetweenPoints": True, "lineWidth": 2,
-                          "showCircles": True}],
-        "labels": {"show": False}, "thresholdLine": {"show": False, "value": 10, "width": 1, "style": "full",
-                                                       "color": "#E7664C"},
+        "categoryAxes": [
+            {
+                "id": "CategoryAxis-1",
+                "type": "category",
+                "position": "bottom",
+                "show": True,
+                "style": {},
+                "scale": {"type": "linear"},
+                "labels": {"show": True, "filter": True, "truncate": 100},
+                "title": {},
+            }
+        ],
+        "valueAxes": [
+            {
+                "id": "ValueAxis-1",
+                "name": "LeftAxis-1",
+                "type": "value",
+                "position": "left",
+                "show": True,
+                "style": {},
+                "scale": {"type": "linear", "mode": "normal"},
+                "labels": {"show": True, "rotate": 0, "filter": False, "truncate": 100},
+                "title": {"text": "Count"},
+            }
+        ],
+        "seriesParams": [
+            {
+                "show": True,
+                "type": kind,
+                "mode": mode,
+                "data": {"label": "Count", "id": "1"},
+                "valueAxis": "ValueAxis-1",
+                "drawLinesBetweenPoints": True,
+                "lineWidth": 2,
+                "showCircles": True,
+            }
+        ],
+        "labels": {"show": False},
+        "thresholdLine": {"show": False, "value": 10, "width": 1, "style": "full", "color": "#E7664C"},
     }
 
 
@@ -229,10 +322,22 @@ def dashboard(board: Dashboard) -> dict[str, Any]:
     panels, references = [], []
     for position, item in enumerate(board.panels):
         wide = isinstance(item, Search)  # a table of events needs the full width
-        grid = {"x": 0 if wide or position % 2 == 0 else 24, "y": (position // 2) * 15,
-                "w": 48 if wide else 24, "h": 15, "i": str(position + 1)}
-        panels.append({"version": "2.11.0", "gridData": grid, "panelIndex": str(position + 1),
-                       "embeddableConfig": {}, "panelRefName": f"panel_{position}"})
+        grid = {
+            "x": 0 if wide or position % 2 == 0 else 24,
+            "y": (position // 2) * 15,
+            "w": 48 if wide else 24,
+            "h": 15,
+            "i": str(position + 1),
+        }
+        panels.append(
+            {
+                "version": "2.11.0",
+                "gridData": grid,
+                "panelIndex": str(position + 1),
+                "embeddableConfig": {},
+                "panelRefName": f"panel_{position}",
+            }
+        )
         kind = "search" if isinstance(item, Search) else "visualization"
         references.append({"name": f"panel_{position}", "type": kind, "id": item.id})
     attributes = {

@@ -25,16 +25,28 @@ def register(subparsers: Any) -> None:
         "dashboards) with overwrite. Without --dashboards-url only the templates are installed. "
         "Exit status 1 when a step fails.",
     )
-    parser.add_argument("--endpoint", required=True, metavar="URL",
-                        help="collection or domain endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com")
-    parser.add_argument("--dashboards-url", metavar="URL",
-                        help="OpenSearch Dashboards base URL (Serverless: <endpoint>/_dashboards; "
-                        "managed domain: https://<domain-endpoint>/_dashboards)")
-    parser.add_argument("--auth", choices=AUTH_MODES, default="aoss",
-                        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)")
+    parser.add_argument(
+        "--endpoint",
+        required=True,
+        metavar="URL",
+        help="collection or domain endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com",
+    )
+    parser.add_argument(
+        "--dashboards-url",
+        metavar="URL",
+        help="OpenSearch Dashboards base URL (Serverless: <endpoint>/_dashboards; "
+        "managed domain: https://<domain-endpoint>/_dashboards)",
+    )
+    parser.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default="aoss",
+        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
+    )
     parser.add_argument("--region", metavar="R", help="AWS region for SigV4 (default: AWS_REGION / profile)")
-    parser.add_argument("--prefix", default=DEFAULT_PREFIX,
-                        help=f"index name prefix (default: {DEFAULT_PREFIX})")
+    parser.add_argument(
+        "--prefix", default=DEFAULT_PREFIX, help=f"index name prefix (default: {DEFAULT_PREFIX})"
+    )
     parser.set_defaults(func=run_install)
 
 

@@ -37,26 +37,56 @@ def register(subparsers: Any) -> None:
         "A failing rule or notification is reported and the others go on. Prints each new alert; exit "
         "status 1 when a rule or a notification failed.",
     )
-    runner.add_argument("--endpoint", metavar="URL", default=os.environ.get("OPENSEARCH_ENDPOINT"),
-                        help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
-    runner.add_argument("--alerts-endpoint", metavar="URL", default=os.environ.get("ALERTS_ENDPOINT"),
-                        help="alerts collection (SEARCH) (default: $ALERTS_ENDPOINT, else --endpoint)")
-    runner.add_argument("--alerts-index", default=os.environ.get("ALERTS_INDEX", "siem-alerts"),
-                        help="alerts index (default: $ALERTS_INDEX or siem-alerts)")
-    runner.add_argument("--auth", choices=AUTH_MODES, default=os.environ.get("OPENSEARCH_AUTH", "aoss"),
-                        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)")
+    runner.add_argument(
+        "--endpoint",
+        metavar="URL",
+        default=os.environ.get("OPENSEARCH_ENDPOINT"),
+        help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)",
+    )
+    runner.add_argument(
+        "--alerts-endpoint",
+        metavar="URL",
+        default=os.environ.get("ALERTS_ENDPOINT"),
+        help="alerts collection (SEARCH) (default: $ALERTS_ENDPOINT, else --endpoint)",
+    )
+    runner.add_argument(
+        "--alerts-index",
+        default=os.environ.get("ALERTS_INDEX", "siem-alerts"),
+        help="alerts index (default: $ALERTS_INDEX or siem-alerts)",
+    )
+    runner.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default=os.environ.get("OPENSEARCH_AUTH", "aoss"),
+        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
+    )
     runner.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION / profile)")
-    runner.add_argument("--prefix", default=os.environ.get("INDEX_PREFIX", "siem-"),
-                        help="index name prefix (default: siem-)")
-    runner.add_argument("--now", metavar="TIME", type=parse_time,
-                        help="run as if it were TIME (RFC 3339, e.g. 2026-03-14T11:00:00Z; default: now)")
-    runner.add_argument("--topic-arn", default=os.environ.get("ALERT_TOPIC_ARN"),
-                        help="SNS topic for new alerts (default: $ALERT_TOPIC_ARN; none: print only)")
-    runner.add_argument("--state-table", default=os.environ.get("STATE_TABLE"),
-                        help="DynamoDB table for checkpoints (default: $STATE_TABLE; none: "
-                        "<alerts index>-state on the alerts endpoint)")
-    runner.add_argument("--dashboards-url", metavar="URL", default=os.environ.get("DASHBOARDS_URL"),
-                        help="OpenSearch Dashboards base URL for links in alerts (default: $DASHBOARDS_URL)")
+    runner.add_argument(
+        "--prefix", default=os.environ.get("INDEX_PREFIX", "siem-"), help="index name prefix (default: siem-)"
+    )
+    runner.add_argument(
+        "--now",
+        metavar="TIME",
+        type=parse_time,
+        help="run as if it were TIME (RFC 3339, e.g. 2026-03-14T11:00:00Z; default: now)",
+    )
+    runner.add_argument(
+        "--topic-arn",
+        default=os.environ.get("ALERT_TOPIC_ARN"),
+        help="SNS topic for new alerts (default: $ALERT_TOPIC_ARN; none: print only)",
+    )
+    runner.add_argument(
+        "--state-table",
+        default=os.environ.get("STATE_TABLE"),
+        help="DynamoDB table for checkpoints (default: $STATE_TABLE; none: "
+        "<alerts index>-state on the alerts endpoint)",
+    )
+    runner.add_argument(
+        "--dashboards-url",
+        metavar="URL",
+        default=os.environ.get("DASHBOARDS_URL"),
+        help="OpenSearch Dashboards base URL for links in alerts (default: $DASHBOARDS_URL)",
+    )
     runner.add_argument("--rule", action="append", metavar="ID", help="run only this rule (repeatable)")
     runner.add_argument("--json", action="store_true", help="print the run report as JSON")
     runner.set_defaults(func=run_command)
@@ -66,19 +96,34 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.endpoint:
         print("siem detect run: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
         return 2
-    config = DetectionConfig(endpoint=args.endpoint, alerts_endpoint=args.alerts_endpoint or args.endpoint,
-                             alerts_index=args.alerts_index, topic_arn=args.topic_arn,
-                             state_table=args.state_table, prefix=args.prefix, auth=args.auth,
-                             region=args.region, dashboards_url=args.dashboards_url)
+    config = DetectionConfig(
+        endpoint=args.endpoint,
+        alerts_endpoint=args.alerts_endpoint or args.endpoint,
+        alerts_index=args.alerts_index,
+        topic_arn=args.topic_arn,
+        state_table=args.state_table,
+        prefix=args.prefix,
+        auth=args.auth,
+        region=args.region,
+        dashboards_url=args.dashboards_url,
+    )
     try:
         rules = load_rules(RULE_DIRS)
         if args.rule:
             rules = [rule for rule in rules if rule.id in set(args.rule)]
         logs, alerts = clients(config)
-        settings = RunSettings(prefix=config.prefix, alerts_index=config.alerts_index,
-                               dashboards_url=config.dashboards_url)
-        report = run(logs, alerts, rules, args.now or datetime.now(UTC), checkpoint_store(config, alerts),
-                     notifier(config), settings)
+        settings = RunSettings(
+            prefix=config.prefix, alerts_index=config.alerts_index, dashboards_url=config.dashboards_url
+        )
+        report = run(
+            logs,
+            alerts,
+            rules,
+            args.now or datetime.now(UTC),
+            checkpoint_store(config, alerts),
+            notifier(config),
+            settings,
+        )
     except (RuleError, OpenSearchException, ValueError) as error:
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
@@ -96,5 +141,7 @@ def print_report(report: RunReport, as_json: bool = False) -> None:
         print(f"rule {outcome.rule_id} failed: {outcome.error}", file=sys.stderr)
     for error in report.notify_errors:
         print(f"not notified (retried next run): {error}", file=sys.stderr)
-    print(f"{len(report.outcomes)} rules run at {report.now}: {report.created} new alerts, "
-          f"{len(report.errors)} rules failed")
+    print(
+        f"{len(report.outcomes)} rules run at {report.now}: {report.created} new alerts, "
+        f"{len(report.errors)} rules failed"
+    )

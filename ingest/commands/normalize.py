@@ -23,10 +23,18 @@ def register(subparsers: Any) -> None:
         "to stderr. Exit status is non-zero only for usage errors and unreadable files.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
-    parser.add_argument("--source", choices=("auto", *SOURCES), default="auto",
-                        help="force the source instead of detecting it from the content (default: auto)")
-    parser.add_argument("--dead-letter", type=Path, metavar="PATH",
-                        help="append dead letters (JSON lines: reason, source, object, position, raw) to PATH")
+    parser.add_argument(
+        "--source",
+        choices=("auto", *SOURCES),
+        default="auto",
+        help="force the source instead of detecting it from the content (default: auto)",
+    )
+    parser.add_argument(
+        "--dead-letter",
+        type=Path,
+        metavar="PATH",
+        help="append dead letters (JSON lines: reason, source, object, position, raw) to PATH",
+    )
     parser.add_argument("--original", action="store_true", help="keep each raw record in event.original")
     parser.set_defaults(func=run)
 
@@ -47,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
                 status = 1
                 continue
             with handle:
-                status |= _normalize_file(handle, path, source, ingested, args.original, out, dead_out, totals)
+                status |= _normalize_file(
+                    handle, path, source, ingested, args.original, out, dead_out, totals
+                )
     finally:
         if dead_out:
             dead_out.close()
@@ -56,9 +66,16 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def _normalize_file(handle: BinaryIO, path: Path, source: str | None, ingested: str, original: bool,
-                    out: IO[bytes], dead_out: IO[bytes] | None,
-                    totals: dict[str, dict[str, int]]) -> int:
+def _normalize_file(
+    handle: BinaryIO,
+    path: Path,
+    source: str | None,
+    ingested: str,
+    original: bool,
+    out: IO[bytes],
+    dead_out: IO[bytes] | None,
+    totals: dict[str, dict[str, int]],
+) -> int:
     origin = Origin(object=str(path), ingested=ingested, keep_original=original)
     normalized = normalize_object(handle, origin, source)
     batch: list[bytes] = []
@@ -92,9 +109,21 @@ def _normalize_file(handle: BinaryIO, path: Path, source: str | None, ingested: 
 
 
 def _print_summary(totals: dict[str, dict[str, int]]) -> None:
-    columns = ("objects", "records", "documents", "dead_letters", "skipped_objects", "partially_failed_objects")
-    print(f"{'source':<12} " + " ".join(f"{c:>12}" for c in ("objects", "records", "documents", "dead-letters",
-                                                               "skipped", "partial")), file=sys.stderr)
+    columns = (
+        "objects",
+        "records",
+        "documents",
+        "dead_letters",
+        "skipped_objects",
+        "partially_failed_objects",
+    )
+    print(
+        f"{'source':<12} "
+        + " ".join(
+            f"{c:>12}" for c in ("objects", "records", "documents", "dead-letters", "skipped", "partial")
+        ),
+        file=sys.stderr,
+    )
     for source in sorted(totals):
         row = totals[source]
         print(f"{source:<12} " + " ".join(f"{row.get(c, 0):>12}" for c in columns), file=sys.stderr)

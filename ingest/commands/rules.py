@@ -25,18 +25,25 @@ AUTH_MODES = ("aoss", "es", "none")
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("rules", help="detection rules: inline tests, monitor export, Sigma conversion",
-                                   description="Detection rules as code (docs/detections.md).")
+    parser = subparsers.add_parser(
+        "rules",
+        help="detection rules: inline tests, monitor export, Sigma conversion",
+        description="Detection rules as code (docs/detections.md).",
+    )
     commands = parser.add_subparsers(dest="rules_command", required=True, metavar="SUBCOMMAND")
 
     test = commands.add_parser(
-        "test", help="run every rule's inline tests",
+        "test",
+        help="run every rule's inline tests",
         description="Normalize each rule's inline test events with the real normalizers, index them "
         "(index templates installed first), run the rule's query over them and compare with the expected "
         "result. Without --endpoint an embedded engine is started. Disabled rules are tested too. "
-        "Exit status 1 when a test fails.")
+        "Exit status 1 when a test fails.",
+    )
     test.add_argument("--endpoint", metavar="URL", help="engine to test on (default: an embedded engine)")
-    test.add_argument("--auth", choices=AUTH_MODES, default="none", help="auth for --endpoint (default: none)")
+    test.add_argument(
+        "--auth", choices=AUTH_MODES, default="none", help="auth for --endpoint (default: none)"
+    )
     test.add_argument("--region", metavar="R", help="AWS region for SigV4")
     test.add_argument("--prefix", default="siem-", help="index name prefix (default: siem-)")
     test.add_argument("--rule", action="append", metavar="ID", help="test only this rule (repeatable)")
@@ -44,32 +51,58 @@ def register(subparsers: Any) -> None:
     test.set_defaults(func=test_command)
 
     export = commands.add_parser(
-        "export-monitors", help="write OpenSearch Alerting monitors (managed domains)",
+        "export-monitors",
+        help="write OpenSearch Alerting monitors (managed domains)",
         description="Write one OpenSearch Alerting monitor per rule (<out>/<rule id>.json, the body of "
         "POST _plugins/_alerting/monitors): query-level for event rules (a window on event.ingested), "
-        "bucket-level for threshold rules (a window on @timestamp), with concrete index names.")
+        "bucket-level for threshold rules (a window on @timestamp), with concrete index names.",
+    )
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     export.add_argument("--prefix", default="siem-", help="index name prefix (default: siem-)")
-    export.add_argument("--interval", type=parse_duration, default=parse_duration("5m"),
-                        help="schedule of query-level monitors, e.g. 5m (default: 5m)")
-    export.add_argument("--lag", type=parse_duration, default=parse_duration("2m"),
-                        help="how far behind now each window ends (default: 2m)")
-    export.add_argument("--channel-id", metavar="ID",
-                        help="notification channel id to add as each trigger's action (default: none)")
-    export.add_argument("--include-disabled", action="store_true",
-                        help="export disabled rules too (as disabled monitors)")
+    export.add_argument(
+        "--interval",
+        type=parse_duration,
+        default=parse_duration("5m"),
+        help="schedule of query-level monitors, e.g. 5m (default: 5m)",
+    )
+    export.add_argument(
+        "--lag",
+        type=parse_duration,
+        default=parse_duration("2m"),
+        help="how far behind now each window ends (default: 2m)",
+    )
+    export.add_argument(
+        "--channel-id",
+        metavar="ID",
+        help="notification channel id to add as each trigger's action (default: none)",
+    )
+    export.add_argument(
+        "--include-disabled", action="store_true", help="export disabled rules too (as disabled monitors)"
+    )
     export.set_defaults(func=export_command)
 
     convert = commands.add_parser(
-        "convert-sigma", help="convert the SigmaHQ CloudTrail rules into detections/sigma",
+        "convert-sigma",
+        help="convert the SigmaHQ CloudTrail rules into detections/sigma",
         description="Convert every Sigma rule of --sigma-dir with pySigma's OpenSearch Lucene backend "
         "through our field-mapping pipeline; rewrite detections/sigma/*.yml (attribution and generated "
         "inline tests included) and detections/sigma/CONVERSION.md, which lists every rule that could not "
-        "be converted and why.")
-    convert.add_argument("--sigma-dir", type=Path, default=DEFAULT_SIGMA_DIR, metavar="DIR",
-                         help="Sigma rules (default: ../shared/samples/sigma/cloudtrail)")
-    convert.add_argument("--out", type=Path, default=SIGMA_DIR, metavar="DIR",
-                         help="output directory (default: detections/sigma)")
+        "be converted and why.",
+    )
+    convert.add_argument(
+        "--sigma-dir",
+        type=Path,
+        default=DEFAULT_SIGMA_DIR,
+        metavar="DIR",
+        help="Sigma rules (default: ../shared/samples/sigma/cloudtrail)",
+    )
+    convert.add_argument(
+        "--out",
+        type=Path,
+        default=SIGMA_DIR,
+        metavar="DIR",
+        help="output directory (default: detections/sigma)",
+    )
     convert.set_defaults(func=convert_command)
 
 
@@ -131,6 +164,8 @@ def convert_command(args: argparse.Namespace) -> int:
     report = convert_directory(args.sigma_dir, args.out)
     for conversion in report.failed:
         print(f"not convertible: {conversion.source.name}: {conversion.error}")
-    print(f"{len(report.conversions)} Sigma rules: {len(report.converted)} converted to {args.out}, "
-          f"{len(report.failed)} not convertible (listed in {args.out / 'CONVERSION.md'})")
+    print(
+        f"{len(report.conversions)} Sigma rules: {len(report.converted)} converted to {args.out}, "
+        f"{len(report.failed)} not convertible (listed in {args.out / 'CONVERSION.md'})"
+    )
     return 0

@@ -35,15 +35,25 @@ EVE_KEY = "AKIAFIXTUREEVE000001"
 
 
 def _user(name: str, key: str | None = None, account: str = ACCOUNT) -> dict[str, Any]:
-    identity = {"type": "IAMUser", "principalId": f"AIDAFIXTURE{name.upper()[:9]}",
-                "arn": f"arn:aws:iam::{account}:user/{name}", "accountId": account, "userName": name}
+    identity = {
+        "type": "IAMUser",
+        "principalId": f"AIDAFIXTURE{name.upper()[:9]}",
+        "arn": f"arn:aws:iam::{account}:user/{name}",
+        "accountId": account,
+        "userName": name,
+    }
     if key:
         identity["accessKeyId"] = key
     return identity
 
 
 def _root(invoked_by: str | None = None) -> dict[str, Any]:
-    identity = {"type": "Root", "principalId": ACCOUNT, "arn": f"arn:aws:iam::{ACCOUNT}:root", "accountId": ACCOUNT}
+    identity = {
+        "type": "Root",
+        "principalId": ACCOUNT,
+        "arn": f"arn:aws:iam::{ACCOUNT}:root",
+        "accountId": ACCOUNT,
+    }
     if invoked_by:
         identity["invokedBy"] = invoked_by
     return identity
@@ -51,37 +61,73 @@ def _root(invoked_by: str | None = None) -> dict[str, Any]:
 
 def _role_session(role: str, session: str, key: str) -> dict[str, Any]:
     return {
-        "type": "AssumedRole", "principalId": f"AROAFIXTURE{role.upper()[:8]}:{session}",
-        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}", "accountId": ACCOUNT, "accessKeyId": key,
+        "type": "AssumedRole",
+        "principalId": f"AROAFIXTURE{role.upper()[:8]}:{session}",
+        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}",
+        "accountId": ACCOUNT,
+        "accessKeyId": key,
         "sessionContext": {
-            "sessionIssuer": {"type": "Role", "principalId": f"AROAFIXTURE{role.upper()[:8]}",
-                              "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}", "accountId": ACCOUNT, "userName": role},
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": f"AROAFIXTURE{role.upper()[:8]}",
+                "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
+                "accountId": ACCOUNT,
+                "userName": role,
+            },
             "attributes": {"creationDate": "2024-05-01T09:00:00Z", "mfaAuthenticated": "false"},
         },
     }
 
 
-def cloudtrail_record(event_id: str, action: str, source: str, identity: dict[str, Any], minute: int,
-                      ip: str = CLIENT_IP, **extra: Any) -> dict[str, Any]:
+def cloudtrail_record(
+    event_id: str,
+    action: str,
+    source: str,
+    identity: dict[str, Any],
+    minute: int,
+    ip: str = CLIENT_IP,
+    **extra: Any,
+) -> dict[str, Any]:
     record = {
-        "eventVersion": "1.09", "userIdentity": identity, "eventTime": f"2024-05-01T10:{minute:02d}:00Z",
-        "eventSource": source, "eventName": action, "awsRegion": "us-east-1", "sourceIPAddress": ip,
-        "userAgent": CLI_AGENT, "requestParameters": None,
-        "responseElements": None, "requestID": f"req-{event_id}", "eventID": event_id, "readOnly": False,
-        "eventType": "AwsApiCall", "managementEvent": True, "recipientAccountId": ACCOUNT,
+        "eventVersion": "1.09",
+        "userIdentity": identity,
+        "eventTime": f"2024-05-01T10:{minute:02d}:00Z",
+        "eventSource": source,
+        "eventName": action,
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": ip,
+        "userAgent": CLI_AGENT,
+        "requestParameters": None,
+        "responseElements": None,
+        "requestID": f"req-{event_id}",
+        "eventID": event_id,
+        "readOnly": False,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": ACCOUNT,
         "eventCategory": "Management",
     }
     record.update(extra)
     return record
 
 
-def _console_login(event_id: str, identity: dict[str, Any], minute: int, mfa: str, result: str) -> dict[str, Any]:
+def _console_login(
+    event_id: str, identity: dict[str, Any], minute: int, mfa: str, result: str
+) -> dict[str, Any]:
     return cloudtrail_record(
-        event_id, "ConsoleLogin", "signin.amazonaws.com", identity, minute,
-        eventType="AwsConsoleSignIn", readOnly=None,
+        event_id,
+        "ConsoleLogin",
+        "signin.amazonaws.com",
+        identity,
+        minute,
+        eventType="AwsConsoleSignIn",
+        readOnly=None,
         responseElements={"ConsoleLogin": result},
-        additionalEventData={"LoginTo": "https://console.aws.amazon.com/console/home", "MobileVersion": "No",
-                             "MFAUsed": mfa},
+        additionalEventData={
+            "LoginTo": "https://console.aws.amazon.com/console/home",
+            "MobileVersion": "No",
+            "MFAUsed": mfa,
+        },
     )
 
 
@@ -89,10 +135,15 @@ def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any)
     ranges = "ipv6Ranges" if cidr_key == "cidrIpv6" else "ipRanges"
     permission = {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, ranges: {"items": [{cidr_key: cidr}]}}
     return cloudtrail_record(
-        event_id, "AuthorizeSecurityGroupIngress", "ec2.amazonaws.com", _user("fixture-mallory", MALLORY_KEY),
-        minute, ip=ATTACKER_IP,
+        event_id,
+        "AuthorizeSecurityGroupIngress",
+        "ec2.amazonaws.com",
+        _user("fixture-mallory", MALLORY_KEY),
+        minute,
+        ip=ATTACKER_IP,
         requestParameters={"groupId": "sg-0fixture00000001", "ipPermissions": {"items": [permission]}},
-        responseElements={"_return": True}, **extra,
+        responseElements={"_return": True},
+        **extra,
     )
 
 
@@ -103,54 +154,151 @@ def cloudtrail_records() -> list[dict[str, Any]]:
         _console_login("ct-console-nomfa", alice, 1, "No", "Success"),
         _console_login("ct-console-mfa", _user("fixture-bob"), 2, "Yes", "Success"),
         _console_login("ct-console-nomfa-failed", _user("fixture-carol"), 3, "No", "Failure"),
-        _console_login("ct-console-role", _role_session("FixtureSSORole", "fixture-dave@example.com",
-                                                        "ASIAFIXTUREDAVE00001"), 4, "No", "Success"),
+        _console_login(
+            "ct-console-role",
+            _role_session("FixtureSSORole", "fixture-dave@example.com", "ASIAFIXTUREDAVE00001"),
+            4,
+            "No",
+            "Success",
+        ),
         _console_login("ct-console-root-nomfa", _root(), 5, "No", "Success"),
-        cloudtrail_record("ct-root-listbuckets", "ListBuckets", "s3.amazonaws.com", _root(), 6, readOnly=True),
-        cloudtrail_record("ct-root-service", "AssumeRole", "sts.amazonaws.com", _root("config.amazonaws.com"), 7,
-                          ip="config.amazonaws.com"),
-        cloudtrail_record("ct-access-denied", "ListRoles", "iam.amazonaws.com", mallory, 8, ip=ATTACKER_IP,
-                          errorCode="AccessDenied", errorMessage="User is not authorized", readOnly=True),
-        cloudtrail_record("ct-unauthorized", "RunInstances", "ec2.amazonaws.com", mallory, 9, ip=ATTACKER_IP,
-                          errorCode="Client.UnauthorizedOperation", errorMessage="not authorized"),
-        cloudtrail_record("ct-no-such-entity", "GetUser", "iam.amazonaws.com", alice, 10,
-                          errorCode="NoSuchEntityException", errorMessage="user not found", readOnly=True),
-        cloudtrail_record("ct-iam-create-key", "CreateAccessKey", "iam.amazonaws.com", mallory, 11, ip=ATTACKER_IP,
-                          requestParameters={"userName": "fixture-alice"},
-                          responseElements={"accessKey": {"accessKeyId": "AKIAFIXTURENEWKEY001",
-                                                          "userName": "fixture-alice", "status": "Active"}}),
-        cloudtrail_record("ct-iam-attach-policy", "AttachUserPolicy", "iam.amazonaws.com", mallory, 12,
-                          ip=ATTACKER_IP, requestParameters={
-                              "userName": "fixture-mallory",
-                              "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
-        cloudtrail_record("ct-iam-list-users", "ListUsers", "iam.amazonaws.com", mallory, 13, ip=ATTACKER_IP,
-                          readOnly=True),
+        cloudtrail_record(
+            "ct-root-listbuckets", "ListBuckets", "s3.amazonaws.com", _root(), 6, readOnly=True
+        ),
+        cloudtrail_record(
+            "ct-root-service",
+            "AssumeRole",
+            "sts.amazonaws.com",
+            _root("config.amazonaws.com"),
+            7,
+            ip="config.amazonaws.com",
+        ),
+        cloudtrail_record(
+            "ct-access-denied",
+            "ListRoles",
+            "iam.amazonaws.com",
+            mallory,
+            8,
+            ip=ATTACKER_IP,
+            errorCode="AccessDenied",
+            errorMessage="User is not authorized",
+            readOnly=True,
+        ),
+        cloudtrail_record(
+            "ct-unauthorized",
+            "RunInstances",
+            "ec2.amazonaws.com",
+            mallory,
+            9,
+            ip=ATTACKER_IP,
+            errorCode="Client.UnauthorizedOperation",
+            errorMessage="not authorized",
+        ),
+        cloudtrail_record(
+            "ct-no-such-entity",
+            "GetUser",
+            "iam.amazonaws.com",
+            alice,
+            10,
+            errorCode="NoSuchEntityException",
+            errorMessage="user not found",
+            readOnly=True,
+        ),
+        cloudtrail_record(
+            "ct-iam-create-key",
+            "CreateAccessKey",
+            "iam.amazonaws.com",
+            mallory,
+            11,
+            ip=ATTACKER_IP,
+            requestParameters={"userName": "fixture-alice"},
+            responseElements={
+                "accessKey": {
+                    "accessKeyId": "AKIAFIXTURENEWKEY001",
+                    "userName": "fixture-alice",
+                    "status": "Active",
+                }
+            },
+        ),
+        cloudtrail_record(
+            "ct-iam-attach-policy",
+            "AttachUserPolicy",
+            "iam.amazonaws.com",
+            mallory,
+            12,
+            ip=ATTACKER_IP,
+            requestParameters={
+                "userName": "fixture-mallory",
+                "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
+            },
+        ),
+        cloudtrail_record(
+            "ct-iam-list-users", "ListUsers", "iam.amazonaws.com", mallory, 13, ip=ATTACKER_IP, readOnly=True
+        ),
         _ingress("ct-sg-open-v4", "cidrIp", "0.0.0.0/0", 14),
         _ingress("ct-sg-open-v6", "cidrIpv6", "::/0", 15),
         _ingress("ct-sg-internal", "cidrIp", "10.0.0.0/8", 16),
         _ingress("ct-sg-open-denied", "cidrIp", "0.0.0.0/0", 17, errorCode="Client.UnauthorizedOperation"),
-        cloudtrail_record("ct-stop-logging", "StopLogging", "cloudtrail.amazonaws.com", mallory, 18, ip=ATTACKER_IP,
-                          requestParameters={"name": "fixture-trail"},
-                          resources=[{"ARN": TRAIL_ARN, "type": "AWS::CloudTrail::Trail", "accountId": ACCOUNT}]),
-        cloudtrail_record("ct-delete-detector", "DeleteDetector", "guardduty.amazonaws.com", mallory, 19,
-                          ip=ATTACKER_IP, requestParameters={"detectorId": "fixture0detector"}),
-        cloudtrail_record("ct-delete-flowlogs", "DeleteFlowLogs", "ec2.amazonaws.com", mallory, 20, ip=ATTACKER_IP,
-                          requestParameters={"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-fixture",
-                                                                                      "tag": 1}}}),
-        cloudtrail_record("ct-describe-trails", "DescribeTrails", "cloudtrail.amazonaws.com", alice, 21,
-                          readOnly=True, userAgent=CONSOLE_AGENT),
-        cloudtrail_record("ct-get-object", "GetObject", "s3.amazonaws.com", alice, 22, readOnly=True,
-                          userAgent=CONSOLE_AGENT,
-                          eventCategory="Data", managementEvent=False,
-                          requestParameters={"bucketName": "fixture-bucket", "key": "report.csv"},
-                          resources=[{"ARN": "arn:aws:s3:::fixture-bucket/report.csv", "type": "AWS::S3::Object"},
-                                     {"ARN": BUCKET_ARN, "type": "AWS::S3::Bucket",
-                                      "accountId": ACCOUNT}]),
+        cloudtrail_record(
+            "ct-stop-logging",
+            "StopLogging",
+            "cloudtrail.amazonaws.com",
+            mallory,
+            18,
+            ip=ATTACKER_IP,
+            requestParameters={"name": "fixture-trail"},
+            resources=[{"ARN": TRAIL_ARN, "type": "AWS::CloudTrail::Trail", "accountId": ACCOUNT}],
+        ),
+        cloudtrail_record(
+            "ct-delete-detector",
+            "DeleteDetector",
+            "guardduty.amazonaws.com",
+            mallory,
+            19,
+            ip=ATTACKER_IP,
+            requestParameters={"detectorId": "fixture0detector"},
+        ),
+        cloudtrail_record(
+            "ct-delete-flowlogs",
+            "DeleteFlowLogs",
+            "ec2.amazonaws.com",
+            mallory,
+            20,
+            ip=ATTACKER_IP,
+            requestParameters={"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-fixture", "tag": 1}}},
+        ),
+        cloudtrail_record(
+            "ct-describe-trails",
+            "DescribeTrails",
+            "cloudtrail.amazonaws.com",
+            alice,
+            21,
+            readOnly=True,
+            userAgent=CONSOLE_AGENT,
+        ),
+        cloudtrail_record(
+            "ct-get-object",
+            "GetObject",
+            "s3.amazonaws.com",
+            alice,
+            22,
+            readOnly=True,
+            userAgent=CONSOLE_AGENT,
+            eventCategory="Data",
+            managementEvent=False,
+            requestParameters={"bucketName": "fixture-bucket", "key": "report.csv"},
+            resources=[
+                {"ARN": "arn:aws:s3:::fixture-bucket/report.csv", "type": "AWS::S3::Object"},
+                {"ARN": BUCKET_ARN, "type": "AWS::S3::Bucket", "accountId": ACCOUNT},
+            ],
+        ),
     ]
 
 
-FLOW_HEADER = ("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
-               "start end action log-status")
+FLOW_HEADER = (
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
+    "start end action log-status"
+)
 
 
 def flow_lines() -> list[str]:
@@ -165,33 +313,68 @@ def flow_lines() -> list[str]:
     ]
 
 
-def guardduty_finding(finding_id: str, finding_type: str, severity: float, minute: int,
-                      archived: bool = False, user: str = "fixture-mallory", key: str = MALLORY_KEY,
-                      sample: bool = False) -> dict[str, Any]:
+def guardduty_finding(
+    finding_id: str,
+    finding_type: str,
+    severity: float,
+    minute: int,
+    archived: bool = False,
+    user: str = "fixture-mallory",
+    key: str = MALLORY_KEY,
+    sample: bool = False,
+) -> dict[str, Any]:
     updated = f"2024-05-01T11:{minute:02d}:00.000Z"
     return {
-        "schemaVersion": "2.0", "accountId": ACCOUNT, "region": "us-east-1", "partition": "aws",
-        "id": finding_id, "type": finding_type,
+        "schemaVersion": "2.0",
+        "accountId": ACCOUNT,
+        "region": "us-east-1",
+        "partition": "aws",
+        "id": finding_id,
+        "type": finding_type,
         "arn": f"arn:aws:guardduty:us-east-1:{ACCOUNT}:detector/fixture0detector/finding/{finding_id}",
         "resource": {
             "resourceType": "AccessKey",
-            "accessKeyDetails": {"accessKeyId": key, "principalId": f"AIDAFIXTURE{user.upper()[8:]}",
-                                 "userName": user, "userType": "IAMUser"},
+            "accessKeyDetails": {
+                "accessKeyId": key,
+                "principalId": f"AIDAFIXTURE{user.upper()[8:]}",
+                "userName": user,
+                "userType": "IAMUser",
+            },
         },
         "service": {
-            "serviceName": "guardduty", "detectorId": "fixture0detector", "archived": archived, "count": 3,
-            "resourceRole": "TARGET", "eventFirstSeen": "2024-05-01T10:08:00.000Z",
+            "serviceName": "guardduty",
+            "detectorId": "fixture0detector",
+            "archived": archived,
+            "count": 3,
+            "resourceRole": "TARGET",
+            "eventFirstSeen": "2024-05-01T10:08:00.000Z",
             "eventLastSeen": "2024-05-01T10:20:00.000Z",
-            "action": {"actionType": "AWS_API_CALL", "awsApiCallAction": {
-                "api": "ListRoles", "serviceName": "iam.amazonaws.com", "callerType": "Remote IP",
-                "remoteIpDetails": {"ipAddressV4": ATTACKER_IP, "country": {"countryName": "Fixtureland"},
-                                    "organization": {"asn": "64500", "asnOrg": "FIXTURE-AS", "isp": "Fixture",
-                                                     "org": "Fixture"}},
-                "errorCode": "AccessDenied"}},
+            "action": {
+                "actionType": "AWS_API_CALL",
+                "awsApiCallAction": {
+                    "api": "ListRoles",
+                    "serviceName": "iam.amazonaws.com",
+                    "callerType": "Remote IP",
+                    "remoteIpDetails": {
+                        "ipAddressV4": ATTACKER_IP,
+                        "country": {"countryName": "Fixtureland"},
+                        "organization": {
+                            "asn": "64500",
+                            "asnOrg": "FIXTURE-AS",
+                            "isp": "Fixture",
+                            "org": "Fixture",
+                        },
+                    },
+                    "errorCode": "AccessDenied",
+                },
+            },
             "additionalInfo": {"value": json.dumps({"sample": sample}), "type": "default", "sample": sample},
         },
-        "severity": severity, "createdAt": updated, "updatedAt": updated,
-        "title": f"Fixture finding {finding_id}", "description": "A finding written for the assets' tests.",
+        "severity": severity,
+        "createdAt": updated,
+        "updatedAt": updated,
+        "title": f"Fixture finding {finding_id}",
+        "description": "A finding written for the assets' tests.",
     }
 
 
@@ -199,44 +382,80 @@ def guardduty_findings() -> list[dict[str, Any]]:
     return [
         guardduty_finding("gd-fixture-high", "UnauthorizedAccess:IAMUser/MaliciousIPCaller", 8.0, 1),
         guardduty_finding("gd-fixture-critical", "CredentialAccess:IAMUser/AnomalousBehavior", 9.2, 2),
-        guardduty_finding("gd-fixture-low", "Recon:IAMUser/MaliciousIPCaller", 2.0, 3, user="fixture-eve",
-                          key=EVE_KEY),
-        guardduty_finding("gd-fixture-high-archived", "Discovery:IAMUser/AnomalousBehavior", 8.5, 4, archived=True),
-        guardduty_finding("gd-fixture-sample-critical", "Impact:IAMUser/AnomalousBehavior", 9.0, 5, sample=True),
+        guardduty_finding(
+            "gd-fixture-low", "Recon:IAMUser/MaliciousIPCaller", 2.0, 3, user="fixture-eve", key=EVE_KEY
+        ),
+        guardduty_finding(
+            "gd-fixture-high-archived", "Discovery:IAMUser/AnomalousBehavior", 8.5, 4, archived=True
+        ),
+        guardduty_finding(
+            "gd-fixture-sample-critical", "Impact:IAMUser/AnomalousBehavior", 9.0, 5, sample=True
+        ),
     ]
 
 
-def securityhub_finding(finding_id: str, status: str, label: str, account: str = ACCOUNT,
-                        record_state: str = "ACTIVE", control: str = "S3.8") -> dict[str, Any]:
+def securityhub_finding(
+    finding_id: str,
+    status: str,
+    label: str,
+    account: str = ACCOUNT,
+    record_state: str = "ACTIVE",
+    control: str = "S3.8",
+) -> dict[str, Any]:
     normalized = {"INFORMATIONAL": 0, "LOW": 30, "MEDIUM": 50, "HIGH": 75, "CRITICAL": 95}[label]
     return {
-        "SchemaVersion": "2018-10-08", "Id": finding_id,
+        "SchemaVersion": "2018-10-08",
+        "Id": finding_id,
         "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
-        "ProductName": "Security Hub", "CompanyName": "AWS", "Region": "us-east-1",
-        "GeneratorId": f"security-control/{control}", "AwsAccountId": account,
+        "ProductName": "Security Hub",
+        "CompanyName": "AWS",
+        "Region": "us-east-1",
+        "GeneratorId": f"security-control/{control}",
+        "AwsAccountId": account,
         "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
-        "FirstObservedAt": "2024-05-01T08:00:00.000Z", "LastObservedAt": "2024-05-01T12:00:00.000Z",
-        "CreatedAt": "2024-05-01T08:00:00.000Z", "UpdatedAt": "2024-05-01T12:00:00.000Z",
+        "FirstObservedAt": "2024-05-01T08:00:00.000Z",
+        "LastObservedAt": "2024-05-01T12:00:00.000Z",
+        "CreatedAt": "2024-05-01T08:00:00.000Z",
+        "UpdatedAt": "2024-05-01T12:00:00.000Z",
         "Severity": {"Label": label, "Normalized": normalized, "Original": label},
-        "Title": f"Fixture control {control}", "Description": "A control finding written for the assets' tests.",
-        "ProductFields": {"aws/securityhub/ProductName": "Security Hub", "aws/securityhub/CompanyName": "AWS",
-                          "aws/securityhub/FindingId": finding_id},
-        "Resources": [{"Type": "AwsS3Bucket", "Id": f"arn:aws:s3:::fixture-{finding_id}", "Partition": "aws",
-                       "Region": "us-east-1"}],
-        "Compliance": {"Status": status, "SecurityControlId": control,
-                       "AssociatedStandards": [{"StandardsId": "standards/aws-foundational-security-best-practices/v/1.0.0"}]},
-        "WorkflowState": "NEW", "Workflow": {"Status": "NEW"}, "RecordState": record_state,
+        "Title": f"Fixture control {control}",
+        "Description": "A control finding written for the assets' tests.",
+        "ProductFields": {
+            "aws/securityhub/ProductName": "Security Hub",
+            "aws/securityhub/CompanyName": "AWS",
+            "aws/securityhub/FindingId": finding_id,
+        },
+        "Resources": [
+            {
+                "Type": "AwsS3Bucket",
+                "Id": f"arn:aws:s3:::fixture-{finding_id}",
+                "Partition": "aws",
+                "Region": "us-east-1",
+            }
+        ],
+        "Compliance": {
+            "Status": status,
+            "SecurityControlId": control,
+            "AssociatedStandards": [
+                {"StandardsId": "standards/aws-foundational-security-best-practices/v/1.0.0"}
+            ],
+        },
+        "WorkflowState": "NEW",
+        "Workflow": {"Status": "NEW"},
+        "RecordState": record_state,
     }
 
 
 def securityhub_findings() -> list[dict[str, Any]]:
     return [
         securityhub_finding("sh-fixture-failed-high", "FAILED", "HIGH"),
-        securityhub_finding("sh-fixture-failed-medium-other", "FAILED", "MEDIUM", account=OTHER_ACCOUNT,
-                            control="IAM.6"),
+        securityhub_finding(
+            "sh-fixture-failed-medium-other", "FAILED", "MEDIUM", account=OTHER_ACCOUNT, control="IAM.6"
+        ),
         securityhub_finding("sh-fixture-passed", "PASSED", "INFORMATIONAL"),
-        securityhub_finding("sh-fixture-failed-archived", "FAILED", "CRITICAL", record_state="ARCHIVED",
-                            control="EC2.19"),
+        securityhub_finding(
+            "sh-fixture-failed-archived", "FAILED", "CRITICAL", record_state="ARCHIVED", control="EC2.19"
+        ),
     ]
 
 
@@ -250,11 +469,13 @@ def raw_objects() -> list[tuple[str, bytes]]:
     ]
 
 
-def normalize_bytes(name: str, data: bytes, keep_original: bool = False,
-                    allow_dead_letters: bool = False) -> tuple[str, list[Document]]:
+def normalize_bytes(
+    name: str, data: bytes, keep_original: bool = False, allow_dead_letters: bool = False
+) -> tuple[str, list[Document]]:
     """``(source, documents)``; raises on a dead letter unless allowed (the fixtures are valid)."""
-    normalized = normalize_object(io.BytesIO(data), Origin(object=name, ingested=INGESTED,
-                                                           keep_original=keep_original))
+    normalized = normalize_object(
+        io.BytesIO(data), Origin(object=name, ingested=INGESTED, keep_original=keep_original)
+    )
     items = list(normalized)
     dead = [item for item in items if isinstance(item, DeadLetter)]
     if dead and not allow_dead_letters:

@@ -22,7 +22,9 @@ from tests.conftest import GOLDEN
 PREFIX = "siem-"
 SEARCHABLE_TIMEOUT_SECONDS = 30.0
 SOURCE_OF_DATASET = {
-    "aws.cloudtrail": "cloudtrail", "aws.vpcflow": "vpcflow", "aws.guardduty": "guardduty",
+    "aws.cloudtrail": "cloudtrail",
+    "aws.vpcflow": "vpcflow",
+    "aws.guardduty": "guardduty",
     "aws.securityhub_findings": "securityhub",
 }
 
@@ -47,8 +49,9 @@ def sample_documents(shared: Path) -> list[tuple[str, Document]]:
     return out
 
 
-def index_documents(client: OpenSearch, documents: Iterable[tuple[str, Document]],
-                    prefix: str = PREFIX) -> list[dict[str, Any]]:
+def index_documents(
+    client: OpenSearch, documents: Iterable[tuple[str, Document]], prefix: str = PREFIX
+) -> list[dict[str, Any]]:
     """Bulk-index, wait until searchable; return the per-item errors (empty when all indexed)."""
     lines: list[str] = []
     per_index: Counter[str] = Counter()
@@ -58,7 +61,7 @@ def index_documents(client: OpenSearch, documents: Iterable[tuple[str, Document]
         per_index[index] += 1
     errors: list[dict[str, Any]] = []
     for start in range(0, len(lines), 1000):
-        answer = client.bulk(body="\n".join(lines[start:start + 1000]) + "\n")
+        answer = client.bulk(body="\n".join(lines[start : start + 1000]) + "\n")
         errors += [item["create"] for item in answer["items"] if "error" in item["create"]]
     _wait_searchable(client, per_index, errors)
     return errors

@@ -63,8 +63,15 @@ def dashboards() -> Iterator[FakeDashboards]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             url = urlsplit(self.path)
             parts = _parts(self.headers.get("Content-Type", ""), body)
-            fake.requests.append(Recorded("POST", url.path, parse_qs(url.query),
-                                          {k.lower(): v for k, v in self.headers.items()}, parts))
+            fake.requests.append(
+                Recorded(
+                    "POST",
+                    url.path,
+                    parse_qs(url.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    parts,
+                )
+            )
             status, answer = fake.answers.pop(0) if fake.answers else (200, None)
             if answer is None:
                 count = len(parts.get("file", (None, b""))[1].splitlines())
@@ -89,11 +96,14 @@ def dashboards() -> Iterator[FakeDashboards]:
 
 
 def _installed_templates(engine: OpenSearch) -> list[str]:
-    return sorted(item["name"] for item in engine.indices.get_index_template(name="siem-*")["index_templates"])
+    return sorted(
+        item["name"] for item in engine.indices.get_index_template(name="siem-*")["index_templates"]
+    )
 
 
-def test_install_imports_the_saved_objects_with_overwrite_and_xsrf(engine: OpenSearch,
-                                                                   dashboards: FakeDashboards) -> None:
+def test_install_imports_the_saved_objects_with_overwrite_and_xsrf(
+    engine: OpenSearch, dashboards: FakeDashboards
+) -> None:
     report = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
     (request,) = dashboards.requests
     assert request.path == "/_dashboards/api/saved_objects/_import"
@@ -120,18 +130,26 @@ def test_install_without_dashboards_installs_templates_and_says_so(engine: OpenS
     assert _installed_templates(engine) == sorted(index_templates("siem-"))
 
 
-def test_install_with_another_prefix_names_templates_and_titles_after_it(engine: OpenSearch,
-                                                                        dashboards: FakeDashboards) -> None:
+def test_install_with_another_prefix_names_templates_and_titles_after_it(
+    engine: OpenSearch, dashboards: FakeDashboards
+) -> None:
     install("http://engine", dashboards.url, "none", None, "siem-test-", client=engine)
-    names = [item["name"] for item in engine.indices.get_index_template(name="siem-test-*")["index_templates"]]
+    names = [
+        item["name"] for item in engine.indices.get_index_template(name="siem-test-*")["index_templates"]
+    ]
     assert sorted(names) == sorted(index_templates("siem-test-"))
     imported = [json.loads(line) for line in dashboards.requests[0].parts["file"][1].splitlines()]
-    assert {obj["attributes"]["title"] for obj in imported if obj["type"] == "index-pattern"} >= {"siem-test-*"}
+    assert {obj["attributes"]["title"] for obj in imported if obj["type"] == "index-pattern"} >= {
+        "siem-test-*"
+    }
 
 
 def test_dashboards_errors_are_reported(engine: OpenSearch, dashboards: FakeDashboards) -> None:
-    refused = {"success": False, "successCount": 0,
-               "errors": [{"id": "siem-all", "type": "index-pattern", "error": {"type": "conflict"}}]}
+    refused = {
+        "success": False,
+        "successCount": 0,
+        "errors": [{"id": "siem-all", "type": "index-pattern", "error": {"type": "conflict"}}],
+    }
     dashboards.answers += [(200, refused), (403, {"message": "forbidden"})]
     report = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
     assert not report.ok and any("siem-all" in line for line in report.lines())
@@ -139,22 +157,47 @@ def test_dashboards_errors_are_reported(engine: OpenSearch, dashboards: FakeDash
         install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
 
 
-def test_cli_installs_and_prints_the_report(engine: OpenSearch, dashboards: FakeDashboards,
-                                            monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_installs_and_prints_the_report(
+    engine: OpenSearch,
+    dashboards: FakeDashboards,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setattr(installer, "make_client", lambda endpoint, auth: engine)
     status = cli.main(["assets", "install", "--endpoint", "http://engine", "--auth", "none"])
     assert status == 0 and NOT_IMPORTED in capsys.readouterr().out
-    status = cli.main(["assets", "install", "--endpoint", "http://engine", "--auth", "none",
-                       "--dashboards-url", dashboards.url])
+    status = cli.main(
+        [
+            "assets",
+            "install",
+            "--endpoint",
+            "http://engine",
+            "--auth",
+            "none",
+            "--dashboards-url",
+            dashboards.url,
+        ]
+    )
     assert status == 0 and f"{len(render())} saved objects imported" in capsys.readouterr().out
     dashboards.answers.append((500, {"message": "boom"}))
-    status = cli.main(["assets", "install", "--endpoint", "http://engine", "--auth", "none",
-                       "--dashboards-url", dashboards.url])
+    status = cli.main(
+        [
+            "assets",
+            "install",
+            "--endpoint",
+            "http://engine",
+            "--auth",
+            "none",
+            "--dashboards-url",
+            dashboards.url,
+        ]
+    )
     assert status == 1 and "HTTP 500" in capsys.readouterr().err
 
 
 def test_custom_resource_installs_on_create_retries_and_leaves_data_on_delete(
-        engine: OpenSearch, dashboards: FakeDashboards, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: OpenSearch, dashboards: FakeDashboards, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(installer, "make_client", lambda endpoint, auth: engine)
     monkeypatch.setattr(custom_resource, "RETRY_PAUSE_SECONDS", 0)
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://engine")
@@ -165,15 +208,17 @@ def test_custom_resource_installs_on_create_retries_and_leaves_data_on_delete(
     created = custom_resource.on_event({"RequestType": "Create", "ResourceProperties": {}}, None)
     assert created["Data"]["SavedObjectsImported"] == str(len(render()))
     assert len(dashboards.requests) == 2
-    deleted = custom_resource.on_event({"RequestType": "Delete", "PhysicalResourceId": created["PhysicalResourceId"]},
-                                       None)
+    deleted = custom_resource.on_event(
+        {"RequestType": "Delete", "PhysicalResourceId": created["PhysicalResourceId"]}, None
+    )
     assert deleted == {"PhysicalResourceId": created["PhysicalResourceId"]}
     assert len(dashboards.requests) == 2
     assert _installed_templates(engine) == sorted(index_templates("siem-"))
 
 
 def test_custom_resource_also_installs_the_templates_on_the_alerts_collection(
-        engine: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
     endpoints: list[str] = []
 
     def client_for(endpoint: str, auth: object) -> OpenSearch:

@@ -30,25 +30,48 @@ ALL_KEYS = {fx.key_of(document) for _, document in DOCUMENTS}
 SHOWN_ACCOUNTS = f"cloud.account.id:({fx.ACCOUNT} OR {fx.OTHER_ACCOUNT})"
 MALLORY_QUERY = f'related.user:"{fx.MALLORY_KEY}" OR related.ip:"{fx.ATTACKER_IP}"'
 MALLORY_CLOUDTRAIL = {
-    "ct-access-denied", "ct-unauthorized", "ct-iam-create-key", "ct-iam-attach-policy", "ct-iam-list-users",
-    "ct-sg-open-v4", "ct-sg-open-v6", "ct-sg-internal", "ct-sg-open-denied", "ct-stop-logging",
-    "ct-delete-detector", "ct-delete-flowlogs",
+    "ct-access-denied",
+    "ct-unauthorized",
+    "ct-iam-create-key",
+    "ct-iam-attach-policy",
+    "ct-iam-list-users",
+    "ct-sg-open-v4",
+    "ct-sg-open-v6",
+    "ct-sg-internal",
+    "ct-sg-open-denied",
+    "ct-stop-logging",
+    "ct-delete-detector",
+    "ct-delete-flowlogs",
 }
-MALLORY_FINDINGS = {"gd-fixture-high", "gd-fixture-critical", "gd-fixture-high-archived", "gd-fixture-sample-critical"}
+MALLORY_FINDINGS = {
+    "gd-fixture-high",
+    "gd-fixture-critical",
+    "gd-fixture-high-archived",
+    "gd-fixture-sample-critical",
+}
 SCANNER_FLOWS = f"flow:{fx.SCANNER_IP}:REJECT"
 DAY_1, DAY_2 = "2024-05-01T00:00:00.000Z", "2024-05-02T00:00:00.000Z"
 
 # (search, value for its {value} parameter, the fixture cases it must return)
 SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
-    (catalogue.HIGH_CRITICAL_FINDINGS, None, {"gd-fixture-high", "gd-fixture-critical", "sh-fixture-failed-high"}),
+    (
+        catalogue.HIGH_CRITICAL_FINDINGS,
+        None,
+        {"gd-fixture-high", "gd-fixture-critical", "sh-fixture-failed-high"},
+    ),
     (catalogue.FINDING_BY_ID, "gd-fixture-high", {"gd-fixture-high"}),
     (catalogue.FINDING_BY_ID, "sh-fixture-passed", {"sh-fixture-passed"}),
-    (catalogue.FINDING_BY_ID,
-     f"arn:aws:guardduty:us-east-1:{fx.ACCOUNT}:detector/fixture0detector/finding/gd-fixture-critical",
-     {"gd-fixture-critical"}),
+    (
+        catalogue.FINDING_BY_ID,
+        f"arn:aws:guardduty:us-east-1:{fx.ACCOUNT}:detector/fixture0detector/finding/gd-fixture-critical",
+        {"gd-fixture-critical"},
+    ),
     (catalogue.ACTOR_ACTIVITY, fx.MALLORY_KEY, MALLORY_CLOUDTRAIL | MALLORY_FINDINGS),
-    (catalogue.ACTOR_ACTIVITY, "fixture-alice",
-     {"ct-console-nomfa", "ct-no-such-entity", "ct-describe-trails", "ct-get-object"}),
+    (
+        catalogue.ACTOR_ACTIVITY,
+        "fixture-alice",
+        {"ct-console-nomfa", "ct-no-such-entity", "ct-describe-trails", "ct-get-object"},
+    ),
     (catalogue.ACTOR_ACTIVITY, "FixtureSSORole", {"ct-console-role"}),
     (catalogue.IP_ACTIVITY, fx.ATTACKER_IP, MALLORY_CLOUDTRAIL | MALLORY_FINDINGS | {"gd-fixture-low"}),
     (catalogue.IP_ACTIVITY, "198.51.100.0/24", {SCANNER_FLOWS}),
@@ -68,16 +91,29 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
 VIZ_CASES: list[tuple[Visualization, str | None, set[str], set[str]]] = [
     (catalogue.CT_TIMELINE, None, {DAY_1, "success", "failure"}, {DAY_2}),
     (catalogue.CT_ACTIONS, None, {"signin.amazonaws.com", "StopLogging", "ConsoleLogin"}, {"REJECT"}),
-    (catalogue.CT_IDENTITIES, None, {"fixture-alice", "root", "IAMUser", "Root", "AssumedRole"}, {"fixture-eve"}),
+    (
+        catalogue.CT_IDENTITIES,
+        None,
+        {"fixture-alice", "root", "IAMUser", "Root", "AssumedRole"},
+        {"fixture-eve"},
+    ),
     (catalogue.CT_SOURCE_IPS, None, {fx.ATTACKER_IP, fx.CLIENT_IP}, {fx.SCANNER_IP}),
-    (catalogue.CT_ERRORS, None, {"AccessDenied", "Client.UnauthorizedOperation", "fixture-mallory"},
-     {"fixture-bob"}),
+    (
+        catalogue.CT_ERRORS,
+        None,
+        {"AccessDenied", "Client.UnauthorizedOperation", "fixture-mallory"},
+        {"fixture-bob"},
+    ),
     (catalogue.FLOW_TIMELINE, None, {DAY_2, "ACCEPT", "REJECT"}, {DAY_1}),
     (catalogue.FLOW_REJECTED_BY_SOURCE, None, {fx.SCANNER_IP}, {fx.CLIENT_IP}),
     (catalogue.FLOW_PORTS, None, {"22", "3389", "23", "tcp"}, {"443"}),
     (catalogue.FLOW_ACTIONS, None, {"ACCEPT", "REJECT"}, {"ConsoleLogin"}),
-    (catalogue.GD_BY_TYPE, None, {"UnauthorizedAccess:IAMUser/MaliciousIPCaller", "Recon:IAMUser/MaliciousIPCaller"},
-     {"S3.8"}),
+    (
+        catalogue.GD_BY_TYPE,
+        None,
+        {"UnauthorizedAccess:IAMUser/MaliciousIPCaller", "Recon:IAMUser/MaliciousIPCaller"},
+        {"S3.8"},
+    ),
     (catalogue.GD_SEVERITY, None, {"LOW", "HIGH", "CRITICAL"}, {"INFORMATIONAL"}),
     (catalogue.GD_ACCOUNTS, None, {fx.ACCOUNT}, {fx.OTHER_ACCOUNT}),
     (catalogue.GD_TIMELINE, None, {DAY_1, "HIGH"}, {DAY_2}),
@@ -86,21 +122,41 @@ VIZ_CASES: list[tuple[Visualization, str | None, set[str], set[str]]] = [
     (catalogue.SH_PRODUCTS, None, {"Security Hub"}, {"GuardDuty"}),
     (catalogue.SH_TIMELINE, None, {DAY_1, "FAILED", "PASSED"}, {DAY_2}),
     # fixture-eve's finding names the attacker's IP: the IP pivot brings her in, alice stays out.
-    (catalogue.INV_IDENTITIES, MALLORY_QUERY, {"fixture-mallory", "fixture-eve", "aws.cloudtrail", "aws.guardduty"},
-     {"fixture-alice", "fixture-bob"}),
+    (
+        catalogue.INV_IDENTITIES,
+        MALLORY_QUERY,
+        {"fixture-mallory", "fixture-eve", "aws.cloudtrail", "aws.guardduty"},
+        {"fixture-alice", "fixture-bob"},
+    ),
     (catalogue.INV_CREDENTIALS, MALLORY_QUERY, {fx.MALLORY_KEY, "fixture-mallory"}, {fx.ALICE_KEY}),
     (catalogue.INV_ACCOUNTS, MALLORY_QUERY, {fx.ACCOUNT}, {fx.OTHER_ACCOUNT}),
-    (catalogue.INV_TIMELINE, MALLORY_QUERY, {DAY_1, "aws.cloudtrail", "aws.guardduty"},
-     {DAY_2, "aws.vpcflow", "aws.securityhub_findings"}),
-    (catalogue.INV_ACTIONS, MALLORY_QUERY, {"StopLogging", "AuthorizeSecurityGroupIngress", "failure", "success"},
-     {"GetObject", "ConsoleLogin"}),
+    (
+        catalogue.INV_TIMELINE,
+        MALLORY_QUERY,
+        {DAY_1, "aws.cloudtrail", "aws.guardduty"},
+        {DAY_2, "aws.vpcflow", "aws.securityhub_findings"},
+    ),
+    (
+        catalogue.INV_ACTIONS,
+        MALLORY_QUERY,
+        {"StopLogging", "AuthorizeSecurityGroupIngress", "failure", "success"},
+        {"GetObject", "ConsoleLogin"},
+    ),
     (catalogue.INV_RESOURCES, MALLORY_QUERY, {fx.TRAIL_ARN}, {fx.BUCKET_ARN}),
     (catalogue.INV_OUTCOME, f'related.user:"{fx.ALICE_KEY}"', {"success", "failure"}, {"unknown"}),
-    (catalogue.INV_FINDINGS, MALLORY_QUERY, {"UnauthorizedAccess:IAMUser/MaliciousIPCaller"},
-     {"Fixture control S3.8"}),
+    (
+        catalogue.INV_FINDINGS,
+        MALLORY_QUERY,
+        {"UnauthorizedAccess:IAMUser/MaliciousIPCaller"},
+        {"Fixture control S3.8"},
+    ),
     (catalogue.INV_SOURCE_IPS, MALLORY_QUERY, {fx.ATTACKER_IP}, {fx.CLIENT_IP}),
-    (catalogue.INV_USER_AGENTS, f'related.user:"{fx.ALICE_KEY}"', {fx.CLI_AGENT, fx.CONSOLE_AGENT},
-     {"fixture-unknown-agent"}),
+    (
+        catalogue.INV_USER_AGENTS,
+        f'related.user:"{fx.ALICE_KEY}"',
+        {fx.CLI_AGENT, fx.CONSOLE_AGENT},
+        {"fixture-unknown-agent"},
+    ),
 ]
 
 
@@ -127,13 +183,19 @@ def _bucket_values(aggregations: dict[str, Any]) -> Iterator[str]:
 
 def test_every_saved_search_and_visualization_has_a_case() -> None:
     assert {s.id for s, _, _ in SEARCH_CASES} == {s.id for s in catalogue.SEARCHES}
-    assert {v.id for v, _, _, _ in VIZ_CASES} == {v.id for v in catalogue.VISUALIZATIONS} - {catalogue.INV_COUNT.id}
+    assert {v.id for v, _, _, _ in VIZ_CASES} == {v.id for v in catalogue.VISUALIZATIONS} - {
+        catalogue.INV_COUNT.id
+    }
 
 
-@pytest.mark.parametrize(("search", "value", "expected"), SEARCH_CASES,
-                         ids=[f"{s.slug}:{v}" if v else s.slug for s, v, _ in SEARCH_CASES])
-def test_saved_search_returns_exactly_its_fixture_cases(loaded: OpenSearch, search: Search, value: str | None,
-                                                        expected: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("search", "value", "expected"),
+    SEARCH_CASES,
+    ids=[f"{s.slug}:{v}" if v else s.slug for s, v, _ in SEARCH_CASES],
+)
+def test_saved_search_returns_exactly_its_fixture_cases(
+    loaded: OpenSearch, search: Search, value: str | None, expected: set[str]
+) -> None:
     saved = saved_search(search)
     lucene = search.lucene(value)
     answer = loaded.search(index=_index(saved), body=request_body(saved, query=lucene, size=1000))
@@ -150,9 +212,12 @@ def test_saved_query_with_its_default_value_runs_as_imported(loaded: OpenSearch)
         loaded.search(index=_index(saved), body=request_body(saved))
 
 
-@pytest.mark.parametrize(("viz", "query", "present", "absent"), VIZ_CASES, ids=[v.slug for v, *_ in VIZ_CASES])
-def test_visualization_aggregates_the_expected_values(loaded: OpenSearch, viz: Visualization, query: str | None,
-                                                      present: set[str], absent: set[str]) -> None:
+@pytest.mark.parametrize(
+    ("viz", "query", "present", "absent"), VIZ_CASES, ids=[v.slug for v, *_ in VIZ_CASES]
+)
+def test_visualization_aggregates_the_expected_values(
+    loaded: OpenSearch, viz: Visualization, query: str | None, present: set[str], absent: set[str]
+) -> None:
     saved = visualization(viz)
     bar = search_source(saved)["query"]["query"] if query is None else query
     restricted = f"({bar}) AND {SHOWN_ACCOUNTS}" if bar.strip() else SHOWN_ACCOUNTS
@@ -167,6 +232,8 @@ def test_visualization_aggregates_the_expected_values(loaded: OpenSearch, viz: V
 def test_event_count_metric_follows_the_query_bar(loaded: OpenSearch) -> None:
     saved = visualization(catalogue.INV_COUNT)
     actor = loaded.search(index=_index(saved), body=request_body(saved, query=MALLORY_QUERY))
-    nobody = loaded.search(index=_index(saved), body=request_body(saved, query='related.user:"fixture-nobody"'))
+    nobody = loaded.search(
+        index=_index(saved), body=request_body(saved, query='related.user:"fixture-nobody"')
+    )
     assert actor["hits"]["total"]["value"] >= len(MALLORY_CLOUDTRAIL | MALLORY_FINDINGS)
     assert nobody["hits"]["total"]["value"] == 0

@@ -49,8 +49,9 @@ def query_fields(lucene: str) -> set[str]:
 
 
 def test_committed_ndjson_is_up_to_date() -> None:
-    assert NDJSON_PATH.read_bytes() == to_ndjson(render()), \
+    assert NDJSON_PATH.read_bytes() == to_ndjson(render()), (
         "run: .venv/bin/python -m opensearch_assets.saved_objects"
+    )
 
 
 def test_ids_are_unique_and_documented() -> None:
@@ -115,7 +116,9 @@ def test_visualization_fields_exist_and_aggregate() -> None:
             if name is None:
                 continue
             assert name in fields, f"{viz['id']}: {name}"
-            assert fields[name]["type"] not in ("text", "flat_object"), f"{viz['id']}: {name} cannot aggregate"
+            assert fields[name]["type"] not in ("text", "flat_object"), (
+                f"{viz['id']}: {name} cannot aggregate"
+            )
 
 
 @pytest.mark.parametrize("kind", ["search", "visualization"])

@@ -38,7 +38,9 @@ def _unmapped_paths(documents: list[tuple[str, Document]]) -> dict[str, set[str]
     missing: dict[str, set[str]] = {}
     for source, document in documents:
         fields = index_fields(source)
-        flat = tuple(f"{name}." for name, spec in fields.items() if spec["type"] in ("flat_object", "geo_point"))
+        flat = tuple(
+            f"{name}." for name, spec in fields.items() if spec["type"] in ("flat_object", "geo_point")
+        )
         for path in leaf_paths(document):
             if path not in fields and not path.startswith(flat):
                 missing.setdefault(source, set()).add(path)
@@ -77,11 +79,15 @@ def test_template_types_reach_the_created_index(engine: OpenSearch) -> None:
 def test_event_original_is_stored_not_searchable(engine: OpenSearch) -> None:
     install_templates(engine, PREFIX)
     assert index_documents(engine, fixture_documents()) == []
-    hit = engine.search(index=f"{PREFIX}cloudtrail", body={"query": {"term": {"event.id": "ct-stop-logging"}}})
+    hit = engine.search(
+        index=f"{PREFIX}cloudtrail", body={"query": {"term": {"event.id": "ct-stop-logging"}}}
+    )
     original = hit["hits"]["hits"][0]["_source"]["event"]["original"]
     assert "StopLogging" in original
-    found = engine.search(index=f"{PREFIX}cloudtrail",
-                          body={"query": {"query_string": {"query": "event.original:*StopLogging*"}}})
+    found = engine.search(
+        index=f"{PREFIX}cloudtrail",
+        body={"query": {"query_string": {"query": "event.original:*StopLogging*"}}},
+    )
     assert found["hits"]["total"]["value"] == 0
 
 
@@ -94,7 +100,8 @@ def test_golden_and_fixture_documents_index_without_mapping_errors(engine: OpenS
 
 
 def test_sample_documents_index_without_mapping_errors_and_fields_stay_bounded(
-        engine: OpenSearch, shared_dir: Path) -> None:
+    engine: OpenSearch, shared_dir: Path
+) -> None:
     install_templates(engine, PREFIX)
     documents = sample_documents(shared_dir) + golden_documents() + fixture_documents()
     assert {source for source, _ in documents} >= {"cloudtrail", "vpcflow", "guardduty", "securityhub"}
@@ -110,10 +117,13 @@ def test_sample_documents_index_without_mapping_errors_and_fields_stay_bounded(
 
 def test_alerts_template_applies_to_the_alerts_index(engine: OpenSearch) -> None:
     install_templates(engine, PREFIX)
-    alert = {"@timestamp": "2024-05-01T12:00:00Z", "rule": {"id": "fixture-rule", "name": "Fixture"},
-             "event": {"kind": "alert", "severity": 70}, "alert": {"dedup_key": "fixture-rule|fixture-mallory",
-                                                                   "first_seen": "2024-05-01T10:00:00Z"},
-             "related": {"user": ["fixture-mallory"], "ip": ["203.0.113.66"]}}
+    alert = {
+        "@timestamp": "2024-05-01T12:00:00Z",
+        "rule": {"id": "fixture-rule", "name": "Fixture"},
+        "event": {"kind": "alert", "severity": 70},
+        "alert": {"dedup_key": "fixture-rule|fixture-mallory", "first_seen": "2024-05-01T10:00:00Z"},
+        "related": {"user": ["fixture-mallory"], "ip": ["203.0.113.66"]},
+    }
     engine.index(index=f"{PREFIX}alerts", id="fixture-rule|fixture-mallory", body=alert)
     leaves = _mapped_leaves(engine, f"{PREFIX}alerts")
     assert leaves["alert.dedup_key"]["type"] == "keyword"

@@ -64,7 +64,9 @@ def test_keys_follow_aws_naming(incident: Incident) -> None:
         assert pattern.fullmatch(obj.key), obj.key
 
 
-def test_same_seed_same_bytes_other_seed_other_story(incident: Incident, demo_dir: Path, tmp_path: Path) -> None:
+def test_same_seed_same_bytes_other_seed_other_story(
+    incident: Incident, demo_dir: Path, tmp_path: Path
+) -> None:
     again = write_incident(tmp_path / "again", seed=incident.seed)
     assert again == incident
     for key in _files(demo_dir):
@@ -84,8 +86,19 @@ def test_cloudtrail_log_files_hold_valid_records(incident: Incident, demo_dir: P
         records = json.loads(read_object(demo_dir, obj.key))["Records"]
         assert len(records) == obj.records > 0
         for record in records:
-            for name in ("eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion",
-                         "sourceIPAddress", "requestParameters", "requestID", "eventID", "eventType"):
+            for name in (
+                "eventVersion",
+                "userIdentity",
+                "eventTime",
+                "eventSource",
+                "eventName",
+                "awsRegion",
+                "sourceIPAddress",
+                "requestParameters",
+                "requestID",
+                "eventID",
+                "eventType",
+            ):
                 assert name in record, (obj.key, name)
             assert record["recipientAccountId"] == match["acct"]
             assert record["awsRegion"] == match["region"]
@@ -107,8 +120,11 @@ def test_digest_lists_real_hashes_of_log_files(incident: Incident, demo_dir: Pat
 
 
 def _flow_text(incident: Incident, demo_dir: Path) -> dict[str, list[bytes]]:
-    return {obj.key: read_object(demo_dir, obj.key).splitlines()
-            for obj in incident.objects_of("vpcflow") if obj.key.endswith(".log.gz")}
+    return {
+        obj.key: read_object(demo_dir, obj.key).splitlines()
+        for obj in incident.objects_of("vpcflow")
+        if obj.key.endswith(".log.gz")
+    }
 
 
 def test_flow_text_files_have_a_header_and_one_field_per_column(incident: Incident, demo_dir: Path) -> None:
@@ -149,11 +165,14 @@ def test_guardduty_export_is_json_lines_with_one_damaged_record(incident: Incide
             finding = json.loads(line)
             assert finding["schemaVersion"] == "2.0"
             assert re.fullmatch(r"[0-9a-f]{32}", finding["id"])
-            assert finding["arn"].endswith(f":{finding['accountId']}:detector/{finding['service']['detectorId']}"
-                                           f"/finding/{finding['id']}")
+            assert finding["arn"].endswith(
+                f":{finding['accountId']}:detector/{finding['service']['detectorId']}/finding/{finding['id']}"
+            )
 
 
-def test_securityhub_objects_are_concatenated_eventbridge_envelopes(incident: Incident, demo_dir: Path) -> None:
+def test_securityhub_objects_are_concatenated_eventbridge_envelopes(
+    incident: Incident, demo_dir: Path
+) -> None:
     for obj in incident.objects_of("securityhub"):
         body = read_object(demo_dir, obj.key)
         assert b"}{" in body and b"\n" not in body

@@ -61,7 +61,9 @@ def _related_users(docs: list[dict[str, Any]]) -> list[list[str]]:
     return [doc.get("related", {}).get("user", []) for doc in docs]
 
 
-def test_final_session_key_pivots_across_sources(incident: Incident, documents: dict[str, list[dict[str, Any]]]) -> None:
+def test_final_session_key_pivots_across_sources(
+    incident: Incident, documents: dict[str, list[dict[str, Any]]]
+) -> None:
     for source in ("cloudtrail", "guardduty", "securityhub"):
         _require_normalizer(source)
         key = incident.final_session.access_key_id
@@ -70,21 +72,33 @@ def test_final_session_key_pivots_across_sources(incident: Incident, documents: 
         assert all(incident.final_session.session_name in users for users in hits), source
 
 
-def test_attacker_ip_pivots_across_sources(incident: Incident, documents: dict[str, list[dict[str, Any]]]) -> None:
+def test_attacker_ip_pivots_across_sources(
+    incident: Incident, documents: dict[str, list[dict[str, Any]]]
+) -> None:
     for source in ("cloudtrail", "vpcflow", "guardduty", "securityhub"):
         _require_normalizer(source)
-        assert any(incident.attacker_ip in doc.get("related", {}).get("ip", []) for doc in documents[source]), source
+        assert any(
+            incident.attacker_ip in doc.get("related", {}).get("ip", []) for doc in documents[source]
+        ), source
 
 
-def test_accounts_come_from_the_records(incident: Incident, documents: dict[str, list[dict[str, Any]]]) -> None:
+def test_accounts_come_from_the_records(
+    incident: Incident, documents: dict[str, list[dict[str, Any]]]
+) -> None:
     _require_normalizer("securityhub")
     accounts = {doc["cloud"]["account"]["id"] for doc in documents["securityhub"]}
     # Envelopes all name the admin account; the documents keep the member accounts.
     assert {incident.source_account_id, incident.target_account_id} <= accounts
     _require_normalizer("cloudtrail")
-    copies = [doc for doc in documents["cloudtrail"] if doc["event"]["id"] in
-              {e.event_id for e in incident.attack_events if e.event_name == "AssumeRole"}]
-    assert {doc["cloud"]["account"]["id"] for doc in copies} == {incident.source_account_id, incident.target_account_id}
+    copies = [
+        doc
+        for doc in documents["cloudtrail"]
+        if doc["event"]["id"] in {e.event_id for e in incident.attack_events if e.event_name == "AssumeRole"}
+    ]
+    assert {doc["cloud"]["account"]["id"] for doc in copies} == {
+        incident.source_account_id,
+        incident.target_account_id,
+    }
 
 
 def test_malformed_flow_address_is_kept_as_address_not_ip(documents: dict[str, list[dict[str, Any]]]) -> None:

@@ -31,7 +31,15 @@ def test_cloudtrail_records_are_deterministic_and_varied() -> None:
     assert records == list(synthetic.cloudtrail_records(3000, seed=3))
     assert records != list(synthetic.cloudtrail_records(3000, seed=4))
     identity_types = Counter(r["userIdentity"]["type"] for r in records)
-    assert {"IAMUser", "AssumedRole", "Root", "AWSService", "FederatedUser", "WebIdentityUser", "AWSAccount"} <= set(identity_types)
+    assert {
+        "IAMUser",
+        "AssumedRole",
+        "Root",
+        "AWSService",
+        "FederatedUser",
+        "WebIdentityUser",
+        "AWSAccount",
+    } <= set(identity_types)
     assert len({r["eventSource"] for r in records}) >= 8
     assert 0 < sum("errorCode" in r for r in records) < len(records) // 5
     assert {"Management", "Data"} == {r["eventCategory"] for r in records}
@@ -47,7 +55,9 @@ def test_cloudtrail_log_file_normalizes_without_dead_letters() -> None:
     assert (count, dead, source) == (2000, [], "cloudtrail")
 
 
-@pytest.mark.parametrize("fields", [DEFAULT_FIELDS, CUSTOM_V5_FIELDS, ("srcaddr", "dstaddr", "action", "start", "log-status")])
+@pytest.mark.parametrize(
+    "fields", [DEFAULT_FIELDS, CUSTOM_V5_FIELDS, ("srcaddr", "dstaddr", "action", "start", "log-status")]
+)
 def test_vpcflow_text_follows_the_header(fields: tuple[str, ...]) -> None:
     data = synthetic.vpcflow_text(5000, seed=2, fields=fields)
     assert data == synthetic.vpcflow_text(5000, seed=2, fields=fields)
@@ -80,7 +90,13 @@ def test_guardduty_export_has_every_kind_and_severity_band() -> None:
     data = synthetic.guardduty_export(700, seed=6)
     findings = _lines(data)
     assert len(findings) == 700 and len({f["id"] for f in findings}) == 700
-    assert {f["type"].split(":")[0] for f in findings} >= {"UnauthorizedAccess", "Recon", "Stealth", "Exfiltration", "AttackSequence"}
+    assert {f["type"].split(":")[0] for f in findings} >= {
+        "UnauthorizedAccess",
+        "Recon",
+        "Stealth",
+        "Exfiltration",
+        "AttackSequence",
+    }
     assert any(f["severity"] >= 9 for f in findings) and any(f["severity"] < 4 for f in findings)
     assert any(f["service"]["additionalInfo"].get("sample") for f in findings)
     count, dead, source = _pipeline(data, "guardduty-synthetic.jsonl.gz")

@@ -46,8 +46,12 @@ def cloudtrail_record(event_id: str, when: datetime, **changes: Any) -> dict[str
     """A root console sign-in (matched by siem-root-account-usage); ``changes`` override fields."""
     record: dict[str, Any] = {
         "eventVersion": "1.08",
-        "userIdentity": {"type": "Root", "principalId": "111122223333", "arn": "arn:aws:iam::111122223333:root",
-                         "accountId": "111122223333"},
+        "userIdentity": {
+            "type": "Root",
+            "principalId": "111122223333",
+            "arn": "arn:aws:iam::111122223333:root",
+            "accountId": "111122223333",
+        },
         "eventTime": iso(when).replace(".000", ""),
         "eventSource": "signin.amazonaws.com",
         "eventName": "ConsoleLogin",

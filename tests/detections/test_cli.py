@@ -13,8 +13,9 @@ from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes,
 pytestmark = pytest.mark.integration
 
 
-def test_detect_run_prints_new_alerts_once(siem: OpenSearch, engine_url: str,
-                                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_detect_run_prints_new_alerts_once(
+    siem: OpenSearch, engine_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
     args = ["detect", "run", "--endpoint", engine_url, "--auth", "none", "--rule", "siem-root-account-usage"]
 
@@ -34,7 +35,9 @@ def test_rules_test_on_an_endpoint(engine_url: str, capsys: pytest.CaptureFixtur
     assert "1 rules: 5 passed, 0 failed" in capsys.readouterr().out
 
 
-def test_detect_run_needs_an_endpoint(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_detect_run_needs_an_endpoint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENSEARCH_ENDPOINT", raising=False)
     with pytest.raises(SystemExit):
         main(["detect", "run", "--now", "not a time"])

@@ -18,8 +18,12 @@ from tests.detections.conftest import T0
 
 pytestmark = pytest.mark.integration
 INGESTED = T0 + timedelta(hours=3)
-_INDEX = {"aws.cloudtrail": "siem-cloudtrail", "aws.vpcflow": "siem-vpcflow", "aws.guardduty": "siem-guardduty",
-          "aws.securityhub_findings": "siem-securityhub"}
+_INDEX = {
+    "aws.cloudtrail": "siem-cloudtrail",
+    "aws.vpcflow": "siem-vpcflow",
+    "aws.guardduty": "siem-guardduty",
+    "aws.securityhub_findings": "siem-securityhub",
+}
 
 
 @pytest.fixture
@@ -37,7 +41,9 @@ def incident(siem: OpenSearch, tmp_path: Path) -> Incident:
     return incident
 
 
-def test_the_demo_incident_raises_the_alerts_its_ground_truth_calls_for(siem: OpenSearch, incident: Incident) -> None:
+def test_the_demo_incident_raises_the_alerts_its_ground_truth_calls_for(
+    siem: OpenSearch, incident: Incident
+) -> None:
     out = io.StringIO()
     report = print_demo_alerts(siem, out=out, now=INGESTED + timedelta(minutes=5))
     assert not report.errors
@@ -46,14 +52,21 @@ def test_the_demo_incident_raises_the_alerts_its_ground_truth_calls_for(siem: Op
         by_rule.setdefault(alert["rule"]["id"], []).append(alert)
 
     def finding_ids(rule_id: str, field: str) -> set[str]:
-        return {alert["alert"]["dedup_key"].split("=", 1)[1].strip('"') for alert in by_rule.get(rule_id, [])
-                if alert["alert"]["dedup_key"].startswith(field)}
+        return {
+            alert["alert"]["dedup_key"].split("=", 1)[1].strip('"')
+            for alert in by_rule.get(rule_id, [])
+            if alert["alert"]["dedup_key"].startswith(field)
+        }
 
     serious_guardduty = {f.id for f in incident.guardduty_findings if f.severity >= 7 and not f.sample}
-    failed_controls = {f.id for f in incident.securityhub_findings
-                       if f.compliance_status == "FAILED" and f.severity >= 70}
+    failed_controls = {
+        f.id for f in incident.securityhub_findings if f.compliance_status == "FAILED" and f.severity >= 70
+    }
     assert finding_ids("siem-guardduty-high-critical", "aws.guardduty.id") == serious_guardduty
-    assert finding_ids("siem-securityhub-new-failed-high-critical", "aws.securityhub_findings.id") == failed_controls
+    assert (
+        finding_ids("siem-securityhub-new-failed-high-critical", "aws.securityhub_findings.id")
+        == failed_controls
+    )
 
     (burst,) = by_rule["siem-vpcflow-rejected-burst"]
     assert burst["source"]["ip"] == incident.attacker_ip
@@ -65,8 +78,13 @@ def test_the_demo_incident_raises_the_alerts_its_ground_truth_calls_for(siem: Op
     (no_mfa,) = by_rule["siem-console-signin-without-mfa"]
     assert no_mfa["cloud"]["account"]["id"] == incident.target_account_id
     # The investigation tells who is behind a finding on the final session: the stolen user.
-    on_final = [alert for alert in by_rule["siem-guardduty-high-critical"]
-                if incident.final_session.access_key_id in alert.get("related", {}).get("user", [])]
-    assert on_final and all(incident.compromised_user_arn in alert["alert"]["summary"]["who"] for alert in on_final)
+    on_final = [
+        alert
+        for alert in by_rule["siem-guardduty-high-critical"]
+        if incident.final_session.access_key_id in alert.get("related", {}).get("user", [])
+    ]
+    assert on_final and all(
+        incident.compromised_user_arn in alert["alert"]["summary"]["who"] for alert in on_final
+    )
     printed = out.getvalue()
     assert f"Detections: {len(report.alerts)} alerts" in printed and "Who:" in printed

@@ -17,23 +17,38 @@ pytestmark = pytest.mark.integration
 
 
 def test_lambda_handler_runs_the_rules_with_dynamodb_checkpoints_and_sns(
-        siem: OpenSearch, engine_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    siem: OpenSearch, engine_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     now = datetime.now(UTC)
-    index_raw(siem, "cloudtrail", trail([cloudtrail_record("root-1", now - timedelta(minutes=10))]),
-              ingested=now - timedelta(minutes=5))
+    index_raw(
+        siem,
+        "cloudtrail",
+        trail([cloudtrail_record("root-1", now - timedelta(minutes=10))]),
+        ingested=now - timedelta(minutes=5),
+    )
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(TableName="ledger", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                              BillingMode="PAY_PER_REQUEST")
+        dynamodb.create_table(
+            TableName="ledger",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
         sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
         topic = sns.create_topic(Name="alerts")["TopicArn"]
         queue = sqs.create_queue(QueueName="q")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-        for name, value in {"OPENSEARCH_ENDPOINT": engine_url, "ALERTS_ENDPOINT": engine_url,
-                            "ALERTS_INDEX": "siem-alerts", "ALERT_TOPIC_ARN": topic, "STATE_TABLE": "ledger",
-                            "INDEX_PREFIX": "siem-", "OPENSEARCH_AUTH": "none", "AWS_REGION": "us-east-1"}.items():
+        for name, value in {
+            "OPENSEARCH_ENDPOINT": engine_url,
+            "ALERTS_ENDPOINT": engine_url,
+            "ALERTS_INDEX": "siem-alerts",
+            "ALERT_TOPIC_ARN": topic,
+            "STATE_TABLE": "ledger",
+            "INDEX_PREFIX": "siem-",
+            "OPENSEARCH_AUTH": "none",
+            "AWS_REGION": "us-east-1",
+        }.items():
             monkeypatch.setenv(name, value)
 
         first = lambda_handler({}, None)
@@ -44,7 +59,9 @@ def test_lambda_handler_runs_the_rules_with_dynamodb_checkpoints_and_sns(
         assert "siem-root-account-usage" in created and second["created"] == 0
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
         assert len(messages) == first["created"]
-        item = dynamodb.get_item(TableName="ledger", Key={"pk": {"S": KEY_PREFIX + "siem-root-account-usage"}})
+        item = dynamodb.get_item(
+            TableName="ledger", Key={"pk": {"S": KEY_PREFIX + "siem-root-account-usage"}}
+        )
         assert item["Item"]["checkpoint"]["S"] >= (now - timedelta(minutes=3)).isoformat()[:16]
 
 
@@ -53,4 +70,8 @@ def test_config_needs_an_endpoint_and_defaults_the_rest() -> None:
         DetectionConfig.from_env({})
     config = DetectionConfig.from_env({"OPENSEARCH_ENDPOINT": "https://logs"})
     assert (config.alerts_endpoint, config.alerts_index, config.auth, config.state_table) == (
-        "https://logs", "siem-alerts", "aoss", None)
+        "https://logs",
+        "siem-alerts",
+        "aoss",
+        None,
+    )

@@ -21,6 +21,9 @@ def test_rules_load_and_ids_are_unique() -> None:
 def test_inline_tests(siem: OpenSearch, rule: Rule) -> None:
     assert any(case.match for case in rule.tests), "a rule needs a case that matches"
     assert any(not case.match for case in rule.tests), "a rule needs a case that does not match"
-    failures = [result.describe() for result in (run_case(siem, rule, case) for case in rule.tests)
-                if not result.passed]
+    failures = [
+        result.describe()
+        for result in (run_case(siem, rule, case) for case in rule.tests)
+        if not result.passed
+    ]
     assert not failures

@@ -50,7 +50,9 @@ def test_every_enabled_rule_becomes_a_monitor_with_concrete_indices(tmp_path: Pa
 
 def test_field_comparisons_become_a_script_filter(tmp_path: Path) -> None:
     body = _exported(tmp_path)["siem-iam-access-key-for-another-user"]
-    scripts = [f["script"] for f in body["inputs"][0]["search"]["query"]["query"]["bool"]["filter"] if "script" in f]
+    scripts = [
+        f["script"] for f in body["inputs"][0]["search"]["query"]["query"]["bool"]["filter"] if "script" in f
+    ]
     assert len(scripts) == 1
     assert "doc['user.target.name']" in scripts[0]["script"]["source"]
 
@@ -61,14 +63,22 @@ def test_the_bucket_monitor_query_counts_a_burst_on_the_engine(siem: OpenSearch,
     body = _exported(tmp_path)["siem-vpcflow-rejected-burst"]
     index_raw(siem, "vpcflow", rejected_flows("203.0.113.124", T0, 25), ingested=T0 + minutes(1))
     period_end = int((T0 + minutes(10)).timestamp() * 1000)
-    query = json.loads(json.dumps(body["inputs"][0]["search"]["query"]).replace("{{period_end}}", str(period_end)))
+    query = json.loads(
+        json.dumps(body["inputs"][0]["search"]["query"]).replace("{{period_end}}", str(period_end))
+    )
     result = siem.search(index="siem-vpcflow", body=query)
     buckets = result["aggregations"]["composite_agg"]["buckets"]
     assert [(b["key"]["source.ip"], b["doc_count"]) for b in buckets] == [("203.0.113.124", 25)]
 
 
 def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
-    base = {"id": "x-rule", "title": "t", "severity": "high", "index": "cloudtrail", "query": "event.action:X"}
+    base = {
+        "id": "x-rule",
+        "title": "t",
+        "severity": "high",
+        "index": "cloudtrail",
+        "query": "event.action:X",
+    }
     parse_rule(base)
     for change, message in (
         ({"severity": "urgent"}, "severity"),
@@ -95,8 +105,12 @@ def test_rules_expose_mitre_techniques_and_tactics() -> None:
 
 
 def test_window_lags_overlaps_and_caps() -> None:
-    kwargs: dict[str, timedelta] = {"lag": minutes(2), "overlap": minutes(15), "first_lookback": minutes(60),
-                                    "max_lookback": timedelta(days=1)}
+    kwargs: dict[str, timedelta] = {
+        "lag": minutes(2),
+        "overlap": minutes(15),
+        "first_lookback": minutes(60),
+        "max_lookback": timedelta(days=1),
+    }
     first = next_window(None, T0, **kwargs)
     assert (first.start, first.end) == (T0 - minutes(62), T0 - minutes(2))
     following = next_window(Checkpoint(first.end), T0 + minutes(5), **kwargs)
@@ -106,8 +120,12 @@ def test_window_lags_overlaps_and_caps() -> None:
 
 
 def test_a_window_cut_short_resumes_at_its_cursor_up_to_its_own_end() -> None:
-    kwargs: dict[str, timedelta] = {"lag": minutes(2), "overlap": minutes(15), "first_lookback": minutes(60),
-                                    "max_lookback": timedelta(days=1)}
+    kwargs: dict[str, timedelta] = {
+        "lag": minutes(2),
+        "overlap": minutes(15),
+        "first_lookback": minutes(60),
+        "max_lookback": timedelta(days=1),
+    }
     cursor = (int((T0 - minutes(40)).timestamp() * 1000), "event-7")
 
     resumed = next_window(Checkpoint(T0 - minutes(2), cursor), T0 + minutes(5), **kwargs)
@@ -119,8 +137,17 @@ def test_a_window_cut_short_resumes_at_its_cursor_up_to_its_own_end() -> None:
 
 
 def test_an_explicit_zero_lag_and_overlap_override_the_run_settings() -> None:
-    rule = parse_rule({"id": "no-lag", "title": "No lag", "severity": "low", "index": "cloudtrail",
-                       "query": "event.action:ConsoleLogin", "lag": "0s", "overlap": "0s"})
+    rule = parse_rule(
+        {
+            "id": "no-lag",
+            "title": "No lag",
+            "severity": "low",
+            "index": "cloudtrail",
+            "query": "event.action:ConsoleLogin",
+            "lag": "0s",
+            "overlap": "0s",
+        }
+    )
     settings = RunSettings(lag=minutes(2), overlap=minutes(15))
 
     window = rule_window(rule, T0 + minutes(5), Checkpoint(T0), settings)

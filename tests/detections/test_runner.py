@@ -59,19 +59,34 @@ def test_an_event_ingested_after_its_window_was_queried_alerts_exactly_once(siem
     assert second.outcomes[0].duplicates == 1 and third.outcomes[0].duplicates == 2
     stored = alerts_in_index(siem)
     assert sorted(alert["source"]["ip"] for alert in stored) == ["198.51.100.214", "203.0.113.9"]
-    assert [alert["alert"]["id"] for alert in notifier.alerts] == [a["alert"]["id"] for a in
-                                                                   first.alerts + second.alerts]
+    assert [alert["alert"]["id"] for alert in notifier.alerts] == [
+        a["alert"]["id"] for a in first.alerts + second.alerts
+    ]
 
 
 def test_alert_holds_who_when_what_and_attribution(siem: OpenSearch) -> None:
     rule = our_rule("siem-iam-access-key-for-another-user")
     record = cloudtrail_record(
-        "k-1", T0, eventSource="iam.amazonaws.com", eventName="CreateAccessKey", eventType="AwsApiCall",
-        userIdentity={"type": "IAMUser", "principalId": "AIDAEXAMPLE", "arn": "arn:aws:iam::111122223333:user/mallory",
-                      "accountId": "111122223333", "userName": "mallory", "accessKeyId": "AKIAEXAMPLEMALLORY1"},
-        sourceIPAddress="203.0.113.124", requestParameters={"userName": "svc-backup-sync"})
+        "k-1",
+        T0,
+        eventSource="iam.amazonaws.com",
+        eventName="CreateAccessKey",
+        eventType="AwsApiCall",
+        userIdentity={
+            "type": "IAMUser",
+            "principalId": "AIDAEXAMPLE",
+            "arn": "arn:aws:iam::111122223333:user/mallory",
+            "accountId": "111122223333",
+            "userName": "mallory",
+            "accessKeyId": "AKIAEXAMPLEMALLORY1",
+        },
+        sourceIPAddress="203.0.113.124",
+        requestParameters={"userName": "svc-backup-sync"},
+    )
     index_raw(siem, "cloudtrail", trail([record]), ingested=T0 + minutes(1))
-    settings = RunSettings(lag=minutes(2), first_lookback=minutes(30), dashboards_url="https://dash/_dashboards")
+    settings = RunSettings(
+        lag=minutes(2), first_lookback=minutes(30), dashboards_url="https://dash/_dashboards"
+    )
     report = run(siem, siem, [rule], T0 + minutes(5), MemoryCheckpoints(), None, settings)
 
     (alert,) = alerts_in_index(siem)
@@ -96,7 +111,11 @@ def unmapped_fields(client: OpenSearch, document: dict[str, Any]) -> list[str]:
 
     def leaves(value: Any, prefix: str) -> list[str]:
         if isinstance(value, dict) and prefix not in mapped:
-            return [path for key, item in value.items() for path in leaves(item, f"{prefix}{'.' if prefix else ''}{key}")]
+            return [
+                path
+                for key, item in value.items()
+                for path in leaves(item, f"{prefix}{'.' if prefix else ''}{key}")
+            ]
         return [prefix]
 
     return [path for path in leaves(document, "") if path not in mapped]
@@ -109,7 +128,9 @@ def test_a_burst_completed_by_late_flows_alerts_once(siem: OpenSearch) -> None:
     assert run(siem, siem, [rule], T0 + minutes(5), store, None, SETTINGS).created == 0
 
     # Five more flows of the same 10-minute window arrive late: 20 reaches the threshold.
-    index_raw(siem, "vpcflow", rejected_flows("203.0.113.124", T0 + minutes(1), 5, 100), ingested=T0 + minutes(6))
+    index_raw(
+        siem, "vpcflow", rejected_flows("203.0.113.124", T0 + minutes(1), 5, 100), ingested=T0 + minutes(6)
+    )
     second = run(siem, siem, [rule], T0 + minutes(10), store, None, SETTINGS)
     third = run(siem, siem, [rule], T0 + minutes(15), store, None, SETTINGS)
 
@@ -122,8 +143,15 @@ def test_a_burst_completed_by_late_flows_alerts_once(siem: OpenSearch) -> None:
 
 
 def test_a_failing_rule_is_reported_and_the_others_still_run(siem: OpenSearch) -> None:
-    broken = parse_rule({"id": "broken-rule", "title": "Broken", "severity": "low", "index": "cloudtrail",
-                         "query": "event.action:(ConsoleLogin"})
+    broken = parse_rule(
+        {
+            "id": "broken-rule",
+            "title": "Broken",
+            "severity": "low",
+            "index": "cloudtrail",
+            "query": "event.action:(ConsoleLogin",
+        }
+    )
     good = our_rule("siem-root-account-usage")
     index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
     store = MemoryCheckpoints()
@@ -151,7 +179,8 @@ class FlakyNotifier:
 
 
 def test_a_failed_publish_neither_stops_the_others_nor_loses_its_alert(
-        siem: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rule = our_rule("siem-root-account-usage")
     records = [cloudtrail_record(f"a-{n}", T0, sourceIPAddress=f"198.51.100.{n}") for n in (1, 2, 3)]
     index_raw(siem, "cloudtrail", trail(records), ingested=T0 + minutes(1))
@@ -189,7 +218,8 @@ class TimeoutOnceAfterApplying:
 
 
 def test_an_alert_whose_create_timed_out_after_being_applied_is_still_notified(
-        siem: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rule = our_rule("siem-root-account-usage")
     index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
     monkeypatch.setattr(siem, "bulk", TimeoutOnceAfterApplying(siem.bulk))
@@ -215,7 +245,8 @@ def test_alerts_without_a_notifier_are_not_left_pending(siem: OpenSearch) -> Non
 
 
 def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
-        siem: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # One object stamps all its records with one event.ingested: 50 root sign-ins against a
     # budget of 20 hits per run (10,000 in production).
     monkeypatch.setattr(matching, "MAX_HITS", 20)
@@ -227,8 +258,10 @@ def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
     index_raw(siem, "cloudtrail", trail([later]), ingested=T0 + minutes(20))
     store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingNotifier()
 
-    outcomes = [run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS).outcomes[0]
-                for k in range(1, 9)]
+    outcomes = [
+        run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS).outcomes[0]
+        for k in range(1, 9)
+    ]
 
     assert not [outcome.error for outcome in outcomes if outcome.error]
     first, second, third = outcomes[:3]
@@ -253,10 +286,14 @@ def test_sns_receives_one_message_per_new_alert(siem: OpenSearch, aws: None) -> 
     sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
     topic = sns.create_topic(Name="siem-alerts")["TopicArn"]
     queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
     rule = our_rule("siem-root-account-usage")
-    records = [cloudtrail_record(f"r-{n}", T0 + minutes(n), sourceIPAddress=f"198.51.100.{n}") for n in (1, 2)]
+    records = [
+        cloudtrail_record(f"r-{n}", T0 + minutes(n), sourceIPAddress=f"198.51.100.{n}") for n in (1, 2)
+    ]
     index_raw(siem, "cloudtrail", trail(records), ingested=T0 + minutes(3))
     notifier, store = SnsNotifier(sns, topic), MemoryCheckpoints()
 
@@ -266,16 +303,21 @@ def test_sns_receives_one_message_per_new_alert(siem: OpenSearch, aws: None) -> 
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     assert len(messages) == 2
     bodies = [message["Body"] for message in messages]
-    assert all("Root account usage" in body and "Who:" in body and "When:" in body and "What:" in body
-               for body in bodies)
+    assert all(
+        "Root account usage" in body and "Who:" in body and "When:" in body and "What:" in body
+        for body in bodies
+    )
     assert all("HIGH" in body for body in bodies)
 
 
 def test_dynamodb_checkpoints_never_move_backwards(aws: None) -> None:
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-    dynamodb.create_table(TableName="state", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                          BillingMode="PAY_PER_REQUEST")
+    dynamodb.create_table(
+        TableName="state",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     store = DynamoCheckpoints("state", dynamodb)
     assert store.get("rule") is None
     store.put("rule", Checkpoint(T0 + minutes(10)))

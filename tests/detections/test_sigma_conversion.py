@@ -59,7 +59,11 @@ level: high
 def test_unconvertible_rules_are_reported_never_dropped(tmp_path: Path) -> None:
     sigma, out = tmp_path / "sigma", tmp_path / "out"
     sigma.mkdir()
-    for name, text in (("fieldref.yml", FIELDREF_RULE), ("unmapped.yml", UNMAPPED_RULE), ("good.yml", GOOD_RULE)):
+    for name, text in (
+        ("fieldref.yml", FIELDREF_RULE),
+        ("unmapped.yml", UNMAPPED_RULE),
+        ("good.yml", GOOD_RULE),
+    ):
         (sigma / name).write_text(text)
 
     report = convert_directory(sigma, out)
@@ -106,8 +110,11 @@ def test_generated_tests_follow_sigma_semantics() -> None:
 
 def test_committed_sigma_rules_are_up_to_date(shared_dir: Path, tmp_path: Path) -> None:
     report = convert_directory(shared_dir / "samples" / "sigma" / "cloudtrail", tmp_path)
-    committed = {path.name: path.read_text() for path in SIGMA_DIR.iterdir() if path.suffix in (".yml", ".md")
-                 and path.name != "NOTICE.md"}
+    committed = {
+        path.name: path.read_text()
+        for path in SIGMA_DIR.iterdir()
+        if path.suffix in (".yml", ".md") and path.name != "NOTICE.md"
+    }
     fresh = {path.name: path.read_text() for path in tmp_path.iterdir()}
     assert sorted(committed) == sorted(fresh), "run `siem rules convert-sigma`"
     stale = [name for name in fresh if fresh[name] != committed[name]]

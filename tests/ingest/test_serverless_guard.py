@@ -27,26 +27,44 @@ def test_allowed_requests_reach_the_engine(engine: OpenSearch) -> None:
 @pytest.mark.parametrize(
     ("call", "error", "reason"),
     [
-        (lambda c: c.bulk(body=_bulk({"create": {"_index": "siem-vpcflow", "_id": "x"}}, DOC)),
-         RequestError, "Document ID is not supported"),
+        (
+            lambda c: c.bulk(body=_bulk({"create": {"_index": "siem-vpcflow", "_id": "x"}}, DOC)),
+            RequestError,
+            "Document ID is not supported",
+        ),
         (lambda c: c.index(index="siem-vpcflow", id="x", body=DOC), RequestError, "Document ID"),
-        (lambda c: c.bulk(body=_bulk({"create": {"_index": "siem-vpcflow"}}, {"a": 1})),
-         RequestError, "@timestamp"),
-        (lambda c: c.bulk(body=_bulk({"create": {"_index": "siem-vpcflow"}}, DOC), refresh="true"),
-         RequestError, "refresh"),
+        (
+            lambda c: c.bulk(body=_bulk({"create": {"_index": "siem-vpcflow"}}, {"a": 1})),
+            RequestError,
+            "@timestamp",
+        ),
+        (
+            lambda c: c.bulk(body=_bulk({"create": {"_index": "siem-vpcflow"}}, DOC), refresh="true"),
+            RequestError,
+            "refresh",
+        ),
         (lambda c: c.indices.refresh(index="siem-vpcflow"), NotFoundError, "_refresh"),
         (lambda c: c.search(index="siem-vpcflow", scroll="1m", body={}), RequestError, "scroll"),
-        (lambda c: c.delete_by_query(index="siem-vpcflow", body={"query": {"match_all": {}}}),
-         NotFoundError, "_delete_by_query"),
+        (
+            lambda c: c.delete_by_query(index="siem-vpcflow", body={"query": {"match_all": {}}}),
+            NotFoundError,
+            "_delete_by_query",
+        ),
         (lambda c: c.index(index="siem-vpcflow", body=DOC, pipeline="p"), RequestError, "pipeline"),
         (lambda c: c.indices.create(index=".hidden"), RequestError, "'.'"),
         (lambda c: c.info(), NotFoundError, "GET /"),
-        (lambda c: c.bulk(body=_bulk({"create": {"_index": "siem-vpcflow"}},
-                                     {**DOC, "pad": "x" * MAX_BULK_BYTES})), RequestError, "exceeds"),
+        (
+            lambda c: c.bulk(
+                body=_bulk({"create": {"_index": "siem-vpcflow"}}, {**DOC, "pad": "x" * MAX_BULK_BYTES})
+            ),
+            RequestError,
+            "exceeds",
+        ),
     ],
 )
-def test_rejects_what_serverless_rejects(engine: OpenSearch, serverless_guard: ServerlessGuard,
-                                         call, error, reason) -> None:  # type: ignore[no-untyped-def]
+def test_rejects_what_serverless_rejects(
+    engine: OpenSearch, serverless_guard: ServerlessGuard, call, error, reason
+) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error) as raised:
         call(engine)
     assert raised.value.status_code == (404 if error is NotFoundError else 400)

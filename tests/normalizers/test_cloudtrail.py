@@ -17,13 +17,48 @@ from normalizers import DeadLetter, Origin, cloudtrail, normalize_object
 from normalizers.cloudtrail import Piece, RecordSplitter
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
-MANDATORY = ("@timestamp", "event.kind", "event.category", "event.type", "event.action", "event.outcome",
-             "event.id", "event.dataset", "event.module", "event.provider", "event.ingested",
-             "cloud.provider", "cloud.account.id", "cloud.region")
+MANDATORY = (
+    "@timestamp",
+    "event.kind",
+    "event.category",
+    "event.type",
+    "event.action",
+    "event.outcome",
+    "event.id",
+    "event.dataset",
+    "event.module",
+    "event.provider",
+    "event.ingested",
+    "cloud.provider",
+    "cloud.account.id",
+    "cloud.region",
+)
 
 # Strings that fool a naive splitter: record separators, brackets and escapes inside strings.
-TRICKY = ['},{', '}, {', '}]', ']', '}', '{', '[', '"', '\\', '\\"', '"},{"', '}\n{', '},{"eventVersion":"1.08"}',
-          'é中😀', '\u2028', '\t', '/', ',', ':', '\\u0041', 'null', '']
+TRICKY = [
+    "},{",
+    "}, {",
+    "}]",
+    "]",
+    "}",
+    "{",
+    "[",
+    '"',
+    "\\",
+    '\\"',
+    '"},{"',
+    "}\n{",
+    '},{"eventVersion":"1.08"}',
+    "é中😀",
+    "\u2028",
+    "\t",
+    "/",
+    ",",
+    ":",
+    "\\u0041",
+    "null",
+    "",
+]
 
 
 class Trickle(io.RawIOBase):
@@ -37,7 +72,7 @@ class Trickle(io.RawIOBase):
 
     def read(self, n: int = -1) -> bytes:
         n = self._size if n < 0 else min(n, self._size)
-        chunk = self._data[self._offset:self._offset + n]
+        chunk = self._data[self._offset : self._offset + n]
         self._offset += len(chunk)
         return chunk
 
@@ -64,14 +99,21 @@ def _record(rng: random.Random, index: int) -> dict[str, Any]:
         "eventSource": "s3.amazonaws.com",
         "awsRegion": "us-east-1",
         "recipientAccountId": "111122223333",
-        "userIdentity": {"type": "IAMUser", "userName": rng.choice(TRICKY) + "alice", "accountId": "111122223333"},
+        "userIdentity": {
+            "type": "IAMUser",
+            "userName": rng.choice(TRICKY) + "alice",
+            "accountId": "111122223333",
+        },
         "requestParameters": {"k": _value(rng, 0), "list": [_value(rng, 1) for _ in range(3)]},
         "responseElements": _value(rng, 2),
     }
 
 
 def _layouts(records: list[dict[str, Any]]) -> dict[str, bytes]:
-    envelopes = [{"version": "0", "id": "e", "detail-type": "AWS API Call via CloudTrail", "detail": r} for r in records]
+    envelopes = [
+        {"version": "0", "id": "e", "detail-type": "AWS API Call via CloudTrail", "detail": r}
+        for r in records
+    ]
     return {
         "compact log file": orjson.dumps({"Records": records}),
         "pretty log file": json.dumps({"Records": records}, indent=2).encode(),
@@ -118,8 +160,10 @@ def test_huge_field_deep_nesting_and_many_candidate_ends() -> None:
         {"eventName": "D"},
     ]
     compact = {"separators": (",", ":")}  # stdlib json: orjson refuses to write this deep
-    for data in (json.dumps({"Records": records}, **compact).encode(),  # type: ignore[arg-type]
-                 b"\n".join(json.dumps(r, **compact).encode() for r in records)):  # type: ignore[arg-type]
+    for data in (
+        json.dumps({"Records": records}, **compact).encode(),  # type: ignore[arg-type]
+        b"\n".join(json.dumps(r, **compact).encode() for r in records),
+    ):  # type: ignore[arg-type]
         for chunk in (4093, 1 << 20):
             pieces = _pieces(data, chunk)
             assert [p.value for p in pieces] == records
@@ -176,7 +220,7 @@ def test_record_above_the_cap_is_dead_lettered_and_skipped(monkeypatch: pytest.M
     monkeypatch.setattr(cloudtrail, "MAX_RECORD_BYTES", 50_000)
     monkeypatch.setattr(cloudtrail, "MAX_DEAD_LETTER_RAW", 1000)
     monkeypatch.setattr(cloudtrail, "READ_SIZE", 4096)
-    big = {"eventName": "BIG", "blob": ["a\\\"},{" * 1000 for _ in range(100)]}
+    big = {"eventName": "BIG", "blob": ['a\\"},{' * 1000 for _ in range(100)]}
     data = orjson.dumps({"Records": [{"eventName": "A"}, big, {"eventName": "C"}]})
     pieces = _pieces(data, 4096)
     assert [p.value for p in pieces] == [{"eventName": "A"}, None, {"eventName": "C"}]
@@ -189,9 +233,14 @@ def _generated_log_file(records: int) -> Iterator[bytes]:
     yield b'{"Records":['
     for index in range(records):
         record = {
-            "eventVersion": "1.08", "eventID": f"id-{index}", "eventTime": "2024-05-01T12:00:00Z",
-            "eventName": "PutObject", "eventSource": "s3.amazonaws.com", "awsRegion": "us-east-1",
-            "sourceIPAddress": f"10.0.{index // 256 % 256}.{index % 256}", "recipientAccountId": "111122223333",
+            "eventVersion": "1.08",
+            "eventID": f"id-{index}",
+            "eventTime": "2024-05-01T12:00:00Z",
+            "eventName": "PutObject",
+            "eventSource": "s3.amazonaws.com",
+            "awsRegion": "us-east-1",
+            "sourceIPAddress": f"10.0.{index // 256 % 256}.{index % 256}",
+            "recipientAccountId": "111122223333",
             "userIdentity": {"type": "IAMUser", "userName": f"user{index % 50}", "accountId": "111122223333"},
             "requestParameters": {"bucketName": "b", "key": f"k{index}", "padding": padding},
         }
@@ -239,6 +288,7 @@ def test_memory_stays_flat_as_the_file_grows() -> None:
             count = sum(1 for _ in normalize_object(io.BufferedReader(stream), ORIGIN, "cloudtrail"))
             assert count == records
             assert stream.size > records * 4000
+
         return work
 
     small = _peak_while(consume(1_200))  # ~5 MB
@@ -248,8 +298,10 @@ def test_memory_stays_flat_as_the_file_grows() -> None:
 
 
 def test_dead_letter_raw_renormalizes_standalone() -> None:
-    data = (b'{"Records":[{"eventVersion":"1.08","eventTime":"2024-05-01T12:00:00Z","eventName":"X",'
-            b'"eventSource":"s3.amazonaws.com","userIdentity":"root"}]}')
+    data = (
+        b'{"Records":[{"eventVersion":"1.08","eventTime":"2024-05-01T12:00:00Z","eventName":"X",'
+        b'"eventSource":"s3.amazonaws.com","userIdentity":"root"}]}'
+    )
     first = list(normalize_object(io.BytesIO(data), ORIGIN))
     assert len(first) == 1 and isinstance(first[0], DeadLetter)
     replayed = list(normalize_object(io.BytesIO(first[0].raw), ORIGIN, "cloudtrail"))
@@ -258,8 +310,14 @@ def test_dead_letter_raw_renormalizes_standalone() -> None:
 
 
 def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
-    record = {"eventTime": "2024-05-01T12:00:00Z", "eventName": "X", "eventSource": "s3.amazonaws.com",
-              "requestParameters": "a string", "responseElements": [1, 2], "additionalEventData": {"a": 1}}
+    record = {
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventName": "X",
+        "eventSource": "s3.amazonaws.com",
+        "requestParameters": "a string",
+        "responseElements": [1, 2],
+        "additionalEventData": {"a": 1},
+    }
     [document] = list(cloudtrail.normalize(io.BytesIO(orjson.dumps(record)), ORIGIN))
     trail = document["aws"]["cloudtrail"]  # type: ignore[index]
     assert trail["request_parameters"] == {"value": "a string"}

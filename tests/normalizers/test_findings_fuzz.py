@@ -59,6 +59,10 @@ def test_mutated_inputs_never_raise(source: str) -> None:
         for item in items:
             if isinstance(item, DeadLetter):
                 assert item.source == source and item.reason.split(":")[0] in (
-                    "invalid JSON", "invalid record", "missing field", "unparseable timestamp")
+                    "invalid JSON",
+                    "invalid record",
+                    "missing field",
+                    "unparseable timestamp",
+                )
             else:
                 assert item["@timestamp"] and item["event"]["id"] and item["cloud"]["account"]["id"]

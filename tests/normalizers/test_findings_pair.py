@@ -50,7 +50,14 @@ def test_native_and_imported_guardduty_finding_share_the_pivot_fields() -> None:
         assert native[field] == imported[field], field
     assert native["cloud"]["account"] == imported["cloud"]["account"]
     # Security Hub filled Normalized from the label (MEDIUM -> 40); Original is GuardDuty's 5.
-    assert imported["aws"]["securityhub_findings"]["severity"] == {"label": "MEDIUM", "normalized": 40, "original": "5"}
+    assert imported["aws"]["securityhub_findings"]["severity"] == {
+        "label": "MEDIUM",
+        "normalized": 40,
+        "original": "5",
+    }
     assert native["event"]["severity"] == imported["event"]["severity"] == 50
-    assert native["aws"]["guardduty"]["severity"]["label"] == imported["aws"]["securityhub_findings"]["severity"]["label"]
+    assert (
+        native["aws"]["guardduty"]["severity"]["label"]
+        == imported["aws"]["securityhub_findings"]["severity"]["label"]
+    )
     assert native["event"]["kind"] == imported["event"]["kind"] == "alert"

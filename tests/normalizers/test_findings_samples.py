@@ -12,9 +12,24 @@ from normalizers import DeadLetter, Origin, normalize_object
 
 INGESTED = "2026-01-01T00:00:00Z"
 MANDATORY = [
-    "@timestamp", "event.kind", "event.category", "event.type", "event.action", "event.outcome", "event.id",
-    "event.dataset", "event.module", "event.provider", "event.ingested", "cloud.provider", "cloud.account.id",
-    "cloud.region", "event.severity", "message", "rule.id", "rule.name",
+    "@timestamp",
+    "event.kind",
+    "event.category",
+    "event.type",
+    "event.action",
+    "event.outcome",
+    "event.id",
+    "event.dataset",
+    "event.module",
+    "event.provider",
+    "event.ingested",
+    "cloud.provider",
+    "cloud.account.id",
+    "cloud.region",
+    "event.severity",
+    "message",
+    "rule.id",
+    "rule.name",
 ]
 
 
@@ -30,7 +45,10 @@ def _get(document: dict[str, Any], dotted: str) -> Any:
 def _normalize(path: Path) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
     with path.open("rb") as handle:
         items = list(normalize_object(handle, Origin(str(path), INGESTED)))
-    return ([i for i in items if not isinstance(i, DeadLetter)], [i for i in items if isinstance(i, DeadLetter)])
+    return (
+        [i for i in items if not isinstance(i, DeadLetter)],
+        [i for i in items if isinstance(i, DeadLetter)],
+    )
 
 
 def _check(document: dict[str, Any], source: str) -> None:

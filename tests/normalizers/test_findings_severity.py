@@ -16,10 +16,23 @@ from normalizers.findings import (
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (0.1, (1, "LOW")), (1, (10, "LOW")), (3.9, (39, "LOW")), (4.0, (40, "MEDIUM")), (6.9, (69, "MEDIUM")),
-        (7, (70, "HIGH")), (8.0, (80, "HIGH")), (8.9, (89, "HIGH")), (9.0, (90, "CRITICAL")),
-        (9.5, (95, "CRITICAL")), (10, (100, "CRITICAL")), (2.05, (21, "LOW")), (6.95, (70, "HIGH")),
-        (3.95, (40, "MEDIUM")), (8.95, (90, "CRITICAL")), (0, (0, "INFORMATIONAL")), (0.04, (0, "INFORMATIONAL")),
+        (0.1, (1, "LOW")),
+        (1, (10, "LOW")),
+        (3.9, (39, "LOW")),
+        (4.0, (40, "MEDIUM")),
+        (6.9, (69, "MEDIUM")),
+        (7, (70, "HIGH")),
+        (8.0, (80, "HIGH")),
+        (8.9, (89, "HIGH")),
+        (9.0, (90, "CRITICAL")),
+        (9.5, (95, "CRITICAL")),
+        (10, (100, "CRITICAL")),
+        (2.05, (21, "LOW")),
+        (6.95, (70, "HIGH")),
+        (3.95, (40, "MEDIUM")),
+        (8.95, (90, "CRITICAL")),
+        (0, (0, "INFORMATIONAL")),
+        (0.04, (0, "INFORMATIONAL")),
     ],
 )
 def test_guardduty_severity(value: float, expected: tuple[int, str]) -> None:
@@ -34,8 +47,17 @@ def test_guardduty_severity_out_of_range_is_a_bad_record(value: float) -> None:
 
 @pytest.mark.parametrize(
     ("normalized", "label"),
-    [(0, "INFORMATIONAL"), (1, "LOW"), (39, "LOW"), (40, "MEDIUM"), (69, "MEDIUM"), (70, "HIGH"),
-     (89, "HIGH"), (90, "CRITICAL"), (100, "CRITICAL")],
+    [
+        (0, "INFORMATIONAL"),
+        (1, "LOW"),
+        (39, "LOW"),
+        (40, "MEDIUM"),
+        (69, "MEDIUM"),
+        (70, "HIGH"),
+        (89, "HIGH"),
+        (90, "CRITICAL"),
+        (100, "CRITICAL"),
+    ],
 )
 def test_securityhub_label_from_normalized(normalized: int, label: str) -> None:
     assert label_of_normalized(normalized) == label
@@ -58,7 +80,9 @@ def test_securityhub_no_severity() -> None:
     assert securityhub_severity({}) == (None, None)
 
 
-@pytest.mark.parametrize("severity", [{"Label": "SEVERE"}, {"Normalized": 101}, {"Normalized": "70"}, {"Label": 3}])
+@pytest.mark.parametrize(
+    "severity", [{"Label": "SEVERE"}, {"Normalized": 101}, {"Normalized": "70"}, {"Label": 3}]
+)
 def test_securityhub_bad_severity_is_a_bad_record(severity: dict[str, object]) -> None:
     with pytest.raises(RecordError, match="invalid record"):
         securityhub_severity(severity)
@@ -70,7 +94,9 @@ def test_both_sources_agree_on_the_scale() -> None:
     assert guardduty_severity(9.0) == securityhub_severity({"Label": "CRITICAL"})
 
 
-@pytest.mark.parametrize("value", [0.05, 0.5, 1.0, 3.94, 3.95, 4.0, 6.9, 6.95, 7.0, 8.9, 8.94, 8.95, 9.0, 10.0])
+@pytest.mark.parametrize(
+    "value", [0.05, 0.5, 1.0, 3.94, 3.95, 4.0, 6.9, 6.95, 7.0, 8.9, 8.94, 8.95, 9.0, 10.0]
+)
 def test_guardduty_label_is_the_label_of_its_score(value: float) -> None:
     """One rule: a score and its label never disagree (8.95 is not 90 and HIGH)."""
     score, label = guardduty_severity(value)
@@ -79,8 +105,22 @@ def test_guardduty_label_is_the_label_of_its_score(value: float) -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("5", "5"), ("8.0", "8.0"), (" 2.5 ", "2.5"), (5, "5"), (8.9, "8.9"), ("MEDIUM", None), ("", None),
-     ("NaN", None), ("Infinity", None), ("11", None), (-1, None), (True, None), (None, None), ([5], None)],
+    [
+        ("5", "5"),
+        ("8.0", "8.0"),
+        (" 2.5 ", "2.5"),
+        (5, "5"),
+        (8.9, "8.9"),
+        ("MEDIUM", None),
+        ("", None),
+        ("NaN", None),
+        ("Infinity", None),
+        ("11", None),
+        (-1, None),
+        (True, None),
+        (None, None),
+        ([5], None),
+    ],
 )
 def test_guardduty_severity_as_security_hub_carries_it(value: object, expected: str | None) -> None:
     result = guardduty_severity_value(value)

@@ -61,7 +61,11 @@ def test_raw_is_exactly_the_value_bytes() -> None:
 def test_batch_items_are_streamed_one_by_one() -> None:
     items = TRICKY_VALUES[:3]
     for key in ("findings", "Findings"):
-        data = b'{ "%s" :\n [' % key.encode() + b",\n".join(_compact(v) for v in items) + b'], "nextToken": "}{"}'
+        data = (
+            b'{ "%s" :\n [' % key.encode()
+            + b",\n".join(_compact(v) for v in items)
+            + b'], "nextToken": "}{"}'
+        )
         for chunk_size in (1, 4, 1 << 18):
             values = _split(data + _compact({"after": True}), chunk_size)
             assert [v.value for v in values] == [*items, {"after": True}]
@@ -148,8 +152,14 @@ class _Source(io.RawIOBase):
 
 def test_memory_stays_flat_for_a_large_batch() -> None:
     count = 3_000  # about 3 MB of findings in one {"findings": [...]} batch
-    parts = iter([b'{"findings": [', *(line.rstrip(b"\n") + b"," for line in _lines(count - 1)),
-                  next(_lines(1)).rstrip(b"\n"), b"]}"])
+    parts = iter(
+        [
+            b'{"findings": [',
+            *(line.rstrip(b"\n") + b"," for line in _lines(count - 1)),
+            next(_lines(1)).rstrip(b"\n"),
+            b"]}",
+        ]
+    )
     tracemalloc.start()
     try:
         seen = sum(1 for _ in json_values(io.BufferedReader(_Source(parts))))
@@ -164,19 +174,27 @@ def test_truncated_gzip_after_the_head_keeps_complete_records() -> None:
     """Truncation inside the normalizer's reads (past the 64 KiB the pipeline sniffs) ends
     the object with one ``truncated input`` dead letter after the complete findings."""
     template = {
-        "schemaVersion": "2.0", "accountId": "111122223333", "region": "us-east-1",
-        "type": "Recon:EC2/Portscan", "severity": 5, "updatedAt": "2026-03-02T10:00:00Z",
+        "schemaVersion": "2.0",
+        "accountId": "111122223333",
+        "region": "us-east-1",
+        "type": "Recon:EC2/Portscan",
+        "severity": 5,
+        "updatedAt": "2026-03-02T10:00:00Z",
         "description": "d" * 2000,
     }
     body = b"".join(_compact({**template, "id": f"finding-{n:04d}"}) + b"\n" for n in range(200))
     compressed = gzip.compress(body, mtime=0)
     cut = compressed[: len(compressed) * 3 // 4]
-    normalized = normalize_object(io.BytesIO(cut), Origin("s3://bucket/AWSLogs/gd.jsonl.gz", "2026-01-01T00:00:00Z"))
+    normalized = normalize_object(
+        io.BytesIO(cut), Origin("s3://bucket/AWSLogs/gd.jsonl.gz", "2026-01-01T00:00:00Z")
+    )
     items = list(normalized)
     documents = [item for item in items if not isinstance(item, DeadLetter)]
     dead = [item for item in items if isinstance(item, DeadLetter)]
     assert normalized.outcome.source == "guardduty"
     assert 0 < len(documents) < 200
-    assert [d["aws"]["guardduty"]["id"] for d in documents] == [f"finding-{n:04d}" for n in range(len(documents))]
+    assert [d["aws"]["guardduty"]["id"] for d in documents] == [
+        f"finding-{n:04d}" for n in range(len(documents))
+    ]
     assert [d.reason.split(":")[0] for d in dead] == ["truncated input"]
     assert normalized.outcome.error and normalized.outcome.records == len(items)

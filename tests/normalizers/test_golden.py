@@ -37,11 +37,16 @@ def _input(case: Path) -> Path:
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_golden(case: Path) -> None:
-    config: dict[str, Any] = json.loads((case / "case.json").read_text()) if (case / "case.json").exists() else {}
+    config: dict[str, Any] = (
+        json.loads((case / "case.json").read_text()) if (case / "case.json").exists() else {}
+    )
     assert (case / "SOURCE.md").exists(), f"{case}: SOURCE.md (origin and licence) is missing"
     source = config.get("source", "auto")
-    origin = Origin(object=f"golden/{case.parent.name}/{case.name}", ingested=INGESTED,
-                    keep_original=config.get("keep_original", False))
+    origin = Origin(
+        object=f"golden/{case.parent.name}/{case.name}",
+        ingested=INGESTED,
+        keep_original=config.get("keep_original", False),
+    )
     with _input(case).open("rb") as handle:
         normalized = normalize_object(handle, origin, None if source == "auto" else source)
         items = list(normalized)
@@ -55,8 +60,11 @@ def test_golden(case: Path) -> None:
     for index, (got, want) in enumerate(zip(documents, expected, strict=True)):
         assert got == want, f"document {index} differs"
 
-    expected_dead = (json.loads((case / "expected-dead-letters.json").read_text())
-                     if (case / "expected-dead-letters.json").exists() else [])
+    expected_dead = (
+        json.loads((case / "expected-dead-letters.json").read_text())
+        if (case / "expected-dead-letters.json").exists()
+        else []
+    )
     assert [(d.reason.split(":")[0], d.position) for d in dead] == [
         (e["reason"], e["position"]) for e in expected_dead
     ]

@@ -14,8 +14,13 @@ ORIGIN = Origin("s3://bucket/AWSLogs/111122223333/GuardDuty/us-east-1/x.jsonl.gz
 
 def _finding(**extra: Any) -> dict[str, Any]:
     return {
-        "schemaVersion": "2.0", "accountId": "111122223333", "region": "us-east-1", "id": "f1",
-        "type": "UnauthorizedAccess:EC2/SSHBruteForce", "severity": 2, "updatedAt": "2026-03-02T10:00:00Z",
+        "schemaVersion": "2.0",
+        "accountId": "111122223333",
+        "region": "us-east-1",
+        "id": "f1",
+        "type": "UnauthorizedAccess:EC2/SSHBruteForce",
+        "severity": 2,
+        "updatedAt": "2026-03-02T10:00:00Z",
         **extra,
     }
 
@@ -31,10 +36,20 @@ def _one(finding: dict[str, Any]) -> dict[str, Any]:
 
 
 def _connection(direction: str, blocked: bool) -> dict[str, Any]:
-    return {"action": {"actionType": "NETWORK_CONNECTION", "networkConnectionAction": {
-        "connectionDirection": direction, "protocol": "TCP", "blocked": blocked,
-        "localIpDetails": {"ipAddressV4": "10.0.0.5"}, "localPortDetails": {"port": 22},
-        "remoteIpDetails": {"ipAddressV6": "2001:DB8:0:0::1"}, "remotePortDetails": {"port": 50000}}}}
+    return {
+        "action": {
+            "actionType": "NETWORK_CONNECTION",
+            "networkConnectionAction": {
+                "connectionDirection": direction,
+                "protocol": "TCP",
+                "blocked": blocked,
+                "localIpDetails": {"ipAddressV4": "10.0.0.5"},
+                "localPortDetails": {"port": 22},
+                "remoteIpDetails": {"ipAddressV6": "2001:DB8:0:0::1"},
+                "remotePortDetails": {"port": 50000},
+            },
+        }
+    }
 
 
 def test_inbound_connection_comes_from_the_remote_side() -> None:
@@ -47,8 +62,12 @@ def test_inbound_connection_comes_from_the_remote_side() -> None:
 
 
 def test_dns_request() -> None:
-    service = {"action": {"actionType": "DNS_REQUEST",
-                          "dnsRequestAction": {"domain": "pool.example.com", "protocol": "UDP", "blocked": False}}}
+    service = {
+        "action": {
+            "actionType": "DNS_REQUEST",
+            "dnsRequestAction": {"domain": "pool.example.com", "protocol": "UDP", "blocked": False},
+        }
+    }
     document = _one(_finding(type="CryptoCurrency:EC2/BitcoinTool.B!DNS", service=service))
     assert document["dns"] == {"question": {"name": "pool.example.com"}}
     assert document["network"] == {"protocol": "dns"}
@@ -57,9 +76,16 @@ def test_dns_request() -> None:
 
 
 def test_api_call_user_agent_object_and_no_error_is_unknown_outcome() -> None:
-    service = {"action": {"actionType": "AWS_API_CALL", "awsApiCallAction": {
-        "api": "GetObject", "userAgent": {"fullUserAgent": "Boto3/1.34 md/Botocore", "userAgent": "Boto3"},
-        "remoteIpDetails": {"ipAddressV4": "198.51.100.9", "geoLocation": {"lat": 91, "lon": 0}}}}}
+    service = {
+        "action": {
+            "actionType": "AWS_API_CALL",
+            "awsApiCallAction": {
+                "api": "GetObject",
+                "userAgent": {"fullUserAgent": "Boto3/1.34 md/Botocore", "userAgent": "Boto3"},
+                "remoteIpDetails": {"ipAddressV4": "198.51.100.9", "geoLocation": {"lat": 91, "lon": 0}},
+            },
+        }
+    }
     document = _one(_finding(service=service))
     assert document["user_agent"] == {"original": "Boto3/1.34 md/Botocore"}
     assert document["event"]["outcome"] == "unknown"
@@ -67,8 +93,12 @@ def test_api_call_user_agent_object_and_no_error_is_unknown_outcome() -> None:
 
 
 def test_federated_user_session() -> None:
-    details = {"accessKeyId": "ASIAFEDERATEDEXAMPLE", "principalId": "111122223333:bob",
-               "userName": "bob", "userType": "FederatedUser"}
+    details = {
+        "accessKeyId": "ASIAFEDERATEDEXAMPLE",
+        "principalId": "111122223333:bob",
+        "userName": "bob",
+        "userType": "FederatedUser",
+    }
     document = _one(_finding(resource={"resourceType": "AccessKey", "accessKeyDetails": details}))
     assert document["user"] == {"name": "bob", "id": "111122223333:bob"}
     assert document["related"]["user"] == ["bob", "111122223333:bob", "ASIAFEDERATEDEXAMPLE"]
@@ -92,15 +122,22 @@ def test_batch_whose_findings_key_is_not_first() -> None:
 
 
 def test_dead_letter_raw_is_the_record_and_replays_to_the_same_reason() -> None:
-    envelope = {"version": "0", "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
-                "account": "111122223333", "detail": _finding(updatedAt="not a date")}
+    envelope = {
+        "version": "0",
+        "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty",
+        "account": "111122223333",
+        "detail": _finding(updatedAt="not a date"),
+    }
     lines = [json.dumps(_finding()).encode(), json.dumps(envelope).encode(), b"42"]
     items = _items(b"\n".join(lines))
     assert [type(i).__name__ for i in items] == ["dict", "DeadLetter", "DeadLetter"]
     assert [(i.position, i.raw) for i in items[1:]] == [("record 1", lines[1]), ("record 2", lines[2])]
     assert items[2].reason.startswith("invalid record")
     replayed = list(normalize_object(io.BytesIO(items[1].raw), ORIGIN))
-    assert [(d.source, d.reason, d.position) for d in replayed] == [("guardduty", items[1].reason, "record 0")]
+    assert [(d.source, d.reason, d.position) for d in replayed] == [
+        ("guardduty", items[1].reason, "record 0")
+    ]
 
 
 def test_missing_region_falls_back_to_the_arn() -> None:
@@ -113,8 +150,10 @@ def test_missing_region_falls_back_to_the_arn() -> None:
 
 
 def test_unbounded_objects_stay_whole() -> None:
-    service = {"evidence": {"threatIntelligenceDetails": [{"threatListName": "x", "threatNames": ["y"]}]},
-               "additionalInfo": {"unusual": {"hoursOfDay": [1, 2]}, "Weird Key/With:Chars": 1}}
+    service = {
+        "evidence": {"threatIntelligenceDetails": [{"threatListName": "x", "threatNames": ["y"]}]},
+        "additionalInfo": {"unusual": {"hoursOfDay": [1, 2]}, "Weird Key/With:Chars": 1},
+    }
     document = _one(_finding(service=service))
     block = document["aws"]["guardduty"]["service"]
     assert block["evidence"] == service["evidence"]
@@ -123,17 +162,30 @@ def test_unbounded_objects_stay_whole() -> None:
 
 def test_resource_details_are_always_objects() -> None:
     """Each ``aws.guardduty.resource.*_details`` is a flat_object: a scalar is wrapped."""
-    resource = {"resourceType": "S3Bucket", "s3BucketDetails": [{"name": "b"}, "odd"], "eksClusterDetails": "x"}
+    resource = {
+        "resourceType": "S3Bucket",
+        "s3BucketDetails": [{"name": "b"}, "odd"],
+        "eksClusterDetails": "x",
+    }
     block = _one(_finding(resource=resource))["aws"]["guardduty"]["resource"]
-    assert block == {"type": "S3Bucket", "s3_bucket_details": [{"name": "b"}, {"value": "odd"}],
-                     "eks_cluster_details": {"value": "x"}}
+    assert block == {
+        "type": "S3Bucket",
+        "s3_bucket_details": [{"name": "b"}, {"value": "odd"}],
+        "eks_cluster_details": {"value": "x"},
+    }
 
 
 def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> None:
     """An ASN of "Infinity" overflows int(): not a RecordError, yet only that finding is lost."""
     remote = {"ipAddressV4": "198.51.100.9", "organization": {"asn": "Infinity", "asnOrg": "x"}}
-    bad = _finding(id="bad", service={"action": {"awsApiCallAction": {"api": "x", "remoteIpDetails": remote}}})
-    lines = [json.dumps(_finding(id="a")).encode(), json.dumps(bad).encode(), json.dumps(_finding(id="c")).encode()]
+    bad = _finding(
+        id="bad", service={"action": {"awsApiCallAction": {"api": "x", "remoteIpDetails": remote}}}
+    )
+    lines = [
+        json.dumps(_finding(id="a")).encode(),
+        json.dumps(bad).encode(),
+        json.dumps(_finding(id="c")).encode(),
+    ]
     items = _items(b"\n".join(lines) + b"\n")
     assert [i["aws"]["guardduty"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "c"]
     (dead,) = [i for i in items if isinstance(i, DeadLetter)]
@@ -142,31 +194,56 @@ def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> No
 
 
 def test_kubernetes_api_call_gives_source_related_ip_and_user_agent() -> None:
-    action = {"actionType": "KUBERNETES_API_CALL", "kubernetesApiCallAction": {
-        "requestUri": "/api/v1/namespaces/default/secrets", "verb": "list", "sourceIPs": ["203.0.113.5"],
-        "userAgent": "kubectl/v1.29.0 (linux/amd64)", "statusCode": 200,
-        "remoteIpDetails": {"ipAddressV4": "203.0.113.5", "country": {"countryName": "Exampleland"},
-                            "organization": {"asn": "64501", "asnOrg": "Example Net"}}}}
-    document = _one(_finding(type="Discovery:Kubernetes/SuccessfulAnonymousAccess", service={"action": action}))
-    assert document["source"] == {"ip": "203.0.113.5", "geo": {"country_name": "Exampleland"},
-                                  "as": {"number": 64501, "organization": {"name": "Example Net"}}}
+    action = {
+        "actionType": "KUBERNETES_API_CALL",
+        "kubernetesApiCallAction": {
+            "requestUri": "/api/v1/namespaces/default/secrets",
+            "verb": "list",
+            "sourceIPs": ["203.0.113.5"],
+            "userAgent": "kubectl/v1.29.0 (linux/amd64)",
+            "statusCode": 200,
+            "remoteIpDetails": {
+                "ipAddressV4": "203.0.113.5",
+                "country": {"countryName": "Exampleland"},
+                "organization": {"asn": "64501", "asnOrg": "Example Net"},
+            },
+        },
+    }
+    document = _one(
+        _finding(type="Discovery:Kubernetes/SuccessfulAnonymousAccess", service={"action": action})
+    )
+    assert document["source"] == {
+        "ip": "203.0.113.5",
+        "geo": {"country_name": "Exampleland"},
+        "as": {"number": 64501, "organization": {"name": "Example Net"}},
+    }
     assert document["related"]["ip"] == ["203.0.113.5"]
     assert document["user_agent"] == {"original": "kubectl/v1.29.0 (linux/amd64)"}
 
 
 def test_several_remote_ips_go_to_related_ip_only() -> None:
-    action = {"kubernetesApiCallAction": {"sourceIPs": ["203.0.113.5", "198.51.100.6", "junk", {"x": 1}],
-                                          "remoteIpDetails": {"ipAddressV4": "203.0.113.5"}}}
+    action = {
+        "kubernetesApiCallAction": {
+            "sourceIPs": ["203.0.113.5", "198.51.100.6", "junk", {"x": 1}],
+            "remoteIpDetails": {"ipAddressV4": "203.0.113.5"},
+        }
+    }
     document = _one(_finding(service={"action": action}))
     assert "source" not in document
     assert document["related"]["ip"] == ["203.0.113.5", "198.51.100.6"]
 
 
 def test_rds_login_attempt_gives_the_remote_ip() -> None:
-    action = {"actionType": "RDS_LOGIN_ATTEMPT", "rdsLoginAttemptAction": {
-        "remoteIpDetails": {"ipAddressV4": "192.0.2.44", "city": {"cityName": "Sometown"}},
-        "loginAttributes": [{"user": "admin", "application": "psql", "failedLoginAttempts": 9}]}}
-    document = _one(_finding(type="CredentialAccess:RDS/AnomalousBehavior.FailedLogin", service={"action": action}))
+    action = {
+        "actionType": "RDS_LOGIN_ATTEMPT",
+        "rdsLoginAttemptAction": {
+            "remoteIpDetails": {"ipAddressV4": "192.0.2.44", "city": {"cityName": "Sometown"}},
+            "loginAttributes": [{"user": "admin", "application": "psql", "failedLoginAttempts": 9}],
+        },
+    }
+    document = _one(
+        _finding(type="CredentialAccess:RDS/AnomalousBehavior.FailedLogin", service={"action": action})
+    )
     assert document["source"] == {"ip": "192.0.2.44", "geo": {"city_name": "Sometown"}}
     assert document["related"]["ip"] == ["192.0.2.44"]
     login = document["aws"]["guardduty"]["service"]["action"]["rds_login_attempt_action"]["login_attributes"]

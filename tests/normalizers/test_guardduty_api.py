@@ -20,97 +20,215 @@ from normalizers.detect import detect
 from normalizers.guardduty import API_DATA_KEY_LEVELS, from_api_shape
 
 ORIGIN = Origin("s3://bucket/exports/get-findings.json", "2026-01-01T00:00:00Z")
-FINDING_ARN = "arn:aws:guardduty:eu-west-1:111122223333:detector/5eb0d1c2a3f4e5d6c7b8a9f0e1d2c3b4/finding/7a1b"
+FINDING_ARN = (
+    "arn:aws:guardduty:eu-west-1:111122223333:detector/5eb0d1c2a3f4e5d6c7b8a9f0e1d2c3b4/finding/7a1b"
+)
 
 EXPORTED: dict[str, Any] = {
-    "schemaVersion": "2.0", "accountId": "111122223333", "region": "eu-west-1", "partition": "aws",
-    "id": "7a1b", "arn": FINDING_ARN, "type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+    "schemaVersion": "2.0",
+    "accountId": "111122223333",
+    "region": "eu-west-1",
+    "partition": "aws",
+    "id": "7a1b",
+    "arn": FINDING_ARN,
+    "type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
     "title": "Credentials for instance role ops used from a remote AWS account.",
     "description": "Credentials created exclusively for an EC2 instance are being used from an external IP.",
-    "severity": 8, "confidence": 0, "createdAt": "2026-03-01T08:00:00.000Z", "updatedAt": "2026-03-02T09:30:00.000Z",
+    "severity": 8,
+    "confidence": 0,
+    "createdAt": "2026-03-01T08:00:00.000Z",
+    "updatedAt": "2026-03-02T09:30:00.000Z",
     "resource": {
         "resourceType": "AccessKey",
-        "accessKeyDetails": {"accessKeyId": "ASIAEXAMPLEKEY000001", "principalId": "AROAEXAMPLEROLE00001:i-0abc12",
-                             "userName": "ops", "userType": "AssumedRole"},
+        "accessKeyDetails": {
+            "accessKeyId": "ASIAEXAMPLEKEY000001",
+            "principalId": "AROAEXAMPLEROLE00001:i-0abc12",
+            "userName": "ops",
+            "userType": "AssumedRole",
+        },
         "instanceDetails": {
-            "instanceId": "i-0abc12", "instanceType": "t3.micro", "availabilityZone": "eu-west-1a",
-            "iamInstanceProfile": {"arn": "arn:aws:iam::111122223333:instance-profile/ops", "id": "AIPAEXAMPLE"},
+            "instanceId": "i-0abc12",
+            "instanceType": "t3.micro",
+            "availabilityZone": "eu-west-1a",
+            "iamInstanceProfile": {
+                "arn": "arn:aws:iam::111122223333:instance-profile/ops",
+                "id": "AIPAEXAMPLE",
+            },
             "productCodes": [{"productCodeId": "abc123", "productCodeType": "marketplace"}],
             "tags": [{"key": "Name", "value": "bastion"}, {"key": "CostCenter", "value": "42"}],
-            "networkInterfaces": [{
-                "privateDnsName": "ip-10-0-0-5.eu-west-1.compute.internal", "privateIpAddress": "10.0.0.5",
-                "privateIpAddresses": [{"privateIpAddress": "10.0.0.5"}], "ipv6Addresses": ["2001:db8::5"],
-                "publicIp": "198.51.100.5", "securityGroups": [{"groupId": "sg-1", "groupName": "web"}],
-            }],
+            "networkInterfaces": [
+                {
+                    "privateDnsName": "ip-10-0-0-5.eu-west-1.compute.internal",
+                    "privateIpAddress": "10.0.0.5",
+                    "privateIpAddresses": [{"privateIpAddress": "10.0.0.5"}],
+                    "ipv6Addresses": ["2001:db8::5"],
+                    "publicIp": "198.51.100.5",
+                    "securityGroups": [{"groupId": "sg-1", "groupName": "web"}],
+                }
+            ],
         },
     },
     "service": {
-        "serviceName": "guardduty", "detectorId": "5eb0d1c2a3f4e5d6c7b8a9f0e1d2c3b4", "archived": False, "count": 3,
-        "eventFirstSeen": "2026-03-01T07:55:00.000Z", "eventLastSeen": "2026-03-02T09:29:00.000Z",
+        "serviceName": "guardduty",
+        "detectorId": "5eb0d1c2a3f4e5d6c7b8a9f0e1d2c3b4",
+        "archived": False,
+        "count": 3,
+        "eventFirstSeen": "2026-03-01T07:55:00.000Z",
+        "eventLastSeen": "2026-03-02T09:29:00.000Z",
         "resourceRole": "TARGET",
-        "additionalInfo": {"value": "{\"sample\":true}", "type": "default"},
-        "action": {"actionType": "AWS_API_CALL", "awsApiCallAction": {
-            "api": "ListBuckets", "serviceName": "s3.amazonaws.com", "callerType": "Remote IP",
-            "userAgent": "aws-cli/2.15.0", "errorCode": "AccessDenied",
-            "affectedResources": {"AWS::S3::Bucket": "example-bucket"},
-            "remoteIpDetails": {
-                "ipAddressV4": "203.0.113.7", "geoLocation": {"lat": 48.85, "lon": 2.35},
-                "country": {"countryCode": "FR", "countryName": "France"}, "city": {"cityName": "Paris"},
-                "organization": {"asn": "64500", "asnOrg": "Example Transit", "isp": "Example", "org": "Example"},
+        "additionalInfo": {"value": '{"sample":true}', "type": "default"},
+        "action": {
+            "actionType": "AWS_API_CALL",
+            "awsApiCallAction": {
+                "api": "ListBuckets",
+                "serviceName": "s3.amazonaws.com",
+                "callerType": "Remote IP",
+                "userAgent": "aws-cli/2.15.0",
+                "errorCode": "AccessDenied",
+                "affectedResources": {"AWS::S3::Bucket": "example-bucket"},
+                "remoteIpDetails": {
+                    "ipAddressV4": "203.0.113.7",
+                    "geoLocation": {"lat": 48.85, "lon": 2.35},
+                    "country": {"countryCode": "FR", "countryName": "France"},
+                    "city": {"cityName": "Paris"},
+                    "organization": {
+                        "asn": "64500",
+                        "asnOrg": "Example Transit",
+                        "isp": "Example",
+                        "org": "Example",
+                    },
+                },
             },
-        }},
-        "detection": {"anomaly": {
-            "profiles": {"IAMUser": {"UserAgent": [{"profileType": "frequency", "profileSubtype": "rare",
-                                                     "observations": {"text": ["aws-cli"]}}]}},
-            "unusual": {"behavior": {"ListBuckets": {"RemoteIp": {"profileType": "frequency",
-                                                                 "observations": {"text": ["203.0.113.7"]}}}}},
-        }},
+        },
+        "detection": {
+            "anomaly": {
+                "profiles": {
+                    "IAMUser": {
+                        "UserAgent": [
+                            {
+                                "profileType": "frequency",
+                                "profileSubtype": "rare",
+                                "observations": {"text": ["aws-cli"]},
+                            }
+                        ]
+                    }
+                },
+                "unusual": {
+                    "behavior": {
+                        "ListBuckets": {
+                            "RemoteIp": {
+                                "profileType": "frequency",
+                                "observations": {"text": ["203.0.113.7"]},
+                            }
+                        }
+                    }
+                },
+            }
+        },
     },
 }
 
 API: dict[str, Any] = {
-    "SchemaVersion": "2.0", "AccountId": "111122223333", "Region": "eu-west-1", "Partition": "aws",
-    "Id": "7a1b", "Arn": FINDING_ARN, "Type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
+    "SchemaVersion": "2.0",
+    "AccountId": "111122223333",
+    "Region": "eu-west-1",
+    "Partition": "aws",
+    "Id": "7a1b",
+    "Arn": FINDING_ARN,
+    "Type": "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
     "Title": "Credentials for instance role ops used from a remote AWS account.",
     "Description": "Credentials created exclusively for an EC2 instance are being used from an external IP.",
-    "Severity": 8, "Confidence": 0, "CreatedAt": "2026-03-01T08:00:00.000Z", "UpdatedAt": "2026-03-02T09:30:00.000Z",
+    "Severity": 8,
+    "Confidence": 0,
+    "CreatedAt": "2026-03-01T08:00:00.000Z",
+    "UpdatedAt": "2026-03-02T09:30:00.000Z",
     "Resource": {
         "ResourceType": "AccessKey",
-        "AccessKeyDetails": {"AccessKeyId": "ASIAEXAMPLEKEY000001", "PrincipalId": "AROAEXAMPLEROLE00001:i-0abc12",
-                             "UserName": "ops", "UserType": "AssumedRole"},
+        "AccessKeyDetails": {
+            "AccessKeyId": "ASIAEXAMPLEKEY000001",
+            "PrincipalId": "AROAEXAMPLEROLE00001:i-0abc12",
+            "UserName": "ops",
+            "UserType": "AssumedRole",
+        },
         "InstanceDetails": {
-            "InstanceId": "i-0abc12", "InstanceType": "t3.micro", "AvailabilityZone": "eu-west-1a",
-            "IamInstanceProfile": {"Arn": "arn:aws:iam::111122223333:instance-profile/ops", "Id": "AIPAEXAMPLE"},
+            "InstanceId": "i-0abc12",
+            "InstanceType": "t3.micro",
+            "AvailabilityZone": "eu-west-1a",
+            "IamInstanceProfile": {
+                "Arn": "arn:aws:iam::111122223333:instance-profile/ops",
+                "Id": "AIPAEXAMPLE",
+            },
             "ProductCodes": [{"Code": "abc123", "ProductType": "marketplace"}],
             "Tags": [{"Key": "Name", "Value": "bastion"}, {"Key": "CostCenter", "Value": "42"}],
-            "NetworkInterfaces": [{
-                "PrivateDnsName": "ip-10-0-0-5.eu-west-1.compute.internal", "PrivateIpAddress": "10.0.0.5",
-                "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.5"}], "Ipv6Addresses": ["2001:db8::5"],
-                "PublicIp": "198.51.100.5", "SecurityGroups": [{"GroupId": "sg-1", "GroupName": "web"}],
-            }],
+            "NetworkInterfaces": [
+                {
+                    "PrivateDnsName": "ip-10-0-0-5.eu-west-1.compute.internal",
+                    "PrivateIpAddress": "10.0.0.5",
+                    "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.5"}],
+                    "Ipv6Addresses": ["2001:db8::5"],
+                    "PublicIp": "198.51.100.5",
+                    "SecurityGroups": [{"GroupId": "sg-1", "GroupName": "web"}],
+                }
+            ],
         },
     },
     "Service": {
-        "ServiceName": "guardduty", "DetectorId": "5eb0d1c2a3f4e5d6c7b8a9f0e1d2c3b4", "Archived": False, "Count": 3,
-        "EventFirstSeen": "2026-03-01T07:55:00.000Z", "EventLastSeen": "2026-03-02T09:29:00.000Z",
+        "ServiceName": "guardduty",
+        "DetectorId": "5eb0d1c2a3f4e5d6c7b8a9f0e1d2c3b4",
+        "Archived": False,
+        "Count": 3,
+        "EventFirstSeen": "2026-03-01T07:55:00.000Z",
+        "EventLastSeen": "2026-03-02T09:29:00.000Z",
         "ResourceRole": "TARGET",
-        "AdditionalInfo": {"Value": "{\"sample\":true}", "Type": "default"},
-        "Action": {"ActionType": "AWS_API_CALL", "AwsApiCallAction": {
-            "Api": "ListBuckets", "ServiceName": "s3.amazonaws.com", "CallerType": "Remote IP",
-            "UserAgent": "aws-cli/2.15.0", "ErrorCode": "AccessDenied",
-            "AffectedResources": {"AWS::S3::Bucket": "example-bucket"},
-            "RemoteIpDetails": {
-                "IpAddressV4": "203.0.113.7", "GeoLocation": {"Lat": 48.85, "Lon": 2.35},
-                "Country": {"CountryCode": "FR", "CountryName": "France"}, "City": {"CityName": "Paris"},
-                "Organization": {"Asn": "64500", "AsnOrg": "Example Transit", "Isp": "Example", "Org": "Example"},
+        "AdditionalInfo": {"Value": '{"sample":true}', "Type": "default"},
+        "Action": {
+            "ActionType": "AWS_API_CALL",
+            "AwsApiCallAction": {
+                "Api": "ListBuckets",
+                "ServiceName": "s3.amazonaws.com",
+                "CallerType": "Remote IP",
+                "UserAgent": "aws-cli/2.15.0",
+                "ErrorCode": "AccessDenied",
+                "AffectedResources": {"AWS::S3::Bucket": "example-bucket"},
+                "RemoteIpDetails": {
+                    "IpAddressV4": "203.0.113.7",
+                    "GeoLocation": {"Lat": 48.85, "Lon": 2.35},
+                    "Country": {"CountryCode": "FR", "CountryName": "France"},
+                    "City": {"CityName": "Paris"},
+                    "Organization": {
+                        "Asn": "64500",
+                        "AsnOrg": "Example Transit",
+                        "Isp": "Example",
+                        "Org": "Example",
+                    },
+                },
             },
-        }},
-        "Detection": {"Anomaly": {
-            "Profiles": {"IAMUser": {"UserAgent": [{"ProfileType": "frequency", "ProfileSubtype": "rare",
-                                                     "Observations": {"Text": ["aws-cli"]}}]}},
-            "Unusual": {"Behavior": {"ListBuckets": {"RemoteIp": {"ProfileType": "frequency",
-                                                                 "Observations": {"Text": ["203.0.113.7"]}}}}},
-        }},
+        },
+        "Detection": {
+            "Anomaly": {
+                "Profiles": {
+                    "IAMUser": {
+                        "UserAgent": [
+                            {
+                                "ProfileType": "frequency",
+                                "ProfileSubtype": "rare",
+                                "Observations": {"Text": ["aws-cli"]},
+                            }
+                        ]
+                    }
+                },
+                "Unusual": {
+                    "Behavior": {
+                        "ListBuckets": {
+                            "RemoteIp": {
+                                "ProfileType": "frequency",
+                                "Observations": {"Text": ["203.0.113.7"]},
+                            }
+                        }
+                    }
+                },
+            }
+        },
     },
 }
 
@@ -151,10 +269,12 @@ def test_cli_output_is_detected_as_guardduty_wherever_its_arn_is() -> None:
 
 def test_asff_imported_from_guardduty_stays_security_hub() -> None:
     asff = {
-        "SchemaVersion": "2018-10-08", "Id": FINDING_ARN,
+        "SchemaVersion": "2018-10-08",
+        "Id": FINDING_ARN,
         "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/guardduty",
         "GeneratorId": "arn:aws:guardduty:eu-west-1:111122223333:detector/5eb0d1c2a3f4e5d6c7b8a9f0e1d2c3b4",
-        "AwsAccountId": "111122223333", "Types": ["TTPs/Initial Access"],
+        "AwsAccountId": "111122223333",
+        "Types": ["TTPs/Initial Access"],
         "ProductFields": {"aws/guardduty/service/archived": "false"},
         "Resources": [{"Type": "AwsIamAccessKey", "Id": "AWS::IAM::AccessKey:ASIAEXAMPLEKEY000001"}],
     }

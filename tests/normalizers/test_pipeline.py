@@ -55,10 +55,17 @@ def test_digest_files_are_skipped_even_when_cloudtrail_is_forced() -> None:
         (b'{"Records":[{"eventVersion":"1.08","requestParameters":{"ProductArn":"x"}}', "", "cloudtrail"),
         (b'{"version":"0","detail-type":"Security Hub Findings - Imported","detail":{', "", "securityhub"),
         (b'{"schemaVersion":"2.0","accountId":"1","service":{"detectorId":"d"}}', "", "guardduty"),
-        (b'{"SchemaVersion":"2018-10-08","ProductFields":{"aws/guardduty/service/detectorId":"d"}}', "",
-         "securityhub"),
-        (b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end "
-         b"action log-status\n", "", "vpcflow"),
+        (
+            b'{"SchemaVersion":"2018-10-08","ProductFields":{"aws/guardduty/service/detectorId":"d"}}',
+            "",
+            "securityhub",
+        ),
+        (
+            b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end "
+            b"action log-status\n",
+            "",
+            "vpcflow",
+        ),
         (b"PAR1\x15\x04", "", "vpcflow"),
         (b'{"findings": []}', "AWSLogs/1/GuardDuty/us-east-1/x.jsonl.gz", "guardduty"),
         (b'{"findings": []}', "firehose/securityhub/2024/x", "securityhub"),
@@ -100,23 +107,36 @@ def test_a_read_error_mid_object_propagates_instead_of_becoming_a_dead_letter(co
 @pytest.mark.parametrize(
     ("head", "source"),
     [
-        (b'{"version":"0","detail-type":"AWS Console Action via CloudTrail","source":"aws.signin",'
-         b'"detail":{"eventVersion":"1.08"', "cloudtrail"),
-        (b'{"version":"0","detail-type":"GuardDuty Malware Protection Scan","source":"aws.guardduty",'
-         b'"detail":{"schemaVersion":"2.0","accountId":"1"', "guardduty"),
+        (
+            b'{"version":"0","detail-type":"AWS Console Action via CloudTrail","source":"aws.signin",'
+            b'"detail":{"eventVersion":"1.08"',
+            "cloudtrail",
+        ),
+        (
+            b'{"version":"0","detail-type":"GuardDuty Malware Protection Scan","source":"aws.guardduty",'
+            b'"detail":{"schemaVersion":"2.0","accountId":"1"',
+            "guardduty",
+        ),
         (b'{"version":"0","detail-type":"Something New","detail":{"hello":1}}', None),
     ],
 )
-def test_an_unlisted_eventbridge_detail_type_is_decided_by_the_record_inside(head: bytes, source: str | None) -> None:
+def test_an_unlisted_eventbridge_detail_type_is_decided_by_the_record_inside(
+    head: bytes, source: str | None
+) -> None:
     assert detect(head).source == source
 
 
 def test_a_record_that_breaks_the_normalizer_is_one_dead_letter_and_the_rest_goes_on() -> None:
-    good = (b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
-            b'"eventName":"GetObject","awsRegion":"us-east-1","eventID":"%s","recipientAccountId":"111122223333",'
-            b'"userIdentity":{"type":"IAMUser","userName":"alice"}%s}')
-    odd = good % (b"odd", b',"eventCategory":"Insight","insightDetails":{"state":"End",'
-                          b'"insightContext":{"statistics":{"insightDuration":1e300}}}')
+    good = (
+        b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
+        b'"eventName":"GetObject","awsRegion":"us-east-1","eventID":"%s","recipientAccountId":"111122223333",'
+        b'"userIdentity":{"type":"IAMUser","userName":"alice"}%s}'
+    )
+    odd = good % (
+        b"odd",
+        b',"eventCategory":"Insight","insightDetails":{"state":"End",'
+        b'"insightContext":{"statistics":{"insightDuration":1e300}}}',
+    )
     data = b'{"Records":[' + b",".join([good % (b"a", b""), odd, good % (b"b", b"")]) + b"]}"
     items = list(normalize_object(io.BytesIO(data), ORIGIN))
     assert [i["event"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "b"]
@@ -125,10 +145,12 @@ def test_a_record_that_breaks_the_normalizer_is_one_dead_letter_and_the_rest_goe
 
 
 def test_cloudtrail_account_is_the_recording_account_not_the_callers() -> None:
-    record = (b'{"version":"0","detail-type":"AWS API Call via CloudTrail","account":"111122223333",'
-              b'"region":"us-east-1","detail":{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z",'
-              b'"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"x",'
-              b'"userIdentity":{"type":"AWSAccount","principalId":"AROAOTHER:session1","accountId":"444455556666"}}}')
+    record = (
+        b'{"version":"0","detail-type":"AWS API Call via CloudTrail","account":"111122223333",'
+        b'"region":"us-east-1","detail":{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z",'
+        b'"eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","eventID":"x",'
+        b'"userIdentity":{"type":"AWSAccount","principalId":"AROAOTHER:session1","accountId":"444455556666"}}}'
+    )
     (document,) = list(normalize_object(io.BytesIO(record), ORIGIN))
     assert document["cloud"]["account"]["id"] == "111122223333"
     assert document["aws"]["cloudtrail"]["user_identity"]["account_id"] == "444455556666"
@@ -136,21 +158,25 @@ def test_cloudtrail_account_is_the_recording_account_not_the_callers() -> None:
 
 
 def test_a_sign_in_service_event_reporting_failure_is_a_failure() -> None:
-    record = (b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"signin.amazonaws.com",'
-              b'"eventName":"CredentialVerification","eventType":"AwsServiceEvent","awsRegion":"us-east-1",'
-              b'"eventID":"x","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"bob"},'
-              b'"serviceEventDetails":{"CredentialVerification":"Failure"}}')
+    record = (
+        b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"signin.amazonaws.com",'
+        b'"eventName":"CredentialVerification","eventType":"AwsServiceEvent","awsRegion":"us-east-1",'
+        b'"eventID":"x","recipientAccountId":"111122223333","userIdentity":{"type":"IAMUser","userName":"bob"},'
+        b'"serviceEventDetails":{"CredentialVerification":"Failure"}}'
+    )
     (document,) = list(normalize_object(io.BytesIO(record), ORIGIN))
     assert document["event"]["outcome"] == "failure"
 
 
 def test_imdsv1_role_delivery_is_kept_for_stolen_instance_credentials_hunts() -> None:
-    record = (b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
-              b'"eventName":"ListBuckets","awsRegion":"us-east-1","eventID":"x","recipientAccountId":"111122223333",'
-              b'"userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:i-0abc",'
-              b'"arn":"arn:aws:sts::111122223333:assumed-role/web/i-0abc","accessKeyId":"ASIAEXAMPLE",'
-              b'"sessionContext":{"ec2RoleDelivery":"1.0","sessionIssuer":{"type":"Role",'
-              b'"arn":"arn:aws:iam::111122223333:role/web","userName":"web"}}}}')
+    record = (
+        b'{"eventVersion":"1.08","eventTime":"2024-01-01T00:00:00Z","eventSource":"s3.amazonaws.com",'
+        b'"eventName":"ListBuckets","awsRegion":"us-east-1","eventID":"x","recipientAccountId":"111122223333",'
+        b'"userIdentity":{"type":"AssumedRole","principalId":"AROAEXAMPLE:i-0abc",'
+        b'"arn":"arn:aws:sts::111122223333:assumed-role/web/i-0abc","accessKeyId":"ASIAEXAMPLE",'
+        b'"sessionContext":{"ec2RoleDelivery":"1.0","sessionIssuer":{"type":"Role",'
+        b'"arn":"arn:aws:iam::111122223333:role/web","userName":"web"}}}}'
+    )
     (document,) = list(normalize_object(io.BytesIO(record), ORIGIN))
     assert document["aws"]["cloudtrail"]["user_identity"]["session_context"]["ec2_role_delivery"] == "1.0"
     assert document["user"]["name"] == "i-0abc"

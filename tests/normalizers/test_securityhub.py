@@ -16,16 +16,28 @@ ORIGIN = Origin("s3://bucket/securityhub/2026/03/02/10/stream-1", "2026-01-01T00
 
 def _finding(**extra: Any) -> dict[str, Any]:
     return {
-        "SchemaVersion": "2018-10-08", "Id": "finding-1", "GeneratorId": "generator-1",
-        "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/macie", "AwsAccountId": "111122223333",
-        "UpdatedAt": "2026-03-02T10:00:00Z", "Types": ["Sensitive Data Identifications/PII"],
-        "Severity": {"Label": "LOW"}, "Title": "t", **extra,
+        "SchemaVersion": "2018-10-08",
+        "Id": "finding-1",
+        "GeneratorId": "generator-1",
+        "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/macie",
+        "AwsAccountId": "111122223333",
+        "UpdatedAt": "2026-03-02T10:00:00Z",
+        "Types": ["Sensitive Data Identifications/PII"],
+        "Severity": {"Label": "LOW"},
+        "Title": "t",
+        **extra,
     }
 
 
 def _envelope(*findings: Any, kind: str = "Security Hub Findings - Imported") -> dict[str, Any]:
-    return {"version": "0", "detail-type": kind, "source": "aws.securityhub", "account": "999988887777",
-            "region": "eu-west-1", "detail": {"findings": list(findings)}}
+    return {
+        "version": "0",
+        "detail-type": kind,
+        "source": "aws.securityhub",
+        "account": "999988887777",
+        "region": "eu-west-1",
+        "detail": {"findings": list(findings)},
+    }
 
 
 def _items(value: Any) -> list[Any]:
@@ -43,12 +55,29 @@ def _one(finding: dict[str, Any]) -> dict[str, Any]:
     [
         ({}, "alert", ["threat"]),  # Sensitive Data Identifications
         ({"Types": ["Effects/Data Exposure"]}, "alert", ["threat"]),
-        ({"Types": ["Software and Configuration Checks/AWS Security Best Practices"], "ProductName": "GuardDuty"},
-         "alert", ["threat"]),
-        ({"Types": ["Effects/Data Exposure"], "Compliance": {"Status": "FAILED"}}, "state", ["configuration"]),
-        ({"Types": ["Software and Configuration Checks/Vulnerabilities/CVE"], "ProductName": "Inspector"},
-         "state", ["vulnerability"]),
-        ({"Types": ["Industry and Regulatory Standards"], "ProductName": "Config"}, "state", ["configuration"]),
+        (
+            {
+                "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
+                "ProductName": "GuardDuty",
+            },
+            "alert",
+            ["threat"],
+        ),
+        (
+            {"Types": ["Effects/Data Exposure"], "Compliance": {"Status": "FAILED"}},
+            "state",
+            ["configuration"],
+        ),
+        (
+            {"Types": ["Software and Configuration Checks/Vulnerabilities/CVE"], "ProductName": "Inspector"},
+            "state",
+            ["vulnerability"],
+        ),
+        (
+            {"Types": ["Industry and Regulatory Standards"], "ProductName": "Config"},
+            "state",
+            ["configuration"],
+        ),
     ],
 )
 def test_kind_and_category(extra: dict[str, Any], kind: str, category: list[str]) -> None:
@@ -72,33 +101,69 @@ def test_severity_from_finding_provider_fields() -> None:
 
 
 def test_access_key_with_session_context() -> None:
-    details = {"AccessKeyId": "ASIASESSIONEXAMPLE01", "PrincipalId": "AROAEXAMPLE:ci-job", "PrincipalName": "ci-job",
-               "PrincipalType": "AssumedRole", "AccountId": "444455556666",
-               "SessionContext": {"Attributes": {"MfaAuthenticated": False, "CreationDate": "2026-03-02T09:00:00Z"},
-                                  "SessionIssuer": {"Type": "Role", "UserName": "Deployer", "AccountId": "444455556666",
-                                                    "Arn": "arn:aws:iam::444455556666:role/Deployer",
-                                                    "PrincipalId": "AROAEXAMPLE"}}}
-    resources = [{"Type": "AwsIamUser", "Id": "arn:aws:iam::111122223333:user/other"},
-                 {"Type": "AwsIamAccessKey", "Id": "AWS::IAM::AccessKey:ASIAIGNOREDEXAMPLE1",
-                  "Details": {"AwsIamAccessKey": details}}]
+    details = {
+        "AccessKeyId": "ASIASESSIONEXAMPLE01",
+        "PrincipalId": "AROAEXAMPLE:ci-job",
+        "PrincipalName": "ci-job",
+        "PrincipalType": "AssumedRole",
+        "AccountId": "444455556666",
+        "SessionContext": {
+            "Attributes": {"MfaAuthenticated": False, "CreationDate": "2026-03-02T09:00:00Z"},
+            "SessionIssuer": {
+                "Type": "Role",
+                "UserName": "Deployer",
+                "AccountId": "444455556666",
+                "Arn": "arn:aws:iam::444455556666:role/Deployer",
+                "PrincipalId": "AROAEXAMPLE",
+            },
+        },
+    }
+    resources = [
+        {"Type": "AwsIamUser", "Id": "arn:aws:iam::111122223333:user/other"},
+        {
+            "Type": "AwsIamAccessKey",
+            "Id": "AWS::IAM::AccessKey:ASIAIGNOREDEXAMPLE1",
+            "Details": {"AwsIamAccessKey": details},
+        },
+    ]
     document = _one(_finding(Resources=resources))
     assert document["user"] == {"name": "ci-job", "id": "AROAEXAMPLE:ci-job"}
     assert document["related"]["user"] == ["ci-job", "AROAEXAMPLE:ci-job", "ASIASESSIONEXAMPLE01", "Deployer"]
     identity = document["aws"]["securityhub_findings"]["user_identity"]
     assert identity["account_id"] == "444455556666"
     assert identity["session_context"] == {
-        "mfa_authenticated": False, "creation_date": "2026-03-02T09:00:00Z",
-        "session_issuer": {"type": "Role", "principal_id": "AROAEXAMPLE", "user_name": "Deployer",
-                           "arn": "arn:aws:iam::444455556666:role/Deployer", "account_id": "444455556666"}}
+        "mfa_authenticated": False,
+        "creation_date": "2026-03-02T09:00:00Z",
+        "session_issuer": {
+            "type": "Role",
+            "principal_id": "AROAEXAMPLE",
+            "user_name": "Deployer",
+            "arn": "arn:aws:iam::444455556666:role/Deployer",
+            "account_id": "444455556666",
+        },
+    }
 
 
 def test_blocked_inbound_connection() -> None:
-    action = {"ActionType": "NETWORK_CONNECTION", "NetworkConnectionAction": {
-        "ConnectionDirection": "INBOUND", "Protocol": "UDP", "Blocked": True,
-        "RemoteIpDetails": {"IpAddressV4": "192.0.2.1", "Organization": {"Asn": 64500, "AsnOrg": "Org"}},
-        "RemotePortDetails": {"Port": 53}, "LocalPortDetails": {"Port": 5353}}}
-    document = _one(_finding(Action=action, Network={"SourceIpV4": "192.0.2.1", "DestinationIpV4": "10.1.1.1"}))
-    assert document["source"] == {"ip": "192.0.2.1", "port": 53, "as": {"number": 64500, "organization": {"name": "Org"}}}
+    action = {
+        "ActionType": "NETWORK_CONNECTION",
+        "NetworkConnectionAction": {
+            "ConnectionDirection": "INBOUND",
+            "Protocol": "UDP",
+            "Blocked": True,
+            "RemoteIpDetails": {"IpAddressV4": "192.0.2.1", "Organization": {"Asn": 64500, "AsnOrg": "Org"}},
+            "RemotePortDetails": {"Port": 53},
+            "LocalPortDetails": {"Port": 5353},
+        },
+    }
+    document = _one(
+        _finding(Action=action, Network={"SourceIpV4": "192.0.2.1", "DestinationIpV4": "10.1.1.1"})
+    )
+    assert document["source"] == {
+        "ip": "192.0.2.1",
+        "port": 53,
+        "as": {"number": 64500, "organization": {"name": "Org"}},
+    }
     assert document["destination"] == {"port": 5353}
     assert document["network"] == {"direction": "inbound", "transport": "udp"}
     assert document["event"]["outcome"] == "failure"
@@ -109,17 +174,27 @@ def test_a_bad_finding_in_an_event_is_dead_lettered_alone_and_replays_standalone
     bad = _finding(Id=None, Title="bad one")
     items = _items(_envelope(_finding(Id="good-1"), bad, "not an object", _finding(Id="good-2")))
     assert [i["aws"]["securityhub_findings"]["id"] for i in items if not isinstance(i, DeadLetter)] == [
-        "good-1", "good-2"]
+        "good-1",
+        "good-2",
+    ]
     dead = [i for i in items if isinstance(i, DeadLetter)]
     assert [(d.position, d.reason.split(":")[0]) for d in dead] == [
-        ("record 0 finding 1", "missing field"), ("record 0 finding 2", "invalid record")]
+        ("record 0 finding 1", "missing field"),
+        ("record 0 finding 2", "invalid record"),
+    ]
     assert json.loads(dead[0].raw) == bad
     replayed = list(normalize_object(io.BytesIO(dead[0].raw), ORIGIN))
-    assert [(d.source, d.reason, d.position) for d in replayed] == [("securityhub", dead[0].reason, "record 0")]
+    assert [(d.source, d.reason, d.position) for d in replayed] == [
+        ("securityhub", dead[0].reason, "record 0")
+    ]
 
 
 def test_events_that_carry_no_findings_are_dead_lettered() -> None:
-    insight = {"version": "0", "detail-type": "Security Hub Insight Results", "detail": {"insightResults": []}}
+    insight = {
+        "version": "0",
+        "detail-type": "Security Hub Insight Results",
+        "detail": {"insightResults": []},
+    }
     (dead,) = _items(insight)
     assert isinstance(dead, DeadLetter) and dead.reason.startswith("invalid record")
     (broken,) = _items({**_envelope(), "detail": {"findings": "x"}})
@@ -134,16 +209,29 @@ def test_custom_action_event_and_empty_event() -> None:
 
 def test_vulnerabilities_fill_ecs_vulnerability() -> None:
     vulnerabilities = [
-        {"Id": "CVE-2024-0001", "Cvss": [{"BaseScore": 7.5, "Version": "V3"}, {"BaseScore": 9.8, "Version": "V3"}],
-         "ReferenceUrls": ["https://nvd.nist.gov/vuln/detail/CVE-2024-0001"]},
+        {
+            "Id": "CVE-2024-0001",
+            "Cvss": [{"BaseScore": 7.5, "Version": "V3"}, {"BaseScore": 9.8, "Version": "V3"}],
+            "ReferenceUrls": ["https://nvd.nist.gov/vuln/detail/CVE-2024-0001"],
+        },
         {"Id": "CVE-2024-0002", "Cvss": [{"BaseScore": "n/a"}]},
     ]
-    document = _one(_finding(Types=["Software and Configuration Checks/Vulnerabilities/CVE"], ProductName="Inspector",
-                             CompanyName="Amazon", Severity={"Label": "CRITICAL"}, Vulnerabilities=vulnerabilities))
+    document = _one(
+        _finding(
+            Types=["Software and Configuration Checks/Vulnerabilities/CVE"],
+            ProductName="Inspector",
+            CompanyName="Amazon",
+            Severity={"Label": "CRITICAL"},
+            Vulnerabilities=vulnerabilities,
+        )
+    )
     assert document["vulnerability"] == {
-        "id": ["CVE-2024-0001", "CVE-2024-0002"], "score": {"base": 9.8},
-        "reference": ["https://nvd.nist.gov/vuln/detail/CVE-2024-0001"], "severity": "CRITICAL",
-        "scanner": {"vendor": "Amazon"}}
+        "id": ["CVE-2024-0001", "CVE-2024-0002"],
+        "score": {"base": 9.8},
+        "reference": ["https://nvd.nist.gov/vuln/detail/CVE-2024-0001"],
+        "severity": "CRITICAL",
+        "scanner": {"vendor": "Amazon"},
+    }
     assert "vulnerability" not in _one(_finding())
 
 
@@ -154,12 +242,18 @@ def _lines(*findings: Any) -> list[Any]:
 
 def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> None:
     """An ASN of "Infinity" overflows int(): not a RecordError, yet only that finding is lost."""
-    action = {"NetworkConnectionAction": {"ConnectionDirection": "INBOUND",
-                                          "RemoteIpDetails": {"IpAddressV4": "192.0.2.1",
-                                                              "Organization": {"Asn": "Infinity"}}}}
+    action = {
+        "NetworkConnectionAction": {
+            "ConnectionDirection": "INBOUND",
+            "RemoteIpDetails": {"IpAddressV4": "192.0.2.1", "Organization": {"Asn": "Infinity"}},
+        }
+    }
     bad = _finding(Id="bad", Action=action)
     items = _lines(_finding(Id="a"), bad, _finding(Id="c"))
-    assert [i["aws"]["securityhub_findings"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "c"]
+    assert [i["aws"]["securityhub_findings"]["id"] for i in items if not isinstance(i, DeadLetter)] == [
+        "a",
+        "c",
+    ]
     (dead,) = [i for i in items if isinstance(i, DeadLetter)]
     assert dead.position == "record 1" and json.loads(dead.raw) == bad
     assert dead.reason.startswith("invalid record: OverflowError: ")
@@ -170,7 +264,10 @@ def test_a_list_where_an_ip_is_expected_never_stops_the_object() -> None:
     bad = _finding(Id="bad", Network={"SourceIpV4": ["1.2.3.4"]})
     items = _lines(_finding(Id="a"), bad, _finding(Id="c"))
     assert len(items) == 3
-    assert [items[0]["aws"]["securityhub_findings"]["id"], items[2]["aws"]["securityhub_findings"]["id"]] == ["a", "c"]
+    assert [items[0]["aws"]["securityhub_findings"]["id"], items[2]["aws"]["securityhub_findings"]["id"]] == [
+        "a",
+        "c",
+    ]
     if isinstance(items[1], DeadLetter):
         assert items[1].position == "record 1" and json.loads(items[1].raw) == bad
         assert items[1].reason.startswith("invalid record")
@@ -182,7 +279,10 @@ def test_an_event_whose_detail_type_is_not_text_is_dead_lettered() -> None:
     assert items[1]["aws"]["securityhub_findings"]["id"] == "a"
 
 
-_GUARDDUTY = {"ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/guardduty", "Types": ["TTPs/Discovery"]}
+_GUARDDUTY = {
+    "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/guardduty",
+    "Types": ["TTPs/Discovery"],
+}
 
 
 @pytest.mark.parametrize(
@@ -191,23 +291,42 @@ _GUARDDUTY = {"ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/guarddut
         ({"Severity": {"Label": "MEDIUM", "Normalized": 40, "Original": "5.5"}}, (55, "MEDIUM")),
         ({"Severity": {"Label": "HIGH", "Normalized": 70, "Original": "8.95"}}, (90, "CRITICAL")),
         ({"Severity": {"Label": "HIGH", "Normalized": 70, "Original": "HIGH", "Product": 8}}, (80, "HIGH")),
-        ({"Severity": {"Label": "LOW", "Normalized": 1},
-          "FindingProviderFields": {"Severity": {"Label": "LOW", "Original": "2"}}}, (20, "LOW")),
-        ({"Severity": {"Label": "HIGH", "Normalized": 70, "Original": "HIGH"}}, (70, "HIGH")),  # nothing numeric
-        ({"ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/macie",  # not GuardDuty: Normalized
-          "Severity": {"Label": "MEDIUM", "Normalized": 40, "Original": "5"}}, (40, "MEDIUM")),
+        (
+            {
+                "Severity": {"Label": "LOW", "Normalized": 1},
+                "FindingProviderFields": {"Severity": {"Label": "LOW", "Original": "2"}},
+            },
+            (20, "LOW"),
+        ),
+        (
+            {"Severity": {"Label": "HIGH", "Normalized": 70, "Original": "HIGH"}},
+            (70, "HIGH"),
+        ),  # nothing numeric
+        (
+            {
+                "ProductArn": "arn:aws:securityhub:eu-west-1::product/aws/macie",  # not GuardDuty: Normalized
+                "Severity": {"Label": "MEDIUM", "Normalized": 40, "Original": "5"},
+            },
+            (40, "MEDIUM"),
+        ),
     ],
 )
 def test_a_guardduty_finding_is_scored_from_the_guardduty_severity(
     extra: dict[str, Any], expected: tuple[int, str]
 ) -> None:
     document = _one(_finding(**{**_GUARDDUTY, **extra}))
-    assert (document["event"]["severity"], document["aws"]["securityhub_findings"]["severity"]["label"]) == expected
+    assert (
+        document["event"]["severity"],
+        document["aws"]["securityhub_findings"]["severity"]["label"],
+    ) == expected
 
 
 def test_guardduty_is_also_recognized_by_product_name() -> None:
-    finding = _finding(ProductArn="arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default",
-                       ProductName="GuardDuty", Severity={"Label": "MEDIUM", "Normalized": 40, "Original": "6"})
+    finding = _finding(
+        ProductArn="arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default",
+        ProductName="GuardDuty",
+        Severity={"Label": "MEDIUM", "Normalized": 40, "Original": "6"},
+    )
     assert _one(finding)["event"]["severity"] == 60
 
 
@@ -224,32 +343,65 @@ def test_connection_direction_in_either_spelling(
     direction: str, source: dict[str, Any], destination: dict[str, Any], network_direction: str
 ) -> None:
     """GuardDuty writes INBOUND/OUTBOUND; the ASFF reference also allows IN/OUT."""
-    action = {"ActionType": "NETWORK_CONNECTION", "NetworkConnectionAction": {
-        "ConnectionDirection": direction, "Protocol": "TCP",
-        "RemoteIpDetails": {"IpAddressV4": "192.0.2.1"}, "RemotePortDetails": {"Port": 50000},
-        "LocalIpDetails": {"IpAddressV4": "10.1.1.1"}, "LocalPortDetails": {"Port": 22}}}
+    action = {
+        "ActionType": "NETWORK_CONNECTION",
+        "NetworkConnectionAction": {
+            "ConnectionDirection": direction,
+            "Protocol": "TCP",
+            "RemoteIpDetails": {"IpAddressV4": "192.0.2.1"},
+            "RemotePortDetails": {"Port": 50000},
+            "LocalIpDetails": {"IpAddressV4": "10.1.1.1"},
+            "LocalPortDetails": {"Port": 22},
+        },
+    }
     document = _one(_finding(Action=action))
     assert (document["source"], document["destination"]) == (source, destination)
     assert document["network"] == {"direction": network_direction, "transport": "tcp"}
 
 
 def test_related_ip_has_threat_intel_ips_and_network_interface_addresses() -> None:
-    indicators = [{"Type": "IPV4_ADDRESS", "Value": "203.0.113.7", "Category": "BACKDOOR"},
-                  {"Type": "IPV6_ADDRESS", "Value": "2001:DB8::7"},
-                  {"Type": "DOMAIN", "Value": "evil.example.com"}, {"Type": "IPV4_ADDRESS", "Value": "not an ip"}]
-    interface = {"NetworkInterfaceId": "eni-0123456789abcdef0", "PublicIp": "198.51.100.20",
-                 "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.20", "PrivateDnsName": "ip-10-0-0-20.ec2.internal"}],
-                 "Ipv6Addresses": [{"Ipv6Address": "2001:db8::20"}]}
-    resources = [{"Type": "AwsEc2NetworkInterface", "Id": "arn:aws:ec2:eu-west-1:111122223333:network-interface/eni-0123",
-                  "Details": {"AwsEc2NetworkInterface": interface}}]
+    indicators = [
+        {"Type": "IPV4_ADDRESS", "Value": "203.0.113.7", "Category": "BACKDOOR"},
+        {"Type": "IPV6_ADDRESS", "Value": "2001:DB8::7"},
+        {"Type": "DOMAIN", "Value": "evil.example.com"},
+        {"Type": "IPV4_ADDRESS", "Value": "not an ip"},
+    ]
+    interface = {
+        "NetworkInterfaceId": "eni-0123456789abcdef0",
+        "PublicIp": "198.51.100.20",
+        "PrivateIpAddresses": [
+            {"PrivateIpAddress": "10.0.0.20", "PrivateDnsName": "ip-10-0-0-20.ec2.internal"}
+        ],
+        "Ipv6Addresses": [{"Ipv6Address": "2001:db8::20"}],
+    }
+    resources = [
+        {
+            "Type": "AwsEc2NetworkInterface",
+            "Id": "arn:aws:ec2:eu-west-1:111122223333:network-interface/eni-0123",
+            "Details": {"AwsEc2NetworkInterface": interface},
+        }
+    ]
     document = _one(_finding(ThreatIntelIndicators=indicators, Resources=resources))
-    assert document["related"]["ip"] == ["10.0.0.20", "198.51.100.20", "2001:db8::20", "203.0.113.7", "2001:db8::7"]
+    assert document["related"]["ip"] == [
+        "10.0.0.20",
+        "198.51.100.20",
+        "2001:db8::20",
+        "203.0.113.7",
+        "2001:db8::7",
+    ]
 
 
 def test_network_domains_are_kept_beside_the_ips() -> None:
-    network = {"Direction": "OUT", "Protocol": "TCP", "SourceIpV4": "10.0.0.5", "SourceDomain": "ip-10-0-0-5.ec2.internal",
-               "SourcePort": 40000, "DestinationIpV4": "203.0.113.9", "DestinationDomain": "c2.example.net",
-               "DestinationPort": 443}
+    network = {
+        "Direction": "OUT",
+        "Protocol": "TCP",
+        "SourceIpV4": "10.0.0.5",
+        "SourceDomain": "ip-10-0-0-5.ec2.internal",
+        "SourcePort": 40000,
+        "DestinationIpV4": "203.0.113.9",
+        "DestinationDomain": "c2.example.net",
+        "DestinationPort": 443,
+    }
     document = _one(_finding(Network=network))
     assert document["source"] == {"ip": "10.0.0.5", "domain": "ip-10-0-0-5.ec2.internal", "port": 40000}
     assert document["destination"] == {"ip": "203.0.113.9", "domain": "c2.example.net", "port": 443}
