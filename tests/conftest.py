@@ -42,3 +42,36 @@ def engine_url(osmem_clone: Any) -> str:
 def engine(engine_url: str, serverless_guard: ServerlessGuard) -> OpenSearch:
     """An opensearch-py client on a fresh embedded engine, answering like Serverless."""
     return serverless_guard.wrap(OpenSearch(hosts=[engine_url], timeout=60))
+
+
+# docs/schema.md, "Fields every document has".
+MANDATORY_FIELDS = (
+    "@timestamp",
+    "event.kind",
+    "event.category",
+    "event.type",
+    "event.action",
+    "event.outcome",
+    "event.id",
+    "event.dataset",
+    "event.module",
+    "event.provider",
+    "event.ingested",
+    "cloud.provider",
+    "cloud.account.id",
+    "cloud.region",
+)
+# docs/schema.md, "Findings": what GuardDuty and Security Hub documents carry besides.
+FINDING_FIELDS = (*MANDATORY_FIELDS, "event.severity", "message", "rule.id", "rule.name")
+
+
+def missing_fields(document: dict[str, Any], fields: tuple[str, ...] = MANDATORY_FIELDS) -> list[str]:
+    """The dotted ``fields`` that ``document`` lacks or holds empty."""
+    missing = []
+    for dotted in fields:
+        value: Any = document
+        for part in dotted.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value in (None, "", []):
+            missing.append(dotted)
+    return missing

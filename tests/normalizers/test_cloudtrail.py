@@ -15,24 +15,9 @@ import pytest
 
 from normalizers import DeadLetter, Origin, cloudtrail, normalize_object
 from normalizers.cloudtrail import Piece, RecordSplitter
+from tests.conftest import missing_fields
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
-MANDATORY = (
-    "@timestamp",
-    "event.kind",
-    "event.category",
-    "event.type",
-    "event.action",
-    "event.outcome",
-    "event.id",
-    "event.dataset",
-    "event.module",
-    "event.provider",
-    "event.ingested",
-    "cloud.provider",
-    "cloud.account.id",
-    "cloud.region",
-)
 
 # Strings that fool a naive splitter: record separators, brackets and escapes inside strings.
 TRICKY = [
@@ -325,16 +310,6 @@ def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
     assert trail["additional_eventdata"] == {"a": 1}
 
 
-def _flatten(document: dict[str, Any], prefix: str = "") -> set[str]:
-    keys: set[str] = set()
-    for key, value in document.items():
-        name = f"{prefix}{key}"
-        keys.add(name)
-        if isinstance(value, dict):
-            keys |= _flatten(value, name + ".")
-    return keys
-
-
 def test_every_stratus_red_team_record_becomes_a_complete_document(shared_dir: Path) -> None:
     files = sorted((shared_dir / "samples" / "cloudtrail" / "stratus-red-team").glob("*.json"))
     assert files
@@ -346,5 +321,5 @@ def test_every_stratus_red_team_record_becomes_a_complete_document(shared_dir: P
         assert not dead, f"{path.name}: {dead[:1]}"
         assert len(items) == expected, path.name
         for document in items:
-            missing = [field for field in MANDATORY if field not in _flatten(document)]  # type: ignore[arg-type]
+            missing = missing_fields(document)  # type: ignore[arg-type]
             assert not missing, f"{path.name}: {missing}"

@@ -9,37 +9,9 @@ from typing import Any
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
+from tests.conftest import FINDING_FIELDS, missing_fields
 
 INGESTED = "2026-01-01T00:00:00Z"
-MANDATORY = [
-    "@timestamp",
-    "event.kind",
-    "event.category",
-    "event.type",
-    "event.action",
-    "event.outcome",
-    "event.id",
-    "event.dataset",
-    "event.module",
-    "event.provider",
-    "event.ingested",
-    "cloud.provider",
-    "cloud.account.id",
-    "cloud.region",
-    "event.severity",
-    "message",
-    "rule.id",
-    "rule.name",
-]
-
-
-def _get(document: dict[str, Any], dotted: str) -> Any:
-    if dotted in document:
-        return document[dotted]
-    value: Any = document
-    for part in dotted.split("."):
-        value = value.get(part) if isinstance(value, dict) else None
-    return value
 
 
 def _normalize(path: Path) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
@@ -52,7 +24,7 @@ def _normalize(path: Path) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
 
 
 def _check(document: dict[str, Any], source: str) -> None:
-    missing = [field for field in MANDATORY if _get(document, field) in (None, "", [])]
+    missing = missing_fields(document, FINDING_FIELDS)
     assert not missing, f"missing {missing}"
     assert document["event"]["dataset"] == f"aws.{source}"
     assert document["event"]["kind"] in ("alert", "state")
