@@ -200,21 +200,7 @@ def assume_chain(log: TrailLog, cast: Cast) -> None:
             recipient_account=cast.prod_account,
         ),
     )
-    session_one = ct.assumed_role(first)
-
-    def call(when: datetime, source: str, name: str, command: str, **extra: Any) -> None:
-        base = Call(
-            identity=session_one,
-            time=when,
-            source=source,
-            name=name,
-            region=REGION,
-            source_ip=cast.attacker_ip,
-            user_agent=ATTACKER_CLI.format(command=command),
-            recipient_account=cast.prod_account,
-            read_only=True,
-        )
-        log.add_attack(replace(base, **extra))
+    call = _attacker_call(log, cast, ct.assumed_role(first), read_only=True)
 
     call(at(9, 9, 10), "sts.amazonaws.com", "GetCallerIdentity", "sts.get-caller-identity")
     call(at(9, 9, 40), "iam.amazonaws.com", "ListRoles", "iam.list-roles", request={"maxItems": 100})
@@ -229,9 +215,10 @@ def assume_chain(log: TrailLog, cast: Cast) -> None:
     )
 
 
-def _admin_call(log: TrailLog, cast: Cast) -> Callable[..., Record]:
-    session = cast.admin_role
-    identity = ct.assumed_role(session)
+def _attacker_call(
+    log: TrailLog, cast: Cast, identity: dict[str, Any], read_only: bool
+) -> Callable[..., Record]:
+    """A recorder of the attacker's calls from one session, on the CLI from the outside IP."""
 
     def call(when: datetime, source: str, name: str, command: str, **extra: Any) -> Record:
         base = Call(
@@ -243,11 +230,15 @@ def _admin_call(log: TrailLog, cast: Cast) -> Callable[..., Record]:
             source_ip=cast.attacker_ip,
             user_agent=ATTACKER_CLI.format(command=command),
             recipient_account=cast.prod_account,
-            read_only=False,
+            read_only=read_only,
         )
         return log.add_attack(replace(base, **extra))
 
     return call
+
+
+def _admin_call(log: TrailLog, cast: Cast) -> Callable[..., Record]:
+    return _attacker_call(log, cast, ct.assumed_role(cast.admin_role), read_only=False)
 
 
 def persistence(log: TrailLog, cast: Cast) -> None:
