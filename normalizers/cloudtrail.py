@@ -27,6 +27,7 @@ import orjson
 
 from normalizers.base import MAX_DEAD_LETTER_RAW, DeadLetter, Document, Item, Origin
 from normalizers.common import Actor, actor_fields, as_bool, parse_ip, record_id, timestamp
+from normalizers.findings import snake
 
 SOURCE = "cloudtrail"
 DATASET = "aws.cloudtrail"
@@ -406,7 +407,7 @@ def build_document(value: Any, raw: bytes, origin: Origin, actors: ActorCache | 
     if agent:
         document["user_agent"] = {"original": agent}
     if insight is not None:
-        trail["insight_details"] = _snake_keys(insight)
+        trail["insight_details"] = snake(insight)
         _add_insight_times(event, insight, moment)
     if related:
         document["related"] = related
@@ -827,21 +828,6 @@ def _yes_no(value: Any) -> bool | None:
         if lowered in ("yes", "no"):
             return lowered == "yes"
     return None
-
-
-def _snake_keys(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {_snake(key): _snake_keys(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_snake_keys(item) for item in value]
-    return value
-
-
-_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def _snake(key: str) -> str:
-    return _CAMEL_HUMP.sub("_", key).lower()
 
 
 def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: str) -> None:
