@@ -17,7 +17,7 @@ record is dead-lettered alone.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -26,8 +26,14 @@ from typing import Any, BinaryIO
 import orjson
 
 from normalizers.base import MAX_DEAD_LETTER_RAW, DeadLetter, Document, Item, Origin
-from normalizers.common import Actor, actor_fields, as_bool, parse_ip, record_id, timestamp
-from normalizers.findings import snake
+from normalizers.ecs.actor import Actor, actor_fields
+from normalizers.ecs.address import address_fields
+from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
+from normalizers.ecs.ids import record_id
+from normalizers.ecs.names import snake
+from normalizers.ecs.timestamps import optional_time, timestamp
+from normalizers.ecs.values import as_bool, flat, yes_no
+from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
 SOURCE = "cloudtrail"
 DATASET = "aws.cloudtrail"
@@ -311,10 +317,6 @@ class RecordSplitter:
 HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
 
-class InvalidRecord(ValueError):
-    """The record is JSON but cannot become a document; the message is the dead-letter reason."""
-
-
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     """Yield one document or dead letter per CloudTrail record of ``stream``."""
     index = 0
@@ -327,7 +329,7 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
         for raw, value in _records_of(piece):
             try:
                 yield build_document(value, raw, origin, actors)
-            except InvalidRecord as error:
+            except RecordError as error:
                 yield DeadLetter(SOURCE, str(error), origin.object, f"record {index}", raw)
             except Exception as error:  # a shape no rule foresaw: this record only, the rest goes on
                 reason = f"invalid record: {type(error).__name__}: {error}"
@@ -371,22 +373,22 @@ class ActorCache:
 def build_document(value: Any, raw: bytes, origin: Origin, actors: ActorCache | None = None) -> Document:
     """One CloudTrail record (or EventBridge envelope) as an ECS document.
 
-    Raises :class:`InvalidRecord` (message = dead-letter reason) when it cannot be one.
+    Raises :class:`~normalizers.reasons.RecordError` when it cannot be one.
     """
     if not isinstance(value, dict):
-        raise InvalidRecord("invalid record: not a JSON object")
+        raise RecordError(INVALID_RECORD, "not a JSON object")
     record, envelope = _unwrap(value)
-    insight = _object(record, "insightDetails")
-    action = _text(record, "eventName") or _text(insight, "eventName")
+    insight = nullable_obj(record, "insightDetails")
+    action = optional_str(record, "eventName") or optional_str(insight, "eventName")
     if not action:
-        raise InvalidRecord("missing field: eventName")
-    provider = _text(record, "eventSource") or _text(insight, "eventSource")
+        raise RecordError(MISSING_FIELD, "eventName")
+    provider = optional_str(record, "eventSource") or optional_str(insight, "eventSource")
     if not provider:
-        raise InvalidRecord("missing field: eventSource")
+        raise RecordError(MISSING_FIELD, "eventSource")
     moment = _event_time(record, envelope)
-    identity = _object(record, "userIdentity")
-    request = _flat(record.get("requestParameters"))
-    response = _flat(record.get("responseElements"))
+    identity = nullable_obj(record, "userIdentity")
+    request = flat(record.get("requestParameters"))
+    response = flat(record.get("responseElements"))
 
     trail = _trail_fields(record, request, response)
     event = _event(record, envelope, insight, action, provider, response, trail, raw, origin)
@@ -402,8 +404,8 @@ def build_document(value: Any, raw: bytes, origin: Origin, actors: ActorCache | 
         user["target"] = {"name": target}
     if user:
         document["user"] = user
-    _add_source(document, related, _text(record, "sourceIPAddress"))
-    agent = _text(record, "userAgent")
+    _add_source(document, related, optional_str(record, "sourceIPAddress"))
+    agent = optional_str(record, "userAgent")
     if agent:
         document["user_agent"] = {"original": agent}
     if insight is not None:
@@ -421,10 +423,10 @@ def _unwrap(value: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | Non
         return value, None
     kind = value.get("detail-type")
     if not isinstance(kind, str) or not kind.endswith("via CloudTrail"):
-        raise InvalidRecord(f"invalid record: detail-type {kind!r} is not a CloudTrail event")
+        raise RecordError(INVALID_RECORD, f"detail-type {kind!r} is not a CloudTrail event")
     detail = value.get("detail")
     if not isinstance(detail, dict):
-        raise InvalidRecord("invalid record: detail is not an object")
+        raise RecordError(INVALID_RECORD, "detail is not an object")
     return detail, value
 
 
@@ -433,11 +435,8 @@ def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
     if value is None and envelope is not None:
         value = envelope.get("time")
     if value is None or value == "":
-        raise InvalidRecord("missing field: eventTime")
-    try:
-        return timestamp(value)
-    except ValueError as error:
-        raise InvalidRecord(f"unparseable timestamp: eventTime {error}") from None
+        raise RecordError(MISSING_FIELD, "eventTime")
+    return parsed_time("eventTime", value)
 
 
 # -- event.* -------------------------------------------------------------------------------
@@ -478,7 +477,7 @@ def _event(
 
 
 def _event_id(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
-    event_id = _text(record, "eventID") or _text(envelope, "id")
+    event_id = optional_str(record, "eventID") or optional_str(envelope, "id")
     if event_id:
         return event_id
     # eventVersion 1.0 records carry no eventID: hash the content, so the same record always
@@ -731,7 +730,7 @@ def _trail_fields(
             if value:
                 trail[field] = value
         elif value is not None:
-            _text(record, key)  # raises with the reason
+            optional_str(record, key)  # raises with the reason
     for key, field in _BOOL_FIELDS:
         flag = as_bool(record.get(key))
         if flag is not None:
@@ -740,7 +739,7 @@ def _trail_fields(
         trail["request_parameters"] = request
     if response is not None:
         trail["response_elements"] = response
-    additional = _flat(record.get("additionalEventData"))
+    additional = flat(record.get("additionalEventData"))
     if additional is not None:
         trail["additional_eventdata"] = additional
         login = _console_login(additional) if record.get("eventType") == "AwsConsoleSignIn" else None
@@ -750,33 +749,20 @@ def _trail_fields(
         ("serviceEventDetails", "service_event_details"),
         ("edgeDeviceDetails", "edge_device_details"),
     ):
-        block = _flat(record.get(key))
+        block = flat(record.get(key))
         if block is not None:
             trail[field] = block
     for key, field, names in (
         ("tlsDetails", "tls_details", _TLS_FIELDS),
         ("addendum", "addendum", _ADDENDUM_FIELDS),
     ):
-        block = _renamed(_object(record, key), names)
+        block = _renamed(nullable_obj(record, key), names)
         if block:
             trail[field] = block
     resources = _resources(record.get("resources"))
     if resources:
         trail["resources"] = resources
     return trail
-
-
-def _flat(value: Any) -> dict[str, Any] | None:
-    """A ``flat_object`` field: objects as they are; any other JSON value wrapped as ``{"value": ...}``.
-
-    Wrapping keeps every document's field an object, so a string or array from one service
-    can never conflict with the objects of all the others.
-    """
-    if value is None or value == {} or value == "":
-        return None
-    if isinstance(value, dict):
-        return value
-    return {"value": value}
 
 
 def _renamed(block: dict[str, Any] | None, names: tuple[tuple[str, str], ...]) -> dict[str, Any]:
@@ -794,15 +780,15 @@ def _resources(value: Any) -> list[dict[str, str]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InvalidRecord("invalid record: resources is not an array")
+        raise RecordError(INVALID_RECORD, "resources is not an array")
     out = []
     for item in value:
         if not isinstance(item, dict):
-            raise InvalidRecord("invalid record: an element of resources is not an object")
+            raise RecordError(INVALID_RECORD, "an element of resources is not an object")
         resource = {
             field: text
             for key, field in (("ARN", "arn"), ("type", "type"), ("accountId", "account_id"))
-            if (text := _text(item, key))
+            if (text := optional_str(item, key))
         }
         if resource:
             out.append(resource)
@@ -812,7 +798,7 @@ def _resources(value: Any) -> list[dict[str, str]]:
 def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
     login: dict[str, Any] = {}
     for key, field in (("MFAUsed", "mfa_used"), ("MobileVersion", "mobile_version")):
-        flag = _yes_no(additional.get(key))
+        flag = yes_no(additional.get(key))
         if flag is not None:
             login[field] = flag
     for key, field in (("LoginTo", "login_to"), ("MFAIdentifier", "mfa_identifier"), ("MfaType", "mfa_type")):
@@ -822,14 +808,6 @@ def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
     return login
 
 
-def _yes_no(value: Any) -> bool | None:
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in ("yes", "no"):
-            return lowered == "yes"
-    return None
-
-
 def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: str) -> None:
     """Start events open the unusual period; End events close it and say how long it lasted."""
     state = insight.get("state")
@@ -837,7 +815,7 @@ def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: s
         event["start"] = moment
     elif state == "End":
         event["end"] = moment
-        statistics = (_object(_object(insight, "insightContext"), "statistics")) or {}
+        statistics = (nullable_obj(nullable_obj(insight, "insightContext"), "statistics")) or {}
         minutes = statistics.get("insightDuration")
         if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes >= 0:
             end = datetime.fromisoformat(moment.replace("Z", "+00:00"))
@@ -850,40 +828,31 @@ def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: s
 
 def _actor(identity: dict[str, Any]) -> Actor:
     """``userIdentity`` -> :class:`Actor` (the shared actor contract, docs/schema.md)."""
-    session = _object(identity, "sessionContext")
-    issuer = _object(session, "sessionIssuer")
-    attributes = _object(session, "attributes")
-    web = _object(session, "webIdFederationData") or _object(identity, "webIdFederationData")
-    user_name = _text(identity, "userName")
+    session = nullable_obj(identity, "sessionContext")
+    issuer = nullable_obj(session, "sessionIssuer")
+    attributes = nullable_obj(session, "attributes")
+    web = nullable_obj(session, "webIdFederationData") or nullable_obj(identity, "webIdFederationData")
+    user_name = optional_str(identity, "userName")
     return Actor(
-        type=_text(identity, "type"),
-        principal_id=_text(identity, "principalId"),
-        arn=_text(identity, "arn"),
-        account_id=_text(identity, "accountId"),
-        access_key_id=_text(identity, "accessKeyId"),
+        type=optional_str(identity, "type"),
+        principal_id=optional_str(identity, "principalId"),
+        arn=optional_str(identity, "arn"),
+        account_id=optional_str(identity, "accountId"),
+        access_key_id=optional_str(identity, "accessKeyId"),
         user_name=None if user_name == HIDDEN_USER_NAME else user_name,
-        issuer_type=_text(issuer, "type"),
-        issuer_principal_id=_text(issuer, "principalId"),
-        issuer_arn=_text(issuer, "arn"),
-        issuer_account_id=_text(issuer, "accountId"),
-        issuer_user_name=_text(issuer, "userName"),
+        issuer_type=optional_str(issuer, "type"),
+        issuer_principal_id=optional_str(issuer, "principalId"),
+        issuer_arn=optional_str(issuer, "arn"),
+        issuer_account_id=optional_str(issuer, "accountId"),
+        issuer_user_name=optional_str(issuer, "userName"),
         mfa_authenticated=as_bool(attributes.get("mfaAuthenticated")) if attributes else None,
-        session_created=_optional_time(attributes.get("creationDate")) if attributes else None,
-        source_identity=_text(session, "sourceIdentity"),
-        ec2_role_delivery=_text(session, "ec2RoleDelivery"),
-        invoked_by=_text(identity, "invokedBy"),
-        identity_provider=_text(identity, "identityProvider") or _text(web, "federatedProvider"),
+        session_created=optional_time(attributes.get("creationDate")) if attributes else None,
+        source_identity=optional_str(session, "sourceIdentity"),
+        ec2_role_delivery=optional_str(session, "ec2RoleDelivery"),
+        invoked_by=optional_str(identity, "invokedBy"),
+        identity_provider=optional_str(identity, "identityProvider")
+        or optional_str(web, "federatedProvider"),
     )
-
-
-def _optional_time(value: Any) -> str | None:
-    """A secondary time: dropped when unparseable rather than losing the whole record."""
-    if value is None or value == "":
-        return None
-    try:
-        return timestamp(value)
-    except ValueError:
-        return None
 
 
 def _target_user(provider: str, request: dict[str, Any] | None) -> str | None:
@@ -901,64 +870,22 @@ def _cloud(
     # The recording account first; the caller's account (userIdentity.accountId) is another
     # account for cross-account calls, so it is the last resort.
     account = (
-        _text(record, "recipientAccountId") or _text(envelope, "account") or _text(identity, "accountId")
+        optional_str(record, "recipientAccountId")
+        or optional_str(envelope, "account")
+        or optional_str(identity, "accountId")
     )
     if account:
         cloud["account"] = {"id": account}
-    region = _text(record, "awsRegion") or _text(envelope, "region")
+    region = optional_str(record, "awsRegion") or optional_str(envelope, "region")
     if region:
         cloud["region"] = region
     return cloud
 
 
-_HOST_NAME = re.compile(
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-    r"\.[A-Za-z][A-Za-z0-9-]*\Z"
-)
-
-
 def _add_source(document: Document, related: dict[str, list[str]], address: str | None) -> None:
     """``source.ip`` only for a valid address; a service name or anything else in ``source.address``."""
-    if not address:
-        return
-    ip = parse_ip(address)
-    if ip is not None:
-        document["source"] = {"ip": ip}
-        related["ip"] = [ip]
-    elif _HOST_NAME.match(address):
-        document["source"] = {"address": address, "domain": address}
-    else:
-        document["source"] = {"address": address}
-
-
-# -- type-checked access -------------------------------------------------------------------
-
-
-def _text(parent: Mapping[str, Any] | None, key: str) -> str | None:
-    """A string field, ``None`` when absent or empty; any other type makes the record invalid."""
-    if parent is None:
-        return None
-    value = parent.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    raise InvalidRecord(f"invalid record: {key} is a {_json_type(value)}, expected a string")
-
-
-def _object(parent: Mapping[str, Any] | None, key: str) -> dict[str, Any] | None:
-    if parent is None:
-        return None
-    value = parent.get(key)
-    if value is None or isinstance(value, dict):
-        return value
-    raise InvalidRecord(f"invalid record: {key} is a {_json_type(value)}, expected an object")
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    names: dict[type, str] = {str: "string", list: "array", dict: "object"}
-    return names.get(type(value), type(value).__name__)
+    source = address_fields(address)
+    if source:
+        document["source"] = source
+        if "ip" in source:
+            related["ip"] = [source["ip"]]

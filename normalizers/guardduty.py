@@ -15,34 +15,35 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from normalizers.base import Document, Item, Origin
-from normalizers.common import actor_fields, as_bool, parse_ip, prune, unique
-from normalizers.findings import (
-    INVALID_JSON,
-    INVALID_RECORD,
-    MISSING_FIELD,
-    JsonValue,
-    RecordError,
-    access_key_actor,
-    activity_of,
-    arn_region,
-    compact,
-    dead_letter,
-    flat,
+from normalizers.ecs.activity import activity_of
+from normalizers.ecs.actor import access_key_actor, actor_fields
+from normalizers.ecs.address import parse_ip
+from normalizers.ecs.arn import arn_region
+from normalizers.ecs.finding import (
     guardduty_severity,
-    json_values,
-    objects,
+    rule_fields,
+)
+from normalizers.ecs.getters import (
     optional_list,
     optional_number,
     optional_obj,
     optional_str,
     required_str,
-    rule_fields,
-    snake,
-    text,
     time_field,
-    to_json_bytes,
-    unexpected,
 )
+from normalizers.ecs.names import snake
+from normalizers.ecs.values import (
+    as_bool,
+    as_list,
+    as_text,
+    compact,
+    flat,
+    objects,
+    prune,
+    unique,
+)
+from normalizers.findings import JsonValue, dead_letter, json_values, to_json_bytes
+from normalizers.reasons import INVALID_JSON, INVALID_RECORD, MISSING_FIELD, RecordError, unexpected
 
 SOURCE = "guardduty"
 DETAIL_TYPE = "GuardDuty Finding"
@@ -276,10 +277,10 @@ def _encoded_sample(value: Any) -> bool:
 def _actor(resource: dict[str, Any], account: str) -> Any:
     details = optional_obj(resource, "accessKeyDetails")
     return access_key_actor(
-        access_key_id=text(details.get("accessKeyId")),
-        principal_id=text(details.get("principalId")),
-        user_name=text(details.get("userName")),
-        user_type=text(details.get("userType")),
+        access_key_id=as_text(details.get("accessKeyId")),
+        principal_id=as_text(details.get("principalId")),
+        user_name=as_text(details.get("userName")),
+        user_type=as_text(details.get("userType")),
         account_id=account if details else None,
     )
 
@@ -324,12 +325,12 @@ def _instance(details: dict[str, Any]) -> _Host:
     host = _Host()
     if not details:
         return host
-    instance_id = text(details.get("instanceId"))
+    instance_id = as_text(details.get("instanceId"))
     host.cloud = prune(
         {
             "instance": {"id": instance_id},
-            "availability_zone": text(details.get("availabilityZone")),
-            "machine": {"type": text(details.get("instanceType"))},
+            "availability_zone": as_text(details.get("availabilityZone")),
+            "machine": {"type": as_text(details.get("instanceType"))},
         }
     )
     names: list[Any] = [instance_id]
@@ -338,14 +339,9 @@ def _instance(details: dict[str, Any]) -> _Host:
         names += [interface.get("privateDnsName"), interface.get("publicDnsName")]
         addresses += [interface.get("privateIpAddress"), interface.get("publicIp")]
         addresses += [
-            entry.get("privateIpAddress") for entry in objects(_list(interface, "privateIpAddresses"))
+            entry.get("privateIpAddress") for entry in objects(as_list(interface.get("privateIpAddresses")))
         ]
-        addresses += _list(interface, "ipv6Addresses")
-    host.names = unique(text(name) for name in names)
+        addresses += as_list(interface.get("ipv6Addresses"))
+    host.names = unique(as_text(name) for name in names)
     host.ips = unique(parse_ip(address) for address in addresses)
     return host
-
-
-def _list(record: dict[str, Any], key: str) -> list[Any]:
-    value = record.get(key)
-    return value if isinstance(value, list) else []

@@ -12,38 +12,39 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from normalizers.base import Document, Item, Origin
-from normalizers.common import Actor, actor_fields, as_bool, parse_ip, prune, timestamp, unique
-from normalizers.findings import (
-    INVALID_JSON,
-    INVALID_RECORD,
-    MISSING_FIELD,
-    Activity,
-    Endpoint,
-    JsonValue,
-    RecordError,
-    access_key_actor,
-    activity_of,
-    arn_region,
-    compact,
-    dead_letter,
-    endpoint,
+from normalizers.ecs.activity import Activity, activity_of
+from normalizers.ecs.actor import Actor, access_key_actor, actor_fields
+from normalizers.ecs.address import Endpoint, endpoint, parse_ip
+from normalizers.ecs.arn import arn_account, arn_region
+from normalizers.ecs.finding import (
     guardduty_severity,
     guardduty_severity_value,
-    json_values,
-    objects,
+    rule_fields,
+    securityhub_severity,
+)
+from normalizers.ecs.getters import (
     optional_list,
     optional_number,
     optional_obj,
     optional_str,
     required_str,
-    rule_fields,
-    securityhub_severity,
-    snake,
-    text,
     time_field,
-    to_json_bytes,
-    unexpected,
 )
+from normalizers.ecs.names import snake
+from normalizers.ecs.timestamps import optional_time
+from normalizers.ecs.values import (
+    as_bool,
+    as_dict,
+    as_list,
+    as_text,
+    compact,
+    is_number,
+    objects,
+    prune,
+    unique,
+)
+from normalizers.findings import JsonValue, dead_letter, json_values, to_json_bytes
+from normalizers.reasons import INVALID_JSON, INVALID_RECORD, MISSING_FIELD, RecordError, unexpected
 
 SOURCE = "securityhub"
 FINDING_EVENTS = frozenset({"Security Hub Findings - Imported", "Security Hub Findings - Custom Action"})
@@ -92,7 +93,7 @@ def _findings_of(value: Any) -> tuple[list[Any] | None, str | None]:
         if value.get("detail-type") not in FINDING_EVENTS:
             raise RecordError(INVALID_RECORD, f"unsupported event type {value.get('detail-type')!r}")
         findings = optional_list(optional_obj(value, "detail"), "findings")
-        return findings, text(value.get("account"))
+        return findings, as_text(value.get("account"))
     if "Id" not in value:
         for key in ("Findings", "findings"):
             if isinstance(value.get(key), list):
@@ -172,7 +173,7 @@ def finding_document(
             "instance": {"id": host_ids[0] if host_ids else None},
         },
         "rule": rule_fields(
-            text(compliance.get("SecurityControlId")) or generator, title, types[0] if types else None
+            as_text(compliance.get("SecurityControlId")) or generator, title, types[0] if types else None
         ),
         "user": user,
         "source": activity.source.fields,
@@ -199,8 +200,8 @@ def finding_document(
                     "arn": product_arn,
                     "name": product_name,
                     "company": optional_str(finding, "CompanyName")
-                    or text(product_fields.get("aws/securityhub/CompanyName")),
-                    "account_id": _arn_account(product_arn),
+                    or as_text(product_fields.get("aws/securityhub/CompanyName")),
+                    "account_id": arn_account(product_arn),
                 },
                 "product_fields": product_fields,
                 "user_defined_fields": optional_obj(finding, "UserDefinedFields"),
@@ -211,12 +212,12 @@ def finding_document(
                 "severity": {
                     "label": label,
                     "normalized": optional_number(severity, "Normalized"),
-                    "original": text(severity.get("Original")),
+                    "original": as_text(severity.get("Original")),
                 },
                 "confidence": optional_number(finding, "Confidence"),
                 "criticality": optional_number(finding, "Criticality"),
                 "compliance": _compliance(compliance),
-                "workflow": {"status": text(optional_obj(finding, "Workflow").get("Status"))},
+                "workflow": {"status": as_text(optional_obj(finding, "Workflow").get("Status"))},
                 "workflow_state": optional_str(finding, "WorkflowState"),
                 "record_state": optional_str(finding, "RecordState"),
                 "verification_state": optional_str(finding, "VerificationState"),
@@ -247,7 +248,7 @@ def _product_name(
     finding: dict[str, Any], product_fields: dict[str, Any], product_arn: str | None
 ) -> str | None:
     """``ProductName``, else Security Hub's copy in ProductFields, else the ARN's product id."""
-    name = optional_str(finding, "ProductName") or text(product_fields.get("aws/securityhub/ProductName"))
+    name = optional_str(finding, "ProductName") or as_text(product_fields.get("aws/securityhub/ProductName"))
     if name:
         return name
     if product_arn and "/" in product_arn:
@@ -256,14 +257,9 @@ def _product_name(
     return None
 
 
-def _arn_account(arn: str | None) -> str | None:
-    parts = arn.split(":") if arn else []
-    return (parts[4] or None) if len(parts) > 4 else None
-
-
 def _first_resource_region(resources: list[dict[str, Any]]) -> str | None:
     return next(
-        (text(resource.get("Region")) for resource in resources if text(resource.get("Region"))), None
+        (as_text(resource.get("Region")) for resource in resources if as_text(resource.get("Region"))), None
     )
 
 
@@ -310,16 +306,16 @@ def _outcome(activity: Activity, compliance: dict[str, Any]) -> str:
     """The action's outcome when there is one; for a control, PASSED/FAILED."""
     if activity.outcome != "unknown":
         return activity.outcome
-    return {"PASSED": "success", "FAILED": "failure"}.get(text(compliance.get("Status")) or "", "unknown")
+    return {"PASSED": "success", "FAILED": "failure"}.get(as_text(compliance.get("Status")) or "", "unknown")
 
 
 def _compliance(compliance: dict[str, Any]) -> dict[str, Any]:
     standards = objects(optional_list(compliance, "AssociatedStandards"))
     return {
-        "status": text(compliance.get("Status")),
-        "security_control_id": text(compliance.get("SecurityControlId")),
-        "related_requirements": [text(item) for item in optional_list(compliance, "RelatedRequirements")],
-        "associated_standards": [text(item.get("StandardsId")) for item in standards],
+        "status": as_text(compliance.get("Status")),
+        "security_control_id": as_text(compliance.get("SecurityControlId")),
+        "related_requirements": [as_text(item) for item in optional_list(compliance, "RelatedRequirements")],
+        "associated_standards": [as_text(item.get("StandardsId")) for item in standards],
         "status_reasons": snake(objects(optional_list(compliance, "StatusReasons"))),
     }
 
@@ -334,11 +330,13 @@ def _vulnerability(
     references: list[Any] = []
     for item in vulnerabilities:
         scores += [
-            cvss["BaseScore"] for cvss in objects(_list(item, "Cvss")) if _is_number(cvss.get("BaseScore"))
+            cvss["BaseScore"]
+            for cvss in objects(as_list(item.get("Cvss")))
+            if is_number(cvss.get("BaseScore"))
         ]
-        references += [text(url) for url in _list(item, "ReferenceUrls")]
+        references += [as_text(url) for url in as_list(item.get("ReferenceUrls"))]
     return {
-        "id": unique(text(item.get("Id")) for item in vulnerabilities),
+        "id": unique(as_text(item.get("Id")) for item in vulnerabilities),
         "score": {"base": max(scores) if scores else None},
         "reference": unique(references),
         "severity": label,
@@ -346,19 +344,10 @@ def _vulnerability(
     }
 
 
-def _list(record: dict[str, Any], key: str) -> list[Any]:
-    value = record.get(key)
-    return value if isinstance(value, list) else []
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def _note(note: dict[str, Any]) -> dict[str, Any]:
     return {
-        "text": text(note.get("Text")),
-        "updated_by": text(note.get("UpdatedBy")),
+        "text": as_text(note.get("Text")),
+        "updated_by": as_text(note.get("UpdatedBy")),
         "updated_at": time_field(note, "UpdatedAt"),
     }
 
@@ -371,11 +360,11 @@ def _note(note: dict[str, Any]) -> dict[str, Any]:
 def _resource(resource: dict[str, Any]) -> dict[str, Any]:
     """Bounded fields mapped; ``details`` and ``tags`` are flat_object containers."""
     return {
-        "type": text(resource.get("Type")),
-        "id": text(resource.get("Id")),
-        "region": text(resource.get("Region")),
-        "partition": text(resource.get("Partition")),
-        "role": text(resource.get("ResourceRole")),
+        "type": as_text(resource.get("Type")),
+        "id": as_text(resource.get("Id")),
+        "region": as_text(resource.get("Region")),
+        "partition": as_text(resource.get("Partition")),
+        "role": as_text(resource.get("ResourceRole")),
         "details": resource.get("Details") if isinstance(resource.get("Details"), dict) else None,
         "tags": resource.get("Tags") if isinstance(resource.get("Tags"), dict) else None,
     }
@@ -398,7 +387,7 @@ def _hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
             addresses += _interface_addresses(_details(resource, kind))
         if kind != "AwsEc2Instance":
             continue
-        resource_id = text(resource.get("Id")) or ""
+        resource_id = as_text(resource.get("Id")) or ""
         ids.append(resource_id.rsplit("/", 1)[-1] if ":instance/" in resource_id else resource_id)
         details = _details(resource, "AwsEc2Instance")
         for key in ("IpV4Addresses", "IpV6Addresses"):
@@ -409,8 +398,8 @@ def _hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
 
 def _interface_addresses(details: dict[str, Any]) -> list[Any]:
     """``AwsEc2NetworkInterface``: its private, public and IPv6 addresses."""
-    private = [entry.get("PrivateIpAddress") for entry in objects(_list(details, "PrivateIpAddresses"))]
-    ipv6 = [entry.get("Ipv6Address") for entry in objects(_list(details, "Ipv6Addresses"))]
+    private = [entry.get("PrivateIpAddress") for entry in objects(as_list(details.get("PrivateIpAddresses")))]
+    ipv6 = [entry.get("Ipv6Address") for entry in objects(as_list(details.get("Ipv6Addresses")))]
     return [*private, details.get("PublicIp"), *ipv6]
 
 
@@ -437,8 +426,8 @@ def _network_fallback(activity: Activity, network: dict[str, Any]) -> None:
     if not activity.source.fields and not activity.destination.fields:
         activity.source, activity.destination = source, destination
     if not activity.network:
-        direction = {"IN": "inbound", "OUT": "outbound"}.get(text(network.get("Direction")) or "")
-        protocol = text(network.get("Protocol"))
+        direction = {"IN": "inbound", "OUT": "outbound"}.get(as_text(network.get("Direction")) or "")
+        protocol = as_text(network.get("Protocol"))
         activity.network = prune(
             {"direction": direction, "transport": protocol.lower() if protocol else None}
         )
@@ -449,7 +438,7 @@ def _network_endpoint(network: dict[str, Any], side: str) -> Endpoint:
     domain = network.get(f"{side}Domain")
     address = network.get(f"{side}IpV4") or network.get(f"{side}IpV6") or domain
     side_endpoint = endpoint(address, network.get(f"{side}Port"))
-    if side_endpoint.ips and text(domain):
+    if side_endpoint.ips and as_text(domain):
         side_endpoint.fields["domain"] = domain
     return side_endpoint
 
@@ -472,55 +461,42 @@ def _actor(resources: list[dict[str, Any]], account: str) -> Actor:
 
 
 def _access_key(resource: dict[str, Any], details: dict[str, Any], account: str) -> Actor:
-    resource_id = text(resource.get("Id")) or ""
+    resource_id = as_text(resource.get("Id")) or ""
     key_from_id = (
         resource_id[len(_ACCESS_KEY_ID_PREFIX) :] if resource_id.startswith(_ACCESS_KEY_ID_PREFIX) else None
     )
-    session = _member(details, "SessionContext")
-    attributes, issuer = _member(session, "Attributes"), _member(session, "SessionIssuer")
+    session = as_dict(details.get("SessionContext"))
+    attributes, issuer = as_dict(session.get("Attributes")), as_dict(session.get("SessionIssuer"))
     return access_key_actor(
-        access_key_id=text(details.get("AccessKeyId")) or key_from_id,
-        principal_id=text(details.get("PrincipalId")),
-        user_name=text(details.get("PrincipalName")) or text(details.get("UserName")),
-        user_type=text(details.get("PrincipalType")),
-        account_id=text(details.get("AccountId")) or account,
+        access_key_id=as_text(details.get("AccessKeyId")) or key_from_id,
+        principal_id=as_text(details.get("PrincipalId")),
+        user_name=as_text(details.get("PrincipalName")) or as_text(details.get("UserName")),
+        user_type=as_text(details.get("PrincipalType")),
+        account_id=as_text(details.get("AccountId")) or account,
         issuer=issuer,
         mfa_authenticated=as_bool(attributes.get("MfaAuthenticated")),
-        session_created=_optional_time(attributes.get("CreationDate")),
+        session_created=optional_time(attributes.get("CreationDate")),
     )
 
 
-def _member(record: dict[str, Any], key: str) -> dict[str, Any]:
-    value = record.get(key)
-    return value if isinstance(value, dict) else {}
-
-
 def _iam_user(resource: dict[str, Any], details: dict[str, Any], account: str) -> Actor:
-    arn = text(resource.get("Id"))
+    arn = as_text(resource.get("Id"))
     return Actor(
         type="IAMUser",
-        principal_id=text(details.get("UserId")),
+        principal_id=as_text(details.get("UserId")),
         arn=arn if arn and arn.startswith("arn:") else None,
         account_id=account,
-        user_name=text(details.get("UserName")),
+        user_name=as_text(details.get("UserName")),
     )
 
 
 def _iam_role(resource: dict[str, Any], details: dict[str, Any], account: str) -> Actor:
-    arn = text(resource.get("Id"))
-    name = text(details.get("RoleName")) or (arn.rsplit("/", 1)[-1] if arn and ":role/" in arn else None)
+    arn = as_text(resource.get("Id"))
+    name = as_text(details.get("RoleName")) or (arn.rsplit("/", 1)[-1] if arn and ":role/" in arn else None)
     return Actor(
         type="Role",
-        principal_id=text(details.get("RoleId")),
+        principal_id=as_text(details.get("RoleId")),
         arn=arn if arn and arn.startswith("arn:") else None,
         account_id=account,
         user_name=name,
     )
-
-
-def _optional_time(value: Any) -> str | None:
-    """A time inside a resource's details: kept only if it parses (it is not the record's time)."""
-    try:
-        return timestamp(value) if value else None
-    except ValueError:
-        return None

@@ -26,7 +26,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from normalizers.base import DeadLetter, Item, Origin
-from normalizers.common import epoch_timestamp, parse_ip
+from normalizers.ecs.address import parse_ip
+from normalizers.ecs.timestamps import MAX_EPOCH_SECONDS, epoch_timestamp
 from normalizers.stream import TruncatedInput
 
 SOURCE = "vpcflow"
@@ -39,8 +40,6 @@ MAX_LINE_BYTES = 1 << 20
 """A longer "line" is not a flow record: it is cut to this size and dead-lettered."""
 MAX_HEADER_BYTES = 1 << 16
 
-# Epoch seconds must give a year below 10000 to be an RFC 3339 date (common.epoch_timestamp).
-MAX_EPOCH_SECONDS = 253402300800
 # Counters are 64-bit (Parquet INT_64): any value up to 2**63 - 1 must round-trip exactly.
 INT64_MAX = 2**63 - 1
 _DIGITS = r"^[0-9]{1,19}$"
@@ -1124,7 +1123,7 @@ def _interleaved(
 
 
 class _EventIds:
-    """``common.record_id(object, position, line)``, with the object's part hashed once per batch."""
+    """``ecs.ids.record_id(object, position, line)``, with the object's part hashed once per batch."""
 
     def __init__(self, obj: str) -> None:
         self._prefix = hashlib.blake2b(digest_size=16)

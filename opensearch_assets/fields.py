@@ -65,7 +65,7 @@ def _endpoint(prefix: str) -> FieldTable:
 
 
 def user_identity(prefix: str) -> FieldTable:
-    """``aws.<source>.user_identity.*``, written by ``normalizers.common.actor_fields``."""
+    """``aws.<source>.user_identity.*``, written by ``normalizers.ecs.actor.actor_fields``."""
     base = f"{prefix}.user_identity"
     issuer = f"{base}.session_context.session_issuer"
     return {

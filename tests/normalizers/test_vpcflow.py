@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object, vpcflow
-from normalizers.common import record_id
+from normalizers.ecs.ids import record_id
 from tests.conftest import GOLDEN
 
 V2_HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
