@@ -4,28 +4,21 @@ Accepts, gzip or not (the pipeline decompresses): log files ``{"Records": [...]}
 arrays of records, EventBridge envelopes (``"detail-type": "... via CloudTrail"``), bare
 records, and streams of concatenated or newline-separated records or envelopes (Firehose).
 
-The object is never loaded whole. :class:`RecordSplitter` reads it in chunks and cuts it
-into records: a C-speed regex finds *candidate* ends (``}`` followed by ``,{`` or ``]`` in
-an array, by ``{`` in a stream) and ``orjson.loads`` tries the slice. A candidate inside a
-string or a nested array leaves an unterminated string or unbalanced brackets, which can
-never parse, so a slice that parses is exactly one record; one that is cut short ("unexpected
-end of data") moves on to the next candidate. After a few misses, or for invalid JSON, a
-string-aware bracket scan finds the record's true extent, so the cost stays linear and a bad
-record is dead-lettered alone.
+The stream is cut into records by the shared splitter (normalizers/framing/json_stream.py)
+and EventBridge envelopes are unwrapped by the shared step (normalizers/framing/envelopes.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, BinaryIO
 
 import orjson
 
-from normalizers.base import MAX_DEAD_LETTER_RAW, DeadLetter, Document, Item, Origin
+from normalizers.base import Document, Item, Origin
 from normalizers.ecs.actor import Actor, actor_fields
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
@@ -33,282 +26,13 @@ from normalizers.ecs.ids import record_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.timestamps import optional_time, timestamp
 from normalizers.ecs.values import as_bool, flat, yes_no
+from normalizers.framing.envelopes import EventBridge, Framed, JsonFraming
+from normalizers.framing.json_stream import Wrapper
+from normalizers.loop import json_items
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
 SOURCE = "cloudtrail"
 DATASET = "aws.cloudtrail"
-
-# ---------------------------------------------------------------------------------------
-# Splitting a stream into records
-# ---------------------------------------------------------------------------------------
-
-MAX_RECORD_BYTES = 64 << 20
-"""A record larger than this is dead-lettered (its first MiB kept) instead of buffered."""
-READ_SIZE = 1 << 20
-MAX_READ_SIZE = 16 << 20
-MAX_CANDIDATES = 16
-"""Candidate ends tried with ``orjson`` before the bracket scan takes over (bounds retries)."""
-_HEADER_BYTES = 64
-
-_QUOTE, _NEWLINE, _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BRACKET, _COMMA, _CLOSE_BRACE = b'"\n{[],}'
-_BOM = b"\xef\xbb\xbf"
-_CUT_SHORT = "unexpected end of data"
-
-_RECORDS_HEADER = re.compile(rb'\{\s*"Records"\s*:\s*\[')
-_ARRAY_END = re.compile(rb"\}(?=\s*(?:,\s*\{|\]))")
-_STREAM_END = re.compile(rb"\}(?=\s*\{)")
-_RESYNC = re.compile(rb"\n(?=[ \t\r]*\{)")
-_NOT_SPACE = re.compile(rb"[^ \t\r\n]")
-_STRUCTURAL = re.compile(rb'["{}\[\]]')
-# The rest of a string after its opening quote, up to (not including) the closing quote. A raw
-# newline can never be inside a JSON string, so it stops there too: that bounds the damage
-# of an unterminated string to one line.
-_STRING_BODY = re.compile(rb'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*')
-_SCALAR = re.compile(rb'(?:"[^"\\\n]*(?:\\[^\n][^"\\\n]*)*"|[^\s,\]\[{}"])+')
-_STRAY_END = re.compile(rb"[\n{\[]")
-
-_COMPLETE, _BROKEN, _EOF, _TOO_LARGE = "complete", "broken", "eof", "too large"
-
-
-@dataclass(slots=True)
-class Piece:
-    """One record cut from the stream: its bytes, and either its JSON value or why not."""
-
-    raw: bytes
-    value: Any = None
-    error: str | None = None
-
-
-class RecordSplitter:
-    """Iterate over the records of a CloudTrail stream, holding about one chunk in memory."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        # read1: at most one read of the underlying stream, so the bytes decompressed before a
-        # truncated gzip stream raises are returned (and their records yielded) first.
-        self._read = getattr(stream, "read1", stream.read)
-        self._data = bytearray()
-        self._pos = 0
-        self._eof = False
-
-    def __iter__(self) -> Iterator[Piece]:
-        while len(self._data) < len(_BOM) and self._read_more():
-            pass
-        if self._data.startswith(_BOM):
-            self._pos = len(_BOM)
-        while True:
-            self._compact()
-            start = self._skip_space(self._pos)
-            if start is None:
-                return
-            first = self._data[start]
-            if first == _OPEN_BRACE:
-                header_end = self._records_header(start)
-                if header_end is None:
-                    yield self._record(start, _STREAM_END)
-                else:
-                    self._pos = header_end
-                    yield from self._array(log_file=True)
-            elif first == _OPEN_BRACKET:
-                self._pos = start + 1
-                yield from self._array(log_file=False)
-            else:
-                yield self._stray(start)
-
-    # -- buffer ---------------------------------------------------------------------------
-
-    def _read_more(self) -> bool:
-        """Append the next chunk; reads grow with the pending record so big ones stay linear."""
-        if self._eof:
-            return False
-        size = min(max(READ_SIZE, len(self._data) - self._pos), MAX_READ_SIZE)
-        chunk = self._read(size)
-        if not chunk:
-            self._eof = True
-            return False
-        self._data += chunk
-        return True
-
-    def _compact(self) -> None:
-        # Only between records: no other offset into the buffer is alive here.
-        if self._pos >= READ_SIZE:
-            del self._data[: self._pos]
-            self._pos = 0
-
-    def _skip_space(self, pos: int) -> int | None:
-        while True:
-            match = _NOT_SPACE.search(self._data, pos)
-            if match is not None:
-                return match.start()
-            pos = len(self._data)
-            if not self._read_more():
-                self._pos = pos
-                return None
-
-    def _records_header(self, start: int) -> int | None:
-        while len(self._data) - start < _HEADER_BYTES and self._read_more():
-            pass
-        match = _RECORDS_HEADER.match(self._data, start)
-        return match.end() if match else None
-
-    # -- containers -----------------------------------------------------------------------
-
-    def _array(self, log_file: bool) -> Iterator[Piece]:
-        while True:
-            self._compact()
-            pos = self._skip_space(self._pos)
-            if pos is None:
-                return  # the array is not closed: every complete record was already yielded
-            byte = self._data[pos]
-            if byte == _COMMA:
-                self._pos = pos + 1
-            elif byte == _CLOSE_BRACKET:
-                self._pos = pos + 1
-                if log_file:
-                    self._close_log_file()
-                return
-            elif byte == _OPEN_BRACE:
-                yield self._record(pos, _ARRAY_END)
-            else:
-                yield self._element(pos)
-
-    def _close_log_file(self) -> None:
-        pos = self._skip_space(self._pos)
-        if pos is not None and self._data[pos] == _CLOSE_BRACE:
-            self._pos = pos + 1
-
-    # -- one record -----------------------------------------------------------------------
-
-    def _record(self, start: int, ends: re.Pattern[bytes]) -> Piece:
-        """The object starting at ``start``: try candidate ends, then fall back to a scan."""
-        search_from = start + 1
-        misses = 0
-        while True:
-            match = ends.search(self._data, search_from)
-            if match is None:
-                if self._eof or len(self._data) - start > MAX_RECORD_BYTES:
-                    return self._scanned(start)
-                # Resume at the last "}": its lookahead may have been cut by the buffer's end.
-                brace = self._data.rfind(b"}", search_from)
-                search_from = brace if brace >= 0 else len(self._data)
-                self._read_more()
-                continue
-            end = match.end()
-            raw = self._data[start:end]
-            try:
-                value = orjson.loads(raw)
-            except orjson.JSONDecodeError as error:
-                misses += 1
-                if misses >= MAX_CANDIDATES or not str(error).startswith(_CUT_SHORT):
-                    return self._scanned(start)
-                search_from = end
-                continue
-            self._pos = end
-            return Piece(bytes(raw), value)
-
-    def _scanned(self, start: int) -> Piece:
-        end, state = self._scan(start)
-        raw_end = end
-        if state == _BROKEN:
-            end = self._resync(end)
-            while (
-                raw_end > start and self._data[raw_end - 1] in b" \t\r,"
-            ):  # the separator is not the record's
-                raw_end -= 1
-        raw = bytes(self._data[start:raw_end])
-        self._pos = end
-        if state == _TOO_LARGE:
-            return Piece(
-                raw[:MAX_DEAD_LETTER_RAW], error=f"record too large: more than {MAX_RECORD_BYTES} bytes"
-            )
-        try:
-            return Piece(raw, orjson.loads(raw))
-        except orjson.JSONDecodeError as error:
-            if state == _EOF:
-                return Piece(raw, error=f"truncated input: the object ends inside a record ({error})")
-            return Piece(raw, error=f"invalid JSON: {error}")
-
-    def _scan(self, start: int) -> tuple[int, str]:
-        """Find where the value at ``start`` ends by counting brackets outside strings.
-
-        Returns the end offset and how it ended: complete, broken (a string runs into a raw
-        newline), eof, or too large (the middle was dropped to keep memory bounded).
-        """
-        data = self._data
-        depth, in_string, dropped, i = 0, False, False, start
-        while True:
-            size = len(data)
-            if in_string:
-                j = _STRING_BODY.match(data, i).end()  # type: ignore[union-attr]
-                if j < size:
-                    if data[j] == _QUOTE:
-                        in_string, i = False, j + 1
-                        continue
-                    if data[j] == _NEWLINE or j + 1 < size:  # a raw newline, or "\" + newline
-                        return j, _BROKEN
-                i = j  # cut at the buffer's end (maybe just after a backslash): read on
-            else:
-                match = _STRUCTURAL.search(data, i)
-                if match is not None:
-                    i = match.end()
-                    byte = data[i - 1]
-                    if byte == _QUOTE:
-                        in_string = True
-                    elif byte in (_OPEN_BRACE, _OPEN_BRACKET):
-                        depth += 1
-                    else:
-                        depth -= 1
-                        if depth <= 0:
-                            return i, (_TOO_LARGE if dropped else _COMPLETE)
-                    continue
-                i = size
-            if dropped or i - start > MAX_RECORD_BYTES:
-                keep = start + MAX_DEAD_LETTER_RAW
-                if i > keep:
-                    del data[keep:i]
-                    i, dropped = keep, True
-            if not self._read_more():
-                return len(data), (_TOO_LARGE if dropped else _EOF)
-
-    def _resync(self, end: int) -> int:
-        """After a broken string, skip to the next line that starts with ``{``: in a
-        newline-delimited stream, the next record."""
-        while True:
-            match = _RESYNC.search(self._data, end)
-            if match is not None:
-                return match.start()
-            if len(self._data) - end > MAX_RECORD_BYTES or not self._read_more():
-                return len(self._data)
-
-    def _element(self, start: int) -> Piece:
-        """An array element that is not an object (``null``, a number, a nested array...)."""
-        if self._data[start] == _OPEN_BRACKET:
-            end, _ = self._scan(start)
-        else:
-            end = self._until(start, _SCALAR)
-        raw = bytes(self._data[start:end])
-        self._pos = end
-        return Piece(raw, error="invalid record: an element of the records array is not a JSON object")
-
-    def _stray(self, start: int) -> Piece:
-        """Bytes between top-level values that are not JSON objects, up to the next line."""
-        while True:
-            match = _STRAY_END.search(self._data, start + 1)
-            if match is not None or self._eof or len(self._data) - start > MAX_RECORD_BYTES:
-                end = match.start() if match is not None else len(self._data)
-                break
-            self._read_more()
-        raw = bytes(self._data[start:end])
-        self._pos = end
-        return Piece(raw[:MAX_DEAD_LETTER_RAW], error="invalid JSON: bytes outside any JSON object")
-
-    def _until(self, start: int, pattern: re.Pattern[bytes]) -> int:
-        while True:
-            match = pattern.match(self._data, start)
-            end = match.end() if match else start + 1
-            if end < len(self._data) or self._eof or end - start > MAX_RECORD_BYTES:
-                return end
-            self._read_more()
-
 
 # ---------------------------------------------------------------------------------------
 # Records -> documents
@@ -317,34 +41,21 @@ class RecordSplitter:
 HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
 
 
+FRAMING = JsonFraming(
+    noun="CloudTrail record",
+    wrapper=Wrapper(keys=("Records",), record_key="eventVersion"),
+    eventbridge=EventBridge(detail_type_suffix=" via CloudTrail"),
+)
+
+
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     """Yield one document or dead letter per CloudTrail record of ``stream``."""
-    index = 0
     actors = ActorCache()
-    for piece in RecordSplitter(stream):
-        if piece.error is not None:
-            yield DeadLetter(SOURCE, piece.error, origin.object, f"record {index}", piece.raw)
-            index += 1
-            continue
-        for raw, value in _records_of(piece):
-            try:
-                yield build_document(value, raw, origin, actors)
-            except RecordError as error:
-                yield DeadLetter(SOURCE, str(error), origin.object, f"record {index}", raw)
-            except Exception as error:  # a shape no rule foresaw: this record only, the rest goes on
-                reason = f"invalid record: {type(error).__name__}: {error}"
-                yield DeadLetter(SOURCE, reason, origin.object, f"record {index}", raw)
-            index += 1
 
+    def mapper(record: dict[str, Any], framed: Framed) -> Document:
+        return build_document(record, framed.raw, framed.envelope, origin, actors)
 
-def _records_of(piece: Piece) -> Iterator[tuple[bytes, Any]]:
-    """A small ``{"Records": [...]}`` inside a stream holds several records; others hold one."""
-    value = piece.value
-    if isinstance(value, dict) and isinstance(value.get("Records"), list) and "eventVersion" not in value:
-        for record in value["Records"]:
-            yield orjson.dumps(record), record
-    else:
-        yield piece.raw, value
+    return json_items(SOURCE, FRAMING, stream, origin, mapper)
 
 
 class ActorCache:
@@ -370,14 +81,18 @@ class ActorCache:
         return user, related, user_identity
 
 
-def build_document(value: Any, raw: bytes, origin: Origin, actors: ActorCache | None = None) -> Document:
-    """One CloudTrail record (or EventBridge envelope) as an ECS document.
+def build_document(
+    record: dict[str, Any],
+    raw: bytes,
+    envelope: dict[str, Any] | None,
+    origin: Origin,
+    actors: ActorCache | None = None,
+) -> Document:
+    """One CloudTrail record as an ECS document; ``envelope`` is the EventBridge event it came
+    in, if any, and ``raw`` its bytes (the whole event for an EventBridge one).
 
     Raises :class:`~normalizers.reasons.RecordError` when it cannot be one.
     """
-    if not isinstance(value, dict):
-        raise RecordError(INVALID_RECORD, "not a JSON object")
-    record, envelope = _unwrap(value)
     insight = nullable_obj(record, "insightDetails")
     action = optional_str(record, "eventName") or optional_str(insight, "eventName")
     if not action:
@@ -415,19 +130,6 @@ def build_document(value: Any, raw: bytes, origin: Origin, actors: ActorCache | 
         document["related"] = related
     document["aws"] = {"cloudtrail": trail}
     return document
-
-
-def _unwrap(value: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """``(record, envelope)``: an EventBridge event carries the CloudTrail record in ``detail``."""
-    if "detail-type" not in value and ("detail" not in value or "eventVersion" in value):
-        return value, None
-    kind = value.get("detail-type")
-    if not isinstance(kind, str) or not kind.endswith("via CloudTrail"):
-        raise RecordError(INVALID_RECORD, f"detail-type {kind!r} is not a CloudTrail event")
-    detail = value.get("detail")
-    if not isinstance(detail, dict):
-        raise RecordError(INVALID_RECORD, "detail is not an object")
-    return detail, value
 
 
 def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:

@@ -42,8 +42,10 @@ from normalizers.ecs.values import (
     prune,
     unique,
 )
-from normalizers.findings import JsonValue, dead_letter, json_values, to_json_bytes
-from normalizers.reasons import INVALID_JSON, INVALID_RECORD, MISSING_FIELD, RecordError, unexpected
+from normalizers.framing.envelopes import EventBridge, Framed, JsonFraming
+from normalizers.framing.json_stream import Wrapper
+from normalizers.loop import json_items
+from normalizers.reasons import MISSING_FIELD, RecordError
 
 SOURCE = "guardduty"
 DETAIL_TYPE = "GuardDuty Finding"
@@ -87,56 +89,20 @@ API_DATA_KEY_LEVELS = {"AffectedResources": 1, "Profiles": 2, "Behavior": 2}
 _GUARDDUTY_ARN = re.compile(r"arn:aws[\w-]*:guardduty:")
 
 
+FRAMING = JsonFraming(
+    noun="GuardDuty finding",
+    wrapper=Wrapper(keys=("findings", "Findings"), record_key="id"),
+    eventbridge=EventBridge(detail_types=frozenset({DETAIL_TYPE})),
+)
+
+
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     """Yield one document or dead letter per finding of ``stream`` (decompressed)."""
-    for record in json_values(stream):
-        yield from _record_items(record, origin)
 
+    def mapper(finding: dict[str, Any], framed: Framed) -> Document:
+        return finding_document(finding, origin, framed.raw)
 
-def _record_items(record: JsonValue, origin: Origin) -> Iterator[Item]:
-    position = f"record {record.index}"
-    if record.error is not None:
-        yield dead_letter(SOURCE, RecordError(INVALID_JSON, record.error), origin, position, record.raw)
-        return
-    value = record.value
-    batch = _batch(value)
-    if batch is not None:  # a batch whose "findings" key was not first: read whole
-        for number, finding in enumerate(batch):
-            yield _item(finding, origin, f"{position} finding {number}", to_json_bytes(finding))
-        return
-    yield _item(value, origin, position, record.raw)
-
-
-def _batch(value: Any) -> list[Any] | None:
-    if isinstance(value, dict) and "id" not in value:
-        for key in ("findings", "Findings"):
-            if isinstance(value.get(key), list):
-                batch: list[Any] = value[key]
-                return batch
-    return None
-
-
-def _item(value: Any, origin: Origin, position: str, raw: bytes) -> Item:
-    try:
-        return finding_document(_unwrap(value), origin, raw)
-    except RecordError as error:
-        return dead_letter(SOURCE, error, origin, position, raw)
-    except Exception as error:  # a shape no check foresaw: this finding only, not the object
-        return dead_letter(SOURCE, unexpected(error), origin, position, raw)
-
-
-def _unwrap(value: Any) -> dict[str, Any]:
-    """The finding itself: EventBridge events carry it in ``detail``."""
-    if not isinstance(value, dict):
-        raise RecordError(INVALID_RECORD, f"a finding must be a JSON object, not {type(value).__name__}")
-    if value.get("detail-type") == DETAIL_TYPE or (
-        value.get("source") == "aws.guardduty" and "detail" in value
-    ):
-        detail = value.get("detail")
-        if not isinstance(detail, dict):
-            raise RecordError(INVALID_RECORD, "the event's detail must be an object")
-        return detail
-    return value
+    return json_items(SOURCE, FRAMING, stream, origin, mapper)
 
 
 def is_api_shape(finding: dict[str, Any]) -> bool:

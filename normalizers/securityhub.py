@@ -43,8 +43,10 @@ from normalizers.ecs.values import (
     prune,
     unique,
 )
-from normalizers.findings import JsonValue, dead_letter, json_values, to_json_bytes
-from normalizers.reasons import INVALID_JSON, INVALID_RECORD, MISSING_FIELD, RecordError, unexpected
+from normalizers.framing.envelopes import EventBridge, Framed, JsonFraming
+from normalizers.framing.json_stream import Wrapper
+from normalizers.loop import json_items
+from normalizers.reasons import MISSING_FIELD, RecordError
 
 SOURCE = "securityhub"
 FINDING_EVENTS = frozenset({"Security Hub Findings - Imported", "Security Hub Findings - Custom Action"})
@@ -57,60 +59,21 @@ FLAT_KEYS = frozenset({"AffectedResources"})
 _ACCESS_KEY_ID_PREFIX = "AWS::IAM::AccessKey:"
 
 
+FRAMING = JsonFraming(
+    noun="Security Hub finding",
+    wrapper=Wrapper(keys=("Findings", "findings"), record_key="Id"),
+    eventbridge=EventBridge(detail_types=FINDING_EVENTS, batch_key="findings", batch_item="finding"),
+)
+
+
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     """Yield one document or dead letter per finding of ``stream`` (decompressed)."""
-    for record in json_values(stream):
-        yield from _record_items(record, origin)
 
+    def mapper(finding: dict[str, Any], framed: Framed) -> Document:
+        envelope_account = as_text(framed.envelope.get("account")) if framed.envelope else None
+        return finding_document(finding, origin, framed.raw, envelope_account)
 
-def _record_items(record: JsonValue, origin: Origin) -> Iterator[Item]:
-    position = f"record {record.index}"
-    if record.error is not None:
-        yield dead_letter(SOURCE, RecordError(INVALID_JSON, record.error), origin, position, record.raw)
-        return
-    value = record.value
-    try:
-        findings, envelope_account = _findings_of(value)
-    except RecordError as error:
-        yield dead_letter(SOURCE, error, origin, position, record.raw)
-        return
-    except Exception as error:  # e.g. a "detail-type" that is a list (unhashable)
-        yield dead_letter(SOURCE, unexpected(error), origin, position, record.raw)
-        return
-    if findings is None:
-        yield _item(value, origin, position, record.raw, None)
-        return
-    # A bad finding's dead letter holds the finding itself, so that it replays standalone.
-    for number, finding in enumerate(findings):
-        yield _item(finding, origin, f"{position} finding {number}", to_json_bytes(finding), envelope_account)
-
-
-def _findings_of(value: Any) -> tuple[list[Any] | None, str | None]:
-    """``(findings, envelope account)`` for an event or a batch; ``(None, None)`` for a finding."""
-    if not isinstance(value, dict):
-        return None, None
-    if "detail-type" in value:
-        if value.get("detail-type") not in FINDING_EVENTS:
-            raise RecordError(INVALID_RECORD, f"unsupported event type {value.get('detail-type')!r}")
-        findings = optional_list(optional_obj(value, "detail"), "findings")
-        return findings, as_text(value.get("account"))
-    if "Id" not in value:
-        for key in ("Findings", "findings"):
-            if isinstance(value.get(key), list):
-                batch: list[Any] = value[key]
-                return batch, None
-    return None, None
-
-
-def _item(value: Any, origin: Origin, position: str, raw: bytes, envelope_account: str | None) -> Item:
-    try:
-        if not isinstance(value, dict):
-            raise RecordError(INVALID_RECORD, f"a finding must be a JSON object, not {type(value).__name__}")
-        return finding_document(value, origin, raw, envelope_account)
-    except RecordError as error:
-        return dead_letter(SOURCE, error, origin, position, raw)
-    except Exception as error:  # a shape no check foresaw: this finding only, not the object
-        return dead_letter(SOURCE, unexpected(error), origin, position, raw)
+    return json_items(SOURCE, FRAMING, stream, origin, mapper)
 
 
 def finding_document(

@@ -1,0 +1,102 @@
+"""Envelopes around a JSON source's records, unwrapped by reusable steps.
+
+A record cut from the stream (:mod:`~normalizers.framing.json_stream`) may be the record
+itself, or an EventBridge event around it (``detail-type``, ``detail``): the record is
+``detail``, or each of ``detail.<batch key>`` (Security Hub's ``detail.findings``); the
+event's other members (``account``, ``region``, ``time``, ``id``) stay at hand for the
+mapper's fallbacks.
+
+Firehose adds no envelope of its own: it concatenates records, with or without a newline,
+which the stream splitter reads as they come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from normalizers.ecs.getters import json_type, nullable_obj, optional_list
+from normalizers.framing.json_stream import Wrapper, to_json_bytes
+from normalizers.reasons import INVALID_RECORD, RecordError
+
+
+class Framed(NamedTuple):
+    """One record ready to map, with what its dead letter needs."""
+
+    value: Any
+    raw: bytes
+    """The bytes a dead letter keeps: the record as it came (envelope included), or the
+    record alone when it was taken out of a batch, so that it replays on its own."""
+    position: str
+    """``record 3``, ``record 3 finding 1``."""
+    envelope: dict[str, Any] | None = None
+    """The EventBridge event the record came in, for fallbacks (account, region, time, id)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventBridge:
+    """The EventBridge events a source's records come in (docs: "EventBridge event structure")."""
+
+    detail_types: frozenset[str] = frozenset()
+    detail_type_suffix: str | None = None
+    """Every CloudTrail event is "<something> via CloudTrail"; new kinds appear over time."""
+    batch_key: str | None = None
+    """``detail`` holds a list of records under this key (Security Hub: ``findings``)."""
+    batch_item: str = "record"
+    """How a record of the batch is named in its dead letter's position."""
+
+    def accepts(self, detail_type: Any) -> bool:
+        if not isinstance(detail_type, str):
+            return False
+        if detail_type in self.detail_types:
+            return True
+        return self.detail_type_suffix is not None and detail_type.endswith(self.detail_type_suffix)
+
+
+@dataclass(frozen=True, slots=True)
+class JsonFraming:
+    """How a JSON source's records are framed: in the stream, then in envelopes."""
+
+    noun: str
+    """What one record is, for reasons: ``CloudTrail record``, ``GuardDuty finding``."""
+    wrapper: Wrapper
+    eventbridge: EventBridge | None = None
+
+    def unwrap(self, value: Any, raw: bytes, position: str) -> Iterator[Framed]:
+        """The records a value of the stream holds, each ready for the mapper.
+
+        Raises :class:`~normalizers.reasons.RecordError` for an envelope that cannot hold
+        this source's records; a record that is not an object is the mapper loop's to refuse.
+        """
+        eventbridge = self.eventbridge
+        if eventbridge is None or not self._is_event(value):
+            yield Framed(value, raw, position)
+            return
+        kind = value.get("detail-type")
+        if "detail-type" in value and not eventbridge.accepts(kind):
+            raise RecordError(INVALID_RECORD, f"detail-type {kind!r} does not carry {self.noun}s")
+        detail = nullable_obj(value, "detail")
+        if eventbridge.batch_key is None:
+            if detail is None:
+                raise RecordError(INVALID_RECORD, "the event has no detail")
+            yield Framed(detail, raw, position, value)
+            return
+        # A record of the batch becomes a dead letter on its own, so that it replays standalone.
+        for number, record in enumerate(optional_list(detail, eventbridge.batch_key)):
+            yield Framed(
+                record, to_json_bytes(record), f"{position} {eventbridge.batch_item} {number}", value
+            )
+
+    def _is_event(self, value: Any) -> bool:
+        """An EventBridge event: ``detail-type``, or a ``detail`` on an object that is no record."""
+        return type(value) is dict and (
+            "detail-type" in value or ("detail" in value and self.wrapper.record_key not in value)
+        )
+
+    def check_object(self, framed: Framed) -> dict[str, Any]:
+        if type(framed.value) is not dict:
+            raise RecordError(
+                INVALID_RECORD, f"a {self.noun} must be a JSON object, not {json_type(framed.value)}"
+            )
+        return framed.value
