@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import yaml
 
-from normalizers.base import SOURCES
+from normalizers import SOURCES
 
 PACKAGE = Path(__file__).resolve().parent
 RULES_DIR = PACKAGE / "rules"

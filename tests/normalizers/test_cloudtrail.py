@@ -13,7 +13,9 @@ from typing import Any
 import orjson
 import pytest
 
-from normalizers import DeadLetter, Origin, cloudtrail, normalize_object
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.cloudtrail.normalize import normalize as normalize_cloudtrail
+from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
 from normalizers.framing import json_stream
 from normalizers.framing.json_stream import JsonRecord, json_records
 from tests.conftest import missing_fields
@@ -98,7 +100,7 @@ def _layouts(records: list[dict[str, Any]]) -> dict[str, bytes]:
 
 
 def _pieces(data: bytes, chunk: int = 1 << 20) -> list[JsonRecord]:
-    return list(json_records(Trickle(data, chunk), cloudtrail.FRAMING.wrapper))  # type: ignore[arg-type]
+    return list(json_records(Trickle(data, chunk), CLOUDTRAIL.framing.wrapper))  # type: ignore[arg-type]
 
 
 def _expected_values(layout: str, records: list[dict[str, Any]]) -> list[Any]:
@@ -179,7 +181,7 @@ def test_a_bad_record_is_isolated(layout: str) -> None:
         assert not isinstance(bad.value, dict), (layout, chunk)  # invalid JSON, or JSON that is no record
         assert b"B" in bad.raw and b'"C"' not in bad.raw and b'"A"' not in bad.raw
     # Every one of the three becomes a dead letter (A and C lack eventSource), the bad one alone.
-    letters = list(cloudtrail.normalize(io.BytesIO(data), ORIGIN))
+    letters = list(normalize_cloudtrail(io.BytesIO(data), ORIGIN))
     assert [letter.position for letter in letters] == ["record 0", "record 1", "record 2"]  # type: ignore[union-attr]
     assert letters[1].reason.split(":")[0] in ("invalid JSON", "invalid record")  # type: ignore[union-attr]
     assert letters[1].raw == pieces[1].raw  # type: ignore[union-attr]
@@ -295,7 +297,7 @@ def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
         "responseElements": [1, 2],
         "additionalEventData": {"a": 1},
     }
-    [document] = list(cloudtrail.normalize(io.BytesIO(orjson.dumps(record)), ORIGIN))
+    [document] = list(normalize_cloudtrail(io.BytesIO(orjson.dumps(record)), ORIGIN))
     trail = document["aws"]["cloudtrail"]  # type: ignore[index]
     assert trail["request_parameters"] == {"value": "a string"}
     assert trail["response_elements"] == {"value": [1, 2]}

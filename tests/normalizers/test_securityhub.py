@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.securityhub import normalize
+from normalizers.securityhub.normalize import normalize
 
 ORIGIN = Origin("s3://bucket/securityhub/2026/03/02/10/stream-1", "2026-01-01T00:00:00Z")
 
