@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from normalizers.base import Normalizer
+from normalizers.fields import Field
 from normalizers.framing.envelopes import JsonFraming
 
 
@@ -72,5 +73,8 @@ class SourceSpec:
     framing: JsonFraming | None
     """How a JSON source's records are framed; ``None`` for a source that reads its own
     framing (VPC flows: lines of text, Parquet batches)."""
+    fields: tuple[Field, ...]
+    """Every field the source's documents hold (``normalizers/<name>/fields.py``): the index
+    template, the docs' field table and the detections' field names come from it."""
     load: Callable[[], Normalizer]
     """Imports the source's normalizer on first use, so a run loads only what it needs."""

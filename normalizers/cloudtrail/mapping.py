@@ -11,7 +11,15 @@ from normalizers.base import Document, Origin
 from normalizers.cloudtrail.actor import ActorCache
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.spec import SPEC
-from normalizers.cloudtrail.tables import ADDENDUM_FIELDS, BOOL_FIELDS, TEXT_FIELDS, TLS_FIELDS
+from normalizers.cloudtrail.tables import (
+    ADDENDUM_FIELDS,
+    BOOL_FIELDS,
+    CONSOLE_LOGIN_FLAGS,
+    CONSOLE_LOGIN_TEXT,
+    RESOURCE_FIELDS,
+    TEXT_FIELDS,
+    TLS_FIELDS,
+)
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
 from normalizers.ecs.ids import record_id
@@ -215,11 +223,7 @@ def _resources(value: Any) -> list[dict[str, str]]:
     for item in value:
         if not isinstance(item, dict):
             raise RecordError(INVALID_RECORD, "an element of resources is not an object")
-        resource = {
-            field: text
-            for key, field in (("ARN", "arn"), ("type", "type"), ("accountId", "account_id"))
-            if (text := optional_str(item, key))
-        }
+        resource = {field: text for key, field in RESOURCE_FIELDS if (text := optional_str(item, key))}
         if resource:
             out.append(resource)
     return out
@@ -227,11 +231,11 @@ def _resources(value: Any) -> list[dict[str, str]]:
 
 def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
     login: dict[str, Any] = {}
-    for key, field in (("MFAUsed", "mfa_used"), ("MobileVersion", "mobile_version")):
+    for key, field in CONSOLE_LOGIN_FLAGS:
         flag = yes_no(additional.get(key))
         if flag is not None:
             login[field] = flag
-    for key, field in (("LoginTo", "login_to"), ("MFAIdentifier", "mfa_identifier"), ("MfaType", "mfa_type")):
+    for key, field in CONSOLE_LOGIN_TEXT:
         value = additional.get(key)
         if isinstance(value, str) and value:
             login[field] = value

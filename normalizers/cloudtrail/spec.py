@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from normalizers.base import Normalizer
+from normalizers.cloudtrail.fields import FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.spec import Recognition, SourceSpec
@@ -48,5 +49,6 @@ SPEC = SourceSpec(
         wrapper=Wrapper(keys=("Records",), record_key="eventVersion"),
         eventbridge=EventBridge(detail_type_suffix=VIA_CLOUDTRAIL),
     ),
+    fields=FIELDS,
     load=_load,
 )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from normalizers.cloudtrail.fields import BLOCK, OWN
+
 HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
 """What a failed console sign-in with a mistyped user name records instead of the name."""
 
@@ -150,33 +152,40 @@ VERB_TYPES: dict[str, str] = {
 VERB = re.compile(r"[A-Z][a-z]+")
 
 
-# -- aws.cloudtrail.* copied from the record: (record key, field name) --------------------------
+# -- aws.cloudtrail.* copied from the record: (record key, field name), from the fields definition
 
-TEXT_FIELDS = (
-    ("eventVersion", "event_version"),
-    ("eventType", "event_type"),
-    ("eventCategory", "event_category"),
-    ("errorCode", "error_code"),
-    ("errorMessage", "error_message"),
-    ("requestID", "request_id"),
-    ("sharedEventID", "shared_event_id"),
-    ("vpcEndpointId", "vpc_endpoint_id"),
-    ("vpcEndpointAccountId", "vpc_endpoint_account_id"),
-    ("apiVersion", "api_version"),
-)
-BOOL_FIELDS = (
-    ("readOnly", "read_only"),
-    ("managementEvent", "management_event"),
-    ("sessionCredentialFromConsole", "session_credential_from_console"),
-)
-TLS_FIELDS = (
-    ("tlsVersion", "tls_version"),
-    ("cipherSuite", "cipher_suite"),
-    ("clientProvidedHostHeader", "client_provided_host_header"),
-)
-ADDENDUM_FIELDS = (
-    ("reason", "reason"),
-    ("updatedFields", "updated_fields"),
-    ("originalRequestID", "original_request_id"),
-    ("originalEventID", "original_event_id"),
-)
+
+def _copied(kinds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Fields right under ``aws.cloudtrail`` read from a top-level member of the record."""
+    return tuple(
+        (item.raw, name)
+        for item in OWN
+        if item.raw
+        and "." not in item.raw
+        and item.kind in kinds
+        and "." not in (name := item.path.removeprefix(f"{BLOCK}."))
+    )
+
+
+def _members(block: str, kinds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Fields of ``aws.cloudtrail.<block>`` read from the members of one object of the record."""
+    prefix = f"{BLOCK}.{block}."
+    return tuple(
+        (item.raw.rsplit(".", 1)[1], item.path.removeprefix(prefix))
+        for item in OWN
+        if item.raw and item.path.startswith(prefix) and item.kind in kinds
+    )
+
+
+_STRINGS = ("keyword", "text")
+TEXT_FIELDS = _copied(_STRINGS)
+"""Strings copied as they are (a value of another type makes the record invalid)."""
+BOOL_FIELDS = _copied(("boolean",))
+"""Booleans; ``"true"``/``"false"`` strings accepted."""
+TLS_FIELDS = _members("tls_details", _STRINGS)
+ADDENDUM_FIELDS = _members("addendum", _STRINGS)
+RESOURCE_FIELDS = _members("resources", _STRINGS)
+"""Read from each element of ``resources``."""
+CONSOLE_LOGIN_FLAGS = _members("console_login", ("boolean",))
+"""``additionalEventData`` of a console sign-in: ``"Yes"``/``"No"`` as booleans."""
+CONSOLE_LOGIN_TEXT = _members("console_login", _STRINGS)

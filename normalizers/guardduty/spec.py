@@ -13,6 +13,7 @@ import re
 from normalizers.base import Normalizer
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
+from normalizers.guardduty.fields import FIELDS
 from normalizers.guardduty.tables import DETAIL_TYPE
 from normalizers.spec import Recognition, SourceSpec
 
@@ -45,5 +46,6 @@ SPEC = SourceSpec(
         wrapper=Wrapper(keys=("findings", "Findings"), record_key="id"),
         eventbridge=EventBridge(detail_types=frozenset({DETAIL_TYPE})),
     ),
+    fields=FIELDS,
     load=_load,
 )

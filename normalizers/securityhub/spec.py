@@ -13,6 +13,7 @@ import re
 from normalizers.base import Normalizer
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
+from normalizers.securityhub.fields import FIELDS
 from normalizers.securityhub.tables import FINDING_EVENTS, RECOGNIZED_EVENTS
 from normalizers.spec import Recognition, SourceSpec
 
@@ -38,5 +39,6 @@ SPEC = SourceSpec(
         wrapper=Wrapper(keys=("Findings", "findings"), record_key="Id"),
         eventbridge=EventBridge(detail_types=FINDING_EVENTS, batch_key="findings", batch_item="finding"),
     ),
+    fields=FIELDS,
     load=_load,
 )

@@ -6,6 +6,7 @@ import re
 
 from normalizers.base import Normalizer
 from normalizers.spec import ParquetSchema, Recognition, SourceSpec
+from normalizers.vpcflow.fields import FIELDS
 from normalizers.vpcflow.tables import IDENTIFYING_FIELDS
 
 
@@ -37,5 +38,6 @@ SPEC = SourceSpec(
         key_hint=re.compile(r"vpcflowlogs|flow-?logs?", re.I),
     ),
     framing=None,
+    fields=FIELDS,
     load=_load,
 )
