@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ingest.config import Settings as IngestSettings
-
-SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+from normalizers import SOURCES
 
 NetworkAccess = Literal["public", "vpc"]
 ContextGetter = Callable[[str], Any]

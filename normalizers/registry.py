@@ -19,6 +19,8 @@ def _spec(name: str) -> SourceSpec:
     spec: SourceSpec = importlib.import_module(f"normalizers.{name}.spec").SPEC
     if spec.name != name:
         raise ValueError(f"normalizers/{name}/spec.py defines the spec of {spec.name!r}")
+    if spec.index != name:  # the ingest path names an object's index after its source
+        raise ValueError(f"{name}: the index suffix must be the source's name, not {spec.index!r}")
     return spec
 
 

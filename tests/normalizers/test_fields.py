@@ -49,6 +49,12 @@ def test_the_docs_field_table_is_generated_from_the_definition(spec: SourceSpec)
     assert generated_docs.render(page, spec) == page, "run: python -m normalizers.docs"
 
 
+def test_the_schema_table_of_indices_is_generated_from_the_registry() -> None:
+    page = (generated_docs.ROOT / "schema.md").read_text(encoding="utf-8")
+    assert generated_docs.render_schema(page) == page, "run: python -m normalizers.docs"
+    assert all(f"`siem-{spec.index}`" in page and f"`{spec.dataset}`" in page for spec in SPECS)
+
+
 def test_the_generator_rewrites_only_its_section() -> None:
     spec = SPECS[0]
     begin = generated_docs.BEGIN.format(name=spec.name)
