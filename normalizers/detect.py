@@ -12,11 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from normalizers.framing.envelopes import sns_message_head
 from normalizers.registry import SPECS
 from normalizers.spec import ParquetSchema, SourceSpec
 from normalizers.stream import PARQUET_MAGIC
 
 _DETAIL_TYPE = re.compile(rb'"detail-type"\s*:\s*"([^"]*)"')
+_SNS_NOTIFICATION = re.compile(rb'"Type"\s*:\s*"Notification"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +65,10 @@ def detect_parquet(schema: ParquetSchema) -> str | None:
 
 def _detect_json(text: bytes, key: str) -> Detection:
     earliest: tuple[int, re.Match[bytes], SourceSpec | None, str | None] | None = None
-    match = _DETAIL_TYPE.search(text)
-    if match:
-        earliest = (match.start(), match, None, None)
+    for envelope in (_DETAIL_TYPE, _SNS_NOTIFICATION):
+        match = envelope.search(text)
+        if match and (earliest is None or match.start() < earliest[0]):
+            earliest = (match.start(), match, None, None)
     for spec in SPECS:
         recognition = spec.recognition
         markers: list[tuple[re.Pattern[bytes], str | None]] = list(recognition.skip)
@@ -78,6 +81,8 @@ def _detect_json(text: bytes, key: str) -> Detection:
     if earliest is None:
         return _empty_batch(text, key)
     _, found, winner, skip = earliest
+    if winner is None and found.re is _SNS_NOTIFICATION:  # the message says whose
+        return _detect_json(sns_message_head(text).lstrip(), key)
     if winner is None:  # an EventBridge event: its detail-type says whose, else the record inside
         return _detect_event(text, found, key)
     if skip is not None:

@@ -44,7 +44,10 @@ def table(fields: tuple[Field, ...]) -> str:
 
 def sources_table(specs: tuple[SourceSpec, ...]) -> str:
     """The indices of docs/schema.md: one row per source, from its spec and fields."""
-    rows = ["| source | index | `event.dataset` | `event.module` | `event.provider` |", "|---|---|---|---|---|"]
+    rows = [
+        "| source | index | `event.dataset` | `event.module` | `event.provider` |",
+        "|---|---|---|---|---|",
+    ]
     for spec in specs:
         described = {item.path: item.description for item in spec.fields}
         title = f"[{spec.title}](sources/{spec.name}.md)"

@@ -1,10 +1,14 @@
 """Envelopes around a JSON source's records, unwrapped by reusable steps.
 
 A record cut from the stream (:mod:`~normalizers.framing.json_stream`) may be the record
-itself, or an EventBridge event around it (``detail-type``, ``detail``): the record is
-``detail``, or each of ``detail.<batch key>`` (Security Hub's ``detail.findings``); the
-event's other members (``account``, ``region``, ``time``, ``id``) stay at hand for the
-mapper's fallbacks.
+itself, or wrapped, in this order:
+
+- an SNS notification (``"Type": "Notification"``), as SNS delivers a message to a Firehose
+  or SQS subscription without raw message delivery: the record is the JSON text of its
+  ``Message``;
+- an EventBridge event (``detail-type``, ``detail``): the record is ``detail``, or each of
+  ``detail.<batch key>`` (Security Hub's ``detail.findings``); the event's other members
+  (``account``, ``region``, ``time``, ``id``) stay at hand for the mapper's fallbacks.
 
 Firehose adds no envelope of its own: it concatenates records, with or without a newline,
 which the stream splitter reads as they come.
@@ -12,13 +16,16 @@ which the stream splitter reads as they come.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import orjson
+
 from normalizers.ecs.getters import json_type, nullable_obj, optional_list
 from normalizers.framing.json_stream import Wrapper, to_json_bytes
-from normalizers.reasons import INVALID_RECORD, RecordError
+from normalizers.reasons import INVALID_JSON, INVALID_RECORD, RecordError
 
 
 class Framed(NamedTuple):
@@ -68,7 +75,11 @@ class JsonFraming:
 
         Raises :class:`~normalizers.reasons.RecordError` for an envelope that cannot hold
         this source's records; a record that is not an object is the mapper loop's to refuse.
+        ``raw`` stays the bytes as they came (a whole SNS notification or event), so that a
+        dead letter replays through the same steps.
         """
+        if _is_sns(value):
+            value = _sns_message(value)
         eventbridge = self.eventbridge
         if eventbridge is None or not self._is_event(value):
             yield Framed(value, raw, position)
@@ -100,3 +111,32 @@ class JsonFraming:
                 INVALID_RECORD, f"a {self.noun} must be a JSON object, not {json_type(framed.value)}"
             )
         return framed.value
+
+
+SNS_NOTIFICATION = "Notification"
+
+
+def _is_sns(value: Any) -> bool:
+    return type(value) is dict and value.get("Type") == SNS_NOTIFICATION and "Message" in value
+
+
+def _sns_message(notification: dict[str, Any]) -> Any:
+    message = notification["Message"]
+    if not isinstance(message, str):
+        raise RecordError(INVALID_RECORD, f"the SNS Message is a {json_type(message)}, expected JSON text")
+    try:
+        return orjson.loads(message)
+    except orjson.JSONDecodeError as error:
+        raise RecordError(INVALID_JSON, f"the SNS Message: {error}") from None
+
+
+_MESSAGE = re.compile(rb'"Message"\s*:\s*"((?:[^"\\]|\\.)*)')
+
+
+def sns_message_head(head: bytes) -> bytes:
+    """The start of an SNS notification's ``Message`` in an object's first bytes, its JSON
+    string escapes undone as far as recognizing a source needs (``\\"`` and ``\\\\``)."""
+    match = _MESSAGE.search(head)
+    if match is None:
+        return b""
+    return match.group(1).replace(b'\\"', b'"').replace(b"\\\\", b"\\")

@@ -175,3 +175,41 @@ def test_an_event_that_cannot_hold_the_records_is_an_invalid_record(
     with pytest.raises(RecordError) as raised:
         list(framing.unwrap(event, b"", "record 0"))
     assert str(raised.value) == f"invalid record: {reason}"
+
+
+def _notification(message: Any) -> dict[str, Any]:
+    return {
+        "Type": "Notification",
+        "MessageId": "m-1",
+        "TopicArn": "arn:aws:sns:us-east-1:1:t",
+        "Message": message,
+    }
+
+
+def test_an_sns_notification_gives_the_record_in_its_message_then_its_envelopes() -> None:
+    event = {
+        "detail-type": "Security Hub Findings - Imported",
+        "account": "9",
+        "detail": {"findings": [{"Id": "a"}]},
+    }
+    notification = _notification(json.dumps(event))
+    (framed,) = FINDINGS.unwrap(notification, b"whole", "record 0")
+    assert (framed.value, framed.position, framed.envelope) == ({"Id": "a"}, "record 0 finding 0", event)
+    record = {"eventVersion": "1.08", "eventName": "A"}
+    (bare,) = CLOUDTRAIL.unwrap(_notification(json.dumps(record)), b"raw", "record 3")
+    assert (bare.value, bare.raw, bare.envelope) == (record, b"raw", None)
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ('{"eventVersion": ', "invalid JSON: the SNS Message: unexpected end of data"),
+        (42, "invalid record: the SNS Message is a number, expected JSON text"),
+    ],
+)
+def test_an_sns_message_that_holds_no_json_is_a_dead_letter_of_the_notification(
+    message: Any, reason: str
+) -> None:
+    with pytest.raises(RecordError) as raised:
+        list(CLOUDTRAIL.unwrap(_notification(message), b"", "record 0"))
+    assert str(raised.value).startswith(reason)

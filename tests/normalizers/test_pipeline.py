@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -75,6 +76,24 @@ def test_digest_files_are_skipped_even_when_cloudtrail_is_forced() -> None:
 )
 def test_detection_trusts_content_first(head: bytes, key: str, source: str) -> None:
     assert detect(head, key).source == source
+
+
+@pytest.mark.parametrize(
+    ("message", "source"),
+    [
+        ({"eventVersion": "1.08", "eventName": "PutObject"}, "cloudtrail"),
+        ({"detail-type": "GuardDuty Finding", "detail": {"schemaVersion": "2.0"}}, "guardduty"),
+        ({"detail-type": "Security Hub Findings - Imported", "detail": {"findings": []}}, "securityhub"),
+    ],
+)
+def test_an_sns_notification_is_recognized_by_its_message(message: dict[str, object], source: str) -> None:
+    notification = {"Type": "Notification", "MessageId": "m", "TopicArn": "t", "Message": json.dumps(message)}
+    assert detect(json.dumps(notification).encode()).source == source
+
+
+def test_a_notification_inside_a_record_does_not_make_it_sns() -> None:
+    record = {"eventVersion": "1.08", "requestParameters": {"Type": "Notification", "Message": '{"Id": "x"}'}}
+    assert detect(json.dumps(record).encode()).source == "cloudtrail"
 
 
 def test_a_parquet_file_is_recognized_by_its_schema_not_by_its_magic() -> None:
