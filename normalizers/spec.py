@@ -8,6 +8,7 @@ of naming the sources themselves (docs/sources/README.md, "Adding a source").
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,3 +79,14 @@ class SourceSpec:
     template, the docs' field table and the detections' field names come from it."""
     load: Callable[[], Normalizer]
     """Imports the source's normalizer on first use, so a run loads only what it needs."""
+
+
+def normalizer_in(module: str) -> Callable[[], Normalizer]:
+    """A :attr:`SourceSpec.load` for the ``normalize`` of ``module``, imported on first call
+    (a normalizer's imports can be heavy: pyarrow for VPC flows)."""
+
+    def load() -> Normalizer:
+        normalize: Normalizer = importlib.import_module(module).normalize
+        return normalize
+
+    return load

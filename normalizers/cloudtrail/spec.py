@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import re
 
-from normalizers.base import Normalizer
 from normalizers.cloudtrail.fields import FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
-from normalizers.spec import Recognition, SourceSpec
+from normalizers.spec import Recognition, SourceSpec, normalizer_in
 
 VIA_CLOUDTRAIL = " via CloudTrail"
 """Every CloudTrail event on EventBridge is "<something> via CloudTrail" (API calls, console
 sign-ins and actions, service events, Insights...); new kinds appear over time."""
-
-
-def _load() -> Normalizer:
-    from normalizers.cloudtrail.normalize import normalize
-
-    return normalize
 
 
 SPEC = SourceSpec(
@@ -50,5 +43,5 @@ SPEC = SourceSpec(
         eventbridge=EventBridge(detail_type_suffix=VIA_CLOUDTRAIL),
     ),
     fields=FIELDS,
-    load=_load,
+    load=normalizer_in("normalizers.cloudtrail.normalize"),
 )

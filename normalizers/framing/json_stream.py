@@ -23,12 +23,16 @@ the very end of the slice), so the next candidate is tried. After :data:`MAX_CAN
 misses, or for invalid JSON, a string-aware bracket scan finds the record's true extent, so
 the cost stays linear and a bad record is reported alone:
 
+- a bad record never runs past the start of the next one: at top level a ``}`` followed on
+  the same line by ``{`` (concatenated records) or a line starting with ``{`` or ``[``; in an
+  array a ``}`` followed by ``,{`` (on the same line, or ``,`` and a line holding ``{`` at the
+  item's indentation when pretty-printed). Its brackets may otherwise balance with those of
+  later records, and those records would be lost with it;
 - a string that runs into a raw newline (never valid JSON) ends the record there, and reading
-  resumes at the next line that starts with ``{``: one broken line of a JSON-lines stream
-  costs one dead letter;
-- a top-level record whose brackets never balance ends before the next line that starts a
-  record (``{`` or ``[`` in the first column); without one, the object ends inside it:
-  ``truncated input``;
+  resumes at the next record's start (in an array: a line starting with ``{`` indented no
+  deeper than the record): one broken line of a JSON-lines stream costs one dead letter;
+- a record still open at the end of the object, with no record start after it, is a
+  ``truncated input`` (an array item's always: nothing can follow it);
 - a record larger than :data:`MAX_RECORD_BYTES` is reported (``record too large``, its first
   :data:`~normalizers.base.MAX_DEAD_LETTER_RAW` bytes kept) and skipped without being held.
 

@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import re
 
-from normalizers.base import Normalizer
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.guardduty.fields import FIELDS
 from normalizers.guardduty.tables import DETAIL_TYPE
-from normalizers.spec import Recognition, SourceSpec
+from normalizers.spec import Recognition, SourceSpec, normalizer_in
 
 # A GuardDuty finding as the CLI/SDK print it (PascalCase: "SchemaVersion" like ASFF) has a
 # top-level "Arn" that is a GuardDuty finding ARN; ASFF has no "Arn" key (its GuardDuty
 # imports carry that ARN in "Id"), so this outranks the Security Hub markers wherever it is.
 _API_ARN = re.compile(rb'"Arn"\s*:\s*"arn:aws[\w-]*:guardduty:')
-
-
-def _load() -> Normalizer:
-    from normalizers.guardduty.normalize import normalize
-
-    return normalize
 
 
 SPEC = SourceSpec(
@@ -47,5 +40,5 @@ SPEC = SourceSpec(
         eventbridge=EventBridge(detail_types=frozenset({DETAIL_TYPE})),
     ),
     fields=FIELDS,
-    load=_load,
+    load=normalizer_in("normalizers.guardduty.normalize"),
 )

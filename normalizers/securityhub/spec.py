@@ -10,19 +10,11 @@ from __future__ import annotations
 
 import re
 
-from normalizers.base import Normalizer
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.securityhub.fields import FIELDS
 from normalizers.securityhub.tables import FINDING_EVENTS, RECOGNIZED_EVENTS
-from normalizers.spec import Recognition, SourceSpec
-
-
-def _load() -> Normalizer:
-    from normalizers.securityhub.normalize import normalize
-
-    return normalize
-
+from normalizers.spec import Recognition, SourceSpec, normalizer_in
 
 SPEC = SourceSpec(
     name="securityhub",
@@ -40,5 +32,5 @@ SPEC = SourceSpec(
         eventbridge=EventBridge(detail_types=FINDING_EVENTS, batch_key="findings", batch_item="finding"),
     ),
     fields=FIELDS,
-    load=_load,
+    load=normalizer_in("normalizers.securityhub.normalize"),
 )

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import re
 
-from normalizers.base import Normalizer
-from normalizers.spec import ParquetSchema, Recognition, SourceSpec
+from normalizers.spec import ParquetSchema, Recognition, SourceSpec, normalizer_in
 from normalizers.vpcflow.fields import FIELDS
 from normalizers.vpcflow.tables import IDENTIFYING_FIELDS
-
-
-def _load() -> Normalizer:
-    from normalizers.vpcflow.normalize import normalize
-
-    return normalize
 
 
 def is_flow_schema(schema: ParquetSchema) -> bool:
@@ -39,5 +32,5 @@ SPEC = SourceSpec(
     ),
     framing=None,
     fields=FIELDS,
-    load=_load,
+    load=normalizer_in("normalizers.vpcflow.normalize"),
 )
