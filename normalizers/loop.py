@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from normalizers.base import DeadLetter, Document, Item, Origin
-from normalizers.framing.envelopes import Framed
 from normalizers.framing.json_stream import json_records
 from normalizers.reasons import RecordError, unexpected
 from normalizers.spec import SourceSpec
 
-Mapper = Callable[[dict[str, Any], Framed], Document]
-"""``(record, framed) -> document``; ``framed`` gives the raw bytes and the envelope."""
+Mapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document]
+"""``(record, raw, envelope) -> document``: ``raw`` the bytes a dead letter would keep (and
+``event.original``), ``envelope`` the EventBridge event the record came in, if any."""
 
 
 def reason_of(error: Exception) -> str:
@@ -36,20 +36,31 @@ def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mappe
     if framing is None:
         raise ValueError(f"{source} is not a JSON source")
     for record in json_records(stream, framing.wrapper):
+        value, raw = record.value, record.raw
+        if record.error is None and framing.is_bare(value):  # no envelope: straight to the mapper
+            try:
+                document = mapper(value, raw, None)
+            except Exception as error:
+                yield DeadLetter(source, reason_of(error), origin.object, f"record {record.index}", raw)
+                continue
+            yield document
+            continue
         position = f"record {record.index}"
         if record.error is not None:
-            yield DeadLetter(source, record.error, origin.object, position, record.raw)
+            yield DeadLetter(source, record.error, origin.object, position, raw)
             continue
         try:
-            framed = list(framing.unwrap(record.value, record.raw, position))
+            framed = framing.unwrap(value, raw, position)
         except Exception as error:  # an envelope of another kind, a detail that is no object...
-            yield DeadLetter(source, reason_of(error), origin.object, position, record.raw)
+            yield DeadLetter(source, reason_of(error), origin.object, position, raw)
             continue
-        for item in framed:
+        for inner, inner_raw, where, envelope in framed:
             try:
-                document = mapper(framing.check_object(item), item)
+                if type(inner) is not dict:
+                    raise framing.not_an_object(inner)
+                document = mapper(inner, inner_raw, envelope)
             except Exception as error:
-                yield DeadLetter(source, reason_of(error), origin.object, item.position, item.raw)
+                yield DeadLetter(source, reason_of(error), origin.object, where, inner_raw)
                 continue
             yield document
 

@@ -86,7 +86,10 @@ def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
         value = envelope.get("time")
     if value is None or value == "":
         raise RecordError(MISSING_FIELD, "eventTime")
-    return parsed_time("eventTime", value)
+    try:
+        return timestamp(value)  # the common case without a call more
+    except ValueError:
+        return parsed_time("eventTime", value)  # raises with the reason
 
 
 # -- event.* -------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from normalizers.base import Document, Item, Origin
 from normalizers.cloudtrail.actor import ActorCache
 from normalizers.cloudtrail.mapping import build_document
 from normalizers.cloudtrail.spec import SPEC
-from normalizers.framing.envelopes import Framed
 from normalizers.loop import json_items
 
 
@@ -17,7 +16,7 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     """Yield one document or dead letter per CloudTrail record of ``stream`` (decompressed)."""
     actors = ActorCache()
 
-    def mapper(record: dict[str, Any], framed: Framed) -> Document:
-        return build_document(record, framed.raw, framed.envelope, origin, actors)
+    def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
+        return build_document(record, raw, envelope, origin, actors)
 
     return json_items(SPEC, stream, origin, mapper)

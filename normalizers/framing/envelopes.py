@@ -17,7 +17,6 @@ which the stream splitter reads as they come.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -39,6 +38,9 @@ class Framed(NamedTuple):
     """``record 3``, ``record 3 finding 1``."""
     envelope: dict[str, Any] | None = None
     """The EventBridge event the record came in, for fallbacks (account, region, time, id)."""
+
+
+_framed = Framed._make  # builds from a tuple in C: this runs once per record
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,20 +72,22 @@ class JsonFraming:
     wrapper: Wrapper
     eventbridge: EventBridge | None = None
 
-    def unwrap(self, value: Any, raw: bytes, position: str) -> Iterator[Framed]:
+    def unwrap(self, value: Any, raw: bytes, position: str) -> list[Framed]:
         """The records a value of the stream holds, each ready for the mapper.
 
         Raises :class:`~normalizers.reasons.RecordError` for an envelope that cannot hold
         this source's records; a record that is not an object is the mapper loop's to refuse.
         ``raw`` stays the bytes as they came (a whole SNS notification or event), so that a
-        dead letter replays through the same steps.
+        dead letter replays through the same steps. A list, not a generator: this runs once
+        per record.
         """
+        if self.is_bare(value):
+            return [_framed((value, raw, position, None))]
         if _is_sns(value):
             value = _sns_message(value)
         eventbridge = self.eventbridge
         if eventbridge is None or not self._is_event(value):
-            yield Framed(value, raw, position)
-            return
+            return [Framed(value, raw, position)]
         kind = value.get("detail-type")
         if "detail-type" in value and not eventbridge.accepts(kind):
             raise RecordError(INVALID_RECORD, f"detail-type {kind!r} does not carry {self.noun}s")
@@ -91,13 +95,22 @@ class JsonFraming:
         if eventbridge.batch_key is None:
             if detail is None:
                 raise RecordError(INVALID_RECORD, "the event has no detail")
-            yield Framed(detail, raw, position, value)
-            return
+            return [Framed(detail, raw, position, value)]
         # A record of the batch becomes a dead letter on its own, so that it replays standalone.
-        for number, record in enumerate(optional_list(detail, eventbridge.batch_key)):
-            yield Framed(
-                record, to_json_bytes(record), f"{position} {eventbridge.batch_item} {number}", value
-            )
+        return [
+            Framed(record, to_json_bytes(record), f"{position} {eventbridge.batch_item} {number}", value)
+            for number, record in enumerate(optional_list(detail, eventbridge.batch_key))
+        ]
+
+    def is_bare(self, value: Any) -> bool:
+        """A record in no envelope, the common case: an object with the record key, and
+        neither an event's ``detail-type`` nor a notification's ``Type``."""
+        return (
+            type(value) is dict
+            and self.wrapper.record_key in value
+            and "detail-type" not in value
+            and "Type" not in value
+        )
 
     def _is_event(self, value: Any) -> bool:
         """An EventBridge event: ``detail-type``, or a ``detail`` on an object that is no record."""
@@ -105,12 +118,9 @@ class JsonFraming:
             "detail-type" in value or ("detail" in value and self.wrapper.record_key not in value)
         )
 
-    def check_object(self, framed: Framed) -> dict[str, Any]:
-        if type(framed.value) is not dict:
-            raise RecordError(
-                INVALID_RECORD, f"a {self.noun} must be a JSON object, not {json_type(framed.value)}"
-            )
-        return framed.value
+    def not_an_object(self, value: Any) -> RecordError:
+        """The reason a value of the stream that is no JSON object is no record."""
+        return RecordError(INVALID_RECORD, f"a {self.noun} must be a JSON object, not {json_type(value)}")
 
 
 SNS_NOTIFICATION = "Notification"

@@ -189,15 +189,18 @@ class _Splitter:
             else:
                 yield from self._records(*self._scalar(start, _TOP_SCALAR_END))
 
-    def _records(self, raw: bytes, value: Any, error: str | None) -> Iterator[JsonRecord]:
+    def _records(self, raw: bytes, value: Any, error: str | None) -> list[JsonRecord]:
+        """The record cut from the stream, or the records of a wrapper parsed whole (a list,
+        not a generator: this runs once per record)."""
+        index = self._index
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
-            yield JsonRecord(self._index, raw, value, error)
-            self._index += 1
-            return
-        for record in inner:
-            yield JsonRecord(self._index, to_json_bytes(record), record)
-            self._index += 1
+            self._index = index + 1
+            return [JsonRecord(index, raw, value, error)]
+        self._index = index + len(inner)
+        return [
+            JsonRecord(index + number, to_json_bytes(record), record) for number, record in enumerate(inner)
+        ]
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -240,6 +243,8 @@ class _Splitter:
     # -- containers -----------------------------------------------------------------------
 
     def _array(self) -> Iterator[JsonRecord]:
+        # An object with the record key is a record: no wrapper to look into.
+        record_key = self._wrapper.record_key if self._wrapper is not None else None
         while True:
             self._compact()
             pos = self._skip_space(self._pos)
@@ -252,7 +257,12 @@ class _Splitter:
                 self._pos = pos + 1
                 return
             elif byte == _OPEN_BRACE:
-                yield from self._records(*self._value(pos, _ITEM_END, top=False))
+                raw, value, error = self._value(pos, _ITEM_END, top=False)
+                if error is None and record_key in value:  # a record (the common case, inlined)
+                    yield JsonRecord(self._index, raw, value)
+                    self._index += 1
+                else:
+                    yield from self._records(raw, value, error)
             elif byte == _OPEN_BRACKET:  # an array inside the records' array: no record
                 yield from self._records(*self._scanned(pos, top=False))
             else:

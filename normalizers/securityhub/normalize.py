@@ -7,7 +7,6 @@ from typing import Any, BinaryIO
 
 from normalizers.base import Document, Item, Origin
 from normalizers.ecs.values import as_text
-from normalizers.framing.envelopes import Framed
 from normalizers.loop import json_items
 from normalizers.securityhub.mapping import finding_document
 from normalizers.securityhub.spec import SPEC
@@ -16,8 +15,8 @@ from normalizers.securityhub.spec import SPEC
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     """Yield one document or dead letter per finding of ``stream`` (decompressed)."""
 
-    def mapper(finding: dict[str, Any], framed: Framed) -> Document:
-        envelope_account = as_text(framed.envelope.get("account")) if framed.envelope else None
-        return finding_document(finding, origin, framed.raw, envelope_account)
+    def mapper(finding: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
+        envelope_account = as_text(envelope.get("account")) if envelope else None
+        return finding_document(finding, origin, raw, envelope_account)
 
     return json_items(SPEC, stream, origin, mapper)
