@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from demo import cloudtrail as ct
 from demo import findings as fd
 from demo import vpcflow
-from demo.cloudtrail import RoleSession
 from demo.ids import Ids
+from demo.records import cloudtrail as ct
+from demo.records.cloudtrail import RoleSession
+from demo.records.compression import gzip_bytes
 
 Record = dict[str, Any]
 Request = Callable[[random.Random], Any]
@@ -55,32 +56,16 @@ def _identities(ids: Ids, accounts: Sequence[str]) -> list[Record]:
             )
         pool.append(ct.root(account))
         pool.append(
-            {
-                "type": "FederatedUser",
-                "principalId": f"{account}:partner",
-                "arn": f"arn:aws:sts::{account}:federated-user/partner",
-                "accountId": account,
-                "accessKeyId": ids.access_key_id(temporary=True),
-                "sessionContext": {
-                    "attributes": {"creationDate": "2026-03-01T00:00:00Z", "mfaAuthenticated": "false"},
-                    "sessionIssuer": {
-                        "type": "IAMUser",
-                        "principalId": ids.unique_id("AIDA"),
-                        "arn": f"arn:aws:iam::{account}:user/federator",
-                        "accountId": account,
-                        "userName": "federator",
-                    },
-                },
-            }
+            ct.federated_user(
+                account,
+                "partner",
+                access_key_id=ids.access_key_id(temporary=True),
+                issuer_principal_id=ids.unique_id("AIDA"),
+                issuer_name="federator",
+                created=BASE,
+            )
         )
-        pool.append(
-            {
-                "type": "WebIdentityUser",
-                "principalId": "accounts.google.com:app.apps.googleusercontent.com:1234",
-                "userName": "1234",
-                "identityProvider": "accounts.google.com",
-            }
-        )
+        pool.append(ct.web_identity_user())
         pool.append(ct.aws_account(ids.account_id(), ids.unique_id("AIDA")))
     pool.append(ct.aws_service("ec2.amazonaws.com"))
     pool.append(ct.aws_service("config.amazonaws.com"))
@@ -299,33 +284,31 @@ def cloudtrail_records(n: int, seed: int = 0, accounts: int = 3) -> Iterator[Rec
         identity = identities[int(rng.random() * len(identities))]
         source, name, read_only, category, request = templates[int(rng.random() * len(templates))]
         account = identity.get("accountId") or account_ids[index % accounts]
-        record: Record = {
-            "eventVersion": "1.10" if category == "Data" else "1.09",
-            "userIdentity": identity,
-            "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_BASE_EPOCH + index)),
-            "eventSource": source,
-            "eventName": name,
-            "awsRegion": _REGIONS[index % len(_REGIONS)],
-            "sourceIPAddress": addresses[int(rng.random() * len(addresses))],
-            "userAgent": _AGENTS[index % len(_AGENTS)],
-        }
-        if rng.random() < 0.06:
-            record["errorCode"], record["errorMessage"] = _ERRORS[index % len(_ERRORS)]
-        record["requestParameters"] = request(rng)
-        record["responseElements"] = None
-        record["requestID"] = _event_id(rng)
-        record["eventID"] = _event_id(rng)
-        record["readOnly"] = read_only
-        record["eventType"] = "AwsApiCall"
-        record["managementEvent"] = category == "Management"
-        record["recipientAccountId"] = account
-        record["eventCategory"] = category
-        yield record
+        source_ip = addresses[int(rng.random() * len(addresses))]
+        error = _ERRORS[index % len(_ERRORS)] if rng.random() < 0.06 else (None, None)
+        parameters = request(rng)
+        yield ct.api_call(
+            identity,
+            event_name=name,
+            event_source=source,
+            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_BASE_EPOCH + index)),
+            region=_REGIONS[index % len(_REGIONS)],
+            source_ip=source_ip,
+            user_agent=_AGENTS[index % len(_AGENTS)],
+            recipient_account=account,
+            read_only=read_only,
+            request=parameters,
+            error_code=error[0],
+            error_message=error[1],
+            request_id=_event_id(rng),
+            event_id=_event_id(rng),
+            category=category,
+        )
 
 
 def cloudtrail_log_file(records: Iterable[Record], level: int = _FAST_GZIP) -> bytes:
     """A gzip CloudTrail log file: ``{"Records":[...]}``."""
-    return ct.gzip_bytes(ct.log_file_json(records), level)
+    return gzip_bytes(ct.log_file_json(records), level)
 
 
 # --- VPC Flow Logs ----------------------------------------------------------------------
@@ -437,7 +420,7 @@ def vpcflow_text(
     columns = _FlowColumns(n, seed, vpcflow.field_version(fields))
     texts = [["-" if value is None else str(value) for value in columns.column(name)] for name in fields]
     lines = (" ".join(values) for values in zip(*texts, strict=True))
-    return ct.gzip_bytes(vpcflow.text_body(lines, fields), level)
+    return gzip_bytes(vpcflow.text_body(lines, fields), level)
 
 
 def vpcflow_parquet(
@@ -521,7 +504,7 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
 
 def guardduty_export(n: int, seed: int = 0, level: int = _FAST_GZIP) -> bytes:
     """A gzip GuardDuty export object of ``n`` JSON lines."""
-    return ct.gzip_bytes(fd.guardduty_export(_guardduty_findings(n, seed)), level)
+    return gzip_bytes(fd.guardduty_export(_guardduty_findings(n, seed)), level)
 
 
 def _control(index: int, ids: Ids, account: str) -> Record:
@@ -562,4 +545,4 @@ def securityhub_firehose(n: int, seed: int = 0, level: int = _FAST_GZIP) -> byte
         imported = next(imports)
         finding = fd.asff_from_guardduty(imported) if index % 2 else _control(index, ids, member)
         events.append(fd.imported_event(finding, admin, ids.uuid()))
-    return ct.gzip_bytes(fd.firehose_body(events), level)
+    return gzip_bytes(fd.firehose_body(events), level)

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+from demo.records import cloudtrail as ct
 from normalizers import DeadLetter, Document, Origin, normalize_object
 
 ACCOUNT = "210987654321"
@@ -35,48 +37,15 @@ EVE_KEY = "AKIAFIXTUREEVE000001"
 
 
 def _user(name: str, key: str | None = None, account: str = ACCOUNT) -> dict[str, Any]:
-    identity = {
-        "type": "IAMUser",
-        "principalId": f"AIDAFIXTURE{name.upper()[:9]}",
-        "arn": f"arn:aws:iam::{account}:user/{name}",
-        "accountId": account,
-        "userName": name,
-    }
-    if key:
-        identity["accessKeyId"] = key
-    return identity
-
-
-def _root(invoked_by: str | None = None) -> dict[str, Any]:
-    identity = {
-        "type": "Root",
-        "principalId": ACCOUNT,
-        "arn": f"arn:aws:iam::{ACCOUNT}:root",
-        "accountId": ACCOUNT,
-    }
-    if invoked_by:
-        identity["invokedBy"] = invoked_by
-    return identity
+    return ct.iam_user(account, name, f"AIDAFIXTURE{name.upper()[:9]}", key)
 
 
 def _role_session(role: str, session: str, key: str) -> dict[str, Any]:
-    return {
-        "type": "AssumedRole",
-        "principalId": f"AROAFIXTURE{role.upper()[:8]}:{session}",
-        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}",
-        "accountId": ACCOUNT,
-        "accessKeyId": key,
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": f"AROAFIXTURE{role.upper()[:8]}",
-                "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
-                "accountId": ACCOUNT,
-                "userName": role,
-            },
-            "attributes": {"creationDate": "2024-05-01T09:00:00Z", "mfaAuthenticated": "false"},
-        },
-    }
+    role_id = f"AROAFIXTURE{role.upper()[:8]}"
+    issued = ct.role_session(
+        ACCOUNT, role, session, key, role_id, created=datetime(2024, 5, 1, 9, tzinfo=UTC)
+    )
+    return ct.assumed_role(issued, web_id_federation=False)
 
 
 def cloudtrail_record(
@@ -86,48 +55,37 @@ def cloudtrail_record(
     identity: dict[str, Any],
     minute: int,
     ip: str = CLIENT_IP,
+    read_only: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
-    record = {
-        "eventVersion": "1.09",
-        "userIdentity": identity,
-        "eventTime": f"2024-05-01T10:{minute:02d}:00Z",
-        "eventSource": source,
-        "eventName": action,
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": ip,
-        "userAgent": CLI_AGENT,
-        "requestParameters": None,
-        "responseElements": None,
-        "requestID": f"req-{event_id}",
-        "eventID": event_id,
-        "readOnly": False,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": ACCOUNT,
-        "eventCategory": "Management",
-    }
-    record.update(extra)
-    return record
+    """A call at 10:``minute`` on 2024-05-01; ``extra`` are :func:`demo.records.cloudtrail.api_call`'s."""
+    return ct.api_call(
+        identity,
+        event_name=action,
+        event_source=source,
+        time=f"2024-05-01T10:{minute:02d}:00Z",
+        source_ip=ip,
+        user_agent=extra.pop("user_agent", CLI_AGENT),
+        recipient_account=ACCOUNT,
+        read_only=read_only,
+        request_id=f"req-{event_id}",
+        event_id=event_id,
+        **extra,
+    )
 
 
 def _console_login(
     event_id: str, identity: dict[str, Any], minute: int, mfa: str, result: str
 ) -> dict[str, Any]:
-    return cloudtrail_record(
-        event_id,
-        "ConsoleLogin",
-        "signin.amazonaws.com",
+    return ct.console_login(
         identity,
-        minute,
-        eventType="AwsConsoleSignIn",
-        readOnly=None,
-        responseElements={"ConsoleLogin": result},
-        additionalEventData={
-            "LoginTo": "https://console.aws.amazon.com/console/home",
-            "MobileVersion": "No",
-            "MFAUsed": mfa,
-        },
+        time=f"2024-05-01T10:{minute:02d}:00Z",
+        source_ip=CLIENT_IP,
+        success=result == "Success",
+        mfa_used=mfa == "Yes",
+        user_agent=CLI_AGENT,
+        event_id=event_id,
+        read_only=None,
     )
 
 
@@ -141,8 +99,8 @@ def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any)
         _user("fixture-mallory", MALLORY_KEY),
         minute,
         ip=ATTACKER_IP,
-        requestParameters={"groupId": "sg-0fixture00000001", "ipPermissions": {"items": [permission]}},
-        responseElements={"_return": True},
+        request={"groupId": "sg-0fixture00000001", "ipPermissions": {"items": [permission]}},
+        response={"_return": True},
         **extra,
     )
 
@@ -161,15 +119,20 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "No",
             "Success",
         ),
-        _console_login("ct-console-root-nomfa", _root(), 5, "No", "Success"),
+        _console_login("ct-console-root-nomfa", ct.root(ACCOUNT, access_key_id=None), 5, "No", "Success"),
         cloudtrail_record(
-            "ct-root-listbuckets", "ListBuckets", "s3.amazonaws.com", _root(), 6, readOnly=True
+            "ct-root-listbuckets",
+            "ListBuckets",
+            "s3.amazonaws.com",
+            ct.root(ACCOUNT, access_key_id=None),
+            6,
+            read_only=True,
         ),
         cloudtrail_record(
             "ct-root-service",
             "AssumeRole",
             "sts.amazonaws.com",
-            _root("config.amazonaws.com"),
+            ct.root(ACCOUNT, access_key_id=None, invoked_by="config.amazonaws.com"),
             7,
             ip="config.amazonaws.com",
         ),
@@ -180,9 +143,9 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             8,
             ip=ATTACKER_IP,
-            errorCode="AccessDenied",
-            errorMessage="User is not authorized",
-            readOnly=True,
+            error_code="AccessDenied",
+            error_message="User is not authorized",
+            read_only=True,
         ),
         cloudtrail_record(
             "ct-unauthorized",
@@ -191,8 +154,8 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             9,
             ip=ATTACKER_IP,
-            errorCode="Client.UnauthorizedOperation",
-            errorMessage="not authorized",
+            error_code="Client.UnauthorizedOperation",
+            error_message="not authorized",
         ),
         cloudtrail_record(
             "ct-no-such-entity",
@@ -200,9 +163,9 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "iam.amazonaws.com",
             alice,
             10,
-            errorCode="NoSuchEntityException",
-            errorMessage="user not found",
-            readOnly=True,
+            error_code="NoSuchEntityException",
+            error_message="user not found",
+            read_only=True,
         ),
         cloudtrail_record(
             "ct-iam-create-key",
@@ -211,8 +174,8 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             11,
             ip=ATTACKER_IP,
-            requestParameters={"userName": "fixture-alice"},
-            responseElements={
+            request={"userName": "fixture-alice"},
+            response={
                 "accessKey": {
                     "accessKeyId": "AKIAFIXTURENEWKEY001",
                     "userName": "fixture-alice",
@@ -227,18 +190,18 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             12,
             ip=ATTACKER_IP,
-            requestParameters={
+            request={
                 "userName": "fixture-mallory",
                 "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
             },
         ),
         cloudtrail_record(
-            "ct-iam-list-users", "ListUsers", "iam.amazonaws.com", mallory, 13, ip=ATTACKER_IP, readOnly=True
+            "ct-iam-list-users", "ListUsers", "iam.amazonaws.com", mallory, 13, ip=ATTACKER_IP, read_only=True
         ),
         _ingress("ct-sg-open-v4", "cidrIp", "0.0.0.0/0", 14),
         _ingress("ct-sg-open-v6", "cidrIpv6", "::/0", 15),
         _ingress("ct-sg-internal", "cidrIp", "10.0.0.0/8", 16),
-        _ingress("ct-sg-open-denied", "cidrIp", "0.0.0.0/0", 17, errorCode="Client.UnauthorizedOperation"),
+        _ingress("ct-sg-open-denied", "cidrIp", "0.0.0.0/0", 17, error_code="Client.UnauthorizedOperation"),
         cloudtrail_record(
             "ct-stop-logging",
             "StopLogging",
@@ -246,7 +209,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             18,
             ip=ATTACKER_IP,
-            requestParameters={"name": "fixture-trail"},
+            request={"name": "fixture-trail"},
             resources=[{"ARN": TRAIL_ARN, "type": "AWS::CloudTrail::Trail", "accountId": ACCOUNT}],
         ),
         cloudtrail_record(
@@ -256,7 +219,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             19,
             ip=ATTACKER_IP,
-            requestParameters={"detectorId": "fixture0detector"},
+            request={"detectorId": "fixture0detector"},
         ),
         cloudtrail_record(
             "ct-delete-flowlogs",
@@ -265,7 +228,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             20,
             ip=ATTACKER_IP,
-            requestParameters={"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-fixture", "tag": 1}}},
+            request={"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-fixture", "tag": 1}}},
         ),
         cloudtrail_record(
             "ct-describe-trails",
@@ -273,8 +236,8 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "cloudtrail.amazonaws.com",
             alice,
             21,
-            readOnly=True,
-            userAgent=CONSOLE_AGENT,
+            read_only=True,
+            user_agent=CONSOLE_AGENT,
         ),
         cloudtrail_record(
             "ct-get-object",
@@ -282,11 +245,10 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "s3.amazonaws.com",
             alice,
             22,
-            readOnly=True,
-            userAgent=CONSOLE_AGENT,
-            eventCategory="Data",
-            managementEvent=False,
-            requestParameters={"bucketName": "fixture-bucket", "key": "report.csv"},
+            read_only=True,
+            user_agent=CONSOLE_AGENT,
+            category="Data",
+            request={"bucketName": "fixture-bucket", "key": "report.csv"},
             resources=[
                 {"ARN": "arn:aws:s3:::fixture-bucket/report.csv", "type": "AWS::S3::Object"},
                 {"ARN": BUCKET_ARN, "type": "AWS::S3::Bucket", "accountId": ACCOUNT},

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
+from demo.records import cloudtrail as ct
 from detections.rules import RULES_DIR, Rule, load_rules
 from detections.windows import iso
 from normalizers import DeadLetter, Origin, normalize_object
@@ -44,26 +45,14 @@ def index_raw(client: OpenSearch, source: str, raw: bytes, ingested: datetime) -
 
 def cloudtrail_record(event_id: str, when: datetime, **changes: Any) -> dict[str, Any]:
     """A root console sign-in (matched by siem-root-account-usage); ``changes`` override fields."""
-    record: dict[str, Any] = {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "Root",
-            "principalId": "111122223333",
-            "arn": "arn:aws:iam::111122223333:root",
-            "accountId": "111122223333",
-        },
-        "eventTime": iso(when).replace(".000", ""),
-        "eventSource": "signin.amazonaws.com",
-        "eventName": "ConsoleLogin",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "198.51.100.214",
-        "userAgent": "Mozilla/5.0",
-        "responseElements": {"ConsoleLogin": "Success"},
-        "additionalEventData": {"MFAUsed": "No"},
-        "eventID": event_id,
-        "eventType": "AwsConsoleSignIn",
-        "recipientAccountId": "111122223333",
-    }
+    record = ct.console_login(
+        ct.root("111122223333", access_key_id=None),
+        time=when,
+        source_ip="198.51.100.214",
+        user_agent="Mozilla/5.0",
+        login_to=None,
+        event_id=event_id,
+    )
     record.update(changes)
     return record
 

@@ -1,18 +1,16 @@
 """Raw AWS records for the investigation scenarios, shaped as AWS writes them.
 
-The shapes follow the AWS documentation in ../shared/reference/aws-docs (CloudTrail
-record contents and userIdentity, GuardDuty finding format, Security Hub ASFF); every
-value (accounts, keys, addresses) is made up for these tests.
+CloudTrail records come from the shared builders (:mod:`demo.records.cloudtrail`). The
+finding shapes follow the AWS documentation in ../shared/reference/aws-docs (GuardDuty
+finding format, Security Hub ASFF); every value (accounts, keys, addresses) is made up.
 """
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 REGION = "us-east-1"
-_ids = itertools.count(1)
 
 
 def at(base: datetime, minutes: float) -> str:
@@ -21,136 +19,6 @@ def at(base: datetime, minutes: float) -> str:
 
 def moment(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def iam_user(account: str, name: str, key: str | None, user_id: str) -> dict[str, Any]:
-    identity = {
-        "type": "IAMUser",
-        "principalId": user_id,
-        "arn": f"arn:aws:iam::{account}:user/{name}",
-        "accountId": account,
-        "userName": name,
-    }
-    if key:
-        identity["accessKeyId"] = key
-    return identity
-
-
-def role_session(account: str, role: str, session: str, key: str, role_id: str) -> dict[str, Any]:
-    return {
-        "type": "AssumedRole",
-        "principalId": f"{role_id}:{session}",
-        "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{session}",
-        "accountId": account,
-        "accessKeyId": key,
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": role_id,
-                "arn": f"arn:aws:iam::{account}:role/{role}",
-                "accountId": account,
-                "userName": role,
-            },
-            "webIdFederationData": {},
-            "attributes": {"creationDate": "2026-03-02T09:00:00Z", "mfaAuthenticated": "false"},
-        },
-    }
-
-
-def aws_service(service: str) -> dict[str, Any]:
-    return {"type": "AWSService", "invokedBy": service}
-
-
-def event(
-    name: str,
-    source: str,
-    time: str,
-    identity: dict[str, Any],
-    ip: str,
-    account: str,
-    *,
-    read_only: bool,
-    request: dict[str, Any] | None = None,
-    response: dict[str, Any] | None = None,
-    error: str | None = None,
-    agent: str = "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 botocore/2.4.5",
-    resources: list[dict[str, str]] | None = None,
-) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        "eventVersion": "1.09",
-        "userIdentity": identity,
-        "eventTime": time,
-        "eventSource": source,
-        "eventName": name,
-        "awsRegion": REGION,
-        "sourceIPAddress": ip,
-        "userAgent": agent,
-        "requestParameters": request,
-        "responseElements": response,
-        "requestID": f"req-{next(_ids):06d}",
-        "eventID": f"00000000-0000-4000-8000-{next(_ids):012d}",
-        "readOnly": read_only,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": account,
-        "eventCategory": "Management",
-    }
-    if error:
-        record["errorCode"] = error
-        record["errorMessage"] = f"User is not authorized to perform {source.split('.')[0]}:{name}"
-    if resources:
-        record["resources"] = resources
-    return record
-
-
-def assume_role(
-    caller: dict[str, Any],
-    ip: str,
-    time: str,
-    role_arn: str,
-    session: str,
-    issued_key: str,
-    role_id: str,
-    recorded_by: str,
-) -> dict[str, Any]:
-    """An ``AssumeRole`` call that issued ``issued_key``, as the account ``recorded_by`` logs it.
-
-    The role's account logs a cross-account caller only as ``AWSAccount`` (no ARN, no key).
-    """
-    account = role_arn.split(":")[4]
-    role_name = role_arn.rsplit("/", 1)[-1]
-    if caller.get("accountId") not in (None, recorded_by):
-        caller = {
-            "type": "AWSAccount",
-            "principalId": caller["principalId"],
-            "accountId": caller["accountId"],
-        }
-    record = event(
-        "AssumeRole",
-        "sts.amazonaws.com",
-        time,
-        caller,
-        ip,
-        recorded_by,
-        read_only=True,
-        request={"roleArn": role_arn, "roleSessionName": session, "durationSeconds": 3600},
-        response={
-            "credentials": {
-                "accessKeyId": issued_key,
-                "sessionToken": "IQoJb3JpZ2luX2VjEXAMPLE",
-                "expiration": "Mar 2, 2026, 11:00:00 AM",
-            },
-            "assumedRoleUser": {
-                "assumedRoleId": f"{role_id}:{session}",
-                "arn": f"arn:aws:sts::{account}:assumed-role/{role_name}/{session}",
-            },
-        },
-        resources=[{"accountId": account, "type": "AWS::IAM::Role", "ARN": role_arn}],
-    )
-    if caller.get("type") == "AWSService":
-        record["sourceIPAddress"] = caller["invokedBy"]
-        record["userAgent"] = caller["invokedBy"]
-    return record
 
 
 def trail(records: list[dict[str, Any]]) -> dict[str, Any]:
