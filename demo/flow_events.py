@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from demo import vpcflow
+from demo.records import vpcflow
 from demo.cast import REGION, Cast
 from demo.ids import Ids
 from demo.trail_events import at

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from demo import findings as fd
-from demo import vpcflow
+from demo.records import vpcflow
 from demo.ids import Ids
 from demo.records import cloudtrail as ct
 from demo.records.cloudtrail import RoleSession

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from demo.records import cloudtrail as ct
+from demo.records import vpcflow
 from normalizers import DeadLetter, Document, Origin, normalize_object
 
 ACCOUNT = "210987654321"
@@ -257,22 +258,52 @@ def cloudtrail_records() -> list[dict[str, Any]]:
     ]
 
 
-FLOW_HEADER = (
-    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
-    "start end action log-status"
-)
-
-
 def flow_lines() -> list[str]:
     """v2 records of 2024-05-02 (a day without other fixtures): the scanner is rejected three
     times, the client accepted."""
-    eni = "eni-0fixture000000001"
-    return [
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40001 22 6 3 180 1714644000 1714644060 REJECT OK",
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40002 3389 6 3 180 1714644000 1714644060 REJECT OK",
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40003 23 6 2 120 1714644060 1714644120 REJECT OK",
-        f"2 {ACCOUNT} {eni} {CLIENT_IP} 10.0.1.5 50000 443 6 20 4249 1714644000 1714644060 ACCEPT OK",
+    common: dict[str, Any] = {"account": ACCOUNT, "interface": "eni-0fixture000000001", "dst": "10.0.1.5"}
+    flows = [
+        vpcflow.flow(
+            src=SCANNER_IP,
+            src_port=40001,
+            dst_port=22,
+            packets=3,
+            byte_count=180,
+            start=1714644000,
+            action="REJECT",
+            **common,
+        ),
+        vpcflow.flow(
+            src=SCANNER_IP,
+            src_port=40002,
+            dst_port=3389,
+            packets=3,
+            byte_count=180,
+            start=1714644000,
+            action="REJECT",
+            **common,
+        ),
+        vpcflow.flow(
+            src=SCANNER_IP,
+            src_port=40003,
+            dst_port=23,
+            packets=2,
+            byte_count=120,
+            start=1714644060,
+            action="REJECT",
+            **common,
+        ),
+        vpcflow.flow(
+            src=CLIENT_IP,
+            src_port=50000,
+            dst_port=443,
+            packets=20,
+            byte_count=4249,
+            start=1714644000,
+            **common,
+        ),
     ]
+    return [vpcflow.text_line(flow) for flow in flows]
 
 
 def guardduty_finding(
@@ -425,7 +456,7 @@ def raw_objects() -> list[tuple[str, bytes]]:
     """``(object name, bytes)`` in the formats AWS delivers them."""
     return [
         ("fixtures/cloudtrail.json", json.dumps({"Records": cloudtrail_records()}).encode()),
-        ("fixtures/vpcflow.log", "\n".join([FLOW_HEADER, *flow_lines()]).encode() + b"\n"),
+        ("fixtures/vpcflow.log", vpcflow.text_body(flow_lines())),
         ("fixtures/guardduty.jsonl", "".join(json.dumps(f) + "\n" for f in guardduty_findings()).encode()),
         ("fixtures/securityhub.json", json.dumps({"Findings": securityhub_findings()}).encode()),
     ]

@@ -12,6 +12,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
+from demo.records import vpcflow
 from detections.rules import RULES_DIR, Rule, load_rules
 from detections.windows import iso
 from normalizers import DeadLetter, Origin, normalize_object
@@ -61,16 +62,26 @@ def trail(records: Sequence[dict[str, Any]]) -> bytes:
     return json.dumps({"Records": list(records)}).encode()
 
 
-FLOW_HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
-
-
 def rejected_flows(source_ip: str, start: datetime, count: int, first_port: int = 1) -> bytes:
+    """A port scan: ``count`` rejected probes, one a second, to consecutive ports."""
     epoch = int(start.timestamp())
-    lines = [FLOW_HEADER] + [
-        f"2 111122223333 eni-0a1b2c3d {source_ip} 10.20.1.161 40000 {first_port + i} 6 1 44 {epoch + i} {epoch + i + 5} REJECT OK"
+    probes = [
+        vpcflow.flow(
+            account="111122223333",
+            interface="eni-0a1b2c3d",
+            src=source_ip,
+            dst="10.20.1.161",
+            src_port=40000,
+            dst_port=first_port + i,
+            packets=1,
+            byte_count=44,
+            start=epoch + i,
+            end=epoch + i + 5,
+            action="REJECT",
+        )
         for i in range(count)
     ]
-    return ("\n".join(lines) + "\n").encode()
+    return vpcflow.text_body(vpcflow.text_line(probe) for probe in probes)
 
 
 def minutes(n: float) -> timedelta:
