@@ -26,6 +26,7 @@ from opensearchpy import OpenSearch
 from osmem_server import OsmemServer
 
 from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
 from investigation import investigate
 from normalizers import DeadLetter, Origin, normalize_object
 from opensearch_assets.templates import install_templates
@@ -195,43 +196,20 @@ def trail(events: int, seed: int = 11) -> list[dict[str, Any]]:
 
 
 def finding() -> dict[str, Any]:
-    return {
-        "schemaVersion": "2.0",
-        "accountId": TARGET_ACCOUNT,
-        "region": "us-east-1",
-        "partition": "aws",
-        "id": "be" * 16,
-        "arn": f"arn:aws:guardduty:us-east-1:{TARGET_ACCOUNT}:detector/d/finding/{'be' * 16}",
-        "type": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-        "resource": {
-            "resourceType": "AccessKey",
-            "accessKeyDetails": {
-                "accessKeyId": ACTOR_KEY,
-                "principalId": "AROATargetRole:actor",
-                "userName": "TargetRole",
-                "userType": "AssumedRole",
-            },
-        },
-        "service": {
-            "serviceName": "guardduty",
-            "detectorId": "d",
-            "count": 1,
-            "eventFirstSeen": "2026-03-02T10:00:00Z",
-            "eventLastSeen": "2026-03-02T10:30:00Z",
-            "action": {
-                "actionType": "AWS_API_CALL",
-                "awsApiCallAction": {
-                    "api": "GetObject",
-                    "serviceName": "s3.amazonaws.com",
-                    "remoteIpDetails": {"ipAddressV4": "198.51.100.7"},
-                },
-            },
-        },
-        "severity": 8.0,
-        "createdAt": "2026-03-02T10:00:00Z",
-        "updatedAt": "2026-03-02T10:30:00Z",
-        "title": "API GetObject was invoked from an IP address on a custom threat list.",
-    }
+    spec = gd.FindingSpec(
+        type="UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+        severity=8.0,
+        title="API GetObject was invoked from an IP address on a custom threat list.",
+        account=TARGET_ACCOUNT,
+        detector="d",
+        id="be" * 16,
+        created=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+        updated=datetime(2026, 3, 2, 10, 30, tzinfo=UTC),
+        last_seen=datetime(2026, 3, 2, 10, 30, tzinfo=UTC),
+        resource=gd.access_key_resource(ACTOR_KEY, "AROATargetRole:actor", "TargetRole", "AssumedRole"),
+        action=gd.api_call_action("GetObject", "s3.amazonaws.com", "198.51.100.7"),
+    )
+    return gd.finding(spec)
 
 
 def index(client: OpenSearch, raw: bytes, index_name: str, batch: int = 2000) -> int:

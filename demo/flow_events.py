@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from demo.records import vpcflow
 from demo.cast import REGION, Cast
 from demo.ids import Ids
+from demo.records import vpcflow
 from demo.trail_events import at
 
 SCANNED_PORTS = (

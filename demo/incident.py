@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from demo import findings as fd
 from demo.cast import BUCKET, REGION, WINDOW_END, WINDOW_START, Cast, cast
 from demo.finding_events import StoryFindings, story_findings
 from demo.flow_events import flow_files
 from demo.ids import Ids, iso
 from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
+from demo.records import securityhub as sh
 from demo.records.cloudtrail import Record
 from demo.records.compression import gzip_bytes
 from demo.trail_events import TrailLog, attack, background
@@ -159,18 +160,16 @@ def write_guardduty(
     writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids
 ) -> tuple[FindingTruth, ...]:
     """Two exports from the administrator account; the second holds one record damaged in transit."""
-    first_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
+    first_key = gd.export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
     writer.write(
         first_key,
-        gzip_bytes(fd.guardduty_export(story.first_export)),
+        gzip_bytes(gd.export_lines(story.first_export)),
         "guardduty",
         len(story.first_export),
     )
-    second_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
+    second_key = gd.export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
     # The same JSON with one comma lost: braces and quotes still balance, so only this record is bad.
-    damaged = (
-        fd.guardduty_export([story.second_export[0]]).rstrip(b"\n").replace(b',"title":', b' "title":', 1)
-    )
+    damaged = gd.export_lines([story.second_export[0]]).rstrip(b"\n").replace(b',"title":', b' "title":', 1)
     bad_index = 1
     records: list[Record | bytes] = list(story.second_export)
     records.insert(bad_index, damaged)
@@ -183,7 +182,7 @@ def write_guardduty(
             "a comma missing between two fields",
         )
     )
-    writer.write(second_key, gzip_bytes(fd.guardduty_export(records)), "guardduty", len(records))
+    writer.write(second_key, gzip_bytes(gd.export_lines(records)), "guardduty", len(records))
     return tuple(_guardduty_truth(f) for f in story.first_export + story.second_export)
 
 
@@ -223,10 +222,10 @@ def write_securityhub(
     batches = ((sorted(story.imported, key=_updated), True), (sorted(story.controls, key=_updated), False))
     truths: list[FindingTruth] = []
     for batch, compressed in batches:
-        events = [fd.imported_event(f, people.admin_account, ids.uuid()) for f in batch]
+        events = [sh.imported_event(f, people.admin_account, ids.uuid()) for f in batch]
         delivered = datetime.fromisoformat(_updated(batch[-1]).replace("Z", "+00:00")) + timedelta(minutes=5)
-        key = fd.firehose_key(_FIREHOSE_PREFIX, _FIREHOSE_STREAM, delivered, ids, gzip=compressed)
-        body = fd.firehose_body(events)
+        key = sh.firehose_key(_FIREHOSE_PREFIX, _FIREHOSE_STREAM, delivered, ids, gzip=compressed)
+        body = sh.firehose_body(events)
         writer.write(key, gzip_bytes(body) if compressed else body, "securityhub", len(batch))
         truths.extend(_securityhub_truth(f) for f in batch)
     return tuple(truths)

@@ -16,10 +16,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from demo import findings as fd
-from demo.records import vpcflow
 from demo.ids import Ids
 from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
+from demo.records import securityhub as sh
+from demo.records import vpcflow
 from demo.records.cloudtrail import RoleSession
 from demo.records.compression import gzip_bytes
 
@@ -455,7 +456,7 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
         ip = f"203.0.113.{rng.randrange(1, 255)}"
         moment = BASE + timedelta(seconds=index * 7)
         private = f"10.0.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-        instance = fd.Instance(
+        instance = gd.Instance(
             f"i-{index % 50:017x}",
             private,
             f"198.51.100.{index % 250 + 1}",
@@ -467,11 +468,11 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
         resource: Record
         action: Record | None
         if ":EC2/" in kind:
-            resource = fd.instance_resource(instance)
+            resource = gd.instance_resource(instance)
             action = (
-                fd.port_probe_action(ip, private, (22, 3389))
+                gd.port_probe_action(ip, private, (22, 3389))
                 if "PortProbe" in kind
-                else fd.network_connection_action(ip, rng.randrange(1024, 65536), private, 22)
+                else gd.network_connection_action(ip, rng.randrange(1024, 65536), private, 22)
             )
         elif kind.startswith("AttackSequence"):
             resource, action = {"resourceType": "AttackSequence"}, None
@@ -479,9 +480,9 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
             key = ids.access_key_id(temporary=rng.random() < 0.5)
             user_type = "AssumedRole" if key.startswith("ASIA") else "IAMUser"
             principal = ids.unique_id("AROA") + ":s" if user_type == "AssumedRole" else ids.unique_id("AIDA")
-            resource = fd.access_key_resource(key, principal, f"user{index % 30}", user_type)
-            action = fd.api_call_action("ListUsers", "iam.amazonaws.com", ip, "aws-cli/2.15.30")
-        spec = fd.GuardDutySpec(
+            resource = gd.access_key_resource(key, principal, f"user{index % 30}", user_type)
+            action = gd.api_call_action("ListUsers", "iam.amazonaws.com", ip, "aws-cli/2.15.30")
+        spec = gd.FindingSpec(
             type=kind,
             severity=severity + rng.choice((0.0, 0.1, 0.3)) if severity < 9 else severity,
             title=f"{kind} finding {index}",
@@ -499,12 +500,12 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
             count=1 + index % 9,
             sample=index % 50 == 49,
         )
-        yield fd.guardduty_finding(spec)
+        yield gd.finding(spec)
 
 
 def guardduty_export(n: int, seed: int = 0, level: int = _FAST_GZIP) -> bytes:
     """A gzip GuardDuty export object of ``n`` JSON lines."""
-    return gzip_bytes(fd.guardduty_export(_guardduty_findings(n, seed)), level)
+    return gzip_bytes(gd.export_lines(_guardduty_findings(n, seed)), level)
 
 
 def _control(index: int, ids: Ids, account: str) -> Record:
@@ -517,8 +518,8 @@ def _control(index: int, ids: Ids, account: str) -> Record:
         "Partition": "aws",
         "Region": "us-east-1",
     }
-    return fd.control_finding(
-        fd.ControlSpec(
+    return sh.control_finding(
+        sh.ControlSpec(
             control,
             f"{control} control",
             f"Synthetic result of {control}.",
@@ -543,6 +544,6 @@ def securityhub_firehose(n: int, seed: int = 0, level: int = _FAST_GZIP) -> byte
     events = []
     for index in range(n):
         imported = next(imports)
-        finding = fd.asff_from_guardduty(imported) if index % 2 else _control(index, ids, member)
-        events.append(fd.imported_event(finding, admin, ids.uuid()))
-    return gzip_bytes(fd.firehose_body(events), level)
+        finding = sh.from_guardduty(imported) if index % 2 else _control(index, ids, member)
+        events.append(sh.imported_event(finding, admin, ids.uuid()))
+    return gzip_bytes(sh.firehose_body(events), level)

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
 from demo.records import vpcflow
 from normalizers import DeadLetter, Document, Origin, normalize_object
 
@@ -316,59 +317,25 @@ def guardduty_finding(
     key: str = MALLORY_KEY,
     sample: bool = False,
 ) -> dict[str, Any]:
-    updated = f"2024-05-01T11:{minute:02d}:00.000Z"
-    return {
-        "schemaVersion": "2.0",
-        "accountId": ACCOUNT,
-        "region": "us-east-1",
-        "partition": "aws",
-        "id": finding_id,
-        "type": finding_type,
-        "arn": f"arn:aws:guardduty:us-east-1:{ACCOUNT}:detector/fixture0detector/finding/{finding_id}",
-        "resource": {
-            "resourceType": "AccessKey",
-            "accessKeyDetails": {
-                "accessKeyId": key,
-                "principalId": f"AIDAFIXTURE{user.upper()[8:]}",
-                "userName": user,
-                "userType": "IAMUser",
-            },
-        },
-        "service": {
-            "serviceName": "guardduty",
-            "detectorId": "fixture0detector",
-            "archived": archived,
-            "count": 3,
-            "resourceRole": "TARGET",
-            "eventFirstSeen": "2024-05-01T10:08:00.000Z",
-            "eventLastSeen": "2024-05-01T10:20:00.000Z",
-            "action": {
-                "actionType": "AWS_API_CALL",
-                "awsApiCallAction": {
-                    "api": "ListRoles",
-                    "serviceName": "iam.amazonaws.com",
-                    "callerType": "Remote IP",
-                    "remoteIpDetails": {
-                        "ipAddressV4": ATTACKER_IP,
-                        "country": {"countryName": "Fixtureland"},
-                        "organization": {
-                            "asn": "64500",
-                            "asnOrg": "FIXTURE-AS",
-                            "isp": "Fixture",
-                            "org": "Fixture",
-                        },
-                    },
-                    "errorCode": "AccessDenied",
-                },
-            },
-            "additionalInfo": {"value": json.dumps({"sample": sample}), "type": "default", "sample": sample},
-        },
-        "severity": severity,
-        "createdAt": updated,
-        "updatedAt": updated,
-        "title": f"Fixture finding {finding_id}",
-        "description": "A finding written for the assets' tests.",
-    }
+    updated = datetime(2024, 5, 1, 11, minute, tzinfo=UTC)
+    spec = gd.FindingSpec(
+        type=finding_type,
+        severity=severity,
+        title=f"Fixture finding {finding_id}",
+        description="A finding written for the assets' tests.",
+        account=ACCOUNT,
+        detector="fixture0detector",
+        id=finding_id,
+        created=updated,
+        first_seen=datetime(2024, 5, 1, 10, 8, tzinfo=UTC),
+        last_seen=datetime(2024, 5, 1, 10, 20, tzinfo=UTC),
+        resource=gd.access_key_resource(key, f"AIDAFIXTURE{user.upper()[8:]}", user, "IAMUser"),
+        action=gd.api_call_action("ListRoles", "iam.amazonaws.com", ATTACKER_IP, CLI_AGENT, "AccessDenied"),
+        count=3,
+        sample=sample,
+        archived=archived,
+    )
+    return gd.finding(spec)
 
 
 def guardduty_findings() -> list[dict[str, Any]]:

@@ -6,10 +6,11 @@ Accounts: 111111111111 (workloads), 222222222222 (shared services), 333333333333
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
 from tests.investigation import records as r
 
 WORKLOADS, SHARED, PROD = "111111111111", "222222222222", "333333333333"
@@ -68,6 +69,35 @@ def _call(
         error_message=f"User is not authorized to perform {source.split('.')[0]}:{name}" if error else None,
         **extra,
     )
+
+
+def _finding(
+    finding_id: str,
+    finding_type: str,
+    account: str,
+    first_seen: float,
+    last_seen: float,
+    *,
+    resource: dict[str, Any],
+    action: dict[str, Any],
+    severity: float = 8.0,
+) -> dict[str, Any]:
+    """A GuardDuty finding (export shape) created at ``first_seen``, updated at ``last_seen``."""
+    first, last = T0 + timedelta(minutes=first_seen), T0 + timedelta(minutes=last_seen)
+    spec = gd.FindingSpec(
+        type=finding_type,
+        severity=severity,
+        account=account,
+        id=finding_id,
+        created=first,
+        updated=last,
+        first_seen=first,
+        last_seen=last,
+        resource=resource,
+        action=action,
+        count=3,
+    )
+    return gd.finding(spec)
 
 
 def _session(account: str, role: str, session: str, key: str, role_id: str) -> ct.RoleSession:
@@ -181,45 +211,35 @@ def stolen_instance_key() -> Scenario:
         ],
         _call("ListRoles", "iam.amazonaws.com", 20, bob, "192.0.2.10", WORKLOADS),
     ]
-    details = {
-        "accessKeyId": key,
-        "principalId": f"AROAWEBAPP000000001:{instance}",
-        "userName": "web-app-role",
-        "userType": "AssumedRole",
-    }
-    main = r.guardduty(
+    details = gd.access_key_resource(key, f"AROAWEBAPP000000001:{instance}", "web-app-role", "AssumedRole")
+    main = _finding(
         "11" * 16,
         "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
         WORKLOADS,
-        t(30),
-        t(36),
-        access_key=details,
-        action=r.api_call("ListBuckets", "s3.amazonaws.com", attacker),
+        30,
+        36,
+        resource=details,
+        action=gd.api_call_action("ListBuckets", "s3.amazonaws.com", attacker),
     )
-    same_key = r.guardduty(
+    same_key = _finding(
         "12" * 16,
         "Discovery:S3/MaliciousIPCaller",
         WORKLOADS,
-        t(31),
-        t(34),
+        31,
+        34,
         severity=5.0,
-        access_key=details,
-        action=r.api_call("ListBuckets", "s3.amazonaws.com", attacker),
+        resource=details,
+        action=gd.api_call_action("ListBuckets", "s3.amazonaws.com", attacker),
     )
-    unrelated = r.guardduty(
+    unrelated = _finding(
         "13" * 16,
         "Recon:IAMUser/MaliciousIPCaller",
         WORKLOADS,
-        t(20),
-        t(20),
+        20,
+        20,
         severity=5.0,
-        access_key={
-            "accessKeyId": "AKIABOB0000000000001",
-            "principalId": "AIDABOB00000000001",
-            "userName": "bob",
-            "userType": "IAMUser",
-        },
-        action=r.api_call("ListRoles", "iam.amazonaws.com", "192.0.2.10"),
+        resource=gd.access_key_resource("AKIABOB0000000000001", "AIDABOB00000000001", "bob", "IAMUser"),
+        action=gd.api_call_action("ListRoles", "iam.amazonaws.com", "192.0.2.10"),
     )
     return Scenario(
         finding_id=main["id"],
@@ -332,36 +352,26 @@ def cross_account_chain() -> Scenario:
         ],
         _call("ListRoles", "iam.amazonaws.com", 11, role_b, ip, PROD, error="AccessDenied"),
     ]
-    details = {
-        "accessKeyId": key_b,
-        "principalId": "AROAROLEB000000001:alice-b",
-        "userName": "RoleB",
-        "userType": "AssumedRole",
-    }
-    main = r.guardduty(
+    details = gd.access_key_resource(key_b, "AROAROLEB000000001:alice-b", "RoleB", "AssumedRole")
+    main = _finding(
         "21" * 16,
         "Stealth:IAMUser/CloudTrailLoggingDisabled",
         PROD,
-        t(8),
-        t(8),
+        8,
+        8,
         severity=5.0,
-        access_key=details,
-        action=r.api_call("StopLogging", "cloudtrail.amazonaws.com", ip),
+        resource=details,
+        action=gd.api_call_action("StopLogging", "cloudtrail.amazonaws.com", ip),
     )
-    on_alice = r.guardduty(
+    on_alice = _finding(
         "22" * 16,
         "Recon:IAMUser/MaliciousIPCaller.Custom",
         WORKLOADS,
-        t(0),
-        t(1),
+        0,
+        1,
         severity=5.0,
-        action=r.api_call("GetCallerIdentity", "sts.amazonaws.com", ip),
-        access_key={
-            "accessKeyId": alice_key,
-            "principalId": "AIDAALICE000000001",
-            "userName": "alice",
-            "userType": "IAMUser",
-        },
+        action=gd.api_call_action("GetCallerIdentity", "sts.amazonaws.com", ip),
+        resource=gd.access_key_resource(alice_key, "AIDAALICE000000001", "alice", "IAMUser"),
     )
     return Scenario(
         finding_id=main["arn"],
@@ -426,16 +436,15 @@ def ip_only() -> Scenario:
         ],
         _call("ListBuckets", "s3.amazonaws.com", 4, carol, "192.0.2.99", WORKLOADS),
     ]
-    probe = r.guardduty(
+    probe = _finding(
         "31" * 16,
         "Recon:EC2/PortProbeUnprotectedPort",
         WORKLOADS,
-        t(0),
-        t(5),
+        0,
+        5,
         severity=2.0,
-        action=r.port_probe(outside, 22),
-        instance_id="i-0web0000000000001",
-        private_ip=instance_ip,
+        action=gd.port_probe_action(outside, instance_ip, (22,)),
+        resource=gd.instance_resource(gd.Instance("i-0web0000000000001", instance_ip)),
     )
     return Scenario(
         finding_id=probe["id"],
@@ -575,19 +584,14 @@ def quiet_actor() -> Scenario:
         ),
         _call("ListRoles", "iam.amazonaws.com", 2, bob, "192.0.2.10", WORKLOADS),
     ]
-    finding = r.guardduty(
+    finding = _finding(
         "51" * 16,
         "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
         WORKLOADS,
-        t(0),
-        t(5),
-        access_key={
-            "accessKeyId": key,
-            "principalId": "AIDAERIN0000000001",
-            "userName": "erin",
-            "userType": "IAMUser",
-        },
-        action=r.api_call("ListBuckets", "s3.amazonaws.com", "198.51.100.80"),
+        0,
+        5,
+        resource=gd.access_key_resource(key, "AIDAERIN0000000001", "erin", "IAMUser"),
+        action=gd.api_call_action("ListBuckets", "s3.amazonaws.com", "198.51.100.80"),
     )
     return Scenario(
         finding_id=finding["id"],
