@@ -14,8 +14,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -25,6 +25,8 @@ from demo.ids import Ids, iso_millis
 Record = dict[str, Any]
 
 ASFF_VERSION = "2018-10-08"
+EXAMPLE_ACCOUNT = "111122223333"
+EXAMPLE_TIME = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 # The MITRE-like tactic Security Hub puts in ``Types`` for each GuardDuty threat purpose.
 _TACTICS = {
@@ -223,22 +225,42 @@ def _asff_network(action: Record | None) -> Record | None:
 
 @dataclass(frozen=True, slots=True)
 class ControlSpec:
-    """A Security Hub control result (consolidated control findings)."""
+    """A Security Hub control result (consolidated control findings).
 
-    control_id: str
-    title: str
-    description: str
-    status: str
+    The finding's ``Id`` is ``arn:aws:securityhub:<region>:<account>:security-control/
+    <control>/finding/<uuid>`` unless ``finding_id`` says otherwise; a passed control's
+    severity is ``INFORMATIONAL`` whatever ``label`` says.
+    """
+
+    control_id: str = "S3.8"
+    title: str = "S3 general purpose buckets should block public access"
+    description: str = "This control checks whether an S3 general purpose bucket blocks public access."
+    status: str = "FAILED"
     """``PASSED`` or ``FAILED``."""
-    label: str
-    account: str
-    region: str
-    resource: Record
-    created: datetime
-    updated: datetime
-    uuid: str
+    label: str = "HIGH"
+    account: str = EXAMPLE_ACCOUNT
+    region: str = "us-east-1"
+    resource: Record = field(default_factory=lambda: account_resource(EXAMPLE_ACCOUNT))
+    created: datetime = EXAMPLE_TIME
+    updated: datetime = EXAMPLE_TIME
+    uuid: str = "0f0e0d0c-0b0a-4908-8706-050403020100"
     standards: tuple[str, ...] = ("standards/aws-foundational-security-best-practices/v/1.0.0",)
     requirements: tuple[str, ...] = ()
+    finding_id: str | None = None
+    record_state: str = "ACTIVE"
+    """``ARCHIVED`` once the resource is gone or the control disabled."""
+
+
+def resource(resource_type: str, resource_id: str, region: str = "us-east-1", **details: Any) -> Record:
+    """An ASFF resource; ``details`` become ``Details`` (``AwsS3Bucket={"Name": ...}``)."""
+    out: Record = {"Type": resource_type, "Id": resource_id, "Partition": "aws", "Region": region}
+    if details:
+        out["Details"] = details
+    return out
+
+
+def account_resource(account: str, region: str = "us-east-1") -> Record:
+    return resource("AwsAccount", f"AWS::::Account:{account}", region)
 
 
 _LABEL_SCORE = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
@@ -246,7 +268,7 @@ _LABEL_SCORE = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICA
 
 def control_finding(spec: ControlSpec) -> Record:
     product_arn = f"arn:aws:securityhub:{spec.region}::product/aws/securityhub"
-    finding_id = (
+    finding_id = spec.finding_id or (
         f"arn:aws:securityhub:{spec.region}:{spec.account}:security-control/"
         f"{spec.control_id}/finding/{spec.uuid}"
     )
@@ -293,7 +315,7 @@ def control_finding(spec: ControlSpec) -> Record:
         "Compliance": compliance,
         "WorkflowState": "NEW",
         "Workflow": {"Status": "NEW"},
-        "RecordState": "ACTIVE",
+        "RecordState": spec.record_state,
         "FindingProviderFields": {
             "Severity": {"Label": label, "Original": label},
             "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
@@ -315,6 +337,11 @@ def imported_event(finding: Record, envelope_account: str, event_id: str) -> Rec
         "resources": [finding["ProductFields"]["aws/securityhub/FindingId"]],
         "detail": {"findings": [finding]},
     }
+
+
+def get_findings_response(findings: Iterable[Record]) -> Record:
+    """What ``aws securityhub get-findings`` prints: ``{"Findings": [...]}``."""
+    return {"Findings": list(findings)}
 
 
 def firehose_body(events: Iterable[Record]) -> bytes:

@@ -20,6 +20,7 @@ from typing import Any
 
 from demo.records import cloudtrail as ct
 from demo.records import guardduty as gd
+from demo.records import securityhub as sh
 from demo.records import vpcflow
 from normalizers import DeadLetter, Document, Origin, normalize_object
 
@@ -262,49 +263,30 @@ def cloudtrail_records() -> list[dict[str, Any]]:
 def flow_lines() -> list[str]:
     """v2 records of 2024-05-02 (a day without other fixtures): the scanner is rejected three
     times, the client accepted."""
-    common: dict[str, Any] = {"account": ACCOUNT, "interface": "eni-0fixture000000001", "dst": "10.0.1.5"}
-    flows = [
-        vpcflow.flow(
-            src=SCANNER_IP,
-            src_port=40001,
-            dst_port=22,
-            packets=3,
-            byte_count=180,
-            start=1714644000,
-            action="REJECT",
-            **common,
-        ),
-        vpcflow.flow(
-            src=SCANNER_IP,
-            src_port=40002,
-            dst_port=3389,
-            packets=3,
-            byte_count=180,
-            start=1714644000,
-            action="REJECT",
-            **common,
-        ),
-        vpcflow.flow(
-            src=SCANNER_IP,
-            src_port=40003,
-            dst_port=23,
-            packets=2,
-            byte_count=120,
-            start=1714644060,
-            action="REJECT",
-            **common,
-        ),
-        vpcflow.flow(
-            src=CLIENT_IP,
-            src_port=50000,
-            dst_port=443,
-            packets=20,
-            byte_count=4249,
-            start=1714644000,
-            **common,
-        ),
+    flows = (
+        # source, source port, destination port, packets, bytes, start, action
+        (SCANNER_IP, 40001, 22, 3, 180, 1714644000, "REJECT"),
+        (SCANNER_IP, 40002, 3389, 3, 180, 1714644000, "REJECT"),
+        (SCANNER_IP, 40003, 23, 2, 120, 1714644060, "REJECT"),
+        (CLIENT_IP, 50000, 443, 20, 4249, 1714644000, "ACCEPT"),
+    )
+    return [
+        vpcflow.text_line(
+            vpcflow.flow(
+                src=src,
+                dst="10.0.1.5",
+                src_port=src_port,
+                dst_port=dst_port,
+                packets=packets,
+                byte_count=size,
+                start=start,
+                action=action,
+                account=ACCOUNT,
+                interface="eni-0fixture000000001",
+            )
+        )
+        for src, src_port, dst_port, packets, size, start, action in flows
     ]
-    return [vpcflow.text_line(flow) for flow in flows]
 
 
 def guardduty_finding(
@@ -362,48 +344,20 @@ def securityhub_finding(
     record_state: str = "ACTIVE",
     control: str = "S3.8",
 ) -> dict[str, Any]:
-    normalized = {"INFORMATIONAL": 0, "LOW": 30, "MEDIUM": 50, "HIGH": 75, "CRITICAL": 95}[label]
-    return {
-        "SchemaVersion": "2018-10-08",
-        "Id": finding_id,
-        "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
-        "ProductName": "Security Hub",
-        "CompanyName": "AWS",
-        "Region": "us-east-1",
-        "GeneratorId": f"security-control/{control}",
-        "AwsAccountId": account,
-        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
-        "FirstObservedAt": "2024-05-01T08:00:00.000Z",
-        "LastObservedAt": "2024-05-01T12:00:00.000Z",
-        "CreatedAt": "2024-05-01T08:00:00.000Z",
-        "UpdatedAt": "2024-05-01T12:00:00.000Z",
-        "Severity": {"Label": label, "Normalized": normalized, "Original": label},
-        "Title": f"Fixture control {control}",
-        "Description": "A control finding written for the assets' tests.",
-        "ProductFields": {
-            "aws/securityhub/ProductName": "Security Hub",
-            "aws/securityhub/CompanyName": "AWS",
-            "aws/securityhub/FindingId": finding_id,
-        },
-        "Resources": [
-            {
-                "Type": "AwsS3Bucket",
-                "Id": f"arn:aws:s3:::fixture-{finding_id}",
-                "Partition": "aws",
-                "Region": "us-east-1",
-            }
-        ],
-        "Compliance": {
-            "Status": status,
-            "SecurityControlId": control,
-            "AssociatedStandards": [
-                {"StandardsId": "standards/aws-foundational-security-best-practices/v/1.0.0"}
-            ],
-        },
-        "WorkflowState": "NEW",
-        "Workflow": {"Status": "NEW"},
-        "RecordState": record_state,
-    }
+    spec = sh.ControlSpec(
+        control_id=control,
+        title=f"Fixture control {control}",
+        description="A control finding written for the assets' tests.",
+        status=status,
+        label=label,
+        account=account,
+        resource=sh.resource("AwsS3Bucket", f"arn:aws:s3:::fixture-{finding_id}"),
+        created=datetime(2024, 5, 1, 8, tzinfo=UTC),
+        updated=datetime(2024, 5, 1, 12, tzinfo=UTC),
+        finding_id=finding_id,
+        record_state=record_state,
+    )
+    return sh.control_finding(spec)
 
 
 def securityhub_findings() -> list[dict[str, Any]]:
@@ -425,7 +379,7 @@ def raw_objects() -> list[tuple[str, bytes]]:
         ("fixtures/cloudtrail.json", json.dumps({"Records": cloudtrail_records()}).encode()),
         ("fixtures/vpcflow.log", vpcflow.text_body(flow_lines())),
         ("fixtures/guardduty.jsonl", "".join(json.dumps(f) + "\n" for f in guardduty_findings()).encode()),
-        ("fixtures/securityhub.json", json.dumps({"Findings": securityhub_findings()}).encode()),
+        ("fixtures/securityhub.json", json.dumps(sh.get_findings_response(securityhub_findings())).encode()),
     ]
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import io
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from demo.records import cloudtrail as ct
 from demo.records import guardduty as gd
+from demo.records import securityhub as sh
 from demo.records import vpcflow
 from normalizers import DeadLetter, Origin, normalize_object
 
@@ -168,3 +171,76 @@ def test_api_shape_keeps_the_keys_of_data_maps() -> None:
     assert api["Service"]["Action"]["AwsApiCallAction"]["AffectedResources"] == {
         "AWS::S3::Bucket": "example-bucket"
     }
+
+
+# --- Security Hub (asff-*.md, securityhub-cwe-event-formats.md) ---------------------------
+
+
+def test_control_finding_id_is_the_consolidated_control_arn() -> None:
+    spec = sh.ControlSpec(control_id="EC2.19", account="111111111111", uuid="0f0e0d0c-0001")
+    finding = sh.control_finding(spec)
+    assert (
+        finding["Id"]
+        == "arn:aws:securityhub:us-east-1:111111111111:security-control/EC2.19/finding/0f0e0d0c-0001"
+    )
+    assert finding["GeneratorId"] == "security-control/EC2.19" and finding["Compliance"]["Status"] == "FAILED"
+    passed = sh.control_finding(sh.ControlSpec(status="PASSED", label="CRITICAL"))
+    assert passed["Severity"] == {"Label": "INFORMATIONAL", "Normalized": 0, "Original": "INFORMATIONAL"}
+
+
+def test_an_imported_event_differs_from_get_findings_only_by_its_envelope_account() -> None:
+    finding = sh.control_finding(sh.ControlSpec())
+    (from_api,) = _documents(sh.get_findings_response([finding]), "securityhub")
+    firehose = sh.firehose_body([sh.imported_event(finding, "999988887777", f"e-{n}") for n in range(2)])
+    delivered = list(normalize_object(io.BytesIO(firehose), ORIGIN))
+    assert len(delivered) == 2
+    for document in delivered:
+        assert document["aws"]["securityhub_findings"].pop("envelope_account_id") == "999988887777"
+        assert document == from_api
+
+
+def test_an_imported_guardduty_finding_names_the_same_key_and_principal() -> None:
+    native = gd.finding(gd.FindingSpec())
+    imported = sh.from_guardduty(native)
+    assert imported["Id"] == native["arn"]
+    (from_guardduty,) = _documents(native, "guardduty")
+    (from_securityhub,) = _documents(imported, "securityhub")
+    assert (
+        from_securityhub["user"] == from_guardduty["user"] == {"name": "alice", "id": "AIDACKCEVSQ6C2EXAMPLE"}
+    )
+    assert imported["Resources"][0]["Details"]["AwsIamAccessKey"]["AccessKeyId"] == "AKIAIOSFODNN7EXAMPLE"
+
+
+# --- who may use the builders -------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = ("normalizers", "ingest", "detections", "investigation", "opensearch_assets", "infra")
+
+
+def _imports(package: str) -> set[tuple[str, str]]:
+    """``(file, imported module)`` for every import in a package's sources."""
+    found = set()
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                found |= {(str(path.relative_to(ROOT)), alias.name) for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.add((str(path.relative_to(ROOT)), node.module))
+    return found
+
+
+def test_production_code_never_imports_the_builders() -> None:
+    offending = [
+        (path, module)
+        for package in PRODUCTION
+        for path, module in _imports(package)
+        if module == "demo.records" or module.startswith("demo.records.")
+    ]
+    assert offending == []
+
+
+def test_the_demo_never_imports_tests_or_benchmarks() -> None:
+    offending = [
+        (path, module) for path, module in _imports("demo") if module.split(".")[0] in ("tests", "benchmarks")
+    ]
+    assert offending == []

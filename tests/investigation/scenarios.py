@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from demo.ids import iso
 from demo.records import cloudtrail as ct
 from demo.records import guardduty as gd
-from tests.investigation import records as r
+from demo.records import securityhub as sh
 
 WORKLOADS, SHARED, PROD = "111111111111", "222222222222", "333333333333"
 T0 = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
@@ -33,7 +34,7 @@ class Scenario:
 
 
 def t(minutes: float) -> str:
-    return r.at(T0, minutes)
+    return iso(T0 + timedelta(minutes=minutes))
 
 
 def link(arn: str | None, kind: str, account: str | None, key: str | None) -> dict[str, Any]:
@@ -98,6 +99,15 @@ def _finding(
         count=3,
     )
     return gd.finding(spec)
+
+
+def _control(control: str, title: str, uuid: str, resource: dict[str, Any]) -> dict[str, Any]:
+    """A failed control on ``resource`` in the workloads account, evaluated at 09:15."""
+    when = T0 + timedelta(minutes=15)
+    spec = sh.ControlSpec(
+        control, title, title, "FAILED", "HIGH", WORKLOADS, "us-east-1", resource, when, when, uuid
+    )
+    return sh.control_finding(spec)
 
 
 def _session(account: str, role: str, session: str, key: str, role_id: str) -> ct.RoleSession:
@@ -523,32 +533,23 @@ def control_on_resource() -> Scenario:
             request={"groupSet": {"items": [{"groupId": group}]}},
         ),
     ]
-    control = r.control_finding(
-        f"arn:aws:securityhub:us-east-1:{WORKLOADS}:security-control/EC2.19/finding/0f0e0d0c-0001",
+    control = _control(
         "EC2.19",
         "Security groups should not allow unrestricted access to ports with high risk",
-        WORKLOADS,
-        t(15),
-        "AwsEc2SecurityGroup",
-        group_arn,
+        "0f0e0d0c-0001",
+        sh.resource("AwsEc2SecurityGroup", group_arn),
     )
-    sibling = r.control_finding(
-        f"arn:aws:securityhub:us-east-1:{WORKLOADS}:security-control/EC2.18/finding/0f0e0d0c-0002",
+    sibling = _control(
         "EC2.18",
         "Security groups should only allow unrestricted incoming traffic for authorized ports",
-        WORKLOADS,
-        t(15),
-        "AwsEc2SecurityGroup",
-        group_arn,
+        "0f0e0d0c-0002",
+        sh.resource("AwsEc2SecurityGroup", group_arn),
     )
-    elsewhere = r.control_finding(
-        f"arn:aws:securityhub:us-east-1:{WORKLOADS}:security-control/S3.8/finding/0f0e0d0c-0003",
+    elsewhere = _control(
         "S3.8",
         "S3 general purpose buckets should block public access",
-        WORKLOADS,
-        t(15),
-        "AwsS3Bucket",
-        "arn:aws:s3:::web-assets",
+        "0f0e0d0c-0003",
+        sh.resource("AwsS3Bucket", "arn:aws:s3:::web-assets"),
     )
     return Scenario(
         finding_id=control["Id"],
