@@ -35,6 +35,9 @@ _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[\w-]+$")
 _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# The TrailARN that ``aws cloudtrail describe-trails`` shows: <home region>, the owning account.
+_TRAIL_ARN = re.compile(r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:(\d{12}):trail/[A-Za-z0-9._-]{3,128}$")
 
 DEFAULT_PREFIXES = {source: f"{source}/" for source in SOURCES}
 DEAD_LETTER_PREFIX = "dead-letter/"
@@ -89,6 +92,17 @@ class Config:
     member_stack: bool = False
     skip_dependency_bundling: bool = False
     """Copy only the project's packages into the Lambda bundle (unit tests: fast, offline)."""
+    organization_trail_arn: str | None = None
+    """The organization trail allowed to write under the CloudTrail prefix (required with a new bucket)."""
+    delegated_admin_account_ids: tuple[str, ...] = ()
+    """GuardDuty / Security Hub delegated administrators: their objects legitimately carry other
+    accounts' findings, and only their GuardDuty detectors may export to the bucket."""
+
+    @property
+    def management_account_id(self) -> str | None:
+        """The account that owns the organization trail (the management account)."""
+        found = _TRAIL_ARN.match(self.organization_trail_arn or "")
+        return found.group(1) if found else None
 
     @property
     def logs_collection_name(self) -> str:
@@ -162,8 +176,15 @@ class _ContextReader:
             standby_replicas=self.boolean("standbyReplicas", True),
             member_stack=self.boolean("memberStack", False),
             skip_dependency_bundling=self.boolean("skipDependencyBundling", False),
+            organization_trail_arn=self.optional_match(
+                "organizationTrailArn",
+                _TRAIL_ARN,
+                "a CloudTrail trail ARN (arn:aws:cloudtrail:...:trail/...)",
+            ),
+            delegated_admin_account_ids=self.account_ids("delegatedAdminAccountIds"),
         )
         self.check_combinations(config, network)
+        self.check_delivery_sources(config)
         return config
 
     # -- typed readers -------------------------------------------------------------------
@@ -289,6 +310,13 @@ class _ContextReader:
                 self.problems.append(f"subnetIds: {subnet!r} is not a subnet id")
         return VpcSettings(endpoint_id=endpoint, vpc_id=vpc_id, subnet_ids=subnets)
 
+    def account_ids(self, key: str) -> tuple[str, ...]:
+        ids = self.string_list(key)
+        for account in ids:
+            if not _ACCOUNT_ID.match(account):
+                self.problems.append(f"{key}: {account!r} is not a 12-digit AWS account id")
+        return ids
+
     def required_vpc_value(self, key: str, pattern: re.Pattern[str], what: str) -> str:
         if self.raw(key) is None:
             self.problems.append(f"networkAccess=vpc needs {key}: {what}")
@@ -305,6 +333,16 @@ class _ContextReader:
         if network == "public" and self.raw("vpcEndpointId") is not None:
             self.problems.append("vpcEndpointId is set but networkAccess is 'public': set networkAccess=vpc")
         self.check_ingest_timeout(config.ingest_timeout_seconds)
+
+    def check_delivery_sources(self, config: Config) -> None:
+        # A new bucket's policy admits CloudTrail for one trail only (aws:SourceArn); an existing
+        # bucket's policy is its owner's (docs/deploy.md lists the statements to add).
+        if config.log_bucket_name is None and config.organization_trail_arn is None:
+            self.problems.append(
+                "organizationTrailArn is required with a new log bucket: the ARN of the organization "
+                "trail allowed to write CloudTrail logs (arn:aws:cloudtrail:<home region>:"
+                "<management account>:trail/<name>; the trail may be created after the deploy)"
+            )
 
     def check_ingest_timeout(self, seconds: int) -> None:
         """The ingest function starts a bulk request only when a whole request timeout fits

@@ -114,6 +114,8 @@ class IngestPipeline(Construct):
             "DEAD_LETTER_PREFIX": DEAD_LETTER_PREFIX,
             "BULK_MAX_BYTES": str(config.bulk_max_bytes),
             "KEEP_ORIGINAL": str(config.keep_original).lower(),
+            # Accounts whose objects may carry other accounts' findings (provenance checks).
+            "DELEGATED_ADMIN_ACCOUNT_IDS": ",".join(config.delegated_admin_account_ids),
             "POWERTOOLS_SERVICE_NAME": "siem-ingest",
             "POWERTOOLS_METRICS_NAMESPACE": "Siem",
         }

@@ -28,6 +28,9 @@ EXISTING_BUCKET = "org-security-logs"
 EXISTING_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b1f6a6e-1111-2222-3333-444455556666"
 EXISTING_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:soc-alerts"
 VPC_ENDPOINT = "vpce-0123456789abcdef0"
+MANAGEMENT_ACCOUNT = "222222222222"
+ORG_TRAIL = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT_ACCOUNT}:trail/org-trail"
+GUARDDUTY_ADMIN = "333333333333"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
 
 # The deployment most teams will run: new bucket, public endpoints, e-mail alerts, member stack.
@@ -38,6 +41,8 @@ DEFAULT_CONTEXT: dict[str, Any] = {
     "alertEmail": "soc@example.com",
     "analystPrincipalArns": ANALYST,
     "memberStack": True,
+    "organizationTrailArn": ORG_TRAIL,
+    "delegatedAdminAccountIds": GUARDDUTY_ADMIN,
     "skipDependencyBundling": True,
 }
 # Every alternative branch at once: existing bucket and topic, VPC-only network.

@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra.assets_installer import assets_hash
 from tests.infra.cfn import as_list, by_name, only, policy_document, render, resources, statements
-from tests.infra.conftest import ANALYST, ORG_ID
+from tests.infra.conftest import ANALYST
 
 pytestmark = pytest.mark.slow
 
@@ -81,48 +81,6 @@ def log_bucket_statements(central: dict[str, Any]) -> list[dict[str, Any]]:
         )
     ]
     return list(policy["Properties"]["PolicyDocument"]["Statement"])
-
-
-@pytest.mark.parametrize(
-    ("service", "object_prefix"),
-    [
-        ("cloudtrail.amazonaws.com", "/cloudtrail/AWSLogs/*"),
-        ("delivery.logs.amazonaws.com", "/vpcflow/AWSLogs/*"),
-        ("guardduty.amazonaws.com", "/guardduty/*"),
-    ],
-)
-def test_delivery_services_write_only_their_prefix_for_the_organization(
-    central: dict[str, Any], service: str, object_prefix: str
-) -> None:
-    puts = [
-        s
-        for s in log_bucket_statements(central)
-        if s["Effect"] == "Allow"
-        and s.get("Principal") == {"Service": service}
-        and s["Action"] == "s3:PutObject"
-    ]
-    [put] = puts
-    assert render(put["Resource"]).endswith(object_prefix)
-    assert put["Condition"]["StringEquals"]["aws:SourceOrgID"] == ORG_ID
-
-
-def test_firehose_roles_are_scoped_by_organization_and_role_name(central: dict[str, Any]) -> None:
-    anyone = [
-        s
-        for s in log_bucket_statements(central)
-        if s.get("Principal") == {"AWS": "*"} and s["Effect"] == "Allow"
-    ]
-    assert len(anyone) == 2
-    for statement in anyone:
-        assert statement["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": ORG_ID}
-        assert render(statement["Condition"]["ArnLike"]["aws:PrincipalArn"]).endswith(
-            ":role/siem-findings-delivery-*"
-        )
-    [writes] = [s for s in anyone if "s3:PutObject" in as_list(s["Action"])]
-    assert sorted(render(r).split(">", 1)[1] for r in writes["Resource"]) == [
-        "/guardduty/*",
-        "/securityhub/*",
-    ]
 
 
 def test_no_allow_statement_without_a_condition_for_foreign_principals(central: dict[str, Any]) -> None:

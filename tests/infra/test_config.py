@@ -9,15 +9,17 @@ import pytest
 from infra.config import DEAD_LETTER_PREFIX, Config, ConfigError
 
 ORG = "o-a1b2c3d4e5"
+TRAIL = "arn:aws:cloudtrail:us-east-1:222222222222:trail/org-trail"
 
 
 def config(**context: Any) -> Config:
-    return Config.from_context({"organizationId": ORG, **context}.get)
+    return Config.from_context({"organizationId": ORG, "organizationTrailArn": TRAIL, **context}.get)
 
 
 def problems(**context: Any) -> list[str]:
+    """The problems of ``context`` (with the organization trail unless it says otherwise)."""
     with pytest.raises(ConfigError) as raised:
-        Config.from_context(context.get)
+        Config.from_context({"organizationTrailArn": TRAIL, **context}.get)
     return raised.value.problems
 
 
@@ -152,3 +154,38 @@ def test_an_ingest_timeout_must_leave_room_for_one_bulk_request() -> None:
     assert problem.startswith("ingestTimeoutSeconds=40 leaves no room for one bulk request")
     assert "at least 41" in problem
     assert config(ingestTimeoutSeconds=41).ingest_timeout_seconds == 41
+
+
+def test_a_new_bucket_needs_the_organization_trail() -> None:
+    [problem] = problems(organizationId=ORG, organizationTrailArn=None)
+    assert problem.startswith("organizationTrailArn is required with a new log bucket")
+    existing = config(organizationTrailArn=None, logBucketName="org-security-logs")
+    assert existing.organization_trail_arn is None and existing.management_account_id is None
+
+
+def test_the_trail_names_the_management_account() -> None:
+    assert config().management_account_id == "222222222222"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "arn:aws:cloudtrail:us-east-1:2222:trail/org-trail",
+        "arn:aws:s3:::org-trail",
+        "org-trail",
+        "arn:aws:cloudtrail:us-east-1:222222222222:eventdatastore/abc",
+    ],
+)
+def test_a_bad_trail_arn_is_named(bad: str) -> None:
+    [problem] = problems(organizationId=ORG, organizationTrailArn=bad)
+    assert problem.startswith(f"organizationTrailArn={bad!r} must be a CloudTrail trail ARN")
+
+
+def test_delegated_administrators_are_account_ids() -> None:
+    assert config(delegatedAdminAccountIds="333333333333, 444444444444").delegated_admin_account_ids == (
+        "333333333333",
+        "444444444444",
+    )
+    assert config().delegated_admin_account_ids == ()
+    [problem] = problems(organizationId=ORG, delegatedAdminAccountIds=["333333333333", "o-a1b2c3d4e5"])
+    assert problem == "delegatedAdminAccountIds: 'o-a1b2c3d4e5' is not a 12-digit AWS account id"
