@@ -97,6 +97,8 @@ class Config:
     delegated_admin_account_ids: tuple[str, ...] = ()
     """GuardDuty / Security Hub delegated administrators: their objects legitimately carry other
     accounts' findings, and only their GuardDuty detectors may export to the bucket."""
+    object_lock_retention_days: int = 365
+    """S3 Object Lock (governance mode) default retention of every object version in a new bucket."""
 
     @property
     def management_account_id(self) -> str | None:
@@ -182,9 +184,13 @@ class _ContextReader:
                 "a CloudTrail trail ARN (arn:aws:cloudtrail:...:trail/...)",
             ),
             delegated_admin_account_ids=self.account_ids("delegatedAdminAccountIds"),
+            object_lock_retention_days=self.integer(
+                "objectLockRetentionDays", defaults.object_lock_retention_days, 1, 3650
+            ),
         )
         self.check_combinations(config, network)
         self.check_delivery_sources(config)
+        self.check_object_lock(config)
         return config
 
     # -- typed readers -------------------------------------------------------------------
@@ -342,6 +348,15 @@ class _ContextReader:
                 "organizationTrailArn is required with a new log bucket: the ARN of the organization "
                 "trail allowed to write CloudTrail logs (arn:aws:cloudtrail:<home region>:"
                 "<management account>:trail/<name>; the trail may be created after the deploy)"
+            )
+
+    def check_object_lock(self, config: Config) -> None:
+        if config.log_bucket_name is None and config.object_lock_retention_days > config.log_retention_days:
+            # Lifecycle expiration cannot remove a locked version: the objects would outlive
+            # logRetentionDays, hidden behind delete markers.
+            self.problems.append(
+                f"objectLockRetentionDays={config.object_lock_retention_days} must not exceed "
+                f"logRetentionDays={config.log_retention_days}"
             )
 
     def check_ingest_timeout(self, seconds: int) -> None:

@@ -87,6 +87,14 @@ class LogStorage(Construct):
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # Evidence nobody can rewrite (docs/deploy.md, "Immutable evidence"): every version
+            # is kept, and governance-mode Object Lock forbids deleting or overwriting a
+            # version before its retention ends to anyone without s3:BypassGovernanceRetention.
+            versioned=True,
+            object_lock_enabled=True,
+            object_lock_default_retention=s3.ObjectLockRetention.governance(
+                Duration.days(config.object_lock_retention_days)
+            ),
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="log-bucket/",
             lifecycle_rules=self._lifecycle_rules(config),
@@ -116,10 +124,15 @@ class LogStorage(Construct):
 
     @staticmethod
     def _lifecycle_rules(config: Config) -> list[s3.LifecycleRule]:
+        # In a versioned bucket, expiration only adds a delete marker: the version it hides
+        # becomes noncurrent and is removed the next day, as is a version replaced by an
+        # overwrite, but never while Object Lock retains it (lifecycle cannot bypass it).
+        noncurrent = Duration.days(1)
         rules = [
             s3.LifecycleRule(
                 id="expire-logs",
                 expiration=Duration.days(config.log_retention_days),
+                noncurrent_version_expiration=noncurrent,
                 abort_incomplete_multipart_upload_after=Duration.days(7),
                 # Glacier Instant Retrieval bills 90 days minimum: only worth it for long retention.
                 transitions=(
@@ -137,7 +150,9 @@ class LogStorage(Construct):
                 id="expire-dead-letters",
                 prefix=DEAD_LETTER_PREFIX,
                 expiration=Duration.days(min(config.log_retention_days, 90)),
+                noncurrent_version_expiration=noncurrent,
             ),
+            s3.LifecycleRule(id="remove-expired-delete-markers", expired_object_delete_marker=True),
         ]
         return rules
 

@@ -49,10 +49,40 @@ def test_log_bucket_is_kms_encrypted_private_and_expires(central: dict[str, Any]
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
-    expirations = {r["Id"]: r["ExpirationInDays"] for r in props["LifecycleConfiguration"]["Rules"]}
-    assert expirations == {"expire-logs": 400, "expire-dead-letters": 90}
+    expirations = {r["Id"]: r.get("ExpirationInDays") for r in props["LifecycleConfiguration"]["Rules"]}
+    assert expirations == {
+        "expire-logs": 400,
+        "expire-dead-letters": 90,
+        "remove-expired-delete-markers": None,
+    }
     access_log_bucket = render(props["LoggingConfiguration"]["DestinationBucketName"])
     assert access_log_bucket.strip("<>") in buckets
+
+
+def log_bucket(central: dict[str, Any]) -> dict[str, Any]:
+    [found] = [
+        b for b in resources(central, "AWS::S3::Bucket").values() if "LoggingConfiguration" in b["Properties"]
+    ]
+    return dict(found["Properties"])
+
+
+def test_log_bucket_keeps_every_version_under_a_governance_lock(central: dict[str, Any]) -> None:
+    props = log_bucket(central)
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["ObjectLockEnabled"] is True
+    assert props["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+    }
+
+
+def test_lifecycle_removes_versions_only_after_they_stop_being_current(central: dict[str, Any]) -> None:
+    rules = {r["Id"]: r for r in log_bucket(central)["LifecycleConfiguration"]["Rules"]}
+    for rule in ("expire-logs", "expire-dead-letters"):
+        assert rules[rule]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    markers = rules["remove-expired-delete-markers"]
+    assert markers["ExpiredObjectDeleteMarker"] is True and markers["Status"] == "Enabled"
+    assert "Prefix" not in markers
 
 
 def test_every_kms_key_rotates(central: dict[str, Any]) -> None:

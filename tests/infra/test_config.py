@@ -126,6 +126,7 @@ def test_numbers_out_of_range_and_not_numbers() -> None:
         "logRetentionDays='0' must be an integer from 1 to 3650",
         "ingestReservedConcurrency='many' must be an integer",
         "ingestTimeoutSeconds=901 must be an integer from 30 to 900",
+        "objectLockRetentionDays=365 must not exceed logRetentionDays=0",
     ]
 
 
@@ -189,3 +190,14 @@ def test_delegated_administrators_are_account_ids() -> None:
     assert config().delegated_admin_account_ids == ()
     [problem] = problems(organizationId=ORG, delegatedAdminAccountIds=["333333333333", "o-a1b2c3d4e5"])
     assert problem == "delegatedAdminAccountIds: 'o-a1b2c3d4e5' is not a 12-digit AWS account id"
+
+
+def test_object_lock_retention_defaults_to_a_year_within_the_log_retention() -> None:
+    assert config().object_lock_retention_days == 365
+    assert config(objectLockRetentionDays="30", logRetentionDays="30").object_lock_retention_days == 30
+    [problem] = problems(organizationId=ORG, objectLockRetentionDays=400, logRetentionDays=90)
+    assert problem == "objectLockRetentionDays=400 must not exceed logRetentionDays=90"
+    # An existing bucket's Object Lock is its owner's (docs/deploy.md): nothing to compare.
+    assert config(logBucketName="org-security-logs", logRetentionDays=90).log_retention_days == 90
+    [problem] = problems(organizationId=ORG, objectLockRetentionDays=0)
+    assert problem == "objectLockRetentionDays=0 must be an integer from 1 to 3650"
