@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import VpcSettings
-from infra.nag import logical_id, suppress
+from infra.nag import logical_id, suppress, suppress_child
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -126,8 +126,9 @@ class SiemFunction(Construct):
         )
         if network.vpc is not None:
             self._allow_network_interfaces()
-        suppress(
+        suppress_child(
             self.function,
+            "Resource",  # the function only, not its event source mappings
             "AwsSolutions-L1",
             "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
         )
@@ -151,7 +152,8 @@ class SiemFunction(Construct):
         suppress(
             self.role,
             "AwsSolutions-IAM5",
-            "Lambda manages the function's network interfaces in the configured subnets; the EC2 "
-            "Describe actions support no resource scoping (same statement as AWSLambdaVPCAccessExecutionRole).",
+            "Lambda creates, describes and deletes the function's network interfaces in the configured "
+            "subnets with these actions; AWS grants them on every resource in AWSLambdaVPCAccessExecutionRole, "
+            "and the EC2 Describe actions support no resource-level permissions.",
             findings=["Resource::*"],
         )

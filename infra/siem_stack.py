@@ -47,7 +47,6 @@ class SiemStack(Stack):
             "Detections",
             config=config,
             alerts=self.alert_topic,
-            state_table=self.ledger,
             collections=self.collections,
             code=code,
             network=network,

@@ -353,7 +353,7 @@ def test_detection_function_environment(central: dict[str, Any]) -> None:
     assert environment["ALERTS_INDEX"] == "siem-alerts"
     assert environment["ALERTS_ENDPOINT"] != environment["OPENSEARCH_ENDPOINT"]
     assert environment["DASHBOARDS_URL"] == f"<{collection_id(central, 'siem-logs')}.DashboardEndpoint>"
-    assert environment["STATE_TABLE"] == f"<{only(central, 'AWS::DynamoDB::Table')[0]}>"
+    assert environment["STATE_TABLE"].startswith("<DetectionsCheckpoints")
     assert props["ReservedConcurrentExecutions"] == 1
 
 
