@@ -6,6 +6,7 @@ fixes its ``cdk.json`` in one pass instead of one synth per typo.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -53,11 +54,16 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class VpcSettings:
-    """Where the Lambdas run when OpenSearch is reachable only through a VPC endpoint."""
+    """Private collections: where the Lambdas run and how OpenSearch is reached from there."""
 
-    endpoint_id: str
     vpc_id: str
     subnet_ids: tuple[str, ...]
+    endpoint_id: str | None = None
+    """An existing OpenSearch Serverless VPC endpoint; ``None``: the stack creates one."""
+    public_dashboards: bool = False
+    """Dashboards stays public (SigV4 + data access policies) while the collections are private."""
+    client_cidrs: tuple[str, ...] = ()
+    """Networks (VPN, bastion) allowed to reach the endpoint the stack creates, on HTTPS."""
 
 
 @dataclass(frozen=True)
@@ -304,9 +310,7 @@ class _ContextReader:
             return None
         if network == "public":
             return None
-        endpoint = self.required_vpc_value(
-            "vpcEndpointId", _VPCE_ID, "an OpenSearch Serverless VPC endpoint id"
-        )
+        endpoint = self.optional_match("vpcEndpointId", _VPCE_ID, "an OpenSearch Serverless VPC endpoint id")
         vpc_id = self.required_vpc_value("vpcId", _VPC_ID, "the id of the VPC the Lambdas run in")
         subnets = self.string_list("subnetIds")
         if not subnets:
@@ -314,7 +318,28 @@ class _ContextReader:
         for subnet in subnets:
             if not _SUBNET_ID.match(subnet):
                 self.problems.append(f"subnetIds: {subnet!r} is not a subnet id")
-        return VpcSettings(endpoint_id=endpoint, vpc_id=vpc_id, subnet_ids=subnets)
+        clients = self.cidrs("vpcEndpointClientCidrs")
+        if clients and endpoint:
+            self.problems.append(
+                "vpcEndpointClientCidrs applies to the endpoint the stack creates: with vpcEndpointId, "
+                "allow the clients in that endpoint's security group"
+            )
+        return VpcSettings(
+            vpc_id=vpc_id,
+            subnet_ids=subnets,
+            endpoint_id=endpoint,
+            public_dashboards=self.boolean("publicDashboards", False),
+            client_cidrs=clients,
+        )
+
+    def cidrs(self, key: str) -> tuple[str, ...]:
+        networks = self.string_list(key)
+        for network in networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                self.problems.append(f"{key}: {network!r} is not a CIDR block (like 10.20.0.0/16)")
+        return networks
 
     def account_ids(self, key: str) -> tuple[str, ...]:
         ids = self.string_list(key)
@@ -336,8 +361,10 @@ class _ContextReader:
             )
         if config.log_bucket_key_arn and not config.log_bucket_name:
             self.problems.append("logBucketKmsKeyArn applies only with logBucketName (an existing bucket)")
-        if network == "public" and self.raw("vpcEndpointId") is not None:
-            self.problems.append("vpcEndpointId is set but networkAccess is 'public': set networkAccess=vpc")
+        for key in ("vpcEndpointId", "publicDashboards", "vpcEndpointClientCidrs"):
+            if network == "public" and self.raw(key) is not None:
+                # publicDashboards=false with public collections would read as private Dashboards.
+                self.problems.append(f"{key} is set but networkAccess is 'public': set networkAccess=vpc")
         self.check_ingest_timeout(config.ingest_timeout_seconds)
 
     def check_delivery_sources(self, config: Config) -> None:

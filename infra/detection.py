@@ -18,7 +18,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import FunctionNetwork, FunctionSpec, SiemFunction
+from infra.functions import FunctionSpec, SiemFunction
+from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
 DETECTION_HANDLER = "detections.handler.lambda_handler"

@@ -12,8 +12,9 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DEAD_LETTER_PREFIX, SOURCES, Config
-from infra.functions import FunctionNetwork, FunctionSpec, SiemFunction
+from infra.functions import FunctionSpec, SiemFunction
 from infra.nag import logical_id, suppress
+from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
 INGEST_HANDLER = "ingest.handler.lambda_handler"

@@ -260,8 +260,16 @@ def test_encryption_and_network_policies_cover_both_collections(central: dict[st
         "AWSOwnedKey": True,
     }
     [network] = policy_document(by_name(central, "AWS::OpenSearchServerless::SecurityPolicy", "siem-net"))
-    assert network["AllowFromPublic"] is True
+    assert network["AllowFromPublic"] is True and "SourceVPCEs" not in network
     assert {r["ResourceType"] for r in network["Rules"]} == {"collection", "dashboard"}
+
+
+def test_public_collections_put_no_function_in_a_vpc(central: dict[str, Any]) -> None:
+    assert all(
+        "VpcConfig" not in f["Properties"] for f in resources(central, "AWS::Lambda::Function").values()
+    )
+    assert resources(central, "AWS::OpenSearchServerless::VpcEndpoint") == {}
+    assert resources(central, "AWS::EC2::SecurityGroup") == {}
 
 
 def data_policy(central: dict[str, Any], name: str) -> dict[str, Any]:

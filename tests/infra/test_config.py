@@ -94,23 +94,60 @@ def test_index_prefix_must_be_accepted_by_opensearch_serverless(bad: str) -> Non
     assert problem.startswith(f"indexPrefix={bad!r}")
 
 
-def test_vpc_access_needs_endpoint_vpc_and_subnets() -> None:
+def test_vpc_access_needs_vpc_and_subnets() -> None:
     found = problems(organizationId=ORG, networkAccess="vpc")
-    assert len(found) == 3
-    assert any("vpcEndpointId" in p for p in found)
+    assert len(found) == 2
     assert any("vpcId" in p for p in found)
     assert any("subnetIds" in p for p in found)
 
 
-def test_vpc_settings_are_parsed() -> None:
+def test_vpc_settings_are_parsed_and_the_endpoint_is_created_by_default() -> None:
+    settings = config(networkAccess="vpc", vpcId="vpc-0123abcd", subnetIds="subnet-0a1b2c3d")
+    assert settings.vpc is not None
+    assert settings.vpc.subnet_ids == ("subnet-0a1b2c3d",)
+    assert settings.vpc.endpoint_id is None and settings.vpc.public_dashboards is False
+    assert settings.vpc.client_cidrs == ()
+
+
+def test_an_existing_endpoint_and_public_dashboards_are_explicit_choices() -> None:
     settings = config(
         networkAccess="vpc",
         vpcEndpointId="vpce-0123456789abcdef0",
         vpcId="vpc-0123abcd",
-        subnetIds="subnet-0a1b2c3d",
+        subnetIds=["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
+        publicDashboards="true",
     )
     assert settings.vpc is not None
-    assert settings.vpc.subnet_ids == ("subnet-0a1b2c3d",)
+    assert settings.vpc.endpoint_id == "vpce-0123456789abcdef0" and settings.vpc.public_dashboards is True
+
+
+def test_client_networks_are_cidr_blocks_for_the_created_endpoint() -> None:
+    base = {"networkAccess": "vpc", "vpcId": "vpc-0123abcd", "subnetIds": "subnet-0a1b2c3d"}
+    settings = config(**base, vpcEndpointClientCidrs="10.20.0.0/16, fd00:10::/64")
+    assert settings.vpc is not None and settings.vpc.client_cidrs == ("10.20.0.0/16", "fd00:10::/64")
+    [problem] = problems(organizationId=ORG, **base, vpcEndpointClientCidrs="10.20.0.0/33")
+    assert problem == "vpcEndpointClientCidrs: '10.20.0.0/33' is not a CIDR block (like 10.20.0.0/16)"
+    [problem] = problems(
+        organizationId=ORG,
+        **base,
+        vpcEndpointId="vpce-0123456789abcdef0",
+        vpcEndpointClientCidrs="10.20.0.0/16",
+    )
+    assert problem.startswith("vpcEndpointClientCidrs applies to the endpoint the stack creates")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("vpcEndpointId", "vpce-0123456789abcdef0"),
+        ("publicDashboards", "false"),
+        ("vpcEndpointClientCidrs", "10.0.0.0/8"),
+    ],
+)
+def test_private_network_keys_need_network_access_vpc(key: str, value: str) -> None:
+    # publicDashboards=false with public collections would read as "Dashboards are private".
+    [problem] = problems(organizationId=ORG, **{key: value})
+    assert problem == f"{key} is set but networkAccess is 'public': set networkAccess=vpc"
 
 
 def test_unknown_network_access() -> None:
