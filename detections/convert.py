@@ -1,10 +1,11 @@
 """SigmaHQ CloudTrail rules -> our rule files, through pySigma's OpenSearch Lucene backend.
 
 ``convert_directory`` reads every Sigma rule, maps Sigma's CloudTrail field names (the raw
-record's JSON paths) onto our schema with a pySigma processing pipeline, converts the
-detection to Lucene, and writes ``detections/sigma/<rule file>.yml`` with the Sigma
-attribution (DRL 1.1) and generated inline tests; a rule that cannot be converted is
-listed in ``detections/sigma/CONVERSION.md`` with the reason, never dropped silently.
+record's JSON paths) onto our schema with a pySigma processing pipeline, converts the detection to pySigma's Lucene (shown in the report) and to
+the query DSL the rule runs (case-insensitive where Sigma means it: detections/sigma_dsl.py),
+and writes ``detections/sigma/<rule file>.yml`` with the Sigma attribution (DRL 1.1) and
+generated inline tests; a rule that cannot be converted is listed in
+``detections/sigma/CONVERSION.md`` with the reason, never dropped silently.
 
 Inline tests come from the Sigma rule itself: since Sigma's field names *are* the raw
 CloudTrail paths, a test event is a raw CloudTrail record with the selection's values set.
@@ -16,6 +17,7 @@ query, so a wrong mapping or a query the engine reads differently fails the test
 from __future__ import annotations
 
 import copy
+import ipaddress
 import itertools
 import re
 import uuid
@@ -45,7 +47,9 @@ from sigma.processing.transformations import (
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import (
     SigmaBool,
+    SigmaCasedString,
     SigmaCIDRExpression,
+    SigmaExists,
     SigmaNull,
     SigmaNumber,
     SigmaRegularExpression,
@@ -55,6 +59,7 @@ from sigma.types import (
 )
 
 from detections.rules import SIGMA_DIR
+from detections.sigma_dsl import CASE_INSENSITIVE_FIELDS, to_dsl
 
 SIGMA_LICENSE = "DRL-1.1"
 SIGMA_LINK = "https://github.com/SigmaHQ/sigma/blob/master/rules/cloud/aws/cloudtrail/{name}"
@@ -112,6 +117,7 @@ _YES_NO = {"YES": "true", "Yes": "true", "yes": "true", "NO": "false", "No": "fa
 # A string that matches each regular expression used by a Sigma rule (for test events).
 REGEX_EXAMPLES: dict[str, str] = {
     ".+:assumed-role/aws:.+": "arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-0abc1234def567890",
+    ".+:assumed-role/[^/]+/i-[0-9a-zA-Z]{8,17}": "arn:aws:sts::111122223333:assumed-role/web-instance-role/i-0abc1234def567890",
 }
 
 
@@ -175,9 +181,14 @@ class Conversion:
     title: str | None = None
     output: Path | None = None
     query: str | None = None
+    """pySigma's Lucene rendering (for the report)."""
+    dsl: dict[str, Any] | None = None
+    """The query the rule runs."""
     error: str | None = None
     enabled: bool = True
     tests: int = 0
+    sigma: dict[str, Any] = field(default_factory=dict)
+    """The Sigma rule as converted (the file's YAML)."""
 
 
 @dataclass(slots=True)
@@ -204,7 +215,7 @@ def convert_directory(sigma_dir: Path, out_dir: Path = SIGMA_DIR) -> ConversionR
         conversion = convert_file(path, backend)
         if conversion.error is None:
             conversion.output = out_dir / path.name
-            conversion.output.write_text(rule_text(path, conversion), encoding="utf-8")
+            conversion.output.write_text(rule_text(conversion), encoding="utf-8")
         report.conversions.append(conversion)
     (out_dir / REPORT).write_text(report_text(report), encoding="utf-8")
     return report
@@ -213,7 +224,8 @@ def convert_directory(sigma_dir: Path, out_dir: Path = SIGMA_DIR) -> ConversionR
 def convert_file(path: Path, backend: OpensearchLuceneBackend) -> Conversion:
     conversion = Conversion(path)
     try:
-        rule = SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
+        conversion.sigma = sigma = yaml.safe_load(path.read_text(encoding="utf-8"))
+        rule = SigmaRule.from_dict(sigma)
         conversion.rule_id, conversion.title = f"sigma-{rule.id}", rule.title
         unmapped = sorted({name for name in _fields(rule) if not is_mapped(name)})
         if unmapped:
@@ -222,6 +234,7 @@ def convert_file(path: Path, backend: OpensearchLuceneBackend) -> Conversion:
         if len(queries) != 1:
             raise ValueError(f"the backend produced {len(queries)} queries, expected one")
         conversion.query = str(queries[0])
+        conversion.dsl = to_dsl(rule.detection.parsed_condition[0].parsed)
         conversion.enabled = str(rule.level) not in DISABLED_LEVELS if rule.level else True
     except (SigmaError, ValueError) as error:
         conversion.error = f"{type(error).__name__}: {_one_line(str(error))}"
@@ -248,18 +261,17 @@ def _detection_fields(detection: SigmaDetection) -> Iterator[str]:
 # --- the converted rule file -------------------------------------------------------------
 
 
-def rule_text(path: Path, conversion: Conversion) -> str:
-    sigma = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rule = SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
-    tests = generate_tests(rule)
+def rule_text(conversion: Conversion) -> str:
+    path, sigma = conversion.source, conversion.sigma
+    tests = generate_tests(SigmaRule.from_dict(sigma))
     conversion.tests = len(tests)
-    document = {
+    document: dict[str, Any] = {
         "id": conversion.rule_id,
         "title": sigma["title"],
         "description": str(sigma.get("description", "")).strip(),
         "severity": sigma.get("level", "medium"),
         "index": "cloudtrail",
-        "query": conversion.query,
+        "query": {"dsl": conversion.dsl},
         "dedup_key": DEDUP_KEY,
         "suppression": SUPPRESSION,
         "enabled": conversion.enabled,
@@ -310,6 +322,10 @@ def report_text(report: ConversionReport) -> str:
         "",
         "## Converted",
         "",
+        "The rules run the query DSL built from the (fixed) Sigma condition, case-insensitive on the",
+        "fields listed in docs/detections.md; the Lucene column is pySigma's rendering of the same",
+        "condition, for reading.",
+        "",
         "| Sigma rule | our rule id | enabled | tests | Lucene query |",
         "|---|---|---|---|---|",
     ]
@@ -347,14 +363,16 @@ BASE_RECORD: dict[str, Any] = {
 # Console sign-in events come from signin.amazonaws.com with their own event type (the
 # normalizer reads additionalEventData.MFAUsed only there): test records follow AWS.
 SIGN_IN_EVENTS = {"ConsoleLogin", "GetSigninToken", "CheckMfa", "ExitRole", "RenewRole", "SwitchRole"}
+MAX_TESTS = 5
 ROOT_VALUE_KEY = "sigmaTestValue"
-MAX_TESTS = 4
 """Where a value Sigma matches anywhere under ``requestParameters`` (no sub-path) is put."""
 
 
 def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
-    """One matching record, then up to three that must not match: the match plus a filter's
-    values ("excluded by"), or the match with one of its values taken away ("near miss")."""
+    """One matching record, the same with its case-insensitive values in another case, then
+    records that must not match (up to MAX_TESTS in all): the match plus a filter's values
+    ("excluded by"), or the match with one
+    of its values taken away ("near miss")."""
     condition = rule.detection.parsed_condition[0].parse()
     detections = rule.detection.detections
     found = _positive(condition, detections)
@@ -362,6 +380,13 @@ def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
         return []
     subset, assignments = found
     tests = [_case(rule, "matches the Sigma selection", True, _record(assignments))]
+    other_case = [
+        (path, value.swapcase() if isinstance(value, str) and is_case_insensitive(path) else value)
+        for path, value in assignments
+    ]
+    if other_case != assignments:
+        record = _record(other_case)
+        tests.append(_case(rule, "matches in another case", evaluate(condition, record), record))
     candidates = [
         (f"excluded by {name}", assignments + _fragment(detections[name]))
         for name in detections
@@ -417,8 +442,12 @@ def _example(item: SigmaDetectionItem) -> Any:
 
 
 def _value_example(value: Any) -> Any:
-    if isinstance(value, SigmaNull):
+    if isinstance(value, SigmaNull) or (isinstance(value, SigmaExists) and not value.exists):
         return None
+    if isinstance(value, SigmaExists):
+        return "x"
+    if isinstance(value, SigmaCIDRExpression):
+        return str(next(value.network.hosts(), value.network.network_address))
     if isinstance(value, SigmaRegularExpression):
         return REGEX_EXAMPLES[str(value.regexp)]
     if isinstance(value, SigmaBool):
@@ -486,16 +515,35 @@ def _leaf(condition: ConditionFieldEqualsValueExpression, record: Mapping[str, A
     value = condition.value
     if isinstance(value, SigmaNull):
         return not found
+    if isinstance(value, SigmaExists):
+        return bool(found) is value.exists
+    if isinstance(value, SigmaCIDRExpression):
+        return any(_in_network(item, value.network) for item in found)
     if isinstance(value, SigmaRegularExpression):
         pattern = re.compile(str(value.regexp))
         return any(pattern.fullmatch(_text(item)) for item in found)
     if isinstance(value, SigmaString):
-        pattern = re.compile(value.to_regex().regexp.to_plain(), re.IGNORECASE | re.DOTALL)
+        flags = re.DOTALL
+        if is_case_insensitive(condition.field) and not isinstance(value, SigmaCasedString):
+            flags |= re.IGNORECASE
+        pattern = re.compile(value.to_regex().regexp.to_plain(), flags)
         return any(pattern.fullmatch(_text(item)) for item in found)
     return any(
         _text(item).lower() == _text(getattr(value, "boolean", getattr(value, "number", value))).lower()
         for item in found
     )
+
+
+def is_case_insensitive(sigma_field: str) -> bool:
+    """Whether our rules match this Sigma (raw CloudTrail) field's strings in any case."""
+    return FIELD_MAPPING.get(sigma_field) in CASE_INSENSITIVE_FIELDS
+
+
+def _in_network(value: Any, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    try:
+        return ipaddress.ip_address(str(value)) in network
+    except ValueError:
+        return False
 
 
 def _text(value: Any) -> str:

@@ -38,6 +38,19 @@ detection:
     condition: selection
 level: low
 """
+USER_AGENT_RULE = """
+title: Scanner key check
+id: cccccccc-bbbb-cccc-dddd-eeeeeeeeeeee
+status: test
+author: test
+logsource: {product: aws, service: cloudtrail}
+detection:
+    selection:
+        eventName: GetCallerIdentity
+        userAgent|contains: TruffleHog
+    condition: selection
+level: medium
+"""
 GOOD_RULE = """
 title: Trail stopped
 id: aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee
@@ -81,13 +94,35 @@ def test_a_converted_rule_keeps_its_attribution_and_maps_fields(tmp_path: Path) 
     sigma, out = tmp_path / "sigma", tmp_path / "out"
     sigma.mkdir()
     (sigma / "good.yml").write_text(GOOD_RULE)
-    convert_directory(sigma, out)
+    report = convert_directory(sigma, out)
 
     (rule,) = load_rules([out])
     assert rule.id == "sigma-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee" and rule.severity == "high"
-    assert rule.lucene is not None
-    assert "event.provider:cloudtrail.amazonaws.com" in rule.lucene
-    assert "aws.cloudtrail.error_code:*Denied*" in rule.lucene
+    (conversion,) = report.converted
+    assert conversion.query is not None and "aws.cloudtrail.error_code:*Denied*" in conversion.query
+    assert rule.dsl == {
+        "bool": {
+            "filter": [
+                {
+                    "bool": {
+                        "filter": [
+                            {"term": {"event.provider": {"value": "cloudtrail.amazonaws.com"}}},
+                            {
+                                "bool": {
+                                    "should": [
+                                        {"term": {"event.action": {"value": "StopLogging"}}},
+                                        {"term": {"event.action": {"value": "DeleteTrail"}}},
+                                    ],
+                                    "minimum_should_match": 1,
+                                }
+                            },
+                        ]
+                    }
+                },
+                {"bool": {"must_not": [{"wildcard": {"aws.cloudtrail.error_code": {"value": "*Denied*"}}}]}},
+            ]
+        }
+    }
     assert rule.sigma["author"] == "test author" and rule.license == "DRL-1.1"
     assert rule.sigma["id"] == "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
     assert "Detection Rule License" in (out / "good.yml").read_text().splitlines()[1]
@@ -105,7 +140,27 @@ def test_generated_tests_follow_sigma_semantics() -> None:
         assert evaluate(condition, case["records"][0]) is case["match"]
     positive = tests[0]["records"][0]
     assert evaluate(condition, {**positive, "errorCode": "AccessDenied"}) is False
-    assert evaluate(condition, {**positive, "eventName": "stoplogging"}) is True  # Sigma ignores case
+    # Event names, like ids and ARNs, are matched exactly (AWS fixes their case).
+    assert evaluate(condition, {**positive, "eventName": "stoplogging"}) is False
+
+
+def test_strings_whose_case_varies_match_in_any_case(tmp_path: Path) -> None:
+    sigma = tmp_path / "sigma"
+    sigma.mkdir()
+    (sigma / "ua.yml").write_text(USER_AGENT_RULE)
+    convert_directory(sigma, tmp_path / "out")
+    (rule,) = load_rules([tmp_path / "out"])
+    names = {case.name: case for case in rule.tests}
+    # The generated case-variant record: the user agent swapcased, the event name as is.
+    (record,) = names["matches in another case"].records
+    assert record["userAgent"] == "tRUFFLEhOG" and record["eventName"] == "GetCallerIdentity"
+    assert names["matches in another case"].match is True
+    assert rule.dsl is not None
+    wildcard = {
+        "wildcard": {"user_agent.original.keyword": {"value": "*TruffleHog*", "case_insensitive": True}}
+    }
+    assert str(wildcard) in str(rule.dsl)
+    assert str({"term": {"event.action": {"value": "GetCallerIdentity"}}}) in str(rule.dsl)
 
 
 def test_committed_sigma_rules_are_up_to_date(shared_dir: Path, tmp_path: Path) -> None:
