@@ -1,7 +1,9 @@
 """SigmaHQ CloudTrail rules -> our rule files, through pySigma's OpenSearch Lucene backend.
 
-``convert_directory`` reads every Sigma rule, maps Sigma's CloudTrail field names (the raw
-record's JSON paths) onto our schema with a pySigma processing pipeline, converts the detection to pySigma's Lucene (shown in the report) and to
+``convert_directory`` reads every Sigma rule, applies the recorded local fixes
+(``detections/sigma_overrides.yml``) and the success requirement for changes, maps Sigma's
+CloudTrail field names (the raw record's JSON paths) onto our schema with a pySigma
+processing pipeline, converts the detection to pySigma's Lucene (shown in the report) and to
 the query DSL the rule runs (case-insensitive where Sigma means it: detections/sigma_dsl.py),
 and writes ``detections/sigma/<rule file>.yml`` with the Sigma attribution (DRL 1.1) and
 generated inline tests; a rule that cannot be converted is listed in
@@ -20,6 +22,7 @@ import copy
 import ipaddress
 import itertools
 import re
+import textwrap
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -60,6 +63,7 @@ from sigma.types import (
 
 from detections.rules import SIGMA_DIR
 from detections.sigma_dsl import CASE_INSENSITIVE_FIELDS, to_dsl
+from detections.sigma_overrides import OVERRIDES_FILE, Override, load_overrides
 
 SIGMA_LICENSE = "DRL-1.1"
 SIGMA_LINK = "https://github.com/SigmaHQ/sigma/blob/master/rules/cloud/aws/cloudtrail/{name}"
@@ -174,6 +178,13 @@ def is_mapped(name: str) -> bool:
     )
 
 
+SUCCESS_NOTE = "A failed call that is not read-only does not match (a denied change changed nothing)."
+FAILED_CHANGE = "local_failed_change"
+"""The selection added to rules about a change: a failed call that is not read-only."""
+OUTCOME_FIELDS = ("errorCode", "errorMessage", "status", "responseElements")
+"""A rule naming one of these already says which outcome it wants."""
+
+
 @dataclass(slots=True)
 class Conversion:
     source: Path
@@ -188,7 +199,9 @@ class Conversion:
     enabled: bool = True
     tests: int = 0
     sigma: dict[str, Any] = field(default_factory=dict)
-    """The Sigma rule as converted (the file's YAML)."""
+    """The Sigma rule as converted: the file's YAML with the local fix and success requirement."""
+    success_required: bool = False
+    override: Override | None = None
 
 
 @dataclass(slots=True)
@@ -204,15 +217,22 @@ class ConversionReport:
         return [c for c in self.conversions if c.error is not None]
 
 
-def convert_directory(sigma_dir: Path, out_dir: Path = SIGMA_DIR) -> ConversionReport:
-    """Convert every ``*.yml`` under ``sigma_dir``; (re)write ``out_dir`` and its report."""
+def convert_directory(
+    sigma_dir: Path, out_dir: Path = SIGMA_DIR, overrides_file: Path | None = OVERRIDES_FILE
+) -> ConversionReport:
+    """Convert every ``*.yml`` under ``sigma_dir`` with the recorded local fixes
+    (``overrides_file``; ``None``: none); (re)write ``out_dir`` and its report."""
+    overrides = load_overrides(overrides_file)
+    unknown = sorted(set(overrides) - {path.name for path in sigma_dir.glob("*.yml")})
+    if unknown:
+        raise ValueError(f"{overrides_file}: fixes for Sigma rules that are not in {sigma_dir}: {unknown}")
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.yml"):
         stale.unlink()
     backend = OpensearchLuceneBackend(pipeline())
     report = ConversionReport()
     for path in sorted(sigma_dir.glob("*.yml")):
-        conversion = convert_file(path, backend)
+        conversion = convert_file(path, backend, overrides.get(path.name))
         if conversion.error is None:
             conversion.output = out_dir / path.name
             conversion.output.write_text(rule_text(conversion), encoding="utf-8")
@@ -221,10 +241,16 @@ def convert_directory(sigma_dir: Path, out_dir: Path = SIGMA_DIR) -> ConversionR
     return report
 
 
-def convert_file(path: Path, backend: OpensearchLuceneBackend) -> Conversion:
-    conversion = Conversion(path)
+def convert_file(
+    path: Path, backend: OpensearchLuceneBackend, override: Override | None = None
+) -> Conversion:
+    conversion = Conversion(path, override=override)
     try:
-        conversion.sigma = sigma = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sigma = yaml.safe_load(path.read_text(encoding="utf-8"))
+        conversion.sigma = sigma = override.apply(sigma) if override else sigma
+        conversion.success_required = require_success(
+            sigma, keep_failures=bool(override and override.keep_failures)
+        )
         rule = SigmaRule.from_dict(sigma)
         conversion.rule_id, conversion.title = f"sigma-{rule.id}", rule.title
         unmapped = sorted({name for name in _fields(rule) if not is_mapped(name)})
@@ -236,9 +262,41 @@ def convert_file(path: Path, backend: OpensearchLuceneBackend) -> Conversion:
         conversion.query = str(queries[0])
         conversion.dsl = to_dsl(rule.detection.parsed_condition[0].parsed)
         conversion.enabled = str(rule.level) not in DISABLED_LEVELS if rule.level else True
+        if override and override.superseded_by:
+            conversion.enabled = False
     except (SigmaError, ValueError) as error:
         conversion.error = f"{type(error).__name__}: {_one_line(str(error))}"
     return conversion
+
+
+def require_success(sigma: dict[str, Any], keep_failures: bool = False) -> bool:
+    """Add ``and not local_failed_change`` (a failed call that is not read-only) to a rule that
+    does not say which outcome it wants: a denied change changed nothing. Failed read-only calls
+    (enumeration) still match. Returns whether the requirement was added."""
+    detection = sigma.get("detection") or {}
+    condition = detection.get("condition")
+    named = set(_field_names(detection))
+    if (
+        keep_failures
+        or not isinstance(condition, str)
+        or any(name.split(".")[0] in OUTCOME_FIELDS for name in named)
+    ):
+        return False
+    detection[FAILED_CHANGE] = {"status": "failure", "readOnly": False}
+    detection["condition"] = f"({condition}) and not {FAILED_CHANGE}"
+    return True
+
+
+def _field_names(node: Any) -> Iterator[str]:
+    """The raw field names of a Sigma detection (as YAML), modifiers stripped."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "condition":
+                yield str(key).split("|")[0]
+                yield from _field_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _field_names(item)
 
 
 def _one_line(text: str) -> str:
@@ -262,8 +320,10 @@ def _detection_fields(detection: SigmaDetection) -> Iterator[str]:
 
 
 def rule_text(conversion: Conversion) -> str:
-    path, sigma = conversion.source, conversion.sigma
-    tests = generate_tests(SigmaRule.from_dict(sigma))
+    path, sigma, override = conversion.source, conversion.sigma, conversion.override
+    tests = generate_tests(SigmaRule.from_dict(sigma)) + [
+        dict(test) for test in (override.tests if override else ())
+    ]
     conversion.tests = len(tests)
     document: dict[str, Any] = {
         "id": conversion.rule_id,
@@ -293,12 +353,33 @@ def rule_text(conversion: Conversion) -> str:
         },
         "tests": tests,
     }
+    if override and override.where:
+        document["where"] = [dict(item) for item in override.where]
+    if override and override.superseded_by:
+        document["superseded_by"] = list(override.superseded_by)
     header = (
         f"# Converted from SigmaHQ rule {path.name} (id {sigma['id']}) by `siem rules convert-sigma`:\n"
         f"# do not edit, regenerate. Author: {sigma.get('author')}. Licence: Detection Rule License 1.1\n"
         f"# (https://github.com/SigmaHQ/Detection-Rule-License); see NOTICE.md in this folder.\n"
     )
+    for change in changes(conversion):
+        header += "\n".join(
+            textwrap.wrap(f"Modified locally: {change}", 96, initial_indent="# ", subsequent_indent="#   ")
+        )
+        header += "\n"
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def changes(conversion: Conversion) -> list[str]:
+    """What the conversion changed in the Sigma rule's meaning (CONVERSION.md, file headers)."""
+    found = []
+    if conversion.override:
+        found.append(conversion.override.reason)
+        if conversion.override.superseded_by:
+            found.append(f"Disabled: superseded by {', '.join(conversion.override.superseded_by)}.")
+    if conversion.success_required:
+        found.append(SUCCESS_NOTE)
+    return found
 
 
 def report_text(report: ConversionReport) -> str:
@@ -324,16 +405,30 @@ def report_text(report: ConversionReport) -> str:
         "",
         "The rules run the query DSL built from the (fixed) Sigma condition, case-insensitive on the",
         "fields listed in docs/detections.md; the Lucene column is pySigma's rendering of the same",
-        "condition, for reading.",
+        "condition, for reading. *success*: a failed call that is not read-only does not match.",
         "",
-        "| Sigma rule | our rule id | enabled | tests | Lucene query |",
-        "|---|---|---|---|---|",
+        "| Sigma rule | our rule id | enabled | tests | success | Lucene query |",
+        "|---|---|---|---|---|---|",
     ]
     for c in report.converted:
         query = (c.query or "").replace("|", "\\|")
         lines.append(
-            f"| `{c.source.name}` | `{c.rule_id}` | {'yes' if c.enabled else 'no'} | {c.tests} | `{query}` |"
+            f"| `{c.source.name}` | `{c.rule_id}` | {'yes' if c.enabled else 'no'} | {c.tests} "
+            f"| {'yes' if c.success_required else ''} | `{query}` |"
         )
+    lines += [
+        "",
+        "## Local fixes and superseded rules",
+        "",
+        "Recorded in `detections/sigma_overrides.yml` and applied by every conversion.",
+        "",
+        "| Sigma rule | our rule id | change |",
+        "|---|---|---|",
+    ]
+    for c in report.converted:
+        if c.override:
+            change = " ".join(change for change in changes(c) if change != SUCCESS_NOTE)
+            lines.append(f"| `{c.source.name}` | `{c.rule_id}` | {change.replace('|', chr(92) + '|')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -371,7 +466,7 @@ ROOT_VALUE_KEY = "sigmaTestValue"
 def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
     """One matching record, the same with its case-insensitive values in another case, then
     records that must not match (up to MAX_TESTS in all): the match plus a filter's values
-    ("excluded by"), or the match with one
+    ("excluded by", the success requirement's failed call among them), or the match with one
     of its values taken away ("near miss")."""
     condition = rule.detection.parsed_condition[0].parse()
     detections = rule.detection.detections
