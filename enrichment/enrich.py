@@ -6,7 +6,7 @@ every document between normalization and bulk encoding. Fields (docs/enrichment.
 - ``cloud.account.name`` (ECS) and ``aws.account.{ou_path, tags.<key>}`` for
   ``cloud.account.id``, the account the event happened in;
 - beside every other account id the schema has (``...account_id`` / ``..._account_id``, listed
-  in ``OTHER_ACCOUNT_FIELDS``) that is not ``cloud.account.id``: ``..._account_name``,
+  in :data:`OTHER_ACCOUNT_FIELDS`) that is not ``cloud.account.id``: ``..._account_name``,
   ``..._account_ou_path`` and ``..._account_tags.<key>`` (a caller of the document's own account
   is described by ``cloud.account.name`` and ``aws.account``: each byte is paid once per document);
 - ``source.geo.*``, ``source.as.*`` and ``aws.source.scope`` from ``source.ip`` (``aws.source.scope``
@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -38,27 +39,76 @@ from enrichment.useragent import UserAgentParser
 
 LOGGER = logging.getLogger(__name__)
 
-OTHER_ACCOUNT_FIELDS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
-    "cloudtrail": (
-        (("user_identity",), "account_id"),
-        (("user_identity", "session_context", "session_issuer"), "account_id"),
-        ((), "vpc_endpoint_account_id"),
-        (("resources",), "account_id"),
-    ),
-    "guardduty": (
-        (("user_identity",), "account_id"),
-        (("user_identity", "session_context", "session_issuer"), "account_id"),
-    ),
-    "securityhub_findings": (
-        (("user_identity",), "account_id"),
-        (("user_identity", "session_context", "session_issuer"), "account_id"),
-        ((), "envelope_account_id"),
-        (("product",), "account_id"),
-    ),
-    "vpcflow": (((), "tgw_src_vpc_account_id"), ((), "tgw_dst_vpc_account_id")),
-}
-"""Per ``aws.<source>``: ``(path, key)`` of every account id besides ``cloud.account.id``
-(docs/schema.md, "Accounts"); a list on the path (``resources``) is enriched element by element."""
+OTHER_ACCOUNT_FIELDS = (
+    "cloudtrail.user_identity.account_id",
+    "cloudtrail.user_identity.session_context.session_issuer.account_id",
+    "cloudtrail.vpc_endpoint_account_id",
+    "cloudtrail.resources[].account_id",
+    "guardduty.user_identity.account_id",
+    "guardduty.user_identity.session_context.session_issuer.account_id",
+    "securityhub_findings.user_identity.account_id",
+    "securityhub_findings.user_identity.session_context.session_issuer.account_id",
+    "securityhub_findings.envelope_account_id",
+    "securityhub_findings.product.account_id",
+    "vpcflow.tgw_src_vpc_account_id",
+    "vpcflow.tgw_dst_vpc_account_id",
+)
+"""Every account id besides ``cloud.account.id``, under ``aws.`` (docs/schema.md, "Accounts");
+``[]`` marks a list of objects."""
+
+AddAccount = Callable[[dict[str, Any], str, Any], None]
+
+
+def _compiled_walk(paths: tuple[str, ...]) -> Callable[[AddAccount, dict[str, Any], Any], None]:
+    """``walk(add, aws, resource_id)``: ``add(holder, key, account_id)`` for every account id of
+    ``paths`` present under ``aws`` and different from ``resource_id``.
+
+    The paths are compiled into one function of nested ``if`` statements (shared prefixes
+    walked once): measured, two and a half times as fast as interpreting the table for each
+    document, which is most of the account enrichment's cost. Names are the constants above,
+    never data.
+    """
+    tree: dict[str, Any] = {}
+    for path in paths:
+        node = tree
+        for part in path.split(".")[:-1]:
+            node = node.setdefault(part, {})
+        node.setdefault("", []).append(path.rsplit(".", 1)[-1])
+    lines = ["def walk(add, aws, rid):"]
+    names = count()
+
+    def emit(node: dict[str, Any], holder: str, indent: str) -> None:
+        for key in node.get("", []):
+            lines.append(
+                f"{indent}if {holder}.get({key!r}, rid) != rid: add({holder}, {key!r}, {holder}[{key!r}])"
+            )
+        for part, child in node.items():
+            if part == "":
+                continue
+            value = f"v{next(names)}"
+            lines.append(f"{indent}{value} = {holder}.get({part.removesuffix('[]')!r})")
+            if part.endswith("[]"):
+                item = f"v{next(names)}"
+                lines.extend(
+                    (
+                        f"{indent}if type({value}) is list:",
+                        f"{indent}    for {item} in {value}:",
+                        f"{indent}        if type({item}) is dict:",
+                    )
+                )
+                emit(child, item, indent + "            ")
+            else:
+                lines.append(f"{indent}if type({value}) is dict:")
+                emit(child, value, indent + "    ")
+
+    emit(tree, "aws", "    ")
+    namespace: dict[str, Any] = {"__builtins__": {"type": type, "dict": dict, "list": list}}
+    exec(compile("\n".join(lines), "<enrichment account walk>", "exec"), namespace)
+    walk: Callable[[AddAccount, dict[str, Any], Any], None] = namespace["walk"]
+    return walk
+
+
+_walk_other_accounts = _compiled_walk(OTHER_ACCOUNT_FIELDS)
 
 _LOGGED_FAILURES = 10
 
@@ -145,8 +195,9 @@ class Enricher:
             if self.accounts is not None:
                 self._add_accounts(document)
             if self.geoip is not None:
-                for side in ("source", "destination"):
-                    self._add_ip_context(document, side)
+                self._add_ip_context(document, "source")
+                if "destination" in document:
+                    self._add_ip_context(document, "destination")
             if self.agents is not None:
                 self._add_user_agent(document)
         except Exception as error:  # enrichment is best effort: the document is indexed anyway
@@ -180,65 +231,58 @@ class Enricher:
         directory = self.accounts if isinstance(self.accounts, AccountDirectory) else self.accounts.current()
         if directory is not self._directory:  # a new sync: forget what the old one said
             self._directory, self._contexts = directory, {}
-        if not len(directory):
-            return
-        resource_id = None
-        account = _child(document.get("cloud"), "account")
-        if account is not None:
+        contexts = self._contexts
+        resource_id: Any = None
+        cloud = document.get("cloud")
+        account = cloud.get("account") if type(cloud) is dict else None
+        if type(account) is dict:
             resource_id = account.get("id")
-            context = self._context(resource_id)
+            context = contexts.get(resource_id) if type(resource_id) is str else _UNKNOWN_ACCOUNT
+            if context is None:
+                context = self._context(resource_id)
             if context.name and "name" not in account:
                 account["name"] = context.name
             if context.details:
                 aws = document.setdefault("aws", {})
                 if type(aws) is dict and "account" not in aws:
-                    aws["account"] = _fresh(context.details)
+                    aws["account"] = _fresh(context.details, _ACCOUNT_NESTED)
         aws = document.get("aws")
-        if type(aws) is not dict:
-            return
-        for source, block in aws.items():  # a few keys: the source's block, account, user_agent...
-            fields = OTHER_ACCOUNT_FIELDS.get(source)
-            if fields is None or type(block) is not dict:
-                continue
-            for path, key in fields:
-                node: Any = block
-                for step in path:
-                    node = node.get(step) if type(node) is dict else None
-                for holder in node if type(node) is list else (node,):
-                    if type(holder) is dict and key in holder and holder[key] != resource_id:
-                        self._add_other_account(holder, key)
+        if type(aws) is dict:
+            _walk_other_accounts(self._add_other_account, aws, resource_id)
 
-    def _add_other_account(self, holder: dict[str, Any], key: str) -> None:
+    def _add_other_account(self, holder: dict[str, Any], key: str, account_id: Any) -> None:
         """Another account than the document's: its name, OU path and tags beside its id."""
-        context = self._context(holder[key])
+        context = self._context(account_id)
         prefix = key[: -len("id")]  # account_id -> account_, envelope_account_id -> envelope_account_
         if context.name:
             holder.setdefault(prefix + "name", context.name)
         for name, value in context.details.items():
-            holder.setdefault(prefix + name, _fresh(value))
+            holder.setdefault(prefix + name, value.copy() if type(value) is dict else value)
 
     # ------------------------------------------------------------------------- addresses
 
     def _add_ip_context(self, document: dict[str, Any], side: str) -> None:
         assert self.geoip is not None
         endpoint = document.get(side)
-        if not isinstance(endpoint, dict):
+        if type(endpoint) is not dict:
             return
         ip = endpoint.get("ip")
-        if isinstance(ip, str):
+        if type(ip) is str:
             context = self.geoip.lookup(ip)
         else:
             address = endpoint.get("address")
-            context = _name_context(address) if isinstance(address, str) else PUBLIC_UNKNOWN
+            context = _name_context(address) if type(address) is str else PUBLIC_UNKNOWN
+        if context is PUBLIC_UNKNOWN:
+            return
         if context.geo and "geo" not in endpoint:
-            endpoint["geo"] = _fresh(context.geo)
+            endpoint["geo"] = _fresh(context.geo, _GEO_NESTED)
         if context.autonomous and "as" not in endpoint:
-            endpoint["as"] = _fresh(context.autonomous)
+            endpoint["as"] = _fresh(context.autonomous, _AS_NESTED)
         if context.scope:
             aws = document.setdefault("aws", {})
-            if isinstance(aws, dict):
+            if type(aws) is dict:
                 labels = aws.setdefault(side, {})
-                if isinstance(labels, dict):
+                if type(labels) is dict:
                     labels["scope"] = context.scope
 
     # ------------------------------------------------------------------------- user agents
@@ -252,18 +296,13 @@ class Enricher:
         if not isinstance(original, str):
             return
         info = self.agents.parse(original)
-        for key, value in info.fields.items():
+        for key, value in info.fields.items():  # name, version (strings), os, device (flat dicts)
             if key not in agent:
-                agent[key] = _fresh(value)
+                agent[key] = value.copy() if type(value) is dict else value
         if info.aws:
             aws = document.setdefault("aws", {})
             if isinstance(aws, dict) and "user_agent" not in aws:
-                aws["user_agent"] = _fresh(info.aws)
-
-
-def _child(value: Any, key: str) -> dict[str, Any] | None:
-    child = value.get(key) if isinstance(value, dict) else None
-    return child if isinstance(child, dict) else None
+                aws["user_agent"] = _fresh(info.aws, _AGENT_NESTED)
 
 
 @lru_cache(maxsize=4096)
@@ -272,23 +311,22 @@ def _name_context(address: str) -> IpContext:
     return IpContext(scope=scope) if scope else PUBLIC_UNKNOWN
 
 
-def _fresh(value: Any) -> Any:
+def _fresh(value: Mapping[str, Any], nested: tuple[str, ...] = ()) -> dict[str, Any]:
     """A copy of a cached value for one document, so that documents never share a dict or list.
 
-    The enrichment values nest two levels at most (``aws.account.tags``, ``geo.location``,
-    ``aws.user_agent.tool``), so a copy of the value and of its direct children suffices, and
-    costs a fraction of a generic deep copy (this runs several times per document).
+    The enrichment values nest two levels at most, and ``nested`` names the keys that may hold
+    a container (``tags`` of an account, ``location`` of a geo...): copying exactly those costs
+    a third of a generic deep copy, and this runs several times per document.
     """
-    kind = type(value)
-    if kind is dict:
-        copied = value.copy()
-        for key, item in copied.items():  # replacing values does not change the dict's size
-            if type(item) in _CONTAINERS:
-                copied[key] = item.copy()
-        return copied
-    if kind is list:
-        return value.copy()
-    return value
+    copied = value.copy() if type(value) is dict else dict(value)
+    for key in nested:
+        item = copied.get(key)
+        if item is not None:
+            copied[key] = item.copy()
+    return copied
 
 
-_CONTAINERS = (dict, list)
+_ACCOUNT_NESTED = ("tags",)
+_GEO_NESTED = ("location",)
+_AS_NESTED = ("organization",)
+_AGENT_NESTED = ("tool", "flags")

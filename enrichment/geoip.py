@@ -12,8 +12,8 @@ Sources, in order (docs/enrichment.md, "IP context"):
    country to which a regional Internet registry *assigned* the block, which is not
    necessarily where the host is (a multinational's block, a VPN, a cloud region).
 
-Each distinct address is looked up once per :class:`GeoIp` (an LRU of ``cache_size``
-entries); the result is immutable and copied into each document.
+Each distinct address is resolved once while in the cache of :class:`GeoIp`
+(``cache_size`` entries); the result is shared, and copied into each document by the enricher.
 """
 
 from __future__ import annotations
@@ -55,7 +55,26 @@ class GeoIp:
     ) -> None:
         self._city = _open(city_database)
         self._asn = _open(asn_database)
-        self.lookup = lru_cache(maxsize=cache_size)(self._lookup)
+        self._cache: dict[str, IpContext] = {}
+        self._cache_size = cache_size
+        self.misses = 0
+        """Addresses resolved (not answered from the cache), for tests and metrics."""
+
+    def lookup(self, address: str) -> IpContext:
+        """The context of a canonical IP address, resolved once while it stays in the cache.
+
+        The cache is a plain dict emptied when full: cheaper than an LRU on the path that
+        matters (a batch of mostly distinct addresses), and each address is still resolved
+        once per batch of up to ``cache_size`` distinct ones.
+        """
+        context = self._cache.get(address)
+        if context is None:
+            context = self._lookup(address)
+            self.misses += 1
+            if len(self._cache) >= self._cache_size:
+                self._cache.clear()
+            self._cache[address] = context
+        return context
 
     def close(self) -> None:
         for reader in (self._city, self._asn):

@@ -229,6 +229,10 @@ def test_documents_never_share_enrichment_objects() -> None:
             "aws": {"cloudtrail": {"user_identity": "x", "resources": [1, None]}},
         },
         {"user_agent": {"original": None}, "aws": {"cloudtrail": []}},
+        {
+            "cloud": {"account": {"id": ["111122223333"]}},
+            "aws": {"guardduty": {"user_identity": {"account_id": {}}}},
+        },
     ],
 )
 def test_odd_documents_are_left_alone(document: dict[str, Any]) -> None:
@@ -310,3 +314,39 @@ def test_settings_from_the_environment(tmp_path: Path) -> None:
     [document] = normalized(cloudtrail())
     enricher.enrich(document)
     assert document["cloud"]["account"]["name"] == "prod-payments"
+
+
+@pytest.mark.parametrize(
+    ("source", "block", "holder_path", "key"),
+    [
+        ("cloudtrail", {"vpc_endpoint_account_id": "444455556666"}, (), "vpc_endpoint_account_"),
+        (
+            "guardduty",
+            {"user_identity": {"account_id": "444455556666"}},
+            ("user_identity",),
+            "account_",
+        ),
+        ("securityhub_findings", {"envelope_account_id": "444455556666"}, (), "envelope_account_"),
+        ("securityhub_findings", {"product": {"account_id": "444455556666"}}, ("product",), "account_"),
+        (
+            "securityhub_findings",
+            {"user_identity": {"session_context": {"session_issuer": {"account_id": "444455556666"}}}},
+            ("user_identity", "session_context", "session_issuer"),
+            "account_",
+        ),
+        ("vpcflow", {"tgw_src_vpc_account_id": "444455556666"}, (), "tgw_src_vpc_account_"),
+        ("vpcflow", {"tgw_dst_vpc_account_id": "444455556666"}, (), "tgw_dst_vpc_account_"),
+    ],
+)
+def test_every_account_field_of_the_schema(
+    source: str, block: dict[str, Any], holder_path: tuple[str, ...], key: str
+) -> None:
+    """The account ids docs/schema.md lists for each source, as the normalizers name them."""
+    document: dict[str, Any] = {"cloud": {"account": {"id": "111122223333"}}, "aws": {source: block}}
+    Enricher(DIRECTORY).enrich(document)
+    holder = document["aws"][source]
+    for step in holder_path:
+        holder = holder[step]
+    assert holder[key + "name"] == "security-tooling"
+    assert holder[key + "ou_path"] == "Root/Security"
+    assert holder[key + "tags"] == {"owner": "secops"}

@@ -111,8 +111,14 @@ def test_each_distinct_address_is_looked_up_once() -> None:
     for _ in range(3):
         geo.lookup("8.8.8.8")
         geo.lookup("1.1.1.1")
-    info = geo.lookup.cache_info()
-    assert (info.misses, info.hits) == (2, 4)
+    assert geo.misses == 2
+
+
+def test_a_full_cache_starts_over() -> None:
+    geo = GeoIp(cache_size=2)
+    for address in ("8.8.8.8", "1.1.1.1", "9.9.9.9", "8.8.8.8"):
+        geo.lookup(address)
+    assert geo.misses == 4  # the third address emptied the cache
 
 
 def test_an_unreadable_database_is_a_clear_error(tmp_path: Path) -> None:
