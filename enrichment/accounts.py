@@ -29,6 +29,9 @@ import orjson
 
 FORMAT = "siem-accounts/1"
 
+DEFAULT_TAG_KEYS = ("owner", "team", "environment", "cost-center")
+"""Tags copied to the directory (and so to documents and alerts) unless configured otherwise."""
+
 _ACCOUNT_ID = re.compile(r"\d{12}\Z")
 
 
@@ -78,6 +81,16 @@ class Account:
         ):
             raise DirectoryError(f"account {account_id}: tags must be an object of strings")
         return cls(id=account_id, tags=tags, **texts)
+
+
+def normalize_tag_keys(keys: Iterable[str]) -> tuple[str, ...]:
+    """Lower-cased, stripped, distinct, in order: tag keys are matched case-insensitively."""
+    seen: dict[str, None] = {}
+    for key in keys:
+        key = key.strip().lower()
+        if key:
+            seen[key] = None
+    return tuple(seen)
 
 
 def email_domain(email: str | None) -> str | None:

@@ -27,10 +27,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from enrichment.accounts import Account, AccountDirectory, email_domain
-
-DEFAULT_TAG_KEYS = ("owner", "team", "environment", "cost-center")
-"""Tags copied to the directory (and so to documents and alerts) unless configured otherwise."""
+from enrichment.accounts import DEFAULT_TAG_KEYS, Account, AccountDirectory, email_domain, normalize_tag_keys
 
 RETRY_CONFIG = Config(retries={"mode": "adaptive", "total_max_attempts": 10})
 
@@ -38,16 +35,6 @@ RETRY_CONFIG = Config(retries={"mode": "adaptive", "total_max_attempts": 10})
 def organizations_client(session: boto3.Session | None = None) -> Any:
     """An Organizations client that waits and retries when throttled (the API is global)."""
     return (session or boto3.Session()).client("organizations", config=RETRY_CONFIG)
-
-
-def normalize_tag_keys(keys: Iterable[str]) -> tuple[str, ...]:
-    """Lower-cased, stripped, distinct, in order: tag keys are matched case-insensitively."""
-    seen: dict[str, None] = {}
-    for key in keys:
-        key = key.strip().lower()
-        if key:
-            seen[key] = None
-    return tuple(seen)
 
 
 def sync_from_organizations(
