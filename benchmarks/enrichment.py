@@ -37,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks.cloudtrail import ACTION_LINE, DEFAULT_RECORDS, build_file, sample_records
+from benchmarks.cloudtrail import ACTION_LINE, DEFAULT_RECORDS, _best_seconds, build_file, sample_records
 from enrichment import Account, AccountDirectory, Enricher
 from enrichment.geoip import GeoIp
 from enrichment.useragent import UserAgentParser
@@ -79,15 +79,6 @@ def _to_ndjson(compressed: bytes, enrich: Callable[[dict[str, Any]], Any] | None
         size += len(ACTION_LINE) + len(dumps(item)) + 1
         documents += 1
     return documents, size
-
-
-def _best_seconds(work: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        began = time.process_time()
-        work()
-        best = min(best, time.process_time() - began)
-    return best
 
 
 def _mmdb_files(directory: Path) -> tuple[Path, Path] | None:

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from enrichment.account_store import CachedDirectory, LocalFileStore, S3ObjectStore, open_store
 from enrichment.accounts import Account, AccountDirectory, DirectoryError, default_path, email_domain
+from tests.enrichment.conftest import PAYMENTS
 
-PAYMENTS = Account(
-    id="111122223333",
-    name="prod-payments",
-    email_domain="example.com",
-    status="ACTIVE",
-    ou_path="Root/Workloads/Prod",
-    tags={"owner": "payments-team", "environment": "prod"},
-)
 SANDBOX = Account(id="444455556666", name="sandbox", ou_path="Root/Sandbox")
 
 
@@ -173,17 +164,10 @@ def test_local_file_store_rereads_only_a_changed_file(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("s3")
-        client.create_bucket(Bucket="siem-state")
-        yield client
+def s3(mocked_aws: None) -> Any:
+    client = boto3.client("s3")
+    client.create_bucket(Bucket="siem-state")
+    return client
 
 
 @pytest.mark.integration

@@ -15,16 +15,9 @@ from enrichment.enrich import Enricher, EnrichmentSettings
 from enrichment.geoip import GeoIp
 from normalizers import DeadLetter, Origin, normalize_object
 from tests.conftest import GOLDEN
+from tests.enrichment.conftest import PAYMENTS
 from tests.enrichment.mmdb import asn_database, city_database
 
-PAYMENTS = Account(
-    id="111122223333",
-    name="prod-payments",
-    email_domain="example.com",
-    status="ACTIVE",
-    ou_path="Root/Workloads/Prod",
-    tags={"owner": "payments-team", "environment": "prod"},
-)
 SECURITY = Account(
     id="444455556666", name="security-tooling", ou_path="Root/Security", tags={"owner": "secops"}
 )

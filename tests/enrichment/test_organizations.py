@@ -12,7 +12,6 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
-from moto import mock_aws
 
 from enrichment.organizations import organizations_client, sync_from_organizations
 
@@ -29,49 +28,42 @@ def counting(client: Any) -> Counter[str]:
 
 
 @pytest.fixture
-def organization(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+def organization(mocked_aws: None) -> Iterator[dict[str, Any]]:
     """An organization: Root / Workloads / {Prod, Dev} and Root / Sandbox, with tagged accounts."""
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("organizations")
-        organization_id = client.create_organization(FeatureSet="ALL")["Organization"]["Id"]
-        root = client.list_roots()["Roots"][0]["Id"]
+    client = boto3.client("organizations")
+    organization_id = client.create_organization(FeatureSet="ALL")["Organization"]["Id"]
+    root = client.list_roots()["Roots"][0]["Id"]
 
-        def unit(parent: str, name: str) -> str:
-            created = client.create_organizational_unit(ParentId=parent, Name=name)
-            return str(created["OrganizationalUnit"]["Id"])
+    def unit(parent: str, name: str) -> str:
+        created = client.create_organizational_unit(ParentId=parent, Name=name)
+        return str(created["OrganizationalUnit"]["Id"])
 
-        def account(name: str, email: str, parent: str, tags: dict[str, str]) -> str:
-            status = client.create_account(
-                AccountName=name, Email=email, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
-            )["CreateAccountStatus"]
-            account_id = str(status["AccountId"])
-            if parent != root:
-                client.move_account(AccountId=account_id, SourceParentId=root, DestinationParentId=parent)
-            return account_id
+    def account(name: str, email: str, parent: str, tags: dict[str, str]) -> str:
+        status = client.create_account(
+            AccountName=name, Email=email, Tags=[{"Key": k, "Value": v} for k, v in tags.items()]
+        )["CreateAccountStatus"]
+        account_id = str(status["AccountId"])
+        if parent != root:
+            client.move_account(AccountId=account_id, SourceParentId=root, DestinationParentId=parent)
+        return account_id
 
-        workloads = unit(root, "Workloads")
-        prod, dev = unit(workloads, "Prod"), unit(workloads, "Dev")
-        sandbox = unit(root, "Sandbox")
-        ids = {
-            "payments": account(
-                "prod-payments",
-                "aws+prod-payments@Example.COM",
-                prod,
-                # Key case differs from the configured keys; CostCenter is not a selected key.
-                {"Owner": "payments-team", "ENVIRONMENT": "prod", "CostCenter": "x", "cost-center": "cc-42"},
-            ),
-            "search": account("prod-search", "aws+search@example.com", prod, {"team": "search"}),
-            "dev": account("dev-shared", "dev@dev.example.org", dev, {}),
-            "sandbox": account("sandbox-alice", "alice@example.com", sandbox, {"owner": "alice"}),
-            "loose": account("loose", "loose@example.com", root, {}),
-        }
-        yield {"client": client, "ids": ids, "organization_id": organization_id}
+    workloads = unit(root, "Workloads")
+    prod, dev = unit(workloads, "Prod"), unit(workloads, "Dev")
+    sandbox = unit(root, "Sandbox")
+    ids = {
+        "payments": account(
+            "prod-payments",
+            "aws+prod-payments@Example.COM",
+            prod,
+            # Key case differs from the configured keys; CostCenter is not a selected key.
+            {"Owner": "payments-team", "ENVIRONMENT": "prod", "CostCenter": "x", "cost-center": "cc-42"},
+        ),
+        "search": account("prod-search", "aws+search@example.com", prod, {"team": "search"}),
+        "dev": account("dev-shared", "dev@dev.example.org", dev, {}),
+        "sandbox": account("sandbox-alice", "alice@example.com", sandbox, {"owner": "alice"}),
+        "loose": account("loose", "loose@example.com", root, {}),
+    }
+    yield {"client": client, "ids": ids, "organization_id": organization_id}
 
 
 def test_accounts_with_names_email_domains_ou_paths_and_selected_tags(organization: dict[str, Any]) -> None:
