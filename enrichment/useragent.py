@@ -34,8 +34,12 @@ from typing import Any
 
 DEFAULT_CACHE_SIZE = 8192
 
-# A product token: ``name/version`` (version may be absent: ``aws-sdk-java``).
-_TOKEN = re.compile(r"([A-Za-z][\w.+-]*?)(?:/([^\s,;()\[\]]+))?(?=[\s,;()\[\]]|$)")
+MAX_LENGTH = 1024
+"""Characters parsed (CloudTrail truncates ``userAgent`` at 1 KB): the cost per string is bounded."""
+
+# A product token: ``name/version`` (version may be absent: ``aws-sdk-java``). Greedy and
+# without lookahead, so that finding all tokens is linear in the string's length.
+_TOKEN = re.compile(r"([A-Za-z][\w.+-]*)(?:/([^\s,;()\[\]]+))?")
 
 _SERVICE_HOST = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.amazonaws\.com(?:\.cn)?\Z")
 _CONSOLE_HOSTS = ("console.amazonaws.com", "signin.amazonaws.com")
@@ -126,27 +130,25 @@ class UserAgentParser:
         return self._generic(agent)
 
     def _parse(self, agent: str) -> AgentInfo:
-        text = agent.strip()
+        text = agent[:MAX_LENGTH].strip()
         if not text:
             return NOTHING
         service = _service_caller(text)
         if service is not None:
             return service
         tokens = _tokens(text)
-        agent_fields = _aws_agent(tokens) or _library_agent(tokens)
-        if agent_fields is None:
-            agent_fields = _generic_agent(self._generic_parse(text))
-        tool_type, tool_name = _tool(text, tokens, agent_fields)
-        aws: dict[str, Any] = {}
-        if tool_type:
-            aws["tool"] = {"type": tool_type, "name": tool_name} if tool_name else {"type": tool_type}
+        known = _aws_agent(tokens) or _library_agent(tokens) or _generic_agent(self._generic_parse(text))
+        tool_type, tool_name = _tool(text, known)
+        aws: dict[str, Any] = {
+            "tool": {"type": tool_type, "name": tool_name} if tool_name else {"type": tool_type}
+        }
         command = _command(tokens)
         if command:
             aws["command"] = command
         flags = _flags(text, tokens, tool_type, tool_name)
         if flags:
             aws["flags"] = flags
-        return AgentInfo(agent_fields.fields, aws)
+        return AgentInfo(known.fields, aws)
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,7 +266,7 @@ def _is_browser(result: Any) -> bool:
     return text.startswith("Mozilla/") and agent is not None and agent.family != "Other"
 
 
-def _tool(text: str, tokens: list[tuple[str, str]], agent: _Agent) -> tuple[str | None, str | None]:
+def _tool(text: str, agent: _Agent) -> tuple[str, str | None]:
     """``(tool.type, tool.name)``: what drove the request (see module doc)."""
     if _CONSOLE_TOKEN.search(text):
         return "console", "aws-console"

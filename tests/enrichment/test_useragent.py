@@ -305,3 +305,13 @@ def test_generic_rules_are_loaded_only_for_strings_the_aws_layer_does_not_know()
 def test_empty_and_blank_strings() -> None:
     assert PARSER.parse("") == AgentInfo({}, {})
     assert PARSER.parse("   ") == AgentInfo({}, {})
+
+
+def test_only_the_first_kilobyte_is_parsed() -> None:
+    """CloudTrail truncates userAgent at 1 KB; anything longer (another source, a forged
+    record) is parsed on its first 1024 characters, so no string costs more than that."""
+    head = "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 command/s3.ls "
+    long = head + "x" * 200_000 + " Pacu"
+    assert PARSER.parse(long) == PARSER.parse((head + "x" * 200_000)[:1024])
+    assert "flags" not in PARSER.parse(long).aws  # the tool named past 1 KB is not seen
+    assert PARSER.parse("a" * 200_000 + "/1").aws["tool"] == {"type": "other"}
