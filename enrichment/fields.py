@@ -20,16 +20,25 @@ from enrichment.enrich import OTHER_ACCOUNT_FIELDS
 SIDES = ("source", "destination")
 
 
-def enrichment_fields(tag_keys: Iterable[str] = DEFAULT_TAG_KEYS) -> dict[str, str]:
-    """``dotted path -> kind`` of every field enrichment may add."""
+SOURCES = tuple(dict.fromkeys(path.split(".", 1)[0] for path in OTHER_ACCOUNT_FIELDS))
+"""The ``aws.<source>`` blocks that hold other account ids: ``cloudtrail``, ``guardduty``,
+``securityhub_findings``, ``vpcflow``."""
+
+
+def enrichment_fields(
+    tag_keys: Iterable[str] = DEFAULT_TAG_KEYS, source: str | None = None
+) -> dict[str, str]:
+    """``dotted path -> kind`` of the fields enrichment may add.
+
+    ``source=None``: the fields of every index (accounts of ``cloud.account.id``, addresses,
+    user agents). ``source="cloudtrail"`` (one of :data:`SOURCES`): the account context written
+    beside that source's own account ids (``aws.cloudtrail.user_identity.account_name``...).
+    """
     keys = normalize_tag_keys(tag_keys)
+    if source is not None:
+        return _other_accounts(source, keys)
     table: dict[str, str] = {"cloud.account.name": "keyword", "aws.account.ou_path": "keyword"}
     table.update({f"aws.account.tags.{key}": "keyword" for key in keys})
-    for path in OTHER_ACCOUNT_FIELDS:
-        prefix = "aws." + path.replace("[]", "").removesuffix("id")  # ...account_id -> ...account_
-        table[prefix + "name"] = "keyword"
-        table[prefix + "ou_path"] = "keyword"
-        table.update({f"{prefix}tags.{key}": "keyword" for key in keys})
     for side in SIDES:
         table.update(
             {
@@ -57,4 +66,18 @@ def enrichment_fields(tag_keys: Iterable[str] = DEFAULT_TAG_KEYS) -> dict[str, s
             "aws.user_agent.flags": "keyword",
         }
     )
+    return table
+
+
+def _other_accounts(source: str, keys: tuple[str, ...]) -> dict[str, str]:
+    if source not in SOURCES:
+        raise ValueError(f"no account ids under aws.{source}: the sources are {', '.join(SOURCES)}")
+    table: dict[str, str] = {}
+    for path in OTHER_ACCOUNT_FIELDS:
+        if path.split(".", 1)[0] != source:
+            continue
+        prefix = "aws." + path.replace("[]", "").removesuffix("id")  # ...account_id -> ...account_
+        table[prefix + "name"] = "keyword"
+        table[prefix + "ou_path"] = "keyword"
+        table.update({f"{prefix}tags.{key}": "keyword" for key in keys})
     return table

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from enrichment.enrich import Enricher
-from enrichment.fields import enrichment_fields
+from enrichment.fields import SOURCES, enrichment_fields
 from enrichment.geoip import GeoIp
 from opensearch_assets.fields import ECS_COMMON, KINDS, properties
 from opensearch_assets.mappings import SOURCE_TABLES
@@ -47,7 +49,10 @@ def test_the_table_lists_everything_the_enricher_writes(tmp_path: Path) -> None:
         *normalized((GOLDEN / "guardduty" / "api-get-findings" / "input.json").read_bytes()),
     ]
     enricher = Enricher(DIRECTORY, GeoIp(city_database(tmp_path), asn_database(tmp_path)))
-    table = enrichment_fields(["owner", "environment"])
+    keys = ["owner", "environment"]
+    table = enrichment_fields(keys)
+    for source in SOURCES:
+        table.update(enrichment_fields(keys, source))
     written: set[str] = set()
     for document in documents:
         before = leaves(json.loads(json.dumps(document)))
@@ -75,13 +80,27 @@ def test_the_table_lists_everything_the_enricher_writes(tmp_path: Path) -> None:
 
 
 def test_the_table_fits_the_index_templates() -> None:
-    """Merged into every index's fields, the table neither conflicts with a mapped field (same
-    kind where both name it) nor makes a template invalid (a path both leaf and object)."""
-    table = enrichment_fields()
-    assert set(table.values()) <= set(KINDS)
-    for specific in SOURCE_TABLES.values():
+    """Merged into every index's fields (the common part, and the source's own part where the
+    index has one), the table neither conflicts with a mapped field (same kind where both name
+    it) nor makes a template invalid (a path both leaf and object)."""
+    own = {
+        "cloudtrail": "cloudtrail",
+        "guardduty": "guardduty",
+        "securityhub": "securityhub_findings",
+        "vpcflow": "vpcflow",
+    }
+    for index, specific in SOURCE_TABLES.items():
+        table = enrichment_fields()
+        if index in own:
+            table.update(enrichment_fields(source=own[index]))
+        assert set(table.values()) <= set(KINDS)
         index_fields = {**ECS_COMMON, **specific}
         for path, kind in table.items():
             if path in index_fields:
                 assert index_fields[path] == kind, path
         properties({**index_fields, **table})
+
+
+def test_a_source_without_account_ids_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"no account ids under aws\.alerts"):
+        enrichment_fields(source="alerts")
