@@ -52,6 +52,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "vpcEndpointId": VPC_ENDPOINT,
     "vpcId": "vpc-0123456789abcdef0",
     "subnetIds": ",".join(SUBNETS),
+    "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
     "skipDependencyBundling": True,
 }
 
