@@ -12,6 +12,7 @@ import io
 import random
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import orjson
 import pytest
@@ -23,6 +24,8 @@ from demo.ids import Ids
 from demo.records.cloudtrail import log_file_json
 from normalizers import DeadLetter, Origin, normalize_object
 from tests.conftest import missing_fields
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "detections.md"
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +88,11 @@ def test_mostly_reads_few_writes(corpus: Corpus) -> None:
     assert 0.7 < reads / len(corpus.records) < 0.95
     errors = sum(1 for record in corpus.records if record.get("errorCode"))
     assert 0 < errors / len(corpus.records) < 0.05
+
+
+def test_every_activity_is_documented_in_the_detections_guide() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    assert not [activity.name for activity in ACTIVITIES if f"`{activity.name}`" not in text]
 
 
 @pytest.mark.parametrize("activity", [activity.name for activity in ACTIVITIES])
