@@ -17,6 +17,7 @@ MODULES = (
     "benchmarks.vpcflow",
     "benchmarks.investigate",
     "benchmarks.ingest",
+    "benchmarks.false_positives",
 )
 
 

@@ -11,8 +11,10 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
+from detections.exceptions import ExceptionsError, load_exceptions, to_json
 from ingest.config import Settings as IngestSettings
 
 SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
@@ -21,6 +23,8 @@ NetworkAccess = Literal["public", "vpc"]
 ContextGetter = Callable[[str], Any]
 
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_MAX_EXCEPTIONS_BYTES = 3000
+"""A Lambda's environment holds 4 KB in all; the other variables take the rest."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
@@ -93,6 +97,8 @@ class Config:
     bulk_max_bytes: int = 5 * 1024 * 1024
     keep_original: bool = False
     detection_rate_minutes: int = 5
+    detection_exceptions: str | None = None
+    """The rule exceptions as compact JSON, for ``DETECTION_EXCEPTIONS`` (from ``detectionExceptionsFile``)."""
     standby_replicas: bool = True
     """AOSS standby replicas: production redundancy; turning them off halves the minimum OCUs."""
     member_stack: bool = False
@@ -181,6 +187,7 @@ class _ContextReader:
             detection_rate_minutes=self.integer(
                 "detectionRateMinutes", defaults.detection_rate_minutes, 1, 60
             ),
+            detection_exceptions=self.detection_exceptions(),
             standby_replicas=self.boolean("standbyReplicas", True),
             member_stack=self.boolean("memberStack", False),
             skip_dependency_bundling=self.boolean("skipDependencyBundling", False),
@@ -303,6 +310,23 @@ class _ContextReader:
                     f"analystPrincipalArns: {arn!r} is not an IAM role, user or assumed-role ARN"
                 )
         return arns
+
+    def detection_exceptions(self) -> str | None:
+        """The file named by ``detectionExceptionsFile``, validated now rather than at the first run."""
+        path = self.raw("detectionExceptionsFile")
+        if path is None:
+            return None
+        try:
+            document = to_json(load_exceptions(Path(str(path))))
+        except ExceptionsError as error:
+            self.problems.append(f"detectionExceptionsFile: {error}")
+            return None
+        if len(document) > _MAX_EXCEPTIONS_BYTES:
+            self.problems.append(
+                f"detectionExceptionsFile: {len(document)} bytes as JSON, more than the "
+                f"{_MAX_EXCEPTIONS_BYTES} a Lambda environment leaves for it: merge exceptions"
+            )
+        return document
 
     def vpc_settings(self, network: str) -> VpcSettings | None:
         if network not in ("public", "vpc"):

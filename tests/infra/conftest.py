@@ -59,6 +59,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "vpcId": VPC_ID,
     "vpcEndpointClientCidrs": ANALYST_NETWORK,
     "subnetIds": ",".join(SUBNETS),
+    "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
     "skipDependencyBundling": True,
 }
 
