@@ -11,25 +11,27 @@ import pytest
 from detections.exceptions import from_setting
 from infra.config import Config, ConfigError
 from tests.infra.cfn import render, resources
+from tests.infra.conftest import ORG_TRAIL
 
 ORG = "o-a1b2c3d4e5"
+BASE = {"organizationId": ORG, "organizationTrailArn": ORG_TRAIL}
 EXCEPTIONS = Path(__file__).with_name("exceptions.yml")
 
 
 def _problems(**context: Any) -> list[str]:
     with pytest.raises(ConfigError) as raised:
-        Config.from_context({"organizationId": ORG, **context}.get)
+        Config.from_context({**BASE, **context}.get)
     return raised.value.problems
 
 
 def test_the_file_becomes_compact_json_with_the_same_exceptions() -> None:
-    config = Config.from_context({"organizationId": ORG, "detectionExceptionsFile": str(EXCEPTIONS)}.get)
+    config = Config.from_context({**BASE, "detectionExceptionsFile": str(EXCEPTIONS)}.get)
     assert config.detection_exceptions is not None and "\n" not in config.detection_exceptions
     entries = from_setting(config.detection_exceptions).entries
     assert [entry.rules for entry in entries] == [("siem-iam-access-key-for-another-user",), ("*",)]
     assert entries[1].accounts == ("222222222222",)
     assert entries[1].role_paths == ("/aws-reserved/sso.amazonaws.com/",)
-    assert Config.from_context({"organizationId": ORG}.get).detection_exceptions is None
+    assert Config.from_context(BASE.get).detection_exceptions is None
 
 
 def test_an_invalid_or_missing_file_is_a_context_problem(tmp_path: Path) -> None:
