@@ -28,6 +28,7 @@ from typing import Any
 
 import orjson
 
+from demo.records import cloudtrail as ct
 from normalizers import DeadLetter, Origin, normalize_object
 
 SAMPLES = (
@@ -49,62 +50,38 @@ def sample_records() -> list[dict[str, Any]]:
 
 
 def _synthetic_records() -> list[dict[str, Any]]:
-    identity = {
-        "type": "AssumedRole",
-        "principalId": "AROAEXAMPLE:session",
-        "accountId": "111122223333",
-        "arn": "arn:aws:sts::111122223333:assumed-role/Admin/session",
-        "accessKeyId": "ASIAEXAMPLE",
-        "sessionContext": {
-            "attributes": {"mfaAuthenticated": "false", "creationDate": "2024-05-01T10:00:00Z"},
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": "AROAEXAMPLE",
-                "arn": "arn:aws:iam::111122223333:role/Admin",
-                "accountId": "111122223333",
-                "userName": "Admin",
-            },
-        },
-    }
-    base = {
-        "eventVersion": "1.09",
-        "userIdentity": identity,
-        "eventSource": "ec2.amazonaws.com",
-        "awsRegion": "us-east-1",
-        "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 botocore/2.4.5",
-        "requestID": "5d40662a-49f7-11e6-97e4-d9cb6ff7d6a3",
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": "111122223333",
-        "eventCategory": "Management",
-        "tlsDetails": {
-            "tlsVersion": "TLSv1.3",
-            "cipherSuite": "TLS_AES_128_GCM_SHA256",
-            "clientProvidedHostHeader": "ec2.us-east-1.amazonaws.com",
-        },
+    session = ct.RoleSession(
+        "111122223333", "Admin", "AROAEXAMPLE", "session", "ASIAEXAMPLE", datetime(2024, 5, 1, 10, tzinfo=UTC)
+    )
+    identity = ct.assumed_role(session, web_id_federation=False)
+    common: dict[str, Any] = {
+        "user_agent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 botocore/2.4.5",
+        "request_id": "5d40662a-49f7-11e6-97e4-d9cb6ff7d6a3",
+        "tls": ct.tls_details("ec2.amazonaws.com", "us-east-1"),
     }
     return [
-        {
-            **base,
-            "eventName": "DescribeInstances",
-            "readOnly": True,
-            "requestParameters": {
+        ct.api_call(
+            identity,
+            event_name="DescribeInstances",
+            event_source="ec2.amazonaws.com",
+            request={
                 "instancesSet": {},
                 "filterSet": {"items": [{"name": "tag:env", "valueSet": {"items": [{"value": "prod"}]}}]},
             },
-            "responseElements": None,
-        },
-        {
-            **base,
-            "eventName": "RunInstances",
-            "readOnly": False,
-            "requestParameters": {
+            **common,
+        ),
+        ct.api_call(
+            identity,
+            event_name="RunInstances",
+            event_source="ec2.amazonaws.com",
+            read_only=False,
+            request={
                 "instancesSet": {
                     "items": [{"imageId": "ami-0abcdef1234567890", "minCount": 1, "maxCount": 1}]
                 },
                 "instanceType": "t3.micro",
             },
-            "responseElements": {
+            response={
                 "reservationId": "r-0123456789abcdef0",
                 "instancesSet": {
                     "items": [
@@ -112,17 +89,17 @@ def _synthetic_records() -> list[dict[str, Any]]:
                     ]
                 },
             },
-        },
-        {
-            **base,
-            "eventName": "GetSecretValue",
-            "eventSource": "secretsmanager.amazonaws.com",
-            "readOnly": True,
-            "errorCode": "AccessDenied",
-            "errorMessage": "not authorized",
-            "requestParameters": {"secretId": "db"},
-            "responseElements": None,
-        },
+            **common,
+        ),
+        ct.api_call(
+            identity,
+            event_name="GetSecretValue",
+            event_source="secretsmanager.amazonaws.com",
+            error_code="AccessDenied",
+            error_message="not authorized",
+            request={"secretId": "db"},
+            **common,
+        ),
     ]
 
 

@@ -9,7 +9,6 @@ engine stand-in that accepts every bulk request without indexing it.
 
 from __future__ import annotations
 
-import gzip
 import random
 import tempfile
 import time
@@ -23,6 +22,8 @@ import orjson
 from opensearchpy import OpenSearch
 from osmem_server import OsmemServer
 
+from demo.records import vpcflow
+from demo.records.compression import gzip_bytes
 from ingest.config import Settings
 from ingest.ledger import SqliteLedger
 from ingest.processor import process_object
@@ -34,30 +35,26 @@ from opensearch_assets.templates import install_templates
 RECORDS = 20_000
 ENGINE_RECORDS = 5_000
 """The embedded engine indexes a few hundred to a thousand documents a second on 2 cores."""
-HEADER = b"version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"
 
 
 def flow_text(records: int, seed: int = 1) -> bytes:
     rng = random.Random(seed)
-    lines = [HEADER]
+    lines = []
     for _ in range(records):
         start = 1_714_560_000 + rng.randrange(3600)
-        lines.append(
-            b"2 111111111111 eni-%05x 10.0.%d.%d 172.16.%d.%d %d 443 6 %d %d %d %d ACCEPT OK\n"
-            % (
-                rng.randrange(1 << 20),
-                rng.randrange(256),
-                rng.randrange(256),
-                rng.randrange(256),
-                rng.randrange(256),
-                rng.randrange(1024, 65536),
-                rng.randrange(1, 50),
-                rng.randrange(40, 50_000),
-                start,
-                start + 60,
-            )
+        record = vpcflow.flow(
+            account="111111111111",
+            interface=f"eni-{rng.randrange(1 << 20):05x}",
+            src=f"10.0.{rng.randrange(256)}.{rng.randrange(256)}",
+            dst=f"172.16.{rng.randrange(256)}.{rng.randrange(256)}",
+            src_port=rng.randrange(1024, 65536),
+            dst_port=443,
+            packets=rng.randrange(1, 50),
+            byte_count=rng.randrange(40, 50_000),
+            start=start,
         )
-    return gzip.compress(b"".join(lines), compresslevel=1)
+        lines.append(vpcflow.text_line(record))
+    return gzip_bytes(vpcflow.text_body(lines), level=1)
 
 
 def _ingest(url: str, data: bytes, client: OpenSearch, scratch: Path) -> dict[str, Any]:

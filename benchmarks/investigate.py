@@ -25,6 +25,8 @@ import orjson
 from opensearchpy import OpenSearch
 from osmem_server import OsmemServer
 
+from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
 from investigation import investigate
 from normalizers import DeadLetter, Origin, normalize_object
 from opensearch_assets.templates import install_templates
@@ -79,30 +81,17 @@ CALLS = (
 
 def identity(kind: str, account: str, name: str, key: str, role: str | None = None) -> dict[str, Any]:
     if kind == "IAMUser":
-        return {
-            "type": "IAMUser",
-            "principalId": f"AIDA{name.upper()}",
-            "arn": f"arn:aws:iam::{account}:user/{name}",
-            "accountId": account,
-            "accessKeyId": key,
-            "userName": name,
-        }
-    return {
-        "type": "AssumedRole",
-        "principalId": f"AROA{role}:{name}",
-        "accountId": account,
-        "accessKeyId": key,
-        "arn": f"arn:aws:sts::{account}:assumed-role/{role}/{name}",
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": f"AROA{role}",
-                "arn": f"arn:aws:iam::{account}:role/{role}",
-                "accountId": account,
-                "userName": role,
-            }
-        },
-    }
+        return ct.iam_user(account, name, f"AIDA{name.upper()}", key)
+    session = ct.RoleSession(account, str(role), f"AROA{role}", name, key, START)
+    return ct.assumed_role(session, web_id_federation=False, attributes=False)
+
+
+def _request(number: int, source: str) -> dict[str, Any] | None:
+    if source.startswith("s3"):
+        return {"bucketName": f"bucket-{number % 7}", "key": f"k/{number}"}
+    if source.startswith("iam"):
+        return {"userName": f"user-{number % 5}"}
+    return None
 
 
 def record(
@@ -113,39 +102,31 @@ def record(
     call: tuple[str, str, bool],
     account: str,
     rng: random.Random,
-    **extra: Any,
+    request: dict[str, Any] | None = None,
+    response: dict[str, Any] | None = None,
+    error_code: str | None = "AccessDenied",
 ) -> dict[str, Any]:
+    """A call that fails (``error_code``, "not authorized") one time in twenty."""
     source, name, read_only = call
     failed = rng.random() < 0.05
-    body: dict[str, Any] = {
-        "eventVersion": "1.09",
-        "userIdentity": who,
-        "eventTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "eventSource": source,
-        "eventName": name,
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": ip,
-        "userAgent": rng.choice(
+    return ct.api_call(
+        who,
+        event_name=name,
+        event_source=source,
+        time=moment,
+        source_ip=ip,
+        user_agent=rng.choice(
             ["aws-cli/2.15.30 Python/3.11.8", "Boto3/1.34.1 Python/3.12", "python-requests/2.31"]
         ),
-        "requestParameters": {"bucketName": f"bucket-{number % 7}", "key": f"k/{number}"}
-        if source.startswith("s3")
-        else {"userName": f"user-{number % 5}"}
-        if source.startswith("iam")
-        else None,
-        "responseElements": None,
-        "requestID": f"r{number}",
-        "eventID": f"e-{number:08d}",
-        "readOnly": read_only,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": account,
-        "eventCategory": "Management",
-    }
-    if failed:
-        body["errorCode"], body["errorMessage"] = "AccessDenied", "not authorized"
-    body.update(extra)
-    return body
+        recipient_account=account,
+        read_only=read_only,
+        request=request or _request(number, source),
+        response=response,
+        error_code=error_code if failed else None,
+        error_message="not authorized" if failed else None,
+        request_id=f"r{number}",
+        event_id=f"e-{number:08d}",
+    )
 
 
 def assume_role(
@@ -158,6 +139,7 @@ def assume_role(
     issued: str,
     rng: random.Random,
 ) -> dict[str, Any]:
+    issued_session = ct.RoleSession(role_account, role, f"AROA{role}", session, issued, moment)
     return record(
         number,
         moment,
@@ -166,15 +148,9 @@ def assume_role(
         ("sts.amazonaws.com", "AssumeRole", True),
         caller["accountId"],
         rng,
-        errorCode=None,
-        requestParameters={"roleArn": f"arn:aws:iam::{role_account}:role/{role}", "roleSessionName": session},
-        responseElements={
-            "credentials": {"accessKeyId": issued},
-            "assumedRoleUser": {
-                "arn": f"arn:aws:sts::{role_account}:assumed-role/{role}/{session}",
-                "assumedRoleId": f"AROA{role}:{session}",
-            },
-        },
+        request=ct.assume_role_request(issued_session, duration_seconds=None),
+        response=ct.assume_role_response(issued_session, session_token=None),
+        error_code=None,
     )
 
 
@@ -220,43 +196,20 @@ def trail(events: int, seed: int = 11) -> list[dict[str, Any]]:
 
 
 def finding() -> dict[str, Any]:
-    return {
-        "schemaVersion": "2.0",
-        "accountId": TARGET_ACCOUNT,
-        "region": "us-east-1",
-        "partition": "aws",
-        "id": "be" * 16,
-        "arn": f"arn:aws:guardduty:us-east-1:{TARGET_ACCOUNT}:detector/d/finding/{'be' * 16}",
-        "type": "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
-        "resource": {
-            "resourceType": "AccessKey",
-            "accessKeyDetails": {
-                "accessKeyId": ACTOR_KEY,
-                "principalId": "AROATargetRole:actor",
-                "userName": "TargetRole",
-                "userType": "AssumedRole",
-            },
-        },
-        "service": {
-            "serviceName": "guardduty",
-            "detectorId": "d",
-            "count": 1,
-            "eventFirstSeen": "2026-03-02T10:00:00Z",
-            "eventLastSeen": "2026-03-02T10:30:00Z",
-            "action": {
-                "actionType": "AWS_API_CALL",
-                "awsApiCallAction": {
-                    "api": "GetObject",
-                    "serviceName": "s3.amazonaws.com",
-                    "remoteIpDetails": {"ipAddressV4": "198.51.100.7"},
-                },
-            },
-        },
-        "severity": 8.0,
-        "createdAt": "2026-03-02T10:00:00Z",
-        "updatedAt": "2026-03-02T10:30:00Z",
-        "title": "API GetObject was invoked from an IP address on a custom threat list.",
-    }
+    spec = gd.FindingSpec(
+        type="UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
+        severity=8.0,
+        title="API GetObject was invoked from an IP address on a custom threat list.",
+        account=TARGET_ACCOUNT,
+        detector="d",
+        id="be" * 16,
+        created=datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+        updated=datetime(2026, 3, 2, 10, 30, tzinfo=UTC),
+        last_seen=datetime(2026, 3, 2, 10, 30, tzinfo=UTC),
+        resource=gd.access_key_resource(ACTOR_KEY, "AROATargetRole:actor", "TargetRole", "AssumedRole"),
+        action=gd.api_call_action("GetObject", "s3.amazonaws.com", "198.51.100.7"),
+    )
+    return gd.finding(spec)
 
 
 def index(client: OpenSearch, raw: bytes, index_name: str, batch: int = 2000) -> int:

@@ -11,7 +11,14 @@ import sys
 import time
 from typing import Any
 
-MODULES = ("benchmarks.cloudtrail", "benchmarks.vpcflow", "benchmarks.investigate", "benchmarks.ingest")
+MODULES = (
+    "benchmarks.cloudtrail",
+    "benchmarks.enrichment",
+    "benchmarks.vpcflow",
+    "benchmarks.investigate",
+    "benchmarks.ingest",
+    "benchmarks.false_positives",
+)
 
 
 def _collect() -> tuple[list[dict[str, Any]], list[str]]:

@@ -19,7 +19,7 @@ import random
 import resource
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,23 +28,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from demo.records import vpcflow
 from normalizers import DeadLetter, Origin, normalize_object
 
 ROWS = 500_000
+ACCOUNT = "123456789012"
 BULK_ACTION = b'{"create":{"_index":"siem-vpcflow"}}\n'
 BULK_BODY_BYTES = 5 << 20
 """The loader sends ``_bulk`` bodies of about this size; the benchmark builds them the same way."""
 
-V2_HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
-V5_HEADER = (
-    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action "
-    "log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id "
-    "sublocation-type sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path"
-)
 
-
-def _flows(rows: int, seed: int = 20240501) -> Iterator[dict[str, Any]]:
-    """Deterministic, realistic flow records (all v5 fields; the v2 file uses the first 14)."""
+def _flows(rows: int, fields: Sequence[str], seed: int = 20240501) -> Iterator[dict[str, object]]:
+    """Deterministic, realistic flow records; every v5 field, so any header can be written."""
+    version = vpcflow.field_version(fields)
     rng = random.Random(seed)
     interfaces = [
         (
@@ -63,8 +59,15 @@ def _flows(rows: int, seed: int = 20240501) -> Iterator[dict[str, Any]]:
     for _ in range(rows):
         eni, local, instance = rng.choice(interfaces)
         start = window + rng.randrange(300)
+        where = {
+            "vpc-id": "vpc-0a1b2c3d",
+            "subnet-id": "subnet-0a1b2c3d",
+            "instance-id": instance,
+            "region": "eu-west-3",
+            "az-id": "euw3-az1",
+        }
         if rng.random() < 0.01:
-            yield {"eni": eni, "instance": instance, "start": start, "end": start + 60, "status": "NODATA"}
+            yield vpcflow.nodata(start=start, account=ACCOUNT, interface=eni, version=version, extra=where)
             continue
         port, protocol = rng.choice(services)
         ingress = rng.random() < 0.5
@@ -72,54 +75,40 @@ def _flows(rows: int, seed: int = 20240501) -> Iterator[dict[str, Any]]:
         ephemeral = rng.randrange(1024, 65536) if protocol != 1 else 0
         packets = rng.randrange(1, 2000)
         size = packets * rng.randrange(40, 1500) if rng.random() > 0.001 else rng.randrange(2**32, 2**40)
-        yield {
-            "eni": eni,
-            "instance": instance,
-            "start": start,
-            "end": start + rng.randrange(1, 60),
-            "src": peer if ingress else local,
-            "dst": local if ingress else peer,
-            "sport": ephemeral if ingress else port,
-            "dport": port if ingress else ephemeral,
-            "protocol": protocol,
-            "packets": packets,
-            "bytes": size,
-            "action": "REJECT" if rng.random() < 0.2 else "ACCEPT",
-            "status": "OK",
-            "flags": rng.choice((2, 18, 19, 3, 1, 0)) if protocol == 6 else 0,
-            "direction": "ingress" if ingress else "egress",
-            "path": "-" if ingress else "8",
-        }
-
-
-def _v2_line(flow: dict[str, Any]) -> str:
-    if flow["status"] == "NODATA":
-        return f"2 123456789012 {flow['eni']} - - - - - - - {flow['start']} {flow['end']} - NODATA"
-    return (
-        f"2 123456789012 {flow['eni']} {flow['src']} {flow['dst']} {flow['sport']} {flow['dport']} "
-        f"{flow['protocol']} {flow['packets']} {flow['bytes']} {flow['start']} {flow['end']} "
-        f"{flow['action']} {flow['status']}"
-    )
-
-
-def _v5_line(flow: dict[str, Any]) -> str:
-    if flow["status"] == "NODATA":
-        extra = f"vpc-0a1b2c3d subnet-0a1b2c3d {flow['instance']} - - - - eu-west-3 euw3-az1 - - - - - -"
-    else:
-        extra = (
-            f"vpc-0a1b2c3d subnet-0a1b2c3d {flow['instance']} {flow['flags']} IPv4 {flow['src']} "
-            f"{flow['dst']} eu-west-3 euw3-az1 - - - - {flow['direction']} {flow['path']}"
+        src, dst = (peer, local) if ingress else (local, peer)
+        yield vpcflow.flow(
+            src=src,
+            dst=dst,
+            src_port=ephemeral if ingress else port,
+            dst_port=port if ingress else ephemeral,
+            protocol=protocol,
+            packets=packets,
+            byte_count=size,
+            start=start,
+            end=start + rng.randrange(1, 60),
+            action="REJECT" if rng.random() < 0.2 else "ACCEPT",
+            account=ACCOUNT,
+            interface=eni,
+            version=version,
+            extra={
+                **where,
+                "tcp-flags": rng.choice((2, 18, 19, 3, 1, 0)) if protocol == 6 else 0,
+                "type": "IPv4",
+                "pkt-srcaddr": src,
+                "pkt-dstaddr": dst,
+                "flow-direction": "ingress" if ingress else "egress",
+                "traffic-path": None if ingress else 8,
+            },
         )
-    return f"{_v2_line(flow).replace('2 ', '5 ', 1)} {extra}"
 
 
-def write_text(path: Path, rows: int, header: str = V2_HEADER, line: Any = _v2_line) -> Path:
+def write_text(path: Path, rows: int, fields: Sequence[str] = vpcflow.DEFAULT_FIELDS) -> Path:
     """A gzip text flow log, written in slices so that generating it needs little memory."""
     with gzip.open(path, "wt", compresslevel=6, encoding="utf-8") as out:
-        out.write(header + "\n")
+        out.write(" ".join(fields) + "\n")
         block: list[str] = []
-        for flow in _flows(rows):
-            block.append(line(flow))
+        for flow in _flows(rows, fields):
+            block.append(vpcflow.text_line(flow, fields))
             if len(block) == 10_000:
                 out.write("\n".join(block) + "\n")
                 block.clear()
@@ -130,25 +119,15 @@ def write_text(path: Path, rows: int, header: str = V2_HEADER, line: Any = _v2_l
 
 def write_parquet(path: Path, text_path: Path) -> Path:
     """The same records as a Parquet file with AWS's column names and types."""
-    names = V2_HEADER.split()
-    types = {
-        "version": pa.int32(),
-        "srcport": pa.int32(),
-        "dstport": pa.int32(),
-        "protocol": pa.int32(),
-        "packets": pa.int64(),
-        "bytes": pa.int64(),
-        "start": pa.int64(),
-        "end": pa.int64(),
-    }
+    names = vpcflow.DEFAULT_FIELDS
+    schema = vpcflow.parquet_schema(names)
     reader = pacsv.open_csv(
         str(text_path),
         parse_options=pacsv.ParseOptions(delimiter=" "),
         convert_options=pacsv.ConvertOptions(
-            column_types={n: types.get(n, pa.string()) for n in names}, null_values=["-"]
+            column_types=dict(zip(names, schema.types, strict=True)), null_values=["-"]
         ),
     )
-    schema = pa.schema([(name.replace("-", "_"), types.get(name, pa.string())) for name in names])
     with pq.ParquetWriter(path, schema, compression="gzip") as writer:
         for batch in reader:
             writer.write_batch(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
@@ -241,8 +220,7 @@ def run(rows: int = ROWS) -> list[dict[str, Any]]:
         v5 = write_text(
             folder / "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z_v5.log.gz",
             max(1, rows // 5),
-            V5_HEADER,
-            _v5_line,
+            vpcflow.ALL_V5_FIELDS,
         )
         parquet = write_parquet(
             folder / "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z.parquet", v2

@@ -5,8 +5,8 @@ and returns the :class:`Incident` ground truth; :mod:`demo.synthetic` makes volu
 for tests and benchmarks.
 """
 
-from demo.cloudtrail import RoleSession
 from demo.incident import write_incident
+from demo.records.cloudtrail import RoleSession
 from demo.truth import AttackEvent, DemoObject, ExpectedDeadLetter, FindingTruth, Incident
 
 __all__ = [

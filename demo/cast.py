@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from demo.cloudtrail import RoleSession
 from demo.ids import Ids
+from demo.records.cloudtrail import RoleSession
 
 REGION = "us-east-1"
 OTHER_REGION = "eu-west-1"

@@ -12,10 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from demo import findings as fd
 from demo.cast import ATTACKER_CLI, REGION, Cast
-from demo.findings import GuardDutySpec, Record
-from demo.ids import Ids
+from demo.ids import Ids, iso
+from demo.records import guardduty as gd
+from demo.records import securityhub as sh
+from demo.records.guardduty import FindingSpec, Record
 from demo.trail_events import at
 
 PROBED_PORTS = (22, 3389, 3306, 5432)
@@ -33,12 +34,12 @@ class StoryFindings:
     """Security Hub control results (ASFF)."""
 
 
-def _spec(cast: Cast, ids: Ids, account: str, detector: str, **fields: Any) -> GuardDutySpec:
-    return GuardDutySpec(account=account, region=REGION, detector=detector, id=ids.hex(32), **fields)
+def _spec(cast: Cast, ids: Ids, account: str, detector: str, **fields: Any) -> FindingSpec:
+    return FindingSpec(account=account, region=REGION, detector=detector, id=ids.hex(32), **fields)
 
 
 def _key_of(session_key: str, principal_id: str, user_name: str, user_type: str) -> Record:
-    return fd.access_key_resource(session_key, principal_id, user_name, user_type)
+    return gd.access_key_resource(session_key, principal_id, user_name, user_type)
 
 
 def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]]:
@@ -47,7 +48,7 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
         admin_session.access_key_id, admin_session.principal_id, admin_session.role_name, "AssumedRole"
     )
     ci_key = _key_of(cast.ci_key, cast.ci_user_id, cast.ci_user, "IAMUser")
-    instance = fd.Instance(
+    instance = gd.Instance(
         cast.instance_id,
         cast.instance_ip,
         cast.instance_public_ip,
@@ -80,7 +81,7 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
         last_seen=at(9, 6, 0),
         count=4,
         resource=ci_key,
-        action=fd.api_call_action("ListUsers", "iam.amazonaws.com", cast.attacker_ip, cli("iam.list-users")),
+        action=gd.api_call_action("ListUsers", "iam.amazonaws.com", cast.attacker_ip, cli("iam.list-users")),
     )
     unauthorized = _spec(
         cast,
@@ -100,7 +101,7 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
         last_seen=at(9, 18, 2),
         count=6,
         resource=admin_key,
-        action=fd.api_call_action(
+        action=gd.api_call_action(
             "CreateUser", "iam.amazonaws.com", cast.attacker_ip, cli("iam.create-user")
         ),
     )
@@ -122,7 +123,7 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
         last_seen=at(9, 15, 5),
         count=2,
         resource=admin_key,
-        action=fd.api_call_action(
+        action=gd.api_call_action(
             "CreateAccessKey", "iam.amazonaws.com", cast.attacker_ip, cli("iam.create-access-key")
         ),
         extra_service={"additionalInfo": {"value": '{"unusual":{"hoursOfDay":[9]}}', "type": "default"}},
@@ -144,8 +145,8 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
         first_seen=at(8, 51, 3),
         last_seen=at(8, 53, 20),
         count=1,
-        resource=fd.instance_resource(instance),
-        action=fd.port_probe_action(cast.attacker_ip, cast.instance_ip, PROBED_PORTS[:2]),
+        resource=gd.instance_resource(instance),
+        action=gd.port_probe_action(cast.attacker_ip, cast.instance_ip, PROBED_PORTS[:2]),
     )
     stealth = _spec(
         cast,
@@ -164,7 +165,7 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
         first_seen=at(9, 26, 40),
         last_seen=at(9, 26, 40),
         resource=admin_key,
-        action=fd.api_call_action(
+        action=gd.api_call_action(
             "StopLogging", "cloudtrail.amazonaws.com", cast.attacker_ip, cli("cloudtrail.stop-logging")
         ),
     )
@@ -199,7 +200,7 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
                 }
             ],
         },
-        action=fd.api_call_action("GetObject", "s3.amazonaws.com", cast.attacker_ip, cli("s3.cp")),
+        action=gd.api_call_action("GetObject", "s3.amazonaws.com", cast.attacker_ip, cli("s3.cp")),
     )
     ssh = _spec(
         cast,
@@ -218,27 +219,26 @@ def guardduty_findings(cast: Cast, ids: Ids) -> tuple[list[Record], list[Record]
         first_seen=at(9, 19, 0),
         last_seen=at(9, 24, 59),
         count=6,
-        resource=fd.instance_resource(instance),
-        action=fd.network_connection_action(cast.attacker_ip, 58980, cast.instance_ip, 22),
+        resource=gd.instance_resource(instance),
+        action=gd.network_connection_action(cast.attacker_ip, 58980, cast.instance_ip, 22),
     )
     first = [
-        fd.guardduty_finding(s)
-        for s in (port_probe, recon, unauthorized, persistence, ssh, stealth, exfiltration)
+        gd.finding(s) for s in (port_probe, recon, unauthorized, persistence, ssh, stealth, exfiltration)
     ]
     probe_update = replace(
         port_probe,
         updated=at(10, 2, 31),
         last_seen=at(8, 53, 29),
         count=4,
-        action=fd.port_probe_action(cast.attacker_ip, cast.instance_ip, PROBED_PORTS),
+        action=gd.port_probe_action(cast.attacker_ip, cast.instance_ip, PROBED_PORTS),
     )
     sequence = _attack_sequence(cast, ids, [unauthorized, persistence, stealth, exfiltration])
     sample = _sample(cast, ids)
-    second = [fd.guardduty_finding(s) for s in (probe_update, sequence, sample)]
+    second = [gd.finding(s) for s in (probe_update, sequence, sample)]
     return first, second
 
 
-def _attack_sequence(cast: Cast, ids: Ids, signals: list[GuardDutySpec]) -> GuardDutySpec:
+def _attack_sequence(cast: Cast, ids: Ids, signals: list[FindingSpec]) -> FindingSpec:
     session = cast.admin_role
     sequence = {
         "uid": ids.hex(32),
@@ -263,13 +263,13 @@ def _attack_sequence(cast: Cast, ids: Ids, signals: list[GuardDutySpec]) -> Guar
         ],
         "signals": [
             {
-                "uid": f"arn:aws:guardduty:{REGION}:{s.account}:detector/{s.detector}/finding/{s.id}",
+                "uid": s.arn,
                 "type": "FINDING",
                 "name": s.type,
                 "severity": s.severity,
                 "count": s.count,
-                "firstSeenAt": s.first_seen.isoformat().replace("+00:00", "Z"),
-                "lastSeenAt": s.last_seen.isoformat().replace("+00:00", "Z"),
+                "firstSeenAt": iso(s.first_seen or s.created),
+                "lastSeenAt": iso(s.last_seen or s.created),
             }
             for s in signals
         ],
@@ -303,7 +303,7 @@ def _attack_sequence(cast: Cast, ids: Ids, signals: list[GuardDutySpec]) -> Guar
     )
 
 
-def _sample(cast: Cast, ids: Ids) -> GuardDutySpec:
+def _sample(cast: Cast, ids: Ids) -> FindingSpec:
     """A sample finding someone generated in the admin account: real data must not be confused with it."""
     return _spec(
         cast,
@@ -325,7 +325,7 @@ def _sample(cast: Cast, ids: Ids) -> GuardDutySpec:
             "GeneratedFindingUserName",
             "IAMUser",
         ),
-        action=fd.api_call_action(
+        action=gd.api_call_action(
             "GeneratedFindingAPIName",
             "GeneratedFindingAPIServiceName",
             "198.51.100.0",
@@ -383,7 +383,7 @@ def control_findings(cast: Cast, ids: Ids) -> list[Record]:
         **common,
     }
     specs = [
-        fd.ControlSpec(
+        sh.ControlSpec(
             "EC2.13",
             "Security groups should not allow ingress from 0.0.0.0/0 or ::/0 to port 22",
             "This control checks whether a security group allows unrestricted incoming traffic on port 22.",
@@ -401,7 +401,7 @@ def control_findings(cast: Cast, ids: Ids) -> list[Record]:
             ),
             ("CIS AWS Foundations 4.1",),
         ),
-        fd.ControlSpec(
+        sh.ControlSpec(
             "IAM.3",
             "IAM users' access keys should be rotated every 90 days or less",
             "This control checks whether the active access keys are rotated within 90 days.",
@@ -414,7 +414,7 @@ def control_findings(cast: Cast, ids: Ids) -> list[Record]:
             at(10, 12, 40),
             ids.uuid(),
         ),
-        fd.ControlSpec(
+        sh.ControlSpec(
             "IAM.9",
             "MFA should be enabled for the root user",
             "This control checks whether multi-factor authentication is enabled for the root user.",
@@ -429,7 +429,7 @@ def control_findings(cast: Cast, ids: Ids) -> list[Record]:
             ("standards/cis-aws-foundations-benchmark/v/1.2.0",),
             ("CIS AWS Foundations 1.13",),
         ),
-        fd.ControlSpec(
+        sh.ControlSpec(
             "S3.8",
             "S3 general purpose buckets should block public access",
             "This control checks whether an S3 general purpose bucket blocks public access.",
@@ -442,7 +442,7 @@ def control_findings(cast: Cast, ids: Ids) -> list[Record]:
             at(10, 40, 0),
             ids.uuid(),
         ),
-        fd.ControlSpec(
+        sh.ControlSpec(
             "CloudTrail.2",
             "CloudTrail should have encryption at-rest enabled",
             "This control checks whether CloudTrail is configured to use server-side encryption with "
@@ -457,7 +457,7 @@ def control_findings(cast: Cast, ids: Ids) -> list[Record]:
             ids.uuid(),
         ),
     ]
-    return [fd.control_finding(spec) for spec in specs]
+    return [sh.control_finding(spec) for spec in specs]
 
 
 def story_findings(cast: Cast, ids: Ids) -> StoryFindings:
@@ -470,7 +470,7 @@ def story_findings(cast: Cast, ids: Ids) -> StoryFindings:
         "AttackSequence:IAM/CompromisedCredentials",
     }
     imported = [
-        fd.asff_from_guardduty(f)
+        sh.from_guardduty(f)
         for f in first + second
         if f["type"] in imported_types and not f["service"].get("additionalInfo", {}).get("sample")
     ]

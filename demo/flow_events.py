@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from demo import vpcflow
 from demo.cast import REGION, Cast
 from demo.ids import Ids
+from demo.records import vpcflow
 from demo.trail_events import at
 
 SCANNED_PORTS = (
@@ -67,18 +68,12 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _flow(cast: Cast, start: datetime, seconds: int, **fields: object) -> dict[str, object]:
-    flow: dict[str, object] = {
-        "version": 2,
-        "account-id": cast.prod_account,
-        "interface-id": cast.instance_eni,
-        "protocol": TCP,
-        "start": _epoch(start),
-        "end": _epoch(start + timedelta(seconds=seconds)),
-        "log-status": "OK",
-    }
-    flow.update(fields)
-    return flow
+def _flow(cast: Cast, start: datetime, seconds: int, **fields: Any) -> dict[str, object]:
+    """A TCP flow (by default of the instance's interface in prod); ``fields`` are
+    :func:`vpcflow.flow`'s."""
+    fields.setdefault("account", cast.prod_account)
+    fields.setdefault("interface", cast.instance_eni)
+    return vpcflow.flow(start=_epoch(start), end=_epoch(start + timedelta(seconds=seconds)), **fields)
 
 
 def scan_file(cast: Cast, ids: Ids) -> FlowFile:
@@ -91,12 +86,12 @@ def scan_file(cast: Cast, ids: Ids) -> FlowFile:
                 cast,
                 moment,
                 rng.randint(5, 40),
-                srcaddr=cast.attacker_ip,
-                dstaddr=cast.instance_ip,
-                srcport=rng.randint(40000, 65000),
-                dstport=port,
+                src=cast.attacker_ip,
+                dst=cast.instance_ip,
+                src_port=rng.randint(40000, 65000),
+                dst_port=port,
                 packets=1,
-                bytes=44,
+                byte_count=44,
                 action="REJECT",
             )
         )
@@ -110,12 +105,12 @@ def scan_file(cast: Cast, ids: Ids) -> FlowFile:
                 cast,
                 start,
                 58,
-                srcaddr=alb,
-                dstaddr=cast.instance_ip,
-                srcport=port,
-                dstport=8080,
+                src=alb,
+                dst=cast.instance_ip,
+                src_port=port,
+                dst_port=8080,
                 packets=rng.randint(8, 40),
-                bytes=rng.randint(2_000, 30_000),
+                byte_count=rng.randint(2_000, 30_000),
                 action="ACCEPT",
             )
         )
@@ -124,12 +119,12 @@ def scan_file(cast: Cast, ids: Ids) -> FlowFile:
                 cast,
                 start,
                 58,
-                srcaddr=cast.instance_ip,
-                dstaddr=alb,
-                srcport=8080,
-                dstport=port,
+                src=cast.instance_ip,
+                dst=alb,
+                src_port=8080,
+                dst_port=port,
                 packets=rng.randint(8, 40),
-                bytes=rng.randint(20_000, 900_000),
+                byte_count=rng.randint(20_000, 900_000),
                 action="ACCEPT",
             )
         )
@@ -138,23 +133,21 @@ def scan_file(cast: Cast, ids: Ids) -> FlowFile:
             cast,
             at(8, 52, 40),
             41,
-            srcaddr=MALFORMED_IP,
-            dstaddr=cast.instance_ip,
-            srcport=51515,
-            dstport=443,
+            src=MALFORMED_IP,
+            dst=cast.instance_ip,
+            src_port=51515,
+            dst_port=443,
             packets=3,
-            bytes=180,
+            byte_count=180,
             action="ACCEPT",
         )
     )
-    idle = {
-        "version": 2,
-        "account-id": cast.prod_account,
-        "interface-id": ids.resource_id("eni"),
-        "start": _epoch(at(8, 50, 12)),
-        "end": _epoch(at(8, 51, 10)),
-        "log-status": "NODATA",
-    }
+    idle = vpcflow.nodata(
+        account=cast.prod_account,
+        interface=ids.resource_id("eni"),
+        start=_epoch(at(8, 50, 12)),
+        end=_epoch(at(8, 51, 10)),
+    )
     flows.append(idle)
     flows.sort(key=lambda f: int(str(f["start"])))  # stable: a request stays before its reply
     fields = vpcflow.DEFAULT_FIELDS
@@ -163,24 +156,23 @@ def scan_file(cast: Cast, ids: Ids) -> FlowFile:
     return FlowFile(key, body, len(flows))
 
 
-def _v5(cast: Cast, start: datetime, direction: str, **fields: object) -> dict[str, object]:
-    flow = _flow(cast, start, 59, **fields)
-    flow.update(
-        {
-            "version": 5,
-            "vpc-id": cast.vpc_id,
-            "subnet-id": cast.subnet_id,
-            "instance-id": cast.instance_id,
-            "type": "IPv4",
-            "region": REGION,
-            "az-id": "use1-az4",
-            "flow-direction": direction,
-            "pkt-srcaddr": fields.get("srcaddr"),
-            "pkt-dstaddr": fields.get("dstaddr"),
-            "traffic-path": 8 if direction == "egress" else None,
-        }
-    )
-    return flow
+def _v5(
+    cast: Cast, start: datetime, direction: str, extra: dict[str, object], **fields: Any
+) -> dict[str, object]:
+    """A minute of the instance's traffic in the v5 fields; ``extra`` adds fields by name."""
+    v5: dict[str, object] = {
+        "vpc-id": cast.vpc_id,
+        "subnet-id": cast.subnet_id,
+        "instance-id": cast.instance_id,
+        "type": "IPv4",
+        "region": REGION,
+        "az-id": "use1-az4",
+        "flow-direction": direction,
+        "pkt-srcaddr": fields["src"],
+        "pkt-dstaddr": fields["dst"],
+        "traffic-path": 8 if direction == "egress" else None,
+    }
+    return _flow(cast, start, 59, version=5, extra={**extra, **v5}, **fields)
 
 
 def ssh_file(cast: Cast, ids: Ids) -> FlowFile:
@@ -196,14 +188,14 @@ def ssh_file(cast: Cast, ids: Ids) -> FlowFile:
                 cast,
                 start,
                 "ingress",
-                srcaddr=cast.attacker_ip,
-                dstaddr=cast.instance_ip,
-                srcport=client_port,
-                dstport=22,
+                src=cast.attacker_ip,
+                dst=cast.instance_ip,
+                src_port=client_port,
+                dst_port=22,
                 packets=rng.randint(20, 90),
-                bytes=rng.randint(4_000, 20_000),
+                byte_count=rng.randint(4_000, 20_000),
                 action="ACCEPT",
-                **{"tcp-flags": inbound_flags},
+                extra={"tcp-flags": inbound_flags},
             )
         )
         flows.append(
@@ -211,14 +203,14 @@ def ssh_file(cast: Cast, ids: Ids) -> FlowFile:
                 cast,
                 start,
                 "egress",
-                srcaddr=cast.instance_ip,
-                dstaddr=cast.attacker_ip,
-                srcport=22,
-                dstport=client_port,
+                src=cast.instance_ip,
+                dst=cast.attacker_ip,
+                src_port=22,
+                dst_port=client_port,
                 packets=rng.randint(200, 900),
-                bytes=rng.randint(2_000_000, 9_000_000),
+                byte_count=rng.randint(2_000_000, 9_000_000),
                 action="ACCEPT",
-                **{"tcp-flags": (18 if first else 0) | (1 if last else 0)},
+                extra={"tcp-flags": (18 if first else 0) | (1 if last else 0)},
             )
         )
     for minute in (20, 23):
@@ -228,14 +220,14 @@ def ssh_file(cast: Cast, ids: Ids) -> FlowFile:
                 cast,
                 at(9, minute, 30),
                 "egress",
-                srcaddr=cast.instance_ip,
-                dstaddr=s3,
-                srcport=rng.randint(30000, 60000),
-                dstport=443,
+                src=cast.instance_ip,
+                dst=s3,
+                src_port=rng.randint(30000, 60000),
+                dst_port=443,
                 packets=rng.randint(10, 50),
-                bytes=rng.randint(5_000, 60_000),
+                byte_count=rng.randint(5_000, 60_000),
                 action="ACCEPT",
-                **{"tcp-flags": 3, "pkt-dst-aws-service": "S3"},
+                extra={"tcp-flags": 3, "pkt-dst-aws-service": "S3"},
             )
         )
     flows.sort(key=lambda f: int(str(f["start"])))  # stable: ingress stays before its egress
@@ -257,40 +249,37 @@ def runner_file(cast: Cast, ids: Ids) -> FlowFile:
         start = at(9, 0) + timedelta(seconds=second)
         remote = f"192.0.2.{rng.randint(100, 199)}"
         port = rng.randint(32768, 60999)
-        common = {"account-id": cast.dev_account, "interface-id": cast.runner_eni}
         flows.append(
-            {
-                **_flow(
-                    cast,
-                    start,
-                    30,
-                    srcaddr=cast.runner_ip,
-                    dstaddr=remote,
-                    srcport=port,
-                    dstport=443,
-                    packets=rng.randint(5, 60),
-                    bytes=rng.randint(1_000, 80_000),
-                    action="ACCEPT",
-                ),
-                **common,
-            }
+            _flow(
+                cast,
+                start,
+                30,
+                src=cast.runner_ip,
+                dst=remote,
+                src_port=port,
+                dst_port=443,
+                packets=rng.randint(5, 60),
+                byte_count=rng.randint(1_000, 80_000),
+                action="ACCEPT",
+                account=cast.dev_account,
+                interface=cast.runner_eni,
+            )
         )
         flows.append(
-            {
-                **_flow(
-                    cast,
-                    start,
-                    30,
-                    srcaddr=remote,
-                    dstaddr=cast.runner_ip,
-                    srcport=443,
-                    dstport=port,
-                    packets=rng.randint(5, 200),
-                    bytes=rng.randint(10_000, 5_000_000),
-                    action="ACCEPT",
-                ),
-                **common,
-            }
+            _flow(
+                cast,
+                start,
+                30,
+                src=remote,
+                dst=cast.runner_ip,
+                src_port=443,
+                dst_port=port,
+                packets=rng.randint(5, 200),
+                byte_count=rng.randint(10_000, 5_000_000),
+                action="ACCEPT",
+                account=cast.dev_account,
+                interface=cast.runner_eni,
+            )
         )
     body = vpcflow.parquet_body(flows)
     key = vpcflow.log_key(cast.dev_account, REGION, cast.flow_log_dev, at(9, 0), ids.hex(8), parquet=True)

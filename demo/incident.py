@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from demo import cloudtrail as ct
-from demo import findings as fd
 from demo.cast import BUCKET, REGION, WINDOW_END, WINDOW_START, Cast, cast
-from demo.cloudtrail import Record
 from demo.finding_events import StoryFindings, story_findings
 from demo.flow_events import flow_files
 from demo.ids import Ids, iso
+from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
+from demo.records import securityhub as sh
+from demo.records.cloudtrail import Record
+from demo.records.compression import gzip_bytes
 from demo.trail_events import TrailLog, attack, background
 from demo.truth import DemoObject, ExpectedDeadLetter, FindingTruth, Incident
 
@@ -114,7 +116,7 @@ def write_cloudtrail(writer: ObjectWriter, records: list[Record], people: Cast, 
         delivery = slot + _TRAIL_SLOT + timedelta(minutes=ids.random.randint(2, 6))
         key = ct.log_file_key(account, region, delivery, ids.mixed_alnum(16))
         body = ct.log_file_json(group)
-        writer.write(key, ct.gzip_bytes(body), "cloudtrail", len(group))
+        writer.write(key, gzip_bytes(body), "cloudtrail", len(group))
         if account == people.prod_account and region == REGION:
             log = ct.DeliveredLog(key, body, group[0]["eventTime"], group[-1]["eventTime"])
             delivered.append((delivery, log))
@@ -129,7 +131,7 @@ def _write_digest(
     logs = [log for when, log in delivered if start <= when < end]
     key = ct.digest_key(people.prod_account, REGION, people.trail_name, end)
     body = ct.digest_file_json(people.prod_account, BUCKET, key, start, end, logs, ids)
-    writer.write(key, ct.gzip_bytes(body), "cloudtrail", 0, skipped="CloudTrail digest file")
+    writer.write(key, gzip_bytes(body), "cloudtrail", 0, skipped="CloudTrail digest file")
 
 
 # --- VPC Flow Logs ----------------------------------------------------------------------
@@ -147,7 +149,7 @@ def write_flows(writer: ObjectWriter, people: Cast, ids: Ids) -> None:
                     "a byte that is not UTF-8 in the interface id",
                 )
             )
-        data = flow_file.body if flow_file.parquet else ct.gzip_bytes(flow_file.body)
+        data = flow_file.body if flow_file.parquet else gzip_bytes(flow_file.body)
         writer.write(flow_file.key, data, "vpcflow", flow_file.records)
 
 
@@ -158,18 +160,16 @@ def write_guardduty(
     writer: ObjectWriter, story: StoryFindings, people: Cast, ids: Ids
 ) -> tuple[FindingTruth, ...]:
     """Two exports from the administrator account; the second holds one record damaged in transit."""
-    first_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
+    first_key = gd.export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
     writer.write(
         first_key,
-        ct.gzip_bytes(fd.guardduty_export(story.first_export)),
+        gzip_bytes(gd.export_lines(story.first_export)),
         "guardduty",
         len(story.first_export),
     )
-    second_key = fd.guardduty_export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
+    second_key = gd.export_key(people.admin_account, REGION, WINDOW_START, ids.uuid())
     # The same JSON with one comma lost: braces and quotes still balance, so only this record is bad.
-    damaged = (
-        fd.guardduty_export([story.second_export[0]]).rstrip(b"\n").replace(b',"title":', b' "title":', 1)
-    )
+    damaged = gd.export_lines([story.second_export[0]]).rstrip(b"\n").replace(b',"title":', b' "title":', 1)
     bad_index = 1
     records: list[Record | bytes] = list(story.second_export)
     records.insert(bad_index, damaged)
@@ -182,7 +182,7 @@ def write_guardduty(
             "a comma missing between two fields",
         )
     )
-    writer.write(second_key, ct.gzip_bytes(fd.guardduty_export(records)), "guardduty", len(records))
+    writer.write(second_key, gzip_bytes(gd.export_lines(records)), "guardduty", len(records))
     return tuple(_guardduty_truth(f) for f in story.first_export + story.second_export)
 
 
@@ -222,11 +222,11 @@ def write_securityhub(
     batches = ((sorted(story.imported, key=_updated), True), (sorted(story.controls, key=_updated), False))
     truths: list[FindingTruth] = []
     for batch, compressed in batches:
-        events = [fd.imported_event(f, people.admin_account, ids.uuid()) for f in batch]
+        events = [sh.imported_event(f, people.admin_account, ids.uuid()) for f in batch]
         delivered = datetime.fromisoformat(_updated(batch[-1]).replace("Z", "+00:00")) + timedelta(minutes=5)
-        key = fd.firehose_key(_FIREHOSE_PREFIX, _FIREHOSE_STREAM, delivered, ids, gzip=compressed)
-        body = fd.firehose_body(events)
-        writer.write(key, ct.gzip_bytes(body) if compressed else body, "securityhub", len(batch))
+        key = sh.firehose_key(_FIREHOSE_PREFIX, _FIREHOSE_STREAM, delivered, ids, gzip=compressed)
+        body = sh.firehose_body(events)
+        writer.write(key, gzip_bytes(body) if compressed else body, "securityhub", len(batch))
         truths.extend(_securityhub_truth(f) for f in batch)
     return tuple(truths)
 

@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from demo import cloudtrail as ct
-from demo import findings as fd
-from demo import vpcflow
-from demo.cloudtrail import RoleSession
 from demo.ids import Ids
+from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
+from demo.records import securityhub as sh
+from demo.records import vpcflow
+from demo.records.cloudtrail import RoleSession
+from demo.records.compression import gzip_bytes
 
 Record = dict[str, Any]
 Request = Callable[[random.Random], Any]
@@ -55,32 +57,16 @@ def _identities(ids: Ids, accounts: Sequence[str]) -> list[Record]:
             )
         pool.append(ct.root(account))
         pool.append(
-            {
-                "type": "FederatedUser",
-                "principalId": f"{account}:partner",
-                "arn": f"arn:aws:sts::{account}:federated-user/partner",
-                "accountId": account,
-                "accessKeyId": ids.access_key_id(temporary=True),
-                "sessionContext": {
-                    "attributes": {"creationDate": "2026-03-01T00:00:00Z", "mfaAuthenticated": "false"},
-                    "sessionIssuer": {
-                        "type": "IAMUser",
-                        "principalId": ids.unique_id("AIDA"),
-                        "arn": f"arn:aws:iam::{account}:user/federator",
-                        "accountId": account,
-                        "userName": "federator",
-                    },
-                },
-            }
+            ct.federated_user(
+                account,
+                "partner",
+                access_key_id=ids.access_key_id(temporary=True),
+                issuer_principal_id=ids.unique_id("AIDA"),
+                issuer_name="federator",
+                created=BASE,
+            )
         )
-        pool.append(
-            {
-                "type": "WebIdentityUser",
-                "principalId": "accounts.google.com:app.apps.googleusercontent.com:1234",
-                "userName": "1234",
-                "identityProvider": "accounts.google.com",
-            }
-        )
+        pool.append(ct.web_identity_user())
         pool.append(ct.aws_account(ids.account_id(), ids.unique_id("AIDA")))
     pool.append(ct.aws_service("ec2.amazonaws.com"))
     pool.append(ct.aws_service("config.amazonaws.com"))
@@ -299,33 +285,31 @@ def cloudtrail_records(n: int, seed: int = 0, accounts: int = 3) -> Iterator[Rec
         identity = identities[int(rng.random() * len(identities))]
         source, name, read_only, category, request = templates[int(rng.random() * len(templates))]
         account = identity.get("accountId") or account_ids[index % accounts]
-        record: Record = {
-            "eventVersion": "1.10" if category == "Data" else "1.09",
-            "userIdentity": identity,
-            "eventTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_BASE_EPOCH + index)),
-            "eventSource": source,
-            "eventName": name,
-            "awsRegion": _REGIONS[index % len(_REGIONS)],
-            "sourceIPAddress": addresses[int(rng.random() * len(addresses))],
-            "userAgent": _AGENTS[index % len(_AGENTS)],
-        }
-        if rng.random() < 0.06:
-            record["errorCode"], record["errorMessage"] = _ERRORS[index % len(_ERRORS)]
-        record["requestParameters"] = request(rng)
-        record["responseElements"] = None
-        record["requestID"] = _event_id(rng)
-        record["eventID"] = _event_id(rng)
-        record["readOnly"] = read_only
-        record["eventType"] = "AwsApiCall"
-        record["managementEvent"] = category == "Management"
-        record["recipientAccountId"] = account
-        record["eventCategory"] = category
-        yield record
+        source_ip = addresses[int(rng.random() * len(addresses))]
+        error = _ERRORS[index % len(_ERRORS)] if rng.random() < 0.06 else (None, None)
+        parameters = request(rng)
+        yield ct.api_call(
+            identity,
+            event_name=name,
+            event_source=source,
+            time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_BASE_EPOCH + index)),
+            region=_REGIONS[index % len(_REGIONS)],
+            source_ip=source_ip,
+            user_agent=_AGENTS[index % len(_AGENTS)],
+            recipient_account=account,
+            read_only=read_only,
+            request=parameters,
+            error_code=error[0],
+            error_message=error[1],
+            request_id=_event_id(rng),
+            event_id=_event_id(rng),
+            category=category,
+        )
 
 
 def cloudtrail_log_file(records: Iterable[Record], level: int = _FAST_GZIP) -> bytes:
     """A gzip CloudTrail log file: ``{"Records":[...]}``."""
-    return ct.gzip_bytes(ct.log_file_json(records), level)
+    return gzip_bytes(ct.log_file_json(records), level)
 
 
 # --- VPC Flow Logs ----------------------------------------------------------------------
@@ -437,7 +421,7 @@ def vpcflow_text(
     columns = _FlowColumns(n, seed, vpcflow.field_version(fields))
     texts = [["-" if value is None else str(value) for value in columns.column(name)] for name in fields]
     lines = (" ".join(values) for values in zip(*texts, strict=True))
-    return ct.gzip_bytes(vpcflow.text_body(lines, fields), level)
+    return gzip_bytes(vpcflow.text_body(lines, fields), level)
 
 
 def vpcflow_parquet(
@@ -472,7 +456,7 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
         ip = f"203.0.113.{rng.randrange(1, 255)}"
         moment = BASE + timedelta(seconds=index * 7)
         private = f"10.0.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-        instance = fd.Instance(
+        instance = gd.Instance(
             f"i-{index % 50:017x}",
             private,
             f"198.51.100.{index % 250 + 1}",
@@ -484,11 +468,11 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
         resource: Record
         action: Record | None
         if ":EC2/" in kind:
-            resource = fd.instance_resource(instance)
+            resource = gd.instance_resource(instance)
             action = (
-                fd.port_probe_action(ip, private, (22, 3389))
+                gd.port_probe_action(ip, private, (22, 3389))
                 if "PortProbe" in kind
-                else fd.network_connection_action(ip, rng.randrange(1024, 65536), private, 22)
+                else gd.network_connection_action(ip, rng.randrange(1024, 65536), private, 22)
             )
         elif kind.startswith("AttackSequence"):
             resource, action = {"resourceType": "AttackSequence"}, None
@@ -496,9 +480,9 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
             key = ids.access_key_id(temporary=rng.random() < 0.5)
             user_type = "AssumedRole" if key.startswith("ASIA") else "IAMUser"
             principal = ids.unique_id("AROA") + ":s" if user_type == "AssumedRole" else ids.unique_id("AIDA")
-            resource = fd.access_key_resource(key, principal, f"user{index % 30}", user_type)
-            action = fd.api_call_action("ListUsers", "iam.amazonaws.com", ip, "aws-cli/2.15.30")
-        spec = fd.GuardDutySpec(
+            resource = gd.access_key_resource(key, principal, f"user{index % 30}", user_type)
+            action = gd.api_call_action("ListUsers", "iam.amazonaws.com", ip, "aws-cli/2.15.30")
+        spec = gd.FindingSpec(
             type=kind,
             severity=severity + rng.choice((0.0, 0.1, 0.3)) if severity < 9 else severity,
             title=f"{kind} finding {index}",
@@ -516,12 +500,12 @@ def _guardduty_findings(n: int, seed: int) -> Iterator[Record]:
             count=1 + index % 9,
             sample=index % 50 == 49,
         )
-        yield fd.guardduty_finding(spec)
+        yield gd.finding(spec)
 
 
 def guardduty_export(n: int, seed: int = 0, level: int = _FAST_GZIP) -> bytes:
     """A gzip GuardDuty export object of ``n`` JSON lines."""
-    return ct.gzip_bytes(fd.guardduty_export(_guardduty_findings(n, seed)), level)
+    return gzip_bytes(gd.export_lines(_guardduty_findings(n, seed)), level)
 
 
 def _control(index: int, ids: Ids, account: str) -> Record:
@@ -534,8 +518,8 @@ def _control(index: int, ids: Ids, account: str) -> Record:
         "Partition": "aws",
         "Region": "us-east-1",
     }
-    return fd.control_finding(
-        fd.ControlSpec(
+    return sh.control_finding(
+        sh.ControlSpec(
             control,
             f"{control} control",
             f"Synthetic result of {control}.",
@@ -560,6 +544,6 @@ def securityhub_firehose(n: int, seed: int = 0, level: int = _FAST_GZIP) -> byte
     events = []
     for index in range(n):
         imported = next(imports)
-        finding = fd.asff_from_guardduty(imported) if index % 2 else _control(index, ids, member)
-        events.append(fd.imported_event(finding, admin, ids.uuid()))
-    return ct.gzip_bytes(fd.firehose_body(events), level)
+        finding = sh.from_guardduty(imported) if index % 2 else _control(index, ids, member)
+        events.append(sh.imported_event(finding, admin, ids.uuid()))
+    return gzip_bytes(sh.firehose_body(events), level)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from demo import cloudtrail as ct
 from demo.cast import (
     ATTACKER_CLI,
     BOTO,
@@ -25,8 +24,9 @@ from demo.cast import (
     WINDOW_START,
     Cast,
 )
-from demo.cloudtrail import Call, Record, RoleSession
 from demo.ids import Ids, cloudtrail_response_date
+from demo.records import cloudtrail as ct
+from demo.records.cloudtrail import Call, Record, RoleSession
 from demo.truth import AttackEvent
 
 
@@ -154,22 +154,8 @@ def recon(log: TrailLog, cast: Cast) -> None:
 
 
 def _assume_role_response(session: RoleSession, ids: Ids) -> Record:
-    return {
-        "credentials": {
-            "accessKeyId": session.access_key_id,
-            "sessionToken": ids.session_token(),
-            "expiration": cloudtrail_response_date(session.created + timedelta(hours=1)),
-        },
-        "assumedRoleUser": {"assumedRoleId": session.principal_id, "arn": session.arn},
-    }
-
-
-def _assume_role_request(session: RoleSession) -> Record:
-    return {"roleArn": session.role_arn, "roleSessionName": session.session_name, "durationSeconds": 3600}
-
-
-def _role_resources(session: RoleSession) -> tuple[Record, ...]:
-    return ({"accountId": session.account_id, "type": "AWS::IAM::Role", "ARN": session.role_arn},)
+    expiration = cloudtrail_response_date(session.created + timedelta(hours=1))
+    return ct.assume_role_response(session, ids.session_token(), expiration)
 
 
 def assume_chain(log: TrailLog, cast: Cast) -> None:
@@ -187,9 +173,9 @@ def assume_chain(log: TrailLog, cast: Cast) -> None:
         user_agent=ATTACKER_CLI.format(command="sts.assume-role"),
         recipient_account=cast.dev_account,
         read_only=True,
-        request=_assume_role_request(first),
+        request=ct.assume_role_request(first),
         response=response,
-        resources=_role_resources(first),
+        resources=ct.role_resources(first),
         shared_event_id=shared,
     )
     log.add_attack(cross)
@@ -209,9 +195,9 @@ def assume_chain(log: TrailLog, cast: Cast) -> None:
         "sts.amazonaws.com",
         "AssumeRole",
         "sts.assume-role",
-        request=_assume_role_request(second),
+        request=ct.assume_role_request(second),
         response=_assume_role_response(second, log.ids),
-        resources=_role_resources(second),
+        resources=ct.role_resources(second),
     )
 
 
@@ -542,9 +528,9 @@ def aws_services(log: TrailLog, cast: Cast) -> None:
                 user_agent="ec2.amazonaws.com",
                 recipient_account=cast.prod_account,
                 read_only=True,
-                request=_assume_role_request(session),
+                request=ct.assume_role_request(session),
                 response=_assume_role_response(session, log.ids),
-                resources=_role_resources(session),
+                resources=ct.role_resources(session),
             )
         )
     for account in (cast.admin_account, cast.dev_account, cast.prod_account):

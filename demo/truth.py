@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from demo.cloudtrail import RoleSession
+from demo.records.cloudtrail import RoleSession
 from normalizers import SOURCES
 
 

@@ -1,10 +1,13 @@
 """SigmaHQ CloudTrail rules -> our rule files, through pySigma's OpenSearch Lucene backend.
 
-``convert_directory`` reads every Sigma rule, maps Sigma's CloudTrail field names (the raw
-record's JSON paths) onto our schema with a pySigma processing pipeline, converts the
-detection to Lucene, and writes ``detections/sigma/<rule file>.yml`` with the Sigma
-attribution (DRL 1.1) and generated inline tests; a rule that cannot be converted is
-listed in ``detections/sigma/CONVERSION.md`` with the reason, never dropped silently.
+``convert_directory`` reads every Sigma rule, applies the recorded local fixes
+(``detections/sigma_overrides.yml``) and the success requirement for changes, maps Sigma's
+CloudTrail field names (the raw record's JSON paths) onto our schema with a pySigma
+processing pipeline, converts the detection to pySigma's Lucene (shown in the report) and to
+the query DSL the rule runs (case-insensitive where Sigma means it: detections/sigma_dsl.py),
+and writes ``detections/sigma/<rule file>.yml`` with the Sigma attribution (DRL 1.1) and
+generated inline tests; a rule that cannot be converted is listed in
+``detections/sigma/CONVERSION.md`` with the reason, never dropped silently.
 
 Inline tests come from the Sigma rule itself: since Sigma's field names *are* the raw
 CloudTrail paths, a test event is a raw CloudTrail record with the selection's values set.
@@ -16,8 +19,10 @@ query, so a wrong mapping or a query the engine reads differently fails the test
 from __future__ import annotations
 
 import copy
+import ipaddress
 import itertools
 import re
+import textwrap
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,7 +50,9 @@ from sigma.processing.transformations import (
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
 from sigma.types import (
     SigmaBool,
+    SigmaCasedString,
     SigmaCIDRExpression,
+    SigmaExists,
     SigmaNull,
     SigmaNumber,
     SigmaRegularExpression,
@@ -55,6 +62,8 @@ from sigma.types import (
 )
 
 from detections.rules import SIGMA_DIR
+from detections.sigma_dsl import CASE_INSENSITIVE_FIELDS, to_dsl
+from detections.sigma_overrides import OVERRIDES_FILE, Override, load_overrides
 from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
 from normalizers.fields import Field, raw_names
 
@@ -97,6 +106,7 @@ YES_NO_FIELDS = tuple(
 # A string that matches each regular expression used by a Sigma rule (for test events).
 REGEX_EXAMPLES: dict[str, str] = {
     ".+:assumed-role/aws:.+": "arn:aws:sts::111122223333:assumed-role/aws:ec2-instance/i-0abc1234def567890",
+    ".+:assumed-role/[^/]+/i-[0-9a-zA-Z]{8,17}": "arn:aws:sts::111122223333:assumed-role/web-instance-role/i-0abc1234def567890",
 }
 
 
@@ -153,6 +163,13 @@ def is_mapped(name: str) -> bool:
     )
 
 
+SUCCESS_NOTE = "A failed call that is not read-only does not match (a denied change changed nothing)."
+FAILED_CHANGE = "local_failed_change"
+"""The selection added to rules about a change: a failed call that is not read-only."""
+OUTCOME_FIELDS = ("errorCode", "errorMessage", "status", "responseElements")
+"""A rule naming one of these already says which outcome it wants."""
+
+
 @dataclass(slots=True)
 class Conversion:
     source: Path
@@ -160,9 +177,16 @@ class Conversion:
     title: str | None = None
     output: Path | None = None
     query: str | None = None
+    """pySigma's Lucene rendering (for the report)."""
+    dsl: dict[str, Any] | None = None
+    """The query the rule runs."""
     error: str | None = None
     enabled: bool = True
     tests: int = 0
+    sigma: dict[str, Any] = field(default_factory=dict)
+    """The Sigma rule as converted: the file's YAML with the local fix and success requirement."""
+    success_required: bool = False
+    override: Override | None = None
 
 
 @dataclass(slots=True)
@@ -178,27 +202,41 @@ class ConversionReport:
         return [c for c in self.conversions if c.error is not None]
 
 
-def convert_directory(sigma_dir: Path, out_dir: Path = SIGMA_DIR) -> ConversionReport:
-    """Convert every ``*.yml`` under ``sigma_dir``; (re)write ``out_dir`` and its report."""
+def convert_directory(
+    sigma_dir: Path, out_dir: Path = SIGMA_DIR, overrides_file: Path | None = OVERRIDES_FILE
+) -> ConversionReport:
+    """Convert every ``*.yml`` under ``sigma_dir`` with the recorded local fixes
+    (``overrides_file``; ``None``: none); (re)write ``out_dir`` and its report."""
+    overrides = load_overrides(overrides_file)
+    unknown = sorted(set(overrides) - {path.name for path in sigma_dir.glob("*.yml")})
+    if unknown:
+        raise ValueError(f"{overrides_file}: fixes for Sigma rules that are not in {sigma_dir}: {unknown}")
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob("*.yml"):
         stale.unlink()
     backend = OpensearchLuceneBackend(pipeline())
     report = ConversionReport()
     for path in sorted(sigma_dir.glob("*.yml")):
-        conversion = convert_file(path, backend)
+        conversion = convert_file(path, backend, overrides.get(path.name))
         if conversion.error is None:
             conversion.output = out_dir / path.name
-            conversion.output.write_text(rule_text(path, conversion), encoding="utf-8")
+            conversion.output.write_text(rule_text(conversion), encoding="utf-8")
         report.conversions.append(conversion)
     (out_dir / REPORT).write_text(report_text(report), encoding="utf-8")
     return report
 
 
-def convert_file(path: Path, backend: OpensearchLuceneBackend) -> Conversion:
-    conversion = Conversion(path)
+def convert_file(
+    path: Path, backend: OpensearchLuceneBackend, override: Override | None = None
+) -> Conversion:
+    conversion = Conversion(path, override=override)
     try:
-        rule = SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
+        sigma = yaml.safe_load(path.read_text(encoding="utf-8"))
+        conversion.sigma = sigma = override.apply(sigma) if override else sigma
+        conversion.success_required = require_success(
+            sigma, keep_failures=bool(override and override.keep_failures)
+        )
+        rule = SigmaRule.from_dict(sigma)
         conversion.rule_id, conversion.title = f"sigma-{rule.id}", rule.title
         unmapped = sorted({name for name in _fields(rule) if not is_mapped(name)})
         if unmapped:
@@ -207,10 +245,43 @@ def convert_file(path: Path, backend: OpensearchLuceneBackend) -> Conversion:
         if len(queries) != 1:
             raise ValueError(f"the backend produced {len(queries)} queries, expected one")
         conversion.query = str(queries[0])
+        conversion.dsl = to_dsl(rule.detection.parsed_condition[0].parsed)
         conversion.enabled = str(rule.level) not in DISABLED_LEVELS if rule.level else True
+        if override and override.superseded_by:
+            conversion.enabled = False
     except (SigmaError, ValueError) as error:
         conversion.error = f"{type(error).__name__}: {_one_line(str(error))}"
     return conversion
+
+
+def require_success(sigma: dict[str, Any], keep_failures: bool = False) -> bool:
+    """Add ``and not local_failed_change`` (a failed call that is not read-only) to a rule that
+    does not say which outcome it wants: a denied change changed nothing. Failed read-only calls
+    (enumeration) still match. Returns whether the requirement was added."""
+    detection = sigma.get("detection") or {}
+    condition = detection.get("condition")
+    named = set(_field_names(detection))
+    if (
+        keep_failures
+        or not isinstance(condition, str)
+        or any(name.split(".")[0] in OUTCOME_FIELDS for name in named)
+    ):
+        return False
+    detection[FAILED_CHANGE] = {"status": "failure", "readOnly": False}
+    detection["condition"] = f"({condition}) and not {FAILED_CHANGE}"
+    return True
+
+
+def _field_names(node: Any) -> Iterator[str]:
+    """The raw field names of a Sigma detection (as YAML), modifiers stripped."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "condition":
+                yield str(key).split("|")[0]
+                yield from _field_names(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _field_names(item)
 
 
 def _one_line(text: str) -> str:
@@ -233,18 +304,19 @@ def _detection_fields(detection: SigmaDetection) -> Iterator[str]:
 # --- the converted rule file -------------------------------------------------------------
 
 
-def rule_text(path: Path, conversion: Conversion) -> str:
-    sigma = yaml.safe_load(path.read_text(encoding="utf-8"))
-    rule = SigmaRule.from_yaml(path.read_text(encoding="utf-8"))
-    tests = generate_tests(rule)
+def rule_text(conversion: Conversion) -> str:
+    path, sigma, override = conversion.source, conversion.sigma, conversion.override
+    tests = generate_tests(SigmaRule.from_dict(sigma)) + [
+        dict(test) for test in (override.tests if override else ())
+    ]
     conversion.tests = len(tests)
-    document = {
+    document: dict[str, Any] = {
         "id": conversion.rule_id,
         "title": sigma["title"],
         "description": str(sigma.get("description", "")).strip(),
         "severity": sigma.get("level", "medium"),
         "index": "cloudtrail",
-        "query": conversion.query,
+        "query": {"dsl": conversion.dsl},
         "dedup_key": DEDUP_KEY,
         "suppression": SUPPRESSION,
         "enabled": conversion.enabled,
@@ -266,12 +338,33 @@ def rule_text(path: Path, conversion: Conversion) -> str:
         },
         "tests": tests,
     }
+    if override and override.where:
+        document["where"] = [dict(item) for item in override.where]
+    if override and override.superseded_by:
+        document["superseded_by"] = list(override.superseded_by)
     header = (
         f"# Converted from SigmaHQ rule {path.name} (id {sigma['id']}) by `siem rules convert-sigma`:\n"
         f"# do not edit, regenerate. Author: {sigma.get('author')}. Licence: Detection Rule License 1.1\n"
         f"# (https://github.com/SigmaHQ/Detection-Rule-License); see NOTICE.md in this folder.\n"
     )
+    for change in changes(conversion):
+        header += "\n".join(
+            textwrap.wrap(f"Modified locally: {change}", 96, initial_indent="# ", subsequent_indent="#   ")
+        )
+        header += "\n"
     return header + yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+
+
+def changes(conversion: Conversion) -> list[str]:
+    """What the conversion changed in the Sigma rule's meaning (CONVERSION.md, file headers)."""
+    found = []
+    if conversion.override:
+        found.append(conversion.override.reason)
+        if conversion.override.superseded_by:
+            found.append(f"Disabled: superseded by {', '.join(conversion.override.superseded_by)}.")
+    if conversion.success_required:
+        found.append(SUCCESS_NOTE)
+    return found
 
 
 def report_text(report: ConversionReport) -> str:
@@ -295,14 +388,32 @@ def report_text(report: ConversionReport) -> str:
         "",
         "## Converted",
         "",
-        "| Sigma rule | our rule id | enabled | tests | Lucene query |",
-        "|---|---|---|---|---|",
+        "The rules run the query DSL built from the (fixed) Sigma condition, case-insensitive on the",
+        "fields listed in docs/detections.md; the Lucene column is pySigma's rendering of the same",
+        "condition, for reading. *success*: a failed call that is not read-only does not match.",
+        "",
+        "| Sigma rule | our rule id | enabled | tests | success | Lucene query |",
+        "|---|---|---|---|---|---|",
     ]
     for c in report.converted:
         query = (c.query or "").replace("|", "\\|")
         lines.append(
-            f"| `{c.source.name}` | `{c.rule_id}` | {'yes' if c.enabled else 'no'} | {c.tests} | `{query}` |"
+            f"| `{c.source.name}` | `{c.rule_id}` | {'yes' if c.enabled else 'no'} | {c.tests} "
+            f"| {'yes' if c.success_required else ''} | `{query}` |"
         )
+    lines += [
+        "",
+        "## Local fixes and superseded rules",
+        "",
+        "Recorded in `detections/sigma_overrides.yml` and applied by every conversion.",
+        "",
+        "| Sigma rule | our rule id | change |",
+        "|---|---|---|",
+    ]
+    for c in report.converted:
+        if c.override:
+            change = " ".join(change for change in changes(c) if change != SUCCESS_NOTE)
+            lines.append(f"| `{c.source.name}` | `{c.rule_id}` | {change.replace('|', chr(92) + '|')} |")
     return "\n".join(lines) + "\n"
 
 
@@ -332,14 +443,16 @@ BASE_RECORD: dict[str, Any] = {
 # Console sign-in events come from signin.amazonaws.com with their own event type (the
 # normalizer reads additionalEventData.MFAUsed only there): test records follow AWS.
 SIGN_IN_EVENTS = {"ConsoleLogin", "GetSigninToken", "CheckMfa", "ExitRole", "RenewRole", "SwitchRole"}
+MAX_TESTS = 5
 ROOT_VALUE_KEY = "sigmaTestValue"
-MAX_TESTS = 4
 """Where a value Sigma matches anywhere under ``requestParameters`` (no sub-path) is put."""
 
 
 def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
-    """One matching record, then up to three that must not match: the match plus a filter's
-    values ("excluded by"), or the match with one of its values taken away ("near miss")."""
+    """One matching record, the same with its case-insensitive values in another case, then
+    records that must not match (up to MAX_TESTS in all): the match plus a filter's values
+    ("excluded by", the success requirement's failed call among them), or the match with one
+    of its values taken away ("near miss")."""
     condition = rule.detection.parsed_condition[0].parse()
     detections = rule.detection.detections
     found = _positive(condition, detections)
@@ -347,6 +460,13 @@ def generate_tests(rule: SigmaRule) -> list[dict[str, Any]]:
         return []
     subset, assignments = found
     tests = [_case(rule, "matches the Sigma selection", True, _record(assignments))]
+    other_case = [
+        (path, value.swapcase() if isinstance(value, str) and is_case_insensitive(path) else value)
+        for path, value in assignments
+    ]
+    if other_case != assignments:
+        record = _record(other_case)
+        tests.append(_case(rule, "matches in another case", evaluate(condition, record), record))
     candidates = [
         (f"excluded by {name}", assignments + _fragment(detections[name]))
         for name in detections
@@ -402,8 +522,12 @@ def _example(item: SigmaDetectionItem) -> Any:
 
 
 def _value_example(value: Any) -> Any:
-    if isinstance(value, SigmaNull):
+    if isinstance(value, SigmaNull) or (isinstance(value, SigmaExists) and not value.exists):
         return None
+    if isinstance(value, SigmaExists):
+        return "x"
+    if isinstance(value, SigmaCIDRExpression):
+        return str(next(value.network.hosts(), value.network.network_address))
     if isinstance(value, SigmaRegularExpression):
         return REGEX_EXAMPLES[str(value.regexp)]
     if isinstance(value, SigmaBool):
@@ -471,16 +595,35 @@ def _leaf(condition: ConditionFieldEqualsValueExpression, record: Mapping[str, A
     value = condition.value
     if isinstance(value, SigmaNull):
         return not found
+    if isinstance(value, SigmaExists):
+        return bool(found) is value.exists
+    if isinstance(value, SigmaCIDRExpression):
+        return any(_in_network(item, value.network) for item in found)
     if isinstance(value, SigmaRegularExpression):
         pattern = re.compile(str(value.regexp))
         return any(pattern.fullmatch(_text(item)) for item in found)
     if isinstance(value, SigmaString):
-        pattern = re.compile(value.to_regex().regexp.to_plain(), re.IGNORECASE | re.DOTALL)
+        flags = re.DOTALL
+        if is_case_insensitive(condition.field) and not isinstance(value, SigmaCasedString):
+            flags |= re.IGNORECASE
+        pattern = re.compile(value.to_regex().regexp.to_plain(), flags)
         return any(pattern.fullmatch(_text(item)) for item in found)
     return any(
         _text(item).lower() == _text(getattr(value, "boolean", getattr(value, "number", value))).lower()
         for item in found
     )
+
+
+def is_case_insensitive(sigma_field: str) -> bool:
+    """Whether our rules match this Sigma (raw CloudTrail) field's strings in any case."""
+    return FIELD_MAPPING.get(sigma_field) in CASE_INSENSITIVE_FIELDS
+
+
+def _in_network(value: Any, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    try:
+        return ipaddress.ip_address(str(value)) in network
+    except ValueError:
+        return False
 
 
 def _text(value: Any) -> str:

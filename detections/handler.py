@@ -4,7 +4,8 @@ Environment: ``OPENSEARCH_ENDPOINT`` (logs collection), ``ALERTS_ENDPOINT`` (ale
 collection, SEARCH), ``ALERTS_INDEX`` (default ``siem-alerts``), ``ALERT_TOPIC_ARN``,
 ``STATE_TABLE`` (checkpoints; without it they live in ``<alerts index>-state``),
 ``INDEX_PREFIX`` (default ``siem-``), ``OPENSEARCH_AUTH`` (default ``aoss``),
-``AWS_REGION``, ``DASHBOARDS_URL`` (optional, for links in alerts).
+``AWS_REGION``, ``DASHBOARDS_URL`` (optional, for links in alerts), ``DETECTION_EXCEPTIONS``
+(optional: the rule exceptions, detections.exceptions).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import boto3
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import CheckpointStore, DynamoCheckpoints, IndexCheckpoints
+from detections.exceptions import ENVIRONMENT_VARIABLE as EXCEPTIONS_VARIABLE
+from detections.exceptions import from_setting
 from detections.notify import Notifier, SnsNotifier
 from detections.rules import load_rules
 from detections.runner import RunReport, RunSettings, run
@@ -40,6 +43,8 @@ class DetectionConfig:
     auth: str = "aoss"
     region: str | None = None
     dashboards_url: str | None = None
+    exceptions: str | None = None
+    """A YAML/JSON exceptions document or a file path; ``None``: detections/exceptions.yml."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DetectionConfig:
@@ -57,6 +62,7 @@ class DetectionConfig:
             auth=env.get("OPENSEARCH_AUTH") or "aoss",
             region=env.get("AWS_REGION") or None,
             dashboards_url=env.get("DASHBOARDS_URL") or None,
+            exceptions=env.get(EXCEPTIONS_VARIABLE) or None,
         )
 
 
@@ -87,12 +93,19 @@ def notifier(config: DetectionConfig, session: Any = None) -> Notifier | None:
     return SnsNotifier((session or boto3.Session(region_name=config.region)).client("sns"), config.topic_arn)
 
 
+def run_settings(config: DetectionConfig) -> RunSettings:
+    return RunSettings(
+        prefix=config.prefix,
+        alerts_index=config.alerts_index,
+        dashboards_url=config.dashboards_url,
+        exceptions=from_setting(config.exceptions),
+    )
+
+
 def run_from_config(
     config: DetectionConfig, now: datetime, logs: OpenSearch, alerts: OpenSearch, session: Any = None
 ) -> RunReport:
-    settings = RunSettings(
-        prefix=config.prefix, alerts_index=config.alerts_index, dashboards_url=config.dashboards_url
-    )
+    settings = run_settings(config)
     return run(
         logs,
         alerts,

@@ -3,8 +3,9 @@
 - An event rule becomes a **query-level monitor**: every ``interval`` it counts the rule's
   documents ingested in ``[period_end - interval - lag, period_end - lag)`` (consecutive,
   non-overlapping windows: Alerting has no deterministic alert ids to deduplicate with)
-  and triggers when the count is above zero. Field comparisons (``where``) become a
-  Painless script query.
+  and triggers when the count is above zero. Field comparisons (``==``, ``!=``) become a
+  Painless script query; ``outside_account`` (a policy parsed in Python) has none, so such
+  a monitor triggers on every event of the rule's query and the analyst reads the policy.
 - A threshold rule becomes a **bucket-level monitor**: every ``window`` it groups the rule's
   documents whose ``@timestamp`` falls in the last ``window`` (ending ``lag`` ago) by the
   rule's ``group_by`` fields and triggers for each bucket whose count reaches the threshold.
@@ -23,6 +24,8 @@ from detections.rules import Comparison, Rule
 
 ALERTING_SEVERITY = {"critical": "1", "high": "2", "medium": "3", "low": "4", "informational": "5"}
 AGGREGATION = "composite_agg"
+PAINLESS_OPS = ("==", "!=")
+"""Comparisons a monitor can run on doc values; ``outside_account`` parses a policy in Python."""
 
 
 def _minutes(value: timedelta) -> int:
@@ -83,7 +86,7 @@ def _query_monitor(
     rule: Rule, prefix: str, interval: timedelta, lag: timedelta, channel_id: str | None
 ) -> dict[str, Any]:
     filters = [rule.query_clause(), _time_range("event.ingested", interval, lag)]
-    filters += [comparison_script(comparison) for comparison in rule.where]
+    filters += [comparison_script(comparison) for comparison in rule.where if comparison.op in PAINLESS_OPS]
     query = {"size": 0, "track_total_hits": True, "query": {"bool": {"filter": filters}}}
     body = _base(rule, "query_level_monitor", interval, query, prefix)
     trigger: dict[str, Any] = {

@@ -1,10 +1,20 @@
-"""SNS notifications: one message per newly created alert (rule, severity, who/when/what/where)."""
+"""SNS notifications: one message per newly created alert (rule, severity, who/when/what/where).
+
+Every line of the message is written here, label first; the values come through
+:func:`investigation.safe_text.one_line`, so a finding title or user name holding a newline,
+a terminal escape or a bidi override cannot add a line ("Alert id: ...", "Investigate: ...")
+or change how the real ones read.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
+from investigation.safe_text import one_line
+
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
+LINE_LIMIT = 4000
+"""Characters of one line's value: a summary lists a few capped values, far below this."""
 
 
 class Notifier(Protocol):
@@ -15,18 +25,22 @@ def message_text(alert: dict[str, Any]) -> str:
     rule, details = alert["rule"], alert["alert"]
     summary = details.get("summary", {})
     lines = [
-        f"{details['severity'].upper()} alert: {rule['name']}",
-        f"Rule: {rule['id']} ({rule.get('ruleset', 'siem')})",
-        f"Who: {summary.get('who', 'unknown')}",
-        f"When: {summary.get('when', 'unknown')}",
-        f"What: {summary.get('what', 'unknown')}",
-        f"Where: {summary.get('where', 'unknown')}",
-        f"Events: {details.get('count', 0)}; dedup key {details.get('dedup_key')}",
-        f"Alert id: {details['id']}",
+        f"{_shown(details['severity'].upper())} alert: {_shown(rule['name'])}",
+        f"Rule: {_shown(rule['id'])} ({_shown(rule.get('ruleset', 'siem'))})",
+        f"Who: {_shown(summary.get('who', 'unknown'))}",
+        f"When: {_shown(summary.get('when', 'unknown'))}",
+        f"What: {_shown(summary.get('what', 'unknown'))}",
+        f"Where: {_shown(summary.get('where', 'unknown'))}",
+        f"Events: {_shown(details.get('count', 0))}; dedup key {_shown(details.get('dedup_key'))}",
+        f"Alert id: {_shown(details['id'])}",
     ]
     if details.get("dashboards_url"):
-        lines.append(f"Investigate: {details['dashboards_url']}")
+        lines.append(f"Investigate: {_shown(details['dashboards_url'])}")
     return "\n".join(lines) + "\n"
+
+
+def _shown(value: object) -> str:
+    return one_line(value, LINE_LIMIT)
 
 
 def subject(alert: dict[str, Any]) -> str:

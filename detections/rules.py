@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 import yaml
 
+from detections.catalogue import TECHNIQUES
+from detections.principals import grants_outside
 from normalizers import SOURCES
 
 PACKAGE = Path(__file__).resolve().parent
@@ -57,9 +59,11 @@ _KEYS = {
     "overlap",
     "tests",
     "enabled",
+    "techniques",
+    "superseded_by",
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents"}
-_COMPARISONS = {"!=", "=="}
+_COMPARISONS = {"!=", "==", "outside_account"}
 
 
 class RuleError(ValueError):
@@ -97,14 +101,22 @@ def format_duration(value: timedelta) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
-    """A field-to-field comparison applied to each hit (Lucene cannot compare two fields)."""
+    """A field-to-field comparison applied to each hit (Lucene cannot compare two fields).
+
+    ``==`` / ``!=`` compare the two fields' (first) values; ``outside_account`` holds when
+    ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
+    outside the account held by ``right`` (detections/principals.py).
+    """
 
     left: str
     op: str
     right: str
 
     def holds(self, document: Mapping[str, Any]) -> bool:
-        left, right = get_field(document, self.left), get_field(document, self.right)
+        right = get_field(document, self.right)
+        if self.op == "outside_account":
+            return grants_outside(field_values(document, self.left), right)
+        left = get_field(document, self.left)
         return (left == right) if self.op == "==" else (left != right)
 
 
@@ -151,6 +163,11 @@ class Rule:
     lag: timedelta | None = None
     overlap: timedelta | None = None
     enabled: bool = True
+    techniques: tuple[str, ...] = ()
+    """Stratus Red Team technique ids this rule is meant to catch (detections/catalogue.py)."""
+    superseded_by: tuple[str, ...] = ()
+    """Rules that raise this one's alert instead: a disabled twin (a converted Sigma rule that
+    describes the same events as one of ours) names them, so one event raises one alert."""
     tests: tuple[RuleTest, ...] = ()
     path: Path | None = None
 
@@ -200,19 +217,46 @@ def get_field(document: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
+    """Every value at a dotted path, lists flattened at any level (``[]`` when absent)."""
+    values: list[Any] = [document]
+    for part in path.split("."):
+        found: list[Any] = []
+        for value in values:
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, Mapping) and part in item:
+                    found.append(item[part])
+        values = found
+    return [item for value in values for item in (value if isinstance(value, list) else [value])]
+
+
 def load_rules(directories: Iterable[Path] = RULE_DIRS, include_disabled: bool = False) -> list[Rule]:
-    """Every ``*.yml`` rule under ``directories``; raises :class:`RuleError` on the first bad one."""
-    rules: list[Rule] = []
-    seen: dict[str, Path] = {}
+    """Every ``*.yml`` rule under ``directories``; raises :class:`RuleError` on the first bad one
+    (a file, or a ``superseded_by`` that does not name an enabled rule of the set)."""
+    seen: dict[str, Rule] = {}
     for directory in directories:
         for path in sorted(Path(directory).glob("*.yml")):
             rule = load_rule(path)
             if rule.id in seen:
-                raise RuleError(f"{path}: rule id {rule.id!r} is already used by {seen[rule.id]}")
-            seen[rule.id] = path
-            if rule.enabled or include_disabled:
-                rules.append(rule)
-    return rules
+                raise RuleError(f"{path}: rule id {rule.id!r} is already used by {seen[rule.id].path}")
+            seen[rule.id] = rule
+    for rule in seen.values():
+        _check_superseded(rule, seen)
+    return [rule for rule in seen.values() if rule.enabled or include_disabled]
+
+
+def _check_superseded(rule: Rule, rules: Mapping[str, Rule]) -> None:
+    for other in rule.superseded_by:
+        target = rules.get(other)
+        if target is None:
+            problem = "is not a rule"
+        elif not target.enabled:
+            problem = "is disabled"
+        elif target.superseded_by:
+            problem = "is itself superseded"
+        else:
+            continue
+        raise RuleError(f"{rule.path}: superseded_by {other!r} {problem}")
 
 
 def load_rule(path: Path) -> Rule:
@@ -252,6 +296,18 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
             raise ValueError("a threshold rule needs group_by and window")
     elif window is not None:
         raise ValueError("window is only meaningful with a threshold")
+    techniques = _texts(data, "techniques")
+    unknown_techniques = sorted(set(techniques) - set(TECHNIQUES))
+    if unknown_techniques:
+        raise ValueError(
+            f"techniques {unknown_techniques} are not in the catalogue (detections/catalogue.yml)"
+        )
+    superseded_by = _texts(data, "superseded_by")
+    enabled = data.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ValueError("enabled must be true or false")
+    if superseded_by and enabled:
+        raise ValueError("a rule superseded_by another is disabled (enabled: false): one event, one alert")
     dedup_key = _texts(data, "dedup_key") or (group_by if threshold is not None else DEFAULT_DEDUP_KEY)
     if threshold is not None and (dedup_key != group_by or data.get("where")):
         raise ValueError("a threshold rule deduplicates on its group_by and takes no 'where'")
@@ -279,7 +335,9 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         sigma=dict(data.get("sigma") or {}),
         lag=parse_duration(data["lag"]) if data.get("lag") is not None else None,
         overlap=parse_duration(data["overlap"]) if data.get("overlap") is not None else None,
-        enabled=bool(data.get("enabled", True)),
+        enabled=enabled,
+        techniques=techniques,
+        superseded_by=superseded_by,
         tests=tuple(_test(item, number) for number, item in enumerate(data.get("tests") or (), 1)),
         path=path,
     )

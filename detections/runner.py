@@ -22,6 +22,7 @@ from opensearchpy import OpenSearch
 
 from detections import alerts as alert_store
 from detections.checkpoints import CheckpointStore
+from detections.exceptions import NO_EXCEPTIONS, Exceptions
 from detections.matching import Matches, find_matches
 from detections.notify import Notifier
 from detections.rules import Rule
@@ -48,6 +49,8 @@ class RunSettings:
     investigate_findings: bool = True
     pending_limit: int = 100
     """Alerts left unnotified by earlier runs that one run publishes (oldest first)."""
+    exceptions: Exceptions = NO_EXCEPTIONS
+    """Accepted activity left out of the rules' queries (detections.exceptions)."""
 
 
 @dataclass(slots=True)
@@ -178,7 +181,7 @@ def _run_rule(
         window.capped,
     )
     outcome.resumed = window.resume_after is not None
-    found = find_matches(logs, rule, rule.index_name(settings.prefix), window)
+    found = find_matches(logs, settings.exceptions.apply(rule), rule.index_name(settings.prefix), window)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notifier is not None)
     written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)

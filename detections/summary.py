@@ -5,6 +5,9 @@ follows the finding's keys back through CloudTrail; when it cannot (no endpoint 
 budget or engine error) and for everything else, the summary is built from the matched
 documents: the actor (``user.name``, ARN, access key), the times, the actions and outcome,
 the addresses and accounts.
+
+Each value from a record is made one line and capped here (:func:`one_line`), so a summary
+line lists every value it names, however long or hostile one of them is.
 """
 
 from __future__ import annotations
@@ -21,9 +24,12 @@ from opensearchpy import OpenSearch
 from detections.rules import get_field
 from detections.windows import iso, parse_time
 from investigation.dashboards import dashboard_url, lucene_any, lucene_or
+from investigation.safe_text import one_line
 
 LOGGER = logging.getLogger(__name__)
 MAX_LISTED = 5
+VALUE_CHARS = 300
+"""Longest value (a title, an ARN with its key) shown in a summary."""
 FINDING_ID_FIELDS = {"guardduty": "aws.guardduty.id", "securityhub": "aws.securityhub_findings.id"}
 DASHBOARD_MARGIN = timedelta(minutes=15)
 
@@ -60,7 +66,7 @@ def _raw(document: dict[str, Any], path: str) -> Any:
 
 
 def _listed(items: Sequence[Any], limit: int = MAX_LISTED) -> str:
-    shown = ", ".join(str(item) for item in items[:limit])
+    shown = ", ".join(one_line(item, VALUE_CHARS) for item in items[:limit])
     more = len(items) - limit
     return f"{shown} (+{more} more)" if more > 0 else shown
 
@@ -127,7 +133,7 @@ def _what_flows(documents: Sequence[dict[str, Any]], count: int) -> str:
     actions = values(documents, "event.action")
     ports = sorted(values(documents, "destination.port"))
     targets = values(documents, "destination.ip")
-    text = f"{count} {'/'.join(map(str, actions))} flow{'s' if count != 1 else ''}"
+    text = f"{count} {one_line('/'.join(map(str, actions)), VALUE_CHARS)} flow{'s' if count != 1 else ''}"
     if targets:
         text += f" to {_listed(targets)}"
     if ports:
@@ -176,9 +182,11 @@ def _from_report(report: Any) -> Summary:
     seen = f"actor active {when.first_seen} to {when.last_seen}" if when.first_seen else "no actor activity"
     ips = [count.value for count in report.where.ips]
     return Summary(
-        who=report.who.summary or "unknown",
-        when=f"finding observed {when.finding_first_observed} to {when.finding_last_observed}; {seen}",
-        what=report.what.summary or "",
+        who=one_line(report.who.summary or "unknown"),
+        when=one_line(
+            f"finding observed {when.finding_first_observed} to {when.finding_last_observed}; {seen}"
+        ),
+        what=one_line(report.what.summary or ""),
         where=f"from {_listed(ips)}" if ips else "unknown",
     )
 

@@ -77,19 +77,25 @@ def _raw_object(source: str, case: RuleTest) -> bytes | None:
 def run_case(client: OpenSearch, rule: Rule, case: RuleTest, prefix: str = "siem-") -> CaseResult:
     index = f"{prefix}{rule.index}-ruletest-{next(_counter)}"
     try:
-        documents = case_documents(rule, case)
-        _index_and_wait(client, index, documents)
-        ingested = parse_time(INGESTED)
-        window = Window(ingested - timedelta(minutes=1), ingested + timedelta(minutes=1))
-        matched = bool(find_matches(client, rule, index, window).matches)
-        return CaseResult(rule.id, case.name, case.match, matched)
+        index_and_wait(client, index, case_documents(rule, case))
+        return CaseResult(rule.id, case.name, case.match, matches(client, rule, index))
     except Exception as error:  # reported per case: one bad rule must not hide the others' results
         return CaseResult(rule.id, case.name, case.match, None, f"{type(error).__name__}: {error}")
     finally:
         client.indices.delete(index=index, ignore_unavailable=True)
 
 
-def _index_and_wait(client: OpenSearch, index: str, documents: Sequence[dict[str, Any]]) -> None:
+def matches(client: OpenSearch, rule: Rule, index: str) -> bool:
+    """Whether ``rule`` raises an alert on ``index``'s documents (ingested at :data:`INGESTED`),
+    queried through the runner's own code."""
+    ingested = parse_time(INGESTED)
+    window = Window(ingested - timedelta(minutes=1), ingested + timedelta(minutes=1))
+    return bool(find_matches(client, rule, index, window).matches)
+
+
+def index_and_wait(client: OpenSearch, index: str, documents: Sequence[dict[str, Any]]) -> None:
+    """Write ``documents`` the way the loader does (``create``, no ``_id``) and wait until
+    every one is searchable (Serverless has no refresh)."""
     body: list[dict[str, Any]] = []
     for document in documents:
         body += [{"create": {"_index": index}}, document]
@@ -113,4 +119,4 @@ def run_tests(client: OpenSearch, rules: Iterable[Rule], prefix: str = "siem-") 
             yield run_case(client, rule, case, prefix)
 
 
-__all__ = ["INGESTED", "CaseResult", "case_documents", "run_case", "run_tests"]
+__all__ = ["INGESTED", "CaseResult", "case_documents", "index_and_wait", "matches", "run_case", "run_tests"]

@@ -14,8 +14,9 @@ from constructs import Construct
 
 from infra.bundling import PROJECT_ROOT, tree_hash
 from infra.config import Config
-from infra.functions import FunctionNetwork, FunctionSpec, SiemFunction
+from infra.functions import FunctionSpec, SiemFunction
 from infra.nag import BASIC_EXECUTION_POLICY, logical_id, suppress_child
+from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
 INSTALLER_HANDLER = "opensearch_assets.custom_resource.on_event"

@@ -6,12 +6,15 @@ fixes its ``cdk.json`` in one pass instead of one synth per typo.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
+from detections.exceptions import ExceptionsError, load_exceptions, to_json
 from ingest.config import Settings as IngestSettings
 from normalizers import SOURCES
 
@@ -19,6 +22,8 @@ NetworkAccess = Literal["public", "vpc"]
 ContextGetter = Callable[[str], Any]
 
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_MAX_EXCEPTIONS_BYTES = 3000
+"""A Lambda's environment holds 4 KB in all; the other variables take the rest."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
@@ -34,6 +39,9 @@ _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[\w-]+$")
 _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+# The TrailARN that ``aws cloudtrail describe-trails`` shows: <home region>, the owning account.
+_TRAIL_ARN = re.compile(r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:(\d{12}):trail/[A-Za-z0-9._-]{3,128}$")
 
 DEFAULT_PREFIXES = {source: f"{source}/" for source in SOURCES}
 DEAD_LETTER_PREFIX = "dead-letter/"
@@ -49,11 +57,16 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class VpcSettings:
-    """Where the Lambdas run when OpenSearch is reachable only through a VPC endpoint."""
+    """Private collections: where the Lambdas run and how OpenSearch is reached from there."""
 
-    endpoint_id: str
     vpc_id: str
     subnet_ids: tuple[str, ...]
+    endpoint_id: str | None = None
+    """An existing OpenSearch Serverless VPC endpoint; ``None``: the stack creates one."""
+    public_dashboards: bool = False
+    """Dashboards stays public (SigV4 + data access policies) while the collections are private."""
+    client_cidrs: tuple[str, ...] = ()
+    """Networks (VPN, bastion) allowed to reach the endpoint the stack creates, on HTTPS."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +96,26 @@ class Config:
     bulk_max_bytes: int = 5 * 1024 * 1024
     keep_original: bool = False
     detection_rate_minutes: int = 5
+    detection_exceptions: str | None = None
+    """The rule exceptions as compact JSON, for ``DETECTION_EXCEPTIONS`` (from ``detectionExceptionsFile``)."""
     standby_replicas: bool = True
     """AOSS standby replicas: production redundancy; turning them off halves the minimum OCUs."""
     member_stack: bool = False
     skip_dependency_bundling: bool = False
     """Copy only the project's packages into the Lambda bundle (unit tests: fast, offline)."""
+    organization_trail_arn: str | None = None
+    """The organization trail allowed to write under the CloudTrail prefix (required with a new bucket)."""
+    delegated_admin_account_ids: tuple[str, ...] = ()
+    """GuardDuty / Security Hub delegated administrators: their objects legitimately carry other
+    accounts' findings, and only their GuardDuty detectors may export to the bucket."""
+    object_lock_retention_days: int = 365
+    """S3 Object Lock (governance mode) default retention of every object version in a new bucket."""
+
+    @property
+    def management_account_id(self) -> str | None:
+        """The account that owns the organization trail (the management account)."""
+        found = _TRAIL_ARN.match(self.organization_trail_arn or "")
+        return found.group(1) if found else None
 
     @property
     def logs_collection_name(self) -> str:
@@ -158,11 +186,23 @@ class _ContextReader:
             detection_rate_minutes=self.integer(
                 "detectionRateMinutes", defaults.detection_rate_minutes, 1, 60
             ),
+            detection_exceptions=self.detection_exceptions(),
             standby_replicas=self.boolean("standbyReplicas", True),
             member_stack=self.boolean("memberStack", False),
             skip_dependency_bundling=self.boolean("skipDependencyBundling", False),
+            organization_trail_arn=self.optional_match(
+                "organizationTrailArn",
+                _TRAIL_ARN,
+                "a CloudTrail trail ARN (arn:aws:cloudtrail:...:trail/...)",
+            ),
+            delegated_admin_account_ids=self.account_ids("delegatedAdminAccountIds"),
+            object_lock_retention_days=self.integer(
+                "objectLockRetentionDays", defaults.object_lock_retention_days, 1, 3650
+            ),
         )
         self.check_combinations(config, network)
+        self.check_delivery_sources(config)
+        self.check_object_lock(config)
         return config
 
     # -- typed readers -------------------------------------------------------------------
@@ -270,15 +310,30 @@ class _ContextReader:
                 )
         return arns
 
+    def detection_exceptions(self) -> str | None:
+        """The file named by ``detectionExceptionsFile``, validated now rather than at the first run."""
+        path = self.raw("detectionExceptionsFile")
+        if path is None:
+            return None
+        try:
+            document = to_json(load_exceptions(Path(str(path))))
+        except ExceptionsError as error:
+            self.problems.append(f"detectionExceptionsFile: {error}")
+            return None
+        if len(document) > _MAX_EXCEPTIONS_BYTES:
+            self.problems.append(
+                f"detectionExceptionsFile: {len(document)} bytes as JSON, more than the "
+                f"{_MAX_EXCEPTIONS_BYTES} a Lambda environment leaves for it: merge exceptions"
+            )
+        return document
+
     def vpc_settings(self, network: str) -> VpcSettings | None:
         if network not in ("public", "vpc"):
             self.problems.append(f"networkAccess={network!r} must be 'public' or 'vpc'")
             return None
         if network == "public":
             return None
-        endpoint = self.required_vpc_value(
-            "vpcEndpointId", _VPCE_ID, "an OpenSearch Serverless VPC endpoint id"
-        )
+        endpoint = self.optional_match("vpcEndpointId", _VPCE_ID, "an OpenSearch Serverless VPC endpoint id")
         vpc_id = self.required_vpc_value("vpcId", _VPC_ID, "the id of the VPC the Lambdas run in")
         subnets = self.string_list("subnetIds")
         if not subnets:
@@ -286,7 +341,35 @@ class _ContextReader:
         for subnet in subnets:
             if not _SUBNET_ID.match(subnet):
                 self.problems.append(f"subnetIds: {subnet!r} is not a subnet id")
-        return VpcSettings(endpoint_id=endpoint, vpc_id=vpc_id, subnet_ids=subnets)
+        clients = self.cidrs("vpcEndpointClientCidrs")
+        if clients and endpoint:
+            self.problems.append(
+                "vpcEndpointClientCidrs applies to the endpoint the stack creates: with vpcEndpointId, "
+                "allow the clients in that endpoint's security group"
+            )
+        return VpcSettings(
+            vpc_id=vpc_id,
+            subnet_ids=subnets,
+            endpoint_id=endpoint,
+            public_dashboards=self.boolean("publicDashboards", False),
+            client_cidrs=clients,
+        )
+
+    def cidrs(self, key: str) -> tuple[str, ...]:
+        networks = self.string_list(key)
+        for network in networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                self.problems.append(f"{key}: {network!r} is not a CIDR block (like 10.20.0.0/16)")
+        return networks
+
+    def account_ids(self, key: str) -> tuple[str, ...]:
+        ids = self.string_list(key)
+        for account in ids:
+            if not _ACCOUNT_ID.match(account):
+                self.problems.append(f"{key}: {account!r} is not a 12-digit AWS account id")
+        return ids
 
     def required_vpc_value(self, key: str, pattern: re.Pattern[str], what: str) -> str:
         if self.raw(key) is None:
@@ -301,9 +384,30 @@ class _ContextReader:
             )
         if config.log_bucket_key_arn and not config.log_bucket_name:
             self.problems.append("logBucketKmsKeyArn applies only with logBucketName (an existing bucket)")
-        if network == "public" and self.raw("vpcEndpointId") is not None:
-            self.problems.append("vpcEndpointId is set but networkAccess is 'public': set networkAccess=vpc")
+        for key in ("vpcEndpointId", "publicDashboards", "vpcEndpointClientCidrs"):
+            if network == "public" and self.raw(key) is not None:
+                # publicDashboards=false with public collections would read as private Dashboards.
+                self.problems.append(f"{key} is set but networkAccess is 'public': set networkAccess=vpc")
         self.check_ingest_timeout(config.ingest_timeout_seconds)
+
+    def check_delivery_sources(self, config: Config) -> None:
+        # A new bucket's policy admits CloudTrail for one trail only (aws:SourceArn); an existing
+        # bucket's policy is its owner's (docs/deploy.md lists the statements to add).
+        if config.log_bucket_name is None and config.organization_trail_arn is None:
+            self.problems.append(
+                "organizationTrailArn is required with a new log bucket: the ARN of the organization "
+                "trail allowed to write CloudTrail logs (arn:aws:cloudtrail:<home region>:"
+                "<management account>:trail/<name>; the trail may be created after the deploy)"
+            )
+
+    def check_object_lock(self, config: Config) -> None:
+        if config.log_bucket_name is None and config.object_lock_retention_days > config.log_retention_days:
+            # Lifecycle expiration cannot remove a locked version: the objects would outlive
+            # logRetentionDays, hidden behind delete markers.
+            self.problems.append(
+                f"objectLockRetentionDays={config.object_lock_retention_days} must not exceed "
+                f"logRetentionDays={config.log_retention_days}"
+            )
 
     def check_ingest_timeout(self, seconds: int) -> None:
         """The ingest function starts a bulk request only when a whole request timeout fits

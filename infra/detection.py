@@ -18,10 +18,15 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import FunctionNetwork, FunctionSpec, SiemFunction
+from infra.functions import FunctionSpec, SiemFunction
+from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
 DETECTION_HANDLER = "detections.handler.lambda_handler"
+CHECKPOINT_PARTITION_KEY = "pk"
+# The only DynamoDB calls of ``detections.checkpoints.DynamoCheckpoints``: a consistent
+# GetItem and a conditional PutItem (a checkpoint never moves backwards).
+CHECKPOINT_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem")
 
 
 class AlertTopic(Construct):
@@ -75,13 +80,13 @@ class Detections(Construct):
         *,
         config: Config,
         alerts: AlertTopic,
-        state_table: dynamodb.Table,
         collections: SearchCollections,
         code: lambda_.Code,
         network: FunctionNetwork,
     ) -> None:
         super().__init__(scope, construct_id)
         rate = config.detection_rate_minutes
+        self.checkpoints = self._checkpoint_table()
         self.handler = SiemFunction(
             self,
             "Detection",
@@ -97,12 +102,17 @@ class Detections(Construct):
                     "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
                     "ALERTS_INDEX": config.alerts_index,
                     "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
-                    "STATE_TABLE": state_table.table_name,
+                    "STATE_TABLE": self.checkpoints.table_name,
                     "INDEX_PREFIX": config.index_prefix,
                     # Alerts link to the investigation dashboard of the logs collection.
                     "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
                     "OPENSEARCH_AUTH": "aoss",
                     "POWERTOOLS_SERVICE_NAME": "siem-detections",
+                    **(
+                        {"DETECTION_EXCEPTIONS": config.detection_exceptions}
+                        if config.detection_exceptions
+                        else {}
+                    ),
                 },
             ),
             code,
@@ -110,13 +120,32 @@ class Detections(Construct):
         )
         role = self.handler.role
         alerts.grant_publish(role)
-        state_table.grant_read_write_data(role)
+        role.add_to_policy(
+            iam.PolicyStatement(actions=list(CHECKPOINT_ACTIONS), resources=[self.checkpoints.table_arn])
+        )
         role.add_to_policy(collections.api_access([collections.logs, collections.alerts]))
         grant = collections.grant(
             "DetectionAccess", "detections", [role.role_arn], collections.detection_rules()
         )
         self.handler.function.node.add_dependency(grant)
         self.schedule = self._schedule(rate)
+
+    def _checkpoint_table(self) -> dynamodb.Table:
+        """One item per rule (``detections#checkpoint#<rule id>``). Losing it costs one re-read
+        of each rule's first-run window, deduplicated by the alerts' ids: no retention."""
+        return dynamodb.Table(
+            self,
+            "Checkpoints",
+            partition_key=dynamodb.Attribute(
+                name=CHECKPOINT_PARTITION_KEY, type=dynamodb.AttributeType.STRING
+            ),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
 
     def _schedule(self, rate_minutes: int) -> scheduler.CfnSchedule:
         function = self.handler.function

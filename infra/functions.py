@@ -1,4 +1,4 @@
-"""The settings every Lambda of the stack shares: runtime, architecture, role, logs, network."""
+"""The settings every Lambda of the stack shares: runtime, architecture, role, logs (network: infra.network)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.config import VpcSettings
-from infra.nag import logical_id, suppress
+from infra.nag import logical_id, suppress, suppress_child
+from infra.network import FunctionNetwork
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -28,41 +27,6 @@ class FunctionSpec:
     memory_mb: int
     environment: Mapping[str, str]
     reserved_concurrency: int | None = None
-
-
-class FunctionNetwork(Construct):
-    """Where the functions run: the default Lambda network, or the given VPC's subnets."""
-
-    def __init__(self, scope: Construct, construct_id: str, settings: VpcSettings | None) -> None:
-        super().__init__(scope, construct_id)
-        self.vpc: ec2.IVpc | None = None
-        self.subnets: ec2.SubnetSelection | None = None
-        self.security_groups: list[ec2.ISecurityGroup] = []
-        if settings is None:
-            return
-        # Only the VPC id is used (by the security group); the subnets are selected explicitly,
-        # so the zone names CDK requires here are placeholders that never reach the template.
-        self.vpc = ec2.Vpc.from_vpc_attributes(
-            self,
-            "Vpc",
-            vpc_id=settings.vpc_id,
-            availability_zones=[f"zone-{i}" for i, _ in enumerate(settings.subnet_ids)],
-        )
-        self.subnets = ec2.SubnetSelection(
-            subnets=[
-                ec2.Subnet.from_subnet_id(self, f"Subnet{i}", subnet)
-                for i, subnet in enumerate(settings.subnet_ids)
-            ]
-        )
-        group = ec2.SecurityGroup(
-            self,
-            "FunctionSecurityGroup",
-            vpc=self.vpc,
-            description="SIEM Lambdas: outbound HTTPS to the OpenSearch Serverless VPC endpoint and AWS APIs",
-            allow_all_outbound=False,
-        )
-        group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS endpoints")
-        self.security_groups = [group]
 
 
 def log_writing_role(
@@ -126,8 +90,9 @@ class SiemFunction(Construct):
         )
         if network.vpc is not None:
             self._allow_network_interfaces()
-        suppress(
+        suppress_child(
             self.function,
+            "Resource",  # the function only, not its event source mappings
             "AwsSolutions-L1",
             "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
         )
@@ -151,7 +116,8 @@ class SiemFunction(Construct):
         suppress(
             self.role,
             "AwsSolutions-IAM5",
-            "Lambda manages the function's network interfaces in the configured subnets; the EC2 "
-            "Describe actions support no resource scoping (same statement as AWSLambdaVPCAccessExecutionRole).",
+            "Lambda creates, describes and deletes the function's network interfaces in the configured "
+            "subnets with these actions; AWS grants them on every resource in AWSLambdaVPCAccessExecutionRole, "
+            "and the EC2 Describe actions support no resource-level permissions.",
             findings=["Resource::*"],
         )

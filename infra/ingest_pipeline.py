@@ -6,15 +6,15 @@ from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DEAD_LETTER_PREFIX, SOURCES, Config
-from infra.functions import FunctionNetwork, FunctionSpec, SiemFunction
+from infra.functions import FunctionSpec, SiemFunction
 from infra.nag import logical_id, suppress
+from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
 INGEST_HANDLER = "ingest.handler.lambda_handler"
@@ -26,8 +26,17 @@ VISIBILITY_TIMEOUT_FACTOR = 6
 MAX_RECEIVE_COUNT = 5
 
 
+# The only DynamoDB calls of ``ingest.ledger.DynamoLedger``: conditional UpdateItem (claim,
+# acknowledge, save partial progress, finish, release) and a consistent GetItem (progress).
+LEDGER_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+# What the Lambda service needs to poll an SQS queue for the function (Lambda Developer
+# Guide, "Using Lambda with Amazon SQS": execution role permissions).
+SQS_POLLING_ACTIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+
+
 def ledger_table(scope: Construct, config: Config) -> dynamodb.Table:
-    """Exactly-once bookkeeping (ingest) and rule checkpoints (detections): one small table."""
+    """Exactly-once bookkeeping of the ingest function, and nothing else (detections keep
+    their checkpoints in a table of their own)."""
     table = dynamodb.Table(
         scope,
         "Ledger",
@@ -114,6 +123,8 @@ class IngestPipeline(Construct):
             "DEAD_LETTER_PREFIX": DEAD_LETTER_PREFIX,
             "BULK_MAX_BYTES": str(config.bulk_max_bytes),
             "KEEP_ORIGINAL": str(config.keep_original).lower(),
+            # Accounts whose objects may carry other accounts' findings (provenance checks).
+            "DELEGATED_ADMIN_ACCOUNT_IDS": ",".join(config.delegated_admin_account_ids),
             "POWERTOOLS_SERVICE_NAME": "siem-ingest",
             "POWERTOOLS_METRICS_NAMESPACE": "Siem",
         }
@@ -141,29 +152,34 @@ class IngestPipeline(Construct):
                     actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[bucket.encryption_key.key_arn]
                 )
             )
-        ledger.grant_read_write_data(role)
+        role.add_to_policy(iam.PolicyStatement(actions=list(LEDGER_ACTIONS), resources=[ledger.table_arn]))
         role.add_to_policy(collections.api_access([collections.logs]))
         grant = collections.grant("IngestAccess", "ingest", [role.role_arn], collections.ingest_rules())
         self.handler.function.node.add_dependency(grant)
         suppress(
             role,
             "AwsSolutions-IAM5",
-            "Objects are read under the configured source prefixes and dead letters written under the "
-            "dead-letter prefix; object keys are chosen by the delivering services, so a key wildcard is needed.",
+            "Ingest reads the objects S3 notifies under the four source prefixes (the notified version: "
+            "GetObjectVersion) and writes dead letters under dead-letter/; the delivering services and "
+            "ingest name the keys, so each prefix ends in a wildcard.",
             findings=[f"Resource::{object_arn_finding(bucket, prefix)}*" for prefix in _prefixes(config)],
         )
 
     def _subscribe(self, config: Config) -> None:
-        self.handler.function.add_event_source(
-            sources.SqsEventSource(
-                self.queue,
-                batch_size=config.ingest_batch_size,
-                max_batching_window=Duration.seconds(config.ingest_batching_window_seconds),
-                report_batch_item_failures=True,
-                # Never poll more batches than the function may run at once: excess invocations
-                # would be throttled and count as receives towards the dead-letter redrive.
-                max_concurrency=config.ingest_reserved_concurrency,
-            )
+        # A mapping of our own rather than SqsEventSource, whose grant also gives
+        # ChangeMessageVisibility and GetQueueUrl: not among the poller's permissions.
+        self.handler.role.add_to_policy(
+            iam.PolicyStatement(actions=list(SQS_POLLING_ACTIONS), resources=[self.queue.queue_arn])
+        )
+        self.handler.function.add_event_source_mapping(
+            "QueueEvents",
+            event_source_arn=self.queue.queue_arn,
+            batch_size=config.ingest_batch_size,
+            max_batching_window=Duration.seconds(config.ingest_batching_window_seconds),
+            report_batch_item_failures=True,
+            # Never poll more batches than the function may run at once: excess invocations
+            # would be throttled and count as receives towards the dead-letter redrive.
+            max_concurrency=config.ingest_reserved_concurrency,
         )
 
     def _notify(self, config: Config, bucket: s3.IBucket) -> None:

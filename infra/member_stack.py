@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Aws, BootstraplessSynthesizer, CfnParameter, Fn, RemovalPolicy, Stack
+from aws_cdk import Aws, BootstraplessSynthesizer, CfnParameter, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
@@ -19,6 +19,7 @@ from constructs import Construct
 
 from infra.config import Config
 from infra.nag import suppress
+from infra.storage import MEMBER_FOLDERS
 
 # (source, EventBridge source, detail-type) of the findings the stack forwards.
 FINDING_RULES = (
@@ -66,8 +67,13 @@ class MemberFindingsStack(Stack):
         self.streams = {source: self._stream(source) for source, _, _ in FINDING_RULES}
         self._rules()
 
+    def _account_prefix(self, source: str) -> str:
+        """``<prefix>AWSLogs/<this account>/``: the only part of the bucket this account writes."""
+        return f"{self.prefixes[source]}AWSLogs/{Aws.ACCOUNT_ID}/"
+
     def _delivery_role(self) -> iam.Role:
-        # The central bucket policy admits roles of this name pattern from the organization.
+        # The central bucket policy admits roles of this name pattern from the organization,
+        # each under its own account's prefix only (infra.storage).
         role = iam.Role(
             self,
             "DeliveryRole",
@@ -77,14 +83,28 @@ class MemberFindingsStack(Stack):
             ),
             description="Firehose: deliver GuardDuty and Security Hub findings to the central SIEM bucket",
         )
-        objects = [f"{self.bucket_arn}/{prefix}*" for prefix in self.prefixes.values()]
+        sources = [source for source, _, _ in FINDING_RULES]
         role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:PutObject", "s3:AbortMultipartUpload"], resources=objects)
+            iam.PolicyStatement(
+                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[
+                    f"{self.bucket_arn}/{self._account_prefix(source)}{folder}/{Aws.REGION}/*"
+                    for source in sources
+                    for folder in MEMBER_FOLDERS
+                ],
+            )
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                actions=["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
                 resources=[self.bucket_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{self._account_prefix(s)}*" for s in sources]}},
             )
         )
         role.add_to_policy(
@@ -102,16 +122,21 @@ class MemberFindingsStack(Stack):
         suppress(
             role,
             "AwsSolutions-IAM5",
-            "Firehose names the objects it writes; they are confined to the findings prefixes of the central bucket.",
+            "Firehose names each object it writes, so the key ends in a wildcard; the wildcard stays inside "
+            "this account's and region's own folders (<prefix>AWSLogs/<this account>/firehose/<region>/ and "
+            "firehose-errors/<region>/). The central bucket policy enforces the same account scoping "
+            "with ${aws:PrincipalAccount}, whatever this policy says.",
             findings=[
-                f"Resource::arn:<AWS::Partition>:s3:::<LogBucketName>/<{_prefix_parameter(source)}>*"
-                for source, _, _ in FINDING_RULES
+                f"Resource::arn:<AWS::Partition>:s3:::<LogBucketName>/<{_prefix_parameter(source)}>AWSLogs/"
+                f"<AWS::AccountId>/{folder}/<AWS::Region>/*"
+                for source in sources
+                for folder in MEMBER_FOLDERS
             ],
         )
         return role
 
     def _stream(self, source: str) -> firehose.CfnDeliveryStream:
-        prefix = self.prefixes[source]
+        account_prefix = self._account_prefix(source)
         stream = firehose.CfnDeliveryStream(
             self,
             f"{source.capitalize()}Stream",
@@ -122,11 +147,12 @@ class MemberFindingsStack(Stack):
             extended_s3_destination_configuration=firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty(
                 bucket_arn=self.bucket_arn,
                 role_arn=self.delivery_role.role_arn,
-                prefix=Fn.join(
-                    "", [prefix, "AWSLogs/", Aws.ACCOUNT_ID, "/", Aws.REGION, "/!{timestamp:yyyy/MM/dd}/"]
-                ),
-                error_output_prefix=Fn.join(
-                    "", [prefix, "firehose-errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"]
+                # <prefix>AWSLogs/<account>/firehose/<region>/...: the layout every delivery follows
+                # (docs/deploy.md, "Trust model"); errors stay under this account's prefix too.
+                prefix=f"{account_prefix}firehose/{Aws.REGION}/!{{timestamp:yyyy/MM/dd}}/",
+                error_output_prefix=(
+                    f"{account_prefix}firehose-errors/{Aws.REGION}/"
+                    "!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd}/"
                 ),
                 buffering_hints=firehose.CfnDeliveryStream.BufferingHintsProperty(
                     interval_in_seconds=BUFFER_SECONDS, size_in_m_bs=BUFFER_MIB

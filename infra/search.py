@@ -18,6 +18,7 @@ from aws_cdk import aws_opensearchserverless as aoss
 from constructs import Construct
 
 from infra.config import SOURCES, Config
+from infra.network import FunctionNetwork
 
 WRITE_INDEX = ("aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex")
 READ_INDEX = ("aoss:ReadDocument", "aoss:DescribeIndex")
@@ -27,6 +28,42 @@ MANAGE_TEMPLATES = (
     "aoss:DescribeCollectionItems",
 )
 DESCRIBE_COLLECTION = ("aoss:DescribeCollectionItems",)
+
+
+def network_policy(
+    names: Sequence[str], endpoint_id: str | None, public_dashboards: bool
+) -> list[dict[str, Any]]:
+    """The network policy of the collections (``collection``) and their Dashboards (``dashboard``).
+
+    Without an endpoint both are public (every request still needs SigV4 and a data access
+    policy). With one, both are reachable only through it (``SourceVPCEs``), unless Dashboards
+    is public by choice: it then also gets a public rule, and keeps the private one for the
+    asset installer, whose requests from the VPC go through the endpoint.
+    """
+    collections = {"ResourceType": "collection", "Resource": list(names)}
+    dashboards = {"ResourceType": "dashboard", "Resource": list(names)}
+    if endpoint_id is None:
+        return [
+            {
+                "Description": "Public endpoints (SigV4 + data access policies)",
+                "Rules": [collections, dashboards],
+                "AllowFromPublic": True,
+            }
+        ]
+    private = {
+        "Description": "Reachable only through the SIEM VPC endpoint",
+        "Rules": [collections, dashboards],
+        "AllowFromPublic": False,
+        "SourceVPCEs": [endpoint_id],
+    }
+    if not public_dashboards:
+        return [private]
+    public = {
+        "Description": "Dashboards also public, by choice (publicDashboards)",
+        "Rules": [dashboards],
+        "AllowFromPublic": True,
+    }
+    return [private, public]
 
 
 @dataclass(frozen=True)
@@ -48,7 +85,7 @@ class AccessRule:
 class SearchCollections(Construct):
     """Both collections, their encryption/network/retention policies, and data-access grants."""
 
-    def __init__(self, scope: Construct, construct_id: str, config: Config) -> None:
+    def __init__(self, scope: Construct, construct_id: str, config: Config, network: FunctionNetwork) -> None:
         super().__init__(scope, construct_id)
         self._config = config
         self.logs_name = config.logs_collection_name
@@ -57,7 +94,8 @@ class SearchCollections(Construct):
         encryption = self._security_policy(
             "Encryption", "encryption", "enc", self._encryption_document(names)
         )
-        network = self._security_policy("Network", "network", "net", self._network_document(names))
+        network_document = network_policy(names, network.collection_endpoint_id, network.public_dashboards)
+        network_policy_resource = self._security_policy("Network", "network", "net", network_document)
         self.logs = self._collection(
             "Logs", self.logs_name, "TIMESERIES", "SIEM logs: CloudTrail, VPC flows, findings"
         )
@@ -67,7 +105,7 @@ class SearchCollections(Construct):
         for collection in (self.logs, self.alerts):
             # A collection cannot be created before its encryption and network policies exist.
             collection.node.add_dependency(encryption)
-            collection.node.add_dependency(network)
+            collection.node.add_dependency(network_policy_resource)
         self._retention_policy()
 
     # -- rules for the roles of the stack ---------------------------------------------------
@@ -142,29 +180,6 @@ class SearchCollections(Construct):
     @staticmethod
     def _encryption_document(names: list[str]) -> dict[str, Any]:
         return {"Rules": [{"ResourceType": "collection", "Resource": names}], "AWSOwnedKey": True}
-
-    def _network_document(self, names: list[str]) -> list[dict[str, Any]]:
-        rules = [
-            {"ResourceType": "collection", "Resource": names},
-            {"ResourceType": "dashboard", "Resource": names},
-        ]
-        vpc = self._config.vpc
-        if vpc is None:
-            return [
-                {
-                    "Description": "Public endpoints (SigV4 + data access policies)",
-                    "Rules": rules,
-                    "AllowFromPublic": True,
-                }
-            ]
-        return [
-            {
-                "Description": "Reachable only through the VPC endpoint",
-                "Rules": rules,
-                "AllowFromPublic": False,
-                "SourceVPCEs": [vpc.endpoint_id],
-            }
-        ]
 
     def _security_policy(
         self, construct_id: str, kind: str, suffix: str, document: Any

@@ -12,10 +12,10 @@ from infra.assets_installer import AssetInstaller
 from infra.bundling import lambda_code
 from infra.config import Config
 from infra.detection import AlertTopic, Detections
-from infra.functions import FunctionNetwork
 from infra.ingest_pipeline import IngestPipeline, ledger_table
 from infra.monitoring import PipelineAlarms
 from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
+from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 from infra.storage import LogStorage
 
@@ -26,9 +26,9 @@ class SiemStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         code = lambda_code(install_dependencies=not config.skip_dependency_bundling)
-        network = FunctionNetwork(self, "Network", config.vpc)
+        network = FunctionNetwork(self, "Network", config.vpc, config.name_prefix)
         self.storage = LogStorage(self, "Storage", config)
-        self.collections = SearchCollections(self, "Search", config)
+        self.collections = SearchCollections(self, "Search", config, network)
         self.ledger = ledger_table(self, config)
         self.alert_topic = AlertTopic(self, "Alerts", config)
         self.topic = self.alert_topic.topic
@@ -47,7 +47,6 @@ class SiemStack(Stack):
             "Detections",
             config=config,
             alerts=self.alert_topic,
-            state_table=self.ledger,
             collections=self.collections,
             code=code,
             network=network,

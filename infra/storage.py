@@ -1,10 +1,15 @@
 """The central log bucket that every account of the organization delivers to.
 
-AWS services deliver with their own service principals, which are not members of the
-organization, so ``aws:PrincipalOrgID`` cannot scope them: they are scoped with
-``aws:SourceOrgID`` (the organization of the account that owns the trail, flow log or
-detector) instead. Firehose streams of the member stack write with an IAM role that *is*
-in the organization, so they are scoped with ``aws:PrincipalOrgID`` plus the role name.
+Who may write where (docs/deploy.md, "Trust model"): every key a delivery writes is
+``<source prefix>AWSLogs/<account>/...`` and no account can write under another's.
+
+- AWS services deliver with their service principals, scoped by the conditions each
+  service documents (``aws:SourceArn``, ``aws:SourceAccount``; ``aws:SourceOrgID`` where
+  every account of the organization delivers): the organization trail, the VPC flow logs
+  of the organization's accounts, and the GuardDuty export of the delegated administrators.
+- The Firehose roles of the member stack are IAM roles *in* the organization
+  (``aws:PrincipalOrgID``), and each may write only under its own account
+  (``${aws:PrincipalAccount}`` in the resource).
 """
 
 from __future__ import annotations
@@ -21,6 +26,15 @@ from infra.nag import suppress
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 GUARDDUTY = "guardduty.amazonaws.com"
+OWNER_FULL_CONTROL = {"s3:x-amz-acl": "bucket-owner-full-control"}
+# An account id in a key: exactly twelve characters between two slashes.
+ANY_ACCOUNT = "?" * 12
+# The policy variable IAM replaces with the calling principal's account.
+OWN_ACCOUNT = "${aws:PrincipalAccount}"
+# The sources the member stack delivers, and the folders its Firehose streams write under
+# ``<prefix>AWSLogs/<account>/``: delivered records, and records Firehose could not process.
+MEMBER_SOURCES = ("guardduty", "securityhub")
+MEMBER_FOLDERS = ("firehose", "firehose-errors")
 
 
 def firehose_role_name_pattern(config: Config) -> str:
@@ -73,6 +87,14 @@ class LogStorage(Construct):
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            # Evidence nobody can rewrite (docs/deploy.md, "Immutable evidence"): every version
+            # is kept, and governance-mode Object Lock forbids deleting or overwriting a
+            # version before its retention ends to anyone without s3:BypassGovernanceRetention.
+            versioned=True,
+            object_lock_enabled=True,
+            object_lock_default_retention=s3.ObjectLockRetention.governance(
+                Duration.days(config.object_lock_retention_days)
+            ),
             server_access_logs_bucket=access_logs,
             server_access_logs_prefix="log-bucket/",
             lifecycle_rules=self._lifecycle_rules(config),
@@ -102,10 +124,15 @@ class LogStorage(Construct):
 
     @staticmethod
     def _lifecycle_rules(config: Config) -> list[s3.LifecycleRule]:
+        # In a versioned bucket, expiration only adds a delete marker: the version it hides
+        # becomes noncurrent and is removed the next day, as is a version replaced by an
+        # overwrite, but never while Object Lock retains it (lifecycle cannot bypass it).
+        noncurrent = Duration.days(1)
         rules = [
             s3.LifecycleRule(
                 id="expire-logs",
                 expiration=Duration.days(config.log_retention_days),
+                noncurrent_version_expiration=noncurrent,
                 abort_incomplete_multipart_upload_after=Duration.days(7),
                 # Glacier Instant Retrieval bills 90 days minimum: only worth it for long retention.
                 transitions=(
@@ -123,62 +150,173 @@ class LogStorage(Construct):
                 id="expire-dead-letters",
                 prefix=DEAD_LETTER_PREFIX,
                 expiration=Duration.days(min(config.log_retention_days, 90)),
+                noncurrent_version_expiration=noncurrent,
             ),
+            s3.LifecycleRule(id="remove-expired-delete-markers", expired_object_delete_marker=True),
         ]
         return rules
 
     # -- organization write access ---------------------------------------------------------
 
     def _allow_organization_delivery(self, bucket: s3.Bucket, key: kms.Key) -> None:
-        org = {"aws:SourceOrgID": self._config.organization_id}
-        owner_full_control = {"s3:x-amz-acl": "bucket-owner-full-control"}
-        prefixes = self._config.prefixes
-        self._allow_service(
-            bucket,
-            CLOUDTRAIL,
-            ["s3:GetBucketAcl"],
-            f"{prefixes['cloudtrail']}AWSLogs/*",
-            {**org, **owner_full_control},
-        )
-        self._allow_service(
-            bucket,
-            LOG_DELIVERY,
-            ["s3:GetBucketAcl", "s3:ListBucket"],
-            f"{prefixes['vpcflow']}AWSLogs/*",
-            {**org, **owner_full_control},
-        )
-        self._allow_service(bucket, GUARDDUTY, ["s3:GetBucketLocation"], f"{prefixes['guardduty']}*", org)
-        self._allow_firehose_roles(bucket)
-        self._allow_key_use(key)
+        self._allow_cloudtrail(bucket, key)
+        self._allow_flow_logs(bucket, key)
+        self._allow_guardduty_export(bucket, key)
+        self._allow_member_delivery_roles(bucket, key)
 
-    def _allow_service(
-        self,
-        bucket: s3.Bucket,
-        service: str,
-        bucket_actions: list[str],
-        object_pattern: str,
-        put_conditions: dict[str, str],
-    ) -> None:
-        principal = iam.ServicePrincipal(service)
-        org = {"aws:SourceOrgID": self._config.organization_id}
+    def _allow_cloudtrail(self, bucket: s3.Bucket, key: kms.Key) -> None:
+        """The organization trail only (CloudTrail User Guide, "Amazon S3 bucket policy for
+        CloudTrail", organization trail; "Configure AWS KMS key policies for CloudTrail").
+
+        An organization trail writes ``<prefix>AWSLogs/<org id>/<account>/CloudTrail/...``; the
+        documented policy also admits ``<prefix>AWSLogs/<management account>/``. ``aws:SourceArn``
+        is the trail, so a trail of a member account cannot write here.
+        """
+        config = self._config
+        trail = {"aws:SourceArn": config.organization_trail_arn}
+        prefix = config.prefixes["cloudtrail"]
+        principal = iam.ServicePrincipal(CLOUDTRAIL)
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
+                sid="CloudTrailAclCheck",
                 principals=[principal],
-                actions=bucket_actions,
+                actions=["s3:GetBucketAcl"],
                 resources=[bucket.bucket_arn],
-                conditions={"StringEquals": org},
+                conditions={"StringEquals": trail},
             )
         )
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
+                sid="CloudTrailWrite",
                 principals=[principal],
                 actions=["s3:PutObject"],
-                resources=[bucket.arn_for_objects(object_pattern)],
-                conditions={"StringEquals": put_conditions},
+                resources=[
+                    bucket.arn_for_objects(f"{prefix}AWSLogs/{config.management_account_id}/*"),
+                    bucket.arn_for_objects(f"{prefix}AWSLogs/{config.organization_id}/*"),
+                ],
+                conditions={"StringEquals": {**trail, **OWNER_FULL_CONTROL}},
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailEncryptLogs",
+                principals=[principal],
+                actions=["kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": trail,
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:cloudtrail:arn": (
+                            f"arn:{Aws.PARTITION}:cloudtrail:*:{config.management_account_id}:trail/*"
+                        )
+                    },
+                },
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="CloudTrailDescribeKey",
+                principals=[principal],
+                actions=["kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": trail},
             )
         )
 
-    def _firehose_role_conditions(self) -> dict[str, dict[str, str]]:
+    def _allow_flow_logs(self, bucket: s3.Bucket, key: kms.Key) -> None:
+        """Every organization account's VPC flow logs (VPC User Guide, "Amazon S3 bucket
+        permissions for flow logs"; CloudWatch Logs User Guide, "Amazon S3 bucket server-side
+        encryption").
+
+        The guide's conditions name each account (``aws:SourceAccount`` and ``aws:SourceArn`` =
+        ``arn:aws:logs:<region>:<account>:*``); for every account of an organization the account
+        becomes ``aws:SourceOrgID``, which IAM sets wherever it sets ``aws:SourceAccount``. The
+        log delivery service writes ``<prefix>AWSLogs/<owner account>/vpcflowlogs/...``: the
+        account is the flow log's owner (a destination prefix may not contain ``AWSLogs``), and
+        the twelve ``?`` stop another vended log type (its own folder after the account) from
+        matching through a ``vpcflowlogs`` folder of its owner's naming.
+        """
+        prefix = self._config.prefixes["vpcflow"]
+        principal = iam.ServicePrincipal(LOG_DELIVERY)
+        organization = {"aws:SourceOrgID": self._config.organization_id}
+        logs_arn = {"aws:SourceArn": f"arn:{Aws.PARTITION}:logs:*:*:*"}
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="FlowLogsAclCheck",
+                principals=[principal],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringEquals": organization, "ArnLike": logs_arn},
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="FlowLogsWrite",
+                principals=[principal],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{ANY_ACCOUNT}/vpcflowlogs/*")],
+                conditions={"StringEquals": {**organization, **OWNER_FULL_CONTROL}, "ArnLike": logs_arn},
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="FlowLogsEncrypt",
+                principals=[principal],
+                actions=["kms:GenerateDataKey*", "kms:Decrypt", "kms:DescribeKey"],
+                resources=["*"],
+                conditions={"StringEquals": organization, "ArnLike": logs_arn},
+            )
+        )
+
+    def _allow_guardduty_export(self, bucket: s3.Bucket, key: kms.Key) -> None:
+        """The findings export of each delegated administrator's detectors (GuardDuty User Guide,
+        "Exporting findings": bucket policy and key policy, ``aws:SourceAccount`` and
+        ``aws:SourceArn``). GuardDuty writes ``<prefix>AWSLogs/<detector account>/GuardDuty/<region>/``.
+
+        Only delegated administrators: their export carries every member's findings, so a
+        member's own export would only repeat them, and no other account may write under
+        ``<prefix>AWSLogs/<administrator>/``. Detectors in opt-in regions sign as
+        ``guardduty.<region>.amazonaws.com`` and are not admitted (docs/deploy.md).
+        """
+        prefix = self._config.prefixes["guardduty"]
+        principal = iam.ServicePrincipal(GUARDDUTY)
+        for account in self._config.delegated_admin_account_ids:
+            detector = {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {"aws:SourceArn": f"arn:{Aws.PARTITION}:guardduty:*:{account}:detector/*"},
+            }
+            bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"GuardDutyBucketLocation{account}",
+                    principals=[principal],
+                    actions=["s3:GetBucketLocation"],
+                    resources=[bucket.bucket_arn],
+                    conditions=detector,
+                )
+            )
+            bucket.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"GuardDutyWrite{account}",
+                    principals=[principal],
+                    actions=["s3:PutObject"],
+                    resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{account}/GuardDuty/*")],
+                    conditions=detector,
+                )
+            )
+            key.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid=f"GuardDutyEncrypt{account}",
+                    principals=[principal],
+                    actions=["kms:GenerateDataKey"],
+                    resources=["*"],
+                    conditions=detector,
+                )
+            )
+
+    def _member_role_conditions(self) -> dict[str, dict[str, str]]:
+        # The role name is not a trust boundary (any member administrator can create a role of
+        # that name): it only keeps the organization's other roles out. What stops account A
+        # from writing as account B is ${aws:PrincipalAccount} in the resources.
         return {
             "StringEquals": {"aws:PrincipalOrgID": self._config.organization_id},
             "ArnLike": {
@@ -186,54 +324,60 @@ class LogStorage(Construct):
             },
         }
 
-    def _allow_firehose_roles(self, bucket: s3.Bucket) -> None:
-        prefixes = self._config.prefixes
-        conditions = self._firehose_role_conditions()
+    def _allow_member_delivery_roles(self, bucket: s3.Bucket, key: kms.Key) -> None:
+        """The Firehose roles of the member stack: each writes and lists its own account's
+        prefix only (``<prefix>AWSLogs/${aws:PrincipalAccount}/firehose/`` and
+        ``.../firehose-errors/``, see ``infra.member_stack``)."""
+        prefixes = [self._config.prefixes[source] for source in MEMBER_SOURCES]
+        conditions = self._member_role_conditions()
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
+                sid="MemberRolesBucket",
                 principals=[iam.AnyPrincipal()],
-                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                actions=["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
                 resources=[bucket.bucket_arn],
                 conditions=conditions,
             )
         )
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
+                sid="MemberRolesListOwnPrefix",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={
+                    **conditions,
+                    "StringLike": {"s3:prefix": [f"{prefix}AWSLogs/{OWN_ACCOUNT}/*" for prefix in prefixes]},
+                },
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="MemberRolesWriteOwnPrefix",
                 principals=[iam.AnyPrincipal()],
                 actions=["s3:PutObject", "s3:AbortMultipartUpload"],
                 resources=[
-                    bucket.arn_for_objects(f"{prefixes['guardduty']}*"),
-                    bucket.arn_for_objects(f"{prefixes['securityhub']}*"),
+                    bucket.arn_for_objects(f"{prefix}AWSLogs/{OWN_ACCOUNT}/{folder}/*")
+                    for prefix in prefixes
+                    for folder in MEMBER_FOLDERS
                 ],
                 conditions=conditions,
             )
         )
-
-    def _allow_key_use(self, key: kms.Key) -> None:
-        org = {"aws:SourceOrgID": self._config.organization_id}
-        for service, actions in (
-            (CLOUDTRAIL, ["kms:GenerateDataKey*", "kms:DescribeKey"]),
-            (LOG_DELIVERY, ["kms:GenerateDataKey*", "kms:Decrypt", "kms:DescribeKey"]),
-            (GUARDDUTY, ["kms:GenerateDataKey"]),
-        ):
-            key.add_to_resource_policy(
-                iam.PolicyStatement(
-                    principals=[iam.ServicePrincipal(service)],
-                    actions=actions,
-                    resources=["*"],
-                    conditions={"StringEquals": org},
-                )
-            )
-        firehose = self._firehose_role_conditions()
-        firehose["StringEquals"] = {
-            **firehose["StringEquals"],
+        # S3 calls KMS for the role (kms:ViaService): a data key to write, Decrypt to complete a
+        # multipart upload. The key cannot tell prefixes apart (with an S3 Bucket Key the
+        # encryption context is the bucket), so the bucket policy is what scopes the writes.
+        key_conditions = self._member_role_conditions()
+        key_conditions["StringEquals"] = {
+            **key_conditions["StringEquals"],
             "kms:ViaService": f"s3.{Aws.REGION}.amazonaws.com",
         }
         key.add_to_resource_policy(
             iam.PolicyStatement(
+                sid="MemberRolesEncrypt",
                 principals=[iam.AnyPrincipal()],
                 actions=["kms:GenerateDataKey", "kms:Decrypt"],
                 resources=["*"],
-                conditions=firehose,
+                conditions=key_conditions,
             )
         )

@@ -8,6 +8,12 @@ dead letters twice.
 
 ``stage`` tells replay what ``raw`` holds: ``normalize`` (the raw record, replayed through the
 source's normalizer) or ``index`` (the normalized document OpenSearch refused, sent again as is).
+
+Every part of a file's path or key is safe by construction: the source is one of
+:data:`DEAD_LETTER_SOURCES` (a batch of any other is refused, whoever built it: a replayed file
+names its own source), the date is digits, the object is named by a hash of its key and version,
+the chunk by numbers. No value from a record or an object key can reach a path, so no dead
+letter is written outside the folder or the prefix.
 """
 
 from __future__ import annotations
@@ -20,6 +26,12 @@ from typing import Any, Protocol
 import orjson
 
 from ingest.reader import ObjectIdentity
+from normalizers import SOURCES
+
+UNKNOWN_SOURCE = "unknown"
+"""The pseudo-source of records no normalizer recognized (and of refused replay lines)."""
+DEAD_LETTER_SOURCES = frozenset((*SOURCES, UNKNOWN_SOURCE))
+"""The only names a dead-letter folder (or key prefix) may have."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +43,12 @@ class DeadLetterBatch:
     """Records of the chunk handled by earlier attempts (0 for a fresh chunk). It names a resumed
     chunk's file apart from the earlier attempt's, and is the same when an attempt is repeated."""
     entries: Sequence[dict[str, Any]]
+
+    def __post_init__(self) -> None:
+        if self.source not in DEAD_LETTER_SOURCES:
+            raise ValueError(
+                f"dead letters of source {ascii(self.source)[:80]} refused: not a known source name"
+            )
 
     def relative_key(self) -> str:
         day = self.identity.last_modified.strftime("%Y/%m/%d")

@@ -11,10 +11,11 @@ from typing import Any
 
 from opensearchpy.exceptions import OpenSearchException
 
-from detections.handler import DetectionConfig, checkpoint_store, clients, notifier
+from detections.exceptions import ENVIRONMENT_VARIABLE
+from detections.handler import DetectionConfig, checkpoint_store, clients, notifier, run_settings
 from detections.notify import message_text
 from detections.rules import RULE_DIRS, RuleError, load_rules
-from detections.runner import RunReport, RunSettings, run
+from detections.runner import RunReport, run
 from detections.windows import parse_time
 
 AUTH_MODES = ("aoss", "es", "none")
@@ -34,8 +35,9 @@ def register(subparsers: Any) -> None:
         "(from its checkpoint), write alerts with deterministic ids to the alerts index (re-runs never "
         "duplicate), notify SNS for new alerts (and for alerts an earlier run left unnotified), and "
         "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
-        "A failing rule or notification is reported and the others go on. Prints each new alert; exit "
-        "status 1 when a rule or a notification failed.",
+        "A failing rule or notification is reported and the others go on. Accepted activity is left out "
+        "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml). Prints each "
+        "new alert; exit status 1 when a rule or a notification failed.",
     )
     runner.add_argument(
         "--endpoint",
@@ -106,15 +108,14 @@ def run_command(args: argparse.Namespace) -> int:
         auth=args.auth,
         region=args.region,
         dashboards_url=args.dashboards_url,
+        exceptions=os.environ.get(ENVIRONMENT_VARIABLE),
     )
     try:
         rules = load_rules(RULE_DIRS)
         if args.rule:
             rules = [rule for rule in rules if rule.id in set(args.rule)]
         logs, alerts = clients(config)
-        settings = RunSettings(
-            prefix=config.prefix, alerts_index=config.alerts_index, dashboards_url=config.dashboards_url
-        )
+        settings = run_settings(config)
         report = run(
             logs,
             alerts,

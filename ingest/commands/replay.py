@@ -10,19 +10,15 @@ in new files, which a later replay picks up once.
 from __future__ import annotations
 
 import argparse
-import io
 import sys
-from collections.abc import Iterator
 from typing import Any
 
-import orjson
-
 from ingest.commands._options import Opener, add_target_options, run_all, settings_from
-from ingest.processor import ObjectResult, SourcedItem, ingested_now, process_object
+from ingest.processor import ObjectResult, process_object
 from ingest.reader import OpenedObject
+from ingest.replay import replayed_items
 from ingest.runtime import Runtime
 from ingest.writer import Deadline
-from normalizers import SOURCES, DeadLetter, Origin, normalize_object
 
 
 def register(subparsers: Any) -> None:
@@ -37,52 +33,6 @@ def register(subparsers: Any) -> None:
     parser.add_argument("target", metavar="PATH|s3://bucket/prefix")
     add_target_options(parser)
     parser.set_defaults(func=run)
-
-
-def replayed_items(opened: OpenedObject) -> Iterator[SourcedItem]:
-    """The items a dead-letter file stands for, in file order."""
-    ingested = ingested_now()
-    for number, line in enumerate(opened.stream, start=1):
-        if not line.strip():
-            continue
-        try:
-            entry = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            yield (
-                "unknown",
-                DeadLetter(
-                    "unknown",
-                    "invalid dead letter: not JSON",
-                    opened.identity.location,
-                    f"line {number}",
-                    line.rstrip(b"\n"),
-                ),
-            )
-            continue
-        yield from _entry_items(entry, ingested)
-
-
-def _entry_items(entry: dict[str, Any], ingested: str) -> Iterator[SourcedItem]:
-    source = str(entry.get("source", "unknown"))
-    raw = DeadLetter.raw_from_json(entry)
-    if entry.get("stage") == "index":
-        yield source, orjson.loads(raw)
-        return
-    if entry.get("stage") == "read" or not raw:
-        # Nothing to replay (the object was gone, or the input was cut); keep it visible.
-        yield (
-            source,
-            DeadLetter(
-                source, str(entry.get("reason")), str(entry.get("object")), str(entry.get("position")), raw
-            ),
-        )
-        return
-    origin = Origin(object=str(entry.get("object")), ingested=ingested)
-    forced = source if source in SOURCES else None
-    for item in normalize_object(io.BytesIO(raw), origin, forced):
-        if isinstance(item, DeadLetter):
-            item = DeadLetter(item.source, item.reason, item.object, str(entry.get("position")), item.raw)
-        yield source if source in SOURCES else "unknown", item
 
 
 def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadline) -> ObjectResult:

@@ -12,7 +12,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import OpenSearchException
 
-from detections import monitors
+from detections import coverage, monitors
 from detections.rules import RULE_DIRS, SIGMA_DIR, RuleError, load_rules, parse_duration
 from detections.testing import run_tests
 from ingest.config import Settings
@@ -105,6 +105,16 @@ def register(subparsers: Any) -> None:
     )
     convert.set_defaults(func=convert_command)
 
+    cover = commands.add_parser(
+        "coverage",
+        help="techniques each rule covers; catalogue techniques no rule covers",
+        description="For each rule, the Stratus Red Team techniques and MITRE ATT&CK ids it covers, then the "
+        "techniques of the catalogue (detections/catalogue.yml) that no enabled rule covers. "
+        "Exit status 1 when one is uncovered.",
+    )
+    cover.add_argument("--markdown", action="store_true", help="print the docs' coverage table instead")
+    cover.set_defaults(func=coverage_command)
+
 
 @contextmanager
 def _engine(args: argparse.Namespace) -> Iterator[OpenSearch]:
@@ -169,3 +179,13 @@ def convert_command(args: argparse.Namespace) -> int:
         f"{len(report.failed)} not convertible (listed in {args.out / 'CONVERSION.md'})"
     )
     return 0
+
+
+def coverage_command(args: argparse.Namespace) -> int:
+    try:
+        report = coverage.coverage(load_rules(RULE_DIRS, include_disabled=True))
+    except RuleError as error:
+        print(f"siem rules coverage: {error}", file=sys.stderr)
+        return 1
+    print(coverage.markdown_table(report) if args.markdown else coverage.format_report(report))
+    return 1 if report.uncovered else 0

@@ -15,8 +15,13 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from typing import Any
 
+from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
+from demo.records import securityhub as sh
+from demo.records import vpcflow
 from normalizers import DeadLetter, Document, Origin, normalize_object
 
 ACCOUNT = "210987654321"
@@ -35,48 +40,15 @@ EVE_KEY = "AKIAFIXTUREEVE000001"
 
 
 def _user(name: str, key: str | None = None, account: str = ACCOUNT) -> dict[str, Any]:
-    identity = {
-        "type": "IAMUser",
-        "principalId": f"AIDAFIXTURE{name.upper()[:9]}",
-        "arn": f"arn:aws:iam::{account}:user/{name}",
-        "accountId": account,
-        "userName": name,
-    }
-    if key:
-        identity["accessKeyId"] = key
-    return identity
-
-
-def _root(invoked_by: str | None = None) -> dict[str, Any]:
-    identity = {
-        "type": "Root",
-        "principalId": ACCOUNT,
-        "arn": f"arn:aws:iam::{ACCOUNT}:root",
-        "accountId": ACCOUNT,
-    }
-    if invoked_by:
-        identity["invokedBy"] = invoked_by
-    return identity
+    return ct.iam_user(account, name, f"AIDAFIXTURE{name.upper()[:9]}", key)
 
 
 def _role_session(role: str, session: str, key: str) -> dict[str, Any]:
-    return {
-        "type": "AssumedRole",
-        "principalId": f"AROAFIXTURE{role.upper()[:8]}:{session}",
-        "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{role}/{session}",
-        "accountId": ACCOUNT,
-        "accessKeyId": key,
-        "sessionContext": {
-            "sessionIssuer": {
-                "type": "Role",
-                "principalId": f"AROAFIXTURE{role.upper()[:8]}",
-                "arn": f"arn:aws:iam::{ACCOUNT}:role/{role}",
-                "accountId": ACCOUNT,
-                "userName": role,
-            },
-            "attributes": {"creationDate": "2024-05-01T09:00:00Z", "mfaAuthenticated": "false"},
-        },
-    }
+    role_id = f"AROAFIXTURE{role.upper()[:8]}"
+    issued = ct.role_session(
+        ACCOUNT, role, session, key, role_id, created=datetime(2024, 5, 1, 9, tzinfo=UTC)
+    )
+    return ct.assumed_role(issued, web_id_federation=False)
 
 
 def cloudtrail_record(
@@ -86,48 +58,37 @@ def cloudtrail_record(
     identity: dict[str, Any],
     minute: int,
     ip: str = CLIENT_IP,
+    read_only: bool = False,
     **extra: Any,
 ) -> dict[str, Any]:
-    record = {
-        "eventVersion": "1.09",
-        "userIdentity": identity,
-        "eventTime": f"2024-05-01T10:{minute:02d}:00Z",
-        "eventSource": source,
-        "eventName": action,
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": ip,
-        "userAgent": CLI_AGENT,
-        "requestParameters": None,
-        "responseElements": None,
-        "requestID": f"req-{event_id}",
-        "eventID": event_id,
-        "readOnly": False,
-        "eventType": "AwsApiCall",
-        "managementEvent": True,
-        "recipientAccountId": ACCOUNT,
-        "eventCategory": "Management",
-    }
-    record.update(extra)
-    return record
+    """A call at 10:``minute`` on 2024-05-01; ``extra`` are :func:`demo.records.cloudtrail.api_call`'s."""
+    return ct.api_call(
+        identity,
+        event_name=action,
+        event_source=source,
+        time=f"2024-05-01T10:{minute:02d}:00Z",
+        source_ip=ip,
+        user_agent=extra.pop("user_agent", CLI_AGENT),
+        recipient_account=ACCOUNT,
+        read_only=read_only,
+        request_id=f"req-{event_id}",
+        event_id=event_id,
+        **extra,
+    )
 
 
 def _console_login(
     event_id: str, identity: dict[str, Any], minute: int, mfa: str, result: str
 ) -> dict[str, Any]:
-    return cloudtrail_record(
-        event_id,
-        "ConsoleLogin",
-        "signin.amazonaws.com",
+    return ct.console_login(
         identity,
-        minute,
-        eventType="AwsConsoleSignIn",
-        readOnly=None,
-        responseElements={"ConsoleLogin": result},
-        additionalEventData={
-            "LoginTo": "https://console.aws.amazon.com/console/home",
-            "MobileVersion": "No",
-            "MFAUsed": mfa,
-        },
+        time=f"2024-05-01T10:{minute:02d}:00Z",
+        source_ip=CLIENT_IP,
+        success=result == "Success",
+        mfa_used=mfa == "Yes",
+        user_agent=CLI_AGENT,
+        event_id=event_id,
+        read_only=None,
     )
 
 
@@ -141,8 +102,8 @@ def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any)
         _user("fixture-mallory", MALLORY_KEY),
         minute,
         ip=ATTACKER_IP,
-        requestParameters={"groupId": "sg-0fixture00000001", "ipPermissions": {"items": [permission]}},
-        responseElements={"_return": True},
+        request={"groupId": "sg-0fixture00000001", "ipPermissions": {"items": [permission]}},
+        response={"_return": True},
         **extra,
     )
 
@@ -161,15 +122,20 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "No",
             "Success",
         ),
-        _console_login("ct-console-root-nomfa", _root(), 5, "No", "Success"),
+        _console_login("ct-console-root-nomfa", ct.root(ACCOUNT, access_key_id=None), 5, "No", "Success"),
         cloudtrail_record(
-            "ct-root-listbuckets", "ListBuckets", "s3.amazonaws.com", _root(), 6, readOnly=True
+            "ct-root-listbuckets",
+            "ListBuckets",
+            "s3.amazonaws.com",
+            ct.root(ACCOUNT, access_key_id=None),
+            6,
+            read_only=True,
         ),
         cloudtrail_record(
             "ct-root-service",
             "AssumeRole",
             "sts.amazonaws.com",
-            _root("config.amazonaws.com"),
+            ct.root(ACCOUNT, access_key_id=None, invoked_by="config.amazonaws.com"),
             7,
             ip="config.amazonaws.com",
         ),
@@ -180,9 +146,9 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             8,
             ip=ATTACKER_IP,
-            errorCode="AccessDenied",
-            errorMessage="User is not authorized",
-            readOnly=True,
+            error_code="AccessDenied",
+            error_message="User is not authorized",
+            read_only=True,
         ),
         cloudtrail_record(
             "ct-unauthorized",
@@ -191,8 +157,8 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             9,
             ip=ATTACKER_IP,
-            errorCode="Client.UnauthorizedOperation",
-            errorMessage="not authorized",
+            error_code="Client.UnauthorizedOperation",
+            error_message="not authorized",
         ),
         cloudtrail_record(
             "ct-no-such-entity",
@@ -200,9 +166,9 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "iam.amazonaws.com",
             alice,
             10,
-            errorCode="NoSuchEntityException",
-            errorMessage="user not found",
-            readOnly=True,
+            error_code="NoSuchEntityException",
+            error_message="user not found",
+            read_only=True,
         ),
         cloudtrail_record(
             "ct-iam-create-key",
@@ -211,8 +177,8 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             11,
             ip=ATTACKER_IP,
-            requestParameters={"userName": "fixture-alice"},
-            responseElements={
+            request={"userName": "fixture-alice"},
+            response={
                 "accessKey": {
                     "accessKeyId": "AKIAFIXTURENEWKEY001",
                     "userName": "fixture-alice",
@@ -227,18 +193,18 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             12,
             ip=ATTACKER_IP,
-            requestParameters={
+            request={
                 "userName": "fixture-mallory",
                 "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess",
             },
         ),
         cloudtrail_record(
-            "ct-iam-list-users", "ListUsers", "iam.amazonaws.com", mallory, 13, ip=ATTACKER_IP, readOnly=True
+            "ct-iam-list-users", "ListUsers", "iam.amazonaws.com", mallory, 13, ip=ATTACKER_IP, read_only=True
         ),
         _ingress("ct-sg-open-v4", "cidrIp", "0.0.0.0/0", 14),
         _ingress("ct-sg-open-v6", "cidrIpv6", "::/0", 15),
         _ingress("ct-sg-internal", "cidrIp", "10.0.0.0/8", 16),
-        _ingress("ct-sg-open-denied", "cidrIp", "0.0.0.0/0", 17, errorCode="Client.UnauthorizedOperation"),
+        _ingress("ct-sg-open-denied", "cidrIp", "0.0.0.0/0", 17, error_code="Client.UnauthorizedOperation"),
         cloudtrail_record(
             "ct-stop-logging",
             "StopLogging",
@@ -246,7 +212,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             18,
             ip=ATTACKER_IP,
-            requestParameters={"name": "fixture-trail"},
+            request={"name": "fixture-trail"},
             resources=[{"ARN": TRAIL_ARN, "type": "AWS::CloudTrail::Trail", "accountId": ACCOUNT}],
         ),
         cloudtrail_record(
@@ -256,7 +222,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             19,
             ip=ATTACKER_IP,
-            requestParameters={"detectorId": "fixture0detector"},
+            request={"detectorId": "fixture0detector"},
         ),
         cloudtrail_record(
             "ct-delete-flowlogs",
@@ -265,7 +231,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             mallory,
             20,
             ip=ATTACKER_IP,
-            requestParameters={"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-fixture", "tag": 1}}},
+            request={"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-fixture", "tag": 1}}},
         ),
         cloudtrail_record(
             "ct-describe-trails",
@@ -273,8 +239,8 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "cloudtrail.amazonaws.com",
             alice,
             21,
-            readOnly=True,
-            userAgent=CONSOLE_AGENT,
+            read_only=True,
+            user_agent=CONSOLE_AGENT,
         ),
         cloudtrail_record(
             "ct-get-object",
@@ -282,11 +248,10 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             "s3.amazonaws.com",
             alice,
             22,
-            readOnly=True,
-            userAgent=CONSOLE_AGENT,
-            eventCategory="Data",
-            managementEvent=False,
-            requestParameters={"bucketName": "fixture-bucket", "key": "report.csv"},
+            read_only=True,
+            user_agent=CONSOLE_AGENT,
+            category="Data",
+            request={"bucketName": "fixture-bucket", "key": "report.csv"},
             resources=[
                 {"ARN": "arn:aws:s3:::fixture-bucket/report.csv", "type": "AWS::S3::Object"},
                 {"ARN": BUCKET_ARN, "type": "AWS::S3::Bucket", "accountId": ACCOUNT},
@@ -295,21 +260,32 @@ def cloudtrail_records() -> list[dict[str, Any]]:
     ]
 
 
-FLOW_HEADER = (
-    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes "
-    "start end action log-status"
-)
-
-
 def flow_lines() -> list[str]:
     """v2 records of 2024-05-02 (a day without other fixtures): the scanner is rejected three
     times, the client accepted."""
-    eni = "eni-0fixture000000001"
+    flows = (
+        # source, source port, destination port, packets, bytes, start, action
+        (SCANNER_IP, 40001, 22, 3, 180, 1714644000, "REJECT"),
+        (SCANNER_IP, 40002, 3389, 3, 180, 1714644000, "REJECT"),
+        (SCANNER_IP, 40003, 23, 2, 120, 1714644060, "REJECT"),
+        (CLIENT_IP, 50000, 443, 20, 4249, 1714644000, "ACCEPT"),
+    )
     return [
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40001 22 6 3 180 1714644000 1714644060 REJECT OK",
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40002 3389 6 3 180 1714644000 1714644060 REJECT OK",
-        f"2 {ACCOUNT} {eni} {SCANNER_IP} 10.0.1.5 40003 23 6 2 120 1714644060 1714644120 REJECT OK",
-        f"2 {ACCOUNT} {eni} {CLIENT_IP} 10.0.1.5 50000 443 6 20 4249 1714644000 1714644060 ACCEPT OK",
+        vpcflow.text_line(
+            vpcflow.flow(
+                src=src,
+                dst="10.0.1.5",
+                src_port=src_port,
+                dst_port=dst_port,
+                packets=packets,
+                byte_count=size,
+                start=start,
+                action=action,
+                account=ACCOUNT,
+                interface="eni-0fixture000000001",
+            )
+        )
+        for src, src_port, dst_port, packets, size, start, action in flows
     ]
 
 
@@ -323,59 +299,25 @@ def guardduty_finding(
     key: str = MALLORY_KEY,
     sample: bool = False,
 ) -> dict[str, Any]:
-    updated = f"2024-05-01T11:{minute:02d}:00.000Z"
-    return {
-        "schemaVersion": "2.0",
-        "accountId": ACCOUNT,
-        "region": "us-east-1",
-        "partition": "aws",
-        "id": finding_id,
-        "type": finding_type,
-        "arn": f"arn:aws:guardduty:us-east-1:{ACCOUNT}:detector/fixture0detector/finding/{finding_id}",
-        "resource": {
-            "resourceType": "AccessKey",
-            "accessKeyDetails": {
-                "accessKeyId": key,
-                "principalId": f"AIDAFIXTURE{user.upper()[8:]}",
-                "userName": user,
-                "userType": "IAMUser",
-            },
-        },
-        "service": {
-            "serviceName": "guardduty",
-            "detectorId": "fixture0detector",
-            "archived": archived,
-            "count": 3,
-            "resourceRole": "TARGET",
-            "eventFirstSeen": "2024-05-01T10:08:00.000Z",
-            "eventLastSeen": "2024-05-01T10:20:00.000Z",
-            "action": {
-                "actionType": "AWS_API_CALL",
-                "awsApiCallAction": {
-                    "api": "ListRoles",
-                    "serviceName": "iam.amazonaws.com",
-                    "callerType": "Remote IP",
-                    "remoteIpDetails": {
-                        "ipAddressV4": ATTACKER_IP,
-                        "country": {"countryName": "Fixtureland"},
-                        "organization": {
-                            "asn": "64500",
-                            "asnOrg": "FIXTURE-AS",
-                            "isp": "Fixture",
-                            "org": "Fixture",
-                        },
-                    },
-                    "errorCode": "AccessDenied",
-                },
-            },
-            "additionalInfo": {"value": json.dumps({"sample": sample}), "type": "default", "sample": sample},
-        },
-        "severity": severity,
-        "createdAt": updated,
-        "updatedAt": updated,
-        "title": f"Fixture finding {finding_id}",
-        "description": "A finding written for the assets' tests.",
-    }
+    updated = datetime(2024, 5, 1, 11, minute, tzinfo=UTC)
+    spec = gd.FindingSpec(
+        type=finding_type,
+        severity=severity,
+        title=f"Fixture finding {finding_id}",
+        description="A finding written for the assets' tests.",
+        account=ACCOUNT,
+        detector="fixture0detector",
+        id=finding_id,
+        created=updated,
+        first_seen=datetime(2024, 5, 1, 10, 8, tzinfo=UTC),
+        last_seen=datetime(2024, 5, 1, 10, 20, tzinfo=UTC),
+        resource=gd.access_key_resource(key, f"AIDAFIXTURE{user.upper()[8:]}", user, "IAMUser"),
+        action=gd.api_call_action("ListRoles", "iam.amazonaws.com", ATTACKER_IP, CLI_AGENT, "AccessDenied"),
+        count=3,
+        sample=sample,
+        archived=archived,
+    )
+    return gd.finding(spec)
 
 
 def guardduty_findings() -> list[dict[str, Any]]:
@@ -402,48 +344,20 @@ def securityhub_finding(
     record_state: str = "ACTIVE",
     control: str = "S3.8",
 ) -> dict[str, Any]:
-    normalized = {"INFORMATIONAL": 0, "LOW": 30, "MEDIUM": 50, "HIGH": 75, "CRITICAL": 95}[label]
-    return {
-        "SchemaVersion": "2018-10-08",
-        "Id": finding_id,
-        "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub",
-        "ProductName": "Security Hub",
-        "CompanyName": "AWS",
-        "Region": "us-east-1",
-        "GeneratorId": f"security-control/{control}",
-        "AwsAccountId": account,
-        "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
-        "FirstObservedAt": "2024-05-01T08:00:00.000Z",
-        "LastObservedAt": "2024-05-01T12:00:00.000Z",
-        "CreatedAt": "2024-05-01T08:00:00.000Z",
-        "UpdatedAt": "2024-05-01T12:00:00.000Z",
-        "Severity": {"Label": label, "Normalized": normalized, "Original": label},
-        "Title": f"Fixture control {control}",
-        "Description": "A control finding written for the assets' tests.",
-        "ProductFields": {
-            "aws/securityhub/ProductName": "Security Hub",
-            "aws/securityhub/CompanyName": "AWS",
-            "aws/securityhub/FindingId": finding_id,
-        },
-        "Resources": [
-            {
-                "Type": "AwsS3Bucket",
-                "Id": f"arn:aws:s3:::fixture-{finding_id}",
-                "Partition": "aws",
-                "Region": "us-east-1",
-            }
-        ],
-        "Compliance": {
-            "Status": status,
-            "SecurityControlId": control,
-            "AssociatedStandards": [
-                {"StandardsId": "standards/aws-foundational-security-best-practices/v/1.0.0"}
-            ],
-        },
-        "WorkflowState": "NEW",
-        "Workflow": {"Status": "NEW"},
-        "RecordState": record_state,
-    }
+    spec = sh.ControlSpec(
+        control_id=control,
+        title=f"Fixture control {control}",
+        description="A control finding written for the assets' tests.",
+        status=status,
+        label=label,
+        account=account,
+        resource=sh.resource("AwsS3Bucket", f"arn:aws:s3:::fixture-{finding_id}"),
+        created=datetime(2024, 5, 1, 8, tzinfo=UTC),
+        updated=datetime(2024, 5, 1, 12, tzinfo=UTC),
+        finding_id=finding_id,
+        record_state=record_state,
+    )
+    return sh.control_finding(spec)
 
 
 def securityhub_findings() -> list[dict[str, Any]]:
@@ -463,9 +377,9 @@ def raw_objects() -> list[tuple[str, bytes]]:
     """``(object name, bytes)`` in the formats AWS delivers them."""
     return [
         ("fixtures/cloudtrail.json", json.dumps({"Records": cloudtrail_records()}).encode()),
-        ("fixtures/vpcflow.log", "\n".join([FLOW_HEADER, *flow_lines()]).encode() + b"\n"),
+        ("fixtures/vpcflow.log", vpcflow.text_body(flow_lines())),
         ("fixtures/guardduty.jsonl", "".join(json.dumps(f) + "\n" for f in guardduty_findings()).encode()),
-        ("fixtures/securityhub.json", json.dumps({"Findings": securityhub_findings()}).encode()),
+        ("fixtures/securityhub.json", json.dumps(sh.get_findings_response(securityhub_findings())).encode()),
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from demo import Incident, write_incident
-from demo.vpcflow import CUSTOM_V5_FIELDS, DEFAULT_FIELDS
+from demo.records.vpcflow import CUSTOM_V5_FIELDS, DEFAULT_FIELDS
 from tests.demo.conftest import read_object
 
 ACCOUNT = r"\d{12}"

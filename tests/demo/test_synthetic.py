@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo import synthetic
-from demo.vpcflow import CUSTOM_V5_FIELDS, DEFAULT_FIELDS
+from demo.records.vpcflow import CUSTOM_V5_FIELDS, DEFAULT_FIELDS
 from normalizers import DeadLetter, Origin, normalize_object
 
 

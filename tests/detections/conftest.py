@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
+from demo.records import cloudtrail as ct
+from demo.records import vpcflow
 from detections.rules import RULES_DIR, Rule, load_rules
 from detections.windows import iso
 from normalizers import DeadLetter, Origin, normalize_object
@@ -44,26 +46,14 @@ def index_raw(client: OpenSearch, source: str, raw: bytes, ingested: datetime) -
 
 def cloudtrail_record(event_id: str, when: datetime, **changes: Any) -> dict[str, Any]:
     """A root console sign-in (matched by siem-root-account-usage); ``changes`` override fields."""
-    record: dict[str, Any] = {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "Root",
-            "principalId": "111122223333",
-            "arn": "arn:aws:iam::111122223333:root",
-            "accountId": "111122223333",
-        },
-        "eventTime": iso(when).replace(".000", ""),
-        "eventSource": "signin.amazonaws.com",
-        "eventName": "ConsoleLogin",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "198.51.100.214",
-        "userAgent": "Mozilla/5.0",
-        "responseElements": {"ConsoleLogin": "Success"},
-        "additionalEventData": {"MFAUsed": "No"},
-        "eventID": event_id,
-        "eventType": "AwsConsoleSignIn",
-        "recipientAccountId": "111122223333",
-    }
+    record = ct.console_login(
+        ct.root("111122223333", access_key_id=None),
+        time=when,
+        source_ip="198.51.100.214",
+        user_agent="Mozilla/5.0",
+        login_to=None,
+        event_id=event_id,
+    )
     record.update(changes)
     return record
 
@@ -72,16 +62,26 @@ def trail(records: Sequence[dict[str, Any]]) -> bytes:
     return json.dumps({"Records": list(records)}).encode()
 
 
-FLOW_HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
-
-
 def rejected_flows(source_ip: str, start: datetime, count: int, first_port: int = 1) -> bytes:
+    """A port scan: ``count`` rejected probes, one a second, to consecutive ports."""
     epoch = int(start.timestamp())
-    lines = [FLOW_HEADER] + [
-        f"2 111122223333 eni-0a1b2c3d {source_ip} 10.20.1.161 40000 {first_port + i} 6 1 44 {epoch + i} {epoch + i + 5} REJECT OK"
+    probes = [
+        vpcflow.flow(
+            account="111122223333",
+            interface="eni-0a1b2c3d",
+            src=source_ip,
+            dst="10.20.1.161",
+            src_port=40000,
+            dst_port=first_port + i,
+            packets=1,
+            byte_count=44,
+            start=epoch + i,
+            end=epoch + i + 5,
+            action="REJECT",
+        )
         for i in range(count)
     ]
-    return ("\n".join(lines) + "\n").encode()
+    return vpcflow.text_body(vpcflow.text_line(probe) for probe in probes)
 
 
 def minutes(n: float) -> timedelta:

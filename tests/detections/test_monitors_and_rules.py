@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
+from detections.monitors import monitor
 from detections.rules import RULE_DIRS, RuleError, load_rule, load_rules, parse_rule
 from detections.runner import RunSettings, rule_window
 from detections.windows import Checkpoint, next_window
@@ -89,6 +90,10 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
         ({"query": {"sql": "select"}}, "query must be"),
         ({"tests": [{"match": True}]}, "records, lines or documents"),
         ({"suppression": "soon"}, "invalid duration"),
+        ({"techniques": ["aws.persistence.made-up"]}, "not in the catalogue"),
+        ({"superseded_by": ["siem-root-account-usage"]}, "is disabled"),
+        ({"enabled": "no"}, "true or false"),
+        ({"where": [{"field": "a", "op": "contains", "other": "b"}]}, "where items"),
     ):
         with pytest.raises(ValueError, match=message):
             parse_rule({**base, **change})
@@ -96,6 +101,44 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
     bad.write_text("id: [unclosed")
     with pytest.raises(RuleError, match=r"bad\.yml"):
         load_rule(bad)
+
+
+def test_superseded_by_must_name_an_enabled_rule_of_the_set(tmp_path: Path) -> None:
+    def write(name: str, **fields: object) -> None:
+        rule = {"id": name, "title": "t", "severity": "low", "index": "cloudtrail", "query": "event.action:X"}
+        (tmp_path / f"{name}.yml").write_text(json.dumps({**rule, **fields}))
+
+    write("ours-rule")
+    write("twin-rule", enabled=False, superseded_by=["ours-rule"])
+    assert [rule.id for rule in load_rules([tmp_path])] == ["ours-rule"]
+    assert {rule.id for rule in load_rules([tmp_path], include_disabled=True)} == {"ours-rule", "twin-rule"}
+    for target, message in (("no-such-rule", "is not a rule"), ("twin-rule", "is disabled")):
+        write("other-twin", enabled=False, superseded_by=[target])
+        with pytest.raises(RuleError, match=message):
+            load_rules([tmp_path])
+
+
+def test_an_outside_account_comparison_has_no_painless_and_is_left_to_the_runner() -> None:
+    rule = parse_rule(
+        {
+            "id": "policy-rule",
+            "title": "t",
+            "severity": "high",
+            "index": "cloudtrail",
+            "query": "event.action:PutBucketPolicy",
+            "where": [
+                {
+                    "field": "aws.cloudtrail.request_parameters.bucketPolicy",
+                    "op": "outside_account",
+                    "other": "cloud.account.id",
+                },
+                {"field": "user.target.name", "op": "!=", "other": "user.name"},
+            ],
+        }
+    )
+    filters = monitor(rule)["inputs"][0]["search"]["query"]["query"]["bool"]["filter"]
+    (script,) = [f["script"] for f in filters if "script" in f]
+    assert "user.target.name" in script["script"]["source"]
 
 
 def test_rules_expose_mitre_techniques_and_tactics() -> None:

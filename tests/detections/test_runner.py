@@ -11,6 +11,7 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import ConnectionTimeout
 
+from demo.records import cloudtrail as ct
 from detections import matching
 from detections.alerts import alert_id
 from detections.checkpoints import DynamoCheckpoints, IndexCheckpoints, MemoryCheckpoints
@@ -66,22 +67,15 @@ def test_an_event_ingested_after_its_window_was_queried_alerts_exactly_once(siem
 
 def test_alert_holds_who_when_what_and_attribution(siem: OpenSearch) -> None:
     rule = our_rule("siem-iam-access-key-for-another-user")
-    record = cloudtrail_record(
-        "k-1",
-        T0,
-        eventSource="iam.amazonaws.com",
-        eventName="CreateAccessKey",
-        eventType="AwsApiCall",
-        userIdentity={
-            "type": "IAMUser",
-            "principalId": "AIDAEXAMPLE",
-            "arn": "arn:aws:iam::111122223333:user/mallory",
-            "accountId": "111122223333",
-            "userName": "mallory",
-            "accessKeyId": "AKIAEXAMPLEMALLORY1",
-        },
-        sourceIPAddress="203.0.113.124",
-        requestParameters={"userName": "svc-backup-sync"},
+    record = ct.api_call(
+        ct.iam_user("111122223333", "mallory", "AIDAEXAMPLE", "AKIAEXAMPLEMALLORY1"),
+        event_name="CreateAccessKey",
+        event_source="iam.amazonaws.com",
+        time=T0,
+        source_ip="203.0.113.124",
+        read_only=False,
+        request={"userName": "svc-backup-sync"},
+        event_id="k-1",
     )
     index_raw(siem, "cloudtrail", trail([record]), ingested=T0 + minutes(1))
     settings = RunSettings(

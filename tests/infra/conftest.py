@@ -27,7 +27,11 @@ ANALYST = f"arn:aws:iam::{ACCOUNT}:role/SocAnalyst"
 EXISTING_BUCKET = "org-security-logs"
 EXISTING_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0b1f6a6e-1111-2222-3333-444455556666"
 EXISTING_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:soc-alerts"
-VPC_ENDPOINT = "vpce-0123456789abcdef0"
+VPC_ID = "vpc-0123456789abcdef0"
+ANALYST_NETWORK = "10.20.0.0/16"
+MANAGEMENT_ACCOUNT = "222222222222"
+ORG_TRAIL = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT_ACCOUNT}:trail/org-trail"
+GUARDDUTY_ADMIN = "333333333333"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
 
 # The deployment most teams will run: new bucket, public endpoints, e-mail alerts, member stack.
@@ -38,9 +42,12 @@ DEFAULT_CONTEXT: dict[str, Any] = {
     "alertEmail": "soc@example.com",
     "analystPrincipalArns": ANALYST,
     "memberStack": True,
+    "organizationTrailArn": ORG_TRAIL,
+    "delegatedAdminAccountIds": GUARDDUTY_ADMIN,
     "skipDependencyBundling": True,
 }
-# Every alternative branch at once: existing bucket and topic, VPC-only network.
+# Every alternative branch at once: existing bucket and topic, private collections (the stack
+# creates the VPC endpoint; an analysts' network may reach it).
 VARIANT_CONTEXT: dict[str, Any] = {
     "organizationId": ORG_ID,
     "account": ACCOUNT,
@@ -49,9 +56,10 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "logBucketKmsKeyArn": EXISTING_KEY,
     "alertTopicArn": EXISTING_TOPIC,
     "networkAccess": "vpc",
-    "vpcEndpointId": VPC_ENDPOINT,
-    "vpcId": "vpc-0123456789abcdef0",
+    "vpcId": VPC_ID,
+    "vpcEndpointClientCidrs": ANALYST_NETWORK,
     "subnetIds": ",".join(SUBNETS),
+    "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
     "skipDependencyBundling": True,
 }
 

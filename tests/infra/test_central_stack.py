@@ -9,7 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from infra.assets_installer import assets_hash
 from tests.infra.cfn import as_list, by_name, only, policy_document, render, resources, statements
-from tests.infra.conftest import ANALYST, ORG_ID
+from tests.infra.conftest import ANALYST
 
 pytestmark = pytest.mark.slow
 
@@ -49,10 +49,40 @@ def test_log_bucket_is_kms_encrypted_private_and_expires(central: dict[str, Any]
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
-    expirations = {r["Id"]: r["ExpirationInDays"] for r in props["LifecycleConfiguration"]["Rules"]}
-    assert expirations == {"expire-logs": 400, "expire-dead-letters": 90}
+    expirations = {r["Id"]: r.get("ExpirationInDays") for r in props["LifecycleConfiguration"]["Rules"]}
+    assert expirations == {
+        "expire-logs": 400,
+        "expire-dead-letters": 90,
+        "remove-expired-delete-markers": None,
+    }
     access_log_bucket = render(props["LoggingConfiguration"]["DestinationBucketName"])
     assert access_log_bucket.strip("<>") in buckets
+
+
+def log_bucket(central: dict[str, Any]) -> dict[str, Any]:
+    [found] = [
+        b for b in resources(central, "AWS::S3::Bucket").values() if "LoggingConfiguration" in b["Properties"]
+    ]
+    return dict(found["Properties"])
+
+
+def test_log_bucket_keeps_every_version_under_a_governance_lock(central: dict[str, Any]) -> None:
+    props = log_bucket(central)
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["ObjectLockEnabled"] is True
+    assert props["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 365}},
+    }
+
+
+def test_lifecycle_removes_versions_only_after_they_stop_being_current(central: dict[str, Any]) -> None:
+    rules = {r["Id"]: r for r in log_bucket(central)["LifecycleConfiguration"]["Rules"]}
+    for rule in ("expire-logs", "expire-dead-letters"):
+        assert rules[rule]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
+    markers = rules["remove-expired-delete-markers"]
+    assert markers["ExpiredObjectDeleteMarker"] is True and markers["Status"] == "Enabled"
+    assert "Prefix" not in markers
 
 
 def test_every_kms_key_rotates(central: dict[str, Any]) -> None:
@@ -81,48 +111,6 @@ def log_bucket_statements(central: dict[str, Any]) -> list[dict[str, Any]]:
         )
     ]
     return list(policy["Properties"]["PolicyDocument"]["Statement"])
-
-
-@pytest.mark.parametrize(
-    ("service", "object_prefix"),
-    [
-        ("cloudtrail.amazonaws.com", "/cloudtrail/AWSLogs/*"),
-        ("delivery.logs.amazonaws.com", "/vpcflow/AWSLogs/*"),
-        ("guardduty.amazonaws.com", "/guardduty/*"),
-    ],
-)
-def test_delivery_services_write_only_their_prefix_for_the_organization(
-    central: dict[str, Any], service: str, object_prefix: str
-) -> None:
-    puts = [
-        s
-        for s in log_bucket_statements(central)
-        if s["Effect"] == "Allow"
-        and s.get("Principal") == {"Service": service}
-        and s["Action"] == "s3:PutObject"
-    ]
-    [put] = puts
-    assert render(put["Resource"]).endswith(object_prefix)
-    assert put["Condition"]["StringEquals"]["aws:SourceOrgID"] == ORG_ID
-
-
-def test_firehose_roles_are_scoped_by_organization_and_role_name(central: dict[str, Any]) -> None:
-    anyone = [
-        s
-        for s in log_bucket_statements(central)
-        if s.get("Principal") == {"AWS": "*"} and s["Effect"] == "Allow"
-    ]
-    assert len(anyone) == 2
-    for statement in anyone:
-        assert statement["Condition"]["StringEquals"] == {"aws:PrincipalOrgID": ORG_ID}
-        assert render(statement["Condition"]["ArnLike"]["aws:PrincipalArn"]).endswith(
-            ":role/siem-findings-delivery-*"
-        )
-    [writes] = [s for s in anyone if "s3:PutObject" in as_list(s["Action"])]
-    assert sorted(render(r).split(">", 1)[1] for r in writes["Resource"]) == [
-        "/guardduty/*",
-        "/securityhub/*",
-    ]
 
 
 def test_no_allow_statement_without_a_condition_for_foreign_principals(central: dict[str, Any]) -> None:
@@ -272,8 +260,16 @@ def test_encryption_and_network_policies_cover_both_collections(central: dict[st
         "AWSOwnedKey": True,
     }
     [network] = policy_document(by_name(central, "AWS::OpenSearchServerless::SecurityPolicy", "siem-net"))
-    assert network["AllowFromPublic"] is True
+    assert network["AllowFromPublic"] is True and "SourceVPCEs" not in network
     assert {r["ResourceType"] for r in network["Rules"]} == {"collection", "dashboard"}
+
+
+def test_public_collections_put_no_function_in_a_vpc(central: dict[str, Any]) -> None:
+    assert all(
+        "VpcConfig" not in f["Properties"] for f in resources(central, "AWS::Lambda::Function").values()
+    )
+    assert resources(central, "AWS::OpenSearchServerless::VpcEndpoint") == {}
+    assert resources(central, "AWS::EC2::SecurityGroup") == {}
 
 
 def data_policy(central: dict[str, Any], name: str) -> dict[str, Any]:
@@ -365,7 +361,7 @@ def test_detection_function_environment(central: dict[str, Any]) -> None:
     assert environment["ALERTS_INDEX"] == "siem-alerts"
     assert environment["ALERTS_ENDPOINT"] != environment["OPENSEARCH_ENDPOINT"]
     assert environment["DASHBOARDS_URL"] == f"<{collection_id(central, 'siem-logs')}.DashboardEndpoint>"
-    assert environment["STATE_TABLE"] == f"<{only(central, 'AWS::DynamoDB::Table')[0]}>"
+    assert environment["STATE_TABLE"].startswith("<DetectionsCheckpoints")
     assert props["ReservedConcurrentExecutions"] == 1
 
 

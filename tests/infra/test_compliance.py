@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 ACKNOWLEDGED_RULES = {
     "AwsSolutions-S1",  # the access-log bucket does not log to itself
     "AwsSolutions-SQS3",  # the dead-letter queue has no dead-letter queue
-    "AwsSolutions-L1",  # python3.12 pinned by the bundled wheels; CDK-chosen Node.js runtime
+    "AwsSolutions-L1",  # python3.12, pinned by the bundled wheels
     "AwsSolutions-IAM4",  # AWSLambdaBasicExecutionRole on CDK library functions only
     "AwsSolutions-IAM5",  # object-key and log-stream wildcards, each listed finding by finding
 }

@@ -9,15 +9,17 @@ import pytest
 from infra.config import DEAD_LETTER_PREFIX, Config, ConfigError
 
 ORG = "o-a1b2c3d4e5"
+TRAIL = "arn:aws:cloudtrail:us-east-1:222222222222:trail/org-trail"
 
 
 def config(**context: Any) -> Config:
-    return Config.from_context({"organizationId": ORG, **context}.get)
+    return Config.from_context({"organizationId": ORG, "organizationTrailArn": TRAIL, **context}.get)
 
 
 def problems(**context: Any) -> list[str]:
+    """The problems of ``context`` (with the organization trail unless it says otherwise)."""
     with pytest.raises(ConfigError) as raised:
-        Config.from_context(context.get)
+        Config.from_context({"organizationTrailArn": TRAIL, **context}.get)
     return raised.value.problems
 
 
@@ -92,23 +94,60 @@ def test_index_prefix_must_be_accepted_by_opensearch_serverless(bad: str) -> Non
     assert problem.startswith(f"indexPrefix={bad!r}")
 
 
-def test_vpc_access_needs_endpoint_vpc_and_subnets() -> None:
+def test_vpc_access_needs_vpc_and_subnets() -> None:
     found = problems(organizationId=ORG, networkAccess="vpc")
-    assert len(found) == 3
-    assert any("vpcEndpointId" in p for p in found)
+    assert len(found) == 2
     assert any("vpcId" in p for p in found)
     assert any("subnetIds" in p for p in found)
 
 
-def test_vpc_settings_are_parsed() -> None:
+def test_vpc_settings_are_parsed_and_the_endpoint_is_created_by_default() -> None:
+    settings = config(networkAccess="vpc", vpcId="vpc-0123abcd", subnetIds="subnet-0a1b2c3d")
+    assert settings.vpc is not None
+    assert settings.vpc.subnet_ids == ("subnet-0a1b2c3d",)
+    assert settings.vpc.endpoint_id is None and settings.vpc.public_dashboards is False
+    assert settings.vpc.client_cidrs == ()
+
+
+def test_an_existing_endpoint_and_public_dashboards_are_explicit_choices() -> None:
     settings = config(
         networkAccess="vpc",
         vpcEndpointId="vpce-0123456789abcdef0",
         vpcId="vpc-0123abcd",
-        subnetIds="subnet-0a1b2c3d",
+        subnetIds=["subnet-0a1b2c3d", "subnet-0e1f2a3b"],
+        publicDashboards="true",
     )
     assert settings.vpc is not None
-    assert settings.vpc.subnet_ids == ("subnet-0a1b2c3d",)
+    assert settings.vpc.endpoint_id == "vpce-0123456789abcdef0" and settings.vpc.public_dashboards is True
+
+
+def test_client_networks_are_cidr_blocks_for_the_created_endpoint() -> None:
+    base = {"networkAccess": "vpc", "vpcId": "vpc-0123abcd", "subnetIds": "subnet-0a1b2c3d"}
+    settings = config(**base, vpcEndpointClientCidrs="10.20.0.0/16, fd00:10::/64")
+    assert settings.vpc is not None and settings.vpc.client_cidrs == ("10.20.0.0/16", "fd00:10::/64")
+    [problem] = problems(organizationId=ORG, **base, vpcEndpointClientCidrs="10.20.0.0/33")
+    assert problem == "vpcEndpointClientCidrs: '10.20.0.0/33' is not a CIDR block (like 10.20.0.0/16)"
+    [problem] = problems(
+        organizationId=ORG,
+        **base,
+        vpcEndpointId="vpce-0123456789abcdef0",
+        vpcEndpointClientCidrs="10.20.0.0/16",
+    )
+    assert problem.startswith("vpcEndpointClientCidrs applies to the endpoint the stack creates")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("vpcEndpointId", "vpce-0123456789abcdef0"),
+        ("publicDashboards", "false"),
+        ("vpcEndpointClientCidrs", "10.0.0.0/8"),
+    ],
+)
+def test_private_network_keys_need_network_access_vpc(key: str, value: str) -> None:
+    # publicDashboards=false with public collections would read as "Dashboards are private".
+    [problem] = problems(organizationId=ORG, **{key: value})
+    assert problem == f"{key} is set but networkAccess is 'public': set networkAccess=vpc"
 
 
 def test_unknown_network_access() -> None:
@@ -124,6 +163,7 @@ def test_numbers_out_of_range_and_not_numbers() -> None:
         "logRetentionDays='0' must be an integer from 1 to 3650",
         "ingestReservedConcurrency='many' must be an integer",
         "ingestTimeoutSeconds=901 must be an integer from 30 to 900",
+        "objectLockRetentionDays=365 must not exceed logRetentionDays=0",
     ]
 
 
@@ -152,3 +192,49 @@ def test_an_ingest_timeout_must_leave_room_for_one_bulk_request() -> None:
     assert problem.startswith("ingestTimeoutSeconds=40 leaves no room for one bulk request")
     assert "at least 41" in problem
     assert config(ingestTimeoutSeconds=41).ingest_timeout_seconds == 41
+
+
+def test_a_new_bucket_needs_the_organization_trail() -> None:
+    [problem] = problems(organizationId=ORG, organizationTrailArn=None)
+    assert problem.startswith("organizationTrailArn is required with a new log bucket")
+    existing = config(organizationTrailArn=None, logBucketName="org-security-logs")
+    assert existing.organization_trail_arn is None and existing.management_account_id is None
+
+
+def test_the_trail_names_the_management_account() -> None:
+    assert config().management_account_id == "222222222222"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "arn:aws:cloudtrail:us-east-1:2222:trail/org-trail",
+        "arn:aws:s3:::org-trail",
+        "org-trail",
+        "arn:aws:cloudtrail:us-east-1:222222222222:eventdatastore/abc",
+    ],
+)
+def test_a_bad_trail_arn_is_named(bad: str) -> None:
+    [problem] = problems(organizationId=ORG, organizationTrailArn=bad)
+    assert problem.startswith(f"organizationTrailArn={bad!r} must be a CloudTrail trail ARN")
+
+
+def test_delegated_administrators_are_account_ids() -> None:
+    assert config(delegatedAdminAccountIds="333333333333, 444444444444").delegated_admin_account_ids == (
+        "333333333333",
+        "444444444444",
+    )
+    assert config().delegated_admin_account_ids == ()
+    [problem] = problems(organizationId=ORG, delegatedAdminAccountIds=["333333333333", "o-a1b2c3d4e5"])
+    assert problem == "delegatedAdminAccountIds: 'o-a1b2c3d4e5' is not a 12-digit AWS account id"
+
+
+def test_object_lock_retention_defaults_to_a_year_within_the_log_retention() -> None:
+    assert config().object_lock_retention_days == 365
+    assert config(objectLockRetentionDays="30", logRetentionDays="30").object_lock_retention_days == 30
+    [problem] = problems(organizationId=ORG, objectLockRetentionDays=400, logRetentionDays=90)
+    assert problem == "objectLockRetentionDays=400 must not exceed logRetentionDays=90"
+    # An existing bucket's Object Lock is its owner's (docs/deploy.md): nothing to compare.
+    assert config(logBucketName="org-security-logs", logRetentionDays=90).log_retention_days == 90
+    [problem] = problems(organizationId=ORG, objectLockRetentionDays=0)
+    assert problem == "objectLockRetentionDays=0 must be an integer from 1 to 3650"

@@ -94,7 +94,7 @@ def test_delivery_role_name_is_admitted_by_the_central_bucket_policy(
     assert fnmatch.fnmatch(role_name, pattern)
 
 
-def test_delivery_role_writes_only_the_findings_prefixes(member: dict[str, Any]) -> None:
+def test_delivery_role_writes_only_its_own_account_and_region(member: dict[str, Any]) -> None:
     puts = [
         s
         for p in resources(member, "AWS::IAM::Policy").values()
@@ -102,7 +102,22 @@ def test_delivery_role_writes_only_the_findings_prefixes(member: dict[str, Any])
         if "s3:PutObject" in as_list(s["Action"])
     ]
     [put] = puts
-    assert sorted(render(r).rsplit("/", 1)[1] for r in put["Resource"]) == [
-        "<GuarddutyPrefix>*",
-        "<SecurityhubPrefix>*",
+    assert sorted(render(r).split(":s3:::", 1)[1] for r in put["Resource"]) == [
+        "<LogBucketName>/<GuarddutyPrefix>AWSLogs/<AWS::AccountId>/firehose-errors/<AWS::Region>/*",
+        "<LogBucketName>/<GuarddutyPrefix>AWSLogs/<AWS::AccountId>/firehose/<AWS::Region>/*",
+        "<LogBucketName>/<SecurityhubPrefix>AWSLogs/<AWS::AccountId>/firehose-errors/<AWS::Region>/*",
+        "<LogBucketName>/<SecurityhubPrefix>AWSLogs/<AWS::AccountId>/firehose/<AWS::Region>/*",
+    ]
+
+
+def test_delivery_role_lists_only_its_own_account(member: dict[str, Any]) -> None:
+    [listing] = [
+        s
+        for p in resources(member, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "s3:ListBucket" in as_list(s["Action"])
+    ]
+    assert sorted(render(v) for v in listing["Condition"]["StringLike"]["s3:prefix"]) == [
+        "<GuarddutyPrefix>AWSLogs/<AWS::AccountId>/*",
+        "<SecurityhubPrefix>AWSLogs/<AWS::AccountId>/*",
     ]

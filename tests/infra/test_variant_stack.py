@@ -1,4 +1,4 @@
-"""The other branches of the configuration: existing bucket and topic, VPC-only OpenSearch."""
+"""The other branches of the configuration: existing bucket and topic, private collections."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from typing import Any
 import pytest
 
 from tests.infra.cfn import as_list, by_name, only, policy_document, render, resources, statements
-from tests.infra.conftest import EXISTING_BUCKET, EXISTING_KEY, EXISTING_TOPIC, SUBNETS, VPC_ENDPOINT
+from tests.infra.conftest import (
+    ANALYST_NETWORK,
+    EXISTING_BUCKET,
+    EXISTING_KEY,
+    EXISTING_TOPIC,
+    SUBNETS,
+    VPC_ID,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -34,10 +41,44 @@ def test_ingest_may_decrypt_with_the_existing_key(variant: dict[str, Any]) -> No
     assert all(f":s3:::{EXISTING_BUCKET}/" in render(r) for s in reads for r in as_list(s["Resource"]))
 
 
-def test_opensearch_is_reachable_only_through_the_vpc_endpoint(variant: dict[str, Any]) -> None:
+def test_the_stack_creates_the_collections_vpc_endpoint(variant: dict[str, Any]) -> None:
+    _, endpoint = only(variant, "AWS::OpenSearchServerless::VpcEndpoint")
+    props = endpoint["Properties"]
+    assert props["VpcId"] == VPC_ID and props["SubnetIds"] == SUBNETS
+    [group_ref] = props["SecurityGroupIds"]
+    group = resources(variant, "AWS::EC2::SecurityGroup")[
+        render(group_ref).strip("<>").removesuffix(".GroupId")
+    ]
+    assert "SecurityGroupEgress" not in group["Properties"] or all(
+        rule["CidrIp"] == "255.255.255.255/32" for rule in group["Properties"]["SecurityGroupEgress"]
+    )
+    ingress = [
+        rule["Properties"]
+        for rule in resources(variant, "AWS::EC2::SecurityGroupIngress").values()
+        if render(rule["Properties"]["GroupId"]) == render(group_ref)
+    ] + group["Properties"].get("SecurityGroupIngress", [])
+    assert {(rule["FromPort"], rule["ToPort"]) for rule in ingress} == {(443, 443)}
+    sources = {rule.get("CidrIp") or render(rule.get("SourceSecurityGroupId")) for rule in ingress}
+    [function_group] = [
+        g for g in resources(variant, "AWS::EC2::SecurityGroup") if "FunctionSecurityGroup" in g
+    ]
+    assert sources == {ANALYST_NETWORK, f"<{function_group}.GroupId>"}
+
+
+def test_collections_and_dashboards_are_reachable_only_through_that_endpoint(variant: dict[str, Any]) -> None:
+    endpoint_id, _ = only(variant, "AWS::OpenSearchServerless::VpcEndpoint")
     [network] = policy_document(by_name(variant, "AWS::OpenSearchServerless::SecurityPolicy", "siem-net"))
     assert network["AllowFromPublic"] is False
-    assert network["SourceVPCEs"] == [VPC_ENDPOINT]
+    assert network["SourceVPCEs"] == [f"<{endpoint_id}.Id>"]
+    assert {r["ResourceType"] for r in network["Rules"]} == {"collection", "dashboard"}
+    # The policy must exist before the collections, and the endpoint before the policy (GetAtt).
+    policy_id = next(
+        n
+        for n, p in resources(variant, "AWS::OpenSearchServerless::SecurityPolicy").items()
+        if p["Properties"]["Name"] == "siem-net"
+    )
+    for collection in resources(variant, "AWS::OpenSearchServerless::Collection").values():
+        assert policy_id in collection["DependsOn"]
 
 
 def test_python_functions_run_in_the_given_subnets(variant: dict[str, Any]) -> None:
@@ -52,7 +93,12 @@ def test_python_functions_run_in_the_given_subnets(variant: dict[str, Any]) -> N
         role = function["Properties"]["Role"]["Fn::GetAtt"][0]
         actions = {a for s in statements(variant, role) for a in as_list(s["Action"])}
         assert {"ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface"} <= actions
-    [group] = resources(variant, "AWS::EC2::SecurityGroup").values()
+    # The CDK library's functions (bucket notifications, the Provider framework) call no collection.
+    others = [f for f in resources(variant, "AWS::Lambda::Function").values() if f not in python]
+    assert others and all("VpcConfig" not in f["Properties"] for f in others)
+    [group] = [
+        g for n, g in resources(variant, "AWS::EC2::SecurityGroup").items() if "FunctionSecurityGroup" in n
+    ]
     assert [rule["FromPort"] for rule in group["Properties"]["SecurityGroupEgress"]] == [443]
 
 

@@ -13,6 +13,7 @@ from opensearchpy import OpenSearch
 from demo import synthetic
 from ingest import cli
 from ingest.config import Settings
+from ingest.replay import REPORTED_REFUSALS
 from ingest.serverless_guard import ServerlessGuard
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
@@ -116,3 +117,78 @@ def test_replaying_dead_letters_after_a_fix_indexes_them_once(
     still_bad = _letters(replay / "dead-letters")
     assert len(still_bad) == flows.bad  # the truncated lines fail again, once each
     assert all(letter["reason"].startswith("invalid record") for letter in still_bad)
+
+
+def _crafted_letters(tmp_path: Path, record: dict[str, Any], document: dict[str, Any]) -> list[bytes]:
+    """Dead-letter lines whose ``source`` points outside the folder (issue 20), and valid ones."""
+    raw_record, raw_document = orjson.dumps(record).decode(), orjson.dumps(document).decode()
+
+    def letter(source: Any, stage: str = "read", raw: Any = "", **extra: Any) -> bytes:
+        fields = {"reason": "crafted", "source": source, "object": "s3://b/k", "position": "record 1"}
+        return orjson.dumps({**fields, "raw": raw, "stage": stage, **extra})
+
+    return [
+        letter("cloudtrail", "normalize", raw_record),  # replays: indexed
+        letter("../../../escaped"),
+        letter(str(tmp_path / "absolute")),
+        letter("cloudtrail/../../../../x"),
+        letter("cloud\x00trail"),
+        letter("..", "normalize", raw_record),
+        letter("../../../index-escape", "index", raw_document),
+        letter("unknown", "index", raw_document),  # a document needs its own source's index
+        letter("cloudtrail", "index", "not a document"),
+        letter(5),
+        letter(["cloudtrail"]),
+        letter("cloudtrail", "normalize", "abc", raw_encoding="base64"),  # bad padding
+        b"[1, 2]",
+        b"not json at all",
+        letter("cloudtrail", "normalize", 5, raw_encoding="base64"),
+        letter("cloudtrail"),  # stage read: nothing to replay, kept under cloudtrail/
+    ]
+
+
+def test_a_crafted_dead_letter_file_writes_nothing_outside_the_folder(
+    tmp_path: Path,
+    engine_url: str,
+    templated_engine: OpenSearch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    record = next(iter(synthetic.cloudtrail_records(1, seed=31)))
+    document = {"@timestamp": "2026-03-01T00:00:00Z", "event": {"kind": "event", "id": "doc-1"}}
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    lines = _crafted_letters(tmp_path, record, document)
+    (inputs / "crafted.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    work = tmp_path / "a" / "b" / "c"  # deep enough that "../../.." stays inside tmp_path
+    before = set(tmp_path.rglob("*"))
+
+    status = _siem("replay-dead-letters", inputs, *_options(engine_url, work))
+
+    assert status == 0
+    written = {path for path in tmp_path.rglob("*") if path.is_file()} - before
+    folder = work / "dead-letters"
+    ledger = {path for path in written if path.parent == work and path.name.startswith("ledger.sqlite")}
+    assert written - ledger and all(path.is_relative_to(folder) for path in written - ledger)
+    assert {path.relative_to(folder).parts[0] for path in written if path.is_relative_to(folder)} <= {
+        "cloudtrail",
+        "unknown",
+    }
+    letters = _letters(folder)
+    refused = [letter for letter in letters if letter["source"] == "unknown"]
+    assert len(refused) == len(lines) - 2  # every crafted line, kept whole for a later look
+    assert sorted(letter["raw"].encode() for letter in refused) == sorted(lines[1:-1])
+    assert all(letter["reason"].startswith("invalid dead letter: ") for letter in refused)
+    assert [letter["position"] for letter in letters if letter["source"] == "cloudtrail"] == ["record 1"]
+    assert count(templated_engine, "siem-cloudtrail") == 1
+    assert not templated_engine.indices.exists(index="siem-unknown")
+    # Each refusal is told (a warning: on stderr in the CLI), escaped.
+    told = [record.getMessage() for record in caplog.records if record.name == "ingest.replay"]
+    assert len(told) == REPORTED_REFUSALS + 1  # then one line counts them all
+    assert told[-1] == f"{inputs / 'crafted.jsonl'}: {len(lines) - 2} lines refused in all"
+    assert f"{inputs / 'crafted.jsonl'} line 2 refused: unknown source '../../../escaped'; known: " in told[0]
+    assert told[3].endswith(
+        "line 5 refused: unknown source 'cloud\\x00trail'; known: cloudtrail, "
+        "guardduty, securityhub, unknown, vpcflow"
+    )
+    assert f"{len(lines)} records read, 1 indexed, {len(lines) - 1} dead-lettered" in capsys.readouterr().err

@@ -6,10 +6,13 @@ Accounts: 111111111111 (workloads), 222222222222 (shared services), 333333333333
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from tests.investigation import records as r
+from demo.ids import iso
+from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
+from demo.records import securityhub as sh
 
 WORKLOADS, SHARED, PROD = "111111111111", "222222222222", "333333333333"
 T0 = datetime.fromisoformat("2026-03-02T09:00:00+00:00")
@@ -31,7 +34,7 @@ class Scenario:
 
 
 def t(minutes: float) -> str:
-    return r.at(T0, minutes)
+    return iso(T0 + timedelta(minutes=minutes))
 
 
 def link(arn: str | None, kind: str, account: str | None, key: str | None) -> dict[str, Any]:
@@ -50,35 +53,82 @@ def _call(
     ip: str,
     account: str,
     read_only: bool = True,
+    error: str | None = None,
+    agent: str = CLI,
     **extra: Any,
 ) -> dict[str, Any]:
-    return r.event(name, source, t(minutes), identity, ip, account, read_only=read_only, **extra)
+    return ct.api_call(
+        identity,
+        event_name=name,
+        event_source=source,
+        time=t(minutes),
+        source_ip=ip,
+        user_agent=agent,
+        recipient_account=account,
+        read_only=read_only,
+        error_code=error,
+        error_message=f"User is not authorized to perform {source.split('.')[0]}:{name}" if error else None,
+        **extra,
+    )
+
+
+def _finding(
+    finding_id: str,
+    finding_type: str,
+    account: str,
+    first_seen: float,
+    last_seen: float,
+    *,
+    resource: dict[str, Any],
+    action: dict[str, Any],
+    severity: float = 8.0,
+) -> dict[str, Any]:
+    """A GuardDuty finding (export shape) created at ``first_seen``, updated at ``last_seen``."""
+    first, last = T0 + timedelta(minutes=first_seen), T0 + timedelta(minutes=last_seen)
+    spec = gd.FindingSpec(
+        type=finding_type,
+        severity=severity,
+        account=account,
+        id=finding_id,
+        created=first,
+        updated=last,
+        first_seen=first,
+        last_seen=last,
+        resource=resource,
+        action=action,
+        count=3,
+    )
+    return gd.finding(spec)
+
+
+def _control(control: str, title: str, uuid: str, resource: dict[str, Any]) -> dict[str, Any]:
+    """A failed control on ``resource`` in the workloads account, evaluated at 09:15."""
+    when = T0 + timedelta(minutes=15)
+    spec = sh.ControlSpec(
+        control, title, title, "FAILED", "HIGH", WORKLOADS, "us-east-1", resource, when, when, uuid
+    )
+    return sh.control_finding(spec)
+
+
+def _session(account: str, role: str, session: str, key: str, role_id: str) -> ct.RoleSession:
+    return ct.role_session(account, role, session, key, role_id, created=T0)
 
 
 def stolen_instance_key() -> Scenario:
     """An EC2 instance-profile key, issued by EC2 to i-0abc..., replayed from outside AWS."""
     instance = "i-0abc123def4567890"
     key, other_key = "ASIAWEBAPP0000000001", "ASIAWEBAPP0000000002"
-    role_arn = f"arn:aws:iam::{WORKLOADS}:role/web-app-role"
-    session = r.role_session(WORKLOADS, "web-app-role", instance, key, "AROAWEBAPP000000001")
-    other = r.role_session(WORKLOADS, "web-app-role", "i-0fff000000000000f", other_key, "AROAWEBAPP000000001")
-    bob = r.iam_user(WORKLOADS, "bob", "AKIABOB0000000000001", "AIDABOB00000000001")
-    ec2 = r.aws_service("ec2.amazonaws.com")
+    issued = _session(WORKLOADS, "web-app-role", instance, key, "AROAWEBAPP000000001")
+    other_issued = _session(
+        WORKLOADS, "web-app-role", "i-0fff000000000000f", other_key, "AROAWEBAPP000000001"
+    )
+    session, other = ct.assumed_role(issued), ct.assumed_role(other_issued)
+    bob = ct.iam_user(WORKLOADS, "bob", "AIDABOB00000000001", "AKIABOB0000000000001")
+    ec2 = ct.aws_service("ec2.amazonaws.com")
     attacker, inside = "198.51.100.23", "10.0.1.15"
     records = [
-        r.assume_role(
-            ec2, "ec2.amazonaws.com", t(0), role_arn, instance, key, "AROAWEBAPP000000001", WORKLOADS
-        ),
-        r.assume_role(
-            ec2,
-            "ec2.amazonaws.com",
-            t(1),
-            role_arn,
-            "i-0fff000000000000f",
-            other_key,
-            "AROAWEBAPP000000001",
-            WORKLOADS,
-        ),
+        ct.assume_role(ec2, issued, recorded_by=WORKLOADS, time=t(0)),
+        ct.assume_role(ec2, other_issued, recorded_by=WORKLOADS, time=t(1)),
         # The instance itself, from inside the VPC.
         _call(
             "GetObject",
@@ -171,45 +221,35 @@ def stolen_instance_key() -> Scenario:
         ],
         _call("ListRoles", "iam.amazonaws.com", 20, bob, "192.0.2.10", WORKLOADS),
     ]
-    details = {
-        "accessKeyId": key,
-        "principalId": f"AROAWEBAPP000000001:{instance}",
-        "userName": "web-app-role",
-        "userType": "AssumedRole",
-    }
-    main = r.guardduty(
+    details = gd.access_key_resource(key, f"AROAWEBAPP000000001:{instance}", "web-app-role", "AssumedRole")
+    main = _finding(
         "11" * 16,
         "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
         WORKLOADS,
-        t(30),
-        t(36),
-        access_key=details,
-        action=r.api_call("ListBuckets", "s3.amazonaws.com", attacker),
+        30,
+        36,
+        resource=details,
+        action=gd.api_call_action("ListBuckets", "s3.amazonaws.com", attacker),
     )
-    same_key = r.guardduty(
+    same_key = _finding(
         "12" * 16,
         "Discovery:S3/MaliciousIPCaller",
         WORKLOADS,
-        t(31),
-        t(34),
+        31,
+        34,
         severity=5.0,
-        access_key=details,
-        action=r.api_call("ListBuckets", "s3.amazonaws.com", attacker),
+        resource=details,
+        action=gd.api_call_action("ListBuckets", "s3.amazonaws.com", attacker),
     )
-    unrelated = r.guardduty(
+    unrelated = _finding(
         "13" * 16,
         "Recon:IAMUser/MaliciousIPCaller",
         WORKLOADS,
-        t(20),
-        t(20),
+        20,
+        20,
         severity=5.0,
-        access_key={
-            "accessKeyId": "AKIABOB0000000000001",
-            "principalId": "AIDABOB00000000001",
-            "userName": "bob",
-            "userType": "IAMUser",
-        },
-        action=r.api_call("ListRoles", "iam.amazonaws.com", "192.0.2.10"),
+        resource=gd.access_key_resource("AKIABOB0000000000001", "AIDABOB00000000001", "bob", "IAMUser"),
+        action=gd.api_call_action("ListRoles", "iam.amazonaws.com", "192.0.2.10"),
     )
     return Scenario(
         finding_id=main["id"],
@@ -239,20 +279,20 @@ def stolen_instance_key() -> Scenario:
 def cross_account_chain() -> Scenario:
     """IAM user alice (111...) -> role A (222...) -> role B (333...), then persistence and evasion."""
     alice_key, key_a, key_b = "AKIAALICE00000000001", "ASIAROLEA00000000001", "ASIAROLEB00000000001"
-    alice = r.iam_user(WORKLOADS, "alice", alice_key, "AIDAALICE000000001")
-    role_a = r.role_session(SHARED, "RoleA", "alice-a", key_a, "AROAROLEA000000001")
-    role_b = r.role_session(PROD, "RoleB", "alice-b", key_b, "AROAROLEB000000001")
-    role_a_arn, role_b_arn = f"arn:aws:iam::{SHARED}:role/RoleA", f"arn:aws:iam::{PROD}:role/RoleB"
+    alice = ct.iam_user(WORKLOADS, "alice", "AIDAALICE000000001", alice_key)
+    issued_a = _session(SHARED, "RoleA", "alice-a", key_a, "AROAROLEA000000001")
+    issued_b = _session(PROD, "RoleB", "alice-b", key_b, "AROAROLEB000000001")
+    role_a, role_b = ct.assumed_role(issued_a), ct.assumed_role(issued_b)
     ip = "198.51.100.7"
     records = [
         _call("GetCallerIdentity", "sts.amazonaws.com", 0, alice, ip, WORKLOADS),
         # A cross-account AssumeRole is logged by the caller's account and by the role's.
         *[
-            r.assume_role(alice, ip, t(1), role_a_arn, "alice-a", key_a, "AROAROLEA000000001", account)
+            ct.assume_role(alice, issued_a, recorded_by=account, time=t(1), source_ip=ip)
             for account in (WORKLOADS, SHARED)
         ],
         *[
-            r.assume_role(role_a, ip, t(3), role_b_arn, "alice-b", key_b, "AROAROLEB000000001", account)
+            ct.assume_role(role_a, issued_b, recorded_by=account, time=t(3), source_ip=ip)
             for account in (SHARED, PROD)
         ],
         _call(
@@ -322,36 +362,26 @@ def cross_account_chain() -> Scenario:
         ],
         _call("ListRoles", "iam.amazonaws.com", 11, role_b, ip, PROD, error="AccessDenied"),
     ]
-    details = {
-        "accessKeyId": key_b,
-        "principalId": "AROAROLEB000000001:alice-b",
-        "userName": "RoleB",
-        "userType": "AssumedRole",
-    }
-    main = r.guardduty(
+    details = gd.access_key_resource(key_b, "AROAROLEB000000001:alice-b", "RoleB", "AssumedRole")
+    main = _finding(
         "21" * 16,
         "Stealth:IAMUser/CloudTrailLoggingDisabled",
         PROD,
-        t(8),
-        t(8),
+        8,
+        8,
         severity=5.0,
-        access_key=details,
-        action=r.api_call("StopLogging", "cloudtrail.amazonaws.com", ip),
+        resource=details,
+        action=gd.api_call_action("StopLogging", "cloudtrail.amazonaws.com", ip),
     )
-    on_alice = r.guardduty(
+    on_alice = _finding(
         "22" * 16,
         "Recon:IAMUser/MaliciousIPCaller.Custom",
         WORKLOADS,
-        t(0),
-        t(1),
+        0,
+        1,
         severity=5.0,
-        action=r.api_call("GetCallerIdentity", "sts.amazonaws.com", ip),
-        access_key={
-            "accessKeyId": alice_key,
-            "principalId": "AIDAALICE000000001",
-            "userName": "alice",
-            "userType": "IAMUser",
-        },
+        action=gd.api_call_action("GetCallerIdentity", "sts.amazonaws.com", ip),
+        resource=gd.access_key_resource(alice_key, "AIDAALICE000000001", "alice", "IAMUser"),
     )
     return Scenario(
         finding_id=main["arn"],
@@ -378,36 +408,24 @@ def cross_account_chain() -> Scenario:
 def ip_only() -> Scenario:
     """A port probe from an outside address that also tried the console and the API as carol."""
     outside, instance_ip = "203.0.113.50", "10.0.1.20"
-    carol_failed = {
-        "type": "IAMUser",
-        "principalId": "AIDACAROL00000000001",
-        "accountId": WORKLOADS,
-        "accessKeyId": "",
-        "userName": "carol",
-    }
-    carol = r.iam_user(WORKLOADS, "carol", "AKIACAROL0000000001", "AIDACAROL00000000001")
-    instance = r.role_session(
-        WORKLOADS, "web-app-role", "i-0web0000000000001", "ASIAWEBAPP0000000009", "AROAWEBAPP000000001"
+    carol_failed = ct.iam_user_failed_sign_in(WORKLOADS, "carol", "AIDACAROL00000000001")
+    carol = ct.iam_user(WORKLOADS, "carol", "AIDACAROL00000000001", "AKIACAROL0000000001")
+    instance = ct.assumed_role(
+        _session(
+            WORKLOADS, "web-app-role", "i-0web0000000000001", "ASIAWEBAPP0000000009", "AROAWEBAPP000000001"
+        )
     )
-    failures = []
-    for n in range(2):
-        record = _call(
-            "ConsoleLogin",
-            "signin.amazonaws.com",
-            -10 + n,
+    failures = [
+        ct.console_login(
             carol_failed,
-            outside,
-            WORKLOADS,
-            read_only=False,
-            agent=BROWSER,
-            response={"ConsoleLogin": "Failure"},
+            time=t(-10 + n),
+            source_ip=outside,
+            success=False,
+            login_to=None,
+            user_agent=BROWSER,
         )
-        record.update(
-            eventType="AwsConsoleSignIn",
-            errorMessage="Failed authentication",
-            additionalEventData={"MFAUsed": "No", "MobileVersion": "No"},
-        )
-        failures.append(record)
+        for n in range(2)
+    ]
     records = [
         *failures,
         _call("GetCallerIdentity", "sts.amazonaws.com", 0, carol, outside, WORKLOADS),
@@ -428,16 +446,15 @@ def ip_only() -> Scenario:
         ],
         _call("ListBuckets", "s3.amazonaws.com", 4, carol, "192.0.2.99", WORKLOADS),
     ]
-    probe = r.guardduty(
+    probe = _finding(
         "31" * 16,
         "Recon:EC2/PortProbeUnprotectedPort",
         WORKLOADS,
-        t(0),
-        t(5),
+        0,
+        5,
         severity=2.0,
-        action=r.port_probe(outside, 22),
-        instance_id="i-0web0000000000001",
-        private_ip=instance_ip,
+        action=gd.port_probe_action(outside, instance_ip, (22,)),
+        resource=gd.instance_resource(gd.Instance("i-0web0000000000001", instance_ip)),
     )
     return Scenario(
         finding_id=probe["id"],
@@ -457,10 +474,11 @@ def control_on_resource() -> Scenario:
     """EC2.19 fails on sg-0abc...: who opened it? A NetAdmin session that dave assumed."""
     group, other_group = "sg-0abc0000000000001", "sg-0other000000000001"
     group_arn = f"arn:aws:ec2:us-east-1:{WORKLOADS}:security-group/{group}"
-    dave = r.iam_user(WORKLOADS, "dave", "AKIADAVE000000000001", "AIDADAVE0000000001")
-    bob = r.iam_user(WORKLOADS, "bob", "AKIABOB0000000000001", "AIDABOB00000000001")
+    dave = ct.iam_user(WORKLOADS, "dave", "AIDADAVE0000000001", "AKIADAVE000000000001")
+    bob = ct.iam_user(WORKLOADS, "bob", "AIDABOB00000000001", "AKIABOB0000000000001")
     key = "ASIANETADMIN00000001"
-    netadmin = r.role_session(WORKLOADS, "NetAdmin", "dave", key, "AROANETADMIN000001")
+    netadmin_session = _session(WORKLOADS, "NetAdmin", "dave", key, "AROANETADMIN000001")
+    netadmin = ct.assumed_role(netadmin_session)
     ingress = {
         "groupId": group,
         "ipPermissions": {
@@ -475,16 +493,7 @@ def control_on_resource() -> Scenario:
         },
     }
     records = [
-        r.assume_role(
-            dave,
-            "192.0.2.44",
-            t(0),
-            f"arn:aws:iam::{WORKLOADS}:role/NetAdmin",
-            "dave",
-            key,
-            "AROANETADMIN000001",
-            WORKLOADS,
-        ),
+        ct.assume_role(dave, netadmin_session, recorded_by=WORKLOADS, time=t(0), source_ip="192.0.2.44"),
         _call(
             "AuthorizeSecurityGroupIngress",
             "ec2.amazonaws.com",
@@ -524,32 +533,23 @@ def control_on_resource() -> Scenario:
             request={"groupSet": {"items": [{"groupId": group}]}},
         ),
     ]
-    control = r.control_finding(
-        f"arn:aws:securityhub:us-east-1:{WORKLOADS}:security-control/EC2.19/finding/0f0e0d0c-0001",
+    control = _control(
         "EC2.19",
         "Security groups should not allow unrestricted access to ports with high risk",
-        WORKLOADS,
-        t(15),
-        "AwsEc2SecurityGroup",
-        group_arn,
+        "0f0e0d0c-0001",
+        sh.resource("AwsEc2SecurityGroup", group_arn),
     )
-    sibling = r.control_finding(
-        f"arn:aws:securityhub:us-east-1:{WORKLOADS}:security-control/EC2.18/finding/0f0e0d0c-0002",
+    sibling = _control(
         "EC2.18",
         "Security groups should only allow unrestricted incoming traffic for authorized ports",
-        WORKLOADS,
-        t(15),
-        "AwsEc2SecurityGroup",
-        group_arn,
+        "0f0e0d0c-0002",
+        sh.resource("AwsEc2SecurityGroup", group_arn),
     )
-    elsewhere = r.control_finding(
-        f"arn:aws:securityhub:us-east-1:{WORKLOADS}:security-control/S3.8/finding/0f0e0d0c-0003",
+    elsewhere = _control(
         "S3.8",
         "S3 general purpose buckets should block public access",
-        WORKLOADS,
-        t(15),
-        "AwsS3Bucket",
-        "arn:aws:s3:::web-assets",
+        "0f0e0d0c-0003",
+        sh.resource("AwsS3Bucket", "arn:aws:s3:::web-assets"),
     )
     return Scenario(
         finding_id=control["Id"],
@@ -570,8 +570,8 @@ def control_on_resource() -> Scenario:
 def quiet_actor() -> Scenario:
     """A finding on erin's key; erin's CloudTrail is five hours later, outside a 2 h window."""
     key = "AKIAERIN000000000001"
-    erin = r.iam_user(WORKLOADS, "erin", key, "AIDAERIN0000000001")
-    bob = r.iam_user(WORKLOADS, "bob", "AKIABOB0000000000001", "AIDABOB00000000001")
+    erin = ct.iam_user(WORKLOADS, "erin", "AIDAERIN0000000001", key)
+    bob = ct.iam_user(WORKLOADS, "bob", "AIDABOB00000000001", "AKIABOB0000000000001")
     records = [
         _call("ListBuckets", "s3.amazonaws.com", 5 * 60, erin, "198.51.100.80", WORKLOADS),
         _call(
@@ -585,19 +585,14 @@ def quiet_actor() -> Scenario:
         ),
         _call("ListRoles", "iam.amazonaws.com", 2, bob, "192.0.2.10", WORKLOADS),
     ]
-    finding = r.guardduty(
+    finding = _finding(
         "51" * 16,
         "UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom",
         WORKLOADS,
-        t(0),
-        t(5),
-        access_key={
-            "accessKeyId": key,
-            "principalId": "AIDAERIN0000000001",
-            "userName": "erin",
-            "userType": "IAMUser",
-        },
-        action=r.api_call("ListBuckets", "s3.amazonaws.com", "198.51.100.80"),
+        0,
+        5,
+        resource=gd.access_key_resource(key, "AIDAERIN0000000001", "erin", "IAMUser"),
+        action=gd.api_call_action("ListBuckets", "s3.amazonaws.com", "198.51.100.80"),
     )
     return Scenario(
         finding_id=finding["id"],

@@ -53,8 +53,8 @@ def test_html_escapes_every_value() -> None:
 
 def test_markdown_escapes_table_pipes() -> None:
     markdown = render(report(), "markdown")
-    assert "\\| *bold*" in markdown
-    assert "| s3.amazonaws.com | GetObject | 3 | 1 |" in markdown
+    assert "\\| \\*bold\\*" in markdown
+    assert "| s3\\.amazonaws\\.com | GetObject | 3 | 1 |" in markdown
 
 
 def test_text_and_json_carry_the_same_facts() -> None:

@@ -43,7 +43,11 @@ def _source_lists(path: Path) -> list[int]:
             elements = [key for key in node.keys if key is not None]
         else:
             continue
-        if len({e.value for e in elements if isinstance(e, ast.Constant) and e.value in names}) >= 3:
+        strings = [e.value for e in elements if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        named = {value for value in strings if value in names}
+        # Three or more sources and nothing else: a list of AWS services that merely includes
+        # "cloudtrail" or "guardduty" among others is not a list of our sources.
+        if len(named) >= 3 and len(named) == len(strings):
             lines.append(node.lineno)
     return lines
 

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from demo.records import vpcflow as flows
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.ecs.ids import record_id
 from normalizers.framing import lines as line_framing
@@ -21,17 +22,7 @@ from normalizers.vpcflow import parquet, tables, text
 from normalizers.vpcflow.header import Header, parse_header
 from tests.conftest import GOLDEN
 
-V2_HEADER = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status"
-PARQUET_TYPES = {
-    "version": pa.int32(),
-    "srcport": pa.int32(),
-    "dstport": pa.int32(),
-    "protocol": pa.int32(),
-    "packets": pa.int64(),
-    "bytes": pa.int64(),
-    "start": pa.int64(),
-    "end": pa.int64(),
-}
+V2_HEADER = " ".join(flows.DEFAULT_FIELDS)
 
 
 def normalize(
@@ -51,38 +42,44 @@ def flow_lines(count: int, seed: int = 7) -> list[str]:
     lines = []
     for index in range(count):
         start = 1_700_000_000 + rng.randrange(600)
-        eni = f"eni-{rng.randrange(16**8):08x}"
+        common: dict[str, Any] = {"account": "123456789012", "interface": f"eni-{rng.randrange(16**8):08x}"}
         if index % 50 == 49:
-            lines.append(f"2 123456789012 {eni} - - - - - - - {start} {start + 60} - NODATA")
+            lines.append(flows.text_line(flows.nodata(start=start, **common)))
             continue
-        src = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-        dst = f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
-        lines.append(
-            f"2 123456789012 {eni} {src} {dst} {rng.randrange(1024, 65536)} {rng.choice((22, 443, 53))} "
-            f"{rng.choice((6, 17))} {rng.randrange(1, 99)} {rng.randrange(40, 10**10)} {start} "
-            f"{start + rng.randrange(60)} {rng.choice(('ACCEPT', 'REJECT'))} OK"
+        record = flows.flow(
+            src=f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            dst=f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            src_port=rng.randrange(1024, 65536),
+            dst_port=rng.choice((22, 443, 53)),
+            protocol=rng.choice((6, 17)),
+            packets=rng.randrange(1, 99),
+            byte_count=rng.randrange(40, 10**10),
+            start=start,
+            end=start + rng.randrange(60),
+            action=rng.choice(("ACCEPT", "REJECT")),
+            **common,
         )
+        lines.append(flows.text_line(record))
     return lines
 
 
 def text_file(lines: list[str], header: str = V2_HEADER) -> bytes:
-    return ("\n".join([header, *lines]) + "\n").encode()
+    return flows.text_body(lines, header.split())
 
 
 def parquet_file(lines: list[str], header: str = V2_HEADER) -> bytes:
     """The same records as AWS writes them in Parquet: underscore names, typed, null for '-'."""
     names = header.split()
+    schema = flows.parquet_schema(names)
     rows = [line.split(" ") for line in lines]
-    arrays = []
-    for position, name in enumerate(names):
-        kind = PARQUET_TYPES.get(name, pa.string())
-        values = [None if row[position] == "-" else row[position] for row in rows]
-        arrays.append(
-            pa.array([int(v) if v is not None and kind != pa.string() else v for v in values], kind)
-        )
-    sink = io.BytesIO()
-    pq.write_table(pa.table(arrays, names=[name.replace("-", "_") for name in names]), sink)
-    return sink.getvalue()
+    columns = {
+        name: [
+            None if row[position] == "-" else row[position] if kind == pa.string() else int(row[position])
+            for row in rows
+        ]
+        for position, (name, kind) in enumerate(zip(names, schema.types, strict=True))
+    }
+    return flows.parquet_from_columns(columns, names)
 
 
 def without_ids(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:

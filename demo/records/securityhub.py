@@ -1,41 +1,32 @@
-"""GuardDuty findings and Security Hub (ASFF) findings, and the files that carry them.
+"""Security Hub findings (ASFF), the EventBridge events that carry them, and Firehose objects.
 
-- GuardDuty export to S3: gzip JSON lines under ``AWSLogs/<acct>/GuardDuty/<region>/``.
-- Security Hub: EventBridge "Security Hub Findings - Imported" envelopes, concatenated with
-  no separator, as a Firehose delivery stream writes them.
-
-A GuardDuty finding imported into Security Hub is derived from the native finding by
-:func:`asff_from_guardduty`, so the two forms always name the same key and principal.
+- ASFF (``shared/reference/aws-docs/securityhub/asff-required-attributes.md``,
+  ``asff-top-level-attributes.md``, ``asff-resourcedetails-awsiam.md``): a control result
+  (:func:`control_finding`, consolidated control findings) or a GuardDuty finding as Security
+  Hub imports it (:func:`from_guardduty`, derived from the native finding so the two forms
+  always name the same key and principal);
+- EventBridge (``securityhub-cwe-event-formats.md``): "Security Hub Findings - Imported"
+  (:func:`imported_event`);
+- Firehose: those events back to back with no separator (:func:`firehose_body`,
+  :func:`firehose_key`).
 """
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from demo.ids import Ids, iso, iso_millis
+from demo.ids import Ids, iso_millis
 
 Record = dict[str, Any]
 
 ASFF_VERSION = "2018-10-08"
-
-# ASN 64496-64511 are reserved for documentation (RFC 5398), like the attacker's addresses.
-_HOSTING = {
-    "asn": "64501",
-    "asnOrg": "EXAMPLE-HOSTING-AS",
-    "isp": "Example Hosting",
-    "org": "Example Hosting",
-}
-_GEO = {
-    "country": {"countryName": "Netherlands"},
-    "city": {"cityName": "Amsterdam"},
-    "geoLocation": {"lat": 52.3759, "lon": 4.8975},
-}
+EXAMPLE_ACCOUNT = "111122223333"
+EXAMPLE_TIME = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 # The MITRE-like tactic Security Hub puts in ``Types`` for each GuardDuty threat purpose.
 _TACTICS = {
@@ -46,183 +37,6 @@ _TACTICS = {
     "Exfiltration": "Exfiltration",
     "AttackSequence": "Impact",
 }
-
-
-# --- GuardDuty --------------------------------------------------------------------------
-
-
-def remote_ip_details(ip: str) -> Record:
-    return {"ipAddressV4": ip, "organization": dict(_HOSTING), **copy.deepcopy(_GEO)}
-
-
-def access_key_resource(key: str, principal_id: str, user_name: str, user_type: str) -> Record:
-    return {
-        "resourceType": "AccessKey",
-        "accessKeyDetails": {
-            "accessKeyId": key,
-            "principalId": principal_id,
-            "userName": user_name,
-            "userType": user_type,
-        },
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class Instance:
-    instance_id: str
-    private_ip: str
-    public_ip: str
-    eni: str
-    vpc_id: str
-    subnet_id: str
-    security_group: str
-
-
-def instance_resource(instance: Instance) -> Record:
-    return {
-        "resourceType": "Instance",
-        "instanceDetails": {
-            "instanceId": instance.instance_id,
-            "instanceType": "t3.medium",
-            "instanceState": "running",
-            "availabilityZone": "us-east-1a",
-            "imageId": "ami-0c101f26f147fa7fd",
-            "launchTime": "2026-02-02T10:41:07.000Z",
-            "platform": None,
-            "networkInterfaces": [
-                {
-                    "networkInterfaceId": instance.eni,
-                    "privateIpAddress": instance.private_ip,
-                    "privateIpAddresses": [{"privateIpAddress": instance.private_ip}],
-                    "publicIp": instance.public_ip,
-                    "securityGroups": [{"groupId": instance.security_group, "groupName": "web-prod-sg"}],
-                    "subnetId": instance.subnet_id,
-                    "vpcId": instance.vpc_id,
-                }
-            ],
-            "tags": [{"key": "Name", "value": "web-prod-1"}],
-        },
-    }
-
-
-def api_call_action(
-    api: str, service: str, ip: str, user_agent: str, error_code: str | None = None
-) -> Record:
-    call: Record = {
-        "api": api,
-        "serviceName": service,
-        "callerType": "Remote IP",
-        "remoteIpDetails": remote_ip_details(ip),
-        "userAgent": {"fullUserAgent": user_agent, "userAgentCategory": "CLI"},
-        "affectedResources": {},
-    }
-    if error_code:
-        call["errorCode"] = error_code
-    return {"actionType": "AWS_API_CALL", "awsApiCallAction": call}
-
-
-def network_connection_action(remote_ip: str, remote_port: int, local_ip: str, local_port: int) -> Record:
-    return {
-        "actionType": "NETWORK_CONNECTION",
-        "networkConnectionAction": {
-            "connectionDirection": "INBOUND",
-            "remoteIpDetails": remote_ip_details(remote_ip),
-            "remotePortDetails": {"port": remote_port, "portName": "Unknown"},
-            "localPortDetails": {"port": local_port, "portName": "SSH" if local_port == 22 else "Unknown"},
-            "localIpDetails": {"ipAddressV4": local_ip},
-            "protocol": "TCP",
-            "blocked": False,
-        },
-    }
-
-
-def port_probe_action(remote_ip: str, local_ip: str, ports: Sequence[int]) -> Record:
-    names = {22: "SSH", 3389: "RDP", 3306: "MYSQL", 5432: "POSTGRESQL"}
-    return {
-        "actionType": "PORT_PROBE",
-        "portProbeAction": {
-            "blocked": False,
-            "portProbeDetails": [
-                {
-                    "localPortDetails": {"port": port, "portName": names.get(port, "Unknown")},
-                    "localIpDetails": {"ipAddressV4": local_ip},
-                    "remoteIpDetails": remote_ip_details(remote_ip),
-                }
-                for port in ports
-            ],
-        },
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class GuardDutySpec:
-    """The parts of a GuardDuty finding that the story chooses."""
-
-    type: str
-    severity: float
-    title: str
-    description: str
-    account: str
-    region: str
-    detector: str
-    id: str
-    created: datetime
-    updated: datetime
-    first_seen: datetime
-    last_seen: datetime
-    resource: Record
-    action: Record | None
-    count: int = 1
-    sample: bool = False
-    extra_service: Record = field(default_factory=dict)
-
-
-def guardduty_finding(spec: GuardDutySpec) -> Record:
-    additional: Record = {"value": '{"sample":true}' if spec.sample else "{}", "type": "default"}
-    if spec.sample:
-        additional["sample"] = True
-    service: Record = {
-        "serviceName": "guardduty",
-        "detectorId": spec.detector,
-        "resourceRole": "TARGET",
-        "additionalInfo": additional,
-        "eventFirstSeen": iso(spec.first_seen),
-        "eventLastSeen": iso(spec.last_seen),
-        "archived": False,
-        "count": spec.count,
-        **spec.extra_service,
-    }
-    if spec.action is not None:
-        service["action"] = spec.action
-    return {
-        "schemaVersion": "2.0",
-        "accountId": spec.account,
-        "region": spec.region,
-        "partition": "aws",
-        "id": spec.id,
-        "arn": guardduty_arn(spec),
-        "type": spec.type,
-        "resource": spec.resource,
-        "service": service,
-        "severity": spec.severity,
-        "createdAt": iso_millis(spec.created),
-        "updatedAt": iso_millis(spec.updated),
-        "title": spec.title,
-        "description": spec.description,
-    }
-
-
-def guardduty_arn(spec: GuardDutySpec) -> str:
-    return f"arn:aws:guardduty:{spec.region}:{spec.account}:detector/{spec.detector}/finding/{spec.id}"
-
-
-def guardduty_export(findings: Iterable[Record | bytes]) -> bytes:
-    """JSON lines, uncompressed; a ``bytes`` item is written as is (to plant a bad record)."""
-    return b"".join((item if isinstance(item, bytes) else orjson.dumps(item)) + b"\n" for item in findings)
-
-
-def guardduty_export_key(account: str, region: str, day: datetime, name: str) -> str:
-    return f"AWSLogs/{account}/GuardDuty/{region}/{day:%Y/%m/%d}/{name}.jsonl.gz"
 
 
 # --- Security Hub -----------------------------------------------------------------------
@@ -239,7 +53,7 @@ def severity_label(value: float) -> str:
     return "LOW" if value >= 1 else "INFORMATIONAL"
 
 
-def asff_from_guardduty(finding: Record) -> Record:
+def from_guardduty(finding: Record) -> Record:
     """The ASFF finding Security Hub imports from a GuardDuty finding."""
     region, account = finding["region"], finding["accountId"]
     service = finding["service"]
@@ -411,22 +225,42 @@ def _asff_network(action: Record | None) -> Record | None:
 
 @dataclass(frozen=True, slots=True)
 class ControlSpec:
-    """A Security Hub control result (consolidated control findings)."""
+    """A Security Hub control result (consolidated control findings).
 
-    control_id: str
-    title: str
-    description: str
-    status: str
+    The finding's ``Id`` is ``arn:aws:securityhub:<region>:<account>:security-control/
+    <control>/finding/<uuid>`` unless ``finding_id`` says otherwise; a passed control's
+    severity is ``INFORMATIONAL`` whatever ``label`` says.
+    """
+
+    control_id: str = "S3.8"
+    title: str = "S3 general purpose buckets should block public access"
+    description: str = "This control checks whether an S3 general purpose bucket blocks public access."
+    status: str = "FAILED"
     """``PASSED`` or ``FAILED``."""
-    label: str
-    account: str
-    region: str
-    resource: Record
-    created: datetime
-    updated: datetime
-    uuid: str
+    label: str = "HIGH"
+    account: str = EXAMPLE_ACCOUNT
+    region: str = "us-east-1"
+    resource: Record = field(default_factory=lambda: account_resource(EXAMPLE_ACCOUNT))
+    created: datetime = EXAMPLE_TIME
+    updated: datetime = EXAMPLE_TIME
+    uuid: str = "0f0e0d0c-0b0a-4908-8706-050403020100"
     standards: tuple[str, ...] = ("standards/aws-foundational-security-best-practices/v/1.0.0",)
     requirements: tuple[str, ...] = ()
+    finding_id: str | None = None
+    record_state: str = "ACTIVE"
+    """``ARCHIVED`` once the resource is gone or the control disabled."""
+
+
+def resource(resource_type: str, resource_id: str, region: str = "us-east-1", **details: Any) -> Record:
+    """An ASFF resource; ``details`` become ``Details`` (``AwsS3Bucket={"Name": ...}``)."""
+    out: Record = {"Type": resource_type, "Id": resource_id, "Partition": "aws", "Region": region}
+    if details:
+        out["Details"] = details
+    return out
+
+
+def account_resource(account: str, region: str = "us-east-1") -> Record:
+    return resource("AwsAccount", f"AWS::::Account:{account}", region)
 
 
 _LABEL_SCORE = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICAL": 90}
@@ -434,7 +268,7 @@ _LABEL_SCORE = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 40, "HIGH": 70, "CRITICA
 
 def control_finding(spec: ControlSpec) -> Record:
     product_arn = f"arn:aws:securityhub:{spec.region}::product/aws/securityhub"
-    finding_id = (
+    finding_id = spec.finding_id or (
         f"arn:aws:securityhub:{spec.region}:{spec.account}:security-control/"
         f"{spec.control_id}/finding/{spec.uuid}"
     )
@@ -481,7 +315,7 @@ def control_finding(spec: ControlSpec) -> Record:
         "Compliance": compliance,
         "WorkflowState": "NEW",
         "Workflow": {"Status": "NEW"},
-        "RecordState": "ACTIVE",
+        "RecordState": spec.record_state,
         "FindingProviderFields": {
             "Severity": {"Label": label, "Original": label},
             "Types": ["Software and Configuration Checks/Industry and Regulatory Standards"],
@@ -503,6 +337,11 @@ def imported_event(finding: Record, envelope_account: str, event_id: str) -> Rec
         "resources": [finding["ProductFields"]["aws/securityhub/FindingId"]],
         "detail": {"findings": [finding]},
     }
+
+
+def get_findings_response(findings: Iterable[Record]) -> Record:
+    """What ``aws securityhub get-findings`` prints: ``{"Findings": [...]}``."""
+    return {"Findings": list(findings)}
 
 
 def firehose_body(events: Iterable[Record]) -> bytes:

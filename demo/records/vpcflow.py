@@ -1,7 +1,10 @@
-"""VPC Flow Logs files as delivered to S3: gzip text with a header line, or Parquet.
+"""VPC Flow Logs records and files as delivered to S3: gzip text with a header line, or Parquet.
 
 Field names, versions and Parquet types follow ``shared/reference/aws-docs/vpc/flow-logs.md``;
-file names and prefixes follow ``flow-logs-s3.md``.
+records follow ``flow-logs-records-examples.md``; file names and prefixes follow
+``flow-logs-s3.md``. A record is a mapping from field name (``srcaddr``) to value: build it
+with :func:`flow` or :func:`nodata`, write it with :func:`text_line` (any field order) or
+:func:`parquet_body`. Values are made up: the docs' example account, RFC 5737 addresses.
 """
 
 from __future__ import annotations
@@ -34,6 +37,26 @@ DEFAULT_FIELDS: tuple[str, ...] = (
     "action",
     "log-status",
 )
+
+ALL_V5_FIELDS: tuple[str, ...] = (
+    *DEFAULT_FIELDS,
+    "vpc-id",
+    "subnet-id",
+    "instance-id",
+    "tcp-flags",
+    "type",
+    "pkt-srcaddr",
+    "pkt-dstaddr",
+    "region",
+    "az-id",
+    "sublocation-type",
+    "sublocation-id",
+    "pkt-src-aws-service",
+    "pkt-dst-aws-service",
+    "flow-direction",
+    "traffic-path",
+)
+"""Every field up to version 5, in the documentation's order."""
 
 # A custom version-5 format in an order of our own (bytes before packets, instance and
 # addresses first): readers must follow the header, never assume the default order.
@@ -82,7 +105,78 @@ def field_version(fields: Iterable[str]) -> int:
     return 5 if names & v5 else 4 if names & v4 else 3 if names & v3 else 2
 
 
-def text_line(flow: Flow, fields: Sequence[str]) -> str:
+EXAMPLE_ACCOUNT = "123456789010"
+"""The account of the documentation's example records."""
+EXAMPLE_INTERFACE = "eni-1235b8ca123456789"
+EXAMPLE_START = 1_418_530_010
+
+
+def flow(
+    *,
+    src: str = "172.31.16.139",
+    dst: str = "172.31.16.21",
+    src_port: int = 20641,
+    dst_port: int = 22,
+    protocol: int = 6,
+    packets: int = 20,
+    byte_count: int = 4249,
+    start: int = EXAMPLE_START,
+    end: int | None = None,
+    action: str = "ACCEPT",
+    account: str = EXAMPLE_ACCOUNT,
+    interface: str = EXAMPLE_INTERFACE,
+    version: int = 2,
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """One flow with traffic (``log-status`` OK); ``end`` defaults to a minute after ``start``.
+
+    ``extra`` adds (or overrides) fields by their documented names: ``{"tcp-flags": 2}``.
+    Times are Unix seconds, as the text format writes them.
+    """
+    record: dict[str, object] = {
+        "version": version,
+        "account-id": account,
+        "interface-id": interface,
+        "srcaddr": src,
+        "dstaddr": dst,
+        "srcport": src_port,
+        "dstport": dst_port,
+        "protocol": protocol,
+        "packets": packets,
+        "bytes": byte_count,
+        "start": start,
+        "end": start + 60 if end is None else end,
+        "action": action,
+        "log-status": "OK",
+    }
+    record.update(extra or {})
+    return record
+
+
+def nodata(
+    *,
+    start: int = EXAMPLE_START,
+    end: int | None = None,
+    account: str = EXAMPLE_ACCOUNT,
+    interface: str = EXAMPLE_INTERFACE,
+    version: int = 2,
+    extra: Mapping[str, object] | None = None,
+) -> dict[str, object]:
+    """An interface with no traffic in the window: every traffic field is ``-``."""
+    record: dict[str, object] = {
+        "version": version,
+        "account-id": account,
+        "interface-id": interface,
+        "start": start,
+        "end": start + 60 if end is None else end,
+        "log-status": "NODATA",
+    }
+    record.update(extra or {})
+    return record
+
+
+def text_line(flow: Flow, fields: Sequence[str] = DEFAULT_FIELDS) -> str:
+    """The record as one text line of a file whose header is ``fields``; no value is ``-``."""
     return " ".join(_text(flow.get(name)) for name in fields)
 
 
@@ -90,13 +184,13 @@ def _text(value: object) -> str:
     return "-" if value is None or value == "" else str(value)
 
 
-def text_body(lines: Iterable[str | bytes], fields: Sequence[str]) -> bytes:
+def text_body(lines: Iterable[str | bytes], fields: Sequence[str] = DEFAULT_FIELDS) -> bytes:
     """The uncompressed text file: the header, then one record per line.
 
     A line given as bytes is written as is, so a corrupt record can be planted.
     """
     out = io.BytesIO()
-    out.write(" ".join(fields).encode("ascii") + b"\n")
+    out.write(" ".join(fields).encode("utf-8") + b"\n")
     for line in lines:
         out.write(line if isinstance(line, bytes) else line.encode("utf-8"))
         out.write(b"\n")

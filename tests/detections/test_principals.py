@@ -1,0 +1,85 @@
+"""Who a policy lets in, as IAM reads it (docs: IAM JSON policy elements, Principal and Condition)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from detections.principals import grants_outside
+from detections.rules import Comparison, field_values
+
+OWN = "111122223333"
+
+
+def statement(principal: object, effect: str = "Allow", **extra: object) -> dict[str, object]:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": effect, "Principal": principal, "Action": "*", **extra}],
+    }
+
+
+@pytest.mark.parametrize(
+    "policy, outside",
+    [
+        (statement({"AWS": "arn:aws:iam::999988887777:root"}), True),
+        (statement({"AWS": ["arn:aws:iam::111122223333:role/ci", "999988887777"]}), True),
+        (statement("*"), True),
+        (statement({"AWS": "*"}), True),
+        (statement({"AWS": "arn:aws-cn:iam::999988887777:user/x"}), True),
+        (statement({"AWS": "arn:aws:iam::111122223333:root"}), False),
+        (statement({"AWS": OWN}), False),
+        (statement({"Service": "lambda.amazonaws.com"}), False),
+        (statement({"Federated": "arn:aws:iam::111122223333:saml-provider/okta"}), False),
+        (
+            statement({"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"}),
+            False,
+        ),
+        (statement("*", effect="Deny"), False),
+        (statement("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}), False),
+        (statement("*", Condition={"StringEquals": {"AWS:SourceAccount": OWN}}), False),
+        # A source-address condition does not make a wildcard principal anyone's less.
+        (statement("*", Condition={"IpAddress": {"aws:SourceIp": "203.0.113.7/32"}}), True),
+        # An external principal is outside whatever the condition says.
+        (statement({"AWS": "999988887777"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-x"}}), True),
+        ({"Statement": {"Effect": "Allow", "Principal": {"AWS": "999988887777"}}}, True),
+    ],
+)
+def test_policies_as_objects_and_as_json_text(policy: dict[str, object], outside: bool) -> None:
+    assert grants_outside([policy], OWN) is outside
+    assert grants_outside([json.dumps(policy, indent=2)], OWN) is outside
+
+
+@pytest.mark.parametrize(
+    "principal, outside",
+    [
+        ("*", True),
+        ("999988887777", True),
+        ("arn:aws:iam::999988887777:root", True),
+        (OWN, False),
+        ("s3.amazonaws.com", False),
+        ("arn:aws:iam::111122223333:role/x", False),
+    ],
+)
+def test_plain_principal_values(principal: str, outside: bool) -> None:
+    assert grants_outside([principal], OWN) is outside
+
+
+def test_without_a_known_account_or_a_readable_policy_nothing_is_outside() -> None:
+    assert not grants_outside([statement("*")], None)
+    assert not grants_outside(["{not json"], OWN)
+    assert not grants_outside([], OWN)
+
+
+def test_the_comparison_reads_every_value_of_a_field_in_a_document() -> None:
+    document = {
+        "cloud": {"account": {"id": OWN}},
+        "aws": {"cloudtrail": {"request_parameters": {"items": [{"principal": OWN}, {"principal": "*"}]}}},
+    }
+    assert field_values(document, "aws.cloudtrail.request_parameters.items.principal") == [OWN, "*"]
+    assert Comparison(
+        "aws.cloudtrail.request_parameters.items.principal", "outside_account", "cloud.account.id"
+    ).holds(document)
+    assert not Comparison(
+        "aws.cloudtrail.request_parameters.missing", "outside_account", "cloud.account.id"
+    ).holds(document)
