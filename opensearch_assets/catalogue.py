@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from normalizers.registry import SPECS
+
 ALL = "siem-all"
 CLOUDTRAIL = "siem-cloudtrail"
 VPCFLOW = "siem-vpcflow"
@@ -17,13 +19,12 @@ GUARDDUTY = "siem-guardduty"
 SECURITYHUB = "siem-securityhub"
 
 INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
-    ALL: ("cloudtrail", "vpcflow", "guardduty", "securityhub"),
-    CLOUDTRAIL: ("cloudtrail",),
-    VPCFLOW: ("vpcflow",),
-    GUARDDUTY: ("guardduty",),
-    SECURITYHUB: ("securityhub",),
+    ALL: tuple(spec.index for spec in SPECS),
+    **{f"siem-{spec.index}": (spec.index,) for spec in SPECS},
 }
-"""Index-pattern id -> the indices (template names without prefix) whose fields it lists."""
+"""Index-pattern id -> the indices (template names without prefix) whose fields it lists: one
+for all sources, and one per source (normalizers/registry.py); the saved searches and
+dashboards below name the patterns they use."""
 
 
 def index_pattern_title(pattern_id: str, prefix: str) -> str:
