@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from normalizers.vpcflow.formats import parse_formats
+
 Auth = Literal["aoss", "es", "basic", "none"]
 AUTH_MODES: tuple[Auth, ...] = ("aoss", "es", "basic", "none")
 
@@ -44,6 +46,9 @@ class Settings:
     dead_letter_prefix: str = "dead-letter/"
     dead_letter_dir: Path | None = None
     keep_original: bool = False
+    vpc_flow_formats: tuple[tuple[str, str], ...] = ()
+    """Flow log formats for flow lines with no header line, by log group or S3 key prefix
+    (``VPC_FLOW_FORMATS``; normalizers/vpcflow/formats.py)."""
     deadline_margin: float = 10.0
     """Seconds kept free before the Lambda's deadline to save progress and answer."""
 
@@ -79,6 +84,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "DEAD_LETTER_PREFIX": ("dead_letter_prefix", str),
     "DEAD_LETTER_DIR": ("dead_letter_dir", Path),
     "KEEP_ORIGINAL": ("keep_original", _flag),
+    "VPC_FLOW_FORMATS": ("vpc_flow_formats", parse_formats),
     "DEADLINE_MARGIN_SECONDS": ("deadline_margin", float),
 }
 

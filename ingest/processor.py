@@ -140,10 +140,20 @@ def ingested_now() -> str:
 
 
 def normalized_items(
-    opened: OpenedObject, keep_original: bool, source: str | None = None
+    opened: OpenedObject,
+    keep_original: bool,
+    source: str | None = None,
+    flow_formats: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
-    """The items of an object through the normalizers, with getters for its source and skip reason."""
-    origin = Origin(object=opened.identity.location, ingested=ingested_now(), keep_original=keep_original)
+    """The items of an object through the normalizers, with getters for its source and skip
+    reason. An item's source is read as it comes: a delivery path's object (CloudWatch Logs
+    payloads, Security Lake) holds several sources' records, each for its own index."""
+    origin = Origin(
+        object=opened.identity.location,
+        ingested=ingested_now(),
+        keep_original=keep_original,
+        flow_formats=flow_formats,
+    )
     normalized = normalize_object(opened.stream, origin, source)
 
     def items() -> Iterator[SourcedItem]:
@@ -180,7 +190,10 @@ def process_object(
         source_of: Callable[[], str | None]
         skipped_because: Callable[[], str | None] = lambda: None  # noqa: E731
         if items is None:
-            items, source_of, skipped_because = normalized_items(opened, services.settings.keep_original)
+            settings = services.settings
+            items, source_of, skipped_because = normalized_items(
+                opened, settings.keep_original, flow_formats=settings.vpc_flow_formats
+            )
         else:
             source_of = lambda: None  # noqa: E731
         _ChunkLoop(services, identity, owner, deadline, progress, result).run(items)

@@ -20,6 +20,7 @@ from ingest.processor import ObjectResult
 from ingest.reader import OpenedObject, list_local, list_s3, open_local, open_s3
 from ingest.runtime import Runtime, build_runtime
 from ingest.writer import Deadline
+from normalizers.vpcflow.formats import CONFIGURATION, FormatError, parse_formats
 
 DEFAULT_LEDGER = Path(".siem/ledger.sqlite")
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
@@ -60,6 +61,26 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         "--bulk-max-mib", type=float, default=5.0, help="largest bulk body in MiB (default: 5)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_flow_formats_option(parser)
+
+
+def flow_formats(text: str) -> tuple[tuple[str, str], ...]:
+    """``--vpc-flow-formats``: a usage error (no traceback) when the JSON is not formats."""
+    try:
+        return parse_formats(text)
+    except FormatError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_flow_formats_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--vpc-flow-formats",
+        type=flow_formats,
+        default=os.environ.get(CONFIGURATION, ""),
+        metavar="JSON",
+        help="formats of VPC flow lines that come with no header line (Firehose, CloudWatch Logs), as "
+        '{"<log group or S3 key prefix>": "${version} ${account-id} ..."} (default: $' + CONFIGURATION + ")",
+    )
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -74,6 +95,7 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
         bulk_max_bytes=int(args.bulk_max_mib * MIB),
         username=os.environ.get("OPENSEARCH_USERNAME"),
         password=os.environ.get("OPENSEARCH_PASSWORD"),
+        vpc_flow_formats=args.vpc_flow_formats,
         **extra,
     )
 

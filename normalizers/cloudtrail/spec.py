@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from normalizers.cloudtrail.fields import FIELDS
+from normalizers.cloudwatch_logs.fields import FIELDS as CLOUDWATCH_LOGS_FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.spec import Recognition, SourceSpec, normalizer_in
@@ -42,6 +43,6 @@ SPEC = SourceSpec(
         wrapper=Wrapper(keys=("Records",), record_key="eventVersion"),
         eventbridge=EventBridge(detail_type_suffix=VIA_CLOUDTRAIL),
     ),
-    fields=FIELDS,
+    fields=FIELDS + CLOUDWATCH_LOGS_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.cloudtrail.normalize"),
 )

@@ -32,8 +32,13 @@ class LineChunks:
     dead-letter: it is deferred, never swallowed.
     """
 
-    def __init__(self, stream: BinaryIO, head: bytes) -> None:
+    def __init__(
+        self, stream: BinaryIO, head: bytes, headerless: Callable[[bytes], bytes | None] | None = None
+    ) -> None:
         self._read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+        self._headerless = headerless
+        """``first line -> header``: the header to read a text with when its first line is a
+        record (flow lines with no header line), else ``None``."""
         self._pending = head
         self._truncation: TruncatedInput | None = None
         self._eof = False
@@ -42,10 +47,15 @@ class LineChunks:
         self._line = 1
 
     def header(self) -> bytes:
-        """The first line (without its end of line), or what there is of it."""
+        """The first line (without its end of line), or what there is of it; for a text whose
+        first line is a record, the header ``headerless`` gives, the first line staying line 1."""
         while b"\n" not in self._pending and len(self._pending) <= MAX_HEADER_BYTES and self._fill():
             pass
-        line, _, self._pending = self._pending.partition(b"\n")
+        line, _, rest = self._pending.partition(b"\n")
+        given = self._headerless(line[:MAX_HEADER_BYTES]) if self._headerless is not None else None
+        if given is not None:
+            return given
+        self._pending = rest
         self._line = 2
         return line[:MAX_HEADER_BYTES]
 

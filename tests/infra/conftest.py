@@ -60,6 +60,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "vpcEndpointClientCidrs": ANALYST_NETWORK,
     "subnetIds": ",".join(SUBNETS),
     "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
+    "vpcFlowFormats": {"vpcflow/firehose/": "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action} ${start}"},
     "skipDependencyBundling": True,
 }
 
