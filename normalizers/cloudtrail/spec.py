@@ -16,6 +16,7 @@ from normalizers.cloudtrail.fields import FIELDS
 from normalizers.cloudwatch_logs.fields import FIELDS as CLOUDWATCH_LOGS_FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
+from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
 from normalizers.spec import Recognition, SourceSpec, normalizer_in
 
 VIA_CLOUDTRAIL = " via CloudTrail"
@@ -48,6 +49,6 @@ SPEC = SourceSpec(
         eventbridge=EventBridge(detail_type_suffix=VIA_CLOUDTRAIL),
         exported=exported,
     ),
-    fields=FIELDS + CLOUDWATCH_LOGS_FIELDS,  # + the delivery paths' provenance
+    fields=FIELDS + CLOUDWATCH_LOGS_FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.cloudtrail.normalize"),
 )

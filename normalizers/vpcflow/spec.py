@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from normalizers.cloudwatch_logs.fields import FIELDS as CLOUDWATCH_LOGS_FIELDS
+from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
 from normalizers.spec import ParquetSchema, Recognition, SourceSpec, normalizer_in
 from normalizers.vpcflow.fields import FIELDS
 from normalizers.vpcflow.formats import headerless
@@ -34,6 +35,6 @@ SPEC = SourceSpec(
         key_hint=re.compile(r"vpcflowlogs|flow-?logs?", re.I),
     ),
     framing=None,
-    fields=FIELDS + CLOUDWATCH_LOGS_FIELDS,  # + the delivery paths' provenance
+    fields=FIELDS + CLOUDWATCH_LOGS_FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.vpcflow.normalize"),
 )

@@ -17,7 +17,7 @@ from normalizers.registry import DELIVERY_SPECS, SPECS
 from normalizers.registry import spec as source_spec
 from normalizers.spec import SourceSpec
 from normalizers.vpcflow.formats import parse_formats
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, golden_input
 
 SHARED = {item.path: item for item in (*ECS_FIELDS, *FINDING_FIELDS)}
 DELIVERY_OBJECTS = tuple(f"aws.{delivery.name}." for delivery in DELIVERY_SPECS)
@@ -152,7 +152,7 @@ def test_every_field_a_delivery_golden_document_holds_is_defined_by_its_source(
         config = json.loads(case.read_text()) if case.exists() else {}
         formats = parse_formats(config.get("flow_formats", {}))
         for keep in (False, True):
-            with path.open("rb") as handle:
+            with golden_input(path) as handle:
                 origin = Origin(str(path), "2026-01-01T00:00:00Z", keep_original=keep, flow_formats=formats)
                 documents += [
                     item for item in normalize_object(handle, origin) if not isinstance(item, DeadLetter)

@@ -22,7 +22,7 @@ import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.vpcflow.formats import parse_formats
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, golden_input
 
 INGESTED = "2026-01-01T00:00:00.000Z"
 
@@ -50,7 +50,7 @@ def test_golden(case: Path) -> None:
         keep_original=config.get("keep_original", False),
         flow_formats=parse_formats(config.get("flow_formats", {})),
     )
-    with _input(case).open("rb") as handle:
+    with golden_input(_input(case)) as handle:
         normalized = normalize_object(handle, origin, None if source == "auto" else source)
         items = list(normalized)
     documents = [item for item in items if not isinstance(item, DeadLetter)]
