@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from normalizers.ecs.getters import json_type
+from normalizers.ecs.json_text import parsed_if_json, put
 from normalizers.framing.json_stream import to_json_bytes
 from normalizers.reasons import INVALID_JSON, INVALID_RECORD, RecordError
 
@@ -68,24 +69,5 @@ def _lake_row(row: list[dict[str, Any]]) -> tuple[Any, bytes]:
             return _json_text(value, name)
     record: dict[str, Any] = {}
     for name, value in columns:
-        _put(record, name.split("."), _lake_value(value))
+        put(record, name.split("."), parsed_if_json(value))
     return record, to_json_bytes(record)
-
-
-def _lake_value(value: Any) -> Any:
-    """Lake returns every value as a string; nested ones may be JSON text."""
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
-
-
-def _put(record: dict[str, Any], path: list[str], value: Any) -> None:
-    for part in path[:-1]:
-        inner = record.get(part)
-        if type(inner) is not dict:
-            inner = record[part] = {}
-        record = inner
-    record[path[-1]] = value

@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from normalizers.ecs.json_text import parsed_if_json as json_value
+from normalizers.ecs.json_text import put
 from normalizers.ecs.timestamps import epoch_timestamp, timestamp
 
 
@@ -80,17 +82,6 @@ def mapping(value: Any) -> dict[str, Any]:
     return {}
 
 
-def json_value(value: Any) -> Any:
-    """A member that holds JSON as text (``api.request.data``, an unmapped object): parsed when
-    it is an object or array, else as it is."""
-    if isinstance(value, str) and value[:1] in ("{", "["):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return value
-    return value
-
-
 def nested(flat: Mapping[str, Any], prefix: str) -> dict[str, Any] | None:
     """``{"requestParameters.bucketName": "b"}`` -> ``{"bucketName": "b"}`` for ``prefix``
     ``requestParameters`` (``unmapped`` keys flattened with dots), or the member itself."""
@@ -102,12 +93,5 @@ def nested(flat: Mapping[str, Any], prefix: str) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for key, value in flat.items():
         if key.startswith(start):
-            target = out
-            parts = key[len(start) :].split(".")
-            for part in parts[:-1]:
-                inner = target.get(part)
-                if not isinstance(inner, dict):
-                    inner = target[part] = {}
-                target = inner
-            target[parts[-1]] = json_value(value)
+            put(out, key[len(start) :].split("."), json_value(value))
     return out or None
