@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from normalizers.limits import DEFAULT_LIMITS, Limits
+
 Auth = Literal["aoss", "es", "basic", "none"]
 AUTH_MODES: tuple[Auth, ...] = ("aoss", "es", "basic", "none")
 
@@ -46,6 +48,18 @@ class Settings:
     keep_original: bool = False
     deadline_margin: float = 10.0
     """Seconds kept free before the Lambda's deadline to save progress and answer."""
+    max_object_bytes: int = DEFAULT_LIMITS.max_object_bytes
+    """Decompressed bytes read from one object (``normalizers.limits.Limits``)."""
+    max_compression_ratio: int = DEFAULT_LIMITS.max_ratio
+    max_record_bytes: int = DEFAULT_LIMITS.max_record_bytes
+
+    def limits(self) -> Limits:
+        """What one object may cost, for the normalizers."""
+        return Limits(
+            max_object_bytes=self.max_object_bytes,
+            max_ratio=self.max_compression_ratio,
+            max_record_bytes=self.max_record_bytes,
+        )
 
     def index_for(self, source: str) -> str:
         return f"{self.index_prefix}{source}"
@@ -80,6 +94,9 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "DEAD_LETTER_DIR": ("dead_letter_dir", Path),
     "KEEP_ORIGINAL": ("keep_original", _flag),
     "DEADLINE_MARGIN_SECONDS": ("deadline_margin", float),
+    "MAX_OBJECT_BYTES": ("max_object_bytes", int),
+    "MAX_COMPRESSION_RATIO": ("max_compression_ratio", int),
+    "MAX_RECORD_BYTES": ("max_record_bytes", int),
 }
 
 
