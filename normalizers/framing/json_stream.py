@@ -150,9 +150,19 @@ _LONG_RUN = b"0" * 19
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
+_LONG_NUMBER = re.compile(rb"[:,\[][ \t\r\n]*-?[0-9]{19}")
+"""A number of 19 digits or more (after ``:``, ``,`` or ``[``; digits inside a string are
+after a quote or text, unless the string itself reads like JSON, which only costs a re-parse)."""
+
+
 def has_long_number(data: bytes | bytearray | memoryview) -> bool:
     """Whether ``data`` holds a run of 19 digits or more (in a number or a string), at C speed."""
     return _LONG_RUN in bytes(data).translate(_DIGITS)
+
+
+def has_long_integer(data: bytes | bytearray | memoryview) -> bool:
+    """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits)."""
+    return has_long_number(data) and _LONG_NUMBER.search(data) is not None
 
 
 def _exact_int(text: str) -> int | str:
@@ -169,7 +179,7 @@ def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
     """``orjson.loads``, except that integers beyond 64 bits keep their digits (as strings)."""
     value = orjson.loads(data)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    if has_long_number(raw):
+    if has_long_integer(raw):
         return json.loads(bytes(raw), parse_int=_exact_int)
     return value
 
@@ -272,7 +282,7 @@ class _Splitter:
         """A record's value; integers beyond 64 bits exact (rare: checked only when a read
         held a long run of digits, so that the common record pays nothing)."""
         value = orjson.loads(raw)
-        if self._long_numbers and has_long_number(raw):
+        if self._long_numbers and has_long_integer(raw):
             return json.loads(bytes(raw), parse_int=_exact_int)
         return value
 
