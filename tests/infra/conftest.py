@@ -47,7 +47,7 @@ DEFAULT_CONTEXT: dict[str, Any] = {
     "skipDependencyBundling": True,
 }
 # Every alternative branch at once: existing bucket and topic, private collections (the stack
-# creates the VPC endpoint; an analysts' network may reach it).
+# creates the VPC endpoint; an analysts' network may reach it), no operator role.
 VARIANT_CONTEXT: dict[str, Any] = {
     "organizationId": ORG_ID,
     "account": ACCOUNT,
@@ -60,6 +60,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "vpcEndpointClientCidrs": ANALYST_NETWORK,
     "subnetIds": ",".join(SUBNETS),
     "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
+    "operatorRole": False,
     "skipDependencyBundling": True,
 }
 
