@@ -8,13 +8,12 @@ DescribeOrganizationConfiguration, UpdateOrganizationConfiguration)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import Stubber
 
 from scripts import guardduty_setup
+from tests.scripts.stubs import Clients, stubbed_clients
 
 BUCKET = "central-logs"
 KEY = "arn:aws:kms:eu-west-1:111111111111:key/0b1f6a6e-1111-2222-3333-444455556666"
@@ -23,35 +22,10 @@ DETECTOR = "12abc34d567e8fa901bc2d34e56789f0"
 ADMIN = "333333333333"
 
 
-class Clients:
-    """One stubbed client per (service, region), created on first use."""
-
-    def __init__(self) -> None:
-        self.stubs: dict[tuple[str, str], Stubber] = {}
-        self._clients: dict[tuple[str, str], Any] = {}
-
-    def __call__(self, service: str, region: str) -> Any:
-        if (service, region) not in self._clients:
-            self.stub(service, region)
-        return self._clients[(service, region)]
-
-    def stub(self, service: str, region: str) -> Stubber:
-        if (service, region) not in self.stubs:
-            client = boto3.client(
-                service, region_name=region, aws_access_key_id="testing", aws_secret_access_key="testing"
-            )
-            self._clients[(service, region)] = client
-            self.stubs[(service, region)] = Stubber(client)
-            self.stubs[(service, region)].activate()
-        return self.stubs[(service, region)]
-
-
 @pytest.fixture
 def clients() -> Iterator[Clients]:
-    found = Clients()
-    yield found
-    for stubber in found.stubs.values():
-        stubber.assert_no_pending_responses()
+    with stubbed_clients() as found:
+        yield found
 
 
 def regions(clients: Clients, *statuses: tuple[str, str]) -> None:
