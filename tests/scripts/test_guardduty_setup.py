@@ -40,6 +40,26 @@ def detector(stub: Stubber, ids: list[str] | None = None) -> None:
     stub.add_response("list_detectors", {"DetectorIds": [DETECTOR] if ids is None else ids}, {})
 
 
+def existing_export(stub: Stubber, destination: str = DESTINATION, status: str = "PUBLISHING") -> None:
+    """The detector already exports (ListPublishingDestinations, DescribePublishingDestination)."""
+    stub.add_response(
+        "list_publishing_destinations",
+        {"Destinations": [{"DestinationId": "d-1", "DestinationType": "S3", "Status": status}]},
+        {"DetectorId": DETECTOR},
+    )
+    stub.add_response(
+        "describe_publishing_destination",
+        {
+            "DestinationId": "d-1",
+            "DestinationType": "S3",
+            "Status": status,
+            "PublishingFailureStartTimestamp": 0 if status == "PUBLISHING" else 1700000000000,
+            "DestinationProperties": {"DestinationArn": destination, "KmsKeyArn": KEY},
+        },
+        {"DetectorId": DETECTOR, "DestinationId": "d-1"},
+    )
+
+
 def run(clients: Clients, *argv: str) -> int:
     return guardduty_setup.main(list(argv), clients)
 
@@ -81,22 +101,7 @@ def test_export_in_every_region_that_needs_no_opt_in(
 def test_a_second_run_changes_nothing(clients: Clients, capsys: pytest.CaptureFixture[str]) -> None:
     stub = clients.stub("guardduty", "eu-west-1")
     detector(stub)
-    stub.add_response(
-        "list_publishing_destinations",
-        {"Destinations": [{"DestinationId": "d-1", "DestinationType": "S3", "Status": "PUBLISHING"}]},
-        {"DetectorId": DETECTOR},
-    )
-    stub.add_response(
-        "describe_publishing_destination",
-        {
-            "DestinationId": "d-1",
-            "DestinationType": "S3",
-            "Status": "PUBLISHING",
-            "PublishingFailureStartTimestamp": 0,
-            "DestinationProperties": {"DestinationArn": DESTINATION, "KmsKeyArn": KEY},
-        },
-        {"DetectorId": DETECTOR, "DestinationId": "d-1"},
-    )
+    existing_export(stub)
     stub.add_response(
         "get_detector",
         {"FindingPublishingFrequency": "FIFTEEN_MINUTES", "ServiceRole": "r", "Status": "ENABLED"},
@@ -114,22 +119,7 @@ def test_an_export_elsewhere_is_moved_and_the_frequency_set(
 ) -> None:
     stub = clients.stub("guardduty", "eu-west-1")
     detector(stub)
-    stub.add_response(
-        "list_publishing_destinations",
-        {"Destinations": [{"DestinationId": "d-1", "DestinationType": "S3", "Status": "PUBLISHING"}]},
-        {"DetectorId": DETECTOR},
-    )
-    stub.add_response(
-        "describe_publishing_destination",
-        {
-            "DestinationId": "d-1",
-            "DestinationType": "S3",
-            "Status": "PUBLISHING",
-            "PublishingFailureStartTimestamp": 0,
-            "DestinationProperties": {"DestinationArn": "arn:aws:s3:::old-findings", "KmsKeyArn": KEY},
-        },
-        {"DetectorId": DETECTOR, "DestinationId": "d-1"},
-    )
+    existing_export(stub, "arn:aws:s3:::old-findings")
     stub.add_response(
         "update_publishing_destination",
         {},
@@ -168,30 +158,7 @@ def test_a_broken_export_and_a_missing_detector_fail(
 ) -> None:
     broken = clients.stub("guardduty", "eu-west-1")
     detector(broken)
-    broken.add_response(
-        "list_publishing_destinations",
-        {
-            "Destinations": [
-                {
-                    "DestinationId": "d-1",
-                    "DestinationType": "S3",
-                    "Status": "UNABLE_TO_PUBLISH_FIX_DESTINATION_PROPERTY",
-                }
-            ]
-        },
-        {"DetectorId": DETECTOR},
-    )
-    broken.add_response(
-        "describe_publishing_destination",
-        {
-            "DestinationId": "d-1",
-            "DestinationType": "S3",
-            "Status": "UNABLE_TO_PUBLISH_FIX_DESTINATION_PROPERTY",
-            "PublishingFailureStartTimestamp": 1700000000000,
-            "DestinationProperties": {"DestinationArn": DESTINATION, "KmsKeyArn": KEY},
-        },
-        {"DetectorId": DETECTOR, "DestinationId": "d-1"},
-    )
+    existing_export(broken, status="UNABLE_TO_PUBLISH_FIX_DESTINATION_PROPERTY")
     detector(clients.stub("guardduty", "us-east-1"), ids=[])
     denied = clients.stub("guardduty", "ap-south-1")
     denied.add_client_error(
