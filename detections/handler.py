@@ -26,8 +26,7 @@ from detections.exceptions import from_setting
 from detections.notify import Notifier, SnsNotifier
 from detections.rules import load_rules
 from detections.runner import RunReport, RunSettings, run
-from ingest.config import Settings
-from ingest.opensearch import make_client
+from opensearch_client import AuthMode, ConnectionSettings, auth_mode, make_client
 
 LOGGER = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ class DetectionConfig:
     topic_arn: str | None = None
     state_table: str | None = None
     prefix: str = "siem-"
-    auth: str = "aoss"
+    auth: AuthMode = "aoss"
     region: str | None = None
     dashboards_url: str | None = None
     exceptions: str | None = None
@@ -59,7 +58,7 @@ class DetectionConfig:
             topic_arn=env.get("ALERT_TOPIC_ARN") or None,
             state_table=env.get("STATE_TABLE") or None,
             prefix=env.get("INDEX_PREFIX") or "siem-",
-            auth=env.get("OPENSEARCH_AUTH") or "aoss",
+            auth=auth_mode(env.get("OPENSEARCH_AUTH") or "aoss", "OPENSEARCH_AUTH"),
             region=env.get("AWS_REGION") or None,
             dashboards_url=env.get("DASHBOARDS_URL") or None,
             exceptions=env.get(EXCEPTIONS_VARIABLE) or None,
@@ -67,17 +66,10 @@ class DetectionConfig:
 
 
 def clients(config: DetectionConfig) -> tuple[OpenSearch, OpenSearch]:
-    logs = make_client(Settings(endpoint=config.endpoint, auth=config.auth, region=config.region))  # type: ignore[arg-type]
+    logs = make_client(ConnectionSettings(config.endpoint, config.auth, config.region))
     if config.alerts_endpoint == config.endpoint:
         return logs, logs
-    alerts = make_client(
-        Settings(
-            endpoint=config.alerts_endpoint,
-            auth=config.auth,  # type: ignore[arg-type]
-            region=config.region,
-        )
-    )
-    return logs, alerts
+    return logs, make_client(ConnectionSettings(config.alerts_endpoint, config.auth, config.region))
 
 
 def checkpoint_store(config: DetectionConfig, alerts: OpenSearch, session: Any = None) -> CheckpointStore:

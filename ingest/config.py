@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Auth = Literal["aoss", "es", "basic", "none"]
-AUTH_MODES: tuple[Auth, ...] = ("aoss", "es", "basic", "none")
+from opensearch_client import AuthMode, ConnectionSettings, auth_mode
 
 MIB = 1024 * 1024
 
@@ -17,7 +16,7 @@ MIB = 1024 * 1024
 @dataclass(frozen=True, slots=True)
 class Settings:
     endpoint: str = "http://127.0.0.1:9200"
-    auth: Auth = "aoss"
+    auth: AuthMode = "aoss"
     region: str | None = None
     username: str | None = None
     password: str | None = field(default=None, repr=False)
@@ -50,8 +49,11 @@ class Settings:
     def index_for(self, source: str) -> str:
         return f"{self.index_prefix}{source}"
 
-    def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+    @property
+    def connection(self) -> ConnectionSettings:
+        return ConnectionSettings(
+            self.endpoint, self.auth, self.region, self.username, self.password, self.request_timeout
+        )
 
 
 def _flag(value: str) -> bool:
@@ -91,7 +93,6 @@ def from_env(environ: Mapping[str, str] | None = None) -> Settings:
         raw = environ.get(variable)
         if raw not in (None, ""):
             values[name] = convert(raw)
-    settings = Settings(**values)
-    if settings.auth not in AUTH_MODES:
-        raise ValueError(f"OPENSEARCH_AUTH must be one of {AUTH_MODES}, not {settings.auth!r}")
-    return settings
+    if "auth" in values:
+        values["auth"] = auth_mode(values["auth"], "OPENSEARCH_AUTH")
+    return Settings(**values)

@@ -19,7 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from opensearch_assets.install import AUTH_MODES, AuthMode, InstallError, InstallReport, install
+from opensearch_assets.install import InstallError, InstallReport, install
+from opensearch_client import auth_mode
 
 LOG = logging.getLogger(__name__)
 RETRY_PAUSE_SECONDS = 15
@@ -37,7 +38,7 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
         raise ValueError(f"unknown RequestType {request_type!r}")
     endpoint = str(properties.get("Endpoint") or os.environ["OPENSEARCH_ENDPOINT"])
     dashboards_url = properties.get("DashboardsUrl") or os.environ.get("DASHBOARDS_URL") or None
-    auth = _auth_mode(os.environ.get("AUTH", "aoss"))
+    auth = auth_mode(os.environ.get("AUTH", "aoss"), "AUTH")
     deadline = time.monotonic() + float(os.environ.get("INSTALL_RETRY_SECONDS", "300"))
     region = os.environ.get("AWS_REGION")
     report = _retrying(lambda: install(endpoint, dashboards_url, auth, region, prefix), deadline)
@@ -58,13 +59,6 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "SavedObjectsImported": str(report.saved_objects_imported),
         },
     }
-
-
-def _auth_mode(value: str) -> AuthMode:
-    for mode in AUTH_MODES:
-        if mode == value:
-            return mode
-    raise ValueError(f"AUTH={value!r}; expected one of {AUTH_MODES}")
 
 
 def _retrying(step: Callable[[], InstallReport], deadline: float) -> InstallReport:

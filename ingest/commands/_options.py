@@ -14,12 +14,13 @@ from typing import Any
 import boto3
 from tqdm import tqdm
 
-from ingest.config import AUTH_MODES, MIB, Settings
+from ingest.config import MIB, Settings
 from ingest.events import ObjectRef
 from ingest.processor import ObjectResult
 from ingest.reader import OpenedObject, list_local, list_s3, open_local, open_s3
 from ingest.runtime import Runtime, build_runtime
 from ingest.writer import Deadline
+from opensearch_client import AUTH_MODES
 
 DEFAULT_LEDGER = Path(".siem/ledger.sqlite")
 DEFAULT_DEAD_LETTERS = Path("dead-letters")

@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from opensearch_assets.install import AUTH_MODES, InstallError, install
+from ingest.commands import SIGV4_OR_NONE
+from opensearch_assets.install import InstallError, install
 from opensearch_assets.templates import DEFAULT_PREFIX
 
 
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--auth",
-        choices=AUTH_MODES,
+        choices=SIGV4_OR_NONE,
         default="aoss",
         help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
     )

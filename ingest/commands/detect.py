@@ -17,8 +17,7 @@ from detections.notify import message_text
 from detections.rules import RULE_DIRS, RuleError, load_rules
 from detections.runner import RunReport, run
 from detections.windows import parse_time
-
-AUTH_MODES = ("aoss", "es", "none")
+from ingest.commands import SIGV4_OR_NONE
 
 
 def register(subparsers: Any) -> None:
@@ -58,7 +57,7 @@ def register(subparsers: Any) -> None:
     )
     runner.add_argument(
         "--auth",
-        choices=AUTH_MODES,
+        choices=SIGV4_OR_NONE,
         default=os.environ.get("OPENSEARCH_AUTH", "aoss"),
         help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
     )

@@ -11,11 +11,10 @@ from typing import Any
 
 from opensearchpy.exceptions import OpenSearchException
 
-from ingest.config import Settings
-from ingest.opensearch import make_client
+from ingest.commands import SIGV4_OR_NONE
 from investigation import DEFAULT_WINDOW, FORMATS, FindingNotFound, investigate, render
+from opensearch_client import ConnectionSettings, make_client
 
-AUTH_MODES = ("aoss", "es", "none")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -52,7 +51,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--auth",
-        choices=AUTH_MODES,
+        choices=SIGV4_OR_NONE,
         default="aoss",
         help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
     )
@@ -82,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         print("siem investigate: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
         return 2
     try:
-        client = make_client(Settings(endpoint=args.endpoint, auth=args.auth, region=args.region))
+        client = make_client(ConnectionSettings(args.endpoint, args.auth, args.region))
         report = investigate(
             client,
             args.finding_id,

@@ -22,6 +22,7 @@ from opensearch_assets import install as installer
 from opensearch_assets.install import NOT_IMPORTED, InstallError, install
 from opensearch_assets.saved_objects import render, to_ndjson
 from opensearch_assets.templates import index_templates
+from opensearch_client import ConnectionSettings
 
 pytestmark = pytest.mark.integration
 
@@ -163,7 +164,7 @@ def test_cli_installs_and_prints_the_report(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(installer, "make_client", lambda endpoint, auth: engine)
+    monkeypatch.setattr(installer, "make_client", lambda connection, **_: engine)
     status = cli.main(["assets", "install", "--endpoint", "http://engine", "--auth", "none"])
     assert status == 0 and NOT_IMPORTED in capsys.readouterr().out
     status = cli.main(
@@ -198,7 +199,7 @@ def test_cli_installs_and_prints_the_report(
 def test_custom_resource_installs_on_create_retries_and_leaves_data_on_delete(
     engine: OpenSearch, dashboards: FakeDashboards, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(installer, "make_client", lambda endpoint, auth: engine)
+    monkeypatch.setattr(installer, "make_client", lambda connection, **_: engine)
     monkeypatch.setattr(custom_resource, "RETRY_PAUSE_SECONDS", 0)
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://engine")
     monkeypatch.setenv("DASHBOARDS_URL", dashboards.url)
@@ -221,8 +222,8 @@ def test_custom_resource_also_installs_the_templates_on_the_alerts_collection(
 ) -> None:
     endpoints: list[str] = []
 
-    def client_for(endpoint: str, auth: object) -> OpenSearch:
-        endpoints.append(endpoint)
+    def client_for(connection: ConnectionSettings, **_: object) -> OpenSearch:
+        endpoints.append(connection.endpoint)
         return engine
 
     monkeypatch.setattr(installer, "make_client", client_for)
