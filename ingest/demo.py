@@ -35,6 +35,7 @@ from ingest.local_aws import create_local_aws
 from ingest.observability import logger
 from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
+from opensearch_client import ConnectionSettings
 
 POST_INGEST_STEPS: list[str] = ["detections.demo:show", "investigation.demo:show"]
 """``"module:function"`` names called in order after ingestion with a :class:`DemoContext`."""
@@ -179,7 +180,7 @@ def main() -> int:
             f"s3://{incident.bucket} (moto), S3 -> SQS notification configured"
         )
         settings = Settings(
-            auth="none",
+            connection=ConnectionSettings(server.url, auth="none"),
             index_prefix=INDEX_PREFIX,
             ledger_table=LEDGER_TABLE,
             dead_letter_bucket=DEAD_LETTER_BUCKET,

@@ -27,7 +27,7 @@ class Runtime:
 
 def make_ledger(settings: Settings, dynamodb: Any | None = None) -> Ledger:
     if settings.ledger_table:
-        client = dynamodb or boto3.client("dynamodb", region_name=settings.region)
+        client = dynamodb or boto3.client("dynamodb", region_name=settings.connection.region)
         return DynamoLedger(settings.ledger_table, client, settings.ledger_ttl_days)
     if settings.ledger_path:
         settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,7 +55,7 @@ def build_runtime(
     hooks: Hooks | None = None,
 ) -> Runtime:
     """Everything the processor needs; tests pass their guarded client and moto clients."""
-    s3 = s3 or boto3.client("s3", region_name=settings.region)
+    s3 = s3 or boto3.client("s3", region_name=settings.connection.region)
     services = Services(
         settings=settings,
         # One pooled connection per concurrent bulk request, plus one for searches.

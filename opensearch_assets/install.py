@@ -7,7 +7,6 @@ an upgrade is applied.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -16,17 +15,12 @@ import requests
 from opensearchpy import OpenSearch
 
 from opensearch_assets.saved_objects import render, to_ndjson
-from opensearch_assets.templates import (
-    DEFAULT_PREFIX,
-    component_templates,
-    index_templates,
-    install_templates,
-)
-from opensearch_client import AuthMode, ConnectionSettings, dashboards_session, make_client
+from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
+from opensearch_assets.templates import component_templates, index_templates, install_templates
+from opensearch_client import AuthMode, dashboards_session, make_client
 
 T = TypeVar("T")
 IMPORT_PATH = "/api/saved_objects/_import"
-TIMEOUT_SECONDS = 60
 NOT_IMPORTED = "saved objects not imported: no Dashboards URL given (pass --dashboards-url)"
 
 
@@ -97,34 +91,29 @@ def import_saved_objects(
 
 
 def install(
-    endpoint: str,
-    dashboards_url: str | None = None,
-    auth: AuthMode = "aoss",
-    region: str | None = None,
-    prefix: str = DEFAULT_PREFIX,
+    settings: InstallSettings,
     *,
     client: OpenSearch | None = None,
     session: requests.Session | None = None,
 ) -> InstallReport:
-    """Install the templates on ``endpoint`` and, given a Dashboards URL, the saved objects.
+    """Install the templates on the settings' endpoint and, given a Dashboards URL, the saved
+    objects.
 
-    ``client`` and ``session`` replace the ones built from ``endpoint``/``auth`` (tests, or
+    ``client`` and ``session`` replace the ones built from the connection settings (tests, or
     callers that already hold a configured client).
     """
-    connection = ConnectionSettings(
-        endpoint, auth, region or os.environ.get("AWS_REGION"), timeout=TIMEOUT_SECONDS
-    )
+    connection, prefix = settings.connection, settings.prefix
     # opensearch-py's own retries (connection errors, 502-504) stay on for the installer.
-    engine = client or _authenticated(lambda: make_client(connection, max_retries=3), auth)
-    report = InstallReport(endpoint=endpoint, prefix=prefix, dashboards_url=dashboards_url or None)
+    engine = client or _authenticated(lambda: make_client(connection, max_retries=3), connection.auth)
+    report = InstallReport(connection.endpoint, prefix, dashboards_url=settings.dashboards_url or None)
     try:
         install_templates(engine, prefix)
     except Exception as error:
-        raise InstallError(f"index templates on {endpoint}: {error}") from error
+        raise InstallError(f"index templates on {connection.endpoint}: {error}") from error
     report.component_templates = list(component_templates(prefix))
     report.index_templates = list(index_templates(prefix))
     if report.dashboards_url:
-        http = session or _authenticated(lambda: dashboards_session(connection), auth)
+        http = session or _authenticated(lambda: dashboards_session(connection), connection.auth)
         answer = import_saved_objects(report.dashboards_url, to_ndjson(render(prefix)), http)
         report.saved_objects_imported = int(answer.get("successCount", 0))
         report.saved_objects_errors = list(answer.get("errors", []))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +13,9 @@ from typing import Any
 import boto3
 from tqdm import tqdm
 
+from ingest.commands import connection_from
 from ingest.config import MIB, Settings
+from ingest.defaults import REQUEST_TIMEOUT_SECONDS
 from ingest.events import ObjectRef
 from ingest.processor import ObjectResult
 from ingest.reader import OpenedObject, list_local, list_s3, open_local, open_s3
@@ -65,16 +66,12 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings(
-        endpoint=args.endpoint,
-        auth=args.auth,
-        region=args.region,
+        connection=connection_from(args, timeout=REQUEST_TIMEOUT_SECONDS),
         index_prefix=args.index_prefix,
         ledger_path=args.ledger,
         dead_letter_dir=args.dead_letter,
         concurrency=args.concurrency,
         bulk_max_bytes=int(args.bulk_max_mib * MIB),
-        username=os.environ.get("OPENSEARCH_USERNAME"),
-        password=os.environ.get("OPENSEARCH_PASSWORD"),
         **extra,
     )
 

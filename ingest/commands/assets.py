@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from ingest.commands import SIGV4_OR_NONE
+from ingest.commands import SIGV4_OR_NONE, connection_from
 from opensearch_assets.install import InstallError, install
+from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
 from opensearch_assets.templates import DEFAULT_PREFIX
 
 
@@ -53,7 +54,8 @@ def register(subparsers: Any) -> None:
 
 def run_install(args: argparse.Namespace) -> int:
     try:
-        report = install(args.endpoint, args.dashboards_url, args.auth, args.region, args.prefix)
+        connection = connection_from(args, timeout=TIMEOUT_SECONDS)
+        report = install(InstallSettings(connection, args.dashboards_url, args.prefix))
     except InstallError as error:
         print(f"siem assets install: {error}", file=sys.stderr)
         return 1

@@ -11,9 +11,10 @@ from typing import Any
 
 from opensearchpy.exceptions import OpenSearchException
 
-from ingest.commands import SIGV4_OR_NONE
+from ingest.commands import SIGV4_OR_NONE, connection_from
 from investigation import DEFAULT_WINDOW, FORMATS, FindingNotFound, investigate, render
-from opensearch_client import ConnectionSettings, make_client
+from investigation.settings import InvestigationSettings
+from opensearch_client import make_client
 
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -81,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
         print("siem investigate: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
         return 2
     try:
-        client = make_client(ConnectionSettings(args.endpoint, args.auth, args.region))
+        settings = InvestigationSettings(connection_from(args), args.prefix, args.window, args.dashboards_url)
         report = investigate(
-            client,
+            make_client(settings.connection),
             args.finding_id,
-            window=args.window,
-            prefix=args.prefix,
-            dashboards_url=args.dashboards_url,
+            window=settings.window,
+            prefix=settings.prefix,
+            dashboards_url=settings.dashboards_url,
         )
     except FindingNotFound as error:
         print(f"siem investigate: {error}", file=sys.stderr)

@@ -15,9 +15,9 @@ from opensearchpy.exceptions import OpenSearchException
 from detections import coverage, monitors
 from detections.rules import RULE_DIRS, SIGMA_DIR, RuleError, load_rules, parse_duration
 from detections.testing import run_tests
-from ingest.commands import SIGV4_OR_NONE
+from ingest.commands import SIGV4_OR_NONE, connection_from
 from opensearch_assets.templates import install_templates
-from opensearch_client import ConnectionSettings, make_client
+from opensearch_client import make_client
 
 PROJECT = Path(__file__).resolve().parents[2]
 DEFAULT_SIGMA_DIR = PROJECT.parent / "shared" / "samples" / "sigma" / "cloudtrail"
@@ -118,7 +118,7 @@ def register(subparsers: Any) -> None:
 @contextmanager
 def _engine(args: argparse.Namespace) -> Iterator[OpenSearch]:
     if args.endpoint:
-        yield make_client(ConnectionSettings(args.endpoint, args.auth, args.region))
+        yield make_client(connection_from(args))
         return
     from osmem_server import OsmemServer  # a dev dependency: only needed without --endpoint
 

@@ -21,10 +21,15 @@ from opensearch_assets import custom_resource
 from opensearch_assets import install as installer
 from opensearch_assets.install import NOT_IMPORTED, InstallError, install
 from opensearch_assets.saved_objects import render, to_ndjson
+from opensearch_assets.settings import InstallSettings, ResourceSettings
 from opensearch_assets.templates import index_templates
 from opensearch_client import ConnectionSettings
 
 pytestmark = pytest.mark.integration
+
+
+def _settings(dashboards_url: str | None, prefix: str = "siem-") -> InstallSettings:
+    return InstallSettings(ConnectionSettings("http://engine", auth="none"), dashboards_url, prefix)
 
 
 @dataclass
@@ -105,7 +110,7 @@ def _installed_templates(engine: OpenSearch) -> list[str]:
 def test_install_imports_the_saved_objects_with_overwrite_and_xsrf(
     engine: OpenSearch, dashboards: FakeDashboards
 ) -> None:
-    report = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+    report = install(_settings(dashboards.url), client=engine)
     (request,) = dashboards.requests
     assert request.path == "/_dashboards/api/saved_objects/_import"
     assert request.query == {"overwrite": ["true"]}
@@ -118,15 +123,15 @@ def test_install_imports_the_saved_objects_with_overwrite_and_xsrf(
 
 
 def test_install_twice_is_idempotent(engine: OpenSearch, dashboards: FakeDashboards) -> None:
-    first = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
-    second = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+    first = install(_settings(dashboards.url), client=engine)
+    second = install(_settings(dashboards.url), client=engine)
     assert first.lines() == second.lines()
     assert dashboards.requests[0].parts == dashboards.requests[1].parts
     assert _installed_templates(engine) == sorted(index_templates("siem-"))
 
 
 def test_install_without_dashboards_installs_templates_and_says_so(engine: OpenSearch) -> None:
-    report = install("http://engine", None, "none", None, "siem-", client=engine)
+    report = install(_settings(None), client=engine)
     assert report.saved_objects_skipped and NOT_IMPORTED in report.lines()
     assert _installed_templates(engine) == sorted(index_templates("siem-"))
 
@@ -134,7 +139,7 @@ def test_install_without_dashboards_installs_templates_and_says_so(engine: OpenS
 def test_install_with_another_prefix_names_templates_and_titles_after_it(
     engine: OpenSearch, dashboards: FakeDashboards
 ) -> None:
-    install("http://engine", dashboards.url, "none", None, "siem-test-", client=engine)
+    install(_settings(dashboards.url, "siem-test-"), client=engine)
     names = [
         item["name"] for item in engine.indices.get_index_template(name="siem-test-*")["index_templates"]
     ]
@@ -152,10 +157,10 @@ def test_dashboards_errors_are_reported(engine: OpenSearch, dashboards: FakeDash
         "errors": [{"id": "siem-all", "type": "index-pattern", "error": {"type": "conflict"}}],
     }
     dashboards.answers += [(200, refused), (403, {"message": "forbidden"})]
-    report = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+    report = install(_settings(dashboards.url), client=engine)
     assert not report.ok and any("siem-all" in line for line in report.lines())
     with pytest.raises(InstallError, match="HTTP 403"):
-        install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+        install(_settings(dashboards.url), client=engine)
 
 
 def test_cli_installs_and_prints_the_report(
@@ -232,3 +237,24 @@ def test_custom_resource_also_installs_the_templates_on_the_alerts_collection(
     custom_resource.on_event({"RequestType": "Update", "ResourceProperties": properties}, None)
     assert endpoints == ["http://logs", "http://alerts"]
     assert "siem-alerts" in _installed_templates(engine)
+
+
+def test_resource_settings_take_the_properties_over_the_environment() -> None:
+    environ = {
+        "OPENSEARCH_ENDPOINT": "https://logs",
+        "ALERTS_ENDPOINT": "https://alerts",
+        "DASHBOARDS_URL": "https://logs/_dashboards",
+        "AUTH": "aoss",
+        "AWS_REGION": "eu-west-1",
+    }
+    settings = ResourceSettings.from_env({}, environ)
+    assert settings.logs.connection.endpoint == "https://logs" and settings.logs.prefix == "siem-"
+    assert settings.logs.dashboards_url == "https://logs/_dashboards"
+    assert settings.alerts is not None and settings.alerts.connection.endpoint == "https://alerts"
+    assert settings.alerts.dashboards_url is None and settings.alerts.connection.region == "eu-west-1"
+    same = ResourceSettings.from_env(
+        {"Endpoint": "https://x", "AlertsEndpoint": "https://x", "IndexPrefix": "a-"}, environ
+    )
+    assert same.alerts is None and same.logs.prefix == "a-" and same.logs.connection.endpoint == "https://x"
+    with pytest.raises(ValueError, match="AUTH must be one of"):
+        ResourceSettings.from_env({}, {**environ, "AUTH": "iam"})
