@@ -16,7 +16,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from opensearchpy import OpenSearch
 
-from ingest import cli
 from opensearch_assets import custom_resource
 from opensearch_assets import install as installer
 from opensearch_assets.install import NOT_IMPORTED, InstallError, install
@@ -24,6 +23,7 @@ from opensearch_assets.saved_objects import render, to_ndjson
 from opensearch_assets.settings import InstallSettings, ResourceSettings
 from opensearch_assets.templates import index_templates
 from opensearch_client import ConnectionSettings
+from siem_cli import main as cli
 
 pytestmark = pytest.mark.integration
 

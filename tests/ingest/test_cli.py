@@ -11,10 +11,10 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo import synthetic
-from ingest import cli
 from ingest.replay import REPORTED_REFUSALS
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings
+from siem_cli import main as cli
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import flow_object

@@ -19,7 +19,7 @@ from detections.runner import RunReport, RunSettings
 from detections.runtime import clients, run_once
 from detections.settings import DetectionSettings
 from detections.windows import parse_time
-from ingest.commands import SIGV4_OR_NONE, connection_from
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
 
 def register(subparsers: Any) -> None:

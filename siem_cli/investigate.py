@@ -11,10 +11,10 @@ from typing import Any
 
 from opensearchpy.exceptions import OpenSearchException
 
-from ingest.commands import SIGV4_OR_NONE, connection_from
 from investigation import DEFAULT_WINDOW, FORMATS, FindingNotFound, investigate, render
 from investigation.settings import InvestigationSettings
 from opensearch_client import make_client
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}

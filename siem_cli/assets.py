@@ -6,10 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from ingest.commands import SIGV4_OR_NONE, connection_from
 from opensearch_assets.install import InstallError, install
 from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
 from opensearch_assets.templates import DEFAULT_PREFIX
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
 
 def register(subparsers: Any) -> None:

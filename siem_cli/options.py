@@ -1,4 +1,6 @@
-"""``siem`` subcommands: each module exposes ``register(subparsers)``."""
+"""Options shared by several subcommands: how to reach OpenSearch."""
+
+from __future__ import annotations
 
 import argparse
 import os

@@ -15,11 +15,11 @@ from opensearchpy.exceptions import OpenSearchException
 from detections import coverage, monitors
 from detections.rules import RULE_DIRS, SIGMA_DIR, RuleError, load_rules, parse_duration
 from detections.testing import run_tests
-from ingest.commands import SIGV4_OR_NONE, connection_from
 from opensearch_assets.templates import install_templates
-from opensearch_client import make_client
+from opensearch_client import ConnectionSettings, make_client
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_SIGMA_DIR = PROJECT.parent / "shared" / "samples" / "sigma" / "cloudtrail"
 
 
@@ -124,7 +124,7 @@ def _engine(args: argparse.Namespace) -> Iterator[OpenSearch]:
 
     server = OsmemServer.start(japanese=False)
     try:
-        yield OpenSearch(hosts=[server.url], timeout=60)
+        yield make_client(ConnectionSettings(server.url, auth="none", timeout=60))
     finally:
         server.close()
 
