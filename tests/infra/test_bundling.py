@@ -33,6 +33,7 @@ from infra.bundling import (
 from infra.detection import DETECTION_HANDLER
 from infra.imports import STDLIB, ImportGraph
 from infra.ingest_pipeline import INGEST_HANDLER
+from tests import test_layers as layers
 from tests.infra.cfn import render, resources
 from tests.infra.conftest import Assembly
 
@@ -107,8 +108,8 @@ def _provided(handler: str) -> set[str]:
     return _with_dependencies({*FUNCTIONS[_module(handler)].requirements, *PROVIDED_BY_RUNTIME})
 
 
-def test_every_handler_of_the_stack_has_its_function_needs_declared() -> None:
-    assert set(FUNCTIONS) == {_module(handler) for handler in HANDLERS}
+def test_every_handler_of_the_stack_has_its_function_needs_declared_and_its_layer() -> None:
+    assert set(FUNCTIONS) == {_module(handler) for handler in HANDLERS} == layers.HANDLERS
 
 
 @pytest.mark.parametrize("handler", HANDLERS)
