@@ -37,7 +37,7 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, keep_original=args.original)
     try:
-        openers = Opener(args.target, args.region).sources()
+        openers = Opener(args.target, settings.connection.region).sources()
     except FileNotFoundError as error:
         print(f"siem ingest: {error}", file=sys.stderr)
         return 2
