@@ -95,7 +95,8 @@ class Visualization:
 
 @dataclass(frozen=True, slots=True)
 class Dashboard:
-    """Panels laid out two per row, in order; each a visualization or saved search slug."""
+    """Panels in reading order: charts and tables of counts two per row, saved searches (tables
+    of events) a row each (``saved_objects.layout``)."""
 
     id: str
     title: str

@@ -318,22 +318,47 @@ def visualization(viz: Visualization) -> dict[str, Any]:
     return _saved_object("visualization", viz.id, attributes, _index_reference(viz.pattern))
 
 
+GRID_COLUMNS = 48
+"""Dashboards lays panels on a 48-column grid; ``y`` and ``h`` count rows of about 20 px."""
+PANEL_HEIGHT = 15
+
+
+def _panel_width(item: Visualization | Search) -> int:
+    """A table of events needs the full width; a chart or a table of counts half of it."""
+    return GRID_COLUMNS if isinstance(item, Search) else GRID_COLUMNS // 2
+
+
+def layout(panels: tuple[Visualization | Search, ...]) -> list[dict[str, int]]:
+    """Grid rectangles for ``panels`` in reading order: left to right, then the next row.
+
+    A panel that does not fit in what is left of its row starts the next one, and the last
+    panel of a row stretches to the right edge, so no two panels share a cell, none ends
+    past the grid, and no row has a hole.
+    """
+    rows: list[list[dict[str, int]]] = [[]]
+    x = 0
+    for item in panels:
+        width = _panel_width(item)
+        if x + width > GRID_COLUMNS:
+            rows.append([])
+            x = 0
+        rows[-1].append({"x": x, "y": (len(rows) - 1) * PANEL_HEIGHT, "w": width, "h": PANEL_HEIGHT})
+        x += width
+    for row in rows:
+        if row:
+            row[-1]["w"] = GRID_COLUMNS - row[-1]["x"]
+    return [grid for row in rows for grid in row]
+
+
 def dashboard(board: Dashboard) -> dict[str, Any]:
     panels, references = [], []
-    for position, item in enumerate(board.panels):
-        wide = isinstance(item, Search)  # a table of events needs the full width
-        grid = {
-            "x": 0 if wide or position % 2 == 0 else 24,
-            "y": (position // 2) * 15,
-            "w": 48 if wide else 24,
-            "h": 15,
-            "i": str(position + 1),
-        }
+    for position, (item, grid) in enumerate(zip(board.panels, layout(board.panels), strict=True)):
+        index = str(position + 1)
         panels.append(
             {
                 "version": "2.11.0",
-                "gridData": grid,
-                "panelIndex": str(position + 1),
+                "gridData": {**grid, "i": index},
+                "panelIndex": index,
                 "embeddableConfig": {},
                 "panelRefName": f"panel_{position}",
             }

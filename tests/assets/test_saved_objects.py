@@ -140,3 +140,46 @@ def test_another_prefix_changes_titles_not_ids() -> None:
     titles = {obj["id"]: obj["attributes"]["title"] for obj in renamed if obj["type"] == "index-pattern"}
     assert titles == {pattern: index_pattern_title(pattern, "logs-") for pattern in INDEX_PATTERNS}
     assert titles["siem-all"] == "logs-*" and titles["siem-vpcflow"] == "logs-vpcflow"
+
+
+GRID_COLUMNS = 48
+"""OpenSearch Dashboards lays panels on a 48-column grid (react-grid-layout, ``cols: 48``)."""
+
+
+def _overlap(a: dict[str, int], b: dict[str, int]) -> bool:
+    """Two grid rectangles share at least one cell (touching edges do not)."""
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    )
+
+
+def test_overlap_is_cell_intersection() -> None:
+    cell = {"x": 0, "y": 0, "w": 24, "h": 15}
+    assert _overlap(cell, {"x": 23, "y": 14, "w": 1, "h": 1})
+    assert not _overlap(cell, {"x": 24, "y": 0, "w": 24, "h": 15})
+    assert not _overlap(cell, {"x": 0, "y": 15, "w": 48, "h": 15})
+
+
+@pytest.mark.parametrize("board", _of_type("dashboard"), ids=lambda board: board["id"])
+def test_dashboard_panels_fit_the_grid_without_overlapping(board: dict[str, Any]) -> None:
+    panels = json.loads(board["attributes"]["panelsJSON"])
+    grids = {panel["panelIndex"]: panel["gridData"] for panel in panels}
+    for index, grid in grids.items():
+        assert grid["i"] == index
+        assert all(isinstance(grid[key], int) for key in ("x", "y", "w", "h")), grid
+        assert grid["x"] >= 0 and grid["y"] >= 0 and grid["w"] > 0 and grid["h"] > 0, grid
+        assert grid["x"] + grid["w"] <= GRID_COLUMNS, f"panel {index} ends past column {GRID_COLUMNS}"
+    overlapping = [
+        (first, second)
+        for position, first in enumerate(grids)
+        for second in list(grids)[position + 1 :]
+        if _overlap(grids[first], grids[second])
+    ]
+    assert overlapping == [], f"panels sharing cells: {overlapping}"
+    rows: dict[int, int] = {}
+    for grid in grids.values():
+        rows[grid["y"]] = rows.get(grid["y"], 0) + grid["w"]
+    assert set(rows.values()) == {GRID_COLUMNS}, f"rows with a hole: {rows}"
