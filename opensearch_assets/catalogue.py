@@ -45,6 +45,8 @@ class Search:
     columns: tuple[str, ...]
     default_value: str = "*"
     """What ``{value}`` is saved as: ``*`` (any) until the analyst types an identifier."""
+    rule: str | None = None
+    """The detection rule (``detections/rules``) whose query this search runs, word for word."""
 
     @property
     def id(self) -> str:
@@ -166,21 +168,25 @@ IP_ACTIVITY = Search(
 ROOT_USAGE = Search(
     "root-usage",
     "Root account usage",
-    "API calls and sign-ins made with the root user's credentials (not by AWS services on its behalf).",
+    "API calls and sign-ins made with the root user's credentials (not by AWS services on its behalf): "
+    "the events of the rule siem-root-account-usage.",
     CLOUDTRAIL,
     "aws.cloudtrail.user_identity.type:Root AND NOT _exists_:aws.cloudtrail.user_identity.invoked_by"
     " AND NOT aws.cloudtrail.event_type:AwsServiceEvent",
     _CLOUDTRAIL_COLUMNS,
+    rule="siem-root-account-usage",
 )
 CONSOLE_WITHOUT_MFA = Search(
     "console-signin-without-mfa",
     "Console sign-in without MFA",
-    "Successful console sign-ins of IAM users or root without multi-factor authentication "
-    "(federated sign-ins authenticate at their identity provider and are left out).",
+    "Successful console sign-ins of IAM users without multi-factor authentication: the events of the rule "
+    "siem-console-signin-without-mfa. The root user's sign-ins are in Root account usage, with or without MFA; "
+    "federated and IAM Identity Center sign-ins authenticate at their identity provider and are left out.",
     CLOUDTRAIL,
-    "event.action:ConsoleLogin AND event.outcome:success AND aws.cloudtrail.user_identity.type:(IAMUser OR Root)"
+    "event.action:ConsoleLogin AND event.outcome:success AND aws.cloudtrail.user_identity.type:IAMUser"
     " AND aws.cloudtrail.console_login.mfa_used:false",
     _CLOUDTRAIL_COLUMNS,
+    rule="siem-console-signin-without-mfa",
 )
 ACCESS_DENIED = Search(
     "access-denied",

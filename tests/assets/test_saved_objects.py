@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from opensearch_assets.catalogue import INDEX_PATTERNS, index_pattern_title
+from detections.rules import load_rules
+from opensearch_assets.catalogue import INDEX_PATTERNS, SEARCHES, index_pattern_title
 from opensearch_assets.execute import index_pattern_id
 from opensearch_assets.saved_objects import NDJSON_PATH, render, to_ndjson
 from opensearch_assets.templates import index_fields
@@ -183,3 +184,13 @@ def test_dashboard_panels_fit_the_grid_without_overlapping(board: dict[str, Any]
     for grid in grids.values():
         rows[grid["y"]] = rows.get(grid["y"], 0) + grid["w"]
     assert set(rows.values()) == {GRID_COLUMNS}, f"rows with a hole: {rows}"
+
+
+def test_a_search_that_mirrors_a_rule_runs_its_query_on_its_index() -> None:
+    rules = {rule.id: rule for rule in load_rules()}
+    mirrors = [search for search in SEARCHES if search.rule]
+    assert {search.slug for search in mirrors} >= {"root-usage", "console-signin-without-mfa"}
+    for search in mirrors:
+        rule = rules[str(search.rule)]
+        assert rule.lucene is not None and " ".join(rule.lucene.split()) == search.query, search.id
+        assert INDEX_PATTERNS[search.pattern] == (rule.index,), search.id
