@@ -15,6 +15,7 @@ CLOUDTRAIL = "siem-cloudtrail"
 VPCFLOW = "siem-vpcflow"
 GUARDDUTY = "siem-guardduty"
 SECURITYHUB = "siem-securityhub"
+ALERTS = "siem-alerts"
 
 INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
     ALL: ("cloudtrail", "vpcflow", "guardduty", "securityhub"),
@@ -22,15 +23,20 @@ INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
     VPCFLOW: ("vpcflow",),
     GUARDDUTY: ("guardduty",),
     SECURITYHUB: ("securityhub",),
+    ALERTS: ("alerts",),
 }
-"""Index-pattern id -> the indices (template names without prefix) whose fields it lists."""
+"""Index-pattern id -> the indices (template names without prefix) it covers: its title
+names them and its field list is the union of their mappings."""
 
 
 def index_pattern_title(pattern_id: str, prefix: str) -> str:
-    """``siem-all`` -> ``<prefix>*``; ``siem-cloudtrail`` -> ``<prefix>cloudtrail``."""
-    if pattern_id == ALL:
-        return f"{prefix}*"
-    return prefix + pattern_id.removeprefix("siem-")
+    """The indices of the pattern, comma-separated (Dashboards accepts a list as a title).
+
+    ``siem-all`` -> ``<prefix>cloudtrail,<prefix>vpcflow,...``; ``siem-alerts`` ->
+    ``<prefix>alerts``. Never a wildcard: ``<prefix>*`` would also match the alerts, their
+    checkpoints and any other index sharing the prefix on the same endpoint.
+    """
+    return ",".join(f"{prefix}{index}" for index in INDEX_PATTERNS[pattern_id])
 
 
 @dataclass(frozen=True, slots=True)

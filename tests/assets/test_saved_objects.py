@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from detections.rules import load_rules
 from opensearch_assets.catalogue import INDEX_PATTERNS, SEARCHES, index_pattern_title
 from opensearch_assets.execute import index_pattern_id
 from opensearch_assets.saved_objects import NDJSON_PATH, render, to_ndjson
-from opensearch_assets.templates import index_fields
+from opensearch_assets.templates import INDEX_NAMES, index_fields
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "assets.md"
 OBJECTS: list[dict[str, Any]] = [json.loads(line) for line in NDJSON_PATH.read_text().splitlines()]
@@ -65,8 +66,12 @@ def test_ids_are_unique_and_documented() -> None:
 def test_the_issue_lists_every_kind_of_object() -> None:
     kinds = {obj["type"] for obj in OBJECTS}
     assert kinds == {"index-pattern", "search", "visualization", "dashboard"}
-    assert {"siem-all", "siem-finding-investigation"} <= set(BY_ID)
-    assert BY_ID["siem-all"]["attributes"]["title"] == "siem-*"
+    assert {"siem-all", "siem-alerts", "siem-finding-investigation"} <= set(BY_ID)
+    assert (
+        BY_ID["siem-all"]["attributes"]["title"]
+        == "siem-cloudtrail,siem-vpcflow,siem-guardduty,siem-securityhub"
+    )
+    assert BY_ID["siem-alerts"]["attributes"]["title"] == "siem-alerts"
     assert all(obj["attributes"]["timeFieldName"] == "@timestamp" for obj in _of_type("index-pattern"))
 
 
@@ -140,7 +145,48 @@ def test_another_prefix_changes_titles_not_ids() -> None:
     assert [obj["id"] for obj in renamed] == [obj["id"] for obj in OBJECTS]
     titles = {obj["id"]: obj["attributes"]["title"] for obj in renamed if obj["type"] == "index-pattern"}
     assert titles == {pattern: index_pattern_title(pattern, "logs-") for pattern in INDEX_PATTERNS}
-    assert titles["siem-all"] == "logs-*" and titles["siem-vpcflow"] == "logs-vpcflow"
+    assert titles["siem-all"] == "logs-cloudtrail,logs-vpcflow,logs-guardduty,logs-securityhub"
+    assert titles["siem-vpcflow"] == "logs-vpcflow" and titles["siem-alerts"] == "logs-alerts"
+
+
+# Every index the product writes, for the default prefix: what an index pattern may match.
+PRODUCT_INDICES = {
+    *(f"siem-{name}" for name in INDEX_NAMES),  # the sources (ingest) and the alerts (detections)
+    "siem-alerts-state",  # the detections' checkpoints (detections/checkpoints.py)
+    "siem-incidents",  # alerts grouped into incidents (issue 16, on the alerts collection)
+    "siem-cloudtrail-ruletest-1",  # a rule's test cases (siem rules test, detections/testing.py)
+}
+PATTERN_INTENT = {
+    "siem-all": {"siem-cloudtrail", "siem-vpcflow", "siem-guardduty", "siem-securityhub"},
+    "siem-cloudtrail": {"siem-cloudtrail"},
+    "siem-vpcflow": {"siem-vpcflow"},
+    "siem-guardduty": {"siem-guardduty"},
+    "siem-securityhub": {"siem-securityhub"},
+    "siem-alerts": {"siem-alerts"},
+}
+
+
+def matched_indices(title: str, indices: set[str]) -> set[str]:
+    """The indices a Dashboards index-pattern title matches: a comma-separated list of
+    names or wildcard expressions."""
+    return {index for index in indices for part in title.split(",") if fnmatchcase(index, part.strip())}
+
+
+def test_each_index_pattern_matches_only_its_indices() -> None:
+    patterns = _of_type("index-pattern")
+    assert {pattern["id"] for pattern in patterns} == set(PATTERN_INTENT)
+    for pattern in patterns:
+        intent = PATTERN_INTENT[pattern["id"]]
+        assert intent <= PRODUCT_INDICES
+        assert matched_indices(pattern["attributes"]["title"], PRODUCT_INDICES) == intent, pattern["id"]
+
+
+def test_a_wildcard_title_would_reach_the_alerts() -> None:
+    assert matched_indices("siem-*", PRODUCT_INDICES) >= {
+        "siem-alerts",
+        "siem-alerts-state",
+        "siem-incidents",
+    }
 
 
 GRID_COLUMNS = 48
