@@ -276,6 +276,136 @@ INVESTIGATION_EVENTS = Search(
     _ACTIVITY_COLUMNS,
 )
 
+# --- the investigation's pivots --------------------------------------------------------------
+# One saved search per search `siem investigate` sends (investigation/queries.py), with the
+# same query for one value: tests/assets/test_pivots.py runs both on the fixtures and compares
+# the documents they return. The investigation also bounds them in time (the finding's
+# window) and combines several values with OR.
+
+_ISSUANCE_COLUMNS = (
+    "user.name",
+    "event.action",
+    "source.ip",
+    "cloud.account.id",
+    "aws.cloudtrail.user_identity.arn",
+)
+ISSUING_ACTIONS_QUERY = (
+    "event.action:(AssumeRole OR AssumeRoleWithSAML OR AssumeRoleWithWebIdentity"
+    " OR GetSessionToken OR GetFederationToken)"
+)
+"""The STS calls that issue temporary credentials (investigation.chain.ISSUING_ACTIONS)."""
+_FINDINGS = "event.dataset:(aws.guardduty OR aws.securityhub_findings)"
+
+ACCESS_KEY_ACTIVITY = Search(
+    "access-key-activity",
+    "CloudTrail activity of an access key",
+    "Replace * with an access key id, quoted. A temporary key (ASIA...) is one session: the investigation's "
+    "subject when a finding names a key.",
+    CLOUDTRAIL,
+    "aws.cloudtrail.user_identity.access_key_id:{value}",
+    _CLOUDTRAIL_COLUMNS,
+)
+PRINCIPAL_ACTIVITY = Search(
+    "principal-activity",
+    "CloudTrail activity of a principal",
+    "Replace * with a principal id (AIDA..., or AROA...:session for a role session) or an identity ARN, quoted: "
+    "the investigation's subject when a finding names a principal but no key.",
+    CLOUDTRAIL,
+    "user.id:{value} OR aws.cloudtrail.user_identity.arn:{value}",
+    (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.user_identity.access_key_id"),
+)
+USER_NAME_ACTIVITY = Search(
+    "user-name-activity",
+    "CloudTrail activity of a user or role session name",
+    "Replace * with a user name or a role session name (an SSO user's e-mail, an instance id), quoted. "
+    "The investigation falls back to this when a finding names only a user, and restricts it to the "
+    'finding\'s account: add AND aws.cloudtrail.user_identity.account_id:"<account>".',
+    CLOUDTRAIL,
+    "user.name:{value}",
+    (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.user_identity.type"),
+)
+KEY_ISSUANCE = Search(
+    "key-issuance",
+    "Role chain: the call that issued a temporary key",
+    "Replace * with a temporary access key id (ASIA...), quoted: the STS call whose response issued it, made by "
+    "the previous identity of the chain. Repeat with that caller's key to walk the chain back to its origin, "
+    "as the investigation does (a cross-account call is logged in both accounts).",
+    CLOUDTRAIL,
+    f"aws.cloudtrail.response_elements.credentials.accessKeyId:{{value}} AND {ISSUING_ACTIONS_QUERY}",
+    _ISSUANCE_COLUMNS,
+)
+SOURCE_IP_ACTIVITY = Search(
+    "source-ip-activity",
+    "CloudTrail calls from an IP address",
+    'Replace * with an address ("203.0.113.7") or a CIDR block, quoted: the investigation\'s subject when a '
+    "finding names only a remote address.",
+    CLOUDTRAIL,
+    "source.ip:{value}",
+    _CLOUDTRAIL_COLUMNS,
+)
+RESOURCE_CHANGES = Search(
+    "resource-changes",
+    "Changes to a resource",
+    "Replace * with a resource ARN or id (sg-..., a bucket or user name), quoted: write calls whose resources "
+    "or request parameters (any key: groupId, bucketName, userName...) name it. The investigation of a "
+    "control finding lists these as its changes.",
+    CLOUDTRAIL,
+    "(aws.cloudtrail.resources.arn:{value} OR aws.cloudtrail.request_parameters:{value})"
+    " AND aws.cloudtrail.read_only:false",
+    (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.resources.arn"),
+)
+FINDINGS_BY_IDENTITY = Search(
+    "findings-by-identity",
+    "Findings naming an identity",
+    "Replace * with an access key id, principal id, ARN or name, quoted: GuardDuty and Security Hub findings "
+    "whose related.user holds it (the investigation's related findings, by the chain's keys).",
+    ALL,
+    f"related.user:{{value}} AND {_FINDINGS}",
+    _FINDING_COLUMNS,
+)
+FINDINGS_BY_IP = Search(
+    "findings-by-ip",
+    "Findings naming an IP address",
+    "Replace * with an address or CIDR block, quoted: GuardDuty and Security Hub findings whose related.ip "
+    "holds it (the investigation's related findings, by address).",
+    ALL,
+    f"related.ip:{{value}} AND {_FINDINGS}",
+    _FINDING_COLUMNS,
+)
+FINDINGS_BY_RESOURCE = Search(
+    "findings-by-resource",
+    "Findings on a resource",
+    "Replace * with a resource ARN, quoted: Security Hub findings on that resource (the investigation's "
+    "related findings, by resource).",
+    SECURITYHUB,
+    "aws.securityhub_findings.resources.id:{value}",
+    (*_FINDING_COLUMNS[:4], "aws.securityhub_findings.resources.id"),
+)
+IP_FLOWS = Search(
+    "ip-flows",
+    "VPC flows of an IP address",
+    "Replace * with an address or CIDR block, quoted: flows from or to it, packet-level addresses behind a "
+    "NAT gateway included (related.ip).",
+    VPCFLOW,
+    "related.ip:{value}",
+    ("source.ip", "source.port", "destination.ip", "destination.port", "network.transport", "event.action"),
+)
+
+PIVOTS: tuple[Search, ...] = (
+    FINDING_BY_ID,
+    ACCESS_KEY_ACTIVITY,
+    PRINCIPAL_ACTIVITY,
+    USER_NAME_ACTIVITY,
+    KEY_ISSUANCE,
+    SOURCE_IP_ACTIVITY,
+    RESOURCE_CHANGES,
+    FINDINGS_BY_IDENTITY,
+    FINDINGS_BY_IP,
+    FINDINGS_BY_RESOURCE,
+    IP_FLOWS,
+)
+"""The saved searches of the investigation's pivots, in the order an analyst follows them."""
+
 SEARCHES: tuple[Search, ...] = (
     HIGH_CRITICAL_FINDINGS,
     FINDING_BY_ID,
@@ -291,6 +421,7 @@ SEARCHES: tuple[Search, ...] = (
     FAILED_CONTROLS,
     GUARDDUTY_FINDINGS,
     INVESTIGATION_EVENTS,
+    *(pivot for pivot in PIVOTS if pivot is not FINDING_BY_ID),
 )
 
 # --- visualizations ------------------------------------------------------------------------
