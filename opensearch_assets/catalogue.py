@@ -102,6 +102,16 @@ class Visualization:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldLink:
+    """The values of ``fields`` link to ``dashboard`` with its query bar on the value in
+    ``query_fields`` (a URL field formatter on every index pattern holding the field)."""
+
+    fields: tuple[str, ...]
+    query_fields: tuple[str, ...]
+    dashboard: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dashboard:
     """Panels in reading order: charts and tables of counts two per row, saved searches (tables
     of events) a row each (``saved_objects.layout``)."""
@@ -643,13 +653,37 @@ VISUALIZATIONS: tuple[Visualization, ...] = (
 # --- dashboards ----------------------------------------------------------------------------
 
 FINDING_INVESTIGATION_ID = "siem-finding-investigation"
+_FINDING_ID_FIELDS = ("aws.guardduty.id", "aws.guardduty.arn", "aws.securityhub_findings.id")
+
+FIELD_LINKS: tuple[FieldLink, ...] = (
+    # A finding id opens the dashboard on the finding: its actor's keys and addresses there
+    # are links in turn.
+    FieldLink(_FINDING_ID_FIELDS, _FINDING_ID_FIELDS, FINDING_INVESTIGATION_ID),
+    # Any identifier of a principal opens everything it did, in every source (related.user
+    # holds them all).
+    FieldLink(
+        (
+            "related.user",
+            "user.name",
+            "user.id",
+            "aws.cloudtrail.user_identity.access_key_id",
+            "aws.guardduty.user_identity.access_key_id",
+            "aws.securityhub_findings.user_identity.access_key_id",
+        ),
+        ("related.user",),
+        FINDING_INVESTIGATION_ID,
+    ),
+    # An address opens every event naming it: API calls, findings and flows.
+    FieldLink(("related.ip", "source.ip", "destination.ip"), ("related.ip",), FINDING_INVESTIGATION_ID),
+)
 
 DASHBOARDS: tuple[Dashboard, ...] = (
     Dashboard(
         FINDING_INVESTIGATION_ID,
         "Finding investigation",
         "Who, when and what for the actor behind a finding. Put the actor's keys in the query bar "
-        '(related.user:"AKIA..." OR related.ip:"203.0.113.7") and the finding\'s window in the time picker.',
+        '(related.user:"AKIA..." OR related.ip:"203.0.113.7") and the finding\'s window in the time picker, '
+        "or click a key, a name, an address or a finding id in any table: it opens this dashboard on it.",
         (
             INV_COUNT,
             INV_TIMELINE,
@@ -662,6 +696,7 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             INV_OUTCOME,
             INV_FINDINGS,
             INV_USER_AGENTS,
+            KEY_ISSUANCE,
             INVESTIGATION_EVENTS,
         ),
     ),

@@ -14,6 +14,7 @@ from typing import Any
 
 from opensearch_assets.catalogue import (
     DASHBOARDS,
+    FIELD_LINKS,
     INDEX_PATTERNS,
     SEARCHES,
     VISUALIZATIONS,
@@ -24,6 +25,7 @@ from opensearch_assets.catalogue import (
     Visualization,
     index_pattern_title,
 )
+from opensearch_assets.links import url_format, url_template
 from opensearch_assets.templates import DEFAULT_PREFIX, index_fields
 
 NDJSON_PATH = Path(__file__).with_name("saved_objects.ndjson")
@@ -109,11 +111,23 @@ def pattern_fields(pattern_id: str) -> list[dict[str, Any]]:
     return [*(dict(meta, count=0, scripted=False, readFromDocValues=False) for meta in _META_FIELDS), *fields]
 
 
+def field_formats(field_names: set[str]) -> dict[str, Any]:
+    """``fieldFormatMap``: a URL formatter on each linked field the pattern holds."""
+    return {
+        name: url_format(url_template(link.dashboard, link.query_fields))
+        for link in FIELD_LINKS
+        for name in link.fields
+        if name in field_names
+    }
+
+
 def index_pattern(pattern_id: str, prefix: str) -> dict[str, Any]:
+    fields = pattern_fields(pattern_id)
     attributes = {
         "title": index_pattern_title(pattern_id, prefix),
         "timeFieldName": "@timestamp",
-        "fields": _dumps(pattern_fields(pattern_id)),
+        "fields": _dumps(fields),
+        "fieldFormatMap": _dumps(field_formats({field["name"] for field in fields})),
     }
     return _saved_object("index-pattern", pattern_id, attributes, [])
 

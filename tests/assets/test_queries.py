@@ -265,6 +265,21 @@ def test_visualization_aggregates_the_expected_values(
     assert set(_bucket_values(unrestricted["aggregations"])) >= present
 
 
+def test_the_role_chain_panel_lists_the_calls_that_issued_keys_to_the_actor(loaded: OpenSearch) -> None:
+    """On the Finding investigation dashboard the key-issuance search, saved with ``*``,
+    follows the query bar: on the chain's keys it lists the STS calls they made (the hops)."""
+    assert (
+        catalogue.KEY_ISSUANCE
+        in next(
+            board for board in catalogue.DASHBOARDS if board.id == catalogue.FINDING_INVESTIGATION_ID
+        ).panels
+    )
+    saved = saved_search(catalogue.KEY_ISSUANCE)
+    panel = f"({search_source(saved)['query']['query']}) AND ({MALLORY_QUERY})"
+    answer = loaded.search(index=_index(saved), body=request_body(saved, query=panel))
+    assert {fx.key_of(hit["_source"]) for hit in answer["hits"]["hits"]} == {"ct-assume-role"}
+
+
 def test_event_count_metric_follows_the_query_bar(loaded: OpenSearch) -> None:
     saved = visualization(catalogue.INV_COUNT)
     actor = loaded.search(index=_index(saved), body=request_body(saved, query=MALLORY_QUERY))

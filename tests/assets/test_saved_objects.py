@@ -86,7 +86,7 @@ def test_every_reference_resolves_to_an_object_of_its_type() -> None:
 def test_json_held_in_string_attributes_parses() -> None:
     for obj in OBJECTS:
         attributes = obj["attributes"]
-        for name in ("visState", "uiStateJSON", "panelsJSON", "optionsJSON", "fields"):
+        for name in ("visState", "uiStateJSON", "panelsJSON", "optionsJSON", "fields", "fieldFormatMap"):
             if name in attributes:
                 assert isinstance(attributes[name], str)
                 json.loads(attributes[name])
