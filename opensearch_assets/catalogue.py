@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from normalizers.registry import SPECS
+
 ALL = "siem-all"
 CLOUDTRAIL = "siem-cloudtrail"
 VPCFLOW = "siem-vpcflow"
@@ -18,15 +20,14 @@ SECURITYHUB = "siem-securityhub"
 ALERTS = "siem-alerts"
 
 INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
-    ALL: ("cloudtrail", "vpcflow", "guardduty", "securityhub"),
-    CLOUDTRAIL: ("cloudtrail",),
-    VPCFLOW: ("vpcflow",),
-    GUARDDUTY: ("guardduty",),
-    SECURITYHUB: ("securityhub",),
+    ALL: tuple(spec.index for spec in SPECS),
+    **{f"siem-{spec.index}": (spec.index,) for spec in SPECS},
     ALERTS: ("alerts",),
 }
 """Index-pattern id -> the indices (template names without prefix) it covers: its title
-names them and its field list is the union of their mappings."""
+names them and its field list is the union of their mappings. One for all log sources, one
+per source (normalizers/registry.py), and one for the detections' alerts; the saved searches
+and dashboards below name the patterns they use."""
 
 
 def index_pattern_title(pattern_id: str, prefix: str) -> str:
