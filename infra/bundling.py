@@ -59,16 +59,32 @@ class Function:
     loads_by_name: tuple[str, ...] = ()
     """Packages whose modules the function imports by computed name at run time (the
     normalizers' registry): they count as reached, so their dependencies are checked too."""
+    never_imported: tuple[tuple[str, str], ...] = ()
+    """``(module, why)``: third-party modules that reached code names only inside a function
+    this function never calls, so the bundle leaves them out (the import check reads every
+    ``import`` statement, wherever it is; the bundle-alone import test proves the handler still
+    loads without them)."""
 
 
+_NO_PARQUET = (
+    "pyarrow",
+    "imported only by normalize_object for a Parquet object; this function reads the sources' "
+    "specs and fields, and never normalizes an object",
+)
 FUNCTIONS: dict[str, Function] = {
     # pyarrow: VPC Flow Logs Parquet objects, loaded through the normalizers' registry.
     "ingest.handler": Function(
         ("opensearch-py", "orjson", "pyarrow", "aws-lambda-powertools"), loads_by_name=("normalizers",)
     ),
     # pyyaml: the rules; prison: Dashboards links in alerts; orjson: the finding investigation.
-    "detections.handler": Function(("opensearch-py", "orjson", "pyyaml", "prison")),
-    "opensearch_assets.custom_resource": Function(("opensearch-py",)),
+    "detections.handler": Function(
+        ("opensearch-py", "orjson", "pyyaml", "prison"), never_imported=(_NO_PARQUET,)
+    ),
+    # The index templates come from the sources' fields definitions (normalizers); prison:
+    # the Dashboards links of the field formatters; orjson: the normalizers' JSON framing.
+    "opensearch_assets.custom_resource": Function(
+        ("opensearch-py", "orjson", "prison"), never_imported=(_NO_PARQUET,)
+    ),
 }
 """Handler module -> its function's needs."""
 

@@ -16,8 +16,7 @@ from typing import Any, Literal
 
 from detections.exceptions import ExceptionsError, load_exceptions, to_json
 from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
-
-SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+from normalizers import SOURCES
 
 NetworkAccess = Literal["public", "vpc"]
 ContextGetter = Callable[[str], Any]

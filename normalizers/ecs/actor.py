@@ -1,117 +1,17 @@
-"""Helpers shared by every normalizer: timestamps, IP addresses, and the actor contract.
+"""The actor contract (docs/schema.md, "Pivot contract"): who acted, by one rule for every source.
 
-The actor contract (docs/schema.md, "Pivot contract") lives in :func:`actor_fields` so that
-CloudTrail, GuardDuty and Security Hub fill ``user.*``, ``related.user`` and
-``aws.<source>.user_identity`` by one and the same rule.
+CloudTrail's ``userIdentity``, GuardDuty's ``accessKeyDetails`` and Security Hub's
+``AwsIamAccessKey``/``AwsIamUser``/``AwsIamRole`` resources are each mapped onto an
+:class:`Actor`; :func:`actor_fields` turns it into ``user.*``, ``related.user`` and
+``aws.<source>.user_identity``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import ipaddress
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
-# RFC 3339 in UTC with a literal Z: passed through untouched (the common, fast case).
-_RFC3339_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z\Z")
-
-
-def timestamp(value: Any) -> str:
-    """Return ``value`` as an RFC 3339 UTC string ending in ``Z``.
-
-    Accepts ISO 8601 with ``T`` or a space, with or without fraction and offset, and
-    epoch seconds. Raises ``ValueError`` for anything else, so the caller dead-letters it.
-    """
-    if isinstance(value, str):
-        if _RFC3339_Z.match(value):
-            datetime.fromisoformat(value[:19])  # rejects 2026-13-45T00:00:00Z; the text is kept as is
-            return value
-        text = value.strip()
-        if not text:
-            raise ValueError("empty timestamp")
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"unparseable timestamp {value!r}") from None
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-        return _format(parsed.astimezone(UTC))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return epoch_timestamp(value)
-    raise ValueError(f"unparseable timestamp {value!r}")
-
-
-def epoch_timestamp(seconds: float) -> str:
-    if not 0 <= seconds < 253402300800:  # year 10000
-        raise ValueError(f"epoch seconds out of range: {seconds!r}")
-    return _format(datetime.fromtimestamp(seconds, UTC))
-
-
-def _format(moment: datetime) -> str:
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_ip(value: Any) -> str | None:
-    """Return the canonical text of a valid IPv4/IPv6 address, else ``None``.
-
-    Strict on purpose: ``211.9.016.253`` (a leading zero, octal in some parsers) is not an
-    address, a service name such as ``ec2.amazonaws.com`` is not either, and neither is an
-    IPv6 address with a zone (``fe80::1%eth0``), which an OpenSearch ``ip`` field refuses.
-    Any other type (a list, an object) is not an address either.
-    """
-    if not isinstance(value, str) or not value or len(value) > 45 or "%" in value:
-        return None
-    return _parse_ip_text(value)
-
-
-@lru_cache(maxsize=65536)
-def _parse_ip_text(value: str) -> str | None:
-    try:
-        address = ipaddress.ip_address(value)
-    except ValueError:
-        return None
-    mapped = getattr(address, "ipv4_mapped", None)
-    # ::ffff:1.2.3.4 is an IPv4 client seen through an IPv6 socket: keep the IPv4 form.
-    return str(mapped) if mapped is not None else str(address)
-
-
-def unique(values: Iterable[Any]) -> list[Any]:
-    """Distinct truthy values in first-seen order."""
-    seen: dict[Any, None] = {}
-    for value in values:
-        if value and value not in seen:
-            seen[value] = None
-    return list(seen)
-
-
-def prune(value: Any) -> Any:
-    """Drop ``None``, empty strings, empty lists and empty dicts, recursively."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            item = prune(item)
-            if item is not None and item != "" and item != [] and item != {}:
-                out[key] = item
-        return out
-    if isinstance(value, list):
-        return [item for item in (prune(v) for v in value) if item is not None and item != "" and item != {}]
-    return value
-
-
-def record_id(*parts: object) -> str:
-    """A stable id for a record that carries none (e.g. a flow log line): same input, same id."""
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(str(part).encode("utf-8", "surrogateescape"))
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
+from normalizers.ecs.values import as_text, prune, unique
 
 _SESSION_TYPES = ("AssumedRole", "FederatedUser", "AWSAccount")
 
@@ -248,12 +148,43 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
     return user, related, identity
 
 
-def as_bool(value: Any) -> bool | None:
-    """CloudTrail writes booleans as ``"true"``/``"false"`` strings."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        if lowered in ("true", "false"):
-            return lowered == "true"
-    return None
+def access_key_actor(
+    *,
+    access_key_id: str | None,
+    principal_id: str | None,
+    user_name: str | None,
+    user_type: str | None,
+    account_id: str | None,
+    issuer: dict[str, Any] | None = None,
+    mfa_authenticated: bool | None = None,
+    session_created: str | None = None,
+) -> Actor:
+    """The principal behind an access key, as GuardDuty (``accessKeyDetails``) and Security
+    Hub (``AwsIamAccessKey``, which GuardDuty fills from the same values) describe it.
+
+    Both give one ``userName``/``PrincipalName``: the user's name for an IAM user, but the
+    *role's* name for an assumed role, so it goes where CloudTrail has it: the session
+    issuer. The root user has no user name in CloudTrail, and gets none here.
+    """
+    issuer = issuer or {}
+    issuer_user_name = as_text(issuer.get("UserName"))
+    name = user_name
+    if user_type in ("AssumedRole", "FederatedUser"):
+        issuer_user_name = issuer_user_name or (user_name if user_type == "AssumedRole" else None)
+        name = None
+    elif user_type == "Root":
+        name = None
+    return Actor(
+        type=user_type,
+        principal_id=principal_id,
+        account_id=account_id,
+        access_key_id=access_key_id,
+        user_name=name,
+        issuer_type=as_text(issuer.get("Type")) or ("Role" if issuer_user_name else None),
+        issuer_principal_id=as_text(issuer.get("PrincipalId")),
+        issuer_arn=as_text(issuer.get("Arn")),
+        issuer_account_id=as_text(issuer.get("AccountId")),
+        issuer_user_name=issuer_user_name,
+        mfa_authenticated=mfa_authenticated,
+        session_created=session_created,
+    )
