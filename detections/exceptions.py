@@ -27,6 +27,7 @@ from typing import Any
 import yaml
 
 from detections.rules import PACKAGE, Rule
+from normalizers.registry import SPECS
 
 EXCEPTIONS_FILE = PACKAGE / "exceptions.yml"
 ENVIRONMENT_VARIABLE = "DETECTION_EXCEPTIONS"
@@ -36,9 +37,9 @@ _ACCOUNT = re.compile(r"\A\d{12}\Z")
 _ROLE_PATH = re.compile(r"\A/([\w+=,.@-]+/)*\Z")
 _PRINCIPAL = re.compile(r"\Aarn:aws[\w-]*:(iam|sts)::[\d*?]*:[\w+=,.@/*?:-]+\Z")
 _IDENTITY_PREFIX = {
-    "cloudtrail": "aws.cloudtrail",
-    "guardduty": "aws.guardduty",
-    "securityhub": "aws.securityhub_findings",
+    spec.name: spec.dataset
+    for spec in SPECS
+    if any(field.path.startswith(f"{spec.dataset}.user_identity.") for field in spec.fields)
 }
 """Where each source keeps ``user_identity`` (docs/schema.md, "The actor"); flow logs have none."""
 

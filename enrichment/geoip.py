@@ -82,7 +82,7 @@ class GeoIp:
                 reader.close()
 
     def _lookup(self, address: str) -> IpContext:
-        """``address`` is a canonical valid IP (``normalizers.common.parse_ip``'s output)."""
+        """``address`` is a canonical valid IP (``normalizers.ecs.address.parse_ip``'s output)."""
         try:
             scope = scope_of_ip(address)
         except ValueError:  # not an IP after all (a document built elsewhere)

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from detections.exceptions import ExceptionsError, load_exceptions, to_json
-from ingest.config import Settings as IngestSettings
-
-SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
+from normalizers import SOURCES
 
 NetworkAccess = Literal["public", "vpc"]
 ContextGetter = Callable[[str], Any]
@@ -419,11 +418,10 @@ class _ContextReader:
     def check_ingest_timeout(self, seconds: int) -> None:
         """The ingest function starts a bulk request only when a whole request timeout fits
         before its deadline margin: a shorter function timeout could never write anything."""
-        ingest = IngestSettings()
-        floor = ingest.request_timeout + ingest.deadline_margin
+        floor = REQUEST_TIMEOUT_SECONDS + DEADLINE_MARGIN_SECONDS
         if seconds <= floor:
             self.problems.append(
                 f"ingestTimeoutSeconds={seconds} leaves no room for one bulk request: it must exceed "
-                f"the request timeout ({ingest.request_timeout:g} s) plus the deadline margin "
-                f"({ingest.deadline_margin:g} s), i.e. be at least {int(floor) + 1}"
+                f"the request timeout ({REQUEST_TIMEOUT_SECONDS:g} s) plus the deadline margin "
+                f"({DEADLINE_MARGIN_SECONDS:g} s), i.e. be at least {int(floor) + 1}"
             )

@@ -22,9 +22,9 @@ from opensearchpy import OpenSearch
 from demo import synthetic
 from infra.config import Config
 from infra.operator_role import REDRIVE_SOURCE_ACTIONS
-from ingest import cli
-from ingest.config import Settings
 from ingest.serverless_guard import ServerlessGuard
+from opensearch_client import ConnectionSettings
+from siem_cli import main as cli
 from tests.infra.cfn import as_list, by_name, policy_document, render, resources, statements
 from tests.infra.conftest import ACCOUNT, ORG_TRAIL, REGION
 from tests.infra.test_iam_actions import without_hash
@@ -140,8 +140,10 @@ def s3_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, list[tuple[
 
 @pytest.fixture
 def guarded_cli(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
-    def guarded(settings: Settings) -> OpenSearch:
-        return serverless_guard.wrap(OpenSearch(hosts=[settings.endpoint], timeout=60, max_retries=0))
+    def guarded(connection: ConnectionSettings, pool_maxsize: int) -> OpenSearch:
+        return serverless_guard.wrap(
+            OpenSearch(hosts=[connection.endpoint], timeout=60, max_retries=0, pool_maxsize=pool_maxsize)
+        )
 
     monkeypatch.setattr("ingest.runtime.make_client", guarded)
 
