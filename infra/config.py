@@ -101,6 +101,10 @@ class Config:
     standby_replicas: bool = True
     """AOSS standby replicas: production redundancy; turning them off halves the minimum OCUs."""
     member_stack: bool = False
+    vpc_flow_logs_stack: bool = False
+    """Also synthesize the VPC Flow Logs stack (infra.vpc_flow_logs), for a StackSet."""
+    operator_role: bool = True
+    """The operator role for backfills, replays and queue redrives (infra.operator_role)."""
     skip_dependency_bundling: bool = False
     """Copy only the project's packages into the Lambda bundle (unit tests: fast, offline)."""
     organization_trail_arn: str | None = None
@@ -189,6 +193,8 @@ class _ContextReader:
             detection_exceptions=self.detection_exceptions(),
             standby_replicas=self.boolean("standbyReplicas", True),
             member_stack=self.boolean("memberStack", False),
+            vpc_flow_logs_stack=self.boolean("vpcFlowLogsStack", False),
+            operator_role=self.boolean("operatorRole", True),
             skip_dependency_bundling=self.boolean("skipDependencyBundling", False),
             organization_trail_arn=self.optional_match(
                 "organizationTrailArn",

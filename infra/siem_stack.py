@@ -16,6 +16,7 @@ from infra.ingest_pipeline import INGEST_HANDLER, IngestPipeline, ledger_table
 from infra.monitoring import PipelineAlarms
 from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
 from infra.network import FunctionNetwork
+from infra.operator_role import OperatorRole
 from infra.search import SearchCollections
 from infra.storage import LogStorage
 
@@ -68,6 +69,20 @@ class SiemStack(Stack):
             functions={"Ingest": self.ingest.handler.function, "Detection": self.detections.handler.function},
         )
         self._analyst_access(config)
+        self.operator = (
+            OperatorRole(
+                self,
+                "Operator",
+                config=config,
+                bucket=self.storage.bucket,
+                ledger=self.ledger,
+                queue=self.ingest.queue,
+                dead_letter_queue=self.ingest.dead_letter_queue,
+                collections=self.collections,
+            )
+            if config.operator_role
+            else None
+        )
         self._suppress_library_findings()
         self._outputs()
 
@@ -111,3 +126,5 @@ class SiemStack(Stack):
         CfnOutput(self, "AnalystPolicyArn", value=self.analyst_policy.managed_policy_arn)
         if self.storage.key is not None:
             CfnOutput(self, "LogBucketKeyArn", value=self.storage.key.key_arn)
+        if self.operator is not None:
+            CfnOutput(self, "OperatorRoleArn", value=self.operator.role.role_arn)

@@ -36,6 +36,7 @@ LAYERS: dict[str, int] = {
     "demo": 1,
     "siem_cli": 2,
     "infra": 3,
+    "scripts": 3,  # operators' per-region and verification tools (boto3 only)
 }
 FREE = frozenset({"tests", "benchmarks"})
 HANDLERS = frozenset({"ingest.handler", "detections.handler", "opensearch_assets.custom_resource"})
