@@ -6,19 +6,20 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from opensearchpy.exceptions import OpenSearchException
 
-from detections.exceptions import ENVIRONMENT_VARIABLE
-from detections.handler import DetectionConfig, checkpoint_store, clients, notifier, run_settings
+from detections.exceptions import ENVIRONMENT_VARIABLE, from_setting
 from detections.notify import message_text
 from detections.rules import RULE_DIRS, RuleError, load_rules
-from detections.runner import RunReport, run
+from detections.runner import RunReport, RunSettings
+from detections.runtime import clients, run_once
+from detections.settings import DetectionSettings
 from detections.windows import parse_time
-
-AUTH_MODES = ("aoss", "es", "none")
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
 
 def register(subparsers: Any) -> None:
@@ -58,7 +59,7 @@ def register(subparsers: Any) -> None:
     )
     runner.add_argument(
         "--auth",
-        choices=AUTH_MODES,
+        choices=SIGV4_OR_NONE,
         default=os.environ.get("OPENSEARCH_AUTH", "aoss"),
         help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
     )
@@ -98,38 +99,34 @@ def run_command(args: argparse.Namespace) -> int:
     if not args.endpoint:
         print("siem detect run: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
         return 2
-    config = DetectionConfig(
-        endpoint=args.endpoint,
-        alerts_endpoint=args.alerts_endpoint or args.endpoint,
-        alerts_index=args.alerts_index,
-        topic_arn=args.topic_arn,
-        state_table=args.state_table,
-        prefix=args.prefix,
-        auth=args.auth,
-        region=args.region,
-        dashboards_url=args.dashboards_url,
-        exceptions=os.environ.get(ENVIRONMENT_VARIABLE),
-    )
     try:
+        settings = _settings(args)
         rules = load_rules(RULE_DIRS)
         if args.rule:
             rules = [rule for rule in rules if rule.id in set(args.rule)]
-        logs, alerts = clients(config)
-        settings = run_settings(config)
-        report = run(
-            logs,
-            alerts,
-            rules,
-            args.now or datetime.now(UTC),
-            checkpoint_store(config, alerts),
-            notifier(config),
-            settings,
-        )
+        logs, alerts = clients(settings)
+        report = run_once(settings, args.now or datetime.now(UTC), logs, alerts, rules=rules)
     except (RuleError, OpenSearchException, ValueError) as error:
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
     print_report(report, as_json=args.json)
     return 1 if report.failed else 0
+
+
+def _settings(args: argparse.Namespace) -> DetectionSettings:
+    logs = connection_from(args)
+    return DetectionSettings(
+        logs=logs,
+        alerts=replace(logs, endpoint=args.alerts_endpoint or args.endpoint),
+        run=RunSettings(
+            prefix=args.prefix,
+            alerts_index=args.alerts_index,
+            dashboards_url=args.dashboards_url,
+            exceptions=from_setting(os.environ.get(ENVIRONMENT_VARIABLE)),
+        ),
+        topic_arn=args.topic_arn,
+        state_table=args.state_table,
+    )
 
 
 def print_report(report: RunReport, as_json: bool = False) -> None:

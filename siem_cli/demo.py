@@ -31,10 +31,11 @@ from opensearchpy import OpenSearch
 
 from ingest import handler
 from ingest.config import Settings
-from ingest.local_aws import create_local_aws
 from ingest.observability import logger
 from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
+from opensearch_client import ConnectionSettings, make_client
+from siem_cli.local_aws import create_local_aws
 
 POST_INGEST_STEPS: list[str] = ["detections.demo:show", "investigation.demo:show"]
 """``"module:function"`` names called in order after ingestion with a :class:`DemoContext`."""
@@ -168,7 +169,8 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as scratch, OsmemServer.start(japanese=False) as server, mock_aws():
         guard = ServerlessGuard()
-        client = guard.wrap(OpenSearch(hosts=[server.url], timeout=60, max_retries=0, pool_maxsize=5))
+        engine = ConnectionSettings(server.url, auth="none", timeout=60)
+        client = guard.wrap(make_client(engine, pool_maxsize=5))
         install_templates(client, prefix=INDEX_PREFIX)
         print(f"engine: {server.url} (osmem-server {server.version}), templates installed")
         directory = Path(scratch) / "bucket"
@@ -179,7 +181,7 @@ def main() -> int:
             f"s3://{incident.bucket} (moto), S3 -> SQS notification configured"
         )
         settings = Settings(
-            auth="none",
+            connection=ConnectionSettings(server.url, auth="none"),
             index_prefix=INDEX_PREFIX,
             ledger_table=LEDGER_TABLE,
             dead_letter_bucket=DEAD_LETTER_BUCKET,

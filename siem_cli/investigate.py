@@ -11,11 +11,11 @@ from typing import Any
 
 from opensearchpy.exceptions import OpenSearchException
 
-from ingest.config import Settings
-from ingest.opensearch import make_client
 from investigation import DEFAULT_WINDOW, FORMATS, FindingNotFound, investigate, render
+from investigation.settings import InvestigationSettings
+from opensearch_client import make_client
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
-AUTH_MODES = ("aoss", "es", "none")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -52,7 +52,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--auth",
-        choices=AUTH_MODES,
+        choices=SIGV4_OR_NONE,
         default="aoss",
         help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
     )
@@ -82,13 +82,13 @@ def run(args: argparse.Namespace) -> int:
         print("siem investigate: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
         return 2
     try:
-        client = make_client(Settings(endpoint=args.endpoint, auth=args.auth, region=args.region))
+        settings = InvestigationSettings(connection_from(args), args.prefix, args.window, args.dashboards_url)
         report = investigate(
-            client,
+            make_client(settings.connection),
             args.finding_id,
-            window=args.window,
-            prefix=args.prefix,
-            dashboards_url=args.dashboards_url,
+            window=settings.window,
+            prefix=settings.prefix,
+            dashboards_url=settings.dashboards_url,
         )
     except FindingNotFound as error:
         print(f"siem investigate: {error}", file=sys.stderr)

@@ -33,11 +33,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with OsmemServer.start(addr=args.addr, japanese=False) as server:
         if args.templates:
-            from opensearchpy import OpenSearch
-
             from opensearch_assets.templates import install_templates
+            from opensearch_client import ConnectionSettings, make_client
 
-            install_templates(OpenSearch(hosts=[server.url]))
+            install_templates(make_client(ConnectionSettings(server.url, auth="none")))
         print(server.url, flush=True)
         print("siem local-engine: serving until Ctrl-C", file=sys.stderr)
         try:

@@ -6,8 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from opensearch_assets.install import AUTH_MODES, InstallError, install
+from opensearch_assets.install import InstallError, install
+from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
 from opensearch_assets.templates import DEFAULT_PREFIX
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
 
 def register(subparsers: Any) -> None:
@@ -39,7 +41,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--auth",
-        choices=AUTH_MODES,
+        choices=SIGV4_OR_NONE,
         default="aoss",
         help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
     )
@@ -52,7 +54,8 @@ def register(subparsers: Any) -> None:
 
 def run_install(args: argparse.Namespace) -> int:
     try:
-        report = install(args.endpoint, args.dashboards_url, args.auth, args.region, args.prefix)
+        connection = connection_from(args, timeout=TIMEOUT_SECONDS)
+        report = install(InstallSettings(connection, args.dashboards_url, args.prefix))
     except InstallError as error:
         print(f"siem assets install: {error}", file=sys.stderr)
         return 1

@@ -9,14 +9,14 @@ from collections.abc import Sequence
 
 # Modules exposing ``register(subparsers)``; each registers one or more subcommands.
 COMMAND_MODULES = [
-    "ingest.commands.normalize",
-    "ingest.commands.assets",
-    "ingest.commands.investigate",
-    "ingest.commands.detect",
-    "ingest.commands.rules",
-    "ingest.commands.ingest",
-    "ingest.commands.replay",
-    "ingest.commands.local_engine",
+    "siem_cli.normalize",
+    "siem_cli.assets",
+    "siem_cli.investigate",
+    "siem_cli.detect",
+    "siem_cli.rules",
+    "siem_cli.ingest",
+    "siem_cli.replay",
+    "siem_cli.local_engine",
 ]
 
 

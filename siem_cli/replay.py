@@ -13,12 +13,13 @@ import argparse
 import sys
 from typing import Any
 
-from ingest.commands._options import Opener, add_target_options, run_all, settings_from
+from ingest.backfill import Opener
 from ingest.processor import ObjectResult, process_object
 from ingest.reader import OpenedObject
 from ingest.replay import replayed_items
 from ingest.runtime import Runtime
 from ingest.writer import Deadline
+from siem_cli.backfill import add_target_options, run_all, settings_from
 
 
 def register(subparsers: Any) -> None:
@@ -42,8 +43,8 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     try:
-        openers = Opener(args.target, args.region).sources()
+        openers = Opener(args.target, settings.connection.region).sources()
     except FileNotFoundError as error:
         print(f"siem replay-dead-letters: {error}", file=sys.stderr)
         return 2
-    return run_all(settings, openers, _process, args.quiet, "replayed")
+    return run_all(settings, openers, _process, args.quiet, "siem replay-dead-letters", "replayed")

@@ -15,13 +15,12 @@ from opensearchpy.exceptions import OpenSearchException
 from detections import coverage, monitors
 from detections.rules import RULE_DIRS, SIGMA_DIR, RuleError, load_rules, parse_duration
 from detections.testing import run_tests
-from ingest.config import Settings
-from ingest.opensearch import make_client
 from opensearch_assets.templates import install_templates
+from opensearch_client import ConnectionSettings, make_client
+from siem_cli.options import SIGV4_OR_NONE, connection_from
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_SIGMA_DIR = PROJECT.parent / "shared" / "samples" / "sigma" / "cloudtrail"
-AUTH_MODES = ("aoss", "es", "none")
 
 
 def register(subparsers: Any) -> None:
@@ -42,7 +41,7 @@ def register(subparsers: Any) -> None:
     )
     test.add_argument("--endpoint", metavar="URL", help="engine to test on (default: an embedded engine)")
     test.add_argument(
-        "--auth", choices=AUTH_MODES, default="none", help="auth for --endpoint (default: none)"
+        "--auth", choices=SIGV4_OR_NONE, default="none", help="auth for --endpoint (default: none)"
     )
     test.add_argument("--region", metavar="R", help="AWS region for SigV4")
     test.add_argument("--prefix", default="siem-", help="index name prefix (default: siem-)")
@@ -119,13 +118,13 @@ def register(subparsers: Any) -> None:
 @contextmanager
 def _engine(args: argparse.Namespace) -> Iterator[OpenSearch]:
     if args.endpoint:
-        yield make_client(Settings(endpoint=args.endpoint, auth=args.auth, region=args.region))
+        yield make_client(connection_from(args))
         return
     from osmem_server import OsmemServer  # a dev dependency: only needed without --endpoint
 
     server = OsmemServer.start(japanese=False)
     try:
-        yield OpenSearch(hosts=[server.url], timeout=60)
+        yield make_client(ConnectionSettings(server.url, auth="none", timeout=60))
     finally:
         server.close()
 

@@ -1,25 +1,23 @@
-"""Options and helpers shared by ``siem ingest`` and ``siem replay-dead-letters``."""
+"""Options, progress bar and summary shared by ``siem ingest`` and ``siem replay-dead-letters``."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 from tqdm import tqdm
 
-from ingest.config import AUTH_MODES, MIB, Settings
-from ingest.events import ObjectRef
+from ingest.backfill import Open, Process, process_each
+from ingest.config import MIB, Settings
+from ingest.defaults import REQUEST_TIMEOUT_SECONDS
 from ingest.processor import ObjectResult
-from ingest.reader import OpenedObject, list_local, list_s3, open_local, open_s3
-from ingest.runtime import Runtime, build_runtime
-from ingest.writer import Deadline
+from ingest.runtime import build_runtime
+from opensearch_client import AUTH_MODES
+from siem_cli.options import connection_from
 
 DEFAULT_LEDGER = Path(".siem/ledger.sqlite")
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
@@ -64,16 +62,12 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings(
-        endpoint=args.endpoint,
-        auth=args.auth,
-        region=args.region,
+        connection=connection_from(args, timeout=REQUEST_TIMEOUT_SECONDS),
         index_prefix=args.index_prefix,
         ledger_path=args.ledger,
         dead_letter_dir=args.dead_letter,
         concurrency=args.concurrency,
         bulk_max_bytes=int(args.bulk_max_mib * MIB),
-        username=os.environ.get("OPENSEARCH_USERNAME"),
-        password=os.environ.get("OPENSEARCH_PASSWORD"),
         **extra,
     )
 
@@ -81,30 +75,6 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
 def cli_owner() -> str:
     """Stable per machine, so a re-run after a crash takes its own lease back at once."""
     return f"cli@{socket.gethostname()}"
-
-
-class Opener:
-    """Lists and opens local files or ``s3://bucket/prefix`` objects, the same way for both."""
-
-    def __init__(self, target: str, region: str | None) -> None:
-        self._target = target
-        self._s3: Any = boto3.client("s3", region_name=region) if target.startswith("s3://") else None
-
-    def sources(self) -> list[Callable[[], OpenedObject]]:
-        if self._s3 is not None:
-            bucket, _, prefix = self._target[len("s3://") :].partition("/")
-            return [self._s3_opener(ref) for ref in list_s3(self._s3, bucket, prefix)]
-        root = Path(self._target)
-        if not root.exists():
-            raise FileNotFoundError(f"{root} does not exist")
-        return [self._local_opener(path) for path in list_local(root)]
-
-    def _s3_opener(self, ref: ObjectRef) -> Callable[[], OpenedObject]:
-        return lambda: open_s3(self._s3, ref)
-
-    @staticmethod
-    def _local_opener(path: Path) -> Callable[[], OpenedObject]:
-        return lambda: open_local(path)
 
 
 @dataclass
@@ -136,42 +106,22 @@ class Totals:
         return 1 if self.not_finished else 0
 
 
-Process = Callable[[OpenedObject, Runtime, str, Deadline], ObjectResult]
-
-
 def run_all(
-    settings: Settings,
-    openers: list[Callable[[], OpenedObject]],
-    process: Process,
-    quiet: bool,
-    verb: str,
-    runtime: Runtime | None = None,
+    settings: Settings, openers: list[Open], process: Process, quiet: bool, command: str, verb: str
 ) -> int:
     """Process every object with a progress bar; the exit status says whether all finished."""
-    runtime = runtime or build_runtime(settings)
+    try:
+        runtime = build_runtime(settings)
+    except ValueError as error:  # no region or credentials for SigV4, no username for basic auth
+        print(f"{command}: {error}", file=sys.stderr)
+        return 1
     totals = Totals()
     try:
         with tqdm(total=len(openers), unit="obj", disable=quiet, file=sys.stderr) as bar:
-            for result in _results(openers, runtime, process):
+            for result in process_each(openers, runtime, process, cli_owner()):
                 totals.add(result)
                 bar.set_postfix(indexed=totals.indexed, dead=totals.dead_lettered, refresh=False)
                 bar.update()
     finally:
         runtime.close()
     return totals.report(verb)
-
-
-def _results(
-    openers: list[Callable[[], OpenedObject]], runtime: Runtime, process: Process
-) -> Iterator[ObjectResult]:
-    owner, deadline = cli_owner(), Deadline()
-    for open_object in openers:
-        opened = open_object()
-        try:
-            yield process(opened, runtime, owner, deadline)
-        except Exception as error:  # one bad object never stops a backfill
-            yield ObjectResult(
-                opened.identity.location, status="failed", error=f"{type(error).__name__}: {error}"
-            )
-        finally:
-            opened.close()

@@ -6,11 +6,12 @@ import argparse
 import sys
 from typing import Any
 
-from ingest.commands._options import Opener, add_target_options, run_all, settings_from
+from ingest.backfill import Opener
 from ingest.processor import ObjectResult, process_object
 from ingest.reader import OpenedObject
 from ingest.runtime import Runtime
 from ingest.writer import Deadline
+from siem_cli.backfill import add_target_options, run_all, settings_from
 
 
 def register(subparsers: Any) -> None:
@@ -36,8 +37,8 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, keep_original=args.original)
     try:
-        openers = Opener(args.target, args.region).sources()
+        openers = Opener(args.target, settings.connection.region).sources()
     except FileNotFoundError as error:
         print(f"siem ingest: {error}", file=sys.stderr)
         return 2
-    return run_all(settings, openers, _process, args.quiet, "ingested")
+    return run_all(settings, openers, _process, args.quiet, "siem ingest", "ingested")
