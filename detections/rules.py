@@ -7,6 +7,7 @@ turning a rule off in production.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from detections.catalogue import TECHNIQUES
+from detections.fields import check_field
 from detections.principals import grants_outside
 from normalizers.base import SOURCES
 
@@ -26,16 +28,22 @@ SIGMA_DIR = PACKAGE / "sigma"
 RULE_DIRS: tuple[Path, ...] = (RULES_DIR, SIGMA_DIR)
 
 Severity = Literal["informational", "low", "medium", "high", "critical"]
+RuleType = Literal["event", "threshold"]
+RULE_TYPES: tuple[str, ...] = ("event", "threshold")
 SEVERITIES: dict[str, int] = {"informational": 10, "low": 25, "medium": 50, "high": 75, "critical": 95}
 """Label -> ``event.severity`` (0-100, the scale findings use: docs/schema.md)."""
 
 DEFAULT_SUPPRESSION = timedelta(hours=1)
 DEFAULT_DEDUP_KEY: tuple[str, ...] = ("event.id",)
+MAX_WINDOW = timedelta(days=1)
+"""Longest threshold window (the runs re-read this much data)."""
 _ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{2,127}\Z")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _KEYS = {
     "id",
+    "type",
+    "distinct",
     "title",
     "description",
     "severity",
@@ -62,7 +70,7 @@ _KEYS = {
     "techniques",
     "superseded_by",
 }
-_TEST_KEYS = {"name", "match", "records", "lines", "documents"}
+_TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
 _COMPARISONS = {"!=", "==", "outside_account"}
 
 
@@ -120,9 +128,18 @@ class Comparison:
         return (left == right) if self.op == "==" else (left != right)
 
 
+SourceRecords = tuple[tuple[str, tuple[Any, ...]], ...]
+"""Raw records by source: ``(("guardduty", (finding, ...)), ("cloudtrail", (record, ...)))``."""
+
+
 @dataclass(frozen=True, slots=True)
 class RuleTest:
-    """An inline test: events (raw records or normalized documents) and the expected result."""
+    """An inline test: events (raw records or normalized documents) and the expected result.
+
+    ``records``, ``lines`` and ``documents`` are ingested inside the window the test queries;
+    ``history`` holds raw records ingested an hour before it (what earlier runs saw: the
+    first half of a burst).
+    """
 
     name: str
     match: bool
@@ -132,6 +149,10 @@ class RuleTest:
     """Raw VPC flow log text: the header line, then records."""
     documents: tuple[dict[str, Any], ...] = ()
     """Already normalized documents."""
+    history: SourceRecords = ()
+    """Raw records ingested before the window, by source."""
+    alerts: int | None = None
+    """When set, exactly this many alerts (a burst raises one, two episodes two)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +165,13 @@ class Rule:
     """The source (``cloudtrail``...): the index is ``<prefix><source>``."""
     lucene: str | None = None
     dsl: dict[str, Any] | None = None
+    type: RuleType = "event"
     group_by: tuple[str, ...] = ()
+    """threshold: the entity counted."""
     threshold: int | None = None
     window: timedelta | None = None
+    distinct: str | None = None
+    """threshold: count distinct values of this field instead of events."""
     dedup_key: tuple[str, ...] = DEFAULT_DEDUP_KEY
     suppression: timedelta = DEFAULT_SUPPRESSION
     severity_field: str | None = None
@@ -173,7 +198,20 @@ class Rule:
 
     @property
     def is_threshold(self) -> bool:
-        return self.threshold is not None
+        return self.type == "threshold"
+
+    @property
+    def is_event(self) -> bool:
+        return self.type == "event"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source the rule reads."""
+        return (self.index,)
+
+    def query_text(self) -> str:
+        """The rule's query as text, for the alert."""
+        return self.lucene if self.lucene is not None else json.dumps(self.dsl, sort_keys=True)
 
     @property
     def ruleset(self) -> str:
@@ -200,9 +238,13 @@ class Rule:
 
     def query_clause(self) -> dict[str, Any]:
         """The rule's query as one OpenSearch query clause."""
-        if self.dsl is not None:
-            return self.dsl
-        return {"query_string": {"query": self.lucene, "analyze_wildcard": True}}
+        return query_clause(self.lucene, self.dsl)
+
+
+def query_clause(lucene: str | None, dsl: dict[str, Any] | None) -> dict[str, Any]:
+    if dsl is not None:
+        return dsl
+    return {"query_string": {"query": lucene, "analyze_wildcard": True}}
 
 
 def get_field(document: Mapping[str, Any], path: str) -> Any:
@@ -270,6 +312,13 @@ def load_rule(path: Path) -> Rule:
         raise RuleError(f"{path}: {error}") from None
 
 
+_TYPE_KEYS: dict[str, set[str]] = {
+    "event": {"where", "dedup_key"},
+    "threshold": {"group_by", "threshold", "window", "distinct", "dedup_key"},
+}
+"""Keys only some rule types take; the others are common to every type."""
+
+
 def parse_rule(data: Any, path: Path | None = None) -> Rule:
     if not isinstance(data, dict):
         raise ValueError("a rule is a YAML mapping")
@@ -282,20 +331,10 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
     severity = _required_text(data, "severity")
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {list(SEVERITIES)}, not {severity!r}")
-    index = _required_text(data, "index")
-    if index not in SOURCES:
-        raise ValueError(f"index must be one of {list(SOURCES)}, not {index!r}")
+    rule_type = _rule_type(data)
+    index = _source(_required_text(data, "index"))
     lucene, dsl = _query(data.get("query"))
-    threshold = data.get("threshold")
-    group_by = _texts(data, "group_by")
-    window = parse_duration(data["window"]) if data.get("window") else None
-    if threshold is not None:
-        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-            raise ValueError("threshold must be a positive integer")
-        if not group_by or window is None:
-            raise ValueError("a threshold rule needs group_by and window")
-    elif window is not None:
-        raise ValueError("window is only meaningful with a threshold")
+    kind = {"event": _event, "threshold": _threshold}[rule_type](data, index)
     techniques = _texts(data, "techniques")
     unknown_techniques = sorted(set(techniques) - set(TECHNIQUES))
     if unknown_techniques:
@@ -308,24 +347,19 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         raise ValueError("enabled must be true or false")
     if superseded_by and enabled:
         raise ValueError("a rule superseded_by another is disabled (enabled: false): one event, one alert")
-    dedup_key = _texts(data, "dedup_key") or (group_by if threshold is not None else DEFAULT_DEDUP_KEY)
-    if threshold is not None and (dedup_key != group_by or data.get("where")):
-        raise ValueError("a threshold rule deduplicates on its group_by and takes no 'where'")
+    common: dict[str, Any] = {
+        "suppression": parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION))),
+        **kind,
+    }
     return Rule(
         id=rule_id,
         title=_required_text(data, "title"),
         description=str(data.get("description") or "").strip(),
         severity=severity,  # type: ignore[arg-type]
-        index=index,
         lucene=lucene,
         dsl=dsl,
-        group_by=group_by,
-        threshold=threshold,
-        window=window,
-        dedup_key=dedup_key,
-        suppression=parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION))),
+        type=rule_type,
         severity_field=data.get("severity_field"),
-        where=tuple(_comparison(item) for item in data.get("where") or ()),
         tags=_texts(data, "tags"),
         references=_texts(data, "references"),
         author=data.get("author"),
@@ -338,9 +372,70 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         enabled=enabled,
         techniques=techniques,
         superseded_by=superseded_by,
-        tests=tuple(_test(item, number) for number, item in enumerate(data.get("tests") or (), 1)),
+        tests=tuple(
+            _test(item, number, kind["index"]) for number, item in enumerate(data.get("tests") or (), 1)
+        ),
         path=path,
+        **common,
     )
+
+
+def _rule_type(data: Mapping[str, Any]) -> RuleType:
+    """``type``, or ``threshold`` when a ``threshold`` is given (rules written before ``type``)."""
+    rule_type = data.get("type", "threshold" if data.get("threshold") is not None else "event")
+    if rule_type not in RULE_TYPES:
+        raise ValueError(f"type must be one of {list(RULE_TYPES)}, not {rule_type!r}")
+    for other, keys in _TYPE_KEYS.items():
+        misplaced = sorted((keys - _TYPE_KEYS[rule_type]) & set(data))
+        if misplaced and other != rule_type:
+            raise ValueError(f"{misplaced} only apply to {other} rules, not to a {rule_type} rule")
+    return rule_type
+
+
+def _source(index: str) -> str:
+    if index not in SOURCES:
+        raise ValueError(f"index must be one of {list(SOURCES)}, not {index!r}")
+    return index
+
+
+def _event(data: Mapping[str, Any], index: str) -> dict[str, Any]:
+    return {
+        "index": index,
+        "dedup_key": _texts(data, "dedup_key") or DEFAULT_DEDUP_KEY,
+        "where": tuple(_comparison(item) for item in data.get("where") or ()),
+    }
+
+
+def _threshold(data: Mapping[str, Any], index: str) -> dict[str, Any]:
+    threshold = data.get("threshold")
+    group_by = _texts(data, "group_by")
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+        raise ValueError("threshold must be a positive integer")
+    if not group_by or not data.get("window"):
+        raise ValueError("a threshold rule needs group_by and window")
+    window = parse_duration(data["window"])
+    if not timedelta(seconds=1) <= window <= MAX_WINDOW:
+        raise ValueError(f"window must be 1s to {format_duration(MAX_WINDOW)}")
+    suppression = parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION)))
+    if suppression < window:
+        raise ValueError("a threshold rule's suppression must be at least its window (one burst, one alert)")
+    if _texts(data, "dedup_key") not in ((), group_by):
+        raise ValueError("a threshold rule deduplicates on its group_by")
+    for name in group_by:
+        check_field((index,), name, "group_by field")
+    distinct = data.get("distinct")
+    if distinct is not None:
+        if not isinstance(distinct, str) or not distinct:
+            raise ValueError("distinct must be a field name")
+        check_field((index,), distinct, "distinct field", flat_allowed=True)
+    return {
+        "index": index,
+        "group_by": group_by,
+        "dedup_key": group_by,
+        "threshold": threshold,
+        "window": window,
+        "distinct": distinct,
+    }
 
 
 def _required_text(data: Mapping[str, Any], key: str) -> str:
@@ -375,7 +470,7 @@ def _comparison(item: Any) -> Comparison:
     return Comparison(str(item["field"]), str(item["op"]), str(item["other"]))
 
 
-def _test(item: Any, number: int) -> RuleTest:
+def _test(item: Any, number: int, source: str) -> RuleTest:
     if not isinstance(item, dict):
         raise ValueError(f"test {number} must be a mapping")
     unknown = set(item) - _TEST_KEYS
@@ -386,4 +481,28 @@ def _test(item: Any, number: int) -> RuleTest:
     records, lines, documents = (tuple(item.get(key) or ()) for key in ("records", "lines", "documents"))
     if not (records or lines or documents):
         raise ValueError(f"test {number}: give records, lines or documents")
-    return RuleTest(str(item.get("name") or f"test {number}"), item["match"], records, lines, documents)
+    alerts = item.get("alerts")
+    if alerts is not None and (not isinstance(alerts, int) or isinstance(alerts, bool) or alerts < 0):
+        raise ValueError(f"test {number}: alerts is a number of alerts")
+    if alerts is not None and (alerts > 0) != item["match"]:
+        raise ValueError(f"test {number}: alerts {alerts} contradicts match {item['match']}")
+    return RuleTest(
+        str(item.get("name") or f"test {number}"),
+        item["match"],
+        records,
+        lines,
+        documents,
+        _by_source(item.get("history"), source, f"test {number}: history"),
+        alerts,
+    )
+
+
+def _by_source(value: Any, source: str, where: str) -> SourceRecords:
+    """A list (records of ``source``) or a mapping ``{source: [records]}`` -> records by source."""
+    if not value:
+        return ()
+    if isinstance(value, list):
+        return ((source, tuple(value)),)
+    if isinstance(value, dict) and all(isinstance(items, list) for items in value.values()):
+        return tuple((_source(name), tuple(items)) for name, items in value.items() if items)
+    raise ValueError(f"{where}: a list of records, or a mapping of source to records")

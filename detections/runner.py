@@ -22,7 +22,7 @@ from opensearchpy import OpenSearch
 
 from detections import alerts as alert_store
 from detections.checkpoints import CheckpointStore
-from detections.matching import Matches, find_matches
+from detections.matching import Matches, Sources, find_matches
 from detections.notify import Notifier
 from detections.rules import Rule
 from detections.summary import summarize
@@ -56,6 +56,10 @@ class RuleOutcome:
     window_start: str = ""
     window_end: str = ""
     hits: int = 0
+    """Documents read (events; for aggregating rule types, the alerts' sample events)."""
+    searches: int = 0
+    buckets: int = 0
+    """Aggregation buckets read (threshold rules)."""
     matches: int = 0
     created: int = 0
     duplicates: int = 0
@@ -178,8 +182,9 @@ def _run_rule(
         window.capped,
     )
     outcome.resumed = window.resume_after is not None
-    found = find_matches(logs, rule, rule.index_name(settings.prefix), window)
+    found = find_matches(logs, rule, Sources(settings.prefix), window)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
+    outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
     new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notifier is not None)
     written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)
     outcome.created, outcome.duplicates = len(written.created), written.duplicates
