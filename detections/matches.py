@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,13 +18,13 @@ MAX_EVENT_IDS = 100
 
 @dataclass(slots=True)
 class Match:
-    """The events of one alert: one dedup key in one suppression bucket (event rules) or one
-    burst (threshold)."""
+    """The events of one alert: one dedup key in one suppression bucket (event rules), one
+    burst (threshold) or one new term (new_terms)."""
 
     key: tuple[tuple[str, Any], ...]
     bucket: datetime
     """A moment of the suppression bucket the alert id is keyed on: the event's time (event
-    rules), the episode's first trigger (threshold)."""
+    rules), the episode's first trigger (threshold), the term's first sighting (new_terms)."""
     count: int = 0
     first_seen: str | None = None
     last_seen: str | None = None
@@ -62,6 +62,9 @@ class Matches:
     """Sort values of the last hit read when the hit budget stopped the read before the
     window's end (the next run continues after them); ``None``: the whole window was read."""
     cost: Cost = field(default_factory=Cost)
+    commit: Callable[[], None] | None = None
+    """State to write once the alerts are stored (new_terms: the terms seen), so that a run
+    that fails before its alerts leaves the state as it was and the next run finds them again."""
 
     @property
     def truncated(self) -> bool:

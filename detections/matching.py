@@ -6,6 +6,7 @@
   rule's field comparisons, grouped by dedup key and suppression bucket. Past ``MAX_HITS``
   the read stops and returns the last hit's sort values as the resume cursor.
 - Threshold rules: :mod:`detections.threshold` (sliding windows per group).
+- New-terms rules: :mod:`detections.new_terms` (first sightings, state in the SEARCH collection).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from detections import threshold
+from detections import new_terms, threshold
 from detections.matches import MAX_EVENT_IDS, MAX_SAMPLES, Match, Matches, window_of
 from detections.rules import Rule, get_field
 from detections.search import Cost, Sources, hits, ingested_range
@@ -37,12 +38,18 @@ def find_matches(
     rule: Rule,
     sources: Sources,
     window: Window,
+    terms: new_terms.TermsStore | None = None,
 ) -> Matches:
-    """``rule``'s matches among the documents ingested in ``window``."""
+    """``rule``'s matches among the documents ingested in ``window``; ``terms`` is where a
+    new-terms rule keeps the terms it has seen (required for those rules)."""
     if window.empty:
         return Matches([])
     if rule.type == "threshold":
         return threshold.find(client, rule, sources, window)
+    if rule.type == "new_terms":
+        if terms is None:
+            raise ValueError(f"{rule.id}: a new_terms rule needs a terms store")
+        return new_terms.find(client, rule, sources, window, terms)
     return _event_matches(client, rule, sources.index(rule.index), window)
 
 

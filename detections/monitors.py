@@ -13,8 +13,10 @@
   ``interval`` overlap: a burst shorter than ``window - interval`` is always inside one of
   them (the runner's windows slide by the second). Alerting keeps a bucket's alert active
   while it stays over the threshold and the action fires for new alerts only.
-- What Alerting cannot express is not exported, with the reason (:func:`unsupported`): a
-  ``distinct`` field inside a ``flat_object`` (no aggregation on its sub-fields).
+- What Alerting cannot express is not exported, with the reason (:func:`unsupported`):
+  new-terms rules (a first sighting needs the terms seen over the history: a monitor keeps
+  no such state) and a ``distinct`` field inside a ``flat_object`` (no aggregation on its
+  sub-fields).
 
 Index names are concrete (``<prefix><source>``), as the Alerting plugin needs.
 """
@@ -65,6 +67,11 @@ def comparison_script(comparison: Comparison) -> dict[str, Any]:
 
 def unsupported(rule: Rule) -> str | None:
     """Why ``rule`` has no Alerting monitor (``None``: it has one)."""
+    if rule.type == "new_terms":
+        return (
+            "new_terms: a first sighting needs the terms seen over the history, a state no "
+            "Alerting monitor keeps (the runner keeps it in <alerts index>-terms)"
+        )
     if rule.distinct and field_kind(rule.index, rule.distinct) != "aggregatable":
         return f"distinct {rule.distinct}: OpenSearch aggregates no flat_object sub-field"
     return None

@@ -28,15 +28,18 @@ SIGMA_DIR = PACKAGE / "sigma"
 RULE_DIRS: tuple[Path, ...] = (RULES_DIR, SIGMA_DIR)
 
 Severity = Literal["informational", "low", "medium", "high", "critical"]
-RuleType = Literal["event", "threshold"]
-RULE_TYPES: tuple[str, ...] = ("event", "threshold")
+RuleType = Literal["event", "threshold", "new_terms"]
+RULE_TYPES: tuple[str, ...] = ("event", "threshold", "new_terms")
 SEVERITIES: dict[str, int] = {"informational": 10, "low": 25, "medium": 50, "high": 75, "critical": 95}
 """Label -> ``event.severity`` (0-100, the scale findings use: docs/schema.md)."""
 
 DEFAULT_SUPPRESSION = timedelta(hours=1)
 DEFAULT_DEDUP_KEY: tuple[str, ...] = ("event.id",)
+DEFAULT_HISTORY = timedelta(days=14)
+MAX_HISTORY = timedelta(days=90)
 MAX_WINDOW = timedelta(days=1)
 """Longest threshold window (the runs re-read this much data)."""
+MAX_TERMS = 3
 _ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{2,127}\Z")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -44,6 +47,8 @@ _KEYS = {
     "id",
     "type",
     "distinct",
+    "new_terms",
+    "history",
     "title",
     "description",
     "severity",
@@ -137,8 +142,8 @@ class RuleTest:
     """An inline test: events (raw records or normalized documents) and the expected result.
 
     ``records``, ``lines`` and ``documents`` are ingested inside the window the test queries;
-    ``history`` holds raw records ingested an hour before it (what earlier runs saw: the
-    first half of a burst).
+    ``history`` holds raw records ingested an hour before it (what earlier runs saw: a
+    new-terms rule's history, the first half of a burst).
     """
 
     name: str
@@ -167,11 +172,13 @@ class Rule:
     dsl: dict[str, Any] | None = None
     type: RuleType = "event"
     group_by: tuple[str, ...] = ()
-    """threshold: the entity counted."""
+    """threshold: the entity counted; new_terms: the entity whose terms are new."""
     threshold: int | None = None
     window: timedelta | None = None
     distinct: str | None = None
     """threshold: count distinct values of this field instead of events."""
+    new_terms: tuple[str, ...] = ()
+    history: timedelta | None = None
     dedup_key: tuple[str, ...] = DEFAULT_DEDUP_KEY
     suppression: timedelta = DEFAULT_SUPPRESSION
     severity_field: str | None = None
@@ -315,6 +322,7 @@ def load_rule(path: Path) -> Rule:
 _TYPE_KEYS: dict[str, set[str]] = {
     "event": {"where", "dedup_key"},
     "threshold": {"group_by", "threshold", "window", "distinct", "dedup_key"},
+    "new_terms": {"group_by", "new_terms", "history"},
 }
 """Keys only some rule types take; the others are common to every type."""
 
@@ -334,7 +342,7 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
     rule_type = _rule_type(data)
     index = _source(_required_text(data, "index"))
     lucene, dsl = _query(data.get("query"))
-    kind = {"event": _event, "threshold": _threshold}[rule_type](data, index)
+    kind = {"event": _event, "threshold": _threshold, "new_terms": _new_terms}[rule_type](data, index)
     techniques = _texts(data, "techniques")
     unknown_techniques = sorted(set(techniques) - set(TECHNIQUES))
     if unknown_techniques:
@@ -436,6 +444,32 @@ def _threshold(data: Mapping[str, Any], index: str) -> dict[str, Any]:
         "window": window,
         "distinct": distinct,
     }
+
+
+def _new_terms(data: Mapping[str, Any], index: str) -> dict[str, Any]:
+    group_by, terms = _texts(data, "group_by"), _texts(data, "new_terms")
+    if not 1 <= len(terms) <= MAX_TERMS:
+        raise ValueError(f"a new_terms rule needs 1 to {MAX_TERMS} new_terms fields")
+    if "suppression" in data:
+        raise ValueError("a new_terms rule raises one alert per term per history: it takes no suppression")
+    for name in (*group_by, *terms):
+        check_field((index,), name, "new_terms/group_by field")
+    history = _history(data)
+    return {
+        "index": index,
+        "group_by": group_by,
+        "dedup_key": (*group_by, *terms),
+        "new_terms": terms,
+        "history": history,
+        "suppression": history,
+    }
+
+
+def _history(data: Mapping[str, Any]) -> timedelta:
+    history = parse_duration(data.get("history", format_duration(DEFAULT_HISTORY)))
+    if not timedelta(hours=1) <= history <= MAX_HISTORY:
+        raise ValueError(f"history must be 1h to {format_duration(MAX_HISTORY)}")
+    return history
 
 
 def _required_text(data: Mapping[str, Any], key: str) -> str:

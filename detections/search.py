@@ -52,6 +52,9 @@ class Cost:
     """Documents returned (events read)."""
     buckets: int = 0
     """Aggregation buckets returned (composite pages)."""
+    state_reads: int = 0
+    """Documents looked up by id in the state index (new-terms rules)."""
+    state_writes: int = 0
 
 
 def ingested_range(window: Window) -> dict[str, Any]:
@@ -128,20 +131,30 @@ def composite(
     sources: list[dict[str, Any]],
     cost: Cost,
     metrics: dict[str, Any] | None = None,
+    cursor: dict[str, Any] | None = None,
+    max_pages: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every bucket of a composite aggregation over the documents matching ``filters``, page by
-    page (``after_key``)."""
+    page (``after_key``). With ``cursor``, the read starts after ``cursor["after"]`` and leaves
+    there where it stopped (``None`` once every page is read): ``max_pages`` stops it early."""
     spec: dict[str, Any] = {"size": COMPOSITE_PAGE, "sources": sources}
+    if cursor and cursor.get("after"):
+        spec["after"] = cursor["after"]
     aggregation: dict[str, Any] = {"composite": spec}
     if metrics:
         aggregation["aggs"] = metrics
     body = {"size": 0, "query": {"bool": {"filter": filters}}, "aggs": {"groups": aggregation}}
+    pages = 0
     while True:
         result = search(client, index, body, cost).get("aggregations", {}).get("groups", {})
         buckets = result.get("buckets", [])
         cost.buckets += len(buckets)
+        pages += 1
+        finished = len(buckets) < COMPOSITE_PAGE or "after_key" not in result
+        if cursor is not None:
+            cursor["after"] = None if finished else result["after_key"]
         yield from buckets
-        if len(buckets) < COMPOSITE_PAGE or "after_key" not in result:
+        if finished or (max_pages is not None and pages >= max_pages):
             return
         spec["after"] = result["after_key"]
 
@@ -222,3 +235,10 @@ def documents(
     """Up to ``size`` documents matching ``filters``, oldest ``field`` first (an alert's events)."""
     body = {"size": size, "query": {"bool": {"filter": filters}}, "sort": [{field: "asc"}]}
     return [hit["_source"] for hit in search(client, index, body, cost)["hits"]["hits"]]
+
+
+def earliest(client: OpenSearch, index: str, field: str, cost: Cost) -> datetime | None:
+    """The smallest value of a date field over a whole index (``None``: empty or absent)."""
+    body = {"size": 0, "aggs": {"earliest": {"min": {"field": field}}}}
+    value = search(client, index, body, cost).get("aggregations", {}).get("earliest", {}).get("value")
+    return from_ms(value) if value is not None else None

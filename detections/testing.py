@@ -4,7 +4,8 @@ Each test case gets its own indices ``<prefix><source>-ruletest-<n>`` (matched b
 sources' index templates, so fields are mapped as in production), written the way the
 ingest path writes (``create`` without ``_id``), queried through the same code the runner
 uses, then deleted. The case's events are ingested at :data:`INGESTED`, inside the window
-the rule is run over; its ``history`` an hour earlier (what earlier runs saw).
+the rule is run over; its ``history`` an hour earlier (what earlier runs saw). A new-terms
+rule gets its own terms state, filled from that history as a first run fills it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from detections.matching import Match, Sources, find_matches
+from detections.new_terms import TermsStore
 from detections.rules import Rule, RuleTest
 from detections.windows import Window, parse_time
 from normalizers import DeadLetter, Origin, normalize_object
@@ -118,10 +120,15 @@ def run_case(client: OpenSearch, rule: Rule, case: RuleTest, prefix: str = "siem
 
 def alerts_for(client: OpenSearch, rule: Rule, sources: Sources) -> list[Match]:
     """The alerts ``rule`` raises on ``sources``' documents ingested at :data:`INGESTED`, queried
-    through the runner's own code."""
+    through the runner's own code (a new-terms rule with a fresh terms state, filled from the
+    documents ingested before)."""
     ingested = parse_time(INGESTED)
     window = Window(ingested - timedelta(minutes=1), ingested + timedelta(minutes=1))
-    return find_matches(client, rule, sources, window).matches
+    terms = TermsStore(client, sources.index("alerts-terms"))
+    try:
+        return find_matches(client, rule, sources, window, terms).matches
+    finally:
+        client.indices.delete(index=terms.index, ignore_unavailable=True)
 
 
 def matches(client: OpenSearch, rule: Rule, sources: Sources) -> bool:

@@ -64,13 +64,14 @@ def test_rules_alerting_cannot_run_are_skipped_with_their_reason(
     reasons = {rule.id: unsupported(rule) for rule in RULES}
     skipped = {rule_id: reason for rule_id, reason in reasons.items() if reason}
     assert f"{len(RULES) - len(skipped)} monitors written" in out and f"{len(skipped)} rules skipped" in out
+    assert reasons["siem-new-region-in-account"].startswith("new_terms:")  # type: ignore[union-attr]
     assert "flat_object" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
     assert reasons["siem-access-denied-burst"] is None  # distinct event.action: a cardinality
     for rule_id, reason in skipped.items():
         assert f"skipped {rule_id}: {reason}" in out
         assert not (tmp_path / f"{rule_id}.json").exists()
     with pytest.raises(ValueError, match="no Alerting monitor"):
-        monitor(our_rule("siem-secretsmanager-retrieval-burst"))
+        monitor(our_rule("siem-new-region-in-account"))
 
 
 def test_field_comparisons_become_a_script_filter(tmp_path: Path) -> None:
@@ -163,7 +164,8 @@ def test_typed_rules_validation_names_the_problem() -> None:
         "query": "event.action:X",
     }
     threshold = {**base, "type": "threshold", "threshold": 3, "group_by": ["user.name"], "window": "10m"}
-    for rule in (threshold,):
+    new_terms = {**base, "type": "new_terms", "group_by": ["cloud.account.id"], "new_terms": ["cloud.region"]}
+    for rule in (threshold, new_terms):
         parse_rule(rule)
     for rule, change, message in (
         (threshold, {"group_by": ["user_agent.original"]}, "not a mapped keyword"),  # text: no doc values
@@ -171,6 +173,9 @@ def test_typed_rules_validation_names_the_problem() -> None:
         (threshold, {"group_by": ["aws.cloudtrail.request_parameters.userName"]}, "group_by field"),
         (threshold, {"window": "2d"}, "window must be 1s to 1d"),
         (threshold, {"where": [{"field": "a", "op": "==", "other": "b"}]}, "only apply to event rules"),
+        (new_terms, {"new_terms": []}, "1 to 3 new_terms"),
+        (new_terms, {"suppression": "1h"}, "takes no suppression"),
+        (new_terms, {"history": "180d"}, "history must be 1h to 90d"),
     ):
         with pytest.raises(ValueError, match=message):
             parse_rule({**rule, **change})
