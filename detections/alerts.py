@@ -86,7 +86,7 @@ def build_alert(
             "count": match.count,
             "index": ",".join(rule.sources),
             "query": rule.query_text(),
-            # The entity (threshold), entity and new term (new_terms).
+            # The entity (threshold), entity and new term (new_terms), join key (sequence).
             "group_by": None if rule.is_event else dict(match.key),
             "first_seen": match.first_seen,
             "last_seen": match.last_seen,

@@ -19,12 +19,13 @@ MAX_EVENT_IDS = 100
 @dataclass(slots=True)
 class Match:
     """The events of one alert: one dedup key in one suppression bucket (event rules), one
-    burst (threshold) or one new term (new_terms)."""
+    burst (threshold), one new term (new_terms) or one chain (sequence)."""
 
     key: tuple[tuple[str, Any], ...]
     bucket: datetime
     """A moment of the suppression bucket the alert id is keyed on: the event's time (event
-    rules), the episode's first trigger (threshold), the term's first sighting (new_terms)."""
+    rules), the episode's first trigger (threshold), the term's first sighting (new_terms),
+    the chain's first event (sequence)."""
     count: int = 0
     first_seen: str | None = None
     last_seen: str | None = None

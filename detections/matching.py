@@ -7,6 +7,7 @@
   the read stops and returns the last hit's sort values as the resume cursor.
 - Threshold rules: :mod:`detections.threshold` (sliding windows per group).
 - New-terms rules: :mod:`detections.new_terms` (first sightings, state in the SEARCH collection).
+- Sequence rules: :mod:`detections.sequence` (ordered steps joined on a key, across sources).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from detections import new_terms, threshold
+from detections import new_terms, sequence, threshold
 from detections.matches import MAX_EVENT_IDS, MAX_SAMPLES, Match, Matches, window_of
 from detections.rules import Rule, get_field
 from detections.search import Cost, Sources, hits, ingested_range
@@ -50,6 +51,8 @@ def find_matches(
         if terms is None:
             raise ValueError(f"{rule.id}: a new_terms rule needs a terms store")
         return new_terms.find(client, rule, sources, window, terms)
+    if rule.type == "sequence":
+        return sequence.find(client, rule, sources, window)
     return _event_matches(client, rule, sources.index(rule.index), window)
 
 

@@ -15,7 +15,8 @@
   while it stays over the threshold and the action fires for new alerts only.
 - What Alerting cannot express is not exported, with the reason (:func:`unsupported`):
   new-terms rules (a first sighting needs the terms seen over the history: a monitor keeps
-  no such state) and a ``distinct`` field inside a ``flat_object`` (no aggregation on its
+  no such state), sequence rules (a monitor cannot join documents on a key across time and
+  indices), and a ``distinct`` field inside a ``flat_object`` (no aggregation on its
   sub-fields).
 
 Index names are concrete (``<prefix><source>``), as the Alerting plugin needs.
@@ -71,6 +72,11 @@ def unsupported(rule: Rule) -> str | None:
         return (
             "new_terms: a first sighting needs the terms seen over the history, a state no "
             "Alerting monitor keeps (the runner keeps it in <alerts index>-terms)"
+        )
+    if rule.type == "sequence":
+        return (
+            "sequence: Alerting cannot join documents on a key across time and indices "
+            "(composite monitors chain monitors, not events)"
         )
     if rule.distinct and field_kind(rule.index, rule.distinct) != "aggregatable":
         return f"distinct {rule.distinct}: OpenSearch aggregates no flat_object sub-field"

@@ -28,8 +28,8 @@ SIGMA_DIR = PACKAGE / "sigma"
 RULE_DIRS: tuple[Path, ...] = (RULES_DIR, SIGMA_DIR)
 
 Severity = Literal["informational", "low", "medium", "high", "critical"]
-RuleType = Literal["event", "threshold", "new_terms"]
-RULE_TYPES: tuple[str, ...] = ("event", "threshold", "new_terms")
+RuleType = Literal["event", "threshold", "new_terms", "sequence"]
+RULE_TYPES: tuple[str, ...] = ("event", "threshold", "new_terms", "sequence")
 SEVERITIES: dict[str, int] = {"informational": 10, "low": 25, "medium": 50, "high": 75, "critical": 95}
 """Label -> ``event.severity`` (0-100, the scale findings use: docs/schema.md)."""
 
@@ -38,7 +38,7 @@ DEFAULT_DEDUP_KEY: tuple[str, ...] = ("event.id",)
 DEFAULT_HISTORY = timedelta(days=14)
 MAX_HISTORY = timedelta(days=90)
 MAX_WINDOW = timedelta(days=1)
-"""Longest threshold window (the runs re-read this much data)."""
+"""Longest threshold window and sequence ``maxspan`` (the runs re-read this much data)."""
 MAX_TERMS = 3
 _ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{2,127}\Z")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
@@ -49,6 +49,8 @@ _KEYS = {
     "distinct",
     "new_terms",
     "history",
+    "sequence",
+    "maxspan",
     "title",
     "description",
     "severity",
@@ -76,6 +78,7 @@ _KEYS = {
     "superseded_by",
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
+_STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
 _COMPARISONS = {"!=", "==", "outside_account"}
 
 
@@ -143,7 +146,7 @@ class RuleTest:
 
     ``records``, ``lines`` and ``documents`` are ingested inside the window the test queries;
     ``history`` holds raw records ingested an hour before it (what earlier runs saw: a
-    new-terms rule's history, the first half of a burst).
+    new-terms rule's history, the first half of a burst, a sequence's first step).
     """
 
     name: str
@@ -154,10 +157,33 @@ class RuleTest:
     """Raw VPC flow log text: the header line, then records."""
     documents: tuple[dict[str, Any], ...] = ()
     """Already normalized documents."""
+    other_records: SourceRecords = ()
+    """Raw records of other sources (a sequence rule's steps), ingested with ``records``."""
     history: SourceRecords = ()
     """Raw records ingested before the window, by source."""
     alerts: int | None = None
     """When set, exactly this many alerts (a burst raises one, two episodes two)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a sequence rule: a query on one or more sources and its join key."""
+
+    sources: tuple[str, ...]
+    by: tuple[str, ...]
+    """The join key: this step's fields whose values equal the other steps' ``by`` values."""
+    lucene: str | None = None
+    dsl: dict[str, Any] | None = None
+    name: str = ""
+    timestamp: str = "@timestamp"
+    """The date that orders this step (``event.start`` for a finding: when its activity began)."""
+    new_terms: tuple[str, ...] = ()
+    """When set, the step's event counts only if its join key never had these values over
+    ``history`` before it (e.g. a role assumed from an address it was never assumed from)."""
+    history: timedelta = DEFAULT_HISTORY
+
+    def query_clause(self) -> dict[str, Any]:
+        return query_clause(self.lucene, self.dsl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +196,7 @@ class Rule:
     """The source (``cloudtrail``...): the index is ``<prefix><source>``."""
     lucene: str | None = None
     dsl: dict[str, Any] | None = None
+    """The query (``lucene`` or ``dsl``); a sequence's applies to every step (default: all)."""
     type: RuleType = "event"
     group_by: tuple[str, ...] = ()
     """threshold: the entity counted; new_terms: the entity whose terms are new."""
@@ -179,6 +206,8 @@ class Rule:
     """threshold: count distinct values of this field instead of events."""
     new_terms: tuple[str, ...] = ()
     history: timedelta | None = None
+    steps: tuple[Step, ...] = ()
+    maxspan: timedelta | None = None
     dedup_key: tuple[str, ...] = DEFAULT_DEDUP_KEY
     suppression: timedelta = DEFAULT_SUPPRESSION
     severity_field: str | None = None
@@ -213,11 +242,19 @@ class Rule:
 
     @property
     def sources(self) -> tuple[str, ...]:
-        """Every source the rule reads."""
+        """Every source the rule reads (a sequence's steps may read several)."""
+        if self.steps:
+            return tuple(dict.fromkeys(source for step in self.steps for source in step.sources))
         return (self.index,)
 
     def query_text(self) -> str:
-        """The rule's query as text, for the alert."""
+        """The rule's query as text, for the alert (a sequence: its steps, as JSON)."""
+        if self.steps:
+            steps = [
+                {"index": list(step.sources), "by": list(step.by), "query": step.lucene or step.dsl}
+                for step in self.steps
+            ]
+            return json.dumps({"query": self.lucene or self.dsl, "sequence": steps}, sort_keys=True)
         return self.lucene if self.lucene is not None else json.dumps(self.dsl, sort_keys=True)
 
     @property
@@ -244,13 +281,15 @@ class Rule:
         return f"{prefix}{self.index}"
 
     def query_clause(self) -> dict[str, Any]:
-        """The rule's query as one OpenSearch query clause."""
+        """The rule's query as one OpenSearch query clause (a sequence without one: every document)."""
         return query_clause(self.lucene, self.dsl)
 
 
 def query_clause(lucene: str | None, dsl: dict[str, Any] | None) -> dict[str, Any]:
     if dsl is not None:
         return dsl
+    if lucene is None:
+        return {"match_all": {}}
     return {"query_string": {"query": lucene, "analyze_wildcard": True}}
 
 
@@ -323,6 +362,7 @@ _TYPE_KEYS: dict[str, set[str]] = {
     "event": {"where", "dedup_key"},
     "threshold": {"group_by", "threshold", "window", "distinct", "dedup_key"},
     "new_terms": {"group_by", "new_terms", "history"},
+    "sequence": {"sequence", "maxspan"},
 }
 """Keys only some rule types take; the others are common to every type."""
 
@@ -340,9 +380,15 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {list(SEVERITIES)}, not {severity!r}")
     rule_type = _rule_type(data)
-    index = _source(_required_text(data, "index"))
-    lucene, dsl = _query(data.get("query"))
-    kind = {"event": _event, "threshold": _threshold, "new_terms": _new_terms}[rule_type](data, index)
+    if rule_type == "sequence":
+        if "index" in data:
+            raise ValueError("a sequence rule names its sources in its steps ('index' of each step)")
+        lucene, dsl = _query(data["query"]) if data.get("query") is not None else (None, None)
+        kind = _sequence(data)
+    else:
+        index = _source(_required_text(data, "index"))
+        lucene, dsl = _query(data.get("query"))
+        kind = {"event": _event, "threshold": _threshold, "new_terms": _new_terms}[rule_type](data, index)
     techniques = _texts(data, "techniques")
     unknown_techniques = sorted(set(techniques) - set(TECHNIQUES))
     if unknown_techniques:
@@ -472,6 +518,56 @@ def _history(data: Mapping[str, Any]) -> timedelta:
     return history
 
 
+def _sequence(data: Mapping[str, Any]) -> dict[str, Any]:
+    items = data.get("sequence")
+    if not isinstance(items, list) or len(items) < 2:
+        raise ValueError("a sequence rule needs a 'sequence' of at least two steps")
+    steps = tuple(_step(item, number) for number, item in enumerate(items, 1))
+    if len({len(step.by) for step in steps}) != 1:
+        raise ValueError("every step of a sequence joins on as many 'by' fields")
+    if not data.get("maxspan"):
+        raise ValueError("a sequence rule needs maxspan (the longest time from its first to its last step)")
+    maxspan = parse_duration(data["maxspan"])
+    if not timedelta(seconds=1) <= maxspan <= MAX_WINDOW:
+        raise ValueError(f"maxspan must be 1s to {format_duration(MAX_WINDOW)}")
+    if any(step.new_terms for step in steps[1:]):
+        raise ValueError("only the first step of a sequence takes new_terms")
+    return {"index": steps[0].sources[0], "steps": steps, "maxspan": maxspan, "dedup_key": steps[0].by}
+
+
+def _step(item: Any, number: int) -> Step:
+    where = f"step {number}"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where} must be a mapping")
+    unknown = set(item) - _STEP_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    sources = tuple(_source(source) for source in _texts(item, "index"))
+    by = _texts(item, "by")
+    if not sources or not by:
+        raise ValueError(f"{where} needs index (one source or a list) and by (its join key fields)")
+    lucene, dsl = _query(item.get("query"))
+    timestamp = str(item.get("timestamp", "@timestamp"))
+    for name in by:
+        check_field(sources, name, f"{where}: by field")
+    check_field(sources, timestamp, f"{where}: timestamp field")
+    terms = _texts(item, "new_terms")
+    for name in terms:
+        check_field(sources, name, f"{where}: new_terms field")
+    if "history" in item and not terms:
+        raise ValueError(f"{where}: history only applies with new_terms")
+    return Step(
+        sources=sources,
+        by=by,
+        lucene=lucene,
+        dsl=dsl,
+        name=str(item.get("name") or f"step {number}"),
+        timestamp=timestamp,
+        new_terms=terms,
+        history=_history(item),
+    )
+
+
 def _required_text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
@@ -512,8 +608,11 @@ def _test(item: Any, number: int, source: str) -> RuleTest:
         raise ValueError(f"test {number}: unknown keys {sorted(unknown)}")
     if not isinstance(item.get("match"), bool):
         raise ValueError(f"test {number}: 'match' (true or false) is required")
-    records, lines, documents = (tuple(item.get(key) or ()) for key in ("records", "lines", "documents"))
-    if not (records or lines or documents):
+    by_source = _by_source(item.get("records"), source, f"test {number}: records")
+    records = dict(by_source).pop(source, ())
+    other = tuple((name, items) for name, items in by_source if name != source)
+    lines, documents = (tuple(item.get(key) or ()) for key in ("lines", "documents"))
+    if not (by_source or lines or documents):
         raise ValueError(f"test {number}: give records, lines or documents")
     alerts = item.get("alerts")
     if alerts is not None and (not isinstance(alerts, int) or isinstance(alerts, bool) or alerts < 0):
@@ -526,6 +625,7 @@ def _test(item: Any, number: int, source: str) -> RuleTest:
         records,
         lines,
         documents,
+        other,
         _by_source(item.get("history"), source, f"test {number}: history"),
         alerts,
     )

@@ -41,6 +41,10 @@ class Sources:
     def index(self, source: str) -> str:
         return f"{self.prefix}{source}{self.suffix}"
 
+    def indices(self, sources: Iterable[str]) -> str:
+        """Several sources as one comma-separated index list (one search reads them all)."""
+        return ",".join(self.index(source) for source in sources)
+
 
 @dataclass(slots=True)
 class Cost:

@@ -1,4 +1,4 @@
-"""Sliding-window arithmetic, with no engine: triggers and episodes.
+"""Sliding-window arithmetic, with no engine: triggers, episodes and ordered chains.
 
 Times are whole epoch seconds: CloudTrail's ``eventTime`` has one-second precision, and the
 runner reads per-second buckets (a ``date_histogram`` of 1 s), so events of the same second
@@ -10,12 +10,14 @@ are counted together (ties never depend on the order the engine returns them in)
 - An **episode** starts at a trigger with no other trigger in the ``suppression`` before it:
   a burst that keeps qualifying is one episode however long it lasts, and the alert is keyed
   on the episode's first trigger, which every overlapping run computes the same.
+- A **chain** is one event per step of a sequence, in order (ties allowed: events of the
+  same second may be in either order), the last no more than ``maxspan`` after the first.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -80,6 +82,40 @@ def episode_starts(seconds: Iterable[int], suppression: int) -> list[int]:
             starts.append(second)
         previous = second
     return starts
+
+
+def chains(
+    steps: Sequence[Sequence[int]], maxspan: int, accept_first: Callable[[int], bool] | None = None
+) -> list[tuple[int, ...]]:
+    """For each first-step second (in order), the earliest chain it starts: each next step's
+    earliest second at or after the previous one, the last within ``maxspan`` of the first.
+
+    ``accept_first`` (when given) is asked only about first-step seconds that complete a chain:
+    a costly check (a history look-up) runs for the few candidates, not for every event.
+    """
+    ordered = [sorted(set(seconds)) for seconds in steps]
+    out: list[tuple[int, ...]] = []
+    for first in ordered[0]:
+        chain = [first]
+        for seconds in ordered[1:]:
+            following = _first_at_or_after(seconds, chain[-1])
+            if following is None or following - first > maxspan:
+                break
+            chain.append(following)
+        if len(chain) == len(ordered) and (accept_first is None or accept_first(first)):
+            out.append(tuple(chain))
+    return out
+
+
+def _first_at_or_after(seconds: Sequence[int], moment: int) -> int | None:
+    low, high = 0, len(seconds)
+    while low < high:
+        middle = (low + high) // 2
+        if seconds[middle] < moment:
+            low = middle + 1
+        else:
+            high = middle
+    return seconds[low] if low < len(seconds) else None
 
 
 def window_bounds(measures: dict[int, int], size: int) -> dict[int, int]:

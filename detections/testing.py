@@ -71,7 +71,7 @@ def case_documents(rule: Rule, case: RuleTest) -> list[tuple[str, dict[str, Any]
     out = [(rule.index, dict(document)) for document in case.documents]
     if case.lines:
         out += _normalized(rule, case.name, rule.index, ("\n".join(case.lines) + "\n").encode(), INGESTED)
-    window = ((rule.index, case.records),) if case.records else ()
+    window = ((rule.index, case.records), *case.other_records) if case.records else case.other_records
     for stamp, groups in ((INGESTED, window), (HISTORY_INGESTED, case.history)):
         for source, records in groups:
             out += _normalized(rule, case.name, source, _raw_object(source, records), stamp)

@@ -65,6 +65,7 @@ def test_rules_alerting_cannot_run_are_skipped_with_their_reason(
     skipped = {rule_id: reason for rule_id, reason in reasons.items() if reason}
     assert f"{len(RULES) - len(skipped)} monitors written" in out and f"{len(skipped)} rules skipped" in out
     assert reasons["siem-new-region-in-account"].startswith("new_terms:")  # type: ignore[union-attr]
+    assert reasons["siem-console-signin-without-mfa-then-access-key"].startswith("sequence:")  # type: ignore[union-attr]
     assert "flat_object" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
     assert reasons["siem-access-denied-burst"] is None  # distinct event.action: a cardinality
     for rule_id, reason in skipped.items():
@@ -165,7 +166,10 @@ def test_typed_rules_validation_names_the_problem() -> None:
     }
     threshold = {**base, "type": "threshold", "threshold": 3, "group_by": ["user.name"], "window": "10m"}
     new_terms = {**base, "type": "new_terms", "group_by": ["cloud.account.id"], "new_terms": ["cloud.region"]}
-    for rule in (threshold, new_terms):
+    step = {"index": "cloudtrail", "query": "event.action:X", "by": ["user.name"]}
+    sequence = {key: value for key, value in base.items() if key != "index"}
+    sequence.update(type="sequence", maxspan="1h", sequence=[step, step])
+    for rule in (threshold, new_terms, sequence):
         parse_rule(rule)
     for rule, change, message in (
         (threshold, {"group_by": ["user_agent.original"]}, "not a mapped keyword"),  # text: no doc values
@@ -176,6 +180,13 @@ def test_typed_rules_validation_names_the_problem() -> None:
         (new_terms, {"new_terms": []}, "1 to 3 new_terms"),
         (new_terms, {"suppression": "1h"}, "takes no suppression"),
         (new_terms, {"history": "180d"}, "history must be 1h to 90d"),
+        (sequence, {"index": "cloudtrail"}, "names its sources in its steps"),
+        (sequence, {"sequence": [step]}, "at least two steps"),
+        (sequence, {"maxspan": None}, "needs maxspan"),
+        (sequence, {"sequence": [step, {**step, "by": ["user.name", "source.ip"]}]}, "as many 'by' fields"),
+        (sequence, {"sequence": [step, {**step, "new_terms": ["source.ip"]}]}, "only the first step"),
+        (sequence, {"sequence": [step, {**step, "index": "logs"}]}, "index must be one of"),
+        (sequence, {"sequence": [step, {**step, "timestamp": "message"}]}, "timestamp field"),
     ):
         with pytest.raises(ValueError, match=message):
             parse_rule({**rule, **change})

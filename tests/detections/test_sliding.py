@@ -1,4 +1,4 @@
-"""Sliding-window arithmetic (detections.sliding): triggers, episodes, bounds.
+"""Sliding-window arithmetic (detections.sliding): triggers, episodes, chains, bounds.
 
 Seconds are small integers here; the runner feeds epoch seconds. Every expected value is
 worked out by hand from the definitions in the module's docstring.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from detections.sliding import Point, episode_starts, merge, triggers, window_bounds
+from detections.sliding import Point, chains, episode_starts, merge, triggers, window_bounds
 
 W = 600  # a 10-minute window
 
@@ -81,3 +81,30 @@ def test_a_late_event_moving_the_trigger_earlier_keeps_the_episode_in_its_bucket
 
 def test_window_bounds_sum_a_bucket_and_the_one_before() -> None:
     assert window_bounds({0: 6, 600: 5, 1800: 9}, 600) == {0: 6, 600: 11, 1800: 9}
+
+
+def test_a_chain_takes_each_next_step_at_or_after_the_previous() -> None:
+    # Finding at 100, IAM writes at 90 (before: not a continuation) and 400.
+    assert chains([[100], [90, 400]], 3600) == [(100, 400)]
+    # Ties: both steps in the same second are in order.
+    assert chains([[100], [100]], 3600) == [(100, 100)]
+
+
+def test_a_chain_longer_than_maxspan_is_no_chain() -> None:
+    assert chains([[0], [3601]], 3600) == []
+    assert chains([[0], [3600]], 3600) == [(0, 3600)]
+
+
+def test_each_first_step_starts_its_earliest_chain() -> None:
+    assert chains([[0, 50, 5000], [10, 60], [20, 70, 5010]], 3600) == [(0, 10, 20), (50, 60, 70)]
+
+
+def test_only_first_steps_completing_a_chain_are_checked() -> None:
+    asked: list[int] = []
+
+    def new_address(second: int) -> bool:
+        asked.append(second)
+        return second != 0
+
+    assert chains([[0, 10, 9000], [5, 20]], 3600, new_address) == [(10, 20)]
+    assert asked == [0, 10]  # 9000 has no second step after it: never looked up
