@@ -11,7 +11,13 @@ import sys
 import time
 from typing import Any
 
-MODULES = ("benchmarks.cloudtrail", "benchmarks.vpcflow", "benchmarks.investigate", "benchmarks.ingest")
+MODULES = (
+    "benchmarks.cloudtrail",
+    "benchmarks.vpcflow",
+    "benchmarks.investigate",
+    "benchmarks.ingest",
+    "benchmarks.detections",
+)
 
 
 def _collect() -> tuple[list[dict[str, Any]], list[str]]:
