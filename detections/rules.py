@@ -405,7 +405,7 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         "suppression": parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION))),
         **kind,
     }
-    return Rule(
+    rule = Rule(
         id=rule_id,
         title=_required_text(data, "title"),
         description=str(data.get("description") or "").strip(),
@@ -432,6 +432,11 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         path=path,
         **common,
     )
+    for case in rule.tests:
+        stray = sorted({name for name, _ in (*case.other_records, *case.history)} - set(rule.sources))
+        if stray:
+            raise ValueError(f"test {case.name!r}: records of {stray}, which the rule does not read")
+    return rule
 
 
 def _rule_type(data: Mapping[str, Any]) -> RuleType:

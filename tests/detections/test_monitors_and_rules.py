@@ -147,6 +147,7 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
         ({"type": "rare"}, "type must be one of"),
         ({"window": "5m"}, r"\['window'\] only apply to threshold rules"),
         ({"tests": [{"match": False, "alerts": 2, "records": [{}]}]}, "contradicts"),
+        ({"tests": [{"match": True, "records": {"guardduty": [{}]}}]}, "which the rule does not read"),
     ):
         with pytest.raises(ValueError, match=message):
             parse_rule({**base, **change})
