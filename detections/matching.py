@@ -37,20 +37,24 @@ HIT_ORDER: list[dict[str, Any]] = [
 def find_matches(
     client: OpenSearch,
     rule: Rule,
-    sources: Sources,
+    sources: Sources | str,
     window: Window,
-    terms: new_terms.TermsStore | None = None,
+    terms: new_terms.TermsState | None = None,
 ) -> Matches:
-    """``rule``'s matches among the documents ingested in ``window``; ``terms`` is where a
-    new-terms rule keeps the terms it has seen (required for those rules)."""
+    """``rule``'s matches among the documents ingested in ``window``.
+
+    ``sources`` names the index of each source (a string: one index for all of them).
+    ``terms`` is where a new-terms rule keeps the terms it has seen (the runner's is on the
+    alerts collection); without one, a fresh in-process state: the rule's first run.
+    """
+    if isinstance(sources, str):
+        sources = Sources(only=sources)
     if window.empty:
         return Matches([])
     if rule.type == "threshold":
         return threshold.find(client, rule, sources, window)
     if rule.type == "new_terms":
-        if terms is None:
-            raise ValueError(f"{rule.id}: a new_terms rule needs a terms store")
-        return new_terms.find(client, rule, sources, window, terms)
+        return new_terms.find(client, rule, sources, window, terms or new_terms.MemoryTerms())
     if rule.type == "sequence":
         return sequence.find(client, rule, sources, window)
     return _event_matches(client, rule, sources.index(rule.index), window)

@@ -37,7 +37,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
@@ -82,6 +82,40 @@ class Seen:
         if other is None:
             return self
         return Seen(min(self.first, other.first), max(self.last, other.last), self.count + other.count)
+
+
+class TermsState(Protocol):
+    """Where a new-terms rule keeps its terms: :class:`TermsStore`, or :class:`MemoryTerms`."""
+
+    def rule_state(self, rule_key: str) -> dict[str, Any] | None: ...
+
+    def terms(self, ids: Iterable[str], cost: Cost) -> dict[str, Seen]: ...
+
+    def write(self, documents: Mapping[str, dict[str, Any]], cost: Cost) -> None: ...
+
+
+class MemoryTerms:
+    """An in-process terms state (one-off runs: a rule's inline tests, a corpus measured once)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+
+    def rule_state(self, rule_key: str) -> dict[str, Any] | None:
+        state = self.documents.get(rule_key)
+        return json.loads(json.dumps(state)) if state is not None else None
+
+    def terms(self, ids: Iterable[str], cost: Cost) -> dict[str, Seen]:
+        found = {identifier: self.documents.get(identifier) for identifier in ids}
+        cost.state_reads += len(found)
+        return {
+            identifier: Seen(parse_time(doc["first_seen"]), parse_time(doc["last_seen"]))
+            for identifier, doc in found.items()
+            if doc is not None
+        }
+
+    def write(self, documents: Mapping[str, dict[str, Any]], cost: Cost) -> None:
+        self.documents.update(json.loads(json.dumps(documents)))
+        cost.state_writes += len(documents)
 
 
 class TermsStore:
@@ -141,7 +175,7 @@ def term_id(key_of_rule: str, key: Key) -> str:
     return f"{key_of_rule}-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
 
 
-def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window, store: TermsStore) -> Matches:
+def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window, store: TermsState) -> Matches:
     assert rule.history is not None
     cost = Cost()
     index = sources.index(rule.index)

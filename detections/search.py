@@ -33,13 +33,15 @@ MAX_CLAUSES = 500
 
 @dataclass(frozen=True, slots=True)
 class Sources:
-    """Index names of the sources: ``<prefix><source><suffix>`` (``siem-cloudtrail``; tests add a suffix)."""
+    """Index names of the sources: ``<prefix><source><suffix>`` (``siem-cloudtrail``; tests add a
+    suffix), or ``only`` one index for every source (a caller holding one index of documents)."""
 
     prefix: str = "siem-"
     suffix: str = ""
+    only: str | None = None
 
     def index(self, source: str) -> str:
-        return f"{self.prefix}{source}{self.suffix}"
+        return self.only or f"{self.prefix}{source}{self.suffix}"
 
     def indices(self, sources: Iterable[str]) -> str:
         """Several sources as one comma-separated index list (one search reads them all)."""

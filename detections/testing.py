@@ -22,7 +22,6 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from detections.matching import Match, Sources, find_matches
-from detections.new_terms import TermsStore
 from detections.rules import Rule, RuleTest
 from detections.windows import Window, parse_time
 from normalizers import DeadLetter, Origin, normalize_object
@@ -124,11 +123,7 @@ def alerts_for(client: OpenSearch, rule: Rule, sources: Sources) -> list[Match]:
     documents ingested before)."""
     ingested = parse_time(INGESTED)
     window = Window(ingested - timedelta(minutes=1), ingested + timedelta(minutes=1))
-    terms = TermsStore(client, sources.index("alerts-terms"))
-    try:
-        return find_matches(client, rule, sources, window, terms).matches
-    finally:
-        client.indices.delete(index=terms.index, ignore_unavailable=True)
+    return find_matches(client, rule, sources, window).matches
 
 
 def matches(client: OpenSearch, rule: Rule, sources: Sources) -> bool:

@@ -165,3 +165,29 @@ def test_a_changed_rule_learns_again() -> None:
     )
     assert new_terms.rule_key(rule) != new_terms.rule_key(changed)
     assert new_terms.rule_key(rule).startswith(f"{RULE}@")
+
+
+def test_an_in_process_state_judges_as_the_stored_one(siem: OpenSearch) -> None:
+    """Callers without the alerts collection (inline tests, a corpus measured once, an index
+    named as a string) get the rule's first run with an in-process state."""
+    history = [write_call(T0 - timedelta(days=days), "us-east-1") for days in (20, 3)]
+    index_raw(siem, "cloudtrail", trail(history), T0 - timedelta(days=1))
+    index_raw(
+        siem,
+        "cloudtrail",
+        trail([write_call(T0, "us-east-1"), write_call(T0, "me-south-1")]),
+        T0 + minutes(1),
+    )
+    rule, window = our_rule(RULE), Window(T0, T0 + minutes(3))
+
+    stored = find_matches(siem, rule, Sources(), window, TermsStore(siem, "siem-alerts-terms"))
+    in_process = find_matches(siem, rule, "siem-cloudtrail", window)
+
+    assert [match.key for match in in_process.matches] == [match.key for match in stored.matches]
+    assert [match.key[-1][1] for match in in_process.matches] == ["me-south-1"]
+    state = new_terms.MemoryTerms()
+    first = find_matches(siem, rule, "siem-cloudtrail", window, state)
+    assert first.commit is not None
+    first.commit()
+    again = find_matches(siem, rule, "siem-cloudtrail", Window(T0 - minutes(12), T0 + minutes(8)), state)
+    assert again.matches == [] and again.cost.state_reads == 2

@@ -16,8 +16,10 @@ from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
 from detections.checkpoints import MemoryCheckpoints
+from detections.matching import Sources, find_matches
 from detections.rules import parse_rule
 from detections.runner import RunReport, RunSettings, run
+from detections.windows import Window
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, trail
 
 pytestmark = pytest.mark.integration
@@ -144,3 +146,14 @@ def test_suppression_shorter_than_the_window_is_refused() -> None:
                 "suppression": "10m",
             }
         )
+
+
+def test_one_index_named_as_a_string_serves_every_source(siem: OpenSearch) -> None:
+    index_raw(siem, "cloudtrail", trail(deletions(T0, 25, timedelta(seconds=2))), T0 + minutes(1))
+    rule, window = our_rule("siem-s3-object-deletion-burst"), Window(T0, T0 + minutes(3))
+    by_name = find_matches(siem, rule, "siem-cloudtrail", window)
+    by_prefix = find_matches(siem, rule, Sources(), window)
+    assert [(m.key, m.bucket, m.count) for m in by_name.matches] == [
+        (m.key, m.bucket, m.count) for m in by_prefix.matches
+    ]
+    assert len(by_name.matches) == 1
