@@ -13,11 +13,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m ingest.demo
+	$(BIN)/python -m siem_cli.demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy ingest normalizers opensearch_assets demo infra detections investigation
+	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation siem_cli scripts
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy ingest normalizers opensearch_assets demo infra detections investigation
+	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation siem_cli scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache cdk.out

@@ -13,9 +13,11 @@ from typing import Any
 
 MODULES = (
     "benchmarks.cloudtrail",
+    "benchmarks.enrichment",
     "benchmarks.vpcflow",
     "benchmarks.investigate",
     "benchmarks.ingest",
+    "benchmarks.false_positives",
     "benchmarks.detections",
 )
 

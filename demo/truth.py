@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from demo.records.cloudtrail import RoleSession
+from normalizers import SOURCES
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +141,12 @@ class Incident:
     @property
     def expected_records(self) -> dict[str, int]:
         """Records per source (documents + dead letters), skipped objects excluded."""
-        return {source: sum(o.records for o in self.objects_of(source)) for source in _SOURCES}
+        return {source: sum(o.records for o in self.objects_of(source)) for source in SOURCES}
 
     @property
     def expected_documents(self) -> dict[str, int]:
-        return {source: sum(o.documents for o in self.objects_of(source)) for source in _SOURCES}
+        return {source: sum(o.documents for o in self.objects_of(source)) for source in SOURCES}
 
     @property
     def expected_dead_letters(self) -> dict[str, int]:
-        return {source: sum(o.dead_letters for o in self.objects_of(source)) for source in _SOURCES}
-
-
-_SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+        return {source: sum(o.dead_letters for o in self.objects_of(source)) for source in SOURCES}

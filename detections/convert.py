@@ -64,6 +64,15 @@ from sigma.types import (
 from detections.rules import SIGMA_DIR
 from detections.sigma_dsl import CASE_INSENSITIVE_FIELDS, to_dsl
 from detections.sigma_overrides import OVERRIDES_FILE, Override, load_overrides
+from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
+from normalizers.fields import Field, raw_names
+
+
+def _searched(item: Field) -> str:
+    """The field a Sigma condition on it queries: for full text, its keyword sub-field, since
+    Sigma's equality and wildcards are on the whole value, not on words."""
+    return f"{item.path}.keyword" if item.kind == "text" else item.path
+
 
 SIGMA_LICENSE = "DRL-1.1"
 SIGMA_LINK = "https://github.com/SigmaHQ/sigma/blob/master/rules/cloud/aws/cloudtrail/{name}"
@@ -74,49 +83,25 @@ SUPPRESSION = "1h"
 DISABLED_LEVELS = {"informational", "low"}
 """Converted but off by default: in any real account they match routine activity."""
 
+CLOUDTRAIL_FIELDS = raw_names(CLOUDTRAIL.fields)
+"""Sigma's CloudTrail field names are the raw record's paths: the fields definition says
+which field of ours holds each (normalizers/cloudtrail/fields.py)."""
 FIELD_MAPPING: dict[str, str] = {
-    "eventName": "event.action",
-    "eventSource": "event.provider",
-    "eventType": "aws.cloudtrail.event_type",
-    "eventCategory": "aws.cloudtrail.event_category",
-    "eventID": "event.id",
-    "eventVersion": "aws.cloudtrail.event_version",
-    "errorCode": "aws.cloudtrail.error_code",
-    # keyword sub-field: Sigma's equality and wildcards are on the whole value, not on words.
-    "errorMessage": "aws.cloudtrail.error_message.keyword",
-    "userAgent": "user_agent.original.keyword",
-    # A service name or "AWS Internal"; IP values and CIDRs go to source.ip (see pipeline()).
-    "sourceIPAddress": "source.address",
-    "awsRegion": "cloud.region",
-    "recipientAccountId": "cloud.account.id",
-    "readOnly": "aws.cloudtrail.read_only",
-    "managementEvent": "aws.cloudtrail.management_event",
-    "requestID": "aws.cloudtrail.request_id",
-    "sharedEventID": "aws.cloudtrail.shared_event_id",
-    "vpcEndpointId": "aws.cloudtrail.vpc_endpoint_id",
-    "userIdentity.type": "aws.cloudtrail.user_identity.type",
-    "userIdentity.arn": "aws.cloudtrail.user_identity.arn",
-    "userIdentity.principalId": "user.id",
-    "userIdentity.accountId": "aws.cloudtrail.user_identity.account_id",
-    "userIdentity.accessKeyId": "aws.cloudtrail.user_identity.access_key_id",
-    "userIdentity.userName": "user.name",
-    "userIdentity.invokedBy": "aws.cloudtrail.user_identity.invoked_by",
-    "userIdentity.sessionContext.sessionIssuer.type": "aws.cloudtrail.user_identity.session_context.session_issuer.type",
-    "userIdentity.sessionContext.sessionIssuer.arn": "aws.cloudtrail.user_identity.session_context.session_issuer.arn",
-    "userIdentity.sessionContext.sessionIssuer.userName": "aws.cloudtrail.user_identity.session_context.session_issuer.user_name",
-    "userIdentity.sessionContext.attributes.mfaAuthenticated": "aws.cloudtrail.user_identity.session_context.mfa_authenticated",
-    # "Yes"/"No" in the record, a boolean in our schema (values mapped below).
-    "additionalEventData.MFAUsed": "aws.cloudtrail.console_login.mfa_used",
+    **{raw: _searched(item) for raw, item in CLOUDTRAIL_FIELDS.items() if item.kind != "flat_object"},
     # Not a CloudTrail attribute: SigmaHQ uses it for the call's outcome.
     "status": "event.outcome",
 }
 PREFIX_MAPPING: dict[str, str] = {
-    "requestParameters": "aws.cloudtrail.request_parameters",
-    "responseElements": "aws.cloudtrail.response_elements",
-    "additionalEventData": "aws.cloudtrail.additional_eventdata",
-    "serviceEventDetails": "aws.cloudtrail.service_event_details",
+    raw: item.path for raw, item in CLOUDTRAIL_FIELDS.items() if item.kind == "flat_object"
 }
+"""Objects kept whole (flat_object): any key path below the raw name is the same below ours."""
 _YES_NO = {"YES": "true", "Yes": "true", "yes": "true", "NO": "false", "No": "false", "no": "false"}
+YES_NO_FIELDS = tuple(
+    raw
+    for raw, item in CLOUDTRAIL_FIELDS.items()
+    if item.kind == "boolean" and raw.startswith("additionalEventData.")
+)
+"""Booleans written "Yes"/"No" in the record (console sign-in details)."""
 
 # A string that matches each regular expression used by a Sigma rule (for test events).
 REGEX_EXAMPLES: dict[str, str] = {
@@ -134,7 +119,7 @@ def pipeline() -> ProcessingPipeline:
             ProcessingItem(
                 identifier="aws_siem_mfa_used_boolean",
                 transformation=MapStringTransformation(_YES_NO),  # type: ignore[arg-type]
-                field_name_conditions=[IncludeFieldCondition(["additionalEventData.MFAUsed"])],
+                field_name_conditions=[IncludeFieldCondition(list(YES_NO_FIELDS))],
             ),
             # docs/schema.md, "Addresses": an IP is in source.ip only, anything else in source.address.
             ProcessingItem(

@@ -20,7 +20,7 @@ import yaml
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
 from detections.principals import grants_outside
-from normalizers.base import SOURCES
+from normalizers import SOURCES
 
 PACKAGE = Path(__file__).resolve().parent
 RULES_DIR = PACKAGE / "rules"

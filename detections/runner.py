@@ -22,6 +22,7 @@ from opensearchpy import OpenSearch
 
 from detections import alerts as alert_store
 from detections.checkpoints import CheckpointStore
+from detections.exceptions import NO_EXCEPTIONS, Exceptions
 from detections.matching import Matches, Sources, find_matches
 from detections.new_terms import TermsStore
 from detections.notify import Notifier
@@ -49,6 +50,8 @@ class RunSettings:
     investigate_findings: bool = True
     pending_limit: int = 100
     """Alerts left unnotified by earlier runs that one run publishes (oldest first)."""
+    exceptions: Exceptions = NO_EXCEPTIONS
+    """Accepted activity left out of the rules' queries (detections.exceptions)."""
 
 
 @dataclass(slots=True)
@@ -184,7 +187,7 @@ def _run_rule(
     )
     outcome.resumed = window.resume_after is not None
     terms = TermsStore(alerts, f"{settings.alerts_index}-terms")
-    found = find_matches(logs, rule, Sources(settings.prefix), window, terms)
+    found = find_matches(logs, settings.exceptions.apply(rule), Sources(settings.prefix), window, terms)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
     new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notifier is not None)

@@ -11,16 +11,19 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
-from ingest.config import Settings as IngestSettings
-
-SOURCES = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+from detections.exceptions import ExceptionsError, load_exceptions, to_json
+from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
+from normalizers import SOURCES
 
 NetworkAccess = Literal["public", "vpc"]
 ContextGetter = Callable[[str], Any]
 
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_MAX_EXCEPTIONS_BYTES = 3000
+"""A Lambda's environment holds 4 KB in all; the other variables take the rest."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
@@ -93,9 +96,15 @@ class Config:
     bulk_max_bytes: int = 5 * 1024 * 1024
     keep_original: bool = False
     detection_rate_minutes: int = 5
+    detection_exceptions: str | None = None
+    """The rule exceptions as compact JSON, for ``DETECTION_EXCEPTIONS`` (from ``detectionExceptionsFile``)."""
     standby_replicas: bool = True
     """AOSS standby replicas: production redundancy; turning them off halves the minimum OCUs."""
     member_stack: bool = False
+    vpc_flow_logs_stack: bool = False
+    """Also synthesize the VPC Flow Logs stack (infra.vpc_flow_logs), for a StackSet."""
+    operator_role: bool = True
+    """The operator role for backfills, replays and queue redrives (infra.operator_role)."""
     skip_dependency_bundling: bool = False
     """Copy only the project's packages into the Lambda bundle (unit tests: fast, offline)."""
     organization_trail_arn: str | None = None
@@ -181,8 +190,11 @@ class _ContextReader:
             detection_rate_minutes=self.integer(
                 "detectionRateMinutes", defaults.detection_rate_minutes, 1, 60
             ),
+            detection_exceptions=self.detection_exceptions(),
             standby_replicas=self.boolean("standbyReplicas", True),
             member_stack=self.boolean("memberStack", False),
+            vpc_flow_logs_stack=self.boolean("vpcFlowLogsStack", False),
+            operator_role=self.boolean("operatorRole", True),
             skip_dependency_bundling=self.boolean("skipDependencyBundling", False),
             organization_trail_arn=self.optional_match(
                 "organizationTrailArn",
@@ -304,6 +316,23 @@ class _ContextReader:
                 )
         return arns
 
+    def detection_exceptions(self) -> str | None:
+        """The file named by ``detectionExceptionsFile``, validated now rather than at the first run."""
+        path = self.raw("detectionExceptionsFile")
+        if path is None:
+            return None
+        try:
+            document = to_json(load_exceptions(Path(str(path))))
+        except ExceptionsError as error:
+            self.problems.append(f"detectionExceptionsFile: {error}")
+            return None
+        if len(document) > _MAX_EXCEPTIONS_BYTES:
+            self.problems.append(
+                f"detectionExceptionsFile: {len(document)} bytes as JSON, more than the "
+                f"{_MAX_EXCEPTIONS_BYTES} a Lambda environment leaves for it: merge exceptions"
+            )
+        return document
+
     def vpc_settings(self, network: str) -> VpcSettings | None:
         if network not in ("public", "vpc"):
             self.problems.append(f"networkAccess={network!r} must be 'public' or 'vpc'")
@@ -389,11 +418,10 @@ class _ContextReader:
     def check_ingest_timeout(self, seconds: int) -> None:
         """The ingest function starts a bulk request only when a whole request timeout fits
         before its deadline margin: a shorter function timeout could never write anything."""
-        ingest = IngestSettings()
-        floor = ingest.request_timeout + ingest.deadline_margin
+        floor = REQUEST_TIMEOUT_SECONDS + DEADLINE_MARGIN_SECONDS
         if seconds <= floor:
             self.problems.append(
                 f"ingestTimeoutSeconds={seconds} leaves no room for one bulk request: it must exceed "
-                f"the request timeout ({ingest.request_timeout:g} s) plus the deadline margin "
-                f"({ingest.deadline_margin:g} s), i.e. be at least {int(floor) + 1}"
+                f"the request timeout ({REQUEST_TIMEOUT_SECONDS:g} s) plus the deadline margin "
+                f"({DEADLINE_MARGIN_SECONDS:g} s), i.e. be at least {int(floor) + 1}"
             )

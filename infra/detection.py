@@ -108,6 +108,11 @@ class Detections(Construct):
                     "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
                     "OPENSEARCH_AUTH": "aoss",
                     "POWERTOOLS_SERVICE_NAME": "siem-detections",
+                    **(
+                        {"DETECTION_EXCEPTIONS": config.detection_exceptions}
+                        if config.detection_exceptions
+                        else {}
+                    ),
                 },
             ),
             code,

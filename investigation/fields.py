@@ -5,6 +5,8 @@ Kept in one place so that a rename in the schema is a one-line change here.
 
 from __future__ import annotations
 
+from normalizers.registry import SPECS
+
 TIMESTAMP = "@timestamp"
 ACTION = "event.action"
 PROVIDER = "event.provider"
@@ -41,13 +43,10 @@ REQUEST_PARAMETERS = "aws.cloudtrail.request_parameters"
 RESPONSE_ELEMENTS = "aws.cloudtrail.response_elements"
 ISSUED_ACCESS_KEY = f"{RESPONSE_ELEMENTS}.credentials.accessKeyId"
 
-SOURCES = {"guardduty": "aws.guardduty", "securityhub": "aws.securityhub_findings"}
-"""Finding source -> the ``aws.*`` block that holds its own fields."""
+BLOCKS = {spec.name: spec.dataset for spec in SPECS}
+"""Source -> the ``aws.*`` object that holds its own fields (normalizers/registry.py)."""
 
 
 def index_names(prefix: str) -> dict[str, str]:
-    return {
-        "cloudtrail": f"{prefix}cloudtrail",
-        "guardduty": f"{prefix}guardduty",
-        "securityhub": f"{prefix}securityhub",
-    }
+    """Source -> its index (``siem-cloudtrail``)."""
+    return {spec.name: f"{prefix}{spec.index}" for spec in SPECS}

@@ -139,7 +139,7 @@ def from_document(
     finding (each update is its own document).
     """
     source = source_of(document) or "unknown"
-    block = f.SOURCES.get(source, "aws")
+    block = f.BLOCKS.get(source, "aws")
     updated = text(document, f.TIMESTAMP)
     start = text(document, f.FIRST_OBSERVED) or text(document, f.CREATED) or updated or ""
     end = text(document, f.LAST_OBSERVED) or updated or start

@@ -1,7 +1,8 @@
 """Pure normalizers: raw AWS log objects -> ECS documents (docs/schema.md)."""
 
-from normalizers.base import SOURCES, DeadLetter, Document, Item, Origin
+from normalizers.base import DeadLetter, Document, Item, Origin
 from normalizers.pipeline import NormalizedObject, ObjectOutcome, normalize_object
+from normalizers.registry import SOURCES
 
 __all__ = [
     "SOURCES",

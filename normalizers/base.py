@@ -11,12 +11,9 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
 Document = dict[str, Any]
-
-Source = Literal["cloudtrail", "vpcflow", "guardduty", "securityhub"]
-SOURCES: tuple[Source, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
 
 # The longest raw record we copy into a dead letter. The original object stays in S3,
 # so a cut copy loses nothing; it only keeps one dead letter from weighing megabytes.
@@ -74,3 +71,4 @@ class DeadLetter:
 
 Item = Document | DeadLetter
 Normalizer = Callable[[BinaryIO, Origin], Iterator[Item]]
+"""A source's normalizer: an object's decompressed stream -> one item per record."""

@@ -16,10 +16,12 @@ from typing import BinaryIO
 
 from normalizers import registry
 from normalizers.base import DeadLetter, Item, Origin
-from normalizers.detect import PARQUET_MAGIC, Detection, detect
-from normalizers.stream import TruncatedInput, decompressed, read_head
+from normalizers.detect import Detection, detect, detect_parquet
+from normalizers.reasons import NORMALIZER_ERROR, TRUNCATED_INPUT, UNRECOGNIZED_FORMAT
+from normalizers.stream import PARQUET_MAGIC, TruncatedInput, decompressed, read_head
 
-UNRECOGNIZED = "unrecognized format"
+UNKNOWN = "unknown"
+"""The dead letters' ``source`` for an object no source recognizes."""
 
 
 @dataclass(slots=True)
@@ -66,26 +68,30 @@ class NormalizedObject:
         head, stream = read_head(decompressed(self._raw))
         sniffed = detect(head, origin.object)
         # A forced source wins, except over a file that holds no records (a digest file).
-        detection = Detection(self._forced) if self._forced and not sniffed.skip else sniffed  # type: ignore[arg-type]
+        detection = Detection(self._forced) if self._forced and not sniffed.skip else sniffed
         outcome.source = detection.source
         if detection.skip:
             outcome.skipped = detection.skip
             return
-        if detection.source is None:
-            yield DeadLetter("unknown", UNRECOGNIZED, origin.object, "object", head)
+        if detection.source is None and not detection.parquet:
+            yield DeadLetter(UNKNOWN, UNRECOGNIZED_FORMAT, origin.object, "object", head)
             return
-        normalize = registry.NORMALIZERS[detection.source]
         emitted = 0
         try:
             with _seekable_if_parquet(head, stream) as readable:
-                for item in normalize(readable, origin):
+                source = detection.source or _parquet_source(readable, origin)
+                if isinstance(source, DeadLetter):
+                    yield source
+                    return
+                outcome.source = source
+                for item in registry.normalizer(source)(readable, origin):
                     emitted += 1
                     yield item
         except TruncatedInput as error:
             outcome.error = str(error)
             yield DeadLetter(
-                detection.source,
-                f"truncated input: {error}",
+                outcome.source or UNKNOWN,
+                f"{TRUNCATED_INPUT}: {error}",
                 origin.object,
                 f"after item {emitted}",
                 b"",
@@ -97,12 +103,28 @@ class NormalizedObject:
         except Exception as error:  # a normalizer bug must not take the pipeline down
             outcome.error = f"{type(error).__name__}: {error}"
             yield DeadLetter(
-                detection.source,
-                f"normalizer error: {type(error).__name__}: {error}",
+                outcome.source or UNKNOWN,
+                f"{NORMALIZER_ERROR}: {type(error).__name__}: {error}",
                 origin.object,
                 f"after item {emitted}",
                 b"",
             )
+
+
+def _parquet_source(spooled: BinaryIO, origin: Origin) -> str | DeadLetter:
+    """The source a Parquet file's schema (column names) is of, or the dead letter saying why
+    it is no source's: a Parquet file is never read as flows, or anything else, by default."""
+    from normalizers.framing import parquet  # pyarrow is loaded only for Parquet objects
+
+    try:
+        schema = parquet.read_schema(spooled)
+    except parquet.InvalidParquet as error:
+        return DeadLetter(UNKNOWN, f"{parquet.INVALID_PARQUET}: {error}", origin.object, "object", b"")
+    source = detect_parquet(schema)
+    if source is None:
+        reason = f"{UNRECOGNIZED_FORMAT}: Parquet columns match no source ({parquet.columns_text(schema)})"
+        return DeadLetter(UNKNOWN, reason, origin.object, "object", b"")
+    return source
 
 
 @contextmanager

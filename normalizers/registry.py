@@ -1,28 +1,38 @@
-"""Source name -> normalizer function; each ``normalizers/<source>.py`` exports ``normalize``."""
+"""The one list of sources. Everything that needs to know the sources reads it from here.
+
+Adding a source is one name in :data:`SOURCES` and its folder ``normalizers/<name>/`` with a
+``spec.py`` defining ``SPEC`` (docs/sources/README.md, "Adding a source").
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
 
-from normalizers.base import SOURCES, Normalizer
+from normalizers.base import Normalizer
+from normalizers.spec import SourceSpec
 
-
-class _Registry(Mapping[str, Normalizer]):
-    """Imports a source's module on first use, so a CLI run loads only what it needs."""
-
-    def __getitem__(self, source: str) -> Normalizer:
-        if source not in SOURCES:
-            raise KeyError(source)
-        module = importlib.import_module(f"normalizers.{source}")
-        normalize: Normalizer = module.normalize
-        return normalize
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(SOURCES)
-
-    def __len__(self) -> int:
-        return len(SOURCES)
+SOURCES: tuple[str, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+"""Every source's name, in the order detection breaks ties in."""
 
 
-NORMALIZERS: Mapping[str, Normalizer] = _Registry()
+def _spec(name: str) -> SourceSpec:
+    spec: SourceSpec = importlib.import_module(f"normalizers.{name}.spec").SPEC
+    if spec.name != name:
+        raise ValueError(f"normalizers/{name}/spec.py defines the spec of {spec.name!r}")
+    if spec.index != name:  # the ingest path names an object's index after its source
+        raise ValueError(f"{name}: the index suffix must be the source's name, not {spec.index!r}")
+    return spec
+
+
+SPECS: tuple[SourceSpec, ...] = tuple(_spec(name) for name in SOURCES)
+_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+def spec(name: str) -> SourceSpec:
+    """The spec of the source called ``name``; ``KeyError`` for an unknown one."""
+    return _BY_NAME[name]
+
+
+def normalizer(name: str) -> Normalizer:
+    """The normalizer of the source called ``name``, imported on first use."""
+    return _BY_NAME[name].load()

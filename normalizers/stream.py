@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
 CHUNK = 1 << 18
 
 

@@ -1,16 +1,18 @@
-"""The typed field catalogue of every index: dotted path -> field kind.
+"""The field kinds rendered for OpenSearch, and the tables of fields the indices map.
 
-One flat table per concern keeps the mappings reviewable line by line against
-docs/schema.md and docs/sources/*.md; :func:`properties` turns a table into the nested
-``properties`` of an OpenSearch mapping. Kinds are a small vocabulary (:data:`KINDS`), so
-the same choice is made the same way everywhere (every id a ``keyword``, every byte count a
-64-bit ``long``...).
+The fields themselves are defined once, with the normalizers that write them
+(normalizers/fields.py, normalizers/ecs/fields.py, normalizers/<source>/fields.py): here a
+table is ``dotted path -> kind``, :data:`KINDS` says how each kind is mapped, and
+:func:`properties` turns a table into the nested ``properties`` of an OpenSearch mapping.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from normalizers.ecs.fields import ECS_FIELDS
+from normalizers.fields import kinds
 
 FieldTable = dict[str, str]
 
@@ -39,154 +41,8 @@ KINDS: dict[str, dict[str, Any]] = {
 }
 
 
-def _geo(prefix: str) -> FieldTable:
-    return {
-        f"{prefix}.geo.location": "geo_point",
-        f"{prefix}.geo.country_iso_code": "keyword",
-        f"{prefix}.geo.country_name": "keyword",
-        f"{prefix}.geo.region_name": "keyword",
-        f"{prefix}.geo.city_name": "keyword",
-        f"{prefix}.as.number": "long",
-        f"{prefix}.as.organization.name": "keyword",
-    }
-
-
-def _endpoint(prefix: str) -> FieldTable:
-    """ECS ``source``/``destination``: the address split by validity (docs/schema.md)."""
-    return {
-        f"{prefix}.ip": "ip",
-        f"{prefix}.address": "keyword",
-        f"{prefix}.domain": "keyword",
-        f"{prefix}.port": "long",
-        f"{prefix}.bytes": "long",
-        f"{prefix}.packets": "long",
-        **_geo(prefix),
-    }
-
-
-def user_identity(prefix: str) -> FieldTable:
-    """``aws.<source>.user_identity.*``, written by ``normalizers.common.actor_fields``."""
-    base = f"{prefix}.user_identity"
-    issuer = f"{base}.session_context.session_issuer"
-    return {
-        f"{base}.type": "keyword",
-        f"{base}.arn": "keyword",
-        f"{base}.account_id": "keyword",
-        f"{base}.access_key_id": "keyword",
-        f"{base}.user_name": "keyword",
-        f"{base}.invoked_by": "keyword",
-        f"{base}.identity_provider": "keyword",
-        f"{base}.session_context.mfa_authenticated": "boolean",
-        f"{base}.session_context.creation_date": "date",
-        f"{base}.session_context.source_identity": "keyword",
-        f"{base}.session_context.ec2_role_delivery": "keyword",
-        f"{issuer}.type": "keyword",
-        f"{issuer}.principal_id": "keyword",
-        f"{issuer}.arn": "keyword",
-        f"{issuer}.account_id": "keyword",
-        f"{issuer}.user_name": "keyword",
-    }
-
-
-ECS_COMMON: FieldTable = {
-    "@timestamp": "date",
-    "message": "text",
-    "tags": "keyword",
-    "labels": "flat_object",
-    "ecs.version": "keyword",
-    "event.kind": "keyword",
-    "event.category": "keyword",
-    "event.type": "keyword",
-    "event.action": "keyword",
-    "event.outcome": "keyword",
-    "event.id": "keyword",
-    "event.code": "keyword",
-    "event.reason": "keyword",
-    "event.dataset": "keyword",
-    "event.module": "keyword",
-    "event.provider": "keyword",
-    "event.ingested": "date",
-    "event.created": "date",
-    "event.start": "date",
-    "event.end": "date",
-    "event.duration": "long",
-    "event.severity": "long",
-    "event.risk_score": "float",
-    "event.url": "keyword",
-    "event.original": "stored",
-    "cloud.provider": "keyword",
-    "cloud.account.id": "keyword",
-    "cloud.account.name": "keyword",
-    "cloud.region": "keyword",
-    "cloud.availability_zone": "keyword",
-    "cloud.instance.id": "keyword",
-    "cloud.machine.type": "keyword",
-    "cloud.service.name": "keyword",
-    "user.id": "keyword",
-    "user.name": "keyword",
-    "user.email": "keyword",
-    "user.domain": "keyword",
-    "user.target.id": "keyword",
-    "user.target.name": "keyword",
-    "related.user": "keyword",
-    "related.ip": "ip",
-    "related.hosts": "keyword",
-    "related.hash": "keyword",
-    **_endpoint("source"),
-    **_endpoint("destination"),
-    "network.transport": "keyword",
-    "network.type": "keyword",
-    "network.iana_number": "keyword",
-    "network.direction": "keyword",
-    "network.protocol": "keyword",
-    "network.bytes": "long",
-    "network.packets": "long",
-    "network.community_id": "keyword",
-    "user_agent.original": "text",
-    "user_agent.name": "keyword",
-    "user_agent.version": "keyword",
-    "user_agent.device.name": "keyword",
-    "user_agent.os.name": "keyword",
-    "user_agent.os.version": "keyword",
-    "user_agent.os.full": "keyword",
-    "error.code": "keyword",
-    "error.message": "text",
-    "host.id": "keyword",
-    "host.name": "keyword",
-    "host.hostname": "keyword",
-    "host.ip": "ip",
-    "dns.question.name": "keyword",
-    "url.domain": "keyword",
-    "url.full": "keyword",
-    "url.path": "keyword",
-    "process.name": "keyword",
-    "process.executable": "keyword",
-    "process.pid": "long",
-    "process.command_line": "keyword",
-    "file.path": "keyword",
-    "file.hash.sha256": "keyword",
-    "threat.indicator.type": "keyword",
-    "threat.tactic.name": "keyword",
-    "threat.technique.id": "keyword",
-    "threat.technique.name": "keyword",
-}
-"""ECS fields any source may fill; the cross-source pivots (docs/schema.md) live here."""
-
-FINDING_COMMON: FieldTable = {
-    "rule.id": "keyword",
-    "rule.name": "keyword",
-    "rule.category": "keyword",
-    "rule.description": "text",
-    "rule.ruleset": "keyword",
-    "rule.reference": "keyword",
-    "vulnerability.id": "keyword",
-    "vulnerability.severity": "keyword",
-    "vulnerability.score.base": "float",
-    "vulnerability.reference": "keyword",
-    "vulnerability.description": "text",
-    "vulnerability.scanner.vendor": "keyword",
-}
-"""Fields GuardDuty and Security Hub findings share (the "Findings" table of the schema)."""
+ECS_COMMON: FieldTable = kinds(ECS_FIELDS)
+"""ECS fields any source may fill (normalizers/ecs/fields.py); every index has them."""
 
 
 def properties(table: Mapping[str, str]) -> dict[str, Any]:

@@ -50,8 +50,15 @@ def iam_user(
     name: str = "alice",
     principal_id: str = "AIDACKCEVSQ6C2EXAMPLE",
     access_key_id: str | None = "AKIAIOSFODNN7EXAMPLE",
+    session_created: datetime | None = None,
+    mfa: bool = False,
 ) -> Record:
-    """An IAM user's long-term key; ``access_key_id=None`` leaves the field out (console sign-in)."""
+    """An IAM user's long-term key; ``access_key_id=None`` leaves the field out (console sign-in).
+
+    ``session_created`` marks a call made with the user's temporary console (or
+    ``GetSessionToken``) credentials: a ``sessionContext`` with no issuer, whose
+    ``mfaAuthenticated`` says whether the user signed in with MFA.
+    """
     identity: Record = {
         "type": "IAMUser",
         "principalId": principal_id,
@@ -61,6 +68,12 @@ def iam_user(
     if access_key_id is not None:
         identity["accessKeyId"] = access_key_id
     identity["userName"] = name
+    if session_created is not None:
+        identity["sessionContext"] = {
+            "sessionIssuer": {},
+            "webIdFederationData": {},
+            "attributes": {"creationDate": iso(session_created), "mfaAuthenticated": str(mfa).lower()},
+        }
     return identity
 
 
@@ -151,11 +164,14 @@ def assumed_role(
     *,
     web_id_federation: bool = True,
     attributes: bool = True,
+    invoked_by: str | None = None,
 ) -> Record:
     """The ``AssumedRole`` identity of calls made with ``session``'s key.
 
     ``ec2_role_delivery`` (``"2.0"`` for IMDSv2) marks an instance profile's credentials;
-    ``web_id_federation``/``attributes`` keep or leave out those parts of ``sessionContext``.
+    ``web_id_federation``/``attributes`` keep or leave out those parts of ``sessionContext``;
+    ``invoked_by`` names the service that made the call with the session (CloudFormation
+    with its service role, AWS Backup, Auto Scaling's service-linked role).
     """
     context: Record = {
         "sessionIssuer": {
@@ -172,7 +188,7 @@ def assumed_role(
         context["attributes"] = {"creationDate": iso(session.created), "mfaAuthenticated": str(mfa).lower()}
     if ec2_role_delivery:
         context["ec2RoleDelivery"] = ec2_role_delivery
-    return {
+    identity: Record = {
         "type": "AssumedRole",
         "principalId": session.principal_id,
         "arn": session.arn,
@@ -180,6 +196,9 @@ def assumed_role(
         "accessKeyId": session.access_key_id,
         "sessionContext": context,
     }
+    if invoked_by:
+        identity["invokedBy"] = invoked_by
+    return identity
 
 
 def root(
@@ -241,6 +260,22 @@ def web_identity_user(
     }
 
 
+def saml_user(
+    name_qualifier: str = "Kx0sbWHlxo6IsCQrHXkUZkCpOZU=", subject: str = "alice@example.com"
+) -> Record:
+    """A caller authenticated by a SAML assertion (``AssumeRoleWithSAML``).
+
+    ``principalId`` joins the assertion's ``saml:namequalifier`` and ``saml:sub``;
+    ``identityProvider`` is the name qualifier (cloudtrail-event-reference-user-identity.md).
+    """
+    return {
+        "type": "SAMLUser",
+        "principalId": f"{name_qualifier}:{subject}",
+        "userName": subject,
+        "identityProvider": name_qualifier,
+    }
+
+
 def aws_account(account: str, principal_id: str) -> Record:
     """How the role owner's trail names a caller from another account (cross-account STS)."""
     return {"type": "AWSAccount", "principalId": principal_id, "accountId": account}
@@ -286,11 +321,14 @@ def api_call(
     shared_event_id: str | None = None,
     tls: Record | None = None,
     event_version: str | None = None,
+    service_event_details: Record | None = None,
 ) -> Record:
     """One CloudTrail record in AWS's field order.
 
     ``recipient_account`` defaults to the identity's ``accountId`` (else the example account),
-    ``event_version`` to 1.09 (1.10 for data events), ``read_only=None`` leaves the field out.
+    ``event_version`` to 1.09 (1.10 for data events), ``read_only=None`` leaves the field out;
+    ``service_event_details`` is the outcome block of service events (sign-in's
+    ``{"CredentialVerification": "Success"}``).
     ``requestParameters`` and ``responseElements`` are always present (``null`` when empty),
     as AWS writes them. Without ``event_id``/``request_id`` both are derived from the rest
     of the record.
@@ -323,6 +361,8 @@ def api_call(
     record["eventType"] = event_type
     record["managementEvent"] = not data_event
     record["recipientAccountId"] = recipient_account or identity.get("accountId") or EXAMPLE_ACCOUNT
+    if service_event_details is not None:
+        record["serviceEventDetails"] = service_event_details
     if shared_event_id:
         record["sharedEventID"] = shared_event_id
     record["eventCategory"] = category
@@ -442,6 +482,104 @@ def assume_role(
         resources=role_resources(session),
         event_id=event_id,
         shared_event_id=shared_event_id,
+    )
+
+
+def assume_role_with_saml(
+    user: Record,
+    session: RoleSession,
+    provider_arn: str,
+    *,
+    issuer: str = "https://portal.sso.us-east-1.amazonaws.com/saml/assertion/EXAMPLE",
+    assertion_id: str = "_c0046cEXAMPLEb9d4b8eEXAMPLE2619aEXAMPLE",
+    time: datetime | str | None = None,
+    source_ip: str = "198.51.100.20",
+    user_agent: str = BROWSER_AGENT,
+    duration_seconds: int = 3600,
+    event_id: str | None = None,
+) -> Record:
+    """The ``AssumeRoleWithSAML`` call that issued ``session`` to the :func:`saml_user` ``user``.
+
+    Shapes from the IAM User Guide's CloudTrail example: ``sAMLAssertionID`` (sic) and the
+    SAML provider in ``requestParameters``, the assertion's subject, issuer, audience and
+    name qualifier in ``responseElements``, the role and the provider in ``resources``.
+    IAM Identity Center signs users in this way into the ``AWSReservedSSO_*`` roles.
+    """
+    response = assume_role_response(
+        session, expiration=cloudtrail_response_date(session.created + timedelta(seconds=duration_seconds))
+    )
+    response.update(
+        {
+            "subject": user["userName"],
+            "subjectType": "persistent",
+            "issuer": issuer,
+            "audience": "https://signin.aws.amazon.com/saml",
+            "nameQualifier": user["identityProvider"],
+        }
+    )
+    return api_call(
+        user,
+        event_name="AssumeRoleWithSAML",
+        event_source="sts.amazonaws.com",
+        time=session.created if time is None else time,
+        source_ip=source_ip,
+        user_agent=user_agent,
+        recipient_account=session.account_id,
+        request={
+            "sAMLAssertionID": assertion_id,
+            "roleSessionName": session.session_name,
+            "durationSeconds": duration_seconds,
+            "roleArn": session.role_arn,
+            "principalArn": provider_arn,
+        },
+        response=response,
+        resources=(
+            *role_resources(session),
+            {"accountId": session.account_id, "type": "AWS::IAM::SAMLProvider", "ARN": provider_arn},
+        ),
+        event_id=event_id,
+    )
+
+
+def assume_role_with_web_identity(
+    user: Record,
+    session: RoleSession,
+    *,
+    audience: str = "sts.amazonaws.com",
+    time: datetime | str | None = None,
+    source_ip: str = "192.0.2.40",
+    user_agent: str = CLI_AGENT,
+    duration_seconds: int = 3600,
+    event_id: str | None = None,
+) -> Record:
+    """The ``AssumeRoleWithWebIdentity`` call that issued ``session`` to the :func:`web_identity_user`
+    ``user`` (an OIDC provider's token: GitHub Actions, EKS service accounts)."""
+    credentials = assume_role_response(
+        session, expiration=cloudtrail_response_date(session.created + timedelta(seconds=duration_seconds))
+    )
+    return api_call(
+        user,
+        event_name="AssumeRoleWithWebIdentity",
+        event_source="sts.amazonaws.com",
+        time=session.created if time is None else time,
+        source_ip=source_ip,
+        user_agent=user_agent,
+        recipient_account=session.account_id,
+        request={
+            "roleArn": session.role_arn,
+            "roleSessionName": session.session_name,
+            "durationSeconds": duration_seconds,
+        },
+        response={
+            "credentials": credentials["credentials"],
+            "subjectFromWebIdentityToken": user["userName"],
+            "assumedRoleUser": credentials["assumedRoleUser"],
+            "provider": user["identityProvider"],
+            "audience": audience,
+        },
+        additional={"identityProviderConnectionVerificationMethod": "IAMTrustStore"},
+        resources=role_resources(session),
+        event_id=event_id,
     )
 
 

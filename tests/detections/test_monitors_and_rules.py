@@ -15,7 +15,7 @@ from detections.monitors import monitor, unsupported
 from detections.rules import RULE_DIRS, RuleError, load_rule, load_rules, parse_rule
 from detections.runner import RunSettings, rule_window
 from detections.windows import Checkpoint, next_window
-from ingest.cli import main
+from siem_cli.main import main
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, rejected_flows, trail
 
 RULES = load_rules(RULE_DIRS)

@@ -13,9 +13,13 @@ from typing import Any
 import orjson
 import pytest
 
-from normalizers import DeadLetter, Origin, cloudtrail, normalize_object
-from normalizers.cloudtrail import Piece, RecordSplitter
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.cloudtrail.normalize import normalize as normalize_cloudtrail
+from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
+from normalizers.framing import json_stream
+from normalizers.framing.json_stream import JsonRecord, json_records
 from tests.conftest import missing_fields
+from tests.normalizers.streams import Trickle
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
 
@@ -44,22 +48,6 @@ TRICKY = [
     "null",
     "",
 ]
-
-
-class Trickle(io.RawIOBase):
-    """A stream whose reads return at most ``size`` bytes: chunk boundaries fall everywhere."""
-
-    def __init__(self, data: bytes, size: int) -> None:
-        self._data, self._size, self._offset = data, size, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, n: int = -1) -> bytes:
-        n = self._size if n < 0 else min(n, self._size)
-        chunk = self._data[self._offset : self._offset + n]
-        self._offset += len(chunk)
-        return chunk
 
 
 def _value(rng: random.Random, depth: int) -> Any:
@@ -111,8 +99,8 @@ def _layouts(records: list[dict[str, Any]]) -> dict[str, bytes]:
     }
 
 
-def _pieces(data: bytes, chunk: int = 1 << 20) -> list[Piece]:
-    return list(RecordSplitter(Trickle(data, chunk)))  # type: ignore[arg-type]
+def _pieces(data: bytes, chunk: int = 1 << 20) -> list[JsonRecord]:
+    return list(json_records(Trickle(data, chunk), CLOUDTRAIL.framing.wrapper))  # type: ignore[arg-type]
 
 
 def _expected_values(layout: str, records: list[dict[str, Any]]) -> list[Any]:
@@ -163,11 +151,11 @@ def test_candidate_retries_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         calls += 1
         return real_loads(data)
 
-    monkeypatch.setattr(cloudtrail.orjson, "loads", counting_loads)
+    monkeypatch.setattr(json_stream.orjson, "loads", counting_loads)
     record = {"eventName": "A", "items": [{"i": i} for i in range(10_000)]}
     pieces = _pieces(orjson.dumps({"Records": [record, record]}))
     assert [p.value for p in pieces] == [record, record]
-    assert calls <= 2 * (cloudtrail.MAX_CANDIDATES + 1)
+    assert calls <= 2 * (json_stream.MAX_CANDIDATES + 1)
 
 
 LAYOUT_WITH_BAD_SECOND = {
@@ -187,10 +175,16 @@ def test_a_bad_record_is_isolated(layout: str) -> None:
     data = LAYOUT_WITH_BAD_SECOND[layout]
     for chunk in (1, 5, 1 << 20):
         pieces = _pieces(data, chunk)
-        assert [p.value for p in pieces] == [{"eventName": "A"}, None, {"eventName": "C"}], (layout, chunk)
+        assert len(pieces) == 3, (layout, chunk)
+        assert [pieces[0].value, pieces[2].value] == [{"eventName": "A"}, {"eventName": "C"}], (layout, chunk)
         bad = pieces[1]
-        assert bad.error and bad.error.split(":")[0] in ("invalid JSON", "invalid record")
+        assert not isinstance(bad.value, dict), (layout, chunk)  # invalid JSON, or JSON that is no record
         assert b"B" in bad.raw and b'"C"' not in bad.raw and b'"A"' not in bad.raw
+    # Every one of the three becomes a dead letter (A and C lack eventSource), the bad one alone.
+    letters = list(normalize_cloudtrail(io.BytesIO(data), ORIGIN))
+    assert [letter.position for letter in letters] == ["record 0", "record 1", "record 2"]  # type: ignore[union-attr]
+    assert letters[1].reason.split(":")[0] in ("invalid JSON", "invalid record")  # type: ignore[union-attr]
+    assert letters[1].raw == pieces[1].raw  # type: ignore[union-attr]
 
 
 def test_plain_json_ending_mid_record_is_dead_lettered_with_its_bytes() -> None:
@@ -202,9 +196,9 @@ def test_plain_json_ending_mid_record_is_dead_lettered_with_its_bytes() -> None:
 
 
 def test_record_above_the_cap_is_dead_lettered_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cloudtrail, "MAX_RECORD_BYTES", 50_000)
-    monkeypatch.setattr(cloudtrail, "MAX_DEAD_LETTER_RAW", 1000)
-    monkeypatch.setattr(cloudtrail, "READ_SIZE", 4096)
+    monkeypatch.setattr(json_stream, "MAX_RECORD_BYTES", 50_000)
+    monkeypatch.setattr(json_stream, "MAX_DEAD_LETTER_RAW", 1000)
+    monkeypatch.setattr(json_stream, "READ_SIZE", 4096)
     big = {"eventName": "BIG", "blob": ['a\\"},{' * 1000 for _ in range(100)]}
     data = orjson.dumps({"Records": [{"eventName": "A"}, big, {"eventName": "C"}]})
     pieces = _pieces(data, 4096)
@@ -303,7 +297,7 @@ def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
         "responseElements": [1, 2],
         "additionalEventData": {"a": 1},
     }
-    [document] = list(cloudtrail.normalize(io.BytesIO(orjson.dumps(record)), ORIGIN))
+    [document] = list(normalize_cloudtrail(io.BytesIO(orjson.dumps(record)), ORIGIN))
     trail = document["aws"]["cloudtrail"]  # type: ignore[index]
     assert trail["request_parameters"] == {"value": "a string"}
     assert trail["response_elements"] == {"value": [1, 2]}

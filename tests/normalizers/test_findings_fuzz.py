@@ -11,8 +11,8 @@ import pytest
 
 from normalizers import DeadLetter
 from normalizers.base import Origin
-from normalizers.guardduty import normalize as normalize_guardduty
-from normalizers.securityhub import normalize as normalize_securityhub
+from normalizers.guardduty.normalize import normalize as normalize_guardduty
+from normalizers.securityhub.normalize import normalize as normalize_securityhub
 from tests.conftest import GOLDEN
 
 ORIGIN = Origin("fuzz", "2026-01-01T00:00:00Z")
@@ -63,6 +63,7 @@ def test_mutated_inputs_never_raise(source: str) -> None:
                     "invalid record",
                     "missing field",
                     "unparseable timestamp",
+                    "truncated input",
                 )
             else:
                 assert item["@timestamp"] and item["event"]["id"] and item["cloud"]["account"]["id"]

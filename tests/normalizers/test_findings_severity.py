@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from normalizers.findings import (
-    RecordError,
+from normalizers.ecs.finding import (
     guardduty_severity,
     guardduty_severity_value,
     label_of_normalized,
     securityhub_severity,
 )
+from normalizers.reasons import RecordError
 
 
 @pytest.mark.parametrize(

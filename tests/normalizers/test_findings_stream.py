@@ -1,4 +1,4 @@
-"""The streaming JSON-value splitter shared by the GuardDuty and Security Hub normalizers."""
+"""The streaming JSON splitter on findings layouts (GuardDuty and Security Hub wrappers: ``findings``/``Findings``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.findings import JsonValue, json_values
+from normalizers.framing.json_stream import JsonRecord, Wrapper, json_records
+from tests.normalizers.streams import Trickle
 
 # Values chosen to put structural characters where a naive splitter would cut.
 TRICKY_VALUES: list[Any] = [
@@ -24,8 +25,11 @@ TRICKY_VALUES: list[Any] = [
 ]
 
 
-def _split(data: bytes, chunk_size: int) -> list[JsonValue]:
-    return list(json_values(io.BufferedReader(io.BytesIO(data)), chunk_size=chunk_size))
+FINDINGS = Wrapper(keys=("findings", "Findings"), record_key="id")
+
+
+def _split(data: bytes, chunk_size: int) -> list[JsonRecord]:
+    return list(json_records(Trickle(data, chunk_size), FINDINGS))  # type: ignore[arg-type]
 
 
 def _compact(value: Any) -> bytes:
@@ -162,7 +166,7 @@ def test_memory_stays_flat_for_a_large_batch() -> None:
     )
     tracemalloc.start()
     try:
-        seen = sum(1 for _ in json_values(io.BufferedReader(_Source(parts))))
+        seen = sum(1 for _ in json_records(io.BufferedReader(_Source(parts)), FINDINGS))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.guardduty import normalize
+from normalizers.guardduty.normalize import normalize
 
 ORIGIN = Origin("s3://bucket/AWSLogs/111122223333/GuardDuty/us-east-1/x.jsonl.gz", "2026-01-01T00:00:00Z")
 
@@ -117,7 +117,8 @@ def test_batch_whose_findings_key_is_not_first() -> None:
     items = _items(json.dumps(batch).encode())
     assert [i["aws"]["guardduty"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "c"]
     (dead,) = [i for i in items if isinstance(i, DeadLetter)]
-    assert dead.position == "record 0 finding 1" and dead.reason.startswith("missing field")
+    # Its findings are counted as the records of the stream, as when "findings" comes first.
+    assert dead.position == "record 1" and dead.reason.startswith("missing field")
     assert json.loads(dead.raw) == {"id": "b"}
 
 

@@ -17,7 +17,8 @@ import botocore
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.detect import detect
-from normalizers.guardduty import API_DATA_KEY_LEVELS, from_api_shape
+from normalizers.guardduty.api_shape import from_api_shape
+from normalizers.guardduty.tables import API_DATA_KEY_LEVELS
 
 ORIGIN = Origin("s3://bucket/exports/get-findings.json", "2026-01-01T00:00:00Z")
 FINDING_ARN = (

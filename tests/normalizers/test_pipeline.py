@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.detect import detect
+from normalizers.detect import Detection, detect, detect_parquet
+from normalizers.spec import ParquetSchema
 from normalizers.stream import SourceReadError
 
 ORIGIN = Origin(object="s3://bucket/key", ingested="2026-01-01T00:00:00Z")
@@ -66,13 +70,69 @@ def test_digest_files_are_skipped_even_when_cloudtrail_is_forced() -> None:
             "",
             "vpcflow",
         ),
-        (b"PAR1\x15\x04", "", "vpcflow"),
         (b'{"findings": []}', "AWSLogs/1/GuardDuty/us-east-1/x.jsonl.gz", "guardduty"),
         (b'{"findings": []}', "firehose/securityhub/2024/x", "securityhub"),
     ],
 )
 def test_detection_trusts_content_first(head: bytes, key: str, source: str) -> None:
     assert detect(head, key).source == source
+
+
+@pytest.mark.parametrize(
+    ("message", "source"),
+    [
+        ({"eventVersion": "1.08", "eventName": "PutObject"}, "cloudtrail"),
+        ({"detail-type": "GuardDuty Finding", "detail": {"schemaVersion": "2.0"}}, "guardduty"),
+        ({"detail-type": "Security Hub Findings - Imported", "detail": {"findings": []}}, "securityhub"),
+    ],
+)
+def test_an_sns_notification_is_recognized_by_its_message(message: dict[str, object], source: str) -> None:
+    notification = {"Type": "Notification", "MessageId": "m", "TopicArn": "t", "Message": json.dumps(message)}
+    assert detect(json.dumps(notification).encode()).source == source
+
+
+def test_a_notification_inside_a_record_does_not_make_it_sns() -> None:
+    record = {"eventVersion": "1.08", "requestParameters": {"Type": "Notification", "Message": '{"Id": "x"}'}}
+    assert detect(json.dumps(record).encode()).source == "cloudtrail"
+
+
+def test_a_parquet_file_is_recognized_by_its_schema_not_by_its_magic() -> None:
+    assert detect(b"PAR1\x15\x04", "AWSLogs/1/vpcflowlogs/x.parquet") == Detection(None, parquet=True)
+    flow = ("version", "account_id", "interface_id", "srcaddr", "dstaddr", "start", "end", "action")
+    assert detect_parquet(ParquetSchema(flow, nested=False)) == "vpcflow"
+    assert (
+        detect_parquet(ParquetSchema(("tgw_id", "start", "packets_lost_no_route"), nested=False)) == "vpcflow"
+    )
+    # Security Lake's OCSF rows are nested; a table of something else names no flow field.
+    assert detect_parquet(ParquetSchema(("metadata", "src_endpoint", "time"), nested=True)) is None
+    assert detect_parquet(ParquetSchema(("name", "value", "action", "region"), nested=False)) is None
+
+
+def _parquet(table: dict[str, list[object]]) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(pa.table(table), sink)
+    return sink.getvalue()
+
+
+def test_a_parquet_file_of_no_source_is_one_unrecognized_format_dead_letter() -> None:
+    data = _parquet({"name": ["a", "b"], "action": ["ACCEPT", "REJECT"], "region": ["x", "y"]})
+    normalized = normalize_object(io.BytesIO(gzip.compress(data)), ORIGIN)
+    (letter,) = list(normalized)
+    assert isinstance(letter, DeadLetter) and normalized.outcome.source is None
+    assert (letter.source, letter.position) == ("unknown", "object")
+    assert letter.reason == "unrecognized format: Parquet columns match no source (name, action, region)"
+    # Forced, the flow log reader checks the columns itself: no row is read as a flow either.
+    (forced,) = list(normalize_object(io.BytesIO(data), ORIGIN, "vpcflow"))
+    assert isinstance(forced, DeadLetter) and forced.source == "vpcflow"
+    assert forced.reason.startswith("unrecognized format: Parquet columns are not VPC flow log fields")
+
+
+def test_a_parquet_file_whose_footer_is_damaged_is_one_invalid_parquet_dead_letter() -> None:
+    data = _parquet({"account_id": ["1"], "srcaddr": ["10.0.0.1"]})
+    normalized = normalize_object(io.BytesIO(data[:-12] + b"PAR1"), ORIGIN)
+    (letter,) = list(normalized)
+    assert isinstance(letter, DeadLetter) and normalized.outcome.source is None
+    assert letter.reason.startswith("invalid parquet: ") and letter.position == "object"
 
 
 class _FailingStream(io.RawIOBase):

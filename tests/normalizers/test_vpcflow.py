@@ -15,8 +15,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from demo.records import vpcflow as flows
-from normalizers import DeadLetter, Origin, normalize_object, vpcflow
-from normalizers.common import record_id
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.ecs.ids import record_id
+from normalizers.framing import lines as line_framing
+from normalizers.vpcflow import parquet, tables, text
+from normalizers.vpcflow.header import Header, parse_header
 from tests.conftest import GOLDEN
 
 V2_HEADER = " ".join(flows.DEFAULT_FIELDS)
@@ -94,8 +97,8 @@ def without_ids(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Force many text chunks and Parquet batches so that records straddle batch boundaries."""
-    monkeypatch.setattr(vpcflow, "TEXT_CHUNK_BYTES", 700)
-    monkeypatch.setattr(vpcflow, "PARQUET_BATCH_ROWS", 7)
+    monkeypatch.setattr(line_framing, "TEXT_CHUNK_BYTES", 700)
+    monkeypatch.setattr(parquet, "PARQUET_BATCH_ROWS", 7)
 
 
 def mixed_file() -> tuple[bytes, dict[int, str]]:
@@ -121,7 +124,7 @@ def test_small_batches_give_the_same_items_as_one_batch(
 ) -> None:
     data, _ = mixed_file()
     small = normalize(data)
-    monkeypatch.setattr(vpcflow, "TEXT_CHUNK_BYTES", 1 << 20)
+    monkeypatch.setattr(line_framing, "TEXT_CHUNK_BYTES", 1 << 20)
     whole = normalize(data)
     assert small[0] == whole[0]
     assert [(d.reason, d.position, d.raw) for d in small[1]] == [
@@ -182,7 +185,7 @@ def peak_python_memory(data: bytes) -> int:
 
 
 def test_memory_stays_flat_in_file_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vpcflow, "TEXT_CHUNK_BYTES", 32 << 10)
+    monkeypatch.setattr(line_framing, "TEXT_CHUNK_BYTES", 32 << 10)
     lines = flow_lines(1500)
     # Both files are past the fixed start-up buffers (gzip output, read-ahead: a few hundred
     # KiB whatever the file), so that only a growth with the file size can tell them apart.
@@ -274,7 +277,7 @@ def leaves(document: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def test_every_field_of_versions_2_to_8_round_trips() -> None:
-    assert {name for name, *_ in ALL_FIELDS} == set(vpcflow.KNOWN_FIELDS) - set(vpcflow.TGW_FIELDS)
+    assert {name for name, *_ in ALL_FIELDS} == set(tables.KNOWN_FIELDS) - set(tables.TGW_FIELDS)
     header = " ".join(name for name, *_ in ALL_FIELDS)
     line = " ".join(value for _, value, *_ in ALL_FIELDS)
     documents, dead = normalize(text_file([line], header))
@@ -298,20 +301,20 @@ def test_every_field_of_versions_2_to_8_round_trips() -> None:
 
 
 def test_every_transit_gateway_field_is_kept_under_aws_vpcflow() -> None:
-    names = ["version", "start", "srcaddr", *vpcflow.TGW_FIELDS]
+    names = ["version", "start", "srcaddr", *tables.TGW_FIELDS]
     values = [
         "6",
         "1700000000",
         "10.0.0.1",
         *[
             str(n) if name.startswith("packets-lost") else f"v-{n}"
-            for n, name in enumerate(vpcflow.TGW_FIELDS)
+            for n, name in enumerate(tables.TGW_FIELDS)
         ],
     ]
     documents, dead = normalize(text_file([" ".join(values)], " ".join(names)))
     assert not dead
     flow = documents[0]["aws"]["vpcflow"]
-    for n, name in enumerate(vpcflow.TGW_FIELDS):
+    for n, name in enumerate(tables.TGW_FIELDS):
         expected: Any = n if name.startswith("packets-lost") else f"v-{n}"
         assert flow[name.replace("-", "_")] == expected, name
     assert documents[0]["event"]["provider"] == "tgw-flow-logs"
@@ -382,7 +385,7 @@ def test_keep_original_copies_the_text_line_and_the_parquet_row() -> None:
 
 
 def test_truncated_gzip_keeps_every_complete_line_of_a_large_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vpcflow, "TEXT_CHUNK_BYTES", 8 << 10)
+    monkeypatch.setattr(line_framing, "TEXT_CHUNK_BYTES", 8 << 10)
     lines = flow_lines(3000)
     compressed = gzip.compress(text_file(lines), 6)
     cut = compressed[: len(compressed) * 2 // 3]
@@ -405,8 +408,8 @@ def _decompressed_prefix(data: bytes) -> bytes:
 
 
 def test_an_overlong_line_is_dead_lettered_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vpcflow, "MAX_LINE_BYTES", 4096)
-    monkeypatch.setattr(vpcflow, "TEXT_CHUNK_BYTES", 1024)
+    monkeypatch.setattr(line_framing, "MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(line_framing, "TEXT_CHUNK_BYTES", 1024)
     lines = flow_lines(3)
     # Longer than one read: the line is cut at MAX_LINE_BYTES instead of being held whole.
     data = text_file([lines[0], "x" * 600_000, lines[1], lines[2]])
@@ -462,7 +465,7 @@ def test_a_corrupt_parquet_file_is_one_dead_letter() -> None:
 
 
 def test_a_damaged_parquet_page_dead_letters_the_unreadable_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vpcflow, "PARQUET_BATCH_ROWS", 10)
+    monkeypatch.setattr(parquet, "PARQUET_BATCH_ROWS", 10)
     sink = io.BytesIO()
     lines = flow_lines(40)
     table = pq.read_table(io.BytesIO(parquet_file(lines)))
@@ -496,10 +499,10 @@ def test_the_line_by_line_path_parses_like_pyarrow() -> None:
     """Chunks pyarrow refuses go through a Python split: both must give the same rows."""
     data, _ = mixed_file()
     chunk = data.split(b"\n", 1)[1].decode("latin-1").replace("\xc9t\xe9", "OK").encode()
-    header = vpcflow._parse_header(V2_HEADER.encode())
-    assert isinstance(header, vpcflow._Header)
-    fast = vpcflow._parse_fast(chunk, 2, header)
-    slow = vpcflow._parse_slow(chunk, 2, header)
+    header = parse_header(V2_HEADER.encode())
+    assert isinstance(header, Header)
+    fast = text._parse_fast(chunk, 2, header)
+    slow = text._parse_slow(chunk, 2, header)
     assert fast is not None
     assert fast.lines == slow.lines
     assert [column.to_pylist() for column in fast.columns] == [column.to_pylist() for column in slow.columns]

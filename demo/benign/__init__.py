@@ -1,0 +1,136 @@
+"""A benign corpus: one week of routine CloudTrail activity of a 40-account organization.
+
+For the false-positive budget of the detection rules (docs/detections.md, "False-positive
+budget"): every record here is something a well-run organization does every week, so every
+alert a rule raises on it is a false positive. The corpus is a *sample* of the week: each
+activity keeps its whole shape (an episode: a deployment from OIDC token to the last stack
+event, a scan of one account, a console session from sign-in on), and activities appear in
+the proportions of a real trail (mostly reads by automation and services, few writes, few
+people). ``generate(n, seed)`` makes the first ``n`` records of the seed's stream of
+episodes, sorted by time: the same seed and ``n`` give the same bytes, and a smaller ``n``
+is a slice of a larger one (the same episodes, fewer of them).
+
+The organization (``demo.benign.org``): a management account, Security (log archive,
+security tooling), Infrastructure (network, shared services, CI/CD), 15 production and 14
+non-production workload accounts, 5 sandboxes; 30 people in IAM Identity Center; legacy IAM
+users only in the sandboxes and for the self-hosted CI runner.
+
+Activities (who, what, why it is benign) are :data:`ACTIVITIES`; the same table is in
+docs/detections.md. Shapes follow ``shared/reference/aws-docs/cloudtrail`` and the AWS
+service documentation of each API; values are made up (generated account ids,
+RFC 5737 addresses, example.com).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from demo.benign import apps, automation, people, pipelines, services
+from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
+from demo.benign.org import WEEK, WEEK_START, build
+from demo.ids import Ids
+from demo.records import cloudtrail as ct
+
+DEFAULT_SEED = 20260302
+CORPUS_SIZE = 100_000
+
+
+@dataclass(frozen=True, slots=True)
+class Activity:
+    name: str
+    summary: str
+    """Who does what, and why it is routine."""
+    run: Callable[[Context, datetime], list[Record]]
+    when: Callable[[random.Random], datetime]
+    weight: int
+    """Relative number of episodes (the share of records also depends on episode size)."""
+
+
+ACTIVITIES: tuple[Activity, ...] = (
+    Activity("cdk-deploy", "GitHub Actions (OIDC) -> CI role -> CDK bootstrap roles -> CloudFormation updating a service stack (invokedBy cloudformation): every merge deploys", pipelines.cdk_deploy, working_hours, 100),
+    Activity("preview-teardown", "CloudFormation deletes a merged pull request's preview stack (bucket, function, role) in a non-production account: ephemeral environments are meant to go", pipelines.preview_teardown, working_hours, 20),
+    Activity("terraform-plan", "the CI runner's IAM user assumes terraform-plan in an account and refreshes its resources (Describe/List/Get, Terraform user agent): every pull request", pipelines.terraform_plan, working_hours, 45),
+    Activity("terraform-apply", "the CI runner assumes terraform-apply: a refresh, then internal security group rules, tags, inline policies, routes, settings: reviewed changes", pipelines.terraform_apply, working_hours, 20),
+    Activity("ami-pipeline", "EC2 Image Builder's service-linked role builds the golden AMI (Run Command on the build instance) and shares it with the organization: weekly", pipelines.ami_pipeline, partial(weekly, day=1, hour=6), 3),
+    Activity("key-rotation", "a rotation Lambda replaces the CI runner IAM user's access key (create, deactivate, delete): the documented rotation practice", pipelines.key_rotation, partial(weekly, day=0, hour=4), 6),
+    Activity("sso-console", "an engineer signs in at the Identity Center portal (password + security key) and federates into an account's console (AssumeRoleWithSAML, ConsoleLogin MFAUsed No): daily work", people.sso_console, working_hours, 125),
+    Activity("sso-cli", "an engineer takes CLI credentials from the portal and investigates; sometimes a Session Manager shell or an EC2 Instance Connect key: daily work", people.sso_cli, working_hours, 120),
+    Activity("saml-federation", "an analyst signs in through the corporate SAML identity provider into the DataAnalyst role and runs Athena queries", people.saml_federation, working_hours, 40),
+    Activity("iam-user-console", "a sandbox IAM user signs in with MFA (sometimes after a mistyped password) and experiments (SSH open to the office address only)", people.iam_user_console, working_hours, 40),
+    Activity("iam-user-cli", "a sandbox IAM user gets MFA session credentials (GetSessionToken) and uses the CLI", people.iam_user_cli, working_hours, 25),
+    Activity("helpdesk-password-reset", "the helpdesk permission set resets a sandbox user's forgotten password (reset required at next sign-in); the user signs in and changes it", people.helpdesk_password_reset, working_hours, 4),
+    Activity("self-service-key", "a sandbox IAM user rotates their own access key from the CLI", people.self_service_key, working_hours, 4),
+    Activity("inventory-scan", "the security tooling account's scanner assumes the inventory role and reads the configuration in every region (AccessDenied outside its policy, unset S3 settings, throttling)", automation.inventory_scan, any_time, 45),
+    Activity("monitoring-poll", "the monitoring vendor's account assumes the integration role (external id) and reads metrics and resource lists", automation.monitoring_poll, any_time, 320),
+    Activity("findings-triage", "the security team's Lambda reads Security Hub and GuardDuty findings and suppresses the sandbox ones (BatchUpdateFindings)", automation.findings_triage, any_time, 50),
+    Activity("patching", "a maintenance window patches an account's instances (SendCommand AWS-RunPatchBaseline invokedBy ssm, instances report compliance)", automation.patching, partial(weekly, day=6, hour=2), 8),
+    Activity("export-cleanup", "a nightly job deletes report exports past their retention (S3 DeleteObject data events)", automation.export_cleanup, partial(nightly, hour=1), 15),
+    Activity("instance-credentials", "ec2.amazonaws.com assumes instance profile roles for instances (session named after the instance)", services.instance_credentials, any_time, 1100),
+    Activity("lambda-credentials", "lambda.amazonaws.com assumes execution roles for new execution environments", services.lambda_credentials, any_time, 1300),
+    Activity("ssm-agent", "the SSM agent reports in every five minutes, lists associations, sends inventory (instance profile, IMDSv2, VPC endpoint)", services.ssm_agent, any_time, 1000),
+    Activity("kms-for-services", "CloudTrail, CloudWatch Logs and S3 (invokedBy, for applications) use customer KMS keys", services.kms_for_services, any_time, 850),
+    Activity("config-recorder", "AWS Config's service-linked role (AWSConfig-Describe) describes changed resources", services.config_recorder, any_time, 650),
+    Activity("securityhub-checks", "Security Hub's service-linked role reads what its controls evaluate", services.securityhub_checks, any_time, 280),
+    Activity("guardduty-reads", "GuardDuty's service-linked role reads instances, images and buckets", services.guardduty_reads, any_time, 280),
+    Activity("backup-job", "AWS Backup snapshots volumes and the database cluster and deletes expired recovery points (invokedBy backup)", services.backup_job, partial(nightly, hour=3), 45),
+    Activity("autoscaling", "Auto Scaling's service-linked role launches or terminates an instance and (de)registers it with the load balancer", services.autoscaling, any_time, 140),
+    Activity("s3-objects", "application task roles read and write their own buckets' objects (data events)", apps.s3_objects, any_time, 440),
+    Activity("secrets", "new tasks fetch their secrets (GetSecretValue; Secrets Manager decrypts with KMS)", apps.secrets, any_time, 1000),
+    Activity("parameters", "functions load their configuration from Parameter Store with decryption on cold starts", apps.parameters, any_time, 2000),
+    Activity("bedrock", "the search service calls a Bedrock model to summarize results", apps.bedrock, any_time, 180),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    records: list[Record]
+    """Sorted by ``eventTime``."""
+    activities: list[str]
+    """The activity each record belongs to, in the same order."""
+
+    @property
+    def composition(self) -> Counter[str]:
+        return Counter(self.activities)
+
+    def activity_by_event_id(self) -> dict[str, str]:
+        return {
+            record["eventID"]: activity
+            for record, activity in zip(self.records, self.activities, strict=True)
+        }
+
+
+def generate(records: int = CORPUS_SIZE, seed: int = DEFAULT_SEED) -> Corpus:
+    """The first ``records`` records of the seed's episodes, sorted by time."""
+    ids = Ids(seed)
+    rng = random.Random(seed)
+    ctx = Context(build(ids), rng, ids)
+    weights = [activity.weight for activity in ACTIVITIES]
+    stream: list[tuple[Record, str]] = []
+    while len(stream) < records:
+        activity = rng.choices(ACTIVITIES, weights)[0]
+        stream += [(record, activity.name) for record in activity.run(ctx, activity.when(rng))]
+    del stream[records:]
+    stream.sort(key=lambda item: item[0]["eventTime"])
+    return Corpus([record for record, _ in stream], [name for _, name in stream])
+
+
+def log_file(corpus: Corpus) -> bytes:
+    """The whole corpus as one CloudTrail log file body (``{"Records": [...]}``)."""
+    return ct.log_file_json(corpus.records)
+
+
+__all__ = [
+    "ACTIVITIES",
+    "CORPUS_SIZE",
+    "DEFAULT_SEED",
+    "WEEK",
+    "WEEK_START",
+    "Activity",
+    "Corpus",
+    "generate",
+]

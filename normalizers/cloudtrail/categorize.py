@@ -1,0 +1,57 @@
+"""``event.category`` and ``event.type`` of a CloudTrail record, from its operation and service."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from normalizers.cloudtrail.tables import (
+    AUTH_END,
+    AUTH_START,
+    EC2_NETWORK,
+    IAM_SOURCES,
+    NETWORK_SOURCES,
+    VERB,
+    VERB_TYPES,
+)
+
+
+@lru_cache(maxsize=4096)
+def categorize(
+    action: str,
+    provider: str,
+    event_type: str | None,
+    event_category: str | None,
+    read_only: bool | None,
+    insight: bool,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(event.category, event.type)`` from the operation's name and service."""
+    verb = verb_type(action, read_only)
+    read = verb in ("access", "info")
+    categories: tuple[str, ...]
+    types: tuple[str, ...]
+    if event_type == "AwsConsoleSignIn" or provider == "signin.amazonaws.com" or action in AUTH_START:
+        categories = ("authentication",)
+        types = ("start",) if action in AUTH_START else ("end",) if action in AUTH_END else ("info",)
+    elif provider in IAM_SOURCES:
+        categories = ("iam",)
+        kind = "info" if read else verb  # ECS iam has no "access" type
+        entity = "user" if "User" in action else "group" if "Group" in action else None
+        types = (entity, kind) if entity else (kind,)
+    elif provider in NETWORK_SOURCES or (provider == "ec2.amazonaws.com" and EC2_NETWORK.search(action)):
+        categories = ("network",) if read else ("network", "configuration")
+        types = (verb,)
+    elif provider == "s3.amazonaws.com" and event_category == "Data":
+        categories, types = ("file",), (verb,)
+    else:
+        categories, types = ("configuration",), (verb,)
+    if insight:
+        types = ("info",)  # the Insights event is about the calls' rate, not one call
+    return categories, types
+
+
+def verb_type(action: str, read_only: bool | None) -> str:
+    match = VERB.match(action)
+    known = VERB_TYPES.get(match.group()) if match else None
+    if known:
+        return known
+    return "change" if read_only is False else "info"

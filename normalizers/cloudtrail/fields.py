@@ -1,0 +1,234 @@
+"""Every field of a CloudTrail document: the one definition the index template, the field
+table of docs/sources/cloudtrail.md, the Sigma field mapping (``raw`` is Sigma's CloudTrail
+field name) and the mapping's copy tables (:mod:`normalizers.cloudtrail.tables`) are built from."""
+
+from __future__ import annotations
+
+from normalizers.ecs.fields import ecs, user_identity
+from normalizers.fields import Field, field
+
+BLOCK = "aws.cloudtrail"
+
+ECS: tuple[Field, ...] = (
+    ecs(
+        "@timestamp",
+        "`eventTime` (EventBridge `time` as fallback), offsets and epoch seconds converted to UTC",
+        "eventTime",
+    ),
+    ecs("event.kind", "`event`"),
+    ecs("event.category", 'from the operation and the service ("Categorization")'),
+    ecs("event.type", 'from the operation\'s verb ("Categorization"); `info` for Insights events'),
+    ecs("event.action", "the API operation; Insights: `insightDetails.eventName`", "eventName"),
+    ecs(
+        "event.provider",
+        "the service (`iam.amazonaws.com`); Insights: `insightDetails.eventSource`",
+        "eventSource",
+    ),
+    ecs(
+        "event.outcome",
+        "`failure` with an `errorCode` or a sign-in `Failure` in `responseElements`/`serviceEventDetails`; `unknown` for Insights; else `success`",
+    ),
+    ecs(
+        "event.id",
+        "`eventID`, else EventBridge `id`, else (version 1.0 records) a hash of the record",
+        "eventID",
+    ),
+    ecs("event.dataset", "`aws.cloudtrail`"),
+    ecs("event.module", "`aws`"),
+    ecs("event.ingested", "when the loader read the record"),
+    ecs(
+        "event.original", "the record (for an EventBridge event, the whole event), with `keep_original` only"
+    ),
+    ecs(
+        "event.start", "Insights: `eventTime` of a Start event; end minus `insightDuration` for an End event"
+    ),
+    ecs("event.end", "Insights: `eventTime` of an End event"),
+    ecs(
+        "event.duration",
+        "Insights End events: `insightContext.statistics.insightDuration` minutes, in nanoseconds",
+    ),
+    ecs("cloud.provider", "`aws`"),
+    ecs(
+        "cloud.account.id",
+        "the recording account; fallbacks: EventBridge `account`, then `userIdentity.accountId`",
+        "recipientAccountId",
+    ),
+    ecs("cloud.region", "EventBridge `region` as fallback", "awsRegion"),
+    ecs(
+        "user.name",
+        'who acted (docs/schema.md, "The actor"): root, the role session, the user, or the invoking service',
+        "userIdentity.userName",
+    ),
+    ecs("user.id", "the principal id", "userIdentity.principalId"),
+    ecs(
+        "user.target.name",
+        "`requestParameters.userName` of an IAM call (`CreateUser`, `CreateAccessKey`, `AttachUserPolicy`...)",
+    ),
+    ecs(
+        "related.user",
+        "every identifier of the actor: user name, principal id, access key id, ARN, session name, issuer role",
+    ),
+    ecs("related.ip", "`sourceIPAddress` when it is a valid IP"),
+    ecs(
+        "source.ip",
+        "`sourceIPAddress` when it is a valid IPv4/IPv6 (canonical form: `2001:0db8::0001` -> `2001:db8::1`)",
+    ),
+    ecs(
+        "source.address",
+        "`sourceIPAddress` when it is not a valid IP (`AWS Internal`, `ec2.amazonaws.com`, `211.9.016.253`)",
+        "sourceIPAddress",
+    ),
+    ecs("source.domain", "`sourceIPAddress` when it is a host name (`ec2.amazonaws.com`)"),
+    ecs("user_agent.original", "the client's user agent", "userAgent"),
+)
+
+OWN: tuple[Field, ...] = (
+    # Copied as they are when they are strings (tables.TEXT_FIELDS: this order is the documents').
+    field(f"{BLOCK}.event_version", "keyword", "the record format's version", "eventVersion"),
+    field(
+        f"{BLOCK}.event_type",
+        "keyword",
+        "`AwsApiCall`, `AwsConsoleSignIn`, `AwsServiceEvent`, `AwsCloudTrailInsight`...",
+        "eventType",
+    ),
+    field(
+        f"{BLOCK}.event_category",
+        "keyword",
+        "`Management`, `Data`, `Insight` or `NetworkActivity`",
+        "eventCategory",
+    ),
+    field(f"{BLOCK}.error_code", "keyword", "the AWS error of a failed call", "errorCode"),
+    field(f"{BLOCK}.error_message", "text", "its message", "errorMessage"),
+    field(f"{BLOCK}.request_id", "keyword", "the request's id", "requestID"),
+    field(
+        f"{BLOCK}.shared_event_id",
+        "keyword",
+        "shared by the copies of a cross-account event",
+        "sharedEventID",
+    ),
+    field(f"{BLOCK}.vpc_endpoint_id", "keyword", "the VPC endpoint the call came through", "vpcEndpointId"),
+    field(f"{BLOCK}.vpc_endpoint_account_id", "keyword", "that endpoint's account", "vpcEndpointAccountId"),
+    field(f"{BLOCK}.api_version", "keyword", "the API version called", "apiVersion"),
+    # Booleans, "true"/"false" strings accepted (tables.BOOL_FIELDS).
+    field(f"{BLOCK}.read_only", "boolean", "the call only reads", "readOnly"),
+    field(f"{BLOCK}.management_event", "boolean", "a management (control plane) event", "managementEvent"),
+    field(
+        f"{BLOCK}.session_credential_from_console",
+        "boolean",
+        "the credentials came from a console session",
+        "sessionCredentialFromConsole",
+    ),
+    # Kept whole; a value that is not an object is wrapped as {"value": ...}.
+    field(
+        f"{BLOCK}.request_parameters", "flat_object", "the call's parameters as they are", "requestParameters"
+    ),
+    field(f"{BLOCK}.response_elements", "flat_object", "the call's response as it is", "responseElements"),
+    field(
+        f"{BLOCK}.additional_eventdata",
+        "flat_object",
+        "the event's additional data as it is",
+        "additionalEventData",
+    ),
+    field(
+        f"{BLOCK}.service_event_details",
+        "flat_object",
+        "a service event's details as they are",
+        "serviceEventDetails",
+    ),
+    field(
+        f"{BLOCK}.edge_device_details",
+        "flat_object",
+        "the edge device's details as they are",
+        "edgeDeviceDetails",
+    ),
+    field(
+        f"{BLOCK}.insight_details",
+        "flat_object",
+        "`insightDetails`, keys converted to snake_case, values as they are",
+    ),
+    field(f"{BLOCK}.resources.arn", "keyword", "each resource's ARN", "resources.ARN"),
+    field(f"{BLOCK}.resources.type", "keyword", "each resource's type", "resources.type"),
+    field(f"{BLOCK}.resources.account_id", "keyword", "each resource's account", "resources.accountId"),
+    # Console sign-ins (eventType AwsConsoleSignIn): "Yes"/"No" (any case) become booleans.
+    field(
+        f"{BLOCK}.console_login.mfa_used", "boolean", "MFA was used to sign in", "additionalEventData.MFAUsed"
+    ),
+    field(
+        f"{BLOCK}.console_login.mobile_version",
+        "boolean",
+        "the sign-in was on the mobile console",
+        "additionalEventData.MobileVersion",
+    ),
+    field(
+        f"{BLOCK}.console_login.login_to",
+        "keyword",
+        "the console URL signed in to",
+        "additionalEventData.LoginTo",
+    ),
+    field(
+        f"{BLOCK}.console_login.mfa_identifier",
+        "keyword",
+        "the MFA device",
+        "additionalEventData.MFAIdentifier",
+    ),
+    field(
+        f"{BLOCK}.console_login.mfa_type", "keyword", "the MFA device's type", "additionalEventData.MfaType"
+    ),
+    field(
+        f"{BLOCK}.tls_details.tls_version", "keyword", "the TLS version of the call", "tlsDetails.tlsVersion"
+    ),
+    field(f"{BLOCK}.tls_details.cipher_suite", "keyword", "the TLS cipher suite", "tlsDetails.cipherSuite"),
+    field(
+        f"{BLOCK}.tls_details.client_provided_host_header",
+        "keyword",
+        "the host the client asked for",
+        "tlsDetails.clientProvidedHostHeader",
+    ),
+    field(
+        f"{BLOCK}.addendum.reason",
+        "keyword",
+        "why the event was delivered late or changed",
+        "addendum.reason",
+    ),
+    field(
+        f"{BLOCK}.addendum.updated_fields",
+        "keyword",
+        "the fields the addendum updated",
+        "addendum.updatedFields",
+    ),
+    field(
+        f"{BLOCK}.addendum.original_request_id",
+        "keyword",
+        "the original event's request id",
+        "addendum.originalRequestID",
+    ),
+    field(
+        f"{BLOCK}.addendum.original_event_id",
+        "keyword",
+        "the original event's id",
+        "addendum.originalEventID",
+    ),
+)
+
+USER_IDENTITY: tuple[Field, ...] = user_identity(
+    BLOCK,
+    raw={
+        "type": "userIdentity.type",
+        "arn": "userIdentity.arn",
+        "account_id": "userIdentity.accountId",
+        "access_key_id": "userIdentity.accessKeyId",
+        "invoked_by": "userIdentity.invokedBy",
+        "identity_provider": "userIdentity.identityProvider",
+        "session_context.mfa_authenticated": "userIdentity.sessionContext.attributes.mfaAuthenticated",
+        "session_context.creation_date": "userIdentity.sessionContext.attributes.creationDate",
+        "session_context.source_identity": "userIdentity.sessionContext.sourceIdentity",
+        "session_context.ec2_role_delivery": "userIdentity.sessionContext.ec2RoleDelivery",
+        "session_context.session_issuer.type": "userIdentity.sessionContext.sessionIssuer.type",
+        "session_context.session_issuer.principal_id": "userIdentity.sessionContext.sessionIssuer.principalId",
+        "session_context.session_issuer.arn": "userIdentity.sessionContext.sessionIssuer.arn",
+        "session_context.session_issuer.account_id": "userIdentity.sessionContext.sessionIssuer.accountId",
+        "session_context.session_issuer.user_name": "userIdentity.sessionContext.sessionIssuer.userName",
+    },
+)
+
+FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *OWN)

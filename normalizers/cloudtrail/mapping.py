@@ -1,0 +1,299 @@
+"""One CloudTrail record -> one ECS document, by small pure functions (docs/sources/cloudtrail.md)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+
+from normalizers.base import Document, Origin
+from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.categorize import categorize
+from normalizers.cloudtrail.spec import SPEC
+from normalizers.cloudtrail.tables import (
+    ADDENDUM_FIELDS,
+    BOOL_FIELDS,
+    CONSOLE_LOGIN_FLAGS,
+    CONSOLE_LOGIN_TEXT,
+    RESOURCE_FIELDS,
+    TEXT_FIELDS,
+    TLS_FIELDS,
+)
+from normalizers.ecs.address import address_fields
+from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
+from normalizers.ecs.ids import record_id
+from normalizers.ecs.names import snake
+from normalizers.ecs.timestamps import timestamp
+from normalizers.ecs.values import as_bool, flat, yes_no
+from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
+
+
+def build_document(
+    record: dict[str, Any],
+    raw: bytes,
+    envelope: dict[str, Any] | None,
+    origin: Origin,
+    actors: ActorCache | None = None,
+) -> Document:
+    """One CloudTrail record as an ECS document; ``envelope`` is the EventBridge event it came
+    in, if any, and ``raw`` its bytes (the whole event for an EventBridge one).
+
+    Raises :class:`~normalizers.reasons.RecordError` when it cannot be one.
+    """
+    insight = nullable_obj(record, "insightDetails")
+    action = optional_str(record, "eventName") or optional_str(insight, "eventName")
+    if not action:
+        raise RecordError(MISSING_FIELD, "eventName")
+    provider = optional_str(record, "eventSource") or optional_str(insight, "eventSource")
+    if not provider:
+        raise RecordError(MISSING_FIELD, "eventSource")
+    moment = _event_time(record, envelope)
+    identity = nullable_obj(record, "userIdentity")
+    request = flat(record.get("requestParameters"))
+    response = flat(record.get("responseElements"))
+
+    trail = _trail_fields(record, request, response)
+    event = _event(record, envelope, insight, action, provider, response, trail, raw, origin)
+    document: Document = {"@timestamp": moment, "event": event, "cloud": _cloud(record, identity, envelope)}
+    related: dict[str, list[str]] = {}
+    user: dict[str, Any] = {}
+    if identity is not None:
+        user, related_users, trail["user_identity"] = (actors or ActorCache()).fields(identity)
+        if related_users:
+            related["user"] = related_users
+    target = _target_user(provider, request)
+    if target:
+        user["target"] = {"name": target}
+    if user:
+        document["user"] = user
+    _add_source(document, related, optional_str(record, "sourceIPAddress"))
+    agent = optional_str(record, "userAgent")
+    if agent:
+        document["user_agent"] = {"original": agent}
+    if insight is not None:
+        trail["insight_details"] = snake(insight)
+        _add_insight_times(event, insight, moment)
+    if related:
+        document["related"] = related
+    document["aws"] = {"cloudtrail": trail}
+    return document
+
+
+def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
+    value = record.get("eventTime")
+    if value is None and envelope is not None:
+        value = envelope.get("time")
+    if value is None or value == "":
+        raise RecordError(MISSING_FIELD, "eventTime")
+    try:
+        return timestamp(value)  # the common case without a call more
+    except ValueError:
+        return parsed_time("eventTime", value)  # raises with the reason
+
+
+# -- event.* -------------------------------------------------------------------------------
+
+
+def _event(
+    record: dict[str, Any],
+    envelope: dict[str, Any] | None,
+    insight: dict[str, Any] | None,
+    action: str,
+    provider: str,
+    response: dict[str, Any] | None,
+    trail: dict[str, Any],
+    raw: bytes,
+    origin: Origin,
+) -> dict[str, Any]:
+    event_type = trail.get("event_type")
+    categories, types = categorize(
+        action, provider, event_type, trail.get("event_category"), trail.get("read_only"), insight is not None
+    )
+    event: dict[str, Any] = {
+        "kind": "event",
+        "category": list(categories),
+        "type": list(types),
+        "action": action,
+        "outcome": _outcome(
+            action, insight, trail.get("error_code"), response, trail.get("service_event_details")
+        ),
+        "id": _event_id(record, envelope),
+        "dataset": SPEC.dataset,
+        "module": "aws",
+        "provider": provider,
+        "ingested": origin.ingested,
+    }
+    if origin.keep_original:
+        event["original"] = raw.decode("utf-8")
+    return event
+
+
+def _event_id(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
+    event_id = optional_str(record, "eventID") or optional_str(envelope, "id")
+    if event_id:
+        return event_id
+    # eventVersion 1.0 records carry no eventID: hash the content, so the same record always
+    # gets the same id whatever its whitespace.
+    return record_id(orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode("utf-8"))
+
+
+def _outcome(
+    action: str,
+    insight: dict[str, Any] | None,
+    error_code: str | None,
+    response: dict[str, Any] | None,
+    service_details: dict[str, Any] | None,
+) -> str:
+    if insight is not None:
+        return "unknown"  # an Insights event reports a rate, not an operation
+    if error_code:
+        return "failure"
+    # Sign-in events report failure as {"ConsoleLogin": "Failure"} in responseElements (or, for
+    # sign-in service events such as CredentialVerification, in serviceEventDetails), whatever
+    # the record's eventType or version.
+    for details in (response, service_details):
+        if isinstance(details, dict) and details.get(action) == "Failure":
+            return "failure"
+    return "success"
+
+
+# -- aws.cloudtrail.* ----------------------------------------------------------------------
+
+
+def _trail_fields(
+    record: dict[str, Any], request: dict[str, Any] | None, response: dict[str, Any] | None
+) -> dict[str, Any]:
+    trail: dict[str, Any] = {}
+    for key, field in TEXT_FIELDS:  # inlined optional_str: this loop runs for every record
+        value = record.get(key)
+        if value.__class__ is str:
+            if value:
+                trail[field] = value
+        elif value is not None:
+            optional_str(record, key)  # raises with the reason
+    for key, field in BOOL_FIELDS:
+        flag = as_bool(record.get(key))
+        if flag is not None:
+            trail[field] = flag
+    if request is not None:
+        trail["request_parameters"] = request
+    if response is not None:
+        trail["response_elements"] = response
+    additional = flat(record.get("additionalEventData"))
+    if additional is not None:
+        trail["additional_eventdata"] = additional
+        login = _console_login(additional) if record.get("eventType") == "AwsConsoleSignIn" else None
+        if login:
+            trail["console_login"] = login
+    for key, field in (
+        ("serviceEventDetails", "service_event_details"),
+        ("edgeDeviceDetails", "edge_device_details"),
+    ):
+        block = flat(record.get(key))
+        if block is not None:
+            trail[field] = block
+    for key, field, names in (
+        ("tlsDetails", "tls_details", TLS_FIELDS),
+        ("addendum", "addendum", ADDENDUM_FIELDS),
+    ):
+        block = _renamed(nullable_obj(record, key), names)
+        if block:
+            trail[field] = block
+    resources = _resources(record.get("resources"))
+    if resources:
+        trail["resources"] = resources
+    return trail
+
+
+def _renamed(block: dict[str, Any] | None, names: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    if block is None:
+        return {}
+    out: dict[str, Any] = {}
+    for key, field in names:
+        value = block.get(key)
+        if value is not None and value != "":
+            out[field] = value
+    return out
+
+
+def _resources(value: Any) -> list[dict[str, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise RecordError(INVALID_RECORD, "resources is not an array")
+    out = []
+    for item in value:
+        if not isinstance(item, dict):
+            raise RecordError(INVALID_RECORD, "an element of resources is not an object")
+        resource = {field: text for key, field in RESOURCE_FIELDS if (text := optional_str(item, key))}
+        if resource:
+            out.append(resource)
+    return out
+
+
+def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
+    login: dict[str, Any] = {}
+    for key, field in CONSOLE_LOGIN_FLAGS:
+        flag = yes_no(additional.get(key))
+        if flag is not None:
+            login[field] = flag
+    for key, field in CONSOLE_LOGIN_TEXT:
+        value = additional.get(key)
+        if isinstance(value, str) and value:
+            login[field] = value
+    return login
+
+
+def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: str) -> None:
+    """Start events open the unusual period; End events close it and say how long it lasted."""
+    state = insight.get("state")
+    if state == "Start":
+        event["start"] = moment
+    elif state == "End":
+        event["end"] = moment
+        statistics = (nullable_obj(nullable_obj(insight, "insightContext"), "statistics")) or {}
+        minutes = statistics.get("insightDuration")
+        if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes >= 0:
+            end = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+            event["start"] = timestamp((end - timedelta(minutes=minutes)).isoformat())
+            event["duration"] = int(minutes * 60 * 1_000_000_000)
+
+
+# -- actor, cloud, source ------------------------------------------------------------------
+
+
+def _target_user(provider: str, request: dict[str, Any] | None) -> str | None:
+    """The IAM user an IAM call acts on (``CreateUser``, ``CreateAccessKey``, ``AttachUserPolicy``...)."""
+    if provider != "iam.amazonaws.com" or request is None:
+        return None
+    name = request.get("userName")
+    return name if isinstance(name, str) and name else None
+
+
+def _cloud(
+    record: dict[str, Any], identity: dict[str, Any] | None, envelope: dict[str, Any] | None
+) -> dict[str, Any]:
+    cloud: dict[str, Any] = {"provider": "aws"}
+    # The recording account first; the caller's account (userIdentity.accountId) is another
+    # account for cross-account calls, so it is the last resort.
+    account = (
+        optional_str(record, "recipientAccountId")
+        or optional_str(envelope, "account")
+        or optional_str(identity, "accountId")
+    )
+    if account:
+        cloud["account"] = {"id": account}
+    region = optional_str(record, "awsRegion") or optional_str(envelope, "region")
+    if region:
+        cloud["region"] = region
+    return cloud
+
+
+def _add_source(document: Document, related: dict[str, list[str]], address: str | None) -> None:
+    """``source.ip`` only for a valid address; a service name or anything else in ``source.address``."""
+    source = address_fields(address)
+    if source:
+        document["source"] = source
+        if "ip" in source:
+            related["ip"] = [source["ip"]]

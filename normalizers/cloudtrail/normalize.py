@@ -1,0 +1,22 @@
+"""CloudTrail's entry point: one document or dead letter per record of an object."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from normalizers.base import Document, Item, Origin
+from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.mapping import build_document
+from normalizers.cloudtrail.spec import SPEC
+from normalizers.loop import json_items
+
+
+def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
+    """Yield one document or dead letter per CloudTrail record of ``stream`` (decompressed)."""
+    actors = ActorCache()
+
+    def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
+        return build_document(record, raw, envelope, origin, actors)
+
+    return json_items(SPEC, stream, origin, mapper)

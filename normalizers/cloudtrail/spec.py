@@ -1,0 +1,47 @@
+"""CloudTrail: management, data and Insights events, as log files, EventBridge events or streams.
+
+Accepts, gzip or not: log files ``{"Records": [...]}``, bare JSON arrays of records,
+EventBridge events (``"detail-type": "... via CloudTrail"``), bare records, and streams of
+concatenated or newline-separated records or events (Firehose).
+"""
+
+from __future__ import annotations
+
+import re
+
+from normalizers.cloudtrail.fields import FIELDS
+from normalizers.framing.envelopes import EventBridge, JsonFraming
+from normalizers.framing.json_stream import Wrapper
+from normalizers.spec import Recognition, SourceSpec, normalizer_in
+
+VIA_CLOUDTRAIL = " via CloudTrail"
+"""Every CloudTrail event on EventBridge is "<something> via CloudTrail" (API calls, console
+sign-ins and actions, service events, Insights...); new kinds appear over time."""
+
+
+SPEC = SourceSpec(
+    name="cloudtrail",
+    title="CloudTrail",
+    index="cloudtrail",
+    dataset="aws.cloudtrail",
+    recognition=Recognition(
+        json_keys=re.compile(rb'"(?:Records|eventVersion)"\s*:'),
+        detail_type_suffix=VIA_CLOUDTRAIL,
+        skip=(
+            (
+                re.compile(
+                    rb'"(?:digestStartTime|digestEndTime|digestS3Bucket|digestPublicKeyFingerprint)"\s*:'
+                ),
+                "CloudTrail digest file",
+            ),
+        ),
+        key_hint=re.compile(r"cloudtrail", re.I),
+    ),
+    framing=JsonFraming(
+        noun="CloudTrail record",
+        wrapper=Wrapper(keys=("Records",), record_key="eventVersion"),
+        eventbridge=EventBridge(detail_type_suffix=VIA_CLOUDTRAIL),
+    ),
+    fields=FIELDS,
+    load=normalizer_in("normalizers.cloudtrail.normalize"),
+)

@@ -1,0 +1,191 @@
+"""CloudTrail's categorization and field tables, as data (docs/sources/cloudtrail.md)."""
+
+from __future__ import annotations
+
+import re
+
+from normalizers.cloudtrail.fields import BLOCK, OWN
+
+HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
+"""What a failed console sign-in with a mistyped user name records instead of the name."""
+
+# -- categorization (event.category, event.type) ---------------------------------------------
+
+AUTH_START = frozenset(
+    {
+        "ConsoleLogin",
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "AssumeRoot",
+        "GetSessionToken",
+        "GetFederationToken",
+        "GetSigninToken",
+        "SwitchRole",
+        "Federate",
+    }
+)
+AUTH_END = frozenset({"ExitRole", "ConsoleLogout", "Logout"})
+IAM_SOURCES = frozenset(
+    {
+        "iam.amazonaws.com",
+        "sts.amazonaws.com",
+        "sso.amazonaws.com",
+        "identitystore.amazonaws.com",
+        "sso-directory.amazonaws.com",
+    }
+)
+NETWORK_SOURCES = frozenset(
+    {
+        "elasticloadbalancing.amazonaws.com",
+        "network-firewall.amazonaws.com",
+        "route53.amazonaws.com",
+        "route53resolver.amazonaws.com",
+        "directconnect.amazonaws.com",
+        "networkmanager.amazonaws.com",
+        "globalaccelerator.amazonaws.com",
+    }
+)
+EC2_NETWORK = re.compile(
+    r"SecurityGroup|NetworkAcl|Vpc|Subnet|Route|InternetGateway|NatGateway|NetworkInterface|FlowLogs|"
+    r"Vpn|CustomerGateway|TransitGateway|Address|DhcpOptions|PrefixList|TrafficMirror"
+)
+VERB_TYPES: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "Create",
+            "Put",
+            "Run",
+            "Allocate",
+            "Import",
+            "Copy",
+            "Launch",
+            "Register",
+            "Issue",
+            "Request",
+            "Upload",
+        ),
+        "creation",
+    ),
+    **dict.fromkeys(
+        ("Delete", "Remove", "Terminate", "Deregister", "Release", "Revoke", "Purge", "Deprovision"),
+        "deletion",
+    ),
+    **dict.fromkeys(
+        (
+            "Update",
+            "Modify",
+            "Attach",
+            "Detach",
+            "Associate",
+            "Disassociate",
+            "Add",
+            "Set",
+            "Change",
+            "Enable",
+            "Disable",
+            "Reset",
+            "Replace",
+            "Authorize",
+            "Tag",
+            "Untag",
+            "Start",
+            "Stop",
+            "Reboot",
+            "Restore",
+            "Rotate",
+            "Leave",
+            "Cancel",
+            "Accept",
+            "Reject",
+            "Apply",
+            "Assign",
+            "Unassign",
+            "Send",
+            "Upgrade",
+            "Activate",
+            "Deactivate",
+            "Suspend",
+            "Resume",
+            "Move",
+            "Rename",
+            "Schedule",
+            "Invite",
+            "Share",
+            "Unshare",
+            "Grant",
+        ),
+        "change",
+    ),
+    **dict.fromkeys(
+        (
+            "Get",
+            "Read",
+            "Download",
+            "Decrypt",
+            "Invoke",
+            "Query",
+            "Scan",
+            "Select",
+            "Retrieve",
+            "Export",
+            "View",
+        ),
+        "access",
+    ),
+    **dict.fromkeys(
+        (
+            "Describe",
+            "List",
+            "Lookup",
+            "Search",
+            "Head",
+            "Check",
+            "Preview",
+            "Estimate",
+            "Validate",
+            "Simulate",
+        ),
+        "info",
+    ),
+}
+VERB = re.compile(r"[A-Z][a-z]+")
+
+
+# -- aws.cloudtrail.* copied from the record: (record key, field name), from the fields definition
+
+
+def _copied(kinds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Fields right under ``aws.cloudtrail`` read from a top-level member of the record."""
+    return tuple(
+        (item.raw, name)
+        for item in OWN
+        if item.raw
+        and "." not in item.raw
+        and item.kind in kinds
+        and "." not in (name := item.path.removeprefix(f"{BLOCK}."))
+    )
+
+
+def _members(block: str, kinds: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Fields of ``aws.cloudtrail.<block>`` read from the members of one object of the record."""
+    prefix = f"{BLOCK}.{block}."
+    return tuple(
+        (item.raw.rsplit(".", 1)[1], item.path.removeprefix(prefix))
+        for item in OWN
+        if item.raw and item.path.startswith(prefix) and item.kind in kinds
+    )
+
+
+_STRINGS = ("keyword", "text")
+TEXT_FIELDS = _copied(_STRINGS)
+"""Strings copied as they are (a value of another type makes the record invalid)."""
+BOOL_FIELDS = _copied(("boolean",))
+"""Booleans; ``"true"``/``"false"`` strings accepted."""
+TLS_FIELDS = _members("tls_details", _STRINGS)
+ADDENDUM_FIELDS = _members("addendum", _STRINGS)
+RESOURCE_FIELDS = _members("resources", _STRINGS)
+"""Read from each element of ``resources``."""
+CONSOLE_LOGIN_FLAGS = _members("console_login", ("boolean",))
+"""``additionalEventData`` of a console sign-in: ``"Yes"``/``"No"`` as booleans."""
+CONSOLE_LOGIN_TEXT = _members("console_login", _STRINGS)

@@ -1,0 +1,155 @@
+"""A finding's action as ECS fields: who talked to whom, how, and did it succeed.
+
+GuardDuty's ``service.action`` and ASFF's ``Action`` have the same shapes (API call,
+network connection, port probe, DNS request, and newer ``*Action`` blocks); both are
+snake_cased by the caller before they are read here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from normalizers.ecs.address import Endpoint, endpoint, ip_of
+from normalizers.ecs.getters import optional_list, optional_obj
+from normalizers.ecs.values import as_bool, as_dict, as_text, objects, unique
+
+
+class Activity:
+    """The ECS view of ``service.action``: who talked to whom, and did it succeed."""
+
+    def __init__(self) -> None:
+        self.source = Endpoint({}, [])
+        self.destination = Endpoint({}, [])
+        self.extra_ips: list[str] = []
+        self.network: dict[str, Any] = {}
+        self.dns: dict[str, Any] = {}
+        self.user_agent: str | None = None
+        self.blocked: list[bool] = []
+        self.failed = False
+
+    @property
+    def ips(self) -> list[str]:
+        return unique(self.source.ips + self.destination.ips + self.extra_ips)
+
+    @property
+    def outcome(self) -> str:
+        """``failure`` when the finding says the action was blocked or the API call
+        returned an error; ``success`` when it says the action was not blocked."""
+        if self.failed or True in self.blocked:
+            return "failure"
+        if False in self.blocked:
+            return "success"
+        return "unknown"
+
+
+def activity_of(action: dict[str, Any]) -> Activity:
+    """Read a snake_cased GuardDuty ``service.action`` or ASFF ``Action`` (same shapes)."""
+    activity = Activity()
+    _api_call(activity, optional_obj(action, "aws_api_call_action"))
+    _connection(activity, optional_obj(action, "network_connection_action"))
+    _port_probe(activity, optional_obj(action, "port_probe_action"))
+    _dns_request(activity, optional_obj(action, "dns_request_action"))
+    _other_actions(activity, action)
+    return activity
+
+
+def _api_call(activity: Activity, call: dict[str, Any]) -> None:
+    if not call:
+        return
+    remote = optional_obj(call, "remote_ip_details")
+    domain = optional_obj(call, "domain_details").get("domain")
+    activity.source = endpoint(ip_of(remote) or domain, None, remote)
+    activity.user_agent = _user_agent(call.get("user_agent"))
+    activity.failed = bool(as_text(call.get("error_code")))
+
+
+# GuardDuty writes INBOUND/OUTBOUND; the ASFF reference also allows IN/OUT.
+_DIRECTIONS = {"INBOUND": "inbound", "IN": "inbound", "OUTBOUND": "outbound", "OUT": "outbound"}
+
+
+def _connection(activity: Activity, connection: dict[str, Any]) -> None:
+    if not connection:
+        return
+    remote_details = optional_obj(connection, "remote_ip_details")
+    remote = endpoint(ip_of(remote_details), _port(connection, "remote_port_details"), remote_details)
+    local = endpoint(
+        ip_of(optional_obj(connection, "local_ip_details")), _port(connection, "local_port_details")
+    )
+    direction = _DIRECTIONS.get(as_text(connection.get("connection_direction")) or "")
+    # An outbound connection starts on the instance: the local side is the source.
+    activity.source, activity.destination = (local, remote) if direction == "outbound" else (remote, local)
+    activity.network = _network(direction, connection.get("protocol"))
+    _blocked(activity, connection)
+
+
+def _port_probe(activity: Activity, probe: dict[str, Any]) -> None:
+    details = objects(optional_list(probe, "port_probe_details"))
+    for number, detail in enumerate(details):
+        remote_details = optional_obj(detail, "remote_ip_details")
+        remote = endpoint(ip_of(remote_details), None, remote_details)
+        local = endpoint(ip_of(optional_obj(detail, "local_ip_details")), _port(detail, "local_port_details"))
+        if number == 0:  # the document shows the first probe; related.ip has them all
+            activity.source, activity.destination = remote, local
+            activity.network = _network("inbound", None)
+        else:
+            activity.extra_ips += remote.ips + local.ips
+    if probe:
+        _blocked(activity, probe)
+
+
+def _dns_request(activity: Activity, request: dict[str, Any]) -> None:
+    if not request:
+        return
+    activity.dns = {"question": {"name": as_text(request.get("domain"))}}
+    activity.network = {**activity.network, "protocol": "dns"}
+    _blocked(activity, request)
+
+
+_HANDLED_ACTIONS = frozenset(
+    {"aws_api_call_action", "network_connection_action", "port_probe_action", "dns_request_action"}
+)
+
+
+def _other_actions(activity: Activity, action: dict[str, Any]) -> None:
+    """Any other ``*_action`` block (``kubernetesApiCallAction``, ``rdsLoginAttemptAction``,
+    and those GuardDuty adds later): its remote IPs go to ``related.ip``, and to ``source``
+    when there is exactly one and no other block named a source; its user agent.
+
+    Read leniently: a block this code does not know cannot make the finding invalid."""
+    remotes: list[Endpoint] = []
+    for key, block in action.items():
+        if key in _HANDLED_ACTIONS or not key.endswith("_action") or not isinstance(block, dict):
+            continue
+        details = as_dict(block.get("remote_ip_details"))
+        remotes.append(endpoint(ip_of(details), None, details))  # first: it has the geo
+        source_ips = block.get("source_ips")
+        remotes += [endpoint(ip) for ip in (source_ips if isinstance(source_ips, list) else [])]
+        activity.user_agent = activity.user_agent or _user_agent(block.get("user_agent"))
+    ips = unique(ip for remote in remotes for ip in remote.ips)
+    activity.extra_ips += ips
+    if len(ips) == 1 and not activity.source.fields:
+        activity.source = next(remote for remote in remotes if remote.ips)
+
+
+def _user_agent(agent: Any) -> str | None:
+    """A string, or GuardDuty's ``{"fullUserAgent", "userAgent"}`` object (snake_cased)."""
+    if isinstance(agent, dict):
+        return as_text(agent.get("full_user_agent") or agent.get("user_agent"))
+    return as_text(agent)
+
+
+def _blocked(activity: Activity, action: dict[str, Any]) -> None:
+    blocked = as_bool(action.get("blocked"))
+    if blocked is not None:
+        activity.blocked.append(blocked)
+
+
+def _port(block: dict[str, Any], key: str) -> Any:
+    return optional_obj(block, key).get("port")
+
+
+def _network(direction: str | None, protocol: Any) -> dict[str, Any]:
+    return {
+        "direction": direction,
+        "transport": protocol.lower() if isinstance(protocol, str) and protocol != "Unknown" else None,
+    }

@@ -1,0 +1,129 @@
+"""Addresses (docs/schema.md, "Addresses"): an IP only ever in an ``ip`` field, anything else
+in ``address`` (and a host name also in ``domain``), the same way in every source."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from normalizers.ecs.values import as_dict, as_text, is_number, prune
+
+_HOST_NAME = re.compile(
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"\.[A-Za-z][A-Za-z0-9-]*\Z"
+)
+"""Dot-separated labels whose last one (the top-level domain) starts with a letter:
+``ec2.amazonaws.com``, never ``211.9.016.253``."""
+
+
+def parse_ip(value: Any) -> str | None:
+    """Return the canonical text of a valid IPv4/IPv6 address, else ``None``.
+
+    Strict on purpose: ``211.9.016.253`` (a leading zero, octal in some parsers) is not an
+    address, a service name such as ``ec2.amazonaws.com`` is not either, and neither is an
+    IPv6 address with a zone (``fe80::1%eth0``), which an OpenSearch ``ip`` field refuses.
+    Any other type (a list, an object) is not an address either.
+    """
+    if not isinstance(value, str) or not value or len(value) > 45 or "%" in value:
+        return None
+    return _parse_ip_text(value)
+
+
+@lru_cache(maxsize=65536)
+def _parse_ip_text(value: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    # ::ffff:1.2.3.4 is an IPv4 client seen through an IPv6 socket: keep the IPv4 form.
+    return str(mapped) if mapped is not None else str(address)
+
+
+def is_host_name(value: str) -> bool:
+    return _HOST_NAME.match(value) is not None
+
+
+def address_fields(address: Any) -> dict[str, str]:
+    """``{"ip": ...}`` for a valid IP (canonical form), ``{"address": ..., "domain": ...}`` for
+    a host name, ``{"address": ...}`` for any other text, ``{}`` for nothing."""
+    ip = parse_ip(address)
+    if ip is not None:
+        return {"ip": ip}
+    if not isinstance(address, str) or not address.strip():
+        return {}
+    if _HOST_NAME.match(address):
+        return {"address": address, "domain": address}
+    return {"address": address}
+
+
+@dataclass(slots=True)
+class Endpoint:
+    """One side of an action; ``fields`` go to ``source``/``destination``, ``ips`` to ``related.ip``."""
+
+    fields: dict[str, Any]
+    ips: list[str]
+
+
+def endpoint(address: Any, port: Any = None, ip_details: dict[str, Any] | None = None) -> Endpoint:
+    """ECS endpoint fields for an address (an IP, a host name, or anything else) and port.
+
+    ``ip_details`` is GuardDuty's ``remoteIpDetails`` or ASFF's ``RemoteIpDetails``,
+    already snake_cased: it gives the geo and AS fields.
+    """
+    fields: dict[str, Any] = address_fields(address)
+    ips = [fields["ip"]] if "ip" in fields else []
+    if isinstance(port, int) and not isinstance(port, bool) and 0 <= port <= 65535:
+        fields["port"] = port
+    elif isinstance(port, str) and port.isdigit() and int(port) <= 65535:
+        fields["port"] = int(port)
+    if ip_details:
+        fields.update(_geo_and_as(ip_details))
+    return Endpoint(prune(fields), ips)
+
+
+def ip_of(details: dict[str, Any]) -> Any:
+    """The address in (snake_cased) IP details: v4 first, then v6."""
+    return details.get("ip_address_v4") or details.get("ip_address_v6")
+
+
+def _geo_and_as(details: dict[str, Any]) -> dict[str, Any]:
+    country, city = as_dict(details.get("country")), as_dict(details.get("city"))
+    organization = as_dict(details.get("organization"))
+    location = details.get("geo_location") or details.get("geolocation")
+    geo = {
+        "location": _geo_point(location),
+        "country_iso_code": as_text(country.get("country_code")),
+        "country_name": as_text(country.get("country_name")),
+        "city_name": as_text(city.get("city_name")),
+    }
+    autonomous = {
+        "number": _as_number(organization.get("asn")),
+        "organization": {"name": as_text(organization.get("asn_org"))},
+    }
+    return {"geo": geo, "as": autonomous}
+
+
+def _geo_point(location: Any) -> dict[str, float] | None:
+    if not isinstance(location, dict):
+        return None
+    lat: Any = location.get("lat")
+    lon: Any = location.get("lon")
+    if not (is_number(lat) and is_number(lon)):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return {"lat": lat, "lon": lon}
+
+
+def _as_number(value: Any) -> int | None:
+    """GuardDuty writes the ASN as a string, ASFF as a number; ``-1``/junk means unknown."""
+    try:
+        number = int(Decimal(str(value))) if value is not None and not isinstance(value, bool) else None
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number is not None and number > 0 else None

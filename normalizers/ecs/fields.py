@@ -1,0 +1,223 @@
+"""The fields every source shares (docs/schema.md): ECS fields any document may hold, the
+fields findings share, and the ``user_identity`` block of the actor contract.
+
+A source's own definition names the shared fields it fills with :func:`ecs`, which keeps the
+kind defined here and gives the source's description and raw path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from normalizers.fields import Field, field, refined
+
+
+def _geo(prefix: str) -> tuple[Field, ...]:
+    return (
+        field(f"{prefix}.geo.location", "geo_point", "latitude and longitude of the address"),
+        field(f"{prefix}.geo.country_iso_code", "keyword", "ISO 3166 country code of the address"),
+        field(f"{prefix}.geo.country_name", "keyword", "country name of the address"),
+        field(f"{prefix}.geo.region_name", "keyword", "region name of the address"),
+        field(f"{prefix}.geo.city_name", "keyword", "city name of the address"),
+        field(f"{prefix}.as.number", "long", "autonomous system number of the address"),
+        field(f"{prefix}.as.organization.name", "keyword", "organization that owns the autonomous system"),
+    )
+
+
+def _endpoint(side: str) -> tuple[Field, ...]:
+    """ECS ``source``/``destination``: the address split by validity (docs/schema.md, "Addresses")."""
+    return (
+        field(f"{side}.ip", "ip", f"the {side}'s IP address, only ever a valid IPv4/IPv6 (canonical form)"),
+        field(
+            f"{side}.address",
+            "keyword",
+            f"the {side}'s address when it is not a valid IP (a service name, `AWS Internal`)",
+        ),
+        field(f"{side}.domain", "keyword", f"the {side}'s host name"),
+        field(f"{side}.port", "long", f"the {side}'s port"),
+        field(f"{side}.bytes", "long", f"bytes sent by the {side}"),
+        field(f"{side}.packets", "long", f"packets sent by the {side}"),
+        *_geo(side),
+    )
+
+
+ECS_FIELDS: tuple[Field, ...] = (
+    field("@timestamp", "date", 'when the event happened (docs/schema.md, "Time")'),
+    field("message", "text", "a human-readable summary of the event"),
+    field("tags", "keyword", "labels of the document (`sample` for AWS's sample findings)"),
+    field("labels", "flat_object", "custom key/value pairs"),
+    field("ecs.version", "keyword", "the ECS version the document follows"),
+    field(
+        "event.kind",
+        "keyword",
+        "`event`, `alert` (threat detections) or `state` (posture and control results)",
+    ),
+    field(
+        "event.category",
+        "keyword",
+        "ECS categories of the event (`iam`, `authentication`, `network`, `threat`...)",
+    ),
+    field(
+        "event.type",
+        "keyword",
+        "ECS types of the event (`info`, `change`, `creation`, `denied`, `indicator`...)",
+    ),
+    field("event.action", "keyword", "what was done: an API operation, a flow's verdict, a finding type"),
+    field("event.outcome", "keyword", "`success`, `failure` or `unknown`"),
+    field("event.id", "keyword", "unique per document"),
+    field("event.code", "keyword", "an identification code of the event"),
+    field("event.reason", "keyword", "why the event happened"),
+    field("event.dataset", "keyword", "the source's data set (`aws.cloudtrail`...)"),
+    field("event.module", "keyword", "always `aws`"),
+    field("event.provider", "keyword", "the service that produced the event"),
+    field("event.ingested", "date", "when the loader processed the record"),
+    field("event.created", "date", "when the event was first created"),
+    field("event.start", "date", "when the activity started"),
+    field("event.end", "date", "when the activity ended"),
+    field("event.duration", "long", "how long the activity lasted, in nanoseconds"),
+    field("event.severity", "long", "0-100, one scale for every source's findings"),
+    field("event.risk_score", "float", "a risk score of the event"),
+    field("event.url", "keyword", "where to read about the event"),
+    field(
+        "event.original",
+        "stored",
+        "the raw record, only when the loader is asked to keep it; stored, never searched",
+    ),
+    field("cloud.provider", "keyword", "always `aws`"),
+    field(
+        "cloud.account.id",
+        "keyword",
+        'the account where the event happened or the resource lives (docs/schema.md, "Accounts")',
+    ),
+    field("cloud.account.name", "keyword", "that account's name"),
+    field("cloud.region", "keyword", "the region of the event or resource"),
+    field("cloud.availability_zone", "keyword", "the availability zone name of the resource"),
+    field("cloud.instance.id", "keyword", "the EC2 instance concerned"),
+    field("cloud.machine.type", "keyword", "that instance's type"),
+    field("cloud.service.name", "keyword", "the cloud service concerned"),
+    field("user.id", "keyword", 'the acting principal\'s id (docs/schema.md, "The actor")'),
+    field(
+        "user.name",
+        "keyword",
+        'who acted, at the finest grain the record gives (docs/schema.md, "The actor")',
+    ),
+    field("user.email", "keyword", "the acting user's e-mail"),
+    field("user.domain", "keyword", "the acting user's domain"),
+    field("user.target.id", "keyword", "the id of the user acted on"),
+    field("user.target.name", "keyword", "the name of the user acted on"),
+    field("related.user", "keyword", "every identifier of the actor: one query finds it in every source"),
+    field("related.ip", "ip", "every valid IP address of the record"),
+    field("related.hosts", "keyword", "instance ids and host names of the record"),
+    field("related.hash", "keyword", "hashes of the record"),
+    *_endpoint("source"),
+    *_endpoint("destination"),
+    field(
+        "network.transport",
+        "keyword",
+        "the transport protocol, lower-case IANA keyword (`tcp`, `udp`, `icmp`)",
+    ),
+    field("network.type", "keyword", "`ipv4` or `ipv6`"),
+    field("network.iana_number", "keyword", "the IANA protocol number"),
+    field(
+        "network.direction",
+        "keyword",
+        "the traffic's direction (`ingress`, `egress`, `inbound`, `outbound`, `unknown`)",
+    ),
+    field("network.protocol", "keyword", "the application protocol (`dns`)"),
+    field("network.bytes", "long", "bytes of the flow"),
+    field("network.packets", "long", "packets of the flow"),
+    field("network.community_id", "keyword", "the flow's Community ID"),
+    field("user_agent.original", "text", "the client's user agent, as sent"),
+    field("user_agent.name", "keyword", "the client's name"),
+    field("user_agent.version", "keyword", "the client's version"),
+    field("user_agent.device.name", "keyword", "the client's device"),
+    field("user_agent.os.name", "keyword", "the client's operating system"),
+    field("user_agent.os.version", "keyword", "that operating system's version"),
+    field("user_agent.os.full", "keyword", "that operating system's full name"),
+    field("error.code", "keyword", "an error code"),
+    field("error.message", "text", "an error message"),
+    field("host.id", "keyword", "the host's id"),
+    field("host.name", "keyword", "the host's name"),
+    field("host.hostname", "keyword", "the host's hostname"),
+    field("host.ip", "ip", "the host's addresses"),
+    field("dns.question.name", "keyword", "the domain name asked"),
+    field("url.domain", "keyword", "the URL's domain"),
+    field("url.full", "keyword", "the whole URL"),
+    field("url.path", "keyword", "the URL's path"),
+    field("process.name", "keyword", "the process's name"),
+    field("process.executable", "keyword", "the process's executable"),
+    field("process.pid", "long", "the process's id"),
+    field("process.command_line", "keyword", "the process's command line"),
+    field("file.path", "keyword", "the file's path"),
+    field("file.hash.sha256", "keyword", "the file's SHA-256"),
+    field("threat.indicator.type", "keyword", "the kind of threat indicator"),
+    field("threat.tactic.name", "keyword", "the ATT&CK tactic"),
+    field("threat.technique.id", "keyword", "the ATT&CK technique's id"),
+    field("threat.technique.name", "keyword", "the ATT&CK technique"),
+)
+"""ECS fields any source may fill; the cross-source pivots (docs/schema.md) live here."""
+
+FINDING_FIELDS: tuple[Field, ...] = (
+    field("rule.id", "keyword", "what detected the finding: a finding type or a control id"),
+    field("rule.name", "keyword", "the rule's name"),
+    field("rule.category", "keyword", "the rule's category"),
+    field("rule.description", "text", "the rule's description"),
+    field("rule.ruleset", "keyword", "the rule set"),
+    field("rule.reference", "keyword", "where the rule is documented"),
+    field("vulnerability.id", "keyword", "CVE ids of the vulnerabilities the finding lists"),
+    field("vulnerability.severity", "keyword", "the vulnerability's severity label"),
+    field("vulnerability.score.base", "float", "the highest CVSS base score"),
+    field("vulnerability.reference", "keyword", "reference URLs of the vulnerabilities"),
+    field("vulnerability.description", "text", "the vulnerability's description"),
+    field("vulnerability.scanner.vendor", "keyword", "who scanned for it"),
+)
+"""Fields GuardDuty and Security Hub findings share (docs/schema.md, "Findings")."""
+
+_USER_IDENTITY: tuple[tuple[str, str, str], ...] = (
+    ("type", "keyword", "the principal's type (`IAMUser`, `AssumedRole`, `Root`, `AWSService`...)"),
+    ("arn", "keyword", "the principal's ARN"),
+    ("account_id", "keyword", "the principal's account (another one for cross-account calls)"),
+    ("access_key_id", "keyword", "the access key the principal used"),
+    (
+        "user_name",
+        "keyword",
+        "the user name when it is not `user.name` (root's account alias, a role session's role)",
+    ),
+    ("invoked_by", "keyword", "the AWS service that acted for the principal"),
+    ("identity_provider", "keyword", "the identity provider of a federated principal"),
+    ("session_context.mfa_authenticated", "boolean", "the session was authenticated with MFA"),
+    (
+        "session_context.creation_date",
+        "date",
+        "when the temporary credentials were issued (dropped if unparseable)",
+    ),
+    ("session_context.source_identity", "keyword", "the source identity set on the role session"),
+    (
+        "session_context.ec2_role_delivery",
+        "keyword",
+        "`1.0` when an instance's credentials came from IMDSv1 (the one SSRF can steal), `2.0` from IMDSv2",
+    ),
+    ("session_context.session_issuer.type", "keyword", "what issued the session (`Role`...)"),
+    ("session_context.session_issuer.principal_id", "keyword", "the issuer's principal id"),
+    ("session_context.session_issuer.arn", "keyword", "the issuer's ARN"),
+    ("session_context.session_issuer.account_id", "keyword", "the issuer's account"),
+    ("session_context.session_issuer.user_name", "keyword", "the issuer's name (the role's)"),
+)
+
+
+def user_identity(block: str, raw: Mapping[str, str] | None = None) -> tuple[Field, ...]:
+    """``<block>.user_identity.*``, written by :func:`normalizers.ecs.actor.actor_fields`.
+
+    ``raw`` maps a suffix (``arn``, ``session_context.session_issuer.type``) to the raw path
+    the source reads it from, for the fields that hold that value as is.
+    """
+    raw = raw or {}
+    return tuple(
+        field(f"{block}.user_identity.{suffix}", kind, description, raw.get(suffix))  # type: ignore[arg-type]
+        for suffix, kind, description in _USER_IDENTITY
+    )
+
+
+def ecs(path: str, description: str, raw: str | None = None) -> Field:
+    """A shared field (ECS or findings') as a source fills it: the kind stays the schema's."""
+    return refined((*ECS_FIELDS, *FINDING_FIELDS), path, description, raw)

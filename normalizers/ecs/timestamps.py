@@ -1,0 +1,60 @@
+"""Timestamps: every date of every document is RFC 3339 in UTC with a ``Z`` (docs/schema.md, "Time")."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+# RFC 3339 in UTC with a literal Z: passed through untouched (the common, fast case).
+_RFC3339_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z\Z")
+MAX_EPOCH_SECONDS = 253402300800
+"""Epoch seconds must give a year below 10000 to be an RFC 3339 date."""
+
+
+def timestamp(value: Any) -> str:
+    """Return ``value`` as an RFC 3339 UTC string ending in ``Z``.
+
+    Accepts ISO 8601 with ``T`` or a space, with or without fraction and offset, and
+    epoch seconds. Raises ``ValueError`` for anything else, so the caller dead-letters it.
+    """
+    if isinstance(value, str):
+        if _RFC3339_Z.match(value):
+            datetime.fromisoformat(value[:19])  # rejects 2026-13-45T00:00:00Z; the text is kept as is
+            return value
+        text = value.strip()
+        if not text:
+            raise ValueError("empty timestamp")
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"unparseable timestamp {value!r}") from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return _format(parsed.astimezone(UTC))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return epoch_timestamp(value)
+    raise ValueError(f"unparseable timestamp {value!r}")
+
+
+def epoch_timestamp(seconds: float) -> str:
+    if not 0 <= seconds < MAX_EPOCH_SECONDS:
+        raise ValueError(f"epoch seconds out of range: {seconds!r}")
+    return _format(datetime.fromtimestamp(seconds, UTC))
+
+
+def optional_time(value: Any) -> str | None:
+    """A secondary time (a session's creation date...): dropped when absent or unparseable,
+    rather than losing the whole record."""
+    if value is None or value == "":
+        return None
+    try:
+        return timestamp(value)
+    except ValueError:
+        return None
+
+
+def _format(moment: datetime) -> str:
+    if moment.microsecond:
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,473 @@
+"""One streaming splitter for every JSON source: a byte stream in, its records out, one by one.
+
+Layouts, in any mix, with any JSON whitespace and an optional UTF-8 byte order mark:
+
+- a wrapper object whose *first* member is the records' array, named by :class:`Wrapper`
+  (CloudTrail's ``{"Records": [...]}``, a findings batch ``{"findings": [...]}``): streamed
+  item by item, never loaded whole; the wrapper's other members (``nextToken``) are skipped;
+- a top-level array of records: streamed item by item;
+- records concatenated with no separator (Firehose), one per line (JSON lines), or separated
+  by commas;
+- a wrapper whose array is not its first member: parsed whole (it is bounded by
+  :data:`MAX_RECORD_BYTES`), then each of its records is yielded.
+
+Each record comes with its bytes (``raw``, what a dead letter keeps) and either its parsed
+value or the reason it is not one. ``index`` counts the records of the stream from 0: a
+dead letter's ``record N``.
+
+How a record is cut, in about one chunk of memory: a C-speed regex finds *candidate* ends (a
+``}`` followed by the start of the next record, or by ``,``/``]`` inside an array) and
+``orjson.loads`` tries the slice. A candidate inside a string or a nested object leaves an
+unterminated string or unbalanced brackets, which cannot parse ("unexpected end of data" at
+the very end of the slice), so the next candidate is tried. After :data:`MAX_CANDIDATES`
+misses, or for invalid JSON, a string-aware bracket scan finds the record's true extent, so
+the cost stays linear and a bad record is reported alone:
+
+- a bad record never runs past the start of the next one: at top level a ``}`` followed on
+  the same line by ``{`` (concatenated records) or a line starting with ``{`` or ``[``; in an
+  array a ``}`` followed by ``,{`` (on the same line, or ``,`` and a line holding ``{`` at the
+  item's indentation when pretty-printed). Its brackets may otherwise balance with those of
+  later records, and those records would be lost with it;
+- a string that runs into a raw newline (never valid JSON) ends the record there, and reading
+  resumes at the next record's start (in an array: a line starting with ``{`` indented no
+  deeper than the record): one broken line of a JSON-lines stream costs one dead letter;
+- a record still open at the end of the object, with no record start after it, is a
+  ``truncated input`` (an array item's always: nothing can follow it);
+- a record larger than :data:`MAX_RECORD_BYTES` is reported (``record too large``, its first
+  :data:`~normalizers.base.MAX_DEAD_LETTER_RAW` bytes kept) and skipped without being held.
+
+Reads use ``read1`` where the stream has it (one underlying read at a time), so the records
+decompressed before a truncated gzip stream raises are yielded before the error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, BinaryIO
+
+import orjson
+
+from normalizers.base import MAX_DEAD_LETTER_RAW
+from normalizers.reasons import INVALID_JSON, RECORD_TOO_LARGE, TRUNCATED_INPUT
+
+MAX_RECORD_BYTES = 64 << 20
+"""A record larger than this is dead-lettered (its first MiB kept) instead of buffered."""
+READ_SIZE = 1 << 18
+MAX_READ_SIZE = 16 << 20
+MAX_CANDIDATES = 16
+"""Candidate ends tried with ``orjson`` before the bracket scan takes over (bounds retries)."""
+WRAPPER_LOOKAHEAD = 4096
+"""How far past a top-level ``{`` its first member name is looked for."""
+
+_QUOTE, _NEWLINE, _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BRACKET, _COMMA, _CLOSE_BRACE = b'"\n{[],}'
+_BOM = b"\xef\xbb\xbf"
+_WS = rb"[ \t\r\n]*"
+
+# Candidate ends: a top-level record ends with "}" before the next record ("{", "[", or a
+# comma then one); an item of an array, with "}" before ",{" or "]".
+_TOP_END = re.compile(rb"\}(?=" + _WS + rb"(?:," + _WS + rb")?[{\[])")
+_ITEM_END = re.compile(rb"\}(?=" + _WS + rb"(?:," + _WS + rb"\{|\]))")
+# A value that does not start with a bracket (a number, a string, stray text) ends at the
+# next line or bracket (top level), or at the next separator (array item).
+_TOP_SCALAR_END = re.compile(rb"[\n{\[]")
+_ITEM_SCALAR_END = re.compile(rb"[\n,\]]")
+_NOT_SPACE = re.compile(rb"[^ \t\r\n]")
+_STRUCTURAL = re.compile(rb'["{}\[\]]')
+# The rest of a string after its opening quote, up to (not including) the closing quote. A raw
+# newline can never be inside a JSON string, so it stops there too: that bounds the damage
+# of an unterminated string to one line.
+_STRING_BODY = re.compile(rb'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*')
+# Where a bad record stops, so that the next one is read on its own. Between top-level
+# records: a "}" followed on the same line by "{" (never so outside a string in valid JSON),
+# or a line starting with "{" or "[" (nested objects of pretty-printed JSON are indented).
+_TOP_BOUNDARY = re.compile(rb"\}(?=[ \t\r]*\{)|\n(?=[{\[])")
+# After a string broken by a raw newline inside an array: a line starting with "{".
+_ITEM_LINE = re.compile(rb"\n(?=[ \t\r]*\{)")
+
+_COMPLETE, _BROKEN, _UNBALANCED, _EOF, _TOO_LARGE = "complete", "broken", "unbalanced", "eof", "too large"
+
+
+@dataclass(frozen=True, slots=True)
+class Wrapper:
+    """An object that holds records rather than being one (CloudTrail's log file, a batch)."""
+
+    keys: tuple[str, ...]
+    """Member names holding the records' array, in the order they are looked for."""
+    record_key: str
+    """A member only a record has: an object with it is a record, whatever else it holds."""
+
+    def records(self, value: Any) -> list[Any] | None:
+        """The records of a wrapper parsed whole, ``None`` when ``value`` is not one."""
+        if type(value) is not dict or self.record_key in value:
+            return None
+        for key in self.keys:
+            records = value.get(key)
+            if type(records) is list:
+                return records
+        return None
+
+
+@dataclass(slots=True)
+class JsonRecord:
+    """One record of the stream: its bytes, and its parsed value or why it has none."""
+
+    index: int
+    raw: bytes
+    value: Any = None
+    error: str | None = None
+    """The dead letter's reason: ``invalid JSON: ...``, ``truncated input: ...``,
+    ``record too large: ...``."""
+
+
+def to_json_bytes(value: Any) -> bytes:
+    """A parsed record back to bytes (the ``raw`` of a record taken out of a wrapper or envelope)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # an integer beyond 64 bits: keep the text form
+        return json.dumps(value).encode("utf-8")
+
+
+def json_records(stream: BinaryIO, wrapper: Wrapper | None = None) -> Iterator[JsonRecord]:
+    """Yield each record of ``stream`` (decompressed), streaming, never failing on bad data."""
+    return iter(_Splitter(stream, wrapper))
+
+
+class _Splitter:
+    def __init__(self, stream: BinaryIO, wrapper: Wrapper | None) -> None:
+        # read1: at most one read of the underlying stream, so the bytes decompressed before a
+        # truncated gzip stream raises are returned (and their records yielded) first.
+        self._read = getattr(stream, "read1", stream.read)
+        self._wrapper = wrapper
+        self._header = (
+            re.compile(
+                rb"\{"
+                + _WS
+                + rb'"(?:'
+                + b"|".join(re.escape(k.encode()) for k in wrapper.keys)
+                + rb')"'
+                + _WS
+                + rb":"
+                + _WS
+                + rb"\["
+            )
+            if wrapper is not None
+            else None
+        )
+        self._data = bytearray()
+        self._pos = 0
+        self._eof = False
+        self._index = 0
+
+    def __iter__(self) -> Iterator[JsonRecord]:
+        while len(self._data) < len(_BOM) and self._read_more():
+            pass
+        if self._data.startswith(_BOM):
+            self._pos = len(_BOM)
+        while True:
+            self._compact()
+            start = self._skip_space(self._pos)
+            if start is None:
+                return
+            first = self._data[start]
+            if first == _COMMA:  # records written as a bracketless list: a separator
+                self._pos = start + 1
+            elif first == _OPEN_BRACE:
+                header_end = self._wrapper_header(start)
+                if header_end is None:
+                    yield from self._records(*self._value(start, _TOP_END, top=True))
+                else:
+                    self._pos = header_end
+                    yield from self._array()
+                    self._close_wrapper()
+            elif first == _OPEN_BRACKET:
+                self._pos = start + 1
+                yield from self._array()
+            else:
+                yield from self._records(*self._scalar(start, _TOP_SCALAR_END))
+
+    def _records(self, raw: bytes, value: Any, error: str | None) -> list[JsonRecord]:
+        """The record cut from the stream, or the records of a wrapper parsed whole (a list,
+        not a generator: this runs once per record)."""
+        index = self._index
+        inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
+        if inner is None:
+            self._index = index + 1
+            return [JsonRecord(index, raw, value, error)]
+        self._index = index + len(inner)
+        return [
+            JsonRecord(index + number, to_json_bytes(record), record) for number, record in enumerate(inner)
+        ]
+
+    # -- buffer ---------------------------------------------------------------------------
+
+    def _read_more(self) -> bool:
+        """Append the next chunk; reads grow with the pending record so big ones stay linear."""
+        if self._eof:
+            return False
+        size = min(max(READ_SIZE, len(self._data) - self._pos), MAX_READ_SIZE)
+        chunk = self._read(size)
+        if not chunk:
+            self._eof = True
+            return False
+        self._data += chunk
+        return True
+
+    def _compact(self) -> None:
+        # Only between records: no other offset into the buffer is alive here.
+        if self._pos >= READ_SIZE:
+            del self._data[: self._pos]
+            self._pos = 0
+
+    def _skip_space(self, pos: int) -> int | None:
+        while True:
+            match = _NOT_SPACE.search(self._data, pos)
+            if match is not None:
+                return match.start()
+            pos = len(self._data)
+            if not self._read_more():
+                self._pos = pos
+                return None
+
+    def _wrapper_header(self, start: int) -> int | None:
+        if self._header is None:
+            return None
+        while len(self._data) - start < WRAPPER_LOOKAHEAD and self._read_more():
+            pass
+        match = self._header.match(self._data, start)
+        return match.end() if match else None
+
+    # -- containers -----------------------------------------------------------------------
+
+    def _array(self) -> Iterator[JsonRecord]:
+        # An object with the record key is a record: no wrapper to look into.
+        record_key = self._wrapper.record_key if self._wrapper is not None else None
+        while True:
+            self._compact()
+            pos = self._skip_space(self._pos)
+            if pos is None:
+                return  # the array is not closed: every complete record was already yielded
+            byte = self._data[pos]
+            if byte == _COMMA:
+                self._pos = pos + 1
+            elif byte == _CLOSE_BRACKET:
+                self._pos = pos + 1
+                return
+            elif byte == _OPEN_BRACE:
+                raw, value, error = self._value(pos, _ITEM_END, top=False)
+                if error is None and record_key in value:  # a record (the common case, inlined)
+                    yield JsonRecord(self._index, raw, value)
+                    self._index += 1
+                else:
+                    yield from self._records(raw, value, error)
+            elif byte == _OPEN_BRACKET:  # an array inside the records' array: no record
+                yield from self._records(*self._scanned(pos, top=False))
+            else:
+                yield from self._records(*self._scalar(pos, _ITEM_SCALAR_END))
+
+    def _close_wrapper(self) -> None:
+        """After the records' array: the wrapper's end, or its other members, then its end."""
+        pos = self._skip_space(self._pos)
+        if pos is None:
+            return
+        if self._data[pos] == _CLOSE_BRACE:
+            self._pos = pos + 1
+        elif self._data[pos] == _COMMA:
+            end, _ = self._scan(pos, depth=1)
+            self._pos = end
+
+    # -- one value ------------------------------------------------------------------------
+
+    def _value(self, start: int, ends: re.Pattern[bytes], top: bool) -> tuple[bytes, Any, str | None]:
+        """The object or array starting at ``start``: try candidate ends, then scan."""
+        data = self._data
+        search_from = start + 1
+        misses = 0
+        while True:
+            match = ends.search(data, search_from)
+            if match is None:
+                if self._eof or len(data) - start > MAX_RECORD_BYTES:
+                    return self._scanned(start, top)
+                # Resume at the last "}": its lookahead may have been cut by the buffer's end.
+                brace = data.rfind(b"}", search_from)
+                search_from = brace if brace >= 0 else len(data)
+                self._read_more()
+                continue
+            end = match.end()
+            raw = data[start:end]
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError as error:
+                misses += 1
+                if misses >= MAX_CANDIDATES or not _cut_short(error):
+                    return self._scanned(start, top)
+                search_from = end
+                continue
+            self._pos = end
+            return bytes(raw), value, None
+
+    def _scanned(self, start: int, top: bool) -> tuple[bytes, Any, str | None]:
+        """The value at ``start`` when the fast path could not take it: found by a scan."""
+        end, state = self._scan(start, top=top)
+        if state == _TOO_LARGE:
+            self._pos = end
+            raw = bytes(self._data[start : start + MAX_DEAD_LETTER_RAW])
+            return raw, None, f"{RECORD_TOO_LARGE}: more than {MAX_RECORD_BYTES} bytes"
+        if state == _COMPLETE:
+            raw = bytes(self._data[start:end])
+            try:
+                value = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                pass
+            else:
+                self._pos = end
+                return raw, value, None
+        if state in (_COMPLETE, _BROKEN) or (state == _EOF and top):
+            # A bad record never spans past the start of the next one (its brackets may balance
+            # with those of later records, or a string break lines further on). An array item
+            # still open at the end of the object is a truncation: nothing follows it.
+            boundary = _boundary(self._data, start + 1, end, top)
+            if boundary is not None:
+                end, state = boundary, _UNBALANCED
+        if state == _BROKEN:  # a string ran into a raw newline at ``end``: the record stops there
+            end = self._resync(start, end, top)
+        raw = bytes(self._data[start:end])
+        if state in (_BROKEN, _UNBALANCED):
+            raw = raw.rstrip(b" \t\r\n,")  # the separator before the next record is not this one's
+        self._pos = end
+        return _parsed(raw, truncated=state == _EOF)
+
+    def _scan(self, start: int, depth: int = 0, top: bool = False) -> tuple[int, str]:
+        """Find where the value at ``start`` ends by counting brackets outside strings.
+
+        Returns the end offset and how it ended: complete; broken (a string runs into a raw
+        newline); unbalanced (a top-level value still open at the end of the object or past
+        :data:`MAX_RECORD_BYTES`, cut before the next line that starts a record); eof; too
+        large (the middle was dropped to keep memory bounded).
+        """
+        data = self._data
+        in_string, dropped, i = False, False, start
+        while True:
+            size = len(data)
+            if in_string:
+                j = _STRING_BODY.match(data, i).end()  # type: ignore[union-attr]
+                if j < size:
+                    if data[j] == _QUOTE:
+                        in_string, i = False, j + 1
+                        continue
+                    if data[j] == _NEWLINE or j + 1 < size:  # a raw newline, or "\" + newline
+                        return j, _BROKEN
+                i = j  # cut at the buffer's end (maybe just after a backslash): read on
+            else:
+                match = _STRUCTURAL.search(data, i)
+                if match is not None:
+                    i = match.end()
+                    byte = data[i - 1]
+                    if byte == _QUOTE:
+                        in_string = True
+                    elif byte in (_OPEN_BRACE, _OPEN_BRACKET):
+                        depth += 1
+                    else:
+                        depth -= 1
+                        if depth <= 0:
+                            return i, (_TOO_LARGE if dropped else _COMPLETE)
+                    continue
+                i = size
+            too_large = i - start > MAX_RECORD_BYTES
+            if not dropped and not too_large and self._read_more():
+                continue
+            if not dropped:  # the object ended, or the value outgrew the limit, still unbalanced
+                resync = _boundary(data, start + 1, None, top=True) if top else None
+                if resync is not None:
+                    return resync, _UNBALANCED
+                if not too_large:
+                    return len(data), _EOF
+            keep = start + MAX_DEAD_LETTER_RAW  # keep the head for the dead letter, drop the rest
+            if i > keep:
+                del data[keep:i]
+                i, dropped = keep, True
+            if not self._read_more():
+                return len(data), _TOO_LARGE
+
+    def _resync(self, start: int, end: int, top: bool) -> int:
+        """After a string of the record at ``start`` broke at ``end``: where the next record
+        starts (read on to find it, within :data:`MAX_RECORD_BYTES`). Inside an array, a line
+        that starts with ``{`` indented no deeper than the record (any, for a record that did
+        not start a line): the record's nested objects are indented deeper."""
+        indent = None if top else _indent(self._data, start)
+        line = _ITEM_LINE if indent is None else _line_within(len(indent))
+        while True:
+            if top:
+                resync = _boundary(self._data, end, None, top=True)
+            else:
+                match = line.search(self._data, end)
+                resync = match.start() if match is not None else None
+            if resync is not None:
+                return resync
+            if len(self._data) - end > MAX_RECORD_BYTES or not self._read_more():
+                return len(self._data)
+
+    def _scalar(self, start: int, stop: re.Pattern[bytes]) -> tuple[bytes, Any, str | None]:
+        """A value that is not an object or array (a number, ``null``, stray text)."""
+        while True:
+            match = stop.search(self._data, start + 1)
+            if match is not None or self._eof or len(self._data) - start > MAX_RECORD_BYTES:
+                end = match.start() if match is not None else len(self._data)
+                break
+            self._read_more()
+        self._pos = end
+        return _parsed(bytes(self._data[start:end]).rstrip(), truncated=False)
+
+
+def _boundary(data: bytearray, start: int, end: int | None, top: bool) -> int | None:
+    """Where the next record starts in ``data[start:end]``, after the record at ``start - 1``:
+    just after a ``}`` followed by ``{`` (top level) or by ``,{`` (array), or at a newline
+    before ``{``/``[`` (top level)."""
+    pattern = _TOP_BOUNDARY if top else _item_boundary(_indent(data, start - 1))
+    match = pattern.search(data, start, len(data) if end is None else end)
+    if match is None:
+        return None
+    return match.end() if match.group() == b"}" else match.start()
+
+
+def _indent(data: bytearray, start: int) -> bytes | None:
+    """The whitespace before ``start`` on its line, ``None`` when other bytes precede it."""
+    line_start = data.rfind(b"\n", 0, start) + 1
+    indent = bytes(data[line_start:start])
+    return indent if not indent.strip() else None
+
+
+@lru_cache(maxsize=64)
+def _line_within(indent: int) -> re.Pattern[bytes]:
+    """A line starting with ``{`` after at most ``indent`` blanks."""
+    return re.compile(rb"\n(?=[ \t\r]{0,%d}\{)" % indent)
+
+
+@lru_cache(maxsize=64)
+def _item_boundary(indent: bytes | None) -> re.Pattern[bytes]:
+    """The end of an item of an array: ``}`` then ``,{`` on the same line (compact JSON), or
+    then ``,`` and a line holding ``{`` at the item's own indentation (pretty-printed JSON,
+    whose nested objects are indented deeper)."""
+    compact = rb"\}(?=[ \t]*,[ \t]*\{)"
+    if indent is None:
+        return re.compile(compact)
+    return re.compile(compact + rb"|\}(?=[ \t\r]*,[ \t\r]*\n" + re.escape(indent) + rb"\{)")
+
+
+def _cut_short(error: orjson.JSONDecodeError) -> bool:
+    """True when the slice is a valid prefix cut short (a false candidate end).
+
+    ``pos`` counts characters of the decoded ``doc``, not bytes."""
+    return error.msg.startswith("unexpected end") and error.pos >= len(error.doc)
+
+
+def _parsed(raw: bytes, truncated: bool) -> tuple[bytes, Any, str | None]:
+    try:
+        return raw, orjson.loads(raw), None
+    except orjson.JSONDecodeError as error:
+        if truncated:
+            return raw, None, f"{TRUNCATED_INPUT}: the object ends inside a record ({error})"
+        return raw, None, f"{INVALID_JSON}: {error}"

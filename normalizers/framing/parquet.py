@@ -1,0 +1,73 @@
+"""Parquet files: recognized by their schema (column names), read batch by batch.
+
+A Parquet file's footer is at its end, so the pipeline spools the object to a temporary
+file first; :func:`read_schema` is how it tells which source the rows are, before any of
+them is read (normalizers/detect.py). pyarrow is imported only when a Parquet object comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from normalizers.spec import ParquetSchema
+
+INVALID_PARQUET = "invalid parquet"
+
+
+class InvalidParquet(ValueError):
+    """The file cannot be opened as Parquet (its footer is damaged or missing)."""
+
+
+class UnreadableRows(ValueError):
+    """A damaged page: the rows from ``first_row`` (1-based) on cannot be read."""
+
+    def __init__(self, first_row: int, total: int, cause: Exception) -> None:
+        super().__init__(f"rows {first_row} to {total} unreadable: {cause}")
+        self.first_row = first_row
+
+
+class ParquetRows:
+    """An open Parquet file: its schema, then its rows a batch at a time."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        try:
+            self._file = pq.ParquetFile(stream)
+        except (pa.ArrowException, OSError) as error:
+            raise InvalidParquet(str(error)) from None
+        self.arrow_schema = self._file.schema_arrow
+        self.schema = ParquetSchema(
+            columns=tuple(self.arrow_schema.names),
+            nested=any(pa.types.is_nested(field.type) for field in self.arrow_schema),
+        )
+
+    def batches(self, rows: int) -> Iterator[tuple[int, pa.RecordBatch]]:
+        """``(first row, 0-based, batch)``; raises :class:`UnreadableRows` at a damaged page
+        (the rows before it are yielded first; the object stays in S3)."""
+        row = 0
+        batches = self._file.iter_batches(batch_size=rows)
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowException, OSError) as error:
+                raise UnreadableRows(row + 1, self._file.metadata.num_rows, error) from None
+            if batch is None:
+                return
+            yield row, batch
+            row += batch.num_rows
+
+
+def read_schema(stream: BinaryIO) -> ParquetSchema:
+    """The schema of a seekable Parquet file (left at its start); :class:`InvalidParquet` if none."""
+    try:
+        return ParquetRows(stream).schema
+    finally:
+        stream.seek(0)
+
+
+def columns_text(schema: ParquetSchema) -> str:
+    """The column names for a dead letter's reason, cut to 2,000 characters."""
+    return ", ".join(schema.columns)[:2000]

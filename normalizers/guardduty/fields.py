@@ -1,0 +1,192 @@
+"""Every field of a GuardDuty document: the one definition the index template and the field
+table of docs/sources/guardduty.md are built from. ``raw`` is the finding's path in the
+export's (and EventBridge's) names."""
+
+from __future__ import annotations
+
+from normalizers.ecs.fields import FINDING_FIELDS, ecs, user_identity
+from normalizers.fields import Field, field, merged
+
+BLOCK = "aws.guardduty"
+
+ECS: tuple[Field, ...] = (
+    ecs(
+        "@timestamp",
+        "when the finding was last updated (required); `YYYY-MM-DD hh:mm:ss.sss` read as UTC",
+        "updatedAt",
+    ),
+    ecs("message", "the finding's title", "title"),
+    ecs(
+        "tags",
+        "`sample` for a sample finding (`service.additionalInfo.sample`, its JSON `value`, or `sample`)",
+    ),
+    ecs("event.kind", "`alert`: every GuardDuty finding is a threat detection"),
+    ecs("event.category", "`threat`"),
+    ecs("event.type", "`indicator`"),
+    ecs("event.action", "the finding type (required), e.g. `Recon:IAMUser/MaliciousIPCaller.Custom`"),
+    ecs(
+        "event.outcome",
+        "`failure` when blocked or the API call failed, `success` when not blocked, else `unknown`",
+    ),
+    ecs("event.id", "`<id>@<@timestamp>`: every update of a finding is a new document"),
+    ecs("event.severity", "`severity` × 10, rounded half up on the decimal value (8 -> 80, 9.5 -> 95)"),
+    ecs("event.created", "when the finding was created", "createdAt"),
+    ecs("event.start", "when the activity was first seen", "service.eventFirstSeen"),
+    ecs("event.end", "when the activity was last seen", "service.eventLastSeen"),
+    ecs("event.dataset", "`aws.guardduty`"),
+    ecs("event.module", "`aws`"),
+    ecs("event.provider", "`guardduty`"),
+    ecs("event.ingested", "when the loader read the record"),
+    ecs(
+        "event.original",
+        "the record's bytes (the whole EventBridge event for an event), with `keep_original` only",
+    ),
+    ecs("cloud.provider", "`aws`"),
+    ecs("cloud.account.id", "the finding's account (required), never the EventBridge event's", "accountId"),
+    ecs("cloud.region", "the finding's region, else the region of its `arn` (required)", "region"),
+    ecs("cloud.instance.id", "the instance concerned", "resource.instanceDetails.instanceId"),
+    ecs("cloud.availability_zone", "its Availability Zone", "resource.instanceDetails.availabilityZone"),
+    ecs("cloud.machine.type", "its type", "resource.instanceDetails.instanceType"),
+    ecs("user.name", 'who acted: the user, the role session, or `root` (docs/sources/guardduty.md, "Actor")'),
+    ecs("user.id", "the caller's principal id", "resource.accessKeyDetails.principalId"),
+    ecs(
+        "related.user",
+        "every identifier of the actor: user name, session name, principal id, access key id, issuer role",
+    ),
+    ecs(
+        "related.ip",
+        "every valid IP of the action (every probe's too) and the instance's private, public and IPv6 addresses",
+    ),
+    ecs("related.hosts", "the instance id and its interfaces' private and public DNS names"),
+    ecs(
+        "source.ip",
+        'the action\'s source IP ("Action": the API caller, the remote side of an inbound connection, the first probe)',
+    ),
+    ecs("source.address", "a source that is not a valid IP (a service's domain)"),
+    ecs("source.domain", "the source's host name (the service of an API call made by a service)"),
+    ecs("source.port", "the source port of a connection"),
+    ecs("source.geo.location", "`remoteIpDetails.geoLocation` `{lat, lon}`; dropped when out of range"),
+    ecs("source.geo.country_iso_code", "`remoteIpDetails.country.countryCode`"),
+    ecs("source.geo.country_name", "`remoteIpDetails.country.countryName`"),
+    ecs("source.geo.city_name", "`remoteIpDetails.city.cityName`"),
+    ecs(
+        "source.as.number",
+        "`remoteIpDetails.organization.asn` (a string in GuardDuty; `-1` and junk dropped)",
+    ),
+    ecs("source.as.organization.name", "`remoteIpDetails.organization.asnOrg`"),
+    ecs(
+        "destination.ip",
+        "the local side of an inbound connection or probe, the remote side of an outbound one",
+    ),
+    ecs("destination.port", "the destination port of a connection or probe"),
+    ecs("destination.geo.location", "`remoteIpDetails.geoLocation` of an outbound connection"),
+    ecs(
+        "destination.geo.country_iso_code", "`remoteIpDetails.country.countryCode` of an outbound connection"
+    ),
+    ecs("destination.geo.country_name", "`remoteIpDetails.country.countryName` of an outbound connection"),
+    ecs("destination.geo.city_name", "`remoteIpDetails.city.cityName` of an outbound connection"),
+    ecs("destination.as.number", "`remoteIpDetails.organization.asn` of an outbound connection"),
+    ecs(
+        "destination.as.organization.name", "`remoteIpDetails.organization.asnOrg` of an outbound connection"
+    ),
+    ecs(
+        "network.direction",
+        "`inbound`/`outbound` from `connectionDirection` (`INBOUND`/`IN`, `OUTBOUND`/`OUT`); `inbound` for a probe",
+    ),
+    ecs("network.transport", "a connection's `protocol`, lower-cased"),
+    ecs("network.protocol", "`dns` for a DNS request"),
+    ecs("dns.question.name", "the domain of a DNS request", "service.action.dnsRequestAction.domain"),
+    ecs(
+        "user_agent.original",
+        "the API call's user agent (`fullUserAgent` of an object), else that of any other `*Action` block",
+    ),
+)
+
+FINDING: tuple[Field, ...] = (
+    ecs("rule.id", "the finding type"),
+    ecs("rule.name", "the finding type"),
+    ecs(
+        "rule.category", "the threat purpose: the finding type before `:` (`Recon`, `UnauthorizedAccess`...)"
+    ),
+)
+
+# Resource details, one object per resource kind (snake_cased): each a flat_object, so a new
+# kind's deep shape never adds mapped fields.
+_RESOURCE_DETAILS = (
+    "access_key_details",
+    "instance_details",
+    "s3_bucket_details",
+    "eks_cluster_details",
+    "kubernetes_details",
+    "ecs_cluster_details",
+    "container_details",
+    "lambda_details",
+    "rds_db_instance_details",
+    "rds_db_user_details",
+    "rds_limitless_db_details",
+    "ebs_volume_details",
+)
+# Service sub-objects kept whole (tables.FLAT_KEYS) plus the action, whose per-type shapes
+# (API call, connection, port probe, DNS, Kubernetes, RDS login) are deep.
+_SERVICE_OBJECTS = (
+    ("action", "the action, snake_cased: the API call, connection, probe or DNS request behind the finding"),
+    ("additional_info", "`service.additionalInfo`, kept whole"),
+    ("evidence", "`service.evidence` (threat intelligence), kept whole"),
+    ("runtime_details", "`service.runtimeDetails`, kept whole"),
+    ("detection", "`service.detection` (anomalies, attack sequences), kept whole"),
+    ("ebs_volume_scan_details", "`service.ebsVolumeScanDetails`, kept whole"),
+    ("malware_scan_details", "`service.malwareScanDetails`, kept whole"),
+)
+
+OWN: tuple[Field, ...] = (
+    field(f"{BLOCK}.id", "keyword", "the finding's id", "id"),
+    field(f"{BLOCK}.arn", "keyword", "the finding's ARN", "arn"),
+    field(f"{BLOCK}.type", "keyword", "the finding type", "type"),
+    field(f"{BLOCK}.title", "text", "the finding's title"),
+    field(f"{BLOCK}.description", "text", "what the finding means", "description"),
+    field(f"{BLOCK}.partition", "keyword", "`aws`, `aws-cn`, `aws-us-gov`", "partition"),
+    field(f"{BLOCK}.schema_version", "keyword", "the finding format's version", "schemaVersion"),
+    field(f"{BLOCK}.confidence", "float", "GuardDuty's confidence", "confidence"),
+    field(f"{BLOCK}.sample", "boolean", "a sample finding (always present)", "sample"),
+    field(f"{BLOCK}.severity.code", "float", "`severity` as given (0-10)", "severity"),
+    field(
+        f"{BLOCK}.severity.label",
+        "keyword",
+        "`INFORMATIONAL`, `LOW`, `MEDIUM`, `HIGH` or `CRITICAL`, read off `event.severity`",
+    ),
+    field(
+        f"{BLOCK}.resource.type",
+        "keyword",
+        "the resource's type (`AccessKey`, `Instance`, `S3Bucket`...)",
+        "resource.resourceType",
+    ),
+    *(
+        field(f"{BLOCK}.resource.{name}", "flat_object", f"`resource`'s `{name}`, snake_cased, a flat object")
+        for name in _RESOURCE_DETAILS
+    ),
+    *(field(f"{BLOCK}.service.{name}", "flat_object", description) for name, description in _SERVICE_OBJECTS),
+    field(f"{BLOCK}.service.archived", "boolean", "the finding was archived", "service.archived"),
+    field(f"{BLOCK}.service.count", "long", "how many times GuardDuty saw the activity", "service.count"),
+    field(f"{BLOCK}.service.detector_id", "keyword", "the detector that found it", "service.detectorId"),
+    field(f"{BLOCK}.service.event_first_seen", "date", "`service.eventFirstSeen` (RFC 3339)"),
+    field(f"{BLOCK}.service.event_last_seen", "date", "`service.eventLastSeen` (RFC 3339)"),
+    field(f"{BLOCK}.service.resource_role", "keyword", "`TARGET` or `ACTOR`", "service.resourceRole"),
+    field(f"{BLOCK}.service.service_name", "keyword", "`guardduty`", "service.serviceName"),
+    field(
+        f"{BLOCK}.service.feature_name",
+        "keyword",
+        "the GuardDuty feature that found it",
+        "service.featureName",
+    ),
+    field(f"{BLOCK}.service.user_feedback", "keyword", "the analyst's feedback", "service.userFeedback"),
+)
+
+USER_IDENTITY: tuple[Field, ...] = user_identity(
+    BLOCK,
+    raw={
+        "access_key_id": "resource.accessKeyDetails.accessKeyId",
+        "type": "resource.accessKeyDetails.userType",
+    },
+)
+
+FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN)

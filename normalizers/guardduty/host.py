@@ -1,0 +1,42 @@
+"""The EC2 instance of a GuardDuty finding: ``cloud.instance``, ``related.hosts``, ``related.ip``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from normalizers.ecs.address import parse_ip
+from normalizers.ecs.getters import optional_list
+from normalizers.ecs.values import as_list, as_text, objects, prune, unique
+
+
+class Host:
+    def __init__(self) -> None:
+        self.cloud: dict[str, Any] = {}
+        self.names: list[str] = []
+        self.ips: list[str] = []
+
+
+def instance_host(details: dict[str, Any]) -> Host:
+    host = Host()
+    if not details:
+        return host
+    instance_id = as_text(details.get("instanceId"))
+    host.cloud = prune(
+        {
+            "instance": {"id": instance_id},
+            "availability_zone": as_text(details.get("availabilityZone")),
+            "machine": {"type": as_text(details.get("instanceType"))},
+        }
+    )
+    names: list[Any] = [instance_id]
+    addresses: list[Any] = []
+    for interface in objects(optional_list(details, "networkInterfaces")):
+        names += [interface.get("privateDnsName"), interface.get("publicDnsName")]
+        addresses += [interface.get("privateIpAddress"), interface.get("publicIp")]
+        addresses += [
+            entry.get("privateIpAddress") for entry in objects(as_list(interface.get("privateIpAddresses")))
+        ]
+        addresses += as_list(interface.get("ipv6Addresses"))
+    host.names = unique(as_text(name) for name in names)
+    host.ips = unique(parse_ip(address) for address in addresses)
+    return host

@@ -1,0 +1,160 @@
+"""One GuardDuty finding -> one ECS document, by small pure functions (docs/sources/guardduty.md).
+
+Every finding is an ``alert``. A finding in the API shape is renamed to the export's names first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from normalizers.base import Document, Origin
+from normalizers.ecs.activity import activity_of
+from normalizers.ecs.actor import access_key_actor, actor_fields
+from normalizers.ecs.arn import arn_region
+from normalizers.ecs.finding import guardduty_severity, rule_fields
+from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
+from normalizers.ecs.names import snake
+from normalizers.ecs.values import as_bool, as_text, compact, flat, unique
+from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
+from normalizers.guardduty.host import instance_host
+from normalizers.guardduty.spec import SPEC
+from normalizers.guardduty.tables import FLAT_KEYS
+from normalizers.reasons import MISSING_FIELD, RecordError
+
+
+def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Document:
+    """One GuardDuty finding -> one document; raises :class:`RecordError` for a bad one."""
+    if is_api_shape(finding):
+        finding = from_api_shape(finding)
+    finding_id = required_str(finding, "id")
+    updated = time_field(finding, "updatedAt", required=True)
+    finding_type = required_str(finding, "type")
+    account = required_str(finding, "accountId")
+    region = optional_str(finding, "region") or arn_region(finding.get("arn"))
+    if not region:
+        raise RecordError(MISSING_FIELD, "region")
+    service = optional_obj(finding, "service")
+    resource = optional_obj(finding, "resource")
+    action = snake(optional_obj(service, "action"), FLAT_KEYS)
+    severity_value = optional_number(finding, "severity")
+    score, label = guardduty_severity(severity_value) if severity_value is not None else (None, None)
+    sample = _is_sample(finding, service)
+
+    activity = activity_of(action)
+    host = instance_host(optional_obj(resource, "instanceDetails"))
+    user, related_users, identity = actor_fields(_actor(resource, account))
+    title = optional_str(finding, "title")
+
+    document: Document = {
+        "@timestamp": updated,
+        "message": title,
+        "tags": ["sample"] if sample else None,
+        "event": {
+            "kind": "alert",
+            "category": ["threat"],
+            "type": ["indicator"],
+            "action": finding_type,
+            "outcome": activity.outcome,
+            "id": f"{finding_id}@{updated}",
+            "severity": score,
+            "created": time_field(finding, "createdAt"),
+            "start": time_field(service, "eventFirstSeen"),
+            "end": time_field(service, "eventLastSeen"),
+            "dataset": SPEC.dataset,
+            "module": "aws",
+            "provider": "guardduty",
+            "ingested": origin.ingested,
+            "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
+        },
+        "cloud": {"provider": "aws", "account": {"id": account}, "region": region, **host.cloud},
+        "rule": rule_fields(finding_type, finding_type, finding_type.split(":", 1)[0]),
+        "user": user,
+        "source": activity.source.fields,
+        "destination": activity.destination.fields,
+        "network": activity.network,
+        "dns": activity.dns,
+        "user_agent": {"original": activity.user_agent},
+        "related": {
+            "ip": unique(activity.ips + host.ips),
+            "hosts": host.names,
+            "user": related_users,
+        },
+        "aws": {
+            "guardduty": {
+                "id": finding_id,
+                "arn": optional_str(finding, "arn"),
+                "type": finding_type,
+                "title": title,
+                "description": optional_str(finding, "description"),
+                "partition": optional_str(finding, "partition"),
+                "schema_version": optional_str(finding, "schemaVersion"),
+                "confidence": optional_number(finding, "confidence"),
+                "severity": {"code": severity_value, "label": label},
+                "sample": sample,
+                "resource": _resource_block(resource),
+                "service": _service_block(service, action),
+                "user_identity": identity,
+            }
+        },
+    }
+    return _pruned(document)
+
+
+def _pruned(document: Document) -> Document:
+    """Drop empty values; ``sample: false`` and ``archived: false`` are kept (prune keeps booleans)."""
+    return compact(document)
+
+
+def _is_sample(finding: dict[str, Any], service: dict[str, Any]) -> bool:
+    additional = service.get("additionalInfo")
+    in_service = isinstance(additional, dict) and (
+        as_bool(additional.get("sample")) is True or _encoded_sample(additional.get("value"))
+    )
+    return in_service or as_bool(finding.get("sample")) is True
+
+
+def _encoded_sample(value: Any) -> bool:
+    """The API's ``additionalInfo`` is ``{"value": "<JSON text>", "type": "default"}``."""
+    if not isinstance(value, str) or '"sample"' not in value:
+        return False
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        return False
+    return isinstance(decoded, dict) and as_bool(decoded.get("sample")) is True
+
+
+def _actor(resource: dict[str, Any], account: str) -> Any:
+    details = optional_obj(resource, "accessKeyDetails")
+    return access_key_actor(
+        access_key_id=as_text(details.get("accessKeyId")),
+        principal_id=as_text(details.get("principalId")),
+        user_name=as_text(details.get("userName")),
+        user_type=as_text(details.get("userType")),
+        account_id=account if details else None,
+    )
+
+
+def _resource_block(resource: dict[str, Any]) -> dict[str, Any]:
+    """``resource`` snake_cased; each ``*_details`` is a flat_object in the index, so a
+    value that is not an object is wrapped rather than left to fail the whole document."""
+    block: dict[str, Any] = snake(resource, FLAT_KEYS)
+    resource_type = block.pop("resource_type", None)
+    block = {key: _objects_only(value) for key, value in block.items()}
+    block["type"] = resource_type
+    return block
+
+
+def _objects_only(value: Any) -> Any:
+    if isinstance(value, list):
+        return [item if isinstance(item, dict) else flat(item) for item in value]
+    return flat(value)
+
+
+def _service_block(service: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+    block: dict[str, Any] = snake(service, FLAT_KEYS)
+    block["action"] = action
+    block["event_first_seen"] = time_field(service, "eventFirstSeen")
+    block["event_last_seen"] = time_field(service, "eventLastSeen")
+    return block

@@ -1,0 +1,241 @@
+"""Every field of a Security Hub document: the one definition the index template and the field
+table of docs/sources/securityhub.md are built from. ``raw`` is the ASFF path."""
+
+from __future__ import annotations
+
+from normalizers.ecs.fields import FINDING_FIELDS, ecs, user_identity
+from normalizers.fields import Field, field, merged
+
+BLOCK = "aws.securityhub_findings"
+
+ECS: tuple[Field, ...] = (
+    ecs("@timestamp", "when the finding was last updated (required)", "UpdatedAt"),
+    ecs("message", "the finding's title", "Title"),
+    ecs("tags", "`sample` when `Sample` is true"),
+    ecs("event.kind", '`alert` for a threat detection, `state` for a control or posture result ("Kind")'),
+    ecs(
+        "event.category",
+        "alert: `threat`; state: `vulnerability` when a type is `*/Vulnerabilities/*`, else `configuration`",
+    ),
+    ecs("event.type", "alert: `indicator`; state: `info`"),
+    ecs("event.action", "what generated the finding (required)", "GeneratorId"),
+    ecs(
+        "event.outcome",
+        "the action's (`Blocked`), else a control's `Compliance.Status` (`PASSED` success, `FAILED` failure), else `unknown`",
+    ),
+    ecs("event.id", "`<Id>@<@timestamp>`: every update of a finding is a new document"),
+    ecs(
+        "event.severity",
+        "`Severity.Normalized`, else from `Severity.Label`; a GuardDuty finding scored as GuardDuty's (docs/sources/securityhub.md)",
+    ),
+    ecs("event.created", "when the finding was created", "CreatedAt"),
+    ecs("event.start", "when the activity was first observed", "FirstObservedAt"),
+    ecs("event.end", "when the activity was last observed", "LastObservedAt"),
+    ecs("event.dataset", "`aws.securityhub_findings`"),
+    ecs("event.module", "`aws`"),
+    ecs("event.provider", "the product's name lower-cased (`guardduty`, `inspector`, `security hub`)"),
+    ecs("event.ingested", "when the loader read the record"),
+    ecs(
+        "event.original",
+        "the finding's record bytes (a finding inside an event: the event), with `keep_original` only",
+    ),
+    ecs("cloud.provider", "`aws`"),
+    ecs(
+        "cloud.account.id", "the finding's account (required), never the EventBridge event's", "AwsAccountId"
+    ),
+    ecs("cloud.account.name", "the account's name", "AwsAccountName"),
+    ecs(
+        "cloud.region",
+        "`Region`, else the region of `ProductArn`, else the first resource's (required)",
+        "Region",
+    ),
+    ecs("cloud.instance.id", "the first `AwsEc2Instance` resource's instance id"),
+    ecs("user.name", 'who acted, from the IAM resources (docs/sources/securityhub.md, "Actor")'),
+    ecs("user.id", "the actor's principal id"),
+    ecs("related.user", "every identifier of the actor"),
+    ecs(
+        "related.ip",
+        "IPs of `Action` and `Network`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",
+    ),
+    ecs("related.hosts", "`AwsEc2Instance` instance ids"),
+    ecs(
+        "source.ip",
+        "the action's source IP (as GuardDuty's `service.action`), else the retired `Network`'s `SourceIpV4`/`SourceIpV6`",
+    ),
+    ecs("source.address", "a source that is not a valid IP"),
+    ecs("source.domain", "the source's host name (`Network.SourceDomain` beside an IP)"),
+    ecs("source.port", "the source port"),
+    ecs("source.geo.location", "`RemoteIpDetails.GeoLocation`"),
+    ecs("source.geo.country_iso_code", "`RemoteIpDetails.Country.CountryCode`"),
+    ecs("source.geo.country_name", "`RemoteIpDetails.Country.CountryName`"),
+    ecs("source.geo.city_name", "`RemoteIpDetails.City.CityName`"),
+    ecs("source.as.number", "`RemoteIpDetails.Organization.Asn`"),
+    ecs("source.as.organization.name", "`RemoteIpDetails.Organization.AsnOrg`"),
+    ecs("destination.ip", "the action's destination IP, else `Network.DestinationIpV4`/`DestinationIpV6`"),
+    ecs("destination.address", "a destination that is not a valid IP"),
+    ecs("destination.domain", "the destination's host name"),
+    ecs("destination.port", "the destination port"),
+    ecs("destination.geo.location", "`RemoteIpDetails.GeoLocation` of an outbound connection"),
+    ecs(
+        "destination.geo.country_iso_code", "`RemoteIpDetails.Country.CountryCode` of an outbound connection"
+    ),
+    ecs("destination.geo.country_name", "`RemoteIpDetails.Country.CountryName` of an outbound connection"),
+    ecs("destination.geo.city_name", "`RemoteIpDetails.City.CityName` of an outbound connection"),
+    ecs("destination.as.number", "`RemoteIpDetails.Organization.Asn` of an outbound connection"),
+    ecs(
+        "destination.as.organization.name", "`RemoteIpDetails.Organization.AsnOrg` of an outbound connection"
+    ),
+    ecs("network.direction", "`inbound`/`outbound` from the action, else `Network.Direction` (`IN`/`OUT`)"),
+    ecs("network.transport", "the protocol, lower-cased"),
+    ecs("network.protocol", "`dns` for a DNS request"),
+    ecs("dns.question.name", "the domain of a DNS request"),
+)
+
+FINDING: tuple[Field, ...] = (
+    ecs("rule.id", "`Compliance.SecurityControlId`, else `GeneratorId`"),
+    ecs("rule.name", "the finding's title"),
+    ecs("rule.category", "the first of `Types`"),
+    ecs("vulnerability.id", "each `Vulnerabilities[].Id`"),
+    ecs("vulnerability.score.base", "the highest `Vulnerabilities[].Cvss[].BaseScore`"),
+    ecs("vulnerability.reference", "every `Vulnerabilities[].ReferenceUrls`"),
+    ecs("vulnerability.severity", "the finding's severity label, when it lists vulnerabilities"),
+    ecs("vulnerability.scanner.vendor", "`CompanyName`, when the finding lists vulnerabilities"),
+)
+
+_OBJECTS = (
+    (
+        "product_fields",
+        "ProductFields",
+        "`ProductFields` as is: keys kept whole (`aws/guardduty/service/action/actionType`)",
+    ),
+    ("user_defined_fields", "UserDefinedFields", "`UserDefinedFields` as is"),
+    ("action", None, "`Action`, snake_cased; `AffectedResources` kept whole"),
+    ("network", None, "the retired `Network` object, snake_cased"),
+    ("malware", None, "`Malware`, snake_cased"),
+    ("process", None, "`Process`, snake_cased"),
+    ("vulnerabilities", None, "`Vulnerabilities`, snake_cased"),
+    ("threat_intel_indicators", None, "`ThreatIntelIndicators`, snake_cased"),
+    ("related_findings", None, "`RelatedFindings`, snake_cased"),
+)
+
+OWN: tuple[Field, ...] = (
+    *(field(f"{BLOCK}.{name}", "flat_object", description, raw) for name, raw, description in _OBJECTS),
+    field(f"{BLOCK}.id", "keyword", "the finding's id", "Id"),
+    field(f"{BLOCK}.schema_version", "keyword", "the ASFF version", "SchemaVersion"),
+    field(f"{BLOCK}.generator_id", "keyword", "what generated the finding (a rule, a control)"),
+    field(f"{BLOCK}.types", "keyword", "the finding's types (`namespace/category/classifier`)", "Types"),
+    field(f"{BLOCK}.title", "text", "the finding's title"),
+    field(f"{BLOCK}.description", "text", "what the finding means", "Description"),
+    field(f"{BLOCK}.product.arn", "keyword", "the product's ARN", "ProductArn"),
+    field(
+        f"{BLOCK}.product.name",
+        "keyword",
+        '`ProductName`, else `ProductFields["aws/securityhub/ProductName"]`, else the product id in `ProductArn`',
+        "ProductName",
+    ),
+    field(
+        f"{BLOCK}.product.company",
+        "keyword",
+        '`CompanyName`, else `ProductFields["aws/securityhub/CompanyName"]`',
+        "CompanyName",
+    ),
+    field(f"{BLOCK}.product.account_id", "keyword", "the account in `ProductArn` (private products)"),
+    field(f"{BLOCK}.aws_account_name", "keyword", "`AwsAccountName`"),
+    field(
+        f"{BLOCK}.envelope_account_id",
+        "keyword",
+        "the EventBridge event's `account` (the aggregating administrator account)",
+    ),
+    field(f"{BLOCK}.first_observed_at", "date", "`FirstObservedAt` (RFC 3339)"),
+    field(f"{BLOCK}.last_observed_at", "date", "`LastObservedAt` (RFC 3339)"),
+    field(f"{BLOCK}.severity.label", "keyword", "the severity label, upper-case", "Severity.Label"),
+    field(f"{BLOCK}.severity.normalized", "long", "`Severity.Normalized` (0-100)", "Severity.Normalized"),
+    field(f"{BLOCK}.severity.original", "keyword", "the product's own severity", "Severity.Original"),
+    field(f"{BLOCK}.confidence", "long", "the product's confidence (0-100)", "Confidence"),
+    field(f"{BLOCK}.criticality", "long", "the resources' criticality (0-100)", "Criticality"),
+    field(
+        f"{BLOCK}.compliance.status",
+        "keyword",
+        "a control's result: `PASSED`, `FAILED`, `WARNING`, `NOT_AVAILABLE`",
+        "Compliance.Status",
+    ),
+    field(
+        f"{BLOCK}.compliance.security_control_id",
+        "keyword",
+        "the control (`IAM.3`)",
+        "Compliance.SecurityControlId",
+    ),
+    field(
+        f"{BLOCK}.compliance.related_requirements",
+        "keyword",
+        "the requirements the control checks",
+        "Compliance.RelatedRequirements",
+    ),
+    field(
+        f"{BLOCK}.compliance.associated_standards",
+        "keyword",
+        "the `StandardsId` of each `Compliance.AssociatedStandards`",
+    ),
+    field(
+        f"{BLOCK}.compliance.status_reasons.reason_code",
+        "keyword",
+        "why the control has its status",
+        "Compliance.StatusReasons.ReasonCode",
+    ),
+    field(
+        f"{BLOCK}.compliance.status_reasons.description",
+        "text",
+        "that reason, in words",
+        "Compliance.StatusReasons.Description",
+    ),
+    field(
+        f"{BLOCK}.workflow.status",
+        "keyword",
+        "`NEW`, `NOTIFIED`, `RESOLVED` or `SUPPRESSED`",
+        "Workflow.Status",
+    ),
+    field(f"{BLOCK}.workflow_state", "keyword", "the retired `WorkflowState`", "WorkflowState"),
+    field(f"{BLOCK}.record_state", "keyword", "`ACTIVE` or `ARCHIVED`", "RecordState"),
+    field(
+        f"{BLOCK}.verification_state",
+        "keyword",
+        "`UNKNOWN`, `TRUE_POSITIVE`, `FALSE_POSITIVE`, `BENIGN_POSITIVE`",
+        "VerificationState",
+    ),
+    field(
+        f"{BLOCK}.remediation.recommendation.text", "text", "how to fix it", "Remediation.Recommendation.Text"
+    ),
+    field(
+        f"{BLOCK}.remediation.recommendation.url",
+        "keyword",
+        "where to read how",
+        "Remediation.Recommendation.Url",
+    ),
+    field(f"{BLOCK}.note.text", "text", "an analyst's note", "Note.Text"),
+    field(f"{BLOCK}.note.updated_by", "keyword", "who wrote the note", "Note.UpdatedBy"),
+    field(f"{BLOCK}.note.updated_at", "date", "when", "Note.UpdatedAt"),
+    field(f"{BLOCK}.resources.id", "keyword", "each resource's id (its ARN: search it here)", "Resources.Id"),
+    field(
+        f"{BLOCK}.resources.type",
+        "keyword",
+        "each resource's type (`AwsIamAccessKey`, `AwsEc2Instance`...)",
+        "Resources.Type",
+    ),
+    field(f"{BLOCK}.resources.region", "keyword", "each resource's region", "Resources.Region"),
+    field(f"{BLOCK}.resources.partition", "keyword", "each resource's partition", "Resources.Partition"),
+    field(
+        f"{BLOCK}.resources.role", "keyword", "each resource's role in the finding", "Resources.ResourceRole"
+    ),
+    field(
+        f"{BLOCK}.resources.details",
+        "flat_object",
+        "each resource's `Details` as they are",
+        "Resources.Details",
+    ),
+    field(f"{BLOCK}.resources.tags", "flat_object", "each resource's `Tags` as they are", "Resources.Tags"),
+    field(f"{BLOCK}.sample", "boolean", "a sample finding (always present)", "Sample"),
+)
+
+USER_IDENTITY: tuple[Field, ...] = user_identity(BLOCK)
+
+FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN)

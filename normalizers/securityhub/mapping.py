@@ -1,0 +1,205 @@
+"""One ASFF finding -> one ECS document (docs/sources/securityhub.md).
+
+Threat detections are ``alert`` documents; control and posture results ``state``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from normalizers.base import Document, Origin
+from normalizers.ecs.activity import activity_of
+from normalizers.ecs.actor import actor_fields
+from normalizers.ecs.arn import arn_account, arn_region
+from normalizers.ecs.finding import rule_fields
+from normalizers.ecs.getters import (
+    optional_list,
+    optional_number,
+    optional_obj,
+    optional_str,
+    required_str,
+    time_field,
+)
+from normalizers.ecs.names import snake
+from normalizers.ecs.values import as_bool, as_list, as_text, compact, is_number, objects, unique
+from normalizers.reasons import MISSING_FIELD, RecordError
+from normalizers.securityhub.actor import resources_actor
+from normalizers.securityhub.classify import (
+    classify,
+    first_resource_region,
+    outcome_of,
+    product_name_of,
+    severity_of,
+)
+from normalizers.securityhub.resources import hosts, indicator_ips, network_fallback, resource_block
+from normalizers.securityhub.spec import SPEC
+from normalizers.securityhub.tables import FLAT_KEYS
+
+
+def finding_document(
+    finding: dict[str, Any], origin: Origin, raw: bytes, envelope_account: str | None = None
+) -> Document:
+    """One ASFF finding -> one document; raises :class:`RecordError` for a bad one."""
+    finding_id = required_str(finding, "Id")
+    updated = time_field(finding, "UpdatedAt", required=True)
+    account = required_str(finding, "AwsAccountId")
+    generator = required_str(finding, "GeneratorId")
+    product_arn = optional_str(finding, "ProductArn")
+    product_fields = optional_obj(finding, "ProductFields")
+    product_name = product_name_of(finding, product_fields, product_arn)
+    resources = objects(optional_list(finding, "Resources"))
+    region = optional_str(finding, "Region") or arn_region(product_arn) or first_resource_region(resources)
+    if not region:
+        raise RecordError(MISSING_FIELD, "Region")
+    types = [item for item in optional_list(finding, "Types") if isinstance(item, str)]
+    compliance = optional_obj(finding, "Compliance")
+    severity = optional_obj(finding, "Severity") or optional_obj(
+        optional_obj(finding, "FindingProviderFields"), "Severity"
+    )
+    score, label = severity_of(finding, severity, product_arn, product_name)
+    title = optional_str(finding, "Title")
+    kind, category, event_type = classify(types, compliance, product_name)
+
+    action = snake(optional_obj(finding, "Action"), FLAT_KEYS)
+    network = optional_obj(finding, "Network")
+    activity = activity_of(action)
+    network_fallback(activity, network)
+    host_ids, host_ips = hosts(resources)
+    user, related_users, identity = actor_fields(resources_actor(resources, account))
+    sample = as_bool(finding.get("Sample")) is True
+
+    document: Document = {
+        "@timestamp": updated,
+        "message": title,
+        "tags": ["sample"] if sample else None,
+        "event": {
+            "kind": kind,
+            "category": category,
+            "type": event_type,
+            "action": generator,
+            "outcome": outcome_of(activity, compliance),
+            "id": f"{finding_id}@{updated}",
+            "severity": score,
+            "created": time_field(finding, "CreatedAt"),
+            "start": time_field(finding, "FirstObservedAt"),
+            "end": time_field(finding, "LastObservedAt"),
+            "dataset": SPEC.dataset,
+            "module": "aws",
+            "provider": product_name.lower() if product_name else None,
+            "ingested": origin.ingested,
+            "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
+        },
+        "cloud": {
+            "provider": "aws",
+            "account": {"id": account, "name": optional_str(finding, "AwsAccountName")},
+            "region": region,
+            "instance": {"id": host_ids[0] if host_ids else None},
+        },
+        "rule": rule_fields(
+            as_text(compliance.get("SecurityControlId")) or generator, title, types[0] if types else None
+        ),
+        "user": user,
+        "source": activity.source.fields,
+        "destination": activity.destination.fields,
+        "network": activity.network,
+        "dns": activity.dns,
+        "vulnerability": _vulnerability(
+            objects(optional_list(finding, "Vulnerabilities")), label, optional_str(finding, "CompanyName")
+        ),
+        "related": {
+            "ip": unique(activity.ips + host_ips + indicator_ips(finding)),
+            "hosts": host_ids,
+            "user": related_users,
+        },
+        "aws": {
+            "securityhub_findings": {
+                "id": finding_id,
+                "schema_version": optional_str(finding, "SchemaVersion"),
+                "generator_id": generator,
+                "types": types,
+                "title": title,
+                "description": optional_str(finding, "Description"),
+                "product": {
+                    "arn": product_arn,
+                    "name": product_name,
+                    "company": optional_str(finding, "CompanyName")
+                    or as_text(product_fields.get("aws/securityhub/CompanyName")),
+                    "account_id": arn_account(product_arn),
+                },
+                "product_fields": product_fields,
+                "user_defined_fields": optional_obj(finding, "UserDefinedFields"),
+                "aws_account_name": optional_str(finding, "AwsAccountName"),
+                "envelope_account_id": envelope_account,
+                "first_observed_at": time_field(finding, "FirstObservedAt"),
+                "last_observed_at": time_field(finding, "LastObservedAt"),
+                "severity": {
+                    "label": label,
+                    "normalized": optional_number(severity, "Normalized"),
+                    "original": as_text(severity.get("Original")),
+                },
+                "confidence": optional_number(finding, "Confidence"),
+                "criticality": optional_number(finding, "Criticality"),
+                "compliance": _compliance(compliance),
+                "workflow": {"status": as_text(optional_obj(finding, "Workflow").get("Status"))},
+                "workflow_state": optional_str(finding, "WorkflowState"),
+                "record_state": optional_str(finding, "RecordState"),
+                "verification_state": optional_str(finding, "VerificationState"),
+                "remediation": snake(optional_obj(finding, "Remediation")),
+                "note": _note(optional_obj(finding, "Note")),
+                "resources": [resource_block(resource) for resource in resources],
+                "action": action,
+                "network": snake(network),
+                "malware": snake(objects(optional_list(finding, "Malware"))),
+                "process": snake(optional_obj(finding, "Process")),
+                "vulnerabilities": snake(objects(optional_list(finding, "Vulnerabilities"))),
+                "threat_intel_indicators": snake(objects(optional_list(finding, "ThreatIntelIndicators"))),
+                "related_findings": snake(objects(optional_list(finding, "RelatedFindings"))),
+                "sample": sample,
+                "user_identity": identity,
+            }
+        },
+    }
+    return compact(document)
+
+
+def _compliance(compliance: dict[str, Any]) -> dict[str, Any]:
+    standards = objects(optional_list(compliance, "AssociatedStandards"))
+    return {
+        "status": as_text(compliance.get("Status")),
+        "security_control_id": as_text(compliance.get("SecurityControlId")),
+        "related_requirements": [as_text(item) for item in optional_list(compliance, "RelatedRequirements")],
+        "associated_standards": [as_text(item.get("StandardsId")) for item in standards],
+        "status_reasons": snake(objects(optional_list(compliance, "StatusReasons"))),
+    }
+
+
+def _vulnerability(
+    vulnerabilities: list[dict[str, Any]], label: str | None, vendor: str | None
+) -> dict[str, Any]:
+    """ECS ``vulnerability.*`` for a finding that lists CVEs (Inspector and the like)."""
+    if not vulnerabilities:
+        return {}
+    scores: list[float] = []
+    references: list[Any] = []
+    for item in vulnerabilities:
+        scores += [
+            cvss["BaseScore"]
+            for cvss in objects(as_list(item.get("Cvss")))
+            if is_number(cvss.get("BaseScore"))
+        ]
+        references += [as_text(url) for url in as_list(item.get("ReferenceUrls"))]
+    return {
+        "id": unique(as_text(item.get("Id")) for item in vulnerabilities),
+        "score": {"base": max(scores) if scores else None},
+        "reference": unique(references),
+        "severity": label,
+        "scanner": {"vendor": vendor},
+    }
+
+
+def _note(note: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text": as_text(note.get("Text")),
+        "updated_by": as_text(note.get("UpdatedBy")),
+        "updated_at": time_field(note, "UpdatedAt"),
+    }

@@ -1,0 +1,36 @@
+"""Security Hub findings (ASFF): EventBridge events as Firehose delivers them, batches, bare findings.
+
+Accepts EventBridge "Security Hub Findings - Imported" (and "- Custom Action") events as
+Firehose delivers them (concatenated with no separator; each event's ``detail.findings``
+may hold several findings: one document each), bare findings, and ``Findings``/``findings``
+arrays.
+"""
+
+from __future__ import annotations
+
+import re
+
+from normalizers.framing.envelopes import EventBridge, JsonFraming
+from normalizers.framing.json_stream import Wrapper
+from normalizers.securityhub.fields import FIELDS
+from normalizers.securityhub.tables import FINDING_EVENTS, RECOGNIZED_EVENTS
+from normalizers.spec import Recognition, SourceSpec, normalizer_in
+
+SPEC = SourceSpec(
+    name="securityhub",
+    title="Security Hub",
+    index="securityhub",
+    dataset="aws.securityhub_findings",
+    recognition=Recognition(
+        json_keys=re.compile(rb'"(?:SchemaVersion|ProductArn|AwsAccountId|GeneratorId)"\s*:'),
+        detail_types=RECOGNIZED_EVENTS,
+        key_hint=re.compile(r"security-?hub", re.I),
+    ),
+    framing=JsonFraming(
+        noun="Security Hub finding",
+        wrapper=Wrapper(keys=("Findings", "findings"), record_key="Id"),
+        eventbridge=EventBridge(detail_types=FINDING_EVENTS, batch_key="findings", batch_item="finding"),
+    ),
+    fields=FIELDS,
+    load=normalizer_in("normalizers.securityhub.normalize"),
+)

@@ -1,0 +1,92 @@
+"""A source's spec: everything the rest of the system knows about a source, in one typed value.
+
+Each ``normalizers/<source>/spec.py`` defines one :class:`SourceSpec`; the registry
+(:mod:`normalizers.registry`) lists them. Detection, the object pipeline, the index
+templates, the generated docs, the detections and the investigation read the specs instead
+of naming the sources themselves (docs/sources/README.md, "Adding a source").
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from normalizers.base import Normalizer
+from normalizers.fields import Field
+from normalizers.framing.envelopes import JsonFraming
+
+
+@dataclass(frozen=True, slots=True)
+class ParquetSchema:
+    """What a Parquet file's footer says about its rows, for recognizing its source."""
+
+    columns: tuple[str, ...]
+    nested: bool
+    """Some column is a struct, list or map (OCSF rows are; flow logs never)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """How an object is recognized as the source's from its first bytes (normalizers/detect.py).
+
+    Content decides, the S3 key only breaks ties: keys lie (a bucket shared by an
+    organization receives objects under prefixes nobody controls).
+    """
+
+    json_keys: re.Pattern[bytes] | None = None
+    """Top-level JSON members (quoted, so a key of a nested map does not count) that only the
+    source's records or files have. Of every source's markers, the earliest in the head wins."""
+    detail_types: frozenset[str] = frozenset()
+    """EventBridge ``detail-type`` values of the source's events."""
+    detail_type_suffix: str | None = None
+    """A suffix every ``detail-type`` of the source's events has (`` via CloudTrail``)."""
+    skip: tuple[tuple[re.Pattern[bytes], str], ...] = ()
+    """``(marker, reason)``: objects of the source that hold no records (digest files)."""
+    outranks: tuple[tuple[re.Pattern[bytes], str], ...] = ()
+    """``(marker, other source)``: found anywhere in the head, the marker wins over the other
+    source's markers even when they come first."""
+    empty_batch: re.Pattern[bytes] | None = None
+    """An empty batch carries no marker: the S3 key decides, else this source."""
+    text_header: re.Pattern[bytes] | None = None
+    """A text object's first line, for sources that are not JSON."""
+    parquet: Callable[[ParquetSchema], bool] | None = None
+    """Whether a Parquet file's schema (column names) is the source's."""
+    key_hint: re.Pattern[str] | None = None
+    """The S3 key of an object whose content says nothing (an empty file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceSpec:
+    """One source: its names, how it is recognized and framed, its mapper and its fields."""
+
+    name: str
+    """``cloudtrail``: ``--source``, the dead letters' ``source``, ``normalizers/<name>/``,
+    ``docs/sources/<name>.md``, ``tests/golden/<name>/``."""
+    title: str
+    """``CloudTrail``, for people."""
+    index: str
+    """The index name suffix: documents go to ``<prefix><index>`` (``siem-cloudtrail``)."""
+    dataset: str
+    """``event.dataset``; also the ``aws.*`` object holding the source's own fields."""
+    recognition: Recognition
+    framing: JsonFraming | None
+    """How a JSON source's records are framed; ``None`` for a source that reads its own
+    framing (VPC flows: lines of text, Parquet batches)."""
+    fields: tuple[Field, ...]
+    """Every field the source's documents hold (``normalizers/<name>/fields.py``): the index
+    template, the docs' field table and the detections' field names come from it."""
+    load: Callable[[], Normalizer]
+    """Imports the source's normalizer on first use, so a run loads only what it needs."""
+
+
+def normalizer_in(module: str) -> Callable[[], Normalizer]:
+    """A :attr:`SourceSpec.load` for the ``normalize`` of ``module``, imported on first call
+    (a normalizer's imports can be heavy: pyarrow for VPC flows)."""
+
+    def load() -> Normalizer:
+        normalize: Normalizer = importlib.import_module(module).normalize
+        return normalize
+
+    return load

@@ -1,0 +1,139 @@
+"""Every field of a VPC flow document: the one definition the index template and the field
+table of docs/sources/vpcflow.md are built from. ``raw`` is the flow log field's name (text
+header; Parquet columns write ``-`` as ``_``)."""
+
+from __future__ import annotations
+
+from normalizers.ecs.fields import ecs
+from normalizers.fields import Field, field
+
+BLOCK = "aws.vpcflow"
+
+ECS: tuple[Field, ...] = (
+    ecs(
+        "@timestamp",
+        "when the first packet of the flow was seen: epoch seconds as RFC 3339 UTC (`2014-12-14T04:06:50Z`); required",
+        "start",
+    ),
+    ecs("event.start", "`start`"),
+    ecs("event.end", "when the last packet of the flow was seen", "end"),
+    ecs("event.duration", "`end - start` in nanoseconds; left out when `end < start`"),
+    ecs("event.kind", "`event`"),
+    ecs("event.category", "`network`"),
+    ecs(
+        "event.type",
+        "`connection` and `allowed` (ACCEPT) or `denied` (REJECT); `connection` alone without an action",
+    ),
+    ecs("event.action", "`action` as written (`ACCEPT`, `REJECT`)"),
+    ecs("event.outcome", "`success` (ACCEPT), `failure` (REJECT), else `unknown` (NODATA, transit gateway)"),
+    ecs(
+        "event.id",
+        "a hash of the object, the line (row) number and the record: stable on a reload, unique per record",
+    ),
+    ecs("event.dataset", "`aws.vpcflow`"),
+    ecs("event.module", "`aws`"),
+    ecs("event.provider", "`vpc-flow-logs`, or `tgw-flow-logs` for a transit gateway's"),
+    ecs("event.ingested", "when the loader read the record"),
+    ecs("event.original", "the line (text) or the row as a JSON object (Parquet), with `keep_original` only"),
+    ecs("cloud.provider", "`aws`"),
+    ecs("cloud.account.id", "the owner of the interface, always from the record", "account-id"),
+    ecs("cloud.region", "only when the record has it", "region"),
+    ecs("cloud.instance.id", "the instance of the interface", "instance-id"),
+    ecs("source.address", "the source address as written, always", "srcaddr"),
+    ecs("source.ip", "`srcaddr` when it is a valid IPv4/IPv6 (canonical form; `211.9.016.253` is none)"),
+    ecs("source.port", "0-65535", "srcport"),
+    ecs("source.bytes", "bytes of the flow; 64-bit, any value up to 2^63-1 round-trips exactly", "bytes"),
+    ecs("source.packets", "packets of the flow (64-bit)", "packets"),
+    ecs("destination.address", "the destination address as written, always", "dstaddr"),
+    ecs("destination.ip", "`dstaddr` when it is a valid IPv4/IPv6 (canonical form)"),
+    ecs("destination.port", "0-65535", "dstport"),
+    ecs("network.iana_number", "the IANA protocol number, as a string", "protocol"),
+    ecs(
+        "network.transport",
+        "the protocol's lower-case IANA keyword (`tcp`, `udp`, `icmp`, `ipv6-icmp`...); none for an unknown number",
+    ),
+    ecs(
+        "network.type", "`ipv4`/`ipv6` from `type`, else from the first valid address's family; none for EFA"
+    ),
+    ecs("network.bytes", "`bytes`"),
+    ecs("network.packets", "`packets`"),
+    ecs("network.direction", "`ingress`/`egress` from `flow-direction`, else `unknown`"),
+    ecs("related.ip", "`srcaddr`, `dstaddr`, `pkt-srcaddr`, `pkt-dstaddr`: every valid address once"),
+    ecs("related.hosts", "`instance-id`"),
+)
+
+
+def _own(name: str, kind: str, description: str) -> Field:
+    return field(f"{BLOCK}.{name.replace('-', '_')}", kind, description, name)  # type: ignore[arg-type]
+
+
+OWN: tuple[Field, ...] = (
+    _own("version", "keyword", "the flow log version (the highest of the fields' versions)"),
+    field(
+        f"{BLOCK}.account_id",
+        "keyword",
+        "not filled: the account is `cloud.account.id` (mapped as in Elastic's `aws.vpcflow`)",
+    ),
+    _own("interface-id", "keyword", "the network interface the traffic is recorded for"),
+    _own("action", "keyword", "`ACCEPT` or `REJECT`"),
+    _own("log-status", "keyword", "`OK`, `NODATA` (no traffic) or `SKIPDATA` (records skipped)"),
+    _own("vpc-id", "keyword", "the interface's VPC"),
+    _own("subnet-id", "keyword", "the interface's subnet"),
+    field(
+        f"{BLOCK}.instance_id",
+        "keyword",
+        "not filled: the instance is `cloud.instance.id` (mapped as in Elastic's `aws.vpcflow`)",
+    ),
+    _own("type", "keyword", "`IPv4`, `IPv6` or `EFA` as written"),
+    _own("tcp-flags", "keyword", "the OR of the TCP flags seen, as written (`18`)"),
+    field(
+        f"{BLOCK}.tcp_flags_array",
+        "keyword",
+        "the flags of `tcp-flags` by name: `fin` 1, `syn` 2, `rst` 4, `psh` 8, `ack` 16, `urg` 32",
+    ),
+    field(
+        f"{BLOCK}.region",
+        "keyword",
+        "not filled: the region is `cloud.region` (mapped as in Elastic's `aws.vpcflow`)",
+    ),
+    _own("az-id", "keyword", "the Availability Zone id (`use1-az1`), not the account-specific zone name"),
+    _own("sublocation-type", "keyword", "`wavelength`, `outpost` or `localzone`"),
+    _own("sublocation-id", "keyword", "the sublocation of the interface"),
+    _own("pkt-src-aws-service", "keyword", "the AWS service whose address range `pkt-srcaddr` is in"),
+    _own("pkt-dst-aws-service", "keyword", "the AWS service whose address range `pkt-dstaddr` is in"),
+    _own("flow-direction", "keyword", "`ingress` or `egress`, relative to the interface"),
+    _own("traffic-path", "keyword", "the path egress traffic takes (`1` through `8`), as written"),
+    _own("reject-reason", "keyword", "why the traffic was rejected (`BPA`)"),
+    _own("ecs-cluster-arn", "keyword", "the ECS cluster's ARN"),
+    _own("ecs-cluster-name", "keyword", "the ECS cluster's name"),
+    _own("ecs-container-instance-arn", "keyword", "the ECS container instance's ARN"),
+    _own("ecs-container-instance-id", "keyword", "the ECS container instance's id"),
+    _own("ecs-container-id", "keyword", "the first container's id"),
+    _own("ecs-second-container-id", "keyword", "the second container's id"),
+    _own("ecs-service-name", "keyword", "the ECS service"),
+    _own("ecs-task-definition-arn", "keyword", "the ECS task definition"),
+    _own("ecs-task-arn", "keyword", "the ECS task's ARN"),
+    _own("ecs-task-id", "keyword", "the ECS task's id"),
+    _own("resource-type", "keyword", "the transit gateway resource type (`TransitGateway`)"),
+    _own("tgw-id", "keyword", "the transit gateway"),
+    _own("tgw-attachment-id", "keyword", "the transit gateway attachment"),
+    _own("tgw-src-vpc-account-id", "keyword", "the source VPC's account"),
+    _own("tgw-dst-vpc-account-id", "keyword", "the destination VPC's account"),
+    _own("tgw-src-vpc-id", "keyword", "the source VPC"),
+    _own("tgw-dst-vpc-id", "keyword", "the destination VPC"),
+    _own("tgw-src-subnet-id", "keyword", "the source subnet"),
+    _own("tgw-dst-subnet-id", "keyword", "the destination subnet"),
+    _own("tgw-src-eni", "keyword", "the source network interface"),
+    _own("tgw-dst-eni", "keyword", "the destination network interface"),
+    _own("tgw-src-az-id", "keyword", "the source Availability Zone id"),
+    _own("tgw-dst-az-id", "keyword", "the destination Availability Zone id"),
+    _own("tgw-pair-attachment-id", "keyword", "the other attachment of the flow"),
+    _own("packets-lost-no-route", "long", "packets dropped for want of a route"),
+    _own("packets-lost-blackhole", "long", "packets dropped by a blackhole route"),
+    _own("packets-lost-mtu-exceeded", "long", "packets dropped for exceeding the MTU"),
+    _own("packets-lost-ttl-expired", "long", "packets dropped when their TTL expired"),
+    _own("pkt-srcaddr", "ip", "the packet's original source address (NAT, EKS), valid addresses only"),
+    _own("pkt-dstaddr", "ip", "the packet's original destination address, valid addresses only"),
+)
+
+FIELDS: tuple[Field, ...] = (*ECS, *OWN)

@@ -1,0 +1,117 @@
+"""False-positive budget: the harness counts what the runner would alert, and rules stay in budget.
+
+The budget test runs every enabled rule over a 5,000-record slice of the benign corpus
+(demo.benign); ``python -m benchmarks.false_positives`` runs the full 100,000 records.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from opensearchpy import OpenSearch
+
+from demo.benign import generate
+from demo.records import cloudtrail as ct
+from detections import matching
+from detections.false_positives import (
+    BudgetError,
+    Budgets,
+    index_records,
+    load_budgets,
+    measure,
+    parse_budgets,
+)
+from detections.rules import load_rules, parse_rule
+from tests.detections.conftest import T0, cloudtrail_record, minutes, our_rule
+
+pytestmark = pytest.mark.integration
+SLICE = 5_000
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        ({"default": -1}, "number >= 0"),
+        ({"rules": {"x": {"budget": 1}}}, "budget: <alerts per 100,000>, reason"),
+        ({"rules": {"x": {"budget": True, "reason": "r"}}}, "number >= 0"),
+        ({"known_over_budget": {"x": " "}}, "a reason is required"),
+        ({"budgets": {}}, "a mapping of default, rules and known_over_budget"),
+    ],
+)
+def test_an_invalid_budget_is_rejected(data: dict, problem: str) -> None:
+    with pytest.raises(BudgetError, match=problem):
+        parse_budgets(data)
+
+
+def test_budgets_scale_to_the_records_measured_rounding_up() -> None:
+    budgets = Budgets(default=0, rules={"a": 5.0})
+    assert budgets.allowed("a", 100_000) == 5
+    assert budgets.allowed("a", 5_000) == 1  # 0.25 alerts: one is tolerated on a slice
+    assert budgets.allowed("b", 5_000) == 0
+
+
+def test_shipped_budgets_name_existing_rules_only() -> None:
+    budgets = load_budgets()
+    assert budgets.unknown_ids(rule.id for rule in load_rules(include_disabled=True)) == []
+    assert budgets.default == 0
+
+
+def test_alerts_are_counted_as_the_runner_raises_them(siem: OpenSearch) -> None:
+    """siem-root-account-usage deduplicates on account and source per hour: 4 sign-ins, 3 alerts."""
+    records = [
+        cloudtrail_record("r-1", T0),
+        cloudtrail_record("r-2", T0 + minutes(20)),  # same source, same hour: same alert
+        cloudtrail_record("r-3", T0 + minutes(25), sourceIPAddress="203.0.113.9"),
+        cloudtrail_record("r-4", T0 + minutes(70)),  # next hour
+        ct.api_call(ct.iam_user(), event_name="ListUsers", event_source="iam.amazonaws.com", time=T0),
+    ]
+    index_records(siem, "siem-cloudtrail-fp", records)
+    rules = [our_rule("siem-root-account-usage"), our_rule("siem-vpcflow-rejected-burst")]
+    report = measure(siem, rules, "siem-cloudtrail-fp", len(records), budgets=Budgets())
+    root, flows = report.results
+    assert (root.alerts, root.events, root.applicable) == (3, 4, True)
+    assert sorted(root.alert_event_ids) == ["r-1", "r-3", "r-4"]
+    assert report.per_100k(root) == 3 * 100_000 / 5
+    assert not flows.applicable and flows.alerts == 0
+    assert [r.rule_id for r in report.over_budget] == ["siem-root-account-usage"]
+    assert report.status(root) == "OVER" and report.status(flows) == "n/a"
+
+
+def test_reads_on_past_the_hit_budget(siem: OpenSearch, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [cloudtrail_record(f"r-{n}", T0 + minutes(n * 61)) for n in range(7)]
+    index_records(siem, "siem-cloudtrail-fp", records)
+    rule = our_rule("siem-root-account-usage")
+    monkeypatch.setattr(matching, "MAX_HITS", 2)
+    (result,) = measure(siem, [rule], "siem-cloudtrail-fp", len(records), budgets=Budgets()).results
+    assert (result.alerts, result.events) == (7, 7)
+
+
+def test_a_failing_rule_is_reported_and_the_others_measured(siem: OpenSearch) -> None:
+    index_records(siem, "siem-cloudtrail-fp", [cloudtrail_record("r-1", T0)])
+    broken = parse_rule(
+        {"id": "broken-rule", "title": "t", "severity": "low", "index": "cloudtrail", "query": "a:("}
+    )
+    report = measure(
+        siem, [broken, our_rule("siem-root-account-usage")], "siem-cloudtrail-fp", 1, budgets=Budgets()
+    )
+    assert report.results[0].error and report.results[1].alerts == 1
+    assert [r.rule_id for r in report.over_budget] == ["broken-rule", "siem-root-account-usage"]
+
+
+def test_dead_lettered_corpus_record_is_an_error(siem: OpenSearch) -> None:
+    with pytest.raises(ValueError, match="dead-lettered"):
+        index_records(siem, "siem-cloudtrail-fp", [{"eventName": "NoTime"}])
+
+
+def test_rules_stay_within_their_false_positive_budget(siem: OpenSearch) -> None:
+    corpus = generate(SLICE)
+    index_records(siem, "siem-cloudtrail-benign", corpus.records)
+    report = measure(siem, load_rules(), "siem-cloudtrail-benign", SLICE, budgets=load_budgets())
+    activity = corpus.activity_by_event_id()
+    over = {
+        result.rule_id: result.error or dict(Counter(activity[e] for e in result.alert_event_ids))
+        for result in report.over_budget
+    }
+    assert not over, f"rules over their false-positive budget (alerts per benign activity): {over}"
+    assert [r for r in report.results if r.applicable and r.alerts == 0]  # most rules stay silent

@@ -1,0 +1,142 @@
+"""The helpers every source's mapping shares (normalizers/ecs/): one rule each."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from normalizers.ecs.address import address_fields, endpoint
+from normalizers.ecs.getters import optional_list, optional_obj, optional_str, required_str, time_field
+from normalizers.ecs.names import snake, snake_name
+from normalizers.ecs.timestamps import optional_time
+from normalizers.ecs.values import compact, flat, prune
+from normalizers.reasons import RecordError
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # ECS (and Elastic's AWS integration) write snake_case, an acronym as one word.
+        ("AWSAccountId", "aws_account_id"),
+        ("MFAUsed", "mfa_used"),
+        ("sourceIPs", "source_ips"),
+        ("ipAddressV4", "ip_address_v4"),
+        ("AwsApiCallAction", "aws_api_call_action"),
+        ("insightDuration", "insight_duration"),
+        ("requestID", "request_id"),
+        ("S3BucketDetails", "s3_bucket_details"),
+        ("already_snake", "already_snake"),
+    ],
+)
+def test_snake_case_is_ecs_style(name: str, expected: str) -> None:
+    assert snake_name(name) == expected
+
+
+def test_snake_renames_keys_only_and_keeps_named_objects_whole() -> None:
+    value = {
+        "remoteIpDetails": {"ipAddressV4": "1.2.3.4"},
+        "evidence": {"ThreatList": ["a"]},
+        "n": [{"aB": 1}],
+    }
+    assert snake(value, frozenset({"evidence"})) == {
+        "remote_ip_details": {"ip_address_v4": "1.2.3.4"},
+        "evidence": {"ThreatList": ["a"]},
+        "n": [{"a_b": 1}],
+    }
+    assert snake({"evidence": "text"}, frozenset({"evidence"})) == {"evidence": {"value": "text"}}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ({}, None),
+        ({"a": 1}, {"a": 1}),
+        ("bucket=b", {"value": "bucket=b"}),
+        (["ok"], {"value": ["ok"]}),
+        (0, {"value": 0}),
+        (False, {"value": False}),
+    ],
+)
+def test_flat_object_values_are_always_objects(value: Any, expected: Any) -> None:
+    assert flat(value) == expected
+
+
+def test_prune_and_compact_are_one_rule() -> None:
+    document = {
+        "a": None,
+        "b": "",
+        "c": [],
+        "d": {},
+        "e": {"f": {"g": None}},
+        "h": [None, "", {}, [], 0, False, {"i": ""}],
+        "j": False,
+        "k": 0,
+    }
+    expected = {"h": [[], 0, False], "j": False, "k": 0}
+    assert compact(document) == expected
+    assert prune(document) == expected
+    assert prune([{"a": None}, "x"]) == ["x"]
+    assert prune("x") == "x"
+
+
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("2001:0db8::0001", {"ip": "2001:db8::1"}),
+        ("::ffff:192.0.2.1", {"ip": "192.0.2.1"}),
+        ("ec2.amazonaws.com", {"address": "ec2.amazonaws.com", "domain": "ec2.amazonaws.com"}),
+        ("211.9.016.253", {"address": "211.9.016.253"}),  # a leading zero: not an IP, not a host
+        ("AWS Internal", {"address": "AWS Internal"}),
+        ("   ", {}),
+        ("", {}),
+        (None, {}),
+        (["1.2.3.4"], {}),
+    ],
+)
+def test_one_rule_for_addresses(address: Any, expected: dict[str, str]) -> None:
+    assert address_fields(address) == expected
+
+
+def test_endpoint_adds_port_and_geo_to_the_address_rule() -> None:
+    details = {
+        "ip_address_v4": "198.51.100.7",
+        "country": {"country_code": "FR", "country_name": "France"},
+        "organization": {"asn": "16509", "asn_org": "AMAZON-02"},
+        "geo_location": {"lat": 48.85, "lon": 2.35},
+    }
+    side = endpoint("198.51.100.7", "443", details)
+    assert side.ips == ["198.51.100.7"]
+    assert side.fields == {
+        "ip": "198.51.100.7",
+        "port": 443,
+        "geo": {"location": {"lat": 48.85, "lon": 2.35}, "country_iso_code": "FR", "country_name": "France"},
+        "as": {"number": 16509, "organization": {"name": "AMAZON-02"}},
+    }
+
+
+def test_getters_name_the_field_and_the_json_types() -> None:
+    record = {"n": 1, "s": "x", "o": {}, "l": "text", "e": ""}
+    assert optional_str(record, "s") == "x" and optional_str(record, "e") is None
+    assert optional_str(None, "s") is None
+    assert optional_obj(record, "missing") == {} and optional_list(record, "missing") == []
+    with pytest.raises(RecordError, match=r"^invalid record: n is a number, expected a string$"):
+        optional_str(record, "n")
+    with pytest.raises(RecordError, match=r"^invalid record: l is a string, expected an array$"):
+        optional_list(record, "l")
+    with pytest.raises(RecordError, match=r"^invalid record: s is a string, expected an object$"):
+        optional_obj(record, "s")
+    with pytest.raises(RecordError, match=r"^missing field: e$"):
+        required_str(record, "e")
+    with pytest.raises(RecordError, match=r"^unparseable timestamp: s: "):
+        time_field(record, "s")
+    with pytest.raises(RecordError, match=r"^missing field: t$"):
+        time_field(record, "t", required=True)
+
+
+def test_a_secondary_time_is_dropped_rather_than_failing_the_record() -> None:
+    assert optional_time("2024-05-04T06:55:00+02:00") == "2024-05-04T04:55:00Z"
+    assert optional_time("not a date") is None
+    assert optional_time("") is None and optional_time(None) is None

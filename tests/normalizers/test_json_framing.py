@@ -1,0 +1,215 @@
+"""The one JSON splitter and the EventBridge step, on what both former splitters had to survive:
+layouts, separators, and damaged records that must cost themselves only."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from normalizers.framing.envelopes import EventBridge, JsonFraming
+from normalizers.framing.json_stream import JsonRecord, Wrapper, json_records
+from normalizers.reasons import RecordError
+from tests.normalizers.streams import Trickle
+
+RECORDS = Wrapper(keys=("Records",), record_key="eventVersion")
+
+
+def _split(data: bytes, wrapper: Wrapper = RECORDS, chunk: int = 7) -> list[JsonRecord]:
+    return list(json_records(Trickle(data, chunk), wrapper))  # type: ignore[arg-type]
+
+
+def _values(records: list[JsonRecord]) -> list[Any]:
+    return [record.value if record.error is None else None for record in records]
+
+
+def test_commas_between_top_level_records_are_separators_not_records() -> None:
+    records = _split(b'{"a": 1},\n{"b": 2} , {"c": 3}')
+    assert _values(records) == [{"a": 1}, {"b": 2}, {"c": 3}]
+    assert [record.index for record in records] == [0, 1, 2]
+
+
+def test_a_wrapper_whose_array_is_not_first_gives_its_records_with_their_own_index() -> None:
+    data = b'{"x": 1}\n{"nextToken": "t", "Records": [{"eventName": "A"}, {"eventName": "B"}]}\n{"y": 2}'
+    records = _split(data)
+    assert _values(records) == [{"x": 1}, {"eventName": "A"}, {"eventName": "B"}, {"y": 2}]
+    assert [record.index for record in records] == [0, 1, 2, 3]
+    assert json.loads(records[2].raw) == {"eventName": "B"}  # replays on its own
+
+
+def test_an_object_with_the_record_key_is_a_record_even_with_a_records_array() -> None:
+    record = {"eventVersion": "1.08", "Records": [{"eventName": "A"}]}
+    assert _values(_split(json.dumps(record).encode())) == [record]
+
+
+def test_a_streamed_wrapper_skips_its_other_members() -> None:
+    data = b'{ "Records" : [ {"eventName": "A"} ], "nextToken": "}{", "more": [1, {"x": "]"}] }{"eventName": "B"}'
+    assert _values(_split(data)) == [{"eventName": "A"}, {"eventName": "B"}]
+
+
+@pytest.mark.parametrize(
+    ("data", "kept"),
+    [
+        # JSON lines: a line whose brackets never balance stops before the next line.
+        (b'{"n": 1}\n{"n": [2, {"x": 1}\n{"n": 3}\n', [{"n": 1}, None, {"n": 3}]),
+        # Concatenated (Firehose): an unbalanced record stops at the next "}{".
+        (b'{"n": 1}{"n": [2}{"n": 3}{"n": 4}', [{"n": 1}, None, {"n": 3}, {"n": 4}]),
+        # One line opens a bracket too many, a later one closes one too many: no merging (the
+        # second one's brackets close at "]": its "}" is one more stray dead letter).
+        (b'{"n": [1}\n{"n": 2}\n{"n": 3]}\n{"n": 4}\n', [None, {"n": 2}, None, None, {"n": 4}]),
+        # A string broken by a raw newline, the record going on on the next line, then a
+        # record concatenated on that same line.
+        (b'{"n": "bro\nken", "m": 1}{"n": 5}\n', [None, {"n": 5}]),
+    ],
+)
+def test_a_damaged_top_level_record_never_takes_the_next_ones(data: bytes, kept: list[Any]) -> None:
+    for chunk in (1, 3, 1 << 18):
+        records = _split(data, chunk=chunk)
+        assert _values(records) == kept, chunk
+        for record in records:
+            if record.error is not None:
+                assert record.error.startswith("invalid JSON: ")
+
+
+def test_a_damaged_item_stops_at_the_next_item() -> None:
+    # Compact: the bad item's brackets balance only at the end of the array.
+    compact = b'{"Records":[{"n":1},{"n":[2,{"x":1}},{"n":3},{"n":4}]}'
+    assert _values(_split(compact)) == [{"n": 1}, None, {"n": 3}, {"n": 4}]
+    # Pretty-printed: nested objects are indented deeper than the items, so they are no boundary.
+    items = [{"n": 1, "list": [{"a": 1}, {"b": 2}]}, {"n": 3, "list": [{"c": 3}]}]
+    pretty = json.dumps({"Records": items}, indent=2).encode()
+    damaged = pretty.replace(b'"n": 1,', b'"n": [1,', 1)
+    assert _values(_split(damaged)) == [None, items[1]]
+
+
+def test_a_string_broken_inside_a_pretty_array_resumes_at_the_next_item_not_inside_the_record() -> None:
+    items = [{"n": 1, "list": [{"a": 1}]}, {"n": 2}, {"n": 3, "list": [{"b": 2}]}]
+    pretty = json.dumps(items, indent=4).encode()
+    damaged = pretty.replace(b'"n": 1', b'"n": "1\n', 1)
+    assert _values(_split(damaged)) == [None, items[1], items[2]]
+
+
+def test_the_end_of_the_object_inside_a_record_is_a_truncation() -> None:
+    for data in (
+        b'{"n": 1}\n{"n": [2, ',
+        b'{"Records": [{"n": 1}, {"n": {"m": [1, 2]}, {"k": ',
+        b'[{"n": 1}, {"n": "x',
+    ):
+        records = _split(data)
+        assert records[0].value == {"n": 1}
+        assert records[-1].error is not None and records[-1].error.startswith("truncated input: ")
+        assert records[-1].raw == data[data.index(b"}", data.index(b'"n": 1')) + 1 :].lstrip(b", \n")
+
+
+CLOUDTRAIL = JsonFraming(
+    noun="CloudTrail record", wrapper=RECORDS, eventbridge=EventBridge(detail_type_suffix=" via CloudTrail")
+)
+FINDINGS = JsonFraming(
+    noun="Security Hub finding",
+    wrapper=Wrapper(keys=("Findings", "findings"), record_key="Id"),
+    eventbridge=EventBridge(
+        detail_types=frozenset({"Security Hub Findings - Imported"}),
+        batch_key="findings",
+        batch_item="finding",
+    ),
+)
+
+
+def test_an_eventbridge_event_gives_its_detail_and_keeps_the_event() -> None:
+    event = {
+        "version": "0",
+        "detail-type": "AWS API Call via CloudTrail",
+        "account": "1",
+        "detail": {"eventName": "A"},
+    }
+    (framed,) = CLOUDTRAIL.unwrap(event, b"raw", "record 4")
+    assert framed.value == {"eventName": "A"} and framed.envelope is event
+    assert (framed.raw, framed.position) == (b"raw", "record 4")
+    (bare,) = CLOUDTRAIL.unwrap({"eventVersion": "1.08", "detail": "x"}, b"r", "record 0")
+    assert bare.envelope is None and bare.value == {"eventVersion": "1.08", "detail": "x"}
+
+
+def test_an_event_batch_gives_each_record_on_its_own() -> None:
+    event = {
+        "detail-type": "Security Hub Findings - Imported",
+        "detail": {"findings": [{"Id": "a"}, {"Id": "b"}]},
+    }
+    framed = list(FINDINGS.unwrap(event, b"whole", "record 2"))
+    assert [(f.value, f.position, json.loads(f.raw)) for f in framed] == [
+        ({"Id": "a"}, "record 2 finding 0", {"Id": "a"}),
+        ({"Id": "b"}, "record 2 finding 1", {"Id": "b"}),
+    ]
+    assert list(FINDINGS.unwrap({"detail-type": "Security Hub Findings - Imported"}, b"", "record 0")) == []
+
+
+@pytest.mark.parametrize(
+    ("framing", "event", "reason"),
+    [
+        (
+            CLOUDTRAIL,
+            {"detail-type": "Scheduled Event", "detail": {}},
+            "detail-type 'Scheduled Event' does not carry CloudTrail records",
+        ),
+        (
+            CLOUDTRAIL,
+            {"detail-type": "AWS API Call via CloudTrail", "detail": "x"},
+            "detail is a string, expected an object",
+        ),
+        (CLOUDTRAIL, {"detail-type": "AWS API Call via CloudTrail"}, "the event has no detail"),
+        (
+            FINDINGS,
+            {"detail-type": ["x"], "detail": {}},
+            "detail-type ['x'] does not carry Security Hub findings",
+        ),
+        (
+            FINDINGS,
+            {"detail-type": "Security Hub Findings - Imported", "detail": {"findings": {}}},
+            "findings is a object, expected an array",
+        ),
+    ],
+)
+def test_an_event_that_cannot_hold_the_records_is_an_invalid_record(
+    framing: JsonFraming, event: dict[str, Any], reason: str
+) -> None:
+    with pytest.raises(RecordError) as raised:
+        list(framing.unwrap(event, b"", "record 0"))
+    assert str(raised.value) == f"invalid record: {reason}"
+
+
+def _notification(message: Any) -> dict[str, Any]:
+    return {
+        "Type": "Notification",
+        "MessageId": "m-1",
+        "TopicArn": "arn:aws:sns:us-east-1:1:t",
+        "Message": message,
+    }
+
+
+def test_an_sns_notification_gives_the_record_in_its_message_then_its_envelopes() -> None:
+    event = {
+        "detail-type": "Security Hub Findings - Imported",
+        "account": "9",
+        "detail": {"findings": [{"Id": "a"}]},
+    }
+    notification = _notification(json.dumps(event))
+    (framed,) = FINDINGS.unwrap(notification, b"whole", "record 0")
+    assert (framed.value, framed.position, framed.envelope) == ({"Id": "a"}, "record 0 finding 0", event)
+    record = {"eventVersion": "1.08", "eventName": "A"}
+    (bare,) = CLOUDTRAIL.unwrap(_notification(json.dumps(record)), b"raw", "record 3")
+    assert (bare.value, bare.raw, bare.envelope) == (record, b"raw", None)
+
+
+@pytest.mark.parametrize(
+    ("message", "reason"),
+    [
+        ('{"eventVersion": ', "invalid JSON: the SNS Message: unexpected end of data"),
+        (42, "invalid record: the SNS Message is a number, expected JSON text"),
+    ],
+)
+def test_an_sns_message_that_holds_no_json_is_a_dead_letter_of_the_notification(
+    message: Any, reason: str
+) -> None:
+    with pytest.raises(RecordError) as raised:
+        list(CLOUDTRAIL.unwrap(_notification(message), b"", "record 0"))
+    assert str(raised.value).startswith(reason)
