@@ -18,6 +18,7 @@ MODULES = (
     "benchmarks.investigate",
     "benchmarks.ingest",
     "benchmarks.false_positives",
+    "benchmarks.detections",
     "benchmarks.hostile",
 )
 

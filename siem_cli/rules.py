@@ -54,7 +54,8 @@ def register(subparsers: Any) -> None:
         help="write OpenSearch Alerting monitors (managed domains)",
         description="Write one OpenSearch Alerting monitor per rule (<out>/<rule id>.json, the body of "
         "POST _plugins/_alerting/monitors): query-level for event rules (a window on event.ingested), "
-        "bucket-level for threshold rules (a window on @timestamp), with concrete index names.",
+        "bucket-level for threshold rules (a window on @timestamp), with concrete index names. "
+        "New-terms and sequence rules have no monitor form: they are listed as skipped, with the reason.",
     )
     export.add_argument("--out", type=Path, required=True, metavar="DIR", help="output directory")
     export.add_argument("--prefix", default="siem-", help="index name prefix (default: siem-)")
@@ -158,8 +159,10 @@ def export_command(args: argparse.Namespace) -> int:
     except RuleError as error:
         print(f"siem rules export-monitors: {error}", file=sys.stderr)
         return 1
-    paths = monitors.export(rules, args.out, args.prefix, args.interval, args.lag, args.channel_id)
-    print(f"{len(paths)} monitors written to {args.out}")
+    exported = monitors.export(rules, args.out, args.prefix, args.interval, args.lag, args.channel_id)
+    print(f"{len(exported.paths)} monitors written to {args.out}; {len(exported.skipped)} rules skipped")
+    for rule_id, reason in exported.skipped.items():
+        print(f"  skipped {rule_id}: {reason}")
     return 0
 
 

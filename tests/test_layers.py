@@ -50,6 +50,9 @@ SAME_LAYER: dict[tuple[str, str], str] = {
         "siem_cli.demo",
         "ingest.handler",
     ): "make demo drains the moto queue through the real Lambda entry point",
+    ("detections.fields", "opensearch_assets.templates"): "a rule that groups, counts or joins "
+    "on a field is checked at load time against the index templates, the one definition of "
+    "what is mapped with doc values",
 }
 """(importer, imported) module or package -> why this same-layer import is right."""
 
