@@ -19,6 +19,7 @@ MODULES = (
     "benchmarks.ingest",
     "benchmarks.false_positives",
     "benchmarks.detections",
+    "benchmarks.hostile",
 )
 
 

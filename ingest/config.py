@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from opensearch_client import ConnectionSettings
 
 MIB = 1024 * 1024
@@ -49,6 +50,18 @@ class Settings:
     keep_original: bool = False
     deadline_margin: float = DEADLINE_MARGIN_SECONDS
     """Seconds kept free before the Lambda's deadline to save progress and answer."""
+    max_object_bytes: int = DEFAULT_LIMITS.max_object_bytes
+    """Decompressed bytes read from one object (``normalizers.limits.Limits``)."""
+    max_compression_ratio: int = DEFAULT_LIMITS.max_ratio
+    max_record_bytes: int = DEFAULT_LIMITS.max_record_bytes
+
+    def limits(self) -> Limits:
+        """What one object may cost, for the normalizers."""
+        return Limits(
+            max_object_bytes=self.max_object_bytes,
+            max_ratio=self.max_compression_ratio,
+            max_record_bytes=self.max_record_bytes,
+        )
 
     def index_for(self, source: str) -> str:
         return f"{self.index_prefix}{source}"
@@ -75,6 +88,9 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "DEAD_LETTER_DIR": ("dead_letter_dir", Path),
     "KEEP_ORIGINAL": ("keep_original", _flag),
     "DEADLINE_MARGIN_SECONDS": ("deadline_margin", float),
+    "MAX_OBJECT_BYTES": ("max_object_bytes", int),
+    "MAX_COMPRESSION_RATIO": ("max_compression_ratio", int),
+    "MAX_RECORD_BYTES": ("max_record_bytes", int),
 }
 
 

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
+
 Document = dict[str, Any]
 
 # The longest raw record we copy into a dead letter. The original object stays in S3,
@@ -30,6 +32,17 @@ class Origin:
     """RFC 3339 UTC time stamped into every document's ``event.ingested``."""
     keep_original: bool = False
     """Copy each raw record into ``event.original``."""
+    limits: Limits = DEFAULT_LIMITS
+    """What one object may cost (normalizers/limits.py)."""
+    should_stop: Callable[[], bool] = never
+    """The caller's deadline, consulted as the object is read: ``True`` ends the normalization
+    with :class:`~normalizers.limits.Interrupted` (the object is unfinished, not dead-lettered)."""
+
+    def stop_if_asked(self) -> None:
+        """Raise :class:`~normalizers.limits.Interrupted` when the caller wants the object stopped
+        (a reader of something else than the object's stream, Parquet batches, calls it)."""
+        if self.should_stop():
+            raise Interrupted(f"stopped while reading {self.object}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from normalizers import registry
 from normalizers.base import DeadLetter, Item, Origin
 from normalizers.detect import Detection, detect, detect_parquet
-from normalizers.reasons import NORMALIZER_ERROR, TRUNCATED_INPUT, UNRECOGNIZED_FORMAT
+from normalizers.reasons import NORMALIZER_ERROR, UNRECOGNIZED_FORMAT
 from normalizers.stream import PARQUET_MAGIC, TruncatedInput, decompressed, read_head
 
 UNKNOWN = "unknown"
@@ -65,7 +65,7 @@ class NormalizedObject:
     def _items(self) -> Iterator[Item]:
         origin, outcome = self._origin, self.outcome
         # A truncation inside the head is deferred by read_head to after the head's bytes.
-        head, stream = read_head(decompressed(self._raw))
+        head, stream = read_head(decompressed(self._raw, origin.limits, origin.should_stop))
         sniffed = detect(head, origin.object)
         # A forced source wins, except over a file that holds no records (a digest file).
         detection = Detection(self._forced) if self._forced and not sniffed.skip else sniffed
@@ -87,11 +87,11 @@ class NormalizedObject:
                 for item in registry.normalizer(source)(readable, origin):
                     emitted += 1
                     yield item
-        except TruncatedInput as error:
+        except TruncatedInput as error:  # or LimitExceeded: the object ends here
             outcome.error = str(error)
             yield DeadLetter(
                 outcome.source or UNKNOWN,
-                f"{TRUNCATED_INPUT}: {error}",
+                f"{error.reason}: {error}",
                 origin.object,
                 f"after item {emitted}",
                 b"",
@@ -119,11 +119,12 @@ def _parquet_source(spooled: BinaryIO, origin: Origin) -> str | DeadLetter:
     try:
         schema = parquet.read_schema(spooled)
     except parquet.InvalidParquet as error:
-        return DeadLetter(UNKNOWN, f"{parquet.INVALID_PARQUET}: {error}", origin.object, "object", b"")
+        reason = f"{parquet.INVALID_PARQUET}: {error}"
+        return DeadLetter(UNKNOWN, reason, origin.object, "object", parquet.head_of(spooled))
     source = detect_parquet(schema)
     if source is None:
         reason = f"{UNRECOGNIZED_FORMAT}: Parquet columns match no source ({parquet.columns_text(schema)})"
-        return DeadLetter(UNKNOWN, reason, origin.object, "object", b"")
+        return DeadLetter(UNKNOWN, reason, origin.object, "object", parquet.head_of(spooled))
     return source
 
 

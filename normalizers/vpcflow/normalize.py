@@ -26,4 +26,4 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
         stream.seek(0)  # the pipeline hands Parquet over as a seekable file
         yield from parquet_items(stream, origin)
     else:
-        yield from text_items(LineChunks(stream, head), origin)
+        yield from text_items(LineChunks(stream, head, origin.limits.max_line_bytes), origin)
