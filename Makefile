@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint typecheck clean
+.PHONY: demo test bench fuzz lint typecheck clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,22 +13,26 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m ingest.demo
+	$(BIN)/python -m siem_cli.demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy ingest normalizers enrichment opensearch_assets demo infra detections investigation
+	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation siem_cli scripts
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# The long fuzzing profile (tests/fuzz): thousands of random examples per source and container.
+fuzz: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(BIN)/python -m pytest -n 2 -q tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy ingest normalizers enrichment opensearch_assets demo infra detections investigation
+	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation siem_cli scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache cdk.out

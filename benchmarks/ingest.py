@@ -31,6 +31,7 @@ from ingest.reader import open_bytes
 from ingest.runtime import build_runtime
 from ingest.writer import Deadline
 from opensearch_assets.templates import install_templates
+from opensearch_client import ConnectionSettings
 
 RECORDS = 20_000
 ENGINE_RECORDS = 5_000
@@ -58,7 +59,9 @@ def flow_text(records: int, seed: int = 1) -> bytes:
 
 
 def _ingest(url: str, data: bytes, client: OpenSearch, scratch: Path) -> dict[str, Any]:
-    settings = Settings(endpoint=url, auth="none", dead_letter_dir=scratch / "dead", concurrency=2)
+    settings = Settings(
+        connection=ConnectionSettings(url, auth="none"), dead_letter_dir=scratch / "dead", concurrency=2
+    )
     runtime = build_runtime(
         settings, client=client, ledger=SqliteLedger(scratch / f"ledger-{time.time_ns()}.sqlite")
     )

@@ -19,6 +19,8 @@ MODULES = (
     "benchmarks.investigate",
     "benchmarks.ingest",
     "benchmarks.false_positives",
+    "benchmarks.detections",
+    "benchmarks.hostile",
 )
 
 

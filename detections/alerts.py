@@ -21,7 +21,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from detections.matching import Match, window_of
+from detections.matches import Match, window_of
 from detections.rules import SEVERITIES, Rule, label_for
 from detections.summary import Summary, dashboards_link, values
 from detections.windows import Window, bucket_start, iso
@@ -84,9 +84,10 @@ def build_alert(
             "severity": label,
             "status": "open",
             "count": match.count,
-            "index": rule.index,
-            "query": rule.lucene if rule.lucene is not None else json.dumps(rule.dsl, sort_keys=True),
-            "group_by": {name: value for name, value in match.key if name in rule.group_by} or None,
+            "index": ",".join(rule.sources),
+            "query": rule.query_text(),
+            # The entity (threshold), entity and new term (new_terms), join key (sequence).
+            "group_by": None if rule.is_event else dict(match.key),
             "first_seen": match.first_seen,
             "last_seen": match.last_seen,
             "window_start": iso(window.start),

@@ -51,6 +51,6 @@ class DemoContext(Protocol):
 
 
 def show(context: DemoContext) -> None:
-    """The ``make demo`` step (``ingest.demo.POST_INGEST_STEPS``)."""
+    """The ``make demo`` step (``siem_cli.demo.POST_INGEST_STEPS``)."""
     print("\n== Alerts raised on the demo incident (siem detect run) ==\n")
     print_demo_alerts(context.client, context.index_prefix)

@@ -6,9 +6,18 @@
   and triggers when the count is above zero. Field comparisons (``==``, ``!=``) become a
   Painless script query; ``outside_account`` (a policy parsed in Python) has none, so such
   a monitor triggers on every event of the rule's query and the analyst reads the policy.
-- A threshold rule becomes a **bucket-level monitor**: every ``window`` it groups the rule's
-  documents whose ``@timestamp`` falls in the last ``window`` (ending ``lag`` ago) by the
-  rule's ``group_by`` fields and triggers for each bucket whose count reaches the threshold.
+- A threshold rule becomes a **bucket-level monitor**: every ``interval`` it groups the
+  rule's documents whose ``@timestamp`` falls in the last ``window`` (ending ``lag`` ago) by
+  the rule's ``group_by`` fields (a ``cardinality`` of the ``distinct`` field when it counts
+  values) and triggers for each bucket that reaches the threshold. Windows evaluated every
+  ``interval`` overlap: a burst shorter than ``window - interval`` is always inside one of
+  them (the runner's windows slide by the second). Alerting keeps a bucket's alert active
+  while it stays over the threshold and the action fires for new alerts only.
+- What Alerting cannot express is not exported, with the reason (:func:`unsupported`):
+  new-terms rules (a first sighting needs the terms seen over the history: a monitor keeps
+  no such state), sequence rules (a monitor cannot join documents on a key across time and
+  indices), and a ``distinct`` field inside a ``flat_object`` (no aggregation on its
+  sub-fields).
 
 Index names are concrete (``<prefix><source>``), as the Alerting plugin needs.
 """
@@ -16,10 +25,12 @@ Index names are concrete (``<prefix><source>``), as the Alerting plugin needs.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from detections.fields import field_kind
 from detections.rules import Comparison, Rule
 
 ALERTING_SEVERITY = {"critical": "1", "high": "2", "medium": "3", "low": "4", "informational": "5"}
@@ -55,6 +66,23 @@ def comparison_script(comparison: Comparison) -> dict[str, Any]:
     return {"script": {"script": {"source": source, "lang": "painless"}}}
 
 
+def unsupported(rule: Rule) -> str | None:
+    """Why ``rule`` has no Alerting monitor (``None``: it has one)."""
+    if rule.type == "new_terms":
+        return (
+            "new_terms: a first sighting needs the terms seen over the history, a state no "
+            "Alerting monitor keeps (the runner keeps it in <alerts index>-terms)"
+        )
+    if rule.type == "sequence":
+        return (
+            "sequence: Alerting cannot join documents on a key across time and indices "
+            "(composite monitors chain monitors, not events)"
+        )
+    if rule.distinct and field_kind(rule.index, rule.distinct) != "aggregatable":
+        return f"distinct {rule.distinct}: OpenSearch aggregates no flat_object sub-field"
+    return None
+
+
 def monitor(
     rule: Rule,
     prefix: str = "siem-",
@@ -62,9 +90,13 @@ def monitor(
     lag: timedelta = timedelta(minutes=2),
     channel_id: str | None = None,
 ) -> dict[str, Any]:
-    """The Alerting API body (``POST _plugins/_alerting/monitors``) for one rule."""
+    """The Alerting API body (``POST _plugins/_alerting/monitors``) for one rule; ``ValueError``
+    for a rule Alerting cannot run (:func:`unsupported` says why)."""
+    reason = unsupported(rule)
+    if reason:
+        raise ValueError(f"{rule.id}: no Alerting monitor: {reason}")
     if rule.is_threshold:
-        return _bucket_monitor(rule, prefix, lag, channel_id)
+        return _bucket_monitor(rule, prefix, interval, lag, channel_id)
     return _query_monitor(rule, prefix, interval, lag, channel_id)
 
 
@@ -99,22 +131,29 @@ def _query_monitor(
     return body
 
 
-def _bucket_monitor(rule: Rule, prefix: str, lag: timedelta, channel_id: str | None) -> dict[str, Any]:
+def _bucket_monitor(
+    rule: Rule, prefix: str, interval: timedelta, lag: timedelta, channel_id: str | None
+) -> dict[str, Any]:
     assert rule.window is not None and rule.threshold is not None
     sources = [{name: {"terms": {"field": name}}} for name in rule.group_by]
+    aggregation: dict[str, Any] = {"composite": {"sources": sources}}
+    measure, path = "_count", "_count"
+    if rule.distinct:
+        aggregation["aggs"] = {"distinct": {"cardinality": {"field": rule.distinct}}}
+        measure, path = "distinct", "distinct"
     query = {
         "size": 0,
         "query": {"bool": {"filter": [rule.query_clause(), _time_range("@timestamp", rule.window, lag)]}},
-        "aggregations": {AGGREGATION: {"composite": {"sources": sources}}},
+        "aggregations": {AGGREGATION: aggregation},
     }
-    body = _base(rule, "bucket_level_monitor", rule.window, query, prefix)
+    body = _base(rule, "bucket_level_monitor", min(interval, rule.window), query, prefix)
     trigger: dict[str, Any] = {
         "name": rule.title[:250],
         "severity": ALERTING_SEVERITY[rule.severity],
         "condition": {
-            "buckets_path": {"_count": "_count"},
+            "buckets_path": {measure: path},
             "parent_bucket_path": AGGREGATION,
-            "script": {"source": f"params._count >= {rule.threshold}", "lang": "painless"},
+            "script": {"source": f"params.{measure} >= {rule.threshold}", "lang": "painless"},
         },
         "actions": [_action(rule, channel_id, bucket=True)] if channel_id else [],
     }
@@ -150,6 +189,13 @@ def _action(rule: Rule, channel_id: str, bucket: bool) -> dict[str, Any]:
     return action
 
 
+@dataclass(slots=True)
+class Exported:
+    paths: list[Path] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    """Rule id -> why it has no monitor."""
+
+
 def export(
     rules: list[Rule],
     out_dir: Path,
@@ -157,13 +203,17 @@ def export(
     interval: timedelta = timedelta(minutes=5),
     lag: timedelta = timedelta(minutes=2),
     channel_id: str | None = None,
-) -> list[Path]:
-    """Write ``<out_dir>/<rule id>.json`` per rule; return the paths."""
+) -> Exported:
+    """Write ``<out_dir>/<rule id>.json`` per rule Alerting can run; list the others with why."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
+    exported = Exported()
     for rule in rules:
+        reason = unsupported(rule)
+        if reason:
+            exported.skipped[rule.id] = reason
+            continue
         path = out_dir / f"{rule.id}.json"
         body = monitor(rule, prefix, interval, lag, channel_id)
         path.write_text(json.dumps(body, indent=2, sort_keys=False) + "\n", encoding="utf-8")
-        paths.append(path)
-    return paths
+        exported.paths.append(path)
+    return exported

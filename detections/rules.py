@@ -7,6 +7,7 @@ turning a rule off in production.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from detections.catalogue import TECHNIQUES
+from detections.fields import check_field
 from detections.principals import grants_outside
 from normalizers import SOURCES
 
@@ -26,16 +28,29 @@ SIGMA_DIR = PACKAGE / "sigma"
 RULE_DIRS: tuple[Path, ...] = (RULES_DIR, SIGMA_DIR)
 
 Severity = Literal["informational", "low", "medium", "high", "critical"]
+RuleType = Literal["event", "threshold", "new_terms", "sequence"]
+RULE_TYPES: tuple[str, ...] = ("event", "threshold", "new_terms", "sequence")
 SEVERITIES: dict[str, int] = {"informational": 10, "low": 25, "medium": 50, "high": 75, "critical": 95}
 """Label -> ``event.severity`` (0-100, the scale findings use: docs/schema.md)."""
 
 DEFAULT_SUPPRESSION = timedelta(hours=1)
 DEFAULT_DEDUP_KEY: tuple[str, ...] = ("event.id",)
+DEFAULT_HISTORY = timedelta(days=14)
+MAX_HISTORY = timedelta(days=90)
+MAX_WINDOW = timedelta(days=1)
+"""Longest threshold window and sequence ``maxspan`` (the runs re-read this much data)."""
+MAX_TERMS = 3
 _ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{2,127}\Z")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 _KEYS = {
     "id",
+    "type",
+    "distinct",
+    "new_terms",
+    "history",
+    "sequence",
+    "maxspan",
     "title",
     "description",
     "severity",
@@ -62,7 +77,8 @@ _KEYS = {
     "techniques",
     "superseded_by",
 }
-_TEST_KEYS = {"name", "match", "records", "lines", "documents"}
+_TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
+_STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
 _COMPARISONS = {"!=", "==", "outside_account"}
 
 
@@ -120,9 +136,18 @@ class Comparison:
         return (left == right) if self.op == "==" else (left != right)
 
 
+SourceRecords = tuple[tuple[str, tuple[Any, ...]], ...]
+"""Raw records by source: ``(("guardduty", (finding, ...)), ("cloudtrail", (record, ...)))``."""
+
+
 @dataclass(frozen=True, slots=True)
 class RuleTest:
-    """An inline test: events (raw records or normalized documents) and the expected result."""
+    """An inline test: events (raw records or normalized documents) and the expected result.
+
+    ``records``, ``lines`` and ``documents`` are ingested inside the window the test queries;
+    ``history`` holds raw records ingested an hour before it (what earlier runs saw: a
+    new-terms rule's history, the first half of a burst, a sequence's first step).
+    """
 
     name: str
     match: bool
@@ -132,6 +157,33 @@ class RuleTest:
     """Raw VPC flow log text: the header line, then records."""
     documents: tuple[dict[str, Any], ...] = ()
     """Already normalized documents."""
+    other_records: SourceRecords = ()
+    """Raw records of other sources (a sequence rule's steps), ingested with ``records``."""
+    history: SourceRecords = ()
+    """Raw records ingested before the window, by source."""
+    alerts: int | None = None
+    """When set, exactly this many alerts (a burst raises one, two episodes two)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of a sequence rule: a query on one or more sources and its join key."""
+
+    sources: tuple[str, ...]
+    by: tuple[str, ...]
+    """The join key: this step's fields whose values equal the other steps' ``by`` values."""
+    lucene: str | None = None
+    dsl: dict[str, Any] | None = None
+    name: str = ""
+    timestamp: str = "@timestamp"
+    """The date that orders this step (``event.start`` for a finding: when its activity began)."""
+    new_terms: tuple[str, ...] = ()
+    """When set, the step's event counts only if its join key never had these values over
+    ``history`` before it (e.g. a role assumed from an address it was never assumed from)."""
+    history: timedelta = DEFAULT_HISTORY
+
+    def query_clause(self) -> dict[str, Any]:
+        return query_clause(self.lucene, self.dsl)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,9 +196,18 @@ class Rule:
     """The source (``cloudtrail``...): the index is ``<prefix><source>``."""
     lucene: str | None = None
     dsl: dict[str, Any] | None = None
+    """The query (``lucene`` or ``dsl``); a sequence's applies to every step (default: all)."""
+    type: RuleType = "event"
     group_by: tuple[str, ...] = ()
+    """threshold: the entity counted; new_terms: the entity whose terms are new."""
     threshold: int | None = None
     window: timedelta | None = None
+    distinct: str | None = None
+    """threshold: count distinct values of this field instead of events."""
+    new_terms: tuple[str, ...] = ()
+    history: timedelta | None = None
+    steps: tuple[Step, ...] = ()
+    maxspan: timedelta | None = None
     dedup_key: tuple[str, ...] = DEFAULT_DEDUP_KEY
     suppression: timedelta = DEFAULT_SUPPRESSION
     severity_field: str | None = None
@@ -173,7 +234,28 @@ class Rule:
 
     @property
     def is_threshold(self) -> bool:
-        return self.threshold is not None
+        return self.type == "threshold"
+
+    @property
+    def is_event(self) -> bool:
+        return self.type == "event"
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Every source the rule reads (a sequence's steps may read several)."""
+        if self.steps:
+            return tuple(dict.fromkeys(source for step in self.steps for source in step.sources))
+        return (self.index,)
+
+    def query_text(self) -> str:
+        """The rule's query as text, for the alert (a sequence: its steps, as JSON)."""
+        if self.steps:
+            steps = [
+                {"index": list(step.sources), "by": list(step.by), "query": step.lucene or step.dsl}
+                for step in self.steps
+            ]
+            return json.dumps({"query": self.lucene or self.dsl, "sequence": steps}, sort_keys=True)
+        return self.lucene if self.lucene is not None else json.dumps(self.dsl, sort_keys=True)
 
     @property
     def ruleset(self) -> str:
@@ -199,10 +281,16 @@ class Rule:
         return f"{prefix}{self.index}"
 
     def query_clause(self) -> dict[str, Any]:
-        """The rule's query as one OpenSearch query clause."""
-        if self.dsl is not None:
-            return self.dsl
-        return {"query_string": {"query": self.lucene, "analyze_wildcard": True}}
+        """The rule's query as one OpenSearch query clause (a sequence without one: every document)."""
+        return query_clause(self.lucene, self.dsl)
+
+
+def query_clause(lucene: str | None, dsl: dict[str, Any] | None) -> dict[str, Any]:
+    if dsl is not None:
+        return dsl
+    if lucene is None:
+        return {"match_all": {}}
+    return {"query_string": {"query": lucene, "analyze_wildcard": True}}
 
 
 def get_field(document: Mapping[str, Any], path: str) -> Any:
@@ -270,6 +358,15 @@ def load_rule(path: Path) -> Rule:
         raise RuleError(f"{path}: {error}") from None
 
 
+_TYPE_KEYS: dict[str, set[str]] = {
+    "event": {"where", "dedup_key"},
+    "threshold": {"group_by", "threshold", "window", "distinct", "dedup_key"},
+    "new_terms": {"group_by", "new_terms", "history"},
+    "sequence": {"sequence", "maxspan"},
+}
+"""Keys only some rule types take; the others are common to every type."""
+
+
 def parse_rule(data: Any, path: Path | None = None) -> Rule:
     if not isinstance(data, dict):
         raise ValueError("a rule is a YAML mapping")
@@ -282,20 +379,16 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
     severity = _required_text(data, "severity")
     if severity not in SEVERITIES:
         raise ValueError(f"severity must be one of {list(SEVERITIES)}, not {severity!r}")
-    index = _required_text(data, "index")
-    if index not in SOURCES:
-        raise ValueError(f"index must be one of {list(SOURCES)}, not {index!r}")
-    lucene, dsl = _query(data.get("query"))
-    threshold = data.get("threshold")
-    group_by = _texts(data, "group_by")
-    window = parse_duration(data["window"]) if data.get("window") else None
-    if threshold is not None:
-        if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
-            raise ValueError("threshold must be a positive integer")
-        if not group_by or window is None:
-            raise ValueError("a threshold rule needs group_by and window")
-    elif window is not None:
-        raise ValueError("window is only meaningful with a threshold")
+    rule_type = _rule_type(data)
+    if rule_type == "sequence":
+        if "index" in data:
+            raise ValueError("a sequence rule names its sources in its steps ('index' of each step)")
+        lucene, dsl = _query(data["query"]) if data.get("query") is not None else (None, None)
+        kind = _sequence(data)
+    else:
+        index = _source(_required_text(data, "index"))
+        lucene, dsl = _query(data.get("query"))
+        kind = {"event": _event, "threshold": _threshold, "new_terms": _new_terms}[rule_type](data, index)
     techniques = _texts(data, "techniques")
     unknown_techniques = sorted(set(techniques) - set(TECHNIQUES))
     if unknown_techniques:
@@ -308,24 +401,19 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         raise ValueError("enabled must be true or false")
     if superseded_by and enabled:
         raise ValueError("a rule superseded_by another is disabled (enabled: false): one event, one alert")
-    dedup_key = _texts(data, "dedup_key") or (group_by if threshold is not None else DEFAULT_DEDUP_KEY)
-    if threshold is not None and (dedup_key != group_by or data.get("where")):
-        raise ValueError("a threshold rule deduplicates on its group_by and takes no 'where'")
-    return Rule(
+    common: dict[str, Any] = {
+        "suppression": parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION))),
+        **kind,
+    }
+    rule = Rule(
         id=rule_id,
         title=_required_text(data, "title"),
         description=str(data.get("description") or "").strip(),
         severity=severity,  # type: ignore[arg-type]
-        index=index,
         lucene=lucene,
         dsl=dsl,
-        group_by=group_by,
-        threshold=threshold,
-        window=window,
-        dedup_key=dedup_key,
-        suppression=parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION))),
+        type=rule_type,
         severity_field=data.get("severity_field"),
-        where=tuple(_comparison(item) for item in data.get("where") or ()),
         tags=_texts(data, "tags"),
         references=_texts(data, "references"),
         author=data.get("author"),
@@ -338,8 +426,150 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         enabled=enabled,
         techniques=techniques,
         superseded_by=superseded_by,
-        tests=tuple(_test(item, number) for number, item in enumerate(data.get("tests") or (), 1)),
+        tests=tuple(
+            _test(item, number, kind["index"]) for number, item in enumerate(data.get("tests") or (), 1)
+        ),
         path=path,
+        **common,
+    )
+    for case in rule.tests:
+        stray = sorted({name for name, _ in (*case.other_records, *case.history)} - set(rule.sources))
+        if stray:
+            raise ValueError(f"test {case.name!r}: records of {stray}, which the rule does not read")
+    return rule
+
+
+def _rule_type(data: Mapping[str, Any]) -> RuleType:
+    """``type``, or ``threshold`` when a ``threshold`` is given (rules written before ``type``)."""
+    rule_type = data.get("type", "threshold" if data.get("threshold") is not None else "event")
+    if rule_type not in RULE_TYPES:
+        raise ValueError(f"type must be one of {list(RULE_TYPES)}, not {rule_type!r}")
+    for other, keys in _TYPE_KEYS.items():
+        misplaced = sorted((keys - _TYPE_KEYS[rule_type]) & set(data))
+        if misplaced and other != rule_type:
+            raise ValueError(f"{misplaced} only apply to {other} rules, not to a {rule_type} rule")
+    return rule_type
+
+
+def _source(index: str) -> str:
+    if index not in SOURCES:
+        raise ValueError(f"index must be one of {list(SOURCES)}, not {index!r}")
+    return index
+
+
+def _event(data: Mapping[str, Any], index: str) -> dict[str, Any]:
+    return {
+        "index": index,
+        "dedup_key": _texts(data, "dedup_key") or DEFAULT_DEDUP_KEY,
+        "where": tuple(_comparison(item) for item in data.get("where") or ()),
+    }
+
+
+def _threshold(data: Mapping[str, Any], index: str) -> dict[str, Any]:
+    threshold = data.get("threshold")
+    group_by = _texts(data, "group_by")
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 1:
+        raise ValueError("threshold must be a positive integer")
+    if not group_by or not data.get("window"):
+        raise ValueError("a threshold rule needs group_by and window")
+    window = parse_duration(data["window"])
+    if not timedelta(seconds=1) <= window <= MAX_WINDOW:
+        raise ValueError(f"window must be 1s to {format_duration(MAX_WINDOW)}")
+    suppression = parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION)))
+    if suppression < window:
+        raise ValueError("a threshold rule's suppression must be at least its window (one burst, one alert)")
+    if _texts(data, "dedup_key") not in ((), group_by):
+        raise ValueError("a threshold rule deduplicates on its group_by")
+    for name in group_by:
+        check_field((index,), name, "group_by field")
+    distinct = data.get("distinct")
+    if distinct is not None:
+        if not isinstance(distinct, str) or not distinct:
+            raise ValueError("distinct must be a field name")
+        check_field((index,), distinct, "distinct field", flat_allowed=True)
+    return {
+        "index": index,
+        "group_by": group_by,
+        "dedup_key": group_by,
+        "threshold": threshold,
+        "window": window,
+        "distinct": distinct,
+    }
+
+
+def _new_terms(data: Mapping[str, Any], index: str) -> dict[str, Any]:
+    group_by, terms = _texts(data, "group_by"), _texts(data, "new_terms")
+    if not 1 <= len(terms) <= MAX_TERMS:
+        raise ValueError(f"a new_terms rule needs 1 to {MAX_TERMS} new_terms fields")
+    if "suppression" in data:
+        raise ValueError("a new_terms rule raises one alert per term per history: it takes no suppression")
+    for name in (*group_by, *terms):
+        check_field((index,), name, "new_terms/group_by field")
+    history = _history(data)
+    return {
+        "index": index,
+        "group_by": group_by,
+        "dedup_key": (*group_by, *terms),
+        "new_terms": terms,
+        "history": history,
+        "suppression": history,
+    }
+
+
+def _history(data: Mapping[str, Any]) -> timedelta:
+    history = parse_duration(data.get("history", format_duration(DEFAULT_HISTORY)))
+    if not timedelta(hours=1) <= history <= MAX_HISTORY:
+        raise ValueError(f"history must be 1h to {format_duration(MAX_HISTORY)}")
+    return history
+
+
+def _sequence(data: Mapping[str, Any]) -> dict[str, Any]:
+    items = data.get("sequence")
+    if not isinstance(items, list) or len(items) < 2:
+        raise ValueError("a sequence rule needs a 'sequence' of at least two steps")
+    steps = tuple(_step(item, number) for number, item in enumerate(items, 1))
+    if len({len(step.by) for step in steps}) != 1:
+        raise ValueError("every step of a sequence joins on as many 'by' fields")
+    if not data.get("maxspan"):
+        raise ValueError("a sequence rule needs maxspan (the longest time from its first to its last step)")
+    maxspan = parse_duration(data["maxspan"])
+    if not timedelta(seconds=1) <= maxspan <= MAX_WINDOW:
+        raise ValueError(f"maxspan must be 1s to {format_duration(MAX_WINDOW)}")
+    if any(step.new_terms for step in steps[1:]):
+        raise ValueError("only the first step of a sequence takes new_terms")
+    return {"index": steps[0].sources[0], "steps": steps, "maxspan": maxspan, "dedup_key": steps[0].by}
+
+
+def _step(item: Any, number: int) -> Step:
+    where = f"step {number}"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where} must be a mapping")
+    unknown = set(item) - _STEP_KEYS
+    if unknown:
+        raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+    sources = tuple(_source(source) for source in _texts(item, "index"))
+    by = _texts(item, "by")
+    if not sources or not by:
+        raise ValueError(f"{where} needs index (one source or a list) and by (its join key fields)")
+    lucene, dsl = _query(item.get("query"))
+    timestamp = str(item.get("timestamp", "@timestamp"))
+    for name in by:
+        check_field(sources, name, f"{where}: by field")
+    check_field(sources, timestamp, f"{where}: timestamp field")
+    terms = _texts(item, "new_terms")
+    for name in terms:
+        check_field(sources, name, f"{where}: new_terms field")
+    if "history" in item and not terms:
+        raise ValueError(f"{where}: history only applies with new_terms")
+    return Step(
+        sources=sources,
+        by=by,
+        lucene=lucene,
+        dsl=dsl,
+        name=str(item.get("name") or f"step {number}"),
+        timestamp=timestamp,
+        new_terms=terms,
+        history=_history(item),
     )
 
 
@@ -375,7 +605,7 @@ def _comparison(item: Any) -> Comparison:
     return Comparison(str(item["field"]), str(item["op"]), str(item["other"]))
 
 
-def _test(item: Any, number: int) -> RuleTest:
+def _test(item: Any, number: int, source: str) -> RuleTest:
     if not isinstance(item, dict):
         raise ValueError(f"test {number} must be a mapping")
     unknown = set(item) - _TEST_KEYS
@@ -383,7 +613,35 @@ def _test(item: Any, number: int) -> RuleTest:
         raise ValueError(f"test {number}: unknown keys {sorted(unknown)}")
     if not isinstance(item.get("match"), bool):
         raise ValueError(f"test {number}: 'match' (true or false) is required")
-    records, lines, documents = (tuple(item.get(key) or ()) for key in ("records", "lines", "documents"))
-    if not (records or lines or documents):
+    by_source = _by_source(item.get("records"), source, f"test {number}: records")
+    records = dict(by_source).pop(source, ())
+    other = tuple((name, items) for name, items in by_source if name != source)
+    lines, documents = (tuple(item.get(key) or ()) for key in ("lines", "documents"))
+    if not (by_source or lines or documents):
         raise ValueError(f"test {number}: give records, lines or documents")
-    return RuleTest(str(item.get("name") or f"test {number}"), item["match"], records, lines, documents)
+    alerts = item.get("alerts")
+    if alerts is not None and (not isinstance(alerts, int) or isinstance(alerts, bool) or alerts < 0):
+        raise ValueError(f"test {number}: alerts is a number of alerts")
+    if alerts is not None and (alerts > 0) != item["match"]:
+        raise ValueError(f"test {number}: alerts {alerts} contradicts match {item['match']}")
+    return RuleTest(
+        str(item.get("name") or f"test {number}"),
+        item["match"],
+        records,
+        lines,
+        documents,
+        other,
+        _by_source(item.get("history"), source, f"test {number}: history"),
+        alerts,
+    )
+
+
+def _by_source(value: Any, source: str, where: str) -> SourceRecords:
+    """A list (records of ``source``) or a mapping ``{source: [records]}`` -> records by source."""
+    if not value:
+        return ()
+    if isinstance(value, list):
+        return ((source, tuple(value)),)
+    if isinstance(value, dict) and all(isinstance(items, list) for items in value.values()):
+        return tuple((_source(name), tuple(items)) for name, items in value.items() if items)
+    raise ValueError(f"{where}: a list of records, or a mapping of source to records")

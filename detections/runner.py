@@ -23,7 +23,8 @@ from opensearchpy import OpenSearch
 from detections import alerts as alert_store
 from detections.checkpoints import CheckpointStore
 from detections.exceptions import NO_EXCEPTIONS, Exceptions
-from detections.matching import Matches, find_matches
+from detections.matching import Matches, Sources, find_matches
+from detections.new_terms import TermsStore
 from detections.notify import Notifier
 from detections.rules import Rule
 from detections.summary import summarize
@@ -59,6 +60,10 @@ class RuleOutcome:
     window_start: str = ""
     window_end: str = ""
     hits: int = 0
+    """Documents read (events; for aggregating rule types, the alerts' sample events)."""
+    searches: int = 0
+    buckets: int = 0
+    """Aggregation buckets read (threshold, new_terms and sequence rules)."""
     matches: int = 0
     created: int = 0
     duplicates: int = 0
@@ -181,8 +186,10 @@ def _run_rule(
         window.capped,
     )
     outcome.resumed = window.resume_after is not None
-    found = find_matches(logs, settings.exceptions.apply(rule), rule.index_name(settings.prefix), window)
+    terms = TermsStore(alerts, f"{settings.alerts_index}-terms")
+    found = find_matches(logs, settings.exceptions.apply(rule), Sources(settings.prefix), window, terms)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
+    outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
     new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notifier is not None)
     written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)
     outcome.created, outcome.duplicates = len(written.created), written.duplicates
@@ -194,6 +201,8 @@ def _run_rule(
         # Keep the checkpoint: the next run queries this window again and recreates what failed.
         outcome.error = "; ".join(written.errors)
         return
+    if found.commit is not None:  # a new-terms rule's state, once its alerts are stored
+        found.commit()
     # Unpublished alerts need no re-query: they stay ``notified: false`` for the next run.
     checkpoints.put(rule.id, Checkpoint(window.end, found.resume_after))
 

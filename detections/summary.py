@@ -112,7 +112,11 @@ def _when(count: int, first: str | None, last: str | None) -> str:
 
 
 def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
-    dataset = get_field(documents[0], "event.dataset") if documents else None
+    datasets = list(dict.fromkeys(get_field(document, "event.dataset") for document in documents))
+    if len(datasets) > 1:  # a sequence across sources: each source's part, in the steps' order
+        groups = [[d for d in documents if get_field(d, "event.dataset") == name] for name in datasets]
+        return "; then ".join(_what(group, len(group)) for group in groups)
+    dataset = datasets[0] if datasets else None
     if dataset == "aws.vpcflow":
         return _what_flows(documents, count)
     if dataset in ("aws.guardduty", "aws.securityhub_findings"):

@@ -1,9 +1,11 @@
 """Run rules' inline tests on an engine: raw events -> real normalizer -> index -> the rule's query.
 
-Each test case gets its own index ``<prefix><source>-ruletest-<n>`` (matched by the
-source's index template, so fields are mapped as in production), written the way the
+Each test case gets its own indices ``<prefix><source>-ruletest-<n>`` (matched by the
+sources' index templates, so fields are mapped as in production), written the way the
 ingest path writes (``create`` without ``_id``), queried through the same code the runner
-uses, then deleted.
+uses, then deleted. The case's events are ingested at :data:`INGESTED`, inside the window
+the rule is run over; its ``history`` an hour earlier (what earlier runs saw). A new-terms
+rule gets its own terms state, filled from that history as a first run fills it.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from detections.matching import find_matches
+from detections.matching import Match, Sources, find_matches
 from detections.rules import Rule, RuleTest
 from detections.windows import Window, parse_time
 from normalizers import DeadLetter, Origin, normalize_object
 
 INGESTED = "2026-01-01T00:00:00.000Z"
 """``event.ingested`` of every test document; the rule is queried around it."""
+HISTORY_INGESTED = "2025-12-31T23:00:00.000Z"
+"""``event.ingested`` of a test's ``history``: before the window, as an earlier run saw it."""
 SEARCHABLE_TIMEOUT = 60.0
 _counter = itertools.count(1)
 
@@ -37,60 +41,94 @@ class CaseResult:
     expected: bool
     matched: bool | None
     error: str | None = None
+    alerts: int | None = None
+    """Alerts the rule raised."""
+    expected_alerts: int | None = None
+    """The case's ``alerts``: how many it must raise (``None``: any number when it matches)."""
 
     @property
     def passed(self) -> bool:
-        return self.error is None and self.matched == self.expected
+        counted = self.expected_alerts is None or self.alerts == self.expected_alerts
+        return self.error is None and self.matched == self.expected and counted
 
     def describe(self) -> str:
         if self.error:
             return f"ERROR {self.rule_id} [{self.name}]: {self.error}"
         verdict = "ok  " if self.passed else "FAIL"
-        return f"{verdict} {self.rule_id} [{self.name}]: expected match={self.expected}, got match={self.matched}"
+        counts = (
+            f", expected {self.expected_alerts} alerts, got {self.alerts}" if self.expected_alerts else ""
+        )
+        return (
+            f"{verdict} {self.rule_id} [{self.name}]: expected match={self.expected}, "
+            f"got match={self.matched}{counts}"
+        )
 
 
-def case_documents(rule: Rule, case: RuleTest) -> list[dict[str, Any]]:
-    """The case's events as indexed documents; raises ``ValueError`` if one is dead-lettered."""
-    documents = [dict(document) for document in case.documents]
-    raw = _raw_object(rule.index, case)
-    if raw is not None:
-        origin = Origin(object=f"rule-test/{rule.id}/{case.name}", ingested=INGESTED)
-        for item in normalize_object(io.BytesIO(raw), origin, rule.index):
-            if isinstance(item, DeadLetter):
-                raise ValueError(f"test event dead-lettered at {item.position}: {item.reason}")
-            documents.append(item)
-    for document in documents:
-        document.setdefault("event", {})["ingested"] = INGESTED
-    return documents
-
-
-def _raw_object(source: str, case: RuleTest) -> bytes | None:
+def case_documents(rule: Rule, case: RuleTest) -> list[tuple[str, dict[str, Any]]]:
+    """The case's events as indexed documents, with their source; raises ``ValueError`` if one
+    is dead-lettered. History documents are stamped :data:`HISTORY_INGESTED`."""
+    out = [(rule.index, dict(document)) for document in case.documents]
     if case.lines:
-        return ("\n".join(case.lines) + "\n").encode()
-    if not case.records:
-        return None
+        out += _normalized(rule, case.name, rule.index, ("\n".join(case.lines) + "\n").encode(), INGESTED)
+    window = ((rule.index, case.records), *case.other_records) if case.records else case.other_records
+    for stamp, groups in ((INGESTED, window), (HISTORY_INGESTED, case.history)):
+        for source, records in groups:
+            out += _normalized(rule, case.name, source, _raw_object(source, records), stamp)
+    for _, document in out:
+        document.setdefault("event", {}).setdefault("ingested", INGESTED)
+    return out
+
+
+def _normalized(
+    rule: Rule, name: str, source: str, raw: bytes, ingested: str
+) -> list[tuple[str, dict[str, Any]]]:
+    origin = Origin(object=f"rule-test/{rule.id}/{name}", ingested=ingested)
+    out = []
+    for item in normalize_object(io.BytesIO(raw), origin, source):
+        if isinstance(item, DeadLetter):
+            raise ValueError(f"test event dead-lettered at {item.position}: {item.reason}")
+        item.setdefault("event", {})["ingested"] = ingested
+        out.append((source, item))
+    return out
+
+
+def _raw_object(source: str, records: Sequence[Any]) -> bytes:
     if source == "cloudtrail":
-        return json.dumps({"Records": list(case.records)}).encode()
-    return "".join(json.dumps(record) + "\n" for record in case.records).encode()
+        return json.dumps({"Records": list(records)}).encode()
+    return "".join(json.dumps(record) + "\n" for record in records).encode()
 
 
 def run_case(client: OpenSearch, rule: Rule, case: RuleTest, prefix: str = "siem-") -> CaseResult:
-    index = f"{prefix}{rule.index}-ruletest-{next(_counter)}"
+    sources = Sources(prefix, f"-ruletest-{next(_counter)}")
     try:
-        index_and_wait(client, index, case_documents(rule, case))
-        return CaseResult(rule.id, case.name, case.match, matches(client, rule, index))
+        by_index: dict[str, list[dict[str, Any]]] = {}
+        for source, document in case_documents(rule, case):
+            by_index.setdefault(sources.index(source), []).append(document)
+        for index, documents in by_index.items():
+            index_and_wait(client, index, documents)
+        found = len(alerts_for(client, rule, sources))
+        return CaseResult(
+            rule.id, case.name, case.match, found > 0, alerts=found, expected_alerts=case.alerts
+        )
     except Exception as error:  # reported per case: one bad rule must not hide the others' results
         return CaseResult(rule.id, case.name, case.match, None, f"{type(error).__name__}: {error}")
     finally:
-        client.indices.delete(index=index, ignore_unavailable=True)
+        for source in rule.sources:
+            client.indices.delete(index=sources.index(source), ignore_unavailable=True)
 
 
-def matches(client: OpenSearch, rule: Rule, index: str) -> bool:
-    """Whether ``rule`` raises an alert on ``index``'s documents (ingested at :data:`INGESTED`),
-    queried through the runner's own code."""
+def alerts_for(client: OpenSearch, rule: Rule, sources: Sources) -> list[Match]:
+    """The alerts ``rule`` raises on ``sources``' documents ingested at :data:`INGESTED`, queried
+    through the runner's own code (a new-terms rule with a fresh terms state, filled from the
+    documents ingested before)."""
     ingested = parse_time(INGESTED)
     window = Window(ingested - timedelta(minutes=1), ingested + timedelta(minutes=1))
-    return bool(find_matches(client, rule, index, window).matches)
+    return find_matches(client, rule, sources, window).matches
+
+
+def matches(client: OpenSearch, rule: Rule, sources: Sources) -> bool:
+    """Whether ``rule`` raises an alert on ``sources``' documents ingested at :data:`INGESTED`."""
+    return bool(alerts_for(client, rule, sources))
 
 
 def index_and_wait(client: OpenSearch, index: str, documents: Sequence[dict[str, Any]]) -> None:
@@ -119,4 +157,14 @@ def run_tests(client: OpenSearch, rules: Iterable[Rule], prefix: str = "siem-") 
             yield run_case(client, rule, case, prefix)
 
 
-__all__ = ["INGESTED", "CaseResult", "case_documents", "index_and_wait", "matches", "run_case", "run_tests"]
+__all__ = [
+    "HISTORY_INGESTED",
+    "INGESTED",
+    "CaseResult",
+    "alerts_for",
+    "case_documents",
+    "index_and_wait",
+    "matches",
+    "run_case",
+    "run_tests",
+]

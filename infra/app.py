@@ -23,10 +23,12 @@ from cdk_nag import AwsSolutionsChecks
 from infra.config import Config, ConfigError
 from infra.member_stack import MemberFindingsStack
 from infra.siem_stack import SiemStack
+from infra.vpc_flow_logs import VpcFlowLogsStack
 
 CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
 CENTRAL_STACK = "AwsSiem"
 MEMBER_STACK = "AwsSiemMemberFindings"
+FLOW_LOGS_STACK = "AwsSiemVpcFlowLogs"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -56,6 +58,13 @@ def build_app(context: Mapping[str, Any] | None = None, outdir: str | None = Non
             MEMBER_STACK,
             config=config,
             description="AWS SIEM member account: findings -> central bucket",
+        )
+    if config.vpc_flow_logs_stack:
+        VpcFlowLogsStack(
+            app,
+            FLOW_LOGS_STACK,
+            config=config,
+            description="AWS SIEM member account: a flow log to the central bucket for every VPC",
         )
     # cdk-nag runs as a policy validation plugin: any unacknowledged finding fails synthesis.
     # Acknowledged findings and their reasons are also written into the templates (audit trail).

@@ -1,8 +1,9 @@
 """A custom resource that installs index templates and Dashboards saved objects on deploy.
 
-Its properties carry a hash of the ``opensearch_assets`` package, so CloudFormation sends
-an Update (and the installer runs) on every deploy that changes a template, a saved
-object or the installer itself, and skips the call when nothing changed.
+Its properties carry a hash of the packages in the installer's bundle (``opensearch_assets``
+and what it imports), so CloudFormation sends an Update (and the installer runs) on every
+deploy that changes a template, a saved object or the installer itself, and skips the call
+when nothing changed.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
-from infra.bundling import PROJECT_ROOT, tree_hash
+from infra.bundling import bundled_packages, tree_hash
 from infra.config import Config
 from infra.functions import FunctionSpec, SiemFunction
 from infra.nag import BASIC_EXECUTION_POLICY, logical_id, suppress_child
@@ -23,7 +24,9 @@ INSTALLER_HANDLER = "opensearch_assets.custom_resource.on_event"
 
 
 def assets_hash() -> str:
-    return tree_hash([PROJECT_ROOT / "opensearch_assets"])
+    """Changes with any package the installer's bundle holds (templates, saved objects, the
+    field definitions they come from, the installer itself), so a deploy re-runs it then."""
+    return tree_hash(bundled_packages(INSTALLER_HANDLER.rpartition(".")[0]))
 
 
 class AssetInstaller(Construct):

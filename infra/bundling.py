@@ -1,9 +1,13 @@
-"""One Lambda code bundle built from the project's own packages, without Docker.
+"""The Lambda code bundles, one per function, built from the project's packages without Docker.
 
-The bundle holds the project's packages (copied, never duplicated in the repo) plus the
-runtime dependencies from ``[project.dependencies]``, installed by pip as manylinux
-aarch64 wheels for CPython 3.12: the exact platform of the Lambdas (python3.12, arm64).
-boto3 is left out because the Lambda runtime provides it.
+Each bundle holds the project packages its handler's imports reach (read statically by
+``infra/imports.py``: the ingest function gets ``ingest``, ``normalizers`` and
+``opensearch_client``, never ``siem_cli`` or ``demo``) plus the third-party distributions the
+function needs (:data:`FUNCTIONS`), installed by pip as manylinux aarch64 wheels for CPython
+3.12: the exact platform of the Lambdas (python3.12, arm64). boto3 is left out because the
+Lambda runtime provides it; so are the command line's own dependencies (tqdm).
+``tests/infra/test_bundling.py`` imports each handler from its bundle with nothing else
+importable, and checks that every third-party module its code names is provided.
 
 The asset hash is computed here from what decides the bundle's content (package sources,
 dependency list, pip target) so that CDK neither fingerprints the whole repository
@@ -13,19 +17,23 @@ dependency list, pip target) so that CDK neither fingerprints the whole reposito
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import tomllib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, ILocalBundling
 from aws_cdk import aws_lambda as lambda_
 
+from infra.imports import ImportGraph
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("ingest", "normalizers", "opensearch_assets", "detections", "investigation")
 PROVIDED_BY_RUNTIME = frozenset({"boto3", "botocore"})
 # The bundle comes first on sys.path, so whatever it holds replaces the runtime's copy for the
 # runtime's botocore too: keep botocore's own dependency within the range botocore accepts.
@@ -42,24 +50,99 @@ PIP_PLATFORM_ARGS = (
 _IGNORED_PARTS = frozenset({"__pycache__", ".mypy_cache", ".pytest_cache", "tests"})
 
 
-def runtime_dependencies(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
-    """The project's runtime requirements minus what the Lambda runtime already has."""
+@dataclass(frozen=True, slots=True)
+class Function:
+    """What one Lambda function's bundle needs besides the packages its handler reaches."""
+
+    requirements: tuple[str, ...]
+    """Distributions of ``[project.dependencies]`` (their version ranges are taken from there)."""
+    loads_by_name: tuple[str, ...] = ()
+    """Packages whose modules the function imports by computed name at run time (the
+    normalizers' registry): they count as reached, so their dependencies are checked too."""
+    never_imported: tuple[tuple[str, str], ...] = ()
+    """``(module, why)``: third-party modules that reached code names only inside a function
+    this function never calls, so the bundle leaves them out (the import check reads every
+    ``import`` statement, wherever it is; the bundle-alone import test proves the handler still
+    loads without them)."""
+
+
+_NO_PARQUET = (
+    "pyarrow",
+    "imported only by normalize_object for a Parquet object; this function reads the sources' "
+    "specs and fields, and never normalizes an object",
+)
+FUNCTIONS: dict[str, Function] = {
+    # pyarrow: VPC Flow Logs Parquet objects, loaded through the normalizers' registry.
+    "ingest.handler": Function(
+        ("opensearch-py", "orjson", "pyarrow", "aws-lambda-powertools"), loads_by_name=("normalizers",)
+    ),
+    # pyyaml: the rules; prison: Dashboards links in alerts; orjson: the finding investigation.
+    "detections.handler": Function(
+        ("opensearch-py", "orjson", "pyyaml", "prison"), never_imported=(_NO_PARQUET,)
+    ),
+    # The index templates come from the sources' fields definitions (normalizers); prison:
+    # the Dashboards links of the field formatters; orjson: the normalizers' JSON framing.
+    "opensearch_assets.custom_resource": Function(
+        ("opensearch-py", "orjson", "prison"), never_imported=(_NO_PARQUET,)
+    ),
+}
+"""Handler module -> its function's needs."""
+
+
+def canonical_name(name: str) -> str:
+    """A distribution name compared the PyPA way (``PyYAML`` = ``pyyaml``, ``a_b`` = ``a-b``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def project_requirements(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> dict[str, str]:
+    """``[project.dependencies]`` by canonical distribution name."""
     with pyproject.open("rb") as handle:
         requirements: list[str] = tomllib.load(handle)["project"]["dependencies"]
-    kept = [req for req in requirements if _requirement_name(req) not in PROVIDED_BY_RUNTIME]
-    return [*kept, *RUNTIME_COMPATIBILITY]
+    return {_requirement_name(req): req for req in requirements}
+
+
+def function_requirements(
+    handler_module: str, pyproject: Path = PROJECT_ROOT / "pyproject.toml"
+) -> list[str]:
+    """What pip installs into the function's bundle: its distributions with the project's
+    version ranges, and the runtime compatibility pins."""
+    declared = project_requirements(pyproject)
+    names = [canonical_name(name) for name in FUNCTIONS[handler_module].requirements]
+    missing = [name for name in names if name not in declared]
+    if missing:
+        raise ValueError(f"{handler_module}: {missing} not in [project.dependencies]")
+    return [*(declared[name] for name in names if name not in PROVIDED_BY_RUNTIME), *RUNTIME_COMPATIBILITY]
 
 
 def _requirement_name(requirement: str) -> str:
     name = requirement
     for separator in "<>=!~[; ":
         name = name.split(separator, 1)[0]
-    return name.strip().lower()
+    return canonical_name(name.strip())
 
 
-def existing_packages(root: Path = PROJECT_ROOT, names: Iterable[str] = PACKAGES) -> list[Path]:
-    """The project packages present in this checkout (one may not be written yet)."""
-    return [root / name for name in names if (root / name / "__init__.py").is_file()]
+@cache
+def _graph(root: Path) -> ImportGraph:
+    return ImportGraph(root)
+
+
+def reached_modules(handler_module: str, root: Path = PROJECT_ROOT) -> set[str]:
+    """The project modules the function may import: the handler's import closure, and every
+    module of the packages it loads by name."""
+    graph = _graph(root)
+    reached = graph.closure(handler_module)
+    for package in FUNCTIONS[handler_module].loads_by_name:
+        for module in graph.modules:
+            if module == package or module.startswith(package + "."):
+                reached |= graph.closure(module)
+    return reached
+
+
+def bundled_packages(handler_module: str, root: Path = PROJECT_ROOT) -> list[Path]:
+    """The top-level project packages the function's bundle holds (whole, so a module loaded
+    by a computed name is there too)."""
+    tops = sorted({module.partition(".")[0] for module in reached_modules(handler_module, root)})
+    return [root / top for top in tops]
 
 
 def _package_files(package: Path) -> Iterator[Path]:
@@ -121,10 +204,11 @@ class LocalPythonBundling:
         subprocess.run(command, check=True)
 
 
-def lambda_code(install_dependencies: bool = True) -> lambda_.Code:
-    """The code asset shared by every Lambda of the stack (one upload, three handlers)."""
-    packages = existing_packages()
-    requirements = runtime_dependencies() if install_dependencies else []
+def lambda_code(handler: str, install_dependencies: bool = True) -> lambda_.Code:
+    """The code asset of the function whose handler is ``handler`` (``module.function``)."""
+    module = handler.rpartition(".")[0]
+    packages = bundled_packages(module)
+    requirements = function_requirements(module) if install_dependencies else []
     asset_hash = tree_hash(packages, salt=[*requirements, *PIP_PLATFORM_ARGS, str(install_dependencies)])
     return lambda_.Code.from_asset(
         # The source path is never read: the custom hash replaces fingerprinting and the

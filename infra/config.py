@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from detections.exceptions import ExceptionsError, load_exceptions, to_json
-from ingest.config import Settings as IngestSettings
+from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
 from normalizers import SOURCES
 from normalizers.vpcflow.formats import FormatError, parse_formats
 
@@ -107,6 +107,10 @@ class Config:
     standby_replicas: bool = True
     """AOSS standby replicas: production redundancy; turning them off halves the minimum OCUs."""
     member_stack: bool = False
+    vpc_flow_logs_stack: bool = False
+    """Also synthesize the VPC Flow Logs stack (infra.vpc_flow_logs), for a StackSet."""
+    operator_role: bool = True
+    """The operator role for backfills, replays and queue redrives (infra.operator_role)."""
     skip_dependency_bundling: bool = False
     """Copy only the project's packages into the Lambda bundle (unit tests: fast, offline)."""
     organization_trail_arn: str | None = None
@@ -196,6 +200,8 @@ class _ContextReader:
             detection_exceptions=self.detection_exceptions(),
             standby_replicas=self.boolean("standbyReplicas", True),
             member_stack=self.boolean("memberStack", False),
+            vpc_flow_logs_stack=self.boolean("vpcFlowLogsStack", False),
+            operator_role=self.boolean("operatorRole", True),
             skip_dependency_bundling=self.boolean("skipDependencyBundling", False),
             organization_trail_arn=self.optional_match(
                 "organizationTrailArn",
@@ -437,11 +443,10 @@ class _ContextReader:
     def check_ingest_timeout(self, seconds: int) -> None:
         """The ingest function starts a bulk request only when a whole request timeout fits
         before its deadline margin: a shorter function timeout could never write anything."""
-        ingest = IngestSettings()
-        floor = ingest.request_timeout + ingest.deadline_margin
+        floor = REQUEST_TIMEOUT_SECONDS + DEADLINE_MARGIN_SECONDS
         if seconds <= floor:
             self.problems.append(
                 f"ingestTimeoutSeconds={seconds} leaves no room for one bulk request: it must exceed "
-                f"the request timeout ({ingest.request_timeout:g} s) plus the deadline margin "
-                f"({ingest.deadline_margin:g} s), i.e. be at least {int(floor) + 1}"
+                f"the request timeout ({REQUEST_TIMEOUT_SECONDS:g} s) plus the deadline margin "
+                f"({DEADLINE_MARGIN_SECONDS:g} s), i.e. be at least {int(floor) + 1}"
             )

@@ -192,13 +192,22 @@ class MemberFindingsStack(Stack):
                 resources=[stream.attr_arn for stream in self.streams.values()],
             )
         )
+        # In the GuardDuty administrator's account the rule also sees every member's findings,
+        # which the findings export may already deliver: the deployer can turn it off there.
+        guardduty_state = CfnParameter(
+            self,
+            "GuarddutyRuleState",
+            default="ENABLED",
+            allowed_values=["ENABLED", "DISABLED"],
+            description="DISABLED where GuardDuty findings reach the bucket through the findings export",
+        ).value_as_string
         for source, event_source, detail_type in FINDING_RULES:
             events.CfnRule(
                 self,
                 f"{source.capitalize()}Rule",
                 description=f"Forward {detail_type} events to the SIEM",
                 event_pattern={"source": [event_source], "detail-type": [detail_type]},
-                state="ENABLED",
+                state=guardduty_state if source == "guardduty" else "ENABLED",
                 targets=[
                     events.CfnRule.TargetProperty(
                         arn=self.streams[source].attr_arn, id="siem-firehose", role_arn=invoker.role_arn

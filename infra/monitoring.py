@@ -13,6 +13,8 @@ from constructs import Construct
 FIVE_MINUTES = Duration.minutes(5)
 # Objects normally wait seconds; 15 minutes of backlog means ingest is stuck or too slow.
 QUEUE_AGE_THRESHOLD_SECONDS = 15 * 60
+RUNBOOKS = "docs/runbooks.md"
+"""One section per alarm, named by its construct id (tests/infra/test_runbooks.py)."""
 
 
 class PipelineAlarms(Construct):
@@ -80,7 +82,8 @@ class PipelineAlarms(Construct):
             evaluation_periods=evaluation_periods,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=description,
+            # The notification carries the description: it names the alarm's runbook.
+            alarm_description=f"{description} Runbook: {RUNBOOKS}#{construct_id.lower()}",
         )
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)

@@ -8,14 +8,15 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.assets_installer import AssetInstaller
+from infra.assets_installer import INSTALLER_HANDLER, AssetInstaller
 from infra.bundling import lambda_code
 from infra.config import Config
-from infra.detection import AlertTopic, Detections
-from infra.ingest_pipeline import IngestPipeline, ledger_table
+from infra.detection import DETECTION_HANDLER, AlertTopic, Detections
+from infra.ingest_pipeline import INGEST_HANDLER, IngestPipeline, ledger_table
 from infra.monitoring import PipelineAlarms
 from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
 from infra.network import FunctionNetwork
+from infra.operator_role import OperatorRole
 from infra.search import SearchCollections
 from infra.storage import LogStorage
 
@@ -25,7 +26,7 @@ class SiemStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        code = lambda_code(install_dependencies=not config.skip_dependency_bundling)
+        install = not config.skip_dependency_bundling  # one bundle per function, each its own packages
         network = FunctionNetwork(self, "Network", config.vpc, config.name_prefix)
         self.storage = LogStorage(self, "Storage", config)
         self.collections = SearchCollections(self, "Search", config, network)
@@ -39,7 +40,7 @@ class SiemStack(Stack):
             bucket=self.storage.bucket,
             ledger=self.ledger,
             collections=self.collections,
-            code=code,
+            code=lambda_code(INGEST_HANDLER, install),
             network=network,
         )
         self.detections = Detections(
@@ -48,11 +49,16 @@ class SiemStack(Stack):
             config=config,
             alerts=self.alert_topic,
             collections=self.collections,
-            code=code,
+            code=lambda_code(DETECTION_HANDLER, install),
             network=network,
         )
         self.installer = AssetInstaller(
-            self, "Assets", config=config, collections=self.collections, code=code, network=network
+            self,
+            "Assets",
+            config=config,
+            collections=self.collections,
+            code=lambda_code(INSTALLER_HANDLER, install),
+            network=network,
         )
         self.alarms = PipelineAlarms(
             self,
@@ -63,6 +69,20 @@ class SiemStack(Stack):
             functions={"Ingest": self.ingest.handler.function, "Detection": self.detections.handler.function},
         )
         self._analyst_access(config)
+        self.operator = (
+            OperatorRole(
+                self,
+                "Operator",
+                config=config,
+                bucket=self.storage.bucket,
+                ledger=self.ledger,
+                queue=self.ingest.queue,
+                dead_letter_queue=self.ingest.dead_letter_queue,
+                collections=self.collections,
+            )
+            if config.operator_role
+            else None
+        )
         self._suppress_library_findings()
         self._outputs()
 
@@ -106,3 +126,5 @@ class SiemStack(Stack):
         CfnOutput(self, "AnalystPolicyArn", value=self.analyst_policy.managed_policy_arn)
         if self.storage.key is not None:
             CfnOutput(self, "LogBucketKeyArn", value=self.storage.key.key_arn)
+        if self.operator is not None:
+            CfnOutput(self, "OperatorRoleArn", value=self.operator.role.role_arn)

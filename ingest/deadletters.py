@@ -1,7 +1,7 @@
 """Dead-letter sinks: S3 (Lambda) and a local folder (CLI).
 
 Layout: ``<prefix><source>/<yyyy>/<mm>/<dd>/<object-hash>-<chunk>[-<handled before>].jsonl``, one JSON
-line per record: ``{reason, source, object, position, raw[, raw_encoding], stage[, index]}``.
+line per record: ``{reason, source, object, position, raw[, raw_encoding], version, stage[, index]}``.
 The date is the object's last-modified date and the name is derived from the object's
 identity and the chunk, so a retried chunk overwrites its own file instead of writing the same
 dead letters twice.

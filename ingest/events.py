@@ -1,11 +1,13 @@
 """Turn whatever invoked the Lambda into a list of S3 objects to ingest.
 
-Accepted shapes (all may arrive directly or as the body of an SQS message):
+Accepted shapes (all may arrive directly or as the body of an SQS message), read with
+Powertools' event data classes:
 
-- S3 event notifications ``{"Records": [{"eventSource": "aws:s3", ...}]}``;
+- S3 event notifications ``{"Records": [{"eventSource": "aws:s3", ...}]}`` (``S3EventRecord``);
 - SNS notifications wrapping them (``{"Type": "Notification", "Message": "<json>"}`` in an SQS
-  body, or ``{"Records": [{"EventSource": "aws:sns", "Sns": {...}}]}`` when SNS invokes us);
-- EventBridge ``Object Created`` events from ``aws.s3``;
+  body, ``SNSMessage``; or ``{"Records": [{"EventSource": "aws:sns", "Sns": {...}}]}`` when
+  SNS invokes us, ``SNSEventRecord``);
+- EventBridge ``Object Created`` events from ``aws.s3`` (``S3EventBridgeNotificationEvent``);
 - ``s3:TestEvent`` (sent by S3 when a notification is configured): ignored.
 
 S3 URL-encodes object keys in notifications (a space becomes ``+``, a ``+`` becomes ``%2B``,
@@ -15,12 +17,18 @@ key is decoded with :func:`urllib.parse.unquote_plus`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
 import orjson
+from aws_lambda_powertools.utilities.data_classes.s3_event import (
+    S3EventBridgeNotificationEvent,
+    S3EventRecord,
+)
+from aws_lambda_powertools.utilities.data_classes.sns_event import SNSEventRecord, SNSMessage
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent, SQSRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,11 +64,15 @@ class UnrecognizedEvent(ValueError):
     """The payload is not a shape this handler knows: a configuration error, never silent."""
 
 
+Found = tuple[list[ObjectRef], list[str]]
+"""The objects a payload names, and why its other parts were ignored."""
+
+
 def parse_event(event: Mapping[str, Any]) -> list[Message]:
     """Split a Lambda event into messages; SQS batches give one message per SQS record."""
     records = event.get("Records")
     if isinstance(records, list) and records and _is_sqs_record(records[0]):
-        return [_sqs_message(record) for record in records]
+        return [_sqs_message(record) for record in SQSEvent(dict(event), orjson.loads).records]
     objects, ignored = _objects(event)
     return [Message(None, tuple(objects), tuple(ignored))]
 
@@ -69,24 +81,24 @@ def _is_sqs_record(record: Any) -> bool:
     return isinstance(record, Mapping) and record.get("eventSource") == "aws:sqs"
 
 
-def _sqs_message(record: Mapping[str, Any]) -> Message:
-    message_id = str(record["messageId"])
+def _sqs_message(record: SQSRecord) -> Message:
+    message_id = str(record.message_id)
     try:
-        objects, ignored = _objects(_json(record.get("body"), "SQS body"))
+        objects, ignored = _objects(_json(lambda: record.json_body, "SQS body"))
     except Exception as error:  # any shape we did not foresee fails this message alone, not the batch
         return Message(message_id, error=f"unrecognized message: {error!r}")
     return Message(message_id, tuple(objects), tuple(ignored))
 
 
-def _objects(payload: Any) -> tuple[list[ObjectRef], list[str]]:
+def _objects(payload: Any) -> Found:
     if not isinstance(payload, Mapping):
         raise UnrecognizedEvent(f"expected a JSON object, got {type(payload).__name__}")
     if payload.get("Event") == "s3:TestEvent":
         return [], ["s3:TestEvent"]
     if payload.get("Type") == "Notification" and "Message" in payload:  # SNS envelope in SQS
-        return _objects(_json(payload["Message"], "SNS Message"))
+        return _sns(SNSMessage(dict(payload)))
     if payload.get("source") == "aws.s3" and "detail" in payload:
-        return _eventbridge(payload)
+        return _eventbridge(S3EventBridgeNotificationEvent(dict(payload)))
     records = payload.get("Records")
     if isinstance(records, list):
         objects: list[ObjectRef] = []
@@ -99,55 +111,58 @@ def _objects(payload: Any) -> tuple[list[ObjectRef], list[str]]:
     raise UnrecognizedEvent(f"unrecognized event with keys {sorted(payload)[:8]}")
 
 
-def _record(record: Mapping[str, Any]) -> tuple[list[ObjectRef], list[str]]:
+def _record(record: Any) -> Found:
     if record.get("EventSource") == "aws:sns":  # SNS invoking the Lambda directly
-        return _objects(_json(record["Sns"]["Message"], "SNS Message"))
+        return _sns(SNSEventRecord(record).sns)
     if record.get("eventSource") != "aws:s3":
         raise UnrecognizedEvent(f"unrecognized record source {record.get('eventSource')!r}")
+    return _s3(S3EventRecord(record))
+
+
+def _sns(message: SNSMessage) -> Found:
+    return _objects(_json(lambda: orjson.loads(message.message), "SNS Message"))
+
+
+def _s3(record: S3EventRecord) -> Found:
     name = str(record.get("eventName", ""))
     if not name.startswith("ObjectCreated:"):
         return [], [name or "S3 event without eventName"]
-    s3 = record["s3"]
-    obj = s3["object"]
+    obj = record.s3.get_object
     return [
         ObjectRef(
-            bucket=s3["bucket"]["name"],
-            key=unquote_plus(obj["key"]),
-            version_id=obj.get("versionId") or None,
-            etag=obj.get("eTag") or None,
+            bucket=record.s3.bucket.name,
+            key=unquote_plus(obj.key),  # S3Object.key is the key as notified: still URL-encoded
+            version_id=obj.version_id or None,
+            etag=obj.etag or None,
             size=_int_or_none(obj.get("size")),
         )
     ], []
 
 
-def _eventbridge(event: Mapping[str, Any]) -> tuple[list[ObjectRef], list[str]]:
-    if event.get("detail-type") != "Object Created":
-        return [], [str(event.get("detail-type"))]
-    detail = event["detail"]
-    obj = detail["object"]
+def _eventbridge(event: S3EventBridgeNotificationEvent) -> Found:
+    detail_type = event.get("detail-type")
+    if detail_type != "Object Created":
+        return [], [str(detail_type)]
+    obj = event.detail.object
     return [
         ObjectRef(
-            bucket=detail["bucket"]["name"],
-            key=unquote_plus(obj["key"]),
+            bucket=event.detail.bucket.name,
+            key=obj.key,  # decoded by the data class (unquote_plus)
+            # Unversioned buckets send no "version-id", where the data class would raise.
             version_id=obj.get("version-id") or None,
-            etag=obj.get("etag") or None,
-            size=_int_or_none(obj.get("size")),
+            etag=obj.etag or None,
+            size=_int_or_none(obj.size),
         )
     ], []
 
 
-def _json(text: Any, what: str) -> Any:
+def _json(load: Callable[[], Any], what: str) -> Any:
+    """``load()``: the JSON document a body or an SNS message holds."""
     try:
-        return orjson.loads(text)
-    except (orjson.JSONDecodeError, TypeError):
+        return load()
+    except (orjson.JSONDecodeError, TypeError, KeyError):
         raise UnrecognizedEvent(f"{what} is not JSON") from None
 
 
 def _int_or_none(value: Any) -> int | None:
     return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
-
-
-def iter_objects(messages: list[Message]) -> Iterator[tuple[Message, ObjectRef]]:
-    for message in messages:
-        for ref in message.objects:
-            yield message, ref

@@ -30,6 +30,7 @@ from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
 from ingest.reader import ObjectIdentity, OpenedObject
 from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
+from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
 
 SourcedItem = tuple[str, Item]
 """An item with the source whose index (or dead-letter folder) it belongs to."""
@@ -47,6 +48,11 @@ class Incomplete(RuntimeError):
 class ReadFailed(Incomplete):
     """Reading the object failed part-way (S3 stream reset, disk full while spooling): what was
     read before is acknowledged, the rest is read again by the retry."""
+
+
+class StoppedInNormalizer(ReadFailed):
+    """The deadline stopped the normalization inside a chunk (``normalizers.limits.Interrupted``):
+    handled as a read that failed, so the chunks before are acknowledged and the retry resumes."""
 
 
 @dataclass(slots=True)
@@ -117,6 +123,8 @@ def _next_chunk(iterator: Iterator[SourcedItem], size: int) -> tuple[SourcedItem
         return tuple(islice(iterator, size))
     except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
         raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
+    except Interrupted as stopped:
+        raise StoppedInNormalizer(f"deadline reached while normalizing: {stopped}") from None
 
 
 def with_retries(call: Callable[[], _T], settings: Settings, deadline: Deadline) -> _T:
@@ -144,15 +152,22 @@ def normalized_items(
     keep_original: bool,
     source: str | None = None,
     flow_formats: tuple[tuple[str, str], ...] = (),
+    limits: Limits = DEFAULT_LIMITS,
+    should_stop: Callable[[], bool] = never,
 ) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
     """The items of an object through the normalizers, with getters for its source and skip
     reason. An item's source is read as it comes: a delivery path's object (CloudWatch Logs
-    payloads, Security Lake) holds several sources' records, each for its own index."""
+    payloads, Security Lake) holds several sources' records, each for its own index.
+
+    ``should_stop`` (the deadline's ``expired``) is consulted as the object is read: when it
+    answers ``True`` the items end with :class:`StoppedInNormalizer` from the chunk loop."""
     origin = Origin(
         object=opened.identity.location,
         ingested=ingested_now(),
         keep_original=keep_original,
         flow_formats=flow_formats,
+        limits=limits,
+        should_stop=should_stop,
     )
     normalized = normalize_object(opened.stream, origin, source)
 
@@ -161,6 +176,12 @@ def normalized_items(
             yield (normalized.outcome.source or "unknown"), item
 
     return items(), lambda: normalized.outcome.source, lambda: normalized.outcome.skipped
+
+
+def _time_is_up(deadline: Deadline) -> Callable[[], bool]:
+    """The normalizers' ``should_stop``: the deadline's remaining time, consulted about every
+    256 KiB read (``Deadline.expired`` itself is the chunk loop's own check)."""
+    return lambda: deadline.remaining() <= 0
 
 
 def process_object(
@@ -192,7 +213,11 @@ def process_object(
         if items is None:
             settings = services.settings
             items, source_of, skipped_because = normalized_items(
-                opened, settings.keep_original, flow_formats=settings.vpc_flow_formats
+                opened,
+                settings.keep_original,
+                flow_formats=settings.vpc_flow_formats,
+                limits=settings.limits(),
+                should_stop=_time_is_up(deadline),
             )
         else:
             source_of = lambda: None  # noqa: E731
@@ -297,7 +322,9 @@ class _ChunkLoop:
             if offset in done_before:
                 continue
             if isinstance(item, DeadLetter):
-                letters.append((offset, {**item.to_json(), "stage": "normalize"}))
+                # The version (or ETag) with the object: what a re-drive reads again.
+                letter = {**item.to_json(), "version": self._identity.version, "stage": "normalize"}
+                letters.append((offset, letter))
             else:
                 documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
         self._result.source = self._result.source or (source if source != "unknown" else None)

@@ -11,9 +11,9 @@ from opensearchpy import OpenSearch
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterSink, LocalDeadLetterSink, S3DeadLetterSink
 from ingest.ledger import DynamoLedger, Ledger, SqliteLedger
-from ingest.opensearch import make_client
 from ingest.processor import Hooks, Services
 from ingest.writer import BulkWriter
+from opensearch_client import make_client
 
 
 @dataclass(slots=True)
@@ -27,7 +27,7 @@ class Runtime:
 
 def make_ledger(settings: Settings, dynamodb: Any | None = None) -> Ledger:
     if settings.ledger_table:
-        client = dynamodb or boto3.client("dynamodb", region_name=settings.region)
+        client = dynamodb or boto3.client("dynamodb", region_name=settings.connection.region)
         return DynamoLedger(settings.ledger_table, client, settings.ledger_ttl_days)
     if settings.ledger_path:
         settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,10 +55,13 @@ def build_runtime(
     hooks: Hooks | None = None,
 ) -> Runtime:
     """Everything the processor needs; tests pass their guarded client and moto clients."""
-    s3 = s3 or boto3.client("s3", region_name=settings.region)
+    s3 = s3 or boto3.client("s3", region_name=settings.connection.region)
     services = Services(
         settings=settings,
-        writer=BulkWriter(client or make_client(settings), settings),
+        # One pooled connection per concurrent bulk request, plus one for searches.
+        writer=BulkWriter(
+            client or make_client(settings.connection, pool_maxsize=settings.concurrency + 1), settings
+        ),
         ledger=ledger or make_ledger(settings, dynamodb),
         sink=make_sink(settings, s3),
         hooks=hooks or Hooks(),

@@ -180,7 +180,7 @@ class BulkWriter:
             return False
         # A request cut short by the deadline is ambiguous (the engine may have applied it):
         # never start one that might not end in time.
-        return deadline.remaining() >= self._settings.request_timeout
+        return deadline.remaining() >= self._settings.connection.timeout
 
     def _attempt(
         self, pending: list[Pending], report: WriteReport
@@ -188,7 +188,9 @@ class BulkWriter:
         """Send one request; return the documents to send again and the halves of a body too large."""
         try:
             answer = self._client.bulk(
-                index=pending[0].index, body=_payload(pending), request_timeout=self._settings.request_timeout
+                index=pending[0].index,
+                body=_payload(pending),
+                request_timeout=self._settings.connection.timeout,
             )
         except TransportConnectionError:  # includes timeouts: nothing says the engine got it
             return pending, []
@@ -246,7 +248,7 @@ class BulkWriter:
         with self._rng_lock:
             delay = self._rng.uniform(0, ceiling)
         # Keep time for the retried request itself.
-        if deadline.remaining() < delay + self._settings.request_timeout:
+        if deadline.remaining() < delay + self._settings.connection.timeout:
             return False
         self._sleep(delay)
         return True

@@ -1,6 +1,6 @@
 """The last step of ``make demo``: investigate the demo incident's findings.
 
-``ingest/demo.py`` calls :func:`show` after ingestion (``POST_INGEST_STEPS``) with its
+``siem_cli/demo.py`` calls :func:`show` after ingestion (``POST_INGEST_STEPS``) with its
 context: the guarded client on the embedded engine and the incident's ground truth.
 """
 

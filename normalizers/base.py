@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
+
 Document = dict[str, Any]
 
 # The longest raw record we copy into a dead letter. The original object stays in S3,
@@ -34,6 +36,17 @@ class Origin:
     """VPC flow log formats for flow lines that come without a header line (Firehose,
     CloudWatch Logs): ``(log group or S3 key prefix, field names)``, from the configuration
     ``VPC_FLOW_FORMATS`` (normalizers/vpcflow/formats.py, docs/sources/vpcflow.md)."""
+    limits: Limits = DEFAULT_LIMITS
+    """What one object may cost (normalizers/limits.py)."""
+    should_stop: Callable[[], bool] = never
+    """The caller's deadline, consulted as the object is read: ``True`` ends the normalization
+    with :class:`~normalizers.limits.Interrupted` (the object is unfinished, not dead-lettered)."""
+
+    def stop_if_asked(self) -> None:
+        """Raise :class:`~normalizers.limits.Interrupted` when the caller wants the object stopped
+        (a reader of something else than the object's stream, Parquet batches, calls it)."""
+        if self.should_stop():
+            raise Interrupted(f"stopped while reading {self.object}")
 
 
 @dataclass(frozen=True, slots=True)

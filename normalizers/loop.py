@@ -35,7 +35,7 @@ def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mappe
     source, framing = spec.name, spec.framing
     if framing is None:
         raise ValueError(f"{source} is not a JSON source")
-    for record in json_records(stream, framing.wrapper):
+    for record in json_records(stream, framing.wrapper, origin.limits):
         value, raw = record.value, record.raw
         if record.error is None and framing.is_bare(value):  # no envelope: straight to the mapper
             try:

@@ -18,7 +18,7 @@ from normalizers import registry
 from normalizers.base import DeadLetter, Item, Origin
 from normalizers.delivery import Skipped
 from normalizers.detect import Detection, detect, detect_parquet
-from normalizers.reasons import NORMALIZER_ERROR, TRUNCATED_INPUT, UNRECOGNIZED_FORMAT
+from normalizers.reasons import NORMALIZER_ERROR, UNRECOGNIZED_FORMAT
 from normalizers.stream import GZIP_MAGIC, PARQUET_MAGIC, TruncatedInput, decompressed, read_head
 
 UNKNOWN = "unknown"
@@ -73,9 +73,9 @@ class NormalizedObject:
     def _items(self) -> Iterator[Item]:
         origin, outcome = self._origin, self.outcome
         # A truncation inside the head is deferred by read_head to after the head's bytes.
-        head, stream = read_head(decompressed(self._raw))
+        head, stream = read_head(decompressed(self._raw, origin.limits, origin.should_stop))
         if head.startswith(GZIP_MAGIC):  # gzip inside gzip: CloudWatch Logs payloads, Firehose compressing
-            head, stream = read_head(decompressed(stream))
+            head, stream = read_head(decompressed(stream, origin.limits, origin.should_stop))
         sniffed = detect(head, origin.object, origin)
         # A forced source wins, except over a file that holds no records (a digest file) and
         # over a delivery path's container, whose records say their source themselves.
@@ -111,11 +111,11 @@ class NormalizedObject:
                 for item in registry.normalizer(source)(readable, origin):
                     emitted += 1
                     yield item
-        except TruncatedInput as error:
+        except TruncatedInput as error:  # or LimitExceeded: the object ends here
             outcome.error = str(error)
             yield DeadLetter(
                 outcome.source or UNKNOWN,
-                f"{TRUNCATED_INPUT}: {error}",
+                f"{error.reason}: {error}",
                 origin.object,
                 f"after item {emitted}",
                 b"",
@@ -143,11 +143,12 @@ def _parquet_source(spooled: BinaryIO, origin: Origin) -> str | DeadLetter:
     try:
         schema = parquet.read_schema(spooled)
     except parquet.InvalidParquet as error:
-        return DeadLetter(UNKNOWN, f"{parquet.INVALID_PARQUET}: {error}", origin.object, "object", b"")
+        reason = f"{parquet.INVALID_PARQUET}: {error}"
+        return DeadLetter(UNKNOWN, reason, origin.object, "object", parquet.head_of(spooled))
     source = detect_parquet(schema)
     if source is None:
         reason = f"{UNRECOGNIZED_FORMAT}: Parquet columns match no source ({parquet.columns_text(schema)})"
-        return DeadLetter(UNKNOWN, reason, origin.object, "object", b"")
+        return DeadLetter(UNKNOWN, reason, origin.object, "object", parquet.head_of(spooled))
     return source
 
 

@@ -13,6 +13,7 @@ MISSING_FIELD = "missing field"
 UNPARSEABLE_TIMESTAMP = "unparseable timestamp"
 TRUNCATED_INPUT = "truncated input"
 RECORD_TOO_LARGE = "record too large"
+OBJECT_TOO_LARGE = "object too large"
 UNRECOGNIZED_FORMAT = "unrecognized format"
 NORMALIZER_ERROR = "normalizer error"
 

@@ -17,21 +17,27 @@ CLOUDTRAIL = "siem-cloudtrail"
 VPCFLOW = "siem-vpcflow"
 GUARDDUTY = "siem-guardduty"
 SECURITYHUB = "siem-securityhub"
+ALERTS = "siem-alerts"
 
 INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
     ALL: tuple(spec.index for spec in SPECS),
     **{f"siem-{spec.index}": (spec.index,) for spec in SPECS},
+    ALERTS: ("alerts",),
 }
-"""Index-pattern id -> the indices (template names without prefix) whose fields it lists: one
-for all sources, and one per source (normalizers/registry.py); the saved searches and
-dashboards below name the patterns they use."""
+"""Index-pattern id -> the indices (template names without prefix) it covers: its title
+names them and its field list is the union of their mappings. One for all log sources, one
+per source (normalizers/registry.py), and one for the detections' alerts; the saved searches
+and dashboards below name the patterns they use."""
 
 
 def index_pattern_title(pattern_id: str, prefix: str) -> str:
-    """``siem-all`` -> ``<prefix>*``; ``siem-cloudtrail`` -> ``<prefix>cloudtrail``."""
-    if pattern_id == ALL:
-        return f"{prefix}*"
-    return prefix + pattern_id.removeprefix("siem-")
+    """The indices of the pattern, comma-separated (Dashboards accepts a list as a title).
+
+    ``siem-all`` -> ``<prefix>cloudtrail,<prefix>vpcflow,...``; ``siem-alerts`` ->
+    ``<prefix>alerts``. Never a wildcard: ``<prefix>*`` would also match the alerts, their
+    checkpoints and any other index sharing the prefix on the same endpoint.
+    """
+    return ",".join(f"{prefix}{index}" for index in INDEX_PATTERNS[pattern_id])
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,8 @@ class Search:
     columns: tuple[str, ...]
     default_value: str = "*"
     """What ``{value}`` is saved as: ``*`` (any) until the analyst types an identifier."""
+    rule: str | None = None
+    """The detection rule (``detections/rules``) whose query this search runs, word for word."""
 
     @property
     def id(self) -> str:
@@ -95,8 +103,19 @@ class Visualization:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldLink:
+    """The values of ``fields`` link to ``dashboard`` with its query bar on the value in
+    ``query_fields`` (a URL field formatter on every index pattern holding the field)."""
+
+    fields: tuple[str, ...]
+    query_fields: tuple[str, ...]
+    dashboard: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dashboard:
-    """Panels laid out two per row, in order; each a visualization or saved search slug."""
+    """Panels in reading order: charts and tables of counts two per row, saved searches (tables
+    of events) a row each (``saved_objects.layout``)."""
 
     id: str
     title: str
@@ -166,21 +185,25 @@ IP_ACTIVITY = Search(
 ROOT_USAGE = Search(
     "root-usage",
     "Root account usage",
-    "API calls and sign-ins made with the root user's credentials (not by AWS services on its behalf).",
+    "API calls and sign-ins made with the root user's credentials (not by AWS services on its behalf): "
+    "the events of the rule siem-root-account-usage.",
     CLOUDTRAIL,
     "aws.cloudtrail.user_identity.type:Root AND NOT _exists_:aws.cloudtrail.user_identity.invoked_by"
     " AND NOT aws.cloudtrail.event_type:AwsServiceEvent",
     _CLOUDTRAIL_COLUMNS,
+    rule="siem-root-account-usage",
 )
 CONSOLE_WITHOUT_MFA = Search(
     "console-signin-without-mfa",
     "Console sign-in without MFA",
-    "Successful console sign-ins of IAM users or root without multi-factor authentication "
-    "(federated sign-ins authenticate at their identity provider and are left out).",
+    "Successful console sign-ins of IAM users without multi-factor authentication: the events of the rule "
+    "siem-console-signin-without-mfa. The root user's sign-ins are in Root account usage, with or without MFA; "
+    "federated and IAM Identity Center sign-ins authenticate at their identity provider and are left out.",
     CLOUDTRAIL,
-    "event.action:ConsoleLogin AND event.outcome:success AND aws.cloudtrail.user_identity.type:(IAMUser OR Root)"
+    "event.action:ConsoleLogin AND event.outcome:success AND aws.cloudtrail.user_identity.type:IAMUser"
     " AND aws.cloudtrail.console_login.mfa_used:false",
     _CLOUDTRAIL_COLUMNS,
+    rule="siem-console-signin-without-mfa",
 )
 ACCESS_DENIED = Search(
     "access-denied",
@@ -264,6 +287,136 @@ INVESTIGATION_EVENTS = Search(
     _ACTIVITY_COLUMNS,
 )
 
+# --- the investigation's pivots --------------------------------------------------------------
+# One saved search per search `siem investigate` sends (investigation/queries.py), with the
+# same query for one value: tests/assets/test_pivots.py runs both on the fixtures and compares
+# the documents they return. The investigation also bounds them in time (the finding's
+# window) and combines several values with OR.
+
+_ISSUANCE_COLUMNS = (
+    "user.name",
+    "event.action",
+    "source.ip",
+    "cloud.account.id",
+    "aws.cloudtrail.user_identity.arn",
+)
+ISSUING_ACTIONS_QUERY = (
+    "event.action:(AssumeRole OR AssumeRoleWithSAML OR AssumeRoleWithWebIdentity"
+    " OR GetSessionToken OR GetFederationToken)"
+)
+"""The STS calls that issue temporary credentials (investigation.chain.ISSUING_ACTIONS)."""
+_FINDINGS = "event.dataset:(aws.guardduty OR aws.securityhub_findings)"
+
+ACCESS_KEY_ACTIVITY = Search(
+    "access-key-activity",
+    "CloudTrail activity of an access key",
+    "Replace * with an access key id, quoted. A temporary key (ASIA...) is one session: the investigation's "
+    "subject when a finding names a key.",
+    CLOUDTRAIL,
+    "aws.cloudtrail.user_identity.access_key_id:{value}",
+    _CLOUDTRAIL_COLUMNS,
+)
+PRINCIPAL_ACTIVITY = Search(
+    "principal-activity",
+    "CloudTrail activity of a principal",
+    "Replace * with a principal id (AIDA..., or AROA...:session for a role session) or an identity ARN, quoted: "
+    "the investigation's subject when a finding names a principal but no key.",
+    CLOUDTRAIL,
+    "user.id:{value} OR aws.cloudtrail.user_identity.arn:{value}",
+    (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.user_identity.access_key_id"),
+)
+USER_NAME_ACTIVITY = Search(
+    "user-name-activity",
+    "CloudTrail activity of a user or role session name",
+    "Replace * with a user name or a role session name (an SSO user's e-mail, an instance id), quoted. "
+    "The investigation falls back to this when a finding names only a user, and restricts it to the "
+    'finding\'s account: add AND aws.cloudtrail.user_identity.account_id:"<account>".',
+    CLOUDTRAIL,
+    "user.name:{value}",
+    (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.user_identity.type"),
+)
+KEY_ISSUANCE = Search(
+    "key-issuance",
+    "Role chain: the call that issued a temporary key",
+    "Replace * with a temporary access key id (ASIA...), quoted: the STS call whose response issued it, made by "
+    "the previous identity of the chain. Repeat with that caller's key to walk the chain back to its origin, "
+    "as the investigation does (a cross-account call is logged in both accounts).",
+    CLOUDTRAIL,
+    f"aws.cloudtrail.response_elements.credentials.accessKeyId:{{value}} AND {ISSUING_ACTIONS_QUERY}",
+    _ISSUANCE_COLUMNS,
+)
+SOURCE_IP_ACTIVITY = Search(
+    "source-ip-activity",
+    "CloudTrail calls from an IP address",
+    'Replace * with an address ("203.0.113.7") or a CIDR block, quoted: the investigation\'s subject when a '
+    "finding names only a remote address.",
+    CLOUDTRAIL,
+    "source.ip:{value}",
+    _CLOUDTRAIL_COLUMNS,
+)
+RESOURCE_CHANGES = Search(
+    "resource-changes",
+    "Changes to a resource",
+    "Replace * with a resource ARN or id (sg-..., a bucket or user name), quoted: write calls whose resources "
+    "or request parameters (any key: groupId, bucketName, userName...) name it. The investigation of a "
+    "control finding lists these as its changes.",
+    CLOUDTRAIL,
+    "(aws.cloudtrail.resources.arn:{value} OR aws.cloudtrail.request_parameters:{value})"
+    " AND aws.cloudtrail.read_only:false",
+    (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.resources.arn"),
+)
+FINDINGS_BY_IDENTITY = Search(
+    "findings-by-identity",
+    "Findings naming an identity",
+    "Replace * with an access key id, principal id, ARN or name, quoted: GuardDuty and Security Hub findings "
+    "whose related.user holds it (the investigation's related findings, by the chain's keys).",
+    ALL,
+    f"related.user:{{value}} AND {_FINDINGS}",
+    _FINDING_COLUMNS,
+)
+FINDINGS_BY_IP = Search(
+    "findings-by-ip",
+    "Findings naming an IP address",
+    "Replace * with an address or CIDR block, quoted: GuardDuty and Security Hub findings whose related.ip "
+    "holds it (the investigation's related findings, by address).",
+    ALL,
+    f"related.ip:{{value}} AND {_FINDINGS}",
+    _FINDING_COLUMNS,
+)
+FINDINGS_BY_RESOURCE = Search(
+    "findings-by-resource",
+    "Findings on a resource",
+    "Replace * with a resource ARN, quoted: Security Hub findings on that resource (the investigation's "
+    "related findings, by resource).",
+    SECURITYHUB,
+    "aws.securityhub_findings.resources.id:{value}",
+    (*_FINDING_COLUMNS[:4], "aws.securityhub_findings.resources.id"),
+)
+IP_FLOWS = Search(
+    "ip-flows",
+    "VPC flows of an IP address",
+    "Replace * with an address or CIDR block, quoted: flows from or to it, packet-level addresses behind a "
+    "NAT gateway included (related.ip).",
+    VPCFLOW,
+    "related.ip:{value}",
+    ("source.ip", "source.port", "destination.ip", "destination.port", "network.transport", "event.action"),
+)
+
+PIVOTS: tuple[Search, ...] = (
+    FINDING_BY_ID,
+    ACCESS_KEY_ACTIVITY,
+    PRINCIPAL_ACTIVITY,
+    USER_NAME_ACTIVITY,
+    KEY_ISSUANCE,
+    SOURCE_IP_ACTIVITY,
+    RESOURCE_CHANGES,
+    FINDINGS_BY_IDENTITY,
+    FINDINGS_BY_IP,
+    FINDINGS_BY_RESOURCE,
+    IP_FLOWS,
+)
+"""The saved searches of the investigation's pivots, in the order an analyst follows them."""
+
 SEARCHES: tuple[Search, ...] = (
     HIGH_CRITICAL_FINDINGS,
     FINDING_BY_ID,
@@ -279,6 +432,7 @@ SEARCHES: tuple[Search, ...] = (
     FAILED_CONTROLS,
     GUARDDUTY_FINDINGS,
     INVESTIGATION_EVENTS,
+    *(pivot for pivot in PIVOTS if pivot is not FINDING_BY_ID),
 )
 
 # --- visualizations ------------------------------------------------------------------------
@@ -500,13 +654,37 @@ VISUALIZATIONS: tuple[Visualization, ...] = (
 # --- dashboards ----------------------------------------------------------------------------
 
 FINDING_INVESTIGATION_ID = "siem-finding-investigation"
+_FINDING_ID_FIELDS = ("aws.guardduty.id", "aws.guardduty.arn", "aws.securityhub_findings.id")
+
+FIELD_LINKS: tuple[FieldLink, ...] = (
+    # A finding id opens the dashboard on the finding: its actor's keys and addresses there
+    # are links in turn.
+    FieldLink(_FINDING_ID_FIELDS, _FINDING_ID_FIELDS, FINDING_INVESTIGATION_ID),
+    # Any identifier of a principal opens everything it did, in every source (related.user
+    # holds them all).
+    FieldLink(
+        (
+            "related.user",
+            "user.name",
+            "user.id",
+            "aws.cloudtrail.user_identity.access_key_id",
+            "aws.guardduty.user_identity.access_key_id",
+            "aws.securityhub_findings.user_identity.access_key_id",
+        ),
+        ("related.user",),
+        FINDING_INVESTIGATION_ID,
+    ),
+    # An address opens every event naming it: API calls, findings and flows.
+    FieldLink(("related.ip", "source.ip", "destination.ip"), ("related.ip",), FINDING_INVESTIGATION_ID),
+)
 
 DASHBOARDS: tuple[Dashboard, ...] = (
     Dashboard(
         FINDING_INVESTIGATION_ID,
         "Finding investigation",
         "Who, when and what for the actor behind a finding. Put the actor's keys in the query bar "
-        '(related.user:"AKIA..." OR related.ip:"203.0.113.7") and the finding\'s window in the time picker.',
+        '(related.user:"AKIA..." OR related.ip:"203.0.113.7") and the finding\'s window in the time picker, '
+        "or click a key, a name, an address or a finding id in any table: it opens this dashboard on it.",
         (
             INV_COUNT,
             INV_TIMELINE,
@@ -519,6 +697,7 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             INV_OUTCOME,
             INV_FINDINGS,
             INV_USER_AGENTS,
+            KEY_ISSUANCE,
             INVESTIGATION_EVENTS,
         ),
     ),

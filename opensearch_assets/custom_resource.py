@@ -5,10 +5,11 @@ place, because deleting a stack must never delete an analyst's saved work or the
 indices that still hold data.
 
 Environment: ``OPENSEARCH_ENDPOINT`` (``https://<collection-id>.<region>.aoss.amazonaws.com``),
-``DASHBOARDS_URL`` (optional; Serverless: ``<endpoint>/_dashboards``), ``INDEX_PREFIX``
-(default ``siem-``), ``AUTH`` (default ``aoss``), ``INSTALL_RETRY_SECONDS`` (default 300).
-Resource properties with the same names (``Endpoint``, ``DashboardsUrl``, ``IndexPrefix``)
-override the environment, so one function can serve several collections.
+``ALERTS_ENDPOINT``, ``DASHBOARDS_URL`` (optional; Serverless: ``<endpoint>/_dashboards``),
+``INDEX_PREFIX`` (default ``siem-``), ``AUTH`` (default ``aoss``), ``INSTALL_RETRY_SECONDS``
+(default 300). Resource properties with the same names (``Endpoint``, ``AlertsEndpoint``,
+``DashboardsUrl``, ``IndexPrefix``) override the environment, so one function can serve
+several collections (:meth:`opensearch_assets.settings.ResourceSettings.from_env`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from opensearch_assets.install import AUTH_MODES, AuthMode, InstallError, InstallReport, install
+from opensearch_assets.install import InstallError, InstallReport, install
+from opensearch_assets.settings import ResourceSettings, resource_prefix
 
 LOG = logging.getLogger(__name__)
 RETRY_PAUSE_SECONDS = 15
@@ -28,29 +31,24 @@ RETRY_PAUSE_SECONDS = 15
 def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request_type = event.get("RequestType")
     properties = event.get("ResourceProperties") or {}
-    prefix = str(properties.get("IndexPrefix") or os.environ.get("INDEX_PREFIX") or "siem-")
-    physical_id = event.get("PhysicalResourceId") or f"opensearch-assets-{prefix}"
+    physical_id = (
+        event.get("PhysicalResourceId") or f"opensearch-assets-{resource_prefix(properties, os.environ)}"
+    )
     if request_type == "Delete":
         LOG.info("delete %s: templates and saved objects are left in place", physical_id)
         return {"PhysicalResourceId": physical_id}
     if request_type not in ("Create", "Update"):
         raise ValueError(f"unknown RequestType {request_type!r}")
-    endpoint = str(properties.get("Endpoint") or os.environ["OPENSEARCH_ENDPOINT"])
-    dashboards_url = properties.get("DashboardsUrl") or os.environ.get("DASHBOARDS_URL") or None
-    auth = _auth_mode(os.environ.get("AUTH", "aoss"))
-    deadline = time.monotonic() + float(os.environ.get("INSTALL_RETRY_SECONDS", "300"))
-    region = os.environ.get("AWS_REGION")
-    report = _retrying(lambda: install(endpoint, dashboards_url, auth, region, prefix), deadline)
-    # The alerts index lives in its own SEARCH collection: it needs the templates there too.
-    alerts_endpoint = properties.get("AlertsEndpoint") or os.environ.get("ALERTS_ENDPOINT")
-    reports = [report]
-    if alerts_endpoint and alerts_endpoint != endpoint:
-        reports.append(_retrying(lambda: install(str(alerts_endpoint), None, auth, region, prefix), deadline))
+    settings = ResourceSettings.from_env(properties)
+    deadline = time.monotonic() + settings.retry_seconds
+    targets = [settings.logs] if settings.alerts is None else [settings.logs, settings.alerts]
+    reports = [_retrying(partial(install, target), deadline) for target in targets]
     for each in reports:
         for line in each.lines():
             LOG.info("%s", line)
         if not each.ok:
             raise InstallError("; ".join(each.lines()[1:]))
+    report = reports[0]
     return {
         "PhysicalResourceId": physical_id,
         "Data": {
@@ -58,13 +56,6 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
             "SavedObjectsImported": str(report.saved_objects_imported),
         },
     }
-
-
-def _auth_mode(value: str) -> AuthMode:
-    for mode in AUTH_MODES:
-        if mode == value:
-            return mode
-    raise ValueError(f"AUTH={value!r}; expected one of {AUTH_MODES}")
 
 
 def _retrying(step: Callable[[], InstallReport], deadline: float) -> InstallReport:

@@ -7,25 +7,20 @@ an upgrade is applied.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 import requests
-from opensearchpy import OpenSearch, RequestsHttpConnection
+from opensearchpy import OpenSearch
 
 from opensearch_assets.saved_objects import render, to_ndjson
-from opensearch_assets.templates import (
-    DEFAULT_PREFIX,
-    component_templates,
-    index_templates,
-    install_templates,
-)
+from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
+from opensearch_assets.templates import component_templates, index_templates, install_templates
+from opensearch_client import AuthMode, dashboards_session, make_client
 
-AuthMode = Literal["aoss", "es", "none"]
-AUTH_MODES: tuple[AuthMode, ...] = ("aoss", "es", "none")
+T = TypeVar("T")
 IMPORT_PATH = "/api/saved_objects/_import"
-TIMEOUT_SECONDS = 60
 NOT_IMPORTED = "saved objects not imported: no Dashboards URL given (pass --dashboards-url)"
 
 
@@ -68,42 +63,10 @@ class InstallReport:
         return out
 
 
-def request_auth(auth: AuthMode, region: str | None) -> requests.auth.AuthBase | None:
-    """SigV4 for ``aoss`` (Serverless) or ``es`` (managed domain); nothing for ``none``.
-
-    Credentials come from the usual AWS chain (environment, profile, instance or Lambda role).
-    """
-    if auth == "none":
-        return None
-    if auth not in AUTH_MODES:
-        raise ValueError(f"unknown auth mode {auth!r}; expected one of {AUTH_MODES}")
-    import boto3
-    from opensearchpy import RequestsAWSV4SignerAuth
-
-    session = boto3.Session(region_name=region) if region else boto3.Session()
-    credentials = session.get_credentials()
-    if credentials is None:
-        raise InstallError(f"--auth {auth}: no AWS credentials found")
-    if not session.region_name:
-        raise InstallError(f"--auth {auth}: no region (pass --region or set AWS_REGION)")
-    signer: requests.auth.AuthBase = RequestsAWSV4SignerAuth(credentials, session.region_name, auth)
-    return signer
-
-
-def make_client(endpoint: str, http_auth: requests.auth.AuthBase | None) -> OpenSearch:
-    return OpenSearch(
-        hosts=[endpoint],
-        http_auth=http_auth,
-        connection_class=RequestsHttpConnection,
-        timeout=TIMEOUT_SECONDS,
-    )
-
-
 def import_saved_objects(
     dashboards_url: str,
     ndjson: bytes,
-    http_auth: requests.auth.AuthBase | None,
-    session: requests.Session | None = None,
+    session: requests.Session,
 ) -> dict[str, Any]:
     """``POST <dashboards>/api/saved_objects/_import?overwrite=true`` (multipart ``file``).
 
@@ -111,14 +74,12 @@ def import_saved_objects(
     :class:`InstallError` when the request itself is refused.
     """
     url = dashboards_url.rstrip("/") + IMPORT_PATH
-    http = session or requests.Session()
     try:
-        response = http.post(
+        response = session.post(
             url,
             params={"overwrite": "true"},
             headers={"osd-xsrf": "true"},
             files={"file": ("saved_objects.ndjson", ndjson, "application/ndjson")},
-            auth=http_auth,
             timeout=TIMEOUT_SECONDS,
         )
     except requests.RequestException as error:
@@ -130,32 +91,38 @@ def import_saved_objects(
 
 
 def install(
-    endpoint: str,
-    dashboards_url: str | None = None,
-    auth: AuthMode = "aoss",
-    region: str | None = None,
-    prefix: str = DEFAULT_PREFIX,
+    settings: InstallSettings,
     *,
     client: OpenSearch | None = None,
     session: requests.Session | None = None,
 ) -> InstallReport:
-    """Install the templates on ``endpoint`` and, given a Dashboards URL, the saved objects.
+    """Install the templates on the settings' endpoint and, given a Dashboards URL, the saved
+    objects.
 
-    ``client`` and ``session`` replace the ones built from ``endpoint``/``auth`` (tests, or
+    ``client`` and ``session`` replace the ones built from the connection settings (tests, or
     callers that already hold a configured client).
     """
-    needs_auth = client is None or bool(dashboards_url)
-    http_auth = request_auth(auth, region or os.environ.get("AWS_REGION")) if needs_auth else None
-    engine = client or make_client(endpoint, http_auth)
-    report = InstallReport(endpoint=endpoint, prefix=prefix, dashboards_url=dashboards_url or None)
+    connection, prefix = settings.connection, settings.prefix
+    # opensearch-py's own retries (connection errors, 502-504) stay on for the installer.
+    engine = client or _authenticated(lambda: make_client(connection, max_retries=3), connection.auth)
+    report = InstallReport(connection.endpoint, prefix, dashboards_url=settings.dashboards_url or None)
     try:
         install_templates(engine, prefix)
     except Exception as error:
-        raise InstallError(f"index templates on {endpoint}: {error}") from error
+        raise InstallError(f"index templates on {connection.endpoint}: {error}") from error
     report.component_templates = list(component_templates(prefix))
     report.index_templates = list(index_templates(prefix))
     if report.dashboards_url:
-        answer = import_saved_objects(report.dashboards_url, to_ndjson(render(prefix)), http_auth, session)
+        http = session or _authenticated(lambda: dashboards_session(connection), connection.auth)
+        answer = import_saved_objects(report.dashboards_url, to_ndjson(render(prefix)), http)
         report.saved_objects_imported = int(answer.get("successCount", 0))
         report.saved_objects_errors = list(answer.get("errors", []))
     return report
+
+
+def _authenticated(build: Callable[[], T], auth: AuthMode) -> T:
+    """``build()``, with a missing region or missing credentials reported as an install error."""
+    try:
+        return build()
+    except ValueError as error:
+        raise InstallError(f"--auth {auth}: {error}") from error

@@ -14,6 +14,7 @@ from typing import Any
 
 from opensearch_assets.catalogue import (
     DASHBOARDS,
+    FIELD_LINKS,
     INDEX_PATTERNS,
     SEARCHES,
     VISUALIZATIONS,
@@ -24,6 +25,7 @@ from opensearch_assets.catalogue import (
     Visualization,
     index_pattern_title,
 )
+from opensearch_assets.links import url_format, url_template
 from opensearch_assets.templates import DEFAULT_PREFIX, index_fields
 
 NDJSON_PATH = Path(__file__).with_name("saved_objects.ndjson")
@@ -109,11 +111,23 @@ def pattern_fields(pattern_id: str) -> list[dict[str, Any]]:
     return [*(dict(meta, count=0, scripted=False, readFromDocValues=False) for meta in _META_FIELDS), *fields]
 
 
+def field_formats(field_names: set[str]) -> dict[str, Any]:
+    """``fieldFormatMap``: a URL formatter on each linked field the pattern holds."""
+    return {
+        name: url_format(url_template(link.dashboard, link.query_fields))
+        for link in FIELD_LINKS
+        for name in link.fields
+        if name in field_names
+    }
+
+
 def index_pattern(pattern_id: str, prefix: str) -> dict[str, Any]:
+    fields = pattern_fields(pattern_id)
     attributes = {
         "title": index_pattern_title(pattern_id, prefix),
         "timeFieldName": "@timestamp",
-        "fields": _dumps(pattern_fields(pattern_id)),
+        "fields": _dumps(fields),
+        "fieldFormatMap": _dumps(field_formats({field["name"] for field in fields})),
     }
     return _saved_object("index-pattern", pattern_id, attributes, [])
 
@@ -318,22 +332,47 @@ def visualization(viz: Visualization) -> dict[str, Any]:
     return _saved_object("visualization", viz.id, attributes, _index_reference(viz.pattern))
 
 
+GRID_COLUMNS = 48
+"""Dashboards lays panels on a 48-column grid; ``y`` and ``h`` count rows of about 20 px."""
+PANEL_HEIGHT = 15
+
+
+def _panel_width(item: Visualization | Search) -> int:
+    """A table of events needs the full width; a chart or a table of counts half of it."""
+    return GRID_COLUMNS if isinstance(item, Search) else GRID_COLUMNS // 2
+
+
+def layout(panels: tuple[Visualization | Search, ...]) -> list[dict[str, int]]:
+    """Grid rectangles for ``panels`` in reading order: left to right, then the next row.
+
+    A panel that does not fit in what is left of its row starts the next one, and the last
+    panel of a row stretches to the right edge, so no two panels share a cell, none ends
+    past the grid, and no row has a hole.
+    """
+    rows: list[list[dict[str, int]]] = [[]]
+    x = 0
+    for item in panels:
+        width = _panel_width(item)
+        if x + width > GRID_COLUMNS:
+            rows.append([])
+            x = 0
+        rows[-1].append({"x": x, "y": (len(rows) - 1) * PANEL_HEIGHT, "w": width, "h": PANEL_HEIGHT})
+        x += width
+    for row in rows:
+        if row:
+            row[-1]["w"] = GRID_COLUMNS - row[-1]["x"]
+    return [grid for row in rows for grid in row]
+
+
 def dashboard(board: Dashboard) -> dict[str, Any]:
     panels, references = [], []
-    for position, item in enumerate(board.panels):
-        wide = isinstance(item, Search)  # a table of events needs the full width
-        grid = {
-            "x": 0 if wide or position % 2 == 0 else 24,
-            "y": (position // 2) * 15,
-            "w": 48 if wide else 24,
-            "h": 15,
-            "i": str(position + 1),
-        }
+    for position, (item, grid) in enumerate(zip(board.panels, layout(board.panels), strict=True)):
+        index = str(position + 1)
         panels.append(
             {
                 "version": "2.11.0",
-                "gridData": grid,
-                "panelIndex": str(position + 1),
+                "gridData": {**grid, "i": index},
+                "panelIndex": index,
                 "embeddableConfig": {},
                 "panelRefName": f"panel_{position}",
             }

@@ -46,7 +46,7 @@ _DEFAULT_WIDTH = len(V2_FIELDS)
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
     """Each log event's item, named by its source; control payloads as :class:`Skipped`."""
     trail = record_mapper(origin)
-    for payload in payloads(stream):
+    for payload in payloads(stream, origin.limits):
         if payload.error is not None:
             yield Routed(
                 UNKNOWN,

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 
 from normalizers.ecs.getters import json_type
 from normalizers.framing.json_stream import json_records
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
 DATA_MESSAGE = "DATA_MESSAGE"
@@ -64,9 +65,10 @@ class LogEvent:
     message: str
 
 
-def payloads(stream: BinaryIO) -> Iterator[Payload]:
-    """Each payload of ``stream`` (decompressed: concatenated JSON objects), in order."""
-    for record in json_records(stream):
+def payloads(stream: BinaryIO, limits: Limits = DEFAULT_LIMITS) -> Iterator[Payload]:
+    """Each payload of ``stream`` (decompressed: concatenated JSON objects), in order, each
+    within ``limits``' record size."""
+    for record in json_records(stream, limits=limits):
         if record.error is not None:
             yield Payload(record.index, record.raw, error=record.error)
             continue

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from normalizers.ecs.getters import json_type, nullable_obj, optional_list
-from normalizers.framing.json_stream import Wrapper, to_json_bytes
+from normalizers.framing.json_stream import Wrapper, exact_loads, to_json_bytes
 from normalizers.reasons import INVALID_JSON, INVALID_RECORD, RecordError
 
 
@@ -144,7 +144,7 @@ def _sns_message(notification: dict[str, Any]) -> Any:
     if not isinstance(message, str):
         raise RecordError(INVALID_RECORD, f"the SNS Message is a {json_type(message)}, expected JSON text")
     try:
-        return orjson.loads(message)
+        return exact_loads(message)
     except orjson.JSONDecodeError as error:
         raise RecordError(INVALID_JSON, f"the SNS Message: {error}") from None
 

@@ -8,8 +8,9 @@ Layouts, in any mix, with any JSON whitespace and an optional UTF-8 byte order m
 - a top-level array of records: streamed item by item;
 - records concatenated with no separator (Firehose), one per line (JSON lines), or separated
   by commas;
-- a wrapper whose array is not its first member: parsed whole (it is bounded by
-  :data:`MAX_RECORD_BYTES`), then each of its records is yielded.
+- a wrapper whose array is not its first member: parsed whole (it is bounded by the maximum
+  record size, :attr:`Limits.max_record_bytes <normalizers.limits.Limits>`), then each of
+  its records is yielded.
 
 Each record comes with its bytes (``raw``, what a dead letter keeps) and either its parsed
 value or the reason it is not one. ``index`` counts the records of the stream from 0: a
@@ -19,9 +20,12 @@ How a record is cut, in about one chunk of memory: a C-speed regex finds *candid
 ``}`` followed by the start of the next record, or by ``,``/``]`` inside an array) and
 ``orjson.loads`` tries the slice. A candidate inside a string or a nested object leaves an
 unterminated string or unbalanced brackets, which cannot parse ("unexpected end of data" at
-the very end of the slice), so the next candidate is tried. After :data:`MAX_CANDIDATES`
-misses, or for invalid JSON, a string-aware bracket scan finds the record's true extent, so
-the cost stays linear and a bad record is reported alone:
+the very end of the slice), so a later one is tried: each try at least twice as far as the
+last (a slice that runs past the record's end tells, "unexpected content after document",
+exactly where the record ends), so a record full of false candidates (a finding with thousands
+of small ``Resources`` objects) costs a few parses of its own length: linear, at C speed. For
+invalid JSON, a string-aware bracket scan finds the record's true extent, so a bad record is
+reported alone:
 
 - a bad record never runs past the start of the next one: at top level a ``}`` followed on
   the same line by ``{`` (concatenated records) or a line starting with ``{`` or ``[``; in an
@@ -33,8 +37,14 @@ the cost stays linear and a bad record is reported alone:
   deeper than the record): one broken line of a JSON-lines stream costs one dead letter;
 - a record still open at the end of the object, with no record start after it, is a
   ``truncated input`` (an array item's always: nothing can follow it);
-- a record larger than :data:`MAX_RECORD_BYTES` is reported (``record too large``, its first
+- a record larger than the maximum record size is reported (``record too large``, its first
   :data:`~normalizers.base.MAX_DEAD_LETTER_RAW` bytes kept) and skipped without being held.
+
+Whitespace between records is skipped at regex speed and never kept: ``{"Records":[``
+followed by gigabytes of blanks holds one chunk. Integers beyond 64 bits (which ``orjson``
+would turn into floats, losing digits) keep their exact value: a record holding a run of 19
+digits or more is parsed again with the standard library, and an integer that no 64-bit
+number holds becomes the string of its digits (docs/schema.md, "Numbers").
 
 Reads use ``read1`` where the stream has it (one underlying read at a time), so the records
 decompressed before a truncated gzip stream raises are yielded before the error.
@@ -52,14 +62,16 @@ from typing import Any, BinaryIO
 import orjson
 
 from normalizers.base import MAX_DEAD_LETTER_RAW
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.reasons import INVALID_JSON, RECORD_TOO_LARGE, TRUNCATED_INPUT
 
-MAX_RECORD_BYTES = 64 << 20
-"""A record larger than this is dead-lettered (its first MiB kept) instead of buffered."""
 READ_SIZE = 1 << 18
 MAX_READ_SIZE = 16 << 20
-MAX_CANDIDATES = 16
-"""Candidate ends tried with ``orjson`` before the bracket scan takes over (bounds retries)."""
+SEQUENTIAL_CANDIDATES = 4
+"""False candidate ends tried one after the other (a record's nested lists of objects: the
+next one is often the end) before each try goes twice as far (thousands of them)."""
+KEEP_BEFORE_SPACE = 256
+"""Bytes kept before a run of whitespace that is dropped (the next record's indentation)."""
 WRAPPER_LOOKAHEAD = 4096
 """How far past a top-level ``{`` its first member name is looked for."""
 
@@ -76,6 +88,7 @@ _ITEM_END = re.compile(rb"\}(?=" + _WS + rb"(?:," + _WS + rb"\{|\]))")
 _TOP_SCALAR_END = re.compile(rb"[\n{\[]")
 _ITEM_SCALAR_END = re.compile(rb"[\n,\]]")
 _NOT_SPACE = re.compile(rb"[^ \t\r\n]")
+_BLANK_TAIL = re.compile(_WS + rb"(?:," + _WS + rb")?")
 _STRUCTURAL = re.compile(rb'["{}\[\]]')
 # The rest of a string after its opening quote, up to (not including) the closing quote. A raw
 # newline can never be inside a JSON string, so it stops there too: that bounds the damage
@@ -131,13 +144,55 @@ def to_json_bytes(value: Any) -> bytes:
         return json.dumps(value).encode("utf-8")
 
 
-def json_records(stream: BinaryIO, wrapper: Wrapper | None = None) -> Iterator[JsonRecord]:
+_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_LONG_RUN = b"0" * 19
+"""19 digits: the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
+_INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
+
+
+_LONG_NUMBER = re.compile(rb"[:,\[][ \t\r\n]*-?[0-9]{19}")
+"""A number of 19 digits or more (after ``:``, ``,`` or ``[``; digits inside a string are
+after a quote or text, unless the string itself reads like JSON, which only costs a re-parse)."""
+
+
+def has_long_number(data: bytes | bytearray | memoryview) -> bool:
+    """Whether ``data`` holds a run of 19 digits or more (in a number or a string), at C speed."""
+    return _LONG_RUN in bytes(data).translate(_DIGITS)
+
+
+def has_long_integer(data: bytes | bytearray | memoryview) -> bool:
+    """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits)."""
+    return has_long_number(data) and _LONG_NUMBER.search(data) is not None
+
+
+def _exact_int(text: str) -> int | str:
+    """An integer as JSON wrote it: a Python ``int`` when 64 bits hold it (signed or unsigned,
+    as OpenSearch's ``long``/``unsigned_long`` and orjson do), else the string of its digits."""
+    if len(text) <= 20:
+        value = int(text)
+        if _INT64_MIN <= value <= _UINT64_MAX:
+            return value
+    return text
+
+
+def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
+    """``orjson.loads``, except that integers beyond 64 bits keep their digits (as strings)."""
+    value = orjson.loads(data)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if has_long_integer(raw):
+        return json.loads(bytes(raw), parse_int=_exact_int)
+    return value
+
+
+def json_records(
+    stream: BinaryIO, wrapper: Wrapper | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[JsonRecord]:
     """Yield each record of ``stream`` (decompressed), streaming, never failing on bad data."""
-    return iter(_Splitter(stream, wrapper))
+    return iter(_Splitter(stream, wrapper, limits.max_record_bytes))
 
 
 class _Splitter:
-    def __init__(self, stream: BinaryIO, wrapper: Wrapper | None) -> None:
+    def __init__(self, stream: BinaryIO, wrapper: Wrapper | None, max_record: int) -> None:
         # read1: at most one read of the underlying stream, so the bytes decompressed before a
         # truncated gzip stream raises are returned (and their records yielded) first.
         self._read = getattr(stream, "read1", stream.read)
@@ -157,10 +212,14 @@ class _Splitter:
             if wrapper is not None
             else None
         )
+        self._max_record = max_record
         self._data = bytearray()
         self._pos = 0
         self._eof = False
         self._index = 0
+        self._long_numbers = False
+        """Set once a read held a run of 19 digits: from then on each record is checked."""
+        self._tail = b""
 
     def __iter__(self) -> Iterator[JsonRecord]:
         while len(self._data) < len(_BOM) and self._read_more():
@@ -213,8 +272,19 @@ class _Splitter:
         if not chunk:
             self._eof = True
             return False
+        if not self._long_numbers:
+            self._long_numbers = has_long_number(self._tail + chunk)
+            self._tail = chunk[-len(_LONG_RUN) :]
         self._data += chunk
         return True
+
+    def _loads(self, raw: bytes | bytearray) -> Any:
+        """A record's value; integers beyond 64 bits exact (rare: checked only when a read
+        held a long run of digits, so that the common record pays nothing)."""
+        value = orjson.loads(raw)
+        if self._long_numbers and has_long_integer(raw):
+            return json.loads(bytes(raw), parse_int=_exact_int)
+        return value
 
     def _compact(self) -> None:
         # Only between records: no other offset into the buffer is alive here.
@@ -223,11 +293,17 @@ class _Splitter:
             self._pos = 0
 
     def _skip_space(self, pos: int) -> int | None:
+        """The next byte that is not whitespace, from ``pos`` (nothing before ``pos`` is needed
+        any more); a run of whitespace is dropped as it is read, keeping a few bytes before
+        the next record for its indentation."""
         while True:
             match = _NOT_SPACE.search(self._data, pos)
             if match is not None:
                 return match.start()
             pos = len(self._data)
+            if pos > READ_SIZE:
+                del self._data[: pos - KEEP_BEFORE_SPACE]
+                pos = self._pos = KEEP_BEFORE_SPACE
             if not self._read_more():
                 self._pos = pos
                 return None
@@ -289,25 +365,83 @@ class _Splitter:
         while True:
             match = ends.search(data, search_from)
             if match is None:
-                if self._eof or len(data) - start > MAX_RECORD_BYTES:
+                if self._eof or len(data) - start > self._max_record:
                     return self._scanned(start, top)
                 # Resume at the last "}": its lookahead may have been cut by the buffer's end.
                 brace = data.rfind(b"}", search_from)
                 search_from = brace if brace >= 0 else len(data)
+                if brace >= 0 and len(data) - brace > READ_SIZE and _BLANK_TAIL.fullmatch(data, brace + 1):
+                    # Only blanks after it so far (a record followed by a run of whitespace):
+                    # take the record now rather than hold the blanks until the next one.
+                    try:
+                        value = self._loads(data[start : brace + 1])
+                    except orjson.JSONDecodeError:
+                        pass
+                    else:
+                        self._pos = brace + 1
+                        return bytes(data[start : brace + 1]), value, None
                 self._read_more()
                 continue
             end = match.end()
-            raw = data[start:end]
             try:
-                value = orjson.loads(raw)
+                value = self._loads(data[start:end])
             except orjson.JSONDecodeError as error:
+                if not _cut_short(error):
+                    return self._at_document_end(start, error, top)
                 misses += 1
-                if misses >= MAX_CANDIDATES or not _cut_short(error):
-                    return self._scanned(start, top)
-                search_from = end
+                if misses >= SEQUENTIAL_CANDIDATES:
+                    return self._gallop(start, end, top)
+                search_from = end  # a record's own nested lists: the next candidate is often it
                 continue
             self._pos = end
-            return bytes(raw), value, None
+            return bytes(data[start:end]), value, None
+
+    def _gallop(self, start: int, end: int, top: bool) -> tuple[bytes, Any, str | None]:
+        """After a false candidate end at ``end``: try slices at least twice as long, each
+        ending at a ``}``, until one parses or runs past the record's end (which orjson then
+        names). A record of length n costs about 2n bytes of parsing per doubling, log(n)
+        doublings at most: linear, at C speed, whatever number of ``}`` it holds."""
+        data = self._data
+        while True:  # each try twice as long, up to the maximum record size: log(n) tries
+            target, last = start + 2 * (end - start), False
+            brace = data.find(b"}", target)
+            while brace < 0:
+                if self._eof or len(data) - start > self._max_record:
+                    brace, last = data.rfind(b"}", end), True  # the last "}" within reach
+                    break
+                self._read_more()
+                brace = data.find(b"}", target)
+            if brace < 0:
+                break
+            end = brace + 1
+            try:
+                value = self._loads(data[start:end])
+            except orjson.JSONDecodeError as error:
+                if not _cut_short(error):
+                    return self._at_document_end(start, error, top)
+                if last:
+                    return self._scanned(start, top)
+                continue
+            self._pos = end
+            return bytes(data[start:end]), value, None
+        return self._scanned(start, top)
+
+    def _at_document_end(
+        self, start: int, error: orjson.JSONDecodeError, top: bool
+    ) -> tuple[bytes, Any, str | None]:
+        """A slice that holds a whole value and more ("unexpected content after document"):
+        the value is the record; any other error, the scan decides."""
+        length = _document_length(error)
+        if length is None:
+            return self._scanned(start, top)
+        end = start + length
+        raw = bytes(self._data[start:end])
+        try:
+            value = self._loads(raw)
+        except orjson.JSONDecodeError:
+            return self._scanned(start, top)
+        self._pos = end
+        return raw, value, None
 
     def _scanned(self, start: int, top: bool) -> tuple[bytes, Any, str | None]:
         """The value at ``start`` when the fast path could not take it: found by a scan."""
@@ -315,11 +449,11 @@ class _Splitter:
         if state == _TOO_LARGE:
             self._pos = end
             raw = bytes(self._data[start : start + MAX_DEAD_LETTER_RAW])
-            return raw, None, f"{RECORD_TOO_LARGE}: more than {MAX_RECORD_BYTES} bytes"
+            return raw, None, f"{RECORD_TOO_LARGE}: more than {self._max_record} bytes"
         if state == _COMPLETE:
             raw = bytes(self._data[start:end])
             try:
-                value = orjson.loads(raw)
+                value = self._loads(raw)
             except orjson.JSONDecodeError:
                 pass
             else:
@@ -338,14 +472,14 @@ class _Splitter:
         if state in (_BROKEN, _UNBALANCED):
             raw = raw.rstrip(b" \t\r\n,")  # the separator before the next record is not this one's
         self._pos = end
-        return _parsed(raw, truncated=state == _EOF)
+        return self._parsed(raw, truncated=state == _EOF)
 
     def _scan(self, start: int, depth: int = 0, top: bool = False) -> tuple[int, str]:
         """Find where the value at ``start`` ends by counting brackets outside strings.
 
         Returns the end offset and how it ended: complete; broken (a string runs into a raw
         newline); unbalanced (a top-level value still open at the end of the object or past
-        :data:`MAX_RECORD_BYTES`, cut before the next line that starts a record); eof; too
+        the maximum record size, cut before the next line that starts a record); eof; too
         large (the middle was dropped to keep memory bounded).
         """
         data = self._data
@@ -376,7 +510,7 @@ class _Splitter:
                             return i, (_TOO_LARGE if dropped else _COMPLETE)
                     continue
                 i = size
-            too_large = i - start > MAX_RECORD_BYTES
+            too_large = i - start > self._max_record
             if not dropped and not too_large and self._read_more():
                 continue
             if not dropped:  # the object ended, or the value outgrew the limit, still unbalanced
@@ -394,7 +528,7 @@ class _Splitter:
 
     def _resync(self, start: int, end: int, top: bool) -> int:
         """After a string of the record at ``start`` broke at ``end``: where the next record
-        starts (read on to find it, within :data:`MAX_RECORD_BYTES`). Inside an array, a line
+        starts (read on to find it, within the maximum record size). Inside an array, a line
         that starts with ``{`` indented no deeper than the record (any, for a record that did
         not start a line): the record's nested objects are indented deeper."""
         indent = None if top else _indent(self._data, start)
@@ -407,19 +541,27 @@ class _Splitter:
                 resync = match.start() if match is not None else None
             if resync is not None:
                 return resync
-            if len(self._data) - end > MAX_RECORD_BYTES or not self._read_more():
+            if len(self._data) - end > self._max_record or not self._read_more():
                 return len(self._data)
 
     def _scalar(self, start: int, stop: re.Pattern[bytes]) -> tuple[bytes, Any, str | None]:
         """A value that is not an object or array (a number, ``null``, stray text)."""
         while True:
             match = stop.search(self._data, start + 1)
-            if match is not None or self._eof or len(self._data) - start > MAX_RECORD_BYTES:
+            if match is not None or self._eof or len(self._data) - start > self._max_record:
                 end = match.start() if match is not None else len(self._data)
                 break
             self._read_more()
         self._pos = end
-        return _parsed(bytes(self._data[start:end]).rstrip(), truncated=False)
+        return self._parsed(bytes(self._data[start:end]).rstrip(), truncated=False)
+
+    def _parsed(self, raw: bytes, truncated: bool) -> tuple[bytes, Any, str | None]:
+        try:
+            return raw, self._loads(raw), None
+        except orjson.JSONDecodeError as error:
+            if truncated:
+                return raw, None, f"{TRUNCATED_INPUT}: the object ends inside a record ({error})"
+            return raw, None, f"{INVALID_JSON}: {error}"
 
 
 def _boundary(data: bytearray, start: int, end: int | None, top: bool) -> int | None:
@@ -464,10 +606,11 @@ def _cut_short(error: orjson.JSONDecodeError) -> bool:
     return error.msg.startswith("unexpected end") and error.pos >= len(error.doc)
 
 
-def _parsed(raw: bytes, truncated: bool) -> tuple[bytes, Any, str | None]:
-    try:
-        return raw, orjson.loads(raw), None
-    except orjson.JSONDecodeError as error:
-        if truncated:
-            return raw, None, f"{TRUNCATED_INPUT}: the object ends inside a record ({error})"
-        return raw, None, f"{INVALID_JSON}: {error}"
+def _document_length(error: orjson.JSONDecodeError) -> int | None:
+    """The length in bytes of the whole value at the start of a slice that holds more after it
+    (``None`` for any other error). ``pos`` counts characters of the decoded ``doc``: the
+    first one after the value and its trailing whitespace."""
+    if not error.msg.startswith("unexpected content after document"):
+        return None
+    before = error.doc[: error.pos]
+    return len(before.rstrip(" \t\r\n").encode("utf-8"))

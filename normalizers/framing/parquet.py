@@ -13,6 +13,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from normalizers.base import MAX_DEAD_LETTER_RAW
 from normalizers.spec import ParquetSchema
 
 INVALID_PARQUET = "invalid parquet"
@@ -66,6 +67,15 @@ def read_schema(stream: BinaryIO) -> ParquetSchema:
         return ParquetRows(stream).schema
     finally:
         stream.seek(0)
+
+
+def head_of(spooled: BinaryIO) -> bytes:
+    """The first MiB of a spooled file (left at its start), the ``raw`` of a dead letter for
+    the whole object: no record can be told apart in it, the key and version re-drive it."""
+    try:
+        return spooled.read(MAX_DEAD_LETTER_RAW)
+    finally:
+        spooled.seek(0)
 
 
 def columns_text(schema: ParquetSchema) -> str:

@@ -28,11 +28,14 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
         yield from parquet_items(stream, origin)
     else:
         # A first line that is a record (Firehose delivers no header): the configured format.
-        chunks = LineChunks(stream, head, headerless=lambda first: header_for(first, origin))
+        chunks = LineChunks(
+            stream, head, origin.limits.max_line_bytes, lambda first: header_for(first, origin)
+        )
         yield from text_items(chunks, origin)
 
 
 def text_lines_items(stream: BinaryIO, header: bytes, origin: Origin) -> Iterator[Item]:
     """Flow lines with no header line, read in the format ``header`` names (a delivery path's
     lines: CloudWatch Logs log events); the first line is line 1."""
-    return text_items(LineChunks(stream, b"", headerless=lambda first: header), origin)
+    chunks = LineChunks(stream, b"", origin.limits.max_line_bytes, lambda first: header)
+    return text_items(chunks, origin)

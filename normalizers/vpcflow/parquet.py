@@ -16,6 +16,7 @@ from normalizers.framing.parquet import (
     ParquetRows,
     UnreadableRows,
     columns_text,
+    head_of,
 )
 from normalizers.loop import BatchFraming
 from normalizers.reasons import UNRECOGNIZED_FORMAT
@@ -31,23 +32,25 @@ _EXACT_IN_INT64 = (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa
 
 
 def parquet_items(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
+    # A dead letter for the whole file (or its unreadable rest) keeps the file's first MiB.
     try:
         rows = ParquetRows(stream)
     except InvalidParquet as error:
-        yield DeadLetter(SPEC.name, f"{INVALID_PARQUET}: {error}", origin.object, "object", b"")
+        yield DeadLetter(SPEC.name, f"{INVALID_PARQUET}: {error}", origin.object, "object", head_of(stream))
         return
     if not is_flow_schema(rows.schema):  # only when the source is forced: detection reads the schema
         reason = f"{UNRECOGNIZED_FORMAT}: Parquet columns are not VPC flow log fields ({columns_text(rows.schema)})"
-        yield DeadLetter(SPEC.name, reason, origin.object, "object", b"")
+        yield DeadLetter(SPEC.name, reason, origin.object, "object", head_of(stream))
         return
     names = {column: column.replace("_", "-") for column in rows.schema.columns}
     tgw = any(name.startswith(TGW_MARKERS) for name in names.values())
     try:
         for first_row, batch in rows.batches(PARQUET_BATCH_ROWS):
+            origin.stop_if_asked()  # the spooled file is read without the object's stream
             yield from _parquet_batch(batch, names, tgw, first_row, origin)
     except UnreadableRows as error:
         reason = f"{INVALID_PARQUET}: {error}"
-        yield DeadLetter(SPEC.name, reason, origin.object, f"row {error.first_row}", b"")
+        yield DeadLetter(SPEC.name, reason, origin.object, f"row {error.first_row}", head_of(stream))
 
 
 def _parquet_batch(

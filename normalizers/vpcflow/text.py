@@ -32,32 +32,34 @@ class _Rows:
 
 
 def text_items(chunks: LineChunks, origin: Origin) -> Iterator[Item]:
-    first = chunks.header()
-    if not first.strip() and all(not chunk.strip() for _, chunk in chunks):
-        return  # an empty object holds no records
+    first = chunks.header()  # the first line that is not blank
+    if not first:
+        return  # an empty object, or blanks only, holds no records
     header = parse_header(first)
     if isinstance(header, str):
-        yield DeadLetter(SPEC.name, f"{INVALID_HEADER}: {header}", origin.object, "line 1", first)
+        position = f"line {chunks.header_line}"
+        yield DeadLetter(SPEC.name, f"{INVALID_HEADER}: {header}", origin.object, position, first)
         return
-    for first_line, chunk in chunks:
+    for first_line, lines_chunk in chunks:
+        chunk = lines.without_edge_blanks(lines_chunk)
         rows = _parse_fast(chunk, first_line, header) or _parse_slow(chunk, first_line, header)
-        rows.invalid.extend(_pop_oversized(chunks, first_line))
+        rows.invalid.extend(_pop_oversized(chunks, first_line, origin))
         rows.invalid.sort(key=lambda entry: entry[0])
         yield from _text_batch(rows, header, origin)
     for line, raw in chunks.oversized:
         yield dead_letter(
             origin,
-            f"invalid record: line longer than {lines.MAX_LINE_BYTES} bytes",
+            f"invalid record: line longer than {origin.limits.max_line_bytes} bytes",
             "line",
             line,
             header.raw + b"\n" + raw,
         )
 
 
-def _pop_oversized(chunks: LineChunks, before_line: int) -> list[tuple[int, bytes, str]]:
+def _pop_oversized(chunks: LineChunks, before_line: int, origin: Origin) -> list[tuple[int, bytes, str]]:
     """Over-long lines met before this chunk, to be dead-lettered in line order."""
     taken = [
-        (line, raw, f"invalid record: line longer than {lines.MAX_LINE_BYTES} bytes")
+        (line, raw, f"invalid record: line longer than {origin.limits.max_line_bytes} bytes")
         for line, raw in chunks.oversized
         if line < before_line
     ]

@@ -37,10 +37,25 @@ CONSOLE_AGENT = "Mozilla/5.0 (fixture console)"
 TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/fixture-trail"
 BUCKET_ARN = "arn:aws:s3:::fixture-bucket"
 EVE_KEY = "AKIAFIXTUREEVE000001"
+CHAIN_KEY = "ASIAFIXTURECHAIN0001"
+"""The temporary key mallory obtains with AssumeRole (a hop of a role chain)."""
+SECURITY_GROUP = "sg-0fixture00000001"
 
 
 def _user(name: str, key: str | None = None, account: str = ACCOUNT) -> dict[str, Any]:
     return ct.iam_user(account, name, f"AIDAFIXTURE{name.upper()[:9]}", key)
+
+
+def chain_session() -> ct.RoleSession:
+    """The session of FixtureAdminRole mallory opens at 10:23 from the attacker's address."""
+    return ct.role_session(
+        ACCOUNT,
+        "FixtureAdminRole",
+        "fixture-mallory-session",
+        CHAIN_KEY,
+        "AROAFIXTUREADMINROLE",
+        created=datetime(2024, 5, 1, 10, 23, tzinfo=UTC),
+    )
 
 
 def _role_session(role: str, session: str, key: str) -> dict[str, Any]:
@@ -102,7 +117,7 @@ def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any)
         _user("fixture-mallory", MALLORY_KEY),
         minute,
         ip=ATTACKER_IP,
-        request={"groupId": "sg-0fixture00000001", "ipPermissions": {"items": [permission]}},
+        request={"groupId": SECURITY_GROUP, "ipPermissions": {"items": [permission]}},
         response={"_return": True},
         **extra,
     )
@@ -241,6 +256,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             21,
             read_only=True,
             user_agent=CONSOLE_AGENT,
+            request={"trailNameList": ["fixture-trail"]},
         ),
         cloudtrail_record(
             "ct-get-object",
@@ -256,6 +272,18 @@ def cloudtrail_records() -> list[dict[str, Any]]:
                 {"ARN": "arn:aws:s3:::fixture-bucket/report.csv", "type": "AWS::S3::Object"},
                 {"ARN": BUCKET_ARN, "type": "AWS::S3::Bucket", "accountId": ACCOUNT},
             ],
+        ),
+        ct.assume_role(
+            mallory, chain_session(), source_ip=ATTACKER_IP, user_agent=CLI_AGENT, event_id="ct-assume-role"
+        ),
+        cloudtrail_record(
+            "ct-session-list-secrets",
+            "ListSecrets",
+            "secretsmanager.amazonaws.com",
+            ct.assumed_role(chain_session(), web_id_federation=False),
+            24,
+            ip=ATTACKER_IP,
+            read_only=True,
         ),
     ]
 

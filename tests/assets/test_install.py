@@ -16,14 +16,20 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from opensearchpy import OpenSearch
 
-from ingest import cli
 from opensearch_assets import custom_resource
 from opensearch_assets import install as installer
 from opensearch_assets.install import NOT_IMPORTED, InstallError, install
 from opensearch_assets.saved_objects import render, to_ndjson
+from opensearch_assets.settings import InstallSettings, ResourceSettings
 from opensearch_assets.templates import index_templates
+from opensearch_client import ConnectionSettings
+from siem_cli import main as cli
 
 pytestmark = pytest.mark.integration
+
+
+def _settings(dashboards_url: str | None, prefix: str = "siem-") -> InstallSettings:
+    return InstallSettings(ConnectionSettings("http://engine", auth="none"), dashboards_url, prefix)
 
 
 @dataclass
@@ -104,7 +110,7 @@ def _installed_templates(engine: OpenSearch) -> list[str]:
 def test_install_imports_the_saved_objects_with_overwrite_and_xsrf(
     engine: OpenSearch, dashboards: FakeDashboards
 ) -> None:
-    report = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+    report = install(_settings(dashboards.url), client=engine)
     (request,) = dashboards.requests
     assert request.path == "/_dashboards/api/saved_objects/_import"
     assert request.query == {"overwrite": ["true"]}
@@ -117,15 +123,15 @@ def test_install_imports_the_saved_objects_with_overwrite_and_xsrf(
 
 
 def test_install_twice_is_idempotent(engine: OpenSearch, dashboards: FakeDashboards) -> None:
-    first = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
-    second = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+    first = install(_settings(dashboards.url), client=engine)
+    second = install(_settings(dashboards.url), client=engine)
     assert first.lines() == second.lines()
     assert dashboards.requests[0].parts == dashboards.requests[1].parts
     assert _installed_templates(engine) == sorted(index_templates("siem-"))
 
 
 def test_install_without_dashboards_installs_templates_and_says_so(engine: OpenSearch) -> None:
-    report = install("http://engine", None, "none", None, "siem-", client=engine)
+    report = install(_settings(None), client=engine)
     assert report.saved_objects_skipped and NOT_IMPORTED in report.lines()
     assert _installed_templates(engine) == sorted(index_templates("siem-"))
 
@@ -133,14 +139,15 @@ def test_install_without_dashboards_installs_templates_and_says_so(engine: OpenS
 def test_install_with_another_prefix_names_templates_and_titles_after_it(
     engine: OpenSearch, dashboards: FakeDashboards
 ) -> None:
-    install("http://engine", dashboards.url, "none", None, "siem-test-", client=engine)
+    install(_settings(dashboards.url, "siem-test-"), client=engine)
     names = [
         item["name"] for item in engine.indices.get_index_template(name="siem-test-*")["index_templates"]
     ]
     assert sorted(names) == sorted(index_templates("siem-test-"))
     imported = [json.loads(line) for line in dashboards.requests[0].parts["file"][1].splitlines()]
     assert {obj["attributes"]["title"] for obj in imported if obj["type"] == "index-pattern"} >= {
-        "siem-test-*"
+        "siem-test-cloudtrail,siem-test-vpcflow,siem-test-guardduty,siem-test-securityhub",
+        "siem-test-alerts",
     }
 
 
@@ -151,10 +158,10 @@ def test_dashboards_errors_are_reported(engine: OpenSearch, dashboards: FakeDash
         "errors": [{"id": "siem-all", "type": "index-pattern", "error": {"type": "conflict"}}],
     }
     dashboards.answers += [(200, refused), (403, {"message": "forbidden"})]
-    report = install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+    report = install(_settings(dashboards.url), client=engine)
     assert not report.ok and any("siem-all" in line for line in report.lines())
     with pytest.raises(InstallError, match="HTTP 403"):
-        install("http://engine", dashboards.url, "none", None, "siem-", client=engine)
+        install(_settings(dashboards.url), client=engine)
 
 
 def test_cli_installs_and_prints_the_report(
@@ -163,7 +170,7 @@ def test_cli_installs_and_prints_the_report(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setattr(installer, "make_client", lambda endpoint, auth: engine)
+    monkeypatch.setattr(installer, "make_client", lambda connection, **_: engine)
     status = cli.main(["assets", "install", "--endpoint", "http://engine", "--auth", "none"])
     assert status == 0 and NOT_IMPORTED in capsys.readouterr().out
     status = cli.main(
@@ -198,7 +205,7 @@ def test_cli_installs_and_prints_the_report(
 def test_custom_resource_installs_on_create_retries_and_leaves_data_on_delete(
     engine: OpenSearch, dashboards: FakeDashboards, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(installer, "make_client", lambda endpoint, auth: engine)
+    monkeypatch.setattr(installer, "make_client", lambda connection, **_: engine)
     monkeypatch.setattr(custom_resource, "RETRY_PAUSE_SECONDS", 0)
     monkeypatch.setenv("OPENSEARCH_ENDPOINT", "http://engine")
     monkeypatch.setenv("DASHBOARDS_URL", dashboards.url)
@@ -221,8 +228,8 @@ def test_custom_resource_also_installs_the_templates_on_the_alerts_collection(
 ) -> None:
     endpoints: list[str] = []
 
-    def client_for(endpoint: str, auth: object) -> OpenSearch:
-        endpoints.append(endpoint)
+    def client_for(connection: ConnectionSettings, **_: object) -> OpenSearch:
+        endpoints.append(connection.endpoint)
         return engine
 
     monkeypatch.setattr(installer, "make_client", client_for)
@@ -231,3 +238,24 @@ def test_custom_resource_also_installs_the_templates_on_the_alerts_collection(
     custom_resource.on_event({"RequestType": "Update", "ResourceProperties": properties}, None)
     assert endpoints == ["http://logs", "http://alerts"]
     assert "siem-alerts" in _installed_templates(engine)
+
+
+def test_resource_settings_take_the_properties_over_the_environment() -> None:
+    environ = {
+        "OPENSEARCH_ENDPOINT": "https://logs",
+        "ALERTS_ENDPOINT": "https://alerts",
+        "DASHBOARDS_URL": "https://logs/_dashboards",
+        "AUTH": "aoss",
+        "AWS_REGION": "eu-west-1",
+    }
+    settings = ResourceSettings.from_env({}, environ)
+    assert settings.logs.connection.endpoint == "https://logs" and settings.logs.prefix == "siem-"
+    assert settings.logs.dashboards_url == "https://logs/_dashboards"
+    assert settings.alerts is not None and settings.alerts.connection.endpoint == "https://alerts"
+    assert settings.alerts.dashboards_url is None and settings.alerts.connection.region == "eu-west-1"
+    same = ResourceSettings.from_env(
+        {"Endpoint": "https://x", "AlertsEndpoint": "https://x", "IndexPrefix": "a-"}, environ
+    )
+    assert same.alerts is None and same.logs.prefix == "a-" and same.logs.connection.endpoint == "https://x"
+    with pytest.raises(ValueError, match="AUTH must be one of"):
+        ResourceSettings.from_env({}, {**environ, "AUTH": "iam"})

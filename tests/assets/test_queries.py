@@ -42,7 +42,11 @@ MALLORY_CLOUDTRAIL = {
     "ct-stop-logging",
     "ct-delete-detector",
     "ct-delete-flowlogs",
+    "ct-assume-role",
 }
+SESSION_CLOUDTRAIL = {"ct-session-list-secrets"}
+"""What mallory does with the role session she opened (CHAIN_KEY), from the same address."""
+ALICE_CLOUDTRAIL = {"ct-console-nomfa", "ct-no-such-entity", "ct-describe-trails", "ct-get-object"}
 MALLORY_FINDINGS = {
     "gd-fixture-high",
     "gd-fixture-critical",
@@ -67,16 +71,18 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
         {"gd-fixture-critical"},
     ),
     (catalogue.ACTOR_ACTIVITY, fx.MALLORY_KEY, MALLORY_CLOUDTRAIL | MALLORY_FINDINGS),
-    (
-        catalogue.ACTOR_ACTIVITY,
-        "fixture-alice",
-        {"ct-console-nomfa", "ct-no-such-entity", "ct-describe-trails", "ct-get-object"},
-    ),
+    (catalogue.ACTOR_ACTIVITY, "fixture-alice", ALICE_CLOUDTRAIL),
     (catalogue.ACTOR_ACTIVITY, "FixtureSSORole", {"ct-console-role"}),
-    (catalogue.IP_ACTIVITY, fx.ATTACKER_IP, MALLORY_CLOUDTRAIL | MALLORY_FINDINGS | {"gd-fixture-low"}),
+    (catalogue.ACTOR_ACTIVITY, "FixtureAdminRole", SESSION_CLOUDTRAIL),
+    (
+        catalogue.IP_ACTIVITY,
+        fx.ATTACKER_IP,
+        MALLORY_CLOUDTRAIL | SESSION_CLOUDTRAIL | MALLORY_FINDINGS | {"gd-fixture-low"},
+    ),
     (catalogue.IP_ACTIVITY, "198.51.100.0/24", {SCANNER_FLOWS}),
     (catalogue.ROOT_USAGE, None, {"ct-console-root-nomfa", "ct-root-listbuckets"}),
-    (catalogue.CONSOLE_WITHOUT_MFA, None, {"ct-console-nomfa", "ct-console-root-nomfa"}),
+    # IAM users only, as the rule it mirrors: root's sign-in is ROOT_USAGE's.
+    (catalogue.CONSOLE_WITHOUT_MFA, None, {"ct-console-nomfa"}),
     (catalogue.ACCESS_DENIED, None, {"ct-access-denied", "ct-unauthorized", "ct-sg-open-denied"}),
     (catalogue.IAM_CHANGES, None, {"ct-iam-create-key", "ct-iam-attach-policy"}),
     (catalogue.SECURITY_GROUP_OPEN, None, {"ct-sg-open-v4", "ct-sg-open-v6"}),
@@ -85,6 +91,36 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.FAILED_CONTROLS, None, {"sh-fixture-failed-high", "sh-fixture-failed-medium-other"}),
     (catalogue.GUARDDUTY_FINDINGS, None, {key for key in ALL_KEYS if key.startswith("gd-")}),
     (catalogue.INVESTIGATION_EVENTS, None, {key for key in ALL_KEYS if not key.startswith("sh-")}),
+    # The investigation's pivots (tests/assets/test_pivots.py compares them with its queries).
+    (catalogue.ACCESS_KEY_ACTIVITY, fx.MALLORY_KEY, MALLORY_CLOUDTRAIL),
+    (catalogue.ACCESS_KEY_ACTIVITY, fx.CHAIN_KEY, SESSION_CLOUDTRAIL),
+    (catalogue.PRINCIPAL_ACTIVITY, "AROAFIXTUREADMINROLE:fixture-mallory-session", SESSION_CLOUDTRAIL),
+    (catalogue.PRINCIPAL_ACTIVITY, f"arn:aws:iam::{fx.ACCOUNT}:user/fixture-alice", ALICE_CLOUDTRAIL),
+    (catalogue.USER_NAME_ACTIVITY, "fixture-alice", ALICE_CLOUDTRAIL),
+    (catalogue.USER_NAME_ACTIVITY, "fixture-dave@example.com", {"ct-console-role"}),
+    (catalogue.KEY_ISSUANCE, fx.CHAIN_KEY, {"ct-assume-role"}),
+    (catalogue.KEY_ISSUANCE, fx.MALLORY_KEY, set()),
+    (catalogue.SOURCE_IP_ACTIVITY, fx.ATTACKER_IP, MALLORY_CLOUDTRAIL | SESSION_CLOUDTRAIL),
+    (catalogue.SOURCE_IP_ACTIVITY, "198.51.100.0/24", set()),
+    (
+        catalogue.RESOURCE_CHANGES,
+        fx.SECURITY_GROUP,
+        {"ct-sg-open-v4", "ct-sg-open-v6", "ct-sg-internal", "ct-sg-open-denied"},
+    ),
+    (catalogue.RESOURCE_CHANGES, fx.TRAIL_ARN, {"ct-stop-logging"}),
+    (catalogue.RESOURCE_CHANGES, "fixture-trail", {"ct-stop-logging"}),  # DescribeTrails reads it
+    (catalogue.RESOURCE_CHANGES, "fixture-alice", {"ct-iam-create-key"}),
+    (catalogue.RESOURCE_CHANGES, "fixture-bucket", set()),  # read, never written
+    (catalogue.FINDINGS_BY_IDENTITY, fx.MALLORY_KEY, MALLORY_FINDINGS),
+    (catalogue.FINDINGS_BY_IDENTITY, fx.EVE_KEY, {"gd-fixture-low"}),
+    (catalogue.FINDINGS_BY_IP, fx.ATTACKER_IP, MALLORY_FINDINGS | {"gd-fixture-low"}),
+    (
+        catalogue.FINDINGS_BY_RESOURCE,
+        "arn:aws:s3:::fixture-sh-fixture-failed-high",
+        {"sh-fixture-failed-high"},
+    ),
+    (catalogue.IP_FLOWS, fx.SCANNER_IP, {SCANNER_FLOWS}),
+    (catalogue.IP_FLOWS, "10.0.1.5", {SCANNER_FLOWS, f"flow:{fx.CLIENT_IP}:ACCEPT"}),
 ]
 
 # (visualization, query bar or None for the saved one, bucket values expected, values excluded)
@@ -229,6 +265,21 @@ def test_visualization_aggregates_the_expected_values(
     assert set(_bucket_values(unrestricted["aggregations"])) >= present
 
 
+def test_the_role_chain_panel_lists_the_calls_that_issued_keys_to_the_actor(loaded: OpenSearch) -> None:
+    """On the Finding investigation dashboard the key-issuance search, saved with ``*``,
+    follows the query bar: on the chain's keys it lists the STS calls they made (the hops)."""
+    assert (
+        catalogue.KEY_ISSUANCE
+        in next(
+            board for board in catalogue.DASHBOARDS if board.id == catalogue.FINDING_INVESTIGATION_ID
+        ).panels
+    )
+    saved = saved_search(catalogue.KEY_ISSUANCE)
+    panel = f"({search_source(saved)['query']['query']}) AND ({MALLORY_QUERY})"
+    answer = loaded.search(index=_index(saved), body=request_body(saved, query=panel))
+    assert {fx.key_of(hit["_source"]) for hit in answer["hits"]["hits"]} == {"ct-assume-role"}
+
+
 def test_event_count_metric_follows_the_query_bar(loaded: OpenSearch) -> None:
     saved = visualization(catalogue.INV_COUNT)
     actor = loaded.search(index=_index(saved), body=request_body(saved, query=MALLORY_QUERY))
@@ -237,3 +288,16 @@ def test_event_count_metric_follows_the_query_bar(loaded: OpenSearch) -> None:
     )
     assert actor["hits"]["total"]["value"] >= len(MALLORY_CLOUDTRAIL | MALLORY_FINDINGS)
     assert nobody["hits"]["total"]["value"] == 0
+
+
+def test_the_all_sources_pattern_searches_before_every_source_has_an_index(engine: OpenSearch) -> None:
+    """A listed index that does not exist yet is skipped, as Dashboards' searches
+    (``ignore_unavailable``) skip it; the alerts never answer."""
+    install_templates(engine, PREFIX)
+    flows = [(source, document) for source, document in DOCUMENTS if source == "vpcflow"]
+    assert index_documents(engine, flows) == []
+    alert = {"@timestamp": "2024-05-02T10:00:00.000Z", "event": {"kind": "alert"}, "rule": {"id": "x"}}
+    assert index_documents(engine, [("alerts", alert)]) == []
+    title = index_pattern_title(catalogue.ALL, PREFIX)
+    answer = engine.search(index=title, body={"query": {"match_all": {}}, "size": 0}, ignore_unavailable=True)
+    assert answer["hits"]["total"]["value"] == len(flows)

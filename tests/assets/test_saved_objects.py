@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import json
 import re
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from opensearch_assets.catalogue import INDEX_PATTERNS, index_pattern_title
+from detections.rules import load_rules
+from opensearch_assets.catalogue import INDEX_PATTERNS, SEARCHES, index_pattern_title
 from opensearch_assets.execute import index_pattern_id
 from opensearch_assets.saved_objects import NDJSON_PATH, render, to_ndjson
-from opensearch_assets.templates import index_fields
+from opensearch_assets.templates import INDEX_NAMES, index_fields
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "assets.md"
 OBJECTS: list[dict[str, Any]] = [json.loads(line) for line in NDJSON_PATH.read_text().splitlines()]
@@ -64,8 +66,12 @@ def test_ids_are_unique_and_documented() -> None:
 def test_the_issue_lists_every_kind_of_object() -> None:
     kinds = {obj["type"] for obj in OBJECTS}
     assert kinds == {"index-pattern", "search", "visualization", "dashboard"}
-    assert {"siem-all", "siem-finding-investigation"} <= set(BY_ID)
-    assert BY_ID["siem-all"]["attributes"]["title"] == "siem-*"
+    assert {"siem-all", "siem-alerts", "siem-finding-investigation"} <= set(BY_ID)
+    assert (
+        BY_ID["siem-all"]["attributes"]["title"]
+        == "siem-cloudtrail,siem-vpcflow,siem-guardduty,siem-securityhub"
+    )
+    assert BY_ID["siem-alerts"]["attributes"]["title"] == "siem-alerts"
     assert all(obj["attributes"]["timeFieldName"] == "@timestamp" for obj in _of_type("index-pattern"))
 
 
@@ -80,7 +86,7 @@ def test_every_reference_resolves_to_an_object_of_its_type() -> None:
 def test_json_held_in_string_attributes_parses() -> None:
     for obj in OBJECTS:
         attributes = obj["attributes"]
-        for name in ("visState", "uiStateJSON", "panelsJSON", "optionsJSON", "fields"):
+        for name in ("visState", "uiStateJSON", "panelsJSON", "optionsJSON", "fields", "fieldFormatMap"):
             if name in attributes:
                 assert isinstance(attributes[name], str)
                 json.loads(attributes[name])
@@ -139,4 +145,98 @@ def test_another_prefix_changes_titles_not_ids() -> None:
     assert [obj["id"] for obj in renamed] == [obj["id"] for obj in OBJECTS]
     titles = {obj["id"]: obj["attributes"]["title"] for obj in renamed if obj["type"] == "index-pattern"}
     assert titles == {pattern: index_pattern_title(pattern, "logs-") for pattern in INDEX_PATTERNS}
-    assert titles["siem-all"] == "logs-*" and titles["siem-vpcflow"] == "logs-vpcflow"
+    assert titles["siem-all"] == "logs-cloudtrail,logs-vpcflow,logs-guardduty,logs-securityhub"
+    assert titles["siem-vpcflow"] == "logs-vpcflow" and titles["siem-alerts"] == "logs-alerts"
+
+
+# Every index the product writes, for the default prefix: what an index pattern may match.
+PRODUCT_INDICES = {
+    *(f"siem-{name}" for name in INDEX_NAMES),  # the sources (ingest) and the alerts (detections)
+    "siem-alerts-state",  # the detections' checkpoints (detections/checkpoints.py)
+    "siem-incidents",  # alerts grouped into incidents (issue 16, on the alerts collection)
+    "siem-cloudtrail-ruletest-1",  # a rule's test cases (siem rules test, detections/testing.py)
+}
+PATTERN_INTENT = {
+    "siem-all": {"siem-cloudtrail", "siem-vpcflow", "siem-guardduty", "siem-securityhub"},
+    "siem-cloudtrail": {"siem-cloudtrail"},
+    "siem-vpcflow": {"siem-vpcflow"},
+    "siem-guardduty": {"siem-guardduty"},
+    "siem-securityhub": {"siem-securityhub"},
+    "siem-alerts": {"siem-alerts"},
+}
+
+
+def matched_indices(title: str, indices: set[str]) -> set[str]:
+    """The indices a Dashboards index-pattern title matches: a comma-separated list of
+    names or wildcard expressions."""
+    return {index for index in indices for part in title.split(",") if fnmatchcase(index, part.strip())}
+
+
+def test_each_index_pattern_matches_only_its_indices() -> None:
+    patterns = _of_type("index-pattern")
+    assert {pattern["id"] for pattern in patterns} == set(PATTERN_INTENT)
+    for pattern in patterns:
+        intent = PATTERN_INTENT[pattern["id"]]
+        assert intent <= PRODUCT_INDICES
+        assert matched_indices(pattern["attributes"]["title"], PRODUCT_INDICES) == intent, pattern["id"]
+
+
+def test_a_wildcard_title_would_reach_the_alerts() -> None:
+    assert matched_indices("siem-*", PRODUCT_INDICES) >= {
+        "siem-alerts",
+        "siem-alerts-state",
+        "siem-incidents",
+    }
+
+
+GRID_COLUMNS = 48
+"""OpenSearch Dashboards lays panels on a 48-column grid (react-grid-layout, ``cols: 48``)."""
+
+
+def _overlap(a: dict[str, int], b: dict[str, int]) -> bool:
+    """Two grid rectangles share at least one cell (touching edges do not)."""
+    return (
+        a["x"] < b["x"] + b["w"]
+        and b["x"] < a["x"] + a["w"]
+        and a["y"] < b["y"] + b["h"]
+        and b["y"] < a["y"] + a["h"]
+    )
+
+
+def test_overlap_is_cell_intersection() -> None:
+    cell = {"x": 0, "y": 0, "w": 24, "h": 15}
+    assert _overlap(cell, {"x": 23, "y": 14, "w": 1, "h": 1})
+    assert not _overlap(cell, {"x": 24, "y": 0, "w": 24, "h": 15})
+    assert not _overlap(cell, {"x": 0, "y": 15, "w": 48, "h": 15})
+
+
+@pytest.mark.parametrize("board", _of_type("dashboard"), ids=lambda board: board["id"])
+def test_dashboard_panels_fit_the_grid_without_overlapping(board: dict[str, Any]) -> None:
+    panels = json.loads(board["attributes"]["panelsJSON"])
+    grids = {panel["panelIndex"]: panel["gridData"] for panel in panels}
+    for index, grid in grids.items():
+        assert grid["i"] == index
+        assert all(isinstance(grid[key], int) for key in ("x", "y", "w", "h")), grid
+        assert grid["x"] >= 0 and grid["y"] >= 0 and grid["w"] > 0 and grid["h"] > 0, grid
+        assert grid["x"] + grid["w"] <= GRID_COLUMNS, f"panel {index} ends past column {GRID_COLUMNS}"
+    overlapping = [
+        (first, second)
+        for position, first in enumerate(grids)
+        for second in list(grids)[position + 1 :]
+        if _overlap(grids[first], grids[second])
+    ]
+    assert overlapping == [], f"panels sharing cells: {overlapping}"
+    rows: dict[int, int] = {}
+    for grid in grids.values():
+        rows[grid["y"]] = rows.get(grid["y"], 0) + grid["w"]
+    assert set(rows.values()) == {GRID_COLUMNS}, f"rows with a hole: {rows}"
+
+
+def test_a_search_that_mirrors_a_rule_runs_its_query_on_its_index() -> None:
+    rules = {rule.id: rule for rule in load_rules()}
+    mirrors = [search for search in SEARCHES if search.rule]
+    assert {search.slug for search in mirrors} >= {"root-usage", "console-signin-without-mfa"}
+    for search in mirrors:
+        rule = rules[str(search.rule)]
+        assert rule.lucene is not None and " ".join(rule.lucene.split()) == search.query, search.id
+        assert INDEX_PATTERNS[search.pattern] == (rule.index,), search.id

@@ -7,7 +7,7 @@ import json
 import pytest
 from opensearchpy import OpenSearch
 
-from ingest.cli import main
+from siem_cli.main import main
 from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes, trail
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import pytest
 from detections.catalogue import TECHNIQUES, Technique
 from detections.coverage import coverage, format_report, markdown_table
 from detections.rules import RULE_DIRS, load_rules, parse_rule
-from ingest.cli import main
+from siem_cli.main import main
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "detections.md"
 

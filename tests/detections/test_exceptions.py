@@ -24,10 +24,10 @@ from detections.exceptions import (
     configured,
     parse_exceptions,
 )
-from detections.handler import DetectionConfig, run_settings
 from detections.matching import find_matches
 from detections.rules import Rule, parse_rule
 from detections.runner import RunSettings, run
+from detections.settings import DetectionSettings
 from detections.windows import Window
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, rejected_flows, trail
 
@@ -119,13 +119,11 @@ def test_environment_holds_a_document_or_a_file_path(tmp_path: Path) -> None:
 
 def test_the_lambda_reads_its_exceptions_from_the_environment() -> None:
     document = "exceptions: [{rules: ['*'], accounts: ['111122223333'], reason: lab}]"
-    config = DetectionConfig.from_env({"OPENSEARCH_ENDPOINT": "https://x", "DETECTION_EXCEPTIONS": document})
-    assert config.exceptions == document
-    assert run_settings(config).exceptions.entries[0].accounts == ("111122223333",)
-    assert (
-        run_settings(DetectionConfig.from_env({"OPENSEARCH_ENDPOINT": "https://x"})).exceptions
-        == NO_EXCEPTIONS
+    settings = DetectionSettings.from_env(
+        {"OPENSEARCH_ENDPOINT": "https://x", "DETECTION_EXCEPTIONS": document}
     )
+    assert settings.run.exceptions.entries[0].accounts == ("111122223333",)
+    assert DetectionSettings.from_env({"OPENSEARCH_ENDPOINT": "https://x"}).run.exceptions == NO_EXCEPTIONS
 
 
 # --- applied on the engine ----------------------------------------------------------------

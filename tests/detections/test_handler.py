@@ -10,7 +10,8 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import KEY_PREFIX
-from detections.handler import DetectionConfig, lambda_handler
+from detections.handler import lambda_handler
+from detections.settings import DetectionSettings
 from tests.detections.conftest import cloudtrail_record, index_raw, trail
 
 pytestmark = pytest.mark.integration
@@ -65,13 +66,21 @@ def test_lambda_handler_runs_the_rules_with_dynamodb_checkpoints_and_sns(
         assert item["Item"]["checkpoint"]["S"] >= (now - timedelta(minutes=3)).isoformat()[:16]
 
 
-def test_config_needs_an_endpoint_and_defaults_the_rest() -> None:
+def test_settings_need_an_endpoint_and_default_the_rest() -> None:
     with pytest.raises(ValueError, match="OPENSEARCH_ENDPOINT"):
-        DetectionConfig.from_env({})
-    config = DetectionConfig.from_env({"OPENSEARCH_ENDPOINT": "https://logs"})
-    assert (config.alerts_endpoint, config.alerts_index, config.auth, config.state_table) == (
+        DetectionSettings.from_env({})
+    settings = DetectionSettings.from_env({"OPENSEARCH_ENDPOINT": "https://logs"})
+    assert settings.alerts == settings.logs
+    assert (
+        settings.alerts.endpoint,
+        settings.run.alerts_index,
+        settings.logs.auth,
+        settings.state_table,
+    ) == (
         "https://logs",
         "siem-alerts",
         "aoss",
         None,
     )
+    with pytest.raises(ValueError, match="OPENSEARCH_AUTH must be one of"):
+        DetectionSettings.from_env({"OPENSEARCH_ENDPOINT": "https://logs", "OPENSEARCH_AUTH": "iam"})

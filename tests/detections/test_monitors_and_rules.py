@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
-from detections.monitors import monitor
+from demo.records import cloudtrail as ct
+from detections.monitors import monitor, unsupported
 from detections.rules import RULE_DIRS, RuleError, load_rule, load_rules, parse_rule
 from detections.runner import RunSettings, rule_window
 from detections.windows import Checkpoint, next_window
-from ingest.cli import main
-from tests.detections.conftest import T0, index_raw, minutes, our_rule, rejected_flows
+from siem_cli.main import main
+from tests.detections.conftest import T0, index_raw, minutes, our_rule, rejected_flows, trail
 
 RULES = load_rules(RULE_DIRS)
 
@@ -27,8 +28,9 @@ def _exported(tmp_path: Path) -> dict[str, dict[str, Any]]:
 
 def test_every_enabled_rule_becomes_a_monitor_with_concrete_indices(tmp_path: Path) -> None:
     monitors = _exported(tmp_path)
-    assert sorted(monitors) == sorted(rule.id for rule in RULES)
-    for rule in RULES:
+    exportable = [rule for rule in RULES if unsupported(rule) is None]
+    assert sorted(monitors) == sorted(rule.id for rule in exportable)
+    for rule in exportable:
         body = monitors[rule.id]
         assert body["type"] == "monitor" and body["schedule"]["period"]["unit"] == "MINUTES"
         (search,) = [item["search"] for item in body["inputs"]]
@@ -36,10 +38,15 @@ def test_every_enabled_rule_becomes_a_monitor_with_concrete_indices(tmp_path: Pa
         (trigger,) = body["triggers"]
         if rule.is_threshold:
             assert body["monitor_type"] == "bucket_level_monitor"
-            sources = search["query"]["aggregations"]["composite_agg"]["composite"]["sources"]
+            assert body["schedule"]["period"]["interval"] == 5  # every 5 minutes over the last window
+            aggregation = search["query"]["aggregations"]["composite_agg"]
+            sources = aggregation["composite"]["sources"]
             assert [next(iter(source)) for source in sources] == list(rule.group_by)
             condition = trigger["bucket_level_trigger"]["condition"]
-            assert condition["script"]["source"] == f"params._count >= {rule.threshold}"
+            measure = "distinct" if rule.distinct else "_count"
+            assert condition["script"]["source"] == f"params.{measure} >= {rule.threshold}"
+            if rule.distinct:
+                assert aggregation["aggs"]["distinct"] == {"cardinality": {"field": rule.distinct}}
         else:
             assert body["monitor_type"] == "query_level_monitor"
             assert "hits.total.value > 0" in trigger["query_level_trigger"]["condition"]["script"]["source"]
@@ -47,6 +54,25 @@ def test_every_enabled_rule_becomes_a_monitor_with_concrete_indices(tmp_path: Pa
         (time_range,) = time_filters
         (bounds,) = time_range.values()
         assert bounds["gte"].startswith("{{period_end}}||-") and bounds["lt"] == "{{period_end}}||-2m"
+
+
+def test_rules_alerting_cannot_run_are_skipped_with_their_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "export-monitors", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    reasons = {rule.id: unsupported(rule) for rule in RULES}
+    skipped = {rule_id: reason for rule_id, reason in reasons.items() if reason}
+    assert f"{len(RULES) - len(skipped)} monitors written" in out and f"{len(skipped)} rules skipped" in out
+    assert reasons["siem-new-region-in-account"].startswith("new_terms:")  # type: ignore[union-attr]
+    assert reasons["siem-console-signin-without-mfa-then-access-key"].startswith("sequence:")  # type: ignore[union-attr]
+    assert "flat_object" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
+    assert reasons["siem-access-denied-burst"] is None  # distinct event.action: a cardinality
+    for rule_id, reason in skipped.items():
+        assert f"skipped {rule_id}: {reason}" in out
+        assert not (tmp_path / f"{rule_id}.json").exists()
+    with pytest.raises(ValueError, match="no Alerting monitor"):
+        monitor(our_rule("siem-new-region-in-account"))
 
 
 def test_field_comparisons_become_a_script_filter(tmp_path: Path) -> None:
@@ -72,6 +98,30 @@ def test_the_bucket_monitor_query_counts_a_burst_on_the_engine(siem: OpenSearch,
     assert [(b["key"]["source.ip"], b["doc_count"]) for b in buckets] == [("203.0.113.124", 25)]
 
 
+@pytest.mark.integration
+def test_a_distinct_bucket_monitor_counts_values_on_the_engine(siem: OpenSearch, tmp_path: Path) -> None:
+    body = _exported(tmp_path)["siem-access-denied-burst"]
+    who = ct.iam_user("111122223333", "probe", "AIDAEXAMPLEPROBE0001", "AKIAEXAMPLEPROBE0001")
+    denied = [
+        ct.api_call(
+            who,
+            event_name=name,
+            event_source="iam.amazonaws.com",
+            time=T0 + minutes(1),
+            error_code="AccessDenied",
+        )
+        for name in ("ListUsers", "ListRoles", "ListUsers", "GetUser")
+    ]
+    index_raw(siem, "cloudtrail", trail(denied), ingested=T0 + minutes(2))
+    period_end = int((T0 + minutes(5)).timestamp() * 1000)
+    query = json.loads(
+        json.dumps(body["inputs"][0]["search"]["query"]).replace("{{period_end}}", str(period_end))
+    )
+    buckets = siem.search(index="siem-cloudtrail", body=query)["aggregations"]["composite_agg"]["buckets"]
+    (bucket,) = buckets  # cardinality is approximate: only its presence and range are asserted
+    assert bucket["doc_count"] == 4 and 1 < bucket["distinct"]["value"] <= 4
+
+
 def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
     base = {
         "id": "x-rule",
@@ -94,6 +144,10 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
         ({"superseded_by": ["siem-root-account-usage"]}, "is disabled"),
         ({"enabled": "no"}, "true or false"),
         ({"where": [{"field": "a", "op": "contains", "other": "b"}]}, "where items"),
+        ({"type": "rare"}, "type must be one of"),
+        ({"window": "5m"}, r"\['window'\] only apply to threshold rules"),
+        ({"tests": [{"match": False, "alerts": 2, "records": [{}]}]}, "contradicts"),
+        ({"tests": [{"match": True, "records": {"guardduty": [{}]}}]}, "which the rule does not read"),
     ):
         with pytest.raises(ValueError, match=message):
             parse_rule({**base, **change})
@@ -101,6 +155,42 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
     bad.write_text("id: [unclosed")
     with pytest.raises(RuleError, match=r"bad\.yml"):
         load_rule(bad)
+
+
+def test_typed_rules_validation_names_the_problem() -> None:
+    base = {
+        "id": "x-rule",
+        "title": "t",
+        "severity": "high",
+        "index": "cloudtrail",
+        "query": "event.action:X",
+    }
+    threshold = {**base, "type": "threshold", "threshold": 3, "group_by": ["user.name"], "window": "10m"}
+    new_terms = {**base, "type": "new_terms", "group_by": ["cloud.account.id"], "new_terms": ["cloud.region"]}
+    step = {"index": "cloudtrail", "query": "event.action:X", "by": ["user.name"]}
+    sequence = {key: value for key, value in base.items() if key != "index"}
+    sequence.update(type="sequence", maxspan="1h", sequence=[step, step])
+    for rule in (threshold, new_terms, sequence):
+        parse_rule(rule)
+    for rule, change, message in (
+        (threshold, {"group_by": ["user_agent.original"]}, "not a mapped keyword"),  # text: no doc values
+        (threshold, {"distinct": "no.such.field"}, "distinct field 'no.such.field' is not"),
+        (threshold, {"group_by": ["aws.cloudtrail.request_parameters.userName"]}, "group_by field"),
+        (threshold, {"window": "2d"}, "window must be 1s to 1d"),
+        (threshold, {"where": [{"field": "a", "op": "==", "other": "b"}]}, "only apply to event rules"),
+        (new_terms, {"new_terms": []}, "1 to 3 new_terms"),
+        (new_terms, {"suppression": "1h"}, "takes no suppression"),
+        (new_terms, {"history": "180d"}, "history must be 1h to 90d"),
+        (sequence, {"index": "cloudtrail"}, "names its sources in its steps"),
+        (sequence, {"sequence": [step]}, "at least two steps"),
+        (sequence, {"maxspan": None}, "needs maxspan"),
+        (sequence, {"sequence": [step, {**step, "by": ["user.name", "source.ip"]}]}, "as many 'by' fields"),
+        (sequence, {"sequence": [step, {**step, "new_terms": ["source.ip"]}]}, "only the first step"),
+        (sequence, {"sequence": [step, {**step, "index": "logs"}]}, "index must be one of"),
+        (sequence, {"sequence": [step, {**step, "timestamp": "message"}]}, "timestamp field"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            parse_rule({**rule, **change})
 
 
 def test_superseded_by_must_name_an_enabled_rule_of_the_set(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from opensearchpy import OpenSearch
 
 from detections.catalogue import TECHNIQUES
 from detections.rules import RULE_DIRS, load_rules
+from detections.search import Sources
 from detections.testing import INGESTED, index_and_wait, matches
 from normalizers import DeadLetter, Origin, normalize_object
 
@@ -38,10 +39,10 @@ def test_each_recorded_technique_raises_an_alert_from_its_rule(
     raw = (shared_dir / SAMPLES / f"{technique}.json").read_bytes()
     items = list(normalize_object(io.BytesIO(raw), Origin(object=technique, ingested=INGESTED), "cloudtrail"))
     assert not [item for item in items if isinstance(item, DeadLetter)]
-    index = "siem-cloudtrail-stratus"
-    index_and_wait(siem, index, items)
+    sources = Sources("siem-", "-stratus")
+    index_and_wait(siem, sources.index("cloudtrail"), items)
 
-    alerting = {rule.id: rule.techniques for rule in RULES if matches(siem, rule, index)}
+    alerting = {rule.id: rule.techniques for rule in RULES if matches(siem, rule, sources)}
 
     own = [rule_id for rule_id, techniques in alerting.items() if technique in techniques]
     assert own, f"no rule for {technique} alerts; alerting: {sorted(alerting)}"

@@ -34,7 +34,8 @@ ORG_TRAIL = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT_ACCOUNT}:trail/org-trail"
 GUARDDUTY_ADMIN = "333333333333"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
 
-# The deployment most teams will run: new bucket, public endpoints, e-mail alerts, member stack.
+# The deployment most teams will run: new bucket, public endpoints, e-mail alerts, member
+# stacks (findings, VPC flow logs).
 DEFAULT_CONTEXT: dict[str, Any] = {
     "organizationId": ORG_ID,
     "account": ACCOUNT,
@@ -42,12 +43,13 @@ DEFAULT_CONTEXT: dict[str, Any] = {
     "alertEmail": "soc@example.com",
     "analystPrincipalArns": ANALYST,
     "memberStack": True,
+    "vpcFlowLogsStack": True,
     "organizationTrailArn": ORG_TRAIL,
     "delegatedAdminAccountIds": GUARDDUTY_ADMIN,
     "skipDependencyBundling": True,
 }
 # Every alternative branch at once: existing bucket and topic, private collections (the stack
-# creates the VPC endpoint; an analysts' network may reach it).
+# creates the VPC endpoint; an analysts' network may reach it), no operator role.
 VARIANT_CONTEXT: dict[str, Any] = {
     "organizationId": ORG_ID,
     "account": ACCOUNT,
@@ -61,6 +63,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "subnetIds": ",".join(SUBNETS),
     "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
     "vpcFlowFormats": {"vpcflow/firehose/": "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action} ${start}"},
+    "operatorRole": False,
     "skipDependencyBundling": True,
 }
 

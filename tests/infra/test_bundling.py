@@ -1,30 +1,46 @@
-"""The Lambda bundle: the project's packages plus aarch64/cp312 wheels, built without Docker."""
+"""The Lambda bundles: per function, the project packages its handler reaches plus the
+aarch64/cp312 wheels it needs, built without Docker; never the command line."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import subprocess
+import sys
+import sysconfig
 import zipfile
+from importlib.metadata import packages_distributions, requires
 from pathlib import Path
 
 import pytest
 from aws_cdk import DockerImage
+from packaging.requirements import Requirement
 
 from infra.assets_installer import INSTALLER_HANDLER
 from infra.bundling import (
+    FUNCTIONS,
     PROJECT_ROOT,
+    PROVIDED_BY_RUNTIME,
     LocalPythonBundling,
-    existing_packages,
-    runtime_dependencies,
+    bundled_packages,
+    canonical_name,
+    function_requirements,
+    project_requirements,
+    reached_modules,
     tree_hash,
 )
 from infra.detection import DETECTION_HANDLER
+from infra.imports import STDLIB, ImportGraph
 from infra.ingest_pipeline import INGEST_HANDLER
+from tests import test_layers as layers
 from tests.infra.cfn import render, resources
 from tests.infra.conftest import Assembly
 
 IMAGE = DockerImage.from_registry("never-pulled")
+HANDLERS = [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER]
+CLI_ONLY_PACKAGES = {"siem_cli", "demo", "infra", "tests", "benchmarks"}
+CLI_ONLY_DISTRIBUTIONS = {"tqdm", "requests-aws4auth"}
 
 
 def make_wheel(directory: Path, name: str, tag: str) -> Path:
@@ -57,16 +73,101 @@ def offline_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return index
 
 
-def test_runtime_dependencies_leave_boto3_to_the_lambda_runtime() -> None:
-    names = [req.split(">")[0].split("=")[0].split("<")[0].strip() for req in runtime_dependencies()]
-    assert "boto3" not in names and "botocore" not in names
-    assert {"opensearch-py", "orjson", "pyarrow", "aws-lambda-powertools"} <= set(names)
+def _module(handler: str) -> str:
+    return handler.rpartition(".")[0]
+
+
+def _with_dependencies(names: set[str]) -> set[str]:
+    """``names`` and every distribution they require (installed metadata; extras left out)."""
+    found: set[str] = set()
+    pending = [canonical_name(name) for name in names]
+    while pending:
+        name = pending.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for text in requires(name) or []:
+            requirement = Requirement(text)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(canonical_name(requirement.name))
+    return found
+
+
+def _importable_names(distributions: set[str]) -> set[str]:
+    """Top-level module names the given distributions install."""
+    return {
+        top
+        for top, owners in packages_distributions().items()
+        if any(canonical_name(owner) in distributions for owner in owners)
+    }
+
+
+def _provided(handler: str) -> set[str]:
+    """What the function can import: its declared distributions and the runtime's boto3,
+    with everything they require."""
+    return _with_dependencies({*FUNCTIONS[_module(handler)].requirements, *PROVIDED_BY_RUNTIME})
+
+
+def test_every_handler_of_the_stack_has_its_function_needs_declared_and_its_layer() -> None:
+    assert set(FUNCTIONS) == {_module(handler) for handler in HANDLERS} == layers.HANDLERS
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_requirements_come_from_the_project_and_leave_boto3_and_the_cli_out(handler: str) -> None:
+    requirements = function_requirements(_module(handler))
+    declared = set(project_requirements().values())
+    names = {Requirement(text).name for text in requirements}
+    assert not names & {*PROVIDED_BY_RUNTIME, *CLI_ONLY_DISTRIBUTIONS}
+    assert all(text in declared for text in requirements if not text.startswith("python-dateutil"))
     # botocore in the runtime needs python-dateutil < 3; the bundle shadows the runtime's copy.
-    assert "python-dateutil>=2.1,<3" in runtime_dependencies()
+    assert "python-dateutil>=2.1,<3" in requirements
+    # Parquet VPC Flow Logs need pyarrow (133 MB): only the ingest function carries it.
+    assert ("pyarrow" in names) == (handler == INGEST_HANDLER)
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_each_bundle_holds_the_packages_its_handler_reaches_and_never_the_cli(handler: str) -> None:
+    names = {package.name for package in bundled_packages(_module(handler))}
+    assert {handler.partition(".")[0], "opensearch_client"} <= names
+    assert not names & CLI_ONLY_PACKAGES
+
+
+def test_the_packages_a_bundle_holds_are_those_reached_by_the_imports() -> None:
+    assert [p.name for p in bundled_packages("ingest.handler")] == [
+        "ingest",
+        "normalizers",
+        "opensearch_client",
+    ]
+    # The detections explain finding alerts with an investigation and link to its dashboard.
+    assert "investigation.investigator" in reached_modules("detections.handler")
+    # The index templates are generated from the sources' fields definitions.
+    assert [p.name for p in bundled_packages("opensearch_assets.custom_resource")] == [
+        "normalizers",
+        "opensearch_assets",
+        "opensearch_client",
+    ]
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_every_third_party_module_a_function_names_is_provided(handler: str) -> None:
+    graph = ImportGraph(PROJECT_ROOT)
+    named: dict[str, list[str]] = {}
+    for module in reached_modules(_module(handler)):
+        for top in graph.third_party(module):
+            named.setdefault(top, []).append(module)
+    never_imported = dict(FUNCTIONS[_module(handler)].never_imported)
+    missing = {
+        top: modules
+        for top, modules in named.items()
+        if top not in _importable_names(_provided(handler)) and top not in never_imported
+    }
+    assert not missing, (
+        f"{handler}: imported but not in its bundle's requirements (infra/bundling.py): {missing}"
+    )
 
 
 def test_copy_only_bundle_holds_the_packages_without_caches(tmp_path: Path) -> None:
-    packages = existing_packages()
+    packages = bundled_packages("ingest.handler")
     LocalPythonBundling(packages, ["never-installed"], install_dependencies=False).try_bundle(
         str(tmp_path), image=IMAGE
     )
@@ -110,13 +211,51 @@ def test_tree_hash_follows_content_and_ignores_caches(tmp_path: Path) -> None:
     assert tree_hash([package], salt=["pyarrow>=15"]) != tree_hash([package])
 
 
+# Run with ``python -S`` (no site-packages, so not the project's editable install): the bundle
+# first on sys.path, then site-packages behind a finder that refuses every distribution the
+# function does not declare (tqdm, moto, pysigma, ...), as if it were not installed.
+_IMPORT_FROM_BUNDLE = """
+import importlib, importlib.abc, json, pkgutil, sys
+bundle, site, module, function, refused, loads_by_name = json.loads(sys.argv[1])
+refused = frozenset(refused)
+
+class Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in refused:
+            raise ModuleNotFoundError(f"{name} is not in this function's bundle", name=name)
+        return None
+
+sys.path[:] = [bundle, *(p for p in sys.path if p), *site]
+sys.meta_path.insert(0, Refuse())
+handler = getattr(importlib.import_module(module), function)
+assert callable(handler), f"{module}.{function} is not callable"
+for package in loads_by_name:
+    for found in pkgutil.walk_packages(importlib.import_module(package).__path__, package + "."):
+        importlib.import_module(found.name)
+print(json.dumps(sorted(name for name in sys.modules if name.partition(".")[0] in ("siem_cli", "demo", "tqdm"))))
+"""
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("handler", [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER])
-def test_each_handler_is_a_function_of_the_synthesized_bundle(assembly: Assembly, handler: str) -> None:
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_each_handler_imports_from_its_synthesized_bundle_alone(
+    assembly: Assembly, handler: str, tmp_path: Path
+) -> None:
     functions = resources(assembly.template("AwsSiem"), "AWS::Lambda::Function").values()
     [props] = [f["Properties"] for f in functions if f["Properties"].get("Handler") == handler]
     bundle = assembly.asset_directory(render(props["Code"]["S3Key"]).removesuffix(".zip"))
     module, _, function = handler.rpartition(".")
-    source = (bundle / module.replace(".", "/")).with_suffix(".py")
-    assert source.is_file(), f"{handler}: {source.relative_to(bundle)} is missing from the project's packages"
-    assert f"def {function}(" in source.read_text()
+    assert sorted(p.name for p in bundle.iterdir()) == [p.name for p in bundled_packages(module)]
+    first_party = ImportGraph(PROJECT_ROOT).packages
+    refused = set(packages_distributions()) - _importable_names(_provided(handler)) - STDLIB - first_party
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    arguments = [str(bundle), site, module, function, sorted(refused), FUNCTIONS[module].loads_by_name]
+    answer = subprocess.run(
+        [sys.executable, "-S", "-c", _IMPORT_FROM_BUNDLE, json.dumps(arguments)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert answer.returncode == 0, f"{handler} does not import from its bundle alone:\n{answer.stderr}"
+    assert json.loads(answer.stdout) == []

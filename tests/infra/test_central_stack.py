@@ -419,13 +419,14 @@ def test_asset_installer_runs_when_the_assets_change(central: dict[str, Any]) ->
     assert installer_policy in resource["DependsOn"]
 
 
-def test_every_python_function_shares_one_code_asset(central: dict[str, Any]) -> None:
+def test_every_python_function_has_its_own_code_asset(central: dict[str, Any]) -> None:
+    """One bundle per function, each with only what its handler needs (infra/bundling.py)."""
     keys = {
-        render(f["Properties"]["Code"]["S3Key"])
+        f["Properties"]["Handler"]: render(f["Properties"]["Code"]["S3Key"])
         for f in resources(central, "AWS::Lambda::Function").values()
         if f["Properties"].get("Runtime") == "python3.12"
     }
-    assert len(keys) == 1
+    assert len(keys) == 3 and len(set(keys.values())) == 3
 
 
 def test_ingest_function_gets_the_flow_formats_of_the_context(variant: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ def test_synthesis_passed_cdk_nag_with_no_violation(assembly: Assembly, variant_
         assert report["pluginReports"] == []
 
 
-@pytest.mark.parametrize("stack", ["AwsSiem", "AwsSiemMemberFindings"])
+@pytest.mark.parametrize("stack", ["AwsSiem", "AwsSiemMemberFindings", "AwsSiemVpcFlowLogs"])
 def test_each_acknowledgment_is_justified_and_reviewed(assembly: Assembly, stack: str) -> None:
     acknowledgments = nag_acknowledgments(assembly.template(stack))
     assert acknowledgments, "expected the reviewed suppressions to be written into the template"
@@ -79,7 +79,13 @@ def lint(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("which", "stack"), [("default", "AwsSiem"), ("default", "AwsSiemMemberFindings"), ("variant", "AwsSiem")]
+    ("which", "stack"),
+    [
+        ("default", "AwsSiem"),
+        ("default", "AwsSiemMemberFindings"),
+        ("default", "AwsSiemVpcFlowLogs"),
+        ("variant", "AwsSiem"),
+    ],
 )
 def test_templates_are_cfn_lint_clean(
     assembly: Assembly, variant_assembly: Assembly, which: str, stack: str

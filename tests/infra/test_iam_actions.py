@@ -82,7 +82,12 @@ def actions_by_role(template: dict[str, Any]) -> dict[str, dict[str, list[str]]]
 
 @pytest.mark.parametrize(
     ("which", "stack"),
-    [("default", "AwsSiem"), ("default", "AwsSiemMemberFindings"), ("variant", "AwsSiem")],
+    [
+        ("default", "AwsSiem"),
+        ("default", "AwsSiemMemberFindings"),
+        ("default", "AwsSiemVpcFlowLogs"),
+        ("variant", "AwsSiem"),
+    ],
 )
 def test_every_action_of_every_role_is_the_reviewed_one(
     assembly: Assembly, variant_assembly: Assembly, which: str, stack: str

@@ -25,6 +25,7 @@ def test_stack_is_parameterized_and_needs_no_bootstrap(member: dict[str, Any], a
         "LogBucketKeyArn",
         "GuarddutyPrefix",
         "SecurityhubPrefix",
+        "GuarddutyRuleState",
     }
     assert member["Parameters"]["GuarddutyPrefix"]["Default"] == "guardduty/"
     assert "Rules" not in member
@@ -73,6 +74,16 @@ def test_rules_send_findings_to_their_stream(member: dict[str, Any], source: str
         streams(member)[stream_id]["Properties"]["ExtendedS3DestinationConfiguration"]["Prefix"]
     )
     assert stream_prefix.startswith(f"<{prefix_parameter}>")
+
+
+def test_the_guardduty_rule_can_be_turned_off_where_the_export_delivers(member: dict[str, Any]) -> None:
+    states = {
+        r["Properties"]["EventPattern"]["source"][0]: render(r["Properties"]["State"])
+        for r in resources(member, "AWS::Events::Rule").values()
+    }
+    assert states == {"aws.guardduty": "<GuarddutyRuleState>", "aws.securityhub": "ENABLED"}
+    parameter = member["Parameters"]["GuarddutyRuleState"]
+    assert (parameter["Default"], parameter["AllowedValues"]) == ("ENABLED", ["ENABLED", "DISABLED"])
 
 
 def test_delivery_role_name_is_admitted_by_the_central_bucket_policy(

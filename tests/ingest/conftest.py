@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from opensearchpy import OpenSearch
 
-from ingest.local_aws import create_local_aws
+from siem_cli.local_aws import create_local_aws
 
 BUCKET = "siem-logs-test"
 DEAD_LETTER_BUCKET = "siem-dead-letters-test"

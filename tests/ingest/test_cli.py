@@ -11,10 +11,10 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo import synthetic
-from ingest import cli
-from ingest.config import Settings
 from ingest.replay import REPORTED_REFUSALS
 from ingest.serverless_guard import ServerlessGuard
+from opensearch_client import ConnectionSettings
+from siem_cli import main as cli
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import flow_object
@@ -32,11 +32,9 @@ def proxy(engine_url: str, templated_engine: OpenSearch) -> Iterator[FaultProxy]
 def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
     """The CLI builds its client from --endpoint; route it through the Serverless guard."""
 
-    def guarded(settings: Settings) -> OpenSearch:
+    def guarded(connection: ConnectionSettings, pool_maxsize: int) -> OpenSearch:
         return serverless_guard.wrap(
-            OpenSearch(
-                hosts=[settings.endpoint], timeout=60, max_retries=0, pool_maxsize=settings.concurrency + 1
-            )
+            OpenSearch(hosts=[connection.endpoint], timeout=60, max_retries=0, pool_maxsize=pool_maxsize)
         )
 
     monkeypatch.setattr("ingest.runtime.make_client", guarded)

@@ -119,3 +119,56 @@ def test_a_malformed_message_fails_alone_whatever_its_shape(body: dict[str, obje
     good, bad = parse_event(_sqs({"Records": [_s3_record("a+b%2Bc")]}, body))
     assert good.error is None and good.objects[0].key == "a b+c"
     assert bad.error and bad.error.startswith("unrecognized message") and not bad.objects
+
+
+S3_TEST_EVENT = {
+    "Service": "Amazon S3",
+    "Event": "s3:TestEvent",
+    "Time": "2014-10-13T15:57:02.089Z",
+    "Bucket": "b",
+    "RequestId": "5582815E1AEA5ADF",
+    "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
+}
+
+
+def test_the_test_event_is_ignored_directly_through_sns_and_through_sqs() -> None:
+    envelope = {"Type": "Notification", "Message": orjson.dumps(S3_TEST_EVENT).decode()}
+    (direct,) = parse_event(S3_TEST_EVENT)
+    (queued, wrapped) = parse_event(_sqs(S3_TEST_EVENT, envelope))
+    assert direct.ignored == queued.ignored == wrapped.ignored == ("s3:TestEvent",)
+    assert not (direct.objects or queued.objects or wrapped.objects or queued.error or wrapped.error)
+
+
+def test_unversioned_buckets_notify_no_version_id_in_either_shape() -> None:
+    # S3 omits versionId (classic) and version-id (EventBridge) when versioning is off.
+    classic = _s3_record("k", "ObjectCreated:CompleteMultipartUpload")
+    del classic["s3"]["object"]["versionId"]
+    eventbridge = {
+        "version": "0",
+        "id": "17793124-05d4-b198-2fde-7ededc63b103",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "111122223333",
+        "time": "2021-11-12T00:00:00Z",
+        "region": "ca-central-1",
+        "resources": ["arn:aws:s3:::b"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": "b"},
+            "object": {"key": "k", "size": 12, "etag": "e1", "sequencer": "617f08299329d189"},
+            "request-id": "N4N7GDK58NMKJ12R",
+            "requester": "123456789012",
+            "reason": "PutObject",
+        },
+    }
+    (from_s3,) = parse_event({"Records": [classic]})
+    (from_eventbridge,) = parse_event(_sqs(eventbridge))
+    assert from_s3.objects == from_eventbridge.objects == (ObjectRef("b", "k", None, "e1", 12),)
+
+
+def test_an_sqs_record_without_a_body_fails_alone() -> None:
+    event = _sqs({"Records": [_s3_record("good")]})
+    event["Records"].append({"messageId": "m1", "eventSource": "aws:sqs"})
+    good, broken = parse_event(event)
+    assert good.objects[0].key == "good"
+    assert broken.message_id == "m1" and broken.error and "SQS body is not JSON" in broken.error

@@ -24,6 +24,7 @@ from ingest.processor import Hooks
 from ingest.reader import ObjectIdentity
 from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
+from opensearch_client import ConnectionSettings
 from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
 from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
@@ -70,14 +71,13 @@ def proxy(engine_url: str, lean_engine: OpenSearch) -> Iterator[FaultProxy]:
 
 def _runtime(aws: Aws, proxy: FaultProxy, guard: ServerlessGuard, hooks: Hooks, chunk_size: int) -> Runtime:
     settings = Settings(
-        auth="none",
+        connection=ConnectionSettings(proxy.url, auth="none", timeout=60.0),
         index_prefix=PREFIX,
         ledger_table=TABLE,
         dead_letter_bucket=DEAD_LETTER_BUCKET,
         chunk_size=chunk_size,
         bulk_max_docs=500,
         concurrency=2,
-        request_timeout=60.0,
         max_attempts=6,
         backoff_base=0.05,
         backoff_cap=0.5,

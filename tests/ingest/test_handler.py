@@ -27,7 +27,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def runtime(aws: Aws, templated_engine: OpenSearch) -> Iterator[Runtime]:
     settings = Settings(
-        auth="none",
         ledger_table=TABLE,
         dead_letter_bucket=DEAD_LETTER_BUCKET,
         chunk_size=300,

@@ -223,3 +223,36 @@ def test_skipping_acknowledged_chunks_stops_at_the_deadline(
     third = process_object(_opened(flows), _services(templated_engine, ledger, sink), "c", Deadline())
     assert third.status == "done" and third.already_acknowledged == 2000
     assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+
+
+class _StopAfterReads:
+    """A ``should_stop`` that answers ``True`` from its ``n``-th call on: the normalizers consult
+    it on every read of the object's stream, so it stops them part-way through a chunk."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls, self._left = 0, calls
+
+    def __call__(self) -> bool:
+        self.calls += 1
+        return self.calls >= self._left
+
+
+def test_a_deadline_inside_normalization_saves_progress_and_the_retry_resumes(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(30_000, seed=11)
+    sink = MemoryDeadLetterSink()
+    services = _services(templated_engine, ledger, sink, chunk_size=5000, bulk_max_docs=1000)
+    stop = _StopAfterReads(9)
+    items, _, _ = normalized_items(_opened(flows), keep_original=False, should_stop=stop)
+    first = process_object(_opened(flows), services, "a", Deadline(), items)
+    assert first.status == "incomplete" and "deadline reached while normalizing" in (first.error or "")
+    assert stop.calls >= 9
+    progress = ledger.progress(KEY)
+    assert progress is not None and not progress.finished
+    assert (
+        0 < progress.chunks_done * 5000 == progress.indexed == count(templated_engine, INDEX) < flows.records
+    )
+    second = process_object(_opened(flows), services, "b", Deadline())
+    assert second.status == "done" and second.already_acknowledged == progress.indexed
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)

@@ -9,9 +9,10 @@ import orjson
 import pytest
 from opensearchpy import OpenSearch
 
-from ingest.config import Settings
+from ingest.config import LOCAL_ENDPOINT, Settings
 from ingest.serverless_guard import ServerlessGuard
 from ingest.writer import BulkWriter, Deadline, Pending
+from opensearch_client import ConnectionSettings
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 
@@ -124,7 +125,7 @@ def test_an_engine_that_keeps_failing_leaves_the_documents_unfinished_before_the
         backoff_base=0.2,
         backoff_cap=1.0,
         max_attempts=1000,
-        request_timeout=0.5,
+        connection=ConnectionSettings(LOCAL_ENDPOINT, timeout=0.5),
     )
     started = time.monotonic()
     report = writer.write(_documents(50), Deadline.after(3.0))

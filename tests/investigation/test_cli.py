@@ -8,8 +8,8 @@ from datetime import timedelta
 import orjson
 import pytest
 
-from ingest.cli import main
-from ingest.commands import investigate as command
+from siem_cli import investigate as command
+from siem_cli.main import main
 from tests.investigation import scenarios
 from tests.investigation.conftest import Siem
 

@@ -18,6 +18,7 @@ from normalizers.cloudtrail.normalize import normalize as normalize_cloudtrail
 from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
 from normalizers.framing import json_stream
 from normalizers.framing.json_stream import JsonRecord, json_records
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from tests.conftest import missing_fields
 from tests.normalizers.streams import Trickle
 
@@ -99,8 +100,8 @@ def _layouts(records: list[dict[str, Any]]) -> dict[str, bytes]:
     }
 
 
-def _pieces(data: bytes, chunk: int = 1 << 20) -> list[JsonRecord]:
-    return list(json_records(Trickle(data, chunk), CLOUDTRAIL.framing.wrapper))  # type: ignore[arg-type]
+def _pieces(data: bytes, chunk: int = 1 << 20, limits: Limits = DEFAULT_LIMITS) -> list[JsonRecord]:
+    return list(json_records(Trickle(data, chunk), CLOUDTRAIL.framing.wrapper, limits))  # type: ignore[arg-type]
 
 
 def _expected_values(layout: str, records: list[dict[str, Any]]) -> list[Any]:
@@ -153,9 +154,11 @@ def test_candidate_retries_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(json_stream.orjson, "loads", counting_loads)
     record = {"eventName": "A", "items": [{"i": i} for i in range(10_000)]}
-    pieces = _pieces(orjson.dumps({"Records": [record, record]}))
+    data = orjson.dumps({"Records": [record, record]})
+    pieces = _pieces(data)
     assert [p.value for p in pieces] == [record, record]
-    assert calls <= 2 * (json_stream.MAX_CANDIDATES + 1)
+    # Each try is at least twice as long as the last: about log2(size) parses per record.
+    assert calls <= 2 * (len(data).bit_length() + 2)
 
 
 LAYOUT_WITH_BAD_SECOND = {
@@ -196,12 +199,11 @@ def test_plain_json_ending_mid_record_is_dead_lettered_with_its_bytes() -> None:
 
 
 def test_record_above_the_cap_is_dead_lettered_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(json_stream, "MAX_RECORD_BYTES", 50_000)
     monkeypatch.setattr(json_stream, "MAX_DEAD_LETTER_RAW", 1000)
     monkeypatch.setattr(json_stream, "READ_SIZE", 4096)
     big = {"eventName": "BIG", "blob": ['a\\"},{' * 1000 for _ in range(100)]}
     data = orjson.dumps({"Records": [{"eventName": "A"}, big, {"eventName": "C"}]})
-    pieces = _pieces(data, 4096)
+    pieces = _pieces(data, 4096, Limits(max_record_bytes=50_000))
     assert [p.value for p in pieces] == [{"eventName": "A"}, None, {"eventName": "C"}]
     assert pieces[1].error and pieces[1].error.startswith("record too large: ")
     assert pieces[1].raw.startswith(b'{"eventName":"BIG"') and len(pieces[1].raw) == 1000

@@ -18,6 +18,7 @@ from demo.records import vpcflow as flows
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.ecs.ids import record_id
 from normalizers.framing import lines as line_framing
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.vpcflow import parquet, tables, text
 from normalizers.vpcflow.header import Header, parse_header
 from tests.conftest import GOLDEN
@@ -26,9 +27,15 @@ V2_HEADER = " ".join(flows.DEFAULT_FIELDS)
 
 
 def normalize(
-    data: bytes, name: str = "test.log", keep_original: bool = False, source: str | None = None
+    data: bytes,
+    name: str = "test.log",
+    keep_original: bool = False,
+    source: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
-    origin = Origin(object=name, ingested="2026-01-01T00:00:00.000Z", keep_original=keep_original)
+    origin = Origin(
+        object=name, ingested="2026-01-01T00:00:00.000Z", keep_original=keep_original, limits=limits
+    )
     items = list(normalize_object(io.BytesIO(data), origin, source))
     return (
         [item for item in items if not isinstance(item, DeadLetter)],
@@ -408,12 +415,11 @@ def _decompressed_prefix(data: bytes) -> bytes:
 
 
 def test_an_overlong_line_is_dead_lettered_and_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(line_framing, "MAX_LINE_BYTES", 4096)
     monkeypatch.setattr(line_framing, "TEXT_CHUNK_BYTES", 1024)
     lines = flow_lines(3)
-    # Longer than one read: the line is cut at MAX_LINE_BYTES instead of being held whole.
+    # Longer than one read: the line is cut at the maximum line size instead of being held whole.
     data = text_file([lines[0], "x" * 600_000, lines[1], lines[2]])
-    documents, dead = normalize(data)
+    documents, dead = normalize(data, limits=Limits(max_line_bytes=4096))
     assert len(documents) == 3
     assert [(d.reason, d.position, len(d.raw)) for d in dead] == [
         ("invalid record: line longer than 4096 bytes", "line 3", len(V2_HEADER) + 1 + 4096)

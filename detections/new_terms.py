@@ -1,0 +1,306 @@
+"""New-terms rules: a value (or tuple of values) never seen for an entity over ``history``.
+
+A term of an entity (``group_by`` values + ``new_terms`` values) is **new** at its first
+sighting ``f`` in a run's window when no event of the same entity and term has a
+``@timestamp`` in ``[f - history, f)``. Where that history lives: a state index of first-seen
+terms on the alerts (SEARCH) collection, ``<alerts index>-terms``, not the logs:
+
+- one document per (rule, entity, term), ``_id`` = a hash of them, holding ``first_seen`` and
+  ``last_seen``; one document per rule (its definition hash) holding ``since``, the time from
+  which the state knows every term;
+- a run reads the terms of its window (a composite aggregation), looks them up by id
+  (``mget``, 1,000 ids a request), and after its alerts are stored writes the terms that are
+  new, earlier than known, or last seen more than a day before (``last_seen`` is refreshed
+  at most daily: a term is then judged new after ``history`` minus at most a day of silence).
+
+Querying the logs instead would scan every event of the window's entities over 14 days,
+every run: at 100 million events a day, up to 1.4 billion documents per broad rule (every
+API call by identity) every 5 minutes, against a few thousand look-ups by id
+(docs/detections.md, "New terms: where history lives").
+
+**Learning.** The first run fills the state from the logs (a composite over the rule's
+documents of ``history`` + 1 day before its window, 100 pages a run until done); the state
+knows terms from ``since`` = the later of that start and the index's earliest event. A term
+first seen at ``f`` is judged only when ``f - history >= since``: a deployment with less
+history than that learns silently first (replay the older logs to shorten it). A rule whose
+query or fields change gets a new definition hash and learns again.
+
+The alert id is keyed on the entity, the term and the ``history``-aligned bucket of ``f``:
+overlapping runs find the term known (the first run wrote it) or, if that run failed before
+writing, raise the same id again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError
+
+from detections.matches import MAX_SAMPLES, Match, Matches
+from detections.rules import Rule
+from detections.search import (
+    Cost,
+    Sources,
+    any_of,
+    chunks,
+    composite,
+    documents,
+    earliest,
+    from_ms,
+    ingested_before,
+    ingested_range,
+    key_of,
+    terms_sources,
+)
+from detections.windows import Window, iso, parse_time
+
+Key = tuple[Any, ...]
+BACKFILL_MARGIN = timedelta(days=1)
+"""How much older than ``window.start - history`` the first fill reads (late events of the
+first windows have older times)."""
+BACKFILL_PAGES = 100
+"""Composite pages (1,000 terms each) the first fill reads per run."""
+REFRESH = timedelta(days=1)
+"""A known term's ``last_seen`` is rewritten when it moved on by more than this."""
+LOOKUPS_PER_REQUEST = 1000
+WRITES_PER_REQUEST = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    first: datetime
+    last: datetime
+    count: int = 0
+
+    def joined(self, other: Seen | None) -> Seen:
+        if other is None:
+            return self
+        return Seen(min(self.first, other.first), max(self.last, other.last), self.count + other.count)
+
+
+class TermsState(Protocol):
+    """Where a new-terms rule keeps its terms: :class:`TermsStore`, or :class:`MemoryTerms`."""
+
+    def rule_state(self, rule_key: str) -> dict[str, Any] | None: ...
+
+    def terms(self, ids: Iterable[str], cost: Cost) -> dict[str, Seen]: ...
+
+    def write(self, documents: Mapping[str, dict[str, Any]], cost: Cost) -> None: ...
+
+
+class MemoryTerms:
+    """An in-process terms state (one-off runs: a rule's inline tests, a corpus measured once)."""
+
+    def __init__(self) -> None:
+        self.documents: dict[str, dict[str, Any]] = {}
+
+    def rule_state(self, rule_key: str) -> dict[str, Any] | None:
+        state = self.documents.get(rule_key)
+        return json.loads(json.dumps(state)) if state is not None else None
+
+    def terms(self, ids: Iterable[str], cost: Cost) -> dict[str, Seen]:
+        found = {identifier: self.documents.get(identifier) for identifier in ids}
+        cost.state_reads += len(found)
+        return {
+            identifier: Seen(parse_time(doc["first_seen"]), parse_time(doc["last_seen"]))
+            for identifier, doc in found.items()
+            if doc is not None
+        }
+
+    def write(self, documents: Mapping[str, dict[str, Any]], cost: Cost) -> None:
+        self.documents.update(json.loads(json.dumps(documents)))
+        cost.state_writes += len(documents)
+
+
+class TermsStore:
+    """The terms state: documents by id in an index of the alerts (SEARCH) collection."""
+
+    def __init__(self, client: OpenSearch, index: str) -> None:
+        self._client = client
+        self.index = index
+
+    def rule_state(self, rule_key: str) -> dict[str, Any] | None:
+        try:
+            return dict(self._client.get(index=self.index, id=rule_key)["_source"])
+        except NotFoundError:
+            return None
+
+    def terms(self, ids: Iterable[str], cost: Cost) -> dict[str, Seen]:
+        found: dict[str, Seen] = {}
+        for batch in chunks(list(dict.fromkeys(ids)), LOOKUPS_PER_REQUEST):
+            cost.state_reads += len(batch)
+            try:
+                response = self._client.mget(index=self.index, body={"ids": list(batch)})
+            except NotFoundError:  # no state index yet
+                return {}
+            for doc in response.get("docs", []):
+                if doc.get("found"):
+                    source = doc["_source"]
+                    found[doc["_id"]] = Seen(
+                        parse_time(source["first_seen"]), parse_time(source["last_seen"])
+                    )
+        return found
+
+    def write(self, documents: Mapping[str, dict[str, Any]], cost: Cost) -> None:
+        items = list(documents.items())
+        for batch in chunks(items, WRITES_PER_REQUEST):
+            body: list[dict[str, Any]] = []
+            for identifier, document in batch:
+                body += [{"index": {"_index": self.index, "_id": identifier}}, document]
+            response = self._client.bulk(body=body)
+            if response.get("errors"):
+                failed = [
+                    item["index"].get("error") for item in response["items"] if item["index"].get("error")
+                ]
+                raise RuntimeError(f"terms state not written: {failed[:3]}")
+            cost.state_writes += len(batch)
+
+
+def rule_key(rule: Rule) -> str:
+    """The rule's id and a hash of what decides its terms: a changed rule learns again."""
+    definition = json.dumps(
+        [rule.index, rule.query_clause(), list(rule.group_by), list(rule.new_terms)], sort_keys=True
+    )
+    return f"{rule.id}@{hashlib.sha256(definition.encode()).hexdigest()[:12]}"
+
+
+def term_id(key_of_rule: str, key: Key) -> str:
+    material = json.dumps([key_of_rule, list(key)], sort_keys=True, default=str)
+    return f"{key_of_rule}-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
+
+
+def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window, store: TermsState) -> Matches:
+    assert rule.history is not None
+    cost = Cost()
+    index = sources.index(rule.index)
+    fields = (*rule.group_by, *rule.new_terms)
+    state_key = rule_key(rule)
+    seen = _seen(client, index, [rule.query_clause(), ingested_range(window)], fields, cost)
+    state = store.rule_state(state_key)
+    state_before = json.dumps(state, sort_keys=True)
+    if state is None:
+        start = window.start - rule.history - BACKFILL_MARGIN
+        state = {
+            "terms_rule": state_key,
+            "since": None,
+            "fill": {"from": iso(start), "to": iso(window.start)},
+        }
+    filled = _fill(client, index, rule, state, cost) if state.get("fill") else {}
+    ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
+    known = store.terms(ids.values(), cost)
+    since = parse_time(state["since"]) if state.get("since") else None
+    matches = []
+    for key, sighting in seen.items():
+        if since is None or sighting.first - rule.history < since:
+            continue  # learning: the state does not know this term's whole history yet
+        before = [earlier.last for earlier in (known.get(ids[key]), filled.get(key)) if earlier]
+        if before and max(before) >= sighting.first - rule.history:
+            continue
+        matches.append(_match(client, index, rule, window, fields, key, sighting, cost))
+    writes = _updates(ids, seen, filled, known, rule.history)
+    if json.dumps(state, sort_keys=True) != state_before:
+        writes[state_key] = state
+
+    def commit() -> None:
+        if writes:
+            store.write(writes, cost)
+
+    return Matches(matches, cost.hits, cost=cost, commit=commit)
+
+
+def _seen(
+    client: OpenSearch,
+    index: str,
+    filters: list[dict[str, Any]],
+    fields: tuple[str, ...],
+    cost: Cost,
+    **pages: Any,
+) -> dict[Key, Seen]:
+    metrics = {"first": {"min": {"field": "@timestamp"}}, "last": {"max": {"field": "@timestamp"}}}
+    out: dict[Key, Seen] = {}
+    for bucket in composite(client, index, filters, terms_sources(fields), cost, metrics, **pages):
+        if bucket["first"].get("value") is not None:
+            first, last = from_ms(bucket["first"]["value"]), from_ms(bucket["last"]["value"])
+            out[key_of(bucket, fields)] = Seen(first, last, bucket["doc_count"])
+    return out
+
+
+def _fill(client: OpenSearch, index: str, rule: Rule, state: dict[str, Any], cost: Cost) -> dict[Key, Seen]:
+    """The next pages of the first fill (the rule's terms in the logs before its first window);
+    when the last page is read, ``since`` is set and the fill is done."""
+    fill = state["fill"]
+    start, end = parse_time(fill["from"]), parse_time(fill["to"])
+    filters = [
+        rule.query_clause(),
+        {"range": {"@timestamp": {"gte": iso(start)}}},
+        ingested_before(end),
+    ]
+    cursor = {"after": fill.get("after")}
+    fields = (*rule.group_by, *rule.new_terms)
+    found = _seen(client, index, filters, fields, cost, cursor=cursor, max_pages=BACKFILL_PAGES)
+    if cursor["after"] is None:
+        oldest = earliest(client, index, "@timestamp", cost) or end
+        state["since"] = iso(max(start, oldest))
+        state["fill"] = None
+    else:
+        fill["after"] = cursor["after"]
+    return found
+
+
+def _updates(
+    ids: Mapping[Key, str],
+    seen: Mapping[Key, Seen],
+    filled: Mapping[Key, Seen],
+    known: Mapping[str, Seen],
+    history: timedelta,
+) -> dict[str, dict[str, Any]]:
+    """Term documents to write: new terms, terms seen earlier than known, stale ones, and
+    ``last_seen`` moved on by more than :data:`REFRESH`."""
+    writes: dict[str, dict[str, Any]] = {}
+    for key, identifier in ids.items():
+        current = seen[key].joined(filled.get(key)) if key in seen else filled[key]
+        stored = known.get(identifier)
+        if stored is not None and stored.last < current.first - history:
+            stored = None  # silent for longer than the history: this sighting starts afresh
+        merged = current.joined(stored)
+        if stored is None or merged.first < stored.first or merged.last - stored.last > REFRESH:
+            writes[identifier] = {
+                # Names the alerts template (``siem-alerts*``) does not map: kept in _source only.
+                "term": [str(value) for value in key],
+                "first_seen": iso(merged.first),
+                "last_seen": iso(merged.last),
+            }
+    return writes
+
+
+def _match(
+    client: OpenSearch,
+    index: str,
+    rule: Rule,
+    window: Window,
+    fields: tuple[str, ...],
+    key: Key,
+    sighting: Seen,
+    cost: Cost,
+) -> Match:
+    match = Match(
+        tuple(zip(fields, key, strict=True)),
+        sighting.first,
+        count=sighting.count,
+        first_seen=iso(sighting.first),
+        last_seen=iso(sighting.last),
+    )
+    filters = [
+        rule.query_clause(),
+        ingested_range(window),
+        any_of(fields, [key]),
+        {"range": {"@timestamp": {"gte": iso(sighting.first)}}},
+    ]
+    match.attach(documents(client, index, filters, MAX_SAMPLES, cost, "@timestamp"), rule.severity_field)
+    return match

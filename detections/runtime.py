@@ -1,0 +1,63 @@
+"""Wire detection settings to real components: OpenSearch clients, checkpoints, SNS; one run.
+
+Used by the scheduled Lambda (``detections.handler``) and by ``siem detect run``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import boto3
+from opensearchpy import OpenSearch
+
+from detections.checkpoints import CheckpointStore, DynamoCheckpoints, IndexCheckpoints
+from detections.notify import Notifier, SnsNotifier
+from detections.rules import Rule, load_rules
+from detections.runner import RunReport, run
+from detections.settings import DetectionSettings
+from opensearch_client import make_client
+
+
+def clients(settings: DetectionSettings) -> tuple[OpenSearch, OpenSearch]:
+    """The logs and alerts clients (one client when both are the same collection)."""
+    logs = make_client(settings.logs)
+    if settings.alerts == settings.logs:
+        return logs, logs
+    return logs, make_client(settings.alerts)
+
+
+def checkpoint_store(settings: DetectionSettings, alerts: OpenSearch, session: Any = None) -> CheckpointStore:
+    if settings.state_table:
+        client = (session or boto3.Session(region_name=settings.logs.region)).client("dynamodb")
+        return DynamoCheckpoints(settings.state_table, client)
+    return IndexCheckpoints(alerts, f"{settings.run.alerts_index}-state")
+
+
+def notifier(settings: DetectionSettings, session: Any = None) -> Notifier | None:
+    if not settings.topic_arn:
+        return None
+    sns = (session or boto3.Session(region_name=settings.logs.region)).client("sns")
+    return SnsNotifier(sns, settings.topic_arn)
+
+
+def run_once(
+    settings: DetectionSettings,
+    now: datetime,
+    logs: OpenSearch,
+    alerts: OpenSearch,
+    *,
+    rules: Sequence[Rule] | None = None,
+    session: Any = None,
+) -> RunReport:
+    """One run of ``rules`` (default: every enabled rule) at ``now``, as the scheduler starts it."""
+    return run(
+        logs,
+        alerts,
+        load_rules() if rules is None else rules,
+        now,
+        checkpoint_store(settings, alerts, session),
+        notifier(settings, session),
+        settings.run,
+    )

@@ -1,0 +1,57 @@
+"""Settings of a detection run: the logs and alerts collections (shared connection settings),
+the run's own parameters, and where new alerts and checkpoints go.
+
+Read from the Lambda's environment (``from_env``; the CDK app sets it in infra/detection.py) or
+built from ``siem detect run``'s options.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from detections.exceptions import ENVIRONMENT_VARIABLE as EXCEPTIONS_VARIABLE
+from detections.exceptions import from_setting
+from detections.runner import RunSettings
+from opensearch_client import ConnectionSettings
+
+
+@dataclass(frozen=True, slots=True)
+class DetectionSettings:
+    logs: ConnectionSettings
+    """The logs collection the rules query."""
+    alerts: ConnectionSettings
+    """The alerts collection (SEARCH) the alerts are written to; often the logs one."""
+    run: RunSettings = field(default_factory=RunSettings)
+    """Index prefix, alerts index, Dashboards URL for links, windows."""
+    topic_arn: str | None = None
+    """SNS topic for new alerts; ``None``: no notification."""
+    state_table: str | None = None
+    """DynamoDB table for checkpoints; ``None``: ``<alerts index>-state`` on the alerts collection."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> DetectionSettings:
+        """``OPENSEARCH_ENDPOINT`` (logs collection, required), ``ALERTS_ENDPOINT`` (default: the
+        logs collection), ``ALERTS_INDEX`` (default ``siem-alerts``), ``ALERT_TOPIC_ARN``,
+        ``STATE_TABLE``, ``INDEX_PREFIX`` (default ``siem-``), ``DASHBOARDS_URL``,
+        ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml)
+        and the connection's ``OPENSEARCH_AUTH`` (default ``aoss``) and ``AWS_REGION``."""
+        env = os.environ if environ is None else environ
+        endpoint = env.get("OPENSEARCH_ENDPOINT")
+        if not endpoint:
+            raise ValueError("OPENSEARCH_ENDPOINT is not set")
+        logs = ConnectionSettings.from_env(endpoint, env)
+        alerts_endpoint = env.get("ALERTS_ENDPOINT") or endpoint
+        return cls(
+            logs=logs,
+            alerts=ConnectionSettings.from_env(alerts_endpoint, env),
+            run=RunSettings(
+                prefix=env.get("INDEX_PREFIX") or "siem-",
+                alerts_index=env.get("ALERTS_INDEX") or "siem-alerts",
+                dashboards_url=env.get("DASHBOARDS_URL") or None,
+                exceptions=from_setting(env.get(EXCEPTIONS_VARIABLE)),
+            ),
+            topic_arn=env.get("ALERT_TOPIC_ARN") or None,
+            state_table=env.get("STATE_TABLE") or None,
+        )

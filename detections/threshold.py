@@ -1,0 +1,269 @@
+"""Threshold rules: a group reaching N events, or N distinct values of a field, within *any*
+window of ``W`` (sliding, not epoch buckets: a burst that straddles two buckets still counts).
+
+One run, for the documents ingested in its query window (docs/detections.md, "Threshold"):
+
+1. **touched**: a composite aggregation over those documents gives each group they belong
+   to and the earliest and latest ``@timestamp`` they bring (1 search per 1,000 groups).
+2. **bound**: for the touched groups, a composite over ``W``-aligned buckets of
+   ``@timestamp`` around those times (every document ingested before the window's end, late
+   ones included) gives each bucket's events (or distinct values: ``cardinality``). A window
+   of ``W`` spans at most two adjacent buckets, so their sum bounds it: groups and buckets
+   whose bound stays under the threshold are done (:func:`detections.sliding.window_bounds`).
+3. **seconds**: the remaining buckets are read one second at a time (a composite with a 1 s
+   ``date_histogram``; with a ``distinct`` field inside a ``flat_object``, which cannot be
+   aggregated, the events themselves), and the sliding arithmetic finds the triggers and
+   the episodes (:mod:`detections.sliding`).
+4. **samples**: one search per episode found, for the alert's events.
+
+An episode is reported by every run whose touched times it follows; its alert id is keyed on
+the group and its first trigger's suppression bucket, so overlapping runs raise it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from contextlib import closing
+from datetime import timedelta
+from itertools import product
+from typing import Any
+
+from opensearchpy import OpenSearch
+
+from detections import sliding
+from detections.fields import field_kind
+from detections.matches import MAX_EVENT_IDS, Match, Matches
+from detections.rules import Rule, field_values
+from detections.search import (
+    Cost,
+    Sources,
+    any_of,
+    chunks,
+    composite,
+    documents,
+    from_ms,
+    hits,
+    ingested_before,
+    ingested_range,
+    key_of,
+    keys_in_spans,
+    keys_per_search,
+    seconds_source,
+    terms_sources,
+    time_range,
+)
+from detections.windows import Window, iso
+
+LOGGER = logging.getLogger(__name__)
+
+Key = tuple[Any, ...]
+Span = tuple[int, int]
+"""``[start, end)`` in epoch seconds."""
+
+PRECISION = 3000
+"""``cardinality`` precision threshold: counts below it are exact in practice (thresholds are
+far smaller), and a bound that undercounted would drop a group that qualifies."""
+MAX_EVENTS_READ = 50_000
+"""Events one run reads for a ``distinct`` field inside a ``flat_object`` (past it, the groups
+left are not evaluated this run and a warning is logged)."""
+SECOND = "@second"
+BUCKET = "@bucket"
+VALUE = "@value"
+
+
+def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window) -> Matches:
+    assert rule.window is not None and rule.threshold is not None
+    index = sources.index(rule.index)
+    cost = Cost()
+    size = int(rule.window.total_seconds())
+    suppression = int(rule.suppression.total_seconds())
+    touched = _touched(client, index, rule, window, cost)
+    spans = _candidate_spans(client, index, rule, window, touched, cost)
+    points = _seconds(client, index, rule, window, spans, cost)
+    matches: list[Match] = []
+    for key, (low, high) in touched.items():
+        found = sliding.triggers(
+            sliding.merge(points.get(key, ())), size, rule.threshold, bool(rule.distinct)
+        )
+        by_second = {trigger.second: trigger for trigger in found}
+        for start in sliding.episode_starts(by_second, suppression):
+            if low <= start <= high + size:
+                matches.append(_match(client, index, rule, window, key, by_second[start], cost))
+    return Matches(matches, cost.hits, cost=cost)
+
+
+def _filters(rule: Rule, window: Window) -> list[dict[str, Any]]:
+    """The rule's documents that a run ending at ``window.end`` may count (late ones included)."""
+    return [rule.query_clause(), ingested_before(window.end)]
+
+
+def _touched(
+    client: OpenSearch, index: str, rule: Rule, window: Window, cost: Cost
+) -> dict[Key, tuple[int, int]]:
+    """Groups with documents ingested in the window -> the earliest and latest second they bring."""
+    metrics = {"low": {"min": {"field": "@timestamp"}}, "high": {"max": {"field": "@timestamp"}}}
+    filters = [rule.query_clause(), ingested_range(window)]
+    return {
+        key_of(bucket, rule.group_by): (
+            int(bucket["low"]["value"] // 1000),
+            int(bucket["high"]["value"] // 1000),
+        )
+        for bucket in composite(client, index, filters, terms_sources(rule.group_by), cost, metrics)
+        if bucket["low"].get("value") is not None
+    }
+
+
+def _candidate_spans(
+    client: OpenSearch,
+    index: str,
+    rule: Rule,
+    window: Window,
+    touched: dict[Key, tuple[int, int]],
+    cost: Cost,
+) -> dict[Key, list[Span]]:
+    """Per touched group, the spans whose events may reach the threshold (bound pass)."""
+    assert rule.window is not None and rule.threshold is not None
+    size = int(rule.window.total_seconds())
+    lookback = size + int(rule.suppression.total_seconds())
+    reach = {key: (low - lookback, high + size + 1) for key, (low, high) in touched.items()}
+    measures: dict[Key, dict[int, int]] = defaultdict(dict)
+    sources = [
+        *terms_sources(rule.group_by),
+        {BUCKET: {"date_histogram": {"field": "@timestamp", "fixed_interval": f"{size}s"}}},
+    ]
+    metrics = _distinct_metric(rule)
+    for keys in chunks(list(reach), keys_per_search(rule.group_by, 1)):
+        clause = keys_in_spans(rule.group_by, {key: [reach[key]] for key in keys}, "@timestamp")
+        for bucket in composite(client, index, [*_filters(rule, window), clause], sources, cost, metrics):
+            key = key_of(bucket, rule.group_by)
+            if key in reach:
+                measure = int(bucket["distinct"]["value"]) if metrics else bucket["doc_count"]
+                measures[key][int(bucket["key"][BUCKET] // 1000)] = measure
+    spans: dict[Key, list[Span]] = {}
+    for key, (low, high) in touched.items():
+        bounds = sliding.window_bounds(measures.get(key, {}), size)
+        hot = sorted(start for start, bound in bounds.items() if bound >= rule.threshold)
+        # Only triggers from ``low`` on are reported (earlier ones were another run's), but the
+        # suppression before them must be known: the spans reach back ``suppression + W``.
+        if any(low - size < start <= high + size for start in hot):
+            spans[key] = _merged((start - size, start + size) for start in hot)
+    return spans
+
+
+def _distinct_metric(rule: Rule) -> dict[str, Any] | None:
+    """Distinct values per bucket when the field can be aggregated; otherwise events bound them."""
+    if rule.distinct and field_kind(rule.index, rule.distinct) == "aggregatable":
+        return {"distinct": {"cardinality": {"field": rule.distinct, "precision_threshold": PRECISION}}}
+    return None
+
+
+def _merged(spans: Iterable[Span]) -> list[Span]:
+    out: list[Span] = []
+    for start, end in sorted(spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _seconds(
+    client: OpenSearch,
+    index: str,
+    rule: Rule,
+    window: Window,
+    spans: dict[Key, list[Span]],
+    cost: Cost,
+) -> dict[Key, list[sliding.Point]]:
+    """The candidate spans, one point per group and second (and distinct value)."""
+    if not spans:
+        return {}
+    readable = not rule.distinct or field_kind(rule.index, rule.distinct) == "aggregatable"
+    longest = max(len(ranges) for ranges in spans.values())
+    points: dict[Key, list[sliding.Point]] = defaultdict(list)
+    budget = [MAX_EVENTS_READ]
+    for keys in chunks(list(spans), keys_per_search(rule.group_by, longest)):
+        clause = keys_in_spans(rule.group_by, {key: spans[key] for key in keys}, "@timestamp")
+        filters = [*_filters(rule, window), clause]
+        if readable:
+            _aggregated_points(client, index, rule, filters, set(keys), points, cost)
+        else:
+            _read_points(client, index, rule, filters, set(keys), points, cost, budget)
+    return points
+
+
+def _aggregated_points(
+    client: OpenSearch,
+    index: str,
+    rule: Rule,
+    filters: list[dict[str, Any]],
+    keys: set[Key],
+    points: dict[Key, list[sliding.Point]],
+    cost: Cost,
+) -> None:
+    sources = [*terms_sources(rule.group_by), seconds_source("@timestamp", SECOND)]
+    if rule.distinct:
+        sources.append({VALUE: {"terms": {"field": rule.distinct}}})
+    for bucket in composite(client, index, filters, sources, cost):
+        key = key_of(bucket, rule.group_by)
+        if key not in keys:
+            continue
+        point = sliding.Point(int(bucket["key"][SECOND] // 1000), bucket["doc_count"])
+        if rule.distinct:
+            point.values[bucket["key"][VALUE]] += bucket["doc_count"]
+        points[key].append(point)
+
+
+def _read_points(
+    client: OpenSearch,
+    index: str,
+    rule: Rule,
+    filters: list[dict[str, Any]],
+    keys: set[Key],
+    points: dict[Key, list[sliding.Point]],
+    cost: Cost,
+    budget: list[int],
+) -> None:
+    """The events themselves (a ``distinct`` path inside a ``flat_object`` has no doc values)."""
+    assert rule.distinct is not None
+    fields = ["@timestamp", *rule.group_by, rule.distinct]
+    order: list[dict[str, Any]] = [{"@timestamp": "asc"}, {"event.id": {"order": "asc", "missing": "_last"}}]
+    with closing(hits(client, index, filters, order, cost, source=fields)) as stream:
+        for document, sort in stream:
+            if budget[0] <= 0:
+                LOGGER.warning("%s: more than %d events to read: the rest waits", rule.id, MAX_EVENTS_READ)
+                return
+            budget[0] -= 1
+            second = int(sort[0] // 1000)
+            values = [str(value) for value in field_values(document, rule.distinct)]
+            for key in product(*(field_values(document, name) for name in rule.group_by)):
+                if key in keys:
+                    points[key].append(sliding.Point(second, 1, Counter(values)))
+
+
+def _match(
+    client: OpenSearch,
+    index: str,
+    rule: Rule,
+    window: Window,
+    key: Key,
+    trigger: sliding.Trigger,
+    cost: Cost,
+) -> Match:
+    first, last = from_ms(trigger.first * 1000), from_ms(trigger.second * 1000)
+    match = Match(
+        tuple(zip(rule.group_by, key, strict=True)),
+        last,
+        count=trigger.measure,
+        first_seen=iso(first),
+        last_seen=iso(last),
+    )
+    filters = [
+        *_filters(rule, window),
+        any_of(rule.group_by, [key]),
+        time_range("@timestamp", first, last + timedelta(seconds=1)),
+    ]
+    match.attach(documents(client, index, filters, MAX_EVENT_IDS, cost, "@timestamp"), rule.severity_field)
+    return match

@@ -1,1 +1,0 @@
-"""``siem`` subcommands: each module exposes ``register(subparsers)``."""

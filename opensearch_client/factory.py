@@ -1,0 +1,79 @@
+"""Clients for an endpoint described by :class:`ConnectionSettings`: opensearch-py for the REST
+API, a requests session for the Dashboards API (saved objects import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import requests
+from opensearchpy import (
+    OpenSearch,
+    RequestsAWSV4SignerAuth,
+    Urllib3AWSV4SignerAuth,
+    Urllib3HttpConnection,
+)
+
+from opensearch_client.settings import SIGV4_MODES, ConnectionSettings
+
+
+def make_client(
+    settings: ConnectionSettings,
+    *,
+    pool_maxsize: int = 10,
+    max_retries: int = 0,
+    session: boto3.Session | None = None,
+) -> OpenSearch:
+    """An opensearch-py client for ``settings.endpoint``.
+
+    Retries are off by default: the callers that retry (the bulk writer, the asset installer's
+    custom resource) do it themselves, with their own deadline. ``pool_maxsize`` is the number
+    of connections kept open: one per concurrent request.
+    """
+    options: dict[str, Any] = {
+        "hosts": [settings.endpoint],
+        "connection_class": Urllib3HttpConnection,
+        "timeout": settings.timeout,
+        "max_retries": max_retries,
+        "retry_on_timeout": False,
+        "pool_maxsize": pool_maxsize,
+    }
+    if settings.auth in SIGV4_MODES:
+        credentials, region = _aws_credentials(settings, session)
+        # The signer adds x-amz-content-sha256, which Serverless requires.
+        options["http_auth"] = Urllib3AWSV4SignerAuth(credentials, region, settings.auth)
+    elif settings.auth == "basic":
+        options["http_auth"] = _basic_credentials(settings)
+    return OpenSearch(**options)
+
+
+def dashboards_session(
+    settings: ConnectionSettings, session: boto3.Session | None = None
+) -> requests.Session:
+    """A requests session that authenticates to OpenSearch Dashboards as ``settings`` says
+    (Serverless and managed domains sign Dashboards API calls with SigV4 too)."""
+    http = requests.Session()
+    if settings.auth in SIGV4_MODES:
+        credentials, region = _aws_credentials(settings, session)
+        http.auth = RequestsAWSV4SignerAuth(credentials, region, settings.auth)
+    elif settings.auth == "basic":
+        http.auth = _basic_credentials(settings)
+    return http
+
+
+def _aws_credentials(settings: ConnectionSettings, session: boto3.Session | None) -> tuple[Any, str]:
+    """Credentials from the usual AWS chain (environment, profile, instance or Lambda role)."""
+    session = session or boto3.Session(region_name=settings.region)
+    region = settings.region or session.region_name
+    if not region:
+        raise ValueError("SigV4 needs a region: set --region or AWS_REGION")
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise ValueError("SigV4 needs AWS credentials; none were found")
+    return credentials, region
+
+
+def _basic_credentials(settings: ConnectionSettings) -> tuple[str, str]:
+    if not settings.username:
+        raise ValueError("basic auth needs a username (OPENSEARCH_USERNAME)")
+    return settings.username, settings.password or ""

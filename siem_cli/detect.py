@@ -1,0 +1,145 @@
+"""``siem detect run``: one detection run (what the scheduled Lambda does), from a shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from opensearchpy.exceptions import OpenSearchException
+
+from detections.exceptions import ENVIRONMENT_VARIABLE, from_setting
+from detections.notify import message_text
+from detections.rules import RULE_DIRS, RuleError, load_rules
+from detections.runner import RunReport, RunSettings
+from detections.runtime import clients, run_once
+from detections.settings import DetectionSettings
+from detections.windows import parse_time
+from siem_cli.options import SIGV4_OR_NONE, connection_from
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "detect",
+        help="run the detection rules once: alerts to the alerts index, new ones to SNS",
+        description="Detections (docs/detections.md).",
+    )
+    commands = parser.add_subparsers(dest="detect_command", required=True, metavar="SUBCOMMAND")
+    runner = commands.add_parser(
+        "run",
+        help="query every enabled rule over its window and raise new alerts",
+        description="Query every enabled rule over its lagged, overlapping window on event.ingested "
+        "(from its checkpoint), write alerts with deterministic ids to the alerts index (re-runs never "
+        "duplicate), notify SNS for new alerts (and for alerts an earlier run left unnotified), and "
+        "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
+        "A failing rule or notification is reported and the others go on. Accepted activity is left out "
+        "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml). Prints each "
+        "new alert; exit status 1 when a rule or a notification failed.",
+    )
+    runner.add_argument(
+        "--endpoint",
+        metavar="URL",
+        default=os.environ.get("OPENSEARCH_ENDPOINT"),
+        help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)",
+    )
+    runner.add_argument(
+        "--alerts-endpoint",
+        metavar="URL",
+        default=os.environ.get("ALERTS_ENDPOINT"),
+        help="alerts collection (SEARCH) (default: $ALERTS_ENDPOINT, else --endpoint)",
+    )
+    runner.add_argument(
+        "--alerts-index",
+        default=os.environ.get("ALERTS_INDEX", "siem-alerts"),
+        help="alerts index (default: $ALERTS_INDEX or siem-alerts)",
+    )
+    runner.add_argument(
+        "--auth",
+        choices=SIGV4_OR_NONE,
+        default=os.environ.get("OPENSEARCH_AUTH", "aoss"),
+        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
+    )
+    runner.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION / profile)")
+    runner.add_argument(
+        "--prefix", default=os.environ.get("INDEX_PREFIX", "siem-"), help="index name prefix (default: siem-)"
+    )
+    runner.add_argument(
+        "--now",
+        metavar="TIME",
+        type=parse_time,
+        help="run as if it were TIME (RFC 3339, e.g. 2026-03-14T11:00:00Z; default: now)",
+    )
+    runner.add_argument(
+        "--topic-arn",
+        default=os.environ.get("ALERT_TOPIC_ARN"),
+        help="SNS topic for new alerts (default: $ALERT_TOPIC_ARN; none: print only)",
+    )
+    runner.add_argument(
+        "--state-table",
+        default=os.environ.get("STATE_TABLE"),
+        help="DynamoDB table for checkpoints (default: $STATE_TABLE; none: "
+        "<alerts index>-state on the alerts endpoint)",
+    )
+    runner.add_argument(
+        "--dashboards-url",
+        metavar="URL",
+        default=os.environ.get("DASHBOARDS_URL"),
+        help="OpenSearch Dashboards base URL for links in alerts (default: $DASHBOARDS_URL)",
+    )
+    runner.add_argument("--rule", action="append", metavar="ID", help="run only this rule (repeatable)")
+    runner.add_argument("--json", action="store_true", help="print the run report as JSON")
+    runner.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    if not args.endpoint:
+        print("siem detect run: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
+        return 2
+    try:
+        settings = _settings(args)
+        rules = load_rules(RULE_DIRS)
+        if args.rule:
+            rules = [rule for rule in rules if rule.id in set(args.rule)]
+        logs, alerts = clients(settings)
+        report = run_once(settings, args.now or datetime.now(UTC), logs, alerts, rules=rules)
+    except (RuleError, OpenSearchException, ValueError) as error:
+        print(f"siem detect run: {error}", file=sys.stderr)
+        return 1
+    print_report(report, as_json=args.json)
+    return 1 if report.failed else 0
+
+
+def _settings(args: argparse.Namespace) -> DetectionSettings:
+    logs = connection_from(args)
+    return DetectionSettings(
+        logs=logs,
+        alerts=replace(logs, endpoint=args.alerts_endpoint or args.endpoint),
+        run=RunSettings(
+            prefix=args.prefix,
+            alerts_index=args.alerts_index,
+            dashboards_url=args.dashboards_url,
+            exceptions=from_setting(os.environ.get(ENVIRONMENT_VARIABLE)),
+        ),
+        topic_arn=args.topic_arn,
+        state_table=args.state_table,
+    )
+
+
+def print_report(report: RunReport, as_json: bool = False) -> None:
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2))
+        return
+    for alert in report.alerts:
+        print(message_text(alert))
+    for outcome in report.errors:
+        print(f"rule {outcome.rule_id} failed: {outcome.error}", file=sys.stderr)
+    for error in report.notify_errors:
+        print(f"not notified (retried next run): {error}", file=sys.stderr)
+    print(
+        f"{len(report.outcomes)} rules run at {report.now}: {report.created} new alerts, "
+        f"{len(report.errors)} rules failed"
+    )

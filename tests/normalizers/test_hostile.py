@@ -1,0 +1,212 @@
+"""Hostile objects cost bounded memory and linear work, and hide no record (issue 19).
+
+Each case is the small-scale twin of a row of ``benchmarks/hostile.py``: the property that
+keeps the full-size case within seconds and a few hundred MB is asserted structurally (a
+memory peak traced by ``tracemalloc``, a count of calls), never by timing.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import tracemalloc
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pyarrow.csv as pacsv
+import pytest
+
+from demo.records import vpcflow as flows
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.framing import json_stream
+from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits
+from tests.conftest import GOLDEN
+
+MIB = 1 << 20
+CLOUDTRAIL_RECORD: dict[str, Any] = orjson.loads(
+    (GOLDEN / "cloudtrail" / "docs-iam-create-user" / "input.json").read_bytes()
+)["Records"][0]
+
+
+def _items(data: bytes, limits: Limits = DEFAULT_LIMITS, name: str = "s3://b/k") -> list[Any]:
+    return list(normalize_object(io.BytesIO(data), Origin(name, "2026-01-01T00:00:00Z", limits=limits)))
+
+
+def _peak(run: Callable[[], Any]) -> tuple[Any, int]:
+    tracemalloc.start()
+    try:
+        result = run()
+        return result, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _gzip_of_repeated(prefix: bytes, filler: bytes, size: int, suffix: bytes = b"") -> bytes:
+    """A gzip of ``prefix + filler * size + suffix``, built without holding the inflated bytes."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = filler * MIB
+    parts = [deflate.compress(prefix)]
+    for _ in range(size // MIB):
+        parts.append(deflate.compress(block))
+    parts += [deflate.compress(suffix), deflate.flush()]
+    return b"".join(parts)
+
+
+def test_a_gzip_bomb_is_never_inflated_at_once() -> None:
+    bomb = _gzip_of_repeated(b"", b"\0", 64 * MIB)  # 64 KB that inflate to 64 MiB of NUL bytes
+    items, peak = _peak(lambda: _items(bomb))
+    (letter,) = items
+    assert letter.reason.startswith("unrecognized format") and letter.position == "object"
+    assert letter.raw and set(letter.raw) == {0} and len(letter.raw) <= MIB
+    assert peak < 8 * MIB  # one decompression step of the whole read was 64 MiB
+
+
+def test_past_the_compression_ratio_the_rest_is_one_dead_letter_after_the_records_read() -> None:
+    record = orjson.dumps({**CLOUDTRAIL_RECORD, "eventID": "before-the-blanks"})
+    data = _gzip_of_repeated(b'{"Records":[' + record + b",", b" ", 48 * MIB, record + b"]}")
+    limits = Limits(max_ratio=20, ratio_floor=4 * MIB)
+    items, peak = _peak(lambda: _items(data, limits))
+    assert [type(item).__name__ for item in items] == ["dict", "DeadLetter"]
+    assert items[0]["event"]["id"]
+    letter = items[1]
+    assert letter.reason.startswith("object too large: ") and "compression ratio over 20" in letter.reason
+    assert letter.position == "after item 1"
+    assert peak < 16 * MIB
+
+
+def test_past_the_decompressed_size_the_rest_is_one_dead_letter() -> None:
+    records = [orjson.dumps({**CLOUDTRAIL_RECORD, "eventID": f"id-{n}"}) for n in range(2000)]
+    data = b'{"Records":[' + b",".join(records) + b"]}"
+    items = _items(data, Limits(max_object_bytes=len(data) // 2))
+    documents = [item for item in items if not isinstance(item, DeadLetter)]
+    assert 0 < len(documents) < 2000 and len(items) == len(documents) + 1
+    assert items[-1].reason.startswith(f"object too large: more than {len(data) // 2} decompressed bytes")
+
+
+def test_whitespace_between_records_is_skipped_without_being_kept() -> None:
+    record = orjson.dumps(CLOUDTRAIL_RECORD)
+    data = b'{"Records":[' + b" \n" * (16 * MIB) + record + b"]}"
+    items, peak = _peak(lambda: _items(data))
+    assert len(items) == 1 and not isinstance(items[0], DeadLetter)
+    assert peak < 48 * MIB  # the object itself is 32 MiB; the splitter holds about one read more
+
+
+def test_a_finding_with_thousands_of_small_objects_is_cut_with_a_few_parses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    finding = orjson.loads((GOLDEN / "securityhub" / "findings-array-iam" / "input.json").read_bytes())
+    first = (finding.get("Findings") or finding.get("findings"))[0]
+    first["Resources"] = [{"Type": "Other", "Id": f"resource-{n}"} for n in range(20_000)]
+    data = orjson.dumps({"Findings": [first]})
+    loads, scans = 0, 0
+    real_loads, real_scan = json_stream.orjson.loads, json_stream._Splitter._scan
+
+    def counting_loads(raw: Any) -> Any:
+        nonlocal loads
+        loads += 1
+        return real_loads(raw)
+
+    def counting_scan(self: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal scans
+        scans += 1
+        return real_scan(self, *args, **kwargs)
+
+    monkeypatch.setattr(json_stream.orjson, "loads", counting_loads)
+    monkeypatch.setattr(json_stream._Splitter, "_scan", counting_scan)
+    items = _items(data)
+    assert len(items) == 1 and not isinstance(items[0], DeadLetter)
+    assert scans == 0 and loads <= len(data).bit_length() + 2  # each try twice as long as the last
+
+
+def test_blank_lines_of_a_flow_log_are_skipped_in_bulk(monkeypatch: pytest.MonkeyPatch) -> None:
+    lines = [flows.text_line(flows.flow(start=1_700_000_000 + n)) for n in range(3)]
+    body = flows.text_body(lines).split(b"\n", 1)
+    data = b"\n" * (8 * MIB) + body[0] + b"\n" + b"\n" * (8 * MIB) + body[1]
+    parses = 0
+    real = pacsv.read_csv
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        nonlocal parses
+        parses += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pacsv, "read_csv", counting)
+    # The first 64 KiB are blank: the key says what the object is (a flow log's name).
+    items = _items(data, name="s3://b/AWSLogs/1/vpcflowlogs/eu-west-3/1_vpcflowlogs_eu-west-3_fl-1_x.log")
+    assert len(items) == 3 and not any(isinstance(item, DeadLetter) for item in items)
+    assert parses == 1  # 16 chunks of blank lines never reached the CSV reader
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "blank first line",
+        "byte order mark and CRLF",
+        "leading spaces",
+        "indented lines",
+        "blank and BOM, gzip",
+    ],
+)
+def test_a_flow_log_with_an_unusual_start_is_read_record_by_record(layout: str) -> None:
+    lines = [flows.text_line(flows.flow(start=1_700_000_000 + n)) for n in range(1000)]
+    text = flows.text_body(lines)
+    data = {
+        "blank first line": b"\n\n" + text,
+        "byte order mark and CRLF": b"\xef\xbb\xbf" + text.replace(b"\n", b"\r\n"),
+        "leading spaces": b"   " + text,
+        "indented lines": b"\n".join(b"  " + line + b" " for line in text.split(b"\n")),
+        "blank and BOM, gzip": gzip.compress(b"\xef\xbb\xbf\r\n \r\n" + text),
+    }[layout]
+    items = _items(data)
+    assert len(items) == 1000 and not any(isinstance(item, DeadLetter) for item in items)
+
+
+def test_a_parquet_file_with_a_cut_footer_is_one_dead_letter_that_keeps_its_bytes() -> None:
+    body = flows.parquet_body([flows.flow(start=1_700_000_000 + n) for n in range(1000)])
+    cut = body[:-100]
+    (letter,) = _items(cut)
+    assert letter.reason.startswith("invalid parquet") and letter.position == "object"
+    assert letter.raw == cut[:MIB]
+
+
+def test_an_object_no_source_recognizes_keeps_its_first_bytes() -> None:
+    data = b"nothing any source writes\n" * 10
+    (letter,) = _items(data)
+    assert letter.reason.startswith("unrecognized format") and letter.raw == data
+
+
+def test_integers_beyond_64_bits_keep_their_digits() -> None:
+    parameters = {"huge": 10**30, "unsigned": 2**64 - 1, "below": -(2**63) - 1, "fits": -(2**63)}
+    record = {**CLOUDTRAIL_RECORD, "requestParameters": parameters}
+    data = b'{"Records":[' + json_stream.to_json_bytes(record) + b"]}"
+    (document,) = _items(data)
+    assert document["aws"]["cloudtrail"]["request_parameters"] == {
+        "huge": str(10**30),
+        "unsigned": 2**64 - 1,
+        "below": str(-(2**63) - 1),
+        "fits": -(2**63),
+    }
+    orjson.dumps(document)  # and it serializes, as the bulk writer does
+
+
+def test_the_deadline_stops_the_normalization_after_whole_items() -> None:
+    records = [orjson.dumps({**CLOUDTRAIL_RECORD, "eventID": f"id-{n}"}) for n in range(3000)]
+    data = b'{"Records":[' + b",".join(records) + b"]}"
+    everything = _items(data)
+    calls = 0
+
+    def stop_on_the_fifth_read() -> bool:
+        nonlocal calls
+        calls += 1
+        return calls >= 5
+
+    got: list[Any] = []
+    with pytest.raises(Interrupted):
+        for item in normalize_object(
+            io.BytesIO(data), Origin("s3://b/k", "2026-01-01T00:00:00Z", should_stop=stop_on_the_fifth_read)
+        ):
+            got.append(item)
+    assert 0 < len(got) < len(everything)
+    assert [item["event"]["id"] for item in got] == [item["event"]["id"] for item in everything[: len(got)]]
