@@ -33,6 +33,12 @@ KEY_PATTERNS = {
         rf"AWSLogs/(?P<acct>{ACCOUNT})/GuardDuty/(?P<region>{REGION})/\d{{4}}/\d\d/\d\d/"
         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.jsonl\.gz"
     ),
+    "cloudwatch_logs": re.compile(
+        r"cloudwatch-logs/\d{4}/\d\d/\d\d/\d\d/[\w-]+-1-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-[0-9a-f-]{36}\.gz"
+    ),
+    "securitylake": re.compile(
+        rf"aws/CLOUD_TRAIL_MGMT/2\.0/region={REGION}/accountId={ACCOUNT}/eventDay=\d{{8}}/[0-9a-f-]{{36}}\.gz\.parquet"
+    ),
     "securityhub": re.compile(
         r"securityhub/\d{4}/\d\d/\d\d/\d\d/[\w-]+-1-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-[0-9a-f-]{36}(\.gz)?"
     ),
@@ -60,7 +66,7 @@ def test_every_written_file_is_declared_once(incident: Incident, demo_dir: Path)
 
 def test_keys_follow_aws_naming(incident: Incident) -> None:
     for obj in incident.objects:
-        pattern = KEY_PATTERNS["digest" if obj.skipped else obj.source]
+        pattern = KEY_PATTERNS["digest" if obj.skipped else obj.delivery or obj.source]
         assert pattern.fullmatch(obj.key), obj.key
 
 
@@ -78,7 +84,7 @@ def test_same_seed_same_bytes_other_seed_other_story(
 
 def test_cloudtrail_log_files_hold_valid_records(incident: Incident, demo_dir: Path) -> None:
     event_ids: set[str] = set()
-    for obj in incident.objects_of("cloudtrail"):
+    for obj in incident.files_of("cloudtrail"):
         if obj.skipped:
             continue
         match = KEY_PATTERNS["cloudtrail"].fullmatch(obj.key)
@@ -106,7 +112,7 @@ def test_cloudtrail_log_files_hold_valid_records(incident: Incident, demo_dir: P
             assert record["eventTime"].replace("-", "").replace(":", "")[:13] <= match["stamp"][:13]
             assert incident.window_start <= record["eventTime"] <= incident.window_end
             event_ids.add(record["eventID"])
-    assert len(event_ids) == incident.expected_records["cloudtrail"]
+    assert len(event_ids) == sum(obj.records for obj in incident.files_of("cloudtrail"))
 
 
 def test_digest_lists_real_hashes_of_log_files(incident: Incident, demo_dir: Path) -> None:
