@@ -10,6 +10,7 @@ from normalizers.cloudtrail.tables import (
     EC2_NETWORK,
     IAM_SOURCES,
     NETWORK_SOURCES,
+    SIGNIN,
     VERB,
     VERB_TYPES,
 )
@@ -29,7 +30,7 @@ def categorize(
     read = verb in ("access", "info")
     categories: tuple[str, ...]
     types: tuple[str, ...]
-    if event_type == "AwsConsoleSignIn" or provider == "signin.amazonaws.com" or action in AUTH_START:
+    if event_type == "AwsConsoleSignIn" or provider == SIGNIN or action in AUTH_START:
         categories = ("authentication",)
         types = ("start",) if action in AUTH_START else ("end",) if action in AUTH_END else ("info",)
     elif provider in IAM_SOURCES:

@@ -56,17 +56,23 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.region", "EventBridge `region` as fallback", "awsRegion"),
     ecs(
         "user.name",
-        'who acted (docs/schema.md, "The actor"): root, the role session, the user, or the invoking service',
+        'who acted (docs/schema.md, "The actor"): root, the role session, the user, or the invoking service; '
+        "for an IAM Identity Center sign-in, `additionalEventData.UserName`",
         "userIdentity.userName",
     ),
-    ecs("user.id", "the principal id", "userIdentity.principalId"),
+    ecs(
+        "user.id",
+        "the principal id; for an IAM Identity Center user (`IdentityCenterUser`), `onBehalfOf.userId`",
+        "userIdentity.principalId",
+    ),
     ecs(
         "user.target.name",
         "`requestParameters.userName` of an IAM call (`CreateUser`, `CreateAccessKey`, `AttachUserPolicy`...)",
     ),
     ecs(
         "related.user",
-        "every identifier of the actor: user name, principal id, access key id, ARN, session name, issuer role",
+        "every identifier of the actor: user name, principal id, access key id (or Identity Center "
+        "`credentialId`), ARN, session name, issuer role, the Identity Center user it acts for",
     ),
     ecs("related.ip", "`sourceIPAddress` when it is a valid IP"),
     ecs(
@@ -149,7 +155,8 @@ OWN: tuple[Field, ...] = (
     field(f"{BLOCK}.resources.arn", "keyword", "each resource's ARN", "resources.ARN"),
     field(f"{BLOCK}.resources.type", "keyword", "each resource's type", "resources.type"),
     field(f"{BLOCK}.resources.account_id", "keyword", "each resource's account", "resources.accountId"),
-    # Console sign-ins (eventType AwsConsoleSignIn): "Yes"/"No" (any case) become booleans.
+    # Sign-ins (eventType AwsConsoleSignIn, or any event of signin.amazonaws.com): "Yes"/"No"
+    # (any case) become booleans.
     field(
         f"{BLOCK}.console_login.mfa_used", "boolean", "MFA was used to sign in", "additionalEventData.MFAUsed"
     ),
@@ -219,6 +226,9 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
         "access_key_id": "userIdentity.accessKeyId",
         "invoked_by": "userIdentity.invokedBy",
         "identity_provider": "userIdentity.identityProvider",
+        "credential_id": "userIdentity.credentialId",
+        "on_behalf_of.user_id": "userIdentity.onBehalfOf.userId",
+        "on_behalf_of.identity_store_arn": "userIdentity.onBehalfOf.identityStoreArn",
         "session_context.mfa_authenticated": "userIdentity.sessionContext.attributes.mfaAuthenticated",
         "session_context.creation_date": "userIdentity.sessionContext.attributes.creationDate",
         "session_context.source_identity": "userIdentity.sessionContext.sourceIdentity",

@@ -17,6 +17,7 @@ from normalizers.cloudtrail.tables import (
     CONSOLE_LOGIN_FLAGS,
     CONSOLE_LOGIN_TEXT,
     RESOURCE_FIELDS,
+    SIGNIN,
     TEXT_FIELDS,
     TLS_FIELDS,
 )
@@ -53,13 +54,15 @@ def build_document(
     request = flat(record.get("requestParameters"))
     response = flat(record.get("responseElements"))
 
-    trail = _trail_fields(record, request, response)
+    trail = _trail_fields(record, provider, request, response)
     event = _event(record, envelope, insight, action, provider, response, trail, raw, origin)
     document: Document = {"@timestamp": moment, "event": event, "cloud": _cloud(record, identity, envelope)}
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
-        user, related_users, trail["user_identity"] = (actors or ActorCache()).fields(identity)
+        user, related_users, trail["user_identity"] = (actors or ActorCache()).fields(
+            identity, _signed_in_as(trail.get("additional_eventdata"))
+        )
         if related_users:
             related["user"] = related_users
     target = _target_user(provider, request)
@@ -162,7 +165,7 @@ def _outcome(
 
 
 def _trail_fields(
-    record: dict[str, Any], request: dict[str, Any] | None, response: dict[str, Any] | None
+    record: dict[str, Any], provider: str, request: dict[str, Any] | None, response: dict[str, Any] | None
 ) -> dict[str, Any]:
     trail: dict[str, Any] = {}
     for key, field in TEXT_FIELDS:  # inlined optional_str: this loop runs for every record
@@ -183,7 +186,10 @@ def _trail_fields(
     additional = flat(record.get("additionalEventData"))
     if additional is not None:
         trail["additional_eventdata"] = additional
-        login = _console_login(additional) if record.get("eventType") == "AwsConsoleSignIn" else None
+        # Sign-in details, whatever eventType says: IAM Identity Center sign-ins are
+        # AwsServiceEvent records of signin.amazonaws.com.
+        signin = record.get("eventType") == "AwsConsoleSignIn" or provider == SIGNIN
+        login = _console_login(additional) if signin else None
         if login:
             trail["console_login"] = login
     for key, field in (
@@ -230,6 +236,12 @@ def _resources(value: Any) -> list[dict[str, str]]:
         if resource:
             out.append(resource)
     return out
+
+
+def _signed_in_as(additional: dict[str, Any] | None) -> str | None:
+    """``additionalEventData.UserName``: who an IAM Identity Center sign-in is for."""
+    name = additional.get("UserName") if additional else None
+    return name if isinstance(name, str) and name else None
 
 
 def _console_login(additional: dict[str, Any]) -> dict[str, Any]:

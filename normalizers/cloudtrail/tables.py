@@ -8,6 +8,10 @@ from normalizers.cloudtrail.fields import BLOCK, OWN
 
 HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
 """What a failed console sign-in with a mistyped user name records instead of the name."""
+IDENTITY_CENTER_USER = "IdentityCenterUser"
+"""``userIdentity.type`` of an IAM Identity Center user (no principal id; ``onBehalfOf``)."""
+SIGNIN = "signin.amazonaws.com"
+"""The sign-in service: its events are sign-ins whatever their ``eventType``."""
 
 # -- categorization (event.category, event.type) ---------------------------------------------
 
@@ -23,6 +27,7 @@ AUTH_START = frozenset(
         "GetSigninToken",
         "SwitchRole",
         "Federate",
+        "UserAuthentication",  # IAM Identity Center: the user is signed in
     }
 )
 AUTH_END = frozenset({"ExitRole", "ConsoleLogout", "Logout"})

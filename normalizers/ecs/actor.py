@@ -43,6 +43,12 @@ class Actor:
     """``1.0`` when an instance's credentials came from IMDSv1 (the one SSRF can steal)."""
     invoked_by: str | None = None
     identity_provider: str | None = None
+    credential_id: str | None = None
+    """A bearer token's credential (IAM Identity Center), where an access key would be."""
+    on_behalf_of: str | None = None
+    """The IAM Identity Center user the call was made for (``onBehalfOf.userId``)."""
+    identity_store_arn: str | None = None
+    """That user's identity store (``onBehalfOf.identityStoreArn``)."""
 
     @property
     def session_name(self) -> str | None:
@@ -102,6 +108,7 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
       of the raw record.
     """
     access_key_id = _clean(actor.access_key_id)
+    credential_id = _clean(actor.credential_id)
     user: dict[str, Any] = {}
     name = actor.name
     if name:
@@ -117,6 +124,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
             actor.arn,
             actor.session_name,
             actor.issuer_name,
+            credential_id,
+            actor.on_behalf_of,
         )
     )
     issuer = {
@@ -142,6 +151,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
             "user_name": actor.user_name if actor.user_name != name else None,
             "invoked_by": actor.invoked_by,
             "identity_provider": actor.identity_provider,
+            "credential_id": credential_id,
+            "on_behalf_of": {"user_id": actor.on_behalf_of, "identity_store_arn": actor.identity_store_arn},
             "session_context": session_context,
         }
     )

@@ -185,6 +185,13 @@ _USER_IDENTITY: tuple[tuple[str, str, str], ...] = (
     ),
     ("invoked_by", "keyword", "the AWS service that acted for the principal"),
     ("identity_provider", "keyword", "the identity provider of a federated principal"),
+    (
+        "credential_id",
+        "keyword",
+        "the bearer token's credential (IAM Identity Center) where there is no access key",
+    ),
+    ("on_behalf_of.user_id", "keyword", "the IAM Identity Center user the call was made for"),
+    ("on_behalf_of.identity_store_arn", "keyword", "that user's identity store"),
     ("session_context.mfa_authenticated", "boolean", "the session was authenticated with MFA"),
     (
         "session_context.creation_date",
