@@ -10,14 +10,14 @@ from typing import Any
 
 from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
-from normalizers.ecs.actor import access_key_actor, actor_fields
 from normalizers.ecs.arn import arn_region
 from normalizers.ecs.finding import guardduty_severity, rule_fields
 from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
 from normalizers.ecs.names import snake
-from normalizers.ecs.values import as_bool, as_text, compact, flat, unique
+from normalizers.ecs.values import as_bool, compact, flat, unique
+from normalizers.guardduty.actor import finding_actor
 from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
-from normalizers.guardduty.host import instance_host
+from normalizers.guardduty.host import instance_host, runtime_process
 from normalizers.guardduty.spec import SPEC
 from normalizers.guardduty.tables import FLAT_KEYS
 from normalizers.reasons import MISSING_FIELD, RecordError
@@ -43,7 +43,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
 
     activity = activity_of(action)
     host = instance_host(optional_obj(resource, "instanceDetails"))
-    user, related_users, identity = actor_fields(_actor(resource, account))
+    actor = finding_actor(resource, action, account)
     title = optional_str(finding, "title")
 
     document: Document = {
@@ -69,7 +69,8 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         },
         "cloud": {"provider": "aws", "account": {"id": account}, "region": region, **host.cloud},
         "rule": rule_fields(finding_type, finding_type, finding_type.split(":", 1)[0]),
-        "user": user,
+        "user": actor.user,
+        "process": runtime_process(optional_obj(service, "runtimeDetails")),
         "source": activity.source.fields,
         "destination": activity.destination.fields,
         "network": activity.network,
@@ -78,7 +79,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         "related": {
             "ip": unique(activity.ips + host.ips),
             "hosts": host.names,
-            "user": related_users,
+            "user": actor.related,
         },
         "aws": {
             "guardduty": {
@@ -94,7 +95,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "sample": sample,
                 "resource": _resource_block(resource),
                 "service": _service_block(service, action),
-                "user_identity": identity,
+                "user_identity": actor.identity,
             }
         },
     }
@@ -123,17 +124,6 @@ def _encoded_sample(value: Any) -> bool:
     except ValueError:
         return False
     return isinstance(decoded, dict) and as_bool(decoded.get("sample")) is True
-
-
-def _actor(resource: dict[str, Any], account: str) -> Any:
-    details = optional_obj(resource, "accessKeyDetails")
-    return access_key_actor(
-        access_key_id=as_text(details.get("accessKeyId")),
-        principal_id=as_text(details.get("principalId")),
-        user_name=as_text(details.get("userName")),
-        user_type=as_text(details.get("userType")),
-        account_id=account if details else None,
-    )
 
 
 def _resource_block(resource: dict[str, Any]) -> dict[str, Any]:

@@ -70,7 +70,8 @@ def test_dns_request() -> None:
     }
     document = _one(_finding(type="CryptoCurrency:EC2/BitcoinTool.B!DNS", service=service))
     assert document["dns"] == {"question": {"name": "pool.example.com"}}
-    assert document["network"] == {"protocol": "dns"}
+    # The query's protocol (DnsRequestAction.Protocol) is its transport.
+    assert document["network"] == {"protocol": "dns", "transport": "udp"}
     assert document["event"]["outcome"] == "success"
     assert document["rule"]["category"] == "CryptoCurrency"
 
