@@ -55,16 +55,16 @@ ECS: tuple[Field, ...] = (
     ecs("related.user", "every identifier of the actor"),
     ecs(
         "related.ip",
-        "IPs of `Action` and `Network`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",
+        "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",
     ),
-    ecs("related.hosts", "`AwsEc2Instance` instance ids"),
+    ecs("related.hosts", "`AwsEc2Instance` instance ids, and those of `NetworkPath`'s instance components"),
     ecs(
         "source.ip",
-        "the action's source IP (as GuardDuty's `service.action`), else the retired `Network`'s `SourceIpV4`/`SourceIpV6`",
+        "the action's source IP (as GuardDuty's `service.action`), else `Network`'s `SourceIpV4`/`SourceIpV6`",
     ),
     ecs("source.address", "a source that is not a valid IP"),
     ecs("source.domain", "the source's host name (`Network.SourceDomain` beside an IP)"),
-    ecs("source.port", "the source port"),
+    ecs("source.port", "the source port (the action's, else `Network.SourcePort`)"),
     ecs("source.geo.location", "`RemoteIpDetails.GeoLocation`"),
     ecs("source.geo.country_iso_code", "`RemoteIpDetails.Country.CountryCode`"),
     ecs("source.geo.country_name", "`RemoteIpDetails.Country.CountryName`"),
@@ -73,8 +73,8 @@ ECS: tuple[Field, ...] = (
     ecs("source.as.organization.name", "`RemoteIpDetails.Organization.AsnOrg`"),
     ecs("destination.ip", "the action's destination IP, else `Network.DestinationIpV4`/`DestinationIpV6`"),
     ecs("destination.address", "a destination that is not a valid IP"),
-    ecs("destination.domain", "the destination's host name"),
-    ecs("destination.port", "the destination port"),
+    ecs("destination.domain", "the destination's host name (`Network.DestinationDomain`)"),
+    ecs("destination.port", "the destination port (the action's, else `Network.DestinationPort`)"),
     ecs("destination.geo.location", "`RemoteIpDetails.GeoLocation` of an outbound connection"),
     ecs(
         "destination.geo.country_iso_code", "`RemoteIpDetails.Country.CountryCode` of an outbound connection"
@@ -86,9 +86,19 @@ ECS: tuple[Field, ...] = (
         "destination.as.organization.name", "`RemoteIpDetails.Organization.AsnOrg` of an outbound connection"
     ),
     ecs("network.direction", "`inbound`/`outbound` from the action, else `Network.Direction` (`IN`/`OUT`)"),
-    ecs("network.transport", "the protocol, lower-cased"),
+    ecs(
+        "network.transport",
+        "the action's protocol (a DNS request's too), else `Network.Protocol`, lower-cased",
+    ),
     ecs("network.protocol", "`dns` for a DNS request"),
     ecs("dns.question.name", "the domain of a DNS request"),
+    ecs("event.url", "the finding's page in the product", "SourceUrl"),
+    ecs("process.name", "the process's name", "Process.Name"),
+    ecs("process.executable", "its path", "Process.Path"),
+    ecs("process.pid", "its id", "Process.Pid"),
+    ecs("process.parent.pid", "its parent's id", "Process.ParentPid"),
+    ecs("process.start", "when it was launched", "Process.LaunchedAt"),
+    ecs("process.end", "when it ended", "Process.TerminatedAt"),
 )
 
 FINDING: tuple[Field, ...] = (
@@ -110,9 +120,9 @@ _OBJECTS = (
     ),
     ("user_defined_fields", "UserDefinedFields", "`UserDefinedFields` as is"),
     ("action", None, "`Action`, snake_cased; `AffectedResources` kept whole"),
-    ("network", None, "the retired `Network` object, snake_cased"),
+    ("network", None, "the `Network` object, snake_cased"),
     ("malware", None, "`Malware`, snake_cased"),
-    ("process", None, "`Process`, snake_cased"),
+    ("network_path", None, "`NetworkPath`, snake_cased: the components a path crosses"),
     ("vulnerabilities", None, "`Vulnerabilities`, snake_cased"),
     ("threat_intel_indicators", None, "`ThreatIntelIndicators`, snake_cased"),
     ("related_findings", None, "`RelatedFindings`, snake_cased"),

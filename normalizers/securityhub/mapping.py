@@ -21,6 +21,7 @@ from normalizers.ecs.getters import (
     time_field,
 )
 from normalizers.ecs.names import snake
+from normalizers.ecs.process import process_fields
 from normalizers.ecs.values import as_bool, as_list, as_text, compact, is_number, objects, unique
 from normalizers.reasons import MISSING_FIELD, RecordError
 from normalizers.securityhub.actor import resources_actor
@@ -31,7 +32,8 @@ from normalizers.securityhub.classify import (
     product_name_of,
     severity_of,
 )
-from normalizers.securityhub.resources import hosts, indicator_ips, network_fallback, resource_block
+from normalizers.securityhub.network import add_network, path_addresses
+from normalizers.securityhub.resources import hosts, indicator_ips, resource_block
 from normalizers.securityhub.spec import SPEC
 from normalizers.securityhub.tables import FLAT_KEYS
 
@@ -62,9 +64,12 @@ def finding_document(
 
     action = snake(optional_obj(finding, "Action"), FLAT_KEYS)
     network = optional_obj(finding, "Network")
+    network_path = objects(optional_list(finding, "NetworkPath"))
     activity = activity_of(action)
-    network_fallback(activity, network)
+    add_network(activity, network)
+    path_ips, path_hosts = path_addresses(network_path)
     host_ids, host_ips = hosts(resources)
+    process = optional_obj(finding, "Process")
     user, related_users, identity = actor_fields(resources_actor(resources, account))
     sample = as_bool(finding.get("Sample")) is True
 
@@ -88,6 +93,7 @@ def finding_document(
             "provider": product_name.lower() if product_name else None,
             "ingested": origin.ingested,
             "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
+            "url": optional_str(finding, "SourceUrl"),
         },
         "cloud": {
             "provider": "aws",
@@ -99,6 +105,14 @@ def finding_document(
             as_text(compliance.get("SecurityControlId")) or generator, title, types[0] if types else None
         ),
         "user": user,
+        "process": process_fields(
+            name=process.get("Name"),
+            executable=process.get("Path"),
+            pid=process.get("Pid"),
+            parent_pid=process.get("ParentPid"),
+            start=process.get("LaunchedAt"),
+            end=process.get("TerminatedAt"),
+        ),
         "source": activity.source.fields,
         "destination": activity.destination.fields,
         "network": activity.network,
@@ -107,8 +121,8 @@ def finding_document(
             objects(optional_list(finding, "Vulnerabilities")), label, optional_str(finding, "CompanyName")
         ),
         "related": {
-            "ip": unique(activity.ips + host_ips + indicator_ips(finding)),
-            "hosts": host_ids,
+            "ip": unique(activity.ips + path_ips + host_ips + indicator_ips(finding)),
+            "hosts": unique(host_ids + path_hosts),
             "user": related_users,
         },
         "aws": {
@@ -149,8 +163,8 @@ def finding_document(
                 "resources": [resource_block(resource) for resource in resources],
                 "action": action,
                 "network": snake(network),
+                "network_path": snake(network_path),
                 "malware": snake(objects(optional_list(finding, "Malware"))),
-                "process": snake(optional_obj(finding, "Process")),
                 "vulnerabilities": snake(objects(optional_list(finding, "Vulnerabilities"))),
                 "threat_intel_indicators": snake(objects(optional_list(finding, "ThreatIntelIndicators"))),
                 "related_findings": snake(objects(optional_list(finding, "RelatedFindings"))),

@@ -164,7 +164,8 @@ def test_blocked_inbound_connection() -> None:
         "port": 53,
         "as": {"number": 64500, "organization": {"name": "Org"}},
     }
-    assert document["destination"] == {"port": 5353}
+    # ASFF's NetworkConnectionAction has no local IP: Network's destination completes it.
+    assert document["destination"] == {"ip": "10.1.1.1", "port": 5353}
     assert document["network"] == {"direction": "inbound", "transport": "udp"}
     assert document["event"]["outcome"] == "failure"
     assert document["related"]["ip"] == ["192.0.2.1", "10.1.1.1"]
