@@ -178,7 +178,7 @@ def join_keys(document: dict[str, Any], block: str) -> JoinKeys:
         principal_ids=_strings(document, "user.id"),
         arns=_strings(document, f"{identity}.arn"),
         session_names=_session_names(document, block),
-        session_issuers=_strings(document, f"{issuer}.arn", f"{issuer}.user_name"),
+        session_issuers=_strings(document, f"{issuer}.arn", "user.roles", f"{issuer}.user_name"),
         user_names=_strings(document, f"{identity}.user_name", "user.name"),
         ips=_ips(document),
         api_calls=_strings(document, *_API_CALL_PATHS),

@@ -66,6 +66,11 @@ ECS: tuple[Field, ...] = (
         "userIdentity.principalId",
     ),
     ecs(
+        "user.roles",
+        "the role of an assumed-role session: `sessionContext.sessionIssuer.userName` (else the role in the session's ARN)",
+        "userIdentity.sessionContext.sessionIssuer.userName",
+    ),
+    ecs(
         "user.target.name",
         "`requestParameters.userName` of an IAM call (`CreateUser`, `CreateAccessKey`, `AttachUserPolicy`...)",
     ),
@@ -237,7 +242,6 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
         "session_context.session_issuer.principal_id": "userIdentity.sessionContext.sessionIssuer.principalId",
         "session_context.session_issuer.arn": "userIdentity.sessionContext.sessionIssuer.arn",
         "session_context.session_issuer.account_id": "userIdentity.sessionContext.sessionIssuer.accountId",
-        "session_context.session_issuer.user_name": "userIdentity.sessionContext.sessionIssuer.userName",
     },
 )
 

@@ -110,9 +110,7 @@ def _event(
     origin: Origin,
 ) -> dict[str, Any]:
     event_type = trail.get("event_type")
-    categories, types = categorize(
-        action, provider, event_type, trail.get("event_category"), trail.get("read_only"), insight is not None
-    )
+    categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
     event: dict[str, Any] = {
         "kind": "event",
         "category": list(categories),

@@ -55,6 +55,18 @@ EC2_NETWORK = re.compile(
     r"SecurityGroup|NetworkAcl|Vpc|Subnet|Route|InternetGateway|NatGateway|NetworkInterface|FlowLogs|"
     r"Vpn|CustomerGateway|TransitGateway|Address|DhcpOptions|PrefixList|TrafficMirror"
 )
+SESSIONS: dict[tuple[str, str], str] = {
+    ("ssm.amazonaws.com", "StartSession"): "start",
+    ("ssm.amazonaws.com", "ResumeSession"): "start",
+    ("ssm.amazonaws.com", "TerminateSession"): "end",
+    ("ssmmessages.amazonaws.com", "OpenControlChannel"): "start",
+}
+"""Session Manager's shell sessions (ECS ``session``): ``(eventSource, eventName)`` -> type."""
+S3 = "s3.amazonaws.com"
+S3_OBJECT = re.compile(r"Object(?!LockConfiguration)|MultipartUpload|UploadPart|ListParts")
+"""S3 operations on objects (ECS ``file``), whatever ``eventCategory`` says (records before
+version 1.08 have none); the others act on buckets or the account (``configuration``).
+``PutObjectLockConfiguration`` and its reads configure the bucket."""
 VERB_TYPES: dict[str, str] = {
     **dict.fromkeys(
         (

@@ -75,6 +75,13 @@ class Actor:
         return None
 
     @property
+    def role_name(self) -> str | None:
+        """``user.roles``: the role an assumed-role session belongs to."""
+        if self.type == "AssumedRole" or self.issuer_type == "Role":
+            return self.issuer_name
+        return None
+
+    @property
     def name(self) -> str | None:
         """``user.name``: who acted, at the finest grain the record gives."""
         if self.type == "Root":
@@ -99,7 +106,8 @@ def _clean(value: str | None) -> str | None:
 def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """Return ``(user, related_users, user_identity)`` for a document.
 
-    - ``user``: ECS ``user.name`` and ``user.id`` (principal id).
+    - ``user``: ECS ``user.name``, ``user.id`` (principal id) and, for a role session,
+      ``user.roles`` (the role's name, which ``session_issuer.user_name`` then leaves out).
     - ``related_users``: every identifier of the principal (docs/schema.md).
     - ``user_identity``: the block stored under ``aws.<source>.user_identity``. It leaves out
       what ``user`` and ``related.user`` already hold (principal id, session name, and the
@@ -115,6 +123,9 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
         user["name"] = name
     if actor.principal_id:
         user["id"] = actor.principal_id
+    role = actor.role_name
+    if role:
+        user["roles"] = [role]
     related = unique(
         (
             actor.user_name,
@@ -133,7 +144,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
         "principal_id": actor.issuer_principal_id,
         "arn": actor.issuer_arn,
         "account_id": actor.issuer_account_id,
-        "user_name": actor.issuer_name if (actor.issuer_user_name or actor.issuer_arn) else None,
+        # A role's name is user.roles; another issuer's (a federated user's IAM user) stays here.
+        "user_name": actor.issuer_name if (actor.issuer_user_name or actor.issuer_arn) and not role else None,
     }
     session_context = {
         "mfa_authenticated": actor.mfa_authenticated,

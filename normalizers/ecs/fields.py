@@ -101,6 +101,11 @@ ECS_FIELDS: tuple[Field, ...] = (
         "keyword",
         'who acted, at the finest grain the record gives (docs/schema.md, "The actor")',
     ),
+    field(
+        "user.roles",
+        "keyword",
+        'the role of an assumed-role session (its name; `user.name` is the session\'s) (docs/schema.md, "The actor")',
+    ),
     field("user.email", "keyword", "the acting user's e-mail"),
     field("user.domain", "keyword", "the acting user's domain"),
     field("user.group.name", "keyword", "the acting user's groups (a Kubernetes user's)"),
@@ -222,7 +227,11 @@ _USER_IDENTITY: tuple[tuple[str, str, str], ...] = (
     ("session_context.session_issuer.principal_id", "keyword", "the issuer's principal id"),
     ("session_context.session_issuer.arn", "keyword", "the issuer's ARN"),
     ("session_context.session_issuer.account_id", "keyword", "the issuer's account"),
-    ("session_context.session_issuer.user_name", "keyword", "the issuer's name (the role's)"),
+    (
+        "session_context.session_issuer.user_name",
+        "keyword",
+        "the issuer's name when it is not a role (a federated user's IAM user); a role's is `user.roles`",
+    ),
 )
 
 

@@ -72,6 +72,7 @@ ECS: tuple[Field, ...] = (
         "the impersonated user's groups",
         "resource.kubernetesDetails.kubernetesUserDetails.impersonatedUser.groups",
     ),
+    ecs("user.roles", "the role of an assumed-role session (the `userName` GuardDuty gives for it)"),
     ecs(
         "related.user",
         "every identifier of the actors: user name, session name, principal id, access key id, issuer role; "

@@ -52,6 +52,9 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.instance.id", "the first `AwsEc2Instance` resource's instance id"),
     ecs("user.name", 'who acted, from the IAM resources (docs/sources/securityhub.md, "Actor")'),
     ecs("user.id", "the actor's principal id"),
+    ecs(
+        "user.roles", "the role of an assumed-role session (the access key's `SessionContext.SessionIssuer`)"
+    ),
     ecs("related.user", "every identifier of the actor"),
     ecs(
         "related.ip",
