@@ -22,6 +22,7 @@ USER_AGENT = "user_agent.original.keyword"
 """``user_agent.original`` is full text; its keyword subfield aggregates."""
 RELATED_USER = "related.user"
 RELATED_IP = "related.ip"
+RELATED_HOSTS = "related.hosts"
 
 GUARDDUTY_ID = "aws.guardduty.id"
 GUARDDUTY_ARN = "aws.guardduty.arn"

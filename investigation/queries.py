@@ -61,7 +61,12 @@ _EVENT_FIELDS = [
     f.READ_ONLY,
     f.REQUEST_PARAMETERS,
     "aws.cloudtrail.resources",
+    f.RELATED_HOSTS,
+    "group",
+    "aws.s3",
+    "cloud.target",
 ]
+"""``user`` holds the targets ``user.target``/``user.changes`` too (docs/schema.md, "Targets")."""
 
 
 def time_range(start: datetime, end: datetime) -> dict[str, Any]:

@@ -70,14 +70,32 @@ ECS: tuple[Field, ...] = (
         "the role of an assumed-role session: `sessionContext.sessionIssuer.userName` (else the role in the session's ARN)",
         "userIdentity.sessionContext.sessionIssuer.userName",
     ),
+    # What the call acts on: the table of normalizers/cloudtrail/targets.py (docs/schema.md, "Targets").
     ecs(
         "user.target.name",
-        "`requestParameters.userName` of an IAM call (`CreateUser`, `CreateAccessKey`, `AttachUserPolicy`...)",
+        "the IAM user an IAM call acts on (`userName`); the session an STS call issues (role session, federated user)",
+    ),
+    ecs("user.target.id", "the id of the IAM user `CreateUser` creates (`responseElements.user.userId`)"),
+    ecs("user.target.roles", "the IAM role an IAM call acts on (`roleName`)"),
+    ecs("user.changes.name", "an IAM user's new name (`UpdateUser` `newUserName`)"),
+    ecs("group.name", "the IAM group an IAM call acts on (`groupName`)"),
+    ecs("group.id", "the id of the IAM group `CreateGroup` creates"),
+    ecs("aws.s3.bucket.name", "the bucket an S3 call acts on (`requestParameters.bucketName`)"),
+    ecs("aws.s3.object.key", "the object an S3 call acts on (`requestParameters.key`)"),
+    ecs(
+        "cloud.target.account.id",
+        "the member account an Organizations call acts on; the account `AssumeRoot` targets",
     ),
     ecs(
         "related.user",
         "every identifier of the actor: user name, principal id, access key id (or Identity Center "
-        "`credentialId`), ARN, session name, issuer role, the Identity Center user it acts for",
+        "`credentialId`), ARN, session name, issuer role, the Identity Center user it acts for; and the "
+        "credentials the call issues or acts on (access key ids, session ARNs)",
+    ),
+    ecs(
+        "related.hosts",
+        "the instances the call acts on (EC2, Systems Manager, EC2 Instance Connect), and the instance "
+        "whose role session acts",
     ),
     ecs("related.ip", "`sourceIPAddress` when it is a valid IP"),
     ecs(

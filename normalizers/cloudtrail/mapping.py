@@ -21,12 +21,14 @@ from normalizers.cloudtrail.tables import (
     TEXT_FIELDS,
     TLS_FIELDS,
 )
+from normalizers.cloudtrail.targets import target_values, targets_of
+from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
 from normalizers.ecs.ids import record_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.timestamps import timestamp
-from normalizers.ecs.values import as_bool, flat, yes_no
+from normalizers.ecs.values import as_bool, flat, unique, yes_no
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
 
@@ -56,7 +58,12 @@ def build_document(
 
     trail = _trail_fields(record, provider, request, response)
     event = _event(record, envelope, insight, action, provider, response, trail, raw, origin)
-    document: Document = {"@timestamp": moment, "event": event, "cloud": _cloud(record, identity, envelope)}
+    document: Document = {
+        "@timestamp": moment,
+        "event": event,
+        "cloud": _cloud(record, identity, envelope),
+        "aws": {"cloudtrail": trail},
+    }
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
@@ -65,12 +72,15 @@ def build_document(
         )
         if related_users:
             related["user"] = related_users
-    target = _target_user(provider, request)
-    if target:
-        user["target"] = {"name": target}
+        hosts = actor_hosts(user)
+        if hosts:
+            related["hosts"] = hosts
     if user:
         document["user"] = user
     _add_source(document, related, optional_str(record, "sourceIPAddress"))
+    rows = targets_of(provider, action)
+    if rows:
+        _add_targets(document, related, target_values(record, rows))
     agent = optional_str(record, "userAgent")
     if agent:
         document["user_agent"] = {"original": agent}
@@ -79,7 +89,6 @@ def build_document(
         _add_insight_times(event, insight, moment)
     if related:
         document["related"] = related
-    document["aws"] = {"cloudtrail": trail}
     return document
 
 
@@ -273,12 +282,19 @@ def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: s
 # -- actor, cloud, source ------------------------------------------------------------------
 
 
-def _target_user(provider: str, request: dict[str, Any] | None) -> str | None:
-    """The IAM user an IAM call acts on (``CreateUser``, ``CreateAccessKey``, ``AttachUserPolicy``...)."""
-    if provider != "iam.amazonaws.com" or request is None:
-        return None
-    name = request.get("userName")
-    return name if isinstance(name, str) and name else None
+def _add_targets(document: Document, related: dict[str, list[str]], targets: dict[str, list[str]]) -> None:
+    """What the call acts on (docs/schema.md, "Targets"): ECS fields, ``related.*`` where
+    ECS has no target field. A single value is written as a value, several as a list;
+    ``roles`` is always a list."""
+    for path, values in targets.items():
+        parent, _, leaf = path.rpartition(".")
+        if parent == "related":
+            related[leaf] = unique([*related.get(leaf, ()), *values])
+            continue
+        node: dict[str, Any] = document
+        for key in parent.split("."):
+            node = node.setdefault(key, {})
+        node[leaf] = values if leaf == "roles" or len(values) > 1 else values[0]
 
 
 def _cloud(

@@ -8,12 +8,27 @@ CloudTrail's ``userIdentity``, GuardDuty's ``accessKeyDetails`` and Security Hub
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from normalizers.ecs.values import as_text, prune, unique
 
 _SESSION_TYPES = ("AssumedRole", "FederatedUser", "AWSAccount")
+_INSTANCE_ID = re.compile(r"(?:i|mi)-[0-9a-f]{8}(?:[0-9a-f]{9})?\Z")
+
+
+def is_instance_id(value: str) -> bool:
+    """An EC2 instance id (``i-`` and 8 or 17 lower-case hex digits) or a Systems Manager
+    managed node's (``mi-``)."""
+    return _INSTANCE_ID.match(value) is not None
+
+
+def actor_hosts(user: dict[str, Any]) -> list[str]:
+    """``related.hosts`` of an actor: EC2 names an instance's role session after the instance,
+    so a role session named like one is that instance acting (with its credentials)."""
+    name = user.get("name")
+    return [name] if user.get("roles") and isinstance(name, str) and is_instance_id(name) else []
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,7 +82,12 @@ ECS: tuple[Field, ...] = (
         "related.ip",
         "every valid IP of the action (every probe's too) and the instance's private, public and IPv6 addresses",
     ),
-    ecs("related.hosts", "the instance id and its interfaces' private and public DNS names"),
+    ecs(
+        "related.hosts",
+        "the instance id and its interfaces' private and public DNS names; the instance whose role session acts",
+    ),
+    ecs("aws.s3.bucket.name", "the buckets of `resource.s3BucketDetails`"),
+    ecs("aws.s3.object.key", "the keys of their `s3ObjectDetails`"),
     ecs(
         "source.ip",
         'the action\'s source IP ("Action": the API caller, the remote side of an inbound connection, the first probe)',

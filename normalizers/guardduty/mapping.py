@@ -10,11 +10,12 @@ from typing import Any
 
 from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
+from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.arn import arn_region
 from normalizers.ecs.finding import guardduty_severity, rule_fields
 from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
 from normalizers.ecs.names import snake
-from normalizers.ecs.values import as_bool, compact, flat, unique
+from normalizers.ecs.values import as_bool, as_list, as_text, compact, flat, objects, one_or_many, unique
 from normalizers.guardduty.actor import finding_actor
 from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
 from normalizers.guardduty.host import instance_host, runtime_process
@@ -78,10 +79,11 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         "user_agent": {"original": activity.user_agent},
         "related": {
             "ip": unique(activity.ips + host.ips),
-            "hosts": host.names,
+            "hosts": unique(host.names + actor_hosts(actor.user)),
             "user": actor.related,
         },
         "aws": {
+            "s3": _s3(resource),
             "guardduty": {
                 "id": finding_id,
                 "arn": optional_str(finding, "arn"),
@@ -96,7 +98,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "resource": _resource_block(resource),
                 "service": _service_block(service, action),
                 "user_identity": actor.identity,
-            }
+            },
         },
     }
     return _pruned(document)
@@ -124,6 +126,17 @@ def _encoded_sample(value: Any) -> bool:
     except ValueError:
         return False
     return isinstance(decoded, dict) and as_bool(decoded.get("sample")) is True
+
+
+def _s3(resource: dict[str, Any]) -> dict[str, Any]:
+    """``aws.s3.*``: the buckets (``s3BucketDetails[].name``) and objects (their
+    ``s3ObjectDetails[].key``) the finding is about, as CloudTrail's targets name them."""
+    buckets = objects(as_list(resource.get("s3BucketDetails")))
+    keys = [item.get("key") for bucket in buckets for item in objects(as_list(bucket.get("s3ObjectDetails")))]
+    return {
+        "bucket": {"name": one_or_many(unique(as_text(bucket.get("name")) for bucket in buckets))},
+        "object": {"key": one_or_many(unique(as_text(key) for key in keys))},
+    }
 
 
 def _resource_block(resource: dict[str, Any]) -> dict[str, Any]:

@@ -60,7 +60,13 @@ ECS: tuple[Field, ...] = (
         "related.ip",
         "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",
     ),
-    ecs("related.hosts", "`AwsEc2Instance` instance ids, and those of `NetworkPath`'s instance components"),
+    ecs(
+        "related.hosts",
+        "`AwsEc2Instance` instance ids, those of `NetworkPath`'s instance components, and the instance "
+        "whose role session acts",
+    ),
+    ecs("aws.s3.bucket.name", "the buckets of `AwsS3Bucket` and `AwsS3Object` resources (from their ARNs)"),
+    ecs("aws.s3.object.key", "the keys of `AwsS3Object` resources"),
     ecs(
         "source.ip",
         "the action's source IP (as GuardDuty's `service.action`), else `Network`'s `SourceIpV4`/`SourceIpV6`",

@@ -9,7 +9,7 @@ from typing import Any
 
 from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
-from normalizers.ecs.actor import actor_fields
+from normalizers.ecs.actor import actor_fields, actor_hosts
 from normalizers.ecs.arn import arn_account, arn_region
 from normalizers.ecs.finding import rule_fields
 from normalizers.ecs.getters import (
@@ -33,7 +33,7 @@ from normalizers.securityhub.classify import (
     severity_of,
 )
 from normalizers.securityhub.network import add_network, path_addresses
-from normalizers.securityhub.resources import hosts, indicator_ips, resource_block
+from normalizers.securityhub.resources import hosts, indicator_ips, resource_block, s3_objects
 from normalizers.securityhub.spec import SPEC
 from normalizers.securityhub.tables import FLAT_KEYS
 
@@ -122,10 +122,11 @@ def finding_document(
         ),
         "related": {
             "ip": unique(activity.ips + path_ips + host_ips + indicator_ips(finding)),
-            "hosts": unique(host_ids + path_hosts),
+            "hosts": unique(host_ids + path_hosts + actor_hosts(user)),
             "user": related_users,
         },
         "aws": {
+            "s3": s3_objects(resources),
             "securityhub_findings": {
                 "id": finding_id,
                 "schema_version": optional_str(finding, "SchemaVersion"),
@@ -170,7 +171,7 @@ def finding_document(
                 "related_findings": snake(objects(optional_list(finding, "RelatedFindings"))),
                 "sample": sample,
                 "user_identity": identity,
-            }
+            },
         },
     }
     return compact(document)

@@ -6,7 +6,7 @@ from typing import Any
 
 from normalizers.ecs.address import parse_ip
 from normalizers.ecs.getters import optional_list
-from normalizers.ecs.values import as_list, as_text, objects, unique
+from normalizers.ecs.values import as_list, as_text, objects, one_or_many, unique
 from normalizers.securityhub.tables import IP_INDICATORS
 
 
@@ -61,3 +61,20 @@ def indicator_ips(finding: dict[str, Any]) -> list[str]:
     indicators = objects(optional_list(finding, "ThreatIntelIndicators"))
     values = (item.get("Value") for item in indicators if item.get("Type") in IP_INDICATORS)
     return unique(parse_ip(value) for value in values)
+
+
+def s3_objects(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """``aws.s3.*``: the buckets of ``AwsS3Bucket`` resources and the keys of ``AwsS3Object``
+    ones, from their ARNs (``arn:aws:s3:::bucket``, ``arn:aws:s3:::bucket/key``)."""
+    buckets: list[str | None] = []
+    keys: list[str | None] = []
+    for resource in resources:
+        kind, arn = resource.get("Type"), as_text(resource.get("Id")) or ""
+        path = arn.split(":", 5)[5] if arn.startswith("arn:") and arn.count(":") >= 5 else ""
+        bucket, _, key = path.partition("/")
+        if kind == "AwsS3Bucket":
+            buckets.append(bucket or None)
+        elif kind == "AwsS3Object":
+            buckets.append(bucket or None)
+            keys.append(key or None)
+    return {"bucket": {"name": one_or_many(unique(buckets))}, "object": {"key": one_or_many(unique(keys))}}
