@@ -42,7 +42,6 @@ ERROR_CODE = "aws.cloudtrail.error_code"
 RESOURCE_ARN = "aws.cloudtrail.resources.arn"
 REQUEST_PARAMETERS = "aws.cloudtrail.request_parameters"
 RESPONSE_ELEMENTS = "aws.cloudtrail.response_elements"
-ISSUED_ACCESS_KEY = f"{RESPONSE_ELEMENTS}.credentials.accessKeyId"
 
 BLOCKS = {spec.name: spec.dataset for spec in SPECS}
 """Source -> the ``aws.*`` object that holds its own fields (normalizers/registry.py)."""

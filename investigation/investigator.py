@@ -196,9 +196,14 @@ def _issuing_events(
     response = searcher.search(indices["cloudtrail"], queries.issuing_events(keys, start, end))
     found: dict[str, dict[str, Any]] = {}
     for event in activity.events(response):
-        key = text(event, f.ISSUED_ACCESS_KEY)
-        if key in keys and (key not in found or _caller_detail(event) > _caller_detail(found[key])):
-            found[key] = event
+        named, own = set(values(event, f.RELATED_USER)), text(event, f.IDENTITY_ACCESS_KEY)
+        for key in keys:
+            if (
+                key in named
+                and key != own
+                and (key not in found or _caller_detail(event) > _caller_detail(found[key]))
+            ):
+                found[key] = event
     return found
 
 

@@ -222,13 +222,27 @@ def _within(subject: dict[str, Any], start: datetime, end: datetime) -> dict[str
 
 
 def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) -> dict[str, Any]:
-    """The STS calls that issued these keys (a cross-account call is logged on both sides)."""
+    """The STS calls that issued these keys (a cross-account call is logged on both sides).
+
+    A call that issues a key names it in ``related.user`` (docs/schema.md, "Credentials"), as
+    does every call made with it: a key's issuer is a call naming it that was not made with it.
+    """
+    keys = list(access_key_ids)[:MAX_KEYS]
+    issued = [
+        {
+            "bool": {
+                "filter": [{"term": {f.RELATED_USER: key}}],
+                "must_not": [{"term": {f.IDENTITY_ACCESS_KEY: key}}],
+            }
+        }
+        for key in keys
+    ]
     return {
-        "size": min(4 * len(access_key_ids), 4 * MAX_KEYS),
+        "size": min(4 * len(keys), 4 * MAX_KEYS),
         "query": {
             "bool": {
                 "filter": [
-                    _terms(f.ISSUED_ACCESS_KEY, access_key_ids),
+                    {"bool": {"should": issued, "minimum_should_match": 1}},
                     _terms(f.ACTION, ISSUING_ACTIONS),
                     time_range(start - CREDENTIAL_LIFETIME, end),
                 ]
@@ -244,6 +258,7 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
             f.SOURCE_ADDRESS,
             f.IDENTITY,
             f.USER,
+            f.RELATED_USER,
             f.RESPONSE_ELEMENTS,
         ],
     }
