@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from normalizers.fields import Field, field, refined
+from normalizers.fields import Field, Kind, field, refined
 
 
 def _geo(prefix: str) -> tuple[Field, ...]:
@@ -256,6 +256,60 @@ def user_identity(block: str, raw: Mapping[str, str] | None = None) -> tuple[Fie
     return tuple(
         field(f"{block}.user_identity.{suffix}", kind, description, raw.get(suffix))  # type: ignore[arg-type]
         for suffix, kind, description in _USER_IDENTITY
+    )
+
+
+_SEQUENCE: tuple[tuple[str, Kind, str], ...] = (
+    ("uid", "keyword", "the attack sequence's id"),
+    ("description", "text", "what the sequence is"),
+    ("actors.id", "keyword", "each actor's id within the sequence (signals name actors by it)"),
+    ("actors.user.name", "keyword", "each actor's user name"),
+    ("actors.user.uid", "keyword", "each actor's user id (a principal id)"),
+    ("actors.user.type", "keyword", "each actor's type (`IAMUser`, `AssumedRole`...)"),
+    ("actors.user.credential_uid", "keyword", "each actor's credential (an access key id)"),
+    ("actors.user.account.uid", "keyword", "each actor's account"),
+    ("actors.session.uid", "keyword", "each actor's session"),
+    ("actors.session.issuer", "keyword", "what issued each actor's session (a role's ARN)"),
+    ("actors.session.mfa_status", "keyword", "`ENABLED` or `DISABLED`"),
+    ("actors.session.created_time", "date", "when each actor's session was created"),
+    ("resources.uid", "keyword", "each resource's id (GuardDuty only: ASFF's are the finding's `Resources`)"),
+    ("resources.name", "keyword", "each resource's name"),
+    ("resources.type", "keyword", "each resource's type (`EC2_INSTANCE`, `S3_BUCKET`, `ACCESS_KEY`...)"),
+    ("resources.account_id", "keyword", "each resource's account"),
+    ("resources.region", "keyword", "each resource's region"),
+    (
+        "signals.uid",
+        "keyword",
+        "each signal's id: for a `FINDING` signal, the id of the finding it stands for",
+    ),
+    (
+        "signals.type",
+        "keyword",
+        "`FINDING`, `CLOUD_TRAIL`, `S3_DATA_EVENTS`, `EKS_AUDIT_LOGS`, `FLOW_LOGS`...",
+    ),
+    ("signals.name", "keyword", "each signal's name (a finding type, an API name)"),
+    ("signals.title", "text", "each signal's title (GuardDuty's `description`)"),
+    ("signals.first_seen", "date", "when each signal was first seen"),
+    ("signals.last_seen", "date", "when each signal was last seen"),
+    ("signals.count", "long", "how many times each signal was seen"),
+    ("signals.severity", "float", "each signal's severity (GuardDuty's scale)"),
+    (
+        "indicators.key",
+        "keyword",
+        "each sequence indicator's kind (`ATTACK_TACTIC`, `HIGH_RISK_API`, `TOR_IP`...)",
+    ),
+    ("indicators.values", "keyword", "its values (tactics, techniques, API names, addresses)"),
+    ("indicators.title", "keyword", "its title"),
+)
+
+
+def sequence_fields(block: str, raw: str) -> tuple[Field, ...]:
+    """``<block>.sequence.*``, written by :func:`normalizers.ecs.sequence.sequence_of` from
+    ``raw`` (the sequence's path in the finding): at most 50 actors, resources, signals and
+    indicators each."""
+    return tuple(
+        field(f"{block}.sequence.{suffix}", kind, f"{description} (`{raw}`)")
+        for suffix, kind, description in _SEQUENCE
     )
 
 

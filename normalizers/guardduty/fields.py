@@ -4,7 +4,7 @@ export's (and EventBridge's) names."""
 
 from __future__ import annotations
 
-from normalizers.ecs.fields import FINDING_FIELDS, ecs, user_identity
+from normalizers.ecs.fields import FINDING_FIELDS, ecs, sequence_fields, user_identity
 from normalizers.fields import Field, field, merged
 
 BLOCK = "aws.guardduty"
@@ -227,4 +227,6 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
     },
 )
 
-FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN)
+SEQUENCE: tuple[Field, ...] = sequence_fields(BLOCK, "service.detection.sequence")
+
+FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN, SEQUENCE)

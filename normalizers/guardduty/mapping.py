@@ -15,7 +15,18 @@ from normalizers.ecs.arn import arn_region
 from normalizers.ecs.finding import guardduty_severity, rule_fields
 from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
 from normalizers.ecs.names import snake
-from normalizers.ecs.values import as_bool, as_list, as_text, compact, flat, objects, one_or_many, unique
+from normalizers.ecs.sequence import sequence_of
+from normalizers.ecs.values import (
+    as_bool,
+    as_dict,
+    as_list,
+    as_text,
+    compact,
+    flat,
+    objects,
+    one_or_many,
+    unique,
+)
 from normalizers.guardduty.actor import finding_actor
 from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
 from normalizers.guardduty.host import instance_host, runtime_process
@@ -45,6 +56,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
     activity = activity_of(action)
     host = instance_host(optional_obj(resource, "instanceDetails"))
     actor = finding_actor(resource, action, account)
+    sequence = sequence_of(as_dict(as_dict(service.get("detection")).get("sequence")))
     title = optional_str(finding, "title")
 
     document: Document = {
@@ -78,12 +90,12 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         "dns": activity.dns,
         "user_agent": {"original": activity.user_agent},
         "related": {
-            "ip": unique(activity.ips + host.ips),
-            "hosts": unique(host.names + actor_hosts(actor.user)),
-            "user": actor.related,
+            "ip": unique(activity.ips + host.ips + sequence.ips),
+            "hosts": unique(host.names + actor_hosts(actor.user) + sequence.hosts),
+            "user": unique(actor.related + sequence.users),
         },
         "aws": {
-            "s3": _s3(resource),
+            "s3": _s3(resource, sequence.buckets),
             "guardduty": {
                 "id": finding_id,
                 "arn": optional_str(finding, "arn"),
@@ -98,6 +110,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "resource": _resource_block(resource),
                 "service": _service_block(service, action),
                 "user_identity": actor.identity,
+                "sequence": sequence.block,
             },
         },
     }
@@ -128,13 +141,14 @@ def _encoded_sample(value: Any) -> bool:
     return isinstance(decoded, dict) and as_bool(decoded.get("sample")) is True
 
 
-def _s3(resource: dict[str, Any]) -> dict[str, Any]:
-    """``aws.s3.*``: the buckets (``s3BucketDetails[].name``) and objects (their
-    ``s3ObjectDetails[].key``) the finding is about, as CloudTrail's targets name them."""
+def _s3(resource: dict[str, Any], sequence_buckets: list[str]) -> dict[str, Any]:
+    """``aws.s3.*``: the buckets (``s3BucketDetails[].name``, an attack sequence's) and objects
+    (their ``s3ObjectDetails[].key``) the finding is about, as CloudTrail's targets name them."""
     buckets = objects(as_list(resource.get("s3BucketDetails")))
     keys = [item.get("key") for bucket in buckets for item in objects(as_list(bucket.get("s3ObjectDetails")))]
+    names = [as_text(bucket.get("name")) for bucket in buckets] + list(sequence_buckets)
     return {
-        "bucket": {"name": one_or_many(unique(as_text(bucket.get("name")) for bucket in buckets))},
+        "bucket": {"name": one_or_many(unique(names))},
         "object": {"key": one_or_many(unique(as_text(key) for key in keys))},
     }
 

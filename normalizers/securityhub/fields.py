@@ -3,7 +3,7 @@ table of docs/sources/securityhub.md are built from. ``raw`` is the ASFF path.""
 
 from __future__ import annotations
 
-from normalizers.ecs.fields import FINDING_FIELDS, ecs, user_identity
+from normalizers.ecs.fields import FINDING_FIELDS, ecs, sequence_fields, user_identity
 from normalizers.fields import Field, field, merged
 
 BLOCK = "aws.securityhub_findings"
@@ -135,6 +135,7 @@ _OBJECTS = (
     ("vulnerabilities", None, "`Vulnerabilities`, snake_cased"),
     ("threat_intel_indicators", None, "`ThreatIntelIndicators`, snake_cased"),
     ("related_findings", None, "`RelatedFindings`, snake_cased"),
+    ("detection", "Detection", "`Detection` as is (an attack sequence's `Sequence`)"),
 )
 
 OWN: tuple[Field, ...] = (
@@ -257,4 +258,6 @@ OWN: tuple[Field, ...] = (
 
 USER_IDENTITY: tuple[Field, ...] = user_identity(BLOCK)
 
-FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN)
+SEQUENCE: tuple[Field, ...] = sequence_fields(BLOCK, "Detection.Sequence")
+
+FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN, SEQUENCE)

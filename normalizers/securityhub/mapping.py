@@ -22,7 +22,8 @@ from normalizers.ecs.getters import (
 )
 from normalizers.ecs.names import snake
 from normalizers.ecs.process import process_fields
-from normalizers.ecs.values import as_bool, as_list, as_text, compact, is_number, objects, unique
+from normalizers.ecs.sequence import sequence_of
+from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, compact, is_number, objects, unique
 from normalizers.reasons import MISSING_FIELD, RecordError
 from normalizers.securityhub.actor import resources_actor
 from normalizers.securityhub.classify import (
@@ -70,6 +71,8 @@ def finding_document(
     path_ips, path_hosts = path_addresses(network_path)
     host_ids, host_ips = hosts(resources)
     process = optional_obj(finding, "Process")
+    detection = optional_obj(finding, "Detection")
+    sequence = sequence_of(as_dict(detection.get("Sequence")))
     user, related_users, identity = actor_fields(resources_actor(resources, account))
     sample = as_bool(finding.get("Sample")) is True
 
@@ -121,12 +124,12 @@ def finding_document(
             objects(optional_list(finding, "Vulnerabilities")), label, optional_str(finding, "CompanyName")
         ),
         "related": {
-            "ip": unique(activity.ips + path_ips + host_ips + indicator_ips(finding)),
-            "hosts": unique(host_ids + path_hosts + actor_hosts(user)),
-            "user": related_users,
+            "ip": unique(activity.ips + path_ips + host_ips + indicator_ips(finding) + sequence.ips),
+            "hosts": unique(host_ids + path_hosts + actor_hosts(user) + sequence.hosts),
+            "user": unique(related_users + sequence.users),
         },
         "aws": {
-            "s3": s3_objects(resources),
+            "s3": s3_objects(resources, sequence.buckets),
             "securityhub_findings": {
                 "id": finding_id,
                 "schema_version": optional_str(finding, "SchemaVersion"),
@@ -171,6 +174,8 @@ def finding_document(
                 "related_findings": snake(objects(optional_list(finding, "RelatedFindings"))),
                 "sample": sample,
                 "user_identity": identity,
+                "detection": detection,
+                "sequence": sequence.block,
             },
         },
     }

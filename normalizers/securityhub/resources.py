@@ -63,9 +63,10 @@ def indicator_ips(finding: dict[str, Any]) -> list[str]:
     return unique(parse_ip(value) for value in values)
 
 
-def s3_objects(resources: list[dict[str, Any]]) -> dict[str, Any]:
+def s3_objects(resources: list[dict[str, Any]], more_buckets: list[str]) -> dict[str, Any]:
     """``aws.s3.*``: the buckets of ``AwsS3Bucket`` resources and the keys of ``AwsS3Object``
-    ones, from their ARNs (``arn:aws:s3:::bucket``, ``arn:aws:s3:::bucket/key``)."""
+    ones, from their ARNs (``arn:aws:s3:::bucket``, ``arn:aws:s3:::bucket/key``), and
+    ``more_buckets`` (an attack sequence's)."""
     buckets: list[str | None] = []
     keys: list[str | None] = []
     for resource in resources:
@@ -77,4 +78,5 @@ def s3_objects(resources: list[dict[str, Any]]) -> dict[str, Any]:
         elif kind == "AwsS3Object":
             buckets.append(bucket or None)
             keys.append(key or None)
+    buckets += more_buckets
     return {"bucket": {"name": one_or_many(unique(buckets))}, "object": {"key": one_or_many(unique(keys))}}
