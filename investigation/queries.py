@@ -6,6 +6,7 @@ query costs the same whatever the number of matching events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -265,14 +266,17 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
 
 
 def related_findings(
-    finding: Finding, users: list[str], ips: list[str], resources: list[str]
+    finding: Finding, users: list[str], ips: list[str], resources: list[str], signals: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """Other findings naming any of the actor's keys, newest first, one bucket per finding."""
+    """Other findings naming any of the actor's keys, newest first, one bucket per finding;
+    and the findings an attack sequence's signals stand for (by id or ARN: a GuardDuty
+    finding imported into Security Hub has the GuardDuty ARN as its id)."""
     own = [value for value in (finding.id, finding.arn) if value]
     clauses = [
         _terms(f.RELATED_USER, users),
         _terms(f.RELATED_IP, ips),
         _terms(f"{f.SECURITYHUB_RESOURCES}.id", resources),
+        *(_terms(name, signals) for name in f.FINDING_ID_FIELDS),
     ]
     latest = {
         "top_hits": {
