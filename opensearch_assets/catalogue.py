@@ -263,6 +263,21 @@ INVESTIGATION_EVENTS = Search(
     "_exists_:related.user OR _exists_:related.ip",
     _ACTIVITY_COLUMNS,
 )
+_SIGNAL_COLUMNS = tuple(
+    f"aws.{block}.sequence.signals.{name}"
+    for block in ("guardduty", "securityhub_findings")
+    for name in ("title", "type", "first_seen", "count", "uid")
+)
+SEQUENCE_SIGNALS = Search(
+    "attack-sequence-signals",
+    "Attack sequence signals",
+    "GuardDuty attack sequences (native or imported into Security Hub) and the signals each correlates: "
+    "title, type, first seen, count, and the id of the finding a FINDING signal stands for "
+    "(docs/schema.md, Attack sequences).",
+    ALL,
+    "_exists_:aws.guardduty.sequence.signals.type OR _exists_:aws.securityhub_findings.sequence.signals.type",
+    ("message", *_SIGNAL_COLUMNS),
+)
 
 SEARCHES: tuple[Search, ...] = (
     HIGH_CRITICAL_FINDINGS,
@@ -279,6 +294,7 @@ SEARCHES: tuple[Search, ...] = (
     FAILED_CONTROLS,
     GUARDDUTY_FINDINGS,
     INVESTIGATION_EVENTS,
+    SEQUENCE_SIGNALS,
 )
 
 # --- visualizations ------------------------------------------------------------------------
@@ -520,6 +536,7 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             INV_FINDINGS,
             INV_USER_AGENTS,
             INVESTIGATION_EVENTS,
+            SEQUENCE_SIGNALS,
         ),
     ),
     Dashboard(

@@ -48,6 +48,7 @@ MALLORY_FINDINGS = {
     "gd-fixture-critical",
     "gd-fixture-high-archived",
     "gd-fixture-sample-critical",
+    "gd-fixture-sequence",  # an attack sequence whose actor is mallory's key
 }
 SCANNER_FLOWS = f"flow:{fx.SCANNER_IP}:REJECT"
 DAY_1, DAY_2 = "2024-05-01T00:00:00.000Z", "2024-05-02T00:00:00.000Z"
@@ -57,7 +58,7 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (
         catalogue.HIGH_CRITICAL_FINDINGS,
         None,
-        {"gd-fixture-high", "gd-fixture-critical", "sh-fixture-failed-high"},
+        {"gd-fixture-high", "gd-fixture-critical", "gd-fixture-sequence", "sh-fixture-failed-high"},
     ),
     (catalogue.FINDING_BY_ID, "gd-fixture-high", {"gd-fixture-high"}),
     (catalogue.FINDING_BY_ID, "sh-fixture-passed", {"sh-fixture-passed"}),
@@ -85,6 +86,7 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.FAILED_CONTROLS, None, {"sh-fixture-failed-high", "sh-fixture-failed-medium-other"}),
     (catalogue.GUARDDUTY_FINDINGS, None, {key for key in ALL_KEYS if key.startswith("gd-")}),
     (catalogue.INVESTIGATION_EVENTS, None, {key for key in ALL_KEYS if not key.startswith("sh-")}),
+    (catalogue.SEQUENCE_SIGNALS, None, {"gd-fixture-sequence"}),
 ]
 
 # (visualization, query bar or None for the saved one, bucket values expected, values excluded)
