@@ -4,7 +4,8 @@ GuardDuty names the actor in the resource block of the finding's kind: ``accessK
 (an AWS principal, mapped by the shared actor contract), ``kubernetesDetails.
 kubernetesUserDetails`` (EKS audit and runtime findings), ``rdsDbUserDetails`` (RDS login
 findings). The first present gives ``user.*``; every identifier of all of them goes to
-``related.user`` (docs/sources/guardduty.md, "Actor").
+``related.user``, beside the identities a workload acts as (a pod's service account, a
+Lambda function's role) (docs/sources/guardduty.md, "Actor").
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def finding_actor(resource: dict[str, Any], action: dict[str, Any], account: str
             user = {**other.user, **user}
         related += other.related
     related += _login_attempt_users(action)
+    related += _workload_identities(resource)
     return FindingActor(user, unique(related), identity)
 
 
@@ -74,6 +76,22 @@ def _database_user(details: dict[str, Any]) -> FindingActor:
     """``rdsDbUserDetails``: the database user who logged in (``user``)."""
     name = as_text(details.get("user"))
     return FindingActor({"name": name} if name else {}, [name] if name else [])
+
+
+def _workload_identities(resource: dict[str, Any]) -> list[str]:
+    """The identities a workload acts as, which its own calls are logged under: a pod's
+    service account as Kubernetes names it in audit logs (``system:serviceaccount:<namespace>:
+    <name>``, ``kubernetesWorkloadDetails``), a Lambda function's execution role by its name
+    (the session issuer of the function's CloudTrail calls, ``lambdaDetails.role``)."""
+    workload = optional_obj(optional_obj(resource, "kubernetesDetails"), "kubernetesWorkloadDetails")
+    namespace, account = as_text(workload.get("namespace")), as_text(workload.get("serviceAccountName"))
+    role = as_text(optional_obj(resource, "lambdaDetails").get("role"))
+    return unique(
+        [
+            f"system:serviceaccount:{namespace}:{account}" if namespace and account else None,
+            role.rsplit("/", 1)[-1] if role and role.startswith("arn:") and ":role/" in role else None,
+        ]
+    )
 
 
 def _login_attempt_users(action: dict[str, Any]) -> list[str]:

@@ -76,7 +76,8 @@ ECS: tuple[Field, ...] = (
     ecs(
         "related.user",
         "every identifier of the actors: user name, session name, principal id, access key id, issuer role; "
-        "the Kubernetes user, uid, IAM session names and impersonated user; the database users",
+        "the Kubernetes user, uid, IAM session names and impersonated user; the database users; "
+        "a pod's service account, a Lambda function's role name; an attack sequence's actors",
     ),
     ecs(
         "related.ip",

@@ -159,6 +159,8 @@ def _guardduty_actor(finding: dict[str, Any]) -> set[str]:
     resource = _get(finding, "resource") or {}
     keys = _get(resource, "accessKeyDetails") or {}
     kubernetes = _get(resource, "kubernetesDetails", "kubernetesUserDetails") or {}
+    workload = _get(resource, "kubernetesDetails", "kubernetesWorkloadDetails") or {}
+    role = _get(resource, "lambdaDetails", "role")
     attempts = _get(finding, "service", "action", "rdsLoginAttemptAction", "LoginAttributes") or []
     sequence = _get(finding, "service", "detection", "sequence") or {}
     return _texts(
@@ -171,6 +173,11 @@ def _guardduty_actor(finding: dict[str, Any]) -> set[str]:
         _get(kubernetes, "impersonatedUser", "username"),
         _get(resource, "rdsDbUserDetails", "user"),
         [_get(item, "user") for item in attempts],
+        # a pod's service account as Kubernetes names it; a function's execution role's name
+        f"system:serviceaccount:{_get(workload, 'namespace')}:{_get(workload, 'serviceAccountName')}"
+        if _get(workload, "namespace") and _get(workload, "serviceAccountName")
+        else None,
+        role.rsplit("/", 1)[-1] if isinstance(role, str) and ":role/" in role else None,
         *_sequence_actors(sequence),
     )
 
@@ -272,3 +279,11 @@ def test_the_raw_side_finds_what_it_should() -> None:
         "Resource": {"AccessKeyDetails": {"AccessKeyId": "ASIAAPI", "UserType": "Root", "UserName": "root"}}
     }
     assert _guardduty_actor(finding) == {"ASIAAPI"}
+    workload = {"namespace": "shop", "serviceAccountName": "web-sa"}
+    finding = {
+        "resource": {
+            "kubernetesDetails": {"kubernetesWorkloadDetails": workload},
+            "lambdaDetails": {"role": "arn:aws:iam::111122223333:role/service-role/resize-role"},
+        }
+    }
+    assert _guardduty_actor(finding) == {"system:serviceaccount:shop:web-sa", "resize-role"}
