@@ -138,9 +138,10 @@ def _who(
     """Who, and every identity of every chain followed (their keys find related findings)."""
     who = Who(mode=finding.mode)
     primary: str | None
-    if finding.actors:
-        starts = _actor_links(finding, seen)
-        primary = next(iter(starts), None)
+    actors = _actor_links(finding, seen) if finding.mode == "credential" else {}
+    if actors:
+        starts = actors
+        primary = next(iter(starts))
     elif finding.mode == "credential":
         starts = {"subject": _subject_link(finding, seen)}
         primary = "subject"
@@ -150,7 +151,7 @@ def _who(
     chains = (
         resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
     )
-    if finding.actors:
+    if actors:
         who.identities = [
             _with_origin(_actor_identity(key, chain.links[0], seen), chain) for key, chain in chains.items()
         ]
@@ -352,7 +353,7 @@ def _who_summary(finding: Finding, who: Who, what: What) -> str:
     head, origin = who.chain[0], who.chain[-1]
     count = f"{len(who.identities)} {'identity' if len(who.identities) == 1 else 'identities'}"
     followed = "the newest change was made by" if what.changes else "the most active is"
-    if len(finding.actors) > 1:
+    if finding.mode == "credential" and finding.actors and len(who.identities) > 1:
         lead = (
             f"The attack sequence names {len(who.identities)} credentials, each followed to its "
             f"origin; the first belongs to {head.label}"

@@ -30,8 +30,8 @@ _SESSION_TYPES = frozenset({"AssumedRole", "FederatedUser"})
 @dataclass(slots=True)
 class Sequence:
     users: list[str] = field(default_factory=list)
-    """Every actor's user name, uid, credential uid and session issuer, and the access keys
-    among the resources (``related.user``)."""
+    """Every actor's user name, uid, credential uid, session uid and session issuer, and the
+    access keys among the resources (``related.user``)."""
     ips: list[str] = field(default_factory=list)
     """Every endpoint's IP and the addresses of the network interfaces among the resources."""
     hosts: list[str] = field(default_factory=list)
@@ -78,13 +78,14 @@ def finding_ids(block: dict[str, Any]) -> list[str]:
 
 
 def _users(actors: list[dict[str, Any]], resources: list[dict[str, Any]]) -> list[Any]:
-    """Each actor's user name, uid, credential and session issuer; each access key resource's
-    key, principal and user name (``ResourceV2.Data.AccessKey``)."""
+    """Each actor's user name, uid, credential, session uid and session issuer; each access key
+    resource's key, principal and user name (``ResourceV2.Data.AccessKey``)."""
     values: list[Any] = []
     for actor in actors:
         user = as_dict(actor.get("user"))
+        session = as_dict(actor.get("session"))
         values += [user.get("name"), user.get("uid"), user.get("credential_uid")]
-        values.append(as_dict(actor.get("session")).get("issuer"))
+        values += [session.get("uid"), session.get("issuer")]
     for item in resources:
         if item.get("resource_type") == "ACCESS_KEY":
             key = as_dict(as_dict(item.get("data")).get("access_key"))

@@ -209,7 +209,7 @@ def _securityhub_actor(finding: dict[str, Any]) -> set[str]:
 
 
 def _sequence_actors(sequence: dict[str, Any]) -> list[Any]:
-    """An attack sequence's actors: user name, uid, credential uid, session issuer."""
+    """An attack sequence's actors: user name, uid, credential uid, session uid and issuer."""
     values: list[Any] = []
     for actor in _get(sequence, "actors") or []:
         user, session = _get(actor, "user") or {}, _get(actor, "session") or {}
@@ -217,6 +217,7 @@ def _sequence_actors(sequence: dict[str, Any]) -> list[Any]:
             _get(user, "name"),
             _get(user, "uid"),
             _get(user, "credentialUid"),
+            _get(session, "uid"),
             _get(session, "issuer"),
         ]
     return values
