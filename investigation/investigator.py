@@ -135,7 +135,8 @@ def _who(
     start: datetime,
     end: datetime,
 ) -> tuple[Who, list[Link]]:
-    """Who, and every identity of every chain followed (their keys find related findings)."""
+    """Who, and the identities whose keys find related findings: the chain followed, or every
+    chain of an attack sequence's credentials."""
     who = Who(mode=finding.mode)
     primary: str | None
     actors = _actor_links(finding, seen) if finding.mode == "credential" else {}
@@ -163,7 +164,9 @@ def _who(
         who.complete = chain.origin is not None
         who.stopped = chain.stopped
     who.summary = _who_summary(finding, who, what)
-    return who, [link for followed in chains.values() for link in followed.links]
+    if actors:  # every credential of an attack sequence is the finding's actor
+        return who, [link for followed in chains.values() for link in followed.links]
+    return who, list(who.chain)
 
 
 def _subject_link(finding: Finding, seen: list[Identity]) -> Link:
