@@ -246,6 +246,13 @@ def _attack_sequence(cast: Cast, ids: Ids, signals: list[FindingSpec]) -> Findin
         "actors": [
             {
                 "id": ids.hex(32),
+                "user": {
+                    "name": session.session_name,
+                    "uid": session.principal_id,
+                    "type": "AssumedRole",
+                    "credentialUid": session.access_key_id,
+                    "account": {"uid": session.account_id},
+                },
                 "session": {
                     "uid": session.access_key_id,
                     "mfaStatus": "DISABLED",

@@ -14,16 +14,23 @@ from investigation.times import normalized
 DENIAL = re.compile(r"AccessDenied|Unauthori[sz]ed|Forbidden|NotAuthorized", re.IGNORECASE)
 """Error codes that mean the caller lacked permission (not a malformed or failed call)."""
 
-# requestParameters keys that name the resource a call acts on, across common services.
+TARGET_FIELDS = (
+    "user.target.name",
+    "user.target.roles",
+    "user.changes.name",
+    "group.name",
+    "aws.s3.bucket.name",
+    "aws.s3.object.key",
+    "cloud.target.account.id",
+)
+"""What a call acts on where the document has an ECS target field (docs/schema.md, "Targets");
+the instances it acts on are its ``related.hosts``."""
+
+# requestParameters keys that name the resource a call acts on, where no target field does.
 RESOURCE_PARAMETERS = (
-    "bucketName",
     "groupId",
-    "instanceId",
-    "userName",
-    "roleName",
     "roleArn",
     "policyArn",
-    "groupName",
     "functionName",
     "secretId",
     "keyId",
@@ -43,7 +50,6 @@ RESOURCE_PARAMETERS = (
     "repositoryName",
     "stackName",
     "detectorId",
-    "accessKeyId",
 )
 
 
@@ -149,29 +155,32 @@ def _actions(aggs: dict[str, Any]) -> list[ActionCount]:
 
 
 def _resources(recent: list[dict[str, Any]]) -> list[str]:
-    """Resources the newest events name: CloudTrail's resource ARNs and request parameters."""
+    """Resources the newest events name: CloudTrail's resource ARNs, the calls' targets."""
     found: list[str] = []
     for event in recent:
-        found += [str(arn) for arn in values(event, f.RESOURCE_ARN)]
-        parameters = obj(event, f.REQUEST_PARAMETERS)
-        if isinstance(parameters, dict):
-            found += [
-                f"{key}={value}"
-                for key in RESOURCE_PARAMETERS
-                for value in values(parameters, key)
-                if isinstance(value, str | int)
-            ]
+        found += [str(arn) for arn in values(event, f.RESOURCE_ARN)] + touched(event)
     return list(dict.fromkeys(found))
+
+
+def touched(event: dict[str, Any]) -> list[str]:
+    """What one call acted on, as ``field=value``: its target fields, the instances it names
+    (an instance acting with its own role session is the actor, not a target), and the
+    request parameters that name a resource no target field holds."""
+    actor = text(event, f.USER_NAME)
+    named = [f"{name}={value}" for name in TARGET_FIELDS for value in values(event, name)]
+    named += [f"host={host}" for host in values(event, f.RELATED_HOSTS) if host != actor]
+    parameters = obj(event, f.REQUEST_PARAMETERS)
+    named += [
+        f"{key}={value}"
+        for key in RESOURCE_PARAMETERS
+        for value in values(parameters, key)
+        if isinstance(value, str | int)
+    ]
+    return named
 
 
 def _change(event: dict[str, Any]) -> Change:
     actor = link_from_identity(identity_of(event), text(event, f.ACCOUNT))
-    parameters = obj(event, f.REQUEST_PARAMETERS)
-    named = [
-        f"{key}={value}"
-        for key in RESOURCE_PARAMETERS
-        for value in (values(parameters, key) if isinstance(parameters, dict) else [])
-    ]
     return Change(
         principal_id=actor.principal_id or "",
         time=text(event, f.TIMESTAMP),
@@ -180,7 +189,7 @@ def _change(event: dict[str, Any]) -> Change:
         actor=actor.label,
         outcome=text(event, f.OUTCOME),
         source=text(event, f.SOURCE_ADDRESS) or text(event, f.SOURCE_IP),
-        resources=tuple(dict.fromkeys([str(arn) for arn in values(event, f.RESOURCE_ARN)] + named)),
+        resources=tuple(dict.fromkeys([str(arn) for arn in values(event, f.RESOURCE_ARN)] + touched(event))),
     )
 
 

@@ -1,7 +1,8 @@
 """Who: follow temporary credentials back to the identity that obtained them.
 
-A temporary key (``ASIA...``) is issued by an STS call whose ``responseElements`` name it;
-the caller of that call is the previous identity in the chain. Repeating the lookup walks
+A temporary key (``ASIA...``) is issued by an STS call whose document names it in
+``related.user`` (docs/schema.md, "Credentials"); the caller of that call is the previous
+identity in the chain. Repeating the lookup walks
 role chaining and cross-account hops back to an IAM user, the root user, a SAML or web
 identity, or an AWS service. All keys pending at one depth are looked up together, so a
 chain of depth ``d`` costs ``d`` queries whatever the number of identities.

@@ -22,8 +22,13 @@ def first(document: Any, path: str) -> Any:
 
 def obj(document: Any, path: str) -> dict[str, Any]:
     """The object at ``path`` (the first, if a list holds several), else ``{}``."""
-    found = [node for node in _walk(document, path.split("."), objects=True) if isinstance(node, dict)]
+    found = objects(document, path)
     return found[0] if found else {}
+
+
+def objects(document: Any, path: str) -> list[dict[str, Any]]:
+    """Every object at ``path``, looking through lists at any level."""
+    return [node for node in _walk(document, path.split("."), objects=True) if isinstance(node, dict)]
 
 
 def text(document: Any, path: str) -> str | None:

@@ -22,6 +22,7 @@ USER_AGENT = "user_agent.original.keyword"
 """``user_agent.original`` is full text; its keyword subfield aggregates."""
 RELATED_USER = "related.user"
 RELATED_IP = "related.ip"
+RELATED_HOSTS = "related.hosts"
 
 GUARDDUTY_ID = "aws.guardduty.id"
 GUARDDUTY_ARN = "aws.guardduty.arn"
@@ -41,7 +42,6 @@ ERROR_CODE = "aws.cloudtrail.error_code"
 RESOURCE_ARN = "aws.cloudtrail.resources.arn"
 REQUEST_PARAMETERS = "aws.cloudtrail.request_parameters"
 RESPONSE_ELEMENTS = "aws.cloudtrail.response_elements"
-ISSUED_ACCESS_KEY = f"{RESPONSE_ELEMENTS}.credentials.accessKeyId"
 
 BLOCKS = {spec.name: spec.dataset for spec in SPECS}
 """Source -> the ``aws.*`` object that holds its own fields (normalizers/registry.py)."""

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from investigation import fields as f
-from investigation.documents import first, identity_of, text, values
+from investigation.chain import Link
+from investigation.documents import first, identity_of, obj, objects, text, values
 from investigation.network import is_external, is_ip
 from investigation.times import normalized
+from normalizers.ecs.sequence import finding_ids
 
 Mode = Literal["credential", "ip", "resource", "none"]
 
@@ -39,6 +41,8 @@ class JoinKeys:
     resource_arns: tuple[str, ...] = ()
     resource_ids: tuple[str, ...] = ()
     account_ids: tuple[str, ...] = ()
+    signal_findings: tuple[str, ...] = ()
+    """The findings an attack sequence's signals stand for (ids or ARNs)."""
 
     @property
     def has_identity(self) -> bool:
@@ -71,6 +75,8 @@ class Finding:
     keys: JoinKeys = field(default_factory=JoinKeys)
     identity: dict[str, Any] = field(default_factory=dict)
     """The finding's ``user_identity`` block (empty when it names no actor)."""
+    actors: tuple[Link, ...] = ()
+    """An attack sequence's actors, one link per actor (docs/schema.md, "Attack sequences")."""
 
     @property
     def mode(self) -> Mode:
@@ -160,6 +166,7 @@ def from_document(
         updated=updated,
         keys=join_keys(document, block),
         identity=identity_of(document, block),
+        actors=sequence_actors(document, block, text(document, f.ACCOUNT)),
     )
 
 
@@ -170,21 +177,42 @@ def _times(*candidates: str | None) -> list[str]:
 
 
 def join_keys(document: dict[str, Any], block: str) -> JoinKeys:
+    """The finding's own actor, and every actor of an attack sequence (its summary,
+    ``<block>.sequence``: docs/schema.md, "Attack sequences")."""
     identity = f"{block}.user_identity"
     issuer = f"{identity}.session_context.session_issuer"
-    resource_arns, resource_ids = _resources(document)
+    actor = f"{block}.sequence.actors"
+    resource_arns, resource_ids = _resources(document, block)
     return JoinKeys(
-        access_key_ids=_strings(document, f"{identity}.access_key_id"),
-        principal_ids=_strings(document, "user.id"),
+        access_key_ids=_strings(document, f"{identity}.access_key_id", f"{actor}.user.credential_uid"),
+        principal_ids=_strings(document, "user.id", f"{actor}.user.uid"),
         arns=_strings(document, f"{identity}.arn"),
         session_names=_session_names(document, block),
-        session_issuers=_strings(document, f"{issuer}.arn", f"{issuer}.user_name"),
-        user_names=_strings(document, f"{identity}.user_name", "user.name"),
+        session_issuers=_strings(
+            document, f"{issuer}.arn", "user.roles", f"{issuer}.user_name", f"{actor}.session.issuer"
+        ),
+        user_names=_strings(document, f"{identity}.user_name", "user.name", f"{actor}.user.name"),
         ips=_ips(document),
         api_calls=_strings(document, *_API_CALL_PATHS),
         resource_arns=resource_arns,
         resource_ids=resource_ids,
         account_ids=_strings(document, f.ACCOUNT, f"{identity}.account_id"),
+        signal_findings=tuple(dict.fromkeys(finding_ids(obj(document, f"{block}.sequence")))),
+    )
+
+
+def sequence_actors(document: dict[str, Any], block: str, account: str | None) -> tuple[Link, ...]:
+    """An attack sequence's actors as chain links: each credential is followed to its origin."""
+    return tuple(
+        Link(
+            arn=None,
+            type=text(actor, "user.type"),
+            account_id=text(actor, "user.account.uid") or account,
+            access_key_id=text(actor, "user.credential_uid"),
+            principal_id=text(actor, "user.uid"),
+            name=text(actor, "user.name"),
+        )
+        for actor in objects(document, f"{block}.sequence.actors")
     )
 
 
@@ -208,8 +236,12 @@ def _ips(document: dict[str, Any]) -> tuple[str, ...]:
     return tuple(source) or tuple(ip for ip in _strings(document, f.RELATED_IP) if is_external(ip))
 
 
-def _resources(document: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    ids = list(_strings(document, f"{f.SECURITYHUB_RESOURCES}.id", *_RESOURCE_ARN_PATHS))
+def _resources(document: dict[str, Any], block: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    ids = list(
+        _strings(
+            document, f"{f.SECURITYHUB_RESOURCES}.id", *_RESOURCE_ARN_PATHS, f"{block}.sequence.resources.uid"
+        )
+    )
     arns = [value for value in ids if value.startswith("arn:")]
     short = [value for value in ids if not value.startswith("arn:")]
     short += [name for name in (resource_name(arn) for arn in arns) if name]

@@ -81,29 +81,34 @@ def investigate(
     mode = finding.mode
     subject = queries.subject_filter(mode, finding.keys)
     interval = queries.histogram_interval(start, end)
+    # One credential needs no grouping by identity; an attack sequence names several.
+    by_identity = mode != "credential" or len(finding.actors) > 1
     response, sources = (
-        _activity(searcher, indices["cloudtrail"], subject, start, end, mode) if subject else ({}, {})
+        _activity(searcher, indices["cloudtrail"], subject, start, end, by_identity) if subject else ({}, {})
     )
     activity.fill_when(when, response, sources, interval)
     what, where = activity.what(response), activity.where(sources)
     seen = activity.identities(response, sources)
 
-    who = _who(searcher, indices, finding, seen, what, start, end)
+    who, followed = _who(searcher, indices, finding, seen, what, start, end)
     what.summary = _what_summary(finding, what, when)
-    related = _related(searcher, indices, finding, who, where)
-    url = _dashboards_url(dashboards_url, finding, who, when) if dashboards_url else None
+    related = _related(searcher, indices, finding, followed, where)
+    url = _dashboards_url(dashboards_url, finding, followed, when) if dashboards_url else None
     return Report(finding, who, when, what, where, related, url, queries=searcher.count)
 
 
 def _activity(
-    searcher: Searcher, index: str, subject: dict[str, Any], start: datetime, end: datetime, mode: str
+    searcher: Searcher,
+    index: str,
+    subject: dict[str, Any],
+    start: datetime,
+    end: datetime,
+    by_identity: bool,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The two CloudTrail searches of when/what and where/who, sent at the same time."""
     with ThreadPoolExecutor(max_workers=2) as pool:
         what = pool.submit(searcher.search, index, queries.activity(subject, start, end))
-        where = pool.submit(
-            searcher.search, index, queries.origins(subject, start, end, mode != "credential")
-        )
+        where = pool.submit(searcher.search, index, queries.origins(subject, start, end, by_identity))
         return what.result(), where.result()
 
 
@@ -129,10 +134,16 @@ def _who(
     what: What,
     start: datetime,
     end: datetime,
-) -> Who:
+) -> tuple[Who, list[Link]]:
+    """Who, and the identities whose keys find related findings: the chain followed, or every
+    chain of an attack sequence's credentials."""
     who = Who(mode=finding.mode)
     primary: str | None
-    if finding.mode == "credential":
+    actors = _actor_links(finding, seen) if finding.mode == "credential" else {}
+    if actors:
+        starts = actors
+        primary = next(iter(starts))
+    elif finding.mode == "credential":
         starts = {"subject": _subject_link(finding, seen)}
         primary = "subject"
     else:
@@ -141,14 +152,21 @@ def _who(
     chains = (
         resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
     )
-    who.identities = [_with_origin(identity, chains.get(identity.key)) for identity in seen]
+    if actors:
+        who.identities = [
+            _with_origin(_actor_identity(key, chain.links[0], seen), chain) for key, chain in chains.items()
+        ]
+    else:
+        who.identities = [_with_origin(identity, chains.get(identity.key)) for identity in seen]
     chain = chains.get(primary) if primary is not None else None
     if chain is not None:
         who.chain = chain.links
         who.complete = chain.origin is not None
         who.stopped = chain.stopped
     who.summary = _who_summary(finding, who, what)
-    return who
+    if actors:  # every credential of an attack sequence is the finding's actor
+        return who, [link for followed in chains.values() for link in followed.links]
+    return who, list(who.chain)
 
 
 def _subject_link(finding: Finding, seen: list[Identity]) -> Link:
@@ -165,16 +183,47 @@ def _subject_link(finding: Finding, seen: list[Identity]) -> Link:
     )
     if recorded is None and not keys.access_key_ids and seen:
         recorded = seen[0].link
+    return _completed(document_identity, recorded)
+
+
+def _actor_links(finding: Finding, seen: list[Identity]) -> dict[str, Link]:
+    """Each credential an attack sequence names (its actors, in order), completed with what
+    CloudTrail recorded about it: all are followed together, one search per depth."""
+    starts: dict[str, Link] = {}
+    for actor in finding.actors:
+        key = actor.access_key_id or actor.principal_id or actor.name
+        if key and key not in starts:
+            recorded = next((i.link for i in seen if _same_credential(i.link, actor)), None)
+            starts[key] = _completed(actor, recorded)
+    return starts
+
+
+def _same_credential(recorded: Link, actor: Link) -> bool:
+    if actor.access_key_id:
+        return recorded.access_key_id == actor.access_key_id
+    return bool(actor.principal_id) and recorded.principal_id == actor.principal_id
+
+
+def _completed(named: Link, recorded: Link | None) -> Link:
+    """What CloudTrail recorded about a credential, completed with what the finding names."""
     if recorded is None:
-        return document_identity
+        return named
     return replace(
         recorded,
-        arn=recorded.arn or document_identity.arn,
-        type=recorded.type or document_identity.type,
-        account_id=recorded.account_id or document_identity.account_id,
-        principal_id=recorded.principal_id or document_identity.principal_id,
-        name=recorded.name or document_identity.name,
+        arn=recorded.arn or named.arn,
+        type=recorded.type or named.type,
+        account_id=recorded.account_id or named.account_id,
+        principal_id=recorded.principal_id or named.principal_id,
+        name=recorded.name or named.name,
     )
+
+
+def _actor_identity(key: str, link: Link, seen: list[Identity]) -> Identity:
+    """An attack sequence's credential with its activity in the window (none if unseen)."""
+    recorded = next((identity for identity in seen if _same_credential(identity.link, link)), None)
+    if recorded is None:
+        return Identity(key=key, link=link, events=0, writes=0, errors=0, last_seen=None)
+    return replace(recorded, key=key, link=link)
 
 
 def _primary_key(what: What, seen: list[Identity]) -> str | None:
@@ -196,9 +245,14 @@ def _issuing_events(
     response = searcher.search(indices["cloudtrail"], queries.issuing_events(keys, start, end))
     found: dict[str, dict[str, Any]] = {}
     for event in activity.events(response):
-        key = text(event, f.ISSUED_ACCESS_KEY)
-        if key in keys and (key not in found or _caller_detail(event) > _caller_detail(found[key])):
-            found[key] = event
+        named, own = set(values(event, f.RELATED_USER)), text(event, f.IDENTITY_ACCESS_KEY)
+        for key in keys:
+            if (
+                key in named
+                and key != own
+                and (key not in found or _caller_detail(event) > _caller_detail(found[key]))
+            ):
+                found[key] = event
     return found
 
 
@@ -212,19 +266,20 @@ def _caller_detail(event: dict[str, Any]) -> tuple[bool, bool]:
 
 
 def _related(
-    searcher: Searcher, indices: Mapping[str, str], finding: Finding, who: Who, where: Where
+    searcher: Searcher, indices: Mapping[str, str], finding: Finding, followed: list[Link], where: Where
 ) -> list[RelatedFinding]:
-    users = _actor_keys(finding, who)
+    users = _actor_keys(finding, followed)
     ips = list(dict.fromkeys([*finding.keys.ips, *(c.value for c in where.ips if is_external(c.value))]))
     resources = list(finding.keys.resource_arns)
-    if not (users or ips or resources):
+    signals = list(finding.keys.signal_findings)
+    if not (users or ips or resources or signals):
         return []
     response = searcher.search(
         f"{indices['guardduty']},{indices['securityhub']}",
-        queries.related_findings(finding, users, ips, resources),
+        queries.related_findings(finding, users, ips, resources, signals),
     )
     aggs = activity.aggregations(response)
-    wanted = set(users) | set(ips) | set(resources)
+    wanted = set(users) | set(ips) | set(resources) | set(signals)
     native = [
         _related_finding("guardduty", bucket, wanted)
         for bucket in aggs.get("guardduty", {}).get("buckets", [])
@@ -242,10 +297,10 @@ def _related(
     return sorted(native + imported, key=lambda r: r.updated or "", reverse=True)
 
 
-def _actor_keys(finding: Finding, who: Who) -> list[str]:
+def _actor_keys(finding: Finding, followed: list[Link]) -> list[str]:
     keys = finding.keys
     values_ = [*keys.access_key_ids, *keys.principal_ids, *keys.arns]
-    for link in who.chain:
+    for link in followed:
         values_ += link.keys()
     return list(dict.fromkeys(values_))
 
@@ -261,6 +316,7 @@ def _related_finding(source: str, bucket: dict[str, Any], wanted: set[str]) -> R
         values(document, f.RELATED_USER)
         + values(document, f.RELATED_IP)
         + values(document, f"{f.SECURITYHUB_RESOURCES}.id")
+        + [value for name in f.FINDING_ID_FIELDS for value in values(document, name)]
     )
     severity = first(document, "event.severity")
     return RelatedFinding(
@@ -274,7 +330,7 @@ def _related_finding(source: str, bucket: dict[str, Any], wanted: set[str]) -> R
     )
 
 
-def _dashboards_url(base: str, finding: Finding, who: Who, when: When) -> str:
+def _dashboards_url(base: str, finding: Finding, followed: list[Link], when: When) -> str:
     keys = finding.keys
     if finding.mode == "resource":
         names = [name for name in (resource_name(arn) for arn in keys.resource_arns) if name]
@@ -285,7 +341,7 @@ def _dashboards_url(base: str, finding: Finding, who: Who, when: When) -> str:
         )
     else:
         query = lucene_or(
-            lucene_any(f.RELATED_USER, _actor_keys(finding, who)),
+            lucene_any(f.RELATED_USER, _actor_keys(finding, followed)),
             lucene_any(f.RELATED_IP, keys.ips if finding.mode == "ip" else []),
         )
     return dashboard_url(base, when.window_start, when.window_end, query)
@@ -300,7 +356,12 @@ def _who_summary(finding: Finding, who: Who, what: What) -> str:
     head, origin = who.chain[0], who.chain[-1]
     count = f"{len(who.identities)} {'identity' if len(who.identities) == 1 else 'identities'}"
     followed = "the newest change was made by" if what.changes else "the most active is"
-    if finding.mode == "credential":
+    if finding.mode == "credential" and finding.actors and len(who.identities) > 1:
+        lead = (
+            f"The attack sequence names {len(who.identities)} credentials, each followed to its "
+            f"origin; the first belongs to {head.label}"
+        )
+    elif finding.mode == "credential":
         lead = f"The finding's credential belongs to {head.label}"
     elif finding.mode == "resource":
         lead = f"{count} acted on the resource; {followed} {head.label}"

@@ -6,6 +6,7 @@ query costs the same whatever the number of matching events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -61,7 +62,12 @@ _EVENT_FIELDS = [
     f.READ_ONLY,
     f.REQUEST_PARAMETERS,
     "aws.cloudtrail.resources",
+    f.RELATED_HOSTS,
+    "group",
+    "aws.s3",
+    "cloud.target",
 ]
+"""``user`` holds the targets ``user.target``/``user.changes`` too (docs/schema.md, "Targets")."""
 
 
 def time_range(start: datetime, end: datetime) -> dict[str, Any]:
@@ -217,13 +223,27 @@ def _within(subject: dict[str, Any], start: datetime, end: datetime) -> dict[str
 
 
 def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) -> dict[str, Any]:
-    """The STS calls that issued these keys (a cross-account call is logged on both sides)."""
+    """The STS calls that issued these keys (a cross-account call is logged on both sides).
+
+    A call that issues a key names it in ``related.user`` (docs/schema.md, "Credentials"), as
+    does every call made with it: a key's issuer is a call naming it that was not made with it.
+    """
+    keys = list(access_key_ids)[:MAX_KEYS]
+    issued = [
+        {
+            "bool": {
+                "filter": [{"term": {f.RELATED_USER: key}}],
+                "must_not": [{"term": {f.IDENTITY_ACCESS_KEY: key}}],
+            }
+        }
+        for key in keys
+    ]
     return {
-        "size": min(4 * len(access_key_ids), 4 * MAX_KEYS),
+        "size": min(4 * len(keys), 4 * MAX_KEYS),
         "query": {
             "bool": {
                 "filter": [
-                    _terms(f.ISSUED_ACCESS_KEY, access_key_ids),
+                    {"bool": {"should": issued, "minimum_should_match": 1}},
                     _terms(f.ACTION, ISSUING_ACTIONS),
                     time_range(start - CREDENTIAL_LIFETIME, end),
                 ]
@@ -239,20 +259,24 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
             f.SOURCE_ADDRESS,
             f.IDENTITY,
             f.USER,
+            f.RELATED_USER,
             f.RESPONSE_ELEMENTS,
         ],
     }
 
 
 def related_findings(
-    finding: Finding, users: list[str], ips: list[str], resources: list[str]
+    finding: Finding, users: list[str], ips: list[str], resources: list[str], signals: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """Other findings naming any of the actor's keys, newest first, one bucket per finding."""
+    """Other findings naming any of the actor's keys, newest first, one bucket per finding;
+    and the findings an attack sequence's signals stand for (by id or ARN: a GuardDuty
+    finding imported into Security Hub has the GuardDuty ARN as its id)."""
     own = [value for value in (finding.id, finding.arn) if value]
     clauses = [
         _terms(f.RELATED_USER, users),
         _terms(f.RELATED_IP, ips),
         _terms(f"{f.SECURITYHUB_RESOURCES}.id", resources),
+        *(_terms(name, signals) for name in f.FINDING_ID_FIELDS),
     ]
     latest = {
         "top_hits": {

@@ -147,8 +147,10 @@ def _who(report: Report) -> Section:
     who = report.who
     section = Section("Who")
     section.text("{}", who.summary)
+    several = who.mode == "credential" and len(who.identities) > 1  # an attack sequence's actors
     if who.chain:
         whose = "the finding's credential" if who.mode == "credential" else who.chain[0].label
+        whose = "the first credential of the attack sequence" if several else whose
         section.text("Chain, from {} to its origin:", whose)
         section.table(
             ("#", "type", "identity", "account", "access key", "obtained by"),
@@ -156,8 +158,12 @@ def _who(report: Report) -> Section:
         )
     if who.stopped:
         section.text("The chain is incomplete: {}.", who.stopped)
-    if who.identities and who.mode != "credential":
-        section.text("Identities seen in the window:")
+    if who.identities and (who.mode != "credential" or several):
+        section.text(
+            "Credentials the attack sequence names, each followed to its origin:"
+            if several
+            else "Identities seen in the window:"
+        )
         section.table(
             ("identity", "type", "account", "events", "writes", "errors", "origin"),
             [

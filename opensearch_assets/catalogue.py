@@ -286,6 +286,21 @@ INVESTIGATION_EVENTS = Search(
     "_exists_:related.user OR _exists_:related.ip",
     _ACTIVITY_COLUMNS,
 )
+_SIGNAL_COLUMNS = tuple(
+    f"aws.{block}.sequence.signals.{name}"
+    for block in ("guardduty", "securityhub_findings")
+    for name in ("title", "type", "first_seen", "count", "uid")
+)
+SEQUENCE_SIGNALS = Search(
+    "attack-sequence-signals",
+    "Attack sequence signals",
+    "GuardDuty attack sequences (native or imported into Security Hub) and the signals each correlates: "
+    "title, type, first seen, count, and the id of the finding a FINDING signal stands for "
+    "(docs/schema.md, Attack sequences).",
+    ALL,
+    "_exists_:aws.guardduty.sequence.signals.type OR _exists_:aws.securityhub_findings.sequence.signals.type",
+    ("message", *_SIGNAL_COLUMNS),
+)
 
 # --- the investigation's pivots --------------------------------------------------------------
 # One saved search per search `siem investigate` sends (investigation/queries.py), with the
@@ -433,6 +448,7 @@ SEARCHES: tuple[Search, ...] = (
     GUARDDUTY_FINDINGS,
     INVESTIGATION_EVENTS,
     *(pivot for pivot in PIVOTS if pivot is not FINDING_BY_ID),
+    SEQUENCE_SIGNALS,
 )
 
 # --- visualizations ------------------------------------------------------------------------
@@ -699,6 +715,7 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             INV_USER_AGENTS,
             KEY_ISSUANCE,
             INVESTIGATION_EVENTS,
+            SEQUENCE_SIGNALS,
         ),
     ),
     Dashboard(

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from normalizers.cloudtrail.tables import HIDDEN_USER_NAME
+from normalizers.cloudtrail.tables import HIDDEN_USER_NAME, IDENTITY_CENTER_USER
 from normalizers.ecs.actor import Actor, actor_fields
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import optional_time
@@ -25,31 +25,49 @@ class ActorCache:
     def __init__(self) -> None:
         self._entries: dict[bytes, bytes] = {}
 
-    def fields(self, identity: dict[str, Any]) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    def fields(
+        self, identity: dict[str, Any], signed_in_as: str | None = None
+    ) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
         key = orjson.dumps(identity)
+        if signed_in_as is not None:
+            key += b"\0" + signed_in_as.encode("utf-8", "surrogatepass")
         cached = self._entries.get(key)
         if cached is None:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
-            cached = self._entries[key] = orjson.dumps(actor_fields(identity_actor(identity)))
+            cached = self._entries[key] = orjson.dumps(actor_fields(identity_actor(identity, signed_in_as)))
         user, related, user_identity = orjson.loads(cached)
         return user, related, user_identity
 
 
-def identity_actor(identity: dict[str, Any]) -> Actor:
-    """``userIdentity`` -> :class:`Actor` (the shared actor contract, docs/schema.md)."""
+def identity_actor(identity: dict[str, Any], signed_in_as: str | None = None) -> Actor:
+    """``userIdentity`` -> :class:`Actor` (the shared actor contract, docs/schema.md).
+
+    ``signed_in_as`` is the name a sign-in event gives outside ``userIdentity``
+    (``additionalEventData.UserName`` of IAM Identity Center sign-ins): the user's name when
+    ``userIdentity`` has none. An IAM Identity Center user (``IdentityCenterUser``) has no
+    principal id: its identity store user id (``onBehalfOf.userId``) is its ``user.id``.
+    """
     session = nullable_obj(identity, "sessionContext")
     issuer = nullable_obj(session, "sessionIssuer")
     attributes = nullable_obj(session, "attributes")
     web = nullable_obj(session, "webIdFederationData") or nullable_obj(identity, "webIdFederationData")
     user_name = optional_str(identity, "userName")
+    if user_name == HIDDEN_USER_NAME:
+        user_name = None
+    if user_name is None and signed_in_as != HIDDEN_USER_NAME:
+        user_name = signed_in_as
+    kind = optional_str(identity, "type")
+    on_behalf_of = nullable_obj(identity, "onBehalfOf")
+    behalf_user = optional_str(on_behalf_of, "userId")
     return Actor(
-        type=optional_str(identity, "type"),
-        principal_id=optional_str(identity, "principalId"),
+        type=kind,
+        principal_id=optional_str(identity, "principalId")
+        or (behalf_user if kind == IDENTITY_CENTER_USER else None),
         arn=optional_str(identity, "arn"),
         account_id=optional_str(identity, "accountId"),
         access_key_id=optional_str(identity, "accessKeyId"),
-        user_name=None if user_name == HIDDEN_USER_NAME else user_name,
+        user_name=user_name,
         issuer_type=optional_str(issuer, "type"),
         issuer_principal_id=optional_str(issuer, "principalId"),
         issuer_arn=optional_str(issuer, "arn"),
@@ -62,4 +80,7 @@ def identity_actor(identity: dict[str, Any]) -> Actor:
         invoked_by=optional_str(identity, "invokedBy"),
         identity_provider=optional_str(identity, "identityProvider")
         or optional_str(web, "federatedProvider"),
+        credential_id=optional_str(identity, "credentialId"),
+        on_behalf_of=behalf_user,
+        identity_store_arn=optional_str(on_behalf_of, "identityStoreArn"),
     )

@@ -10,6 +10,10 @@ from normalizers.cloudtrail.tables import (
     EC2_NETWORK,
     IAM_SOURCES,
     NETWORK_SOURCES,
+    S3,
+    S3_OBJECT,
+    SESSIONS,
+    SIGNIN,
     VERB,
     VERB_TYPES,
 )
@@ -20,7 +24,6 @@ def categorize(
     action: str,
     provider: str,
     event_type: str | None,
-    event_category: str | None,
     read_only: bool | None,
     insight: bool,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -29,7 +32,10 @@ def categorize(
     read = verb in ("access", "info")
     categories: tuple[str, ...]
     types: tuple[str, ...]
-    if event_type == "AwsConsoleSignIn" or provider == "signin.amazonaws.com" or action in AUTH_START:
+    session = SESSIONS.get((provider, action))
+    if session:
+        categories, types = ("session",), (session,)
+    elif event_type == "AwsConsoleSignIn" or provider == SIGNIN or action in AUTH_START:
         categories = ("authentication",)
         types = ("start",) if action in AUTH_START else ("end",) if action in AUTH_END else ("info",)
     elif provider in IAM_SOURCES:
@@ -40,7 +46,7 @@ def categorize(
     elif provider in NETWORK_SOURCES or (provider == "ec2.amazonaws.com" and EC2_NETWORK.search(action)):
         categories = ("network",) if read else ("network", "configuration")
         types = (verb,)
-    elif provider == "s3.amazonaws.com" and event_category == "Data":
+    elif provider == S3 and S3_OBJECT.search(action):
         categories, types = ("file",), (verb,)
     else:
         categories, types = ("configuration",), (verb,)

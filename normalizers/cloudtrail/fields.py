@@ -56,17 +56,46 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.region", "EventBridge `region` as fallback", "awsRegion"),
     ecs(
         "user.name",
-        'who acted (docs/schema.md, "The actor"): root, the role session, the user, or the invoking service',
+        'who acted (docs/schema.md, "The actor"): root, the role session, the user, or the invoking service; '
+        "for an IAM Identity Center sign-in, `additionalEventData.UserName`",
         "userIdentity.userName",
     ),
-    ecs("user.id", "the principal id", "userIdentity.principalId"),
+    ecs(
+        "user.id",
+        "the principal id; for an IAM Identity Center user (`IdentityCenterUser`), `onBehalfOf.userId`",
+        "userIdentity.principalId",
+    ),
+    ecs(
+        "user.roles",
+        "the role of an assumed-role session: `sessionContext.sessionIssuer.userName` (else the role in the session's ARN)",
+        "userIdentity.sessionContext.sessionIssuer.userName",
+    ),
+    # What the call acts on: the table of normalizers/cloudtrail/targets.py (docs/schema.md, "Targets").
     ecs(
         "user.target.name",
-        "`requestParameters.userName` of an IAM call (`CreateUser`, `CreateAccessKey`, `AttachUserPolicy`...)",
+        "the IAM user an IAM call acts on (`userName`); the session an STS call issues (role session, federated user)",
+    ),
+    ecs("user.target.id", "the id of the IAM user `CreateUser` creates (`responseElements.user.userId`)"),
+    ecs("user.target.roles", "the IAM role an IAM call acts on (`roleName`)"),
+    ecs("user.changes.name", "an IAM user's new name (`UpdateUser` `newUserName`)"),
+    ecs("group.name", "the IAM group an IAM call acts on (`groupName`)"),
+    ecs("group.id", "the id of the IAM group `CreateGroup` creates"),
+    ecs("aws.s3.bucket.name", "the bucket an S3 call acts on (`requestParameters.bucketName`)"),
+    ecs("aws.s3.object.key", "the object an S3 call acts on (`requestParameters.key`)"),
+    ecs(
+        "cloud.target.account.id",
+        "the member account an Organizations call acts on; the account `AssumeRoot` targets",
     ),
     ecs(
         "related.user",
-        "every identifier of the actor: user name, principal id, access key id, ARN, session name, issuer role",
+        "every identifier of the actor: user name, principal id, access key id (or Identity Center "
+        "`credentialId`), ARN, session name, issuer role, the Identity Center user it acts for; and the "
+        "credentials the call issues or acts on (access key ids, session ARNs)",
+    ),
+    ecs(
+        "related.hosts",
+        "the instances the call acts on (EC2, Systems Manager, EC2 Instance Connect), and the instance "
+        "whose role session acts",
     ),
     ecs("related.ip", "`sourceIPAddress` when it is a valid IP"),
     ecs(
@@ -149,7 +178,8 @@ OWN: tuple[Field, ...] = (
     field(f"{BLOCK}.resources.arn", "keyword", "each resource's ARN", "resources.ARN"),
     field(f"{BLOCK}.resources.type", "keyword", "each resource's type", "resources.type"),
     field(f"{BLOCK}.resources.account_id", "keyword", "each resource's account", "resources.accountId"),
-    # Console sign-ins (eventType AwsConsoleSignIn): "Yes"/"No" (any case) become booleans.
+    # Sign-ins (eventType AwsConsoleSignIn, or any event of signin.amazonaws.com): "Yes"/"No"
+    # (any case) become booleans.
     field(
         f"{BLOCK}.console_login.mfa_used", "boolean", "MFA was used to sign in", "additionalEventData.MFAUsed"
     ),
@@ -219,6 +249,9 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
         "access_key_id": "userIdentity.accessKeyId",
         "invoked_by": "userIdentity.invokedBy",
         "identity_provider": "userIdentity.identityProvider",
+        "credential_id": "userIdentity.credentialId",
+        "on_behalf_of.user_id": "userIdentity.onBehalfOf.userId",
+        "on_behalf_of.identity_store_arn": "userIdentity.onBehalfOf.identityStoreArn",
         "session_context.mfa_authenticated": "userIdentity.sessionContext.attributes.mfaAuthenticated",
         "session_context.creation_date": "userIdentity.sessionContext.attributes.creationDate",
         "session_context.source_identity": "userIdentity.sessionContext.sourceIdentity",
@@ -227,7 +260,6 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
         "session_context.session_issuer.principal_id": "userIdentity.sessionContext.sessionIssuer.principalId",
         "session_context.session_issuer.arn": "userIdentity.sessionContext.sessionIssuer.arn",
         "session_context.session_issuer.account_id": "userIdentity.sessionContext.sessionIssuer.accountId",
-        "session_context.session_issuer.user_name": "userIdentity.sessionContext.sessionIssuer.userName",
     },
 )
 

@@ -17,15 +17,18 @@ from normalizers.cloudtrail.tables import (
     CONSOLE_LOGIN_FLAGS,
     CONSOLE_LOGIN_TEXT,
     RESOURCE_FIELDS,
+    SIGNIN,
     TEXT_FIELDS,
     TLS_FIELDS,
 )
+from normalizers.cloudtrail.targets import target_values, targets_of
+from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
 from normalizers.ecs.ids import record_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.timestamps import timestamp
-from normalizers.ecs.values import as_bool, flat, yes_no
+from normalizers.ecs.values import as_bool, flat, unique, yes_no
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
 
@@ -53,21 +56,31 @@ def build_document(
     request = flat(record.get("requestParameters"))
     response = flat(record.get("responseElements"))
 
-    trail = _trail_fields(record, request, response)
+    trail = _trail_fields(record, provider, request, response)
     event = _event(record, envelope, insight, action, provider, response, trail, raw, origin)
-    document: Document = {"@timestamp": moment, "event": event, "cloud": _cloud(record, identity, envelope)}
+    document: Document = {
+        "@timestamp": moment,
+        "event": event,
+        "cloud": _cloud(record, identity, envelope),
+        "aws": {"cloudtrail": trail},
+    }
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
-        user, related_users, trail["user_identity"] = (actors or ActorCache()).fields(identity)
+        user, related_users, trail["user_identity"] = (actors or ActorCache()).fields(
+            identity, _signed_in_as(trail.get("additional_eventdata"))
+        )
         if related_users:
             related["user"] = related_users
-    target = _target_user(provider, request)
-    if target:
-        user["target"] = {"name": target}
+        hosts = actor_hosts(user)
+        if hosts:
+            related["hosts"] = hosts
     if user:
         document["user"] = user
     _add_source(document, related, optional_str(record, "sourceIPAddress"))
+    rows = targets_of(provider, action)
+    if rows:
+        _add_targets(document, related, target_values(record, rows))
     agent = optional_str(record, "userAgent")
     if agent:
         document["user_agent"] = {"original": agent}
@@ -76,7 +89,6 @@ def build_document(
         _add_insight_times(event, insight, moment)
     if related:
         document["related"] = related
-    document["aws"] = {"cloudtrail": trail}
     return document
 
 
@@ -107,9 +119,7 @@ def _event(
     origin: Origin,
 ) -> dict[str, Any]:
     event_type = trail.get("event_type")
-    categories, types = categorize(
-        action, provider, event_type, trail.get("event_category"), trail.get("read_only"), insight is not None
-    )
+    categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
     event: dict[str, Any] = {
         "kind": "event",
         "category": list(categories),
@@ -162,7 +172,7 @@ def _outcome(
 
 
 def _trail_fields(
-    record: dict[str, Any], request: dict[str, Any] | None, response: dict[str, Any] | None
+    record: dict[str, Any], provider: str, request: dict[str, Any] | None, response: dict[str, Any] | None
 ) -> dict[str, Any]:
     trail: dict[str, Any] = {}
     for key, field in TEXT_FIELDS:  # inlined optional_str: this loop runs for every record
@@ -183,7 +193,10 @@ def _trail_fields(
     additional = flat(record.get("additionalEventData"))
     if additional is not None:
         trail["additional_eventdata"] = additional
-        login = _console_login(additional) if record.get("eventType") == "AwsConsoleSignIn" else None
+        # Sign-in details, whatever eventType says: IAM Identity Center sign-ins are
+        # AwsServiceEvent records of signin.amazonaws.com.
+        signin = record.get("eventType") == "AwsConsoleSignIn" or provider == SIGNIN
+        login = _console_login(additional) if signin else None
         if login:
             trail["console_login"] = login
     for key, field in (
@@ -232,6 +245,12 @@ def _resources(value: Any) -> list[dict[str, str]]:
     return out
 
 
+def _signed_in_as(additional: dict[str, Any] | None) -> str | None:
+    """``additionalEventData.UserName``: who an IAM Identity Center sign-in is for."""
+    name = additional.get("UserName") if additional else None
+    return name if isinstance(name, str) and name else None
+
+
 def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
     login: dict[str, Any] = {}
     for key, field in CONSOLE_LOGIN_FLAGS:
@@ -263,12 +282,19 @@ def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: s
 # -- actor, cloud, source ------------------------------------------------------------------
 
 
-def _target_user(provider: str, request: dict[str, Any] | None) -> str | None:
-    """The IAM user an IAM call acts on (``CreateUser``, ``CreateAccessKey``, ``AttachUserPolicy``...)."""
-    if provider != "iam.amazonaws.com" or request is None:
-        return None
-    name = request.get("userName")
-    return name if isinstance(name, str) and name else None
+def _add_targets(document: Document, related: dict[str, list[str]], targets: dict[str, list[str]]) -> None:
+    """What the call acts on (docs/schema.md, "Targets"): ECS fields, ``related.*`` where
+    ECS has no target field. A single value is written as a value, several as a list;
+    ``roles`` is always a list."""
+    for path, values in targets.items():
+        parent, _, leaf = path.rpartition(".")
+        if parent == "related":
+            related[leaf] = unique([*related.get(leaf, ()), *values])
+            continue
+        node: dict[str, Any] = document
+        for key in parent.split("."):
+            node = node.setdefault(key, {})
+        node[leaf] = values if leaf == "roles" or len(values) > 1 else values[0]
 
 
 def _cloud(

@@ -8,6 +8,10 @@ from normalizers.cloudtrail.fields import BLOCK, OWN
 
 HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
 """What a failed console sign-in with a mistyped user name records instead of the name."""
+IDENTITY_CENTER_USER = "IdentityCenterUser"
+"""``userIdentity.type`` of an IAM Identity Center user (no principal id; ``onBehalfOf``)."""
+SIGNIN = "signin.amazonaws.com"
+"""The sign-in service: its events are sign-ins whatever their ``eventType``."""
 
 # -- categorization (event.category, event.type) ---------------------------------------------
 
@@ -23,6 +27,7 @@ AUTH_START = frozenset(
         "GetSigninToken",
         "SwitchRole",
         "Federate",
+        "UserAuthentication",  # IAM Identity Center: the user is signed in
     }
 )
 AUTH_END = frozenset({"ExitRole", "ConsoleLogout", "Logout"})
@@ -50,6 +55,18 @@ EC2_NETWORK = re.compile(
     r"SecurityGroup|NetworkAcl|Vpc|Subnet|Route|InternetGateway|NatGateway|NetworkInterface|FlowLogs|"
     r"Vpn|CustomerGateway|TransitGateway|Address|DhcpOptions|PrefixList|TrafficMirror"
 )
+SESSIONS: dict[tuple[str, str], str] = {
+    ("ssm.amazonaws.com", "StartSession"): "start",
+    ("ssm.amazonaws.com", "ResumeSession"): "start",
+    ("ssm.amazonaws.com", "TerminateSession"): "end",
+    ("ssmmessages.amazonaws.com", "OpenControlChannel"): "start",
+}
+"""Session Manager's shell sessions (ECS ``session``): ``(eventSource, eventName)`` -> type."""
+S3 = "s3.amazonaws.com"
+S3_OBJECT = re.compile(r"Object(?!LockConfiguration)|MultipartUpload|UploadPart|ListParts")
+"""S3 operations on objects (ECS ``file``), whatever ``eventCategory`` says (records before
+version 1.08 have none); the others act on buckets or the account (``configuration``).
+``PutObjectLockConfiguration`` and its reads configure the bucket."""
 VERB_TYPES: dict[str, str] = {
     **dict.fromkeys(
         (

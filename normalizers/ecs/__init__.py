@@ -9,6 +9,7 @@
 - :mod:`~normalizers.ecs.address`: IP addresses, endpoints (``source``/``destination``), geo;
 - :mod:`~normalizers.ecs.actor`: the actor contract (``user.*``, ``related.user``, ``user_identity``);
 - :mod:`~normalizers.ecs.activity`: a finding's action (API call, connection, probe, DNS);
+- :mod:`~normalizers.ecs.process`: a process as ECS ``process.*``;
 - :mod:`~normalizers.ecs.finding`: the 0-100 severity scale, labels and ``rule.*`` of findings;
 - :mod:`~normalizers.ecs.fields`: the definitions of the fields every source shares.
 

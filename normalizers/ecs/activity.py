@@ -11,7 +11,7 @@ from typing import Any
 
 from normalizers.ecs.address import Endpoint, endpoint, ip_of
 from normalizers.ecs.getters import optional_list, optional_obj
-from normalizers.ecs.values import as_bool, as_dict, as_text, objects, unique
+from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, is_number, objects, unique
 
 
 class Activity:
@@ -25,6 +25,7 @@ class Activity:
         self.dns: dict[str, Any] = {}
         self.user_agent: str | None = None
         self.blocked: list[bool] = []
+        """What the action blocks say: ``True`` blocked or failed, ``False`` went through."""
         self.failed = False
 
     @property
@@ -101,7 +102,9 @@ def _dns_request(activity: Activity, request: dict[str, Any]) -> None:
     if not request:
         return
     activity.dns = {"question": {"name": as_text(request.get("domain"))}}
-    activity.network = {**activity.network, "protocol": "dns"}
+    # The query's transport (UDP, TCP) is the protocol GuardDuty and ASFF give.
+    transport = _network(None, request.get("protocol"))["transport"]
+    activity.network = {**activity.network, "protocol": "dns", "transport": transport}
     _blocked(activity, request)
 
 
@@ -129,6 +132,31 @@ def _other_actions(activity: Activity, action: dict[str, Any]) -> None:
     activity.extra_ips += ips
     if len(ips) == 1 and not activity.source.fields:
         activity.source = next(remote for remote in remotes if remote.ips)
+    _results(activity, action)
+
+
+def _results(activity: Activity, action: dict[str, Any]) -> None:
+    """What the newer action blocks say of success: a Kubernetes API call's HTTP status, a
+    permission check's ``allowed``, an RDS login attempt's successful and failed counts."""
+    status = _number(optional_obj(action, "kubernetes_api_call_action").get("status_code"))
+    if status is not None and 100 <= status < 600:
+        activity.blocked.append(status >= 400)
+    allowed = as_bool(optional_obj(action, "kubernetes_permission_checked_details").get("allowed"))
+    if allowed is not None:
+        activity.blocked.append(not allowed)
+    attempts = objects(as_list(optional_obj(action, "rds_login_attempt_action").get("login_attributes")))
+    if any(_count(item, "successful_login_attempts") for item in attempts):
+        activity.blocked.append(False)
+    elif any(_count(item, "failed_login_attempts") for item in attempts):
+        activity.blocked.append(True)
+
+
+def _count(item: dict[str, Any], key: str) -> bool:
+    return (_number(item.get(key)) or 0) > 0
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if is_number(value) else None
 
 
 def _user_agent(agent: Any) -> str | None:

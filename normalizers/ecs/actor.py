@@ -8,12 +8,27 @@ CloudTrail's ``userIdentity``, GuardDuty's ``accessKeyDetails`` and Security Hub
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from normalizers.ecs.values import as_text, prune, unique
 
 _SESSION_TYPES = ("AssumedRole", "FederatedUser", "AWSAccount")
+_INSTANCE_ID = re.compile(r"(?:i|mi)-[0-9a-f]{8}(?:[0-9a-f]{9})?\Z")
+
+
+def is_instance_id(value: str) -> bool:
+    """An EC2 instance id (``i-`` and 8 or 17 lower-case hex digits) or a Systems Manager
+    managed node's (``mi-``)."""
+    return _INSTANCE_ID.match(value) is not None
+
+
+def actor_hosts(user: dict[str, Any]) -> list[str]:
+    """``related.hosts`` of an actor: EC2 names an instance's role session after the instance,
+    so a role session named like one is that instance acting (with its credentials)."""
+    name = user.get("name")
+    return [name] if user.get("roles") and isinstance(name, str) and is_instance_id(name) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +58,12 @@ class Actor:
     """``1.0`` when an instance's credentials came from IMDSv1 (the one SSRF can steal)."""
     invoked_by: str | None = None
     identity_provider: str | None = None
+    credential_id: str | None = None
+    """A bearer token's credential (IAM Identity Center), where an access key would be."""
+    on_behalf_of: str | None = None
+    """The IAM Identity Center user the call was made for (``onBehalfOf.userId``)."""
+    identity_store_arn: str | None = None
+    """That user's identity store (``onBehalfOf.identityStoreArn``)."""
 
     @property
     def session_name(self) -> str | None:
@@ -66,6 +87,13 @@ class Actor:
         if ":assumed-role/" in arn:
             parts = arn.split(":assumed-role/", 1)[1].split("/")
             return parts[0] if len(parts) >= 2 else None
+        return None
+
+    @property
+    def role_name(self) -> str | None:
+        """``user.roles``: the role an assumed-role session belongs to."""
+        if self.type == "AssumedRole" or self.issuer_type == "Role":
+            return self.issuer_name
         return None
 
     @property
@@ -93,7 +121,8 @@ def _clean(value: str | None) -> str | None:
 def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
     """Return ``(user, related_users, user_identity)`` for a document.
 
-    - ``user``: ECS ``user.name`` and ``user.id`` (principal id).
+    - ``user``: ECS ``user.name``, ``user.id`` (principal id) and, for a role session,
+      ``user.roles`` (the role's name, which ``session_issuer.user_name`` then leaves out).
     - ``related_users``: every identifier of the principal (docs/schema.md).
     - ``user_identity``: the block stored under ``aws.<source>.user_identity``. It leaves out
       what ``user`` and ``related.user`` already hold (principal id, session name, and the
@@ -102,12 +131,16 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
       of the raw record.
     """
     access_key_id = _clean(actor.access_key_id)
+    credential_id = _clean(actor.credential_id)
     user: dict[str, Any] = {}
     name = actor.name
     if name:
         user["name"] = name
     if actor.principal_id:
         user["id"] = actor.principal_id
+    role = actor.role_name
+    if role:
+        user["roles"] = [role]
     related = unique(
         (
             actor.user_name,
@@ -117,6 +150,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
             actor.arn,
             actor.session_name,
             actor.issuer_name,
+            credential_id,
+            actor.on_behalf_of,
         )
     )
     issuer = {
@@ -124,7 +159,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
         "principal_id": actor.issuer_principal_id,
         "arn": actor.issuer_arn,
         "account_id": actor.issuer_account_id,
-        "user_name": actor.issuer_name if (actor.issuer_user_name or actor.issuer_arn) else None,
+        # A role's name is user.roles; another issuer's (a federated user's IAM user) stays here.
+        "user_name": actor.issuer_name if (actor.issuer_user_name or actor.issuer_arn) and not role else None,
     }
     session_context = {
         "mfa_authenticated": actor.mfa_authenticated,
@@ -142,6 +178,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
             "user_name": actor.user_name if actor.user_name != name else None,
             "invoked_by": actor.invoked_by,
             "identity_provider": actor.identity_provider,
+            "credential_id": credential_id,
+            "on_behalf_of": {"user_id": actor.on_behalf_of, "identity_store_arn": actor.identity_store_arn},
             "session_context": session_context,
         }
     )

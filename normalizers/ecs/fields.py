@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from normalizers.fields import Field, field, refined
+from normalizers.fields import Field, Kind, field, refined
 
 
 def _geo(prefix: str) -> tuple[Field, ...]:
@@ -101,10 +101,27 @@ ECS_FIELDS: tuple[Field, ...] = (
         "keyword",
         'who acted, at the finest grain the record gives (docs/schema.md, "The actor")',
     ),
+    field(
+        "user.roles",
+        "keyword",
+        'the role of an assumed-role session (its name; `user.name` is the session\'s) (docs/schema.md, "The actor")',
+    ),
     field("user.email", "keyword", "the acting user's e-mail"),
     field("user.domain", "keyword", "the acting user's domain"),
+    field("user.group.name", "keyword", "the acting user's groups (a Kubernetes user's)"),
+    field(
+        "user.effective.name",
+        "keyword",
+        "the user whose rights the action used (a Kubernetes impersonated user)",
+    ),
+    field("user.effective.group.name", "keyword", "that user's groups"),
     field("user.target.id", "keyword", "the id of the user acted on"),
     field("user.target.name", "keyword", "the name of the user acted on"),
+    field("user.target.roles", "keyword", "the roles acted on (a role changed, assumed)"),
+    field("user.changes.name", "keyword", "a user's new name (a rename)"),
+    field("group.name", "keyword", "the group acted on"),
+    field("group.id", "keyword", "that group's id"),
+    field("cloud.target.account.id", "keyword", "the account a call acts on (an organization's member)"),
     field("related.user", "keyword", "every identifier of the actor: one query finds it in every source"),
     field("related.ip", "ip", "every valid IP address of the record"),
     field("related.hosts", "keyword", "instance ids and host names of the record"),
@@ -147,10 +164,23 @@ ECS_FIELDS: tuple[Field, ...] = (
     field("process.name", "keyword", "the process's name"),
     field("process.executable", "keyword", "the process's executable"),
     field("process.pid", "long", "the process's id"),
+    field("process.parent.pid", "long", "its parent process's id"),
     field("process.command_line", "keyword", "the process's command line"),
+    field("process.hash.sha256", "keyword", "the SHA-256 of the process's executable"),
+    field("process.working_directory", "keyword", "the process's working directory"),
+    field("process.user.name", "keyword", "the operating system user the process runs as"),
+    field("process.user.id", "keyword", "that user's id (a numeric uid as text)"),
+    field("process.start", "date", "when the process started"),
+    field("process.end", "date", "when the process ended"),
     field("file.path", "keyword", "the file's path"),
     field("file.hash.sha256", "keyword", "the file's SHA-256"),
     field("threat.indicator.type", "keyword", "the kind of threat indicator"),
+    field(
+        "aws.s3.bucket.name",
+        "keyword",
+        'the S3 buckets the record is about: a call acts on, a finding names (docs/schema.md, "Targets")',
+    ),
+    field("aws.s3.object.key", "keyword", "the S3 object keys the record is about"),
     field("threat.tactic.name", "keyword", "the ATT&CK tactic"),
     field("threat.technique.id", "keyword", "the ATT&CK technique's id"),
     field("threat.technique.name", "keyword", "the ATT&CK technique"),
@@ -185,6 +215,13 @@ _USER_IDENTITY: tuple[tuple[str, str, str], ...] = (
     ),
     ("invoked_by", "keyword", "the AWS service that acted for the principal"),
     ("identity_provider", "keyword", "the identity provider of a federated principal"),
+    (
+        "credential_id",
+        "keyword",
+        "the bearer token's credential (IAM Identity Center) where there is no access key",
+    ),
+    ("on_behalf_of.user_id", "keyword", "the IAM Identity Center user the call was made for"),
+    ("on_behalf_of.identity_store_arn", "keyword", "that user's identity store"),
     ("session_context.mfa_authenticated", "boolean", "the session was authenticated with MFA"),
     (
         "session_context.creation_date",
@@ -201,7 +238,11 @@ _USER_IDENTITY: tuple[tuple[str, str, str], ...] = (
     ("session_context.session_issuer.principal_id", "keyword", "the issuer's principal id"),
     ("session_context.session_issuer.arn", "keyword", "the issuer's ARN"),
     ("session_context.session_issuer.account_id", "keyword", "the issuer's account"),
-    ("session_context.session_issuer.user_name", "keyword", "the issuer's name (the role's)"),
+    (
+        "session_context.session_issuer.user_name",
+        "keyword",
+        "the issuer's name when it is not a role (a federated user's IAM user); a role's is `user.roles`",
+    ),
 )
 
 
@@ -215,6 +256,60 @@ def user_identity(block: str, raw: Mapping[str, str] | None = None) -> tuple[Fie
     return tuple(
         field(f"{block}.user_identity.{suffix}", kind, description, raw.get(suffix))  # type: ignore[arg-type]
         for suffix, kind, description in _USER_IDENTITY
+    )
+
+
+_SEQUENCE: tuple[tuple[str, Kind, str], ...] = (
+    ("uid", "keyword", "the attack sequence's id"),
+    ("description", "text", "what the sequence is"),
+    ("actors.id", "keyword", "each actor's id within the sequence (signals name actors by it)"),
+    ("actors.user.name", "keyword", "each actor's user name"),
+    ("actors.user.uid", "keyword", "each actor's user id (a principal id)"),
+    ("actors.user.type", "keyword", "each actor's type (`IAMUser`, `AssumedRole`...)"),
+    ("actors.user.credential_uid", "keyword", "each actor's credential (an access key id)"),
+    ("actors.user.account.uid", "keyword", "each actor's account"),
+    ("actors.session.uid", "keyword", "each actor's session"),
+    ("actors.session.issuer", "keyword", "what issued each actor's session (a role's ARN)"),
+    ("actors.session.mfa_status", "keyword", "`ENABLED` or `DISABLED`"),
+    ("actors.session.created_time", "date", "when each actor's session was created"),
+    ("resources.uid", "keyword", "each resource's id (GuardDuty only: ASFF's are the finding's `Resources`)"),
+    ("resources.name", "keyword", "each resource's name"),
+    ("resources.type", "keyword", "each resource's type (`EC2_INSTANCE`, `S3_BUCKET`, `ACCESS_KEY`...)"),
+    ("resources.account_id", "keyword", "each resource's account"),
+    ("resources.region", "keyword", "each resource's region"),
+    (
+        "signals.uid",
+        "keyword",
+        "each signal's id: for a `FINDING` signal, the id of the finding it stands for",
+    ),
+    (
+        "signals.type",
+        "keyword",
+        "`FINDING`, `CLOUD_TRAIL`, `S3_DATA_EVENTS`, `EKS_AUDIT_LOGS`, `FLOW_LOGS`...",
+    ),
+    ("signals.name", "keyword", "each signal's name (a finding type, an API name)"),
+    ("signals.title", "text", "each signal's title (GuardDuty's `description`)"),
+    ("signals.first_seen", "date", "when each signal was first seen"),
+    ("signals.last_seen", "date", "when each signal was last seen"),
+    ("signals.count", "long", "how many times each signal was seen"),
+    ("signals.severity", "float", "each signal's severity (GuardDuty's scale)"),
+    (
+        "indicators.key",
+        "keyword",
+        "each sequence indicator's kind (`ATTACK_TACTIC`, `HIGH_RISK_API`, `TOR_IP`...)",
+    ),
+    ("indicators.values", "keyword", "its values (tactics, techniques, API names, addresses)"),
+    ("indicators.title", "keyword", "its title"),
+)
+
+
+def sequence_fields(block: str, raw: str) -> tuple[Field, ...]:
+    """``<block>.sequence.*``, written by :func:`normalizers.ecs.sequence.sequence_of` from
+    ``raw`` (the sequence's path in the finding): at most 50 actors, resources, signals and
+    indicators each."""
+    return tuple(
+        field(f"{block}.sequence.{suffix}", kind, f"{description} (`{raw}`)")
+        for suffix, kind, description in _SEQUENCE
     )
 
 

@@ -58,3 +58,15 @@ def _format(moment: datetime) -> str:
     if moment.microsecond:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_EPOCH_MILLISECONDS = 100_000_000_000
+"""Epoch numbers above this (the year 5138 in seconds) are milliseconds."""
+
+
+def epoch_or_iso(value: Any) -> str | None:
+    """A secondary time given as ISO 8601 text, epoch seconds or epoch milliseconds (ASFF's
+    attack sequence times are ``long`` milliseconds); ``None`` when absent or unparseable."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= _EPOCH_MILLISECONDS:
+        value = value / 1000
+    return optional_time(value)

@@ -65,6 +65,12 @@ def unique(values: Iterable[Any]) -> list[Any]:
     return list(seen)
 
 
+def one_or_many(values: list[Any]) -> Any:
+    """A keyword field's value: the value when there is one, the list when there are several,
+    ``None`` for none."""
+    return values[0] if len(values) == 1 else values or None
+
+
 def flat(value: Any) -> dict[str, Any] | None:
     """A ``flat_object`` field's value: an object as it is; any other JSON value wrapped as
     ``{"value": ...}``; nothing (``None``, ``""``, ``{}``) as ``None``.

@@ -4,6 +4,7 @@
 - :mod:`~normalizers.guardduty.normalize`: the entry point;
 - :mod:`~normalizers.guardduty.mapping`: one finding -> one document;
 - :mod:`~normalizers.guardduty.api_shape`: the CLI/SDK shape renamed to the export's;
-- :mod:`~normalizers.guardduty.host`: the EC2 instance;
+- :mod:`~normalizers.guardduty.actor`: who acted (an access key, a Kubernetes or database user);
+- :mod:`~normalizers.guardduty.host`: the EC2 instance and the runtime process;
 - :mod:`~normalizers.guardduty.tables`: objects kept whole, the API's renames.
 """

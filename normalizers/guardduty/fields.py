@@ -4,7 +4,7 @@ export's (and EventBridge's) names."""
 
 from __future__ import annotations
 
-from normalizers.ecs.fields import FINDING_FIELDS, ecs, user_identity
+from normalizers.ecs.fields import FINDING_FIELDS, ecs, sequence_fields, user_identity
 from normalizers.fields import Field, field, merged
 
 BLOCK = "aws.guardduty"
@@ -26,7 +26,8 @@ ECS: tuple[Field, ...] = (
     ecs("event.action", "the finding type (required), e.g. `Recon:IAMUser/MaliciousIPCaller.Custom`"),
     ecs(
         "event.outcome",
-        "`failure` when blocked or the API call failed, `success` when not blocked, else `unknown`",
+        "`failure` when blocked or the call failed (API error, HTTP status >= 400, permission denied, only failed logins), "
+        "`success` when not blocked or it went through, else `unknown`",
     ),
     ecs("event.id", "`<id>@<@timestamp>`: every update of a finding is a new document"),
     ecs("event.severity", "`severity` × 10, rounded half up on the decimal value (8 -> 80, 9.5 -> 95)"),
@@ -47,17 +48,47 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.instance.id", "the instance concerned", "resource.instanceDetails.instanceId"),
     ecs("cloud.availability_zone", "its Availability Zone", "resource.instanceDetails.availabilityZone"),
     ecs("cloud.machine.type", "its type", "resource.instanceDetails.instanceType"),
-    ecs("user.name", 'who acted: the user, the role session, or `root` (docs/sources/guardduty.md, "Actor")'),
-    ecs("user.id", "the caller's principal id", "resource.accessKeyDetails.principalId"),
+    ecs(
+        "user.name",
+        'who acted: the user, the role session, or `root`; else the Kubernetes user, else the database user (docs/sources/guardduty.md, "Actor")',
+    ),
+    ecs(
+        "user.id",
+        "the caller's principal id, else the Kubernetes user's `uid`",
+        "resource.accessKeyDetails.principalId",
+    ),
+    ecs(
+        "user.group.name",
+        "the Kubernetes user's groups",
+        "resource.kubernetesDetails.kubernetesUserDetails.groups",
+    ),
+    ecs(
+        "user.effective.name",
+        "the user a Kubernetes user impersonated",
+        "resource.kubernetesDetails.kubernetesUserDetails.impersonatedUser.username",
+    ),
+    ecs(
+        "user.effective.group.name",
+        "the impersonated user's groups",
+        "resource.kubernetesDetails.kubernetesUserDetails.impersonatedUser.groups",
+    ),
+    ecs("user.roles", "the role of an assumed-role session (the `userName` GuardDuty gives for it)"),
     ecs(
         "related.user",
-        "every identifier of the actor: user name, session name, principal id, access key id, issuer role",
+        "every identifier of the actors: user name, session name, principal id, access key id, issuer role; "
+        "the Kubernetes user, uid, IAM session names and impersonated user; the database users; "
+        "a pod's service account, a Lambda function's role name; an attack sequence's actors",
     ),
     ecs(
         "related.ip",
         "every valid IP of the action (every probe's too) and the instance's private, public and IPv6 addresses",
     ),
-    ecs("related.hosts", "the instance id and its interfaces' private and public DNS names"),
+    ecs(
+        "related.hosts",
+        "the instance id and its interfaces' private and public DNS names; the instance whose role session acts",
+    ),
+    ecs("aws.s3.bucket.name", "the buckets of `resource.s3BucketDetails`"),
+    ecs("aws.s3.object.key", "the keys of their `s3ObjectDetails`"),
     ecs(
         "source.ip",
         'the action\'s source IP ("Action": the API caller, the remote side of an inbound connection, the first probe)',
@@ -93,9 +124,17 @@ ECS: tuple[Field, ...] = (
         "network.direction",
         "`inbound`/`outbound` from `connectionDirection` (`INBOUND`/`IN`, `OUTBOUND`/`OUT`); `inbound` for a probe",
     ),
-    ecs("network.transport", "a connection's `protocol`, lower-cased"),
+    ecs("network.transport", "a connection's or a DNS request's `protocol`, lower-cased"),
     ecs("network.protocol", "`dns` for a DNS request"),
     ecs("dns.question.name", "the domain of a DNS request", "service.action.dnsRequestAction.domain"),
+    ecs("process.name", "the process Runtime Monitoring saw", "service.runtimeDetails.process.name"),
+    ecs("process.executable", "its executable", "service.runtimeDetails.process.executablePath"),
+    ecs("process.pid", "its id", "service.runtimeDetails.process.pid"),
+    ecs("process.hash.sha256", "its executable's SHA-256", "service.runtimeDetails.process.executableSha256"),
+    ecs("process.working_directory", "its working directory", "service.runtimeDetails.process.pwd"),
+    ecs("process.user.name", "the OS user it ran as", "service.runtimeDetails.process.user"),
+    ecs("process.user.id", "that user's numeric id, as text", "service.runtimeDetails.process.userId"),
+    ecs("process.start", "when it started", "service.runtimeDetails.process.startTime"),
     ecs(
         "user_agent.original",
         "the API call's user agent (`fullUserAgent` of an object), else that of any other `*Action` block",
@@ -189,4 +228,6 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
     },
 )
 
-FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN)
+SEQUENCE: tuple[Field, ...] = sequence_fields(BLOCK, "service.detection.sequence")
+
+FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN, SEQUENCE)

@@ -1,11 +1,13 @@
-"""The EC2 instance of a GuardDuty finding: ``cloud.instance``, ``related.hosts``, ``related.ip``."""
+"""The EC2 instance of a GuardDuty finding (``cloud.instance``, ``related.hosts``, ``related.ip``)
+and the process Runtime Monitoring saw on it (``process``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from normalizers.ecs.address import parse_ip
-from normalizers.ecs.getters import optional_list
+from normalizers.ecs.getters import optional_list, optional_obj
+from normalizers.ecs.process import process_fields
 from normalizers.ecs.values import as_list, as_text, objects, prune, unique
 
 
@@ -40,3 +42,18 @@ def instance_host(details: dict[str, Any]) -> Host:
     host.names = unique(as_text(name) for name in names)
     host.ips = unique(parse_ip(address) for address in addresses)
     return host
+
+
+def runtime_process(runtime: dict[str, Any]) -> dict[str, Any]:
+    """``service.runtimeDetails.process``: the process Runtime Monitoring saw act."""
+    process = optional_obj(runtime, "process")
+    return process_fields(
+        name=process.get("name"),
+        executable=process.get("executablePath"),
+        pid=process.get("pid"),
+        sha256=process.get("executableSha256"),
+        working_directory=process.get("pwd"),
+        user_name=process.get("user"),
+        user_id=process.get("userId"),
+        start=process.get("startTime"),
+    )

@@ -10,14 +10,26 @@ from typing import Any
 
 from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
-from normalizers.ecs.actor import access_key_actor, actor_fields
+from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.arn import arn_region
 from normalizers.ecs.finding import guardduty_severity, rule_fields
 from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
 from normalizers.ecs.names import snake
-from normalizers.ecs.values import as_bool, as_text, compact, flat, unique
+from normalizers.ecs.sequence import sequence_of
+from normalizers.ecs.values import (
+    as_bool,
+    as_dict,
+    as_list,
+    as_text,
+    compact,
+    flat,
+    objects,
+    one_or_many,
+    unique,
+)
+from normalizers.guardduty.actor import finding_actor
 from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
-from normalizers.guardduty.host import instance_host
+from normalizers.guardduty.host import instance_host, runtime_process
 from normalizers.guardduty.spec import SPEC
 from normalizers.guardduty.tables import FLAT_KEYS
 from normalizers.reasons import MISSING_FIELD, RecordError
@@ -43,7 +55,8 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
 
     activity = activity_of(action)
     host = instance_host(optional_obj(resource, "instanceDetails"))
-    user, related_users, identity = actor_fields(_actor(resource, account))
+    actor = finding_actor(resource, action, account)
+    sequence = sequence_of(as_dict(as_dict(service.get("detection")).get("sequence")))
     title = optional_str(finding, "title")
 
     document: Document = {
@@ -69,18 +82,20 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         },
         "cloud": {"provider": "aws", "account": {"id": account}, "region": region, **host.cloud},
         "rule": rule_fields(finding_type, finding_type, finding_type.split(":", 1)[0]),
-        "user": user,
+        "user": actor.user,
+        "process": runtime_process(optional_obj(service, "runtimeDetails")),
         "source": activity.source.fields,
         "destination": activity.destination.fields,
         "network": activity.network,
         "dns": activity.dns,
         "user_agent": {"original": activity.user_agent},
         "related": {
-            "ip": unique(activity.ips + host.ips),
-            "hosts": host.names,
-            "user": related_users,
+            "ip": unique(activity.ips + host.ips + sequence.ips),
+            "hosts": unique(host.names + actor_hosts(actor.user) + sequence.hosts),
+            "user": unique(actor.related + sequence.users),
         },
         "aws": {
+            "s3": _s3(resource, sequence.buckets),
             "guardduty": {
                 "id": finding_id,
                 "arn": optional_str(finding, "arn"),
@@ -94,8 +109,9 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "sample": sample,
                 "resource": _resource_block(resource),
                 "service": _service_block(service, action),
-                "user_identity": identity,
-            }
+                "user_identity": actor.identity,
+                "sequence": sequence.block,
+            },
         },
     }
     return _pruned(document)
@@ -125,15 +141,16 @@ def _encoded_sample(value: Any) -> bool:
     return isinstance(decoded, dict) and as_bool(decoded.get("sample")) is True
 
 
-def _actor(resource: dict[str, Any], account: str) -> Any:
-    details = optional_obj(resource, "accessKeyDetails")
-    return access_key_actor(
-        access_key_id=as_text(details.get("accessKeyId")),
-        principal_id=as_text(details.get("principalId")),
-        user_name=as_text(details.get("userName")),
-        user_type=as_text(details.get("userType")),
-        account_id=account if details else None,
-    )
+def _s3(resource: dict[str, Any], sequence_buckets: list[str]) -> dict[str, Any]:
+    """``aws.s3.*``: the buckets (``s3BucketDetails[].name``, an attack sequence's) and objects
+    (their ``s3ObjectDetails[].key``) the finding is about, as CloudTrail's targets name them."""
+    buckets = objects(as_list(resource.get("s3BucketDetails")))
+    keys = [item.get("key") for bucket in buckets for item in objects(as_list(bucket.get("s3ObjectDetails")))]
+    names = [as_text(bucket.get("name")) for bucket in buckets] + list(sequence_buckets)
+    return {
+        "bucket": {"name": one_or_many(unique(names))},
+        "object": {"key": one_or_many(unique(as_text(key) for key in keys))},
+    }
 
 
 def _resource_block(resource: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ table of docs/sources/securityhub.md are built from. ``raw`` is the ASFF path.""
 
 from __future__ import annotations
 
-from normalizers.ecs.fields import FINDING_FIELDS, ecs, user_identity
+from normalizers.ecs.fields import FINDING_FIELDS, ecs, sequence_fields, user_identity
 from normalizers.fields import Field, field, merged
 
 BLOCK = "aws.securityhub_findings"
@@ -52,19 +52,28 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.instance.id", "the first `AwsEc2Instance` resource's instance id"),
     ecs("user.name", 'who acted, from the IAM resources (docs/sources/securityhub.md, "Actor")'),
     ecs("user.id", "the actor's principal id"),
+    ecs(
+        "user.roles", "the role of an assumed-role session (the access key's `SessionContext.SessionIssuer`)"
+    ),
     ecs("related.user", "every identifier of the actor"),
     ecs(
         "related.ip",
-        "IPs of `Action` and `Network`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",
+        "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",
     ),
-    ecs("related.hosts", "`AwsEc2Instance` instance ids"),
+    ecs(
+        "related.hosts",
+        "`AwsEc2Instance` instance ids, those of `NetworkPath`'s instance components, and the instance "
+        "whose role session acts",
+    ),
+    ecs("aws.s3.bucket.name", "the buckets of `AwsS3Bucket` and `AwsS3Object` resources (from their ARNs)"),
+    ecs("aws.s3.object.key", "the keys of `AwsS3Object` resources"),
     ecs(
         "source.ip",
-        "the action's source IP (as GuardDuty's `service.action`), else the retired `Network`'s `SourceIpV4`/`SourceIpV6`",
+        "the action's source IP (as GuardDuty's `service.action`), else `Network`'s `SourceIpV4`/`SourceIpV6`",
     ),
     ecs("source.address", "a source that is not a valid IP"),
     ecs("source.domain", "the source's host name (`Network.SourceDomain` beside an IP)"),
-    ecs("source.port", "the source port"),
+    ecs("source.port", "the source port (the action's, else `Network.SourcePort`)"),
     ecs("source.geo.location", "`RemoteIpDetails.GeoLocation`"),
     ecs("source.geo.country_iso_code", "`RemoteIpDetails.Country.CountryCode`"),
     ecs("source.geo.country_name", "`RemoteIpDetails.Country.CountryName`"),
@@ -73,8 +82,8 @@ ECS: tuple[Field, ...] = (
     ecs("source.as.organization.name", "`RemoteIpDetails.Organization.AsnOrg`"),
     ecs("destination.ip", "the action's destination IP, else `Network.DestinationIpV4`/`DestinationIpV6`"),
     ecs("destination.address", "a destination that is not a valid IP"),
-    ecs("destination.domain", "the destination's host name"),
-    ecs("destination.port", "the destination port"),
+    ecs("destination.domain", "the destination's host name (`Network.DestinationDomain`)"),
+    ecs("destination.port", "the destination port (the action's, else `Network.DestinationPort`)"),
     ecs("destination.geo.location", "`RemoteIpDetails.GeoLocation` of an outbound connection"),
     ecs(
         "destination.geo.country_iso_code", "`RemoteIpDetails.Country.CountryCode` of an outbound connection"
@@ -86,9 +95,19 @@ ECS: tuple[Field, ...] = (
         "destination.as.organization.name", "`RemoteIpDetails.Organization.AsnOrg` of an outbound connection"
     ),
     ecs("network.direction", "`inbound`/`outbound` from the action, else `Network.Direction` (`IN`/`OUT`)"),
-    ecs("network.transport", "the protocol, lower-cased"),
+    ecs(
+        "network.transport",
+        "the action's protocol (a DNS request's too), else `Network.Protocol`, lower-cased",
+    ),
     ecs("network.protocol", "`dns` for a DNS request"),
     ecs("dns.question.name", "the domain of a DNS request"),
+    ecs("event.url", "the finding's page in the product", "SourceUrl"),
+    ecs("process.name", "the process's name", "Process.Name"),
+    ecs("process.executable", "its path", "Process.Path"),
+    ecs("process.pid", "its id", "Process.Pid"),
+    ecs("process.parent.pid", "its parent's id", "Process.ParentPid"),
+    ecs("process.start", "when it was launched", "Process.LaunchedAt"),
+    ecs("process.end", "when it ended", "Process.TerminatedAt"),
 )
 
 FINDING: tuple[Field, ...] = (
@@ -110,12 +129,13 @@ _OBJECTS = (
     ),
     ("user_defined_fields", "UserDefinedFields", "`UserDefinedFields` as is"),
     ("action", None, "`Action`, snake_cased; `AffectedResources` kept whole"),
-    ("network", None, "the retired `Network` object, snake_cased"),
+    ("network", None, "the `Network` object, snake_cased"),
     ("malware", None, "`Malware`, snake_cased"),
-    ("process", None, "`Process`, snake_cased"),
+    ("network_path", None, "`NetworkPath`, snake_cased: the components a path crosses"),
     ("vulnerabilities", None, "`Vulnerabilities`, snake_cased"),
     ("threat_intel_indicators", None, "`ThreatIntelIndicators`, snake_cased"),
     ("related_findings", None, "`RelatedFindings`, snake_cased"),
+    ("detection", "Detection", "`Detection` as is (an attack sequence's `Sequence`)"),
 )
 
 OWN: tuple[Field, ...] = (
@@ -238,4 +258,6 @@ OWN: tuple[Field, ...] = (
 
 USER_IDENTITY: tuple[Field, ...] = user_identity(BLOCK)
 
-FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN)
+SEQUENCE: tuple[Field, ...] = sequence_fields(BLOCK, "Detection.Sequence")
+
+FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN, SEQUENCE)

@@ -9,7 +9,7 @@ from typing import Any
 
 from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
-from normalizers.ecs.actor import actor_fields
+from normalizers.ecs.actor import actor_fields, actor_hosts
 from normalizers.ecs.arn import arn_account, arn_region
 from normalizers.ecs.finding import rule_fields
 from normalizers.ecs.getters import (
@@ -21,7 +21,9 @@ from normalizers.ecs.getters import (
     time_field,
 )
 from normalizers.ecs.names import snake
-from normalizers.ecs.values import as_bool, as_list, as_text, compact, is_number, objects, unique
+from normalizers.ecs.process import process_fields
+from normalizers.ecs.sequence import sequence_of
+from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, compact, is_number, objects, unique
 from normalizers.reasons import MISSING_FIELD, RecordError
 from normalizers.securityhub.actor import resources_actor
 from normalizers.securityhub.classify import (
@@ -31,7 +33,8 @@ from normalizers.securityhub.classify import (
     product_name_of,
     severity_of,
 )
-from normalizers.securityhub.resources import hosts, indicator_ips, network_fallback, resource_block
+from normalizers.securityhub.network import add_network, path_addresses
+from normalizers.securityhub.resources import hosts, indicator_ips, resource_block, s3_objects
 from normalizers.securityhub.spec import SPEC
 from normalizers.securityhub.tables import FLAT_KEYS
 
@@ -62,9 +65,14 @@ def finding_document(
 
     action = snake(optional_obj(finding, "Action"), FLAT_KEYS)
     network = optional_obj(finding, "Network")
+    network_path = objects(optional_list(finding, "NetworkPath"))
     activity = activity_of(action)
-    network_fallback(activity, network)
+    add_network(activity, network)
+    path_ips, path_hosts = path_addresses(network_path)
     host_ids, host_ips = hosts(resources)
+    process = optional_obj(finding, "Process")
+    detection = optional_obj(finding, "Detection")
+    sequence = sequence_of(as_dict(detection.get("Sequence")))
     user, related_users, identity = actor_fields(resources_actor(resources, account))
     sample = as_bool(finding.get("Sample")) is True
 
@@ -88,6 +96,7 @@ def finding_document(
             "provider": product_name.lower() if product_name else None,
             "ingested": origin.ingested,
             "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
+            "url": optional_str(finding, "SourceUrl"),
         },
         "cloud": {
             "provider": "aws",
@@ -99,6 +108,14 @@ def finding_document(
             as_text(compliance.get("SecurityControlId")) or generator, title, types[0] if types else None
         ),
         "user": user,
+        "process": process_fields(
+            name=process.get("Name"),
+            executable=process.get("Path"),
+            pid=process.get("Pid"),
+            parent_pid=process.get("ParentPid"),
+            start=process.get("LaunchedAt"),
+            end=process.get("TerminatedAt"),
+        ),
         "source": activity.source.fields,
         "destination": activity.destination.fields,
         "network": activity.network,
@@ -107,11 +124,12 @@ def finding_document(
             objects(optional_list(finding, "Vulnerabilities")), label, optional_str(finding, "CompanyName")
         ),
         "related": {
-            "ip": unique(activity.ips + host_ips + indicator_ips(finding)),
-            "hosts": host_ids,
-            "user": related_users,
+            "ip": unique(activity.ips + path_ips + host_ips + indicator_ips(finding) + sequence.ips),
+            "hosts": unique(host_ids + path_hosts + actor_hosts(user) + sequence.hosts),
+            "user": unique(related_users + sequence.users),
         },
         "aws": {
+            "s3": s3_objects(resources, sequence.buckets),
             "securityhub_findings": {
                 "id": finding_id,
                 "schema_version": optional_str(finding, "SchemaVersion"),
@@ -149,14 +167,16 @@ def finding_document(
                 "resources": [resource_block(resource) for resource in resources],
                 "action": action,
                 "network": snake(network),
+                "network_path": snake(network_path),
                 "malware": snake(objects(optional_list(finding, "Malware"))),
-                "process": snake(optional_obj(finding, "Process")),
                 "vulnerabilities": snake(objects(optional_list(finding, "Vulnerabilities"))),
                 "threat_intel_indicators": snake(objects(optional_list(finding, "ThreatIntelIndicators"))),
                 "related_findings": snake(objects(optional_list(finding, "RelatedFindings"))),
                 "sample": sample,
                 "user_identity": identity,
-            }
+                "detection": detection,
+                "sequence": sequence.block,
+            },
         },
     }
     return compact(document)

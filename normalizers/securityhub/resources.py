@@ -1,14 +1,12 @@
-"""A Security Hub finding's resources: the ``resources`` block, hosts, addresses, and the
-retired ``Network`` object as a fallback for the endpoints."""
+"""A Security Hub finding's resources: the ``resources`` block, hosts and addresses."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from normalizers.ecs.activity import Activity
-from normalizers.ecs.address import Endpoint, endpoint, parse_ip
+from normalizers.ecs.address import parse_ip
 from normalizers.ecs.getters import optional_list
-from normalizers.ecs.values import as_list, as_text, objects, prune, unique
+from normalizers.ecs.values import as_list, as_text, objects, one_or_many, unique
 from normalizers.securityhub.tables import IP_INDICATORS
 
 
@@ -65,31 +63,20 @@ def indicator_ips(finding: dict[str, Any]) -> list[str]:
     return unique(parse_ip(value) for value in values)
 
 
-def network_fallback(activity: Activity, network: dict[str, Any]) -> None:
-    """The retired ``Network`` object: used when ``Action`` names no endpoints."""
-    if not network:
-        return
-    source, destination = _network_endpoint(network, "Source"), _network_endpoint(network, "Destination")
-    others = [
-        parse_ip(network.get(key))
-        for key in ("SourceIpV4", "SourceIpV6", "DestinationIpV4", "DestinationIpV6")
-    ]
-    activity.extra_ips += [ip for ip in others if ip]
-    if not activity.source.fields and not activity.destination.fields:
-        activity.source, activity.destination = source, destination
-    if not activity.network:
-        direction = {"IN": "inbound", "OUT": "outbound"}.get(as_text(network.get("Direction")) or "")
-        protocol = as_text(network.get("Protocol"))
-        activity.network = prune(
-            {"direction": direction, "transport": protocol.lower() if protocol else None}
-        )
-
-
-def _network_endpoint(network: dict[str, Any], side: str) -> Endpoint:
-    """One side of ``Network``: the IP (else the domain) and port; the domain beside an IP."""
-    domain = network.get(f"{side}Domain")
-    address = network.get(f"{side}IpV4") or network.get(f"{side}IpV6") or domain
-    side_endpoint = endpoint(address, network.get(f"{side}Port"))
-    if side_endpoint.ips and as_text(domain):
-        side_endpoint.fields["domain"] = domain
-    return side_endpoint
+def s3_objects(resources: list[dict[str, Any]], more_buckets: list[str]) -> dict[str, Any]:
+    """``aws.s3.*``: the buckets of ``AwsS3Bucket`` resources and the keys of ``AwsS3Object``
+    ones, from their ARNs (``arn:aws:s3:::bucket``, ``arn:aws:s3:::bucket/key``), and
+    ``more_buckets`` (an attack sequence's)."""
+    buckets: list[str | None] = []
+    keys: list[str | None] = []
+    for resource in resources:
+        kind, arn = resource.get("Type"), as_text(resource.get("Id")) or ""
+        path = arn.split(":", 5)[5] if arn.startswith("arn:") and arn.count(":") >= 5 else ""
+        bucket, _, key = path.partition("/")
+        if kind == "AwsS3Bucket":
+            buckets.append(bucket or None)
+        elif kind == "AwsS3Object":
+            buckets.append(bucket or None)
+            keys.append(key or None)
+    buckets += more_buckets
+    return {"bucket": {"name": one_or_many(unique(buckets))}, "object": {"key": one_or_many(unique(keys))}}

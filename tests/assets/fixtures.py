@@ -361,7 +361,65 @@ def guardduty_findings() -> list[dict[str, Any]]:
         guardduty_finding(
             "gd-fixture-sample-critical", "Impact:IAMUser/AnomalousBehavior", 9.0, 5, sample=True
         ),
+        attack_sequence(),
     ]
+
+
+def attack_sequence() -> dict[str, Any]:
+    """A GuardDuty attack sequence (botocore's ``Sequence``) naming mallory as its actor, the
+    attacker's address as its endpoint, and gd-fixture-high as one of its signals."""
+    when = datetime(2024, 5, 1, 11, 30, tzinfo=UTC)
+    sequence = {
+        "uid": "fixture-sequence",
+        "actors": [
+            {
+                "id": "fixture-actor",
+                "user": {
+                    "name": "fixture-mallory",
+                    "uid": "AIDAFIXTUREMALLORY",
+                    "type": "IAMUser",
+                    "credentialUid": MALLORY_KEY,
+                    "account": {"uid": ACCOUNT},
+                },
+            }
+        ],
+        "endpoints": [{"id": ATTACKER_IP, "ip": ATTACKER_IP}],
+        "signals": [
+            {
+                "uid": f"arn:aws:guardduty:us-east-1:{ACCOUNT}:detector/fixture0detector/finding/gd-fixture-high",
+                "type": "FINDING",
+                "name": "UnauthorizedAccess:IAMUser/MaliciousIPCaller",
+                "description": "Fixture signal: a finding",
+                "firstSeenAt": "2024-05-01T10:08:00Z",
+                "lastSeenAt": "2024-05-01T10:20:00Z",
+                "count": 3,
+            },
+            {
+                "uid": "fixture-signal-api",
+                "type": "CLOUD_TRAIL",
+                "name": "StopLogging",
+                "description": "Fixture signal: an API call",
+                "firstSeenAt": "2024-05-01T10:15:00Z",
+                "count": 1,
+            },
+        ],
+    }
+    spec = gd.FindingSpec(
+        type="AttackSequence:IAM/CompromisedCredentials",
+        severity=9.5,
+        title="Fixture finding gd-fixture-sequence",
+        description="An attack sequence written for the assets' tests.",
+        account=ACCOUNT,
+        detector="fixture0detector",
+        id="gd-fixture-sequence",
+        created=when,
+        first_seen=datetime(2024, 5, 1, 10, 8, tzinfo=UTC),
+        last_seen=datetime(2024, 5, 1, 10, 20, tzinfo=UTC),
+        resource={"resourceType": "AttackSequence"},
+        action=None,
+        extra_service={"featureName": "Correlation", "detection": {"sequence": sequence}},
+    )
+    return gd.finding(spec)
 
 
 def securityhub_finding(

@@ -52,6 +52,7 @@ MALLORY_FINDINGS = {
     "gd-fixture-critical",
     "gd-fixture-high-archived",
     "gd-fixture-sample-critical",
+    "gd-fixture-sequence",  # an attack sequence whose actor is mallory's key
 }
 SCANNER_FLOWS = f"flow:{fx.SCANNER_IP}:REJECT"
 DAY_1, DAY_2 = "2024-05-01T00:00:00.000Z", "2024-05-02T00:00:00.000Z"
@@ -61,7 +62,7 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (
         catalogue.HIGH_CRITICAL_FINDINGS,
         None,
-        {"gd-fixture-high", "gd-fixture-critical", "sh-fixture-failed-high"},
+        {"gd-fixture-high", "gd-fixture-critical", "gd-fixture-sequence", "sh-fixture-failed-high"},
     ),
     (catalogue.FINDING_BY_ID, "gd-fixture-high", {"gd-fixture-high"}),
     (catalogue.FINDING_BY_ID, "sh-fixture-passed", {"sh-fixture-passed"}),
@@ -121,6 +122,7 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     ),
     (catalogue.IP_FLOWS, fx.SCANNER_IP, {SCANNER_FLOWS}),
     (catalogue.IP_FLOWS, "10.0.1.5", {SCANNER_FLOWS, f"flow:{fx.CLIENT_IP}:ACCEPT"}),
+    (catalogue.SEQUENCE_SIGNALS, None, {"gd-fixture-sequence"}),
 ]
 
 # (visualization, query bar or None for the saved one, bucket values expected, values excluded)

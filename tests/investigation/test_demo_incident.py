@@ -48,6 +48,26 @@ def test_every_finding_on_the_final_session_leads_back_to_the_stolen_user_key(
         assert incident.attacker_ip in {count.value for count in report.where.ips}
 
 
+def test_the_attack_sequence_follows_its_actor_back_to_the_stolen_user_key(
+    siem: Siem, incident: Incident
+) -> None:
+    """The demo's attack sequence names the final session only as its actor (no access key
+    resource): its investigation still reaches the stolen key, and its signals' findings."""
+    (sequence,) = [truth for truth in incident.guardduty_findings if truth.kind.startswith("AttackSequence:")]
+    report = investigate(siem.client, sequence.id)
+    final = incident.final_session
+    assert [link.access_key_id for link in report.who.chain] == [
+        final.access_key_id,
+        *(s.access_key_id for s in reversed(incident.role_chain[:-1])),
+        incident.compromised_access_key_id,
+    ]
+    assert report.who.complete and report.queries <= MAX_QUERIES
+    on_final = {
+        truth.id for truth in incident.guardduty_findings if truth.access_key_id == final.access_key_id
+    }
+    assert on_final <= {related.id for related in report.related_findings}
+
+
 def test_every_demo_finding_takes_at_most_ten_searches(siem: Siem, incident: Incident) -> None:
     for truth in (*incident.guardduty_findings, *incident.securityhub_findings):
         siem.recorder.requests.clear()

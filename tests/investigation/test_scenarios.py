@@ -85,7 +85,8 @@ def test_stolen_instance_profile_key_leads_to_ec2_and_the_outside_address(siem: 
     )
     assert sum(count for _, count in report.when.histogram) == 11
     assert related(report) == scenario.related
-    assert "bucketName=customer-exports" in report.what.resources
+    assert "aws.s3.bucket.name=customer-exports" in report.what.resources
+    assert "aws.s3.object.key=export-2.csv" in report.what.resources
 
 
 def test_cross_account_chain_walks_two_roles_back_to_the_iam_user(siem: Siem) -> None:
@@ -99,6 +100,10 @@ def test_cross_account_chain_walks_two_roles_back_to_the_iam_user(siem: Siem) ->
     assert actions(report) == scenario.actions
     assert (report.what.writes, report.what.reads, report.what.errors) == (4, 6, 1)
     assert related(report) == scenario.related
+    # What each change touched comes from its target fields (docs/schema.md, "Targets").
+    touched = {change.action: change.resources for change in report.what.changes}
+    assert "user.target.name=backup-svc" in touched["CreateUser"]
+    assert "groupId=sg-0prod000000000001" in touched["AuthorizeSecurityGroupIngress"]
 
     assert (
         report.dashboards_url and "/app/dashboards#/view/siem-finding-investigation?" in report.dashboards_url

@@ -70,7 +70,8 @@ def test_dns_request() -> None:
     }
     document = _one(_finding(type="CryptoCurrency:EC2/BitcoinTool.B!DNS", service=service))
     assert document["dns"] == {"question": {"name": "pool.example.com"}}
-    assert document["network"] == {"protocol": "dns"}
+    # The query's protocol (DnsRequestAction.Protocol) is its transport.
+    assert document["network"] == {"protocol": "dns", "transport": "udp"}
     assert document["event"]["outcome"] == "success"
     assert document["rule"]["category"] == "CryptoCurrency"
 
@@ -249,3 +250,48 @@ def test_rds_login_attempt_gives_the_remote_ip() -> None:
     assert document["related"]["ip"] == ["192.0.2.44"]
     login = document["aws"]["guardduty"]["service"]["action"]["rds_login_attempt_action"]["login_attributes"]
     assert login == [{"user": "admin", "application": "psql", "failed_login_attempts": 9}]
+
+
+def test_the_identities_a_workload_acts_as_are_pivots() -> None:
+    """A pod's service account (``kubernetesWorkloadDetails``) as Kubernetes audit logs name it,
+    and a Lambda function's execution role (``lambdaDetails.role``) by the name CloudTrail
+    records as the session issuer of the function's calls; neither is ``user.*``."""
+    pod = _one(
+        _finding(
+            type="Execution:Runtime/NewBinaryExecuted",
+            resource={
+                "resourceType": "EKSCluster",
+                "kubernetesDetails": {
+                    "kubernetesWorkloadDetails": {
+                        "name": "web-7d4b9c",
+                        "type": "pods",
+                        "uid": "0f1e2d3c-0000-4000-8000-000000000001",
+                        "namespace": "shop",
+                        "serviceAccountName": "web-sa",
+                    }
+                },
+            },
+        )
+    )
+    assert pod["related"]["user"] == ["system:serviceaccount:shop:web-sa"]
+    assert "user" not in pod
+    function = _one(
+        _finding(
+            type="CryptoCurrency:Lambda/BitcoinTool.B",
+            resource={
+                "resourceType": "Lambda",
+                "lambdaDetails": {
+                    "functionArn": "arn:aws:lambda:us-east-1:111122223333:function:resize",
+                    "functionName": "resize",
+                    "role": "arn:aws:iam::111122223333:role/service-role/resize-role-x1y2",
+                },
+            },
+        )
+    )
+    assert function["related"]["user"] == ["resize-role-x1y2"]
+    without_namespace = _one(
+        _finding(
+            resource={"kubernetesDetails": {"kubernetesWorkloadDetails": {"serviceAccountName": "default"}}}
+        )
+    )
+    assert "related" not in without_namespace or "user" not in without_namespace["related"]

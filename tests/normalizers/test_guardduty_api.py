@@ -249,7 +249,7 @@ def test_both_shapes_give_identical_documents() -> None:
     (from_cli,) = _documents(json.dumps({"Findings": [API]}, indent=4).encode())
     assert from_cli == exported
     assert exported["aws"]["guardduty"]["sample"] is True  # read from additionalInfo.value
-    assert exported["user"] == {"name": "i-0abc12", "id": "AROAEXAMPLEROLE00001:i-0abc12"}
+    assert exported["user"] == {"name": "i-0abc12", "id": "AROAEXAMPLEROLE00001:i-0abc12", "roles": ["ops"]}
     assert exported["source"]["geo"]["location"] == {"lat": 48.85, "lon": 2.35}
     assert exported["event"]["outcome"] == "failure"  # errorCode AccessDenied
 

@@ -127,7 +127,7 @@ def test_access_key_with_session_context() -> None:
         },
     ]
     document = _one(_finding(Resources=resources))
-    assert document["user"] == {"name": "ci-job", "id": "AROAEXAMPLE:ci-job"}
+    assert document["user"] == {"name": "ci-job", "id": "AROAEXAMPLE:ci-job", "roles": ["Deployer"]}
     assert document["related"]["user"] == ["ci-job", "AROAEXAMPLE:ci-job", "ASIASESSIONEXAMPLE01", "Deployer"]
     identity = document["aws"]["securityhub_findings"]["user_identity"]
     assert identity["account_id"] == "444455556666"
@@ -137,7 +137,6 @@ def test_access_key_with_session_context() -> None:
         "session_issuer": {
             "type": "Role",
             "principal_id": "AROAEXAMPLE",
-            "user_name": "Deployer",
             "arn": "arn:aws:iam::444455556666:role/Deployer",
             "account_id": "444455556666",
         },
@@ -164,7 +163,8 @@ def test_blocked_inbound_connection() -> None:
         "port": 53,
         "as": {"number": 64500, "organization": {"name": "Org"}},
     }
-    assert document["destination"] == {"port": 5353}
+    # ASFF's NetworkConnectionAction has no local IP: Network's destination completes it.
+    assert document["destination"] == {"ip": "10.1.1.1", "port": 5353}
     assert document["network"] == {"direction": "inbound", "transport": "udp"}
     assert document["event"]["outcome"] == "failure"
     assert document["related"]["ip"] == ["192.0.2.1", "10.1.1.1"]
