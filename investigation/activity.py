@@ -166,12 +166,6 @@ def _resources(recent: list[dict[str, Any]]) -> list[str]:
 
 def _change(event: dict[str, Any]) -> Change:
     actor = link_from_identity(identity_of(event), text(event, f.ACCOUNT))
-    parameters = obj(event, f.REQUEST_PARAMETERS)
-    named = [
-        f"{key}={value}"
-        for key in RESOURCE_PARAMETERS
-        for value in (values(parameters, key) if isinstance(parameters, dict) else [])
-    ]
     return Change(
         principal_id=actor.principal_id or "",
         time=text(event, f.TIMESTAMP),
@@ -180,13 +174,34 @@ def _change(event: dict[str, Any]) -> Change:
         actor=actor.label,
         outcome=text(event, f.OUTCOME),
         source=text(event, f.SOURCE_ADDRESS) or text(event, f.SOURCE_IP),
-        resources=tuple(dict.fromkeys([str(arn) for arn in values(event, f.RESOURCE_ARN)] + named)),
+        resources=named_resources(event),
     )
+
+
+def named_resources(event: dict[str, Any]) -> tuple[str, ...]:
+    """The resources one event names: its CloudTrail resource ARNs and request parameters."""
+    parameters = obj(event, f.REQUEST_PARAMETERS)
+    named = [
+        f"{key}={value}"
+        for key in RESOURCE_PARAMETERS
+        for value in (values(parameters, key) if isinstance(parameters, dict) else [])
+    ]
+    return tuple(dict.fromkeys([str(arn) for arn in values(event, f.RESOURCE_ARN)] + named))
 
 
 def _top_hits(bucket: dict[str, Any]) -> list[dict[str, Any]]:
     hits = bucket.get("latest", {}).get("hits", {}).get("hits", [])
     return [hit.get("_source", {}) for hit in hits]
+
+
+def bucket_counts(terms: dict[str, Any]) -> list[Count]:
+    """A ``terms`` aggregation's buckets as counts."""
+    return [Count(str(bucket["key"]), int(bucket["doc_count"])) for bucket in terms.get("buckets", [])]
+
+
+def metric_time(metric: dict[str, Any]) -> str | None:
+    """A ``min``/``max`` aggregation on a date, in the report's form (``None`` with no value)."""
+    return normalized(metric.get("value_as_string")) if metric.get("value") is not None else None
 
 
 def _counts(aggs: dict[str, Any], name: str) -> list[Count]:

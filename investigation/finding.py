@@ -6,11 +6,12 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 from investigation import fields as f
+from investigation.controls import account_of, is_account_control
 from investigation.documents import first, identity_of, text, values
 from investigation.network import is_external, is_ip
 from investigation.times import normalized
 
-Mode = Literal["credential", "ip", "resource", "none"]
+Mode = Literal["credential", "ip", "resource", "account", "none"]
 
 # Where a finding names the API calls it saw (GuardDuty awsApiCallAction, and the same
 # action imported into Security Hub).
@@ -71,16 +72,22 @@ class Finding:
     keys: JoinKeys = field(default_factory=JoinKeys)
     identity: dict[str, Any] = field(default_factory=dict)
     """The finding's ``user_identity`` block (empty when it names no actor)."""
+    sample: bool = False
+    """A sample finding (GuardDuty ``CreateSampleFindings``, Security Hub ``Sample``), not a real one."""
 
     @property
     def mode(self) -> Mode:
         """What the investigation pivots on.
 
         A posture or control result (``event.kind: state``) is about its resource even when
-        that resource is an IAM principal, so the question is "who changed it"; a threat
+        that resource is an IAM principal, so the question is "who changed it"; a control on the
+        account itself (root user, password policy...) is about the root user's activity or the
+        calls that change that setting (:mod:`investigation.controls`); a threat
         finding is about its actor, then its remote address, then its resource.
         """
         keys = self.keys
+        if self.kind == "state" and account_of(keys.resource_ids) and is_account_control(self.type):
+            return "account"
         if self.kind == "state" and keys.has_resource:
             return "resource"
         if keys.has_identity:
@@ -107,8 +114,17 @@ class Finding:
             "last_observed": self.last_observed,
             "updated": self.updated,
             "mode": self.mode,
+            "sample": self.sample,
             "keys": self.keys.to_dict(),
         }
+
+
+SAMPLE_TAG = "sample"
+"""The normalizers tag a sample finding so (GuardDuty ``sample``, Security Hub ``Sample``)."""
+
+
+def is_sample(document: dict[str, Any]) -> bool:
+    return SAMPLE_TAG in values(document, "tags")
 
 
 def source_of(document: dict[str, Any]) -> str | None:
@@ -160,6 +176,7 @@ def from_document(
         updated=updated,
         keys=join_keys(document, block),
         identity=identity_of(document, block),
+        sample=is_sample(document),
     )
 
 
