@@ -158,7 +158,7 @@ def _resources(recent: list[dict[str, Any]]) -> list[str]:
     """Resources the newest events name: CloudTrail's resource ARNs, the calls' targets."""
     found: list[str] = []
     for event in recent:
-        found += [str(arn) for arn in values(event, f.RESOURCE_ARN)] + touched(event)
+        found += named_resources(event)
     return list(dict.fromkeys(found))
 
 
@@ -189,13 +189,28 @@ def _change(event: dict[str, Any]) -> Change:
         actor=actor.label,
         outcome=text(event, f.OUTCOME),
         source=text(event, f.SOURCE_ADDRESS) or text(event, f.SOURCE_IP),
-        resources=tuple(dict.fromkeys([str(arn) for arn in values(event, f.RESOURCE_ARN)] + touched(event))),
+        resources=named_resources(event),
     )
+
+
+def named_resources(event: dict[str, Any]) -> tuple[str, ...]:
+    """The resources one event names: its CloudTrail resource ARNs and what it acted on."""
+    return tuple(dict.fromkeys([str(arn) for arn in values(event, f.RESOURCE_ARN)] + touched(event)))
 
 
 def _top_hits(bucket: dict[str, Any]) -> list[dict[str, Any]]:
     hits = bucket.get("latest", {}).get("hits", {}).get("hits", [])
     return [hit.get("_source", {}) for hit in hits]
+
+
+def bucket_counts(terms: dict[str, Any]) -> list[Count]:
+    """A ``terms`` aggregation's buckets as counts."""
+    return [Count(str(bucket["key"]), int(bucket["doc_count"])) for bucket in terms.get("buckets", [])]
+
+
+def metric_time(metric: dict[str, Any]) -> str | None:
+    """A ``min``/``max`` aggregation on a date, in the report's form (``None`` with no value)."""
+    return normalized(metric.get("value_as_string")) if metric.get("value") is not None else None
 
 
 def _counts(aggs: dict[str, Any], name: str) -> list[Count]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from investigation import fields as f
 from investigation.documents import identity_of, obj, text
+from investigation.times import cloudtrail_date
 
 ISSUING_ACTIONS = (
     "AssumeRole",
@@ -43,6 +44,8 @@ class Issuance:
     event_id: str | None
     account_id: str | None
     source: str | None
+    expiration: str | None = None
+    """When the issued credentials expire (``responseElements.credentials.expiration``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -51,6 +54,7 @@ class Issuance:
             "event_id": self.event_id,
             "account_id": self.account_id,
             "source": self.source,
+            "expiration": self.expiration,
         }
 
 
@@ -161,6 +165,7 @@ def issued(link: Link, event: Mapping[str, Any]) -> Link:
         event_id=text(event, "event.id"),
         account_id=text(event, f.ACCOUNT),
         source=text(event, f.SOURCE_ADDRESS) or text(event, f.SOURCE_IP),
+        expiration=cloudtrail_date(text(response, "credentials.expiration")),
     )
     return replace(
         link,

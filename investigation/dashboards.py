@@ -17,8 +17,9 @@ MAX_TERMS = 30
 """Values kept in the query bar: enough to name the chain, short enough for a URL."""
 
 
-def lucene_any(field: str, terms: Iterable[str]) -> str | None:
-    quoted = [_quote(term) for term in dict.fromkeys(terms) if term][:MAX_TERMS]
+def lucene_any(field: str, terms: Iterable[str], limit: int | None = MAX_TERMS) -> str | None:
+    """``field:("a" OR "b")`` on the distinct terms (the first ``limit``; ``None``: all)."""
+    quoted = [_quote(term) for term in dict.fromkeys(terms) if term][:limit]
     if not quoted:
         return None
     return f"{field}:({' OR '.join(quoted)})"

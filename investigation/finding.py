@@ -7,12 +7,13 @@ from typing import Any, Literal
 
 from investigation import fields as f
 from investigation.chain import Link
+from investigation.controls import account_of, is_account_control
 from investigation.documents import first, identity_of, obj, objects, text, values
 from investigation.network import is_external, is_ip
 from investigation.times import normalized
 from normalizers.ecs.sequence import finding_ids
 
-Mode = Literal["credential", "ip", "resource", "none"]
+Mode = Literal["credential", "ip", "resource", "account", "none"]
 
 # Where a finding names the API calls it saw (GuardDuty awsApiCallAction, and the same
 # action imported into Security Hub).
@@ -77,16 +78,22 @@ class Finding:
     """The finding's ``user_identity`` block (empty when it names no actor)."""
     actors: tuple[Link, ...] = ()
     """An attack sequence's actors, one link per actor (docs/schema.md, "Attack sequences")."""
+    sample: bool = False
+    """A sample finding (GuardDuty ``CreateSampleFindings``, Security Hub ``Sample``), not a real one."""
 
     @property
     def mode(self) -> Mode:
         """What the investigation pivots on.
 
         A posture or control result (``event.kind: state``) is about its resource even when
-        that resource is an IAM principal, so the question is "who changed it"; a threat
+        that resource is an IAM principal, so the question is "who changed it"; a control on the
+        account itself (root user, password policy...) is about the root user's activity or the
+        calls that change that setting (:mod:`investigation.controls`); a threat
         finding is about its actor, then its remote address, then its resource.
         """
         keys = self.keys
+        if self.kind == "state" and account_of(keys.resource_ids) and is_account_control(self.type):
+            return "account"
         if self.kind == "state" and keys.has_resource:
             return "resource"
         if keys.has_identity:
@@ -113,8 +120,17 @@ class Finding:
             "last_observed": self.last_observed,
             "updated": self.updated,
             "mode": self.mode,
+            "sample": self.sample,
             "keys": self.keys.to_dict(),
         }
+
+
+SAMPLE_TAG = "sample"
+"""The normalizers tag a sample finding so (GuardDuty ``sample``, Security Hub ``Sample``)."""
+
+
+def is_sample(document: dict[str, Any]) -> bool:
+    return SAMPLE_TAG in values(document, "tags")
 
 
 def source_of(document: dict[str, Any]) -> str | None:
@@ -167,6 +183,7 @@ def from_document(
         keys=join_keys(document, block),
         identity=identity_of(document, block),
         actors=sequence_actors(document, block, text(document, f.ACCOUNT)),
+        sample=is_sample(document),
     )
 
 

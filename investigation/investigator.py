@@ -7,7 +7,12 @@ The searches, whatever the number of events (docs/investigate.md):
    (calls per service and action, writes, errors, the newest events) and when/where/who
    (the oldest event, the histogram, addresses, user agents, identities);
 3. one search per depth of the credential chain (at most :data:`investigation.chain.MAX_DEPTH`);
-4. related findings sharing the actor's keys (both findings indices).
+4. the scope (the subject's events and each hop's own events): counts per hop and the timeline
+   of important events (:mod:`investigation.scope`, :mod:`investigation.importance`);
+5. related findings sharing the actor's keys (both findings indices) and, in the same search,
+   the VPC flows of the finding's and the actor's outside addresses (:mod:`investigation.flows`).
+
+1 + 2 + 5 + 1 + 1 = 10 searches at most (:data:`MAX_QUERIES`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,11 +29,27 @@ from opensearchpy import OpenSearch
 from investigation import activity, queries
 from investigation import fields as f
 from investigation.chain import Chain, Link, link_from_identity, resolve
-from investigation.dashboards import dashboard_url, lucene_any, lucene_or
-from investigation.documents import first, text, values
-from investigation.finding import Finding, from_document, pick, resource_name
+from investigation.controls import ROOT_CONTROLS
+from investigation.dashboards import dashboard_url
+from investigation.documents import text, values
+from investigation.finding import Finding, from_document, pick
+from investigation.flows import MAX_ADDRESSES, network
 from investigation.network import is_external
-from investigation.report import Identity, RelatedFinding, Report, What, When, Where, Who
+from investigation.pivots import Pivot, chain_credentials, checklist, created, latest_states
+from investigation.report import (
+    AddressFlows,
+    Identity,
+    RelatedFinding,
+    Report,
+    Timeline,
+    What,
+    When,
+    Where,
+    Who,
+)
+from investigation.scope import Scope, hop_clause, scope
+from investigation.summaries import newest_per_finding
+from investigation.timeline import hop_of, timeline
 from investigation.times import iso, parse
 
 MAX_QUERIES = 10
@@ -79,7 +100,7 @@ def investigate(
     when = When(iso(start), iso(end), finding.first_observed, finding.last_observed)
 
     mode = finding.mode
-    subject = queries.subject_filter(mode, finding.keys)
+    subject = queries.subject_filter(mode, finding.keys, finding.type)
     interval = queries.histogram_interval(start, end)
     # One credential needs no grouping by identity; an attack sequence names several.
     by_identity = mode != "credential" or len(finding.actors) > 1
@@ -92,9 +113,43 @@ def investigate(
 
     who, followed = _who(searcher, indices, finding, seen, what, start, end)
     what.summary = _what_summary(finding, what, when)
-    related = _related(searcher, indices, finding, followed, where)
-    url = _dashboards_url(dashboards_url, finding, followed, when) if dashboards_url else None
-    return Report(finding, who, when, what, where, related, url, queries=searcher.count)
+    events, created = _timeline(searcher, indices["cloudtrail"], finding, who, when)
+    related, flows, pivots = _neighbours(
+        searcher, indices, finding, followed, where, events, created, start, end
+    )
+    url = _dashboards_url(dashboards_url, events.scope) if dashboards_url and events.scope else None
+    return Report(
+        finding,
+        who,
+        when,
+        what,
+        where,
+        related,
+        url,
+        events,
+        flows,
+        [*chain_credentials(who.chain), *pivots],
+        checklist(pivots, who.chain),
+        queries=searcher.count,
+    )
+
+
+def _timeline(
+    searcher: Searcher, index: str, finding: Finding, who: Who, when: When
+) -> tuple[Timeline, list[Pivot]]:
+    """The scope (the subject's events and every hop's own events), counted per hop, and its
+    important events in time order; and what the chain's writes among them created: one search."""
+    window = (when.window_start, when.window_end)
+    hops = [scope(*window, [hop_clause(link)]) for link in who.chain]
+    subject = queries.subject_clauses(finding.mode, finding.keys, finding.type)
+    whole = scope(*window, [*subject, *(hop_clause(link) for link in who.chain)])
+    if whole.empty:
+        return Timeline(scope=None), []
+    response = searcher.search(index, queries.scope_events(whole, hops))
+    by_hop = [(event, hop_of(event, hops)) for event in activity.events(response)]
+    return timeline(response, whole, who.chain, hops), created(
+        [(event, hop) for event, hop in by_hop if hop is not None]
+    )
 
 
 def _activity(
@@ -265,36 +320,49 @@ def _caller_detail(event: dict[str, Any]) -> tuple[bool, bool]:
     return bool(text(event, f.IDENTITY_ACCESS_KEY)), bool(text(event, f.IDENTITY_ARN))
 
 
-def _related(
-    searcher: Searcher, indices: Mapping[str, str], finding: Finding, followed: list[Link], where: Where
-) -> list[RelatedFinding]:
+def _neighbours(
+    searcher: Searcher,
+    indices: Mapping[str, str],
+    finding: Finding,
+    followed: list[Link],
+    where: Where,
+    events: Timeline,
+    created: list[Pivot],
+    start: datetime,
+    end: datetime,
+) -> tuple[list[RelatedFinding], list[AddressFlows], list[Pivot]]:
+    """Related findings, the network view and the latest state of what the chain created, in
+    one search."""
     users = _actor_keys(finding, followed)
-    ips = list(dict.fromkeys([*finding.keys.ips, *(c.value for c in where.ips if is_external(c.value))]))
+    outside = [c.value for c in where.ips] + [ip.value for hop in events.hops for ip in hop.ips]
+    ips = list(dict.fromkeys([*finding.keys.ips, *(ip for ip in outside if is_external(ip))]))
+    addresses = ips[:MAX_ADDRESSES]
     resources = list(finding.keys.resource_arns)
     signals = list(finding.keys.signal_findings)
-    if not (users or ips or resources or signals):
-        return []
+    if not (users or ips or resources or signals or created):
+        return [], [], created
+    searched = f"{indices['guardduty']},{indices['securityhub']},{indices['vpcflow']}"
     response = searcher.search(
-        f"{indices['guardduty']},{indices['securityhub']}",
-        queries.related_findings(finding, users, ips, resources, signals),
+        f"{searched},{indices['cloudtrail']}" if created else searched,
+        queries.neighbours(finding, users, ips, resources, signals, addresses, created, start, end),
     )
     aggs = activity.aggregations(response)
     wanted = set(users) | set(ips) | set(resources) | set(signals)
-    native = [
-        _related_finding("guardduty", bucket, wanted)
-        for bucket in aggs.get("guardduty", {}).get("buckets", [])
+    related = [
+        RelatedFinding(**asdict(found), shared=_shared(document, wanted))
+        for found, document in newest_per_finding(response)
     ]
-    native_arns = {
-        arn
-        for bucket in aggs.get("guardduty", {}).get("buckets", [])
-        for arn in values(_latest(bucket), f.GUARDDUTY_ARN)
-    }
-    imported = [
-        _related_finding("securityhub", bucket, wanted)
-        for bucket in aggs.get("securityhub", {}).get("buckets", [])
-        if bucket["key"] not in native_arns
-    ]
-    return sorted(native + imported, key=lambda r: r.updated or "", reverse=True)
+    return related, network(aggs.get("flows", {}), addresses), latest_states(created, aggs.get("pivots", {}))
+
+
+def _shared(document: dict[str, Any], wanted: set[str]) -> tuple[str, ...]:
+    named = (
+        values(document, f.RELATED_USER)
+        + values(document, f.RELATED_IP)
+        + values(document, f"{f.SECURITYHUB_RESOURCES}.id")
+        + [value for name in f.FINDING_ID_FIELDS for value in values(document, name)]
+    )
+    return tuple(dict.fromkeys(str(value) for value in named if str(value) in wanted))
 
 
 def _actor_keys(finding: Finding, followed: list[Link]) -> list[str]:
@@ -305,51 +373,19 @@ def _actor_keys(finding: Finding, followed: list[Link]) -> list[str]:
     return list(dict.fromkeys(values_))
 
 
-def _latest(bucket: dict[str, Any]) -> dict[str, Any]:
-    hits = bucket.get("latest", {}).get("hits", {}).get("hits", [])
-    return hits[0].get("_source", {}) if hits else {}
-
-
-def _related_finding(source: str, bucket: dict[str, Any], wanted: set[str]) -> RelatedFinding:
-    document = _latest(bucket)
-    named = (
-        values(document, f.RELATED_USER)
-        + values(document, f.RELATED_IP)
-        + values(document, f"{f.SECURITYHUB_RESOURCES}.id")
-        + [value for name in f.FINDING_ID_FIELDS for value in values(document, name)]
-    )
-    severity = first(document, "event.severity")
-    return RelatedFinding(
-        id=str(bucket["key"]),
-        source=source,
-        title=text(document, "message"),
-        type=text(document, "rule.id") or text(document, f.ACTION),
-        severity=float(severity) if isinstance(severity, int | float) else None,
-        updated=text(document, f.TIMESTAMP),
-        shared=tuple(dict.fromkeys(str(value) for value in named if str(value) in wanted)),
-    )
-
-
-def _dashboards_url(base: str, finding: Finding, followed: list[Link], when: When) -> str:
-    keys = finding.keys
-    if finding.mode == "resource":
-        names = [name for name in (resource_name(arn) for arn in keys.resource_arns) if name]
-        query = lucene_or(
-            lucene_any(f.RESOURCE_ARN, keys.resource_arns),
-            lucene_any(f"{f.SECURITYHUB_RESOURCES}.id", keys.resource_arns),
-            lucene_any(f.REQUEST_PARAMETERS, [*keys.resource_ids, *names]),
-        )
-    else:
-        query = lucene_or(
-            lucene_any(f.RELATED_USER, _actor_keys(finding, followed)),
-            lucene_any(f.RELATED_IP, keys.ips if finding.mode == "ip" else []),
-        )
-    return dashboard_url(base, when.window_start, when.window_end, query)
+def _dashboards_url(base: str, events: Scope) -> str:
+    """The Finding investigation dashboard on exactly the report's scope (window and clauses)."""
+    return dashboard_url(base, events.start, events.end, events.lucene())
 
 
 def _who_summary(finding: Finding, who: Who, what: What) -> str:
     if finding.mode == "none":
         return "The finding names no identity, address or resource to pivot on."
+    root = finding.type in ROOT_CONTROLS
+    if not who.chain and finding.mode == "account":
+        if root:
+            return "The root user did not act in the account in the window."
+        return "No call changed the setting this control checks in the window."
     if not who.chain:
         subject = "address" if finding.mode == "ip" else "resource"
         return f"No CloudTrail identity acted on this {subject} in the window."
@@ -365,6 +401,10 @@ def _who_summary(finding: Finding, who: Who, what: What) -> str:
         lead = f"The finding's credential belongs to {head.label}"
     elif finding.mode == "resource":
         lead = f"{count} acted on the resource; {followed} {head.label}"
+    elif finding.mode == "account" and root:
+        lead = f"The root user acted in the account ({head.label})"
+    elif finding.mode == "account":
+        lead = f"{count} changed the setting this control checks; {followed} {head.label}"
     else:
         lead = f"{count} acted from {', '.join(finding.keys.ips)}; {followed} {head.label}"
     if not who.complete:
@@ -377,7 +417,12 @@ def _who_summary(finding: Finding, who: Who, what: What) -> str:
 def _what_summary(finding: Finding, what: What, when: When) -> str:
     if finding.mode == "none":
         return "Nothing to look up in CloudTrail."
-    subject = {"credential": "this actor", "ip": "this address", "resource": "this resource"}[finding.mode]
+    subject = {
+        "credential": "this actor",
+        "ip": "this address",
+        "resource": "this resource",
+        "account": "the root user" if finding.type in ROOT_CONTROLS else "this account setting",
+    }[finding.mode]
     if not what.events:
         return f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."
     return (

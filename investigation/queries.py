@@ -12,7 +12,12 @@ from typing import Any
 
 from investigation import fields as f
 from investigation.chain import ISSUING_ACTIONS
+from investigation.controls import ACCOUNT_CONTROL_ACTIONS, ROOT_CONTROLS, account_of
 from investigation.finding import Finding, JoinKeys, Mode
+from investigation.flows import flows_aggregation, flows_clause
+from investigation.importance import important
+from investigation.pivots import Pivot, state_aggregation, state_clause
+from investigation.scope import Clause, Scope, scope, terms
 from investigation.times import iso
 
 FINDING_VERSIONS = 20
@@ -28,6 +33,10 @@ RECENT_EVENTS = 100
 """Newest events fetched to list the resources the actor's requests name."""
 RECENT_CHANGES = 20
 RELATED_FINDINGS = 25
+TIMELINE_EVENTS = 200
+"""Important events of the scope listed on the timeline, oldest first."""
+HOP_ACTIONS = 10
+HOP_IPS = 5
 HISTOGRAM_BUCKETS = 60
 CREDENTIAL_LIFETIME = timedelta(hours=36)
 """The longest an STS credential lives (GetSessionToken/GetFederationToken): how far back
@@ -102,35 +111,49 @@ def load_finding(finding_id: str) -> dict[str, Any]:
     }
 
 
-def subject_filter(mode: Mode, keys: JoinKeys) -> dict[str, Any] | None:
-    """What CloudTrail events belong to the investigation's subject.
+def subject_filter(mode: Mode, keys: JoinKeys, control: str | None = None) -> dict[str, Any] | None:
+    """What CloudTrail events belong to the investigation's subject (see :func:`subject_clauses`)."""
+    clauses = subject_clauses(mode, keys, control)
+    return scope("", "", clauses).match() if clauses else None
+
+
+def subject_clauses(mode: Mode, keys: JoinKeys, control: str | None = None) -> list[Clause]:
+    """What CloudTrail events belong to the investigation's subject, as scope clauses.
 
     The credential is the most precise key (it names one session); without it the
-    principal, then the user name in its account.
+    principal, then the user name in its account. A control on the account (``control``, its
+    id) is answered by the root user's events, or by the calls that change its setting, in
+    that account.
     """
+    if mode == "account":
+        account = terms(f.ACCOUNT, [account_of(keys.resource_ids) or ""])
+        if control in ROOT_CONTROLS:
+            subject = terms(f"{f.IDENTITY}.type", ["Root"])
+        else:
+            subject = terms(f.ACTION, ACCOUNT_CONTROL_ACTIONS.get(control or "", ()))
+        return [(subject, account)] if subject and account else []
     if mode == "credential":
         if keys.access_key_ids:
-            return _terms(f.IDENTITY_ACCESS_KEY, keys.access_key_ids)
+            return _singles((f.IDENTITY_ACCESS_KEY, keys.access_key_ids))
         if keys.principal_ids or keys.arns:
-            return _any_of(
-                _terms(f.IDENTITY_PRINCIPAL, keys.principal_ids), _terms(f.IDENTITY_ARN, keys.arns)
-            )
-        return {
-            "bool": {
-                "filter": [
-                    _terms(f.USER_NAME, keys.user_names),
-                    _terms("aws.cloudtrail.user_identity.account_id", keys.account_ids),
-                ]
-            }
-        }
+            return _singles((f.IDENTITY_PRINCIPAL, keys.principal_ids), (f.IDENTITY_ARN, keys.arns))
+        user, account = terms(f.USER_NAME, keys.user_names), terms(_IDENTITY_ACCOUNT, keys.account_ids)
+        return [(user, account)] if user and account else []
     if mode == "ip":
-        return _terms(f.SOURCE_IP, keys.ips)
+        return _singles((f.SOURCE_IP, keys.ips))
     if mode == "resource":
         names = list(keys.resource_arns) + list(keys.resource_ids)
         # A flat_object root field matches a value at any key path: one clause covers
         # bucketName, groupId, userName, roleArn... without listing every API's parameters.
-        return _any_of(_terms(f.RESOURCE_ARN, keys.resource_arns), _terms(f.REQUEST_PARAMETERS, names))
-    return None
+        return _singles((f.RESOURCE_ARN, keys.resource_arns), (f.REQUEST_PARAMETERS, names))
+    return []
+
+
+_IDENTITY_ACCOUNT = "aws.cloudtrail.user_identity.account_id"
+
+
+def _singles(*pairs: tuple[str, Any]) -> list[Clause]:
+    return [(term,) for name, candidates in pairs if (term := terms(name, candidates))]
 
 
 def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[str, Any]:
@@ -265,6 +288,37 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
     }
 
 
+def scope_events(scope: Scope, hops: Sequence[Scope]) -> dict[str, Any]:
+    """Every event of the scope counted, per hop of the chain, and its important events in time
+    order (the timeline: ``post_filter`` narrows the hits, not the counts)."""
+    per_hop = {str(number): hop.match() for number, hop in enumerate(hops, 1) if not hop.empty}
+    aggs: dict[str, Any] = {"events": {"filter": {"match_all": {}}}}
+    if per_hop:
+        aggs["hops"] = {
+            "filters": {"filters": per_hop},
+            "aggs": {
+                "writes": {"filter": {"term": {f.READ_ONLY: False}}},
+                "errors": {
+                    "filter": {"term": {f.OUTCOME: "failure"}},
+                    "aggs": {"codes": {"terms": {"field": f.ERROR_CODE, "size": TOP_VALUES}}},
+                },
+                "first": {"min": {"field": f.TIMESTAMP}},
+                "last": {"max": {"field": f.TIMESTAMP}},
+                "actions": {"terms": {"field": f.ACTION, "size": HOP_ACTIONS}},
+                "ips": {"terms": {"field": f.SOURCE_IP, "size": HOP_IPS}},
+            },
+        }
+    return {
+        "size": TIMELINE_EVENTS,
+        "track_total_hits": True,
+        "query": scope.query(),
+        "post_filter": important(),
+        "sort": [{f.TIMESTAMP: {"order": "asc"}}, {"event.id": {"order": "asc"}}],
+        "_source": [*_EVENT_FIELDS, f.RESPONSE_ELEMENTS, "event.provider"],
+        "aggs": aggs,
+    }
+
+
 def related_findings(
     finding: Finding, users: list[str], ips: list[str], resources: list[str], signals: Sequence[str] = ()
 ) -> dict[str, Any]:
@@ -278,44 +332,83 @@ def related_findings(
         _terms(f"{f.SECURITYHUB_RESOURCES}.id", resources),
         *(_terms(name, signals) for name in f.FINDING_ID_FIELDS),
     ]
+    query = {
+        "bool": {
+            "filter": [_any_of(*clauses)],
+            "must_not": [_terms(name, own) for name in f.FINDING_ID_FIELDS],
+        }
+    }
+    return findings_by_id(query, RELATED_FINDINGS)
+
+
+def neighbours(
+    finding: Finding,
+    users: list[str],
+    ips: list[str],
+    resources: list[str],
+    signals: Sequence[str],
+    addresses: list[str],
+    pivots: Sequence[Pivot],
+    start: datetime,
+    end: datetime,
+) -> dict[str, Any]:
+    """:func:`related_findings` and, on the other indices searched with them, the VPC flows of
+    ``addresses`` in the window (``aggregations.flows``, :mod:`investigation.flows`) and the later
+    CloudTrail calls that changed ``pivots`` (``aggregations.pivots``, :mod:`investigation.pivots`)."""
+    body = related_findings(finding, users, ips, resources, signals)
+    findings = [f.BLOCKS["guardduty"], f.BLOCKS["securityhub"]]
+    should = [{"bool": {"filter": [{"terms": {"event.dataset": findings}}, body["query"]]}}]
+    if addresses:
+        window = time_range(start, end)
+        should.append(flows_clause(addresses, window))
+        body["aggs"]["flows"] = flows_aggregation(addresses, window)
+    since = iso(start)
+    changed = state_clause(pivots, since)
+    if changed:
+        should.append(changed)
+        body["aggs"]["pivots"] = state_aggregation(pivots, since)
+    body["query"] = {"bool": {"should": should, "minimum_should_match": 1}}
+    return body
+
+
+_FINDING_SUMMARY_FIELDS = [
+    f.TIMESTAMP,
+    "message",
+    "rule.id",
+    "event.severity",
+    "tags",
+    f.ACTION,
+    f.ACCOUNT,
+    f.REGION,
+    f.RELATED_USER,
+    f.RELATED_IP,
+    f.GUARDDUTY_ID,
+    f.GUARDDUTY_ARN,
+    f.SECURITYHUB_ID,
+    f"{f.SECURITYHUB_RESOURCES}.id",
+    "event.kind",
+]
+
+
+def findings_by_id(query: dict[str, Any], size: int) -> dict[str, Any]:
+    """The findings ``query`` matches, one bucket per finding id (each update is its own
+    document) with its newest update, newest first, at most ``size`` per findings index."""
     latest = {
         "top_hits": {
             "size": 1,
             "sort": [{f.TIMESTAMP: {"order": "desc"}}],
-            "_source": [
-                f.TIMESTAMP,
-                "message",
-                "rule.id",
-                "event.severity",
-                f.ACTION,
-                f.ACCOUNT,
-                f.RELATED_USER,
-                f.RELATED_IP,
-                f.GUARDDUTY_ID,
-                f.GUARDDUTY_ARN,
-                f.SECURITYHUB_ID,
-                f"{f.SECURITYHUB_RESOURCES}.id",
-                "event.kind",
-            ],
+            "_source": _FINDING_SUMMARY_FIELDS,
         }
     }
     return {
         "size": 0,
-        "query": {
-            "bool": {
-                "filter": [_any_of(*clauses)],
-                "must_not": [_terms(name, own) for name in f.FINDING_ID_FIELDS],
-            }
-        },
+        "query": query,
         "aggs": {
-            "guardduty": {
-                "terms": {"field": f.GUARDDUTY_ID, "size": RELATED_FINDINGS, "order": {"newest": "desc"}},
+            source: {
+                "terms": {"field": field_name, "size": size, "order": {"newest": "desc"}},
                 "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest},
-            },
-            "securityhub": {
-                "terms": {"field": f.SECURITYHUB_ID, "size": RELATED_FINDINGS, "order": {"newest": "desc"}},
-                "aggs": {"newest": {"max": {"field": f.TIMESTAMP}}, "latest": latest},
-            },
+            }
+            for source, field_name in (("guardduty", f.GUARDDUTY_ID), ("securityhub", f.SECURITYHUB_ID))
         },
     }
 

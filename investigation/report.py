@@ -7,6 +7,8 @@ from typing import Any
 
 from investigation.chain import Link
 from investigation.finding import Finding
+from investigation.pivots import Pivot
+from investigation.scope import Scope
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,15 +165,21 @@ class Where:
 
 
 @dataclass(frozen=True, slots=True)
-class RelatedFinding:
+class FindingSummary:
+    """One finding as its newest update tells it (``siem findings list``, related findings)."""
+
     id: str
+    """The id ``siem investigate`` takes: the GuardDuty id, or the Security Hub ``Id``."""
     source: str
     title: str | None
     type: str | None
     severity: float | None
+    """``event.severity``: 0-100 for both sources."""
     updated: str | None
-    shared: tuple[str, ...]
-    """The actor's keys this finding also names."""
+    account_id: str | None = None
+    region: str | None = None
+    sample: bool = False
+    """A sample finding (GuardDuty ``CreateSampleFindings``, Security Hub ``Sample``), not a real one."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -181,8 +189,148 @@ class RelatedFinding:
             "type": self.type,
             "severity": self.severity,
             "updated": self.updated,
-            "shared": list(self.shared),
+            "account_id": self.account_id,
+            "region": self.region,
+            "sample": self.sample,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedFinding(FindingSummary):
+    shared: tuple[str, ...] = ()
+    """The actor's keys this finding also names."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**FindingSummary.to_dict(self), "shared": list(self.shared)}
+
+
+@dataclass(frozen=True, slots=True)
+class HopActivity:
+    """What one identity of the chain did in the window (its own events only)."""
+
+    hop: int
+    """1 is the finding's credential (or the identity followed), the last is the origin."""
+    identity: str
+    access_key_id: str | None
+    events: int
+    writes: int
+    errors: int
+    denials: int
+    first_seen: str | None
+    last_seen: str | None
+    actions: list[Count]
+    ips: list[Count]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "hop": self.hop,
+            "identity": self.identity,
+            "access_key_id": self.access_key_id,
+            "events": self.events,
+            "writes": self.writes,
+            "errors": self.errors,
+            "denials": self.denials,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "actions": [{"action": c.value, "count": c.count} for c in self.actions],
+            "ips": [{"ip": c.value, "count": c.count} for c in self.ips],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One important event of the scope."""
+
+    time: str | None
+    event_id: str | None
+    hop: int | None
+    """The hop of the chain that made it; ``None`` for another identity acting on the subject."""
+    actor: str
+    provider: str | None
+    action: str | None
+    outcome: str | None
+    error_code: str | None
+    source: str | None
+    reasons: tuple[str, ...]
+    """``sign-in``, ``credentials``, ``error``, ``write``, ``sensitive read``."""
+    resources: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "time": self.time,
+            "event_id": self.event_id,
+            "hop": self.hop,
+            "actor": self.actor,
+            "provider": self.provider,
+            "action": self.action,
+            "outcome": self.outcome,
+            "error_code": self.error_code,
+            "source": self.source,
+            "reasons": list(self.reasons),
+            "resources": list(self.resources),
+        }
+
+
+@dataclass(slots=True)
+class Timeline:
+    """The scope's events: how many, per hop, and the important ones in time order."""
+
+    scope: Scope | None = None
+    events: int = 0
+    """Every CloudTrail event of the scope (what the Dashboards link shows)."""
+    important: int = 0
+    """Important events of the scope; ``entries`` holds the oldest of them."""
+    hops: list[HopActivity] = field(default_factory=list)
+    entries: list[TimelineEvent] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scope": self.scope.to_dict() if self.scope else None,
+            "events": self.events,
+            "important": self.important,
+            "hops": [hop.to_dict() for hop in self.hops],
+            "entries": [entry.to_dict() for entry in self.entries],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSide:
+    """An address's VPC flows on one side (``from``: it is the source; ``to``: the destination)
+    with one action (``ACCEPT``, ``REJECT``)."""
+
+    side: str
+    action: str
+    flows: int
+    bytes: int
+    packets: int
+    first_seen: str | None
+    last_seen: str | None
+    peers: list[Count]
+    """The addresses on the other side."""
+    ports: list[Count]
+    """Destination ports."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "side": self.side,
+            "action": self.action,
+            "flows": self.flows,
+            "bytes": self.bytes,
+            "packets": self.packets,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "peers": [{"ip": c.value, "flows": c.count} for c in self.peers],
+            "ports": [{"port": c.value, "flows": c.count} for c in self.ports],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AddressFlows:
+    ip: str
+    sides: list[FlowSide]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ip": self.ip, "flows": [side.to_dict() for side in self.sides]}
 
 
 @dataclass(slots=True)
@@ -194,6 +342,13 @@ class Report:
     where: Where
     related_findings: list[RelatedFinding] = field(default_factory=list)
     dashboards_url: str | None = None
+    timeline: Timeline = field(default_factory=Timeline)
+    network: list[AddressFlows] = field(default_factory=list)
+    """VPC flows of the finding's addresses and the actor's outside source addresses."""
+    pivots: list[Pivot] = field(default_factory=list)
+    """What the chain created or changed, with its latest known state."""
+    containment: list[str] = field(default_factory=list)
+    """Containment steps derived from the chain and the pivots (advice only)."""
     queries: int = 0
     """Searches the investigation sent (not part of the JSON form)."""
 
@@ -204,6 +359,10 @@ class Report:
             "when": self.when.to_dict(),
             "what": self.what.to_dict(),
             "where": self.where.to_dict(),
+            "timeline": self.timeline.to_dict(),
+            "network": [address.to_dict() for address in self.network],
+            "pivots": [pivot.to_dict() for pivot in self.pivots],
+            "containment": self.containment,
             "related_findings": [related.to_dict() for related in self.related_findings],
             "dashboards_url": self.dashboards_url,
         }

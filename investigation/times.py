@@ -22,3 +22,14 @@ def normalized(value: str | None) -> str | None:
         return iso(parse(value))
     except ValueError:
         return None
+
+
+def cloudtrail_date(value: str | None) -> str | None:
+    """A date as STS and IAM write it in CloudTrail's ``responseElements``
+    (``Mar 14, 2026, 10:08:30 AM``, UTC), or an ISO 8601 time, in the report's form."""
+    if not value:
+        return None
+    try:
+        return iso(datetime.strptime(value, "%b %d, %Y, %I:%M:%S %p").replace(tzinfo=UTC))
+    except ValueError:
+        return normalized(value)

@@ -37,7 +37,8 @@ def register(subparsers: Any) -> None:
         description="Load a finding (a Security Hub Id, or a GuardDuty finding id or ARN) from the "
         "findings indices and report who did it (the identity and the chain of roles and accounts "
         "its temporary credentials came through), when, what API calls it made, from which "
-        "addresses, and other findings sharing its keys. A finding on a resource (a failed control) "
+        "addresses, each hop's own activity and one timeline of the whole chain's important "
+        "events, and other findings sharing its keys. A finding on a resource (a failed control) "
         "reports who changed that resource. At most 10 searches. Exit status 1 when the finding is "
         "not found or the endpoint fails (docs/investigate.md).",
     )

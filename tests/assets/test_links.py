@@ -183,7 +183,7 @@ FILTERS = [
     (
         "aws.cloudtrail.user_identity.access_key_id",
         fx.CHAIN_KEY,
-        {"ct-session-list-secrets"},
+        {"ct-session-list-secrets", "ct-assume-role"},  # the call that issued the key names it too
     ),
     ("user.name", "fixture-dave@example.com", {"ct-console-role"}),
     ("destination.ip", "10.0.1.5", {f"flow:{fx.SCANNER_IP}:REJECT", f"flow:{fx.CLIENT_IP}:ACCEPT"}),

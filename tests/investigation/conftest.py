@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 from opensearchpy import OpenSearch
 
+from demo import Incident, write_incident
 from normalizers import DeadLetter, Origin, normalize_object
 from opensearch_assets.templates import install_templates
 
@@ -19,6 +21,7 @@ _INDEX = {
     "aws.cloudtrail": "siem-cloudtrail",
     "aws.guardduty": "siem-guardduty",
     "aws.securityhub_findings": "siem-securityhub",
+    "aws.vpcflow": "siem-vpcflow",
 }
 
 
@@ -95,3 +98,13 @@ class Siem:
 def siem(engine: OpenSearch) -> Siem:
     install_templates(engine)
     return Siem(engine)
+
+
+@pytest.fixture
+def demo_incident(siem: Siem, tmp_path: Path) -> Incident:
+    """The demo incident (demo/incident.py), every object indexed; returns its ground truth."""
+    incident = write_incident(tmp_path)
+    for item in incident.objects:
+        if not item.skipped:
+            siem.ingest((tmp_path / item.key).read_bytes(), item.key, item.dead_letters)
+    return incident

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from demo import Incident, write_incident
+from demo import Incident
 from investigation import MAX_QUERIES, investigate
 from investigation.demo import show
 from tests.investigation.conftest import Siem
@@ -16,12 +15,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def incident(siem: Siem, tmp_path: Path) -> Incident:
-    incident = write_incident(tmp_path)
-    for item in incident.objects:
-        if item.source in ("cloudtrail", "guardduty", "securityhub") and not item.skipped:
-            siem.ingest((tmp_path / item.key).read_bytes(), item.key, item.dead_letters)
-    return incident
+def incident(demo_incident: Incident) -> Incident:
+    return demo_incident
 
 
 def test_every_finding_on_the_final_session_leads_back_to_the_stolen_user_key(

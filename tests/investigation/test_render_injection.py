@@ -23,16 +23,22 @@ from investigation.chain import Issuance, Link
 from investigation.finding import from_document
 from investigation.report import (
     ActionCount,
+    AddressFlows,
     Change,
     Count,
+    FlowSide,
+    HopActivity,
     Identity,
     RelatedFinding,
     Report,
+    Timeline,
+    TimelineEvent,
     What,
     When,
     Where,
     Who,
 )
+from investigation.scope import Scope, Terms
 
 DASHBOARDS = "https://dashboards.example/_dashboards/app/dashboards#/view/x?_g=(a:1)&_a=(q:'b')"
 
@@ -92,8 +98,31 @@ def report(value: str, dashboards_url: str | None = DASHBOARDS) -> Report:
         summary=value,
     )
     where = Where(ips=[Count(value, 1)], user_agents=[Count(value, 1)])
-    related = [RelatedFinding(value, value, value, value, 5.0, value, (value,))]
-    return Report(finding, who, when, what, where, related, dashboards_url=dashboards_url, queries=3)
+    related = [RelatedFinding(value, value, value, value, 5.0, value, value, value, True, (value,))]
+    counts = [Count(value, 1)]
+    timeline = Timeline(
+        scope=Scope(value, value, ((Terms(value, (value,)),),)),
+        events=1,
+        important=2,
+        hops=[HopActivity(1, value, value, 1, 1, 1, 1, value, value, counts, counts)],
+        entries=[
+            TimelineEvent(value, value, hop, value, value, value, value, value, value, (value,), (value,))
+            for hop in (1, None)
+        ],
+    )
+    network = [AddressFlows(value, [FlowSide(value, value, 1, 1, 1, value, value, counts, counts)])]
+    return Report(
+        finding,
+        who,
+        when,
+        what,
+        where,
+        related,
+        dashboards_url=dashboards_url,
+        timeline=timeline,
+        network=network,
+        queries=3,
+    )
 
 
 PLAIN = report("plain")

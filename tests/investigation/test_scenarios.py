@@ -181,7 +181,19 @@ def test_every_format_tells_the_same_chain(siem: Siem) -> None:
     scenario = scenarios.cross_account_chain()
     report = run(siem, scenario)
     as_json = orjson.loads(render(report, "json"))
-    assert list(as_json) == ["finding", "who", "when", "what", "where", "related_findings", "dashboards_url"]
+    assert list(as_json) == [
+        "finding",
+        "who",
+        "when",
+        "what",
+        "where",
+        "timeline",
+        "network",
+        "pivots",
+        "containment",
+        "related_findings",
+        "dashboards_url",
+    ]
     assert {"first_seen", "last_seen", "histogram"} <= set(as_json["when"])
     assert {"ips", "user_agents"} <= set(as_json["where"])
     for form in ("text", "markdown", "html"):
