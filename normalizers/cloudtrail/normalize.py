@@ -7,6 +7,7 @@ from typing import Any, BinaryIO
 
 from normalizers.base import Document, Item, Origin
 from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.credentials import without_credentials
 from normalizers.cloudtrail.mapping import build_document
 from normalizers.cloudtrail.spec import SPEC
 from normalizers.loop import json_items
@@ -17,6 +18,8 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     actors = ActorCache()
 
     def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
+        # Before any field (or event.original) is built from them.
+        record, raw = without_credentials(record, raw, origin.keep_original)
         return build_document(record, raw, envelope, origin, actors)
 
     return json_items(SPEC, stream, origin, mapper)
