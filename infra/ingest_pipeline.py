@@ -171,7 +171,7 @@ class IngestPipeline(Construct):
         self.handler.role.add_to_policy(
             iam.PolicyStatement(actions=list(SQS_POLLING_ACTIONS), resources=[self.queue.queue_arn])
         )
-        self.handler.function.add_event_source_mapping(
+        self.event_source = self.handler.function.add_event_source_mapping(
             "QueueEvents",
             event_source_arn=self.queue.queue_arn,
             batch_size=config.ingest_batch_size,

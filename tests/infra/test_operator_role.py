@@ -75,8 +75,11 @@ def test_it_writes_the_source_indices_and_reads_nothing(central: dict[str, Any])
     assert {
         resource: set(rule["Permission"]) for rule in document["Rules"] for resource in rule["Resource"]
     } == {
-        pattern: {"aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex"}
-        for pattern in SOURCE_PATTERNS
+        **{
+            pattern: {"aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex"}
+            for pattern in SOURCE_PATTERNS
+        },
+        "collection/siem-logs": {"aoss:DescribeCollectionItems"},  # reads the index templates
     }
 
 
