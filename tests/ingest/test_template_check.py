@@ -14,10 +14,8 @@ from demo import synthetic
 from ingest import handler
 from ingest.config import Settings
 from ingest.runtime import Runtime, build_runtime
-from ingest.serverless_guard import ServerlessGuard
 from ingest.template_check import IndexTemplateCheck
 from opensearch_assets.templates import install_templates
-from opensearch_client import ConnectionSettings
 from siem_cli import main as cli
 from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
 from tests.ingest.harness import LambdaContext, count, drain, receive
@@ -83,18 +81,6 @@ def test_the_templates_are_asked_once_per_index_and_process(engine: OpenSearch) 
 
 
 # -- siem ingest -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
-    """The CLI builds its client from --endpoint; route it through the Serverless guard."""
-
-    def guarded(connection: ConnectionSettings, pool_maxsize: int) -> OpenSearch:
-        return serverless_guard.wrap(
-            OpenSearch(hosts=[connection.endpoint], timeout=60, max_retries=0, pool_maxsize=pool_maxsize)
-        )
-
-    monkeypatch.setattr("ingest.runtime.make_client", guarded)
 
 
 def _ingest(path: Path, endpoint: str, tmp_path: Path, *extra: str) -> int:
