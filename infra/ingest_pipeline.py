@@ -123,7 +123,9 @@ class IngestPipeline(Construct):
             "DEAD_LETTER_PREFIX": DEAD_LETTER_PREFIX,
             "BULK_MAX_BYTES": str(config.bulk_max_bytes),
             "KEEP_ORIGINAL": str(config.keep_original).lower(),
-            # Accounts whose objects may carry other accounts' findings (provenance checks).
+            # What may be found under each prefix, and the accounts whose member delivery may carry
+            # other accounts' findings (ingest.provenance; docs/deploy.md, "Trust model").
+            "SOURCE_PREFIXES": ",".join(f"{source}={config.prefixes[source]}" for source in SOURCES),
             "DELEGATED_ADMIN_ACCOUNT_IDS": ",".join(config.delegated_admin_account_ids),
             "POWERTOOLS_SERVICE_NAME": "siem-ingest",
             "POWERTOOLS_METRICS_NAMESPACE": "Siem",

@@ -27,6 +27,7 @@ import orjson
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, DeadLetterSink
 from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
+from ingest.provenance import Provenance
 from ingest.reader import ObjectIdentity, OpenedObject
 from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
@@ -183,6 +184,7 @@ def process_object(
             items, source_of, skipped_because = normalized_items(opened, services.settings.keep_original)
         else:
             source_of = lambda: None  # noqa: E731
+        items = Provenance(identity, services.settings).checked(items)
         _ChunkLoop(services, identity, owner, deadline, progress, result).run(items)
         result.source = result.source or source_of()
         if result.records == 0 and skipped_because():
@@ -284,7 +286,7 @@ class _ChunkLoop:
             if offset in done_before:
                 continue
             if isinstance(item, DeadLetter):
-                letters.append((offset, {**item.to_json(), "stage": "normalize"}))
+                letters.append((offset, {"stage": "normalize", **item.to_json()}))
             else:
                 documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
         self._result.source = self._result.source or (source if source != "unknown" else None)

@@ -8,7 +8,7 @@ from typing import Any
 
 from ingest import runtime as ingest_runtime
 from ingest.backfill import Opener
-from ingest.config import Settings
+from ingest.config import Settings, provenance_from_env
 from ingest.processor import ObjectResult, process_object
 from ingest.reader import OpenedObject
 from ingest.runtime import Runtime
@@ -45,7 +45,11 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args, keep_original=args.original)
+    try:
+        settings = settings_from(args, keep_original=args.original, **provenance_from_env())
+    except ValueError as error:  # SOURCE_PREFIXES or DELEGATED_ADMIN_ACCOUNT_IDS malformed
+        print(f"siem ingest: {error}", file=sys.stderr)
+        return 2
     try:
         openers = Opener(args.target, settings.connection.region).sources()
     except FileNotFoundError as error:

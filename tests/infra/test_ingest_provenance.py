@@ -1,4 +1,5 @@
-"""The ingest function as synthesized: fed only once the index templates exist (issue 19.6)."""
+"""The ingest function as synthesized: fed only once the index templates exist, and told what
+each prefix may hold and which accounts are delegated administrators (issues 19.6, 20.2)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from typing import Any
 
 import pytest
 
+from ingest.config import from_env
 from tests.infra.cfn import only, render, resources
+from tests.infra.conftest import GUARDDUTY_ADMIN
 
 pytestmark = pytest.mark.slow
 
@@ -36,3 +39,22 @@ def test_the_queue_feeds_ingest_only_after_the_asset_installer_ran(
     # installer's custom resource has put the templates (an update re-runs it first, too).
     assert installer in mapping["DependsOn"]
 
+
+def test_ingest_reads_the_prefixes_and_delegated_administrators_it_is_given(central: dict[str, Any]) -> None:
+    _, function = _ingest_function(central)
+    environment = {k: render(v) for k, v in function["Properties"]["Environment"]["Variables"].items()}
+    assert environment["SOURCE_PREFIXES"] == (
+        "cloudtrail=cloudtrail/,vpcflow=vpcflow/,guardduty=guardduty/,securityhub=securityhub/"
+    )
+    assert environment["DELEGATED_ADMIN_ACCOUNT_IDS"] == GUARDDUTY_ADMIN
+    # The function's own reading of them (ingest.config).
+    settings = from_env(
+        {name: environment[name] for name in ("SOURCE_PREFIXES", "DELEGATED_ADMIN_ACCOUNT_IDS")}
+    )
+    assert settings.delegated_admin_account_ids == {GUARDDUTY_ADMIN}
+    assert dict(settings.source_prefixes) == {
+        "cloudtrail": "cloudtrail/",
+        "vpcflow": "vpcflow/",
+        "guardduty": "guardduty/",
+        "securityhub": "securityhub/",
+    }
