@@ -33,11 +33,16 @@ class IndexTemplateCheck:
         self._lock = threading.Lock()
 
     def problem(self, index: str) -> str | None:
-        """``None`` when a template covers ``index``, else why it may not be written."""
+        """``None`` when a template covers ``index``, else why it may not be written (also when
+        the templates cannot be read: an unreachable engine, a missing permission)."""
         with self._lock:
             if index in self._covered:
                 return None
-            if not any(_matches(template, index) for template in self._templates()):
+            try:
+                templates = self._templates()
+            except Exception as error:
+                return f"could not read the index templates for {index!r}: {type(error).__name__}: {error}"
+            if not any(_matches(template, index) for template in templates):
                 return f"no index template covers index {index!r}: {INSTALL_HINT}"
             self._covered.add(index)
             return None

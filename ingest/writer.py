@@ -141,19 +141,12 @@ class BulkWriter:
         """The documents whose index a template covers; the others are left unfinished."""
         if self._templates is None:
             return documents
-        problems = {index: self._template_problem(index) for index in {d.index for d in documents}}
+        problems = {index: self._templates.problem(index) for index in {d.index for d in documents}}
         if not any(problems.values()):
             return documents
         report.errors += sorted(problem for problem in problems.values() if problem)
         report.unfinished += [document.offset for document in documents if problems[document.index]]
         return [document for document in documents if not problems[document.index]]
-
-    def _template_problem(self, index: str) -> str | None:
-        assert self._templates is not None
-        try:
-            return self._templates.problem(index)
-        except Exception as error:  # unreachable engine, no permission: nothing is sent either
-            return f"could not read the index templates for {index!r}: {type(error).__name__}: {error}"
 
     def _batches(self, documents: Sequence[Pending], report: WriteReport) -> list[list[Pending]]:
         limit, max_docs = self._settings.bulk_max_bytes, self._settings.bulk_max_docs

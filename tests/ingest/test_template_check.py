@@ -120,3 +120,15 @@ def test_cli_says_why_the_templates_could_not_be_installed(
     assert _ingest(trail, "http://127.0.0.1:9", tmp_path, "--install-templates") == 1
     err = capsys.readouterr().err
     assert "siem ingest: could not install the index templates:" in err and "Traceback" not in err
+
+
+def test_templates_that_cannot_be_read_send_nothing_and_say_why(engine: OpenSearch) -> None:
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("403 aoss:DescribeCollectionItems not granted")
+
+    engine.indices.get_index_template = refused  # type: ignore[method-assign]
+    problem = IndexTemplateCheck(engine).problem("siem-cloudtrail")
+    assert problem == (
+        "could not read the index templates for 'siem-cloudtrail': "
+        "PermissionError: 403 aoss:DescribeCollectionItems not granted"
+    )
