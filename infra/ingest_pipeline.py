@@ -125,7 +125,9 @@ class IngestPipeline(Construct):
             "DEAD_LETTER_PREFIX": DEAD_LETTER_PREFIX,
             "BULK_MAX_BYTES": str(config.bulk_max_bytes),
             "KEEP_ORIGINAL": str(config.keep_original).lower(),
-            # Accounts whose objects may carry other accounts' findings (provenance checks).
+            # What may be found under each prefix, and the accounts whose member delivery may carry
+            # other accounts' findings (ingest.provenance; docs/deploy.md, "Trust model").
+            "SOURCE_PREFIXES": ",".join(f"{source}={config.prefixes[source]}" for source in SOURCES),
             "DELEGATED_ADMIN_ACCOUNT_IDS": ",".join(config.delegated_admin_account_ids),
             "POWERTOOLS_SERVICE_NAME": "siem-ingest",
             "POWERTOOLS_METRICS_NAMESPACE": "Siem",
@@ -173,7 +175,7 @@ class IngestPipeline(Construct):
         self.handler.role.add_to_policy(
             iam.PolicyStatement(actions=list(SQS_POLLING_ACTIONS), resources=[self.queue.queue_arn])
         )
-        self.handler.function.add_event_source_mapping(
+        self.event_source = self.handler.function.add_event_source_mapping(
             "QueueEvents",
             event_source_arn=self.queue.queue_arn,
             batch_size=config.ingest_batch_size,

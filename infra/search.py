@@ -120,7 +120,12 @@ class SearchCollections(Construct):
         return [f"index/{self.alerts_name}/{self._config.alerts_index}*"]
 
     def ingest_rules(self) -> list[AccessRule]:
-        return [AccessRule("index", self.source_indices(), WRITE_INDEX)]
+        # Reading the index templates (collection items): ingest never writes into an index no
+        # template covers (ingest.template_check).
+        return [
+            AccessRule("collection", [f"collection/{self.logs_name}"], DESCRIBE_COLLECTION),
+            AccessRule("index", self.source_indices(), WRITE_INDEX),
+        ]
 
     def detection_rules(self) -> list[AccessRule]:
         return [

@@ -60,6 +60,9 @@ class SiemStack(Stack):
             code=lambda_code(INSTALLER_HANDLER, install),
             network=network,
         )
+        # No message is handed to ingest before the index templates exist: the first document
+        # would create its index with dynamic mappings (ingest also refuses to, docs/ingest.md).
+        self.ingest.event_source.node.add_dependency(self.installer.resource)
         self.alarms = PipelineAlarms(
             self,
             "Alarms",

@@ -7,12 +7,14 @@ rest (bulk sizes, ledger, dead letters, deadline) is the ingest path's own.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
+from normalizers import SOURCES
 from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.vpcflow.formats import parse_formats
 from opensearch_client import ConnectionSettings
@@ -20,6 +22,9 @@ from opensearch_client import ConnectionSettings
 MIB = 1024 * 1024
 LOCAL_ENDPOINT = "http://127.0.0.1:9200"
 LOCAL_CONNECTION = ConnectionSettings(LOCAL_ENDPOINT, timeout=REQUEST_TIMEOUT_SECONDS)
+DEFAULT_SOURCE_PREFIXES: Mapping[str, str] = {source: f"{source}/" for source in SOURCES}
+"""The CDK app's default key prefix of each source (infra/config.py)."""
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +72,34 @@ class Settings:
             max_record_bytes=self.max_record_bytes,
         )
 
+    source_prefixes: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SOURCE_PREFIXES))
+    """Source -> key prefix in the log bucket: what may be found under each (ingest.provenance)."""
+    delegated_admin_account_ids: frozenset[str] = frozenset()
+    """Accounts whose member delivery may carry other accounts' findings (GuardDuty and Security
+    Hub delegated administrators)."""
+
     def index_for(self, source: str) -> str:
         return f"{self.index_prefix}{source}"
+
+
+def account_ids(value: str) -> frozenset[str]:
+    """``"111111111111,222222222222"`` -> the account ids; ``ValueError`` for anything else."""
+    accounts = frozenset(part.strip() for part in value.split(",") if part.strip())
+    wrong = sorted(account for account in accounts if not _ACCOUNT_ID.match(account))
+    if wrong:
+        raise ValueError(f"not 12-digit account ids: {', '.join(wrong)}")
+    return accounts
+
+
+def source_prefixes(value: str) -> dict[str, str]:
+    """``"cloudtrail=ct/,vpcflow=flows/"`` -> {source: prefix}; sources not named keep their default."""
+    prefixes = dict(DEFAULT_SOURCE_PREFIXES)
+    for part in filter(None, (part.strip() for part in value.split(","))):
+        source, equals, prefix = part.partition("=")
+        if not equals or source not in SOURCES or not prefix.endswith("/"):
+            raise ValueError(f"SOURCE_PREFIXES: expected <source>=<prefix ending in />, got {part!r}")
+        prefixes[source] = prefix
+    return prefixes
 
 
 def _flag(value: str) -> bool:
@@ -96,7 +127,21 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "MAX_OBJECT_BYTES": ("max_object_bytes", int),
     "MAX_COMPRESSION_RATIO": ("max_compression_ratio", int),
     "MAX_RECORD_BYTES": ("max_record_bytes", int),
+    "SOURCE_PREFIXES": ("source_prefixes", source_prefixes),
+    "DELEGATED_ADMIN_ACCOUNT_IDS": ("delegated_admin_account_ids", account_ids),
 }
+
+
+def provenance_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The provenance settings of the environment (the CLI reads them like the Lambda);
+    ``ValueError`` for a malformed one."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for variable in ("SOURCE_PREFIXES", "DELEGATED_ADMIN_ACCOUNT_IDS"):
+        if environ.get(variable):
+            name, convert = _ENVIRONMENT[variable]
+            values[name] = convert(environ[variable])
+    return values
 
 
 def from_env(environ: Mapping[str, str] | None = None) -> Settings:

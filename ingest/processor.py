@@ -27,6 +27,7 @@ import orjson
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, DeadLetterSink
 from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
+from ingest.provenance import Provenance
 from ingest.reader import ObjectIdentity, OpenedObject
 from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
@@ -221,6 +222,7 @@ def process_object(
             )
         else:
             source_of = lambda: None  # noqa: E731
+        items = Provenance(identity, services.settings).checked(items)
         _ChunkLoop(services, identity, owner, deadline, progress, result).run(items)
         result.source = result.source or source_of()
         if result.records == 0 and skipped_because():
@@ -322,8 +324,9 @@ class _ChunkLoop:
             if offset in done_before:
                 continue
             if isinstance(item, DeadLetter):
-                # The version (or ETag) with the object: what a re-drive reads again.
-                letter = {**item.to_json(), "version": self._identity.version, "stage": "normalize"}
+                # The version (or ETag) with the object: what a re-drive reads again; a dead
+                # letter may name its own stage (provenance).
+                letter = {"stage": "normalize", **item.to_json(), "version": self._identity.version}
                 letters.append((offset, letter))
             else:
                 documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))

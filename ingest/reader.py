@@ -29,6 +29,11 @@ class ObjectIdentity:
     version: str
     """Version id, else ETag (S3); content hash (local files)."""
     last_modified: datetime
+    version_id: str | None = None
+    """S3's ``VersionId`` (absent, or ``null``, in an unversioned bucket): provenance."""
+    etag: str | None = None
+    size: int | None = None
+    """Bytes as stored (compressed): provenance."""
 
     @property
     def ledger_key(self) -> str:
@@ -94,7 +99,14 @@ def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
     version = answer.get("VersionId") or answer.get("ETag", "").strip('"') or "unversioned"
     if version == "null":  # versioning suspended or never enabled: S3 answers "null"
         version = answer.get("ETag", "").strip('"') or "unversioned"
-    identity = ObjectIdentity(ref.url, version, answer["LastModified"].astimezone(UTC))
+    identity = ObjectIdentity(
+        ref.url,
+        version,
+        answer["LastModified"].astimezone(UTC),
+        version_id=answer.get("VersionId") if answer.get("VersionId") not in (None, "null") else None,
+        etag=answer.get("ETag", "").strip('"') or None,
+        size=answer.get("ContentLength"),
+    )
     return OpenedObject(identity, io.BufferedReader(_RawBody(answer["Body"]), buffer_size=1 << 20))
 
 
@@ -116,8 +128,9 @@ def open_local(path: Path) -> OpenedObject:
     when its path is the same too."""
     with path.open("rb") as handle:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()[:32]
-    modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    identity = ObjectIdentity(str(path.resolve()), digest, modified)
+    stat = path.stat()
+    modified = datetime.fromtimestamp(stat.st_mtime, UTC)
+    identity = ObjectIdentity(str(path.resolve()), digest, modified, size=stat.st_size)
     return OpenedObject(identity, path.open("rb"))
 
 

@@ -106,8 +106,9 @@ def _entry_items(entry: _Entry, ingested: str) -> Iterator[SourcedItem]:
     if entry.document is not None:
         yield source, entry.document
         return
-    if entry.stage == "read" or not raw:
-        # Nothing to replay (the object was gone, or the input was cut); keep it visible.
+    if entry.stage in ("read", "provenance") or not raw:
+        # Nothing to replay (the object was gone, or the input was cut), or nothing that may be
+        # (its object had no right to carry it: docs/ingest.md, "Provenance"); keep it visible.
         reason, where, position = (str(fields.get(name)) for name in ("reason", "object", "position"))
         yield source, DeadLetter(source, reason, where, position, raw)
         return

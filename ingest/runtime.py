@@ -12,6 +12,7 @@ from ingest.config import Settings
 from ingest.deadletters import DeadLetterSink, LocalDeadLetterSink, S3DeadLetterSink
 from ingest.ledger import DynamoLedger, Ledger, SqliteLedger
 from ingest.processor import Hooks, Services
+from ingest.template_check import IndexTemplateCheck
 from ingest.writer import BulkWriter
 from opensearch_client import make_client
 
@@ -56,12 +57,12 @@ def build_runtime(
 ) -> Runtime:
     """Everything the processor needs; tests pass their guarded client and moto clients."""
     s3 = s3 or boto3.client("s3", region_name=settings.connection.region)
+    # One pooled connection per concurrent bulk request, plus one for searches.
+    client = client or make_client(settings.connection, pool_maxsize=settings.concurrency + 1)
     services = Services(
         settings=settings,
-        # One pooled connection per concurrent bulk request, plus one for searches.
-        writer=BulkWriter(
-            client or make_client(settings.connection, pool_maxsize=settings.concurrency + 1), settings
-        ),
+        # Never into an index without a template: checked once per index and process (container).
+        writer=BulkWriter(client, settings, templates=IndexTemplateCheck(client)),
         ledger=ledger or make_ledger(settings, dynamodb),
         sink=make_sink(settings, s3),
         hooks=hooks or Hooks(),

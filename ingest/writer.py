@@ -12,6 +12,9 @@
   says nothing against them, so they are never dead-lettered for it.
 - Items failing with any other status (mapping or parse errors) are rejected: the caller
   dead-letters them with the document and the error.
+- Documents bound for an index no index template covers are never sent (the first one would
+  create the index with dynamic mappings): they are returned as *unfinished*, with the reason
+  (:mod:`ingest.template_check`), when the writer is given a template check.
 - What is still failing when attempts or time run out is returned as *unfinished*, so the
   caller saves its progress and lets the object be retried later; nothing is dropped. A
   request is only started when a whole ``request_timeout`` fits before the deadline, because
@@ -35,6 +38,7 @@ from opensearchpy.exceptions import ConnectionError as TransportConnectionError
 from opensearchpy.exceptions import TransportError
 
 from ingest.config import Settings
+from ingest.template_check import IndexTemplateCheck
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +114,10 @@ class BulkWriter:
         *,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        templates: IndexTemplateCheck | None = None,
     ) -> None:
         self._client = client
+        self._templates = templates
         self._settings = settings
         self._sleep = sleep
         self._rng = rng or random.Random()
@@ -127,9 +133,20 @@ class BulkWriter:
     def start(self, documents: Sequence[Pending], deadline: Deadline) -> PendingWrite:
         """Send ``documents`` in the background; :meth:`PendingWrite.result` waits for the report."""
         report = WriteReport()
-        batches = self._batches(documents, report)
+        batches = self._batches(self._covered(documents, report), report)
         sends = [(batch, self._pool.submit(self._send, batch, deadline)) for batch in batches]
         return PendingWrite(report, sends)
+
+    def _covered(self, documents: Sequence[Pending], report: WriteReport) -> Sequence[Pending]:
+        """The documents whose index a template covers; the others are left unfinished."""
+        if self._templates is None:
+            return documents
+        problems = {index: self._templates.problem(index) for index in {d.index for d in documents}}
+        if not any(problems.values()):
+            return documents
+        report.errors += sorted(problem for problem in problems.values() if problem)
+        report.unfinished += [document.offset for document in documents if problems[document.index]]
+        return [document for document in documents if not problems[document.index]]
 
     def _batches(self, documents: Sequence[Pending], report: WriteReport) -> list[list[Pending]]:
         limit, max_docs = self._settings.bulk_max_bytes, self._settings.bulk_max_docs

@@ -6,7 +6,9 @@ import argparse
 import sys
 from typing import Any
 
+from ingest import runtime as ingest_runtime
 from ingest.backfill import Opener
+from ingest.config import Settings, provenance_from_env
 from ingest.processor import ObjectResult, process_object
 from ingest.reader import OpenedObject
 from ingest.runtime import Runtime
@@ -21,12 +23,20 @@ def register(subparsers: Any) -> None:
         description="Read every object under PATH (a file or a folder) or s3://bucket/prefix, normalize it "
         "and index it, exactly as the Lambda does: bulk writes with retries, dead letters for records "
         "that cannot be normalized or indexed, and a ledger so that running the command again indexes "
-        "nothing twice (an interrupted run resumes at the first unfinished chunk). Exit status 1 when "
-        "an object could not be finished.",
+        "nothing twice (an interrupted run resumes at the first unfinished chunk). Nothing is written "
+        "into an index that no index template covers (the object is left unfinished and says why) "
+        "unless --install-templates installs them first. Exit status 1 when an object could not be "
+        "finished.",
     )
     parser.add_argument("target", metavar="PATH|s3://bucket/prefix")
     add_target_options(parser)
     parser.add_argument("--original", action="store_true", help="keep each raw record in event.original")
+    parser.add_argument(
+        "--install-templates",
+        action="store_true",
+        help="install (or update) the project's index templates before ingesting, "
+        "like `siem assets install` without the Dashboards objects",
+    )
     parser.set_defaults(func=run)
 
 
@@ -35,10 +45,28 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args, keep_original=args.original)
+    try:
+        settings = settings_from(args, keep_original=args.original, **provenance_from_env())
+    except ValueError as error:  # SOURCE_PREFIXES or DELEGATED_ADMIN_ACCOUNT_IDS malformed
+        print(f"siem ingest: {error}", file=sys.stderr)
+        return 2
     try:
         openers = Opener(args.target, settings.connection.region).sources()
     except FileNotFoundError as error:
         print(f"siem ingest: {error}", file=sys.stderr)
         return 2
+    if args.install_templates and not _install_templates(settings):
+        return 1
     return run_all(settings, openers, _process, args.quiet, "siem ingest", "ingested")
+
+
+def _install_templates(settings: Settings) -> bool:
+    from opensearch_assets.templates import install_templates  # only this option needs it
+
+    try:
+        client = ingest_runtime.make_client(settings.connection, pool_maxsize=1)
+        install_templates(client, settings.index_prefix)
+    except Exception as error:  # no credentials, unreachable engine, refused: said, not raised
+        print(f"siem ingest: could not install the index templates: {error}", file=sys.stderr)
+        return False
+    return True

@@ -7,6 +7,7 @@ from typing import Any, BinaryIO
 
 from normalizers.base import Document, Item, Origin
 from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.credentials import without_credentials
 from normalizers.cloudtrail.exports import with_event_time
 from normalizers.cloudtrail.mapping import build_document
 from normalizers.cloudtrail.spec import SPEC
@@ -19,7 +20,9 @@ def record_mapper(origin: Origin) -> Mapper:
     actors = ActorCache()
 
     def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
-        return build_document(with_event_time(record), raw, envelope, origin, actors)
+        # Before any field (or event.original) is built from them.
+        record, raw = without_credentials(with_event_time(record), raw, origin.keep_original)
+        return build_document(record, raw, envelope, origin, actors)
 
     return mapper
 

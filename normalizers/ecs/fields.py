@@ -41,6 +41,35 @@ def _endpoint(side: str) -> tuple[Field, ...]:
     )
 
 
+PROVENANCE_FIELDS: tuple[Field, ...] = (
+    field(
+        "siem.object.id",
+        "keyword",
+        'the S3 object and version the record came from (docs/ingest.md, "Provenance")',
+    ),
+    field(
+        "siem.object.account",
+        "keyword",
+        "the account the object was delivered by: its `AWSLogs/<account>/` folder",
+    ),
+    field("siem.object.bucket", "keyword", "the object's bucket (first document of each object only)"),
+    field(
+        "siem.object.key",
+        "keyword",
+        "the object's key, or a local file's path (first document of each object only)",
+    ),
+    field(
+        "siem.object.version_id", "keyword", "the object's S3 version id (first document of each object only)"
+    ),
+    field("siem.object.etag", "keyword", "the object's ETag (first document of each object only)"),
+    field(
+        "siem.object.size",
+        "long",
+        "the object's size in bytes as stored (first document of each object only)",
+    ),
+)
+"""Not from the record: the loader stamps them (ingest.provenance), not a normalizer."""
+
 ECS_FIELDS: tuple[Field, ...] = (
     field("@timestamp", "date", 'when the event happened (docs/schema.md, "Time")'),
     field("message", "text", "a human-readable summary of the event"),
@@ -184,6 +213,7 @@ ECS_FIELDS: tuple[Field, ...] = (
     field("threat.tactic.name", "keyword", "the ATT&CK tactic"),
     field("threat.technique.id", "keyword", "the ATT&CK technique's id"),
     field("threat.technique.name", "keyword", "the ATT&CK technique"),
+    *PROVENANCE_FIELDS,
 )
 """ECS fields any source may fill; the cross-source pivots (docs/schema.md) live here."""
 

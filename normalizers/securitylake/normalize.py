@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from normalizers.base import DeadLetter, Document, Origin
 from normalizers.cloudtrail.normalize import record_mapper
 from normalizers.delivery import Routed, Skipped
+from normalizers.ecs.address import parse_ip
 from normalizers.framing.json_stream import to_json_bytes
 from normalizers.framing.parquet import INVALID_PARQUET, InvalidParquet, ParquetRows, UnreadableRows
 from normalizers.loop import BatchFraming, reason_of
@@ -117,17 +118,18 @@ class _Reader:
             raw=lambda index: _row_json(rows, index),
             original=lambda index: _row_json(rows, index).decode("utf-8"),
         )
-        provenance = _provenance(rows, self._source)
+        provenance, observed = _provenance(rows, self._source), _observed(rows)
         items = emit(strings, False, framing, {}, [], self._origin, integers)
         for index, item in enumerate(items):
             if not isinstance(item, DeadLetter):
                 item["aws"]["securitylake"] = provenance[index]
+                _relate(item, observed[index])
             yield Routed("vpcflow", item)
 
     def _rows(self, rows: pa.RecordBatch, start: int, class_uid: int) -> Iterator[Routed]:
         source = SOURCE_OF_CLASS[class_uid]
         native, mapper = self._row_mappers[class_uid]
-        provenance = _provenance(rows, self._source)
+        provenance, observed = _provenance(rows, self._source), _observed(rows)
         for index, row in enumerate(rows.to_pylist()):
             position = f"row {start + index + 1}"
             try:
@@ -143,6 +145,7 @@ class _Reader:
                 yield Routed(source, DeadLetter(source, reason_of(error), self._origin.object, position, raw))
                 continue
             document["aws"]["securitylake"] = provenance[index]
+            _relate(document, observed[index])
             if self._origin.keep_original:
                 document["event"]["original"] = _row_json(rows, index).decode("utf-8")
             yield Routed(source, document)
@@ -185,6 +188,39 @@ def _provenance(rows: pa.RecordBatch, source: str | None) -> list[dict[str, Any]
             fields["source"] = source
         out.append(fields)
     return out
+
+
+IP_ADDRESS_OBSERVABLE, RESOURCE_UID_OBSERVABLE = 2, 10
+"""OCSF observable ``type_id`` values: an IP address; a resource's unique id."""
+_INSTANCE_ID = re.compile(r"i-[0-9a-f]{8}(?:[0-9a-f]{9})?\Z")
+
+
+def _observed(rows: pa.RecordBatch) -> list[tuple[list[str], list[str]]]:
+    """Each row's ``observables`` (OCSF's own list of what a row names): its IP addresses and
+    its EC2 instance ids, so they are pivots (``related.ip``, ``related.hosts``) like every
+    address and instance of a native record."""
+    if "observables" not in rows.schema.names:
+        return [([], []) for _ in range(rows.num_rows)]
+    out = []
+    for observables in pylist(rows.column("observables")):
+        items = [item for item in observables or () if isinstance(item, dict)]
+        ips = [parse_ip(item.get("value")) for item in items if item.get("type_id") == IP_ADDRESS_OBSERVABLE]
+        hosts = [
+            item["value"]
+            for item in items
+            if item.get("type_id") == RESOURCE_UID_OBSERVABLE
+            and isinstance(item.get("value"), str)
+            and _INSTANCE_ID.match(item["value"])
+        ]
+        out.append(([ip for ip in ips if ip], hosts))
+    return out
+
+
+def _relate(document: Document, observed: tuple[list[str], list[str]]) -> None:
+    for field, values in zip(("ip", "hosts"), observed, strict=True):
+        if values:
+            related = document.setdefault("related", {}).setdefault(field, [])
+            related.extend(value for value in values if value not in related)
 
 
 def _member_values(rows: pa.RecordBatch, path: str) -> list[Any]:

@@ -287,8 +287,11 @@ def test_ingest_role_only_writes_the_source_indices(central: dict[str, Any]) -> 
     document = data_policy(central, "siem-ingest")
     assert document["Principal"] == [f"<{role_of(ingest)}.Arn>"]
     assert permissions_by_resource(document) == {
-        pattern: {"aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex"}
-        for pattern in SOURCE_INDEX_PATTERNS
+        **{
+            pattern: {"aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex"}
+            for pattern in SOURCE_INDEX_PATTERNS
+        },
+        "collection/siem-logs": {"aoss:DescribeCollectionItems"},  # reads the index templates
     }
 
 

@@ -23,6 +23,7 @@ from demo import synthetic
 from infra.config import Config
 from infra.operator_role import REDRIVE_SOURCE_ACTIONS
 from ingest.serverless_guard import ServerlessGuard
+from opensearch_assets.templates import install_templates
 from opensearch_client import ConnectionSettings
 from siem_cli import main as cli
 from tests.infra.cfn import as_list, by_name, policy_document, render, resources, statements
@@ -75,8 +76,11 @@ def test_it_writes_the_source_indices_and_reads_nothing(central: dict[str, Any])
     assert {
         resource: set(rule["Permission"]) for rule in document["Rules"] for resource in rule["Resource"]
     } == {
-        pattern: {"aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex"}
-        for pattern in SOURCE_PATTERNS
+        **{
+            pattern: {"aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex"}
+            for pattern in SOURCE_PATTERNS
+        },
+        "collection/siem-logs": {"aoss:DescribeCollectionItems"},  # reads the index templates
     }
 
 
@@ -151,9 +155,14 @@ def guarded_cli(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGua
 @pytest.mark.integration
 @pytest.mark.usefixtures("guarded_cli")
 def test_backfill_and_replay_from_s3_call_only_what_the_role_grants(
-    central: dict[str, Any], s3_calls: tuple[Any, list[tuple[str, str]]], engine_url: str, tmp_path: Path
+    central: dict[str, Any],
+    s3_calls: tuple[Any, list[tuple[str, str]]],
+    engine: OpenSearch,
+    engine_url: str,
+    tmp_path: Path,
 ) -> None:
     s3, calls = s3_calls
+    install_templates(engine)  # as the stack's asset installer did: ingest writes no unmapped index
     trail = synthetic.cloudtrail_log_file(list(synthetic.cloudtrail_records(20, seed=5)))
     s3.put_object(
         Bucket=BUCKET, Key="cloudtrail/AWSLogs/o-a1b2c3d4e5/123456789012/CloudTrail/x.json.gz", Body=trail

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import orjson
 import pytest
 from moto import mock_aws
 from opensearchpy import OpenSearch
 
+from ingest.serverless_guard import ServerlessGuard
+from opensearch_client import ConnectionSettings
 from siem_cli.local_aws import create_local_aws
 
 BUCKET = "siem-logs-test"
@@ -53,3 +56,25 @@ def templated_engine(engine: OpenSearch) -> OpenSearch:
         return engine
     install_templates(engine)
     return engine
+
+
+@pytest.fixture
+def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
+    """The CLI builds its client from --endpoint; route it through the Serverless guard."""
+
+    def guarded(connection: ConnectionSettings, pool_maxsize: int) -> OpenSearch:
+        return serverless_guard.wrap(
+            OpenSearch(hosts=[connection.endpoint], timeout=60, max_retries=0, pool_maxsize=pool_maxsize)
+        )
+
+    monkeypatch.setattr("ingest.runtime.make_client", guarded)
+
+
+def s3_dead_letters(aws: Aws) -> list[dict[str, Any]]:
+    """Every dead letter the Lambda wrote to the dead-letter bucket."""
+    listing = aws.s3.list_objects_v2(Bucket=DEAD_LETTER_BUCKET).get("Contents", [])
+    return [
+        orjson.loads(line)
+        for entry in listing
+        for line in aws.s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()
+    ]

@@ -1,0 +1,163 @@
+"""Where each document comes from, and whether its object had the right to say it.
+
+Every document gets ``siem.object.id`` (16 characters naming its S3 object and version) and,
+when the key says it, ``siem.object.account`` (the account folder the object was delivered
+under). The first document of each object also carries the object's details (bucket, key,
+version id, ETag, size), so they are stored once per object (docs/ingest.md, "Provenance").
+
+The key is also checked against the content (docs/deploy.md, "Trust model"):
+
+- under a source's prefix, only that source's records are accepted; a record of another
+  source is dead-lettered ("source does not match its prefix");
+- under a member delivery role's folders (``<prefix>AWSLogs/<account>/firehose/`` and
+  ``firehose-errors/``, written by each account's Firehose), a record's ``cloud.account.id``
+  must be the account of the key, unless that account is a delegated administrator
+  (``DELEGATED_ADMIN_ACCOUNT_IDS``), whose findings legitimately name other accounts.
+
+A key under no configured prefix (``siem ingest`` of another bucket or prefix) is not checked,
+though an ``AWSLogs/<account>/`` folder in it is still recorded; a local file has no key: no
+check, no account.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ingest.config import Settings
+from ingest.reader import ObjectIdentity
+from normalizers import DeadLetter, Item
+
+SourcedItem = tuple[str, Item]
+
+SOURCE_MISMATCH = "source does not match its prefix"
+ACCOUNT_MISMATCH = "account does not match its key"
+MEMBER_DELIVERY_FOLDERS = frozenset({"firehose", "firehose-errors"})
+"""Folders after ``AWSLogs/<account>/`` that member delivery roles write (infra/storage.py)."""
+OBJECT_ID_BYTES = 12
+"""Bytes of SHA-256 kept in an object id: 16 base64url characters, 96 bits (no collision to
+expect below ~10^14 objects)."""
+
+# AWSLogs/<account>/<folder>/ or, for an organization trail, AWSLogs/<o-id>/<account>/<folder>/.
+_AWS_LOGS = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?(\d{12})/([^/]*)")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyOrigin:
+    """What an object's key says about who delivered it."""
+
+    bucket: str | None = None
+    key: str | None = None
+    """The S3 key; ``None`` for a local file."""
+    sources: frozenset[str] | None = None
+    """The sources whose prefix the key is under; ``None`` when it is under no configured prefix."""
+    account: str | None = None
+    """The account folder after ``AWSLogs/``."""
+    member_delivery: bool = False
+    """Written by a member account's delivery role (Firehose), which may only speak for itself."""
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenanceLetter(DeadLetter):
+    """A record its object had no right to carry: kept, never replayed as it is."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**DeadLetter.to_json(self), "stage": "provenance"}
+
+
+def object_id(identity: ObjectIdentity) -> str:
+    """16 URL-safe characters naming the object's location and version."""
+    digest = hashlib.sha256(f"{identity.location}#{identity.version}".encode()).digest()
+    return base64.urlsafe_b64encode(digest[:OBJECT_ID_BYTES]).decode("ascii")
+
+
+def key_origin(location: str, source_prefixes: Mapping[str, str]) -> KeyOrigin:
+    """Read ``s3://bucket/key`` against the configured source prefixes (source -> prefix)."""
+    if not location.startswith("s3://"):
+        return KeyOrigin()
+    bucket, _, key = location[len("s3://") :].partition("/")
+    under = {prefix for prefix in source_prefixes.values() if key.startswith(prefix)}
+    if not under:
+        found = _AWS_LOGS.search(key)
+        return KeyOrigin(bucket, key, account=found.group(1) if found else None)
+    prefix = max(under, key=len)
+    sources = frozenset(source for source, its in source_prefixes.items() if its == prefix)
+    found = _AWS_LOGS.match(key, len(prefix))
+    if not found:
+        return KeyOrigin(bucket, key, sources)
+    return KeyOrigin(bucket, key, sources, found.group(1), found.group(2) in MEMBER_DELIVERY_FOLDERS)
+
+
+class Provenance:
+    """Stamps and checks the documents of one object (see the module doc)."""
+
+    def __init__(self, identity: ObjectIdentity, settings: Settings) -> None:
+        self._identity = identity
+        self._origin = key_origin(identity.location, settings.source_prefixes)
+        self._id = object_id(identity)
+        self._speaks_for_others = self._origin.account in settings.delegated_admin_account_ids
+
+    def checked(self, items: Iterable[SourcedItem]) -> Iterator[SourcedItem]:
+        """``items`` with each document stamped, or dead-lettered when its key refutes it."""
+        first = True
+        for position, (source, item) in enumerate(items):
+            if isinstance(item, DeadLetter):
+                yield source, item
+                continue
+            refusal = self._refusal(source, item)
+            if refusal:
+                raw = orjson.dumps(item)
+                yield (
+                    source,
+                    ProvenanceLetter(source, refusal, self._identity.location, f"record {position}", raw),
+                )
+                continue
+            yield source, self._stamped(item, first)
+            first = False
+
+    def _refusal(self, source: str, document: dict[str, Any]) -> str | None:
+        origin = self._origin
+        if origin.sources is not None and source not in origin.sources:
+            expected = ", ".join(sorted(origin.sources))
+            return f"{SOURCE_MISMATCH}: {source} record under the {expected} prefix"
+        if origin.member_delivery and not self._speaks_for_others:
+            account = _record_account(document)
+            if account != origin.account:
+                return f"{ACCOUNT_MISMATCH}: record of account {account or 'none'} delivered by account {origin.account}"
+        return None
+
+    def _stamped(self, document: dict[str, Any], first: bool) -> dict[str, Any]:
+        siem = document.setdefault("siem", {})
+        if not isinstance(siem, dict) or "object" in siem:
+            return document  # a replayed document keeps the provenance it was first given
+        stamp: dict[str, Any] = {"id": self._id}
+        if self._origin.account:
+            stamp["account"] = self._origin.account
+        if first:
+            stamp.update(self._details())
+        siem["object"] = stamp
+        return document
+
+    def _details(self) -> dict[str, Any]:
+        identity, origin = self._identity, self._origin
+        details: dict[str, Any] = {
+            "bucket": origin.bucket,
+            "key": origin.key if origin.key is not None else identity.location,
+            "version_id": identity.version_id,
+            "etag": identity.etag,
+            "size": identity.size,
+        }
+        return {name: value for name, value in details.items() if value is not None}
+
+
+def _record_account(document: dict[str, Any]) -> str | None:
+    cloud = document.get("cloud")
+    account = cloud.get("account") if isinstance(cloud, dict) else None
+    value = account.get("id") if isinstance(account, dict) else None
+    return value if isinstance(value, str) else None

@@ -1,0 +1,62 @@
+"""Credential material CloudTrail records carry, replaced by a marker before anything is built.
+
+CloudTrail logs the session token STS returns (``AssumeRole``, ``GetSessionToken``,
+``GetFederationToken``: ``responseElements.credentials.sessionToken``) and some services log
+passwords in request parameters (``CreateLoginProfile``/``UpdateLoginProfile``: ``password``;
+``ChangePassword``: ``oldPassword``, ``newPassword``; RDS and Redshift:
+``masterUserPassword``). A SIEM must not become the place where those are searchable: every
+value under a key named ``sessionToken`` or ``secretAccessKey``, or ending in ``password``
+(any case, at any depth) becomes :data:`REDACTED`, in the document and in ``event.original``.
+Dead letters keep the record's bytes as they were, to be replayable (docs/schema.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+REDACTED = "[redacted]"
+_SECRET_NAMES = frozenset({"sessiontoken", "secretaccesskey"})
+# Fast path: a record none of whose keys can be secret is passed as it is, without a walk. A
+# key written with JSON escapes (\u0070assword) is not seen by the regex: it walks too.
+_MAY_HOLD_SECRET = re.compile(rb'(?i)(?:password|sessiontoken|secretaccesskey)"|\\u')
+
+
+def is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return lowered in _SECRET_NAMES or lowered.endswith("password")
+
+
+def redacted(value: Any) -> Any:
+    """``value`` with every secret replaced; containers holding none are returned as they are."""
+    if isinstance(value, dict):
+        out: dict[str, Any] | None = None
+        for key, item in value.items():
+            new = REDACTED if is_secret(key) and item is not None else redacted(item)
+            if new is not item and out is None:
+                out = dict(value)
+            if out is not None:
+                out[key] = new
+        return value if out is None else out
+    if isinstance(value, list):
+        items = [redacted(item) for item in value]
+        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+    return value
+
+
+def without_credentials(record: dict[str, Any], raw: bytes, keep_raw: bool) -> tuple[dict[str, Any], bytes]:
+    """The record with its secrets replaced (the same object when it has none), and its raw
+    bytes likewise when they are kept (``event.original``); else ``raw`` as it is."""
+    if not _MAY_HOLD_SECRET.search(raw):
+        return record, raw
+    clean = redacted(record)
+    if clean is record or not keep_raw:
+        return clean, raw
+    return clean, _redacted_json(raw)
+
+
+def _redacted_json(raw: bytes) -> bytes:
+    # The standard parser: orjson would turn an integer beyond 64 bits into a float. Only
+    # records with a secret, when event.original is kept, come this way.
+    return json.dumps(redacted(json.loads(raw)), ensure_ascii=False, separators=(",", ":")).encode()

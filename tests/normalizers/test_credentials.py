@@ -1,0 +1,94 @@
+"""Credential material in CloudTrail records is replaced by a marker (docs/schema.md, "Credentials")."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import orjson
+
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.cloudtrail.credentials import REDACTED, redacted, without_credentials
+
+ORIGIN = Origin(object="test", ingested="2026-01-01T00:00:00.000Z", keep_original=True)
+
+
+def _record(**fields: object) -> dict[str, object]:
+    return {
+        "eventVersion": "1.08",
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventSource": "rds.amazonaws.com",
+        "eventName": "CreateDBInstance",
+        "awsRegion": "us-east-1",
+        "recipientAccountId": "111122223333",
+        "eventID": "00000000-0000-4000-8000-0000000000b1",
+        **fields,
+    }
+
+
+def _normalized(record: dict[str, object]) -> dict[str, object]:
+    [document] = normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), ORIGIN, "cloudtrail")
+    assert not isinstance(document, DeadLetter)
+    return document
+
+
+def test_every_secret_named_key_at_any_depth_is_replaced() -> None:
+    record = _record(
+        requestParameters={
+            "dBInstanceIdentifier": "db-1",
+            "masterUsername": "admin",
+            "masterUserPassword": "s3cret-example",
+            "MasterUserPassword": "s3cret-example",
+            "users": [{"name": "x", "Password": "p"}, {"name": "y"}],
+        },
+        responseElements={
+            "credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "k", "SessionToken": "t"}
+        },
+        additionalEventData={"oldPassword": "a", "newPassword": "b"},
+    )
+    document = _normalized(record)
+    trail = document["aws"]["cloudtrail"]  # type: ignore[index]
+    assert trail["request_parameters"] == {
+        "dBInstanceIdentifier": "db-1",
+        "masterUsername": "admin",
+        "masterUserPassword": REDACTED,
+        "MasterUserPassword": REDACTED,
+        "users": [{"name": "x", "Password": REDACTED}, {"name": "y"}],
+    }
+    assert trail["response_elements"] == {
+        "credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": REDACTED, "SessionToken": REDACTED}
+    }
+    assert trail["additional_eventdata"] == {"oldPassword": REDACTED, "newPassword": REDACTED}
+    original = document["event"]["original"]  # type: ignore[index]
+    assert "s3cret-example" not in original and '"SessionToken":"t"' not in original
+    assert json.loads(original)["requestParameters"]["masterUserPassword"] == REDACTED
+
+
+def test_a_record_without_secrets_is_left_as_it_is() -> None:
+    record = _record(
+        requestParameters={"passwordResetRequired": True, "passwordPolicy": {"minimumLength": 8}}
+    )
+    raw = orjson.dumps(record)
+    assert without_credentials(record, raw, keep_raw=True) == (record, raw)
+    assert without_credentials(record, raw, keep_raw=True)[0] is record
+    # A null secret stays null: there is nothing to hide and the shape says so.
+    nulls = {"password": None}
+    assert redacted(nulls) is nulls
+
+
+def test_keys_spelled_with_json_escapes_are_caught() -> None:
+    raw = b'{"requestParameters":{"p\\u0061ssword":"hunter2"}}'
+    clean, cleaned_raw = without_credentials(orjson.loads(raw), raw, keep_raw=True)
+    assert clean == {"requestParameters": {"password": REDACTED}}
+    assert b"hunter2" not in cleaned_raw
+
+
+def test_raw_bytes_with_integers_beyond_64_bits_are_redacted_too() -> None:
+    raw = b'{"requestParameters":{"size":123456789012345678901234567890,"password":"hunter2"}}'
+    record = json.loads(raw)
+    _, cleaned_raw = without_credentials(record, raw, keep_raw=True)
+    assert json.loads(cleaned_raw) == {
+        "requestParameters": {"size": 123456789012345678901234567890, "password": REDACTED}
+    }
+    # Without event.original the raw bytes are not rebuilt (they are not stored).
+    assert without_credentials(record, raw, keep_raw=False)[1] is raw
