@@ -18,6 +18,7 @@ from opensearch_client import ConnectionSettings
 MIB = 1024 * 1024
 LOCAL_ENDPOINT = "http://127.0.0.1:9200"
 LOCAL_CONNECTION = ConnectionSettings(LOCAL_ENDPOINT, timeout=REQUEST_TIMEOUT_SECONDS)
+SERVERLESS_VISIBILITY_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +50,18 @@ class Settings:
     keep_original: bool = False
     deadline_margin: float = DEADLINE_MARGIN_SECONDS
     """Seconds kept free before the Lambda's deadline to save progress and answer."""
+    search_visibility_seconds: float | None = None
+    """How long a write may take to become searchable; a resume of a chunk that was in flight
+    waits until then before looking its documents up. ``None``: by engine (:meth:`visibility_delay`)."""
 
     def index_for(self, source: str) -> str:
         return f"{self.index_prefix}{source}"
+
+    def visibility_delay(self) -> float:
+        """Serverless makes a write searchable within 10-60 s; other engines refresh every second."""
+        if self.search_visibility_seconds is not None:
+            return self.search_visibility_seconds
+        return SERVERLESS_VISIBILITY_SECONDS if self.connection.auth == "aoss" else 1.0
 
 
 def _flag(value: str) -> bool:
@@ -75,6 +85,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "DEAD_LETTER_DIR": ("dead_letter_dir", Path),
     "KEEP_ORIGINAL": ("keep_original", _flag),
     "DEADLINE_MARGIN_SECONDS": ("deadline_margin", float),
+    "SEARCH_VISIBILITY_SECONDS": ("search_visibility_seconds", float),
 }
 
 

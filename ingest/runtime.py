@@ -56,14 +56,14 @@ def build_runtime(
 ) -> Runtime:
     """Everything the processor needs; tests pass their guarded client and moto clients."""
     s3 = s3 or boto3.client("s3", region_name=settings.connection.region)
+    # One pooled connection per concurrent bulk request, plus one for searches.
+    client = client or make_client(settings.connection, pool_maxsize=settings.concurrency + 1)
     services = Services(
         settings=settings,
-        # One pooled connection per concurrent bulk request, plus one for searches.
-        writer=BulkWriter(
-            client or make_client(settings.connection, pool_maxsize=settings.concurrency + 1), settings
-        ),
+        writer=BulkWriter(client, settings),
         ledger=ledger or make_ledger(settings, dynamodb),
         sink=make_sink(settings, s3),
         hooks=hooks or Hooks(),
+        search=client,
     )
     return Runtime(services, s3)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,9 +10,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ingest.backfill import Open, Process, process_each
+from ingest.backfill import Listed, Process, process_each
 from ingest.config import MIB, Settings
 from ingest.defaults import REQUEST_TIMEOUT_SECONDS
+from ingest.owners import run_owner
 from ingest.processor import ObjectResult
 from ingest.runtime import build_runtime
 from opensearch_client import AUTH_MODES
@@ -72,11 +72,6 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
     )
 
 
-def cli_owner() -> str:
-    """Stable per machine, so a re-run after a crash takes its own lease back at once."""
-    return f"cli@{socket.gethostname()}"
-
-
 @dataclass
 class Totals:
     objects: int = 0
@@ -85,6 +80,7 @@ class Totals:
     dead_lettered: int = 0
     already_done: int = 0
     not_finished: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
 
     def add(self, result: ObjectResult) -> None:
         self.objects += 1
@@ -92,8 +88,10 @@ class Totals:
         self.indexed += result.indexed
         self.dead_lettered += result.dead_lettered
         self.already_done += result.status == "already done"
-        if result.status in ("failed", "incomplete"):
+        if result.status in ("failed", "incomplete", "busy"):
             self.not_finished.append(f"{result.object}: {result.error}")
+        elif result.status == "gone":
+            self.gone.append(result.object)
 
     def report(self, verb: str) -> int:
         print(
@@ -101,13 +99,15 @@ class Totals:
             f"{self.indexed} indexed, {self.dead_lettered} dead-lettered",
             file=sys.stderr,
         )
+        for location in self.gone:
+            print(f"skipped, deleted after it was listed: {location}", file=sys.stderr)
         for line in self.not_finished:
             print(f"not finished (run again to resume): {line}", file=sys.stderr)
         return 1 if self.not_finished else 0
 
 
 def run_all(
-    settings: Settings, openers: list[Open], process: Process, quiet: bool, command: str, verb: str
+    settings: Settings, openers: list[Listed], process: Process, quiet: bool, command: str, verb: str
 ) -> int:
     """Process every object with a progress bar; the exit status says whether all finished."""
     try:
@@ -118,7 +118,7 @@ def run_all(
     totals = Totals()
     try:
         with tqdm(total=len(openers), unit="obj", disable=quiet, file=sys.stderr) as bar:
-            for result in process_each(openers, runtime, process, cli_owner()):
+            for result in process_each(openers, runtime, process, run_owner()):
                 totals.add(result)
                 bar.set_postfix(indexed=totals.indexed, dead=totals.dead_lettered, refresh=False)
                 bar.update()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,11 +13,16 @@ import orjson
 import pytest
 from opensearchpy import OpenSearch
 
+import ingest.backfill
 from demo import synthetic
+from ingest.events import ObjectRef
+from ingest.ledger import SqliteLedger
+from ingest.reader import open_local
 from ingest.replay import REPORTED_REFUSALS
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings
 from siem_cli import main as cli
+from tests.ingest.conftest import BUCKET, Aws
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import flow_object
@@ -190,3 +198,81 @@ def test_a_crafted_dead_letter_file_writes_nothing_outside_the_folder(
         "guardduty, securityhub, unknown, vpcflow"
     )
     assert f"{len(lines)} records read, 1 indexed, {len(lines) - 1} dead-lettered" in capsys.readouterr().err
+
+
+def test_an_object_deleted_after_the_listing_is_reported_and_the_rest_goes_on(
+    aws: Aws,
+    tmp_path: Path,
+    engine_url: str,
+    templated_engine: OpenSearch,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    flows = [flow_object(200, seed=40 + number) for number in range(3)]
+    for number, flow in enumerate(flows):
+        aws.s3.put_object(Bucket=BUCKET, Key=f"backfill/f{number}.log.gz", Body=flow.body)
+    listed = ingest.backfill.list_s3
+
+    def list_then_delete(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
+        refs = list(listed(s3, bucket, prefix))
+        aws.s3.delete_object(Bucket=BUCKET, Key="backfill/f1.log.gz")  # a lifecycle rule, say
+        return iter(refs)
+
+    monkeypatch.setattr("ingest.backfill.list_s3", list_then_delete)
+
+    status = _siem("ingest", f"s3://{BUCKET}/backfill/", *_options(engine_url, tmp_path))
+
+    err = capsys.readouterr().err
+    assert status == 0  # nothing a re-run could finish
+    assert f"skipped, deleted after it was listed: s3://{BUCKET}/backfill/f1.log.gz" in err
+    assert count(templated_engine, "siem-vpcflow") == flows[0].records + flows[2].records
+    assert "3 objects (0 already done), 400 records read, 400 indexed, 0 dead-lettered" in err
+
+
+def test_two_runs_on_the_same_input_index_each_record_once(
+    tmp_path: Path, engine_url: str, templated_engine: OpenSearch
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    flows = [flow_object(300, seed=50 + number, bad_every=97) for number in range(8)]
+    for number, flow in enumerate(flows):
+        (logs / f"f{number}.log.gz").write_bytes(flow.body)
+    statuses: list[int] = []
+
+    def one_run() -> None:
+        statuses.append(_siem("ingest", logs, *_options(engine_url, tmp_path)))
+
+    runs = [threading.Thread(target=one_run) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    # Whatever the interleaving, an object is written by one run; the other says it was busy.
+    assert len(statuses) == 2
+    assert _siem("ingest", logs, *_options(engine_url, tmp_path)) == 0  # finishes what was busy
+
+    records, bad = sum(flow.records for flow in flows), sum(flow.bad for flow in flows)
+    assert count(templated_engine, "siem-vpcflow") == records - bad
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    assert len(_letters(tmp_path / "dead-letters")) == bad
+
+
+def test_an_object_another_run_is_writing_is_reported_busy_and_left_to_it(
+    tmp_path: Path, engine_url: str, templated_engine: OpenSearch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    flow = flow_object(100, seed=60)
+    (logs / "f.log.gz").write_bytes(flow.body)
+    other_run = f"cli@{socket.gethostname()}:{os.getpid()}:0ther0ne"  # alive: this process
+    opened = open_local(logs / "f.log.gz")
+    opened.close()
+    SqliteLedger(tmp_path / "ledger.sqlite").claim(opened.identity.ledger_key, other_run, 3600, 4000)
+
+    status = _siem("ingest", logs, *_options(engine_url, tmp_path))
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert f"not finished (run again to resume): {opened.identity.location}: " in err
+    assert f"is being processed by {other_run}" in err
+    assert not templated_engine.indices.exists(index="siem-vpcflow")
