@@ -50,6 +50,10 @@ class LeaseHeld(RuntimeError):
     """Another worker is processing this object right now; retry later."""
 
 
+class WrongLedger(ValueError):
+    """A ledger file that records writes into another destination than this run's."""
+
+
 class LeaseLost(RuntimeError):
     """Our lease expired and another worker took the object over: stop writing."""
 
@@ -123,7 +127,11 @@ def _iso(moment: float) -> str:
 
 
 class SqliteLedger:
-    """The CLI's ledger: one SQLite file (``:memory:`` for tests)."""
+    """The CLI's ledger: one SQLite file (``:memory:`` for tests).
+
+    Opened with a ``destination`` (endpoint and index prefix, :mod:`ingest.ledger_files`), the
+    file records it the first time and refuses any other afterwards (:class:`WrongLedger`).
+    """
 
     _SCHEMA = """
         CREATE TABLE IF NOT EXISTS ledger (
@@ -145,12 +153,30 @@ class SqliteLedger:
     }
     """Columns ledger files of earlier versions lack, added when they are opened."""
 
-    def __init__(self, path: Path | str = ":memory:") -> None:
+    def __init__(self, path: Path | str = ":memory:", destination: str | None = None) -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(self._SCHEMA)
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._add_missing_columns()
         self._lock = threading.Lock()
+        if destination is not None:
+            self._check_destination(str(path), destination)
+
+    def _check_destination(self, path: str, destination: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('destination', ?)", (destination,))
+        recorded = self.destination()
+        if recorded != destination:
+            self.close()
+            raise WrongLedger(
+                f"the ledger {path} records writes into {recorded}, not {destination}: a ledger "
+                "serves one destination (omit --ledger for the destination's own)"
+            )
+
+    def destination(self) -> str | None:
+        """Where this ledger's writes went, as recorded by its first run (``None``: not recorded)."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'destination'").fetchone()
+        return None if row is None else str(row[0])
 
     def _add_missing_columns(self) -> None:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(ledger)")}

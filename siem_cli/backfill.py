@@ -13,17 +13,19 @@ from tqdm import tqdm
 from ingest.backfill import Listed, Process, process_each
 from ingest.config import MIB, Settings
 from ingest.defaults import REQUEST_TIMEOUT_SECONDS
+from ingest.ledger_files import LEGACY_LEDGER, Destination, cli_ledger
 from ingest.owners import run_owner
 from ingest.processor import ObjectResult
 from ingest.runtime import build_runtime
 from opensearch_client import AUTH_MODES
 from siem_cli.options import connection_from
 
-DEFAULT_LEDGER = Path(".siem/ledger.sqlite")
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
+DEFAULT_REPLAY_DEAD_LETTERS = Path("dead-letters-replay")
+"""Where replays write the records that fail again: never the folder they read."""
 
 
-def add_target_options(parser: argparse.ArgumentParser) -> None:
+def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEFAULT_DEAD_LETTERS) -> None:
     parser.add_argument(
         "--endpoint",
         required=True,
@@ -42,16 +44,23 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ledger",
         type=Path,
-        default=DEFAULT_LEDGER,
         metavar="PATH",
-        help=f"SQLite ledger that makes re-runs index nothing twice (default: {DEFAULT_LEDGER})",
+        help="SQLite ledger that makes re-runs index nothing twice; it serves one endpoint and index "
+        "prefix (default: one per endpoint and index prefix in $XDG_STATE_HOME/siem/ledgers/, "
+        "~/.local/state/siem/ledgers/ when XDG_STATE_HOME is unset)",
+    )
+    parser.add_argument(
+        "--migrate-ledger",
+        action="store_true",
+        help=f"merge a {LEGACY_LEDGER} of an earlier version, found in the working folder, into this "
+        "endpoint's ledger (only if it recorded writes into this endpoint and index prefix)",
     )
     parser.add_argument(
         "--dead-letter",
         type=Path,
-        default=DEFAULT_DEAD_LETTERS,
+        default=dead_letters,
         metavar="DIR",
-        help=f"folder for dead letters (default: {DEFAULT_DEAD_LETTERS})",
+        help=f"folder for dead letters (default: {dead_letters})",
     )
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent bulk requests (default: 4)")
     parser.add_argument(
@@ -61,10 +70,14 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
+    """The run's settings; raises ``ValueError`` (:class:`LegacyLedgerFound`, :class:`WrongLedger`)
+    when the ledger cannot be used, before anything is written."""
+    connection = connection_from(args, timeout=REQUEST_TIMEOUT_SECONDS)
+    destination = Destination.of(connection.endpoint, args.index_prefix)
     return Settings(
-        connection=connection_from(args, timeout=REQUEST_TIMEOUT_SECONDS),
+        connection=connection,
         index_prefix=args.index_prefix,
-        ledger_path=args.ledger,
+        ledger_path=cli_ledger(destination, args.ledger, args.migrate_ledger),
         dead_letter_dir=args.dead_letter,
         concurrency=args.concurrency,
         bulk_max_bytes=int(args.bulk_max_mib * MIB),

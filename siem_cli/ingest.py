@@ -35,10 +35,10 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args, keep_original=args.original)
     try:
+        settings = settings_from(args, keep_original=args.original)
         openers = Opener(args.target, settings.connection.region).sources()
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:  # no such path; a ledger it must not use
         print(f"siem ingest: {error}", file=sys.stderr)
         return 2
     return run_all(settings, openers, _process, args.quiet, "siem ingest", "ingested")

@@ -1,7 +1,7 @@
 """``kill -9`` during a backfill (issue 19): each kill lands in the crash window, after the engine
 answered a chunk's bulk requests and before the ledger recorded the chunk; the next run looks the
 chunk's documents up and sends only what is missing. Real processes, real SIGKILL, the SQLite
-ledger, the guarded embedded engine."""
+ledger in its default place, the guarded embedded engine."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ LEAN_TEMPLATE = {
 
 def _run(kill_at: int, logs: Path, engine_url: str, work: Path) -> subprocess.CompletedProcess[str]:
     siem = ["ingest", str(logs), "--endpoint", engine_url, "--auth", "none", "--index-prefix", PREFIX]
-    folders = ["--ledger", str(work / "ledger.sqlite"), "--dead-letter", str(work / "dead-letters")]
+    folders = ["--dead-letter", str(work / "dead-letters")]  # the default ledger: $XDG_STATE_HOME (tmp)
     command = [sys.executable, "-m", "tests.ingest.killed_run", str(kill_at), str(CHUNK_SIZE), "--"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
