@@ -16,6 +16,7 @@ most one chunk is ever in flight.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +36,7 @@ from ingest.searchable import already_indexed
 from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
 
+LOGGER = logging.getLogger(__name__)
 SourcedItem = tuple[str, Item]
 """An item with the source whose index (or dead-letter folder) it belongs to."""
 
@@ -326,6 +328,11 @@ class _ChunkLoop:
         if wait > 0:
             if self._deadline.remaining() < wait:
                 raise Incomplete(f"chunk {number} was in flight: its writes are not searchable yet")
+            LOGGER.warning(
+                "%s: waiting %.0f s for the writes of an interrupted run to become searchable",
+                self._identity.location,
+                wait,
+            )
             time.sleep(wait)
         return self._retrying(lambda: already_indexed(search, documents))
 

@@ -26,7 +26,7 @@ from siem_cli import main as cli
 from tests.ingest.conftest import BUCKET, Aws
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
-from tests.ingest.records import flow_object
+from tests.ingest.records import FlowObject, flow_object
 
 pytestmark = pytest.mark.integration
 
@@ -67,6 +67,20 @@ def _options(endpoint: str, tmp_path: Path) -> list[Any]:
         "--concurrency",
         "2",
     ]
+
+
+def _logs(tmp_path: Path, *objects: FlowObject) -> Path:
+    """A folder of flow log objects ``f0.log.gz``, ``f1.log.gz``..."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    for number, flows in enumerate(objects):
+        (logs / f"f{number}.log.gz").write_bytes(flows.body)
+    return logs
+
+
+def _defaults(endpoint: str) -> list[str]:
+    """Connection options only: the ledger and the dead-letter folder are the defaults."""
+    return ["--endpoint", endpoint, "--auth", "none", "--quiet"]
 
 
 def _letters(folder: Path) -> list[dict[str, Any]]:
@@ -233,11 +247,8 @@ def test_an_object_deleted_after_the_listing_is_reported_and_the_rest_goes_on(
 def test_two_runs_on_the_same_input_index_each_record_once(
     tmp_path: Path, engine_url: str, templated_engine: OpenSearch
 ) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
     flows = [flow_object(300, seed=50 + number, bad_every=97) for number in range(8)]
-    for number, flow in enumerate(flows):
-        (logs / f"f{number}.log.gz").write_bytes(flow.body)
+    logs = _logs(tmp_path, *flows)
     statuses: list[int] = []
 
     def one_run() -> None:
@@ -261,12 +272,9 @@ def test_two_runs_on_the_same_input_index_each_record_once(
 def test_an_object_another_run_is_writing_is_reported_busy_and_left_to_it(
     tmp_path: Path, engine_url: str, templated_engine: OpenSearch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    flow = flow_object(100, seed=60)
-    (logs / "f.log.gz").write_bytes(flow.body)
+    logs = _logs(tmp_path, flow_object(100, seed=60))
     other_run = f"cli@{socket.gethostname()}:{os.getpid()}:0ther0ne"  # alive: this process
-    opened = open_local(logs / "f.log.gz")
+    opened = open_local(logs / "f0.log.gz")
     opened.close()
     SqliteLedger(tmp_path / "ledger.sqlite").claim(opened.identity.ledger_key, other_run, 3600, 4000)
 
@@ -287,11 +295,9 @@ def test_a_rerun_from_another_folder_indexes_nothing_and_a_new_destination_gets_
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
     flows = flow_object(400, seed=80, bad_every=100)
-    (logs / "flows.log.gz").write_bytes(flows.body)
-    options = ["--endpoint", engine_url, "--auth", "none", "--quiet"]  # no --ledger: the default
+    logs = _logs(tmp_path, flows)
+    options = _defaults(engine_url)
     runs = {}
     for folder, prefix in (("a", "siem-"), ("b", "siem-"), ("c", "other-")):
         (tmp_path / folder).mkdir()
@@ -316,14 +322,12 @@ def test_a_legacy_ledger_in_the_working_folder_stops_the_run_before_anything_is_
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
     flows = flow_object(100, seed=81)
-    (logs / "flows.log.gz").write_bytes(flows.body)
+    logs = _logs(tmp_path, flows)
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".siem").mkdir()
     SqliteLedger(tmp_path / ".siem" / "ledger.sqlite").close()
-    options = ["--endpoint", engine_url, "--auth", "none", "--quiet"]
+    options = _defaults(engine_url)
 
     assert _siem("ingest", logs, *options) == 2
     err = capsys.readouterr().err
@@ -338,9 +342,7 @@ def test_a_legacy_ledger_in_the_working_folder_stops_the_run_before_anything_is_
 def test_a_ledger_named_for_another_destination_is_refused(
     tmp_path: Path, engine_url: str, templated_engine: OpenSearch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
-    (logs / "flows.log.gz").write_bytes(flow_object(50, seed=82).body)
+    logs = _logs(tmp_path, flow_object(50, seed=82))
     assert _siem("ingest", logs, *_options(engine_url, tmp_path)) == 0
     capsys.readouterr()
 
@@ -361,12 +363,10 @@ def test_replays_write_their_dead_letters_apart_and_never_read_them_again(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    logs = tmp_path / "logs"
-    logs.mkdir()
     flows = flow_object(500, seed=90, bad_every=50)
-    (logs / "flows.log.gz").write_bytes(flows.body)
+    logs = _logs(tmp_path, flows)
     monkeypatch.chdir(tmp_path)
-    options = ["--endpoint", engine_url, "--auth", "none", "--quiet"]  # every folder by default
+    options = _defaults(engine_url)
     assert _siem("ingest", logs, *options) == 0
     originals = _files(tmp_path / "dead-letters")
     assert len(_letters(tmp_path / "dead-letters")) == flows.bad

@@ -26,7 +26,7 @@ from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings
 from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
-from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids
+from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, lean_template
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import flow_object
 
@@ -35,22 +35,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 SEED = 20240501
 PREFIX = "siem-fault-"
 INDICES = (f"{PREFIX}vpcflow", f"{PREFIX}cloudtrail")
-# The guarantees under test do not depend on field mappings (the other ingest tests use the
-# project's templates); mapping only what the assertions need makes the embedded engine index
-# about six times faster, which keeps 50,000 records within the test budget on 2 cores.
-LEAN_TEMPLATE = {
-    "index_patterns": [f"{PREFIX}*"],
-    "priority": 1000,
-    "template": {
-        "mappings": {
-            "dynamic": False,
-            "properties": {
-                "@timestamp": {"type": "date"},
-                "event": {"properties": {"id": {"type": "keyword"}}},
-            },
-        }
-    },
-}
+LEAN_TEMPLATE = lean_template(PREFIX)
 
 
 class SimulatedCrash(Exception):

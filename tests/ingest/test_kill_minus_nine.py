@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from opensearchpy import OpenSearch
 
-from tests.ingest.harness import count, duplicated_ids
+from tests.ingest.harness import count, duplicated_ids, lean_template
 from tests.ingest.records import flow_object
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -23,20 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PREFIX = "siem-killed-"
 INDEX = f"{PREFIX}vpcflow"
 CHUNK_SIZE = 500
-# Only what the assertions need is mapped, as in test_fault_injection: the engine indexes faster.
-LEAN_TEMPLATE = {
-    "index_patterns": [f"{PREFIX}*"],
-    "priority": 1000,
-    "template": {
-        "mappings": {
-            "dynamic": False,
-            "properties": {
-                "@timestamp": {"type": "date"},
-                "event": {"properties": {"id": {"type": "keyword"}}},
-            },
-        }
-    },
-}
+LEAN_TEMPLATE = lean_template(PREFIX)  # as in test_fault_injection: faster indexing
 
 
 def _run(kill_at: int, logs: Path, engine_url: str, work: Path) -> subprocess.CompletedProcess[str]:
