@@ -70,8 +70,9 @@ def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEF
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
-    """The run's settings; raises ``ValueError`` (:class:`LegacyLedgerFound`, :class:`WrongLedger`)
-    when the ledger cannot be used, before anything is written."""
+    """The run's settings; raises ``LegacyLedgerFound`` (a ``ValueError``) when a ledger of an
+    earlier version is in the working folder, before anything is written. A ledger file of
+    another destination is refused when it is opened (``WrongLedger``, in :func:`run_all`)."""
     connection = connection_from(args, timeout=REQUEST_TIMEOUT_SECONDS)
     destination = Destination.of(connection.endpoint, args.index_prefix)
     return Settings(
