@@ -10,13 +10,16 @@ from typing import Any
 import boto3
 
 from ingest.events import ObjectRef
+from ingest.ledger import LeaseHeld
 from ingest.processor import ObjectResult
-from ingest.reader import OpenedObject, list_local, list_s3, open_local, open_s3
+from ingest.reader import ObjectGone, OpenedObject, list_local, list_s3, open_local, open_s3
 from ingest.runtime import Runtime
 from ingest.writer import Deadline
 
 Open = Callable[[], OpenedObject]
 """Opens one listed object when its turn comes (so a long backfill never holds many open)."""
+Listed = tuple[str, Open]
+"""A listed object: its location (for reports) and its opener."""
 Process = Callable[[OpenedObject, Runtime, str, Deadline], ObjectResult]
 """What is done with one opened object: ``process_object``, or a replay of dead letters."""
 
@@ -28,15 +31,16 @@ class Opener:
         self._target = target
         self._s3: Any = boto3.client("s3", region_name=region) if target.startswith("s3://") else None
 
-    def sources(self) -> list[Open]:
-        """One opener per object; raises ``FileNotFoundError`` for a local path that does not exist."""
+    def sources(self) -> list[Listed]:
+        """(location, opener) per object; raises ``FileNotFoundError`` for a local path that does
+        not exist."""
         if self._s3 is not None:
             bucket, _, prefix = self._target[len("s3://") :].partition("/")
-            return [self._s3_opener(ref) for ref in list_s3(self._s3, bucket, prefix)]
+            return [(ref.url, self._s3_opener(ref)) for ref in list_s3(self._s3, bucket, prefix)]
         root = Path(self._target)
         if not root.exists():
             raise FileNotFoundError(f"{root} does not exist")
-        return [self._local_opener(path) for path in list_local(root)]
+        return [(str(path.resolve()), self._local_opener(path)) for path in list_local(root)]
 
     def _s3_opener(self, ref: ObjectRef) -> Open:
         return lambda: open_s3(self._s3, ref)
@@ -47,14 +51,26 @@ class Opener:
 
 
 def process_each(
-    openers: Iterable[Open], runtime: Runtime, process: Process, owner: str
+    openers: Iterable[Listed], runtime: Runtime, process: Process, owner: str
 ) -> Iterator[ObjectResult]:
-    """Each object's result, in order; one object that fails never stops the others."""
+    """Each object's result, in order; one object that fails never stops the others.
+
+    An object deleted after the listing is ``gone`` (reported, skipped); one another run is
+    writing right now is ``busy`` (its lease is held; run again later to finish it)."""
     deadline = Deadline()
-    for open_object in openers:
-        opened = open_object()
+    for location, open_object in openers:
+        try:
+            opened = open_object()
+        except (ObjectGone, FileNotFoundError):
+            yield ObjectResult(location, status="gone", error="deleted after it was listed: skipped")
+            continue
+        except Exception as error:  # no access, throttled...: this object only
+            yield ObjectResult(location, status="failed", error=f"{type(error).__name__}: {error}")
+            continue
         try:
             yield process(opened, runtime, owner, deadline)
+        except LeaseHeld as error:
+            yield ObjectResult(opened.identity.location, status="busy", error=str(error))
         except Exception as error:  # one bad object never stops a backfill
             yield ObjectResult(
                 opened.identity.location, status="failed", error=f"{type(error).__name__}: {error}"

@@ -25,6 +25,7 @@ LOCAL_CONNECTION = ConnectionSettings(LOCAL_ENDPOINT, timeout=REQUEST_TIMEOUT_SE
 DEFAULT_SOURCE_PREFIXES: Mapping[str, str] = {source: f"{source}/" for source in SOURCES}
 """The CDK app's default key prefix of each source (infra/config.py)."""
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+SERVERLESS_VISIBILITY_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +78,18 @@ class Settings:
     delegated_admin_account_ids: frozenset[str] = frozenset()
     """Accounts whose member delivery may carry other accounts' findings (GuardDuty and Security
     Hub delegated administrators)."""
+    search_visibility_seconds: float | None = None
+    """How long a write may take to become searchable; a resume of a chunk that was in flight
+    waits until then before looking its documents up. ``None``: by engine (:meth:`visibility_delay`)."""
 
     def index_for(self, source: str) -> str:
         return f"{self.index_prefix}{source}"
+
+    def visibility_delay(self) -> float:
+        """Serverless makes a write searchable within 10-60 s; other engines refresh every second."""
+        if self.search_visibility_seconds is not None:
+            return self.search_visibility_seconds
+        return SERVERLESS_VISIBILITY_SECONDS if self.connection.auth == "aoss" else 1.0
 
 
 def account_ids(value: str) -> frozenset[str]:
@@ -129,6 +139,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "MAX_RECORD_BYTES": ("max_record_bytes", int),
     "SOURCE_PREFIXES": ("source_prefixes", source_prefixes),
     "DELEGATED_ADMIN_ACCOUNT_IDS": ("delegated_admin_account_ids", account_ids),
+    "SEARCH_VISIBILITY_SECONDS": ("search_visibility_seconds", float),
 }
 
 

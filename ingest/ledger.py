@@ -9,6 +9,8 @@ saved too (``partial``), so the retry sends only the rest.
 
 A lease (owner + expiry) keeps two concurrent deliveries of the same object (SQS standard
 queues may deliver twice at once) from both writing it: the second one is told to retry later.
+The CLI's owners are unique per run and a run takes over the lease of a dead run of its own
+machine at once (:mod:`ingest.owners`).
 
 Two implementations: DynamoDB (Lambda) and SQLite (CLI, tests).
 """
@@ -22,7 +24,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
+
+from ingest.owners import holder_is_dead
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +40,18 @@ class Progress:
     chunk_size: int = 0
     """Records per chunk, fixed by the first claim: a later change of ``CHUNK_SIZE`` must not
     move the chunk boundaries of an object already partly handled (0: not recorded)."""
+    in_flight_since: float = 0.0
+    """When chunk ``chunks_done`` was last started (epoch seconds; 0: not since its last ack).
+    Set, its documents may be in the engine though the ledger does not count them (a crash
+    between the bulk answer and the ledger write): a resume looks them up before sending."""
 
 
 class LeaseHeld(RuntimeError):
     """Another worker is processing this object right now; retry later."""
+
+
+class WrongLedger(ValueError):
+    """A ledger file that records writes into another destination than this run's."""
 
 
 class LeaseLost(RuntimeError):
@@ -52,14 +64,20 @@ class Ledger(Protocol):
         ``chunk_size`` is recorded by the first claim only; the progress carries the recorded one."""
         ...
 
+    def begin_chunk(self, key: str, owner: str, chunk: int) -> None:
+        """Record that ``chunk`` is about to be sent (see :attr:`Progress.in_flight_since`)."""
+        ...
+
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
-        """Mark ``chunk`` fully handled; the counts are those added by this call."""
+        """Mark ``chunk`` fully handled (and no longer in flight); the counts are those added by
+        this call."""
         ...
 
     def save_partial(
         self, key: str, owner: str, chunk: int, done: frozenset[int], indexed: int, dead_lettered: int
     ) -> None:
-        """Remember offsets handled inside an unfinished ``chunk``."""
+        """Remember offsets handled inside an unfinished ``chunk``. The chunk stays in flight:
+        a request that timed out may still have been applied."""
         ...
 
     def finish(self, key: str, owner: str) -> None:
@@ -109,7 +127,11 @@ def _iso(moment: float) -> str:
 
 
 class SqliteLedger:
-    """The CLI's ledger: one SQLite file (``:memory:`` for tests)."""
+    """The CLI's ledger: one SQLite file (``:memory:`` for tests).
+
+    Opened with a ``destination`` (endpoint and index prefix, :mod:`ingest.ledger_files`), the
+    file records it the first time and refuses any other afterwards (:class:`WrongLedger`).
+    """
 
     _SCHEMA = """
         CREATE TABLE IF NOT EXISTS ledger (
@@ -122,28 +144,52 @@ class SqliteLedger:
             indexed INTEGER NOT NULL DEFAULT 0,
             dead_lettered INTEGER NOT NULL DEFAULT 0,
             updated_at TEXT NOT NULL,
-            chunk_size INTEGER NOT NULL DEFAULT 0
+            chunk_size INTEGER NOT NULL DEFAULT 0,
+            in_flight_since REAL NOT NULL DEFAULT 0
         )"""
+    _ADDED_COLUMNS: ClassVar[dict[str, str]] = {
+        "chunk_size": "INTEGER NOT NULL DEFAULT 0",
+        "in_flight_since": "REAL NOT NULL DEFAULT 0",
+    }
+    """Columns ledger files of earlier versions lack, added when they are opened."""
 
-    def __init__(self, path: Path | str = ":memory:") -> None:
+    def __init__(self, path: Path | str = ":memory:", destination: str | None = None) -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(self._SCHEMA)
-        self._add_chunk_size_column()
+        self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._add_missing_columns()
         self._lock = threading.Lock()
+        if destination is not None:
+            self._check_destination(str(path), destination)
 
-    def _add_chunk_size_column(self) -> None:
-        """Ledger files written before the chunk size was recorded lack its column."""
+    def _check_destination(self, path: str, destination: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('destination', ?)", (destination,))
+        recorded = self.destination()
+        if recorded != destination:
+            self.close()
+            raise WrongLedger(
+                f"the ledger {path} records writes into {recorded}, not {destination}: a ledger "
+                "serves one destination (omit --ledger for the destination's own)"
+            )
+
+    def destination(self) -> str | None:
+        """Where this ledger's writes went, as recorded by its first run (``None``: not recorded)."""
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'destination'").fetchone()
+        return None if row is None else str(row[0])
+
+    def _add_missing_columns(self) -> None:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(ledger)")}
-        if "chunk_size" not in columns:
-            self._db.execute("ALTER TABLE ledger ADD COLUMN chunk_size INTEGER NOT NULL DEFAULT 0")
+        for name, definition in self._ADDED_COLUMNS.items():
+            if name not in columns:
+                self._db.execute(f"ALTER TABLE ledger ADD COLUMN {name} {definition}")
 
     def claim(self, key: str, owner: str, lease_seconds: float, chunk_size: int) -> Progress:
         now = _now()
         with self._transaction():
             row = self._db.execute(
-                "SELECT chunks_done, partial, finished, owner, lease_until, indexed, dead_lettered, chunk_size "
-                "FROM ledger WHERE key = ?",
+                "SELECT chunks_done, partial, finished, owner, lease_until, indexed, dead_lettered, chunk_size, "
+                "in_flight_since FROM ledger WHERE key = ?",
                 (key,),
             ).fetchone()
             if row is None:
@@ -152,12 +198,14 @@ class SqliteLedger:
                     (key, owner, now + lease_seconds, _iso(now), chunk_size),
                 )
                 return Progress(chunk_size=chunk_size)
-            chunks_done, partial, finished, holder, lease_until, indexed, dead, recorded = row
+            chunks_done, partial, finished, holder, lease_until, indexed, dead, recorded, in_flight = row
             recorded = recorded or chunk_size
-            progress = Progress(chunks_done, decode_offsets(partial), bool(finished), indexed, dead, recorded)
+            progress = Progress(
+                chunks_done, decode_offsets(partial), bool(finished), indexed, dead, recorded, in_flight
+            )
             if finished:
                 return progress
-            if holder not in (None, owner) and lease_until > now:
+            if holder not in (None, owner) and lease_until > now and not holder_is_dead(holder):
                 raise LeaseHeld(f"{key} is being processed by {holder}")
             self._db.execute(
                 "UPDATE ledger SET owner = ?, lease_until = ?, updated_at = ?, chunk_size = ? WHERE key = ?",
@@ -165,12 +213,15 @@ class SqliteLedger:
             )
             return progress
 
+    def begin_chunk(self, key: str, owner: str, chunk: int) -> None:
+        self._update(key, owner, chunk, "in_flight_since = ?", (_now(),))
+
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
         self._update(
             key,
             owner,
             chunk,
-            "chunks_done = chunks_done + 1, partial = '', indexed = indexed + ?, "
+            "chunks_done = chunks_done + 1, partial = '', in_flight_since = 0, indexed = indexed + ?, "
             "dead_lettered = dead_lettered + ?",
             (indexed, dead_lettered),
         )
@@ -202,12 +253,13 @@ class SqliteLedger:
 
     def progress(self, key: str) -> Progress | None:
         row = self._db.execute(
-            "SELECT chunks_done, partial, finished, indexed, dead_lettered, chunk_size FROM ledger WHERE key = ?",
+            "SELECT chunks_done, partial, finished, indexed, dead_lettered, chunk_size, in_flight_since "
+            "FROM ledger WHERE key = ?",
             (key,),
         ).fetchone()
         if row is None:
             return None
-        return Progress(row[0], decode_offsets(row[1]), bool(row[2]), row[3], row[4], row[5])
+        return Progress(row[0], decode_offsets(row[1]), bool(row[2]), row[3], row[4], row[5], row[6])
 
     def totals(self) -> tuple[int, int]:
         """(indexed, dead-lettered) over every object: what the ledger vouches for."""
@@ -252,8 +304,8 @@ class DynamoLedger:
     """The Lambda's ledger: one DynamoDB item per object.
 
     Table: partition key ``pk`` (String); TTL attribute ``expires_at`` (epoch seconds). Other
-    attributes: ``chunks_done``, ``chunk_size``, ``partial_offsets``, ``finished``, ``owner``,
-    ``lease_until``, ``records_indexed``, ``records_dead_lettered``, ``updated_at``.
+    attributes: ``chunks_done``, ``chunk_size``, ``partial_offsets``, ``in_flight_since``, ``finished``,
+    ``owner``, ``lease_until``, ``records_indexed``, ``records_dead_lettered``, ``updated_at``.
     Every write is a conditional ``UpdateItem``, so a worker whose lease was taken over
     cannot move the progress.
     """
@@ -293,15 +345,19 @@ class DynamoLedger:
             raise LeaseHeld(f"{key} is being processed by another worker") from None
         return _progress_of(answer["Attributes"])
 
+    def begin_chunk(self, key: str, owner: str, chunk: int) -> None:
+        self._update(key, owner, chunk, "SET in_flight_since = :now", {":now": {"N": str(_now())}})
+
     def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
         self._update(
             key,
             owner,
             chunk,
-            "SET chunks_done = chunks_done + :one, partial_offsets = :empty, records_indexed = records_indexed + :indexed, "
-            "records_dead_lettered = records_dead_lettered + :dead",
+            "SET chunks_done = chunks_done + :one, partial_offsets = :empty, in_flight_since = :zero, "
+            "records_indexed = records_indexed + :indexed, records_dead_lettered = records_dead_lettered + :dead",
             {
                 ":one": {"N": "1"},
+                ":zero": {"N": "0"},
                 ":empty": {"S": ""},
                 ":indexed": {"N": str(indexed)},
                 ":dead": {"N": str(dead_lettered)},
@@ -376,4 +432,5 @@ def _progress_of(item: dict[str, Any]) -> Progress:
         indexed=number("records_indexed"),
         dead_lettered=number("records_dead_lettered"),
         chunk_size=number("chunk_size"),
+        in_flight_since=float(item.get("in_flight_since", {}).get("N", 0)),
     )

@@ -3,17 +3,20 @@
 The Lambda handler, ``siem ingest`` and ``siem replay-dead-letters`` all come through
 :func:`process_object`, so they share one guarantee: each record of an object ends up indexed
 once or dead-lettered once, whatever retries, redeliveries and crashes happen in between,
-except for the residual window documented in docs/ingest.md (a crash after OpenSearch
-acknowledged a chunk's bulk requests and before the ledger recorded it re-sends that chunk).
+except for the residual windows documented in docs/ingest.md. A chunk is recorded *in flight*
+before its first bulk request; a resume of an in-flight chunk (the process died after the engine
+applied its requests and before the ledger recorded them) first asks the engine which of its
+``event.id`` values are searchable and sends only the others (:mod:`ingest.searchable`).
 
 While chunk *n* is being written by the pool, chunk *n + 1* is normalized, so parsing and
-network overlap; chunk *n + 1* is sent only after chunk *n* is acknowledged in the ledger,
-which is what bounds the residual window to one chunk.
+network overlap; chunk *n + 1* is sent only after chunk *n* is acknowledged in the ledger, so at
+most one chunk is ever in flight.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,16 +26,19 @@ from itertools import islice
 from typing import Any, TypeVar
 
 import orjson
+from opensearchpy import OpenSearch
 
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, DeadLetterSink
 from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
 from ingest.provenance import Provenance
 from ingest.reader import ObjectIdentity, OpenedObject
+from ingest.searchable import already_indexed
 from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
 
+LOGGER = logging.getLogger(__name__)
 SourcedItem = tuple[str, Item]
 """An item with the source whose index (or dead-letter folder) it belongs to."""
 
@@ -73,6 +79,9 @@ class Services:
     ledger: Ledger
     sink: DeadLetterSink
     hooks: Hooks = field(default_factory=Hooks)
+    search: OpenSearch | None = None
+    """Where a resumed in-flight chunk's documents are looked up (the writer's engine); without
+    it (unit tests) the chunk is sent again whole."""
 
 
 @dataclass(slots=True)
@@ -249,6 +258,13 @@ class _Chunk:
     """(offset, dead-letter JSON) of records the normalizer could not turn into documents."""
     source: str
     done_before: frozenset[int]
+    """Offsets the ledger records as handled (its ``partial``)."""
+    found: frozenset[int] = frozenset()
+    """Offsets an interrupted run indexed without the ledger recording them (looked up)."""
+
+    def handled(self, report: WriteReport) -> frozenset[int]:
+        """Offsets handled once ``report``'s indexed documents are counted."""
+        return self.done_before | self.found | frozenset(report.indexed)
 
 
 class _ChunkLoop:
@@ -310,8 +326,15 @@ class _ChunkLoop:
                 self._finish(*in_flight)
             if self._deadline.expired():
                 raise Incomplete(f"deadline reached before chunk {number}")
+            if chunk.documents:
+                self._begin(number)
             in_flight = self._in_flight = chunk, self._services.writer.start(chunk.documents, self._deadline)
         return in_flight
+
+    def _begin(self, number: int) -> None:
+        """Record the chunk in flight before its first request (see the module doc)."""
+        key = self._identity.ledger_key
+        self._retrying(lambda: self._services.ledger.begin_chunk(key, self._owner, number))
 
     def _build(self, number: int, records: tuple[SourcedItem, ...]) -> _Chunk:
         done_before = self._progress.partial if number == self._progress.chunks_done else frozenset()
@@ -331,7 +354,30 @@ class _ChunkLoop:
             else:
                 documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
         self._result.source = self._result.source or (source if source != "unknown" else None)
-        return _Chunk(number, documents, letters, source, done_before)
+        found = self._found_in_engine(number, documents)
+        if found:
+            self._result.already_acknowledged += len(found)
+            documents = [document for document in documents if document.offset not in found]
+        return _Chunk(number, documents, letters, source, done_before, found)
+
+    def _found_in_engine(self, number: int, documents: list[Pending]) -> frozenset[int]:
+        """The documents of an interrupted in-flight chunk the engine already has (module doc)."""
+        since = self._progress.in_flight_since
+        search = self._services.search
+        if number != self._progress.chunks_done or not since or not documents or search is None:
+            return frozenset()
+        # What the interrupted run wrote becomes searchable within the engine's refresh delay.
+        wait = since + self._settings.visibility_delay() - time.time()
+        if wait > 0:
+            if self._deadline.remaining() < wait:
+                raise Incomplete(f"chunk {number} was in flight: its writes are not searchable yet")
+            LOGGER.warning(
+                "%s: waiting %.0f s for the writes of an interrupted run to become searchable",
+                self._identity.location,
+                wait,
+            )
+            time.sleep(wait)
+        return self._retrying(lambda: already_indexed(search, documents))
 
     def _finish(self, chunk: _Chunk, write: PendingWrite) -> None:
         report = write.result()
@@ -362,8 +408,8 @@ class _ChunkLoop:
         except Exception:
             # The letters are lost with this attempt (the retry derives them again), but what the
             # engine indexed is recorded, so the retry does not index it twice.
-            done = chunk.done_before | frozenset(report.indexed)
-            self._retrying(lambda: self._save_partial(chunk, done, len(report.indexed), 0))
+            done = chunk.handled(report)
+            self._retrying(lambda: self._save_partial(chunk, done, _indexed(chunk, report), 0))
             raise
         self._result.dead_letter_files.append(where)
 
@@ -371,14 +417,14 @@ class _ChunkLoop:
         self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
     ) -> None:
         if report.unfinished:
-            done = chunk.done_before | frozenset(report.indexed) | frozenset(offset for offset, _ in letters)
-            self._retrying(lambda: self._save_partial(chunk, done, len(report.indexed), len(letters)))
+            done = chunk.handled(report) | frozenset(offset for offset, _ in letters)
+            self._retrying(lambda: self._save_partial(chunk, done, _indexed(chunk, report), len(letters)))
             why = "; ".join(sorted(set(report.errors))[:3]) or "attempts or time ran out"
             raise Incomplete(f"chunk {chunk.number}: {len(report.unfinished)} documents not written ({why})")
         key = self._identity.ledger_key
         self._retrying(
             lambda: self._services.ledger.ack_chunk(
-                key, self._owner, chunk.number, len(report.indexed), len(letters)
+                key, self._owner, chunk.number, _indexed(chunk, report), len(letters)
             )
         )
         self._services.hooks.after_ack(self._identity, chunk.number)
@@ -400,3 +446,8 @@ class _ChunkLoop:
             "stage": "index",
             "index": rejected.pending.index,
         }
+
+
+def _indexed(chunk: _Chunk, report: WriteReport) -> int:
+    """Documents of the chunk the ledger has yet to count as indexed: this write's and those found."""
+    return len(report.indexed) + len(chunk.found)

@@ -11,7 +11,9 @@ documents go to. So only a known source name is accepted (:data:`DEAD_LETTER_SOU
 normalizers' sources and ``unknown``). A line that is not a dead letter, or names any other
 source (``../../etc``, ``/abs``, ``cloudtrail/../../x``, a NUL byte), is refused: it becomes a
 dead letter of its own, source ``unknown``, with the reason and the whole line as its raw bytes,
-so it is counted, kept, and reported on stderr; the rest of the file replays.
+so it is counted, kept, and reported on stderr; the rest of the file replays. So is a line
+that fails in any other way while it is read (an error of a normalizer, say): one line never
+stops its file.
 """
 
 from __future__ import annotations
@@ -48,16 +50,18 @@ def replayed_items(opened: OpenedObject) -> Iterator[SourcedItem]:
         if not line.strip():
             continue
         try:
-            entry = _accepted(line)
-        except Refused as error:
+            items = list(_entry_items(_accepted(line), ingested))
+        except Exception as error:  # whatever a line does, it does to itself: the others replay
             refused += 1
+            why = str(error) if isinstance(error, Refused) else f"cannot be replayed: {type(error).__name__}"
             if refused <= REPORTED_REFUSALS:
-                LOGGER.warning("%s line %d refused: %s", location, number, error)
-            reason = f"invalid dead letter: {error}"
-            letter = DeadLetter(UNKNOWN_SOURCE, reason, location, f"line {number}", line.rstrip(b"\n"))
+                LOGGER.warning("%s line %d refused: %s", location, number, why)
+            letter = DeadLetter(
+                UNKNOWN_SOURCE, f"invalid dead letter: {why}", location, f"line {number}", line.rstrip(b"\n")
+            )
             yield UNKNOWN_SOURCE, letter
             continue
-        yield from _entry_items(entry, ingested)
+        yield from items
     if refused > REPORTED_REFUSALS:
         LOGGER.warning("%s: %d lines refused in all", location, refused)
 

@@ -11,6 +11,7 @@ from opensearchpy import OpenSearch
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterSink, LocalDeadLetterSink, S3DeadLetterSink
 from ingest.ledger import DynamoLedger, Ledger, SqliteLedger
+from ingest.ledger_files import Destination
 from ingest.processor import Hooks, Services
 from ingest.template_check import IndexTemplateCheck
 from ingest.writer import BulkWriter
@@ -32,7 +33,8 @@ def make_ledger(settings: Settings, dynamodb: Any | None = None) -> Ledger:
         return DynamoLedger(settings.ledger_table, client, settings.ledger_ttl_days)
     if settings.ledger_path:
         settings.ledger_path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteLedger(settings.ledger_path)
+        destination = Destination.of(settings.connection.endpoint, settings.index_prefix)
+        return SqliteLedger(settings.ledger_path, str(destination))
     raise ValueError("no ledger configured: set LEDGER_TABLE (DynamoDB) or LEDGER_PATH / --ledger (SQLite)")
 
 
@@ -66,5 +68,6 @@ def build_runtime(
         ledger=ledger or make_ledger(settings, dynamodb),
         sink=make_sink(settings, s3),
         hooks=hooks or Hooks(),
+        search=client,
     )
     return Runtime(services, s3)

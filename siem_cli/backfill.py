@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,20 +11,23 @@ from typing import Any
 
 from tqdm import tqdm
 
-from ingest.backfill import Open, Process, process_each
+from ingest.backfill import Listed, Process, process_each
 from ingest.config import MIB, Settings
 from ingest.defaults import REQUEST_TIMEOUT_SECONDS
+from ingest.ledger_files import LEGACY_LEDGER, Destination, cli_ledger
+from ingest.owners import run_owner
 from ingest.processor import ObjectResult
 from ingest.runtime import build_runtime
 from normalizers.vpcflow.formats import CONFIGURATION, FormatError, parse_formats
 from opensearch_client import AUTH_MODES
 from siem_cli.options import connection_from
 
-DEFAULT_LEDGER = Path(".siem/ledger.sqlite")
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
+DEFAULT_REPLAY_DEAD_LETTERS = Path("dead-letters-replay")
+"""Where replays write the records that fail again: never the folder they read."""
 
 
-def add_target_options(parser: argparse.ArgumentParser) -> None:
+def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEFAULT_DEAD_LETTERS) -> None:
     parser.add_argument(
         "--endpoint",
         required=True,
@@ -44,16 +46,23 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--ledger",
         type=Path,
-        default=DEFAULT_LEDGER,
         metavar="PATH",
-        help=f"SQLite ledger that makes re-runs index nothing twice (default: {DEFAULT_LEDGER})",
+        help="SQLite ledger that makes re-runs index nothing twice; it serves one endpoint and index "
+        "prefix (default: one per endpoint and index prefix in $XDG_STATE_HOME/siem/ledgers/, "
+        "~/.local/state/siem/ledgers/ when XDG_STATE_HOME is unset)",
+    )
+    parser.add_argument(
+        "--migrate-ledger",
+        action="store_true",
+        help=f"merge a {LEGACY_LEDGER} of an earlier version, found in the working folder, into this "
+        "endpoint's ledger (only if it recorded writes into this endpoint and index prefix)",
     )
     parser.add_argument(
         "--dead-letter",
         type=Path,
-        default=DEFAULT_DEAD_LETTERS,
+        default=dead_letters,
         metavar="DIR",
-        help=f"folder for dead letters (default: {DEFAULT_DEAD_LETTERS})",
+        help=f"folder for dead letters (default: {dead_letters})",
     )
     parser.add_argument("--concurrency", type=int, default=4, help="concurrent bulk requests (default: 4)")
     parser.add_argument(
@@ -83,21 +92,21 @@ def add_flow_formats_option(parser: argparse.ArgumentParser) -> None:
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
+    """The run's settings; raises ``LegacyLedgerFound`` (a ``ValueError``) when a ledger of an
+    earlier version is in the working folder, before anything is written. A ledger file of
+    another destination is refused when it is opened (``WrongLedger``, in :func:`run_all`)."""
+    connection = connection_from(args, timeout=REQUEST_TIMEOUT_SECONDS)
+    destination = Destination.of(connection.endpoint, args.index_prefix)
     return Settings(
-        connection=connection_from(args, timeout=REQUEST_TIMEOUT_SECONDS),
+        connection=connection,
         index_prefix=args.index_prefix,
-        ledger_path=args.ledger,
+        ledger_path=cli_ledger(destination, args.ledger, args.migrate_ledger),
         dead_letter_dir=args.dead_letter,
         concurrency=args.concurrency,
         bulk_max_bytes=int(args.bulk_max_mib * MIB),
         vpc_flow_formats=args.vpc_flow_formats,
         **extra,
     )
-
-
-def cli_owner() -> str:
-    """Stable per machine, so a re-run after a crash takes its own lease back at once."""
-    return f"cli@{socket.gethostname()}"
 
 
 @dataclass
@@ -108,6 +117,7 @@ class Totals:
     dead_lettered: int = 0
     already_done: int = 0
     not_finished: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
 
     def add(self, result: ObjectResult) -> None:
         self.objects += 1
@@ -115,8 +125,10 @@ class Totals:
         self.indexed += result.indexed
         self.dead_lettered += result.dead_lettered
         self.already_done += result.status == "already done"
-        if result.status in ("failed", "incomplete"):
+        if result.status in ("failed", "incomplete", "busy"):
             self.not_finished.append(f"{result.object}: {result.error}")
+        elif result.status == "gone":
+            self.gone.append(result.object)
 
     def report(self, verb: str) -> int:
         print(
@@ -124,13 +136,15 @@ class Totals:
             f"{self.indexed} indexed, {self.dead_lettered} dead-lettered",
             file=sys.stderr,
         )
+        for location in self.gone:
+            print(f"skipped, deleted after it was listed: {location}", file=sys.stderr)
         for line in self.not_finished:
             print(f"not finished (run again to resume): {line}", file=sys.stderr)
         return 1 if self.not_finished else 0
 
 
 def run_all(
-    settings: Settings, openers: list[Open], process: Process, quiet: bool, command: str, verb: str
+    settings: Settings, openers: list[Listed], process: Process, quiet: bool, command: str, verb: str
 ) -> int:
     """Process every object with a progress bar; the exit status says whether all finished."""
     try:
@@ -141,7 +155,7 @@ def run_all(
     totals = Totals()
     try:
         with tqdm(total=len(openers), unit="obj", disable=quiet, file=sys.stderr) as bar:
-            for result in process_each(openers, runtime, process, cli_owner()):
+            for result in process_each(openers, runtime, process, run_owner()):
                 totals.add(result)
                 bar.set_postfix(indexed=totals.indexed, dead=totals.dead_lettered, refresh=False)
                 bar.update()

@@ -47,12 +47,9 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args, keep_original=args.original, **provenance_from_env())
-    except ValueError as error:  # SOURCE_PREFIXES or DELEGATED_ADMIN_ACCOUNT_IDS malformed
-        print(f"siem ingest: {error}", file=sys.stderr)
-        return 2
-    try:
         openers = Opener(args.target, settings.connection.region).sources()
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
+        # No such path; a ledger it must not use; SOURCE_PREFIXES or DELEGATED_ADMIN_ACCOUNT_IDS malformed.
         print(f"siem ingest: {error}", file=sys.stderr)
         return 2
     if args.install_templates and not _install_templates(settings):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -19,6 +20,13 @@ from siem_cli.local_aws import create_local_aws
 BUCKET = "siem-logs-test"
 DEAD_LETTER_BUCKET = "siem-dead-letters-test"
 TABLE = "siem-ingest-ledger"
+
+
+@pytest.fixture(autouse=True)
+def state_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The CLI's default ledgers go to ``$XDG_STATE_HOME/siem``: a test's own, never the user's."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state"
 
 
 @dataclass

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -16,6 +21,7 @@ from ingest.ledger import (
     decode_offsets,
     encode_offsets,
 )
+from ingest.owners import holder_is_dead, run_owner
 from tests.ingest.conftest import TABLE, Aws
 
 KEY = "s3://bucket/AWSLogs/x.json.gz#etag-1"
@@ -92,6 +98,29 @@ def test_partial_progress_inside_a_chunk_survives_and_is_cleared_by_the_ack(ledg
     assert (progress.chunks_done, progress.partial, progress.indexed) == (2, frozenset(), 1010)
 
 
+def test_a_chunk_stays_in_flight_until_its_ack(ledger: Ledger) -> None:
+    ledger.claim(KEY, "worker-a", 60, CHUNK)
+    ledger.begin_chunk(KEY, "worker-a", 0)
+    first = ledger.progress(KEY)
+    assert first is not None and first.in_flight_since > 0
+    # A partial save keeps it: a request that timed out may have been applied all the same.
+    ledger.save_partial(KEY, "worker-a", 0, frozenset({0, 1}), indexed=2, dead_lettered=0)
+    assert ledger.claim(KEY, "worker-a", 60, CHUNK).in_flight_since == first.in_flight_since
+    ledger.ack_chunk(KEY, "worker-a", 0, indexed=CHUNK - 2, dead_lettered=0)
+    after = ledger.progress(KEY)
+    assert after is not None and after.in_flight_since == 0 and after.chunks_done == 1
+
+
+def test_only_the_lease_holder_marks_its_current_chunk_in_flight(ledger: Ledger) -> None:
+    ledger.claim(KEY, "worker-a", 60, CHUNK)
+    with pytest.raises(LeaseLost):
+        ledger.begin_chunk(KEY, "worker-b", 0)
+    with pytest.raises(LeaseLost):
+        ledger.begin_chunk(KEY, "worker-a", 1)
+    progress = ledger.progress(KEY)
+    assert progress is not None and progress.in_flight_since == 0
+
+
 def test_the_chunk_size_of_the_first_claim_is_kept(ledger: Ledger) -> None:
     assert ledger.claim(KEY, "worker-a", 60, 1000).chunk_size == 1000
     ledger.ack_chunk(KEY, "worker-a", 0, indexed=1000, dead_lettered=0)
@@ -129,3 +158,45 @@ def test_offsets_round_trip_through_their_compact_text(offsets: set[int]) -> Non
     text = encode_offsets(frozenset(offsets))
     assert decode_offsets(text) == frozenset(offsets)
     assert len(text) < 40  # ranges, not lists
+
+
+def test_two_runs_of_one_machine_never_share_a_lease_owner() -> None:
+    first, second = run_owner(), run_owner()
+    assert first != second
+    assert first.startswith(f"cli@{socket.gethostname()}:{os.getpid()}:")
+
+
+def test_a_run_takes_over_the_lease_of_a_killed_run_of_its_machine(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()  # exited and reaped: its id names no process now
+    killed = f"cli@{socket.gethostname()}:{child.pid}:0badc0de"
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    ledger.claim(KEY, killed, 3600, CHUNK)
+    ledger.ack_chunk(KEY, killed, 0, indexed=CHUNK, dead_lettered=0)
+
+    assert holder_is_dead(killed)
+    progress = ledger.claim(KEY, run_owner(), 3600, CHUNK)  # no wait for the hour-long lease
+    assert progress.chunks_done == 1
+
+
+HOST = socket.gethostname()
+
+
+@pytest.mark.parametrize(
+    "holder",
+    [
+        f"cli@{HOST}:{{pid}}:feedface",  # another run of this very process
+        f"cli@{HOST}:1:feedface",  # init: always alive
+        "cli@another-machine.example:999999999:feedface",  # its processes are not ours to judge
+        f"cli@{HOST}",  # the old owner format: only its lease's end frees it
+        "8f14e45f-ceea-467f-a0e6-bf4a5c8e1b21",  # a Lambda request id
+    ],
+    ids=["this-process", "init", "other-machine", "old-format", "lambda"],
+)
+def test_a_lease_of_a_run_that_may_be_alive_is_kept(holder: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    holder = holder.format(pid=os.getpid())
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    ledger.claim(KEY, holder, 3600, CHUNK)
+    assert not holder_is_dead(holder)
+    with pytest.raises(LeaseHeld, match=re.escape(holder)):
+        ledger.claim(KEY, run_owner(), 3600, CHUNK)

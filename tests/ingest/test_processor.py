@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import islice
 
+import orjson
 import pytest
 from opensearchpy import OpenSearch
 
@@ -17,7 +18,8 @@ from ingest.ledger import SqliteLedger
 from ingest.processor import Services, SourcedItem, normalized_items, process_object
 from ingest.reader import ObjectIdentity, OpenedObject, open_bytes
 from ingest.serverless_guard import ServerlessGuard
-from ingest.writer import BulkWriter, Deadline
+from ingest.writer import BulkWriter, Deadline, Pending
+from normalizers import DeadLetter
 from normalizers.stream import SourceReadError
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
@@ -93,7 +95,7 @@ def _services(
         }
         | changes  # type: ignore[arg-type]
     )
-    return Services(settings, BulkWriter(engine, settings), ledger, sink)
+    return Services(settings, BulkWriter(engine, settings), ledger, sink, search=engine)
 
 
 def _opened(flows: FlowObject) -> OpenedObject:
@@ -256,3 +258,54 @@ def test_a_deadline_inside_normalization_saves_progress_and_the_retry_resumes(
     second = process_object(_opened(flows), services, "b", Deadline())
     assert second.status == "done" and second.already_acknowledged == progress.indexed
     assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+
+
+def _interrupted_in_flight(engine: OpenSearch, ledger: SqliteLedger, flows: FlowObject, applied: int) -> None:
+    """What a run killed in the window leaves: chunk 0 recorded in flight, the engine holding the
+    first ``applied`` of its documents (the bulk bodies it applied), the ledger counting none."""
+    items = islice(normalized_items(_opened(flows), keep_original=False)[0], 500)
+    documents = [
+        Pending(offset, INDEX, orjson.dumps(item))
+        for offset, (_, item) in enumerate(items)
+        if not isinstance(item, DeadLetter)
+    ]
+    settings = Settings()
+    assert not BulkWriter(engine, settings).write(documents[:applied], Deadline()).unfinished
+    ledger.claim(KEY, "killed", -1, 500)  # its lease has run out
+    ledger.begin_chunk(KEY, "killed", 0)
+
+
+def test_a_resumed_in_flight_chunk_sends_only_what_the_engine_lacks(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(1200, seed=11, bad_every=50)
+    _interrupted_in_flight(templated_engine, ledger, flows, applied=300)
+    sink = MemoryDeadLetterSink()
+    services = _services(templated_engine, ledger, sink, search_visibility_seconds=0.0)
+
+    result = process_object(_opened(flows), services, "b", Deadline())
+
+    assert result.status == "done"
+    assert result.already_acknowledged == 300 and result.indexed == flows.records - flows.bad - 300
+    assert count(templated_engine, INDEX) == flows.records - flows.bad
+    assert not duplicated_ids(templated_engine, INDEX)
+    assert len(sink.entries()) == flows.bad
+    progress = ledger.progress(KEY)
+    assert progress is not None and progress.in_flight_since == 0
+    assert (progress.indexed, progress.dead_lettered) == (flows.records - flows.bad, flows.bad)
+
+
+def test_a_resume_before_the_writes_are_searchable_waits_or_stops_in_time(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(600, seed=12)
+    _interrupted_in_flight(templated_engine, ledger, flows, applied=100)
+    sink = MemoryDeadLetterSink()
+    serverless = _services(templated_engine, ledger, sink, search_visibility_seconds=3600.0)
+
+    result = process_object(_opened(flows), serverless, "b", Deadline.after(600))
+
+    assert result.status == "incomplete" and "not searchable yet" in (result.error or "")
+    assert count(templated_engine, INDEX) == 100  # nothing sent on a guess
+    progress = ledger.progress(KEY)
+    assert progress is not None and progress.in_flight_since > 0 and progress.chunks_done == 0

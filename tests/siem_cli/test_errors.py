@@ -16,7 +16,9 @@ def test_a_backfill_without_the_credentials_its_auth_needs_says_so(
     monkeypatch.delenv("OPENSEARCH_USERNAME", raising=False)
     options = ["--endpoint", "https://search.example", "--auth", "basic"]
     paths = ["--ledger", str(tmp_path / "ledger.sqlite"), "--dead-letter", str(tmp_path / "dead")]
-    status = main([command, str(tmp_path), *options, *paths, "--quiet"])
+    target = tmp_path / "input"  # apart from the dead letters: a replay refuses to write where it reads
+    target.mkdir()
+    status = main([command, str(target), *options, *paths, "--quiet"])
     err = capsys.readouterr().err
     assert status == 1
     assert err == f"siem {command}: basic auth needs a username (OPENSEARCH_USERNAME)\n"
