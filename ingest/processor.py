@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from enrichment import Enricher
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, DeadLetterSink
 from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
@@ -66,6 +67,9 @@ class Services:
     ledger: Ledger
     sink: DeadLetterSink
     hooks: Hooks = field(default_factory=Hooks)
+    enricher: Enricher | None = None
+    """Adds account names, IP context and user agents to each document before it is encoded
+    (docs/enrichment.md); ``None``: documents are indexed as normalized."""
 
 
 @dataclass(slots=True)
@@ -279,6 +283,7 @@ class _ChunkLoop:
         documents: list[Pending] = []
         letters: list[tuple[int, dict[str, Any]]] = []
         source = "unknown"
+        enricher = self._services.enricher
         for offset, (item_source, item) in enumerate(records):
             source = item_source
             if offset in done_before:
@@ -286,6 +291,8 @@ class _ChunkLoop:
             if isinstance(item, DeadLetter):
                 letters.append((offset, {**item.to_json(), "stage": "normalize"}))
             else:
+                if enricher is not None:
+                    enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
                 documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
         self._result.source = self._result.source or (source if source != "unknown" else None)
         return _Chunk(number, documents, letters, source, done_before)

@@ -9,6 +9,8 @@ fields) are ``flat_object``: searchable by any key path, never a source of new f
 
 from __future__ import annotations
 
+from enrichment.fields import SOURCES as ENRICHED_SOURCES
+from enrichment.fields import enrichment_fields
 from normalizers.fields import kinds
 from normalizers.registry import SPECS
 from opensearch_assets.fields import ECS_COMMON, FieldTable
@@ -51,12 +53,20 @@ matched events), ``alert.window_*`` (the query window). The matched events' acto
 addresses go to the usual ECS fields (``user.*``, ``related.*``, ``source.ip``...).
 """
 
+
+def _source_table(fields: FieldTable) -> FieldTable:
+    """A source's own fields, and the account context enrichment writes beside its account ids
+    (``aws.cloudtrail.user_identity.account_name``...) for each ``aws.<block>`` it has."""
+    own = {path: kind for path, kind in fields.items() if path not in ECS_COMMON}
+    for block in ENRICHED_SOURCES:
+        if any(path.startswith(f"aws.{block}.") for path in own):
+            own.update(enrichment_fields(source=block))
+    return own
+
+
 SOURCE_TABLES: dict[str, FieldTable] = {
-    **{
-        spec.index: {path: kind for path, kind in kinds(spec.fields).items() if path not in ECS_COMMON}
-        for spec in SPECS
-    },
+    **{spec.index: _source_table(kinds(spec.fields)) for spec in SPECS},
     "alerts": ALERTS,
 }
 """Index suffix -> the fields specific to it (ECS_COMMON comes with every index): each
-source's fields definition, and the alerts index."""
+source's fields definition with its enrichment, and the alerts index."""
