@@ -9,6 +9,7 @@ fields) are ``flat_object``: searchable by any key path, never a source of new f
 
 from __future__ import annotations
 
+from enrichment.accounts import DEFAULT_TAG_KEYS
 from enrichment.fields import SOURCES as ENRICHED_SOURCES
 from enrichment.fields import enrichment_fields
 from normalizers.fields import kinds
@@ -44,11 +45,16 @@ ALERTS: FieldTable = {
     "alert.summary.what": "text",
     "alert.summary.where": "text",
     "alert.event_ids": "keyword",
+    "alert.accounts.id": "keyword",
+    "alert.accounts.name": "keyword",
+    "alert.accounts.ou_path": "keyword",
+    **{f"alert.accounts.tags.{key}": "keyword" for key in DEFAULT_TAG_KEYS},
     "alert.dashboards_url": "stored",
 }
 """The alerts index written by the detections runner (one document per deduplicated alert).
 
-Times: ``@timestamp`` (when the alert was raised), ``alert.first_seen``/``last_seen`` (the
+``alert.accounts``: the accounts of the matched events with their name, OU path and tags (the
+SNS message attributes). Times: ``@timestamp`` (when the alert was raised), ``alert.first_seen``/``last_seen`` (the
 matched events), ``alert.window_*`` (the query window). The matched events' actor and
 addresses go to the usual ECS fields (``user.*``, ``related.*``, ``source.ip``...).
 """
