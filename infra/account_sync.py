@@ -19,7 +19,7 @@ from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import FunctionSpec, SiemFunction
+from infra.functions import FunctionSpec, SiemFunction, invoke_on_schedule
 from infra.nag import suppress
 from infra.network import FunctionNetwork
 
@@ -137,33 +137,15 @@ class AccountSync(Construct):
         )
 
     def _schedule(self) -> scheduler.CfnSchedule:
-        function = self.handler.function
-        invoker = iam.Role(
+        return invoke_on_schedule(
             self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": function.env.account}},
-            ),
-            description="EventBridge Scheduler: invoke the SIEM account sync function",
-        )
-        invoker.add_to_policy(
-            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn])
-        )
-        return scheduler.CfnSchedule(
-            self,
-            "Schedule",
+            self.handler.function,
+            what="account sync",
             description="Sync the SIEM account directory from AWS Organizations",
-            schedule_expression=f"rate({SYNC_RATE_HOURS} hour)",
-            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(
-                mode="FLEXIBLE", maximum_window_in_minutes=15
-            ),
-            target=scheduler.CfnSchedule.TargetProperty(
-                arn=function.function_arn,
-                role_arn=invoker.role_arn,
-                # A missed run is replaced by the next hour's; readers keep the directory they have.
-                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                    maximum_retry_attempts=2, maximum_event_age_in_seconds=3600
-                ),
+            expression=f"rate({SYNC_RATE_HOURS} hour)",
+            flexible_minutes=15,
+            # A missed run is replaced by the next hour's; readers keep the directory they have.
+            retry=scheduler.CfnSchedule.RetryPolicyProperty(
+                maximum_retry_attempts=2, maximum_event_age_in_seconds=3600
             ),
         )
