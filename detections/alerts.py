@@ -22,12 +22,14 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from detections.matches import Match, window_of
-from detections.rules import SEVERITIES, Rule, label_for
+from detections.rules import SEVERITIES, Rule, get_field, label_for
 from detections.summary import Summary, dashboards_link, values
 from detections.windows import Window, bucket_start, iso
 
 ALERT_DATASET = "siem.alerts"
 MAX_TACTICS = 10
+MAX_ACCOUNTS = 20
+"""Accounts listed in one alert (``alert.accounts``); an alert spanning more is organization-wide."""
 
 
 def alert_id(rule: Rule, match: Match) -> str:
@@ -62,6 +64,7 @@ def build_alert(
     number, label = severity_of(rule, match)
     first, last = window_of(match, rule)
     documents = match.documents
+    accounts = matched_accounts(documents)
     document: dict[str, Any] = {
         "@timestamp": iso(now),
         "message": f"{rule.title}: {summary.what}",
@@ -94,6 +97,7 @@ def build_alert(
             "window_end": iso(window.end),
             "created": iso(now),
             "summary": summary.to_dict(),
+            "accounts": accounts,
             "event_ids": match.event_ids,
             "dashboards_url": dashboards_link(
                 dashboards_url, documents, match.event_ids, match.first_seen, match.last_seen
@@ -102,6 +106,8 @@ def build_alert(
         "threat": _threat(rule),
         **_actor_and_addresses(documents),
     }
+    if len(accounts) == 1:  # one account: its OU path and tags at their usual place too
+        document["aws"] = {"account": {key: accounts[0].get(key) for key in ("ou_path", "tags")}}
     return _prune(document)
 
 
@@ -140,10 +146,34 @@ def _actor_and_addresses(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "destination": {"ip": single("destination.ip")},
         "cloud": {
             "provider": "aws",
-            "account": {"id": single("cloud.account.id")},
+            "account": {"id": single("cloud.account.id"), "name": single("cloud.account.name")},
             "region": single("cloud.region"),
         },
     }
+
+
+def matched_accounts(documents: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The accounts the matched events happened in (``cloud.account.id``), with the name, OU
+    path and tags enrichment gave them (docs/enrichment.md), at most :data:`MAX_ACCOUNTS`:
+    what the SNS message attributes carry, so that each team subscribes to its own accounts."""
+    accounts: dict[str, dict[str, Any]] = {}
+    for document in documents:
+        account_id = get_field(document, "cloud.account.id")
+        if not isinstance(account_id, str) or account_id in accounts:
+            continue
+        if len(accounts) == MAX_ACCOUNTS:
+            break
+        context = get_field(document, "aws.account")
+        context = context if isinstance(context, dict) else {}
+        accounts[account_id] = _prune(
+            {
+                "id": account_id,
+                "name": get_field(document, "cloud.account.name"),
+                "ou_path": context.get("ou_path"),
+                "tags": context.get("tags") if isinstance(context.get("tags"), dict) else None,
+            }
+        )
+    return list(accounts.values())
 
 
 def _prune(value: Any) -> Any:

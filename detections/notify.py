@@ -1,4 +1,6 @@
-"""SNS notifications: one message per newly created alert (rule, severity, who/when/what/where).
+"""SNS notifications: one message per newly created alert (rule, severity, who/when/what/where),
+with the rule, severity and the matched events' accounts (id, name, OU path, tags) as message
+attributes that subscription filter policies select on.
 
 Every line of the message is written here, label first; the values come through
 :func:`investigation.safe_text.one_line`, so a finding title or user name holding a newline,
@@ -8,6 +10,8 @@ or change how the real ones read.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any, Protocol
 
 from investigation.safe_text import one_line
@@ -50,6 +54,41 @@ def subject(alert: dict[str, Any]) -> str:
     return text[:SUBJECT_LIMIT]
 
 
+MAX_ATTRIBUTES = 10
+"""SNS accepts at most 10 message attributes per message."""
+ACCOUNT_ATTRIBUTES = (("account_id", "id"), ("account_name", "name"), ("ou_path", "ou_path"))
+# SNS: letters, digits, ``_ - .``; no leading, trailing or doubled period; no AWS./Amazon. prefix.
+_ATTRIBUTE_NAME = re.compile(r"(?!(?i:aws|amazon)\.)[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z")
+
+
+def message_attributes(alert: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """``rule_id``, ``severity``, ``alert_id``, then the matched events' accounts
+    (``alert.accounts``, docs/enrichment.md) as ``String.Array`` attributes: ``account_id``,
+    ``account_name``, ``ou_path`` and one per tag key (``owner``, ``team``...) while SNS's
+    limit of 10 attributes allows, so that a team's subscription filter policy selects its
+    accounts' alerts (``{"owner": ["payments-team"]}``)."""
+    attributes = {
+        "rule_id": {"DataType": "String", "StringValue": alert["rule"]["id"]},
+        "severity": {"DataType": "String", "StringValue": alert["alert"]["severity"]},
+        "alert_id": {"DataType": "String", "StringValue": alert["alert"]["id"]},
+    }
+    accounts = [item for item in alert["alert"].get("accounts") or [] if isinstance(item, dict)]
+    columns: dict[str, list[str]] = {
+        name: [account[key] for account in accounts if isinstance(account.get(key), str)]
+        for name, key in ACCOUNT_ATTRIBUTES
+    }
+    for account in accounts:
+        tags = account.get("tags")
+        for key, value in tags.items() if isinstance(tags, dict) else ():
+            if isinstance(value, str) and key not in attributes and _ATTRIBUTE_NAME.match(key):
+                columns.setdefault(key, []).append(value)
+    for name, found in columns.items():
+        if found and len(attributes) < MAX_ATTRIBUTES:
+            distinct = list(dict.fromkeys(found))
+            attributes[name] = {"DataType": "String.Array", "StringValue": json.dumps(distinct)}
+    return attributes
+
+
 class SnsNotifier:
     def __init__(self, client: Any, topic_arn: str) -> None:
         self._client = client
@@ -60,11 +99,7 @@ class SnsNotifier:
             TopicArn=self.topic_arn,
             Subject=subject(alert),
             Message=message_text(alert),
-            MessageAttributes={
-                "rule_id": {"DataType": "String", "StringValue": alert["rule"]["id"]},
-                "severity": {"DataType": "String", "StringValue": alert["alert"]["severity"]},
-                "alert_id": {"DataType": "String", "StringValue": alert["alert"]["id"]},
-            },
+            MessageAttributes=message_attributes(alert),
         )
 
 

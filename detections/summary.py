@@ -161,13 +161,26 @@ def _where(documents: Sequence[dict[str, Any]]) -> str:
     addresses = values(documents, "source.ip") or values(documents, "source.address")
     if addresses:
         parts.append(f"from {_listed(addresses)}")
-    accounts = values(documents, "cloud.account.id")
+    accounts = _named_accounts(documents)
     if accounts:
         parts.append(f"account {_listed(accounts)}")
     regions = values(documents, "cloud.region")
     if regions:
         parts.append(f"region {_listed(regions)}")
     return "; ".join(parts) or "unknown"
+
+
+def _named_accounts(documents: Sequence[dict[str, Any]]) -> list[str]:
+    """``111122223333 (prod-payments)``: each ``cloud.account.id`` with the name enrichment
+    gave it (docs/enrichment.md); the id alone when the directory does not know it."""
+    names: dict[str, Any] = {}
+    for document in documents:
+        account_id = get_field(document, "cloud.account.id")
+        if account_id not in (None, "") and not isinstance(account_id, dict | list):
+            names.setdefault(account_id, None)
+            if names[account_id] is None:
+                names[account_id] = get_field(document, "cloud.account.name")
+    return [f"{account_id} ({name})" if name else account_id for account_id, name in names.items()]
 
 
 def from_investigation(client: OpenSearch, finding_id: str, prefix: str) -> Summary | None:

@@ -71,10 +71,19 @@ _NO_PARQUET = (
     "imported only by normalize_object for a Parquet object; this function reads the sources' "
     "specs and fields, and never normalizes an object",
 )
+_ENRICHMENT_IMPORTED = ("iptocc", "maxminddb")
+"""Imported by the ``enrichment`` package itself (its ``Enricher``), whatever part a function uses."""
+_ENRICHMENT = (*_ENRICHMENT_IMPORTED, "ua-parser", "ua-parser-builtins", "ua-parser-rs")
+_NO_USER_AGENTS = (
+    "ua_parser",
+    "imported only when the enricher parses a user agent; this function never enriches a document",
+)
 FUNCTIONS: dict[str, Function] = {
     # pyarrow: VPC Flow Logs Parquet objects, loaded through the normalizers' registry.
+    # iptocc, maxminddb, ua-parser (+ its rules and Rust resolver): the enrichment of each document.
     "ingest.handler": Function(
-        ("opensearch-py", "orjson", "pyarrow", "aws-lambda-powertools"), loads_by_name=("normalizers",)
+        ("opensearch-py", "orjson", "pyarrow", "aws-lambda-powertools", *_ENRICHMENT),
+        loads_by_name=("normalizers",),
     ),
     # pyyaml: the rules; prison: Dashboards links in alerts; orjson: the finding investigation.
     "detections.handler": Function(
@@ -82,9 +91,13 @@ FUNCTIONS: dict[str, Function] = {
     ),
     # The index templates come from the sources' fields definitions (normalizers); prison:
     # the Dashboards links of the field formatters; orjson: the normalizers' JSON framing.
+    # iptocc, maxminddb: imported with the enrichment package, whose fields table the templates map.
     "opensearch_assets.custom_resource": Function(
-        ("opensearch-py", "orjson", "prison"), never_imported=(_NO_PARQUET,)
+        ("opensearch-py", "orjson", "prison", *_ENRICHMENT_IMPORTED),
+        never_imported=(_NO_PARQUET, _NO_USER_AGENTS),
     ),
+    # The account directory from Organizations to S3 (boto3 is the runtime's); orjson: its JSON.
+    "enrichment.sync_handler": Function(("orjson", *_ENRICHMENT_IMPORTED), never_imported=(_NO_USER_AGENTS,)),
 }
 """Handler module -> its function's needs."""
 

@@ -18,7 +18,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import FunctionSpec, SiemFunction
+from infra.functions import FunctionSpec, SiemFunction, invoke_on_schedule
 from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
@@ -148,32 +148,14 @@ class Detections(Construct):
         )
 
     def _schedule(self, rate_minutes: int) -> scheduler.CfnSchedule:
-        function = self.handler.function
-        invoker = iam.Role(
+        return invoke_on_schedule(
             self,
-            "SchedulerRole",
-            assumed_by=iam.ServicePrincipal(
-                "scheduler.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": function.env.account}},
-            ),
-            description="EventBridge Scheduler: invoke the SIEM detection function",
-        )
-        # Only the function itself (grant_invoke would also allow every version, ARN:*).
-        invoker.add_to_policy(
-            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn])
-        )
-        return scheduler.CfnSchedule(
-            self,
-            "Schedule",
+            self.handler.function,
+            what="detection",
             description="Run the SIEM detections",
-            schedule_expression=f"rate({rate_minutes} minute{'s' if rate_minutes > 1 else ''})",
-            flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
-            target=scheduler.CfnSchedule.TargetProperty(
-                arn=function.function_arn,
-                role_arn=invoker.role_arn,
-                # A missed run is covered by the next one's overlapping window: no long retries.
-                retry_policy=scheduler.CfnSchedule.RetryPolicyProperty(
-                    maximum_retry_attempts=1, maximum_event_age_in_seconds=rate_minutes * 60
-                ),
+            expression=f"rate({rate_minutes} minute{'s' if rate_minutes > 1 else ''})",
+            # A missed run is covered by the next one's overlapping window: no long retries.
+            retry=scheduler.CfnSchedule.RetryPolicyProperty(
+                maximum_retry_attempts=1, maximum_event_age_in_seconds=rate_minutes * 60
             ),
         )

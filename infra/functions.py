@@ -9,6 +9,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.nag import logical_id, suppress, suppress_child
@@ -121,3 +122,47 @@ class SiemFunction(Construct):
             "and the EC2 Describe actions support no resource-level permissions.",
             findings=["Resource::*"],
         )
+
+
+def invoke_on_schedule(
+    scope: Construct,
+    function: lambda_.IFunction,
+    *,
+    what: str,
+    description: str,
+    expression: str,
+    retry: scheduler.CfnSchedule.RetryPolicyProperty,
+    flexible_minutes: int | None = None,
+) -> scheduler.CfnSchedule:
+    """An EventBridge Scheduler schedule (``Schedule``) invoking ``function`` through a role of
+    its own (``SchedulerRole``, "invoke the SIEM <what> function") that may invoke that function only (``grant_invoke`` would also
+    allow every version, ``ARN:*``), from this account only."""
+    invoker = iam.Role(
+        scope,
+        "SchedulerRole",
+        assumed_by=iam.ServicePrincipal(
+            "scheduler.amazonaws.com",
+            conditions={"StringEquals": {"aws:SourceAccount": function.env.account}},
+        ),
+        description=f"EventBridge Scheduler: invoke the SIEM {what} function",
+    )
+    invoker.add_to_policy(
+        iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[function.function_arn])
+    )
+    window = (
+        scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF")
+        if flexible_minutes is None
+        else scheduler.CfnSchedule.FlexibleTimeWindowProperty(
+            mode="FLEXIBLE", maximum_window_in_minutes=flexible_minutes
+        )
+    )
+    return scheduler.CfnSchedule(
+        scope,
+        "Schedule",
+        description=description,
+        schedule_expression=expression,
+        flexible_time_window=window,
+        target=scheduler.CfnSchedule.TargetProperty(
+            arn=function.function_arn, role_arn=invoker.role_arn, retry_policy=retry
+        ),
+    )

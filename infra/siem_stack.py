@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from infra.account_sync import SYNC_HANDLER, AccountSync
 from infra.assets_installer import INSTALLER_HANDLER, AssetInstaller
 from infra.bundling import lambda_code
 from infra.config import Config
@@ -22,7 +23,8 @@ from infra.storage import LogStorage
 
 
 class SiemStack(Stack):
-    """Log bucket -> SQS -> ingest -> OpenSearch Serverless; detections -> SNS; alarms."""
+    """Log bucket -> SQS -> ingest (enriched with the hourly account sync) -> OpenSearch
+    Serverless; detections -> SNS; alarms."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -43,6 +45,12 @@ class SiemStack(Stack):
             code=lambda_code(INGEST_HANDLER, install),
             network=network,
         )
+        self.account_sync = AccountSync(
+            self, "Accounts", config=config, code=lambda_code(SYNC_HANDLER, install), network=network
+        )
+        # Ingest enriches every document with the account directory the sync writes.
+        self.ingest.handler.function.add_environment("ACCOUNTS_LOCATION", self.account_sync.location)
+        self.account_sync.grant_read(self.ingest.handler.role)
         self.detections = Detections(
             self,
             "Detections",
@@ -69,7 +77,11 @@ class SiemStack(Stack):
             topic=self.topic,
             queue=self.ingest.queue,
             dead_letter_queue=self.ingest.dead_letter_queue,
-            functions={"Ingest": self.ingest.handler.function, "Detection": self.detections.handler.function},
+            functions={
+                "Ingest": self.ingest.handler.function,
+                "Detection": self.detections.handler.function,
+                "AccountSync": self.account_sync.handler.function,
+            },
         )
         self._analyst_access(config)
         self.operator = (
@@ -126,6 +138,7 @@ class SiemStack(Stack):
         CfnOutput(self, "DashboardsUrl", value=self.collections.logs.attr_dashboard_endpoint)
         CfnOutput(self, "IngestQueueUrl", value=self.ingest.queue.queue_url)
         CfnOutput(self, "AlertTopicArn", value=self.topic.topic_arn)
+        CfnOutput(self, "AccountsLocation", value=self.account_sync.location)
         CfnOutput(self, "AnalystPolicyArn", value=self.analyst_policy.managed_policy_arn)
         if self.storage.key is not None:
             CfnOutput(self, "LogBucketKeyArn", value=self.storage.key.key_arn)

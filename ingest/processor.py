@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import orjson
 from opensearchpy import OpenSearch
 
+from enrichment import Enricher
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, DeadLetterSink
 from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
@@ -82,6 +83,9 @@ class Services:
     search: OpenSearch | None = None
     """Where a resumed in-flight chunk's documents are looked up (the writer's engine); without
     it (unit tests) the chunk is sent again whole."""
+    enricher: Enricher | None = None
+    """Adds account names, IP context and user agents to each document before it is encoded
+    (docs/enrichment.md); ``None``: documents are indexed as normalized."""
 
 
 @dataclass(slots=True)
@@ -342,6 +346,7 @@ class _ChunkLoop:
         documents: list[Pending] = []
         letters: list[tuple[int, dict[str, Any]]] = []
         source = "unknown"
+        enricher = self._services.enricher
         for offset, (item_source, item) in enumerate(records):
             source = item_source
             if offset in done_before:
@@ -352,6 +357,8 @@ class _ChunkLoop:
                 letter = {"stage": "normalize", **item.to_json(), "version": self._identity.version}
                 letters.append((offset, letter))
             else:
+                if enricher is not None:
+                    enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
                 documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
         self._result.source = self._result.source or (source if source != "unknown" else None)
         found = self._found_in_engine(number, documents)

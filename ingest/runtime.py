@@ -1,4 +1,4 @@
-"""Wire settings to real components: OpenSearch client, ledger, dead-letter sink, S3 client."""
+"""Wire settings to real components: OpenSearch client, ledger, dead-letter sink, S3 client, enricher."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 from opensearchpy import OpenSearch
 
+from enrichment import Enricher, EnrichmentSettings
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterSink, LocalDeadLetterSink, S3DeadLetterSink
 from ingest.ledger import DynamoLedger, Ledger, SqliteLedger
@@ -56,11 +57,20 @@ def build_runtime(
     dynamodb: Any | None = None,
     ledger: Ledger | None = None,
     hooks: Hooks | None = None,
+    enrichment: EnrichmentSettings | None = None,
 ) -> Runtime:
-    """Everything the processor needs; tests pass their guarded client and moto clients."""
+    """Everything the processor needs; tests pass their guarded client and moto clients.
+
+    ``enrichment``: what the enricher reads (the CLI passes its local account file); ``None``
+    reads the Lambda's environment (``ENRICHMENT``, ``ACCOUNTS_LOCATION``..., docs/enrichment.md).
+    The enricher is built here, once per container or CLI run: its caches (accounts, addresses,
+    user agents) then serve every object. A configured GeoIP database that does not open raises
+    ``GeoIpError`` (a ``ValueError``) here, at start-up.
+    """
     s3 = s3 or boto3.client("s3", region_name=settings.connection.region)
     # One pooled connection per concurrent bulk request, plus one for searches.
     client = client or make_client(settings.connection, pool_maxsize=settings.concurrency + 1)
+    enricher = Enricher.from_settings(enrichment or EnrichmentSettings.from_env(), s3=s3)
     services = Services(
         settings=settings,
         # Never into an index without a template: checked once per index and process (container).
@@ -69,5 +79,6 @@ def build_runtime(
         sink=make_sink(settings, s3),
         hooks=hooks or Hooks(),
         search=client,
+        enricher=enricher,
     )
     return Runtime(services, s3)

@@ -98,7 +98,21 @@ def what(response: dict[str, Any]) -> What:
 
 def where(response: dict[str, Any]) -> Where:
     aggs = aggregations(response)
-    return Where(ips=_counts(aggs, "ips"), user_agents=_counts(aggs, "user_agents"))
+    return Where(
+        ips=_counts(aggs, "ips"),
+        user_agents=_counts(aggs, "user_agents"),
+        accounts=[_named_account(bucket) for bucket in aggs.get("accounts", {}).get("buckets", [])],
+        countries=_counts(aggs, "countries"),
+        networks=_counts(aggs, "networks"),
+        tools=_counts(aggs, "tools"),
+    )
+
+
+def _named_account(bucket: dict[str, Any]) -> Count:
+    """``111122223333 (prod-payments)``: the account id with the name enrichment gave it."""
+    names = bucket.get("names", {}).get("buckets", [])
+    name = str(names[0]["key"]) if names else ""
+    return Count(f"{bucket['key']} ({name})" if name else str(bucket["key"]), int(bucket["doc_count"]))
 
 
 def identities(response: dict[str, Any], sources: dict[str, Any]) -> list[Identity]:

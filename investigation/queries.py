@@ -215,6 +215,14 @@ def origins(subject: dict[str, Any], start: datetime, end: datetime, identities:
         },
         "ips": {"terms": {"field": f.SOURCE_IP, "size": TOP_VALUES}},
         "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
+        # From enrichment: which accounts (with their names), countries, networks and tools.
+        "accounts": {
+            "terms": {"field": f.ACCOUNT, "size": TOP_VALUES},
+            "aggs": {"names": {"terms": {"field": f.ACCOUNT_NAME, "size": 1}}},
+        },
+        "countries": {"terms": {"field": f.SOURCE_COUNTRY, "size": TOP_VALUES}},
+        "networks": {"terms": {"field": f.SOURCE_NETWORK, "size": TOP_VALUES}},
+        "tools": {"terms": {"field": f.CALLER_TOOL, "size": TOP_VALUES}},
     }
     if identities:
         aggs["identities"] = {

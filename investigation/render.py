@@ -338,6 +338,10 @@ def _where(report: Report) -> Section:
         section.text("No source addresses (no CloudTrail activity in the window).")
     section.table(("source IP", "events"), _count_rows(where.ips))
     section.table(("user agent", "events"), _count_rows(where.user_agents))
+    section.table(("account", "events"), _count_rows(where.accounts))
+    section.table(("country", "events"), _count_rows(where.countries))
+    section.table(("network", "events"), _count_rows(where.networks))
+    section.table(("caller tool", "events"), _count_rows(where.tools))
     return section
 
 

@@ -156,11 +156,23 @@ class What:
 class Where:
     ips: list[Count] = field(default_factory=list)
     user_agents: list[Count] = field(default_factory=list)
+    accounts: list[Count] = field(default_factory=list)
+    """``<id> (<name>)`` of the accounts the events happened in (the name from enrichment)."""
+    countries: list[Count] = field(default_factory=list)
+    """``source.geo.country_iso_code`` of the source addresses (docs/enrichment.md)."""
+    networks: list[Count] = field(default_factory=list)
+    """``source.as.organization.name`` (with an ASN database)."""
+    tools: list[Count] = field(default_factory=list)
+    """``aws.user_agent.tool.name``: console, aws-cli, boto3, terraform..."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "ips": [{"ip": c.value, "count": c.count} for c in self.ips],
             "user_agents": [{"user_agent": c.value, "count": c.count} for c in self.user_agents],
+            "accounts": [{"account": c.value, "count": c.count} for c in self.accounts],
+            "countries": [{"country": c.value, "count": c.count} for c in self.countries],
+            "networks": [{"network": c.value, "count": c.count} for c in self.networks],
+            "tools": [{"tool": c.value, "count": c.count} for c in self.tools],
         }
 
 

@@ -75,6 +75,8 @@ class Terms:
 
     field: str
     size: int = 10
+    missing: str | None = None
+    """A row for the documents without the field, labelled so (``None``: no such row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +132,18 @@ _FINDING_COLUMNS = (
     "event.severity",
     "rule.name",
     "cloud.account.id",
+    "cloud.account.name",
     "user.name",
     "related.ip",
 )
-_CLOUDTRAIL_COLUMNS = ("user.name", "event.action", "event.outcome", "source.ip", "cloud.account.id")
+_CLOUDTRAIL_COLUMNS = (
+    "user.name",
+    "event.action",
+    "event.outcome",
+    "source.ip",
+    "cloud.account.id",
+    "cloud.account.name",
+)
 _ACTIVITY_COLUMNS = (
     "event.dataset",
     "event.action",
@@ -141,6 +151,7 @@ _ACTIVITY_COLUMNS = (
     "user.name",
     "source.ip",
     "cloud.account.id",
+    "cloud.account.name",
 )
 
 HIGH_CRITICAL_FINDINGS = Search(
@@ -264,6 +275,7 @@ FAILED_CONTROLS = Search(
     "aws.securityhub_findings.compliance.status:FAILED AND NOT aws.securityhub_findings.record_state:ARCHIVED",
     (
         "cloud.account.id",
+        "cloud.account.name",
         "rule.id",
         "rule.name",
         "aws.securityhub_findings.severity.label",
@@ -276,7 +288,14 @@ GUARDDUTY_FINDINGS = Search(
     "All GuardDuty findings; the type is in rule.id.",
     GUARDDUTY,
     "event.dataset:aws.guardduty",
-    ("rule.id", "aws.guardduty.severity.label", "cloud.account.id", "user.name", "related.ip"),
+    (
+        "rule.id",
+        "aws.guardduty.severity.label",
+        "cloud.account.id",
+        "cloud.account.name",
+        "user.name",
+        "related.ip",
+    ),
 )
 INVESTIGATION_EVENTS = Search(
     "investigation-events",
@@ -454,6 +473,14 @@ SEARCHES: tuple[Search, ...] = (
 # --- visualizations ------------------------------------------------------------------------
 
 
+_NOT_IN_DIRECTORY = "(not in the account directory)"
+
+
+def _account(size: int) -> tuple[Terms, Terms]:
+    """An account id and its name (``cloud.account.name``, from enrichment: docs/enrichment.md)."""
+    return Terms("cloud.account.id", size), Terms("cloud.account.name", 1, missing=_NOT_IN_DIRECTORY)
+
+
 def _viz(
     slug: str, title: str, kind: str, pattern: str, *buckets: Terms | Timeline, query: str = ""
 ) -> Visualization:
@@ -485,6 +512,16 @@ CT_IDENTITIES = _viz(
 )
 CT_SOURCE_IPS = _viz(
     "cloudtrail-source-ips", "CloudTrail: top source IPs", "table", CLOUDTRAIL, Terms("source.ip", 20)
+)
+CT_SIGNIN_COUNTRIES = _viz(
+    "cloudtrail-signin-countries",
+    "CloudTrail: console sign-ins by country and outcome",
+    "table",
+    CLOUDTRAIL,
+    Terms("source.geo.country_iso_code", 30, missing="(no country: private or unknown address)"),
+    Terms("source.geo.country_name", 1, missing="-"),
+    Terms("event.outcome", 2),
+    query="event.provider:signin.amazonaws.com AND event.action:ConsoleLogin",
 )
 CT_ERRORS = _viz(
     "cloudtrail-errors",
@@ -534,9 +571,7 @@ GD_SEVERITY = _viz(
     GUARDDUTY,
     Terms("aws.guardduty.severity.label", 5),
 )
-GD_ACCOUNTS = _viz(
-    "guardduty-accounts", "GuardDuty: findings by account", "table", GUARDDUTY, Terms("cloud.account.id", 30)
-)
+GD_ACCOUNTS = _viz("guardduty-accounts", "GuardDuty: findings by account", "table", GUARDDUTY, *_account(30))
 GD_TIMELINE = _viz(
     "guardduty-timeline",
     "GuardDuty: findings over time by severity",
@@ -550,7 +585,7 @@ SH_FAILED_BY_ACCOUNT = _viz(
     "Security Hub: failed controls by account",
     "table",
     SECURITYHUB,
-    Terms("cloud.account.id", 30),
+    *_account(30),
     Terms("rule.id", 20),
     query=FAILED_CONTROLS.query,
 )
@@ -591,7 +626,7 @@ INV_CREDENTIALS = _viz(
     ALL,
     Terms("related.user", 30),
 )
-INV_ACCOUNTS = _viz("investigation-accounts", "Who: accounts", "table", ALL, Terms("cloud.account.id", 20))
+INV_ACCOUNTS = _viz("investigation-accounts", "Who: accounts", "table", ALL, *_account(20))
 INV_COUNT = _viz("investigation-count", "Events", "metric", ALL)
 INV_TIMELINE = _viz(
     "investigation-timeline",
@@ -628,6 +663,22 @@ INV_FINDINGS = _viz(
 INV_SOURCE_IPS = _viz(
     "investigation-source-ips", "From where: source IPs", "table", ALL, Terms("source.ip", 20)
 )
+INV_COUNTRIES = _viz(
+    "investigation-countries",
+    "From where: countries and networks",
+    "table",
+    ALL,
+    Terms("source.geo.country_iso_code", 20, missing="(no country)"),
+    Terms("source.as.organization.name", 5, missing="(no network database)"),
+)
+INV_TOOLS = _viz(
+    "investigation-tools",
+    "From where: caller tools",
+    "table",
+    ALL,
+    Terms("aws.user_agent.tool.type", 7),
+    Terms("aws.user_agent.tool.name", 10),
+)
 INV_USER_AGENTS = _viz(
     "investigation-user-agents",
     "From where: user agents",
@@ -641,6 +692,7 @@ VISUALIZATIONS: tuple[Visualization, ...] = (
     CT_ACTIONS,
     CT_IDENTITIES,
     CT_SOURCE_IPS,
+    CT_SIGNIN_COUNTRIES,
     CT_ERRORS,
     FLOW_TIMELINE,
     FLOW_REJECTED_BY_SOURCE,
@@ -664,6 +716,8 @@ VISUALIZATIONS: tuple[Visualization, ...] = (
     INV_OUTCOME,
     INV_FINDINGS,
     INV_SOURCE_IPS,
+    INV_COUNTRIES,
+    INV_TOOLS,
     INV_USER_AGENTS,
 )
 
@@ -708,6 +762,8 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             INV_CREDENTIALS,
             INV_ACCOUNTS,
             INV_SOURCE_IPS,
+            INV_COUNTRIES,
+            INV_TOOLS,
             INV_ACTIONS,
             INV_RESOURCES,
             INV_OUTCOME,
@@ -727,6 +783,7 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             CT_ACTIONS,
             CT_IDENTITIES,
             CT_SOURCE_IPS,
+            CT_SIGNIN_COUNTRIES,
             CT_ERRORS,
             IAM_CHANGES,
             ROOT_USAGE,

@@ -48,12 +48,17 @@ def aggregations(vis_state: dict[str, Any]) -> dict[str, Any]:
     return nested
 
 
+MISSING_KEY = "__missing__"
+"""The key of a terms bucket's row of documents without the field (OpenSearch Dashboards')."""
+
+
 def _bucket_body(agg: dict[str, Any]) -> dict[str, Any]:
     params = agg["params"]
     if agg["type"] == "terms":
-        return {
-            "terms": {"field": params["field"], "size": params["size"], "order": {"_count": params["order"]}}
-        }
+        terms = {"field": params["field"], "size": params["size"], "order": {"_count": params["order"]}}
+        if params.get("missingBucket"):  # what Dashboards sends; it shows missingBucketLabel instead
+            terms["missing"] = MISSING_KEY
+        return {"terms": terms}
     if agg["type"] == "date_histogram":
         interval = AUTO_INTERVAL if params["interval"] == "auto" else params["interval"]
         return {

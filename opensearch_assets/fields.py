@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from enrichment.fields import enrichment_fields
 from normalizers.ecs.fields import ECS_FIELDS
 from normalizers.fields import kinds
 
@@ -41,8 +42,10 @@ KINDS: dict[str, dict[str, Any]] = {
 }
 
 
-ECS_COMMON: FieldTable = kinds(ECS_FIELDS)
-"""ECS fields any source may fill (normalizers/ecs/fields.py); every index has them."""
+ECS_COMMON: FieldTable = {**kinds(ECS_FIELDS), **enrichment_fields()}
+"""ECS fields any source may fill (normalizers/ecs/fields.py) and the fields enrichment adds to
+any document (docs/enrichment.md: account name, OU path and the default tag keys, geo and AS,
+address scope, user agent); every index has them."""
 
 
 def properties(table: Mapping[str, str]) -> dict[str, Any]:

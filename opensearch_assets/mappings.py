@@ -9,6 +9,9 @@ fields) are ``flat_object``: searchable by any key path, never a source of new f
 
 from __future__ import annotations
 
+from enrichment.accounts import DEFAULT_TAG_KEYS
+from enrichment.fields import SOURCES as ENRICHED_SOURCES
+from enrichment.fields import enrichment_fields
 from normalizers.fields import kinds
 from normalizers.registry import SPECS
 from opensearch_assets.fields import ECS_COMMON, FieldTable
@@ -42,21 +45,34 @@ ALERTS: FieldTable = {
     "alert.summary.what": "text",
     "alert.summary.where": "text",
     "alert.event_ids": "keyword",
+    "alert.accounts.id": "keyword",
+    "alert.accounts.name": "keyword",
+    "alert.accounts.ou_path": "keyword",
+    **{f"alert.accounts.tags.{key}": "keyword" for key in DEFAULT_TAG_KEYS},
     "alert.dashboards_url": "stored",
 }
 """The alerts index written by the detections runner (one document per deduplicated alert).
 
-Times: ``@timestamp`` (when the alert was raised), ``alert.first_seen``/``last_seen`` (the
+``alert.accounts``: the accounts of the matched events with their name, OU path and tags (the
+SNS message attributes). Times: ``@timestamp`` (when the alert was raised), ``alert.first_seen``/``last_seen`` (the
 matched events), ``alert.window_*`` (the query window). The matched events' actor and
 addresses go to the usual ECS fields (``user.*``, ``related.*``, ``source.ip``...).
 """
 
+
+def _source_table(fields: FieldTable) -> FieldTable:
+    """A source's own fields, and the account context enrichment writes beside its account ids
+    (``aws.cloudtrail.user_identity.account_name``...) for each ``aws.<block>`` it has."""
+    own = {path: kind for path, kind in fields.items() if path not in ECS_COMMON}
+    for block in ENRICHED_SOURCES:
+        if any(path.startswith(f"aws.{block}.") for path in own):
+            own.update(enrichment_fields(source=block))
+    return own
+
+
 SOURCE_TABLES: dict[str, FieldTable] = {
-    **{
-        spec.index: {path: kind for path, kind in kinds(spec.fields).items() if path not in ECS_COMMON}
-        for spec in SPECS
-    },
+    **{spec.index: _source_table(kinds(spec.fields)) for spec in SPECS},
     "alerts": ALERTS,
 }
 """Index suffix -> the fields specific to it (ECS_COMMON comes with every index): each
-source's fields definition, and the alerts index."""
+source's fields definition with its enrichment, and the alerts index."""

@@ -185,8 +185,8 @@ def _bucket_agg(position: int, bucket: Terms | Timeline, schema: str) -> dict[st
         "size": bucket.size,
         "otherBucket": False,
         "otherBucketLabel": "Other",
-        "missingBucket": False,
-        "missingBucketLabel": "Missing",
+        "missingBucket": bucket.missing is not None,
+        "missingBucketLabel": bucket.missing or "Missing",
     }
     return {"id": str(position), "enabled": True, "type": "terms", "schema": schema, "params": params}
 

@@ -28,7 +28,7 @@ TOTAL_FIELDS_LIMIT = 2000
 """Twice the 1,000 fields an index may reach (tests/assets checks it): headroom, not a target."""
 
 # Bumped whenever a mapping changes, so `GET _index_template` tells which version is live.
-TEMPLATE_VERSION = 2
+TEMPLATE_VERSION = 2  # 2: the enrichment fields (docs/enrichment.md) and siem.object.* (provenance)
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 

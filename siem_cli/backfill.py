@@ -11,6 +11,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from enrichment import EnrichmentSettings
 from ingest.backfill import Listed, Process, process_each
 from ingest.config import MIB, Settings
 from ingest.defaults import REQUEST_TIMEOUT_SECONDS
@@ -148,8 +149,10 @@ def run_all(
 ) -> int:
     """Process every object with a progress bar; the exit status says whether all finished."""
     try:
-        runtime = build_runtime(settings)
-    except ValueError as error:  # no region or credentials for SigV4, no username for basic auth
+        # The CLI enriches with the file `siem accounts sync` wrote, unless ACCOUNTS_LOCATION says otherwise.
+        runtime = build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
+    except ValueError as error:  # no region or credentials for SigV4, no username for basic auth,
+        # a GeoIP database that does not open
         print(f"{command}: {error}", file=sys.stderr)
         return 1
     totals = Totals()

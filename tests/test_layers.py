@@ -4,7 +4,7 @@ Layers, bottom to top (README, "Layout"):
 
 0. ``normalizers`` (pure), ``opensearch_client`` and ``enrichment``: none imports another;
 1. ``ingest``, ``detections``, ``investigation``, ``opensearch_assets``, ``demo``;
-2. ``siem_cli`` and the Lambda handler modules (:data:`HANDLERS`, which live in their layer-1
+2. ``siem_cli`` and the Lambda handler modules (:data:`HANDLERS`, which live in their library
    package but sit above it: no module of the library imports them);
 3. ``infra``.
 
@@ -39,7 +39,9 @@ LAYERS: dict[str, int] = {
     "scripts": 3,  # operators' per-region and verification tools (boto3 only)
 }
 FREE = frozenset({"tests", "benchmarks"})
-HANDLERS = frozenset({"ingest.handler", "detections.handler", "opensearch_assets.custom_resource"})
+HANDLERS = frozenset(
+    {"ingest.handler", "detections.handler", "opensearch_assets.custom_resource", "enrichment.sync_handler"}
+)
 """The Lambda entry points the CDK app deploys (infra/bundling.py ``FUNCTIONS``)."""
 HANDLER_LAYER = 2
 

@@ -3,11 +3,14 @@ zero mapping errors for every golden, fixture and sample document, bounded field
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 from opensearchpy import OpenSearch
 
+from enrichment import Account, AccountDirectory, Enricher
+from enrichment.accounts import DEFAULT_TAG_KEYS
 from normalizers import Document
 from opensearch_assets.fields import leaf_fields, properties
 from opensearch_assets.templates import (
@@ -136,3 +139,55 @@ def test_field_tables_reject_a_path_that_is_both_leaf_and_object() -> None:
         properties({"user.name": "keyword", "user.name.first": "keyword"})
     with pytest.raises(ValueError, match="unknown field kind"):
         properties({"user.name": "string"})
+
+
+def _account_ids(value: object, key: str = "") -> set[str]:
+    """Every account id of a document: ``cloud.account.id`` and every ``...account_id``."""
+    if isinstance(value, dict):
+        return set().union(*(_account_ids(item, name) for name, item in value.items()), set())
+    if isinstance(value, list):
+        return set().union(*(_account_ids(item, key) for item in value), set())
+    return {value} if key in ("id", "account_id") or key.endswith("_account_id") else set()
+
+
+def test_enriched_documents_index_without_mapping_errors_or_unmapped_fields(
+    engine: OpenSearch, shared_dir: Path
+) -> None:
+    """Every field enrichment writes (account name, OU path, the default tags beside every
+    account id; geo, AS and scope; user agent and tool) is mapped in every index."""
+    install_templates(engine, PREFIX)
+    documents = sample_documents(shared_dir) + golden_documents() + fixture_documents()
+    ids = {
+        value
+        for _, document in documents
+        for value in _account_ids(document)
+        if isinstance(value, str) and value.isdigit() and len(value) == 12
+    }
+    directory = AccountDirectory(
+        Account(
+            id=account_id,
+            name=f"account-{account_id}",
+            ou_path="Root/Workloads/Prod",
+            tags={key: "value" for key in DEFAULT_TAG_KEYS},
+        )
+        for account_id in ids
+    )
+    enricher = Enricher(directory)
+    enriched = [(source, enricher.enrich(copy.deepcopy(document))) for source, document in documents]
+    assert enricher.failures == 0
+    paths = {path for _, document in enriched for path in leaf_paths(document)}
+    # The documents do carry the fields (so the assertions below are about something).
+    assert {
+        "cloud.account.name",
+        "aws.account.ou_path",
+        "aws.account.tags.owner",
+        "aws.securityhub_findings.envelope_account_name",
+        "aws.vpcflow.tgw_dst_vpc_account_name",
+        "source.geo.country_iso_code",
+        "aws.source.scope",
+        "user_agent.name",
+        "aws.user_agent.tool.type",
+    } <= paths
+    errors = index_documents(engine, enriched)
+    assert errors == [], errors[:3]
+    assert _unmapped_paths(enriched) == {}

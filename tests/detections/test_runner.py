@@ -104,6 +104,8 @@ def unmapped_fields(client: OpenSearch, document: dict[str, Any]) -> list[str]:
     mapped = leaf_fields(mapping)
 
     def leaves(value: Any, prefix: str) -> list[str]:
+        if isinstance(value, list) and value:  # a list of objects (alert.accounts): each item's leaves
+            return sorted({path for item in value for path in leaves(item, prefix)})
         if isinstance(value, dict) and prefix not in mapped:
             return [
                 path

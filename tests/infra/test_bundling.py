@@ -17,6 +17,7 @@ import pytest
 from aws_cdk import DockerImage
 from packaging.requirements import Requirement
 
+from infra.account_sync import SYNC_HANDLER
 from infra.assets_installer import INSTALLER_HANDLER
 from infra.bundling import (
     FUNCTIONS,
@@ -38,7 +39,7 @@ from tests.infra.cfn import render, resources
 from tests.infra.conftest import Assembly
 
 IMAGE = DockerImage.from_registry("never-pulled")
-HANDLERS = [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER]
+HANDLERS = [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER, SYNC_HANDLER]
 CLI_ONLY_PACKAGES = {"siem_cli", "demo", "infra", "tests", "benchmarks"}
 CLI_ONLY_DISTRIBUTIONS = {"tqdm", "requests-aws4auth"}
 
@@ -128,20 +129,26 @@ def test_requirements_come_from_the_project_and_leave_boto3_and_the_cli_out(hand
 @pytest.mark.parametrize("handler", HANDLERS)
 def test_each_bundle_holds_the_packages_its_handler_reaches_and_never_the_cli(handler: str) -> None:
     names = {package.name for package in bundled_packages(_module(handler))}
-    assert {handler.partition(".")[0], "opensearch_client"} <= names
+    assert handler.partition(".")[0] in names
+    # Every function but the account sync (Organizations -> S3) talks to OpenSearch.
+    assert ("opensearch_client" in names) == (handler != SYNC_HANDLER)
     assert not names & CLI_ONLY_PACKAGES
 
 
 def test_the_packages_a_bundle_holds_are_those_reached_by_the_imports() -> None:
     assert [p.name for p in bundled_packages("ingest.handler")] == [
+        "enrichment",
         "ingest",
         "normalizers",
         "opensearch_client",
     ]
     # The detections explain finding alerts with an investigation and link to its dashboard.
     assert "investigation.investigator" in reached_modules("detections.handler")
-    # The index templates are generated from the sources' fields definitions.
+    # The account sync reaches the enrichment package alone.
+    assert [p.name for p in bundled_packages("enrichment.sync_handler")] == ["enrichment"]
+    # The index templates are generated from the sources' fields definitions and the enrichment's.
     assert [p.name for p in bundled_packages("opensearch_assets.custom_resource")] == [
+        "enrichment",
         "normalizers",
         "opensearch_assets",
         "opensearch_client",

@@ -93,7 +93,8 @@ def test_every_kms_key_rotates(central: dict[str, Any]) -> None:
 
 def test_every_bucket_denies_plain_http(central: dict[str, Any]) -> None:
     policies = resources(central, "AWS::S3::BucketPolicy")
-    assert len(policies) == len(resources(central, "AWS::S3::Bucket")) == 2
+    # The log bucket, its access-log bucket and the state bucket (the account directory).
+    assert len(policies) == len(resources(central, "AWS::S3::Bucket")) == 3
     for policy in policies.values():
         denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
         assert any(
@@ -345,8 +346,11 @@ def test_retention_lifecycle_policy_on_log_indices(central: dict[str, Any]) -> N
 
 def test_scheduler_runs_the_detection_function_every_five_minutes(central: dict[str, Any]) -> None:
     detection_id, _ = function_by_handler(central, "detections.handler.lambda_handler")
-    _, schedule = only(central, "AWS::Scheduler::Schedule")
-    props = schedule["Properties"]
+    [props] = [
+        schedule["Properties"]
+        for schedule in resources(central, "AWS::Scheduler::Schedule").values()
+        if render(schedule["Properties"]["Target"]["Arn"]) == f"<{detection_id}.Arn>"
+    ]
     assert props["ScheduleExpression"] == "rate(5 minutes)"
     assert props["FlexibleTimeWindow"] == {"Mode": "OFF"}
     assert render(props["Target"]["Arn"]) == f"<{detection_id}.Arn>"
@@ -385,6 +389,8 @@ def test_alarms_cover_queue_age_dead_letters_errors_and_throttles(central: dict[
         "ApproximateNumberOfMessagesVisible",
         "Errors",
         "Errors",
+        "Errors",
+        "Throttles",
         "Throttles",
         "Throttles",
     ]
@@ -429,7 +435,7 @@ def test_every_python_function_has_its_own_code_asset(central: dict[str, Any]) -
         for f in resources(central, "AWS::Lambda::Function").values()
         if f["Properties"].get("Runtime") == "python3.12"
     }
-    assert len(keys) == 3 and len(set(keys.values())) == 3
+    assert len(keys) == 4 and len(set(keys.values())) == 4
 
 
 def test_ingest_function_gets_the_flow_formats_of_the_context(variant: dict[str, Any]) -> None:

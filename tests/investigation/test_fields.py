@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import investigation.fields as f
+from enrichment.fields import enrichment_fields
 from normalizers.ecs.fields import ECS_FIELDS
 from normalizers.registry import SPECS
 
 DEFINED = {item.path: item for item in ECS_FIELDS} | {
     item.path: item for spec in SPECS for item in spec.fields
 }
+ENRICHMENT = enrichment_fields()
+"""The fields enrichment adds at ingest (docs/enrichment.md), mapped in every index."""
 
 
 def _known(name: str) -> bool:
     """A defined field, its text field's ``.keyword``, an object of defined fields, or a path
     inside a flat_object field."""
-    if name in DEFINED:
+    if name in DEFINED or name in ENRICHMENT:
         return True
     base, _, sub = name.rpartition(".")
     if sub == "keyword" and DEFINED.get(base) is not None and DEFINED[base].kind == "text":
