@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -16,29 +17,15 @@ from ingest.config import MIB, Settings
 from ingest.defaults import REQUEST_TIMEOUT_SECONDS
 from ingest.processor import ObjectResult
 from ingest.runtime import build_runtime
-from opensearch_client import AUTH_MODES
-from siem_cli.options import connection_from
+from siem_cli.errors import AccessRefused, EndpointUnreachable, refused, require_reachable, unreachable
+from siem_cli.options import add_connection_options, connection_from
 
 DEFAULT_LEDGER = Path(".siem/ledger.sqlite")
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--endpoint",
-        required=True,
-        metavar="URL",
-        help="OpenSearch endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com or http://127.0.0.1:9200",
-    )
-    parser.add_argument(
-        "--auth",
-        choices=AUTH_MODES,
-        default="aoss",
-        help="SigV4 for Serverless (aoss) or a managed domain (es), basic auth "
-        "(OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD), or none (default: aoss)",
-    )
-    parser.add_argument("--region", help="AWS region for SigV4 and S3 (default: from the AWS configuration)")
-    parser.add_argument("--index-prefix", default="siem-", help="index name prefix (default: siem-)")
+    add_connection_options(parser)
     parser.add_argument(
         "--ledger",
         type=Path,
@@ -109,19 +96,38 @@ class Totals:
 def run_all(
     settings: Settings, openers: list[Open], process: Process, quiet: bool, command: str, verb: str
 ) -> int:
-    """Process every object with a progress bar; the exit status says whether all finished."""
-    try:
-        runtime = build_runtime(settings)
-    except ValueError as error:  # no region or credentials for SigV4, no username for basic auth
-        print(f"{command}: {error}", file=sys.stderr)
-        return 1
+    """Process every object with a progress bar; the exit status says whether all finished.
+
+    An endpoint that cannot be reached or refuses the credentials stops the run at once (before
+    the first object, or after the object that found out) with :class:`EndpointUnreachable` or
+    :class:`AccessRefused`: every further object would fail the same way after its retries.
+    """
+    runtime = build_runtime(settings)  # first: a configuration error says so before any probe
     totals = Totals()
     try:
+        require_reachable(settings.connection.endpoint)
         with tqdm(total=len(openers), unit="obj", disable=quiet, file=sys.stderr) as bar:
             for result in process_each(openers, runtime, process, cli_owner()):
                 totals.add(result)
                 bar.set_postfix(indexed=totals.indexed, dead=totals.dead_lettered, refresh=False)
                 bar.update()
+                _stop_if_hopeless(result, settings, totals, len(openers))
     finally:
         runtime.close()
     return totals.report(verb)
+
+
+_REFUSED = re.compile(r"bulk request refused: (401|403) ?([^;)]*)")
+
+
+def _stop_if_hopeless(result: ObjectResult, settings: Settings, totals: Totals, listed: int) -> None:
+    """Raise when ``result`` shows that no further object can be written either."""
+    if result.status not in ("failed", "incomplete") or not result.error:
+        return
+    progress = f"stopped after {totals.objects} of {listed} objects, {totals.indexed} documents indexed"
+    refusal = _REFUSED.search(result.error)
+    if refusal:
+        raise AccessRefused(f"{progress}: {refused(refusal[1], refusal[2].strip(), settings.connection)}")
+    why = unreachable(settings.connection.endpoint)
+    if why:
+        raise EndpointUnreachable(f"{progress}: cannot reach {settings.connection.endpoint}: {why}")
