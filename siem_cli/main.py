@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "siem_cli.ingest",
     "siem_cli.replay",
     "siem_cli.local_engine",
+    "siem_cli.demo",
 ]
 
 
