@@ -91,15 +91,19 @@ def run_command(args: argparse.Namespace) -> int:
     require_reachable(settings.logs.endpoint, settings.alerts.endpoint)
     logs, alerts = clients(settings)
     report = run_once(settings, args.now or datetime.now(UTC), logs, alerts, rules=rules)
-    if report.outcomes and all(_refused(outcome.error) for outcome in report.outcomes):
-        raise AccessRefused(refused(403, f"every rule: {report.outcomes[0].error}", settings.logs))
+    refusals = {_refusal(outcome.error) for outcome in report.outcomes}
+    if report.outcomes and None not in refusals:  # no rule could read: say why once
+        raise AccessRefused(refused("/".join(sorted(map(str, refusals))), "on every rule", settings.logs))
     print_report(report, as_json=args.json)
     return 1 if report.failed else 0
 
 
-def _refused(error: str | None) -> bool:
-    """Whether a rule failed because the endpoint refused the credentials (401/403)."""
-    return bool(error) and str(error).startswith(("AuthenticationException", "AuthorizationException"))
+def _refusal(error: str | None) -> str | None:
+    """401 or 403 when a rule failed because the endpoint refused the credentials, else None."""
+    for exception, status in (("AuthenticationException", "401"), ("AuthorizationException", "403")):
+        if error and error.startswith(exception):
+            return status
+    return None
 
 
 def _settings(args: argparse.Namespace) -> DetectionSettings:
