@@ -50,7 +50,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     botocore.exceptions.ProfileNotFound,
     botocore.exceptions.ClientError,
     botocore.exceptions.EndpointConnectionError,
-    FileNotFoundError,
+    OSError,  # a path that does not exist or cannot be written, a socket refused
 )
 
 
@@ -78,8 +78,8 @@ def explain(error: BaseException, connection: ConnectionSettings | None) -> str:
         return "no AWS credentials found: set AWS_PROFILE (or --profile) or the AWS_ACCESS_KEY_ID variables"
     if isinstance(error, botocore.exceptions.NoRegionError):
         return "no AWS region: pass --region or set AWS_REGION"
-    if isinstance(error, FileNotFoundError) and error.filename:
-        return f"{error.filename}: no such file or directory"
+    if isinstance(error, OSError) and error.filename:
+        return f"{error.filename}: {error.strerror or error}"
     return str(error)
 
 

@@ -52,11 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OpenSearchException as error:  # the engine failed a request: not the user's doing
         print(f"{_prog(args)}: {explain(error, _connection(args))}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: a backfill resumes from its ledger next time
+        print(f"{_prog(args)}: interrupted", file=sys.stderr)
+        return 130
     return status
 
 
 def _prog(args: argparse.Namespace) -> str:
-    prog: str = getattr(args, "prog", None) or f"siem {args.command}"
+    """``siem rules export-monitors``: the parser's prog (set by the connection options), else
+    the command and its action (``<command>_command``, as the modules name it)."""
+    action = getattr(args, f"{args.command}_command", None)
+    prog: str = getattr(args, "prog", None) or " ".join(["siem", args.command, *([action] if action else [])])
     return prog
 
 

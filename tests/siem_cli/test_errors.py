@@ -272,3 +272,15 @@ def test_a_backfill_without_the_credentials_its_auth_needs_says_so(
     status = _backfill(command, tmp_path, "https://search.example", tmp_path, "--auth", "basic")
     assert status == 2
     assert _one_line(capsys) == f"siem {command}: basic auth needs a username (OPENSEARCH_USERNAME)"
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    status = main(["rules", "export-monitors", "--out", str(tmp_path / "a-file" / "monitors")])
+    assert status == 2
+    assert (
+        _one_line(capsys)
+        == f"siem rules export-monitors: {tmp_path / 'a-file' / 'monitors'}: Not a directory"
+    )
