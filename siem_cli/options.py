@@ -6,6 +6,9 @@ library's :class:`ConnectionSettings` with one call when it runs:
     add_connection_options(parser)                 # in register()
     connection = connection_from(args)             # in the command's function
 
+A command that calls AWS but not OpenSearch takes ``add_aws_options(parser)`` and
+``region = aws_region_from(args)``.
+
 Same names, same defaults, same environment variables everywhere (docs/cli.md, "Connection
 options"): ``--endpoint`` ($OPENSEARCH_ENDPOINT), ``--auth`` ($OPENSEARCH_AUTH, else
 ``aoss``), ``--region`` (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's region, the
@@ -77,20 +80,33 @@ def add_connection_options(
         help="SigV4 for Serverless (aoss) or a managed domain (es), basic auth "
         "($OPENSEARCH_USERNAME/$OPENSEARCH_PASSWORD), or none (default: $OPENSEARCH_AUTH, else aoss)",
     )
-    group.add_argument(
+    add_aws_options(group)
+    add_index_prefix_option(group)
+    parser.set_defaults(prog=parser.prog)
+
+
+def add_aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--region`` and ``--profile`` alone, for a command that calls AWS but not OpenSearch;
+    :func:`aws_region_from` applies them."""
+    parser.add_argument(
         "--region",
         metavar="REGION",
         help="AWS region of SigV4 and the AWS clients (default: $AWS_REGION, $AWS_DEFAULT_REGION, "
         "the profile's region, else the endpoint's host name)",
     )
-    group.add_argument(
+    parser.add_argument(
         "--profile",
         metavar="NAME",
         default=os.environ.get("AWS_PROFILE"),
         help="AWS named profile for every AWS call of the command (default: $AWS_PROFILE)",
     )
-    add_index_prefix_option(group)
-    parser.set_defaults(prog=parser.prog)
+
+
+def aws_region_from(args: argparse.Namespace, endpoint: str | None = None) -> str | None:
+    """Apply ``--profile`` to every AWS client built from now on and return the region
+    (:func:`resolve_region`); raises :class:`UsageError` for an unknown profile."""
+    use_profile(args.profile)
+    return resolve_region(args.region, endpoint)
 
 
 def add_index_prefix_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -115,11 +131,10 @@ def connection_from(args: argparse.Namespace, timeout: float = DEFAULT_TIMEOUT_S
         auth = auth_mode(args.auth, "--auth / OPENSEARCH_AUTH")
     except ValueError as error:
         raise UsageError(str(error)) from None
-    use_profile(args.profile)
     return ConnectionSettings(
         args.endpoint,
         auth,
-        resolve_region(args.region, args.endpoint),
+        aws_region_from(args, args.endpoint),
         os.environ.get("OPENSEARCH_USERNAME"),
         os.environ.get("OPENSEARCH_PASSWORD"),
         timeout,

@@ -11,7 +11,14 @@ import pytest
 from opensearch_client import ConnectionSettings
 from siem_cli.errors import likely_cause
 from siem_cli.main import build_parser
-from siem_cli.options import ENVIRONMENT, UsageError, connection_from, endpoint_service_region
+from siem_cli.options import (
+    ENVIRONMENT,
+    UsageError,
+    add_aws_options,
+    aws_region_from,
+    connection_from,
+    endpoint_service_region,
+)
 
 # Every command that talks to OpenSearch, with its other required arguments.
 COMMANDS = [
@@ -153,3 +160,15 @@ def test_a_refusal_names_the_wrong_service_or_region_when_the_endpoint_shows_it(
         in likely_cause(ConnectionSettings(serverless, "aoss", "us-east-1"))
     )
     assert "data access policy" in likely_cause(ConnectionSettings(serverless, "aoss", "eu-west-1"))
+
+
+def test_a_command_calling_aws_alone_takes_the_same_region_and_profile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "")
+    parser = argparse.ArgumentParser()
+    add_aws_options(parser)
+    assert aws_region_from(parser.parse_args(["--profile", "audit"])) == "eu-north-1"
+    assert boto3.client("dynamodb").meta.region_name == "eu-north-1"
+    monkeypatch.setenv("AWS_REGION", "sa-east-1")
+    assert aws_region_from(parser.parse_args([])) == "sa-east-1"
