@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# `make demo ARGS=--serve` keeps the engine up afterwards; `ARGS=--help` lists the options.
 demo: $(STAMP)
-	$(BIN)/python -m siem_cli.demo
+	$(BIN)/python -m siem_cli.demo $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -135,6 +135,16 @@ class Incident:
         return self.role_chain[-1]
 
     @property
+    def headline_finding(self) -> FindingTruth | None:
+        """The most severe GuardDuty finding on the attacker's final session (else the most
+        severe finding): the one ``make demo`` investigates in full."""
+        findings = [*self.guardduty_findings, *self.securityhub_findings]
+        final = self.final_session.access_key_id
+        on_final = [f for f in findings if f.access_key_id == final and f.source == "guardduty"]
+        candidates = on_final or findings
+        return max(candidates, key=lambda truth: truth.severity) if candidates else None
+
+    @property
     def account_ids(self) -> tuple[str, ...]:
         return (self.admin_account_id, self.source_account_id, self.target_account_id)
 

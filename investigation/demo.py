@@ -22,7 +22,7 @@ def show(context: DemoContext) -> None:
     """Print the full investigation of the headline finding, then one line per finding."""
     incident = context.incident
     findings = [*incident.guardduty_findings, *incident.securityhub_findings]
-    headline = _headline(findings, incident.final_session.access_key_id)
+    headline = incident.headline_finding
     print("\n== Investigation of the headline finding (siem investigate) ==\n")
     if headline is not None:
         print(render(investigate(context.client, headline.id, prefix=context.index_prefix), "text"))
@@ -41,12 +41,3 @@ def _origin(report: Any) -> str:
         return "-"
     hops = f" ({len(chain) - 1} hop{'s' if len(chain) != 2 else ''})" if len(chain) > 1 else ""
     return f"{chain[-1].label}{hops}" + ("" if report.who.complete else " (incomplete)")
-
-
-def _headline(findings: list[Any], final_key: str) -> Any:
-    """The most severe finding on the attacker's final session (else the most severe one)."""
-    on_final = [
-        truth for truth in findings if truth.access_key_id == final_key and truth.source == "guardduty"
-    ]
-    candidates = on_final or findings
-    return max(candidates, key=lambda truth: truth.severity) if candidates else None

@@ -15,6 +15,7 @@ from opensearch_client.settings import (
     DEFAULT_TIMEOUT_SECONDS,
     SIGV4_MODES,
     AuthMode,
+    ConnectionConfigError,
     ConnectionSettings,
     auth_mode,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_TIMEOUT_SECONDS",
     "SIGV4_MODES",
     "AuthMode",
+    "ConnectionConfigError",
     "ConnectionSettings",
     "auth_mode",
     "dashboards_session",

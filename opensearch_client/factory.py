@@ -14,7 +14,7 @@ from opensearchpy import (
     Urllib3HttpConnection,
 )
 
-from opensearch_client.settings import SIGV4_MODES, ConnectionSettings
+from opensearch_client.settings import SIGV4_MODES, ConnectionConfigError, ConnectionSettings
 
 
 def make_client(
@@ -66,14 +66,16 @@ def _aws_credentials(settings: ConnectionSettings, session: boto3.Session | None
     session = session or boto3.Session(region_name=settings.region)
     region = settings.region or session.region_name
     if not region:
-        raise ValueError("SigV4 needs a region: set --region or AWS_REGION")
+        raise ConnectionConfigError("SigV4 needs a region: set --region or AWS_REGION")
     credentials = session.get_credentials()
     if credentials is None:
-        raise ValueError("SigV4 needs AWS credentials; none were found")
+        raise ConnectionConfigError(
+            "SigV4 needs AWS credentials; none were found (set AWS_PROFILE or the AWS_ACCESS_KEY_ID variables)"
+        )
     return credentials, region
 
 
 def _basic_credentials(settings: ConnectionSettings) -> tuple[str, str]:
     if not settings.username:
-        raise ValueError("basic auth needs a username (OPENSEARCH_USERNAME)")
+        raise ConnectionConfigError("basic auth needs a username (OPENSEARCH_USERNAME)")
     return settings.username, settings.password or ""

@@ -19,6 +19,11 @@ SIGV4_MODES: tuple[AuthMode, ...] = ("aoss", "es")
 DEFAULT_TIMEOUT_SECONDS = 30.0
 
 
+class ConnectionConfigError(ValueError):
+    """The settings cannot make a client: no region or credentials for SigV4, no user name for
+    basic auth. A configuration error of the caller (the command line prints it in one line)."""
+
+
 def auth_mode(value: str, source: str = "auth") -> AuthMode:
     """``value`` as an :data:`AuthMode`; ``source`` names where it came from in the error."""
     for mode in AUTH_MODES:

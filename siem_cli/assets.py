@@ -8,8 +8,8 @@ from typing import Any
 
 from opensearch_assets.install import InstallError, install
 from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
-from opensearch_assets.templates import DEFAULT_PREFIX
-from siem_cli.options import SIGV4_OR_NONE, connection_from
+from siem_cli.errors import USER_ERRORS
+from siem_cli.options import add_connection_options, connection_from
 
 
 def register(subparsers: Any) -> None:
@@ -27,27 +27,12 @@ def register(subparsers: Any) -> None:
         "dashboards) with overwrite. Without --dashboards-url only the templates are installed. "
         "Exit status 1 when a step fails.",
     )
-    parser.add_argument(
-        "--endpoint",
-        required=True,
-        metavar="URL",
-        help="collection or domain endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com",
-    )
+    add_connection_options(parser)
     parser.add_argument(
         "--dashboards-url",
         metavar="URL",
         help="OpenSearch Dashboards base URL (Serverless: <endpoint>/_dashboards; "
         "managed domain: https://<domain-endpoint>/_dashboards)",
-    )
-    parser.add_argument(
-        "--auth",
-        choices=SIGV4_OR_NONE,
-        default="aoss",
-        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
-    )
-    parser.add_argument("--region", metavar="R", help="AWS region for SigV4 (default: AWS_REGION / profile)")
-    parser.add_argument(
-        "--prefix", default=DEFAULT_PREFIX, help=f"index name prefix (default: {DEFAULT_PREFIX})"
     )
     parser.set_defaults(func=run_install)
 
@@ -55,8 +40,10 @@ def register(subparsers: Any) -> None:
 def run_install(args: argparse.Namespace) -> int:
     try:
         connection = connection_from(args, timeout=TIMEOUT_SECONDS)
-        report = install(InstallSettings(connection, args.dashboards_url, args.prefix))
+        report = install(InstallSettings(connection, args.dashboards_url, args.index_prefix))
     except InstallError as error:
+        if isinstance(error.__cause__, USER_ERRORS):  # explained in one line by siem_cli.main
+            raise error.__cause__ from None
         print(f"siem assets install: {error}", file=sys.stderr)
         return 1
     for line in report.lines():

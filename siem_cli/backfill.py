@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,8 @@ from ingest.owners import run_owner
 from ingest.processor import ObjectResult
 from ingest.runtime import build_runtime
 from normalizers.vpcflow.formats import CONFIGURATION, FormatError, parse_formats
-from opensearch_client import AUTH_MODES
-from siem_cli.options import connection_from
+from siem_cli.errors import AccessRefused, EndpointUnreachable, refused, require_reachable, unreachable
+from siem_cli.options import add_connection_options, connection_from
 
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
 DEFAULT_REPLAY_DEAD_LETTERS = Path("dead-letters-replay")
@@ -29,21 +30,7 @@ DEFAULT_REPLAY_DEAD_LETTERS = Path("dead-letters-replay")
 
 
 def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEFAULT_DEAD_LETTERS) -> None:
-    parser.add_argument(
-        "--endpoint",
-        required=True,
-        metavar="URL",
-        help="OpenSearch endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com or http://127.0.0.1:9200",
-    )
-    parser.add_argument(
-        "--auth",
-        choices=AUTH_MODES,
-        default="aoss",
-        help="SigV4 for Serverless (aoss) or a managed domain (es), basic auth "
-        "(OPENSEARCH_USERNAME/OPENSEARCH_PASSWORD), or none (default: aoss)",
-    )
-    parser.add_argument("--region", help="AWS region for SigV4 and S3 (default: from the AWS configuration)")
-    parser.add_argument("--index-prefix", default="siem-", help="index name prefix (default: siem-)")
+    add_connection_options(parser)
     parser.add_argument(
         "--ledger",
         type=Path,
@@ -147,21 +134,41 @@ class Totals:
 def run_all(
     settings: Settings, openers: list[Listed], process: Process, quiet: bool, command: str, verb: str
 ) -> int:
-    """Process every object with a progress bar; the exit status says whether all finished."""
-    try:
-        # The CLI enriches with the file `siem accounts sync` wrote, unless ACCOUNTS_LOCATION says otherwise.
-        runtime = build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
-    except ValueError as error:  # no region or credentials for SigV4, no username for basic auth,
-        # a GeoIP database that does not open
-        print(f"{command}: {error}", file=sys.stderr)
-        return 1
+    """Process every object with a progress bar; the exit status says whether all finished.
+
+    An endpoint that cannot be reached or refuses the credentials stops the run at once (before
+    the first object, or after the object that found out) with :class:`EndpointUnreachable` or
+    :class:`AccessRefused`: every further object would fail the same way after its retries.
+    """
+    # First: a configuration error (no region or credentials for SigV4, a GeoIP database that does
+    # not open) says so before any probe. The CLI enriches with the file `siem accounts sync`
+    # wrote, unless ACCOUNTS_LOCATION says otherwise.
+    runtime = build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
     totals = Totals()
     try:
+        require_reachable(settings.connection.endpoint)
         with tqdm(total=len(openers), unit="obj", disable=quiet, file=sys.stderr) as bar:
             for result in process_each(openers, runtime, process, run_owner()):
                 totals.add(result)
                 bar.set_postfix(indexed=totals.indexed, dead=totals.dead_lettered, refresh=False)
                 bar.update()
+                _stop_if_hopeless(result, settings, totals, len(openers))
     finally:
         runtime.close()
     return totals.report(verb)
+
+
+_REFUSED = re.compile(r"bulk request refused: (401|403) ?([^;)]*)")
+
+
+def _stop_if_hopeless(result: ObjectResult, settings: Settings, totals: Totals, listed: int) -> None:
+    """Raise when ``result`` shows that no further object can be written either."""
+    if result.status not in ("failed", "incomplete") or not result.error:
+        return
+    progress = f"stopped after {totals.objects} of {listed} objects, {totals.indexed} documents indexed"
+    refusal = _REFUSED.search(result.error)
+    if refusal:
+        raise AccessRefused(f"{progress}: {refused(refusal[1], refusal[2].strip(), settings.connection)}")
+    why = unreachable(settings.connection.endpoint)
+    if why:
+        raise EndpointUnreachable(f"{progress}: cannot reach {settings.connection.endpoint}: {why}")

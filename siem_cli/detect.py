@@ -10,16 +10,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from opensearchpy.exceptions import OpenSearchException
-
-from detections.exceptions import ENVIRONMENT_VARIABLE, from_setting
+from detections.exceptions import ENVIRONMENT_VARIABLE, ExceptionsError, from_setting
 from detections.notify import message_text
 from detections.rules import RULE_DIRS, RuleError, load_rules
 from detections.runner import RunReport, RunSettings
 from detections.runtime import clients, run_once
 from detections.settings import DetectionSettings
 from detections.windows import parse_time
-from siem_cli.options import SIGV4_OR_NONE, connection_from
+from siem_cli.errors import AccessRefused, refused, require_reachable
+from siem_cli.options import add_connection_options, connection_from
 
 
 def register(subparsers: Any) -> None:
@@ -40,12 +39,7 @@ def register(subparsers: Any) -> None:
         "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml). Prints each "
         "new alert; exit status 1 when a rule or a notification failed.",
     )
-    runner.add_argument(
-        "--endpoint",
-        metavar="URL",
-        default=os.environ.get("OPENSEARCH_ENDPOINT"),
-        help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)",
-    )
+    add_connection_options(runner, endpoint_help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
     runner.add_argument(
         "--alerts-endpoint",
         metavar="URL",
@@ -56,16 +50,6 @@ def register(subparsers: Any) -> None:
         "--alerts-index",
         default=os.environ.get("ALERTS_INDEX", "siem-alerts"),
         help="alerts index (default: $ALERTS_INDEX or siem-alerts)",
-    )
-    runner.add_argument(
-        "--auth",
-        choices=SIGV4_OR_NONE,
-        default=os.environ.get("OPENSEARCH_AUTH", "aoss"),
-        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
-    )
-    runner.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION / profile)")
-    runner.add_argument(
-        "--prefix", default=os.environ.get("INDEX_PREFIX", "siem-"), help="index name prefix (default: siem-)"
     )
     runner.add_argument(
         "--now",
@@ -96,21 +80,30 @@ def register(subparsers: Any) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    if not args.endpoint:
-        print("siem detect run: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
-        return 2
     try:
         settings = _settings(args)
         rules = load_rules(RULE_DIRS)
-        if args.rule:
-            rules = [rule for rule in rules if rule.id in set(args.rule)]
-        logs, alerts = clients(settings)
-        report = run_once(settings, args.now or datetime.now(UTC), logs, alerts, rules=rules)
-    except (RuleError, OpenSearchException, ValueError) as error:
+    except (RuleError, ExceptionsError) as error:
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
+    if args.rule:
+        rules = [rule for rule in rules if rule.id in set(args.rule)]
+    require_reachable(settings.logs.endpoint, settings.alerts.endpoint)
+    logs, alerts = clients(settings)
+    report = run_once(settings, args.now or datetime.now(UTC), logs, alerts, rules=rules)
+    refusals = {_refusal(outcome.error) for outcome in report.outcomes}
+    if report.outcomes and None not in refusals:  # no rule could read: say why once
+        raise AccessRefused(refused("/".join(sorted(map(str, refusals))), "on every rule", settings.logs))
     print_report(report, as_json=args.json)
     return 1 if report.failed else 0
+
+
+def _refusal(error: str | None) -> str | None:
+    """401 or 403 when a rule failed because the endpoint refused the credentials, else None."""
+    for exception, status in (("AuthenticationException", "401"), ("AuthorizationException", "403")):
+        if error and error.startswith(exception):
+            return status
+    return None
 
 
 def _settings(args: argparse.Namespace) -> DetectionSettings:
@@ -119,7 +112,7 @@ def _settings(args: argparse.Namespace) -> DetectionSettings:
         logs=logs,
         alerts=replace(logs, endpoint=args.alerts_endpoint or args.endpoint),
         run=RunSettings(
-            prefix=args.prefix,
+            prefix=args.index_prefix,
             alerts_index=args.alerts_index,
             dashboards_url=args.dashboards_url,
             exceptions=from_setting(os.environ.get(ENVIRONMENT_VARIABLE)),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +16,7 @@ from investigation.safe_text import one_line
 from investigation.times import iso, normalized
 from opensearch_client import make_client
 from siem_cli.investigate import duration
-from siem_cli.options import SIGV4_OR_NONE, connection_from
+from siem_cli.options import add_connection_options, connection_from
 
 
 def register(subparsers: Any) -> None:
@@ -35,7 +34,7 @@ def register(subparsers: Any) -> None:
         "column is the id `siem investigate` takes; sample findings are marked SAMPLE. One search. "
         "Exit status 1 when the endpoint fails.",
     )
-    add_search_options(listing)
+    add_connection_options(listing)
     listing.add_argument(
         "--severity",
         action="append",
@@ -74,24 +73,6 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=run_list)
 
 
-def add_search_options(parser: argparse.ArgumentParser) -> None:
-    """Where the indices are: the options ``siem investigate`` takes too."""
-    parser.add_argument(
-        "--endpoint",
-        metavar="URL",
-        default=os.environ.get("OPENSEARCH_ENDPOINT"),
-        help="collection or domain endpoint (default: $OPENSEARCH_ENDPOINT)",
-    )
-    parser.add_argument(
-        "--auth",
-        choices=SIGV4_OR_NONE,
-        default="aoss",
-        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
-    )
-    parser.add_argument("--region", metavar="R", help="AWS region for SigV4 (default: AWS_REGION / profile)")
-    parser.add_argument("--prefix", default="siem-", help="index name prefix (default: siem-)")
-
-
 def run_list(args: argparse.Namespace) -> int:
     if not args.endpoint:
         print("siem findings list: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
@@ -107,7 +88,7 @@ def run_list(args: argparse.Namespace) -> int:
         limit=args.limit,
     )
     try:
-        found = list_findings(make_client(connection_from(args)), filters, args.prefix)
+        found = list_findings(make_client(connection_from(args)), filters, args.index_prefix)
     except (OpenSearchException, ValueError) as error:
         print(f"siem findings list: {args.endpoint}: {error}", file=sys.stderr)
         return 1

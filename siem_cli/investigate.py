@@ -9,12 +9,12 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from opensearchpy.exceptions import OpenSearchException
+from opensearchpy import OpenSearch
 
 from investigation import DEFAULT_WINDOW, FORMATS, FindingNotFound, investigate, render
 from investigation.settings import InvestigationSettings
 from opensearch_client import make_client
-from siem_cli.options import SIGV4_OR_NONE, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from
 
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -45,19 +45,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "finding_id", metavar="FINDING_ID", help="Security Hub finding Id, or GuardDuty finding id or ARN"
     )
-    parser.add_argument(
-        "--endpoint",
-        metavar="URL",
-        default=os.environ.get("OPENSEARCH_ENDPOINT"),
-        help="collection or domain endpoint (default: $OPENSEARCH_ENDPOINT)",
-    )
-    parser.add_argument(
-        "--auth",
-        choices=SIGV4_OR_NONE,
-        default="aoss",
-        help="SigV4 for Serverless (aoss) or a managed domain (es), or none (default: aoss)",
-    )
-    parser.add_argument("--region", metavar="R", help="AWS region for SigV4 (default: AWS_REGION / profile)")
+    add_connection_options(parser)
     parser.add_argument(
         "--window",
         type=duration,
@@ -67,7 +55,6 @@ def register(subparsers: Any) -> None:
         "plus DURATION, e.g. 30m, 2h, 1d (default: 2h)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument("--prefix", default="siem-", help="index name prefix (default: siem-)")
     parser.add_argument(
         "--dashboards-url",
         metavar="URL",
@@ -79,23 +66,31 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.endpoint:
-        print("siem investigate: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
-        return 2
+    settings = InvestigationSettings(
+        connection_from(args), args.index_prefix, args.window, args.dashboards_url
+    )
+    client = make_client(settings.connection)
     try:
-        settings = InvestigationSettings(connection_from(args), args.prefix, args.window, args.dashboards_url)
         report = investigate(
-            make_client(settings.connection),
+            client,
             args.finding_id,
             window=settings.window,
             prefix=settings.prefix,
             dashboards_url=settings.dashboards_url,
         )
     except FindingNotFound as error:
+        _require_findings_indices(client, settings.prefix, settings.connection.endpoint)
         print(f"siem investigate: {error}", file=sys.stderr)
-        return 1
-    except (OpenSearchException, ValueError) as error:
-        print(f"siem investigate: {args.endpoint}: {error}", file=sys.stderr)
         return 1
     sys.stdout.write(render(report, args.format))
     return 0
+
+
+def _require_findings_indices(client: OpenSearch, prefix: str, endpoint: str) -> None:
+    """A finding cannot be found where no findings index exists: say that instead."""
+    indices = [f"{prefix}{source}" for source in ("guardduty", "securityhub")]
+    if not any(client.indices.exists(index=index) for index in indices):
+        raise UsageError(
+            f"indices {' and '.join(indices)} do not exist on {endpoint}: nothing was ingested there "
+            "yet, or --index-prefix is wrong (run `siem assets install`, then `siem ingest`)"
+        )

@@ -7,6 +7,12 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from opensearchpy.exceptions import OpenSearchException
+
+from opensearch_client import ConnectionSettings
+from siem_cli.errors import USER_ERRORS, explain
+from siem_cli.options import UsageError, connection_from
+
 # Modules exposing ``register(subparsers)``; each registers one or more subcommands.
 COMMAND_MODULES = [
     "siem_cli.normalize",
@@ -19,6 +25,7 @@ COMMAND_MODULES = [
     "siem_cli.replay",
     "siem_cli.local_engine",
     "siem_cli.accounts",
+    "siem_cli.demo",
 ]
 
 
@@ -35,10 +42,38 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; a user error (:data:`siem_cli.errors.USER_ERRORS`) is one line on
+    stderr and exit status 2, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    status: int = args.func(args)
+    try:
+        status: int = args.func(args)
+    except USER_ERRORS as error:
+        print(f"{_prog(args)}: {explain(error, _connection(args))}", file=sys.stderr)
+        return 2
+    except OpenSearchException as error:  # the engine failed a request: not the user's doing
+        print(f"{_prog(args)}: {explain(error, _connection(args))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C: a backfill resumes from its ledger next time
+        print(f"{_prog(args)}: interrupted", file=sys.stderr)
+        return 130
     return status
+
+
+def _prog(args: argparse.Namespace) -> str:
+    """``siem rules export-monitors``: the parser's prog (set by the connection options), else
+    the command and its action (``<command>_command``, as the modules name it)."""
+    action = getattr(args, f"{args.command}_command", None)
+    prog: str = getattr(args, "prog", None) or " ".join(["siem", args.command, *([action] if action else [])])
+    return prog
+
+
+def _connection(args: argparse.Namespace) -> ConnectionSettings | None:
+    """The command's connection settings, to name the endpoint in an error (None without one)."""
+    try:
+        return connection_from(args) if getattr(args, "endpoint", None) else None
+    except (UsageError, ValueError):
+        return None
 
 
 if __name__ == "__main__":

@@ -1,24 +1,173 @@
-"""Options shared by several subcommands: how to reach OpenSearch."""
+"""The connection options every command that talks to OpenSearch takes, declared once.
+
+A command gets them with one call when it registers its parser, and turns them into the
+library's :class:`ConnectionSettings` with one call when it runs:
+
+    add_connection_options(parser)                 # in register()
+    connection = connection_from(args)             # in the command's function
+
+A command that calls AWS but not OpenSearch takes ``add_aws_options(parser)`` and
+``region = aws_region_from(args)``.
+
+Same names, same defaults, same environment variables everywhere (docs/cli.md, "Connection
+options"): ``--endpoint`` ($OPENSEARCH_ENDPOINT), ``--auth`` ($OPENSEARCH_AUTH, else
+``aoss``), ``--region`` (``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's region, the
+endpoint's host name), ``--profile`` ($AWS_PROFILE) and ``--index-prefix`` ($INDEX_PREFIX,
+else ``siem-``; ``--prefix`` is kept as a hidden alias).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
+from collections.abc import Mapping
 
-from opensearch_client import DEFAULT_TIMEOUT_SECONDS, SIGV4_MODES, AuthMode, ConnectionSettings, auth_mode
+import boto3
+import botocore.exceptions
 
-SIGV4_OR_NONE: tuple[AuthMode, ...] = (*SIGV4_MODES, "none")
-"""The ``--auth`` choices of the commands that take no basic-auth credentials."""
+from opensearch_client import AUTH_MODES, DEFAULT_TIMEOUT_SECONDS, ConnectionSettings, auth_mode
+
+DEFAULT_AUTH = "aoss"
+DEFAULT_INDEX_PREFIX = "siem-"
+
+ENVIRONMENT: dict[str, str] = {
+    "OPENSEARCH_ENDPOINT": "--endpoint",
+    "OPENSEARCH_AUTH": "--auth",
+    "AWS_REGION": "--region (first)",
+    "AWS_DEFAULT_REGION": "--region (second)",
+    "AWS_PROFILE": "--profile",
+    "INDEX_PREFIX": "--index-prefix",
+    "OPENSEARCH_USERNAME": "user name of --auth basic",
+    "OPENSEARCH_PASSWORD": "password of --auth basic",
+}
+"""Each environment variable the connection options read, and what it stands for (docs/cli.md)."""
+
+# <id>.<region>.aoss.amazonaws.com (Serverless) and search-<domain>-<id>.<region>.es.amazonaws.com
+# (managed domains; vpc-... inside a VPC): the endpoint formats of the AWS documentation.
+_AWS_HOST = re.compile(r"\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?P<service>aoss|es)\.amazonaws\.com\.?$")
+
+
+class UsageError(Exception):
+    """A user error of the command line: ``siem`` prints it on one line and exits with 2."""
+
+
+def add_connection_options(
+    parser: argparse.ArgumentParser,
+    *,
+    endpoint_help: str | None = None,
+    endpoint_from_environment: bool = True,
+) -> None:
+    """``--endpoint``, ``--auth``, ``--region``, ``--profile`` and ``--index-prefix`` on ``parser``.
+
+    ``endpoint_from_environment=False`` is for a command whose endpoint must be named on the
+    command line (``siem rules test`` writes test events: never into $OPENSEARCH_ENDPOINT by accident).
+    """
+    group = parser.add_argument_group("connection (docs/cli.md)")
+    environment = os.environ.get("OPENSEARCH_ENDPOINT") if endpoint_from_environment else None
+    group.add_argument(
+        "--endpoint",
+        metavar="URL",
+        default=environment,
+        help=endpoint_help
+        or "collection or domain endpoint, e.g. https://<id>.<region>.aoss.amazonaws.com"
+        + (" (default: $OPENSEARCH_ENDPOINT)" if endpoint_from_environment else ""),
+    )
+    group.add_argument(
+        "--auth",
+        choices=AUTH_MODES,
+        default=os.environ.get("OPENSEARCH_AUTH") or DEFAULT_AUTH,
+        help="SigV4 for Serverless (aoss) or a managed domain (es), basic auth "
+        "($OPENSEARCH_USERNAME/$OPENSEARCH_PASSWORD), or none (default: $OPENSEARCH_AUTH, else aoss)",
+    )
+    add_aws_options(group)
+    add_index_prefix_option(group)
+    parser.set_defaults(prog=parser.prog)
+
+
+def add_aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--region`` and ``--profile`` alone, for a command that calls AWS but not OpenSearch;
+    :func:`aws_region_from` applies them."""
+    parser.add_argument(
+        "--region",
+        metavar="REGION",
+        help="AWS region of SigV4 and the AWS clients (default: $AWS_REGION, $AWS_DEFAULT_REGION, "
+        "the profile's region, else the endpoint's host name)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        default=os.environ.get("AWS_PROFILE"),
+        help="AWS named profile for every AWS call of the command (default: $AWS_PROFILE)",
+    )
+
+
+def aws_region_from(args: argparse.Namespace, endpoint: str | None = None) -> str | None:
+    """Apply ``--profile`` to every AWS client built from now on and return the region
+    (:func:`resolve_region`); raises :class:`UsageError` for an unknown profile."""
+    use_profile(args.profile)
+    return resolve_region(args.region, endpoint)
+
+
+def add_index_prefix_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--index-prefix`` alone, for a command that names indices without connecting."""
+    prefix = os.environ.get("INDEX_PREFIX") or DEFAULT_INDEX_PREFIX
+    parser.add_argument(
+        "--index-prefix",
+        default=prefix,
+        metavar="PREFIX",
+        help="index name prefix (default: $INDEX_PREFIX, else siem-)",
+    )
+    parser.add_argument("--prefix", dest="index_prefix", default=prefix, help=argparse.SUPPRESS)
 
 
 def connection_from(args: argparse.Namespace, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> ConnectionSettings:
-    """``--endpoint``, ``--auth`` and ``--region`` (default: ``AWS_REGION``, else the AWS
-    configuration); basic auth's credentials come from ``OPENSEARCH_USERNAME`` / ``OPENSEARCH_PASSWORD``."""
+    """The :class:`ConnectionSettings` of the options; raises :class:`UsageError` when the
+    endpoint is missing or the auth mode unknown. ``--profile`` applies to every AWS client the
+    command builds afterwards (it becomes ``AWS_PROFILE`` for the run)."""
+    if not args.endpoint:
+        raise UsageError("no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT")
+    try:
+        auth = auth_mode(args.auth, "--auth / OPENSEARCH_AUTH")
+    except ValueError as error:
+        raise UsageError(str(error)) from None
     return ConnectionSettings(
         args.endpoint,
-        auth_mode(args.auth, "--auth"),
-        args.region or os.environ.get("AWS_REGION"),
+        auth,
+        aws_region_from(args, args.endpoint),
         os.environ.get("OPENSEARCH_USERNAME"),
         os.environ.get("OPENSEARCH_PASSWORD"),
         timeout,
     )
+
+
+def use_profile(profile: str | None) -> None:
+    """Make ``profile`` the profile of every boto3 session and client built from now on."""
+    if not profile:
+        return
+    os.environ["AWS_PROFILE"] = profile
+    boto3.DEFAULT_SESSION = None  # boto3.client() builds its default session again, with the profile
+
+
+def resolve_region(
+    region: str | None, endpoint: str | None = None, environ: Mapping[str, str] | None = None
+) -> str | None:
+    """``region``, else ``AWS_REGION``, ``AWS_DEFAULT_REGION``, the profile's region, else the
+    region named in an AWS endpoint's host name; ``None`` when none says."""
+    env = os.environ if environ is None else environ
+    found = region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or _profile_region()
+    return found or (endpoint_service_region(endpoint) or (None, None))[1]
+
+
+def endpoint_service_region(endpoint: str | None) -> tuple[str, str] | None:
+    """``(service, region)`` of an OpenSearch Service endpoint (``aoss`` or ``es``), else ``None``."""
+    host = (endpoint or "").split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].lower()
+    match = _AWS_HOST.search(host)
+    return (match["service"], match["region"]) if match else None
+
+
+def _profile_region() -> str | None:
+    try:
+        return boto3.Session().region_name
+    except botocore.exceptions.ProfileNotFound as error:
+        raise UsageError(f"{error} (--profile / AWS_PROFILE)") from None

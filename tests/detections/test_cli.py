@@ -31,7 +31,12 @@ def test_detect_run_prints_new_alerts_once(
 
 
 def test_rules_test_on_an_endpoint(engine_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["rules", "test", "--endpoint", engine_url, "--rule", "siem-vpcflow-bad-ports"]) == 0
+    assert (
+        main(
+            ["rules", "test", "--endpoint", engine_url, "--auth", "none", "--rule", "siem-vpcflow-bad-ports"]
+        )
+        == 0
+    )
     assert "1 rules: 5 passed, 0 failed" in capsys.readouterr().out
 
 

@@ -54,6 +54,7 @@ def test_json_output_names_the_chain(cli_siem: Siem, capsys: pytest.CaptureFixtu
 
 @pytest.mark.integration
 def test_unknown_finding_exits_1_with_a_message(cli_siem: Siem, capsys: pytest.CaptureFixture[str]) -> None:
+    cli_siem.guardduty(scenarios.cross_account_chain().guardduty)  # a findings index exists
     status = main(["investigate", "nope", "--endpoint", "http://engine", "--auth", "none"])
     assert status == 1
     assert "no GuardDuty or Security Hub finding with id 'nope'" in capsys.readouterr().err

@@ -1,12 +1,269 @@
-"""A user error of the command line is one line on stderr and an exit status, never a traceback."""
+"""A user error of the command line is one line on stderr and exit status 2, never a traceback.
+
+Each case goes through the real entry point (``siem_cli.main.main``), as a user would meet it:
+nothing listening, a host that does not resolve, an endpoint that refuses the credentials,
+SigV4 without a region, a bucket that does not exist, indices that do not exist, no endpoint.
+"""
 
 from __future__ import annotations
 
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
+import boto3
 import pytest
+from moto import mock_aws
+from opensearchpy import OpenSearch
 
+from demo import synthetic
+from ingest.serverless_guard import ServerlessGuard
+from siem_cli import investigate as investigate_command
 from siem_cli.main import main
+
+
+class Refusing(BaseHTTPRequestHandler):
+    """Answers every request 403 with the JSON error body of OpenSearch Serverless."""
+
+    requests: ClassVar[list[str]] = []
+
+    def _refuse(self) -> None:
+        Refusing.requests.append(f"{self.command} {self.path}")
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = json.dumps({"status": 403, "error": {"reason": "403 Forbidden", "type": "Forbidden"}}).encode()
+        self.send_response(403)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_HEAD = _refuse
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_url() -> Iterator[str]:
+    Refusing.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refusing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """A local port nothing listens on (bound, then closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No region, profile or credentials from the machine running the tests."""
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "OPENSEARCH_ENDPOINT", "OPENSEARCH_AUTH"):
+        monkeypatch.setenv(name, "")  # recorded, so what the command sets is undone too
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> Path:
+    """Three CloudTrail objects: enough to see a run stop after the first."""
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    for number in range(3):
+        records = synthetic.cloudtrail_records(2, seed=number)
+        (folder / f"trail-{number}.json.gz").write_bytes(synthetic.cloudtrail_log_file(records))
+    return folder
+
+
+def _backfill(command: str, target: Path | str, endpoint: str, tmp_path: Path, *more: str) -> int:
+    # Apart from the target: a replay refuses to write its dead letters where it reads.
+    apart = tmp_path.with_name(tmp_path.name + "-work")
+    work = ["--ledger", str(apart / "ledger.sqlite"), "--dead-letter", str(apart / "dead")]
+    return main([command, str(target), "--endpoint", endpoint, *work, "--quiet", *more])
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize("command", ["ingest", "replay-dead-letters"])
+def test_a_backfill_to_a_port_nothing_listens_on_stops_before_the_first_object(
+    command: str, logs: Path, closed_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = _backfill(command, logs, closed_url, tmp_path, "--auth", "none")
+    line = _one_line(capsys)
+    assert status == 2
+    assert line.startswith(f"siem {command}: cannot reach {closed_url}: connection refused")
+
+
+def test_a_host_that_does_not_resolve_is_named(
+    logs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # RFC 2606: .invalid never resolves.
+    status = _backfill("ingest", logs, "https://search.no-such-host.invalid", tmp_path, "--auth", "none")
+    line = _one_line(capsys)
+    assert status == 2
+    assert "cannot resolve host 'search.no-such-host.invalid'" in line
+
+
+def test_a_refused_request_stops_the_run_after_the_first_object_and_names_the_likely_cause(
+    logs: Path,
+    refusing_url: str,
+    tmp_path: Path,
+    no_aws_configuration: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    status = _backfill("ingest", logs, refusing_url, tmp_path, "--auth", "aoss", "--region", "us-east-1")
+    line = _one_line(capsys)
+    assert status == 2
+    assert line.startswith("siem ingest: stopped after 1 of 3 objects, 0 documents indexed: ")
+    assert "refused the request (403 " in line and "data access policy" in line
+    assert "--auth names its service (aoss: Serverless, es: managed domain)" in line
+    assert len([r for r in Refusing.requests if r.endswith("/_bulk")]) == 1  # no retries, no second object
+
+
+def test_investigate_on_an_endpoint_wanting_credentials_says_so(
+    refusing_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["investigate", "x", "--endpoint", refusing_url, "--auth", "none"])
+    line = _one_line(capsys)
+    assert status == 2
+    assert line == (
+        f"siem investigate: {refusing_url} refused the request (403 403 Forbidden): the endpoint wants "
+        "authentication: --auth aoss (Serverless), es (managed domain) or basic"
+    )
+
+
+@pytest.mark.parametrize("command", [["detect", "run"], ["assets", "install"]])
+def test_every_command_explains_a_refusal_in_one_line(
+    command: list[str], refusing_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main([*command, "--endpoint", refusing_url, "--auth", "none"])
+    line = _one_line(capsys)
+    assert status == 2
+    assert line.startswith(f"siem {' '.join(command)}: {refusing_url} refused the request (403 ")
+    assert line.endswith(
+        "the endpoint wants authentication: --auth aoss (Serverless), es (managed domain) or basic"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["investigate", "x"],
+        ["detect", "run"],
+        ["assets", "install"],
+        ["rules", "test", "--rule", "siem-root-account-usage"],
+    ],
+)
+def test_every_command_names_an_endpoint_it_cannot_reach(
+    command: list[str], closed_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main([*command, "--endpoint", closed_url, "--auth", "none"])
+    line = _one_line(capsys)
+    assert status == 2
+    assert line == f"siem {' '.join(command[: 2 if command[0] != 'investigate' else 1])}: cannot reach " + (
+        f"{closed_url}: connection refused by 127.0.0.1:{closed_url.rsplit(':', 1)[1]} (nothing listening)"
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [["ingest", "."], ["investigate", "x"], ["detect", "run"], ["assets", "install"]]
+)
+def test_sigv4_without_a_region_is_a_usage_error(
+    command: list[str],
+    refusing_url: str,
+    tmp_path: Path,
+    no_aws_configuration: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    status = main([*command, "--endpoint", refusing_url, "--auth", "aoss"])
+    line = _one_line(capsys)
+    assert status == 2
+    assert line.endswith(": SigV4 needs a region: set --region or AWS_REGION")
+
+
+def test_a_bucket_that_does_not_exist_is_named(
+    refusing_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        status = _backfill(
+            "ingest",
+            "s3://no-such-bucket/AWSLogs/",
+            refusing_url,
+            tmp_path,
+            "--auth",
+            "none",
+            "--region",
+            "us-east-1",
+        )
+    line = _one_line(capsys)
+    assert status == 2
+    assert line.startswith("siem ingest: AWS refused ListObjectsV2: NoSuchBucket: ")
+    assert line.endswith("(no-such-bucket)")
+
+
+@pytest.mark.integration
+def test_investigating_where_no_findings_index_exists_says_so(
+    engine_url: str,
+    serverless_guard: ServerlessGuard,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    client = serverless_guard.wrap(OpenSearch(hosts=[engine_url], timeout=60))
+    monkeypatch.setattr(investigate_command, "make_client", lambda settings: client)
+    status = main(["investigate", "abc", "--endpoint", engine_url, "--auth", "none", "--index-prefix", "x-"])
+    line = _one_line(capsys)
+    assert status == 2
+    assert line == (
+        f"siem investigate: indices x-guardduty and x-securityhub do not exist on {engine_url}: nothing "
+        "was ingested there yet, or --index-prefix is wrong (run `siem assets install`, then `siem ingest`)"
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["ingest", "."],
+        ["replay-dead-letters", "."],
+        ["investigate", "x"],
+        ["detect", "run"],
+        ["assets", "install"],
+    ],
+)
+def test_no_endpoint_is_a_usage_error(
+    command: list[str], no_aws_configuration: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(command)
+    assert status == 2
+    assert _one_line(capsys).endswith(": no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT")
 
 
 @pytest.mark.parametrize("command", ["ingest", "replay-dead-letters"])
@@ -14,11 +271,18 @@ def test_a_backfill_without_the_credentials_its_auth_needs_says_so(
     command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("OPENSEARCH_USERNAME", raising=False)
-    options = ["--endpoint", "https://search.example", "--auth", "basic"]
-    paths = ["--ledger", str(tmp_path / "ledger.sqlite"), "--dead-letter", str(tmp_path / "dead")]
-    target = tmp_path / "input"  # apart from the dead letters: a replay refuses to write where it reads
-    target.mkdir()
-    status = main([command, str(target), *options, *paths, "--quiet"])
-    err = capsys.readouterr().err
-    assert status == 1
-    assert err == f"siem {command}: basic auth needs a username (OPENSEARCH_USERNAME)\n"
+    status = _backfill(command, tmp_path, "https://search.example", tmp_path, "--auth", "basic")
+    assert status == 2
+    assert _one_line(capsys) == f"siem {command}: basic auth needs a username (OPENSEARCH_USERNAME)"
+
+
+def test_an_output_folder_that_cannot_be_made_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    status = main(["rules", "export-monitors", "--out", str(tmp_path / "a-file" / "monitors")])
+    assert status == 2
+    assert (
+        _one_line(capsys)
+        == f"siem rules export-monitors: {tmp_path / 'a-file' / 'monitors'}: Not a directory"
+    )
