@@ -21,9 +21,10 @@ from normalizers.framing.json_stream import json_records
 from normalizers.reasons import RecordError, unexpected
 from normalizers.spec import SourceSpec
 
-Mapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document]
+Mapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document | list[Document]]
 """``(record, raw, envelope) -> document``: ``raw`` the bytes a dead letter would keep (and
-``event.original``), ``envelope`` the EventBridge event the record came in, if any."""
+``event.original``), ``envelope`` the EventBridge event the record came in, if any. A record
+that holds several documents (AWS Config's compliance item: one per rule) maps to a list."""
 
 
 def reason_of(error: Exception) -> str:
@@ -43,7 +44,10 @@ def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mappe
             except Exception as error:
                 yield DeadLetter(source, reason_of(error), origin.object, f"record {record.index}", raw)
                 continue
-            yield document
+            if isinstance(document, list):
+                yield from document
+            else:
+                yield document
             continue
         position = f"record {record.index}"
         if record.error is not None:
@@ -62,7 +66,10 @@ def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mappe
             except Exception as error:
                 yield DeadLetter(source, reason_of(error), origin.object, where, inner_raw)
                 continue
-            yield document
+            if isinstance(document, list):
+                yield from document
+            else:
+                yield document
 
 
 @dataclass(frozen=True, slots=True)

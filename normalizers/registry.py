@@ -11,7 +11,7 @@ import importlib
 from normalizers.base import Normalizer
 from normalizers.spec import SourceSpec
 
-SOURCES: tuple[str, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+SOURCES: tuple[str, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub", "config")
 """Every source's name, in the order detection breaks ties in."""
 
 

@@ -17,6 +17,7 @@ CLOUDTRAIL = "siem-cloudtrail"
 VPCFLOW = "siem-vpcflow"
 GUARDDUTY = "siem-guardduty"
 SECURITYHUB = "siem-securityhub"
+CONFIG = "siem-config"
 ALERTS = "siem-alerts"
 
 INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -270,6 +271,36 @@ FAILED_CONTROLS = Search(
         "aws.securityhub_findings.resources.id",
     ),
 )
+CONFIG_NONCOMPLIANT = Search(
+    "config-noncompliant",
+    "Config rules: non-compliant resources",
+    "Every non-compliant verdict of a Config rule (compliance items, one per rule, and compliance changes).",
+    CONFIG,
+    "event.dataset:aws.config AND aws.config.compliance.type:NON_COMPLIANT",
+    (
+        "cloud.account.id",
+        "rule.name",
+        "aws.config.evaluated_resource.type",
+        "aws.config.evaluated_resource.id",
+        "aws.config.compliance.annotation",
+    ),
+)
+CONFIG_CHANGES = Search(
+    "config-resource-changes",
+    "Config: resource changes and the CloudTrail events behind them",
+    "Configuration items of a resource (put its id in the query); aws.config.related_events holds the "
+    "CloudTrail event ids, to search as event.id in siem-cloudtrail.",
+    CONFIG,
+    "event.dataset:aws.config AND event.kind:event AND (aws.config.resource.id:{value} OR aws.config.resource.arn:{value})",
+    (
+        "cloud.account.id",
+        "aws.config.resource.type",
+        "aws.config.resource.id",
+        "event.action",
+        "aws.config.change.type",
+        "aws.config.related_events",
+    ),
+)
 GUARDDUTY_FINDINGS = Search(
     "guardduty-findings",
     "GuardDuty findings",
@@ -430,6 +461,8 @@ SEARCHES: tuple[Search, ...] = (
     MONITORING_TAMPERING,
     REJECTED_FLOWS,
     FAILED_CONTROLS,
+    CONFIG_NONCOMPLIANT,
+    CONFIG_CHANGES,
     GUARDDUTY_FINDINGS,
     INVESTIGATION_EVENTS,
     *(pivot for pivot in PIVOTS if pivot is not FINDING_BY_ID),

@@ -89,8 +89,15 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.MONITORING_TAMPERING, None, {"ct-stop-logging", "ct-delete-detector", "ct-delete-flowlogs"}),
     (catalogue.REJECTED_FLOWS, None, {SCANNER_FLOWS}),
     (catalogue.FAILED_CONTROLS, None, {"sh-fixture-failed-high", "sh-fixture-failed-medium-other"}),
+    (catalogue.CONFIG_NONCOMPLIANT, None, {f"{fx.CONFIG_COMPLIANCE}/restricted-ssh"}),
+    (catalogue.CONFIG_CHANGES, fx.CONFIG_GROUP, {fx.CONFIG_GROUP_ITEM}),
+    (catalogue.CONFIG_CHANGES, "sg-fixture-nothing", set()),
     (catalogue.GUARDDUTY_FINDINGS, None, {key for key in ALL_KEYS if key.startswith("gd-")}),
-    (catalogue.INVESTIGATION_EVENTS, None, {key for key in ALL_KEYS if not key.startswith("sh-")}),
+    (
+        catalogue.INVESTIGATION_EVENTS,
+        None,  # neither Security Hub controls nor Config items name a principal or an address
+        {key for key in ALL_KEYS if not key.startswith(("sh-", f"{fx.ACCOUNT}/"))},
+    ),
     # The investigation's pivots (tests/assets/test_pivots.py compares them with its queries).
     (catalogue.ACCESS_KEY_ACTIVITY, fx.MALLORY_KEY, MALLORY_CLOUDTRAIL),
     (catalogue.ACCESS_KEY_ACTIVITY, fx.CHAIN_KEY, SESSION_CLOUDTRAIL),
