@@ -92,6 +92,15 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.CONFIG_NONCOMPLIANT, None, {f"{fx.CONFIG_COMPLIANCE}/restricted-ssh"}),
     (catalogue.CONFIG_CHANGES, fx.CONFIG_GROUP, {fx.CONFIG_GROUP_ITEM}),
     (catalogue.CONFIG_CHANGES, "sg-fixture-nothing", set()),
+    (
+        catalogue.COMPLIANCE_FAILURES,
+        None,
+        {
+            "sh-fixture-failed-high",
+            "sh-fixture-failed-medium-other",
+            f"{fx.CONFIG_COMPLIANCE}/restricted-ssh",
+        },
+    ),
     (catalogue.GUARDDUTY_FINDINGS, None, {key for key in ALL_KEYS if key.startswith("gd-")}),
     (
         catalogue.INVESTIGATION_EVENTS,
@@ -164,6 +173,25 @@ VIZ_CASES: list[tuple[Visualization, str | None, set[str], set[str]]] = [
     (catalogue.SH_SEVERITY, None, {"INFORMATIONAL", "MEDIUM", "HIGH", "CRITICAL"}, {"LOW"}),
     (catalogue.SH_PRODUCTS, None, {"Security Hub"}, {"GuardDuty"}),
     (catalogue.SH_TIMELINE, None, {DAY_1, "FAILED", "PASSED"}, {DAY_2}),
+    (
+        catalogue.COMPLIANCE_BY_ACCOUNT,
+        None,
+        {fx.ACCOUNT, fx.OTHER_ACCOUNT, "success", "failure"},
+        {"unknown"},
+    ),
+    (
+        catalogue.COMPLIANCE_BY_STANDARD,
+        None,
+        {"standards/aws-foundational-security-best-practices/v/1.0.0", "FAILED", "PASSED"},
+        {"WARNING"},
+    ),
+    (catalogue.COMPLIANCE_TREND, None, {DAY_1, "success", "failure"}, {DAY_2}),
+    (
+        catalogue.COMPLIANCE_WORST,
+        None,
+        {"restricted-ssh", "Fixture control S3.8", "Fixture control IAM.6"},
+        {"vpc-sg-port-restriction-check", "Fixture control EC2.19"},
+    ),
     # fixture-eve's finding names the attacker's IP: the IP pivot brings her in, alice stays out.
     (
         catalogue.INV_IDENTITIES,
