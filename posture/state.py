@@ -102,12 +102,12 @@ def current_states(client: Searcher, prefix: str, scope: Scope = Scope()) -> lis
     """Every current control and rule state, Security Hub's then Config's, in key order."""
     states = [
         state
-        for hit in _newest(client, f"{prefix}securityhub", _securityhub_query(scope), SH_FIELDS)
+        for hit in newest_per_key(client, f"{prefix}securityhub", _securityhub_query(scope), SH_FIELDS)
         if (state := securityhub_state(hit)) is not None
     ]
     states += [
         state
-        for hit in _newest(client, f"{prefix}config", _config_query(scope), CONFIG_FIELDS)
+        for hit in newest_per_key(client, f"{prefix}config", _config_query(scope), CONFIG_FIELDS)
         if (state := config_state(hit)) is not None
     ]
     return states
@@ -138,7 +138,7 @@ def _config_query(scope: Scope) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ]
 
 
-def _newest(
+def newest_per_key(
     client: Searcher,
     index: str,
     query_and_keys: tuple[dict[str, Any], list[dict[str, Any]]],

@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "siem_cli.normalize",
     "siem_cli.assets",
     "siem_cli.investigate",
+    "siem_cli.report",
     "siem_cli.detect",
     "siem_cli.rules",
     "siem_cli.ingest",
