@@ -201,7 +201,7 @@ def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, 
             }
         },
     }
-    answer = client.search(index=f"{prefix}alerts", body=body)
+    answer = client.search(index=f"{prefix}alerts", body=body, ignore_unavailable=True)
     for bucket in answer.get("aggregations", {}).get("accounts", {}).get("buckets", []):
         report = of(str(bucket["key"]))
         report.alerts = int(bucket["doc_count"])
@@ -237,7 +237,7 @@ def _changes(client: Searcher, prefix: str, period: Period, accounts: tuple[str,
             }
         },
     }
-    answer = client.search(index=f"{prefix}config", body=body)
+    answer = client.search(index=f"{prefix}config", body=body, ignore_unavailable=True)
     for bucket in answer.get("aggregations", {}).get("accounts", {}).get("buckets", []):
         report = of(str(bucket["key"]))
         for hit in bucket["latest"]["hits"]["hits"]:

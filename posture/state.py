@@ -13,7 +13,8 @@ few pages per thousand accounts' resources.
 A Security Hub control finding's id names one control on one resource in one account, so it
 is the key; its newest update wins. A finding whose newest update is ``ARCHIVED`` or whose
 workflow is ``RESOLVED`` drops out. A Config verdict's key is the account, the rule and the
-evaluated resource; ``NOT_APPLICABLE`` drops out.
+evaluated resource; ``NOT_APPLICABLE`` drops out. An index not created yet (no finding of
+the source so far) answers nothing (``ignore_unavailable``), as in Dashboards.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ PASSED = frozenset({"PASSED", "COMPLIANT"})
 
 
 class Searcher(Protocol):
-    def search(self, index: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    def search(self, index: str, body: dict[str, Any], ignore_unavailable: bool) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +170,7 @@ def newest_per_key(
                 }
             },
         }
-        answer = client.search(index=index, body=body)
+        answer = client.search(index=index, body=body, ignore_unavailable=True)
         aggregation = answer.get("aggregations", {}).get("keys", {})
         buckets = aggregation.get("buckets", [])
         for bucket in buckets:
