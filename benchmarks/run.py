@@ -15,6 +15,7 @@ MODULES = (
     "benchmarks.cloudtrail",
     "benchmarks.enrichment",
     "benchmarks.vpcflow",
+    "benchmarks.delivery_paths",
     "benchmarks.investigate",
     "benchmarks.ingest",
     "benchmarks.false_positives",

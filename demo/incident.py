@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from demo.cast import BUCKET, REGION, WINDOW_END, WINDOW_START, Cast, cast
+from demo.delivery_events import delivery_objects
 from demo.finding_events import StoryFindings, story_findings
 from demo.flow_events import flow_files
 from demo.ids import Ids, iso
@@ -38,12 +39,20 @@ class ObjectWriter:
     objects: list[DemoObject] = field(default_factory=list)
     dead_letters: list[ExpectedDeadLetter] = field(default_factory=list)
 
-    def write(self, key: str, data: bytes, source: str, records: int, skipped: str | None = None) -> None:
+    def write(
+        self,
+        key: str,
+        data: bytes,
+        source: str,
+        records: int,
+        skipped: str | None = None,
+        delivery: str | None = None,
+    ) -> None:
         path = self.root / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         dead = sum(1 for letter in self.dead_letters if letter.key == key)
-        self.objects.append(DemoObject(key, source, records, dead, skipped))
+        self.objects.append(DemoObject(key, source, records, dead, skipped, delivery))
 
     def expect_dead_letter(self, letter: ExpectedDeadLetter) -> None:
         """Declare before :meth:`write` so the object's count includes it."""
@@ -63,6 +72,10 @@ def write_incident(directory: Path, seed: int = 7) -> Incident:
     story = story_findings(people, ids)
     guardduty = write_guardduty(writer, story, people, ids)
     securityhub = write_securityhub(writer, story, people, ids)
+    for delivered in delivery_objects(people, ids):
+        writer.write(
+            delivered.key, delivered.body, delivered.source, delivered.records, delivery=delivered.delivery
+        )
     write_config(writer, log, people)
     return Incident(
         seed=seed,

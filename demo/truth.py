@@ -25,6 +25,9 @@ class DemoObject:
     dead_letters: int = 0
     skipped: str | None = None
     """Why the pipeline skips the whole object (``CloudTrail digest file``), else ``None``."""
+    delivery: str | None = None
+    """The delivery path of an object that is not the service's own file (``cloudwatch_logs``:
+    CloudWatch Logs payloads through Firehose; ``securitylake``: OCSF Parquet), else ``None``."""
 
     @property
     def documents(self) -> int:
@@ -136,7 +139,12 @@ class Incident:
         return (self.admin_account_id, self.source_account_id, self.target_account_id)
 
     def objects_of(self, source: str) -> tuple[DemoObject, ...]:
+        """Every object holding the source's records, delivery paths' included."""
         return tuple(obj for obj in self.objects if obj.source == source)
+
+    def files_of(self, source: str) -> tuple[DemoObject, ...]:
+        """The objects in the source's own file format (not by a delivery path)."""
+        return tuple(obj for obj in self.objects_of(source) if obj.delivery is None)
 
     @property
     def expected_records(self) -> dict[str, int]:

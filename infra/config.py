@@ -17,6 +17,7 @@ from typing import Any, Literal
 from detections.exceptions import ExceptionsError, load_exceptions, to_json
 from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
 from normalizers import SOURCES
+from normalizers.vpcflow.formats import FormatError, parse_formats
 
 NetworkAccess = Literal["public", "vpc"]
 ContextGetter = Callable[[str], Any]
@@ -24,6 +25,8 @@ ContextGetter = Callable[[str], Any]
 _ORG_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 _MAX_EXCEPTIONS_BYTES = 3000
 """A Lambda's environment holds 4 KB in all; the other variables take the rest."""
+_MAX_FLOW_FORMATS_BYTES = 2000
+"""The ingest function's other variables take well under 2 KB of the 4 KB a Lambda environment holds."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]+/$")
@@ -95,6 +98,9 @@ class Config:
     ingest_memory_mb: int = 1024
     bulk_max_bytes: int = 5 * 1024 * 1024
     keep_original: bool = False
+    vpc_flow_formats: str | None = None
+    """Flow log formats for flow lines with no header, as compact JSON for the ingest function's
+    ``VPC_FLOW_FORMATS`` (from ``vpcFlowFormats``: normalizers/vpcflow/formats.py)."""
     detection_rate_minutes: int = 5
     detection_exceptions: str | None = None
     """The rule exceptions as compact JSON, for ``DETECTION_EXCEPTIONS`` (from ``detectionExceptionsFile``)."""
@@ -187,6 +193,7 @@ class _ContextReader:
             ingest_memory_mb=self.integer("ingestMemoryMb", defaults.ingest_memory_mb, 256, 10240),
             bulk_max_bytes=self.integer("bulkMaxBytes", defaults.bulk_max_bytes, 64 * 1024, 10 * 1024 * 1024),
             keep_original=self.boolean("keepOriginal", False),
+            vpc_flow_formats=self.vpc_flow_formats(),
             detection_rate_minutes=self.integer(
                 "detectionRateMinutes", defaults.detection_rate_minutes, 1, 60
             ),
@@ -315,6 +322,24 @@ class _ContextReader:
                     f"analystPrincipalArns: {arn!r} is not an IAM role, user or assumed-role ARN"
                 )
         return arns
+
+    def vpc_flow_formats(self) -> str | None:
+        """``vpcFlowFormats``: a JSON object (cdk.json) or its text (``-c``), validated now."""
+        value = self.raw("vpcFlowFormats")
+        if value is None:
+            return None
+        try:
+            pairs = parse_formats(value)
+        except FormatError as error:
+            self.problems.append(f"vpcFlowFormats: {error}")
+            return None
+        document = json.dumps(dict(pairs), separators=(",", ":"))
+        if len(document) > _MAX_FLOW_FORMATS_BYTES:
+            self.problems.append(
+                f"vpcFlowFormats: {len(document)} bytes as JSON, more than the {_MAX_FLOW_FORMATS_BYTES} "
+                "the ingest function's environment leaves for it"
+            )
+        return document if pairs else None
 
     def detection_exceptions(self) -> str | None:
         """The file named by ``detectionExceptionsFile``, validated now rather than at the first run."""

@@ -114,7 +114,9 @@ class IngestPipeline(Construct):
     def _environment(
         config: Config, bucket: s3.IBucket, ledger: dynamodb.Table, collections: SearchCollections
     ) -> dict[str, str]:
+        formats = {"VPC_FLOW_FORMATS": config.vpc_flow_formats} if config.vpc_flow_formats else {}
         return {
+            **formats,
             "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
             "OPENSEARCH_AUTH": "aoss",
             "INDEX_PREFIX": config.index_prefix,

@@ -14,6 +14,7 @@ from typing import Any
 
 from ingest.defaults import DEADLINE_MARGIN_SECONDS, REQUEST_TIMEOUT_SECONDS
 from normalizers.limits import DEFAULT_LIMITS, Limits
+from normalizers.vpcflow.formats import parse_formats
 from opensearch_client import ConnectionSettings
 
 MIB = 1024 * 1024
@@ -48,6 +49,9 @@ class Settings:
     dead_letter_prefix: str = "dead-letter/"
     dead_letter_dir: Path | None = None
     keep_original: bool = False
+    vpc_flow_formats: tuple[tuple[str, str], ...] = ()
+    """Flow log formats for flow lines with no header line, by log group or S3 key prefix
+    (``VPC_FLOW_FORMATS``; normalizers/vpcflow/formats.py)."""
     deadline_margin: float = DEADLINE_MARGIN_SECONDS
     """Seconds kept free before the Lambda's deadline to save progress and answer."""
     max_object_bytes: int = DEFAULT_LIMITS.max_object_bytes
@@ -87,6 +91,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "DEAD_LETTER_PREFIX": ("dead_letter_prefix", str),
     "DEAD_LETTER_DIR": ("dead_letter_dir", Path),
     "KEEP_ORIGINAL": ("keep_original", _flag),
+    "VPC_FLOW_FORMATS": ("vpc_flow_formats", parse_formats),
     "DEADLINE_MARGIN_SECONDS": ("deadline_margin", float),
     "MAX_OBJECT_BYTES": ("max_object_bytes", int),
     "MAX_COMPRESSION_RATIO": ("max_compression_ratio", int),

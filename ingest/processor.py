@@ -151,10 +151,13 @@ def normalized_items(
     opened: OpenedObject,
     keep_original: bool,
     source: str | None = None,
+    flow_formats: tuple[tuple[str, str], ...] = (),
     limits: Limits = DEFAULT_LIMITS,
     should_stop: Callable[[], bool] = never,
 ) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
-    """The items of an object through the normalizers, with getters for its source and skip reason.
+    """The items of an object through the normalizers, with getters for its source and skip
+    reason. An item's source is read as it comes: a delivery path's object (CloudWatch Logs
+    payloads, Security Lake) holds several sources' records, each for its own index.
 
     ``should_stop`` (the deadline's ``expired``) is consulted as the object is read: when it
     answers ``True`` the items end with :class:`StoppedInNormalizer` from the chunk loop."""
@@ -162,6 +165,7 @@ def normalized_items(
         object=opened.identity.location,
         ingested=ingested_now(),
         keep_original=keep_original,
+        flow_formats=flow_formats,
         limits=limits,
         should_stop=should_stop,
     )
@@ -209,7 +213,11 @@ def process_object(
         if items is None:
             settings = services.settings
             items, source_of, skipped_because = normalized_items(
-                opened, settings.keep_original, limits=settings.limits(), should_stop=_time_is_up(deadline)
+                opened,
+                settings.keep_original,
+                flow_formats=settings.vpc_flow_formats,
+                limits=settings.limits(),
+                should_stop=_time_is_up(deadline),
             )
         else:
             source_of = lambda: None  # noqa: E731

@@ -32,6 +32,10 @@ class Origin:
     """RFC 3339 UTC time stamped into every document's ``event.ingested``."""
     keep_original: bool = False
     """Copy each raw record into ``event.original``."""
+    flow_formats: tuple[tuple[str, str], ...] = ()
+    """VPC flow log formats for flow lines that come without a header line (Firehose,
+    CloudWatch Logs): ``(log group or S3 key prefix, field names)``, from the configuration
+    ``VPC_FLOW_FORMATS`` (normalizers/vpcflow/formats.py, docs/sources/vpcflow.md)."""
     limits: Limits = DEFAULT_LIMITS
     """What one object may cost (normalizers/limits.py)."""
     should_stop: Callable[[], bool] = never

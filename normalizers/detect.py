@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from normalizers.base import Origin
 from normalizers.framing.envelopes import sns_message_head
-from normalizers.registry import SPECS
+from normalizers.registry import DELIVERY_SPECS, SPECS
 from normalizers.spec import ParquetSchema, SourceSpec
 from normalizers.stream import PARQUET_MAGIC
 
@@ -28,6 +29,8 @@ class Detection:
     """Set for objects recognized as not holding records (CloudTrail digest files)."""
     parquet: bool = False
     """A Parquet file: its schema decides (:func:`detect_parquet`), once it is spooled."""
+    delivery: str | None = None
+    """A delivery path's container (normalizers/delivery.py): its reader names each record's source."""
 
 
 def hint_from_key(key: str) -> str | None:
@@ -38,8 +41,9 @@ def hint_from_key(key: str) -> str | None:
     return None
 
 
-def detect(head: bytes, key: str = "") -> Detection:
-    """Name the source of an object from its first bytes (decompressed)."""
+def detect(head: bytes, key: str = "", origin: Origin | None = None) -> Detection:
+    """Name the source of an object from its first bytes (decompressed); ``origin`` carries
+    the configuration a text with no header line may be recognized by (VPC flow formats)."""
     if head.startswith(PARQUET_MAGIC):
         return Detection(None, parquet=True)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -50,6 +54,10 @@ def detect(head: bytes, key: str = "") -> Detection:
     for spec in SPECS:
         header = spec.recognition.text_header
         if header is not None and header.match(text):
+            return Detection(spec.name)
+    for spec in SPECS:  # no header line: the first line is a record (VPC flows through Firehose)
+        record = spec.recognition.text_record
+        if record is not None and record(text, origin):
             return Detection(spec.name)
     return Detection(None)
 
@@ -64,11 +72,15 @@ def _empty_object(key: str) -> Detection:
 
 
 def detect_parquet(schema: ParquetSchema) -> str | None:
-    """The source whose rows a Parquet file holds, from its columns; ``None`` if no source's."""
-    for spec in SPECS:
-        accepts = spec.recognition.parquet
+    """The source (or delivery path: Security Lake's OCSF) whose rows a Parquet file holds,
+    from its columns; ``None`` if no source's."""
+    for recognition, name in [
+        *((spec.recognition, spec.name) for spec in SPECS),
+        *((delivery.recognition, delivery.name) for delivery in DELIVERY_SPECS),
+    ]:
+        accepts = recognition.parquet
         if accepts is not None and accepts(schema):
-            return spec.name
+            return name
     return None
 
 
@@ -87,6 +99,11 @@ def _detect_json(text: bytes, key: str) -> Detection:
             marker = pattern.search(text)
             if marker and (earliest is None or marker.start() < earliest[0]):
                 earliest = (marker.start(), marker, spec, skip)
+    for delivery in DELIVERY_SPECS:
+        keys = delivery.recognition.json_keys
+        marker = keys.search(text) if keys is not None else None
+        if marker and (earliest is None or marker.start() < earliest[0]):
+            return Detection(None, delivery=delivery.name)
     if earliest is None:
         return _empty_batch(text, key)
     _, found, winner, skip = earliest

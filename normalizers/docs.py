@@ -18,13 +18,15 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from normalizers.delivery import DeliverySpec
 from normalizers.fields import Field
-from normalizers.registry import SPECS
+from normalizers.registry import DELIVERY_SPECS, SPECS
 from normalizers.spec import SourceSpec
 
 ROOT = Path(__file__).resolve().parent.parent / "docs"
 DOCS = ROOT / "sources"
 BEGIN = "<!-- fields: generated from normalizers/{name}/fields.py by `python -m normalizers.docs` -->"
+"""A source's page; a delivery path's too (``normalizers/<delivery>/fields.py``)."""
 SOURCES_BEGIN = "<!-- sources: generated from normalizers/registry.py by `python -m normalizers.docs` -->"
 END = "<!-- end of generated section -->"
 
@@ -66,8 +68,9 @@ def _replaced(page: str, begin: str, content: str, where: str) -> str:
     return page[: start + len(begin)] + "\n" + content + "\n" + page[end:]
 
 
-def render(page: str, spec: SourceSpec) -> str:
-    """``page`` with its generated section rewritten from ``spec.fields``."""
+def render(page: str, spec: SourceSpec | DeliverySpec) -> str:
+    """``page`` with its generated section rewritten from ``spec.fields`` (a delivery path's
+    page: its provenance fields)."""
     return _replaced(page, BEGIN.format(name=spec.name), table(spec.fields), f"docs/sources/{spec.name}.md")
 
 
@@ -82,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pages: list[tuple[Path, Callable[[str], str]]] = [
         *((DOCS / f"{spec.name}.md", partial(render, spec=spec)) for spec in SPECS),
+        *((DOCS / f"{found.name}.md", partial(render, spec=found)) for found in DELIVERY_SPECS),
         (ROOT / "schema.md", render_schema),
     ]
     stale = []

@@ -21,17 +21,19 @@ from normalizers.framing.json_stream import json_records
 from normalizers.reasons import RecordError, unexpected
 from normalizers.spec import SourceSpec
 
-Mapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document | list[Document]]
+Mapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document]
 """``(record, raw, envelope) -> document``: ``raw`` the bytes a dead letter would keep (and
-``event.original``), ``envelope`` the EventBridge event the record came in, if any. A record
-that holds several documents (AWS Config's compliance item: one per rule) maps to a list."""
+``event.original``), ``envelope`` the EventBridge event the record came in, if any."""
+FanOutMapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document | list[Document]]
+"""A :data:`Mapper` whose record may hold several documents (AWS Config's compliance item: one
+per rule): it returns their list."""
 
 
 def reason_of(error: Exception) -> str:
     return str(error if isinstance(error, RecordError) else unexpected(error))
 
 
-def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mapper) -> Iterator[Item]:
+def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: FanOutMapper) -> Iterator[Item]:
     """One document or dead letter per record of a JSON source's stream."""
     source, framing = spec.name, spec.framing
     if framing is None:

@@ -16,9 +16,10 @@ from typing import BinaryIO
 
 from normalizers import registry
 from normalizers.base import DeadLetter, Item, Origin
+from normalizers.delivery import Skipped
 from normalizers.detect import Detection, detect, detect_parquet
 from normalizers.reasons import NORMALIZER_ERROR, UNRECOGNIZED_FORMAT
-from normalizers.stream import PARQUET_MAGIC, TruncatedInput, decompressed, read_head
+from normalizers.stream import GZIP_MAGIC, PARQUET_MAGIC, TruncatedInput, decompressed, read_head
 
 UNKNOWN = "unknown"
 """The dead letters' ``source`` for an object no source recognizes."""
@@ -29,6 +30,13 @@ class ObjectOutcome:
     """What happened to one object, filled in while its items are consumed."""
 
     source: str | None = None
+    """The object's source; for a delivery path's object (CloudWatch Logs payloads, Security
+    Lake), which may hold several sources' records, the source of the item last yielded."""
+    delivery: str | None = None
+    """The delivery path the object came by (normalizers/delivery.py), if any."""
+    skipped_records: dict[str, int] = field(default_factory=dict)
+    """Parts of the object that hold no record (CloudWatch Logs ``CONTROL_MESSAGE``
+    payloads), by reason: neither indexed nor dead-lettered."""
     skipped: str | None = None
     """Why the object holds no records to index (e.g. a CloudTrail digest file)."""
     error: str | None = None
@@ -66,22 +74,38 @@ class NormalizedObject:
         origin, outcome = self._origin, self.outcome
         # A truncation inside the head is deferred by read_head to after the head's bytes.
         head, stream = read_head(decompressed(self._raw, origin.limits, origin.should_stop))
-        sniffed = detect(head, origin.object)
-        # A forced source wins, except over a file that holds no records (a digest file).
-        detection = Detection(self._forced) if self._forced and not sniffed.skip else sniffed
-        outcome.source = detection.source
+        if head.startswith(GZIP_MAGIC):  # gzip inside gzip: CloudWatch Logs payloads, Firehose compressing
+            head, stream = read_head(decompressed(stream, origin.limits, origin.should_stop))
+        sniffed = detect(head, origin.object, origin)
+        # A forced source wins, except over a file that holds no records (a digest file) and
+        # over a delivery path's container, whose records say their source themselves.
+        forced = self._forced and not sniffed.skip and not sniffed.delivery
+        detection = Detection(self._forced) if forced else sniffed
+        outcome.source, outcome.delivery = detection.source, detection.delivery
         if detection.skip:
             outcome.skipped = detection.skip
             return
-        if detection.source is None and not detection.parquet:
+        if detection.source is None and detection.delivery is None and not detection.parquet:
             yield DeadLetter(UNKNOWN, UNRECOGNIZED_FORMAT, origin.object, "object", head)
             return
         emitted = 0
         try:
             with _seekable_if_parquet(head, stream) as readable:
-                source = detection.source or _parquet_source(readable, origin)
+                source = detection.source or detection.delivery or _parquet_source(readable, origin)
                 if isinstance(source, DeadLetter):
                     yield source
+                    return
+                if registry.is_delivery(source):
+                    outcome.source, outcome.delivery = None, source
+                    for routed in registry.delivery(source).load()(readable, origin):
+                        if isinstance(routed, Skipped):
+                            outcome.skipped_records[routed.reason] = (
+                                outcome.skipped_records.get(routed.reason, 0) + 1
+                            )
+                            continue
+                        outcome.source = routed.source
+                        emitted += 1
+                        yield routed.item
                     return
                 outcome.source = source
                 for item in registry.normalizer(source)(readable, origin):

@@ -9,10 +9,15 @@ from __future__ import annotations
 import importlib
 
 from normalizers.base import Normalizer
+from normalizers.delivery import DeliverySpec
 from normalizers.spec import SourceSpec
 
 SOURCES: tuple[str, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub", "config")
 """Every source's name, in the order detection breaks ties in."""
+
+DELIVERIES: tuple[str, ...] = ("cloudwatch_logs", "securitylake")
+"""Delivery paths (normalizers/delivery.py): containers of the sources' records. Each is a
+folder ``normalizers/<name>/`` with a ``delivery.py`` defining ``DELIVERY``."""
 
 
 def _spec(name: str) -> SourceSpec:
@@ -36,3 +41,23 @@ def spec(name: str) -> SourceSpec:
 def normalizer(name: str) -> Normalizer:
     """The normalizer of the source called ``name``, imported on first use."""
     return _BY_NAME[name].load()
+
+
+def _delivery(name: str) -> DeliverySpec:
+    found: DeliverySpec = importlib.import_module(f"normalizers.{name}.delivery").DELIVERY
+    if found.name != name or name in _BY_NAME:
+        raise ValueError(f"normalizers/{name}/delivery.py: a delivery named {found.name!r}")
+    return found
+
+
+DELIVERY_SPECS: tuple[DeliverySpec, ...] = tuple(_delivery(name) for name in DELIVERIES)
+_DELIVERY_BY_NAME = {found.name: found for found in DELIVERY_SPECS}
+
+
+def delivery(name: str) -> DeliverySpec:
+    """The delivery path called ``name``; ``KeyError`` for an unknown one."""
+    return _DELIVERY_BY_NAME[name]
+
+
+def is_delivery(name: str) -> bool:
+    return name in _DELIVERY_BY_NAME

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from normalizers.base import Normalizer
+from normalizers.base import Normalizer, Origin
 from normalizers.fields import Field
 from normalizers.framing.envelopes import JsonFraming
 
@@ -51,6 +51,9 @@ class Recognition:
     """An empty batch carries no marker: the S3 key decides, else this source."""
     text_header: re.Pattern[bytes] | None = None
     """A text object's first line, for sources that are not JSON."""
+    text_record: Callable[[bytes, Origin | None], bool] | None = None
+    """Whether a text object with no header line is the source's, from its first bytes (its
+    first line is a record) and its origin (a format configured for its S3 key prefix)."""
     parquet: Callable[[ParquetSchema], bool] | None = None
     """Whether a Parquet file's schema (column names) is the source's."""
     key_hint: re.Pattern[str] | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import sys
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from ingest.config import MIB, Settings
 from ingest.defaults import REQUEST_TIMEOUT_SECONDS
 from ingest.processor import ObjectResult
 from ingest.runtime import build_runtime
+from normalizers.vpcflow.formats import CONFIGURATION, FormatError, parse_formats
 from opensearch_client import AUTH_MODES
 from siem_cli.options import connection_from
 
@@ -58,6 +60,26 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         "--bulk-max-mib", type=float, default=5.0, help="largest bulk body in MiB (default: 5)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_flow_formats_option(parser)
+
+
+def flow_formats(text: str) -> tuple[tuple[str, str], ...]:
+    """``--vpc-flow-formats``: a usage error (no traceback) when the JSON is not formats."""
+    try:
+        return parse_formats(text)
+    except FormatError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def add_flow_formats_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--vpc-flow-formats",
+        type=flow_formats,
+        default=os.environ.get(CONFIGURATION, ""),
+        metavar="JSON",
+        help="formats of VPC flow lines that come with no header line (Firehose, CloudWatch Logs), as "
+        '{"<log group or S3 key prefix>": "${version} ${account-id} ..."} (default: $' + CONFIGURATION + ")",
+    )
 
 
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
@@ -68,6 +90,7 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
         dead_letter_dir=args.dead_letter,
         concurrency=args.concurrency,
         bulk_max_bytes=int(args.bulk_max_mib * MIB),
+        vpc_flow_formats=args.vpc_flow_formats,
         **extra,
     )
 

@@ -12,6 +12,7 @@ from typing import IO, Any, BinaryIO
 import orjson
 
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
+from siem_cli.backfill import add_flow_formats_option
 
 
 def register(subparsers: Any) -> None:
@@ -19,15 +20,17 @@ def register(subparsers: Any) -> None:
         "normalize",
         help="normalize log files to ECS JSON lines on stdout",
         description="Normalize CloudTrail, VPC Flow Logs, GuardDuty or Security Hub files (gzip or "
-        "plain, JSON or Parquet) to one ECS document per line on stdout. A summary per source goes "
-        "to stderr. Exit status is non-zero only for usage errors and unreadable files.",
+        "plain, JSON or Parquet), also as CloudWatch Logs subscription payloads or Amazon Security Lake "
+        "OCSF Parquet, to one ECS document per line on stdout. A summary per source goes to stderr. "
+        "Exit status is non-zero only for usage errors and unreadable files.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
     parser.add_argument(
         "--source",
         choices=("auto", *SOURCES),
         default="auto",
-        help="force the source instead of detecting it from the content (default: auto)",
+        help="force the source instead of detecting it from the content (default: auto); a "
+        "delivery path's container (CloudWatch Logs payloads) is still unwrapped, each record to its source",
     )
     parser.add_argument(
         "--dead-letter",
@@ -36,6 +39,7 @@ def register(subparsers: Any) -> None:
         help="append dead letters (JSON lines: reason, source, object, position, raw) to PATH",
     )
     parser.add_argument("--original", action="store_true", help="keep each raw record in event.original")
+    add_flow_formats_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -55,9 +59,13 @@ def run(args: argparse.Namespace) -> int:
                 status = 1
                 continue
             with handle:
-                status |= _normalize_file(
-                    handle, path, source, ingested, args.original, out, dead_out, totals
+                origin = Origin(
+                    object=str(path),
+                    ingested=ingested,
+                    keep_original=args.original,
+                    flow_formats=args.vpc_flow_formats,
                 )
+                status |= _normalize_file(handle, path, source, origin, out, dead_out, totals)
     finally:
         if dead_out:
             dead_out.close()
@@ -70,17 +78,19 @@ def _normalize_file(
     handle: BinaryIO,
     path: Path,
     source: str | None,
-    ingested: str,
-    original: bool,
+    origin: Origin,
     out: IO[bytes],
     dead_out: IO[bytes] | None,
     totals: dict[str, dict[str, int]],
 ) -> int:
-    origin = Origin(object=str(path), ingested=ingested, keep_original=original)
     normalized = normalize_object(handle, origin, source)
     batch: list[bytes] = []
     try:
         for item in normalized:
+            # Counted under the item's own source: a delivery path's object may hold several.
+            counts = totals[normalized.outcome.source or "unknown"]
+            counts["records"] += 1
+            counts["dead_letters" if isinstance(item, DeadLetter) else "documents"] += 1
             if isinstance(item, DeadLetter):
                 if dead_out:
                     dead_out.write(orjson.dumps(item.to_json()) + b"\n")
@@ -97,9 +107,6 @@ def _normalize_file(
     outcome = normalized.outcome
     counts = totals[outcome.source or "unknown"]
     counts["objects"] += 1
-    counts["records"] += outcome.records
-    counts["documents"] += outcome.documents
-    counts["dead_letters"] += outcome.dead_letters
     if outcome.skipped:
         counts["skipped_objects"] += 1
     if outcome.error:

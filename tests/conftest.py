@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pytest
 from opensearchpy import OpenSearch
@@ -75,3 +77,13 @@ def missing_fields(document: dict[str, Any], fields: tuple[str, ...] = MANDATORY
         if value in (None, "", []):
             missing.append(dotted)
     return missing
+
+
+def golden_input(path: Path) -> BinaryIO:
+    """A golden case's raw input: the file itself, or, for ``input.ocsf.json`` (OCSF rows
+    written by hand as JSON), the Parquet file Security Lake would hold them in."""
+    if path.name.endswith(".ocsf.json"):
+        from demo.records.securitylake import parquet_from_rows
+
+        return io.BytesIO(parquet_from_rows(json.loads(path.read_text(encoding="utf-8"))))
+    return path.open("rb")

@@ -2,16 +2,21 @@
 
 Accepts, gzip or not: log files ``{"Records": [...]}``, bare JSON arrays of records,
 EventBridge events (``"detail-type": "... via CloudTrail"``), bare records, and streams of
-concatenated or newline-separated records or events (Firehose).
+concatenated or newline-separated records or events (Firehose); other tools' exports
+(``lookup-events`` output, CloudTrail Lake query results, Logstash re-exports:
+:mod:`~normalizers.cloudtrail.exports`).
 """
 
 from __future__ import annotations
 
 import re
 
+from normalizers.cloudtrail.exports import exported
 from normalizers.cloudtrail.fields import FIELDS
+from normalizers.cloudwatch_logs.fields import FIELDS as CLOUDWATCH_LOGS_FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
+from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
 from normalizers.spec import Recognition, SourceSpec, normalizer_in
 
 VIA_CLOUDTRAIL = " via CloudTrail"
@@ -25,7 +30,8 @@ SPEC = SourceSpec(
     index="cloudtrail",
     dataset="aws.cloudtrail",
     recognition=Recognition(
-        json_keys=re.compile(rb'"(?:Records|eventVersion)"\s*:'),
+        # Log files and records; lookup-events output; CloudTrail Lake query results.
+        json_keys=re.compile(rb'"(?:Records|eventVersion|CloudTrailEvent|QueryResultRows)"\s*:'),
         detail_type_suffix=VIA_CLOUDTRAIL,
         skip=(
             (
@@ -39,9 +45,10 @@ SPEC = SourceSpec(
     ),
     framing=JsonFraming(
         noun="CloudTrail record",
-        wrapper=Wrapper(keys=("Records",), record_key="eventVersion"),
+        wrapper=Wrapper(keys=("Records", "Events", "QueryResultRows"), record_key="eventVersion"),
         eventbridge=EventBridge(detail_type_suffix=VIA_CLOUDTRAIL),
+        exported=exported,
     ),
-    fields=FIELDS,
+    fields=FIELDS + CLOUDWATCH_LOGS_FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.cloudtrail.normalize"),
 )

@@ -17,6 +17,7 @@ which the stream splitter reads as they come.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -71,6 +72,10 @@ class JsonFraming:
     """What one record is, for reasons: ``CloudTrail record``, ``GuardDuty finding``."""
     wrapper: Wrapper
     eventbridge: EventBridge | None = None
+    exported: Callable[[Any, bytes], tuple[Any, bytes]] | None = None
+    """``(value, raw) -> (record, raw)``: the record an item of another tool's export holds
+    (CloudTrail's ``lookup-events`` items, Lake result rows), with the bytes its dead letter
+    keeps; any other value unchanged. Applied before the envelopes."""
 
     def unwrap(self, value: Any, raw: bytes, position: str) -> list[Framed]:
         """The records a value of the stream holds, each ready for the mapper.
@@ -83,6 +88,10 @@ class JsonFraming:
         """
         if self.is_bare(value):
             return [_framed((value, raw, position, None))]
+        if self.exported is not None:
+            value, raw = self.exported(value, raw)
+            if self.is_bare(value):
+                return [_framed((value, raw, position, None))]
         if _is_sns(value):
             value = _sns_message(value)
         eventbridge = self.eventbridge

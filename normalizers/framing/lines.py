@@ -58,8 +58,17 @@ class LineChunks:
     dead-letter: it is deferred, never swallowed.
     """
 
-    def __init__(self, stream: BinaryIO, head: bytes, max_line: int | None = None) -> None:
+    def __init__(
+        self,
+        stream: BinaryIO,
+        head: bytes,
+        max_line: int | None = None,
+        headerless: Callable[[bytes], bytes | None] | None = None,
+    ) -> None:
         self._read: Callable[[int], bytes] = getattr(stream, "read1", stream.read)
+        self._headerless = headerless
+        """``first line -> header``: the header to read a text with when its first line is a
+        record (flow lines with no header line), else ``None``."""
         self._pending = head
         self._max_line = MAX_LINE_BYTES if max_line is None else max_line
         self._truncation: TruncatedInput | None = None
@@ -72,14 +81,20 @@ class LineChunks:
 
     def header(self) -> bytes:
         """The first line that is not blank (without its end of line and the blanks around
-        it), or ``b""`` for a text of blanks only."""
+        it), or ``b""`` for a text of blanks only; for a text whose first line is a record,
+        the header ``headerless`` gives, that line staying the first record."""
         self._skip_leading_blanks()
         while b"\n" not in self._pending and len(self._pending) <= MAX_HEADER_BYTES and self._fill():
             pass
-        line, _, self._pending = self._pending.partition(b"\n")
+        line, _, rest = self._pending.partition(b"\n")
+        first = line[:MAX_HEADER_BYTES].rstrip(_BLANK)
+        given = self._headerless(first) if self._headerless is not None else None
+        if given is not None:
+            return given
+        self._pending = rest
         self.header_line = self._line
         self._line += 1
-        return line[:MAX_HEADER_BYTES].rstrip(_BLANK)
+        return first
 
     def _skip_leading_blanks(self) -> None:
         while len(self._pending) < len(_BOM) and self._fill():

@@ -14,6 +14,7 @@ from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.securityhub.fields import FIELDS
 from normalizers.securityhub.tables import FINDING_EVENTS, RECOGNIZED_EVENTS
+from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
 from normalizers.spec import Recognition, SourceSpec, normalizer_in
 
 SPEC = SourceSpec(
@@ -31,6 +32,6 @@ SPEC = SourceSpec(
         wrapper=Wrapper(keys=("Findings", "findings"), record_key="Id"),
         eventbridge=EventBridge(detail_types=FINDING_EVENTS, batch_key="findings", batch_item="finding"),
     ),
-    fields=FIELDS,
+    fields=FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.securityhub.normalize"),
 )

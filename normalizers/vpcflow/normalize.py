@@ -15,6 +15,7 @@ from typing import BinaryIO
 from normalizers.base import Item, Origin
 from normalizers.framing.lines import LineChunks
 from normalizers.stream import PARQUET_MAGIC
+from normalizers.vpcflow.formats import header_for
 from normalizers.vpcflow.parquet import parquet_items
 from normalizers.vpcflow.text import text_items
 
@@ -26,4 +27,15 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
         stream.seek(0)  # the pipeline hands Parquet over as a seekable file
         yield from parquet_items(stream, origin)
     else:
-        yield from text_items(LineChunks(stream, head, origin.limits.max_line_bytes), origin)
+        # A first line that is a record (Firehose delivers no header): the configured format.
+        chunks = LineChunks(
+            stream, head, origin.limits.max_line_bytes, lambda first: header_for(first, origin)
+        )
+        yield from text_items(chunks, origin)
+
+
+def text_lines_items(stream: BinaryIO, header: bytes, origin: Origin) -> Iterator[Item]:
+    """Flow lines with no header line, read in the format ``header`` names (a delivery path's
+    lines: CloudWatch Logs log events); the first line is line 1."""
+    chunks = LineChunks(stream, b"", origin.limits.max_line_bytes, lambda first: header)
+    return text_items(chunks, origin)

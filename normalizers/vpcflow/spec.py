@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from normalizers.cloudwatch_logs.fields import FIELDS as CLOUDWATCH_LOGS_FIELDS
+from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
 from normalizers.spec import ParquetSchema, Recognition, SourceSpec, normalizer_in
 from normalizers.vpcflow.fields import FIELDS
+from normalizers.vpcflow.formats import headerless
 from normalizers.vpcflow.tables import IDENTIFYING_FIELDS
 
 
@@ -27,10 +30,11 @@ SPEC = SourceSpec(
         text_header=re.compile(
             rb"\A\s*(?:[a-z0-9-]+ )*(?:" + b"|".join(n.encode() for n in sorted(IDENTIFYING_FIELDS)) + rb")\b"
         ),
+        text_record=headerless,
         parquet=is_flow_schema,
         key_hint=re.compile(r"vpcflowlogs|flow-?logs?", re.I),
     ),
     framing=None,
-    fields=FIELDS,
+    fields=FIELDS + CLOUDWATCH_LOGS_FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.vpcflow.normalize"),
 )

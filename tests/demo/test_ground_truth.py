@@ -16,7 +16,7 @@ from tests.demo.conftest import read_object
 def _cloudtrail(incident: Incident, demo_dir: Path) -> list[dict[str, Any]]:
     return [
         record
-        for obj in incident.objects_of("cloudtrail")
+        for obj in incident.files_of("cloudtrail")
         if not obj.skipped
         for record in json.loads(read_object(demo_dir, obj.key))["Records"]
     ]
@@ -231,7 +231,7 @@ def test_securityhub_controls_point_at_the_opened_group_and_the_user(
 
 def test_flows_show_the_scan_then_the_ssh_session(incident: Incident, demo_dir: Path) -> None:
     rows: list[dict[str, str]] = []
-    for obj in incident.objects_of("vpcflow"):
+    for obj in incident.files_of("vpcflow"):
         if obj.key.endswith(".parquet"):
             continue
         header, *lines = read_object(demo_dir, obj.key).splitlines()

@@ -40,6 +40,12 @@ KEY_PATTERNS = {
         rf"(?P=acct)_Config_(?P=region)_ConfigHistory_AWS_\w+_\d{{8}}T\d{{6}}Z_\d{{8}}T\d{{6}}Z_\d+\.json\.gz"
     ),
     "config probe": re.compile(rf"AWSLogs/{ACCOUNT}/Config/ConfigWritabilityCheckFile"),
+    "cloudwatch_logs": re.compile(
+        r"cloudwatch-logs/\d{4}/\d\d/\d\d/\d\d/[\w-]+-1-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-[0-9a-f-]{36}\.gz"
+    ),
+    "securitylake": re.compile(
+        rf"aws/CLOUD_TRAIL_MGMT/2\.0/region={REGION}/accountId={ACCOUNT}/eventDay=\d{{8}}/[0-9a-f-]{{36}}\.gz\.parquet"
+    ),
     "securityhub": re.compile(
         r"securityhub/\d{4}/\d\d/\d\d/\d\d/[\w-]+-1-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-[0-9a-f-]{36}(\.gz)?"
     ),
@@ -73,7 +79,9 @@ def test_every_written_file_is_declared_once(incident: Incident, demo_dir: Path)
 
 def test_keys_follow_aws_naming(incident: Incident) -> None:
     for obj in incident.objects:
-        kind = obj.source if not obj.skipped else "digest" if obj.source == "cloudtrail" else "config probe"
+        kind = obj.delivery or obj.source
+        if obj.skipped:
+            kind = "digest" if obj.source == "cloudtrail" else "config probe"
         pattern = KEY_PATTERNS[kind]
         assert pattern.fullmatch(obj.key), obj.key
 
@@ -92,7 +100,7 @@ def test_same_seed_same_bytes_other_seed_other_story(
 
 def test_cloudtrail_log_files_hold_valid_records(incident: Incident, demo_dir: Path) -> None:
     event_ids: set[str] = set()
-    for obj in incident.objects_of("cloudtrail"):
+    for obj in incident.files_of("cloudtrail"):
         if obj.skipped:
             continue
         match = KEY_PATTERNS["cloudtrail"].fullmatch(obj.key)
@@ -120,7 +128,7 @@ def test_cloudtrail_log_files_hold_valid_records(incident: Incident, demo_dir: P
             assert record["eventTime"].replace("-", "").replace(":", "")[:13] <= match["stamp"][:13]
             assert incident.window_start <= record["eventTime"] <= incident.window_end
             event_ids.add(record["eventID"])
-    assert len(event_ids) == incident.expected_records["cloudtrail"]
+    assert len(event_ids) == sum(obj.records for obj in incident.files_of("cloudtrail"))
 
 
 def test_digest_lists_real_hashes_of_log_files(incident: Incident, demo_dir: Path) -> None:

@@ -122,6 +122,8 @@ def seeds(source: str) -> tuple[bytes, ...]:
         except Exception:
             continue
         header = _header(data) if source == "vpcflow" else None
+        if source == "vpcflow" and header is None:
+            continue  # a truncated gzip: its records alone are headerless lines, not seeds
         for item in items:
             original = None if isinstance(item, DeadLetter) else item["event"].get("original")
             if not isinstance(original, str):

@@ -62,6 +62,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "vpcEndpointClientCidrs": ANALYST_NETWORK,
     "subnetIds": ",".join(SUBNETS),
     "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
+    "vpcFlowFormats": {"vpcflow/firehose/": "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action} ${start}"},
     "operatorRole": False,
     "skipDependencyBundling": True,
 }

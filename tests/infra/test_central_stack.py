@@ -152,6 +152,7 @@ def test_ingest_function_runtime_and_environment(central: dict[str, Any]) -> Non
     assert environment["INDEX_PREFIX"] == "siem-"
     assert environment["DEAD_LETTER_PREFIX"] == "dead-letter/"
     assert environment["KEEP_ORIGINAL"] == "false"
+    assert "VPC_FLOW_FORMATS" not in environment  # only when the context gives formats
     assert environment["OPENSEARCH_ENDPOINT"].endswith("CollectionEndpoint>")
     assert environment["LEDGER_TABLE"].strip("<>") in resources(central, "AWS::DynamoDB::Table")
     assert environment["DEAD_LETTER_BUCKET"].strip("<>") in resources(central, "AWS::S3::Bucket")
@@ -427,3 +428,12 @@ def test_every_python_function_has_its_own_code_asset(central: dict[str, Any]) -
         if f["Properties"].get("Runtime") == "python3.12"
     }
     assert len(keys) == 3 and len(set(keys.values())) == 3
+
+
+def test_ingest_function_gets_the_flow_formats_of_the_context(variant: dict[str, Any]) -> None:
+    _, ingest = function_by_handler(variant, "ingest.handler.lambda_handler")
+    environment = ingest["Properties"]["Environment"]["Variables"]
+    assert (
+        environment["VPC_FLOW_FORMATS"]
+        == '{"vpcflow/firehose/":"version vpc-id srcaddr dstaddr action start"}'
+    )

@@ -240,3 +240,16 @@ def test_object_lock_retention_defaults_to_a_year_within_the_log_retention() -> 
     assert config(logBucketName="org-security-logs", logRetentionDays=90).log_retention_days == 90
     [problem] = problems(organizationId=ORG, objectLockRetentionDays=0)
     assert problem == "objectLockRetentionDays=0 must be an integer from 1 to 3650"
+
+
+def test_vpc_flow_formats_are_validated_and_kept_as_compact_json() -> None:
+    formats = {"vpcflow/firehose/": "${version} ${srcaddr} ${dstaddr}", "/aws/vpc/": "srcaddr dstaddr"}
+    assert config(vpcFlowFormats=formats).vpc_flow_formats == (
+        '{"/aws/vpc/":"srcaddr dstaddr","vpcflow/firehose/":"version srcaddr dstaddr"}'
+    )
+    assert config(vpcFlowFormats='{"p/": "${srcaddr}"}').vpc_flow_formats == '{"p/":"srcaddr"}'
+    assert config().vpc_flow_formats is None
+    [problem] = problems(organizationId=ORG, vpcFlowFormats={"p/": "${version} ${bogus}"})
+    assert problem.startswith("vpcFlowFormats:") and "'${bogus}' is not a VPC flow log field" in problem
+    [problem] = problems(organizationId=ORG, vpcFlowFormats={f"p{n}/": "${srcaddr} " * 1 for n in range(200)})
+    assert "more than the 2000" in problem

@@ -10,13 +10,17 @@ import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers import docs as generated_docs
+from normalizers.delivery import DeliverySpec
 from normalizers.ecs.fields import ECS_FIELDS, FINDING_FIELDS
 from normalizers.fields import KINDS, Field, raw_names
-from normalizers.registry import SPECS
+from normalizers.registry import DELIVERY_SPECS, SPECS
+from normalizers.registry import spec as source_spec
 from normalizers.spec import SourceSpec
-from tests.conftest import GOLDEN
+from normalizers.vpcflow.formats import parse_formats
+from tests.conftest import GOLDEN, golden_input
 
 SHARED = {item.path: item for item in (*ECS_FIELDS, *FINDING_FIELDS)}
+DELIVERY_OBJECTS = tuple(f"aws.{delivery.name}." for delivery in DELIVERY_SPECS)
 SPEC_IDS = [spec.name for spec in SPECS]
 
 
@@ -33,8 +37,17 @@ def test_a_definition_is_well_formed(spec: SourceSpec) -> None:
         if shared is not None:
             assert item.kind == shared.kind, f"{item.path}: the shared schema says {shared.kind}"
         else:
-            # A source's own fields live in its own object (Elastic's aws.<dataset> names).
-            assert item.path.startswith(spec.dataset + "."), item.path
+            # A source's own fields live in its own object (Elastic's aws.<dataset> names);
+            # a delivery path's provenance, in the delivery's (normalizers/delivery.py).
+            assert item.path.startswith((spec.dataset + ".", *DELIVERY_OBJECTS)), item.path
+
+
+@pytest.mark.parametrize("delivery", DELIVERY_SPECS, ids=lambda d: d.name)
+def test_every_source_a_delivery_carries_defines_its_provenance_fields(delivery: DeliverySpec) -> None:
+    assert delivery.fields and all(item.path.startswith(f"aws.{delivery.name}.") for item in delivery.fields)
+    for source in delivery.carries:
+        paths = {item.path for item in source_spec(source).fields}
+        assert {item.path for item in delivery.fields} <= paths, f"normalizers/{source}/spec.py"
 
 
 def test_the_shared_definitions_are_well_formed() -> None:
@@ -43,8 +56,8 @@ def test_the_shared_definitions_are_well_formed() -> None:
     assert all(item.kind in KINDS and item.description for item in (*ECS_FIELDS, *FINDING_FIELDS))
 
 
-@pytest.mark.parametrize("spec", SPECS, ids=SPEC_IDS)
-def test_the_docs_field_table_is_generated_from_the_definition(spec: SourceSpec) -> None:
+@pytest.mark.parametrize("spec", (*SPECS, *DELIVERY_SPECS), ids=lambda s: s.name)
+def test_the_docs_field_table_is_generated_from_the_definition(spec: SourceSpec | DeliverySpec) -> None:
     page = (generated_docs.DOCS / f"{spec.name}.md").read_text(encoding="utf-8")
     assert generated_docs.render(page, spec) == page, "run: python -m normalizers.docs"
 
@@ -113,13 +126,41 @@ def test_every_field_a_sample_document_holds_is_defined(shared_dir: Path) -> Non
     samples = sorted(
         p for p in (shared_dir / "samples").rglob("*") if p.suffix in (".json", ".jsonl", ".parquet")
     )
-    by_source = {spec.name: spec for spec in SPECS}
     undefined: dict[str, set[str]] = {}
     for path in samples:
         with path.open("rb") as handle:
             normalized = normalize_object(handle, Origin(object=str(path), ingested="x", keep_original=True))
             documents = [item for item in normalized if not isinstance(item, DeadLetter)]
-        if documents:
-            spec = by_source[normalized.outcome.source or ""]
-            undefined.setdefault(spec.name, set()).update(*(_undefined(d, spec.fields) for d in documents))
+        for document in documents:
+            spec = BY_DATASET[document["event"]["dataset"]]
+            undefined.setdefault(spec.name, set()).update(_undefined(document, spec.fields))
     assert not any(undefined.values()), undefined
+
+
+BY_DATASET = {spec.dataset: spec for spec in SPECS}
+
+
+@pytest.mark.parametrize("delivery", DELIVERY_SPECS, ids=lambda d: d.name)
+def test_every_field_a_delivery_golden_document_holds_is_defined_by_its_source(
+    delivery: DeliverySpec,
+) -> None:
+    """A delivery path's documents are its sources' documents: their fields definitions (the
+    provenance fields included) hold every field."""
+    documents = []
+    for path in sorted((GOLDEN / delivery.name).glob("*/input*")):
+        case = path.parent / "case.json"
+        config = json.loads(case.read_text()) if case.exists() else {}
+        formats = parse_formats(config.get("flow_formats", {}))
+        for keep in (False, True):
+            with golden_input(path) as handle:
+                origin = Origin(str(path), "2026-01-01T00:00:00Z", keep_original=keep, flow_formats=formats)
+                documents += [
+                    item for item in normalize_object(handle, origin) if not isinstance(item, DeadLetter)
+                ]
+    assert documents
+    undefined = {
+        leaf
+        for document in documents
+        for leaf in _undefined(document, BY_DATASET[document["event"]["dataset"]].fields)
+    }
+    assert not undefined, sorted(undefined)

@@ -7,7 +7,8 @@ A case folder contains:
 - ``expected.json``: the list of expected documents, in order (``event.ingested`` omitted);
 - ``expected-dead-letters.json`` (optional): ``[{"reason": "<prefix>", "position": "..."}]``;
 - ``case.json`` (optional): ``{"source": "auto"|<source>, "keep_original": bool,
-  "skipped": "<reason>" , "partial": true}``;
+  "skipped": "<reason>" , "partial": true, "flow_formats": {"<log group or key prefix>":
+  "<format>"}, "skipped_records": {"<reason>": count}}``;
 - ``SOURCE.md``: where the input comes from and what the case covers.
 """
 
@@ -20,7 +21,8 @@ from typing import Any
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
-from tests.conftest import GOLDEN
+from normalizers.vpcflow.formats import parse_formats
+from tests.conftest import GOLDEN, golden_input
 
 INGESTED = "2026-01-01T00:00:00.000Z"
 
@@ -46,8 +48,9 @@ def test_golden(case: Path) -> None:
         object=f"golden/{case.parent.name}/{case.name}",
         ingested=INGESTED,
         keep_original=config.get("keep_original", False),
+        flow_formats=parse_formats(config.get("flow_formats", {})),
     )
-    with _input(case).open("rb") as handle:
+    with golden_input(_input(case)) as handle:
         normalized = normalize_object(handle, origin, None if source == "auto" else source)
         items = list(normalized)
     documents = [item for item in items if not isinstance(item, DeadLetter)]
@@ -75,5 +78,7 @@ def test_golden(case: Path) -> None:
     assert outcome.records == len(items)
     assert outcome.skipped == config.get("skipped")
     assert bool(outcome.error) == bool(config.get("partial", False))
+    assert outcome.skipped_records == config.get("skipped_records", {})
     if source == "auto" and not config.get("skipped") and documents:
-        assert outcome.source == case.parent.name
+        # A delivery path's case (tests/golden/<delivery>/) holds its sources' records.
+        assert case.parent.name in (outcome.source, outcome.delivery)

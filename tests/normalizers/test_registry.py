@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 from normalizers import SOURCES
-from normalizers.registry import SPECS, normalizer, spec
+from normalizers.registry import DELIVERIES, DELIVERY_SPECS, SPECS, delivery, normalizer, spec
 from tests.conftest import GOLDEN, PROJECT
 
 PACKAGES = (
@@ -30,6 +30,18 @@ def test_every_unit_folder_is_a_registered_source_with_its_golden_cases_and_docs
         assert (GOLDEN / name).is_dir(), f"tests/golden/{name}/"
         assert (PROJECT / "docs" / "sources" / f"{name}.md").is_file(), f"docs/sources/{name}.md"
     assert [item.name for item in SPECS] == list(SOURCES)
+
+
+def test_every_delivery_folder_is_registered_with_its_golden_cases_and_docs() -> None:
+    units = sorted(path.parent.name for path in (PROJECT / "normalizers").glob("*/delivery.py"))
+    assert units == sorted(DELIVERIES) and not set(units) & set(SOURCES)
+    for name in DELIVERIES:
+        found = delivery(name)
+        assert found.name == name and callable(found.load())
+        assert found.carries and set(found.carries) <= set(SOURCES)
+        assert (GOLDEN / name).is_dir(), f"tests/golden/{name}/"
+        assert (PROJECT / "docs" / "sources" / f"{name}.md").is_file(), f"docs/sources/{name}.md"
+    assert [item.name for item in DELIVERY_SPECS] == list(DELIVERIES)
 
 
 def _source_lists(path: Path) -> list[int]:

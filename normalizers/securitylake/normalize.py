@@ -1,0 +1,196 @@
+"""Security Lake's OCSF Parquet -> each row's document, made by the mapper of the source its
+class belongs to (docs/sources/securitylake.md).
+
+Read a batch of rows at a time (``pyarrow.parquet`` record batches; memory holds one row
+group's pages and one batch). Within a batch, consecutive rows of one class are handled
+together: Network Activity column-wise, then through the flow log unit's batch builder; API
+Activity and findings row by row, each taken back to the native record (a CloudTrail record,
+an ASFF finding) that the source's mapper turns into its document. Every document gets the
+provenance fields ``aws.securitylake.*``. A row of a class no source takes is a dead letter.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from typing import Any, BinaryIO
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from normalizers.base import DeadLetter, Document, Origin
+from normalizers.cloudtrail.normalize import record_mapper
+from normalizers.delivery import Routed, Skipped
+from normalizers.framing.json_stream import to_json_bytes
+from normalizers.framing.parquet import INVALID_PARQUET, InvalidParquet, ParquetRows, UnreadableRows
+from normalizers.loop import BatchFraming, reason_of
+from normalizers.reasons import UNRECOGNIZED_FORMAT
+from normalizers.securityhub.mapping import finding_document
+from normalizers.securitylake.api_activity import cloudtrail_record
+from normalizers.securitylake.classes import API_ACTIVITY, FINDING_CLASSES, NETWORK_ACTIVITY, SOURCE_OF_CLASS
+from normalizers.securitylake.delivery import is_ocsf_schema
+from normalizers.securitylake.findings import asff_finding
+from normalizers.securitylake.network_activity import flow_columns, member_column
+from normalizers.securitylake.values import text
+from normalizers.vpcflow.arrow import pylist
+from normalizers.vpcflow.batch import emit
+
+UNKNOWN = "unknown"
+ROW_BATCH = 1024
+"""Rows per batch for classes mapped row by row (a row is a tree of Python objects)."""
+FLOW_BATCH = 8192
+"""Rows per batch for Network Activity, read column-wise (as Parquet flow logs are)."""
+
+# aws/<SOURCE>/..., ext/<source>/... (Security Lake 1.0 and 2.0 key layouts).
+_SOURCE_KEY = re.compile(r"(?:^|/)(?:aws|ext)/([A-Za-z0-9_.-]+)/")
+
+RowMapper = Callable[[dict[str, Any], bytes], Document]
+
+
+def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
+    """Each row's item, named by the source of its class."""
+    try:
+        rows = ParquetRows(stream)
+    except InvalidParquet as error:
+        yield Routed(
+            UNKNOWN, DeadLetter(UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, "object", b"")
+        )
+        return
+    if not is_ocsf_schema(rows.schema):
+        reason = (
+            f"{UNRECOGNIZED_FORMAT}: Parquet columns are not OCSF ({', '.join(rows.schema.columns)[:2000]})"
+        )
+        yield Routed(UNKNOWN, DeadLetter(UNKNOWN, reason, origin.object, "object", b""))
+        return
+    found = _SOURCE_KEY.search(origin.object)
+    reader = _Reader(origin, found.group(1) if found else None)
+    size = FLOW_BATCH if "connection_info" in rows.schema.columns else ROW_BATCH
+    try:
+        for first_row, batch in rows.batches(size):
+            origin.stop_if_asked()  # the spooled file is read without the object's stream
+            yield from reader.batch(batch, first_row)
+    except UnreadableRows as error:
+        letter = DeadLetter(
+            UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, f"row {error.first_row}", b""
+        )
+        yield Routed(UNKNOWN, letter)
+
+
+class _Reader:
+    def __init__(self, origin: Origin, source: str | None) -> None:
+        self._origin = origin
+        self._source = source
+        trail = record_mapper(origin)
+        self._row_mappers: dict[int, tuple[Callable[[dict[str, Any]], dict[str, Any]], RowMapper]] = {
+            API_ACTIVITY: (cloudtrail_record, lambda record, raw: trail(record, raw, None)),
+            **{uid: (asff_finding, self._finding) for uid in FINDING_CLASSES},
+        }
+
+    def batch(self, batch: pa.RecordBatch, first_row: int) -> Iterator[Routed]:
+        """The batch's items, in row order, each run of one class handled together."""
+        classes = pylist(batch.column("class_uid")) if batch.num_rows else []
+        offset = 0
+        for class_uid, run in groupby(classes):
+            count = sum(1 for _ in run)
+            rows = batch.slice(offset, count)
+            start = first_row + offset
+            if class_uid == NETWORK_ACTIVITY:
+                yield from self._flows(rows, start)
+            elif class_uid in self._row_mappers:
+                yield from self._rows(rows, start, class_uid)
+            else:
+                yield from self._unknown(rows, start, class_uid)
+            offset += count
+
+    # -- classes ---------------------------------------------------------------------------
+
+    def _flows(self, rows: pa.RecordBatch, start: int) -> Iterator[Routed]:
+        strings, integers = flow_columns(rows)
+        joined = pylist(pc.binary_join_element_wise(*strings.values(), " ").cast(pa.binary()))
+        framing = BatchFraming(
+            source="vpcflow",
+            label="row",
+            positions=list(range(start + 1, start + rows.num_rows + 1)),
+            id_texts=joined,
+            raw=lambda index: _row_json(rows, index),
+            original=lambda index: _row_json(rows, index).decode("utf-8"),
+        )
+        provenance = _provenance(rows, self._source)
+        items = emit(strings, False, framing, {}, [], self._origin, integers)
+        for index, item in enumerate(items):
+            if not isinstance(item, DeadLetter):
+                item["aws"]["securitylake"] = provenance[index]
+            yield Routed("vpcflow", item)
+
+    def _rows(self, rows: pa.RecordBatch, start: int, class_uid: int) -> Iterator[Routed]:
+        source = SOURCE_OF_CLASS[class_uid]
+        native, mapper = self._row_mappers[class_uid]
+        provenance = _provenance(rows, self._source)
+        for index, row in enumerate(rows.to_pylist()):
+            position = f"row {start + index + 1}"
+            try:
+                record = native(row)
+            except Exception as error:  # an odd shape costs this row alone
+                raw = _row_json(rows, index)
+                yield Routed(source, DeadLetter(source, reason_of(error), self._origin.object, position, raw))
+                continue
+            raw = to_json_bytes(record)  # the native record: a dead letter replays through its source
+            try:
+                document = mapper(record, raw)
+            except Exception as error:
+                yield Routed(source, DeadLetter(source, reason_of(error), self._origin.object, position, raw))
+                continue
+            document["aws"]["securitylake"] = provenance[index]
+            if self._origin.keep_original:
+                document["event"]["original"] = _row_json(rows, index).decode("utf-8")
+            yield Routed(source, document)
+
+    def _unknown(self, rows: pa.RecordBatch, start: int, class_uid: Any) -> Iterator[Routed]:
+        names = (
+            pylist(rows.column("class_name")) if "class_name" in rows.schema.names else [None] * rows.num_rows
+        )
+        for index in range(rows.num_rows):
+            reason = f"{UNRECOGNIZED_FORMAT}: OCSF class {class_uid} ({names[index]}) has no index here"
+            position = f"row {start + index + 1}"
+            letter = DeadLetter(UNKNOWN, reason, self._origin.object, position, _row_json(rows, index))
+            yield Routed(UNKNOWN, letter)
+
+    def _finding(self, finding: dict[str, Any], raw: bytes) -> Document:
+        return finding_document(finding, self._origin, raw)
+
+
+def _row_json(rows: pa.RecordBatch, index: int) -> bytes:
+    """The OCSF row as a JSON object (a dead letter's ``raw``, ``event.original``)."""
+    return orjson.dumps(rows.slice(index, 1).to_pylist()[0], default=str)
+
+
+_PROVENANCE = (
+    ("class_uid", "class_uid"),
+    ("class_name", "class_name"),
+    ("activity_name", "activity_name"),
+    ("ocsf_version", "metadata.version"),
+    ("product_name", "metadata.product.name"),
+)
+
+
+def _provenance(rows: pa.RecordBatch, source: str | None) -> list[dict[str, Any]]:
+    """``aws.securitylake.*`` of each row, read column-wise."""
+    columns = {field: _member_values(rows, path) for field, path in _PROVENANCE}
+    out = []
+    for index in range(rows.num_rows):
+        fields = {field: values[index] for field, values in columns.items() if values[index] is not None}
+        if source:
+            fields["source"] = source
+        out.append(fields)
+    return out
+
+
+def _member_values(rows: pa.RecordBatch, path: str) -> list[Any]:
+    column = member_column(rows, path)
+    if column is None:
+        return [None] * rows.num_rows
+    if pa.types.is_integer(column.type):
+        return pylist(column)
+    return [text({"value": value}, "value") for value in pylist(column)]

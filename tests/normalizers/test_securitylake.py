@@ -1,0 +1,66 @@
+"""Security Lake's OCSF Parquet: recognition, routing of each class, batches and dead letters
+(docs/sources/securitylake.md)."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from demo.records import securitylake as sl
+from demo.records import vpcflow
+from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.detect import detect_parquet
+from normalizers.framing.parquet import read_schema
+from tests.conftest import GOLDEN
+
+KEY = "s3://aws-security-data-lake-us-east-1-x/aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=123456789012/eventDay=20240501/a.gz.parquet"
+RECORD: dict[str, Any] = json.loads((GOLDEN / "cloudtrail" / "docs-error-code" / "input.json").read_text())[
+    "Records"
+][0]
+
+
+def _items(body: bytes, key: str = KEY) -> tuple[list[Any], Any]:
+    normalized = normalize_object(io.BytesIO(body), Origin(key, "2026-01-01T00:00:00Z"))
+    return list(normalized), normalized.outcome
+
+
+def test_an_ocsf_schema_is_security_lake_and_a_flow_log_schema_is_not() -> None:
+    ocsf = read_schema(io.BytesIO(sl.parquet_from_rows([sl.api_activity_row(RECORD)])))
+    flows = read_schema(io.BytesIO(vpcflow.parquet_body([vpcflow.flow()])))
+    assert detect_parquet(ocsf) == "securitylake" and detect_parquet(flows) == "vpcflow"
+
+
+def test_the_source_of_the_key_is_provenance_and_rows_are_counted_from_1() -> None:
+    rows = [sl.api_activity_row(RECORD), sl.api_activity_row({**RECORD, "eventName": ""})]
+    items, outcome = _items(sl.parquet_from_rows(rows))
+    document, letter = items
+    assert document["aws"]["securitylake"]["source"] == "CLOUD_TRAIL_MGMT"
+    assert outcome.delivery == "securitylake" and outcome.source == "cloudtrail"
+    assert isinstance(letter, DeadLetter) and letter.position == "row 2" and letter.source == "cloudtrail"
+    # The dead letter keeps the CloudTrail record rebuilt: it replays through CloudTrail.
+    replayed, _ = _items(letter.raw, "replay")
+    assert [item.reason for item in replayed] == ["missing field: eventName"]
+
+
+def test_classes_of_several_sources_in_one_file_go_each_to_its_source_in_row_order() -> None:
+    flow = {**vpcflow.flow(), "region": "us-east-1"}
+    rows = [sl.api_activity_row(RECORD), sl.network_activity_row(flow), sl.api_activity_row(RECORD)]
+    items, _ = _items(sl.parquet_from_rows(rows))
+    assert [item["event"]["dataset"] for item in items] == ["aws.cloudtrail", "aws.vpcflow", "aws.cloudtrail"]
+    assert items[1]["source"]["ip"] == "172.31.16.139" and items[1]["event"]["action"] == "ACCEPT"
+
+
+def test_batches_and_row_groups_keep_the_row_numbers_of_the_file() -> None:
+    rows = [sl.network_activity_row(vpcflow.flow(src_port=1000 + n)) for n in range(20_000)]
+    rows[12_345].update(start_time=None, time=None)  # no start: a dead letter in its place
+    items, outcome = _items(sl.parquet_from_rows(rows, row_group_size=5000))
+    assert outcome.records == 20_000 and outcome.dead_letters == 1
+    [letter] = [item for item in items if isinstance(item, DeadLetter)]
+    assert letter.position == "row 12346" and letter.reason == "missing field: start"
+    assert items[12_346]["source"]["port"] == 1000 + 12_346
+
+
+def test_a_file_that_is_not_parquet_or_not_ocsf_is_one_dead_letter() -> None:
+    items, _ = _items(b"PAR1 this is no parquet file PAR1")
+    assert [(item.source, item.reason.split(":")[0]) for item in items] == [("unknown", "invalid parquet")]
