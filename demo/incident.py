@@ -18,6 +18,7 @@ from demo.finding_events import StoryFindings, story_findings
 from demo.flow_events import flow_files
 from demo.ids import Ids, iso
 from demo.records import cloudtrail as ct
+from demo.records import config as cfg
 from demo.records import guardduty as gd
 from demo.records import securityhub as sh
 from demo.records.cloudtrail import Record
@@ -75,6 +76,7 @@ def write_incident(directory: Path, seed: int = 7) -> Incident:
         writer.write(
             delivered.key, delivered.body, delivered.source, delivered.records, delivery=delivered.delivery
         )
+    write_config(writer, log, people)
     return Incident(
         seed=seed,
         bucket=BUCKET,
@@ -275,3 +277,78 @@ def _asff_remote_ip(action: Record) -> str | None:
             return str(action[name]["RemoteIpDetails"]["IpAddressV4"])
     probes = action.get("portProbeAction", {}).get("PortProbeDetails", [])
     return str(probes[0]["RemoteIpDetails"]["IpAddressV4"]) if probes else None
+
+
+# --- AWS Config -------------------------------------------------------------------------
+
+
+def write_config(writer: ObjectWriter, log: TrailLog, people: Cast) -> None:
+    """Prod's Config delivery: the writability probe, then one history file holding the
+    attacker's two changes (the opened security group, the backdoor user, each naming the
+    CloudTrail event behind it in ``relatedEvents``) and the rules' verdicts on them."""
+    account = people.prod_account
+    writer.write(
+        cfg.writability_check_key(account), b"", "config", 0, skipped="AWS Config writability check file"
+    )
+    changes = {(e.event_name, e.account_id): e for e in log.attack}
+    opened = changes[("AuthorizeSecurityGroupIngress", account)]
+    created = changes[("CreateUser", account)]
+    opened_at = datetime.fromisoformat(opened.time.replace("Z", "+00:00")) + timedelta(seconds=41)
+    created_at = datetime.fromisoformat(created.time.replace("Z", "+00:00")) + timedelta(seconds=37)
+    group_arn = f"arn:aws:ec2:{REGION}:{account}:security-group/{people.security_group}"
+    items = [
+        cfg.configuration_item(
+            account,
+            "global",
+            "AWS::IAM::User",
+            people.backdoor_user_id,
+            created_at,
+            {"userName": people.backdoor_user, "userId": people.backdoor_user_id, "path": "/"},
+            status="ResourceDiscovered",
+            arn=f"arn:aws:iam::{account}:user/{people.backdoor_user}",
+            name=people.backdoor_user,
+            related_events=(created.event_id,),
+        ),
+        cfg.configuration_item(
+            account,
+            REGION,
+            "AWS::EC2::SecurityGroup",
+            people.security_group,
+            opened_at,
+            {
+                "groupId": people.security_group,
+                "vpcId": people.vpc_id,
+                "ipPermissions": [
+                    {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "ipRanges": ["0.0.0.0/0"]}
+                ],
+            },
+            arn=group_arn,
+            related_events=(opened.event_id,),
+            relationships=(
+                {"resourceId": people.vpc_id, "resourceType": "AWS::EC2::VPC", "name": "Is contained in Vpc"},
+            ),
+        ),
+        cfg.resource_compliance_item(
+            account,
+            REGION,
+            "AWS::EC2::SecurityGroup",
+            people.security_group,
+            opened_at + timedelta(minutes=2),
+            (
+                ("restricted-ssh", "NON_COMPLIANT"),
+                ("securityhub-vpc-sg-restricted-common-ports-5d1f2a", "NON_COMPLIANT"),
+            ),
+        ),
+        cfg.resource_compliance_item(
+            account,
+            "global",
+            "AWS::IAM::User",
+            people.backdoor_user_id,
+            created_at + timedelta(minutes=2),
+            (("iam-user-mfa-enabled", "NON_COMPLIANT"), ("iam-user-no-policies-check", "COMPLIANT")),
+        ),
+    ]
+    documents = 2 + 2 + 2  # two items, then one document per rule of each compliance item
+    start = min(created_at, opened_at).replace(minute=0, second=0, microsecond=0)
+    key = cfg.history_key(account, REGION, "AWS::EC2::SecurityGroup", start, start + timedelta(hours=1))
+    writer.write(key, gzip_bytes(cfg.history_file(items)), "config", documents)

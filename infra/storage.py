@@ -6,7 +6,8 @@ Who may write where (docs/deploy.md, "Trust model"): every key a delivery writes
 - AWS services deliver with their service principals, scoped by the conditions each
   service documents (``aws:SourceArn``, ``aws:SourceAccount``; ``aws:SourceOrgID`` where
   every account of the organization delivers): the organization trail, the VPC flow logs
-  of the organization's accounts, and the GuardDuty export of the delegated administrators.
+  and the AWS Config delivery channels of the organization's accounts, and the GuardDuty
+  export of the delegated administrators.
 - The Firehose roles of the member stack are IAM roles *in* the organization
   (``aws:PrincipalOrgID``), and each may write only under its own account
   (``${aws:PrincipalAccount}`` in the resource).
@@ -26,6 +27,7 @@ from infra.nag import suppress
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
 GUARDDUTY = "guardduty.amazonaws.com"
+CONFIG = "config.amazonaws.com"
 OWNER_FULL_CONTROL = {"s3:x-amz-acl": "bucket-owner-full-control"}
 # An account id in a key: exactly twelve characters between two slashes.
 ANY_ACCOUNT = "?" * 12
@@ -162,6 +164,7 @@ class LogStorage(Construct):
         self._allow_cloudtrail(bucket, key)
         self._allow_flow_logs(bucket, key)
         self._allow_guardduty_export(bucket, key)
+        self._allow_config_delivery(bucket, key)
         self._allow_member_delivery_roles(bucket, key)
 
     def _allow_cloudtrail(self, bucket: s3.Bucket, key: kms.Key) -> None:
@@ -312,6 +315,59 @@ class LogStorage(Construct):
                     conditions=detector,
                 )
             )
+
+    def _allow_config_delivery(self, bucket: s3.Bucket, key: kms.Key) -> None:
+        """Every organization account's AWS Config delivery channel (AWS Config Developer Guide,
+        "Permissions for the Amazon S3 bucket for the AWS Config delivery channel" and "...for
+        the KMS key": ``s3:GetBucketAcl``, ``s3:ListBucket``, ``s3:PutObject`` with
+        ``bucket-owner-full-control``; ``kms:GenerateDataKey``, ``kms:Decrypt``).
+
+        The guide's ``aws:SourceAccount`` becomes ``aws:SourceOrgID``, as for flow logs. Config
+        writes ``<s3KeyPrefix>/AWSLogs/<its account>/Config/...`` (the writability check
+        included): the account after ``AWSLogs`` is the service's, the twelve ``?`` pin that
+        segment, and since the delivery channel's own ``s3KeyPrefix`` comes *before* it, a
+        channel that names ``<config prefix>AWSLogs/<another account>/Config/...`` as its prefix
+        makes a key with two ``AWSLogs`` segments, which the deny refuses.
+        """
+        prefix = self._config.prefixes["config"]
+        principal = iam.ServicePrincipal(CONFIG)
+        organization = {"aws:SourceOrgID": self._config.organization_id}
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigAclCheck",
+                principals=[principal],
+                actions=["s3:GetBucketAcl", "s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringEquals": organization},
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigWrite",
+                principals=[principal],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{ANY_ACCOUNT}/Config/*")],
+                conditions={"StringEquals": {**organization, **OWNER_FULL_CONTROL}},
+            )
+        )
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigNoForeignPrefix",
+                effect=iam.Effect.DENY,
+                principals=[principal],
+                actions=["s3:PutObject"],
+                resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/*/AWSLogs/*")],
+            )
+        )
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="ConfigEncrypt",
+                principals=[principal],
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": organization},
+            )
+        )
 
     def _member_role_conditions(self) -> dict[str, dict[str, str]]:
         # The role name is not a trust boundary (any member administrator can create a role of

@@ -48,7 +48,7 @@ def detect(head: bytes, key: str = "", origin: Origin | None = None) -> Detectio
         return Detection(None, parquet=True)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:
-        return Detection(hint_from_key(key))
+        return _empty_object(key)
     if text[:1] in (b"{", b"["):
         return _detect_json(text, key)
     for spec in SPECS:
@@ -60,6 +60,15 @@ def detect(head: bytes, key: str = "", origin: Origin | None = None) -> Detectio
         if record is not None and record(text, origin):
             return Detection(spec.name)
     return Detection(None)
+
+
+def _empty_object(key: str) -> Detection:
+    """An object with no content: a probe some source writes (skipped), else the key's hint."""
+    for spec in SPECS:
+        for pattern, reason in spec.recognition.empty_skip:
+            if pattern.search(key):
+                return Detection(spec.name, skip=reason)
+    return Detection(hint_from_key(key))
 
 
 def detect_parquet(schema: ParquetSchema) -> str | None:

@@ -24,13 +24,16 @@ from normalizers.spec import SourceSpec
 Mapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document]
 """``(record, raw, envelope) -> document``: ``raw`` the bytes a dead letter would keep (and
 ``event.original``), ``envelope`` the EventBridge event the record came in, if any."""
+FanOutMapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document | list[Document]]
+"""A :data:`Mapper` whose record may hold several documents (AWS Config's compliance item: one
+per rule): it returns their list."""
 
 
 def reason_of(error: Exception) -> str:
     return str(error if isinstance(error, RecordError) else unexpected(error))
 
 
-def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mapper) -> Iterator[Item]:
+def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: FanOutMapper) -> Iterator[Item]:
     """One document or dead letter per record of a JSON source's stream."""
     source, framing = spec.name, spec.framing
     if framing is None:
@@ -43,7 +46,10 @@ def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mappe
             except Exception as error:
                 yield DeadLetter(source, reason_of(error), origin.object, f"record {record.index}", raw)
                 continue
-            yield document
+            if isinstance(document, list):
+                yield from document
+            else:
+                yield document
             continue
         position = f"record {record.index}"
         if record.error is not None:
@@ -62,7 +68,10 @@ def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: Mappe
             except Exception as error:
                 yield DeadLetter(source, reason_of(error), origin.object, where, inner_raw)
                 continue
-            yield document
+            if isinstance(document, list):
+                yield from document
+            else:
+                yield document
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from normalizers.base import Normalizer
 from normalizers.delivery import DeliverySpec
 from normalizers.spec import SourceSpec
 
-SOURCES: tuple[str, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+SOURCES: tuple[str, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub", "config")
 """Every source's name, in the order detection breaks ties in."""
 
 DELIVERIES: tuple[str, ...] = ("cloudwatch_logs", "securitylake")

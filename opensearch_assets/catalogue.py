@@ -17,6 +17,7 @@ CLOUDTRAIL = "siem-cloudtrail"
 VPCFLOW = "siem-vpcflow"
 GUARDDUTY = "siem-guardduty"
 SECURITYHUB = "siem-securityhub"
+CONFIG = "siem-config"
 ALERTS = "siem-alerts"
 
 INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
@@ -282,6 +283,60 @@ FAILED_CONTROLS = Search(
         "aws.securityhub_findings.resources.id",
     ),
 )
+CONFIG_NONCOMPLIANT = Search(
+    "config-noncompliant",
+    "Config rules: non-compliant resources",
+    "Every non-compliant verdict of a Config rule (compliance items, one per rule, and compliance changes).",
+    CONFIG,
+    "event.dataset:aws.config AND aws.config.compliance.type:NON_COMPLIANT",
+    (
+        "cloud.account.id",
+        "rule.name",
+        "aws.config.evaluated_resource.type",
+        "aws.config.evaluated_resource.id",
+        "aws.config.compliance.annotation",
+    ),
+)
+CONFIG_CHANGES = Search(
+    "config-resource-changes",
+    "Config: resource changes and the CloudTrail events behind them",
+    "Configuration items of a resource (put its id in the query); aws.config.related_events holds the "
+    "CloudTrail event ids, to search as event.id in siem-cloudtrail.",
+    CONFIG,
+    "event.dataset:aws.config AND event.kind:event AND (aws.config.resource.id:{value} OR aws.config.resource.arn:{value})",
+    (
+        "cloud.account.id",
+        "aws.config.resource.type",
+        "aws.config.resource.id",
+        "event.action",
+        "aws.config.change.type",
+        "aws.config.related_events",
+    ),
+)
+# A control's or rule's verdict, active (an archived Security Hub finding no longer counts).
+_VERDICTS = (
+    "(aws.securityhub_findings.compliance.status:(PASSED OR FAILED) OR "
+    "aws.config.compliance.type:(COMPLIANT OR NON_COMPLIANT)) AND NOT aws.securityhub_findings.record_state:ARCHIVED"
+)
+_FAILURES = (
+    "aws.config.compliance.type:NON_COMPLIANT OR (aws.securityhub_findings.compliance.status:FAILED "
+    "AND NOT aws.securityhub_findings.record_state:ARCHIVED)"
+)
+COMPLIANCE_FAILURES = Search(
+    "compliance-failures",
+    "Compliance: newest failures (Security Hub controls, Config rules)",
+    "Failed controls and non-compliant rule verdicts, newest first: the regressions of the period "
+    "in the time picker. Each update is a row; `siem report` counts each control's newest state.",
+    ALL,
+    _FAILURES,
+    (
+        "cloud.account.id",
+        "rule.name",
+        "event.dataset",
+        "aws.config.evaluated_resource.id",
+        "aws.securityhub_findings.resources.id",
+    ),
+)
 GUARDDUTY_FINDINGS = Search(
     "guardduty-findings",
     "GuardDuty findings",
@@ -464,6 +519,9 @@ SEARCHES: tuple[Search, ...] = (
     MONITORING_TAMPERING,
     REJECTED_FLOWS,
     FAILED_CONTROLS,
+    CONFIG_NONCOMPLIANT,
+    CONFIG_CHANGES,
+    COMPLIANCE_FAILURES,
     GUARDDUTY_FINDINGS,
     INVESTIGATION_EVENTS,
     *(pivot for pivot in PIVOTS if pivot is not FINDING_BY_ID),
@@ -611,6 +669,42 @@ SH_TIMELINE = _viz(
     Timeline(split="aws.securityhub_findings.compliance.status"),
 )
 
+COMPLIANCE_BY_ACCOUNT = _viz(
+    "compliance-by-account",
+    "Compliance: verdicts by account (success passes, failure fails)",
+    "table",
+    ALL,
+    Terms("cloud.account.id", 50),
+    Terms("event.outcome", 3),
+    query=_VERDICTS,
+)
+COMPLIANCE_BY_STANDARD = _viz(
+    "compliance-by-standard",
+    "Compliance: Security Hub control results by standard",
+    "table",
+    SECURITYHUB,
+    Terms("aws.securityhub_findings.compliance.associated_standards", 20),
+    Terms("aws.securityhub_findings.compliance.status", 4),
+    query="_exists_:aws.securityhub_findings.compliance.status AND NOT aws.securityhub_findings.record_state:ARCHIVED",
+)
+COMPLIANCE_TREND = _viz(
+    "compliance-trend",
+    "Compliance: verdicts over time (success passes, failure fails)",
+    "line",
+    ALL,
+    Timeline(split="event.outcome"),
+    query=_VERDICTS,
+)
+COMPLIANCE_WORST = _viz(
+    "compliance-worst-controls",
+    "Compliance: controls and rules failing most",
+    "table",
+    ALL,
+    Terms("rule.name", 20),
+    Terms("cloud.account.id", 20),
+    query=_FAILURES,
+)
+
 INV_IDENTITIES = _viz(
     "investigation-identities",
     "Who: identities",
@@ -706,6 +800,10 @@ VISUALIZATIONS: tuple[Visualization, ...] = (
     SH_SEVERITY,
     SH_PRODUCTS,
     SH_TIMELINE,
+    COMPLIANCE_BY_ACCOUNT,
+    COMPLIANCE_BY_STANDARD,
+    COMPLIANCE_TREND,
+    COMPLIANCE_WORST,
     INV_IDENTITIES,
     INV_CREDENTIALS,
     INV_ACCOUNTS,
@@ -817,5 +915,28 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             FAILED_CONTROLS,
             HIGH_CRITICAL_FINDINGS,
         ),
+    ),
+    Dashboard(
+        "siem-dashboard-compliance",
+        "Compliance overview",
+        "Security Hub control results and AWS Config rule verdicts by account and standard, their "
+        "trend, the controls failing most and the newest failures. Counts are of results in the time "
+        "picker; the current state of each control (its newest result) is what `siem report` reports.",
+        (
+            COMPLIANCE_BY_ACCOUNT,
+            COMPLIANCE_BY_STANDARD,
+            COMPLIANCE_TREND,
+            COMPLIANCE_WORST,
+            COMPLIANCE_FAILURES,
+            CONFIG_NONCOMPLIANT,
+        ),
+    ),
+    Dashboard(
+        "siem-dashboard-compliance-account",
+        "Compliance: account drill-down",
+        'One account\'s compliance: put cloud.account.id:"123456789012" in the query bar (or click an '
+        "account in the Compliance overview). Its failing controls, their trend, the newest failures, "
+        "and the configuration changes with the CloudTrail events behind them.",
+        (COMPLIANCE_TREND, COMPLIANCE_WORST, COMPLIANCE_FAILURES, CONFIG_CHANGES, FAILED_CONTROLS),
     ),
 )

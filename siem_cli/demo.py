@@ -54,7 +54,7 @@ from opensearch_client import ConnectionSettings, make_client
 from siem_cli.local_aws import create_local_aws
 from siem_cli.options import UsageError
 
-POST_INGEST_STEPS: list[str] = ["detections.demo:show", "investigation.demo:show"]
+POST_INGEST_STEPS: list[str] = ["detections.demo:show", "investigation.demo:show", "posture.demo:show"]
 """``"module:function"`` names called in order after ingestion with a :class:`DemoContext`."""
 
 DEAD_LETTER_BUCKET = "siem-demo-dead-letters"

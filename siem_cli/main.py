@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "siem_cli.assets",
     "siem_cli.investigate",
     "siem_cli.findings",
+    "siem_cli.report",
     "siem_cli.detect",
     "siem_cli.rules",
     "siem_cli.ingest",

@@ -3,7 +3,7 @@
 Layers, bottom to top (README, "Layout"):
 
 0. ``normalizers`` (pure), ``opensearch_client`` and ``enrichment``: none imports another;
-1. ``ingest``, ``detections``, ``investigation``, ``opensearch_assets``, ``demo``;
+1. ``ingest``, ``detections``, ``investigation``, ``posture``, ``opensearch_assets``, ``demo``;
 2. ``siem_cli`` and the Lambda handler modules (:data:`HANDLERS`, which live in their library
    package but sit above it: no module of the library imports them);
 3. ``infra``.
@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "ingest": 1,
     "detections": 1,
     "investigation": 1,
+    "posture": 1,
     "opensearch_assets": 1,
     "demo": 1,
     "siem_cli": 2,

@@ -3,7 +3,8 @@
 Layouts, in any mix, with any JSON whitespace and an optional UTF-8 byte order mark:
 
 - a wrapper object whose *first* member is the records' array, named by :class:`Wrapper`
-  (CloudTrail's ``{"Records": [...]}``, a findings batch ``{"findings": [...]}``): streamed
+  (CloudTrail's ``{"Records": [...]}``, a findings batch ``{"findings": [...]}``), or whose
+  members before it are scalars the wrapper names (AWS Config's ``fileVersion``): streamed
   item by item, never loaded whole; the wrapper's other members (``nextToken``) are skipped;
 - a top-level array of records: streamed item by item;
 - records concatenated with no separator (Firehose), one per line (JSON lines), or separated
@@ -112,6 +113,9 @@ class Wrapper:
     """Member names holding the records' array, in the order they are looked for."""
     record_key: str
     """A member only a record has: an object with it is a record, whatever else it holds."""
+    leading: tuple[str, ...] = ()
+    """Members with a string or number value that may come before the array (AWS Config's
+    ``fileVersion`` and ``configSnapshotId``): skipped, and the array still streamed."""
 
     def records(self, value: Any) -> list[Any] | None:
         """The records of a wrapper parsed whole, ``None`` when ``value`` is not one."""
@@ -201,6 +205,7 @@ class _Splitter:
             re.compile(
                 rb"\{"
                 + _WS
+                + _leading_members(wrapper.leading)
                 + rb'"(?:'
                 + b"|".join(re.escape(k.encode()) for k in wrapper.keys)
                 + rb')"'
@@ -562,6 +567,15 @@ class _Splitter:
             if truncated:
                 return raw, None, f"{TRUNCATED_INPUT}: the object ends inside a record ({error})"
             return raw, None, f"{INVALID_JSON}: {error}"
+
+
+def _leading_members(names: tuple[str, ...]) -> bytes:
+    """A regex for scalar members before a wrapper's array: ``"fileVersion": "1.0",``."""
+    if not names:
+        return b""
+    name = rb'"(?:' + b"|".join(re.escape(n.encode()) for n in names) + rb')"'
+    scalar = rb'(?:"[^"\\\n]*"|-?[0-9][0-9.eE+-]*)'
+    return rb"(?:" + name + _WS + rb":" + _WS + scalar + _WS + rb"," + _WS + rb")*"
 
 
 def _boundary(data: bytearray, start: int, end: int | None, top: bool) -> int | None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from demo.records import cloudtrail as ct
+from demo.records import config as cfg
 from demo.records import guardduty as gd
 from demo.records import securityhub as sh
 from demo.records import vpcflow
@@ -459,6 +460,38 @@ def securityhub_findings() -> list[dict[str, Any]]:
     ]
 
 
+CONFIG_GROUP = "sg-fixture-open"
+CONFIG_CAPTURED = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
+CONFIG_GROUP_ITEM = f"{ACCOUNT}/us-east-1/AWS::EC2::SecurityGroup/{CONFIG_GROUP}/1714557600000"
+"""The security group's item: its state id is the capture time in milliseconds (1714557600000)."""
+CONFIG_COMPLIANCE = f"{ACCOUNT}/us-east-1/AWS::Config::ResourceCompliance/AWS::EC2::SecurityGroup/{CONFIG_GROUP}/1714557720000"
+"""The group's compliance item, two minutes later; one document per rule: ``<id>/<rule>``."""
+
+
+def config_items() -> list[dict[str, Any]]:
+    """A security group opened to the world (the change behind ``ct-sg-open-v4``), and the
+    verdicts of two rules on it: one failing, one passing."""
+    return [
+        cfg.configuration_item(
+            ACCOUNT,
+            "us-east-1",
+            "AWS::EC2::SecurityGroup",
+            CONFIG_GROUP,
+            CONFIG_CAPTURED,
+            {"groupId": CONFIG_GROUP, "ipPermissions": [{"fromPort": 22, "ipRanges": ["0.0.0.0/0"]}]},
+            related_events=("ct-sg-open-v4",),
+        ),
+        cfg.resource_compliance_item(
+            ACCOUNT,
+            "us-east-1",
+            "AWS::EC2::SecurityGroup",
+            CONFIG_GROUP,
+            datetime(2024, 5, 1, 10, 2, tzinfo=UTC),
+            (("restricted-ssh", "NON_COMPLIANT"), ("vpc-sg-port-restriction-check", "COMPLIANT")),
+        ),
+    ]
+
+
 def raw_objects() -> list[tuple[str, bytes]]:
     """``(object name, bytes)`` in the formats AWS delivers them."""
     return [
@@ -466,6 +499,7 @@ def raw_objects() -> list[tuple[str, bytes]]:
         ("fixtures/vpcflow.log", vpcflow.text_body(flow_lines())),
         ("fixtures/guardduty.jsonl", "".join(json.dumps(f) + "\n" for f in guardduty_findings()).encode()),
         ("fixtures/securityhub.json", json.dumps(sh.get_findings_response(securityhub_findings())).encode()),
+        ("fixtures/config.json", cfg.history_file(config_items())),
     ]
 
 

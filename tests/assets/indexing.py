@@ -16,17 +16,13 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from normalizers import Document
+from normalizers.registry import SPECS
 from tests.assets.fixtures import normalize_bytes
 from tests.conftest import GOLDEN
 
 PREFIX = "siem-"
 SEARCHABLE_TIMEOUT_SECONDS = 30.0
-SOURCE_OF_DATASET = {
-    "aws.cloudtrail": "cloudtrail",
-    "aws.vpcflow": "vpcflow",
-    "aws.guardduty": "guardduty",
-    "aws.securityhub_findings": "securityhub",
-}
+SOURCE_OF_DATASET = {spec.dataset: spec.name for spec in SPECS}
 
 
 def golden_documents() -> list[tuple[str, Document]]:

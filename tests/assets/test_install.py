@@ -146,7 +146,7 @@ def test_install_with_another_prefix_names_templates_and_titles_after_it(
     assert sorted(names) == sorted(index_templates("siem-test-"))
     imported = [json.loads(line) for line in dashboards.requests[0].parts["file"][1].splitlines()]
     assert {obj["attributes"]["title"] for obj in imported if obj["type"] == "index-pattern"} >= {
-        "siem-test-cloudtrail,siem-test-vpcflow,siem-test-guardduty,siem-test-securityhub",
+        "siem-test-cloudtrail,siem-test-vpcflow,siem-test-guardduty,siem-test-securityhub,siem-test-config",
         "siem-test-alerts",
     }
 

@@ -94,8 +94,24 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.MONITORING_TAMPERING, None, {"ct-stop-logging", "ct-delete-detector", "ct-delete-flowlogs"}),
     (catalogue.REJECTED_FLOWS, None, {SCANNER_FLOWS}),
     (catalogue.FAILED_CONTROLS, None, {"sh-fixture-failed-high", "sh-fixture-failed-medium-other"}),
+    (catalogue.CONFIG_NONCOMPLIANT, None, {f"{fx.CONFIG_COMPLIANCE}/restricted-ssh"}),
+    (catalogue.CONFIG_CHANGES, fx.CONFIG_GROUP, {fx.CONFIG_GROUP_ITEM}),
+    (catalogue.CONFIG_CHANGES, "sg-fixture-nothing", set()),
+    (
+        catalogue.COMPLIANCE_FAILURES,
+        None,
+        {
+            "sh-fixture-failed-high",
+            "sh-fixture-failed-medium-other",
+            f"{fx.CONFIG_COMPLIANCE}/restricted-ssh",
+        },
+    ),
     (catalogue.GUARDDUTY_FINDINGS, None, {key for key in ALL_KEYS if key.startswith("gd-")}),
-    (catalogue.INVESTIGATION_EVENTS, None, {key for key in ALL_KEYS if not key.startswith("sh-")}),
+    (
+        catalogue.INVESTIGATION_EVENTS,
+        None,  # neither Security Hub controls nor Config items name a principal or an address
+        {key for key in ALL_KEYS if not key.startswith(("sh-", f"{fx.ACCOUNT}/"))},
+    ),
     # The investigation's pivots (tests/assets/test_pivots.py compares them with its queries).
     (catalogue.ACCESS_KEY_ACTIVITY, fx.MALLORY_KEY, MALLORY_CLOUDTRAIL),
     (catalogue.ACCESS_KEY_ACTIVITY, fx.CHAIN_KEY, SESSION_CLOUDTRAIL),
@@ -170,6 +186,25 @@ VIZ_CASES: list[tuple[Visualization, str | None, set[str], set[str]]] = [
     (catalogue.SH_SEVERITY, None, {"INFORMATIONAL", "MEDIUM", "HIGH", "CRITICAL"}, {"LOW"}),
     (catalogue.SH_PRODUCTS, None, {"Security Hub"}, {"GuardDuty"}),
     (catalogue.SH_TIMELINE, None, {DAY_1, "FAILED", "PASSED"}, {DAY_2}),
+    (
+        catalogue.COMPLIANCE_BY_ACCOUNT,
+        None,
+        {fx.ACCOUNT, fx.OTHER_ACCOUNT, "success", "failure"},
+        {"unknown"},
+    ),
+    (
+        catalogue.COMPLIANCE_BY_STANDARD,
+        None,
+        {"standards/aws-foundational-security-best-practices/v/1.0.0", "FAILED", "PASSED"},
+        {"WARNING"},
+    ),
+    (catalogue.COMPLIANCE_TREND, None, {DAY_1, "success", "failure"}, {DAY_2}),
+    (
+        catalogue.COMPLIANCE_WORST,
+        None,
+        {"restricted-ssh", "Fixture control S3.8", "Fixture control IAM.6"},
+        {"vpc-sg-port-restriction-check", "Fixture control EC2.19"},
+    ),
     # fixture-eve's finding names the attacker's IP: the IP pivot brings her in, alice stays out.
     (
         catalogue.INV_IDENTITIES,

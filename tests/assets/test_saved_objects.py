@@ -69,7 +69,7 @@ def test_the_issue_lists_every_kind_of_object() -> None:
     assert {"siem-all", "siem-alerts", "siem-finding-investigation"} <= set(BY_ID)
     assert (
         BY_ID["siem-all"]["attributes"]["title"]
-        == "siem-cloudtrail,siem-vpcflow,siem-guardduty,siem-securityhub"
+        == "siem-cloudtrail,siem-vpcflow,siem-guardduty,siem-securityhub,siem-config"
     )
     assert BY_ID["siem-alerts"]["attributes"]["title"] == "siem-alerts"
     assert all(obj["attributes"]["timeFieldName"] == "@timestamp" for obj in _of_type("index-pattern"))
@@ -145,7 +145,7 @@ def test_another_prefix_changes_titles_not_ids() -> None:
     assert [obj["id"] for obj in renamed] == [obj["id"] for obj in OBJECTS]
     titles = {obj["id"]: obj["attributes"]["title"] for obj in renamed if obj["type"] == "index-pattern"}
     assert titles == {pattern: index_pattern_title(pattern, "logs-") for pattern in INDEX_PATTERNS}
-    assert titles["siem-all"] == "logs-cloudtrail,logs-vpcflow,logs-guardduty,logs-securityhub"
+    assert titles["siem-all"] == "logs-cloudtrail,logs-vpcflow,logs-guardduty,logs-securityhub,logs-config"
     assert titles["siem-vpcflow"] == "logs-vpcflow" and titles["siem-alerts"] == "logs-alerts"
 
 
@@ -157,11 +157,12 @@ PRODUCT_INDICES = {
     "siem-cloudtrail-ruletest-1",  # a rule's test cases (siem rules test, detections/testing.py)
 }
 PATTERN_INTENT = {
-    "siem-all": {"siem-cloudtrail", "siem-vpcflow", "siem-guardduty", "siem-securityhub"},
+    "siem-all": {"siem-cloudtrail", "siem-vpcflow", "siem-guardduty", "siem-securityhub", "siem-config"},
     "siem-cloudtrail": {"siem-cloudtrail"},
     "siem-vpcflow": {"siem-vpcflow"},
     "siem-guardduty": {"siem-guardduty"},
     "siem-securityhub": {"siem-securityhub"},
+    "siem-config": {"siem-config"},
     "siem-alerts": {"siem-alerts"},
 }
 

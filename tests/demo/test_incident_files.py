@@ -33,6 +33,13 @@ KEY_PATTERNS = {
         rf"AWSLogs/(?P<acct>{ACCOUNT})/GuardDuty/(?P<region>{REGION})/\d{{4}}/\d\d/\d\d/"
         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\.jsonl\.gz"
     ),
+    # AWS Config Developer Guide, "Viewing configuration details": history files, and the
+    # writability probe Config writes first.
+    "config": re.compile(
+        rf"AWSLogs/(?P<acct>{ACCOUNT})/Config/(?P<region>{REGION})/\d{{4}}/\d{{1,2}}/\d{{1,2}}/ConfigHistory/"
+        rf"(?P=acct)_Config_(?P=region)_ConfigHistory_AWS_\w+_\d{{8}}T\d{{6}}Z_\d{{8}}T\d{{6}}Z_\d+\.json\.gz"
+    ),
+    "config probe": re.compile(rf"AWSLogs/{ACCOUNT}/Config/ConfigWritabilityCheckFile"),
     "cloudwatch_logs": re.compile(
         r"cloudwatch-logs/\d{4}/\d\d/\d\d/\d\d/[\w-]+-1-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d-[0-9a-f-]{36}\.gz"
     ),
@@ -61,12 +68,21 @@ def test_every_written_file_is_declared_once(incident: Incident, demo_dir: Path)
     keys = [obj.key for obj in incident.objects]
     assert len(keys) == len(set(keys))
     assert _files(demo_dir) == set(keys)
-    assert {obj.source for obj in incident.objects} == {"cloudtrail", "vpcflow", "guardduty", "securityhub"}
+    assert {obj.source for obj in incident.objects} == {
+        "cloudtrail",
+        "vpcflow",
+        "guardduty",
+        "securityhub",
+        "config",
+    }
 
 
 def test_keys_follow_aws_naming(incident: Incident) -> None:
     for obj in incident.objects:
-        pattern = KEY_PATTERNS["digest" if obj.skipped else obj.delivery or obj.source]
+        kind = obj.delivery or obj.source
+        if obj.skipped:
+            kind = "digest" if obj.source == "cloudtrail" else "config probe"
+        pattern = KEY_PATTERNS[kind]
         assert pattern.fullmatch(obj.key), obj.key
 
 
@@ -116,7 +132,7 @@ def test_cloudtrail_log_files_hold_valid_records(incident: Incident, demo_dir: P
 
 
 def test_digest_lists_real_hashes_of_log_files(incident: Incident, demo_dir: Path) -> None:
-    (digest,) = [obj for obj in incident.objects if obj.skipped]
+    (digest,) = [obj for obj in incident.objects if obj.skipped and obj.source == "cloudtrail"]
     assert digest.skipped == "CloudTrail digest file"
     body = json.loads(read_object(demo_dir, digest.key))
     assert body["digestS3Object"] == digest.key and body["digestS3Bucket"] == incident.bucket

@@ -14,16 +14,12 @@ from demo import Incident, write_incident
 from detections.demo import print_demo_alerts
 from detections.windows import iso
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.registry import SPECS
 from tests.detections.conftest import T0
 
 pytestmark = pytest.mark.integration
 INGESTED = T0 + timedelta(hours=3)
-_INDEX = {
-    "aws.cloudtrail": "siem-cloudtrail",
-    "aws.vpcflow": "siem-vpcflow",
-    "aws.guardduty": "siem-guardduty",
-    "aws.securityhub_findings": "siem-securityhub",
-}
+_INDEX = {spec.dataset: f"siem-{spec.index}" for spec in SPECS}
 
 
 @pytest.fixture

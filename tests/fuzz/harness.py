@@ -55,13 +55,20 @@ KEYS = {
     "guardduty": "AWSLogs/111111111111/GuardDuty/us-east-1/2024/05/01/x.jsonl.gz",
     "securityhub": "securityhub/2024/05/01/x.json",
     "vpcflow": "AWSLogs/111111111111/vpcflowlogs/us-east-1/2024/05/01/1_vpcflowlogs_us-east-1_fl-1_x.log.gz",
+    "config": "AWSLogs/111111111111/Config/us-east-1/2024/5/1/ConfigHistory/x_Config_us-east-1_ConfigHistory_x.json.gz",
 }
 DETAIL_TYPES = {
     "cloudtrail": "AWS API Call via CloudTrail",
     "guardduty": "GuardDuty Finding",
     "securityhub": "Security Hub Findings - Imported",
+    "config": "Config Configuration Item Change",
 }
-WRAPPERS = {"cloudtrail": "Records", "guardduty": "findings", "securityhub": "Findings"}
+WRAPPERS = {
+    "cloudtrail": "Records",
+    "guardduty": "findings",
+    "securityhub": "Findings",
+    "config": "configurationItems",
+}
 
 
 def normalize(data: bytes, source: str) -> list[Any]:
@@ -220,6 +227,14 @@ CONTAINERS: list[Container] = [
         bare_only=True,
     ),
     Container("flow log text", lambda s, r: _vpc_text(r), lambda s: s == "vpcflow"),
+    Container(
+        "Config snapshot file (scalars before the array)",
+        lambda s, r: (
+            b'{"fileVersion":"1.0","configSnapshotId":"x","configurationItems":[' + b",".join(r) + b"]}"
+        ),
+        lambda s: s == "config",
+        bare_only=True,
+    ),
 ]
 
 

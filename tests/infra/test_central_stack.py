@@ -14,7 +14,7 @@ from tests.infra.conftest import ANALYST
 pytestmark = pytest.mark.slow
 
 SOURCE_INDEX_PATTERNS = [
-    f"index/siem-logs/siem-{s}*" for s in ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+    f"index/siem-logs/siem-{s}*" for s in ("cloudtrail", "vpcflow", "guardduty", "securityhub", "config")
 ]
 
 
@@ -175,7 +175,7 @@ def test_notifications_cover_each_source_prefix_and_never_dead_letters(central: 
     _, notifications = only(central, "Custom::S3BucketNotifications")
     configurations = notifications["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
     prefixes = sorted(c["Filter"]["Key"]["FilterRules"][0]["Value"] for c in configurations)
-    assert prefixes == ["cloudtrail/", "guardduty/", "securityhub/", "vpcflow/"]
+    assert prefixes == ["cloudtrail/", "config/", "guardduty/", "securityhub/", "vpcflow/"]
     assert all(c["Events"] == ["s3:ObjectCreated:*"] for c in configurations)
 
 
@@ -190,6 +190,7 @@ def test_ingest_role_reads_source_prefixes_and_writes_dead_letters_only(central:
     reads = by_action[("s3:GetObject", "s3:GetObjectVersion")]
     assert [r.split(">", 1)[1] for r in reads] == [
         "/cloudtrail/*",
+        "/config/*",
         "/guardduty/*",
         "/securityhub/*",
         "/vpcflow/*",

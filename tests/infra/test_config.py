@@ -27,7 +27,9 @@ def test_minimal_context_gives_a_public_new_bucket_deployment() -> None:
     settings = config()
     assert settings.log_bucket_name is None
     assert settings.network_access == "public" and settings.vpc is None
-    assert settings.prefixes == {s: f"{s}/" for s in ("cloudtrail", "vpcflow", "guardduty", "securityhub")}
+    assert settings.prefixes == {
+        s: f"{s}/" for s in ("cloudtrail", "vpcflow", "guardduty", "securityhub", "config")
+    }
     assert settings.logs_collection_name == "siem-logs" and settings.alerts_collection_name == "siem-alerts"
     assert settings.source_index("cloudtrail") == "siem-cloudtrail"
 

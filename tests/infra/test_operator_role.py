@@ -33,7 +33,8 @@ from tests.ingest.records import flow_object
 
 BUCKET = "central-logs"
 SOURCE_PATTERNS = [
-    f"index/siem-logs/siem-{source}*" for source in ("cloudtrail", "vpcflow", "guardduty", "securityhub")
+    f"index/siem-logs/siem-{source}*"
+    for source in ("cloudtrail", "vpcflow", "guardduty", "securityhub", "config")
 ]
 
 

@@ -240,6 +240,43 @@ def test_log_delivery_cannot_write_other_vended_logs_or_other_prefixes(
     )
 
 
+def config_request(account: str, action: str, resource: str, org: str = ORG_ID, acl: bool = True) -> Request:
+    """AWS Config's delivery channel as the Config guide's bucket policy sees it."""
+    context = {"aws:SourceAccount": account, "aws:SourceOrgID": org}
+    if acl and action == "s3:PutObject":
+        context["s3:x-amz-acl"] = "bucket-owner-full-control"
+    return service_request("config.amazonaws.com", action, resource, **context)
+
+
+def test_config_of_organization_accounts_is_delivered(bucket_policy: list[dict[str, Any]]) -> None:
+    history = (
+        f"config/AWSLogs/{ACCOUNT_A}/Config/{REGION}/2024/5/1/ConfigHistory/{ACCOUNT_A}_Config_x.json.gz"
+    )
+    probe = f"config/AWSLogs/{ACCOUNT_A}/Config/ConfigWritabilityCheckFile"
+    assert allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(history)))
+    assert allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(probe)))
+    for check in ("s3:GetBucketAcl", "s3:ListBucket"):
+        assert allowed(bucket_policy, config_request(ACCOUNT_A, check, f"arn:aws:s3:::{BUCKET}"))
+        assert not allowed(
+            bucket_policy, config_request(ACCOUNT_A, check, f"arn:aws:s3:::{BUCKET}", org=OTHER_ORG)
+        )
+    assert not allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(history), org=OTHER_ORG))
+    assert not allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(history), acl=False))
+
+
+def test_a_config_channel_cannot_write_under_another_account_or_source(
+    bucket_policy: list[dict[str, Any]],
+) -> None:
+    # The channel's own s3KeyPrefix comes before "AWSLogs/<its account>/Config/": a prefix
+    # naming account B's folder makes a key with two AWSLogs segments, refused.
+    forged = f"config/AWSLogs/{ACCOUNT_B}/Config/x/AWSLogs/{ACCOUNT_A}/Config/{REGION}/y.json.gz"
+    assert not allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(forged)))
+    elsewhere = f"cloudtrail/AWSLogs/{ACCOUNT_A}/Config/{REGION}/y.json.gz"
+    assert not allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(elsewhere)))
+    nested = f"config/team/AWSLogs/{ACCOUNT_A}/Config/{REGION}/y.json.gz"
+    assert not allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(nested)))
+
+
 def guardduty_request(account: str, action: str, resource: str) -> Request:
     detector = f"arn:aws:guardduty:{REGION}:{account}:detector/12abc34d567e8fa901bc2d34e56789f0"
     return service_request(
@@ -323,6 +360,14 @@ def test_key_use_follows_each_service_guide(key_policy: list[dict[str, Any]]) ->
             **{**flow_logs, "aws:SourceOrgID": OTHER_ORG},
         ),
     )
+
+
+def test_config_uses_the_key_for_organization_accounts_only(key_policy: list[dict[str, Any]]) -> None:
+    for action in ("kms:GenerateDataKey", "kms:Decrypt"):
+        own = {"aws:SourceAccount": ACCOUNT_A, "aws:SourceOrgID": ORG_ID}
+        assert allowed(key_policy, kms_request("config.amazonaws.com", action, **own))
+        foreign = {"aws:SourceAccount": ACCOUNT_A, "aws:SourceOrgID": OTHER_ORG}
+        assert not allowed(key_policy, kms_request("config.amazonaws.com", action, **foreign))
 
 
 def test_member_roles_use_the_key_only_through_s3(key_policy: list[dict[str, Any]]) -> None:

@@ -210,7 +210,7 @@ def test_a_crafted_dead_letter_file_writes_nothing_outside_the_folder(
     assert f"{inputs / 'crafted.jsonl'} line 2 refused: unknown source '../../../escaped'; known: " in told[0]
     assert told[3].endswith(
         "line 5 refused: unknown source 'cloud\\x00trail'; known: cloudtrail, "
-        "guardduty, securityhub, unknown, vpcflow"
+        "config, guardduty, securityhub, unknown, vpcflow"
     )
     assert f"{len(lines)} records read, 1 indexed, {len(lines) - 1} dead-lettered" in capsys.readouterr().err
 

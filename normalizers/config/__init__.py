@@ -1,0 +1,1 @@
+"""AWS Config: configuration items and rule compliance changes (docs/sources/config.md)."""

@@ -1,0 +1,156 @@
+"""A period's reports as files: a summary (Markdown, HTML) and a detail CSV of open findings.
+
+Rerun for the same period and data, every file is byte-identical: nothing depends on the
+clock, rows are sorted, and the CSV is written with fixed settings (UTF-8 with a byte order
+mark, so that spreadsheet programs in Japanese and other locales read it as UTF-8; CRLF line
+ends as RFC 4180 gives them).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from posture.html import bar_chart, page, table
+from posture.report import SEVERITIES, AccountReport, Period
+
+FORMATS = ("html", "csv", "md")
+CSV_COLUMNS = (
+    "account",
+    "source",
+    "severity",
+    "title",
+    "resource",
+    "status",
+    "created",
+    "updated",
+    "finding_id",
+)
+
+
+def detail_csv(reports: Sequence[AccountReport]) -> bytes:
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for report in reports:
+        for f in report.open_findings:
+            writer.writerow(
+                (f.account, f.source, f.severity, f.title, f.resource, f.status, f.created, f.updated, f.id)
+            )
+    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+
+
+def _severity_rows(report: AccountReport) -> list[tuple[str, int, int, int]]:
+    return [(s, report.new[s], report.resolved[s], report.open[s]) for s in SEVERITIES]
+
+
+def _trend(report: AccountReport) -> str:
+    change = report.failed_controls_end - report.failed_controls_start
+    sign = "+" if change > 0 else ""
+    return f"{report.failed_controls_start} -> {report.failed_controls_end} ({sign}{change})"
+
+
+def markdown(reports: Sequence[AccountReport], period: Period) -> str:
+    out = [f"# Security report {period.label}", "", f"Period {period.start} to {period.end}.", ""]
+    for r in reports:
+        out += [f"## Account {r.account}", ""]
+        out += ["| severity | new | resolved | open |", "|---|---:|---:|---:|"]
+        out += [f"| {s} | {n} | {d} | {o} |" for s, n, d, o in _severity_rows(r)]
+        out += [
+            "",
+            f"Failed controls and rules: {_trend(r)}; passing at the end: {r.passed_controls_end}.",
+            "",
+        ]
+        if r.failing:
+            out += ["| control or rule | resource | status |", "|---|---|---|"]
+            out += [f"| {_md(c)} | {_md(res)} | {s} |" for c, res, s in r.failing]
+            out.append("")
+        out += [f"Alerts raised: {r.alerts}.", ""]
+        if r.high_alert_identities:
+            out.append(
+                "Identities behind high-severity alerts: "
+                + ", ".join(f"{_md(n)} ({c})" for n, c in r.high_alert_identities)
+                + "."
+            )
+            out.append("")
+        if r.changes:
+            out += ["| time | resource type | resource | status |", "|---|---|---|---|"]
+            out += [f"| {t} | {_md(k)} | {_md(i)} | {_md(s)} |" for t, k, i, s in r.changes]
+            out.append("")
+        out += [f"Open findings: {len(r.open_findings)} (detail CSV).", ""]
+    return "\n".join(out)
+
+
+def _md(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def html_report(reports: Sequence[AccountReport], period: Period) -> str:
+    sections = []
+    for r in reports:
+        rows = _severity_rows(r)
+        parts = [
+            f'<section class="account"><h2>Account {_h(r.account)}</h2>',
+            "<h3>Findings by severity</h3>",
+            table(("severity", "new", "resolved", "open"), rows, numeric=(1, 2, 3)),
+            bar_chart("Open findings by severity", [(s, o) for s, _, _, o in rows], "#b42318"),
+            "<h3>Failed controls and rules</h3>",
+            f"<p>At the start {r.failed_controls_start}, at the end {r.failed_controls_end}; "
+            f"passing at the end {r.passed_controls_end}.</p>",
+            bar_chart(
+                "Failed controls and rules: start and end of the period",
+                [("start", r.failed_controls_start), ("end", r.failed_controls_end)],
+                "#b42318",
+            ),
+        ]
+        if r.failing:
+            parts.append(table(("control or rule", "resource", "status"), r.failing))
+        parts.append(f"<h3>Alerts</h3><p>{r.alerts} raised in the period.</p>")
+        if r.high_alert_identities:
+            parts.append(
+                table(
+                    ("identity behind high-severity alerts", "alerts"), r.high_alert_identities, numeric=(1,)
+                )
+            )
+        if r.changes:
+            parts += [
+                "<h3>Notable changes</h3>",
+                table(("time", "resource type", "resource", "status"), r.changes),
+            ]
+        parts.append(f"<p>Open findings: {len(r.open_findings)} (see the detail CSV).</p></section>")
+        sections.append("".join(parts))
+    return page(
+        f"Security report {period.label}", "\n".join(sections), f"Period {period.start} to {period.end}"
+    )
+
+
+def _h(value: str) -> str:
+    return html.escape(value)
+
+
+def write_reports(
+    reports: Sequence[AccountReport],
+    period: Period,
+    formats: Sequence[str],
+    directory: Path,
+    suffix: str = "",
+) -> list[Path]:
+    """Write the asked formats under ``directory``; the paths written, in format order."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stem = f"{period.label}{suffix}"
+    written: list[Path] = []
+    for kind in formats:
+        if kind == "csv":
+            path = directory / f"open-findings-{stem}.csv"
+            path.write_bytes(detail_csv(reports))
+        elif kind == "md":
+            path = directory / f"report-{stem}.md"
+            path.write_bytes(markdown(reports, period).encode("utf-8"))
+        else:
+            path = directory / f"report-{stem}.html"
+            path.write_bytes(html_report(reports, period).encode("utf-8"))
+        written.append(path)
+    return written

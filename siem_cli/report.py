@@ -1,0 +1,96 @@
+"""``siem report``: a period's security report per account (summary and detail CSV)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+from opensearchpy.exceptions import OpenSearchException
+
+from opensearch_client import make_client
+from posture.render import FORMATS, write_reports
+from posture.report import build_reports, parse_period
+from siem_cli.options import add_connection_options, connection_from
+
+_ACCOUNT = re.compile(r"\A\d{12}\Z")
+
+
+def formats(text: str) -> list[str]:
+    """``html,csv,md`` -> the formats, in order, each once (argparse type)."""
+    asked = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [part for part in asked if part not in FORMATS]
+    if unknown or not asked:
+        raise argparse.ArgumentTypeError(
+            f"unknown format {', '.join(unknown) or text!r}: use {','.join(FORMATS)}"
+        )
+    return list(dict.fromkeys(asked))
+
+
+def account(text: str) -> str:
+    if not _ACCOUNT.match(text):
+        raise argparse.ArgumentTypeError(f"invalid account {text!r}: twelve digits")
+    return text
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="a month's security report per account: findings, failed controls, alerts, changes",
+        description="Write a period's report per account from the indices: findings new, resolved and "
+        "open by severity, failed controls and rules at the period's start and end, alerts raised, the "
+        "identities behind high-severity alerts, the period's configuration changes (AWS Config), and "
+        "a detail CSV of the findings open at the period's end (each finding's newest update up to "
+        "then; UTF-8 with a byte order mark). A rerun for a closed period writes the same bytes "
+        "(docs/report.md). Exit status 1 when the endpoint fails, 2 for a bad option.",
+    )
+    parser.add_argument("--period", required=True, metavar="YYYY-MM", help="the month, e.g. 2026-11")
+    parser.add_argument(
+        "--account",
+        type=account,
+        action="append",
+        default=[],
+        metavar="ID",
+        help="only this account (repeatable; default: every account with data)",
+    )
+    parser.add_argument(
+        "--format",
+        type=formats,
+        default=list(FORMATS),
+        metavar="LIST",
+        help="comma-separated: html, csv, md (default: all three)",
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, metavar="DIR", help="directory to write the files in"
+    )
+    add_connection_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        period = parse_period(args.period)
+    except ValueError as error:
+        print(f"siem report: {error}", file=sys.stderr)
+        return 2
+    if not args.endpoint:
+        print("siem report: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
+        return 2
+    accounts = tuple(sorted(set(args.account)))
+    try:
+        client = make_client(connection_from(args))
+        reports = build_reports(client, args.index_prefix, period, accounts)
+    except (OpenSearchException, ValueError) as error:
+        print(f"siem report: {args.endpoint}: {error}", file=sys.stderr)
+        return 1
+    suffix = f"-{accounts[0]}" if len(accounts) == 1 else ""
+    try:
+        written = write_reports(reports, period, args.format, args.out, suffix)
+    except OSError as error:
+        print(f"siem report: {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
