@@ -12,6 +12,7 @@ from ingest.reader import OpenedObject
 from ingest.runtime import Runtime
 from ingest.writer import Deadline
 from siem_cli.backfill import add_target_options, run_all, settings_from
+from siem_cli.ingest_workers import run_parallel, worker_count
 
 
 def register(subparsers: Any) -> None:
@@ -27,6 +28,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("target", metavar="PATH|s3://bucket/prefix")
     add_target_options(parser)
     parser.add_argument("--original", action="store_true", help="keep each raw record in event.original")
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        metavar="N",
+        help="objects spread over N processes (default: 1)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -36,6 +44,8 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from(args, keep_original=args.original)
+    if args.workers > 1:
+        return run_parallel(settings, args.target, args.workers, args.quiet)
     try:
         openers = Opener(args.target, settings.connection.region).sources()
     except FileNotFoundError as error:
