@@ -47,6 +47,12 @@ _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
 _HIVE = re.compile(r"(aws-account-id|aws-service|aws-region|year|month|day)=(.*)")
 
 
+FIREHOSE = "firehose"
+"""The member stack's Firehose streams (Security Hub findings, CloudWatch Logs payloads) deliver
+to ``<source prefix>AWSLogs/<account>/firehose/<region>/YYYY/MM/DD/``: the source is the prefix's
+(``securityhub/``...), else the ingest function detects it from the content."""
+
+
 @dataclass(frozen=True, slots=True)
 class KeyLayout:
     """What an AWS delivery key says about its object; ``None`` where the key does not say."""
@@ -55,10 +61,13 @@ class KeyLayout:
     account: str | None = None
     region: str | None = None
     day: date | None = None
+    source: str | None = None
+    """The source it is ingested as, from the service or (Firehose) the key's first segment."""
 
     @property
-    def source(self) -> str | None:
-        return SERVICE_SOURCES.get(self.service.lower()) if self.service else None
+    def is_log(self) -> bool:
+        """Not a key of another service (Config, CloudTrail digests, load balancers...)."""
+        return self.service is None or self.source is not None or self.service == FIREHOSE
 
 
 def parse_key(key: str) -> KeyLayout:
@@ -66,24 +75,27 @@ def parse_key(key: str) -> KeyLayout:
     parts = key.split("/")
     if "AWSLogs" not in parts:
         return KeyLayout()
-    rest = parts[parts.index("AWSLogs") + 1 :]
+    prefix, rest = parts[: parts.index("AWSLogs")], parts[parts.index("AWSLogs") + 1 :]
     if rest and _ORG_ID.fullmatch(rest[0]):  # organization trails: AWSLogs/<org id>/<account>/...
         rest = rest[1:]
     hive = {match[1]: match[2] for part in rest if (match := _HIVE.fullmatch(part))}
     if hive:
-        return KeyLayout(
-            hive.get("aws-service"),
-            hive.get("aws-account-id"),
-            hive.get("aws-region"),
-            _day(hive.get("year"), hive.get("month"), hive.get("day")),
-        )
-    if len(rest) < 2 or not _ACCOUNT.fullmatch(rest[0]):
+        service, account, region = hive.get("aws-service"), hive.get("aws-account-id"), hive.get("aws-region")
+        day = _day(hive.get("year"), hive.get("month"), hive.get("day"))
+    elif len(rest) >= 2 and _ACCOUNT.fullmatch(rest[0]):
+        account, service, *more = rest
+        # <region>/YYYY/MM/DD/<file>: a segment after <service> is a region only when more follows it
+        region = more[0] if len(more) > 1 else None
+        day = _day(*more[1:4]) if len(more) > 4 else None
+    else:
         return KeyLayout()
-    account, service, *more = rest
-    # <region>/YYYY/MM/DD/<file>: a segment after <service> is a region only when more follows it
-    region = more[0] if len(more) > 1 else None
-    day = _day(*more[1:4]) if len(more) > 4 else None
-    return KeyLayout(service, account, region, day)
+    return KeyLayout(service, account, region, day, _source(service, prefix))
+
+
+def _source(service: str | None, prefix: list[str]) -> str | None:
+    if service == FIREHOSE:
+        return prefix[0] if prefix and prefix[0] in SOURCES else None
+    return SERVICE_SOURCES.get(service.lower()) if service else None
 
 
 def _day(year: str | None, month: str | None, day: str | None) -> date | None:
@@ -121,7 +133,7 @@ class Filters:
 
     @property
     def need_layout(self) -> bool:
-        """Whether a key outside the AWS layouts can pass (only when nothing is filtered on)."""
+        """Whether only keys in the AWS layouts can pass (any filter set: nothing else says it matches)."""
         return bool(self.sources or self.accounts or self.regions or self.since or self.until)
 
 
@@ -142,7 +154,7 @@ def classify(listed: Listed, filters: Filters) -> str | None:
     if listed.size == 0:
         return "empty object"  # e.g. Config's ConfigWritabilityCheckFile
     layout = parse_key(listed.key)
-    if layout.service is not None and layout.source is None:
+    if not layout.is_log:
         return f"not a log source ({layout.service})"  # CloudTrail-Digest, Config, ELB...
     if layout.service is None and filters.need_layout:
         return "key outside the AWS layouts"

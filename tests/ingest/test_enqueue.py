@@ -33,6 +33,8 @@ FLOWS = "AWSLogs/123456789012/vpcflowlogs/eu-west-1/2024/04/30/123456789012_vpcf
 HIVE_FLOWS = "flows/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2024/month=05/day=02/x.log.parquet"
 WRITABILITY = "AWSLogs/123456789012/Config/ConfigWritabilityCheckFile"
 CONFIG_HISTORY = "AWSLogs/123456789012/Config/us-east-1/2024/5/1/ConfigHistory/123456789012_Config_us-east-1_ConfigHistory_AWS::EC2::Instance_20240501T000000Z_20240501T060000Z_1.json.gz"
+# the member stack's Firehose stream of Security Hub findings (infra/member_stack.py)
+FIREHOSE = "securityhub/AWSLogs/123456789012/firehose/eu-west-1/2024/05/01/AwsSiemFindings-1-2024-05-01-00-00-00-abc.gz"
 FINDINGS = "AWSLogs/123456789012/GuardDuty/us-east-1/2024/05/01/9f2c0a1e-0000-4000-8000-000000000001.jsonl.gz"
 
 
@@ -43,13 +45,14 @@ def _listed(key: str, size: int = 100) -> Listed:
 @pytest.mark.parametrize(
     ("key", "layout"),
     [
-        (TRAIL, KeyLayout("CloudTrail", "111122223333", "us-east-2", date(2024, 5, 1))),
+        (TRAIL, KeyLayout("CloudTrail", "111122223333", "us-east-2", date(2024, 5, 1), "cloudtrail")),
         (DIGEST, KeyLayout("CloudTrail-Digest", "111122223333", "us-east-2", date(2024, 5, 1))),
-        (FLOWS, KeyLayout("vpcflowlogs", "123456789012", "eu-west-1", date(2024, 4, 30))),
-        (HIVE_FLOWS, KeyLayout("vpcflowlogs", "123456789012", "us-east-1", date(2024, 5, 2))),
+        (FLOWS, KeyLayout("vpcflowlogs", "123456789012", "eu-west-1", date(2024, 4, 30), "vpcflow")),
+        (HIVE_FLOWS, KeyLayout("vpcflowlogs", "123456789012", "us-east-1", date(2024, 5, 2), "vpcflow")),
         (WRITABILITY, KeyLayout("Config", "123456789012", None, None)),
         (CONFIG_HISTORY, KeyLayout("Config", "123456789012", "us-east-1", date(2024, 5, 1))),
-        (FINDINGS, KeyLayout("GuardDuty", "123456789012", "us-east-1", date(2024, 5, 1))),
+        (FINDINGS, KeyLayout("GuardDuty", "123456789012", "us-east-1", date(2024, 5, 1), "guardduty")),
+        (FIREHOSE, KeyLayout("firehose", "123456789012", "eu-west-1", date(2024, 5, 1), "securityhub")),
         ("securityhub/2024/05/01/findings-1.gz", KeyLayout()),
     ],
 )
@@ -63,13 +66,14 @@ def test_objects_that_are_no_logs_are_skipped_with_their_reason() -> None:
     assert classify(_listed(DIGEST), nothing) == "not a log source (CloudTrail-Digest)"
     assert classify(_listed(CONFIG_HISTORY), nothing) == "not a log source (Config)"
     assert classify(_listed("AWSLogs/123456789012/CloudTrail/"), nothing) == "folder marker"
-    for key in (TRAIL, FLOWS, HIVE_FLOWS, FINDINGS, "securityhub/2024/05/01/findings-1.gz"):
+    for key in (TRAIL, FLOWS, HIVE_FLOWS, FINDINGS, FIREHOSE, "securityhub/2024/05/01/findings-1.gz"):
         assert classify(_listed(key), nothing) is None, key
 
 
 def test_filters_select_source_account_region_and_days() -> None:
     assert classify(_listed(FLOWS), Filters(sources=frozenset({"cloudtrail"}))) == "other source"
     assert classify(_listed(TRAIL), Filters(sources=frozenset({"cloudtrail"}))) is None
+    assert classify(_listed(FIREHOSE), Filters(sources=frozenset({"securityhub"}))) is None
     assert classify(_listed(TRAIL), Filters(accounts=frozenset({"123456789012"}))) == "other account"
     assert classify(_listed(TRAIL), Filters(regions=frozenset({"us-east-1"}))) == "other region"
     may = Filters(since=date(2024, 5, 1), until=date(2024, 5, 1))
