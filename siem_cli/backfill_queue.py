@@ -64,8 +64,9 @@ def register(subparsers: Any) -> None:
         type=float,
         default=100.0,
         metavar="N",
-        help="at most N messages per second, 0 for no limit (default: 100); the Lambda's reserved "
-        "concurrency bounds the indexing rate whatever the queue holds",
+        help="at most N messages per second, 0 for no limit (default: 100); keep it at or below the pace "
+        "the Lambda fleet drains the queue: a message queued longer than the queue's retention (4 days) "
+        "is deleted unread",
     )
     parser.add_argument(
         "--checkpoint",
