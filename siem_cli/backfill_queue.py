@@ -137,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
         return _failed(str(error), checkpoint)
     except (BotoCoreError, ClientError) as error:  # no credentials, no bucket, no queue, access denied
         return _failed(str(error), checkpoint)
+    except KeyboardInterrupt:
+        return _failed("interrupted", checkpoint)
     _summary(checkpoint)
     return 0
 
