@@ -14,6 +14,7 @@ from ingest.reader import OpenedObject
 from ingest.runtime import Runtime
 from ingest.writer import Deadline
 from siem_cli.backfill import add_target_options, run_all, settings_from
+from siem_cli.ingest_workers import run_parallel, worker_count
 
 
 def register(subparsers: Any) -> None:
@@ -37,6 +38,13 @@ def register(subparsers: Any) -> None:
         help="install (or update) the project's index templates before ingesting, "
         "like `siem assets install` without the Dashboards objects",
     )
+    parser.add_argument(
+        "--workers",
+        type=worker_count,
+        default=1,
+        metavar="N",
+        help="objects spread over N processes (default: 1)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -47,13 +55,15 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args, keep_original=args.original, **provenance_from_env())
-        openers = Opener(args.target, settings.connection.region).sources()
+        openers = Opener(args.target, settings.connection.region).sources() if args.workers == 1 else []
     except (FileNotFoundError, ValueError) as error:
         # No such path; a ledger it must not use; SOURCE_PREFIXES or DELEGATED_ADMIN_ACCOUNT_IDS malformed.
         print(f"siem ingest: {error}", file=sys.stderr)
         return 2
     if args.install_templates and not _install_templates(settings):
         return 1
+    if args.workers > 1:
+        return run_parallel(settings, args.target, args.workers, args.quiet)
     return run_all(settings, openers, _process, args.quiet, "siem ingest", "ingested")
 
 

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "siem_cli.rules",
     "siem_cli.ingest",
     "siem_cli.replay",
+    "siem_cli.backfill_queue",
     "siem_cli.local_engine",
     "siem_cli.accounts",
     "siem_cli.demo",
