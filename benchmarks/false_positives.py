@@ -3,13 +3,14 @@
 The corpus (``demo.benign``: a week of routine activity of a 40-account organization, 100,000
 CloudTrail records by default) goes through the real normalizer into an embedded engine
 (osmem-server, behind the Serverless guard), and every enabled rule runs over all of it as
-the runner would (``detections.false_positives``). Prints one line per rule (alerts, alerts
+the runner would (``detections.false_positives``), with the exceptions the corpus's organization
+deploys (``detections/fp_exceptions.yml``). Prints one line per rule (alerts, alerts
 per 100,000 records, budget, status) and, for each rule that alerts, the benign activities
 that tripped it. Exit status 1 when a rule is over its budget and not listed in
 ``known_over_budget`` of ``detections/fp_budgets.yml``.
 
 Run: ``python -m benchmarks.false_positives [--records N] [--seed S] [--rule ID]
-[--exceptions FILE] [--json]`` (100,000 records: about 3 minutes on 2 cores, most of it
+[--exceptions FILE | --no-exceptions] [--json]`` (100,000 records: about 3 minutes on 2 cores, most of it
 indexing). ``make bench`` runs it too.
 """
 
@@ -29,7 +30,13 @@ from osmem_server import OsmemServer
 
 from demo.benign import CORPUS_SIZE, DEFAULT_SEED, Corpus, generate
 from detections.exceptions import NO_EXCEPTIONS, Exceptions, load_exceptions
-from detections.false_positives import FalsePositiveReport, index_records, load_budgets, measure
+from detections.false_positives import (
+    CORPUS_EXCEPTIONS_FILE,
+    FalsePositiveReport,
+    index_records,
+    load_budgets,
+    measure,
+)
 from detections.rules import Rule, load_rules
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_assets.templates import install_templates
@@ -71,7 +78,7 @@ def tripped_by(report: FalsePositiveReport, corpus: Corpus) -> dict[str, Counter
 def run(records: int = CORPUS_SIZE, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
     """``make bench``: one row per enabled CloudTrail rule that alerts, then one for the total."""
     corpus = generate(records, seed)
-    report, seconds = measure_corpus(corpus, load_rules())
+    report, seconds = measure_corpus(corpus, load_rules(), load_exceptions(CORPUS_EXCEPTIONS_FILE))
     causes = tripped_by(report, corpus)
     rows: list[dict[str, Any]] = [
         {
@@ -107,11 +114,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--seed", type=int, default=DEFAULT_SEED, help=f"corpus seed (default {DEFAULT_SEED})"
     )
     parser.add_argument("--rule", action="append", metavar="ID", help="only this rule (repeatable)")
-    parser.add_argument("--exceptions", type=Path, metavar="FILE", help="apply these rule exceptions")
+    parser.add_argument(
+        "--exceptions",
+        type=Path,
+        metavar="FILE",
+        default=CORPUS_EXCEPTIONS_FILE,
+        help="apply these rule exceptions (default: the corpus organization's, detections/fp_exceptions.yml)",
+    )
+    parser.add_argument("--no-exceptions", action="store_true", help="apply no rule exceptions")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     rules = [rule for rule in load_rules() if not args.rule or rule.id in args.rule]
-    exceptions = load_exceptions(args.exceptions) if args.exceptions else NO_EXCEPTIONS
+    exceptions = NO_EXCEPTIONS if args.no_exceptions else load_exceptions(args.exceptions)
     corpus = generate(args.records, args.seed)
     report, seconds = measure_corpus(corpus, rules, exceptions)
     causes = tripped_by(report, corpus)

@@ -6,7 +6,8 @@ without ``_id``, one ``event.ingested`` stamp), and each rule's query runs over 
 through :func:`detections.matching.find_matches` with the exceptions applied as the runner
 applies them, reading on past the per-run hit budget with the resume cursor. An alert is
 what the runner would create: one per alert id (rule, dedup key, suppression bucket; for a
-threshold rule, group and window). Budgets per rule are data: ``detections/fp_budgets.yml``
+threshold rule, group and window). Budgets per rule are data: ``detections/fp_budgets.yml``;
+the corpus organization's own exceptions: ``detections/fp_exceptions.yml``
 (docs/detections.md, "False-positive budget").
 """
 
@@ -35,6 +36,9 @@ from normalizers import DeadLetter, Origin, normalize_object
 
 PER_RECORDS = 100_000
 BUDGETS_FILE = PACKAGE / "fp_budgets.yml"
+CORPUS_EXCEPTIONS_FILE = PACKAGE / "fp_exceptions.yml"
+"""The exceptions the benign corpus's organization deploys (its own scanner, rotation role,
+helpdesk, triage function): the harness measures rules as that deployment runs them."""
 BATCH_RECORDS = 1_000
 """Records per log file normalized and per bulk request (well under Serverless's 10 MiB)."""
 SEARCHABLE_TIMEOUT = 300.0
@@ -238,6 +242,7 @@ def measure(
 
 __all__ = [
     "BUDGETS_FILE",
+    "CORPUS_EXCEPTIONS_FILE",
     "INGESTED",
     "PER_RECORDS",
     "BudgetError",

@@ -17,7 +17,7 @@
   new-terms rules (a first sighting needs the terms seen over the history: a monitor keeps
   no such state), sequence rules (a monitor cannot join documents on a key across time and
   indices), and a ``distinct`` field inside a ``flat_object`` (no aggregation on its
-  sub-fields).
+  sub-fields) or several ``distinct`` fields (a ``cardinality`` counts one field).
 
 Index names are concrete (``<prefix><source>``), as the Alerting plugin needs.
 """
@@ -30,8 +30,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from detections.fields import field_kind
 from detections.rules import Comparison, Rule
+from detections.threshold import aggregated_distinct
 
 ALERTING_SEVERITY = {"critical": "1", "high": "2", "medium": "3", "low": "4", "informational": "5"}
 AGGREGATION = "composite_agg"
@@ -78,8 +78,10 @@ def unsupported(rule: Rule) -> str | None:
             "sequence: Alerting cannot join documents on a key across time and indices "
             "(composite monitors chain monitors, not events)"
         )
-    if rule.distinct and field_kind(rule.index, rule.distinct) != "aggregatable":
-        return f"distinct {rule.distinct}: OpenSearch aggregates no flat_object sub-field"
+    if rule.distinct and aggregated_distinct(rule) is None:
+        if len(rule.distinct) > 1:
+            return f"distinct {', '.join(rule.distinct)}: a cardinality counts one field, not values pooled"
+        return f"distinct {rule.distinct[0]}: OpenSearch aggregates no flat_object sub-field"
     return None
 
 
@@ -139,7 +141,7 @@ def _bucket_monitor(
     aggregation: dict[str, Any] = {"composite": {"sources": sources}}
     measure, path = "_count", "_count"
     if rule.distinct:
-        aggregation["aggs"] = {"distinct": {"cardinality": {"field": rule.distinct}}}
+        aggregation["aggs"] = {"distinct": {"cardinality": {"field": rule.distinct[0]}}}
         measure, path = "distinct", "distinct"
     query = {
         "size": 0,

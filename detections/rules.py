@@ -202,8 +202,8 @@ class Rule:
     """threshold: the entity counted; new_terms: the entity whose terms are new."""
     threshold: int | None = None
     window: timedelta | None = None
-    distinct: str | None = None
-    """threshold: count distinct values of this field instead of events."""
+    distinct: tuple[str, ...] = ()
+    """threshold: count distinct values of these fields (pooled) instead of events."""
     new_terms: tuple[str, ...] = ()
     history: timedelta | None = None
     steps: tuple[Step, ...] = ()
@@ -482,11 +482,11 @@ def _threshold(data: Mapping[str, Any], index: str) -> dict[str, Any]:
         raise ValueError("a threshold rule deduplicates on its group_by")
     for name in group_by:
         check_field((index,), name, "group_by field")
-    distinct = data.get("distinct")
-    if distinct is not None:
-        if not isinstance(distinct, str) or not distinct:
-            raise ValueError("distinct must be a field name")
-        check_field((index,), distinct, "distinct field", flat_allowed=True)
+    distinct = _texts(data, "distinct")
+    if not all(distinct) or len(distinct) > MAX_TERMS:
+        raise ValueError(f"distinct is a field name, or a list of 1 to {MAX_TERMS} whose values are pooled")
+    for name in distinct:
+        check_field((index,), name, "distinct field", flat_allowed=True)
     return {
         "index": index,
         "group_by": group_by,

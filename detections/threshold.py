@@ -10,9 +10,11 @@ One run, for the documents ingested in its query window (docs/detections.md, "Th
    ones included) gives each bucket's events (or distinct values: ``cardinality``). A window
    of ``W`` spans at most two adjacent buckets, so their sum bounds it: groups and buckets
    whose bound stays under the threshold are done (:func:`detections.sliding.window_bounds`).
+   Events bound the values of one field (one value per event: an id); several ``distinct``
+   fields pool values an event may carry many of, so there is no bound and step 3 reads them.
 3. **seconds**: the remaining buckets are read one second at a time (a composite with a 1 s
    ``date_histogram``; with a ``distinct`` field inside a ``flat_object``, which cannot be
-   aggregated, the events themselves), and the sliding arithmetic finds the triggers and
+   aggregated, or several ``distinct`` fields whose values are pooled, the events themselves), and the sliding arithmetic finds the triggers and
    the episodes (:mod:`detections.sliding`).
 4. **samples**: one search per episode found, for the alert's events.
 
@@ -128,6 +130,10 @@ def _candidate_spans(
     size = int(rule.window.total_seconds())
     lookback = size + int(rule.suppression.total_seconds())
     reach = {key: (low - lookback, high + size + 1) for key, (low, high) in touched.items()}
+    if len(rule.distinct) > 1:
+        # Pooled fields: one event may carry many values (GetParameters names up to ten), so
+        # event counts bound nothing. Every event of the touched groups is read.
+        return {key: [span] for key, span in reach.items()}
     measures: dict[Key, dict[int, int]] = defaultdict(dict)
     sources = [
         *terms_sources(rule.group_by),
@@ -152,11 +158,20 @@ def _candidate_spans(
     return spans
 
 
+def aggregated_distinct(rule: Rule) -> str | None:
+    """The ``distinct`` field the engine can count: one field, aggregatable. Several fields
+    (values pooled) or a ``flat_object`` path are counted from the events themselves."""
+    if len(rule.distinct) == 1 and field_kind(rule.index, rule.distinct[0]) == "aggregatable":
+        return rule.distinct[0]
+    return None
+
+
 def _distinct_metric(rule: Rule) -> dict[str, Any] | None:
     """Distinct values per bucket when the field can be aggregated; otherwise events bound them."""
-    if rule.distinct and field_kind(rule.index, rule.distinct) == "aggregatable":
-        return {"distinct": {"cardinality": {"field": rule.distinct, "precision_threshold": PRECISION}}}
-    return None
+    field = aggregated_distinct(rule)
+    if field is None:
+        return None
+    return {"distinct": {"cardinality": {"field": field, "precision_threshold": PRECISION}}}
 
 
 def _merged(spans: Iterable[Span]) -> list[Span]:
@@ -180,7 +195,7 @@ def _seconds(
     """The candidate spans, one point per group and second (and distinct value)."""
     if not spans:
         return {}
-    readable = not rule.distinct or field_kind(rule.index, rule.distinct) == "aggregatable"
+    readable = not rule.distinct or aggregated_distinct(rule) is not None
     longest = max(len(ranges) for ranges in spans.values())
     points: dict[Key, list[sliding.Point]] = defaultdict(list)
     budget = [MAX_EVENTS_READ]
@@ -205,7 +220,7 @@ def _aggregated_points(
 ) -> None:
     sources = [*terms_sources(rule.group_by), seconds_source("@timestamp", SECOND)]
     if rule.distinct:
-        sources.append({VALUE: {"terms": {"field": rule.distinct}}})
+        sources.append({VALUE: {"terms": {"field": rule.distinct[0]}}})
     for bucket in composite(client, index, filters, sources, cost):
         key = key_of(bucket, rule.group_by)
         if key not in keys:
@@ -226,9 +241,10 @@ def _read_points(
     cost: Cost,
     budget: list[int],
 ) -> None:
-    """The events themselves (a ``distinct`` path inside a ``flat_object`` has no doc values)."""
-    assert rule.distinct is not None
-    fields = ["@timestamp", *rule.group_by, rule.distinct]
+    """The events themselves (a ``distinct`` path inside a ``flat_object`` has no doc values;
+    several ``distinct`` fields pool their values)."""
+    assert rule.distinct
+    fields = ["@timestamp", *rule.group_by, *rule.distinct]
     order: list[dict[str, Any]] = [{"@timestamp": "asc"}, {"event.id": {"order": "asc", "missing": "_last"}}]
     with closing(hits(client, index, filters, order, cost, source=fields)) as stream:
         for document, sort in stream:
@@ -237,7 +253,7 @@ def _read_points(
                 return
             budget[0] -= 1
             second = int(sort[0] // 1000)
-            values = [str(value) for value in field_values(document, rule.distinct)]
+            values = [str(value) for name in rule.distinct for value in field_values(document, name)]
             for key in product(*(field_values(document, name) for name in rule.group_by)):
                 if key in keys:
                     points[key].append(sliding.Point(second, 1, Counter(values)))

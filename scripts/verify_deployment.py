@@ -16,9 +16,10 @@ a 403 there means the data access policy does not name the caller).
   ``--guardduty-region``; CreateSampleFindings), which must appear in the GuardDuty export
   under the bucket and then in ``siem-guardduty``. Sample findings never alert (the rule
   ``siem-guardduty-high-critical`` leaves them out on purpose);
-- one harmless read of SES's sending status (SES v2 GetAccount) by the caller, which the
-  organization trail records and the rule ``siem-ses-sending-discovery`` turns into an alert
-  in ``siem-alerts`` (one per identity per hour: a second run within the hour finds the same
+- one harmless read of the SSM parameter ``/aws-siem/verification`` by the caller (it need not
+  exist: ParameterNotFound is logged the same way), which the organization trail records and
+  the marker rule ``siem-deployment-verification`` turns into an informational alert in
+  ``siem-alerts`` (one per identity per hour: a second run within the hour finds the same
   alert).
 
 ``--wait MINUTES`` checks again every minute while some check says WAIT (CloudTrail delivers
@@ -26,7 +27,7 @@ within about 5-15 minutes, GuardDuty exports new findings within about 5, detect
 every 5 minutes with a 2-minute lag). Exit status 0 when every check passed, 1 otherwise.
 
 Credentials: ``--profile`` for the AWS reads (CloudFormation, CloudWatch, SNS, SQS, S3
-listing, Organizations DescribeOrganization, SES GetAccount with ``--trigger``) and
+listing, Organizations DescribeOrganization, SSM GetParameter with ``--trigger``) and
 ``--search-profile`` (default: the same) for the searches, which must be a principal of the
 analysts' data access policy. Only boto3 and the standard library: it runs in CloudShell.
 """
@@ -34,6 +35,7 @@ analysts' data access policy. Only boto3 and the standard library: it runs in Cl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import sys
@@ -64,7 +66,9 @@ SAMPLE_TYPES = (
     "UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS",
     "Recon:EC2/PortProbeUnprotectedPort",
 )
-ALERT_RULE = "siem-ses-sending-discovery"
+ALERT_RULE = "siem-deployment-verification"
+VERIFICATION_PARAMETER = "/aws-siem/verification"
+"""Read with ``--trigger``; the marker rule ``ALERT_RULE`` alerts on it (it need not exist)."""
 FRESH = timedelta(minutes=30)
 """An object or a document this recent shows the path is flowing."""
 
@@ -322,6 +326,13 @@ def alert_check(search: Search, endpoint: str, index: str, caller: str, since: d
 # -- triggers -----------------------------------------------------------------------------------
 
 
+def read_marker(ssm: Any) -> None:
+    """The call ``ALERT_RULE`` alerts on: a read of a parameter that usually does not exist.
+    Any answer from SSM (ParameterNotFound, AccessDenied) is an event CloudTrail records."""
+    with contextlib.suppress(ClientError):
+        ssm.get_parameter(Name=VERIFICATION_PARAMETER)
+
+
 def create_sample_findings(guardduty: Any) -> str:
     detectors = guardduty.list_detectors()["DetectorIds"]
     if not detectors:
@@ -509,7 +520,7 @@ def start(
     if args.trigger:
         run.admin_account = guardduty_clients("sts", args.guardduty_region).get_caller_identity()["Account"]
         run.detector = create_sample_findings(guardduty_clients("guardduty", args.guardduty_region))
-        clients("sesv2", args.region).get_account()
+        read_marker(clients("ssm", args.region))
     return run, stack_check
 
 

@@ -46,7 +46,7 @@ def test_every_enabled_rule_becomes_a_monitor_with_concrete_indices(tmp_path: Pa
             measure = "distinct" if rule.distinct else "_count"
             assert condition["script"]["source"] == f"params.{measure} >= {rule.threshold}"
             if rule.distinct:
-                assert aggregation["aggs"]["distinct"] == {"cardinality": {"field": rule.distinct}}
+                assert aggregation["aggs"]["distinct"] == {"cardinality": {"field": rule.distinct[0]}}
         else:
             assert body["monitor_type"] == "query_level_monitor"
             assert "hits.total.value > 0" in trigger["query_level_trigger"]["condition"]["script"]["source"]
@@ -68,6 +68,8 @@ def test_rules_alerting_cannot_run_are_skipped_with_their_reason(
     assert reasons["siem-console-signin-without-mfa-then-access-key"].startswith("sequence:")  # type: ignore[union-attr]
     assert "flat_object" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
     assert reasons["siem-access-denied-burst"] is None  # distinct event.action: a cardinality
+    # name, names and path pooled: one cardinality cannot count three fields' values together
+    assert "pooled" in reasons["siem-ssm-securestring-decrypted-outside-compute"]  # type: ignore[operator]
     for rule_id, reason in skipped.items():
         assert f"skipped {rule_id}: {reason}" in out
         assert not (tmp_path / f"{rule_id}.json").exists()
@@ -175,6 +177,8 @@ def test_typed_rules_validation_names_the_problem() -> None:
     for rule, change, message in (
         (threshold, {"group_by": ["user_agent.original"]}, "not a mapped keyword"),  # text: no doc values
         (threshold, {"distinct": "no.such.field"}, "distinct field 'no.such.field' is not"),
+        (threshold, {"distinct": ["event.action", "no.such.field"]}, "distinct field 'no.such.field' is not"),
+        (threshold, {"distinct": ["event.action", "source.ip", "user.name", "cloud.region"]}, "1 to 3"),
         (threshold, {"group_by": ["aws.cloudtrail.request_parameters.userName"]}, "group_by field"),
         (threshold, {"window": "2d"}, "window must be 1s to 1d"),
         (threshold, {"where": [{"field": "a", "op": "==", "other": "b"}]}, "only apply to event rules"),

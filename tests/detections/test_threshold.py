@@ -157,3 +157,43 @@ def test_one_index_named_as_a_string_serves_every_source(siem: OpenSearch) -> No
         (m.key, m.bucket, m.count) for m in by_prefix.matches
     ]
     assert len(by_name.matches) == 1
+
+
+def parameter_reads(start: datetime, requests: Sequence[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """mallory's SSM reads with decryption from a laptop, one a second (AWS's request shapes)."""
+    return [
+        ct.api_call(
+            MALLORY,
+            event_name=name,
+            event_source="ssm.amazonaws.com",
+            time=start + timedelta(seconds=n),
+            source_ip="203.0.113.124",
+            request={**request, "withDecryption": True},
+        )
+        for n, (name, request) in enumerate(requests)
+    ]
+
+
+def test_pooled_distinct_fields_count_every_name_an_event_carries(siem: OpenSearch) -> None:
+    """GetParameters names up to ten parameters in one event and GetParameter one: the SSM rule
+    pools ``name``, ``names`` and ``path``, so one event can bring ten values (no event-count
+    bound may drop it) and a name read twice counts once."""
+    batch = [f"/prod/app/secret-{n}" for n in range(8)]
+    reads = parameter_reads(
+        T0,
+        [
+            ("GetParameters", {"names": batch}),
+            ("GetParameter", {"name": batch[0]}),  # read again: still 8
+            ("GetParameter", {"name": "/prod/app/secret-8"}),
+            ("GetParametersByPath", {"path": "/prod/other/", "recursive": True}),
+        ],
+    )
+    index_raw(siem, "cloudtrail", trail(reads), T0 + minutes(1))
+    rule, window = our_rule("siem-ssm-securestring-decrypted-outside-compute"), Window(T0, T0 + minutes(3))
+    (match,) = find_matches(siem, rule, Sources(), window).matches
+    assert match.count == 10 and len(match.event_ids) == 4
+
+    later = T0 + timedelta(hours=3)
+    index_raw(siem, "cloudtrail", trail(parameter_reads(later, [("GetParameters", {"names": batch})])), later)
+    index_raw(siem, "cloudtrail", trail(parameter_reads(later, [("GetParameter", {"name": "/x"})])), later)
+    assert not find_matches(siem, rule, Sources(), Window(later, later + minutes(3))).matches  # 9 names

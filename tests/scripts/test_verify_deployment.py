@@ -258,7 +258,11 @@ def test_trigger_waits_until_the_findings_and_the_alert_arrive(
     guardduty.add_response(
         "create_sample_findings", {}, {"DetectorId": DETECTOR, "FindingTypes": list(verify.SAMPLE_TYPES)}
     )
-    clients.stub("sesv2", REGION).add_response("get_account", {}, {})
+    clients.stub("ssm", REGION).add_client_error(
+        "get_parameter",
+        service_error_code="ParameterNotFound",
+        expected_params={"Name": "/aws-siem/verification"},
+    )
     criteria = {
         "Criterion": {
             "type": {"Eq": list(verify.SAMPLE_TYPES)},
@@ -283,7 +287,7 @@ def test_trigger_waits_until_the_findings_and_the_alert_arrive(
             [
                 {
                     "_source": {
-                        "alert": {"id": "siem-ses-sending-discovery-1", "dedup_key": ""},
+                        "alert": {"id": "siem-deployment-verification-1", "dedup_key": ""},
                         "related": {"user": [CALLER]},
                     }
                 }
@@ -307,9 +311,11 @@ def test_trigger_waits_until_the_findings_and_the_alert_arrive(
     out = capsys.readouterr().out
     assert "PASS  GuardDuty export: newest object 1 min old: guardduty/AWSLogs/111111111111/GuardDuty/" in out
     assert f"PASS  sample findings in siem-guardduty: 2 of 2 indexed; try: siem investigate {'a' * 32}" in out
-    assert f"PASS  alert siem-ses-sending-discovery: alert siem-ses-sending-discovery-1 for {CALLER}" in out
+    assert (
+        f"PASS  alert siem-deployment-verification: alert siem-deployment-verification-1 for {CALLER}" in out
+    )
     [(_, _, query)] = [r for r in search.requests if r[1] == "siem-alerts"][:1]
-    assert query["query"]["bool"]["filter"][0] == {"term": {"rule.id": "siem-ses-sending-discovery"}}
+    assert query["query"]["bool"]["filter"][0] == {"term": {"rule.id": "siem-deployment-verification"}}
 
 
 def test_a_missing_stack_prints_one_line(clients: Clients, capsys: pytest.CaptureFixture[str]) -> None:
@@ -364,15 +370,17 @@ def test_the_searches_find_what_the_pipeline_writes(
     session = ct.role_session(
         account=ACCOUNT, role="PlatformAdmin", session="alice", created=NOW - timedelta(hours=1)
     )
-    ses_check = ct.api_call(
+    marker_read = ct.api_call(
         ct.assumed_role(session),
-        event_name="GetAccount",
-        event_source="ses.amazonaws.com",
+        event_name="GetParameter",
+        event_source="ssm.amazonaws.com",
         time=NOW - timedelta(minutes=12),
         region=REGION,
+        request={"name": verify.VERIFICATION_PARAMETER},
+        error_code="ParameterNotFound",
         event_id="5e5c0c6e-0000-4000-8000-000000000001",
     )
-    index(engine, "cloudtrail", json.dumps({"Records": [ses_check]}).encode(), NOW - timedelta(minutes=5))
+    index(engine, "cloudtrail", json.dumps({"Records": [marker_read]}).encode(), NOW - timedelta(minutes=5))
     samples = [
         gd.finding(
             gd.FindingSpec(type=kind, id=finding_id, sample=True, account=ACCOUNT, region=REGION, created=NOW)
