@@ -33,7 +33,8 @@ from normalizers import DeadLetter, Origin, normalize_object
 
 ROWS = 500_000
 ACCOUNT = "123456789012"
-BULK_ACTION = b'{"create":{"_index":"siem-vpcflow"}}\n'
+BULK_ACTION = b'{"create":{}}\n'
+"""As ``ingest/writer.py`` sends it: the index is in the URL."""
 BULK_BODY_BYTES = 5 << 20
 """The loader sends ``_bulk`` bodies of about this size; the benchmark builds them the same way."""
 
@@ -146,7 +147,7 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def _start_peak_tracking() -> int:
+def start_peak_tracking() -> int:
     """Reset the peak resident size where Linux allows it; return the baseline in bytes."""
     try:
         with open("/proc/self/clear_refs", "w") as refs:
@@ -156,7 +157,7 @@ def _start_peak_tracking() -> int:
     return (_status_kib("VmRSS") or 0) * 1024
 
 
-def _peak_since(baseline: int) -> int:
+def peak_since(baseline: int) -> int:
     peak = _status_kib("VmHWM")
     peak_bytes = (
         peak * 1024 if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -170,7 +171,7 @@ def _measure(name: str, path: str) -> dict[str, Any]:
     ``peak_memory`` is how far the resident size rose above where it was before the run
     (Python objects, Arrow buffers, the bulk body being built), in bytes.
     """
-    baseline = _start_peak_tracking()
+    baseline = start_peak_tracking()
     origin = Origin(object=path, ingested="2026-01-01T00:00:00.000Z")
     documents = dead = body_bytes = 0
     body: list[bytes] = []
@@ -191,7 +192,7 @@ def _measure(name: str, path: str) -> dict[str, Any]:
                 size = 0
     body_bytes += len(b"".join(body))
     seconds, cpu_seconds = time.perf_counter() - began, time.process_time() - began_cpu
-    peak = _peak_since(baseline)
+    peak = peak_since(baseline)
     rows = documents + dead
     return {
         "name": name,
@@ -205,6 +206,7 @@ def _measure(name: str, path: str) -> dict[str, Any]:
         "rows_per_cpu_second": round(rows / cpu_seconds),
         "peak_memory": peak,
         "bulk_bytes": body_bytes,
+        "bytes_per_document": round(body_bytes / max(1, documents), 1),
         "file_bytes": Path(path).stat().st_size,
     }
 

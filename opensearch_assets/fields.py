@@ -71,6 +71,19 @@ def properties(table: Mapping[str, str]) -> dict[str, Any]:
     return root
 
 
+def with_overrides(
+    mapping_properties: dict[str, Any], overrides: Mapping[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """``mapping_properties`` with the leaf of each dotted path of ``overrides`` replaced (or added)."""
+    for path, mapping in overrides.items():
+        node = mapping_properties
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {"properties": {}})["properties"]
+        node[leaf] = dict(mapping)
+    return mapping_properties
+
+
 def leaf_fields(mapping_properties: Mapping[str, Any], prefix: str = "") -> dict[str, dict[str, Any]]:
     """Flatten mapping ``properties`` to ``{dotted path: field mapping}``, multi-fields included.
 

@@ -9,11 +9,14 @@ fields) are ``flat_object``: searchable by any key path, never a source of new f
 
 from __future__ import annotations
 
+from typing import Any
+
 from enrichment.accounts import DEFAULT_TAG_KEYS
 from enrichment.fields import SOURCES as ENRICHED_SOURCES
 from enrichment.fields import enrichment_fields
 from normalizers.fields import kinds
 from normalizers.registry import SPECS
+from normalizers.vpcflow import fields as vpcflow_fields
 from opensearch_assets.fields import ECS_COMMON, FieldTable
 
 ALERTS: FieldTable = {
@@ -76,3 +79,16 @@ SOURCE_TABLES: dict[str, FieldTable] = {
 }
 """Index suffix -> the fields specific to it (ECS_COMMON comes with every index): each
 source's fields definition with its enrichment, and the alerts index."""
+
+OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
+    "vpcflow": {
+        **{
+            path: {"type": "constant_keyword", "value": value}
+            for path, value in vpcflow_fields.CONSTANTS.items()
+        },
+        **{path: {"type": "alias", "path": target} for path, target in vpcflow_fields.ALIASES.items()},
+    },
+}
+"""Index suffix -> fields mapped differently from their kind, that its documents never carry:
+the index's constants (``constant_keyword``: a query on ``event.kind:event`` matches every
+document of the index) and aliases of other fields (``network.bytes`` -> ``source.bytes``)."""

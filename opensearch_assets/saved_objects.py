@@ -43,6 +43,7 @@ _MIGRATION_VERSION = {
 # Mapping type -> Dashboards field type.
 _DASHBOARDS_TYPES = {
     "keyword": "string",
+    "constant_keyword": "string",
     "text": "string",
     "flat_object": "string",
     "date": "date",
@@ -104,7 +105,7 @@ def pattern_fields(pattern_id: str) -> list[dict[str, Any]]:
     merged: dict[str, dict[str, Any]] = {}
     for index in INDEX_PATTERNS[pattern_id]:
         for name, spec in index_fields(index).items():
-            if name in merged and merged[name]["type"] != spec["type"]:
+            if name in merged and _DASHBOARDS_TYPES[merged[name]["type"]] != _DASHBOARDS_TYPES[spec["type"]]:
                 raise ValueError(f"{pattern_id}: {name} is {merged[name]['type']} and {spec['type']}")
             merged[name] = spec
     fields = [_field_descriptor(name, spec) for name, spec in sorted(merged.items())]

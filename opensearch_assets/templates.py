@@ -17,8 +17,8 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from opensearch_assets.fields import ECS_COMMON, leaf_fields, properties
-from opensearch_assets.mappings import SOURCE_TABLES
+from opensearch_assets.fields import ECS_COMMON, leaf_fields, properties, with_overrides
+from opensearch_assets.mappings import OVERRIDES, SOURCE_TABLES
 
 DEFAULT_PREFIX = "siem-"
 INDEX_NAMES: tuple[str, ...] = tuple(SOURCE_TABLES)
@@ -28,7 +28,7 @@ TOTAL_FIELDS_LIMIT = 2000
 """Twice the 1,000 fields an index may reach (tests/assets checks it): headroom, not a target."""
 
 # Bumped whenever a mapping changes, so `GET _index_template` tells which version is live.
-TEMPLATE_VERSION = 2  # 2: the enrichment fields (docs/enrichment.md) and siem.object.* (provenance)
+TEMPLATE_VERSION = 2  # 2: enrichment fields, siem.object.* (provenance), flow constants and aliases
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 
@@ -56,10 +56,19 @@ def ecs_component() -> dict[str, Any]:
 
 def fields_component(name: str) -> dict[str, Any]:
     return {
-        "template": {"mappings": {"properties": properties(SOURCE_TABLES[name])}},
+        "template": {"mappings": {"properties": _fields_properties(name)}},
         "version": TEMPLATE_VERSION,
         "_meta": _META,
     }
+
+
+def _fields_properties(name: str) -> dict[str, Any]:
+    """The source's fields, then its overrides, which replace the ECS component's mapping (the
+    later component wins). A component is checked on its own: an alias's target is repeated."""
+    overrides = OVERRIDES.get(name, {})
+    targets = {spec["path"] for spec in overrides.values() if spec["type"] == "alias"}
+    table = {**{path: ECS_COMMON[path] for path in targets if path in ECS_COMMON}, **SOURCE_TABLES[name]}
+    return with_overrides(properties(table), overrides)
 
 
 def component_templates(prefix: str = DEFAULT_PREFIX) -> dict[str, dict[str, Any]]:
@@ -98,9 +107,13 @@ def install_templates(client: OpenSearch, prefix: str = DEFAULT_PREFIX) -> None:
 
 def index_properties(name: str) -> dict[str, Any]:
     """The merged mapping ``properties`` an index ``<prefix><name>`` is created with."""
-    return properties({**ECS_COMMON, **SOURCE_TABLES[name]})
+    return with_overrides(properties({**ECS_COMMON, **SOURCE_TABLES[name]}), OVERRIDES.get(name, {}))
 
 
 def index_fields(name: str) -> dict[str, dict[str, Any]]:
-    """``{dotted path: field mapping}`` of an index, multi-fields included."""
-    return leaf_fields(index_properties(name))
+    """``{dotted path: field mapping}`` of an index, multi-fields included; an alias is
+    described by its target's mapping, as the engine's field capabilities describe it."""
+    fields = leaf_fields(index_properties(name))
+    return {
+        path: fields[spec["path"]] if spec.get("type") == "alias" else spec for path, spec in fields.items()
+    }

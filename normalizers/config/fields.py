@@ -17,6 +17,13 @@ ECS: tuple[Field, ...] = (
     ),
     ecs("message", "`<resource type> <resource id>: <status>`; for a compliance change, the rule's verdict"),
     ecs(
+        "related.ip", "every valid IP address the item names (its configuration, relationships), at most 100"
+    ),
+    ecs(
+        "related.hosts",
+        "every EC2 instance id the item names (its id, ARN, relationships, configuration), at most 100",
+    ),
+    ecs(
         "event.kind",
         "`event` for a configuration item; `state` for a rule's verdict (a compliance item's rule, a compliance change)",
     ),

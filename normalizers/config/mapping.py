@@ -14,6 +14,8 @@ Three records, each read in every shape Config delivers it:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 from normalizers.base import Document, Origin
@@ -27,6 +29,7 @@ from normalizers.config.tables import (
     NO_ZONE,
     RESOURCE_COMPLIANCE,
 )
+from normalizers.ecs.address import parse_ip
 from normalizers.ecs.finding import rule_fields
 from normalizers.ecs.getters import (
     optional_list,
@@ -161,7 +164,41 @@ def _item_document(
                 "message_type": as_text((notification or {}).get("messageType")),
             }
         },
+        "related": _related(item),
     }
+
+
+_INSTANCE = re.compile(r"(?<![\w-])i-(?:[0-9a-f]{17}|[0-9a-f]{8})(?![\w-])")
+MAX_RELATED = 100
+"""Addresses and instances kept per item: a VPC's item can name hundreds (a bound, not a need)."""
+
+
+def _related(item: dict[str, Any]) -> dict[str, list[str]]:
+    """The addresses and EC2 instances the item names anywhere (its id, ARN, relationships,
+    configuration), so an item is found by ``related.ip``/``related.hosts`` like any record."""
+    ips: dict[str, None] = {}
+    hosts: dict[str, None] = {}
+    for text in _strings(item):
+        address = parse_ip(text)
+        if address and len(ips) < MAX_RELATED:
+            ips[address] = None
+        for instance in _INSTANCE.findall(text):
+            if len(hosts) < MAX_RELATED:
+                hosts[instance] = None
+    return {"ip": list(ips), "hosts": list(hosts)}
+
+
+def _strings(node: Any, depth: int = 0) -> Iterator[str]:
+    if depth > 32:  # records are bounded in size already; nesting is bounded here
+        return
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value, depth + 1)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value, depth + 1)
+    elif isinstance(node, str):
+        yield node
 
 
 def _api_named(item: dict[str, Any]) -> dict[str, Any]:

@@ -15,11 +15,11 @@ ECS: tuple[Field, ...] = (
         "when the first packet of the flow was seen: epoch seconds as RFC 3339 UTC (`2014-12-14T04:06:50Z`); required",
         "start",
     ),
-    ecs("event.start", "`start`"),
+    ecs("event.start", "`start`: an alias of `@timestamp` in the index, not in the document"),
     ecs("event.end", "when the last packet of the flow was seen", "end"),
     ecs("event.duration", "`end - start` in nanoseconds; left out when `end < start`"),
-    ecs("event.kind", "`event`"),
-    ecs("event.category", "`network`"),
+    ecs("event.kind", "`event`: a constant of the index, not in the document"),
+    ecs("event.category", "`network`: a constant of the index, not in the document"),
     ecs(
         "event.type",
         "`connection` and `allowed` (ACCEPT) or `denied` (REJECT); `connection` alone without an action",
@@ -35,16 +35,18 @@ ECS: tuple[Field, ...] = (
     ecs("event.provider", "`vpc-flow-logs`, or `tgw-flow-logs` for a transit gateway's"),
     ecs("event.ingested", "when the loader read the record"),
     ecs("event.original", "the line (text) or the row as a JSON object (Parquet), with `keep_original` only"),
-    ecs("cloud.provider", "`aws`"),
+    ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs("cloud.account.id", "the owner of the interface, always from the record", "account-id"),
     ecs("cloud.region", "only when the record has it", "region"),
     ecs("cloud.instance.id", "the instance of the interface", "instance-id"),
-    ecs("source.address", "the source address as written, always", "srcaddr"),
+    ecs("source.address", "the source address as written, only when it is not a valid IP", "srcaddr"),
     ecs("source.ip", "`srcaddr` when it is a valid IPv4/IPv6 (canonical form; `211.9.016.253` is none)"),
     ecs("source.port", "0-65535", "srcport"),
     ecs("source.bytes", "bytes of the flow; 64-bit, any value up to 2^63-1 round-trips exactly", "bytes"),
     ecs("source.packets", "packets of the flow (64-bit)", "packets"),
-    ecs("destination.address", "the destination address as written, always", "dstaddr"),
+    ecs(
+        "destination.address", "the destination address as written, only when it is not a valid IP", "dstaddr"
+    ),
     ecs("destination.ip", "`dstaddr` when it is a valid IPv4/IPv6 (canonical form)"),
     ecs("destination.port", "0-65535", "dstport"),
     ecs("network.iana_number", "the IANA protocol number, as a string", "protocol"),
@@ -55,9 +57,12 @@ ECS: tuple[Field, ...] = (
     ecs(
         "network.type", "`ipv4`/`ipv6` from `type`, else from the first valid address's family; none for EFA"
     ),
-    ecs("network.bytes", "`bytes`"),
-    ecs("network.packets", "`packets`"),
-    ecs("network.direction", "`ingress`/`egress` from `flow-direction`, else `unknown`"),
+    ecs("network.bytes", "`bytes`: an alias of `source.bytes` in the index, not in the document"),
+    ecs("network.packets", "`packets`: an alias of `source.packets` in the index, not in the document"),
+    ecs(
+        "network.direction",
+        "`ingress`/`egress` from `flow-direction` (`unknown` for another value); none without it",
+    ),
     ecs("related.ip", "`srcaddr`, `dstaddr`, `pkt-srcaddr`, `pkt-dstaddr`: every valid address once"),
     ecs("related.hosts", "`instance-id`"),
 )
@@ -75,7 +80,11 @@ OWN: tuple[Field, ...] = (
         "not filled: the account is `cloud.account.id` (mapped as in Elastic's `aws.vpcflow`)",
     ),
     _own("interface-id", "keyword", "the network interface the traffic is recorded for"),
-    _own("action", "keyword", "`ACCEPT` or `REJECT`"),
+    _own(
+        "action",
+        "keyword",
+        "`ACCEPT` or `REJECT`: an alias of `event.action` in the index, not in the document",
+    ),
     _own("log-status", "keyword", "`OK`, `NODATA` (no traffic) or `SKIPDATA` (records skipped)"),
     _own("vpc-id", "keyword", "the interface's VPC"),
     _own("subnet-id", "keyword", "the interface's subnet"),
@@ -137,3 +146,21 @@ OWN: tuple[Field, ...] = (
 )
 
 FIELDS: tuple[Field, ...] = (*ECS, *OWN)
+
+# Each byte of a flow document is paid once per flow, and flows are the largest source by far
+# (docs/sources/vpcflow.md, "Document size"): what is the same in every document of the index,
+# or a copy of another field, is written in the index template instead of in each document.
+CONSTANTS: dict[str, str] = {
+    "event.kind": "event",
+    "event.category": "network",
+    "event.module": "aws",
+    "cloud.provider": "aws",
+}
+"""Fields holding one value in every flow document: ``constant_keyword`` fields of the index."""
+ALIASES: dict[str, str] = {
+    "event.start": "@timestamp",
+    "network.bytes": "source.bytes",
+    "network.packets": "source.packets",
+    f"{BLOCK}.action": "event.action",
+}
+"""Fields equal to another field of every flow document: field aliases of the index."""

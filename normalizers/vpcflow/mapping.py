@@ -71,9 +71,12 @@ def batch_fields(
     ips: dict[str, pa.Array] = {name: ip_addresses(text[name]) for name in ADDRESS_FIELDS if name in text}
     # Rows without a valid start are bad rows: they never become documents, so "dense".
     timestamps = translated(start, _epoch_text)
+    # ``event.start`` (= ``@timestamp``), ``network.bytes``/``packets`` (= ``source.*``) and
+    # ``aws.vpcflow.action`` (= ``event.action``) are aliases in the index template, and the
+    # constants of the index (``event.kind``...) are ``constant_keyword`` fields
+    # (normalizers/vpcflow/fields.py): no document carries them.
     return [
         Field("@timestamp", "column", timestamps),
-        Field("event.start", "column", timestamps),
         *_event_fields(text.get("action"), numbers.get("end"), start, provider, origin),
         *_arrow_fields(
             "cloud",
@@ -83,11 +86,10 @@ def batch_fields(
                 ("instance.id", text.get("instance-id")),
             ],
         ),
-        Field("cloud.provider", "const", "aws"),
         *_arrow_fields(
             "source",
             [
-                ("address", text.get("srcaddr")),
+                ("address", _not_an_ip(text.get("srcaddr"), ips.get("srcaddr"))),
                 ("ip", ips.get("srcaddr")),
                 ("port", numbers.get("srcport")),
                 ("bytes", numbers.get("bytes")),
@@ -96,9 +98,13 @@ def batch_fields(
         ),
         *_arrow_fields(
             "destination",
-            [("address", text.get("dstaddr")), ("ip", ips.get("dstaddr")), ("port", numbers.get("dstport"))],
+            [
+                ("address", _not_an_ip(text.get("dstaddr"), ips.get("dstaddr"))),
+                ("ip", ips.get("dstaddr")),
+                ("port", numbers.get("dstport")),
+            ],
         ),
-        *_arrow_fields("network", _network(text, ips, numbers, length)),
+        *_arrow_fields("network", _network(text, ips, numbers)),
         *_related_fields(ips, text.get("instance-id")),
         *_arrow_fields("aws.vpcflow", _aws_fields(text, numbers, ips)),
         *_tcp_flag_fields(numbers.get("tcp-flags")),
@@ -117,10 +123,9 @@ def _event_fields(
     action: pa.Array | None, end: pa.Array | None, start: pa.Array, provider: str, origin: Origin
 ) -> list[Field]:
     fields = [
-        Field("event.kind", "const", "event"),
-        Field("event.category", "const", ("network",)),
+        # Constant too, but kept: alert summaries and the investigation tell a flow by the
+        # ``event.dataset`` of the ``_source`` they read (a constant_keyword is not in it).
         Field("event.dataset", "const", "aws.vpcflow"),
-        Field("event.module", "const", "aws"),
         Field("event.provider", "scalar", provider),
         Field("event.ingested", "scalar", origin.ingested),
         Field("event.id", "arg"),
@@ -165,7 +170,7 @@ def _epoch_text(seconds: int | None) -> str | None:
 
 
 def _network(
-    text: dict[str, pa.Array], ips: dict[str, pa.Array], numbers: dict[str, pa.Array], length: int
+    text: dict[str, pa.Array], ips: dict[str, pa.Array], numbers: dict[str, pa.Array]
 ) -> list[tuple[str, pa.Array | None]]:
     protocol = numbers.get("protocol")
     direction = text.get("flow-direction")
@@ -173,15 +178,15 @@ def _network(
         ("iana_number", protocol.cast(pa.string()) if protocol is not None else None),
         ("transport", mapped(protocol, TRANSPORTS.get, pa.string()) if protocol is not None else None),
         ("type", _network_type(text, ips)),
-        ("bytes", numbers.get("bytes")),
-        ("packets", numbers.get("packets")),
-        (
-            "direction",
-            mapped(direction, _network_direction, pa.string())
-            if direction is not None
-            else pa.repeat(pa.scalar("unknown"), length),
-        ),
+        ("direction", mapped(direction, _network_direction, pa.string()) if direction is not None else None),
     ]
+
+
+def _not_an_ip(written: pa.Array | None, ip: pa.Array | None) -> pa.Array | None:
+    """The address as written where it is not a valid IP (docs/schema.md, "Addresses")."""
+    if written is None or ip is None:
+        return written
+    return pc.if_else(pc.is_valid(ip), pa.scalar(None, pa.string()), written)
 
 
 def _network_direction(value: str | None) -> str:
@@ -212,7 +217,7 @@ def _aws_fields(
     """Every field without an ECS-only home, under ``aws.vpcflow.<name with underscores>``."""
     fields: list[tuple[str, pa.Array | None]] = []
     for name in [*text, *numbers]:
-        if name in ECS_ONLY:
+        if name in ECS_ONLY or name == "action":  # ``aws.vpcflow.action``: an alias of ``event.action``
             continue
         key = name.replace("-", "_")
         if name in ips:  # ip-typed: only a valid address (canonical form) is kept

@@ -4,6 +4,7 @@ zero mapping errors for every golden, fixture and sample document, bounded field
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from opensearch_assets.templates import (
 )
 from tests.assets.fixtures import fixture_documents
 from tests.assets.indexing import PREFIX, golden_documents, index_documents, leaf_paths, sample_documents
+from tests.conftest import GOLDEN
 
 MAX_FIELDS = 1000
 
@@ -77,6 +79,33 @@ def test_template_types_reach_the_created_index(engine: OpenSearch) -> None:
     assert cloudtrail["source.geo.location"]["type"] == "geo_point"
     settings = engine.indices.get_settings(index=f"{PREFIX}cloudtrail")[f"{PREFIX}cloudtrail"]["settings"]
     assert int(settings["index"]["mapping"]["total_fields"]["limit"]) == TOTAL_FIELDS_LIMIT
+
+
+# Flow documents leave out what the index template says for them (docs/sources/vpcflow.md,
+# "Document size"): the same queries must still find them.
+FLOW_QUERIES = {
+    "event.kind:event AND event.category:network AND event.module:aws AND cloud.provider:aws": 2,
+    "event.start:[2014-12-14 TO 2014-12-15}": 2,
+    "event.start:[2014-12-15 TO 2014-12-16}": 0,
+    "network.bytes:4249 AND network.packets:20": 2,
+    "aws.vpcflow.action:REJECT": 1,
+    "event.kind:alert": 0,
+    "network.bytes:>5000": 0,
+}
+
+
+@pytest.mark.parametrize("query", list(FLOW_QUERIES))
+def test_flow_constants_and_aliases_answer_queries(engine: OpenSearch, query: str) -> None:
+    # Two flows of 20 packets and 4249 bytes starting at 1418530010, one accepted, one rejected
+    # (the VPC User Guide's examples).
+    flows = json.loads((GOLDEN / "vpcflow" / "v2-accepted-rejected" / "expected.json").read_text())[:2]
+    assert "start" not in flows[0]["event"] and "bytes" not in flows[0]["network"]
+    install_templates(engine, PREFIX)
+    assert index_documents(engine, [("vpcflow", flow) for flow in flows]) == []
+    found = engine.search(
+        index=f"{PREFIX}vpcflow", body={"query": {"query_string": {"query": query}}, "size": 10}
+    )
+    assert found["hits"]["total"]["value"] == FLOW_QUERIES[query]
 
 
 def test_event_original_is_stored_not_searchable(engine: OpenSearch) -> None:
