@@ -86,8 +86,9 @@ FUNCTIONS: dict[str, Function] = {
         loads_by_name=("normalizers",),
     ),
     # pyyaml: the rules; prison: Dashboards links in alerts; orjson: the finding investigation.
+    # The enrichment: rules check their fields against the index templates, which map it.
     "detections.handler": Function(
-        ("opensearch-py", "orjson", "pyyaml", "prison"), never_imported=(_NO_PARQUET,)
+        ("opensearch-py", "orjson", "pyyaml", "prison", *_ENRICHMENT), never_imported=(_NO_PARQUET,)
     ),
     # The index templates come from the sources' fields definitions (normalizers); prison:
     # the Dashboards links of the field formatters; orjson: the normalizers' JSON framing.

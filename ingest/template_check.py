@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from opensearchpy import OpenSearch
-from opensearchpy.exceptions import NotFoundError
+from opensearchpy.exceptions import NotFoundError, TransportError
 
 INSTALL_HINT = (
     "install the index templates first (the CDK asset installer, `siem assets install`, "
@@ -40,6 +40,10 @@ class IndexTemplateCheck:
                 return None
             try:
                 templates = self._templates()
+            except TransportError as error:
+                if error.status_code in (401, 403):  # said like the writer's refusals: the CLI stops on them
+                    return f"index templates request refused: {error.status_code} {error.error}"
+                return f"could not read the index templates for {index!r}: {type(error).__name__}: {error}"
             except Exception as error:
                 return f"could not read the index templates for {index!r}: {type(error).__name__}: {error}"
             if not any(_matches(template, index) for template in templates):

@@ -158,7 +158,8 @@ def run_all(
     return totals.report(verb)
 
 
-_REFUSED = re.compile(r"bulk request refused: (401|403) ?([^;)]*)")
+_REFUSED = re.compile(r"(?:bulk|index templates) request refused: (401|403) ?([^;)]*)")
+"""How the writer and the template check report a 401/403 (ingest/writer.py, ingest/template_check.py)."""
 
 
 def _stop_if_hopeless(result: ObjectResult, settings: Settings, totals: Totals, listed: int) -> None:

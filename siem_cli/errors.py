@@ -22,6 +22,7 @@ from opensearchpy.exceptions import (
 )
 from opensearchpy.exceptions import ConnectionError as EndpointConnectionError
 
+from ingest.ledger import WrongLedger
 from opensearch_client import ConnectionConfigError, ConnectionSettings
 from siem_cli.options import UsageError, endpoint_service_region
 
@@ -51,6 +52,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (
     botocore.exceptions.ClientError,
     botocore.exceptions.EndpointConnectionError,
     OSError,  # a path that does not exist or cannot be written, a socket refused
+    WrongLedger,  # a --ledger file that records writes into another destination
 )
 
 

@@ -44,7 +44,7 @@ def test_ingest_reads_the_prefixes_and_delegated_administrators_it_is_given(cent
     _, function = _ingest_function(central)
     environment = {k: render(v) for k, v in function["Properties"]["Environment"]["Variables"].items()}
     assert environment["SOURCE_PREFIXES"] == (
-        "cloudtrail=cloudtrail/,vpcflow=vpcflow/,guardduty=guardduty/,securityhub=securityhub/"
+        "cloudtrail=cloudtrail/,vpcflow=vpcflow/,guardduty=guardduty/,securityhub=securityhub/,config=config/"
     )
     assert environment["DELEGATED_ADMIN_ACCOUNT_IDS"] == GUARDDUTY_ADMIN
     # The function's own reading of them (ingest.config).
@@ -57,4 +57,5 @@ def test_ingest_reads_the_prefixes_and_delegated_administrators_it_is_given(cent
         "vpcflow": "vpcflow/",
         "guardduty": "guardduty/",
         "securityhub": "securityhub/",
+        "config": "config/",
     }

@@ -12,6 +12,7 @@ import dataclasses
 import os
 import signal
 import sys
+from typing import Any
 
 from opensearchpy import OpenSearch
 
@@ -41,9 +42,9 @@ def main(argv: list[str]) -> int:
         if written == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def build_runtime(settings: Settings) -> Runtime:
+    def build_runtime(settings: Settings, **options: Any) -> Runtime:
         small = dataclasses.replace(settings, chunk_size=chunk_size)
-        return ingest.runtime.build_runtime(small, hooks=Hooks(after_write=die_in_the_window))
+        return ingest.runtime.build_runtime(small, hooks=Hooks(after_write=die_in_the_window), **options)
 
     siem_cli.backfill.build_runtime = build_runtime  # type: ignore[assignment]
     ingest.runtime.make_client = guarded  # type: ignore[assignment]

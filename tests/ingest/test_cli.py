@@ -302,7 +302,9 @@ def test_a_rerun_from_another_folder_indexes_nothing_and_a_new_destination_gets_
     for folder, prefix in (("a", "siem-"), ("b", "siem-"), ("c", "other-")):
         (tmp_path / folder).mkdir()
         monkeypatch.chdir(tmp_path / folder)
-        assert _siem("ingest", logs, *options, "--index-prefix", prefix) == 0
+        # A new prefix needs its index templates first (ingest never writes into an unmapped index).
+        install = ["--install-templates"] if prefix == "other-" else []
+        assert _siem("ingest", logs, *options, "--index-prefix", prefix, *install) == 0
         runs[folder] = capsys.readouterr().err
 
     documents = flows.records - flows.bad
@@ -346,7 +348,7 @@ def test_a_ledger_named_for_another_destination_is_refused(
     assert _siem("ingest", logs, *_options(engine_url, tmp_path)) == 0
     capsys.readouterr()
 
-    assert _siem("ingest", logs, *_options(engine_url, tmp_path), "--index-prefix", "other-") == 1
+    assert _siem("ingest", logs, *_options(engine_url, tmp_path), "--index-prefix", "other-") == 2
     err = capsys.readouterr().err
     assert "records writes into http://127.0.0.1:" in err and "(index prefix 'siem-')" in err
     assert not templated_engine.indices.exists(index="other-vpcflow")

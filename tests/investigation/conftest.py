@@ -14,15 +14,12 @@ from opensearchpy import OpenSearch
 
 from demo import Incident, write_incident
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.registry import SPECS
 from opensearch_assets.templates import install_templates
 
 INGESTED = "2026-03-02T12:00:00.000Z"
-_INDEX = {
-    "aws.cloudtrail": "siem-cloudtrail",
-    "aws.guardduty": "siem-guardduty",
-    "aws.securityhub_findings": "siem-securityhub",
-    "aws.vpcflow": "siem-vpcflow",
-}
+_INDEX = {spec.dataset: f"siem-{spec.name}" for spec in SPECS}
+"""Each dataset's index (the demo incident holds every source, AWS Config included)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,7 +142,9 @@ def test_a_refused_request_stops_the_run_after_the_first_object_and_names_the_li
     assert line.startswith("siem ingest: stopped after 1 of 3 objects, 0 documents indexed: ")
     assert "refused the request (403 " in line and "data access policy" in line
     assert "--auth names its service (aoss: Serverless, es: managed domain)" in line
-    assert len([r for r in Refusing.requests if r.endswith("/_bulk")]) == 1  # no retries, no second object
+    # The first request, the index template check before the first write, is refused: no retry,
+    # no bulk request, no second object.
+    assert [r.rsplit("/", 1)[-1] for r in Refusing.requests] == ["_index_template"]
 
 
 def test_investigate_on_an_endpoint_wanting_credentials_says_so(
@@ -252,7 +254,7 @@ def test_investigating_where_no_findings_index_exists_says_so(
     "command",
     [
         ["ingest", "."],
-        ["replay-dead-letters", "."],
+        ["replay-dead-letters", "dead-letters"],  # apart from its dead letters: no refusal first
         ["investigate", "x"],
         ["detect", "run"],
         ["assets", "install"],
