@@ -51,12 +51,33 @@ matched events), ``alert.window_*`` (the query window). The matched events' acto
 addresses go to the usual ECS fields (``user.*``, ``related.*``, ``source.ip``...).
 """
 
+INCIDENTS: FieldTable = {
+    "incident.id": "keyword",
+    "incident.key": "keyword",
+    "incident.keys": "keyword",
+    "incident.title": "text",
+    "incident.span_start": "date",
+    "incident.status": "keyword",
+    "incident.severity": "keyword",
+    "incident.notified_severity": "keyword",
+    "incident.created": "date",
+    "incident.updated": "date",
+    "incident.first_seen": "date",
+    "incident.last_seen": "date",
+    "incident.alert_ids": "keyword",
+    "incident.rule_ids": "keyword",
+}
+"""The incidents index (detections/incidents.py): one document per group of alerts sharing an
+actor, written under its deterministic id and rewritten as alerts join it. ``incident.lines``
+(one per distinct event set, twins folded) is left unmapped: kept in ``_source`` (``dynamic: false``)."""
+
 SOURCE_TABLES: dict[str, FieldTable] = {
     **{
         spec.index: {path: kind for path, kind in kinds(spec.fields).items() if path not in ECS_COMMON}
         for spec in SPECS
     },
     "alerts": ALERTS,
+    "incidents": INCIDENTS,
 }
 """Index suffix -> the fields specific to it (ECS_COMMON comes with every index): each
-source's fields definition, and the alerts index."""
+source's fields definition, the alerts index and the incidents index."""

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "siem_cli.investigate",
     "siem_cli.detect",
     "siem_cli.rules",
+    "siem_cli.incidents",
     "siem_cli.ingest",
     "siem_cli.replay",
     "siem_cli.local_engine",
