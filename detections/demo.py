@@ -1,5 +1,6 @@
 """The detections step of ``make demo``: run every enabled rule once over what the demo just
-indexed and print the alerts raised, one block per alert (rule, severity, who/when/what/where).
+indexed and print the alerts raised, one block per alert (rule, severity, who/when/what/where),
+then the incidents grouping them, one line each.
 
     from detections.demo import print_demo_alerts
     print_demo_alerts(client)          # after the demo incident is indexed into ``client``
@@ -14,6 +15,7 @@ from typing import Protocol, TextIO
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import MemoryCheckpoints
+from detections.incidents import change_line
 from detections.notify import message_text
 from detections.rules import load_rules
 from detections.runner import RunReport, RunSettings, run
@@ -42,7 +44,17 @@ def print_demo_alerts(
         print(message_text(alert), file=out)
     for outcome in report.errors:
         print(f"rule {outcome.rule_id} failed: {outcome.error}", file=out)
+    print_incidents(report, out)
     return report
+
+
+def print_incidents(report: RunReport, out: TextIO = sys.stdout) -> None:
+    """One line per incident the run opened or added alerts to (``siem incidents show ID``)."""
+    print(f"Incidents: {len(report.incidents)} from {len(report.alerts)} alerts", file=out)
+    for change in report.incidents:
+        print(f"  {change_line(change)}", file=out)
+    if report.incident_error:
+        print(report.incident_error, file=out)
 
 
 class DemoContext(Protocol):

@@ -33,6 +33,8 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
         LOGGER.error("rule %s failed: %s", failure["rule_id"], failure["error"])
     for error in summary["notify_errors"]:
         LOGGER.error("not notified (retried next run): %s", error)
+    if summary["incident_error"]:
+        LOGGER.error("alerts not grouped into incidents: %s", summary["incident_error"])
     LOGGER.info(
         "detections run: %s",
         {key: summary[key] for key in ("now", "rules", "created", "notified", "renotified")},

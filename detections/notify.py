@@ -1,6 +1,7 @@
-"""SNS notifications: one message per newly created alert (rule, severity, who/when/what/where),
-with the rule, severity and the matched events' accounts (id, name, OU path, tags) as message
-attributes that subscription filter policies select on.
+"""SNS notifications: one message per incident when it opens or escalates (its lines: rule,
+severity, who), and the text of one alert (rule, severity, who/when/what/where) the CLI prints;
+an alert's message attributes carry the matched events' accounts (id, name, OU path, tags) that
+subscription filter policies select on.
 
 Every line of the message is written here, label first; the values come through
 :func:`investigation.safe_text.one_line`, so a finding title or user name holding a newline,
@@ -22,7 +23,7 @@ LINE_LIMIT = 4000
 
 
 class Notifier(Protocol):
-    def notify(self, alert: dict[str, Any]) -> None: ...
+    def notify_incident(self, incident: dict[str, Any]) -> None: ...
 
 
 def message_text(alert: dict[str, Any]) -> str:
@@ -103,11 +104,62 @@ class SnsNotifier:
         )
 
 
-class CollectingNotifier:
-    """Keeps the alerts it is given (the CLI prints them; tests inspect them)."""
+def incident_kind(incident: dict[str, Any]) -> str:
+    """``New`` before its first message, ``Escalated`` once one was sent at a lower severity."""
+    return "New" if incident["incident"].get("notified_severity") is None else "Escalated"
+
+
+def incident_text(incident: dict[str, Any]) -> str:
+    details = incident["incident"]
+    lines = [
+        f"{incident_kind(incident)} {_shown(details['severity'].upper())} incident: {_shown(details.get('title'))}",
+        f"Actor: {_shown(details['key'])}",
+        f"Seen: {_shown(details['first_seen'])} to {_shown(details['last_seen'])}",
+        f"Alerts: {len(details['alert_ids'])} on {len(details['lines'])} lines",
+    ]
+    for line in details["lines"]:
+        folded = f" (also {', '.join(line['folded'])})" if line["folded"] else ""
+        lines.append(
+            f"- {_shown(line['severity'].upper())} {_shown(line['rule_id'] + folded)}: {_shown(line.get('who'))}"
+        )
+        if line.get("dashboards_url"):
+            lines.append(f"  Investigate: {_shown(line['dashboards_url'])}")
+    lines.append(f"Incident id: {_shown(details['id'])} (siem incidents show)")
+    return "\n".join(lines) + "\n"
+
+
+def incident_subject(incident: dict[str, Any]) -> str:
+    details = incident["incident"]
+    text = f"[{details['severity'].upper()}] {incident_kind(incident)} incident: {details.get('title')}"
+    return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)[:SUBJECT_LIMIT]
+
+
+class SnsIncidentNotifier:
+    """One SNS message per incident opened or escalated."""
+
+    def __init__(self, client: Any, topic_arn: str) -> None:
+        self._client = client
+        self.topic_arn = topic_arn
+
+    def notify_incident(self, incident: dict[str, Any]) -> None:
+        details = incident["incident"]
+        self._client.publish(
+            TopicArn=self.topic_arn,
+            Subject=incident_subject(incident),
+            Message=incident_text(incident),
+            MessageAttributes={
+                "incident_id": {"DataType": "String", "StringValue": details["id"]},
+                "severity": {"DataType": "String", "StringValue": details["severity"]},
+                "change": {"DataType": "String", "StringValue": incident_kind(incident).lower()},
+            },
+        )
+
+
+class CollectingIncidentNotifier:
+    """Keeps the incidents it is given, as they were when notified (tests inspect them)."""
 
     def __init__(self) -> None:
-        self.alerts: list[dict[str, Any]] = []
+        self.incidents: list[dict[str, Any]] = []
 
-    def notify(self, alert: dict[str, Any]) -> None:
-        self.alerts.append(alert)
+    def notify_incident(self, incident: dict[str, Any]) -> None:
+        self.incidents.append(json.loads(json.dumps(incident)))

@@ -1,13 +1,17 @@
-"""One detection run: every rule over its window, alerts created once, every alert notified.
+"""One detection run: every rule over its window, alerts created once, grouped into incidents,
+every incident opened or escalated notified once.
 
-First the alerts an earlier run created but did not notify (``alert.notified: false``: a
-publish that failed, a create that timed out after being applied, a run cut off mid-loop)
-are published. Then per rule: window (detections.windows) -> matches (detections.matching)
--> alert ids -> summaries for the ids not yet in the alerts index -> ``create`` with
-``notified: false`` -> publish each 201 and set ``notified: true`` -> checkpoint. A failed
-publish is reported and left for the next run; it stops neither the loop nor the checkpoint.
-A rule that fails (bad query, engine error, alert write error) is reported and keeps its
-checkpoint, so its window is queried again next run; the other rules go on.
+Per rule: window (detections.windows) -> matches (detections.matching) -> alert ids ->
+summaries for the ids not yet in the alerts index -> ``create`` (with a notifier:
+``alert.notified: false``) -> checkpoint. A rule that fails (bad query, engine error, alert
+write error) is reported and keeps its checkpoint, so its window is queried again next run;
+the other rules go on.
+
+Then the run's alerts, and those earlier runs left ``notified: false`` (a publish that
+failed, a run cut off), are folded into incidents (detections.incidents; idempotent). With a
+notifier, each incident that is new or escalated past the severity it was last notified at
+gets one message, then its alerts are set ``notified: true``. A failed publish is reported;
+its alerts stay pending and the next run retries.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from detections import alerts as alert_store
+from detections import incidents as incident_store
 from detections.checkpoints import CheckpointStore
 from detections.exceptions import NO_EXCEPTIONS, Exceptions
+from detections.incidents import DEFAULT_SPAN, IncidentChange, fold_alerts, needs_notification
 from detections.matching import Matches, Sources, find_matches
 from detections.new_terms import TermsStore
 from detections.notify import Notifier
@@ -49,9 +55,13 @@ class RunSettings:
     dashboards_url: str | None = None
     investigate_findings: bool = True
     pending_limit: int = 100
-    """Alerts left unnotified by earlier runs that one run publishes (oldest first)."""
+    """Alerts left unnotified by earlier runs that one run folds and notifies (oldest first)."""
     exceptions: Exceptions = NO_EXCEPTIONS
     """Accepted activity left out of the rules' queries (detections.exceptions)."""
+    incidents_index: str = "siem-incidents"
+    """Where the run's alerts are grouped into incidents (detections.incidents), on the alerts collection."""
+    incident_span: timedelta = DEFAULT_SPAN
+    """An alert joins an incident that holds one of its actors and was seen within this span."""
 
 
 @dataclass(slots=True)
@@ -67,8 +77,6 @@ class RuleOutcome:
     matches: int = 0
     created: int = 0
     duplicates: int = 0
-    notified: int = 0
-    notify_errors: list[str] = field(default_factory=list)
     resumed: bool = False
     """The window continued one that the hit budget cut short in an earlier run."""
     truncated: bool = False
@@ -84,24 +92,22 @@ class RunReport:
     alerts: list[dict[str, Any]] = field(default_factory=list)
     """The alerts created by this run."""
     renotified: int = 0
-    """Alerts of earlier runs published by this one."""
-    pending_errors: list[str] = field(default_factory=list)
-    """Failures while publishing earlier runs' alerts (they stay pending)."""
+    """Alerts of earlier runs left pending that this one notified."""
+    notified: int = 0
+    """Incident messages published."""
+    notify_errors: list[str] = field(default_factory=list)
+    """Failures while reading the pending alerts or notifying incidents (the alerts stay pending)."""
+    incidents: list[IncidentChange] = field(default_factory=list)
+    """The incidents this run opened or added alerts to."""
+    incident_error: str | None = None
 
     @property
     def errors(self) -> list[RuleOutcome]:
         return [outcome for outcome in self.outcomes if outcome.error]
 
     @property
-    def notify_errors(self) -> list[str]:
-        return [
-            *self.pending_errors,
-            *(error for outcome in self.outcomes for error in outcome.notify_errors),
-        ]
-
-    @property
     def failed(self) -> bool:
-        return bool(self.errors or self.notify_errors)
+        return bool(self.errors or self.notify_errors or self.incident_error)
 
     @property
     def created(self) -> int:
@@ -113,10 +119,21 @@ class RunReport:
             "rules": len(self.outcomes),
             "created": self.created,
             "duplicates": sum(outcome.duplicates for outcome in self.outcomes),
-            "notified": sum(outcome.notified for outcome in self.outcomes),
+            "notified": self.notified,
             "renotified": self.renotified,
             "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
             "notify_errors": self.notify_errors,
+            "incident_error": self.incident_error,
+            "incidents": [
+                {
+                    "id": c.incident["incident"]["id"],
+                    "change": c.change,
+                    "severity": c.incident["incident"]["severity"],
+                    "title": c.incident["incident"]["title"],
+                    "alerts": list(c.alert_ids),
+                }
+                for c in self.incidents
+            ],
             "outcomes": [asdict(outcome) for outcome in self.outcomes],
             "alerts": [
                 {
@@ -141,8 +158,7 @@ def run(
 ) -> RunReport:
     settings = settings or RunSettings()
     report = RunReport(iso(now))
-    if notifier is not None:
-        _notify_pending(alerts, notifier, settings, report)
+    pending = _pending(alerts, settings, report) if notifier is not None else []
     for rule in rules:
         outcome = RuleOutcome(rule.id)
         report.outcomes.append(outcome)
@@ -151,7 +167,25 @@ def run(
         except Exception as error:  # one broken rule (bad query, engine error) must not stop the others
             outcome.error = f"{type(error).__name__}: {error}"
             LOGGER.warning("rule %s failed: %s", rule.id, outcome.error)
+    _fold_incidents(alerts, [*pending, *report.alerts], now, settings, report)
+    if notifier is not None:
+        pending_ids = {alert["alert"]["id"] for alert in pending}
+        _notify(alerts, notifier, report, settings, pending_ids)
     return report
+
+
+def _fold_incidents(
+    alerts: OpenSearch, new: list[dict[str, Any]], now: datetime, settings: RunSettings, report: RunReport
+) -> None:
+    """Group the run's alerts (and the earlier runs' still pending) into incidents.
+
+    Folding is idempotent: an alert already in its incident changes nothing.
+    """
+    try:
+        report.incidents = fold_alerts(alerts, settings.incidents_index, new, now, settings.incident_span)
+    except Exception as error:  # the alerts are stored; the incidents are reported failed
+        report.incident_error = f"incidents: {type(error).__name__}: {error}"
+        LOGGER.warning("%s", report.incident_error)
 
 
 def rule_window(rule: Rule, now: datetime, checkpoint: Checkpoint | None, settings: RunSettings) -> Window:
@@ -195,8 +229,6 @@ def _run_rule(
     outcome.created, outcome.duplicates = len(written.created), written.duplicates
     outcome.duplicates += len(found.matches) - len(new_alerts)
     report.alerts.extend(written.created)
-    if notifier is not None:
-        outcome.notified, outcome.notify_errors = _notify(alerts, notifier, written.created, settings)
     if written.errors:
         # Keep the checkpoint: the next run queries this window again and recreates what failed.
         outcome.error = "; ".join(written.errors)
@@ -246,33 +278,35 @@ def _new_alerts(
     return out
 
 
-def _notify_pending(alerts: OpenSearch, notifier: Notifier, settings: RunSettings, report: RunReport) -> None:
-    """Publish the alerts earlier runs created but did not notify."""
+def _pending(alerts: OpenSearch, settings: RunSettings, report: RunReport) -> list[dict[str, Any]]:
+    """The alerts earlier runs created but did not notify."""
     try:
-        pending = alert_store.pending_notifications(alerts, settings.alerts_index, settings.pending_limit)
+        return alert_store.pending_notifications(alerts, settings.alerts_index, settings.pending_limit)
     except Exception as error:  # the rules still run; the pending alerts wait for the next run
-        report.pending_errors.append(f"pending notifications: {type(error).__name__}: {error}")
-        return
-    report.renotified, errors = _notify(alerts, notifier, pending, settings)
-    report.pending_errors.extend(errors)
+        report.notify_errors.append(f"pending notifications: {type(error).__name__}: {error}")
+        return []
 
 
 def _notify(
-    alerts: OpenSearch, notifier: Notifier, created: list[dict[str, Any]], settings: RunSettings
-) -> tuple[int, list[str]]:
-    """Publish each alert, then mark it notified; return (published, errors).
+    alerts: OpenSearch, notifier: Notifier, report: RunReport, settings: RunSettings, pending_ids: set[str]
+) -> None:
+    """Publish each incident that is new or escalated, then mark it and its alerts notified.
 
-    A failure is recorded and the loop goes on: the alert stays ``notified: false`` and the
-    next run publishes it (at least once: a mark that fails after a publish repeats it).
+    A failure is recorded and the loop goes on: the alerts stay ``notified: false`` and the
+    next run folds them again (no change) and publishes (at least once: a mark that fails
+    after a publish repeats it).
     """
-    published, errors = 0, []
-    for alert in created:
-        identifier = alert["alert"]["id"]
+    for change in report.incidents:
+        incident = change.incident
+        identifier = incident["incident"]["id"]
         try:
-            notifier.notify(alert)
-            published += 1
-            alert_store.mark_notified(alerts, settings.alerts_index, identifier)
+            if needs_notification(incident):
+                notifier.notify_incident(incident)
+                report.notified += 1
+                incident_store.mark_notified(alerts, settings.incidents_index, incident)
+            for alert_id in change.alert_ids:
+                alert_store.mark_notified(alerts, settings.alerts_index, alert_id)
+                report.renotified += alert_id in pending_ids
         except Exception as error:  # SNS or the alerts collection down: the next run retries
-            errors.append(f"notify {identifier}: {type(error).__name__}: {error}")
-            LOGGER.warning("alert %s not marked notified: %s", identifier, errors[-1])
-    return published, errors
+            report.notify_errors.append(f"notify {identifier}: {type(error).__name__}: {error}")
+            LOGGER.warning("incident %s not notified: %s", identifier, report.notify_errors[-1])

@@ -13,7 +13,7 @@ import boto3
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import CheckpointStore, DynamoCheckpoints, IndexCheckpoints
-from detections.notify import Notifier, SnsNotifier
+from detections.notify import Notifier, SnsIncidentNotifier
 from detections.rules import Rule, load_rules
 from detections.runner import RunReport, run
 from detections.settings import DetectionSettings
@@ -39,7 +39,7 @@ def notifier(settings: DetectionSettings, session: Any = None) -> Notifier | Non
     if not settings.topic_arn:
         return None
     sns = (session or boto3.Session(region_name=settings.logs.region)).client("sns")
-    return SnsNotifier(sns, settings.topic_arn)
+    return SnsIncidentNotifier(sns, settings.topic_arn)
 
 
 def run_once(

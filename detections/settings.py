@@ -33,7 +33,8 @@ class DetectionSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DetectionSettings:
         """``OPENSEARCH_ENDPOINT`` (logs collection, required), ``ALERTS_ENDPOINT`` (default: the
-        logs collection), ``ALERTS_INDEX`` (default ``siem-alerts``), ``ALERT_TOPIC_ARN``,
+        logs collection), ``ALERTS_INDEX`` (default ``siem-alerts``), ``INCIDENTS_INDEX`` (default
+        ``siem-incidents``), ``ALERT_TOPIC_ARN``,
         ``STATE_TABLE``, ``INDEX_PREFIX`` (default ``siem-``), ``DASHBOARDS_URL``,
         ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml)
         and the connection's ``OPENSEARCH_AUTH`` (default ``aoss``) and ``AWS_REGION``."""
@@ -49,6 +50,7 @@ class DetectionSettings:
             run=RunSettings(
                 prefix=env.get("INDEX_PREFIX") or "siem-",
                 alerts_index=env.get("ALERTS_INDEX") or "siem-alerts",
+                incidents_index=env.get("INCIDENTS_INDEX") or "siem-incidents",
                 dashboards_url=env.get("DASHBOARDS_URL") or None,
                 exceptions=from_setting(env.get(EXCEPTIONS_VARIABLE)),
             ),

@@ -139,6 +139,10 @@ class Config:
     def alerts_index(self) -> str:
         return f"{self.index_prefix}alerts"
 
+    @property
+    def incidents_index(self) -> str:
+        return f"{self.index_prefix}incidents"
+
     def source_index(self, source: str) -> str:
         return f"{self.index_prefix}{source}"
 

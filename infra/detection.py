@@ -1,8 +1,8 @@
 """The alert topic and the detection Lambda that EventBridge Scheduler runs every few minutes.
 
 OpenSearch Serverless has no Alerting plugin, so detections run outside the cluster: a
-scheduled function queries the logs collection, writes alerts to the alerts collection and
-publishes new ones to SNS.
+scheduled function queries the logs collection, writes alerts and the incidents grouping them
+to the alerts collection and publishes new and escalated incidents to SNS.
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ class Detections(Construct):
                     "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
                     "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
                     "ALERTS_INDEX": config.alerts_index,
+                    "INCIDENTS_INDEX": config.incidents_index,
                     "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
                     "STATE_TABLE": self.checkpoints.table_name,
                     "INDEX_PREFIX": config.index_prefix,

@@ -117,7 +117,11 @@ class SearchCollections(Construct):
         return [f"index/{self.logs_name}/{self._config.index_prefix}*"]
 
     def alert_indices(self) -> list[str]:
-        return [f"index/{self.alerts_name}/{self._config.alerts_index}*"]
+        """The alerts (with their checkpoint and terms indices) and the incidents."""
+        return [
+            f"index/{self.alerts_name}/{self._config.alerts_index}*",
+            f"index/{self.alerts_name}/{self._config.incidents_index}",
+        ]
 
     def ingest_rules(self) -> list[AccessRule]:
         # Reading the index templates (collection items): ingest never writes into an index no

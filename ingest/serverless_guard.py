@@ -61,8 +61,8 @@ class ServerlessGuard:
 
     timeseries: tuple[str, ...] = ("siem-*",)
     """Index patterns in the TIMESERIES collection (logs)."""
-    search: tuple[str, ...] = ("siem-alerts*",)
-    """Index patterns in a SEARCH collection (alerts): custom ``_id`` allowed."""
+    search: tuple[str, ...] = ("siem-alerts*", "siem-incidents")
+    """Index patterns in a SEARCH collection (alerts, incidents): custom ``_id`` allowed."""
     violations: list[Violation] = field(default_factory=list)
 
     def wrap(self, client: OpenSearch) -> OpenSearch:

@@ -73,12 +73,33 @@ def _source_table(fields: FieldTable) -> FieldTable:
     return own
 
 
+INCIDENTS: FieldTable = {
+    "incident.id": "keyword",
+    "incident.key": "keyword",
+    "incident.keys": "keyword",
+    "incident.title": "text",
+    "incident.span_start": "date",
+    "incident.status": "keyword",
+    "incident.severity": "keyword",
+    "incident.notified_severity": "keyword",
+    "incident.created": "date",
+    "incident.updated": "date",
+    "incident.first_seen": "date",
+    "incident.last_seen": "date",
+    "incident.alert_ids": "keyword",
+    "incident.rule_ids": "keyword",
+}
+"""The incidents index (detections/incidents.py): one document per group of alerts sharing an
+actor, written under its deterministic id and rewritten as alerts join it. ``incident.lines``
+(one per distinct event set, twins folded) is left unmapped: kept in ``_source`` (``dynamic: false``)."""
+
 SOURCE_TABLES: dict[str, FieldTable] = {
     **{spec.index: _source_table(kinds(spec.fields)) for spec in SPECS},
     "alerts": ALERTS,
+    "incidents": INCIDENTS,
 }
 """Index suffix -> the fields specific to it (ECS_COMMON comes with every index): each
-source's fields definition with its enrichment, and the alerts index."""
+source's fields definition with its enrichment, the alerts index and the incidents index."""
 
 OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "vpcflow": {

@@ -22,7 +22,7 @@ from opensearch_assets.mappings import OVERRIDES, SOURCE_TABLES
 
 DEFAULT_PREFIX = "siem-"
 INDEX_NAMES: tuple[str, ...] = tuple(SOURCE_TABLES)
-"""Index name suffixes: the four sources and ``alerts``."""
+"""Index name suffixes: the sources, ``alerts`` and ``incidents``."""
 
 TOTAL_FIELDS_LIMIT = 2000
 """Twice the 1,000 fields an index may reach (tests/assets checks it): headroom, not a target."""

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from detections.demo import print_incidents
 from detections.exceptions import ENVIRONMENT_VARIABLE, ExceptionsError, from_setting
 from detections.notify import message_text
 from detections.rules import RULE_DIRS, RuleError, load_rules
@@ -24,7 +25,7 @@ from siem_cli.options import add_connection_options, connection_from
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "detect",
-        help="run the detection rules once: alerts to the alerts index, new ones to SNS",
+        help="run the detection rules once: alerts to the alerts index, grouped into incidents; new and escalated incidents to SNS",
         description="Detections (docs/detections.md).",
     )
     commands = parser.add_subparsers(dest="detect_command", required=True, metavar="SUBCOMMAND")
@@ -33,7 +34,9 @@ def register(subparsers: Any) -> None:
         help="query every enabled rule over its window and raise new alerts",
         description="Query every enabled rule over its lagged, overlapping window on event.ingested "
         "(from its checkpoint), write alerts with deterministic ids to the alerts index (re-runs never "
-        "duplicate), notify SNS for new alerts (and for alerts an earlier run left unnotified), and "
+        "duplicate), group them into incidents by actor ($INCIDENTS_INDEX, default siem-incidents; "
+        "siem incidents list), notify SNS once per incident opened or escalated (retrying what an "
+        "earlier run left unnotified), and "
         "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
         "A failing rule or notification is reported and the others go on. Accepted activity is left out "
         "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml). Prints each "
@@ -52,6 +55,11 @@ def register(subparsers: Any) -> None:
         help="alerts index (default: $ALERTS_INDEX or siem-alerts)",
     )
     runner.add_argument(
+        "--incidents-index",
+        default=os.environ.get("INCIDENTS_INDEX", "siem-incidents"),
+        help="incidents index, on the alerts collection (default: $INCIDENTS_INDEX or siem-incidents)",
+    )
+    runner.add_argument(
         "--now",
         metavar="TIME",
         type=parse_time,
@@ -60,7 +68,7 @@ def register(subparsers: Any) -> None:
     runner.add_argument(
         "--topic-arn",
         default=os.environ.get("ALERT_TOPIC_ARN"),
-        help="SNS topic for new alerts (default: $ALERT_TOPIC_ARN; none: print only)",
+        help="SNS topic for new and escalated incidents (default: $ALERT_TOPIC_ARN; none: print only)",
     )
     runner.add_argument(
         "--state-table",
@@ -114,6 +122,7 @@ def _settings(args: argparse.Namespace) -> DetectionSettings:
         run=RunSettings(
             prefix=args.index_prefix,
             alerts_index=args.alerts_index,
+            incidents_index=args.incidents_index,
             dashboards_url=args.dashboards_url,
             exceptions=from_setting(os.environ.get(ENVIRONMENT_VARIABLE)),
         ),
@@ -132,7 +141,8 @@ def print_report(report: RunReport, as_json: bool = False) -> None:
         print(f"rule {outcome.rule_id} failed: {outcome.error}", file=sys.stderr)
     for error in report.notify_errors:
         print(f"not notified (retried next run): {error}", file=sys.stderr)
+    print_incidents(report)
     print(
         f"{len(report.outcomes)} rules run at {report.now}: {report.created} new alerts, "
-        f"{len(report.errors)} rules failed"
+        f"{report.notified} incident messages, {len(report.errors)} rules failed"
     )

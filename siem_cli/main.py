@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "siem_cli.report",
     "siem_cli.detect",
     "siem_cli.rules",
+    "siem_cli.incidents",
     "siem_cli.ingest",
     "siem_cli.replay",
     "siem_cli.backfill_queue",

@@ -141,7 +141,7 @@ def test_sample_documents_index_without_mapping_errors_and_fields_stay_bounded(
     assert errors == [], errors[:3]
     assert _unmapped_paths(documents) == {}
     for name in INDEX_NAMES:
-        if name == "alerts":
+        if name in ("alerts", "incidents"):  # written by the detections, not from records
             continue
         count = len(_mapped_leaves(engine, f"{PREFIX}{name}"))
         assert 100 < count < MAX_FIELDS, f"{name}: {count} mapped fields"
@@ -161,6 +161,25 @@ def test_alerts_template_applies_to_the_alerts_index(engine: OpenSearch) -> None
     assert leaves["alert.dedup_key"]["type"] == "keyword"
     assert leaves["alert.first_seen"]["type"] == "date"
     assert len(leaves) < MAX_FIELDS
+
+
+def test_incidents_template_maps_what_incidents_are_found_and_sorted_by(engine: OpenSearch) -> None:
+    install_templates(engine, PREFIX)
+    incident = {
+        "@timestamp": "2024-05-01T12:00:00Z",
+        "event": {"kind": "alert", "severity": 75, "start": "2024-05-01T10:00:00Z"},
+        "incident": {
+            "id": "incident-fixture",
+            "keys": ["principal:arn:aws:iam::111122223333:root", "ip:203.0.113.66"],
+            "last_seen": "2024-05-01T11:00:00Z",
+            "lines": [{"rule_id": "fixture-rule", "alert_ids": ["a-1"], "who": "root"}],
+        },
+    }
+    engine.index(index=f"{PREFIX}incidents", id="incident-fixture", body=incident)
+    leaves = _mapped_leaves(engine, f"{PREFIX}incidents")
+    assert leaves["incident.keys"]["type"] == "keyword"
+    assert leaves["incident.last_seen"]["type"] == "date"
+    assert not any(path.startswith("incident.lines") for path in leaves)  # kept in _source only
 
 
 def test_field_tables_reject_a_path_that_is_both_leaf_and_object() -> None:

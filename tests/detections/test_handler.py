@@ -44,6 +44,7 @@ def test_lambda_handler_runs_the_rules_with_dynamodb_checkpoints_and_sns(
             "OPENSEARCH_ENDPOINT": engine_url,
             "ALERTS_ENDPOINT": engine_url,
             "ALERTS_INDEX": "siem-alerts",
+            "INCIDENTS_INDEX": "siem-incidents",
             "ALERT_TOPIC_ARN": topic,
             "STATE_TABLE": "ledger",
             "INDEX_PREFIX": "siem-",
@@ -58,8 +59,10 @@ def test_lambda_handler_runs_the_rules_with_dynamodb_checkpoints_and_sns(
         assert not first["errors"] and not second["errors"]
         created = {alert["rule"] for alert in first["alerts"]}
         assert "siem-root-account-usage" in created and second["created"] == 0
+        # One message per incident opened (a root sign-in: one incident), none for the re-run.
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-        assert len(messages) == first["created"]
+        assert len(messages) == first["notified"] == len(first["incidents"]) and second["notified"] == 0
+        assert {incident["change"] for incident in first["incidents"]} == {"new"}
         item = dynamodb.get_item(
             TableName="ledger", Key={"pk": {"S": KEY_PREFIX + "siem-root-account-usage"}}
         )

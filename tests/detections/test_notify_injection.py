@@ -1,4 +1,4 @@
-"""A finding's words cannot forge lines of the alert message (issue 20, deliverable 4).
+"""A finding's words cannot forge lines of the alert or incident message (issue 20, deliverable 4).
 
 The attack of the issue, replayed: a GuardDuty finding whose title (and the user name in its
 access key details) holds line breaks and a fake ``Alert id:`` and ``Investigate:`` line. It goes
@@ -19,7 +19,7 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import MemoryCheckpoints
-from detections.notify import SnsNotifier, message_text
+from detections.notify import SnsIncidentNotifier, message_text
 from detections.runner import RunSettings, run
 from tests.detections.conftest import T0, index_raw, minutes, our_rule
 
@@ -87,22 +87,24 @@ def test_a_title_with_line_breaks_forges_no_line_of_the_sns_message(siem: OpenSe
         [our_rule("siem-guardduty-high-critical")],
         T0 + minutes(5),
         MemoryCheckpoints(),
-        SnsNotifier(sns, topic),
+        SnsIncidentNotifier(sns, topic),
         RunSettings(first_lookback=minutes(30), dashboards_url=DASHBOARDS),
     )
 
     assert report.created == 1
     alert = report.alerts[0]["alert"]
+    (change,) = report.incidents
     body = json.loads(sqs.receive_message(QueueUrl=queue)["Messages"][0]["Body"])["Message"]
     lines = body.splitlines()
-    assert lines[0] == "HIGH alert: GuardDuty high or critical finding"
-    assert [line.split(":")[0] + ":" for line in lines[1:]] == list(LABELS)
-    assert [line for line in lines if line.startswith("Alert id:")] == [f"Alert id: {alert['id']}"]
-    assert [line for line in lines if line.startswith("Investigate:")] == [
-        f"Investigate: {alert['dashboards_url']}"
+    assert lines[0] == "New HIGH incident: GuardDuty high or critical finding"
+    assert [line.split(":")[0] + ":" for line in lines[1:4]] == ["Actor:", "Seen:", "Alerts:"]
+    assert lines[4].startswith("- HIGH siem-guardduty-high-critical: ")
+    assert lines[5:] == [
+        f"  Investigate: {alert['dashboards_url']}",
+        f"Incident id: {change.incident['incident']['id']} (siem incidents show)",
     ]
     assert alert["dashboards_url"].startswith(f"{DASHBOARDS}/app/dashboards#")
-    assert "threat list\\nAlert id: siem-guardduty-high-critical-0000\\nInvestigate: https://evil" in body
+    assert "ci\\nAlert id: siem-guardduty-high-critical-0000\\nInvestigate: https://evil" in body
     assert not _unsafe(body)
 
 

@@ -1,7 +1,8 @@
-"""The runner: lagged overlapping windows, exactly-once alerts, SNS, failures isolated."""
+"""The runner: lagged overlapping windows, exactly-once alerts, incidents notified on SNS, failures isolated."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,7 +16,7 @@ from demo.records import cloudtrail as ct
 from detections import matching
 from detections.alerts import alert_id
 from detections.checkpoints import DynamoCheckpoints, IndexCheckpoints, MemoryCheckpoints
-from detections.notify import CollectingNotifier, SnsNotifier
+from detections.notify import CollectingIncidentNotifier, SnsIncidentNotifier
 from detections.rules import parse_rule
 from detections.runner import RunSettings, run
 from detections.windows import Checkpoint
@@ -34,14 +35,14 @@ pytestmark = pytest.mark.integration
 SETTINGS = RunSettings(lag=minutes(2), overlap=minutes(15), first_lookback=minutes(30))
 
 
-def alerts_in_index(client: OpenSearch) -> list[dict[str, Any]]:
-    response = client.search(index="siem-alerts", body={"size": 100, "query": {"match_all": {}}})
+def alerts_in_index(client: OpenSearch, index: str = "siem-alerts") -> list[dict[str, Any]]:
+    response = client.search(index=index, body={"size": 100, "query": {"match_all": {}}})
     return [hit["_source"] for hit in response["hits"]["hits"]]
 
 
 def test_an_event_ingested_after_its_window_was_queried_alerts_exactly_once(siem: OpenSearch) -> None:
     rule = our_rule("siem-root-account-usage")
-    store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingNotifier()
+    store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingIncidentNotifier()
     index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
 
     first = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS)
@@ -60,9 +61,13 @@ def test_an_event_ingested_after_its_window_was_queried_alerts_exactly_once(siem
     assert second.outcomes[0].duplicates == 1 and third.outcomes[0].duplicates == 2
     stored = alerts_in_index(siem)
     assert sorted(alert["source"]["ip"] for alert in stored) == ["198.51.100.214", "203.0.113.9"]
-    assert [alert["alert"]["id"] for alert in notifier.alerts] == [
+    # Both sign-ins are root's: one incident, announced once when it opened.
+    (incident,) = alerts_in_index(siem, "siem-incidents")
+    assert sorted(incident["incident"]["alert_ids"]) == sorted(
         a["alert"]["id"] for a in first.alerts + second.alerts
-    ]
+    )
+    assert [sent["incident"]["id"] for sent in notifier.incidents] == [incident["incident"]["id"]]
+    assert notifier.incidents[0]["incident"]["alert_ids"] == [first.alerts[0]["alert"]["id"]]
 
 
 def test_alert_holds_who_when_what_and_attribution(siem: OpenSearch) -> None:
@@ -167,14 +172,14 @@ class FlakyNotifier:
         self.failures = failures
         self.sent: list[str] = []
 
-    def notify(self, alert: dict[str, Any]) -> None:
+    def notify_incident(self, incident: dict[str, Any]) -> None:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("SNS unreachable")
-        self.sent.append(alert["alert"]["id"])
+        self.sent.append(incident["incident"]["id"])
 
 
-def test_a_failed_publish_neither_stops_the_others_nor_loses_its_alert(
+def test_a_failed_publish_neither_stops_the_run_nor_loses_its_incident(
     siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rule = our_rule("siem-root-account-usage")
@@ -188,14 +193,18 @@ def test_a_failed_publish_neither_stops_the_others_nor_loses_its_alert(
     monkeypatch.setattr(siem, "delete", refuse_delete)  # an alert must never depend on a delete
 
     first = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS)
-    assert first.created == 3 and len(notifier.sent) == 2 and len(first.notify_errors) == 1
-    assert store.get(rule.id) == Checkpoint(T0 + minutes(3))  # the alert waits, not the window
+    assert first.created == 3 and not notifier.sent and len(first.notify_errors) == 1
+    assert store.get(rule.id) == Checkpoint(T0 + minutes(3))  # the alerts wait, not the window
     second = run(siem, siem, [rule], T0 + minutes(10), store, notifier, SETTINGS)
     third = run(siem, siem, [rule], T0 + minutes(15), store, notifier, SETTINGS)
 
-    assert (second.renotified, third.renotified, second.created + third.created) == (1, 0, 0)
+    # Three sign-ins of one root: one incident, published by the next run, once.
+    assert (second.renotified, third.renotified, second.created + third.created) == (3, 0, 0)
+    (incident,) = alerts_in_index(siem, "siem-incidents")
+    assert notifier.sent == [incident["incident"]["id"]]
+    assert incident["incident"]["notified_severity"] == "high"
     stored = alerts_in_index(siem)
-    assert sorted(alert["alert"]["id"] for alert in stored) == sorted(notifier.sent)
+    assert sorted(alert["alert"]["id"] for alert in stored) == sorted(incident["incident"]["alert_ids"])
     assert all(alert["alert"]["notified"] is True for alert in stored)
 
 
@@ -219,13 +228,14 @@ def test_an_alert_whose_create_timed_out_after_being_applied_is_still_notified(
     rule = our_rule("siem-root-account-usage")
     index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
     monkeypatch.setattr(siem, "bulk", TimeoutOnceAfterApplying(siem.bulk))
-    store, notifier = MemoryCheckpoints(), CollectingNotifier()
+    store, notifier = MemoryCheckpoints(), CollectingIncidentNotifier()
 
     reports = [run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS) for k in (1, 2, 3)]
 
-    assert reports[0].errors and reports[0].outcomes[0].notified == 0  # the create's answer was lost
+    assert reports[0].errors and reports[0].notified == 0  # the create's answer was lost
     (stored,) = alerts_in_index(siem)
-    assert [alert["alert"]["id"] for alert in notifier.alerts] == [stored["alert"]["id"]]
+    (sent,) = notifier.incidents
+    assert sent["incident"]["alert_ids"] == [stored["alert"]["id"]]
     assert stored["alert"]["notified"] is True and reports[1].renotified == 1
 
 
@@ -233,11 +243,11 @@ def test_alerts_without_a_notifier_are_not_left_pending(siem: OpenSearch) -> Non
     rule = our_rule("siem-root-account-usage")
     index_raw(siem, "cloudtrail", trail([cloudtrail_record("a-1", T0)]), ingested=T0 + minutes(1))
     run(siem, siem, [rule], T0 + minutes(5), MemoryCheckpoints(), None, SETTINGS)
-    notifier = CollectingNotifier()
+    notifier = CollectingIncidentNotifier()
 
     later = run(siem, siem, [rule], T0 + minutes(10), MemoryCheckpoints(), notifier, SETTINGS)
 
-    assert later.renotified == 0 and not notifier.alerts and later.outcomes[0].duplicates == 1
+    assert later.renotified == 0 and not notifier.incidents and later.outcomes[0].duplicates == 1
 
 
 def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
@@ -252,7 +262,7 @@ def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
     index_raw(siem, "cloudtrail", trail(burst), ingested=T0 + minutes(1))
     later = cloudtrail_record("later-1", T0 + minutes(19), sourceIPAddress="203.0.113.77")
     index_raw(siem, "cloudtrail", trail([later]), ingested=T0 + minutes(20))
-    store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingNotifier()
+    store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingIncidentNotifier()
 
     outcomes = [
         run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS).outcomes[0]
@@ -264,10 +274,14 @@ def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
     assert first.truncated and second.resumed and second.truncated and third.resumed and not third.truncated
     assert first.window_end == second.window_end == third.window_end  # no overlap re-subtracted
     assert first.hits + second.hits + third.hits == 50  # each document read once
-    stored = siem.count(index="siem-alerts", body={"query": {"match_all": {}}})["count"]
-    sent = [alert["alert"]["id"] for alert in notifier.alerts]
-    assert sum(outcome.created for outcome in outcomes) == stored == len(set(sent)) == len(sent) == 51
-    assert any(alert["source"]["ip"] == "203.0.113.77" for alert in notifier.alerts)
+    stored = alerts_in_index(siem)
+    stored_ids = {alert["alert"]["id"] for alert in stored}
+    assert sum(outcome.created for outcome in outcomes) == len(stored_ids) == 51
+    # All root's: one incident holding every alert, the later one included, announced once.
+    (incident,) = alerts_in_index(siem, "siem-incidents")
+    assert set(incident["incident"]["alert_ids"]) == stored_ids
+    assert any(alert["source"]["ip"] == "203.0.113.77" for alert in stored)
+    assert [sent["incident"]["id"] for sent in notifier.incidents] == [incident["incident"]["id"]]
     checkpoint = store.get(rule.id)
     assert checkpoint is not None and checkpoint.end > T0 + minutes(20)
 
@@ -278,7 +292,7 @@ def aws() -> Iterator[None]:
         yield
 
 
-def test_sns_receives_one_message_per_new_alert(siem: OpenSearch, aws: None) -> None:
+def test_sns_receives_one_message_per_incident(siem: OpenSearch, aws: None) -> None:
     sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
     topic = sns.create_topic(Name="siem-alerts")["TopicArn"]
     queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
@@ -291,19 +305,20 @@ def test_sns_receives_one_message_per_new_alert(siem: OpenSearch, aws: None) -> 
         cloudtrail_record(f"r-{n}", T0 + minutes(n), sourceIPAddress=f"198.51.100.{n}") for n in (1, 2)
     ]
     index_raw(siem, "cloudtrail", trail(records), ingested=T0 + minutes(3))
-    notifier, store = SnsNotifier(sns, topic), MemoryCheckpoints()
+    notifier, store = SnsIncidentNotifier(sns, topic), MemoryCheckpoints()
 
     for now in (T0 + minutes(6), T0 + minutes(11), T0 + minutes(16)):
         run(siem, siem, [rule], now, store, notifier, SETTINGS)
 
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
-    assert len(messages) == 2
-    bodies = [message["Body"] for message in messages]
-    assert all(
-        "Root account usage" in body and "Who:" in body and "When:" in body and "What:" in body
-        for body in bodies
-    )
-    assert all("HIGH" in body for body in bodies)
+    # Two root sign-ins, two alerts, one incident (one actor): one message.
+    (message,) = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    body = json.loads(message["Body"])
+    (incident,) = alerts_in_index(siem, "siem-incidents")
+    assert body["Subject"] == "[HIGH] New incident: Root account usage and 1 more"
+    assert body["MessageAttributes"]["incident_id"]["Value"] == incident["incident"]["id"]
+    text = body["Message"]
+    assert "Actor: principal:arn:aws:iam::111122223333:root" in text
+    assert "Alerts: 2 on 2 lines" in text and f"Incident id: {incident['incident']['id']}" in text
 
 
 def test_dynamodb_checkpoints_never_move_backwards(aws: None) -> None:

@@ -304,7 +304,12 @@ def test_detections_read_logs_and_write_alerts(central: dict[str, Any]) -> None:
     permissions = permissions_by_resource(document)
     assert permissions["index/siem-logs/siem-*"] == {"aoss:ReadDocument", "aoss:DescribeIndex"}
     assert "aoss:WriteDocument" in permissions["index/siem-alerts/siem-alerts*"]
-    assert set(permissions) == {"index/siem-logs/siem-*", "index/siem-alerts/siem-alerts*"}
+    assert "aoss:WriteDocument" in permissions["index/siem-alerts/siem-incidents"]
+    assert set(permissions) == {
+        "index/siem-logs/siem-*",
+        "index/siem-alerts/siem-alerts*",
+        "index/siem-alerts/siem-incidents",
+    }
 
 
 def test_analysts_only_read(central: dict[str, Any]) -> None:
@@ -368,6 +373,7 @@ def test_detection_function_environment(central: dict[str, Any]) -> None:
     topic_id, _ = only(central, "AWS::SNS::Topic")
     assert environment["ALERT_TOPIC_ARN"] == f"<{topic_id}>"
     assert environment["ALERTS_INDEX"] == "siem-alerts"
+    assert environment["INCIDENTS_INDEX"] == "siem-incidents"
     assert environment["ALERTS_ENDPOINT"] != environment["OPENSEARCH_ENDPOINT"]
     assert environment["DASHBOARDS_URL"] == f"<{collection_id(central, 'siem-logs')}.DashboardEndpoint>"
     assert environment["STATE_TABLE"].startswith("<DetectionsCheckpoints")

@@ -1,0 +1,113 @@
+"""``siem incidents list`` / ``siem incidents show ID``: the alerts grouped by actor (detections/incidents.py)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from opensearchpy.exceptions import OpenSearchException
+
+from detections.incidents import get_incident, list_incidents
+from investigation.safe_text import one_line
+from opensearch_client import make_client
+from siem_cli.options import add_connection_options, connection_from
+
+WIDTH = 200
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "incidents",
+        help="list the incidents (alerts sharing an actor) or show one",
+        description="Incidents group the alerts that share an actor (an ARN or access key, a user of an "
+        "account, a public source address) within 6 hours; alerts on the same events (a Sigma rule and "
+        'ours) make one line. Written by each detection run (docs/detections.md "Incidents").',
+    )
+    commands = parser.add_subparsers(dest="incidents_command", required=True, metavar="SUBCOMMAND")
+    lister = commands.add_parser("list", help="the incidents, most recently seen first")
+    lister.add_argument("--size", type=int, default=50, help="at most this many (default: 50)")
+    _common(lister)
+    lister.set_defaults(func=list_command)
+    shower = commands.add_parser("show", help="one incident: its lines, alerts and entities")
+    shower.add_argument("incident_id", metavar="ID", help="the incident id (from siem incidents list)")
+    _common(shower)
+    shower.set_defaults(func=show_command)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    add_connection_options(
+        parser,
+        endpoint_help="alerts collection (SEARCH) (default: $ALERTS_ENDPOINT, else $OPENSEARCH_ENDPOINT)",
+    )
+    parser.set_defaults(endpoint=os.environ.get("ALERTS_ENDPOINT") or os.environ.get("OPENSEARCH_ENDPOINT"))
+    parser.add_argument(
+        "--index",
+        default=os.environ.get("INCIDENTS_INDEX", "siem-incidents"),
+        help="incidents index (default: $INCIDENTS_INDEX or siem-incidents)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the documents as JSON")
+
+
+def list_command(args: argparse.Namespace) -> int:
+    found = _call(args, lambda client: list_incidents(client, args.index, args.size))
+    if found is None:
+        return 1
+    if args.json:
+        print(json.dumps(found, indent=2))
+        return 0
+    for incident in found:
+        details = incident["incident"]
+        print(
+            f"{_shown(details['id'])}  {_shown(details['severity']).upper():<13} "
+            f"{_shown(details['first_seen'])} .. {_shown(details['last_seen'])}  "
+            f"{len(details['lines'])} lines / {len(details['alert_ids'])} alerts  {_shown(details.get('title'))}"
+        )
+    print(f"{len(found)} incidents")
+    return 0
+
+
+def show_command(args: argparse.Namespace) -> int:
+    incident = _call(args, lambda client: get_incident(client, args.index, args.incident_id))
+    if incident is None:
+        return 1
+    if args.json:
+        print(json.dumps(incident, indent=2))
+        return 0
+    details = incident["incident"]
+    print(f"Incident {_shown(details['id'])}: {_shown(details.get('title'))}")
+    print(f"Severity: {_shown(details['severity'])}; status {_shown(details['status'])}")
+    print(f"Seen: {_shown(details['first_seen'])} .. {_shown(details['last_seen'])}")
+    print(f"Grouped on: {_shown(details['key'])}")
+    print(f"Actors: {_shown(', '.join(details['keys']))}")
+    print(f"Accounts: {_shown(', '.join(incident.get('cloud', {}).get('account', {}).get('id', [])))}")
+    print(f"Lines ({len(details['lines'])}, from {len(details['alert_ids'])} alerts):")
+    for line in details["lines"]:
+        folded = f" (also: {', '.join(line['folded'])})" if line["folded"] else ""
+        print(
+            f"  {_shown(line['first_seen'])} {_shown(line['severity']).upper():<13} "
+            f"{_shown(line['rule_id'])}{_shown(folded)}: {_shown(line.get('who') or '')}"
+        )
+        print(f"    alerts: {_shown(', '.join(line['alert_ids']))}")
+    return 0
+
+
+def _call(args: argparse.Namespace, action: Any) -> Any:
+    command = f"siem incidents {args.incidents_command}"
+    if not args.endpoint:
+        print(f"{command}: no endpoint: pass --endpoint or set ALERTS_ENDPOINT", file=sys.stderr)
+        return None
+    try:
+        result = action(make_client(connection_from(args)))
+    except (OpenSearchException, ValueError) as error:
+        print(f"{command}: {args.endpoint}: {error}", file=sys.stderr)
+        return None
+    if result is None:
+        print(f"{command}: no incident {args.incident_id!r} in {args.index}", file=sys.stderr)
+    return result
+
+
+def _shown(value: object) -> str:
+    return one_line(value, WIDTH)
