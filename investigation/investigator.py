@@ -2,17 +2,21 @@
 
 The searches, whatever the number of events (docs/investigate.md):
 
-1. the finding (both findings indices, every update of it);
-2. the subject's CloudTrail activity in the window, as two searches sent together: what
-   (calls per service and action, writes, errors, the newest events) and when/where/who
-   (the oldest event, the histogram, addresses, user agents, identities);
-3. one search per depth of the credential chain (at most :data:`investigation.chain.MAX_DEPTH`);
-4. the scope (the subject's events and each hop's own events): counts per hop and the timeline
+1. the finding (both findings indices and Config's verdicts, every update of it);
+2. for a resource, its AWS Config items in the window and the CloudTrail events they name
+   (:mod:`investigation.config_changes`);
+3. the subject's CloudTrail activity in the window, as two searches sent together: what
+   (calls per service and action, writes, errors, the newest events, and the events Config
+   named) and when/where/who (the oldest event, the histogram, addresses, user agents,
+   identities);
+4. one search per depth of the credential chain (at most :data:`investigation.chain.MAX_DEPTH`,
+   and what the budget leaves after reserving the last two searches);
+5. the scope (the subject's events and each hop's own events): counts per hop and the timeline
    of important events (:mod:`investigation.scope`, :mod:`investigation.importance`);
-5. related findings sharing the actor's keys (both findings indices) and, in the same search,
+6. related findings sharing the actor's keys (both findings indices) and, in the same search,
    the VPC flows of the finding's and the actor's outside addresses (:mod:`investigation.flows`).
 
-1 + 2 + 5 + 1 + 1 = 10 searches at most (:data:`MAX_QUERIES`).
+1 + 2 + 5 + 1 + 1 = 10 searches at most (:data:`MAX_QUERIES`); with Config 1 + 1 + 2 + 4 + 1 + 1.
 """
 
 from __future__ import annotations
