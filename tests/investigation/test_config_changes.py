@@ -192,3 +192,49 @@ def test_a_compliant_verdict_is_not_a_finding(siem: Siem, demo_incident: Inciden
     assert compliant, "the demo's iam-user-no-policies-check verdict is COMPLIANT"
     with pytest.raises(FindingNotFound):
         investigate(siem.client, compliant[0]["_source"]["event"]["id"])
+
+
+def test_a_config_search_shortens_the_chain_walk_to_keep_the_budget(siem: Siem) -> None:
+    """user -> Hop1 -> ... -> Hop5: five lookups to the origin. With the Config search, the
+    budget leaves four: the chain is cut there, saying so, and no 11th search is sent."""
+    user = ct.iam_user(WORKLOADS, "erin", "AIDAERIN0000000001", "AKIAERIN000000000001")
+    sessions = [
+        ct.role_session(
+            WORKLOADS,
+            f"Hop{n}",
+            "erin",
+            f"ASIAHOP{n}0000000000{n}",
+            f"AROAHOP{n}000000001",
+            created=scenarios.T0,
+        )
+        for n in range(1, 6)
+    ]
+    callers = [user, *(ct.assumed_role(session) for session in sessions)]
+    records = [
+        ct.assume_role(callers[n], session, recorded_by=WORKLOADS, time=t(n * 0.1), source_ip="192.0.2.44")
+        for n, session in enumerate(sessions)
+    ]
+    opened = ct.api_call(
+        callers[-1],
+        event_name="AuthorizeSecurityGroupIngress",
+        event_source="ec2.amazonaws.com",
+        time=t(2),
+        source_ip="192.0.2.44",
+        recipient_account=WORKLOADS,
+        read_only=False,
+        request={"groupId": GROUP},
+    )
+    siem.cloudtrail([*records, opened])
+    control = scenarios.control_on_resource().securityhub[0]
+    siem.securityhub([control])
+    siem.config([_group_item(3, (str(opened["eventID"]),))])
+    siem.recorder.requests.clear()
+    report = investigate(siem.client, control["Id"])
+
+    assert report.what.changes_from == "config"
+    assert report.queries == len(siem.recorder.searches()) == MAX_QUERIES
+    assert [link.access_key_id for link in report.who.chain] == [
+        f"ASIAHOP{n}0000000000{n}" for n in (5, 4, 3, 2, 1)
+    ]
+    assert not report.who.complete
+    assert report.who.stopped == "the chain is longer than 4 hops; it was cut there"
