@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from investigation import fields as f
@@ -94,6 +95,34 @@ def what(response: dict[str, Any]) -> What:
         resources=_resources(events(response)),
         changes=[_change(event) for event in _top_hits(aggs.get("writes", {}))],
     )
+
+
+def named_actors(response: dict[str, Any]) -> list[Identity]:
+    """Who made the changes AWS Config named, newest first, one per principal: the events,
+    writes and errors counted are those named changes."""
+    found: dict[str, Identity] = {}
+    for event in _named_events(response):
+        key = text(event, f.IDENTITY_PRINCIPAL) or ""
+        failed = int(text(event, f.OUTCOME) == "failure")
+        known = found.get(key)
+        if known is None:
+            link = link_from_identity(identity_of(event), text(event, f.ACCOUNT))
+            found[key] = Identity(key, link, 1, 1, failed, text(event, f.TIMESTAMP))
+        else:
+            found[key] = replace(
+                known, events=known.events + 1, writes=known.writes + 1, errors=known.errors + failed
+            )
+    return list(found.values())
+
+
+def _named_events(response: dict[str, Any]) -> list[dict[str, Any]]:
+    return _top_hits(aggregations(response).get("named", {}).get("events", {}))
+
+
+def named_changes(response: dict[str, Any]) -> list[Change]:
+    """The CloudTrail events AWS Config named as the subject's changes, newest first (the
+    ``named`` aggregation of :func:`investigation.queries.activity`)."""
+    return [_change(event) for event in _named_events(response)]
 
 
 def where(response: dict[str, Any]) -> Where:
@@ -204,6 +233,7 @@ def _change(event: dict[str, Any]) -> Change:
         outcome=text(event, f.OUTCOME),
         source=text(event, f.SOURCE_ADDRESS) or text(event, f.SOURCE_IP),
         resources=named_resources(event),
+        event_id=text(event, "event.id"),
     )
 
 

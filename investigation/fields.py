@@ -34,6 +34,8 @@ GUARDDUTY_ARN = "aws.guardduty.arn"
 SECURITYHUB_ID = "aws.securityhub_findings.id"
 SECURITYHUB_RESOURCES = "aws.securityhub_findings.resources"
 FINDING_ID_FIELDS = (GUARDDUTY_ID, GUARDDUTY_ARN, SECURITYHUB_ID)
+CONFIG_VERDICT = "aws.config.compliance.type"
+"""A Config rule's verdict on a resource: such a document is investigated by its ``event.id``."""
 
 CLOUDTRAIL = "aws.cloudtrail"
 IDENTITY = "aws.cloudtrail.user_identity"

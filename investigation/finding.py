@@ -61,7 +61,7 @@ class JoinKeys:
 class Finding:
     id: str
     source: str
-    """``guardduty`` or ``securityhub``."""
+    """``guardduty``, ``securityhub``, or ``config`` (a Config rule's verdict)."""
     kind: str | None
     title: str | None
     type: str | None
@@ -138,6 +138,8 @@ def source_of(document: dict[str, Any]) -> str | None:
         return "guardduty"
     if first(document, f.SECURITYHUB_ID):
         return "securityhub"
+    if first(document, f.CONFIG_VERDICT):
+        return "config"
     return None
 
 
@@ -167,12 +169,17 @@ def from_document(
     end = text(document, f.LAST_OBSERVED) or updated or start
     severity = first(document, "event.severity")
     return Finding(
-        id=text(document, f"{block}.id") or "",
+        # A Config rule's verdict has no finding id: its document's id names it.
+        id=text(document, f"{block}.id")
+        or (text(document, "event.id") if source == "config" else None)
+        or "",
         arn=text(document, f.GUARDDUTY_ARN) if source == "guardduty" else None,
         source=source,
         kind=text(document, "event.kind"),
         title=text(document, "message") or text(document, "rule.name"),
-        type=text(document, "rule.id") or text(document, f.ACTION),
+        type=(text(document, "rule.name") if source == "config" else None)
+        or text(document, "rule.id")
+        or text(document, f.ACTION),
         severity=float(severity) if isinstance(severity, int | float) else None,
         severity_label=text(document, f"{block}.severity.label"),
         account_id=text(document, f.ACCOUNT),
@@ -256,7 +263,11 @@ def _ips(document: dict[str, Any]) -> tuple[str, ...]:
 def _resources(document: dict[str, Any], block: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     ids = list(
         _strings(
-            document, f"{f.SECURITYHUB_RESOURCES}.id", *_RESOURCE_ARN_PATHS, f"{block}.sequence.resources.uid"
+            document,
+            f"{f.SECURITYHUB_RESOURCES}.id",
+            *_RESOURCE_ARN_PATHS,
+            f"{block}.sequence.resources.uid",
+            f"{block}.evaluated_resource.id",
         )
     )
     arns = [value for value in ids if value.startswith("arn:")]

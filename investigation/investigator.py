@@ -2,17 +2,21 @@
 
 The searches, whatever the number of events (docs/investigate.md):
 
-1. the finding (both findings indices, every update of it);
-2. the subject's CloudTrail activity in the window, as two searches sent together: what
-   (calls per service and action, writes, errors, the newest events) and when/where/who
-   (the oldest event, the histogram, addresses, user agents, identities);
-3. one search per depth of the credential chain (at most :data:`investigation.chain.MAX_DEPTH`);
-4. the scope (the subject's events and each hop's own events): counts per hop and the timeline
+1. the finding (both findings indices and Config's verdicts, every update of it);
+2. for a resource, its AWS Config items in the window and the CloudTrail events they name
+   (:mod:`investigation.config_changes`);
+3. the subject's CloudTrail activity in the window, as two searches sent together: what
+   (calls per service and action, writes, errors, the newest events, and the events Config
+   named) and when/where/who (the oldest event, the histogram, addresses, user agents,
+   identities);
+4. one search per depth of the credential chain (at most :data:`investigation.chain.MAX_DEPTH`,
+   and what the budget leaves after reserving the last two searches);
+5. the scope (the subject's events and each hop's own events): counts per hop and the timeline
    of important events (:mod:`investigation.scope`, :mod:`investigation.importance`);
-5. related findings sharing the actor's keys (both findings indices) and, in the same search,
+6. related findings sharing the actor's keys (both findings indices) and, in the same search,
    the VPC flows of the finding's and the actor's outside addresses (:mod:`investigation.flows`).
 
-1 + 2 + 5 + 1 + 1 = 10 searches at most (:data:`MAX_QUERIES`).
+1 + 2 + 5 + 1 + 1 = 10 searches at most (:data:`MAX_QUERIES`); with Config 1 + 1 + 2 + 4 + 1 + 1.
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from investigation import activity, queries
+from investigation import activity, config_changes, queries
 from investigation import fields as f
-from investigation.chain import Chain, Link, link_from_identity, resolve
+from investigation.chain import MAX_DEPTH, Chain, Link, link_from_identity, resolve
 from investigation.controls import ROOT_CONTROLS
 from investigation.dashboards import dashboard_url
 from investigation.documents import text, values
@@ -38,6 +42,7 @@ from investigation.network import is_external
 from investigation.pivots import Pivot, chain_credentials, checklist, created, latest_states
 from investigation.report import (
     AddressFlows,
+    ConfigItem,
     Identity,
     RelatedFinding,
     Report,
@@ -53,11 +58,13 @@ from investigation.timeline import hop_of, timeline
 from investigation.times import iso, parse
 
 MAX_QUERIES = 10
+SEARCHES_AFTER_CHAIN = 2
+"""The timeline and the neighbours."""
 DEFAULT_WINDOW = timedelta(hours=2)
 
 
 class FindingNotFound(LookupError):
-    """No GuardDuty or Security Hub document has this id."""
+    """No GuardDuty or Security Hub document, nor Config NON_COMPLIANT verdict, has this id."""
 
 
 class QueryBudgetExceeded(RuntimeError):
@@ -104,12 +111,22 @@ def investigate(
     interval = queries.histogram_interval(start, end)
     # One credential needs no grouping by identity; an attack sequence names several.
     by_identity = mode != "credential" or len(finding.actors) > 1
+    items = _config_items(searcher, indices["config"], finding, start, end) if mode == "resource" else []
+    named = config_changes.event_ids(items)
     response, sources = (
-        _activity(searcher, indices["cloudtrail"], subject, start, end, by_identity) if subject else ({}, {})
+        _activity(searcher, indices["cloudtrail"], subject, start, end, by_identity, named)
+        if subject
+        else ({}, {})
     )
     activity.fill_when(when, response, sources, interval)
     what, where = activity.what(response), activity.where(sources)
     seen = activity.identities(response, sources)
+    what.config_items = items
+    changes = activity.named_changes(response)
+    if changes:  # the exact calls Config names, and their actors, before the window's guess
+        what.changes, what.changes_from = changes, "config"
+        known = {identity.key for identity in seen}
+        seen += [actor for actor in activity.named_actors(response) if actor.key not in known]
 
     who, followed = _who(searcher, indices, finding, seen, what, start, end)
     what.summary = _what_summary(finding, what, when)
@@ -159,20 +176,33 @@ def _activity(
     start: datetime,
     end: datetime,
     by_identity: bool,
+    named: list[str],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The two CloudTrail searches of when/what and where/who, sent at the same time."""
+    """The two CloudTrail searches of when/what and where/who, sent at the same time; the
+    first also fetches the events ``named`` by AWS Config."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        what = pool.submit(searcher.search, index, queries.activity(subject, start, end))
+        what = pool.submit(searcher.search, index, queries.activity(subject, start, end, named))
         where = pool.submit(searcher.search, index, queries.origins(subject, start, end, by_identity))
         return what.result(), where.result()
 
 
+def _config_items(
+    searcher: Searcher, index: str, finding: Finding, start: datetime, end: datetime
+) -> list[ConfigItem]:
+    """The resource's configuration items in the window that name CloudTrail events: one search."""
+    body = config_changes.items_query(finding.keys, start, end)
+    return config_changes.config_items(searcher.search(index, body)) if body else []
+
+
 def _load_finding(searcher: Searcher, indices: Mapping[str, str], finding_id: str) -> Finding:
-    findings = f"{indices['guardduty']},{indices['securityhub']}"
+    findings = f"{indices['guardduty']},{indices['securityhub']},{indices['config']}"
     response = searcher.search(findings, queries.load_finding(finding_id))
     document = pick(activity.events(response))
     if document is None:
-        raise FindingNotFound(f"no GuardDuty or Security Hub finding with id {finding_id!r} in {findings}")
+        raise FindingNotFound(
+            f"no GuardDuty or Security Hub finding with id {finding_id!r} "
+            f"(nor a Config NON_COMPLIANT verdict) in {findings}"
+        )
     aggs = activity.aggregations(response)
     return from_document(
         document,
@@ -204,8 +234,12 @@ def _who(
     else:
         starts = {identity.key: identity.link for identity in seen}
         primary = _primary_key(what, seen)
+    # The searches after the chain (timeline, neighbours) keep their place in the budget.
+    depth = min(MAX_DEPTH, searcher.limit - searcher.count - SEARCHES_AFTER_CHAIN)
     chains = (
-        resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end)) if starts else {}
+        resolve(starts, lambda keys: _issuing_events(searcher, indices, keys, start, end), depth)
+        if starts
+        else {}
     )
     if actors:
         who.identities = [
@@ -391,7 +425,13 @@ def _who_summary(finding: Finding, who: Who, what: What) -> str:
         return f"No CloudTrail identity acted on this {subject} in the window."
     head, origin = who.chain[0], who.chain[-1]
     count = f"{len(who.identities)} {'identity' if len(who.identities) == 1 else 'identities'}"
-    followed = "the newest change was made by" if what.changes else "the most active is"
+    followed = (
+        "the change AWS Config recorded was made by"
+        if what.changes_from == "config"
+        else "the newest change was made by"
+        if what.changes
+        else "the most active is"
+    )
     if finding.mode == "credential" and finding.actors and len(who.identities) > 1:
         lead = (
             f"The attack sequence names {len(who.identities)} credentials, each followed to its "
@@ -424,8 +464,20 @@ def _what_summary(finding: Finding, what: What, when: When) -> str:
         "account": "the root user" if finding.type in ROOT_CONTROLS else "this account setting",
     }[finding.mode]
     if not what.events:
-        return f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."
+        summary = f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."
+    else:
+        summary = (
+            f"{what.events} CloudTrail events of {subject}: {what.writes} writes, {what.reads} reads, "
+            f"{what.errors} failed ({what.denials} of them denied)."
+        )
+    return f"{summary} {_config_summary(what)}" if what.config_items else summary
+
+
+def _config_summary(what: What) -> str:
+    named = len(config_changes.event_ids(what.config_items))
+    items = f"AWS Config recorded {len(what.config_items)} change(s) of the resource naming {named} CloudTrail event(s)"
+    if what.changes_from == "config":
+        return f"{items}: the changes listed are those events ({len(what.changes)} found in CloudTrail)."
     return (
-        f"{what.events} CloudTrail events of {subject}: {what.writes} writes, {what.reads} reads, "
-        f"{what.errors} failed ({what.denials} of them denied)."
+        f"{items}, none of them found in CloudTrail: the changes listed are the newest writes in the window."
     )

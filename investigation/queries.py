@@ -99,7 +99,17 @@ def load_finding(finding_id: str) -> dict[str, Any]:
         "size": FINDING_VERSIONS,
         "query": {
             "bool": {
-                "should": [{"term": {name: finding_id}} for name in f.FINDING_ID_FIELDS],
+                "should": [
+                    *({"term": {name: finding_id}} for name in f.FINDING_ID_FIELDS),
+                    {
+                        "bool": {
+                            "filter": [
+                                {"term": {"event.id": finding_id}},
+                                {"term": {f.CONFIG_VERDICT: "NON_COMPLIANT"}},
+                            ]
+                        }
+                    },
+                ],
                 "minimum_should_match": 1,
             }
         },
@@ -156,16 +166,22 @@ def _singles(*pairs: tuple[str, Any]) -> list[Clause]:
     return [(term,) for name, candidates in pairs if (term := terms(name, candidates))]
 
 
-def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[str, Any]:
+def activity(
+    subject: dict[str, Any], start: datetime, end: datetime, named: Sequence[str] = ()
+) -> dict[str, Any]:
     """What: the newest events, calls per service and action, writes, reads and errors.
 
     Each aggregation that reads a field's values costs a pass over every matching event
     (filters, and ``top_hits`` inside a filter, do not), so the work is split in two
     searches sent together: this one and :func:`origins`. Resources and the newest changes
     come from the newest events themselves.
+
+    ``named``: CloudTrail event ids AWS Config gave for the subject's changes
+    (:mod:`investigation.config_changes`), fetched in the same search whatever their time
+    (``aggregations.named``: a ``global`` aggregation ignores the query).
     """
     latest = {f.TIMESTAMP: {"order": "desc"}}
-    return {
+    body: dict[str, Any] = {
         "size": RECENT_EVENTS,
         "track_total_hits": True,
         "query": _within(subject, start, end),
@@ -198,6 +214,20 @@ def activity(subject: dict[str, Any], start: datetime, end: datetime) -> dict[st
             },
         },
     }
+    if named:
+        ids = list(named)[:MAX_KEYS]
+        body["aggs"]["named"] = {
+            "global": {},
+            "aggs": {
+                "events": {
+                    "filter": {"terms": {"event.id": ids}},
+                    "aggs": {
+                        "latest": {"top_hits": {"size": len(ids), "sort": [latest], "_source": _EVENT_FIELDS}}
+                    },
+                }
+            },
+        }
+    return body
 
 
 def origins(subject: dict[str, Any], start: datetime, end: datetime, identities: bool) -> dict[str, Any]:

@@ -237,13 +237,17 @@ def _what(report: Report) -> Section:
         more = " ..." if len(what.resources) > LIST_LIMIT else ""
         names = ", ".join("{}" for _ in what.resources[:LIST_LIMIT])
         section.text(f"Resources named: {names}{more}", *what.resources[:LIST_LIMIT])
-    if what.changes:
+    if what.changes_from == "config":
+        section.text("Changes AWS Config recorded (the CloudTrail events its items name):")
+    elif what.changes:
         section.text("Newest changes (write calls):")
+    if what.changes:
         section.table(
-            ("time", "call", "by", "outcome", "from", "resources"),
+            ("time", "event id", "call", "by", "outcome", "from", "resources"),
             [
                 (
                     c.time or "",
+                    c.event_id or "",
                     f"{c.provider}:{c.action}",
                     c.actor,
                     c.outcome or "",

@@ -65,9 +65,11 @@ class Change:
     outcome: str | None
     source: str | None
     resources: tuple[str, ...]
+    event_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "event_id": self.event_id,
             "time": self.time,
             "provider": self.provider,
             "action": self.action,
@@ -75,6 +77,27 @@ class Change:
             "outcome": self.outcome,
             "source": self.source,
             "resources": list(self.resources),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigItem:
+    """A configuration item AWS Config recorded for the resource, and the CloudTrail events
+    (``relatedEvents``) behind its change."""
+
+    captured: str | None
+    status: str | None
+    resource_type: str | None
+    resource_id: str | None
+    event_ids: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "captured": self.captured,
+            "status": self.status,
+            "resource_type": self.resource_type,
+            "resource_id": self.resource_id,
+            "event_ids": list(self.event_ids),
         }
 
 
@@ -135,6 +158,10 @@ class What:
     error_codes: list[Count] = field(default_factory=list)
     resources: list[str] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    changes_from: str = "window"
+    """``config``: the changes are the CloudTrail events AWS Config named (``config_items``);
+    ``window``: the newest write calls on the subject in the window."""
+    config_items: list[ConfigItem] = field(default_factory=list)
     summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -149,6 +176,8 @@ class What:
             "error_codes": [{"code": c.value, "count": c.count} for c in self.error_codes],
             "resources": self.resources,
             "changes": [change.to_dict() for change in self.changes],
+            "changes_from": self.changes_from,
+            "config_items": [item.to_dict() for item in self.config_items],
         }
 
 

@@ -34,16 +34,19 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "investigate",
         help="pivot from a finding to its CloudTrail actor: who, when, what, from where",
-        description="Load a finding (a Security Hub Id, or a GuardDuty finding id or ARN) from the "
-        "findings indices and report who did it (the identity and the chain of roles and accounts "
+        description="Load a finding (a Security Hub Id, a GuardDuty finding id or ARN, or the "
+        "event.id of a Config NON_COMPLIANT verdict) from the findings and config indices and report who did it (the identity and the chain of roles and accounts "
         "its temporary credentials came through), when, what API calls it made, from which "
         "addresses, each hop's own activity and one timeline of the whole chain's important "
         "events, and other findings sharing its keys. A finding on a resource (a failed control) "
-        "reports who changed that resource. At most 10 searches. Exit status 1 when the finding is "
+        "reports who changed that resource: the CloudTrail events AWS Config recorded behind its "
+        "changes, else the newest writes in the window. At most 10 searches. Exit status 1 when the finding is "
         "not found or the endpoint fails (docs/investigate.md).",
     )
     parser.add_argument(
-        "finding_id", metavar="FINDING_ID", help="Security Hub finding Id, or GuardDuty finding id or ARN"
+        "finding_id",
+        metavar="FINDING_ID",
+        help="Security Hub finding Id, GuardDuty finding id or ARN, or a Config verdict's event.id",
     )
     add_connection_options(parser)
     parser.add_argument(

@@ -13,6 +13,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo import Incident, write_incident
+from demo.records.config import history_file
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.registry import SPECS
 from opensearch_assets.templates import install_templates
@@ -89,6 +90,10 @@ class Siem:
 
     def securityhub(self, findings: list[dict[str, Any]]) -> int:
         return self.ingest(orjson.dumps({"Findings": findings}), "securityhub.json")
+
+    def config(self, items: list[dict[str, Any]]) -> int:
+        """A Config configuration history file holding ``items``."""
+        return self.ingest(history_file(items), "ConfigHistory.json")
 
 
 @pytest.fixture
