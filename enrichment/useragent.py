@@ -13,8 +13,8 @@ Two layers (docs/enrichment.md, "User agents"):
    (console sign-ins), HTTP libraries it knows, bots. It is loaded on first use only, so a
    container that sees SDK traffic alone never pays its start-up (about a second).
 
-Results are cached per distinct string (an LRU); they are immutable and copied into each
-document by :class:`enrichment.enrich.Enricher`.
+Results are cached per distinct string (an LRU) and shared by the documents (never changed): each
+document is read-only once :class:`enrichment.enrich.Enricher` has enriched it.
 
 ``aws.user_agent.tool.type``: ``console``, ``cli``, ``sdk``, ``aws_service``, ``iac``,
 ``browser`` or ``other``; ``aws.user_agent.tool.name``: which one, as a stable lower-case
