@@ -15,8 +15,11 @@ every document between normalization and bulk encoding. Fields (docs/enrichment.
 - ``user_agent.{name, version, os.*, device.name}`` and ``aws.user_agent.*`` from
   ``user_agent.original``.
 
-Each distinct account, address and user agent is resolved once (caches); a document gets fresh
-copies of the cached values, so documents never share mutable objects. ``enrich`` never
+Each distinct account, address and user agent is resolved once (caches), and a document gets
+the cached values themselves, not copies: documents enriched from the same account, address or
+agent share those dicts. That is the contract: an enriched document is read-only (ingest
+encodes it with orjson at once), and copying the values into every document was the largest
+part of the accounts' and user agents' cost (docs/enrichment.md, "Cost"). ``enrich`` never
 raises: a document it cannot enrich is left as it is and counted in ``failures``.
 """
 
@@ -245,7 +248,7 @@ class Enricher:
             if context.details:
                 aws = document.setdefault("aws", {})
                 if type(aws) is dict and "account" not in aws:
-                    aws["account"] = _fresh(context.details, _ACCOUNT_NESTED)
+                    aws["account"] = context.details
         aws = document.get("aws")
         if type(aws) is dict:
             _walk_other_accounts(self._add_other_account, aws, resource_id)
@@ -257,7 +260,7 @@ class Enricher:
         if context.name:
             holder.setdefault(prefix + "name", context.name)
         for name, value in context.details.items():
-            holder.setdefault(prefix + name, value.copy() if type(value) is dict else value)
+            holder.setdefault(prefix + name, value)
 
     # ------------------------------------------------------------------------- addresses
 
@@ -275,9 +278,9 @@ class Enricher:
         if context is PUBLIC_UNKNOWN:
             return
         if context.geo and "geo" not in endpoint:
-            endpoint["geo"] = _fresh(context.geo, _GEO_NESTED)
+            endpoint["geo"] = context.geo
         if context.autonomous and "as" not in endpoint:
-            endpoint["as"] = _fresh(context.autonomous, _AS_NESTED)
+            endpoint["as"] = context.autonomous
         if context.scope:
             aws = document.setdefault("aws", {})
             if type(aws) is dict:
@@ -298,35 +301,14 @@ class Enricher:
         info = self.agents.parse(original)
         for key, value in info.fields.items():  # name, version (strings), os, device (flat dicts)
             if key not in agent:
-                agent[key] = value.copy() if type(value) is dict else value
+                agent[key] = value
         if info.aws:
             aws = document.setdefault("aws", {})
             if isinstance(aws, dict) and "user_agent" not in aws:
-                aws["user_agent"] = _fresh(info.aws, _AGENT_NESTED)
+                aws["user_agent"] = info.aws
 
 
 @lru_cache(maxsize=4096)
 def _name_context(address: str) -> IpContext:
     scope = scope_of_name(address)
     return IpContext(scope=scope) if scope else PUBLIC_UNKNOWN
-
-
-def _fresh(value: Mapping[str, Any], nested: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A copy of a cached value for one document, so that documents never share a dict or list.
-
-    The enrichment values nest two levels at most, and ``nested`` names the keys that may hold
-    a container (``tags`` of an account, ``location`` of a geo...): copying exactly those costs
-    a third of a generic deep copy, and this runs several times per document.
-    """
-    copied = value.copy() if type(value) is dict else dict(value)
-    for key in nested:
-        item = copied.get(key)
-        if item is not None:
-            copied[key] = item.copy()
-    return copied
-
-
-_ACCOUNT_NESTED = ("tags",)
-_GEO_NESTED = ("location",)
-_AS_NESTED = ("organization",)
-_AGENT_NESTED = ("tool", "flags")

@@ -13,7 +13,7 @@ Sources, in order (docs/enrichment.md, "IP context"):
    necessarily where the host is (a multinational's block, a VPN, a cloud region).
 
 Each distinct address is resolved once while in the cache of :class:`GeoIp`
-(``cache_size`` entries); the result is shared, and copied into each document by the enricher.
+(``cache_size`` entries); the result is shared by the documents the enricher writes it into.
 """
 
 from __future__ import annotations

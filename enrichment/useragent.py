@@ -13,14 +13,14 @@ Two layers (docs/enrichment.md, "User agents"):
    (console sign-ins), HTTP libraries it knows, bots. It is loaded on first use only, so a
    container that sees SDK traffic alone never pays its start-up (about a second).
 
-Results are cached per distinct string (an LRU); they are immutable and copied into each
-document by :class:`enrichment.enrich.Enricher`.
+Results are cached per distinct string (an LRU) and shared by the documents (never changed): each
+document is read-only once :class:`enrichment.enrich.Enricher` has enriched it.
 
 ``aws.user_agent.tool.type``: ``console``, ``cli``, ``sdk``, ``aws_service``, ``iac``,
-``browser`` or ``other``; ``aws.user_agent.tool.name``: which one, as a stable lower-case
+``browser``, ``pentest`` or ``other``; ``aws.user_agent.tool.name``: which one, as a stable lower-case
 identifier (``aws-cli``, ``boto3``, ``aws-sdk-go-v2``, ``terraform``, ``lambda.amazonaws.com``,
 ``scoutsuite``...); ``aws.user_agent.command``: the aws-cli ``<service>.<operation>``;
-``aws.user_agent.flags``: ``pentest_distribution``, ``pentest_tool``, ``scripting_library``.
+``aws.user_agent.flags``: ``pentest_distribution``, ``scripting_library`` (absent when none).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ class UserAgentParser:
         command = _command(tokens)
         if command:
             aws["command"] = command
-        flags = _flags(text, tokens, tool_type, tool_name)
+        flags = _flags(tokens, tool_type, tool_name)
         if flags:
             aws["flags"] = flags
         return AgentInfo(known.fields, aws)
@@ -268,14 +268,15 @@ def _is_browser(result: Any) -> bool:
 
 def _tool(text: str, agent: _Agent) -> tuple[str, str | None]:
     """``(tool.type, tool.name)``: what drove the request (see module doc)."""
+    # An offensive tool first: adding a console or Terraform token must not hide it.
+    for name, pattern in _PENTEST_TOOLS:
+        if pattern.search(text):
+            return "pentest", name
     if _CONSOLE_TOKEN.search(text):
         return "console", "aws-console"
     for name, pattern in _IAC:
         if pattern.search(text):
             return "iac", name
-    for name, pattern in _PENTEST_TOOLS:
-        if pattern.search(text):
-            return "other", name
     if agent.kind in ("cli", "sdk", "browser"):
         return agent.kind, agent.tool
     if agent.kind == "library":
@@ -293,14 +294,11 @@ def _command(tokens: list[tuple[str, str]]) -> str | None:
     return None
 
 
-def _flags(
-    text: str, tokens: list[tuple[str, str]], tool_type: str | None, tool_name: str | None
-) -> list[str]:
+def _flags(tokens: list[tuple[str, str]], tool_type: str | None, tool_name: str | None) -> list[str]:
+    """An offensive tool is a ``tool.type`` (``pentest``), not a flag: the flag would repeat it."""
     flags = []
     if _pentest_distribution(tokens):
         flags.append("pentest_distribution")
-    if any(pattern.search(text) for _, pattern in _PENTEST_TOOLS):
-        flags.append("pentest_tool")
     if tool_type == "other" and tool_name in _LIBRARIES.values():
         flags.append("scripting_library")
     return flags

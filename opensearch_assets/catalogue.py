@@ -770,7 +770,7 @@ INV_TOOLS = _viz(
     "From where: caller tools",
     "table",
     ALL,
-    Terms("aws.user_agent.tool.type", 7),
+    Terms("aws.user_agent.tool.type", 8),
     Terms("aws.user_agent.tool.name", 10),
 )
 INV_USER_AGENTS = _viz(

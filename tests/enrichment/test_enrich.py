@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from enrichment.account_store import CachedDirectory
@@ -192,22 +193,18 @@ def test_flow_destinations_are_enriched() -> None:
     assert document["destination"]["geo"] == {"country_iso_code": "AU"}  # APNIC's 1.1.1.0/24
 
 
-def test_documents_never_share_enrichment_objects() -> None:
+def test_documents_share_the_cached_values_but_never_the_directory() -> None:
+    """The contract (enrichment/enrich.py): an enriched document is read-only, encoded at once,
+    so documents of one account, address and agent share the cached values instead of paying
+    a copy each; the account directory itself is never reachable from a document."""
     first, second = normalized(cloudtrail()) + normalized(cloudtrail())
     enricher = Enricher(DIRECTORY)
     enricher.enrich(first)
     enricher.enrich(second)
-    first["aws"]["account"]["tags"]["owner"] = "changed"
-    first["aws"]["user_agent"]["flags"].append("changed")
-    first["source"]["geo"]["country_iso_code"] = "XX"
-    first["user_agent"]["os"]["name"] = "changed"
-    first["aws"]["cloudtrail"]["user_identity"]["account_tags"]["owner"] = "changed"
-    assert second["aws"]["account"]["tags"]["owner"] == "payments-team"
+    assert orjson.dumps(first) == orjson.dumps(second)
+    assert second["aws"]["account"]["tags"] == {"owner": "payments-team", "environment": "prod"}
     assert second["aws"]["user_agent"]["flags"] == ["pentest_distribution"]
-    assert second["source"]["geo"]["country_iso_code"] == "US"
-    assert second["user_agent"]["os"]["name"] == "Linux"
-    assert second["aws"]["cloudtrail"]["user_identity"]["account_tags"] == {"owner": "secops"}
-    # Nor with the directory.
+    first["aws"]["account"]["tags"]["owner"] = "changed"  # what a caller must not do
     assert PAYMENTS.tags == {"owner": "payments-team", "environment": "prod"}
 
 

@@ -243,10 +243,14 @@ def test_scripting_libraries_are_flagged(agent: str, name: str, tool: str) -> No
         ("Pacu Boto3/1.26.0 Python/3.10.6 Linux/5.15.0 Botocore/1.29.0", "pacu"),
     ],
 )
-def test_offensive_tools_are_flagged(agent: str, tool: str) -> None:
+def test_offensive_tools_are_their_own_tool_type(agent: str, tool: str) -> None:
     _, aws = parsed(agent)
-    assert aws["tool"] == {"type": "other", "name": tool}
-    assert "pentest_tool" in aws["flags"]
+    assert aws == {"tool": {"type": "pentest", "name": tool}}
+
+
+def test_a_console_or_iac_token_does_not_hide_an_offensive_tool() -> None:
+    _, aws = parsed("Pacu Terraform/1.7.0 S3Console/0.4 Boto3/1.26.0 Python/3.10.6 Linux/5.15.0")
+    assert aws["tool"] == {"type": "pentest", "name": "pacu"}
 
 
 def test_a_pentest_word_outside_the_os_parts_is_not_a_distribution() -> None:
@@ -266,7 +270,7 @@ def test_detonation_logs(shared_dir: Path) -> None:
     assert agents
     for agent in agents:
         info = PARSER.parse(agent)
-        assert "pentest_tool" in info.aws["flags"], agent
+        assert info.aws["tool"]["type"] == "pentest", agent
     grimoire = PARSER.parse(
         "aws-sdk-go-v2/1.32.3 os/linux lang/go#1.23.1 md/GOOS#linux md/GOARCH#amd64 "
         "exec-env/grimoire_095724e3-1fa0-4e3e-b68a-e8581d194380 api/sts#1.26.2"
@@ -276,7 +280,7 @@ def test_detonation_logs(shared_dir: Path) -> None:
         "version": "1.32.3",
         "os": {"name": "Linux", "full": "Linux"},
     }
-    assert grimoire.aws["tool"] == {"type": "other", "name": "grimoire"}
+    assert grimoire.aws == {"tool": {"type": "pentest", "name": "grimoire"}}
 
 
 def test_results_are_cached_per_string() -> None:
