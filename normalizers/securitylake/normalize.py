@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from normalizers.base import DeadLetter, Document, Origin
 from normalizers.cloudtrail.normalize import record_mapper
 from normalizers.delivery import Routed, Skipped
+from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import parse_ip
 from normalizers.framing.json_stream import to_json_bytes
 from normalizers.framing.parquet import INVALID_PARQUET, InvalidParquet, ParquetRows, UnreadableRows
@@ -192,7 +193,6 @@ def _provenance(rows: pa.RecordBatch, source: str | None) -> list[dict[str, Any]
 
 IP_ADDRESS_OBSERVABLE, RESOURCE_UID_OBSERVABLE = 2, 10
 """OCSF observable ``type_id`` values: an IP address; a resource's unique id."""
-_INSTANCE_ID = re.compile(r"i-[0-9a-f]{8}(?:[0-9a-f]{9})?\Z")
 
 
 def _observed(rows: pa.RecordBatch) -> list[tuple[list[str], list[str]]]:
@@ -210,7 +210,7 @@ def _observed(rows: pa.RecordBatch) -> list[tuple[list[str], list[str]]]:
             for item in items
             if item.get("type_id") == RESOURCE_UID_OBSERVABLE
             and isinstance(item.get("value"), str)
-            and _INSTANCE_ID.match(item["value"])
+            and is_instance_id(item["value"])
         ]
         out.append(([ip for ip in ips if ip], hosts))
     return out
