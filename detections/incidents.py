@@ -36,6 +36,8 @@ DEFAULT_SPAN = timedelta(hours=6)
 """An alert joins an incident last seen less than this before the alert's first event."""
 MAX_KEYS = 50
 """Actors kept per incident (what later alerts are matched on), and related users and addresses."""
+MAX_ACCOUNTS = 20
+"""Accounts (with names, OU paths, tags) kept per incident, as per alert (detections/alerts.py)."""
 MAX_LOOKUP_KEYS = 500
 MAX_FOUND = 1000
 _ACCESS_KEY = re.compile(r"\A(?:AKIA|ASIA)[A-Z0-9]{12,124}\Z")
@@ -198,6 +200,13 @@ def add_alert(incident: dict[str, Any], alert: dict[str, Any], now: datetime) ->
     account = alert.get("cloud", {}).get("account", {}).get("id")
     if account and account not in incident["cloud"]["account"]["id"]:
         incident["cloud"]["account"]["id"].append(account)
+    # The alerts' accounts with their names, OU paths and tags (enrichment): the incident's SNS
+    # message carries them as attributes, so each team subscribes to its own accounts.
+    known = {item.get("id") for item in details.setdefault("accounts", [])}
+    for item in alert["alert"].get("accounts") or []:
+        if isinstance(item, dict) and item.get("id") not in known and len(details["accounts"]) < MAX_ACCOUNTS:
+            details["accounts"].append(item)
+            known.add(item.get("id"))
     lines = details["lines"]
     details["title"] = f"{sorted(lines, key=_line_rank)[0]['rule_name']}" + (
         f" and {len(lines) - 1} more" if len(lines) > 1 else ""

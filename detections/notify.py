@@ -64,16 +64,22 @@ _ATTRIBUTE_NAME = re.compile(r"(?!(?i:aws|amazon)\.)[A-Za-z0-9_-]+(\.[A-Za-z0-9_
 
 def message_attributes(alert: dict[str, Any]) -> dict[str, dict[str, str]]:
     """``rule_id``, ``severity``, ``alert_id``, then the matched events' accounts
-    (``alert.accounts``, docs/enrichment.md) as ``String.Array`` attributes: ``account_id``,
-    ``account_name``, ``ou_path`` and one per tag key (``owner``, ``team``...) while SNS's
-    limit of 10 attributes allows, so that a team's subscription filter policy selects its
-    accounts' alerts (``{"owner": ["payments-team"]}``)."""
+    (:func:`account_attributes`)."""
     attributes = {
         "rule_id": {"DataType": "String", "StringValue": alert["rule"]["id"]},
         "severity": {"DataType": "String", "StringValue": alert["alert"]["severity"]},
         "alert_id": {"DataType": "String", "StringValue": alert["alert"]["id"]},
     }
-    accounts = [item for item in alert["alert"].get("accounts") or [] if isinstance(item, dict)]
+    return account_attributes(attributes, alert["alert"].get("accounts"))
+
+
+def account_attributes(attributes: dict[str, dict[str, str]], listed: Any) -> dict[str, dict[str, str]]:
+    """``attributes`` and the accounts ``listed`` (``alert.accounts``, docs/enrichment.md) as
+    ``String.Array`` attributes: ``account_id``, ``account_name``, ``ou_path`` and one per tag key
+    (``owner``, ``team``...) while SNS's limit of 10 attributes allows, so that a team's
+    subscription filter policy selects its accounts' messages (``{"owner": ["payments-team"]}``)."""
+    attributes = dict(attributes)
+    accounts = [item for item in listed or [] if isinstance(item, dict)]
     columns: dict[str, list[str]] = {
         name: [account[key] for account in accounts if isinstance(account.get(key), str)]
         for name, key in ACCOUNT_ATTRIBUTES
@@ -147,11 +153,14 @@ class SnsIncidentNotifier:
             TopicArn=self.topic_arn,
             Subject=incident_subject(incident),
             Message=incident_text(incident),
-            MessageAttributes={
-                "incident_id": {"DataType": "String", "StringValue": details["id"]},
-                "severity": {"DataType": "String", "StringValue": details["severity"]},
-                "change": {"DataType": "String", "StringValue": incident_kind(incident).lower()},
-            },
+            MessageAttributes=account_attributes(
+                {
+                    "incident_id": {"DataType": "String", "StringValue": details["id"]},
+                    "severity": {"DataType": "String", "StringValue": details["severity"]},
+                    "change": {"DataType": "String", "StringValue": incident_kind(incident).lower()},
+                },
+                details.get("accounts"),
+            ),
         )
 
 

@@ -15,7 +15,7 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import MemoryCheckpoints
-from detections.notify import MAX_ATTRIBUTES, SnsNotifier, message_attributes
+from detections.notify import MAX_ATTRIBUTES, SnsIncidentNotifier, message_attributes
 from detections.runner import RunSettings, run
 from detections.windows import iso
 from enrichment import Account, AccountDirectory, Enricher
@@ -73,7 +73,7 @@ def test_each_team_receives_the_alerts_of_its_accounts(siem: OpenSearch, topic: 
         [our_rule("siem-root-account-usage")],
         T0 + minutes(5),
         MemoryCheckpoints(),
-        SnsNotifier(sns, topic_arn),
+        SnsIncidentNotifier(sns, topic_arn),  # one message per incident, with its alerts' accounts
         RunSettings(first_lookback=minutes(30)),
     )
 
@@ -94,10 +94,8 @@ def test_each_team_receives_the_alerts_of_its_accounts(siem: OpenSearch, topic: 
     attributes = json.loads(message["Body"])["MessageAttributes"]
     assert attributes["account_id"] == {"Type": "String.Array", "Value": '["111122223333"]'}
     assert attributes["account_name"] == {"Type": "String.Array", "Value": '["prod-payments"]'}
-    assert (
-        "Where: from 198.51.100.214; account 111122223333 (prod-payments)"
-        in json.loads(message["Body"])["Message"]
-    )
+    assert attributes["change"] == {"Type": "String", "Value": "new"}
+    assert "Incident id: incident-" in json.loads(message["Body"])["Message"]
     assert len(sqs.receive_message(QueueUrl=prod_ou).get("Messages", [])) == 1
     assert sqs.receive_message(QueueUrl=search).get("Messages", []) == []
     stored = siem.search(
