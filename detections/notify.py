@@ -48,29 +48,11 @@ def _shown(value: object) -> str:
     return one_line(value, LINE_LIMIT)
 
 
-def subject(alert: dict[str, Any]) -> str:
-    text = f"[{alert['alert']['severity'].upper()}] {alert['rule']['name']}"
-    # Subjects are ASCII without line breaks; SNS refuses anything else.
-    text = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
-    return text[:SUBJECT_LIMIT]
-
-
 MAX_ATTRIBUTES = 10
 """SNS accepts at most 10 message attributes per message."""
 ACCOUNT_ATTRIBUTES = (("account_id", "id"), ("account_name", "name"), ("ou_path", "ou_path"))
 # SNS: letters, digits, ``_ - .``; no leading, trailing or doubled period; no AWS./Amazon. prefix.
 _ATTRIBUTE_NAME = re.compile(r"(?!(?i:aws|amazon)\.)[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*\Z")
-
-
-def message_attributes(alert: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """``rule_id``, ``severity``, ``alert_id``, then the matched events' accounts
-    (:func:`account_attributes`)."""
-    attributes = {
-        "rule_id": {"DataType": "String", "StringValue": alert["rule"]["id"]},
-        "severity": {"DataType": "String", "StringValue": alert["alert"]["severity"]},
-        "alert_id": {"DataType": "String", "StringValue": alert["alert"]["id"]},
-    }
-    return account_attributes(attributes, alert["alert"].get("accounts"))
 
 
 def account_attributes(attributes: dict[str, dict[str, str]], listed: Any) -> dict[str, dict[str, str]]:
@@ -94,20 +76,6 @@ def account_attributes(attributes: dict[str, dict[str, str]], listed: Any) -> di
             distinct = list(dict.fromkeys(found))
             attributes[name] = {"DataType": "String.Array", "StringValue": json.dumps(distinct)}
     return attributes
-
-
-class SnsNotifier:
-    def __init__(self, client: Any, topic_arn: str) -> None:
-        self._client = client
-        self.topic_arn = topic_arn
-
-    def notify(self, alert: dict[str, Any]) -> None:
-        self._client.publish(
-            TopicArn=self.topic_arn,
-            Subject=subject(alert),
-            Message=message_text(alert),
-            MessageAttributes=message_attributes(alert),
-        )
 
 
 def incident_kind(incident: dict[str, Any]) -> str:

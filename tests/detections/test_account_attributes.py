@@ -15,7 +15,7 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import MemoryCheckpoints
-from detections.notify import MAX_ATTRIBUTES, SnsIncidentNotifier, message_attributes
+from detections.notify import MAX_ATTRIBUTES, SnsIncidentNotifier, account_attributes
 from detections.runner import RunSettings, run
 from detections.windows import iso
 from enrichment import Account, AccountDirectory, Enricher
@@ -104,8 +104,14 @@ def test_each_team_receives_the_alerts_of_its_accounts(siem: OpenSearch, topic: 
     assert stored["hits"]["total"]["value"] == 1
 
 
-def _alert(accounts: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"rule": {"id": "r"}, "alert": {"id": "a", "severity": "high", "accounts": accounts}}
+def _attributes(accounts: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """An incident message's attributes: its three own, then the accounts."""
+    own = {
+        "incident_id": {"DataType": "String", "StringValue": "i"},
+        "severity": {"DataType": "String", "StringValue": "high"},
+        "change": {"DataType": "String", "StringValue": "new"},
+    }
+    return account_attributes(own, accounts)
 
 
 def test_attributes_list_every_account_once_and_stay_within_the_sns_limit() -> None:
@@ -114,7 +120,7 @@ def test_attributes_list_every_account_once_and_stay_within_the_sns_limit() -> N
         {"id": "444455556666", "name": "prod-search", "tags": {"owner": "search-team", "team": "search"}},
         {"id": "777788889999", "tags": {"owner": "payments-team"}},  # not in the directory: no name
     ]
-    attributes = message_attributes(_alert(accounts))
+    attributes = _attributes(accounts)
     assert json.loads(attributes["account_id"]["StringValue"]) == [
         "111122223333",
         "444455556666",
@@ -124,7 +130,7 @@ def test_attributes_list_every_account_once_and_stay_within_the_sns_limit() -> N
     assert json.loads(attributes["owner"]["StringValue"]) == ["payments-team", "search-team"]
     assert "ou_path" not in attributes  # no account has one: no attribute rather than an empty array
     many_tags = {f"k{number}": "v" for number in range(20)}
-    crowded = message_attributes(_alert([{"id": "111122223333", "tags": many_tags}]))
+    crowded = _attributes([{"id": "111122223333", "tags": many_tags}])
     assert len(crowded) == MAX_ATTRIBUTES
 
 
@@ -134,9 +140,9 @@ def test_tag_keys_sns_refuses_as_attribute_names_are_left_out() -> None:
         "Amazon.x": "x",
         "a..b": "x",
         "trailing.": "x",
-        "rule_id": "forged",
+        "incident_id": "forged",
         "cost-center": "cc",
     }
-    attributes = message_attributes(_alert([{"id": "111122223333", "tags": tags}]))
-    assert set(attributes) == {"rule_id", "severity", "alert_id", "account_id", "cost-center"}
-    assert attributes["rule_id"] == {"DataType": "String", "StringValue": "r"}
+    attributes = _attributes([{"id": "111122223333", "tags": tags}])
+    assert set(attributes) == {"incident_id", "severity", "change", "account_id", "cost-center"}
+    assert attributes["incident_id"] == {"DataType": "String", "StringValue": "i"}
