@@ -41,7 +41,7 @@ from tests.infra.conftest import Assembly
 IMAGE = DockerImage.from_registry("never-pulled")
 HANDLERS = [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER, SYNC_HANDLER]
 CLI_ONLY_PACKAGES = {"siem_cli", "demo", "infra", "tests", "benchmarks"}
-CLI_ONLY_DISTRIBUTIONS = {"tqdm", "requests-aws4auth"}
+CLI_ONLY_DISTRIBUTIONS = {"tqdm"}
 
 
 def make_wheel(directory: Path, name: str, tag: str) -> Path:
