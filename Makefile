@@ -18,7 +18,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
+	$(BIN)/mypy ingest normalizers enrichment html_pages opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(STAMP)
@@ -33,7 +33,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
+	$(BIN)/mypy ingest normalizers enrichment html_pages opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache cdk.out
