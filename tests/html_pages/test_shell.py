@@ -41,7 +41,7 @@ def test_every_text_of_a_page_is_escaped_and_the_page_loads_nothing() -> None:
         *("html", "head", "title", "body", "header", "h1", "p"),
         *("table", "thead", "tbody", "tr", "th", "td", "wbr"),
     }
-    assert sum(PAYLOAD == data for data in tree.data) == 4  # title, h1, subtitle, paragraph
+    assert sum(data == PAYLOAD for data in tree.data) == 4  # title, h1, subtitle, paragraph
     cell = tree.data[tree.data.index("a") + 1 :]
     assert "".join(cell).strip() == PAYLOAD  # the cell's text, with places it may wrap
     csp = [attrs["content"] for tag, attrs in tree.elements if attrs.get("http-equiv")]
