@@ -27,7 +27,7 @@ h2{font-size:1.15rem;margin:1.75rem 0 .5rem;padding-bottom:.2rem;border-bottom:1
 h3{font-size:1rem;margin:1.25rem 0 .4rem}p{margin:.4rem 0;overflow-wrap:anywhere}.muted{color:var(--muted)}
 table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem;font-size:12px}
 th,td{border-bottom:1px solid var(--rule);padding:.3rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
-th{font-weight:600;background:var(--band);white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{font-weight:600;background:var(--band);white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
 .fail{color:var(--fail)}.pass{color:var(--pass)}
 .banner{background:#fff4e5;border-left:4px solid var(--warn);padding:.5rem .75rem;font-weight:600}
 figure{margin:.75rem 0 1rem}svg{display:block;max-width:100%;height:auto;font-family:inherit}
@@ -84,7 +84,10 @@ def link(label: str, url: str, css_class: str = "") -> str:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], numeric: Sequence[int] = ()) -> str:
     """A table of text cells; the columns in ``numeric`` right-aligned."""
-    head = "".join(f"<th>{text(h)}</th>" for h in headers)
+    head = "".join(
+        f'<th class="n">{text(h)}</th>' if i in numeric else f"<th>{text(h)}</th>"
+        for i, h in enumerate(headers)
+    )
     lines = []
     for row in rows:
         cells = "".join(
