@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -44,6 +43,7 @@ from investigation.scope import Scope, Terms
 from posture.render import html_report
 from posture.report import AccountReport, Finding, parse_period
 from tests.html_pages.browser import SKIP, load, without_policy
+from tests.html_pages.parsed import Parsed
 
 SET = "document.documentElement.setAttribute('data-pwned','{}')"
 TITLE = f"<script>{SET.format('title')}</script> Recon"
@@ -136,30 +136,6 @@ def report() -> str:
 
 
 PAGES = {"investigation": lambda: render(investigation(), "html"), "report": report}
-
-
-class Parsed(HTMLParser):
-    """Every element with its attributes, and the text (``<wbr>`` joins the pieces around it)."""
-
-    def __init__(self, page: str) -> None:
-        super().__init__()
-        self.elements: list[tuple[str, dict[str, str | None]]] = []
-        self.pieces: list[str] = []
-        self.feed(page)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append((tag, dict(attrs)))
-
-    def handle_data(self, data: str) -> None:
-        self.pieces.append(data)
-
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
-
-    def attribute(self, tag: str, name: str) -> list[str | None]:
-        return [attrs[name] for each, attrs in self.elements if each == tag and name in attrs]
 
 
 @pytest.mark.parametrize("name", PAGES)
