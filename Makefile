@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz lint typecheck clean
+.PHONY: demo test bench fuzz lint typecheck clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,18 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
+	$(BIN)/mypy ingest normalizers enrichment html_pages opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
 	$(BIN)/python -m pytest -n 2 -q
+
+# The docs' screenshots (docs/images/): the demo's investigation and month report in headless
+# Chromium (Debian's chromium package), from the pages `make demo` leaves in build/demo/.
+CHROMIUM ?= chromium
+SHOOT := $(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir=build/chromium-profile
+screenshots: $(STAMP)
+	mkdir -p build docs/images
+	$(BIN)/python -m siem_cli.demo --out build/demo > build/demo.log
+	$(SHOOT) --window-size=1100,2050 --screenshot=docs/images/demo-investigation.png build/demo/investigation.html
+	$(SHOOT) --window-size=1100,2300 --screenshot=docs/images/demo-report.png build/demo/report/report-*.html
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
@@ -33,7 +43,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy ingest normalizers enrichment opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
+	$(BIN)/mypy ingest normalizers enrichment html_pages opensearch_client opensearch_assets demo infra detections investigation posture siem_cli scripts
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache cdk.out

@@ -10,24 +10,31 @@ makes values one line first (:func:`one_line`: no control, escape, bidi or line-
 character) and then escapes them for itself: nothing in Markdown (no HTML, link, image,
 autolink, emphasis, code span, table cell or block from a value) and HTML-escaped in HTML. JSON
 keeps the values as they are (JSON escaping is enough there).
+
+HTML is a page of the product's shared template set (:mod:`html_pages`, as ``siem report``'s):
+a :class:`Figure` adds an inline SVG chart there (the role chain as a diagram, the activity
+timeline) and shows its ``instead`` table, if any, in text and Markdown.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 from urllib.parse import quote
 
 import orjson
 
+import html_pages
+from html_pages import Box, Mark
 from investigation.chain import Link
 from investigation.flows import PORTS
 from investigation.investigator import MAX_QUERIES
 from investigation.report import Count, Report
 from investigation.safe_text import one_line
+from investigation.times import parse
 
 Format = Literal["text", "json", "markdown", "html"]
 FORMATS: tuple[Format, ...] = ("text", "json", "markdown", "html")
@@ -64,7 +71,16 @@ class Hyperlink:
     url: str
 
 
-Block = Line | Table | Hyperlink
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """An inline SVG chart (HTML only, drawn by :mod:`html_pages` from values made one line);
+    text and Markdown show ``instead`` (or nothing), and so does HTML when ``svg`` is empty."""
+
+    svg: str
+    instead: Table | None = None
+
+
+Block = Line | Table | Hyperlink | Figure
 
 
 @dataclass(slots=True)
@@ -81,6 +97,10 @@ class Section:
 
     def link(self, label: str, url: str) -> None:
         self.blocks.append(Hyperlink(label, url))
+
+    def figure(self, svg: str, instead: Table | None = None) -> None:
+        if svg or instead:
+            self.blocks.append(Figure(svg, instead))
 
 
 def render(report: Report, format: Format = "text") -> str:
@@ -165,6 +185,7 @@ def _who(report: Report) -> Section:
         whose = "the finding's credential" if who.mode == "credential" else who.chain[0].label
         whose = "the first credential of the attack sequence" if several else whose
         section.text("Chain, from {} to its origin:", whose)
+        section.figure(_chain_diagram(who.chain, who.stopped))
         section.table(
             ("#", "type", "identity", "account", "access key", "obtained by"),
             [_chain_row(number, link) for number, link in enumerate(who.chain, 1)],
@@ -195,6 +216,37 @@ def _who(report: Report) -> Section:
     return section
 
 
+def _chain_diagram(chain: list[Link], stopped: str | None) -> str:
+    """The chain drawn from its origin (top) down to the finding's credential, each arrow the
+    STS call that issued the credentials below it."""
+    boxes = [
+        Box(
+            one_line(f"{number}. {link.type or '?'} in account {link.account_id or '?'}"),
+            one_line(link.label),
+            one_line(f"access key {link.access_key_id}") if link.access_key_id else "",
+        )
+        for number, link in enumerate(chain, 1)
+    ]
+    arrows = [_issued(link) for link in chain]  # arrows[i]: into chain[i], from chain[i + 1]
+    if stopped:
+        boxes.append(Box("origin not found", one_line(stopped), unknown=True))
+    elif len(chain) < 2:
+        return ""
+    boxes.reverse()
+    arrows = arrows[: len(boxes) - 1][::-1]
+    return html_pages.chain_diagram(
+        "The credential chain, from its origin to the finding's credential", boxes, arrows
+    )
+
+
+def _issued(link: Link) -> str:
+    issued = link.issued_by
+    if issued is None:
+        return "issued by a call not found"
+    expires = f", expires {issued.expiration}" if issued.expiration else ""
+    return one_line(f"{issued.action} at {issued.time or '?'}{expires}")
+
+
 def _chain_row(number: int, link: Link) -> tuple[str, ...]:
     issued = link.issued_by
     how = f"{issued.action} at {issued.time} (account {issued.account_id})" if issued else ""
@@ -217,11 +269,72 @@ def _when(report: Report) -> Section:
     if busy:
         peak = max(count for _, count in busy)
         section.text("Activity per {} (empty intervals omitted):", when.interval)
-        section.table(
-            ("interval start", "events", ""),
-            [(time, str(count), "#" * max(1, round(count * BAR_WIDTH / peak))) for time, count in busy],
+        section.figure(
+            _activity_timeline(report),
+            Table(
+                ("interval start", "events", ""),
+                [(time, str(count), "#" * max(1, round(count * BAR_WIDTH / peak))) for time, count in busy],
+            ),
         )
     return section
+
+
+TIMELINE_KINDS = ("sign-in", "error", "credentials", "write", "sensitive read")
+"""The timeline's reasons (importance.reasons), in the legend's order (their colours)."""
+_KIND_PRIORITY = ("error", "credentials", "sign-in", "write", "sensitive read")
+"""An event with several reasons is drawn as the first of them here."""
+
+
+def _activity_timeline(report: Report) -> str:
+    """The important events as dots, one lane per hop of the chain, over the activity histogram."""
+    hops = report.timeline.hops
+    lanes = [one_line(f"{hop.hop}. {_short(hop.identity)}") for hop in hops]
+    lane_of: dict[int | None, int] = {hop.hop: index for index, hop in enumerate(hops)}
+    marks = []
+    for entry in report.timeline.entries:
+        moment = _time(entry.time)
+        if moment is None:
+            continue
+        if entry.hop not in lane_of:
+            lane_of[entry.hop] = len(lanes)
+            lanes.append("other identities" if entry.hop is None else f"{entry.hop}.")
+        kind = next((k for k in _KIND_PRIORITY if k in entry.reasons), "write")
+        outcome = entry.error_code or entry.outcome or ""
+        marks.append(
+            Mark(
+                moment,
+                lane_of[entry.hop],
+                TIMELINE_KINDS.index(kind),
+                one_line(
+                    f"{entry.time} {entry.provider}:{entry.action} by {entry.actor} "
+                    f"({', '.join(entry.reasons)}) {outcome}"
+                ),
+            )
+        )
+    counts = [(moment, count) for time, count in report.when.histogram if (moment := _time(time))]
+    return html_pages.timeline(
+        "Important events of each hop of the chain (dots) over the subject's activity (bars)",
+        lanes,
+        TIMELINE_KINDS,
+        marks,
+        counts,
+        f"subject, per {one_line(report.when.interval)}",
+    )
+
+
+def _short(identity: str) -> str:
+    """An ARN's resource part without its type (``OpsAdminRole/ops-maint``, ``ci-deploy``): what
+    tells the hops apart in a lane's narrow label."""
+    resource = identity.rpartition(":")[2]
+    kind, _, name = resource.partition("/")
+    return name if name and kind in ("user", "role", "assumed-role", "federated-user") else resource
+
+
+def _time(value: str | None) -> datetime | None:
+    try:
+        return parse(value) if value else None
+    except ValueError:
+        return None
 
 
 def _what(report: Report) -> Section:
@@ -449,7 +562,7 @@ def _text(title: Line, sections: list[Section]) -> str:
     lines = [heading, "=" * len(heading)]
     for section in sections:
         lines += ["", section.title.upper()]
-        for block in section.blocks:
+        for block in _plain(section.blocks):
             if isinstance(block, Table):
                 lines += _text_table(block)
             elif isinstance(block, Hyperlink):
@@ -457,6 +570,17 @@ def _text(title: Line, sections: list[Section]) -> str:
             else:
                 lines.append(f"  {block.render(str)}")
     return "\n".join(lines) + "\n"
+
+
+def _plain(blocks: list[Block]) -> list[Line | Table | Hyperlink]:
+    """The blocks of a format without figures: each figure's ``instead`` in its place."""
+    out: list[Line | Table | Hyperlink] = []
+    for block in blocks:
+        if not isinstance(block, Figure):
+            out.append(block)
+        elif block.instead is not None:
+            out.append(block.instead)
+    return out
 
 
 def _text_table(table: Table) -> list[str]:
@@ -475,7 +599,7 @@ def _markdown(title: Line, sections: list[Section]) -> str:
     lines = [f"# {title.render(_md)}"]
     for section in sections:
         lines += ["", f"## {section.title}", ""]
-        for block in section.blocks:
+        for block in _plain(section.blocks):
             if isinstance(block, Table):
                 lines += [
                     "| " + " | ".join(block.headers) + " |",
@@ -523,7 +647,7 @@ def _md_paragraph(text: str) -> str:
 
 
 def _md_link(link: Hyperlink) -> str:
-    if not _is_web_url(link.url):
+    if not html_pages.is_web_url(link.url):
         return _md(f"{link.label}: {one_line(link.url)}")
     # In <...> the destination may hold ( ) and spaces; < > and line breaks are all it must not.
     return f"[{link.label}](<{quote(link.url, safe=_URL_SAFE)}>)"
@@ -533,51 +657,27 @@ _URL_SAFE = "".join(ch for ch in map(chr, range(33, 127)) if ch not in '<>"\\`{}
 """URL characters kept as they are; anything else (spaces, < >, non-ASCII) is percent-encoded."""
 
 
-def _is_web_url(url: str) -> bool:
-    return url.startswith(("https://", "http://"))
-
-
-CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-"""The report loads and runs nothing: no script, no remote image, font or frame (reports are
-opened from disk, where a beacon would tell a third party that a finding is being looked at)."""
-
-
 def _html(title: Line, sections: list[Section]) -> str:
-    heading = title.render(html.escape, html.escape)
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f'<meta http-equiv="Content-Security-Policy" content="{CONTENT_SECURITY_POLICY}">',
-        '<meta name="referrer" content="no-referrer">',
-        f"<title>{heading}</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:.5em 0}"
-        "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;font-size:90%}</style>",
-        "</head><body>",
-        f"<h1>{heading}</h1>",
-    ]
+    """A page of the shared shell (html_pages): values escaped there, after :func:`one_line`."""
+    body = []
     for section in sections:
-        out.append(f"<h2>{html.escape(section.title)}</h2>")
+        parts = []
         for block in section.blocks:
-            if isinstance(block, Table):
-                out.append(_html_table(block))
+            if isinstance(block, Figure):
+                parts.append(f"<figure>{block.svg}</figure>" if block.svg else _html_table(block.instead))
+            elif isinstance(block, Table):
+                parts.append(_html_table(block))
             elif isinstance(block, Hyperlink):
-                out.append(f"<p>{_html_link(block)}</p>")
+                parts.append(f"<p>{html_pages.link(block.label, one_line(block.url), 'button')}</p>")
+            elif block.template == SAMPLE_WARNING:
+                parts.append(html_pages.banner(SAMPLE_WARNING))
             else:
-                out.append(f"<p>{block.render(html.escape, html.escape)}</p>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
+                parts.append(f"<p>{block.render(html_pages.text, html_pages.text)}</p>")
+        body.append(html_pages.section(section.title, "\n".join(parts)))
+    return html_pages.page(title.render(str), "\n".join(body))
 
 
-def _html_table(table: Table) -> str:
-    head = "".join(f"<th>{html.escape(cell)}</th>" for cell in table.headers)
-    rows = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(one_line(cell))}</td>" for cell in row) + "</tr>"
-        for row in table.rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
-
-
-def _html_link(link: Hyperlink) -> str:
-    if not _is_web_url(link.url):
-        return html.escape(f"{link.label}: {one_line(link.url)}")
-    return f'<a href="{html.escape(link.url)}">{html.escape(link.label)}</a>'
+def _html_table(table: Table | None) -> str:
+    if table is None:
+        return ""
+    return html_pages.table(table.headers, [tuple(map(one_line, row)) for row in table.rows])

@@ -9,12 +9,11 @@ ends as RFC 4180 gives them).
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from posture.html import bar_chart, page, table
+from html_pages import bar_chart, column_chart, page, paragraph, section, table
 from posture.report import SEVERITIES, AccountReport, Period
 
 FORMATS = ("html", "csv", "md")
@@ -88,18 +87,27 @@ def _md(value: str) -> str:
     return value.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
+SEVERITY_SERIES = (("new", "#1f5fae"), ("resolved", "#2e7d32"), ("open at the end", "#b42318"))
+
+
 def html_report(reports: Sequence[AccountReport], period: Period) -> str:
     sections = []
     for r in reports:
         rows = _severity_rows(r)
         parts = [
-            f'<section class="account"><h2>Account {_h(r.account)}</h2>',
             "<h3>Findings by severity</h3>",
+            column_chart(
+                f"Findings of account {r.account} by severity: new and resolved in the period, open at its end",
+                SEVERITIES,
+                SEVERITY_SERIES,
+                [(new, resolved, open_) for _, new, resolved, open_ in rows],
+            ),
             table(("severity", "new", "resolved", "open"), rows, numeric=(1, 2, 3)),
-            bar_chart("Open findings by severity", [(s, o) for s, _, _, o in rows], "#b42318"),
             "<h3>Failed controls and rules</h3>",
-            f"<p>At the start {r.failed_controls_start}, at the end {r.failed_controls_end}; "
-            f"passing at the end {r.passed_controls_end}.</p>",
+            paragraph(
+                f"At the start {r.failed_controls_start}, at the end {r.failed_controls_end}; "
+                f"passing at the end {r.passed_controls_end}."
+            ),
             bar_chart(
                 "Failed controls and rules: start and end of the period",
                 [("start", r.failed_controls_start), ("end", r.failed_controls_end)],
@@ -120,15 +128,11 @@ def html_report(reports: Sequence[AccountReport], period: Period) -> str:
                 "<h3>Notable changes</h3>",
                 table(("time", "resource type", "resource", "status"), r.changes),
             ]
-        parts.append(f"<p>Open findings: {len(r.open_findings)} (see the detail CSV).</p></section>")
-        sections.append("".join(parts))
+        parts.append(f"<p>Open findings: {len(r.open_findings)} (see the detail CSV).</p>")
+        sections.append(section(f"Account {r.account}", "\n".join(parts), "account"))
     return page(
         f"Security report {period.label}", "\n".join(sections), f"Period {period.start} to {period.end}"
     )
-
-
-def _h(value: str) -> str:
-    return html.escape(value)
 
 
 def write_reports(

@@ -2,7 +2,8 @@
 
 Layers, bottom to top (README, "Layout"):
 
-0. ``normalizers`` (pure), ``opensearch_client`` and ``enrichment``: none imports another;
+0. ``normalizers`` (pure), ``opensearch_client``, ``enrichment`` and ``html_pages`` (the HTML
+   page shell): none imports another;
 1. ``ingest``, ``detections``, ``investigation``, ``posture``, ``opensearch_assets``, ``demo``;
 2. ``siem_cli`` and the Lambda handler modules (:data:`HANDLERS`, which live in their library
    package but sit above it: no module of the library imports them);
@@ -29,6 +30,7 @@ LAYERS: dict[str, int] = {
     "normalizers": 0,
     "opensearch_client": 0,
     "enrichment": 0,
+    "html_pages": 0,  # the pages of siem report and siem investigate (standard library only)
     "ingest": 1,
     "detections": 1,
     "investigation": 1,

@@ -144,6 +144,9 @@ def test_the_packages_a_bundle_holds_are_those_reached_by_the_imports() -> None:
     ]
     # The detections explain finding alerts with an investigation and link to its dashboard.
     assert "investigation.investigator" in reached_modules("detections.handler")
+    # The investigation renders its HTML page on the shared shell: any bundle that holds
+    # investigation (or posture) holds html_pages too (standard library only: no distribution).
+    assert "html_pages" in {p.name for p in bundled_packages("detections.handler")}
     # The account sync reaches the enrichment package alone.
     assert [p.name for p in bundled_packages("enrichment.sync_handler")] == ["enrichment"]
     # The index templates are generated from the sources' fields definitions and the enrichment's.

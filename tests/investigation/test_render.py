@@ -48,7 +48,9 @@ def report() -> Report:
 def test_html_escapes_every_value() -> None:
     html = render(report(), "html")
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert '<a href="https://d.example/_dashboards/app/x?a=1&amp;b=2">' in html
+    assert (
+        '<a class="button" href="https://d.example/_dashboards/app/x?a=1&amp;b=2" rel="noreferrer">' in html
+    )
 
 
 def test_markdown_escapes_table_pipes() -> None:

@@ -5,8 +5,6 @@ finding is being looked at). Skipped where Chromium is not installed."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,6 +14,7 @@ from typing import ClassVar
 import pytest
 
 from investigation import render
+from tests.html_pages.browser import SKIP, load
 from tests.investigation.test_render_injection import (
     DASHBOARDS,
     HTML_ATTRIBUTE,
@@ -26,11 +25,7 @@ from tests.investigation.test_render_injection import (
     report,
 )
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="headless Chromium is not installed (Debian: apt-get install chromium)"
-)
-HANG_GUARD = 120  # seconds: only stops a hung browser; nothing is timed
+pytestmark = SKIP
 
 
 class _Hits(BaseHTTPRequestHandler):
@@ -63,25 +58,7 @@ def beacon() -> Iterator[tuple[str, list[str]]]:
 
 def dom(page: str, tmp_path: Path) -> str:
     """The document Chromium builds from ``page`` once loaded, as HTML."""
-    path = tmp_path / "report.html"
-    path.write_text(page, encoding="utf-8")
-    assert CHROMIUM is not None
-    completed = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--dump-dom",
-            path.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD,
-        check=True,
-    )
-    return completed.stdout
+    return load(page, tmp_path).dom
 
 
 def test_the_browser_links_only_the_dashboard(tmp_path: Path) -> None:
