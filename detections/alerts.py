@@ -23,7 +23,7 @@ from opensearchpy import OpenSearch
 
 from detections.matches import Match, window_of
 from detections.rules import SEVERITIES, Rule, get_field, label_for
-from detections.summary import Summary, dashboards_link, values
+from detections.summary import Summary, dashboards_link, related_ips, values
 from detections.windows import Window, bucket_start, iso
 
 ALERT_DATASET = "siem.alerts"
@@ -141,7 +141,7 @@ def _actor_and_addresses(documents: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "id": single("user.id"),
             "target": {"name": single("user.target.name")},
         },
-        "related": {"user": values(documents, "related.user"), "ip": values(documents, "related.ip")},
+        "related": {"user": values(documents, "related.user"), "ip": related_ips(documents)},
         "source": {"ip": single("source.ip"), "address": single("source.address")},
         "destination": {"ip": single("destination.ip")},
         "cloud": {

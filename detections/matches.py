@@ -9,7 +9,7 @@ from typing import Any
 
 from detections.rules import Rule, get_field
 from detections.search import Cost
-from detections.windows import parse_time
+from detections.windows import parse_time, source_time
 
 MAX_SAMPLES = 10
 """Documents kept per alert for its summary."""
@@ -36,8 +36,8 @@ class Match:
     def add(self, document: dict[str, Any], severity_field: str | None) -> None:
         """Count ``document`` as one of the alert's events (event rules)."""
         self.count += 1
-        moment = document.get("@timestamp")
-        if isinstance(moment, str):
+        moment = source_time(document.get("@timestamp"))
+        if moment is not None:
             self.first_seen = min(self.first_seen or moment, moment)
             self.last_seen = max(self.last_seen or moment, moment)
         self.attach([document], severity_field)

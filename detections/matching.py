@@ -23,7 +23,7 @@ from detections import new_terms, sequence, threshold
 from detections.matches import MAX_EVENT_IDS, MAX_SAMPLES, Match, Matches, window_of
 from detections.rules import Rule, get_field
 from detections.search import Cost, Sources, hits, ingested_range
-from detections.windows import Window, bucket_start, parse_time
+from detections.windows import Window, bucket_start, parse_time, source_time
 
 PAGE_SIZE = 500
 MAX_HITS = 10_000
@@ -96,8 +96,8 @@ def _group(groups: dict[tuple[Any, ...], Match], rule: Rule, document: dict[str,
 
 
 def _event_time(document: dict[str, Any]) -> datetime:
-    moment = document.get("@timestamp")
-    return parse_time(moment) if isinstance(moment, str) else datetime.fromtimestamp(0, UTC)
+    moment = source_time(document.get("@timestamp"))
+    return parse_time(moment) if moment is not None else datetime.fromtimestamp(0, UTC)
 
 
 __all__ = [

@@ -25,6 +25,7 @@ from detections.rules import get_field
 from detections.windows import iso, parse_time
 from investigation.dashboards import dashboard_url, lucene_any, lucene_or
 from investigation.safe_text import one_line
+from normalizers.vpcflow.fields import COPIES
 
 LOGGER = logging.getLogger(__name__)
 MAX_LISTED = 5
@@ -32,6 +33,7 @@ VALUE_CHARS = 300
 """Longest value (a title, an ARN with its key) shown in a summary."""
 FINDING_ID_FIELDS = {"guardduty": "aws.guardduty.id", "securityhub": "aws.securityhub_findings.id"}
 DASHBOARD_MARGIN = timedelta(minutes=15)
+_COPIED_TO_RELATED_IP = tuple(path for path, target in COPIES.items() if target == "related.ip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,16 @@ def values(documents: Iterable[dict[str, Any]], path: str) -> list[Any]:
             if item not in (None, "", [], {}) and not isinstance(item, dict):
                 seen.setdefault(item, None)
     return list(seen)
+
+
+def related_ips(documents: Iterable[dict[str, Any]]) -> list[Any]:
+    """``related.ip`` as the indices hold it: a flow document's is indexed from its address
+    fields (``copy_to``, normalizers/vpcflow/fields.py) instead of being in its ``_source``."""
+    found: list[Any] = []
+    for document in documents:
+        paths = ("related.ip",) if _raw(document, "related.ip") is not None else _COPIED_TO_RELATED_IP
+        found += [value for path in paths for value in values([document], path)]
+    return list(dict.fromkeys(found))
 
 
 def _raw(document: dict[str, Any], path: str) -> Any:
@@ -244,7 +256,7 @@ def dashboards_link(
         return None
     query = lucene_or(
         lucene_any("related.user", values(documents, "related.user")),
-        lucene_any("related.ip", values(documents, "related.ip")),
+        lucene_any("related.ip", related_ips(documents)),
     )
     if query == "*":
         query = lucene_any("event.id", event_ids) or "*"

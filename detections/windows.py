@@ -77,6 +77,17 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def source_time(value: Any) -> str | None:
+    """A date read from a document's ``_source`` as RFC 3339 text: flow documents write their
+    dates in epoch milliseconds (docs/sources/vpcflow.md, "Document size")."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        moment = datetime.fromtimestamp(value // 1000, UTC).replace(microsecond=value % 1000 * 1000)
+        return iso(moment) if moment.microsecond else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None
+
+
 def parse_time(text: str) -> datetime:
     """RFC 3339 / ISO 8601 (``Z`` or offset; naive means UTC) -> aware datetime."""
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))

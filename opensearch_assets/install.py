@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import requests
 from opensearchpy import OpenSearch
 
+from opensearch_assets.mappings import UNDOCUMENTED_ON_SERVERLESS
 from opensearch_assets.saved_objects import render, to_ndjson
 from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
 from opensearch_assets.templates import component_templates, index_templates, install_templates
@@ -109,7 +110,9 @@ def install(
     try:
         install_templates(engine, prefix)
     except Exception as error:
-        raise InstallError(f"index templates on {connection.endpoint}: {error}") from error
+        raise InstallError(
+            f"index templates on {connection.endpoint}: {error}{_undocumented(error)}"
+        ) from error
     report.component_templates = list(component_templates(prefix))
     report.index_templates = list(index_templates(prefix))
     if report.dashboards_url:
@@ -118,6 +121,18 @@ def install(
         report.saved_objects_imported = int(answer.get("successCount", 0))
         report.saved_objects_errors = list(answer.get("errors", []))
     return report
+
+
+def _undocumented(error: Exception) -> str:
+    """Name the mapping features a refusal is about when the Serverless reference does not
+    document them: the flow index relies on them to keep its documents small."""
+    named = [name for name in UNDOCUMENTED_ON_SERVERLESS if name in str(error)]
+    if not named:
+        return ""
+    return (
+        f" ({', '.join(named)}: used by the flow index's template, not documented for OpenSearch"
+        ' Serverless; see docs/sources/vpcflow.md, "Document size")'
+    )
 
 
 def _authenticated(build: Callable[[], T], auth: AuthMode) -> T:

@@ -17,7 +17,7 @@ from enrichment.fields import enrichment_fields
 from normalizers.fields import kinds
 from normalizers.registry import SPECS
 from normalizers.vpcflow import fields as vpcflow_fields
-from opensearch_assets.fields import ECS_COMMON, FieldTable
+from opensearch_assets.fields import ECS_COMMON, KINDS, FieldTable
 
 ALERTS: FieldTable = {
     "rule.id": "keyword",
@@ -101,6 +101,12 @@ SOURCE_TABLES: dict[str, FieldTable] = {
 """Index suffix -> the fields specific to it (ECS_COMMON comes with every index): each
 source's fields definition with its enrichment, the alerts index and the incidents index."""
 
+
+def _copied(table: FieldTable, copies: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each field of ``copies`` mapped as its kind, plus ``copy_to`` its target."""
+    return {path: {**KINDS[table[path]], "copy_to": [target]} for path, target in copies.items()}
+
+
 OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
     "vpcflow": {
         **{
@@ -108,8 +114,15 @@ OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
             for path, value in vpcflow_fields.CONSTANTS.items()
         },
         **{path: {"type": "alias", "path": target} for path, target in vpcflow_fields.ALIASES.items()},
+        **_copied({**ECS_COMMON, **SOURCE_TABLES["vpcflow"]}, vpcflow_fields.COPIES),
     },
 }
-"""Index suffix -> fields mapped differently from their kind, that its documents never carry:
-the index's constants (``constant_keyword``: a query on ``event.kind:event`` matches every
-document of the index) and aliases of other fields (``network.bytes`` -> ``source.bytes``)."""
+"""Index suffix -> fields mapped differently from their kind, for values its documents do not
+carry: the index's constants (``constant_keyword``: a query on ``event.kind:event`` matches
+every document of the index), aliases of other fields (``network.bytes`` -> ``source.bytes``)
+and fields copied into another (``source.ip`` -> ``related.ip``, ``copy_to``)."""
+
+UNDOCUMENTED_ON_SERVERLESS = ("constant_keyword", "alias", "copy_to")
+"""Mapping types and parameters the overrides use that ../shared/reference/opensearch-serverless.md
+does not mention either way: if Serverless refused one, installing the templates fails
+(``siem assets install`` names them), never silently."""

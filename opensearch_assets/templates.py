@@ -28,7 +28,8 @@ TOTAL_FIELDS_LIMIT = 2000
 """Twice the 1,000 fields an index may reach (tests/assets checks it): headroom, not a target."""
 
 # Bumped whenever a mapping changes, so `GET _index_template` tells which version is live.
-TEMPLATE_VERSION = 2  # 2: enrichment fields, siem.object.* (provenance), flow constants and aliases
+# 2: enrichment fields, siem.object.* (provenance), flow constants and aliases; 3: flow copy_to.
+TEMPLATE_VERSION = 3
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 
@@ -64,9 +65,11 @@ def fields_component(name: str) -> dict[str, Any]:
 
 def _fields_properties(name: str) -> dict[str, Any]:
     """The source's fields, then its overrides, which replace the ECS component's mapping (the
-    later component wins). A component is checked on its own: an alias's target is repeated."""
+    later component wins). A component is checked on its own: the target of an alias or of a
+    ``copy_to`` is repeated."""
     overrides = OVERRIDES.get(name, {})
     targets = {spec["path"] for spec in overrides.values() if spec["type"] == "alias"}
+    targets.update(target for spec in overrides.values() for target in spec.get("copy_to", ()))
     table = {**{path: ECS_COMMON[path] for path in targets if path in ECS_COMMON}, **SOURCE_TABLES[name]}
     return with_overrides(properties(table), overrides)
 

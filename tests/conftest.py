@@ -12,6 +12,9 @@ import pytest
 from opensearchpy import OpenSearch
 
 from ingest.serverless_guard import ServerlessGuard
+from normalizers.registry import SPECS
+from opensearch_assets.fields import leaf_fields
+from opensearch_assets.templates import index_properties
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHARED = PROJECT.parent / "shared"
@@ -87,3 +90,20 @@ def golden_input(path: Path) -> BinaryIO:
 
         return io.BytesIO(parquet_from_rows(json.loads(path.read_text(encoding="utf-8"))))
     return path.open("rb")
+
+
+_INDEX_OF_DATASET = {spec.dataset: spec.index for spec in SPECS}
+
+
+def indexed_related(document: dict[str, Any]) -> dict[str, list[Any]]:
+    """``related.*`` as the document's index holds it: its own, plus the values its index
+    template copies there (``copy_to``: a flow's addresses and instance, docs/sources/vpcflow.md)."""
+    related = {key: list(values) for key, values in document.get("related", {}).items()}
+    index = _INDEX_OF_DATASET[document["event"]["dataset"]]
+    for path, spec in leaf_fields(index_properties(index)).items():
+        value: Any = document
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        for target in spec.get("copy_to", ()) if value is not None else ():
+            related.setdefault(target.removeprefix("related."), []).append(value)
+    return related

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 # RFC 3339 in UTC with a literal Z: passed through untouched (the common, fast case).
@@ -41,6 +42,15 @@ def epoch_timestamp(seconds: float) -> str:
     if not 0 <= seconds < MAX_EPOCH_SECONDS:
         raise ValueError(f"epoch seconds out of range: {seconds!r}")
     return _format(datetime.fromtimestamp(seconds, UTC))
+
+
+@lru_cache(maxsize=64)
+def epoch_millis(moment: str) -> int:
+    """An RFC 3339 UTC time (``2026-01-01T00:00:00.123Z``) as epoch milliseconds: the short
+    form a ``date`` field takes by default (``strict_date_optional_time||epoch_millis``)."""
+    parsed = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    seconds = int(parsed.timestamp())
+    return seconds * 1000 + parsed.microsecond // 1000
 
 
 def optional_time(value: Any) -> str | None:

@@ -134,10 +134,3 @@ def native_start(seconds: pa.Array, problems: dict[int, str]) -> pa.Array:
     invalid = pc.or_(pc.less(seconds, 0), pc.greater_equal(seconds, MAX_EPOCH_SECONDS))
     _note(problems, invalid, lambda i: f"unparseable timestamp: start {str(seconds[i].as_py())!r}")
     return pc.if_else(invalid, _NO_INT64, seconds)
-
-
-def durations(start: pa.Array, end: pa.Array) -> pa.Array:
-    seconds = pc.subtract(end, start)
-    # Nanoseconds must fit int64 too: a span over 292 years is not a flow (and is left out).
-    forward = pc.and_(pc.greater_equal(seconds, 0), pc.less_equal(seconds, INT64_MAX // 1_000_000_000))
-    return pc.if_else(forward, pc.multiply(seconds, 1_000_000_000), pa.scalar(None, pa.int64()))

@@ -12,42 +12,45 @@ BLOCK = "aws.vpcflow"
 ECS: tuple[Field, ...] = (
     ecs(
         "@timestamp",
-        "when the first packet of the flow was seen: epoch seconds as RFC 3339 UTC (`2014-12-14T04:06:50Z`); required",
+        "when the first packet of the flow was seen: epoch seconds in epoch milliseconds "
+        "(`1418530010` -> `1418530010000`, 2014-12-14T04:06:50Z); required",
         "start",
     ),
     ecs("event.start", "`start`: an alias of `@timestamp` in the index, not in the document"),
-    ecs("event.end", "when the last packet of the flow was seen", "end"),
-    ecs("event.duration", "`end - start` in nanoseconds; left out when `end < start`"),
+    ecs("event.end", "when the last packet of the flow was seen, in epoch milliseconds", "end"),
     ecs("event.kind", "`event`: a constant of the index, not in the document"),
     ecs("event.category", "`network`: a constant of the index, not in the document"),
     ecs(
-        "event.type",
-        "`connection` and `allowed` (ACCEPT) or `denied` (REJECT); `connection` alone without an action",
+        "event.action",
+        "`action` as written (`ACCEPT`, `REJECT`): the flow's outcome (no `event.outcome` nor "
+        "`event.type` is written: they would only restate it)",
     ),
-    ecs("event.action", "`action` as written (`ACCEPT`, `REJECT`)"),
-    ecs("event.outcome", "`success` (ACCEPT), `failure` (REJECT), else `unknown` (NODATA, transit gateway)"),
     ecs(
         "event.id",
-        "a hash of the object, the line (row) number and the record: stable on a reload, unique per record",
+        "blake2b-96 of the object, the line (row) number and the record, base64url (16 characters): "
+        "stable on a reload, unique per record",
     ),
     ecs("event.dataset", "`aws.vpcflow`"),
     ecs("event.module", "`aws`"),
     ecs("event.provider", "`vpc-flow-logs`, or `tgw-flow-logs` for a transit gateway's"),
-    ecs("event.ingested", "when the loader read the record"),
+    ecs("event.ingested", "when the loader read the record, in epoch milliseconds (`1767225600000`)"),
     ecs("event.original", "the line (text) or the row as a JSON object (Parquet), with `keep_original` only"),
     ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs("cloud.account.id", "the owner of the interface, always from the record", "account-id"),
     ecs("cloud.region", "only when the record has it", "region"),
-    ecs("cloud.instance.id", "the instance of the interface", "instance-id"),
+    ecs("cloud.instance.id", "the instance of the interface; copied to `related.hosts`", "instance-id"),
     ecs("source.address", "the source address as written, only when it is not a valid IP", "srcaddr"),
-    ecs("source.ip", "`srcaddr` when it is a valid IPv4/IPv6 (canonical form; `211.9.016.253` is none)"),
+    ecs(
+        "source.ip",
+        "`srcaddr` when it is a valid IPv4/IPv6 (canonical form; `211.9.016.253` is none); copied to `related.ip`",
+    ),
     ecs("source.port", "0-65535", "srcport"),
     ecs("source.bytes", "bytes of the flow; 64-bit, any value up to 2^63-1 round-trips exactly", "bytes"),
     ecs("source.packets", "packets of the flow (64-bit)", "packets"),
     ecs(
         "destination.address", "the destination address as written, only when it is not a valid IP", "dstaddr"
     ),
-    ecs("destination.ip", "`dstaddr` when it is a valid IPv4/IPv6 (canonical form)"),
+    ecs("destination.ip", "`dstaddr` when it is a valid IPv4/IPv6 (canonical form); copied to `related.ip`"),
     ecs("destination.port", "0-65535", "dstport"),
     ecs("network.iana_number", "the IANA protocol number, as a string", "protocol"),
     ecs(
@@ -63,8 +66,12 @@ ECS: tuple[Field, ...] = (
         "network.direction",
         "`ingress`/`egress` from `flow-direction` (`unknown` for another value); none without it",
     ),
-    ecs("related.ip", "`srcaddr`, `dstaddr`, `pkt-srcaddr`, `pkt-dstaddr`: every valid address once"),
-    ecs("related.hosts", "`instance-id`"),
+    ecs(
+        "related.ip",
+        "`srcaddr`, `dstaddr`, `pkt-srcaddr`, `pkt-dstaddr`: indexed from the address fields "
+        "(`copy_to`), not in the document",
+    ),
+    ecs("related.hosts", "`instance-id`: indexed from `cloud.instance.id` (`copy_to`), not in the document"),
 )
 
 
@@ -141,8 +148,16 @@ OWN: tuple[Field, ...] = (
     _own("packets-lost-blackhole", "long", "packets dropped by a blackhole route"),
     _own("packets-lost-mtu-exceeded", "long", "packets dropped for exceeding the MTU"),
     _own("packets-lost-ttl-expired", "long", "packets dropped when their TTL expired"),
-    _own("pkt-srcaddr", "ip", "the packet's original source address (NAT, EKS), valid addresses only"),
-    _own("pkt-dstaddr", "ip", "the packet's original destination address, valid addresses only"),
+    _own(
+        "pkt-srcaddr",
+        "ip",
+        "the packet's original source address (NAT, EKS), valid addresses only; copied to `related.ip`",
+    ),
+    _own(
+        "pkt-dstaddr",
+        "ip",
+        "the packet's original destination address, valid addresses only; copied to `related.ip`",
+    ),
 )
 
 FIELDS: tuple[Field, ...] = (*ECS, *OWN)
@@ -164,3 +179,13 @@ ALIASES: dict[str, str] = {
     f"{BLOCK}.action": "event.action",
 }
 """Fields equal to another field of every flow document: field aliases of the index."""
+COPIES: dict[str, str] = {
+    "source.ip": "related.ip",
+    "destination.ip": "related.ip",
+    f"{BLOCK}.pkt_srcaddr": "related.ip",
+    f"{BLOCK}.pkt_dstaddr": "related.ip",
+    "cloud.instance.id": "related.hosts",
+}
+"""Fields the index also indexes into another (``copy_to``): ``related.ip`` and
+``related.hosts`` are searched and aggregated like written fields, but no flow document
+repeats its addresses and instance in them."""

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from normalizers.base import Origin
-from normalizers.ecs.timestamps import epoch_timestamp
+from normalizers.ecs.timestamps import epoch_millis
 from normalizers.vpcflow.arrow import pylist, translated
 from normalizers.vpcflow.columns import (
-    durations,
     ip_addresses,
     mapped,
     native_integers,
@@ -25,15 +23,12 @@ from normalizers.vpcflow.columns import (
 from normalizers.vpcflow.tables import (
     ADDRESS_FIELDS,
     AWS_INTEGERS,
-    CONNECTION,
     DIRECTIONS,
     ECS_ONLY,
     NETWORK_TYPES,
     NUMERIC_LIMITS,
-    OUTCOMES,
     TCP_FLAG_BITS,
     TRANSPORTS,
-    TYPES,
 )
 from normalizers.vpcflow.template import Field
 
@@ -70,14 +65,14 @@ def batch_fields(
     }
     ips: dict[str, pa.Array] = {name: ip_addresses(text[name]) for name in ADDRESS_FIELDS if name in text}
     # Rows without a valid start are bad rows: they never become documents, so "dense".
-    timestamps = translated(start, _epoch_text)
-    # ``event.start`` (= ``@timestamp``), ``network.bytes``/``packets`` (= ``source.*``) and
-    # ``aws.vpcflow.action`` (= ``event.action``) are aliases in the index template, and the
-    # constants of the index (``event.kind``...) are ``constant_keyword`` fields
-    # (normalizers/vpcflow/fields.py): no document carries them.
+    timestamps = translated(start, _epoch_millis)
+    # What the index template answers for (normalizers/vpcflow/fields.py, "Document size" in
+    # docs/sources/vpcflow.md) is in no document: aliases (``event.start`` = ``@timestamp``...),
+    # the index's constants (``event.kind``...), ``related.*`` (``copy_to`` from the addresses
+    # and the instance); nor is what ``event.action`` and the times already say.
     return [
         Field("@timestamp", "column", timestamps),
-        *_event_fields(text.get("action"), numbers.get("end"), start, provider, origin),
+        *_event_fields(text.get("action"), numbers.get("end"), provider, origin),
         *_arrow_fields(
             "cloud",
             [
@@ -105,7 +100,6 @@ def batch_fields(
             ],
         ),
         *_arrow_fields("network", _network(text, ips, numbers)),
-        *_related_fields(ips, text.get("instance-id")),
         *_arrow_fields("aws.vpcflow", _aws_fields(text, numbers, ips)),
         *_tcp_flag_fields(numbers.get("tcp-flags")),
     ]
@@ -120,39 +114,21 @@ def _arrow_fields(prefix: str, pairs: Iterable[tuple[str, pa.Array | None]]) -> 
 
 
 def _event_fields(
-    action: pa.Array | None, end: pa.Array | None, start: pa.Array, provider: str, origin: Origin
+    action: pa.Array | None, end: pa.Array | None, provider: str, origin: Origin
 ) -> list[Field]:
     fields = [
         # Constant too, but kept: alert summaries and the investigation tell a flow by the
         # ``event.dataset`` of the ``_source`` they read (a constant_keyword is not in it).
         Field("event.dataset", "const", "aws.vpcflow"),
         Field("event.provider", "scalar", provider),
-        Field("event.ingested", "scalar", origin.ingested),
+        # Epoch milliseconds, 13 digits instead of 24 characters of text: searched and sorted
+        # on (the detection windows), never read from ``_source``.
+        Field("event.ingested", "scalar", _ingested(origin.ingested)),
         Field("event.id", "arg"),
+        *_arrow_fields("event", [("action", action)]),
     ]
-    if action is None:
-        fields += [Field("event.type", "const", CONNECTION), Field("event.outcome", "const", "unknown")]
-    else:
-        fields += [
-            Field("event.type", "list", translated(action, lambda verb: TYPES.get(verb, CONNECTION))),
-            Field("event.outcome", "column", translated(action, lambda verb: OUTCOMES.get(verb, "unknown"))),
-            *_arrow_fields("event", [("action", action)]),
-        ]
     if end is not None:
-        fields += [
-            Field("event.end", "column", translated(end, _epoch_text), dense=not end.null_count),
-            *_arrow_fields("event", [("duration", durations(start, end))]),
-        ]
-    return fields
-
-
-def _related_fields(ips: dict[str, pa.Array], instance: pa.Array | None) -> list[Field]:
-    fields = []
-    if ips:
-        addresses = _distinct_ips([pylist(ips[name]) for name in ADDRESS_FIELDS if name in ips])
-        fields.append(Field("related.ip", "column", addresses, dense=None not in addresses))
-    if instance is not None and instance.null_count < len(instance):
-        fields.append(Field("related.hosts", "wrap", pylist(instance), dense=not instance.null_count))
+        fields.append(Field("event.end", "column", translated(end, _epoch_millis), dense=not end.null_count))
     return fields
 
 
@@ -163,10 +139,20 @@ def _tcp_flag_fields(flags: pa.Array | None) -> list[Field]:
     return [Field("aws.vpcflow.tcp_flags_array", "list", names, dense=None not in names)]
 
 
+def _ingested(moment: str) -> int | str:
+    """The loader's RFC 3339 stamp in epoch milliseconds; any other text as it is."""
+    try:
+        return epoch_millis(moment)
+    except ValueError:
+        return moment
+
+
 @lru_cache(maxsize=1 << 16)
-def _epoch_text(seconds: int | None) -> str | None:
-    # Cached: the records of one file share a few hundred distinct seconds.
-    return None if seconds is None else epoch_timestamp(seconds)
+def _epoch_millis(seconds: int | None) -> int | None:
+    # Epoch milliseconds, 13 digits instead of 22 characters of RFC 3339 text: a ``date``
+    # field's default format takes both. Cached: one file's records share a few hundred
+    # distinct seconds, and equal values then share one int.
+    return None if seconds is None else seconds * 1000
 
 
 def _network(
@@ -229,18 +215,6 @@ def _aws_fields(
         else:
             fields.append((key, text[name]))
     return fields
-
-
-def _distinct_ips(columns: list[list[Any]]) -> list[Any]:
-    """The valid addresses of each row, each once, in field order (``None`` when there is none)."""
-    if len(columns) == 2:  # the default format: a fast path for the common case
-        return [
-            ([a, b] if a != b else [a])
-            if a is not None and b is not None
-            else ([a] if a is not None else [b] if b is not None else None)
-            for a, b in zip(*columns, strict=True)
-        ]
-    return [list(dict.fromkeys(filter(None, row))) or None for row in zip(*columns, strict=True)]
 
 
 def _tcp_flag_names(flags: int | None) -> tuple[str, ...] | None:

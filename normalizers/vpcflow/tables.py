@@ -134,13 +134,4 @@ TCP_FLAG_BITS = ((1, "fin"), (2, "syn"), (4, "rst"), (8, "psh"), (16, "ack"), (3
 NETWORK_TYPES = {"IPv4": "ipv4", "IPv6": "ipv6"}
 
 
-OUTCOMES = {"ACCEPT": "success", "REJECT": "failure"}
-
-
-TYPES = {"ACCEPT": ("connection", "allowed"), "REJECT": ("connection", "denied")}
-
-
-CONNECTION = ("connection",)
-
-
 DIRECTIONS = {"ingress": "ingress", "egress": "egress"}

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from opensearchpy import OpenSearch
+from opensearchpy.exceptions import RequestError
 
 from opensearch_assets import custom_resource
 from opensearch_assets import install as installer
@@ -162,6 +163,28 @@ def test_dashboards_errors_are_reported(engine: OpenSearch, dashboards: FakeDash
     assert not report.ok and any("siem-all" in line for line in report.lines())
     with pytest.raises(InstallError, match="HTTP 403"):
         install(_settings(dashboards.url), client=engine)
+
+
+def test_a_refused_flow_mapping_feature_fails_the_install_loudly(
+    engine: OpenSearch, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The flow template's copy_to, constant_keyword and alias are not in the Serverless
+    reference: an engine refusing one stops the install with an error naming it."""
+    put = engine.cluster.put_component_template
+
+    def refuse_copy_to(name: str, body: dict[str, Any], **kwargs: Any) -> Any:
+        if "copy_to" in json.dumps(body):
+            reason = "unknown parameter [copy_to] on mapper [ip] of type [ip]"
+            cause = {"type": "mapper_parsing_exception", "reason": reason}
+            raise RequestError(400, "mapper_parsing_exception", {"error": {**cause, "root_cause": [cause]}})
+        return put(name=name, body=body, **kwargs)
+
+    monkeypatch.setattr(engine.cluster, "put_component_template", refuse_copy_to)
+    with pytest.raises(InstallError, match=r"copy_to.*not documented for OpenSearch Serverless"):
+        install(_settings(None), client=engine)
+    monkeypatch.setattr(installer, "make_client", lambda connection, **_: engine)
+    assert cli.main(["assets", "install", "--endpoint", "http://engine", "--auth", "none"]) != 0
+    assert "copy_to" in capsys.readouterr().err
 
 
 def test_cli_installs_and_prints_the_report(

@@ -11,6 +11,7 @@ import pytest
 
 from demo import DemoObject, Incident
 from normalizers import DeadLetter, Origin, normalize_object
+from tests.conftest import indexed_related
 
 INGESTED = "2026-03-14T12:00:00Z"
 
@@ -87,9 +88,9 @@ def test_attacker_ip_pivots_across_sources(
 ) -> None:
     for source in ("cloudtrail", "vpcflow", "guardduty", "securityhub"):
         _require_normalizer(source)
-        assert any(
-            incident.attacker_ip in doc.get("related", {}).get("ip", []) for doc in documents[source]
-        ), source
+        assert any(incident.attacker_ip in indexed_related(doc).get("ip", []) for doc in documents[source]), (
+            source
+        )
 
 
 def test_accounts_come_from_the_records(
