@@ -27,6 +27,8 @@ class DetectionSettings:
     """Index prefix, alerts index, Dashboards URL for links, windows."""
     topic_arn: str | None = None
     """SNS topic for new alerts; ``None``: no notification."""
+    event_bus: str | None = None
+    """EventBridge bus (name or ARN) that gets alert and incident events; ``None``: none."""
     state_table: str | None = None
     """DynamoDB table for checkpoints; ``None``: ``<alerts index>-state`` on the alerts collection."""
 
@@ -34,7 +36,7 @@ class DetectionSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DetectionSettings:
         """``OPENSEARCH_ENDPOINT`` (logs collection, required), ``ALERTS_ENDPOINT`` (default: the
         logs collection), ``ALERTS_INDEX`` (default ``siem-alerts``), ``INCIDENTS_INDEX`` (default
-        ``siem-incidents``), ``ALERT_TOPIC_ARN``,
+        ``siem-incidents``), ``ALERT_TOPIC_ARN``, ``EVENT_BUS`` (name or ARN),
         ``STATE_TABLE``, ``INDEX_PREFIX`` (default ``siem-``), ``DASHBOARDS_URL``,
         ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml)
         and the connection's ``OPENSEARCH_AUTH`` (default ``aoss``) and ``AWS_REGION``."""
@@ -55,5 +57,6 @@ class DetectionSettings:
                 exceptions=from_setting(env.get(EXCEPTIONS_VARIABLE)),
             ),
             topic_arn=env.get("ALERT_TOPIC_ARN") or None,
+            event_bus=env.get("EVENT_BUS") or None,
             state_table=env.get("STATE_TABLE") or None,
         )
