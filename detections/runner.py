@@ -393,7 +393,11 @@ def _publish(
         by_id[alert_id] for alert_id in change.alert_ids if not by_id[alert_id]["alert"].get("published")
     ]
     events += [alert_event(alert, identifier) for alert in alerts_sent]
-    failures = bus.publish(events)
+    try:
+        failures = bus.publish(events)
+    except Exception as error:  # a publisher that raises instead of reporting: retried next run
+        _failed(report, change, f"event bus: {type(error).__name__}: {error}")
+        return False
     failed = {failure.key for failure in failures}
     report.published += len(events) - len(failures)
     try:

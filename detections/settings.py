@@ -16,7 +16,6 @@ from detections.exceptions import Exceptions, RuleException, from_setting
 from detections.runner import RunSettings
 from opensearch_client import ConnectionSettings
 
-
 NOTE_WRITER_VARIABLE = "NOTE_WRITER_ROLE_ARN"
 """The role of the "Investigate in SIEM" function, which writes notes into Security Hub findings."""
 NOTE_WRITER_RULES = ("sigma-a607e1fe-74bf-4440-a3ec-b059b9103157",)

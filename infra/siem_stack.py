@@ -13,7 +13,7 @@ from infra.assets_installer import INSTALLER_HANDLER, AssetInstaller
 from infra.bundling import lambda_code
 from infra.config import Config
 from infra.detection import DETECTION_HANDLER, AlertTopic, Detections
-from infra.handoffs import AlertBus
+from infra.handoffs import ACTION_HANDLER, AlertBus, InvestigateAction
 from infra.ingest_pipeline import INGEST_HANDLER, IngestPipeline, ledger_table
 from infra.monitoring import PipelineAlarms
 from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
@@ -63,6 +63,23 @@ class SiemStack(Stack):
             code=lambda_code(DETECTION_HANDLER, install),
             network=network,
         )
+        self.investigate_action = (
+            InvestigateAction(
+                self,
+                "Handoff",
+                config=config,
+                collections=self.collections,
+                code=lambda_code(ACTION_HANDLER, install),
+                network=network,
+            )
+            if config.security_hub_action
+            else None
+        )
+        if self.investigate_action is not None:
+            # Its notes come back through CloudTrail: not a findings evasion (detections/settings.py).
+            self.detections.handler.function.add_environment(
+                "NOTE_WRITER_ROLE_ARN", self.investigate_action.handler.role.role_arn
+            )
         self.installer = AssetInstaller(
             self,
             "Assets",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -49,3 +50,47 @@ def test_no_bus_when_switched_off_and_ours_or_a_configured_one_not_both() -> Non
     assert problems(organizationId=ORG, eventBus=True, eventBusArn=EXISTING_BUS) == [
         "set eventBus or eventBusArn, not both (eventBus creates our own bus)"
     ]
+
+
+def test_the_custom_action_reaches_its_function_whose_role_may_only_write_notes(
+    central: dict[str, Any],
+) -> None:
+    name, function = function_by_handler(central, "investigation.action_handler.lambda_handler")
+    (rule,) = resources(central, "AWS::Events::Rule").values()
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.securityhub"]
+    assert pattern["detail-type"] == ["Security Hub Findings - Custom Action"]
+    action_arn = (
+        "arn:<AWS::Partition>:securityhub:<AWS::Region>:<AWS::AccountId>:action/custom/InvestigateInSIEM"
+    )
+    assert [render(arn) for arn in pattern["resources"]] == [action_arn]
+    assert [render(target["Arn"]) for target in rule["Properties"]["Targets"]] == [f"<{name}.Arn>"]
+    (creation,) = [
+        res
+        for res in resources(central, "Custom::AWS").values()
+        if "createActionTarget" in render(res["Properties"]["Create"])
+    ]
+    assert "Investigate in SIEM" in render(creation["Properties"]["Create"])
+
+    grants = actions_by_role(central)[role_name(role_of(function))]
+    (condition,) = grants["securityhub:BatchUpdateFindings"]
+    null = json.loads(condition.removeprefix("* if "))["Null"]
+    assert null["securityhub:ASFFSyntaxPath/Note.Text"] == ["false"]
+    assert null["securityhub:ASFFSyntaxPath/Workflow.Status"] == ["true"]
+    assert null["securityhub:ASFFSyntaxPath/Severity.Label"] == ["true"]
+    assert null["securityhub:ASFFSyntaxPath/VerificationState"] == ["true"]
+    assert not [
+        action
+        for action in grants
+        if action.startswith(("aoss:", "securityhub:"))
+        and action
+        not in (
+            "aoss:APIAccessAll",
+            "securityhub:BatchUpdateFindings",
+        )
+    ]
+    assert grants["aoss:APIAccessAll"] == ["<SearchLogs.Arn>"]
+
+    _, detection = function_by_handler(central, "detections.handler.lambda_handler")
+    environment = detection["Properties"]["Environment"]["Variables"]
+    assert render(environment["NOTE_WRITER_ROLE_ARN"]) == f"<{role_of(function)}.Arn>"

@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from demo import Incident
-from investigation import investigate
+from investigation import action_handler, investigate
 from investigation.action_handler import (
     MIN_SUMMARY,
     NOTE_LIMIT,
@@ -145,3 +145,38 @@ def test_findings_without_an_id_or_product_arn_are_skipped() -> None:
     event["detail"]["findings"] += [{"Id": "b"}, "not a finding"]
     assert [finding.id for finding in findings_of(event)] == ["a"]
     assert findings_of({"detail": {}}) == []
+
+
+@pytest.mark.integration
+def test_the_lambda_entry_point_reads_its_environment(
+    siem: Siem, engine_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    securityhub, stubber, sent = stubbed()
+    missing = "arn:aws:securityhub:us-east-1:111122223333:security-control/S3.1/finding/0001"
+    identifier = {"Id": missing, "ProductArn": PRODUCT}
+    stubber.add_response(
+        "batch_update_findings",
+        {"ProcessedFindings": [identifier], "UnprocessedFindings": []},
+        {"FindingIdentifiers": [identifier], "Note": {"Text": ANY, "UpdatedBy": "aws-siem"}},
+    )
+
+    class Session:
+        def __init__(self, region_name: str | None = None) -> None:
+            assert region_name == "us-east-1"
+
+        def client(self, service: str) -> Any:
+            assert service == "securityhub"
+            return securityhub
+
+    monkeypatch.setattr(action_handler.boto3, "Session", Session)
+    for name, value in {
+        "OPENSEARCH_ENDPOINT": engine_url,
+        "OPENSEARCH_AUTH": "none",
+        "AWS_REGION": "us-east-1",
+        "INDEX_PREFIX": "siem-",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    with stubber:
+        assert action_handler.lambda_handler(custom_action_event(missing), None) == {"updated": [missing]}
+    assert "not in the SIEM yet" in sent[0]["Note"]["Text"]
