@@ -3,6 +3,7 @@
 Environment: ``OPENSEARCH_ENDPOINT`` (logs collection), ``ALERTS_ENDPOINT`` (alerts
 collection, SEARCH), ``ALERTS_INDEX`` (default ``siem-alerts``), ``ALERT_TOPIC_ARN``,
 ``EVENT_BUS`` (optional: the EventBridge bus alerts and incidents are put on),
+``NOTE_WRITER_ROLE_ARN`` (optional: the "Investigate in SIEM" role, docs/handoffs.md),
 ``STATE_TABLE`` (checkpoints; without it they live in ``<alerts index>-state``),
 ``INDEX_PREFIX`` (default ``siem-``), ``OPENSEARCH_AUTH`` (default ``aoss``),
 ``AWS_REGION``, ``DASHBOARDS_URL`` (optional, for links in alerts), ``DETECTION_EXCEPTIONS``

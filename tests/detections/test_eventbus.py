@@ -231,6 +231,35 @@ def test_alerts_the_bus_took_while_sns_failed_are_not_put_again(siem: OpenSearch
     assert len(received(soar)) == 3 and len(notifier.sent) == 1 and second.renotified == 2
 
 
+@pytest.mark.integration
+def test_a_publisher_that_raises_is_reported_and_the_sns_message_still_goes(
+    siem: OpenSearch, aws: None
+) -> None:
+    sns, topic, alerts_queue = sns_queue()
+    two_root_sign_ins(siem)
+
+    class Raising:
+        def publish(self, events: Any) -> Any:
+            raise ValueError("not serializable")
+
+    report = run(
+        siem,
+        siem,
+        [our_rule("siem-root-account-usage")],
+        T0 + minutes(6),
+        MemoryCheckpoints(),
+        SnsIncidentNotifier(sns, topic),
+        SETTINGS,
+        Raising(),
+    )
+
+    assert report.notified == 1 and report.published == 0 and report.renotified == 0
+    assert report.notify_errors == [
+        f"notify {report.incidents[0].incident['incident']['id']}: event bus: ValueError: not serializable"
+    ]
+    assert len(received(alerts_queue)) == 1
+
+
 def test_an_escalation_is_published_on_the_bus_whatever_sns_announced() -> None:
     incident = {"incident": {"severity": "critical", "notified_severity": "critical", PUBLISHED: "high"}}
     assert needs_notification(incident, PUBLISHED) and not needs_notification(incident)
