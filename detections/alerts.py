@@ -223,6 +223,13 @@ def mark_notified(client: OpenSearch, index: str, identifier: str) -> None:
     client.update(index=index, id=identifier, body={"doc": {"alert": {"notified": True}}})
 
 
+def mark_published(client: OpenSearch, index: str, alert: dict[str, Any]) -> None:
+    """The EventBridge bus has the alert's event while another hand-off still lacks it (the
+    alert stays pending): the next run does not put it on the bus again."""
+    alert["alert"]["published"] = True
+    client.update(index=index, id=alert["alert"]["id"], body={"doc": {"alert": {"published": True}}})
+
+
 def pending_notifications(client: OpenSearch, index: str, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` alerts created but not notified yet, oldest first (a missing index: none)."""
     body = {"size": limit, "query": {"term": {"alert.notified": False}}, "sort": [{"@timestamp": "asc"}]}

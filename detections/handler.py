@@ -2,6 +2,8 @@
 
 Environment: ``OPENSEARCH_ENDPOINT`` (logs collection), ``ALERTS_ENDPOINT`` (alerts
 collection, SEARCH), ``ALERTS_INDEX`` (default ``siem-alerts``), ``ALERT_TOPIC_ARN``,
+``EVENT_BUS`` (optional: the EventBridge bus alerts and incidents are put on),
+``NOTE_WRITER_ROLE_ARN`` (optional: the "Investigate in SIEM" role, docs/handoffs.md),
 ``STATE_TABLE`` (checkpoints; without it they live in ``<alerts index>-state``),
 ``INDEX_PREFIX`` (default ``siem-``), ``OPENSEARCH_AUTH`` (default ``aoss``),
 ``AWS_REGION``, ``DASHBOARDS_URL`` (optional, for links in alerts), ``DETECTION_EXCEPTIONS``
@@ -37,6 +39,6 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
         LOGGER.error("alerts not grouped into incidents: %s", summary["incident_error"])
     LOGGER.info(
         "detections run: %s",
-        {key: summary[key] for key in ("now", "rules", "created", "notified", "renotified")},
+        {key: summary[key] for key in ("now", "rules", "created", "notified", "published", "renotified")},
     )
     return summary

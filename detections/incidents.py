@@ -168,6 +168,7 @@ def new_incident(identifier: str, key: str, span_start: datetime, now: datetime)
             "first_seen": None,
             "last_seen": None,
             "notified_severity": None,
+            "published_severity": None,
         },
         "related": {"user": [], "ip": []},
         "cloud": {"account": {"id": []}},
@@ -362,20 +363,26 @@ def write_incidents(client: OpenSearch, index: str, incidents: Sequence[dict[str
         raise RuntimeError(f"incidents not written: {failed[:3]}")
 
 
-def needs_notification(incident: dict[str, Any]) -> bool:
-    """New (never notified) or escalated above the severity last notified."""
+NOTIFIED = "notified_severity"
+"""The severity the incident's last SNS message announced (``None``: none sent yet)."""
+PUBLISHED = "published_severity"
+"""The severity of its last event on the EventBridge bus (detections/eventbus.py)."""
+
+
+def needs_notification(incident: dict[str, Any], channel: str = NOTIFIED) -> bool:
+    """New (never sent on ``channel``) or escalated above the severity last sent there."""
     details = incident["incident"]
-    notified = details.get("notified_severity")
+    notified = details.get(channel)
     return notified is None or _RANK.get(details["severity"], 0) > _RANK.get(notified, 0)
 
 
-def mark_notified(client: OpenSearch, index: str, incident: dict[str, Any]) -> None:
+def mark_notified(client: OpenSearch, index: str, incident: dict[str, Any], channel: str = NOTIFIED) -> None:
     severity = incident["incident"]["severity"]
-    incident["incident"]["notified_severity"] = severity
+    incident["incident"][channel] = severity
     client.update(
         index=index,
         id=incident["incident"]["id"],
-        body={"doc": {"incident": {"notified_severity": severity}}},
+        body={"doc": {"incident": {channel: severity}}},
     )
 
 

@@ -8,10 +8,14 @@ write error) is reported and keeps its checkpoint, so its window is queried agai
 the other rules go on.
 
 Then the run's alerts, and those earlier runs left ``notified: false`` (a publish that
-failed, a run cut off), are folded into incidents (detections.incidents; idempotent). With a
-notifier, each incident that is new or escalated past the severity it was last notified at
-gets one message, then its alerts are set ``notified: true``. A failed publish is reported;
-its alerts stay pending and the next run retries.
+failed, a run cut off), are folded into incidents (detections.incidents; idempotent). Each
+hand-off configured (an SNS notifier, an EventBridge bus) gets what is new: SNS one message per
+incident new or escalated past the severity it last announced; the bus one event per such
+incident and one per alert grouped for the first time (detections.eventbus). Each channel keeps
+its own record (``incident.notified_severity`` / ``published_severity``; ``alert.published``
+when only the bus took an alert), so a failure on one neither blocks nor repeats the other.
+Once every channel has an incident's alerts they are set ``notified: true``; until then they
+stay pending and the next run retries what is missing.
 """
 
 from __future__ import annotations
@@ -27,8 +31,15 @@ from opensearchpy import OpenSearch
 from detections import alerts as alert_store
 from detections import incidents as incident_store
 from detections.checkpoints import CheckpointStore
+from detections.eventbus import EventPublisher, alert_event, incident_event
 from detections.exceptions import NO_EXCEPTIONS, Exceptions
-from detections.incidents import DEFAULT_SPAN, IncidentChange, fold_alerts, needs_notification
+from detections.incidents import (
+    DEFAULT_SPAN,
+    PUBLISHED,
+    IncidentChange,
+    fold_alerts,
+    needs_notification,
+)
 from detections.matching import Matches, Sources, find_matches
 from detections.new_terms import TermsStore
 from detections.notify import Notifier
@@ -95,6 +106,8 @@ class RunReport:
     """Alerts of earlier runs left pending that this one notified."""
     notified: int = 0
     """Incident messages published."""
+    published: int = 0
+    """Events put on the EventBridge bus (incidents and alerts)."""
     notify_errors: list[str] = field(default_factory=list)
     """Failures while reading the pending alerts or notifying incidents (the alerts stay pending)."""
     incidents: list[IncidentChange] = field(default_factory=list)
@@ -120,6 +133,7 @@ class RunReport:
             "created": self.created,
             "duplicates": sum(outcome.duplicates for outcome in self.outcomes),
             "notified": self.notified,
+            "published": self.published,
             "renotified": self.renotified,
             "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
             "notify_errors": self.notify_errors,
@@ -155,23 +169,38 @@ def run(
     checkpoints: CheckpointStore,
     notifier: Notifier | None = None,
     settings: RunSettings | None = None,
+    bus: EventPublisher | None = None,
 ) -> RunReport:
+    """``notifier`` (SNS) and ``bus`` (EventBridge): the hand-offs, each optional."""
     settings = settings or RunSettings()
     report = RunReport(iso(now))
-    pending = _pending(alerts, settings, report) if notifier is not None else []
+    handoffs = Handoffs(notifier, bus)
+    pending = _pending(alerts, settings, report) if handoffs.any else []
     for rule in rules:
         outcome = RuleOutcome(rule.id)
         report.outcomes.append(outcome)
         try:
-            _run_rule(logs, alerts, rule, now, checkpoints, notifier, settings, outcome, report)
+            _run_rule(logs, alerts, rule, now, checkpoints, handoffs.any, settings, outcome, report)
         except Exception as error:  # one broken rule (bad query, engine error) must not stop the others
             outcome.error = f"{type(error).__name__}: {error}"
             LOGGER.warning("rule %s failed: %s", rule.id, outcome.error)
-    _fold_incidents(alerts, [*pending, *report.alerts], now, settings, report)
-    if notifier is not None:
+    folded = [*pending, *report.alerts]
+    _fold_incidents(alerts, folded, now, settings, report)
+    if handoffs.any:
         pending_ids = {alert["alert"]["id"] for alert in pending}
-        _notify(alerts, notifier, report, settings, pending_ids)
+        by_id = {alert["alert"]["id"]: alert for alert in folded}
+        _hand_off(alerts, handoffs, report, settings, pending_ids, by_id)
     return report
+
+
+@dataclass(frozen=True, slots=True)
+class Handoffs:
+    notifier: Notifier | None = None
+    bus: EventPublisher | None = None
+
+    @property
+    def any(self) -> bool:
+        return self.notifier is not None or self.bus is not None
 
 
 def _fold_incidents(
@@ -208,7 +237,7 @@ def _run_rule(
     rule: Rule,
     now: datetime,
     checkpoints: CheckpointStore,
-    notifier: Notifier | None,
+    notify: bool,
     settings: RunSettings,
     outcome: RuleOutcome,
     report: RunReport,
@@ -224,7 +253,7 @@ def _run_rule(
     found = find_matches(logs, settings.exceptions.apply(rule), Sources(settings.prefix), window, terms)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
-    new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notifier is not None)
+    new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notify)
     written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)
     outcome.created, outcome.duplicates = len(written.created), written.duplicates
     outcome.duplicates += len(found.matches) - len(new_alerts)
@@ -287,26 +316,100 @@ def _pending(alerts: OpenSearch, settings: RunSettings, report: RunReport) -> li
         return []
 
 
-def _notify(
-    alerts: OpenSearch, notifier: Notifier, report: RunReport, settings: RunSettings, pending_ids: set[str]
+def _hand_off(
+    alerts: OpenSearch,
+    handoffs: Handoffs,
+    report: RunReport,
+    settings: RunSettings,
+    pending_ids: set[str],
+    by_id: dict[str, dict[str, Any]],
 ) -> None:
-    """Publish each incident that is new or escalated, then mark it and its alerts notified.
+    """Each incident to each channel, then its alerts marked ``notified`` once all have them.
 
     A failure is recorded and the loop goes on: the alerts stay ``notified: false`` and the
-    next run folds them again (no change) and publishes (at least once: a mark that fails
-    after a publish repeats it).
+    next run folds them again (no change) and sends what a channel still lacks (at least once:
+    a mark that fails after a send repeats it).
     """
     for change in report.incidents:
-        incident = change.incident
-        identifier = incident["incident"]["id"]
+        sent = True
+        if handoffs.notifier is not None:
+            sent = _notify(alerts, handoffs.notifier, change, report, settings)
+        if handoffs.bus is not None:
+            sent = (
+                _publish(alerts, handoffs.bus, change, report, settings, by_id, mark_alerts=not sent) and sent
+            )
+        if not sent:
+            continue
         try:
-            if needs_notification(incident):
-                notifier.notify_incident(incident)
-                report.notified += 1
-                incident_store.mark_notified(alerts, settings.incidents_index, incident)
             for alert_id in change.alert_ids:
                 alert_store.mark_notified(alerts, settings.alerts_index, alert_id)
                 report.renotified += alert_id in pending_ids
-        except Exception as error:  # SNS or the alerts collection down: the next run retries
-            report.notify_errors.append(f"notify {identifier}: {type(error).__name__}: {error}")
-            LOGGER.warning("incident %s not notified: %s", identifier, report.notify_errors[-1])
+        except Exception as error:  # the alerts collection down: the next run retries
+            _failed(report, change, error)
+
+
+def _failed(report: RunReport, change: IncidentChange, error: Exception | str) -> None:
+    identifier = change.incident["incident"]["id"]
+    text = f"{type(error).__name__}: {error}" if isinstance(error, Exception) else error
+    report.notify_errors.append(f"notify {identifier}: {text}")
+    LOGGER.warning("incident %s not notified: %s", identifier, text)
+
+
+def _notify(
+    alerts: OpenSearch, notifier: Notifier, change: IncidentChange, report: RunReport, settings: RunSettings
+) -> bool:
+    """SNS: one message if the incident is new or escalated, then its record; ``False`` on failure."""
+    incident = change.incident
+    try:
+        if needs_notification(incident):
+            notifier.notify_incident(incident)
+            report.notified += 1
+            incident_store.mark_notified(alerts, settings.incidents_index, incident)
+    except Exception as error:  # SNS or the alerts collection down: the next run retries
+        _failed(report, change, error)
+        return False
+    return True
+
+
+def _publish(
+    alerts: OpenSearch,
+    bus: EventPublisher,
+    change: IncidentChange,
+    report: RunReport,
+    settings: RunSettings,
+    by_id: dict[str, dict[str, Any]],
+    mark_alerts: bool,
+) -> bool:
+    """The bus: the incident's event if it is new or escalated there, and one per alert it has
+    not taken yet; ``False`` unless all went. With ``mark_alerts`` (another channel failed, so
+    the alerts stay pending) each alert whose event went is set ``alert.published: true``."""
+    incident = change.incident
+    identifier = incident["incident"]["id"]
+    events = []
+    if needs_notification(incident, PUBLISHED):
+        kind = "new" if incident["incident"].get(PUBLISHED) is None else "escalated"
+        events.append(incident_event(incident, kind))
+    alerts_sent = [
+        by_id[alert_id] for alert_id in change.alert_ids if not by_id[alert_id]["alert"].get("published")
+    ]
+    events += [alert_event(alert, identifier) for alert in alerts_sent]
+    try:
+        failures = bus.publish(events)
+    except Exception as error:  # a publisher that raises instead of reporting: retried next run
+        _failed(report, change, f"event bus: {type(error).__name__}: {error}")
+        return False
+    failed = {failure.key for failure in failures}
+    report.published += len(events) - len(failures)
+    try:
+        if events and events[0].key == f"incident:{identifier}" and events[0].key not in failed:
+            incident_store.mark_notified(alerts, settings.incidents_index, incident, PUBLISHED)
+        if mark_alerts or failures:
+            for alert in alerts_sent:
+                if f"alert:{alert['alert']['id']}" not in failed:
+                    alert_store.mark_published(alerts, settings.alerts_index, alert)
+    except Exception as error:  # the alerts collection down: the next run sends them again
+        _failed(report, change, error)
+        return False
+    for failure in failures:
+        _failed(report, change, f"event bus: {failure.key}: {failure.error}")
+    return not failures

@@ -1,4 +1,5 @@
-"""Wire detection settings to real components: OpenSearch clients, checkpoints, SNS; one run.
+"""Wire detection settings to real components: OpenSearch clients, checkpoints, SNS, the
+EventBridge bus; one run.
 
 Used by the scheduled Lambda (``detections.handler``) and by ``siem detect run``.
 """
@@ -13,6 +14,7 @@ import boto3
 from opensearchpy import OpenSearch
 
 from detections.checkpoints import CheckpointStore, DynamoCheckpoints, IndexCheckpoints
+from detections.eventbus import EventBusPublisher, EventPublisher
 from detections.notify import Notifier, SnsIncidentNotifier
 from detections.rules import Rule, load_rules
 from detections.runner import RunReport, run
@@ -42,6 +44,13 @@ def notifier(settings: DetectionSettings, session: Any = None) -> Notifier | Non
     return SnsIncidentNotifier(sns, settings.topic_arn)
 
 
+def event_bus(settings: DetectionSettings, session: Any = None) -> EventPublisher | None:
+    if not settings.event_bus:
+        return None
+    events = (session or boto3.Session(region_name=settings.logs.region)).client("events")
+    return EventBusPublisher(events, settings.event_bus)
+
+
 def run_once(
     settings: DetectionSettings,
     now: datetime,
@@ -60,4 +69,5 @@ def run_once(
         checkpoint_store(settings, alerts, session),
         notifier(settings, session),
         settings.run,
+        event_bus(settings, session),
     )

@@ -12,9 +12,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from detections.exceptions import ENVIRONMENT_VARIABLE as EXCEPTIONS_VARIABLE
-from detections.exceptions import from_setting
+from detections.exceptions import Exceptions, RuleException, from_setting
 from detections.runner import RunSettings
 from opensearch_client import ConnectionSettings
+
+NOTE_WRITER_VARIABLE = "NOTE_WRITER_ROLE_ARN"
+"""The role of the "Investigate in SIEM" function, which writes notes into Security Hub findings."""
+NOTE_WRITER_RULES = ("sigma-a607e1fe-74bf-4440-a3ec-b059b9103157",)
+"""The rules that see its ``BatchUpdateFindings`` calls in CloudTrail: "AWS SecurityHub Findings
+Evasion" (any BatchUpdateFindings). The role may set only ``Note`` (an IAM condition on every
+other field, infra/handoffs.py), so its calls are our own notes, never an evasion."""
+
+
+def with_note_writer(exceptions: Exceptions, role_arn: str | None) -> Exceptions:
+    """``exceptions`` and, with ``role_arn``, the SIEM's own note writer on :data:`NOTE_WRITER_RULES`."""
+    if not role_arn:
+        return exceptions
+    own = RuleException(
+        NOTE_WRITER_RULES,
+        "the SIEM's own Security Hub note writer (Investigate in SIEM); its role can set only Note",
+        principals=(role_arn,),
+    )
+    return Exceptions((*exceptions.entries, own))
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +46,8 @@ class DetectionSettings:
     """Index prefix, alerts index, Dashboards URL for links, windows."""
     topic_arn: str | None = None
     """SNS topic for new alerts; ``None``: no notification."""
+    event_bus: str | None = None
+    """EventBridge bus (name or ARN) that gets alert and incident events; ``None``: none."""
     state_table: str | None = None
     """DynamoDB table for checkpoints; ``None``: ``<alerts index>-state`` on the alerts collection."""
 
@@ -34,9 +55,11 @@ class DetectionSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DetectionSettings:
         """``OPENSEARCH_ENDPOINT`` (logs collection, required), ``ALERTS_ENDPOINT`` (default: the
         logs collection), ``ALERTS_INDEX`` (default ``siem-alerts``), ``INCIDENTS_INDEX`` (default
-        ``siem-incidents``), ``ALERT_TOPIC_ARN``,
+        ``siem-incidents``), ``ALERT_TOPIC_ARN``, ``EVENT_BUS`` (name or ARN),
         ``STATE_TABLE``, ``INDEX_PREFIX`` (default ``siem-``), ``DASHBOARDS_URL``,
-        ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml)
+        ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml),
+        ``NOTE_WRITER_ROLE_ARN`` (the Security Hub note writer's role, excepted from the rules
+        watching ``BatchUpdateFindings``)
         and the connection's ``OPENSEARCH_AUTH`` (default ``aoss``) and ``AWS_REGION``."""
         env = os.environ if environ is None else environ
         endpoint = env.get("OPENSEARCH_ENDPOINT")
@@ -52,8 +75,11 @@ class DetectionSettings:
                 alerts_index=env.get("ALERTS_INDEX") or "siem-alerts",
                 incidents_index=env.get("INCIDENTS_INDEX") or "siem-incidents",
                 dashboards_url=env.get("DASHBOARDS_URL") or None,
-                exceptions=from_setting(env.get(EXCEPTIONS_VARIABLE)),
+                exceptions=with_note_writer(
+                    from_setting(env.get(EXCEPTIONS_VARIABLE)), env.get(NOTE_WRITER_VARIABLE)
+                ),
             ),
             topic_arn=env.get("ALERT_TOPIC_ARN") or None,
+            event_bus=env.get("EVENT_BUS") or None,
             state_table=env.get("STATE_TABLE") or None,
         )

@@ -97,6 +97,12 @@ FUNCTIONS: dict[str, Function] = {
         ("opensearch-py", "orjson", "prison", *_ENRICHMENT_IMPORTED),
         never_imported=(_NO_PARQUET, _NO_USER_AGENTS),
     ),
+    # The Security Hub custom action "Investigate in SIEM": the investigation (orjson; prison:
+    # the Dashboards link) over the logs collection, its note through boto3 (the runtime's).
+    "investigation.action_handler": Function(
+        ("opensearch-py", "orjson", "prison", *_ENRICHMENT_IMPORTED),
+        never_imported=(_NO_PARQUET, _NO_USER_AGENTS),
+    ),
     # The account directory from Organizations to S3 (boto3 is the runtime's); orjson: its JSON.
     "enrichment.sync_handler": Function(("orjson", *_ENRICHMENT_IMPORTED), never_imported=(_NO_USER_AGENTS,)),
 }

@@ -38,6 +38,7 @@ _PRINCIPAL_ARN = re.compile(
     r"^arn:aws[a-z-]*:(iam::\d{12}:(role|user)/[\w+=,.@/-]+|sts::\d{12}:assumed-role/[\w+=,.@/-]+)$"
 )
 _TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
+_EVENT_BUS_ARN = re.compile(r"^arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[.\-_A-Za-z0-9]{1,256}$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[\w-]+$")
 _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
@@ -88,6 +89,12 @@ class Config:
     index_retention_days: int = 90
     alert_email: str | None = None
     alert_topic_arn: str | None = None
+    event_bus: bool = True
+    """An EventBridge bus of our own gets alert and incident events (detections/eventbus.py)."""
+    event_bus_arn: str | None = None
+    """An existing bus gets them instead (``eventBus`` must then be false or unset)."""
+    security_hub_action: bool = True
+    """The Security Hub custom action "Investigate in SIEM" and its function."""
     analyst_principal_arns: tuple[str, ...] = ()
     network_access: NetworkAccess = "public"
     vpc: VpcSettings | None = None
@@ -181,6 +188,9 @@ class _ContextReader:
             index_retention_days=self.integer("indexRetentionDays", defaults.index_retention_days, 1, 3650),
             alert_email=self.optional_match("alertEmail", _EMAIL, "an e-mail address"),
             alert_topic_arn=self.optional_match("alertTopicArn", _TOPIC_ARN, "an SNS topic ARN"),
+            event_bus=self.boolean("eventBus", self.raw("eventBusArn") is None),
+            event_bus_arn=self.optional_match("eventBusArn", _EVENT_BUS_ARN, "an EventBridge event bus ARN"),
+            security_hub_action=self.boolean("securityHubAction", True),
             analyst_principal_arns=self.principals(),
             network_access="vpc" if network == "vpc" else "public",
             vpc=self.vpc_settings(network),
@@ -413,6 +423,8 @@ class _ContextReader:
         return self.optional_match(key, pattern, what) or ""
 
     def check_combinations(self, config: Config, network: str) -> None:
+        if config.event_bus and config.event_bus_arn:
+            self.problems.append("set eventBus or eventBusArn, not both (eventBus creates our own bus)")
         if config.alert_email and config.alert_topic_arn:
             self.problems.append(
                 "set alertEmail or alertTopicArn, not both (the e-mail subscribes to our own topic)"

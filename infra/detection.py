@@ -2,7 +2,8 @@
 
 OpenSearch Serverless has no Alerting plugin, so detections run outside the cluster: a
 scheduled function queries the logs collection, writes alerts and the incidents grouping them
-to the alerts collection and publishes new and escalated incidents to SNS.
+to the alerts collection and publishes new and escalated incidents to SNS, and alerts and
+incidents to the EventBridge bus (infra/handoffs.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from constructs import Construct
 
 from infra.config import Config
 from infra.functions import FunctionSpec, SiemFunction, invoke_on_schedule
+from infra.handoffs import AlertBus
 from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
@@ -80,6 +82,7 @@ class Detections(Construct):
         *,
         config: Config,
         alerts: AlertTopic,
+        bus: AlertBus,
         collections: SearchCollections,
         code: lambda_.Code,
         network: FunctionNetwork,
@@ -103,6 +106,7 @@ class Detections(Construct):
                     "ALERTS_INDEX": config.alerts_index,
                     "INCIDENTS_INDEX": config.incidents_index,
                     "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
+                    **({"EVENT_BUS": bus.bus.event_bus_arn} if bus.bus is not None else {}),
                     "STATE_TABLE": self.checkpoints.table_name,
                     "INDEX_PREFIX": config.index_prefix,
                     # Alerts link to the investigation dashboard of the logs collection.
@@ -121,6 +125,7 @@ class Detections(Construct):
         )
         role = self.handler.role
         alerts.grant_publish(role)
+        bus.grant_put(role)
         role.add_to_policy(
             iam.PolicyStatement(actions=list(CHECKPOINT_ACTIONS), resources=[self.checkpoints.table_arn])
         )

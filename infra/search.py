@@ -137,6 +137,10 @@ class SearchCollections(Construct):
             AccessRule("index", self.alert_indices(), (*WRITE_INDEX, "aoss:ReadDocument")),
         ]
 
+    def investigation_rules(self) -> list[AccessRule]:
+        """What ``investigate`` reads: the logs indices (findings, CloudTrail, flows, Config)."""
+        return [AccessRule("index", self.all_log_indices(), READ_INDEX)]
+
     def analyst_rules(self) -> list[AccessRule]:
         return [
             AccessRule("collection", self.collection_resources(), DESCRIBE_COLLECTION),

@@ -13,6 +13,7 @@ from infra.assets_installer import INSTALLER_HANDLER, AssetInstaller
 from infra.bundling import lambda_code
 from infra.config import Config
 from infra.detection import DETECTION_HANDLER, AlertTopic, Detections
+from infra.handoffs import ACTION_HANDLER, AlertBus, InvestigateAction
 from infra.ingest_pipeline import INGEST_HANDLER, IngestPipeline, ledger_table
 from infra.monitoring import PipelineAlarms
 from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
@@ -35,6 +36,7 @@ class SiemStack(Stack):
         self.ledger = ledger_table(self, config)
         self.alert_topic = AlertTopic(self, "Alerts", config)
         self.topic = self.alert_topic.topic
+        self.alert_bus = AlertBus(self, "Handoffs", config)
         self.ingest = IngestPipeline(
             self,
             "Ingest",
@@ -56,10 +58,28 @@ class SiemStack(Stack):
             "Detections",
             config=config,
             alerts=self.alert_topic,
+            bus=self.alert_bus,
             collections=self.collections,
             code=lambda_code(DETECTION_HANDLER, install),
             network=network,
         )
+        self.investigate_action = (
+            InvestigateAction(
+                self,
+                "Handoff",
+                config=config,
+                collections=self.collections,
+                code=lambda_code(ACTION_HANDLER, install),
+                network=network,
+            )
+            if config.security_hub_action
+            else None
+        )
+        if self.investigate_action is not None:
+            # Its notes come back through CloudTrail: not a findings evasion (detections/settings.py).
+            self.detections.handler.function.add_environment(
+                "NOTE_WRITER_ROLE_ARN", self.investigate_action.handler.role.role_arn
+            )
         self.installer = AssetInstaller(
             self,
             "Assets",
@@ -138,6 +158,8 @@ class SiemStack(Stack):
         CfnOutput(self, "DashboardsUrl", value=self.collections.logs.attr_dashboard_endpoint)
         CfnOutput(self, "IngestQueueUrl", value=self.ingest.queue.queue_url)
         CfnOutput(self, "AlertTopicArn", value=self.topic.topic_arn)
+        if self.alert_bus.bus is not None:
+            CfnOutput(self, "AlertEventBusArn", value=self.alert_bus.bus.event_bus_arn)
         CfnOutput(self, "AccountsLocation", value=self.account_sync.location)
         CfnOutput(self, "AnalystPolicyArn", value=self.analyst_policy.managed_policy_arn)
         if self.storage.key is not None:

@@ -35,8 +35,8 @@ def register(subparsers: Any) -> None:
         description="Query every enabled rule over its lagged, overlapping window on event.ingested "
         "(from its checkpoint), write alerts with deterministic ids to the alerts index (re-runs never "
         "duplicate), group them into incidents by actor ($INCIDENTS_INDEX, default siem-incidents; "
-        "siem incidents list), notify SNS once per incident opened or escalated (retrying what an "
-        "earlier run left unnotified), and "
+        "siem incidents list), notify SNS once per incident opened or escalated and put the incidents "
+        "and new alerts on the EventBridge bus (retrying what an earlier run left unnotified), and "
         "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
         "A failing rule or notification is reported and the others go on. Accepted activity is left out "
         "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml). Prints each "
@@ -69,6 +69,13 @@ def register(subparsers: Any) -> None:
         "--topic-arn",
         default=os.environ.get("ALERT_TOPIC_ARN"),
         help="SNS topic for new and escalated incidents (default: $ALERT_TOPIC_ARN; none: print only)",
+    )
+    runner.add_argument(
+        "--event-bus",
+        metavar="NAME_OR_ARN",
+        default=os.environ.get("EVENT_BUS"),
+        help="EventBridge bus that gets an event per incident opened or escalated and per new alert "
+        "(source aws-siem; default: $EVENT_BUS; none: no events)",
     )
     runner.add_argument(
         "--state-table",
@@ -127,6 +134,7 @@ def _settings(args: argparse.Namespace) -> DetectionSettings:
             exceptions=from_setting(os.environ.get(ENVIRONMENT_VARIABLE)),
         ),
         topic_arn=args.topic_arn,
+        event_bus=args.event_bus,
         state_table=args.state_table,
     )
 
@@ -144,5 +152,5 @@ def print_report(report: RunReport, as_json: bool = False) -> None:
     print_incidents(report)
     print(
         f"{len(report.outcomes)} rules run at {report.now}: {report.created} new alerts, "
-        f"{report.notified} incident messages, {len(report.errors)} rules failed"
+        f"{report.notified} incident messages, {report.published} bus events, {len(report.errors)} rules failed"
     )

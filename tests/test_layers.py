@@ -43,7 +43,13 @@ LAYERS: dict[str, int] = {
 }
 FREE = frozenset({"tests", "benchmarks"})
 HANDLERS = frozenset(
-    {"ingest.handler", "detections.handler", "opensearch_assets.custom_resource", "enrichment.sync_handler"}
+    {
+        "ingest.handler",
+        "detections.handler",
+        "opensearch_assets.custom_resource",
+        "enrichment.sync_handler",
+        "investigation.action_handler",
+    }
 )
 """The Lambda entry points the CDK app deploys (infra/bundling.py ``FUNCTIONS``)."""
 HANDLER_LAYER = 2

@@ -50,6 +50,7 @@ DEFAULT_CONTEXT: dict[str, Any] = {
 }
 # Every alternative branch at once: existing bucket and topic, private collections (the stack
 # creates the VPC endpoint; an analysts' network may reach it), no operator role.
+EXISTING_BUS = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/soar"
 VARIANT_CONTEXT: dict[str, Any] = {
     "organizationId": ORG_ID,
     "account": ACCOUNT,
@@ -57,6 +58,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "logBucketName": EXISTING_BUCKET,
     "logBucketKmsKeyArn": EXISTING_KEY,
     "alertTopicArn": EXISTING_TOPIC,
+    "eventBusArn": EXISTING_BUS,
     "networkAccess": "vpc",
     "vpcId": VPC_ID,
     "vpcEndpointClientCidrs": ANALYST_NETWORK,

@@ -32,6 +32,7 @@ from infra.bundling import (
     tree_hash,
 )
 from infra.detection import DETECTION_HANDLER
+from infra.handoffs import ACTION_HANDLER
 from infra.imports import STDLIB, ImportGraph
 from infra.ingest_pipeline import INGEST_HANDLER
 from tests import test_layers as layers
@@ -39,7 +40,7 @@ from tests.infra.cfn import render, resources
 from tests.infra.conftest import Assembly
 
 IMAGE = DockerImage.from_registry("never-pulled")
-HANDLERS = [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER, SYNC_HANDLER]
+HANDLERS = [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER, SYNC_HANDLER, ACTION_HANDLER]
 CLI_ONLY_PACKAGES = {"siem_cli", "demo", "infra", "tests", "benchmarks"}
 CLI_ONLY_DISTRIBUTIONS = {"tqdm"}
 

@@ -92,7 +92,7 @@ def test_python_functions_run_in_the_given_subnets(variant: dict[str, Any]) -> N
         for f in resources(variant, "AWS::Lambda::Function").values()
         if f["Properties"].get("Runtime") == "python3.12"
     ]
-    assert len(python) == 4
+    assert len(python) == 5
     for function in python:
         assert function["Properties"]["VpcConfig"]["SubnetIds"] == SUBNETS
         role = function["Properties"]["Role"]["Fn::GetAtt"][0]
@@ -126,4 +126,4 @@ def test_no_analyst_policy_without_analysts(variant: dict[str, Any]) -> None:
         p["Properties"]["Name"]
         for p in resources(variant, "AWS::OpenSearchServerless::AccessPolicy").values()
     }
-    assert names == {"siem-ingest", "siem-detections", "siem-assets"}
+    assert names == {"siem-ingest", "siem-detections", "siem-assets", "siem-investigate"}
