@@ -18,23 +18,18 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
-from demo import synthetic
 from demo.records import cloudtrail as ct
 from detections.checkpoints import MemoryCheckpoints
 from detections.runner import RunReport, RunSettings, run
 from enrichment import EnrichmentSettings
-from ingest import handler
-from ingest.config import Settings
-from ingest.runtime import build_runtime
 from tests.detections.conftest import our_rule
 from tests.enrichment.mmdb import asn_database, city_database
-from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
+from tests.ingest.conftest import Aws
 from tests.ingest.conftest import aws as aws  # the moto fixture
-from tests.ingest.harness import LambdaContext, drain
+from tests.ingest.test_enrichment_wiring import ACCOUNT, ingest_trail
 
 pytestmark = pytest.mark.integration
 
-ACCOUNT = "111122223333"
 HOME = "81.2.69.142"
 """London, AS20712."""
 HOME_TOO = "81.2.69.143"
@@ -87,25 +82,8 @@ def key_call(when: datetime, address: str) -> dict[str, Any]:
 def ingest(
     aws: Aws, engine: OpenSearch, enrichment: EnrichmentSettings, records: Sequence[dict[str, Any]]
 ) -> None:
-    """One CloudTrail log file through the ingest Lambda's handler, as S3 notifies it."""
-    runtime = build_runtime(
-        Settings(ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET),
-        client=engine,
-        s3=aws.s3,
-        dynamodb=aws.dynamodb,
-        enrichment=enrichment,
-    )
-    try:
-        aws.s3.put_object(
-            Bucket=BUCKET,
-            Key=f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2026/03/14/trail.json.gz",
-            Body=synthetic.cloudtrail_log_file(list(records)),
-        )
-        drain(aws.sqs, aws.queue_url, lambda event: handler.handle(event, LambdaContext(), runtime))
-    finally:
-        runtime.close()
-    searchable = engine.count(index="siem-cloudtrail")["count"]
-    assert searchable == len(records), "every record indexed"
+    ingest_trail(aws, engine, enrichment, records)
+    assert engine.count(index="siem-cloudtrail")["count"] == len(records), "every record indexed"
 
 
 def detect(engine: OpenSearch) -> RunReport:
