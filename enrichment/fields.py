@@ -6,15 +6,16 @@ ECS fields the templates already map (``cloud.account.name``, ``*.geo.*``, ``*.a
 ``user_agent.*``) are listed too: the table is the whole of what ``Enricher.enrich`` writes,
 and a test holds it to that.
 
-Tag keys are chosen when the directory is synced; the templates map the selected ones
-(``dynamic: false`` keeps any other in ``_source`` only).
+Tag keys are chosen when the directory is synced (``DEFAULT_TAG_KEYS`` unless configured); the
+templates map ``MAPPED_TAG_KEYS``, so any of them is searchable once selected (``dynamic: false``
+keeps other keys in ``_source`` only).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from enrichment.accounts import DEFAULT_TAG_KEYS, normalize_tag_keys
+from enrichment.accounts import MAPPED_TAG_KEYS, normalize_tag_keys
 from enrichment.enrich import OTHER_ACCOUNT_FIELDS
 
 SIDES = ("source", "destination")
@@ -25,9 +26,7 @@ SOURCES = tuple(dict.fromkeys(path.split(".", 1)[0] for path in OTHER_ACCOUNT_FI
 ``securityhub_findings``, ``vpcflow``."""
 
 
-def enrichment_fields(
-    tag_keys: Iterable[str] = DEFAULT_TAG_KEYS, source: str | None = None
-) -> dict[str, str]:
+def enrichment_fields(tag_keys: Iterable[str] = MAPPED_TAG_KEYS, source: str | None = None) -> dict[str, str]:
     """``dotted path -> kind`` of the fields enrichment may add.
 
     ``source=None``: the fields of every index (accounts of ``cloud.account.id``, addresses,
@@ -58,7 +57,6 @@ def enrichment_fields(
             "user_agent.version": "keyword",
             "user_agent.os.name": "keyword",
             "user_agent.os.version": "keyword",
-            "user_agent.os.full": "keyword",
             "user_agent.device.name": "keyword",
             "aws.user_agent.tool.type": "keyword",
             "aws.user_agent.tool.name": "keyword",

@@ -7,7 +7,7 @@ which the ingest function reads (docs/enrichment.md, "Accounts"). The function's
 be the organization's management account or an Organizations delegated administrator.
 
 Environment: ``ACCOUNTS_LOCATION`` (required), ``ACCOUNT_TAG_KEYS`` (comma-separated tag keys
-to keep; default ``owner,team,environment,cost-center``). A failure raises, so the scheduler's
+to keep; default ``owner,team``). A failure raises, so the scheduler's
 retry applies and the previous directory stays in place (its readers keep using it).
 """
 

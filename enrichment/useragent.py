@@ -225,14 +225,9 @@ def _os(tokens: list[tuple[str, str]]) -> dict[str, str] | None:
 
 
 def _os_fields(system: str, release: str) -> dict[str, str]:
+    """ECS ``os.name`` and ``os.version``; not ``os.full``, which would repeat them both."""
     name = _OS_NAMES.get(system.lower(), system)
-    fields = {"name": name}
-    if release:
-        fields["version"] = release
-        fields["full"] = f"{name} {release}"
-    else:
-        fields["full"] = name
-    return fields
+    return {"name": name, "version": release} if release else {"name": name}
 
 
 def _generic_agent(result: Any) -> _Agent:
@@ -248,7 +243,6 @@ def _generic_agent(result: Any) -> _Agent:
     if system is not None and system.family and system.family != "Other":
         release = _dotted(system.major, system.minor, system.patch, system.patch_minor)
         fields["os"] = {"name": system.family, **({"version": release} if release else {})}
-        fields["os"]["full"] = f"{system.family} {release}" if release else system.family
     device = getattr(result, "device", None)
     if device is not None and device.family and device.family not in ("Other", "Spider"):
         fields["device"] = {"name": device.family}

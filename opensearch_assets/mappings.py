@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from enrichment.accounts import DEFAULT_TAG_KEYS
+from enrichment.accounts import MAPPED_TAG_KEYS
 from enrichment.fields import SOURCES as ENRICHED_SOURCES
 from enrichment.fields import enrichment_fields
 from normalizers.fields import kinds
@@ -51,7 +51,7 @@ ALERTS: FieldTable = {
     "alert.accounts.id": "keyword",
     "alert.accounts.name": "keyword",
     "alert.accounts.ou_path": "keyword",
-    **{f"alert.accounts.tags.{key}": "keyword" for key in DEFAULT_TAG_KEYS},
+    **{f"alert.accounts.tags.{key}": "keyword" for key in MAPPED_TAG_KEYS},
     "alert.dashboards_url": "stored",
 }
 """The alerts index written by the detections runner (one document per deduplicated alert).

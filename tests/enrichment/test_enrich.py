@@ -22,7 +22,10 @@ from tests.enrichment.mmdb import asn_database, city_database
 SECURITY = Account(
     id="444455556666", name="security-tooling", ou_path="Root/Security", tags={"owner": "secops"}
 )
-DIRECTORY = AccountDirectory([PAYMENTS, SECURITY])
+NETWORK = Account(
+    id="777788889999", name="shared-network", ou_path="Root/Infrastructure", tags={"team": "net"}
+)
+DIRECTORY = AccountDirectory([PAYMENTS, SECURITY, NETWORK])
 
 
 def normalized(raw: bytes | dict[str, Any]) -> list[dict[str, Any]]:
@@ -90,14 +93,16 @@ def test_cross_account_cloudtrail_call() -> None:
     assert identity["account_name"] == "security-tooling"
     assert identity["account_ou_path"] == "Root/Security"
     assert identity["account_tags"] == {"owner": "secops"}
-    assert identity["session_context"]["session_issuer"]["account_name"] == "security-tooling"
+    # The session's issuer is the role, in the caller's account: described once, above.
+    issuer = identity["session_context"]["session_issuer"]
+    assert not {"account_name", "account_ou_path", "account_tags"} & set(issuer)
     # 8.8.8.8 is in Google's ARIN-assigned block.
     assert document["source"] == {"ip": "8.8.8.8", "geo": {"country_iso_code": "US"}}
     assert document["user_agent"] == {
         "original": cloudtrail()["userAgent"],
         "name": "aws-cli",
         "version": "2.15.30",
-        "os": {"name": "Linux", "version": "6.5.0-kali2-amd64", "full": "Linux 6.5.0-kali2-amd64"},
+        "os": {"name": "Linux", "version": "6.5.0-kali2-amd64"},
     }
     assert document["aws"]["user_agent"] == {
         "tool": {"type": "cli", "name": "aws-cli"},
@@ -124,13 +129,18 @@ def test_resources_of_other_accounts() -> None:
         },
         {"ARN": "arn:aws:s3:::payments-data", "accountId": "111122223333", "type": "AWS::S3::Bucket"},
         {"ARN": "arn:aws:s3:::partner-data", "accountId": "999999999999", "type": "AWS::S3::Bucket"},
+        {"ARN": "arn:aws:s3:::network-logs", "accountId": "777788889999", "type": "AWS::S3::Bucket"},
+        {"ARN": "arn:aws:s3:::network-archive", "accountId": "777788889999", "type": "AWS::S3::Bucket"},
     ]
     [document] = normalized(cloudtrail(resources=resources))
     Enricher(DIRECTORY).enrich(document)
-    first, second, third = document["aws"]["cloudtrail"]["resources"]
-    assert first["account_name"] == "security-tooling"
-    assert "account_name" not in second  # the document's own account
-    assert "account_name" not in third  # not in the organization
+    caller, own, outside, network, again = document["aws"]["cloudtrail"]["resources"]
+    assert "account_name" not in caller  # the caller's account, described beside the caller
+    assert "account_name" not in own  # the document's own account
+    assert "account_name" not in outside  # not in the organization
+    assert (network["account_name"], network["account_ou_path"]) == ("shared-network", "Root/Infrastructure")
+    assert network["account_tags"] == {"team": "net"}
+    assert "account_name" not in again  # each account is described once per document
 
 
 def test_an_account_outside_the_directory_gets_nothing() -> None:

@@ -35,8 +35,8 @@ def test_the_table_lists_everything_the_enricher_writes(tmp_path: Path) -> None:
             cloudtrail(
                 sourceIPAddress="81.2.69.142",
                 vpcEndpointId="vpce-0123456789abcdef0",
-                vpcEndpointAccountId="444455556666",
-                resources=[{"ARN": "arn:aws:iam::444455556666:role/Auditor", "accountId": "444455556666"}],
+                vpcEndpointAccountId="777788889999",
+                resources=[{"ARN": "arn:aws:s3:::network-logs", "accountId": "777788889999"}],
             )
         ),
         *normalized(
@@ -49,7 +49,7 @@ def test_the_table_lists_everything_the_enricher_writes(tmp_path: Path) -> None:
         *normalized((GOLDEN / "guardduty" / "api-get-findings" / "input.json").read_bytes()),
     ]
     enricher = Enricher(DIRECTORY, GeoIp(city_database(tmp_path), asn_database(tmp_path)))
-    keys = ["owner", "environment"]
+    keys = ["owner", "team", "environment"]
     table = enrichment_fields(keys)
     for source in SOURCES:
         table.update(enrichment_fields(keys, source))
@@ -64,14 +64,13 @@ def test_the_table_lists_everything_the_enricher_writes(tmp_path: Path) -> None:
         "aws.account.ou_path",
         "aws.account.tags.owner",
         "aws.cloudtrail.user_identity.account_name",
-        "aws.cloudtrail.vpc_endpoint_account_tags.owner",
-        "aws.cloudtrail.resources.account_ou_path",
+        "aws.cloudtrail.vpc_endpoint_account_tags.team",
         "source.geo.city_name",
         "source.geo.location",
         "source.as.number",
         "aws.source.scope",
         "aws.destination.scope",
-        "user_agent.os.full",
+        "user_agent.os.version",
         "user_agent.device.name",
         "aws.user_agent.tool.type",
         "aws.user_agent.command",

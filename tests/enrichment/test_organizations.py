@@ -77,7 +77,8 @@ def test_accounts_with_names_email_domains_ou_paths_and_selected_tags(organizati
         "ACTIVE",
         "Root/Workloads/Prod",
     )
-    assert dict(payments.tags) == {"owner": "payments-team", "environment": "prod", "cost-center": "cc-42"}
+    # The default selection: owner and team (environment and cost-center are tagged, not copied).
+    assert dict(payments.tags) == {"owner": "payments-team"}
     assert dict(directory.get(ids["search"]).tags) == {"team": "search"}  # type: ignore[union-attr]
     assert directory.get(ids["dev"]).ou_path == "Root/Workloads/Dev"  # type: ignore[union-attr]
     assert directory.get(ids["dev"]).email_domain == "dev.example.org"  # type: ignore[union-attr]
@@ -85,7 +86,7 @@ def test_accounts_with_names_email_domains_ou_paths_and_selected_tags(organizati
     assert directory.get(ids["loose"]).ou_path == "Root"  # type: ignore[union-attr]
     assert directory.synced_at == "2026-01-02T03:04:05Z"
     assert directory.organization_id == organization["organization_id"]
-    assert directory.tag_keys == ("owner", "team", "environment", "cost-center")
+    assert directory.tag_keys == ("owner", "team")
     # The management account that created the organization is listed too.
     assert len(directory) == 6
 

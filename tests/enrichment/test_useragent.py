@@ -30,14 +30,13 @@ def test_aws_cli_v1_on_windows_from_the_cloudtrail_docs() -> None:
         {
             "name": "aws-cli",
             "version": "1.16.96",
-            "os": {"name": "Windows", "version": "10", "full": "Windows 10"},
+            "os": {"name": "Windows", "version": "10"},
         },
         {"tool": {"type": "cli", "name": "aws-cli"}},
     )
     assert parsed("aws-cli/1.3.23 Python/2.7.6 Linux/2.6.18-164.el5")[0]["os"] == {
         "name": "Linux",
         "version": "2.6.18-164.el5",
-        "full": "Linux 2.6.18-164.el5",
     }
 
 
@@ -48,7 +47,7 @@ def test_aws_cli_v2_keeps_the_command_and_flags_kali() -> None:
     assert fields == {
         "name": "aws-cli",
         "version": "2.13.5",
-        "os": {"name": "Linux", "version": "6.3.0-kali1-amd64", "full": "Linux 6.3.0-kali1-amd64"},
+        "os": {"name": "Linux", "version": "6.3.0-kali1-amd64"},
     }
     assert aws == {
         "tool": {"type": "cli", "name": "aws-cli"},
@@ -68,7 +67,6 @@ def test_aws_cli_v2_in_the_sdk_user_agent_format() -> None:
     assert fields["os"] == {
         "name": "Linux",
         "version": "6.5.0-parrot1-amd64",
-        "full": "Linux 6.5.0-parrot1-amd64",
     }
     assert aws["command"] == "iam.list-users"
     assert aws["flags"] == ["pentest_distribution"]
@@ -82,7 +80,7 @@ def test_boto3_is_an_sdk_not_a_spider() -> None:
         {
             "name": "Boto3",
             "version": "1.34.0",
-            "os": {"name": "Linux", "version": "6.1.0", "full": "Linux 6.1.0"},
+            "os": {"name": "Linux", "version": "6.1.0"},
         },
         {"tool": {"type": "sdk", "name": "boto3"}},
     )
@@ -146,7 +144,7 @@ def test_sdks_are_named_with_their_version(
 
 def test_node_version_after_the_platform_is_not_an_os_version() -> None:
     fields, _ = parsed("aws-sdk-nodejs/2.1083.0 linux/v14.19.3 exec-env/AWS_Lambda_nodejs14.x")
-    assert fields["os"] == {"name": "Linux", "full": "Linux"}
+    assert fields["os"] == {"name": "Linux"}
 
 
 @pytest.mark.parametrize(
@@ -211,7 +209,7 @@ def test_a_browser_sign_in_is_parsed_by_the_generic_rules() -> None:
     assert fields == {
         "name": "Chrome",
         "version": "67.0.3396.99",
-        "os": {"name": "Mac OS X", "version": "10.11.6", "full": "Mac OS X 10.11.6"},
+        "os": {"name": "Mac OS X", "version": "10.11.6"},
         "device": {"name": "Mac"},
     }
     assert aws == {"tool": {"type": "browser"}}
@@ -278,7 +276,7 @@ def test_detonation_logs(shared_dir: Path) -> None:
     assert dict(grimoire.fields) == {
         "name": "aws-sdk-go-v2",
         "version": "1.32.3",
-        "os": {"name": "Linux", "full": "Linux"},
+        "os": {"name": "Linux"},
     }
     assert grimoire.aws == {"tool": {"type": "pentest", "name": "grimoire"}}
 

@@ -4,6 +4,7 @@ container, and ``ENRICHMENT=off`` turns enrichment off."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -77,7 +78,11 @@ def _directory() -> AccountDirectory:
     )
 
 
-def _ingest(aws: Aws, engine: OpenSearch, enrichment: EnrichmentSettings) -> dict[str, Any]:
+def ingest_trail(
+    aws: Aws, engine: OpenSearch, enrichment: EnrichmentSettings, records: Sequence[dict[str, Any]]
+) -> None:
+    """One CloudTrail log file of ``records`` through the ingest Lambda's handler, as S3
+    notifies it, with a runtime built on ``enrichment``."""
     runtime = build_runtime(
         Settings(ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET),
         client=engine,
@@ -89,11 +94,15 @@ def _ingest(aws: Aws, engine: OpenSearch, enrichment: EnrichmentSettings) -> dic
         aws.s3.put_object(
             Bucket=BUCKET,
             Key=f"AWSLogs/{ACCOUNT}/CloudTrail/us-east-1/2024/05/01/trail.json.gz",
-            Body=synthetic.cloudtrail_log_file([_record()]),
+            Body=synthetic.cloudtrail_log_file(list(records)),
         )
         drain(aws.sqs, aws.queue_url, lambda event: handler.handle(event, LambdaContext(), runtime))
     finally:
         runtime.close()
+
+
+def _ingest(aws: Aws, engine: OpenSearch, enrichment: EnrichmentSettings) -> dict[str, Any]:
+    ingest_trail(aws, engine, enrichment, [_record()])
     hits = engine.search(index="siem-cloudtrail", body={"query": {"match_all": {}}})["hits"]["hits"]
     assert len(hits) == 1
     source: dict[str, Any] = hits[0]["_source"]
