@@ -22,6 +22,8 @@ from infra.network import FunctionNetwork
 
 WRITE_INDEX = ("aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex")
 READ_INDEX = ("aoss:ReadDocument", "aoss:DescribeIndex")
+REPORT_SOURCES = ("securityhub", "guardduty", "config")
+"""The sources' indices ``posture.report`` reads."""
 MANAGE_TEMPLATES = (
     "aoss:CreateCollectionItems",
     "aoss:UpdateCollectionItems",
@@ -135,6 +137,14 @@ class SearchCollections(Construct):
         return [
             AccessRule("index", self.all_log_indices(), READ_INDEX),
             AccessRule("index", self.alert_indices(), (*WRITE_INDEX, "aoss:ReadDocument")),
+        ]
+
+    def report_rules(self) -> list[AccessRule]:
+        """Read the findings, Config items and alerts the monthly report counts."""
+        sources = [f"index/{self.logs_name}/{self._config.source_index(s)}*" for s in REPORT_SOURCES]
+        return [
+            AccessRule("index", sources, READ_INDEX),
+            AccessRule("index", [f"index/{self.alerts_name}/{self._config.alerts_index}"], READ_INDEX),
         ]
 
     def analyst_rules(self) -> list[AccessRule]:

@@ -82,9 +82,16 @@ class AccountReport:
 
 
 def build_reports(
-    client: Searcher, prefix: str, period: Period, accounts: tuple[str, ...] = ()
+    client: Searcher,
+    prefix: str,
+    period: Period,
+    accounts: tuple[str, ...] = (),
+    alerts: Searcher | None = None,
 ) -> list[AccountReport]:
-    """One report per account that has anything in the period (or per asked account)."""
+    """One report per account that has anything in the period (or per asked account).
+
+    ``alerts``: the alerts collection when it is not ``client``'s (the deployed stack keeps
+    alerts in a SEARCH collection of their own)."""
     reports: dict[str, AccountReport] = {account: AccountReport(account) for account in accounts}
 
     def of(account: str) -> AccountReport:
@@ -109,7 +116,7 @@ def build_reports(
     for state in end_states:
         if state.failed:
             of(state.account).failing.append((state.control, state.resource, state.status))
-    _alerts(client, prefix, period, accounts, of)
+    _alerts(alerts or client, prefix, period, accounts, of)
     _changes(client, prefix, period, accounts, of)
     for report in reports.values():
         report.failing.sort()

@@ -41,7 +41,13 @@ LAYERS: dict[str, int] = {
 }
 FREE = frozenset({"tests", "benchmarks"})
 HANDLERS = frozenset(
-    {"ingest.handler", "detections.handler", "opensearch_assets.custom_resource", "enrichment.sync_handler"}
+    {
+        "ingest.handler",
+        "detections.handler",
+        "opensearch_assets.custom_resource",
+        "enrichment.sync_handler",
+        "posture.handler",
+    }
 )
 """The Lambda entry points the CDK app deploys (infra/bundling.py ``FUNCTIONS``)."""
 HANDLER_LAYER = 2
