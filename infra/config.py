@@ -125,6 +125,9 @@ class Config:
     report_schedule: str = "cron(0 6 2 * ? *)"
     """When the monthly report runs (EventBridge Scheduler, UTC): it reports the full month
     before that time. Default 06:00 on the 2nd, a day for late deliveries (infra/reports.py)."""
+    config_snapshot_inventory: bool = False
+    """Index every item of AWS Config snapshot files, not only their compliance items
+    (``CONFIG_SNAPSHOT_INVENTORY`` of the ingest function, docs/sources/config.md)."""
 
     @property
     def management_account_id(self) -> str | None:
@@ -227,6 +230,7 @@ class _ContextReader:
                 "an EventBridge Scheduler cron(...) or rate(...) expression, e.g. cron(0 6 2 * ? *)",
                 defaults.report_schedule,
             ),
+            config_snapshot_inventory=self.boolean("configSnapshotInventory", False),
         )
         self.check_combinations(config, network)
         self.check_delivery_sources(config)

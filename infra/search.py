@@ -19,11 +19,11 @@ from constructs import Construct
 
 from infra.config import SOURCES, Config
 from infra.network import FunctionNetwork
+from posture.report import ALERTS_INDEX
+from posture.report import INDICES as REPORT_INDICES
 
 WRITE_INDEX = ("aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex")
 READ_INDEX = ("aoss:ReadDocument", "aoss:DescribeIndex")
-REPORT_SOURCES = ("securityhub", "guardduty", "config")
-"""The sources' indices ``posture.report`` reads."""
 MANAGE_TEMPLATES = (
     "aoss:CreateCollectionItems",
     "aoss:UpdateCollectionItems",
@@ -141,7 +141,11 @@ class SearchCollections(Construct):
 
     def report_rules(self) -> list[AccessRule]:
         """Read the findings, Config items and alerts the monthly report counts."""
-        sources = [f"index/{self.logs_name}/{self._config.source_index(s)}*" for s in REPORT_SOURCES]
+        sources = [
+            f"index/{self.logs_name}/{self._config.source_index(index)}*"
+            for index in REPORT_INDICES
+            if index != ALERTS_INDEX
+        ]
         return [
             AccessRule("index", sources, READ_INDEX),
             AccessRule("index", [f"index/{self.alerts_name}/{self._config.alerts_index}"], READ_INDEX),

@@ -23,6 +23,9 @@ HIGH_ALERT = 70
 """``event.severity`` from which an alert is high (the schema's 0-100 scale: high and critical)."""
 _PERIOD = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
 SH, GD = "aws.securityhub_findings", "aws.guardduty"
+ALERTS_INDEX = "alerts"
+INDICES = ("securityhub", "guardduty", "config", ALERTS_INDEX)
+"""The indices (after the prefix) a report reads: findings, Config items and rules, alerts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +211,7 @@ def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, 
             }
         },
     }
-    answer = client.search(index=f"{prefix}alerts", body=body, ignore_unavailable=True)
+    answer = client.search(index=f"{prefix}{ALERTS_INDEX}", body=body, ignore_unavailable=True)
     for bucket in answer.get("aggregations", {}).get("accounts", {}).get("buckets", []):
         report = of(str(bucket["key"]))
         report.alerts = int(bucket["doc_count"])

@@ -20,13 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from enrichment.accounts import AccountDirectory
+from posture.report import INDICES
 from posture.state import Searcher
 
 SEPARATOR = "/"
 OU_FIELD = "aws.account.ou_path"
 """The OU path enrichment writes beside ``cloud.account.id`` (enrichment/fields.py)."""
-INDICES = ("securityhub", "guardduty", "config", "alerts")
-"""The indices a report reads; an account known to none of them has nothing to report."""
 
 
 class UnknownOu(ValueError):

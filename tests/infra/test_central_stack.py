@@ -154,6 +154,7 @@ def test_ingest_function_runtime_and_environment(central: dict[str, Any]) -> Non
     assert environment["INDEX_PREFIX"] == "siem-"
     assert environment["DEAD_LETTER_PREFIX"] == "dead-letter/"
     assert environment["KEEP_ORIGINAL"] == "false"
+    assert environment["CONFIG_SNAPSHOT_INVENTORY"] == "false"  # snapshots: compliance only
     assert "VPC_FLOW_FORMATS" not in environment  # only when the context gives formats
     assert environment["OPENSEARCH_ENDPOINT"].endswith("CollectionEndpoint>")
     assert environment["LEDGER_TABLE"].strip("<>") in resources(central, "AWS::DynamoDB::Table")
@@ -456,6 +457,7 @@ def test_every_python_function_has_its_own_code_asset(central: dict[str, Any]) -
 def test_ingest_function_gets_the_flow_formats_of_the_context(variant: dict[str, Any]) -> None:
     _, ingest = function_by_handler(variant, "ingest.handler.lambda_handler")
     environment = ingest["Properties"]["Environment"]["Variables"]
+    assert environment["CONFIG_SNAPSHOT_INVENTORY"] == "true"  # configSnapshotInventory
     assert (
         environment["VPC_FLOW_FORMATS"]
         == '{"vpcflow/firehose/":"version vpc-id srcaddr dstaddr action start"}'
