@@ -103,6 +103,11 @@ FUNCTIONS: dict[str, Function] = {
         ("opensearch-py", "orjson", "prison", *_ENRICHMENT_IMPORTED),
         never_imported=(_NO_PARQUET, _NO_USER_AGENTS),
     ),
+    # The monthly report: the detection function's needs (its message attributes are
+    # detections.notify's, which loads the detections package), and the account directory.
+    "posture.handler": Function(
+        ("opensearch-py", "orjson", "pyyaml", "prison", *_ENRICHMENT), never_imported=(_NO_PARQUET,)
+    ),
     # The account directory from Organizations to S3 (boto3 is the runtime's); orjson: its JSON.
     "enrichment.sync_handler": Function(("orjson", *_ENRICHMENT_IMPORTED), never_imported=(_NO_USER_AGENTS,)),
 }

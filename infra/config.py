@@ -44,6 +44,8 @@ _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+# EventBridge Scheduler: cron(minutes hours day-of-month month day-of-week year), rate(value unit).
+_SCHEDULE = re.compile(r"^(cron\(\S+( \S+){5}\)|rate\([1-9]\d* (minutes?|hours?|days?)\))$")
 # The TrailARN that ``aws cloudtrail describe-trails`` shows: <home region>, the owning account.
 _TRAIL_ARN = re.compile(r"^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:(\d{12}):trail/[A-Za-z0-9._-]{3,128}$")
 
@@ -127,6 +129,12 @@ class Config:
     accounts' findings, and only their GuardDuty detectors may export to the bucket."""
     object_lock_retention_days: int = 365
     """S3 Object Lock (governance mode) default retention of every object version in a new bucket."""
+    report_schedule: str = "cron(0 6 2 * ? *)"
+    """When the monthly report runs (EventBridge Scheduler, UTC): it reports the full month
+    before that time. Default 06:00 on the 2nd, a day for late deliveries (infra/reports.py)."""
+    config_snapshot_inventory: bool = False
+    """Index every item of AWS Config snapshot files, not only their compliance items
+    (``CONFIG_SNAPSHOT_INVENTORY`` of the ingest function, docs/sources/config.md)."""
 
     @property
     def management_account_id(self) -> str | None:
@@ -226,6 +234,13 @@ class _ContextReader:
             object_lock_retention_days=self.integer(
                 "objectLockRetentionDays", defaults.object_lock_retention_days, 1, 3650
             ),
+            report_schedule=self.match(
+                "reportSchedule",
+                _SCHEDULE,
+                "an EventBridge Scheduler cron(...) or rate(...) expression, e.g. cron(0 6 2 * ? *)",
+                defaults.report_schedule,
+            ),
+            config_snapshot_inventory=self.boolean("configSnapshotInventory", False),
         )
         self.check_combinations(config, network)
         self.check_delivery_sources(config)

@@ -133,10 +133,12 @@ def invoke_on_schedule(
     expression: str,
     retry: scheduler.CfnSchedule.RetryPolicyProperty,
     flexible_minutes: int | None = None,
+    input: str | None = None,
 ) -> scheduler.CfnSchedule:
     """An EventBridge Scheduler schedule (``Schedule``) invoking ``function`` through a role of
     its own (``SchedulerRole``, "invoke the SIEM <what> function") that may invoke that function only (``grant_invoke`` would also
-    allow every version, ``ARN:*``), from this account only."""
+    allow every version, ``ARN:*``), from this account only; ``input``: the event, which may
+    hold Scheduler's context attributes (``<aws.scheduler.scheduled-time>``)."""
     invoker = iam.Role(
         scope,
         "SchedulerRole",
@@ -163,6 +165,6 @@ def invoke_on_schedule(
         schedule_expression=expression,
         flexible_time_window=window,
         target=scheduler.CfnSchedule.TargetProperty(
-            arn=function.function_arn, role_arn=invoker.role_arn, retry_policy=retry
+            arn=function.function_arn, role_arn=invoker.role_arn, retry_policy=retry, input=input
         ),
     )

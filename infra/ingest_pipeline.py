@@ -125,6 +125,7 @@ class IngestPipeline(Construct):
             "DEAD_LETTER_PREFIX": DEAD_LETTER_PREFIX,
             "BULK_MAX_BYTES": str(config.bulk_max_bytes),
             "KEEP_ORIGINAL": str(config.keep_original).lower(),
+            "CONFIG_SNAPSHOT_INVENTORY": str(config.config_snapshot_inventory).lower(),
             # What may be found under each prefix, and the accounts whose member delivery may carry
             # other accounts' findings (ingest.provenance; docs/deploy.md, "Trust model").
             "SOURCE_PREFIXES": ",".join(f"{source}={config.prefixes[source]}" for source in SOURCES),

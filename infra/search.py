@@ -19,6 +19,8 @@ from constructs import Construct
 
 from infra.config import SOURCES, Config
 from infra.network import FunctionNetwork
+from posture.report import ALERTS_INDEX
+from posture.report import INDICES as REPORT_INDICES
 
 WRITE_INDEX = ("aoss:CreateIndex", "aoss:WriteDocument", "aoss:UpdateIndex", "aoss:DescribeIndex")
 READ_INDEX = ("aoss:ReadDocument", "aoss:DescribeIndex")
@@ -140,6 +142,18 @@ class SearchCollections(Construct):
     def investigation_rules(self) -> list[AccessRule]:
         """What ``investigate`` reads: the logs indices (findings, CloudTrail, flows, Config)."""
         return [AccessRule("index", self.all_log_indices(), READ_INDEX)]
+
+    def report_rules(self) -> list[AccessRule]:
+        """Read the findings, Config items and alerts the monthly report counts."""
+        sources = [
+            f"index/{self.logs_name}/{self._config.source_index(index)}*"
+            for index in REPORT_INDICES
+            if index != ALERTS_INDEX
+        ]
+        return [
+            AccessRule("index", sources, READ_INDEX),
+            AccessRule("index", [f"index/{self.alerts_name}/{self._config.alerts_index}"], READ_INDEX),
+        ]
 
     def analyst_rules(self) -> list[AccessRule]:
         return [

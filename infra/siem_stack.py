@@ -19,13 +19,14 @@ from infra.monitoring import PipelineAlarms
 from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
 from infra.network import FunctionNetwork
 from infra.operator_role import OperatorRole
+from infra.reports import REPORT_HANDLER, ScheduledReports
 from infra.search import SearchCollections
 from infra.storage import LogStorage
 
 
 class SiemStack(Stack):
     """Log bucket -> SQS -> ingest (enriched with the hourly account sync) -> OpenSearch
-    Serverless; detections -> SNS; alarms."""
+    Serverless; detections -> SNS; the monthly report -> S3 + SNS; alarms."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -80,6 +81,15 @@ class SiemStack(Stack):
             self.detections.handler.function.add_environment(
                 "NOTE_WRITER_ROLE_ARN", self.investigate_action.handler.role.role_arn
             )
+        self.reports = ScheduledReports(
+            self,
+            "Reports",
+            config=config,
+            collections=self.collections,
+            accounts=self.account_sync,
+            code=lambda_code(REPORT_HANDLER, install),
+            network=network,
+        )
         self.installer = AssetInstaller(
             self,
             "Assets",
@@ -101,6 +111,7 @@ class SiemStack(Stack):
                 "Ingest": self.ingest.handler.function,
                 "Detection": self.detections.handler.function,
                 "AccountSync": self.account_sync.handler.function,
+                "Report": self.reports.handler.function,
             },
         )
         self._analyst_access(config)
@@ -161,6 +172,8 @@ class SiemStack(Stack):
         if self.alert_bus.bus is not None:
             CfnOutput(self, "AlertEventBusArn", value=self.alert_bus.bus.event_bus_arn)
         CfnOutput(self, "AccountsLocation", value=self.account_sync.location)
+        CfnOutput(self, "ReportsBucketName", value=self.reports.bucket.bucket_name)
+        CfnOutput(self, "ReportTopicArn", value=self.reports.topic.topic_arn)
         CfnOutput(self, "AnalystPolicyArn", value=self.analyst_policy.managed_policy_arn)
         if self.storage.key is not None:
             CfnOutput(self, "LogBucketKeyArn", value=self.storage.key.key_arn)

@@ -58,6 +58,9 @@ class Settings:
     vpc_flow_formats: tuple[tuple[str, str], ...] = ()
     """Flow log formats for flow lines with no header line, by log group or S3 key prefix
     (``VPC_FLOW_FORMATS``; normalizers/vpcflow/formats.py)."""
+    config_snapshot_inventory: bool = False
+    """Index every item of AWS Config snapshot files, not only their compliance items
+    (``CONFIG_SNAPSHOT_INVENTORY``; docs/sources/config.md, "Snapshots")."""
     deadline_margin: float = DEADLINE_MARGIN_SECONDS
     """Seconds kept free before the Lambda's deadline to save progress and answer."""
     max_object_bytes: int = DEFAULT_LIMITS.max_object_bytes
@@ -133,6 +136,7 @@ _ENVIRONMENT: dict[str, tuple[str, Any]] = {
     "DEAD_LETTER_DIR": ("dead_letter_dir", Path),
     "KEEP_ORIGINAL": ("keep_original", _flag),
     "VPC_FLOW_FORMATS": ("vpc_flow_formats", parse_formats),
+    "CONFIG_SNAPSHOT_INVENTORY": ("config_snapshot_inventory", _flag),
     "DEADLINE_MARGIN_SECONDS": ("deadline_margin", float),
     "MAX_OBJECT_BYTES": ("max_object_bytes", int),
     "MAX_COMPRESSION_RATIO": ("max_compression_ratio", int),

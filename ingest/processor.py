@@ -167,6 +167,7 @@ def normalized_items(
     source: str | None = None,
     flow_formats: tuple[tuple[str, str], ...] = (),
     limits: Limits = DEFAULT_LIMITS,
+    config_snapshot_inventory: bool = False,
     should_stop: Callable[[], bool] = never,
 ) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
     """The items of an object through the normalizers, with getters for its source and skip
@@ -180,6 +181,7 @@ def normalized_items(
         ingested=ingested_now(),
         keep_original=keep_original,
         flow_formats=flow_formats,
+        config_snapshot_inventory=config_snapshot_inventory,
         limits=limits,
         should_stop=should_stop,
     )
@@ -231,6 +233,7 @@ def process_object(
                 settings.keep_original,
                 flow_formats=settings.vpc_flow_formats,
                 limits=settings.limits(),
+                config_snapshot_inventory=settings.config_snapshot_inventory,
                 should_stop=_time_is_up(deadline),
             )
         else:

@@ -36,6 +36,10 @@ class Origin:
     """VPC flow log formats for flow lines that come without a header line (Firehose,
     CloudWatch Logs): ``(log group or S3 key prefix, field names)``, from the configuration
     ``VPC_FLOW_FORMATS`` (normalizers/vpcflow/formats.py, docs/sources/vpcflow.md)."""
+    config_snapshot_inventory: bool = False
+    """Index every configuration item of an AWS Config snapshot file; by default only its
+    ``AWS::Config::ResourceCompliance`` items, the rest counted as skipped (configuration
+    ``CONFIG_SNAPSHOT_INVENTORY``, docs/sources/config.md)."""
     limits: Limits = DEFAULT_LIMITS
     """What one object may cost (normalizers/limits.py)."""
     should_stop: Callable[[], bool] = never
@@ -87,5 +91,16 @@ class DeadLetter:
 
 
 Item = Document | DeadLetter
-Normalizer = Callable[[BinaryIO, Origin], Iterator[Item]]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A part of the object that holds no record to index (a CloudWatch Logs ``CONTROL_MESSAGE``,
+    an AWS Config snapshot's inventory item when only compliance is imported): counted in the
+    object's outcome by reason, neither indexed nor dead-lettered."""
+
+    reason: str
+
+
+Normalizer = Callable[[BinaryIO, Origin], Iterator[Item | Skipped]]
 """A source's normalizer: an object's decompressed stream -> one item per record."""

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO, NamedTuple
 
-from normalizers.base import Item, Origin
+from normalizers.base import Item, Origin, Skipped
 from normalizers.fields import Field
 from normalizers.spec import Recognition
 
@@ -34,14 +34,6 @@ class Routed(NamedTuple):
     source: str
     """A source's name, or ``unknown`` for a dead letter of the container itself."""
     item: Item
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A part of the object that holds no record (a CloudWatch Logs ``CONTROL_MESSAGE``):
-    counted in the object's outcome, neither indexed nor dead-lettered."""
-
-    reason: str
 
 
 RoutedNormalizer = Callable[[BinaryIO, Origin], Iterator[Routed | Skipped]]

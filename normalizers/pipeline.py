@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from normalizers import registry
-from normalizers.base import DeadLetter, Item, Origin
-from normalizers.delivery import Skipped
+from normalizers.base import DeadLetter, Item, Origin, Skipped
 from normalizers.detect import Detection, detect, detect_parquet
 from normalizers.reasons import NORMALIZER_ERROR, UNRECOGNIZED_FORMAT
 from normalizers.stream import GZIP_MAGIC, PARQUET_MAGIC, TruncatedInput, decompressed, read_head
@@ -35,8 +34,9 @@ class ObjectOutcome:
     delivery: str | None = None
     """The delivery path the object came by (normalizers/delivery.py), if any."""
     skipped_records: dict[str, int] = field(default_factory=dict)
-    """Parts of the object that hold no record (CloudWatch Logs ``CONTROL_MESSAGE``
-    payloads), by reason: neither indexed nor dead-lettered."""
+    """Parts of the object that hold no record to index (CloudWatch Logs ``CONTROL_MESSAGE``
+    payloads, an AWS Config snapshot's inventory items), by reason: neither indexed nor
+    dead-lettered."""
     skipped: str | None = None
     """Why the object holds no records to index (e.g. a CloudTrail digest file)."""
     error: str | None = None
@@ -99,9 +99,7 @@ class NormalizedObject:
                     outcome.source, outcome.delivery = None, source
                     for routed in registry.delivery(source).load()(readable, origin):
                         if isinstance(routed, Skipped):
-                            outcome.skipped_records[routed.reason] = (
-                                outcome.skipped_records.get(routed.reason, 0) + 1
-                            )
+                            _count_skipped(outcome, routed)
                             continue
                         outcome.source = routed.source
                         emitted += 1
@@ -109,6 +107,9 @@ class NormalizedObject:
                     return
                 outcome.source = source
                 for item in registry.normalizer(source)(readable, origin):
+                    if isinstance(item, Skipped):
+                        _count_skipped(outcome, item)
+                        continue
                     emitted += 1
                     yield item
         except TruncatedInput as error:  # or LimitExceeded: the object ends here
@@ -133,6 +134,10 @@ class NormalizedObject:
                 f"after item {emitted}",
                 b"",
             )
+
+
+def _count_skipped(outcome: ObjectOutcome, skipped: Skipped) -> None:
+    outcome.skipped_records[skipped.reason] = outcome.skipped_records.get(skipped.reason, 0) + 1
 
 
 def _parquet_source(spooled: BinaryIO, origin: Origin) -> str | DeadLetter:

@@ -135,6 +135,30 @@ def html_report(reports: Sequence[AccountReport], period: Period) -> str:
     )
 
 
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "csv": "text/csv; charset=utf-8",
+    "md": "text/markdown; charset=utf-8",
+}
+"""Each format's media type (the S3 objects of the scheduled report carry it)."""
+
+
+def report_files(
+    reports: Sequence[AccountReport], period: Period, formats: Sequence[str], suffix: str = ""
+) -> list[tuple[str, str, bytes]]:
+    """``(format, file name, bytes)`` of each asked format, in order."""
+    stem = f"{period.label}{suffix}"
+    files: list[tuple[str, str, bytes]] = []
+    for kind in formats:
+        if kind == "csv":
+            files.append((kind, f"open-findings-{stem}.csv", detail_csv(reports)))
+        elif kind == "md":
+            files.append((kind, f"report-{stem}.md", markdown(reports, period).encode("utf-8")))
+        else:
+            files.append((kind, f"report-{stem}.html", html_report(reports, period).encode("utf-8")))
+    return files
+
+
 def write_reports(
     reports: Sequence[AccountReport],
     period: Period,
@@ -144,17 +168,9 @@ def write_reports(
 ) -> list[Path]:
     """Write the asked formats under ``directory``; the paths written, in format order."""
     directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{period.label}{suffix}"
     written: list[Path] = []
-    for kind in formats:
-        if kind == "csv":
-            path = directory / f"open-findings-{stem}.csv"
-            path.write_bytes(detail_csv(reports))
-        elif kind == "md":
-            path = directory / f"report-{stem}.md"
-            path.write_bytes(markdown(reports, period).encode("utf-8"))
-        else:
-            path = directory / f"report-{stem}.html"
-            path.write_bytes(html_report(reports, period).encode("utf-8"))
+    for _, name, data in report_files(reports, period, formats, suffix):
+        path = directory / name
+        path.write_bytes(data)
         written.append(path)
     return written

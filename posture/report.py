@@ -23,6 +23,9 @@ HIGH_ALERT = 70
 """``event.severity`` from which an alert is high (the schema's 0-100 scale: high and critical)."""
 _PERIOD = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
 SH, GD = "aws.securityhub_findings", "aws.guardduty"
+ALERTS_INDEX = "alerts"
+INDICES = ("securityhub", "guardduty", "config", ALERTS_INDEX)
+"""The indices (after the prefix) a report reads: findings, Config items and rules, alerts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +85,16 @@ class AccountReport:
 
 
 def build_reports(
-    client: Searcher, prefix: str, period: Period, accounts: tuple[str, ...] = ()
+    client: Searcher,
+    prefix: str,
+    period: Period,
+    accounts: tuple[str, ...] = (),
+    alerts: Searcher | None = None,
 ) -> list[AccountReport]:
-    """One report per account that has anything in the period (or per asked account)."""
+    """One report per account that has anything in the period (or per asked account).
+
+    ``alerts``: the alerts collection when it is not ``client``'s (the deployed stack keeps
+    alerts in a SEARCH collection of their own)."""
     reports: dict[str, AccountReport] = {account: AccountReport(account) for account in accounts}
 
     def of(account: str) -> AccountReport:
@@ -109,7 +119,7 @@ def build_reports(
     for state in end_states:
         if state.failed:
             of(state.account).failing.append((state.control, state.resource, state.status))
-    _alerts(client, prefix, period, accounts, of)
+    _alerts(alerts or client, prefix, period, accounts, of)
     _changes(client, prefix, period, accounts, of)
     for report in reports.values():
         report.failing.sort()
@@ -201,7 +211,7 @@ def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, 
             }
         },
     }
-    answer = client.search(index=f"{prefix}alerts", body=body, ignore_unavailable=True)
+    answer = client.search(index=f"{prefix}{ALERTS_INDEX}", body=body, ignore_unavailable=True)
     for bucket in answer.get("aggregations", {}).get("accounts", {}).get("buckets", []):
         report = of(str(bucket["key"]))
         report.alerts = int(bucket["doc_count"])

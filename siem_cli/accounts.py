@@ -66,7 +66,8 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(func=run_list)
 
 
-def _location(option: str | None) -> str:
+def accounts_location(option: str | None) -> str:
+    """The directory's location: the option, else ``ACCOUNTS_LOCATION``, else the default file."""
     return option or os.environ.get("ACCOUNTS_LOCATION") or str(default_path())
 
 
@@ -81,7 +82,7 @@ def _fail(command: str, error: Exception) -> int:
 
 
 def run_sync(args: argparse.Namespace) -> int:
-    location = _location(args.to)
+    location = accounts_location(args.to)
     try:
         session = boto3.Session(profile_name=args.profile)
         store = open_store(location, session.client("s3") if location.startswith("s3://") else None)
@@ -98,7 +99,7 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    location = _location(args.source)
+    location = accounts_location(args.source)
     try:
         s3 = boto3.Session(profile_name=args.profile).client("s3") if location.startswith("s3://") else None
         directory, _ = open_store(location, s3).read()

@@ -58,6 +58,7 @@ def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEF
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_flow_formats_option(parser)
+    add_config_snapshot_option(parser)
 
 
 def flow_formats(text: str) -> tuple[tuple[str, str], ...]:
@@ -79,6 +80,19 @@ def add_flow_formats_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+SNAPSHOT_INVENTORY = "CONFIG_SNAPSHOT_INVENTORY"
+
+
+def add_config_snapshot_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config-snapshot-inventory",
+        action="store_true",
+        default=os.environ.get(SNAPSHOT_INVENTORY, "").strip().lower() in ("1", "true", "yes", "on"),
+        help="index every item of AWS Config snapshot files, not only their compliance items "
+        "(default: $" + SNAPSHOT_INVENTORY + ", else off; docs/sources/config.md)",
+    )
+
+
 def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
     """The run's settings; raises ``LegacyLedgerFound`` (a ``ValueError``) when a ledger of an
     earlier version is in the working folder, before anything is written. A ledger file of
@@ -93,6 +107,7 @@ def settings_from(args: argparse.Namespace, **extra: Any) -> Settings:
         concurrency=args.concurrency,
         bulk_max_bytes=int(args.bulk_max_mib * MIB),
         vpc_flow_formats=args.vpc_flow_formats,
+        config_snapshot_inventory=args.config_snapshot_inventory,
         **extra,
     )
 

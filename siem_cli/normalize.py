@@ -12,7 +12,7 @@ from typing import IO, Any, BinaryIO
 import orjson
 
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
-from siem_cli.backfill import add_flow_formats_option
+from siem_cli.backfill import add_config_snapshot_option, add_flow_formats_option
 
 
 def register(subparsers: Any) -> None:
@@ -40,6 +40,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--original", action="store_true", help="keep each raw record in event.original")
     add_flow_formats_option(parser)
+    add_config_snapshot_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
                     ingested=ingested,
                     keep_original=args.original,
                     flow_formats=args.vpc_flow_formats,
+                    config_snapshot_inventory=args.config_snapshot_inventory,
                 )
                 status |= _normalize_file(handle, path, source, origin, out, dead_out, totals)
     finally:

@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from opensearchpy.exceptions import OpenSearchException
 
+from enrichment.account_store import open_store
+from enrichment.accounts import DirectoryError, default_path
 from opensearch_client import make_client
 from posture.render import FORMATS, write_reports
-from posture.report import build_reports, parse_period
+from posture.report import Period, build_reports, parse_period
+from posture.scope import UnknownOu, accounts_in_directory, accounts_in_documents
+from posture.state import Searcher
+from siem_cli.accounts import accounts_location
 from siem_cli.options import add_connection_options, connection_from
 
 _ACCOUNT = re.compile(r"\A\d{12}\Z")
@@ -44,7 +51,8 @@ def register(subparsers: Any) -> None:
         "identities behind high-severity alerts, the period's configuration changes (AWS Config), and "
         "a detail CSV of the findings open at the period's end (each finding's newest update up to "
         "then; UTF-8 with a byte order mark). A rerun for a closed period writes the same bytes "
-        "(docs/report.md). Exit status 1 when the endpoint fails, 2 for a bad option.",
+        "(docs/report.md). Exit status 1 when the endpoint fails, 2 for a bad option or an "
+        "unknown OU.",
     )
     parser.add_argument("--period", required=True, metavar="YYYY-MM", help="the month, e.g. 2026-11")
     parser.add_argument(
@@ -53,7 +61,22 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="ID",
-        help="only this account (repeatable; default: every account with data)",
+        help="this account (repeatable; with --ou, added to the OU's accounts; default: every "
+        "account with data)",
+    )
+    parser.add_argument(
+        "--ou",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="every account under this OU path, nested OUs included, e.g. Root/Workloads or "
+        "Workloads (repeatable; from the account directory, else from the documents' OU paths)",
+    )
+    parser.add_argument(
+        "--accounts-from",
+        metavar="PATH|s3://bucket/key",
+        help="the account directory --ou reads, a file or s3://bucket/key (default: ACCOUNTS_LOCATION, "
+        "else the file siem accounts sync writes when it exists, else the documents' OU paths)",
     )
     parser.add_argument(
         "--format",
@@ -78,10 +101,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.endpoint:
         print("siem report: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
         return 2
-    accounts = tuple(sorted(set(args.account)))
     try:
         client = make_client(connection_from(args))
+        accounts = tuple(sorted({*args.account, *_ou_accounts(args, client, period)}))
         reports = build_reports(client, args.index_prefix, period, accounts)
+    except (UnknownOu, DirectoryError) as error:
+        print(f"siem report: {error}", file=sys.stderr)
+        return 2
     except (OpenSearchException, ValueError) as error:
         print(f"siem report: {args.endpoint}: {error}", file=sys.stderr)
         return 1
@@ -94,3 +120,23 @@ def run(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def _ou_accounts(args: argparse.Namespace, client: Searcher, period: Period) -> list[str]:
+    """The accounts under each ``--ou``: from the account directory when there is one (named,
+    ``ACCOUNTS_LOCATION``, or the file ``siem accounts sync`` writes), else from the documents."""
+    if not args.ou:
+        return []
+    configured = args.accounts_from or os.environ.get("ACCOUNTS_LOCATION")
+    if not configured and not default_path().is_file():
+        return [
+            account
+            for ou in args.ou
+            for account in accounts_in_documents(client, args.index_prefix, ou, period.end)
+        ]
+    try:
+        directory, _ = open_store(accounts_location(args.accounts_from)).read()
+    except (ClientError, BotoCoreError) as error:
+        raise DirectoryError(f"the account directory cannot be read: {error}") from None
+    assert directory is not None  # read() without a known version always returns one
+    return [account for ou in args.ou for account in accounts_in_directory(directory, ou)]

@@ -49,6 +49,7 @@ HANDLERS = frozenset(
         "opensearch_assets.custom_resource",
         "enrichment.sync_handler",
         "investigation.action_handler",
+        "posture.handler",
     }
 )
 """The Lambda entry points the CDK app deploys (infra/bundling.py ``FUNCTIONS``)."""

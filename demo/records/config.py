@@ -103,6 +103,19 @@ def history_file(items: list[Record]) -> bytes:
     return orjson.dumps({"fileVersion": "1.0", "configurationItems": items})
 
 
+def snapshot_file(items: list[Record], snapshot_id: str = "7c1e0a52-3b1d-4f6e-9a8b-0c1d2e3f4a5b") -> bytes:
+    """A configuration snapshot file as the S3 delivery channel writes it."""
+    return orjson.dumps({"fileVersion": "1.0", "configSnapshotId": snapshot_id, "configurationItems": items})
+
+
+def snapshot_key(account: str, region: str, delivered: datetime, snapshot_id: str) -> str:
+    """``AWSLogs/<acct>/Config/<region>/<yyyy>/<m>/<d>/ConfigSnapshot/<acct>_Config_<region>_ConfigSnapshot_<time>_<id>.json.gz``."""
+    return (
+        f"AWSLogs/{account}/Config/{region}/{delivered.year}/{delivered.month}/{delivered.day}/ConfigSnapshot/"
+        f"{account}_Config_{region}_ConfigSnapshot_{delivered:%Y%m%dT%H%M%SZ}_{snapshot_id}.json.gz"
+    )
+
+
 def history_key(account: str, region: str, resource_type: str, start: datetime, end: datetime) -> str:
     """``AWSLogs/<acct>/Config/<region>/<yyyy>/<m>/<d>/ConfigHistory/<acct>_Config_<region>_ConfigHistory_<type>_<start>_<end>_1.json.gz``."""
     kind = resource_type.replace("::", "_")

@@ -65,8 +65,8 @@ ECS: tuple[Field, ...] = (
     ecs("rule.name", "the Config rule's name", "configRuleName"),
     ecs(
         "rule.category",
-        "the first word of the rule's name once a manager's prefix (`securityhub-`...) is dropped: "
-        "the service it checks (`s3`, `iam`)",
+        "the AWS service the rule checks, from its name once a manager's prefix (`securityhub-`...) "
+        "is dropped (`s3`, `iam`, `ec2` for `restricted-ssh`); none for a name that names no service",
     ),
 )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from normalizers.config.tables import MANAGER_PREFIXES
+from normalizers.config.tables import MANAGER_PREFIXES, RULE_CATEGORIES
 from normalizers.ecs.arn import arn_part
 from normalizers.ecs.values import as_text
 
@@ -18,16 +18,16 @@ def manager_of(name: str) -> tuple[str | None, str]:
 
 
 def category_of(name: str) -> str | None:
-    """The first word of the rule's own name: the AWS service it checks (``s3``, ``iam``).
+    """The AWS service the rule checks, from its name's first words (:data:`RULE_CATEGORIES`).
 
-    ``securityhub-s3-bucket-logging-enabled-1a2b3c`` -> ``s3``; ``root-account-mfa-enabled``
-    -> ``root``. A name with no separator has no category.
+    ``securityhub-s3-bucket-logging-enabled-1a2b3c`` -> ``s3``; ``restricted-ssh`` -> ``ec2``;
+    ``root-account-mfa-enabled`` -> ``iam``; a name that starts with none (a custom rule's) ->
+    ``None``.
     """
     _, own = manager_of(name)
-    for separator in ("-", "_"):
-        if separator in own:
-            return own.split(separator, 1)[0].lower() or None
-    return None
+    words = own.lower().replace("_", "-")
+    found = [prefix for prefix in RULE_CATEGORIES if words == prefix or words.startswith(prefix + "-")]
+    return RULE_CATEGORIES[max(found, key=len)] if found else None
 
 
 def rule_block(name: str | None, arn: Any = None, rule_id: Any = None) -> dict[str, Any]:

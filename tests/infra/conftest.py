@@ -66,6 +66,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
     "vpcFlowFormats": {"vpcflow/firehose/": "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action} ${start}"},
     "operatorRole": False,
+    "configSnapshotInventory": True,
     "skipDependencyBundling": True,
 }
 

@@ -35,12 +35,20 @@ from infra.detection import DETECTION_HANDLER
 from infra.handoffs import ACTION_HANDLER
 from infra.imports import STDLIB, ImportGraph
 from infra.ingest_pipeline import INGEST_HANDLER
+from infra.reports import REPORT_HANDLER
 from tests import test_layers as layers
 from tests.infra.cfn import render, resources
 from tests.infra.conftest import Assembly
 
 IMAGE = DockerImage.from_registry("never-pulled")
-HANDLERS = [INGEST_HANDLER, DETECTION_HANDLER, INSTALLER_HANDLER, SYNC_HANDLER, ACTION_HANDLER]
+HANDLERS = [
+    INGEST_HANDLER,
+    DETECTION_HANDLER,
+    INSTALLER_HANDLER,
+    SYNC_HANDLER,
+    ACTION_HANDLER,
+    REPORT_HANDLER,
+]
 CLI_ONLY_PACKAGES = {"siem_cli", "demo", "infra", "tests", "benchmarks"}
 CLI_ONLY_DISTRIBUTIONS = {"tqdm"}
 

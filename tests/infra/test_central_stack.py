@@ -87,14 +87,15 @@ def test_lifecycle_removes_versions_only_after_they_stop_being_current(central: 
 
 def test_every_kms_key_rotates(central: dict[str, Any]) -> None:
     keys = resources(central, "AWS::KMS::Key").values()
-    assert len(keys) == 2  # log bucket, alert topic
+    assert len(keys) == 3  # log bucket, alert topic, report topic
     assert all(key["Properties"]["EnableKeyRotation"] is True for key in keys)
 
 
 def test_every_bucket_denies_plain_http(central: dict[str, Any]) -> None:
     policies = resources(central, "AWS::S3::BucketPolicy")
-    # The log bucket, its access-log bucket and the state bucket (the account directory).
-    assert len(policies) == len(resources(central, "AWS::S3::Bucket")) == 3
+    # The log bucket, its access-log bucket, the state bucket (the account directory) and the
+    # reports bucket.
+    assert len(policies) == len(resources(central, "AWS::S3::Bucket")) == 4
     for policy in policies.values():
         denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
         assert any(
@@ -153,6 +154,7 @@ def test_ingest_function_runtime_and_environment(central: dict[str, Any]) -> Non
     assert environment["INDEX_PREFIX"] == "siem-"
     assert environment["DEAD_LETTER_PREFIX"] == "dead-letter/"
     assert environment["KEEP_ORIGINAL"] == "false"
+    assert environment["CONFIG_SNAPSHOT_INVENTORY"] == "false"  # snapshots: compliance only
     assert "VPC_FLOW_FORMATS" not in environment  # only when the context gives formats
     assert environment["OPENSEARCH_ENDPOINT"].endswith("CollectionEndpoint>")
     assert environment["LEDGER_TABLE"].strip("<>") in resources(central, "AWS::DynamoDB::Table")
@@ -366,11 +368,16 @@ def test_scheduler_runs_the_detection_function_every_five_minutes(central: dict[
     assert render(invoke["Resource"]) == f"<{detection_id}.Arn>"
 
 
+def alert_topic_id(template: dict[str, Any]) -> str:
+    [found] = [name for name in resources(template, "AWS::SNS::Topic") if name.startswith("Alerts")]
+    return found
+
+
 def test_detection_function_environment(central: dict[str, Any]) -> None:
     _, detection = function_by_handler(central, "detections.handler.lambda_handler")
     props = detection["Properties"]
     environment = {k: render(v) for k, v in props["Environment"]["Variables"].items()}
-    topic_id, _ = only(central, "AWS::SNS::Topic")
+    topic_id = alert_topic_id(central)
     assert environment["ALERT_TOPIC_ARN"] == f"<{topic_id}>"
     assert environment["ALERTS_INDEX"] == "siem-alerts"
     assert environment["INCIDENTS_INDEX"] == "siem-incidents"
@@ -388,7 +395,7 @@ def test_alert_topic_is_kms_encrypted_with_email(central_template: Template) -> 
 
 
 def test_alarms_cover_queue_age_dead_letters_errors_and_throttles(central: dict[str, Any]) -> None:
-    topic_id, _ = only(central, "AWS::SNS::Topic")
+    topic_id = alert_topic_id(central)
     alarms = resources(central, "AWS::CloudWatch::Alarm").values()
     metrics = sorted(a["Properties"]["MetricName"] for a in alarms)
     assert metrics == [
@@ -397,6 +404,8 @@ def test_alarms_cover_queue_age_dead_letters_errors_and_throttles(central: dict[
         "Errors",
         "Errors",
         "Errors",
+        "Errors",
+        "Throttles",
         "Throttles",
         "Throttles",
         "Throttles",
@@ -448,6 +457,7 @@ def test_every_python_function_has_its_own_code_asset(central: dict[str, Any]) -
 def test_ingest_function_gets_the_flow_formats_of_the_context(variant: dict[str, Any]) -> None:
     _, ingest = function_by_handler(variant, "ingest.handler.lambda_handler")
     environment = ingest["Properties"]["Environment"]["Variables"]
+    assert environment["CONFIG_SNAPSHOT_INVENTORY"] == "true"  # configSnapshotInventory
     assert (
         environment["VPC_FLOW_FORMATS"]
         == '{"vpcflow/firehose/":"version vpc-id srcaddr dstaddr action start"}'

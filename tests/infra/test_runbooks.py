@@ -45,7 +45,7 @@ def test_every_alarm_has_a_complete_runbook_and_links_to_it(
 ) -> None:
     template = request.getfixturevalue(which)
     found = alarms(template)
-    assert len(found) == 8  # queue age, dead letters; errors and throttles of 3 functions
+    assert len(found) == 10  # queue age, dead letters; errors and throttles of 4 functions
     documented = sections()
     for name, alarm in found.items():
         assert name in documented, f"docs/runbooks.md has no '## {name}' section"

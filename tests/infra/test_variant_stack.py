@@ -20,10 +20,12 @@ pytestmark = pytest.mark.slow
 
 
 def test_existing_bucket_is_used_not_created(variant: dict[str, Any]) -> None:
-    # The only bucket the stack creates is its state bucket (the account directory).
-    assert [name for name in resources(variant, "AWS::S3::Bucket") if "StateBucket" not in name] == []
+    # The only buckets the stack creates are its state bucket (the account directory) and the
+    # reports bucket.
+    ours = ("StateBucket", "ReportsBucket")
+    assert [n for n in resources(variant, "AWS::S3::Bucket") if not any(o in n for o in ours)] == []
     assert all(
-        "StateBucket" in render(p["Properties"]["Bucket"])
+        any(name in render(p["Properties"]["Bucket"]) for name in ours)
         for p in resources(variant, "AWS::S3::BucketPolicy").values()
     )
     _, notifications = only(variant, "Custom::S3BucketNotifications")
@@ -108,7 +110,8 @@ def test_python_functions_run_in_the_given_subnets(variant: dict[str, Any]) -> N
 
 
 def test_existing_topic_receives_alarms_and_alerts(variant: dict[str, Any]) -> None:
-    assert resources(variant, "AWS::SNS::Topic") == {}
+    # The stack's only topic is the report topic (docs/report.md).
+    assert [name[:12] for name in resources(variant, "AWS::SNS::Topic")] == ["ReportsTopic"]
     for alarm in resources(variant, "AWS::CloudWatch::Alarm").values():
         assert alarm["Properties"]["AlarmActions"] == [EXISTING_TOPIC]
     [detection] = [
@@ -126,4 +129,4 @@ def test_no_analyst_policy_without_analysts(variant: dict[str, Any]) -> None:
         p["Properties"]["Name"]
         for p in resources(variant, "AWS::OpenSearchServerless::AccessPolicy").values()
     }
-    assert names == {"siem-ingest", "siem-detections", "siem-assets", "siem-investigate"}
+    assert names == {"siem-ingest", "siem-detections", "siem-assets", "siem-investigate", "siem-reports"}

@@ -8,7 +8,7 @@ A case folder contains:
 - ``expected-dead-letters.json`` (optional): ``[{"reason": "<prefix>", "position": "..."}]``;
 - ``case.json`` (optional): ``{"source": "auto"|<source>, "keep_original": bool,
   "skipped": "<reason>" , "partial": true, "flow_formats": {"<log group or key prefix>":
-  "<format>"}, "skipped_records": {"<reason>": count}}``;
+  "<format>"}, "skipped_records": {"<reason>": count}, "config_snapshot_inventory": bool}``;
 - ``SOURCE.md``: where the input comes from and what the case covers.
 """
 
@@ -51,6 +51,7 @@ def test_golden(case: Path) -> None:
         ingested=INGESTED,
         keep_original=config.get("keep_original", False),
         flow_formats=parse_formats(config.get("flow_formats", {})),
+        config_snapshot_inventory=config.get("config_snapshot_inventory", False),
     )
     with golden_input(_input(case)) as handle:
         normalized = normalize_object(handle, origin, None if source == "auto" else source)
