@@ -451,7 +451,7 @@ def test_every_python_function_has_its_own_code_asset(central: dict[str, Any]) -
         for f in resources(central, "AWS::Lambda::Function").values()
         if f["Properties"].get("Runtime") == "python3.12"
     }
-    assert len(keys) == 5 and len(set(keys.values())) == 5
+    assert len(keys) == 6 and len(set(keys.values())) == 6
 
 
 def test_ingest_function_gets_the_flow_formats_of_the_context(variant: dict[str, Any]) -> None:

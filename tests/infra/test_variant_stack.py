@@ -94,7 +94,7 @@ def test_python_functions_run_in_the_given_subnets(variant: dict[str, Any]) -> N
         for f in resources(variant, "AWS::Lambda::Function").values()
         if f["Properties"].get("Runtime") == "python3.12"
     ]
-    assert len(python) == 5
+    assert len(python) == 6
     for function in python:
         assert function["Properties"]["VpcConfig"]["SubnetIds"] == SUBNETS
         role = function["Properties"]["Role"]["Fn::GetAtt"][0]
