@@ -196,9 +196,15 @@ def _findings(client: Searcher, prefix: str, period: Period, accounts: tuple[str
 
 
 def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, ...], of: Any) -> None:
+    """An alert counts in the period of the activity it reports (``event.start``), not of the
+    detection run that wrote it (``@timestamp``): a late run or a backfill still counts where
+    the activity happened."""
+    filters = [{"range": {"event.start": {"gte": period.start, "lte": period.end}}}]
+    if accounts:
+        filters.append({"terms": {"cloud.account.id": list(accounts)}})
     body = {
         "size": 0,
-        "query": {"bool": {"filter": _scope_filters(period, accounts, since=True)}},
+        "query": {"bool": {"filter": filters}},
         "aggs": {
             "accounts": {
                 "terms": {"field": "cloud.account.id", "size": 1000},

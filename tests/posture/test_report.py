@@ -9,7 +9,7 @@ import io
 import json
 import shutil
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +117,10 @@ def _documents() -> list[tuple[str, dict[str, Any]]]:
 
 
 def _alert(moment: datetime, severity: int, user: str, account: str) -> dict[str, Any]:
+    # Written a month after the activity it reports: the report counts the activity's period.
     return {
-        "@timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "event": {"kind": "alert", "severity": severity},
+        "@timestamp": (moment + timedelta(days=31)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "event": {"kind": "alert", "severity": severity, "start": moment.strftime("%Y-%m-%dT%H:%M:%S.000Z")},
         "rule": {"id": "siem-test-rule"},
         "user": {"name": user},
         "cloud": {"account": {"id": account}},
