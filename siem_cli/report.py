@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--out", type=Path, required=True, metavar="DIR", help="directory to write the files in"
     )
-    add_connection_options(parser)
+    add_connection_options(parser, endpoint_help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
+    parser.add_argument(
+        "--alerts-endpoint",
+        metavar="URL",
+        default=os.environ.get("ALERTS_ENDPOINT"),
+        help="alerts collection (SEARCH), where `siem detect run` writes alerts "
+        "(default: $ALERTS_ENDPOINT, else --endpoint)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -102,9 +110,11 @@ def run(args: argparse.Namespace) -> int:
         print("siem report: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
         return 2
     try:
-        client = make_client(connection_from(args))
+        logs = connection_from(args)
+        client = make_client(logs)
+        alerts = make_client(replace(logs, endpoint=args.alerts_endpoint)) if args.alerts_endpoint else None
         accounts = tuple(sorted({*args.account, *_ou_accounts(args, client, period)}))
-        reports = build_reports(client, args.index_prefix, period, accounts)
+        reports = build_reports(client, args.index_prefix, period, accounts, alerts=alerts)
     except (UnknownOu, DirectoryError) as error:
         print(f"siem report: {error}", file=sys.stderr)
         return 2

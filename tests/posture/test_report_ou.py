@@ -143,3 +143,45 @@ def test_a_missing_named_directory_is_status_2(
 ) -> None:
     assert _report(tmp_path, "--ou", "Root", "--accounts-from", str(tmp_path / "none.json")) == (2, [])
     assert "no account directory" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_alerts_are_read_from_the_alerts_collection_when_named(
+    engine: OpenSearch, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The deployed stack keeps alerts in a SEARCH collection of their own: ``--alerts-endpoint``
+    (or $ALERTS_ENDPOINT) is where the report counts them, the logs endpoint for the rest."""
+    install_templates(engine, PREFIX)
+    alert = {
+        "@timestamp": "2026-12-01T00:00:00.000Z",
+        "event": {"kind": "alert", "severity": 73, "start": "2026-11-10T09:00:00.000Z"},
+        "user": {"name": "mallory"},
+        "cloud": {"account": {"id": PROD}},
+    }
+    assert index_documents(engine, [*_documents(), ("alerts", alert)]) == []
+    searched: dict[str, list[str]] = {}
+
+    class Recording:
+        """The one engine, noting which endpoint each search was sent to."""
+
+        def __init__(self, endpoint: str) -> None:
+            self.endpoint = endpoint
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(engine, name)
+
+        def search(self, **kwargs: object) -> object:
+            searched.setdefault(self.endpoint, []).append(str(kwargs.get("index")))
+            return engine.search(**kwargs)
+
+    monkeypatch.setattr(command, "make_client", lambda settings: Recording(settings.endpoint))
+    monkeypatch.delenv("ALERTS_ENDPOINT", raising=False)
+    out = tmp_path / "out"
+    status = main(
+        ["report", "--period", "2026-11", "--account", PROD, "--format", "md", "--out", str(out),
+         "--endpoint", "http://logs", "--auth", "none", "--alerts-endpoint", "http://alerts"]
+    )  # fmt: skip
+    assert status == 0
+    assert searched["http://alerts"] == [f"{PREFIX}alerts"]
+    assert f"{PREFIX}alerts" not in searched["http://logs"]
+    assert "Alerts raised: 1" in next(out.glob("*.md")).read_text()
