@@ -1,4 +1,4 @@
-"""CloudTrail benchmark: a gzip log file -> bulk-ready NDJSON bytes, against a ceiling.
+"""CloudTrail benchmark: gzip log files -> bulk-ready NDJSON bytes, against a ceiling.
 
 The ceiling is measured on the same bytes in the same run: gunzip + ``orjson.loads`` of the
 whole file, the least any loader must do. The measured path is the real one
@@ -6,9 +6,16 @@ whole file, the least any loader must do. The measured path is the real one
 as ingest.writer sends it to ``/<index>/_bulk``: ``{"create":{}}\\n`` + ``orjson.dumps(doc)``
 + ``\\n`` per record.
 
-The file is built by cycling the stratus-red-team samples (../shared) with a fresh eventID,
-eventTime and source address per record, or from built-in synthetic records when the samples
-are absent. Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R]``.
+Two files, measured in the same run (issue 15.2):
+
+- the stratus-cycled file: the stratus-red-team samples (../shared) cycled with a fresh
+  eventID, eventTime and source address per record, or built-in synthetic records when the
+  samples are absent;
+- the small-records file: small, typical records (``aws-cli``/SDK calls, short parameters)
+  from ``../shared/bench/gen_cloudtrail.py`` (deterministic: its seed and clock), as one
+  object; the row is left out when the generator is absent.
+
+Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R]``.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from __future__ import annotations
 import argparse
 import gc
 import gzip
+import importlib.util
 import io
 import json
+import random
 import time
 import tracemalloc
 import zlib
@@ -31,9 +40,9 @@ import orjson
 from demo.records import cloudtrail as ct
 from normalizers import DeadLetter, Origin, normalize_object
 
-SAMPLES = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "samples" / "cloudtrail" / "stratus-red-team"
-)
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SAMPLES = SHARED / "samples" / "cloudtrail" / "stratus-red-team"
+GENERATOR = SHARED / "bench" / "gen_cloudtrail.py"
 ACTION_LINE = b'{"create":{}}\n'
 DEFAULT_RECORDS = 100_000
 DEFAULT_REPEAT = 2
@@ -117,6 +126,26 @@ def build_file(records: int) -> bytes:
     return gzip.compress(b'{"Records":[' + b",".join(parts) + b"]}", compresslevel=6)
 
 
+def build_small_file(records: int) -> bytes | None:
+    """A gzip log file of ``records`` small, typical records, as ../shared/bench/gen_cloudtrail.py
+    writes them (its seed, clock and serialization; one object rather than files of 1,000),
+    or ``None`` when the generator is absent."""
+    if not GENERATOR.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("gen_cloudtrail", GENERATOR)
+    if spec is None or spec.loader is None:
+        return None
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    rng = random.Random(7)
+    moment = datetime(2026, 11, 1, tzinfo=UTC)
+    items = []
+    for _ in range(records):
+        moment += timedelta(milliseconds=rng.randint(1, 900))
+        items.append(generator.record(rng, moment))
+    return gzip.compress(json.dumps({"Records": items}).encode(), compresslevel=6)
+
+
 def _ceiling(compressed: bytes) -> int:
     # The garbage collector is off here only: it slows the build of one huge object graph,
     # and the ceiling must be the best the runtime can do (a stricter ratio for us).
@@ -159,31 +188,36 @@ def _peak_memory(work: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
-def run(records: int = DEFAULT_RECORDS, repeat: int = DEFAULT_REPEAT) -> list[dict[str, Any]]:
-    """Result rows for benchmarks/run.py: best-of-``repeat`` CPU seconds of this one process."""
-    compressed = build_file(records)
+def measure(name: str, compressed: bytes, records: int, repeat: int) -> dict[str, Any]:
+    """One row: the file's best-of-``repeat`` CPU seconds through the bulk path, and its ceiling."""
     raw_bytes = len(zlib.decompress(compressed, wbits=31))
     documents, dead, ndjson_bytes = _to_ndjson(compressed)
     if documents != records or dead:
-        raise RuntimeError(
-            f"benchmark file: {documents} documents and {dead} dead letters for {records} records"
-        )
+        raise RuntimeError(f"{name}: {documents} documents and {dead} dead letters for {records} records")
     ceiling = records / _best_seconds(lambda: _ceiling(compressed), repeat)
     seconds = _best_seconds(lambda: _to_ndjson(compressed), repeat)
-    return [
-        {
-            "name": "cloudtrail gzip -> bulk NDJSON",
-            "records": records,
-            "seconds": round(seconds, 4),
-            "records_per_second": round(records / seconds),
-            "ceiling_records_per_second": round(ceiling),
-            "ratio_to_ceiling": round(records / seconds / ceiling, 3),
-            "raw_bytes": raw_bytes,
-            "ndjson_bytes": ndjson_bytes,
-            "ndjson_to_raw": round(ndjson_bytes / raw_bytes, 3),
-            "peak_memory": _peak_memory(lambda: _to_ndjson(compressed)),
-        }
-    ]
+    return {
+        "name": name,
+        "records": records,
+        "seconds": round(seconds, 4),
+        "records_per_second": round(records / seconds),
+        "ceiling_records_per_second": round(ceiling),
+        "ratio_to_ceiling": round(records / seconds / ceiling, 3),
+        "raw_bytes": raw_bytes,
+        "ndjson_bytes": ndjson_bytes,
+        "ndjson_to_raw": round(ndjson_bytes / raw_bytes, 3),
+        "peak_memory": _peak_memory(lambda: _to_ndjson(compressed)),
+    }
+
+
+def run(records: int = DEFAULT_RECORDS, repeat: int = DEFAULT_REPEAT) -> list[dict[str, Any]]:
+    """Result rows for benchmarks/run.py: best-of-``repeat`` CPU seconds of this one process,
+    the stratus-cycled file and the small-records file in the same run."""
+    rows = [measure("cloudtrail gzip -> bulk NDJSON", build_file(records), records, repeat)]
+    small = build_small_file(records)
+    if small is not None:
+        rows.append(measure("cloudtrail small records gzip -> bulk NDJSON", small, records, repeat))
+    return rows
 
 
 def main() -> None:

@@ -13,14 +13,12 @@ Dead letters keep the record's bytes as they were, to be replayable (docs/schema
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 REDACTED = "[redacted]"
 _SECRET_NAMES = frozenset({"sessiontoken", "secretaccesskey"})
-# Fast path: a record none of whose keys can be secret is passed as it is, without a walk. A
-# key written with JSON escapes (\u0070assword) is not seen by the regex: it walks too.
-_MAY_HOLD_SECRET = re.compile(rb'(?i)(?:password|sessiontoken|secretaccesskey)"|\\u')
+_SECRET_KEY_ENDS = (b'password"', b'sessiontoken"', b'secretaccesskey"')
+"""How a secret key's name ends in a record's bytes, lower-cased."""
 
 
 def is_secret(key: str) -> bool:
@@ -48,12 +46,24 @@ def redacted(value: Any) -> Any:
 def without_credentials(record: dict[str, Any], raw: bytes, keep_raw: bool) -> tuple[dict[str, Any], bytes]:
     """The record with its secrets replaced (the same object when it has none), and its raw
     bytes likewise when they are kept (``event.original``); else ``raw`` as it is."""
-    if not _MAY_HOLD_SECRET.search(raw):
+    if not _may_hold_secret(raw):
         return record, raw
     clean = redacted(record)
     if clean is record or not keep_raw:
         return clean, raw
     return clean, _redacted_json(raw)
+
+
+def _may_hold_secret(raw: bytes) -> bool:
+    """The fast path: a record none of whose keys can be secret is passed as it is, without a
+    walk. A key written with JSON escapes (``\\u0070assword``) is not seen here: it walks too.
+    A substring search of the lower-cased bytes, several times faster than a case-insensitive
+    regex (which has no literal prefix to skip ahead with)."""
+    if b"\\u" in raw:
+        return True
+    lowered = raw.lower()  # ASCII only, as the key names are
+    ends = _SECRET_KEY_ENDS
+    return ends[0] in lowered or ends[1] in lowered or ends[2] in lowered
 
 
 def _redacted_json(raw: bytes) -> bytes:

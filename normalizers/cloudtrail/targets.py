@@ -12,7 +12,7 @@ instance), in ``related.*``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -50,10 +50,12 @@ class Target:
     """Where the value goes (one of :data:`FIELDS`)."""
     take: Callable[[str], str | None] = _text
     """How a string at ``path`` becomes the field's value (``None``: not one)."""
+    parts: tuple[str, ...] = ()
+    """``path`` split at its dots."""
 
 
 def _row(path: str, field: str, take: Callable[[str], str | None] = _text) -> Target:
-    return Target(path, field, take)
+    return Target(path, field, take, tuple(path.split(".")))
 
 
 FIELDS = (
@@ -167,18 +169,27 @@ def target_values(record: dict[str, Any], rows: tuple[Target, ...]) -> dict[str,
     """``{field: values}`` of the record, each value once, in the table's order."""
     found: dict[str, list[str]] = {}
     for row in rows:
-        values = [taken for value in _walk(record, row.path.split(".")) if (taken := row.take(value))]
+        strings: list[str] = []
+        _collect(record, row.parts, 0, strings)
+        values = [taken for value in strings if (taken := row.take(value))]
         if values:
             found[row.field] = unique([*found.get(row.field, ()), *values])
     return found
 
 
-def _walk(node: Any, parts: list[str]) -> Iterator[str]:
-    if isinstance(node, list):
-        for item in node:
-            yield from _walk(item, parts)
-    elif not parts:
-        if isinstance(node, str) and node:
-            yield node
-    elif isinstance(node, dict):
-        yield from _walk(node.get(parts[0]), parts[1:])
+def _collect(node: Any, parts: tuple[str, ...], depth: int, out: list[str]) -> None:
+    """Append the non-empty strings at ``parts[depth:]`` under ``node``, lists walked element
+    by element (a list, not a generator: this runs for most records)."""
+    while True:
+        if node.__class__ is list:
+            for item in node:
+                _collect(item, parts, depth, out)
+            return
+        if depth == len(parts):
+            if node.__class__ is str and node:
+                out.append(node)
+            return
+        if node.__class__ is not dict:
+            return
+        node = node.get(parts[depth])
+        depth += 1

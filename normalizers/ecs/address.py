@@ -30,10 +30,16 @@ def parse_ip(value: Any) -> str | None:
     """
     if not isinstance(value, str) or not value or len(value) > 45 or "%" in value:
         return None
+    if _DOTTED_QUAD.match(value) and max(map(int, value.split("."))) <= 255:
+        return value  # already canonical: what ipaddress would return
     return _parse_ip_text(value)
 
 
-@lru_cache(maxsize=65536)
+_DOTTED_QUAD = re.compile(r"(?:0|[1-9][0-9]{0,2})(?:\.(?:0|[1-9][0-9]{0,2})){3}\Z")
+"""An IPv4 address in canonical form but for the octets' range (no leading zero)."""
+
+
+@lru_cache(maxsize=4096)  # bounded: a file's addresses repeat, its memory must not grow with it
 def _parse_ip_text(value: str) -> str | None:
     try:
         address = ipaddress.ip_address(value)

@@ -43,7 +43,7 @@ reported alone:
 
 Whitespace between records is skipped at regex speed and never kept: ``{"Records":[``
 followed by gigabytes of blanks holds one chunk. Integers beyond 64 bits (which ``orjson``
-would turn into floats, losing digits) keep their exact value: a record holding a run of 19
+would turn into floats, losing digits) keep their exact value: a record holding a number of 19
 digits or more is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
 
@@ -154,19 +154,36 @@ _LONG_RUN = b"0" * 19
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
-_LONG_NUMBER = re.compile(rb"[:,\[][ \t\r\n]*-?[0-9]{19}")
-"""A number of 19 digits or more (after ``:``, ``,`` or ``[``; digits inside a string are
-after a quote or text, unless the string itself reads like JSON, which only costs a re-parse)."""
+_NUMBER_BEFORE = frozenset(b":,[")
+"""What comes before a number (blanks and a minus sign aside); digits inside a string come
+after a quote or text, unless the string itself reads like JSON, which only costs a re-parse."""
+_BLANKS = frozenset(b" \t\r\n")
+_MINUS = ord("-")
+TAIL = 64
+"""Bytes of the previous read kept to see a number's start that the read boundary cut."""
 
 
-def has_long_number(data: bytes | bytearray | memoryview) -> bool:
-    """Whether ``data`` holds a run of 19 digits or more (in a number or a string), at C speed."""
-    return _LONG_RUN in bytes(data).translate(_DIGITS)
+def has_long_integer(data: bytes | bytearray | memoryview, open_start: bool = False) -> bool:
+    """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits).
 
-
-def has_long_integer(data: bytes | bytearray | memoryview) -> bool:
-    """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits)."""
-    return has_long_number(data) and _LONG_NUMBER.search(data) is not None
+    The runs of 19 digits are found at C speed (digits translated to ``0``, then searched);
+    only each run's start is looked at, for a ``:``, ``,`` or ``[`` before it. With
+    ``open_start`` (a window into a longer stream), a run with nothing but blanks (or a minus
+    sign) before it in ``data`` counts as a number: what precedes it is unknown.
+    """
+    text = bytes(data)
+    digits = text.translate(_DIGITS)
+    run = digits.find(_LONG_RUN)
+    while run >= 0:
+        before = run - 1
+        if before >= 0 and text[before] == _MINUS:
+            before -= 1
+        while before >= 0 and text[before] in _BLANKS:
+            before -= 1
+        if (text[before] in _NUMBER_BEFORE) if before >= 0 else open_start:
+            return True
+        run = digits.find(_LONG_RUN, run + len(_LONG_RUN))  # within a run: a digit before
+    return False
 
 
 def _exact_int(text: str) -> int | str:
@@ -223,7 +240,7 @@ class _Splitter:
         self._eof = False
         self._index = 0
         self._long_numbers = False
-        """Set once a read held a run of 19 digits: from then on each record is checked."""
+        """Set once a read held a number of 19 digits: from then on each record is checked."""
         self._tail = b""
 
     def __iter__(self) -> Iterator[JsonRecord]:
@@ -278,14 +295,14 @@ class _Splitter:
             self._eof = True
             return False
         if not self._long_numbers:
-            self._long_numbers = has_long_number(self._tail + chunk)
-            self._tail = chunk[-len(_LONG_RUN) :]
+            self._long_numbers = has_long_integer(self._tail + chunk, open_start=True)
+            self._tail = chunk[-TAIL:]
         self._data += chunk
         return True
 
     def _loads(self, raw: bytes | bytearray) -> Any:
-        """A record's value; integers beyond 64 bits exact (rare: checked only when a read
-        held a long run of digits, so that the common record pays nothing)."""
+        """A record's value; integers beyond 64 bits exact (rare: checked only once a read
+        held a number of 19 digits, so that the common record pays nothing)."""
         value = orjson.loads(raw)
         if self._long_numbers and has_long_integer(raw):
             return json.loads(bytes(raw), parse_int=_exact_int)
