@@ -332,12 +332,17 @@ class _ChunkLoop:
             chunk = self._build(number, islice(records, self._chunk_size))
             if chunk is None:
                 break
+            begun = False
             if in_flight:
                 self._in_flight = None
-                self._finish(*in_flight)
+                # The acknowledgement of chunk n records chunk n + 1 in flight: one ledger write.
+                # Should the deadline stop the run before chunk n + 1 is sent, its resume looks
+                # its documents up and finds none: a wait, never a duplicate.
+                begun = bool(chunk.documents)
+                self._finish(*in_flight, begin_next=begun)
             if self._deadline.expired():
                 raise Incomplete(f"deadline reached before chunk {number}")
-            if chunk.documents:
+            if chunk.documents and not begun:
                 self._begin(number)
             in_flight = self._in_flight = chunk, self._services.writer.start(chunk.documents, self._deadline)
         return in_flight
@@ -404,7 +409,9 @@ class _ChunkLoop:
             time.sleep(wait)
         return self._retrying(lambda: already_indexed(search, documents))
 
-    def _finish(self, chunk: _Chunk, write: PendingWrite) -> None:
+    def _finish(self, chunk: _Chunk, write: PendingWrite, begin_next: bool = False) -> None:
+        """Settle ``chunk`` once its write ends: dead letters, then the ledger (``begin_next``:
+        the next chunk is recorded in flight in the same ledger write)."""
         report = write.result()
         self._result.retries += report.retries
         self._result.requests += report.requests
@@ -416,7 +423,7 @@ class _ChunkLoop:
         self._services.hooks.after_write(self._identity, chunk.number)
         self._result.indexed += len(report.indexed)
         self._result.dead_lettered += len(letters)
-        self._acknowledge(chunk, report, letters)
+        self._acknowledge(chunk, report, letters, begin_next)
 
     def _write_letters(
         self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
@@ -439,7 +446,7 @@ class _ChunkLoop:
         self._result.dead_letter_files.append(where)
 
     def _acknowledge(
-        self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
+        self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]], begin_next: bool
     ) -> None:
         if report.unfinished:
             done = chunk.handled(report) | frozenset(offset for offset, _ in letters)
@@ -449,7 +456,7 @@ class _ChunkLoop:
         key = self._identity.ledger_key
         self._retrying(
             lambda: self._services.ledger.ack_chunk(
-                key, self._owner, chunk.number, _indexed(chunk, report), len(letters)
+                key, self._owner, chunk.number, _indexed(chunk, report), len(letters), begin_next
             )
         )
         self._services.hooks.after_ack(self._identity, chunk.number)
