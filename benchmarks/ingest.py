@@ -12,6 +12,8 @@ Rows:
   environment, template check, chunks, SQLite ledger, dead letters, bulk pool) to an engine
   stand-in in its own process that answers every item ``201`` as OpenSearch words it, without
   indexing: the path's own cost. ``ratio_to_normalize_only`` compares it with the row above.
+- ``ingest flows, no enrichment -> stand-in``: the same without enrichment (``ENRICHMENT=off``),
+  to tell the enricher's share from the path's.
 - ``siem ingest --workers 1`` and ``--workers 2``: several such files through the command, to the
   stand-in; ``speed_up`` is the second against the first.
 
@@ -41,6 +43,7 @@ from opensearchpy import OpenSearch
 from osmem_server import OsmemServer
 
 from benchmarks import vpcflow as vpcflow_bench
+from enrichment import EnrichmentSettings
 from ingest.config import Settings
 from ingest.processor import process_object
 from ingest.reader import open_local
@@ -58,14 +61,15 @@ WORKER_FILES = 6
 FLOW_FILE = "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z_{n}.log.gz"
 
 
-def _ingest_once(url: str, path: Path, scratch: Path) -> dict[str, Any]:
-    """One object through ``process_object`` as ``siem ingest`` wires it; rates per wall and CPU second."""
+def _ingest_once(url: str, path: Path, scratch: Path, enrich: bool = True) -> dict[str, Any]:
+    """One object through ``process_object`` as ``siem ingest`` wires it (``enrich``: with the
+    enrichment the environment configures, else none); rates per wall and CPU second."""
     settings = Settings(
         connection=ConnectionSettings(url, auth="none"),
         dead_letter_dir=scratch / "dead",
         ledger_path=scratch / f"ledger-{time.time_ns()}.sqlite",
     )
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, enrichment=None if enrich else EnrichmentSettings(enabled=False))
     opened = open_local(path)
     wall, cpu = time.perf_counter(), time.process_time()
     result = process_object(opened, runtime.services, "bench", Deadline())
@@ -189,6 +193,14 @@ def _rounded(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _ratios(normalized: list[dict[str, Any]], ingested: list[dict[str, Any]]) -> dict[str, float]:
+    """Median over the rounds of each round's ingest rate over its normalize-only rate."""
+    pairs = list(zip(normalized, ingested, strict=True))
+    wall = statistics.median(i["records_per_s"] / n["records_per_s"] for n, i in pairs)
+    cpu = statistics.median(i["records_per_cpu_s"] / n["records_per_cpu_s"] for n, i in pairs)
+    return {"ratio_to_normalize_only": round(wall, 3), "cpu_ratio_to_normalize_only": round(cpu, 3)}
+
+
 def run(
     records: int = RECORDS, engine_records: int = ENGINE_RECORDS, repeats: int = REPEATS
 ) -> list[dict[str, Any]]:
@@ -203,27 +215,23 @@ def run(
         for n in range(WORKER_FILES):
             vpcflow_bench.write_text(folder / FLOW_FILE.format(n=n), max(1, records // 5))
         with accept_all() as url:
-            normalized, ingested = _rounds(
-                repeats, lambda: _normalize_once(flows), lambda: _ingest_once(url, flows, scratch)
+            normalized, ingested, unenriched = _rounds(
+                repeats,
+                lambda: _normalize_once(flows),
+                lambda: _ingest_once(url, flows, scratch),
+                lambda: _ingest_once(url, flows, scratch, enrich=False),
             )
             one, two = _rounds(
                 repeats,
                 lambda: _cli_ingest(url, folder, scratch, 1),
                 lambda: _cli_ingest(url, folder, scratch, 2),
             )
-    ratios = [i["records_per_s"] / n["records_per_s"] for n, i in zip(normalized, ingested, strict=True)]
-    cpu_ratios = [
-        i["records_per_cpu_s"] / n["records_per_cpu_s"] for n, i in zip(normalized, ingested, strict=True)
-    ]
     rows.append({"name": "vpcflow v2 normalize-only (same object)", **_rounded(_median(normalized))})
-    rows.append(
-        {
-            "name": "ingest flows -> accept-all stand-in",
-            **_rounded(_median(ingested)),
-            "ratio_to_normalize_only": round(statistics.median(ratios), 3),
-            "cpu_ratio_to_normalize_only": round(statistics.median(cpu_ratios), 3),
-        }
-    )
+    for name, results in (
+        ("ingest flows -> accept-all stand-in", ingested),
+        ("ingest flows, no enrichment -> stand-in", unenriched),
+    ):
+        rows.append({"name": name, **_rounded(_median(results)), **_ratios(normalized, results)})
     worker_records = WORKER_FILES * max(1, records // 5)
     speed_ups = [a["seconds"] / b["seconds"] for a, b in zip(one, two, strict=True)]
     for workers, results in ((1, one), (2, two)):
