@@ -1,96 +1,131 @@
-"""Ingest path benchmark: VPC flow text through ``process_object`` into the embedded engine.
+"""Ingest path benchmark: VPC flow text through ``process_object``, against normalize-only.
 
-Measures the whole path on this machine (normalize, chunk, bulk writes with the pool, SQLite
-ledger acks, dead-letter writes) against osmem-server with the project's templates. The engine
-is the bottleneck here, so the number says little about Serverless throughput; it is a
-regression guard for the path's own overhead, which the second row isolates by writing to an
-engine stand-in that accepts every bulk request without indexing it.
+Rows:
+
+- ``ingest flows -> osmem (templates)``: the whole path into the embedded engine with the
+  project's templates. The engine is the bottleneck, so the number says little about
+  Serverless throughput.
+- ``vpcflow v2 normalize-only``: the object of ``benchmarks.vpcflow`` (same generator, default
+  format, gzip text) normalized and encoded into ``_bulk`` bodies, as that benchmark measures it.
+- ``ingest flows -> accept-all stand-in``: the same object through the whole ingest path as
+  ``siem ingest`` runs it (production client, provenance, enrichment as configured by the
+  environment, template check, chunks, SQLite ledger, dead letters, bulk pool) to an engine
+  stand-in in its own process that answers every item ``201`` as OpenSearch words it, without
+  indexing: the path's own cost. ``ratio_to_normalize_only`` compares it with the row above.
+- ``ingest flows, no enrichment -> stand-in``: the same without enrichment (``ENRICHMENT=off``),
+  to tell the enricher's share from the path's.
+- ``siem ingest --workers 1`` and ``--workers 2``: several such files through the command, to the
+  stand-in; ``speed_up`` is the second against the first.
+
+Every measurement is repeated ``REPEATS`` times, the compared ones alternating within a round,
+and each row reports medians (ratios: the median of each round's own ratio): on 2 cores shared
+with other work, only a ratio measured in the same moment means something.
+
+    python -m benchmarks.ingest [--records N] [--repeats N]
 """
 
 from __future__ import annotations
 
-import random
+import argparse
+import contextlib
+import multiprocessing
+import os
+import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 from typing import Any
 
 import orjson
 from opensearchpy import OpenSearch
 from osmem_server import OsmemServer
 
-from demo.records import vpcflow
-from demo.records.compression import gzip_bytes
+from benchmarks import vpcflow as vpcflow_bench
+from enrichment import EnrichmentSettings
 from ingest.config import Settings
-from ingest.ledger import SqliteLedger
 from ingest.processor import process_object
-from ingest.reader import open_bytes
+from ingest.reader import open_local
 from ingest.runtime import build_runtime
 from ingest.writer import Deadline
 from opensearch_assets.templates import install_templates
 from opensearch_client import ConnectionSettings
 
-RECORDS = 20_000
+RECORDS = 100_000
 ENGINE_RECORDS = 5_000
 """The embedded engine indexes a few hundred to a thousand documents a second on 2 cores."""
+REPEATS = 3
+WORKER_FILES = 6
+"""Files of ``RECORDS // 5`` lines each for the ``--workers`` rows."""
+FLOW_FILE = "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z_{n}.log.gz"
 
 
-def flow_text(records: int, seed: int = 1) -> bytes:
-    rng = random.Random(seed)
-    lines = []
-    for _ in range(records):
-        start = 1_714_560_000 + rng.randrange(3600)
-        record = vpcflow.flow(
-            account="111111111111",
-            interface=f"eni-{rng.randrange(1 << 20):05x}",
-            src=f"10.0.{rng.randrange(256)}.{rng.randrange(256)}",
-            dst=f"172.16.{rng.randrange(256)}.{rng.randrange(256)}",
-            src_port=rng.randrange(1024, 65536),
-            dst_port=443,
-            packets=rng.randrange(1, 50),
-            byte_count=rng.randrange(40, 50_000),
-            start=start,
-        )
-        lines.append(vpcflow.text_line(record))
-    return gzip_bytes(vpcflow.text_body(lines), level=1)
-
-
-def _ingest(url: str, data: bytes, client: OpenSearch, scratch: Path) -> dict[str, Any]:
+def _ingest_once(url: str, path: Path, scratch: Path, enrich: bool = True) -> dict[str, Any]:
+    """One object through ``process_object`` as ``siem ingest`` wires it (``enrich``: with the
+    enrichment the environment configures, else none); rates per wall and CPU second."""
     settings = Settings(
-        connection=ConnectionSettings(url, auth="none"), dead_letter_dir=scratch / "dead", concurrency=2
+        connection=ConnectionSettings(url, auth="none"),
+        dead_letter_dir=scratch / "dead",
+        ledger_path=scratch / f"ledger-{time.time_ns()}.sqlite",
     )
-    runtime = build_runtime(
-        settings, client=client, ledger=SqliteLedger(scratch / f"ledger-{time.time_ns()}.sqlite")
-    )
-    started = time.perf_counter()
-    result = process_object(
-        open_bytes("bench://flows", data, str(time.time_ns()), datetime.now(UTC)),
-        runtime.services,
-        "bench",
-        Deadline(),
-    )
-    seconds = time.perf_counter() - started
+    runtime = build_runtime(settings, enrichment=None if enrich else EnrichmentSettings(enabled=False))
+    opened = open_local(path)
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = process_object(opened, runtime.services, "bench", Deadline())
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    opened.close()
     runtime.close()
+    if result.status != "done" or result.indexed + result.dead_lettered != result.records:
+        raise RuntimeError(f"the benchmark object was not ingested: {result.log_fields()}")
     return {
         "records": result.records,
-        "seconds": round(seconds, 3),
-        "records_per_s": round(result.records / seconds),
+        "seconds": wall,
+        "records_per_s": result.records / wall,
+        "records_per_cpu_s": result.records / cpu,
         "bulk_requests": result.requests,
     }
 
 
+def _normalize_once(path: Path) -> dict[str, Any]:
+    measured = vpcflow_bench._measure("normalize-only", str(path))
+    return {
+        "records": measured["rows"],
+        "seconds": measured["seconds"],
+        "records_per_s": measured["rows_per_second"],
+        "records_per_cpu_s": measured["rows_per_cpu_second"],
+    }
+
+
+def _engine_row(path: Path, scratch: Path) -> dict[str, Any]:
+    with OsmemServer.start(japanese=False) as server:
+        install_templates(OpenSearch(hosts=[server.url], timeout=120, max_retries=0))
+        measured = _ingest_once(server.url, path, scratch)
+    return {"name": "ingest flows -> osmem (templates)", **_rounded(measured)}
+
+
 class _AcceptAll(BaseHTTPRequestHandler):
-    """Answers every bulk item 201 without indexing: isolates the ingest path's own cost."""
+    """Answers every bulk item ``201`` as OpenSearch does, without indexing; ``GET
+    _index_template`` with one template covering every index (``ingest.template_check``)."""
 
     protocol_version = "HTTP/1.1"
+    _item = b'{"create":{"_index":"%s","_id":"%020d","_version":1,"result":"created",' + (
+        b'"_shards":{"total":2,"successful":1,"failed":0},"_seq_no":%d,"_primary_term":1,"status":201}}'
+    )
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        items = body.count(b"\n") // 2
-        answer = orjson.dumps({"took": 0, "errors": False, "items": [{"create": {"status": 201}}] * items})
+        index = self.path.strip("/").split("/")[0].encode()
+        items = b",".join(self._item % (index, n, n) for n in range(body.count(b"\n") // 2))
+        self._answer(b'{"took":3,"errors":false,"items":[' + items + b"]}")
+
+    def do_GET(self) -> None:
+        self._answer(b'{"index_templates":[{"name":"all","index_template":{"index_patterns":["*"]}}]}')
+
+    def do_HEAD(self) -> None:
+        self._answer(b"")
+
+    def _answer(self, answer: bytes) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
@@ -101,28 +136,122 @@ class _AcceptAll(BaseHTTPRequestHandler):
         pass
 
 
-def run(records: int = RECORDS, engine_records: int = ENGINE_RECORDS) -> list[dict[str, Any]]:
-    data = flow_text(records)
+def _serve_accept_all(ports: Any) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _AcceptAll)
+    server.daemon_threads = True
+    ports.put(server.server_address[1])
+    server.serve_forever()
+
+
+@contextlib.contextmanager
+def accept_all() -> Iterator[str]:
+    """The stand-in's URL, served by another process: its own cost is not the path's."""
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    process = context.Process(target=_serve_accept_all, args=(ports,), daemon=True)
+    process.start()
+    try:
+        yield f"http://127.0.0.1:{ports.get(timeout=120)}"
+    finally:
+        process.terminate()
+        process.join()
+
+
+def _cli_ingest(url: str, folder: Path, scratch: Path, workers: int) -> dict[str, Any]:
+    from siem_cli import main as cli  # the command as a user runs it
+
+    run = f"{workers}-{time.time_ns()}"
+    argv = ["ingest", str(folder), "--endpoint", url, "--auth", "none", "--quiet", "--workers", str(workers)]
+    argv += ["--ledger", str(scratch / f"ledger-{run}.sqlite"), "--dead-letter", str(scratch / f"dead-{run}")]
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
+        status = cli.main(argv)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise RuntimeError(f"siem ingest --workers {workers} exited with {status}")
+    return {"seconds": seconds}
+
+
+def _rounds(repeats: int, *measures: Callable[[], dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """``repeats`` rounds of every measure, alternating: one list of results per measure."""
+    results: list[list[dict[str, Any]]] = [[] for _ in measures]
+    for _ in range(repeats):
+        for into, measure in zip(results, measures, strict=True):
+            into.append(measure())
+    return results
+
+
+def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
+    numbers = {key for key, value in results[0].items() if isinstance(value, int | float)}
+    return {key: statistics.median(result[key] for result in results) for key in results[0] if key in numbers}
+
+
+def _rounded(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        key: round(value, 3) if isinstance(value, float) and value < 100 else round(value)
+        for key, value in row.items()
+    }
+
+
+def _ratios(normalized: list[dict[str, Any]], ingested: list[dict[str, Any]]) -> dict[str, float]:
+    """Median over the rounds of each round's ingest rate over its normalize-only rate."""
+    pairs = list(zip(normalized, ingested, strict=True))
+    wall = statistics.median(i["records_per_s"] / n["records_per_s"] for n, i in pairs)
+    cpu = statistics.median(i["records_per_cpu_s"] / n["records_per_cpu_s"] for n, i in pairs)
+    return {"ratio_to_normalize_only": round(wall, 3), "cpu_ratio_to_normalize_only": round(cpu, 3)}
+
+
+def run(
+    records: int = RECORDS, engine_records: int = ENGINE_RECORDS, repeats: int = REPEATS
+) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
-        with OsmemServer.start(japanese=False) as server:
-            client = OpenSearch(hosts=[server.url], timeout=120, max_retries=0, pool_maxsize=3)
-            install_templates(client)
-            rows.append(
-                {
-                    "name": "ingest flows -> osmem (templates)",
-                    **_ingest(server.url, flow_text(engine_records), client, Path(tmp)),
-                }
+        scratch = Path(tmp)
+        engine_object = vpcflow_bench.write_text(scratch / FLOW_FILE.format(n="engine"), engine_records)
+        rows.append(_engine_row(engine_object, scratch))
+        flows = vpcflow_bench.write_text(scratch / FLOW_FILE.format(n="v2"), records)
+        folder = scratch / "objects"
+        folder.mkdir()
+        for n in range(WORKER_FILES):
+            vpcflow_bench.write_text(folder / FLOW_FILE.format(n=n), max(1, records // 5))
+        with accept_all() as url:
+            normalized, ingested, unenriched = _rounds(
+                repeats,
+                lambda: _normalize_once(flows),
+                lambda: _ingest_once(url, flows, scratch),
+                lambda: _ingest_once(url, flows, scratch, enrich=False),
             )
-        stand_in = ThreadingHTTPServer(("127.0.0.1", 0), _AcceptAll)
-        Thread(target=stand_in.serve_forever, daemon=True).start()
-        url = f"http://127.0.0.1:{stand_in.server_address[1]}"
-        client = OpenSearch(hosts=[url], timeout=120, max_retries=0, pool_maxsize=3)
-        rows.append({"name": "ingest flows -> accept-all stand-in", **_ingest(url, data, client, Path(tmp))})
-        stand_in.shutdown()
+            one, two = _rounds(
+                repeats,
+                lambda: _cli_ingest(url, folder, scratch, 1),
+                lambda: _cli_ingest(url, folder, scratch, 2),
+            )
+    rows.append({"name": "vpcflow v2 normalize-only (same object)", **_rounded(_median(normalized))})
+    for name, results in (
+        ("ingest flows -> accept-all stand-in", ingested),
+        ("ingest flows, no enrichment -> stand-in", unenriched),
+    ):
+        rows.append({"name": name, **_rounded(_median(results)), **_ratios(normalized, results)})
+    worker_records = WORKER_FILES * max(1, records // 5)
+    speed_ups = [a["seconds"] / b["seconds"] for a, b in zip(one, two, strict=True)]
+    for workers, results in ((1, one), (2, two)):
+        seconds = statistics.median(result["seconds"] for result in results)
+        row = {"name": f"siem ingest --workers {workers} -> stand-in", "records": worker_records}
+        row |= {"seconds": round(seconds, 3), "records_per_s": round(worker_records / seconds)}
+        rows.append(row | ({"speed_up": round(statistics.median(speed_ups), 3)} if workers == 2 else {}))
     return rows
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--records", type=int, default=RECORDS, help=f"records of the object (default {RECORDS})"
+    )
+    parser.add_argument("--repeats", type=int, default=REPEATS, help=f"rounds (default {REPEATS})")
+    args = parser.parse_args()
+    for row in run(args.records, repeats=args.repeats):
+        print(orjson.dumps(row).decode())
+
+
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    main()

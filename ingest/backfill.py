@@ -20,6 +20,9 @@ Open = Callable[[], OpenedObject]
 """Opens one listed object when its turn comes (so a long backfill never holds many open)."""
 Listed = tuple[str, Open]
 """A listed object: its location (for reports) and its opener."""
+Ref = Path | ObjectRef
+"""A listed object as the listing names it: picklable, so that another process can open it
+(``siem ingest --workers``) with :meth:`Opener.listed`."""
 Process = Callable[[OpenedObject, Runtime, str, Deadline], ObjectResult]
 """What is done with one opened object: ``process_object``, or a replay of dead letters."""
 
@@ -31,23 +34,26 @@ class Opener:
         self._target = target
         self._s3: Any = boto3.client("s3", region_name=region) if target.startswith("s3://") else None
 
-    def sources(self) -> list[Listed]:
-        """(location, opener) per object; raises ``FileNotFoundError`` for a local path that does
-        not exist."""
+    def refs(self) -> list[Ref]:
+        """The objects of the target; raises ``FileNotFoundError`` for a local path that does not
+        exist."""
         if self._s3 is not None:
             bucket, _, prefix = self._target[len("s3://") :].partition("/")
-            return [(ref.url, self._s3_opener(ref)) for ref in list_s3(self._s3, bucket, prefix)]
+            return list(list_s3(self._s3, bucket, prefix))
         root = Path(self._target)
         if not root.exists():
             raise FileNotFoundError(f"{root} does not exist")
-        return [(str(path.resolve()), self._local_opener(path)) for path in list_local(root)]
+        return list(list_local(root))
 
-    def _s3_opener(self, ref: ObjectRef) -> Open:
-        return lambda: open_s3(self._s3, ref)
+    def listed(self, ref: Ref) -> Listed:
+        """(location, opener) of one object of :meth:`refs`."""
+        if isinstance(ref, ObjectRef):
+            return ref.url, lambda: open_s3(self._s3, ref)
+        return str(ref.resolve()), lambda: open_local(ref)
 
-    @staticmethod
-    def _local_opener(path: Path) -> Open:
-        return lambda: open_local(path)
+    def sources(self) -> list[Listed]:
+        """(location, opener) per object of :meth:`refs`."""
+        return [self.listed(ref) for ref in self.refs()]
 
 
 def process_each(

@@ -68,9 +68,12 @@ class Ledger(Protocol):
         """Record that ``chunk`` is about to be sent (see :attr:`Progress.in_flight_since`)."""
         ...
 
-    def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
+    def ack_chunk(
+        self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int, begin_next: bool = False
+    ) -> None:
         """Mark ``chunk`` fully handled (and no longer in flight); the counts are those added by
-        this call."""
+        this call. ``begin_next``: chunk + 1 is about to be sent, recorded in the same write as
+        :meth:`begin_chunk` would (one ledger write per chunk instead of two)."""
         ...
 
     def save_partial(
@@ -216,14 +219,16 @@ class SqliteLedger:
     def begin_chunk(self, key: str, owner: str, chunk: int) -> None:
         self._update(key, owner, chunk, "in_flight_since = ?", (_now(),))
 
-    def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
+    def ack_chunk(
+        self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int, begin_next: bool = False
+    ) -> None:
         self._update(
             key,
             owner,
             chunk,
-            "chunks_done = chunks_done + 1, partial = '', in_flight_since = 0, indexed = indexed + ?, "
+            "chunks_done = chunks_done + 1, partial = '', in_flight_since = ?, indexed = indexed + ?, "
             "dead_lettered = dead_lettered + ?",
-            (indexed, dead_lettered),
+            (_now() if begin_next else 0, indexed, dead_lettered),
         )
 
     def save_partial(
@@ -348,16 +353,18 @@ class DynamoLedger:
     def begin_chunk(self, key: str, owner: str, chunk: int) -> None:
         self._update(key, owner, chunk, "SET in_flight_since = :now", {":now": {"N": str(_now())}})
 
-    def ack_chunk(self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int) -> None:
+    def ack_chunk(
+        self, key: str, owner: str, chunk: int, indexed: int, dead_lettered: int, begin_next: bool = False
+    ) -> None:
         self._update(
             key,
             owner,
             chunk,
-            "SET chunks_done = chunks_done + :one, partial_offsets = :empty, in_flight_since = :zero, "
+            "SET chunks_done = chunks_done + :one, partial_offsets = :empty, in_flight_since = :since, "
             "records_indexed = records_indexed + :indexed, records_dead_lettered = records_dead_lettered + :dead",
             {
                 ":one": {"N": "1"},
-                ":zero": {"N": "0"},
+                ":since": {"N": str(_now()) if begin_next else "0"},
                 ":empty": {"S": ""},
                 ":indexed": {"N": str(indexed)},
                 ":dead": {"N": str(dead_lettered)},

@@ -16,6 +16,7 @@ most one chunk is ever in flight.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import math
 import time
@@ -125,20 +126,20 @@ class ObjectResult:
         }
 
 
-def batched(items: Iterable[SourcedItem], size: int) -> Iterator[tuple[SourcedItem, ...]]:
-    """``itertools.batched`` (Python 3.12) for 3.11; a failed read raises :class:`ReadFailed`."""
+def guarded(items: Iterable[SourcedItem]) -> Iterator[SourcedItem]:
+    """``items``, with a failed read raised as :class:`ReadFailed` (what the caller does with an
+    item is not guarded: its errors are its own)."""
     iterator = iter(items)
-    while chunk := _next_chunk(iterator, size):
-        yield chunk
-
-
-def _next_chunk(iterator: Iterator[SourcedItem], size: int) -> tuple[SourcedItem, ...]:
-    try:
-        return tuple(islice(iterator, size))
-    except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
-        raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
-    except Interrupted as stopped:
-        raise StoppedInNormalizer(f"deadline reached while normalizing: {stopped}") from None
+    while True:
+        try:
+            item = next(iterator)
+        except StopIteration:
+            return
+        except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
+            raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
+        except Interrupted as stopped:
+            raise StoppedInNormalizer(f"deadline reached while normalizing: {stopped}") from None
+        yield item
 
 
 def with_retries(call: Callable[[], _T], settings: Settings, deadline: Deadline) -> _T:
@@ -318,22 +319,33 @@ class _ChunkLoop:
 
     def _loop(self, items: Iterable[SourcedItem]) -> tuple[_Chunk, PendingWrite] | None:
         in_flight: tuple[_Chunk, PendingWrite] | None = None
-        for number, records in enumerate(batched(items, self._chunk_size)):
-            self._result.records += len(records)
+        records = guarded(items)
+        for number in itertools.count():
             if number < self._progress.chunks_done:
-                self._result.already_acknowledged += len(records)
+                skipped = sum(1 for _ in islice(records, self._chunk_size))
+                if not skipped:
+                    break
+                self._result.records += skipped
+                self._result.already_acknowledged += skipped
                 # Skipping still reads and normalizes the chunk: on a large object that alone can
                 # use the invocation's time, so it stops here like any other chunk would.
                 if self._deadline.expired():
                     raise Incomplete(f"deadline reached while skipping acknowledged chunk {number}")
                 continue
-            chunk = self._build(number, records)
+            chunk = self._build(number, islice(records, self._chunk_size))
+            if chunk is None:
+                break
+            begun = False
             if in_flight:
                 self._in_flight = None
-                self._finish(*in_flight)
+                # The acknowledgement of chunk n records chunk n + 1 in flight: one ledger write.
+                # Should the deadline stop the run before chunk n + 1 is sent, its resume looks
+                # its documents up and finds none: a wait, never a duplicate.
+                begun = bool(chunk.documents)
+                self._finish(*in_flight, begin_next=begun)
             if self._deadline.expired():
                 raise Incomplete(f"deadline reached before chunk {number}")
-            if chunk.documents:
+            if chunk.documents and not begun:
                 self._begin(number)
             in_flight = self._in_flight = chunk, self._services.writer.start(chunk.documents, self._deadline)
         return in_flight
@@ -343,14 +355,18 @@ class _ChunkLoop:
         key = self._identity.ledger_key
         self._retrying(lambda: self._services.ledger.begin_chunk(key, self._owner, number))
 
-    def _build(self, number: int, records: tuple[SourcedItem, ...]) -> _Chunk:
+    def _build(self, number: int, records: Iterator[SourcedItem]) -> _Chunk | None:
+        """The next chunk, each document encoded as it is read (a chunk holds bytes, not the
+        documents' dicts); ``None`` when the object has no more records."""
         done_before = self._progress.partial if number == self._progress.chunks_done else frozenset()
-        self._result.already_acknowledged += len(done_before)
         documents: list[Pending] = []
         letters: list[tuple[int, dict[str, Any]]] = []
         source = "unknown"
         enricher = self._services.enricher
+        indices: dict[str, str] = {}
+        count = 0
         for offset, (item_source, item) in enumerate(records):
+            count += 1
             source = item_source
             if offset in done_before:
                 continue
@@ -359,10 +375,17 @@ class _ChunkLoop:
                 # letter may name its own stage (provenance).
                 letter = {"stage": "normalize", **item.to_json(), "version": self._identity.version}
                 letters.append((offset, letter))
-            else:
-                if enricher is not None:
-                    enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
-                documents.append(Pending(offset, self._settings.index_for(item_source), orjson.dumps(item)))
+                continue
+            if enricher is not None:
+                enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
+            index = indices.get(item_source)
+            if index is None:
+                index = indices[item_source] = self._settings.index_for(item_source)
+            documents.append(Pending(offset, index, orjson.dumps(item)))
+        if not count:
+            return None
+        self._result.records += count
+        self._result.already_acknowledged += len(done_before)
         self._result.source = self._result.source or (source if source != "unknown" else None)
         found = self._found_in_engine(number, documents)
         if found:
@@ -389,7 +412,9 @@ class _ChunkLoop:
             time.sleep(wait)
         return self._retrying(lambda: already_indexed(search, documents))
 
-    def _finish(self, chunk: _Chunk, write: PendingWrite) -> None:
+    def _finish(self, chunk: _Chunk, write: PendingWrite, begin_next: bool = False) -> None:
+        """Settle ``chunk`` once its write ends: dead letters, then the ledger (``begin_next``:
+        the next chunk is recorded in flight in the same ledger write)."""
         report = write.result()
         self._result.retries += report.retries
         self._result.requests += report.requests
@@ -401,7 +426,7 @@ class _ChunkLoop:
         self._services.hooks.after_write(self._identity, chunk.number)
         self._result.indexed += len(report.indexed)
         self._result.dead_lettered += len(letters)
-        self._acknowledge(chunk, report, letters)
+        self._acknowledge(chunk, report, letters, begin_next)
 
     def _write_letters(
         self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
@@ -424,7 +449,7 @@ class _ChunkLoop:
         self._result.dead_letter_files.append(where)
 
     def _acknowledge(
-        self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
+        self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]], begin_next: bool
     ) -> None:
         if report.unfinished:
             done = chunk.handled(report) | frozenset(offset for offset, _ in letters)
@@ -434,7 +459,7 @@ class _ChunkLoop:
         key = self._identity.ledger_key
         self._retrying(
             lambda: self._services.ledger.ack_chunk(
-                key, self._owner, chunk.number, _indexed(chunk, report), len(letters)
+                key, self._owner, chunk.number, _indexed(chunk, report), len(letters), begin_next
             )
         )
         self._services.hooks.after_ack(self._identity, chunk.number)

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
-from ingest.writer import Pending
+if TYPE_CHECKING:  # the writer looks its documents up here too
+    from ingest.writer import Pending
 
 IDS_PER_QUERY = 1000
 """``event.id`` values per ``terms`` query (far below ``index.max_terms_count``, 65,536)."""

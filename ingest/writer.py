@@ -6,6 +6,15 @@
 - A whole request failing with 408, 429, 5xx, a timeout, a connection error or an answer that
   cannot be read is retried; so are the items of a successful request that failed with 429 or
   5xx. Delays grow exponentially with full jitter and never run past the deadline.
+- A request the engine may have applied though it did not say so (a timeout, a dropped
+  connection, an unreadable answer, a 500/502/504) is not sent again blindly: once its writes
+  would be searchable (``Settings.visibility_delay``, 10-60 s on Serverless), the engine is
+  asked which of its documents' ``event.id`` it holds (:mod:`ingest.searchable`), and only the
+  others are sent again (TIMESERIES collections take no client ``_id``, so the engine cannot
+  deduplicate a resend). When that cannot be done before the deadline, or the look-up fails,
+  the documents are left unfinished: the object's retry looks them up (their chunk stays in
+  flight in the ledger). A 408, 429 or 503 says the engine did not take the request: it is
+  sent again after the backoff alone.
 - A whole request answered 413 is split in halves, sent through the same loop (same attempt
   and deadline rules); a single document answered 413 is rejected.
 - Any other whole-request refusal (401, 403, 404...) leaves its documents *unfinished*: it
@@ -38,12 +47,16 @@ from opensearchpy.exceptions import ConnectionError as TransportConnectionError
 from opensearchpy.exceptions import TransportError
 
 from ingest.config import Settings
+from ingest.searchable import already_indexed
 from ingest.template_check import IndexTemplateCheck
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Pending:
-    """One document to index: its offset in the chunk, target index and serialized body."""
+    """One document to index: its offset in the chunk, target index and serialized body.
+
+    Not frozen, though never changed: one is made per document, and a frozen dataclass takes
+    three times as long to build."""
 
     offset: int
     index: str
@@ -100,10 +113,19 @@ class Deadline:
 # The index goes in the URL (``POST /<index>/_bulk``), so each action line is 14 bytes
 # instead of ~40: it keeps the bulk body within 1.3x of the raw CloudTrail JSON.
 _ACTION = b'{"create":{}}\n'
+_ACTION_BYTES = len(_ACTION) + 1
+"""What a document adds to a body besides its own bytes: the action line and its newline."""
 
 
 def _retryable_status(status: Any) -> bool:
     return status in (408, 429) or (isinstance(status, int) and status >= 500)
+
+
+def _refused_before_applying(status: Any) -> bool:
+    """Whether a retryable whole-request status says the engine did not apply the request:
+    408 (it did not get the whole request), 429 and 503 (it refused to take it). A 500, 502 or
+    504 may come after the engine applied it (a proxy or gateway timing out behind it)."""
+    return status in (408, 429, 503)
 
 
 class BulkWriter:
@@ -133,28 +155,37 @@ class BulkWriter:
     def start(self, documents: Sequence[Pending], deadline: Deadline) -> PendingWrite:
         """Send ``documents`` in the background; :meth:`PendingWrite.result` waits for the report."""
         report = WriteReport()
-        batches = self._batches(self._covered(documents, report), report)
+        batches = self._batches(documents, report)
         sends = [(batch, self._pool.submit(self._send, batch, deadline)) for batch in batches]
         return PendingWrite(report, sends)
 
-    def _covered(self, documents: Sequence[Pending], report: WriteReport) -> Sequence[Pending]:
-        """The documents whose index a template covers; the others are left unfinished."""
-        if self._templates is None:
-            return documents
-        problems = {index: self._templates.problem(index) for index in {d.index for d in documents}}
-        if not any(problems.values()):
-            return documents
-        report.errors += sorted(problem for problem in problems.values() if problem)
-        report.unfinished += [document.offset for document in documents if problems[document.index]]
-        return [document for document in documents if not problems[document.index]]
+    def _problem(self, index: str) -> str | None:
+        """Why ``index`` may not be written (no template covers it); ``None``: it may."""
+        return None if self._templates is None else self._templates.problem(index)
 
     def _batches(self, documents: Sequence[Pending], report: WriteReport) -> list[list[Pending]]:
+        """The bodies to send, in one pass: documents of an index no template covers are left
+        unfinished, one too large for a body is rejected, the others fill bodies of one index."""
         limit, max_docs = self._settings.bulk_max_bytes, self._settings.bulk_max_docs
+        problems: dict[str, str | None] = {}
         batches: list[list[Pending]] = []
         current: list[Pending] = []
+        index = ""
         size = 0
         for document in documents:
-            weight = _weight(document)
+            if document.index != index:
+                index = document.index
+                if index not in problems:
+                    problem = problems[index] = self._problem(index)
+                    if problem:
+                        report.errors.append(problem)
+                if current:
+                    batches.append(current)
+                    current, size = [], 0
+            if problems[index]:
+                report.unfinished.append(document.offset)
+                continue
+            weight = _ACTION_BYTES + len(document.body)
             if weight > limit:
                 report.rejected.append(
                     Rejected(
@@ -162,9 +193,7 @@ class BulkWriter:
                     )
                 )
                 continue
-            if current and (
-                size + weight > limit or len(current) >= max_docs or document.index != current[0].index
-            ):
+            if current and (size + weight > limit or len(current) >= max_docs):
                 batches.append(current)
                 current, size = [], 0
             current.append(document)
@@ -177,19 +206,48 @@ class BulkWriter:
         """Send one body, then whatever must be sent again (retries, halves of a 413), each
         request under the same attempt and deadline rules."""
         report = WriteReport()
-        queue: deque[tuple[list[Pending], int]] = deque([(batch, 0)])
+        # (documents, attempt, when the request that may have applied them ended, or None)
+        queue: deque[tuple[list[Pending], int, float | None]] = deque([(batch, 0, None)])
         while queue:
-            pending, attempt = queue.popleft()
+            pending, attempt, unsure_since = queue.popleft()
             if not self._may_send(attempt, deadline):
                 report.unfinished += [document.offset for document in pending]
                 continue
+            if unsure_since is not None:
+                pending = self._not_yet_indexed(pending, unsure_since, deadline, report)
+                if not pending:
+                    continue
             report.retries += bool(attempt)
             report.requests += 1
-            again, halves = self._attempt(pending, report)
+            again, halves, unsure = self._attempt(pending, report)
             if again:
-                queue.append((again, attempt + 1))
-            queue.extend((half, attempt) for half in halves)
+                queue.append((again, attempt + 1, time.monotonic() if unsure else None))
+            queue.extend((half, attempt, None) for half in halves)
         return report
+
+    def _not_yet_indexed(
+        self, pending: list[Pending], unsure_since: float, deadline: Deadline, report: WriteReport
+    ) -> list[Pending]:
+        """The documents of a request that may have been applied (cut short, or answered with
+        something unreadable) that the engine does not hold: it is asked once they would be
+        searchable (:mod:`ingest.searchable`), so a resend never duplicates what it applied.
+        Those it holds count as indexed; when it cannot be asked in time, all are left
+        unfinished, and the object's retry looks them up (its chunk stays in flight)."""
+        wait = unsure_since + self._settings.visibility_delay() - time.monotonic()
+        if deadline.remaining() < max(0.0, wait) + self._settings.connection.timeout:
+            report.unfinished += [document.offset for document in pending]
+            report.errors.append("a request that may have been applied could not be looked up in time")
+            return []
+        if wait > 0:
+            self._sleep(wait)
+        try:
+            found = already_indexed(self._client, pending)
+        except Exception as error:  # not known: never send blindly
+            report.unfinished += [document.offset for document in pending]
+            report.errors.append(f"looking up a request that may have been applied: {type(error).__name__}")
+            return []
+        report.indexed += sorted(found)
+        return [document for document in pending if document.offset not in found]
 
     def _may_send(self, attempt: int, deadline: Deadline) -> bool:
         """Whether request number ``attempt`` (0: the first) may start, after its backoff."""
@@ -201,28 +259,30 @@ class BulkWriter:
 
     def _attempt(
         self, pending: list[Pending], report: WriteReport
-    ) -> tuple[list[Pending], list[list[Pending]]]:
-        """Send one request; return the documents to send again and the halves of a body too large."""
+    ) -> tuple[list[Pending], list[list[Pending]], bool]:
+        """Send one request; return the documents to send again, the halves of a body too large,
+        and whether the engine may have applied the documents to send again."""
         try:
             answer = self._client.bulk(
                 index=pending[0].index,
                 body=_payload(pending),
                 request_timeout=self._settings.connection.timeout,
             )
-        except TransportConnectionError:  # includes timeouts: nothing says the engine got it
-            return pending, []
+        except TransportConnectionError:  # includes timeouts: the engine may have applied it
+            return pending, [], True
         except TransportError as error:
             if _retryable_status(error.status_code):
-                return pending, []
+                return pending, [], not _refused_before_applying(error.status_code)
             if error.status_code == 413 and len(pending) > 1:
                 half = len(pending) // 2
-                return [], [pending[:half], pending[half:]]
+                return [], [pending[:half], pending[half:]], False
             self._refused(pending, error, report)
-            return [], []
+            return [], [], False
         except Exception:  # e.g. SerializationError: an answer we cannot read
-            # The engine may or may not have applied the request: like a timeout, send it again.
-            return pending, []
-        return self._sort_items(pending, answer, report), []
+            # The engine may or may not have applied the request: like a timeout.
+            return pending, [], True
+        again, unsure = self._sort_items(pending, answer, report)
+        return again, [], unsure
 
     @staticmethod
     def _refused(pending: list[Pending], error: TransportError, report: WriteReport) -> None:
@@ -238,26 +298,29 @@ class BulkWriter:
 
     def _sort_items(
         self, pending: list[Pending], answer: dict[str, Any], report: WriteReport
-    ) -> list[Pending]:
+    ) -> tuple[list[Pending], bool]:
+        """The documents to send again, and whether the engine may have applied some of them."""
         items = answer.get("items") if isinstance(answer, dict) else None
         if not isinstance(items, list) or len(items) != len(pending):
             # An answer that does not say what became of each document: send them again.
-            return pending
+            return pending, True
         if not answer.get("errors"):
             report.indexed += [document.offset for document in pending]
-            return []
+            return [], False
         again: list[Pending] = []
+        unsure = False
         for document, item in zip(pending, items, strict=True):
             result = _item_result(item)
             status = result.get("status")
             if not isinstance(status, int) or _retryable_status(status):
                 again.append(document)  # an item without a status says nothing: send it again
+                unsure |= not isinstance(status, int)
             elif 200 <= status < 300:
                 report.indexed.append(document.offset)
             else:
                 reason = f"index error: {status} {_error_text(result.get('error'))}"
                 report.rejected.append(Rejected(document, reason))
-        return again
+        return again, unsure
 
     def _wait(self, attempt: int, deadline: Deadline) -> bool:
         """Sleep before retry ``attempt`` (full jitter); False when the deadline leaves no time."""
@@ -298,10 +361,6 @@ def _item_result(item: Any) -> dict[str, Any]:
     """``{"create": {...}}`` -> ``{...}``; ``{}`` for an item of any other shape."""
     result = next(iter(item.values()), None) if isinstance(item, dict) else None
     return result if isinstance(result, dict) else {}
-
-
-def _weight(document: Pending) -> int:
-    return len(_ACTION) + len(document.body) + 1
 
 
 def _payload(documents: list[Pending]) -> bytes:

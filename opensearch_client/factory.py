@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import boto3
+import orjson
 import requests
 from opensearchpy import (
+    JSONSerializer,
     OpenSearch,
     RequestsAWSV4SignerAuth,
     Urllib3AWSV4SignerAuth,
@@ -15,6 +17,18 @@ from opensearchpy import (
 )
 
 from opensearch_client.settings import SIGV4_MODES, ConnectionConfigError, ConnectionSettings
+
+
+class AnswerSerializer(JSONSerializer):
+    """opensearch-py's JSON serializer, reading answers with orjson: a ``_bulk`` answer has one
+    item per document, and reading it with the standard library took the bulk writer about a
+    tenth of the ingest path's time."""
+
+    def loads(self, s: str) -> Any:
+        try:
+            return orjson.loads(s)
+        except orjson.JSONDecodeError:  # lone surrogates, integers beyond 64 bits: as before
+            return super().loads(s)
 
 
 def make_client(
@@ -37,6 +51,7 @@ def make_client(
         "max_retries": max_retries,
         "retry_on_timeout": False,
         "pool_maxsize": pool_maxsize,
+        "serializer": AnswerSerializer(),
     }
     if settings.auth in SIGV4_MODES:
         credentials, region = _aws_credentials(settings, session)

@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -159,17 +160,25 @@ def run_all(
     # not open) says so before any probe. The CLI enriches with the file `siem accounts sync`
     # wrote, unless ACCOUNTS_LOCATION says otherwise.
     runtime = build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
-    totals = Totals()
     try:
         require_reachable(settings.connection.endpoint)
-        with tqdm(total=len(openers), unit="obj", disable=quiet, file=sys.stderr) as bar:
-            for result in process_each(openers, runtime, process, run_owner()):
-                totals.add(result)
-                bar.set_postfix(indexed=totals.indexed, dead=totals.dead_lettered, refresh=False)
-                bar.update()
-                _stop_if_hopeless(result, settings, totals, len(openers))
+        results = process_each(openers, runtime, process, run_owner())
+        return tally(settings, results, len(openers), quiet, verb)
     finally:
         runtime.close()
+
+
+def tally(settings: Settings, results: Iterable[ObjectResult], listed: int, quiet: bool, verb: str) -> int:
+    """Count each object's result with a progress bar and say the totals; the exit status says
+    whether all finished. Raises :class:`EndpointUnreachable` or :class:`AccessRefused` after a
+    result that shows no further object can be written (see :func:`run_all`)."""
+    totals = Totals()
+    with tqdm(total=listed, unit="obj", disable=quiet, file=sys.stderr) as bar:
+        for result in results:
+            totals.add(result)
+            bar.set_postfix(indexed=totals.indexed, dead=totals.dead_lettered, refresh=False)
+            bar.update()
+            _stop_if_hopeless(result, settings, totals, listed)
     return totals.report(verb)
 
 

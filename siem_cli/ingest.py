@@ -55,7 +55,8 @@ def _process(opened: OpenedObject, runtime: Runtime, owner: str, deadline: Deadl
 def run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from(args, keep_original=args.original, **provenance_from_env())
-        openers = Opener(args.target, settings.connection.region).sources() if args.workers == 1 else []
+        opener = Opener(args.target, settings.connection.region)
+        refs = opener.refs()  # the one listing, for one process or several
     except (FileNotFoundError, ValueError) as error:
         # No such path; a ledger it must not use; SOURCE_PREFIXES or DELEGATED_ADMIN_ACCOUNT_IDS malformed.
         print(f"siem ingest: {error}", file=sys.stderr)
@@ -63,8 +64,10 @@ def run(args: argparse.Namespace) -> int:
     if args.install_templates and not _install_templates(settings):
         return 1
     if args.workers > 1:
-        return run_parallel(settings, args.target, args.workers, args.quiet)
-    return run_all(settings, openers, _process, args.quiet, "siem ingest", "ingested")
+        return run_parallel(settings, args.target, refs, _process, args.workers, args.quiet)
+    return run_all(
+        settings, [opener.listed(ref) for ref in refs], _process, args.quiet, "siem ingest", "ingested"
+    )
 
 
 def _install_templates(settings: Settings) -> bool:

@@ -2,7 +2,8 @@
 
 For ``_bulk`` requests it can answer 429 or 503 for the whole request, or hang and then drop
 the connection without an answer (what a client sees when a load balancer times out; the
-request is not forwarded, so the engine never saw it), and it can take items
+request is not forwarded, so the engine never saw it), or forward it and then drop the
+connection (the engine applied what the client sees time out), and it can take items
 out of a request and answer for them itself: 429 (the writer must retry them) or 400
 ``mapper_parsing_exception`` (the writer must dead-letter them). A permanently rejected
 document is chosen by a hash of its ``event.id``, so it is rejected on every attempt, like a real
@@ -45,6 +46,10 @@ class Faults:
     whose body is cut short), or a status such as ``403`` for the whole request."""
     max_body_docs: int = 0
     """When set, a body with more documents is refused with 413, unforwarded."""
+    applied_timeouts: int = 0
+    """The next this many ``_bulk`` requests are forwarded (the engine applies them), then hang
+    ``timeout_sleep`` seconds and lose their answer: the client times out on a request the
+    engine applied."""
 
 
 @dataclass
@@ -118,6 +123,11 @@ class FaultProxy:
         refused = self._refused(body)
         if refused:
             return refused
+        if self._take(faults, "applied_timeouts"):
+            self._bulk_items(path, headers, body, rng)
+            self._count("bulk applied, then timed out")
+            time.sleep(faults.timeout_sleep)
+            return None
         roll = rng.random()
         if roll < faults.bulk_429:
             self._count("bulk 429")
@@ -130,6 +140,14 @@ class FaultProxy:
             time.sleep(faults.timeout_sleep)
             return None
         return self._bulk_items(path, headers, body, rng)
+
+    def _take(self, faults: Faults, counter: str) -> bool:
+        """Use one of ``faults``'s ``counter`` (a number of requests still to affect)."""
+        with self._lock:
+            left = getattr(faults, counter)
+            if left:
+                setattr(faults, counter, left - 1)
+            return bool(left)
 
     def _refused(self, body: bytes) -> tuple[int, bytes] | None:
         with self._lock:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import multiprocessing
+import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
 
+import ingest.backfill
+from ingest.events import ObjectRef
 from ingest.ledger import LeaseHeld, SqliteLedger
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings
 from siem_cli import main as cli
+from tests.ingest.conftest import BUCKET, Aws
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.records import flow_object
 
@@ -93,3 +99,62 @@ def test_a_wrong_number_of_workers_is_a_usage_error(capsys: pytest.CaptureFixtur
         cli.main(["ingest", ".", "--endpoint", "http://127.0.0.1:9", "--workers", "0"])
     assert exit_.value.code == 2
     assert "expected a number of processes" in capsys.readouterr().err
+
+
+def _worker_options(endpoint: str, tmp_path: Path) -> list[str]:
+    options = [
+        "--endpoint", endpoint, "--auth", "none", "--ledger", tmp_path / "ledger.sqlite",
+        "--dead-letter", tmp_path / "dead", "--quiet", "--concurrency", "1", "--workers", "2",
+    ]  # fmt: skip
+    return list(map(str, options))
+
+
+def test_workers_skip_an_object_deleted_after_the_one_listing(
+    aws: Aws,
+    tmp_path: Path,
+    engine_url: str,
+    templated_engine: OpenSearch,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    flows = [flow_object(200, seed=60 + number) for number in range(3)]
+    for number, flow in enumerate(flows):
+        aws.s3.put_object(Bucket=BUCKET, Key=f"backfill/f{number}.log.gz", Body=flow.body)
+    listed = ingest.backfill.list_s3
+    listings: list[str] = []
+
+    def list_then_delete(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
+        listings.append(prefix)
+        refs = list(listed(s3, bucket, prefix))
+        aws.s3.delete_object(Bucket=BUCKET, Key="backfill/f1.log.gz")  # a lifecycle rule, say
+        return iter(refs)
+
+    monkeypatch.setattr("ingest.backfill.list_s3", list_then_delete)
+
+    status = cli.main(["ingest", f"s3://{BUCKET}/backfill/", *_worker_options(engine_url, tmp_path)])
+
+    err = capsys.readouterr().err
+    assert status == 0, err  # nothing a re-run could finish
+    assert listings == ["backfill/"]  # listed once, by the command, not again by the workers
+    assert f"skipped, deleted after it was listed: s3://{BUCKET}/backfill/f1.log.gz" in err
+    assert count(templated_engine, "siem-vpcflow") == flows[0].records + flows[2].records
+    assert "3 objects (0 already done), 400 records read, 400 indexed, 0 dead-lettered" in err
+
+
+def test_workers_stop_before_the_first_object_when_the_endpoint_cannot_be_reached(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "flows.log.gz").write_bytes(flow_object(10, seed=7).body)
+    with socket.socket() as probe:  # a local port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+
+    status = cli.main(["ingest", str(logs), *_worker_options(closed, tmp_path)])
+
+    err = capsys.readouterr().err
+    assert status == 2 and "Traceback" not in err
+    assert err.splitlines() == [err.splitlines()[0]]
+    assert err.startswith(f"siem ingest: cannot reach {closed}: connection refused")
+    assert not (tmp_path / "dead").exists()

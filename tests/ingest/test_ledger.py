@@ -111,6 +111,17 @@ def test_a_chunk_stays_in_flight_until_its_ack(ledger: Ledger) -> None:
     assert after is not None and after.in_flight_since == 0 and after.chunks_done == 1
 
 
+def test_an_ack_can_record_the_next_chunk_in_flight(ledger: Ledger) -> None:
+    ledger.claim(KEY, "worker-a", 60, CHUNK)
+    ledger.begin_chunk(KEY, "worker-a", 0)
+    ledger.ack_chunk(KEY, "worker-a", 0, indexed=CHUNK, dead_lettered=0, begin_next=True)
+    progress = ledger.progress(KEY)
+    assert progress is not None and progress.chunks_done == 1 and progress.in_flight_since > 0
+    ledger.ack_chunk(KEY, "worker-a", 1, indexed=CHUNK, dead_lettered=0)
+    last = ledger.progress(KEY)
+    assert last is not None and (last.chunks_done, last.in_flight_since, last.indexed) == (2, 0, 2 * CHUNK)
+
+
 def test_only_the_lease_holder_marks_its_current_chunk_in_flight(ledger: Ledger) -> None:
     ledger.claim(KEY, "worker-a", 60, CHUNK)
     with pytest.raises(LeaseLost):

@@ -102,6 +102,70 @@ def test_timeouts_are_retried(proxy: FaultProxy, serverless_guard: ServerlessGua
     assert proxy.stats.injected["bulk timeout"] > 0
 
 
+def _unsure_writer(proxy: FaultProxy, guard: ServerlessGuard) -> BulkWriter:
+    """A writer whose requests time out after 0.5 s, on an engine whose writes are searchable
+    within a second (osmem-server's refresh)."""
+    return _writer(
+        _client(proxy, guard),
+        bulk_max_docs=50,
+        connection=ConnectionSettings(LOCAL_ENDPOINT, timeout=0.5),
+        search_visibility_seconds=1.0,
+    )
+
+
+def test_a_request_applied_then_timed_out_is_looked_up_not_sent_again(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    proxy.faults = Faults(applied_timeouts=1, timeout_sleep=1.0)
+    writer = _unsure_writer(proxy, serverless_guard)
+    report = writer.write(_documents(100), Deadline())
+    writer.close()
+    assert proxy.stats.injected["bulk applied, then timed out"] == 1
+    assert sorted(report.indexed) == list(range(100)) and not report.unfinished
+    # Two bodies of 50; the one whose answer was lost is never sent again.
+    assert report.requests == 2 and proxy.stats.bulk_requests == 2
+    assert count(_client(proxy, serverless_guard), INDEX) == 100
+    assert not duplicated_ids(_client(proxy, serverless_guard), INDEX)
+
+
+def test_what_an_applied_request_did_not_index_is_sent_again(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # The engine applies the body whose answer is lost, but refuses some of its documents
+    # (mapping errors): those are not found, so they are sent again and refused again.
+    proxy.faults = Faults(seed=11, applied_timeouts=1, timeout_sleep=1.0, item_400=0.2)
+    writer = _unsure_writer(proxy, serverless_guard)
+    documents = _documents(50)
+    report = writer.write(documents, Deadline())
+    writer.close()
+    refused = sorted(rejected.pending.offset for rejected in report.rejected)
+    expected = [d.offset for d in documents if proxy.permanently_rejected(d.body)]
+    assert refused == expected and refused
+    assert sorted(report.indexed + refused) == list(range(50)) and not report.unfinished
+    assert all("mapper_parsing_exception" in rejected.reason for rejected in report.rejected)
+    client = _client(proxy, serverless_guard)
+    assert count(client, INDEX) == 50 - len(refused) and not duplicated_ids(client, INDEX)
+
+
+def test_a_request_applied_then_timed_out_is_left_unfinished_when_no_look_up_fits(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # Serverless's visibility delay does not fit before the deadline: the documents are left for
+    # the object's retry (which looks them up), never sent again blindly.
+    proxy.faults = Faults(applied_timeouts=1, timeout_sleep=1.0)
+    writer = _writer(
+        _client(proxy, serverless_guard),
+        connection=ConnectionSettings(LOCAL_ENDPOINT, timeout=0.5),
+        search_visibility_seconds=60.0,
+    )
+    report = writer.write(_documents(20), Deadline.after(20.0))
+    writer.close()
+    assert sorted(report.unfinished) == list(range(20)) and not report.indexed
+    assert proxy.stats.bulk_requests == 1
+    assert any("could not be looked up in time" in error for error in report.errors)
+    assert count(_client(proxy, serverless_guard), INDEX) == 20
+
+
 def test_permanent_item_errors_are_rejected_with_the_engine_reason(
     proxy: FaultProxy, serverless_guard: ServerlessGuard
 ) -> None:
