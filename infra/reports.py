@@ -73,6 +73,8 @@ class ScheduledReports(Construct):
                 environment={
                     "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
                     "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
+                    # Each account's HTML section links to its compliance drill-down.
+                    "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
                     "INDEX_PREFIX": config.index_prefix,
                     "OPENSEARCH_AUTH": "aoss",
                     "REPORTS_BUCKET": self.bucket.bucket_name,

@@ -55,6 +55,7 @@ class ReportSettings:
     topic_arn: str | None
     accounts_location: str | None
     formats: tuple[str, ...]
+    dashboards_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ReportSettings:
@@ -75,6 +76,7 @@ class ReportSettings:
             topic_arn=env.get("REPORT_TOPIC_ARN") or None,
             accounts_location=env.get("ACCOUNTS_LOCATION") or None,
             formats=formats,
+            dashboards_url=env.get("DASHBOARDS_URL") or None,
         )
 
 
@@ -111,7 +113,9 @@ def run_report(
     for report in reports:
         account = directory.get(report.account) or Account(report.account)
         keys = []
-        for kind, name, data in report_files([report], period, settings.formats, f"-{report.account}"):
+        for kind, name, data in report_files(
+            [report], period, settings.formats, f"-{report.account}", settings.dashboards_url
+        ):
             key = f"{settings.key_prefix}{period.label}/{report.account}/{name}"
             s3.put_object(Bucket=settings.bucket, Key=key, Body=data, ContentType=CONTENT_TYPES[kind])
             keys.append(key)

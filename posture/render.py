@@ -13,8 +13,12 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from html_pages import bar_chart, column_chart, page, paragraph, section, table
+from html_pages import bar_chart, column_chart, link, page, paragraph, section, table
+from opensearch_client.dashboards import dashboard_url, lucene_quote
 from posture.report import SEVERITIES, AccountReport, Period
+
+ACCOUNT_DASHBOARD = "siem-dashboard-compliance-account"
+"""The "Compliance: account drill-down" dashboard (docs/posture.md) each account section links to."""
 
 FORMATS = ("html", "csv", "md")
 CSV_COLUMNS = (
@@ -90,11 +94,27 @@ def _md(value: str) -> str:
 SEVERITY_SERIES = (("new", "#1f5fae"), ("resolved", "#2e7d32"), ("open at the end", "#b42318"))
 
 
-def html_report(reports: Sequence[AccountReport], period: Period) -> str:
+def account_dashboard_url(dashboards: str, account: str, period: Period) -> str:
+    """The account drill-down dashboard on ``account`` over ``period``."""
+    return dashboard_url(
+        dashboards, ACCOUNT_DASHBOARD, period.start, period.end, f"cloud.account.id:{lucene_quote(account)}"
+    )
+
+
+def html_report(reports: Sequence[AccountReport], period: Period, dashboards: str | None = None) -> str:
+    """``dashboards``: the OpenSearch Dashboards URL; each account section then links to its
+    drill-down dashboard over the period."""
     sections = []
     for r in reports:
         rows = _severity_rows(r)
         parts = [
+            *(
+                [
+                    f"<p>{link('Open in OpenSearch Dashboards', account_dashboard_url(dashboards, r.account, period))}</p>"
+                ]
+                if dashboards
+                else []
+            ),
             "<h3>Findings by severity</h3>",
             column_chart(
                 f"Findings of account {r.account} by severity: new and resolved in the period, open at its end",
@@ -144,9 +164,14 @@ CONTENT_TYPES = {
 
 
 def report_files(
-    reports: Sequence[AccountReport], period: Period, formats: Sequence[str], suffix: str = ""
+    reports: Sequence[AccountReport],
+    period: Period,
+    formats: Sequence[str],
+    suffix: str = "",
+    dashboards: str | None = None,
 ) -> list[tuple[str, str, bytes]]:
-    """``(format, file name, bytes)`` of each asked format, in order."""
+    """``(format, file name, bytes)`` of each asked format, in order; the HTML links to
+    ``dashboards`` when given."""
     stem = f"{period.label}{suffix}"
     files: list[tuple[str, str, bytes]] = []
     for kind in formats:
@@ -155,7 +180,9 @@ def report_files(
         elif kind == "md":
             files.append((kind, f"report-{stem}.md", markdown(reports, period).encode("utf-8")))
         else:
-            files.append((kind, f"report-{stem}.html", html_report(reports, period).encode("utf-8")))
+            files.append(
+                (kind, f"report-{stem}.html", html_report(reports, period, dashboards).encode("utf-8"))
+            )
     return files
 
 
@@ -165,11 +192,12 @@ def write_reports(
     formats: Sequence[str],
     directory: Path,
     suffix: str = "",
+    dashboards: str | None = None,
 ) -> list[Path]:
     """Write the asked formats under ``directory``; the paths written, in format order."""
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for _, name, data in report_files(reports, period, formats, suffix):
+    for _, name, data in report_files(reports, period, formats, suffix, dashboards):
         path = directory / name
         path.write_bytes(data)
         written.append(path)

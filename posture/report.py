@@ -199,7 +199,7 @@ def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, 
     """An alert counts in the period of the activity it reports (``event.start``), not of the
     detection run that wrote it (``@timestamp``): a late run or a backfill still counts where
     the activity happened."""
-    filters = [{"range": {"event.start": {"gte": period.start, "lte": period.end}}}]
+    filters: list[dict[str, Any]] = [{"range": {"event.start": {"gte": period.start, "lte": period.end}}}]
     if accounts:
         filters.append({"terms": {"cloud.account.id": list(accounts)}})
     body = {

@@ -97,6 +97,13 @@ def register(subparsers: Any) -> None:
         help="alerts collection (SEARCH), where `siem detect run` writes alerts "
         "(default: $ALERTS_ENDPOINT, else --endpoint)",
     )
+    parser.add_argument(
+        "--dashboards-url",
+        metavar="URL",
+        default=os.environ.get("DASHBOARDS_URL"),
+        help="OpenSearch Dashboards base URL: each account of the HTML report links to its "
+        "compliance drill-down over the period (default: $DASHBOARDS_URL)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -123,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     suffix = f"-{accounts[0]}" if len(accounts) == 1 else ""
     try:
-        written = write_reports(reports, period, args.format, args.out, suffix)
+        written = write_reports(reports, period, args.format, args.out, suffix, args.dashboards_url)
     except OSError as error:
         print(f"siem report: {args.out}: {error.strerror or error}", file=sys.stderr)
         return 1

@@ -98,6 +98,7 @@ def test_the_function_s_environment_names_its_bucket_topic_and_collections(centr
     assert environment["OPENSEARCH_ENDPOINT"].endswith(".CollectionEndpoint>")
     assert environment["ALERTS_ENDPOINT"].endswith(".CollectionEndpoint>")
     assert environment["ALERTS_ENDPOINT"] != environment["OPENSEARCH_ENDPOINT"]
+    assert environment["DASHBOARDS_URL"].endswith(".DashboardEndpoint>")
     assert function["Properties"]["ReservedConcurrentExecutions"] == 1
 
 
