@@ -15,7 +15,7 @@ from pathlib import Path
 
 from html_pages import bar_chart, column_chart, link, page, paragraph, section, table
 from opensearch_client.dashboards import dashboard_url, lucene_quote
-from posture.report import SEVERITIES, AccountReport, Period
+from posture.report import SEVERITIES, AccountReport, Period, weeks
 
 ACCOUNT_DASHBOARD = "siem-dashboard-compliance-account"
 """The "Compliance: account drill-down" dashboard (docs/posture.md) each account section links to."""
@@ -62,6 +62,11 @@ def markdown(reports: Sequence[AccountReport], period: Period) -> str:
         out += [f"## Account {r.account}", ""]
         out += ["| severity | new | resolved | open |", "|---|---:|---:|---:|"]
         out += [f"| {s} | {n} | {d} | {o} |" for s, n, d, o in _severity_rows(r)]
+        if r.new_by_week:
+            out += ["", "New findings by week:", ""]
+            out += ["| days | " + " | ".join(SEVERITIES) + " |", "|---|" + "---:|" * len(SEVERITIES)]
+            for days, counts in zip(weeks(period), _weekly_rows(r, period), strict=True):
+                out.append(f"| {days} | " + " | ".join(str(c) for c in counts) + " |")
         out += [
             "",
             f"Failed controls and rules: {_trend(r)}; passing at the end: {r.passed_controls_end}.",
@@ -92,6 +97,12 @@ def _md(value: str) -> str:
 
 
 SEVERITY_SERIES = (("new", "#1f5fae"), ("resolved", "#2e7d32"), ("open at the end", "#b42318"))
+SEVERITY_COLOURS = dict(zip(SEVERITIES, ("#7a0916", "#b42318", "#d97706", "#1f5fae", "#6b7280"), strict=True))
+
+
+def _weekly_rows(r: AccountReport, period: Period) -> list[tuple[int, ...]]:
+    """New findings per week of the period (rows) and severity (columns, :data:`SEVERITIES`)."""
+    return [tuple(r.new_by_week[(week, s)] for s in SEVERITIES) for week in range(len(weeks(period)))]
 
 
 def account_dashboard_url(dashboards: str, account: str, period: Period) -> str:
@@ -123,6 +134,19 @@ def html_report(reports: Sequence[AccountReport], period: Period, dashboards: st
                 [(new, resolved, open_) for _, new, resolved, open_ in rows],
             ),
             table(("severity", "new", "resolved", "open"), rows, numeric=(1, 2, 3)),
+            *(
+                [
+                    "<h3>New findings by week</h3>",
+                    column_chart(
+                        f"New findings of account {r.account} by week of the period and severity",
+                        weeks(period),
+                        [(s, SEVERITY_COLOURS[s]) for s in SEVERITIES],
+                        _weekly_rows(r, period),
+                    ),
+                ]
+                if r.new_by_week
+                else []
+            ),
             "<h3>Failed controls and rules</h3>",
             paragraph(
                 f"At the start {r.failed_controls_start}, at the end {r.failed_controls_end}; "

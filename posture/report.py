@@ -36,6 +36,18 @@ class Period:
     """Inclusive bounds, RFC 3339 UTC (``2026-11-30T23:59:59.999Z``)."""
 
 
+def weeks(period: Period) -> list[str]:
+    """The period's weeks as day ranges (``01-07``, ..., ``29-30``): the buckets of the
+    severity trend. A month's last week is its remaining days."""
+    last = int(period.end[8:10])
+    return [f"{first:02d}-{min(first + 6, last):02d}" for first in range(1, last + 1, 7)]
+
+
+def week_of(moment: str) -> int:
+    """The index in :func:`weeks` of a moment inside the period (RFC 3339)."""
+    return (int(moment[8:10]) - 1) // 7
+
+
 def parse_period(text: str) -> Period:
     """``2026-11`` -> November 2026; ``ValueError`` for anything else."""
     match = _PERIOD.match(text.strip())
@@ -72,6 +84,8 @@ class AccountReport:
     new: Counter[str] = field(default_factory=Counter)
     resolved: Counter[str] = field(default_factory=Counter)
     open: Counter[str] = field(default_factory=Counter)
+    new_by_week: Counter[tuple[int, str]] = field(default_factory=Counter)
+    """New findings per (week of the period, :func:`weeks`' index; severity): the trend."""
     failed_controls_start: int = 0
     failed_controls_end: int = 0
     passed_controls_end: int = 0
@@ -104,6 +118,7 @@ def build_reports(
         report = of(finding.account)
         if period.start <= finding.created <= period.end:
             report.new[finding.severity] += 1
+            report.new_by_week[(week_of(finding.created), finding.severity)] += 1
         if finding.open:
             report.open[finding.severity] += 1
             report.open_findings.append(finding)

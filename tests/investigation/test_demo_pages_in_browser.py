@@ -117,8 +117,14 @@ def test_the_demo_month_report_lays_out_one_section_per_account(
         for r in reports
         for chart in (
             f"Findings of account {r.account} by severity: new and resolved in the period, open at its end",
+            *(
+                [f"New findings of account {r.account} by week of the period and severity"]
+                if r.new_by_week
+                else []
+            ),
             "Failed controls and rules: start and end of the period",
         )
     ]
+    assert any(r.new_by_week for r in reports)  # the incident month has new findings: a trend drawn
     pdf = print_pdf(page, tmp_path)
     assert pdf.startswith(b"%PDF-") and len(PAGE_OBJECT.findall(pdf)) >= len(reports)  # a page each

@@ -21,7 +21,7 @@ from demo.records import guardduty as gd
 from demo.records import securityhub as sh
 from opensearch_assets.templates import install_templates
 from posture.render import write_reports
-from posture.report import build_reports, parse_period
+from posture.report import build_reports, parse_period, week_of, weeks
 from tests.assets.fixtures import normalize_bytes
 from tests.assets.indexing import PREFIX, index_documents
 
@@ -144,6 +144,7 @@ def test_each_account_s_numbers_for_the_period(loaded: OpenSearch) -> None:
         "CRITICAL": 1,
     }  # fixed (a passing result is informational)
     assert dict(a.open) == {"HIGH": 2, "MEDIUM": 1}
+    assert dict(a.new_by_week) == {(0, "HIGH"): 2, (0, "CRITICAL"): 1}  # all created on the 3rd
     assert [f.id for f in a.open_findings] == ["gd-a-high", "open-high", "old-open"]
     assert (a.failed_controls_start, a.failed_controls_end, a.passed_controls_end) == (2, 2, 2)
     assert a.failing == [
@@ -217,5 +218,21 @@ def test_the_html_report_renders_in_a_browser(loaded: OpenSearch, tmp_path: Path
     )
     dom = completed.stdout
     assert "Security report 2026-11" in dom and f"Account {A}" in dom and f"Account {B}" in dom
-    assert dom.count("<svg") == 4  # two charts per account
+    # Per account: severity and failed controls; A's and B's new findings by week.
+    assert dom.count("<svg") == 6
     assert "<script" not in dom
+
+
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [
+        ("2026-11", ["01-07", "08-14", "15-21", "22-28", "29-30"]),
+        ("2027-02", ["01-07", "08-14", "15-21", "22-28"]),
+        ("2028-02", ["01-07", "08-14", "15-21", "22-28", "29-29"]),
+        ("2026-12", ["01-07", "08-14", "15-21", "22-28", "29-31"]),
+    ],
+)
+def test_the_trend_s_weeks_cover_the_month(period: str, expected: list[str]) -> None:
+    assert weeks(parse_period(period)) == expected
+    assert week_of("2026-11-07T23:59:59.999Z") == 0 and week_of("2026-11-08T00:00:00.000Z") == 1
+    assert week_of("2026-12-31T23:59:59.999Z") == 4
