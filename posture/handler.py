@@ -109,6 +109,11 @@ def run_report(
     """Build, write and announce each account's report of ``period``."""
     directory = _directory(settings, s3)
     reports = build_reports(logs, settings.prefix, period, alerts=alerts)
+    # An active account of the directory with nothing in the period gets its quiet report too:
+    # its owners learn that nothing happened rather than nothing at all.
+    reported = {report.account for report in reports}
+    quiet = [AccountReport(a.id) for a in directory if a.id not in reported and a.status in (None, "ACTIVE")]
+    reports = sorted([*reports, *quiet], key=lambda report: report.account)
     written: dict[str, list[str]] = {}
     for report in reports:
         account = directory.get(report.account) or Account(report.account)

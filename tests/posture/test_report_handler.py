@@ -26,17 +26,21 @@ pytestmark = pytest.mark.integration
 
 REGION = "eu-west-1"
 BUCKET, STATE = "siem-reports", "siem-state"
+QUIET, SUSPENDED = "333333333333", "444444444444"
 DIRECTORY = AccountDirectory(
     [
         Account(A, "prod-payments", ou_path="Root/Workloads/Prod", tags={"owner": "payments-team"}),
         Account(B, "prod-search", ou_path="Root/Workloads/Prod", tags={"owner": "search-team"}),
+        # Nothing in the period: the active one gets its quiet report, the suspended one nothing.
+        Account(QUIET, "sandbox", ou_path="Root/Sandbox", status="ACTIVE"),
+        Account(SUSPENDED, "old-sandbox", ou_path="Root/Sandbox", status="SUSPENDED"),
     ]
 )
 # The schedule's input as Scheduler sends it (infra/reports.py), on 2 December 2026 at 06:00 UTC.
 SCHEDULED = json.loads(REPORT_INPUT.replace("<aws.scheduler.scheduled-time>", "2026-12-02T06:00:00Z"))
 KEYS = [
     f"reports/2026-11/{account}/{name}"
-    for account in (A, B)
+    for account in (A, B, QUIET)
     for name in (
         f"report-2026-11-{account}.html",
         f"open-findings-2026-11-{account}.csv",
@@ -109,7 +113,11 @@ def test_the_previous_month_is_written_per_account_and_each_team_told_of_its_own
 ) -> None:
     answer = handler.lambda_handler(SCHEDULED, None)
 
-    assert answer == {"period": "2026-11", "accounts": {A: KEYS[:3], B: KEYS[3:]}, "notified": 2}
+    assert answer == {
+        "period": "2026-11",
+        "accounts": {A: KEYS[:3], B: KEYS[3:6], QUIET: KEYS[6:]},
+        "notified": 3,
+    }
     objects = _objects(aws["s3"])
     assert sorted(objects) == sorted(KEYS)
     csv_a = objects[KEYS[1]].decode("utf-8-sig").splitlines()
@@ -136,7 +144,9 @@ def test_the_previous_month_is_written_per_account_and_each_team_told_of_its_own
         f"Security report 2026-11: prod-payments ({A})",
         f"Security report 2026-11: prod-search ({B})",
     ]
-    assert _messages(aws, "sandbox") == []
+    [quiet] = _messages(aws, "sandbox")
+    assert quiet["Subject"] == f"Security report 2026-11: sandbox ({QUIET})"
+    assert "Open findings at the end: 0" in quiet["Message"]
 
 
 def test_a_rerun_of_the_period_overwrites_the_same_keys_with_the_same_bytes(aws: dict[str, Any]) -> None:
