@@ -44,7 +44,14 @@ def _client(proxy: FaultProxy, guard: ServerlessGuard, timeout: float = 30) -> O
 
 
 def _writer(client: OpenSearch, **settings: object) -> BulkWriter:
-    defaults: dict[str, object] = {"backoff_base": 0.01, "backoff_cap": 0.05, "concurrency": 2}
+    # The embedded engine makes writes searchable within a second, not Serverless's 60 s: a
+    # request that may have been applied is looked up after that (ingest/writer.py).
+    defaults: dict[str, object] = {
+        "backoff_base": 0.01,
+        "backoff_cap": 0.05,
+        "concurrency": 2,
+        "search_visibility_seconds": 1.0,
+    }
     return BulkWriter(client, Settings(**{**defaults, **settings}))  # type: ignore[arg-type]
 
 
