@@ -25,7 +25,7 @@ from detections.rules import get_field
 from detections.windows import iso, parse_time
 from investigation.dashboards import dashboard_url, lucene_any, lucene_or
 from investigation.safe_text import one_line
-from normalizers.vpcflow.fields import COPIES
+from normalizers.vpcflow.fields import CONSTANTS, COPIES
 
 LOGGER = logging.getLogger(__name__)
 MAX_LISTED = 5
@@ -34,6 +34,9 @@ VALUE_CHARS = 300
 FINDING_ID_FIELDS = {"guardduty": "aws.guardduty.id", "securityhub": "aws.securityhub_findings.id"}
 DASHBOARD_MARGIN = timedelta(minutes=15)
 _COPIED_TO_RELATED_IP = tuple(path for path, target in COPIES.items() if target == "related.ip")
+_UNWRITTEN_DATASET = CONSTANTS["event.dataset"]
+"""The dataset of a document without ``event.dataset`` in its ``_source``: the flow index's is a
+``constant_keyword`` of the index (normalizers/vpcflow/fields.py); every other source writes its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,9 +127,9 @@ def _when(count: int, first: str | None, last: str | None) -> str:
 
 
 def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
-    datasets = list(dict.fromkeys(get_field(document, "event.dataset") for document in documents))
+    datasets = list(dict.fromkeys(_dataset(document) for document in documents))
     if len(datasets) > 1:  # a sequence across sources: each source's part, in the steps' order
-        groups = [[d for d in documents if get_field(d, "event.dataset") == name] for name in datasets]
+        groups = [[d for d in documents if _dataset(d) == name] for name in datasets]
         return "; then ".join(_what(group, len(group)) for group in groups)
     dataset = datasets[0] if datasets else None
     if dataset == "aws.vpcflow":
@@ -143,6 +146,10 @@ def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
     targets = values(documents, "user.target.name")
     text = _listed(parts)
     return f"{text} on user {_listed(targets)}" if targets else text
+
+
+def _dataset(document: dict[str, Any]) -> Any:
+    return get_field(document, "event.dataset") or _UNWRITTEN_DATASET
 
 
 def _what_flows(documents: Sequence[dict[str, Any]], count: int) -> str:

@@ -147,6 +147,9 @@ _CLOUDTRAIL_COLUMNS = (
 )
 _ACTIVITY_COLUMNS = (
     "event.dataset",
+    # A flow's event.dataset is a constant of its index, not in the _source Discover shows:
+    # its provider (vpc-flow-logs, tgw-flow-logs) tells the row's source.
+    "event.provider",
     "event.action",
     "event.outcome",
     "user.name",

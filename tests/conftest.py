@@ -93,13 +93,27 @@ def golden_input(path: Path) -> BinaryIO:
 
 
 _INDEX_OF_DATASET = {spec.dataset: spec.index for spec in SPECS}
+_UNWRITTEN_DATASET = [
+    spec.index
+    for spec in SPECS
+    if leaf_fields(index_properties(spec.index)).get("event.dataset", {}).get("type") == "constant_keyword"
+]
+"""The index whose documents leave ``event.dataset`` to its template (a ``constant_keyword``: the flows')."""
+
+
+def index_of(document: dict[str, Any]) -> str:
+    """The index suffix (``vpcflow``) a normalized document goes to: by its ``event.dataset``,
+    or, without one, the index that holds it as a constant (docs/sources/vpcflow.md)."""
+    dataset = document["event"].get("dataset")
+    (index,) = [_INDEX_OF_DATASET[dataset]] if dataset else _UNWRITTEN_DATASET
+    return index
 
 
 def indexed_related(document: dict[str, Any]) -> dict[str, list[Any]]:
     """``related.*`` as the document's index holds it: its own, plus the values its index
     template copies there (``copy_to``: a flow's addresses and instance, docs/sources/vpcflow.md)."""
     related = {key: list(values) for key, values in document.get("related", {}).items()}
-    index = _INDEX_OF_DATASET[document["event"]["dataset"]]
+    index = index_of(document)
     for path, spec in leaf_fields(index_properties(index)).items():
         value: Any = document
         for part in path.split("."):

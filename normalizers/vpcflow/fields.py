@@ -30,7 +30,7 @@ ECS: tuple[Field, ...] = (
         "blake2b-96 of the object, the line (row) number and the record, base64url (16 characters): "
         "stable on a reload, unique per record",
     ),
-    ecs("event.dataset", "`aws.vpcflow`"),
+    ecs("event.dataset", "`aws.vpcflow`: a constant of the index, not in the document"),
     ecs("event.module", "`aws`"),
     ecs("event.provider", "`vpc-flow-logs`, or `tgw-flow-logs` for a transit gateway's"),
     ecs("event.ingested", "when the loader read the record, in epoch milliseconds (`1767225600000`)"),
@@ -52,13 +52,19 @@ ECS: tuple[Field, ...] = (
     ),
     ecs("destination.ip", "`dstaddr` when it is a valid IPv4/IPv6 (canonical form); copied to `related.ip`"),
     ecs("destination.port", "0-65535", "dstport"),
-    ecs("network.iana_number", "the IANA protocol number, as a string", "protocol"),
+    ecs(
+        "network.iana_number",
+        "the IANA protocol number, as a string, only when `network.transport` has no keyword for it",
+        "protocol",
+    ),
     ecs(
         "network.transport",
         "the protocol's lower-case IANA keyword (`tcp`, `udp`, `icmp`, `ipv6-icmp`...); none for an unknown number",
     ),
     ecs(
-        "network.type", "`ipv4`/`ipv6` from `type`, else from the first valid address's family; none for EFA"
+        "network.type",
+        "not written: the family is the addresses' (`source.ip`, `destination.ip`), and `type` is "
+        "`aws.vpcflow.type`",
     ),
     ecs("network.bytes", "`bytes`: an alias of `source.bytes` in the index, not in the document"),
     ecs("network.packets", "`packets`: an alias of `source.packets` in the index, not in the document"),
@@ -166,6 +172,7 @@ FIELDS: tuple[Field, ...] = (*ECS, *OWN)
 # (docs/sources/vpcflow.md, "Document size"): what is the same in every document of the index,
 # or a copy of another field, is written in the index template instead of in each document.
 CONSTANTS: dict[str, str] = {
+    "event.dataset": "aws.vpcflow",
     "event.kind": "event",
     "event.category": "network",
     "event.module": "aws",

@@ -25,7 +25,6 @@ from normalizers.vpcflow.tables import (
     AWS_INTEGERS,
     DIRECTIONS,
     ECS_ONLY,
-    NETWORK_TYPES,
     NUMERIC_LIMITS,
     TCP_FLAG_BITS,
     TRANSPORTS,
@@ -99,7 +98,7 @@ def batch_fields(
                 ("port", numbers.get("dstport")),
             ],
         ),
-        *_arrow_fields("network", _network(text, ips, numbers)),
+        *_arrow_fields("network", _network(text, numbers)),
         *_arrow_fields("aws.vpcflow", _aws_fields(text, numbers, ips)),
         *_tcp_flag_fields(numbers.get("tcp-flags")),
     ]
@@ -117,9 +116,6 @@ def _event_fields(
     action: pa.Array | None, end: pa.Array | None, provider: str, origin: Origin
 ) -> list[Field]:
     fields = [
-        # Constant too, but kept: alert summaries and the investigation tell a flow by the
-        # ``event.dataset`` of the ``_source`` they read (a constant_keyword is not in it).
-        Field("event.dataset", "const", "aws.vpcflow"),
         Field("event.provider", "scalar", provider),
         # Epoch milliseconds, 13 digits instead of 24 characters of text: searched and sorted
         # on (the detection windows), never read from ``_source``.
@@ -155,17 +151,23 @@ def _epoch_millis(seconds: int | None) -> int | None:
     return None if seconds is None else seconds * 1000
 
 
-def _network(
-    text: dict[str, pa.Array], ips: dict[str, pa.Array], numbers: dict[str, pa.Array]
-) -> list[tuple[str, pa.Array | None]]:
+def _network(text: dict[str, pa.Array], numbers: dict[str, pa.Array]) -> list[tuple[str, pa.Array | None]]:
     protocol = numbers.get("protocol")
     direction = text.get("flow-direction")
+    transport = mapped(protocol, TRANSPORTS.get, pa.string()) if protocol is not None else None
     return [
-        ("iana_number", protocol.cast(pa.string()) if protocol is not None else None),
-        ("transport", mapped(protocol, TRANSPORTS.get, pa.string()) if protocol is not None else None),
-        ("type", _network_type(text, ips)),
+        ("iana_number", _unnamed_protocol(protocol, transport)),
+        ("transport", transport),
         ("direction", mapped(direction, _network_direction, pa.string()) if direction is not None else None),
     ]
+
+
+def _unnamed_protocol(protocol: pa.Array | None, transport: pa.Array | None) -> pa.Array | None:
+    """The protocol number only where no ``network.transport`` names it: ``iana_number: "6"``
+    would restate ``transport: "tcp"`` (docs/sources/vpcflow.md, "Document size")."""
+    if protocol is None or transport is None:
+        return None
+    return pc.if_else(pc.is_null(transport), protocol.cast(pa.string()), pa.scalar(None, pa.string()))
 
 
 def _not_an_ip(written: pa.Array | None, ip: pa.Array | None) -> pa.Array | None:
@@ -177,24 +179,6 @@ def _not_an_ip(written: pa.Array | None, ip: pa.Array | None) -> pa.Array | None
 
 def _network_direction(value: str | None) -> str:
     return DIRECTIONS.get(value or "", "unknown")
-
-
-def _network_type(text: dict[str, pa.Array], ips: dict[str, pa.Array]) -> pa.Array | None:
-    """From the ``type`` field; where it is absent, from the family of the first valid address.
-
-    ``EFA`` traffic (Elastic Fabric Adapter) has no ECS network type: it is left out.
-    """
-    known = [ips[name] for name in ADDRESS_FIELDS if name in ips]
-    family = None
-    if known:
-        address = pc.coalesce(*known)
-        family = pc.if_else(pc.match_substring(address, ":"), "ipv6", "ipv4")
-    if "type" not in text:
-        return family
-    declared = mapped(text["type"], NETWORK_TYPES.get, pa.string())
-    if family is None:
-        return declared
-    return pc.if_else(pc.is_null(text["type"]), family, declared)
 
 
 def _aws_fields(

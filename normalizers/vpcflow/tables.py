@@ -131,7 +131,4 @@ TRANSPORTS: dict[int, str] = {
 TCP_FLAG_BITS = ((1, "fin"), (2, "syn"), (4, "rst"), (8, "psh"), (16, "ack"), (32, "urg"))
 
 
-NETWORK_TYPES = {"IPv4": "ipv4", "IPv6": "ipv6"}
-
-
 DIRECTIONS = {"ingress": "ingress", "egress": "egress"}

@@ -24,6 +24,7 @@ from demo.records import guardduty as gd
 from demo.records import securityhub as sh
 from demo.records import vpcflow
 from normalizers import DeadLetter, Document, Origin, normalize_object
+from tests.conftest import index_of
 
 ACCOUNT = "210987654321"
 OTHER_ACCOUNT = "210987654322"
@@ -533,7 +534,7 @@ def key_of(document: Document) -> str:
         return str(aws["guardduty"]["id"])
     if "securityhub_findings" in aws:
         return str(aws["securityhub_findings"]["id"])
-    if "vpcflow" in aws or document["event"]["dataset"] == "aws.vpcflow":
+    if "vpcflow" in aws or index_of(document) == "vpcflow":
         # A flow without a valid IP (or without an action: NODATA) is keyed by what it has.
         source = document.get("source", {})
         address = source.get("ip") or source.get("address", "-")

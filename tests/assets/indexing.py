@@ -16,13 +16,11 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from normalizers import Document
-from normalizers.registry import SPECS
 from tests.assets.fixtures import normalize_bytes
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, index_of
 
 PREFIX = "siem-"
 SEARCHABLE_TIMEOUT_SECONDS = 30.0
-SOURCE_OF_DATASET = {spec.dataset: spec.name for spec in SPECS}
 
 
 def golden_documents() -> list[tuple[str, Document]]:
@@ -30,7 +28,7 @@ def golden_documents() -> list[tuple[str, Document]]:
     out: list[tuple[str, Document]] = []
     for expected in sorted(GOLDEN.glob("*/*/expected.json")):
         for document in json.loads(expected.read_text()):
-            out.append((SOURCE_OF_DATASET[document["event"]["dataset"]], document))
+            out.append((index_of(document), document))
     return out
 
 

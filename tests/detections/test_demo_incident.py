@@ -14,12 +14,11 @@ from demo import Incident, write_incident
 from detections.demo import print_demo_alerts
 from detections.windows import iso
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.registry import SPECS
+from tests.conftest import index_of
 from tests.detections.conftest import T0
 
 pytestmark = pytest.mark.integration
 INGESTED = T0 + timedelta(hours=3)
-_INDEX = {spec.dataset: f"siem-{spec.index}" for spec in SPECS}
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def incident(siem: OpenSearch, tmp_path: Path) -> Incident:
         raw = io.BytesIO((tmp_path / item.key).read_bytes())
         for document in normalize_object(raw, Origin(item.key, iso(INGESTED))):
             if not isinstance(document, DeadLetter):
-                body += [{"create": {"_index": _INDEX[document["event"]["dataset"]]}}, document]
+                body += [{"create": {"_index": f"siem-{index_of(document)}"}}, document]
         assert not siem.bulk(body=body)["errors"]
     return incident
 

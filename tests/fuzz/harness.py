@@ -92,12 +92,14 @@ def check_object(data: bytes, source: str, records: int | None = None) -> list[A
             assert item.position, item
             assert item.raw or prefix in WITHOUT_RAW or not data.strip(), item
     for document in documents:
-        finding = document["event"].get("kind") == "alert" or document["event"]["dataset"] in (
+        # A flow document's event.dataset is a constant of its index (not in the document).
+        dataset = document["event"].get("dataset", VPCFLOW_CONSTANTS["event.dataset"])
+        finding = document["event"].get("kind") == "alert" or dataset in (
             "aws.guardduty",
             "aws.securityhub_findings",
         )
         fields = FINDING_FIELDS if finding else MANDATORY_FIELDS
-        tolerated = TOLERATED.get(document["event"]["dataset"], ())
+        tolerated = TOLERATED.get(dataset, ())
         missing = [field for field in missing_fields(document, fields) if field not in tolerated]
         assert not missing, (missing, document)
         orjson.dumps(document)  # what the bulk writer does with it

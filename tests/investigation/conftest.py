@@ -15,11 +15,10 @@ from opensearchpy import OpenSearch
 from demo import Incident, write_incident
 from demo.records.config import history_file
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.registry import SPECS
 from opensearch_assets.templates import install_templates
+from tests.conftest import index_of
 
 INGESTED = "2026-03-02T12:00:00.000Z"
-_INDEX = {spec.dataset: f"siem-{spec.name}" for spec in SPECS}
 """Each dataset's index (the demo incident holds every source, AWS Config included)."""
 
 
@@ -76,7 +75,7 @@ class Siem:
         for document in items:
             if isinstance(document, DeadLetter):
                 continue
-            body += [{"create": {"_index": _INDEX[document["event"]["dataset"]]}}, document]
+            body += [{"create": {"_index": f"siem-{index_of(document)}"}}, document]
         if body:
             response = self.client.bulk(body=body)
             assert not response["errors"], orjson.dumps(response)[:2000]

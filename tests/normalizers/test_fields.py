@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from normalizers import docs as generated_docs
 from normalizers.delivery import DeliverySpec
 from normalizers.ecs.fields import ECS_FIELDS, FINDING_FIELDS
 from normalizers.fields import KINDS, Field, raw_names
+from normalizers.pipeline import NormalizedObject
 from normalizers.registry import DELIVERY_SPECS, SPECS
 from normalizers.registry import spec as source_spec
 from normalizers.spec import SourceSpec
@@ -129,15 +131,18 @@ def test_every_field_a_sample_document_holds_is_defined(shared_dir: Path) -> Non
     undefined: dict[str, set[str]] = {}
     for path in samples:
         with path.open("rb") as handle:
-            normalized = normalize_object(handle, Origin(object=str(path), ingested="x", keep_original=True))
-            documents = [item for item in normalized if not isinstance(item, DeadLetter)]
-        for document in documents:
-            spec = BY_DATASET[document["event"]["dataset"]]
-            undefined.setdefault(spec.name, set()).update(_undefined(document, spec.fields))
+            origin = Origin(object=str(path), ingested="x", keep_original=True)
+            for spec, document in _sourced(normalize_object(handle, origin)):
+                undefined.setdefault(spec.name, set()).update(_undefined(document, spec.fields))
     assert not any(undefined.values()), undefined
 
 
-BY_DATASET = {spec.dataset: spec for spec in SPECS}
+def _sourced(normalized: NormalizedObject) -> Iterator[tuple[SourceSpec, dict[str, Any]]]:
+    """Each document with its source, read as it comes (as the loader picks its index): a
+    flow document has no ``event.dataset`` (a constant of its index)."""
+    for item in normalized:
+        if not isinstance(item, DeadLetter):
+            yield source_spec(str(normalized.outcome.source)), item
 
 
 @pytest.mark.parametrize("delivery", DELIVERY_SPECS, ids=lambda d: d.name)
@@ -146,7 +151,7 @@ def test_every_field_a_delivery_golden_document_holds_is_defined_by_its_source(
 ) -> None:
     """A delivery path's documents are its sources' documents: their fields definitions (the
     provenance fields included) hold every field."""
-    documents = []
+    documents: list[tuple[SourceSpec, dict[str, Any]]] = []
     for path in sorted((GOLDEN / delivery.name).glob("*/input*")):
         case = path.parent / "case.json"
         config = json.loads(case.read_text()) if case.exists() else {}
@@ -154,13 +159,7 @@ def test_every_field_a_delivery_golden_document_holds_is_defined_by_its_source(
         for keep in (False, True):
             with golden_input(path) as handle:
                 origin = Origin(str(path), "2026-01-01T00:00:00Z", keep_original=keep, flow_formats=formats)
-                documents += [
-                    item for item in normalize_object(handle, origin) if not isinstance(item, DeadLetter)
-                ]
+                documents += _sourced(normalize_object(handle, origin))
     assert documents
-    undefined = {
-        leaf
-        for document in documents
-        for leaf in _undefined(document, BY_DATASET[document["event"]["dataset"]].fields)
-    }
+    undefined = {leaf for spec, document in documents for leaf in _undefined(document, spec.fields)}
     assert not undefined, sorted(undefined)

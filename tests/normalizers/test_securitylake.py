@@ -46,8 +46,12 @@ def test_the_source_of_the_key_is_provenance_and_rows_are_counted_from_1() -> No
 def test_classes_of_several_sources_in_one_file_go_each_to_its_source_in_row_order() -> None:
     flow = {**vpcflow.flow(), "region": "us-east-1"}
     rows = [sl.api_activity_row(RECORD), sl.network_activity_row(flow), sl.api_activity_row(RECORD)]
-    items, _ = _items(sl.parquet_from_rows(rows))
-    assert [item["event"]["dataset"] for item in items] == ["aws.cloudtrail", "aws.vpcflow", "aws.cloudtrail"]
+    normalized = normalize_object(io.BytesIO(sl.parquet_from_rows(rows)), Origin(KEY, "2026-01-01T00:00:00Z"))
+    # Each item's source (its index) as the loader reads it: as the item comes.
+    sourced = [(normalized.outcome.source, item) for item in normalized]
+    assert [source for source, _ in sourced] == ["cloudtrail", "vpcflow", "cloudtrail"]
+    items = [item for _, item in sourced]
+    assert items[0]["event"]["dataset"] == "aws.cloudtrail" and "dataset" not in items[1]["event"]
     assert items[1]["source"]["ip"] == "172.31.16.139" and items[1]["event"]["action"] == "ACCEPT"
 
 

@@ -238,7 +238,7 @@ ALL_FIELDS: list[tuple[str, str, str, Any]] = [
     ("subnet-id", "subnet-0b", "aws.vpcflow.subnet_id", "subnet-0b"),
     ("instance-id", "i-0c", "cloud.instance.id", "i-0c"),
     ("tcp-flags", "18", "aws.vpcflow.tcp_flags", "18"),
-    ("type", "IPv6", "network.type", "ipv6"),
+    ("type", "IPv6", "aws.vpcflow.type", "IPv6"),
     ("pkt-srcaddr", "192.0.2.1", "aws.vpcflow.pkt_srcaddr", "192.0.2.1"),
     ("pkt-dstaddr", "198.51.100.2", "aws.vpcflow.pkt_dstaddr", "198.51.100.2"),
     ("region", "eu-west-3", "cloud.region", "eu-west-3"),
@@ -268,11 +268,11 @@ ALL_FIELDS: list[tuple[str, str, str, Any]] = [
 ]
 # A valid address is not repeated in source.address (docs/schema.md, "Addresses"); the
 # index's aliases (event.start, network.bytes/packets, aws.vpcflow.action), constants
-# (event.kind...) and copies (related.ip, related.hosts), and what the action and the times
-# restate (event.type, event.outcome, event.duration) are in no document.
+# (event.kind, event.dataset...) and copies (related.ip, related.hosts), what the action and
+# the times restate (event.type, event.outcome, event.duration), the number of a protocol
+# network.transport names (network.iana_number) and the addresses' family (network.type) are
+# in no document.
 DERIVED: dict[str, Any] = {
-    "network.iana_number": "17",
-    "aws.vpcflow.type": "IPv6",
     "aws.vpcflow.flow_direction": "egress",
     "aws.vpcflow.tcp_flags_array": ["syn", "ack"],
 }
@@ -299,9 +299,28 @@ def test_every_field_of_versions_2_to_8_round_trips() -> None:
         assert fields.pop(path) == expected, name
     for path, expected in DERIVED.items():
         assert fields.pop(path) == expected, path
-    constants = {"event.dataset", "event.provider", "event.ingested", "event.id"}
+    constants = {"event.provider", "event.ingested", "event.id"}
     assert set(fields) == constants  # nothing unexpected, nothing lost
     assert fields["event.ingested"] == 1_767_225_600_000  # 2026-01-01T00:00:00.000Z, epoch ms
+
+
+@pytest.mark.parametrize(
+    ("protocol", "network"),
+    [
+        ("6", {"transport": "tcp"}),
+        ("58", {"transport": "ipv6-icmp"}),
+        # IANA's registry lists 143-252 as unassigned: no keyword, so the number is the only trace.
+        ("200", {"iana_number": "200"}),
+    ],
+)
+def test_the_protocol_number_is_written_only_when_no_keyword_names_it(
+    protocol: str, network: dict[str, str]
+) -> None:
+    header = "version account-id interface-id srcaddr dstaddr srcport dstport protocol start end"
+    line = f"2 123456789012 eni-0a 10.0.0.1 10.0.0.2 1 2 {protocol} 1700000000 1700000060"
+    documents, dead = normalize(text_file([line], header))
+    assert not dead
+    assert documents[0]["network"] == network
 
 
 def test_every_transit_gateway_field_is_kept_under_aws_vpcflow() -> None:
