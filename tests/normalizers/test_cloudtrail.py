@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.cloudtrail.actor import ActorCache, identity_fields
 from normalizers.cloudtrail.normalize import normalize as normalize_cloudtrail
 from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
 from normalizers.framing import json_stream
@@ -319,3 +320,39 @@ def test_every_stratus_red_team_record_becomes_a_complete_document(shared_dir: P
         for document in items:
             missing = missing_fields(document)  # type: ignore[arg-type]
             assert not missing, f"{path.name}: {missing}"
+
+
+def _role_session(number: int, key: str) -> dict[str, Any]:
+    """An assumed-role identity as CloudTrail writes it (its user guide's example shape)."""
+    session = f"session-{number}"
+    return {
+        "type": "AssumedRole",
+        "principalId": f"AROAEXAMPLEID:{session}",
+        "arn": f"arn:aws:sts::111122223333:assumed-role/Admin/{session}",
+        "accountId": "111122223333",
+        "accessKeyId": key,
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": "AROAEXAMPLEID",
+                "arn": "arn:aws:iam::111122223333:role/Admin",
+                "accountId": "111122223333",
+                "userName": "Admin",
+            },
+            "attributes": {"creationDate": "2026-11-01T00:00:00Z", "mfaAuthenticated": "false"},
+        },
+    }
+
+
+def test_actor_cache_gives_each_document_its_identity_whether_identities_repeat_or_not() -> None:
+    cache = ActorCache()
+    fresh_keys = [_role_session(n % 7, f"ASIAFRESH{n:011d}") for n in range(3 * ActorCache.WINDOW)]
+    repeated = [
+        _role_session(n % 7, "ASIAREPEATED0000000") for n in range(3 * ActorCache.WINDOW * ActorCache.SAMPLE)
+    ]
+    for identity in fresh_keys + repeated + fresh_keys[:50]:
+        user, related, user_identity = cache.fields(identity)
+        assert (user, related, user_identity) == identity_fields(identity)
+        assert user_identity["access_key_id"] == identity["accessKeyId"]
+        assert related[:2] == [identity["principalId"].split(":")[1], identity["principalId"]]
+        assert user["roles"] == ["Admin"]
