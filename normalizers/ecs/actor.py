@@ -1,9 +1,11 @@
 """The actor contract (docs/schema.md, "Pivot contract"): who acted, by one rule for every source.
 
-CloudTrail's ``userIdentity``, GuardDuty's ``accessKeyDetails`` and Security Hub's
-``AwsIamAccessKey``/``AwsIamUser``/``AwsIamRole`` resources are each mapped onto an
-:class:`Actor`; :func:`actor_fields` turns it into ``user.*``, ``related.user`` and
-``aws.<source>.user_identity``.
+GuardDuty's ``accessKeyDetails`` and Security Hub's ``AwsIamAccessKey``/``AwsIamUser``/
+``AwsIamRole`` resources are each mapped onto an :class:`Actor` (CloudTrail's ``userIdentity``
+shape); :func:`actor_fields` turns it into ``user.*``, ``related.user`` and
+``aws.<source>.user_identity``. CloudTrail builds the same fields from ``userIdentity`` in one
+pass, without the object (``normalizers.cloudtrail.actor.identity_fields``: it runs for every
+record); a test keeps the two equal.
 """
 
 from __future__ import annotations
