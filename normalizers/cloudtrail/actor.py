@@ -7,41 +7,64 @@ from typing import Any
 import orjson
 
 from normalizers.cloudtrail.tables import HIDDEN_USER_NAME, IDENTITY_CENTER_USER
-from normalizers.ecs.actor import Actor, actor_fields
+from normalizers.ecs.actor import SESSION_TYPES
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import optional_time
-from normalizers.ecs.values import as_bool
+from normalizers.ecs.values import as_bool, unique
 
 
 class ActorCache:
-    """``actor_fields`` per distinct ``userIdentity``: a file's records come from few principals.
+    """``identity_fields`` per distinct ``userIdentity``: a file's records come from few principals.
 
     Entries are stored as JSON and decoded per document, so no two documents share a mutable
     object; decoding a few hundred bytes costs far less than rebuilding the actor. They are
     stored as exact-size copies: ``orjson.dumps`` returns its bytes in a buffer of at least
     4 KiB, which a full cache would hold some 8,000 times.
+
+    A miss costs the key and the entry on top of the build, so where identities rarely repeat
+    (each record's own access key or session) the cache is bypassed: when fewer than
+    :attr:`MIN_HIT_RATE` of a window's lookups hit, only one record in :attr:`SAMPLE` is looked
+    up until a window hits again. Either way a document gets the same fields.
     """
 
     MAX_ENTRIES = 1024
+    WINDOW = 256
+    """Lookups after which the hit rate is measured."""
+    MIN_HIT_RATE = 0.3
+    """About where a hit's saving (the build, some 2-3 us) pays for the misses' cost (1 us)."""
+    SAMPLE = 16
 
     def __init__(self) -> None:
         self._entries: dict[bytes, bytes] = {}
+        self._calls = self._lookups = self._hits = 0
+        self._bypass = False
 
     def fields(
         self, identity: dict[str, Any], signed_in_as: str | None = None
     ) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+        self._calls += 1
+        if self._bypass and self._calls % self.SAMPLE:
+            return identity_fields(identity, signed_in_as)
         key = orjson.dumps(identity)
         if signed_in_as is not None:
             key += b"\0" + signed_in_as.encode("utf-8", "surrogatepass")
         cached = self._entries.get(key)
+        self._count(cached is not None)
         if cached is None:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
-            fields = actor_fields(identity_actor(identity, signed_in_as))
+            fields = identity_fields(identity, signed_in_as)
             self._entries[_exact(key)] = _exact(orjson.dumps(fields))
             return fields  # built for this document alone: the cache keeps only its JSON
         user, related, user_identity = orjson.loads(cached)
         return user, related, user_identity
+
+    def _count(self, hit: bool) -> None:
+        self._lookups += 1
+        self._hits += hit
+        if self._lookups == self.WINDOW:
+            self._bypass = self._hits < self.MIN_HIT_RATE * self.WINDOW
+            self._lookups = self._hits = 0
 
 
 def _exact(data: bytes) -> bytes:
@@ -49,14 +72,21 @@ def _exact(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
-def identity_actor(identity: dict[str, Any], signed_in_as: str | None = None) -> Actor:
-    """``userIdentity`` -> :class:`Actor` (the shared actor contract, docs/schema.md).
+def identity_fields(
+    identity: dict[str, Any], signed_in_as: str | None = None
+) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    """``userIdentity`` -> ``(user, related_users, user_identity)``: what
+    ``actor_fields(Actor(...))`` returns (the shared actor contract, docs/schema.md), built in
+    one pass over the record rather than through an :class:`~normalizers.ecs.actor.Actor`,
+    since it runs for almost every record.
 
     ``signed_in_as`` is the name a sign-in event gives outside ``userIdentity``
     (``additionalEventData.UserName`` of IAM Identity Center sign-ins): the user's name when
     ``userIdentity`` has none. An IAM Identity Center user (``IdentityCenterUser``) has no
     principal id: its identity store user id (``onBehalfOf.userId``) is its ``user.id``.
     """
+    # Read in the order of the Actor's fields, so that a wrongly typed field is the same
+    # dead letter's reason.
     session = nullable_obj(identity, "sessionContext")
     issuer = nullable_obj(session, "sessionIssuer")
     attributes = nullable_obj(session, "attributes")
@@ -69,27 +99,120 @@ def identity_actor(identity: dict[str, Any], signed_in_as: str | None = None) ->
     kind = optional_str(identity, "type")
     on_behalf_of = nullable_obj(identity, "onBehalfOf")
     behalf_user = optional_str(on_behalf_of, "userId")
-    return Actor(
-        type=kind,
-        principal_id=optional_str(identity, "principalId")
-        or (behalf_user if kind == IDENTITY_CENTER_USER else None),
-        arn=optional_str(identity, "arn"),
-        account_id=optional_str(identity, "accountId"),
-        access_key_id=optional_str(identity, "accessKeyId"),
-        user_name=user_name,
-        issuer_type=optional_str(issuer, "type"),
-        issuer_principal_id=optional_str(issuer, "principalId"),
-        issuer_arn=optional_str(issuer, "arn"),
-        issuer_account_id=optional_str(issuer, "accountId"),
-        issuer_user_name=optional_str(issuer, "userName"),
-        mfa_authenticated=as_bool(attributes.get("mfaAuthenticated")) if attributes else None,
-        session_created=optional_time(attributes.get("creationDate")) if attributes else None,
-        source_identity=optional_str(session, "sourceIdentity"),
-        ec2_role_delivery=optional_str(session, "ec2RoleDelivery"),
-        invoked_by=optional_str(identity, "invokedBy"),
-        identity_provider=optional_str(identity, "identityProvider")
-        or optional_str(web, "federatedProvider"),
-        credential_id=optional_str(identity, "credentialId"),
-        on_behalf_of=behalf_user,
-        identity_store_arn=optional_str(on_behalf_of, "identityStoreArn"),
+    principal_id = optional_str(identity, "principalId") or (
+        behalf_user if kind == IDENTITY_CENTER_USER else None
     )
+    arn = optional_str(identity, "arn")
+    account_id = optional_str(identity, "accountId")
+    access_key_id = _clean(optional_str(identity, "accessKeyId"))
+    issuer_type = optional_str(issuer, "type")
+    issuer_principal_id = optional_str(issuer, "principalId")
+    issuer_arn = optional_str(issuer, "arn")
+    issuer_account_id = optional_str(issuer, "accountId")
+    issuer_user_name = optional_str(issuer, "userName")
+    mfa_authenticated = as_bool(attributes.get("mfaAuthenticated")) if attributes else None
+    session_created = optional_time(attributes.get("creationDate")) if attributes else None
+    source_identity = optional_str(session, "sourceIdentity")
+    ec2_role_delivery = optional_str(session, "ec2RoleDelivery")
+    invoked_by = optional_str(identity, "invokedBy")
+    identity_provider = optional_str(identity, "identityProvider") or optional_str(web, "federatedProvider")
+    credential_id = _clean(optional_str(identity, "credentialId"))
+    identity_store_arn = optional_str(on_behalf_of, "identityStoreArn")
+
+    # Actor.session_name, issuer_name, role_name and name.
+    text_arn = arn or ""
+    session_name: str | None = None
+    role_arn = ":assumed-role/" in text_arn
+    if role_arn or ":federated-user/" in text_arn:
+        session_name = text_arn.rsplit("/", 1)[-1] or None
+    elif kind in SESSION_TYPES and principal_id and ":" in principal_id:
+        session_name = principal_id.split(":", 1)[1] or None
+    issuer_name: str | None = issuer_user_name
+    if not issuer_name and role_arn:
+        parts = text_arn.split(":assumed-role/", 1)[1].split("/")
+        issuer_name = parts[0] if len(parts) >= 2 else None
+    role = issuer_name if kind == "AssumedRole" or issuer_type == "Role" else None
+    if kind == "Root":
+        name: str | None = "root"
+    elif kind in SESSION_TYPES:
+        name = session_name or user_name or invoked_by
+    elif user_name:
+        name = user_name
+    elif kind == "IAMUser" and arn and ":user/" in arn:
+        name = arn.rsplit("/", 1)[-1]
+    else:
+        name = invoked_by
+
+    user: dict[str, Any] = {}
+    if name:
+        user["name"] = name
+    if principal_id:
+        user["id"] = principal_id
+    if role:
+        user["roles"] = [role]
+    related = unique(
+        (
+            user_name,
+            name if name != "root" else None,
+            principal_id,
+            access_key_id,
+            arn,
+            session_name,
+            issuer_name,
+            credential_id,
+            behalf_user,
+        )
+    )
+    # Only what user and related.user do not already hold (see actor_fields), without the
+    # empty values (prune: every string here is None or not empty, but a role name may be "").
+    fields: dict[str, Any] = {}
+    for key, value in (
+        ("type", kind),
+        ("arn", arn),
+        ("account_id", account_id),
+        ("access_key_id", access_key_id),
+        ("user_name", user_name if user_name != name else None),
+        ("invoked_by", invoked_by),
+        ("identity_provider", identity_provider),
+        ("credential_id", credential_id),
+    ):
+        if value:
+            fields[key] = value
+    behalf = _present((("user_id", behalf_user), ("identity_store_arn", identity_store_arn)))
+    if behalf:
+        fields["on_behalf_of"] = behalf
+    context = _present(
+        (
+            ("creation_date", session_created),
+            ("source_identity", source_identity),
+            ("ec2_role_delivery", ec2_role_delivery),
+        )
+    )
+    if mfa_authenticated is not None:
+        context = {"mfa_authenticated": mfa_authenticated, **context}
+    issued = _present(
+        (
+            ("type", issuer_type),
+            ("principal_id", issuer_principal_id),
+            ("arn", issuer_arn),
+            ("account_id", issuer_account_id),
+            # A role's name is user.roles; another issuer's (a federated user's IAM user) stays.
+            ("user_name", issuer_name if (issuer_user_name or issuer_arn) and not role else None),
+        )
+    )
+    if issued:
+        context["session_issuer"] = issued
+    if context:
+        fields["session_context"] = context
+    return user, related, fields
+
+
+def _present(pairs: tuple[tuple[str, str | None], ...]) -> dict[str, Any]:
+    return {key: value for key, value in pairs if value}
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None

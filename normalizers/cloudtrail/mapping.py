@@ -183,15 +183,18 @@ def _trail_fields(
         elif value is not None:
             optional_str(record, key)  # raises with the reason
     for key, field in BOOL_FIELDS:
-        flag = as_bool(record.get(key))
+        value = record.get(key)
+        if value is None:
+            continue
+        flag = value if value.__class__ is bool else as_bool(value)
         if flag is not None:
             trail[field] = flag
     if request is not None:
         trail["request_parameters"] = request
     if response is not None:
         trail["response_elements"] = response
-    additional = flat(record.get("additionalEventData"))
-    if additional is not None:
+    additional = record.get("additionalEventData")
+    if additional is not None and (additional := flat(additional)) is not None:
         trail["additional_eventdata"] = additional
         # Sign-in details, whatever eventType says: IAM Identity Center sign-ins are
         # AwsServiceEvent records of signin.amazonaws.com.
@@ -203,18 +206,19 @@ def _trail_fields(
         ("serviceEventDetails", "service_event_details"),
         ("edgeDeviceDetails", "edge_device_details"),
     ):
-        block = flat(record.get(key))
-        if block is not None:
+        block = record.get(key)
+        if block is not None and (block := flat(block)) is not None:
             trail[field] = block
     for key, field, names in (
         ("tlsDetails", "tls_details", TLS_FIELDS),
         ("addendum", "addendum", ADDENDUM_FIELDS),
     ):
-        block = _renamed(nullable_obj(record, key), names)
-        if block:
-            trail[field] = block
-    resources = _resources(record.get("resources"))
-    if resources:
+        if record.get(key) is not None:
+            renamed = _renamed(nullable_obj(record, key), names)
+            if renamed:
+                trail[field] = renamed
+    resources = record.get("resources")
+    if resources is not None and (resources := _resources(resources)):
         trail["resources"] = resources
     return trail
 

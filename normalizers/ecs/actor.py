@@ -1,9 +1,11 @@
 """The actor contract (docs/schema.md, "Pivot contract"): who acted, by one rule for every source.
 
-CloudTrail's ``userIdentity``, GuardDuty's ``accessKeyDetails`` and Security Hub's
-``AwsIamAccessKey``/``AwsIamUser``/``AwsIamRole`` resources are each mapped onto an
-:class:`Actor`; :func:`actor_fields` turns it into ``user.*``, ``related.user`` and
-``aws.<source>.user_identity``.
+GuardDuty's ``accessKeyDetails`` and Security Hub's ``AwsIamAccessKey``/``AwsIamUser``/
+``AwsIamRole`` resources are each mapped onto an :class:`Actor` (CloudTrail's ``userIdentity``
+shape); :func:`actor_fields` turns it into ``user.*``, ``related.user`` and
+``aws.<source>.user_identity``. CloudTrail builds the same fields from ``userIdentity`` in one
+pass, without the object (``normalizers.cloudtrail.actor.identity_fields``: it runs for every
+record); a test keeps the two equal.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from normalizers.ecs.values import as_text, prune, unique
 
-_SESSION_TYPES = ("AssumedRole", "FederatedUser", "AWSAccount")
+SESSION_TYPES = ("AssumedRole", "FederatedUser", "AWSAccount")
 _INSTANCE_ID = re.compile(r"(?:i|mi)-[0-9a-f]{8}(?:[0-9a-f]{9})?\Z")
 
 
@@ -74,7 +76,7 @@ class Actor:
         if ":federated-user/" in arn:
             return arn.rsplit("/", 1)[-1] or None
         # AWSAccount: a role session of another account calling into this one (AROA...:session).
-        if self.type in _SESSION_TYPES and self.principal_id and ":" in self.principal_id:
+        if self.type in SESSION_TYPES and self.principal_id and ":" in self.principal_id:
             return self.principal_id.split(":", 1)[1] or None
         return None
 
@@ -101,7 +103,7 @@ class Actor:
         """``user.name``: who acted, at the finest grain the record gives."""
         if self.type == "Root":
             return "root"
-        if self.type in _SESSION_TYPES:
+        if self.type in SESSION_TYPES:
             return self.session_name or self.user_name or self.invoked_by
         if self.user_name:
             return self.user_name

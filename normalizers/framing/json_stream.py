@@ -405,6 +405,17 @@ class _Splitter:
                 self._read_more()
                 continue
             end = match.end()
+            if data[end] == _CLOSE_BRACKET and data.count(b"{", start, end) != data.count(b"}", start, end):
+                # "}]": the end of an array's last item, once per array, but also of every
+                # list of objects inside a record (far more often). An unbalanced slice is one
+                # of those, taken without a parse and its error. A record whose strings hold
+                # unbalanced braces is still found: a later try runs past its end, which
+                # orjson then names (or, for the last one, the scan finds it).
+                misses += 1
+                if misses >= SEQUENTIAL_CANDIDATES:
+                    return self._gallop(start, end, top)
+                search_from = end
+                continue
             try:
                 value = self._loads(data[start:end])
             except orjson.JSONDecodeError as error:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import random
@@ -14,8 +15,13 @@ import orjson
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.cloudtrail.actor import ActorCache, identity_fields
 from normalizers.cloudtrail.normalize import normalize as normalize_cloudtrail
 from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
+from normalizers.cloudtrail.tables import HIDDEN_USER_NAME
+from normalizers.ecs.actor import Actor, actor_fields
+from normalizers.ecs.timestamps import optional_time
+from normalizers.ecs.values import as_bool
 from normalizers.framing import json_stream
 from normalizers.framing.json_stream import JsonRecord, json_records
 from normalizers.limits import DEFAULT_LIMITS, Limits
@@ -319,3 +325,117 @@ def test_every_stratus_red_team_record_becomes_a_complete_document(shared_dir: P
         for document in items:
             missing = missing_fields(document)  # type: ignore[arg-type]
             assert not missing, f"{path.name}: {missing}"
+
+
+def _role_session(number: int, key: str) -> dict[str, Any]:
+    """An assumed-role identity as CloudTrail writes it (its user guide's example shape)."""
+    session = f"session-{number}"
+    return {
+        "type": "AssumedRole",
+        "principalId": f"AROAEXAMPLEID:{session}",
+        "arn": f"arn:aws:sts::111122223333:assumed-role/Admin/{session}",
+        "accountId": "111122223333",
+        "accessKeyId": key,
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": "AROAEXAMPLEID",
+                "arn": "arn:aws:iam::111122223333:role/Admin",
+                "accountId": "111122223333",
+                "userName": "Admin",
+            },
+            "attributes": {"creationDate": "2026-11-01T00:00:00Z", "mfaAuthenticated": "false"},
+        },
+    }
+
+
+def test_actor_cache_gives_each_document_its_identity_whether_identities_repeat_or_not() -> None:
+    cache = ActorCache()
+    fresh_keys = [_role_session(n % 7, f"ASIAFRESH{n:011d}") for n in range(3 * ActorCache.WINDOW)]
+    repeated = [
+        _role_session(n % 7, "ASIAREPEATED0000000") for n in range(3 * ActorCache.WINDOW * ActorCache.SAMPLE)
+    ]
+    for identity in fresh_keys + repeated + fresh_keys[:50]:
+        user, related, user_identity = cache.fields(identity)
+        assert (user, related, user_identity) == identity_fields(identity)
+        assert user_identity["access_key_id"] == identity["accessKeyId"]
+        assert related[:2] == [identity["principalId"].split(":")[1], identity["principalId"]]
+        assert user["roles"] == ["Admin"]
+
+
+def _identities(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, dict):
+        identity = value.get("userIdentity")
+        if isinstance(identity, dict):
+            yield identity
+        for item in value.values():
+            yield from _identities(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _identities(item)
+
+
+def _recorded_identities() -> list[dict[str, Any]]:
+    """Every userIdentity of the golden inputs and of the shared attack recordings."""
+    golden = Path(__file__).resolve().parent.parent / "golden" / "cloudtrail"
+    paths = [*golden.glob("*/input.json"), *golden.glob("*/input.json.gz")]
+    samples = Path(__file__).resolve().parents[3] / "shared" / "samples" / "cloudtrail"
+    paths += sorted(samples.rglob("*.json"))
+    found: dict[bytes, dict[str, Any]] = {}
+    for path in paths:
+        try:
+            data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+            value = json.loads(data)
+        except (EOFError, OSError, ValueError):
+            continue  # a damaged input of a dead-letter case
+        for identity in _identities(value):
+            found.setdefault(orjson.dumps(identity, option=orjson.OPT_SORT_KEYS), identity)
+    return list(found.values())
+
+
+def _actor(identity: dict[str, Any], signed_in_as: str | None) -> Actor:
+    """userIdentity -> the shared Actor, field by field (the CloudTrail user guide's
+    userIdentity element), as GuardDuty and Security Hub map theirs."""
+    session = identity.get("sessionContext") or {}
+    issuer = session.get("sessionIssuer") or {}
+    attributes = session.get("attributes") or {}
+    web = session.get("webIdFederationData") or identity.get("webIdFederationData") or {}
+    behalf = identity.get("onBehalfOf") or {}
+    user_name = identity.get("userName") or None
+    if user_name == HIDDEN_USER_NAME:
+        user_name = None
+    if user_name is None and signed_in_as != HIDDEN_USER_NAME:
+        user_name = signed_in_as
+    kind = identity.get("type") or None
+    return Actor(
+        type=kind,
+        principal_id=identity.get("principalId")
+        or (behalf.get("userId") if kind == "IdentityCenterUser" else None)
+        or None,
+        arn=identity.get("arn") or None,
+        account_id=identity.get("accountId") or None,
+        access_key_id=identity.get("accessKeyId") or None,
+        user_name=user_name,
+        issuer_type=issuer.get("type") or None,
+        issuer_principal_id=issuer.get("principalId") or None,
+        issuer_arn=issuer.get("arn") or None,
+        issuer_account_id=issuer.get("accountId") or None,
+        issuer_user_name=issuer.get("userName") or None,
+        mfa_authenticated=as_bool(attributes.get("mfaAuthenticated")) if attributes else None,
+        session_created=optional_time(attributes.get("creationDate")) if attributes else None,
+        source_identity=session.get("sourceIdentity") or None,
+        ec2_role_delivery=session.get("ec2RoleDelivery") or None,
+        invoked_by=identity.get("invokedBy") or None,
+        identity_provider=identity.get("identityProvider") or web.get("federatedProvider") or None,
+        credential_id=identity.get("credentialId") or None,
+        on_behalf_of=behalf.get("userId") or None,
+        identity_store_arn=behalf.get("identityStoreArn") or None,
+    )
+
+
+def test_cloudtrail_builds_the_actor_by_the_rule_every_source_shares() -> None:
+    identities = _recorded_identities()
+    assert len(identities) >= 20
+    for identity in identities:
+        for signed_in_as in (None, "someone@example.com", HIDDEN_USER_NAME):
+            assert identity_fields(identity, signed_in_as) == actor_fields(_actor(identity, signed_in_as))

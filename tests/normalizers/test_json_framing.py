@@ -83,6 +83,22 @@ def test_a_damaged_item_stops_at_the_next_item() -> None:
     assert _values(_split(damaged)) == [None, items[1]]
 
 
+def test_braces_inside_strings_never_cost_a_record_its_end() -> None:
+    # Compact, as CloudTrail writes it: an item ends with "}" then "]" (the last) or ",{".
+    # Strings may hold unbalanced braces (a policy cut short, a message) and lists of objects.
+    items = [
+        {"eventVersion": "1.09", "errorMessage": "expected '}' here", "set": {"items": [{"id": "i-1"}]}},
+        {"eventVersion": "1.09", "policy": "{{{", "set": {"items": [{"id": "i-2"}, {"id": "i-3"}]}},
+        {"eventVersion": "1.09", "set": {"items": [{"id": "i-4"}]}, "note": "}}]"},
+    ]
+    for records in (items, items[:1], items[1:2], items[2:], items[::-1]):
+        data = json.dumps({"Records": records}, separators=(",", ":")).encode()
+        for chunk in (7, 1 << 20):
+            split = _split(data, chunk=chunk)
+            assert _values(split) == records
+            assert [json.loads(record.raw) for record in split] == records
+
+
 def test_a_string_broken_inside_a_pretty_array_resumes_at_the_next_item_not_inside_the_record() -> None:
     items = [{"n": 1, "list": [{"a": 1}]}, {"n": 2}, {"n": 3, "list": [{"b": 2}]}]
     pretty = json.dumps(items, indent=4).encode()
