@@ -19,7 +19,12 @@ from detections.runtime import clients, run_once
 from detections.settings import DetectionSettings
 from detections.windows import parse_time
 from siem_cli.errors import AccessRefused, refused, require_reachable
-from siem_cli.options import add_connection_options, connection_from
+from siem_cli.options import (
+    add_alerts_endpoint_option,
+    add_connection_options,
+    add_dashboards_url_option,
+    connection_from,
+)
 
 
 def register(subparsers: Any) -> None:
@@ -43,12 +48,7 @@ def register(subparsers: Any) -> None:
         "new alert; exit status 1 when a rule or a notification failed.",
     )
     add_connection_options(runner, endpoint_help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
-    runner.add_argument(
-        "--alerts-endpoint",
-        metavar="URL",
-        default=os.environ.get("ALERTS_ENDPOINT"),
-        help="alerts collection (SEARCH) (default: $ALERTS_ENDPOINT, else --endpoint)",
-    )
+    add_alerts_endpoint_option(runner)
     runner.add_argument(
         "--alerts-index",
         default=os.environ.get("ALERTS_INDEX", "siem-alerts"),
@@ -83,12 +83,7 @@ def register(subparsers: Any) -> None:
         help="DynamoDB table for checkpoints (default: $STATE_TABLE; none: "
         "<alerts index>-state on the alerts endpoint)",
     )
-    runner.add_argument(
-        "--dashboards-url",
-        metavar="URL",
-        default=os.environ.get("DASHBOARDS_URL"),
-        help="OpenSearch Dashboards base URL for links in alerts (default: $DASHBOARDS_URL)",
-    )
+    add_dashboards_url_option(runner, "for links in alerts")
     runner.add_argument("--rule", action="append", metavar="ID", help="run only this rule (repeatable)")
     runner.add_argument("--json", action="store_true", help="print the run report as JSON")
     runner.set_defaults(func=run_command)

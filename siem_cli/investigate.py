@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import sys
 from datetime import timedelta
@@ -14,7 +13,7 @@ from opensearchpy import OpenSearch
 from investigation import DEFAULT_WINDOW, FORMATS, FindingNotFound, investigate, render
 from investigation.settings import InvestigationSettings
 from opensearch_client import make_client
-from siem_cli.options import UsageError, add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, add_dashboards_url_option, connection_from
 
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -58,13 +57,7 @@ def register(subparsers: Any) -> None:
         "plus DURATION, e.g. 30m, 2h, 1d (default: 2h)",
     )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
-    parser.add_argument(
-        "--dashboards-url",
-        metavar="URL",
-        default=os.environ.get("DASHBOARDS_URL"),
-        help="OpenSearch Dashboards base URL, to print a link to the Finding investigation "
-        "dashboard (default: $DASHBOARDS_URL)",
-    )
+    add_dashboards_url_option(parser, "to print a link to the Finding investigation dashboard")
     parser.set_defaults(func=run)
 
 

@@ -85,6 +85,27 @@ def add_connection_options(
     parser.set_defaults(prog=parser.prog)
 
 
+def add_alerts_endpoint_option(parser: argparse.ArgumentParser) -> None:
+    """``--alerts-endpoint``: the alerts collection (SEARCH), else ``--endpoint``'s."""
+    parser.add_argument(
+        "--alerts-endpoint",
+        metavar="URL",
+        default=os.environ.get("ALERTS_ENDPOINT"),
+        help="alerts collection (SEARCH), where `siem detect run` writes alerts "
+        "(default: $ALERTS_ENDPOINT, else --endpoint)",
+    )
+
+
+def add_dashboards_url_option(parser: argparse.ArgumentParser, links: str) -> None:
+    """``--dashboards-url``: the OpenSearch Dashboards base URL; ``links`` says what it is for."""
+    parser.add_argument(
+        "--dashboards-url",
+        metavar="URL",
+        default=os.environ.get("DASHBOARDS_URL"),
+        help=f"OpenSearch Dashboards base URL, {links} (default: $DASHBOARDS_URL)",
+    )
+
+
 def add_aws_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     """``--region`` and ``--profile`` alone, for a command that calls AWS but not OpenSearch;
     :func:`aws_region_from` applies them."""

@@ -21,7 +21,12 @@ from posture.report import Period, build_reports, parse_period
 from posture.scope import UnknownOu, accounts_in_directory, accounts_in_documents
 from posture.state import Searcher
 from siem_cli.accounts import accounts_location
-from siem_cli.options import add_connection_options, connection_from
+from siem_cli.options import (
+    add_alerts_endpoint_option,
+    add_connection_options,
+    add_dashboards_url_option,
+    connection_from,
+)
 
 _ACCOUNT = re.compile(r"\A\d{12}\Z")
 
@@ -90,19 +95,9 @@ def register(subparsers: Any) -> None:
         "--out", type=Path, required=True, metavar="DIR", help="directory to write the files in"
     )
     add_connection_options(parser, endpoint_help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
-    parser.add_argument(
-        "--alerts-endpoint",
-        metavar="URL",
-        default=os.environ.get("ALERTS_ENDPOINT"),
-        help="alerts collection (SEARCH), where `siem detect run` writes alerts "
-        "(default: $ALERTS_ENDPOINT, else --endpoint)",
-    )
-    parser.add_argument(
-        "--dashboards-url",
-        metavar="URL",
-        default=os.environ.get("DASHBOARDS_URL"),
-        help="OpenSearch Dashboards base URL: each account of the HTML report links to its "
-        "compliance drill-down over the period (default: $DASHBOARDS_URL)",
+    add_alerts_endpoint_option(parser)
+    add_dashboards_url_option(
+        parser, "to link each account of the HTML report to its compliance drill-down over the period"
     )
     parser.set_defaults(func=run)
 
