@@ -33,8 +33,11 @@ def demo_alerts(
 
 
 def print_demo_alerts(
-    client: OpenSearch, prefix: str = "siem-", out: TextIO = sys.stdout, now: datetime | None = None
+    client: OpenSearch, prefix: str = "siem-", out: TextIO | None = None, now: datetime | None = None
 ) -> RunReport:
+    """``out``: standard output as it is at the call (a default bound at import would keep a
+    stream a test harness has since closed)."""
+    out = out or sys.stdout
     report = demo_alerts(client, prefix, now=now)
     ordered = sorted(
         report.alerts, key=lambda alert: (alert["alert"].get("first_seen") or "", alert["rule"]["id"])
@@ -48,8 +51,9 @@ def print_demo_alerts(
     return report
 
 
-def print_incidents(report: RunReport, out: TextIO = sys.stdout) -> None:
+def print_incidents(report: RunReport, out: TextIO | None = None) -> None:
     """One line per incident the run opened or added alerts to (``siem incidents show ID``)."""
+    out = out or sys.stdout
     print(f"Incidents: {len(report.incidents)} from {len(report.alerts)} alerts", file=out)
     for change in report.incidents:
         print(f"  {change_line(change)}", file=out)
