@@ -18,3 +18,11 @@ def arn_region(arn: Any) -> str | None:
 def arn_account(arn: Any) -> str | None:
     """``arn:aws:securityhub:us-east-1:111122223333:...`` -> ``111122223333``."""
     return arn_part(arn, 4)
+
+
+def role_name(arn: Any) -> str | None:
+    """``arn:aws:iam::111122223333:role/service-role/payments-exec`` -> ``payments-exec``;
+    ``None`` for anything that is not a role's ARN (the name its sessions' issuer has)."""
+    if not isinstance(arn, str) or not arn.startswith("arn:") or ":role/" not in arn:
+        return None
+    return arn.rsplit("/", 1)[-1] or None

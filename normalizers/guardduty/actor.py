@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.actor import Actor, access_key_actor, actor_fields
+from normalizers.ecs.arn import role_name
 from normalizers.ecs.getters import optional_obj
 from normalizers.ecs.values import as_list, as_text, objects, prune, unique
 
@@ -85,11 +86,10 @@ def _workload_identities(resource: dict[str, Any]) -> list[str]:
     (the session issuer of the function's CloudTrail calls, ``lambdaDetails.role``)."""
     workload = optional_obj(optional_obj(resource, "kubernetesDetails"), "kubernetesWorkloadDetails")
     namespace, account = as_text(workload.get("namespace")), as_text(workload.get("serviceAccountName"))
-    role = as_text(optional_obj(resource, "lambdaDetails").get("role"))
     return unique(
         [
             f"system:serviceaccount:{namespace}:{account}" if namespace and account else None,
-            role.rsplit("/", 1)[-1] if role and role.startswith("arn:") and ":role/" in role else None,
+            role_name(optional_obj(resource, "lambdaDetails").get("role")),
         ]
     )
 

@@ -1,13 +1,15 @@
 """The actor of a Security Hub finding: the first ``AwsIamAccessKey`` resource, else
-``AwsIamUser``, else ``AwsIamRole`` (docs/schema.md, "The actor")."""
+``AwsIamUser``, else ``AwsIamRole`` (docs/schema.md, "The actor"); and the identities the
+finding's workloads act as."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from normalizers.ecs.actor import Actor, access_key_actor
+from normalizers.ecs.arn import role_name
 from normalizers.ecs.timestamps import optional_time
-from normalizers.ecs.values import as_bool, as_dict, as_text
+from normalizers.ecs.values import as_bool, as_dict, as_text, unique
 from normalizers.securityhub.resources import details_of
 from normalizers.securityhub.tables import ACCESS_KEY_ID_PREFIX
 
@@ -63,4 +65,16 @@ def _iam_role(resource: dict[str, Any], details: dict[str, Any], account: str) -
         arn=arn if arn and arn.startswith("arn:") else None,
         account_id=account,
         user_name=name,
+    )
+
+
+def workload_identities(resources: list[dict[str, Any]]) -> list[str]:
+    """The identities a finding's workloads act as, which their own calls are logged under:
+    a Lambda function's execution role by name (``AwsLambdaFunction.Role``, the session
+    issuer of every call the function makes), as GuardDuty's ``lambdaDetails.role`` gives it
+    (docs/sources/guardduty.md, "Actor")."""
+    return unique(
+        role_name(details_of(resource, "AwsLambdaFunction").get("Role"))
+        for resource in resources
+        if resource.get("Type") == "AwsLambdaFunction"
     )

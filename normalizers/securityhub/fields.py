@@ -55,7 +55,11 @@ ECS: tuple[Field, ...] = (
     ecs(
         "user.roles", "the role of an assumed-role session (the access key's `SessionContext.SessionIssuer`)"
     ),
-    ecs("related.user", "every identifier of the actor"),
+    ecs(
+        "related.user",
+        "every identifier of the actor; a Lambda function's execution role name "
+        "(`AwsLambdaFunction.Role`); an attack sequence's actors",
+    ),
     ecs(
         "related.ip",
         "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",

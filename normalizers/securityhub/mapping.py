@@ -25,7 +25,7 @@ from normalizers.ecs.process import process_fields
 from normalizers.ecs.sequence import sequence_of
 from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, compact, is_number, objects, unique
 from normalizers.reasons import MISSING_FIELD, RecordError
-from normalizers.securityhub.actor import resources_actor
+from normalizers.securityhub.actor import resources_actor, workload_identities
 from normalizers.securityhub.classify import (
     classify,
     first_resource_region,
@@ -126,7 +126,7 @@ def finding_document(
         "related": {
             "ip": unique(activity.ips + path_ips + host_ips + indicator_ips(finding) + sequence.ips),
             "hosts": unique(host_ids + path_hosts + actor_hosts(user) + sequence.hosts),
-            "user": unique(related_users + sequence.users),
+            "user": unique(related_users + workload_identities(resources) + sequence.users),
         },
         "aws": {
             "s3": s3_objects(resources, sequence.buckets),

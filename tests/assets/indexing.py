@@ -24,9 +24,13 @@ SEARCHABLE_TIMEOUT_SECONDS = 30.0
 
 
 def golden_documents() -> list[tuple[str, Document]]:
-    """Every expected document of tests/golden (the normalizers' ground truth)."""
+    """Every expected document of tests/golden (the normalizers' ground truth), but those of a
+    case marked ``xfail.txt``: they are what a unit should make once fixed, and may hold
+    fields its definition does not have yet (tests/normalizers/test_golden.py)."""
     out: list[tuple[str, Document]] = []
     for expected in sorted(GOLDEN.glob("*/*/expected.json")):
+        if (expected.parent / "xfail.txt").exists():
+            continue
         for document in json.loads(expected.read_text()):
             out.append((index_of(document), document))
     return out

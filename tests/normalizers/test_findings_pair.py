@@ -1,8 +1,10 @@
 """One GuardDuty finding, native and as imported into Security Hub, names the same actor.
 
-The pair is in the golden cases: guardduty/export-gzip-jsonl record 0 and
-securityhub/firehose-envelopes record 0 finding 0 (hand-made from the AWS docs; see their
-SOURCE.md). Pivoting on the principal or the key must find both documents.
+The pairs are in the golden cases: guardduty/export-gzip-jsonl record 0 and
+securityhub/firehose-envelopes record 0 finding 0 (an access key); guardduty/
+lambda-ecs-s3-malware record 0 and securityhub/lambda-workload-role (a Lambda function),
+hand-made from the AWS docs and botocore's models (see their SOURCE.md). Pivoting on the
+principal, the key or the role must find both documents.
 """
 
 from __future__ import annotations
@@ -61,3 +63,16 @@ def test_native_and_imported_guardduty_finding_share_the_pivot_fields() -> None:
         == imported["aws"]["securityhub_findings"]["severity"]["label"]
     )
     assert native["event"]["kind"] == imported["event"]["kind"] == "alert"
+
+
+def test_native_and_imported_lambda_finding_pivot_to_the_same_role() -> None:
+    native = _first_document("guardduty/lambda-ecs-s3-malware")
+    imported = _first_document("securityhub/lambda-workload-role")
+    assert native["aws"]["guardduty"]["id"] in imported["aws"]["securityhub_findings"]["id"]
+
+    assert native["related"]["user"] == imported["related"]["user"] == ["payments-exec"]
+    assert "user" not in native and "user" not in imported
+    for field in ("source", "destination", "network", "@timestamp"):
+        assert native[field] == imported[field], field
+    assert native["related"]["ip"] == imported["related"]["ip"]
+    assert native["event"]["severity"] == imported["event"]["severity"] == 80

@@ -9,7 +9,11 @@ A case folder contains:
 - ``case.json`` (optional): ``{"source": "auto"|<source>, "keep_original": bool,
   "skipped": "<reason>" , "partial": true, "flow_formats": {"<log group or key prefix>":
   "<format>"}, "skipped_records": {"<reason>": count}, "config_snapshot_inventory": bool}``;
-- ``SOURCE.md``: where the input comes from and what the case covers.
+- ``SOURCE.md``: where the input comes from and what the case covers;
+- ``xfail.txt`` (optional): why the normalizer's output is known to differ from the expected
+  documents (a gap found against the specification, to be fixed in a unit someone else is
+  changing). The case is then expected to fail on an assertion, strictly: once the output
+  matches, it fails until ``xfail.txt`` is removed.
 """
 
 from __future__ import annotations
@@ -29,8 +33,18 @@ INGESTED_MILLIS = 1767225600000
 """``INGESTED`` as flow documents write it: epoch milliseconds (docs/sources/vpcflow.md)."""
 
 
-def _cases() -> list[Path]:
-    return sorted(p for p in GOLDEN.glob("*/*") if p.is_dir())
+def _cases() -> list[Any]:
+    return [_param(case) for case in sorted(p for p in GOLDEN.glob("*/*") if p.is_dir())]
+
+
+def _param(case: Path) -> Any:
+    known_gap = case / "xfail.txt"
+    marks = (
+        [pytest.mark.xfail(reason=known_gap.read_text().strip(), raises=AssertionError, strict=True)]
+        if known_gap.exists()
+        else []
+    )
+    return pytest.param(case, marks=marks, id=f"{case.parent.name}/{case.name}")
 
 
 def _input(case: Path) -> Path:
@@ -39,7 +53,7 @@ def _input(case: Path) -> Path:
     return inputs[0]
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("case", _cases())
 def test_golden(case: Path) -> None:
     config: dict[str, Any] = (
         json.loads((case / "case.json").read_text()) if (case / "case.json").exists() else {}
