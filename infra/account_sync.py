@@ -26,10 +26,11 @@ from infra.network import FunctionNetwork
 SYNC_HANDLER = "enrichment.sync_handler.lambda_handler"
 ACCOUNTS_KEY = "enrichment/accounts.json"
 SYNC_RATE_HOURS = 1
-# The calls of enrichment.organizations.sync_from_organizations, all read-only. ListRoots,
-# ListAccounts and ListParents have no resource types (Service Authorization Reference,
-# AWS Organizations): they are granted on "*"; the others on the organization's own ARNs.
-UNSCOPED_ACTIONS = ("organizations:ListRoots", "organizations:ListAccounts", "organizations:ListParents")
+# The calls of enrichment.organizations.sync_from_organizations, all read-only. ListRoots and
+# ListAccounts have no resource types (Service Authorization Reference, AWS Organizations):
+# they are granted on "*"; the others on the organization's own ARNs (ListParents authorizes
+# on the child, an account or an OU).
+UNSCOPED_ACTIONS = ("organizations:ListRoots", "organizations:ListAccounts")
 
 
 class AccountSync(Construct):
@@ -72,6 +73,11 @@ class AccountSync(Construct):
         )
         role.add_to_policy(
             iam.PolicyStatement(
+                actions=["organizations:ListParents"], resources=[arn("account", "*"), arn("ou", "ou-*")]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
                 actions=["organizations:ListTagsForResource"], resources=[arn("account", "*")]
             )
         )
@@ -83,9 +89,9 @@ class AccountSync(Construct):
         suppress(
             role,
             "AwsSolutions-IAM5",
-            "Read-only Organizations calls: ListRoots, ListAccounts and ListParents have no resource "
-            "types (Resource::*); DescribeOrganizationalUnit and ListTagsForResource read every OU and "
-            "account of this organization (its id in the ARN), whose ids the sync discovers.",
+            "Read-only Organizations calls: ListRoots and ListAccounts have no resource types "
+            "(Resource::*); DescribeOrganizationalUnit, ListParents and ListTagsForResource read every "
+            "OU and account of this organization (its id in the ARN), whose ids the sync discovers.",
             findings=["Resource::*", *(f"Resource::{finding}" for finding in self._findings(config))],
         )
         self.schedule = self._schedule()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -90,7 +90,7 @@ class SiemFunction(Construct):
             security_groups=network.security_groups or None,
         )
         if network.vpc is not None:
-            self._allow_network_interfaces()
+            self._allow_network_interfaces(network)
         suppress_child(
             self.function,
             "Resource",  # the function only, not its event source mappings
@@ -98,30 +98,57 @@ class SiemFunction(Construct):
             "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
         )
 
-    def _allow_network_interfaces(self) -> None:
-        # What AWSLambdaVPCAccessExecutionRole grants, inline: CDK adds that managed policy
-        # only to roles it creates itself, and this role is ours.
+    def _allow_network_interfaces(self, network: FunctionNetwork) -> None:
+        # What AWSLambdaVPCAccessExecutionRole grants, inline (CDK adds that managed policy only
+        # to roles it creates itself, and this role is ours), on the resources the Service
+        # Authorization Reference lets it name: the network interfaces of this account and region,
+        # created in the function's subnets with its security groups.
+        assert network.subnets is not None and network.subnets.subnets is not None
+        interfaces = ec2_arn("network-interface/*")
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:CreateNetworkInterface"],
+                resources=[
+                    interfaces,
+                    *(ec2_arn(f"subnet/{subnet.subnet_id}") for subnet in network.subnets.subnets),
+                    *(
+                        ec2_arn(f"security-group/{group.security_group_id}")
+                        for group in network.security_groups
+                    ),
+                ],
+            )
+        )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
                     "ec2:DeleteNetworkInterface",
                     "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses",
                 ],
-                resources=["*"],
+                resources=[interfaces],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], resources=["*"]
             )
         )
         suppress(
             self.role,
             "AwsSolutions-IAM5",
-            "Lambda creates, describes and deletes the function's network interfaces in the configured "
-            "subnets with these actions; AWS grants them on every resource in AWSLambdaVPCAccessExecutionRole, "
-            "and the EC2 Describe actions support no resource-level permissions.",
-            findings=["Resource::*"],
+            "Lambda creates, describes and deletes the function's network interfaces, whose ids it "
+            "generates, in this account and region; the EC2 Describe actions support no resource-level "
+            "permissions.",
+            findings=[
+                "Resource::*",
+                "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*",
+            ],
         )
+
+
+def ec2_arn(resource: str) -> str:
+    """An EC2 resource of the stack's account and region (``network-interface/*``, ``subnet/<id>``)."""
+    return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
 
 def invoke_on_schedule(

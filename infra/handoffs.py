@@ -16,7 +16,6 @@ from constructs import Construct
 
 from infra.config import Config
 from infra.functions import LOG_RETENTION, FunctionSpec, SiemFunction, log_writing_role
-from infra.nag import suppress
 from infra.network import FunctionNetwork
 from infra.search import SearchCollections
 
@@ -69,13 +68,20 @@ OTHER_FINDING_FIELDS = (
 (``securityhub:ASFFSyntaxPath/<field>`` must be absent from its requests)."""
 
 
+def hub_arn() -> str:
+    """The account's Security Hub in the stack's region: the resource type (``hub``) that
+    BatchUpdateFindings, CreateActionTarget and DeleteActionTarget authorize on (Service
+    Authorization Reference, AWS Security Hub)."""
+    return f"arn:{Aws.PARTITION}:securityhub:{Aws.REGION}:{Aws.ACCOUNT_ID}:hub/default"
+
+
 def note_only_update() -> iam.PolicyStatement:
-    """``BatchUpdateFindings`` allowed only when the request changes nothing but ``Note``, so
-    the role cannot suppress, archive, resolve or re-rate a finding (and its calls, excepted from
-    the findings-evasion rule, are notes)."""
+    """``BatchUpdateFindings`` on this account's hub, allowed only when the request changes
+    nothing but ``Note``, so the role cannot suppress, archive, resolve or re-rate a finding
+    (and its calls, excepted from the findings-evasion rule, are notes)."""
     return iam.PolicyStatement(
         actions=["securityhub:BatchUpdateFindings"],
-        resources=["*"],
+        resources=[hub_arn()],
         conditions={
             "Null": {
                 **{f"securityhub:ASFFSyntaxPath/{name}": "false" for name in NOTE_ONLY_FIELDS},
@@ -127,13 +133,6 @@ class InvestigateAction(Construct):
         role = self.handler.role
         role.add_to_policy(note_only_update())
         role.add_to_policy(collections.api_access([collections.logs]))
-        suppress(
-            role,
-            "AwsSolutions-IAM5",
-            "BatchUpdateFindings names findings in its request body, not in the IAM resource; the "
-            "statement is bounded instead by conditions: only Note may be set (every other ASFF field path must be absent).",
-            findings=["Resource::*"],
-        )
         grant = collections.grant(
             "InvestigateAccess", "investigate", [role.role_arn], collections.investigation_rules()
         )
@@ -166,15 +165,9 @@ class InvestigateAction(Construct):
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"], resources=["*"]
+                actions=["securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"],
+                resources=[hub_arn()],
             )
-        )
-        suppress(
-            role,
-            "AwsSolutions-IAM5",
-            "CreateActionTarget and DeleteActionTarget authorize on the account's hub, not on the action "
-            "target's own ARN (which does not exist before the call): this role makes only these two calls.",
-            findings=["Resource::*"],
         )
         target = cr.AwsCustomResource(
             self,
