@@ -13,15 +13,13 @@ from collections.abc import Callable
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import FunctionSpec, SiemFunction, invoke_on_schedule
+from infra.functions import FunctionBuilder, FunctionSpec, invoke_on_schedule
 from infra.nag import suppress
-from infra.network import FunctionNetwork
 
 SYNC_HANDLER = "enrichment.sync_handler.lambda_handler"
 ACCOUNTS_KEY = "enrichment/accounts.json"
@@ -42,13 +40,12 @@ class AccountSync(Construct):
         construct_id: str,
         *,
         config: Config,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = self._state_bucket()
         self.location = f"s3://{self.bucket.bucket_name}/{ACCOUNTS_KEY}"
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "AccountSync",
             FunctionSpec(
@@ -60,8 +57,6 @@ class AccountSync(Construct):
                 reserved_concurrency=1,
                 environment={"ACCOUNTS_LOCATION": self.location},
             ),
-            code,
-            network,
         )
         role = self.handler.role
         role.add_to_policy(iam.PolicyStatement(actions=list(UNSCOPED_ACTIONS), resources=["*"]))

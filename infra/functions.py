@@ -1,4 +1,8 @@
-"""The settings every Lambda of the stack shares: runtime, architecture, role, logs (network: infra.network)."""
+"""The settings every Lambda of the stack shares: code, runtime, architecture, role, logs, network.
+
+Each construct of the central stack builds its function with the stack's :class:`FunctionBuilder`
+from a :class:`FunctionSpec`, and grants it what its code calls on its own role.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_opensearchserverless as aoss
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
+from infra.bundling import lambda_code
 from infra.nag import logical_id, suppress, suppress_child
 from infra.network import FunctionNetwork
+from infra.search import SearchAccess, SearchCollections
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -28,6 +35,11 @@ class FunctionSpec:
     memory_mb: int
     environment: Mapping[str, str]
     reserved_concurrency: int | None = None
+
+
+def log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
+    """A function's own log group: kept a year, removed with the stack."""
+    return logs.LogGroup(scope, construct_id, retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
 
 
 def log_writing_role(
@@ -67,9 +79,7 @@ class SiemFunction(Construct):
         network: FunctionNetwork,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
-        )
+        self.log_group = log_group(self, "Logs")
         self.role = log_writing_role(self, "Role", self.log_group, f"{spec.description} (Lambda role)")
         self.function = lambda_.Function(
             self,
@@ -97,6 +107,13 @@ class SiemFunction(Construct):
             "AwsSolutions-L1",
             "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
         )
+
+    def grant_search(self, collections: SearchCollections, access: SearchAccess) -> aoss.CfnAccessPolicy:
+        """``access`` to the collections for this function's role; the function is created
+        after the data access policy (returned), without which its first calls are refused."""
+        grant = collections.admit(self.role, access)
+        self.function.node.add_dependency(grant)
+        return grant
 
     def _allow_network_interfaces(self, network: FunctionNetwork) -> None:
         # What AWSLambdaVPCAccessExecutionRole grants, inline (CDK adds that managed policy only
@@ -144,6 +161,20 @@ class SiemFunction(Construct):
                 "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*",
             ],
         )
+
+
+@dataclass(frozen=True)
+class FunctionBuilder:
+    """Builds the functions of one stack: each one's code bundled from its handler's packages
+    (:func:`infra.bundling.lambda_code`), in the stack's network."""
+
+    network: FunctionNetwork
+    install_dependencies: bool = True
+    """False: the project's packages only (``skipDependencyBundling``)."""
+
+    def build(self, scope: Construct, construct_id: str, spec: FunctionSpec) -> SiemFunction:
+        code = lambda_code(spec.handler, self.install_dependencies)
+        return SiemFunction(scope, construct_id, spec, code, self.network)
 
 
 def ec2_arn(resource: str) -> str:

@@ -5,19 +5,16 @@ remediation tool subscribes with its own rules), and the Security Hub custom act
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import LOG_RETENTION, FunctionSpec, SiemFunction, log_writing_role
-from infra.network import FunctionNetwork
-from infra.search import SearchCollections
+from infra.functions import FunctionBuilder, FunctionSpec, log_group, log_writing_role
+from infra.search import SearchAccess, SearchCollections
 
 
 class AlertBus(Construct):
@@ -102,15 +99,14 @@ class InvestigateAction(Construct):
         *,
         config: Config,
         collections: SearchCollections,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         self.action_arn = (
             f"arn:{Aws.PARTITION}:securityhub:{Aws.REGION}:{Aws.ACCOUNT_ID}:action/custom/{ACTION_TARGET_ID}"
         )
         self.target = self._action_target()
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "Investigate",
             FunctionSpec(
@@ -120,23 +116,16 @@ class InvestigateAction(Construct):
                 memory_mb=512,
                 reserved_concurrency=2,
                 environment={
-                    "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
-                    "INDEX_PREFIX": config.index_prefix,
-                    "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
-                    "OPENSEARCH_AUTH": "aoss",
+                    **collections.environment(dashboards=True),
                     "POWERTOOLS_SERVICE_NAME": "siem-investigate-action",
                 },
             ),
-            code,
-            network,
         )
         role = self.handler.role
         role.add_to_policy(note_only_update())
-        role.add_to_policy(collections.api_access([collections.logs]))
-        grant = collections.grant(
-            "InvestigateAccess", "investigate", [role.role_arn], collections.investigation_rules()
+        self.handler.grant_search(
+            collections, SearchAccess("InvestigateAccess", "investigate", collections.investigation_rules())
         )
-        self.handler.function.node.add_dependency(grant)
         self.rule = events.Rule(
             self,
             "Rule",
@@ -157,9 +146,7 @@ class InvestigateAction(Construct):
     def _action_target(self) -> cr.AwsCustomResource:
         """CloudFormation has no Security Hub action target resource: created and deleted through
         the Security Hub API by CDK's AWS custom resource, with a role that may do only that."""
-        provider_logs = logs.LogGroup(
-            self, "ActionTargetLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
-        )
+        provider_logs = log_group(self, "ActionTargetLogs")
         role = log_writing_role(
             self, "ActionTargetRole", provider_logs, "SIEM: creates the Investigate in SIEM action target"
         )
