@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
+from infra.buckets import private_bucket
 from infra.config import Config
 from infra.functions import FunctionBuilder, FunctionSpec, invoke_on_schedule
 from infra.nag import suppress
@@ -109,25 +110,14 @@ class AccountSync(Construct):
         ]
 
     def _state_bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
+        return private_bucket(
             self,
             "StateBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(7))],
-            removal_policy=RemovalPolicy.RETAIN,
+            no_access_logs="The state bucket holds one object derived from AWS Organizations and rebuilt "
+            "every hour (the account directory); only the sync function writes it (CloudTrail records "
+            "the Organizations reads) and only the ingest function reads it.",
         )
-        suppress(
-            bucket,
-            "AwsSolutions-S1",
-            "The state bucket holds one object derived from AWS Organizations and rebuilt every hour "
-            "(the account directory); only the sync function writes it (CloudTrail records the "
-            "Organizations reads) and only the ingest function reads it.",
-        )
-        return bucket
 
     def grant_read(self, role: iam.IRole) -> None:
         """``GetObject`` on the directory object only."""

@@ -19,6 +19,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.account_sync import AccountSync
+from infra.buckets import private_bucket
 from infra.config import Config
 from infra.functions import FunctionBuilder, FunctionSpec, invoke_on_schedule
 from infra.nag import logical_id, suppress
@@ -115,22 +116,11 @@ class ScheduledReports(Construct):
         )
 
     def _bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
+        return private_bucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS))],
-            removal_policy=RemovalPolicy.RETAIN,
+            no_access_logs="The reports bucket holds documents derived from the indices, rewritten "
+            "identically by a rerun; only the report function writes it, and the readers are the account "
+            "owners the topic names the objects to (their reads are CloudTrail data events where enabled).",
         )
-        suppress(
-            bucket,
-            "AwsSolutions-S1",
-            "The reports bucket holds documents derived from the indices, rewritten identically by a "
-            "rerun; only the report function writes it, and the readers are the account owners the "
-            "topic names the objects to (their reads are CloudTrail data events where enabled).",
-        )
-        return bucket

@@ -21,8 +21,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.buckets import private_bucket
 from infra.config import DEAD_LETTER_PREFIX, Config
-from infra.nag import suppress
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
@@ -107,22 +107,14 @@ class LogStorage(Construct):
 
     def _access_log_bucket(self, config: Config) -> s3.Bucket:
         # S3 server access logs can only be delivered to an SSE-S3 bucket, hence no CMK here.
-        bucket = s3.Bucket(
+        return private_bucket(
             self,
             "AccessLogBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=False,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(config.log_retention_days))],
-            removal_policy=RemovalPolicy.RETAIN,
+            no_access_logs="This bucket is the server access log target of the log bucket; logging it to "
+            "itself would loop.",
         )
-        suppress(
-            bucket,
-            "AwsSolutions-S1",
-            "This bucket is the server access log target of the log bucket; logging it to itself would loop.",
-        )
-        return bucket
 
     @staticmethod
     def _lifecycle_rules(config: Config) -> list[s3.LifecycleRule]:
