@@ -44,6 +44,14 @@ def firehose_role_name_pattern(config: Config) -> str:
     return f"{config.name_prefix}-findings-delivery-*"
 
 
+def guardduty_principals(opt_in_regions: tuple[str, ...]) -> list[iam.IPrincipal]:
+    """GuardDuty's service principal, and its Regional one in each opt-in Region."""
+    return [
+        iam.ServicePrincipal(GUARDDUTY),
+        *(iam.ServicePrincipal(f"guardduty.{region}.amazonaws.com") for region in opt_in_regions),
+    ]
+
+
 class LogStorage(Construct):
     """The log bucket (new or existing), its KMS key and its access-log bucket."""
 
@@ -270,11 +278,14 @@ class LogStorage(Construct):
 
         Only delegated administrators: their export carries every member's findings, so a
         member's own export would only repeat them, and no other account may write under
-        ``<prefix>AWSLogs/<administrator>/``. Detectors in opt-in regions sign as
-        ``guardduty.<region>.amazonaws.com`` and are not admitted (docs/deploy.md).
+        ``<prefix>AWSLogs/<administrator>/``. In an opt-in ("manually enabled") Region GuardDuty
+        signs with its Regional endpoint, ``guardduty.<region>.amazonaws.com``, in both the bucket
+        and the key policy (same guide, its notes under each policy): those of
+        ``guardDutyOptInRegions`` are admitted beside ``guardduty.amazonaws.com``, with the
+        same conditions.
         """
         prefix = self._config.prefixes["guardduty"]
-        principal = iam.ServicePrincipal(GUARDDUTY)
+        principals = guardduty_principals(self._config.guardduty_opt_in_regions)
         for account in self._config.delegated_admin_account_ids:
             detector = {
                 "StringEquals": {"aws:SourceAccount": account},
@@ -283,7 +294,7 @@ class LogStorage(Construct):
             bucket.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"GuardDutyBucketLocation{account}",
-                    principals=[principal],
+                    principals=principals,
                     actions=["s3:GetBucketLocation"],
                     resources=[bucket.bucket_arn],
                     conditions=detector,
@@ -292,7 +303,7 @@ class LogStorage(Construct):
             bucket.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"GuardDutyWrite{account}",
-                    principals=[principal],
+                    principals=principals,
                     actions=["s3:PutObject"],
                     resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{account}/GuardDuty/*")],
                     conditions=detector,
@@ -301,7 +312,7 @@ class LogStorage(Construct):
             key.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"GuardDutyEncrypt{account}",
-                    principals=[principal],
+                    principals=principals,
                     actions=["kms:GenerateDataKey"],
                     resources=["*"],
                     conditions=detector,
