@@ -61,70 +61,79 @@ def matched(statement: dict[str, Any]) -> list[Action]:
     return [action for pattern in actions_of(statement) for action in reference().actions(pattern)]
 
 
-def test_every_action_exists(all_statements: list[tuple[str, Statement]]) -> None:
-    unknown = [
+def unknown_actions(found: list[tuple[str, Statement]]) -> list[str]:
+    return [
         f"{where}: {pattern}"
-        for where, statement in all_statements
+        for where, statement in found
         for pattern in actions_of(statement.body)
         if not reference().actions(pattern)
     ]
-    assert unknown == []
 
 
-def test_every_condition_key_is_one_the_action_takes(all_statements: list[tuple[str, Statement]]) -> None:
-    wrong = [
+def wrong_condition_keys(found: list[tuple[str, Statement]]) -> list[str]:
+    return [
         f"{where}: {key} for {actions_of(statement.body)}"
-        for where, statement in all_statements
+        for where, statement in found
         for keys in statement.body.get("Condition", {}).values()
         for key in keys
         if not is_global_key(key) and not any(action.takes(key) for action in matched(statement.body))
     ]
-    assert wrong == []
 
 
-def test_resource_level_permissions_are_used(all_statements: list[tuple[str, Statement]]) -> None:
-    on_any = [
+def granted_on_any_resource(found: list[tuple[str, Statement]]) -> list[str]:
+    return [
         f"{where}: {action.qualified} (resource types {sorted(action.resource_types)})"
-        for where, statement in all_statements
+        for where, statement in found
         if statement.identity_based
         and statement.body["Effect"] == "Allow"
         and "*" in as_list(statement.body.get("Resource", []))
         for action in matched(statement.body)
         if action.resource_types and action.qualified not in ALLOWED_ON_ANY_RESOURCE
     ]
-    assert on_any == []
 
 
-# -- the reference itself, on facts from the Service Authorization Reference ---------------------
+def test_every_action_exists(all_statements: list[tuple[str, Statement]]) -> None:
+    assert unknown_actions(all_statements) == []
 
 
-def test_the_reference_knows_what_the_checks_rely_on() -> None:
-    (update,) = reference().actions("securityhub:BatchUpdateFindings")
-    assert update.takes("securityhub:ASFFSyntaxPath/Note.Text")
-    assert not update.takes("securityhub:TargetAccount/Note.Text")
-    assert "hub" in update.resource_types
-    (list_roots,) = reference().actions("organizations:ListRoots")
-    assert list_roots.resource_types == frozenset()
-    (put,) = reference().actions("s3:PutObject")
-    assert put.takes("s3:x-amz-acl") and not put.takes("s3:prefix")
-    assert {a.qualified for a in reference().actions("kms:GenerateDataKey*")} >= {
-        "kms:GenerateDataKey",
-        "kms:GenerateDataKeyWithoutPlaintext",
-    }
-    assert reference().actions("s3:NoSuchAction") == [] and reference().actions("nosuchservice:*") == []
+def test_every_condition_key_is_one_the_action_takes(all_statements: list[tuple[str, Statement]]) -> None:
+    assert wrong_condition_keys(all_statements) == []
+
+
+def test_resource_level_permissions_are_used(all_statements: list[tuple[str, Statement]]) -> None:
+    assert granted_on_any_resource(all_statements) == []
+
+
+# -- the checks themselves, on facts from the Service Authorization Reference ------------------
+
+
+def identity(body: dict[str, Any]) -> list[tuple[str, Statement]]:
+    return [("test", Statement("test", identity_based=True, body={"Effect": "Allow", **body}))]
+
+
+def test_each_check_reports_a_statement_written_wrong() -> None:
+    assert unknown_actions(identity({"Action": "securityhub:BatchUpdateFinding", "Resource": "*"}))
+    assert unknown_actions(identity({"Action": "nosuchservice:*", "Resource": "*"}))
+    assert not unknown_actions(identity({"Action": "kms:GenerateDataKey*", "Resource": "*"}))
+    # s3:prefix is a condition of ListBucket, not of PutObject.
+    prefix = {"StringLike": {"s3:prefix": "a/*"}}
+    assert wrong_condition_keys(identity({"Action": "s3:PutObject", "Resource": "*", "Condition": prefix}))
+    assert not wrong_condition_keys(
+        identity({"Action": "s3:ListBucket", "Resource": "*", "Condition": prefix})
+    )
+    note = {"Null": {"securityhub:ASFFSyntaxPath/Note.Text": "false", "aws:SourceAccount": "1"}}
+    assert not wrong_condition_keys(
+        identity({"Action": "securityhub:BatchUpdateFindings", "Condition": note})
+    )
+    # The hub is a resource type of CreateActionTarget; ListRoots has none.
+    assert granted_on_any_resource(identity({"Action": "securityhub:CreateActionTarget", "Resource": "*"}))
+    assert not granted_on_any_resource(identity({"Action": "organizations:ListRoots", "Resource": "*"}))
+    assert not granted_on_any_resource(
+        identity({"Action": "securityhub:CreateActionTarget", "Resource": "arn"})
+    )
+
+
+def test_global_keys_are_the_iam_user_guides() -> None:
     assert is_global_key("aws:SourceOrgID") and is_global_key("aws:PrincipalTag/team")
     assert not is_global_key("aws:ResourceTag/team")  # per action, where the service supports it
-
-
-def test_a_wrong_statement_is_caught() -> None:
-    """The checks above on statements written wrong on purpose."""
-    bad_key = {
-        "Effect": "Allow",
-        "Action": "s3:PutObject",
-        "Resource": "*",
-        "Condition": {"StringLike": {"s3:prefix": "a/*"}},
-    }
-    assert not any(action.takes("s3:prefix") for action in matched(bad_key))
-    assert not reference().actions("securityhub:BatchUpdateFinding")  # a typo
-    on_any = [a for a in matched({"Action": "securityhub:CreateActionTarget"}) if a.resource_types]
-    assert on_any
+    assert not is_global_key("s3:prefix")
