@@ -11,25 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
+from infra.buckets import private_bucket
 from infra.config import Config
-from infra.functions import FunctionSpec, SiemFunction, invoke_on_schedule
+from infra.functions import FunctionBuilder, FunctionSpec, invoke_on_schedule
 from infra.nag import suppress
-from infra.network import FunctionNetwork
 
 SYNC_HANDLER = "enrichment.sync_handler.lambda_handler"
 ACCOUNTS_KEY = "enrichment/accounts.json"
 SYNC_RATE_HOURS = 1
-# The calls of enrichment.organizations.sync_from_organizations, all read-only. ListRoots,
-# ListAccounts and ListParents have no resource types (Service Authorization Reference,
-# AWS Organizations): they are granted on "*"; the others on the organization's own ARNs.
-UNSCOPED_ACTIONS = ("organizations:ListRoots", "organizations:ListAccounts", "organizations:ListParents")
+# The calls of enrichment.organizations.sync_from_organizations, all read-only. ListRoots and
+# ListAccounts have no resource types (Service Authorization Reference, AWS Organizations):
+# they are granted on "*"; the others on the organization's own ARNs (ListParents authorizes
+# on the child, an account or an OU).
+UNSCOPED_ACTIONS = ("organizations:ListRoots", "organizations:ListAccounts")
 
 
 class AccountSync(Construct):
@@ -41,13 +41,12 @@ class AccountSync(Construct):
         construct_id: str,
         *,
         config: Config,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = self._state_bucket()
         self.location = f"s3://{self.bucket.bucket_name}/{ACCOUNTS_KEY}"
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "AccountSync",
             FunctionSpec(
@@ -59,8 +58,6 @@ class AccountSync(Construct):
                 reserved_concurrency=1,
                 environment={"ACCOUNTS_LOCATION": self.location},
             ),
-            code,
-            network,
         )
         role = self.handler.role
         role.add_to_policy(iam.PolicyStatement(actions=list(UNSCOPED_ACTIONS), resources=["*"]))
@@ -68,6 +65,11 @@ class AccountSync(Construct):
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["organizations:DescribeOrganizationalUnit"], resources=[arn("ou", "ou-*")]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["organizations:ListParents"], resources=[arn("account", "*"), arn("ou", "ou-*")]
             )
         )
         role.add_to_policy(
@@ -83,9 +85,9 @@ class AccountSync(Construct):
         suppress(
             role,
             "AwsSolutions-IAM5",
-            "Read-only Organizations calls: ListRoots, ListAccounts and ListParents have no resource "
-            "types (Resource::*); DescribeOrganizationalUnit and ListTagsForResource read every OU and "
-            "account of this organization (its id in the ARN), whose ids the sync discovers.",
+            "Read-only Organizations calls: ListRoots and ListAccounts have no resource types "
+            "(Resource::*); DescribeOrganizationalUnit, ListParents and ListTagsForResource read every "
+            "OU and account of this organization (its id in the ARN), whose ids the sync discovers.",
             findings=["Resource::*", *(f"Resource::{finding}" for finding in self._findings(config))],
         )
         self.schedule = self._schedule()
@@ -108,25 +110,14 @@ class AccountSync(Construct):
         ]
 
     def _state_bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
+        return private_bucket(
             self,
             "StateBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(7))],
-            removal_policy=RemovalPolicy.RETAIN,
+            no_access_logs="The state bucket holds one object derived from AWS Organizations and rebuilt "
+            "every hour (the account directory); only the sync function writes it (CloudTrail records "
+            "the Organizations reads) and only the ingest function reads it.",
         )
-        suppress(
-            bucket,
-            "AwsSolutions-S1",
-            "The state bucket holds one object derived from AWS Organizations and rebuilt every hour "
-            "(the account directory); only the sync function writes it (CloudTrail records the "
-            "Organizations reads) and only the ingest function reads it.",
-        )
-        return bucket
 
     def grant_read(self, role: iam.IRole) -> None:
         """``GetObject`` on the directory object only."""

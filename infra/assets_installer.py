@@ -9,16 +9,14 @@ when nothing changed.
 from __future__ import annotations
 
 from aws_cdk import CustomResource, Duration
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from infra.bundling import bundled_packages, tree_hash
 from infra.config import Config
-from infra.functions import FunctionSpec, SiemFunction
+from infra.functions import FunctionBuilder, FunctionSpec
 from infra.nag import BASIC_EXECUTION_POLICY, logical_id, suppress_child
-from infra.network import FunctionNetwork
-from infra.search import SearchCollections
+from infra.search import SearchAccess, SearchCollections
 
 INSTALLER_HANDLER = "opensearch_assets.custom_resource.on_event"
 
@@ -39,12 +37,11 @@ class AssetInstaller(Construct):
         *,
         config: Config,
         collections: SearchCollections,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         dashboards_url = collections.logs.attr_dashboard_endpoint
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "Installer",
             FunctionSpec(
@@ -52,20 +49,16 @@ class AssetInstaller(Construct):
                 description="SIEM asset installer: index templates and Dashboards saved objects",
                 timeout=Duration.minutes(10),
                 memory_mb=512,
-                environment={
-                    "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
-                    "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
-                    "DASHBOARDS_URL": dashboards_url,
-                    "INDEX_PREFIX": config.index_prefix,
-                    "AUTH": "aoss",
-                },
+                # opensearch_assets.custom_resource reads AUTH, not OPENSEARCH_AUTH.
+                environment=collections.environment(alerts=True, dashboards=True, auth_variable="AUTH"),
             ),
-            code,
-            network,
         )
-        role = self.handler.role
-        role.add_to_policy(collections.api_access([collections.logs, collections.alerts], dashboards=True))
-        grant = collections.grant("InstallerAccess", "assets", [role.role_arn], collections.installer_rules())
+        grant = self.handler.grant_search(
+            collections,
+            SearchAccess(
+                "InstallerAccess", "assets", collections.installer_rules(), alerts=True, dashboards=True
+            ),
+        )
         provider = cr.Provider(self, "Provider", on_event_handler=self.handler.function)
         self.resource = CustomResource(
             self,

@@ -44,6 +44,7 @@ _VPCE_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 _VPC_ID = re.compile(r"^vpc-[0-9a-f]{8,17}$")
 _SUBNET_ID = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 # EventBridge Scheduler: cron(minutes hours day-of-month month day-of-week year), rate(value unit).
 _SCHEDULE = re.compile(r"^(cron\(\S+( \S+){5}\)|rate\([1-9]\d* (minutes?|hours?|days?)\))$")
 # The TrailARN that ``aws cloudtrail describe-trails`` shows: <home region>, the owning account.
@@ -127,6 +128,9 @@ class Config:
     delegated_admin_account_ids: tuple[str, ...] = ()
     """GuardDuty / Security Hub delegated administrators: their objects legitimately carry other
     accounts' findings, and only their GuardDuty detectors may export to the bucket."""
+    guardduty_opt_in_regions: tuple[str, ...] = ()
+    """Opt-in Regions whose GuardDuty export the log bucket admits: GuardDuty signs there with
+    its Regional service principal ``guardduty.<region>.amazonaws.com`` (infra.storage)."""
     object_lock_retention_days: int = 365
     """S3 Object Lock (governance mode) default retention of every object version in a new bucket."""
     report_schedule: str = "cron(0 6 2 * ? *)"
@@ -231,6 +235,7 @@ class _ContextReader:
                 "a CloudTrail trail ARN (arn:aws:cloudtrail:...:trail/...)",
             ),
             delegated_admin_account_ids=self.account_ids("delegatedAdminAccountIds"),
+            guardduty_opt_in_regions=self.regions("guardDutyOptInRegions"),
             object_lock_retention_days=self.integer(
                 "objectLockRetentionDays", defaults.object_lock_retention_days, 1, 3650
             ),
@@ -431,6 +436,13 @@ class _ContextReader:
                 self.problems.append(f"{key}: {account!r} is not a 12-digit AWS account id")
         return ids
 
+    def regions(self, key: str) -> tuple[str, ...]:
+        names = self.string_list(key)
+        for name in names:
+            if not _REGION.match(name):
+                self.problems.append(f"{key}: {name!r} is not an AWS Region name like me-south-1")
+        return names
+
     def required_vpc_value(self, key: str, pattern: re.Pattern[str], what: str) -> str:
         if self.raw(key) is None:
             self.problems.append(f"networkAccess=vpc needs {key}: {what}")
@@ -460,6 +472,12 @@ class _ContextReader:
                 "organizationTrailArn is required with a new log bucket: the ARN of the organization "
                 "trail allowed to write CloudTrail logs (arn:aws:cloudtrail:<home region>:"
                 "<management account>:trail/<name>; the trail may be created after the deploy)"
+            )
+
+        if config.guardduty_opt_in_regions and not config.delegated_admin_account_ids:
+            self.problems.append(
+                "guardDutyOptInRegions applies only with delegatedAdminAccountIds: only the delegated "
+                "administrators' GuardDuty detectors may export to the bucket"
             )
 
     def check_object_lock(self, config: Config) -> None:

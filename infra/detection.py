@@ -12,17 +12,15 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import FunctionSpec, SiemFunction, invoke_on_schedule
+from infra.functions import FunctionBuilder, FunctionSpec, invoke_on_schedule
 from infra.handoffs import AlertBus
-from infra.network import FunctionNetwork
-from infra.search import SearchCollections
+from infra.search import SearchAccess, SearchCollections
 
 DETECTION_HANDLER = "detections.handler.lambda_handler"
 CHECKPOINT_PARTITION_KEY = "pk"
@@ -84,13 +82,12 @@ class Detections(Construct):
         alerts: AlertTopic,
         bus: AlertBus,
         collections: SearchCollections,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         rate = config.detection_rate_minutes
         self.checkpoints = self._checkpoint_table()
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "Detection",
             FunctionSpec(
@@ -101,17 +98,13 @@ class Detections(Construct):
                 memory_mb=512,
                 reserved_concurrency=1,
                 environment={
-                    "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
-                    "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
+                    # Alerts link to the investigation dashboard of the logs collection.
+                    **collections.environment(alerts=True, dashboards=True),
                     "ALERTS_INDEX": config.alerts_index,
                     "INCIDENTS_INDEX": config.incidents_index,
                     "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
                     **({"EVENT_BUS": bus.bus.event_bus_arn} if bus.bus is not None else {}),
                     "STATE_TABLE": self.checkpoints.table_name,
-                    "INDEX_PREFIX": config.index_prefix,
-                    # Alerts link to the investigation dashboard of the logs collection.
-                    "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
-                    "OPENSEARCH_AUTH": "aoss",
                     "POWERTOOLS_SERVICE_NAME": "siem-detections",
                     **(
                         {"DETECTION_EXCEPTIONS": config.detection_exceptions}
@@ -120,8 +113,6 @@ class Detections(Construct):
                     ),
                 },
             ),
-            code,
-            network,
         )
         role = self.handler.role
         alerts.grant_publish(role)
@@ -129,11 +120,10 @@ class Detections(Construct):
         role.add_to_policy(
             iam.PolicyStatement(actions=list(CHECKPOINT_ACTIONS), resources=[self.checkpoints.table_arn])
         )
-        role.add_to_policy(collections.api_access([collections.logs, collections.alerts]))
-        grant = collections.grant(
-            "DetectionAccess", "detections", [role.role_arn], collections.detection_rules()
+        self.handler.grant_search(
+            collections,
+            SearchAccess("DetectionAccess", "detections", collections.detection_rules(), alerts=True),
         )
-        self.handler.function.node.add_dependency(grant)
         self.schedule = self._schedule(rate)
 
     def _checkpoint_table(self) -> dynamodb.Table:

@@ -1,19 +1,26 @@
-"""The settings every Lambda of the stack shares: runtime, architecture, role, logs (network: infra.network)."""
+"""The settings every Lambda of the stack shares: code, runtime, architecture, role, logs, network.
+
+Each construct of the central stack builds its function with the stack's :class:`FunctionBuilder`
+from a :class:`FunctionSpec`, and grants it what its code calls on its own role.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_opensearchserverless as aoss
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
+from infra.bundling import lambda_code
 from infra.nag import logical_id, suppress, suppress_child
 from infra.network import FunctionNetwork
+from infra.search import SearchAccess, SearchCollections
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
@@ -28,6 +35,11 @@ class FunctionSpec:
     memory_mb: int
     environment: Mapping[str, str]
     reserved_concurrency: int | None = None
+
+
+def log_group(scope: Construct, construct_id: str) -> logs.LogGroup:
+    """A function's own log group: kept a year, removed with the stack."""
+    return logs.LogGroup(scope, construct_id, retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY)
 
 
 def log_writing_role(
@@ -67,9 +79,7 @@ class SiemFunction(Construct):
         network: FunctionNetwork,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
-        )
+        self.log_group = log_group(self, "Logs")
         self.role = log_writing_role(self, "Role", self.log_group, f"{spec.description} (Lambda role)")
         self.function = lambda_.Function(
             self,
@@ -90,7 +100,7 @@ class SiemFunction(Construct):
             security_groups=network.security_groups or None,
         )
         if network.vpc is not None:
-            self._allow_network_interfaces()
+            self._allow_network_interfaces(network)
         suppress_child(
             self.function,
             "Resource",  # the function only, not its event source mappings
@@ -98,30 +108,78 @@ class SiemFunction(Construct):
             "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
         )
 
-    def _allow_network_interfaces(self) -> None:
-        # What AWSLambdaVPCAccessExecutionRole grants, inline: CDK adds that managed policy
-        # only to roles it creates itself, and this role is ours.
+    def grant_search(self, collections: SearchCollections, access: SearchAccess) -> aoss.CfnAccessPolicy:
+        """``access`` to the collections for this function's role; the function is created
+        after the data access policy (returned), without which its first calls are refused."""
+        grant = collections.admit(self.role, access)
+        self.function.node.add_dependency(grant)
+        return grant
+
+    def _allow_network_interfaces(self, network: FunctionNetwork) -> None:
+        # What AWSLambdaVPCAccessExecutionRole grants, inline (CDK adds that managed policy only
+        # to roles it creates itself, and this role is ours), on the resources the Service
+        # Authorization Reference lets it name: the network interfaces of this account and region,
+        # created in the function's subnets with its security groups.
+        assert network.subnets is not None and network.subnets.subnets is not None
+        interfaces = ec2_arn("network-interface/*")
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:CreateNetworkInterface"],
+                resources=[
+                    interfaces,
+                    *(ec2_arn(f"subnet/{subnet.subnet_id}") for subnet in network.subnets.subnets),
+                    *(
+                        ec2_arn(f"security-group/{group.security_group_id}")
+                        for group in network.security_groups
+                    ),
+                ],
+            )
+        )
         self.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
                     "ec2:DeleteNetworkInterface",
                     "ec2:AssignPrivateIpAddresses",
                     "ec2:UnassignPrivateIpAddresses",
                 ],
-                resources=["*"],
+                resources=[interfaces],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets"], resources=["*"]
             )
         )
         suppress(
             self.role,
             "AwsSolutions-IAM5",
-            "Lambda creates, describes and deletes the function's network interfaces in the configured "
-            "subnets with these actions; AWS grants them on every resource in AWSLambdaVPCAccessExecutionRole, "
-            "and the EC2 Describe actions support no resource-level permissions.",
-            findings=["Resource::*"],
+            "Lambda creates, describes and deletes the function's network interfaces, whose ids it "
+            "generates, in this account and region; the EC2 Describe actions support no resource-level "
+            "permissions.",
+            findings=[
+                "Resource::*",
+                "Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*",
+            ],
         )
+
+
+@dataclass(frozen=True)
+class FunctionBuilder:
+    """Builds the functions of one stack: each one's code bundled from its handler's packages
+    (:func:`infra.bundling.lambda_code`), in the stack's network."""
+
+    network: FunctionNetwork
+    install_dependencies: bool = True
+    """False: the project's packages only (``skipDependencyBundling``)."""
+
+    def build(self, scope: Construct, construct_id: str, spec: FunctionSpec) -> SiemFunction:
+        code = lambda_code(spec.handler, self.install_dependencies)
+        return SiemFunction(scope, construct_id, spec, code, self.network)
+
+
+def ec2_arn(resource: str) -> str:
+    """An EC2 resource of the stack's account and region (``network-interface/*``, ``subnet/<id>``)."""
+    return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
 
 def invoke_on_schedule(

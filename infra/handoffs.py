@@ -5,20 +5,16 @@ remediation tool subscribes with its own rules), and the Security Hub custom act
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import LOG_RETENTION, FunctionSpec, SiemFunction, log_writing_role
-from infra.nag import suppress
-from infra.network import FunctionNetwork
-from infra.search import SearchCollections
+from infra.functions import FunctionBuilder, FunctionSpec, log_group, log_writing_role
+from infra.search import SearchAccess, SearchCollections
 
 
 class AlertBus(Construct):
@@ -69,13 +65,20 @@ OTHER_FINDING_FIELDS = (
 (``securityhub:ASFFSyntaxPath/<field>`` must be absent from its requests)."""
 
 
+def hub_arn() -> str:
+    """The account's Security Hub in the stack's region: the resource type (``hub``) that
+    BatchUpdateFindings, CreateActionTarget and DeleteActionTarget authorize on (Service
+    Authorization Reference, AWS Security Hub)."""
+    return f"arn:{Aws.PARTITION}:securityhub:{Aws.REGION}:{Aws.ACCOUNT_ID}:hub/default"
+
+
 def note_only_update() -> iam.PolicyStatement:
-    """``BatchUpdateFindings`` allowed only when the request changes nothing but ``Note``, so
-    the role cannot suppress, archive, resolve or re-rate a finding (and its calls, excepted from
-    the findings-evasion rule, are notes)."""
+    """``BatchUpdateFindings`` on this account's hub, allowed only when the request changes
+    nothing but ``Note``, so the role cannot suppress, archive, resolve or re-rate a finding
+    (and its calls, excepted from the findings-evasion rule, are notes)."""
     return iam.PolicyStatement(
         actions=["securityhub:BatchUpdateFindings"],
-        resources=["*"],
+        resources=[hub_arn()],
         conditions={
             "Null": {
                 **{f"securityhub:ASFFSyntaxPath/{name}": "false" for name in NOTE_ONLY_FIELDS},
@@ -96,15 +99,14 @@ class InvestigateAction(Construct):
         *,
         config: Config,
         collections: SearchCollections,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         self.action_arn = (
             f"arn:{Aws.PARTITION}:securityhub:{Aws.REGION}:{Aws.ACCOUNT_ID}:action/custom/{ACTION_TARGET_ID}"
         )
         self.target = self._action_target()
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "Investigate",
             FunctionSpec(
@@ -114,30 +116,16 @@ class InvestigateAction(Construct):
                 memory_mb=512,
                 reserved_concurrency=2,
                 environment={
-                    "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
-                    "INDEX_PREFIX": config.index_prefix,
-                    "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
-                    "OPENSEARCH_AUTH": "aoss",
+                    **collections.environment(dashboards=True),
                     "POWERTOOLS_SERVICE_NAME": "siem-investigate-action",
                 },
             ),
-            code,
-            network,
         )
         role = self.handler.role
         role.add_to_policy(note_only_update())
-        role.add_to_policy(collections.api_access([collections.logs]))
-        suppress(
-            role,
-            "AwsSolutions-IAM5",
-            "BatchUpdateFindings names findings in its request body, not in the IAM resource; the "
-            "statement is bounded instead by conditions: only Note may be set (every other ASFF field path must be absent).",
-            findings=["Resource::*"],
+        self.handler.grant_search(
+            collections, SearchAccess("InvestigateAccess", "investigate", collections.investigation_rules())
         )
-        grant = collections.grant(
-            "InvestigateAccess", "investigate", [role.role_arn], collections.investigation_rules()
-        )
-        self.handler.function.node.add_dependency(grant)
         self.rule = events.Rule(
             self,
             "Rule",
@@ -158,23 +146,15 @@ class InvestigateAction(Construct):
     def _action_target(self) -> cr.AwsCustomResource:
         """CloudFormation has no Security Hub action target resource: created and deleted through
         the Security Hub API by CDK's AWS custom resource, with a role that may do only that."""
-        provider_logs = logs.LogGroup(
-            self, "ActionTargetLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
-        )
+        provider_logs = log_group(self, "ActionTargetLogs")
         role = log_writing_role(
             self, "ActionTargetRole", provider_logs, "SIEM: creates the Investigate in SIEM action target"
         )
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"], resources=["*"]
+                actions=["securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"],
+                resources=[hub_arn()],
             )
-        )
-        suppress(
-            role,
-            "AwsSolutions-IAM5",
-            "CreateActionTarget and DeleteActionTarget authorize on the account's hub, not on the action "
-            "target's own ARN (which does not exist before the call): this role makes only these two calls.",
-            findings=["Resource::*"],
         )
         target = cr.AwsCustomResource(
             self,

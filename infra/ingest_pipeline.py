@@ -5,17 +5,15 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DEAD_LETTER_PREFIX, SOURCES, Config
-from infra.functions import FunctionSpec, SiemFunction
+from infra.functions import FunctionBuilder, FunctionSpec
 from infra.nag import logical_id, suppress
-from infra.network import FunctionNetwork
-from infra.search import SearchCollections
+from infra.search import SearchAccess, SearchCollections
 
 INGEST_HANDLER = "ingest.handler.lambda_handler"
 LEDGER_PARTITION_KEY = "pk"
@@ -64,8 +62,7 @@ class IngestPipeline(Construct):
         bucket: s3.IBucket,
         ledger: dynamodb.Table,
         collections: SearchCollections,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         timeout = Duration.seconds(config.ingest_timeout_seconds)
@@ -81,7 +78,7 @@ class IngestPipeline(Construct):
                 queue=self.dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
             ),
         )
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "Ingest",
             FunctionSpec(
@@ -92,8 +89,6 @@ class IngestPipeline(Construct):
                 reserved_concurrency=config.ingest_reserved_concurrency,
                 environment=self._environment(config, bucket, ledger, collections),
             ),
-            code,
-            network,
         )
         self._grant(config, bucket, ledger, collections)
         self._subscribe(config)
@@ -117,9 +112,7 @@ class IngestPipeline(Construct):
         formats = {"VPC_FLOW_FORMATS": config.vpc_flow_formats} if config.vpc_flow_formats else {}
         return {
             **formats,
-            "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
-            "OPENSEARCH_AUTH": "aoss",
-            "INDEX_PREFIX": config.index_prefix,
+            **collections.environment(),
             "LEDGER_TABLE": ledger.table_name,
             "DEAD_LETTER_BUCKET": bucket.bucket_name,
             "DEAD_LETTER_PREFIX": DEAD_LETTER_PREFIX,
@@ -158,9 +151,9 @@ class IngestPipeline(Construct):
                 )
             )
         role.add_to_policy(iam.PolicyStatement(actions=list(LEDGER_ACTIONS), resources=[ledger.table_arn]))
-        role.add_to_policy(collections.api_access([collections.logs]))
-        grant = collections.grant("IngestAccess", "ingest", [role.role_arn], collections.ingest_rules())
-        self.handler.function.node.add_dependency(grant)
+        self.handler.grant_search(
+            collections, SearchAccess("IngestAccess", "ingest", collections.ingest_rules())
+        )
         suppress(
             role,
             "AwsSolutions-IAM5",

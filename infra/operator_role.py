@@ -31,7 +31,7 @@ from constructs import Construct
 from infra.config import DEAD_LETTER_PREFIX, SOURCES, Config
 from infra.ingest_pipeline import object_arn_finding
 from infra.nag import suppress
-from infra.search import SearchCollections
+from infra.search import SearchAccess, SearchCollections
 
 # What starting a message move task needs on its source queue (Amazon SQS Developer Guide,
 # "Configure queue permissions for dead-letter queue redrive"); the destination needs SendMessage.
@@ -83,8 +83,7 @@ class OperatorRole(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(actions=list(REDRIVE_SOURCE_ACTIONS), resources=[dead_letter_queue.queue_arn])
         )
-        self.role.add_to_policy(collections.api_access([collections.logs]))
-        collections.grant("OperatorAccess", "operator", [self.role.role_arn], collections.ingest_rules())
+        collections.admit(self.role, SearchAccess("OperatorAccess", "operator", collections.ingest_rules()))
         suppress(
             self.role,
             "AwsSolutions-IAM5",

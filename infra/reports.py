@@ -13,18 +13,17 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from infra.account_sync import AccountSync
+from infra.buckets import private_bucket
 from infra.config import Config
-from infra.functions import FunctionSpec, SiemFunction, invoke_on_schedule
+from infra.functions import FunctionBuilder, FunctionSpec, invoke_on_schedule
 from infra.nag import logical_id, suppress
-from infra.network import FunctionNetwork
-from infra.search import SearchCollections
+from infra.search import SearchAccess, SearchCollections
 
 REPORT_HANDLER = "posture.handler.lambda_handler"
 REPORTS_PREFIX = "reports/"
@@ -45,8 +44,7 @@ class ScheduledReports(Construct):
         config: Config,
         collections: SearchCollections,
         accounts: AccountSync,
-        code: lambda_.Code,
-        network: FunctionNetwork,
+        functions: FunctionBuilder,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = self._bucket()
@@ -61,7 +59,7 @@ class ScheduledReports(Construct):
         self.topic = sns.Topic(
             self, "Topic", display_name="SIEM monthly reports", master_key=self.key, enforce_ssl=True
         )
-        self.handler = SiemFunction(
+        self.handler = functions.build(
             self,
             "Report",
             FunctionSpec(
@@ -71,12 +69,8 @@ class ScheduledReports(Construct):
                 memory_mb=1024,
                 reserved_concurrency=1,
                 environment={
-                    "OPENSEARCH_ENDPOINT": collections.logs.attr_collection_endpoint,
-                    "ALERTS_ENDPOINT": collections.alerts.attr_collection_endpoint,
-                    # Each account's HTML section links to its compliance drill-down.
-                    "DASHBOARDS_URL": collections.logs.attr_dashboard_endpoint,
-                    "INDEX_PREFIX": config.index_prefix,
-                    "OPENSEARCH_AUTH": "aoss",
+                    # Each account's HTML section links to its compliance drill-down (Dashboards).
+                    **collections.environment(alerts=True, dashboards=True),
                     "REPORTS_BUCKET": self.bucket.bucket_name,
                     "REPORTS_PREFIX": REPORTS_PREFIX,
                     "REPORT_TOPIC_ARN": self.topic.topic_arn,
@@ -84,8 +78,6 @@ class ScheduledReports(Construct):
                     "POWERTOOLS_SERVICE_NAME": "siem-reports",
                 },
             ),
-            code,
-            network,
         )
         role = self.handler.role
         role.add_to_policy(
@@ -106,9 +98,9 @@ class ScheduledReports(Construct):
             iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn])
         )
         accounts.grant_read(role)
-        role.add_to_policy(collections.api_access([collections.logs, collections.alerts]))
-        grant = collections.grant("ReportAccess", "reports", [role.role_arn], collections.report_rules())
-        self.handler.function.node.add_dependency(grant)
+        self.handler.grant_search(
+            collections, SearchAccess("ReportAccess", "reports", collections.report_rules(), alerts=True)
+        )
         self.schedule = invoke_on_schedule(
             self,
             self.handler.function,
@@ -124,22 +116,11 @@ class ScheduledReports(Construct):
         )
 
     def _bucket(self) -> s3.Bucket:
-        bucket = s3.Bucket(
+        return private_bucket(
             self,
             "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=True,
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(NONCURRENT_DAYS))],
-            removal_policy=RemovalPolicy.RETAIN,
+            no_access_logs="The reports bucket holds documents derived from the indices, rewritten "
+            "identically by a rerun; only the report function writes it, and the readers are the account "
+            "owners the topic names the objects to (their reads are CloudTrail data events where enabled).",
         )
-        suppress(
-            bucket,
-            "AwsSolutions-S1",
-            "The reports bucket holds documents derived from the indices, rewritten identically by a "
-            "rerun; only the report function writes it, and the readers are the account owners the "
-            "topic names the objects to (their reads are CloudTrail data events where enabled).",
-        )
-        return bucket

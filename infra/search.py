@@ -84,6 +84,19 @@ class AccessRule:
         }
 
 
+@dataclass(frozen=True)
+class SearchAccess:
+    """What one role may do in OpenSearch Serverless, both halves: IAM (``aoss:APIAccessAll`` on
+    the logs collection, the alerts collection too with ``alerts``, and ``aoss:DashboardsAccessAll``
+    with ``dashboards``) and the data access policy ``<namePrefix>-<name>`` holding ``rules``."""
+
+    construct_id: str
+    name: str
+    rules: Sequence[AccessRule]
+    alerts: bool = False
+    dashboards: bool = False
+
+
 class SearchCollections(Construct):
     """Both collections, their encryption/network/retention policies, and data-access grants."""
 
@@ -192,6 +205,27 @@ class SearchCollections(Construct):
             description=f"SIEM {suffix} data access",
             policy=Stack.of(self).to_json_string(document),
         )
+
+    def admit(self, role: iam.IRole, access: SearchAccess) -> aoss.CfnAccessPolicy:
+        """Both halves of ``access`` for ``role``; the data access policy is returned, so that
+        what calls the collections can be created after it."""
+        collections = [self.logs, self.alerts] if access.alerts else [self.logs]
+        role.add_to_principal_policy(self.api_access(collections, dashboards=access.dashboards))
+        return self.grant(access.construct_id, access.name, [role.role_arn], access.rules)
+
+    def environment(
+        self, *, alerts: bool = False, dashboards: bool = False, auth_variable: str = "OPENSEARCH_AUTH"
+    ) -> dict[str, str]:
+        """How a function reaches the collections: the logs endpoint (``OPENSEARCH_ENDPOINT``),
+        with ``alerts`` the alerts one (``ALERTS_ENDPOINT``), ``INDEX_PREFIX``, SigV4 for AOSS
+        (``<auth_variable>=aoss``) and with ``dashboards`` the Dashboards URL its links use."""
+        return {
+            "OPENSEARCH_ENDPOINT": self.logs.attr_collection_endpoint,
+            **({"ALERTS_ENDPOINT": self.alerts.attr_collection_endpoint} if alerts else {}),
+            "INDEX_PREFIX": self._config.index_prefix,
+            auth_variable: "aoss",
+            **({"DASHBOARDS_URL": self.logs.attr_dashboard_endpoint} if dashboards else {}),
+        }
 
     def api_access(
         self, collections: Sequence[aoss.CfnCollection], dashboards: bool = False

@@ -8,18 +8,18 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from infra.account_sync import SYNC_HANDLER, AccountSync
-from infra.assets_installer import INSTALLER_HANDLER, AssetInstaller
-from infra.bundling import lambda_code
+from infra.account_sync import AccountSync
+from infra.assets_installer import AssetInstaller
 from infra.config import Config
-from infra.detection import DETECTION_HANDLER, AlertTopic, Detections
-from infra.handoffs import ACTION_HANDLER, AlertBus, InvestigateAction
-from infra.ingest_pipeline import INGEST_HANDLER, IngestPipeline, ledger_table
+from infra.detection import AlertTopic, Detections
+from infra.functions import FunctionBuilder
+from infra.handoffs import AlertBus, InvestigateAction
+from infra.ingest_pipeline import IngestPipeline, ledger_table
 from infra.monitoring import PipelineAlarms
 from infra.nag import BASIC_EXECUTION_POLICY, suppress_child
 from infra.network import FunctionNetwork
 from infra.operator_role import OperatorRole
-from infra.reports import REPORT_HANDLER, ScheduledReports
+from infra.reports import ScheduledReports
 from infra.search import SearchCollections
 from infra.storage import LogStorage
 
@@ -30,8 +30,9 @@ class SiemStack(Stack):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        install = not config.skip_dependency_bundling  # one bundle per function, each its own packages
         network = FunctionNetwork(self, "Network", config.vpc, config.name_prefix)
+        # One bundle per function, each its own packages.
+        functions = FunctionBuilder(network, install_dependencies=not config.skip_dependency_bundling)
         self.storage = LogStorage(self, "Storage", config)
         self.collections = SearchCollections(self, "Search", config, network)
         self.ledger = ledger_table(self, config)
@@ -45,12 +46,9 @@ class SiemStack(Stack):
             bucket=self.storage.bucket,
             ledger=self.ledger,
             collections=self.collections,
-            code=lambda_code(INGEST_HANDLER, install),
-            network=network,
+            functions=functions,
         )
-        self.account_sync = AccountSync(
-            self, "Accounts", config=config, code=lambda_code(SYNC_HANDLER, install), network=network
-        )
+        self.account_sync = AccountSync(self, "Accounts", config=config, functions=functions)
         # Ingest enriches every document with the account directory the sync writes.
         self.ingest.handler.function.add_environment("ACCOUNTS_LOCATION", self.account_sync.location)
         self.account_sync.grant_read(self.ingest.handler.role)
@@ -61,8 +59,7 @@ class SiemStack(Stack):
             alerts=self.alert_topic,
             bus=self.alert_bus,
             collections=self.collections,
-            code=lambda_code(DETECTION_HANDLER, install),
-            network=network,
+            functions=functions,
         )
         self.investigate_action = (
             InvestigateAction(
@@ -70,8 +67,7 @@ class SiemStack(Stack):
                 "Handoff",
                 config=config,
                 collections=self.collections,
-                code=lambda_code(ACTION_HANDLER, install),
-                network=network,
+                functions=functions,
             )
             if config.security_hub_action
             else None
@@ -87,16 +83,14 @@ class SiemStack(Stack):
             config=config,
             collections=self.collections,
             accounts=self.account_sync,
-            code=lambda_code(REPORT_HANDLER, install),
-            network=network,
+            functions=functions,
         )
         self.installer = AssetInstaller(
             self,
             "Assets",
             config=config,
             collections=self.collections,
-            code=lambda_code(INSTALLER_HANDLER, install),
-            network=network,
+            functions=functions,
         )
         # No message is handed to ingest before the index templates exist: the first document
         # would create its index with dynamic mappings (ingest also refuses to, docs/ingest.md).

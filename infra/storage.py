@@ -21,8 +21,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.buckets import private_bucket
 from infra.config import DEAD_LETTER_PREFIX, Config
-from infra.nag import suppress
 
 CLOUDTRAIL = "cloudtrail.amazonaws.com"
 LOG_DELIVERY = "delivery.logs.amazonaws.com"
@@ -42,6 +42,14 @@ MEMBER_FOLDERS = ("firehose", "firehose-errors")
 def firehose_role_name_pattern(config: Config) -> str:
     """Roles of the member stack are named ``<namePrefix>-findings-delivery-<region>``."""
     return f"{config.name_prefix}-findings-delivery-*"
+
+
+def guardduty_principals(opt_in_regions: tuple[str, ...]) -> list[iam.IPrincipal]:
+    """GuardDuty's service principal, and its Regional one in each opt-in Region."""
+    return [
+        iam.ServicePrincipal(GUARDDUTY),
+        *(iam.ServicePrincipal(f"guardduty.{region}.amazonaws.com") for region in opt_in_regions),
+    ]
 
 
 class LogStorage(Construct):
@@ -107,22 +115,14 @@ class LogStorage(Construct):
 
     def _access_log_bucket(self, config: Config) -> s3.Bucket:
         # S3 server access logs can only be delivered to an SSE-S3 bucket, hence no CMK here.
-        bucket = s3.Bucket(
+        return private_bucket(
             self,
             "AccessLogBucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            versioned=False,
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(config.log_retention_days))],
-            removal_policy=RemovalPolicy.RETAIN,
+            no_access_logs="This bucket is the server access log target of the log bucket; logging it to "
+            "itself would loop.",
         )
-        suppress(
-            bucket,
-            "AwsSolutions-S1",
-            "This bucket is the server access log target of the log bucket; logging it to itself would loop.",
-        )
-        return bucket
 
     @staticmethod
     def _lifecycle_rules(config: Config) -> list[s3.LifecycleRule]:
@@ -278,11 +278,14 @@ class LogStorage(Construct):
 
         Only delegated administrators: their export carries every member's findings, so a
         member's own export would only repeat them, and no other account may write under
-        ``<prefix>AWSLogs/<administrator>/``. Detectors in opt-in regions sign as
-        ``guardduty.<region>.amazonaws.com`` and are not admitted (docs/deploy.md).
+        ``<prefix>AWSLogs/<administrator>/``. In an opt-in ("manually enabled") Region GuardDuty
+        signs with its Regional endpoint, ``guardduty.<region>.amazonaws.com``, in both the bucket
+        and the key policy (same guide, its notes under each policy): those of
+        ``guardDutyOptInRegions`` are admitted beside ``guardduty.amazonaws.com``, with the
+        same conditions.
         """
         prefix = self._config.prefixes["guardduty"]
-        principal = iam.ServicePrincipal(GUARDDUTY)
+        principals = guardduty_principals(self._config.guardduty_opt_in_regions)
         for account in self._config.delegated_admin_account_ids:
             detector = {
                 "StringEquals": {"aws:SourceAccount": account},
@@ -291,7 +294,7 @@ class LogStorage(Construct):
             bucket.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"GuardDutyBucketLocation{account}",
-                    principals=[principal],
+                    principals=principals,
                     actions=["s3:GetBucketLocation"],
                     resources=[bucket.bucket_arn],
                     conditions=detector,
@@ -300,7 +303,7 @@ class LogStorage(Construct):
             bucket.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"GuardDutyWrite{account}",
-                    principals=[principal],
+                    principals=principals,
                     actions=["s3:PutObject"],
                     resources=[bucket.arn_for_objects(f"{prefix}AWSLogs/{account}/GuardDuty/*")],
                     conditions=detector,
@@ -309,7 +312,7 @@ class LogStorage(Construct):
             key.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid=f"GuardDutyEncrypt{account}",
-                    principals=[principal],
+                    principals=principals,
                     actions=["kms:GenerateDataKey"],
                     resources=["*"],
                     conditions=detector,

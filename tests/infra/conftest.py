@@ -32,10 +32,12 @@ ANALYST_NETWORK = "10.20.0.0/16"
 MANAGEMENT_ACCOUNT = "222222222222"
 ORG_TRAIL = f"arn:aws:cloudtrail:us-east-1:{MANAGEMENT_ACCOUNT}:trail/org-trail"
 GUARDDUTY_ADMIN = "333333333333"
+# An opt-in Region where GuardDuty exports with its Regional service principal.
+OPT_IN_REGION = "me-south-1"
 SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0bbbbbbbbbbbbbbb2"]
 
 # The deployment most teams will run: new bucket, public endpoints, e-mail alerts, member
-# stacks (findings, VPC flow logs).
+# stacks (findings, VPC flow logs), GuardDuty also in an opt-in Region.
 DEFAULT_CONTEXT: dict[str, Any] = {
     "organizationId": ORG_ID,
     "account": ACCOUNT,
@@ -46,6 +48,7 @@ DEFAULT_CONTEXT: dict[str, Any] = {
     "vpcFlowLogsStack": True,
     "organizationTrailArn": ORG_TRAIL,
     "delegatedAdminAccountIds": GUARDDUTY_ADMIN,
+    "guardDutyOptInRegions": OPT_IN_REGION,
     "skipDependencyBundling": True,
 }
 # Every alternative branch at once: existing bucket and topic, private collections (the stack

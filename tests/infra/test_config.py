@@ -231,6 +231,18 @@ def test_delegated_administrators_are_account_ids() -> None:
     assert problem == "delegatedAdminAccountIds: 'o-a1b2c3d4e5' is not a 12-digit AWS account id"
 
 
+def test_guardduty_opt_in_regions_are_region_names_for_the_delegated_administrators() -> None:
+    chosen = config(delegatedAdminAccountIds="333333333333", guardDutyOptInRegions="me-south-1, af-south-1")
+    assert chosen.guardduty_opt_in_regions == ("me-south-1", "af-south-1")
+    assert config().guardduty_opt_in_regions == ()
+    [problem] = problems(
+        organizationId=ORG, delegatedAdminAccountIds="333333333333", guardDutyOptInRegions="me-south"
+    )
+    assert problem == "guardDutyOptInRegions: 'me-south' is not an AWS Region name like me-south-1"
+    [problem] = problems(organizationId=ORG, guardDutyOptInRegions="me-south-1")
+    assert problem.startswith("guardDutyOptInRegions applies only with delegatedAdminAccountIds")
+
+
 def test_object_lock_retention_defaults_to_a_year_within_the_log_retention() -> None:
     assert config().object_lock_retention_days == 365
     assert config(objectLockRetentionDays="30", logRetentionDays="30").object_lock_retention_days == 30

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.infra.cfn import as_list, render, resources
-from tests.infra.conftest import GUARDDUTY_ADMIN, MANAGEMENT_ACCOUNT, ORG_ID, ORG_TRAIL, REGION
+from tests.infra.conftest import GUARDDUTY_ADMIN, MANAGEMENT_ACCOUNT, OPT_IN_REGION, ORG_ID, ORG_TRAIL, REGION
 from tests.infra.iam_eval import Request, allowed, resolve, role_request, service_request
 
 pytestmark = pytest.mark.slow
@@ -277,10 +277,12 @@ def test_a_config_channel_cannot_write_under_another_account_or_source(
     assert not allowed(bucket_policy, config_request(ACCOUNT_A, "s3:PutObject", obj(nested)))
 
 
-def guardduty_request(account: str, action: str, resource: str) -> Request:
-    detector = f"arn:aws:guardduty:{REGION}:{account}:detector/12abc34d567e8fa901bc2d34e56789f0"
+def guardduty_request(account: str, action: str, resource: str, region: str = REGION) -> Request:
+    """GuardDuty's export from a detector of ``account`` in ``region``: in an opt-in Region it
+    signs with its Regional principal (GuardDuty User Guide, "Exporting findings", notes)."""
+    detector = f"arn:aws:guardduty:{region}:{account}:detector/12abc34d567e8fa901bc2d34e56789f0"
     return service_request(
-        "guardduty.amazonaws.com",
+        "guardduty.amazonaws.com" if region == REGION else f"guardduty.{region}.amazonaws.com",
         action,
         resource,
         **{"aws:SourceAccount": account, "aws:SourceArn": detector},
@@ -298,6 +300,27 @@ def test_only_the_delegated_administrator_exports_guardduty_findings(
     assert not allowed(bucket_policy, guardduty_request(ACCOUNT_A, "s3:PutObject", obj(member)))
     elsewhere = f"guardduty/AWSLogs/{ACCOUNT_B}/GuardDuty/{REGION}/{DAY}/abc.jsonl.gz"
     assert not allowed(bucket_policy, guardduty_request(GUARDDUTY_ADMIN, "s3:PutObject", obj(elsewhere)))
+
+
+def test_guardduty_exports_from_the_listed_opt_in_region_only(bucket_policy: list[dict[str, Any]]) -> None:
+    own = f"guardduty/AWSLogs/{GUARDDUTY_ADMIN}/GuardDuty/{OPT_IN_REGION}/{DAY}/abc.jsonl.gz"
+    put = guardduty_request(GUARDDUTY_ADMIN, "s3:PutObject", obj(own), region=OPT_IN_REGION)
+    assert allowed(bucket_policy, put)
+    location = f"arn:aws:s3:::{BUCKET}"
+    assert allowed(
+        bucket_policy,
+        guardduty_request(GUARDDUTY_ADMIN, "s3:GetBucketLocation", location, region=OPT_IN_REGION),
+    )
+    # Another opt-in Region's principal is not admitted (it is not in guardDutyOptInRegions)...
+    unlisted = own.replace(OPT_IN_REGION, "af-south-1")
+    assert not allowed(
+        bucket_policy, guardduty_request(GUARDDUTY_ADMIN, "s3:PutObject", obj(unlisted), region="af-south-1")
+    )
+    # ...and the Regional principal is held to the same conditions: a member's detector is refused.
+    member = f"guardduty/AWSLogs/{ACCOUNT_A}/GuardDuty/{OPT_IN_REGION}/{DAY}/abc.jsonl.gz"
+    assert not allowed(
+        bucket_policy, guardduty_request(ACCOUNT_A, "s3:PutObject", obj(member), region=OPT_IN_REGION)
+    )
 
 
 def test_plain_http_is_refused_even_to_an_allowed_writer(bucket_policy: list[dict[str, Any]]) -> None:
@@ -349,6 +372,17 @@ def test_key_use_follows_each_service_guide(key_policy: list[dict[str, Any]]) ->
     }
     assert not allowed(
         key_policy, kms_request("guardduty.amazonaws.com", "kms:GenerateDataKey", **member_detector)
+    )
+    regional = f"guardduty.{OPT_IN_REGION}.amazonaws.com"
+    opt_in_detector = {
+        "aws:SourceAccount": GUARDDUTY_ADMIN,
+        "aws:SourceArn": f"arn:aws:guardduty:{OPT_IN_REGION}:{GUARDDUTY_ADMIN}:detector/d",
+    }
+    assert allowed(key_policy, kms_request(regional, "kms:GenerateDataKey", **opt_in_detector))
+    assert not allowed(key_policy, kms_request(regional, "kms:GenerateDataKey", **member_detector))
+    assert not allowed(
+        key_policy,
+        kms_request("guardduty.af-south-1.amazonaws.com", "kms:GenerateDataKey", **opt_in_detector),
     )
     flow_logs = {"aws:SourceOrgID": ORG_ID, "aws:SourceArn": f"arn:aws:logs:{REGION}:{ACCOUNT_A}:*"}
     assert allowed(key_policy, kms_request("delivery.logs.amazonaws.com", "kms:GenerateDataKey", **flow_logs))
