@@ -295,8 +295,9 @@ class _Splitter:
             self._eof = True
             return False
         if not self._long_numbers:
-            self._long_numbers = has_long_integer(self._tail + chunk, open_start=True)
-            self._tail = chunk[-TAIL:]
+            window = self._tail + chunk
+            self._long_numbers = has_long_integer(window, open_start=True)
+            self._tail = window[-TAIL:]  # of the stream, not of this read (which may be short)
         self._data += chunk
         return True
 
