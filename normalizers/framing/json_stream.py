@@ -397,8 +397,9 @@ class _Splitter:
                 end = match.end()
                 if match.start(1) < 0 and data.count(b"{", start, end) != data.count(b"}", start, end):
                     continue  # "}]" closing a list inside the record (see _value)
+                piece = data[start:end]
                 try:
-                    value = loads(data[start:end])
+                    value = loads(piece)
                 except orjson.JSONDecodeError as error:
                     if _cut_short(error):
                         continue  # "},{" inside a list of objects: the next candidate
@@ -410,7 +411,7 @@ class _Splitter:
                 return start
             index = self._index
             self._index, self._pos = index + 1, end
-            yield JsonRecord(index, bytes(data[start:end]), value)
+            yield JsonRecord(index, bytes(piece), value)
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None
