@@ -15,6 +15,11 @@ Two files, measured in the same run (issue 15.2):
   from ``../shared/bench/gen_cloudtrail.py`` (deterministic: its seed and clock), as one
   object; the row is left out when the generator is absent.
 
+Each row also splits its time per record into stages, so that no profiler is needed to see
+where it goes: ``split_us_per_record`` (gunzip and the streaming split into records),
+``map_us_per_record`` (detection, envelopes and the mapper) and ``encode_us_per_record`` (the
+bulk lines); each from best-of-R runs that stop after it, the later ones by difference.
+
 Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R]``.
 """
 
@@ -39,6 +44,9 @@ import orjson
 
 from demo.records import cloudtrail as ct
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.cloudtrail.spec import SPEC
+from normalizers.framing.json_stream import json_records
+from normalizers.stream import decompressed
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SAMPLES = SHARED / "samples" / "cloudtrail" / "stratus-red-team"
@@ -170,6 +178,39 @@ def _to_ndjson(compressed: bytes) -> tuple[int, int, int]:
     return documents, dead, size
 
 
+def _split(compressed: bytes) -> int:
+    """The stage before the mapper alone: gunzip and the streaming split into records."""
+    if SPEC.framing is None:
+        raise RuntimeError("CloudTrail is a JSON source: it has a framing")
+    records = 0
+    for _ in json_records(decompressed(io.BytesIO(compressed)), SPEC.framing.wrapper):
+        records += 1
+    return records
+
+
+def _normalize(compressed: bytes) -> int:
+    """``normalize_object`` without the bulk encoding: gunzip, detection, split and mapping."""
+    origin = Origin(object="benchmark.json.gz", ingested="2026-01-01T00:00:00.000Z")
+    items = 0
+    for _ in normalize_object(io.BytesIO(compressed), origin):
+        items += 1
+    return items
+
+
+def _stages(compressed: bytes, records: int, repeat: int, seconds: float) -> dict[str, float]:
+    """Microseconds per record of each stage, from best-of-``repeat`` runs that stop after it:
+    split (gunzip, split), map (detection, envelopes, mapping: normalize_object less split),
+    encode (the bulk lines: the whole path less normalize_object)."""
+    split = _best_seconds(lambda: _split(compressed), repeat)
+    normalize = _best_seconds(lambda: _normalize(compressed), repeat)
+    per_record = 1e6 / records
+    return {
+        "split_us_per_record": round(split * per_record, 2),
+        "map_us_per_record": round((normalize - split) * per_record, 2),
+        "encode_us_per_record": round((seconds - normalize) * per_record, 2),
+    }
+
+
 def _best_seconds(work: Callable[[], object], repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -207,6 +248,7 @@ def measure(name: str, compressed: bytes, records: int, repeat: int) -> dict[str
         "ndjson_bytes": ndjson_bytes,
         "ndjson_to_raw": round(ndjson_bytes / raw_bytes, 3),
         "peak_memory": _peak_memory(lambda: _to_ndjson(compressed)),
+        **_stages(compressed, records, repeat, seconds),
     }
 
 

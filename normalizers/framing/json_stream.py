@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, BinaryIO
@@ -83,7 +83,8 @@ _WS = rb"[ \t\r\n]*"
 # Candidate ends: a top-level record ends with "}" before the next record ("{", "[", or a
 # comma then one); an item of an array, with "}" before ",{" or "]".
 _TOP_END = re.compile(rb"\}(?=" + _WS + rb"(?:," + _WS + rb")?[{\[])")
-_ITEM_END = re.compile(rb"\}(?=" + _WS + rb"(?:," + _WS + rb"\{|\]))")
+_ITEM_END = re.compile(rb"\}(?=" + _WS + rb"(?:," + _WS + rb"(\{)|\]))")
+"""Its group 1: the next item's ``{``, where the next record of an array starts."""
 # A value that does not start with a bracket (a number, a string, stray text) ends at the
 # next line or bracket (top level), or at the next separator (array item).
 _TOP_SCALAR_END = re.compile(rb"[\n{\[]")
@@ -295,8 +296,9 @@ class _Splitter:
             self._eof = True
             return False
         if not self._long_numbers:
-            self._long_numbers = has_long_integer(self._tail + chunk, open_start=True)
-            self._tail = chunk[-TAIL:]
+            window = self._tail + chunk
+            self._long_numbers = has_long_integer(window, open_start=True)
+            self._tail = window[-TAIL:]  # of the stream, not of this read (which may be short)
         self._data += chunk
         return True
 
@@ -355,6 +357,11 @@ class _Splitter:
                 self._pos = pos + 1
                 return
             elif byte == _OPEN_BRACE:
+                if record_key is not None:
+                    next_start = yield from self._run(pos, record_key)
+                    if next_start is None:
+                        continue
+                    pos = next_start
                 raw, value, error = self._value(pos, _ITEM_END, top=False)
                 if error is None and record_key in value:  # a record (the common case, inlined)
                     yield JsonRecord(self._index, raw, value)
@@ -365,6 +372,49 @@ class _Splitter:
                 yield from self._records(*self._scanned(pos, top=False))
             else:
                 yield from self._records(*self._scalar(pos, _ITEM_SCALAR_END))
+
+    def _run(self, start: int, record_key: str) -> Generator[JsonRecord, None, int | None]:
+        """The records from ``start`` on while they come in the common layout (a record's end
+        and the next record's ``{`` already in the buffer, within a few candidate ends): one
+        regex search and one parse per record, without a detour through the general loop.
+        Returns where the general path takes over: the start of a record this could not take,
+        or ``None`` after the array's last record.
+
+        It accepts the ends :meth:`_value` accepts: a slice that parses is the whole record (a
+        JSON object ends at its own closing brace, so no shorter slice parses)."""
+        data = self._data
+        search = _ITEM_END.search
+        loads = self._loads if self._long_numbers else orjson.loads
+        while True:
+            if start >= READ_SIZE:  # between records: no other offset into the buffer is alive
+                del data[:start]
+                start = self._pos = 0
+            end = start + 1
+            for _ in range(SEQUENTIAL_CANDIDATES):
+                match = search(data, end)
+                if match is None:
+                    return start  # the end is not in the buffer yet: the general path reads on
+                end = match.end()
+                if match.start(1) < 0 and data.count(b"{", start, end) != data.count(b"}", start, end):
+                    continue  # "}]" closing a list inside the record (see _value)
+                piece = data[start:end]
+                try:
+                    value = loads(piece)
+                except orjson.JSONDecodeError as error:
+                    if _cut_short(error):
+                        continue  # "},{" inside a list of objects: the next candidate
+                    return start  # past the record's end, or invalid: the general path decides
+                break
+            else:
+                return start  # many nested lists of objects: the general path gallops
+            if type(value) is not dict or record_key not in value:
+                return start
+            index = self._index
+            self._index, self._pos = index + 1, end
+            yield JsonRecord(index, bytes(piece), value)
+            start = match.start(1)
+            if start < 0:  # "]": the general loop closes the array
+                return None
 
     def _close_wrapper(self) -> None:
         """After the records' array: the wrapper's end, or its other members, then its end."""

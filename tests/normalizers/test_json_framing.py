@@ -99,6 +99,28 @@ def test_braces_inside_strings_never_cost_a_record_its_end() -> None:
             assert [json.loads(record.raw) for record in split] == records
 
 
+def test_records_among_items_that_are_no_records_keep_their_order_bytes_and_values() -> None:
+    # Records one after the other (the common case) interleaved with what is not a record
+    # there: an EventBridge event, a damaged item, a number beyond 64 bits, lists of objects.
+    items = [
+        b'{"eventVersion":"1.09","set":{"items":[{"id":"i-1"},{"id":"i-2"}]}}',
+        b'{"eventVersion":"1.09","note":"},{\\"x\\":1}]"}',
+        b'{"detail-type":"AWS API Call via CloudTrail","detail":{"eventVersion":"1.09"}}',
+        b'{"eventVersion":"1.09","n":[2,{"x":1}}',
+        b'{"eventVersion":"1.09","big":123456789012345678901234567890}',
+        b'{"eventVersion":"1.09","last":[{"a":1}]}',
+    ]
+    data = b'{"Records":[' + b",".join(items) + b"]}"
+    for chunk in (5, 1 << 20):
+        records = _split(data, chunk=chunk)
+        assert [record.index for record in records] == list(range(len(items)))
+        assert [record.raw for record in records] == items
+        assert [record.error is None for record in records] == [True, True, True, False, True, True]
+        assert records[1].value == {"eventVersion": "1.09", "note": '},{"x":1}]'}
+        assert records[4].value["big"] == "123456789012345678901234567890"  # its digits, exact
+        assert records[5].value == {"eventVersion": "1.09", "last": [{"a": 1}]}
+
+
 def test_a_string_broken_inside_a_pretty_array_resumes_at_the_next_item_not_inside_the_record() -> None:
     items = [{"n": 1, "list": [{"a": 1}]}, {"n": 2}, {"n": 3, "list": [{"b": 2}]}]
     pretty = json.dumps(items, indent=4).encode()
