@@ -26,7 +26,14 @@ from normalizers.delivery import Routed, Skipped
 from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import parse_ip
 from normalizers.framing.json_stream import to_json_bytes
-from normalizers.framing.parquet import INVALID_PARQUET, InvalidParquet, ParquetRows, UnreadableRows
+from normalizers.framing.parquet import (
+    INVALID_PARQUET,
+    InvalidParquet,
+    ParquetRows,
+    UnreadableRows,
+    columns_text,
+    head_of,
+)
 from normalizers.loop import BatchFraming, reason_of
 from normalizers.reasons import UNRECOGNIZED_FORMAT
 from normalizers.securityhub.mapping import finding_document
@@ -53,18 +60,17 @@ RowMapper = Callable[[dict[str, Any], bytes], Document]
 
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
     """Each row's item, named by the source of its class."""
+    # A dead letter of the object, or of the rows from a damaged page on, holds the file's
+    # first MiB (no row can be told apart in it; the key and version re-drive the object).
     try:
         rows = ParquetRows(stream)
     except InvalidParquet as error:
-        yield Routed(
-            UNKNOWN, DeadLetter(UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, "object", b"")
-        )
+        letter = DeadLetter(UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, "object", head_of(stream))
+        yield Routed(UNKNOWN, letter)
         return
     if not is_ocsf_schema(rows.schema):
-        reason = (
-            f"{UNRECOGNIZED_FORMAT}: Parquet columns are not OCSF ({', '.join(rows.schema.columns)[:2000]})"
-        )
-        yield Routed(UNKNOWN, DeadLetter(UNKNOWN, reason, origin.object, "object", b""))
+        reason = f"{UNRECOGNIZED_FORMAT}: Parquet columns are not OCSF ({columns_text(rows.schema)})"
+        yield Routed(UNKNOWN, DeadLetter(UNKNOWN, reason, origin.object, "object", head_of(stream)))
         return
     found = _SOURCE_KEY.search(origin.object)
     reader = _Reader(origin, found.group(1) if found else None)
@@ -74,9 +80,8 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
             origin.stop_if_asked()  # the spooled file is read without the object's stream
             yield from reader.batch(batch, first_row)
     except UnreadableRows as error:
-        letter = DeadLetter(
-            UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, f"row {error.first_row}", b""
-        )
+        where = f"row {error.first_row}"
+        letter = DeadLetter(UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, where, head_of(stream))
         yield Routed(UNKNOWN, letter)
 
 

@@ -68,3 +68,19 @@ def test_batches_and_row_groups_keep_the_row_numbers_of_the_file() -> None:
 def test_a_file_that_is_not_parquet_or_not_ocsf_is_one_dead_letter() -> None:
     items, _ = _items(b"PAR1 this is no parquet file PAR1")
     assert [(item.source, item.reason.split(":")[0]) for item in items] == [("unknown", "invalid parquet")]
+
+
+def test_a_damaged_page_is_one_dead_letter_of_the_rows_from_it_holding_the_file_head() -> None:
+    # Found by the fuzzer (target securitylake): a page header overwritten after the magic
+    # made a dead letter with no bytes; it holds the file's first bytes (the key re-drives it),
+    # read from the start of the file, not from where pyarrow left it.
+    body = sl.parquet_from_rows([sl.api_activity_row(RECORD)] * 3, row_group_size=2)
+    damaged = body[:4] + b"\xff" * 8 + body[12:]
+    items, outcome = _items(damaged)
+    (letter,) = items
+    assert isinstance(letter, DeadLetter) and letter.reason.startswith(
+        "invalid parquet: rows 1 to 3 unreadable"
+    )
+    assert (letter.source, letter.position) == ("unknown", "row 1")
+    assert letter.raw == damaged[: len(letter.raw)] and letter.raw.startswith(b"PAR1\xff")
+    assert outcome.records == 1
