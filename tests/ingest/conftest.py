@@ -18,6 +18,7 @@ from ingest.events import ObjectRef
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings
 from siem_cli.local_aws import create_local_aws
+from tests.ingest.harness import count
 from tests.ingest.records import FlowObject, flow_object
 
 BUCKET = "siem-logs-test"
@@ -102,8 +103,16 @@ class DeletedAfterListing:
     """The prefix of each listing made (``ingest.backfill.list_s3``), in order."""
 
     @property
-    def kept_records(self) -> int:
-        return self.flows[0].records + self.flows[2].records
+    def prefix(self) -> str:
+        """The URL of the objects' folder: what a run is given."""
+        return f"s3://{BUCKET}/backfill/"
+
+    def check_run(self, err: str, engine: OpenSearch) -> None:
+        """What a run over the prefix must have done: the deleted object reported as skipped,
+        the two others indexed, nothing left for a re-run."""
+        assert f"skipped, deleted after it was listed: {self.deleted}" in err
+        assert count(engine, "siem-vpcflow") == self.flows[0].records + self.flows[2].records
+        assert "3 objects (0 already done), 400 records read, 400 indexed, 0 dead-lettered" in err
 
 
 @pytest.fixture
