@@ -6,7 +6,7 @@ subscription payloads carry them, and OCSF rows as Amazon Security Lake writes t
   header; CloudWatch Logs gzips each payload, Firehose concatenates them with no separator (or,
   with Firehose's decompression on, writes the JSON payloads one a line). A ``CONTROL_MESSAGE``
   payload (no log data) comes first. Flow lines of a format other than the default one come from
-  a log group whose format is configured (:data:`FLOW_FORMATS`, ``VPC_FLOW_FORMATS``).
+  a log group whose format is configured (:func:`flow_formats`, ``VPC_FLOW_FORMATS``).
 - Security Lake: a seed is one OCSF row of a golden case (``tests/golden/securitylake/``), kept as
   a one-row Parquet file so that its column types are the case's own; an object is the rows of
   one case's schema in one Parquet file.
@@ -14,7 +14,6 @@ subscription payloads carry them, and OCSF rows as Amazon Security Lake writes t
 
 from __future__ import annotations
 
-import gzip
 import io
 from collections.abc import Sequence
 from functools import cache
@@ -24,6 +23,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from demo.records import cloudwatch_logs as cwl
 from normalizers.vpcflow.formats import DEFAULT_HEADER, parse_formats
 
 CLOUDTRAIL_LOG_GROUP = "aws-cloudtrail-logs-111111111111"
@@ -31,20 +31,8 @@ DEFAULT_FLOW_LOG_GROUP = "/aws/vpc/flowlogs"
 """A flow log group with no configured format: its lines are read in the default format."""
 FLOW_LOG_GROUP_PREFIX = "/aws/vpc/flowlogs-custom-"
 EVENTS_PER_PAYLOAD = 2
-CONTROL_PAYLOAD = {
-    "messageType": "CONTROL_MESSAGE",
-    "owner": "CloudwatchLogs",
-    "logGroup": "",
-    "logStream": "",
-    "subscriptionFilters": [],
-    "logEvents": [
-        {
-            "id": "",
-            "timestamp": 1714564800000,
-            "message": "CWL CONTROL MESSAGE: Checking health of destination Firehose.",
-        }
-    ],
-}
+INGESTED_MS = 1714564800000
+"""When CloudWatch Logs took in the first log event (epoch milliseconds)."""
 
 
 # -- CloudWatch Logs ------------------------------------------------------------------------
@@ -65,37 +53,33 @@ def flow_formats(headers: Sequence[bytes]) -> tuple[tuple[str, str], ...]:
     )
 
 
-def payloads(source: str, records: Sequence[bytes], headers: Sequence[bytes]) -> list[bytes]:
-    """The records as JSON subscription payloads, :data:`EVENTS_PER_PAYLOAD` log events each,
-    after a control payload."""
+def payloads(source: str, records: Sequence[bytes], headers: Sequence[bytes]) -> list[cwl.Payload]:
+    """The records as subscription payloads (:mod:`demo.records.cloudwatch_logs`),
+    :data:`EVENTS_PER_PAYLOAD` log events each, after a control payload."""
     if source == "vpcflow":  # header line + flow line: the message is the line alone
         group = flow_log_group(records[0].split(b"\n", 1)[0], headers)
         messages = [record.split(b"\n", 1)[1].rstrip(b"\r\n").decode() for record in records]
     else:
         group = CLOUDTRAIL_LOG_GROUP
         messages = [record.decode() for record in records]
-    out = [orjson.dumps(CONTROL_PAYLOAD)]
-    for start in range(0, len(messages), EVENTS_PER_PAYLOAD):
-        events = [
-            {"id": f"{start + offset:056d}", "timestamp": 1714564800000 + start + offset, "message": message}
-            for offset, message in enumerate(messages[start : start + EVENTS_PER_PAYLOAD])
-        ]
-        payload = {
-            "messageType": "DATA_MESSAGE",
-            "owner": "111111111111",
-            "logGroup": group,
-            "logStream": "111111111111_CloudTrail_us-east-1" if source == "cloudtrail" else "eni-1-all",
-            "subscriptionFilters": ["to-firehose"],
-            "logEvents": events,
-        }
-        out.append(orjson.dumps(payload))
-    return out
+    events = [
+        cwl.log_event(message, INGESTED_MS + number, cwl.event_id(INGESTED_MS + number, number))
+        for number, message in enumerate(messages)
+    ]
+    return [cwl.control_payload(INGESTED_MS)] + [
+        cwl.subscription_payload(
+            owner="111111111111",
+            log_group=group,
+            log_stream="111111111111_CloudTrail_us-east-1" if source == "cloudtrail" else "eni-1-all",
+            events=events[start : start + EVENTS_PER_PAYLOAD],
+        )
+        for start in range(0, len(events), EVENTS_PER_PAYLOAD)
+    ]
 
 
-def gzipped_payloads(payloads: Sequence[bytes]) -> bytes:
-    """As a subscription filter's Firehose stream writes them: each payload gzipped (level 6,
-    as CloudWatch Logs compresses), concatenated."""
-    return b"".join(gzip.compress(payload, 6) for payload in payloads)
+def decompressed(payloads: Sequence[cwl.Payload]) -> bytes:
+    """As Firehose writes them with its decompression of CloudWatch Logs on: one JSON a line."""
+    return b"".join(orjson.dumps(payload) + b"\n" for payload in payloads)
 
 
 # -- Security Lake --------------------------------------------------------------------------

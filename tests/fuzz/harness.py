@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from demo.records.cloudwatch_logs import firehose_object
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
 from normalizers.registry import spec as spec_of
 from normalizers.vpcflow.fields import CONSTANTS as VPCFLOW_CONSTANTS
@@ -280,14 +281,14 @@ CONTAINERS: list[Container] = [
     ),
     Container(
         "CloudWatch Logs subscription payloads (each gzipped, concatenated by Firehose)",
-        lambda s, r: deliveries.gzipped_payloads(deliveries.payloads(s, r, flow_headers())),
+        lambda s, r: firehose_object(deliveries.payloads(s, r, flow_headers())),
         lambda s: s in ("cloudtrail", "vpcflow"),
         bare_only=True,
         delivery="cloudwatch_logs",
     ),
     Container(
         "CloudWatch Logs subscription payloads (decompressed by Firehose, one a line)",
-        lambda s, r: b"\n".join(deliveries.payloads(s, r, flow_headers())) + b"\n",
+        lambda s, r: deliveries.decompressed(deliveries.payloads(s, r, flow_headers())),
         lambda s: s in ("cloudtrail", "vpcflow"),
         bare_only=True,
         delivery="cloudwatch_logs",
