@@ -86,7 +86,7 @@ class NormalizedObject:
             outcome.skipped = detection.skip
             return
         if detection.source is None and detection.delivery is None and not detection.parquet:
-            yield DeadLetter(UNKNOWN, UNRECOGNIZED_FORMAT, origin.object, "object", head)
+            yield _unrecognized(head, stream, origin, outcome)
             return
         emitted = 0
         try:
@@ -134,6 +134,20 @@ class NormalizedObject:
                 f"after item {emitted}",
                 b"",
             )
+
+
+def _unrecognized(
+    head: bytes, stream: io.BufferedReader, origin: Origin, outcome: ObjectOutcome
+) -> DeadLetter:
+    """The dead letter of an object no source recognizes, or, when its compressed stream ends
+    inside the head (``read_head`` defers that), of the truncation: a gzip cut or corrupt
+    before its first bytes is no format, and its dead letter has no bytes to show."""
+    try:
+        stream.read(1)
+    except TruncatedInput as error:
+        outcome.error = str(error)
+        return DeadLetter(UNKNOWN, f"{error.reason}: {error}", origin.object, "object", b"")
+    return DeadLetter(UNKNOWN, UNRECOGNIZED_FORMAT, origin.object, "object", head)
 
 
 def _count_skipped(outcome: ObjectOutcome, skipped: Skipped) -> None:

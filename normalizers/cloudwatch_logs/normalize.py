@@ -78,6 +78,10 @@ def _payload_items(payload: Payload, origin: Origin, trail: Mapper) -> Iterator[
 def _trail_item(payload: Payload, event: LogEvent, origin: Origin, trail: Mapper) -> Routed:
     raw = event.message.encode("utf-8", "surrogatepass")
     position = _position(payload, event.index)
+    if not raw.strip():  # no record to show: the log event itself is the dead letter's bytes
+        reason = f"{INVALID_RECORD}: an empty log event"
+        item = (payload.log_events or [])[event.index]
+        return Routed("cloudtrail", DeadLetter("cloudtrail", reason, origin.object, position, _raw(item)))
     try:
         record = orjson.loads(raw)
     except orjson.JSONDecodeError as error:

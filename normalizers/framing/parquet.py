@@ -71,8 +71,10 @@ def read_schema(stream: BinaryIO) -> ParquetSchema:
 
 def head_of(spooled: BinaryIO) -> bytes:
     """The first MiB of a spooled file (left at its start), the ``raw`` of a dead letter for
-    the whole object: no record can be told apart in it, the key and version re-drive it."""
+    the whole object: no record can be told apart in it, the key and version re-drive it.
+    Read from the start wherever the file was left (pyarrow reads the footer, then pages)."""
     try:
+        spooled.seek(0)
         return spooled.read(MAX_DEAD_LETTER_RAW)
     finally:
         spooled.seek(0)

@@ -26,9 +26,16 @@ from normalizers.delivery import Routed, Skipped
 from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import parse_ip
 from normalizers.framing.json_stream import to_json_bytes
-from normalizers.framing.parquet import INVALID_PARQUET, InvalidParquet, ParquetRows, UnreadableRows
+from normalizers.framing.parquet import (
+    INVALID_PARQUET,
+    InvalidParquet,
+    ParquetRows,
+    UnreadableRows,
+    columns_text,
+    head_of,
+)
 from normalizers.loop import BatchFraming, reason_of
-from normalizers.reasons import UNRECOGNIZED_FORMAT
+from normalizers.reasons import INVALID_RECORD, UNRECOGNIZED_FORMAT
 from normalizers.securityhub.mapping import finding_document
 from normalizers.securitylake.api_activity import cloudtrail_record
 from normalizers.securitylake.classes import API_ACTIVITY, FINDING_CLASSES, NETWORK_ACTIVITY, SOURCE_OF_CLASS
@@ -53,18 +60,17 @@ RowMapper = Callable[[dict[str, Any], bytes], Document]
 
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
     """Each row's item, named by the source of its class."""
+    # A dead letter of the object, or of the rows from a damaged page on, holds the file's
+    # first MiB (no row can be told apart in it; the key and version re-drive the object).
     try:
         rows = ParquetRows(stream)
     except InvalidParquet as error:
-        yield Routed(
-            UNKNOWN, DeadLetter(UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, "object", b"")
-        )
+        letter = DeadLetter(UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, "object", head_of(stream))
+        yield Routed(UNKNOWN, letter)
         return
     if not is_ocsf_schema(rows.schema):
-        reason = (
-            f"{UNRECOGNIZED_FORMAT}: Parquet columns are not OCSF ({', '.join(rows.schema.columns)[:2000]})"
-        )
-        yield Routed(UNKNOWN, DeadLetter(UNKNOWN, reason, origin.object, "object", b""))
+        reason = f"{UNRECOGNIZED_FORMAT}: Parquet columns are not OCSF ({columns_text(rows.schema)})"
+        yield Routed(UNKNOWN, DeadLetter(UNKNOWN, reason, origin.object, "object", head_of(stream)))
         return
     found = _SOURCE_KEY.search(origin.object)
     reader = _Reader(origin, found.group(1) if found else None)
@@ -74,9 +80,8 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
             origin.stop_if_asked()  # the spooled file is read without the object's stream
             yield from reader.batch(batch, first_row)
     except UnreadableRows as error:
-        letter = DeadLetter(
-            UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, f"row {error.first_row}", b""
-        )
+        where = f"row {error.first_row}"
+        letter = DeadLetter(UNKNOWN, f"{INVALID_PARQUET}: {error}", origin.object, where, head_of(stream))
         yield Routed(UNKNOWN, letter)
 
 
@@ -100,7 +105,7 @@ class _Reader:
             start = first_row + offset
             if class_uid == NETWORK_ACTIVITY:
                 yield from self._flows(rows, start)
-            elif class_uid in self._row_mappers:
+            elif _is_number(class_uid) and class_uid in self._row_mappers:
                 yield from self._rows(rows, start, class_uid)
             else:
                 yield from self._unknown(rows, start, class_uid)
@@ -109,8 +114,20 @@ class _Reader:
     # -- classes ---------------------------------------------------------------------------
 
     def _flows(self, rows: pa.RecordBatch, start: int) -> Iterator[Routed]:
-        strings, integers = flow_columns(rows)
-        joined = pylist(pc.binary_join_element_wise(*strings.values(), " ").cast(pa.binary()))
+        try:
+            strings, integers = flow_columns(rows)
+            joined = pylist(pc.binary_join_element_wise(*strings.values(), " ").cast(pa.binary()))
+        except (pa.ArrowException, TypeError, ValueError) as error:
+            # A member of a type no flow log field has (a list where an address goes): the
+            # run's columns cannot be read as flows, each of its rows is a dead letter.
+            reason = f"{INVALID_RECORD}: Network Activity members of types no flow log field has: {error}"
+            for index in range(rows.num_rows):
+                where = f"row {start + index + 1}"
+                letter = DeadLetter(
+                    "vpcflow", reason[:2000], self._origin.object, where, _row_json(rows, index)
+                )
+                yield Routed("vpcflow", letter)
+            return
         framing = BatchFraming(
             source="vpcflow",
             label="row",
@@ -135,11 +152,11 @@ class _Reader:
             position = f"row {start + index + 1}"
             try:
                 record = native(row)
-            except Exception as error:  # an odd shape costs this row alone
+                raw = to_json_bytes(record)  # the native record: a dead letter replays through its source
+            except Exception as error:  # an odd shape (bytes where text goes...) costs this row alone
                 raw = _row_json(rows, index)
                 yield Routed(source, DeadLetter(source, reason_of(error), self._origin.object, position, raw))
                 continue
-            raw = to_json_bytes(record)  # the native record: a dead letter replays through its source
             try:
                 document = mapper(record, raw)
             except Exception as error:
@@ -163,6 +180,12 @@ class _Reader:
 
     def _finding(self, finding: dict[str, Any], raw: bytes) -> Document:
         return finding_document(finding, self._origin, raw)
+
+
+def _is_number(class_uid: Any) -> bool:
+    """OCSF's ``class_uid`` is an integer; a column of another type (a list, a struct: not
+    hashable) is no class here, and its rows are dead letters of an unknown class."""
+    return isinstance(class_uid, int | float)
 
 
 def _row_json(rows: pa.RecordBatch, index: int) -> bytes:
@@ -203,7 +226,8 @@ def _observed(rows: pa.RecordBatch) -> list[tuple[list[str], list[str]]]:
         return [([], []) for _ in range(rows.num_rows)]
     out = []
     for observables in pylist(rows.column("observables")):
-        items = [item for item in observables or () if isinstance(item, dict)]
+        # OCSF's observables are an array of objects; anything else names nothing.
+        items = [item for item in observables if isinstance(item, dict)] if type(observables) is list else []
         ips = [parse_ip(item.get("value")) for item in items if item.get("type_id") == IP_ADDRESS_OBSERVABLE]
         hosts = [
             item["value"]

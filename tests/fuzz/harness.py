@@ -5,9 +5,12 @@ The entry point to extend when a source or a delivery shape is added:
 - a source is picked up by itself from the registry: its seeds are the records of its golden
   cases (``tests/golden/<source>/*/input*``) that normalize alone into one document;
 - a container (a way records are delivered) is one :class:`Container` in :data:`CONTAINERS`,
-  a pure function from a source's seed records to the object's bytes; ``register`` adds one
-  (a CloudWatch Logs subscription payload, a Lake export...). ``applies`` says for which
-  sources it makes sense.
+  a pure function from a source's seed records to the object's bytes; ``register`` adds one.
+  ``applies`` says for which sources it makes sense; a delivery path's containers
+  (:mod:`tests.fuzz.deliveries`: CloudWatch Logs subscription payloads, Security Lake's OCSF
+  Parquet) name it in ``delivery``, and each ``(source, delivery)`` is a fuzz target of its own
+  (:func:`targets`), so ``-k cloudwatch_logs`` or ``-k securitylake`` fuzzes one path alone.
+  Security Lake's seeds are OCSF rows (the target ``securitylake``), not a source's records.
 
 :func:`check_object` holds the invariants every input must keep, whatever its bytes.
 """
@@ -23,10 +26,12 @@ from typing import Any
 
 import orjson
 
+from demo.records.cloudwatch_logs import firehose_object
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
 from normalizers.registry import spec as spec_of
 from normalizers.vpcflow.fields import CONSTANTS as VPCFLOW_CONSTANTS
 from tests.conftest import FINDING_FIELDS, GOLDEN, MANDATORY_FIELDS, missing_fields
+from tests.fuzz import deliveries
 
 INGESTED = "2026-01-01T00:00:00.000Z"
 REASONS = {
@@ -59,7 +64,10 @@ KEYS = {
     "securityhub": "securityhub/2024/05/01/x.json",
     "vpcflow": "AWSLogs/111111111111/vpcflowlogs/us-east-1/2024/05/01/1_vpcflowlogs_us-east-1_fl-1_x.log.gz",
     "config": "AWSLogs/111111111111/Config/us-east-1/2024/5/1/ConfigHistory/x_Config_us-east-1_ConfigHistory_x.json.gz",
+    "cloudwatch_logs": "firehose/2024/05/01/12/to-s3-1-2024-05-01-12-00-00-0b5e7a4c.gz",
+    "securitylake": "aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=111111111111/eventDay=20240501/x.gz.parquet",
 }
+"""The object's key, by the name :func:`check_object` gets: a source's or a delivery path's."""
 DETAIL_TYPES = {
     "cloudtrail": "AWS API Call via CloudTrail",
     "guardduty": "GuardDuty Finding",
@@ -74,16 +82,27 @@ WRAPPERS = {
 }
 
 
-def normalize(data: bytes, source: str) -> list[Any]:
+def normalize(data: bytes, name: str, *, configured: bool = True) -> list[Any]:
+    """``name``: the source or delivery path whose key (:data:`KEYS`) the object is read under;
+    ``configured``: with the flow formats of the seeds' log groups (:func:`flow_headers`)."""
     # Every item of a Config snapshot is read (by default a snapshot keeps its compliance items
     # only, tests/normalizers/test_config_snapshots.py): the fuzzing is about the framing.
-    origin = Origin(f"s3://bucket/{KEYS.get(source, 'x')}", INGESTED, config_snapshot_inventory=True)
+    origin = Origin(
+        f"s3://bucket/{KEYS.get(name, 'x')}",
+        INGESTED,
+        config_snapshot_inventory=True,
+        flow_formats=deliveries.flow_formats(flow_headers()) if configured else (),
+    )
     return list(normalize_object(io.BytesIO(data), origin))
 
 
-def check_object(data: bytes, source: str, records: int | None = None) -> list[Any]:
-    """Normalize ``data`` and assert the invariants; ``records``: how many it holds, if known."""
-    items = normalize(data, source)  # no exception may escape
+def check_object(
+    data: bytes, name: str, records: int | None = None, items_expected: int | None = None
+) -> list[Any]:
+    """Normalize ``data`` and assert the invariants; ``records``: how many it holds, each to
+    become a document, if known; ``items_expected``: how many documents and dead letters it
+    makes, together, if known (records in = indexed + dead-lettered)."""
+    items = normalize(data, name)  # no exception may escape
     documents = [item for item in items if not isinstance(item, DeadLetter)]
     for item in items:
         if isinstance(item, DeadLetter):
@@ -110,6 +129,8 @@ def check_object(data: bytes, source: str, records: int | None = None) -> list[A
             [i for i in items if isinstance(i, DeadLetter)][:3],
         )
         assert len(documents) == records, [i for i in items if isinstance(i, DeadLetter)][:3]
+    if items_expected is not None:
+        assert len(items) == items_expected, (len(items), items_expected, items[:3])
     return items
 
 
@@ -119,7 +140,11 @@ def check_object(data: bytes, source: str, records: int | None = None) -> list[A
 @cache
 def seeds(source: str) -> tuple[bytes, ...]:
     """Records of the source's golden cases that normalize alone into one document (JSON
-    sources: the record as it came; VPC flows: header line + record line)."""
+    sources: the record as it came; VPC flows: header line + record line; ``securitylake``:
+    an OCSF row as a one-row Parquet file)."""
+    if source == "securitylake":
+        rows = deliveries.ocsf_rows()
+        return tuple(row for row in rows if _documents(normalize(row, source)) == 1)
     found: list[bytes] = []
     for path in sorted((GOLDEN / source).glob("*/input*")):
         data = path.read_bytes()
@@ -136,9 +161,19 @@ def seeds(source: str) -> tuple[bytes, ...]:
             if not isinstance(original, str):
                 continue
             raw = original.encode() if header is None else header + b"\n" + original.encode()
-            if len([i for i in normalize(raw, source) if not isinstance(i, DeadLetter)]) == 1:
+            if _documents(normalize(raw, source, configured=False)) == 1:
                 found.append(raw)
     return tuple(dict.fromkeys(found))
+
+
+def _documents(items: list[Any]) -> int:
+    return sum(1 for item in items if not isinstance(item, DeadLetter))
+
+
+@cache
+def flow_headers() -> tuple[bytes, ...]:
+    """The header lines of the flow seeds (one configured log group each, CloudWatch Logs)."""
+    return tuple(dict.fromkeys(raw.split(b"\n", 1)[0] for raw in seeds("vpcflow")))
 
 
 def _header(data: bytes) -> bytes | None:
@@ -169,10 +204,12 @@ class Container:
     applies: Callable[[str], bool]
     bare_only: bool = False
     """Wraps records itself (an envelope): only seeds in no envelope fit."""
+    delivery: str | None = None
+    """The delivery path it is (normalizers/delivery.py); ``None``: the source's own objects."""
 
 
 def _json(source: str) -> bool:
-    return spec_of(source).framing is not None
+    return source in SOURCES and spec_of(source).framing is not None
 
 
 def _eventbridge(source: str, record: bytes) -> bytes:
@@ -242,6 +279,26 @@ CONTAINERS: list[Container] = [
         lambda s: s == "config",
         bare_only=True,
     ),
+    Container(
+        "CloudWatch Logs subscription payloads (each gzipped, concatenated by Firehose)",
+        lambda s, r: firehose_object(deliveries.payloads(s, r, flow_headers())),
+        lambda s: s in ("cloudtrail", "vpcflow"),
+        bare_only=True,
+        delivery="cloudwatch_logs",
+    ),
+    Container(
+        "CloudWatch Logs subscription payloads (decompressed by Firehose, one a line)",
+        lambda s, r: deliveries.decompressed(deliveries.payloads(s, r, flow_headers())),
+        lambda s: s in ("cloudtrail", "vpcflow"),
+        bare_only=True,
+        delivery="cloudwatch_logs",
+    ),
+    Container(
+        "Security Lake OCSF Parquet",
+        lambda s, r: deliveries.lake_object(r),
+        lambda s: s == "securitylake",
+        delivery="securitylake",
+    ),
 ]
 
 
@@ -250,8 +307,19 @@ def register(container: Container) -> None:
     CONTAINERS.append(container)
 
 
-def containers(source: str) -> list[Container]:
-    return [c for c in CONTAINERS if c.applies(source)]
+def containers(source: str, delivery: str | None = None) -> list[Container]:
+    return [c for c in CONTAINERS if c.applies(source) and c.delivery == delivery]
+
+
+def compatible(source: str, records: Sequence[bytes]) -> list[bytes]:
+    """The records that can share the first one's object: flow lines of its header (one header
+    a file, one format a log group), OCSF rows of its schema; all the others'."""
+    if source == "vpcflow":
+        header = records[0].split(b"\n", 1)[0]
+        return [r for r in records if r.split(b"\n", 1)[0] == header]
+    if source == "securitylake":
+        return deliveries.same_schema(records)
+    return list(records)
 
 
 def compressions() -> dict[str, Callable[[bytes, Sequence[bytes]], bytes]]:
@@ -265,5 +333,33 @@ def compressions() -> dict[str, Callable[[bytes, Sequence[bytes]], bytes]]:
     }
 
 
-def fuzzed_sources() -> list[str]:
-    return [source for source in SOURCES if seeds(source)]
+@dataclass(frozen=True)
+class Target:
+    """What one fuzz test instance builds objects of: a source's seeds in its own containers,
+    or in a delivery path's."""
+
+    source: str
+    delivery: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The name of the object's key (:data:`KEYS`)."""
+        return self.delivery or self.source
+
+    @property
+    def id(self) -> str:
+        if self.delivery is None or self.delivery == self.source:
+            return self.key
+        return f"{self.source}-via-{self.delivery}"
+
+
+def targets() -> list[Target]:
+    """Every source with seeds in its own containers, then in each delivery path's."""
+    found = [Target(source) for source in (*SOURCES, "securitylake") if seeds(source)]
+    paths = dict.fromkeys(c.delivery for c in CONTAINERS if c.delivery is not None)
+    return [
+        Target(target.source, delivery)
+        for delivery in (None, *paths)
+        for target in found
+        if containers(target.source, delivery)
+    ]

@@ -1,20 +1,36 @@
-"""Property-based fuzzing of every source in every container (issue 19, deliverable 3).
+"""Property-based fuzzing of every source in every container (issue 19, deliverable 3), and in
+every delivery path's (CloudWatch Logs subscription payloads, Security Lake's OCSF Parquet).
 
 Profiles (``HYPOTHESIS_PROFILE``): ``ci``, the default in ``make test``, a few hundred
 examples per source, derandomized so that CI is deterministic; ``long`` (``make fuzz``),
 thousands of random examples with hypothesis's example database, on demand. An input that
-fails goes into ``tests/fuzz/corpus/`` (see ``test_corpus.py``) once its bug is fixed.
+fails goes into ``tests/fuzz/corpus/`` (see ``test_corpus.py``) once its bug is fixed. Each
+target is a test id (``cloudtrail``, ``vpcflow-via-cloudwatch_logs``, ``securitylake``...):
+``-k`` picks some.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz.harness import check_object, compressions, containers, fuzzed_sources, seeds
+from demo.records.cloudwatch_logs import firehose_object
+from normalizers import DeadLetter
+from tests.fuzz import deliveries
+from tests.fuzz.harness import (
+    Target,
+    check_object,
+    compatible,
+    compressions,
+    containers,
+    flow_headers,
+    seeds,
+    targets,
+)
 
 settings.register_profile(
     "ci", max_examples=60, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck)
@@ -22,7 +38,8 @@ settings.register_profile(
 settings.register_profile("long", max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-SOURCES = fuzzed_sources()
+TARGETS = targets()
+IDS = [target.id for target in TARGETS]
 NOISE = [
     b"{",
     b"}",
@@ -47,15 +64,18 @@ NOISE = [
 
 
 @st.composite
-def wrapped(draw: st.DrawFn, source: str) -> tuple[bytes, int]:
-    container = draw(st.sampled_from(containers(source)))
-    pool = [raw for raw in seeds(source) if not container.bare_only or _bare(source, raw)]
-    records = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=6))
-    if source == "vpcflow":  # one header per file: the records of the first one's header
-        header = records[0].split(b"\n", 1)[0]
-        records = [r for r in records if r.split(b"\n", 1)[0] == header]
+def wrapped(draw: st.DrawFn, target: Target) -> tuple[bytes, int]:
+    container = draw(st.sampled_from(containers(target.source, target.delivery)))
+    records = compatible(
+        target.source, draw(st.lists(st.sampled_from(_pool(target)), min_size=1, max_size=6))
+    )
     compress = draw(st.sampled_from(sorted(compressions())))
-    return compressions()[compress](container.wrap(source, records), records), len(records)
+    return compressions()[compress](container.wrap(target.source, records), records), len(records)
+
+
+def _pool(target: Target) -> list[bytes]:
+    bare = any(c.bare_only for c in containers(target.source, target.delivery))
+    return [raw for raw in seeds(target.source) if not bare or _bare(target.source, raw)]
 
 
 def _bare(source: str, raw: bytes) -> bool:
@@ -65,8 +85,8 @@ def _bare(source: str, raw: bytes) -> bool:
 
 
 @st.composite
-def mutated(draw: st.DrawFn, source: str) -> bytes:
-    data, _ = draw(wrapped(source))
+def mutated(draw: st.DrawFn, target: Target) -> bytes:
+    data, _ = draw(wrapped(target))
     out = bytearray(data)
     for _ in range(draw(st.integers(1, 4))):
         where = draw(st.integers(0, len(out)))
@@ -82,20 +102,125 @@ def mutated(draw: st.DrawFn, source: str) -> bytes:
     return bytes(out)
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("target", TARGETS, ids=IDS)
 @given(data=st.data())
-def test_records_in_every_container_become_one_document_each(source: str, data: st.DataObject) -> None:
-    body, records = data.draw(wrapped(source))
-    check_object(body, source, records)
+def test_records_in_every_container_become_one_document_each(target: Target, data: st.DataObject) -> None:
+    body, records = data.draw(wrapped(target))
+    check_object(body, target.key, records)
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("target", TARGETS, ids=IDS)
 @given(data=st.data())
-def test_mutated_objects_keep_the_invariants(source: str, data: st.DataObject) -> None:
-    check_object(data.draw(mutated(source)), source)
+def test_mutated_objects_keep_the_invariants(target: Target, data: st.DataObject) -> None:
+    check_object(data.draw(mutated(target)), target.key)
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("target", TARGETS, ids=IDS)
 @given(junk=st.binary(max_size=2000) | st.lists(st.sampled_from(NOISE), max_size=60).map(b"".join))
-def test_junk_keeps_the_invariants(source: str, junk: bytes) -> None:
-    check_object(junk, source)
+def test_junk_keeps_the_invariants(target: Target, junk: bytes) -> None:
+    check_object(junk, target.key)
+
+
+# -- hostile values in a well-formed container ----------------------------------------------
+
+HOSTILE: list[Any] = [
+    None,
+    "",
+    " ",
+    "-",
+    "0",
+    "x" * 70_000,
+    "\x00",
+    "9999-99-99T99:99:99Z",
+    "not an address",
+    -1,
+    0,
+    2**63 - 1,
+    -(2**63),
+    1e308,
+    True,
+    [],
+    [None],
+    {"": None},
+    {"a": [1, "b"]},
+]
+"""Values a field may hold in a well-formed object that no specification allows there."""
+DELETED = object()
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every path to a member of a JSON-like tree (dict keys, list indices), the tree's own excluded."""
+    children = (
+        value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    )
+    out = []
+    for key, child in children:
+        out.append((*prefix, key))
+        out.extend(_paths(child, (*prefix, key)))
+    return out
+
+
+def _set(tree: Any, path: tuple[Any, ...], value: Any) -> None:
+    """``tree`` with the member at ``path`` replaced by ``value`` (or deleted), where it exists."""
+    for key in path[:-1]:
+        try:
+            tree = tree[key]
+        except (KeyError, IndexError, TypeError):
+            return
+    key = path[-1]
+    in_list = isinstance(tree, list) and type(key) is int and key < len(tree)
+    if in_list or (isinstance(tree, dict) and key in tree):
+        if value is DELETED:
+            del tree[key]
+        else:
+            tree[key] = value
+
+
+@st.composite
+def hostile_trees(draw: st.DrawFn, trees: list[Any]) -> list[Any]:
+    """``trees`` with 1 to 3 members, each at the same path in every tree, given one hostile
+    value (so that a column keeps one type across Parquet rows)."""
+    paths = _paths(trees[0])
+    assume(paths)
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(paths))
+        value = draw(st.sampled_from([*HOSTILE, DELETED]))
+        for tree in trees:
+            _set(tree, path, value)
+    return trees
+
+
+@given(data=st.data())
+def test_ocsf_rows_with_hostile_values_become_one_item_each(data: st.DataObject) -> None:
+    records = compatible(
+        "securitylake", data.draw(st.lists(st.sampled_from(seeds("securitylake")), min_size=1, max_size=6))
+    )
+    schema = deliveries.table_of(records[0]).schema
+    rows = [row for record in records for row in deliveries.table_of(record).to_pylist()]
+    body = deliveries.rows_object(data.draw(hostile_trees(rows)), schema)
+    assume(body is not None)
+    assert body is not None
+    items = check_object(body, "securitylake")
+    # Records in = indexed + dead-lettered: one item a row, unless the object is no OCSF (its
+    # class_uid or every nested column gone): then one dead letter for the object.
+    if not (len(items) == 1 and isinstance(items[0], DeadLetter) and items[0].position == "object"):
+        assert len(items) == len(rows), (len(items), len(rows), items[:3])
+
+
+@pytest.mark.parametrize("source", ["cloudtrail", "vpcflow"])
+@given(data=st.data())
+def test_subscription_payloads_with_hostile_values_keep_the_invariants(
+    source: str, data: st.DataObject
+) -> None:
+    records = compatible(
+        source,
+        data.draw(
+            st.lists(st.sampled_from(_pool(Target(source, "cloudwatch_logs"))), min_size=1, max_size=6)
+        ),
+    )
+    payloads = deliveries.payloads(source, records, flow_headers())
+    payloads[1:] = data.draw(hostile_trees(payloads[1:]))  # the data payloads
+    body = data.draw(st.sampled_from([deliveries.decompressed(payloads), firehose_object(payloads)]))
+    items = check_object(body, "cloudwatch_logs")
+    # A log event is one record: its item, or, in a payload that cannot be read, the payload's.
+    assert len(items) <= len(records), (len(items), len(records))

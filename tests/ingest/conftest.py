@@ -13,9 +13,13 @@ import pytest
 from moto import mock_aws
 from opensearchpy import OpenSearch
 
+import ingest.backfill
+from ingest.events import ObjectRef
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings
 from siem_cli.local_aws import create_local_aws
+from tests.ingest.harness import count
+from tests.ingest.records import FlowObject, flow_object
 
 BUCKET = "siem-logs-test"
 DEAD_LETTER_BUCKET = "siem-dead-letters-test"
@@ -86,3 +90,46 @@ def s3_dead_letters(aws: Aws) -> list[dict[str, Any]]:
         for entry in listing
         for line in aws.s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()
     ]
+
+
+@dataclass
+class DeletedAfterListing:
+    """Three flow objects under ``backfill/`` whose second is deleted right after the listing."""
+
+    flows: list[FlowObject]
+    deleted: str
+    """The deleted object's URL, as the run reports it."""
+    listings: list[str]
+    """The prefix of each listing made (``ingest.backfill.list_s3``), in order."""
+
+    @property
+    def prefix(self) -> str:
+        """The URL of the objects' folder: what a run is given."""
+        return f"s3://{BUCKET}/backfill/"
+
+    def check_run(self, err: str, engine: OpenSearch) -> None:
+        """What a run over the prefix must have done: the deleted object reported as skipped,
+        the two others indexed, nothing left for a re-run."""
+        assert f"skipped, deleted after it was listed: {self.deleted}" in err
+        assert count(engine, "siem-vpcflow") == self.flows[0].records + self.flows[2].records
+        assert "3 objects (0 already done), 400 records read, 400 indexed, 0 dead-lettered" in err
+
+
+@pytest.fixture
+def deleted_after_listing(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> DeletedAfterListing:
+    """``s3://BUCKET/backfill/f0..f2.log.gz``, 200 flows each; ``f1`` disappears (a lifecycle
+    rule, say) once ``ingest.backfill.list_s3`` has listed it, at every listing."""
+    flows = [flow_object(200, seed=40 + number) for number in range(3)]
+    for number, flow in enumerate(flows):
+        aws.s3.put_object(Bucket=BUCKET, Key=f"backfill/f{number}.log.gz", Body=flow.body)
+    scenario = DeletedAfterListing(flows, f"s3://{BUCKET}/backfill/f1.log.gz", [])
+    listed = ingest.backfill.list_s3
+
+    def list_then_delete(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
+        scenario.listings.append(prefix)
+        refs = list(listed(s3, bucket, prefix))
+        aws.s3.delete_object(Bucket=BUCKET, Key="backfill/f1.log.gz")
+        return iter(refs)
+
+    monkeypatch.setattr("ingest.backfill.list_s3", list_then_delete)
+    return scenario

@@ -16,37 +16,22 @@ from opensearchpy import OpenSearch
 import ingest.backfill
 import ingest.replay
 from demo import synthetic
-from ingest.events import ObjectRef
 from ingest.ledger import SqliteLedger
 from ingest.reader import open_local
 from ingest.replay import REPORTED_REFUSALS
-from ingest.serverless_guard import ServerlessGuard
-from opensearch_client import ConnectionSettings
 from siem_cli import main as cli
-from tests.ingest.conftest import BUCKET, Aws
+from tests.ingest.conftest import DeletedAfterListing
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import FlowObject, flow_object
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_clients")]
 
 
 @pytest.fixture
 def proxy(engine_url: str, templated_engine: OpenSearch) -> Iterator[FaultProxy]:
     with FaultProxy(engine_url) as running:
         yield running
-
-
-@pytest.fixture(autouse=True)
-def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
-    """The CLI builds its client from --endpoint; route it through the Serverless guard."""
-
-    def guarded(connection: ConnectionSettings, pool_maxsize: int) -> OpenSearch:
-        return serverless_guard.wrap(
-            OpenSearch(hosts=[connection.endpoint], timeout=60, max_retries=0, pool_maxsize=pool_maxsize)
-        )
-
-    monkeypatch.setattr("ingest.runtime.make_client", guarded)
 
 
 def _siem(*args: str | Path) -> int:
@@ -216,32 +201,17 @@ def test_a_crafted_dead_letter_file_writes_nothing_outside_the_folder(
 
 
 def test_an_object_deleted_after_the_listing_is_reported_and_the_rest_goes_on(
-    aws: Aws,
+    deleted_after_listing: DeletedAfterListing,
     tmp_path: Path,
     engine_url: str,
     templated_engine: OpenSearch,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    flows = [flow_object(200, seed=40 + number) for number in range(3)]
-    for number, flow in enumerate(flows):
-        aws.s3.put_object(Bucket=BUCKET, Key=f"backfill/f{number}.log.gz", Body=flow.body)
-    listed = ingest.backfill.list_s3
-
-    def list_then_delete(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
-        refs = list(listed(s3, bucket, prefix))
-        aws.s3.delete_object(Bucket=BUCKET, Key="backfill/f1.log.gz")  # a lifecycle rule, say
-        return iter(refs)
-
-    monkeypatch.setattr("ingest.backfill.list_s3", list_then_delete)
-
-    status = _siem("ingest", f"s3://{BUCKET}/backfill/", *_options(engine_url, tmp_path))
+    status = _siem("ingest", deleted_after_listing.prefix, *_options(engine_url, tmp_path))
 
     err = capsys.readouterr().err
-    assert status == 0  # nothing a re-run could finish
-    assert f"skipped, deleted after it was listed: s3://{BUCKET}/backfill/f1.log.gz" in err
-    assert count(templated_engine, "siem-vpcflow") == flows[0].records + flows[2].records
-    assert "3 objects (0 already done), 400 records read, 400 indexed, 0 dead-lettered" in err
+    assert status == 0, err  # nothing a re-run could finish
+    deleted_after_listing.check_run(err, templated_engine)
 
 
 def test_two_runs_on_the_same_input_index_each_record_once(

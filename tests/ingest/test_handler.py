@@ -17,7 +17,7 @@ from ingest.config import Settings
 from ingest.deadletters import S3DeadLetterSink
 from ingest.processor import ObjectResult
 from ingest.runtime import Runtime, build_runtime
-from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
+from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws, s3_dead_letters
 from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
 from tests.ingest.records import flow_object
 
@@ -41,15 +41,6 @@ def runtime(aws: Aws, templated_engine: OpenSearch) -> Iterator[Runtime]:
 
 def _invoke(runtime: Runtime, seconds: float = 900.0) -> Any:
     return lambda event: handler.handle(event, LambdaContext(seconds), runtime)
-
-
-def _dead_letters(aws: Aws) -> list[dict[str, Any]]:
-    listing = aws.s3.list_objects_v2(Bucket=DEAD_LETTER_BUCKET).get("Contents", [])
-    return [
-        orjson.loads(line)
-        for entry in listing
-        for line in aws.s3.get_object(Bucket=DEAD_LETTER_BUCKET, Key=entry["Key"])["Body"].read().splitlines()
-    ]
 
 
 def test_every_source_is_indexed_once_even_when_every_message_is_delivered_twice(
@@ -82,7 +73,7 @@ def test_every_source_is_indexed_once_even_when_every_message_is_delivered_twice
     assert count(templated_engine, "siem-guardduty") == 40
     for index in ("siem-vpcflow", "siem-cloudtrail", "siem-guardduty"):
         assert not duplicated_ids(templated_engine, index)
-    letters = _dead_letters(aws)
+    letters = s3_dead_letters(aws)
     assert len(letters) == flows.bad
     assert all(
         letter["reason"].startswith("invalid record") and letter["stage"] == "normalize" for letter in letters
@@ -161,7 +152,7 @@ def test_an_object_deleted_before_it_is_read_becomes_a_dead_letter(aws: Aws, run
     aws.s3.put_object(Bucket=BUCKET, Key="flows/gone.log.gz", Body=b"x")
     aws.s3.delete_object(Bucket=BUCKET, Key="flows/gone.log.gz")
     drain(aws.sqs, aws.queue_url, _invoke(runtime))
-    (letter,) = _dead_letters(aws)
+    (letter,) = s3_dead_letters(aws)
     assert letter["reason"].startswith("object not found") and letter["object"].endswith("flows/gone.log.gz")
 
 
@@ -173,7 +164,7 @@ def test_an_object_deleted_after_it_was_ingested_is_not_a_dead_letter(aws: Aws, 
     aws.s3.delete_object(Bucket=BUCKET, Key="flows/done-then-deleted.log.gz")
     # the same notification delivered again (SQS is at-least-once)
     assert handler.handle(event, LambdaContext(), runtime)["batchItemFailures"] == []
-    assert _dead_letters(aws) == []
+    assert s3_dead_letters(aws) == []
 
 
 def test_a_dead_letter_sink_failure_for_a_deleted_object_fails_that_message_only(
@@ -212,7 +203,7 @@ def test_an_unversioned_object_overwritten_before_it_is_read_loses_nothing_silen
     assert len(first_message["Records"]) == len(second_message["Records"]) == 1
 
     assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
-    (letter,) = _dead_letters(aws)
+    (letter,) = s3_dead_letters(aws)
     assert letter == {
         "reason": "overwritten before read",
         "source": "unknown",
@@ -230,7 +221,7 @@ def test_an_unversioned_object_overwritten_before_it_is_read_loses_nothing_silen
         assert handler.handle(delivery, LambdaContext(), runtime)["batchItemFailures"] == []
     assert count(templated_engine, "siem-vpcflow") == second.records - second.bad
     assert not duplicated_ids(templated_engine, "siem-vpcflow")
-    assert len(_dead_letters(aws)) == 1 + second.bad
+    assert len(s3_dead_letters(aws)) == 1 + second.bad
 
     overwritten, done, again = results
     assert (overwritten.status, overwritten.version) == ("overwritten", first_etag)
@@ -248,4 +239,4 @@ def test_a_finished_version_overwritten_later_is_not_a_dead_letter(aws: Aws, run
     aws.s3.put_object(Bucket=BUCKET, Key=key, Body=flow_object(60, seed=16).body)
     # the first notification delivered again, after the overwrite (SQS is at-least-once)
     assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
-    assert _dead_letters(aws) == []
+    assert s3_dead_letters(aws) == []

@@ -4,36 +4,18 @@ from __future__ import annotations
 
 import multiprocessing
 import socket
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
 
-import ingest.backfill
-from ingest.events import ObjectRef
 from ingest.ledger import LeaseHeld, SqliteLedger
-from ingest.serverless_guard import ServerlessGuard
-from opensearch_client import ConnectionSettings
 from siem_cli import main as cli
-from tests.ingest.conftest import BUCKET, Aws
+from tests.ingest.conftest import DeletedAfterListing
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.records import flow_object
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: ServerlessGuard) -> None:
-    """The workers build their client from --endpoint; forked, they inherit this guarded factory."""
-
-    def guarded(connection: ConnectionSettings, pool_maxsize: int) -> OpenSearch:
-        return serverless_guard.wrap(
-            OpenSearch(hosts=[connection.endpoint], timeout=60, max_retries=0, pool_maxsize=pool_maxsize)
-        )
-
-    monkeypatch.setattr("ingest.runtime.make_client", guarded)
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_clients")]
 
 
 def _claim(
@@ -110,35 +92,19 @@ def _worker_options(endpoint: str, tmp_path: Path) -> list[str]:
 
 
 def test_workers_skip_an_object_deleted_after_the_one_listing(
-    aws: Aws,
+    deleted_after_listing: DeletedAfterListing,
     tmp_path: Path,
     engine_url: str,
     templated_engine: OpenSearch,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    flows = [flow_object(200, seed=60 + number) for number in range(3)]
-    for number, flow in enumerate(flows):
-        aws.s3.put_object(Bucket=BUCKET, Key=f"backfill/f{number}.log.gz", Body=flow.body)
-    listed = ingest.backfill.list_s3
-    listings: list[str] = []
-
-    def list_then_delete(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
-        listings.append(prefix)
-        refs = list(listed(s3, bucket, prefix))
-        aws.s3.delete_object(Bucket=BUCKET, Key="backfill/f1.log.gz")  # a lifecycle rule, say
-        return iter(refs)
-
-    monkeypatch.setattr("ingest.backfill.list_s3", list_then_delete)
-
-    status = cli.main(["ingest", f"s3://{BUCKET}/backfill/", *_worker_options(engine_url, tmp_path)])
+    status = cli.main(["ingest", deleted_after_listing.prefix, *_worker_options(engine_url, tmp_path)])
 
     err = capsys.readouterr().err
     assert status == 0, err  # nothing a re-run could finish
-    assert listings == ["backfill/"]  # listed once, by the command, not again by the workers
-    assert f"skipped, deleted after it was listed: s3://{BUCKET}/backfill/f1.log.gz" in err
-    assert count(templated_engine, "siem-vpcflow") == flows[0].records + flows[2].records
-    assert "3 objects (0 already done), 400 records read, 400 indexed, 0 dead-lettered" in err
+    # Listed once, by the command, not again by the workers.
+    assert deleted_after_listing.listings == ["backfill/"]
+    deleted_after_listing.check_run(err, templated_engine)
 
 
 def test_workers_stop_before_the_first_object_when_the_endpoint_cannot_be_reached(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import orjson
 import pytest
@@ -43,7 +43,9 @@ def _client(proxy: FaultProxy, guard: ServerlessGuard, timeout: float = 30) -> O
     return guard.wrap(OpenSearch(hosts=[proxy.url], timeout=timeout, max_retries=0, pool_maxsize=4))
 
 
-def _writer(client: OpenSearch, **settings: object) -> BulkWriter:
+def _writer(
+    client: OpenSearch, sleep: Callable[[float], None] = time.sleep, **settings: object
+) -> BulkWriter:
     # The embedded engine makes writes searchable within a second, not Serverless's 60 s: a
     # request that may have been applied is looked up after that (ingest/writer.py).
     defaults: dict[str, object] = {
@@ -52,7 +54,21 @@ def _writer(client: OpenSearch, **settings: object) -> BulkWriter:
         "concurrency": 2,
         "search_visibility_seconds": 1.0,
     }
-    return BulkWriter(client, Settings(**{**defaults, **settings}))  # type: ignore[arg-type]
+    return BulkWriter(client, Settings(**{**defaults, **settings}), sleep=sleep)  # type: ignore[arg-type]
+
+
+class _Clock:
+    """Time that passes only when the writer sleeps (its backoff): a deadline the test can
+    reason about exactly, whatever the machine's speed."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def deadline(self, seconds: float) -> Deadline:
+        return Deadline(lambda: seconds - self.now)
 
 
 def test_bodies_stay_within_the_byte_limit_and_every_document_lands_once(
@@ -191,19 +207,22 @@ def test_an_engine_that_keeps_failing_leaves_the_documents_unfinished_before_the
     proxy: FaultProxy, serverless_guard: ServerlessGuard
 ) -> None:
     proxy.faults = Faults(seed=5, bulk_503=1.0)
+    clock = _Clock()
     writer = _writer(
         _client(proxy, serverless_guard),
+        clock.sleep,
         backoff_base=0.2,
         backoff_cap=1.0,
         max_attempts=1000,
         connection=ConnectionSettings(LOCAL_ENDPOINT, timeout=0.5),
     )
-    started = time.monotonic()
-    report = writer.write(_documents(50), Deadline.after(3.0))
+    report = writer.write(_documents(50), clock.deadline(3.0))
     writer.close()
-    assert time.monotonic() - started < 3.0
     assert sorted(report.unfinished) == list(range(50)) and not report.indexed
-    assert report.retries > 0
+    # It retried, backed off only while a retried request (0.5 s) still fitted before the
+    # deadline, and stopped there, far from its attempts' limit.
+    assert report.retries > 0 and 0 < clock.now <= 3.0 - 0.5
+    assert report.retries < 100 and proxy.stats.bulk_requests == report.retries + 1
 
 
 def test_a_real_mapping_conflict_from_the_engine_is_rejected(templated_engine: OpenSearch) -> None:

@@ -46,6 +46,19 @@ def test_unrecognized_content_is_one_dead_letter_with_the_head_as_raw() -> None:
     assert normalized.outcome.dead_letters == 1
 
 
+@pytest.mark.parametrize("cut", [2, 5], ids=["magic only", "header cut"])
+def test_a_gzip_cut_before_its_first_byte_of_content_is_truncated_input_not_unrecognized(cut: int) -> None:
+    # Found by the fuzzer (CloudWatch Logs target): an object with a key no source claims whose
+    # gzip ends inside its header decompressed to nothing, and was "unrecognized format" with
+    # no bytes; it is the truncation, which dead letters without raw (the key re-drives it).
+    normalized = normalize_object(io.BytesIO(gzip.compress(b'{"messageType":"DATA_MESSAGE"}')[:cut]), ORIGIN)
+    (item,) = list(normalized)
+    assert isinstance(item, DeadLetter)
+    assert item.reason.startswith("truncated input: gzip stream truncated after ")
+    assert (item.position, item.raw) == ("object", b"")
+    assert normalized.outcome.error and normalized.outcome.records == 1
+
+
 def test_digest_files_are_skipped_even_when_cloudtrail_is_forced() -> None:
     digest = b'{"awsAccountId":"111122223333","digestStartTime":"2024-01-01T00:00:00Z","logFiles":[]}'
     normalized = normalize_object(io.BytesIO(gzip.compress(digest)), ORIGIN, "cloudtrail")

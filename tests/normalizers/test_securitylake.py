@@ -68,3 +68,71 @@ def test_batches_and_row_groups_keep_the_row_numbers_of_the_file() -> None:
 def test_a_file_that_is_not_parquet_or_not_ocsf_is_one_dead_letter() -> None:
     items, _ = _items(b"PAR1 this is no parquet file PAR1")
     assert [(item.source, item.reason.split(":")[0]) for item in items] == [("unknown", "invalid parquet")]
+
+
+def test_a_damaged_page_is_one_dead_letter_of_the_rows_from_it_holding_the_file_head() -> None:
+    # Found by the fuzzer (target securitylake): a page header overwritten after the magic
+    # made a dead letter with no bytes; it holds the file's first bytes (the key re-drives it),
+    # read from the start of the file, not from where pyarrow left it.
+    body = sl.parquet_from_rows([sl.api_activity_row(RECORD)] * 3, row_group_size=2)
+    damaged = body[:4] + b"\xff" * 8 + body[12:]
+    items, outcome = _items(damaged)
+    (letter,) = items
+    assert isinstance(letter, DeadLetter) and letter.reason.startswith(
+        "invalid parquet: rows 1 to 3 unreadable"
+    )
+    assert (letter.source, letter.position) == ("unknown", "row 1")
+    assert letter.raw == damaged[: len(letter.raw)] and letter.raw.startswith(b"PAR1\xff")
+    assert outcome.records == 1
+
+
+def test_a_class_uid_that_is_no_number_makes_each_row_a_dead_letter_of_an_unknown_class() -> None:
+    # Found by the fuzzer (OCSF rows with hostile values): a class_uid column of lists (or
+    # structs) could not be looked up (unhashable) and ended the object with "normalizer error"
+    # after no row: records in were not indexed + dead-lettered.
+    rows = [{**sl.api_activity_row(RECORD), "class_uid": [6003]} for _ in range(2)]
+    items, outcome = _items(sl.parquet_from_rows(rows))
+    assert [(item.source, item.reason, item.position) for item in items] == [
+        ("unknown", "unrecognized format: OCSF class [6003] (API Activity) has no index here", f"row {n}")
+        for n in (1, 2)
+    ]
+    assert all(json.loads(item.raw)["class_uid"] == [6003] for item in items)
+    assert outcome.records == 2 and outcome.error is None
+
+
+def test_observables_that_are_no_array_name_nothing_and_the_rows_are_mapped() -> None:
+    # Found by the fuzzer: an observables column of integers ended the object ("'int' object
+    # is not iterable"); OCSF's observables are an array of objects, anything else names nothing.
+    rows = [{**sl.api_activity_row(RECORD), "observables": 5} for _ in range(2)]
+    items, outcome = _items(sl.parquet_from_rows(rows))
+    assert [item["event"]["action"] for item in items] == ["UpdateTrail", "UpdateTrail"]
+    assert all(item["related"]["ip"] == ["205.251.233.182"] for item in items)
+    assert outcome.documents == 2 and outcome.error is None
+
+
+def test_bytes_where_an_api_activity_row_has_text_make_the_row_a_dead_letter_of_its_own() -> None:
+    # Found by probing each member of the golden rows with hostile types (the fuzzer's
+    # hostile-values test covers it): a binary src_endpoint.ip could not be written as the
+    # native record's JSON, and ended the object with "normalizer error".
+    row = {**sl.api_activity_row(RECORD), "src_endpoint": {"ip": b"\xff"}}
+    items, outcome = _items(sl.parquet_from_rows([row]))
+    (letter,) = items
+    assert isinstance(letter, DeadLetter) and letter.reason.startswith("invalid record: TypeError: ")
+    assert (letter.source, letter.position) == ("cloudtrail", "row 1")
+    assert json.loads(letter.raw)["src_endpoint"]["ip"] == "b'\\xff'"  # the OCSF row, bytes as text
+    assert outcome.records == 1 and outcome.error is None
+
+
+def test_network_activity_members_of_a_type_no_flow_field_has_make_each_row_a_dead_letter() -> None:
+    # Found by the fuzzer (long profile, OCSF rows with hostile values): a list where the flow
+    # log version goes could not be cast to text and ended the object with "normalizer error".
+    flow = sl.network_activity_row(vpcflow.flow())
+    metadata = {**flow["metadata"], "product": {**flow["metadata"]["product"], "version": [None]}}
+    items, outcome = _items(sl.parquet_from_rows([{**flow, "metadata": metadata}] * 2))
+    assert [(item.source, item.position) for item in items] == [("vpcflow", "row 1"), ("vpcflow", "row 2")]
+    assert all(
+        item.reason.startswith("invalid record: Network Activity members of types no flow log field has: ")
+        and json.loads(item.raw)["metadata"]["product"]["version"] == [None]
+        for item in items
+    )
+    assert outcome.records == 2 and outcome.error is None
