@@ -8,12 +8,10 @@ import os
 import sys
 from typing import Any
 
-from opensearchpy.exceptions import OpenSearchException
-
 from detections.incidents import get_incident, list_incidents
 from investigation.safe_text import one_line
 from opensearch_client import make_client
-from siem_cli.options import add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from
 
 WIDTH = 200
 
@@ -53,8 +51,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def list_command(args: argparse.Namespace) -> int:
     found = _call(args, lambda client: list_incidents(client, args.index, args.size))
-    if found is None:
-        return 1
     if args.json:
         print(json.dumps(found, indent=2))
         return 0
@@ -95,17 +91,19 @@ def show_command(args: argparse.Namespace) -> int:
 
 
 def _call(args: argparse.Namespace, action: Any) -> Any:
-    command = f"siem incidents {args.incidents_command}"
+    """``action``'s answer; ``None`` (said on stderr) when the incident asked for is not there.
+
+    A usage error (no endpoint) and the connection errors (unreachable, refused, no index) are
+    raised: ``siem_cli.main`` prints them in one line with exit status 2, an engine error with 1
+    (docs/cli.md, "Exit status and errors")."""
     if not args.endpoint:
-        print(f"{command}: no endpoint: pass --endpoint or set ALERTS_ENDPOINT", file=sys.stderr)
-        return None
-    try:
-        result = action(make_client(connection_from(args)))
-    except (OpenSearchException, ValueError) as error:
-        print(f"{command}: {args.endpoint}: {error}", file=sys.stderr)
-        return None
+        raise UsageError("no endpoint: pass --endpoint or set ALERTS_ENDPOINT")
+    result = action(make_client(connection_from(args)))
     if result is None:
-        print(f"{command}: no incident {args.incident_id!r} in {args.index}", file=sys.stderr)
+        print(
+            f"siem incidents {args.incidents_command}: no incident {args.incident_id!r} in {args.index}",
+            file=sys.stderr,
+        )
     return result
 
 
