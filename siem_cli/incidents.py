@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from detections.incidents import get_incident, list_incidents
+from detections.incidents import FIRST_ALERT_IDS, alert_count, get_incident, list_incidents
 from investigation.safe_text import one_line
 from opensearch_client import make_client
 from siem_cli.options import UsageError, add_connection_options, connection_from
@@ -59,7 +59,7 @@ def list_command(args: argparse.Namespace) -> int:
         print(
             f"{_shown(details['id'])}  {_shown(details['severity']).upper():<13} "
             f"{_shown(details['first_seen'])} .. {_shown(details['last_seen'])}  "
-            f"{len(details['lines'])} lines / {len(details['alert_ids'])} alerts  {_shown(details.get('title'))}"
+            f"{len(details['lines'])} lines / {alert_count(details)} alerts  {_shown(details.get('title'))}"
         )
     print(f"{len(found)} incidents")
     return 0
@@ -79,14 +79,18 @@ def show_command(args: argparse.Namespace) -> int:
     print(f"Grouped on: {_shown(details['key'])}")
     print(f"Actors: {_shown(', '.join(details['keys']))}")
     print(f"Accounts: {_shown(', '.join(incident.get('cloud', {}).get('account', {}).get('id', [])))}")
-    print(f"Lines ({len(details['lines'])}, from {len(details['alert_ids'])} alerts):")
+    if details.get("merged_into"):
+        print(f"Merged into: {_shown(details['merged_into'])} (siem incidents show it)")
+    if details.get("merged_from"):
+        print(f"Merged from: {_shown(', '.join(details['merged_from']))}")
+    print(f"Lines ({len(details['lines'])}, from {alert_count(details)} alerts):")
     for line in details["lines"]:
         folded = f" (also: {', '.join(line['folded'])})" if line["folded"] else ""
         print(
             f"  {_shown(line['first_seen'])} {_shown(line['severity']).upper():<13} "
             f"{_shown(line['rule_id'])}{_shown(folded)}: {_shown(line.get('who') or '')}"
         )
-        print(f"    alerts: {_shown(', '.join(line['alert_ids']))}")
+        print(f"    alerts: {_shown(_listed(line))}")
     return 0
 
 
@@ -105,6 +109,15 @@ def _call(args: argparse.Namespace, action: Any) -> Any:
             file=sys.stderr,
         )
     return result
+
+
+def _listed(holder: dict[str, Any]) -> str:
+    """The listed alert ids; when some were left out, the first, how many, then the latest."""
+    ids, count = holder["alert_ids"], alert_count(holder)
+    if count <= len(ids):
+        return ", ".join(ids)
+    first, latest = ids[:FIRST_ALERT_IDS], ids[FIRST_ALERT_IDS:]
+    return f"{', '.join(first)}, ... {count - len(ids)} more ..., {', '.join(latest)}"
 
 
 def _shown(value: object) -> str:
