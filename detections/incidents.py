@@ -58,6 +58,8 @@ MAX_MERGED = 50
 """Incidents listed in ``merged_from``."""
 MAX_MERGE_HOPS = 4
 """``merged_into`` pointers followed from an id recorded on an alert."""
+MERGED = "merged"
+"""``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
 _ACCESS_KEY = re.compile(r"\A(?:AKIA|ASIA)[A-Z0-9]{12,124}\Z")
 _ACCOUNT_ID = re.compile(r"\A\d{12}\Z")
 _PRIVATE_NETWORKS = tuple(
@@ -371,10 +373,6 @@ def fold_alerts(
     write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED])
     write_incidents(client, index, [i for i in changed if i["incident"]["status"] == MERGED])
     return changes
-
-
-MERGED = "merged"
-"""``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
 
 
 def _destination(
