@@ -223,6 +223,24 @@ def mark_notified(client: OpenSearch, index: str, identifier: str) -> None:
     client.update(index=index, id=identifier, body={"doc": {"alert": {"notified": True}}})
 
 
+def record_incidents(client: OpenSearch, index: str, incident_of: dict[str, str]) -> None:
+    """Set ``alert.incident_id`` on each alert (one bulk ``update``): the incident that counts it,
+    so that a later run folding it again (still pending) knows, past the incident's bounded
+    ``alert_ids`` (detections/incidents.py)."""
+    if not incident_of:
+        return
+    body: list[dict[str, Any]] = []
+    for alert_id, incident_id in incident_of.items():
+        body += [
+            {"update": {"_index": index, "_id": alert_id}},
+            {"doc": {"alert": {"incident_id": incident_id}}},
+        ]
+    response = client.bulk(body=body)
+    failed = [item["update"] for item in response["items"] if item["update"].get("status") not in (200, 201)]
+    if failed:
+        raise RuntimeError(f"alerts not recorded in their incidents: {failed[:3]}")
+
+
 def mark_published(client: OpenSearch, index: str, alert: dict[str, Any]) -> None:
     """The EventBridge bus has the alert's event while another hand-off still lacks it (the
     alert stays pending): the next run does not put it on the bus again."""

@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from detections.incidents import alert_count, listed_alert_ids
+
 SOURCE = "aws-siem"
 ALERT_DETAIL_TYPE = "SIEM Alert"
 INCIDENT_DETAIL_TYPE = "SIEM Incident"
@@ -136,8 +138,10 @@ def incident_event(incident: dict[str, Any], change: str) -> BusEvent:
         "actor": details["key"],
         "first_seen": details["first_seen"],
         "last_seen": details["last_seen"],
-        "alert_count": len(details["alert_ids"]),
-        "alert_ids": details["alert_ids"][:MAX_LISTED],
+        "alert_count": alert_count(details),
+        "alert_ids": listed_alert_ids(details, MAX_LISTED),
+        "alert_ids_truncated": alert_count(details) > min(len(details["alert_ids"]), MAX_LISTED),
+        "merged_from": details.get("merged_from", [])[:MAX_LISTED],
         "rule_ids": details["rule_ids"][:MAX_LISTED],
         "actors": details["keys"][:MAX_LISTED],
         "accounts": details.get("accounts", [])[:MAX_LISTED],
@@ -151,6 +155,7 @@ def incident_event(incident: dict[str, Any], change: str) -> BusEvent:
                     "ruleset",
                     "severity",
                     "folded",
+                    "alert_count",
                     "alert_ids",
                     "first_seen",
                     "last_seen",

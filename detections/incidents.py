@@ -9,9 +9,14 @@ first event, floored to the span), so two runs folding the same alert reach the 
 
 The incident is written whole under its id (``index``: the alerts collection is SEARCH,
 where a custom ``_id`` is allowed, docs/detections.md "Incidents"); folding an alert twice
-changes nothing (alert ids are a set). Alerts on the same events (a Sigma rule and ours on
-one sign-in) fold into one line: the line names the most severe rule, ours first, and lists
-the others as ``folded``.
+changes nothing (it is listed, or records its incident as ``alert.incident_id``). Alerts on
+the same events (a Sigma rule and ours on one sign-in) fold into one line: the line names the
+most severe rule, ours first, and lists the others as ``folded``.
+
+Bounded whatever the flood: ``alert_count`` is exact while ``alert_ids`` lists the first and
+the latest (:data:`MAX_ALERT_IDS`), per incident and per line; past :data:`MAX_LINES` an alert
+joins its rule's latest line. An alert that joins two open incidents merges the newer into the
+older (:func:`merge_incident`).
 """
 
 from __future__ import annotations
@@ -40,6 +45,21 @@ MAX_ACCOUNTS = 20
 """Accounts (with names, OU paths, tags) kept per incident, as per alert (detections/alerts.py)."""
 MAX_LOOKUP_KEYS = 500
 MAX_FOUND = 1000
+MAX_ALERT_IDS = 100
+"""Alert ids listed per incident and per line: the first :data:`FIRST_ALERT_IDS` and the latest
+others. ``alert_count`` stays exact and ``alert_ids_truncated`` says ids were left out."""
+FIRST_ALERT_IDS = 10
+MAX_LINES = 50
+"""Lines of distinct events; past it, an alert joins its rule's latest line (lines then grow
+only with the number of rules)."""
+MAX_LINE_EVENTS = 50
+"""Event ids kept per line (what the twins of later alerts are matched on)."""
+MAX_MERGED = 50
+"""Incidents listed in ``merged_from``."""
+MAX_MERGE_HOPS = 4
+"""``merged_into`` pointers followed from an id recorded on an alert."""
+MERGED = "merged"
+"""``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
 _ACCESS_KEY = re.compile(r"\A(?:AKIA|ASIA)[A-Z0-9]{12,124}\Z")
 _ACCOUNT_ID = re.compile(r"\A\d{12}\Z")
 _PRIVATE_NETWORKS = tuple(
@@ -121,8 +141,9 @@ def _line(alert: dict[str, Any]) -> dict[str, Any]:
         "severity": label,
         "severity_number": number,
         "alert_ids": [alert["alert"]["id"]],
+        "alert_count": 1,
         "folded": [],
-        "event_ids": list(alert["alert"].get("event_ids", [])),
+        "event_ids": list(alert["alert"].get("event_ids", []))[:MAX_LINE_EVENTS],
         "first_seen": _first_seen(alert),
         "last_seen": _last_seen(alert),
         "who": alert["alert"].get("summary", {}).get("who"),
@@ -130,20 +151,55 @@ def _line(alert: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _add_line(lines: list[dict[str, Any]], alert: dict[str, Any]) -> None:
-    """Fold the alert into the line sharing one of its events, else add a line."""
-    new = _line(alert)
+def alert_count(holder: dict[str, Any]) -> int:
+    """The exact number of alerts of an incident's details or of a line (a document written
+    before the count existed lists them all)."""
+    return int(holder.get("alert_count", len(holder["alert_ids"])))
+
+
+def listed_alert_ids(holder: dict[str, Any], limit: int) -> list[str]:
+    """At most ``limit`` of the listed ids: the first ones, then the latest."""
+    ids: list[str] = holder["alert_ids"]
+    if len(ids) <= limit:
+        return list(ids)
+    first = min(FIRST_ALERT_IDS, limit // 2)
+    return ids[:first] + ids[len(ids) - (limit - first) :]
+
+
+def _record_alert_ids(holder: dict[str, Any], identifiers: Sequence[str], count: int) -> None:
+    """Add ``count`` alerts, ``identifiers`` the ones listed, to ``holder``'s bounded list."""
+    total = alert_count(holder) + count
+    kept = list(dict.fromkeys([*holder["alert_ids"], *identifiers]))
+    if len(kept) > MAX_ALERT_IDS:
+        kept = kept[:FIRST_ALERT_IDS] + kept[len(kept) - (MAX_ALERT_IDS - FIRST_ALERT_IDS) :]
+    holder["alert_ids"], holder["alert_count"] = kept, total
+    holder["alert_ids_truncated"] = total > len(kept)
+
+
+def _merge_line(line: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    keep, other = sorted([line, new], key=_line_rank)
+    keep = dict(keep)
+    keep["alert_ids"], keep["alert_count"] = line["alert_ids"], alert_count(line)
+    _record_alert_ids(keep, new["alert_ids"], alert_count(new))
+    keep["folded"] = sorted({*line["folded"], *new["folded"], other["rule_id"]} - {keep["rule_id"]})
+    keep["event_ids"] = list(dict.fromkeys([*line["event_ids"], *new["event_ids"]]))[:MAX_LINE_EVENTS]
+    keep["first_seen"] = min(line["first_seen"], new["first_seen"])
+    keep["last_seen"] = max(line["last_seen"], new["last_seen"])
+    return keep
+
+
+def _add_line(lines: list[dict[str, Any]], new: dict[str, Any]) -> None:
+    """Fold the line into the one sharing one of its events; past :data:`MAX_LINES`, into its
+    rule's latest line; else add it."""
     events = set(new["event_ids"])
     for index, line in enumerate(lines):
         if events and events & set(line["event_ids"]):
-            keep, other = sorted([line, new], key=_line_rank)
-            keep = dict(keep)
-            keep["alert_ids"] = sorted({*line["alert_ids"], *new["alert_ids"]})
-            keep["folded"] = sorted({*line["folded"], *new["folded"], other["rule_id"]} - {keep["rule_id"]})
-            keep["event_ids"] = list(dict.fromkeys([*line["event_ids"], *new["event_ids"]]))
-            keep["first_seen"] = min(line["first_seen"], new["first_seen"])
-            keep["last_seen"] = max(line["last_seen"], new["last_seen"])
-            lines[index] = keep
+            lines[index] = _merge_line(line, new)
+            return
+    if len(lines) >= MAX_LINES:
+        same_rule = [index for index, line in enumerate(lines) if line["rule_id"] == new["rule_id"]]
+        if same_rule:
+            lines[same_rule[-1]] = _merge_line(lines[same_rule[-1]], new)
             return
     lines.append(new)
 
@@ -163,6 +219,8 @@ def new_incident(identifier: str, key: str, span_start: datetime, now: datetime)
             "severity": "low",
             "keys": [],
             "alert_ids": [],
+            "alert_count": 0,
+            "alert_ids_truncated": False,
             "rule_ids": [],
             "lines": [],
             "first_seen": None,
@@ -176,35 +234,60 @@ def new_incident(identifier: str, key: str, span_start: datetime, now: datetime)
 
 
 def add_alert(incident: dict[str, Any], alert: dict[str, Any], now: datetime) -> bool:
-    """Fold ``alert`` into ``incident`` (in place); ``False`` when it was already in it."""
+    """Fold ``alert`` into ``incident`` (in place); ``False`` when it was already in it (listed,
+    or recorded on the alert as ``alert.incident_id``: the list is bounded)."""
     details = incident["incident"]
     identifier = alert["alert"]["id"]
-    if identifier in details["alert_ids"]:
+    if identifier in details["alert_ids"] or alert["alert"].get("incident_id") == details["id"]:
         return False
-    details["alert_ids"].append(identifier)
+    _record_alert_ids(details, [identifier], 1)
     details["rule_ids"] = sorted({*details["rule_ids"], alert["rule"]["id"]})
-    details["keys"] = list(dict.fromkeys([*details["keys"], *actor_keys(alert)]))[:MAX_KEYS]
-    _add_line(details["lines"], alert)
-    first, last = _first_seen(alert), _last_seen(alert)
-    details["first_seen"] = min(filter(None, [details["first_seen"], first]))
-    details["last_seen"] = max(filter(None, [details["last_seen"], last]))
+    _add_line(details["lines"], _line(alert))
     number, label = _severity(alert)
+    _absorb(
+        incident,
+        actor_keys(alert),
+        (_first_seen(alert), _last_seen(alert)),
+        (number, label),
+        alert.get("related", {}),
+        [alert.get("cloud", {}).get("account", {}).get("id")],
+        alert["alert"].get("accounts") or [],
+        now,
+    )
+    return True
+
+
+def _absorb(
+    incident: dict[str, Any],
+    keys: Sequence[str],
+    seen: tuple[str | None, str | None],
+    severity: tuple[int, str],
+    related: dict[str, Any],
+    account_ids: Sequence[str | None],
+    accounts: Sequence[Any],
+    now: datetime,
+) -> None:
+    """What an alert or a merged incident adds besides its alerts and lines."""
+    details = incident["incident"]
+    details["keys"] = list(dict.fromkeys([*details["keys"], *keys]))[:MAX_KEYS]
+    details["first_seen"] = min(filter(None, [details["first_seen"], seen[0]]))
+    details["last_seen"] = max(filter(None, [details["last_seen"], seen[1]]))
+    number, label = severity
     if number > incident["event"]["severity"]:
         incident["event"]["severity"], details["severity"] = number, label
     details["updated"] = iso(now)
     incident["@timestamp"] = iso(now)
     incident["event"]["start"], incident["event"]["end"] = details["first_seen"], details["last_seen"]
-    related = alert.get("related", {})
     for field in ("user", "ip"):
         merged = dict.fromkeys([*incident["related"][field], *related.get(field, [])])
         incident["related"][field] = list(merged)[:MAX_KEYS]
-    account = alert.get("cloud", {}).get("account", {}).get("id")
-    if account and account not in incident["cloud"]["account"]["id"]:
-        incident["cloud"]["account"]["id"].append(account)
+    for account in account_ids:
+        if account and account not in incident["cloud"]["account"]["id"]:
+            incident["cloud"]["account"]["id"].append(account)
     # The alerts' accounts with their names, OU paths and tags (enrichment): the incident's SNS
     # message carries them as attributes, so each team subscribes to its own accounts.
     known = {item.get("id") for item in details.setdefault("accounts", [])}
-    for item in alert["alert"].get("accounts") or []:
+    for item in accounts:
         if isinstance(item, dict) and item.get("id") not in known and len(details["accounts"]) < MAX_ACCOUNTS:
             details["accounts"].append(item)
             known.add(item.get("id"))
@@ -213,7 +296,32 @@ def add_alert(incident: dict[str, Any], alert: dict[str, Any], now: datetime) ->
         f" and {len(lines) - 1} more" if len(lines) > 1 else ""
     )
     incident["message"] = f"Incident: {details['title']} ({details['key']})"
-    return True
+
+
+def merge_incident(survivor: dict[str, Any], other: dict[str, Any], now: datetime) -> None:
+    """Fold ``other`` (in place) into ``survivor``, the older, and close it as ``merged``, with
+    ``merged_into`` pointing at the survivor; the survivor lists it in ``merged_from``. One
+    already listed there (a run that died between the two writes) is only closed."""
+    details, gone = survivor["incident"], other["incident"]
+    merged_from = details.setdefault("merged_from", [])
+    if gone["id"] not in merged_from:
+        merged_from[:] = [*merged_from, gone["id"]][-MAX_MERGED:]
+        _record_alert_ids(details, gone["alert_ids"], alert_count(gone))
+        details["rule_ids"] = sorted({*details["rule_ids"], *gone["rule_ids"]})
+        for line in gone["lines"]:
+            _add_line(details["lines"], line)
+        _absorb(
+            survivor,
+            gone["keys"],
+            (gone["first_seen"], gone["last_seen"]),
+            (other["event"]["severity"], gone["severity"]),
+            other["related"],
+            other["cloud"]["account"]["id"],
+            gone.get("accounts", []),
+            now,
+        )
+    gone["status"], gone["merged_into"], gone["updated"] = "merged", details["id"], iso(now)
+    other["@timestamp"] = iso(now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +344,10 @@ def fold_alerts(
 
     One get and one search find the incidents the alerts may join; the changed ones are then
     written whole under their ids (one bulk ``index``). Every incident an alert went to is
-    returned, changed or not, so a notification that failed last run can be retried.
+    returned, changed or not, so a notification that failed last run can be retried. An alert
+    that joins two or more incidents merges them into the oldest (:func:`merge_incident`):
+    the survivors are written first, the merged ones after, so a run that dies in between
+    leaves the merge to be finished, never alerts counted twice.
     """
     ordered = sorted(alerts, key=lambda alert: (_first_seen(alert), alert["alert"]["id"]))
     known = _open_incidents(client, index, ordered, span)
@@ -244,24 +355,63 @@ def fold_alerts(
     folded: dict[str, list[str]] = {}
     written: set[str] = set()
     for alert in ordered:
-        keys = actor_keys(alert)
-        first = parse_time(_first_seen(alert))
-        incident = _joinable(known.values(), keys, first, span)
-        if incident is None:
-            key = _grouping_key(alert)
-            start = bucket_start(first, span)
-            identifier = incident_id(key, start)
-            incident = known.setdefault(identifier, new_incident(identifier, key, start, now))
-        added = add_alert(incident, alert, now)
+        incident = _recorded(known, alert)
+        if incident is None:  # not counted by an earlier run
+            incident = _destination(known, alert, now, span, written)
+            if add_alert(incident, alert, now):
+                written.add(incident["incident"]["id"])
         folded.setdefault(incident["incident"]["id"], []).append(alert["alert"]["id"])
-        if added:
-            written.add(incident["incident"]["id"])
+    # An alert folded into an incident merged later in this run belongs to the survivor.
+    by_survivor: dict[str, list[str]] = {}
+    for identifier, ids in folded.items():
+        by_survivor.setdefault(_survivor(known, identifier)["incident"]["id"], []).extend(ids)
     changes = [
         IncidentChange(known[identifier], _change(before.get(identifier), known[identifier]), tuple(ids))
-        for identifier, ids in folded.items()
+        for identifier, ids in by_survivor.items()
     ]
-    write_incidents(client, index, [known[identifier] for identifier in folded if identifier in written])
+    changed = [known[identifier] for identifier in sorted(written)]
+    write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED])
+    write_incidents(client, index, [i for i in changed if i["incident"]["status"] == MERGED])
     return changes
+
+
+def _destination(
+    known: dict[str, dict[str, Any]], alert: dict[str, Any], now: datetime, span: timedelta, written: set[str]
+) -> dict[str, Any]:
+    """The oldest incident the alert may join, the others it also joins merged into it; else a
+    new one (added to ``known``). The incidents a merge changed are added to ``written``."""
+    first = parse_time(_first_seen(alert))
+    joinable = _joinable(known.values(), actor_keys(alert), first, span)
+    if not joinable:
+        key = _grouping_key(alert)
+        start = bucket_start(first, span)
+        identifier = incident_id(key, start)
+        return known.setdefault(identifier, new_incident(identifier, key, start, now))
+    survivor = joinable[0]
+    for other in joinable[1:]:
+        merge_incident(survivor, other, now)
+        written.update({survivor["incident"]["id"], other["incident"]["id"]})
+    return survivor
+
+
+def _survivor(known: dict[str, dict[str, Any]], identifier: str) -> dict[str, Any]:
+    """The incident ``identifier`` is, or was merged into (as far as ``known`` goes)."""
+    incident = known[identifier]
+    for _ in range(len(known)):
+        target = incident["incident"].get("merged_into")
+        if incident["incident"]["status"] != MERGED or target not in known:
+            break
+        incident = known[target]
+    return incident
+
+
+def _recorded(known: dict[str, dict[str, Any]], alert: dict[str, Any]) -> dict[str, Any] | None:
+    """The incident an earlier run recorded on the alert (``alert.incident_id``), if it holds it."""
+    identifier = alert["alert"].get("incident_id")
+    if identifier not in known:
+        return None
+    incident = _survivor(known, identifier)
+    return None if incident["incident"]["status"] == MERGED else incident
 
 
 def change_line(change: IncidentChange) -> str:
@@ -269,7 +419,7 @@ def change_line(change: IncidentChange) -> str:
     details = change.incident["incident"]
     return (
         f"{details['id']} {change.change} {details['severity'].upper()}: {one_line(details['title'])} "
-        f"({len(details['lines'])} lines, {len(details['alert_ids'])} alerts; actor {one_line(details['key'])})"
+        f"({len(details['lines'])} lines, {alert_count(details)} alerts; actor {one_line(details['key'])})"
     )
 
 
@@ -283,24 +433,25 @@ def _change(before: dict[str, Any] | None, after: dict[str, Any]) -> Change:
         return "new"
     if after["event"]["severity"] > before["event"]["severity"]:
         return "escalated"
-    if after["incident"]["alert_ids"] != before["incident"]["alert_ids"]:
+    if alert_count(after["incident"]) != alert_count(before["incident"]):
         return "updated"
     return "unchanged"
 
 
 def _joinable(
     incidents: Iterable[dict[str, Any]], keys: Sequence[str], first: datetime, span: timedelta
-) -> dict[str, Any] | None:
-    """The earliest incident holding one of ``keys`` and last seen within ``span`` of ``first``."""
+) -> list[dict[str, Any]]:
+    """The open incidents holding one of ``keys`` and seen within ``span`` of ``first``, oldest first."""
     wanted = set(keys)
     candidates = [
         incident
         for incident in incidents
-        if wanted & set(incident["incident"]["keys"])
+        if incident["incident"]["status"] != MERGED
+        and wanted & set(incident["incident"]["keys"])
         and parse_time(incident["incident"]["last_seen"]) + span >= first
         and parse_time(incident["incident"]["first_seen"]) - span <= first
     ]
-    return min(candidates, key=lambda i: (i["incident"]["first_seen"], i["incident"]["id"]), default=None)
+    return sorted(candidates, key=lambda i: (i["incident"]["first_seen"], i["incident"]["id"]))
 
 
 def _open_incidents(
@@ -315,8 +466,18 @@ def _open_incidents(
     candidates = list(
         dict.fromkeys(identifier for alert in alerts for identifier in _candidate_ids(alert, span))
     )
-    response = client.mget(index=index, body={"ids": candidates})
-    found.update({doc["_id"]: doc["_source"] for doc in response.get("docs", []) if doc.get("found")})
+    # Where earlier runs recorded the alerts, and the incidents those were merged into.
+    wanted = [*candidates, *(a["alert"]["incident_id"] for a in alerts if a["alert"].get("incident_id"))]
+    for _ in range(MAX_MERGE_HOPS):
+        wanted = [identifier for identifier in dict.fromkeys(wanted) if identifier not in found]
+        if not wanted:
+            break
+        response = client.mget(index=index, body={"ids": wanted})
+        docs = {doc["_id"]: doc["_source"] for doc in response.get("docs", []) if doc.get("found")}
+        found.update(docs)
+        wanted = [
+            doc["incident"]["merged_into"] for doc in docs.values() if doc["incident"].get("merged_into")
+        ]
     keys = list(dict.fromkeys(key for alert in alerts for key in actor_keys(alert)))[:MAX_LOOKUP_KEYS]
     if keys:
         earliest = min(parse_time(_first_seen(alert)) for alert in alerts) - span
@@ -325,7 +486,8 @@ def _open_incidents(
                 "filter": [
                     {"terms": {"incident.keys": keys}},
                     {"range": {"incident.last_seen": {"gte": iso(earliest)}}},
-                ]
+                ],
+                "must_not": [{"term": {"incident.status": MERGED}}],
             }
         }
         hits = client.search(

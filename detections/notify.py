@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any, Protocol
 
+from detections.incidents import alert_count
 from investigation.safe_text import one_line
 
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
@@ -89,8 +90,10 @@ def incident_text(incident: dict[str, Any]) -> str:
         f"{incident_kind(incident)} {_shown(details['severity'].upper())} incident: {_shown(details.get('title'))}",
         f"Actor: {_shown(details['key'])}",
         f"Seen: {_shown(details['first_seen'])} to {_shown(details['last_seen'])}",
-        f"Alerts: {len(details['alert_ids'])} on {len(details['lines'])} lines",
+        f"Alerts: {alert_count(details)} on {len(details['lines'])} lines",
     ]
+    if details.get("merged_from"):
+        lines.append(f"Merged from: {_shown(', '.join(details['merged_from']))}")
     for line in details["lines"]:
         folded = f" (also {', '.join(line['folded'])})" if line["folded"] else ""
         lines.append(

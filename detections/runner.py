@@ -212,6 +212,19 @@ def _fold_incidents(
     """
     try:
         report.incidents = fold_alerts(alerts, settings.incidents_index, new, now, settings.incident_span)
+        # A pending alert (a hand-off will mark it) may be folded again by a later run: it
+        # records its incident, which lists a bounded number of alert ids.
+        pending = {alert["alert"]["id"]: alert for alert in new if alert["alert"].get("notified") is False}
+        recorded = {
+            alert_id: change.incident["incident"]["id"]
+            for change in report.incidents
+            for alert_id in change.alert_ids
+            if alert_id in pending
+            and pending[alert_id]["alert"].get("incident_id") != change.incident["incident"]["id"]
+        }
+        alert_store.record_incidents(alerts, settings.alerts_index, recorded)
+        for alert_id, incident_id in recorded.items():
+            pending[alert_id]["alert"]["incident_id"] = incident_id
     except Exception as error:  # the alerts are stored; the incidents are reported failed
         report.incident_error = f"incidents: {type(error).__name__}: {error}"
         LOGGER.warning("%s", report.incident_error)

@@ -85,6 +85,15 @@ class ScheduledReports(Construct):
                 actions=["s3:PutObject"], resources=[self.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")]
             )
         )
+        # Listing the period's keys finds the accounts already told (the markers of
+        # posture/handler.py): a retried run sends no message twice.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{REPORTS_PREFIX}*"]}},
+            )
+        )
         suppress(
             role,
             "AwsSolutions-IAM5",

@@ -11,13 +11,25 @@ Keys: ``<REPORTS_PREFIX><period>/<account>/report-<period>-<account>.html`` (``.
 ``open-findings-<period>-<account>.csv``. A rerun for the same period writes the same bytes
 under the same keys (posture/render.py depends on no clock).
 
+Each (period, account) message goes out once, whatever retries the schedule or an operator
+makes: after SNS accepts it, a marker ``<REPORTS_PREFIX><period>/<account>/notified.json`` is
+written with ``If-None-Match: *`` (a conditional write: it never replaces one), and a run
+publishes only for the accounts whose marker it did not find when it listed the period's keys.
+A run that dies halfway leaves the remaining accounts without a marker: the retry sends those
+and only those. What remains: a run that dies between SNS's answer and the marker's write (or
+two runs of one period at the same moment, which the reserved concurrency of 1 prevents in the
+stack) sends that account's message twice. Never zero times: the marker is written after the
+publish, not before.
+
 Event: ``{"scheduled_time": "<aws.scheduler.scheduled-time>"}`` (the schedule's input), or
 ``{"period": "2026-11"}`` to run a month again by hand; without either, the previous month of
-the current time.
+the current time. ``"resend": true`` publishes every account's message again (and rewrites
+its marker).
 
 Environment: ``OPENSEARCH_ENDPOINT`` (logs collection), ``ALERTS_ENDPOINT`` (alerts collection;
 default the logs one), ``INDEX_PREFIX`` (default ``siem-``), ``OPENSEARCH_AUTH`` (default
-``aoss``), ``REPORTS_BUCKET``, ``REPORTS_PREFIX`` (default ``reports/``), ``REPORT_TOPIC_ARN``
+``aoss``), ``REPORTS_BUCKET``, ``REPORTS_PREFIX`` (default ``reports/``; the function may list it,
+write under it, and read nothing), ``REPORT_TOPIC_ARN``
 (optional: no message without it), ``ACCOUNTS_LOCATION`` (optional: the account directory
 whose names, OU paths and tags the messages carry), ``REPORT_FORMATS`` (default
 ``html,csv,md``).
@@ -25,6 +37,7 @@ whose names, OU paths and tags the messages carry), ``REPORT_FORMATS`` (default
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping
@@ -33,6 +46,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from detections.notify import SUBJECT_LIMIT, account_attributes
 from enrichment.account_store import open_store
@@ -43,6 +57,8 @@ from posture.render import CONTENT_TYPES, FORMATS, report_files
 from posture.report import SEVERITIES, AccountReport, Period, build_reports, parse_period
 
 LOGGER = logging.getLogger(__name__)
+MARKER = "notified.json"
+"""The object that records an account's message of a period (posture/handler.py docstring)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,14 +116,24 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
     period = report_period(event, datetime.now(UTC))
     logs = make_client(settings.logs)
     alerts = logs if settings.alerts == settings.logs else make_client(settings.alerts)
-    return run_report(settings, period, logs, alerts, session.client("s3"), session.client("sns"))
+    resend = bool((event or {}).get("resend"))
+    return run_report(settings, period, logs, alerts, session.client("s3"), session.client("sns"), resend)
 
 
 def run_report(
-    settings: ReportSettings, period: Period, logs: Any, alerts: Any, s3: Any, sns: Any
+    settings: ReportSettings,
+    period: Period,
+    logs: Any,
+    alerts: Any,
+    s3: Any,
+    sns: Any,
+    resend: bool = False,
 ) -> dict[str, Any]:
-    """Build, write and announce each account's report of ``period``."""
+    """Build, write and announce each account's report of ``period``: each account's message
+    once (``resend``: again), even across retries (the module's docstring)."""
     directory = _directory(settings, s3)
+    folder = f"{settings.key_prefix}{period.label}/"
+    sent = set() if resend or not settings.topic_arn else _notified_accounts(s3, settings.bucket, folder)
     reports = build_reports(logs, settings.prefix, period, alerts=alerts)
     # An active account of the directory with nothing in the period gets its quiet report too:
     # its owners learn that nothing happened rather than nothing at all.
@@ -115,18 +141,19 @@ def run_report(
     quiet = [AccountReport(a.id) for a in directory if a.id not in reported and a.status in (None, "ACTIVE")]
     reports = sorted([*reports, *quiet], key=lambda report: report.account)
     written: dict[str, list[str]] = {}
+    notified = 0
     for report in reports:
         account = directory.get(report.account) or Account(report.account)
         keys = []
         for kind, name, data in report_files(
             [report], period, settings.formats, f"-{report.account}", settings.dashboards_url
         ):
-            key = f"{settings.key_prefix}{period.label}/{report.account}/{name}"
+            key = f"{folder}{report.account}/{name}"
             s3.put_object(Bucket=settings.bucket, Key=key, Body=data, ContentType=CONTENT_TYPES[kind])
             keys.append(key)
         written[report.account] = keys
-        if settings.topic_arn:
-            sns.publish(
+        if settings.topic_arn and report.account not in sent:
+            answer = sns.publish(
                 TopicArn=settings.topic_arn,
                 Subject=_subject(period, account),
                 Message=_message(period, account, report, [f"s3://{settings.bucket}/{key}" for key in keys]),
@@ -134,12 +161,48 @@ def run_report(
                     {"period": {"DataType": "String", "StringValue": period.label}}, [account.to_json()]
                 ),
             )
-    LOGGER.info("report %s: %d accounts written to s3://%s", period.label, len(written), settings.bucket)
+            notified += 1
+            _mark_notified(s3, settings.bucket, f"{folder}{report.account}/{MARKER}", answer, resend)
+    LOGGER.info(
+        "report %s: %d accounts written to s3://%s, %d notified (%d earlier)",
+        period.label,
+        len(written),
+        settings.bucket,
+        notified,
+        len(sent & set(written)),
+    )
     return {
         "period": period.label,
         "accounts": written,
-        "notified": len(written) if settings.topic_arn else 0,
+        "notified": notified,
+        "already_notified": sorted(sent & set(written)),
     }
+
+
+def _notified_accounts(s3: Any, bucket: str, folder: str) -> set[str]:
+    """The accounts of the period whose message went out: their markers, in one listing."""
+    found = set()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=folder):
+        for item in page.get("Contents", []):
+            account, _, name = item["Key"][len(folder) :].partition("/")
+            if name == MARKER:
+                found.add(account)
+    return found
+
+
+def _mark_notified(s3: Any, bucket: str, key: str, answer: Mapping[str, Any], resend: bool) -> None:
+    """Record the message after SNS took it; an existing marker (a run at the same time) is kept."""
+    body = json.dumps({"message_id": answer.get("MessageId")}).encode()
+    condition = {} if resend else {"IfNoneMatch": "*"}
+    try:
+        s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="application/json", **condition)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in (
+            "PreconditionFailed",
+            "ConditionalRequestConflict",
+        ):
+            raise
+        LOGGER.warning("%s was written by another run: its message went out twice", key)
 
 
 def _directory(settings: ReportSettings, s3: Any) -> AccountDirectory:

@@ -8,12 +8,10 @@ import os
 import sys
 from typing import Any
 
-from opensearchpy.exceptions import OpenSearchException
-
-from detections.incidents import get_incident, list_incidents
+from detections.incidents import FIRST_ALERT_IDS, alert_count, get_incident, list_incidents
 from investigation.safe_text import one_line
 from opensearch_client import make_client
-from siem_cli.options import add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from
 
 WIDTH = 200
 
@@ -53,8 +51,6 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def list_command(args: argparse.Namespace) -> int:
     found = _call(args, lambda client: list_incidents(client, args.index, args.size))
-    if found is None:
-        return 1
     if args.json:
         print(json.dumps(found, indent=2))
         return 0
@@ -63,7 +59,7 @@ def list_command(args: argparse.Namespace) -> int:
         print(
             f"{_shown(details['id'])}  {_shown(details['severity']).upper():<13} "
             f"{_shown(details['first_seen'])} .. {_shown(details['last_seen'])}  "
-            f"{len(details['lines'])} lines / {len(details['alert_ids'])} alerts  {_shown(details.get('title'))}"
+            f"{len(details['lines'])} lines / {alert_count(details)} alerts  {_shown(details.get('title'))}"
         )
     print(f"{len(found)} incidents")
     return 0
@@ -83,30 +79,45 @@ def show_command(args: argparse.Namespace) -> int:
     print(f"Grouped on: {_shown(details['key'])}")
     print(f"Actors: {_shown(', '.join(details['keys']))}")
     print(f"Accounts: {_shown(', '.join(incident.get('cloud', {}).get('account', {}).get('id', [])))}")
-    print(f"Lines ({len(details['lines'])}, from {len(details['alert_ids'])} alerts):")
+    if details.get("merged_into"):
+        print(f"Merged into: {_shown(details['merged_into'])} (siem incidents show it)")
+    if details.get("merged_from"):
+        print(f"Merged from: {_shown(', '.join(details['merged_from']))}")
+    print(f"Lines ({len(details['lines'])}, from {alert_count(details)} alerts):")
     for line in details["lines"]:
         folded = f" (also: {', '.join(line['folded'])})" if line["folded"] else ""
         print(
             f"  {_shown(line['first_seen'])} {_shown(line['severity']).upper():<13} "
             f"{_shown(line['rule_id'])}{_shown(folded)}: {_shown(line.get('who') or '')}"
         )
-        print(f"    alerts: {_shown(', '.join(line['alert_ids']))}")
+        print(f"    alerts: {_shown(_listed(line))}")
     return 0
 
 
 def _call(args: argparse.Namespace, action: Any) -> Any:
-    command = f"siem incidents {args.incidents_command}"
+    """``action``'s answer; ``None`` (said on stderr) when the incident asked for is not there.
+
+    A usage error (no endpoint) and the connection errors (unreachable, refused, no index) are
+    raised: ``siem_cli.main`` prints them in one line with exit status 2, an engine error with 1
+    (docs/cli.md, "Exit status and errors")."""
     if not args.endpoint:
-        print(f"{command}: no endpoint: pass --endpoint or set ALERTS_ENDPOINT", file=sys.stderr)
-        return None
-    try:
-        result = action(make_client(connection_from(args)))
-    except (OpenSearchException, ValueError) as error:
-        print(f"{command}: {args.endpoint}: {error}", file=sys.stderr)
-        return None
+        raise UsageError("no endpoint: pass --endpoint or set ALERTS_ENDPOINT")
+    result = action(make_client(connection_from(args)))
     if result is None:
-        print(f"{command}: no incident {args.incident_id!r} in {args.index}", file=sys.stderr)
+        print(
+            f"siem incidents {args.incidents_command}: no incident {args.incident_id!r} in {args.index}",
+            file=sys.stderr,
+        )
     return result
+
+
+def _listed(holder: dict[str, Any]) -> str:
+    """The listed alert ids; when some were left out, the first, how many, then the latest."""
+    ids, count = holder["alert_ids"], alert_count(holder)
+    if count <= len(ids):
+        return ", ".join(ids)
+    first, latest = ids[:FIRST_ALERT_IDS], ids[FIRST_ALERT_IDS:]
+    return f"{', '.join(first)}, ... {count - len(ids)} more ..., {', '.join(latest)}"
 
 
 def _shown(value: object) -> str:

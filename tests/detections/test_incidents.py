@@ -90,7 +90,7 @@ def test_a_sigma_twin_on_the_same_event_folds_into_our_line_and_severity_escalat
     assert (line["rule_id"], line["folded"], line["alert_ids"]) == (
         "siem-root-account-usage",
         ["sigma-root-login"],
-        ["o-1", "s-1"],
+        ["s-1", "o-1"],  # in the order they were folded
     )
     assert incident["incident"]["severity"] == "high" and incident["event"]["severity"] == 75
     incident["incident"]["notified_severity"] = "high"

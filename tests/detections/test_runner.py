@@ -195,6 +195,9 @@ def test_a_failed_publish_neither_stops_the_run_nor_loses_its_incident(
     first = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS)
     assert first.created == 3 and not notifier.sent and len(first.notify_errors) == 1
     assert store.get(rule.id) == Checkpoint(T0 + minutes(3))  # the alerts wait, not the window
+    # Each pending alert records the incident that counts it (its list of ids is bounded).
+    (change,) = first.incidents
+    assert {a["alert"]["incident_id"] for a in alerts_in_index(siem)} == {change.incident["incident"]["id"]}
     second = run(siem, siem, [rule], T0 + minutes(10), store, notifier, SETTINGS)
     third = run(siem, siem, [rule], T0 + minutes(15), store, notifier, SETTINGS)
 
@@ -205,6 +208,7 @@ def test_a_failed_publish_neither_stops_the_run_nor_loses_its_incident(
     assert incident["incident"]["notified_severity"] == "high"
     stored = alerts_in_index(siem)
     assert sorted(alert["alert"]["id"] for alert in stored) == sorted(incident["incident"]["alert_ids"])
+    assert incident["incident"]["alert_count"] == 3
     assert all(alert["alert"]["notified"] is True for alert in stored)
 
 

@@ -119,6 +119,7 @@ def test_the_role_may_do_what_the_handler_does_and_nothing_else(central: dict[st
     assert logs and all("ReportLogs" in r for _, r in logs)
     assert granted - logs == {
         ("s3:PutObject", f"<{bucket}.Arn>/reports/*"),
+        ("s3:ListBucket", f"<{bucket}.Arn>"),
         ("s3:GetObject", f"<{state}.Arn>/enrichment/accounts.json"),
         ("sns:Publish", f"<{topic}>"),
         ("kms:GenerateDataKey", f"<{key}.Arn>"),
@@ -128,6 +129,14 @@ def test_the_role_may_do_what_the_handler_does_and_nothing_else(central: dict[st
             for name, c in resources(central, "AWS::OpenSearchServerless::Collection").items()
         ),
     }
+
+
+def test_the_role_lists_the_reports_prefix_only(central: dict[str, Any]) -> None:
+    # The handler lists a period's keys to find the accounts already told (their markers).
+    _, function = _function(central)
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    [listing] = [s for s in statements(central, role) if "s3:ListBucket" in as_list(s["Action"])]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["reports/*"]}}
 
 
 def test_the_data_access_policy_reads_the_report_s_indices_only(central: dict[str, Any]) -> None:

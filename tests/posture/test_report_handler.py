@@ -48,6 +48,8 @@ KEYS = [
     )
 ]
 """Per account, in format order (html, csv, md)."""
+MARKERS = [f"reports/2026-11/{account}/notified.json" for account in (A, B, QUIET)]
+"""One per account whose message went out (posture/handler.py)."""
 
 
 @pytest.fixture
@@ -117,9 +119,10 @@ def test_the_previous_month_is_written_per_account_and_each_team_told_of_its_own
         "period": "2026-11",
         "accounts": {A: KEYS[:3], B: KEYS[3:6], QUIET: KEYS[6:]},
         "notified": 3,
+        "already_notified": [],
     }
     objects = _objects(aws["s3"])
-    assert sorted(objects) == sorted(KEYS)
+    assert sorted(objects) == sorted(KEYS + MARKERS)
     csv_a = objects[KEYS[1]].decode("utf-8-sig").splitlines()
     assert csv_a[0].startswith("account,source,severity") and len(csv_a) == 4  # A's three open findings
     assert all(line.startswith(A) for line in csv_a[1:])
@@ -155,9 +158,98 @@ def test_a_rerun_of_the_period_overwrites_the_same_keys_with_the_same_bytes(aws:
     handler.lambda_handler({"period": "2026-11"}, None)  # by hand, a day later
     assert _objects(aws["s3"]) == first
     versions = aws["s3"].list_object_versions(Bucket=BUCKET)["Versions"]
-    assert len(versions) == 2 * len(KEYS)
+    assert len(versions) == 2 * len(KEYS) + len(MARKERS)  # each marker written once
     for key in KEYS:
         assert len({v["ETag"] for v in versions if v["Key"] == key}) == 1, key
+
+
+def _subjects(aws: dict[str, Any]) -> list[str]:
+    """The subjects every queue received, one per message and queue (sorted)."""
+    return sorted(message["Subject"] for queue in aws["queues"] for message in _messages(aws, queue))
+
+
+ONE_EACH = sorted(
+    [
+        f"Security report 2026-11: prod-payments ({A})",  # payments
+        f"Security report 2026-11: prod-payments ({A})",  # prod
+        f"Security report 2026-11: prod-search ({B})",  # prod
+        f"Security report 2026-11: sandbox ({QUIET})",  # sandbox
+    ]
+)
+
+
+def test_a_retry_or_a_rerun_sends_no_account_s_message_again(aws: dict[str, Any]) -> None:
+    handler.lambda_handler(SCHEDULED, None)
+    again = handler.lambda_handler(SCHEDULED, None)  # Scheduler's retry
+    by_hand = handler.lambda_handler({"period": "2026-11"}, None)
+
+    assert again["notified"] == by_hand["notified"] == 0
+    assert again["already_notified"] == [A, B, QUIET]
+    assert _subjects(aws) == ONE_EACH
+
+
+def test_resend_publishes_every_message_again(aws: dict[str, Any]) -> None:
+    handler.lambda_handler(SCHEDULED, None)
+    assert handler.lambda_handler({"period": "2026-11", "resend": True}, None)["notified"] == 3
+    assert _subjects(aws) == sorted(ONE_EACH * 2)
+
+
+class _DiesAfter:
+    """A client whose ``method`` raises once it has been called ``calls`` times (the run dies)."""
+
+    def __init__(self, client: Any, method: str, calls: int, when: Any = None) -> None:
+        self._client, self._method, self._left, self._when = client, method, calls, when
+
+    def __getattr__(self, name: str) -> Any:
+        real = getattr(self._client, name)
+        if name != self._method:
+            return real
+
+        def call(**kwargs: Any) -> Any:
+            if self._when is None or self._when(kwargs):
+                if self._left == 0:
+                    raise RuntimeError("the function timed out")
+                self._left -= 1
+            return real(**kwargs)
+
+        return call
+
+
+def _run(aws: dict[str, Any], engine: OpenSearch, s3: Any = None, sns: Any = None) -> dict[str, Any]:
+    settings = handler.ReportSettings.from_env()
+    return handler.run_report(
+        settings,
+        parse_period("2026-11"),
+        engine,
+        engine,
+        s3 or aws["s3"],
+        sns or boto3.client("sns", region_name=REGION),
+    )
+
+
+@pytest.mark.parametrize("sent_before", [0, 1, 2])
+def test_a_run_that_dies_halfway_is_finished_by_the_retry_each_account_told_once(
+    aws: dict[str, Any], engine: OpenSearch, sent_before: int
+) -> None:
+    sns = _DiesAfter(boto3.client("sns", region_name=REGION), "publish", sent_before)
+    with pytest.raises(RuntimeError):
+        _run(aws, engine, sns=sns)
+    retry = _run(aws, engine)
+
+    assert retry["already_notified"] == [A, B, QUIET][:sent_before]
+    assert retry["notified"] == 3 - sent_before
+    assert _subjects(aws) == ONE_EACH
+
+
+def test_the_one_duplicate_window_is_a_death_between_the_publish_and_its_marker(
+    aws: dict[str, Any], engine: OpenSearch
+) -> None:
+    # B's message goes out, then the run dies writing B's marker: the retry sends B's again.
+    s3 = _DiesAfter(aws["s3"], "put_object", 0, when=lambda call: call["Key"] == MARKERS[1])
+    with pytest.raises(RuntimeError):
+        _run(aws, engine, s3=s3)
+    assert _run(aws, engine)["notified"] == 2  # B and the quiet account
+    assert _subjects(aws) == sorted([*ONE_EACH, f"Security report 2026-11: prod-search ({B})"])
 
 
 @pytest.mark.parametrize(
@@ -172,3 +264,9 @@ def test_a_rerun_of_the_period_overwrites_the_same_keys_with_the_same_bytes(aws:
 )
 def test_the_period_is_the_full_month_before_the_schedule_s_time(event: dict[str, str], period: str) -> None:
     assert handler.report_period(event, datetime(2030, 1, 1, tzinfo=UTC)) == parse_period(period)
+
+
+def test_a_marker_another_run_wrote_is_kept(aws: dict[str, Any]) -> None:
+    aws["s3"].put_object(Bucket=BUCKET, Key=MARKERS[0], Body=b'{"message_id": "first"}')
+    handler._mark_notified(aws["s3"], BUCKET, MARKERS[0], {"MessageId": "second"}, resend=False)
+    assert _objects(aws["s3"])[MARKERS[0]] == b'{"message_id": "first"}'

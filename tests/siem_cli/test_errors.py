@@ -159,11 +159,13 @@ def test_investigate_on_an_endpoint_wanting_credentials_says_so(
     )
 
 
-@pytest.mark.parametrize("command", [["detect", "run"], ["assets", "install"]])
+@pytest.mark.parametrize(
+    "command", [["detect", "run"], ["assets", "install"], ["incidents", "list"], ["incidents", "show"]]
+)
 def test_every_command_explains_a_refusal_in_one_line(
     command: list[str], refusing_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status = main([*command, "--endpoint", refusing_url, "--auth", "none"])
+    status = main([*command, *_incident_id(command), "--endpoint", refusing_url, "--auth", "none"])
     line = _one_line(capsys)
     assert status == 2
     assert line.startswith(f"siem {' '.join(command)}: {refusing_url} refused the request (403 ")
@@ -179,6 +181,8 @@ def test_every_command_explains_a_refusal_in_one_line(
         ["detect", "run"],
         ["assets", "install"],
         ["rules", "test", "--rule", "siem-root-account-usage"],
+        ["incidents", "list"],
+        ["incidents", "show", "incident-x"],
     ],
 )
 def test_every_command_names_an_endpoint_it_cannot_reach(
@@ -250,6 +254,18 @@ def test_investigating_where_no_findings_index_exists_says_so(
     )
 
 
+@pytest.mark.integration
+def test_an_incident_not_there_is_a_failed_look_up_not_a_usage_error(
+    engine_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(
+        ["incidents", "show", "incident-x", "--endpoint", engine_url, "--auth", "none", "--index", "x-none"]
+    )
+    # As an unknown finding for siem investigate: status 1, whether the index exists or not.
+    assert status == 1
+    assert _one_line(capsys) == "siem incidents show: no incident 'incident-x' in x-none"
+
+
 @pytest.mark.parametrize(
     "command",
     [
@@ -266,6 +282,26 @@ def test_no_endpoint_is_a_usage_error(
     status = main(command)
     assert status == 2
     assert _one_line(capsys).endswith(": no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT")
+
+
+@pytest.mark.parametrize("command", [["incidents", "list"], ["incidents", "show", "incident-x"]])
+def test_incidents_without_an_endpoint_is_a_usage_error_naming_the_alerts_endpoint(
+    command: list[str],
+    no_aws_configuration: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("ALERTS_ENDPOINT", raising=False)
+    status = main(command)
+    assert status == 2
+    assert (
+        _one_line(capsys)
+        == f"siem {' '.join(command[:2])}: no endpoint: pass --endpoint or set ALERTS_ENDPOINT"
+    )
+
+
+def _incident_id(command: list[str]) -> list[str]:
+    return ["incident-x"] if command == ["incidents", "show"] else []
 
 
 @pytest.mark.parametrize("command", ["ingest", "replay-dead-letters"])

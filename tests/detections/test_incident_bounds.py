@@ -1,0 +1,174 @@
+"""Incidents stay bounded under a flood of alerts (the count exact, the ids listed first and
+latest) and an alert that links two incidents merges them into the older, once."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch
+
+from detections import eventbus
+from detections.incidents import (
+    FIRST_ALERT_IDS,
+    MAX_ALERT_IDS,
+    MAX_LINES,
+    add_alert,
+    fold_alerts,
+    get_incident,
+    merge_incident,
+    new_incident,
+    write_incidents,
+)
+from detections.notify import incident_text
+from siem_cli.incidents import _listed
+from siem_cli.main import main
+from tests.detections.test_incidents import NOW, alert
+
+INDEX = "siem-incidents"
+KEY = "arn:aws:iam::111122223333:role/ci"
+OTHER_KEY = "arn:aws:iam::111122223333:role/deploy"
+IP = "198.51.100.9"
+
+
+def _flood(count: int, rules: int = 5, users: list[str] | None = None) -> list[dict[str, Any]]:
+    """``count`` alerts of one actor, a minute apart, each on its own event, ``rules`` rules in turn."""
+    start = NOW - timedelta(hours=5)
+    return [
+        alert(
+            f"a-{n:04d}",
+            f"rule-{n % rules}",
+            "medium",
+            50,
+            (start + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            [f"event-{n}"],
+            users or [KEY],
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_flood_keeps_the_count_exact_and_lists_the_first_and_latest_ids() -> None:
+    incident = new_incident("i-1", f"principal:{KEY}", NOW, NOW)
+    flood = _flood(250)
+    for item in flood:
+        assert add_alert(incident, item, NOW)
+    details = incident["incident"]
+    ids = [item["alert"]["id"] for item in flood]
+    assert details["alert_count"] == 250 and details["alert_ids_truncated"] is True
+    assert details["alert_ids"] == ids[:FIRST_ALERT_IDS] + ids[250 - (MAX_ALERT_IDS - FIRST_ALERT_IDS) :]
+    # 50 lines of distinct events, then each alert joins its rule's latest line.
+    assert len(details["lines"]) == MAX_LINES
+    assert sum(line["alert_count"] for line in details["lines"]) == 250
+    assert all(len(line["alert_ids"]) <= MAX_ALERT_IDS for line in details["lines"])
+    assert len(json.dumps(incident)) < 100_000  # 250 alerts; 25,000 would be no larger
+    # Every reader says 250, not the 100 listed.
+    assert "Alerts: 250 on 50 lines" in incident_text(incident)
+    detail = eventbus.incident_event(incident, "new").detail
+    assert detail["alert_count"] == 250 and detail["alert_ids_truncated"] is True
+    assert detail["alert_ids"] == ids[:FIRST_ALERT_IDS] + ids[250 - 40 :]  # 50 listed: first and latest
+
+
+def test_a_small_incident_lists_every_alert_and_is_not_truncated() -> None:
+    incident = new_incident("i-1", f"principal:{KEY}", NOW, NOW)
+    for item in _flood(3):
+        add_alert(incident, item, NOW)
+    details = incident["incident"]
+    assert (details["alert_ids"], details["alert_count"], details["alert_ids_truncated"]) == (
+        ["a-0000", "a-0001", "a-0002"],
+        3,
+        False,
+    )
+    detail = eventbus.incident_event(incident, "new").detail
+    assert detail["alert_ids_truncated"] is False
+
+
+@pytest.mark.integration
+def test_an_alert_folded_again_past_the_listed_ids_is_not_counted_twice(siem: OpenSearch) -> None:
+    flood = _flood(150)
+    (change,) = fold_alerts(siem, INDEX, flood, NOW)
+    identifier = change.incident["incident"]["id"]
+    unlisted = flood[50]
+    assert unlisted["alert"]["id"] not in change.incident["incident"]["alert_ids"]
+    # A pending alert comes back with the incident the runner recorded on it.
+    unlisted["alert"]["incident_id"] = identifier
+    listed = flood[-1]  # the latest are listed: no record needed
+    (again,) = fold_alerts(siem, INDEX, [unlisted, listed], NOW + timedelta(minutes=5))
+    assert again.change == "unchanged" and again.alert_ids == (unlisted["alert"]["id"], listed["alert"]["id"])
+    stored = get_incident(siem, INDEX, identifier)
+    assert stored is not None and stored["incident"]["alert_count"] == 150
+
+
+def _linked(siem: OpenSearch) -> tuple[str, str, dict[str, Any]]:
+    """Two incidents, one per actor (the first older), and an alert on both actors."""
+    older = alert("a-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [KEY])
+    newer = alert("a-2", "r2", "medium", 50, "2026-03-14T09:30:00Z", ["e2"], ips=[IP])
+    first, second = (fold_alerts(siem, INDEX, [item], NOW)[0] for item in (older, newer))
+    assert first.change == second.change == "new"
+    bridge = alert("a-3", "r3", "critical", 95, "2026-03-14T10:00:00Z", ["e3"], [KEY], ips=[IP])
+    return first.incident["incident"]["id"], second.incident["incident"]["id"], bridge
+
+
+@pytest.mark.integration
+def test_an_alert_linking_two_incidents_merges_the_newer_into_the_older_once(siem: OpenSearch) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+
+    (change,) = fold_alerts(siem, INDEX, [bridge], NOW)
+    survivor = change.incident["incident"]
+    assert survivor["id"] == older_id and change.change == "escalated"
+    assert (survivor["alert_count"], sorted(survivor["alert_ids"])) == (3, ["a-1", "a-2", "a-3"])
+    assert survivor["merged_from"] == [newer_id] and survivor["severity"] == "critical"
+    assert sorted(survivor["rule_ids"]) == ["r1", "r2", "r3"] and f"ip:{IP}" in survivor["keys"]
+    assert IP in change.incident["related"]["ip"]
+    merged = get_incident(siem, INDEX, newer_id)
+    assert merged is not None
+    assert (merged["incident"]["status"], merged["incident"]["merged_into"]) == ("merged", older_id)
+    assert "Merged from: " + newer_id in incident_text(change.incident)
+
+    # The same alert again (a retried run), or a later one on the merged incident's actor alone:
+    # the survivor takes it, nothing is counted twice and the merged incident stays closed.
+    (again,) = fold_alerts(siem, INDEX, [bridge], NOW + timedelta(minutes=5))
+    assert again.change == "unchanged" and again.incident["incident"]["alert_count"] == 3
+    later = alert("a-4", "r2", "medium", 50, "2026-03-14T10:30:00Z", ["e4"], ips=[IP])
+    (joined,) = fold_alerts(siem, INDEX, [later], NOW + timedelta(minutes=10))
+    assert joined.incident["incident"]["id"] == older_id and joined.incident["incident"]["alert_count"] == 4
+    stored = get_incident(siem, INDEX, newer_id)
+    assert stored is not None and stored["incident"]["alert_count"] == 1
+
+
+@pytest.mark.integration
+def test_a_run_that_died_between_the_merge_s_two_writes_is_finished_once(siem: OpenSearch) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+    older, newer = get_incident(siem, INDEX, older_id), get_incident(siem, INDEX, newer_id)
+    assert older is not None and newer is not None
+    merge_incident(older, newer, NOW)
+    add_alert(older, bridge, NOW)
+    write_incidents(siem, INDEX, [older])  # the survivor went; the run died before the merged one
+
+    (change,) = fold_alerts(siem, INDEX, [bridge], NOW + timedelta(minutes=5))
+    assert change.incident["incident"]["id"] == older_id and change.incident["incident"]["alert_count"] == 3
+    closed = get_incident(siem, INDEX, newer_id)
+    assert closed is not None and closed["incident"]["status"] == "merged"
+
+
+@pytest.mark.integration
+def test_incidents_show_says_what_was_merged_and_where(
+    siem: OpenSearch, engine_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+    fold_alerts(siem, INDEX, [bridge], NOW)
+    options = ["--endpoint", engine_url, "--auth", "none", "--index", INDEX]
+    assert main(["incidents", "show", newer_id, *options]) == 0
+    assert f"Merged into: {older_id}" in capsys.readouterr().out
+    assert main(["incidents", "show", older_id, *options]) == 0
+    shown = capsys.readouterr().out
+    assert f"Merged from: {newer_id}" in shown and "Lines (3, from 3 alerts):" in shown
+
+
+def test_a_line_with_ids_left_out_shows_how_many() -> None:
+    line = {"alert_ids": [f"a-{n}" for n in range(MAX_ALERT_IDS)], "alert_count": 130}
+    text = _listed(line)
+    assert text.startswith("a-0, ") and ", ... 30 more ..., a-10, " in text and text.endswith(", a-99")
+    assert _listed({"alert_ids": ["a-1", "a-2"]}) == "a-1, a-2"  # a document from before the count
