@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from opensearchpy.exceptions import OpenSearchException
 
 from investigation.finding_list import DEFAULT_LIMIT, MAX_LIMIT, SEVERITY_LABELS, FindingFilter, list_findings
 from investigation.report import FindingSummary
@@ -16,7 +15,7 @@ from investigation.safe_text import one_line
 from investigation.times import iso, normalized
 from opensearch_client import make_client
 from siem_cli.investigate import duration
-from siem_cli.options import add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from
 
 
 def register(subparsers: Any) -> None:
@@ -75,8 +74,7 @@ def register(subparsers: Any) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     if not args.endpoint:
-        print("siem findings list: no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT", file=sys.stderr)
-        return 2
+        raise UsageError("no endpoint: pass --endpoint or set OPENSEARCH_ENDPOINT")
     filters = FindingFilter(
         labels=tuple(args.severity or ()),
         min_severity=args.min_severity,
@@ -87,11 +85,8 @@ def run_list(args: argparse.Namespace) -> int:
         sample=args.sample,
         limit=args.limit,
     )
-    try:
-        found = list_findings(make_client(connection_from(args)), filters, args.index_prefix)
-    except (OpenSearchException, ValueError) as error:
-        print(f"siem findings list: {args.endpoint}: {error}", file=sys.stderr)
-        return 1
+    # Connection errors and refusals go to siem_cli.main: one line, exit status 2 (docs/cli.md).
+    found = list_findings(make_client(connection_from(args)), filters, args.index_prefix)
     if args.format == "json":
         sys.stdout.write(
             orjson.dumps([item.to_dict() for item in found], option=orjson.OPT_INDENT_2).decode()

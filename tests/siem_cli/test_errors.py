@@ -160,7 +160,14 @@ def test_investigate_on_an_endpoint_wanting_credentials_says_so(
 
 
 @pytest.mark.parametrize(
-    "command", [["detect", "run"], ["assets", "install"], ["incidents", "list"], ["incidents", "show"]]
+    "command",
+    [
+        ["detect", "run"],
+        ["assets", "install"],
+        ["incidents", "list"],
+        ["incidents", "show"],
+        ["findings", "list"],
+    ],
 )
 def test_every_command_explains_a_refusal_in_one_line(
     command: list[str], refusing_url: str, capsys: pytest.CaptureFixture[str]
@@ -183,6 +190,7 @@ def test_every_command_explains_a_refusal_in_one_line(
         ["rules", "test", "--rule", "siem-root-account-usage"],
         ["incidents", "list"],
         ["incidents", "show", "incident-x"],
+        ["findings", "list"],
     ],
 )
 def test_every_command_names_an_endpoint_it_cannot_reach(
@@ -274,6 +282,7 @@ def test_an_incident_not_there_is_a_failed_look_up_not_a_usage_error(
         ["investigate", "x"],
         ["detect", "run"],
         ["assets", "install"],
+        ["findings", "list"],
     ],
 )
 def test_no_endpoint_is_a_usage_error(
