@@ -87,7 +87,7 @@ class _Reader:
         self._row_mappers: dict[int, tuple[Callable[[dict[str, Any]], dict[str, Any]], RowMapper]] = {
             API_ACTIVITY: (cloudtrail_record, lambda record, raw: trail(record, raw, None)),
             # A finding row is Security Hub's own OCSF finding: its mapper reads it (and replays it).
-            **{uid: (_as_is, self._finding) for uid in FINDING_CLASSES},
+            **{uid: (_as_json, self._finding) for uid in FINDING_CLASSES},
         }
 
     def batch(self, batch: pa.RecordBatch, first_row: int) -> Iterator[Routed]:
@@ -165,8 +165,11 @@ class _Reader:
         return ocsf_finding_document(finding, self._origin, raw)
 
 
-def _as_is(row: dict[str, Any]) -> dict[str, Any]:
-    return row
+def _as_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as its JSON would read back (decimals, binaries, times as text), so that its
+    dead letter's ``raw`` is JSON and replays through Security Hub as it was mapped."""
+    value: dict[str, Any] = orjson.loads(orjson.dumps(row, default=str))
+    return value
 
 
 def _row_json(rows: pa.RecordBatch, index: int) -> bytes:

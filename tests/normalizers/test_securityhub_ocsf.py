@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -89,3 +90,11 @@ def test_an_asff_finding_is_still_read_as_asff_beside_ocsf_ones() -> None:
         asff["Id"],
         DETECTION["finding_info"]["uid"],
     ]
+
+
+def test_a_security_lake_finding_row_with_a_decimal_column_is_indexed() -> None:
+    """Parquet decimals (and binaries) are no JSON: the row is read as its JSON text says."""
+    row = dict(DETECTION, confidence_score=Decimal("87.5"))
+    [document], _ = _items(parquet_from_rows([row]), "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet")
+    assert not isinstance(document, DeadLetter), document
+    assert document["user"]["name"] == "build-42"
