@@ -9,7 +9,7 @@ from typing import Any
 
 from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
-from normalizers.ecs.actor import actor_fields, actor_hosts
+from normalizers.ecs.actor import Actor, actor_fields, actor_hosts
 from normalizers.ecs.arn import arn_account, arn_region
 from normalizers.ecs.finding import rule_fields
 from normalizers.ecs.getters import (
@@ -40,9 +40,15 @@ from normalizers.securityhub.tables import FLAT_KEYS
 
 
 def finding_document(
-    finding: dict[str, Any], origin: Origin, raw: bytes, envelope_account: str | None = None
+    finding: dict[str, Any],
+    origin: Origin,
+    raw: bytes,
+    envelope_account: str | None = None,
+    actor: Actor | None = None,
 ) -> Document:
-    """One ASFF finding -> one document; raises :class:`RecordError` for a bad one."""
+    """One ASFF finding -> one document; raises :class:`RecordError` for a bad one.
+    ``actor``: who acted when the finding says so beside its resources (an OCSF finding's
+    ``actor``); else the IAM resources say."""
     finding_id = required_str(finding, "Id")
     updated = time_field(finding, "UpdatedAt", required=True)
     account = required_str(finding, "AwsAccountId")
@@ -73,7 +79,7 @@ def finding_document(
     process = optional_obj(finding, "Process")
     detection = optional_obj(finding, "Detection")
     sequence = sequence_of(as_dict(detection.get("Sequence")))
-    user, related_users, identity = actor_fields(resources_actor(resources, account))
+    user, related_users, identity = actor_fields(actor or resources_actor(resources, account))
     sample = as_bool(finding.get("Sample")) is True
 
     document: Document = {

@@ -1,4 +1,4 @@
-"""Security Hub's entry point: one document or dead letter per finding of an object."""
+"""Security Hub's entry point: one document or dead letter per finding (ASFF or OCSF) of an object."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from normalizers.base import Document, Item, Origin
 from normalizers.ecs.values import as_text
 from normalizers.loop import json_items
 from normalizers.securityhub.mapping import finding_document
+from normalizers.securityhub.ocsf import is_ocsf_finding, ocsf_finding_document
 from normalizers.securityhub.spec import SPEC
 
 
@@ -17,6 +18,8 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
 
     def mapper(finding: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
         envelope_account = as_text(envelope.get("account")) if envelope else None
+        if is_ocsf_finding(finding):
+            return ocsf_finding_document(finding, origin, raw, envelope_account)
         return finding_document(finding, origin, raw, envelope_account)
 
     return json_items(SPEC, stream, origin, mapper)

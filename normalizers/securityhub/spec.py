@@ -1,9 +1,11 @@
-"""Security Hub findings (ASFF): EventBridge events as Firehose delivers them, batches, bare findings.
+"""Security Hub findings (ASFF, and OCSF: the V2 format): EventBridge events as Firehose
+delivers them, batches, bare findings.
 
 Accepts EventBridge "Security Hub Findings - Imported" (and "- Custom Action") events as
 Firehose delivers them (concatenated with no separator; each event's ``detail.findings``
 may hold several findings: one document each), bare findings, and ``Findings``/``findings``
-arrays.
+arrays (``GetFindings``, ``GetFindingsV2``). An OCSF finding is told from an ASFF one by its
+fields (normalizers/securityhub/ocsf.py).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ SPEC = SourceSpec(
     index="securityhub",
     dataset="aws.securityhub_findings",
     recognition=Recognition(
-        json_keys=re.compile(rb'"(?:SchemaVersion|ProductArn|AwsAccountId|GeneratorId)"\s*:'),
+        json_keys=re.compile(rb'"(?:SchemaVersion|ProductArn|AwsAccountId|GeneratorId|finding_info)"\s*:'),
         detail_types=RECOGNIZED_EVENTS,
         key_hint=re.compile(r"security-?hub", re.I),
     ),

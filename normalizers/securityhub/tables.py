@@ -3,8 +3,11 @@ ASFF names the mapping reads specially."""
 
 from __future__ import annotations
 
-FINDING_EVENTS = frozenset({"Security Hub Findings - Imported", "Security Hub Findings - Custom Action"})
-"""EventBridge ``detail-type`` values whose ``detail.findings`` holds findings."""
+FINDING_EVENTS = frozenset(
+    {"Security Hub Findings - Imported", "Security Hub Findings - Custom Action", "Findings Imported V2"}
+)
+"""EventBridge ``detail-type`` values whose ``detail.findings`` holds findings (ASFF; OCSF
+for "Findings Imported V2")."""
 RECOGNIZED_EVENTS = FINDING_EVENTS | {"Security Hub Insight Results"}
 """Every Security Hub ``detail-type`` (an insight's results carry no finding)."""
 # Types namespaces that describe a detected threat rather than a posture result.

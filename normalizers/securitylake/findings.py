@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from normalizers.ecs.actor import Actor
+from normalizers.ecs.values import as_bool, as_dict
+from normalizers.securitylake.api_activity import user_identity
 from normalizers.securitylake.values import first, json_value, mapping, member, ocsf_time, text
 
 # OCSF severity (severity_id 0-6, 99) -> ASFF Severity.Label.
@@ -64,9 +67,80 @@ def asff_finding(row: dict[str, Any]) -> dict[str, Any]:
         "Workflow": _workflow(first(row, "status_id", "state_id")),
         "RecordState": unmapped.get("RecordState"),
         "Resources": _resources(row.get("resources")),
+        "Action": _api_call_action(_evidence(row, "api")),
         "ProductFields": json_value(unmapped.get("ProductFields")),
     }
     return {name: value for name, value in finding.items() if value not in (None, [], {})}
+
+
+def finding_actor(row: dict[str, Any]) -> Actor | None:
+    """Who acted: the first evidence's ``actor`` (a Detection Finding's ``evidences``), else
+    the finding's own ``actor``; ``None`` when the finding names no user."""
+    evidence = _evidence(row, "actor")
+    identity = user_identity(evidence["actor"] if evidence else row.get("actor")) or {}
+    if not identity:
+        return None
+    session = as_dict(identity.get("sessionContext"))
+    issuer, attributes = as_dict(session.get("sessionIssuer")), as_dict(session.get("attributes"))
+    return Actor(
+        type=identity.get("type"),
+        principal_id=identity.get("principalId"),
+        arn=identity.get("arn"),
+        account_id=identity.get("accountId") or text(row, "cloud.account.uid"),
+        access_key_id=identity.get("accessKeyId"),
+        user_name=identity.get("userName"),
+        invoked_by=identity.get("invokedBy"),
+        identity_provider=identity.get("identityProvider"),
+        issuer_type=issuer.get("type"),
+        issuer_arn=issuer.get("arn"),
+        issuer_account_id=issuer.get("accountId"),
+        issuer_user_name=issuer.get("userName"),
+        mfa_authenticated=as_bool(attributes.get("mfaAuthenticated")),
+        session_created=attributes.get("creationDate"),
+    )
+
+
+def _evidence(row: dict[str, Any], name: str) -> dict[str, Any] | None:
+    """The first of ``evidences`` that holds ``name`` (an object)."""
+    evidences = row.get("evidences")
+    for evidence in evidences if isinstance(evidences, list) else ():
+        if isinstance(evidence, dict) and isinstance(evidence.get(name), dict):
+            return evidence
+    return None
+
+
+def _api_call_action(evidence: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The first evidence naming an API call, and the endpoint it came from -> ASFF ``Action``
+    (``AwsApiCallAction``: ``Api``, ``ServiceName``, ``RemoteIpDetails``)."""
+    if evidence is None:
+        return None
+    source = evidence.get("src_endpoint")
+    ip = text(source, "ip")
+    remote = {
+        "IpAddressV6" if ip and ":" in ip else "IpAddressV4": ip,
+        "Organization": _present(
+            {
+                "Asn": member(source, "autonomous_system.number"),
+                "AsnOrg": text(source, "autonomous_system.name"),
+            }
+        ),
+        "Country": _present({"CountryCode": text(source, "location.country")}),
+        "City": _present({"CityName": text(source, "location.city")}),
+    }
+    call = _present(
+        {
+            "Api": text(evidence, "api.operation"),
+            "ServiceName": text(evidence, "api.service.name"),
+            "RemoteIpDetails": _present(remote),
+            "DomainDetails": _present({"Domain": text(source, "domain") or text(source, "hostname")}),
+        }
+    )
+    return {"ActionType": "AWS_API_CALL", "AwsApiCallAction": call} if call else None
+
+
+def _present(members: dict[str, Any]) -> dict[str, Any] | None:
+    found = {name: value for name, value in members.items() if value is not None}
+    return found or None
 
 
 def _workflow(status_id: Any) -> dict[str, str] | None:

@@ -5,7 +5,7 @@ Read a batch of rows at a time (``pyarrow.parquet`` record batches; memory holds
 group's pages and one batch). Within a batch, consecutive rows of one class are handled
 together: Network Activity column-wise, then through the flow log unit's batch builder; API
 Activity and findings row by row, each taken back to the native record (a CloudTrail record,
-an ASFF finding) that the source's mapper turns into its document. Every document gets the
+or, for a finding, Security Hub's OCSF mapper) that the source's mapper turns into its document. Every document gets the
 provenance fields ``aws.securitylake.*``. A row of a class no source takes is a dead letter.
 """
 
@@ -36,11 +36,10 @@ from normalizers.framing.parquet import (
 )
 from normalizers.loop import BatchFraming, reason_of
 from normalizers.reasons import INVALID_RECORD, UNRECOGNIZED_FORMAT
-from normalizers.securityhub.mapping import finding_document
+from normalizers.securityhub.ocsf import ocsf_finding_document
 from normalizers.securitylake.api_activity import cloudtrail_record
 from normalizers.securitylake.classes import API_ACTIVITY, FINDING_CLASSES, NETWORK_ACTIVITY, SOURCE_OF_CLASS
 from normalizers.securitylake.delivery import is_ocsf_schema
-from normalizers.securitylake.findings import asff_finding
 from normalizers.securitylake.network_activity import flow_columns, member_column
 from normalizers.securitylake.values import text
 from normalizers.vpcflow.arrow import pylist
@@ -92,7 +91,8 @@ class _Reader:
         trail = record_mapper(origin)
         self._row_mappers: dict[int, tuple[Callable[[dict[str, Any]], dict[str, Any]], RowMapper]] = {
             API_ACTIVITY: (cloudtrail_record, lambda record, raw: trail(record, raw, None)),
-            **{uid: (asff_finding, self._finding) for uid in FINDING_CLASSES},
+            # A finding row is Security Hub's own OCSF finding: its mapper reads it (and replays it).
+            **{uid: (_as_json, self._finding) for uid in FINDING_CLASSES},
         }
 
     def batch(self, batch: pa.RecordBatch, first_row: int) -> Iterator[Routed]:
@@ -179,7 +179,14 @@ class _Reader:
             yield Routed(UNKNOWN, letter)
 
     def _finding(self, finding: dict[str, Any], raw: bytes) -> Document:
-        return finding_document(finding, self._origin, raw)
+        return ocsf_finding_document(finding, self._origin, raw)
+
+
+def _as_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as its JSON would read back (decimals, binaries, times as text), so that its
+    dead letter's ``raw`` is JSON and replays through Security Hub as it was mapped."""
+    value: dict[str, Any] = orjson.loads(orjson.dumps(row, default=str))
+    return value
 
 
 def _is_number(class_uid: Any) -> bool:

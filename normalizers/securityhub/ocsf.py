@@ -1,0 +1,32 @@
+"""Security Hub's OCSF findings (its V2 format: EventBridge "Findings Imported V2", the
+``GetFindingsV2`` output) and Security Lake's finding rows -> one document each, by one
+mapping: the OCSF finding is taken back to ASFF (:mod:`normalizers.securitylake.findings`)
+and made by the ASFF mapper, its actor read from ``evidences[].actor`` (docs/sources/securityhub.md,
+"OCSF findings")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from normalizers.base import Document, Origin
+from normalizers.reasons import INVALID_RECORD, RecordError
+from normalizers.securityhub.mapping import finding_document
+from normalizers.securitylake.classes import FINDING_CLASSES
+from normalizers.securitylake.findings import asff_finding, finding_actor
+
+
+def is_ocsf_finding(finding: dict[str, Any]) -> bool:
+    """An OCSF finding has a ``class_uid`` or ``finding_info``; an ASFF one has neither (its
+    members are CamelCase: ``SchemaVersion``, ``Id``, ``ProductArn``)."""
+    return "class_uid" in finding or "finding_info" in finding
+
+
+def ocsf_finding_document(
+    finding: dict[str, Any], origin: Origin, raw: bytes, envelope_account: str | None = None
+) -> Document:
+    """One OCSF finding -> its document; raises :class:`RecordError` for one that is no
+    finding class or lacks what every finding needs (id, time, account, generator)."""
+    class_uid = finding.get("class_uid")
+    if class_uid is not None and class_uid not in FINDING_CLASSES:
+        raise RecordError(INVALID_RECORD, f"OCSF class {class_uid!r} is not a finding (2001-2004)")
+    return finding_document(asff_finding(finding), origin, raw, envelope_account, finding_actor(finding))
