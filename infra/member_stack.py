@@ -21,10 +21,11 @@ from infra.config import Config
 from infra.nag import suppress
 from infra.storage import MEMBER_FOLDERS
 
-# (source, EventBridge source, detail-type) of the findings the stack forwards.
+# (source, EventBridge source, detail-types) of the findings the stack forwards. Security
+# Hub's OCSF findings come as "Findings Imported V2" (docs/sources/securityhub.md).
 FINDING_RULES = (
-    ("guardduty", "aws.guardduty", "GuardDuty Finding"),
-    ("securityhub", "aws.securityhub", "Security Hub Findings - Imported"),
+    ("guardduty", "aws.guardduty", ("GuardDuty Finding",)),
+    ("securityhub", "aws.securityhub", ("Security Hub Findings - Imported", "Findings Imported V2")),
 )
 BUFFER_SECONDS = 300
 BUFFER_MIB = 5
@@ -201,12 +202,12 @@ class MemberFindingsStack(Stack):
             allowed_values=["ENABLED", "DISABLED"],
             description="DISABLED where GuardDuty findings reach the bucket through the findings export",
         ).value_as_string
-        for source, event_source, detail_type in FINDING_RULES:
+        for source, event_source, detail_types in FINDING_RULES:
             events.CfnRule(
                 self,
                 f"{source.capitalize()}Rule",
-                description=f"Forward {detail_type} events to the SIEM",
-                event_pattern={"source": [event_source], "detail-type": [detail_type]},
+                description=f"Forward {' and '.join(detail_types)} events to the SIEM",
+                event_pattern={"source": [event_source], "detail-type": list(detail_types)},
                 state=guardduty_state if source == "guardduty" else "ENABLED",
                 targets=[
                     events.CfnRule.TargetProperty(

@@ -56,16 +56,21 @@ def test_one_encrypted_gzip_stream_per_finding_source(member: dict[str, Any]) ->
 
 
 @pytest.mark.parametrize(
-    ("source", "detail_type"),
-    [("aws.guardduty", "GuardDuty Finding"), ("aws.securityhub", "Security Hub Findings - Imported")],
+    ("source", "detail_types"),
+    [
+        ("aws.guardduty", ["GuardDuty Finding"]),
+        ("aws.securityhub", ["Security Hub Findings - Imported", "Findings Imported V2"]),  # ASFF, OCSF
+    ],
 )
-def test_rules_send_findings_to_their_stream(member: dict[str, Any], source: str, detail_type: str) -> None:
+def test_rules_send_findings_to_their_stream(
+    member: dict[str, Any], source: str, detail_types: list[str]
+) -> None:
     [rule] = [
         r
         for r in resources(member, "AWS::Events::Rule").values()
         if r["Properties"]["EventPattern"]["source"] == [source]
     ]
-    assert rule["Properties"]["EventPattern"]["detail-type"] == [detail_type]
+    assert rule["Properties"]["EventPattern"]["detail-type"] == detail_types
     [target] = rule["Properties"]["Targets"]
     stream_id = render(target["Arn"]).strip("<>").removesuffix(".Arn")
     assert stream_id in streams(member)
