@@ -21,21 +21,29 @@ costs that many compilations, then goes the generic way).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
 
 from normalizers.base import Document, Origin
 from normalizers.cloudtrail import mapping
-from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.actor import ActorCache, ActorFields, actor_of, identity_fields
 from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS
+from normalizers.ecs.getters import nullable_obj, optional_str
+from normalizers.ecs.timestamps import optional_time
 from normalizers.ecs.values import as_bool, flat
 
 Builder = Callable[[dict[str, Any], bytes, Origin, ActorCache], Document]
+IdentityBuilder = Callable[[dict[str, Any], str | None], ActorFields]
 Shape = tuple[str, ...]
+IdentityShape = tuple[Shape, Shape | None, Shape | None, Shape | None]
+"""``userIdentity``'s members, its ``sessionContext``'s, their ``sessionIssuer``'s and
+``attributes``' (``None``: absent or null)."""
+_Compiled = TypeVar("_Compiled")
 
 MAX_KEYS = 64
-"""CloudTrail records have about 20 members; more is not a shape worth compiling."""
+"""CloudTrail records have about 20 members, identities fewer; more is not a shape worth compiling."""
 MAX_SHAPES = 256
+"""Builders kept per kind (documents, identities)."""
 COMPILES_PER_OBJECT = 32
 
 REQUIRED = ("eventName", "eventSource", "eventTime")
@@ -43,7 +51,8 @@ REQUIRED = ("eventName", "eventSource", "eventTime")
 an EventBridge envelope's time): left to the generic path."""
 
 _BUILDERS: dict[Shape, Builder | None] = {}
-"""Every process's builders by shape (``None``: a shape left to the generic path)."""
+"""Every process's document builders by shape (``None``: a shape left to the generic path)."""
+_IDENTITY_BUILDERS: dict[IdentityShape, IdentityBuilder | None] = {}
 
 
 class CompiledBuilders:
@@ -54,7 +63,9 @@ class CompiledBuilders:
 
     def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Document:
         """What ``build_document(record, raw, None, origin, actors)`` returns, or raises."""
-        builder = self._builder(record)
+        builder = (
+            self._compiled(_BUILDERS, tuple(record), compile_builder) if len(record) <= MAX_KEYS else None
+        )
         if builder is not None:
             try:
                 return builder(record, raw, origin, actors)
@@ -62,21 +73,59 @@ class CompiledBuilders:
                 pass
         return mapping.build_document(record, raw, None, origin, actors)
 
-    def _builder(self, record: dict[str, Any]) -> Builder | None:
-        if len(record) > MAX_KEYS:
-            return None
-        shape = tuple(record)
+    def identity_fields(self, identity: dict[str, Any], signed_in_as: str | None = None) -> ActorFields:
+        """What :func:`~normalizers.cloudtrail.actor.identity_fields` returns, or raises."""
+        shape = identity_shape(identity)
+        builder = (
+            None if shape is None else self._compiled(_IDENTITY_BUILDERS, shape, compile_identity_builder)
+        )
+        if builder is not None:
+            try:
+                return builder(identity, signed_in_as)
+            except Exception:  # the generic path below says why, or builds it
+                pass
+        return identity_fields(identity, signed_in_as)
+
+    def _compiled(
+        self,
+        cache: dict[Any, _Compiled | None],
+        shape: Hashable,
+        compile_shape: Callable[[Any], _Compiled | None],
+    ) -> _Compiled | None:
         try:
-            return _BUILDERS[shape]
+            return cache[shape]
         except KeyError:
             pass
         if self._budget <= 0:
             return None
         self._budget -= 1
-        if len(_BUILDERS) >= MAX_SHAPES:
-            _BUILDERS.clear()
-        builder = _BUILDERS[shape] = compile_builder(shape)
-        return builder
+        if len(cache) >= MAX_SHAPES:
+            cache.clear()
+        compiled = cache[shape] = compile_shape(shape)
+        return compiled
+
+
+def identity_shape(identity: dict[str, Any]) -> IdentityShape | None:
+    """The shape of a ``userIdentity``, or ``None`` for one left to the generic path (too
+    many members, a ``sessionContext``, ``sessionIssuer`` or ``attributes`` that is no object)."""
+    session = identity.get("sessionContext")
+    if session is None:
+        return (tuple(identity), None, None, None) if len(identity) <= MAX_KEYS else None
+    if session.__class__ is not dict:
+        return None
+    issuer, attributes = session.get("sessionIssuer"), session.get("attributes")
+    if (issuer is not None and issuer.__class__ is not dict) or (
+        attributes is not None and attributes.__class__ is not dict
+    ):
+        return None
+    if max(len(identity), len(session), len(issuer or ()), len(attributes or ())) > MAX_KEYS:
+        return None
+    return (
+        tuple(identity),
+        tuple(session),
+        None if issuer is None else tuple(issuer),
+        None if attributes is None else tuple(attributes),
+    )
 
 
 class _Unexpected(Exception):
@@ -235,3 +284,99 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         "    return document",
     ]
     return lines
+
+
+def _text(name: str, member: str) -> list[str]:
+    """Lines reading a string member as ``optional_str`` does: ``None`` for null or ``""``,
+    anything but a string raises."""
+    return [
+        f"    {name} = {member}",
+        f"    if {name}.__class__ is not str:",
+        f"        if {name} is not None:",
+        "            raise Unexpected",
+        f"    elif not {name}:",
+        f"        {name} = None",
+    ]
+
+
+_IDENTITY_TEXT = (
+    ("userName", "user_name"),
+    ("type", "kind"),
+    ("principalId", "principal_id"),
+    ("arn", "arn"),
+    ("accountId", "account_id"),
+    ("accessKeyId", "access_key_id"),
+    ("invokedBy", "invoked_by"),
+    ("identityProvider", "identity_provider"),
+    ("credentialId", "credential_id"),
+)
+_ISSUER_TEXT = (
+    ("type", "issuer_type"),
+    ("principalId", "issuer_principal_id"),
+    ("arn", "issuer_arn"),
+    ("accountId", "issuer_account_id"),
+    ("userName", "issuer_user_name"),
+)
+_SESSION_TEXT = (("sourceIdentity", "source_identity"), ("ec2RoleDelivery", "ec2_role_delivery"))
+_ACTOR_ARGUMENTS = (
+    "signed_in_as, user_name, kind, behalf_user, principal_id, arn, account_id, access_key_id,"
+    " issuer_type, issuer_principal_id, issuer_arn, issuer_account_id, issuer_user_name,"
+    " mfa_authenticated, session_created, source_identity, ec2_role_delivery, invoked_by,"
+    " identity_provider, credential_id, identity_store_arn"
+)
+"""actor_of's parameters, in its order."""
+
+
+def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
+    """The builder of the actor of a ``userIdentity`` of this shape: the members
+    :func:`~normalizers.cloudtrail.actor.identity_members` reads, read only where present,
+    then :func:`~normalizers.cloudtrail.actor.actor_of`."""
+    members, session, issuer, attributes = shape
+    lines = ["def build(identity, signed_in_as):"]
+    if session is not None:
+        lines.append("    session = identity['sessionContext']")
+    if issuer is not None:
+        lines.append("    issuer = session['sessionIssuer']")
+    if attributes is not None:
+        lines.append("    attributes = session['attributes']")
+    for keys, container, texts in (
+        (members, "identity", _IDENTITY_TEXT),
+        (issuer, "issuer", _ISSUER_TEXT),
+        (session, "session", _SESSION_TEXT),
+    ):
+        for key, name in texts:
+            present = keys is not None and key in keys
+            lines += _text(name, f"{container}[{key!r}]") if present else [f"    {name} = None"]
+    for key, name, read in (
+        ("mfaAuthenticated", "mfa_authenticated", "as_bool"),
+        ("creationDate", "session_created", "optional_time"),
+    ):
+        present = attributes is not None and key in attributes
+        lines.append(f"    {name} = {read}(attributes[{key!r}])" if present else f"    {name} = None")
+    # The rare members, read as identity_members reads them.
+    if "webIdFederationData" in members or (session is not None and "webIdFederationData" in session):
+        scope = "session" if session is not None else "None"
+        lines += [
+            f"    web = nullable_obj({scope}, 'webIdFederationData') or nullable_obj(identity, 'webIdFederationData')",
+            "    identity_provider = identity_provider or optional_str(web, 'federatedProvider')",
+        ]
+    if "onBehalfOf" in members:
+        lines += [
+            "    on_behalf_of = nullable_obj(identity, 'onBehalfOf')",
+            "    behalf_user = optional_str(on_behalf_of, 'userId')",
+            "    identity_store_arn = optional_str(on_behalf_of, 'identityStoreArn')",
+        ]
+    else:
+        lines += ["    behalf_user = identity_store_arn = None"]
+    lines.append(f"    return actor_of({_ACTOR_ARGUMENTS})")
+    namespace: dict[str, Any] = {
+        "Unexpected": _Unexpected,
+        "actor_of": actor_of,
+        "as_bool": as_bool,
+        "optional_time": optional_time,
+        "nullable_obj": nullable_obj,
+        "optional_str": optional_str,
+    }
+    exec(compile("\n".join(lines), "<cloudtrail compiled identity>", "exec"), namespace)  # our own source
+    builder: IdentityBuilder = namespace["build"]
+    return builder

@@ -18,8 +18,8 @@ from normalizers.loop import Mapper, json_items
 def record_mapper(origin: Origin) -> Mapper:
     """The mapper of one object's records, its actors cached across them (also what the
     delivery paths call for the CloudTrail records they carry)."""
-    actors = ActorCache()
     builders = CompiledBuilders()
+    actors = ActorCache(builders.identity_fields)
 
     def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
         # Before any field (or event.original) is built from them.

@@ -10,7 +10,7 @@ import importlib.util
 import io
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import pytest
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.cloudtrail import compiled, mapping
 from normalizers.cloudtrail import normalize as cloudtrail_normalize
-from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.actor import ActorCache, identity_fields
 from tests.conftest import GOLDEN, golden_input
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
@@ -32,6 +32,8 @@ OTHER_VALUES: tuple[Any, ...] = (None, "", "true", "x", 0, 1.5, True, False, [],
 
 class _GenericOnly:
     """Stands in for CompiledBuilders: every record through mapping.build_document."""
+
+    identity_fields = staticmethod(identity_fields)
 
     def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Any:
         return mapping.build_document(record, raw, None, origin, actors)
@@ -108,17 +110,34 @@ def test_benchmark_records_give_the_same_documents(shared_dir: Path, monkeypatch
 
 
 def _variants(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """The record with one member (top level or in ``userIdentity``) given each other value,
-    or removed."""
+    """The record with one member (top level, in ``userIdentity`` or its session's objects)
+    given each other value, or removed."""
     for key in record:
         yield {k: v for k, v in record.items() if k != key}
         for value in OTHER_VALUES:
             yield {**record, key: value}
     identity = record.get("userIdentity")
     if isinstance(identity, dict):
-        for key in identity:
-            for value in OTHER_VALUES:
-                yield {**record, "userIdentity": {**identity, key: value}}
+        for changed in _object_variants(identity):
+            yield {**record, "userIdentity": changed}
+        session = identity.get("sessionContext")
+        if isinstance(session, dict):
+            for changed in _object_variants(session):
+                yield {**record, "userIdentity": {**identity, "sessionContext": changed}}
+            for key in ("sessionIssuer", "attributes", "webIdFederationData"):
+                block = session.get(key)
+                for changed in _object_variants(block) if isinstance(block, dict) else ():
+                    yield {
+                        **record,
+                        "userIdentity": {**identity, "sessionContext": {**session, key: changed}},
+                    }
+
+
+def _object_variants(value: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for key in value:
+        yield {k: v for k, v in value.items() if k != key}
+        for other in OTHER_VALUES:
+            yield {**value, key: other}
 
 
 def test_members_of_other_types_give_the_same_items(
@@ -126,6 +145,8 @@ def test_members_of_other_types_give_the_same_items(
 ) -> None:
     """A compiled builder meeting what it does not expect leaves the record to the generic
     path: the same document, or the same dead letter with the same reason."""
+    monkeypatch.setattr(compiled, "COMPILES_PER_OBJECT", 100_000)  # every variant's shape compiled
+    monkeypatch.setattr(compiled, "MAX_SHAPES", 100_000)
     records = _sample_records(shared_dir)
     picked = records[:: max(1, len(records) // 12)]
     variants = [variant for record in picked for variant in _variants(record)]
@@ -133,6 +154,40 @@ def test_members_of_other_types_give_the_same_items(
     assert fast == generic
     assert any(isinstance(item, tuple) for item in fast)  # some variants are dead letters
     assert any(isinstance(item, dict) for item in fast)
+
+
+def test_compiled_identities_give_the_same_actor(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sample identity, and each with one member (nested ones too) of another value:
+    the same actor, or the same error, whoever signed in."""
+    monkeypatch.setattr(compiled, "COMPILES_PER_OBJECT", 100_000)
+    monkeypatch.setattr(compiled, "MAX_SHAPES", 100_000)
+    builders = compiled.CompiledBuilders()
+    records = _sample_records(shared_dir) + _generator_records(shared_dir, 300)
+    identities = [
+        record["userIdentity"] for record in records if isinstance(record.get("userIdentity"), dict)
+    ]
+    variants = [
+        variant["userIdentity"]
+        for record in records[:: max(1, len(records) // 12)]
+        for variant in _variants(record)
+        if "userIdentity" in variant
+    ]
+    for identity in identities + variants:
+        for signed_in_as in (None, "alice"):
+            assert _outcome(builders.identity_fields, identity, signed_in_as) == _outcome(
+                identity_fields, identity, signed_in_as
+            )
+
+
+def _outcome(
+    build: Callable[[dict[str, Any], str | None], Any], identity: Any, signed_in_as: str | None
+) -> Any:
+    if not isinstance(identity, dict):
+        return None
+    try:
+        return build(identity, signed_in_as)
+    except Exception as error:  # the same error both ways
+        return repr(error)
 
 
 def test_ever_new_shapes_compile_a_bounded_number_of_builders(
