@@ -142,21 +142,17 @@ def compile_builder(shape: Shape) -> Builder | None:
         "as_bool": as_bool,
         "flat": flat,
         "timestamp": mapping.timestamp,
-        "categorize": mapping.categorize,
-        "outcome": mapping._outcome,
-        "event_id_of": mapping._event_id,
-        "optional_str": mapping.optional_str,
+        # mapping's own: the per-index constants they write are changed there alone
+        "event_of": mapping._event,
+        "cloud_of": mapping._cloud,
         "add_additional": mapping.add_additional,
         "add_block": mapping.add_block,
         "add_renamed": mapping.add_renamed,
         "add_resources": mapping.add_resources,
         "add_parties": mapping.add_parties,
-        "DATASET": mapping.SPEC.dataset,
     }
-    source = "\n".join(_source(present, namespace))
-    exec(
-        compile(source, "<cloudtrail compiled builder>", "exec"), namespace
-    )  # our own source, from the tables
+    code = compile("\n".join(_source(present, namespace)), "<cloudtrail compiled builder>", "exec")
+    exec(code, namespace)  # our own source: member names from the field tables
     builder: Builder = namespace["build"]
     return builder
 
@@ -239,44 +235,9 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
             ]
     if "resources" in present:
         lines += ["    if record['resources'] is not None:", "        add_resources(record, trail)"]
-    # event.*, as mapping._event writes it
-    if present.isdisjoint(("errorCode", "responseElements", "serviceEventDetails")):
-        lines.append("    result = 'success'")  # nothing that can say failure
-    else:
-        lines.append(
-            "    result = outcome(action, None, trail.get('error_code'), response,"
-            " trail.get('service_event_details'))"
-        )
-    if "eventID" in present:
-        lines += [
-            "    event_id = record['eventID']",
-            "    if event_id.__class__ is not str or not event_id:",
-            "        event_id = event_id_of(record, None)",
-        ]
-    else:
-        lines.append("    event_id = event_id_of(record, None)")
     lines += [
-        "    categories, types = categorize(action, provider, trail.get('event_type'),"
-        " trail.get('read_only'), False)",
-        "    event = {'kind': 'event', 'category': list(categories), 'type': list(types),"
-        " 'action': action, 'outcome': result, 'id': event_id, 'dataset': DATASET,"
-        " 'module': 'aws', 'provider': provider, 'ingested': origin.ingested}",
-        "    if origin.keep_original:",
-        "        event['original'] = raw.decode('utf-8')",
-    ]
-    # cloud.*, as mapping._cloud writes it
-    account = "optional_str(identity, 'accountId')"
-    if "recipientAccountId" in present:
-        account = f"optional_str(record, 'recipientAccountId') or {account}"
-    lines += ["    cloud = {'provider': 'aws'}", f"    account = {account}"]
-    lines += ["    if account:", "        cloud['account'] = {'id': account}"]
-    if "awsRegion" in present:
-        lines += [
-            "    region = optional_str(record, 'awsRegion')",
-            "    if region:",
-            "        cloud['region'] = region",
-        ]
-    lines += [
+        "    event = event_of(record, None, None, action, provider, response, trail, raw, origin)",
+        "    cloud = cloud_of(record, identity, None)",
         "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
         "    related = add_parties(document, record, identity, trail, provider, action, actors)",
         "    if related:",
@@ -377,6 +338,7 @@ def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
         "nullable_obj": nullable_obj,
         "optional_str": optional_str,
     }
-    exec(compile("\n".join(lines), "<cloudtrail compiled identity>", "exec"), namespace)  # our own source
+    code = compile("\n".join(lines), "<cloudtrail compiled identity>", "exec")
+    exec(code, namespace)  # our own source: member names from the identity tables above
     builder: IdentityBuilder = namespace["build"]
     return builder
