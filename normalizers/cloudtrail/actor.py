@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -11,6 +12,9 @@ from normalizers.ecs.actor import SESSION_TYPES
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import optional_time
 from normalizers.ecs.values import as_bool, unique
+
+ActorFields = tuple[dict[str, Any], list[str], dict[str, Any]]
+"""``(user, related_users, user_identity)``."""
 
 
 class ActorCache:
@@ -34,17 +38,17 @@ class ActorCache:
     """About where a hit's saving (the build, some 2-3 us) pays for the misses' cost (1 us)."""
     SAMPLE = 16
 
-    def __init__(self) -> None:
+    def __init__(self, build: Callable[[dict[str, Any], str | None], ActorFields] | None = None) -> None:
+        """``build``: what the cache holds, :func:`identity_fields` or what returns the same."""
+        self._build = build or identity_fields
         self._entries: dict[bytes, bytes] = {}
         self._calls = self._lookups = self._hits = 0
         self._bypass = False
 
-    def fields(
-        self, identity: dict[str, Any], signed_in_as: str | None = None
-    ) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+    def fields(self, identity: dict[str, Any], signed_in_as: str | None = None) -> ActorFields:
         self._calls += 1
         if self._bypass and self._calls % self.SAMPLE:
-            return identity_fields(identity, signed_in_as)
+            return self._build(identity, signed_in_as)
         key = orjson.dumps(identity)
         if signed_in_as is not None:
             key += b"\0" + signed_in_as.encode("utf-8", "surrogatepass")
@@ -53,7 +57,7 @@ class ActorCache:
         if cached is None:
             if len(self._entries) >= self.MAX_ENTRIES:
                 self._entries.clear()
-            fields = identity_fields(identity, signed_in_as)
+            fields = self._build(identity, signed_in_as)
             self._entries[_exact(key)] = _exact(orjson.dumps(fields))
             return fields  # built for this document alone: the cache keeps only its JSON
         user, related, user_identity = orjson.loads(cached)
@@ -72,9 +76,7 @@ def _exact(data: bytes) -> bytes:
     return bytes(memoryview(data))
 
 
-def identity_fields(
-    identity: dict[str, Any], signed_in_as: str | None = None
-) -> tuple[dict[str, Any], list[str], dict[str, Any]]:
+def identity_fields(identity: dict[str, Any], signed_in_as: str | None = None) -> ActorFields:
     """``userIdentity`` -> ``(user, related_users, user_identity)``: what
     ``actor_fields(Actor(...))`` returns (the shared actor contract, docs/schema.md), built in
     one pass over the record rather than through an :class:`~normalizers.ecs.actor.Actor`,
@@ -85,6 +87,21 @@ def identity_fields(
     ``userIdentity`` has none. An IAM Identity Center user (``IdentityCenterUser``) has no
     principal id: its identity store user id (``onBehalfOf.userId``) is its ``user.id``.
     """
+    return actor_of(signed_in_as, *identity_members(identity))
+
+
+IdentityMembers = tuple[
+    str | None, str | None, str | None, str | None, str | None, str | None, str | None,
+    str | None, str | None, str | None, str | None, str | None, bool | None, str | None,
+    str | None, str | None, str | None, str | None, str | None, str | None,
+]  # fmt: skip
+"""What :func:`actor_of` reads from ``userIdentity``, in its parameters' order."""
+
+
+def identity_members(identity: dict[str, Any]) -> IdentityMembers:
+    """The members of ``userIdentity`` the actor is built from (a wrongly typed one raises).
+
+    normalizers.cloudtrail.compiled generates readers of the same members per shape."""
     # Read in the order of the Actor's fields, so that a wrongly typed field is the same
     # dead letter's reason.
     session = nullable_obj(identity, "sessionContext")
@@ -92,32 +109,63 @@ def identity_fields(
     attributes = nullable_obj(session, "attributes")
     web = nullable_obj(session, "webIdFederationData") or nullable_obj(identity, "webIdFederationData")
     user_name = optional_str(identity, "userName")
+    kind = optional_str(identity, "type")
+    on_behalf_of = nullable_obj(identity, "onBehalfOf")
+    return (
+        user_name,
+        kind,
+        optional_str(on_behalf_of, "userId"),
+        optional_str(identity, "principalId"),
+        optional_str(identity, "arn"),
+        optional_str(identity, "accountId"),
+        optional_str(identity, "accessKeyId"),
+        optional_str(issuer, "type"),
+        optional_str(issuer, "principalId"),
+        optional_str(issuer, "arn"),
+        optional_str(issuer, "accountId"),
+        optional_str(issuer, "userName"),
+        as_bool(attributes.get("mfaAuthenticated")) if attributes else None,
+        optional_time(attributes.get("creationDate")) if attributes else None,
+        optional_str(session, "sourceIdentity"),
+        optional_str(session, "ec2RoleDelivery"),
+        optional_str(identity, "invokedBy"),
+        optional_str(identity, "identityProvider") or optional_str(web, "federatedProvider"),
+        optional_str(identity, "credentialId"),
+        optional_str(on_behalf_of, "identityStoreArn"),
+    )
+
+
+def actor_of(
+    signed_in_as: str | None,
+    user_name: str | None,
+    kind: str | None,
+    behalf_user: str | None,
+    principal_id: str | None,
+    arn: str | None,
+    account_id: str | None,
+    access_key_id: str | None,
+    issuer_type: str | None,
+    issuer_principal_id: str | None,
+    issuer_arn: str | None,
+    issuer_account_id: str | None,
+    issuer_user_name: str | None,
+    mfa_authenticated: bool | None,
+    session_created: str | None,
+    source_identity: str | None,
+    ec2_role_delivery: str | None,
+    invoked_by: str | None,
+    identity_provider: str | None,
+    credential_id: str | None,
+    identity_store_arn: str | None,
+) -> ActorFields:
+    """:func:`identity_fields` from the members :func:`identity_members` reads."""
     if user_name == HIDDEN_USER_NAME:
         user_name = None
     if user_name is None and signed_in_as != HIDDEN_USER_NAME:
         user_name = signed_in_as
-    kind = optional_str(identity, "type")
-    on_behalf_of = nullable_obj(identity, "onBehalfOf")
-    behalf_user = optional_str(on_behalf_of, "userId")
-    principal_id = optional_str(identity, "principalId") or (
-        behalf_user if kind == IDENTITY_CENTER_USER else None
-    )
-    arn = optional_str(identity, "arn")
-    account_id = optional_str(identity, "accountId")
-    access_key_id = _clean(optional_str(identity, "accessKeyId"))
-    issuer_type = optional_str(issuer, "type")
-    issuer_principal_id = optional_str(issuer, "principalId")
-    issuer_arn = optional_str(issuer, "arn")
-    issuer_account_id = optional_str(issuer, "accountId")
-    issuer_user_name = optional_str(issuer, "userName")
-    mfa_authenticated = as_bool(attributes.get("mfaAuthenticated")) if attributes else None
-    session_created = optional_time(attributes.get("creationDate")) if attributes else None
-    source_identity = optional_str(session, "sourceIdentity")
-    ec2_role_delivery = optional_str(session, "ec2RoleDelivery")
-    invoked_by = optional_str(identity, "invokedBy")
-    identity_provider = optional_str(identity, "identityProvider") or optional_str(web, "federatedProvider")
-    credential_id = _clean(optional_str(identity, "credentialId"))
-    identity_store_arn = optional_str(on_behalf_of, "identityStoreArn")
+    principal_id = principal_id or (behalf_user if kind == IDENTITY_CENTER_USER else None)
+    access_key_id = _clean(access_key_id)
+    credential_id = _clean(credential_id)
 
     # Actor.session_name, issuer_name, role_name and name.
     text_arn = arn or ""
@@ -165,50 +213,61 @@ def identity_fields(
     )
     # Only what user and related.user do not already hold (see actor_fields), without the
     # empty values (prune: every string here is None or not empty, but a role name may be "").
-    fields: dict[str, Any] = {}
-    for key, value in (
-        ("type", kind),
-        ("arn", arn),
-        ("account_id", account_id),
-        ("access_key_id", access_key_id),
-        ("user_name", user_name if user_name != name else None),
-        ("invoked_by", invoked_by),
-        ("identity_provider", identity_provider),
-        ("credential_id", credential_id),
-    ):
-        if value:
-            fields[key] = value
-    behalf = _present((("user_id", behalf_user), ("identity_store_arn", identity_store_arn)))
-    if behalf:
+    # Values zipped with constant keys: no pair tuples to build per record.
+    values = (
+        kind,
+        arn,
+        account_id,
+        access_key_id,
+        user_name if user_name != name else None,
+        invoked_by,
+        identity_provider,
+        credential_id,
+    )
+    fields: dict[str, Any] = {key: value for key, value in zip(_IDENTITY_KEYS, values, strict=True) if value}
+    if behalf_user or identity_store_arn:
+        behalf = {
+            key: value
+            for key, value in zip(_BEHALF_KEYS, (behalf_user, identity_store_arn), strict=True)
+            if value
+        }
         fields["on_behalf_of"] = behalf
-    context = _present(
-        (
-            ("creation_date", session_created),
-            ("source_identity", source_identity),
-            ("ec2_role_delivery", ec2_role_delivery),
-        )
-    )
-    if mfa_authenticated is not None:
-        context = {"mfa_authenticated": mfa_authenticated, **context}
-    issued = _present(
-        (
-            ("type", issuer_type),
-            ("principal_id", issuer_principal_id),
-            ("arn", issuer_arn),
-            ("account_id", issuer_account_id),
+    context: dict[str, Any] = {} if mfa_authenticated is None else {"mfa_authenticated": mfa_authenticated}
+    if session_created:
+        context["creation_date"] = session_created
+    if source_identity:
+        context["source_identity"] = source_identity
+    if ec2_role_delivery:
+        context["ec2_role_delivery"] = ec2_role_delivery
+    if issuer_type or issuer_principal_id or issuer_arn or issuer_account_id or issuer_name:
+        issuer_values = (
+            issuer_type,
+            issuer_principal_id,
+            issuer_arn,
+            issuer_account_id,
             # A role's name is user.roles; another issuer's (a federated user's IAM user) stays.
-            ("user_name", issuer_name if (issuer_user_name or issuer_arn) and not role else None),
+            issuer_name if (issuer_user_name or issuer_arn) and not role else None,
         )
-    )
-    if issued:
-        context["session_issuer"] = issued
+        issued = {key: value for key, value in zip(_ISSUER_KEYS, issuer_values, strict=True) if value}
+        if issued:
+            context["session_issuer"] = issued
     if context:
         fields["session_context"] = context
     return user, related, fields
 
 
-def _present(pairs: tuple[tuple[str, str | None], ...]) -> dict[str, Any]:
-    return {key: value for key, value in pairs if value}
+_IDENTITY_KEYS = (
+    "type",
+    "arn",
+    "account_id",
+    "access_key_id",
+    "user_name",
+    "invoked_by",
+    "identity_provider",
+    "credential_id",
+)
+_BEHALF_KEYS = ("user_id", "identity_store_arn")
+_ISSUER_KEYS = ("type", "principal_id", "arn", "account_id", "user_name")
 
 
 def _clean(value: str | None) -> str | None:

@@ -59,7 +59,9 @@ def _may_hold_secret(raw: bytes) -> bool:
     walk. A key written with JSON escapes (``\\u0070assword``) is not seen here: it walks too.
     A substring search of the lower-cased bytes, several times faster than a case-insensitive
     regex (which has no literal prefix to skip ahead with)."""
-    if b"\\u" in raw:
+    # A one-byte search is a memchr, several times faster than the two-byte one it spares
+    # (most records hold no backslash at all).
+    if b"\\" in raw and b"\\u" in raw:
         return True
     lowered = raw.lower()  # ASCII only, as the key names are
     ends = _SECRET_KEY_ENDS

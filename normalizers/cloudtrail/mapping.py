@@ -64,10 +64,30 @@ def build_document(
         "cloud": _cloud(record, identity, envelope),
         "aws": {"cloudtrail": trail},
     }
+    related = add_parties(document, record, identity, trail, provider, action, actors or ActorCache())
+    if insight is not None:
+        trail["insight_details"] = snake(insight)
+        _add_insight_times(event, insight, moment)
+    if related:
+        document["related"] = related
+    return document
+
+
+def add_parties(
+    document: Document,
+    record: dict[str, Any],
+    identity: dict[str, Any] | None,
+    trail: dict[str, Any],
+    provider: str,
+    action: str,
+    actors: ActorCache,
+) -> dict[str, list[str]]:
+    """Who acted, from where, on what and with which agent: ``user``, ``source``, the targets
+    and ``user_agent`` added to ``document``; returns ``related``, which the caller adds last."""
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
-        user, related_users, trail["user_identity"] = (actors or ActorCache()).fields(
+        user, related_users, trail["user_identity"] = actors.fields(
             identity, _signed_in_as(trail.get("additional_eventdata"))
         )
         if related_users:
@@ -84,12 +104,7 @@ def build_document(
     agent = optional_str(record, "userAgent")
     if agent:
         document["user_agent"] = {"original": agent}
-    if insight is not None:
-        trail["insight_details"] = snake(insight)
-        _add_insight_times(event, insight, moment)
-    if related:
-        document["related"] = related
-    return document
+    return related
 
 
 def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
@@ -193,8 +208,37 @@ def _trail_fields(
         trail["request_parameters"] = request
     if response is not None:
         trail["response_elements"] = response
-    additional = record.get("additionalEventData")
-    if additional is not None and (additional := flat(additional)) is not None:
+    if record.get("additionalEventData") is not None:
+        add_additional(record, trail, provider)
+    for key, field in BLOCKS:
+        if record.get(key) is not None:
+            add_block(record, trail, key, field)
+    for key, field, names in RENAMED_BLOCKS:
+        if record.get(key) is not None:
+            add_renamed(record, trail, key, field, names)
+    if record.get("resources") is not None:
+        add_resources(record, trail)
+    return trail
+
+
+# Each step below adds what one member of the record gives, when the member is not null: the
+# generic path above and the compiled builders (normalizers.cloudtrail.compiled) share them.
+
+BLOCKS = (
+    ("serviceEventDetails", "service_event_details"),
+    ("edgeDeviceDetails", "edge_device_details"),
+)
+"""Objects copied as ``flat_object`` values."""
+RENAMED_BLOCKS = (
+    ("tlsDetails", "tls_details", TLS_FIELDS),
+    ("addendum", "addendum", ADDENDUM_FIELDS),
+)
+"""Objects whose known members are copied under their field names."""
+
+
+def add_additional(record: dict[str, Any], trail: dict[str, Any], provider: str) -> None:
+    additional = flat(record["additionalEventData"])
+    if additional is not None:
         trail["additional_eventdata"] = additional
         # Sign-in details, whatever eventType says: IAM Identity Center sign-ins are
         # AwsServiceEvent records of signin.amazonaws.com.
@@ -202,25 +246,26 @@ def _trail_fields(
         login = _console_login(additional) if signin else None
         if login:
             trail["console_login"] = login
-    for key, field in (
-        ("serviceEventDetails", "service_event_details"),
-        ("edgeDeviceDetails", "edge_device_details"),
-    ):
-        block = record.get(key)
-        if block is not None and (block := flat(block)) is not None:
-            trail[field] = block
-    for key, field, names in (
-        ("tlsDetails", "tls_details", TLS_FIELDS),
-        ("addendum", "addendum", ADDENDUM_FIELDS),
-    ):
-        if record.get(key) is not None:
-            renamed = _renamed(nullable_obj(record, key), names)
-            if renamed:
-                trail[field] = renamed
-    resources = record.get("resources")
-    if resources is not None and (resources := _resources(resources)):
+
+
+def add_block(record: dict[str, Any], trail: dict[str, Any], key: str, field: str) -> None:
+    block = flat(record[key])
+    if block is not None:
+        trail[field] = block
+
+
+def add_renamed(
+    record: dict[str, Any], trail: dict[str, Any], key: str, field: str, names: tuple[tuple[str, str], ...]
+) -> None:
+    renamed = _renamed(nullable_obj(record, key), names)
+    if renamed:
+        trail[field] = renamed
+
+
+def add_resources(record: dict[str, Any], trail: dict[str, Any]) -> None:
+    resources = _resources(record["resources"])
+    if resources:
         trail["resources"] = resources
-    return trail
 
 
 def _renamed(block: dict[str, Any] | None, names: tuple[tuple[str, str], ...]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any, BinaryIO
 
 from normalizers.base import Document, Item, Origin
 from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.compiled import CompiledBuilders
 from normalizers.cloudtrail.credentials import without_credentials
 from normalizers.cloudtrail.exports import with_event_time
 from normalizers.cloudtrail.mapping import build_document
@@ -17,11 +18,14 @@ from normalizers.loop import Mapper, json_items
 def record_mapper(origin: Origin) -> Mapper:
     """The mapper of one object's records, its actors cached across them (also what the
     delivery paths call for the CloudTrail records they carry)."""
-    actors = ActorCache()
+    builders = CompiledBuilders()
+    actors = ActorCache(builders.identity_fields)
 
     def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
         # Before any field (or event.original) is built from them.
         record, raw = without_credentials(with_event_time(record), raw, origin.keep_original)
+        if envelope is None:
+            return builders.build(record, raw, origin, actors)
         return build_document(record, raw, envelope, origin, actors)
 
     return mapper

@@ -169,8 +169,20 @@ def target_values(record: dict[str, Any], rows: tuple[Target, ...]) -> dict[str,
     """``{field: values}`` of the record, each value once, in the table's order."""
     found: dict[str, list[str]] = {}
     for row in rows:
+        # The first two steps of _collect inlined: most rows name a member the record does
+        # not have (an operation's other parameters), found absent here without a call.
+        parts = row.parts
+        node = record.get(parts[0])
+        if node is None:
+            continue
+        depth = 1
+        if node.__class__ is dict and len(parts) > 1:
+            node = node.get(parts[1])
+            if node is None:
+                continue
+            depth = 2
         strings: list[str] = []
-        _collect(record, row.parts, 0, strings)
+        _collect(node, parts, depth, strings)
         values = [taken for value in strings if (taken := row.take(value))]
         if values:
             found[row.field] = unique([*found.get(row.field, ()), *values])

@@ -9,6 +9,10 @@ from typing import Any
 
 # RFC 3339 in UTC with a literal Z: passed through untouched (the common, fast case).
 _RFC3339_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z\Z")
+_CHECKED: set[str] = set()
+"""Times already found RFC 3339 in UTC: a file's records share their second, a session its
+creation date, and a set lookup costs a fraction of the match and the parse."""
+_MAX_CHECKED = 1024
 MAX_EPOCH_SECONDS = 253402300800
 """Epoch seconds must give a year below 10000 to be an RFC 3339 date."""
 
@@ -20,8 +24,13 @@ def timestamp(value: Any) -> str:
     epoch seconds. Raises ``ValueError`` for anything else, so the caller dead-letters it.
     """
     if isinstance(value, str):
+        if value in _CHECKED:
+            return value
         if _RFC3339_Z.match(value):
             datetime.fromisoformat(value[:19])  # rejects 2026-13-45T00:00:00Z; the text is kept as is
+            if len(_CHECKED) >= _MAX_CHECKED:
+                _CHECKED.clear()
+            _CHECKED.add(value)
             return value
         text = value.strip()
         if not text:

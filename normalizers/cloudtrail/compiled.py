@@ -1,0 +1,344 @@
+"""Document builders compiled per record shape: the generic mapping without its probing.
+
+:func:`~normalizers.cloudtrail.mapping.build_document` asks every record for every member it
+might have (some thirty ``dict.get`` calls, loops over the field tables, a call per block),
+though the records of a file come in a few shapes: the same members, in the same order, call
+after call. So the members a record has (``tuple(record)``, its *shape*) select a function
+generated once for that shape, which reads only those members and writes the same document
+in the same order, through the same helpers for anything beyond a plain copy.
+
+The generic path stays the reference and the only one that refuses records: a compiled
+builder raises on anything it does not expect (a member of another type, an unparseable
+time...), and :meth:`CompiledBuilders.build` then maps the record again by the generic path,
+which writes the same document or raises the same dead letter's reason. Generated source
+holds only member names from the field tables, never a record's text.
+
+Bounded whatever the input: shapes with more than :data:`MAX_KEYS` members are not compiled,
+at most :data:`MAX_SHAPES` builders are kept (the cache starts again when full), and one
+object compiles at most :data:`COMPILES_PER_OBJECT` of them (a file of all-distinct shapes
+costs that many compilations, then goes the generic way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from normalizers.base import Document, Origin
+from normalizers.cloudtrail import mapping
+from normalizers.cloudtrail.actor import ActorCache, ActorFields, actor_of, identity_fields
+from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS
+from normalizers.ecs.getters import nullable_obj, optional_str
+from normalizers.ecs.timestamps import optional_time
+from normalizers.ecs.values import as_bool, flat
+
+Builder = Callable[[dict[str, Any], bytes, Origin, ActorCache], Document]
+IdentityBuilder = Callable[[dict[str, Any], str | None], ActorFields]
+Shape = tuple[str, ...]
+IdentityShape = tuple[Shape, Shape | None, Shape | None, Shape | None]
+"""``userIdentity``'s members, its ``sessionContext``'s, their ``sessionIssuer``'s and
+``attributes``' (``None``: absent or null)."""
+_Compiled = TypeVar("_Compiled")
+
+MAX_KEYS = 64
+"""CloudTrail records have about 20 members, identities fewer; more is not a shape worth compiling."""
+MAX_SHAPES = 256
+"""Builders kept per kind (documents, identities)."""
+COMPILES_PER_OBJECT = 32
+
+REQUIRED = ("eventName", "eventSource", "eventTime")
+"""A shape without one of these is a dead letter or an exception (``insightDetails``,
+an EventBridge envelope's time): left to the generic path."""
+
+_BUILDERS: dict[Shape, Builder | None] = {}
+"""Every process's document builders by shape (``None``: a shape left to the generic path)."""
+_IDENTITY_BUILDERS: dict[IdentityShape, IdentityBuilder | None] = {}
+
+
+class CompiledBuilders:
+    """One object's view of the compiled builders, with its compilation budget."""
+
+    def __init__(self) -> None:
+        self._budget = COMPILES_PER_OBJECT
+
+    def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Document:
+        """What ``build_document(record, raw, None, origin, actors)`` returns, or raises."""
+        builder = (
+            self._compiled(_BUILDERS, tuple(record), compile_builder) if len(record) <= MAX_KEYS else None
+        )
+        if builder is not None:
+            try:
+                return builder(record, raw, origin, actors)
+            except Exception:  # the generic path below says why, or maps it
+                pass
+        return mapping.build_document(record, raw, None, origin, actors)
+
+    def identity_fields(self, identity: dict[str, Any], signed_in_as: str | None = None) -> ActorFields:
+        """What :func:`~normalizers.cloudtrail.actor.identity_fields` returns, or raises."""
+        shape = identity_shape(identity)
+        builder = (
+            None if shape is None else self._compiled(_IDENTITY_BUILDERS, shape, compile_identity_builder)
+        )
+        if builder is not None:
+            try:
+                return builder(identity, signed_in_as)
+            except Exception:  # the generic path below says why, or builds it
+                pass
+        return identity_fields(identity, signed_in_as)
+
+    def _compiled(
+        self,
+        cache: dict[Any, _Compiled | None],
+        shape: Hashable,
+        compile_shape: Callable[[Any], _Compiled | None],
+    ) -> _Compiled | None:
+        try:
+            return cache[shape]
+        except KeyError:
+            pass
+        if self._budget <= 0:
+            return None
+        self._budget -= 1
+        if len(cache) >= MAX_SHAPES:
+            cache.clear()
+        compiled = cache[shape] = compile_shape(shape)
+        return compiled
+
+
+def identity_shape(identity: dict[str, Any]) -> IdentityShape | None:
+    """The shape of a ``userIdentity``, or ``None`` for one left to the generic path (too
+    many members, a ``sessionContext``, ``sessionIssuer`` or ``attributes`` that is no object)."""
+    session = identity.get("sessionContext")
+    if session is None:
+        return (tuple(identity), None, None, None) if len(identity) <= MAX_KEYS else None
+    if session.__class__ is not dict:
+        return None
+    issuer, attributes = session.get("sessionIssuer"), session.get("attributes")
+    if (issuer is not None and issuer.__class__ is not dict) or (
+        attributes is not None and attributes.__class__ is not dict
+    ):
+        return None
+    if max(len(identity), len(session), len(issuer or ()), len(attributes or ())) > MAX_KEYS:
+        return None
+    return (
+        tuple(identity),
+        tuple(session),
+        None if issuer is None else tuple(issuer),
+        None if attributes is None else tuple(attributes),
+    )
+
+
+class _Unexpected(Exception):
+    """A member the compiled builder does not map itself: the generic path will."""
+
+
+def compile_builder(shape: Shape) -> Builder | None:
+    """The builder of records whose members are ``shape``, or ``None`` for the generic path."""
+    present = set(shape)
+    if "insightDetails" in present or not present.issuperset(REQUIRED):
+        return None
+    namespace: dict[str, Any] = {
+        "Unexpected": _Unexpected,
+        "as_bool": as_bool,
+        "flat": flat,
+        "timestamp": mapping.timestamp,
+        # mapping's own: the per-index constants they write are changed there alone
+        "event_of": mapping._event,
+        "cloud_of": mapping._cloud,
+        "add_additional": mapping.add_additional,
+        "add_block": mapping.add_block,
+        "add_renamed": mapping.add_renamed,
+        "add_resources": mapping.add_resources,
+        "add_parties": mapping.add_parties,
+    }
+    code = compile("\n".join(_source(present, namespace)), "<cloudtrail compiled builder>", "exec")
+    exec(code, namespace)  # our own source: member names from the field tables
+    builder: Builder = namespace["build"]
+    return builder
+
+
+def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
+    """The builder's lines: :func:`~normalizers.cloudtrail.mapping.build_document`'s steps
+    for an EventBridge-less, Insights-less record, in its order, for present members only."""
+
+    def member(key: str) -> str:
+        return f"record[{key!r}]"
+
+    lines = [
+        "def build(record, raw, origin, actors):",
+        "    action = record['eventName']",
+        "    provider = record['eventSource']",
+        "    if action.__class__ is not str or not action or provider.__class__ is not str or not provider:",
+        "        raise Unexpected",
+        "    moment = timestamp(record['eventTime'])",
+    ]
+    if "userIdentity" in present:
+        lines += [
+            "    identity = record['userIdentity']",
+            "    if identity is not None and identity.__class__ is not dict:",
+            "        raise Unexpected",
+        ]
+    else:
+        lines.append("    identity = None")
+    for key, name in (("requestParameters", "request"), ("responseElements", "response")):
+        if key in present:
+            lines += [
+                f"    {name} = {member(key)}",
+                f"    {name} = ({name} or None) if {name}.__class__ is dict else flat({name})",
+            ]
+        else:
+            lines.append(f"    {name} = None")
+    # aws.cloudtrail.*, as mapping._trail_fields writes it
+    lines.append("    trail = {}")
+    for key, field in TEXT_FIELDS:
+        if key in present:
+            lines += [
+                f"    value = {member(key)}",
+                "    if value.__class__ is str:",
+                "        if value:",
+                f"            trail[{field!r}] = value",
+                "    elif value is not None:",
+                "        raise Unexpected",
+            ]
+    for key, field in BOOL_FIELDS:
+        if key in present:
+            lines += [
+                f"    value = {member(key)}",
+                "    if value.__class__ is not bool and value is not None:",
+                "        value = as_bool(value)",
+                "    if value is not None:",
+                f"        trail[{field!r}] = value",
+            ]
+    lines += [
+        "    if request is not None:",
+        "        trail['request_parameters'] = request",
+        "    if response is not None:",
+        "        trail['response_elements'] = response",
+    ]
+    if "additionalEventData" in present:
+        lines += [
+            "    if record['additionalEventData'] is not None:",
+            "        add_additional(record, trail, provider)",
+        ]
+    for key, field in mapping.BLOCKS:
+        if key in present:
+            lines += [
+                f"    if {member(key)} is not None:",
+                f"        add_block(record, trail, {key!r}, {field!r})",
+            ]
+    for index, (key, field, names) in enumerate(mapping.RENAMED_BLOCKS):
+        if key in present:
+            namespace[f"NAMES_{index}"] = names
+            lines += [
+                f"    if {member(key)} is not None:",
+                f"        add_renamed(record, trail, {key!r}, {field!r}, NAMES_{index})",
+            ]
+    if "resources" in present:
+        lines += ["    if record['resources'] is not None:", "        add_resources(record, trail)"]
+    lines += [
+        "    event = event_of(record, None, None, action, provider, response, trail, raw, origin)",
+        "    cloud = cloud_of(record, identity, None)",
+        "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
+        "    related = add_parties(document, record, identity, trail, provider, action, actors)",
+        "    if related:",
+        "        document['related'] = related",
+        "    return document",
+    ]
+    return lines
+
+
+def _text(name: str, member: str) -> list[str]:
+    """Lines reading a string member as ``optional_str`` does: ``None`` for null or ``""``,
+    anything but a string raises."""
+    return [
+        f"    {name} = {member}",
+        f"    if {name}.__class__ is not str:",
+        f"        if {name} is not None:",
+        "            raise Unexpected",
+        f"    elif not {name}:",
+        f"        {name} = None",
+    ]
+
+
+_IDENTITY_TEXT = (
+    ("userName", "user_name"),
+    ("type", "kind"),
+    ("principalId", "principal_id"),
+    ("arn", "arn"),
+    ("accountId", "account_id"),
+    ("accessKeyId", "access_key_id"),
+    ("invokedBy", "invoked_by"),
+    ("identityProvider", "identity_provider"),
+    ("credentialId", "credential_id"),
+)
+_ISSUER_TEXT = (
+    ("type", "issuer_type"),
+    ("principalId", "issuer_principal_id"),
+    ("arn", "issuer_arn"),
+    ("accountId", "issuer_account_id"),
+    ("userName", "issuer_user_name"),
+)
+_SESSION_TEXT = (("sourceIdentity", "source_identity"), ("ec2RoleDelivery", "ec2_role_delivery"))
+_ACTOR_ARGUMENTS = (
+    "signed_in_as, user_name, kind, behalf_user, principal_id, arn, account_id, access_key_id,"
+    " issuer_type, issuer_principal_id, issuer_arn, issuer_account_id, issuer_user_name,"
+    " mfa_authenticated, session_created, source_identity, ec2_role_delivery, invoked_by,"
+    " identity_provider, credential_id, identity_store_arn"
+)
+"""actor_of's parameters, in its order."""
+
+
+def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
+    """The builder of the actor of a ``userIdentity`` of this shape: the members
+    :func:`~normalizers.cloudtrail.actor.identity_members` reads, read only where present,
+    then :func:`~normalizers.cloudtrail.actor.actor_of`."""
+    members, session, issuer, attributes = shape
+    lines = ["def build(identity, signed_in_as):"]
+    if session is not None:
+        lines.append("    session = identity['sessionContext']")
+    if issuer is not None:
+        lines.append("    issuer = session['sessionIssuer']")
+    if attributes is not None:
+        lines.append("    attributes = session['attributes']")
+    for keys, container, texts in (
+        (members, "identity", _IDENTITY_TEXT),
+        (issuer, "issuer", _ISSUER_TEXT),
+        (session, "session", _SESSION_TEXT),
+    ):
+        for key, name in texts:
+            present = keys is not None and key in keys
+            lines += _text(name, f"{container}[{key!r}]") if present else [f"    {name} = None"]
+    for key, name, read in (
+        ("mfaAuthenticated", "mfa_authenticated", "as_bool"),
+        ("creationDate", "session_created", "optional_time"),
+    ):
+        present = attributes is not None and key in attributes
+        lines.append(f"    {name} = {read}(attributes[{key!r}])" if present else f"    {name} = None")
+    # The rare members, read as identity_members reads them.
+    if "webIdFederationData" in members or (session is not None and "webIdFederationData" in session):
+        scope = "session" if session is not None else "None"
+        lines += [
+            f"    web = nullable_obj({scope}, 'webIdFederationData') or nullable_obj(identity, 'webIdFederationData')",
+            "    identity_provider = identity_provider or optional_str(web, 'federatedProvider')",
+        ]
+    if "onBehalfOf" in members:
+        lines += [
+            "    on_behalf_of = nullable_obj(identity, 'onBehalfOf')",
+            "    behalf_user = optional_str(on_behalf_of, 'userId')",
+            "    identity_store_arn = optional_str(on_behalf_of, 'identityStoreArn')",
+        ]
+    else:
+        lines += ["    behalf_user = identity_store_arn = None"]
+    lines.append(f"    return actor_of({_ACTOR_ARGUMENTS})")
+    namespace: dict[str, Any] = {
+        "Unexpected": _Unexpected,
+        "actor_of": actor_of,
+        "as_bool": as_bool,
+        "optional_time": optional_time,
+        "nullable_obj": nullable_obj,
+        "optional_str": optional_str,
+    }
+    code = compile("\n".join(lines), "<cloudtrail compiled identity>", "exec")
+    exec(code, namespace)  # our own source: member names from the identity tables above
+    builder: IdentityBuilder = namespace["build"]
+    return builder

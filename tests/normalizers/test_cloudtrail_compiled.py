@@ -1,0 +1,229 @@
+"""The builders compiled per record shape (normalizers/cloudtrail/compiled.py) against the
+generic mapping: the same items (documents, dead letters and their reasons) for every golden
+input, every public sample, the benchmark generator's records and records with each member
+given another type; and bounded work for files of ever new shapes."""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import io
+import json
+import random
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from normalizers import DeadLetter, Item, Origin, normalize_object
+from normalizers.cloudtrail import compiled, mapping
+from normalizers.cloudtrail import normalize as cloudtrail_normalize
+from normalizers.cloudtrail.actor import ActorCache, identity_fields
+from tests.conftest import GOLDEN, golden_input
+
+ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
+KEEP_ORIGINAL = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z", keep_original=True)
+
+OTHER_VALUES: tuple[Any, ...] = (None, "", "true", "x", 0, 1.5, True, False, [], ["x"], {}, {"a": 1})
+"""What a hostile or broken record may hold in place of any member."""
+
+
+class _GenericOnly:
+    """Stands in for CompiledBuilders: every record through mapping.build_document."""
+
+    identity_fields = staticmethod(identity_fields)
+
+    def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Any:
+        return mapping.build_document(record, raw, None, origin, actors)
+
+
+def _comparable(items: list[Item]) -> list[Any]:
+    return [
+        ("dead", item.reason, item.position, item.raw) if isinstance(item, DeadLetter) else item
+        for item in items
+    ]
+
+
+def _both_ways(data: bytes, origin: Origin, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[Any]]:
+    """The items of one object through the compiled builders, then through the generic path."""
+    fast = _comparable(list(normalize_object(io.BytesIO(data), origin, "cloudtrail")))
+    with monkeypatch.context() as patch:
+        patch.setattr(cloudtrail_normalize, "CompiledBuilders", _GenericOnly)
+        generic = _comparable(list(normalize_object(io.BytesIO(data), origin, "cloudtrail")))
+    return fast, generic
+
+
+def _log_file(records: list[Any]) -> bytes:
+    return json.dumps({"Records": records}).encode()
+
+
+def _golden_cloudtrail_inputs() -> list[Path]:
+    return sorted(path for path in (GOLDEN / "cloudtrail").glob("*/input*"))
+
+
+@pytest.mark.parametrize("path", _golden_cloudtrail_inputs(), ids=lambda p: p.parent.name)
+def test_golden_inputs_give_the_same_items(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with golden_input(path) as handle:
+        data = handle.read()
+    for origin in (ORIGIN, KEEP_ORIGINAL):
+        fast, generic = _both_ways(data, origin, monkeypatch)
+        assert fast == generic
+
+
+def _sample_records(shared: Path) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = []
+    for path in sorted((shared / "samples" / "cloudtrail").rglob("*.json")):
+        value = json.loads(path.read_text())
+        items = value.get("Records", []) if isinstance(value, dict) else value
+        records.extend(item for item in items if isinstance(item, dict))
+    return records
+
+
+def test_public_samples_give_the_same_documents(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    records = _sample_records(shared_dir)
+    assert len(records) > 100
+    fast, generic = _both_ways(_log_file(records), KEEP_ORIGINAL, monkeypatch)
+    assert fast == generic
+    assert not any(isinstance(item, tuple) for item in fast)  # real records: no dead letter
+
+
+def _generator_records(shared: Path, count: int) -> list[dict[str, Any]]:
+    spec = importlib.util.spec_from_file_location("gen_cloudtrail", shared / "bench" / "gen_cloudtrail.py")
+    if spec is None or spec.loader is None:
+        pytest.skip("../shared/bench/gen_cloudtrail.py not found")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    rng = random.Random(11)
+    moment = datetime(2026, 11, 1, tzinfo=UTC)
+    records = []
+    for _ in range(count):
+        moment += timedelta(milliseconds=rng.randint(1, 900))
+        records.append(generator.record(rng, moment))
+    return records
+
+
+def test_benchmark_records_give_the_same_documents(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fast, generic = _both_ways(_log_file(_generator_records(shared_dir, 2000)), ORIGIN, monkeypatch)
+    assert fast == generic
+
+
+def _variants(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The record with one member (top level, in ``userIdentity`` or its session's objects)
+    given each other value, or removed."""
+    for key in record:
+        yield {k: v for k, v in record.items() if k != key}
+        for value in OTHER_VALUES:
+            yield {**record, key: value}
+    identity = record.get("userIdentity")
+    if isinstance(identity, dict):
+        for changed in _object_variants(identity):
+            yield {**record, "userIdentity": changed}
+        session = identity.get("sessionContext")
+        if isinstance(session, dict):
+            for changed in _object_variants(session):
+                yield {**record, "userIdentity": {**identity, "sessionContext": changed}}
+            for key in ("sessionIssuer", "attributes", "webIdFederationData"):
+                block = session.get(key)
+                for changed in _object_variants(block) if isinstance(block, dict) else ():
+                    yield {
+                        **record,
+                        "userIdentity": {**identity, "sessionContext": {**session, key: changed}},
+                    }
+
+
+def _object_variants(value: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for key in value:
+        yield {k: v for k, v in value.items() if k != key}
+        for other in OTHER_VALUES:
+            yield {**value, key: other}
+
+
+def test_members_of_other_types_give_the_same_items(
+    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A compiled builder meeting what it does not expect leaves the record to the generic
+    path: the same document, or the same dead letter with the same reason."""
+    monkeypatch.setattr(compiled, "COMPILES_PER_OBJECT", 100_000)  # every variant's shape compiled
+    monkeypatch.setattr(compiled, "MAX_SHAPES", 100_000)
+    records = _sample_records(shared_dir)
+    picked = records[:: max(1, len(records) // 12)]
+    variants = [variant for record in picked for variant in _variants(record)]
+    fast, generic = _both_ways(_log_file(variants), KEEP_ORIGINAL, monkeypatch)
+    assert fast == generic
+    assert any(isinstance(item, tuple) for item in fast)  # some variants are dead letters
+    assert any(isinstance(item, dict) for item in fast)
+
+
+def test_compiled_identities_give_the_same_actor(shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every sample identity, and each with one member (nested ones too) of another value:
+    the same actor, or the same error, whoever signed in."""
+    monkeypatch.setattr(compiled, "COMPILES_PER_OBJECT", 100_000)
+    monkeypatch.setattr(compiled, "MAX_SHAPES", 100_000)
+    builders = compiled.CompiledBuilders()
+    records = _sample_records(shared_dir) + _generator_records(shared_dir, 300)
+    identities = [
+        record["userIdentity"] for record in records if isinstance(record.get("userIdentity"), dict)
+    ]
+    variants = [
+        variant["userIdentity"]
+        for record in records[:: max(1, len(records) // 12)]
+        for variant in _variants(record)
+        if "userIdentity" in variant
+    ]
+    for identity in identities + variants:
+        for signed_in_as in (None, "alice"):
+            assert _outcome(builders.identity_fields, identity, signed_in_as) == _outcome(
+                identity_fields, identity, signed_in_as
+            )
+
+
+def _outcome(
+    build: Callable[[dict[str, Any], str | None], Any], identity: Any, signed_in_as: str | None
+) -> Any:
+    if not isinstance(identity, dict):
+        return None
+    try:
+        return build(identity, signed_in_as)
+    except Exception as error:  # the same error both ways
+        return repr(error)
+
+
+def test_ever_new_shapes_compile_a_bounded_number_of_builders(
+    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file whose every record has a shape of its own (an extra member) compiles at most
+    COMPILES_PER_OBJECT builders, keeps at most MAX_SHAPES, and maps every record."""
+    monkeypatch.setattr(compiled, "_BUILDERS", {})
+    compilations: list[compiled.Shape] = []
+    real = compiled.compile_builder
+
+    def counted(shape: compiled.Shape) -> compiled.Builder | None:
+        compilations.append(shape)
+        return real(shape)
+
+    monkeypatch.setattr(compiled, "compile_builder", counted)
+    record = _sample_records(shared_dir)[0]
+    records = [{**record, f"extra{index}": index} for index in range(compiled.MAX_SHAPES * 2)]
+    fast, generic = _both_ways(_log_file(records), ORIGIN, monkeypatch)
+    assert fast == generic
+    assert len(fast) == len(records) and all(isinstance(item, dict) for item in fast)
+    assert len(compilations) == compiled.COMPILES_PER_OBJECT
+    assert len(compiled._BUILDERS) <= compiled.MAX_SHAPES
+
+
+def test_a_record_with_too_many_members_is_not_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(compiled, "_BUILDERS", {})
+    record = {
+        "eventVersion": "1.08",
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "GetObject",
+        "eventID": "00000000-0000-4000-8000-000000000000",
+        **{f"member{index}": index for index in range(compiled.MAX_KEYS)},
+    }
+    fast, generic = _both_ways(gzip.compress(_log_file([record])), ORIGIN, monkeypatch)
+    assert fast == generic
+    assert fast[0]["event"]["action"] == "GetObject"
+    assert compiled._BUILDERS == {}
