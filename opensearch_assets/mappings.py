@@ -14,6 +14,7 @@ from typing import Any
 from enrichment.accounts import MAPPED_TAG_KEYS
 from enrichment.fields import SOURCES as ENRICHED_SOURCES
 from enrichment.fields import enrichment_fields
+from normalizers.cloudtrail import fields as cloudtrail_fields
 from normalizers.fields import kinds
 from normalizers.registry import SPECS
 from normalizers.vpcflow import fields as vpcflow_fields
@@ -107,12 +108,15 @@ def _copied(table: FieldTable, copies: dict[str, str]) -> dict[str, dict[str, An
     return {path: {**KINDS[table[path]], "copy_to": [target]} for path, target in copies.items()}
 
 
+def _constants(values: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each field of ``values`` as a ``constant_keyword`` of that value."""
+    return {path: {"type": "constant_keyword", "value": value} for path, value in values.items()}
+
+
 OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
+    "cloudtrail": _constants(cloudtrail_fields.CONSTANTS),
     "vpcflow": {
-        **{
-            path: {"type": "constant_keyword", "value": value}
-            for path, value in vpcflow_fields.CONSTANTS.items()
-        },
+        **_constants(vpcflow_fields.CONSTANTS),
         **{path: {"type": "alias", "path": target} for path, target in vpcflow_fields.ALIASES.items()},
         **_copied({**ECS_COMMON, **SOURCE_TABLES["vpcflow"]}, vpcflow_fields.COPIES),
     },
