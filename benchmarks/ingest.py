@@ -106,7 +106,8 @@ def _engine_row(path: Path, scratch: Path) -> dict[str, Any]:
 
 class _AcceptAll(BaseHTTPRequestHandler):
     """Answers every bulk item ``201`` as OpenSearch does, without indexing; ``GET
-    _index_template`` with one template covering every index (``ingest.template_check``)."""
+    _index_template`` with one template covering every index (``ingest.template_check``); ``GET
+    <index>/_mapping`` with 404, an index the current template creates (``ingest.live_mapping``)."""
 
     protocol_version = "HTTP/1.1"
     _item = b'{"create":{"_index":"%s","_id":"%020d","_version":1,"result":"created",' + (
@@ -120,13 +121,16 @@ class _AcceptAll(BaseHTTPRequestHandler):
         self._answer(b'{"took":3,"errors":false,"items":[' + items + b"]}")
 
     def do_GET(self) -> None:
+        if self.path.split("?")[0].endswith("/_mapping"):
+            self._answer(b'{"error":{"type":"index_not_found_exception"},"status":404}', 404)
+            return
         self._answer(b'{"index_templates":[{"name":"all","index_template":{"index_patterns":["*"]}}]}')
 
     def do_HEAD(self) -> None:
         self._answer(b"")
 
-    def _answer(self, answer: bytes) -> None:
-        self.send_response(200)
+    def _answer(self, answer: bytes, status: int = 200) -> None:
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
         self.end_headers()

@@ -19,6 +19,7 @@ from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, OpenSearchException
 
 from detections.windows import Window, iso
+from normalizers.registry import source_of_index
 
 LOGGER = logging.getLogger(__name__)
 
@@ -219,7 +220,7 @@ def hits(
             page = response["hits"]["hits"]
             cost.hits += len(page)
             for hit in page:
-                yield hit.get("_source", {}), tuple(hit["sort"])
+                yield with_dataset(hit), tuple(hit["sort"])
             if len(page) < page_size:
                 return
             body["search_after"] = page[-1]["sort"]
@@ -240,7 +241,23 @@ def documents(
 ) -> list[dict[str, Any]]:
     """Up to ``size`` documents matching ``filters``, oldest ``field`` first (an alert's events)."""
     body = {"size": size, "query": {"bool": {"filter": filters}}, "sort": [{field: "asc"}]}
-    return [hit["_source"] for hit in search(client, index, body, cost)["hits"]["hits"]]
+    return [with_dataset(hit) for hit in search(client, index, body, cost)["hits"]["hits"]]
+
+
+def with_dataset(hit: Mapping[str, Any]) -> dict[str, Any]:
+    """The hit's ``_source`` with its ``event.dataset``: from ``_source`` if present, else from
+    the hit's index via the registry (a ``constant_keyword`` of the index, such as CloudTrail's,
+    is not in ``_source``: docs/sources/cloudtrail.md, "Document size")."""
+    source: dict[str, Any] = hit.get("_source", {})
+    event = source.get("event")
+    if isinstance(event, dict) and "dataset" in event:
+        return source
+    spec = source_of_index(str(hit.get("_index", "")))
+    if spec is not None and event is None:
+        source["event"] = {"dataset": spec.dataset}
+    elif spec is not None and isinstance(event, dict):
+        event["dataset"] = spec.dataset
+    return source
 
 
 def earliest(client: OpenSearch, index: str, field: str, cost: Cost) -> datetime | None:

@@ -25,7 +25,7 @@ from detections.rules import get_field
 from detections.windows import iso, parse_time
 from investigation.dashboards import dashboard_url, lucene_any, lucene_or
 from investigation.safe_text import one_line
-from normalizers.vpcflow.fields import CONSTANTS, COPIES
+from normalizers.vpcflow.fields import COPIES
 
 LOGGER = logging.getLogger(__name__)
 MAX_LISTED = 5
@@ -34,9 +34,6 @@ VALUE_CHARS = 300
 FINDING_ID_FIELDS = {"guardduty": "aws.guardduty.id", "securityhub": "aws.securityhub_findings.id"}
 DASHBOARD_MARGIN = timedelta(minutes=15)
 _COPIED_TO_RELATED_IP = tuple(path for path, target in COPIES.items() if target == "related.ip")
-_UNWRITTEN_DATASET = CONSTANTS["event.dataset"]
-"""The dataset of a document without ``event.dataset`` in its ``_source``: the flow index's is a
-``constant_keyword`` of the index (normalizers/vpcflow/fields.py); every other source writes its own."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +146,9 @@ def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
 
 
 def _dataset(document: dict[str, Any]) -> Any:
-    return get_field(document, "event.dataset") or _UNWRITTEN_DATASET
+    """The document's ``event.dataset``: a hit's ``_source`` gets it from its index when the
+    index holds it as a constant (flows, CloudTrail: ``detections.search.with_dataset``)."""
+    return get_field(document, "event.dataset")
 
 
 def _what_flows(documents: Sequence[dict[str, Any]], count: int) -> str:

@@ -33,6 +33,8 @@ from enrichment import Enricher
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, DeadLetterSink
 from ingest.ledger import LeaseHeld, LeaseLost, Ledger, Progress
+from ingest.legacy_fields import Backfill
+from ingest.live_mapping import LiveMappings
 from ingest.provenance import Provenance
 from ingest.reader import ObjectIdentity, OpenedObject
 from ingest.searchable import already_indexed
@@ -87,6 +89,9 @@ class Services:
     enricher: Enricher | None = None
     """Adds account names, IP context and user agents to each document before it is encoded
     (docs/enrichment.md); ``None``: documents are indexed as normalized."""
+    mappings: LiveMappings | None = None
+    """Tells what documents must write back for an index created under an older template
+    (:mod:`ingest.live_mapping`); ``None`` (unit tests): documents are indexed as normalized."""
 
 
 @dataclass(slots=True)
@@ -363,7 +368,7 @@ class _ChunkLoop:
         letters: list[tuple[int, dict[str, Any]]] = []
         source = "unknown"
         enricher = self._services.enricher
-        indices: dict[str, str] = {}
+        targets: dict[str, tuple[str, Backfill | None]] = {}
         count = 0
         for offset, (item_source, item) in enumerate(records):
             count += 1
@@ -378,9 +383,12 @@ class _ChunkLoop:
                 continue
             if enricher is not None:
                 enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
-            index = indices.get(item_source)
-            if index is None:
-                index = indices[item_source] = self._settings.index_for(item_source)
+            target = targets.get(item_source)
+            if target is None:
+                target = targets[item_source] = self._target(item_source)
+            index, backfill = target
+            if backfill is not None:  # an index created under an older template
+                backfill.fill(item)
             documents.append(Pending(offset, index, orjson.dumps(item)))
         if not count:
             return None
@@ -392,6 +400,12 @@ class _ChunkLoop:
             self._result.already_acknowledged += len(found)
             documents = [document for document in documents if document.offset not in found]
         return _Chunk(number, documents, letters, source, done_before, found)
+
+    def _target(self, source: str) -> tuple[str, Backfill | None]:
+        """The index of ``source``'s documents, and what they must write back for it."""
+        index = self._settings.index_for(source)
+        mappings = self._services.mappings
+        return index, None if mappings is None else mappings.backfill(index, source)
 
     def _found_in_engine(self, number: int, documents: list[Pending]) -> frozenset[int]:
         """The documents of an interrupted in-flight chunk the engine already has (module doc)."""

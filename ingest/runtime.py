@@ -13,6 +13,7 @@ from ingest.config import Settings
 from ingest.deadletters import DeadLetterSink, LocalDeadLetterSink, S3DeadLetterSink
 from ingest.ledger import DynamoLedger, Ledger, SqliteLedger
 from ingest.ledger_files import Destination
+from ingest.live_mapping import LiveMappings
 from ingest.processor import Hooks, Services
 from ingest.template_check import IndexTemplateCheck
 from ingest.writer import BulkWriter
@@ -80,5 +81,7 @@ def build_runtime(
         hooks=hooks or Hooks(),
         search=client,
         enricher=enricher,
+        # Documents fit an index created under an older template: its mapping read once per index.
+        mappings=LiveMappings(client),
     )
     return Runtime(services, s3)

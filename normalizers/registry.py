@@ -38,6 +38,14 @@ def spec(name: str) -> SourceSpec:
     return _BY_NAME[name]
 
 
+def source_of_index(index: str) -> SourceSpec | None:
+    """The source whose documents ``index`` holds (``siem-cloudtrail``, ``logs-cloudtrail-000001``):
+    the last ``-``-separated part of its name that names a source (the ingest path names an
+    index after its source); ``None`` for another index."""
+    names = [part for part in index.split("-") if part in _BY_NAME]
+    return _BY_NAME[names[-1]] if names else None
+
+
 def normalizer(name: str) -> Normalizer:
     """The normalizer of the source called ``name``, imported on first use."""
     return _BY_NAME[name].load()

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from normalizers.base import Normalizer, Origin
 from normalizers.fields import Field
@@ -65,6 +65,21 @@ class Recognition:
 
 
 @dataclass(frozen=True, slots=True)
+class LeftToIndex:
+    """What a source's documents leave to their index template instead of writing it (each byte
+    of a document is paid in the indexing and storage bill): ``opensearch_assets`` maps it, and
+    ingest writes back into the documents what an index created under an older template does
+    not map that way (docs/ingest.md, "An index created under an older template")."""
+
+    constants: Mapping[str, str] = field(default_factory=dict)
+    """Field -> the one value it holds in every document: a ``constant_keyword`` of the index."""
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    """Field -> the field of every document it equals: a field alias of the index."""
+    copies: Mapping[str, str] = field(default_factory=dict)
+    """Field -> the field the index also indexes its values into (``copy_to``: ``related.ip``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class SourceSpec:
     """One source: its names, how it is recognized and framed, its mapper and its fields."""
 
@@ -86,6 +101,8 @@ class SourceSpec:
     template, the docs' field table and the detections' field names come from it."""
     load: Callable[[], Normalizer]
     """Imports the source's normalizer on first use, so a run loads only what it needs."""
+    left_to_index: LeftToIndex = field(default_factory=LeftToIndex)
+    """What the documents do not write because the index template holds it."""
 
 
 def normalizer_in(module: str) -> Callable[[], Normalizer]:

@@ -128,6 +128,12 @@ class Dashboard:
 
 # --- saved searches ------------------------------------------------------------------------
 
+SOURCE = "_index"
+"""A cross-source table's or chart's source column: the index (``siem-cloudtrail``), which every
+hit has, rather than ``event.dataset``, a ``constant_keyword`` of the CloudTrail index that is
+not in ``_source`` (Discover shows none) and whose aggregation the Serverless reference does not
+document (docs/sources/cloudtrail.md, "Document size")."""
+
 _FINDING_COLUMNS = (
     "event.dataset",
     "event.severity",
@@ -146,9 +152,7 @@ _CLOUDTRAIL_COLUMNS = (
     "cloud.account.name",
 )
 _ACTIVITY_COLUMNS = (
-    "event.dataset",
-    # A flow's event.dataset is a constant of its index, not in the _source Discover shows:
-    # its provider (vpc-flow-logs, tgw-flow-logs) tells the row's source.
+    SOURCE,
     "event.provider",
     "event.action",
     "event.outcome",
@@ -714,7 +718,7 @@ INV_IDENTITIES = _viz(
     "table",
     ALL,
     Terms("user.name", 20),
-    Terms("event.dataset", 4),
+    Terms(SOURCE, 5),
 )
 INV_CREDENTIALS = _viz(
     "investigation-credentials",
@@ -730,7 +734,7 @@ INV_TIMELINE = _viz(
     "When: activity over time by source",
     "line",
     ALL,
-    Timeline(split="event.dataset"),
+    Timeline(split=SOURCE),
 )
 INV_ACTIONS = _viz(
     "investigation-actions",

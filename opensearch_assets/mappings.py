@@ -16,7 +16,7 @@ from enrichment.fields import SOURCES as ENRICHED_SOURCES
 from enrichment.fields import enrichment_fields
 from normalizers.fields import kinds
 from normalizers.registry import SPECS
-from normalizers.vpcflow import fields as vpcflow_fields
+from normalizers.spec import SourceSpec
 from opensearch_assets.fields import ECS_COMMON, KINDS, FieldTable
 
 ALERTS: FieldTable = {
@@ -107,15 +107,18 @@ def _copied(table: FieldTable, copies: dict[str, str]) -> dict[str, dict[str, An
     return {path: {**KINDS[table[path]], "copy_to": [target]} for path, target in copies.items()}
 
 
+def _overrides(spec: SourceSpec) -> dict[str, dict[str, Any]]:
+    """How the index maps what the source's documents leave to it (``SourceSpec.left_to_index``)."""
+    left = spec.left_to_index
+    return {
+        **{path: {"type": "constant_keyword", "value": value} for path, value in left.constants.items()},
+        **{path: {"type": "alias", "path": target} for path, target in left.aliases.items()},
+        **_copied({**ECS_COMMON, **SOURCE_TABLES[spec.index]}, dict(left.copies)),
+    }
+
+
 OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
-    "vpcflow": {
-        **{
-            path: {"type": "constant_keyword", "value": value}
-            for path, value in vpcflow_fields.CONSTANTS.items()
-        },
-        **{path: {"type": "alias", "path": target} for path, target in vpcflow_fields.ALIASES.items()},
-        **_copied({**ECS_COMMON, **SOURCE_TABLES["vpcflow"]}, vpcflow_fields.COPIES),
-    },
+    spec.index: overrides for spec in SPECS if (overrides := _overrides(spec))
 }
 """Index suffix -> fields mapped differently from their kind, for values its documents do not
 carry: the index's constants (``constant_keyword``: a query on ``event.kind:event`` matches

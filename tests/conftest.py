@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -71,9 +72,13 @@ FINDING_FIELDS = (*MANDATORY_FIELDS, "event.severity", "message", "rule.id", "ru
 
 
 def missing_fields(document: dict[str, Any], fields: tuple[str, ...] = MANDATORY_FIELDS) -> list[str]:
-    """The dotted ``fields`` that ``document`` lacks or holds empty."""
+    """The dotted ``fields`` that ``document`` lacks or holds empty, as its index holds it: a
+    ``constant_keyword`` of its index (CloudTrail's ``event.kind``...) is never missing."""
+    constants = _constants(index_of(document))
     missing = []
     for dotted in fields:
+        if dotted in constants:
+            continue
         value: Any = document
         for part in dotted.split("."):
             value = value.get(part) if isinstance(value, dict) else None
@@ -93,20 +98,37 @@ def golden_input(path: Path) -> BinaryIO:
 
 
 _INDEX_OF_DATASET = {spec.dataset: spec.index for spec in SPECS}
-_UNWRITTEN_DATASET = [
-    spec.index
+_CONSTANT_DATASETS = [
+    spec.dataset
     for spec in SPECS
     if leaf_fields(index_properties(spec.index)).get("event.dataset", {}).get("type") == "constant_keyword"
 ]
-"""The index whose documents leave ``event.dataset`` to its template (a ``constant_keyword``: the flows')."""
+"""The datasets whose documents leave ``event.dataset`` to their index template (CloudTrail's)."""
+
+
+@cache
+def _constants(index: str) -> frozenset[str]:
+    return frozenset(
+        path
+        for path, spec in leaf_fields(index_properties(index)).items()
+        if spec.get("type") == "constant_keyword"
+    )
+
+
+def dataset_of(document: dict[str, Any]) -> str:
+    """A normalized document's dataset: its ``event.dataset``, else that of the source whose
+    index holds it as a constant and whose ``aws.<source>`` block the document has."""
+    written = document.get("event", {}).get("dataset")
+    if written:
+        return str(written)
+    blocks = document.get("aws", {})
+    (dataset,) = [name for name in _CONSTANT_DATASETS if name.removeprefix("aws.") in blocks]
+    return dataset
 
 
 def index_of(document: dict[str, Any]) -> str:
-    """The index suffix (``vpcflow``) a normalized document goes to: by its ``event.dataset``,
-    or, without one, the index that holds it as a constant (docs/sources/vpcflow.md)."""
-    dataset = document["event"].get("dataset")
-    (index,) = [_INDEX_OF_DATASET[dataset]] if dataset else _UNWRITTEN_DATASET
-    return index
+    """The index suffix (``vpcflow``) a normalized document goes to: that of its dataset."""
+    return _INDEX_OF_DATASET[dataset_of(document)]
 
 
 def indexed_related(document: dict[str, Any]) -> dict[str, list[Any]]:

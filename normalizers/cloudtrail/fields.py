@@ -15,7 +15,7 @@ ECS: tuple[Field, ...] = (
         "`eventTime` (EventBridge `time` as fallback), offsets and epoch seconds converted to UTC",
         "eventTime",
     ),
-    ecs("event.kind", "`event`"),
+    ecs("event.kind", "`event`: a constant of the index, not in the document"),
     ecs("event.category", 'from the operation and the service ("Categorization")'),
     ecs("event.type", 'from the operation\'s verb ("Categorization"); `info` for Insights events'),
     ecs("event.action", "the API operation; Insights: `insightDetails.eventName`", "eventName"),
@@ -33,9 +33,9 @@ ECS: tuple[Field, ...] = (
         "`eventID`, else EventBridge `id`, else (version 1.0 records) a hash of the record",
         "eventID",
     ),
-    ecs("event.dataset", "`aws.cloudtrail`"),
-    ecs("event.module", "`aws`"),
-    ecs("event.ingested", "when the loader read the record"),
+    ecs("event.dataset", "`aws.cloudtrail`: a constant of the index, not in the document"),
+    ecs("event.module", "`aws`: a constant of the index, not in the document"),
+    ecs("event.ingested", "when the loader read the record, in epoch milliseconds (`1767225600000`)"),
     ecs(
         "event.original", "the record (for an EventBridge event, the whole event), with `keep_original` only"
     ),
@@ -47,7 +47,7 @@ ECS: tuple[Field, ...] = (
         "event.duration",
         "Insights End events: `insightContext.statistics.insightDuration` minutes, in nanoseconds",
     ),
-    ecs("cloud.provider", "`aws`"),
+    ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs(
         "cloud.account.id",
         "the recording account; fallbacks: EventBridge `account`, then `userIdentity.accountId`",
@@ -264,3 +264,15 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
 )
 
 FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *OWN)
+
+# The same in every CloudTrail document whatever the delivery path (S3 log files, CloudWatch
+# Logs, lookup-events, CloudTrail Lake, Security Lake: all map through mapping.py), so written
+# once in the index template (``constant_keyword``) instead of in each document
+# (docs/sources/cloudtrail.md, "Document size").
+CONSTANTS: dict[str, str] = {
+    "event.kind": "event",
+    "event.dataset": "aws.cloudtrail",
+    "event.module": "aws",
+    "cloud.provider": "aws",
+}
+"""Fields holding one value in every CloudTrail document: ``constant_keyword`` fields of the index."""

@@ -10,7 +10,6 @@ import orjson
 from normalizers.base import Document, Origin
 from normalizers.cloudtrail.actor import ActorCache
 from normalizers.cloudtrail.categorize import categorize
-from normalizers.cloudtrail.spec import SPEC
 from normalizers.cloudtrail.tables import (
     ADDENDUM_FIELDS,
     BOOL_FIELDS,
@@ -27,7 +26,7 @@ from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
 from normalizers.ecs.ids import record_id
 from normalizers.ecs.names import snake
-from normalizers.ecs.timestamps import timestamp
+from normalizers.ecs.timestamps import ingested_millis, timestamp
 from normalizers.ecs.values import as_bool, flat, unique, yes_no
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
@@ -135,8 +134,8 @@ def _event(
 ) -> dict[str, Any]:
     event_type = trail.get("event_type")
     categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
+    # No event.kind, event.dataset, event.module: constants of the index (fields.CONSTANTS).
     event: dict[str, Any] = {
-        "kind": "event",
         "category": list(categories),
         "type": list(types),
         "action": action,
@@ -144,10 +143,8 @@ def _event(
             action, insight, trail.get("error_code"), response, trail.get("service_event_details")
         ),
         "id": _event_id(record, envelope),
-        "dataset": SPEC.dataset,
-        "module": "aws",
         "provider": provider,
-        "ingested": origin.ingested,
+        "ingested": ingested_millis(origin.ingested),
     }
     if origin.keep_original:
         event["original"] = raw.decode("utf-8")
@@ -349,7 +346,7 @@ def _add_targets(document: Document, related: dict[str, list[str]], targets: dic
 def _cloud(
     record: dict[str, Any], identity: dict[str, Any] | None, envelope: dict[str, Any] | None
 ) -> dict[str, Any]:
-    cloud: dict[str, Any] = {"provider": "aws"}
+    cloud: dict[str, Any] = {}  # cloud.provider: a constant of the index (fields.CONSTANTS)
     # The recording account first; the caller's account (userIdentity.accountId) is another
     # account for cross-account calls, so it is the last resort.
     account = (

@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 
 from normalizers.cloudtrail.exports import exported
-from normalizers.cloudtrail.fields import FIELDS
+from normalizers.cloudtrail.fields import CONSTANTS, FIELDS
 from normalizers.cloudwatch_logs.fields import FIELDS as CLOUDWATCH_LOGS_FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
-from normalizers.spec import Recognition, SourceSpec, normalizer_in
+from normalizers.spec import LeftToIndex, Recognition, SourceSpec, normalizer_in
 
 VIA_CLOUDTRAIL = " via CloudTrail"
 """Every CloudTrail event on EventBridge is "<something> via CloudTrail" (API calls, console
@@ -51,4 +51,5 @@ SPEC = SourceSpec(
     ),
     fields=FIELDS + CLOUDWATCH_LOGS_FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.cloudtrail.normalize"),
+    left_to_index=LeftToIndex(constants=CONSTANTS),
 )

@@ -62,6 +62,15 @@ def epoch_millis(moment: str) -> int:
     return seconds * 1000 + parsed.microsecond // 1000
 
 
+def ingested_millis(moment: str) -> int | str:
+    """The loader's ``event.ingested`` stamp (RFC 3339) in epoch milliseconds, 13 digits
+    instead of 24 characters; any other text (a test's placeholder) as it is."""
+    try:
+        return epoch_millis(moment)
+    except ValueError:
+        return moment
+
+
 def optional_time(value: Any) -> str | None:
     """A secondary time (a session's creation date...): dropped when absent or unparseable,
     rather than losing the whole record."""

@@ -6,8 +6,8 @@ import re
 
 from normalizers.cloudwatch_logs.fields import FIELDS as CLOUDWATCH_LOGS_FIELDS
 from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
-from normalizers.spec import ParquetSchema, Recognition, SourceSpec, normalizer_in
-from normalizers.vpcflow.fields import FIELDS
+from normalizers.spec import LeftToIndex, ParquetSchema, Recognition, SourceSpec, normalizer_in
+from normalizers.vpcflow.fields import ALIASES, CONSTANTS, COPIES, FIELDS
 from normalizers.vpcflow.formats import headerless
 from normalizers.vpcflow.tables import IDENTIFYING_FIELDS
 
@@ -37,4 +37,5 @@ SPEC = SourceSpec(
     framing=None,
     fields=FIELDS + CLOUDWATCH_LOGS_FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.vpcflow.normalize"),
+    left_to_index=LeftToIndex(constants=CONSTANTS, aliases=ALIASES, copies=COPIES),
 )

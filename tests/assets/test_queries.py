@@ -209,7 +209,7 @@ VIZ_CASES: list[tuple[Visualization, str | None, set[str], set[str]]] = [
     (
         catalogue.INV_IDENTITIES,
         MALLORY_QUERY,
-        {"fixture-mallory", "fixture-eve", "aws.cloudtrail", "aws.guardduty"},
+        {"fixture-mallory", "fixture-eve", "siem-cloudtrail", "siem-guardduty"},
         {"fixture-alice", "fixture-bob"},
     ),
     (catalogue.INV_CREDENTIALS, MALLORY_QUERY, {fx.MALLORY_KEY, "fixture-mallory"}, {fx.ALICE_KEY}),
@@ -217,8 +217,8 @@ VIZ_CASES: list[tuple[Visualization, str | None, set[str], set[str]]] = [
     (
         catalogue.INV_TIMELINE,
         MALLORY_QUERY,
-        {DAY_1, "aws.cloudtrail", "aws.guardduty"},
-        {DAY_2, "aws.vpcflow", "aws.securityhub_findings"},
+        {DAY_1, "siem-cloudtrail", "siem-guardduty"},
+        {DAY_2, "siem-vpcflow", "siem-securityhub"},
     ),
     (
         catalogue.INV_ACTIONS,

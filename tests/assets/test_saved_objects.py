@@ -37,8 +37,8 @@ def _pattern_fields(pattern_id: str) -> dict[str, dict[str, Any]]:
 
 
 def _known(field: str, fields: dict[str, dict[str, Any]]) -> bool:
-    """Mapped, or a key path inside a flat_object field (searchable, never mapped)."""
-    if field in fields:
+    """Mapped, a key path inside a flat_object field (searchable, never mapped), or ``_index``."""
+    if field in fields or field == "_index":
         return True
     return any(field.startswith(f"{name}.") for name, spec in fields.items() if spec["type"] == "flat_object")
 
@@ -119,7 +119,7 @@ def test_visualization_fields_exist_and_aggregate() -> None:
         fields = _pattern_fields(index_pattern_id(viz))
         for agg in json.loads(viz["attributes"]["visState"])["aggs"]:
             name = agg["params"].get("field")
-            if name is None:
+            if name is None or name == "_index":  # a metadata field: every hit has it
                 continue
             assert name in fields, f"{viz['id']}: {name}"
             assert fields[name]["type"] not in ("text", "flat_object"), (

@@ -30,7 +30,7 @@ from demo.records.cloudwatch_logs import firehose_object
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
 from normalizers.registry import spec as spec_of
 from normalizers.vpcflow.fields import CONSTANTS as VPCFLOW_CONSTANTS
-from tests.conftest import FINDING_FIELDS, GOLDEN, MANDATORY_FIELDS, missing_fields
+from tests.conftest import FINDING_FIELDS, GOLDEN, MANDATORY_FIELDS, dataset_of, missing_fields
 from tests.fuzz import deliveries
 
 INGESTED = "2026-01-01T00:00:00.000Z"
@@ -111,8 +111,7 @@ def check_object(
             assert item.position, item
             assert item.raw or prefix in WITHOUT_RAW or not data.strip(), item
     for document in documents:
-        # A flow document's event.dataset is a constant of its index (not in the document).
-        dataset = document["event"].get("dataset", VPCFLOW_CONSTANTS["event.dataset"])
+        dataset = dataset_of(document)
         finding = document["event"].get("kind") == "alert" or dataset in (
             "aws.guardduty",
             "aws.securityhub_findings",

@@ -13,6 +13,7 @@ from enrichment import Account, AccountDirectory, Enricher
 from investigation import investigate, render
 from investigation.report import Count
 from normalizers import DeadLetter, Origin, normalize_object
+from tests.conftest import dataset_of
 from tests.investigation import scenarios
 from tests.investigation.conftest import Siem
 
@@ -26,7 +27,7 @@ def _index_enriched(siem: Siem, name: str, raw: bytes, enricher: Enricher) -> No
     body: list[Any] = []
     for item in normalize_object(io.BytesIO(raw), Origin(object=name, ingested="2024-05-01T12:00:00.000Z")):
         assert not isinstance(item, DeadLetter)
-        index = "siem-cloudtrail" if item["event"]["dataset"] == "aws.cloudtrail" else "siem-guardduty"
+        index = "siem-cloudtrail" if dataset_of(item) == "aws.cloudtrail" else "siem-guardduty"
         body += [{"create": {"_index": index}}, enricher.enrich(item)]
     assert not siem.client.bulk(body=body)["errors"]
 

@@ -30,7 +30,9 @@ from tests.conftest import GOLDEN, golden_input
 
 INGESTED = "2026-01-01T00:00:00.000Z"
 INGESTED_MILLIS = 1767225600000
-"""``INGESTED`` as flow documents write it: epoch milliseconds (docs/sources/vpcflow.md)."""
+"""``INGESTED`` as flow and CloudTrail documents write it: epoch milliseconds
+(docs/sources/vpcflow.md, docs/sources/cloudtrail.md "Document size")."""
+IN_MILLIS = ("vpcflow", "cloudtrail")
 
 
 def _cases() -> list[Any]:
@@ -77,8 +79,8 @@ def test_golden(case: Path) -> None:
 
     for item_source, document in routed:
         if not isinstance(document, DeadLetter):
-            flow = item_source == "vpcflow"
-            assert document["event"].pop("ingested") == (INGESTED_MILLIS if flow else INGESTED)
+            millis = item_source in IN_MILLIS
+            assert document["event"].pop("ingested") == (INGESTED_MILLIS if millis else INGESTED)
     expected = json.loads((case / "expected.json").read_text())
     assert len(documents) == len(expected), f"{len(documents)} documents, expected {len(expected)}"
     for index, (got, want) in enumerate(zip(documents, expected, strict=True)):

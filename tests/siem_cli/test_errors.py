@@ -142,9 +142,10 @@ def test_a_refused_request_stops_the_run_after_the_first_object_and_names_the_li
     assert line.startswith("siem ingest: stopped after 1 of 3 objects, 0 documents indexed: ")
     assert "refused the request (403 " in line and "data access policy" in line
     assert "--auth names its service (aoss: Serverless, es: managed domain)" in line
-    # The first request, the index template check before the first write, is refused: no retry,
+    # The index's mapping read is refused (ingest then keeps the full documents: docs/ingest.md),
+    # then the index template check before the first write: the run stops there, no retry,
     # no bulk request, no second object.
-    assert [r.rsplit("/", 1)[-1] for r in Refusing.requests] == ["_index_template"]
+    assert [r.rsplit("/", 1)[-1] for r in Refusing.requests] == ["_mapping", "_index_template"]
 
 
 def test_investigate_on_an_endpoint_wanting_credentials_says_so(

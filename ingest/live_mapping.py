@@ -1,0 +1,77 @@
+"""Ask each index once how it is mapped, so documents fit an index created under an older template.
+
+Before the first write to an index, the processor asks for its live mapping (``GET
+<index>/_mapping``: a read Serverless serves under the ``aoss:DescribeIndex`` permission, which
+the ingest role holds on its indices) and compares it with what the source's documents leave to
+their template (:mod:`ingest.legacy_fields`). An index the current template created needs
+nothing: its documents stay lean. An older index gets, in each document, what its mapping
+lacks. An index that does not exist yet is created by the current template at the first write,
+and is asked again at the next chunk; a mapping that cannot be read (a missing permission, an
+unreachable engine) gives the full documents, said in a log line, and is asked again too: a
+document never loses a match to save bytes. What was read is kept for the life of the process
+(one Lambda container), as :mod:`ingest.template_check` does.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from opensearchpy import OpenSearch
+from opensearchpy.exceptions import NotFoundError
+
+from ingest.legacy_fields import Backfill, backfill, live_fields
+from normalizers.registry import SPECS
+from normalizers.spec import LeftToIndex
+
+LOGGER = logging.getLogger(__name__)
+_LEFT: dict[str, LeftToIndex] = {spec.name: spec.left_to_index for spec in SPECS}
+
+
+class LiveMappings:
+    """Per index: what its documents must write back (``None``: nothing), asked once per process."""
+
+    def __init__(self, client: OpenSearch) -> None:
+        self._client = client
+        self._known: dict[str, Backfill | None] = {}
+        self._lock = threading.Lock()
+
+    def backfill(self, index: str, source: str) -> Backfill | None:
+        """What documents of ``source`` bound for ``index`` must write themselves."""
+        left = _LEFT.get(source)
+        if left is None or not (left.constants or left.aliases or left.copies):
+            return None
+        with self._lock:
+            if index in self._known:
+                return self._known[index]
+            try:
+                answer = self._client.indices.get_mapping(index=index)
+            except NotFoundError:
+                return None  # created by the current template at the first write
+            except Exception as error:
+                full = backfill(left, {})
+                LOGGER.warning(
+                    "could not read the mapping of index %s (%s: %s): its documents carry %s in full",
+                    index,
+                    type(error).__name__,
+                    error,
+                    ", ".join(full.fields()),
+                )
+                return full
+            mappings = list(answer.values()) if isinstance(answer, dict) else []
+            if not mappings:
+                LOGGER.warning("index %s: its mapping reads empty: its documents carry all fields", index)
+                return backfill(left, {})
+            needed = Backfill()
+            for mapping in mappings:
+                body = mapping.get("mappings") if isinstance(mapping, dict) else None
+                properties = body.get("properties") if isinstance(body, dict) else None
+                needed = needed.merged(backfill(left, live_fields(properties or {})))
+            if needed:
+                LOGGER.info(
+                    "index %s was created under an older template: its documents carry %s",
+                    index,
+                    ", ".join(needed.fields()),
+                )
+            known = self._known[index] = needed or None
+            return known
