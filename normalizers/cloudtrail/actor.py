@@ -207,6 +207,8 @@ def actor_of(
             arn,
             session_name,
             issuer_name,
+            # The person a chain of role sessions started from (role chaining keeps it).
+            source_identity,
             credential_id,
             behalf_user,
         )

@@ -89,7 +89,8 @@ ECS: tuple[Field, ...] = (
     ecs(
         "related.user",
         "every identifier of the actor: user name, principal id, access key id (or Identity Center "
-        "`credentialId`), ARN, session name, issuer role, the Identity Center user it acts for; and the "
+        "`credentialId`), ARN, session name, issuer role, the session's `sourceIdentity` (the person a "
+        "role chain started from), the Identity Center user it acts for; and the "
         "credentials the call issues or acts on (access key ids, session ARNs)",
     ),
     ecs(
