@@ -91,7 +91,9 @@ ECS: tuple[Field, ...] = (
         "every identifier of the actor: user name, principal id, access key id (or Identity Center "
         "`credentialId`), ARN, session name, issuer role, the session's `sourceIdentity` (the person a "
         "role chain started from), the Identity Center user it acts for; and the "
-        "credentials the call issues or acts on (access key ids, session ARNs)",
+        "credentials the call issues or acts on (access key ids, session ARNs); Insights: the identities behind "
+        "the unusual activity (`insightContext.attributions` `userIdentityArn` `insight` values, and the "
+        "role of an assumed-role ARN)",
     ),
     ecs(
         "related.hosts",

@@ -68,6 +68,9 @@ def build_document(
     if insight is not None:
         trail["insight_details"] = snake(insight)
         _add_insight_times(event, insight, moment)
+        actors_of_insight = insight_users(insight)
+        if actors_of_insight:
+            related["user"] = unique([*related.get("user", ()), *actors_of_insight])
     if related:
         document["related"] = related
     return document
@@ -311,6 +314,37 @@ def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str) and value:
             login[field] = value
     return login
+
+
+def insight_users(insight: dict[str, Any]) -> list[str]:
+    """Who made the unusual calls: ``insightContext.attributions[attribute=userIdentityArn]``,
+    each ``insight[].value`` (the ``baseline`` list is the activity before, not the anomaly's
+    actors), then for an assumed-role ARN the role's name, which every document of the role's
+    sessions holds in ``related.user``. Ill-formed entries are skipped: ``insight_details``
+    keeps them as they are."""
+    context = insight.get("insightContext")
+    attributions = context.get("attributions") if isinstance(context, dict) else None
+    users: list[str] = []
+    for attribution in attributions if isinstance(attributions, list) else ():
+        if not isinstance(attribution, dict) or attribution.get("attribute") != "userIdentityArn":
+            continue
+        values = attribution.get("insight")
+        for entry in values if isinstance(values, list) else ():
+            arn = entry.get("value") if isinstance(entry, dict) else None
+            if isinstance(arn, str) and arn:
+                users.append(arn)
+                role = _assumed_role(arn)
+                if role:
+                    users.append(role)
+    return users
+
+
+def _assumed_role(arn: str) -> str | None:
+    """The role of ``arn:aws:sts::<account>:assumed-role/<role>[/<session>]``."""
+    _, marker, rest = arn.partition(":assumed-role/")
+    if not marker:
+        return None
+    return rest.split("/", 1)[0] or None
 
 
 def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: str) -> None:

@@ -312,6 +312,36 @@ def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
     assert trail["additional_eventdata"] == {"a": 1}
 
 
+@pytest.mark.parametrize(
+    "attributions",
+    [
+        # Only the baseline (the activity before the anomaly) names this identity.
+        [{"attribute": "userIdentityArn", "insight": [], "baseline": [{"value": "arn:aws:iam::1:user/a"}]}],
+        [{"attribute": "userAgent", "insight": [{"value": "aws-cli/2"}]}],
+        "not a list",
+        [None, {"attribute": "userIdentityArn", "insight": "x"}, {"attribute": "userIdentityArn"}],
+        [{"attribute": "userIdentityArn", "insight": [None, 5, {"value": 5}, {"value": ""}]}],
+    ],
+)
+def test_an_insights_event_without_insight_period_identities_names_no_user(attributions: Any) -> None:
+    record = {
+        "eventVersion": "1.08",
+        "eventTime": "2020-10-21T18:35:00Z",
+        "awsRegion": "us-east-1",
+        "eventID": "e",
+        "eventType": "AwsCloudTrailInsight",
+        "insightDetails": {
+            "state": "Start",
+            "eventSource": "iam.amazonaws.com",
+            "eventName": "ListUsers",
+            "insightContext": {"attributions": attributions},
+        },
+    }
+    [document] = list(normalize_cloudtrail(io.BytesIO(orjson.dumps(record)), ORIGIN))
+    assert "related" not in document
+    assert document["aws"]["cloudtrail"]["insight_details"]["insight_context"]["attributions"] == attributions  # type: ignore[index]
+
+
 def test_every_stratus_red_team_record_becomes_a_complete_document(shared_dir: Path) -> None:
     files = sorted((shared_dir / "samples" / "cloudtrail" / "stratus-red-team").glob("*.json"))
     assert files
