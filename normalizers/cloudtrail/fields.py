@@ -266,4 +266,22 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
     },
 )
 
-FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *OWN)
+IN_SCOPE_OF: tuple[Field, ...] = tuple(
+    field(
+        f"{BLOCK}.user_identity.in_scope_of.{name}", "keyword", description, f"userIdentity.inScopeOf.{raw}"
+    )
+    for name, raw, description in (
+        (
+            "source_arn",
+            "sourceArn",
+            "the service-owned resource the call was made for (a Lambda function...)",
+        ),
+        ("source_account", "sourceAccount", "that resource's account"),
+        ("issuer_type", "issuerType", "that resource's type (`AWS::Lambda::Function`...)"),
+        ("credentials_issued_to", "credentialsIssuedTo", "the role the service's credentials were issued to"),
+    )
+)
+"""``userIdentity.inScopeOf``: the resource an AWS service acted for (CloudTrail alone has it,
+so it is not in the actor contract's ``user_identity`` block of every source)."""
+
+FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *IN_SCOPE_OF, *OWN)

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from normalizers.base import Document, Origin
-from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.actor import ActorCache, in_scope_of
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.spec import SPEC
 from normalizers.cloudtrail.tables import (
@@ -90,9 +90,14 @@ def add_parties(
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
-        user, related_users, trail["user_identity"] = actors.fields(
+        user, related_users, user_identity = actors.fields(
             identity, _signed_in_as(trail.get("additional_eventdata"))
         )
+        if "inScopeOf" in identity:  # service calls alone: no call for the others
+            scope = in_scope_of(identity)
+            if scope:
+                user_identity["in_scope_of"] = scope
+        trail["user_identity"] = user_identity
         if related_users:
             related["user"] = related_users
         hosts = actor_hosts(user)
