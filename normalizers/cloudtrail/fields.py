@@ -53,7 +53,11 @@ ECS: tuple[Field, ...] = (
         "the recording account; fallbacks: EventBridge `account`, then `userIdentity.accountId`",
         "recipientAccountId",
     ),
-    ecs("cloud.region", "EventBridge `region` as fallback", "awsRegion"),
+    ecs(
+        "cloud.region",
+        "EventBridge `region` as fallback; a record with neither is dead-lettered (`missing field`)",
+        "awsRegion",
+    ),
     ecs(
         "user.name",
         'who acted (docs/schema.md, "The actor"): root, the role session, the user, or the invoking service; '

@@ -52,6 +52,7 @@ def build_document(
     if not provider:
         raise RecordError(MISSING_FIELD, "eventSource")
     moment = _event_time(record, envelope)
+    require_region(record, envelope)
     identity = nullable_obj(record, "userIdentity")
     request = flat(record.get("requestParameters"))
     response = flat(record.get("responseElements"))
@@ -125,6 +126,15 @@ def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
         return timestamp(value)  # the common case without a call more
     except ValueError:
         return parsed_time("eventTime", value)  # raises with the reason
+
+
+def require_region(record: dict[str, Any], envelope: dict[str, Any] | None) -> None:
+    """Every CloudTrail record has ``awsRegion`` (the spec; an EventBridge event's ``region``
+    is the same): one without is invalid and dead-lettered, on every delivery path alike,
+    rather than given a Region guessed from its object's key (a native log file's names one,
+    a CloudWatch Logs delivery's none)."""
+    if not (optional_str(record, "awsRegion") or optional_str(envelope, "region")):
+        raise RecordError(MISSING_FIELD, "awsRegion")
 
 
 # -- event.* -------------------------------------------------------------------------------

@@ -301,6 +301,7 @@ def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
         "eventTime": "2024-05-01T12:00:00Z",
         "eventName": "X",
         "eventSource": "s3.amazonaws.com",
+        "awsRegion": "us-east-1",
         "requestParameters": "a string",
         "responseElements": [1, 2],
         "additionalEventData": {"a": 1},

@@ -220,6 +220,7 @@ def test_a_record_with_too_many_members_is_not_compiled(monkeypatch: pytest.Monk
         "eventTime": "2026-01-01T00:00:00Z",
         "eventSource": "s3.amazonaws.com",
         "eventName": "GetObject",
+        "awsRegion": "us-east-1",
         "eventID": "00000000-0000-4000-8000-000000000000",
         **{f"member{index}": index for index in range(compiled.MAX_KEYS)},
     }
