@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from normalizers.cloudtrail.tables import HIDDEN_USER_NAME, IDENTITY_CENTER_USER
+from normalizers.cloudtrail.tables import HIDDEN_USER_NAME, IDENTITY_CENTER_USER, IN_SCOPE_OF_FIELDS
 from normalizers.ecs.actor import SESSION_TYPES
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import optional_time
@@ -207,6 +207,8 @@ def actor_of(
             arn,
             session_name,
             issuer_name,
+            # The person a chain of role sessions started from (role chaining keeps it).
+            source_identity,
             credential_id,
             behalf_user,
         )
@@ -268,6 +270,16 @@ _IDENTITY_KEYS = (
 )
 _BEHALF_KEYS = ("user_id", "identity_store_arn")
 _ISSUER_KEYS = ("type", "principal_id", "arn", "account_id", "user_name")
+
+
+def in_scope_of(identity: dict[str, Any]) -> dict[str, str]:
+    """``user_identity.in_scope_of``: ``userIdentity.inScopeOf``, the service-owned resource
+    (and the role its credentials went to) an AWS service acted for. Not part of the actor
+    contract, which every source shares: read beside it (a wrongly typed member raises)."""
+    scope = nullable_obj(identity, "inScopeOf")
+    if scope is None:
+        return {}
+    return {field: value for key, field in IN_SCOPE_OF_FIELDS if (value := optional_str(scope, key))}
 
 
 def _clean(value: str | None) -> str | None:

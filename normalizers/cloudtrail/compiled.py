@@ -46,9 +46,9 @@ MAX_SHAPES = 256
 """Builders kept per kind (documents, identities)."""
 COMPILES_PER_OBJECT = 32
 
-REQUIRED = ("eventName", "eventSource", "eventTime")
+REQUIRED = ("eventName", "eventSource", "eventTime", "awsRegion")
 """A shape without one of these is a dead letter or an exception (``insightDetails``,
-an EventBridge envelope's time): left to the generic path."""
+an EventBridge envelope's time or region): left to the generic path."""
 
 _BUILDERS: dict[Shape, Builder | None] = {}
 """Every process's document builders by shape (``None``: a shape left to the generic path)."""
@@ -171,6 +171,9 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         "    if action.__class__ is not str or not action or provider.__class__ is not str or not provider:",
         "        raise Unexpected",
         "    moment = timestamp(record['eventTime'])",
+        "    region = record['awsRegion']",
+        "    if region.__class__ is not str or not region:",  # mapping.require_region's dead letter
+        "        raise Unexpected",
     ]
     if "userIdentity" in present:
         lines += [

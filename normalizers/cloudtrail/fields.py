@@ -53,7 +53,11 @@ ECS: tuple[Field, ...] = (
         "the recording account; fallbacks: EventBridge `account`, then `userIdentity.accountId`",
         "recipientAccountId",
     ),
-    ecs("cloud.region", "EventBridge `region` as fallback", "awsRegion"),
+    ecs(
+        "cloud.region",
+        "EventBridge `region` as fallback; a record with neither is dead-lettered (`missing field`)",
+        "awsRegion",
+    ),
     ecs(
         "user.name",
         'who acted (docs/schema.md, "The actor"): root, the role session, the user, or the invoking service; '
@@ -89,8 +93,11 @@ ECS: tuple[Field, ...] = (
     ecs(
         "related.user",
         "every identifier of the actor: user name, principal id, access key id (or Identity Center "
-        "`credentialId`), ARN, session name, issuer role, the Identity Center user it acts for; and the "
-        "credentials the call issues or acts on (access key ids, session ARNs)",
+        "`credentialId`), ARN, session name, issuer role, the session's `sourceIdentity` (the person a "
+        "role chain started from), the Identity Center user it acts for; and the "
+        "credentials the call issues or acts on (access key ids, session ARNs); Insights: the identities behind "
+        "the unusual activity (`insightContext.attributions` `userIdentityArn` `insight` values, and the "
+        "role of an assumed-role ARN)",
     ),
     ecs(
         "related.hosts",
@@ -263,7 +270,25 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
     },
 )
 
-FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *OWN)
+IN_SCOPE_OF: tuple[Field, ...] = tuple(
+    field(
+        f"{BLOCK}.user_identity.in_scope_of.{name}", "keyword", description, f"userIdentity.inScopeOf.{raw}"
+    )
+    for name, raw, description in (
+        (
+            "source_arn",
+            "sourceArn",
+            "the service-owned resource the call was made for (a Lambda function...)",
+        ),
+        ("source_account", "sourceAccount", "that resource's account"),
+        ("issuer_type", "issuerType", "that resource's type (`AWS::Lambda::Function`...)"),
+        ("credentials_issued_to", "credentialsIssuedTo", "the role the service's credentials were issued to"),
+    )
+)
+"""``userIdentity.inScopeOf``: the resource an AWS service acted for (CloudTrail alone has it,
+so it is not in the actor contract's ``user_identity`` block of every source)."""
+
+FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *IN_SCOPE_OF, *OWN)
 
 # The same in every CloudTrail document whatever the delivery path (S3 log files, CloudWatch
 # Logs, lookup-events, CloudTrail Lake, Security Lake: all map through mapping.py), so written

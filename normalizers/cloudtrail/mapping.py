@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from normalizers.base import Document, Origin
-from normalizers.cloudtrail.actor import ActorCache
+from normalizers.cloudtrail.actor import ActorCache, in_scope_of
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import (
     ADDENDUM_FIELDS,
@@ -51,6 +51,7 @@ def build_document(
     if not provider:
         raise RecordError(MISSING_FIELD, "eventSource")
     moment = _event_time(record, envelope)
+    require_region(record, envelope)
     identity = nullable_obj(record, "userIdentity")
     request = flat(record.get("requestParameters"))
     response = flat(record.get("responseElements"))
@@ -67,6 +68,9 @@ def build_document(
     if insight is not None:
         trail["insight_details"] = snake(insight)
         _add_insight_times(event, insight, moment)
+        actors_of_insight = insight_users(insight)
+        if actors_of_insight:
+            related["user"] = unique([*related.get("user", ()), *actors_of_insight])
     if related:
         document["related"] = related
     return document
@@ -86,9 +90,14 @@ def add_parties(
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
-        user, related_users, trail["user_identity"] = actors.fields(
+        user, related_users, user_identity = actors.fields(
             identity, _signed_in_as(trail.get("additional_eventdata"))
         )
+        if "inScopeOf" in identity:  # service calls alone: no call for the others
+            scope = in_scope_of(identity)
+            if scope:
+                user_identity["in_scope_of"] = scope
+        trail["user_identity"] = user_identity
         if related_users:
             related["user"] = related_users
         hosts = actor_hosts(user)
@@ -116,6 +125,15 @@ def _event_time(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
         return timestamp(value)  # the common case without a call more
     except ValueError:
         return parsed_time("eventTime", value)  # raises with the reason
+
+
+def require_region(record: dict[str, Any], envelope: dict[str, Any] | None) -> None:
+    """Every CloudTrail record has ``awsRegion`` (the spec; an EventBridge event's ``region``
+    is the same): one without is invalid and dead-lettered, on every delivery path alike,
+    rather than given a Region guessed from its object's key (a native log file's names one,
+    a CloudWatch Logs delivery's none)."""
+    if not (optional_str(record, "awsRegion") or optional_str(envelope, "region")):
+        raise RecordError(MISSING_FIELD, "awsRegion")
 
 
 # -- event.* -------------------------------------------------------------------------------
@@ -308,6 +326,37 @@ def _console_login(additional: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str) and value:
             login[field] = value
     return login
+
+
+def insight_users(insight: dict[str, Any]) -> list[str]:
+    """Who made the unusual calls: ``insightContext.attributions[attribute=userIdentityArn]``,
+    each ``insight[].value`` (the ``baseline`` list is the activity before, not the anomaly's
+    actors), then for an assumed-role ARN the role's name, which every document of the role's
+    sessions holds in ``related.user``. Ill-formed entries are skipped: ``insight_details``
+    keeps them as they are."""
+    context = insight.get("insightContext")
+    attributions = context.get("attributions") if isinstance(context, dict) else None
+    users: list[str] = []
+    for attribution in attributions if isinstance(attributions, list) else ():
+        if not isinstance(attribution, dict) or attribution.get("attribute") != "userIdentityArn":
+            continue
+        values = attribution.get("insight")
+        for entry in values if isinstance(values, list) else ():
+            arn = entry.get("value") if isinstance(entry, dict) else None
+            if isinstance(arn, str) and arn:
+                users.append(arn)
+                role = _assumed_role(arn)
+                if role:
+                    users.append(role)
+    return users
+
+
+def _assumed_role(arn: str) -> str | None:
+    """The role of ``arn:aws:sts::<account>:assumed-role/<role>[/<session>]``."""
+    _, marker, rest = arn.partition(":assumed-role/")
+    if not marker:
+        return None
+    return rest.split("/", 1)[0] or None
 
 
 def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from normalizers.cloudtrail.fields import BLOCK, OWN
+from normalizers.cloudtrail.fields import BLOCK, IN_SCOPE_OF, OWN
 
 HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
 """What a failed console sign-in with a mistyped user name records instead of the name."""
@@ -206,3 +206,7 @@ RESOURCE_FIELDS = _members("resources", _STRINGS)
 CONSOLE_LOGIN_FLAGS = _members("console_login", ("boolean",))
 """``additionalEventData`` of a console sign-in: ``"Yes"``/``"No"`` as booleans."""
 CONSOLE_LOGIN_TEXT = _members("console_login", _STRINGS)
+IN_SCOPE_OF_FIELDS = tuple(
+    (item.raw.rsplit(".", 1)[1], item.path.rsplit(".", 1)[1]) for item in IN_SCOPE_OF if item.raw
+)
+"""``userIdentity.inScopeOf`` members -> ``user_identity.in_scope_of`` fields (strings)."""

@@ -152,6 +152,8 @@ def actor_fields(actor: Actor) -> tuple[dict[str, Any], list[str], dict[str, Any
             actor.arn,
             actor.session_name,
             actor.issuer_name,
+            # The person a chain of role sessions started from (role chaining keeps it).
+            actor.source_identity,
             credential_id,
             actor.on_behalf_of,
         )

@@ -301,6 +301,7 @@ def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
         "eventTime": "2024-05-01T12:00:00Z",
         "eventName": "X",
         "eventSource": "s3.amazonaws.com",
+        "awsRegion": "us-east-1",
         "requestParameters": "a string",
         "responseElements": [1, 2],
         "additionalEventData": {"a": 1},
@@ -310,6 +311,36 @@ def test_non_object_parameters_are_wrapped_not_conflicting() -> None:
     assert trail["request_parameters"] == {"value": "a string"}
     assert trail["response_elements"] == {"value": [1, 2]}
     assert trail["additional_eventdata"] == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "attributions",
+    [
+        # Only the baseline (the activity before the anomaly) names this identity.
+        [{"attribute": "userIdentityArn", "insight": [], "baseline": [{"value": "arn:aws:iam::1:user/a"}]}],
+        [{"attribute": "userAgent", "insight": [{"value": "aws-cli/2"}]}],
+        "not a list",
+        [None, {"attribute": "userIdentityArn", "insight": "x"}, {"attribute": "userIdentityArn"}],
+        [{"attribute": "userIdentityArn", "insight": [None, 5, {"value": 5}, {"value": ""}]}],
+    ],
+)
+def test_an_insights_event_without_insight_period_identities_names_no_user(attributions: Any) -> None:
+    record = {
+        "eventVersion": "1.08",
+        "eventTime": "2020-10-21T18:35:00Z",
+        "awsRegion": "us-east-1",
+        "eventID": "e",
+        "eventType": "AwsCloudTrailInsight",
+        "insightDetails": {
+            "state": "Start",
+            "eventSource": "iam.amazonaws.com",
+            "eventName": "ListUsers",
+            "insightContext": {"attributions": attributions},
+        },
+    }
+    [document] = list(normalize_cloudtrail(io.BytesIO(orjson.dumps(record)), ORIGIN))
+    assert "related" not in document
+    assert document["aws"]["cloudtrail"]["insight_details"]["insight_context"]["attributions"] == attributions  # type: ignore[index]
 
 
 def test_every_stratus_red_team_record_becomes_a_complete_document(shared_dir: Path) -> None:

@@ -220,6 +220,7 @@ def test_a_record_with_too_many_members_is_not_compiled(monkeypatch: pytest.Monk
         "eventTime": "2026-01-01T00:00:00Z",
         "eventSource": "s3.amazonaws.com",
         "eventName": "GetObject",
+        "awsRegion": "us-east-1",
         "eventID": "00000000-0000-4000-8000-000000000000",
         **{f"member{index}": index for index in range(compiled.MAX_KEYS)},
     }
@@ -227,3 +228,33 @@ def test_a_record_with_too_many_members_is_not_compiled(monkeypatch: pytest.Monk
     assert fast == generic
     assert fast[0]["event"]["action"] == "GetObject"
     assert compiled._BUILDERS == {}
+
+
+def test_in_scope_of_of_other_types_gives_the_same_items(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``userIdentity.inScopeOf`` (read beside the actor, by both paths) and each of its
+    members of another value: the same documents or dead letters; a member that is no string
+    makes the record invalid, as any ``userIdentity`` string does."""
+    path = GOLDEN / "cloudtrail" / "service-in-scope-of" / "input.json"
+    [record] = json.loads(path.read_text())["Records"]
+    identity = record["userIdentity"]
+    variants = [{**record, "userIdentity": {**identity, "inScopeOf": other}} for other in OTHER_VALUES]
+    variants += [
+        {**record, "userIdentity": {**identity, "inScopeOf": changed}}
+        for changed in _object_variants(identity["inScopeOf"])
+    ]
+    fast, generic = _both_ways(_log_file(variants), ORIGIN, monkeypatch)
+    assert fast == generic
+    reasons = {item[1].split(":", 1)[0] for item in fast if isinstance(item, tuple)}
+    assert reasons == {"invalid record"}
+    scopes = [
+        item["aws"]["cloudtrail"]["user_identity"].get("in_scope_of")
+        for item in fast
+        if isinstance(item, dict)
+    ]
+    assert None in scopes  # inScopeOf null or {}: no in_scope_of
+    # Without issuerType (or with it null or ""), the other three members stay.
+    assert {
+        "source_arn": "arn:aws:lambda:us-east-1:123456789012:function:my-function",
+        "source_account": "123456789012",
+        "credentials_issued_to": "arn:aws:iam::123456789012:role/my-function-role",
+    } in scopes
