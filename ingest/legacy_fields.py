@@ -88,9 +88,7 @@ def live_fields(properties: Mapping[str, Any], prefix: str = "") -> dict[str, Ma
 def backfill(left: LeftToIndex, live: Mapping[str, Mapping[str, Any]]) -> Backfill:
     """What documents for an index mapped as ``live`` (from :func:`live_fields`) must write of
     what the source leaves to its index: each constant the index does not map as a
-    ``constant_keyword``, each alias it does not map as an alias, each ``copy_to`` it lacks.
-    ``live`` empty (a mapping that could not be read): everything, which costs bytes but never
-    loses a match."""
+    ``constant_keyword``, each alias it does not map as an alias, each ``copy_to`` it lacks."""
     constants = tuple(
         (_split(path), value)
         for path, value in left.constants.items()
@@ -107,6 +105,17 @@ def backfill(left: LeftToIndex, live: Mapping[str, Mapping[str, Any]]) -> Backfi
         if target not in _as_list(live.get(path, {}).get("copy_to"))
     )
     return Backfill(constants, aliases, copies)
+
+
+def unknown_index_backfill(left: LeftToIndex) -> Backfill:
+    """What documents write for an index whose mapping is not known (it could not be read, or
+    the index does not exist yet and the template that will create it may be an older one):
+    every constant and every ``copy_to`` target, which any mapping accepts (a
+    ``constant_keyword`` takes its own value; a target takes values given beside its copies),
+    so no document loses a match. Never the aliases: an index that maps them refuses a value
+    written to an alias, so they are written only into an index known to lack them."""
+    full = backfill(left, {})
+    return Backfill(full.constants, (), full.copies)
 
 
 def _split(path: str) -> Path:

@@ -5,10 +5,12 @@ Before the first write to an index, the processor asks for its live mapping (``G
 the ingest role holds on its indices) and compares it with what the source's documents leave to
 their template (:mod:`ingest.legacy_fields`). An index the current template created needs
 nothing: its documents stay lean. An older index gets, in each document, what its mapping
-lacks. An index that does not exist yet is created by the current template at the first write,
-and is asked again at the next chunk; a mapping that cannot be read (a missing permission, an
-unreachable engine) gives the full documents, said in a log line, and is asked again too: a
-document never loses a match to save bytes. What was read is kept for the life of the process
+lacks. An index that does not exist yet is created by its template at the first write (an
+older one, if the templates are installed after the code), so that chunk's documents carry the
+constants and ``copy_to`` targets (:func:`~ingest.legacy_fields.unknown_index_backfill`) and the
+index is asked again at the next chunk; a mapping that cannot be read (a missing permission, an
+unreachable engine) gives the same, said in a log line, and is asked again too: a document
+never loses a match to save bytes. What was read is kept for the life of the process
 (one Lambda container), as :mod:`ingest.template_check` does.
 """
 
@@ -20,7 +22,7 @@ import threading
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
-from ingest.legacy_fields import Backfill, backfill, live_fields
+from ingest.legacy_fields import Backfill, backfill, live_fields, unknown_index_backfill
 from normalizers.registry import SPECS
 from normalizers.spec import LeftToIndex
 
@@ -47,9 +49,9 @@ class LiveMappings:
             try:
                 answer = self._client.indices.get_mapping(index=index)
             except NotFoundError:
-                return None  # created by the current template at the first write
+                return unknown_index_backfill(left)  # the template the first write meets decides
             except Exception as error:
-                full = backfill(left, {})
+                full = unknown_index_backfill(left)
                 LOGGER.warning(
                     "could not read the mapping of index %s (%s: %s): its documents carry %s in full",
                     index,
@@ -60,8 +62,8 @@ class LiveMappings:
                 return full
             mappings = list(answer.values()) if isinstance(answer, dict) else []
             if not mappings:
-                LOGGER.warning("index %s: its mapping reads empty: its documents carry all fields", index)
-                return backfill(left, {})
+                LOGGER.warning("index %s: its mapping reads empty: its documents carry its constants", index)
+                return unknown_index_backfill(left)
             needed = Backfill()
             for mapping in mappings:
                 body = mapping.get("mappings") if isinstance(mapping, dict) else None

@@ -137,6 +137,8 @@ def test_indices_of_the_current_templates_get_lean_documents_that_the_same_queri
     aws: Aws, runtime: Runtime, engine: OpenSearch
 ) -> None:
     install_templates(engine)
+    for index in ("siem-cloudtrail", "siem-vpcflow"):
+        engine.indices.create(index=index)  # by the current templates, as a first write would
 
     _ingest(aws, runtime)
 
@@ -145,6 +147,22 @@ def test_indices_of_the_current_templates_get_lean_documents_that_the_same_queri
         assert not {"kind", "dataset", "module"} & set(hit["_source"]["event"])
         assert "provider" not in hit["_source"].get("cloud", {})
     assert "related" not in flows[0]["_source"] and "dataset" not in flows[0]["_source"]["event"]
+
+
+def test_the_first_write_into_an_index_not_created_yet_carries_the_constants_but_no_alias(
+    aws: Aws, runtime: Runtime, engine: OpenSearch
+) -> None:
+    # The index does not exist: the template the first write meets (perhaps an older one,
+    # installed after the code) creates it, so those documents hold what no mapping refuses.
+    install_templates(engine)
+
+    _ingest(aws, runtime)
+
+    trail, flows = _assert_found_by_every_query(engine)
+    for hit in trail:
+        assert hit["_source"]["event"]["dataset"] == "aws.cloudtrail"
+    assert flows[0]["_source"]["related"] == {"ip": [ATTACKER_IP, "172.31.16.21"], "hosts": [INSTANCE]}
+    assert "bytes" not in flows[0]["_source"].get("network", {})  # an alias here: never written
 
 
 def test_each_index_mapping_is_read_once_per_process(engine: OpenSearch) -> None:
@@ -161,9 +179,11 @@ def test_each_index_mapping_is_read_once_per_process(engine: OpenSearch) -> None
     mappings = LiveMappings(engine)
     first = mappings.backfill("siem-cloudtrail", "cloudtrail")
     assert first is not None and mappings.backfill("siem-cloudtrail", "cloudtrail") is first
-    # An index not created yet is asked again: the first write creates it.
-    assert mappings.backfill("siem-vpcflow", "vpcflow") is None
-    assert mappings.backfill("siem-vpcflow", "vpcflow") is None
+    # An index not created yet is asked again: the first write creates it, with whichever
+    # template is installed, so until then the documents carry the constants and copies.
+    unknown = mappings.backfill("siem-vpcflow", "vpcflow")
+    assert unknown is not None and "event.dataset" in unknown.fields() and not unknown.aliases
+    assert mappings.backfill("siem-vpcflow", "vpcflow") == unknown
     # A source that leaves nothing to its index costs no request.
     assert mappings.backfill("siem-guardduty", "guardduty") is None
     assert asked == ["siem-cloudtrail", "siem-vpcflow", "siem-vpcflow"]
