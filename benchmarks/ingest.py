@@ -49,7 +49,7 @@ from ingest.processor import process_object
 from ingest.reader import open_local
 from ingest.runtime import build_runtime
 from ingest.writer import Deadline
-from opensearch_assets.templates import install_templates
+from opensearch_assets.templates import component_templates, index_templates, install_templates
 from opensearch_client import ConnectionSettings
 
 RECORDS = 100_000
@@ -104,10 +104,39 @@ def _engine_row(path: Path, scratch: Path) -> dict[str, Any]:
     return {"name": "ingest flows -> osmem (templates)", **_rounded(measured)}
 
 
+def _merged(into: dict[str, Any], properties: dict[str, Any]) -> dict[str, Any]:
+    for name, spec in properties.items():
+        if isinstance(spec.get("properties"), dict) and isinstance(
+            into.get(name, {}).get("properties"), dict
+        ):
+            _merged(into[name]["properties"], spec["properties"])
+        else:
+            into[name] = spec
+    return into
+
+
+def _current_mappings() -> dict[str, bytes]:
+    """``GET <index>/_mapping`` answers of indices the current templates created (their
+    component templates' mappings merged), so ingest writes the lean documents."""
+    components = component_templates()
+    answers: dict[str, bytes] = {}
+    for name, template in index_templates().items():
+        properties: dict[str, Any] = {}
+        for component in template["composed_of"]:
+            mappings = components[component].get("template", {}).get("mappings", {})
+            _merged(properties, mappings.get("properties", {}))
+        answers[name] = orjson.dumps({name: {"mappings": {"properties": properties}}})
+    return answers
+
+
+MAPPINGS = _current_mappings()
+
+
 class _AcceptAll(BaseHTTPRequestHandler):
     """Answers every bulk item ``201`` as OpenSearch does, without indexing; ``GET
     _index_template`` with one template covering every index (``ingest.template_check``); ``GET
-    <index>/_mapping`` with 404, an index the current template creates (``ingest.live_mapping``)."""
+    <index>/_mapping`` with the mapping the current templates give it (``ingest.live_mapping``:
+    lean documents)."""
 
     protocol_version = "HTTP/1.1"
     _item = b'{"create":{"_index":"%s","_id":"%020d","_version":1,"result":"created",' + (
@@ -122,7 +151,12 @@ class _AcceptAll(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.split("?")[0].endswith("/_mapping"):
-            self._answer(b'{"error":{"type":"index_not_found_exception"},"status":404}', 404)
+            index = self.path.strip("/").split("/")[0]
+            mapping = MAPPINGS.get(index)
+            if mapping is None:
+                self._answer(b'{"error":{"type":"index_not_found_exception"},"status":404}', 404)
+            else:
+                self._answer(mapping)
             return
         self._answer(b'{"index_templates":[{"name":"all","index_template":{"index_patterns":["*"]}}]}')
 
