@@ -53,6 +53,8 @@ ALERTS: FieldTable = {
     "alert.accounts.ou_path": "keyword",
     **{f"alert.accounts.tags.{key}": "keyword" for key in MAPPED_TAG_KEYS},
     "alert.dashboards_url": "stored",
+    "alert.incident_id": "keyword",
+    "alert.published": "boolean",
 }
 """The alerts index written by the detections runner (one document per deduplicated alert).
 
@@ -82,15 +84,22 @@ INCIDENTS: FieldTable = {
     "incident.status": "keyword",
     "incident.severity": "keyword",
     "incident.notified_severity": "keyword",
+    "incident.published_severity": "keyword",
     "incident.created": "date",
     "incident.updated": "date",
     "incident.first_seen": "date",
     "incident.last_seen": "date",
     "incident.alert_ids": "keyword",
+    "incident.alert_count": "long",
+    "incident.alert_ids_truncated": "boolean",
+    "incident.merged_from": "keyword",
+    "incident.merged_into": "keyword",
     "incident.rule_ids": "keyword",
 }
 """The incidents index (detections/incidents.py): one document per group of alerts sharing an
-actor, written under its deterministic id and rewritten as alerts join it. ``incident.lines``
+actor, written under its deterministic id and rewritten as alerts join it. ``incident.status`` is
+``open`` or ``merged`` (folded into ``incident.merged_into``); ``incident.alert_count`` is exact
+where ``incident.alert_ids`` is bounded (``incident.alert_ids_truncated``). ``incident.lines``
 (one per distinct event set, twins folded) is left unmapped: kept in ``_source`` (``dynamic: false``)."""
 
 SOURCE_TABLES: dict[str, FieldTable] = {

@@ -164,6 +164,11 @@ _RESOURCE_DETAILS = (
     "rds_db_user_details",
     "rds_limitless_db_details",
     "ebs_volume_details",
+    "ebs_snapshot_details",
+    "ec2_image_details",
+    "recovery_point_details",
+    "bedrock_guardrail_details",
+    "model_details",
 )
 # Service sub-objects kept whole (tables.FLAT_KEYS) plus the action, whose per-type shapes
 # (API call, connection, port probe, DNS, Kubernetes, RDS login) are deep.

@@ -184,3 +184,29 @@ def test_the_demo_incident_becomes_few_incidents_each_notified_once(
     assert "siem-root-account-usage (also: sigma-" in shown and "Lines (1, from 2 alerts)" in shown
     assert main(["incidents", "show", "incident-nope", "--endpoint", url, "--auth", "none"]) == 1
     assert "no incident 'incident-nope'" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_open_incidents_filter_and_sort_on_the_mapped_counts_and_merge_pointers(siem: OpenSearch) -> None:
+    first = alert("m-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [ROOT])
+    stranger = alert("m-2", "r2", "high", 75, "2026-03-14T09:05:00Z", ["e2"], ips=["198.51.100.9"])
+    busy = alert("m-3", "r3", "high", 75, "2026-03-14T09:10:00Z", ["e3"], ips=["198.51.100.9"])
+    fold_alerts(siem, "siem-incidents", [first, stranger, busy], NOW)
+    # One alert holding both actors merges the younger incident into the older (root's).
+    both = alert("m-4", "r4", "high", 75, "2026-03-14T09:20:00Z", ["e4"], [ROOT], ips=["198.51.100.9"])
+    fold_alerts(siem, "siem-incidents", [both], NOW)
+
+    def search(query: dict[str, Any]) -> list[dict[str, Any]]:
+        body = {"query": query, "sort": [{"incident.alert_count": "desc"}]}
+        return [
+            hit["_source"]["incident"]
+            for hit in siem.search(index="siem-incidents", body=body)["hits"]["hits"]
+        ]
+
+    (survivor,) = search({"term": {"incident.status": "open"}})
+    (merged,) = search({"term": {"incident.status": "merged"}})
+    assert survivor["alert_count"] == 4 and survivor["merged_from"] == [merged["id"]]
+    assert merged["merged_into"] == survivor["id"]
+    assert search({"term": {"incident.merged_into": survivor["id"]}}) == [merged]
+    assert search({"range": {"incident.alert_count": {"gte": 4}}}) == [survivor]
+    assert search({"term": {"incident.alert_ids_truncated": False}}) == [survivor, merged]

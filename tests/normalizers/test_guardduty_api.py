@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import botocore
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.detect import detect
+from normalizers.fields import kinds
 from normalizers.guardduty.api_shape import from_api_shape
+from normalizers.guardduty.fields import FIELDS
 from normalizers.guardduty.tables import API_DATA_KEY_LEVELS
 
 ORIGIN = Origin("s3://bucket/exports/get-findings.json", "2026-01-01T00:00:00Z")
@@ -325,3 +328,16 @@ def test_the_renames_match_the_guardduty_api_model() -> None:
     assert len(seen) > 200  # the model was read, not an empty shape
     assert wrong == []
     assert data_levels == API_DATA_KEY_LEVELS
+
+
+def test_every_resource_kind_of_the_api_model_is_a_mapped_flat_object() -> None:
+    """Each ``Resource`` member of botocore's model but the type is a resource kind's details:
+    unmapped, it would stay in ``_source`` and not be searchable."""
+    members = _model()["shapes"]["Resource"]["members"]
+    wire = {spec.get("locationName", name) for name, spec in members.items() if name != "ResourceType"}
+    assert {"ebsSnapshotDetails", "ec2ImageDetails", "recoveryPointDetails", "modelDetails"} <= wire
+    snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() for name in wire}
+    mapped = kinds(FIELDS)
+    assert {name: mapped.get(f"aws.guardduty.resource.{name}") for name in snake} == dict.fromkeys(
+        snake, "flat_object"
+    )
