@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,9 @@ from moto import mock_aws
 from opensearchpy import OpenSearch
 
 import ingest.backfill
+from ingest.config import Settings
 from ingest.events import ObjectRef
+from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings
 from siem_cli.local_aws import create_local_aws
@@ -57,6 +60,22 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     with mock_aws():
         local = create_local_aws(BUCKET, DEAD_LETTER_BUCKET, TABLE)
         yield Aws(local.s3, local.sqs, local.dynamodb, boto3.client("sns"), local.queue_url, local.queue_arn)
+
+
+@contextlib.contextmanager
+def lambda_runtime(aws: Aws, engine: OpenSearch, **settings: Any) -> Iterator[Runtime]:
+    """The ingest Lambda's runtime on ``engine``, with moto's ledger table and dead-letter
+    bucket (``settings``: the other Settings of the test), closed afterwards."""
+    built = build_runtime(
+        Settings(ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET, **settings),
+        client=engine,
+        s3=aws.s3,
+        dynamodb=aws.dynamodb,
+    )
+    try:
+        yield built
+    finally:
+        built.close()
 
 
 @pytest.fixture

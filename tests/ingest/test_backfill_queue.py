@@ -12,11 +12,10 @@ from opensearchpy import OpenSearch
 
 from demo import synthetic
 from ingest import handler
-from ingest.config import Settings
 from ingest.enqueue import Checkpoint, Enqueuer, Filters, RateLimit, Target, list_objects
-from ingest.runtime import Runtime, build_runtime
+from ingest.runtime import Runtime
 from siem_cli import main as cli
-from tests.ingest.conftest import DEAD_LETTER_BUCKET, TABLE, Aws
+from tests.ingest.conftest import DEAD_LETTER_BUCKET, Aws, lambda_runtime
 from tests.ingest.harness import LambdaContext, count, drain, duplicated_ids
 from tests.ingest.records import flow_object
 
@@ -31,12 +30,8 @@ WRITABILITY_KEY = "AWSLogs/123456789012/Config/ConfigWritabilityCheckFile"
 
 @pytest.fixture
 def runtime(aws: Aws, templated_engine: OpenSearch) -> Iterator[Runtime]:
-    settings = Settings(
-        ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET, chunk_size=300, concurrency=2
-    )
-    built = build_runtime(settings, client=templated_engine, s3=aws.s3, dynamodb=aws.dynamodb)
-    yield built
-    built.close()
+    with lambda_runtime(aws, templated_engine, chunk_size=300, concurrency=2) as built:
+        yield built
 
 
 def _org_bucket(aws: Aws) -> tuple[int, int]:

@@ -13,11 +13,10 @@ from opensearchpy import OpenSearch
 
 from demo import synthetic
 from ingest import handler
-from ingest.config import Settings
 from ingest.deadletters import S3DeadLetterSink
 from ingest.processor import ObjectResult
-from ingest.runtime import Runtime, build_runtime
-from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws, s3_dead_letters
+from ingest.runtime import Runtime
+from tests.ingest.conftest import BUCKET, TABLE, Aws, lambda_runtime, s3_dead_letters
 from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
 from tests.ingest.records import flow_object
 
@@ -26,17 +25,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def runtime(aws: Aws, templated_engine: OpenSearch) -> Iterator[Runtime]:
-    settings = Settings(
-        ledger_table=TABLE,
-        dead_letter_bucket=DEAD_LETTER_BUCKET,
-        chunk_size=300,
-        bulk_max_docs=100,
-        concurrency=2,
-        deadline_margin=0.0,
-    )
-    built = build_runtime(settings, client=templated_engine, s3=aws.s3, dynamodb=aws.dynamodb)
-    yield built
-    built.close()
+    settings = {"chunk_size": 300, "bulk_max_docs": 100, "concurrency": 2, "deadline_margin": 0.0}
+    with lambda_runtime(aws, templated_engine, **settings) as built:
+        yield built
 
 
 def _invoke(runtime: Runtime, seconds: float = 900.0) -> Any:

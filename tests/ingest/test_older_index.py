@@ -24,12 +24,11 @@ from opensearchpy import OpenSearch
 from demo.records import cloudtrail as ct
 from demo.records import vpcflow
 from ingest import handler
-from ingest.config import Settings
 from ingest.live_mapping import LiveMappings
-from ingest.runtime import Runtime, build_runtime
+from ingest.runtime import Runtime
 from investigation.pivots import Pivot, state_clause
 from opensearch_assets.templates import install_templates
-from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
+from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, Aws, lambda_runtime
 from tests.ingest.harness import LambdaContext, count, drain
 
 pytestmark = pytest.mark.integration
@@ -55,10 +54,8 @@ MALLORY = Pivot(
 
 @pytest.fixture
 def runtime(aws: Aws, engine: OpenSearch) -> Iterator[Runtime]:
-    settings = Settings(ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET, deadline_margin=0.0)
-    built = build_runtime(settings, client=engine, s3=aws.s3, dynamodb=aws.dynamodb)
-    yield built
-    built.close()
+    with lambda_runtime(aws, engine, deadline_margin=0.0) as built:
+        yield built
 
 
 def _ingest(aws: Aws, runtime: Runtime) -> None:

@@ -20,11 +20,10 @@ from detections.checkpoints import MemoryCheckpoints
 from detections.rules import RULES_DIR, load_rules
 from detections.runner import run
 from ingest import handler
-from ingest.config import Settings
 from ingest.provenance import ACCOUNT_MISMATCH, SOURCE_MISMATCH
-from ingest.runtime import Runtime, build_runtime
+from ingest.runtime import Runtime
 from siem_cli import main as cli
-from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws, s3_dead_letters
+from tests.ingest.conftest import BUCKET, Aws, lambda_runtime, s3_dead_letters
 from tests.ingest.harness import LambdaContext, count, drain
 
 pytestmark = pytest.mark.integration
@@ -34,18 +33,10 @@ ADMIN = "222222222222"
 MEMBER = "333333333333"
 
 
-def _runtime(aws: Aws, engine: OpenSearch, **settings: Any) -> Runtime:
-    base = Settings(
-        ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET, deadline_margin=0.0, **settings
-    )
-    return build_runtime(base, client=engine, s3=aws.s3, dynamodb=aws.dynamodb)
-
-
 @pytest.fixture
 def runtime(aws: Aws, templated_engine: OpenSearch) -> Iterator[Runtime]:
-    built = _runtime(aws, templated_engine)
-    yield built
-    built.close()
+    with lambda_runtime(aws, templated_engine, deadline_margin=0.0) as built:
+        yield built
 
 
 def _drain(aws: Aws, runtime: Runtime) -> None:
@@ -144,11 +135,11 @@ def test_a_delegated_administrator_delivers_every_members_findings(
     key = f"guardduty/AWSLogs/{ADMIN}/firehose/us-east-1/2026/03/14/admin.gz"
     events = [_finding_event(MEMBER, 1, ADMIN), _finding_event(VICTIM, 2, ADMIN)]
     aws.s3.put_object(Bucket=BUCKET, Key=key, Body=_firehose_object(events))
-    runtime = _runtime(aws, templated_engine, delegated_admin_account_ids=frozenset({ADMIN}))
-    try:
+    admins = frozenset({ADMIN})
+    with lambda_runtime(
+        aws, templated_engine, deadline_margin=0.0, delegated_admin_account_ids=admins
+    ) as runtime:
         _drain(aws, runtime)
-    finally:
-        runtime.close()
 
     documents = _documents(templated_engine, "siem-guardduty")
     assert not s3_dead_letters(aws)

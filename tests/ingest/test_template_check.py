@@ -12,12 +12,11 @@ from opensearchpy import OpenSearch
 
 from demo import synthetic
 from ingest import handler
-from ingest.config import Settings
-from ingest.runtime import Runtime, build_runtime
+from ingest.runtime import Runtime
 from ingest.template_check import IndexTemplateCheck
 from opensearch_assets.templates import install_templates
 from siem_cli import main as cli
-from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, TABLE, Aws
+from tests.ingest.conftest import BUCKET, DEAD_LETTER_BUCKET, Aws, lambda_runtime
 from tests.ingest.harness import LambdaContext, count, drain, receive
 
 pytestmark = pytest.mark.integration
@@ -27,10 +26,8 @@ KEY = "cloudtrail/AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/14/111122223
 @pytest.fixture
 def runtime(aws: Aws, engine: OpenSearch) -> Iterator[Runtime]:
     """The Lambda's runtime on an engine where nothing is installed yet."""
-    settings = Settings(ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET, deadline_margin=0.0)
-    built = build_runtime(settings, client=engine, s3=aws.s3, dynamodb=aws.dynamodb)
-    yield built
-    built.close()
+    with lambda_runtime(aws, engine, deadline_margin=0.0) as built:
+        yield built
 
 
 def _event_action_type(engine: OpenSearch, index: str) -> Any:
