@@ -28,8 +28,8 @@ TOTAL_FIELDS_LIMIT = 2000
 """Twice the 1,000 fields an index may reach (tests/assets checks it): headroom, not a target."""
 
 # Bumped whenever a mapping changes, so `GET _index_template` tells which version is live.
-# 2: enrichment fields, siem.object.* (provenance), flow constants and aliases; 3: flow copy_to
-# and the flow index's event.dataset constant (3 is unreleased: it took both).
+# 2: enrichment fields, siem.object.* (provenance), flow constants and aliases; 3 (0.3.0): flow
+# copy_to, the flow and CloudTrail constants, and the fields 0.3.0 maps.
 TEMPLATE_VERSION = 3
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
