@@ -138,20 +138,29 @@ def build_small_file(records: int) -> bytes | None:
     """A gzip log file of ``records`` small, typical records, as ../shared/bench/gen_cloudtrail.py
     writes them (its seed, clock and serialization; one object rather than files of 1,000),
     or ``None`` when the generator is absent."""
-    if not GENERATOR.is_file():
+    items = generated_records(records)
+    if items is None:
         return None
-    spec = importlib.util.spec_from_file_location("gen_cloudtrail", GENERATOR)
+    return gzip.compress(json.dumps({"Records": items}).encode(), compresslevel=6)
+
+
+def generated_records(count: int, seed: int = 7, generator: Path = GENERATOR) -> list[dict[str, Any]] | None:
+    """``count`` records of ../shared/bench/gen_cloudtrail.py from ``seed``, a few hundred
+    milliseconds apart, or ``None`` when the generator is absent."""
+    if not generator.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("gen_cloudtrail", generator)
     if spec is None or spec.loader is None:
         return None
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    rng = random.Random(7)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rng = random.Random(seed)
     moment = datetime(2026, 11, 1, tzinfo=UTC)
     items = []
-    for _ in range(records):
+    for _ in range(count):
         moment += timedelta(milliseconds=rng.randint(1, 900))
-        items.append(generator.record(rng, moment))
-    return gzip.compress(json.dumps({"Records": items}).encode(), compresslevel=6)
+        items.append(module.record(rng, moment))
+    return items
 
 
 def _ceiling(compressed: bytes) -> int:

@@ -6,17 +6,15 @@ given another type; and bounded work for files of ever new shapes."""
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import json
-import random
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from benchmarks.cloudtrail import generated_records
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.cloudtrail import compiled, mapping
 from normalizers.cloudtrail import normalize as cloudtrail_normalize
@@ -90,17 +88,9 @@ def test_public_samples_give_the_same_documents(shared_dir: Path, monkeypatch: p
 
 
 def _generator_records(shared: Path, count: int) -> list[dict[str, Any]]:
-    spec = importlib.util.spec_from_file_location("gen_cloudtrail", shared / "bench" / "gen_cloudtrail.py")
-    if spec is None or spec.loader is None:
+    records = generated_records(count, seed=11, generator=shared / "bench" / "gen_cloudtrail.py")
+    if records is None:
         pytest.skip("../shared/bench/gen_cloudtrail.py not found")
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
-    rng = random.Random(11)
-    moment = datetime(2026, 11, 1, tzinfo=UTC)
-    records = []
-    for _ in range(count):
-        moment += timedelta(milliseconds=rng.randint(1, 900))
-        records.append(generator.record(rng, moment))
     return records
 
 
