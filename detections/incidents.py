@@ -16,7 +16,8 @@ most severe rule, ours first, and lists the others as ``folded``.
 Bounded whatever the flood: ``alert_count`` is exact while ``alert_ids`` lists the first and
 the latest (:data:`MAX_ALERT_IDS`), per incident and per line; past :data:`MAX_LINES` an alert
 joins its rule's latest line. An alert that joins two open incidents merges the newer into the
-older (:func:`merge_incident`).
+older (:func:`merge_incident`); every fold first finishes a merge a run left half-written
+(:func:`complete_merges`).
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ MAX_MERGE_HOPS = 4
 """``merged_into`` pointers followed from an id recorded on an alert."""
 MERGED = "merged"
 """``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
+RESUME_WINDOW = timedelta(days=1)
+"""How far back :func:`complete_merges` looks for survivors (by ``incident.updated``): a run that
+died is followed by the next within minutes; a day also covers an outage of the runner."""
 _ACCESS_KEY = re.compile(r"\A(?:AKIA|ASIA)[A-Z0-9]{12,124}\Z")
 _ACCOUNT_ID = re.compile(r"\A\d{12}\Z")
 _PRIVATE_NETWORKS = tuple(
@@ -320,8 +324,60 @@ def merge_incident(survivor: dict[str, Any], other: dict[str, Any], now: datetim
             gone.get("accounts", []),
             now,
         )
-    gone["status"], gone["merged_into"], gone["updated"] = "merged", details["id"], iso(now)
-    other["@timestamp"] = iso(now)
+    _close(other, details["id"], now)
+
+
+def _close(incident: dict[str, Any], survivor_id: str, now: datetime) -> None:
+    details = incident["incident"]
+    details["status"], details["merged_into"], details["updated"] = MERGED, survivor_id, iso(now)
+    incident["@timestamp"] = iso(now)
+
+
+def _unfinished_merges(incidents: Iterable[dict[str, Any]]) -> dict[str, str]:
+    """Incident id -> the survivor that lists it in ``merged_from`` while itself still open:
+    a merge whose second write may be missing."""
+    return {
+        identifier: incident["incident"]["id"]
+        for incident in incidents
+        if incident["incident"].get("status") != MERGED
+        for identifier in incident["incident"].get("merged_from") or []
+    }
+
+
+def complete_merges(
+    client: OpenSearch, index: str, now: datetime, window: timedelta = RESUME_WINDOW
+) -> list[str]:
+    """Close the incidents a run that died between a merge's two writes left open: each one an
+    open survivor (updated within ``window``) lists in ``merged_from`` and that is not closed.
+    The survivor already holds their alerts, so they are only closed (``merged_into``); return
+    their ids. Idempotent: a closed one is left as it is."""
+    query = {
+        "bool": {
+            "filter": [{"range": {"incident.updated": {"gte": iso(now - window)}}}],
+            "must_not": [{"term": {"incident.status": MERGED}}],
+        }
+    }
+    body = {
+        "size": MAX_FOUND,
+        "query": query,
+        "sort": [{"incident.updated": {"order": "desc", "unmapped_type": "date"}}],
+        # Only what is needed: ``merged_from`` is in _source whatever the index's mapping.
+        "_source": ["incident.id", "incident.status", "incident.merged_from"],
+    }
+    hits = client.search(index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
+    listed = _unfinished_merges(hit["_source"] for hit in hits["hits"]["hits"])
+    if not listed:
+        return []
+    response = client.mget(index=index, body={"ids": list(listed)})
+    unfinished = [
+        doc["_source"]
+        for doc in response.get("docs", [])
+        if doc.get("found") and doc["_source"]["incident"]["status"] != MERGED
+    ]
+    for incident in unfinished:
+        _close(incident, listed[incident["incident"]["id"]], now)
+    write_incidents(client, index, unfinished)
+    return [incident["incident"]["id"] for incident in unfinished]
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,18 +398,26 @@ def fold_alerts(
 ) -> list[IncidentChange]:
     """Fold ``alerts`` (oldest first) into the incidents index; return what changed.
 
-    One get and one search find the incidents the alerts may join; the changed ones are then
+    One get and one search find the incidents the alerts may join (one more search, and a get
+    when it finds any, for the merges to finish); the changed ones are then
     written whole under their ids (one bulk ``index``). Every incident an alert went to is
     returned, changed or not, so a notification that failed last run can be retried. An alert
     that joins two or more incidents merges them into the oldest (:func:`merge_incident`):
     the survivors are written first, the merged ones after, so a run that dies in between
-    leaves the merge to be finished, never alerts counted twice.
+    leaves the merge to be finished, never alerts counted twice. Every fold, with alerts or
+    none, first finishes such merges (:func:`complete_merges`); a merged incident a search
+    still shows open (not refreshed yet) is closed here too, never joined.
     """
+    complete_merges(client, index, now)
     ordered = sorted(alerts, key=lambda alert: (_first_seen(alert), alert["alert"]["id"]))
     known = _open_incidents(client, index, ordered, span)
+    written: set[str] = set()
+    for identifier, survivor_id in _unfinished_merges(known.values()).items():
+        if identifier in known and known[identifier]["incident"]["status"] != MERGED:
+            _close(known[identifier], survivor_id, now)
+            written.add(identifier)
     before = {identifier: _copy(incident) for identifier, incident in known.items()}
     folded: dict[str, list[str]] = {}
-    written: set[str] = set()
     for alert in ordered:
         incident = _recorded(known, alert)
         if incident is None:  # not counted by an earlier run

@@ -1,7 +1,8 @@
-"""The settings every Lambda of the stack shares: code, runtime, architecture, role, logs, network.
+"""The settings every Lambda shares: code, runtime, architecture, role, logs, network.
 
-Each construct of the central stack builds its function with the stack's :class:`FunctionBuilder`
-from a :class:`FunctionSpec`, and grants it what its code calls on its own role.
+Each construct of the central stack, and the VPC Flow Logs stack, builds its function with the
+stack's :class:`FunctionBuilder` from a :class:`FunctionSpec`, and grants it what its code calls
+on its own role.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from infra.network import FunctionNetwork
 from infra.search import SearchAccess, SearchCollections
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
+"""Bundled code: the runtime its manylinux wheels are built for (infra/bundling.py)."""
+INLINE_RUNTIME = lambda_.Runtime.PYTHON_3_14
+"""Inline code (the standard library and the runtime's own boto3, no wheels): the latest runtime."""
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
@@ -68,7 +72,7 @@ def log_writing_role(
 
 
 class SiemFunction(Construct):
-    """A python3.12 arm64 function with its own role, log group and (optional) VPC placement."""
+    """An arm64 python function with its own role, log group and (optional) VPC placement."""
 
     def __init__(
         self,
@@ -77,6 +81,7 @@ class SiemFunction(Construct):
         spec: FunctionSpec,
         code: lambda_.Code,
         network: FunctionNetwork,
+        runtime: lambda_.Runtime = RUNTIME,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = log_group(self, "Logs")
@@ -85,7 +90,7 @@ class SiemFunction(Construct):
             self,
             "Function",
             description=spec.description,
-            runtime=RUNTIME,
+            runtime=runtime,
             architecture=ARCHITECTURE,
             handler=spec.handler,
             code=code,
@@ -101,12 +106,13 @@ class SiemFunction(Construct):
         )
         if network.vpc is not None:
             self._allow_network_interfaces(network)
-        suppress_child(
-            self.function,
-            "Resource",  # the function only, not its event source mappings
-            "AwsSolutions-L1",
-            "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
-        )
+        if runtime is RUNTIME:
+            suppress_child(
+                self.function,
+                "Resource",  # the function only, not its event source mappings
+                "AwsSolutions-L1",
+                "python3.12 is the runtime the bundled manylinux wheels are built for (pip --python-version 3.12).",
+            )
 
     def grant_search(self, collections: SearchCollections, access: SearchAccess) -> aoss.CfnAccessPolicy:
         """``access`` to the collections for this function's role; the function is created
@@ -175,6 +181,14 @@ class FunctionBuilder:
     def build(self, scope: Construct, construct_id: str, spec: FunctionSpec) -> SiemFunction:
         code = lambda_code(spec.handler, self.install_dependencies)
         return SiemFunction(scope, construct_id, spec, code, self.network)
+
+    def build_inline(
+        self, scope: Construct, construct_id: str, spec: FunctionSpec, source: str
+    ) -> SiemFunction:
+        """A function whose code is ``source``, inline in the template (``index.py``): no asset,
+        so its stack needs no bootstrap (a StackSet's template). It runs on the latest runtime."""
+        code = lambda_.Code.from_inline(source)
+        return SiemFunction(scope, construct_id, spec, code, self.network, INLINE_RUNTIME)
 
 
 def ec2_arn(resource: str) -> str:

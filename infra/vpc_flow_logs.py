@@ -28,32 +28,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import (
-    Aws,
-    BootstraplessSynthesizer,
-    CfnParameter,
-    CustomResource,
-    Duration,
-    RemovalPolicy,
-    Stack,
-)
+from aws_cdk import Aws, BootstraplessSynthesizer, CfnParameter, CustomResource, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import ARCHITECTURE, log_writing_role
+from infra.functions import FunctionBuilder, FunctionSpec
 from infra.nag import suppress
+from infra.network import FunctionNetwork
 
 HANDLER_SOURCE = Path(__file__).with_name("vpc_flow_logs_handler.py")
 # CloudFormation's inline code (Code.ZipFile) holds at most 4096 characters.
 INLINE_CODE_LIMIT = 4096
 MANAGED_TAG = ("siem:managed-by", "siem-vpc-flow-logs")
-RUNTIME = lambda_.Runtime.PYTHON_3_14
 CLOUDTRAIL_EVENTS = ("CreateVpc", "CreateDefaultVpc", "DeleteFlowLogs")
+# The function's logical ids as 0.3.0 deployed them, before the function builder put its log
+# group, role and function under one construct (builder's id -> deployed id). Kept, so that a
+# StackSet update changes them in place: a new function would change the custom resource's
+# ServiceToken, which CloudFormation refuses to modify, and a new log group would delete the
+# old one with its logs. CDK fails synthesis if a rename no longer matches a generated id.
+DEPLOYED_LOGICAL_IDS = {
+    "FunctionLogsB2C1DB5C": "Logs6819BB44",
+    "FunctionRole8EE059BE": "Role1ABCC5F0",
+    "FunctionRoleDefaultPolicy5265322F": "RoleDefaultPolicy5FFB7DAB",
+    "Function6B188E59": "Function76856677",
+}
 
 
 def inline_source() -> str:
@@ -71,27 +72,24 @@ class VpcFlowLogsStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, *, config: Config, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, synthesizer=BootstraplessSynthesizer(), **kwargs)
         settings = self._parameters(config)
-        log_group = logs.LogGroup(
-            self, "Logs", retention=logs.RetentionDays.THREE_MONTHS, removal_policy=RemovalPolicy.DESTROY
-        )
-        role = log_writing_role(
-            self, "Role", log_group, "SIEM: create the VPC flow logs to the central bucket (Lambda role)"
-        )
-        self._grant(role)
-        function = lambda_.Function(
+        for generated, deployed in DEPLOYED_LOGICAL_IDS.items():
+            self.rename_logical_id(generated, deployed)
+        # Lambda's own network: the function calls only the EC2 and CloudWatch Logs APIs.
+        functions = FunctionBuilder(FunctionNetwork(self, "Network", None, config.name_prefix))
+        built = functions.build_inline(
             self,
             "Function",
-            description="SIEM: a flow log to the central bucket for every VPC of this region",
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(inline_source()),
-            role=role,
-            timeout=Duration.minutes(5),
-            memory_size=256,
-            environment=settings,
-            log_group=log_group,
+            FunctionSpec(
+                handler="index.handler",
+                description="SIEM: a flow log to the central bucket for every VPC of this region",
+                timeout=Duration.minutes(5),
+                memory_mb=256,
+                environment=settings,
+            ),
+            inline_source(),
         )
+        role, function = built.role, built.function
+        self._grant(role)
         # Its properties are the settings, so that a parameter change runs the function again.
         CustomResource(
             self,

@@ -16,10 +16,13 @@ subcommand names. Run with credentials of that account (``--profile`` or the env
                               and with --frequency how often updated findings are exported
 
 Regions: every region enabled in the account that needs no opt-in (DescribeRegions), or
-``--regions``. Opt-in regions are skipped unless ``--include-opt-in``: GuardDuty signs there as
-``guardduty.<region>.amazonaws.com``, which the SIEM bucket policy does not admit (docs/deploy.md,
-"Trust model"). Idempotent: a region already set is reported ``unchanged``. ``--dry-run`` reads
-and reports, and changes nothing. Exit status 1 when a region failed.
+``--regions``. Opt-in regions are skipped unless ``--include-opt-in`` (or named in ``--regions``).
+GuardDuty exports there as its Regional principal ``guardduty.<region>.amazonaws.com``, which the
+SIEM bucket and key policies admit only for the Regions of the central stack's
+``guardDutyOptInRegions`` context value: deploy it with them first (``cdk deploy -c
+guardDutyOptInRegions=me-south-1,...``), then export (docs/deploy.md, "Trust model").
+Idempotent: a region already set is reported ``unchanged``. ``--dry-run`` reads and reports, and
+changes nothing. Exit status 1 when a region failed.
 
 Only boto3 and the standard library: it runs in CloudShell as ``python3 guardduty_setup.py``.
 """
@@ -41,6 +44,14 @@ ClientFactory = Callable[[str, str], Any]
 FREQUENCIES = ("FIFTEEN_MINUTES", "ONE_HOUR", "SIX_HOURS")
 # Publishing statuses that need someone to fix the destination (PENDING_VERIFICATION is a new one).
 BROKEN = ("UNABLE_TO_PUBLISH_FIX_DESTINATION_PROPERTY", "STOPPED")
+OPT_IN_REGIONS = (
+    "Opt-in Regions: GuardDuty exports there as guardduty.<region>.amazonaws.com, which the SIEM "
+    "bucket and key policies admit only for the Regions of the central stack's guardDutyOptInRegions "
+    "context value. Deploy the central stack with them first (cdk deploy -c "
+    "guardDutyOptInRegions=me-south-1,af-south-1), then export with --include-opt-in or --regions "
+    '(docs/deploy.md, "Trust model"); with an existing bucket (logBucketName), add the policy statements '
+    'the stack synthesizes for them (docs/deploy.md, "An existing log bucket").'
+)
 
 
 @dataclass(frozen=True)
@@ -146,7 +157,8 @@ def export(
             return Outcome(
                 region,
                 "failed",
-                f"detector {detector}: export {current['Status']} (check the bucket and key policies)",
+                f"detector {detector}: export {current['Status']} (check the bucket and key policies: "
+                "this account in delegatedAdminAccountIds, an opt-in Region in guardDutyOptInRegions)",
             )
     if frequency:
         now = guardduty.get_detector(DetectorId=detector)["FindingPublishingFrequency"]
@@ -174,12 +186,13 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--include-opt-in",
         action="store_true",
-        help="also opt-in regions (the SIEM bucket policy refuses their GuardDuty export unless you added it)",
+        help="also opt-in regions (export: only those of the central stack's guardDutyOptInRegions, see below)",
     )
     common.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     main = argparse.ArgumentParser(
         prog="guardduty_setup.py",
         description="GuardDuty delegated administrator, auto-enable and findings export, in every region.",
+        epilog=OPT_IN_REGIONS,
     )
     commands = main.add_subparsers(dest="command", required=True)
     delegate_parser = commands.add_parser(
@@ -190,7 +203,10 @@ def parser() -> argparse.ArgumentParser:
         "auto-enable", parents=[common], help="(delegated administrator) enable every member account"
     )
     export_parser = commands.add_parser(
-        "export", parents=[common], help="(delegated administrator) export findings to the bucket"
+        "export",
+        parents=[common],
+        help="(delegated administrator) export findings to the bucket",
+        epilog=OPT_IN_REGIONS,
     )
     export_parser.add_argument("--bucket", required=True, help="the central stack's LogBucketName output")
     export_parser.add_argument("--key-arn", required=True, help="the central stack's LogBucketKeyArn output")

@@ -11,6 +11,8 @@ import pytest
 from opensearchpy import OpenSearch
 
 from detections import eventbus
+from detections import incidents as incident_store
+from detections.checkpoints import MemoryCheckpoints
 from detections.incidents import (
     FIRST_ALERT_IDS,
     MAX_ALERT_IDS,
@@ -23,6 +25,7 @@ from detections.incidents import (
     write_incidents,
 )
 from detections.notify import incident_text
+from detections.runner import run
 from siem_cli.incidents import _listed
 from siem_cli.main import main
 from tests.detections.test_incidents import NOW, alert
@@ -151,6 +154,52 @@ def test_a_run_that_died_between_the_merge_s_two_writes_is_finished_once(siem: O
     assert change.incident["incident"]["id"] == older_id and change.incident["incident"]["alert_count"] == 3
     closed = get_incident(siem, INDEX, newer_id)
     assert closed is not None and closed["incident"]["status"] == "merged"
+
+
+class Killed(Exception):
+    """The process dying: nothing after it runs."""
+
+
+@pytest.mark.integration
+def test_the_next_run_finishes_a_merge_the_process_died_in_without_counting_twice(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+    write = incident_store.write_incidents
+
+    def dies_before_writing_the_merged(client: OpenSearch, index: str, incidents: Any) -> None:
+        if any(incident["incident"]["status"] == "merged" for incident in incidents):
+            raise Killed
+        write(client, index, incidents)
+
+    monkeypatch.setattr(incident_store, "write_incidents", dies_before_writing_the_merged)
+    with pytest.raises(Killed):
+        fold_alerts(siem, INDEX, [bridge], NOW)
+    monkeypatch.undo()
+    # Half-written: the survivor holds the three alerts and lists the newer, still open.
+    survivor = get_incident(siem, INDEX, older_id)
+    left_open = get_incident(siem, INDEX, newer_id)
+    assert survivor is not None and left_open is not None
+    assert survivor["incident"]["merged_from"] == [newer_id] and survivor["incident"]["alert_count"] == 3
+    assert left_open["incident"]["status"] == "open"
+
+    # The monitor runner's next run: no new alert, no hand-off (no pending alert folded again).
+    report = run(siem, siem, [], NOW + timedelta(minutes=5), MemoryCheckpoints())
+    assert report.incidents == [] and report.incident_error is None
+    closed = get_incident(siem, INDEX, newer_id)
+    assert closed is not None
+    assert (closed["incident"]["status"], closed["incident"]["merged_into"]) == ("merged", older_id)
+    assert closed["incident"]["alert_count"] == 1  # its own, as it was: nothing moved twice
+    assert get_incident(siem, INDEX, older_id) == survivor  # nothing added to the survivor
+    assert sorted(survivor["incident"]["alert_ids"]) == ["a-1", "a-2", "a-3"]
+
+    # Another run changes nothing; the bridge folded again (a retried run) is in the survivor.
+    run(siem, siem, [], NOW + timedelta(minutes=10), MemoryCheckpoints())
+    assert get_incident(siem, INDEX, newer_id) == closed
+    (again,) = fold_alerts(siem, INDEX, [bridge], NOW + timedelta(minutes=15))
+    assert (again.incident["incident"]["id"], again.change) == (older_id, "unchanged")
+    assert again.incident["incident"]["alert_count"] == 3
+    assert again.incident["incident"]["merged_from"] == [newer_id]
 
 
 @pytest.mark.integration

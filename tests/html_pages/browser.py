@@ -1,6 +1,6 @@
 """Headless Chromium (Debian's ``chromium`` package) on a page written to disk: the document it
 builds, what it logged to its console, a PDF print and a screenshot. Tests that use it skip with
-:data:`SKIP` where Chromium is not installed (CI may not have it)."""
+:data:`SKIP` where Chromium is not installed (``.ci/run`` installs it where it can)."""
 
 from __future__ import annotations
 

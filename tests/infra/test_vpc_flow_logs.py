@@ -298,3 +298,45 @@ def test_new_vpcs_and_deleted_flow_logs_trigger_it_and_so_does_an_hourly_schedul
     }
     assert set(CLOUDTRAIL_EVENTS) == {"CreateVpc", "CreateDefaultVpc", "DeleteFlowLogs"}
     assert len(resources(flow_logs_stack, "AWS::Lambda::Permission")) == 2
+
+
+def test_the_function_follows_the_builder_s_conventions(flow_logs_stack: dict[str, Any]) -> None:
+    # arm64, the latest runtime (inline code has no wheels to pin it), a log group of its own
+    # kept a year, and a role Lambda alone assumes that writes only to that log group.
+    log_group_id, log_group = only(flow_logs_stack, "AWS::Logs::LogGroup")
+    assert log_group["Properties"]["RetentionInDays"] == 365
+    assert log_group["DeletionPolicy"] == "Delete"
+    _, function = only(flow_logs_stack, "AWS::Lambda::Function")
+    properties = function["Properties"]
+    assert properties["Architectures"] == ["arm64"] and properties["Runtime"] == "python3.14"
+    assert properties["LoggingConfig"] == {"LogGroup": {"Ref": log_group_id}}
+    role_id, role = only(flow_logs_stack, "AWS::IAM::Role")
+    assert properties["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    assert role["Properties"]["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    ]
+    _, policy = only(flow_logs_stack, "AWS::IAM::Policy")
+    [logs] = [
+        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if "logs:PutLogEvents" in s["Action"]
+    ]
+    assert logs["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert [render(r) for r in logs["Resource"]] == [
+        f"<{log_group_id}.Arn>",
+        f"<{log_group_id}.Arn>:log-stream:*",
+    ]
+
+
+def test_an_update_from_0_3_0_changes_the_function_and_its_log_group_in_place(
+    flow_logs_stack: dict[str, Any],
+) -> None:
+    # The logical ids 0.3.0 deployed (its template): a new function id would change the custom
+    # resource's ServiceToken, which CloudFormation refuses to modify on a StackSet update.
+    deployed = {
+        "Logs6819BB44": "AWS::Logs::LogGroup",
+        "Role1ABCC5F0": "AWS::IAM::Role",
+        "RoleDefaultPolicy5FFB7DAB": "AWS::IAM::Policy",
+        "Function76856677": "AWS::Lambda::Function",
+    }
+    assert {name: flow_logs_stack["Resources"][name]["Type"] for name in deployed} == deployed
+    _, custom = only(flow_logs_stack, "Custom::SiemVpcFlowLogs")
+    assert custom["Properties"]["ServiceToken"] == {"Fn::GetAtt": ["Function76856677", "Arn"]}

@@ -166,7 +166,10 @@ def test_a_broken_export_and_a_missing_detector_fail(
     )
     assert run(clients, *EXPORT, "--regions", "eu-west-1", "us-east-1", "ap-south-1") == 1
     out = capsys.readouterr().out
-    assert "UNABLE_TO_PUBLISH_FIX_DESTINATION_PROPERTY (check the bucket and key policies)" in out
+    assert (
+        "UNABLE_TO_PUBLISH_FIX_DESTINATION_PROPERTY (check the bucket and key policies: this account in "
+        "delegatedAdminAccountIds, an opt-in Region in guardDutyOptInRegions)"
+    ) in out
     assert "us-east-1        failed        no detector" in out
     assert "ap-south-1       failed        An error occurred (AccessDeniedException)" in out
     assert out.endswith("3 regions, 3 failed: eu-west-1 us-east-1 ap-south-1\n")
@@ -227,3 +230,17 @@ def test_unusable_credentials_print_one_line(
 def test_the_destination_keeps_the_partition_and_drops_the_slash() -> None:
     gov_key = "arn:aws-us-gov:kms:us-gov-west-1:111111111111:key/k"
     assert guardduty_setup.destination_arn("b", "guardduty/", gov_key) == "arn:aws-us-gov:s3:::b/guardduty"
+
+
+@pytest.mark.parametrize("command", [[], ["export"]])
+def test_help_sends_opt_in_regions_to_guard_duty_opt_in_regions(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The bucket and key policies admit an opt-in Region's GuardDuty principal only when the
+    # central stack lists the Region in this context value (infra/config.py, infra/storage.py).
+    with pytest.raises(SystemExit) as done:
+        guardduty_setup.main([*command, "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "guardduty.<region>.amazonaws.com" in text
+    assert "cdk deploy -c guardDutyOptInRegions=me-south-1,af-south-1" in text
