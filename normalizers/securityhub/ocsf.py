@@ -30,7 +30,9 @@ def ocsf_finding_document(
     """One OCSF finding -> its document; raises :class:`RecordError` for one that is no
     finding class or lacks what every finding needs (id, time, account, generator)."""
     class_uid = finding.get("class_uid")
-    if class_uid is not None and not (type(class_uid) is int and class_uid in FINDING_CLASSES):
+    # A number (Parquet may hold it as a double); a list or an object is no class.
+    is_number = isinstance(class_uid, int | float) and not isinstance(class_uid, bool)
+    if class_uid is not None and not (is_number and class_uid in FINDING_CLASSES):
         raise RecordError(INVALID_RECORD, f"OCSF class {class_uid!r} is not a finding (2001-2004)")
     document = finding_document(asff_finding(finding), origin, raw, envelope_account, finding_actor(finding))
     pivots = observed(finding.get("observables"))
