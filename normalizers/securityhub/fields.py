@@ -58,17 +58,19 @@ ECS: tuple[Field, ...] = (
     ecs(
         "related.user",
         "every identifier of the actor; a Lambda function's execution role name "
-        "(`AwsLambdaFunction.Role`); an attack sequence's actors",
+        "(`AwsLambdaFunction.Role`); an attack sequence's actors; an OCSF finding's user name `observables`",
     ),
     ecs(
         "related.ip",
-        "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP `ThreatIntelIndicators`",
+        "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP "
+        "`ThreatIntelIndicators`; an OCSF finding's evidence endpoints and IP `observables`",
     ),
     ecs(
         "related.hosts",
         "`AwsEc2Instance` instance ids, those of `NetworkPath`'s instance components, and the instance "
-        "whose role session acts",
+        "whose role session acts; an OCSF finding's host name and instance id `observables`",
     ),
+    ecs("related.hash", "an OCSF finding's hash `observables`"),
     ecs("aws.s3.bucket.name", "the buckets of `AwsS3Bucket` and `AwsS3Object` resources (from their ARNs)"),
     ecs("aws.s3.object.key", "the keys of `AwsS3Object` resources"),
     ecs(

@@ -1,8 +1,9 @@
 """Security Hub's OCSF findings (its V2 format: EventBridge "Findings Imported V2", the
 ``GetFindingsV2`` output) and Security Lake's finding rows -> one document each, by one
 mapping: the OCSF finding is taken back to ASFF (:mod:`normalizers.securitylake.findings`)
-and made by the ASFF mapper, its actor read from ``evidences[].actor`` (docs/sources/securityhub.md,
-"OCSF findings")."""
+and made by the ASFF mapper, its actor read from ``evidences[].actor``; what ASFF has no
+member for is added after: every evidence's addresses and the ``observables`` as pivots
+(docs/sources/securityhub.md, "OCSF findings")."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from typing import Any
 from normalizers.base import Document, Origin
 from normalizers.reasons import INVALID_RECORD, RecordError
 from normalizers.securityhub.mapping import finding_document
-from normalizers.securitylake.classes import FINDING_CLASSES
+from normalizers.securitylake.classes import FINDING_CLASSES, VULNERABILITY_FINDING
+from normalizers.securitylake.evidences import evidence_ips
 from normalizers.securitylake.findings import asff_finding, finding_actor
+from normalizers.securitylake.observables import observed, relate
 
 
 def is_ocsf_finding(finding: dict[str, Any]) -> bool:
@@ -27,6 +30,17 @@ def ocsf_finding_document(
     """One OCSF finding -> its document; raises :class:`RecordError` for one that is no
     finding class or lacks what every finding needs (id, time, account, generator)."""
     class_uid = finding.get("class_uid")
-    if class_uid is not None and class_uid not in FINDING_CLASSES:
+    # A number (Parquet may hold it as a double); a list or an object is no class.
+    is_number = isinstance(class_uid, int | float) and not isinstance(class_uid, bool)
+    if class_uid is not None and not (is_number and class_uid in FINDING_CLASSES):
         raise RecordError(INVALID_RECORD, f"OCSF class {class_uid!r} is not a finding (2001-2004)")
-    return finding_document(asff_finding(finding), origin, raw, envelope_account, finding_actor(finding))
+    document = finding_document(asff_finding(finding), origin, raw, envelope_account, finding_actor(finding))
+    pivots = observed(finding.get("observables"))
+    relate(document, "ip", evidence_ips(finding.get("evidences")) + pivots.ip)
+    relate(document, "hosts", pivots.hosts)
+    relate(document, "user", pivots.user)
+    relate(document, "hash", pivots.hash)
+    if class_uid == VULNERABILITY_FINDING and document["event"]["kind"] == "state":
+        # The class says what ASFF says by a type in the Vulnerabilities namespace.
+        document["event"]["category"] = ["vulnerability"]
+    return document

@@ -14,7 +14,16 @@ from typing import Any
 from normalizers.ecs.actor import Actor
 from normalizers.ecs.values import as_bool, as_dict
 from normalizers.securitylake.api_activity import user_identity
+from normalizers.securitylake.bounded import bounded_objects, string
+from normalizers.securitylake.evidences import (
+    asff_network,
+    network_connection_action,
+    network_evidence,
+    present,
+    remote_ip_details,
+)
 from normalizers.securitylake.values import first, json_value, mapping, member, ocsf_time, text
+from normalizers.securitylake.vulnerabilities import asff_vulnerabilities
 
 # OCSF severity (severity_id 0-6, 99) -> ASFF Severity.Label.
 _LABELS = {1: "INFORMATIONAL", 2: "LOW", 3: "MEDIUM", 4: "HIGH", 5: "CRITICAL", 6: "CRITICAL"}
@@ -36,6 +45,7 @@ def asff_finding(row: dict[str, Any]) -> dict[str, Any]:
     """The ASFF finding a findings row stands for (members it lacks are left out: the
     mapper dead-letters a finding without ``Id``, ``UpdatedAt``, ``AwsAccountId`` or ``GeneratorId``)."""
     info = first(row, "finding_info", "finding") or {}
+    network = network_evidence(row.get("evidences"))
     unmapped = mapping(row.get("unmapped"))
     compliance = row.get("compliance")
     compliance = compliance if isinstance(compliance, dict) else {}
@@ -67,7 +77,11 @@ def asff_finding(row: dict[str, Any]) -> dict[str, Any]:
         "Workflow": _workflow(first(row, "status_id", "state_id")),
         "RecordState": unmapped.get("RecordState"),
         "Resources": _resources(row.get("resources")),
-        "Action": _api_call_action(_evidence(row, "api")),
+        # The API call is the finding's action; without one, a network connection is.
+        "Action": _api_call_action(_evidence(row, "api")) or network_connection_action(network),
+        "Network": asff_network(network),
+        "Vulnerabilities": asff_vulnerabilities(row.get("vulnerabilities")),
+        "RelatedFindings": _related_findings(info) if isinstance(info, dict) else None,
         "ProductFields": json_value(unmapped.get("ProductFields")),
     }
     return {name: value for name, value in finding.items() if value not in (None, [], {})}
@@ -102,11 +116,9 @@ def finding_actor(row: dict[str, Any]) -> Actor | None:
 
 def _evidence(row: dict[str, Any], name: str) -> dict[str, Any] | None:
     """The first of ``evidences`` that holds ``name`` (an object)."""
-    evidences = row.get("evidences")
-    for evidence in evidences if isinstance(evidences, list) else ():
-        if isinstance(evidence, dict) and isinstance(evidence.get(name), dict):
-            return evidence
-    return None
+    return next(
+        (item for item in bounded_objects(row.get("evidences")) if isinstance(item.get(name), dict)), None
+    )
 
 
 def _api_call_action(evidence: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -115,32 +127,28 @@ def _api_call_action(evidence: dict[str, Any] | None) -> dict[str, Any] | None:
     if evidence is None:
         return None
     source = evidence.get("src_endpoint")
-    ip = text(source, "ip")
-    remote = {
-        "IpAddressV6" if ip and ":" in ip else "IpAddressV4": ip,
-        "Organization": _present(
-            {
-                "Asn": member(source, "autonomous_system.number"),
-                "AsnOrg": text(source, "autonomous_system.name"),
-            }
-        ),
-        "Country": _present({"CountryCode": text(source, "location.country")}),
-        "City": _present({"CityName": text(source, "location.city")}),
-    }
-    call = _present(
+    call = present(
         {
             "Api": text(evidence, "api.operation"),
             "ServiceName": text(evidence, "api.service.name"),
-            "RemoteIpDetails": _present(remote),
-            "DomainDetails": _present({"Domain": text(source, "domain") or text(source, "hostname")}),
+            "RemoteIpDetails": remote_ip_details(source),
+            "DomainDetails": present({"Domain": text(source, "domain") or text(source, "hostname")}),
         }
     )
     return {"ActionType": "AWS_API_CALL", "AwsApiCallAction": call} if call else None
 
 
-def _present(members: dict[str, Any]) -> dict[str, Any] | None:
-    found = {name: value for name, value in members.items() if value is not None}
-    return found or None
+def _related_findings(info: dict[str, Any]) -> list[dict[str, str]] | None:
+    """``finding_info.related_events[]`` -> ASFF ``RelatedFindings`` (``Id`` the event's
+    ``uid``, ``ProductArn`` its ``product.uid``, before OCSF 1.4 ``product_uid``), as Security
+    Lake maps ``RelatedFindings`` the other way."""
+    related = []
+    for event in bounded_objects(info.get("related_events")):
+        uid = string(event, "uid")
+        if uid:
+            product = string(event.get("product"), "uid") or string(event, "product_uid")
+            related.append({"ProductArn": product, "Id": uid} if product else {"Id": uid})
+    return related or None
 
 
 def _workflow(status_id: Any) -> dict[str, str] | None:

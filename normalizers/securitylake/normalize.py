@@ -23,8 +23,6 @@ import pyarrow.compute as pc
 from normalizers.base import DeadLetter, Document, Origin
 from normalizers.cloudtrail.normalize import record_mapper
 from normalizers.delivery import Routed, Skipped
-from normalizers.ecs.actor import is_instance_id
-from normalizers.ecs.address import parse_ip
 from normalizers.framing.json_stream import to_json_bytes
 from normalizers.framing.parquet import (
     INVALID_PARQUET,
@@ -41,6 +39,7 @@ from normalizers.securitylake.api_activity import cloudtrail_record
 from normalizers.securitylake.classes import API_ACTIVITY, FINDING_CLASSES, NETWORK_ACTIVITY, SOURCE_OF_CLASS
 from normalizers.securitylake.delivery import is_ocsf_schema
 from normalizers.securitylake.network_activity import flow_columns, member_column
+from normalizers.securitylake.observables import Pivots, observed, relate
 from normalizers.securitylake.values import text
 from normalizers.vpcflow.arrow import pylist
 from normalizers.vpcflow.batch import emit
@@ -221,37 +220,18 @@ def _provenance(rows: pa.RecordBatch, source: str | None) -> list[dict[str, Any]
     return out
 
 
-IP_ADDRESS_OBSERVABLE, RESOURCE_UID_OBSERVABLE = 2, 10
-"""OCSF observable ``type_id`` values: an IP address; a resource's unique id."""
-
-
-def _observed(rows: pa.RecordBatch) -> list[tuple[list[str], list[str]]]:
+def _observed(rows: pa.RecordBatch) -> list[Pivots]:
     """Each row's ``observables`` (OCSF's own list of what a row names): its IP addresses and
-    its EC2 instance ids, so they are pivots (``related.ip``, ``related.hosts``) like every
-    address and instance of a native record."""
+    hosts, so they are pivots (``related.ip``, ``related.hosts``) like every address and
+    instance of a native record."""
     if "observables" not in rows.schema.names:
-        return [([], []) for _ in range(rows.num_rows)]
-    out = []
-    for observables in pylist(rows.column("observables")):
-        # OCSF's observables are an array of objects; anything else names nothing.
-        items = [item for item in observables if isinstance(item, dict)] if type(observables) is list else []
-        ips = [parse_ip(item.get("value")) for item in items if item.get("type_id") == IP_ADDRESS_OBSERVABLE]
-        hosts = [
-            item["value"]
-            for item in items
-            if item.get("type_id") == RESOURCE_UID_OBSERVABLE
-            and isinstance(item.get("value"), str)
-            and is_instance_id(item["value"])
-        ]
-        out.append(([ip for ip in ips if ip], hosts))
-    return out
+        return [Pivots() for _ in range(rows.num_rows)]
+    return [observed(observables) for observables in pylist(rows.column("observables"))]
 
 
-def _relate(document: Document, observed: tuple[list[str], list[str]]) -> None:
-    for field, values in zip(("ip", "hosts"), observed, strict=True):
-        if values:
-            related = document.setdefault("related", {}).setdefault(field, [])
-            related.extend(value for value in values if value not in related)
+def _relate(document: Document, pivots: Pivots) -> None:
+    relate(document, "ip", pivots.ip)
+    relate(document, "hosts", pivots.hosts)
 
 
 def _member_values(rows: pa.RecordBatch, path: str) -> list[Any]:

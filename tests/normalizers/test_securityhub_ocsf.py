@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -98,3 +99,136 @@ def test_a_security_lake_finding_row_with_a_decimal_column_is_indexed() -> None:
     [document], _ = _items(parquet_from_rows([row]), "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet")
     assert not isinstance(document, DeadLetter), document
     assert document["user"]["name"] == "build-42"
+
+
+def _findings(case: str) -> list[dict[str, Any]]:
+    """The OCSF findings of a golden case's input (an event, an export, or one finding)."""
+    [path] = (GOLDEN / "securityhub" / case).glob("input*")
+    body = json.loads(path.read_bytes())
+    if "detail" in body:
+        return list(body["detail"]["findings"])
+    return list(body["Findings"]) if "Findings" in body else [body]
+
+
+def _typed(value: Any) -> Any:
+    """``value`` as a Parquet row can hold it: a column has one type, so the cases' hostile
+    list items (an item, or a member at any depth, of another type than the first item's)
+    are left out."""
+    if isinstance(value, dict):
+        return {name: _typed(item) for name, item in value.items()}
+    if not isinstance(value, list):
+        return value
+    kinds: dict[str, type] = {}
+    kept = []
+    for item in value:
+        leaves = dict(_leaves(item, ""))
+        if all(kinds.setdefault(path, kind) is kind for path, kind in leaves.items()):
+            kept.append(_typed(item))
+    return kept
+
+
+def _leaves(value: Any, path: str) -> Iterator[tuple[str, type]]:
+    yield path, type(value)
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _leaves(item, f"{path}.{name}")
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["ocsf-network-evidence", "ocsf-vulnerability-packages", "ocsf-related-events", "ocsf-observables"],
+)
+def test_each_evidence_kind_gives_the_same_document_from_a_security_lake_row(case: str) -> None:
+    """Network evidences, vulnerabilities, related events and observables are read by the one
+    OCSF finding mapping: a Security Lake row of the finding gives the export's document."""
+    for finding in map(_typed, _findings(case)):
+        [from_export], _ = _items(_export(finding))
+        [from_lake], _ = _items(
+            parquet_from_rows([finding]), "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet"
+        )
+        assert not isinstance(from_lake, DeadLetter), from_lake
+        assert from_lake["aws"].pop("securitylake")["class_uid"] == finding["class_uid"]
+        assert from_lake == from_export
+
+
+def _finding(**members: Any) -> dict[str, Any]:
+    return {
+        "class_uid": 2004,
+        "cloud": {"account": {"uid": "123456789012"}, "region": "us-east-1"},
+        "finding_info": {"uid": "finding-1", "modified_time_dt": "2026-12-05T01:00:00.000Z"},
+        "metadata": {"product": {"name": "Example Scanner", "feature": {"uid": "rule-1"}}},
+        **members,
+    }
+
+
+def test_an_api_call_stays_the_action_and_a_network_evidence_beside_it_gives_the_destination() -> None:
+    finding = _finding(
+        evidences=[
+            {"api": {"operation": "GetObject"}, "src_endpoint": {"ip": "198.51.100.7"}},
+            {
+                "src_endpoint": {"ip": "203.0.113.9"},
+                "dst_endpoint": {"ip": "10.0.0.5", "port": 443},
+                "connection_info": {"direction_id": 1, "protocol_name": "tcp"},
+            },
+        ]
+    )
+    [document], _ = _items(_export(finding))
+    findings = document["aws"]["securityhub_findings"]
+    assert findings["action"]["action_type"] == "AWS_API_CALL"
+    # The caller is the source; the network evidence names another source, which ASFF's
+    # rule leaves out of source.* (an action's address is never replaced) but not of related.ip.
+    assert document["source"] == {"ip": "198.51.100.7"}
+    assert document["destination"] == {"ip": "10.0.0.5", "port": 443}
+    assert document["network"] == {"direction": "inbound", "transport": "tcp"}
+    assert document["related"]["ip"] == ["198.51.100.7", "10.0.0.5", "203.0.113.9"]
+
+
+def test_a_connection_of_unknown_direction_is_a_network_without_an_action() -> None:
+    evidence = {
+        "src_endpoint": {"ip": "2001:db8::5", "port": 5353},
+        "dst_endpoint": {"ip": "2001:db8::53", "port": 53, "domain": "resolver.example.org"},
+        "connection_info": {"direction_id": 0, "protocol_num": 17},
+    }
+    [document], _ = _items(_export(_finding(evidences=[evidence])))
+    assert "action" not in document["aws"]["securityhub_findings"]
+    assert document["aws"]["securityhub_findings"]["network"] == {
+        "protocol": "UDP",
+        "source_ip_v6": "2001:db8::5",
+        "source_port": 5353,
+        "destination_ip_v6": "2001:db8::53",
+        "destination_port": 53,
+        "destination_domain": "resolver.example.org",
+    }
+    assert document["source"] == {"ip": "2001:db8::5", "port": 5353}
+    assert document["destination"] == {"ip": "2001:db8::53", "port": 53, "domain": "resolver.example.org"}
+    assert document["network"] == {"transport": "udp"}
+
+
+def test_huge_lists_are_read_within_the_bound() -> None:
+    """A thousand items in each list (150 vulnerabilities of 1,000 packages and references: the
+    finding stays under the record size limit): indexed, each list read to 100 items."""
+    many = 1_000
+    ips = [f"10.{index // 65536}.{index // 256 % 256}.{index % 256}" for index in range(many)]
+    finding = _finding(
+        class_uid=2002,
+        evidences=[{"src_endpoint": {"ip": ip}} for ip in ips],
+        vulnerabilities=[
+            {
+                "cve": {"uid": f"CVE-2026-{index:05d}"},
+                "affected_packages": [{"name": f"p{item}"} for item in range(many)],
+                "references": [f"https://example.org/{item}" for item in range(many)],
+            }
+            for index in range(150)
+        ],
+        observables=[{"type_id": 4, "value": f"user-{index}"} for index in range(many)],
+    )
+    finding["finding_info"]["related_events"] = [{"uid": f"event-{index}"} for index in range(many)]
+    [document], outcome = _items(_export(finding))
+    assert outcome.records == 1 and not isinstance(document, DeadLetter)
+    findings = document["aws"]["securityhub_findings"]
+    assert document["related"]["ip"] == ips[:100]
+    assert document["related"]["user"] == [f"user-{index}" for index in range(100)]
+    assert len(findings["related_findings"]) == 100
+    assert document["vulnerability"]["id"] == [f"CVE-2026-{index:05d}" for index in range(100)]
+    assert len(document["vulnerability"]["reference"]) == 100
+    assert all(len(item["vulnerable_packages"]) == 100 for item in findings["vulnerabilities"])
