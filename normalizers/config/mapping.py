@@ -21,7 +21,6 @@ from typing import Any
 from normalizers.base import Document, Origin
 from normalizers.config.configuration import configuration_value, supplementary
 from normalizers.config.rules import category_of, rule_block
-from normalizers.config.spec import SPEC
 from normalizers.config.tables import (
     API_NAMES,
     COMPLIANCE_NOTIFICATION,
@@ -122,14 +121,11 @@ def _item_document(
             "outcome": "success",  # the change happened; a rule's verdict replaces it per rule
             "id": f"{account}/{region}/{resource_type}/{resource_id}/{state}",
             "created": time_field(notification, "notificationCreationTime"),
-            "dataset": SPEC.dataset,
-            "module": "aws",
             "provider": "config",
             "ingested": origin.ingested,
             "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
         },
-        "cloud": {
-            "provider": "aws",
+        "cloud": {  # cloud.provider, event.dataset, event.module: constants of the index
             "account": {"id": account},
             "region": region,
             "availability_zone": _zone(item.get("availabilityZone")),
@@ -290,13 +286,11 @@ def compliance_change_document(
                 "outcome": _outcome(compliance),
                 "id": f"{account}/{region}/{resource_type}/{resource_id}/{rule}@{recorded}",
                 "created": time_field(record, "notificationCreationTime"),
-                "dataset": SPEC.dataset,
-                "module": "aws",
                 "provider": "config",
                 "ingested": origin.ingested,
                 "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
             },
-            "cloud": {"provider": "aws", "account": {"id": account}, "region": region},
+            "cloud": {"account": {"id": account}, "region": region},  # provider: a constant of the index
             "rule": rule_fields(block.get("id"), rule, category_of(rule)),
             "aws": {
                 "config": {
