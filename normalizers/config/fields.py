@@ -44,7 +44,9 @@ ECS: tuple[Field, ...] = (
     ecs(
         "event.id",
         "`<account>/<region>/<type>/<id>/<configurationStateId>` (`/<rule>` per rule of a compliance item): "
-        "the history and snapshot copies of an item are one document; a compliance change: "
+        "the history and snapshot copies of an item are one document; an oversized item's summary "
+        "(`OversizedConfigurationItemChangeNotification`): `...<configurationStateId>@<notificationCreationTime>`, "
+        "not the id of the item it stands for; a compliance change: "
         "`<account>/<region>/<type>/<id>/<rule>@<@timestamp>`",
     ),
     ecs("event.created", "when Config sent the notification", "notificationCreationTime"),

@@ -7,7 +7,8 @@ Three records, each read in every shape Config delivers it:
   "Config Configuration Item Change", or SNS), or the API's shape
   (``aws configservice get-resource-config-history``); one document, whose ``event.id`` is
   the item's state (account/region/type/id/``configurationStateId``) so that the history and
-  snapshot copies of one item are one document;
+  snapshot copies of one item are one document (an oversized item's summary, which is not the
+  item, adds ``@<notificationCreationTime>``);
 - an ``AWS::Config::ResourceCompliance`` item: one document per rule it lists;
 - a compliance change notification ("Config Rules Compliance Change"): one document.
 """
@@ -110,6 +111,12 @@ def _item_document(
     status = optional_str(item, "configurationItemStatus")
     diff = optional_obj(notification, "configurationItemDiff")
     configuration = configuration_value(item.get("configuration"))
+    event_id = f"{account}/{region}/{resource_type}/{resource_id}/{state}"
+    if notification is not None and "configurationItem" not in notification:
+        # An oversized item's summary (no configuration) is not the item Config delivers to S3
+        # instead, which the history file repeats: its own id, so that the crash-resume lookup
+        # by event.id (ingest/searchable.py) never takes one for the other.
+        event_id += f"@{time_field(notification, 'notificationCreationTime') or captured}"
     return {
         "@timestamp": captured,
         "message": f"{resource_type} {resource_id}: {status}" if status else f"{resource_type} {resource_id}",
@@ -119,7 +126,7 @@ def _item_document(
             "type": [EVENT_TYPES.get(status or "", "info")],
             "action": status or "ConfigurationItem",
             "outcome": "success",  # the change happened; a rule's verdict replaces it per rule
-            "id": f"{account}/{region}/{resource_type}/{resource_id}/{state}",
+            "id": event_id,
             "created": time_field(notification, "notificationCreationTime"),
             "provider": "config",
             "ingested": origin.ingested,
