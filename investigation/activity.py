@@ -11,6 +11,7 @@ from investigation.chain import link_from_identity
 from investigation.documents import identity_of, obj, text, values
 from investigation.report import ActionCount, Change, Count, Identity, What, When, Where
 from investigation.times import normalized
+from normalizers.registry import source_of_index
 
 DENIAL = re.compile(r"AccessDenied|Unauthori[sz]ed|Forbidden|NotAuthorized", re.IGNORECASE)
 """Error codes that mean the caller lacked permission (not a malformed or failed call)."""
@@ -66,6 +67,29 @@ def total(response: dict[str, Any]) -> int:
 
 def events(response: dict[str, Any]) -> list[dict[str, Any]]:
     return [hit.get("_source", {}) for hit in response.get("hits", {}).get("hits", [])]
+
+
+def documents(response: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each hit's ``_source`` with the constants its index holds instead (GuardDuty's
+    ``event.kind``...: ``constant_keyword`` fields, not in ``_source``), as the document reads
+    whole (:func:`normalizers.registry.source_of_index`)."""
+    return [with_index_constants(hit) for hit in response.get("hits", {}).get("hits", [])]
+
+
+def with_index_constants(hit: dict[str, Any]) -> dict[str, Any]:
+    source: dict[str, Any] = hit.get("_source", {})
+    spec = source_of_index(str(hit.get("_index", "")))
+    constants = spec.left_to_index.constants if spec else {}
+    for path, value in constants.items():
+        *parents, name = path.split(".")
+        parent = source
+        for part in parents:
+            parent = parent.setdefault(part, {})
+            if not isinstance(parent, dict):
+                break
+        else:
+            parent.setdefault(name, value)
+    return source
 
 
 def fill_when(when: When, response: dict[str, Any], sources: dict[str, Any], interval: str) -> None:

@@ -197,7 +197,7 @@ def _config_items(
 def _load_finding(searcher: Searcher, indices: Mapping[str, str], finding_id: str) -> Finding:
     findings = f"{indices['guardduty']},{indices['securityhub']},{indices['config']}"
     response = searcher.search(findings, queries.load_finding(finding_id))
-    document = pick(activity.events(response))
+    document = pick(activity.documents(response))
     if document is None:
         raise FindingNotFound(
             f"no GuardDuty or Security Hub finding with id {finding_id!r} "

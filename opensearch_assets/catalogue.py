@@ -130,12 +130,12 @@ class Dashboard:
 
 SOURCE = "_index"
 """A cross-source table's or chart's source column: the index (``siem-cloudtrail``), which every
-hit has, rather than ``event.dataset``, a ``constant_keyword`` of the CloudTrail index that is
+hit has, rather than ``event.dataset``, a ``constant_keyword`` of every source's index that is
 not in ``_source`` (Discover shows none) and whose aggregation the Serverless reference does not
-document (docs/sources/cloudtrail.md, "Document size")."""
+document (docs/schema.md, "Fields every document has")."""
 
 _FINDING_COLUMNS = (
-    "event.dataset",
+    SOURCE,
     "event.severity",
     "rule.name",
     "cloud.account.id",
@@ -339,7 +339,7 @@ COMPLIANCE_FAILURES = Search(
     (
         "cloud.account.id",
         "rule.name",
-        "event.dataset",
+        SOURCE,
         "aws.config.evaluated_resource.id",
         "aws.securityhub_findings.resources.id",
     ),
@@ -759,7 +759,7 @@ INV_FINDINGS = _viz(
     "table",
     ALL,
     Terms("rule.name", 20),
-    Terms("event.dataset", 2),
+    Terms(SOURCE, 2),
 )
 INV_SOURCE_IPS = _viz(
     "investigation-source-ips", "From where: source IPs", "table", ALL, Terms("source.ip", 20)

@@ -39,6 +39,9 @@ from normalizers.vpcflow.tables import V2_FIELDS
 
 UNKNOWN = "unknown"
 """The source of a dead letter for a payload that cannot be read (it replays by detection)."""
+MAX_LOG_EVENT_ID = 56
+"""A log event's ``id`` is a 56-digit decimal string (CloudWatch Logs User Guide, "Using
+CloudWatch Logs subscription filters"): a longer one is no CloudWatch Logs id."""
 
 _DEFAULT_WIDTH = len(V2_FIELDS)
 
@@ -131,13 +134,25 @@ def _flow_items(
         if isinstance(item, DeadLetter):
             item = DeadLetter(item.source, item.reason, item.object, where, item.raw)
         else:
-            # The log event's id: unique per log event, the same however often Firehose
-            # delivers the payload (without one: a hash of where the line is and the line).
-            item["event"]["id"] = event.id or record_id(origin.object, where, event.message)
+            item["event"]["id"] = flow_event_id(event, origin.object, where)
             item["aws"]["cloudwatch_logs"] = dict(provenance)
         yield Routed("vpcflow", item)
     if next(items, None) is not None:
         raise AssertionError("the flow reader gave more items than lines")
+
+
+def flow_event_id(event: LogEvent, object_name: str, where: str) -> str:
+    """A flow line's ``event.id``: its log event's id, unique per log event and the same however
+    often Firehose delivers the payload. An id longer than CloudWatch Logs' (a forged payload)
+    is not written as given (a ``keyword`` term past 32,766 bytes makes the index refuse the
+    document; short of that, it costs its bytes in every copy): the line is kept, under a hash
+    of that id (32 hexadecimal characters), as stable across deliveries as the id. Without an
+    id: a hash of where the line is and the line."""
+    if event.id is None:
+        return record_id(object_name, where, event.message)
+    if len(event.id) > MAX_LOG_EVENT_ID:
+        return record_id("log event id", event.id)
+    return event.id
 
 
 def _line_problem(message: str, header: bytes | None, log_group: str | None) -> str | None:

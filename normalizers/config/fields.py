@@ -44,16 +44,18 @@ ECS: tuple[Field, ...] = (
     ecs(
         "event.id",
         "`<account>/<region>/<type>/<id>/<configurationStateId>` (`/<rule>` per rule of a compliance item): "
-        "the history and snapshot copies of an item are one document; a compliance change: "
+        "the history and snapshot copies of an item are one document; an oversized item's summary "
+        "(`OversizedConfigurationItemChangeNotification`): `...<configurationStateId>@<notificationCreationTime>`, "
+        "not the id of the item it stands for; a compliance change: "
         "`<account>/<region>/<type>/<id>/<rule>@<@timestamp>`",
     ),
     ecs("event.created", "when Config sent the notification", "notificationCreationTime"),
-    ecs("event.dataset", "`aws.config`"),
-    ecs("event.module", "`aws`"),
+    ecs("event.dataset", "`aws.config`: a constant of the index, not in the document"),
+    ecs("event.module", "`aws`: a constant of the index, not in the document"),
     ecs("event.provider", "`config`"),
     ecs("event.ingested", "when the loader read the record"),
     ecs("event.original", "the record's bytes (the whole event or notification), with `keep_original` only"),
-    ecs("cloud.provider", "`aws`"),
+    ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs("cloud.account.id", "the resource's account (required)", "awsAccountId"),
     ecs("cloud.region", "the resource's region (required)", "awsRegion"),
     ecs(
@@ -212,3 +214,13 @@ OWN: tuple[Field, ...] = (
 )
 
 FIELDS: tuple[Field, ...] = merged(ECS, OWN)
+
+# The same in every Config document, items (history, snapshot, API) and notifications alike
+# (all map through mapping.py). Not ``event.kind``: ``event`` for an item, ``state`` for a
+# rule's verdict.
+CONSTANTS: dict[str, str] = {
+    "event.dataset": "aws.config",
+    "event.module": "aws",
+    "cloud.provider": "aws",
+}
+"""Fields holding one value in every Config document: ``constant_keyword`` fields of the index."""

@@ -7,7 +7,8 @@ Three records, each read in every shape Config delivers it:
   "Config Configuration Item Change", or SNS), or the API's shape
   (``aws configservice get-resource-config-history``); one document, whose ``event.id`` is
   the item's state (account/region/type/id/``configurationStateId``) so that the history and
-  snapshot copies of one item are one document;
+  snapshot copies of one item are one document (an oversized item's summary, which is not the
+  item, adds ``@<notificationCreationTime>``);
 - an ``AWS::Config::ResourceCompliance`` item: one document per rule it lists;
 - a compliance change notification ("Config Rules Compliance Change"): one document.
 """
@@ -21,7 +22,6 @@ from typing import Any
 from normalizers.base import Document, Origin
 from normalizers.config.configuration import configuration_value, supplementary
 from normalizers.config.rules import category_of, rule_block
-from normalizers.config.spec import SPEC
 from normalizers.config.tables import (
     API_NAMES,
     COMPLIANCE_NOTIFICATION,
@@ -111,6 +111,12 @@ def _item_document(
     status = optional_str(item, "configurationItemStatus")
     diff = optional_obj(notification, "configurationItemDiff")
     configuration = configuration_value(item.get("configuration"))
+    event_id = f"{account}/{region}/{resource_type}/{resource_id}/{state}"
+    if notification is not None and "configurationItem" not in notification:
+        # An oversized item's summary (no configuration) is not the item Config delivers to S3
+        # instead, which the history file repeats: its own id, so that the crash-resume lookup
+        # by event.id (ingest/searchable.py) never takes one for the other.
+        event_id += f"@{time_field(notification, 'notificationCreationTime') or captured}"
     return {
         "@timestamp": captured,
         "message": f"{resource_type} {resource_id}: {status}" if status else f"{resource_type} {resource_id}",
@@ -120,16 +126,13 @@ def _item_document(
             "type": [EVENT_TYPES.get(status or "", "info")],
             "action": status or "ConfigurationItem",
             "outcome": "success",  # the change happened; a rule's verdict replaces it per rule
-            "id": f"{account}/{region}/{resource_type}/{resource_id}/{state}",
+            "id": event_id,
             "created": time_field(notification, "notificationCreationTime"),
-            "dataset": SPEC.dataset,
-            "module": "aws",
             "provider": "config",
             "ingested": origin.ingested,
             "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
         },
-        "cloud": {
-            "provider": "aws",
+        "cloud": {  # cloud.provider, event.dataset, event.module: constants of the index
             "account": {"id": account},
             "region": region,
             "availability_zone": _zone(item.get("availabilityZone")),
@@ -290,13 +293,11 @@ def compliance_change_document(
                 "outcome": _outcome(compliance),
                 "id": f"{account}/{region}/{resource_type}/{resource_id}/{rule}@{recorded}",
                 "created": time_field(record, "notificationCreationTime"),
-                "dataset": SPEC.dataset,
-                "module": "aws",
                 "provider": "config",
                 "ingested": origin.ingested,
                 "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
             },
-            "cloud": {"provider": "aws", "account": {"id": account}, "region": region},
+            "cloud": {"account": {"id": account}, "region": region},  # provider: a constant of the index
             "rule": rule_fields(block.get("id"), rule, category_of(rule)),
             "aws": {
                 "config": {

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import re
 
-from normalizers.config.fields import FIELDS
+from normalizers.config.fields import CONSTANTS, FIELDS
 from normalizers.config.tables import DETAIL_TYPES
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
-from normalizers.spec import Recognition, SourceSpec, normalizer_in
+from normalizers.spec import LeftToIndex, Recognition, SourceSpec, normalizer_in
 
 SPEC = SourceSpec(
     name="config",
@@ -42,4 +42,5 @@ SPEC = SourceSpec(
     ),
     fields=FIELDS,
     load=normalizer_in("normalizers.config.normalize"),
+    left_to_index=LeftToIndex(constants=CONSTANTS),
 )

@@ -1,9 +1,18 @@
-"""Timestamps: every date of every document is RFC 3339 in UTC with a ``Z`` (docs/schema.md, "Time")."""
+"""Timestamps: every date of every document is RFC 3339 in UTC with a ``Z`` (docs/schema.md, "Time").
+
+One instant has one text, whatever it was given as (RFC 3339 text of any fraction, another
+offset, epoch seconds or milliseconds): milliseconds, the precision of a ``date`` field, written
+as three digits, and no fraction at all when they are zero (``2024-05-01T10:00:00Z``,
+``2024-05-01T10:00:00.120Z``). A finding's ``event.id`` is ``<id>@<@timestamp>``, so the same
+update delivered as an EventBridge event (``modified_time_dt`` text) and as a Security Lake row
+(``modified_time`` epoch milliseconds) is one document.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -15,6 +24,7 @@ creation date, and a set lookup costs a fraction of the match and the parse."""
 _MAX_CHECKED = 1024
 MAX_EPOCH_SECONDS = 253402300800
 """Epoch seconds must give a year below 10000 to be an RFC 3339 date."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def timestamp(value: Any) -> str:
@@ -22,12 +32,15 @@ def timestamp(value: Any) -> str:
 
     Accepts ISO 8601 with ``T`` or a space, with or without fraction and offset, and
     epoch seconds. Raises ``ValueError`` for anything else, so the caller dead-letters it.
+    The result is the instant's one text (the module's docstring).
     """
     if isinstance(value, str):
         if value in _CHECKED:
             return value
         if _RFC3339_Z.match(value):
-            datetime.fromisoformat(value[:19])  # rejects 2026-13-45T00:00:00Z; the text is kept as is
+            datetime.fromisoformat(value[:19])  # rejects 2026-13-45T00:00:00Z
+            if len(value) != 20 and (len(value) != 24 or value[20:23] == "000"):
+                value = _in_millis(value)  # not already no fraction or three digits but 000
             if len(_CHECKED) >= _MAX_CHECKED:
                 _CHECKED.clear()
             _CHECKED.add(value)
@@ -48,9 +61,27 @@ def timestamp(value: Any) -> str:
 
 
 def epoch_timestamp(seconds: float) -> str:
+    """Epoch seconds (a float's digits read as written: 1714557600.123 is .123, never .122)."""
     if not 0 <= seconds < MAX_EPOCH_SECONDS:
         raise ValueError(f"epoch seconds out of range: {seconds!r}")
-    return _format(datetime.fromtimestamp(seconds, UTC))
+    return _from_millis(_thousandths(seconds))
+
+
+def epoch_millis_timestamp(millis: float) -> str:
+    """Epoch milliseconds (OCSF's ``time``, ASFF's sequence times), sub-millisecond digits dropped."""
+    if not 0 <= millis < MAX_EPOCH_SECONDS * 1000:
+        raise ValueError(f"epoch milliseconds out of range: {millis!r}")
+    return _from_millis(int(millis) if isinstance(millis, int) else int(Decimal(repr(millis))))
+
+
+def _thousandths(seconds: float) -> int:
+    if isinstance(seconds, int):
+        return seconds * 1000
+    return int(Decimal(repr(seconds)) * 1000)  # exact: float arithmetic would give .122999...
+
+
+def _from_millis(millis: int) -> str:
+    return _format(_EPOCH + timedelta(milliseconds=millis))
 
 
 @lru_cache(maxsize=64)
@@ -83,9 +114,17 @@ def optional_time(value: Any) -> str | None:
 
 
 def _format(moment: datetime) -> str:
-    if moment.microsecond:
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    millis = moment.microsecond // 1000
+    if millis:
+        return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}.{millis:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _in_millis(text: str) -> str:
+    """RFC 3339 UTC text with a fraction of other than three digits, or ``.000``: its
+    milliseconds (sub-millisecond digits dropped, as a ``date`` field drops them)."""
+    millis = (text[20:-1] + "00")[:3]
+    return f"{text[:19]}.{millis}Z" if millis != "000" else f"{text[:19]}Z"
 
 
 _EPOCH_MILLISECONDS = 100_000_000_000
@@ -96,5 +135,8 @@ def epoch_or_iso(value: Any) -> str | None:
     """A secondary time given as ISO 8601 text, epoch seconds or epoch milliseconds (ASFF's
     attack sequence times are ``long`` milliseconds); ``None`` when absent or unparseable."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value >= _EPOCH_MILLISECONDS:
-        value = value / 1000
+        try:
+            return epoch_millis_timestamp(value)
+        except ValueError:
+            return None
     return optional_time(value)

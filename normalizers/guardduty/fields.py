@@ -20,7 +20,10 @@ ECS: tuple[Field, ...] = (
         "tags",
         "`sample` for a sample finding (`service.additionalInfo.sample`, its JSON `value`, or `sample`)",
     ),
-    ecs("event.kind", "`alert`: every GuardDuty finding is a threat detection"),
+    ecs(
+        "event.kind",
+        "`alert`: every GuardDuty finding is a threat detection; a constant of the index, not in the document",
+    ),
     ecs("event.category", "`threat`"),
     ecs("event.type", "`indicator`"),
     ecs("event.action", "the finding type (required), e.g. `Recon:IAMUser/MaliciousIPCaller.Custom`"),
@@ -34,15 +37,15 @@ ECS: tuple[Field, ...] = (
     ecs("event.created", "when the finding was created", "createdAt"),
     ecs("event.start", "when the activity was first seen", "service.eventFirstSeen"),
     ecs("event.end", "when the activity was last seen", "service.eventLastSeen"),
-    ecs("event.dataset", "`aws.guardduty`"),
-    ecs("event.module", "`aws`"),
+    ecs("event.dataset", "`aws.guardduty`: a constant of the index, not in the document"),
+    ecs("event.module", "`aws`: a constant of the index, not in the document"),
     ecs("event.provider", "`guardduty`"),
     ecs("event.ingested", "when the loader read the record"),
     ecs(
         "event.original",
         "the record's bytes (the whole EventBridge event for an event), with `keep_original` only",
     ),
-    ecs("cloud.provider", "`aws`"),
+    ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs("cloud.account.id", "the finding's account (required), never the EventBridge event's", "accountId"),
     ecs("cloud.region", "the finding's region, else the region of its `arn` (required)", "region"),
     ecs("cloud.instance.id", "the instance concerned", "resource.instanceDetails.instanceId"),
@@ -236,3 +239,14 @@ USER_IDENTITY: tuple[Field, ...] = user_identity(
 SEQUENCE: tuple[Field, ...] = sequence_fields(BLOCK, "service.detection.sequence")
 
 FIELDS: tuple[Field, ...] = merged(ECS, FINDING_FIELDS, FINDING, USER_IDENTITY, OWN, SEQUENCE)
+
+# The same in every GuardDuty document whatever the delivery path (S3 exports, EventBridge,
+# the CLI/SDK shape: all map through mapping.py), so written once in the index template
+# (``constant_keyword``) instead of in each document, as CloudTrail's (docs/schema.md).
+CONSTANTS: dict[str, str] = {
+    "event.kind": "alert",
+    "event.dataset": "aws.guardduty",
+    "event.module": "aws",
+    "cloud.provider": "aws",
+}
+"""Fields holding one value in every GuardDuty document: ``constant_keyword`` fields of the index."""

@@ -30,7 +30,6 @@ from normalizers.ecs.values import (
 from normalizers.guardduty.actor import finding_actor
 from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
 from normalizers.guardduty.host import instance_host, runtime_process
-from normalizers.guardduty.spec import SPEC
 from normalizers.guardduty.tables import FLAT_KEYS
 from normalizers.reasons import MISSING_FIELD, RecordError
 
@@ -64,7 +63,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         "message": title,
         "tags": ["sample"] if sample else None,
         "event": {
-            "kind": "alert",
+            # No event.kind, event.dataset, event.module: constants of the index (fields.CONSTANTS).
             "category": ["threat"],
             "type": ["indicator"],
             "action": finding_type,
@@ -74,13 +73,11 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
             "created": time_field(finding, "createdAt"),
             "start": time_field(service, "eventFirstSeen"),
             "end": time_field(service, "eventLastSeen"),
-            "dataset": SPEC.dataset,
-            "module": "aws",
             "provider": "guardduty",
             "ingested": origin.ingested,
             "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
         },
-        "cloud": {"provider": "aws", "account": {"id": account}, "region": region, **host.cloud},
+        "cloud": {"account": {"id": account}, "region": region, **host.cloud},
         "rule": rule_fields(finding_type, finding_type, finding_type.split(":", 1)[0]),
         "user": actor.user,
         "process": runtime_process(optional_obj(service, "runtimeDetails")),

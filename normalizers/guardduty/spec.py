@@ -12,9 +12,9 @@ import re
 
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
-from normalizers.guardduty.fields import FIELDS
+from normalizers.guardduty.fields import CONSTANTS, FIELDS
 from normalizers.guardduty.tables import DETAIL_TYPE
-from normalizers.spec import Recognition, SourceSpec, normalizer_in
+from normalizers.spec import LeftToIndex, Recognition, SourceSpec, normalizer_in
 
 # A GuardDuty finding as the CLI/SDK print it (PascalCase: "SchemaVersion" like ASFF) has a
 # top-level "Arn" that is a GuardDuty finding ARN; ASFF has no "Arn" key (its GuardDuty
@@ -41,4 +41,5 @@ SPEC = SourceSpec(
     ),
     fields=FIELDS,
     load=normalizer_in("normalizers.guardduty.normalize"),
+    left_to_index=LeftToIndex(constants=CONSTANTS),
 )

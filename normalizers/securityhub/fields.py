@@ -31,15 +31,15 @@ ECS: tuple[Field, ...] = (
     ecs("event.created", "when the finding was created", "CreatedAt"),
     ecs("event.start", "when the activity was first observed", "FirstObservedAt"),
     ecs("event.end", "when the activity was last observed", "LastObservedAt"),
-    ecs("event.dataset", "`aws.securityhub_findings`"),
-    ecs("event.module", "`aws`"),
+    ecs("event.dataset", "`aws.securityhub_findings`: a constant of the index, not in the document"),
+    ecs("event.module", "`aws`: a constant of the index, not in the document"),
     ecs("event.provider", "the product's name lower-cased (`guardduty`, `inspector`, `security hub`)"),
     ecs("event.ingested", "when the loader read the record"),
     ecs(
         "event.original",
         "the finding's record bytes (a finding inside an event: the event), with `keep_original` only",
     ),
-    ecs("cloud.provider", "`aws`"),
+    ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs(
         "cloud.account.id", "the finding's account (required), never the EventBridge event's", "AwsAccountId"
     ),

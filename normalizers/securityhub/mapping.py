@@ -35,7 +35,6 @@ from normalizers.securityhub.classify import (
 )
 from normalizers.securityhub.network import add_network, path_addresses
 from normalizers.securityhub.resources import hosts, indicator_ips, resource_block, s3_objects
-from normalizers.securityhub.spec import SPEC
 from normalizers.securityhub.tables import FLAT_KEYS
 
 
@@ -97,15 +96,13 @@ def finding_document(
             "created": time_field(finding, "CreatedAt"),
             "start": time_field(finding, "FirstObservedAt"),
             "end": time_field(finding, "LastObservedAt"),
-            "dataset": SPEC.dataset,
-            "module": "aws",
+            # No event.dataset, event.module, cloud.provider: constants of the index (spec.CONSTANTS).
             "provider": product_name.lower() if product_name else None,
             "ingested": origin.ingested,
             "original": raw.decode("utf-8", "replace") if origin.keep_original else None,
             "url": optional_str(finding, "SourceUrl"),
         },
         "cloud": {
-            "provider": "aws",
             "account": {"id": account, "name": optional_str(finding, "AwsAccountName")},
             "region": region,
             "instance": {"id": host_ids[0] if host_ids else None},

@@ -17,13 +17,26 @@ from normalizers.framing.json_stream import Wrapper
 from normalizers.securityhub.fields import FIELDS
 from normalizers.securityhub.tables import FINDING_EVENTS, RECOGNIZED_EVENTS
 from normalizers.securitylake.fields import FIELDS as SECURITYLAKE_FIELDS
-from normalizers.spec import Recognition, SourceSpec, normalizer_in
+from normalizers.spec import LeftToIndex, Recognition, SourceSpec, normalizer_in
+
+DATASET = "aws.securityhub_findings"
+
+# The same in every Security Hub document, whatever the format (ASFF; OCSF, read through the
+# ASFF mapping), the product (GuardDuty's imports included) and the delivery path (EventBridge,
+# exports, Security Lake rows): written once in the index template (``constant_keyword``).
+# Not ``event.kind`` (``alert`` or ``state``, by finding) nor ``event.provider`` (the product).
+CONSTANTS: dict[str, str] = {
+    "event.dataset": DATASET,
+    "event.module": "aws",
+    "cloud.provider": "aws",
+}
+"""Fields holding one value in every Security Hub document: ``constant_keyword`` fields of the index."""
 
 SPEC = SourceSpec(
     name="securityhub",
     title="Security Hub",
     index="securityhub",
-    dataset="aws.securityhub_findings",
+    dataset=DATASET,
     recognition=Recognition(
         json_keys=re.compile(rb'"(?:SchemaVersion|ProductArn|AwsAccountId|GeneratorId|finding_info)"\s*:'),
         detail_types=RECOGNIZED_EVENTS,
@@ -36,4 +49,5 @@ SPEC = SourceSpec(
     ),
     fields=FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.securityhub.normalize"),
+    left_to_index=LeftToIndex(constants=CONSTANTS),
 )

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from normalizers.vpcflow.tables import INTEGER_FIELDS
+from normalizers.vpcflow.tables import INT64_MAX, INTEGER_FIELDS
 
 _STRING = pa.string()
 _INT64 = pa.int64()
@@ -29,6 +29,11 @@ _ACTIONS = {1: "ACCEPT", 2: "REJECT"}
 _ACTIVITY_ACTIONS = {5: "REJECT", 6: "ACCEPT"}
 """activity_id when no action is given: 5 Refuse, 6 Traffic."""
 _OUTBOUND = 2
+_INT64_LIMIT = float(2**63)
+"""Doubles at or beyond ±2**63 (and infinities) have no int64 value."""
+
+Problems = dict[int, str]
+"""Row index -> why the row is a bad record (:func:`normalizers.vpcflow.batch.emit`)."""
 
 
 def member_column(batch: pa.RecordBatch, path: str) -> pa.Array | None:
@@ -64,9 +69,11 @@ class _Members:
         return pc.coalesce(*[_text(column) for column in found])
 
 
-def flow_columns(batch: pa.RecordBatch) -> tuple[dict[str, pa.Array], dict[str, pa.Array]]:
-    """``(strings, integers)`` as :func:`normalizers.vpcflow.batch.emit` takes them: every
-    field as text (``-`` for no value), and the numeric fields as integers too."""
+def flow_columns(batch: pa.RecordBatch) -> tuple[dict[str, pa.Array], dict[str, pa.Array], Problems]:
+    """``(strings, integers, problems)`` as :func:`normalizers.vpcflow.batch.emit` takes them:
+    every field as text (``-`` for no value), the numeric fields as integers too, and the rows
+    holding a number no flow log field can (``inf``, ``1e308``: out of range, as in a flow log)."""
+    problems: Problems = {}
     get = _Members(batch)
     length = batch.num_rows
     outbound = _equal(get("connection_info.direction_id"), _OUTBOUND, length)
@@ -81,8 +88,8 @@ def flow_columns(batch: pa.RecordBatch) -> tuple[dict[str, pa.Array], dict[str, 
         "protocol": get("connection_info.protocol_num"),
         "packets": get("traffic.packets"),
         "bytes": get("traffic.bytes"),
-        "start": _seconds(get, ("start_time_dt", "start_time", "time_dt", "time")),
-        "end": _seconds(get, ("end_time_dt", "end_time")),
+        "start": _seconds(get, ("start_time_dt", "start_time", "time_dt", "time"), "start", problems),
+        "end": _seconds(get, ("end_time_dt", "end_time"), "end", problems),
         "action": _action(get, length),
         "log-status": get("status_code"),
         "vpc-id": _by_direction(get, "vpc_uid", outbound),
@@ -105,11 +112,11 @@ def flow_columns(batch: pa.RecordBatch) -> tuple[dict[str, pa.Array], dict[str, 
         if column is None:
             continue
         if name in INTEGER_FIELDS and _is_number(column.type):
-            integers[name] = _integers(column)
+            integers[name] = _integers(column, name, problems)
             strings[name] = pc.fill_null(integers[name].cast(_STRING), "-")
         else:
             strings[name] = pc.fill_null(_text(column), "-")
-    return strings, integers
+    return strings, integers, problems
 
 
 def _text(column: pa.Array) -> pa.Array:
@@ -122,18 +129,39 @@ def _is_number(kind: pa.DataType) -> bool:
     return pa.types.is_integer(kind) or pa.types.is_floating(kind)
 
 
-def _integers(column: pa.Array) -> pa.Array:
+def _integers(column: pa.Array, name: str | None = None, problems: Problems | None = None) -> pa.Array:
     """A numeric column as int64 (Security Lake writes some as doubles); a float that is not a
-    whole number is no flow log value, and becomes null (left out, as a ``-`` is)."""
+    whole number (or NaN) is no flow log value, and becomes null (left out, as a ``-`` is).
+    A number beyond int64 (an infinity, ``1e308``, a ``uint64`` past 2**63 - 1) becomes null
+    too, never a wrapped value, and makes its row a bad record when ``problems`` is given (the
+    field ``name`` out of range, as a flow log's too large number is)."""
+    given = column
     if pa.types.is_integer(column.type):
-        return column.cast(_INT64)
-    whole = pc.equal(pc.floor(column), column)
-    return pc.if_else(whole, column, pa.scalar(None, column.type)).cast(_INT64, safe=False)
+        if column.type != pa.uint64():
+            return column.cast(_INT64)
+        beyond = pc.greater(column, pa.scalar(INT64_MAX, pa.uint64()))
+    else:
+        beyond = pc.greater_equal(pc.abs(column), _INT64_LIMIT)  # infinities included; NaN: null
+        whole = pc.equal(pc.floor(column), column)
+        column = pc.if_else(pc.and_(whole, pc.invert(beyond)), column, pa.scalar(None, column.type))
+    if pc.any(beyond).as_py():
+        if problems is not None:
+            reason = _OUT_OF_RANGE.get(name or "", "invalid record: {name} {value} out of range")
+            for index in pc.indices_nonzero(pc.fill_null(beyond, False)).to_pylist():
+                problems.setdefault(index, reason.format(name=name, value=given[index].as_py()))
+        column = pc.if_else(beyond, pa.scalar(None, column.type), column)
+    return column.cast(_INT64)
 
 
-def _seconds(get: _Members, paths: Sequence[str]) -> pa.Array | None:
-    """OCSF times (epoch ms, or timestamps) -> the flow log's epoch seconds, first of ``paths``."""
+_OUT_OF_RANGE = {"start": "unparseable timestamp: start {value!r}"}
+"""The reason of a value beyond int64, where the flow log unit gives another (its ``start``)."""
+
+
+def _seconds(get: _Members, paths: Sequence[str], name: str, problems: Problems) -> pa.Array | None:
+    """OCSF times (epoch ms, or timestamps) -> the flow log's epoch seconds, first of ``paths``;
+    a time beyond int64 makes its row bad unless another of ``paths`` gives the time."""
     found = []
+    beyond: Problems = {}
     for path in paths:
         column = get(path)
         if column is None:
@@ -141,11 +169,17 @@ def _seconds(get: _Members, paths: Sequence[str]) -> pa.Array | None:
         if pa.types.is_timestamp(column.type):
             column = column.cast(pa.timestamp("ms", tz="UTC")).cast(_INT64)
         elif _is_number(column.type):
-            column = _integers(column)
+            column = _integers(column, name, beyond)
         else:
             continue
         found.append(pc.divide(column, 1000))  # integer division: OCSF times are whole ms
-    return pc.coalesce(*found) if found else None
+    if not found:
+        return None
+    seconds = pc.coalesce(*found)
+    for index, reason in beyond.items():
+        if not seconds[index].is_valid:
+            problems.setdefault(index, reason)
+    return seconds
 
 
 def _by_direction(get: _Members, name: str, outbound: pa.Array) -> pa.Array | None:

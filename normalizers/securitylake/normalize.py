@@ -114,7 +114,7 @@ class _Reader:
 
     def _flows(self, rows: pa.RecordBatch, start: int) -> Iterator[Routed]:
         try:
-            strings, integers = flow_columns(rows)
+            strings, integers, problems = flow_columns(rows)
             joined = pylist(pc.binary_join_element_wise(*strings.values(), " ").cast(pa.binary()))
         except (pa.ArrowException, TypeError, ValueError) as error:
             # A member of a type no flow log field has (a list where an address goes): the
@@ -136,7 +136,7 @@ class _Reader:
             original=lambda index: _row_json(rows, index).decode("utf-8"),
         )
         provenance, observed = _provenance(rows, self._source), _observed(rows)
-        items = emit(strings, False, framing, {}, [], self._origin, integers)
+        items = emit(strings, False, framing, problems, [], self._origin, integers)
         for index, item in enumerate(items):
             if not isinstance(item, DeadLetter):
                 item["aws"]["securitylake"] = provenance[index]

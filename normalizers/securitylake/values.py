@@ -17,7 +17,7 @@ import orjson
 
 from normalizers.ecs.json_text import parsed_if_json as json_value
 from normalizers.ecs.json_text import put
-from normalizers.ecs.timestamps import epoch_timestamp, timestamp
+from normalizers.ecs.timestamps import epoch_millis_timestamp, timestamp
 
 
 def member(value: Any, path: str) -> Any:
@@ -58,7 +58,7 @@ def ocsf_time(value: Any) -> str | None:
             moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
             return timestamp(moment.astimezone(UTC).isoformat())
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return epoch_timestamp(value / 1000)
+            return epoch_millis_timestamp(value)
         if isinstance(value, str) and value:
             return timestamp(value)
     except (ValueError, OverflowError, OSError):

@@ -181,8 +181,8 @@ def test_each_index_mapping_is_read_once_per_process(engine: OpenSearch) -> None
     unknown = mappings.backfill("siem-vpcflow", "vpcflow")
     assert unknown is not None and "event.dataset" in unknown.fields() and not unknown.aliases
     assert mappings.backfill("siem-vpcflow", "vpcflow") == unknown
-    # A source that leaves nothing to its index costs no request.
-    assert mappings.backfill("siem-guardduty", "guardduty") is None
+    # What no source leaves anything to (dead letters of an unknown source) costs no request.
+    assert mappings.backfill("siem-unknown", "unknown") is None
     assert asked == ["siem-cloudtrail", "siem-vpcflow", "siem-vpcflow"]
 
 

@@ -32,3 +32,37 @@ def test_an_empty_log_event_among_cloudtrail_records_is_a_dead_letter_holding_th
     )
     assert orjson.loads(letter.raw) == {"id": "2", "timestamp": 1714564800001, "message": ""}
     assert normalized.outcome.records == 2
+
+
+FLOW = "2 123456789010 eni-1235b8ca123456789 203.0.113.12 172.31.16.139 49761 3389 6 20 4249 1418530010 1418530070 ACCEPT OK"
+"""A default-format flow line (the VPC User Guide's flow log record examples)."""
+
+
+def _flow_documents(event_id: str, key: str) -> list[dict[str, object]]:
+    events = [cwl.log_event(FLOW, 1418530080000, event_id)]
+    payload = cwl.subscription_payload(
+        owner="123456789010", log_group="vpc-flows", log_stream="eni", events=events
+    )
+    origin = Origin(f"s3://bucket/firehose/2014/12/14/04/{key}.gz", "2026-01-01T00:00:00Z")
+    items = list(normalize_object(io.BytesIO(cwl.firehose_object([payload])), origin))
+    assert not [item for item in items if isinstance(item, DeadLetter)]
+    return items
+
+
+def test_a_log_event_id_of_cloudwatch_logs_length_is_the_flow_event_id() -> None:
+    log_event_id = cwl.event_id(1418530080000, 7)  # 56 digits, as CloudWatch Logs writes it
+    [document] = _flow_documents(log_event_id, "a")
+    assert document["event"]["id"] == log_event_id
+
+
+def test_a_log_event_id_longer_than_cloudwatch_logs_ones_is_replaced_by_a_stable_hash() -> None:
+    # A forged payload: a megabyte of id would be a keyword term the index refuses (32,766
+    # bytes at most) and cost its bytes in every copy. The flow itself is sound: indexed.
+    hostile = "9" * 57 + "x" * 1_000_000
+    [first] = _flow_documents(hostile, "a")
+    [again] = _flow_documents(hostile, "b")  # the same payload delivered twice: one id
+    assert first["event"]["id"] == again["event"]["id"]
+    assert len(first["event"]["id"]) == 32 and int(first["event"]["id"], 16) >= 0
+    assert first["source"]["ip"] == "203.0.113.12"
+    [other] = _flow_documents("9" * 57, "a")
+    assert other["event"]["id"] != first["event"]["id"] and len(other["event"]["id"]) == 32

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from investigation.activity import with_index_constants
 from normalizers import DeadLetter, Origin, normalize_object
 from tests.conftest import FINDING_FIELDS, missing_fields
 
@@ -26,6 +27,9 @@ def _normalize(path: Path) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
 def _check(document: dict[str, Any], source: str) -> None:
     missing = missing_fields(document, FINDING_FIELDS)
     assert not missing, f"missing {missing}"
+    # As a reader of the index sees it: the index's constants (event.dataset...) beside _source.
+    index = "siem-securityhub" if source == "securityhub_findings" else f"siem-{source}"
+    document = with_index_constants({"_index": index, "_source": document})  # in place
     assert document["event"]["dataset"] == f"aws.{source}"
     assert document["event"]["kind"] in ("alert", "state")
     assert document["event"]["outcome"] in ("success", "failure", "unknown")
@@ -42,6 +46,7 @@ def test_guardduty_samples(shared_dir: Path) -> None:
     assert dead == []
     assert len(documents) == sum(1 for line in path.read_bytes().splitlines() if line.strip())
     for document in documents:
+        assert "kind" not in document["event"]  # `alert`: a constant of the index
         _check(document, "guardduty")
         assert document["event"]["kind"] == "alert"
     samples = [d for d in documents if d.get("tags") == ["sample"]]

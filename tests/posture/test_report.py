@@ -152,9 +152,7 @@ def test_each_account_s_numbers_for_the_period(loaded: OpenSearch) -> None:
         ("S3.8", "arn:aws:s3:::open-high", "FAILED"),
     ]
     assert a.alerts == 2 and a.high_alert_identities == [("mallory", 1)]
-    assert a.changes == [
-        ("2026-11-03T09:00:00.000Z", "AWS::EC2::SecurityGroup", "sg-1", "ResourceDiscovered")
-    ]
+    assert a.changes == [("2026-11-03T09:00:00Z", "AWS::EC2::SecurityGroup", "sg-1", "ResourceDiscovered")]
     b = reports[B]
     assert (dict(b.new), dict(b.open), b.failed_controls_start, b.failed_controls_end) == (
         {"HIGH": 1},
