@@ -71,6 +71,31 @@ def is_host_name(value: str) -> bool:
 def address_fields(address: Any) -> dict[str, str]:
     """``{"ip": ...}`` for a valid IP (canonical form), ``{"address": ..., "domain": ...}`` for
     a host name, ``{"address": ...}`` for any other text, ``{}`` for nothing."""
+    if address.__class__ is not str:
+        return _address_fields(address)
+    if _CANONICAL_IPV4.match(address):
+        return {"ip": address}  # the most common address of all, found at once
+    fields = _TEXTS.get(address)
+    if fields is None:
+        fields = _address_fields(address)
+        if len(address) <= MAX_CACHED_TEXT:
+            if len(_TEXTS) >= MAX_TEXTS:
+                _TEXTS.clear()
+            _TEXTS[address] = fields
+    return fields.copy()  # the caller's to change: no two documents share a mutable object
+
+
+_TEXTS: dict[str, dict[str, str]] = {}
+"""``address_fields`` of texts other than a canonical IPv4 address: service names
+(``ec2.amazonaws.com``, ``AWS Internal``) are most records' in many files, and a file's IPv6
+clients repeat."""
+MAX_TEXTS = 4096
+MAX_CACHED_TEXT = 64
+"""Longer texts (no address is: an IPv6 one has at most 45 characters) are not kept, so the
+cache holds at most some hundreds of kilobytes whatever the records hold."""
+
+
+def _address_fields(address: Any) -> dict[str, str]:
     ip = parse_ip(address)
     if ip is not None:
         return {"ip": ip}
