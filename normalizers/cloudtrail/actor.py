@@ -11,7 +11,7 @@ from normalizers.cloudtrail.tables import HIDDEN_USER_NAME, IDENTITY_CENTER_USER
 from normalizers.ecs.actor import SESSION_TYPES
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import optional_time
-from normalizers.ecs.values import as_bool, unique
+from normalizers.ecs.values import as_bool
 
 ActorFields = tuple[dict[str, Any], list[str], dict[str, Any]]
 """``(user, related_users, user_identity)``."""
@@ -158,14 +158,20 @@ def actor_of(
     credential_id: str | None,
     identity_store_arn: str | None,
 ) -> ActorFields:
-    """:func:`identity_fields` from the members :func:`identity_members` reads."""
+    """:func:`identity_fields` from the members :func:`identity_members` reads.
+
+    Written out member by member, without helpers, comprehensions or pair tables: it runs
+    for every record whose identity the cache does not hold (each record's own access key
+    or session), and each of those costs a call or a frame more per record."""
     if user_name == HIDDEN_USER_NAME:
         user_name = None
     if user_name is None and signed_in_as != HIDDEN_USER_NAME:
         user_name = signed_in_as
     principal_id = principal_id or (behalf_user if kind == IDENTITY_CENTER_USER else None)
-    access_key_id = _clean(access_key_id)
-    credential_id = _clean(credential_id)
+    if access_key_id is not None:
+        access_key_id = access_key_id.strip() or None
+    if credential_id is not None:
+        credential_id = credential_id.strip() or None
 
     # Actor.session_name, issuer_name, role_name and name.
     text_arn = arn or ""
@@ -198,41 +204,48 @@ def actor_of(
         user["id"] = principal_id
     if role:
         user["roles"] = [role]
-    related = unique(
-        (
-            user_name,
-            name if name != "root" else None,
-            principal_id,
-            access_key_id,
-            arn,
-            session_name,
-            issuer_name,
-            # The person a chain of role sessions started from (role chaining keeps it).
-            source_identity,
-            credential_id,
-            behalf_user,
-        )
-    )
+    # related.user: every identifier, each once, in this order (values.unique, inlined).
+    related: list[str] = []
+    for value in (
+        user_name,
+        name if name != "root" else None,
+        principal_id,
+        access_key_id,
+        arn,
+        session_name,
+        issuer_name,
+        # The person a chain of role sessions started from (role chaining keeps it).
+        source_identity,
+        credential_id,
+        behalf_user,
+    ):
+        if value and value not in related:
+            related.append(value)
     # Only what user and related.user do not already hold (see actor_fields), without the
     # empty values (prune: every string here is None or not empty, but a role name may be "").
-    # Values zipped with constant keys: no pair tuples to build per record.
-    values = (
-        kind,
-        arn,
-        account_id,
-        access_key_id,
-        user_name if user_name != name else None,
-        invoked_by,
-        identity_provider,
-        credential_id,
-    )
-    fields: dict[str, Any] = {key: value for key, value in zip(_IDENTITY_KEYS, values, strict=True) if value}
+    fields: dict[str, Any] = {}
+    if kind:
+        fields["type"] = kind
+    if arn:
+        fields["arn"] = arn
+    if account_id:
+        fields["account_id"] = account_id
+    if access_key_id:
+        fields["access_key_id"] = access_key_id
+    if user_name and user_name != name:
+        fields["user_name"] = user_name
+    if invoked_by:
+        fields["invoked_by"] = invoked_by
+    if identity_provider:
+        fields["identity_provider"] = identity_provider
+    if credential_id:
+        fields["credential_id"] = credential_id
     if behalf_user or identity_store_arn:
-        behalf = {
-            key: value
-            for key, value in zip(_BEHALF_KEYS, (behalf_user, identity_store_arn), strict=True)
-            if value
-        }
+        behalf: dict[str, Any] = {}
+        if behalf_user:
+            behalf["user_id"] = behalf_user
+        if identity_store_arn:
+            behalf["identity_store_arn"] = identity_store_arn
         fields["on_behalf_of"] = behalf
     context: dict[str, Any] = {} if mfa_authenticated is None else {"mfa_authenticated": mfa_authenticated}
     if session_created:
@@ -241,35 +254,23 @@ def actor_of(
         context["source_identity"] = source_identity
     if ec2_role_delivery:
         context["ec2_role_delivery"] = ec2_role_delivery
-    if issuer_type or issuer_principal_id or issuer_arn or issuer_account_id or issuer_name:
-        issuer_values = (
-            issuer_type,
-            issuer_principal_id,
-            issuer_arn,
-            issuer_account_id,
-            # A role's name is user.roles; another issuer's (a federated user's IAM user) stays.
-            issuer_name if (issuer_user_name or issuer_arn) and not role else None,
-        )
-        issued = {key: value for key, value in zip(_ISSUER_KEYS, issuer_values, strict=True) if value}
-        if issued:
-            context["session_issuer"] = issued
+    issued: dict[str, Any] = {}
+    if issuer_type:
+        issued["type"] = issuer_type
+    if issuer_principal_id:
+        issued["principal_id"] = issuer_principal_id
+    if issuer_arn:
+        issued["arn"] = issuer_arn
+    if issuer_account_id:
+        issued["account_id"] = issuer_account_id
+    # A role's name is user.roles; another issuer's (a federated user's IAM user) stays.
+    if issuer_name and (issuer_user_name or issuer_arn) and not role:
+        issued["user_name"] = issuer_name
+    if issued:
+        context["session_issuer"] = issued
     if context:
         fields["session_context"] = context
     return user, related, fields
-
-
-_IDENTITY_KEYS = (
-    "type",
-    "arn",
-    "account_id",
-    "access_key_id",
-    "user_name",
-    "invoked_by",
-    "identity_provider",
-    "credential_id",
-)
-_BEHALF_KEYS = ("user_id", "identity_store_arn")
-_ISSUER_KEYS = ("type", "principal_id", "arn", "account_id", "user_name")
 
 
 def in_scope_of(identity: dict[str, Any]) -> dict[str, str]:
@@ -280,10 +281,3 @@ def in_scope_of(identity: dict[str, Any]) -> dict[str, str]:
     if scope is None:
         return {}
     return {field: value for key, field in IN_SCOPE_OF_FIELDS if (value := optional_str(scope, key))}
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    return value or None

@@ -147,7 +147,6 @@ def compile_builder(shape: Shape) -> Builder | None:
         "cloud_of": mapping._cloud,
         "add_additional": mapping.add_additional,
         "add_block": mapping.add_block,
-        "add_renamed": mapping.add_renamed,
         "add_resources": mapping.add_resources,
         "add_parties": mapping.add_parties,
     }
@@ -229,13 +228,22 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
                 f"    if {member(key)} is not None:",
                 f"        add_block(record, trail, {key!r}, {field!r})",
             ]
-    for index, (key, field, names) in enumerate(mapping.RENAMED_BLOCKS):
-        if key in present:
-            namespace[f"NAMES_{index}"] = names
+    for key, field, names in mapping.RENAMED_BLOCKS:
+        if key in present:  # mapping.add_renamed, written out: tlsDetails is in most records
             lines += [
-                f"    if {member(key)} is not None:",
-                f"        add_renamed(record, trail, {key!r}, {field!r}, NAMES_{index})",
+                f"    block = {member(key)}",
+                "    if block is not None:",
+                "        if block.__class__ is not dict:",
+                "            raise Unexpected",
+                "        renamed = {}",
             ]
+            for name, renamed in names:
+                lines += [
+                    f"        value = block.get({name!r})",
+                    "        if value is not None and value != '':",
+                    f"            renamed[{renamed!r}] = value",
+                ]
+            lines += ["        if renamed:", f"            trail[{field!r}] = renamed"]
     if "resources" in present:
         lines += ["    if record['resources'] is not None:", "        add_resources(record, trail)"]
     lines += [

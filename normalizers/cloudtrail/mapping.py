@@ -237,7 +237,8 @@ def _trail_fields(
 
 
 # Each step below adds what one member of the record gives, when the member is not null: the
-# generic path above and the compiled builders (normalizers.cloudtrail.compiled) share them.
+# generic path above and the compiled builders (normalizers.cloudtrail.compiled) share them
+# (add_renamed excepted: the builders write it out, for tlsDetails of most records).
 
 BLOCKS = (
     ("serviceEventDetails", "service_event_details"),

@@ -92,3 +92,19 @@ def test_raw_bytes_with_integers_beyond_64_bits_are_redacted_too() -> None:
     }
     # Without event.original the raw bytes are not rebuilt (they are not stored).
     assert without_credentials(record, raw, keep_raw=False)[1] is raw
+
+
+def test_keys_spelled_with_a_kelvin_sign_are_caught() -> None:
+    # str.lower() turns KELVIN SIGN (U+212A) into "k": such a key is a secret's name, in UTF-8
+    # as it is or escaped, though no byte of it is an ASCII "k".
+    for raw in (
+        '{"responseElements":{"credentials":{"sessionTo\u212aen":"t0ken","secretAccess\u212aey":"k3y"}}}'.encode(),
+        b'{"responseElements":{"credentials":{"sessionTo\\u212aen":"t0ken","secretAccess\\u212aey":"k3y"}}}',
+    ):
+        clean, cleaned_raw = without_credentials(orjson.loads(raw), raw, keep_raw=True)
+        assert clean == {
+            "responseElements": {
+                "credentials": {"sessionTo\u212aen": REDACTED, "secretAccess\u212aey": REDACTED}
+            }
+        }
+        assert b"t0ken" not in cleaned_raw and b"k3y" not in cleaned_raw

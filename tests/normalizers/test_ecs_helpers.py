@@ -140,3 +140,19 @@ def test_a_secondary_time_is_dropped_rather_than_failing_the_record() -> None:
     assert optional_time("2024-05-04T06:55:00+02:00") == "2024-05-04T04:55:00Z"
     assert optional_time("not a date") is None
     assert optional_time("") is None and optional_time(None) is None
+
+
+def test_address_fields_are_the_callers_own_and_the_cache_stays_bounded() -> None:
+    from normalizers.ecs import address
+
+    first = address_fields("ec2.amazonaws.com")
+    first["address"] = "changed"  # the caller may change its copy (endpoint() adds a port)
+    assert address_fields("ec2.amazonaws.com") == {
+        "address": "ec2.amazonaws.com",
+        "domain": "ec2.amazonaws.com",
+    }
+    for index in range(address.MAX_TEXTS + 10):
+        address_fields(f"host-{index}.example.com")
+    address_fields("x" * (address.MAX_CACHED_TEXT + 1))
+    assert len(address._TEXTS) <= address.MAX_TEXTS
+    assert "x" * (address.MAX_CACHED_TEXT + 1) not in address._TEXTS
