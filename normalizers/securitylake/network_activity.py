@@ -106,6 +106,7 @@ def flow_columns(batch: pa.RecordBatch) -> tuple[dict[str, pa.Array], dict[str, 
         "flow-direction": _lookup(get("connection_info.direction_id"), _DIRECTIONS),
         "traffic-path": _lookup(get("connection_info.boundary_id"), _TRAFFIC_PATHS),
     }
+    _require_account(fields["account-id"], length, problems)
     strings: dict[str, pa.Array] = {}
     integers: dict[str, pa.Array] = {}
     for name, column in fields.items():
@@ -117,6 +118,23 @@ def flow_columns(batch: pa.RecordBatch) -> tuple[dict[str, pa.Array], dict[str, 
         else:
             strings[name] = pc.fill_null(_text(column), "-")
     return strings, integers, problems
+
+
+def _require_account(column: pa.Array | None, length: int, problems: Problems) -> None:
+    """Security Lake always writes the flow's account (``cloud.account.uid``, the ``accountid``
+    partition): a row without one cannot be told apart from any other account's, nor counted
+    in its account's posture, so it is a bad record (as a CloudTrail record without
+    ``awsRegion`` is), not a document without ``cloud.account.id``."""
+    reason = "missing field: cloud.account.id"
+    if column is None:
+        for index in range(length):
+            problems.setdefault(index, reason)
+        return
+    text = _text(column)
+    missing = pc.fill_null(pc.or_(pc.is_null(text), pc.equal(pc.utf8_trim_whitespace(text), "")), True)
+    if pc.any(missing).as_py():
+        for index in pc.indices_nonzero(missing).to_pylist():
+            problems.setdefault(index, reason)
 
 
 def _text(column: pa.Array) -> pa.Array:

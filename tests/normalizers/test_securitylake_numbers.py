@@ -76,3 +76,25 @@ def test_nan_is_no_value_as_a_dash_is() -> None:
     # What a dataframe writes for a missing double: the flow without its byte count.
     [document] = _items([_row(traffic__bytes=float("nan"))])
     assert "bytes" not in document.get("source", {})
+
+
+@pytest.mark.parametrize("account", [None, "", "  "])
+def test_a_row_without_its_account_is_a_dead_letter_and_spares_the_others(account: str | None) -> None:
+    # Security Lake writes every flow's account (cloud.account.uid): a row without one would be
+    # a document no account's search or posture finds (tests/fuzz found it).
+    good, bad = _items([_row(), _row(cloud__account__uid=account)])
+    assert good["cloud"]["account"]["id"] == vpcflow.flow()["account-id"]
+    assert isinstance(bad, DeadLetter)
+    assert (bad.source, bad.position) == ("vpcflow", "row 2")
+    assert bad.reason == "missing field: cloud.account.id"
+    assert bad.raw
+
+
+def test_rows_without_a_cloud_member_are_all_dead_letters() -> None:
+    rows = [_row(), _row()]
+    for row in rows:
+        row["cloud"] = None
+    items = _items(rows)
+    assert [item.reason for item in items if isinstance(item, DeadLetter)] == [
+        "missing field: cloud.account.id"
+    ] * 2
