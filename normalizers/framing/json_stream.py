@@ -71,6 +71,8 @@ MAX_READ_SIZE = 16 << 20
 SEQUENTIAL_CANDIDATES = 4
 """False candidate ends tried one after the other (a record's nested lists of objects: the
 next one is often the end) before each try goes twice as far (thousands of them)."""
+MAX_SEPARATOR = 64
+"""The most bytes between two records that :meth:`_Splitter._run` looks for with ``find``."""
 KEEP_BEFORE_SPACE = 256
 """Bytes kept before a run of whitespace that is dropped (the next record's indentation)."""
 WRAPPER_LOOKAHEAD = 4096
@@ -103,6 +105,8 @@ _TOP_BOUNDARY = re.compile(rb"\}(?=[ \t\r]*\{)|\n(?=[{\[])")
 # After a string broken by a raw newline inside an array: a line starting with "{".
 _ITEM_LINE = re.compile(rb"\n(?=[ \t\r]*\{)")
 
+_NOTHING = object()
+"""No value parsed (``None`` is JSON's ``null``)."""
 _COMPLETE, _BROKEN, _UNBALANCED, _EOF, _TOO_LARGE = "complete", "broken", "unbalanced", "eof", "too large"
 
 
@@ -243,6 +247,8 @@ class _Splitter:
         self._long_numbers = False
         """Set once a read held a number of 19 digits: from then on each record is checked."""
         self._tail = b""
+        self._separator = b""
+        """The bytes between two records of the array, from ``}`` to ``{`` (see :meth:`_run`)."""
 
     def __iter__(self) -> Iterator[JsonRecord]:
         while len(self._data) < len(_BOM) and self._read_more():
@@ -381,14 +387,42 @@ class _Splitter:
         or ``None`` after the array's last record.
 
         It accepts the ends :meth:`_value` accepts: a slice that parses is the whole record (a
-        JSON object ends at its own closing brace, so no shorter slice parses)."""
+        JSON object ends at its own closing brace, so no shorter slice parses). So the
+        candidates may come from anywhere: once a record was followed by the next one, the
+        bytes between them (``},{`` as AWS writes them, ``}, {``...) are looked for with
+        ``bytes.find`` (far faster than the regex, and blind to the ``}]`` of the lists inside
+        a record); a record they do not end (the array's last, other blanks) takes the regex."""
         data = self._data
-        search = _ITEM_END.search
+        search, find = _ITEM_END.search, data.find
         loads = self._loads if self._long_numbers else orjson.loads
+        separator = self._separator
         while True:
             if start >= READ_SIZE:  # between records: no other offset into the buffer is alive
                 del data[:start]
                 start = self._pos = 0
+            if separator:
+                end, value = start, _NOTHING
+                for _ in range(SEQUENTIAL_CANDIDATES):
+                    end = find(separator, end) + 1
+                    if not end:
+                        break  # not in the buffer (yet): the regex decides
+                    piece = data[start:end]
+                    try:
+                        value = loads(piece)
+                    except orjson.JSONDecodeError as error:
+                        if _cut_short(error):
+                            continue  # "},{" inside a list of objects: the next candidate
+                    break  # the record, or past its end (or invalid: the regex decides)
+                else:
+                    return start  # many nested lists of objects: the general path gallops
+                if value is not _NOTHING:
+                    if type(value) is not dict or record_key not in value:
+                        return start
+                    index = self._index
+                    self._index, self._pos = index + 1, end
+                    yield JsonRecord(index, bytes(piece), value)
+                    start = end + len(separator) - 2
+                    continue
             end = start + 1
             for _ in range(SEQUENTIAL_CANDIDATES):
                 match = search(data, end)
@@ -415,6 +449,8 @@ class _Splitter:
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None
+            if start - end < MAX_SEPARATOR:
+                separator = self._separator = bytes(data[end - 1 : start + 1])
 
     def _close_wrapper(self) -> None:
         """After the records' array: the wrapper's end, or its other members, then its end."""
