@@ -210,10 +210,23 @@ def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
     return value
 
 
+RecordFields = tuple[int, bytes, Any, str | None]
+"""A :class:`JsonRecord`'s fields in order: ``(index, raw, value, error)``."""
+
+
 def json_records(
     stream: BinaryIO, wrapper: Wrapper | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[JsonRecord]:
     """Yield each record of ``stream`` (decompressed), streaming, never failing on bad data."""
+    for fields in json_record_fields(stream, wrapper, limits):
+        yield JsonRecord(*fields)
+
+
+def json_record_fields(
+    stream: BinaryIO, wrapper: Wrapper | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[RecordFields]:
+    """:func:`json_records` as plain tuples, for the loop that runs once per record (a tuple
+    costs a fraction of a :class:`JsonRecord` to build)."""
     return iter(_Splitter(stream, wrapper, limits.max_record_bytes))
 
 
@@ -250,7 +263,7 @@ class _Splitter:
         self._separator = b""
         """The bytes between two records of the array, from ``}`` to ``{`` (see :meth:`_run`)."""
 
-    def __iter__(self) -> Iterator[JsonRecord]:
+    def __iter__(self) -> Iterator[RecordFields]:
         while len(self._data) < len(_BOM) and self._read_more():
             pass
         if self._data.startswith(_BOM):
@@ -277,18 +290,16 @@ class _Splitter:
             else:
                 yield from self._records(*self._scalar(start, _TOP_SCALAR_END))
 
-    def _records(self, raw: bytes, value: Any, error: str | None) -> list[JsonRecord]:
+    def _records(self, raw: bytes, value: Any, error: str | None) -> list[RecordFields]:
         """The record cut from the stream, or the records of a wrapper parsed whole (a list,
         not a generator: this runs once per record)."""
         index = self._index
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
             self._index = index + 1
-            return [JsonRecord(index, raw, value, error)]
+            return [(index, raw, value, error)]
         self._index = index + len(inner)
-        return [
-            JsonRecord(index + number, to_json_bytes(record), record) for number, record in enumerate(inner)
-        ]
+        return [(index + number, to_json_bytes(record), record, None) for number, record in enumerate(inner)]
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -348,7 +359,7 @@ class _Splitter:
 
     # -- containers -----------------------------------------------------------------------
 
-    def _array(self) -> Iterator[JsonRecord]:
+    def _array(self) -> Iterator[RecordFields]:
         # An object with the record key is a record: no wrapper to look into.
         record_key = self._wrapper.record_key if self._wrapper is not None else None
         while True:
@@ -370,7 +381,7 @@ class _Splitter:
                     pos = next_start
                 raw, value, error = self._value(pos, _ITEM_END, top=False)
                 if error is None and record_key in value:  # a record (the common case, inlined)
-                    yield JsonRecord(self._index, raw, value)
+                    yield self._index, raw, value, None
                     self._index += 1
                 else:
                     yield from self._records(raw, value, error)
@@ -379,7 +390,7 @@ class _Splitter:
             else:
                 yield from self._records(*self._scalar(pos, _ITEM_SCALAR_END))
 
-    def _run(self, start: int, record_key: str) -> Generator[JsonRecord, None, int | None]:
+    def _run(self, start: int, record_key: str) -> Generator[RecordFields, None, int | None]:
         """The records from ``start`` on while they come in the common layout (a record's end
         and the next record's ``{`` already in the buffer, within a few candidate ends): one
         regex search and one parse per record, without a detour through the general loop.
@@ -420,7 +431,7 @@ class _Splitter:
                         return start
                     index = self._index
                     self._index, self._pos = index + 1, end
-                    yield JsonRecord(index, bytes(piece), value)
+                    yield index, bytes(piece), value, None
                     start = end + len(separator) - 2
                     continue
             end = start + 1
@@ -445,7 +456,7 @@ class _Splitter:
                 return start
             index = self._index
             self._index, self._pos = index + 1, end
-            yield JsonRecord(index, bytes(piece), value)
+            yield index, bytes(piece), value, None
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None
