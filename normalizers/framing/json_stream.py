@@ -18,7 +18,8 @@ value or the reason it is not one. ``index`` counts the records of the stream fr
 dead letter's ``record N``.
 
 How a record is cut, in about one chunk of memory: a C-speed regex finds *candidate* ends (a
-``}`` followed by the start of the next record, or by ``,``/``]`` inside an array) and
+``}`` followed by the start of the next record, or by ``,``/``]`` inside an array), or, once
+two records of an array were seen, ``bytes.find`` of the bytes between them (``},{``), and
 ``orjson.loads`` tries the slice. A candidate inside a string or a nested object leaves an
 unterminated string or unbalanced brackets, which cannot parse ("unexpected end of data" at
 the very end of the slice), so a later one is tried: each try at least twice as far as the
