@@ -74,6 +74,9 @@ SEQUENTIAL_CANDIDATES = 4
 next one is often the end) before each try goes twice as far (thousands of them)."""
 MAX_SEPARATOR = 64
 """The most bytes between two records that :meth:`_Splitter._run` looks for with ``find``."""
+FIND_WINDOW = 1 << 14
+"""How far each ``find`` of that separator looks: a stream whose separators keep changing
+costs a bounded scan per record, never one of the whole buffer."""
 KEEP_BEFORE_SPACE = 256
 """Bytes kept before a run of whitespace that is dropped (the next record's indentation)."""
 WRAPPER_LOOKAHEAD = 4096
@@ -262,7 +265,11 @@ class _Splitter:
         """Set once a read held a number of 19 digits: from then on each record is checked."""
         self._tail = b""
         self._separator = b""
-        """The bytes between two records of the array, from ``}`` to ``{`` (see :meth:`_run`)."""
+        """The bytes between two records of the array, from ``}`` to ``{`` (see :meth:`_run`):
+        set once two records in a row were followed by the same ones, unset when they do not
+        end the next record (so that a stream whose separators keep changing never pays a
+        ``find`` per record)."""
+        self._seen_separator = b""
 
     def __iter__(self) -> Iterator[RecordFields]:
         while len(self._data) < len(_BOM) and self._read_more():
@@ -400,8 +407,8 @@ class _Splitter:
 
         It accepts the ends :meth:`_value` accepts: a slice that parses is the whole record (a
         JSON object ends at its own closing brace, so no shorter slice parses). So the
-        candidates may come from anywhere: once a record was followed by the next one, the
-        bytes between them (``},{`` as AWS writes them, ``}, {``...) are looked for with
+        candidates may come from anywhere: once two records in a row were followed by the same
+        bytes (``},{`` as AWS writes them, ``}, {``...), those are looked for with
         ``bytes.find`` (far faster than the regex, and blind to the ``}]`` of the lists inside
         a record); a record they do not end (the array's last, other blanks) takes the regex."""
         data = self._data
@@ -415,9 +422,9 @@ class _Splitter:
             if separator:
                 end, value = start, _NOTHING
                 for _ in range(SEQUENTIAL_CANDIDATES):
-                    end = find(separator, end) + 1
+                    end = find(separator, end, end + FIND_WINDOW) + 1
                     if not end:
-                        break  # not in the buffer (yet): the regex decides
+                        break  # not near (a large record, another separator): the regex decides
                     piece = data[start:end]
                     try:
                         value = loads(piece)
@@ -427,7 +434,9 @@ class _Splitter:
                     break  # the record, or past its end (or invalid: the regex decides)
                 else:
                     return start  # many nested lists of objects: the general path gallops
-                if value is not _NOTHING:
+                if value is _NOTHING:  # until the regex sees one separator twice in a row
+                    separator = self._separator = b""
+                else:
                     if type(value) is not dict or record_key not in value:
                         return start
                     index = self._index
@@ -462,7 +471,10 @@ class _Splitter:
             if start < 0:  # "]": the general loop closes the array
                 return None
             if start - end < MAX_SEPARATOR:
-                separator = self._separator = bytes(data[end - 1 : start + 1])
+                seen = bytes(data[end - 1 : start + 1])
+                if seen == self._seen_separator:
+                    separator = self._separator = seen
+                self._seen_separator = seen
 
     def _close_wrapper(self) -> None:
         """After the records' array: the wrapper's end, or its other members, then its end."""
