@@ -45,7 +45,7 @@ import orjson
 from demo.records import cloudtrail as ct
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.cloudtrail.spec import SPEC
-from normalizers.framing.json_stream import json_records
+from normalizers.framing.json_stream import json_record_fields
 from normalizers.stream import decompressed
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
@@ -192,7 +192,7 @@ def _split(compressed: bytes) -> int:
     if SPEC.framing is None:
         raise RuntimeError("CloudTrail is a JSON source: it has a framing")
     records = 0
-    for _ in json_records(decompressed(io.BytesIO(compressed)), SPEC.framing.wrapper):
+    for _ in json_record_fields(decompressed(io.BytesIO(compressed)), SPEC.framing.wrapper):
         records += 1
     return records
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from normalizers.base import DeadLetter, Document, Item, Origin
-from normalizers.framing.json_stream import json_records
+from normalizers.framing.json_stream import json_record_fields
 from normalizers.reasons import RecordError, unexpected
 from normalizers.spec import SourceSpec
 
@@ -38,22 +38,21 @@ def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: FanOu
     source, framing = spec.name, spec.framing
     if framing is None:
         raise ValueError(f"{source} is not a JSON source")
-    for record in json_records(stream, framing.wrapper, origin.limits):
-        value, raw = record.value, record.raw
-        if record.error is None and framing.is_bare(value):  # no envelope: straight to the mapper
+    for index, raw, value, problem in json_record_fields(stream, framing.wrapper, origin.limits):
+        if problem is None and framing.is_bare(value):  # no envelope: straight to the mapper
             try:
                 document = mapper(value, raw, None)
             except Exception as error:
-                yield DeadLetter(source, reason_of(error), origin.object, f"record {record.index}", raw)
+                yield DeadLetter(source, reason_of(error), origin.object, f"record {index}", raw)
                 continue
             if isinstance(document, list):
                 yield from document
             else:
                 yield document
             continue
-        position = f"record {record.index}"
-        if record.error is not None:
-            yield DeadLetter(source, record.error, origin.object, position, raw)
+        position = f"record {index}"
+        if problem is not None:
+            yield DeadLetter(source, problem, origin.object, position, raw)
             continue
         try:
             framed = framing.unwrap(value, raw, position)

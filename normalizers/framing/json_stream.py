@@ -18,7 +18,8 @@ value or the reason it is not one. ``index`` counts the records of the stream fr
 dead letter's ``record N``.
 
 How a record is cut, in about one chunk of memory: a C-speed regex finds *candidate* ends (a
-``}`` followed by the start of the next record, or by ``,``/``]`` inside an array) and
+``}`` followed by the start of the next record, or by ``,``/``]`` inside an array), or, once
+two records of an array were seen, ``bytes.find`` of the bytes between them (``},{``), and
 ``orjson.loads`` tries the slice. A candidate inside a string or a nested object leaves an
 unterminated string or unbalanced brackets, which cannot parse ("unexpected end of data" at
 the very end of the slice), so a later one is tried: each try at least twice as far as the
@@ -71,6 +72,11 @@ MAX_READ_SIZE = 16 << 20
 SEQUENTIAL_CANDIDATES = 4
 """False candidate ends tried one after the other (a record's nested lists of objects: the
 next one is often the end) before each try goes twice as far (thousands of them)."""
+MAX_SEPARATOR = 64
+"""The most bytes between two records that :meth:`_Splitter._run` looks for with ``find``."""
+FIND_WINDOW = 1 << 14
+"""How far each ``find`` of that separator looks: a stream whose separators keep changing
+costs a bounded scan per record, never one of the whole buffer."""
 KEEP_BEFORE_SPACE = 256
 """Bytes kept before a run of whitespace that is dropped (the next record's indentation)."""
 WRAPPER_LOOKAHEAD = 4096
@@ -103,6 +109,8 @@ _TOP_BOUNDARY = re.compile(rb"\}(?=[ \t\r]*\{)|\n(?=[{\[])")
 # After a string broken by a raw newline inside an array: a line starting with "{".
 _ITEM_LINE = re.compile(rb"\n(?=[ \t\r]*\{)")
 
+_NOTHING = object()
+"""No value parsed (``None`` is JSON's ``null``)."""
 _COMPLETE, _BROKEN, _UNBALANCED, _EOF, _TOO_LARGE = "complete", "broken", "unbalanced", "eof", "too large"
 
 
@@ -206,10 +214,23 @@ def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
     return value
 
 
+RecordFields = tuple[int, bytes, Any, str | None]
+"""A :class:`JsonRecord`'s fields in order: ``(index, raw, value, error)``."""
+
+
 def json_records(
     stream: BinaryIO, wrapper: Wrapper | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[JsonRecord]:
     """Yield each record of ``stream`` (decompressed), streaming, never failing on bad data."""
+    for fields in json_record_fields(stream, wrapper, limits):
+        yield JsonRecord(*fields)
+
+
+def json_record_fields(
+    stream: BinaryIO, wrapper: Wrapper | None = None, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[RecordFields]:
+    """:func:`json_records` as plain tuples, for the loop that runs once per record (a tuple
+    costs a fraction of a :class:`JsonRecord` to build)."""
     return iter(_Splitter(stream, wrapper, limits.max_record_bytes))
 
 
@@ -243,8 +264,14 @@ class _Splitter:
         self._long_numbers = False
         """Set once a read held a number of 19 digits: from then on each record is checked."""
         self._tail = b""
+        self._separator = b""
+        """The bytes between two records of the array, from ``}`` to ``{`` (see :meth:`_run`):
+        set once two records in a row were followed by the same ones, unset when they do not
+        end the next record (so that a stream whose separators keep changing never pays a
+        ``find`` per record)."""
+        self._seen_separator = b""
 
-    def __iter__(self) -> Iterator[JsonRecord]:
+    def __iter__(self) -> Iterator[RecordFields]:
         while len(self._data) < len(_BOM) and self._read_more():
             pass
         if self._data.startswith(_BOM):
@@ -271,18 +298,16 @@ class _Splitter:
             else:
                 yield from self._records(*self._scalar(start, _TOP_SCALAR_END))
 
-    def _records(self, raw: bytes, value: Any, error: str | None) -> list[JsonRecord]:
+    def _records(self, raw: bytes, value: Any, error: str | None) -> list[RecordFields]:
         """The record cut from the stream, or the records of a wrapper parsed whole (a list,
         not a generator: this runs once per record)."""
         index = self._index
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
             self._index = index + 1
-            return [JsonRecord(index, raw, value, error)]
+            return [(index, raw, value, error)]
         self._index = index + len(inner)
-        return [
-            JsonRecord(index + number, to_json_bytes(record), record) for number, record in enumerate(inner)
-        ]
+        return [(index + number, to_json_bytes(record), record, None) for number, record in enumerate(inner)]
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -342,7 +367,7 @@ class _Splitter:
 
     # -- containers -----------------------------------------------------------------------
 
-    def _array(self) -> Iterator[JsonRecord]:
+    def _array(self) -> Iterator[RecordFields]:
         # An object with the record key is a record: no wrapper to look into.
         record_key = self._wrapper.record_key if self._wrapper is not None else None
         while True:
@@ -364,7 +389,7 @@ class _Splitter:
                     pos = next_start
                 raw, value, error = self._value(pos, _ITEM_END, top=False)
                 if error is None and record_key in value:  # a record (the common case, inlined)
-                    yield JsonRecord(self._index, raw, value)
+                    yield self._index, raw, value, None
                     self._index += 1
                 else:
                     yield from self._records(raw, value, error)
@@ -373,7 +398,7 @@ class _Splitter:
             else:
                 yield from self._records(*self._scalar(pos, _ITEM_SCALAR_END))
 
-    def _run(self, start: int, record_key: str) -> Generator[JsonRecord, None, int | None]:
+    def _run(self, start: int, record_key: str) -> Generator[RecordFields, None, int | None]:
         """The records from ``start`` on while they come in the common layout (a record's end
         and the next record's ``{`` already in the buffer, within a few candidate ends): one
         regex search and one parse per record, without a detour through the general loop.
@@ -381,14 +406,44 @@ class _Splitter:
         or ``None`` after the array's last record.
 
         It accepts the ends :meth:`_value` accepts: a slice that parses is the whole record (a
-        JSON object ends at its own closing brace, so no shorter slice parses)."""
+        JSON object ends at its own closing brace, so no shorter slice parses). So the
+        candidates may come from anywhere: once two records in a row were followed by the same
+        bytes (``},{`` as AWS writes them, ``}, {``...), those are looked for with
+        ``bytes.find`` (far faster than the regex, and blind to the ``}]`` of the lists inside
+        a record); a record they do not end (the array's last, other blanks) takes the regex."""
         data = self._data
-        search = _ITEM_END.search
+        search, find = _ITEM_END.search, data.find
         loads = self._loads if self._long_numbers else orjson.loads
+        separator = self._separator
         while True:
             if start >= READ_SIZE:  # between records: no other offset into the buffer is alive
                 del data[:start]
                 start = self._pos = 0
+            if separator:
+                end, value = start, _NOTHING
+                for _ in range(SEQUENTIAL_CANDIDATES):
+                    end = find(separator, end, end + FIND_WINDOW) + 1
+                    if not end:
+                        break  # not near (a large record, another separator): the regex decides
+                    piece = data[start:end]
+                    try:
+                        value = loads(piece)
+                    except orjson.JSONDecodeError as error:
+                        if _cut_short(error):
+                            continue  # "},{" inside a list of objects: the next candidate
+                    break  # the record, or past its end (or invalid: the regex decides)
+                else:
+                    return start  # many nested lists of objects: the general path gallops
+                if value is _NOTHING:  # until the regex sees one separator twice in a row
+                    separator = self._separator = b""
+                else:
+                    if type(value) is not dict or record_key not in value:
+                        return start
+                    index = self._index
+                    self._index, self._pos = index + 1, end
+                    yield index, bytes(piece), value, None
+                    start = end + len(separator) - 2
+                    continue
             end = start + 1
             for _ in range(SEQUENTIAL_CANDIDATES):
                 match = search(data, end)
@@ -411,10 +466,15 @@ class _Splitter:
                 return start
             index = self._index
             self._index, self._pos = index + 1, end
-            yield JsonRecord(index, bytes(piece), value)
+            yield index, bytes(piece), value, None
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None
+            if start - end < MAX_SEPARATOR:
+                seen = bytes(data[end - 1 : start + 1])
+                if seen == self._seen_separator:
+                    separator = self._separator = seen
+                self._seen_separator = seen
 
     def _close_wrapper(self) -> None:
         """After the records' array: the wrapper's end, or its other members, then its end."""

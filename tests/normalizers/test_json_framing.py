@@ -121,6 +121,35 @@ def test_records_among_items_that_are_no_records_keep_their_order_bytes_and_valu
         assert records[5].value == {"eventVersion": "1.09", "last": [{"a": 1}]}
 
 
+def test_records_keep_their_bytes_whatever_separates_them_and_wherever_it_recurs() -> None:
+    # The splitter looks for the bytes that separated the last two records (",", ", ", a
+    # newline and an indentation): the same bytes inside a string, between the objects of a
+    # list inside a record, or a separator that changes, never cut a record elsewhere.
+    items = [
+        b'{"eventVersion":"1.09","n":0}',
+        b'{"eventVersion":"1.09","note":"},{ and }, {","set":{"items":[{"id":1},{"id":2},{"id":3}]}}',
+        b'{"eventVersion":"1.09","set":{"items":[{"id":4}, {"id":5}]}}',
+        b'{"eventVersion":"1.09","n":[2,{"x":1}}',
+        b'{"eventVersion":"1.09","n":3}',
+        b'{"eventVersion":"1.09","n":4}',
+        b'{"eventVersion":"1.09","n":5}',
+    ]
+    separators = [b",", b",", b", ", b",", b",\n  ", b" , "]
+    data = (
+        b'{"Records":['
+        + b"".join(item + separator for item, separator in zip(items[:-1], separators, strict=True))
+        + items[-1]
+        + b"]}"
+    )
+    for chunk in (5, 1 << 20):
+        records = _split(data, chunk=chunk)
+        assert [record.index for record in records] == list(range(len(items)))
+        assert [record.raw for record in records] == items
+        assert [record.error is None for record in records] == [True, True, True, False, True, True, True]
+        assert records[1].value["note"] == "},{ and }, {"
+        assert records[2].value["set"] == {"items": [{"id": 4}, {"id": 5}]}
+
+
 def test_a_string_broken_inside_a_pretty_array_resumes_at_the_next_item_not_inside_the_record() -> None:
     items = [{"n": 1, "list": [{"a": 1}]}, {"n": 2}, {"n": 3, "list": [{"b": 2}]}]
     pretty = json.dumps(items, indent=4).encode()
