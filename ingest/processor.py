@@ -134,17 +134,13 @@ class ObjectResult:
 def guarded(items: Iterable[SourcedItem]) -> Iterator[SourcedItem]:
     """``items``, with a failed read raised as :class:`ReadFailed` (what the caller does with an
     item is not guarded: its errors are its own)."""
-    iterator = iter(items)
-    while True:
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
-            raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
-        except Interrupted as stopped:
-            raise StoppedInNormalizer(f"deadline reached while normalizing: {stopped}") from None
-        yield item
+    try:
+        # The caller's own errors are raised in its frame, never through this one.
+        yield from items
+    except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
+        raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
+    except Interrupted as stopped:
+        raise StoppedInNormalizer(f"deadline reached while normalizing: {stopped}") from None
 
 
 def with_retries(call: Callable[[], _T], settings: Settings, deadline: Deadline) -> _T:

@@ -35,10 +35,12 @@ from __future__ import annotations
 import random
 import threading
 import time
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any, overload
 
 import orjson
@@ -216,47 +218,52 @@ class BulkWriter:
         return None if self._templates is None else self._templates.problem(index)
 
     def _batches(self, documents: Documents, report: WriteReport) -> list[Documents]:
-        """The bodies to send, in one pass: documents of an index no template covers are left
-        unfinished, one too large for a body is rejected, the others fill bodies of one index
-        (each body a slice of ``documents``: a document left out ends the body before it)."""
-        limit, max_docs = self._settings.bulk_max_bytes, self._settings.bulk_max_docs
-        offsets = documents.offsets
+        """The bodies to send, each a slice of ``documents`` of one index: documents of an index
+        no template covers are left unfinished, one too large for a body is rejected, the others
+        fill bodies in order up to ``bulk_max_bytes`` and ``bulk_max_docs``."""
         problems: dict[str, str | None] = {}
         batches: list[Documents] = []
-        start = size = 0  # the current body: documents[start:position], of ``size`` bytes
-        index: str | None = None
-        problem: str | None = None
-        for position, (document_index, body) in enumerate(
-            zip(documents.indices, documents.bodies, strict=True)
-        ):
-            if document_index != index:
-                if position > start:
-                    batches.append(documents[start:position])
-                start, size, index = position, 0, document_index
-                if index in problems:
-                    problem = problems[index]
-                else:
-                    problem = problems[index] = self._problem(index)
-                    if problem:
-                        report.errors.append(problem)
-            weight = _ACTION_BYTES + len(body)
-            if problem or weight > limit:
-                if position > start:
-                    batches.append(documents[start:position])
-                start, size = position + 1, 0
+        for start, end in _runs(documents.indices):
+            index = documents.indices[start]
+            if index not in problems:
+                problem = problems[index] = self._problem(index)
                 if problem:
-                    report.unfinished.append(offsets[position])
-                else:
+                    report.errors.append(problem)
+            if problems[index]:
+                report.unfinished += documents.offsets[start:end]
+                continue
+            batches += self._bodies(documents, start, end, report)
+        return batches
+
+    def _bodies(self, documents: Documents, start: int, end: int, report: WriteReport) -> list[Documents]:
+        """``documents[start:end]`` (of one index) cut into bodies: each body takes the next
+        documents while they fit, found by bisection on the running total of their weights."""
+        limit, max_docs = self._settings.bulk_max_bytes, self._settings.bulk_max_docs
+        weights = list(map(_ACTION_BYTES.__add__, map(len, documents.bodies[start:end])))
+        if max(weights) > limit:  # rare: a document too large is rejected, and ends the body before it
+            fits = [position for position, weight in enumerate(weights, start) if weight <= limit]
+            for position, weight in enumerate(weights, start):
+                if weight > limit:
                     reason = f"document too large: {weight} bytes in a bulk body limited to {limit}"
                     report.rejected.append(Rejected(documents[position], reason))
-                continue
-            if size + weight > limit or position - start >= max_docs:
-                batches.append(documents[start:position])
-                start, size = position, 0
-            size += weight
-        if len(offsets) > start:
-            batches.append(documents[start:])
-        return batches
+            bodies: list[Documents] = []
+            for first, last in _runs(fits, consecutive=True):
+                bodies += self._bodies(documents, fits[first], fits[last - 1] + 1, report)
+            return bodies
+        totals = list(accumulate(weights, initial=0))  # totals[k]: the weight of the first k documents
+        bodies = []
+        first = 0
+        while first < len(weights):
+            # The first k with totals[k] beyond the body's room; at least one document fits.
+            last = (
+                bisect_right(
+                    totals, totals[first] + limit, first + 1, min(len(weights), first + max_docs) + 1
+                )
+                - 1
+            )
+            bodies.append(documents[start + first : start + last])
+            first = last
+        return bodies
 
     def _send(self, batch: Documents, deadline: Deadline) -> WriteReport:
         """Send one body, then whatever must be sent again (retries, halves of a 413), each
@@ -446,6 +453,23 @@ def _all_created(answer: str, documents: int) -> bool:
         and summary.get("errors") is False
         and answer.count(_CREATE_ITEM, start, end) == documents
     )
+
+
+def _runs(values: list[Any], consecutive: bool = False) -> list[tuple[int, int]]:
+    """``(start, end)`` of each run of equal values (``consecutive``: of integers that follow
+    each other) in ``values``."""
+    if not values:
+        return []
+    if not consecutive and values.count(values[0]) == len(values):  # one index: the usual chunk
+        return [(0, len(values))]
+    runs: list[tuple[int, int]] = []
+    start = 0
+    for position in range(1, len(values)):
+        if values[position] != (values[position - 1] + 1 if consecutive else values[position - 1]):
+            runs.append((start, position))
+            start = position
+    runs.append((start, len(values)))
+    return runs
 
 
 def _item_result(item: Any) -> dict[str, Any]:
