@@ -201,14 +201,20 @@ class Enricher:
 
     def enrich(self, document: dict[str, Any]) -> dict[str, Any]:
         """Add the enrichment fields to ``document`` (in place) and return it."""
+        # Each step is asked only of a document that has its field: this runs once per document
+        # (docs/enrichment.md, "Cost").
         try:
             if self.accounts is not None:
                 self._add_accounts(document)
-            if self.geoip is not None:
-                self._add_ip_context(document, "source")
-                if "destination" in document:
-                    self._add_ip_context(document, "destination")
-            if self.agents is not None:
+            geoip = self.geoip
+            if geoip is not None:
+                endpoint = document.get("source")
+                if type(endpoint) is dict:
+                    _add_ip_context(geoip, document, endpoint, "source")
+                endpoint = document.get("destination")
+                if type(endpoint) is dict:
+                    _add_ip_context(geoip, document, endpoint, "destination")
+            if self.agents is not None and "user_agent" in document:
                 self._add_user_agent(document)
         except Exception as error:  # enrichment is best effort: the document is indexed anyway
             self.failures += 1
@@ -269,32 +275,6 @@ class Enricher:
         for name, value in context.details.items():
             holder.setdefault(prefix + name, value)
 
-    # ------------------------------------------------------------------------- addresses
-
-    def _add_ip_context(self, document: dict[str, Any], side: str) -> None:
-        assert self.geoip is not None
-        endpoint = document.get(side)
-        if type(endpoint) is not dict:
-            return
-        ip = endpoint.get("ip")
-        if type(ip) is str:
-            context = self.geoip.lookup(ip)
-        else:
-            address = endpoint.get("address")
-            context = _name_context(address) if type(address) is str else PUBLIC_UNKNOWN
-        if context is PUBLIC_UNKNOWN:
-            return
-        if context.geo and "geo" not in endpoint:
-            endpoint["geo"] = context.geo
-        if context.autonomous and "as" not in endpoint:
-            endpoint["as"] = context.autonomous
-        if context.scope:
-            aws = document.setdefault("aws", {})
-            if type(aws) is dict:
-                labels = aws.setdefault(side, {})
-                if type(labels) is dict:
-                    labels["scope"] = context.scope
-
     # ------------------------------------------------------------------------- user agents
 
     def _add_user_agent(self, document: dict[str, Any]) -> None:
@@ -313,6 +293,33 @@ class Enricher:
             aws = document.setdefault("aws", {})
             if isinstance(aws, dict) and "user_agent" not in aws:
                 aws["user_agent"] = info.aws
+
+
+def _add_ip_context(geoip: GeoIp, document: dict[str, Any], endpoint: dict[str, Any], side: str) -> None:
+    """Geo, AS and scope of ``endpoint`` (the document's ``source`` or ``destination``)."""
+    ip = endpoint.get("ip")
+    if type(ip) is str:
+        context = geoip.lookup(ip)
+    else:
+        address = endpoint.get("address")
+        context = _name_context(address) if type(address) is str else PUBLIC_UNKNOWN
+    if context is PUBLIC_UNKNOWN:
+        return
+    if context.geo and "geo" not in endpoint:
+        endpoint["geo"] = context.geo
+    if context.autonomous and "as" not in endpoint:
+        endpoint["as"] = context.autonomous
+    scope = context.scope
+    if scope:
+        aws = document.get("aws")
+        if type(aws) is dict:
+            labels = aws.get(side)
+            if type(labels) is dict:
+                labels["scope"] = scope
+            elif side not in aws:
+                aws[side] = {"scope": scope}
+        elif "aws" not in document:
+            document["aws"] = {side: {"scope": scope}}
 
 
 @lru_cache(maxsize=4096)

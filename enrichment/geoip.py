@@ -68,12 +68,14 @@ class GeoIp:
         once per batch of up to ``cache_size`` distinct ones.
         """
         context = self._cache.get(address)
-        if context is None:
-            context = self._lookup(address)
-            self.misses += 1
-            if len(self._cache) >= self._cache_size:
-                self._cache.clear()
-            self._cache[address] = context
+        return self._miss(address) if context is None else context
+
+    def _miss(self, address: str) -> IpContext:
+        context = self._lookup(address)
+        self.misses += 1
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()
+        self._cache[address] = context
         return context
 
     def close(self) -> None:

@@ -11,7 +11,8 @@ constants and ``copy_to`` targets (:func:`~ingest.legacy_fields.unknown_index_ba
 index is asked again at the next chunk; a mapping that cannot be read (a missing permission, an
 unreachable engine) gives the same, said in a log line, and is asked again too: a document
 never loses a match to save bytes. What was read is kept for the life of the process
-(one Lambda container), as :mod:`ingest.template_check` does.
+(one Lambda container), as :mod:`ingest.template_check` does; an older index is named in one
+warning per process, which points at the upgrade notes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ from normalizers.spec import LeftToIndex
 
 LOGGER = logging.getLogger(__name__)
 _LEFT: dict[str, LeftToIndex] = {spec.name: spec.left_to_index for spec in SPECS}
+_WARNED: set[str] = set()
+"""Indices said to be under an older template, once per process (a Lambda container or a
+``siem ingest`` worker builds its runtime, and so its :class:`LiveMappings`, once; a process
+that builds several says it once all the same). A warning: documents there carry bytes an
+index of the current template does without, until the index is replaced."""
 
 
 class LiveMappings:
@@ -69,9 +75,12 @@ class LiveMappings:
                 body = mapping.get("mappings") if isinstance(mapping, dict) else None
                 properties = body.get("properties") if isinstance(body, dict) else None
                 needed = needed.merged(backfill(left, live_fields(properties or {})))
-            if needed:
-                LOGGER.info(
-                    "index %s was created under an older template: its documents carry %s",
+            if needed and index not in _WARNED:
+                _WARNED.add(index)
+                LOGGER.warning(
+                    "index %s was created under an older template: its documents carry %s "
+                    "(CHANGELOG.md, 0.3.0 upgrade notes; docs/ingest.md, "
+                    '"An index created under an older template")',
                     index,
                     ", ".join(needed.fields()),
                 )

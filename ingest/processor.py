@@ -38,7 +38,7 @@ from ingest.live_mapping import LiveMappings
 from ingest.provenance import Provenance
 from ingest.reader import ObjectIdentity, OpenedObject
 from ingest.searchable import already_indexed
-from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite, Rejected, WriteReport
+from ingest.writer import BulkWriter, Deadline, Documents, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
 
@@ -134,17 +134,13 @@ class ObjectResult:
 def guarded(items: Iterable[SourcedItem]) -> Iterator[SourcedItem]:
     """``items``, with a failed read raised as :class:`ReadFailed` (what the caller does with an
     item is not guarded: its errors are its own)."""
-    iterator = iter(items)
-    while True:
-        try:
-            item = next(iterator)
-        except StopIteration:
-            return
-        except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
-            raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
-        except Interrupted as stopped:
-            raise StoppedInNormalizer(f"deadline reached while normalizing: {stopped}") from None
-        yield item
+    try:
+        # The caller's own errors are raised in its frame, never through this one.
+        yield from items
+    except (OSError, MemoryError) as error:  # normalizers.stream.SourceReadError is an OSError
+        raise ReadFailed(f"reading the object failed: {type(error).__name__}: {error}") from error
+    except Interrupted as stopped:
+        raise StoppedInNormalizer(f"deadline reached while normalizing: {stopped}") from None
 
 
 def with_retries(call: Callable[[], _T], settings: Settings, deadline: Deadline) -> _T:
@@ -266,7 +262,7 @@ def process_object(
 @dataclass(slots=True)
 class _Chunk:
     number: int
-    documents: list[Pending]
+    documents: Documents
     letters: list[tuple[int, dict[str, Any]]]
     """(offset, dead-letter JSON) of records the normalizer could not turn into documents."""
     source: str
@@ -364,16 +360,22 @@ class _ChunkLoop:
         """The next chunk, each document encoded as it is read (a chunk holds bytes, not the
         documents' dicts); ``None`` when the object has no more records."""
         done_before = self._progress.partial if number == self._progress.chunks_done else frozenset()
-        documents: list[Pending] = []
+        documents = Documents()
+        # Once per document: the columns' appends and the encoder as local names.
+        add_offset, add_index, add_body = (
+            documents.offsets.append,
+            documents.indices.append,
+            documents.bodies.append,
+        )
+        dumps = orjson.dumps
         letters: list[tuple[int, dict[str, Any]]] = []
         source = "unknown"
         enricher = self._services.enricher
         targets: dict[str, tuple[str, Backfill | None]] = {}
         count = 0
-        for offset, (item_source, item) in enumerate(records):
-            count += 1
-            source = item_source
-            if offset in done_before:
+        for count, (source, item) in enumerate(records, 1):
+            offset = count - 1
+            if done_before and offset in done_before:
                 continue
             if isinstance(item, DeadLetter):
                 # The version (or ETag) with the object: what a re-drive reads again; a dead
@@ -383,13 +385,15 @@ class _ChunkLoop:
                 continue
             if enricher is not None:
                 enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
-            target = targets.get(item_source)
+            target = targets.get(source)
             if target is None:
-                target = targets[item_source] = self._target(item_source)
+                target = targets[source] = self._target(source)
             index, backfill = target
             if backfill is not None:  # an index created under an older template
                 backfill.fill(item)
-            documents.append(Pending(offset, index, orjson.dumps(item)))
+            add_offset(offset)
+            add_index(index)
+            add_body(dumps(item))
         if not count:
             return None
         self._result.records += count
@@ -398,7 +402,7 @@ class _ChunkLoop:
         found = self._found_in_engine(number, documents)
         if found:
             self._result.already_acknowledged += len(found)
-            documents = [document for document in documents if document.offset not in found]
+            documents = Documents.of(document for document in documents if document.offset not in found)
         return _Chunk(number, documents, letters, source, done_before, found)
 
     def _target(self, source: str) -> tuple[str, Backfill | None]:
@@ -407,7 +411,7 @@ class _ChunkLoop:
         mappings = self._services.mappings
         return index, None if mappings is None else mappings.backfill(index, source)
 
-    def _found_in_engine(self, number: int, documents: list[Pending]) -> frozenset[int]:
+    def _found_in_engine(self, number: int, documents: Documents) -> frozenset[int]:
         """The documents of an interrupted in-flight chunk the engine already has (module doc)."""
         since = self._progress.in_flight_since
         search = self._services.search

@@ -115,9 +115,11 @@ class Provenance:
     def checked(self, items: Iterable[SourcedItem]) -> Iterator[SourcedItem]:
         """``items`` with each document stamped, or dead-lettered when its key refutes it."""
         first = True
-        for position, (source, item) in enumerate(items):
+        stamp = self._stamp
+        for position, sourced in enumerate(items):
+            source, item = sourced
             if isinstance(item, DeadLetter):
-                yield source, item
+                yield sourced
                 continue
             refusal = self._refusal(source, item) if self._checks else None
             if refusal:
@@ -127,8 +129,16 @@ class Provenance:
                     ProvenanceLetter(source, refusal, self._identity.location, f"record {position}", raw),
                 )
                 continue
-            yield source, self._stamped(item, first)
-            first = False
+            if first:
+                first = False
+                self._stamped(item, {**stamp, **self._details()})
+            else:  # once per document: _stamped inline
+                siem = item.get("siem", stamp)
+                if siem is stamp:
+                    item["siem"] = {"object": stamp}
+                elif isinstance(siem, dict) and "object" not in siem:
+                    siem["object"] = stamp
+            yield sourced
 
     def _refusal(self, source: str, document: dict[str, Any]) -> str | None:
         origin = self._origin
@@ -141,12 +151,12 @@ class Provenance:
                 return f"{ACCOUNT_MISMATCH}: record of account {account or 'none'} delivered by account {origin.account}"
         return None
 
-    def _stamped(self, document: dict[str, Any], first: bool) -> dict[str, Any]:
+    @staticmethod
+    def _stamped(document: dict[str, Any], stamp: dict[str, Any]) -> None:
         siem = document.setdefault("siem", {})
-        if not isinstance(siem, dict) or "object" in siem:
-            return document  # a replayed document keeps the provenance it was first given
-        siem["object"] = {**self._stamp, **self._details()} if first else self._stamp
-        return document
+        if isinstance(siem, dict) and "object" not in siem:
+            siem["object"] = stamp
+        # else: a replayed document keeps the provenance it was first given
 
     def _details(self) -> dict[str, Any]:
         identity, origin = self._identity, self._origin

@@ -9,7 +9,7 @@ handlers all build their clients the same way (docs/deploy.md, "Authentication")
     client = make_client(settings)
 """
 
-from opensearch_client.factory import dashboards_session, make_client
+from opensearch_client.factory import dashboards_session, make_client, raw_answers, read_answer
 from opensearch_client.settings import (
     AUTH_MODES,
     DEFAULT_TIMEOUT_SECONDS,
@@ -30,4 +30,6 @@ __all__ = [
     "auth_mode",
     "dashboards_session",
     "make_client",
+    "raw_answers",
+    "read_answer",
 ]

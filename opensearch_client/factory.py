@@ -3,6 +3,9 @@ API, a requests session for the Dashboards API (saved objects import)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import boto3
@@ -18,17 +21,42 @@ from opensearchpy import (
 
 from opensearch_client.settings import SIGV4_MODES, ConnectionConfigError, ConnectionSettings
 
+_RAW_ANSWERS: ContextVar[bool] = ContextVar("raw_answers", default=False)
+
+
+@contextmanager
+def raw_answers() -> Iterator[None]:
+    """Within it, in this thread, a client of :func:`make_client` returns each JSON answer as its
+    text, unread: the caller reads what it needs of it (the bulk writer reads the items of a
+    ``_bulk`` answer only when it says some failed, :func:`read_answer` the rest). A client
+    built otherwise still returns what it read; errors are raised as always."""
+    token = _RAW_ANSWERS.set(True)
+    try:
+        yield
+    finally:
+        _RAW_ANSWERS.reset(token)
+
 
 class AnswerSerializer(JSONSerializer):
-    """opensearch-py's JSON serializer, reading answers with orjson: a ``_bulk`` answer has one
-    item per document, and reading it with the standard library took the bulk writer about a
-    tenth of the ingest path's time."""
+    """opensearch-py's JSON serializer, reading answers with orjson (a ``_bulk`` answer has one
+    item per document: read with the standard library, it took the bulk writer about a tenth of
+    the ingest path's time), or not at all within :func:`raw_answers`."""
 
     def loads(self, s: str) -> Any:
-        try:
-            return orjson.loads(s)
-        except orjson.JSONDecodeError:  # lone surrogates, integers beyond 64 bits: as before
-            return super().loads(s)
+        if _RAW_ANSWERS.get():
+            return s
+        return read_answer(s)
+
+
+def read_answer(text: str) -> Any:
+    """A JSON answer's value; raises opensearch-py's ``SerializationError`` when it is not JSON."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:  # lone surrogates, integers beyond 64 bits: as before
+        return _STANDARD.loads(text)
+
+
+_STANDARD = JSONSerializer()
 
 
 def make_client(

@@ -19,7 +19,7 @@ from ingest.config import Settings
 from ingest.events import ObjectRef
 from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
-from opensearch_client import ConnectionSettings
+from opensearch_client import ConnectionSettings, make_client
 from siem_cli.local_aws import create_local_aws
 from tests.ingest.harness import count
 from tests.ingest.records import FlowObject, flow_object
@@ -95,7 +95,9 @@ def guarded_clients(monkeypatch: pytest.MonkeyPatch, serverless_guard: Serverles
 
     def guarded(connection: ConnectionSettings, pool_maxsize: int) -> OpenSearch:
         return serverless_guard.wrap(
-            OpenSearch(hosts=[connection.endpoint], timeout=60, max_retries=0, pool_maxsize=pool_maxsize)
+            make_client(
+                ConnectionSettings(connection.endpoint, auth="none", timeout=60), pool_maxsize=pool_maxsize
+            )
         )
 
     monkeypatch.setattr("ingest.runtime.make_client", guarded)

@@ -205,3 +205,25 @@ def test_a_mapping_that_cannot_be_read_gives_full_documents_and_a_log_line(
         full = mappings.backfill("siem-vpcflow", "vpcflow")
     assert full is not None and "event.dataset" in full.fields() and "related.ip" in full.fields()
     assert "could not read the mapping of index siem-vpcflow (AuthorizationException" in caplog.text
+
+
+def test_an_older_index_is_named_in_one_warning_per_process_that_points_at_the_upgrade_notes(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class _Older:
+        """An index whose mapping holds ``event.dataset`` as a plain keyword (as 0.2.0's did)."""
+
+        def __init__(self) -> None:
+            self.indices = self
+
+        def get_mapping(self, index: str) -> dict[str, object]:
+            properties = {"event": {"properties": {"dataset": {"type": "keyword"}}}}
+            return {index: {"mappings": {"properties": properties}}}
+
+    index = "siem-vpcflow-warned-once"  # the warning is once per process: a name no other test uses
+    with caplog.at_level(logging.INFO, logger="ingest.live_mapping"):
+        for _ in range(2):  # two runtimes of one process (a CLI run of several objects, a test)
+            assert LiveMappings(_Older()).backfill(index, "vpcflow")  # type: ignore[arg-type]
+    (record,) = [record for record in caplog.records if index in record.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert "older template" in record.getMessage() and "upgrade notes" in record.getMessage()

@@ -11,8 +11,8 @@ from opensearchpy import OpenSearch
 
 from ingest.config import LOCAL_ENDPOINT, Settings
 from ingest.serverless_guard import ServerlessGuard
-from ingest.writer import BulkWriter, Deadline, Pending
-from opensearch_client import ConnectionSettings
+from ingest.writer import BulkWriter, Deadline, Pending, WriteReport
+from opensearch_client import ConnectionSettings, make_client
 from tests.ingest.harness import count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 
@@ -40,7 +40,10 @@ def proxy(engine_url: str, templated_engine: OpenSearch) -> Iterator[FaultProxy]
 
 
 def _client(proxy: FaultProxy, guard: ServerlessGuard, timeout: float = 30) -> OpenSearch:
-    return guard.wrap(OpenSearch(hosts=[proxy.url], timeout=timeout, max_retries=0, pool_maxsize=4))
+    """The production client (it reads bulk answers as the writer does), behind the guard."""
+    return guard.wrap(
+        make_client(ConnectionSettings(proxy.url, auth="none", timeout=timeout), pool_maxsize=4)
+    )
 
 
 def _writer(
@@ -310,3 +313,74 @@ def test_the_halves_of_a_body_too_large_respect_the_deadline(
     assert report.unfinished and report.indexed and not report.rejected
     assert sorted(report.indexed + report.unfinished) == list(range(64))
     assert count(client, INDEX) == len(report.indexed) and not duplicated_ids(client, INDEX)
+
+
+class _Answering:
+    """A client whose every bulk request gets ``answer``: the text a client of
+    ``opensearch_client.make_client`` returns within ``raw_answers()``."""
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.requests = 0
+
+    def bulk(self, **_: object) -> str:
+        self.requests += 1
+        return self.answer
+
+
+def _created(index: int) -> str:
+    """One item of a bulk answer, as the OpenSearch Bulk API documents a successful create."""
+    return (
+        f'{{"create":{{"_index":"{INDEX}","_id":"id-{index}","_version":1,"result":"created",'
+        f'"_shards":{{"total":2,"successful":2,"failed":0}},"_seq_no":{index},"_primary_term":1,"status":201}}}}'
+    )
+
+
+def _answered(answer: str, documents: int = 3) -> tuple[WriteReport, _Answering]:
+    client = _Answering(answer)
+    writer = _writer(client, max_attempts=1, search_visibility_seconds=0.0)  # type: ignore[arg-type]
+    report = writer.write(_documents(documents), Deadline())
+    writer.close()
+    return report, client
+
+
+@pytest.mark.parametrize(
+    "layout",
+    [
+        '{{"took":11,"errors":false,"items":[{items}]}}',  # OpenSearch's order
+        '{{"took":11,"ingest_took":0,"errors":false,"items":[{items}]}}',
+        '{{"errors":false,"items":[{items}],"took":11}}',  # keys sorted (osmem-server)
+    ],
+)
+def test_an_answer_without_errors_counts_each_document_indexed(layout: str) -> None:
+    report, client = _answered(layout.format(items=",".join(_created(i) for i in range(3))))
+    assert sorted(report.indexed) == [0, 1, 2] and not report.unfinished and client.requests == 1
+
+
+def test_an_answer_with_errors_is_read_item_by_item() -> None:
+    refused = (
+        '{"create":{"_index":"siem-vpcflow","_id":null,"status":400,"error":{"type":"mapper_parsing_exception",'
+        '"reason":"failed to parse field [source.port] of type [long]"}}}'
+    )
+    report, _ = _answered(f'{{"took":4,"errors":true,"items":[{_created(0)},{refused},{_created(2)}]}}')
+    assert sorted(report.indexed) == [0, 2]
+    (rejected,) = report.rejected
+    assert rejected.pending.offset == 1 and "mapper_parsing_exception" in rejected.reason
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # Fewer items than documents, though no error: what became of the third is not said.
+        '{"took":2,"errors":false,"items":[' + _created(0) + "," + _created(1) + "]}",
+        # Cut short (a proxy closing the connection early).
+        '{"took":2,"errors":false,"items":[' + _created(0) + "," + _created(1) + "," + _created(2)[:40],
+        "<html><body>502 Bad Gateway</body></html>",
+        "",
+    ],
+)
+def test_an_answer_that_does_not_account_for_each_document_counts_none_indexed(answer: str) -> None:
+    # The engine may have applied the request: its documents are looked up before any resend;
+    # this client cannot be asked, so they are left unfinished (retried by the object's retry).
+    report, _ = _answered(answer)
+    assert not report.indexed and not report.rejected and sorted(report.unfinished) == [0, 1, 2]

@@ -17,6 +17,7 @@ from opensearch_client import (
     auth_mode,
     dashboards_session,
     make_client,
+    raw_answers,
 )
 
 REGION = "eu-west-1"
@@ -108,3 +109,14 @@ def test_settings_from_the_environment_name_the_variable_that_is_wrong() -> None
     with pytest.raises(ValueError, match="AUTH must be one of"):
         ConnectionSettings.from_env("https://x", {"AUTH": "sigv4"}, auth_variable="AUTH")
     assert AUTH_MODES == ("aoss", "es", "basic", "none")
+
+
+def test_within_raw_answers_a_json_answer_comes_back_as_its_text(
+    server: tuple[str, list[dict[str, str]]],
+) -> None:
+    url, _ = server
+    client = make_client(ConnectionSettings(url, auth="none"))
+    with raw_answers():
+        text = client.info()
+    assert text == '{"cluster_name": "local", "version": {"number": "2.11.0"}}'
+    assert client.info() == {"cluster_name": "local", "version": {"number": "2.11.0"}}
