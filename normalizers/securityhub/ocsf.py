@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.base import Document, Origin
-from normalizers.reasons import INVALID_RECORD, RecordError
+from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 from normalizers.securityhub.mapping import finding_document
 from normalizers.securitylake.classes import FINDING_CLASSES, VULNERABILITY_FINDING
 from normalizers.securitylake.evidences import evidence_ips
-from normalizers.securitylake.findings import asff_finding, finding_actor
+from normalizers.securitylake.findings import asff_finding, finding_actor, finding_name, finding_summary
 from normalizers.securitylake.observables import observed, relate
 
 
@@ -28,13 +28,20 @@ def ocsf_finding_document(
     finding: dict[str, Any], origin: Origin, raw: bytes, envelope_account: str | None = None
 ) -> Document:
     """One OCSF finding -> its document; raises :class:`RecordError` for one that is no
-    finding class or lacks what every finding needs (id, time, account, generator)."""
+    finding class or lacks what every finding needs (id, time, account, generator, and a
+    title or another name: :func:`finding_name`)."""
     class_uid = finding.get("class_uid")
     # A number (Parquet may hold it as a double); a list or an object is no class.
     is_number = isinstance(class_uid, int | float) and not isinstance(class_uid, bool)
     if class_uid is not None and not (is_number and class_uid in FINDING_CLASSES):
         raise RecordError(INVALID_RECORD, f"OCSF class {class_uid!r} is not a finding (2001-2004)")
     document = finding_document(asff_finding(finding), origin, raw, envelope_account, finding_actor(finding))
+    name = finding_name(finding)
+    if name is None:
+        raise RecordError(MISSING_FIELD, "finding_info.title")
+    # Without a title (OCSF requires one), the finding is still indexed and named (finding_name).
+    document.setdefault("message", finding_summary(finding) or name)
+    document["rule"].setdefault("name", name)
     pivots = observed(finding.get("observables"))
     relate(document, "ip", evidence_ips(finding.get("evidences")) + pivots.ip)
     relate(document, "hosts", pivots.hosts)

@@ -17,6 +17,13 @@ DETECTION_FINDING = 2004
 Findings, software vulnerabilities Vulnerability Findings, the others Detection Findings."""
 
 FINDING_CLASSES = frozenset({SECURITY_FINDING, VULNERABILITY_FINDING, COMPLIANCE_FINDING, DETECTION_FINDING})
+FINDING_CLASS_NAMES: dict[int, str] = {
+    SECURITY_FINDING: "Security Finding",
+    VULNERABILITY_FINDING: "Vulnerability Finding",
+    COMPLIANCE_FINDING: "Compliance Finding",
+    DETECTION_FINDING: "Detection Finding",
+}
+"""The OCSF captions of the finding classes (``class_name``, which a producer may leave out)."""
 
 SOURCE_OF_CLASS: dict[int, str] = {
     API_ACTIVITY: "cloudtrail",

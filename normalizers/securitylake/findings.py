@@ -15,6 +15,7 @@ from normalizers.ecs.actor import Actor
 from normalizers.ecs.values import as_bool, as_dict
 from normalizers.securitylake.api_activity import user_identity
 from normalizers.securitylake.bounded import bounded_objects, string
+from normalizers.securitylake.classes import FINDING_CLASS_NAMES
 from normalizers.securitylake.evidences import (
     asff_network,
     network_connection_action,
@@ -85,6 +86,28 @@ def asff_finding(row: dict[str, Any]) -> dict[str, Any]:
         "ProductFields": json_value(unmapped.get("ProductFields")),
     }
     return {name: value for name, value in finding.items() if value not in (None, [], {})}
+
+
+def finding_name(row: dict[str, Any]) -> str | None:
+    """What names the finding (``rule.name``): its title (OCSF requires one, and ASFF a
+    ``Title``), else what names the detection: the analytic's name, the first type, the class
+    name (docs/sources/securitylake.md, "A finding without a title")."""
+    info = first(row, "finding_info", "finding")
+    types = _texts(member(info, "types"))
+    class_uid = row.get("class_uid")  # a number, perhaps a Parquet double: compared, not hashed
+    return (
+        text(info, "title")
+        or text(info, "analytic.name")
+        or (types[0] if types else None)
+        or text(row, "class_name")
+        or next((name for uid, name in FINDING_CLASS_NAMES.items() if uid == class_uid), None)
+    )
+
+
+def finding_summary(row: dict[str, Any]) -> str | None:
+    """What tells the finding (``message``) when it has no title: the event's own ``message``,
+    else the finding's description."""
+    return text(row, "message") or text(first(row, "finding_info", "finding"), "desc")
 
 
 def finding_actor(row: dict[str, Any]) -> Actor | None:

@@ -232,3 +232,28 @@ def test_huge_lists_are_read_within_the_bound() -> None:
     assert document["vulnerability"]["id"] == [f"CVE-2026-{index:05d}" for index in range(100)]
     assert len(document["vulnerability"]["reference"]) == 100
     assert all(len(item["vulnerable_packages"]) == 100 for item in findings["vulnerabilities"])
+
+
+def test_an_untitled_finding_is_named_alike_from_a_security_lake_row() -> None:
+    """OCSF requires a finding's title; one without is indexed, named by the one OCSF finding
+    mapping whichever way it arrives (golden ocsf-untitled: message and rule.name)."""
+    named = [finding for finding in _findings("ocsf-untitled") if "class_uid" in finding]
+    for finding in named:
+        [from_export], _ = _items(_export(finding))
+        [from_lake], _ = _items(
+            parquet_from_rows([finding]), "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet"
+        )
+        assert from_lake["aws"].pop("securitylake")["class_uid"] == finding["class_uid"]
+        assert from_lake == from_export
+        assert "title" not in from_export["aws"]["securityhub_findings"]
+
+
+def test_a_finding_that_nothing_names_is_dead_lettered_for_its_title() -> None:
+    [unnamed] = [finding for finding in _findings("ocsf-untitled") if "class_uid" not in finding]
+    [letter], outcome = _items(_export(unnamed))
+    assert isinstance(letter, DeadLetter) and outcome.dead_letters == 1
+    assert letter.reason == "missing field: finding_info.title"
+    # A class alone names it (its caption when class_name is left out); the desc tells it.
+    [document], _ = _items(_export({**unnamed, "class_uid": 2003.0}))
+    assert document["rule"]["name"] == "Compliance Finding"
+    assert document["message"] == "Nothing names this finding."
