@@ -105,8 +105,9 @@ def _routable(address: object) -> bool:
     return not any(ip in network for network in _PRIVATE_NETWORKS if network.version == ip.version)
 
 
-def incident_id(key: str, span_start: datetime) -> str:
-    material = json.dumps([key, iso(span_start)])
+def incident_id(key: str, span_start: datetime, after: str | None = None) -> str:
+    """``after``: the merged incident whose id this one would have had (:func:`_destination`)."""
+    material = json.dumps([key, iso(span_start)] + ([after] if after else []))
     return f"incident-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
 
 
@@ -442,14 +443,23 @@ def fold_alerts(
 def _destination(
     known: dict[str, dict[str, Any]], alert: dict[str, Any], now: datetime, span: timedelta, written: set[str]
 ) -> dict[str, Any]:
-    """The oldest incident the alert may join, the others it also joins merged into it; else a
-    new one (added to ``known``). The incidents a merge changed are added to ``written``."""
+    """The oldest incident the alert may join, the others it also joins merged into it; else the
+    one its id names (or, merged, the survivor that took it); else a new one (added to ``known``).
+    The incidents a merge changed are added to ``written``."""
     first = parse_time(_first_seen(alert))
     joinable = _joinable(known.values(), actor_keys(alert), first, span)
     if not joinable:
         key = _grouping_key(alert)
         start = bucket_start(first, span)
         identifier = incident_id(key, start)
+        if identifier in known:
+            # If merged, the survivor holds its alerts but maybe not its actor (MAX_KEYS), so
+            # it was not joinable: it takes the alert, never the closed incident.
+            incident = _survivor(known, identifier)
+            if incident["incident"]["status"] != MERGED:
+                return incident
+            # A chain longer than the pointers looked up: a new incident after its last known hop.
+            identifier = incident_id(key, start, after=incident["incident"]["id"])
         return known.setdefault(identifier, new_incident(identifier, key, start, now))
     survivor = joinable[0]
     for other in joinable[1:]:

@@ -4,7 +4,8 @@ latest) and an alert that links two incidents merges them into the older, once."
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -16,10 +17,13 @@ from detections.checkpoints import MemoryCheckpoints
 from detections.incidents import (
     FIRST_ALERT_IDS,
     MAX_ALERT_IDS,
+    MAX_KEYS,
     MAX_LINES,
+    MAX_MERGE_HOPS,
     add_alert,
     fold_alerts,
     get_incident,
+    incident_id,
     merge_incident,
     new_incident,
     write_incidents,
@@ -139,6 +143,63 @@ def test_an_alert_linking_two_incidents_merges_the_newer_into_the_older_once(sie
     assert joined.incident["incident"]["id"] == older_id and joined.incident["incident"]["alert_count"] == 4
     stored = get_incident(siem, INDEX, newer_id)
     assert stored is not None and stored["incident"]["alert_count"] == 1
+
+
+@pytest.mark.integration
+def test_an_alert_whose_own_incident_was_merged_goes_to_the_survivor(siem: OpenSearch) -> None:
+    # The older incident's actors are full (MAX_KEYS): the merge cannot add the newer's address,
+    # so a later alert on that address alone joins no open incident; the id it would open is the
+    # merged incident's, and the survivor that ``merged_into`` names must take it.
+    crowd = [KEY, *(f"arn:aws:iam::111122223333:role/r{n}" for n in range(MAX_KEYS - 1))]
+    older = alert("a-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], crowd)
+    newer = alert("a-2", "r2", "medium", 50, "2026-03-14T09:30:00Z", ["e2"], ips=[IP])
+    older_id, newer_id = (
+        fold_alerts(siem, INDEX, [item], NOW)[0].incident["incident"]["id"] for item in (older, newer)
+    )
+    bridge = alert("a-3", "r3", "high", 75, "2026-03-14T10:00:00Z", ["e3"], [KEY], ips=[IP])
+    (merged,) = fold_alerts(siem, INDEX, [bridge], NOW)
+    assert (
+        merged.incident["incident"]["id"] == older_id
+        and f"ip:{IP}" not in merged.incident["incident"]["keys"]
+    )
+
+    later = alert("a-4", "r2", "medium", 50, "2026-03-14T10:30:00Z", ["e4"], ips=[IP])
+    (joined,) = fold_alerts(siem, INDEX, [later], NOW + timedelta(minutes=5))
+    assert joined.incident["incident"]["id"] == older_id and joined.change == "updated"
+    assert (
+        joined.incident["incident"]["alert_count"] == 4 and "a-4" in joined.incident["incident"]["alert_ids"]
+    )
+    survivor, closed = get_incident(siem, INDEX, older_id), get_incident(siem, INDEX, newer_id)
+    assert survivor is not None and survivor["incident"]["alert_count"] == 4
+    assert closed is not None and closed["incident"]["status"] == "merged"
+    assert closed["incident"]["alert_ids"] == ["a-2"]  # the closed incident took nothing more
+    # Folded again (a retried run): counted once.
+    (again,) = fold_alerts(siem, INDEX, [later], NOW + timedelta(minutes=10))
+    assert again.change == "unchanged" and again.incident["incident"]["alert_count"] == 4
+
+
+@pytest.mark.integration
+def test_past_the_merge_pointers_looked_up_an_alert_opens_a_new_incident_not_a_merged_one(
+    siem: OpenSearch,
+) -> None:
+    # The id the alert would open was merged along a chain longer than MAX_MERGE_HOPS: no open
+    # incident is known to take it, so it opens its own (a closed incident takes nothing).
+    start = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
+    chain = [new_incident(incident_id(f"ip:{IP}", start), f"ip:{IP}", start, NOW)]
+    chain += [
+        new_incident(f"incident-hop-{n}", f"principal:{KEY}", start, NOW) for n in range(MAX_MERGE_HOPS + 1)
+    ]
+    for merged, survivor in pairwise(chain):
+        merged["incident"].update(status="merged", merged_into=survivor["incident"]["id"])
+    write_incidents(siem, INDEX, chain)
+
+    later = alert("a-1", "r1", "medium", 50, "2026-03-14T10:30:00Z", ["e1"], ips=[IP])
+    (opened,) = fold_alerts(siem, INDEX, [later], NOW)
+    assert opened.change == "new" and opened.incident["incident"]["status"] == "open"
+    assert opened.incident["incident"]["id"] not in {incident["incident"]["id"] for incident in chain}
+    assert opened.incident["incident"]["alert_ids"] == ["a-1"]
+    closed = get_incident(siem, INDEX, chain[0]["incident"]["id"])
+    assert closed is not None and closed["incident"]["alert_ids"] == []
 
 
 @pytest.mark.integration
