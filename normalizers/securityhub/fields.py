@@ -10,7 +10,7 @@ BLOCK = "aws.securityhub_findings"
 
 ECS: tuple[Field, ...] = (
     ecs("@timestamp", "when the finding was last updated (required)", "UpdatedAt"),
-    ecs("message", "the finding's title", "Title"),
+    ecs("message", 'the title, else `Description`, else `rule.name` ("A finding without a title")', "Title"),
     ecs("tags", "`sample` when `Sample` is true"),
     ecs("event.kind", '`alert` for a threat detection, `state` for a control or posture result ("Kind")'),
     ecs(
@@ -118,7 +118,7 @@ ECS: tuple[Field, ...] = (
 
 FINDING: tuple[Field, ...] = (
     ecs("rule.id", "`Compliance.SecurityControlId`, else `GeneratorId`"),
-    ecs("rule.name", "the finding's title"),
+    ecs("rule.name", 'the title, else `GeneratorId` ("A finding without a title")'),
     ecs("rule.category", "the first of `Types`"),
     ecs("vulnerability.id", "each `Vulnerabilities[].Id`"),
     ecs("vulnerability.score.base", "the highest `Vulnerabilities[].Cvss[].BaseScore`"),

@@ -8,7 +8,7 @@ from typing import Any, BinaryIO
 from normalizers.base import Document, Item, Origin
 from normalizers.ecs.values import as_text
 from normalizers.loop import json_items
-from normalizers.securityhub.mapping import finding_document
+from normalizers.securityhub.mapping import asff_document
 from normalizers.securityhub.ocsf import is_ocsf_finding, ocsf_finding_document
 from normalizers.securityhub.spec import SPEC
 
@@ -20,6 +20,6 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
         envelope_account = as_text(envelope.get("account")) if envelope else None
         if is_ocsf_finding(finding):
             return ocsf_finding_document(finding, origin, raw, envelope_account)
-        return finding_document(finding, origin, raw, envelope_account)
+        return asff_document(finding, origin, raw, envelope_account)
 
     return json_items(SPEC, stream, origin, mapper)

@@ -409,3 +409,33 @@ def test_network_domains_are_kept_beside_the_ips() -> None:
     assert document["network"] == {"direction": "outbound", "transport": "tcp"}
     only_domain = _one(_finding(Network={"DestinationDomain": "c2.example.net"}))
     assert only_domain["destination"] == {"address": "c2.example.net", "domain": "c2.example.net"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message", "name"),
+    [
+        ({"Description": "bucket is public"}, "bucket is public", "generator-1"),
+        ({"Title": "", "Description": "bucket is public"}, "bucket is public", "generator-1"),
+        ({"Types": []}, "generator-1", "generator-1"),
+        ({"Title": "public bucket", "Description": "bucket is public"}, "public bucket", "public bucket"),
+    ],
+)
+def test_a_finding_without_a_title_is_named_by_its_generator(
+    extra: dict[str, Any], message: str, name: str
+) -> None:
+    finding = _finding(**extra)
+    if "Title" not in extra:
+        del finding["Title"]
+    document = _one(finding)
+    assert (document["message"], document["rule"]["name"]) == (message, name)
+    assert document["rule"]["id"] == "generator-1"
+    assert ("title" in document["aws"]["securityhub_findings"]) == bool(extra.get("Title"))
+
+
+def test_a_finding_without_a_title_or_a_generator_is_dead_lettered() -> None:
+    finding = _finding(Description="bucket is public")
+    del finding["Title"], finding["GeneratorId"]
+    (dead,) = _items(_envelope(finding))
+    assert isinstance(dead, DeadLetter)
+    assert (dead.reason, dead.position) == ("missing field: GeneratorId", "record 0 finding 0")
+    assert json.loads(dead.raw) == finding
