@@ -399,9 +399,9 @@ def fold_alerts(
 ) -> list[IncidentChange]:
     """Fold ``alerts`` (oldest first) into the incidents index; return what changed.
 
-    One get and one search find the incidents the alerts may join (one more search, and a get
-    when it finds any, for the merges to finish); the changed ones are then
-    written whole under their ids (one bulk ``index``). Every incident an alert went to is
+    One search and real-time gets find the incidents the alerts may join (:func:`_open_incidents`;
+    one more search, and a get when it finds any, for the merges to finish); the changed ones
+    are then written whole under their ids (bulk ``index``). Every incident an alert went to is
     returned, changed or not, so a notification that failed last run can be retried. An alert
     that joins two or more incidents merges them into the oldest (:func:`merge_incident`):
     the survivors are written first, the merged ones after, so a run that dies in between
@@ -531,17 +531,18 @@ def _joinable(
 def _open_incidents(
     client: OpenSearch, index: str, alerts: Sequence[dict[str, Any]], span: timedelta
 ) -> dict[str, dict[str, Any]]:
-    """The incidents ``alerts`` may join: by id (a get is real time: the incidents each alert's
-    keys would open in its span or the one before) and by any actor they hold (a search: an
-    incident written by the previous run is searchable by then)."""
+    """The incidents ``alerts`` may join, as they are now: a search finds the open ones holding
+    one of their actors (it shows a write 10-60 s late), then each is got by id (real time), with
+    the incidents each alert's keys would open in its span or the one before, those earlier runs
+    recorded on the alerts, and the ones all these were merged into."""
     if not alerts:
         return {}
     found: dict[str, dict[str, Any]] = {}
-    candidates = list(
-        dict.fromkeys(identifier for alert in alerts for identifier in _candidate_ids(alert, span))
-    )
-    # Where earlier runs recorded the alerts, and the incidents those were merged into.
-    wanted = [*candidates, *(a["alert"]["incident_id"] for a in alerts if a["alert"].get("incident_id"))]
+    wanted = [
+        *(identifier for alert in alerts for identifier in _candidate_ids(alert, span)),
+        *(alert["alert"]["incident_id"] for alert in alerts if alert["alert"].get("incident_id")),
+        *_search_actors(client, index, alerts, span),
+    ]
     for _ in range(MAX_MERGE_HOPS):
         wanted = [identifier for identifier in dict.fromkeys(wanted) if identifier not in found]
         if not wanted:
@@ -552,26 +553,30 @@ def _open_incidents(
         wanted = [
             doc["incident"]["merged_into"] for doc in docs.values() if doc["incident"].get("merged_into")
         ]
-    keys = list(dict.fromkeys(key for alert in alerts for key in actor_keys(alert)))[:MAX_LOOKUP_KEYS]
-    if keys:
-        earliest = min(parse_time(_first_seen(alert)) for alert in alerts) - span
-        query = {
-            "bool": {
-                "filter": [
-                    {"terms": {"incident.keys": keys}},
-                    {"range": {"incident.last_seen": {"gte": iso(earliest)}}},
-                ],
-                "must_not": [{"term": {"incident.status": MERGED}}],
-            }
-        }
-        hits = client.search(
-            index=index,
-            body={"size": MAX_FOUND, "query": query},
-            ignore_unavailable=True,
-            allow_no_indices=True,
-        )["hits"]["hits"]
-        found.update({hit["_id"]: hit["_source"] for hit in hits if hit["_id"] not in found})
     return found
+
+
+def _search_actors(
+    client: OpenSearch, index: str, alerts: Sequence[dict[str, Any]], span: timedelta
+) -> list[str]:
+    """The ids of the open incidents holding one of the alerts' actors, seen within the span
+    before the earliest (an incident acquires actors as alerts join it)."""
+    keys = list(dict.fromkeys(key for alert in alerts for key in actor_keys(alert)))[:MAX_LOOKUP_KEYS]
+    if not keys:
+        return []
+    earliest = min(parse_time(_first_seen(alert)) for alert in alerts) - span
+    query = {
+        "bool": {
+            "filter": [
+                {"terms": {"incident.keys": keys}},
+                {"range": {"incident.last_seen": {"gte": iso(earliest)}}},
+            ],
+            "must_not": [{"term": {"incident.status": MERGED}}],
+        }
+    }
+    body = {"size": MAX_FOUND, "query": query, "_source": False}
+    hits = client.search(index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
+    return [hit["_id"] for hit in hits["hits"]["hits"]]
 
 
 def _grouping_key(alert: dict[str, Any]) -> str:
