@@ -17,7 +17,8 @@ Bounded whatever the flood: ``alert_count`` is exact while ``alert_ids`` lists t
 the latest (:data:`MAX_ALERT_IDS`), per incident and per line; past :data:`MAX_LINES` an alert
 joins its rule's latest line. An alert that joins two open incidents merges the newer into the
 older (:func:`merge_incident`); every fold first finishes a merge a run left half-written
-(:func:`complete_merges`).
+(:func:`complete_merges`). An alert whose own incident was merged goes to the open end of its
+``merged_into`` chain (:data:`MAX_MERGE_HOPS`).
 """
 
 from __future__ import annotations
@@ -57,8 +58,11 @@ MAX_LINE_EVENTS = 50
 """Event ids kept per line (what the twins of later alerts are matched on)."""
 MAX_MERGED = 50
 """Incidents listed in ``merged_from``."""
-MAX_MERGE_HOPS = 4
-"""``merged_into`` pointers followed from an id recorded on an alert."""
+MAX_MERGE_HOPS = 32
+"""``merged_into`` pointers the lookup follows from an incident id, each a real-time ``mget``
+(one for all the alerts folded). A chain grows by one per merge of its open end into an older
+incident, so chains are short; the bound stops a chain no open incident ends (a cycle written by
+two concurrent folds is also stopped by never getting an id twice)."""
 MERGED = "merged"
 """``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
 RESUME_WINDOW = timedelta(days=1)
@@ -451,21 +455,33 @@ def _destination(
     if not joinable:
         key = _grouping_key(alert)
         start = bucket_start(first, span)
-        identifier = incident_id(key, start)
-        if identifier in known:
-            # If merged, the survivor holds its alerts but maybe not its actor (MAX_KEYS), so
-            # it was not joinable: it takes the alert, never the closed incident.
-            incident = _survivor(known, identifier)
-            if incident["incident"]["status"] != MERGED:
-                return incident
-            # A chain longer than the pointers looked up: a new incident after its last known hop.
-            identifier = incident_id(key, start, after=incident["incident"]["id"])
-        return known.setdefault(identifier, new_incident(identifier, key, start, now))
+        identifier, incident = _own_incident(known, key, start)
+        return incident or known.setdefault(identifier, new_incident(identifier, key, start, now))
     survivor = joinable[0]
     for other in joinable[1:]:
         merge_incident(survivor, other, now)
         written.update({survivor["incident"]["id"], other["incident"]["id"]})
     return survivor
+
+
+def _own_incident(
+    known: dict[str, dict[str, Any]], key: str, start: datetime
+) -> tuple[str, dict[str, Any] | None]:
+    """The id of the incident an alert grouped on ``key`` opens in the span from ``start``, and
+    the open incident that takes the alert in its place (``None``: not in ``known``, to open).
+
+    The alert's own id first; merged, its survivor takes the alert (it holds the incident's
+    alerts but maybe not its actor, MAX_KEYS, so it was not joinable). When ``known`` does not
+    end that chain at an open incident (longer than :data:`MAX_MERGE_HOPS`, or a cycle), the
+    next id hashes this one (:func:`incident_id` ``after``): stable whatever the lookup reached,
+    so a later fold gets it by id (:func:`_open_incidents`) instead of opening it again."""
+    identifier = incident_id(key, start)
+    while identifier in known:  # each id hashes the one before: no cycle
+        incident = _survivor(known, identifier)
+        if incident["incident"]["status"] != MERGED:
+            return identifier, incident
+        identifier = incident_id(key, start, after=identifier)
+    return identifier, None
 
 
 def _survivor(known: dict[str, dict[str, Any]], identifier: str) -> dict[str, Any]:
@@ -534,26 +550,37 @@ def _open_incidents(
     """The incidents ``alerts`` may join, as they are now: a search finds the open ones holding
     one of their actors (it shows a write 10-60 s late), then each is got by id (real time), with
     the incidents each alert's keys would open in its span or the one before, those earlier runs
-    recorded on the alerts, and the ones all these were merged into."""
+    recorded on the alerts, and the ones all these were merged into (:func:`_get_chains`). Where a chain does not end at an open incident, the id the alert
+    opens past it is got too (:func:`_own_incident`), so it is never opened twice."""
     if not alerts:
         return {}
     found: dict[str, dict[str, Any]] = {}
+    owners = sorted({(_grouping_key(a), bucket_start(parse_time(_first_seen(a)), span)) for a in alerts})
     wanted = [
         *(identifier for alert in alerts for identifier in _candidate_ids(alert, span)),
         *(alert["alert"]["incident_id"] for alert in alerts if alert["alert"].get("incident_id")),
         *_search_actors(client, index, alerts, span),
     ]
-    for _ in range(MAX_MERGE_HOPS):
-        wanted = [identifier for identifier in dict.fromkeys(wanted) if identifier not in found]
+    tried: set[str] = set()
+    while wanted:  # after the first round, only for incidents opened past a chain: rare
+        tried.update(wanted)
+        _get_chains(client, index, wanted, found)
+        opened = (_own_incident(found, key, start) for key, start in owners)
+        wanted = [identifier for identifier, open_ in opened if open_ is None and identifier not in tried]
+    return found
+
+
+def _get_chains(client: OpenSearch, index: str, ids: Sequence[str], found: dict[str, dict[str, Any]]) -> None:
+    """Get ``ids`` into ``found`` and, up to :data:`MAX_MERGE_HOPS` pointers on, the incidents
+    they were merged into (``merged_into``). An id is got once, so a cycle ends."""
+    for _ in range(MAX_MERGE_HOPS + 1):
+        wanted = [identifier for identifier in dict.fromkeys(ids) if identifier not in found]
         if not wanted:
-            break
+            return
         response = client.mget(index=index, body={"ids": wanted})
         docs = {doc["_id"]: doc["_source"] for doc in response.get("docs", []) if doc.get("found")}
         found.update(docs)
-        wanted = [
-            doc["incident"]["merged_into"] for doc in docs.values() if doc["incident"].get("merged_into")
-        ]
-    return found
+        ids = [target for doc in docs.values() if (target := doc["incident"].get("merged_into"))]
 
 
 def _search_actors(

@@ -328,3 +328,64 @@ def test_an_incident_a_search_shows_as_it_was_is_folded_into_as_it_is(siem: Open
     stored = get_incident(siem, INDEX, identifier)
     assert stored is not None and stored["incident"]["alert_ids"] == ["a-1", "a-2", "a-3"]
     assert stored["incident"]["alert_count"] == 3
+
+
+def _chain(start: datetime, hops: int) -> list[dict[str, Any]]:
+    """The incident an alert on ``IP`` opens in the span from ``start``, merged ``hops`` times
+    along a chain (each closed one pointing at the next); the last, open, holds one alert."""
+    chain = [new_incident(incident_id(f"ip:{IP}", start), f"ip:{IP}", start, NOW)]
+    chain += [new_incident(f"incident-hop-{n}", f"principal:{KEY}", start, NOW) for n in range(hops)]
+    for merged, survivor in pairwise(chain):
+        merged["incident"].update(status="merged", merged_into=survivor["incident"]["id"])
+    add_alert(chain[-1], alert("a-0", "r0", "high", 75, "2026-03-14T09:00:00Z", ["e0"], [KEY]), NOW)
+    return chain
+
+
+@pytest.mark.integration
+def test_an_alert_whose_own_incident_was_merged_along_a_long_chain_goes_to_its_open_end(
+    siem: OpenSearch,
+) -> None:
+    start = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
+    chain = _chain(start, 8)  # eight merges, each into an older incident
+    write_incidents(siem, INDEX, chain)
+    end_id = chain[-1]["incident"]["id"]
+
+    later = alert("a-1", "r1", "medium", 50, "2026-03-14T10:30:00Z", ["e1"], ips=[IP])
+    (joined,) = fold_alerts(siem, INDEX, [later], NOW)
+    assert (joined.incident["incident"]["id"], joined.change) == (end_id, "updated")
+    stored = get_incident(siem, INDEX, end_id)
+    assert stored is not None and sorted(stored["incident"]["alert_ids"]) == ["a-0", "a-1"]
+    assert stored["incident"]["alert_count"] == 2
+    for merged in chain[:-1]:  # the closed ones took nothing
+        closed = get_incident(siem, INDEX, merged["incident"]["id"])
+        assert closed is not None and closed["incident"]["alert_count"] == 0
+    (again,) = fold_alerts(siem, INDEX, [later], NOW + timedelta(minutes=5))
+    assert again.change == "unchanged" and again.incident["incident"]["alert_count"] == 2
+
+
+@pytest.mark.integration
+def test_the_incident_opened_past_an_unfollowed_chain_is_found_again_before_it_is_searchable(
+    siem: OpenSearch,
+) -> None:
+    # Past MAX_MERGE_HOPS pointers the open end is not looked up: the alert opens its own
+    # incident. A second fold, before that incident is searchable, must find it by id and add
+    # to it, never rebuild it under the same id without the first alert.
+    start = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
+    chain = _chain(start, MAX_MERGE_HOPS + 1)
+    write_incidents(siem, INDEX, chain)
+    first = alert("a-1", "r1", "medium", 50, "2026-03-14T10:30:00Z", ["e1"], ips=[IP])
+    (opened,) = fold_alerts(siem, INDEX, [first], NOW)
+    opened_id = opened.incident["incident"]["id"]
+    assert opened.change == "new" and opened_id not in {i["incident"]["id"] for i in chain}
+
+    lagging = _lagging(siem, {opened_id: None})
+    second = alert("a-2", "r2", "medium", 50, "2026-03-14T10:40:00Z", ["e2"], ips=[IP])
+    (joined,) = fold_alerts(lagging, INDEX, [second], NOW + timedelta(minutes=1))
+    assert (joined.incident["incident"]["id"], joined.change) == (opened_id, "updated")
+    (again,) = fold_alerts(lagging, INDEX, [first, second], NOW + timedelta(minutes=2))
+    assert again.change == "unchanged"
+    stored = get_incident(siem, INDEX, opened_id)
+    assert stored is not None and stored["incident"]["alert_ids"] == ["a-1", "a-2"]
+    assert stored["incident"]["alert_count"] == 2
+    end = get_incident(siem, INDEX, chain[-1]["incident"]["id"])
+    assert end is not None and end["incident"]["alert_ids"] == ["a-0"]
