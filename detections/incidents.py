@@ -17,8 +17,9 @@ Bounded whatever the flood: ``alert_count`` is exact while ``alert_ids`` lists t
 the latest (:data:`MAX_ALERT_IDS`), per incident and per line; past :data:`MAX_LINES` an alert
 joins its rule's latest line. An alert that joins two open incidents merges the newer into the
 older (:func:`merge_incident`); every fold first finishes a merge a run left half-written
-(:func:`complete_merges`). An alert whose own incident was merged goes to the open end of its
-``merged_into`` chain (:data:`MAX_MERGE_HOPS`).
+(:func:`complete_merges`, and the ``merging_into`` mark for one no search shows yet). An alert
+whose own incident was merged goes to the open end of its ``merged_into`` chain
+(:data:`MAX_MERGE_HOPS`).
 """
 
 from __future__ import annotations
@@ -65,6 +66,10 @@ incident, so chains are short; the bound stops a chain no open incident ends (a 
 two concurrent folds is also stopped by never getting an id twice)."""
 MERGED = "merged"
 """``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
+MERGING = "merging_into"
+"""Set on an incident (still open) just before the survivor of its merge is written: a fold that
+gets the incident by id follows it to the survivor and finishes the merge, before any search
+shows the survivor."""
 RESUME_WINDOW = timedelta(days=1)
 """How far back :func:`complete_merges` looks for survivors (by ``incident.updated``): a run that
 died is followed by the next within minutes; a day also covers an outage of the runner."""
@@ -278,6 +283,7 @@ def _absorb(
 ) -> None:
     """What an alert or a merged incident adds besides its alerts and lines."""
     details = incident["incident"]
+    details.pop(MERGING, None)  # left by a merge that died before its survivor's write: open
     details["keys"] = list(dict.fromkeys([*details["keys"], *keys]))[:MAX_KEYS]
     details["first_seen"] = min(filter(None, [details["first_seen"], seen[0]]))
     details["last_seen"] = max(filter(None, [details["last_seen"], seen[1]]))
@@ -335,7 +341,17 @@ def merge_incident(survivor: dict[str, Any], other: dict[str, Any], now: datetim
 def _close(incident: dict[str, Any], survivor_id: str, now: datetime) -> None:
     details = incident["incident"]
     details["status"], details["merged_into"], details["updated"] = MERGED, survivor_id, iso(now)
+    details.pop(MERGING, None)
     incident["@timestamp"] = iso(now)
+
+
+def _merging(incident: dict[str, Any]) -> dict[str, Any]:
+    """The merged ``incident`` as it was before its merge (open, its alerts), with ``merging_into``
+    naming its survivor: written before the survivor (:func:`fold_alerts`)."""
+    marked = _copy(incident)
+    details = marked["incident"]
+    details["status"], details[MERGING] = "open", details.pop("merged_into")
+    return marked
 
 
 def _unfinished_merges(incidents: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -407,11 +423,13 @@ def fold_alerts(
     one more search, and a get when it finds any, for the merges to finish); the changed ones
     are then written whole under their ids (bulk ``index``). Every incident an alert went to is
     returned, changed or not, so a notification that failed last run can be retried. An alert
-    that joins two or more incidents merges them into the oldest (:func:`merge_incident`):
-    the survivors are written first, the merged ones after, so a run that dies in between
-    leaves the merge to be finished, never alerts counted twice. Every fold, with alerts or
-    none, first finishes such merges (:func:`complete_merges`); a merged incident a search
-    still shows open (not refreshed yet) is closed here too, never joined.
+    that joins two or more incidents merges them into the oldest (:func:`merge_incident`), in
+    three writes: the merged ones still open but marked ``merging_into`` the survivor, the
+    survivors, the merged ones closed. A run that dies in between leaves the merge to be
+    finished, never alerts counted twice. Every fold, with alerts or none, first finishes such
+    merges (:func:`complete_merges`, by a search); one whose survivor no search shows yet is
+    finished here before any alert is placed: the lookup follows the mark to the survivor,
+    which lists the merged incident, so it is closed and never joined alone.
     """
     complete_merges(client, index, now)
     ordered = sorted(alerts, key=lambda alert: (_first_seen(alert), alert["alert"]["id"]))
@@ -439,8 +457,12 @@ def fold_alerts(
         for identifier, ids in by_survivor.items()
     ]
     changed = [known[identifier] for identifier in sorted(written)]
+    merged = [i for i in changed if i["incident"]["status"] == MERGED]
+    # Merged by this fold (not the rest of an earlier merge, closed above): marked first.
+    closed = {identifier for identifier, i in before.items() if i["incident"]["status"] == MERGED}
+    write_incidents(client, index, [_merging(i) for i in merged if i["incident"]["id"] not in closed])
     write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED])
-    write_incidents(client, index, [i for i in changed if i["incident"]["status"] == MERGED])
+    write_incidents(client, index, merged)
     return changes
 
 
@@ -550,7 +572,8 @@ def _open_incidents(
     """The incidents ``alerts`` may join, as they are now: a search finds the open ones holding
     one of their actors (it shows a write 10-60 s late), then each is got by id (real time), with
     the incidents each alert's keys would open in its span or the one before, those earlier runs
-    recorded on the alerts, and the ones all these were merged into (:func:`_get_chains`). Where a chain does not end at an open incident, the id the alert
+    recorded on the alerts, and the ones all these were merged (or are being merged) into
+    (:func:`_get_chains`). Where a chain does not end at an open incident, the id the alert
     opens past it is got too (:func:`_own_incident`), so it is never opened twice."""
     if not alerts:
         return {}
@@ -572,7 +595,8 @@ def _open_incidents(
 
 def _get_chains(client: OpenSearch, index: str, ids: Sequence[str], found: dict[str, dict[str, Any]]) -> None:
     """Get ``ids`` into ``found`` and, up to :data:`MAX_MERGE_HOPS` pointers on, the incidents
-    they were merged into (``merged_into``). An id is got once, so a cycle ends."""
+    they were merged (``merged_into``) or are being merged (``merging_into``) into. An id is
+    got once, so a cycle ends."""
     for _ in range(MAX_MERGE_HOPS + 1):
         wanted = [identifier for identifier in dict.fromkeys(ids) if identifier not in found]
         if not wanted:
@@ -580,7 +604,12 @@ def _get_chains(client: OpenSearch, index: str, ids: Sequence[str], found: dict[
         response = client.mget(index=index, body={"ids": wanted})
         docs = {doc["_id"]: doc["_source"] for doc in response.get("docs", []) if doc.get("found")}
         found.update(docs)
-        ids = [target for doc in docs.values() if (target := doc["incident"].get("merged_into"))]
+        ids = [target for doc in docs.values() if (target := _pointer(doc))]
+
+
+def _pointer(incident: dict[str, Any]) -> str | None:
+    details = incident["incident"]
+    return details.get("merged_into") or details.get(MERGING)
 
 
 def _search_actors(

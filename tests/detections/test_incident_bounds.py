@@ -4,6 +4,7 @@ latest) and an alert that links two incidents merges them into the older, once."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import Any, cast
@@ -178,6 +179,17 @@ def test_an_alert_whose_own_incident_was_merged_goes_to_the_survivor(siem: OpenS
     assert again.change == "unchanged" and again.incident["incident"]["alert_count"] == 4
 
 
+def _chain(start: datetime, hops: int) -> list[dict[str, Any]]:
+    """The incident an alert on ``IP`` opens in the span from ``start``, merged ``hops`` times
+    along a chain (each closed one pointing at the next); the last, open, holds one alert."""
+    chain = [new_incident(incident_id(f"ip:{IP}", start), f"ip:{IP}", start, NOW)]
+    chain += [new_incident(f"incident-hop-{n}", f"principal:{KEY}", start, NOW) for n in range(hops)]
+    for merged, survivor in pairwise(chain):
+        merged["incident"].update(status="merged", merged_into=survivor["incident"]["id"])
+    add_alert(chain[-1], alert("a-0", "r0", "high", 75, "2026-03-14T09:00:00Z", ["e0"], [KEY]), NOW)
+    return chain
+
+
 @pytest.mark.integration
 def test_past_the_merge_pointers_looked_up_an_alert_opens_a_new_incident_not_a_merged_one(
     siem: OpenSearch,
@@ -185,12 +197,7 @@ def test_past_the_merge_pointers_looked_up_an_alert_opens_a_new_incident_not_a_m
     # The id the alert would open was merged along a chain longer than MAX_MERGE_HOPS: no open
     # incident is known to take it, so it opens its own (a closed incident takes nothing).
     start = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
-    chain = [new_incident(incident_id(f"ip:{IP}", start), f"ip:{IP}", start, NOW)]
-    chain += [
-        new_incident(f"incident-hop-{n}", f"principal:{KEY}", start, NOW) for n in range(MAX_MERGE_HOPS + 1)
-    ]
-    for merged, survivor in pairwise(chain):
-        merged["incident"].update(status="merged", merged_into=survivor["incident"]["id"])
+    chain = _chain(start, MAX_MERGE_HOPS + 1)
     write_incidents(siem, INDEX, chain)
 
     later = alert("a-1", "r1", "medium", 50, "2026-03-14T10:30:00Z", ["e1"], ips=[IP])
@@ -221,22 +228,32 @@ class Killed(Exception):
     """The process dying: nothing after it runs."""
 
 
+def _dies_writing(
+    siem: OpenSearch,
+    monkeypatch: pytest.MonkeyPatch,
+    alerts: list[dict[str, Any]],
+    fatal: Callable[[Any], bool],
+) -> None:
+    """Fold ``alerts``; the process dies at the first write of incidents one of which is ``fatal``."""
+    write = incident_store.write_incidents
+
+    def dies(client: OpenSearch, index: str, incidents: Any) -> None:
+        if any(fatal(incident) for incident in incidents):
+            raise Killed
+        write(client, index, incidents)
+
+    monkeypatch.setattr(incident_store, "write_incidents", dies)
+    with pytest.raises(Killed):
+        fold_alerts(siem, INDEX, alerts, NOW)
+    monkeypatch.undo()
+
+
 @pytest.mark.integration
 def test_the_next_run_finishes_a_merge_the_process_died_in_without_counting_twice(
     siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     older_id, newer_id, bridge = _linked(siem)
-    write = incident_store.write_incidents
-
-    def dies_before_writing_the_merged(client: OpenSearch, index: str, incidents: Any) -> None:
-        if any(incident["incident"]["status"] == "merged" for incident in incidents):
-            raise Killed
-        write(client, index, incidents)
-
-    monkeypatch.setattr(incident_store, "write_incidents", dies_before_writing_the_merged)
-    with pytest.raises(Killed):
-        fold_alerts(siem, INDEX, [bridge], NOW)
-    monkeypatch.undo()
+    _dies_writing(siem, monkeypatch, [bridge], lambda incident: incident["incident"]["status"] == "merged")
     # Half-written: the survivor holds the three alerts and lists the newer, still open.
     survivor = get_incident(siem, INDEX, older_id)
     left_open = get_incident(siem, INDEX, newer_id)
@@ -330,17 +347,6 @@ def test_an_incident_a_search_shows_as_it_was_is_folded_into_as_it_is(siem: Open
     assert stored["incident"]["alert_count"] == 3
 
 
-def _chain(start: datetime, hops: int) -> list[dict[str, Any]]:
-    """The incident an alert on ``IP`` opens in the span from ``start``, merged ``hops`` times
-    along a chain (each closed one pointing at the next); the last, open, holds one alert."""
-    chain = [new_incident(incident_id(f"ip:{IP}", start), f"ip:{IP}", start, NOW)]
-    chain += [new_incident(f"incident-hop-{n}", f"principal:{KEY}", start, NOW) for n in range(hops)]
-    for merged, survivor in pairwise(chain):
-        merged["incident"].update(status="merged", merged_into=survivor["incident"]["id"])
-    add_alert(chain[-1], alert("a-0", "r0", "high", 75, "2026-03-14T09:00:00Z", ["e0"], [KEY]), NOW)
-    return chain
-
-
 @pytest.mark.integration
 def test_an_alert_whose_own_incident_was_merged_along_a_long_chain_goes_to_its_open_end(
     siem: OpenSearch,
@@ -389,3 +395,48 @@ def test_the_incident_opened_past_an_unfollowed_chain_is_found_again_before_it_i
     assert stored["incident"]["alert_count"] == 2
     end = get_incident(siem, INDEX, chain[-1]["incident"]["id"])
     assert end is not None and end["incident"]["alert_ids"] == ["a-0"]
+
+
+@pytest.mark.integration
+def test_an_alert_between_a_crashed_merge_and_the_next_fold_goes_to_the_survivor(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+    _dies_writing(siem, monkeypatch, [bridge], lambda incident: incident["incident"]["status"] == "merged")
+
+    # The next fold runs before the survivor's write is searchable: its search for the merges
+    # to finish misses it, and an alert on the newer incident's actor alone arrives.
+    lagging = _lagging(siem, {older_id: None})
+    later = alert("a-4", "r2", "medium", 50, "2026-03-14T10:30:00Z", ["e4"], ips=[IP])
+    (change,) = fold_alerts(lagging, INDEX, [later], NOW + timedelta(minutes=1))
+    assert change.incident["incident"]["id"] == older_id
+    assert change.incident["incident"]["alert_count"] == 4
+
+    fold_alerts(siem, INDEX, [], NOW + timedelta(minutes=5))  # searchable now: nothing left to do
+    survivor, closed = get_incident(siem, INDEX, older_id), get_incident(siem, INDEX, newer_id)
+    assert survivor is not None and closed is not None
+    assert survivor["incident"]["alert_count"] == 4
+    assert sorted(survivor["incident"]["alert_ids"]) == ["a-1", "a-2", "a-3", "a-4"]
+    assert (closed["incident"]["status"], closed["incident"]["merged_into"]) == ("merged", older_id)
+    assert closed["incident"]["alert_ids"] == ["a-2"] and closed["incident"]["alert_count"] == 1
+
+
+@pytest.mark.integration
+def test_a_run_that_died_after_marking_the_merge_leaves_it_undone_and_the_rerun_makes_it(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+    _dies_writing(siem, monkeypatch, [bridge], lambda incident: bool(incident["incident"].get("merged_from")))
+    marked, untouched = get_incident(siem, INDEX, newer_id), get_incident(siem, INDEX, older_id)
+    assert marked is not None and untouched is not None
+    assert (marked["incident"]["status"], marked["incident"]["merging_into"]) == ("open", older_id)
+    assert marked["incident"]["alert_ids"] == ["a-2"] and untouched["incident"]["alert_ids"] == ["a-1"]
+
+    # The bridge folded again (the run is retried): the merge is made, each alert counted once.
+    (change,) = fold_alerts(siem, INDEX, [bridge], NOW + timedelta(minutes=5))
+    assert change.incident["incident"]["id"] == older_id
+    survivor, closed = get_incident(siem, INDEX, older_id), get_incident(siem, INDEX, newer_id)
+    assert survivor is not None and closed is not None
+    assert survivor["incident"]["alert_count"] == 3 and survivor["incident"]["merged_from"] == [newer_id]
+    assert (closed["incident"]["status"], closed["incident"]["merged_into"]) == ("merged", older_id)
+    assert closed["incident"]["alert_count"] == 1 and "merging_into" not in closed["incident"]
