@@ -17,7 +17,9 @@ Bounded whatever the flood: ``alert_count`` is exact while ``alert_ids`` lists t
 the latest (:data:`MAX_ALERT_IDS`), per incident and per line; past :data:`MAX_LINES` an alert
 joins its rule's latest line. An alert that joins two open incidents merges the newer into the
 older (:func:`merge_incident`); every fold first finishes a merge a run left half-written
-(:func:`complete_merges`).
+(:func:`complete_merges`, and the ``merging_into`` mark for one no search shows yet). An alert
+whose own incident was merged goes to the open end of its ``merged_into`` chain
+(:data:`MAX_MERGE_HOPS`).
 """
 
 from __future__ import annotations
@@ -57,10 +59,17 @@ MAX_LINE_EVENTS = 50
 """Event ids kept per line (what the twins of later alerts are matched on)."""
 MAX_MERGED = 50
 """Incidents listed in ``merged_from``."""
-MAX_MERGE_HOPS = 4
-"""``merged_into`` pointers followed from an id recorded on an alert."""
+MAX_MERGE_HOPS = 32
+"""``merged_into`` pointers the lookup follows from an incident id, each a real-time ``mget``
+(one for all the alerts folded). A chain grows by one per merge of its open end into an older
+incident, so chains are short; the bound stops a chain no open incident ends (a cycle written by
+two concurrent folds is also stopped by never getting an id twice)."""
 MERGED = "merged"
 """``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
+MERGING = "merging_into"
+"""Set on an incident (still open) just before the survivor of its merge is written: a fold that
+gets the incident by id follows it to the survivor and finishes the merge, before any search
+shows the survivor."""
 RESUME_WINDOW = timedelta(days=1)
 """How far back :func:`complete_merges` looks for survivors (by ``incident.updated``): a run that
 died is followed by the next within minutes; a day also covers an outage of the runner."""
@@ -274,6 +283,7 @@ def _absorb(
 ) -> None:
     """What an alert or a merged incident adds besides its alerts and lines."""
     details = incident["incident"]
+    details.pop(MERGING, None)  # left by a merge that died before its survivor's write: open
     details["keys"] = list(dict.fromkeys([*details["keys"], *keys]))[:MAX_KEYS]
     details["first_seen"] = min(filter(None, [details["first_seen"], seen[0]]))
     details["last_seen"] = max(filter(None, [details["last_seen"], seen[1]]))
@@ -331,7 +341,17 @@ def merge_incident(survivor: dict[str, Any], other: dict[str, Any], now: datetim
 def _close(incident: dict[str, Any], survivor_id: str, now: datetime) -> None:
     details = incident["incident"]
     details["status"], details["merged_into"], details["updated"] = MERGED, survivor_id, iso(now)
+    details.pop(MERGING, None)
     incident["@timestamp"] = iso(now)
+
+
+def _merging(incident: dict[str, Any]) -> dict[str, Any]:
+    """The merged ``incident`` as it was before its merge (open, its alerts), with ``merging_into``
+    naming its survivor: written before the survivor (:func:`fold_alerts`)."""
+    marked = _copy(incident)
+    details = marked["incident"]
+    details["status"], details[MERGING] = "open", details.pop("merged_into")
+    return marked
 
 
 def _unfinished_merges(incidents: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -399,15 +419,17 @@ def fold_alerts(
 ) -> list[IncidentChange]:
     """Fold ``alerts`` (oldest first) into the incidents index; return what changed.
 
-    One get and one search find the incidents the alerts may join (one more search, and a get
-    when it finds any, for the merges to finish); the changed ones are then
-    written whole under their ids (one bulk ``index``). Every incident an alert went to is
+    One search and real-time gets find the incidents the alerts may join (:func:`_open_incidents`;
+    one more search, and a get when it finds any, for the merges to finish); the changed ones
+    are then written whole under their ids (bulk ``index``). Every incident an alert went to is
     returned, changed or not, so a notification that failed last run can be retried. An alert
-    that joins two or more incidents merges them into the oldest (:func:`merge_incident`):
-    the survivors are written first, the merged ones after, so a run that dies in between
-    leaves the merge to be finished, never alerts counted twice. Every fold, with alerts or
-    none, first finishes such merges (:func:`complete_merges`); a merged incident a search
-    still shows open (not refreshed yet) is closed here too, never joined.
+    that joins two or more incidents merges them into the oldest (:func:`merge_incident`), in
+    three writes: the merged ones still open but marked ``merging_into`` the survivor, the
+    survivors, the merged ones closed. A run that dies in between leaves the merge to be
+    finished, never alerts counted twice. Every fold, with alerts or none, first finishes such
+    merges (:func:`complete_merges`, by a search); one whose survivor no search shows yet is
+    finished here before any alert is placed: the lookup follows the mark to the survivor,
+    which lists the merged incident, so it is closed and never joined alone.
     """
     complete_merges(client, index, now)
     ordered = sorted(alerts, key=lambda alert: (_first_seen(alert), alert["alert"]["id"]))
@@ -435,8 +457,12 @@ def fold_alerts(
         for identifier, ids in by_survivor.items()
     ]
     changed = [known[identifier] for identifier in sorted(written)]
+    merged = [i for i in changed if i["incident"]["status"] == MERGED]
+    # Merged by this fold (not the rest of an earlier merge, closed above): marked first.
+    closed = {identifier for identifier, i in before.items() if i["incident"]["status"] == MERGED}
+    write_incidents(client, index, [_merging(i) for i in merged if i["incident"]["id"] not in closed])
     write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED])
-    write_incidents(client, index, [i for i in changed if i["incident"]["status"] == MERGED])
+    write_incidents(client, index, merged)
     return changes
 
 
@@ -451,21 +477,33 @@ def _destination(
     if not joinable:
         key = _grouping_key(alert)
         start = bucket_start(first, span)
-        identifier = incident_id(key, start)
-        if identifier in known:
-            # If merged, the survivor holds its alerts but maybe not its actor (MAX_KEYS), so
-            # it was not joinable: it takes the alert, never the closed incident.
-            incident = _survivor(known, identifier)
-            if incident["incident"]["status"] != MERGED:
-                return incident
-            # A chain longer than the pointers looked up: a new incident after its last known hop.
-            identifier = incident_id(key, start, after=incident["incident"]["id"])
-        return known.setdefault(identifier, new_incident(identifier, key, start, now))
+        identifier, incident = _own_incident(known, key, start)
+        return incident or known.setdefault(identifier, new_incident(identifier, key, start, now))
     survivor = joinable[0]
     for other in joinable[1:]:
         merge_incident(survivor, other, now)
         written.update({survivor["incident"]["id"], other["incident"]["id"]})
     return survivor
+
+
+def _own_incident(
+    known: dict[str, dict[str, Any]], key: str, start: datetime
+) -> tuple[str, dict[str, Any] | None]:
+    """The id of the incident an alert grouped on ``key`` opens in the span from ``start``, and
+    the open incident that takes the alert in its place (``None``: not in ``known``, to open).
+
+    The alert's own id first; merged, its survivor takes the alert (it holds the incident's
+    alerts but maybe not its actor, MAX_KEYS, so it was not joinable). When ``known`` does not
+    end that chain at an open incident (longer than :data:`MAX_MERGE_HOPS`, or a cycle), the
+    next id hashes this one (:func:`incident_id` ``after``): stable whatever the lookup reached,
+    so a later fold gets it by id (:func:`_open_incidents`) instead of opening it again."""
+    identifier = incident_id(key, start)
+    while identifier in known:  # each id hashes the one before: no cycle
+        incident = _survivor(known, identifier)
+        if incident["incident"]["status"] != MERGED:
+            return identifier, incident
+        identifier = incident_id(key, start, after=identifier)
+    return identifier, None
 
 
 def _survivor(known: dict[str, dict[str, Any]], identifier: str) -> dict[str, Any]:
@@ -531,47 +569,70 @@ def _joinable(
 def _open_incidents(
     client: OpenSearch, index: str, alerts: Sequence[dict[str, Any]], span: timedelta
 ) -> dict[str, dict[str, Any]]:
-    """The incidents ``alerts`` may join: by id (a get is real time: the incidents each alert's
-    keys would open in its span or the one before) and by any actor they hold (a search: an
-    incident written by the previous run is searchable by then)."""
+    """The incidents ``alerts`` may join, as they are now: a search finds the open ones holding
+    one of their actors (it shows a write 10-60 s late), then each is got by id (real time), with
+    the incidents each alert's keys would open in its span or the one before, those earlier runs
+    recorded on the alerts, and the ones all these were merged (or are being merged) into
+    (:func:`_get_chains`). Where a chain does not end at an open incident, the id the alert
+    opens past it is got too (:func:`_own_incident`), so it is never opened twice."""
     if not alerts:
         return {}
     found: dict[str, dict[str, Any]] = {}
-    candidates = list(
-        dict.fromkeys(identifier for alert in alerts for identifier in _candidate_ids(alert, span))
-    )
-    # Where earlier runs recorded the alerts, and the incidents those were merged into.
-    wanted = [*candidates, *(a["alert"]["incident_id"] for a in alerts if a["alert"].get("incident_id"))]
-    for _ in range(MAX_MERGE_HOPS):
-        wanted = [identifier for identifier in dict.fromkeys(wanted) if identifier not in found]
+    owners = sorted({(_grouping_key(a), bucket_start(parse_time(_first_seen(a)), span)) for a in alerts})
+    wanted = [
+        *(identifier for alert in alerts for identifier in _candidate_ids(alert, span)),
+        *(alert["alert"]["incident_id"] for alert in alerts if alert["alert"].get("incident_id")),
+        *_search_actors(client, index, alerts, span),
+    ]
+    tried: set[str] = set()
+    while wanted:  # after the first round, only for incidents opened past a chain: rare
+        tried.update(wanted)
+        _get_chains(client, index, wanted, found)
+        opened = (_own_incident(found, key, start) for key, start in owners)
+        wanted = [identifier for identifier, open_ in opened if open_ is None and identifier not in tried]
+    return found
+
+
+def _get_chains(client: OpenSearch, index: str, ids: Sequence[str], found: dict[str, dict[str, Any]]) -> None:
+    """Get ``ids`` into ``found`` and, up to :data:`MAX_MERGE_HOPS` pointers on, the incidents
+    they were merged (``merged_into``) or are being merged (``merging_into``) into. An id is
+    got once, so a cycle ends."""
+    for _ in range(MAX_MERGE_HOPS + 1):
+        wanted = [identifier for identifier in dict.fromkeys(ids) if identifier not in found]
         if not wanted:
-            break
+            return
         response = client.mget(index=index, body={"ids": wanted})
         docs = {doc["_id"]: doc["_source"] for doc in response.get("docs", []) if doc.get("found")}
         found.update(docs)
-        wanted = [
-            doc["incident"]["merged_into"] for doc in docs.values() if doc["incident"].get("merged_into")
-        ]
+        ids = [target for doc in docs.values() if (target := _pointer(doc))]
+
+
+def _pointer(incident: dict[str, Any]) -> str | None:
+    details = incident["incident"]
+    return details.get("merged_into") or details.get(MERGING)
+
+
+def _search_actors(
+    client: OpenSearch, index: str, alerts: Sequence[dict[str, Any]], span: timedelta
+) -> list[str]:
+    """The ids of the open incidents holding one of the alerts' actors, seen within the span
+    before the earliest (an incident acquires actors as alerts join it)."""
     keys = list(dict.fromkeys(key for alert in alerts for key in actor_keys(alert)))[:MAX_LOOKUP_KEYS]
-    if keys:
-        earliest = min(parse_time(_first_seen(alert)) for alert in alerts) - span
-        query = {
-            "bool": {
-                "filter": [
-                    {"terms": {"incident.keys": keys}},
-                    {"range": {"incident.last_seen": {"gte": iso(earliest)}}},
-                ],
-                "must_not": [{"term": {"incident.status": MERGED}}],
-            }
+    if not keys:
+        return []
+    earliest = min(parse_time(_first_seen(alert)) for alert in alerts) - span
+    query = {
+        "bool": {
+            "filter": [
+                {"terms": {"incident.keys": keys}},
+                {"range": {"incident.last_seen": {"gte": iso(earliest)}}},
+            ],
+            "must_not": [{"term": {"incident.status": MERGED}}],
         }
-        hits = client.search(
-            index=index,
-            body={"size": MAX_FOUND, "query": query},
-            ignore_unavailable=True,
-            allow_no_indices=True,
-        )["hits"]["hits"]
-        found.update({hit["_id"]: hit["_source"] for hit in hits if hit["_id"] not in found})
-    return found
+    }
+    body = {"size": MAX_FOUND, "query": query, "_source": False}
+    hits = client.search(index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
+    return [hit["_id"] for hit in hits["hits"]["hits"]]
 
 
 def _grouping_key(alert: dict[str, Any]) -> str:

@@ -4,9 +4,10 @@ latest) and an alert that links two incidents merges them into the older, once."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from opensearchpy import OpenSearch
@@ -178,6 +179,17 @@ def test_an_alert_whose_own_incident_was_merged_goes_to_the_survivor(siem: OpenS
     assert again.change == "unchanged" and again.incident["incident"]["alert_count"] == 4
 
 
+def _chain(start: datetime, hops: int) -> list[dict[str, Any]]:
+    """The incident an alert on ``IP`` opens in the span from ``start``, merged ``hops`` times
+    along a chain (each closed one pointing at the next); the last, open, holds one alert."""
+    chain = [new_incident(incident_id(f"ip:{IP}", start), f"ip:{IP}", start, NOW)]
+    chain += [new_incident(f"incident-hop-{n}", f"principal:{KEY}", start, NOW) for n in range(hops)]
+    for merged, survivor in pairwise(chain):
+        merged["incident"].update(status="merged", merged_into=survivor["incident"]["id"])
+    add_alert(chain[-1], alert("a-0", "r0", "high", 75, "2026-03-14T09:00:00Z", ["e0"], [KEY]), NOW)
+    return chain
+
+
 @pytest.mark.integration
 def test_past_the_merge_pointers_looked_up_an_alert_opens_a_new_incident_not_a_merged_one(
     siem: OpenSearch,
@@ -185,12 +197,7 @@ def test_past_the_merge_pointers_looked_up_an_alert_opens_a_new_incident_not_a_m
     # The id the alert would open was merged along a chain longer than MAX_MERGE_HOPS: no open
     # incident is known to take it, so it opens its own (a closed incident takes nothing).
     start = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
-    chain = [new_incident(incident_id(f"ip:{IP}", start), f"ip:{IP}", start, NOW)]
-    chain += [
-        new_incident(f"incident-hop-{n}", f"principal:{KEY}", start, NOW) for n in range(MAX_MERGE_HOPS + 1)
-    ]
-    for merged, survivor in pairwise(chain):
-        merged["incident"].update(status="merged", merged_into=survivor["incident"]["id"])
+    chain = _chain(start, MAX_MERGE_HOPS + 1)
     write_incidents(siem, INDEX, chain)
 
     later = alert("a-1", "r1", "medium", 50, "2026-03-14T10:30:00Z", ["e1"], ips=[IP])
@@ -221,22 +228,32 @@ class Killed(Exception):
     """The process dying: nothing after it runs."""
 
 
+def _dies_writing(
+    siem: OpenSearch,
+    monkeypatch: pytest.MonkeyPatch,
+    alerts: list[dict[str, Any]],
+    fatal: Callable[[Any], bool],
+) -> None:
+    """Fold ``alerts``; the process dies at the first write of incidents one of which is ``fatal``."""
+    write = incident_store.write_incidents
+
+    def dies(client: OpenSearch, index: str, incidents: Any) -> None:
+        if any(fatal(incident) for incident in incidents):
+            raise Killed
+        write(client, index, incidents)
+
+    monkeypatch.setattr(incident_store, "write_incidents", dies)
+    with pytest.raises(Killed):
+        fold_alerts(siem, INDEX, alerts, NOW)
+    monkeypatch.undo()
+
+
 @pytest.mark.integration
 def test_the_next_run_finishes_a_merge_the_process_died_in_without_counting_twice(
     siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     older_id, newer_id, bridge = _linked(siem)
-    write = incident_store.write_incidents
-
-    def dies_before_writing_the_merged(client: OpenSearch, index: str, incidents: Any) -> None:
-        if any(incident["incident"]["status"] == "merged" for incident in incidents):
-            raise Killed
-        write(client, index, incidents)
-
-    monkeypatch.setattr(incident_store, "write_incidents", dies_before_writing_the_merged)
-    with pytest.raises(Killed):
-        fold_alerts(siem, INDEX, [bridge], NOW)
-    monkeypatch.undo()
+    _dies_writing(siem, monkeypatch, [bridge], lambda incident: incident["incident"]["status"] == "merged")
     # Half-written: the survivor holds the three alerts and lists the newer, still open.
     survivor = get_incident(siem, INDEX, older_id)
     left_open = get_incident(siem, INDEX, newer_id)
@@ -282,3 +299,144 @@ def test_a_line_with_ids_left_out_shows_how_many() -> None:
     text = _listed(line)
     assert text.startswith("a-0, ") and ", ... 30 more ..., a-10, " in text and text.endswith(", a-99")
     assert _listed({"alert_ids": ["a-1", "a-2"]}) == "a-1, a-2"  # a document from before the count
+
+
+class SearchLag:
+    """Serverless makes a write searchable 10-60 s after it (a get by id is real time): this
+    client's searches still see the version of each incident in ``stale`` (``None``: none, not
+    searchable yet), as between a write and the index's refresh. The query is matched against
+    the current version: the tests choose incidents both versions match, or hide them."""
+
+    def __init__(self, client: OpenSearch, stale: dict[str, dict[str, Any] | None]) -> None:
+        self._client, self.stale = client, stale
+
+    def search(self, **kwargs: Any) -> Any:
+        response = self._client.search(**kwargs)
+        hits = []
+        for hit in response["hits"]["hits"]:
+            if hit["_id"] not in self.stale:
+                hits.append(hit)
+            elif (earlier := self.stale[hit["_id"]]) is not None:
+                hits.append({**hit, "_source": earlier})
+        return {**response, "hits": {**response["hits"], "hits": hits}}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def _lagging(siem: OpenSearch, stale: dict[str, dict[str, Any] | None]) -> OpenSearch:
+    return cast(OpenSearch, SearchLag(siem, stale))
+
+
+@pytest.mark.integration
+def test_an_incident_a_search_shows_as_it_was_is_folded_into_as_it_is(siem: OpenSearch) -> None:
+    first = alert("a-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [KEY], ips=[IP])
+    (opened,) = fold_alerts(siem, INDEX, [first], NOW)
+    identifier = opened.incident["incident"]["id"]
+    searched = get_incident(siem, INDEX, identifier)
+    second = alert("a-2", "r2", "high", 75, "2026-03-14T09:30:00Z", ["e2"], [KEY])
+    fold_alerts(siem, INDEX, [second], NOW + timedelta(minutes=1))
+
+    # Before that write is searchable, an alert on the address alone (found by a search only).
+    lagging = _lagging(siem, {identifier: searched})
+    third = alert("a-3", "r3", "high", 75, "2026-03-14T10:00:00Z", ["e3"], ips=[IP])
+    (joined,) = fold_alerts(lagging, INDEX, [third], NOW + timedelta(minutes=2))
+    assert joined.incident["incident"]["id"] == identifier
+    stored = get_incident(siem, INDEX, identifier)
+    assert stored is not None and stored["incident"]["alert_ids"] == ["a-1", "a-2", "a-3"]
+    assert stored["incident"]["alert_count"] == 3
+
+
+@pytest.mark.integration
+def test_an_alert_whose_own_incident_was_merged_along_a_long_chain_goes_to_its_open_end(
+    siem: OpenSearch,
+) -> None:
+    start = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
+    chain = _chain(start, 8)  # eight merges, each into an older incident
+    write_incidents(siem, INDEX, chain)
+    end_id = chain[-1]["incident"]["id"]
+
+    later = alert("a-1", "r1", "medium", 50, "2026-03-14T10:30:00Z", ["e1"], ips=[IP])
+    (joined,) = fold_alerts(siem, INDEX, [later], NOW)
+    assert (joined.incident["incident"]["id"], joined.change) == (end_id, "updated")
+    stored = get_incident(siem, INDEX, end_id)
+    assert stored is not None and sorted(stored["incident"]["alert_ids"]) == ["a-0", "a-1"]
+    assert stored["incident"]["alert_count"] == 2
+    for merged in chain[:-1]:  # the closed ones took nothing
+        closed = get_incident(siem, INDEX, merged["incident"]["id"])
+        assert closed is not None and closed["incident"]["alert_count"] == 0
+    (again,) = fold_alerts(siem, INDEX, [later], NOW + timedelta(minutes=5))
+    assert again.change == "unchanged" and again.incident["incident"]["alert_count"] == 2
+
+
+@pytest.mark.integration
+def test_the_incident_opened_past_an_unfollowed_chain_is_found_again_before_it_is_searchable(
+    siem: OpenSearch,
+) -> None:
+    # Past MAX_MERGE_HOPS pointers the open end is not looked up: the alert opens its own
+    # incident. A second fold, before that incident is searchable, must find it by id and add
+    # to it, never rebuild it under the same id without the first alert.
+    start = datetime(2026, 3, 14, 6, 0, tzinfo=UTC)
+    chain = _chain(start, MAX_MERGE_HOPS + 1)
+    write_incidents(siem, INDEX, chain)
+    first = alert("a-1", "r1", "medium", 50, "2026-03-14T10:30:00Z", ["e1"], ips=[IP])
+    (opened,) = fold_alerts(siem, INDEX, [first], NOW)
+    opened_id = opened.incident["incident"]["id"]
+    assert opened.change == "new" and opened_id not in {i["incident"]["id"] for i in chain}
+
+    lagging = _lagging(siem, {opened_id: None})
+    second = alert("a-2", "r2", "medium", 50, "2026-03-14T10:40:00Z", ["e2"], ips=[IP])
+    (joined,) = fold_alerts(lagging, INDEX, [second], NOW + timedelta(minutes=1))
+    assert (joined.incident["incident"]["id"], joined.change) == (opened_id, "updated")
+    (again,) = fold_alerts(lagging, INDEX, [first, second], NOW + timedelta(minutes=2))
+    assert again.change == "unchanged"
+    stored = get_incident(siem, INDEX, opened_id)
+    assert stored is not None and stored["incident"]["alert_ids"] == ["a-1", "a-2"]
+    assert stored["incident"]["alert_count"] == 2
+    end = get_incident(siem, INDEX, chain[-1]["incident"]["id"])
+    assert end is not None and end["incident"]["alert_ids"] == ["a-0"]
+
+
+@pytest.mark.integration
+def test_an_alert_between_a_crashed_merge_and_the_next_fold_goes_to_the_survivor(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+    _dies_writing(siem, monkeypatch, [bridge], lambda incident: incident["incident"]["status"] == "merged")
+
+    # The next fold runs before the survivor's write is searchable: its search for the merges
+    # to finish misses it, and an alert on the newer incident's actor alone arrives.
+    lagging = _lagging(siem, {older_id: None})
+    later = alert("a-4", "r2", "medium", 50, "2026-03-14T10:30:00Z", ["e4"], ips=[IP])
+    (change,) = fold_alerts(lagging, INDEX, [later], NOW + timedelta(minutes=1))
+    assert change.incident["incident"]["id"] == older_id
+    assert change.incident["incident"]["alert_count"] == 4
+
+    fold_alerts(siem, INDEX, [], NOW + timedelta(minutes=5))  # searchable now: nothing left to do
+    survivor, closed = get_incident(siem, INDEX, older_id), get_incident(siem, INDEX, newer_id)
+    assert survivor is not None and closed is not None
+    assert survivor["incident"]["alert_count"] == 4
+    assert sorted(survivor["incident"]["alert_ids"]) == ["a-1", "a-2", "a-3", "a-4"]
+    assert (closed["incident"]["status"], closed["incident"]["merged_into"]) == ("merged", older_id)
+    assert closed["incident"]["alert_ids"] == ["a-2"] and closed["incident"]["alert_count"] == 1
+
+
+@pytest.mark.integration
+def test_a_run_that_died_after_marking_the_merge_leaves_it_undone_and_the_rerun_makes_it(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older_id, newer_id, bridge = _linked(siem)
+    _dies_writing(siem, monkeypatch, [bridge], lambda incident: bool(incident["incident"].get("merged_from")))
+    marked, untouched = get_incident(siem, INDEX, newer_id), get_incident(siem, INDEX, older_id)
+    assert marked is not None and untouched is not None
+    assert (marked["incident"]["status"], marked["incident"]["merging_into"]) == ("open", older_id)
+    assert marked["incident"]["alert_ids"] == ["a-2"] and untouched["incident"]["alert_ids"] == ["a-1"]
+
+    # The bridge folded again (the run is retried): the merge is made, each alert counted once.
+    (change,) = fold_alerts(siem, INDEX, [bridge], NOW + timedelta(minutes=5))
+    assert change.incident["incident"]["id"] == older_id
+    survivor, closed = get_incident(siem, INDEX, older_id), get_incident(siem, INDEX, newer_id)
+    assert survivor is not None and closed is not None
+    assert survivor["incident"]["alert_count"] == 3 and survivor["incident"]["merged_from"] == [newer_id]
+    assert (closed["incident"]["status"], closed["incident"]["merged_into"]) == ("merged", older_id)
+    assert closed["incident"]["alert_count"] == 1 and "merging_into" not in closed["incident"]
