@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
@@ -27,6 +28,8 @@ RUNTIME = lambda_.Runtime.PYTHON_3_12
 """Bundled code: the runtime its manylinux wheels are built for (infra/bundling.py)."""
 INLINE_RUNTIME = lambda_.Runtime.PYTHON_3_14
 """Inline code (the standard library and the runtime's own boto3, no wheels): the latest runtime."""
+INLINE_CODE_LIMIT = 4096
+"""CloudFormation's inline code (``Code.ZipFile``) holds at most 4096 characters."""
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
@@ -183,12 +186,17 @@ class FunctionBuilder:
         return SiemFunction(scope, construct_id, spec, code, self.network)
 
     def build_inline(
-        self, scope: Construct, construct_id: str, spec: FunctionSpec, source: str
+        self, scope: Construct, construct_id: str, spec: FunctionSpec, source: Path
     ) -> SiemFunction:
-        """A function whose code is ``source``, inline in the template (``index.py``): no asset,
-        so its stack needs no bootstrap (a StackSet's template). It runs on the latest runtime."""
-        code = lambda_.Code.from_inline(source)
-        return SiemFunction(scope, construct_id, spec, code, self.network, INLINE_RUNTIME)
+        """A function whose code is the module ``source``, inline in the template (``index.py``):
+        no asset, so its stack needs no bootstrap (a StackSet's template). It runs on the latest
+        runtime, with the runtime's boto3 and the standard library only."""
+        code = source.read_text()
+        if len(code) > INLINE_CODE_LIMIT:
+            raise ValueError(f"{source.name} is {len(code)} characters, over CloudFormation's inline limit")
+        return SiemFunction(
+            scope, construct_id, spec, lambda_.Code.from_inline(code), self.network, INLINE_RUNTIME
+        )
 
 
 def ec2_arn(resource: str) -> str:

@@ -5,15 +5,17 @@ remediation tool subscribes with its own rules), and the Security Hub custom act
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from pathlib import Path
+
+from aws_cdk import Aws, CustomResource, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from infra.config import Config
-from infra.functions import FunctionBuilder, FunctionSpec, log_group, log_writing_role
+from infra.functions import FunctionBuilder, FunctionSpec
+from infra.network import FunctionNetwork
 from infra.search import SearchAccess, SearchCollections
 
 
@@ -47,6 +49,18 @@ ACTION_TARGET_ID = "InvestigateInSIEM"
 """The custom action's id (at most 20 letters and digits): its ARN ends in ``action/custom/<id>``."""
 ACTION_NAME = "Investigate in SIEM"
 """Shown in the Security Hub console's Actions menu (at most 20 characters)."""
+ACTION_TARGET_SOURCE = Path(__file__).with_name("action_target_handler.py")
+# The action target's logical ids as 0.3.0 deployed them, when CDK's AwsCustomResource created
+# it with a stack-wide provider function (builder's id -> deployed id). Kept, so that an update
+# changes them in place: a new function would change the custom resource's ServiceToken, which
+# CloudFormation refuses to modify, and a new log group would delete the old one with its logs.
+# CDK fails synthesis if a rename no longer matches a generated id.
+PROVIDER_LOGICAL_IDS = {
+    "HandoffActionTargetProviderLogsCC7B2BAE": "HandoffActionTargetLogs1FB296CD",
+    "HandoffActionTargetProviderRole9B17E5C2": "HandoffActionTargetRole3132CA59",
+    "HandoffActionTargetProviderRoleDefaultPolicy5351D8CB": "HandoffActionTargetRoleDefaultPolicyB3984C64",
+    "HandoffActionTargetProviderFunction445FA5B3": "AWS679f53fac002430cb0da5b7982bd22872D164C4C",
+}
 CUSTOM_ACTION_DETAIL_TYPE = "Security Hub Findings - Custom Action"
 NOTE_ONLY_FIELDS = ("Note.Text", "Note.UpdatedBy")
 OTHER_FINDING_FIELDS = (
@@ -105,7 +119,7 @@ class InvestigateAction(Construct):
         self.action_arn = (
             f"arn:{Aws.PARTITION}:securityhub:{Aws.REGION}:{Aws.ACCOUNT_ID}:action/custom/{ACTION_TARGET_ID}"
         )
-        self.target = self._action_target()
+        self.target = self._action_target(config.name_prefix)
         self.handler = functions.build(
             self,
             "Investigate",
@@ -143,39 +157,45 @@ class InvestigateAction(Construct):
         )
         self.rule.node.add_dependency(self.target)
 
-    def _action_target(self) -> cr.AwsCustomResource:
-        """CloudFormation has no Security Hub action target resource: created and deleted through
-        the Security Hub API by CDK's AWS custom resource, with a role that may do only that."""
-        provider_logs = log_group(self, "ActionTargetLogs")
-        role = log_writing_role(
-            self, "ActionTargetRole", provider_logs, "SIEM: creates the Investigate in SIEM action target"
+    def _action_target(self, name_prefix: str) -> CustomResource:
+        """CloudFormation has no Security Hub action target resource: a custom resource creates,
+        renames and deletes it through the Security Hub API (``infra/action_target_handler.py``,
+        inline), with a role that may do only that."""
+        stack = Stack.of(self)
+        for generated, deployed in PROVIDER_LOGICAL_IDS.items():
+            stack.rename_logical_id(generated, deployed)
+        target = Construct(self, "ActionTarget")
+        # Lambda's own network, as CDK's provider had: it calls only the Security Hub API.
+        functions = FunctionBuilder(FunctionNetwork(target, "Network", None, name_prefix))
+        provider = functions.build_inline(
+            target,
+            "Provider",
+            FunctionSpec(
+                handler="index.handler",
+                description="SIEM: creates the Investigate in SIEM action target",
+                timeout=Duration.minutes(2),
+                memory_mb=128,
+                environment={},
+            ),
+            ACTION_TARGET_SOURCE,
         )
-        role.add_to_policy(
+        provider.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["securityhub:CreateActionTarget", "securityhub:DeleteActionTarget"],
+                actions=[f"securityhub:{action}ActionTarget" for action in ("Create", "Update", "Delete")],
                 resources=[hub_arn()],
             )
         )
-        target = cr.AwsCustomResource(
-            self,
-            "ActionTarget",
-            on_create=cr.AwsSdkCall(
-                service="SecurityHub",
-                action="createActionTarget",
-                parameters={
-                    "Name": ACTION_NAME,
-                    "Description": "Write the SIEM investigation (summary, Dashboards link) into the finding's note",
-                    "Id": ACTION_TARGET_ID,
-                },
-                physical_resource_id=cr.PhysicalResourceId.of(self.action_arn),
-            ),
-            on_delete=cr.AwsSdkCall(
-                service="SecurityHub",
-                action="deleteActionTarget",
-                parameters={"ActionTargetArn": cr.PhysicalResourceIdReference()},
-            ),
-            role=role,
-            log_group=provider_logs,
-            install_latest_aws_sdk=False,
+        resource = CustomResource(
+            target,
+            "Resource",  # at 0.3.0's path (ActionTarget/Resource): its logical id is unchanged
+            service_token=provider.function.function_arn,
+            # CDK's AwsCustomResource's type, which CloudFormation does not let an update change.
+            resource_type="Custom::AWS",
+            properties={
+                "Name": ACTION_NAME,
+                "Description": "Write the SIEM investigation (summary, Dashboards link) into the finding's note",
+                "Id": ACTION_TARGET_ID,
+            },
         )
-        return target
+        resource.node.add_dependency(provider.role)
+        return resource

@@ -40,8 +40,6 @@ from infra.nag import suppress
 from infra.network import FunctionNetwork
 
 HANDLER_SOURCE = Path(__file__).with_name("vpc_flow_logs_handler.py")
-# CloudFormation's inline code (Code.ZipFile) holds at most 4096 characters.
-INLINE_CODE_LIMIT = 4096
 MANAGED_TAG = ("siem:managed-by", "siem-vpc-flow-logs")
 CLOUDTRAIL_EVENTS = ("CreateVpc", "CreateDefaultVpc", "DeleteFlowLogs")
 # The function's logical ids as 0.3.0 deployed them, before the function builder put its log
@@ -55,15 +53,6 @@ DEPLOYED_LOGICAL_IDS = {
     "FunctionRoleDefaultPolicy5265322F": "RoleDefaultPolicy5FFB7DAB",
     "Function6B188E59": "Function76856677",
 }
-
-
-def inline_source() -> str:
-    source = HANDLER_SOURCE.read_text()
-    if len(source) > INLINE_CODE_LIMIT:
-        raise ValueError(
-            f"{HANDLER_SOURCE.name} is {len(source)} characters, over CloudFormation's inline limit"
-        )
-    return source
 
 
 class VpcFlowLogsStack(Stack):
@@ -86,7 +75,7 @@ class VpcFlowLogsStack(Stack):
                 memory_mb=256,
                 environment=settings,
             ),
-            inline_source(),
+            HANDLER_SOURCE,
         )
         role, function = built.role, built.function
         self._grant(role)

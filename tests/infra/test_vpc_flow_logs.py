@@ -17,7 +17,8 @@ import pytest
 from botocore.stub import Stubber
 
 from infra import vpc_flow_logs_handler as handler
-from infra.vpc_flow_logs import CLOUDTRAIL_EVENTS, HANDLER_SOURCE, INLINE_CODE_LIMIT
+from infra.functions import INLINE_CODE_LIMIT
+from infra.vpc_flow_logs import CLOUDTRAIL_EVENTS, HANDLER_SOURCE
 from tests.infra.cfn import only, render, resources
 
 BUCKET = "central-logs"
