@@ -12,7 +12,10 @@ ECS: tuple[Field, ...] = (
     ecs("@timestamp", "when the finding was last updated (required)", "UpdatedAt"),
     ecs("message", 'the title, else `Description`, else `rule.name` ("A finding without a title")', "Title"),
     ecs("tags", "`sample` when `Sample` is true"),
-    ecs("event.kind", '`alert` for a threat detection, `state` for a control or posture result ("Kind")'),
+    ecs(
+        "event.kind",
+        '`alert` for a threat detection (an OCSF Detection Finding without types), `state` for a control or posture result ("Kind")',
+    ),
     ecs(
         "event.category",
         "alert: `threat`; state: `vulnerability` when a type is `*/Vulnerabilities/*`, else `configuration`",

@@ -12,7 +12,7 @@ from typing import Any
 from normalizers.base import Document, Origin
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 from normalizers.securityhub.mapping import finding_document
-from normalizers.securitylake.classes import FINDING_CLASSES, VULNERABILITY_FINDING
+from normalizers.securitylake.classes import DETECTION_FINDING, FINDING_CLASSES, VULNERABILITY_FINDING
 from normalizers.securitylake.evidences import evidence_ips
 from normalizers.securitylake.findings import asff_finding, finding_actor, finding_name, finding_summary
 from normalizers.securitylake.observables import observed, relate
@@ -35,7 +35,8 @@ def ocsf_finding_document(
     is_number = isinstance(class_uid, int | float) and not isinstance(class_uid, bool)
     if class_uid is not None and not (is_number and class_uid in FINDING_CLASSES):
         raise RecordError(INVALID_RECORD, f"OCSF class {class_uid!r} is not a finding (2001-2004)")
-    document = finding_document(asff_finding(finding), origin, raw, envelope_account, finding_actor(finding))
+    asff = asff_finding(finding)
+    document = finding_document(asff, origin, raw, envelope_account, finding_actor(finding))
     name = finding_name(finding)
     if name is None:
         raise RecordError(MISSING_FIELD, "finding_info.title")
@@ -50,4 +51,8 @@ def ocsf_finding_document(
     if class_uid == VULNERABILITY_FINDING and document["event"]["kind"] == "state":
         # The class says what ASFF says by a type in the Vulnerabilities namespace.
         document["event"]["category"] = ["vulnerability"]
+    elif class_uid == DETECTION_FINDING and not asff.get("Types") and not asff.get("Compliance"):
+        # Nothing but the class says what the finding is, and a Detection Finding is a detection
+        # (controls are Compliance Findings, software flaws Vulnerability Findings): a threat.
+        document["event"].update(kind="alert", category=["threat"], type=["indicator"])
     return document

@@ -257,3 +257,34 @@ def test_a_finding_that_nothing_names_is_dead_lettered_for_its_title() -> None:
     [document], _ = _items(_export({**unnamed, "class_uid": 2003.0}))
     assert document["rule"]["name"] == "Compliance Finding"
     assert document["message"] == "Nothing names this finding."
+
+
+@pytest.mark.parametrize(
+    ("members", "kind"),
+    [
+        # OCSF Detection Finding (2004): a detection; no types, so the class alone says what it is.
+        ({}, ("alert", ["threat"], ["indicator"])),
+        # Types say it as ASFF's do: Security Lake writes IAM Access Analyzer's posture findings
+        # (no Compliance, a Software and Configuration Checks type) as Detection Findings.
+        (
+            {"types": ["Software and Configuration Checks/AWS Security Best Practices/External Access"]},
+            ("state", ["configuration"], ["info"]),
+        ),
+        ({"types": ["TTPs/Discovery"]}, ("alert", ["threat"], ["indicator"])),
+        # A control's result is posture whatever its class.
+        ({"compliance": {"status_id": 3, "control": "S3.8"}}, ("state", ["configuration"], ["info"])),
+        # A Security Finding (2001, OCSF rc.2) holds controls and threats alike: the class says nothing.
+        ({"class_uid": 2001}, ("state", ["configuration"], ["info"])),
+    ],
+    ids=["no-types", "posture-types", "threat-types", "compliance", "security-finding"],
+)
+def test_a_detection_finding_without_types_is_a_threat_by_its_class(
+    members: dict[str, Any], kind: tuple[str, list[str], list[str]]
+) -> None:
+    finding = _finding(**{name: value for name, value in members.items() if name != "types"})
+    finding["finding_info"]["title"] = "Unusual access"
+    if "types" in members:
+        finding["finding_info"]["types"] = members["types"]
+    [document], _ = _items(_export(finding))
+    event = document["event"]
+    assert (event["kind"], event["category"], event["type"]) == kind
