@@ -31,8 +31,8 @@ def ocsf_finding_document(
     finding: dict[str, Any], origin: Origin, raw: bytes, envelope_account: str | None = None
 ) -> Document:
     """One OCSF finding -> its document; raises :class:`RecordError` for one that is no
-    finding class or lacks what every finding needs (id, time, account, generator, and a
-    title or another name: :func:`finding_name`)."""
+    finding class or lacks what every finding needs (id, time, account, generator, product,
+    and a title or another name: :func:`finding_name`)."""
     class_uid = finding.get("class_uid")
     # A number (Parquet may hold it as a double); a list or an object is no class.
     is_number = isinstance(class_uid, int | float) and not isinstance(class_uid, bool)
@@ -43,6 +43,10 @@ def ocsf_finding_document(
     name = finding_name(finding)
     if name is None:
         raise RecordError(MISSING_FIELD, "finding_info.title")
+    if "provider" not in document["event"]:
+        # OCSF requires metadata.product (ASFF its ProductArn): no name, no ARN, nothing says
+        # which product reported the finding.
+        raise RecordError(MISSING_FIELD, "metadata.product")
     # Without a title (OCSF requires one), the finding is still indexed and named (finding_name).
     document.setdefault("message", finding_summary(finding) or name)
     document["rule"].setdefault("name", name)

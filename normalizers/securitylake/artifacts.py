@@ -10,11 +10,11 @@ published schema. ASFF has a member for a process only (``Process``: name, path,
 pid, times), so these are read into the document directly, into the fields the ASFF path and
 GuardDuty's native findings fill (``process.*``), and ECS's own for the rest.
 
-Of each kind the first evidence holding it is read (as the network evidence is); the hashes of
-every evidence's file and process file are pivots (``related.hash``), and so are the addresses
-its URLs name as their host and its request's ``x_forwarded_for`` (``related.ip``). A member of the wrong
-type is no value, and a parent process is read one level deep: whatever an evidence holds,
-the work and the document stay bounded.
+Of each kind the first evidence holding it is read (as the network evidence is). Every
+evidence's file and process file hashes are pivots (``related.hash``), and so are the
+addresses its URLs name as their host and its request's ``x_forwarded_for`` (``related.ip``).
+A member of the wrong type is no value, and a parent process is read one level deep: whatever
+an evidence holds, the work and the document stay bounded.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from normalizers.securitylake.values import first, ocsf_time
 _ALGORITHMS = {1: "md5", 2: "sha1", 3: "sha256", 4: "sha512"}
 """Fingerprint ``algorithm_id`` (0 Unknown, 1 MD5, 2 SHA-1, 3 SHA-256, 4 SHA-512, 5 CTPH,
 6 TLSH, 7 quickXorHash, 99 Other) -> ECS ``file.hash.*``."""
-_ALGORITHM_NAMES = {"md5": "md5", "sha-1": "sha1", "sha1": "sha1", "sha-256": "sha256", "sha256": "sha256"}
-_ALGORITHM_NAMES |= {"sha-512": "sha512", "sha512": "sha512"}
-"""Fingerprint ``algorithm`` (the caption) when ``algorithm_id`` is absent or Other."""
+_ALGORITHM_NAMES = frozenset(_ALGORITHMS.values())
+"""Fingerprint ``algorithm`` (the caption: ``SHA-256``, read ``sha256``) when ``algorithm_id``
+names none of them."""
 _S3 = 1
 """Databucket ``type_id``: 1 S3 (0 Unknown, 2 Azure Blob, 3 GCP Bucket, 99 Other)."""
 _S3_NAMES = frozenset({"s3", "aws s3", "amazon s3"})
@@ -58,7 +58,7 @@ class Artifacts:
 
 
 def evidence_artifacts(evidences: Any) -> Artifacts:
-    """The first evidence of each kind, read; the hashes of them all."""
+    """The first evidence of each kind, read; the hashes and URL addresses of them all."""
     items = bounded_objects(evidences)
     process, file = _first(items, "process"), _first(items, "file")
     request = _first(items, "http_request")
@@ -149,7 +149,8 @@ def _hashes(file: dict[str, Any]) -> dict[str, str]:
     for fingerprint in bounded_objects(file.get("hashes")):
         value, code = string(fingerprint, "value"), integer(fingerprint, "algorithm_id")
         name = _ALGORITHMS.get(code) if code is not None else None
-        name = name or _ALGORITHM_NAMES.get((string(fingerprint, "algorithm") or "").lower())
+        caption = (string(fingerprint, "algorithm") or "").lower().replace("-", "")
+        name = name or (caption if caption in _ALGORITHM_NAMES else None)
         if value and name:
             found.setdefault(name, value)
     return found

@@ -343,21 +343,19 @@ def test_an_asff_process_and_an_ocsf_process_evidence_fill_the_same_fields() -> 
 @pytest.mark.parametrize(
     ("bucket", "named"),
     [
-        ({"name": "b1", "type_id": 1}, ["b1"]),
-        ({"name": "b1", "type": "S3"}, ["b1"]),
-        ({"name": "b1"}, ["b1"]),  # no type: an AWS finding's bucket is S3's
-        ({"name": "b1", "type_id": 2, "type": "Azure Blob"}, []),
-        ({"name": "b1", "type": "GCP Bucket"}, []),
-        ({"name": "b1", "type_id": 99}, []),
+        ({"name": "b1", "type_id": 1}, "b1"),
+        ({"name": "b1", "type": "S3"}, "b1"),
+        ({"name": "b1"}, "b1"),  # no type: an AWS finding's bucket is S3's
+        ({"name": "b1", "type_id": 2, "type": "Azure Blob"}, None),
+        ({"name": "b1", "type": "GCP Bucket"}, None),
+        ({"name": "b1", "type_id": 99}, None),
     ],
 )
 def test_a_databucket_evidence_is_an_s3_bucket_only_when_it_may_be_one(
-    bucket: dict[str, Any], named: list[str]
+    bucket: dict[str, Any], named: str | None
 ) -> None:
     [document], _ = _items(_export(_finding(evidences=[{"databucket": bucket}])))
-    assert document.get("aws", {}).get("s3", {}).get("bucket", {}).get("name", []) == (
-        named[0] if named else []
-    )
+    assert document.get("aws", {}).get("s3", {}).get("bucket", {}).get("name") == named
 
 
 def test_evidence_hashes_are_read_within_the_bound() -> None:
@@ -375,3 +373,37 @@ def test_evidence_hashes_are_read_within_the_bound() -> None:
     assert document["file"] == {"name": "first", "hash": {"sha256": f"{0:064x}"}}
     # The first evidence's first SHA-256, then the MD5 of the next 99 evidences.
     assert document["related"]["hash"] == [f"{0:064x}", *(f"{index:032x}" for index in range(99))]
+
+
+def test_a_finding_row_time_before_1970_is_no_time() -> None:
+    """OCSF times are epoch milliseconds since 1970: a negative one is no time, as every epoch
+    time (normalizers/ecs/timestamps.py). A secondary time is left out; the update time falls
+    to the row's ``time``, and a finding with no time at all is dead-lettered for it."""
+    key = "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet"
+    base = _finding(time=1796457600000)
+    del base["finding_info"]["modified_time_dt"]
+    base["finding_info"]["title"] = "Unusual access"
+    rows = [
+        {**base, "finding_info": {**base["finding_info"], "first_seen_time": -1500, "modified_time": -500}},
+        {**base, "time": -500, "finding_info": {**base["finding_info"], "modified_time": -500}},
+    ]
+    [kept, lost], outcome = _items(parquet_from_rows(rows), key)
+    assert outcome.records == 2
+    assert not isinstance(kept, DeadLetter)
+    assert kept["@timestamp"] == "2026-12-05T08:00:00Z" and "start" not in kept["event"]
+    assert isinstance(lost, DeadLetter) and lost.reason == "missing field: UpdatedAt"
+
+
+def test_a_finding_that_names_no_product_is_dead_lettered_for_it() -> None:
+    """OCSF requires ``metadata.product`` (ASFF its ``ProductArn``): a finding naming no product
+    (no name, no ARN) says no ``event.provider``; it is a dead letter, a row of it too."""
+    finding = _finding(metadata=None)
+    finding["finding_info"].update(title="Unusual access", analytic={"uid": "rule-1"})
+    [letter], _ = _items(_export(finding))
+    assert isinstance(letter, DeadLetter) and letter.reason == "missing field: metadata.product"
+    [row], _ = _items(parquet_from_rows([finding]), "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet")
+    assert isinstance(row, DeadLetter) and row.reason == "missing field: metadata.product"
+    # A product ARN alone names it (its product id), as an ASFF ProductArn does.
+    arn = "arn:aws:securityhub:us-east-1::product/aws/guardduty"
+    [document], _ = _items(_export({**finding, "metadata": {"product": {"uid": arn}}}))
+    assert document["event"]["provider"] == "guardduty"
