@@ -30,8 +30,10 @@ TOTAL_FIELDS_LIMIT = 2000
 # Bumped whenever a mapping changes, so `GET _index_template` tells which version is live.
 # 2: enrichment fields, siem.object.* (provenance), flow constants and aliases; 3 (0.3.0): flow
 # copy_to, the flow and CloudTrail constants, and the fields 0.3.0 maps; 4: the GuardDuty,
-# Security Hub and Config constants.
-TEMPLATE_VERSION = 4
+# Security Hub and Config constants; 5: the fields OCSF findings' evidences fill
+# (process.parent.*, file.*, container.*, http.request.method: every index's ECS component)
+# and aws.securityhub_findings.database.*.
+TEMPLATE_VERSION = 5
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 

@@ -12,7 +12,10 @@ ECS: tuple[Field, ...] = (
     ecs("@timestamp", "when the finding was last updated (required)", "UpdatedAt"),
     ecs("message", 'the title, else `Description`, else `rule.name` ("A finding without a title")', "Title"),
     ecs("tags", "`sample` when `Sample` is true"),
-    ecs("event.kind", '`alert` for a threat detection, `state` for a control or posture result ("Kind")'),
+    ecs(
+        "event.kind",
+        '`alert` for a threat detection (an OCSF Detection Finding without types), `state` for a control or posture result ("Kind")',
+    ),
     ecs(
         "event.category",
         "alert: `threat`; state: `vulnerability` when a type is `*/Vulnerabilities/*`, else `configuration`",
@@ -63,15 +66,22 @@ ECS: tuple[Field, ...] = (
     ecs(
         "related.ip",
         "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP "
-        "`ThreatIntelIndicators`; an OCSF finding's evidence endpoints and IP `observables`",
+        "`ThreatIntelIndicators`; an OCSF finding's evidence endpoints, URL hosts that are addresses, "
+        "`x_forwarded_for` and IP `observables`",
     ),
     ecs(
         "related.hosts",
         "`AwsEc2Instance` instance ids, those of `NetworkPath`'s instance components, and the instance "
         "whose role session acts; an OCSF finding's host name and instance id `observables`",
     ),
-    ecs("related.hash", "an OCSF finding's hash `observables`"),
-    ecs("aws.s3.bucket.name", "the buckets of `AwsS3Bucket` and `AwsS3Object` resources (from their ARNs)"),
+    ecs(
+        "related.hash",
+        "an OCSF finding's hash `observables`, and every evidence's `file` and `process.file` hashes",
+    ),
+    ecs(
+        "aws.s3.bucket.name",
+        "the buckets of `AwsS3Bucket` and `AwsS3Object` resources (from their ARNs); an OCSF finding's first S3 `databucket` evidence's `name`",
+    ),
     ecs("aws.s3.object.key", "the keys of `AwsS3Object` resources"),
     ecs(
         "source.ip",
@@ -108,12 +118,45 @@ ECS: tuple[Field, ...] = (
     ecs("network.protocol", "`dns` for a DNS request"),
     ecs("dns.question.name", "the domain of a DNS request"),
     ecs("event.url", "the finding's page in the product", "SourceUrl"),
-    ecs("process.name", "the process's name", "Process.Name"),
-    ecs("process.executable", "its path", "Process.Path"),
-    ecs("process.pid", "its id", "Process.Pid"),
-    ecs("process.parent.pid", "its parent's id", "Process.ParentPid"),
-    ecs("process.start", "when it was launched", "Process.LaunchedAt"),
-    ecs("process.end", "when it ended", "Process.TerminatedAt"),
+    ecs(
+        "process.name",
+        "the process's name (OCSF: the first `process` evidence's `name`, else `file.name`)",
+        "Process.Name",
+    ),
+    ecs("process.executable", "its path (OCSF: `process.file.path`)", "Process.Path"),
+    ecs("process.pid", "its id (OCSF: `process.pid`)", "Process.Pid"),
+    ecs("process.parent.pid", "its parent's id (OCSF: `process.parent_process.pid`)", "Process.ParentPid"),
+    ecs("process.start", "when it was launched (OCSF: `process.created_time`)", "Process.LaunchedAt"),
+    ecs("process.end", "when it ended (OCSF: `process.terminated_time`)", "Process.TerminatedAt"),
+    ecs("process.command_line", "OCSF only: its command line (`process.cmd_line`)"),
+    ecs(
+        "process.parent.name", "OCSF only: its parent's name (`process.parent_process.name`, else its file's)"
+    ),
+    ecs("process.parent.executable", "OCSF only: its parent's path (`process.parent_process.file.path`)"),
+    ecs("process.hash.sha256", "OCSF only: its executable's SHA-256 (`process.file.hashes[]`)"),
+    ecs("process.user.name", "OCSF only: the user it ran as (`process.user.name`)"),
+    ecs("process.user.id", "OCSF only: that user's id (`process.user.uid`)"),
+    ecs("file.name", "OCSF only: the first `file` evidence's `name`"),
+    ecs("file.path", "OCSF only: its `path`"),
+    ecs("file.size", "OCSF only: its `size` in bytes"),
+    ecs("file.hash.md5", "OCSF only: its MD5 (`hashes[]` of `algorithm_id` 1)"),
+    ecs("file.hash.sha1", "OCSF only: its SHA-1 (`algorithm_id` 2)"),
+    ecs("file.hash.sha256", "OCSF only: its SHA-256 (`algorithm_id` 3)"),
+    ecs("file.hash.sha512", "OCSF only: its SHA-512 (`algorithm_id` 4)"),
+    ecs("container.id", "OCSF only: the first `container` evidence's `uid`"),
+    ecs("container.name", "OCSF only: its `name`"),
+    ecs("container.runtime", "OCSF only: its `runtime`"),
+    ecs("container.image.name", "OCSF only: its `image.name`"),
+    ecs("container.image.tag", "OCSF only: its `image.tag`"),
+    ecs("container.image.hash.all", "OCSF only: its `image.uid` (ECS has no image id)"),
+    ecs(
+        "url.full",
+        "OCSF only: the first `url` evidence's `url_string`, else the first `http_request`'s `url.url_string`",
+    ),
+    ecs("url.domain", "OCSF only: that URL's `hostname`"),
+    ecs("url.path", "OCSF only: that URL's `path`"),
+    ecs("http.request.method", "OCSF only: the first `http_request` evidence's `http_method`"),
+    ecs("user_agent.original", "OCSF only: that request's `user_agent`"),
 )
 
 FINDING: tuple[Field, ...] = (
@@ -260,6 +303,9 @@ OWN: tuple[Field, ...] = (
     ),
     field(f"{BLOCK}.resources.tags", "flat_object", "each resource's `Tags` as they are", "Resources.Tags"),
     field(f"{BLOCK}.sample", "boolean", "a sample finding (always present)", "Sample"),
+    field(f"{BLOCK}.database.name", "keyword", "OCSF only: the first `database` evidence's `name`"),
+    field(f"{BLOCK}.database.type", "keyword", "OCSF only: its `type`"),
+    field(f"{BLOCK}.database.uid", "keyword", "OCSF only: its `uid`"),
 )
 
 USER_IDENTITY: tuple[Field, ...] = user_identity(BLOCK)

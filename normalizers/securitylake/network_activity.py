@@ -177,7 +177,8 @@ _OUT_OF_RANGE = {"start": "unparseable timestamp: start {value!r}"}
 
 def _seconds(get: _Members, paths: Sequence[str], name: str, problems: Problems) -> pa.Array | None:
     """OCSF times (epoch ms, or timestamps) -> the flow log's epoch seconds, first of ``paths``;
-    a time beyond int64 makes its row bad unless another of ``paths`` gives the time."""
+    a time beyond int64, or before 1970, makes its row bad unless another of ``paths`` gives
+    the time."""
     found = []
     beyond: Problems = {}
     for path in paths:
@@ -190,7 +191,7 @@ def _seconds(get: _Members, paths: Sequence[str], name: str, problems: Problems)
             column = _integers(column, name, beyond)
         else:
             continue
-        found.append(pc.divide(column, 1000))  # integer division: OCSF times are whole ms
+        found.append(pc.divide(_before_1970_null(column, name, beyond), 1000))  # whole ms: exact
     if not found:
         return None
     seconds = pc.coalesce(*found)
@@ -198,6 +199,18 @@ def _seconds(get: _Members, paths: Sequence[str], name: str, problems: Problems)
         if not seconds[index].is_valid:
             problems.setdefault(index, reason)
     return seconds
+
+
+def _before_1970_null(millis: pa.Array, name: str, problems: Problems) -> pa.Array:
+    """A negative epoch time is no time (as every epoch time of normalizers/ecs/timestamps.py):
+    null, its row's reason said, never truncated towards zero (-500 ms is not 1970-01-01)."""
+    negative = pc.fill_null(pc.less(millis, 0), False)
+    if not pc.any(negative).as_py():
+        return millis
+    reason = _OUT_OF_RANGE.get(name, "invalid record: {name} {value} out of range")
+    for index in pc.indices_nonzero(negative).to_pylist():
+        problems.setdefault(index, reason.format(name=name, value=millis[index].as_py()))
+    return pc.if_else(negative, pa.scalar(None, _INT64), millis)
 
 
 def _by_direction(get: _Members, name: str, outbound: pa.Array) -> pa.Array | None:

@@ -136,11 +136,18 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, type]]:
 
 @pytest.mark.parametrize(
     "case",
-    ["ocsf-network-evidence", "ocsf-vulnerability-packages", "ocsf-related-events", "ocsf-observables"],
+    [
+        "ocsf-network-evidence",
+        "ocsf-vulnerability-packages",
+        "ocsf-related-events",
+        "ocsf-observables",
+        "ocsf-process-file-evidence",
+    ],
 )
 def test_each_evidence_kind_gives_the_same_document_from_a_security_lake_row(case: str) -> None:
-    """Network evidences, vulnerabilities, related events and observables are read by the one
-    OCSF finding mapping: a Security Lake row of the finding gives the export's document."""
+    """Network, process, file and container evidences, vulnerabilities, related events and
+    observables are read by the one OCSF finding mapping: a Security Lake row of the finding
+    gives the export's document."""
     for finding in map(_typed, _findings(case)):
         [from_export], _ = _items(_export(finding))
         [from_lake], _ = _items(
@@ -257,3 +264,146 @@ def test_a_finding_that_nothing_names_is_dead_lettered_for_its_title() -> None:
     [document], _ = _items(_export({**unnamed, "class_uid": 2003.0}))
     assert document["rule"]["name"] == "Compliance Finding"
     assert document["message"] == "Nothing names this finding."
+
+
+@pytest.mark.parametrize(
+    ("members", "kind"),
+    [
+        # OCSF Detection Finding (2004): a detection; no types, so the class alone says what it is.
+        ({}, ("alert", ["threat"], ["indicator"])),
+        # Types say it as ASFF's do: Security Lake writes IAM Access Analyzer's posture findings
+        # (no Compliance, a Software and Configuration Checks type) as Detection Findings.
+        (
+            {"types": ["Software and Configuration Checks/AWS Security Best Practices/External Access"]},
+            ("state", ["configuration"], ["info"]),
+        ),
+        ({"types": ["TTPs/Discovery"]}, ("alert", ["threat"], ["indicator"])),
+        # A control's result is posture whatever its class.
+        ({"compliance": {"status_id": 3, "control": "S3.8"}}, ("state", ["configuration"], ["info"])),
+        # A Security Finding (2001, OCSF rc.2) holds controls and threats alike: the class says nothing.
+        ({"class_uid": 2001}, ("state", ["configuration"], ["info"])),
+    ],
+    ids=["no-types", "posture-types", "threat-types", "compliance", "security-finding"],
+)
+def test_a_detection_finding_without_types_is_a_threat_by_its_class(
+    members: dict[str, Any], kind: tuple[str, list[str], list[str]]
+) -> None:
+    finding = _finding(**{name: value for name, value in members.items() if name != "types"})
+    finding["finding_info"]["title"] = "Unusual access"
+    if "types" in members:
+        finding["finding_info"]["types"] = members["types"]
+    [document], _ = _items(_export(finding))
+    event = document["event"]
+    assert (event["kind"], event["category"], event["type"]) == kind
+
+
+def test_an_asff_process_and_an_ocsf_process_evidence_fill_the_same_fields() -> None:
+    """One query finds a process whichever format the finding came in: ASFF's ``Process`` and
+    OCSF's ``process`` evidence (botocore's ASFF ``ProcessDetails``: ``Name``, ``Path``,
+    ``Pid``, ``ParentPid``, ``LaunchedAt``) give the same ``process.*`` values."""
+    asff = {
+        "SchemaVersion": "2018-10-08",
+        "Id": "finding-asff",
+        "ProductArn": "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default",
+        "GeneratorId": "rule-1",
+        "AwsAccountId": "123456789012",
+        "Region": "us-east-1",
+        "Title": "Miner started",
+        "UpdatedAt": "2026-12-05T01:00:00.000Z",
+        "Types": ["TTPs/Execution"],
+        "Process": {
+            "Name": "xmrig",
+            "Path": "/tmp/xmrig",
+            "Pid": 4242,
+            "ParentPid": 4100,
+            "LaunchedAt": "2026-12-05T00:59:00.000Z",
+        },
+    }
+    process = {
+        "name": "xmrig",
+        "pid": 4242,
+        "file": {"name": "xmrig", "path": "/tmp/xmrig"},
+        "parent_process": {"pid": 4100},
+        "created_time": 1796432340000,  # 2026-12-05T00:59:00Z
+    }
+    finding = _finding(evidences=[{"process": process}])
+    finding["finding_info"]["title"] = "Miner started"
+    [from_asff], _ = _items(_export(asff))
+    [from_ocsf], _ = _items(_export(finding))
+    expected = {
+        "name": "xmrig",
+        "executable": "/tmp/xmrig",
+        "pid": 4242,
+        "parent": {"pid": 4100},
+        "start": "2026-12-05T00:59:00Z",
+    }
+    assert from_asff["process"] == from_ocsf["process"] == expected
+
+
+@pytest.mark.parametrize(
+    ("bucket", "named"),
+    [
+        ({"name": "b1", "type_id": 1}, "b1"),
+        ({"name": "b1", "type": "S3"}, "b1"),
+        ({"name": "b1"}, "b1"),  # no type: an AWS finding's bucket is S3's
+        ({"name": "b1", "type_id": 2, "type": "Azure Blob"}, None),
+        ({"name": "b1", "type": "GCP Bucket"}, None),
+        ({"name": "b1", "type_id": 99}, None),
+    ],
+)
+def test_a_databucket_evidence_is_an_s3_bucket_only_when_it_may_be_one(
+    bucket: dict[str, Any], named: str | None
+) -> None:
+    [document], _ = _items(_export(_finding(evidences=[{"databucket": bucket}])))
+    assert document.get("aws", {}).get("s3", {}).get("bucket", {}).get("name") == named
+
+
+def test_evidence_hashes_are_read_within_the_bound() -> None:
+    """A thousand fingerprints in a file and a thousand evidences: indexed, each list read to
+    its first 100 items (normalizers/securitylake/bounded.py)."""
+    many = 1_000
+    fingerprints = [{"algorithm_id": 3, "value": f"{index:064x}"} for index in range(many)]
+    evidences = [
+        {"file": {"name": f"f{index}", "hashes": [{"algorithm_id": 1, "value": f"{index:032x}"}]}}
+        for index in range(many)
+    ]
+    finding = _finding(evidences=[{"file": {"name": "first", "hashes": fingerprints}}, *evidences])
+    [document], outcome = _items(_export(finding))
+    assert outcome.records == 1 and not isinstance(document, DeadLetter)
+    assert document["file"] == {"name": "first", "hash": {"sha256": f"{0:064x}"}}
+    # The first evidence's first SHA-256, then the MD5 of the next 99 evidences.
+    assert document["related"]["hash"] == [f"{0:064x}", *(f"{index:032x}" for index in range(99))]
+
+
+def test_a_finding_row_time_before_1970_is_no_time() -> None:
+    """OCSF times are epoch milliseconds since 1970: a negative one is no time, as every epoch
+    time (normalizers/ecs/timestamps.py). A secondary time is left out; the update time falls
+    to the row's ``time``, and a finding with no time at all is dead-lettered for it."""
+    key = "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet"
+    base = _finding(time=1796457600000)
+    del base["finding_info"]["modified_time_dt"]
+    base["finding_info"]["title"] = "Unusual access"
+    rows = [
+        {**base, "finding_info": {**base["finding_info"], "first_seen_time": -1500, "modified_time": -500}},
+        {**base, "time": -500, "finding_info": {**base["finding_info"], "modified_time": -500}},
+    ]
+    [kept, lost], outcome = _items(parquet_from_rows(rows), key)
+    assert outcome.records == 2
+    assert not isinstance(kept, DeadLetter)
+    assert kept["@timestamp"] == "2026-12-05T08:00:00Z" and "start" not in kept["event"]
+    assert isinstance(lost, DeadLetter) and lost.reason == "missing field: UpdatedAt"
+
+
+def test_a_finding_that_names_no_product_is_dead_lettered_for_it() -> None:
+    """OCSF requires ``metadata.product`` (ASFF its ``ProductArn``): a finding naming no product
+    (no name, no ARN) says no ``event.provider``; it is a dead letter, a row of it too."""
+    finding = _finding(metadata=None)
+    finding["finding_info"].update(title="Unusual access", analytic={"uid": "rule-1"})
+    [letter], _ = _items(_export(finding))
+    assert isinstance(letter, DeadLetter) and letter.reason == "missing field: metadata.product"
+    [row], _ = _items(parquet_from_rows([finding]), "aws/SH_FINDINGS/2.0/region=us-east-1/x.parquet")
+    assert isinstance(row, DeadLetter) and row.reason == "missing field: metadata.product"
+    # A product ARN alone names it (its product id), as an ASFF ProductArn does.
+    arn = "arn:aws:securityhub:us-east-1::product/aws/guardduty"
+    [document], _ = _items(_export({**finding, "metadata": {"product": {"uid": arn}}}))
+    assert document["event"]["provider"] == "guardduty"

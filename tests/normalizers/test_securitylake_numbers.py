@@ -98,3 +98,23 @@ def test_rows_without_a_cloud_member_are_all_dead_letters() -> None:
     assert [item.reason for item in items if isinstance(item, DeadLetter)] == [
         "missing field: cloud.account.id"
     ] * 2
+
+
+@pytest.mark.parametrize("millis", [-500, -1500, -1.0])
+def test_a_start_time_before_1970_is_an_unparseable_start_unless_another_member_gives_it(
+    millis: float,
+) -> None:
+    # OCSF times are epoch milliseconds since 1970 (as every epoch time of
+    # normalizers/ecs/timestamps.py): -500 is no time, never 1970-01-01T00:00:00Z by truncation.
+    lost = _row(start_time=millis, time=millis)
+    kept = _row(start_time=millis)  # `time` still gives the start
+    bad, document = _items([lost, kept])
+    assert isinstance(bad, DeadLetter) and bad.reason == f"unparseable timestamp: start {int(millis)}"
+    assert not isinstance(document, DeadLetter)
+    assert document["@timestamp"] == _row()["time"]
+
+
+def test_an_end_time_before_1970_makes_its_row_a_dead_letter() -> None:
+    good, bad = _items([_row(), _row(end_time=-1500)])
+    assert not isinstance(good, DeadLetter)
+    assert isinstance(bad, DeadLetter) and bad.reason == "invalid record: end -1500 out of range"
