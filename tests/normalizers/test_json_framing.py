@@ -150,6 +150,20 @@ def test_records_keep_their_bytes_whatever_separates_them_and_wherever_it_recurs
         assert records[2].value["set"] == {"items": [{"id": 4}, {"id": 5}]}
 
 
+@pytest.mark.parametrize("between", [b",", b", ", b",\n", b",\r\n", b",\n  ", b",\n    ", b" ,\t"])
+def test_a_separator_kept_for_a_run_of_records_never_cuts_one_where_it_recurs_inside(between: bytes) -> None:
+    # The usual separators are searched as a literal regex, others with bytes.find: either
+    # way the same bytes inside a list of objects or a string are only a candidate end.
+    inner = b'[{"id":1}' + between + b'{"id":2}]'
+    items = [b'{"eventVersion":"1.09","n":%d,"set":%s,"note":"},{ }, {"}' % (n, inner) for n in range(6)]
+    data = b'{"Records":[' + between.join(items) + b"]}"
+    for chunk in (3, 1 << 20):
+        records = _split(data, chunk=chunk)
+        assert [record.raw for record in records] == items
+        assert [record.value["set"] for record in records] == [[{"id": 1}, {"id": 2}]] * 6
+        assert records[5].value["note"] == "},{ }, {"
+
+
 def test_a_string_broken_inside_a_pretty_array_resumes_at_the_next_item_not_inside_the_record() -> None:
     items = [{"n": 1, "list": [{"a": 1}]}, {"n": 2}, {"n": 3, "list": [{"b": 2}]}]
     pretty = json.dumps(items, indent=4).encode()
