@@ -72,6 +72,8 @@ MAX_READ_SIZE = 16 << 20
 SEQUENTIAL_CANDIDATES = 4
 """False candidate ends tried one after the other (a record's nested lists of objects: the
 next one is often the end) before each try goes twice as far (thousands of them)."""
+_TRIES = range(SEQUENTIAL_CANDIDATES)
+"""Iterated once per record: built once, not per record."""
 MAX_SEPARATOR = 64
 """The most bytes between two records that :meth:`_Splitter._run` looks for literally."""
 FIND_WINDOW = 1 << 14
@@ -426,13 +428,14 @@ class _Splitter:
         loads = self._loads if self._long_numbers else orjson.loads
         separator = self._separator
         literal = _LITERAL.get(separator)
+        to_next = len(separator) - 2  # from a record's end (after its "}") to the next one's "{"
         while True:
             if start >= READ_SIZE:  # between records: no other offset into the buffer is alive
                 del data[:start]
                 start = self._pos = 0
             if separator:
                 end, value = start, _NOTHING
-                for _ in range(SEQUENTIAL_CANDIDATES):
+                for _ in _TRIES:
                     if literal is not None:
                         found = literal(data, end, end + FIND_WINDOW)
                         end = found.start() + 1 if found is not None else 0
@@ -457,10 +460,10 @@ class _Splitter:
                     index = self._index
                     self._index, self._pos = index + 1, end
                     yield index, bytes(piece), value, None
-                    start = end + len(separator) - 2
+                    start = end + to_next
                     continue
             end = start + 1
-            for _ in range(SEQUENTIAL_CANDIDATES):
+            for _ in _TRIES:
                 match = search(data, end)
                 if match is None:
                     return start  # the end is not in the buffer yet: the general path reads on
@@ -489,7 +492,7 @@ class _Splitter:
                 seen = bytes(data[end - 1 : start + 1])
                 if seen == self._seen_separator:
                     separator = self._separator = seen
-                    literal = _LITERAL.get(separator)
+                    literal, to_next = _LITERAL.get(separator), len(separator) - 2
                 self._seen_separator = seen
 
     def _close_wrapper(self) -> None:
