@@ -170,8 +170,9 @@ def to_json_bytes(value: Any) -> bytes:
 
 
 _DIGITS = bytes.maketrans(b"123456789", b"000000000")
-_LONG_RUN = b"0" * 19
-"""19 digits: the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
+_LONG_DIGITS = 19
+"""The digits of the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
+_LONG_RUN = b"0" * _LONG_DIGITS
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
@@ -333,9 +334,14 @@ class _Splitter:
             self._eof = True
             return False
         if not self._long_numbers:
-            window = self._tail + chunk
-            self._long_numbers = has_long_integer(window, open_start=True)
-            self._tail = window[-TAIL:]  # of the stream, not of this read (which may be short)
+            # The read, and apart (not a copy of the whole read joined to the tail) the few
+            # bytes around its start, where a number may begin before the read boundary. A
+            # number at the read's very start counts here too (what precedes it is unknown).
+            tail = self._tail
+            self._long_numbers = has_long_integer(chunk, open_start=True) or has_long_integer(
+                tail + chunk[:_LONG_DIGITS], open_start=True
+            )
+            self._tail = (tail + chunk[-TAIL:])[-TAIL:]  # of the stream, not of this read (may be short)
         self._data += chunk
         return True
 

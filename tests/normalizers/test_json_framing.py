@@ -121,6 +121,24 @@ def test_records_among_items_that_are_no_records_keep_their_order_bytes_and_valu
         assert records[5].value == {"eventVersion": "1.09", "last": [{"a": 1}]}
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 19, 20, 64, 65, 200])
+def test_an_integer_beyond_64_bits_keeps_its_digits_wherever_a_read_boundary_cuts_it(chunk: int) -> None:
+    # Each read is checked for numbers of 19 digits or more, and the bytes around its start
+    # apart: wherever the boundary falls (in the number, in the blanks or sign before it),
+    # the record holding it is parsed exactly, and one without any is parsed as usual.
+    for padding in range(0, 70, 3):
+        first = b'{"eventVersion":"1.09","pad":"%s"}' % (b"x" * padding)
+        big = b'{"eventVersion":"1.09","big": \n -123456789012345678901234567890,"small":[18446744073709551615]}'
+        data = b'{"Records":[' + first + b"," + big + b"]}"
+        records = _split(data, chunk=chunk)
+        assert [record.raw for record in records] == [first, big]
+        assert records[1].value == {
+            "eventVersion": "1.09",
+            "big": "-123456789012345678901234567890",
+            "small": [18446744073709551615],
+        }
+
+
 def test_records_keep_their_bytes_whatever_separates_them_and_wherever_it_recurs() -> None:
     # The splitter looks for the bytes that separated the last two records (",", ", ", a
     # newline and an indentation): the same bytes inside a string, between the objects of a
