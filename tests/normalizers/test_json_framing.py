@@ -121,6 +121,24 @@ def test_records_among_items_that_are_no_records_keep_their_order_bytes_and_valu
         assert records[5].value == {"eventVersion": "1.09", "last": [{"a": 1}]}
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 19, 20, 64, 65, 200])
+def test_an_integer_beyond_64_bits_keeps_its_digits_wherever_a_read_boundary_cuts_it(chunk: int) -> None:
+    # Each read is checked for numbers of 19 digits or more, and the bytes around its start
+    # apart: wherever the boundary falls (in the number, in the blanks or sign before it),
+    # the record holding it is parsed exactly, and one without any is parsed as usual.
+    for padding in range(0, 70, 3):
+        first = b'{"eventVersion":"1.09","pad":"%s"}' % (b"x" * padding)
+        big = b'{"eventVersion":"1.09","big": \n -123456789012345678901234567890,"small":[18446744073709551615]}'
+        data = b'{"Records":[' + first + b"," + big + b"]}"
+        records = _split(data, chunk=chunk)
+        assert [record.raw for record in records] == [first, big]
+        assert records[1].value == {
+            "eventVersion": "1.09",
+            "big": "-123456789012345678901234567890",
+            "small": [18446744073709551615],
+        }
+
+
 def test_records_keep_their_bytes_whatever_separates_them_and_wherever_it_recurs() -> None:
     # The splitter looks for the bytes that separated the last two records (",", ", ", a
     # newline and an indentation): the same bytes inside a string, between the objects of a
@@ -148,6 +166,20 @@ def test_records_keep_their_bytes_whatever_separates_them_and_wherever_it_recurs
         assert [record.error is None for record in records] == [True, True, True, False, True, True, True]
         assert records[1].value["note"] == "},{ and }, {"
         assert records[2].value["set"] == {"items": [{"id": 4}, {"id": 5}]}
+
+
+@pytest.mark.parametrize("between", [b",", b", ", b",\n", b",\r\n", b",\n  ", b",\n    ", b" ,\t"])
+def test_a_separator_kept_for_a_run_of_records_never_cuts_one_where_it_recurs_inside(between: bytes) -> None:
+    # The usual separators are searched as a literal regex, others with bytes.find: either
+    # way the same bytes inside a list of objects or a string are only a candidate end.
+    inner = b'[{"id":1}' + between + b'{"id":2}]'
+    items = [b'{"eventVersion":"1.09","n":%d,"set":%s,"note":"},{ }, {"}' % (n, inner) for n in range(6)]
+    data = b'{"Records":[' + between.join(items) + b"]}"
+    for chunk in (3, 1 << 20):
+        records = _split(data, chunk=chunk)
+        assert [record.raw for record in records] == items
+        assert [record.value["set"] for record in records] == [[{"id": 1}, {"id": 2}]] * 6
+        assert records[5].value["note"] == "},{ }, {"
 
 
 def test_a_string_broken_inside_a_pretty_array_resumes_at_the_next_item_not_inside_the_record() -> None:
