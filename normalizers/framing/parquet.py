@@ -36,7 +36,11 @@ class ParquetRows:
 
     def __init__(self, stream: BinaryIO) -> None:
         try:
-            self._file = pq.ParquetFile(stream)
+            # Not pre-buffered (pyarrow's default since 12 reads every column chunk of the
+            # file as the batches start, holding a whole spooled object in memory): a row
+            # group's columns are read as its batches come, so memory stays flat in the
+            # object's size (benchmarks.memory: 1.71x for 8x the rows before, 1.01x after).
+            self._file = pq.ParquetFile(stream, pre_buffer=False)
         except (pa.ArrowException, OSError) as error:
             raise InvalidParquet(str(error)) from None
         self.arrow_schema = self._file.schema_arrow
