@@ -63,9 +63,12 @@ class CompiledBuilders:
 
     def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Document:
         """What ``build_document(record, raw, None, origin, actors)`` returns, or raises."""
-        builder = (
-            self._compiled(_BUILDERS, tuple(record), compile_builder) if len(record) <= MAX_KEYS else None
-        )
+        builder = None
+        if len(record) <= MAX_KEYS:
+            shape = tuple(record)
+            builder = _BUILDERS.get(shape)  # the common case without a call
+            if builder is None and shape not in _BUILDERS:
+                builder = self._compiled(_BUILDERS, shape, compile_builder)
         if builder is not None:
             try:
                 return builder(record, raw, origin, actors)
@@ -246,9 +249,18 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
             lines += ["        if renamed:", f"            trail[{field!r}] = renamed"]
     if "resources" in present:
         lines += ["    if record['resources'] is not None:", "        add_resources(record, trail)"]
+    lines.append("    event = event_of(record, None, None, action, provider, response, trail, raw, origin)")
+    if "recipientAccountId" in present:  # mapping._cloud's common case, written out
+        lines += [
+            "    account = record['recipientAccountId']",
+            "    if account.__class__ is str and account:",
+            "        cloud = {'account': {'id': account}, 'region': region}",
+            "    else:",
+            "        cloud = cloud_of(record, identity, None)",
+        ]
+    else:
+        lines.append("    cloud = cloud_of(record, identity, None)")
     lines += [
-        "    event = event_of(record, None, None, action, provider, response, trail, raw, origin)",
-        "    cloud = cloud_of(record, identity, None)",
         "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
         "    related = add_parties(document, record, identity, trail, provider, action, actors)",
         "    if related:",

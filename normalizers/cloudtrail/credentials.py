@@ -32,7 +32,17 @@ def redacted(value: Any) -> Any:
     if isinstance(value, dict):
         out: dict[str, Any] | None = None
         for key, item in value.items():
-            new = REDACTED if is_secret(key) and item is not None else redacted(item)
+            if item is None:
+                continue  # a null secret stays null, and there is nothing under it
+            if key in _PLAIN_KEYS:
+                if not isinstance(item, dict | list):
+                    continue  # a leaf under a plain key: nothing to walk, nothing to hide
+                new = redacted(item)
+            elif is_secret(key):
+                new = REDACTED
+            else:
+                _remember_plain(key)
+                new = redacted(item)
             if new is not item and out is None:
                 out = dict(value)
             if out is not None:
@@ -42,6 +52,21 @@ def redacted(value: Any) -> Any:
         items = [redacted(item) for item in value]
         return value if all(new is old for new, old in zip(items, value, strict=True)) else items
     return value
+
+
+_PLAIN_KEYS: set[str] = set()
+"""Key names found not secret: a record that may hold a secret (AssumeRole's, most often) is
+walked key by key, and its forty-odd names are those of the records before it."""
+MAX_PLAIN_KEYS = 4096
+MAX_PLAIN_KEY = 64
+"""Longer names are not kept, so the set holds some hundreds of kilobytes at most."""
+
+
+def _remember_plain(key: str) -> None:
+    if len(key) <= MAX_PLAIN_KEY:
+        if len(_PLAIN_KEYS) >= MAX_PLAIN_KEYS:
+            _PLAIN_KEYS.clear()
+        _PLAIN_KEYS.add(key)
 
 
 def without_credentials(record: dict[str, Any], raw: bytes, keep_raw: bool) -> tuple[dict[str, Any], bytes]:

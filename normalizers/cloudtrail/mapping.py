@@ -90,9 +90,9 @@ def add_parties(
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
-        user, related_users, user_identity = actors.fields(
-            identity, _signed_in_as(trail.get("additional_eventdata"))
-        )
+        additional = trail.get("additional_eventdata")
+        signed_in_as = _signed_in_as(additional) if additional else None
+        user, related_users, user_identity = actors.fields(identity, signed_in_as)
         if "inScopeOf" in identity:  # service calls alone: no call for the others
             scope = in_scope_of(identity)
             if scope:
@@ -105,11 +105,19 @@ def add_parties(
             related["hosts"] = hosts
     if user:
         document["user"] = user
-    _add_source(document, related, optional_str(record, "sourceIPAddress"))
+    # optional_str of both members, inlined (it runs for every record): a string is taken as
+    # it is, anything else goes through optional_str, which raises with the reason.
+    address = record.get("sourceIPAddress")
+    if address.__class__ is not str:
+        address = optional_str(record, "sourceIPAddress")
+    if address:
+        _add_source(document, related, address)
     rows = targets_of(provider, action)
     if rows:
         _add_targets(document, related, target_values(record, rows))
-    agent = optional_str(record, "userAgent")
+    agent = record.get("userAgent")
+    if agent.__class__ is not str:
+        agent = optional_str(record, "userAgent")
     if agent:
         document["user_agent"] = {"original": agent}
     return related
@@ -152,6 +160,9 @@ def _event(
 ) -> dict[str, Any]:
     event_type = trail.get("event_type")
     categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
+    event_id = record.get("eventID")
+    if event_id.__class__ is not str or not event_id:  # the common case without a call
+        event_id = _event_id(record, envelope)
     # No event.kind, event.dataset, event.module: constants of the index (fields.CONSTANTS).
     event: dict[str, Any] = {
         "category": list(categories),
@@ -160,7 +171,7 @@ def _event(
         "outcome": _outcome(
             action, insight, trail.get("error_code"), response, trail.get("service_event_details")
         ),
-        "id": _event_id(record, envelope),
+        "id": event_id,
         "provider": provider,
         "ingested": ingested_millis(origin.ingested),
     }

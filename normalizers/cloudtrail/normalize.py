@@ -22,8 +22,10 @@ def record_mapper(origin: Origin) -> Mapper:
     actors = ActorCache(builders.identity_fields)
 
     def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
+        if "eventTime" not in record:  # with_event_time's own test, without its call
+            record = with_event_time(record)
         # Before any field (or event.original) is built from them.
-        record, raw = without_credentials(with_event_time(record), raw, origin.keep_original)
+        record, raw = without_credentials(record, raw, origin.keep_original)
         if envelope is None:
             return builders.build(record, raw, origin, actors)
         return build_document(record, raw, envelope, origin, actors)

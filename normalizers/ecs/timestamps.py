@@ -22,6 +22,12 @@ _CHECKED: set[str] = set()
 """Times already found RFC 3339 in UTC: a file's records share their second, a session its
 creation date, and a set lookup costs a fraction of the match and the parse."""
 _MAX_CHECKED = 1024
+_MINUTES: set[str] = set()
+"""``YYYY-MM-DDTHH:MM:`` of times that passed the full check: a file's records fall in few
+minutes though each second may be new (one per record in a busy file), so a time of such a
+minute is its one text when the rest is a whole second, ``00Z`` to ``59Z`` in ASCII digits
+(the full check's verdict, without the pattern and the parse)."""
+_SECOND_ENDS = frozenset(f"{second:02d}Z" for second in range(60))
 MAX_EPOCH_SECONDS = 253402300800
 """Epoch seconds must give a year below 10000 to be an RFC 3339 date."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -35,10 +41,13 @@ def timestamp(value: Any) -> str:
     The result is the instant's one text (the module's docstring).
     """
     if isinstance(value, str):
-        if value in _CHECKED:
+        if value in _CHECKED or (value[:17] in _MINUTES and value[17:] in _SECOND_ENDS):
             return value
         if _RFC3339_Z.match(value):
             datetime.fromisoformat(value[:19])  # rejects 2026-13-45T00:00:00Z
+            if len(_MINUTES) >= _MAX_CHECKED:
+                _MINUTES.clear()
+            _MINUTES.add(value[:17])
             if len(value) != 20 and (len(value) != 24 or value[20:23] == "000"):
                 value = _in_millis(value)  # not already no fraction or three digits but 000
             if len(_CHECKED) >= _MAX_CHECKED:
@@ -93,9 +102,11 @@ def epoch_millis(moment: str) -> int:
     return seconds * 1000 + parsed.microsecond // 1000
 
 
+@lru_cache(maxsize=64)
 def ingested_millis(moment: str) -> int | str:
     """The loader's ``event.ingested`` stamp (RFC 3339) in epoch milliseconds, 13 digits
-    instead of 24 characters; any other text (a test's placeholder) as it is."""
+    instead of 24 characters; any other text (a test's placeholder) as it is. Cached: one
+    stamp per object, asked for by each of its records."""
     try:
         return epoch_millis(moment)
     except ValueError:

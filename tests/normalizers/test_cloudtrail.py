@@ -394,6 +394,23 @@ def test_actor_cache_gives_each_document_its_identity_whether_identities_repeat_
         assert user["roles"] == ["Admin"]
 
 
+def test_actor_cache_never_lets_two_documents_share_an_object() -> None:
+    # A document's fields are its own to change (add_parties adds user.target, in_scope_of):
+    # whether the identity was built, decoded at its first repeat, or copied after that.
+    cache = ActorCache()
+    identity = _role_session(1, "ASIAREPEATED0000000")
+    expected = identity_fields(identity)
+    given = [cache.fields(identity) for _ in range(4)]
+    for user, related, user_identity in given:
+        assert (user, related, user_identity) == expected
+        user["roles"].append("Changed")
+        user["target"] = {"name": "x"}
+        related.append("changed")
+        user_identity["session_context"]["session_issuer"]["arn"] = "changed"
+        user_identity["in_scope_of"] = {"source_arn": "changed"}
+    assert cache.fields(identity) == identity_fields(identity) == expected
+
+
 def _identities(value: Any) -> Iterator[dict[str, Any]]:
     if isinstance(value, dict):
         identity = value.get("userIdentity")

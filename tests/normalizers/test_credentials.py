@@ -108,3 +108,23 @@ def test_keys_spelled_with_a_kelvin_sign_are_caught() -> None:
             }
         }
         assert b"t0ken" not in cleaned_raw and b"k3y" not in cleaned_raw
+
+
+def test_names_found_plain_do_not_hide_a_secret_under_them() -> None:
+    # The walk remembers names that are not secret; what such a name holds is still walked.
+    first = {"requestParameters": {"user": {"name": "x"}, "passwordPolicy": {"minimumLength": 8}}}
+    assert redacted(first) is first
+    user = {"name": "x", "Password": "p"}
+    second = {
+        "requestParameters": {
+            "user": user,
+            "passwordPolicy": [{"oldPassword": "a"}],
+        }
+    }
+    assert redacted(second) == {
+        "requestParameters": {
+            "user": {"name": "x", "Password": REDACTED},
+            "passwordPolicy": [{"oldPassword": REDACTED}],
+        }
+    }
+    assert user["Password"] == "p"  # the record itself is left as it is

@@ -111,3 +111,21 @@ def test_epoch_numbers_keep_the_digits_written() -> None:
 def test_epoch_milliseconds_out_of_range_are_refused(millis: float) -> None:
     with pytest.raises(ValueError):
         epoch_millis_timestamp(millis)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "2026-12-01T10:20:60Z",  # RFC 3339 allows a leap second; a date field does not
+        "2026-12-01T10:20:5Z",
+        "2026-12-01T10:20:\u0660\u0665Z",  # Arabic-Indic digits: not ASCII ones
+        "2026-12-01T10:20:05z",
+    ],
+)
+def test_a_time_of_a_minute_already_seen_is_still_checked_whole(given: str) -> None:
+    # Once a minute has passed the full check, its other seconds are checked by their last
+    # characters alone: a malformed second must still be refused there.
+    assert timestamp("2026-12-01T10:20:00Z") == "2026-12-01T10:20:00Z"
+    assert timestamp("2026-12-01T10:20:59Z") == "2026-12-01T10:20:59Z"
+    with pytest.raises(ValueError):
+        timestamp(given)

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from normalizers.ecs.address import parse_ip
+from normalizers.ecs.address import address_fields, parse_ip
 
 
 def stdlib_ip(value: str) -> str | None:
@@ -133,3 +133,39 @@ def test_random_text_is_refused_or_written_as_ipaddress_writes_it() -> None:
     for _ in range(20_000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 24)))
         assert parse_ip(text) == stdlib_ip(text), text
+
+
+IPV4_EDGES = [
+    "0.0.0.0",
+    "255.255.255.255",
+    "1.2.3.4",
+    "01.2.3.4",  # a leading zero: octal in some parsers
+    "1.2.3.04",
+    "1.2.3.00",
+    "256.1.1.1",
+    "1.2.3",
+    "1.2.3.4.5",
+    "1..2.3",
+    " 1.2.3.4",
+    "1.2.3.4 ",
+    "1.2.3.4\n",
+    "1.2.3.4\x00",
+    "1.2.3.\ud800",  # a lone surrogate
+    "١.2.3.4",  # a digit, but not an ASCII one
+    "0x1.2.3.4",
+    "1.2.3.4/32",
+]
+
+
+@pytest.mark.parametrize("value", [*IPV4_EDGES, *EDGES])
+def test_address_fields_give_an_ip_exactly_for_what_ipaddress_takes(value: str) -> None:
+    assert address_fields(value).get("ip") == stdlib_ip(value)
+    assert address_fields(value).get("ip") == parse_ip(value)
+
+
+def test_random_dotted_text_gives_an_ip_exactly_for_what_ipaddress_takes() -> None:
+    rng = random.Random(791)
+    alphabet = "0123456789.....255 x"
+    for _ in range(20_000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 20)))
+        assert address_fields(text).get("ip") == stdlib_ip(text), text
