@@ -75,9 +75,13 @@ def without_credentials(record: dict[str, Any], raw: bytes, keep_raw: bool) -> t
     if not _may_hold_secret(raw):
         return record, raw
     clean = redacted(record)
-    if clean is record or not keep_raw:
+    if not keep_raw:
         return clean, raw
-    return clean, _redacted_json(raw)
+    # The raw bytes are read again, pair by pair, even when the parsed record holds no secret:
+    # a key given twice (``{"password":"hunter2","password":null}``) parses as its last value,
+    # while the bytes keep both.
+    rewritten = _redacted_json(raw)
+    return clean, raw if rewritten is None else rewritten
 
 
 def _may_hold_secret(raw: bytes) -> bool:
@@ -102,7 +106,21 @@ def _may_hold_secret(raw: bytes) -> bool:
     return find(ends[0]) >= 0 or find(ends[1]) >= 0 or find(ends[2]) >= 0
 
 
-def _redacted_json(raw: bytes) -> bytes:
-    # The standard parser: orjson would turn an integer beyond 64 bits into a float. Only
-    # records with a secret, when event.original is kept, come this way.
-    return json.dumps(redacted(json.loads(raw)), ensure_ascii=False, separators=(",", ":")).encode()
+def _redacted_json(raw: bytes) -> bytes | None:
+    """``raw`` written again with every secret replaced, or ``None`` when none of its pairs is
+    one (the bytes are kept as they are). Every pair is seen, those of a key given twice too.
+    The standard parser: orjson would turn an integer beyond 64 bits into a float. Only records
+    the pre-check lets through, when event.original is kept, come this way."""
+    found = False
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal found
+        obj: dict[str, Any] = {}
+        for key, value in items:
+            if value is not None and is_secret(key):
+                value, found = REDACTED, True
+            obj[key] = value
+        return obj
+
+    parsed = json.loads(raw, object_pairs_hook=pairs)
+    return json.dumps(parsed, ensure_ascii=False, separators=(",", ":")).encode() if found else None

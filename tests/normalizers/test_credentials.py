@@ -83,6 +83,30 @@ def test_keys_spelled_with_json_escapes_are_caught() -> None:
     assert b"hunter2" not in cleaned_raw
 
 
+def test_a_secret_hidden_by_a_repeated_key_is_redacted_in_the_raw_bytes() -> None:
+    # JSON parsers keep a repeated key's last value: the record says null, the bytes hunter2.
+    for raw in (
+        b'{"requestParameters":{"password":"hunter2","password":null}}',
+        b'{"requestParameters":{"password":"hunter2"},"requestParameters":{}}',
+        b'{"responseElements":{"credentials":{"sessionToken":"IQoJb3JpZ2lu","sessionToken":null}}}',
+    ):
+        record = orjson.loads(raw)
+        clean, cleaned_raw = without_credentials(record, raw, keep_raw=True)
+        assert clean is record  # the parsed record held no secret
+        assert b"hunter2" not in cleaned_raw and b"IQoJ" not in cleaned_raw
+        assert cleaned_raw == orjson.dumps(orjson.loads(cleaned_raw))  # still one JSON object
+
+
+def test_raw_bytes_without_a_secret_pair_are_kept_as_they_are() -> None:
+    # The pre-check lets these through (a key ending in "password"; an escape), yet no pair
+    # holds a secret: event.original keeps the bytes as delivered.
+    for raw in (
+        b'{"requestParameters": {"password": null, "userName": "alice"}}',
+        b'{"userAgent":"caf\\u00e9"}',
+    ):
+        assert without_credentials(orjson.loads(raw), raw, keep_raw=True)[1] is raw
+
+
 def test_raw_bytes_with_integers_beyond_64_bits_are_redacted_too() -> None:
     raw = b'{"requestParameters":{"size":123456789012345678901234567890,"password":"hunter2"}}'
     record = json.loads(raw)
