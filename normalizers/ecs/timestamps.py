@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 # RFC 3339 in UTC with a literal Z: passed through untouched (the common, fast case).
-_RFC3339_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z\Z")
+_RFC3339_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z\Z", re.ASCII)
 _CHECKED: set[str] = set()
 """Times already found RFC 3339 in UTC: a file's records share their second, a session its
 creation date, and a set lookup costs a fraction of the match and the parse."""

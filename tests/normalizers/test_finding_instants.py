@@ -129,3 +129,18 @@ def test_a_time_of_a_minute_already_seen_is_still_checked_whole(given: str) -> N
     assert timestamp("2026-12-01T10:20:59Z") == "2026-12-01T10:20:59Z"
     with pytest.raises(ValueError):
         timestamp(given)
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "2026-12-01T10:20:05.\u0661\u0662\u0663Z",  # Arabic-Indic digits in the fraction
+        "\u0662\u0660\u0662\u0666-12-01T10:20:05Z",  # and in the year
+        "2026-12-01T10:20:05.\uff11Z",  # a fullwidth digit
+    ],
+)
+def test_digits_other_than_ascii_are_refused(given: str) -> None:
+    # A date field reads ASCII digits only: such a time must be dead-lettered by the normalizer,
+    # never passed on for the engine to refuse the whole document.
+    with pytest.raises(ValueError):
+        timestamp(given)
