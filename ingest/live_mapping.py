@@ -79,7 +79,7 @@ class LiveMappings:
                 _WARNED.add(index)
                 LOGGER.warning(
                     "index %s was created under an older template: its documents carry %s "
-                    "(CHANGELOG.md, 0.3.0 upgrade notes; docs/ingest.md, "
+                    "(CHANGELOG.md, upgrade notes; docs/ingest.md, "
                     '"An index created under an older template")',
                     index,
                     ", ".join(needed.fields()),
