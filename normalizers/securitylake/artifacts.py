@@ -25,7 +25,7 @@ from typing import Any
 from normalizers.ecs.address import parse_ip
 from normalizers.ecs.process import process_fields
 from normalizers.ecs.values import as_dict, prune, unique
-from normalizers.securitylake.bounded import bounded_objects, bounded_strings, integer, string
+from normalizers.securitylake.bounded import bounded_objects, bounded_strings, first_holding, integer, string
 from normalizers.securitylake.values import first, ocsf_time
 
 _ALGORITHMS = {1: "md5", 2: "sha1", 3: "sha256", 4: "sha512"}
@@ -102,7 +102,8 @@ def _addresses(evidence: dict[str, Any]) -> list[str]:
 
 def _first(items: list[dict[str, Any]], kind: str) -> dict[str, Any]:
     """The ``kind`` object of the first evidence holding one; empty when none does."""
-    return next((item[kind] for item in items if isinstance(item.get(kind), dict)), {})
+    evidence = first_holding(items, kind)
+    return {} if evidence is None else evidence[kind]
 
 
 def _process(process: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@ the document it makes stay bounded (docs/sources/securityhub.md, "OCSF findings"
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 LIST_LIMIT = 100
@@ -36,3 +37,8 @@ def integer(value: Any, name: str) -> int | None:
     """``value[name]`` when it is an integer (a boolean is not one)."""
     found = value.get(name) if isinstance(value, dict) else None
     return found if isinstance(found, int) and not isinstance(found, bool) else None
+
+
+def first_holding(items: Iterable[dict[str, Any]], name: str) -> dict[str, Any] | None:
+    """The first of ``items`` (a finding's evidences) that holds ``name`` as an object."""
+    return next((item for item in items if isinstance(item.get(name), dict)), None)

@@ -14,7 +14,7 @@ from typing import Any
 from normalizers.ecs.actor import Actor
 from normalizers.ecs.values import as_bool, as_dict
 from normalizers.securitylake.api_activity import user_identity
-from normalizers.securitylake.bounded import bounded_objects, string
+from normalizers.securitylake.bounded import bounded_objects, first_holding, string
 from normalizers.securitylake.classes import FINDING_CLASS_NAMES
 from normalizers.securitylake.evidences import (
     asff_network,
@@ -138,10 +138,7 @@ def finding_actor(row: dict[str, Any]) -> Actor | None:
 
 
 def _evidence(row: dict[str, Any], name: str) -> dict[str, Any] | None:
-    """The first of ``evidences`` that holds ``name`` (an object)."""
-    return next(
-        (item for item in bounded_objects(row.get("evidences")) if isinstance(item.get(name), dict)), None
-    )
+    return first_holding(bounded_objects(row.get("evidences")), name)
 
 
 def _api_call_action(evidence: dict[str, Any] | None) -> dict[str, Any] | None:
