@@ -244,6 +244,14 @@ FINDING_FIELDS: tuple[Field, ...] = (
     field("vulnerability.reference", "keyword", "reference URLs of the vulnerabilities"),
     field("vulnerability.description", "text", "the vulnerability's description"),
     field("vulnerability.scanner.vendor", "keyword", "who scanned for it"),
+    field("orchestrator.type", "keyword", "the orchestrator of the workload: `kubernetes` (EKS) or `ecs`"),
+    field("orchestrator.cluster.name", "keyword", "the cluster's name"),
+    field("orchestrator.cluster.id", "keyword", "the cluster's ARN"),
+    field("orchestrator.namespace", "keyword", "the Kubernetes namespace of the workload"),
+    field("orchestrator.resource.name", "keyword", "the workload (a pod, a deployment) or the ECS task"),
+    field("orchestrator.resource.type", "keyword", "the workload's type (`Pod`, `Deployment`) or `task`"),
+    field("threat.software.name", "keyword", "the names of the malware the finding saw"),
+    field("threat.software.type", "keyword", "`Malware` (ECS's type of software: `Malware` or `Tool`)"),
 )
 """Fields GuardDuty and Security Hub findings share (docs/schema.md, "Findings")."""
 
