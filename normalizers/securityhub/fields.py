@@ -137,18 +137,48 @@ ECS: tuple[Field, ...] = (
     ecs("process.user.name", "OCSF only: the user it ran as (`process.user.name`)"),
     ecs("process.user.id", "OCSF only: that user's id (`process.user.uid`)"),
     ecs("file.name", "OCSF only: the first `file` evidence's `name`"),
-    ecs("file.path", "OCSF only: its `path`"),
+    ecs(
+        "file.path",
+        "the first `Malware[].Path` (where the malware was seen); OCSF: the first `file` evidence's `path`, "
+        "which wins",
+    ),
     ecs("file.size", "OCSF only: its `size` in bytes"),
     ecs("file.hash.md5", "OCSF only: its MD5 (`hashes[]` of `algorithm_id` 1)"),
     ecs("file.hash.sha1", "OCSF only: its SHA-1 (`algorithm_id` 2)"),
     ecs("file.hash.sha256", "OCSF only: its SHA-256 (`algorithm_id` 3)"),
     ecs("file.hash.sha512", "OCSF only: its SHA-512 (`algorithm_id` 4)"),
-    ecs("container.id", "OCSF only: the first `container` evidence's `uid`"),
-    ecs("container.name", "OCSF only: its `name`"),
-    ecs("container.runtime", "OCSF only: its `runtime`"),
-    ecs("container.image.name", "OCSF only: its `image.name`"),
-    ecs("container.image.tag", "OCSF only: its `image.tag`"),
-    ecs("container.image.hash.all", "OCSF only: its `image.uid` (ECS has no image id)"),
+    ecs("container.id", "OCSF only: the first `container` evidence's `uid` (ASFF's `Container` has no id)"),
+    ecs(
+        "container.name",
+        "the first container of the resources (`Details.Container`, `.AwsEcsContainer`, `.AwsEcsTask.Containers[]`: "
+        '"Containers, clusters and malware") `Name`; OCSF: the first `container` evidence\'s `name`, which wins',
+    ),
+    ecs("container.runtime", "that container's `ContainerRuntime`; OCSF: the evidence's `runtime`"),
+    ecs(
+        "container.image.name",
+        "that container's `ImageName` (else `Image`) without tag and digest; OCSF: the evidence's `image.name`",
+    ),
+    ecs("container.image.tag", "the reference's tag; OCSF: the evidence's `image.tag`"),
+    ecs(
+        "container.image.hash.all",
+        "the reference's digest and the container's `ImageId`; OCSF: the evidence's `image.uid` (ECS has no image id)",
+    ),
+    ecs(
+        "orchestrator.type",
+        "`kubernetes` for an `AwsEksCluster` resource, else `ecs` for an `AwsEcsCluster` or `AwsEcsTask` one",
+    ),
+    ecs(
+        "orchestrator.cluster.name",
+        "the EKS cluster's `Name`, else the ECS cluster's `ClusterName` (else from the ARN)",
+    ),
+    ecs("orchestrator.cluster.id", "the cluster's ARN (its `Arn`/`ClusterArn`, else the resource's `Id`)"),
+    ecs("orchestrator.resource.name", "the ECS task's id (the end of the `AwsEcsTask` resource's ARN)"),
+    ecs("orchestrator.resource.type", "`task` for an ECS task"),
+    ecs("threat.software.name", "every `Malware[].Name`", "Malware.Name"),
+    ecs(
+        "threat.software.type",
+        "`Malware` when the finding names malware (its ASFF `Type` stays in `aws.securityhub_findings.malware`)",
+    ),
     ecs(
         "url.full",
         "OCSF only: the first `url` evidence's `url_string`, else the first `http_request`'s `url.url_string`",
@@ -189,6 +219,11 @@ _OBJECTS = (
 
 OWN: tuple[Field, ...] = (
     *(field(f"{BLOCK}.{name}", "flat_object", description, raw) for name, raw, description in _OBJECTS),
+    field(
+        f"{BLOCK}.container_images",
+        "keyword",
+        "every image the resources' containers name (`ImageName`, else `Image`), as given",
+    ),
     field(f"{BLOCK}.id", "keyword", "the finding's id", "Id"),
     field(f"{BLOCK}.schema_version", "keyword", "the ASFF version", "SchemaVersion"),
     field(f"{BLOCK}.generator_id", "keyword", "what generated the finding (a rule, a control)"),
