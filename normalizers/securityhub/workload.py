@@ -79,7 +79,9 @@ def _containers(resource: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _orchestrator(resources: list[dict[str, Any]]) -> dict[str, Any]:
     """An EKS cluster is ``kubernetes``; else an ECS cluster (with a task of it) ``ecs``."""
-    eks, cluster, task = {}, {}, {}
+    eks: dict[str, Any] = {}
+    cluster: dict[str, Any] = {}
+    task: dict[str, Any] = {}
     eks_arn = cluster_arn = task_arn = None
     for resource in resources:
         details = as_dict(resource.get("Details"))
