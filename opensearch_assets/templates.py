@@ -33,7 +33,8 @@ TOTAL_FIELDS_LIMIT = 2000
 # Security Hub and Config constants; 5: the fields OCSF findings' evidences fill
 # (process.parent.*, file.*, container.*, http.request.method: every index's ECS component)
 # and aws.securityhub_findings.database.*; 6: the finding context (the GuardDuty and Security
-# Hub components' orchestrator.*, threat.software.*, aws.<finding>.container_images).
+# Hub components' orchestrator.*, threat.software.*, dns.question.type, tls.*, email.*,
+# aws.<finding>.container_images).
 TEMPLATE_VERSION = 6
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 

@@ -252,6 +252,18 @@ FINDING_FIELDS: tuple[Field, ...] = (
     field("orchestrator.resource.type", "keyword", "the workload's type (`Pod`, `Deployment`) or `task`"),
     field("threat.software.name", "keyword", "the names of the malware the finding saw"),
     field("threat.software.type", "keyword", "`Malware` (ECS's type of software: `Malware` or `Tool`)"),
+    field("dns.question.type", "keyword", "the type of record asked (`A`, `AAAA`, `TXT`)"),
+    field("tls.version", "keyword", "the TLS version's number (`1.2`)"),
+    field("tls.version_protocol", "keyword", "`tls` or `ssl`"),
+    field("tls.cipher", "keyword", "the cipher suite agreed"),
+    field("tls.client.server_name", "keyword", "the server name the client asked (SNI)"),
+    field("tls.client.ja3", "keyword", "the client's JA3 fingerprint (an MD5)"),
+    field("tls.server.ja3s", "keyword", "the server's JA3S fingerprint (an MD5)"),
+    field("email.from.address", "keyword", "the sender's addresses"),
+    field("email.to.address", "keyword", "the recipients' addresses"),
+    field("email.cc.address", "keyword", "the copied recipients' addresses"),
+    field("email.subject", "keyword", "the email's subject"),
+    field("email.message_id", "keyword", "the email's Message-ID"),
 )
 """Fields GuardDuty and Security Hub findings share (docs/schema.md, "Findings")."""
 
