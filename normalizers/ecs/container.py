@@ -73,14 +73,30 @@ def orchestrator_fields(
     resource_type: str | None = None,
 ) -> dict[str, object]:
     """ECS ``orchestrator``: ``kind`` is :data:`KUBERNETES` or :data:`ECS`; ``cluster_id`` the
-    cluster's ARN; the resource is the workload (a pod, a deployment) or the ECS task."""
+    cluster's ARN (a name not given is read off it); the resource is the workload (a pod, a
+    deployment) or the ECS task."""
     return prune(
         {
             "type": kind,
-            "cluster": {"name": cluster_name, "id": cluster_id},
+            "cluster": {"name": cluster_name or cluster_name_of(cluster_id), "id": cluster_id},
             "namespace": namespace,
             "resource": {"name": resource_name, "type": resource_type},
         }
+    )
+
+
+def ecs_task_orchestrator(
+    cluster_arn: str | None, cluster_name: str | None, task_arn: str | None
+) -> dict[str, object]:
+    """ECS ``orchestrator`` of an ECS cluster and, when known, its task (``resource.name`` the
+    task's id, ``resource.type`` ``task``)."""
+    task_id = task_id_of(task_arn)
+    return orchestrator_fields(
+        kind=ECS,
+        cluster_name=cluster_name,
+        cluster_id=cluster_arn,
+        resource_name=task_id,
+        resource_type="task" if task_id else None,
     )
 
 

@@ -249,7 +249,7 @@ FINDING_FIELDS: tuple[Field, ...] = (
     field("orchestrator.cluster.id", "keyword", "the cluster's ARN"),
     field("orchestrator.namespace", "keyword", "the Kubernetes namespace of the workload"),
     field("orchestrator.resource.name", "keyword", "the workload (a pod, a deployment) or the ECS task"),
-    field("orchestrator.resource.type", "keyword", "the workload's type (`Pod`, `Deployment`) or `task`"),
+    field("orchestrator.resource.type", "keyword", "the workload's type, as the finding gives it, or `task`"),
     field("threat.software.name", "keyword", "the names of the malware the finding saw"),
     field("threat.software.type", "keyword", "`Malware` (ECS's type of software: `Malware` or `Tool`)"),
     field("dns.question.type", "keyword", "the type of record asked (`A`, `AAAA`, `TXT`)"),

@@ -170,7 +170,8 @@ ECS: tuple[Field, ...] = (
         "the Kubernetes workload's `name`, else the ECS task's id (the end of `taskDetails.arn`)",
     ),
     ecs(
-        "orchestrator.resource.type", "the Kubernetes workload's `type` (`Pod`, `Deployment`...), else `task`"
+        "orchestrator.resource.type",
+        "the Kubernetes workload's `type` as GuardDuty writes it (`pods`, `deployments`...), else `task`",
     ),
     ecs(
         "user_agent.original",

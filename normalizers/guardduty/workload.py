@@ -18,14 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalizers.ecs.container import (
-    ECS,
-    KUBERNETES,
-    cluster_name_of,
-    container_fields,
-    orchestrator_fields,
-    task_id_of,
-)
+from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
 from normalizers.ecs.values import as_dict, as_text, unique
 from normalizers.securitylake.bounded import bounded_objects
 
@@ -74,22 +67,16 @@ def _orchestrator(
 ) -> dict[str, Any]:
     """An EKS cluster or a Kubernetes workload is ``kubernetes``; else an ECS cluster ``ecs``."""
     if eks or workload:
-        arn = as_text(eks.get("arn"))
         return orchestrator_fields(
             kind=KUBERNETES,
-            cluster_name=as_text(eks.get("name")) or cluster_name_of(arn),
-            cluster_id=arn,
+            cluster_name=as_text(eks.get("name")),
+            cluster_id=as_text(eks.get("arn")),
             namespace=as_text(workload.get("namespace")),
             resource_name=as_text(workload.get("name")),
             resource_type=as_text(workload.get("type")),
         )
     if cluster:
-        arn, task_id = as_text(cluster.get("arn")), task_id_of(as_text(task.get("arn")))
-        return orchestrator_fields(
-            kind=ECS,
-            cluster_name=as_text(cluster.get("name")) or cluster_name_of(arn),
-            cluster_id=arn,
-            resource_name=task_id,
-            resource_type="task" if task_id else None,
+        return ecs_task_orchestrator(
+            as_text(cluster.get("arn")), as_text(cluster.get("name")), as_text(task.get("arn"))
         )
     return {}

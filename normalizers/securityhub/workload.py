@@ -17,14 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalizers.ecs.container import (
-    ECS,
-    KUBERNETES,
-    cluster_name_of,
-    container_fields,
-    orchestrator_fields,
-    task_id_of,
-)
+from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
 from normalizers.ecs.values import as_dict, as_text, unique
 from normalizers.securitylake.bounded import bounded_objects
 
@@ -93,20 +86,14 @@ def _orchestrator(resources: list[dict[str, Any]]) -> dict[str, Any]:
         if not task and isinstance(details.get("AwsEcsTask"), dict):
             task, task_arn = details["AwsEcsTask"], resource_id
     if eks:
-        arn = as_text(eks.get("Arn")) or eks_arn
         return orchestrator_fields(
-            kind=KUBERNETES, cluster_name=as_text(eks.get("Name")) or cluster_name_of(arn), cluster_id=arn
+            kind=KUBERNETES,
+            cluster_name=as_text(eks.get("Name")),
+            cluster_id=as_text(eks.get("Arn")) or eks_arn,
         )
     if cluster or task:
         arn = as_text(cluster.get("ClusterArn")) or cluster_arn or as_text(task.get("ClusterArn"))
-        task_id = task_id_of(task_arn)
-        return orchestrator_fields(
-            kind=ECS,
-            cluster_name=as_text(cluster.get("ClusterName")) or cluster_name_of(arn),
-            cluster_id=arn,
-            resource_name=task_id,
-            resource_type="task" if task_id else None,
-        )
+        return ecs_task_orchestrator(arn, as_text(cluster.get("ClusterName")), task_arn)
     return {}
 
 
