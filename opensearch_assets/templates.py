@@ -32,8 +32,10 @@ TOTAL_FIELDS_LIMIT = 2000
 # copy_to, the flow and CloudTrail constants, and the fields 0.3.0 maps; 4: the GuardDuty,
 # Security Hub and Config constants; 5: the fields OCSF findings' evidences fill
 # (process.parent.*, file.*, container.*, http.request.method: every index's ECS component)
-# and aws.securityhub_findings.database.*.
-TEMPLATE_VERSION = 5
+# and aws.securityhub_findings.database.*; 6: the finding context (the GuardDuty and Security
+# Hub components' orchestrator.*, threat.software.*, dns.question.type, tls.*, email.*,
+# aws.<finding>.container_images).
+TEMPLATE_VERSION = 6
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 

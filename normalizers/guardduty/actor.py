@@ -17,6 +17,7 @@ from normalizers.ecs.actor import Actor, access_key_actor, actor_fields
 from normalizers.ecs.arn import role_name
 from normalizers.ecs.getters import optional_obj
 from normalizers.ecs.values import as_list, as_text, objects, prune, unique
+from normalizers.guardduty.workload import kubernetes_workload
 
 
 @dataclass(slots=True)
@@ -84,7 +85,7 @@ def _workload_identities(resource: dict[str, Any]) -> list[str]:
     service account as Kubernetes names it in audit logs (``system:serviceaccount:<namespace>:
     <name>``, ``kubernetesWorkloadDetails``), a Lambda function's execution role by its name
     (the session issuer of the function's CloudTrail calls, ``lambdaDetails.role``)."""
-    workload = optional_obj(optional_obj(resource, "kubernetesDetails"), "kubernetesWorkloadDetails")
+    workload = kubernetes_workload(resource)
     namespace, account = as_text(workload.get("namespace")), as_text(workload.get("serviceAccountName"))
     return unique(
         [

@@ -139,6 +139,41 @@ ECS: tuple[Field, ...] = (
     ecs("process.user.id", "that user's numeric id, as text", "service.runtimeDetails.process.userId"),
     ecs("process.start", "when it started", "service.runtimeDetails.process.startTime"),
     ecs(
+        "container.id",
+        'the first container the finding names (docs/sources/guardduty.md, "Containers and clusters")',
+        "resource.containerDetails.id",
+    ),
+    ecs("container.name", "its name", "resource.containerDetails.name"),
+    ecs(
+        "container.runtime",
+        "its runtime (`containerd`, `docker`)",
+        "resource.containerDetails.containerRuntime",
+    ),
+    ecs(
+        "container.image.name", "its image reference without tag and digest (the registry and its port kept)"
+    ),
+    ecs("container.image.tag", "the reference's tag (`1.4`), when it has one"),
+    ecs("container.image.hash.all", "the reference's digest (`sha256:...`), when it has one"),
+    ecs(
+        "orchestrator.type",
+        "`kubernetes` for an EKS cluster or a Kubernetes workload, else `ecs` for an ECS cluster",
+    ),
+    ecs("orchestrator.cluster.name", "the EKS or ECS cluster's name (else read off its ARN)"),
+    ecs("orchestrator.cluster.id", "the cluster's ARN"),
+    ecs(
+        "orchestrator.namespace",
+        "the Kubernetes workload's namespace",
+        "resource.kubernetesDetails.kubernetesWorkloadDetails.namespace",
+    ),
+    ecs(
+        "orchestrator.resource.name",
+        "the Kubernetes workload's `name`, else the ECS task's id (the end of `taskDetails.arn`)",
+    ),
+    ecs(
+        "orchestrator.resource.type",
+        "the Kubernetes workload's `type` as GuardDuty writes it (`pods`, `deployments`...), else `task`",
+    ),
+    ecs(
         "user_agent.original",
         "the API call's user agent (`fullUserAgent` of an object), else that of any other `*Action` block",
     ),
@@ -206,6 +241,12 @@ OWN: tuple[Field, ...] = (
         "keyword",
         "the resource's type (`AccessKey`, `Instance`, `S3Bucket`...)",
         "resource.resourceType",
+    ),
+    field(
+        f"{BLOCK}.container_images",
+        "keyword",
+        "every image reference of the finding's containers, as given (`containerDetails`, then the "
+        "Kubernetes workload's, then the ECS task's; 100 of each at most)",
     ),
     *(
         field(f"{BLOCK}.resource.{name}", "flat_object", f"`resource`'s `{name}`, snake_cased, a flat object")

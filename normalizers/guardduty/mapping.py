@@ -31,6 +31,7 @@ from normalizers.guardduty.actor import finding_actor
 from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
 from normalizers.guardduty.host import instance_host, runtime_process
 from normalizers.guardduty.tables import FLAT_KEYS
+from normalizers.guardduty.workload import finding_workload
 from normalizers.reasons import MISSING_FIELD, RecordError
 
 
@@ -55,6 +56,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
     activity = activity_of(action)
     host = instance_host(optional_obj(resource, "instanceDetails"))
     actor = finding_actor(resource, action, account)
+    workload = finding_workload(resource)
     sequence = sequence_of(as_dict(as_dict(service.get("detection")).get("sequence")))
     title = optional_str(finding, "title")
 
@@ -81,6 +83,8 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         "rule": rule_fields(finding_type, finding_type, finding_type.split(":", 1)[0]),
         "user": actor.user,
         "process": runtime_process(optional_obj(service, "runtimeDetails")),
+        "container": workload.container,
+        "orchestrator": workload.orchestrator,
         "source": activity.source.fields,
         "destination": activity.destination.fields,
         "network": activity.network,
@@ -105,6 +109,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "severity": {"code": severity_value, "label": label},
                 "sample": sample,
                 "resource": _resource_block(resource),
+                "container_images": workload.images,
                 "service": _service_block(service, action),
                 "user_identity": actor.identity,
                 "sequence": sequence.block,

@@ -52,7 +52,11 @@ ECS: tuple[Field, ...] = (
         "`Region`, else the region of `ProductArn`, else the first resource's (required)",
         "Region",
     ),
-    ecs("cloud.instance.id", "the first `AwsEc2Instance` resource's instance id"),
+    ecs(
+        "cloud.instance.id",
+        "the first `AwsEc2Instance` resource's instance id; else an OCSF finding's first `device` evidence's "
+        "`instance_uid`",
+    ),
     ecs("user.name", 'who acted, from the IAM resources (docs/sources/securityhub.md, "Actor")'),
     ecs("user.id", "the actor's principal id"),
     ecs(
@@ -61,22 +65,25 @@ ECS: tuple[Field, ...] = (
     ecs(
         "related.user",
         "every identifier of the actor; a Lambda function's execution role name "
-        "(`AwsLambdaFunction.Role`); an attack sequence's actors; an OCSF finding's user name `observables`",
+        "(`AwsLambdaFunction.Role`); an attack sequence's actors; an OCSF finding's user name `observables` "
+        "and every `user` evidence's `name` and `uid`",
     ),
     ecs(
         "related.ip",
         "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP "
         "`ThreatIntelIndicators`; an OCSF finding's evidence endpoints, URL hosts that are addresses, "
-        "`x_forwarded_for` and IP `observables`",
+        "`x_forwarded_for`, `device` evidences' `ip`, `email` evidences' `x_originating_ip` and IP `observables`",
     ),
     ecs(
         "related.hosts",
         "`AwsEc2Instance` instance ids, those of `NetworkPath`'s instance components, and the instance "
-        "whose role session acts; an OCSF finding's host name and instance id `observables`",
+        "whose role session acts; an OCSF finding's host name and instance id `observables`, and every "
+        "`device` evidence's `hostname` and `instance_uid`",
     ),
     ecs(
         "related.hash",
-        "an OCSF finding's hash `observables`, and every evidence's `file` and `process.file` hashes",
+        "an OCSF finding's hash `observables`, and every evidence's `file`, `process.file`, `job.file`, "
+        "`script` and `script.file` hashes",
     ),
     ecs(
         "aws.s3.bucket.name",
@@ -116,7 +123,31 @@ ECS: tuple[Field, ...] = (
         "the action's protocol (a DNS request's too), else `Network.Protocol`, lower-cased",
     ),
     ecs("network.protocol", "`dns` for a DNS request"),
-    ecs("dns.question.name", "the domain of a DNS request"),
+    ecs("dns.question.name", "the domain of a DNS request; OCSF: the first `query` evidence's `hostname`"),
+    ecs("dns.question.type", "OCSF only: the first `query` evidence's `type` (`A`, `AAAA`, `TXT`)"),
+    ecs("tls.version", "OCSF only: the first `tls` evidence's `version`, its number (`1.2`)"),
+    ecs(
+        "tls.version_protocol",
+        "OCSF only: its protocol, `tls` (a `version` written `TLSv1.2`, or a bare number) or `ssl`",
+    ),
+    ecs("tls.cipher", "OCSF only: its `cipher`"),
+    ecs("tls.client.server_name", "OCSF only: the server name the client asked (its `sni`)"),
+    ecs("tls.client.ja3", "OCSF only: its `ja3_hash.value` (an MD5)"),
+    ecs("tls.server.ja3s", "OCSF only: its `ja3s_hash.value` (an MD5)"),
+    ecs("email.from.address", "OCSF only: the first `email` evidence's `from`"),
+    ecs("email.to.address", "OCSF only: its `to[]`"),
+    ecs("email.cc.address", "OCSF only: its `cc[]`"),
+    ecs("email.subject", "OCSF only: its `subject`"),
+    ecs("email.message_id", "OCSF only: its Message-ID (`message_uid`)"),
+    ecs("host.hostname", "OCSF only: the first `device` evidence's `hostname`"),
+    ecs("host.name", "OCSF only: its `name`, else its `hostname`"),
+    ecs("host.id", "OCSF only: its `uid`"),
+    ecs("host.ip", "OCSF only: its `ip`"),
+    ecs(
+        "user.target.name",
+        "OCSF only: the user the finding is about, the first `user` evidence's `name` (`user.*` is the actor)",
+    ),
+    ecs("user.target.id", "OCSF only: that user's `uid`"),
     ecs("event.url", "the finding's page in the product", "SourceUrl"),
     ecs(
         "process.name",
@@ -137,18 +168,48 @@ ECS: tuple[Field, ...] = (
     ecs("process.user.name", "OCSF only: the user it ran as (`process.user.name`)"),
     ecs("process.user.id", "OCSF only: that user's id (`process.user.uid`)"),
     ecs("file.name", "OCSF only: the first `file` evidence's `name`"),
-    ecs("file.path", "OCSF only: its `path`"),
+    ecs(
+        "file.path",
+        "the first `Malware[].Path` (where the malware was seen); OCSF: the first `file` evidence's `path`, "
+        "which wins",
+    ),
     ecs("file.size", "OCSF only: its `size` in bytes"),
     ecs("file.hash.md5", "OCSF only: its MD5 (`hashes[]` of `algorithm_id` 1)"),
     ecs("file.hash.sha1", "OCSF only: its SHA-1 (`algorithm_id` 2)"),
     ecs("file.hash.sha256", "OCSF only: its SHA-256 (`algorithm_id` 3)"),
     ecs("file.hash.sha512", "OCSF only: its SHA-512 (`algorithm_id` 4)"),
-    ecs("container.id", "OCSF only: the first `container` evidence's `uid`"),
-    ecs("container.name", "OCSF only: its `name`"),
-    ecs("container.runtime", "OCSF only: its `runtime`"),
-    ecs("container.image.name", "OCSF only: its `image.name`"),
-    ecs("container.image.tag", "OCSF only: its `image.tag`"),
-    ecs("container.image.hash.all", "OCSF only: its `image.uid` (ECS has no image id)"),
+    ecs("container.id", "OCSF only: the first `container` evidence's `uid` (ASFF's `Container` has no id)"),
+    ecs(
+        "container.name",
+        "the first container of the resources (`Details.Container`, `.AwsEcsContainer`, `.AwsEcsTask.Containers[]`: "
+        '"Containers, clusters and malware") `Name`; OCSF: the first `container` evidence\'s `name`, which wins',
+    ),
+    ecs("container.runtime", "that container's `ContainerRuntime`; OCSF: the evidence's `runtime`"),
+    ecs(
+        "container.image.name",
+        "that container's `ImageName` (else `Image`) without tag and digest; OCSF: the evidence's `image.name`",
+    ),
+    ecs("container.image.tag", "the reference's tag; OCSF: the evidence's `image.tag`"),
+    ecs(
+        "container.image.hash.all",
+        "the reference's digest and the container's `ImageId`; OCSF: the evidence's `image.uid` (ECS has no image id)",
+    ),
+    ecs(
+        "orchestrator.type",
+        "`kubernetes` for an `AwsEksCluster` resource, else `ecs` for an `AwsEcsCluster` or `AwsEcsTask` one",
+    ),
+    ecs(
+        "orchestrator.cluster.name",
+        "the EKS cluster's `Name`, else the ECS cluster's `ClusterName` (else from the ARN)",
+    ),
+    ecs("orchestrator.cluster.id", "the cluster's ARN (its `Arn`/`ClusterArn`, else the resource's `Id`)"),
+    ecs("orchestrator.resource.name", "the ECS task's id (the end of the `AwsEcsTask` resource's ARN)"),
+    ecs("orchestrator.resource.type", "`task` for an ECS task"),
+    ecs("threat.software.name", "every `Malware[].Name`", "Malware.Name"),
+    ecs(
+        "threat.software.type",
+        "`Malware` when the finding names malware (its ASFF `Type` stays in `aws.securityhub_findings.malware`)",
+    ),
     ecs(
         "url.full",
         "OCSF only: the first `url` evidence's `url_string`, else the first `http_request`'s `url.url_string`",
@@ -189,6 +250,11 @@ _OBJECTS = (
 
 OWN: tuple[Field, ...] = (
     *(field(f"{BLOCK}.{name}", "flat_object", description, raw) for name, raw, description in _OBJECTS),
+    field(
+        f"{BLOCK}.container_images",
+        "keyword",
+        "every image the resources' containers name (`ImageName`, else `Image`), as given",
+    ),
     field(f"{BLOCK}.id", "keyword", "the finding's id", "Id"),
     field(f"{BLOCK}.schema_version", "keyword", "the ASFF version", "SchemaVersion"),
     field(f"{BLOCK}.generator_id", "keyword", "what generated the finding (a rule, a control)"),

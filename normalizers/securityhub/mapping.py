@@ -36,6 +36,7 @@ from normalizers.securityhub.classify import (
 from normalizers.securityhub.network import add_network, path_addresses
 from normalizers.securityhub.resources import hosts, indicator_ips, resource_block, s3_objects
 from normalizers.securityhub.tables import FLAT_KEYS
+from normalizers.securityhub.workload import malware_fields, resources_workload
 
 
 def asff_document(
@@ -94,6 +95,8 @@ def finding_document(
     sequence = sequence_of(as_dict(detection.get("Sequence")))
     user, related_users, identity = actor_fields(actor or resources_actor(resources, account))
     sample = as_bool(finding.get("Sample")) is True
+    workload = resources_workload(resources)
+    threat, malware_file = malware_fields(finding.get("Malware"))
 
     document: Document = {
         "@timestamp": updated,
@@ -133,6 +136,10 @@ def finding_document(
             start=process.get("LaunchedAt"),
             end=process.get("TerminatedAt"),
         ),
+        "container": workload.container,
+        "orchestrator": workload.orchestrator,
+        "threat": threat,
+        "file": malware_file,
         "source": activity.source.fields,
         "destination": activity.destination.fields,
         "network": activity.network,
@@ -182,6 +189,7 @@ def finding_document(
                 "remediation": snake(optional_obj(finding, "Remediation")),
                 "note": _note(optional_obj(finding, "Note")),
                 "resources": [resource_block(resource) for resource in resources],
+                "container_images": workload.images,
                 "action": action,
                 "network": snake(network),
                 "network_path": snake(network_path),

@@ -3,8 +3,9 @@
 mapping: the OCSF finding is taken back to ASFF (:mod:`normalizers.securitylake.findings`)
 and made by the ASFF mapper, its actor read from ``evidences[].actor``; what ASFF has no
 member for is added after: the process, file, container, URL and HTTP request evidences
-(:mod:`normalizers.securitylake.artifacts`), every evidence's addresses and file hashes and
-the ``observables`` as pivots (docs/sources/securityhub.md, "OCSF findings")."""
+(:mod:`normalizers.securitylake.artifacts`), the DNS query, TLS, email, device and user
+evidences (:mod:`normalizers.securitylake.subjects`), every evidence's addresses and file
+hashes and the ``observables`` as pivots (docs/sources/securityhub.md, "OCSF findings")."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from normalizers.securitylake.classes import DETECTION_FINDING, FINDING_CLASSES,
 from normalizers.securitylake.evidences import evidence_ips
 from normalizers.securitylake.findings import asff_finding, finding_actor, finding_name, finding_summary
 from normalizers.securitylake.observables import observed, relate
+from normalizers.securitylake.subjects import Subjects, evidence_subjects
 
 
 def is_ocsf_finding(finding: dict[str, Any]) -> bool:
@@ -52,10 +54,12 @@ def ocsf_finding_document(
     document["rule"].setdefault("name", name)
     pivots = observed(finding.get("observables"))
     artifacts = evidence_artifacts(finding.get("evidences"))
+    subjects = evidence_subjects(finding.get("evidences"))
     _add_artifacts(document, artifacts)
-    relate(document, "ip", evidence_ips(finding.get("evidences")) + artifacts.ips + pivots.ip)
-    relate(document, "hosts", pivots.hosts)
-    relate(document, "user", pivots.user)
+    _add_subjects(document, subjects)
+    relate(document, "ip", evidence_ips(finding.get("evidences")) + artifacts.ips + subjects.ips + pivots.ip)
+    relate(document, "hosts", subjects.hosts + pivots.hosts)
+    relate(document, "user", subjects.users + pivots.user)
     relate(document, "hash", artifacts.hashes + pivots.hash)
     if class_uid == VULNERABILITY_FINDING and document["event"]["kind"] == "state":
         # The class says what ASFF says by a type in the Vulnerabilities namespace.
@@ -79,3 +83,15 @@ def _add_artifacts(document: Document, artifacts: Artifacts) -> None:
         given = bucket.get("name")
         named = given if isinstance(given, list) else [given]
         bucket["name"] = one_or_many(unique([*named, *artifacts.buckets]))
+
+
+def _add_subjects(document: Document, subjects: Subjects) -> None:
+    """The DNS query, TLS, email and device evidences' ECS fields (ASFF gave none of them),
+    the affected user as ``user.target`` beside the actor, the device's instance as
+    ``cloud.instance.id`` when no EC2 resource named one."""
+    for name, value in subjects.fields.items():
+        document.setdefault(name, value)
+    if subjects.target:
+        document.setdefault("user", {})["target"] = subjects.target
+    if subjects.instance:
+        document["cloud"].setdefault("instance", {"id": subjects.instance})

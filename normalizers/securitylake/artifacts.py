@@ -11,7 +11,7 @@ pid, times), so these are read into the document directly, into the fields the A
 GuardDuty's native findings fill (``process.*``), and ECS's own for the rest.
 
 Of each kind the first evidence holding it is read (as the network evidence is). Every
-evidence's file and process file hashes are pivots (``related.hash``), and so are the
+evidence's file, process file, job file and script hashes are pivots (``related.hash``), and so are the
 addresses its URLs name as their host and its request's ``x_forwarded_for`` (``related.ip``).
 A member of the wrong type is no value, and a parent process is read one level deep: whatever
 an evidence holds, the work and the document stay bounded.
@@ -82,12 +82,23 @@ def evidence_artifacts(evidences: Any) -> Artifacts:
         database=prune(_database(_first(items, "database"))),
         buckets=[bucket] if bucket else [],
         hashes=unique(
-            value
-            for item in items
-            for holder in (as_dict(item.get("file")), as_dict(as_dict(item.get("process")).get("file")))
-            for value in _hashes(holder).values()
+            value for item in items for holder in _hashed(item) for value in _hashes(holder).values()
         ),
         ips=unique(ip for item in items for ip in _addresses(item)),
+    )
+
+
+def _hashed(evidence: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    """An evidence's objects holding ``hashes[]``: its file, its process's file, its scheduled
+    job's file, its script and the script's file (ECS has no job or script fields: their
+    hashes are pivots only)."""
+    process, job, script = (as_dict(evidence.get(kind)) for kind in ("process", "job", "script"))
+    return (
+        as_dict(evidence.get("file")),
+        as_dict(process.get("file")),
+        as_dict(job.get("file")),
+        script,
+        as_dict(script.get("file")),
     )
 
 

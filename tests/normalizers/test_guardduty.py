@@ -8,6 +8,7 @@ from typing import Any
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.guardduty.normalize import normalize
+from normalizers.securitylake.bounded import LIST_LIMIT
 
 ORIGIN = Origin("s3://bucket/AWSLogs/111122223333/GuardDuty/us-east-1/x.jsonl.gz", "2026-01-01T00:00:00Z")
 
@@ -295,3 +296,55 @@ def test_the_identities_a_workload_acts_as_are_pivots() -> None:
         )
     )
     assert "related" not in without_namespace or "user" not in without_namespace["related"]
+
+
+def test_an_eks_finding_in_the_api_shape_names_its_container_and_cluster() -> None:
+    """``GetFindings`` output (PascalCase) maps as the export does."""
+    finding = {
+        "AccountId": "111122223333",
+        "Arn": "arn:aws:guardduty:us-east-1:111122223333:detector/d/finding/f9",
+        "Id": "f9",
+        "Region": "us-east-1",
+        "SchemaVersion": "2.0",
+        "Type": "Execution:Runtime/ReverseShell",
+        "Severity": 8,
+        "UpdatedAt": "2026-03-02T10:00:00.000Z",
+        "Resource": {
+            "ResourceType": "EKSCluster",
+            "EksClusterDetails": {"Name": "prod", "Arn": "arn:aws:eks:us-east-1:111122223333:cluster/prod"},
+            "KubernetesDetails": {
+                "KubernetesWorkloadDetails": {
+                    "Name": "api",
+                    "Type": "deployments",
+                    "Namespace": "web",
+                    "Containers": [{"Name": "api", "Image": "nginx:1.27", "ContainerRuntime": "containerd"}],
+                }
+            },
+        },
+    }
+    document = _one({"Findings": [finding]})  # the CLI's wrapper
+    assert document["container"] == {
+        "name": "api",
+        "runtime": "containerd",
+        "image": {"name": "nginx", "tag": ["1.27"]},
+    }
+    assert document["orchestrator"] == {
+        "type": "kubernetes",
+        "cluster": {"name": "prod", "id": "arn:aws:eks:us-east-1:111122223333:cluster/prod"},
+        "namespace": "web",
+        "resource": {"name": "api", "type": "deployments"},
+    }
+    assert document["aws"]["guardduty"]["container_images"] == ["nginx:1.27"]
+
+
+def test_a_finding_naming_many_containers_reads_a_bounded_number() -> None:
+    """100,000 containers in each list: the first is ``container``, and each list gives at most
+    LIST_LIMIT images."""
+    many = [{"name": f"c{index}", "image": f"app:{index}"} for index in range(100_000)]
+    resource = {
+        "kubernetesDetails": {"kubernetesWorkloadDetails": {"namespace": "ns", "containers": many}},
+        "ecsClusterDetails": {"taskDetails": {"containers": many}},
+    }
+    document = _one(_finding(resource=resource))
+    assert document["container"] == {"name": "c0", "image": {"name": "app", "tag": ["0"]}}
+    assert document["aws"]["guardduty"]["container_images"] == [f"app:{index}" for index in range(LIST_LIMIT)]

@@ -10,6 +10,8 @@ import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.securityhub.normalize import normalize
+from normalizers.securityhub.workload import malware_fields
+from normalizers.securitylake.bounded import LIST_LIMIT
 
 ORIGIN = Origin("s3://bucket/securityhub/2026/03/02/10/stream-1", "2026-01-01T00:00:00Z")
 
@@ -439,3 +441,23 @@ def test_a_finding_without_a_title_or_a_generator_is_dead_lettered() -> None:
     assert isinstance(dead, DeadLetter)
     assert (dead.reason, dead.position) == ("missing field: GeneratorId", "record 0 finding 0")
     assert json.loads(dead.raw) == finding
+
+
+def test_a_finding_naming_many_containers_and_malware_reads_a_bounded_number() -> None:
+    """100,000 task containers and malware entries: the first container is ``container``, and
+    LIST_LIMIT of each list are read (normalizers/securitylake/bounded.py)."""
+    containers = [{"Name": f"c{index}", "Image": f"app:{index}"} for index in range(100_000)]
+    malware = [{"Name": f"m{index}", "Type": "VIRUS"} for index in range(100_000)]
+    task = {"Type": "AwsEcsTask", "Id": "t", "Details": {"AwsEcsTask": {"Containers": containers}}}
+    document = _one(_finding(Resources=[task], Malware=malware))
+    assert document["container"] == {"name": "c0", "image": {"name": "app", "tag": ["0"]}}
+    images = document["aws"]["securityhub_findings"]["container_images"]
+    assert images == [f"app:{index}" for index in range(LIST_LIMIT)]
+    assert document["threat"]["software"]["name"] == [f"m{index}" for index in range(LIST_LIMIT)]
+
+
+def test_malware_gives_every_name_and_the_first_path() -> None:
+    threat, file = malware_fields([{"Name": "EICAR", "Path": "/tmp/eicar.com"}, {"Path": "/tmp/other"}])
+    assert file == {"path": "/tmp/eicar.com"}
+    assert threat == {"software": {"name": ["EICAR"], "type": "Malware"}}
+    assert malware_fields({"Name": "not a list"}) == ({}, {})

@@ -17,6 +17,7 @@ import pytest
 from demo.records.securitylake import parquet_from_rows
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.detect import detect
+from normalizers.securitylake.subjects import evidence_subjects
 from tests.conftest import GOLDEN
 
 ORIGIN = Origin("ocsf/object", "2026-01-01T00:00:00Z")
@@ -142,11 +143,12 @@ def _leaves(value: Any, path: str) -> Iterator[tuple[str, type]]:
         "ocsf-related-events",
         "ocsf-observables",
         "ocsf-process-file-evidence",
+        "ocsf-query-tls-email-user",
     ],
 )
 def test_each_evidence_kind_gives_the_same_document_from_a_security_lake_row(case: str) -> None:
-    """Network, process, file and container evidences, vulnerabilities, related events and
-    observables are read by the one OCSF finding mapping: a Security Lake row of the finding
+    """Network, process, file, container, DNS query, TLS, email, device and user evidences,
+    vulnerabilities, related events and observables are read by the one OCSF finding mapping: a Security Lake row of the finding
     gives the export's document."""
     for finding in map(_typed, _findings(case)):
         [from_export], _ = _items(_export(finding))
@@ -407,3 +409,31 @@ def test_a_finding_that_names_no_product_is_dead_lettered_for_it() -> None:
     arn = "arn:aws:securityhub:us-east-1::product/aws/guardduty"
     [document], _ = _items(_export({**finding, "metadata": {"product": {"uid": arn}}}))
     assert document["event"]["provider"] == "guardduty"
+
+
+@pytest.mark.parametrize(
+    ("version", "protocol", "number"),
+    [
+        ("TLSv1.2", "tls", "1.2"),
+        ("TLS 1.3", "tls", "1.3"),
+        ("1.3", "tls", "1.3"),
+        ("SSLv3", "ssl", "3"),
+        ("unknown", None, None),
+    ],
+)
+def test_a_tls_version_is_split_into_its_protocol_and_number(
+    version: str, protocol: str | None, number: str | None
+) -> None:
+    """ECS ``tls.version_protocol`` (``tls``/``ssl``) and ``tls.version`` (the number)."""
+    tls = evidence_subjects([{"tls": {"version": version}}]).fields.get("tls", {})
+    assert (tls.get("version_protocol"), tls.get("version")) == (protocol, number)
+
+
+def test_an_evidence_user_is_the_target_beside_the_actor() -> None:
+    """The ``actor`` evidence is who acted (``user.*``); a ``user`` evidence the user acted on."""
+    actor = {"actor": {"user": {"type": "IAMUser", "name": "mallory", "uid": "AIDAMALLORY"}}}
+    finding = _finding(evidences=[actor, {"user": {"name": "alice", "uid": "AIDAALICE"}}])
+    [document], _ = _items(_export(finding))
+    assert document["user"]["name"] == "mallory"
+    assert document["user"]["target"] == {"name": "alice", "id": "AIDAALICE"}
+    assert {"mallory", "alice", "AIDAALICE"} <= set(document["related"]["user"])

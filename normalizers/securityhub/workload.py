@@ -1,0 +1,103 @@
+"""The containers, the cluster and the malware an ASFF finding names: ECS ``container.*``,
+``orchestrator.*``, ``threat.software.*`` and ``file.path`` (docs/sources/securityhub.md,
+"Containers, clusters and malware").
+
+Containers are resources' ``Details.Container`` (botocore ``ContainerDetails``: ``Name``,
+``ContainerRuntime``, ``ImageName``, ``ImageId``), ``Details.AwsEcsContainer`` and
+``Details.AwsEcsTask.Containers[]`` (``Name``, ``Image``); the first of them, in the
+resources' order, is ``container.*``, and every image they name is in
+``aws.securityhub_findings.container_images``. The cluster is an ``AwsEksCluster``
+resource, else an ``AwsEcsCluster`` or the cluster of an ``AwsEcsTask``. ``Malware[]`` names
+the malware seen. Resources, containers and malware are each read to their first 100: the work
+stays bounded whatever a finding holds, and a member of the wrong type is no value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
+from normalizers.ecs.values import as_dict, as_text, unique
+from normalizers.securitylake.bounded import bounded_objects
+
+MALWARE = "Malware"
+"""ECS ``threat.software.type`` of what ASFF's ``Malware[]`` names (ECS's types of software
+are MITRE ATT&CK's: ``Malware`` or ``Tool``; ASFF's own ``Type``, ``TROJAN`` or
+``COIN_MINER``, stays in ``aws.securityhub_findings.malware``)."""
+
+
+@dataclass(slots=True)
+class Workload:
+    """``container``, ``orchestrator`` and ``aws.securityhub_findings.container_images``."""
+
+    container: dict[str, Any] = field(default_factory=dict)
+    orchestrator: dict[str, Any] = field(default_factory=dict)
+    images: list[str] = field(default_factory=list)
+
+
+def resources_workload(resources: Any) -> Workload:
+    """``Resources`` as the finding has them."""
+    items = bounded_objects(resources)
+    containers = [container for resource in items for container in _containers(resource)]
+    first = containers[0] if containers else {}
+    return Workload(
+        container=container_fields(
+            name=as_text(first.get("Name")),
+            runtime=as_text(first.get("ContainerRuntime")),
+            image=as_text(first.get("ImageName")) or as_text(first.get("Image")),
+            image_id=as_text(first.get("ImageId")),
+        ),
+        orchestrator=_orchestrator(items),
+        images=unique(as_text(item.get("ImageName")) or as_text(item.get("Image")) for item in containers),
+    )
+
+
+def malware_fields(malware: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``Malware[]`` -> ECS ``threat`` (every ``Name`` in ``threat.software.name``, typed
+    :data:`MALWARE`) and ``file`` (the first ``Path``: where the malware was seen)."""
+    items = bounded_objects(malware)
+    names = unique(as_text(item.get("Name")) for item in items)
+    path = next((path for item in items if (path := as_text(item.get("Path")))), None)
+    threat = {"software": {"name": names, "type": MALWARE}} if names else {}
+    return threat, {"path": path} if path else {}
+
+
+def _containers(resource: dict[str, Any]) -> list[dict[str, Any]]:
+    """A resource's containers: its ``Container``, its ``AwsEcsContainer``, its ECS task's."""
+    details = as_dict(resource.get("Details"))
+    own = [details[kind] for kind in ("Container", "AwsEcsContainer") if isinstance(details.get(kind), dict)]
+    return [*own, *bounded_objects(as_dict(details.get("AwsEcsTask")).get("Containers"))]
+
+
+def _orchestrator(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """An EKS cluster is ``kubernetes``; else an ECS cluster (with a task of it) ``ecs``."""
+    eks: dict[str, Any] = {}
+    cluster: dict[str, Any] = {}
+    task: dict[str, Any] = {}
+    eks_arn = cluster_arn = task_arn = None
+    for resource in resources:
+        details = as_dict(resource.get("Details"))
+        resource_id = _arn(resource.get("Id"))
+        if not eks and isinstance(details.get("AwsEksCluster"), dict):
+            eks, eks_arn = details["AwsEksCluster"], resource_id
+        if not cluster and isinstance(details.get("AwsEcsCluster"), dict):
+            cluster, cluster_arn = details["AwsEcsCluster"], resource_id
+        if not task and isinstance(details.get("AwsEcsTask"), dict):
+            task, task_arn = details["AwsEcsTask"], resource_id
+    if eks:
+        return orchestrator_fields(
+            kind=KUBERNETES,
+            cluster_name=as_text(eks.get("Name")),
+            cluster_id=as_text(eks.get("Arn")) or eks_arn,
+        )
+    if cluster or task:
+        arn = as_text(cluster.get("ClusterArn")) or cluster_arn or as_text(task.get("ClusterArn"))
+        return ecs_task_orchestrator(arn, as_text(cluster.get("ClusterName")), task_arn)
+    return {}
+
+
+def _arn(resource_id: Any) -> str | None:
+    """A resource's ``Id`` when it is an ARN (ASFF's AWS resources are named by theirs)."""
+    text = as_text(resource_id)
+    return text if text and text.startswith("arn:") else None
