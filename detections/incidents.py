@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from opensearchpy import OpenSearch
 
+from detections.incident_lease import IncidentLease, incident_lease
 from detections.rules import SEVERITIES
 from detections.windows import bucket_start, iso, parse_time
 from investigation.safe_text import one_line
@@ -366,7 +367,11 @@ def _unfinished_merges(incidents: Iterable[dict[str, Any]]) -> dict[str, str]:
 
 
 def complete_merges(
-    client: OpenSearch, index: str, now: datetime, window: timedelta = RESUME_WINDOW
+    client: OpenSearch,
+    index: str,
+    now: datetime,
+    window: timedelta = RESUME_WINDOW,
+    lease: IncidentLease | None = None,
 ) -> list[str]:
     """Close the incidents a run that died between a merge's two writes left open: each one an
     open survivor (updated within ``window``) lists in ``merged_from`` and that is not closed.
@@ -397,7 +402,7 @@ def complete_merges(
     ]
     for incident in unfinished:
         _close(incident, listed[incident["incident"]["id"]], now)
-    write_incidents(client, index, unfinished)
+    write_incidents(client, index, unfinished, lease)
     return [incident["incident"]["id"] for incident in unfinished]
 
 
@@ -416,8 +421,14 @@ def fold_alerts(
     alerts: Sequence[dict[str, Any]],
     now: datetime,
     span: timedelta = DEFAULT_SPAN,
+    lease: IncidentLease | None = None,
 ) -> list[IncidentChange]:
     """Fold ``alerts`` (oldest first) into the incidents index; return what changed.
+
+    Under the incidents' lease (:mod:`detections.incident_lease`): ``lease``, held by the
+    caller, or one taken for the fold (:class:`~detections.incident_lease.LeaseBusy` when
+    another writer holds it), checked before each write. So no other fold writes between this
+    one's reads and its writes.
 
     One search and real-time gets find the incidents the alerts may join (:func:`_open_incidents`;
     one more search, and a get when it finds any, for the merges to finish); the changed ones
@@ -431,7 +442,10 @@ def fold_alerts(
     finished here before any alert is placed: the lookup follows the mark to the survivor,
     which lists the merged incident, so it is closed and never joined alone.
     """
-    complete_merges(client, index, now)
+    if lease is None:
+        with incident_lease(client, index, now) as taken:
+            return fold_alerts(client, index, alerts, now, span, taken)
+    complete_merges(client, index, now, lease=lease)
     ordered = sorted(alerts, key=lambda alert: (_first_seen(alert), alert["alert"]["id"]))
     known = _open_incidents(client, index, ordered, span)
     written: set[str] = set()
@@ -460,9 +474,9 @@ def fold_alerts(
     merged = [i for i in changed if i["incident"]["status"] == MERGED]
     # Merged by this fold (not the rest of an earlier merge, closed above): marked first.
     closed = {identifier for identifier, i in before.items() if i["incident"]["status"] == MERGED}
-    write_incidents(client, index, [_merging(i) for i in merged if i["incident"]["id"] not in closed])
-    write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED])
-    write_incidents(client, index, merged)
+    write_incidents(client, index, [_merging(i) for i in merged if i["incident"]["id"] not in closed], lease)
+    write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED], lease)
+    write_incidents(client, index, merged, lease)
     return changes
 
 
@@ -647,10 +661,15 @@ def _candidate_ids(alert: dict[str, Any], span: timedelta) -> list[str]:
     return [incident_id(key, moment) for key in keys for moment in (start, start - span)]
 
 
-def write_incidents(client: OpenSearch, index: str, incidents: Sequence[dict[str, Any]]) -> None:
-    """``index`` each incident under its id (a whole document: SEARCH collections allow it)."""
+def write_incidents(
+    client: OpenSearch, index: str, incidents: Sequence[dict[str, Any]], lease: IncidentLease | None = None
+) -> None:
+    """``index`` each incident under its id (a whole document: SEARCH collections allow it),
+    ``lease`` checked first (:class:`~detections.incident_lease.LeaseExpired`)."""
     if not incidents:
         return
+    if lease is not None:
+        lease.check()
     body: list[dict[str, Any]] = []
     for incident in incidents:
         body += [{"index": {"_index": index, "_id": incident["incident"]["id"]}}, incident]
@@ -673,7 +692,17 @@ def needs_notification(incident: dict[str, Any], channel: str = NOTIFIED) -> boo
     return notified is None or _RANK.get(details["severity"], 0) > _RANK.get(notified, 0)
 
 
-def mark_notified(client: OpenSearch, index: str, incident: dict[str, Any], channel: str = NOTIFIED) -> None:
+def mark_notified(
+    client: OpenSearch,
+    index: str,
+    incident: dict[str, Any],
+    channel: str = NOTIFIED,
+    lease: IncidentLease | None = None,
+) -> None:
+    """Record on the incident the severity ``channel`` announced (``lease`` checked first: a
+    fold of another writer would otherwise write back the incident without it)."""
+    if lease is not None:
+        lease.check()
     severity = incident["incident"]["severity"]
     incident["incident"][channel] = severity
     client.update(
@@ -685,7 +714,11 @@ def mark_notified(client: OpenSearch, index: str, incident: dict[str, Any], chan
 
 def list_incidents(client: OpenSearch, index: str, size: int = 50) -> list[dict[str, Any]]:
     """The most recently seen incidents first (a missing index: none)."""
-    body = {"size": size, "sort": [{"incident.last_seen": "desc"}, {"incident.id": "asc"}]}
+    body = {
+        "size": size,
+        "query": {"exists": {"field": "incident.id"}},  # not the lease (detections/incident_lease.py)
+        "sort": [{"incident.last_seen": "desc"}, {"incident.id": "asc"}],
+    }
     response = client.search(index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
     return [hit["_source"] for hit in response["hits"]["hits"]]
 

@@ -33,6 +33,13 @@ from detections import incidents as incident_store
 from detections.checkpoints import CheckpointStore
 from detections.eventbus import EventPublisher, alert_event, incident_event
 from detections.exceptions import NO_EXCEPTIONS, Exceptions
+from detections.incident_lease import (
+    WAIT_SECONDS,
+    IncidentLease,
+    LeaseExpired,
+    release_quietly,
+    wait_for_lease,
+)
 from detections.incidents import (
     DEFAULT_SPAN,
     PUBLISHED,
@@ -73,6 +80,8 @@ class RunSettings:
     """Where the run's alerts are grouped into incidents (detections.incidents), on the alerts collection."""
     incident_span: timedelta = DEFAULT_SPAN
     """An alert joins an incident that holds one of its actors and was seen within this span."""
+    lease_wait: float = WAIT_SECONDS
+    """Seconds to wait for the incidents' lease another writer holds (detections.incident_lease)."""
 
 
 @dataclass(slots=True)
@@ -185,11 +194,24 @@ def run(
             outcome.error = f"{type(error).__name__}: {error}"
             LOGGER.warning("rule %s failed: %s", rule.id, outcome.error)
     folded = [*pending, *report.alerts]
-    _fold_incidents(alerts, folded, now, settings, report)
-    if handoffs.any:
-        pending_ids = {alert["alert"]["id"] for alert in pending}
-        by_id = {alert["alert"]["id"]: alert for alert in folded}
-        _hand_off(alerts, handoffs, report, settings, pending_ids, by_id)
+    # The fold and the hand-offs' records on the incidents, under the incidents' lease: a
+    # concurrent run (siem detect run beside the scheduled function) would write back stale copies.
+    try:
+        lease = wait_for_lease(alerts, settings.incidents_index, now, settings.lease_wait)
+    except Exception as error:  # another writer holds it, or the alerts collection is down
+        report.incident_error = (
+            f"incidents: {type(error).__name__}: {error} (pending alerts are folded by the next run)"
+        )
+        LOGGER.warning("%s", report.incident_error)
+        return report
+    try:
+        _fold_incidents(alerts, folded, now, settings, report, lease)
+        if handoffs.any:
+            pending_ids = {alert["alert"]["id"] for alert in pending}
+            by_id = {alert["alert"]["id"]: alert for alert in folded}
+            _hand_off(alerts, handoffs, report, settings, pending_ids, by_id, lease)
+    finally:
+        release_quietly(lease)
     return report
 
 
@@ -204,14 +226,21 @@ class Handoffs:
 
 
 def _fold_incidents(
-    alerts: OpenSearch, new: list[dict[str, Any]], now: datetime, settings: RunSettings, report: RunReport
+    alerts: OpenSearch,
+    new: list[dict[str, Any]],
+    now: datetime,
+    settings: RunSettings,
+    report: RunReport,
+    lease: IncidentLease,
 ) -> None:
     """Group the run's alerts (and the earlier runs' still pending) into incidents.
 
     Folding is idempotent: an alert already in its incident changes nothing.
     """
     try:
-        report.incidents = fold_alerts(alerts, settings.incidents_index, new, now, settings.incident_span)
+        report.incidents = fold_alerts(
+            alerts, settings.incidents_index, new, now, settings.incident_span, lease
+        )
         # A pending alert (a hand-off will mark it) may be folded again by a later run: it
         # records its incident, which lists a bounded number of alert ids.
         pending = {alert["alert"]["id"]: alert for alert in new if alert["alert"].get("notified") is False}
@@ -336,6 +365,7 @@ def _hand_off(
     settings: RunSettings,
     pending_ids: set[str],
     by_id: dict[str, dict[str, Any]],
+    lease: IncidentLease,
 ) -> None:
     """Each incident to each channel, then its alerts marked ``notified`` once all have them.
 
@@ -344,12 +374,18 @@ def _hand_off(
     a mark that fails after a send repeats it).
     """
     for change in report.incidents:
+        try:
+            lease.check()  # past its hold, a record on the incident could be written back stale
+        except LeaseExpired as error:
+            _failed(report, change, error)
+            continue
         sent = True
         if handoffs.notifier is not None:
-            sent = _notify(alerts, handoffs.notifier, change, report, settings)
+            sent = _notify(alerts, handoffs.notifier, change, report, settings, lease)
         if handoffs.bus is not None:
             sent = (
-                _publish(alerts, handoffs.bus, change, report, settings, by_id, mark_alerts=not sent) and sent
+                _publish(alerts, handoffs.bus, change, report, settings, by_id, lease, mark_alerts=not sent)
+                and sent
             )
         if not sent:
             continue
@@ -369,7 +405,12 @@ def _failed(report: RunReport, change: IncidentChange, error: Exception | str) -
 
 
 def _notify(
-    alerts: OpenSearch, notifier: Notifier, change: IncidentChange, report: RunReport, settings: RunSettings
+    alerts: OpenSearch,
+    notifier: Notifier,
+    change: IncidentChange,
+    report: RunReport,
+    settings: RunSettings,
+    lease: IncidentLease,
 ) -> bool:
     """SNS: one message if the incident is new or escalated, then its record; ``False`` on failure."""
     incident = change.incident
@@ -377,7 +418,7 @@ def _notify(
         if needs_notification(incident):
             notifier.notify_incident(incident)
             report.notified += 1
-            incident_store.mark_notified(alerts, settings.incidents_index, incident)
+            incident_store.mark_notified(alerts, settings.incidents_index, incident, lease=lease)
     except Exception as error:  # SNS or the alerts collection down: the next run retries
         _failed(report, change, error)
         return False
@@ -391,6 +432,7 @@ def _publish(
     report: RunReport,
     settings: RunSettings,
     by_id: dict[str, dict[str, Any]],
+    lease: IncidentLease,
     mark_alerts: bool,
 ) -> bool:
     """The bus: the incident's event if it is new or escalated there, and one per alert it has
@@ -415,7 +457,7 @@ def _publish(
     report.published += len(events) - len(failures)
     try:
         if events and events[0].key == f"incident:{identifier}" and events[0].key not in failed:
-            incident_store.mark_notified(alerts, settings.incidents_index, incident, PUBLISHED)
+            incident_store.mark_notified(alerts, settings.incidents_index, incident, PUBLISHED, lease)
         if mark_alerts or failures:
             for alert in alerts_sent:
                 if f"alert:{alert['alert']['id']}" not in failed:

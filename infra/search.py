@@ -175,10 +175,15 @@ class SearchCollections(Construct):
         ]
 
     def installer_rules(self) -> list[AccessRule]:
-        # Index templates are collection items; Dashboards index patterns describe the indices.
+        # Index templates are collection items; Dashboards index patterns describe the indices;
+        # existing indices get their template's new fields (PUT <index>/_mapping: UpdateIndex).
         return [
             AccessRule("collection", self.collection_resources(), MANAGE_TEMPLATES),
-            AccessRule("index", [*self.all_log_indices(), *self.alert_indices()], ("aoss:DescribeIndex",)),
+            AccessRule(
+                "index",
+                [*self.all_log_indices(), *self.alert_indices()],
+                ("aoss:DescribeIndex", "aoss:UpdateIndex"),
+            ),
         ]
 
     def collection_resources(self) -> list[str]:

@@ -10,8 +10,11 @@ older one, if the templates are installed after the code), so that chunk's docum
 constants and ``copy_to`` targets (:func:`~ingest.legacy_fields.unknown_index_backfill`) and the
 index is asked again at the next chunk; a mapping that cannot be read (a missing permission, an
 unreachable engine) gives the same, said in a log line, and is asked again too: a document
-never loses a match to save bytes. What was read is kept for the life of the process
-(one Lambda container), as :mod:`ingest.template_check` does; an older index is named in one
+never loses a match to save bytes. An index read as current is kept so for the life of the
+process (one Lambda container), as :mod:`ingest.template_check` does: a mapping only grows. An
+older index is read again once :data:`RECHECK_SECONDS` have passed, so one that ``siem assets
+install`` brought up to its template (its new constants, docs/assets.md) gets lean documents
+from then on, even in a container that lives for hours. An older index is named in one
 warning per process, which points at the upgrade notes.
 """
 
@@ -19,6 +22,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
@@ -34,14 +39,19 @@ _WARNED: set[str] = set()
 ``siem ingest`` worker builds its runtime, and so its :class:`LiveMappings`, once; a process
 that builds several says it once all the same). A warning: documents there carry bytes an
 index of the current template does without, until the index is replaced."""
+RECHECK_SECONDS = 600.0
+"""How long an index read as older is taken as such before its mapping is read again (one
+``GET <index>/_mapping`` per older index per ten minutes and process)."""
 
 
 class LiveMappings:
     """Per index: what its documents must write back (``None``: nothing), asked once per process."""
 
-    def __init__(self, client: OpenSearch) -> None:
+    def __init__(self, client: OpenSearch, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
-        self._known: dict[str, Backfill | None] = {}
+        self._clock = clock
+        self._known: dict[str, tuple[Backfill | None, float]] = {}
+        """Index -> what its documents write (``None``: nothing) and when its mapping was read."""
         self._lock = threading.Lock()
 
     def backfill(self, index: str, source: str) -> Backfill | None:
@@ -51,7 +61,9 @@ class LiveMappings:
             return None
         with self._lock:
             if index in self._known:
-                return self._known[index]
+                known, read_at = self._known[index]
+                if known is None or self._clock() - read_at < RECHECK_SECONDS:
+                    return known
             try:
                 answer = self._client.indices.get_mapping(index=index)
             except NotFoundError:
@@ -84,5 +96,5 @@ class LiveMappings:
                     index,
                     ", ".join(needed.fields()),
                 )
-            known = self._known[index] = needed or None
-            return known
+            self._known[index] = (needed or None, self._clock())
+            return needed or None

@@ -5,6 +5,12 @@ collection, ``refresh``, scroll, delete-by-query, ingest pipelines...). Wrapping
 transport with :class:`ServerlessGuard` rejects those requests the way Serverless does
 (an HTTP error with Serverless's message) and records each one, so a test fails on any
 request that production would refuse. Rules: ../shared/reference/opensearch-serverless.md.
+
+Not in that reference, decided from AWS's "Supported operations and plugins in Amazon
+OpenSearch Serverless" page, which lists the mapping APIs among the index operations (not
+verified on a real collection): ``GET``/``PUT <index>/_mapping`` are served. The guard takes
+the stricter reading for a mapping update: it names one index, never a wildcard nor a list
+(``siem assets install`` updates each index on its own, docs/assets.md).
 """
 
 from __future__ import annotations
@@ -109,10 +115,14 @@ class ServerlessGuard:
                 return self._check_document_api(method, index, segments, body), RequestError
             if len(segments) >= 2 and segments[1] == "_bulk":
                 return self._check_bulk(body, default_index=index), RequestError
+            if len(segments) == 2 and segments[1] == "_mapping" and method in ("PUT", "POST"):
+                return _check_mapping_update(index), RequestError
             if method == "PUT" and len(segments) == 1:
                 return None, RequestError  # create index
         if segments[0] == "_bulk":
             return self._check_bulk(body, default_index=None), RequestError
+        if segments[0] == "_mapping" and method in ("PUT", "POST"):
+            return _check_mapping_update(""), RequestError
         return None, RequestError
 
     def _check_document_api(self, method: str, index: str, segments: list[str], body: Any) -> str | None:
@@ -153,6 +163,12 @@ class ServerlessGuard:
             if missing:
                 return missing
         return None
+
+
+def _check_mapping_update(index: str) -> str | None:
+    if not index or "," in index or "*" in index or index.startswith("_"):
+        return f"a mapping update names one index (not {index or 'all'!r}): the stricter reading"
+    return None
 
 
 def _missing_timestamp(document: Any) -> str | None:

@@ -1,8 +1,9 @@
-"""Install the assets on a collection: templates through the REST API, saved objects through
-the Dashboards import API. Used by ``siem assets install`` and the CDK custom resource.
+"""Install the assets on a collection: templates through the REST API, existing indices brought
+up to them (:mod:`opensearch_assets.upgrade`), saved objects through the Dashboards import API.
+Used by ``siem assets install`` and the CDK custom resource.
 
-Both steps overwrite what they find, so running the installer again is harmless and is how
-an upgrade is applied.
+Each step overwrites or adds what it finds missing, so running the installer again is harmless
+and is how an upgrade is applied.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from opensearch_assets.mappings import UNDOCUMENTED_ON_SERVERLESS
 from opensearch_assets.saved_objects import render, to_ndjson
 from opensearch_assets.settings import TIMEOUT_SECONDS, InstallSettings
 from opensearch_assets.templates import component_templates, index_templates, install_templates
+from opensearch_assets.upgrade import IndexUpgrade, upgrade_indices
 from opensearch_client import AuthMode, dashboards_session, make_client
 
 T = TypeVar("T")
@@ -35,6 +37,10 @@ class InstallReport:
     prefix: str
     component_templates: list[str] = field(default_factory=list)
     index_templates: list[str] = field(default_factory=list)
+    indices: list[IndexUpgrade] = field(default_factory=list)
+    """The existing indices the templates match, each brought up to its template."""
+    indices_error: str | None = None
+    """Why the existing indices could not be listed (none was then upgraded)."""
     dashboards_url: str | None = None
     saved_objects_imported: int = 0
     saved_objects_errors: list[dict[str, Any]] = field(default_factory=list)
@@ -44,14 +50,20 @@ class InstallReport:
         return self.dashboards_url is None
 
     @property
+    def indices_ok(self) -> bool:
+        """Every existing index listed and its mapping updated (a field left alone is not a failure)."""
+        return self.indices_error is None and not any(each.error for each in self.indices)
+
+    @property
     def ok(self) -> bool:
-        return not self.saved_objects_errors
+        return not self.saved_objects_errors and self.indices_ok
 
     def lines(self) -> list[str]:
         """A human summary, one fact per line."""
         out = [
             f"endpoint {self.endpoint}: {len(self.component_templates)} component templates and "
             f"{len(self.index_templates)} index templates installed ({', '.join(self.index_templates)})",
+            *self._indices_lines(),
         ]
         if self.saved_objects_skipped:
             out.append(NOT_IMPORTED)
@@ -59,8 +71,28 @@ class InstallReport:
             out.append(
                 f"dashboards {self.dashboards_url}: {self.saved_objects_imported} saved objects imported"
             )
-        for error in self.saved_objects_errors:
-            out.append(f"saved object {error.get('type')}/{error.get('id')} failed: {error.get('error')}")
+        return out + self.saved_objects_error_lines()
+
+    def saved_objects_error_lines(self) -> list[str]:
+        return [
+            f"saved object {error.get('type')}/{error.get('id')} failed: {error.get('error')}"
+            for error in self.saved_objects_errors
+        ]
+
+    def _indices_lines(self) -> list[str]:
+        if self.indices_error:
+            return [f"existing indices not upgraded: {self.indices_error}"]
+        if not self.indices:
+            return ["existing indices: none matches a template"]
+        out = [line for each in self.indices for line in each.lines()]
+        changed = sum(1 for each in self.indices if each.added)
+        failed = sum(1 for each in self.indices if each.error)
+        current = len(self.indices) - changed - failed
+        out.append(
+            f"existing indices: {len(self.indices)} checked, {changed} given new fields, "
+            f"{current} already had every field of their template"
+            + (f", {failed} failed (see above)" if failed else "")
+        )
         return out
 
 
@@ -97,7 +129,8 @@ def install(
     client: OpenSearch | None = None,
     session: requests.Session | None = None,
 ) -> InstallReport:
-    """Install the templates on the settings' endpoint and, given a Dashboards URL, the saved
+    """Install the templates on the settings' endpoint, add their new fields to the indices
+    they match (a failing index is in the report), and, given a Dashboards URL, the saved
     objects.
 
     ``client`` and ``session`` replace the ones built from the connection settings (tests, or
@@ -115,6 +148,10 @@ def install(
         ) from error
     report.component_templates = list(component_templates(prefix))
     report.index_templates = list(index_templates(prefix))
+    try:
+        report.indices = upgrade_indices(engine, prefix)
+    except Exception as error:  # the templates are in place: report it and go on to Dashboards
+        report.indices_error = f"listing them failed: {type(error).__name__}: {error}"
     if report.dashboards_url:
         http = session or _authenticated(lambda: dashboards_session(connection), connection.auth)
         answer = import_saved_objects(report.dashboards_url, to_ndjson(render(prefix)), http)

@@ -21,11 +21,14 @@ def register(subparsers: Any) -> None:
     commands = assets.add_subparsers(dest="assets_command", required=True, metavar="ACTION")
     parser = commands.add_parser(
         "install",
-        help="create the index templates and import the Dashboards saved objects (idempotent)",
-        description="Create or replace the component and index templates on ENDPOINT and, with "
-        "--dashboards-url, import the saved objects (index patterns, searches, visualizations, "
-        "dashboards) with overwrite. Without --dashboards-url only the templates are installed. "
-        "Exit status 1 when a step fails.",
+        help="create the index templates, add their new fields to existing indices and import the "
+        "Dashboards saved objects (idempotent)",
+        description="Create or replace the component and index templates on ENDPOINT, add to each "
+        "existing index a template matches the fields it lacks (PUT <index>/_mapping; a field mapped "
+        "with another type is reported, never changed: docs/assets.md) and, with --dashboards-url, "
+        "import the saved objects (index patterns, searches, visualizations, dashboards) with "
+        "overwrite. Without --dashboards-url the saved objects are not imported. Exit status 1 when "
+        "a step fails or an index refused its mapping update (the others are updated all the same).",
     )
     add_connection_options(parser)
     parser.add_argument(

@@ -237,10 +237,10 @@ def _dies_writing(
     """Fold ``alerts``; the process dies at the first write of incidents one of which is ``fatal``."""
     write = incident_store.write_incidents
 
-    def dies(client: OpenSearch, index: str, incidents: Any) -> None:
+    def dies(client: OpenSearch, index: str, incidents: Any, lease: Any = None) -> None:
         if any(fatal(incident) for incident in incidents):
             raise Killed
-        write(client, index, incidents)
+        write(client, index, incidents, lease)
 
     monkeypatch.setattr(incident_store, "write_incidents", dies)
     with pytest.raises(Killed):

@@ -329,6 +329,12 @@ def test_installer_manages_templates_but_writes_no_documents(central: dict[str, 
         "aoss:DescribeCollectionItems",
     }
     assert not any("aoss:WriteDocument" in granted for granted in permissions.values())
+    # siem assets install adds a template's new fields to the existing indices (PUT _mapping).
+    assert all(
+        granted == {"aoss:DescribeIndex", "aoss:UpdateIndex"}
+        for resource, granted in permissions.items()
+        if resource.startswith("index/")
+    )
 
 
 def test_no_data_policy_grants_wildcard_permissions(central: dict[str, Any]) -> None:

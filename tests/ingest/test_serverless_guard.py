@@ -22,6 +22,14 @@ def test_allowed_requests_reach_the_engine(engine: OpenSearch) -> None:
     engine.index(index="siem-alerts", id="dedup-1", body={"rule": "x"})
     hits = engine.search(index="siem-cloudtrail", body={"query": {"term": {"event.id": "a"}}})
     assert hits["hits"]["total"]["value"] == 2
+    # What siem assets install does to an existing index (docs/assets.md).
+    rows = engine.cat.indices(index="siem-*", format="json", h="index")
+    assert sorted(row["index"] for row in rows) == ["siem-alerts", "siem-cloudtrail"]
+    engine.indices.put_mapping(
+        index="siem-cloudtrail", body={"properties": {"file": {"type": "flat_object"}}}
+    )
+    mapping = engine.indices.get_mapping(index="siem-cloudtrail")["siem-cloudtrail"]["mappings"]
+    assert mapping["properties"]["file"] == {"type": "flat_object"}
 
 
 @pytest.mark.parametrize(
@@ -53,6 +61,11 @@ def test_allowed_requests_reach_the_engine(engine: OpenSearch) -> None:
         (lambda c: c.index(index="siem-vpcflow", body=DOC, pipeline="p"), RequestError, "pipeline"),
         (lambda c: c.indices.create(index=".hidden"), RequestError, "'.'"),
         (lambda c: c.info(), NotFoundError, "GET /"),
+        (
+            lambda c: c.indices.put_mapping(index="siem-*", body={"properties": {}}),
+            RequestError,
+            "a mapping update names one index",
+        ),
         (
             lambda c: c.bulk(
                 body=_bulk({"create": {"_index": "siem-vpcflow"}}, {**DOC, "pad": "x" * MAX_BULK_BYTES})
