@@ -36,7 +36,12 @@ ECS: tuple[Field, ...] = (
     ecs("event.ingested", "when the loader read the record, in epoch milliseconds (`1767225600000`)"),
     ecs("event.original", "the line (text) or the row as a JSON object (Parquet), with `keep_original` only"),
     ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
-    ecs("cloud.account.id", "the owner of the interface, always from the record", "account-id"),
+    ecs(
+        "cloud.account.id",
+        "the owner of the interface, always from the record; none when it is `unknown` (an interface an AWS "
+        "service created: a VPC endpoint's, a Network Load Balancer's)",
+        "account-id",
+    ),
     ecs("cloud.region", "only when the record has it", "region"),
     ecs("cloud.instance.id", "the instance of the interface; copied to `related.hosts`", "instance-id"),
     ecs("source.address", "the source address as written, only when it is not a valid IP", "srcaddr"),

@@ -16,6 +16,7 @@ from normalizers.vpcflow.columns import (
     mapped,
     native_integers,
     native_start,
+    no_account_to_null,
     placeholders_to_null,
     text_integers,
     text_start,
@@ -62,6 +63,8 @@ def batch_fields(
         for name, column in strings.items()
         if name not in numbers and name != "start"
     }
+    if "account-id" in text:
+        text["account-id"] = no_account_to_null(text["account-id"])
     ips: dict[str, pa.Array] = {name: ip_addresses(text[name]) for name in ADDRESS_FIELDS if name in text}
     # Rows without a valid start are bad rows: they never become documents, so "dense".
     timestamps = translated(start, _epoch_millis)
