@@ -20,6 +20,7 @@ the record's own. Memory holds one payload and its documents.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -44,6 +45,7 @@ MAX_LOG_EVENT_ID = 56
 CloudWatch Logs subscription filters"): a longer one is no CloudWatch Logs id."""
 
 _DEFAULT_WIDTH = len(V2_FIELDS)
+_SPACES = re.compile(" +")
 
 
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
@@ -164,7 +166,7 @@ def _line_problem(message: str, header: bytes | None, log_group: str | None) -> 
     if len(message) > lines.MAX_LINE_BYTES:
         return f"{INVALID_RECORD}: line longer than {lines.MAX_LINE_BYTES} bytes"
     if header is None:
-        width = message.count(" ") + 1
+        width = len(_SPACES.split(message))  # a run of spaces is one separator, as for the reader
         if width != _DEFAULT_WIDTH:
             return (
                 f"{INVALID_RECORD}: {width} fields; no flow log format is configured for log group "

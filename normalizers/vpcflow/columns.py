@@ -32,6 +32,15 @@ def placeholders_to_null(column: pa.Array) -> pa.Array:
     return pc.if_else(empty, pa.scalar(None, pa.string()), column)
 
 
+def no_account_to_null(column: pa.Array) -> pa.Array:
+    """``account-id`` is ``unknown`` on an interface an AWS service created (a VPC endpoint's,
+    a Network Load Balancer's: flow-logs.md, "Available fields"): no account, like ``-``."""
+    unknown = pc.fill_null(pc.equal(column, "unknown"), False)
+    if not pc.any(unknown).as_py():
+        return column
+    return pc.if_else(unknown, pa.scalar(None, pa.string()), column)
+
+
 def native_integers(name: str, values: pa.Array, problems: dict[int, str]) -> pa.Array:
     """Validate a Parquet integer column as ``text_integers`` validates its text.
 

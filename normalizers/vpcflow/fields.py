@@ -36,13 +36,19 @@ ECS: tuple[Field, ...] = (
     ecs("event.ingested", "when the loader read the record, in epoch milliseconds (`1767225600000`)"),
     ecs("event.original", "the line (text) or the row as a JSON object (Parquet), with `keep_original` only"),
     ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
-    ecs("cloud.account.id", "the owner of the interface, always from the record", "account-id"),
+    ecs(
+        "cloud.account.id",
+        "the owner of the interface, always from the record; none when it is `unknown` (an interface an AWS "
+        "service created: a VPC endpoint's, a Network Load Balancer's)",
+        "account-id",
+    ),
     ecs("cloud.region", "only when the record has it", "region"),
     ecs("cloud.instance.id", "the instance of the interface; copied to `related.hosts`", "instance-id"),
     ecs("source.address", "the source address as written, only when it is not a valid IP", "srcaddr"),
     ecs(
         "source.ip",
-        "`srcaddr` when it is a valid IPv4/IPv6 (canonical form; `211.9.016.253` is none); copied to `related.ip`",
+        "the packet's source: `pkt-srcaddr` when the format has it and it is a valid IP, else `srcaddr` "
+        "(valid IPv4/IPv6 only, canonical form; `211.9.016.253` is none); copied to `related.ip`",
     ),
     ecs("source.port", "0-65535", "srcport"),
     ecs("source.bytes", "bytes of the flow; 64-bit, any value up to 2^63-1 round-trips exactly", "bytes"),
@@ -50,7 +56,11 @@ ECS: tuple[Field, ...] = (
     ecs(
         "destination.address", "the destination address as written, only when it is not a valid IP", "dstaddr"
     ),
-    ecs("destination.ip", "`dstaddr` when it is a valid IPv4/IPv6 (canonical form); copied to `related.ip`"),
+    ecs(
+        "destination.ip",
+        "the packet's destination: `pkt-dstaddr` when the format has it and it is a valid IP, else `dstaddr` "
+        "(valid IPv4/IPv6 only, canonical form); copied to `related.ip`",
+    ),
     ecs("destination.port", "0-65535", "dstport"),
     ecs(
         "network.iana_number",
@@ -75,7 +85,8 @@ ECS: tuple[Field, ...] = (
     ecs(
         "related.ip",
         "`srcaddr`, `dstaddr`, `pkt-srcaddr`, `pkt-dstaddr`: indexed from the address fields "
-        "(`copy_to`), not in the document",
+        "(`copy_to` from `source.ip`, `destination.ip`, `aws.vpcflow.srcaddr`, `aws.vpcflow.dstaddr`), "
+        "not in the document",
     ),
     ecs("related.hosts", "`instance-id`: indexed from `cloud.instance.id` (`copy_to`), not in the document"),
 )
@@ -154,15 +165,29 @@ OWN: tuple[Field, ...] = (
     _own("packets-lost-blackhole", "long", "packets dropped by a blackhole route"),
     _own("packets-lost-mtu-exceeded", "long", "packets dropped for exceeding the MTU"),
     _own("packets-lost-ttl-expired", "long", "packets dropped when their TTL expired"),
-    _own(
-        "pkt-srcaddr",
+    field(
+        f"{BLOCK}.srcaddr",
         "ip",
-        "the packet's original source address (NAT, EKS), valid addresses only; copied to `related.ip`",
+        "the interface's source address (a NAT gateway's, a transit gateway's, a node's behind its pod), "
+        "only where it differs from the packet's (`pkt-srcaddr`, then `source.ip`); copied to `related.ip`",
     ),
-    _own(
-        "pkt-dstaddr",
+    field(
+        f"{BLOCK}.dstaddr",
         "ip",
-        "the packet's original destination address, valid addresses only; copied to `related.ip`",
+        "the interface's destination address, only where it differs from the packet's (`pkt-dstaddr`, then "
+        "`destination.ip`); copied to `related.ip`",
+    ),
+    field(
+        f"{BLOCK}.pkt_srcaddr",
+        "ip",
+        "not filled: the packet's source address is `source.ip` (documents written by 0.4.0 and "
+        "before hold it here); copied to `related.ip`",
+    ),
+    field(
+        f"{BLOCK}.pkt_dstaddr",
+        "ip",
+        "not filled: the packet's destination address is `destination.ip` (documents written by 0.4.0 "
+        "and before hold it here); copied to `related.ip`",
     ),
 )
 
@@ -189,6 +214,8 @@ ALIASES: dict[str, str] = {
 COPIES: dict[str, str] = {
     "source.ip": "related.ip",
     "destination.ip": "related.ip",
+    f"{BLOCK}.srcaddr": "related.ip",
+    f"{BLOCK}.dstaddr": "related.ip",
     f"{BLOCK}.pkt_srcaddr": "related.ip",
     f"{BLOCK}.pkt_dstaddr": "related.ip",
     "cloud.instance.id": "related.hosts",

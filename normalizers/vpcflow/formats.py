@@ -39,9 +39,10 @@ _NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
 _S3_LOCATION = re.compile(r"s3://[^/]+/")
 
 # A line of the default format (version 2): the version, a 12-digit account (or "unknown" as
-# NAT gateway flows write it, or "-"), ten fields, the action and the log status.
+# NAT gateway flows write it, or "-"), ten fields, the action and the log status, separated
+# by spaces (one or more, as the text reader reads them).
 _DEFAULT_LINE = re.compile(
-    rb"\A[0-9]+ (?:[0-9]{12}|unknown|-)(?: [^ \r\n]+){10} (?:ACCEPT|REJECT|-) (?:OK|NODATA|SKIPDATA)\r?(?:\n|\Z)"
+    rb"\A[0-9]+ +(?:[0-9]{12}|unknown|-)(?: +[^ \r\n]+){10} +(?:ACCEPT|REJECT|-) +(?:OK|NODATA|SKIPDATA)\r?(?:\n|\Z)"
 )
 
 

@@ -16,6 +16,7 @@ from normalizers.vpcflow.columns import (
     mapped,
     native_integers,
     native_start,
+    no_account_to_null,
     placeholders_to_null,
     text_integers,
     text_start,
@@ -62,7 +63,11 @@ def batch_fields(
         for name, column in strings.items()
         if name not in numbers and name != "start"
     }
+    if "account-id" in text:
+        text["account-id"] = no_account_to_null(text["account-id"])
     ips: dict[str, pa.Array] = {name: ip_addresses(text[name]) for name in ADDRESS_FIELDS if name in text}
+    source_ip, interface_source = _packet_address(ips.get("srcaddr"), ips.get("pkt-srcaddr"))
+    destination_ip, interface_destination = _packet_address(ips.get("dstaddr"), ips.get("pkt-dstaddr"))
     # Rows without a valid start are bad rows: they never become documents, so "dense".
     timestamps = translated(start, _epoch_millis)
     # What the index template answers for (normalizers/vpcflow/fields.py, "Document size" in
@@ -84,7 +89,7 @@ def batch_fields(
             "source",
             [
                 ("address", _not_an_ip(text.get("srcaddr"), ips.get("srcaddr"))),
-                ("ip", ips.get("srcaddr")),
+                ("ip", source_ip),
                 ("port", numbers.get("srcport")),
                 ("bytes", numbers.get("bytes")),
                 ("packets", numbers.get("packets")),
@@ -94,12 +99,19 @@ def batch_fields(
             "destination",
             [
                 ("address", _not_an_ip(text.get("dstaddr"), ips.get("dstaddr"))),
-                ("ip", ips.get("dstaddr")),
+                ("ip", destination_ip),
                 ("port", numbers.get("dstport")),
             ],
         ),
         *_arrow_fields("network", _network(text, numbers)),
-        *_arrow_fields("aws.vpcflow", _aws_fields(text, numbers, ips)),
+        *_arrow_fields(
+            "aws.vpcflow",
+            [
+                *_aws_fields(text, numbers),
+                ("srcaddr", interface_source),
+                ("dstaddr", interface_destination),
+            ],
+        ),
         *_tcp_flag_fields(numbers.get("tcp-flags")),
     ]
 
@@ -177,22 +189,43 @@ def _not_an_ip(written: pa.Array | None, ip: pa.Array | None) -> pa.Array | None
     return pc.if_else(pc.is_valid(ip), pa.scalar(None, pa.string()), written)
 
 
+def _packet_address(
+    interface: pa.Array | None, packet: pa.Array | None
+) -> tuple[pa.Array | None, pa.Array | None]:
+    """``(source.ip, aws.vpcflow.srcaddr)`` (or the destination's) of ``srcaddr`` and
+    ``pkt-srcaddr``, both already valid addresses or null.
+
+    ``srcaddr`` is the interface's address, which for traffic through an intermediate layer
+    (a NAT gateway's, a transit gateway's interface, a pod behind its node's, a secondary
+    address) is not the packet's; ``pkt-srcaddr`` is "the packet-level (original) source IP
+    address" (flow-logs.md, "Available fields"; "Traffic through a NAT gateway"). The packet's
+    is the flow's address, the one an analyst searches; the interface's is kept where it
+    differs.
+    """
+    if packet is None or packet.null_count == len(packet):
+        return interface, None
+    if interface is None:
+        return packet, None
+    has_packet = pc.is_valid(packet)
+    differs = pc.fill_null(pc.and_(has_packet, pc.not_equal(packet, interface)), False)
+    return (
+        pc.if_else(has_packet, packet, interface),
+        pc.if_else(differs, interface, pa.scalar(None, pa.string())),
+    )
+
+
 def _network_direction(value: str | None) -> str:
     return DIRECTIONS.get(value or "", "unknown")
 
 
-def _aws_fields(
-    text: dict[str, pa.Array], numbers: dict[str, pa.Array], ips: dict[str, pa.Array]
-) -> list[tuple[str, pa.Array | None]]:
+def _aws_fields(text: dict[str, pa.Array], numbers: dict[str, pa.Array]) -> list[tuple[str, pa.Array | None]]:
     """Every field without an ECS-only home, under ``aws.vpcflow.<name with underscores>``."""
     fields: list[tuple[str, pa.Array | None]] = []
     for name in [*text, *numbers]:
         if name in ECS_ONLY or name == "action":  # ``aws.vpcflow.action``: an alias of ``event.action``
             continue
         key = name.replace("-", "_")
-        if name in ips:  # ip-typed: only a valid address (canonical form) is kept
-            fields.append((key, ips[name]))
-        elif name in AWS_INTEGERS:
+        if name in AWS_INTEGERS:
             fields.append((key, numbers[name]))
         elif name in numbers:  # codes (tcp-flags, traffic-path) are keywords, as in Elastic
             fields.append((key, numbers[name].cast(pa.string())))

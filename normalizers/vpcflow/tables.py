@@ -51,8 +51,13 @@ KNOWN_FIELDS = frozenset(V2_FIELDS + V3_FIELDS + V4_FIELDS + V5_FIELDS + V7_FIEL
 
 
 # Fields whose whole meaning has an ECS home; every other field is kept under aws.vpcflow.
+# (The addresses land in source.ip/destination.ip, the packet's first; an interface address
+# that differs from the packet's is kept as aws.vpcflow.srcaddr/dstaddr: mapping.py.)
 ECS_ONLY = frozenset(
-    _names("srcaddr dstaddr srcport dstport protocol packets bytes start end account-id region instance-id")
+    _names(
+        "srcaddr dstaddr pkt-srcaddr pkt-dstaddr srcport dstport protocol packets bytes start end "
+        "account-id region instance-id"
+    )
 )
 
 

@@ -3,6 +3,7 @@ of lines at a time into Arrow columns (pyarrow's CSV reader, or a Python split i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,8 @@ from normalizers.vpcflow.arrow import pylist
 from normalizers.vpcflow.batch import dead_letter, emit
 from normalizers.vpcflow.header import INVALID_HEADER, Header, parse_header
 from normalizers.vpcflow.spec import SPEC
+
+_SPACES = re.compile(rb" +")
 
 
 @dataclass(slots=True)
@@ -71,6 +74,8 @@ def _parse_fast(chunk: bytes, first_line: int, header: Header) -> _Rows | None:
     """Parse a chunk with pyarrow's CSV reader; ``None`` when only the careful path can."""
     if not _is_utf8(chunk):
         return None  # pyarrow cannot report a rejected line that is not UTF-8
+    if b"  " in chunk:
+        return None  # a run of spaces is one separator: pyarrow's reader counts empty fields
     width = len(header.names)
     rejected: list[tuple[int, bytes, str]] = []
 
@@ -165,7 +170,7 @@ def _parse_slow(chunk: bytes, first_line: int, header: Header) -> _Rows:
         line = line.removesuffix(b"\r")
         if not line:
             continue
-        parts = line.split(b" ")
+        parts = _fields(line)
         if len(parts) != width:
             invalid.append(
                 (first_line + offset, line, f"invalid record: {len(parts)} fields, header has {width}")
@@ -175,6 +180,12 @@ def _parse_slow(chunk: bytes, first_line: int, header: Header) -> _Rows:
         for column, value in zip(values, parts, strict=True):
             column.append(value)
     return _Rows([pa.array(column, pa.binary()) for column in values], lines, invalid)
+
+
+def _fields(line: bytes) -> list[bytes]:
+    """The fields of a line: "fields separated by spaces" (flow-logs.md, "Flow log records"),
+    one or more (the guide's own "TCP flag sequence" example has two in a row)."""
+    return _SPACES.split(line) if b"  " in line else line.split(b" ")
 
 
 def _text_batch(rows: _Rows, header: Header, origin: Origin) -> Iterator[Item]:

@@ -49,8 +49,17 @@ REASONS = {
 TOLERATED = {
     # Golden cases: a v2 flow log has no region field, a NODATA/SKIPDATA record no action; the
     # index's constants are in the template, not in flow documents, and `event.action` is the
-    # flow's outcome: no event.type/event.outcome restate it (docs/sources/vpcflow.md).
-    "aws.vpcflow": ("cloud.region", "event.action", "event.type", "event.outcome", *VPCFLOW_CONSTANTS),
+    # flow's outcome: no event.type/event.outcome restate it (docs/sources/vpcflow.md); an
+    # interface an AWS service created has account-id `unknown`, no account (golden
+    # account-unknown; a format without account-id has none either: docs/schema.md "Accounts").
+    "aws.vpcflow": (
+        "cloud.account.id",
+        "cloud.region",
+        "event.action",
+        "event.type",
+        "event.outcome",
+        *VPCFLOW_CONSTANTS,
+    ),
     # A GuardDuty finding without title or description (golden api-get-findings) has no message:
     # left to the mapping's owner (reported), tolerated here so the fuzzer looks at the rest.
     "aws.guardduty": ("message",),

@@ -66,3 +66,20 @@ def test_a_log_event_id_longer_than_cloudwatch_logs_ones_is_replaced_by_a_stable
     assert first["source"]["ip"] == "203.0.113.12"
     [other] = _flow_documents("9" * 57, "a")
     assert other["event"]["id"] != first["event"]["id"] and len(other["event"]["id"]) == 32
+
+
+def test_a_flow_line_with_a_run_of_spaces_is_read_in_the_default_format() -> None:
+    # "Each record is a string with fields separated by spaces" (flow-logs.md); the guide's
+    # own TCP flag example has two in a row: still 14 fields, not a 15-field line to refuse.
+    line = FLOW.replace(" 3389 ", "  3389 ")
+    events = [cwl.log_event(line, 1418530080000, cwl.event_id(1418530080000, 1))]
+    payload = cwl.subscription_payload(
+        owner="123456789010", log_group="vpc-flows", log_stream="eni", events=events
+    )
+    [document] = list(normalize_object(io.BytesIO(cwl.firehose_object([payload])), ORIGIN))
+    assert not isinstance(document, DeadLetter)
+    assert (document["source"]["ip"], document["destination"]["port"], document["source"]["bytes"]) == (
+        "203.0.113.12",
+        3389,
+        4249,
+    )

@@ -223,8 +223,8 @@ ALL_FIELDS: list[tuple[str, str, str, Any]] = [
     ("version", "8", "aws.vpcflow.version", "8"),
     ("account-id", "123456789012", "cloud.account.id", "123456789012"),
     ("interface-id", "eni-0f00000000000000a", "aws.vpcflow.interface_id", "eni-0f00000000000000a"),
-    ("srcaddr", "10.1.2.3", "source.ip", "10.1.2.3"),
-    ("dstaddr", "2001:DB8::7", "destination.ip", "2001:db8::7"),
+    ("srcaddr", "10.1.2.3", "aws.vpcflow.srcaddr", "10.1.2.3"),
+    ("dstaddr", "2001:DB8::7", "aws.vpcflow.dstaddr", "2001:db8::7"),
     ("srcport", "40001", "source.port", 40001),
     ("dstport", "8443", "destination.port", 8443),
     ("protocol", "17", "network.transport", "udp"),
@@ -239,8 +239,10 @@ ALL_FIELDS: list[tuple[str, str, str, Any]] = [
     ("instance-id", "i-0c", "cloud.instance.id", "i-0c"),
     ("tcp-flags", "18", "aws.vpcflow.tcp_flags", "18"),
     ("type", "IPv6", "aws.vpcflow.type", "IPv6"),
-    ("pkt-srcaddr", "192.0.2.1", "aws.vpcflow.pkt_srcaddr", "192.0.2.1"),
-    ("pkt-dstaddr", "198.51.100.2", "aws.vpcflow.pkt_dstaddr", "198.51.100.2"),
+    # The packet addresses are the flow's (flow-logs.md, pkt-srcaddr): srcaddr/dstaddr, the
+    # interface's, are kept apart where they differ.
+    ("pkt-srcaddr", "192.0.2.1", "source.ip", "192.0.2.1"),
+    ("pkt-dstaddr", "198.51.100.2", "destination.ip", "198.51.100.2"),
     ("region", "eu-west-3", "cloud.region", "eu-west-3"),
     ("az-id", "euw3-az1", "aws.vpcflow.az_id", "euw3-az1"),
     ("sublocation-type", "outpost", "aws.vpcflow.sublocation_type", "outpost"),
@@ -550,3 +552,62 @@ def test_bad_typed_parquet_values_are_dead_lettered_as_their_text_would_be() -> 
     assert [d.reason for d in parquet_dead] == [d.reason for d in text_dead]
     assert [d.position for d in parquet_dead] == [f"row {n}" for n in range(1, len(cases) + 1)]
     assert parquet_dead[0].reason == "invalid record: non-numeric srcport '-1'"
+
+
+# "Traffic through a transit gateway" (flow-logs-records-examples.md), with start and end
+# added (a record without start has no @timestamp): the request on the web server's own
+# interface, on the transit gateway's interface in VPC B (srcaddr is that interface's
+# address, pkt-srcaddr the client's in VPC A), and the response leaving through the other.
+TGW_EXAMPLE_HEADER = (
+    "version interface-id account-id vpc-id subnet-id instance-id srcaddr dstaddr srcport dstport "
+    "protocol tcp-flags type pkt-srcaddr pkt-dstaddr action log-status start end"
+)
+TGW_EXAMPLE = [
+    "3 eni-33333333333333333 123456789010 vpc-abcdefab012345678 subnet-22222222bbbbbbbbb "
+    "i-01234567890123456 10.20.33.164 10.40.2.236 39812 80 6 3 IPv4 10.20.33.164 10.40.2.236 ACCEPT OK",
+    "3 eni-11111111111111111 123456789010 vpc-abcdefab012345678 subnet-11111111aaaaaaaaa - "
+    "10.40.1.175 10.40.2.236 39812 80 6 3 IPv4 10.20.33.164 10.40.2.236 ACCEPT OK",
+    "3 eni-22222222222222222 123456789010 vpc-abcdefab012345678 subnet-22222222bbbbbbbbb - "
+    "10.40.2.236 10.40.2.31 80 39812 6 19 IPv4 10.40.2.236 10.20.33.164 ACCEPT OK",
+]
+
+
+@pytest.mark.parametrize("layout", ["text", "parquet"])
+def test_the_packet_addresses_are_the_flow_s_and_the_interface_s_are_kept_where_they_differ(
+    layout: str,
+) -> None:
+    lines = [f"{line} 1566848875 1566848933" for line in TGW_EXAMPLE]
+    make = text_file if layout == "text" else parquet_file
+    documents, dead = normalize(
+        make(lines, TGW_EXAMPLE_HEADER), f"t.{'log' if layout == 'text' else 'parquet'}"
+    )
+    assert not dead
+    addresses = [
+        (
+            d["source"]["ip"],
+            d["destination"]["ip"],
+            d["aws"]["vpcflow"].get("srcaddr"),
+            d["aws"]["vpcflow"].get("dstaddr"),
+        )
+        for d in documents
+    ]
+    assert addresses == [
+        ("10.20.33.164", "10.40.2.236", None, None),  # the server's interface: nothing in between
+        ("10.20.33.164", "10.40.2.236", "10.40.1.175", None),  # the client, through the TGW's interface
+        ("10.40.2.236", "10.20.33.164", None, "10.40.2.31"),  # the reply, to the client
+    ]
+    assert not any(
+        "pkt_srcaddr" in d["aws"]["vpcflow"] or "pkt_dstaddr" in d["aws"]["vpcflow"] for d in documents
+    )
+
+
+def test_without_a_packet_address_the_interface_s_is_the_flow_s() -> None:
+    header = (
+        "version account-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr start end action log-status"
+    )
+    line = "3 123456789010 eni-0a 10.0.0.1 10.0.0.2 - 203.0.113.9 1700000000 1700000060 ACCEPT OK"
+    [document], dead = normalize(text_file([line], header))
+    assert not dead
+    assert (document["source"], document["destination"]) == ({"ip": "10.0.0.1"}, {"ip": "203.0.113.9"})
+    assert document["aws"]["vpcflow"]["dstaddr"] == "10.0.0.2"
+    assert "srcaddr" not in document["aws"]["vpcflow"]
