@@ -166,6 +166,16 @@ def test_a_number_of_19_digits_or_more_is_found_and_digits_in_strings_are_not(
     assert has_long_integer(memoryview(text)) is found
 
 
+@pytest.mark.parametrize("length", [19, 20, 37, 38, 39, 57, 100, 1000])
+def test_a_run_of_digits_is_judged_by_what_precedes_its_first_digit_however_long(length: int) -> None:
+    digits = b"7" * length
+    assert has_long_integer(b'{"n":' + digits + b"}")
+    assert has_long_integer(b'{"n":-' + digits + b',"s":"x' + digits + b'"}')  # a later run in a string
+    assert has_long_integer(b'{"s":"x' + digits + b'","n":[' + digits + b"]}")  # an earlier run in one
+    assert not has_long_integer(b'{"s":"x' + digits + b'","t":"-' + digits + b'"}')
+    assert not has_long_integer(b'{"s":"' + b"ab".join([digits] * 5) + b'"}')
+
+
 def test_a_run_of_digits_at_the_start_of_a_window_counts_only_when_the_window_is_open() -> None:
     # A read of a longer stream: what precedes its first bytes is unknown.
     for window in (b"1234567890123456789,", b" \n-1234567890123456789", b"  12345678901234567890"):
@@ -184,7 +194,7 @@ def test_random_text_finds_every_number_of_19_digits_and_no_other_run_of_digits(
     alphabet = b'0123456789:,[-" x\n\t'
     weights = [30] * 10 + [3, 3, 2, 3, 3, 2, 5, 2, 1]
     for _ in range(20000):
-        text = bytes(rng.choices(alphabet, weights, k=rng.randint(0, 60)))
+        text = bytes(rng.choices(alphabet, weights, k=rng.randint(0, 90)))
         assert has_long_integer(text) is bool(_A_LONG_NUMBER.search(text)), text
 
 
