@@ -60,17 +60,8 @@ class NormalizedObject:
         self.outcome = ObjectOutcome()
 
     def __iter__(self) -> Iterator[Item]:
-        outcome = self.outcome
-        for item in self._items():
-            if isinstance(item, DeadLetter):
-                outcome.dead_letters += 1
-                key = item.reason.split(":", 1)[0]
-                outcome.dead_letter_reasons[key] = outcome.dead_letter_reasons.get(key, 0) + 1
-            else:
-                outcome.documents += 1
-            yield item
-
-    def _items(self) -> Iterator[Item]:
+        # Each item is counted in the outcome before it is handed out (a caller reads the
+        # counts while it iterates).
         origin, outcome = self._origin, self.outcome
         # A truncation inside the head is deferred by read_head to after the head's bytes.
         head, stream = read_head(decompressed(self._raw, origin.limits, origin.should_stop))
@@ -86,14 +77,13 @@ class NormalizedObject:
             outcome.skipped = detection.skip
             return
         if detection.source is None and detection.delivery is None and not detection.parquet:
-            yield _unrecognized(head, stream, origin, outcome)
+            yield _counted(outcome, _unrecognized(head, stream, origin, outcome))
             return
-        emitted = 0
         try:
             with _seekable_if_parquet(head, stream) as readable:
                 source = detection.source or detection.delivery or _parquet_source(readable, origin)
                 if isinstance(source, DeadLetter):
-                    yield source
+                    yield _counted(outcome, source)
                     return
                 if registry.is_delivery(source):
                     outcome.source, outcome.delivery = None, source
@@ -102,24 +92,29 @@ class NormalizedObject:
                             _count_skipped(outcome, routed)
                             continue
                         outcome.source = routed.source
-                        emitted += 1
-                        yield routed.item
+                        yield _counted(outcome, routed.item)
                     return
                 outcome.source = source
+                # The loop that runs once per record: a document is counted inline.
                 for item in registry.normalizer(source)(readable, origin):
-                    if isinstance(item, Skipped):
+                    if type(item) is dict:
+                        outcome.documents += 1
+                        yield item
+                    elif isinstance(item, Skipped):
                         _count_skipped(outcome, item)
-                        continue
-                    emitted += 1
-                    yield item
+                    else:
+                        yield _counted(outcome, item)
         except TruncatedInput as error:  # or LimitExceeded: the object ends here
             outcome.error = str(error)
-            yield DeadLetter(
-                outcome.source or UNKNOWN,
-                f"{error.reason}: {error}",
-                origin.object,
-                f"after item {emitted}",
-                b"",
+            yield _counted(
+                outcome,
+                DeadLetter(
+                    outcome.source or UNKNOWN,
+                    f"{error.reason}: {error}",
+                    origin.object,
+                    f"after item {outcome.records}",
+                    b"",
+                ),
             )
         except (OSError, MemoryError):
             # Reading or spooling the object failed (SourceReadError, a full disk): not a record's
@@ -127,12 +122,15 @@ class NormalizedObject:
             raise
         except Exception as error:  # a normalizer bug must not take the pipeline down
             outcome.error = f"{type(error).__name__}: {error}"
-            yield DeadLetter(
-                outcome.source or UNKNOWN,
-                f"{NORMALIZER_ERROR}: {type(error).__name__}: {error}",
-                origin.object,
-                f"after item {emitted}",
-                b"",
+            yield _counted(
+                outcome,
+                DeadLetter(
+                    outcome.source or UNKNOWN,
+                    f"{NORMALIZER_ERROR}: {type(error).__name__}: {error}",
+                    origin.object,
+                    f"after item {outcome.records}",
+                    b"",
+                ),
             )
 
 
@@ -148,6 +146,17 @@ def _unrecognized(
         outcome.error = str(error)
         return DeadLetter(UNKNOWN, f"{error.reason}: {error}", origin.object, "object", b"")
     return DeadLetter(UNKNOWN, UNRECOGNIZED_FORMAT, origin.object, "object", head)
+
+
+def _counted(outcome: ObjectOutcome, item: Item) -> Item:
+    """``item``, counted in ``outcome``."""
+    if isinstance(item, DeadLetter):
+        outcome.dead_letters += 1
+        key = item.reason.split(":", 1)[0]
+        outcome.dead_letter_reasons[key] = outcome.dead_letter_reasons.get(key, 0) + 1
+    else:
+        outcome.documents += 1
+    return item
 
 
 def _count_skipped(outcome: ObjectOutcome, skipped: Skipped) -> None:

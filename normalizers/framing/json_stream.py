@@ -180,7 +180,7 @@ _NUMBER_BEFORE = frozenset(b":,[")
 """What comes before a number (blanks and a minus sign aside); digits inside a string come
 after a quote or text, unless the string itself reads like JSON, which only costs a re-parse."""
 _BLANKS = frozenset(b" \t\r\n")
-_MINUS = ord("-")
+_MINUS, _ZERO = ord("-"), ord("0")
 TAIL = 64
 """Bytes of the previous read kept to see a number's start that the read boundary cut."""
 
@@ -188,23 +188,29 @@ TAIL = 64
 def has_long_integer(data: bytes | bytearray | memoryview, open_start: bool = False) -> bool:
     """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits).
 
-    The runs of 19 digits are found at C speed (digits translated to ``0``, then searched);
-    only each run's start is looked at, for a ``:``, ``,`` or ``[`` before it. With
-    ``open_start`` (a window into a longer stream), a run with nothing but blanks (or a minus
-    sign) before it in ``data`` counts as a number: what precedes it is unknown.
+    The runs of 19 digits are found at C speed (digits translated to ``0``, then searched
+    from the end: on a whole read, dense with digits, ``rfind`` takes less time than ``find``,
+    which sets up a two-way search on every call); only each run's start is looked at, for a
+    ``:``, ``,`` or ``[`` before it. With ``open_start`` (a window into a longer stream), a
+    run with nothing but blanks (or a minus sign) before it in ``data`` counts as a number:
+    what precedes it is unknown.
     """
-    text = bytes(data)
+    text = bytes(data) if isinstance(data, memoryview) else data  # no copy of bytes read
     digits = text.translate(_DIGITS)
-    run = digits.find(_LONG_RUN)
-    while run >= 0:
-        before = run - 1
+    end = len(digits)
+    while (start := digits.rfind(_LONG_RUN, 0, end)) >= 0:  # the last 19 digits of a run
+        while start >= _LONG_DIGITS and digits.startswith(_LONG_RUN, start - _LONG_DIGITS):
+            start -= _LONG_DIGITS  # back to the run's start, 19 digits at a time, then one by one
+        while start > 0 and digits[start - 1] == _ZERO:
+            start -= 1
+        before = start - 1
         if before >= 0 and text[before] == _MINUS:
             before -= 1
         while before >= 0 and text[before] in _BLANKS:
             before -= 1
         if (text[before] in _NUMBER_BEFORE) if before >= 0 else open_start:
             return True
-        run = digits.find(_LONG_RUN, run + len(_LONG_RUN))  # within a run: a digit before
+        end = start  # the next run ends before this one starts
     return False
 
 

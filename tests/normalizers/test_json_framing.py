@@ -4,12 +4,14 @@ layouts, separators, and damaged records that must cost themselves only."""
 from __future__ import annotations
 
 import json
+import random
+import re
 from typing import Any
 
 import pytest
 
 from normalizers.framing.envelopes import EventBridge, JsonFraming
-from normalizers.framing.json_stream import JsonRecord, Wrapper, json_records
+from normalizers.framing.json_stream import JsonRecord, Wrapper, has_long_integer, json_records
 from normalizers.reasons import RecordError
 from tests.normalizers.streams import Trickle
 
@@ -137,6 +139,63 @@ def test_an_integer_beyond_64_bits_keeps_its_digits_wherever_a_read_boundary_cut
             "big": "-123456789012345678901234567890",
             "small": [18446744073709551615],
         }
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        (b'{"n":1234567890123456789}', True),  # 19 digits: may not fit 64 bits
+        (b'{"n":123456789012345678}', False),  # 18 digits always fit
+        (b'{"n": \t\r\n -1234567890123456789}', True),  # blanks and a minus sign before it
+        (b'{"n":[1,\n  1234567890123456789]}', True),  # an array's items
+        (b"[1234567890123456789]", True),
+        (b'{"n":12345678901234567890.5}', True),  # a fraction: only a re-parse, the same float
+        # Digits inside strings follow a quote or text: the Go SDK's session names, ids.
+        (b'{"s":"aws-go-sdk-1714567890123456789"}', False),
+        (b'{"s":"1234567890123456789"}', False),
+        (b'{"s":"a-1234567890123456789-b"}', False),
+        (b'{"s":"1234567890123456789","t":"x-123456789012345678901234"}', False),
+        (b'{"n":-123456789012345678,"m":0.1234567890123456789}', False),  # a fraction's digits
+    ],
+)
+def test_a_number_of_19_digits_or_more_is_found_and_digits_in_strings_are_not(
+    text: bytes, found: bool
+) -> None:
+    assert has_long_integer(text) is found
+    assert has_long_integer(bytearray(text)) is found
+    assert has_long_integer(memoryview(text)) is found
+
+
+@pytest.mark.parametrize("length", [19, 20, 37, 38, 39, 57, 100, 1000])
+def test_a_run_of_digits_is_judged_by_what_precedes_its_first_digit_however_long(length: int) -> None:
+    digits = b"7" * length
+    assert has_long_integer(b'{"n":' + digits + b"}")
+    assert has_long_integer(b'{"n":-' + digits + b',"s":"x' + digits + b'"}')  # a later run in a string
+    assert has_long_integer(b'{"s":"x' + digits + b'","n":[' + digits + b"]}")  # an earlier run in one
+    assert not has_long_integer(b'{"s":"x' + digits + b'","t":"-' + digits + b'"}')
+    assert not has_long_integer(b'{"s":"' + b"ab".join([digits] * 5) + b'"}')
+
+
+def test_a_run_of_digits_at_the_start_of_a_window_counts_only_when_the_window_is_open() -> None:
+    # A read of a longer stream: what precedes its first bytes is unknown.
+    for window in (b"1234567890123456789,", b" \n-1234567890123456789", b"  12345678901234567890"):
+        assert has_long_integer(window, open_start=True)
+        assert not has_long_integer(window)
+    assert not has_long_integer(b"x 1234567890123456789", open_start=True)
+    assert not has_long_integer(b"123456789012345678", open_start=True)
+
+
+_A_LONG_NUMBER = re.compile(rb"[:,\[][ \t\r\n]*-?[0-9]{19}")
+"""19 digits after what JSON puts before a value (blanks and a minus sign aside)."""
+
+
+def test_random_text_finds_every_number_of_19_digits_and_no_other_run_of_digits() -> None:
+    rng = random.Random(15)
+    alphabet = b'0123456789:,[-" x\n\t'
+    weights = [30] * 10 + [3, 3, 2, 3, 3, 2, 5, 2, 1]
+    for _ in range(20000):
+        text = bytes(rng.choices(alphabet, weights, k=rng.randint(0, 90)))
+        assert has_long_integer(text) is bool(_A_LONG_NUMBER.search(text)), text
 
 
 def test_records_keep_their_bytes_whatever_separates_them_and_wherever_it_recurs() -> None:
