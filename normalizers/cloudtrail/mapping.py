@@ -158,6 +158,7 @@ def _event(
     raw: bytes,
     origin: Origin,
 ) -> dict[str, Any]:
+    # The compiled builders write the same out (compiled._event_source): change both.
     event_type = trail.get("event_type")
     categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
     event_id = record.get("eventID")
