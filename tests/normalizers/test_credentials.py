@@ -152,3 +152,31 @@ def test_names_found_plain_do_not_hide_a_secret_under_them() -> None:
         }
     }
     assert user["Password"] == "p"  # the record itself is left as it is
+
+
+def test_secrets_in_lists_of_lists_are_replaced_and_the_rest_kept() -> None:
+    # requestParameters of batch APIs hold lists of objects, some of lists: every depth is
+    # walked, a leaf is kept as it is, and a container holding no secret is the record's own.
+    value = {
+        "batches": [
+            [{"name": "a"}, {"name": "b", "Password": "p1"}],
+            ["leaf", 3, None, True],
+            [[{"items": [{"SessionToken": "t"}]}]],
+        ],
+        "plain": [{"name": "c"}, [1, 2]],
+    }
+    out = redacted(value)
+    assert out == {
+        "batches": [
+            [{"name": "a"}, {"name": "b", "Password": REDACTED}],
+            ["leaf", 3, None, True],
+            [[{"items": [{"SessionToken": REDACTED}]}]],
+        ],
+        "plain": [{"name": "c"}, [1, 2]],
+    }
+    assert value["batches"][0][1]["Password"] == "p1"  # the parsed record is not changed
+    assert value["batches"][2][0][0]["items"][0]["SessionToken"] == "t"
+    assert out["batches"][0][0] is value["batches"][0][0]
+    assert out["batches"][1] is value["batches"][1]
+    assert out["plain"] is value["plain"]
+    assert redacted(value["plain"]) is value["plain"]
