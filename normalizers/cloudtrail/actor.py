@@ -62,8 +62,12 @@ class ActorCache:
             key += b"\0" + signed_in_as.encode("utf-8", "surrogatepass")
         entry = self._objects.get(key)
         if entry is not None:
-            self._count(True)
-            return entry[3](entry[0], entry[1], entry[2])
+            self._hits += 1  # _count(True), without its call: most lookups hit
+            self._lookups += 1
+            if self._lookups == self.WINDOW:
+                self._end_window()
+            user, related, user_identity, copy = entry
+            return copy(user, related, user_identity)
         cached = self._entries.get(key)
         self._count(cached is not None)
         if cached is None:
@@ -87,8 +91,11 @@ class ActorCache:
         self._lookups += 1
         self._hits += hit
         if self._lookups == self.WINDOW:
-            self._bypass = self._hits < self.MIN_HIT_RATE * self.WINDOW
-            self._lookups = self._hits = 0
+            self._end_window()
+
+    def _end_window(self) -> None:
+        self._bypass = self._hits < self.MIN_HIT_RATE * self.WINDOW
+        self._lookups = self._hits = 0
 
 
 Nested = tuple[tuple[str, "Nested"], ...]
