@@ -27,9 +27,10 @@ from typing import Any, TypeVar
 from normalizers.base import Document, Origin
 from normalizers.cloudtrail import mapping
 from normalizers.cloudtrail.actor import ActorCache, ActorFields, actor_of, identity_fields
+from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS
 from normalizers.ecs.getters import nullable_obj, optional_str
-from normalizers.ecs.timestamps import optional_time
+from normalizers.ecs.timestamps import ingested_millis, optional_time
 from normalizers.ecs.values import as_bool, flat
 
 Builder = Callable[[dict[str, Any], bytes, Origin, ActorCache], Document]
@@ -146,7 +147,9 @@ def compile_builder(shape: Shape) -> Builder | None:
         "flat": flat,
         "timestamp": mapping.timestamp,
         # mapping's own: the per-index constants they write are changed there alone
-        "event_of": mapping._event,
+        "categorize": categorize,
+        "event_id_of": mapping._event_id,
+        "ingested_millis": ingested_millis,
         "cloud_of": mapping._cloud,
         "add_additional": mapping.add_additional,
         "add_block": mapping.add_block,
@@ -249,7 +252,7 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
             lines += ["        if renamed:", f"            trail[{field!r}] = renamed"]
     if "resources" in present:
         lines += ["    if record['resources'] is not None:", "        add_resources(record, trail)"]
-    lines.append("    event = event_of(record, None, None, action, provider, response, trail, raw, origin)")
+    lines += _event_source(present)
     if "recipientAccountId" in present:  # mapping._cloud's common case, written out
         lines += [
             "    account = record['recipientAccountId']",
@@ -266,6 +269,50 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         "    if related:",
         "        document['related'] = related",
         "    return document",
+    ]
+    return lines
+
+
+def _event_source(present: set[str]) -> list[str]:
+    """``event``, as :func:`~normalizers.cloudtrail.mapping._event` writes it for a record
+    without ``insightDetails`` or envelope, written out: a call with nine arguments and one
+    more for the outcome, in every record, cost more than what they do."""
+
+    def trail_field(key: str, field: str) -> str:
+        return f"trail.get({field!r})" if key in present else "None"
+
+    lines = [
+        f"    categories, types = categorize(action, provider, {trail_field('eventType', 'event_type')},"
+        f" {trail_field('readOnly', 'read_only')}, False)",
+    ]
+    # mapping._outcome: a failure is an error code, or {action: "Failure"} in the response or
+    # in serviceEventDetails (sign-in events).
+    failures = []
+    if "errorCode" in present:
+        failures.append("trail.get('error_code')")
+    if "responseElements" in present:
+        failures.append("(response is not None and response.get(action) == 'Failure')")
+    if "serviceEventDetails" in present:
+        lines.append("    details = trail.get('service_event_details')")
+        failures.append("(details is not None and details.get(action) == 'Failure')")
+    lines.append(
+        f"    outcome = 'failure' if {' or '.join(failures)} else 'success'"
+        if failures
+        else "    outcome = 'success'"
+    )
+    if "eventID" in present:
+        lines += [
+            "    event_id = record['eventID']",
+            "    if event_id.__class__ is not str or not event_id:",
+            "        event_id = event_id_of(record, None)",
+        ]
+    else:
+        lines.append("    event_id = event_id_of(record, None)")
+    lines += [
+        "    event = {'category': list(categories), 'type': list(types), 'action': action, 'outcome': outcome,",
+        "             'id': event_id, 'provider': provider, 'ingested': ingested_millis(origin.ingested)}",
+        "    if origin.keep_original:",
+        "        event['original'] = raw.decode('utf-8')",
     ]
     return lines
 

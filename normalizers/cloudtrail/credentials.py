@@ -28,32 +28,45 @@ def is_secret(key: str) -> bool:
 
 
 def redacted(value: Any) -> Any:
-    """``value`` with every secret replaced; containers holding none are returned as they are."""
+    """``value`` with every secret replaced; containers holding none are returned as they are.
+
+    Only containers are walked into: a leaf holds no key. ``isinstance`` with a tuple of
+    types, never ``dict | list``, which builds a union object at each test."""
     if isinstance(value, dict):
         out: dict[str, Any] | None = None
         for key, item in value.items():
             if item is None:
                 continue  # a null secret stays null, and there is nothing under it
             if key in _PLAIN_KEYS:
-                if not isinstance(item, dict | list):
+                if not isinstance(item, _CONTAINERS):
                     continue  # a leaf under a plain key: nothing to walk, nothing to hide
                 new = redacted(item)
             elif is_secret(key):
                 new = REDACTED
             else:
                 _remember_plain(key)
+                if not isinstance(item, _CONTAINERS):
+                    continue
                 new = redacted(item)
-            if new is not item and out is None:
-                out = dict(value)
-            if out is not None:
+            if new is not item:
+                if out is None:
+                    out = dict(value)
                 out[key] = new
         return value if out is None else out
     if isinstance(value, list):
-        items = [redacted(item) for item in value]
-        return value if all(new is old for new, old in zip(items, value, strict=True)) else items
+        changed: list[Any] | None = None
+        for index, item in enumerate(value):
+            if isinstance(item, _CONTAINERS):
+                new = redacted(item)
+                if new is not item:
+                    if changed is None:
+                        changed = list(value)
+                    changed[index] = new
+        return value if changed is None else changed
     return value
 
 
+_CONTAINERS = (dict, list)
 _PLAIN_KEYS: set[str] = set()
 """Key names found not secret: a record that may hold a secret (AssumeRole's, most often) is
 walked key by key, and its forty-odd names are those of the records before it."""
@@ -101,7 +114,11 @@ def _may_hold_secret(raw: bytes) -> bool:
     # KELVIN SIGN, "k", which bytes.lower() below leaves as it is ("sessionTo\u212aen").
     if find(b"\xe2") >= 0 and find(_KELVIN_SIGN) >= 0:
         return True
-    find = raw.lower().find  # ASCII only, as the key names are
+    # rfind, not find, for the same answer: CPython's forward search first tests each
+    # window's last byte, here the closing quote, the most common byte of JSON; the backward
+    # one tests the first ("p", "s"). Measured on CloudTrail records: as many instructions,
+    # a third less time (1.9 -> 1.3 us for a 1.4 kB record, same-run alternating rounds).
+    find = raw.lower().rfind  # ASCII only, as the key names are
     ends = _SECRET_KEY_ENDS
     return find(ends[0]) >= 0 or find(ends[1]) >= 0 or find(ends[2]) >= 0
 

@@ -100,9 +100,10 @@ def add_parties(
         trail["user_identity"] = user_identity
         if related_users:
             related["user"] = related_users
-        hosts = actor_hosts(user)
-        if hosts:
-            related["hosts"] = hosts
+        if "roles" in user:  # actor_hosts' own first test, without its call
+            hosts = actor_hosts(user)
+            if hosts:
+                related["hosts"] = hosts
     if user:
         document["user"] = user
     # optional_str of both members, inlined (it runs for every record): a string is taken as
@@ -110,8 +111,12 @@ def add_parties(
     address = record.get("sourceIPAddress")
     if address.__class__ is not str:
         address = optional_str(record, "sourceIPAddress")
-    if address:
-        _add_source(document, related, address)
+    if address:  # source.ip only for a valid address; anything else in source.address
+        source = address_fields(address)
+        if source:
+            document["source"] = source
+            if "ip" in source:
+                related["ip"] = [source["ip"]]
     rows = targets_of(provider, action)
     if rows:
         _add_targets(document, related, target_values(record, rows))
@@ -158,6 +163,7 @@ def _event(
     raw: bytes,
     origin: Origin,
 ) -> dict[str, Any]:
+    # The compiled builders write the same out (compiled._event_source): change both.
     event_type = trail.get("event_type")
     categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
     event_id = record.get("eventID")
@@ -421,12 +427,3 @@ def _cloud(
     if region:
         cloud["region"] = region
     return cloud
-
-
-def _add_source(document: Document, related: dict[str, list[str]], address: str | None) -> None:
-    """``source.ip`` only for a valid address; a service name or anything else in ``source.address``."""
-    source = address_fields(address)
-    if source:
-        document["source"] = source
-        if "ip" in source:
-            related["ip"] = [source["ip"]]

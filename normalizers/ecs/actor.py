@@ -22,8 +22,12 @@ _INSTANCE_ID = re.compile(r"(?:i|mi)-[0-9a-f]{8}(?:[0-9a-f]{9})?\Z")
 
 def is_instance_id(value: str) -> bool:
     """An EC2 instance id (``i-`` and 8 or 17 lower-case hex digits) or a Systems Manager
-    managed node's (``mi-``)."""
-    return _INSTANCE_ID.match(value) is not None
+    managed node's (``mi-``). The prefix first: most names are no instance's (a role session,
+    a user), told apart without the pattern."""
+    return value.startswith(_INSTANCE_PREFIXES) and _INSTANCE_ID.match(value) is not None
+
+
+_INSTANCE_PREFIXES = ("i-", "mi-")
 
 
 def actor_hosts(user: dict[str, Any]) -> list[str]:

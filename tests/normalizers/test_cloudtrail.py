@@ -411,6 +411,57 @@ def test_actor_cache_never_lets_two_documents_share_an_object() -> None:
     assert cache.fields(identity) == identity_fields(identity) == expected
 
 
+def _containers(value: Any) -> Iterator[int]:
+    """The ids of every object and list in ``value``, itself included."""
+    if isinstance(value, dict | list):
+        yield id(value)
+        for item in value.values() if isinstance(value, dict) else value:
+            yield from _containers(item)
+
+
+def test_actor_cache_copies_every_object_of_every_shape_of_identity() -> None:
+    # Each shape of actor fields (a role session's, an IAM Identity Center user's on_behalf_of,
+    # a federated user's issuer name, a root's) gets its own copier: each document's fields
+    # share no object and no list with another's, at any depth.
+    center_user = {
+        "type": "IdentityCenterUser",
+        "accountId": "111122223333",
+        "onBehalfOf": {
+            "userId": "94482488-3041-7026-18f3-be45837cd0e4",
+            "identityStoreArn": "arn:aws:identitystore::111122223333:identitystore/d-9067230a1c",
+        },
+        "credentialId": "EXAMPLEVHULjJdTUdPJfofVa1sufHDoj7aYcOYcxFVllWR_Whr1fEXAMPLE",
+    }
+    federated = {
+        "type": "FederatedUser",
+        "principalId": "111122223333:bob",
+        "arn": "arn:aws:sts::111122223333:federated-user/bob",
+        "accountId": "111122223333",
+        "accessKeyId": "ASIAEXAMPLEFEDERATED",
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "IAMUser",
+                "principalId": "AIDAEXAMPLEBROKER",
+                "arn": "arn:aws:iam::111122223333:user/broker",
+                "accountId": "111122223333",
+                "userName": "broker",
+            },
+            "attributes": {"creationDate": "2026-11-01T00:00:00Z", "mfaAuthenticated": "true"},
+        },
+    }
+    root = {"type": "Root", "principalId": "111122223333", "arn": "arn:aws:iam::111122223333:root"}
+    cache = ActorCache()
+    for identity in (_role_session(2, "ASIAREPEATED0000000"), center_user, federated, root):
+        expected = identity_fields(identity)
+        given = [cache.fields(identity) for _ in range(4)]  # built, decoded, then copied twice
+        assert all(fields == expected for fields in given)
+        seen: set[int] = set()
+        for fields in [*given, expected]:
+            ids = set(_containers(list(fields)))
+            assert not ids & seen
+            seen |= ids
+
+
 def _identities(value: Any) -> Iterator[dict[str, Any]]:
     if isinstance(value, dict):
         identity = value.get("userIdentity")

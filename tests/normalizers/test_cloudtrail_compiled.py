@@ -248,3 +248,51 @@ def test_in_scope_of_of_other_types_gives_the_same_items(monkeypatch: pytest.Mon
         "source_account": "123456789012",
         "credentials_issued_to": "arn:aws:iam::123456789012:role/my-function-role",
     } in scopes
+
+
+def test_outcomes_written_out_match_the_generic_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The builders write event (outcome, id, category) out: an error code, a sign-in's
+    {"ConsoleLogin": "Failure"} in responseElements, a sign-in service event's
+    {"CredentialVerification": "Failure"} in serviceEventDetails are failures; a record
+    without eventID gets its content's id."""
+    base = {
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "userName": "alice"},
+        "eventTime": "2026-11-01T00:00:00Z",
+        "eventSource": "signin.amazonaws.com",
+        "eventName": "ConsoleLogin",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.7",
+        "eventID": "0b2ed0c5-8f3a-4c2b-9d4e-6a1f2e3d4c5b",
+        "eventType": "AwsConsoleSignIn",
+        "recipientAccountId": "111122223333",
+    }
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"responseElements": {"ConsoleLogin": "Failure"}}, "failure"),
+        ({"responseElements": {"ConsoleLogin": "Success"}}, "success"),
+        ({"errorCode": "AccessDenied", "responseElements": None}, "failure"),
+        ({"errorCode": "", "responseElements": {"ConsoleLogin": "Success"}}, "success"),
+        (
+            {
+                "eventName": "CredentialVerification",
+                "eventType": "AwsServiceEvent",
+                "serviceEventDetails": {"CredentialVerification": "Failure"},
+            },
+            "failure",
+        ),
+        (
+            {"eventName": "CredentialVerification", "serviceEventDetails": {"CredentialType": "PASSWORD"}},
+            "success",
+        ),
+        ({"eventID": ""}, "success"),
+        ({"eventID": None, "errorCode": "ThrottlingException"}, "failure"),
+    ]
+    records = [{**base, **change} for change, _ in cases]
+    for origin in (ORIGIN, KEEP_ORIGINAL):
+        fast, generic = _both_ways(_log_file(records), origin, monkeypatch)
+        assert fast == generic
+        assert [item["event"]["outcome"] for item in fast] == [outcome for _, outcome in cases]
+    assert fast[0]["event"]["id"] == base["eventID"]
+    assert fast[-1]["event"]["id"] != fast[-2]["event"]["id"]  # each one's content hashed
+    assert fast[0]["event"]["category"] == ["authentication"]
+    assert fast[0]["event"]["original"].startswith("{")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import orjson
+import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.cloudtrail.credentials import REDACTED, redacted, without_credentials
@@ -152,3 +154,52 @@ def test_names_found_plain_do_not_hide_a_secret_under_them() -> None:
         }
     }
     assert user["Password"] == "p"  # the record itself is left as it is
+
+
+def test_secrets_in_lists_of_lists_are_replaced_and_the_rest_kept() -> None:
+    # requestParameters of batch APIs hold lists of objects, some of lists: every depth is
+    # walked, a leaf is kept as it is, and a container holding no secret is the record's own.
+    value: dict[str, Any] = {
+        "batches": [
+            [{"name": "a"}, {"name": "b", "Password": "p1"}],
+            ["leaf", 3, None, True],
+            [[{"items": [{"SessionToken": "t"}]}]],
+        ],
+        "plain": [{"name": "c"}, [1, 2]],
+    }
+    out = redacted(value)
+    assert out == {
+        "batches": [
+            [{"name": "a"}, {"name": "b", "Password": REDACTED}],
+            ["leaf", 3, None, True],
+            [[{"items": [{"SessionToken": REDACTED}]}]],
+        ],
+        "plain": [{"name": "c"}, [1, 2]],
+    }
+    assert value["batches"][0][1]["Password"] == "p1"  # the parsed record is not changed
+    assert value["batches"][2][0][0]["items"][0]["SessionToken"] == "t"
+    assert out["batches"][0][0] is value["batches"][0][0]
+    assert out["batches"][1] is value["batches"][1]
+    assert out["plain"] is value["plain"]
+    assert redacted(value["plain"]) is value["plain"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "secret"),
+    [
+        (b'{"PASSWORD":"x"}', True),  # first and last bytes of the record
+        (b'{"a":1,"sessionTOKEN":"t"}', True),
+        (b'{"a":{"b":[{"sEcReTaCcEsSkEy":"k"}]}}', True),
+        (b'{"userPassword":"p","password":null}', True),  # the raw bytes hold one
+        (b'{"eventName":"GetPasswordData","passwordData":""}', False),
+        (b'{"a":"password","b":"sessionToken","c":"xsecretAccessKeyx"}', False),  # values only
+        (b'{"sessionTokenId":"i","secretAccessKeys":[],"passwords":1}', False),
+    ],
+)
+def test_secret_names_in_any_case_anywhere_in_the_bytes_are_redacted_and_only_they(
+    raw: bytes, secret: bool
+) -> None:
+    record = json.loads(raw)
+    _, kept = without_credentials(record, raw, keep_raw=True)
+    assert (kept is not raw) is secret
+    assert b'"x"' not in kept and b'"t"' not in kept and b'"k"' not in kept and b'"p"' not in kept

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from normalizers.ecs.actor import actor_hosts, is_instance_id
 from normalizers.ecs.address import address_fields, endpoint
 from normalizers.ecs.getters import optional_list, optional_obj, optional_str, required_str, time_field
 from normalizers.ecs.names import snake, snake_name
@@ -156,3 +157,29 @@ def test_address_fields_are_the_callers_own_and_the_cache_stays_bounded() -> Non
     address_fields("x" * (address.MAX_CACHED_TEXT + 1))
     assert len(address._TEXTS) <= address.MAX_TEXTS
     assert "x" * (address.MAX_CACHED_TEXT + 1) not in address._TEXTS
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("i-0123456789abcdef0", True),  # 17 hex digits, today's ids
+        ("i-01234567", True),  # 8, the older ones
+        ("mi-0123456789abcdef0", True),  # a Systems Manager managed node
+        ("i-0123456789abcdef", False),  # 16
+        ("i-012345678", False),  # 9
+        ("i-0123456789ABCDEF0", False),  # EC2 writes them in lower case
+        ("I-01234567", False),
+        ("ai-01234567", False),
+        (" i-01234567", False),
+        ("xmi-01234567", False),
+        ("i-01234567/", False),
+        ("i-", False),
+        ("", False),
+    ],
+)
+def test_instance_ids_are_told_apart_from_other_names(value: str, expected: bool) -> None:
+    assert is_instance_id(value) is expected
+    # A role session named like an instance is that instance acting: its related host.
+    user = {"name": value, "roles": ["ec2-role"]}
+    assert actor_hosts(user) == ([value] if expected else [])
+    assert actor_hosts({"name": value}) == []  # no role: a user named so is no instance
