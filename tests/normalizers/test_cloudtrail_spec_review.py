@@ -1,7 +1,5 @@
 """Gaps found reviewing the CloudTrail normalizer against the CloudTrail User Guide
-(``../shared/reference/aws-docs/cloudtrail/``), written as strict expected failures: the
-normalizer (``normalizers/cloudtrail/``) is being changed on another branch, so the fix
-lands after that merge, and then each test passes and its ``xfail`` mark must go.
+(``../shared/reference/aws-docs/cloudtrail/``), each fixed.
 
 Records are hand-written from the guide's descriptions; only the fields a gap needs are set.
 """
@@ -12,7 +10,6 @@ import io
 from typing import Any
 
 import orjson
-import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 
@@ -29,12 +26,6 @@ def _document(record: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="S3 on Outposts object operations (eventSource s3-outposts.amazonaws.com) are categorized "
-    "'configuration': the S3 object rule of docs/sources/cloudtrail.md 'Categorization' only knows "
-    "s3.amazonaws.com (normalizers/cloudtrail/categorize.py, tables.S3)",
-)
 def test_an_s3_on_outposts_object_write_is_a_file_event() -> None:
     # cloudtrail-event-reference-record-contents.md, "edgeDeviceDetails": "Currently, S3 on
     # Outposts device events include this field": a data event on an object, as on S3.
@@ -68,3 +59,4 @@ def test_an_s3_on_outposts_object_write_is_a_file_event() -> None:
         }
     )
     assert (document["event"]["category"], document["event"]["type"]) == (["file"], ["creation"])
+    assert document["aws"]["s3"] == {"bucket": {"name": "op-bucket"}, "object": {"key": "reports/q1.csv"}}
