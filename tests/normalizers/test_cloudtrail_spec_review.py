@@ -60,3 +60,42 @@ def test_an_s3_on_outposts_object_write_is_a_file_event() -> None:
     )
     assert (document["event"]["category"], document["event"]["type"]) == (["file"], ["creation"])
     assert document["aws"]["s3"] == {"bucket": {"name": "op-bucket"}, "object": {"key": "reports/q1.csv"}}
+
+
+def test_a_record_naming_no_account_is_the_log_file_account() -> None:
+    # user-identity.md: a WebIdentityUser or SAMLUser caller has no accountId, and records of
+    # the first event versions have no recipientAccountId; CloudTrail writes each log file under
+    # AWSLogs/<account>/ (an organization trail under AWSLogs/<organization id>/<account>/).
+    record = {
+        "eventVersion": "1.0",
+        "userIdentity": {
+            "type": "WebIdentityUser",
+            "principalId": "accounts.google.com:app.apps.googleusercontent.com:user-id",
+            "userName": "user-id",
+            "identityProvider": "accounts.google.com",
+        },
+        "eventTime": "2014-05-01T12:00:00Z",
+        "eventSource": "sts.amazonaws.com",
+        "eventName": "AssumeRoleWithWebIdentity",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.80",
+        "userAgent": "aws-sdk-js/2.0",
+        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/WebAppRole", "roleSessionName": "app"},
+        "responseElements": None,
+        "eventID": "EXAMPLE8-1111-2222-3333-444455556666",
+    }
+    assert _document(record)["cloud"]["account"] == {"id": "111122223333"}
+    organization = Origin(
+        "s3://bucket/org/AWSLogs/o-exampleorgid/444455556666/CloudTrail/us-east-1/2014/05/01/f.json.gz",
+        "2026-01-01T00:00:00.000Z",
+    )
+    [document] = list(normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), organization))
+    assert not isinstance(document, DeadLetter)
+    assert document["cloud"]["account"] == {"id": "444455556666"}
+    # A recording account named in the record wins over the folder.
+    named = {**record, "recipientAccountId": "999988887777"}
+    assert _document(named)["cloud"]["account"] == {"id": "999988887777"}
+    local = Origin("trail.json", "2026-01-01T00:00:00.000Z")
+    [document] = list(normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), local))
+    assert not isinstance(document, DeadLetter)
+    assert "account" not in document["cloud"]
