@@ -36,6 +36,7 @@ SQS_BATCH = 10
 # The <service> segment of the AWS layouts, and the source each one is ingested as.
 SERVICE_SOURCES = {
     "cloudtrail": "cloudtrail",
+    "cloudtrail-insight": "cloudtrail",  # Insights events: CloudTrail records the mapper reads
     "vpcflowlogs": "vpcflow",
     "guardduty": "guardduty",
     "securityhub": "securityhub",

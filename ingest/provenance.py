@@ -44,8 +44,9 @@ OBJECT_ID_BYTES = 12
 """Bytes of SHA-256 kept in an object id: 16 base64url characters, 96 bits (no collision to
 expect below ~10^14 objects)."""
 
-# AWSLogs/<account>/<folder>/ or, for an organization trail, AWSLogs/<o-id>/<account>/<folder>/.
-_AWS_LOGS = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?(\d{12})/([^/]*)")
+# AWSLogs/<account>/<folder>/, for an organization trail AWSLogs/<o-id>/<account>/<folder>/, and
+# flow logs' Hive-compatible folders AWSLogs/aws-account-id=<account>/aws-service=<service>/.
+_AWS_LOGS = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?(?:aws-account-id=)?(\d{12})/([^/]*)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from normalizers.cloudtrail.tables import (
     EC2_NETWORK,
     IAM_SOURCES,
     NETWORK_SOURCES,
-    S3,
     S3_OBJECT,
+    S3_SOURCES,
     SESSIONS,
     SIGNIN,
     VERB,
@@ -46,7 +46,7 @@ def categorize(
     elif provider in NETWORK_SOURCES or (provider == "ec2.amazonaws.com" and EC2_NETWORK.search(action)):
         categories = ("network",) if read else ("network", "configuration")
         types = (verb,)
-    elif provider == S3 and S3_OBJECT.search(action):
+    elif provider in S3_SOURCES and S3_OBJECT.search(action):
         categories, types = ("file",), (verb,)
     else:
         categories, types = ("configuration",), (verb,)

@@ -259,10 +259,10 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
             "    if account.__class__ is str and account:",
             "        cloud = {'account': {'id': account}, 'region': region}",
             "    else:",
-            "        cloud = cloud_of(record, identity, None)",
+            "        cloud = cloud_of(record, identity, None, origin)",
         ]
     else:
-        lines.append("    cloud = cloud_of(record, identity, None)")
+        lines.append("    cloud = cloud_of(record, identity, None, origin)")
     lines += [
         "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
         "    related = add_parties(document, record, identity, trail, provider, action, actors)",

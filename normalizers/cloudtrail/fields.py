@@ -50,7 +50,8 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs(
         "cloud.account.id",
-        "the recording account; fallbacks: EventBridge `account`, then `userIdentity.accountId`",
+        "the recording account; fallbacks: EventBridge `account`, `userIdentity.accountId`, then the "
+        "`AWSLogs/<account>/` folder of the log file's key",
         "recipientAccountId",
     ),
     ecs(

@@ -28,6 +28,7 @@ from normalizers.ecs.ids import record_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.timestamps import ingested_millis, timestamp
 from normalizers.ecs.values import as_bool, flat, unique, yes_no
+from normalizers.object_key import delivered_account
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
 
@@ -61,7 +62,7 @@ def build_document(
     document: Document = {
         "@timestamp": moment,
         "event": event,
-        "cloud": _cloud(record, identity, envelope),
+        "cloud": _cloud(record, identity, envelope, origin),
         "aws": {"cloudtrail": trail},
     }
     related = add_parties(document, record, identity, trail, provider, action, actors or ActorCache())
@@ -411,15 +412,18 @@ def _add_targets(document: Document, related: dict[str, list[str]], targets: dic
 
 
 def _cloud(
-    record: dict[str, Any], identity: dict[str, Any] | None, envelope: dict[str, Any] | None
+    record: dict[str, Any], identity: dict[str, Any] | None, envelope: dict[str, Any] | None, origin: Origin
 ) -> dict[str, Any]:
     cloud: dict[str, Any] = {}  # cloud.provider: a constant of the index (fields.CONSTANTS)
     # The recording account first; the caller's account (userIdentity.accountId) is another
-    # account for cross-account calls, so it is the last resort.
+    # account for cross-account calls, so it comes after; a record with neither (versions
+    # before recipientAccountId, a web identity or SAML caller) is the log file's account,
+    # whose AWSLogs/<account>/ folder CloudTrail writes it under.
     account = (
         optional_str(record, "recipientAccountId")
         or optional_str(envelope, "account")
         or optional_str(identity, "accountId")
+        or delivered_account(origin.object)
     )
     if account:
         cloud["account"] = {"id": account}

@@ -62,7 +62,8 @@ SESSIONS: dict[tuple[str, str], str] = {
     ("ssmmessages.amazonaws.com", "OpenControlChannel"): "start",
 }
 """Session Manager's shell sessions (ECS ``session``): ``(eventSource, eventName)`` -> type."""
-S3 = "s3.amazonaws.com"
+S3_SOURCES = frozenset({"s3.amazonaws.com", "s3-outposts.amazonaws.com", "s3express.amazonaws.com"})
+"""S3, S3 on Outposts and S3 Express One Zone: the same object and bucket operations."""
 S3_OBJECT = re.compile(r"Object(?!LockConfiguration)|MultipartUpload|UploadPart|ListParts")
 """S3 operations on objects (ECS ``file``), whatever ``eventCategory`` says (records before
 version 1.08 have none); the others act on buckets or the account (``configuration``).

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from normalizers.cloudtrail.tables import S3_SOURCES
 from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.values import unique
 
@@ -142,10 +143,13 @@ TARGETS: dict[tuple[str, str], tuple[Target, ...]] = {
     ("ssm.amazonaws.com", "GetCommandInvocation"): (
         _row(f"{_REQUEST}.instanceId", "related.hosts", _instance_id),
     ),
-    # S3: the bucket and object of every bucket and object call.
-    ("s3.amazonaws.com", "*"): (
-        _row(f"{_REQUEST}.bucketName", "aws.s3.bucket.name"),
-        _row(f"{_REQUEST}.key", "aws.s3.object.key"),
+    # S3 (on Outposts and Express One Zone too): the bucket and object of every call.
+    **dict.fromkeys(
+        ((source, "*") for source in S3_SOURCES),
+        (
+            _row(f"{_REQUEST}.bucketName", "aws.s3.bucket.name"),
+            _row(f"{_REQUEST}.key", "aws.s3.object.key"),
+        ),
     ),
     # Organizations: the member account a call moves, removes, closes or invites.
     ("organizations.amazonaws.com", "*"): (

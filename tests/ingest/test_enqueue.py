@@ -29,6 +29,7 @@ from ingest.events import ObjectRef, parse_event
 MAY_1 = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
 TRAIL = "cloudtrail/AWSLogs/o-exampleorgid/111122223333/CloudTrail/us-east-2/2024/05/01/111122223333_CloudTrail_us-east-2_20240501T1230Z_abc.json.gz"
 DIGEST = "AWSLogs/111122223333/CloudTrail-Digest/us-east-2/2024/05/01/111122223333_CloudTrail-Digest_us-east-2_x_20240501T1230Z.json.gz"
+INSIGHTS = "AWSLogs/111122223333/CloudTrail-Insight/us-east-2/2024/05/01/111122223333_CloudTrail-Insight_us-east-2_20240501T1230Z_abc.json.gz"
 FLOWS = "AWSLogs/123456789012/vpcflowlogs/eu-west-1/2024/04/30/123456789012_vpcflowlogs_eu-west-1_fl-1_20240430T2355Z_h.log.gz"
 HIVE_FLOWS = "flows/AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2024/month=05/day=02/x.log.parquet"
 WRITABILITY = "AWSLogs/123456789012/Config/ConfigWritabilityCheckFile"
@@ -47,6 +48,10 @@ def _listed(key: str, size: int = 100) -> Listed:
     [
         (TRAIL, KeyLayout("CloudTrail", "111122223333", "us-east-2", date(2024, 5, 1), "cloudtrail")),
         (DIGEST, KeyLayout("CloudTrail-Digest", "111122223333", "us-east-2", date(2024, 5, 1))),
+        (
+            INSIGHTS,
+            KeyLayout("CloudTrail-Insight", "111122223333", "us-east-2", date(2024, 5, 1), "cloudtrail"),
+        ),
         (FLOWS, KeyLayout("vpcflowlogs", "123456789012", "eu-west-1", date(2024, 4, 30), "vpcflow")),
         (HIVE_FLOWS, KeyLayout("vpcflowlogs", "123456789012", "us-east-1", date(2024, 5, 2), "vpcflow")),
         (WRITABILITY, KeyLayout("Config", "123456789012", None, None)),
@@ -66,7 +71,15 @@ def test_objects_that_are_no_logs_are_skipped_with_their_reason() -> None:
     assert classify(_listed(DIGEST), nothing) == "not a log source (CloudTrail-Digest)"
     assert classify(_listed(CONFIG_HISTORY), nothing) == "not a log source (Config)"
     assert classify(_listed("AWSLogs/123456789012/CloudTrail/"), nothing) == "folder marker"
-    for key in (TRAIL, FLOWS, HIVE_FLOWS, FINDINGS, FIREHOSE, "securityhub/2024/05/01/findings-1.gz"):
+    for key in (
+        TRAIL,
+        INSIGHTS,
+        FLOWS,
+        HIVE_FLOWS,
+        FINDINGS,
+        FIREHOSE,
+        "securityhub/2024/05/01/findings-1.gz",
+    ):
         assert classify(_listed(key), nothing) is None, key
 
 

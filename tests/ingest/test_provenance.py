@@ -68,6 +68,11 @@ def _checked(location: str, items: list[tuple[str, Any]], **settings: Any) -> li
             "vpcflow/AWSLogs/333333333333/vpcflowlogs/eu-west-1/2026/03/14/f.log.gz",
             KeyOrigin("b", None, frozenset({"vpcflow"}), "333333333333", False),
         ),
+        (  # flow logs delivered with Hive-compatible prefixes (docs: "S3 prefixes")
+            "vpcflow/AWSLogs/aws-account-id=333333333333/aws-service=vpcflowlogs/aws-region=eu-west-1/"
+            "year=2026/month=03/day=14/f.log.parquet",
+            KeyOrigin("b", None, frozenset({"vpcflow"}), "333333333333", False),
+        ),
         (
             "guardduty/AWSLogs/222222222222/GuardDuty/us-east-1/2026/03/14/f.jsonl.gz",
             KeyOrigin("b", None, frozenset({"guardduty"}), "222222222222", False),

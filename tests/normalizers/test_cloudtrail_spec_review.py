@@ -1,7 +1,5 @@
 """Gaps found reviewing the CloudTrail normalizer against the CloudTrail User Guide
-(``../shared/reference/aws-docs/cloudtrail/``), written as strict expected failures: the
-normalizer (``normalizers/cloudtrail/``) is being changed on another branch, so the fix
-lands after that merge, and then each test passes and its ``xfail`` mark must go.
+(``../shared/reference/aws-docs/cloudtrail/``), each fixed.
 
 Records are hand-written from the guide's descriptions; only the fields a gap needs are set.
 """
@@ -12,7 +10,6 @@ import io
 from typing import Any
 
 import orjson
-import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 
@@ -29,12 +26,6 @@ def _document(record: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="S3 on Outposts object operations (eventSource s3-outposts.amazonaws.com) are categorized "
-    "'configuration': the S3 object rule of docs/sources/cloudtrail.md 'Categorization' only knows "
-    "s3.amazonaws.com (normalizers/cloudtrail/categorize.py, tables.S3)",
-)
 def test_an_s3_on_outposts_object_write_is_a_file_event() -> None:
     # cloudtrail-event-reference-record-contents.md, "edgeDeviceDetails": "Currently, S3 on
     # Outposts device events include this field": a data event on an object, as on S3.
@@ -68,3 +59,43 @@ def test_an_s3_on_outposts_object_write_is_a_file_event() -> None:
         }
     )
     assert (document["event"]["category"], document["event"]["type"]) == (["file"], ["creation"])
+    assert document["aws"]["s3"] == {"bucket": {"name": "op-bucket"}, "object": {"key": "reports/q1.csv"}}
+
+
+def test_a_record_naming_no_account_is_the_log_file_account() -> None:
+    # user-identity.md: a WebIdentityUser or SAMLUser caller has no accountId, and records of
+    # the first event versions have no recipientAccountId; CloudTrail writes each log file under
+    # AWSLogs/<account>/ (an organization trail under AWSLogs/<organization id>/<account>/).
+    record = {
+        "eventVersion": "1.0",
+        "userIdentity": {
+            "type": "WebIdentityUser",
+            "principalId": "accounts.google.com:app.apps.googleusercontent.com:user-id",
+            "userName": "user-id",
+            "identityProvider": "accounts.google.com",
+        },
+        "eventTime": "2014-05-01T12:00:00Z",
+        "eventSource": "sts.amazonaws.com",
+        "eventName": "AssumeRoleWithWebIdentity",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "198.51.100.80",
+        "userAgent": "aws-sdk-js/2.0",
+        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/WebAppRole", "roleSessionName": "app"},
+        "responseElements": None,
+        "eventID": "EXAMPLE8-1111-2222-3333-444455556666",
+    }
+    assert _document(record)["cloud"]["account"] == {"id": "111122223333"}
+    organization = Origin(
+        "s3://bucket/org/AWSLogs/o-exampleorgid/444455556666/CloudTrail/us-east-1/2014/05/01/f.json.gz",
+        "2026-01-01T00:00:00.000Z",
+    )
+    [document] = list(normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), organization))
+    assert not isinstance(document, DeadLetter)
+    assert document["cloud"]["account"] == {"id": "444455556666"}
+    # A recording account named in the record wins over the folder.
+    named = {**record, "recipientAccountId": "999988887777"}
+    assert _document(named)["cloud"]["account"] == {"id": "999988887777"}
+    local = Origin("trail.json", "2026-01-01T00:00:00.000Z")
+    [document] = list(normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), local))
+    assert not isinstance(document, DeadLetter)
+    assert "account" not in document["cloud"]

@@ -1,0 +1,18 @@
+"""What an object's S3 key says about the records in it, for the mappers that need it."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# AWS's delivery folders: AWSLogs/<account>/..., AWSLogs/<organization id>/<account>/... for an
+# organization trail, AWSLogs/aws-account-id=<account>/... for Hive-compatible flow logs.
+_ACCOUNT_FOLDER = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]{10,32}/)?(?:aws-account-id=)?(\d{12})/")
+
+
+@lru_cache(maxsize=64)
+def delivered_account(location: str) -> str | None:
+    """The account whose ``AWSLogs/`` folder ``location`` (``s3://bucket/key`` or a path) is
+    under, ``None`` when it is under none. Cached: every record of an object asks the same."""
+    found = _ACCOUNT_FOLDER.search(location)
+    return found.group(1) if found else None
