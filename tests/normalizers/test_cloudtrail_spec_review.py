@@ -80,7 +80,10 @@ def test_a_record_naming_no_account_is_the_log_file_account() -> None:
         "awsRegion": "us-east-1",
         "sourceIPAddress": "198.51.100.80",
         "userAgent": "aws-sdk-js/2.0",
-        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/WebAppRole", "roleSessionName": "app"},
+        "requestParameters": {
+            "roleArn": "arn:aws:iam::111122223333:role/WebAppRole",
+            "roleSessionName": "app",
+        },
         "responseElements": None,
         "eventID": "EXAMPLE8-1111-2222-3333-444455556666",
     }
