@@ -98,7 +98,8 @@ ECS: tuple[Field, ...] = (
         "role chain started from), the Identity Center user it acts for; and the "
         "credentials the call issues or acts on (access key ids, session ARNs); Insights: the identities behind "
         "the unusual activity (`insightContext.attributions` `userIdentityArn` `insight` values, and the "
-        "role of an assumed-role ARN)",
+        "role of an assumed-role ARN); an AWS service's call: the role its credentials were issued to "
+        "(`inScopeOf.credentialsIssuedTo`)",
     ),
     ecs(
         "related.hosts",

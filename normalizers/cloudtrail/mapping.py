@@ -98,6 +98,11 @@ def add_parties(
             scope = in_scope_of(identity)
             if scope:
                 user_identity["in_scope_of"] = scope
+                # The role the service's credentials were issued to is who the call is for:
+                # a pivot from that role finds the calls a service made with its credentials.
+                issued_to = scope.get("credentials_issued_to")
+                if issued_to:
+                    related_users = unique([*related_users, issued_to])
         trail["user_identity"] = user_identity
         if related_users:
             related["user"] = related_users

@@ -174,6 +174,22 @@ ECS: tuple[Field, ...] = (
         "the Kubernetes workload's `type` as GuardDuty writes it (`pods`, `deployments`...), else `task`",
     ),
     ecs(
+        "threat.software.name",
+        'every threat a malware scan found (docs/sources/guardduty.md, "Malware")',
+        "service.malwareScanDetails.threats[].name",
+    ),
+    ecs("threat.software.type", "`Malware` when a scan found one"),
+    ecs(
+        "file.path",
+        "the first infected item's path (for S3, the object's key; for EBS, the file on the volume)",
+        "service.malwareScanDetails.threats[].itemPaths[].nestedItemPath",
+    ),
+    ecs(
+        "related.hash",
+        "every hash of the threats and their infected items",
+        "service.malwareScanDetails.threats[].itemPaths[].hash",
+    ),
+    ecs(
         "user_agent.original",
         "the API call's user agent (`fullUserAgent` of an object), else that of any other `*Action` block",
     ),

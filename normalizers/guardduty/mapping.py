@@ -30,6 +30,7 @@ from normalizers.ecs.values import (
 from normalizers.guardduty.actor import finding_actor
 from normalizers.guardduty.api_shape import from_api_shape, is_api_shape
 from normalizers.guardduty.host import instance_host, runtime_process
+from normalizers.guardduty.malware import finding_malware
 from normalizers.guardduty.tables import FLAT_KEYS
 from normalizers.guardduty.workload import finding_workload
 from normalizers.reasons import MISSING_FIELD, RecordError
@@ -57,6 +58,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
     host = instance_host(optional_obj(resource, "instanceDetails"))
     actor = finding_actor(resource, action, account)
     workload = finding_workload(resource)
+    malware = finding_malware(service)
     sequence = sequence_of(as_dict(as_dict(service.get("detection")).get("sequence")))
     title = optional_str(finding, "title")
 
@@ -85,6 +87,8 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         "process": runtime_process(optional_obj(service, "runtimeDetails")),
         "container": workload.container,
         "orchestrator": workload.orchestrator,
+        "threat": malware.threat,
+        "file": malware.file,
         "source": activity.source.fields,
         "destination": activity.destination.fields,
         "network": activity.network,
@@ -94,6 +98,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
             "ip": unique(activity.ips + host.ips + sequence.ips),
             "hosts": unique(host.names + actor_hosts(actor.user) + sequence.hosts),
             "user": unique(actor.related + sequence.users),
+            "hash": malware.hashes,
         },
         "aws": {
             "s3": _s3(resource, sequence.buckets),

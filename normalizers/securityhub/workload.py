@@ -18,13 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
+from normalizers.ecs.threat import malware_threat
 from normalizers.ecs.values import as_dict, as_text, unique
 from normalizers.securitylake.bounded import bounded_objects
-
-MALWARE = "Malware"
-"""ECS ``threat.software.type`` of what ASFF's ``Malware[]`` names (ECS's types of software
-are MITRE ATT&CK's: ``Malware`` or ``Tool``; ASFF's own ``Type``, ``TROJAN`` or
-``COIN_MINER``, stays in ``aws.securityhub_findings.malware``)."""
 
 
 @dataclass(slots=True)
@@ -55,12 +51,11 @@ def resources_workload(resources: Any) -> Workload:
 
 def malware_fields(malware: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     """``Malware[]`` -> ECS ``threat`` (every ``Name`` in ``threat.software.name``, typed
-    :data:`MALWARE`) and ``file`` (the first ``Path``: where the malware was seen)."""
+    :data:`~normalizers.ecs.threat.MALWARE`) and ``file`` (the first ``Path``: where the malware was seen)."""
     items = bounded_objects(malware)
     names = unique(as_text(item.get("Name")) for item in items)
     path = next((path for item in items if (path := as_text(item.get("Path")))), None)
-    threat = {"software": {"name": names, "type": MALWARE}} if names else {}
-    return threat, {"path": path} if path else {}
+    return malware_threat(names), {"path": path} if path else {}
 
 
 def _containers(resource: dict[str, Any]) -> list[dict[str, Any]]:

@@ -348,3 +348,56 @@ def test_a_finding_naming_many_containers_reads_a_bounded_number() -> None:
     document = _one(_finding(resource=resource))
     assert document["container"] == {"name": "c0", "image": {"name": "app", "tag": ["0"]}}
     assert document["aws"]["guardduty"]["container_images"] == [f"app:{index}" for index in range(LIST_LIMIT)]
+
+
+def test_an_ebs_malware_scan_names_its_threats_files_and_hashes() -> None:
+    """GuardDuty-initiated EBS scans (botocore ``EbsVolumeScanDetails``: ``ScanDetections``,
+    ``ThreatDetectedByName.ThreatNames[]`` with ``FilePaths[]``), as the export writes them."""
+    sha = "a" * 64
+    detections = {
+        "threatDetectedByName": {
+            "itemCount": 2,
+            "threatNames": [
+                {
+                    "name": "Linux.Miner.Generic",
+                    "severity": "HIGH",
+                    "itemCount": 2,
+                    "filePaths": [
+                        {
+                            "filePath": "/usr/bin/xmrig",
+                            "volumeArn": "arn:aws:ec2:us-east-1::volume/vol-1",
+                            "hash": sha,
+                        },
+                        {"filePath": "/tmp/.x/xmrig", "fileName": "xmrig", "hash": sha},
+                    ],
+                },
+                {"name": "Linux.Miner.Generic", "filePaths": "not a list"},
+                "not an object",
+            ],
+        }
+    }
+    finding = _finding(
+        type="Execution:EC2/MaliciousFile",
+        service={"ebsVolumeScanDetails": {"scanId": "s1", "scanDetections": detections}},
+    )
+    document = _one(finding)
+    assert document["threat"] == {"software": {"name": ["Linux.Miner.Generic"], "type": "Malware"}}
+    assert document["file"] == {"path": "/usr/bin/xmrig"}
+    assert document["related"]["hash"] == [sha]
+
+
+def test_a_finding_without_a_scan_names_no_malware() -> None:
+    document = _one(_finding(service={"malwareScanDetails": {"threats": [{"itemPaths": [{}]}, None]}}))
+    assert "threat" not in document and "file" not in document
+    assert "hash" not in document.get("related", {})
+
+
+def test_a_scan_naming_many_threats_reads_a_bounded_number() -> None:
+    """100,000 threats, each with 100,000 infected items in the first: LIST_LIMIT of each."""
+    items = [{"nestedItemPath": f"k{index}", "hash": f"h{index}"} for index in range(100_000)]
+    threats = [{"name": f"t{index}"} for index in range(100_000)]
+    threats[0] = {"name": "t0", "itemPaths": items}
+    document = _one(_finding(service={"malwareScanDetails": {"threats": threats}}))
+    assert document["threat"]["software"]["name"] == [f"t{index}" for index in range(LIST_LIMIT)]
+    assert document["file"] == {"path": "k0"}
+    assert document["related"]["hash"] == [f"h{index}" for index in range(LIST_LIMIT)]
