@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ import orjson
 from ingest.config import Settings
 from ingest.reader import ObjectIdentity
 from normalizers import DeadLetter, Item
+from normalizers.object_key import AWS_LOGS_FOLDER
 
 SourcedItem = tuple[str, Item]
 
@@ -43,10 +43,6 @@ MEMBER_DELIVERY_FOLDERS = frozenset({"firehose", "firehose-errors"})
 OBJECT_ID_BYTES = 12
 """Bytes of SHA-256 kept in an object id: 16 base64url characters, 96 bits (no collision to
 expect below ~10^14 objects)."""
-
-# AWSLogs/<account>/<folder>/, for an organization trail AWSLogs/<o-id>/<account>/<folder>/, and
-# flow logs' Hive-compatible folders AWSLogs/aws-account-id=<account>/aws-service=<service>/.
-_AWS_LOGS = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?(?:aws-account-id=)?(\d{12})/([^/]*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,11 +81,11 @@ def key_origin(location: str, source_prefixes: Mapping[str, str]) -> KeyOrigin:
     bucket, _, key = location[len("s3://") :].partition("/")
     under = {prefix for prefix in source_prefixes.values() if key.startswith(prefix)}
     if not under:
-        found = _AWS_LOGS.search(key)
+        found = AWS_LOGS_FOLDER.search(key)
         return KeyOrigin(bucket, key, account=found.group(1) if found else None)
     prefix = max(under, key=len)
     sources = frozenset(source for source, its in source_prefixes.items() if its == prefix)
-    found = _AWS_LOGS.match(key, len(prefix))
+    found = AWS_LOGS_FOLDER.match(key, len(prefix))
     if not found:
         return KeyOrigin(bucket, key, sources)
     return KeyOrigin(bucket, key, sources, found.group(1), found.group(2) in MEMBER_DELIVERY_FOLDERS)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# AWS's delivery folders: AWSLogs/<account>/..., AWSLogs/<organization id>/<account>/... for an
-# organization trail, AWSLogs/aws-account-id=<account>/... for Hive-compatible flow logs.
-_ACCOUNT_FOLDER = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]{10,32}/)?(?:aws-account-id=)?(\d{12})/")
+AWS_LOGS_FOLDER = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?(?:aws-account-id=)?(\d{12})/([^/]*)")
+"""AWS's delivery folders, ``AWSLogs/<account>/<folder>``: ``AWSLogs/<organization id>/<account>/``
+for an organization trail, ``AWSLogs/aws-account-id=<account>/aws-service=<service>`` for
+flow logs with Hive-compatible prefixes. Group 1 is the account, group 2 the next folder."""
 
 
 @lru_cache(maxsize=64)
 def delivered_account(location: str) -> str | None:
     """The account whose ``AWSLogs/`` folder ``location`` (``s3://bucket/key`` or a path) is
     under, ``None`` when it is under none. Cached: every record of an object asks the same."""
-    found = _ACCOUNT_FOLDER.search(location)
+    found = AWS_LOGS_FOLDER.search(location)
     return found.group(1) if found else None
