@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from normalizers.ecs.bounded import bounded_objects
 from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
 from normalizers.ecs.threat import malware_threat
 from normalizers.ecs.values import as_dict, as_text, unique
-from normalizers.securitylake.bounded import bounded_objects
 
 
 @dataclass(slots=True)

@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.address import parse_ip
+from normalizers.ecs.bounded import bounded_objects, bounded_strings
 from normalizers.ecs.process import process_fields
 from normalizers.ecs.values import as_dict, prune, unique
-from normalizers.securitylake.bounded import bounded_objects, bounded_strings, first_holding, integer, string
+from normalizers.securitylake.bounded import first_holding, integer, string
 from normalizers.securitylake.values import first, ocsf_time
 
 _ALGORITHMS = {1: "md5", 2: "sha1", 3: "sha256", 4: "sha512"}

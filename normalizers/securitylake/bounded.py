@@ -1,29 +1,11 @@
-"""The lists of an OCSF finding read within a bound: whatever a finding holds, the work and
-the document it makes stay bounded (docs/sources/securityhub.md, "OCSF findings")."""
+"""An OCSF finding's members read by type, within a bound: a member of another type is no
+value, and its lists are read as :mod:`normalizers.ecs.bounded` reads every finding's
+(docs/sources/securityhub.md, "OCSF findings")."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
-
-LIST_LIMIT = 100
-"""Items read of each list (evidences, vulnerabilities, their packages and references,
-related events, observables); the rest are left out. Security Hub caps a finding at 240 KB,
-so a real finding stays far under it."""
-
-
-def bounded_objects(value: Any) -> list[dict[str, Any]]:
-    """The objects among the first :data:`LIST_LIMIT` items of a list; nothing for another type."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value[:LIST_LIMIT] if isinstance(item, dict)]
-
-
-def bounded_strings(value: Any) -> list[str]:
-    """The non-empty strings among the first :data:`LIST_LIMIT` items of a list."""
-    if not isinstance(value, list):
-        return []
-    return [item for item in value[:LIST_LIMIT] if isinstance(item, str) and item]
 
 
 def string(value: Any, name: str) -> str | None:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.ecs.address import parse_ip
-from normalizers.securitylake.bounded import bounded_objects, integer, string
+from normalizers.ecs.bounded import bounded_objects
+from normalizers.securitylake.bounded import integer, string
 
 INBOUND, OUTBOUND = 1, 2
 """``connection_info.direction_id`` (0 Unknown, 1 Inbound, 2 Outbound, 3 Lateral, 99 Other)."""

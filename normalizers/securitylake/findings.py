@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.ecs.actor import Actor
+from normalizers.ecs.bounded import bounded_objects
 from normalizers.ecs.values import as_bool, as_dict
 from normalizers.securitylake.api_activity import user_identity
-from normalizers.securitylake.bounded import bounded_objects, first_holding, string
+from normalizers.securitylake.bounded import first_holding, string
 from normalizers.securitylake.classes import FINDING_CLASS_NAMES
 from normalizers.securitylake.evidences import (
     asff_network,

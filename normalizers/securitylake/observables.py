@@ -11,7 +11,7 @@ from typing import Any
 from normalizers.base import Document
 from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import parse_ip
-from normalizers.securitylake.bounded import bounded_objects
+from normalizers.ecs.bounded import bounded_objects
 
 HOSTNAME, IP_ADDRESS, USER_NAME, HASH, RESOURCE_UID = 1, 2, 4, 8, 10
 """OCSF observable ``type_id`` values (OCSF 1.0 and later)."""

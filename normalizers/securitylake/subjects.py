@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.address import parse_ip
+from normalizers.ecs.bounded import bounded_objects, bounded_strings
 from normalizers.ecs.values import prune, unique
-from normalizers.securitylake.bounded import bounded_objects, bounded_strings, first_holding, string
+from normalizers.securitylake.bounded import first_holding, string
 
 _MD5 = 1
 """Fingerprint ``algorithm_id`` of MD5: JA3 and JA3S are MD5 digests of the handshake."""

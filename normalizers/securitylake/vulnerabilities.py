@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from normalizers.ecs.bounded import LIST_LIMIT, bounded_objects, bounded_strings
 from normalizers.ecs.values import as_dict, unique
-from normalizers.securitylake.bounded import LIST_LIMIT, bounded_objects, bounded_strings, integer, string
+from normalizers.securitylake.bounded import integer, string
 from normalizers.securitylake.evidences import present
 
 _FIX_COVERAGE = {"complete": "YES", "partial": "PARTIAL", "none": "NO"}

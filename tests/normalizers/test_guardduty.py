@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.guardduty.normalize import normalize
-from normalizers.securitylake.bounded import LIST_LIMIT
 
 ORIGIN = Origin("s3://bucket/AWSLogs/111122223333/GuardDuty/us-east-1/x.jsonl.gz", "2026-01-01T00:00:00Z")
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.securityhub.normalize import normalize
 from normalizers.securityhub.workload import malware_fields
-from normalizers.securitylake.bounded import LIST_LIMIT
 
 ORIGIN = Origin("s3://bucket/securityhub/2026/03/02/10/stream-1", "2026-01-01T00:00:00Z")
 

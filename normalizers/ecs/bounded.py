@@ -1,0 +1,26 @@
+"""Lists a finding holds, read within a bound: whatever a finding holds (100,000 containers,
+evidences or threats), the work and the document it makes stay bounded. Shared by the finding
+sources (GuardDuty, Security Hub, Security Lake)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LIST_LIMIT = 100
+"""Items read of each list (evidences, vulnerabilities, their packages and references,
+related events, observables, containers, threats); the rest are left out. Security Hub caps a
+finding at 240 KB, so a real finding stays far under it."""
+
+
+def bounded_objects(value: Any) -> list[dict[str, Any]]:
+    """The objects among the first :data:`LIST_LIMIT` items of a list; nothing for another type."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value[:LIST_LIMIT] if isinstance(item, dict)]
+
+
+def bounded_strings(value: Any) -> list[str]:
+    """The non-empty strings among the first :data:`LIST_LIMIT` items of a list."""
+    if not isinstance(value, list):
+        return []
+    return [item for item in value[:LIST_LIMIT] if isinstance(item, str) and item]
