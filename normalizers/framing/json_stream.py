@@ -224,9 +224,53 @@ def _exact_int(text: str) -> int | str:
     return text
 
 
+MAX_DEPTH = 128
+"""Levels of nesting a record may have. orjson parses 1,024 levels but encodes 254, and the
+standard library's parser (for integers beyond 64 bits) recurses once per level: a deeper
+record is dead-lettered, never a document the ingest path cannot send or a parse that
+exhausts the stack. AWS's records nest some twenty levels at most."""
+_ENCODABLE_DEPTH = 254
+"""The most levels ``orjson.dumps`` encodes."""
+
+
+def too_deep(raw: bytes | bytearray | memoryview | str, value: Any) -> bool:
+    """Whether ``value`` (parsed from ``raw``) nests more than :data:`MAX_DEPTH` levels.
+
+    A value with no more brackets than that cannot (one C-speed count per record); else orjson
+    encodes it under enough levels of lists that it fails exactly past the limit (at C speed,
+    where a walk of the value would cost more than mapping it)."""
+    if isinstance(raw, str):
+        brackets = raw.count("{") + raw.count("[")
+    else:
+        text = bytes(raw) if isinstance(raw, memoryview) else raw
+        brackets = text.count(b"{") + text.count(b"[")
+    if brackets <= MAX_DEPTH:
+        return False
+    for _ in range(_ENCODABLE_DEPTH - MAX_DEPTH):
+        value = [value]
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return True
+    return False
+
+
+TOO_DEEP = f"depth limit exceeded: more than {MAX_DEPTH} levels of nesting"
+"""The detail of an ``invalid JSON`` dead letter for a value past :data:`MAX_DEPTH` (orjson
+says ``depth limit exceeded`` past its own 1,024)."""
+
+
+def depth_error(raw: bytes | bytearray | memoryview | str, value: Any) -> str | None:
+    """The dead letter's reason for a record nested too deeply, ``None`` for any other."""
+    return f"{INVALID_JSON}: {TOO_DEEP}" if too_deep(raw, value) else None
+
+
 def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """``orjson.loads``, except that integers beyond 64 bits keep their digits (as strings)."""
+    """``orjson.loads``, except that integers beyond 64 bits keep their digits (as strings),
+    and that a value nested more than :data:`MAX_DEPTH` levels is ``orjson.JSONDecodeError``."""
     value = orjson.loads(data)
+    if too_deep(data, value):
+        raise orjson.JSONDecodeError(TOO_DEEP, "", 0)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if has_long_integer(raw):
         return json.loads(bytes(raw), parse_int=_exact_int)
@@ -321,12 +365,20 @@ class _Splitter:
         """The record cut from the stream, or the records of a wrapper parsed whole (a list,
         not a generator: this runs once per record)."""
         index = self._index
+        if error is None and (error := depth_error(raw, value)) is not None:
+            value = None
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
             self._index = index + 1
             return [(index, raw, value, error)]
         self._index = index + len(inner)
         return [(index + number, to_json_bytes(record), record, None) for number, record in enumerate(inner)]
+
+    @staticmethod
+    def _checked(index: int, raw: bytes, value: Any) -> RecordFields:
+        """A record parsed whole, or its dead letter when it nests too deeply."""
+        error = depth_error(raw, value)
+        return (index, raw, value, None) if error is None else (index, raw, None, error)
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -355,7 +407,8 @@ class _Splitter:
         """A record's value; integers beyond 64 bits exact (rare: checked only once a read
         held a number of 19 digits, so that the common record pays nothing)."""
         value = orjson.loads(raw)
-        if self._long_numbers and has_long_integer(raw):
+        # Too deep for the standard library's recursion: the record is dead-lettered anyway.
+        if self._long_numbers and has_long_integer(raw) and not too_deep(raw, value):
             return json.loads(bytes(raw), parse_int=_exact_int)
         return value
 
@@ -413,7 +466,7 @@ class _Splitter:
                     pos = next_start
                 raw, value, error = self._value(pos, _ITEM_END, top=False)
                 if error is None and record_key in value:  # a record (the common case, inlined)
-                    yield self._index, raw, value, None
+                    yield self._checked(self._index, raw, value)
                     self._index += 1
                 else:
                     yield from self._records(raw, value, error)
@@ -471,7 +524,7 @@ class _Splitter:
                         return start
                     index = self._index
                     self._index, self._pos = index + 1, end
-                    yield index, bytes(piece), value, None
+                    yield self._checked(index, bytes(piece), value)
                     start = end + to_next
                     continue
             end = start + 1
@@ -496,7 +549,7 @@ class _Splitter:
                 return start
             index = self._index
             self._index, self._pos = index + 1, end
-            yield index, bytes(piece), value, None
+            yield self._checked(index, bytes(piece), value)
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None

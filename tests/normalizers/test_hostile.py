@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import tracemalloc
 import zlib
 from collections.abc import Callable
@@ -19,6 +20,8 @@ import pyarrow.csv as pacsv
 import pytest
 
 from demo.records import vpcflow as flows
+from demo.records.cloudwatch_logs import firehose_object, log_event, subscription_payload
+from demo.records.securitylake import parquet_from_rows
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.framing import json_stream
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits
@@ -210,3 +213,98 @@ def test_the_deadline_stops_the_normalization_after_whole_items() -> None:
             got.append(item)
     assert 0 < len(got) < len(everything)
     assert [item["event"]["id"] for item in got] == [item["event"]["id"] for item in everything[: len(got)]]
+
+
+def _nested(levels: int) -> Any:
+    value: Any = "v"
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def _deep_record(levels: int, leaf: str) -> str:
+    """A CloudTrail record whose requestParameters nest ``levels`` objects around ``leaf``
+    (written as text: the standard library's encoder recurses once per level)."""
+    record = _text({**CLOUDTRAIL_RECORD, "eventID": "deep", "requestParameters": "?"})
+    return record.replace(
+        '"requestParameters":"?"', '"requestParameters":' + '{"a":' * levels + leaf + "}" * levels
+    )
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))  # orjson encodes 254 levels at most
+
+
+def _payload(*messages: str) -> bytes:
+    events = [log_event(message, 1714564800000, str(number)) for number, message in enumerate(messages)]
+    payload = subscription_payload(owner="111122223333", log_group="trail", log_stream="s", events=events)
+    return firehose_object([payload])
+
+
+_DEEP_OBJECTS: dict[str, Callable[[str, str], bytes]] = {
+    "log file": lambda deep, plain: f'{{"Records":[{plain},{deep},{plain}]}}'.encode(),
+    "JSON lines": lambda deep, plain: f"{plain}\n{deep}\n{plain}\n".encode(),
+    "EventBridge": lambda deep, plain: "\n".join(
+        f'{{"detail-type":"AWS API Call via CloudTrail","source":"aws.iam","detail":{record}}}'
+        for record in (plain, deep, plain)
+    ).encode(),
+    "SNS": lambda deep, plain: "\n".join(
+        _text({"Type": "Notification", "MessageId": "m", "Message": record})
+        for record in (plain, deep, plain)
+    ).encode(),
+    "CloudWatch Logs": lambda deep, plain: _payload(plain, deep, plain),
+    "lookup-events": lambda deep, plain: _text(
+        {"Events": [{"EventId": "e", "CloudTrailEvent": record} for record in (plain, deep, plain)]}
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("layout", _DEEP_OBJECTS)
+@pytest.mark.parametrize(("levels", "leaf"), [(300, '"v"'), (1000, str(10**30))])
+def test_a_record_nested_too_deeply_is_its_own_dead_letter(layout: str, levels: int, leaf: str) -> None:
+    # orjson parses 1,024 levels but encodes 254 (the bulk writer's encoding), and the standard
+    # library's re-parse for integers beyond 64 bits recursed past Python's stack limit: the
+    # object ended there, the records after it lost.
+    plain = _text({**CLOUDTRAIL_RECORD, "eventID": "plain"})
+    items = _items(_DEEP_OBJECTS[layout](_deep_record(levels, leaf), plain), name="s3://b/trail.json")
+    assert [type(item) for item in items] == [dict, DeadLetter, dict], items
+    letter = items[1]
+    assert letter.reason.startswith("invalid JSON: ") and "depth limit exceeded" in letter.reason
+    assert letter.position.startswith(("record 1", "payload 0 event 1")), letter.position
+    assert b"deep" in letter.raw and letter.raw.count(b"{") > levels  # the record (or its envelope)
+    for document in items[::2]:
+        orjson.dumps(document)
+
+
+def test_records_nested_up_to_the_limit_are_documents() -> None:
+    levels = json_stream.MAX_DEPTH - 2  # the record and its requestParameters are two of them
+    (document,) = _items(b'{"Records":[' + _deep_record(levels, '"v"').encode() + b"]}")
+    assert document["aws"]["cloudtrail"]["request_parameters"] == _nested(levels)
+    orjson.dumps(document)
+
+
+@pytest.mark.parametrize("column", ["api.request.data", "unmapped"])
+def test_an_ocsf_row_whose_json_text_nests_too_deeply_is_its_own_dead_letter(column: str) -> None:
+    rows = orjson.loads((GOLDEN / "securitylake" / "api-activity-1.1" / "input.ocsf.json").read_bytes())
+    deep = '{"a":' * 300 + '"v"' + "}" * 300
+    row = dict(rows[0])
+    if column == "unmapped":  # OCSF 1.1's unmapped: a map of texts
+        row["unmapped"] = {**row["unmapped"], "additionalEventData": deep}
+    else:
+        row["api"] = {**row["api"], "request": {**row["api"]["request"], "data": deep}}
+    key = "s3://b/aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=111111111111/eventDay=20240501/x.gz.parquet"
+    items = _items(parquet_from_rows([rows[0], row, rows[0]]), name=key)
+    assert [type(item) for item in items] == [dict, DeadLetter, dict], items
+    assert items[1].reason.startswith("invalid JSON: ") and "depth limit exceeded" in items[1].reason
+    assert items[1].position == "row 2" and items[1].raw  # rows count from 1
+    for document in items[::2]:
+        orjson.dumps(document)
+
+
+@pytest.mark.parametrize("layout", ["CloudWatch Logs", "lookup-events"])
+def test_integers_beyond_64_bits_keep_their_digits_in_json_text_too(layout: str) -> None:
+    plain = _text({**CLOUDTRAIL_RECORD, "eventID": "plain"})
+    record = _text({**CLOUDTRAIL_RECORD, "eventID": "huge", "requestParameters": {"n": 10**30}})
+    items = _items(_DEEP_OBJECTS[layout](record, plain), name="s3://b/trail.json")
+    assert [type(item) for item in items] == [dict, dict, dict], items
+    assert items[1]["aws"]["cloudtrail"]["request_parameters"] == {"n": str(10**30)}
