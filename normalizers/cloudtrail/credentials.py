@@ -66,6 +66,52 @@ def redacted(value: Any) -> Any:
     return value
 
 
+def redacted_with_texts(value: Any) -> Any:
+    """:func:`redacted`, and inside the strings that hold JSON too: Amazon Security Lake's
+    OCSF rows keep CloudTrail's ``requestParameters``, ``responseElements`` and
+    ``additionalEventData`` as text (``api.request.data``, ``unmapped``), and such a row is
+    the ``event.original`` of its document. A text is rewritten only when one of its pairs is
+    a secret; one too deep to read that may hold one is replaced whole."""
+    if isinstance(value, dict):
+        out: dict[str, Any] | None = None
+        for key, item in value.items():
+            if item is None:
+                continue
+            new = REDACTED if is_secret(key) else redacted_with_texts(item)
+            if new is not item:
+                if out is None:
+                    out = dict(value)
+                out[key] = new
+        return value if out is None else out
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], str):
+        # An entry of a Parquet map (OCSF 1.1's ``unmapped``), its key flattened with dots:
+        # ``("requestParameters.password", "...")``.
+        key, item = value
+        if item is not None and is_secret(key.rsplit(".", 1)[-1]):
+            return (key, REDACTED)
+        new = redacted_with_texts(item)
+        return value if new is item else (key, new)
+    if isinstance(value, list | tuple):
+        changed = [redacted_with_texts(item) for item in value]
+        return value if all(new is old for new, old in zip(changed, value, strict=True)) else changed
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        return _redacted_text(value)
+    return value
+
+
+def _redacted_text(text: str) -> str:
+    raw = text.encode("utf-8", "surrogatepass")
+    if not _may_hold_secret(raw):
+        return text
+    try:
+        rewritten = _redacted_json(raw)
+    except RecursionError:  # deeper than the parser reads: it may hold a secret
+        return REDACTED
+    except ValueError:  # not JSON after all: no key to hide a secret under
+        return text
+    return text if rewritten is None else rewritten.decode("utf-8", "surrogatepass")
+
+
 _CONTAINERS = (dict, list)
 _PLAIN_KEYS: set[str] = set()
 """Key names found not secret: a record that may hold a secret (AssumeRole's, most often) is
