@@ -253,3 +253,32 @@ def test_the_ocsf_row_kept_as_event_original_has_its_secrets_redacted_too(member
     assert "hunter2" not in orjson.dumps(document).decode()
     original = json.loads(document["event"]["original"])
     assert original["metadata"] == row["metadata"]  # still the row
+
+
+@pytest.mark.parametrize("keep_original", [False, True])
+@pytest.mark.parametrize("event", [False, True])
+def test_a_record_in_an_sns_message_has_its_secrets_redacted(keep_original: bool, event: bool) -> None:
+    # The record is JSON text inside the notification: its keys' quotes are escaped there
+    # (password\"), which the check for secrets in the bytes did not see; nothing was redacted.
+    record = _record(
+        eventSource="iam.amazonaws.com",
+        eventName="CreateLoginProfile",
+        requestParameters={"userName": "bob", "password": "hunter2"},
+        responseElements={"credentials": {"accessKeyId": "ASIA", "sessionToken": "hunter2"}},
+    )
+    message: dict[str, Any] = (
+        {"detail-type": "AWS API Call via CloudTrail", "source": "aws.iam", "detail": record}
+        if event
+        else record
+    )
+    notification = {"Type": "Notification", "MessageId": "m", "Message": json.dumps(message)}
+    origin = Origin("s3://b/sns/x.json", ORIGIN.ingested, keep_original=keep_original)
+    (document,) = normalize_object(io.BytesIO(orjson.dumps(notification)), origin)
+    assert not isinstance(document, DeadLetter), document
+    assert document["aws"]["cloudtrail"]["request_parameters"] == {"userName": "bob", "password": REDACTED}
+    assert "hunter2" not in orjson.dumps(document).decode()
+    if keep_original:
+        kept = json.loads(document["event"]["original"])
+        assert (
+            kept["MessageId"] == "m" and json.loads(kept["Message"]) != message
+        )  # the notification, redacted
