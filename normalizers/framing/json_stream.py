@@ -48,8 +48,12 @@ would turn into floats, losing digits) keep their exact value: a record holding 
 digits or more is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
 
-Reads use ``read1`` where the stream has it (one underlying read at a time), so the records
-decompressed before a truncated gzip stream raises are yielded before the error.
+Reads use ``read1`` where the stream has it (one underlying read at a time), and a read that
+raises :class:`~normalizers.stream.TruncatedInput` (a gzip stream cut short or followed by
+bytes that are no gzip member, a limit of the object) is held back until the records read
+before it are yielded, as if the stream ended there: only the record it cut is lost with the
+rest of the stream (the truncation's own dead letter covers them), never a whole record that
+merely waited for the bytes after it.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ import orjson
 from normalizers.base import MAX_DEAD_LETTER_RAW
 from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.reasons import INVALID_JSON, RECORD_TOO_LARGE, TRUNCATED_INPUT
+from normalizers.stream import TruncatedInput
 
 READ_SIZE = 1 << 18
 MAX_READ_SIZE = 16 << 20
@@ -333,6 +338,8 @@ class _Splitter:
         end the next record (so that a stream whose separators keep changing never pays a
         search per record)."""
         self._seen_separator = b""
+        self._truncation: TruncatedInput | None = None
+        """What the stream raised, raised again once the records read before it are yielded."""
 
     def __iter__(self) -> Iterator[RecordFields]:
         while len(self._data) < len(_BOM) and self._read_more():
@@ -343,6 +350,8 @@ class _Splitter:
             self._compact()
             start = self._skip_space(self._pos)
             if start is None:
+                if self._truncation is not None:
+                    raise self._truncation
                 return
             first = self._data[start]
             if first == _COMMA:  # records written as a bracketless list: a separator
@@ -387,7 +396,10 @@ class _Splitter:
         if self._eof:
             return False
         size = min(max(READ_SIZE, len(self._data) - self._pos), MAX_READ_SIZE)
-        chunk = self._read(size)
+        try:
+            chunk = self._read(size)
+        except TruncatedInput as error:  # the end of what can be read: the records before it first
+            self._truncation, chunk = error, b""
         if not chunk:
             self._eof = True
             return False
@@ -786,6 +798,8 @@ class _Splitter:
         try:
             return raw, self._loads(raw), None
         except orjson.JSONDecodeError as error:
+            if truncated and self._truncation is not None:
+                raise self._truncation from None  # the record it cut is lost with the rest
             if truncated:
                 return raw, None, f"{TRUNCATED_INPUT}: the object ends inside a record ({error})"
             return raw, None, f"{INVALID_JSON}: {error}"

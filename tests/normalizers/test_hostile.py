@@ -308,3 +308,43 @@ def test_integers_beyond_64_bits_keep_their_digits_in_json_text_too(layout: str)
     items = _items(_DEEP_OBJECTS[layout](record, plain), name="s3://b/trail.json")
     assert [type(item) for item in items] == [dict, dict, dict], items
     assert items[1]["aws"]["cloudtrail"]["request_parameters"] == {"n": str(10**30)}
+
+
+_WHOLE_RECORDS: dict[str, Callable[[list[str]], bytes]] = {
+    "log file": lambda records: ('{"Records":[' + ",".join(records) + "]}").encode(),
+    "JSON lines": lambda records: "\n".join(records).encode(),
+    "concatenated": lambda records: "".join(records).encode(),
+    "CloudWatch Logs": lambda records: gzip.decompress(_payload(*records)),
+}
+_DAMAGED_ENDS: dict[str, Callable[[bytes], bytes]] = {
+    "trailing garbage": lambda member: member + b"not a gzip member",
+    "zero padding": lambda member: member + b"\0" * 512,
+    "cut trailer": lambda member: member[:-4],  # every byte inflated, the size check missing
+}
+
+
+@pytest.mark.parametrize("layout", _WHOLE_RECORDS)
+@pytest.mark.parametrize("damage", _DAMAGED_ENDS)
+@pytest.mark.parametrize("count", [3, 300])
+def test_whole_records_before_a_damaged_gzip_end_are_documents(layout: str, damage: str, count: int) -> None:
+    # The splitter looks past a record for its end (or 4 KiB past a "{" for the wrapper's
+    # name): a read that raised there lost every record of a small object, the last of any.
+    records = [_text({**CLOUDTRAIL_RECORD, "eventID": f"id-{n}"}) for n in range(count)]
+    data = _DAMAGED_ENDS[damage](gzip.compress(_WHOLE_RECORDS[layout](records)))
+    items = _items(data, name="s3://b/trail.json.gz")
+    *documents, letter = items
+    assert [document["event"]["id"] for document in documents] == [f"id-{n}" for n in range(count)]
+    assert isinstance(letter, DeadLetter) and letter.reason.startswith("truncated input: ")
+    assert letter.position == f"after item {count}"
+
+
+def test_a_record_cut_by_a_truncated_gzip_is_lost_with_the_rest_of_the_stream() -> None:
+    records = [_text({**CLOUDTRAIL_RECORD, "eventID": f"id-{n}"}) for n in range(3)]
+    whole = "\n".join(records).encode()
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 31)
+    cut = deflate.compress(whole[:-50]) + deflate.flush(zlib.Z_SYNC_FLUSH)  # a stream with no end
+    *documents, letter = _items(cut, name="s3://b/trail.json.gz")
+    assert [document["event"]["id"] for document in documents] == ["id-0", "id-1"]
+    assert (
+        letter.reason.startswith("truncated input: ") and letter.position == "after item 2" and not letter.raw
+    )
