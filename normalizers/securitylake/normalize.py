@@ -75,7 +75,7 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
     reader = _Reader(origin, found.group(1) if found else None)
     size = FLOW_BATCH if "connection_info" in rows.schema.columns else ROW_BATCH
     try:
-        for first_row, batch in rows.batches(size):
+        for first_row, batch in rows.batches(size, origin.limits):
             origin.stop_if_asked()  # the spooled file is read without the object's stream
             yield from reader.batch(batch, first_row)
     except UnreadableRows as error:

@@ -10,13 +10,16 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import random
 import tracemalloc
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from demo.records import vpcflow as flows
@@ -348,3 +351,64 @@ def test_a_record_cut_by_a_truncated_gzip_is_lost_with_the_rest_of_the_stream() 
     assert (
         letter.reason.startswith("truncated input: ") and letter.position == "after item 2" and not letter.raw
     )
+
+
+def _identical_flows(rows: int) -> bytes:
+    """A Parquet file of ``rows`` identical flows: dictionaries and run lengths make it a few
+    bytes per thousand rows, which no limit on the object's own bytes sees."""
+    schema = flows.parquet_schema(flows.DEFAULT_FIELDS)
+    line = [
+        "2",
+        "123456789012",
+        "eni-1",
+        "10.0.0.1",
+        "10.0.0.2",
+        "443",
+        "49152",
+        "6",
+        "10",
+        "840",
+        "1714560000",
+        "1714560060",
+        "ACCEPT",
+        "OK",
+    ]
+    arrays = [
+        pa.array([pa.scalar(value).cast(field.type).as_py()] * rows, field.type)
+        for value, field in zip(line, schema, strict=True)
+    ]
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), sink, compression="zstd")
+    return sink.getvalue()
+
+
+def test_a_parquet_file_of_millions_of_rows_in_kilobytes_stops_at_the_compression_ratio() -> None:
+    data = _identical_flows(200_000)
+    assert len(data) < 20_000  # 10 bytes per 100 rows
+    limits = Limits(ratio_floor=MIB)  # the default floor (64 MiB) scaled down, the same ratio
+    name = "s3://b/AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/x.log.parquet"
+    *documents, letter = _items(data, limits, name)
+    assert 0 < len(documents) < 20_000  # about 1 MiB of decoded rows, a few batches
+    assert isinstance(letter, DeadLetter) and letter.reason.startswith("object too large: ")
+    assert letter.position == f"after item {len(documents)}"
+    assert not any(isinstance(item, DeadLetter) for item in documents)
+
+
+def test_varied_flows_in_parquet_stay_far_under_the_compression_ratio() -> None:
+    rng = random.Random(3)
+    varied = [
+        flows.flow(
+            src=f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}",
+            dst=f"172.31.{rng.randrange(256)}.{rng.randrange(256)}",
+            src_port=rng.randrange(1, 65536),
+            dst_port=rng.choice([22, 443, 3306, 53]),
+            packets=rng.randrange(1, 1000),
+            byte_count=rng.randrange(40, 10**6),
+            start=1714560000 + number,
+            action=rng.choice(["ACCEPT", "REJECT"]),
+        )
+        for number in range(20_000)
+    ]
+    name = "s3://b/AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/x.log.parquet"
+    items = _items(flows.parquet_body(varied), Limits(ratio_floor=MIB), name)  # as above
+    assert len(items) == 20_000 and not any(isinstance(item, DeadLetter) for item in items)
