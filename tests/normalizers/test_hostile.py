@@ -412,3 +412,32 @@ def test_varied_flows_in_parquet_stay_far_under_the_compression_ratio() -> None:
     name = "s3://b/AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/x.log.parquet"
     items = _items(flows.parquet_body(varied), Limits(ratio_floor=MIB), name)  # as above
     assert len(items) == 20_000 and not any(isinstance(item, DeadLetter) for item in items)
+
+
+def _golden_records(path: str) -> list[dict[str, Any]]:
+    """The records of a golden input, whatever its layout (pretty-printed, JSON lines)."""
+    return [record.value for record in json_stream.json_records(io.BytesIO((GOLDEN / path).read_bytes()))]
+
+
+@pytest.mark.parametrize(
+    ("path", "member"),
+    [
+        (
+            "guardduty/attack-sequence/input.jsonl",
+            ("service", "detection", "sequence", "actors", 0, "user", "type"),
+        ),
+        ("securityhub/ocsf-observables/input.json", ("severity_id",)),
+    ],
+)
+@pytest.mark.parametrize("value", [[], {}])
+def test_a_list_or_object_where_an_enum_is_read_is_no_value_not_a_dead_letter(
+    path: str, member: tuple[Any, ...], value: Any
+) -> None:
+    # It was looked up in a table: "unhashable type" dead-lettered the whole finding.
+    record = _golden_records(path)[0]
+    parent: Any = record
+    for step in member[:-1]:
+        parent = parent[step]
+    parent[member[-1]] = value
+    (document,) = _items(_text(record).encode(), name=f"s3://b/{path}")
+    assert not isinstance(document, DeadLetter), document.reason
