@@ -441,3 +441,16 @@ def test_a_list_or_object_where_an_enum_is_read_is_no_value_not_a_dead_letter(
     parent[member[-1]] = value
     (document,) = _items(_text(record).encode(), name=f"s3://b/{path}")
     assert not isinstance(document, DeadLetter), document.reason
+
+
+@pytest.mark.parametrize("minutes", [1e9, 1e13, 1e300])
+def test_an_insight_duration_no_long_holds_is_left_out(minutes: float) -> None:
+    # event.duration is nanoseconds in a long: 1e9 minutes made an integer beyond 64 bits
+    # (a document orjson cannot encode), 1e13 overflowed the date arithmetic.
+    (wrapper,) = _golden_records("cloudtrail/docs-insights/input.json")
+    end = next(record for record in wrapper["Records"] if record["insightDetails"]["state"] == "End")
+    end["insightDetails"]["insightContext"]["statistics"]["insightDuration"] = minutes
+    (document,) = _items(_text({"Records": [end]}).encode(), name="s3://b/trail.json")
+    assert not isinstance(document, DeadLetter), document.reason
+    assert "duration" not in document["event"] and "start" not in document["event"]
+    orjson.dumps(document)
