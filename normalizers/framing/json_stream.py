@@ -263,11 +263,7 @@ def too_deep(raw: bytes | bytearray | memoryview | str, value: Any) -> bool:
 TOO_DEEP = f"depth limit exceeded: more than {MAX_DEPTH} levels of nesting"
 """The detail of an ``invalid JSON`` dead letter for a value past :data:`MAX_DEPTH` (orjson
 says ``depth limit exceeded`` past its own 1,024)."""
-
-
-def depth_error(raw: bytes | bytearray | memoryview | str, value: Any) -> str | None:
-    """The dead letter's reason for a record nested too deeply, ``None`` for any other."""
-    return f"{INVALID_JSON}: {TOO_DEEP}" if too_deep(raw, value) else None
+_TOO_DEEP_REASON = f"{INVALID_JSON}: {TOO_DEEP}"
 
 
 def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
@@ -374,8 +370,8 @@ class _Splitter:
         """The record cut from the stream, or the records of a wrapper parsed whole (a list,
         not a generator: this runs once per record)."""
         index = self._index
-        if error is None and (error := depth_error(raw, value)) is not None:
-            value = None
+        if error is None and too_deep(raw, value):
+            value, error = None, _TOO_DEEP_REASON
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
             self._index = index + 1
@@ -389,7 +385,7 @@ class _Splitter:
         count of :func:`too_deep` inlined: this runs once per record)."""
         if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH or not too_deep(raw, value):
             return index, raw, value, None
-        return index, raw, None, f"{INVALID_JSON}: {TOO_DEEP}"
+        return index, raw, None, _TOO_DEEP_REASON
 
     # -- buffer ---------------------------------------------------------------------------
 
