@@ -41,6 +41,7 @@ from ingest.searchable import already_indexed
 from ingest.writer import BulkWriter, Deadline, Documents, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
+from normalizers.reasons import INVALID_RECORD
 
 LOGGER = logging.getLogger(__name__)
 SourcedItem = tuple[str, Item]
@@ -391,9 +392,14 @@ class _ChunkLoop:
             index, backfill = target
             if backfill is not None:  # an index created under an older template
                 backfill.fill(item)
+            try:
+                body = dumps(item)
+            except TypeError as error:  # orjson.JSONEncodeError: a shape no normalizer foresaw
+                letters.append((offset, self._unencodable(number, offset, source, item, error)))
+                continue
             add_offset(offset)
             add_index(index)
-            add_body(dumps(item))
+            add_body(body)
         if not count:
             return None
         self._result.records += count
@@ -404,6 +410,20 @@ class _ChunkLoop:
             self._result.already_acknowledged += len(found)
             documents = Documents.of(document for document in documents if document.offset not in found)
         return _Chunk(number, documents, letters, source, done_before, found)
+
+    def _unencodable(
+        self, number: int, offset: int, source: str, document: dict[str, Any], error: TypeError
+    ) -> dict[str, Any]:
+        """The dead letter of a document that cannot be sent (too deep for the encoder, a key
+        that is no string): that record's alone, never the end of its object. Its ``raw`` is
+        the record's ``event.original`` when it was kept: the document itself cannot be written."""
+        event = document.get("event")
+        original = event.get("original") if isinstance(event, dict) else None
+        raw = original.encode("utf-8", "surrogatepass") if isinstance(original, str) else b""
+        reason = f"{INVALID_RECORD}: its document cannot be encoded ({error})"
+        position = f"record {number * self._chunk_size + offset}"
+        letter = DeadLetter(source, reason, self._identity.location, position, raw)
+        return {"stage": "normalize", **letter.to_json(), "version": self._identity.version}
 
     def _target(self, source: str) -> tuple[str, Backfill | None]:
         """The index of ``source``'s documents, and what they must write back for it."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-AWS_LOGS_FOLDER = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?(?:aws-account-id=)?(\d{12})/([^/]*)")
+AWS_LOGS_FOLDER = re.compile(r"AWSLogs/(?:o-[a-z0-9]{10,32}/)?(?:aws-account-id=)?([0-9]{12})/([^/]*)")
 """AWS's delivery folders, ``AWSLogs/<account>/<folder>``: ``AWSLogs/<organization id>/<account>/``
 for an organization trail, ``AWSLogs/aws-account-id=<account>/aws-service=<service>`` for
-flow logs with Hive-compatible prefixes. Group 1 is the account, group 2 the next folder."""
+flow logs with Hive-compatible prefixes. Group 1 is the account (ASCII digits: ``\\d`` would take
+any of Unicode's, ``١٢٣``), group 2 the next folder."""
 
 
 @lru_cache(maxsize=64)

@@ -23,7 +23,7 @@ import orjson
 
 from normalizers.ecs.getters import json_type
 from normalizers.ecs.json_text import parsed_if_json, put
-from normalizers.framing.json_stream import to_json_bytes
+from normalizers.framing.json_stream import exact_loads, to_json_bytes
 from normalizers.reasons import INVALID_JSON, INVALID_RECORD, RecordError
 
 LOOKUP_EVENT_TEXT = "CloudTrailEvent"
@@ -57,7 +57,7 @@ def _json_text(text: Any, name: str) -> tuple[Any, bytes]:
         raise RecordError(INVALID_RECORD, f"{name} is a {json_type(text)}, expected JSON text")
     raw = text.encode("utf-8", "surrogatepass")
     try:
-        return orjson.loads(raw), raw
+        return exact_loads(raw), raw
     except orjson.JSONDecodeError as error:
         raise RecordError(INVALID_JSON, f"{name}: {error}") from None
 

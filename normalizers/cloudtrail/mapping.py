@@ -31,6 +31,9 @@ from normalizers.ecs.values import as_bool, flat, unique, yes_no
 from normalizers.object_key import delivered_account
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RecordError
 
+_MAX_MINUTES = (2**63 - 1) // (60 * 1_000_000_000)
+"""The longest insight whose duration in nanoseconds a ``long`` holds (some 290 years)."""
+
 
 def build_document(
     record: dict[str, Any],
@@ -392,7 +395,9 @@ def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: s
         event["end"] = moment
         statistics = (nullable_obj(nullable_obj(insight, "insightContext"), "statistics")) or {}
         minutes = statistics.get("insightDuration")
-        if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes >= 0:
+        # event.duration is nanoseconds in a long: a longer insight has none (nor a start: far
+        # longer, it falls before year 1).
+        if isinstance(minutes, int | float) and not isinstance(minutes, bool) and 0 <= minutes < _MAX_MINUTES:
             end = datetime.fromisoformat(moment.replace("Z", "+00:00"))
             event["start"] = timestamp((end - timedelta(minutes=minutes)).isoformat())
             event["duration"] = int(minutes * 60 * 1_000_000_000)

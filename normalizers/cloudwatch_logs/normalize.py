@@ -33,6 +33,7 @@ from normalizers.ecs.getters import json_type
 from normalizers.ecs.ids import record_id
 from normalizers.framing import lines
 from normalizers.framing.cloudwatch_logs import CONTROL_MESSAGE, LogEvent, Payload, log_event, payloads
+from normalizers.framing.json_stream import exact_loads
 from normalizers.loop import Mapper, reason_of
 from normalizers.reasons import INVALID_JSON, INVALID_RECORD, RecordError
 from normalizers.vpcflow.formats import CONFIGURATION, DEFAULT_HEADER, configured_header
@@ -88,7 +89,7 @@ def _trail_item(payload: Payload, event: LogEvent, origin: Origin, trail: Mapper
         item = (payload.log_events or [])[event.index]
         return Routed("cloudtrail", DeadLetter("cloudtrail", reason, origin.object, position, _raw(item)))
     try:
-        record = orjson.loads(raw)
+        record = exact_loads(raw)  # as a record of an object: long integers exact, depth bounded
     except orjson.JSONDecodeError as error:
         return Routed(
             "cloudtrail", DeadLetter("cloudtrail", f"{INVALID_JSON}: {error}", origin.object, position, raw)

@@ -174,10 +174,19 @@ def _geo_point(location: Any) -> dict[str, float] | None:
     return {"lat": lat, "lon": lon}
 
 
+_MAX_ASN = 2**32 - 1
+"""AS numbers are 32-bit (RFC 6793)."""
+
+
 def _as_number(value: Any) -> int | None:
-    """GuardDuty writes the ASN as a string, ASFF as a number; ``-1``/junk means unknown."""
+    """GuardDuty writes the ASN as a string, ASFF as a number; ``-1``/junk means unknown.
+
+    Bounded before it becomes an integer: ``int(Decimal("1e999999999"))`` is a billion digits,
+    hours of CPU for 13 bytes, and an integer no ``long`` holds cannot be encoded at all."""
+    if value is None or isinstance(value, bool):
+        return None
     try:
-        number = int(Decimal(str(value))) if value is not None and not isinstance(value, bool) else None
+        number = Decimal(str(value))
     except (InvalidOperation, ValueError):
         return None
-    return number if number is not None and number > 0 else None
+    return int(number) if number.is_finite() and 1 <= number <= _MAX_ASN else None

@@ -122,7 +122,7 @@ def _host_ids(
     found += [
         as_dict(actor.get("user")).get("name")
         for actor in actors
-        if as_dict(actor.get("user")).get("type") in _SESSION_TYPES
+        if as_text(as_dict(actor.get("user")).get("type")) in _SESSION_TYPES  # a list is no type
     ]
     return found
 

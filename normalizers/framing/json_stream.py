@@ -48,8 +48,12 @@ would turn into floats, losing digits) keep their exact value: a record holding 
 digits or more is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
 
-Reads use ``read1`` where the stream has it (one underlying read at a time), so the records
-decompressed before a truncated gzip stream raises are yielded before the error.
+Reads use ``read1`` where the stream has it (one underlying read at a time), and a read that
+raises :class:`~normalizers.stream.TruncatedInput` (a gzip stream cut short or followed by
+bytes that are no gzip member, a limit of the object) is held back until the records read
+before it are yielded, as if the stream ended there: only the record it cut is lost with the
+rest of the stream (the truncation's own dead letter covers them), never a whole record that
+merely waited for the bytes after it.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ import orjson
 from normalizers.base import MAX_DEAD_LETTER_RAW
 from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.reasons import INVALID_JSON, RECORD_TOO_LARGE, TRUNCATED_INPUT
+from normalizers.stream import TruncatedInput
 
 READ_SIZE = 1 << 18
 MAX_READ_SIZE = 16 << 20
@@ -224,9 +229,49 @@ def _exact_int(text: str) -> int | str:
     return text
 
 
+MAX_DEPTH = 128
+"""Levels of nesting a record may have. orjson parses 1,024 levels but encodes 254, and the
+standard library's parser (for integers beyond 64 bits) recurses once per level: a deeper
+record is dead-lettered, never a document the ingest path cannot send or a parse that
+exhausts the stack. AWS's records nest some twenty levels at most."""
+_ENCODABLE_DEPTH = 254
+"""The most levels ``orjson.dumps`` encodes."""
+
+
+def too_deep(raw: bytes | bytearray | memoryview | str, value: Any) -> bool:
+    """Whether ``value`` (parsed from ``raw``) nests more than :data:`MAX_DEPTH` levels.
+
+    A value with no more brackets than that cannot (one C-speed count per record); else orjson
+    encodes it under enough levels of lists that it fails exactly past the limit (at C speed,
+    where a walk of the value would cost more than mapping it)."""
+    if isinstance(raw, str):
+        brackets = raw.count("{") + raw.count("[")
+    else:
+        text = bytes(raw) if isinstance(raw, memoryview) else raw
+        brackets = text.count(b"{") + text.count(b"[")
+    if brackets <= MAX_DEPTH:
+        return False
+    for _ in range(_ENCODABLE_DEPTH - MAX_DEPTH):
+        value = [value]
+    try:
+        orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return True
+    return False
+
+
+TOO_DEEP = f"depth limit exceeded: more than {MAX_DEPTH} levels of nesting"
+"""The detail of an ``invalid JSON`` dead letter for a value past :data:`MAX_DEPTH` (orjson
+says ``depth limit exceeded`` past its own 1,024)."""
+_TOO_DEEP_REASON = f"{INVALID_JSON}: {TOO_DEEP}"
+
+
 def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
-    """``orjson.loads``, except that integers beyond 64 bits keep their digits (as strings)."""
+    """``orjson.loads``, except that integers beyond 64 bits keep their digits (as strings),
+    and that a value nested more than :data:`MAX_DEPTH` levels is ``orjson.JSONDecodeError``."""
     value = orjson.loads(data)
+    if too_deep(data, value):
+        raise orjson.JSONDecodeError(TOO_DEEP, "", 0)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if has_long_integer(raw):
         return json.loads(bytes(raw), parse_int=_exact_int)
@@ -289,6 +334,8 @@ class _Splitter:
         end the next record (so that a stream whose separators keep changing never pays a
         search per record)."""
         self._seen_separator = b""
+        self._truncation: TruncatedInput | None = None
+        """What the stream raised, raised again once the records read before it are yielded."""
 
     def __iter__(self) -> Iterator[RecordFields]:
         while len(self._data) < len(_BOM) and self._read_more():
@@ -299,6 +346,8 @@ class _Splitter:
             self._compact()
             start = self._skip_space(self._pos)
             if start is None:
+                if self._truncation is not None:
+                    raise self._truncation
                 return
             first = self._data[start]
             if first == _COMMA:  # records written as a bracketless list: a separator
@@ -321,12 +370,22 @@ class _Splitter:
         """The record cut from the stream, or the records of a wrapper parsed whole (a list,
         not a generator: this runs once per record)."""
         index = self._index
+        if error is None and too_deep(raw, value):
+            value, error = None, _TOO_DEEP_REASON
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
             self._index = index + 1
             return [(index, raw, value, error)]
         self._index = index + len(inner)
         return [(index + number, to_json_bytes(record), record, None) for number, record in enumerate(inner)]
+
+    @staticmethod
+    def _checked(index: int, raw: bytes, value: Any) -> RecordFields:
+        """A record parsed whole, or its dead letter when it nests too deeply (the bracket
+        count of :func:`too_deep` inlined: this runs once per record)."""
+        if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH or not too_deep(raw, value):
+            return index, raw, value, None
+        return index, raw, None, _TOO_DEEP_REASON
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -335,7 +394,10 @@ class _Splitter:
         if self._eof:
             return False
         size = min(max(READ_SIZE, len(self._data) - self._pos), MAX_READ_SIZE)
-        chunk = self._read(size)
+        try:
+            chunk = self._read(size)
+        except TruncatedInput as error:  # the end of what can be read: the records before it first
+            self._truncation, chunk = error, b""
         if not chunk:
             self._eof = True
             return False
@@ -355,7 +417,8 @@ class _Splitter:
         """A record's value; integers beyond 64 bits exact (rare: checked only once a read
         held a number of 19 digits, so that the common record pays nothing)."""
         value = orjson.loads(raw)
-        if self._long_numbers and has_long_integer(raw):
+        # Too deep for the standard library's recursion: the record is dead-lettered anyway.
+        if self._long_numbers and has_long_integer(raw) and not too_deep(raw, value):
             return json.loads(bytes(raw), parse_int=_exact_int)
         return value
 
@@ -413,7 +476,7 @@ class _Splitter:
                     pos = next_start
                 raw, value, error = self._value(pos, _ITEM_END, top=False)
                 if error is None and record_key in value:  # a record (the common case, inlined)
-                    yield self._index, raw, value, None
+                    yield self._checked(self._index, raw, value)
                     self._index += 1
                 else:
                     yield from self._records(raw, value, error)
@@ -471,7 +534,7 @@ class _Splitter:
                         return start
                     index = self._index
                     self._index, self._pos = index + 1, end
-                    yield index, bytes(piece), value, None
+                    yield self._checked(index, bytes(piece), value)
                     start = end + to_next
                     continue
             end = start + 1
@@ -496,7 +559,7 @@ class _Splitter:
                 return start
             index = self._index
             self._index, self._pos = index + 1, end
-            yield index, bytes(piece), value, None
+            yield self._checked(index, bytes(piece), value)
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None
@@ -733,6 +796,8 @@ class _Splitter:
         try:
             return raw, self._loads(raw), None
         except orjson.JSONDecodeError as error:
+            if truncated and self._truncation is not None:
+                raise self._truncation from None  # the record it cut is lost with the rest
             if truncated:
                 return raw, None, f"{TRUNCATED_INPUT}: the object ends inside a record ({error})"
             return raw, None, f"{INVALID_JSON}: {error}"

@@ -14,7 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from normalizers.base import MAX_DEAD_LETTER_RAW
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.spec import ParquetSchema
+from normalizers.stream import LimitExceeded
 
 INVALID_PARQUET = "invalid parquet"
 
@@ -43,16 +45,25 @@ class ParquetRows:
             self._file = pq.ParquetFile(stream, pre_buffer=False)
         except (pa.ArrowException, OSError) as error:
             raise InvalidParquet(str(error)) from None
+        self._size = stream.seek(0, 2)
+        """The file's bytes: what its decoded rows are weighed against."""
         self.arrow_schema = self._file.schema_arrow
         self.schema = ParquetSchema(
             columns=tuple(self.arrow_schema.names),
             nested=any(pa.types.is_nested(field.type) for field in self.arrow_schema),
         )
 
-    def batches(self, rows: int) -> Iterator[tuple[int, pa.RecordBatch]]:
+    def batches(self, rows: int, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int, pa.RecordBatch]]:
         """``(first row, 0-based, batch)``; raises :class:`UnreadableRows` at a damaged page
-        (the rows before it are yielded first; the object stays in S3)."""
-        row = 0
+        (the rows before it are yielded first; the object stays in S3).
+
+        Parquet compresses within the file (dictionaries, run lengths): a few kilobytes can
+        hold millions of identical rows, which no limit on the object's bytes sees. So the
+        rows' decoded bytes (Arrow's) count against the object's limits as decompressed
+        bytes do, the file's size as the compressed one: past them, ``LimitExceeded`` after
+        the batches within (``object too large``, as for a gzip bomb)."""
+        row = decoded = 0
+        ceiling = min(limits.max_object_bytes, max(limits.ratio_floor, limits.max_ratio * self._size))
         batches = self._file.iter_batches(batch_size=rows)
         while True:
             try:
@@ -61,6 +72,14 @@ class ParquetRows:
                 raise UnreadableRows(row + 1, self._file.metadata.num_rows, error) from None
             if batch is None:
                 return
+            decoded += batch.nbytes
+            if decoded > ceiling:
+                raise LimitExceeded(
+                    f"the rows from {row + 1} on decode to more than {ceiling} bytes from a Parquet file of "
+                    f"{self._size} (compression ratio over {limits.max_ratio}, or over "
+                    f"{limits.max_object_bytes} bytes)",
+                    self._size,
+                )
             yield row, batch
             row += batch.num_rows
 

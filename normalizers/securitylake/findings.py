@@ -9,6 +9,7 @@ finding from Security Hub itself. OCSF 1.0.0-rc.2 holds the finding in ``finding
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from normalizers.ecs.actor import Actor
@@ -183,7 +184,7 @@ def _texts(value: Any) -> list[str]:
 
 def _severity(row: dict[str, Any], unmapped: dict[str, Any]) -> dict[str, Any] | None:
     severity: dict[str, Any] = {}
-    label = _LABELS.get(member(row, "severity_id")) or (text(row, "severity") or "").upper() or None
+    label = _named(_LABELS, member(row, "severity_id")) or (text(row, "severity") or "").upper() or None
     if label:
         severity["Label"] = "CRITICAL" if label == "FATAL" else label
     for name in ("Normalized", "Original", "Product"):
@@ -203,8 +204,13 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _named(names: Mapping[Any, str], uid: Any) -> str | None:
+    """The name of an OCSF enum's ``*_id``; a member of another type (a list: no key) names none."""
+    return names.get(uid) if isinstance(uid, int | float | str) else None
+
+
 def _compliance(compliance: dict[str, Any]) -> dict[str, Any] | None:
-    status = _COMPLIANCE.get(member(compliance, "status_id")) or _COMPLIANCE_TEXT.get(
+    status = _named(_COMPLIANCE, member(compliance, "status_id")) or _COMPLIANCE_TEXT.get(
         (text(compliance, "status") or "").lower()
     )
     out: dict[str, Any] = {

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from normalizers.base import DeadLetter, Document, Origin
+from normalizers.cloudtrail.credentials import redacted_with_texts
 from normalizers.cloudtrail.normalize import record_mapper
 from normalizers.delivery import Routed, Skipped
 from normalizers.framing.json_stream import to_json_bytes
@@ -74,7 +75,7 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
     reader = _Reader(origin, found.group(1) if found else None)
     size = FLOW_BATCH if "connection_info" in rows.schema.columns else ROW_BATCH
     try:
-        for first_row, batch in rows.batches(size):
+        for first_row, batch in rows.batches(size, origin.limits):
             origin.stop_if_asked()  # the spooled file is read without the object's stream
             yield from reader.batch(batch, first_row)
     except UnreadableRows as error:
@@ -158,13 +159,15 @@ class _Reader:
                 continue
             try:
                 document = mapper(record, raw)
+                if self._origin.keep_original:
+                    # The row, with the secrets its CloudTrail texts hold redacted as in the fields.
+                    kept = redacted_with_texts(row) if source == "cloudtrail" else row
+                    document["event"]["original"] = orjson.dumps(kept, default=str).decode("utf-8")
             except Exception as error:
                 yield Routed(source, DeadLetter(source, reason_of(error), self._origin.object, position, raw))
                 continue
             document["aws"]["securitylake"] = provenance[index]
             _relate(document, observed[index])
-            if self._origin.keep_original:
-                document["event"]["original"] = _row_json(rows, index).decode("utf-8")
             yield Routed(source, document)
 
     def _unknown(self, rows: pa.RecordBatch, start: int, class_uid: Any) -> Iterator[Routed]:

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
+from normalizers.ecs.json_text import bounded, put
 from normalizers.ecs.json_text import parsed_if_json as json_value
-from normalizers.ecs.json_text import put
 from normalizers.ecs.timestamps import epoch_millis_timestamp, timestamp
 
 
@@ -72,7 +72,7 @@ def mapping(value: Any) -> dict[str, Any]:
         return dict(value)
     if isinstance(value, str):
         try:
-            parsed = orjson.loads(value)
+            parsed = bounded(value, orjson.loads(value))
         except orjson.JSONDecodeError:
             return {}
         return parsed if isinstance(parsed, dict) else {}

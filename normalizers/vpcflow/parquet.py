@@ -45,7 +45,7 @@ def parquet_items(stream: BinaryIO, origin: Origin) -> Iterator[Item]:
     names = {column: column.replace("_", "-") for column in rows.schema.columns}
     tgw = any(name.startswith(TGW_MARKERS) for name in names.values())
     try:
-        for first_row, batch in rows.batches(PARQUET_BATCH_ROWS):
+        for first_row, batch in rows.batches(PARQUET_BATCH_ROWS, origin.limits):
             origin.stop_if_asked()  # the spooled file is read without the object's stream
             yield from _parquet_batch(batch, names, tgw, first_row, origin)
     except UnreadableRows as error:

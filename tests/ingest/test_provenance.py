@@ -94,6 +94,15 @@ def _checked(location: str, items: list[tuple[str, Any]], **settings: Any) -> li
             KeyOrigin("b", None, None, "444444444444", True),
         ),
         ("exports/f.json.gz", KeyOrigin("b", None, None, None, False)),
+        # An account is 12 ASCII digits: other digits Unicode has (Arabic-Indic, fullwidth) name none.
+        (
+            "AWSLogs/\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660\u0661\u0662/CloudTrail/f.json",
+            KeyOrigin("b"),
+        ),
+        (
+            "sh/AWSLogs/\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11/firehose/f.gz",
+            KeyOrigin("b", None, frozenset({"securityhub"})),
+        ),
     ],
 )
 def test_the_key_says_which_prefix_and_account_it_is_under(key: str, expected: KeyOrigin) -> None:

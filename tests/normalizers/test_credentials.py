@@ -9,8 +9,10 @@ from typing import Any
 import orjson
 import pytest
 
+from demo.records.securitylake import parquet_from_rows
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.cloudtrail.credentials import REDACTED, redacted, without_credentials
+from tests.conftest import GOLDEN
 
 ORIGIN = Origin(object="test", ingested="2026-01-01T00:00:00.000Z", keep_original=True)
 
@@ -203,3 +205,80 @@ def test_secret_names_in_any_case_anywhere_in_the_bytes_are_redacted_and_only_th
     _, kept = without_credentials(record, raw, keep_raw=True)
     assert (kept is not raw) is secret
     assert b'"x"' not in kept and b'"t"' not in kept and b'"k"' not in kept and b'"p"' not in kept
+
+
+def _lake_row(**api: object) -> dict[str, Any]:
+    rows = json.loads((GOLDEN / "securitylake" / "api-activity-1.1" / "input.ocsf.json").read_text())
+    row = dict(rows[0])
+    row["api"] = {
+        **row["api"],
+        "operation": "CreateLoginProfile",
+        "service": {"name": "iam.amazonaws.com"},
+        **api,
+    }
+    return row
+
+
+@pytest.mark.parametrize(
+    ("member", "text"),
+    [
+        ("request", '{"userName":"bob","password":"hunter2"}'),
+        ("request", '{"userName":"bob","password":"hunter2","password":null}'),  # the last one parses
+        ("response", '{"credentials":{"accessKeyId":"ASIA","sessionToken":"hunter2"}}'),
+        ("unmapped", '{"oldPassword":"hunter2"}'),
+        ("unmapped-flat", "hunter2"),  # requestParameters.password, flattened with dots
+        ("unmapped", '{"a":' * 300 + '{"password":"hunter2"}' + "}" * 300),  # no member of the record
+    ],
+)
+def test_the_ocsf_row_kept_as_event_original_has_its_secrets_redacted_too(member: str, text: str) -> None:
+    # Security Lake keeps CloudTrail's request, response and additional data as JSON text in
+    # the row; the document's fields were redacted, and event.original (the row) was not.
+    if member == "unmapped-flat":
+        row = _lake_row()
+        row["unmapped"] = {**row["unmapped"], "requestParameters.password": text}
+    elif member == "unmapped":
+        row = _lake_row()
+        row["unmapped"] = {**row["unmapped"], "additionalEventData": text}
+        if text.startswith('{"a"'):
+            row["unmapped"] = {**row["unmapped"], "additionalEventData": None, "deep": text}
+    else:
+        row = _lake_row(**{member: {"data": text}})
+    key = (
+        "s3://b/aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=111111111111/eventDay=20240501/x.parquet"
+    )
+    (document,) = normalize_object(
+        io.BytesIO(parquet_from_rows([row])), Origin(key, ORIGIN.ingested, keep_original=True)
+    )
+    assert not isinstance(document, DeadLetter), document
+    assert "hunter2" not in orjson.dumps(document).decode()
+    original = json.loads(document["event"]["original"])
+    assert original["metadata"] == row["metadata"]  # still the row
+
+
+@pytest.mark.parametrize("keep_original", [False, True])
+@pytest.mark.parametrize("event", [False, True])
+def test_a_record_in_an_sns_message_has_its_secrets_redacted(keep_original: bool, event: bool) -> None:
+    # The record is JSON text inside the notification: its keys' quotes are escaped there
+    # (password\"), which the check for secrets in the bytes did not see; nothing was redacted.
+    record = _record(
+        eventSource="iam.amazonaws.com",
+        eventName="CreateLoginProfile",
+        requestParameters={"userName": "bob", "password": "hunter2"},
+        responseElements={"credentials": {"accessKeyId": "ASIA", "sessionToken": "hunter2"}},
+    )
+    message: dict[str, Any] = (
+        {"detail-type": "AWS API Call via CloudTrail", "source": "aws.iam", "detail": record}
+        if event
+        else record
+    )
+    notification = {"Type": "Notification", "MessageId": "m", "Message": json.dumps(message)}
+    origin = Origin("s3://b/sns/x.json", ORIGIN.ingested, keep_original=keep_original)
+    (document,) = normalize_object(io.BytesIO(orjson.dumps(notification)), origin)
+    assert not isinstance(document, DeadLetter), document
+    assert document["aws"]["cloudtrail"]["request_parameters"] == {"userName": "bob", "password": REDACTED}
+    assert "hunter2" not in orjson.dumps(document).decode()
+    if keep_original:
+        kept = json.loads(document["event"]["original"])
+        assert (
+            kept["MessageId"] == "m" and json.loads(kept["Message"]) != message
+        )  # the notification, redacted

@@ -6,7 +6,11 @@ import io
 import json
 from typing import Any
 
+import orjson
+import pytest
+
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.ecs import address
 from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.guardduty.normalize import normalize
 
@@ -178,8 +182,16 @@ def test_resource_details_are_always_objects() -> None:
     }
 
 
-def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> None:
-    """An ASN of "Infinity" overflows int(): not a RecordError, yet only that finding is lost."""
+def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failure no check foresaw (an ASN of "Infinity" once overflowed int()): not a
+    RecordError, yet only that finding is lost."""
+
+    def overflowing(value: Any) -> int | None:
+        raise OverflowError("cannot convert Infinity to integer")
+
+    monkeypatch.setattr(address, "_as_number", overflowing)
     remote = {"ipAddressV4": "198.51.100.9", "organization": {"asn": "Infinity", "asnOrg": "x"}}
     bad = _finding(
         id="bad", service={"action": {"awsApiCallAction": {"api": "x", "remoteIpDetails": remote}}}
@@ -401,3 +413,26 @@ def test_a_scan_naming_many_threats_reads_a_bounded_number() -> None:
     assert document["threat"]["software"]["name"] == [f"t{index}" for index in range(LIST_LIMIT)]
     assert document["file"] == {"path": "k0"}
     assert document["related"]["hash"] == [f"h{index}" for index in range(LIST_LIMIT)]
+
+
+@pytest.mark.parametrize(
+    ("asn", "number"),
+    [
+        ("64496", 64496),
+        (64496, 64496),
+        ("4294967295", 4294967295),  # ASNs are 32-bit (RFC 6793)
+        ("4294967296", None),
+        ("1" + "0" * 30, None),  # no long holds it: the document could not be encoded
+        (1e300, None),
+        ("1e999999999", None),  # as an integer, a billion digits: hours of CPU for 13 bytes
+        ("NaN", None),
+        ("-1", None),
+    ],
+)
+def test_an_as_number_is_a_32_bit_one_or_none(asn: Any, number: int | None) -> None:
+    connection = _connection("INBOUND", blocked=False)
+    details = connection["action"]["networkConnectionAction"]["remoteIpDetails"]
+    details["organization"] = {"asn": asn, "asnOrg": "ExampleNet"}
+    document = _one(_finding(service=connection))
+    assert document["source"].get("as", {}).get("number") == number
+    orjson.dumps(document)  # as the bulk writer encodes it

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
+import random
 import tracemalloc
 import zlib
 from collections.abc import Callable
 from typing import Any
 
 import orjson
+import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from demo.records import vpcflow as flows
+from demo.records.cloudwatch_logs import firehose_object, log_event, subscription_payload
+from demo.records.securitylake import parquet_from_rows
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.framing import json_stream
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits
@@ -210,3 +216,241 @@ def test_the_deadline_stops_the_normalization_after_whole_items() -> None:
             got.append(item)
     assert 0 < len(got) < len(everything)
     assert [item["event"]["id"] for item in got] == [item["event"]["id"] for item in everything[: len(got)]]
+
+
+def _nested(levels: int) -> Any:
+    value: Any = "v"
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def _deep_record(levels: int, leaf: str) -> str:
+    """A CloudTrail record whose requestParameters nest ``levels`` objects around ``leaf``
+    (written as text: the standard library's encoder recurses once per level)."""
+    record = _text({**CLOUDTRAIL_RECORD, "eventID": "deep", "requestParameters": "?"})
+    return record.replace(
+        '"requestParameters":"?"', '"requestParameters":' + '{"a":' * levels + leaf + "}" * levels
+    )
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))  # orjson encodes 254 levels at most
+
+
+def _payload(*messages: str) -> bytes:
+    events = [log_event(message, 1714564800000, str(number)) for number, message in enumerate(messages)]
+    payload = subscription_payload(owner="111122223333", log_group="trail", log_stream="s", events=events)
+    return firehose_object([payload])
+
+
+_DEEP_OBJECTS: dict[str, Callable[[str, str], bytes]] = {
+    "log file": lambda deep, plain: f'{{"Records":[{plain},{deep},{plain}]}}'.encode(),
+    "JSON lines": lambda deep, plain: f"{plain}\n{deep}\n{plain}\n".encode(),
+    "EventBridge": lambda deep, plain: "\n".join(
+        f'{{"detail-type":"AWS API Call via CloudTrail","source":"aws.iam","detail":{record}}}'
+        for record in (plain, deep, plain)
+    ).encode(),
+    "SNS": lambda deep, plain: "\n".join(
+        _text({"Type": "Notification", "MessageId": "m", "Message": record})
+        for record in (plain, deep, plain)
+    ).encode(),
+    "CloudWatch Logs": lambda deep, plain: _payload(plain, deep, plain),
+    "lookup-events": lambda deep, plain: _text(
+        {"Events": [{"EventId": "e", "CloudTrailEvent": record} for record in (plain, deep, plain)]}
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("layout", _DEEP_OBJECTS)
+@pytest.mark.parametrize(("levels", "leaf"), [(300, '"v"'), (1000, str(10**30))])
+def test_a_record_nested_too_deeply_is_its_own_dead_letter(layout: str, levels: int, leaf: str) -> None:
+    # orjson parses 1,024 levels but encodes 254 (the bulk writer's encoding), and the standard
+    # library's re-parse for integers beyond 64 bits recursed past Python's stack limit: the
+    # object ended there, the records after it lost.
+    plain = _text({**CLOUDTRAIL_RECORD, "eventID": "plain"})
+    items = _items(_DEEP_OBJECTS[layout](_deep_record(levels, leaf), plain), name="s3://b/trail.json")
+    assert [type(item) for item in items] == [dict, DeadLetter, dict], items
+    letter = items[1]
+    assert letter.reason.startswith("invalid JSON: ") and "depth limit exceeded" in letter.reason
+    assert letter.position.startswith(("record 1", "payload 0 event 1")), letter.position
+    assert b"deep" in letter.raw and letter.raw.count(b"{") > levels  # the record (or its envelope)
+    for document in items[::2]:
+        orjson.dumps(document)
+
+
+def test_records_nested_up_to_the_limit_are_documents() -> None:
+    levels = json_stream.MAX_DEPTH - 2  # the record and its requestParameters are two of them
+    (document,) = _items(b'{"Records":[' + _deep_record(levels, '"v"').encode() + b"]}")
+    assert document["aws"]["cloudtrail"]["request_parameters"] == _nested(levels)
+    orjson.dumps(document)
+
+
+@pytest.mark.parametrize("column", ["api.request.data", "unmapped"])
+def test_an_ocsf_row_whose_json_text_nests_too_deeply_is_its_own_dead_letter(column: str) -> None:
+    rows = orjson.loads((GOLDEN / "securitylake" / "api-activity-1.1" / "input.ocsf.json").read_bytes())
+    deep = '{"a":' * 300 + '"v"' + "}" * 300
+    row = dict(rows[0])
+    if column == "unmapped":  # OCSF 1.1's unmapped: a map of texts
+        row["unmapped"] = {**row["unmapped"], "additionalEventData": deep}
+    else:
+        row["api"] = {**row["api"], "request": {**row["api"]["request"], "data": deep}}
+    key = "s3://b/aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=111111111111/eventDay=20240501/x.gz.parquet"
+    items = _items(parquet_from_rows([rows[0], row, rows[0]]), name=key)
+    assert [type(item) for item in items] == [dict, DeadLetter, dict], items
+    assert items[1].reason.startswith("invalid JSON: ") and "depth limit exceeded" in items[1].reason
+    assert items[1].position == "row 2" and items[1].raw  # rows count from 1
+    for document in items[::2]:
+        orjson.dumps(document)
+
+
+@pytest.mark.parametrize("layout", ["CloudWatch Logs", "lookup-events"])
+def test_integers_beyond_64_bits_keep_their_digits_in_json_text_too(layout: str) -> None:
+    plain = _text({**CLOUDTRAIL_RECORD, "eventID": "plain"})
+    record = _text({**CLOUDTRAIL_RECORD, "eventID": "huge", "requestParameters": {"n": 10**30}})
+    items = _items(_DEEP_OBJECTS[layout](record, plain), name="s3://b/trail.json")
+    assert [type(item) for item in items] == [dict, dict, dict], items
+    assert items[1]["aws"]["cloudtrail"]["request_parameters"] == {"n": str(10**30)}
+
+
+_WHOLE_RECORDS: dict[str, Callable[[list[str]], bytes]] = {
+    "log file": lambda records: ('{"Records":[' + ",".join(records) + "]}").encode(),
+    "JSON lines": lambda records: "\n".join(records).encode(),
+    "concatenated": lambda records: "".join(records).encode(),
+    "CloudWatch Logs": lambda records: gzip.decompress(_payload(*records)),
+}
+_DAMAGED_ENDS: dict[str, Callable[[bytes], bytes]] = {
+    "trailing garbage": lambda member: member + b"not a gzip member",
+    "zero padding": lambda member: member + b"\0" * 512,
+    "cut trailer": lambda member: member[:-4],  # every byte inflated, the size check missing
+}
+
+
+@pytest.mark.parametrize("layout", _WHOLE_RECORDS)
+@pytest.mark.parametrize("damage", _DAMAGED_ENDS)
+@pytest.mark.parametrize("count", [3, 300])
+def test_whole_records_before_a_damaged_gzip_end_are_documents(layout: str, damage: str, count: int) -> None:
+    # The splitter looks past a record for its end (or 4 KiB past a "{" for the wrapper's
+    # name): a read that raised there lost every record of a small object, the last of any.
+    records = [_text({**CLOUDTRAIL_RECORD, "eventID": f"id-{n}"}) for n in range(count)]
+    data = _DAMAGED_ENDS[damage](gzip.compress(_WHOLE_RECORDS[layout](records)))
+    items = _items(data, name="s3://b/trail.json.gz")
+    *documents, letter = items
+    assert [document["event"]["id"] for document in documents] == [f"id-{n}" for n in range(count)]
+    assert isinstance(letter, DeadLetter) and letter.reason.startswith("truncated input: ")
+    assert letter.position == f"after item {count}"
+
+
+def test_a_record_cut_by_a_truncated_gzip_is_lost_with_the_rest_of_the_stream() -> None:
+    records = [_text({**CLOUDTRAIL_RECORD, "eventID": f"id-{n}"}) for n in range(3)]
+    whole = "\n".join(records).encode()
+    deflate = zlib.compressobj(6, zlib.DEFLATED, 31)
+    cut = deflate.compress(whole[:-50]) + deflate.flush(zlib.Z_SYNC_FLUSH)  # a stream with no end
+    *documents, letter = _items(cut, name="s3://b/trail.json.gz")
+    assert [document["event"]["id"] for document in documents] == ["id-0", "id-1"]
+    assert (
+        letter.reason.startswith("truncated input: ") and letter.position == "after item 2" and not letter.raw
+    )
+
+
+def _identical_flows(rows: int) -> bytes:
+    """A Parquet file of ``rows`` identical flows: dictionaries and run lengths make it a few
+    bytes per thousand rows, which no limit on the object's own bytes sees."""
+    schema = flows.parquet_schema(flows.DEFAULT_FIELDS)
+    line = [
+        "2",
+        "123456789012",
+        "eni-1",
+        "10.0.0.1",
+        "10.0.0.2",
+        "443",
+        "49152",
+        "6",
+        "10",
+        "840",
+        "1714560000",
+        "1714560060",
+        "ACCEPT",
+        "OK",
+    ]
+    arrays = [
+        pa.array([pa.scalar(value).cast(field.type).as_py()] * rows, field.type)
+        for value, field in zip(line, schema, strict=True)
+    ]
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), sink, compression="zstd")
+    return sink.getvalue()
+
+
+def test_a_parquet_file_of_millions_of_rows_in_kilobytes_stops_at_the_compression_ratio() -> None:
+    data = _identical_flows(200_000)
+    assert len(data) < 20_000  # 10 bytes per 100 rows
+    limits = Limits(ratio_floor=MIB)  # the default floor (64 MiB) scaled down, the same ratio
+    name = "s3://b/AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/x.log.parquet"
+    *documents, letter = _items(data, limits, name)
+    assert 0 < len(documents) < 20_000  # about 1 MiB of decoded rows, a few batches
+    assert isinstance(letter, DeadLetter) and letter.reason.startswith("object too large: ")
+    assert letter.position == f"after item {len(documents)}"
+    assert not any(isinstance(item, DeadLetter) for item in documents)
+
+
+def test_varied_flows_in_parquet_stay_far_under_the_compression_ratio() -> None:
+    rng = random.Random(3)
+    varied = [
+        flows.flow(
+            src=f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}",
+            dst=f"172.31.{rng.randrange(256)}.{rng.randrange(256)}",
+            src_port=rng.randrange(1, 65536),
+            dst_port=rng.choice([22, 443, 3306, 53]),
+            packets=rng.randrange(1, 1000),
+            byte_count=rng.randrange(40, 10**6),
+            start=1714560000 + number,
+            action=rng.choice(["ACCEPT", "REJECT"]),
+        )
+        for number in range(20_000)
+    ]
+    name = "s3://b/AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/x.log.parquet"
+    items = _items(flows.parquet_body(varied), Limits(ratio_floor=MIB), name)  # as above
+    assert len(items) == 20_000 and not any(isinstance(item, DeadLetter) for item in items)
+
+
+def _golden_records(path: str) -> list[dict[str, Any]]:
+    """The records of a golden input, whatever its layout (pretty-printed, JSON lines)."""
+    return [record.value for record in json_stream.json_records(io.BytesIO((GOLDEN / path).read_bytes()))]
+
+
+@pytest.mark.parametrize(
+    ("path", "member"),
+    [
+        (
+            "guardduty/attack-sequence/input.jsonl",
+            ("service", "detection", "sequence", "actors", 0, "user", "type"),
+        ),
+        ("securityhub/ocsf-observables/input.json", ("severity_id",)),
+    ],
+)
+@pytest.mark.parametrize("value", [[], {}])
+def test_a_list_or_object_where_an_enum_is_read_is_no_value_not_a_dead_letter(
+    path: str, member: tuple[Any, ...], value: Any
+) -> None:
+    # It was looked up in a table: "unhashable type" dead-lettered the whole finding.
+    record = _golden_records(path)[0]
+    parent: Any = record
+    for step in member[:-1]:
+        parent = parent[step]
+    parent[member[-1]] = value
+    (document,) = _items(_text(record).encode(), name=f"s3://b/{path}")
+    assert not isinstance(document, DeadLetter), document.reason
+
+
+@pytest.mark.parametrize("minutes", [1e9, 1e13, 1e300])
+def test_an_insight_duration_no_long_holds_is_left_out(minutes: float) -> None:
+    # event.duration is nanoseconds in a long: 1e9 minutes made an integer beyond 64 bits
+    # (a document orjson cannot encode), 1e13 overflowed the date arithmetic.
+    (wrapper,) = _golden_records("cloudtrail/docs-insights/input.json")
+    end = next(record for record in wrapper["Records"] if record["insightDetails"]["state"] == "End")
+    end["insightDetails"]["insightContext"]["statistics"]["insightDuration"] = minutes
+    (document,) = _items(_text({"Records": [end]}).encode(), name="s3://b/trail.json")
+    assert not isinstance(document, DeadLetter), document.reason
+    assert "duration" not in document["event"] and "start" not in document["event"]
+    orjson.dumps(document)

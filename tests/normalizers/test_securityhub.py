@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.ecs import address
 from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.securityhub.normalize import normalize
 from normalizers.securityhub.workload import malware_fields
@@ -242,8 +243,16 @@ def _lines(*findings: Any) -> list[Any]:
     return list(normalize(io.BufferedReader(io.BytesIO(data)), ORIGIN))
 
 
-def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on() -> None:
-    """An ASN of "Infinity" overflows int(): not a RecordError, yet only that finding is lost."""
+def test_an_unexpected_failure_costs_one_finding_and_the_next_ones_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A failure no check foresaw (an ASN of "Infinity" once overflowed int()): not a
+    RecordError, yet only that finding is lost."""
+
+    def overflowing(value: Any) -> int | None:
+        raise OverflowError("cannot convert Infinity to integer")
+
+    monkeypatch.setattr(address, "_as_number", overflowing)
     action = {
         "NetworkConnectionAction": {
             "ConnectionDirection": "INBOUND",
