@@ -39,10 +39,13 @@ def container_fields(
     runtime: str | None = None,
     image: str | None = None,
     image_id: str | None = None,
+    privileged: bool | None = None,
 ) -> dict[str, object]:
     """ECS ``container``: ``image`` is a reference (name, tag and digest are split out of it);
     ``image_id`` an image id or digest (``sha256:...``). ECS has no image id: both the
-    reference's digest and the id are ``container.image.hash.all``, ECS's digests of the image."""
+    reference's digest and the id are ``container.image.hash.all``, ECS's digests of the image.
+    ``privileged``: whether the container runs privileged, when the finding says
+    (``container.security_context.privileged``; ``False`` is kept)."""
     reference = image_reference(image)
     digests = [value for value in (reference.digest, image_id) if value]
     return prune(
@@ -55,6 +58,7 @@ def container_fields(
                 "tag": [reference.tag] if reference.tag else None,
                 "hash": {"all": list(dict.fromkeys(digests)) or None},
             },
+            "security_context": {"privileged": privileged},
         }
     )
 

@@ -236,6 +236,50 @@ def test_several_remote_ips_go_to_related_ip_only() -> None:
     assert document["related"]["ip"] == ["203.0.113.5", "198.51.100.6"]
 
 
+def test_a_kubernetes_call_naming_100000_source_ips_reads_a_bounded_number() -> None:
+    addresses = [f"10.{index // 65536}.{index // 256 % 256}.{index % 256}" for index in range(100_000)]
+    action = {"kubernetesApiCallAction": {"sourceIPs": addresses, "requestUri": "/api"}}
+    document = _one(_finding(service={"action": action}))
+    assert document["related"]["ip"] == addresses[:LIST_LIMIT]
+    assert "source" not in document
+    assert document["url"] == {"original": "/api"}
+
+
+def test_the_workload_names_the_object_acted_upon_before_the_api_call() -> None:
+    """Namespace, name and type come from one object, never mixed: a workload naming only its
+    namespace leaves the call's resource name out."""
+    call = {"namespace": "default", "resource": "secrets", "resourceName": "token"}
+    workload = {"kubernetesDetails": {"kubernetesWorkloadDetails": {"namespace": "shop"}}}
+    document = _one(_finding(resource=workload, service={"action": {"kubernetesApiCallAction": call}}))
+    assert document["orchestrator"] == {"type": "kubernetes", "namespace": "shop"}
+    alone = _one(_finding(service={"action": {"kubernetesApiCallAction": call}}))
+    assert alone["orchestrator"] == {
+        "type": "kubernetes",
+        "namespace": "default",
+        "resource": {"name": "token", "type": "secrets"},
+    }
+
+
+def test_a_status_code_that_is_no_http_status_is_left_out() -> None:
+    for status in (99, 600, True, 200.0, "200", None):
+        call = {"statusCode": status, "verb": "get"}
+        document = _one(_finding(service={"action": {"kubernetesApiCallAction": call}}))
+        assert "http" not in document, status
+    ok = _one(_finding(service={"action": {"kubernetesApiCallAction": {"statusCode": 404}}}))
+    assert ok["http"] == {"response": {"status_code": 404}}
+    assert ok["event"]["outcome"] == "failure"
+
+
+def test_a_container_stated_unprivileged_keeps_false() -> None:
+    resource = {"containerDetails": {"name": "web", "securityContext": {"privileged": False}}}
+    assert _one(_finding(resource=resource))["container"] == {
+        "name": "web",
+        "security_context": {"privileged": False},
+    }
+    hostile = {"containerDetails": {"name": "web", "securityContext": {"privileged": "maybe"}}}
+    assert _one(_finding(resource=hostile))["container"] == {"name": "web"}
+
+
 def test_rds_login_attempt_gives_the_remote_ip() -> None:
     action = {
         "actionType": "RDS_LOGIN_ATTEMPT",
