@@ -181,8 +181,14 @@ ECS: tuple[Field, ...] = (
     ecs("container.id", "OCSF only: the first `container` evidence's `uid` (ASFF's `Container` has no id)"),
     ecs(
         "container.name",
-        "the first container of the resources (`Details.Container`, `.AwsEcsContainer`, `.AwsEcsTask.Containers[]`: "
-        '"Containers, clusters and malware") `Name`; OCSF: the first `container` evidence\'s `name`, which wins',
+        "the first container of the resources (`Details.Container`, `.AwsEcsContainer`, `.AwsEcsTask.Containers[]`, "
+        '`.AwsEcsTaskDefinition.ContainerDefinitions[]`: "Containers, clusters and malware") `Name`; OCSF: the '
+        "first `container` evidence's `name`, which wins",
+    ),
+    ecs(
+        "container.security_context.privileged",
+        "that container's `Privileged` (`false` kept); another container's is in "
+        "`aws.securityhub_findings.privileged_containers`",
     ),
     ecs("container.runtime", "that container's `ContainerRuntime`; OCSF: the evidence's `runtime`"),
     ecs(
@@ -254,6 +260,27 @@ OWN: tuple[Field, ...] = (
         f"{BLOCK}.container_images",
         "keyword",
         "every image the resources' containers name (`ImageName`, else `Image`), as given",
+    ),
+    field(
+        f"{BLOCK}.privileged_containers",
+        "keyword",
+        "every container of the resources stated `Privileged`, by its `Name` (else its image)",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.path",
+        "keyword",
+        "where the containers mount volumes: `VolumeMounts[].MountPath`, `MountPoints[].ContainerPath` "
+        "(the first 100 mounts of the finding)",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.volume",
+        "keyword",
+        "the volumes they mount: `VolumeMounts[].Name`, `MountPoints[].SourceVolume`",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.host_path",
+        "keyword",
+        "the host paths of `AwsEcsTask` and `AwsEcsTaskDefinition` bind-mount volumes (`Volumes[].Host.SourcePath`)",
     ),
     field(f"{BLOCK}.id", "keyword", "the finding's id", "Id"),
     field(f"{BLOCK}.schema_version", "keyword", "the ASFF version", "SchemaVersion"),
