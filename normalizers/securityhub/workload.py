@@ -11,13 +11,14 @@ resources' order, is ``container.*`` (its ``Privileged`` ``container.security_co
 privileged``), and every image they name is in ``aws.securityhub_findings.container_images``.
 ECS's ``container`` is one container: every container stated privileged is named (``Name``,
 else its image) in ``aws.securityhub_findings.privileged_containers``, so a control failing on
-a task definition's second container is not read as unprivileged off the first.
-Where the containers mount volumes (``VolumeMounts[].MountPath``/``.Name``,
-``MountPoints[].ContainerPath``/``.SourceVolume``) and the host paths a task's (or task
-definition's) bind-mount volumes present (``Volumes[].Host.SourcePath``) are
-``aws.securityhub_findings.container_mounts.*``: ECS has no mount fields. The cluster is an ``AwsEksCluster``
-resource, else an ``AwsEcsCluster`` or the cluster of an ``AwsEcsTask``. ``Malware[]`` names
-the malware seen. Resources, containers and malware are each read to their first 100, and the
+a task definition's second container is not read as unprivileged off the first. Where the
+containers mount volumes (``VolumeMounts[].MountPath``/``.Name``, ``MountPoints[].
+ContainerPath``/``.SourceVolume``) and the host paths a task's (or task definition's)
+bind-mount volumes present (``Volumes[].Host.SourcePath``) are
+``aws.securityhub_findings.container_mounts.*``: ECS has no mount fields.
+
+The cluster is an ``AwsEksCluster`` resource, else an ``AwsEcsCluster`` or the cluster of an
+``AwsEcsTask``. ``Malware[]`` names the malware seen. Resources, containers and malware are each read to their first 100, and the
 mounts and volumes to the first 100 of the finding: the work stays bounded whatever a finding
 holds, and a member of the wrong type is no value.
 """
