@@ -72,7 +72,7 @@ ECS: tuple[Field, ...] = (
         "related.ip",
         "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP "
         "`ThreatIntelIndicators`; an OCSF finding's evidence endpoints, URL hosts that are addresses, "
-        "`x_forwarded_for`, `device` evidences' `ip`, `email` evidences' `x_originating_ip` and IP `observables`",
+        "`x_forwarded_for`, `device` evidences' `ip` and `network_interfaces[].ip`, `email` evidences' `x_originating_ip` and IP `observables`",
     ),
     ecs(
         "related.hosts",
@@ -157,7 +157,7 @@ ECS: tuple[Field, ...] = (
     ecs("host.hostname", "OCSF only: the first `device` evidence's `hostname`"),
     ecs("host.name", "OCSF only: its `name`, else its `hostname`"),
     ecs("host.id", "OCSF only: its `uid`"),
-    ecs("host.ip", "OCSF only: its `ip`"),
+    ecs("host.ip", "OCSF only: its `ip` and its `network_interfaces[].ip`"),
     ecs("host.os.name", "OCSF only: its `os.name`"),
     ecs("host.os.version", "OCSF only: its `os.version`"),
     ecs(

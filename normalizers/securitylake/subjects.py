@@ -84,7 +84,7 @@ def evidence_subjects(evidences: Any) -> Subjects:
                     "hostname": string(device, "hostname"),
                     "name": string(device, "name") or string(device, "hostname"),
                     "id": string(device, "uid"),
-                    "ip": [ip] if (ip := parse_ip(string(device, "ip"))) else None,
+                    "ip": _device_ips(device),
                     "os": _os(as_dict(device.get("os"))),
                     "mac": _macs(device),
                 },
@@ -106,11 +106,17 @@ def _first(items: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 
 def _addresses(evidence: dict[str, Any]) -> list[str]:
-    """A device's ``ip`` and an email's ``x_originating_ip[]``, when valid."""
+    """A device's addresses and an email's ``x_originating_ip[]``, when valid."""
     email = evidence.get("email")
-    found = [string(evidence.get("device"), "ip")]
-    found += bounded_strings(email.get("x_originating_ip")) if isinstance(email, dict) else []
-    return [ip for value in found if (ip := parse_ip(value))]
+    found = bounded_strings(email.get("x_originating_ip")) if isinstance(email, dict) else []
+    return _device_ips(as_dict(evidence.get("device"))) + [ip for value in found if (ip := parse_ip(value))]
+
+
+def _device_ips(device: dict[str, Any]) -> list[str]:
+    """A Device's valid ``ip`` and its ``network_interfaces[].ip`` (the first 100)."""
+    interfaces = bounded_objects(device.get("network_interfaces"))
+    values = [string(device, "ip"), *(string(interface, "ip") for interface in interfaces)]
+    return unique(parse_ip(value) for value in values)
 
 
 def _tls(tls: dict[str, Any]) -> dict[str, Any]:
