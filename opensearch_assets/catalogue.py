@@ -372,11 +372,13 @@ PRIVILEGED_CONTAINERS = Search(
     "privileged-containers",
     "Findings on privileged containers",
     "GuardDuty and Security Hub findings whose container runs privileged "
-    "(container.security_context.privileged), or, in Security Hub, naming a privileged container "
-    "among others (aws.securityhub_findings.privileged_containers: a control failing on a task "
-    "definition's second container); archived, passed, resolved and suppressed ones left out.",
+    "(container.security_context.privileged), or naming a privileged container among others "
+    "(aws.<guardduty|securityhub_findings>.privileged_containers: a pod's sidecar, a control "
+    "failing on a task definition's second container); archived, passed, resolved and suppressed "
+    "ones left out.",
     ALL,
-    "(container.security_context.privileged:true OR _exists_:aws.securityhub_findings.privileged_containers)"
+    "(container.security_context.privileged:true OR _exists_:aws.guardduty.privileged_containers"
+    " OR _exists_:aws.securityhub_findings.privileged_containers)"
     f" AND {_ACTIVE_FINDINGS}",
     (
         SOURCE,
@@ -385,6 +387,7 @@ PRIVILEGED_CONTAINERS = Search(
         "cloud.account.id",
         "container.name",
         "container.image.name",
+        "aws.guardduty.privileged_containers",
         "aws.securityhub_findings.privileged_containers",
         "orchestrator.cluster.name",
     ),

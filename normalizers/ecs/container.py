@@ -4,9 +4,12 @@ GuardDuty's ``Container``/``EcsClusterDetails``/``EksClusterDetails`` and Securi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
 from typing import NamedTuple
 
-from normalizers.ecs.values import prune
+from normalizers.ecs.bounded import LIST_LIMIT
+from normalizers.ecs.values import prune, unique
 
 
 class ImageReference(NamedTuple):
@@ -59,6 +62,22 @@ def container_fields(
                 "hash": {"all": list(dict.fromkeys(digests)) or None},
             },
             "security_context": {"privileged": privileged},
+        }
+    )
+
+
+def mounts_block(
+    mounts: Iterable[tuple[str | None, str | None]], host_paths: Iterable[str | None]
+) -> dict[str, object]:
+    """``aws.<source>.container_mounts`` (ECS has no mount fields): ``path``, where the containers
+    mount volumes, and ``volume``, which, from ``(path, volume)`` pairs; ``host_path``, the host
+    paths bind-mount volumes present. The first :data:`LIST_LIMIT` of each iterable are read."""
+    pairs = list(islice(mounts, LIST_LIMIT))
+    return prune(
+        {
+            "path": unique(path for path, _ in pairs),
+            "volume": unique(volume for _, volume in pairs),
+            "host_path": unique(islice(host_paths, LIST_LIMIT)),
         }
     )
 

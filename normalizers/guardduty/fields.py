@@ -282,6 +282,22 @@ OWN: tuple[Field, ...] = (
         "every image reference of the finding's containers, as given (`containerDetails`, then the "
         "Kubernetes workload's, then the ECS task's; 100 of each at most)",
     ),
+    field(
+        f"{BLOCK}.privileged_containers",
+        "keyword",
+        "every container of the finding whose `securityContext.privileged` is true, by its `name` (else its image)",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.path",
+        "keyword",
+        "where the containers mount volumes (`volumeMounts[].mountPath`; the first 100 mounts of the finding)",
+    ),
+    field(f"{BLOCK}.container_mounts.volume", "keyword", "the volumes they mount (`volumeMounts[].name`)"),
+    field(
+        f"{BLOCK}.container_mounts.host_path",
+        "keyword",
+        "the host paths the Kubernetes workload's and the ECS task's `volumes[].hostPath.path` present",
+    ),
     *(
         field(f"{BLOCK}.resource.{name}", "flat_object", f"`resource`'s `{name}`, snake_cased, a flat object")
         for name in _RESOURCE_DETAILS

@@ -116,6 +116,8 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "sample": sample,
                 "resource": _resource_block(resource),
                 "container_images": workload.images,
+                "container_mounts": workload.mounts,
+                "privileged_containers": workload.privileged,
                 "service": _service_block(service, action),
                 "user_identity": actor.identity,
                 "sequence": sequence.block,

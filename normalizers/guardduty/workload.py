@@ -7,8 +7,10 @@ GuardDuty names containers in three places of ``resource`` (botocore's ``Resourc
 ``kubernetesDetails.kubernetesWorkloadDetails.containers[]`` (the pod's) and
 ``ecsClusterDetails.taskDetails.containers[]`` (the task's). The first of them, in that order,
 is ``container.*`` (its ``securityContext.privileged`` ``container.security_context.privileged``);
-every image they name is in ``aws.guardduty.container_images`` (ECS's
-``container`` is one container). The cluster is ``eksClusterDetails`` (with the workload's
+ECS's ``container`` is one container, so every image they name is in
+``aws.guardduty.container_images``, every one stated privileged in
+``aws.guardduty.privileged_containers``, and their ``volumeMounts`` and the host paths of the
+pod's and the task's ``volumes`` in ``aws.guardduty.container_mounts.*``. The cluster is ``eksClusterDetails`` (with the workload's
 namespace, name and type) or ``ecsClusterDetails`` (with its task).
 
 An EKS audit log finding also names the object its Kubernetes API call acted on
@@ -23,11 +25,18 @@ no detail dead-letters a finding, whatever it holds.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.bounded import bounded_objects
-from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
+from normalizers.ecs.container import (
+    KUBERNETES,
+    container_fields,
+    ecs_task_orchestrator,
+    mounts_block,
+    orchestrator_fields,
+)
 from normalizers.ecs.values import as_bool, as_dict, as_text, unique
 
 
@@ -38,6 +47,10 @@ class Workload:
     container: dict[str, Any] = field(default_factory=dict)
     orchestrator: dict[str, Any] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)
+    mounts: dict[str, object] = field(default_factory=dict)
+    """``aws.guardduty.container_mounts``: ``path``, ``volume``, ``host_path``."""
+    privileged: list[str] = field(default_factory=list)
+    """``aws.guardduty.privileged_containers``: every container stated privileged."""
 
 
 def kubernetes_workload(resource: dict[str, Any]) -> dict[str, Any]:
@@ -73,7 +86,27 @@ def finding_workload(resource: dict[str, Any], action: dict[str, Any]) -> Worklo
             task,
         ),
         images=unique(as_text(item.get("image")) for item in containers),
+        mounts=mounts_block(_container_mounts(containers), _host_paths(workload, task)),
+        privileged=unique(
+            as_text(item.get("name")) or as_text(item.get("image"))
+            for item in containers
+            if as_bool(as_dict(item.get("securityContext")).get("privileged"))
+        ),
     )
+
+
+def _container_mounts(containers: list[dict[str, Any]]) -> Iterator[tuple[str | None, str | None]]:
+    """Each container's ``volumeMounts[]``: where (``mountPath``), which volume (``name``)."""
+    for container in containers:
+        for mount in bounded_objects(container.get("volumeMounts")):
+            yield as_text(mount.get("mountPath")), as_text(mount.get("name"))
+
+
+def _host_paths(workload: dict[str, Any], task: dict[str, Any]) -> Iterator[str | None]:
+    """The host paths the pod's and the task's ``volumes[].hostPath.path`` present."""
+    for owner in (workload, task):
+        for volume in bounded_objects(owner.get("volumes")):
+            yield as_text(as_dict(volume.get("hostPath")).get("path"))
 
 
 def _acted_on(workload: dict[str, Any], call: dict[str, Any]) -> dict[str, str | None]:

@@ -27,13 +27,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 
-from normalizers.ecs.bounded import LIST_LIMIT, bounded_objects
-from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
+from normalizers.ecs.bounded import bounded_objects
+from normalizers.ecs.container import (
+    KUBERNETES,
+    container_fields,
+    ecs_task_orchestrator,
+    mounts_block,
+    orchestrator_fields,
+)
 from normalizers.ecs.threat import malware_threat
-from normalizers.ecs.values import as_bool, as_dict, as_text, prune, unique
+from normalizers.ecs.values import as_bool, as_dict, as_text, unique
 
 _MOUNT_MEMBERS = (("VolumeMounts", "MountPath", "Name"), ("MountPoints", "ContainerPath", "SourceVolume"))
 """A container's mounts: ``ContainerDetails.VolumeMounts[]`` (``MountPath``, ``Name``), ECS's
@@ -47,7 +52,7 @@ class Workload:
     container: dict[str, Any] = field(default_factory=dict)
     orchestrator: dict[str, Any] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)
-    mounts: dict[str, Any] = field(default_factory=dict)
+    mounts: dict[str, object] = field(default_factory=dict)
     """``aws.securityhub_findings.container_mounts``: ``path``, ``volume``, ``host_path``."""
     privileged: list[str] = field(default_factory=list)
     """``aws.securityhub_findings.privileged_containers``: every container stated privileged."""
@@ -98,26 +103,16 @@ def _containers(resource: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _mounts(containers: list[dict[str, Any]], resources: list[dict[str, Any]]) -> dict[str, Any]:
+def _mounts(containers: list[dict[str, Any]], resources: list[dict[str, Any]]) -> dict[str, object]:
     """Every container's mounts (the first 100 of the finding) and the host paths of the ECS
     tasks' and task definitions' bind-mount volumes (the first 100)."""
-    mounts = list(islice(_container_mounts(containers), LIST_LIMIT))
-    volumes = (
-        volume
+    host_paths = (
+        as_text(as_dict(volume.get("Host")).get("SourcePath"))
         for resource in resources
         for kind in ("AwsEcsTask", "AwsEcsTaskDefinition")
         for volume in bounded_objects(as_dict(as_dict(resource.get("Details")).get(kind)).get("Volumes"))
     )
-    return prune(
-        {
-            "path": unique(path for path, _ in mounts),
-            "volume": unique(volume for _, volume in mounts),
-            "host_path": unique(
-                as_text(as_dict(volume.get("Host")).get("SourcePath"))
-                for volume in islice(volumes, LIST_LIMIT)
-            ),
-        }
-    )
+    return mounts_block(_container_mounts(containers), host_paths)
 
 
 def _container_mounts(containers: list[dict[str, Any]]) -> Iterator[tuple[str | None, str | None]]:

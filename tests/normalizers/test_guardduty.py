@@ -445,3 +445,21 @@ def test_a_scan_naming_many_threats_reads_a_bounded_number() -> None:
     assert document["threat"]["software"]["name"] == [f"t{index}" for index in range(LIST_LIMIT)]
     assert document["file"] == {"path": "k0"}
     assert document["related"]["hash"] == [f"h{index}" for index in range(LIST_LIMIT)]
+
+
+def test_a_pod_naming_100000_mounts_and_volumes_reads_a_bounded_number() -> None:
+    """A container with 100,000 volume mounts, a pod with 100,000 host volumes: the first
+    LIST_LIMIT of each; 100,000 privileged containers: the first LIST_LIMIT named."""
+    mounts = [{"name": f"v{index}", "mountPath": f"/m/{index}"} for index in range(100_000)]
+    volumes = [{"name": f"v{index}", "hostPath": {"path": f"/h/{index}"}} for index in range(100_000)]
+    containers = [{"name": "first", "volumeMounts": mounts}]
+    containers += [{"name": f"p{index}", "securityContext": {"privileged": True}} for index in range(100_000)]
+    workload = {"namespace": "ns", "containers": containers, "volumes": volumes}
+    document = _one(_finding(resource={"kubernetesDetails": {"kubernetesWorkloadDetails": workload}}))
+    block = document["aws"]["guardduty"]
+    assert block["container_mounts"] == {
+        "path": [f"/m/{index}" for index in range(LIST_LIMIT)],
+        "volume": [f"v{index}" for index in range(LIST_LIMIT)],
+        "host_path": [f"/h/{index}" for index in range(LIST_LIMIT)],
+    }
+    assert block["privileged_containers"] == [f"p{index}" for index in range(LIST_LIMIT - 1)]
