@@ -25,6 +25,18 @@ _API_CALL_PATHS = (
 _RESOURCE_ID_PATHS = ("cloud.instance.id", "related.hosts")
 _RESOURCE_ARN_PATHS = ("aws.guardduty.resource.s3_bucket_details.arn",)
 _RESOURCE_NAME_PATHS = ("aws.guardduty.resource.s3_bucket_details.name",)
+# The workload a finding names (docs/sources/guardduty.md, "Containers and clusters",
+# "Kubernetes API calls"): shown as the fields to query, so the analyst pivots on them.
+WORKLOAD_FIELDS = (
+    "orchestrator.type",
+    "orchestrator.cluster.name",
+    "orchestrator.namespace",
+    "orchestrator.resource.type",
+    "orchestrator.resource.name",
+    "container.name",
+    "container.image.name",
+    "container.security_context.privileged",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +92,9 @@ class Finding:
     """An attack sequence's actors, one link per actor (docs/schema.md, "Attack sequences")."""
     sample: bool = False
     """A sample finding (GuardDuty ``CreateSampleFindings``, Security Hub ``Sample``), not a real one."""
+    workload: tuple[tuple[str, str], ...] = ()
+    """``(field, value)`` of :data:`WORKLOAD_FIELDS` the finding fills: its cluster, Kubernetes
+    namespace and object, container."""
 
     @property
     def mode(self) -> Mode:
@@ -121,6 +136,7 @@ class Finding:
             "updated": self.updated,
             "mode": self.mode,
             "sample": self.sample,
+            "workload": dict(self.workload),
             "keys": self.keys.to_dict(),
         }
 
@@ -191,7 +207,18 @@ def from_document(
         identity=identity_of(document, block),
         actors=sequence_actors(document, block, text(document, f.ACCOUNT)),
         sample=is_sample(document),
+        workload=workload_of(document),
     )
+
+
+def workload_of(document: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The :data:`WORKLOAD_FIELDS` the document fills, as text (``true``/``false`` for a flag)."""
+    found = ((name, first(document, name)) for name in WORKLOAD_FIELDS)
+    return tuple((name, _shown(value)) for name, value in found if value is not None)
+
+
+def _shown(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def _times(*candidates: str | None) -> list[str]:

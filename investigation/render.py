@@ -164,6 +164,7 @@ def _finding(report: Report) -> Section:
         (name.replace("_", " "), ", ".join(value)) for name, value in finding.keys.to_dict().items() if value
     ]
     section.table(("join key", "values"), keys)
+    section.table(("workload field", "value"), list(finding.workload))
     return section
 
 

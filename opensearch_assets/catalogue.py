@@ -344,6 +344,54 @@ COMPLIANCE_FAILURES = Search(
         "aws.securityhub_findings.resources.id",
     ),
 )
+_ACTIVE_FINDINGS = (
+    "NOT aws.guardduty.service.archived:true AND NOT aws.securityhub_findings.record_state:ARCHIVED"
+    " AND NOT aws.securityhub_findings.compliance.status:PASSED"
+    " AND NOT aws.securityhub_findings.workflow.status:(RESOLVED OR SUPPRESSED)"
+)
+KUBERNETES_FINDINGS = Search(
+    "kubernetes-findings",
+    "Kubernetes findings in a namespace",
+    "Replace * with a Kubernetes namespace (quoted): GuardDuty's EKS findings name the namespace of "
+    "their workload, else of the object their Kubernetes API call acted on (orchestrator.namespace); "
+    "* lists those naming one.",
+    ALL,
+    "orchestrator.type:kubernetes AND orchestrator.namespace:{value}",
+    (
+        SOURCE,
+        "event.severity",
+        "rule.name",
+        "orchestrator.cluster.name",
+        "orchestrator.namespace",
+        "orchestrator.resource.type",
+        "orchestrator.resource.name",
+        "user.name",
+    ),
+)
+PRIVILEGED_CONTAINERS = Search(
+    "privileged-containers",
+    "Findings on privileged containers",
+    "GuardDuty and Security Hub findings whose container runs privileged "
+    "(container.security_context.privileged), or naming a privileged container among others "
+    "(aws.<guardduty|securityhub_findings>.privileged_containers: a pod's sidecar, a control "
+    "failing on a task definition's second container); archived, passed, resolved and suppressed "
+    "ones left out.",
+    ALL,
+    "(container.security_context.privileged:true OR _exists_:aws.guardduty.privileged_containers"
+    " OR _exists_:aws.securityhub_findings.privileged_containers)"
+    f" AND {_ACTIVE_FINDINGS}",
+    (
+        SOURCE,
+        "event.severity",
+        "rule.name",
+        "cloud.account.id",
+        "container.name",
+        "container.image.name",
+        "aws.guardduty.privileged_containers",
+        "aws.securityhub_findings.privileged_containers",
+        "orchestrator.cluster.name",
+    ),
+)
 GUARDDUTY_FINDINGS = Search(
     "guardduty-findings",
     "GuardDuty findings",
@@ -530,6 +578,8 @@ SEARCHES: tuple[Search, ...] = (
     CONFIG_CHANGES,
     COMPLIANCE_FAILURES,
     GUARDDUTY_FINDINGS,
+    KUBERNETES_FINDINGS,
+    PRIVILEGED_CONTAINERS,
     INVESTIGATION_EVENTS,
     *(pivot for pivot in PIVOTS if pivot is not FINDING_BY_ID),
     SEQUENCE_SIGNALS,

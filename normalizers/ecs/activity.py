@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.ecs.address import Endpoint, endpoint, ip_of
+from normalizers.ecs.bounded import bounded_strings
 from normalizers.ecs.getters import optional_list, optional_obj
 from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, is_number, objects, unique
 
@@ -116,7 +117,8 @@ _HANDLED_ACTIONS = frozenset(
 def _other_actions(activity: Activity, action: dict[str, Any]) -> None:
     """Any other ``*_action`` block (``kubernetesApiCallAction``, ``rdsLoginAttemptAction``,
     and those GuardDuty adds later): its remote IPs go to ``related.ip``, and to ``source``
-    when there is exactly one and no other block named a source; its user agent.
+    when there is exactly one and no other block named a source; its user agent. A block's
+    ``sourceIPs`` (the caller and the proxies between) is read to its first 100 entries.
 
     Read leniently: a block this code does not know cannot make the finding invalid."""
     remotes: list[Endpoint] = []
@@ -125,8 +127,7 @@ def _other_actions(activity: Activity, action: dict[str, Any]) -> None:
             continue
         details = as_dict(block.get("remote_ip_details"))
         remotes.append(endpoint(ip_of(details), None, details))  # first: it has the geo
-        source_ips = block.get("source_ips")
-        remotes += [endpoint(ip) for ip in (source_ips if isinstance(source_ips, list) else [])]
+        remotes += [endpoint(ip) for ip in bounded_strings(block.get("source_ips"))]
         activity.user_agent = activity.user_agent or _user_agent(block.get("user_agent"))
     ips = unique(ip for remote in remotes for ip in remote.ips)
     activity.extra_ips += ips

@@ -140,6 +140,34 @@ def endpoint(address: Any, port: Any = None, ip_details: dict[str, Any] | None =
     return Endpoint(prune(fields), ips)
 
 
+_HEX = "[0-9A-Fa-f]"
+_SEPARATED_MAC = re.compile(
+    rf"{_HEX}{{2}}([:-])(?:{_HEX}{{2}}\1){{4}}(?:(?:{_HEX}{{2}}\1){{2}})?{_HEX}{{2}}\Z"
+)
+"""EUI-48 or EUI-64 written in octets separated by ``:`` or ``-`` (the same separator throughout)."""
+_DOTTED_MAC = re.compile(rf"{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}}\Z")
+"""EUI-48 in three dotted groups of four digits (``001a.2b3c.4d5e``)."""
+_BARE_MAC = re.compile(rf"{_HEX}{{12}}\Z")
+
+
+def mac_address(value: Any) -> str | None:
+    """A MAC address in ECS's form (RFC 7042: upper-case octets separated by ``-``,
+    ``00-1A-2B-3C-4D-5E``), from the usual spellings: ``00:1a:2b:3c:4d:5e``, ``00-1A-...``,
+    ``001a.2b3c.4d5e``, ``001a2b3c4d5e``, and EUI-64's eight octets; anything else is none."""
+    if not isinstance(value, str) or len(value) > 23:
+        return None
+    text = value.strip()
+    if _SEPARATED_MAC.match(text):
+        digits = text.replace(":", "").replace("-", "")
+    elif _DOTTED_MAC.match(text):
+        digits = text.replace(".", "")
+    elif _BARE_MAC.match(text):
+        digits = text
+    else:
+        return None
+    return "-".join(digits[index : index + 2] for index in range(0, len(digits), 2)).upper()
+
+
 def ip_of(details: dict[str, Any]) -> Any:
     """The address in (snake_cased) IP details: v4 first, then v6."""
     return details.get("ip_address_v4") or details.get("ip_address_v6")

@@ -4,9 +4,12 @@ GuardDuty's ``Container``/``EcsClusterDetails``/``EksClusterDetails`` and Securi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
 from typing import NamedTuple
 
-from normalizers.ecs.values import prune
+from normalizers.ecs.bounded import LIST_LIMIT
+from normalizers.ecs.values import prune, unique
 
 
 class ImageReference(NamedTuple):
@@ -39,10 +42,13 @@ def container_fields(
     runtime: str | None = None,
     image: str | None = None,
     image_id: str | None = None,
+    privileged: bool | None = None,
 ) -> dict[str, object]:
     """ECS ``container``: ``image`` is a reference (name, tag and digest are split out of it);
     ``image_id`` an image id or digest (``sha256:...``). ECS has no image id: both the
-    reference's digest and the id are ``container.image.hash.all``, ECS's digests of the image."""
+    reference's digest and the id are ``container.image.hash.all``, ECS's digests of the image.
+    ``privileged``: whether the container runs privileged, when the finding says
+    (``container.security_context.privileged``; ``False`` is kept)."""
     reference = image_reference(image)
     digests = [value for value in (reference.digest, image_id) if value]
     return prune(
@@ -55,6 +61,23 @@ def container_fields(
                 "tag": [reference.tag] if reference.tag else None,
                 "hash": {"all": list(dict.fromkeys(digests)) or None},
             },
+            "security_context": {"privileged": privileged},
+        }
+    )
+
+
+def mounts_block(
+    mounts: Iterable[tuple[str | None, str | None]], host_paths: Iterable[str | None]
+) -> dict[str, object]:
+    """``aws.<source>.container_mounts`` (ECS has no mount fields): ``path``, where the containers
+    mount volumes, and ``volume``, which, from ``(path, volume)`` pairs; ``host_path``, the host
+    paths bind-mount volumes present. The first :data:`LIST_LIMIT` of each iterable are read."""
+    pairs = list(islice(mounts, LIST_LIMIT))
+    return prune(
+        {
+            "path": unique(path for path, _ in pairs),
+            "volume": unique(volume for _, volume in pairs),
+            "host_path": unique(islice(host_paths, LIST_LIMIT)),
         }
     )
 

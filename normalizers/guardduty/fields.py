@@ -155,23 +155,41 @@ ECS: tuple[Field, ...] = (
     ecs("container.image.tag", "the reference's tag (`1.4`), when it has one"),
     ecs("container.image.hash.all", "the reference's digest (`sha256:...`), when it has one"),
     ecs(
+        "container.security_context.privileged",
+        "that container's `securityContext.privileged` (`false` kept)",
+        "resource.containerDetails.securityContext.privileged",
+    ),
+    ecs(
         "orchestrator.type",
-        "`kubernetes` for an EKS cluster or a Kubernetes workload, else `ecs` for an ECS cluster",
+        "`kubernetes` for an EKS cluster, a Kubernetes workload or API call, else `ecs` for an ECS cluster",
     ),
     ecs("orchestrator.cluster.name", "the EKS or ECS cluster's name (else read off its ARN)"),
     ecs("orchestrator.cluster.id", "the cluster's ARN"),
     ecs(
         "orchestrator.namespace",
-        "the Kubernetes workload's namespace",
+        "the Kubernetes workload's namespace; without a workload, the Kubernetes API call's "
+        "(`service.action.kubernetesApiCallAction.namespace`)",
         "resource.kubernetesDetails.kubernetesWorkloadDetails.namespace",
     ),
     ecs(
         "orchestrator.resource.name",
-        "the Kubernetes workload's `name`, else the ECS task's id (the end of `taskDetails.arn`)",
+        "the Kubernetes workload's `name`, else the API call's `resourceName`, else the ECS task's id "
+        "(the end of `taskDetails.arn`)",
     ),
     ecs(
         "orchestrator.resource.type",
-        "the Kubernetes workload's `type` as GuardDuty writes it (`pods`, `deployments`...), else `task`",
+        "the Kubernetes workload's `type` as GuardDuty writes it (`pods`, `deployments`...), else the API "
+        "call's `resource` (`secrets`, `rolebindings`...), else `task`",
+    ),
+    ecs(
+        "url.original",
+        "the Kubernetes API call's request URI (a path and query)",
+        "service.action.kubernetesApiCallAction.requestUri",
+    ),
+    ecs(
+        "http.response.status_code",
+        "the Kubernetes API call's HTTP status (100-599)",
+        "service.action.kubernetesApiCallAction.statusCode",
     ),
     ecs(
         "threat.software.name",
@@ -263,6 +281,22 @@ OWN: tuple[Field, ...] = (
         "keyword",
         "every image reference of the finding's containers, as given (`containerDetails`, then the "
         "Kubernetes workload's, then the ECS task's; 100 of each at most)",
+    ),
+    field(
+        f"{BLOCK}.privileged_containers",
+        "keyword",
+        "every container of the finding whose `securityContext.privileged` is true, by its `name` (else its image)",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.path",
+        "keyword",
+        "where the containers mount volumes (`volumeMounts[].mountPath`; the first 100 mounts of the finding)",
+    ),
+    field(f"{BLOCK}.container_mounts.volume", "keyword", "the volumes they mount (`volumeMounts[].name`)"),
+    field(
+        f"{BLOCK}.container_mounts.host_path",
+        "keyword",
+        "the host paths the Kubernetes workload's and the ECS task's `volumes[].hostPath.path` present",
     ),
     *(
         field(f"{BLOCK}.resource.{name}", "flat_object", f"`resource`'s `{name}`, snake_cased, a flat object")

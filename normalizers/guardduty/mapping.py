@@ -57,7 +57,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
     activity = activity_of(action)
     host = instance_host(optional_obj(resource, "instanceDetails"))
     actor = finding_actor(resource, action, account)
-    workload = finding_workload(resource)
+    workload = finding_workload(resource, action)
     malware = finding_malware(service)
     sequence = sequence_of(as_dict(as_dict(service.get("detection")).get("sequence")))
     title = optional_str(finding, "title")
@@ -94,6 +94,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         "network": activity.network,
         "dns": activity.dns,
         "user_agent": {"original": activity.user_agent},
+        **_kubernetes_request(optional_obj(action, "kubernetes_api_call_action")),
         "related": {
             "ip": unique(activity.ips + host.ips + sequence.ips),
             "hosts": unique(host.names + actor_hosts(actor.user) + sequence.hosts),
@@ -115,6 +116,8 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "sample": sample,
                 "resource": _resource_block(resource),
                 "container_images": workload.images,
+                "container_mounts": workload.mounts,
+                "privileged_containers": workload.privileged,
                 "service": _service_block(service, action),
                 "user_identity": actor.identity,
                 "sequence": sequence.block,
@@ -122,6 +125,20 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
         },
     }
     return _pruned(document)
+
+
+def _kubernetes_request(call: dict[str, Any]) -> dict[str, Any]:
+    """A Kubernetes API call's HTTP request (botocore ``KubernetesApiCallAction``): its
+    ``requestUri`` (a path and query, as the API server saw it: ECS ``url.original`` is the URL
+    "as observed, complete or not") and its ``statusCode`` (``http.response.status_code``). Its
+    ``verb`` is Kubernetes's (``list``, ``watch``, ``create``), not an HTTP method: it stays in
+    ``aws.guardduty.service.action``."""
+    status = call.get("status_code")
+    valid = isinstance(status, int) and not isinstance(status, bool) and 100 <= status < 600
+    return {
+        "url": {"original": as_text(call.get("request_uri"))},
+        "http": {"response": {"status_code": status if valid else None}},
+    }
 
 
 def _pruned(document: Document) -> Document:

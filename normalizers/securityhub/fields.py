@@ -72,7 +72,7 @@ ECS: tuple[Field, ...] = (
         "related.ip",
         "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP "
         "`ThreatIntelIndicators`; an OCSF finding's evidence endpoints, URL hosts that are addresses, "
-        "`x_forwarded_for`, `device` evidences' `ip`, `email` evidences' `x_originating_ip` and IP `observables`",
+        "`x_forwarded_for`, `device` evidences' `ip` and `network_interfaces[].ip`, `email` evidences' `x_originating_ip` and IP `observables`",
     ),
     ecs(
         "related.hosts",
@@ -134,6 +134,21 @@ ECS: tuple[Field, ...] = (
     ecs("tls.client.server_name", "OCSF only: the server name the client asked (its `sni`)"),
     ecs("tls.client.ja3", "OCSF only: its `ja3_hash.value` (an MD5)"),
     ecs("tls.server.ja3s", "OCSF only: its `ja3s_hash.value` (an MD5)"),
+    ecs(
+        "tls.server.x509.subject.distinguished_name",
+        "OCSF only: its `certificate.subject` (the server's certificate)",
+    ),
+    ecs("tls.server.x509.issuer.distinguished_name", "OCSF only: its `certificate.issuer`"),
+    ecs(
+        "tls.server.x509.serial_number",
+        "OCSF only: its `certificate.serial_number`, upper-case without colons",
+    ),
+    ecs("tls.server.x509.not_before", "OCSF only: its `certificate.created_time`"),
+    ecs("tls.server.x509.not_after", "OCSF only: its `certificate.expiration_time`"),
+    ecs("tls.server.x509.version_number", "OCSF only: its `certificate.version`"),
+    ecs("tls.server.hash.md5", "OCSF only: its certificate's MD5 `fingerprints[]`, upper-case"),
+    ecs("tls.server.hash.sha1", "OCSF only: its certificate's SHA-1 fingerprint, upper-case"),
+    ecs("tls.server.hash.sha256", "OCSF only: its certificate's SHA-256 fingerprint, upper-case"),
     ecs("email.from.address", "OCSF only: the first `email` evidence's `from`"),
     ecs("email.to.address", "OCSF only: its `to[]`"),
     ecs("email.cc.address", "OCSF only: its `cc[]`"),
@@ -142,7 +157,18 @@ ECS: tuple[Field, ...] = (
     ecs("host.hostname", "OCSF only: the first `device` evidence's `hostname`"),
     ecs("host.name", "OCSF only: its `name`, else its `hostname`"),
     ecs("host.id", "OCSF only: its `uid`"),
-    ecs("host.ip", "OCSF only: its `ip`"),
+    ecs("host.ip", "OCSF only: its `ip` and its `network_interfaces[].ip`"),
+    ecs("host.os.name", "OCSF only: its `os.name`"),
+    ecs("host.os.version", "OCSF only: its `os.version`"),
+    ecs(
+        "host.os.type",
+        "OCSF only: its OS family from `os.type_id` (else `os.type`): `windows`, `linux`, `android`, "
+        "`macos`, `ios`, `unix`",
+    ),
+    ecs(
+        "host.mac",
+        "OCSF only: its `mac` and its `network_interfaces[].mac`, upper-case and `-`-separated",
+    ),
     ecs(
         "user.target.name",
         "OCSF only: the user the finding is about, the first `user` evidence's `name` (`user.*` is the actor)",
@@ -181,8 +207,14 @@ ECS: tuple[Field, ...] = (
     ecs("container.id", "OCSF only: the first `container` evidence's `uid` (ASFF's `Container` has no id)"),
     ecs(
         "container.name",
-        "the first container of the resources (`Details.Container`, `.AwsEcsContainer`, `.AwsEcsTask.Containers[]`: "
-        '"Containers, clusters and malware") `Name`; OCSF: the first `container` evidence\'s `name`, which wins',
+        "the first container of the resources (`Details.Container`, `.AwsEcsContainer`, `.AwsEcsTask.Containers[]`, "
+        '`.AwsEcsTaskDefinition.ContainerDefinitions[]`: "Containers, clusters and malware") `Name`; OCSF: the '
+        "first `container` evidence's `name`, which wins",
+    ),
+    ecs(
+        "container.security_context.privileged",
+        "that container's `Privileged` (`false` kept); another container's is in "
+        "`aws.securityhub_findings.privileged_containers`",
     ),
     ecs("container.runtime", "that container's `ContainerRuntime`; OCSF: the evidence's `runtime`"),
     ecs(
@@ -254,6 +286,27 @@ OWN: tuple[Field, ...] = (
         f"{BLOCK}.container_images",
         "keyword",
         "every image the resources' containers name (`ImageName`, else `Image`), as given",
+    ),
+    field(
+        f"{BLOCK}.privileged_containers",
+        "keyword",
+        "every container of the resources stated `Privileged`, by its `Name` (else its image)",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.path",
+        "keyword",
+        "where the containers mount volumes: `VolumeMounts[].MountPath`, `MountPoints[].ContainerPath` "
+        "(the first 100 mounts of the finding)",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.volume",
+        "keyword",
+        "the volumes they mount: `VolumeMounts[].Name`, `MountPoints[].SourceVolume`",
+    ),
+    field(
+        f"{BLOCK}.container_mounts.host_path",
+        "keyword",
+        "the host paths of `AwsEcsTask` and `AwsEcsTaskDefinition` bind-mount volumes (`Volumes[].Host.SourcePath`)",
     ),
     field(f"{BLOCK}.id", "keyword", "the finding's id", "Id"),
     field(f"{BLOCK}.schema_version", "keyword", "the ASFF version", "SchemaVersion"),
@@ -369,6 +422,8 @@ OWN: tuple[Field, ...] = (
     ),
     field(f"{BLOCK}.resources.tags", "flat_object", "each resource's `Tags` as they are", "Resources.Tags"),
     field(f"{BLOCK}.sample", "boolean", "a sample finding (always present)", "Sample"),
+    field(f"{BLOCK}.job.name", "keyword", "OCSF only: the first `job` evidence's `name` (a scheduled job)"),
+    field(f"{BLOCK}.job.cmd_line", "keyword", "OCSF only: its `cmd_line`"),
     field(f"{BLOCK}.database.name", "keyword", "OCSF only: the first `database` evidence's `name`"),
     field(f"{BLOCK}.database.type", "keyword", "OCSF only: its `type`"),
     field(f"{BLOCK}.database.uid", "keyword", "OCSF only: its `uid`"),

@@ -190,6 +190,8 @@ def finding_document(
                 "note": _note(optional_obj(finding, "Note")),
                 "resources": [resource_block(resource) for resource in resources],
                 "container_images": workload.images,
+                "container_mounts": workload.mounts,
+                "privileged_containers": workload.privileged,
                 "action": action,
                 "network": snake(network),
                 "network_path": snake(network_path),

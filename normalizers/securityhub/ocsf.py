@@ -76,6 +76,8 @@ def _add_artifacts(document: Document, artifacts: Artifacts) -> None:
     their database, and a data bucket beside the S3 resources' (``aws.s3.bucket.name``)."""
     document.update(artifacts.fields)
     aws = document["aws"]
+    if artifacts.job:
+        aws["securityhub_findings"]["job"] = artifacts.job
     if artifacts.database:
         aws["securityhub_findings"]["database"] = artifacts.database
     if artifacts.buckets:

@@ -3,24 +3,46 @@
 "Containers, clusters and malware").
 
 Containers are resources' ``Details.Container`` (botocore ``ContainerDetails``: ``Name``,
-``ContainerRuntime``, ``ImageName``, ``ImageId``), ``Details.AwsEcsContainer`` and
-``Details.AwsEcsTask.Containers[]`` (``Name``, ``Image``); the first of them, in the
-resources' order, is ``container.*``, and every image they name is in
-``aws.securityhub_findings.container_images``. The cluster is an ``AwsEksCluster``
-resource, else an ``AwsEcsCluster`` or the cluster of an ``AwsEcsTask``. ``Malware[]`` names
-the malware seen. Resources, containers and malware are each read to their first 100: the work
-stays bounded whatever a finding holds, and a member of the wrong type is no value.
+``ContainerRuntime``, ``ImageName``, ``ImageId``, ``Privileged``, ``VolumeMounts``),
+``Details.AwsEcsContainer``, ``Details.AwsEcsTask.Containers[]`` (``Name``, ``Image``,
+``Privileged``, ``MountPoints``) and ``Details.AwsEcsTaskDefinition.ContainerDefinitions[]``
+(the same members: the container a task of the definition runs); the first of them, in the
+resources' order, is ``container.*`` (its ``Privileged`` ``container.security_context.
+privileged``), and every image they name is in ``aws.securityhub_findings.container_images``.
+ECS's ``container`` is one container: every container stated privileged is named (``Name``,
+else its image) in ``aws.securityhub_findings.privileged_containers``, so a control failing on
+a task definition's second container is not read as unprivileged off the first. Where the
+containers mount volumes (``VolumeMounts[].MountPath``/``.Name``, ``MountPoints[].
+ContainerPath``/``.SourceVolume``) and the host paths a task's (or task definition's)
+bind-mount volumes present (``Volumes[].Host.SourcePath``) are
+``aws.securityhub_findings.container_mounts.*``: ECS has no mount fields.
+
+The cluster is an ``AwsEksCluster`` resource, else an ``AwsEcsCluster`` or the cluster of an
+``AwsEcsTask``. ``Malware[]`` names the malware seen. Resources, containers and malware are each read to their first 100, and the
+mounts and volumes to the first 100 of the finding: the work stays bounded whatever a finding
+holds, and a member of the wrong type is no value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.bounded import bounded_objects
-from normalizers.ecs.container import KUBERNETES, container_fields, ecs_task_orchestrator, orchestrator_fields
+from normalizers.ecs.container import (
+    KUBERNETES,
+    container_fields,
+    ecs_task_orchestrator,
+    mounts_block,
+    orchestrator_fields,
+)
 from normalizers.ecs.threat import malware_threat
-from normalizers.ecs.values import as_dict, as_text, unique
+from normalizers.ecs.values import as_bool, as_dict, as_text, unique
+
+_MOUNT_MEMBERS = (("VolumeMounts", "MountPath", "Name"), ("MountPoints", "ContainerPath", "SourceVolume"))
+"""A container's mounts: ``ContainerDetails.VolumeMounts[]`` (``MountPath``, ``Name``), ECS's
+``MountPoints[]`` (``ContainerPath``, ``SourceVolume``): the path in the container, the volume."""
 
 
 @dataclass(slots=True)
@@ -30,6 +52,10 @@ class Workload:
     container: dict[str, Any] = field(default_factory=dict)
     orchestrator: dict[str, Any] = field(default_factory=dict)
     images: list[str] = field(default_factory=list)
+    mounts: dict[str, object] = field(default_factory=dict)
+    """``aws.securityhub_findings.container_mounts``: ``path``, ``volume``, ``host_path``."""
+    privileged: list[str] = field(default_factory=list)
+    """``aws.securityhub_findings.privileged_containers``: every container stated privileged."""
 
 
 def resources_workload(resources: Any) -> Workload:
@@ -43,9 +69,16 @@ def resources_workload(resources: Any) -> Workload:
             runtime=as_text(first.get("ContainerRuntime")),
             image=as_text(first.get("ImageName")) or as_text(first.get("Image")),
             image_id=as_text(first.get("ImageId")),
+            privileged=as_bool(first.get("Privileged")),
         ),
         orchestrator=_orchestrator(items),
         images=unique(as_text(item.get("ImageName")) or as_text(item.get("Image")) for item in containers),
+        mounts=_mounts(containers, items),
+        privileged=unique(
+            as_text(item.get("Name")) or as_text(item.get("Image")) or as_text(item.get("ImageName"))
+            for item in containers
+            if as_bool(item.get("Privileged"))
+        ),
     )
 
 
@@ -59,10 +92,34 @@ def malware_fields(malware: Any) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _containers(resource: dict[str, Any]) -> list[dict[str, Any]]:
-    """A resource's containers: its ``Container``, its ``AwsEcsContainer``, its ECS task's."""
+    """A resource's containers: its ``Container``, its ``AwsEcsContainer``, its ECS task's,
+    its task definition's."""
     details = as_dict(resource.get("Details"))
     own = [details[kind] for kind in ("Container", "AwsEcsContainer") if isinstance(details.get(kind), dict)]
-    return [*own, *bounded_objects(as_dict(details.get("AwsEcsTask")).get("Containers"))]
+    return [
+        *own,
+        *bounded_objects(as_dict(details.get("AwsEcsTask")).get("Containers")),
+        *bounded_objects(as_dict(details.get("AwsEcsTaskDefinition")).get("ContainerDefinitions")),
+    ]
+
+
+def _mounts(containers: list[dict[str, Any]], resources: list[dict[str, Any]]) -> dict[str, object]:
+    """Every container's mounts (the first 100 of the finding) and the host paths of the ECS
+    tasks' and task definitions' bind-mount volumes (the first 100)."""
+    host_paths = (
+        as_text(as_dict(volume.get("Host")).get("SourcePath"))
+        for resource in resources
+        for kind in ("AwsEcsTask", "AwsEcsTaskDefinition")
+        for volume in bounded_objects(as_dict(as_dict(resource.get("Details")).get(kind)).get("Volumes"))
+    )
+    return mounts_block(_container_mounts(containers), host_paths)
+
+
+def _container_mounts(containers: list[dict[str, Any]]) -> Iterator[tuple[str | None, str | None]]:
+    for container in containers:
+        for key, path, volume in _MOUNT_MEMBERS:
+            for mount in bounded_objects(container.get(key)):
+                yield as_text(mount.get(path)), as_text(mount.get(volume))
 
 
 def _orchestrator(resources: list[dict[str, Any]]) -> dict[str, Any]:

@@ -10,6 +10,11 @@ published schema. ASFF has a member for a process only (``Process``: name, path,
 pid, times), so these are read into the document directly, into the fields the ASFF path and
 GuardDuty's native findings fill (``process.*``), and ECS's own for the rest.
 
+A scheduled ``job`` (OCSF Scheduled Job: ``name``, ``cmd_line``) is a task set to run, not a
+process that ran: ECS's ``process.*`` would say it ran, so its name and command line are the
+finding's own ``aws.securityhub_findings.job.*``. A ``script``'s content is left in the
+finding (its hashes are pivots).
+
 Of each kind the first evidence holding it is read (as the network evidence is). Every
 evidence's file, process file, job file and script hashes are pivots (``related.hash``), and so are the
 addresses its URLs name as their host and its request's ``x_forwarded_for`` (``related.ip``).
@@ -46,6 +51,9 @@ class Artifacts:
 
     fields: dict[str, Any] = field(default_factory=dict)
     """``process``, ``file``, ``container``, ``url``, ``http``, ``user_agent``."""
+    job: dict[str, Any] = field(default_factory=dict)
+    """The first ``job`` evidence's ``name`` and ``cmd_line`` (``aws.securityhub_findings.job``:
+    a scheduled job is no process that ran, and ECS has no scheduled job fields)."""
     database: dict[str, Any] = field(default_factory=dict)
     """The first ``database`` evidence (``aws.securityhub_findings.database``: ECS has no
     database fields)."""
@@ -65,6 +73,7 @@ def evidence_artifacts(evidences: Any) -> Artifacts:
     request = _first(items, "http_request")
     url = _first(items, "url") or as_dict(request.get("url"))
     bucket = _bucket(_first(items, "databucket"))
+    job = _first(items, "job")
     return Artifacts(
         fields=prune(
             {
@@ -80,6 +89,7 @@ def evidence_artifacts(evidences: Any) -> Artifacts:
                 "user_agent": {"original": string(request, "user_agent")},
             }
         ),
+        job=prune({"name": string(job, "name"), "cmd_line": string(job, "cmd_line")}),
         database=prune(_database(_first(items, "database"))),
         buckets=[bucket] if bucket else [],
         hashes=unique(
@@ -156,10 +166,15 @@ def _file(file: dict[str, Any]) -> dict[str, Any]:
 
 
 def _hashes(file: dict[str, Any]) -> dict[str, str]:
-    """A File's ``hashes[]`` (Fingerprints: ``algorithm_id``/``algorithm``, ``value``) ->
-    ``{md5|sha1|sha256|sha512: value}``, the first of each algorithm; others left out."""
+    """A File's ``hashes[]`` -> ``{md5|sha1|sha256|sha512: value}`` (:func:`fingerprints`)."""
+    return fingerprints(file.get("hashes"))
+
+
+def fingerprints(value: Any) -> dict[str, str]:
+    """A list of Fingerprints (``algorithm_id``/``algorithm``, ``value``) -> ``{md5|sha1|sha256|
+    sha512: value}``, the first of each algorithm among the first 100; others left out."""
     found: dict[str, str] = {}
-    for fingerprint in bounded_objects(file.get("hashes")):
+    for fingerprint in bounded_objects(value):
         value, code = string(fingerprint, "value"), integer(fingerprint, "algorithm_id")
         name = _ALGORITHMS.get(code) if code is not None else None
         caption = (string(fingerprint, "algorithm") or "").lower().replace("-", "")

@@ -5,7 +5,11 @@
 
 As for :mod:`normalizers.securitylake.artifacts`, no OCSF schema file is in this repository
 (docs/sources/securitylake.md): the members are those of OCSF 1.1-1.5's DNS Query, TLS,
-Fingerprint, Email, Device and User objects, written from knowledge of the published schema.
+Digital Certificate, Fingerprint, Email, Device, Operating System, Network Interface and User
+objects, written from knowledge of the published schema, and only those known with confidence
+(the device's OS ``name``/``version``/``type_id``/``type`` and ``mac``, its
+``network_interfaces[].mac``; the certificate's ``subject``, ``issuer``, ``serial_number``,
+``created_time``, ``expiration_time``, ``version`` and ``fingerprints``).
 
 Of each kind the first evidence holding it is read. An evidence's ``user`` is the user the
 finding is about, not who acted (the ``actor`` evidence is ``user.*``): it is ECS's target
@@ -19,16 +23,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from normalizers.ecs.address import parse_ip
+from normalizers.ecs.address import mac_address, parse_ip
 from normalizers.ecs.bounded import bounded_objects, bounded_strings
-from normalizers.ecs.values import prune, unique
-from normalizers.securitylake.bounded import first_holding, string
+from normalizers.ecs.values import as_dict, prune, unique
+from normalizers.securitylake.artifacts import fingerprints
+from normalizers.securitylake.bounded import first_holding, integer, string
+from normalizers.securitylake.values import first, ocsf_time
 
 _MD5 = 1
 """Fingerprint ``algorithm_id`` of MD5: JA3 and JA3S are MD5 digests of the handshake."""
 _PROTOCOLS = (("tlsv", "tls"), ("tls", "tls"), ("sslv", "ssl"), ("ssl", "ssl"))
 """A TLS ``version`` written with its protocol (``TLSv1.2``, ``SSLv3``) -> ECS
 ``tls.version_protocol``; the number that follows is ``tls.version``."""
+_OS_TYPES = {100: "windows", 200: "linux", 201: "android", 300: "macos", 301: "ios", 400: "unix", 401: "unix"}
+"""OCSF OS ``type_id`` (100 Windows, 200 Linux, 201 Android, 300 macOS, 301 iOS, 400 Solaris,
+401 AIX; 0 Unknown, 99 Other) -> ECS ``host.os.type``, whose values are the broad families
+``linux``, ``macos``, ``unix``, ``windows``, ``ios``, ``android``; an OS of no family among
+them (Windows Mobile, iPadOS, another) gives none, as ECS asks."""
+_OS_TYPE_NAMES = {
+    "windows": "windows",
+    "linux": "linux",
+    "android": "android",
+    "macos": "macos",
+    "ios": "ios",
+    "solaris": "unix",
+    "aix": "unix",
+}
+"""OS ``type`` (the caption) -> ``host.os.type``, when ``type_id`` names none."""
+_CERTIFICATE_HASHES = ("md5", "sha1", "sha256")
+"""ECS's ``tls.server.hash.*``: a certificate's fingerprints of these algorithms."""
 
 
 @dataclass(slots=True)
@@ -61,7 +84,9 @@ def evidence_subjects(evidences: Any) -> Subjects:
                     "hostname": string(device, "hostname"),
                     "name": string(device, "name") or string(device, "hostname"),
                     "id": string(device, "uid"),
-                    "ip": [ip] if (ip := parse_ip(string(device, "ip"))) else None,
+                    "ip": _device_ips(device),
+                    "os": _os(as_dict(device.get("os"))),
+                    "mac": _macs(device),
                 },
             }
         ),
@@ -81,11 +106,17 @@ def _first(items: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 
 def _addresses(evidence: dict[str, Any]) -> list[str]:
-    """A device's ``ip`` and an email's ``x_originating_ip[]``, when valid."""
+    """A device's addresses and an email's ``x_originating_ip[]``, when valid."""
     email = evidence.get("email")
-    found = [string(evidence.get("device"), "ip")]
-    found += bounded_strings(email.get("x_originating_ip")) if isinstance(email, dict) else []
-    return [ip for value in found if (ip := parse_ip(value))]
+    found = bounded_strings(email.get("x_originating_ip")) if isinstance(email, dict) else []
+    return _device_ips(as_dict(evidence.get("device"))) + [ip for value in found if (ip := parse_ip(value))]
+
+
+def _device_ips(device: dict[str, Any]) -> list[str]:
+    """A Device's valid ``ip`` and its ``network_interfaces[].ip`` (the first 100)."""
+    interfaces = bounded_objects(device.get("network_interfaces"))
+    values = [string(device, "ip"), *(string(interface, "ip") for interface in interfaces)]
+    return unique(parse_ip(value) for value in values)
 
 
 def _tls(tls: dict[str, Any]) -> dict[str, Any]:
@@ -98,8 +129,48 @@ def _tls(tls: dict[str, Any]) -> dict[str, Any]:
         "version_protocol": protocol,
         "cipher": string(tls, "cipher"),
         "client": {"server_name": string(tls, "sni"), "ja3": _md5(tls.get("ja3_hash"))},
-        "server": {"ja3s": _md5(tls.get("ja3s_hash"))},
+        "server": {"ja3s": _md5(tls.get("ja3s_hash")), **_certificate(as_dict(tls.get("certificate")))},
     }
+
+
+def _certificate(certificate: dict[str, Any]) -> dict[str, Any]:
+    """OCSF Digital Certificate (a TLS handshake's ``certificate``: the server's) -> ECS
+    ``tls.server.x509.*`` and its fingerprints ``tls.server.hash.*``. ``subject`` and ``issuer``
+    are distinguished names; ``created_time`` is the start of validity (X.509 has no other
+    creation time: ``notBefore``), ``expiration_time`` its end (``notAfter``). ECS writes the
+    serial number and the fingerprints upper-case, the serial without colons."""
+    serial = string(certificate, "serial_number")
+    hashes = fingerprints(certificate.get("fingerprints"))
+    return {
+        "x509": {
+            "subject": {"distinguished_name": string(certificate, "subject")},
+            "issuer": {"distinguished_name": string(certificate, "issuer")},
+            "serial_number": serial.replace(":", "").upper() if serial else None,
+            "not_before": ocsf_time(first(certificate, "created_time_dt", "created_time")),
+            "not_after": ocsf_time(first(certificate, "expiration_time_dt", "expiration_time")),
+            "version_number": string(certificate, "version"),
+        },
+        "hash": {name: hashes[name].upper() for name in _CERTIFICATE_HASHES if name in hashes},
+    }
+
+
+def _os(system: dict[str, Any]) -> dict[str, Any]:
+    """OCSF OS -> ECS ``host.os``: ``name`` (without its version), ``version``, the family."""
+    code = integer(system, "type_id")
+    family = _OS_TYPES.get(code) if code is not None else None
+    return {
+        "name": string(system, "name"),
+        "version": string(system, "version"),
+        "type": family or _OS_TYPE_NAMES.get((string(system, "type") or "").lower()),
+    }
+
+
+def _macs(device: dict[str, Any]) -> list[str]:
+    """A Device's ``mac`` and its ``network_interfaces[]``' (the first 100) in ECS's form;
+    a value that is no MAC address is left out."""
+    interfaces = bounded_objects(device.get("network_interfaces"))
+    values = [device.get("mac"), *(interface.get("mac") for interface in interfaces)]
+    return unique(mac_address(value) for value in values)
 
 
 def _version(text: str | None) -> tuple[str | None, str | None]:

@@ -364,7 +364,49 @@ def guardduty_findings() -> list[dict[str, Any]]:
             "gd-fixture-sample-critical", "Impact:IAMUser/AnomalousBehavior", 9.0, 5, sample=True
         ),
         attack_sequence(),
+        kubernetes_finding(),
     ]
+
+
+KUBERNETES_NAMESPACE = "fixture-ns"
+
+
+def kubernetes_finding() -> dict[str, Any]:
+    """An EKS audit finding (botocore ``KubernetesApiCallAction``, ``KubernetesDetails``): an
+    ``exec`` into a pod of :data:`KUBERNETES_NAMESPACE` whose container runs privileged, by a
+    Kubernetes user who is none of the fixture principals, from no fixture address."""
+    finding = guardduty_finding("gd-fixture-k8s", "Execution:Kubernetes/ExecInKubeSystemPod", 2.0, 6)
+    finding["resource"] = {
+        "resourceType": "EKSCluster",
+        "eksClusterDetails": {
+            "name": "fixture-eks",
+            "arn": f"arn:aws:eks:us-east-1:{ACCOUNT}:cluster/fixture-eks",
+        },
+        "kubernetesDetails": {
+            "kubernetesUserDetails": {"username": "fixture-k8s-dev", "groups": ["system:authenticated"]},
+            "kubernetesWorkloadDetails": {
+                "name": "fixture-pod",
+                "type": "pods",
+                "namespace": KUBERNETES_NAMESPACE,
+                "containers": [
+                    {"name": "shell", "image": "busybox:1.36", "securityContext": {"privileged": True}}
+                ],
+            },
+        },
+    }
+    finding["service"]["action"] = {
+        "actionType": "KUBERNETES_API_CALL",
+        "kubernetesApiCallAction": {
+            "requestUri": f"/api/v1/namespaces/{KUBERNETES_NAMESPACE}/pods/fixture-pod/exec?command=sh",
+            "verb": "create",
+            "resource": "pods",
+            "subresource": "exec",
+            "namespace": KUBERNETES_NAMESPACE,
+            "resourceName": "fixture-pod",
+            "statusCode": 101,
+        },
+    }
+    return finding
 
 
 def attack_sequence() -> dict[str, Any]:
@@ -458,7 +500,26 @@ def securityhub_findings() -> list[dict[str, Any]]:
         securityhub_finding(
             "sh-fixture-failed-archived", "FAILED", "CRITICAL", record_state="ARCHIVED", control="EC2.19"
         ),
+        privileged_task_definition(),
     ]
+
+
+def privileged_task_definition() -> dict[str, Any]:
+    """ECS.4 failed on a task definition whose second container runs privileged (ASFF
+    ``AwsEcsTaskDefinition.ContainerDefinitions[]``): its first container is not."""
+    finding = securityhub_finding("sh-fixture-privileged", "FAILED", "MEDIUM", control="ECS.4")
+    definitions = [
+        {"Name": "app", "Image": "fixture/app:1", "Privileged": False},
+        {"Name": "agent", "Image": "fixture/agent:1", "Privileged": True},
+    ]
+    finding["Resources"] = [
+        sh.resource(
+            "AwsEcsTaskDefinition",
+            f"arn:aws:ecs:us-east-1:{ACCOUNT}:task-definition/fixture:1",
+            AwsEcsTaskDefinition={"Family": "fixture", "ContainerDefinitions": definitions},
+        )
+    ]
+    return finding
 
 
 CONFIG_GROUP = "sg-fixture-open"

@@ -93,7 +93,11 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.SECURITY_GROUP_OPEN, None, {"ct-sg-open-v4", "ct-sg-open-v6"}),
     (catalogue.MONITORING_TAMPERING, None, {"ct-stop-logging", "ct-delete-detector", "ct-delete-flowlogs"}),
     (catalogue.REJECTED_FLOWS, None, {SCANNER_FLOWS}),
-    (catalogue.FAILED_CONTROLS, None, {"sh-fixture-failed-high", "sh-fixture-failed-medium-other"}),
+    (
+        catalogue.FAILED_CONTROLS,
+        None,
+        {"sh-fixture-failed-high", "sh-fixture-failed-medium-other", "sh-fixture-privileged"},
+    ),
     (catalogue.CONFIG_NONCOMPLIANT, None, {f"{fx.CONFIG_COMPLIANCE}/restricted-ssh"}),
     (catalogue.CONFIG_CHANGES, fx.CONFIG_GROUP, {fx.CONFIG_GROUP_ITEM}),
     (catalogue.CONFIG_CHANGES, "sg-fixture-nothing", set()),
@@ -103,10 +107,16 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
         {
             "sh-fixture-failed-high",
             "sh-fixture-failed-medium-other",
+            "sh-fixture-privileged",
             f"{fx.CONFIG_COMPLIANCE}/restricted-ssh",
         },
     ),
     (catalogue.GUARDDUTY_FINDINGS, None, {key for key in ALL_KEYS if key.startswith("gd-")}),
+    (catalogue.KUBERNETES_FINDINGS, fx.KUBERNETES_NAMESPACE, {"gd-fixture-k8s"}),
+    (catalogue.KUBERNETES_FINDINGS, "kube-system", set()),
+    (catalogue.KUBERNETES_FINDINGS, None, {"gd-fixture-k8s"}),
+    # The task definition's privileged container is its second: only the Security Hub list names it.
+    (catalogue.PRIVILEGED_CONTAINERS, None, {"gd-fixture-k8s", "sh-fixture-privileged"}),
     (
         catalogue.INVESTIGATION_EVENTS,
         None,  # neither Security Hub controls nor Config items name a principal or an address

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import orjson
 import pytest
 
@@ -9,6 +11,8 @@ from investigation import render
 from investigation.chain import Link
 from investigation.finding import from_document
 from investigation.report import ActionCount, Count, Report, What, When, Where, Who
+from normalizers import Origin, normalize_object
+from tests.conftest import GOLDEN
 
 HOSTILE = "<script>alert('x')</script> | *bold*"
 
@@ -73,3 +77,29 @@ def test_text_and_json_carry_the_same_facts() -> None:
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown format"):
         render(report(), "pdf")  # type: ignore[arg-type]
+
+
+def test_a_kubernetes_finding_shows_its_namespace_object_and_container() -> None:
+    """The golden GuardDuty exec finding, normalized, then investigated: the workload it names
+    is shown as the fields to query (docs/sources/guardduty.md, "Kubernetes API calls")."""
+    lines = (GOLDEN / "guardduty" / "kubernetes-api-calls" / "input.jsonl").read_bytes().splitlines()
+    origin = Origin("golden/guardduty/kubernetes-api-calls", "2026-06-01T12:00:00Z")
+    documents = [item for item in normalize_object(io.BytesIO(lines[1]), origin) if isinstance(item, dict)]
+    finding = from_document(documents[0])
+    assert finding.workload == (
+        ("orchestrator.type", "kubernetes"),
+        ("orchestrator.cluster.name", "orders"),
+        ("orchestrator.namespace", "kube-system"),
+        ("orchestrator.resource.type", "pods"),
+        ("orchestrator.resource.name", "aws-node-7xk2p"),
+        ("container.name", "aws-node"),
+        ("container.image.name", "602401143452.dkr.ecr.eu-central-1.amazonaws.com/amazon-k8s-cni"),
+        ("container.security_context.privileged", "true"),
+    )
+    base = report()
+    investigated = Report(finding, base.who, base.when, base.what, base.where)
+    text = render(investigated, "text")
+    assert "orchestrator.namespace" in text and "kube-system" in text
+    data = orjson.loads(render(investigated, "json"))
+    assert data["finding"]["workload"]["orchestrator.resource.name"] == "aws-node-7xk2p"
+    assert "workload field" not in render(base, "text")

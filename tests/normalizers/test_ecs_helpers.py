@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from normalizers.ecs.actor import actor_hosts, is_instance_id
-from normalizers.ecs.address import address_fields, endpoint
+from normalizers.ecs.address import address_fields, endpoint, mac_address
 from normalizers.ecs.getters import optional_list, optional_obj, optional_str, required_str, time_field
 from normalizers.ecs.names import snake, snake_name
 from normalizers.ecs.timestamps import optional_time
@@ -183,3 +183,24 @@ def test_instance_ids_are_told_apart_from_other_names(value: str, expected: bool
     user = {"name": value, "roles": ["ec2-role"]}
     assert actor_hosts(user) == ([value] if expected else [])
     assert actor_hosts({"name": value}) == []  # no role: a user named so is no instance
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E"),
+        ("00-1A-2B-3C-4D-5E", "00-1A-2B-3C-4D-5E"),
+        ("001a.2b3c.4d5e", "00-1A-2B-3C-4D-5E"),
+        ("001A2B3C4D5E", "00-1A-2B-3C-4D-5E"),
+        ("02:42:ac:11:00:02:ff:fe", "02-42-AC-11-00-02-FF-FE"),  # EUI-64
+        ("00:1a-2b:3c:4d:5e", None),  # mixed separators
+        ("00:1a:2b:3c:4d", None),  # five octets
+        ("0:1a:2b:3c:4d:5e", None),
+        ("g0:1a:2b:3c:4d:5e", None),
+        ("00:1a:2b:3c:4d:5e:6f", None),  # seven octets
+        (1234, None),
+        ("", None),
+    ],
+)
+def test_a_mac_address_in_ecs_form(value: object, expected: str | None) -> None:
+    assert mac_address(value) == expected

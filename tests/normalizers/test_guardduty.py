@@ -248,6 +248,50 @@ def test_several_remote_ips_go_to_related_ip_only() -> None:
     assert document["related"]["ip"] == ["203.0.113.5", "198.51.100.6"]
 
 
+def test_a_kubernetes_call_naming_100000_source_ips_reads_a_bounded_number() -> None:
+    addresses = [f"10.{index // 65536}.{index // 256 % 256}.{index % 256}" for index in range(100_000)]
+    action = {"kubernetesApiCallAction": {"sourceIPs": addresses, "requestUri": "/api"}}
+    document = _one(_finding(service={"action": action}))
+    assert document["related"]["ip"] == addresses[:LIST_LIMIT]
+    assert "source" not in document
+    assert document["url"] == {"original": "/api"}
+
+
+def test_the_workload_names_the_object_acted_upon_before_the_api_call() -> None:
+    """Namespace, name and type come from one object, never mixed: a workload naming only its
+    namespace leaves the call's resource name out."""
+    call = {"namespace": "default", "resource": "secrets", "resourceName": "token"}
+    workload = {"kubernetesDetails": {"kubernetesWorkloadDetails": {"namespace": "shop"}}}
+    document = _one(_finding(resource=workload, service={"action": {"kubernetesApiCallAction": call}}))
+    assert document["orchestrator"] == {"type": "kubernetes", "namespace": "shop"}
+    alone = _one(_finding(service={"action": {"kubernetesApiCallAction": call}}))
+    assert alone["orchestrator"] == {
+        "type": "kubernetes",
+        "namespace": "default",
+        "resource": {"name": "token", "type": "secrets"},
+    }
+
+
+def test_a_status_code_that_is_no_http_status_is_left_out() -> None:
+    for status in (99, 600, True, 200.0, "200", None):
+        call = {"statusCode": status, "verb": "get"}
+        document = _one(_finding(service={"action": {"kubernetesApiCallAction": call}}))
+        assert "http" not in document, status
+    ok = _one(_finding(service={"action": {"kubernetesApiCallAction": {"statusCode": 404}}}))
+    assert ok["http"] == {"response": {"status_code": 404}}
+    assert ok["event"]["outcome"] == "failure"
+
+
+def test_a_container_stated_unprivileged_keeps_false() -> None:
+    resource = {"containerDetails": {"name": "web", "securityContext": {"privileged": False}}}
+    assert _one(_finding(resource=resource))["container"] == {
+        "name": "web",
+        "security_context": {"privileged": False},
+    }
+    hostile = {"containerDetails": {"name": "web", "securityContext": {"privileged": "maybe"}}}
+    assert _one(_finding(resource=hostile))["container"] == {"name": "web"}
+
+
 def test_rds_login_attempt_gives_the_remote_ip() -> None:
     action = {
         "actionType": "RDS_LOGIN_ATTEMPT",
@@ -436,3 +480,21 @@ def test_an_as_number_is_a_32_bit_one_or_none(asn: Any, number: int | None) -> N
     document = _one(_finding(service=connection))
     assert document["source"].get("as", {}).get("number") == number
     orjson.dumps(document)  # as the bulk writer encodes it
+
+
+def test_a_pod_naming_100000_mounts_and_volumes_reads_a_bounded_number() -> None:
+    """A container with 100,000 volume mounts, a pod with 100,000 host volumes: the first
+    LIST_LIMIT of each; 100,000 privileged containers: the first LIST_LIMIT named."""
+    mounts = [{"name": f"v{index}", "mountPath": f"/m/{index}"} for index in range(100_000)]
+    volumes = [{"name": f"v{index}", "hostPath": {"path": f"/h/{index}"}} for index in range(100_000)]
+    containers = [{"name": "first", "volumeMounts": mounts}]
+    containers += [{"name": f"p{index}", "securityContext": {"privileged": True}} for index in range(100_000)]
+    workload = {"namespace": "ns", "containers": containers, "volumes": volumes}
+    document = _one(_finding(resource={"kubernetesDetails": {"kubernetesWorkloadDetails": workload}}))
+    block = document["aws"]["guardduty"]
+    assert block["container_mounts"] == {
+        "path": [f"/m/{index}" for index in range(LIST_LIMIT)],
+        "volume": [f"v{index}" for index in range(LIST_LIMIT)],
+        "host_path": [f"/h/{index}" for index in range(LIST_LIMIT)],
+    }
+    assert block["privileged_containers"] == [f"p{index}" for index in range(LIST_LIMIT - 1)]

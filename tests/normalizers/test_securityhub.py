@@ -465,6 +465,25 @@ def test_a_finding_naming_many_containers_and_malware_reads_a_bounded_number() -
     assert document["threat"]["software"]["name"] == [f"m{index}" for index in range(LIST_LIMIT)]
 
 
+def test_a_task_definition_naming_100000_mounts_volumes_and_containers_reads_a_bounded_number() -> None:
+    """A container definition with 100,000 mount points, 100,000 privileged definitions, 100,000
+    host volumes: LIST_LIMIT mounts of the finding, of the volumes, of the definitions."""
+    mounts = [{"SourceVolume": f"v{index}", "ContainerPath": f"/m/{index}"} for index in range(100_000)]
+    definitions = [{"Name": "first", "Privileged": False, "MountPoints": mounts}]
+    definitions += [{"Name": f"p{index}", "Privileged": True} for index in range(100_000)]
+    volumes = [{"Name": f"v{index}", "Host": {"SourcePath": f"/h/{index}"}} for index in range(100_000)]
+    details = {"AwsEcsTaskDefinition": {"ContainerDefinitions": definitions, "Volumes": volumes}}
+    document = _one(_finding(Resources=[{"Type": "AwsEcsTaskDefinition", "Id": "td", "Details": details}]))
+    assert document["container"] == {"name": "first", "security_context": {"privileged": False}}
+    block = document["aws"]["securityhub_findings"]
+    assert block["container_mounts"] == {
+        "path": [f"/m/{index}" for index in range(LIST_LIMIT)],
+        "volume": [f"v{index}" for index in range(LIST_LIMIT)],
+        "host_path": [f"/h/{index}" for index in range(LIST_LIMIT)],
+    }
+    assert block["privileged_containers"] == [f"p{index}" for index in range(LIST_LIMIT - 1)]
+
+
 def test_malware_gives_every_name_and_the_first_path() -> None:
     threat, file = malware_fields([{"Name": "EICAR", "Path": "/tmp/eicar.com"}, {"Path": "/tmp/other"}])
     assert file == {"path": "/tmp/eicar.com"}

@@ -17,6 +17,7 @@ import pytest
 from demo.records.securitylake import parquet_from_rows
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.detect import detect
+from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.securitylake.subjects import evidence_subjects
 from tests.conftest import GOLDEN
 
@@ -437,3 +438,38 @@ def test_an_evidence_user_is_the_target_beside_the_actor() -> None:
     assert document["user"]["name"] == "mallory"
     assert document["user"]["target"] == {"name": "alice", "id": "AIDAALICE"}
     assert {"mallory", "alice", "AIDAALICE"} <= set(document["related"]["user"])
+
+
+def test_a_device_and_a_certificate_naming_100000_entries_read_a_bounded_number() -> None:
+    """100,000 network interfaces (each a MAC) and 100,000 certificate fingerprints: the first
+    LIST_LIMIT of each are read (a SHA-1 after them is not)."""
+    interfaces = [
+        {"mac": f"02-00-00-{index >> 16:02X}-{index >> 8 & 255:02X}-{index & 255:02X}"}
+        for index in range(100_000)
+    ]
+    prints = [{"algorithm_id": 3, "value": f"{index:064x}"} for index in range(100_000)]
+    prints[LIST_LIMIT] = {"algorithm_id": 2, "value": "a" * 40}
+    evidences = [
+        {"device": {"network_interfaces": interfaces}},
+        {"tls": {"certificate": {"fingerprints": prints}}},
+    ]
+    fields = evidence_subjects(evidences).fields
+    assert fields["host"]["mac"] == [item["mac"] for item in interfaces[:LIST_LIMIT]]
+    assert fields["tls"]["server"]["hash"] == {"sha256": "0" * 64}
+
+
+@pytest.mark.parametrize(
+    ("os", "family"),
+    [
+        ({"type_id": 100, "type": "Linux"}, "windows"),  # the id wins over the caption
+        ({"type_id": 402}, None),  # HP-UX: an id not in the table
+        ({"type_id": 101}, None),  # Windows Mobile: no ECS family
+        ({"type": "Solaris"}, "unix"),
+        ({"type": "AIX"}, "unix"),
+        ({"type": "Other"}, None),
+        ({"type_id": "200"}, None),  # an id that is text is none
+    ],
+)
+def test_the_os_family_is_one_of_ecs_values_or_none(os: dict[str, Any], family: str | None) -> None:
+    fields = evidence_subjects([{"device": {"hostname": "h", "os": os}}]).fields
+    assert fields["host"].get("os", {}).get("type") == family
