@@ -1,0 +1,162 @@
+"""Triage on the embedded engine through the Serverless guard: on-call's changes
+(detections/triage.py) and what the fold then does by status (docs/detections.md, "Triage")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch
+
+from detections import incidents
+from detections.checkpoints import MemoryCheckpoints
+from detections.incident_status import MergedIncident, StatusChange, UnknownIncident
+from detections.incidents import fold_alerts, get_incident, needs_notification
+from detections.notify import CollectingIncidentNotifier, incident_kind, incident_subject, incident_text
+from detections.runner import run
+from detections.triage import triage
+from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes, our_rule, trail
+from tests.detections.test_incidents import NOW, ROOT, alert
+from tests.detections.test_runner import SETTINGS
+
+pytestmark = pytest.mark.integration
+INDEX = "siem-incidents"
+CLOSE_FP = StatusChange("closed", "bob", "the pen test", "false_positive")
+
+
+def _opened(engine: OpenSearch) -> str:
+    seed = alert("a-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [ROOT])
+    (change,) = fold_alerts(engine, INDEX, [seed], NOW)
+    return str(change.incident["incident"]["id"])
+
+
+def test_a_status_change_is_stored_and_the_incident_keeps_folding_while_acknowledged(
+    siem: OpenSearch,
+) -> None:
+    identifier = _opened(siem)
+    outcome = triage(siem, INDEX, identifier, StatusChange("acknowledged", "alice", "on it"), NOW)
+    assert outcome.changed and outcome.previous == "open"
+    stored = get_incident(siem, INDEX, identifier)
+    assert stored == outcome.incident and stored["incident"]["status"] == "acknowledged"
+    stored["incident"]["notified_severity"] = "high"  # as the run's SNS record would be
+    incidents.mark_notified(siem, INDEX, stored)
+
+    same = alert("a-2", "r2", "high", 75, "2026-03-14T10:00:00Z", ["e2"], [ROOT])
+    (updated,) = fold_alerts(siem, INDEX, [same], NOW + minutes(5))
+    details = updated.incident["incident"]
+    assert (updated.change, details["status"], details["alert_count"]) == ("updated", "acknowledged", 2)
+    assert not needs_notification(updated.incident)  # acknowledged: no message for more of the same
+    worse = alert("a-3", "r3", "critical", 95, "2026-03-14T10:10:00Z", ["e3"], [ROOT])
+    (escalated,) = fold_alerts(siem, INDEX, [worse], NOW + minutes(10))
+    assert escalated.change == "escalated" and escalated.incident["incident"]["status"] == "acknowledged"
+    assert needs_notification(escalated.incident) and incident_kind(escalated.incident) == "Escalated"
+    assert get_incident(siem, INDEX, identifier) == escalated.incident
+
+
+def test_an_alert_within_the_window_reopens_a_closed_incident_whatever_its_resolution(
+    siem: OpenSearch,
+) -> None:
+    identifier = _opened(siem)
+    triage(siem, INDEX, identifier, CLOSE_FP, NOW)
+    again = alert("a-2", "r2", "high", 75, "2026-03-14T11:00:00Z", ["e2"], [ROOT])
+
+    (reopened,) = fold_alerts(siem, INDEX, [again], NOW + minutes(5))
+
+    details = reopened.incident["incident"]
+    assert reopened.change == "reopened" and details["id"] == identifier
+    assert (details["status"], details["resolution"], details["alert_count"]) == ("open", None, 2)
+    assert [(entry["action"], entry["by"]) for entry in details["history"]] == [
+        ("closed", "bob"),
+        ("reopened", "detection run"),
+    ]
+    assert details["history"][-1]["alert_id"] == "a-2"
+    assert get_incident(siem, INDEX, identifier) == reopened.incident
+    (refolded,) = fold_alerts(siem, INDEX, [again], NOW + minutes(10))  # a retried fold: no change
+    assert refolded.change == "unchanged" and len(refolded.incident["incident"]["history"]) == 2
+    # Past the grouping window, the actor opens a new incident; the closed one stays closed.
+    far = alert("a-9", "r9", "high", 75, "2026-03-15T09:00:00Z", ["e9"], [ROOT])
+    triage(siem, INDEX, identifier, StatusChange("closed", "bob", resolution="true_positive"), NOW)
+    (separate,) = fold_alerts(siem, INDEX, [far], NOW + minutes(15))
+    assert separate.change == "new" and separate.incident["incident"]["id"] != identifier
+    stored = get_incident(siem, INDEX, identifier)
+    assert stored is not None and stored["incident"]["status"] == "closed"
+
+
+def test_a_run_notifies_a_reopened_incident_once_and_says_how_it_was_closed(siem: OpenSearch) -> None:
+    rule = our_rule("siem-root-account-usage")
+    store, notifier = MemoryCheckpoints(), CollectingIncidentNotifier()
+    index_raw(siem, "cloudtrail", trail([cloudtrail_record("r-1", T0)]), ingested=T0 + minutes(1))
+    (opened,) = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS).incidents
+    identifier = opened.incident["incident"]["id"]
+    triage(siem, INDEX, identifier, CLOSE_FP, T0 + minutes(6))
+    later = cloudtrail_record("r-2", T0 + minutes(20), sourceIPAddress="203.0.113.9")  # not deduplicated
+    index_raw(siem, "cloudtrail", trail([later]), ingested=T0 + minutes(21))
+
+    second = run(siem, siem, [rule], T0 + minutes(25), store, notifier, SETTINGS)
+    third = run(siem, siem, [rule], T0 + minutes(30), store, notifier, SETTINGS)
+
+    assert [change.change for change in second.incidents] == ["reopened"] and not second.failed
+    assert not third.incidents and not third.failed
+    first_message, reopened = notifier.incidents  # once each: opened, reopened
+    assert incident_kind(first_message) == "New" and incident_kind(reopened) == "Reopened"
+    assert incident_subject(reopened).startswith("[HIGH] Reopened incident: ")
+    text = incident_text(reopened)
+    assert text.startswith("Reopened HIGH incident: ")
+    assert "\nWas closed: false_positive by bob at 2026-03-14T09:06:00.000Z (the pen test)\n" in text
+    stored = get_incident(siem, INDEX, identifier)
+    assert stored is not None and stored["incident"]["notified_severity"] == "high"
+    assert stored["incident"]["status"] == "open"
+
+
+def test_unknown_and_merged_incidents_are_refused_and_nothing_is_written(siem: OpenSearch) -> None:
+    with pytest.raises(UnknownIncident, match="no incident 'incident-nope' in siem-incidents"):
+        triage(siem, INDEX, "incident-nope", StatusChange("acknowledged", "alice"), NOW)
+    first = alert("m-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [ROOT])
+    stranger = alert("m-2", "r2", "high", 75, "2026-03-14T09:05:00Z", ["e2"], ips=["198.51.100.9"])
+    changes = fold_alerts(siem, INDEX, [first, stranger], NOW)
+    survivor, other = (change.incident["incident"]["id"] for change in changes)
+    both = alert("m-4", "r4", "high", 75, "2026-03-14T09:20:00Z", ["e4"], [ROOT], ips=["198.51.100.9"])
+    fold_alerts(siem, INDEX, [both], NOW)
+    before = get_incident(siem, INDEX, other)
+
+    with pytest.raises(MergedIncident, match=f"merged into {survivor}: triage {survivor} instead"):
+        triage(siem, INDEX, other, StatusChange("acknowledged", "alice"), NOW)
+
+    assert get_incident(siem, INDEX, other) == before
+    triage(siem, INDEX, survivor, StatusChange("acknowledged", "alice"), NOW)  # the lease was released
+
+
+def test_a_closed_incident_merged_into_an_open_one_is_marked_closed_until_its_merge_is_done(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merged incidents are unaffected by triage: the one merged keeps no status of its own,
+    and the mark written before the survivor (a run may die there) keeps the one it had."""
+    first = alert("m-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [ROOT])
+    stranger = alert("m-2", "r2", "high", 75, "2026-03-14T09:05:00Z", ["e2"], ips=["198.51.100.9"])
+    survivor, other = (
+        change.incident["incident"]["id"] for change in fold_alerts(siem, INDEX, [first, stranger], NOW)
+    )
+    triage(siem, INDEX, other, StatusChange("closed", "bob", resolution="benign"), NOW)
+    writes: list[list[dict[str, Any]]] = []
+    real_write = incidents.write_incidents
+
+    def recorded(client: OpenSearch, index: str, written: list[dict[str, Any]], lease: Any = None) -> None:
+        if written:
+            writes.append(incidents._copy({"written": written})["written"])
+        real_write(client, index, written, lease)
+
+    monkeypatch.setattr(incidents, "write_incidents", recorded)
+    both = alert("m-4", "r4", "high", 75, "2026-03-14T09:20:00Z", ["e4"], [ROOT], ips=["198.51.100.9"])
+    (change,) = fold_alerts(siem, INDEX, [both], NOW)
+
+    (mark,), (survivor_written,), (closed,) = writes  # a merge's three writes
+    assert (mark["incident"]["id"], mark["incident"]["status"], mark["incident"]["merging_into"]) == (
+        other,
+        "closed",
+        survivor,
+    )
+    details = change.incident["incident"]
+    assert survivor_written == change.incident and closed["incident"]["status"] == "merged"
+    assert details["id"] == survivor and (details["status"], details["alert_count"]) == ("open", 3)
+    merged = get_incident(siem, INDEX, other)
+    assert merged is not None and merged["incident"]["status"] == "merged"
