@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -10,12 +11,14 @@ from opensearchpy import OpenSearch
 
 from detections import incidents
 from detections.checkpoints import MemoryCheckpoints
+from detections.incident_lease import RETRY_SECONDS, LeaseBusy
 from detections.incident_status import MergedIncident, StatusChange, UnknownIncident
 from detections.incidents import fold_alerts, get_incident, needs_notification
 from detections.notify import CollectingIncidentNotifier, incident_kind, incident_subject, incident_text
 from detections.runner import run
 from detections.triage import triage
 from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes, our_rule, trail
+from tests.detections.test_incident_lease import Clock
 from tests.detections.test_incidents import NOW, ROOT, alert
 from tests.detections.test_runner import SETTINGS
 
@@ -160,3 +163,84 @@ def test_a_closed_incident_merged_into_an_open_one_is_marked_closed_until_its_me
     assert details["id"] == survivor and (details["status"], details["alert_count"]) == ("open", 3)
     merged = get_incident(siem, INDEX, other)
     assert merged is not None and merged["incident"]["status"] == "merged"
+
+
+def test_a_fold_between_triages_read_and_write_waits_and_the_change_is_never_reverted(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On-call acknowledges while the scheduled run starts (by hand: the run comes in between
+    the acknowledgement's read and its write). Without the lease, the run's fold would write
+    back the incident as it read it, open, or the acknowledgement would drop the run's alert."""
+    rule = our_rule("siem-root-account-usage")
+    store, notifier = MemoryCheckpoints(), CollectingIncidentNotifier()
+    index_raw(siem, "cloudtrail", trail([cloudtrail_record("r-1", T0)]), ingested=T0 + minutes(1))
+    (opened,) = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS).incidents
+    identifier = opened.incident["incident"]["id"]
+    later = cloudtrail_record("r-2", T0 + minutes(20), sourceIPAddress="203.0.113.9")
+    index_raw(siem, "cloudtrail", trail([later]), ingested=T0 + minutes(21))
+    real_write = incidents.write_incidents
+    between: dict[str, Any] = {}
+
+    def run_first(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(incidents, "write_incidents", real_write)
+        between["run"] = run(
+            siem, siem, [rule], T0 + minutes(25), store, notifier, replace(SETTINGS, lease_wait=0)
+        )
+        real_write(*args, **kwargs)  # then the acknowledgement, as it read the incident
+
+    monkeypatch.setattr(incidents, "write_incidents", run_first)
+    triage(siem, INDEX, identifier, StatusChange("acknowledged", "alice"), T0 + minutes(25))
+
+    busy = between["run"]
+    assert busy.created == 1 and busy.incidents == []  # its alert stored, pending
+    assert busy.incident_error is not None and "LeaseBusy" in busy.incident_error
+    stored = get_incident(siem, INDEX, identifier)
+    assert stored is not None and stored["incident"]["status"] == "acknowledged"
+    # The next run folds the pending alert into the acknowledged incident, which stays so.
+    (folded,) = run(siem, siem, [rule], T0 + minutes(30), store, notifier, SETTINGS).incidents
+    details = folded.incident["incident"]
+    assert (folded.change, details["status"], details["alert_count"]) == ("updated", "acknowledged", 2)
+    assert [entry["action"] for entry in details["history"]] == ["acknowledged"]
+    assert get_incident(siem, INDEX, identifier) == folded.incident
+    assert len(notifier.incidents) == 1  # acknowledged, same severity: no message
+
+
+def test_a_triage_during_a_fold_waits_for_the_lease_and_never_drops_the_folds_alert(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold has read the closed incident and is about to write it back (with a new alert,
+    reopening it) when on-call closes it again: the close waits for the lease (the clock the
+    test moves), gives up, and, tried again once the fold is done, closes what the fold wrote."""
+    identifier = _opened(siem)
+    triage(siem, INDEX, identifier, CLOSE_FP, NOW)
+    clock, naps = Clock(), []
+
+    def nap(seconds: float) -> None:
+        naps.append(seconds)
+        clock.at += seconds
+
+    real_write = incidents.write_incidents
+    outcome: dict[str, Exception] = {}
+    closing = StatusChange("closed", "carol", "still the pen test", "false_positive")
+
+    def triage_first(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(incidents, "write_incidents", real_write)
+        try:
+            triage(siem, INDEX, identifier, closing, NOW, wait=12, clock=clock, sleep=nap)
+        except LeaseBusy as error:
+            outcome["busy"] = error
+        real_write(*args, **kwargs)  # then the fold's write, as it read the incident
+
+    monkeypatch.setattr(incidents, "write_incidents", triage_first)
+    again = alert("a-2", "r2", "high", 75, "2026-03-14T11:00:00Z", ["e2"], [ROOT])
+    (reopened,) = fold_alerts(siem, INDEX, [again], NOW + minutes(5))
+
+    assert isinstance(outcome.get("busy"), LeaseBusy) and naps == [RETRY_SECONDS, RETRY_SECONDS]
+    assert reopened.change == "reopened"
+    stored = get_incident(siem, INDEX, identifier)
+    assert stored == reopened.incident and stored["incident"]["status"] == "open"
+    closed = triage(siem, INDEX, identifier, closing, NOW + minutes(6))  # carol runs it again
+    details = closed.incident["incident"]
+    assert (details["status"], details["alert_count"], closed.previous) == ("closed", 2, "open")
+    assert [entry["action"] for entry in details["history"]] == ["closed", "reopened", "closed"]
+    assert get_incident(siem, INDEX, identifier) == closed.incident
