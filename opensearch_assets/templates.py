@@ -35,7 +35,7 @@ TOTAL_FIELDS_LIMIT = 2000
 # and aws.securityhub_findings.database.*; 6: the finding context (the GuardDuty and Security
 # Hub components' orchestrator.*, threat.software.*, dns.question.type, tls.*, email.*,
 # aws.<finding>.container_images).
-TEMPLATE_VERSION = 6
+TEMPLATE_VERSION = 7
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -11,10 +12,17 @@ from opensearchpy import OpenSearch
 
 from detections import incidents
 from detections.checkpoints import MemoryCheckpoints
+from detections.eventbus import BusEvent, Failure
 from detections.incident_lease import RETRY_SECONDS, LeaseBusy
 from detections.incident_status import MergedIncident, StatusChange, UnknownIncident
 from detections.incidents import fold_alerts, get_incident, needs_notification
-from detections.notify import CollectingIncidentNotifier, incident_kind, incident_subject, incident_text
+from detections.notify import (
+    CollectingIncidentNotifier,
+    SnsIncidentNotifier,
+    incident_kind,
+    incident_subject,
+    incident_text,
+)
 from detections.runner import run
 from detections.triage import triage
 from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes, our_rule, trail
@@ -85,18 +93,37 @@ def test_an_alert_within_the_window_reopens_a_closed_incident_whatever_its_resol
     assert stored is not None and stored["incident"]["status"] == "closed"
 
 
+class CollectingBus:
+    """The EventBridge hand-off, keeping what it is given (every event accepted)."""
+
+    def __init__(self) -> None:
+        self.events: list[BusEvent] = []
+
+    def publish(self, events: Sequence[BusEvent]) -> list[Failure]:
+        self.events += events
+        return []
+
+
+class RecordingSns:
+    def __init__(self) -> None:
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, **message: Any) -> None:
+        self.published.append(message)
+
+
 def test_a_run_notifies_a_reopened_incident_once_and_says_how_it_was_closed(siem: OpenSearch) -> None:
     rule = our_rule("siem-root-account-usage")
-    store, notifier = MemoryCheckpoints(), CollectingIncidentNotifier()
+    store, notifier, bus = MemoryCheckpoints(), CollectingIncidentNotifier(), CollectingBus()
     index_raw(siem, "cloudtrail", trail([cloudtrail_record("r-1", T0)]), ingested=T0 + minutes(1))
-    (opened,) = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS).incidents
+    (opened,) = run(siem, siem, [rule], T0 + minutes(5), store, notifier, SETTINGS, bus).incidents
     identifier = opened.incident["incident"]["id"]
     triage(siem, INDEX, identifier, CLOSE_FP, T0 + minutes(6))
     later = cloudtrail_record("r-2", T0 + minutes(20), sourceIPAddress="203.0.113.9")  # not deduplicated
     index_raw(siem, "cloudtrail", trail([later]), ingested=T0 + minutes(21))
 
-    second = run(siem, siem, [rule], T0 + minutes(25), store, notifier, SETTINGS)
-    third = run(siem, siem, [rule], T0 + minutes(30), store, notifier, SETTINGS)
+    second = run(siem, siem, [rule], T0 + minutes(25), store, notifier, SETTINGS, bus)
+    third = run(siem, siem, [rule], T0 + minutes(30), store, notifier, SETTINGS, bus)
 
     assert [change.change for change in second.incidents] == ["reopened"] and not second.failed
     assert not third.incidents and not third.failed
@@ -106,9 +133,18 @@ def test_a_run_notifies_a_reopened_incident_once_and_says_how_it_was_closed(siem
     text = incident_text(reopened)
     assert text.startswith("Reopened HIGH incident: ")
     assert "\nWas closed: false_positive by bob at 2026-03-14T09:06:00.000Z (the pen test)\n" in text
+    sns = RecordingSns()
+    SnsIncidentNotifier(sns, "arn:aws:sns:us-east-1:111122223333:incidents").notify_incident(reopened)
+    (message,) = sns.published
+    assert message["MessageAttributes"]["change"] == {"DataType": "String", "StringValue": "reopened"}
+    changes = [event.detail["change"] for event in bus.events if event.key == f"incident:{identifier}"]
+    assert changes == ["new", "reopened"]
     stored = get_incident(siem, INDEX, identifier)
-    assert stored is not None and stored["incident"]["notified_severity"] == "high"
-    assert stored["incident"]["status"] == "open"
+    assert stored is not None and stored["incident"]["status"] == "open"
+    assert (stored["incident"]["notified_severity"], stored["incident"]["published_severity"]) == (
+        "high",
+        "high",
+    )
 
 
 def test_unknown_and_merged_incidents_are_refused_and_nothing_is_written(siem: OpenSearch) -> None:
