@@ -62,6 +62,13 @@ def test_on_call_acknowledges_closes_and_reopens_and_lists_what_is_untriaged(
     assert main([*close, *cli]) == 0
     assert _lines(capsys)[0] == [f"{second}: closed (false_positive) by bob (was open)"]
 
+    def found(query: str) -> list[str]:  # the triage fields are mapped (dynamic: false otherwise)
+        hits = siem.search(index=INDEX, body={"query": {"query_string": {"query": query}}})["hits"]["hits"]
+        return [hit["_id"] for hit in hits]
+
+    assert found("incident.status:closed AND incident.resolution:false_positive") == [second]
+    assert found("incident.status_by:bob AND incident.status_updated:[now-1h TO now]") == [second]
+    assert found("incident.status_by:oncall-alice") == [first]
     assert main(["incidents", "list", "--status", "acknowledged", *cli]) == 0
     out, _ = _lines(capsys)
     assert (
