@@ -82,10 +82,6 @@ class StatusChange:
             raise ValueError("a resolution is given with close, and only with close")
 
 
-def status(incident: dict[str, Any]) -> str:
-    return str(incident["incident"]["status"])
-
-
 def change_status(incident: dict[str, Any], change: StatusChange, now: datetime) -> bool:
     """Apply ``change`` to ``incident`` (in place); ``False`` when it is already so (the same
     command run twice: the same status, by the same person, with the same resolution and no

@@ -20,6 +20,10 @@ older (:func:`merge_incident`); every fold first finishes a merge a run left hal
 (:func:`complete_merges`, and the ``merging_into`` mark for one no search shows yet). An alert
 whose own incident was merged goes to the open end of its ``merged_into`` chain
 (:data:`MAX_MERGE_HOPS`).
+
+"Open" there is any status but ``merged``: an acknowledged incident takes alerts as an open one
+does, and a closed one that takes an alert is reopened (:func:`~detections.incident_status.reopen_on_alert`,
+announced as reopened: :func:`announced_change`). On-call's status changes: detections/triage.py.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any, Literal
 from opensearchpy import OpenSearch
 
 from detections.incident_lease import IncidentLease, incident_lease
-from detections.incident_status import CLOSED, REOPENED, reopen_on_alert
+from detections.incident_status import CLOSED, OPEN, REOPENED, reopen_on_alert
 from detections.incident_status import MERGED as MERGED  # re-exported: the statuses live there
 from detections.incident_status import MERGING as MERGING
 from detections.rules import SEVERITIES
@@ -474,17 +478,16 @@ def fold_alerts(
     merged = [i for i in changed if i["incident"]["status"] == MERGED]
     # Merged by this fold (not the rest of an earlier merge, closed above): marked first.
     closed = {identifier for identifier, i in before.items() if i["incident"]["status"] == MERGED}
-    marks = [
-        _merging(
-            i, before[i["incident"]["id"]]["incident"]["status"] if i["incident"]["id"] in before else "open"
-        )
-        for i in merged
-        if i["incident"]["id"] not in closed
-    ]
+    marks = [_merging(i, _status_before(before, i)) for i in merged if i["incident"]["id"] not in closed]
     write_incidents(client, index, marks, lease)
     write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED], lease)
     write_incidents(client, index, merged, lease)
     return changes
+
+
+def _status_before(before: dict[str, dict[str, Any]], incident: dict[str, Any]) -> str:
+    earlier = before.get(incident["incident"]["id"])
+    return str(earlier["incident"]["status"]) if earlier else OPEN  # opened by this fold
 
 
 def _closed_and_grew(incident: dict[str, Any], before: dict[str, dict[str, Any]]) -> bool:
