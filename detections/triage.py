@@ -45,13 +45,13 @@ def triage(
     """Apply ``change`` to the incident ``identifier`` under the lease (waiting up to ``wait``
     seconds for a run that holds it: :class:`~detections.incident_lease.LeaseBusy` after).
 
-    Raises :class:`~detections.incident_status.UnknownIncident`, ``MergedIncident`` or
+    Raises :class:`~detections.incident_status.UnknownIncident` (checked before the lease
+    too: a typo neither waits nor creates a lease in a wrong ``index``), ``MergedIncident`` or
     ``RefusedTransition`` (nothing written)."""
+    _get(client, index, identifier)  # an unknown id (a typo, another --index) waits for no lease
     lease = wait_for_lease(client, index, now, wait, clock, sleep)
     try:
-        incident = incidents.get_incident(client, index, identifier)
-        if incident is None:
-            raise UnknownIncident(f"no incident {identifier!r} in {index}")
+        incident = _get(client, index, identifier)  # as it is now, under the lease
         previous = incident["incident"]["status"]
         changed = change_status(incident, change, now)
         if changed:
@@ -59,3 +59,10 @@ def triage(
         return TriageOutcome(incident, previous, changed)
     finally:
         release_quietly(lease)
+
+
+def _get(client: OpenSearch, index: str, identifier: str) -> dict[str, Any]:
+    incident = incidents.get_incident(client, index, identifier)
+    if incident is None:
+        raise UnknownIncident(f"no incident {identifier!r} in {index}")
+    return incident

@@ -150,6 +150,9 @@ def test_a_run_notifies_a_reopened_incident_once_and_says_how_it_was_closed(siem
 def test_unknown_and_merged_incidents_are_refused_and_nothing_is_written(siem: OpenSearch) -> None:
     with pytest.raises(UnknownIncident, match="no incident 'incident-nope' in siem-incidents"):
         triage(siem, INDEX, "incident-nope", StatusChange("acknowledged", "alice"), NOW)
+    with pytest.raises(UnknownIncident, match="no incident 'incident-nope' in x-typo"):
+        triage(siem, "x-typo", "incident-nope", StatusChange("acknowledged", "alice"), NOW)
+    assert not siem.indices.exists(index="x-typo")  # no lease taken there: nothing created
     first = alert("m-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [ROOT])
     stranger = alert("m-2", "r2", "high", 75, "2026-03-14T09:05:00Z", ["e2"], ips=["198.51.100.9"])
     changes = fold_alerts(siem, INDEX, [first, stranger], NOW)
