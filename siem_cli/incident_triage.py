@@ -12,10 +12,12 @@ from typing import Any
 from detections.incident_lease import LeaseBusy, LeaseExpired
 from detections.incident_status import RESOLUTIONS, StatusChange, TriageError
 from detections.triage import triage
+from investigation.safe_text import one_line
 from opensearch_client import make_client
 from siem_cli.caller import caller_name
 from siem_cli.options import UsageError, connection_from
 
+WIDTH = 400
 BY_HELP = (
     "who makes the change (default: the caller's AWS identity, an ARN, with --auth aoss or es; "
     "else the login name, $USER)"
@@ -69,12 +71,17 @@ def triage_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(outcome.incident, indent=2))
     elif outcome.changed:
-        print(f"{details['id']}: {_status(details)} by {details['status_by']} (was {outcome.previous})")
+        print(one_line(f"{details['id']}: {status_text(details)} (was {outcome.previous})", WIDTH))
     else:
-        print(f"{details['id']}: already {_status(details)} by {details.get('status_by')}; nothing changed")
+        print(one_line(f"{details['id']}: already {status_text(details)}; nothing changed", WIDTH))
     return 0
 
 
-def _status(details: dict[str, Any]) -> str:
-    resolution = details.get("resolution")
-    return f"{details['status']} ({resolution})" if resolution else str(details["status"])
+def status_text(details: dict[str, Any]) -> str:
+    """``closed (false_positive) by NAME at TIME``; ``open`` for one never triaged."""
+    text = str(details["status"])
+    if details.get("resolution"):
+        text += f" ({details['resolution']})"
+    if details.get("status_by"):
+        text += f" by {details['status_by']} at {details.get('status_updated')}"
+    return text

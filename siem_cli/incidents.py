@@ -84,7 +84,7 @@ def show_command(args: argparse.Namespace) -> int:
         return 0
     details = incident["incident"]
     print(f"Incident {_shown(details['id'])}: {_shown(details.get('title'))}")
-    print(f"Severity: {_shown(details['severity'])}; status {_shown(_status(details))}")
+    print(f"Severity: {_shown(details['severity'])}; status {_shown(incident_triage.status_text(details))}")
     print(f"Seen: {_shown(details['first_seen'])} .. {_shown(details['last_seen'])}")
     print(f"Grouped on: {_shown(details['key'])}")
     print(f"Actors: {_shown(', '.join(details['keys']))}")
@@ -111,16 +111,6 @@ def show_command(args: argparse.Namespace) -> int:
             + (f": {_shown('; '.join(extra))}" if extra else "")
         )
     return 0
-
-
-def _status(details: dict[str, Any]) -> str:
-    """``closed (false_positive) by NAME at TIME``; ``open`` for one never triaged."""
-    text = str(details["status"])
-    if details.get("resolution"):
-        text += f" ({details['resolution']})"
-    if details.get("status_by"):
-        text += f" by {details['status_by']} at {details.get('status_updated')}"
-    return text
 
 
 def _call(args: argparse.Namespace, action: Any) -> Any:
