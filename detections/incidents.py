@@ -710,8 +710,12 @@ PUBLISHED = "published_severity"
 
 def needs_notification(incident: dict[str, Any], channel: str = NOTIFIED) -> bool:
     """New or reopened (nothing sent on ``channel`` since) or escalated above the severity last
-    sent there. Whatever its status: an acknowledged incident is announced when it escalates."""
+    sent there; an acknowledged incident too (when it escalates). Never a closed one: on-call
+    closed it (one whose first message failed and that a later run retries), and an alert
+    that joins it reopens it first."""
     details = incident["incident"]
+    if details.get("status") == CLOSED:
+        return False
     notified = details.get(channel)
     return notified is None or _RANK.get(details["severity"], 0) > _RANK.get(notified, 0)
 

@@ -131,6 +131,15 @@ def test_an_alert_reopens_a_closed_incident_and_each_channel_announces_it_once_a
     assert announced_change(incident) == "escalated"
 
 
+def test_a_closed_incident_is_never_announced() -> None:
+    """Its first message failed (the alerts stay pending) and on-call closed it meanwhile: the
+    run that retries sends nothing (the alerts are then marked as handled)."""
+    incident = _incident()
+    assert needs_notification(incident)
+    change_status(incident, StatusChange("closed", "bob", resolution="benign"), NOW)
+    assert not needs_notification(incident) and not needs_notification(incident, "published_severity")
+
+
 def test_a_reopening_by_hand_is_not_announced() -> None:
     """An incident never announced (its SNS message failed) that on-call acknowledged and
     reopened by hand is still announced as new, not as reopened."""
