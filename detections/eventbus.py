@@ -127,7 +127,8 @@ def _batches(events: Sequence[BusEvent], bus: str) -> Iterator[list[BusEvent]]:
 
 
 def incident_event(incident: dict[str, Any], change: str) -> BusEvent:
-    """``change``: ``new`` (never published) or ``escalated`` (its severity rose since)."""
+    """``change``: ``new`` (never published), ``reopened`` (an alert reopened it after it was
+    closed) or ``escalated`` (its severity rose since): :func:`~detections.incidents.announced_change`."""
     details = incident["incident"]
     detail = {
         "incident_id": details["id"],

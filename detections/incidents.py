@@ -20,6 +20,10 @@ older (:func:`merge_incident`); every fold first finishes a merge a run left hal
 (:func:`complete_merges`, and the ``merging_into`` mark for one no search shows yet). An alert
 whose own incident was merged goes to the open end of its ``merged_into`` chain
 (:data:`MAX_MERGE_HOPS`).
+
+"Open" there is any status but ``merged``: an acknowledged incident takes alerts as an open one
+does, and a closed one that takes an alert is reopened (:func:`~detections.incident_status.reopen_on_alert`,
+announced as reopened: :func:`announced_change`). On-call's status changes: detections/triage.py.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ from typing import Any, Literal
 from opensearchpy import OpenSearch
 
 from detections.incident_lease import IncidentLease, incident_lease
+from detections.incident_status import CLOSED, OPEN, REOPENED, reopen_on_alert
+from detections.incident_status import MERGED as MERGED  # re-exported: the statuses live there
+from detections.incident_status import MERGING as MERGING
 from detections.rules import SEVERITIES
 from detections.windows import bucket_start, iso, parse_time
 from investigation.safe_text import one_line
@@ -65,12 +72,6 @@ MAX_MERGE_HOPS = 32
 (one for all the alerts folded). A chain grows by one per merge of its open end into an older
 incident, so chains are short; the bound stops a chain no open incident ends (a cycle written by
 two concurrent folds is also stopped by never getting an id twice)."""
-MERGED = "merged"
-"""``incident.status`` of an incident folded into an older one (``incident.merged_into``)."""
-MERGING = "merging_into"
-"""Set on an incident (still open) just before the survivor of its merge is written: a fold that
-gets the incident by id follows it to the survivor and finishes the merge, before any search
-shows the survivor."""
 RESUME_WINDOW = timedelta(days=1)
 """How far back :func:`complete_merges` looks for survivors (by ``incident.updated``): a run that
 died is followed by the next within minutes; a day also covers an outage of the runner."""
@@ -82,7 +83,7 @@ _PRIVATE_NETWORKS = tuple(
 )
 _RANK = dict(SEVERITIES)
 
-Change = Literal["new", "escalated", "updated", "unchanged"]
+Change = Literal["new", "reopened", "escalated", "updated", "unchanged"]
 
 
 def actor_keys(alert: dict[str, Any]) -> list[str]:
@@ -346,12 +347,13 @@ def _close(incident: dict[str, Any], survivor_id: str, now: datetime) -> None:
     incident["@timestamp"] = iso(now)
 
 
-def _merging(incident: dict[str, Any]) -> dict[str, Any]:
-    """The merged ``incident`` as it was before its merge (open, its alerts), with ``merging_into``
-    naming its survivor: written before the survivor (:func:`fold_alerts`)."""
+def _merging(incident: dict[str, Any], status: str) -> dict[str, Any]:
+    """The merged ``incident`` as it was before its merge (its ``status``, open, acknowledged or
+    closed, and its alerts), with ``merging_into`` naming its survivor: written before the
+    survivor (:func:`fold_alerts`)."""
     marked = _copy(incident)
     details = marked["incident"]
-    details["status"], details[MERGING] = "open", details.pop("merged_into")
+    details["status"], details[MERGING] = status, details.pop("merged_into")
     return marked
 
 
@@ -461,6 +463,8 @@ def fold_alerts(
             incident = _destination(known, alert, now, span, written)
             if add_alert(incident, alert, now):
                 written.add(incident["incident"]["id"])
+            if _closed_and_grew(incident, before):
+                reopen_on_alert(incident, alert["alert"]["id"], now)
         folded.setdefault(incident["incident"]["id"], []).append(alert["alert"]["id"])
     # An alert folded into an incident merged later in this run belongs to the survivor.
     by_survivor: dict[str, list[str]] = {}
@@ -474,10 +478,27 @@ def fold_alerts(
     merged = [i for i in changed if i["incident"]["status"] == MERGED]
     # Merged by this fold (not the rest of an earlier merge, closed above): marked first.
     closed = {identifier for identifier, i in before.items() if i["incident"]["status"] == MERGED}
-    write_incidents(client, index, [_merging(i) for i in merged if i["incident"]["id"] not in closed], lease)
+    marks = [_merging(i, _status_before(before, i)) for i in merged if i["incident"]["id"] not in closed]
+    write_incidents(client, index, marks, lease)
     write_incidents(client, index, [i for i in changed if i["incident"]["status"] != MERGED], lease)
     write_incidents(client, index, merged, lease)
     return changes
+
+
+def _status_before(before: dict[str, dict[str, Any]], incident: dict[str, Any]) -> str:
+    earlier = before.get(incident["incident"]["id"])
+    return str(earlier["incident"]["status"]) if earlier else OPEN  # opened by this fold
+
+
+def _closed_and_grew(incident: dict[str, Any], before: dict[str, dict[str, Any]]) -> bool:
+    """A closed incident that took alerts in this fold (an alert joined it, or it survived a
+    merge): it is reopened (docs/detections.md, "Triage")."""
+    earlier = before.get(incident["incident"]["id"])
+    return (
+        incident["incident"]["status"] == CLOSED
+        and earlier is not None
+        and alert_count(incident["incident"]) > alert_count(earlier["incident"])
+    )
 
 
 def _destination(
@@ -557,6 +578,8 @@ def _copy(incident: dict[str, Any]) -> dict[str, Any]:
 def _change(before: dict[str, Any] | None, after: dict[str, Any]) -> Change:
     if before is None:
         return "new"
+    if before["incident"]["status"] == CLOSED and after["incident"]["status"] != CLOSED:
+        return "reopened"
     if after["event"]["severity"] > before["event"]["severity"]:
         return "escalated"
     if alert_count(after["incident"]) != alert_count(before["incident"]):
@@ -686,10 +709,28 @@ PUBLISHED = "published_severity"
 
 
 def needs_notification(incident: dict[str, Any], channel: str = NOTIFIED) -> bool:
-    """New (never sent on ``channel``) or escalated above the severity last sent there."""
+    """New or reopened (nothing sent on ``channel`` since) or escalated above the severity last
+    sent there; an acknowledged incident too (when it escalates). Never a closed one: on-call
+    closed it (one whose first message failed and that a later run retries), and an alert
+    that joins it reopens it first."""
     details = incident["incident"]
+    if details.get("status") == CLOSED:
+        return False
     notified = details.get(channel)
     return notified is None or _RANK.get(details["severity"], 0) > _RANK.get(notified, 0)
+
+
+Announced = Literal["new", "reopened", "escalated"]
+
+
+def announced_change(incident: dict[str, Any], channel: str = NOTIFIED) -> Announced:
+    """What a message on ``channel`` announces: ``new`` before its first, ``reopened`` when an
+    alert reopened the closed incident since its last (which cleared the channel's record),
+    else ``escalated``."""
+    details = incident["incident"]
+    if details.get(channel) is not None:
+        return "escalated"
+    return "reopened" if details.get(REOPENED) else "new"
 
 
 def mark_notified(
@@ -712,11 +753,16 @@ def mark_notified(
     )
 
 
-def list_incidents(client: OpenSearch, index: str, size: int = 50) -> list[dict[str, Any]]:
-    """The most recently seen incidents first (a missing index: none)."""
+def list_incidents(
+    client: OpenSearch, index: str, size: int = 50, status: str | None = None
+) -> list[dict[str, Any]]:
+    """The most recently seen incidents first, with ``status`` only those (a missing index: none)."""
+    query: list[dict[str, Any]] = [{"exists": {"field": "incident.id"}}]  # not the lease
+    if status:
+        query.append({"term": {"incident.status": status}})
     body = {
         "size": size,
-        "query": {"exists": {"field": "incident.id"}},  # not the lease (detections/incident_lease.py)
+        "query": {"bool": {"filter": query}},
         "sort": [{"incident.last_seen": "desc"}, {"incident.id": "asc"}],
     }
     response = client.search(index=index, body=body, ignore_unavailable=True, allow_no_indices=True)
@@ -725,5 +771,5 @@ def list_incidents(client: OpenSearch, index: str, size: int = 50) -> list[dict[
 
 def get_incident(client: OpenSearch, index: str, identifier: str) -> dict[str, Any] | None:
     response = client.mget(index=index, body={"ids": [identifier]})
-    docs = [doc for doc in response.get("docs", []) if doc.get("found")]
-    return docs[0]["_source"] if docs else None
+    docs = [doc for doc in response.get("docs", []) if doc.get("found") and "incident" in doc["_source"]]
+    return docs[0]["_source"] if docs else None  # a lease document is no incident

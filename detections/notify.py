@@ -15,7 +15,8 @@ import json
 import re
 from typing import Any, Protocol
 
-from detections.incidents import alert_count
+from detections.incident_status import last_closure
+from detections.incidents import alert_count, announced_change
 from investigation.safe_text import one_line
 
 SUBJECT_LIMIT = 100  # SNS rejects longer subjects
@@ -80,8 +81,9 @@ def account_attributes(attributes: dict[str, dict[str, str]], listed: Any) -> di
 
 
 def incident_kind(incident: dict[str, Any]) -> str:
-    """``New`` before its first message, ``Escalated`` once one was sent at a lower severity."""
-    return "New" if incident["incident"].get("notified_severity") is None else "Escalated"
+    """``New`` before its first message, ``Reopened`` when an alert reopened it after it was
+    closed, ``Escalated`` once one was sent at a lower severity (:func:`announced_change`)."""
+    return announced_change(incident).title()
 
 
 def incident_text(incident: dict[str, Any]) -> str:
@@ -92,6 +94,12 @@ def incident_text(incident: dict[str, Any]) -> str:
         f"Seen: {_shown(details['first_seen'])} to {_shown(details['last_seen'])}",
         f"Alerts: {alert_count(details)} on {len(details['lines'])} lines",
     ]
+    closure = last_closure(incident) if announced_change(incident) == "reopened" else None
+    if closure:
+        lines.append(
+            f"Was closed: {_shown(closure.get('resolution'))} by {_shown(closure['by'])} at "
+            f"{_shown(closure['at'])}{_shown(_noted(closure))}"
+        )
     if details.get("merged_from"):
         lines.append(f"Merged from: {_shown(', '.join(details['merged_from']))}")
     for line in details["lines"]:
@@ -103,6 +111,10 @@ def incident_text(incident: dict[str, Any]) -> str:
             lines.append(f"  Investigate: {_shown(line['dashboards_url'])}")
     lines.append(f"Incident id: {_shown(details['id'])} (siem incidents show)")
     return "\n".join(lines) + "\n"
+
+
+def _noted(entry: dict[str, Any]) -> str:
+    return f" ({entry['note']})" if entry.get("note") else ""
 
 
 def incident_subject(incident: dict[str, Any]) -> str:

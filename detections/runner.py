@@ -44,6 +44,7 @@ from detections.incidents import (
     DEFAULT_SPAN,
     PUBLISHED,
     IncidentChange,
+    announced_change,
     fold_alerts,
     needs_notification,
 )
@@ -442,8 +443,7 @@ def _publish(
     identifier = incident["incident"]["id"]
     events = []
     if needs_notification(incident, PUBLISHED):
-        kind = "new" if incident["incident"].get(PUBLISHED) is None else "escalated"
-        events.append(incident_event(incident, kind))
+        events.append(incident_event(incident, announced_change(incident, PUBLISHED)))
     alerts_sent = [
         by_id[alert_id] for alert_id in change.alert_ids if not by_id[alert_id]["alert"].get("published")
     ]

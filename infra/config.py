@@ -99,6 +99,9 @@ class Config:
     security_hub_action: bool = True
     """The Security Hub custom action "Investigate in SIEM" and its function."""
     analyst_principal_arns: tuple[str, ...] = ()
+    triage_principal_arns: tuple[str, ...] = ()
+    """Who may change an incident's status (``siem incidents ack / close / reopen``): write on
+    the incidents index only. Analysts read; on-call is usually a subset of them."""
     network_access: NetworkAccess = "public"
     vpc: VpcSettings | None = None
     ingest_reserved_concurrency: int = 10
@@ -203,7 +206,8 @@ class _ContextReader:
             event_bus=self.boolean("eventBus", self.raw("eventBusArn") is None),
             event_bus_arn=self.optional_match("eventBusArn", _EVENT_BUS_ARN, "an EventBridge event bus ARN"),
             security_hub_action=self.boolean("securityHubAction", True),
-            analyst_principal_arns=self.principals(),
+            analyst_principal_arns=self.principals("analystPrincipalArns"),
+            triage_principal_arns=self.principals("triagePrincipalArns"),
             network_access="vpc" if network == "vpc" else "public",
             vpc=self.vpc_settings(network),
             ingest_reserved_concurrency=self.integer(
@@ -348,13 +352,11 @@ class _ContextReader:
                 if a.startswith(b) or b.startswith(a):
                     self.problems.append(f"the {first} prefix {a!r} and the {second} prefix {b!r} overlap")
 
-    def principals(self) -> tuple[str, ...]:
-        arns = self.string_list("analystPrincipalArns")
+    def principals(self, key: str) -> tuple[str, ...]:
+        arns = self.string_list(key)
         for arn in arns:
             if not _PRINCIPAL_ARN.match(arn):
-                self.problems.append(
-                    f"analystPrincipalArns: {arn!r} is not an IAM role, user or assumed-role ARN"
-                )
+                self.problems.append(f"{key}: {arn!r} is not an IAM role, user or assumed-role ARN")
         return arns
 
     def vpc_flow_formats(self) -> str | None:

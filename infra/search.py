@@ -2,7 +2,8 @@
 
 Data access is granted per role with the narrowest permission set that role's code uses:
 the ingest role writes the four source indices of the logs collection only, detections
-read the logs and write the alerts index, analysts read, and the asset installer manages
+read the logs and write the alerts index, analysts read, on-call (triage) writes the incidents
+index only, and the asset installer manages
 templates (collection items). Nobody gets ``aoss:*``.
 """
 
@@ -173,6 +174,12 @@ class SearchCollections(Construct):
             AccessRule("collection", self.collection_resources(), DESCRIBE_COLLECTION),
             AccessRule("index", [*self.all_log_indices(), *self.alert_indices()], READ_INDEX),
         ]
+
+    def triage_rules(self) -> list[AccessRule]:
+        """``siem incidents ack / close / reopen``: read an incident and write it back, and the
+        incidents' lease (documents created and deleted in the same index)."""
+        incidents = f"index/{self.alerts_name}/{self._config.incidents_index}"
+        return [AccessRule("index", [incidents], ("aoss:ReadDocument", "aoss:WriteDocument"))]
 
     def installer_rules(self) -> list[AccessRule]:
         # Index templates are collection items; Dashboards index patterns describe the indices;

@@ -140,6 +140,10 @@ class SiemStack(Stack):
             collections.grant(
                 "AnalystAccess", "analysts", config.analyst_principal_arns, collections.analyst_rules()
             )
+        if config.triage_principal_arns:
+            collections.grant(
+                "TriageAccess", "triage", config.triage_principal_arns, collections.triage_rules()
+            )
 
     def _suppress_library_findings(self) -> None:
         # S3 bucket notifications are configured by a singleton function of the CDK library.

@@ -19,15 +19,18 @@ GUARDDUTY = "siem-guardduty"
 SECURITYHUB = "siem-securityhub"
 CONFIG = "siem-config"
 ALERTS = "siem-alerts"
+INCIDENTS = "siem-incidents"
 
 INDEX_PATTERNS: dict[str, tuple[str, ...]] = {
     ALL: tuple(spec.index for spec in SPECS),
     **{f"siem-{spec.index}": (spec.index,) for spec in SPECS},
     ALERTS: ("alerts",),
+    INCIDENTS: ("incidents",),
 }
 """Index-pattern id -> the indices (template names without prefix) it covers: its title
 names them and its field list is the union of their mappings. One for all log sources, one
-per source (normalizers/registry.py), and one for the detections' alerts; the saved searches
+per source (normalizers/registry.py), one for the detections' alerts and one for their
+incidents; the saved searches
 and dashboards below name the patterns they use."""
 
 
@@ -546,6 +549,22 @@ IP_FLOWS = Search(
     ("source.ip", "source.port", "destination.ip", "destination.port", "network.transport", "event.action"),
 )
 
+INCIDENTS_TO_TRIAGE = Search(
+    "incidents-to-triage",
+    "Incidents to triage (open)",
+    "Incidents nobody has acknowledged or closed yet, or that an alert reopened: "
+    "siem incidents ack / close / reopen ID (docs/detections.md, Triage). On the alerts collection.",
+    INCIDENTS,
+    "incident.status:open",
+    (
+        "incident.severity",
+        "incident.title",
+        "incident.key",
+        "incident.alert_count",
+        "incident.last_seen",
+        "incident.id",
+    ),
+)
 PIVOTS: tuple[Search, ...] = (
     FINDING_BY_ID,
     ACCESS_KEY_ACTIVITY,
@@ -583,6 +602,7 @@ SEARCHES: tuple[Search, ...] = (
     INVESTIGATION_EVENTS,
     *(pivot for pivot in PIVOTS if pivot is not FINDING_BY_ID),
     SEQUENCE_SIGNALS,
+    INCIDENTS_TO_TRIAGE,
 )
 
 # --- visualizations ------------------------------------------------------------------------

@@ -82,6 +82,10 @@ INCIDENTS: FieldTable = {
     "incident.title": "text",
     "incident.span_start": "date",
     "incident.status": "keyword",
+    "incident.resolution": "keyword",
+    "incident.status_by": "keyword",
+    "incident.status_updated": "date",
+    "incident.reopened": "date",
     "incident.severity": "keyword",
     "incident.notified_severity": "keyword",
     "incident.published_severity": "keyword",
@@ -98,9 +102,12 @@ INCIDENTS: FieldTable = {
 }
 """The incidents index (detections/incidents.py): one document per group of alerts sharing an
 actor, written under its deterministic id and rewritten as alerts join it. ``incident.status`` is
-``open`` or ``merged`` (folded into ``incident.merged_into``); ``incident.alert_count`` is exact
+``open``, ``acknowledged``, ``closed`` (with ``incident.resolution``; who and when:
+``incident.status_by``, ``incident.status_updated``; detections/incident_status.py) or
+``merged`` (folded into ``incident.merged_into``); ``incident.alert_count`` is exact
 where ``incident.alert_ids`` is bounded (``incident.alert_ids_truncated``). ``incident.lines``
-(one per distinct event set, twins folded) is left unmapped: kept in ``_source`` (``dynamic: false``)."""
+(one per distinct event set, twins folded) and ``incident.history`` (the status changes) are left
+unmapped: kept in ``_source`` (``dynamic: false``)."""
 
 SOURCE_TABLES: dict[str, FieldTable] = {
     **{spec.index: _source_table(kinds(spec.fields)) for spec in SPECS},

@@ -1,4 +1,5 @@
-"""``siem incidents list`` / ``siem incidents show ID``: the alerts grouped by actor (detections/incidents.py)."""
+"""``siem incidents list`` / ``siem incidents show ID``: the alerts grouped by actor
+(detections/incidents.py); ``ack``, ``close`` and ``reopen`` are in siem_cli/incident_triage.py."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import os
 import sys
 from typing import Any
 
+from detections.incident_status import MERGED, TRIAGE_STATUSES
 from detections.incidents import FIRST_ALERT_IDS, alert_count, get_incident, list_incidents
 from investigation.safe_text import one_line
 from opensearch_client import make_client
+from siem_cli import incident_triage
 from siem_cli.options import UsageError, add_connection_options, connection_from
 
 WIDTH = 200
@@ -19,20 +22,27 @@ WIDTH = 200
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "incidents",
-        help="list the incidents (alerts sharing an actor) or show one",
+        help="list the incidents (alerts sharing an actor), show one, acknowledge, close or reopen one",
         description="Incidents group the alerts that share an actor (an ARN or access key, a user of an "
         "account, a public source address) within 6 hours; alerts on the same events (a Sigma rule and "
-        'ours) make one line. Written by each detection run (docs/detections.md "Incidents").',
+        'ours) make one line. Written by each detection run (docs/detections.md "Incidents"). '
+        "Status: open (untriaged), acknowledged, closed (with a resolution), merged.",
     )
     commands = parser.add_subparsers(dest="incidents_command", required=True, metavar="SUBCOMMAND")
     lister = commands.add_parser("list", help="the incidents, most recently seen first")
     lister.add_argument("--size", type=int, default=50, help="at most this many (default: 50)")
+    lister.add_argument(
+        "--status",
+        choices=[*TRIAGE_STATUSES, MERGED],
+        help="only the incidents with this status (open: not triaged yet)",
+    )
     _common(lister)
     lister.set_defaults(func=list_command)
-    shower = commands.add_parser("show", help="one incident: its lines, alerts and entities")
+    shower = commands.add_parser("show", help="one incident: its lines, alerts, entities and status history")
     shower.add_argument("incident_id", metavar="ID", help="the incident id (from siem incidents list)")
     _common(shower)
     shower.set_defaults(func=show_command)
+    incident_triage.register(commands, _common)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -50,14 +60,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def list_command(args: argparse.Namespace) -> int:
-    found = _call(args, lambda client: list_incidents(client, args.index, args.size))
+    found = _call(args, lambda client: list_incidents(client, args.index, args.size, args.status))
     if args.json:
         print(json.dumps(found, indent=2))
         return 0
     for incident in found:
         details = incident["incident"]
         print(
-            f"{_shown(details['id'])}  {_shown(details['severity']).upper():<13} "
+            f"{_shown(details['id'])}  {_shown(details['severity']).upper():<13} {_shown(details['status']):<12} "
             f"{_shown(details['first_seen'])} .. {_shown(details['last_seen'])}  "
             f"{len(details['lines'])} lines / {alert_count(details)} alerts  {_shown(details.get('title'))}"
         )
@@ -74,7 +84,7 @@ def show_command(args: argparse.Namespace) -> int:
         return 0
     details = incident["incident"]
     print(f"Incident {_shown(details['id'])}: {_shown(details.get('title'))}")
-    print(f"Severity: {_shown(details['severity'])}; status {_shown(details['status'])}")
+    print(f"Severity: {_shown(details['severity'])}; status {_shown(incident_triage.status_text(details))}")
     print(f"Seen: {_shown(details['first_seen'])} .. {_shown(details['last_seen'])}")
     print(f"Grouped on: {_shown(details['key'])}")
     print(f"Actors: {_shown(', '.join(details['keys']))}")
@@ -91,6 +101,15 @@ def show_command(args: argparse.Namespace) -> int:
             f"{_shown(line['rule_id'])}{_shown(folded)}: {_shown(line.get('who') or '')}"
         )
         print(f"    alerts: {_shown(_listed(line))}")
+    history = details.get("history") or []
+    if history:
+        print(f"History ({len(history)}, latest last):")
+    for entry in history:
+        extra = [entry[key] for key in ("resolution", "alert_id", "note") if entry.get(key)]
+        print(
+            f"  {_shown(entry['at'])} {_shown(entry['action'])} by {_shown(entry['by'])}"
+            + (f": {_shown('; '.join(extra))}" if extra else "")
+        )
     return 0
 
 

@@ -23,6 +23,8 @@ from demo.records import config as cfg
 from demo.records import guardduty as gd
 from demo.records import securityhub as sh
 from demo.records import vpcflow
+from detections.incident_status import StatusChange, change_status, reopen_on_alert
+from detections.incidents import add_alert, merge_incident, new_incident
 from normalizers import DeadLetter, Document, Origin, normalize_object
 from tests.conftest import index_of
 
@@ -590,6 +592,8 @@ def fixture_documents() -> list[tuple[str, Document]]:
 
 def key_of(document: Document) -> str:
     """The case key a fixture document was written with (see the module docstring)."""
+    if "incident" in document:
+        return str(document["incident"]["id"])
     aws = document.get("aws", {})
     if "guardduty" in aws:
         return str(aws["guardduty"]["id"])
@@ -602,3 +606,28 @@ def key_of(document: Document) -> str:
         action = document["event"].get("action") or document["aws"]["vpcflow"].get("log_status", "-")
         return f"flow:{address}:{action}"
     return str(document["event"]["id"])
+
+
+def fixture_incidents() -> list[tuple[str, Document]]:
+    """``("incidents", incident)``, one per status as detections/incident_status.py sets it:
+    open, acknowledged, closed, reopened by an alert, merged."""
+    at = datetime(2026, 3, 14, 12, 0, tzinfo=UTC)
+    made = {
+        status: new_incident(f"incident-fixture-{status}", f"principal:{status}", at, at)
+        for status in ("open", "acknowledged", "closed", "reopened", "merged")
+    }
+    for status, incident in made.items():
+        alert = {
+            "rule": {"id": "siem-root-account-usage", "name": "Root account usage", "ruleset": "siem"},
+            "event": {"severity": 75, "start": "2026-03-14T11:00:00Z", "end": "2026-03-14T11:00:00Z"},
+            "alert": {"id": f"alert-{status}", "severity": "high", "event_ids": [f"event-{status}"]},
+            "related": {"user": [f"arn:aws:iam::{ACCOUNT}:root"]},
+            "cloud": {"account": {"id": ACCOUNT}},
+        }
+        add_alert(incident, alert, at)
+    change_status(made["acknowledged"], StatusChange("acknowledged", "alice"), at)
+    for status in ("closed", "reopened"):
+        change_status(made[status], StatusChange("closed", "bob", resolution="false_positive"), at)
+    reopen_on_alert(made["reopened"], "alert-fixture", at)
+    merge_incident(made["open"], made["merged"], at)
+    return [("incidents", incident) for incident in made.values()]

@@ -30,7 +30,8 @@ ENRICHER = Enricher(AccountDirectory([Account(fx.ACCOUNT, "fixture-prod")]))
 DOCUMENTS = [(source, ENRICHER.enrich(document)) for source, document in fx.fixture_documents()]
 """The fixtures as ingest writes them: enriched (docs/enrichment.md); fx.OTHER_ACCOUNT is not in
 the directory, so it has no name."""
-ALL_KEYS = {fx.key_of(document) for _, document in DOCUMENTS}
+INCIDENTS = fx.fixture_incidents()
+ALL_KEYS = {fx.key_of(document) for _, document in [*DOCUMENTS, *INCIDENTS]}
 SHOWN_ACCOUNTS = f"cloud.account.id:({fx.ACCOUNT} OR {fx.OTHER_ACCOUNT})"
 MALLORY_QUERY = f'related.user:"{fx.MALLORY_KEY}" OR related.ip:"{fx.ATTACKER_IP}"'
 MALLORY_CLOUDTRAIL = {
@@ -120,7 +121,7 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (
         catalogue.INVESTIGATION_EVENTS,
         None,  # neither Security Hub controls nor Config items name a principal or an address
-        {key for key in ALL_KEYS if not key.startswith(("sh-", f"{fx.ACCOUNT}/"))},
+        {key for key in ALL_KEYS if not key.startswith(("sh-", f"{fx.ACCOUNT}/", "incident-"))},
     ),
     # The investigation's pivots (tests/assets/test_pivots.py compares them with its queries).
     (catalogue.ACCESS_KEY_ACTIVITY, fx.MALLORY_KEY, MALLORY_CLOUDTRAIL),
@@ -153,6 +154,8 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.IP_FLOWS, fx.SCANNER_IP, {SCANNER_FLOWS}),
     (catalogue.IP_FLOWS, "10.0.1.5", {SCANNER_FLOWS, f"flow:{fx.CLIENT_IP}:ACCEPT"}),
     (catalogue.SEQUENCE_SIGNALS, None, {"gd-fixture-sequence"}),
+    # Open, and reopened by an alert; not acknowledged, closed or merged.
+    (catalogue.INCIDENTS_TO_TRIAGE, None, {"incident-fixture-open", "incident-fixture-reopened"}),
 ]
 
 # (visualization, query bar or None for the saved one, bucket values expected, values excluded)
@@ -259,7 +262,7 @@ VIZ_CASES: list[tuple[Visualization, str | None, set[str], set[str]]] = [
 @pytest.fixture
 def loaded(engine: OpenSearch) -> OpenSearch:
     install_templates(engine, PREFIX)
-    errors = index_documents(engine, [*golden_documents(), *DOCUMENTS])
+    errors = index_documents(engine, [*golden_documents(), *DOCUMENTS, *INCIDENTS])
     assert errors == [], errors[:3]
     return engine
 

@@ -164,6 +164,7 @@ PATTERN_INTENT = {
     "siem-securityhub": {"siem-securityhub"},
     "siem-config": {"siem-config"},
     "siem-alerts": {"siem-alerts"},
+    "siem-incidents": {"siem-incidents"},
 }
 
 

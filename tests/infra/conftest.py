@@ -44,6 +44,7 @@ DEFAULT_CONTEXT: dict[str, Any] = {
     "region": REGION,
     "alertEmail": "soc@example.com",
     "analystPrincipalArns": ANALYST,
+    "triagePrincipalArns": ANALYST,  # on-call: the analysts' role
     "memberStack": True,
     "vpcFlowLogsStack": True,
     "organizationTrailArn": ORG_TRAIL,

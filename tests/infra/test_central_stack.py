@@ -321,6 +321,15 @@ def test_analysts_only_read(central: dict[str, Any]) -> None:
     assert granted == {"aoss:ReadDocument", "aoss:DescribeIndex", "aoss:DescribeCollectionItems"}
 
 
+def test_on_call_writes_the_incidents_index_only(central: dict[str, Any]) -> None:
+    """siem incidents ack / close / reopen: the incident and the incidents' lease documents."""
+    document = data_policy(central, "siem-triage")
+    assert document["Principal"] == [ANALYST]
+    assert permissions_by_resource(document) == {
+        "index/siem-alerts/siem-incidents": {"aoss:ReadDocument", "aoss:WriteDocument"}
+    }
+
+
 def test_installer_manages_templates_but_writes_no_documents(central: dict[str, Any]) -> None:
     permissions = permissions_by_resource(data_policy(central, "siem-assets"))
     assert permissions["collection/siem-logs"] == {

@@ -174,6 +174,12 @@ def test_analyst_principals_must_be_iam_arns() -> None:
     assert "not an IAM role, user or assumed-role ARN" in problem
 
 
+def test_triage_principals_must_be_iam_arns_and_are_none_by_default() -> None:
+    [problem] = problems(organizationId=ORG, triagePrincipalArns="oncall")
+    assert problem == "triagePrincipalArns: 'oncall' is not an IAM role, user or assumed-role ARN"
+    assert config(organizationId=ORG).triage_principal_arns == ()
+
+
 def test_key_without_existing_bucket_is_rejected() -> None:
     [problem] = problems(
         organizationId=ORG, logBucketKmsKeyArn="arn:aws:kms:eu-west-1:111111111111:key/abc-1"
