@@ -34,8 +34,9 @@ TOTAL_FIELDS_LIMIT = 2000
 # (process.parent.*, file.*, container.*, http.request.method: every index's ECS component)
 # and aws.securityhub_findings.database.*; 6: the finding context (the GuardDuty and Security
 # Hub components' orchestrator.*, threat.software.*, dns.question.type, tls.*, email.*,
-# aws.<finding>.container_images).
-TEMPLATE_VERSION = 6
+# aws.<finding>.container_images); 7: CloudTrail's web identity claims
+# (aws.cloudtrail.user_identity.session_context.web_id_federation_data.attributes).
+TEMPLATE_VERSION = 7
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 

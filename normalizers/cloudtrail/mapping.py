@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from normalizers.base import Document, Origin
-from normalizers.cloudtrail.actor import ActorCache, in_scope_of
+from normalizers.cloudtrail.actor import ActorCache, in_scope_of, web_identity
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import (
     ADDENDUM_FIELDS,
@@ -19,6 +19,7 @@ from normalizers.cloudtrail.tables import (
     SIGNIN,
     TEXT_FIELDS,
     TLS_FIELDS,
+    VPCE_ACCESS_DENIED,
 )
 from normalizers.cloudtrail.targets import target_values, targets_of
 from normalizers.ecs.actor import actor_hosts
@@ -103,6 +104,16 @@ def add_parties(
                 issued_to = scope.get("credentials_issued_to")
                 if issued_to:
                     related_users = unique([*related_users, issued_to])
+        session = identity.get("sessionContext")  # most have none, or an empty webIdFederationData
+        if (session.__class__ is dict and session.get("webIdFederationData")) or identity.get(
+            "webIdFederationData"
+        ):
+            attributes, people = web_identity(identity)
+            if attributes:
+                context = user_identity.setdefault("session_context", {})
+                context["web_id_federation_data"] = {"attributes": attributes}
+                # The person the provider signed in: a pivot to every call of their sessions.
+                related_users = unique([*related_users, *people])
         trail["user_identity"] = user_identity
         if related_users:
             related["user"] = related_users
@@ -171,7 +182,15 @@ def _event(
 ) -> dict[str, Any]:
     # The compiled builders write the same out (compiled._event_source): change both.
     event_type = trail.get("event_type")
-    categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
+    error_code = trail.get("error_code")
+    categories, types = categorize(
+        action,
+        provider,
+        event_type,
+        trail.get("read_only"),
+        insight is not None,
+        error_code == VPCE_ACCESS_DENIED,
+    )
     event_id = record.get("eventID")
     if event_id.__class__ is not str or not event_id:  # the common case without a call
         event_id = _event_id(record, envelope)
@@ -180,9 +199,7 @@ def _event(
         "category": list(categories),
         "type": list(types),
         "action": action,
-        "outcome": _outcome(
-            action, insight, trail.get("error_code"), response, trail.get("service_event_details")
-        ),
+        "outcome": _outcome(action, insight, error_code, response, trail.get("service_event_details")),
         "id": event_id,
         "provider": provider,
         "ingested": ingested_millis(origin.ingested),
