@@ -246,8 +246,11 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
             for name, renamed in names:
                 lines += [
                     f"        value = block.get({name!r})",
-                    "        if value is not None and value != '':",
-                    f"            renamed[{renamed!r}] = value",
+                    "        if value.__class__ is str:",
+                    "            if value:",
+                    f"                renamed[{renamed!r}] = value",
+                    "        elif value is not None:",
+                    "            raise Unexpected",
                 ]
             lines += ["        if renamed:", f"            trail[{field!r}] = renamed"]
     if "resources" in present:

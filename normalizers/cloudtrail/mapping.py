@@ -289,7 +289,7 @@ RENAMED_BLOCKS = (
     ("tlsDetails", "tls_details", TLS_FIELDS),
     ("addendum", "addendum", ADDENDUM_FIELDS),
 )
-"""Objects whose known members are copied under their field names."""
+"""Objects whose known members (strings) are copied under their field names."""
 
 
 def add_additional(record: dict[str, Any], trail: dict[str, Any], provider: str) -> None:
@@ -329,8 +329,8 @@ def _renamed(block: dict[str, Any] | None, names: tuple[tuple[str, str], ...]) -
         return {}
     out: dict[str, Any] = {}
     for key, field in names:
-        value = block.get(key)
-        if value is not None and value != "":
+        value = optional_str(block, key)  # keyword fields: another type raises, as resources'
+        if value:
             out[field] = value
     return out
 

@@ -332,3 +332,27 @@ def test_web_identity_and_endpoint_members_of_other_types_give_the_same_items(
         for item in documents
     )
     assert {tuple(item["event"]["type"]) for item in documents} >= {("denied",), ("allowed",)}
+
+
+def test_tls_details_and_addendum_members_of_other_types_give_the_same_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The builders write ``tlsDetails`` and ``addendum`` out: a member of another type
+    than the string the record contents describe makes the record invalid both ways."""
+    path = GOLDEN / "cloudtrail" / "record-contents-1-08" / "input.json"
+    record = json.loads(path.read_text())["Records"][1]  # with both blocks
+    variants = []
+    for key in ("tlsDetails", "addendum"):
+        variants += [{**record, key: other} for other in OTHER_VALUES]
+        variants += [{**record, key: changed} for changed in _object_variants(record[key])]
+    fast, generic = _both_ways(_log_file(variants), ORIGIN, monkeypatch)
+    assert fast == generic
+    reasons = {item[1].split(":", 1)[0] for item in fast if isinstance(item, tuple)}
+    assert reasons == {"invalid record"}
+    documents = [item for item in fast if isinstance(item, dict)]
+    assert all(
+        isinstance(value, str)
+        for document in documents
+        for key in ("tls_details", "addendum")
+        for value in document["aws"]["cloudtrail"].get(key, {}).values()
+    )
