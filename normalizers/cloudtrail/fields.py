@@ -50,8 +50,9 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs(
         "cloud.account.id",
-        "the recording account; fallbacks: EventBridge `account`, `userIdentity.accountId`, then the "
-        "`AWSLogs/<account>/` folder of the log file's key",
+        "the recording account; fallbacks: EventBridge `account`, the `AWSLogs/<account>/` folder of "
+        "the log file's key, then `userIdentity.accountId` (the caller's: another account for a "
+        "cross-account call)",
         "recipientAccountId",
     ),
     ecs(
@@ -142,7 +143,7 @@ OWN: tuple[Field, ...] = (
     field(
         f"{BLOCK}.shared_event_id",
         "keyword",
-        "shared by the copies of a cross-account event",
+        "shared by the copies of a cross-account event; Insights: by an Insights event's Start and End",
         "sharedEventID",
     ),
     field(f"{BLOCK}.vpc_endpoint_id", "keyword", "the VPC endpoint the call came through", "vpcEndpointId"),

@@ -437,15 +437,16 @@ def _cloud(
     record: dict[str, Any], identity: dict[str, Any] | None, envelope: dict[str, Any] | None, origin: Origin
 ) -> dict[str, Any]:
     cloud: dict[str, Any] = {}  # cloud.provider: a constant of the index (fields.CONSTANTS)
-    # The recording account first; the caller's account (userIdentity.accountId) is another
-    # account for cross-account calls, so it comes after; a record with neither (versions
-    # before recipientAccountId, a web identity or SAML caller) is the log file's account,
-    # whose AWSLogs/<account>/ folder CloudTrail writes it under.
+    # The recording account first; a record without (versions before recipientAccountId,
+    # 1.02) is the log file's account, whose AWSLogs/<account>/ folder CloudTrail writes it
+    # under. The caller's account (userIdentity.accountId) comes last, for a record out of
+    # such a folder: it is another account for cross-account calls (an AWSAccount caller's
+    # is always another one), and a web identity or SAML caller has none.
     account = (
         optional_str(record, "recipientAccountId")
         or optional_str(envelope, "account")
-        or optional_str(identity, "accountId")
         or delivered_account(origin.object)
+        or optional_str(identity, "accountId")
     )
     if account:
         cloud["account"] = {"id": account}

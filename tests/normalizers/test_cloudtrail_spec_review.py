@@ -155,3 +155,34 @@ def test_web_identity_attributes_that_are_no_object_make_the_record_invalid() ->
     )
     [item] = list(normalize_object(io.BytesIO(data), ORIGIN))
     assert isinstance(item, DeadLetter) and item.reason.startswith("invalid record")
+
+
+def test_a_record_without_recipient_account_is_its_log_file_s_not_its_caller_s() -> None:
+    # record-contents "recipientAccountId" (since 1.02): it "may be different from the
+    # userIdentity accountId ... in cross-account resource access"; user-identity "AWSAccount
+    # – The request was made by another AWS account". Without recipientAccountId, the
+    # AWSLogs/<account>/ folder the log file is under names the recording account; the
+    # caller's accountId only when there is no such folder.
+    record = {
+        "eventVersion": "1.01",
+        "userIdentity": {
+            "type": "AWSAccount",
+            "principalId": "AIDAJ45Q7YFFAREXAMPLE",
+            "accountId": "444455556666",
+        },
+        "eventTime": "2014-05-01T12:00:00Z",
+        "eventSource": "sts.amazonaws.com",
+        "eventName": "AssumeRole",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.64",
+        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/Shared", "roleSessionName": "x"},
+        "responseElements": None,
+        "eventID": "EXAMPLE8-1111-2222-3333-444455556666",
+    }
+    document = _document(record)  # ORIGIN: AWSLogs/111122223333/
+    assert document["cloud"]["account"] == {"id": "111122223333"}
+    assert document["aws"]["cloudtrail"]["user_identity"]["account_id"] == "444455556666"
+    local = Origin("trail.json", "2026-01-01T00:00:00.000Z")
+    [elsewhere] = list(normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), local))
+    assert not isinstance(elsewhere, DeadLetter)
+    assert elsewhere["cloud"]["account"] == {"id": "444455556666"}
