@@ -230,10 +230,11 @@ CONSOLE_WITHOUT_MFA = Search(
 ACCESS_DENIED = Search(
     "access-denied",
     "Access denied and unauthorized API calls",
-    "API calls refused for lack of permission: a probe of stolen credentials looks like a burst of these.",
+    "API calls refused for lack of permission, by IAM or by a VPC endpoint's policy (VpceAccessDenied, "
+    "network activity events): a probe of stolen credentials looks like a burst of these.",
     CLOUDTRAIL,
     "aws.cloudtrail.error_code:(AccessDenied OR AccessDeniedException OR *UnauthorizedOperation"
-    " OR UnauthorizedAccess OR *NotAuthorized* OR Forbidden)",
+    " OR UnauthorizedAccess OR *NotAuthorized* OR Forbidden OR VpceAccessDenied)",
     (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.error_code"),
 )
 IAM_CHANGES = Search(

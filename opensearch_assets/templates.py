@@ -34,7 +34,12 @@ TOTAL_FIELDS_LIMIT = 2000
 # (process.parent.*, file.*, container.*, http.request.method: every index's ECS component)
 # and aws.securityhub_findings.database.*; 6: the finding context (the GuardDuty and Security
 # Hub components' orchestrator.*, threat.software.*, dns.question.type, tls.*, email.*,
-# aws.<finding>.container_images).
+# aws.<finding>.container_images); 7: the findings' workload and certificate fields
+# (url.original, http.response.status_code, container.security_context.privileged, host.os.*,
+# host.mac, tls.server.x509.*, tls.server.hash.*, aws.<finding>.container_mounts.* and
+# .privileged_containers, aws.securityhub_findings.job.*), the incidents' triage fields
+# (incident.resolution, .status_by, .status_updated, .reopened) and CloudTrail's web identity
+# claims (aws.cloudtrail.user_identity.session_context.web_id_federation_data.attributes).
 TEMPLATE_VERSION = 7
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 

@@ -8,8 +8,14 @@ from typing import Any
 
 import orjson
 
-from normalizers.cloudtrail.tables import HIDDEN_USER_NAME, IDENTITY_CENTER_USER, IN_SCOPE_OF_FIELDS
+from normalizers.cloudtrail.tables import (
+    HIDDEN_USER_NAME,
+    IDENTITY_CENTER_USER,
+    IN_SCOPE_OF_FIELDS,
+    WEB_IDENTITY_SUBJECTS,
+)
 from normalizers.ecs.actor import SESSION_TYPES
+from normalizers.ecs.bounded import bounded_string_members
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import optional_time
 from normalizers.ecs.values import as_bool
@@ -369,3 +375,16 @@ def in_scope_of(identity: dict[str, Any]) -> dict[str, str]:
     if scope is None:
         return {}
     return {field: value for key, field in IN_SCOPE_OF_FIELDS if (value := optional_str(scope, key))}
+
+
+def web_identity(identity: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """``(attributes, people)``: ``webIdFederationData.attributes`` (in ``sessionContext``, or
+    beside it), the claims the web identity provider reported for the session's user, and the
+    values of those that name the person (:data:`WEB_IDENTITY_SUBJECTS`). Bounded: the string
+    claims among the first 100 (``normalizers.ecs.bounded``), whatever the record holds. Read
+    beside the actor, as :func:`in_scope_of` (a member that is no object raises)."""
+    session = nullable_obj(identity, "sessionContext")
+    web = nullable_obj(session, "webIdFederationData") or nullable_obj(identity, "webIdFederationData")
+    attributes = bounded_string_members(nullable_obj(web, "attributes"))
+    people = [value for key, value in attributes.items() if key.rpartition(":")[2] in WEB_IDENTITY_SUBJECTS]
+    return attributes, people

@@ -16,6 +16,7 @@ from normalizers.cloudtrail.tables import (
     SIGNIN,
     VERB,
     VERB_TYPES,
+    VPCE_EVENT,
 )
 
 
@@ -26,8 +27,16 @@ def categorize(
     event_type: str | None,
     read_only: bool | None,
     insight: bool,
+    denied_by_endpoint: bool,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``(event.category, event.type)`` from the operation's name and service."""
+    """``(event.category, event.type)`` from the operation's name and service.
+
+    A network activity event (``eventType: AwsVpceEvent``) is the VPC endpoint's record of a
+    call through it: ``network``, ``denied`` when the endpoint's policy refused it
+    (``denied_by_endpoint``: ``errorCode: VpceAccessDenied``), else ``allowed``; the call
+    itself stays in ``event.action`` and ``event.provider``."""
+    if event_type == VPCE_EVENT:
+        return ("network",), ("denied",) if denied_by_endpoint else ("allowed",)
     verb = verb_type(action, read_only)
     read = verb in ("access", "info")
     categories: tuple[str, ...]

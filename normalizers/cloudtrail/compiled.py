@@ -28,7 +28,7 @@ from normalizers.base import Document, Origin
 from normalizers.cloudtrail import mapping
 from normalizers.cloudtrail.actor import ActorCache, ActorFields, actor_of, identity_fields
 from normalizers.cloudtrail.categorize import categorize
-from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS
+from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS, VPCE_ACCESS_DENIED
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import ingested_millis, optional_time
 from normalizers.ecs.values import as_bool, flat
@@ -246,8 +246,11 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
             for name, renamed in names:
                 lines += [
                     f"        value = block.get({name!r})",
-                    "        if value is not None and value != '':",
-                    f"            renamed[{renamed!r}] = value",
+                    "        if value.__class__ is str:",
+                    "            if value:",
+                    f"                renamed[{renamed!r}] = value",
+                    "        elif value is not None:",
+                    "            raise Unexpected",
                 ]
             lines += ["        if renamed:", f"            trail[{field!r}] = renamed"]
     if "resources" in present:
@@ -281,9 +284,10 @@ def _event_source(present: set[str]) -> list[str]:
     def trail_field(key: str, field: str) -> str:
         return f"trail.get({field!r})" if key in present else "None"
 
+    denied = f"trail.get('error_code') == {VPCE_ACCESS_DENIED!r}" if "errorCode" in present else "False"
     lines = [
         f"    categories, types = categorize(action, provider, {trail_field('eventType', 'event_type')},"
-        f" {trail_field('readOnly', 'read_only')}, False)",
+        f" {trail_field('readOnly', 'read_only')}, False, {denied})",
     ]
     # mapping._outcome: a failure is an error code, or {action: "Failure"} in the response or
     # in serviceEventDetails (sign-in events).

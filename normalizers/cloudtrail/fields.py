@@ -50,8 +50,9 @@ ECS: tuple[Field, ...] = (
     ecs("cloud.provider", "`aws`: a constant of the index, not in the document"),
     ecs(
         "cloud.account.id",
-        "the recording account; fallbacks: EventBridge `account`, `userIdentity.accountId`, then the "
-        "`AWSLogs/<account>/` folder of the log file's key",
+        "the recording account; fallbacks: EventBridge `account`, the `AWSLogs/<account>/` folder of "
+        "the log file's key, then `userIdentity.accountId` (the caller's: another account for a "
+        "cross-account call)",
         "recipientAccountId",
     ),
     ecs(
@@ -99,7 +100,8 @@ ECS: tuple[Field, ...] = (
         "credentials the call issues or acts on (access key ids, session ARNs); Insights: the identities behind "
         "the unusual activity (`insightContext.attributions` `userIdentityArn` `insight` values, and the "
         "role of an assumed-role ARN); an AWS service's call: the role its credentials were issued to "
-        "(`inScopeOf.credentialsIssuedTo`)",
+        "(`inScopeOf.credentialsIssuedTo`); a web identity session's user as its provider names them "
+        "(`webIdFederationData.attributes` `<provider>:sub`, `:user_id`, `:id`)",
     ),
     ecs(
         "related.hosts",
@@ -141,7 +143,7 @@ OWN: tuple[Field, ...] = (
     field(
         f"{BLOCK}.shared_event_id",
         "keyword",
-        "shared by the copies of a cross-account event",
+        "shared by the copies of a cross-account event; Insights: by an Insights event's Start and End",
         "sharedEventID",
     ),
     field(f"{BLOCK}.vpc_endpoint_id", "keyword", "the VPC endpoint the call came through", "vpcEndpointId"),
@@ -290,7 +292,19 @@ IN_SCOPE_OF: tuple[Field, ...] = tuple(
 """``userIdentity.inScopeOf``: the resource an AWS service acted for (CloudTrail alone has it,
 so it is not in the actor contract's ``user_identity`` block of every source)."""
 
-FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *IN_SCOPE_OF, *OWN)
+WEB_ID_FEDERATION: tuple[Field, ...] = (
+    field(
+        f"{BLOCK}.user_identity.session_context.web_id_federation_data.attributes",
+        "flat_object",
+        "the claims a web identity provider reported for the session's user (`<provider>:aud`, "
+        "`:sub`, `:amr`...), as they are: the first 100, strings only",
+        "userIdentity.sessionContext.webIdFederationData.attributes",
+    ),
+)
+"""``webIdFederationData.attributes``: CloudTrail's alone, read beside the actor contract (its
+``federatedProvider`` is the contract's ``identity_provider``)."""
+
+FIELDS: tuple[Field, ...] = (*ECS, *USER_IDENTITY, *IN_SCOPE_OF, *WEB_ID_FEDERATION, *OWN)
 
 # The same in every CloudTrail document whatever the delivery path (S3 log files, CloudWatch
 # Logs, lookup-events, CloudTrail Lake, Security Lake: all map through mapping.py), so written

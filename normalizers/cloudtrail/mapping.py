@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from normalizers.base import Document, Origin
-from normalizers.cloudtrail.actor import ActorCache, in_scope_of
+from normalizers.cloudtrail.actor import ActorCache, in_scope_of, web_identity
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import (
     ADDENDUM_FIELDS,
@@ -19,6 +19,7 @@ from normalizers.cloudtrail.tables import (
     SIGNIN,
     TEXT_FIELDS,
     TLS_FIELDS,
+    VPCE_ACCESS_DENIED,
 )
 from normalizers.cloudtrail.targets import target_values, targets_of
 from normalizers.ecs.actor import actor_hosts
@@ -106,6 +107,16 @@ def add_parties(
                 issued_to = scope.get("credentials_issued_to")
                 if issued_to:
                     related_users = unique([*related_users, issued_to])
+        session = identity.get("sessionContext")  # most have none, or an empty webIdFederationData
+        if (session.__class__ is dict and session.get("webIdFederationData")) or identity.get(
+            "webIdFederationData"
+        ):
+            attributes, people = web_identity(identity)
+            if attributes:
+                context = user_identity.setdefault("session_context", {})
+                context["web_id_federation_data"] = {"attributes": attributes}
+                # The person the provider signed in: a pivot to every call of their sessions.
+                related_users = unique([*related_users, *people])
         trail["user_identity"] = user_identity
         if related_users:
             related["user"] = related_users
@@ -174,7 +185,15 @@ def _event(
 ) -> dict[str, Any]:
     # The compiled builders write the same out (compiled._event_source): change both.
     event_type = trail.get("event_type")
-    categories, types = categorize(action, provider, event_type, trail.get("read_only"), insight is not None)
+    error_code = trail.get("error_code")
+    categories, types = categorize(
+        action,
+        provider,
+        event_type,
+        trail.get("read_only"),
+        insight is not None,
+        error_code == VPCE_ACCESS_DENIED,
+    )
     event_id = record.get("eventID")
     if event_id.__class__ is not str or not event_id:  # the common case without a call
         event_id = _event_id(record, envelope)
@@ -183,9 +202,7 @@ def _event(
         "category": list(categories),
         "type": list(types),
         "action": action,
-        "outcome": _outcome(
-            action, insight, trail.get("error_code"), response, trail.get("service_event_details")
-        ),
+        "outcome": _outcome(action, insight, error_code, response, trail.get("service_event_details")),
         "id": event_id,
         "provider": provider,
         "ingested": ingested_millis(origin.ingested),
@@ -275,7 +292,7 @@ RENAMED_BLOCKS = (
     ("tlsDetails", "tls_details", TLS_FIELDS),
     ("addendum", "addendum", ADDENDUM_FIELDS),
 )
-"""Objects whose known members are copied under their field names."""
+"""Objects whose known members (strings) are copied under their field names."""
 
 
 def add_additional(record: dict[str, Any], trail: dict[str, Any], provider: str) -> None:
@@ -315,8 +332,8 @@ def _renamed(block: dict[str, Any] | None, names: tuple[tuple[str, str], ...]) -
         return {}
     out: dict[str, Any] = {}
     for key, field in names:
-        value = block.get(key)
-        if value is not None and value != "":
+        value = optional_str(block, key)  # keyword fields: another type raises, as resources'
+        if value:
             out[field] = value
     return out
 
@@ -425,15 +442,16 @@ def _cloud(
     record: dict[str, Any], identity: dict[str, Any] | None, envelope: dict[str, Any] | None, origin: Origin
 ) -> dict[str, Any]:
     cloud: dict[str, Any] = {}  # cloud.provider: a constant of the index (fields.CONSTANTS)
-    # The recording account first; the caller's account (userIdentity.accountId) is another
-    # account for cross-account calls, so it comes after; a record with neither (versions
-    # before recipientAccountId, a web identity or SAML caller) is the log file's account,
-    # whose AWSLogs/<account>/ folder CloudTrail writes it under.
+    # The recording account first; a record without (versions before recipientAccountId,
+    # 1.02) is the log file's account, whose AWSLogs/<account>/ folder CloudTrail writes it
+    # under. The caller's account (userIdentity.accountId) comes last, for a record out of
+    # such a folder: it is another account for cross-account calls (an AWSAccount caller's
+    # is always another one), and a web identity or SAML caller has none.
     account = (
         optional_str(record, "recipientAccountId")
         or optional_str(envelope, "account")
-        or optional_str(identity, "accountId")
         or delivered_account(origin.object)
+        or optional_str(identity, "accountId")
     )
     if account:
         cloud["account"] = {"id": account}

@@ -10,8 +10,19 @@ HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
 """What a failed console sign-in with a mistyped user name records instead of the name."""
 IDENTITY_CENTER_USER = "IdentityCenterUser"
 """``userIdentity.type`` of an IAM Identity Center user (no principal id; ``onBehalfOf``)."""
+WEB_IDENTITY_SUBJECTS = frozenset({"sub", "user_id", "id"})
+"""Claims of ``webIdFederationData.attributes`` (``<provider>:<claim>``) that name the person
+the provider signed in: an OpenID Connect subject (Amazon Cognito's identity id,
+``cognito-identity.amazonaws.com:sub``), Login with Amazon's ``www.amazon.com:user_id``,
+Facebook's ``graph.facebook.com:id``. The others name the application (``aud``,
+``app_id``) or how the user signed in (``amr``)."""
 SIGNIN = "signin.amazonaws.com"
 """The sign-in service: its events are sign-ins whatever their ``eventType``."""
+VPCE_EVENT = "AwsVpceEvent"
+"""``eventType`` of a network activity event (``eventCategory: NetworkActivity``): a call
+seen by the VPC endpoint it went through, recorded for the endpoint's owner."""
+VPCE_ACCESS_DENIED = "VpceAccessDenied"
+"""``errorCode`` of a network activity event whose call the VPC endpoint policy denied."""
 
 # -- categorization (event.category, event.type) ---------------------------------------------
 

@@ -1,9 +1,11 @@
 """Lists a finding holds, read within a bound: whatever a finding holds (100,000 containers,
 evidences or threats), the work and the document it makes stay bounded. Shared by the finding
-sources (GuardDuty, Security Hub, Security Lake)."""
+sources (GuardDuty, Security Hub, Security Lake), and by CloudTrail for its open-ended maps
+(``webIdFederationData.attributes``)."""
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 LIST_LIMIT = 100
@@ -24,3 +26,11 @@ def bounded_strings(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     return [item for item in value[:LIST_LIMIT] if isinstance(item, str) and item]
+
+
+def bounded_string_members(value: Any) -> dict[str, str]:
+    """The non-empty string members among the first :data:`LIST_LIMIT` members of an object
+    (an open-ended map of claims, tags...); nothing for another type."""
+    if not isinstance(value, dict):
+        return {}
+    return {key: item for key, item in islice(value.items(), LIST_LIMIT) if isinstance(item, str) and item}

@@ -111,6 +111,25 @@ def _console_login(
     )
 
 
+def _endpoint_denied(event_id: str, identity: dict[str, Any], minute: int) -> dict[str, Any]:
+    """A network activity event: the VPC endpoint's policy refused the call."""
+    record = cloudtrail_record(
+        event_id,
+        "ListKeys",
+        "kms.amazonaws.com",
+        identity,
+        minute,
+        ip="10.0.12.34",
+        error_code="VpceAccessDenied",
+        error_message="The request was denied due to a VPC endpoint policy",
+        event_type="AwsVpceEvent",
+        category="NetworkActivity",
+        read_only=None,
+    )
+    del record["managementEvent"]  # the record contents give it to the other event types only
+    return {**record, "vpcEndpointId": "vpce-0a1b2c3d4e5f67890", "vpcEndpointAccountId": ACCOUNT}
+
+
 def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any) -> dict[str, Any]:
     ranges = "ipv6Ranges" if cidr_key == "cidrIpv6" else "ipRanges"
     permission = {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, ranges: {"items": [{cidr_key: cidr}]}}
@@ -179,6 +198,7 @@ def cloudtrail_records() -> list[dict[str, Any]]:
             error_code="Client.UnauthorizedOperation",
             error_message="not authorized",
         ),
+        _endpoint_denied("ct-vpce-denied", _user("fixture-erin", "AKIAFIXTUREERIN00001"), 9),
         cloudtrail_record(
             "ct-no-such-entity",
             "GetUser",

@@ -89,7 +89,11 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (catalogue.ROOT_USAGE, None, {"ct-console-root-nomfa", "ct-root-listbuckets"}),
     # IAM users only, as the rule it mirrors: root's sign-in is ROOT_USAGE's.
     (catalogue.CONSOLE_WITHOUT_MFA, None, {"ct-console-nomfa"}),
-    (catalogue.ACCESS_DENIED, None, {"ct-access-denied", "ct-unauthorized", "ct-sg-open-denied"}),
+    (
+        catalogue.ACCESS_DENIED,
+        None,
+        {"ct-access-denied", "ct-unauthorized", "ct-sg-open-denied", "ct-vpce-denied"},
+    ),
     (catalogue.IAM_CHANGES, None, {"ct-iam-create-key", "ct-iam-attach-policy"}),
     (catalogue.SECURITY_GROUP_OPEN, None, {"ct-sg-open-v4", "ct-sg-open-v6"}),
     (catalogue.MONITORING_TAMPERING, None, {"ct-stop-logging", "ct-delete-detector", "ct-delete-flowlogs"}),

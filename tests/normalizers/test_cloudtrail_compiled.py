@@ -296,3 +296,63 @@ def test_outcomes_written_out_match_the_generic_path(monkeypatch: pytest.MonkeyP
     assert fast[-1]["event"]["id"] != fast[-2]["event"]["id"]  # each one's content hashed
     assert fast[0]["event"]["category"] == ["authentication"]
     assert fast[0]["event"]["original"].startswith("{")
+
+
+def test_web_identity_and_endpoint_members_of_other_types_give_the_same_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``webIdFederationData`` and its ``attributes`` (read beside the actor, by both paths),
+    and a network activity event's ``errorCode``/``eventType`` of other values: the same
+    documents or dead letters."""
+    web_path = GOLDEN / "cloudtrail" / "web-identity-federation" / "input.json"
+    web = json.loads(web_path.read_text())["Records"][0]
+    identity, session = web["userIdentity"], web["userIdentity"]["sessionContext"]
+    federation = session["webIdFederationData"]
+    blocks = [*OTHER_VALUES, *_object_variants(federation)]
+    blocks += [{**federation, "attributes": other} for other in OTHER_VALUES]
+    blocks += [
+        {**federation, "attributes": changed} for changed in _object_variants(federation["attributes"])
+    ]
+    variants = [
+        {**web, "userIdentity": {**identity, "sessionContext": {**session, "webIdFederationData": block}}}
+        for block in blocks
+    ]
+    # beside sessionContext, as identity_members also reads it
+    variants.append({**web, "userIdentity": {**identity, "webIdFederationData": federation}})
+    endpoint_path = GOLDEN / "cloudtrail" / "network-activity" / "input.json"
+    for record in json.loads(endpoint_path.read_text())["Records"]:
+        variants += [{**record, "errorCode": other} for other in (*OTHER_VALUES, "VpceAccessDenied")]
+        variants += [{**record, "eventType": other} for other in OTHER_VALUES]
+    fast, generic = _both_ways(_log_file(variants), ORIGIN, monkeypatch)
+    assert fast == generic
+    documents = [item for item in fast if isinstance(item, dict)]
+    assert any(isinstance(item, tuple) for item in fast)  # attributes that are no object
+    assert any(
+        "web_id_federation_data" in item["aws"]["cloudtrail"]["user_identity"].get("session_context", {})
+        for item in documents
+    )
+    assert {tuple(item["event"]["type"]) for item in documents} >= {("denied",), ("allowed",)}
+
+
+def test_tls_details_and_addendum_members_of_other_types_give_the_same_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The builders write ``tlsDetails`` and ``addendum`` out: a member of another type
+    than the string the record contents describe makes the record invalid both ways."""
+    path = GOLDEN / "cloudtrail" / "record-contents-1-08" / "input.json"
+    record = json.loads(path.read_text())["Records"][1]  # with both blocks
+    variants = []
+    for key in ("tlsDetails", "addendum"):
+        variants += [{**record, key: other} for other in OTHER_VALUES]
+        variants += [{**record, key: changed} for changed in _object_variants(record[key])]
+    fast, generic = _both_ways(_log_file(variants), ORIGIN, monkeypatch)
+    assert fast == generic
+    reasons = {item[1].split(":", 1)[0] for item in fast if isinstance(item, tuple)}
+    assert reasons == {"invalid record"}
+    documents = [item for item in fast if isinstance(item, dict)]
+    assert all(
+        isinstance(value, str)
+        for document in documents
+        for key in ("tls_details", "addendum")
+        for value in document["aws"]["cloudtrail"].get(key, {}).values()
+    )

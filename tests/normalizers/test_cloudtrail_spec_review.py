@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from normalizers import DeadLetter, Origin, normalize_object
+from tests.conftest import GOLDEN
 
 ORIGIN = Origin(
     "s3://bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/"
@@ -102,3 +103,86 @@ def test_a_record_naming_no_account_is_the_log_file_account() -> None:
     [document] = list(normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), local))
     assert not isinstance(document, DeadLetter)
     assert "account" not in document["cloud"]
+
+
+def _golden_records(case: str) -> list[dict[str, Any]]:
+    path = GOLDEN / "cloudtrail" / case / "input.json"
+    records: list[dict[str, Any]] = orjson.loads(path.read_bytes())["Records"]
+    return records
+
+
+def test_a_network_activity_event_is_the_endpoint_s_decision() -> None:
+    # record-contents "vpcEndpointId"; network activity events (eventType AwsVpceEvent): the
+    # VPC endpoint's record of a call, denied by its policy (VpceAccessDenied) or let through.
+    denied, allowed = _golden_records("network-activity")
+    for record, kind in ((denied, "denied"), (allowed, "allowed")):
+        event = _document(record)["event"]
+        assert (event["category"], event["type"]) == (["network"], [kind])
+    # Another error (the service's own, after the endpoint let the call through): still
+    # allowed by the endpoint, a failed call.
+    failed = _document({**allowed, "errorCode": "AccessDenied", "errorMessage": "not authorized"})
+    assert (failed["event"]["type"], failed["event"]["outcome"]) == (["allowed"], "failure")
+    # VpceAccessDenied outside a network activity event is no endpoint decision to categorize.
+    api_call = _document({**denied, "eventType": "AwsApiCall", "eventCategory": "Management"})
+    assert (api_call["event"]["category"], api_call["event"]["type"]) == (["configuration"], ["info"])
+
+
+def test_web_identity_attributes_are_bounded() -> None:
+    # A hostile record: 100,000 claims, some of them no string. The document keeps the first
+    # 100 members' strings, and related.user the subjects among them only.
+    [record, _] = _golden_records("web-identity-federation")
+    claims: dict[str, Any] = {f"issuer.example:claim{index}": f"value{index}" for index in range(100_000)}
+    claims["issuer.example:claim3"] = {"nested": ["object"]}
+    claims["issuer.example:claim5"] = 5
+    claims = {"issuer.example:sub": "person-1", **claims, "issuer.example:user_id": "person-late"}
+    session = {**record["userIdentity"]["sessionContext"]}
+    session["webIdFederationData"] = {"federatedProvider": "issuer.example", "attributes": claims}
+    document = _document({**record, "userIdentity": {**record["userIdentity"], "sessionContext": session}})
+    kept = document["aws"]["cloudtrail"]["user_identity"]["session_context"]["web_id_federation_data"]
+    assert len(kept["attributes"]) == 98  # the first 100 members, two of them no string
+    assert kept["attributes"]["issuer.example:sub"] == "person-1"
+    assert "issuer.example:claim3" not in kept["attributes"]
+    assert "person-1" in document["related"]["user"] and "person-late" not in document["related"]["user"]
+    assert len(orjson.dumps(document)) < 10_000
+
+
+def test_web_identity_attributes_that_are_no_object_make_the_record_invalid() -> None:
+    [record, _] = _golden_records("web-identity-federation")
+    session = {**record["userIdentity"]["sessionContext"]}
+    session["webIdFederationData"] = {"federatedProvider": "issuer.example", "attributes": "sub=person-1"}
+    data = orjson.dumps(
+        {"Records": [{**record, "userIdentity": {**record["userIdentity"], "sessionContext": session}}]}
+    )
+    [item] = list(normalize_object(io.BytesIO(data), ORIGIN))
+    assert isinstance(item, DeadLetter) and item.reason.startswith("invalid record")
+
+
+def test_a_record_without_recipient_account_is_its_log_file_s_not_its_caller_s() -> None:
+    # record-contents "recipientAccountId" (since 1.02): it "may be different from the
+    # userIdentity accountId ... in cross-account resource access"; user-identity "AWSAccount
+    # – The request was made by another AWS account". Without recipientAccountId, the
+    # AWSLogs/<account>/ folder the log file is under names the recording account; the
+    # caller's accountId only when there is no such folder.
+    record = {
+        "eventVersion": "1.01",
+        "userIdentity": {
+            "type": "AWSAccount",
+            "principalId": "AIDAJ45Q7YFFAREXAMPLE",
+            "accountId": "444455556666",
+        },
+        "eventTime": "2014-05-01T12:00:00Z",
+        "eventSource": "sts.amazonaws.com",
+        "eventName": "AssumeRole",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "203.0.113.64",
+        "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/Shared", "roleSessionName": "x"},
+        "responseElements": None,
+        "eventID": "EXAMPLE8-1111-2222-3333-444455556666",
+    }
+    document = _document(record)  # ORIGIN: AWSLogs/111122223333/
+    assert document["cloud"]["account"] == {"id": "111122223333"}
+    assert document["aws"]["cloudtrail"]["user_identity"]["account_id"] == "444455556666"
+    local = Origin("trail.json", "2026-01-01T00:00:00.000Z")
+    [elsewhere] = list(normalize_object(io.BytesIO(orjson.dumps({"Records": [record]})), local))
+    assert not isinstance(elsewhere, DeadLetter)
+    assert elsewhere["cloud"]["account"] == {"id": "444455556666"}
