@@ -20,6 +20,12 @@ _SECRET_NAMES = frozenset({"sessiontoken", "secretaccesskey"})
 _SECRET_KEY_ENDS = (b'password"', b'sessiontoken"', b'secretaccesskey"')
 """How a secret key's name ends in a record's bytes, lower-cased."""
 _KELVIN_SIGN = "\u212a".encode()
+SECRET_MARKERS = _SECRET_KEY_ENDS
+"""What the stream splitter looks for in each read, once, rather than :func:`_may_hold_secret`
+in each record's bytes: the records none of them starts within are handed to
+:func:`without_screened_credentials` (normalizers.framing.json_stream: screen). A search of a
+whole read costs about what the searches of its records do, without their calls and their
+copies of the record lower-cased."""
 
 
 def is_secret(key: str) -> bool:
@@ -95,6 +101,26 @@ def without_credentials(record: dict[str, Any], raw: bytes, keep_raw: bool) -> t
     # while the bytes keep both.
     rewritten = _redacted_json(raw)
     return clean, raw if rewritten is None else rewritten
+
+
+def without_screened_credentials(
+    record: dict[str, Any], raw: bytes, keep_raw: bool
+) -> tuple[dict[str, Any], bytes]:
+    """:func:`without_credentials` of a record whose bytes the splitter found none of
+    :data:`SECRET_MARKERS` in: only a key its screen cannot see is left to look for."""
+    if not _may_hide_secret(raw):
+        return record, raw
+    return without_credentials(record, raw, keep_raw)
+
+
+def _may_hide_secret(raw: bytes) -> bool:
+    """Whether a secret key's name may be spelled so that a search of the lower-cased bytes
+    misses it: with JSON escapes, or a KELVIN SIGN. Searched in each record, not in each read
+    with :data:`SECRET_MARKERS`: a one-byte search (a memchr) tells that most records hold
+    neither a backslash nor the sign's first byte, where a search of a read for ``\\u`` or
+    the sign costs as much as one for a name."""
+    find = raw.find
+    return (find(b"\\") >= 0 and find(b"\\u") >= 0) or (find(b"\xe2") >= 0 and find(_KELVIN_SIGN) >= 0)
 
 
 def _may_hold_secret(raw: bytes) -> bool:
