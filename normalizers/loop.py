@@ -52,8 +52,16 @@ def json_items(
         raise ValueError(f"{source} is not a JSON source")
     strings, screened_mapper = screen if screen is not None else ((), mapper)
     records = json_record_fields(stream, framing.wrapper, origin.limits, strings)
+    record_key = framing.wrapper.record_key
     for index, raw, value, problem, screened in records:
-        if problem is None and framing.is_bare(value):  # no envelope: straight to the mapper
+        # No envelope: straight to the mapper (framing.is_bare, inline: this runs per record).
+        if (
+            problem is None
+            and type(value) is dict
+            and record_key in value
+            and "detail-type" not in value
+            and "Type" not in value
+        ):
             try:
                 document = (screened_mapper if screened else mapper)(value, raw, None)
             except Exception as error:
