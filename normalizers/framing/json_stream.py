@@ -368,7 +368,7 @@ class _Splitter:
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
             self._index = index + 1
-            return [(index, raw, value, error, False)]
+            return [(index, raw, value, error, error is None and self._screened(self._pos))]
         self._index = index + len(inner)
         return [
             (index + number, to_json_bytes(record), record, None, False)

@@ -233,7 +233,7 @@ _SECRET_SPELLINGS = (
 )
 
 
-def _screened_file(count: int, seed: int) -> tuple[bytes, list[bool]]:
+def _screened_file(count: int, seed: int, lines: bool = False) -> tuple[bytes, list[bool]]:
     """A log file of ``count`` records, some with a secret key somewhere in them (at their
     start, end or in the middle), and which ones."""
     rng = random.Random(seed)
@@ -246,13 +246,16 @@ def _screened_file(count: int, seed: int) -> tuple[bytes, list[bool]]:
         rng.shuffle(parts)
         records.append("{" + ",".join(parts) + "}")
         secret.append(spelling is not None)
+    if lines:  # JSON lines, as Firehose delivers records
+        return "\n".join(records).encode(), secret
     return ('{"Records":[' + ",".join(records) + "]}").encode(), secret
 
 
+@pytest.mark.parametrize("lines", [False, True])
 @pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 13, 64, 1 << 20])
-def test_the_splitter_screens_out_exactly_the_records_that_name_a_secret_key(chunk: int) -> None:
+def test_the_splitter_screens_out_exactly_the_records_that_name_a_secret_key(chunk: int, lines: bool) -> None:
     # Every string cut by a read boundary somewhere (reads of 1 byte cut each one everywhere).
-    data, secret = _screened_file(60, seed=chunk)
+    data, secret = _screened_file(60, seed=chunk, lines=lines)
     fields = list(json_record_fields(Trickle(data, chunk), CLOUDTRAIL_WRAPPER, screen=SECRET_MARKERS))  # type: ignore[arg-type]
     assert [index for index, *_ in fields] == list(range(len(secret)))
     for (_, raw, _, error, screened), has_secret in zip(fields, secret, strict=True):
