@@ -455,7 +455,8 @@ class _Splitter:
 
     def _drop(self, start: int, end: int) -> None:
         """Delete ``data[start:end]`` (the bytes before a record, or the middle of one too large
-        to keep), moving the marks with the bytes after it."""
+        to keep), moving the marks with the bytes after it. The marks of the bytes deleted go
+        with them (a record too large keeps the marks of one read at most, whatever it holds)."""
         del self._data[start:end]
         if self._marks:
             removed = end - start
@@ -463,7 +464,8 @@ class _Splitter:
             def moved(offset: int) -> int:
                 return offset if offset < start else max(start, offset - removed)
 
-            self._marks = [(moved(low), moved(high)) for low, high in self._marks if moved(high) > 0]
+            marks = ((moved(low), moved(high)) for low, high in self._marks)
+            self._marks = [(low, high) for low, high in marks if high > low]
 
     def _loads(self, raw: bytes | bytearray) -> Any:
         """A record's value; integers beyond 64 bits exact (rare: checked only once a read

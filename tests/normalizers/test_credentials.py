@@ -294,3 +294,15 @@ def test_a_screen_of_strings_it_could_not_find_is_refused() -> None:
     for strings in ((b"Password",), (b"key1",), (b"",)):
         with pytest.raises(ValueError, match="lower-case ASCII"):
             list(json_record_fields(io.BytesIO(b"[]"), CLOUDTRAIL_WRAPPER, screen=strings))
+
+
+def test_the_marks_of_bytes_dropped_go_with_them() -> None:
+    # A record too large is read on with its middle dropped, read after read: the marks of the
+    # bytes dropped must not pile up (one read's at most), those after them move with them.
+    splitter = json_stream._Splitter(io.BytesIO(b""), CLOUDTRAIL_WRAPPER, 1 << 20, SECRET_MARKERS)
+    splitter._data = bytearray(1000)
+    splitter._marks = [(10, 11), (150, 151), (199, 260), (450, 520), (900, 901)]
+    splitter._drop(100, 500)  # the middle of a record too large
+    assert splitter._marks == [(10, 11), (100, 120), (500, 501)]
+    splitter._drop(0, 200)  # the bytes before the next record
+    assert splitter._marks == [(300, 301)]
