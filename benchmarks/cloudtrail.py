@@ -48,6 +48,7 @@ import orjson
 
 from demo.records import cloudtrail as ct
 from normalizers import DeadLetter, Origin, normalize_object
+from normalizers.cloudtrail.credentials import SECRET_MARKERS
 from normalizers.cloudtrail.spec import SPEC
 from normalizers.framing.json_stream import json_record_fields
 from normalizers.stream import decompressed
@@ -202,11 +203,13 @@ def _to_ndjson(compressed: bytes) -> tuple[int, int, int]:
 
 
 def _split(compressed: bytes) -> int:
-    """The stage before the mapper alone: gunzip and the streaming split into records."""
+    """The stage before the mapper alone: gunzip and the streaming split into records (with
+    the screen for secret keys' names that CloudTrail's splitter runs)."""
     if SPEC.framing is None:
         raise RuntimeError("CloudTrail is a JSON source: it has a framing")
     records = 0
-    for _ in json_record_fields(decompressed(io.BytesIO(compressed)), SPEC.framing.wrapper):
+    stream, wrapper = decompressed(io.BytesIO(compressed)), SPEC.framing.wrapper
+    for _ in json_record_fields(stream, wrapper, screen=SECRET_MARKERS):  # as normalize() splits
         records += 1
     return records
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from normalizers.base import DeadLetter, Document, Item, Origin
 from normalizers.framing.json_stream import json_record_fields
@@ -29,19 +29,41 @@ FanOutMapper = Callable[[dict[str, Any], bytes, dict[str, Any] | None], Document
 per rule): it returns their list."""
 
 
+class Screen(NamedTuple):
+    """Strings the stream splitter looks for in each read rather than the mapper in each
+    record (normalizers.framing.json_stream), and the mapper of records none starts within."""
+
+    strings: tuple[bytes, ...]
+    """Lower-case ASCII without digits, searched ASCII case-insensitively."""
+    mapper: FanOutMapper
+    """What ``mapper`` returns for a record without them, without looking for them again."""
+
+
 def reason_of(error: Exception) -> str:
     return str(error if isinstance(error, RecordError) else unexpected(error))
 
 
-def json_items(spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: FanOutMapper) -> Iterator[Item]:
+def json_items(
+    spec: SourceSpec, stream: BinaryIO, origin: Origin, mapper: FanOutMapper, screen: Screen | None = None
+) -> Iterator[Item]:
     """One document or dead letter per record of a JSON source's stream."""
     source, framing = spec.name, spec.framing
     if framing is None:
         raise ValueError(f"{source} is not a JSON source")
-    for index, raw, value, problem in json_record_fields(stream, framing.wrapper, origin.limits):
-        if problem is None and framing.is_bare(value):  # no envelope: straight to the mapper
+    strings, screened_mapper = screen if screen is not None else ((), mapper)
+    records = json_record_fields(stream, framing.wrapper, origin.limits, strings)
+    record_key = framing.wrapper.record_key
+    for index, raw, value, problem, screened in records:
+        # No envelope: straight to the mapper (framing.is_bare, inline: this runs per record).
+        if (
+            problem is None
+            and type(value) is dict
+            and record_key in value
+            and "detail-type" not in value
+            and "Type" not in value
+        ):
             try:
-                document = mapper(value, raw, None)
+                document = (screened_mapper if screened else mapper)(value, raw, None)
             except Exception as error:
                 yield DeadLetter(source, reason_of(error), origin.object, f"record {index}", raw)
                 continue

@@ -22,6 +22,12 @@ _SECRET_KEY_ENDS = (b'password"', b'sessiontoken"', b'secretaccesskey"')
 _ESCAPED_KEY_ENDS = (b'password\\"', b'sessiontoken\\"', b'secretaccesskey\\"')
 """The same in JSON text held in a string (an SNS notification's ``Message``): quotes escaped."""
 _KELVIN_SIGN = "\u212a".encode()
+SECRET_MARKERS = _SECRET_KEY_ENDS
+"""What the stream splitter looks for in each read, once, rather than :func:`_may_hold_secret`
+in each record's bytes: the records none of them starts within are handed to
+:func:`without_screened_credentials` (normalizers.framing.json_stream: screen). A search of a
+whole read costs about what the searches of its records do, without their calls and their
+copies of the record lower-cased."""
 
 
 def is_secret(key: str) -> bool:
@@ -145,6 +151,37 @@ def without_credentials(record: dict[str, Any], raw: bytes, keep_raw: bool) -> t
     return clean, raw if rewritten is None else rewritten
 
 
+def without_screened_credentials(
+    record: dict[str, Any], raw: bytes, keep_raw: bool
+) -> tuple[dict[str, Any], bytes]:
+    """:func:`without_credentials` of a record whose bytes the splitter found none of
+    :data:`SECRET_MARKERS` in: only a key its screen cannot see is left to look for."""
+    find = raw.find  # _may_hide_secret's first tests, inline: they run for every record
+    if (find(b"\\") < 0 and find(b"\xe2") < 0) or not _may_hide_secret(raw):
+        return record, raw
+    return without_credentials(record, raw, keep_raw)
+
+
+def _may_hide_secret(raw: bytes) -> bool:
+    """Whether a secret key's name may be spelled so that a search of the lower-cased bytes
+    misses it: with JSON escapes (``\\u0070assword``; the escaped quotes of JSON text held in a
+    string, such as an SNS notification's ``Message``), or a KELVIN SIGN. Searched in each
+    record, not in each read with :data:`SECRET_MARKERS`: a one-byte search (a memchr) tells
+    that most records hold neither a backslash nor the sign's first byte, where a search of a
+    read for ``\\u`` or the sign costs as much as one for a name."""
+    find = raw.find
+    if find(b"\\") >= 0:
+        if find(b"\\u") >= 0:
+            return True
+        if find(b'\\"') >= 0:  # JSON text in a string: its keys' quotes are escaped
+            escaped, lowered = _ESCAPED_KEY_ENDS, raw.lower().rfind
+            if lowered(escaped[0]) >= 0 or lowered(escaped[1]) >= 0 or lowered(escaped[2]) >= 0:
+                return True
+    # The one character outside ASCII that str.lower (is_secret's) turns into an ASCII letter:
+    # KELVIN SIGN, "k", which bytes.lower() leaves as it is ("sessionTo\u212aen").
+    return find(b"\xe2") >= 0 and find(_KELVIN_SIGN) >= 0
+
+
 def _may_hold_secret(raw: bytes) -> bool:
     """The fast path: a record none of whose keys can be secret is passed as it is, without a
     walk. A key written with JSON escapes (``\\u0070assword``) is not seen here: it walks too.
@@ -155,12 +192,7 @@ def _may_hold_secret(raw: bytes) -> bool:
     byte's value) and builds and clears a ``TypeError`` for each search, which cost more than
     the search itself. A one-byte search is a memchr, several times faster than the longer one
     it spares (most records hold no backslash and no byte beyond ASCII at all)."""
-    find = raw.find
-    if find(b"\\") >= 0 and find(b"\\u") >= 0:
-        return True
-    # The one character outside ASCII that str.lower (is_secret's) turns into an ASCII letter:
-    # KELVIN SIGN, "k", which bytes.lower() below leaves as it is ("sessionTo\u212aen").
-    if find(b"\xe2") >= 0 and find(_KELVIN_SIGN) >= 0:
+    if _may_hide_secret(raw):
         return True
     # rfind, not find, for the same answer: CPython's forward search first tests each
     # window's last byte, here the closing quote, the most common byte of JSON; the backward
@@ -168,14 +200,7 @@ def _may_hold_secret(raw: bytes) -> bool:
     # a third less time (1.9 -> 1.3 us for a 1.4 kB record, same-run alternating rounds).
     find = raw.lower().rfind  # ASCII only, as the key names are
     ends = _SECRET_KEY_ENDS
-    if find(ends[0]) >= 0 or find(ends[1]) >= 0 or find(ends[2]) >= 0:
-        return True
-    # A record given as the bytes of its envelope (an SNS notification: the record is the JSON
-    # text of its Message) has its keys' quotes escaped.
-    if raw.find(b'\\"') < 0:
-        return False
-    escaped = _ESCAPED_KEY_ENDS
-    return find(escaped[0]) >= 0 or find(escaped[1]) >= 0 or find(escaped[2]) >= 0
+    return find(ends[0]) >= 0 or find(ends[1]) >= 0 or find(ends[2]) >= 0
 
 
 def _redacted_json(raw: bytes) -> bytes | None:

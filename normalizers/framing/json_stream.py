@@ -48,6 +48,12 @@ would turn into floats, losing digits) keep their exact value: a record holding 
 digits or more is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
 
+A source may give the splitter a *screen*: byte strings (its secret keys' names) looked for
+once in each read, ASCII case aside, rather than in each record. A record is *screened* when
+none of them starts within its bytes; one that any may start within, that the general path
+took, or that a read too full of them (:data:`MAX_MARKS`) left unscreened, is not, and its
+mapper looks at its bytes itself. A string cut by the read boundary is found too.
+
 Reads use ``read1`` where the stream has it (one underlying read at a time), and a read that
 raises :class:`~normalizers.stream.TruncatedInput` (a gzip stream cut short or followed by
 bytes that are no gzip member, a limit of the object) is held back until the records read
@@ -60,6 +66,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from bisect import bisect_left
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -174,10 +182,16 @@ def to_json_bytes(value: Any) -> bytes:
         return json.dumps(value).encode("utf-8")
 
 
-_DIGITS = bytes.maketrans(b"123456789", b"000000000")
+_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"abcdefghijklmnopqrstuvwxyz" + bytes(10))
+"""ASCII letters to lower case and digits to NUL: one translation of each read serves both the
+search for long integers (runs of NUL; what comes before a number, ``:,[``, blanks and ``-``,
+is left as it is) and the screen (lower-case names, without digits). NUL, not ``0``: CPython's
+substring search skips ahead past bytes outside a filter of the needle's bytes modulo 64,
+where ``0``-``9`` fall with ``p``-``y``, the letters of the names; NUL falls with none. (A NUL
+byte in the text, never valid JSON, at worst has a record parsed again.)"""
 _LONG_DIGITS = 19
 """The digits of the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
-_LONG_RUN = b"0" * _LONG_DIGITS
+_LONG_RUN = bytes(_LONG_DIGITS)  # digits, folded
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
@@ -185,7 +199,7 @@ _NUMBER_BEFORE = frozenset(b":,[")
 """What comes before a number (blanks and a minus sign aside); digits inside a string come
 after a quote or text, unless the string itself reads like JSON, which only costs a re-parse."""
 _BLANKS = frozenset(b" \t\r\n")
-_MINUS, _ZERO = ord("-"), ord("0")
+_MINUS, _ZERO = ord("-"), 0  # a digit, folded
 TAIL = 64
 """Bytes of the previous read kept to see a number's start that the read boundary cut."""
 
@@ -193,7 +207,7 @@ TAIL = 64
 def has_long_integer(data: bytes | bytearray | memoryview, open_start: bool = False) -> bool:
     """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits).
 
-    The runs of 19 digits are found at C speed (digits translated to ``0``, then searched
+    The runs of 19 digits are found at C speed (digits translated to NUL, then searched
     from the end: on a whole read, dense with digits, ``rfind`` takes less time than ``find``,
     which sets up a two-way search on every call); only each run's start is looked at, for a
     ``:``, ``,`` or ``[`` before it. With ``open_start`` (a window into a longer stream), a
@@ -201,7 +215,11 @@ def has_long_integer(data: bytes | bytearray | memoryview, open_start: bool = Fa
     what precedes it is unknown.
     """
     text = bytes(data) if isinstance(data, memoryview) else data  # no copy of bytes read
-    digits = text.translate(_DIGITS)
+    return _has_long_run(text, text.translate(_FOLD), open_start)
+
+
+def _has_long_run(text: bytes | bytearray, digits: bytes | bytearray, open_start: bool) -> bool:
+    """:func:`has_long_integer` of ``text``, whose translation by ``_FOLD`` is ``digits``."""
     end = len(digits)
     while (start := digits.rfind(_LONG_RUN, 0, end)) >= 0:  # the last 19 digits of a run
         while start >= _LONG_DIGITS and digits.startswith(_LONG_RUN, start - _LONG_DIGITS):
@@ -278,28 +296,45 @@ def exact_loads(data: bytes | bytearray | memoryview | str) -> Any:
     return value
 
 
-RecordFields = tuple[int, bytes, Any, str | None]
-"""A :class:`JsonRecord`'s fields in order: ``(index, raw, value, error)``."""
+RecordFields = tuple[int, bytes, Any, str | None, bool]
+"""A :class:`JsonRecord`'s fields in order, then whether the record is screened (none of the
+screen's strings in its bytes): ``(index, raw, value, error, screened)``."""
+
+MAX_MARKS = 4096
+"""The screen's strings found in one read beyond which it stops looking in that read: each
+record with bytes in it is then unscreened (a read full of them costs a bounded number of
+searches, and their marks a bounded memory)."""
+_NO_MARK = sys.maxsize
+"""The start of the next mark when there is none: every record ends before it."""
+_UNSCREENED = -1
+"""The start of the next mark without a screen: every record ends after it."""
 
 
 def json_records(
     stream: BinaryIO, wrapper: Wrapper | None = None, limits: Limits = DEFAULT_LIMITS
 ) -> Iterator[JsonRecord]:
     """Yield each record of ``stream`` (decompressed), streaming, never failing on bad data."""
-    for fields in json_record_fields(stream, wrapper, limits):
-        yield JsonRecord(*fields)
+    for index, raw, value, error, _ in json_record_fields(stream, wrapper, limits):
+        yield JsonRecord(index, raw, value, error)
 
 
 def json_record_fields(
-    stream: BinaryIO, wrapper: Wrapper | None = None, limits: Limits = DEFAULT_LIMITS
+    stream: BinaryIO,
+    wrapper: Wrapper | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    screen: tuple[bytes, ...] = (),
 ) -> Iterator[RecordFields]:
     """:func:`json_records` as plain tuples, for the loop that runs once per record (a tuple
-    costs a fraction of a :class:`JsonRecord` to build)."""
-    return iter(_Splitter(stream, wrapper, limits.max_record_bytes))
+    costs a fraction of a :class:`JsonRecord` to build), each saying whether the record is
+    screened: none of ``screen`` (lower-case ASCII, without digits; searched ASCII
+    case-insensitively) starts within its bytes."""
+    return iter(_Splitter(stream, wrapper, limits.max_record_bytes, screen))
 
 
 class _Splitter:
-    def __init__(self, stream: BinaryIO, wrapper: Wrapper | None, max_record: int) -> None:
+    def __init__(
+        self, stream: BinaryIO, wrapper: Wrapper | None, max_record: int, screen: tuple[bytes, ...] = ()
+    ) -> None:
         # read1: at most one read of the underlying stream, so the bytes decompressed before a
         # truncated gzip stream raises are returned (and their records yielded) first.
         self._read = getattr(stream, "read1", stream.read)
@@ -336,6 +371,15 @@ class _Splitter:
         self._seen_separator = b""
         self._truncation: TruncatedInput | None = None
         """What the stream raised, raised again once the records read before it are yielded."""
+        if any(not needle or needle.translate(_FOLD) != needle for needle in screen):
+            raise ValueError("a screen's strings are lower-case ASCII without digits")
+        self._screen = screen
+        self._screen_keep = max(map(len, screen), default=1) - 1
+        """Bytes of the stream kept, folded, to find a string that a read's end cut."""
+        self._screen_tail = b""
+        self._marks: list[tuple[int, int]] = []
+        """``[start, end)`` spans of the buffer where the screen found a string (or gave up),
+        sorted by start: a record whose bytes reach into one is not screened."""
 
     def __iter__(self) -> Iterator[RecordFields]:
         while len(self._data) < len(_BOM) and self._read_more():
@@ -375,17 +419,20 @@ class _Splitter:
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
             self._index = index + 1
-            return [(index, raw, value, error)]
+            return [(index, raw, value, error, error is None and self._screened(self._pos))]
         self._index = index + len(inner)
-        return [(index + number, to_json_bytes(record), record, None) for number, record in enumerate(inner)]
+        return [
+            (index + number, to_json_bytes(record), record, None, False)
+            for number, record in enumerate(inner)
+        ]
 
     @staticmethod
-    def _checked(index: int, raw: bytes, value: Any) -> RecordFields:
+    def _checked(index: int, raw: bytes, value: Any, screened: bool) -> RecordFields:
         """A record parsed whole, or its dead letter when it nests too deeply (the bracket
         count of :func:`too_deep` inlined: this runs once per record)."""
         if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH or not too_deep(raw, value):
-            return index, raw, value, None
-        return index, raw, None, _TOO_DEEP_REASON
+            return index, raw, value, None, screened
+        return index, raw, None, _TOO_DEEP_REASON, False
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -406,12 +453,81 @@ class _Splitter:
             # bytes around its start, where a number may begin before the read boundary. A
             # number at the read's very start counts here too (what precedes it is unknown).
             tail = self._tail
-            self._long_numbers = has_long_integer(chunk, open_start=True) or has_long_integer(
+            folded = chunk.translate(_FOLD)
+            self._long_numbers = _has_long_run(chunk, folded, open_start=True) or has_long_integer(
                 tail + chunk[:_LONG_DIGITS], open_start=True
             )
             self._tail = (tail + chunk[-TAIL:])[-TAIL:]  # of the stream, not of this read (may be short)
+            if self._screen:
+                self._mark(folded, len(self._data))
+        elif self._screen:
+            self._mark(chunk.lower(), len(self._data))  # digits as they are: the strings have none
         self._data += chunk
         return True
+
+    def _mark(self, folded: bytes, position: int) -> None:
+        """Mark where the screen's strings start in a read (``folded``, to be appended at
+        ``position``), one cut by the end of the stream's previous bytes too. Searched from
+        the end: ``rfind`` tests each window's first byte, rarer in JSON than the last (``"``)."""
+        tail, keep = self._screen_tail, self._screen_keep
+        junction = tail + folded[:keep]
+        starts: list[int] = []
+        for needle in self._screen:
+            overlap = len(needle) - 1  # the next search may end inside this match
+            # In the junction, only those starting in the tail: the read's own are found below.
+            end = len(junction)
+            while (at := junction.rfind(needle, 0, end)) >= 0:
+                if at < len(tail):
+                    starts.append(position - len(tail) + at)
+                end = at + overlap
+            end = len(folded)
+            while (at := folded.rfind(needle, 0, end)) >= 0 and len(starts) <= MAX_MARKS:
+                starts.append(position + at)
+                end = at + overlap
+            if len(starts) > MAX_MARKS:  # the whole read, and the tail before it, unscreened
+                starts = []
+                self._marks.append((position - len(tail), position + len(folded)))
+                break
+        self._marks.extend((start, start + 1) for start in starts)
+        self._marks.sort()
+        self._screen_tail = (tail + folded[-keep:])[-keep:] if keep else b""
+
+    def _next_mark(self) -> int:
+        """Where the next mark starts (:data:`_NO_MARK`: none, :data:`_UNSCREENED`: no screen)."""
+        if not self._screen:
+            return _UNSCREENED
+        return self._marks[0][0] if self._marks else _NO_MARK
+
+    def _passed(self, end: int) -> int:
+        """Drop the marks that end by ``end`` (a record's end); where the next one starts."""
+        marks = self._marks
+        before = bisect_left(marks, (end,))  # the marks starting before ``end``
+        spill = [mark for mark in marks[:before] if mark[1] > end]  # a span reaching past it
+        marks[:before] = spill
+        return self._next_mark()
+
+    def _screened(self, end: int) -> bool:
+        """Whether the record that ends at ``end``, taken by the general path, is screened."""
+        mark = self._next_mark()
+        if end <= mark:
+            return True
+        if mark != _UNSCREENED:
+            self._passed(end)
+        return False
+
+    def _drop(self, start: int, end: int) -> None:
+        """Delete ``data[start:end]`` (the bytes before a record, or the middle of one too large
+        to keep), moving the marks with the bytes after it. The marks of the bytes deleted go
+        with them (a record too large keeps the marks of one read at most, whatever it holds)."""
+        del self._data[start:end]
+        if self._marks:
+            removed = end - start
+
+            def moved(offset: int) -> int:
+                return offset if offset < start else max(start, offset - removed)
+
+            marks = ((moved(low), moved(high)) for low, high in self._marks)
+            self._marks = [(low, high) for low, high in marks if high > low]
 
     def _loads(self, raw: bytes | bytearray) -> Any:
         """A record's value; integers beyond 64 bits exact (rare: checked only once a read
@@ -425,7 +541,7 @@ class _Splitter:
     def _compact(self) -> None:
         # Only between records: no other offset into the buffer is alive here.
         if self._pos >= READ_SIZE:
-            del self._data[: self._pos]
+            self._drop(0, self._pos)
             self._pos = 0
 
     def _skip_space(self, pos: int) -> int | None:
@@ -438,7 +554,7 @@ class _Splitter:
                 return match.start()
             pos = len(self._data)
             if pos > READ_SIZE:
-                del self._data[: pos - KEEP_BEFORE_SPACE]
+                self._drop(0, pos - KEEP_BEFORE_SPACE)
                 pos = self._pos = KEEP_BEFORE_SPACE
             if not self._read_more():
                 self._pos = pos
@@ -476,7 +592,7 @@ class _Splitter:
                     pos = next_start
                 raw, value, error = self._value(pos, _ITEM_END, top=False)
                 if error is None and record_key in value:  # a record (the common case, inlined)
-                    yield self._checked(self._index, raw, value)
+                    yield self._checked(self._index, raw, value, self._screened(self._pos))
                     self._index += 1
                 else:
                     yield from self._records(raw, value, error)
@@ -504,10 +620,12 @@ class _Splitter:
         separator = self._separator
         literal = _LITERAL.get(separator)
         to_next = len(separator) - 2  # from a record's end (after its "}") to the next one's "{"
+        mark = self._next_mark()  # a record ending by it is screened
         while True:
             if start >= READ_SIZE:  # between records: no other offset into the buffer is alive
-                del data[:start]
+                self._drop(0, start)
                 start = self._pos = 0
+                mark = self._next_mark()
             if separator:
                 end, value = start, _NOTHING
                 for _ in _TRIES:
@@ -534,7 +652,10 @@ class _Splitter:
                         return start
                     index = self._index
                     self._index, self._pos = index + 1, end
-                    yield self._checked(index, bytes(piece), value)
+                    screened = end <= mark
+                    if not screened and mark != _UNSCREENED:
+                        mark = self._passed(end)
+                    yield self._checked(index, bytes(piece), value, screened)
                     start = end + to_next
                     continue
             end = start + 1
@@ -559,7 +680,10 @@ class _Splitter:
                 return start
             index = self._index
             self._index, self._pos = index + 1, end
-            yield self._checked(index, bytes(piece), value)
+            screened = end <= mark
+            if not screened and mark != _UNSCREENED:
+                mark = self._passed(end)
+            yield self._checked(index, bytes(piece), value, screened)
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None
@@ -758,7 +882,7 @@ class _Splitter:
                     return len(data), _EOF
             keep = start + MAX_DEAD_LETTER_RAW  # keep the head for the dead letter, drop the rest
             if i > keep:
-                del data[keep:i]
+                self._drop(keep, i)
                 i, dropped = keep, True
             if not self._read_more():
                 return len(data), _TOO_LARGE

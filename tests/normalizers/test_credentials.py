@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
+import random
 from typing import Any
 
 import orjson
@@ -11,9 +13,22 @@ import pytest
 
 from demo.records.securitylake import parquet_from_rows
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.cloudtrail.credentials import REDACTED, redacted, without_credentials
+from normalizers.cloudtrail.credentials import (
+    REDACTED,
+    SECRET_MARKERS,
+    _may_hide_secret,
+    _may_hold_secret,
+    redacted,
+    without_credentials,
+)
+from normalizers.cloudtrail.spec import SPEC
+from normalizers.framing import json_stream
+from normalizers.framing.json_stream import json_record_fields
 from tests.conftest import GOLDEN
+from tests.normalizers.streams import Trickle
 
+assert SPEC.framing is not None
+CLOUDTRAIL_WRAPPER = SPEC.framing.wrapper
 ORIGIN = Origin(object="test", ingested="2026-01-01T00:00:00.000Z", keep_original=True)
 
 
@@ -282,3 +297,103 @@ def test_a_record_in_an_sns_message_has_its_secrets_redacted(keep_original: bool
         assert (
             kept["MessageId"] == "m" and json.loads(kept["Message"]) != message
         )  # the notification, redacted
+
+
+def test_json_text_in_a_record_of_a_log_file_has_its_secrets_redacted_in_event_original() -> None:
+    # A record the splitter screened (no unescaped secret name in its bytes) whose string
+    # member holds JSON text: the names' quotes are escaped there (password\"), so the
+    # screen cannot see them and the record's own check must (as for an SNS Message).
+    text = json.dumps({"userName": "bob", "Password": "hunter2"})
+    record = _record(requestParameters={"dBInstanceIdentifier": "db", "settings": text})
+    document = _normalized(record)
+    kept = json.loads(document["event"]["original"])  # type: ignore[index]
+    assert json.loads(kept["requestParameters"]["settings"]) == {"userName": "bob", "Password": REDACTED}
+    assert "hunter2" not in document["event"]["original"]  # type: ignore[index]
+
+
+# -- the splitter's screen: the same records found, once per read -------------------------
+
+_SECRET_SPELLINGS = (
+    '"password":"x"',
+    '"PassWord":"x"',
+    '"masterUserPASSWORD":"x"',
+    '"SessionToken":"x"',
+    '"secretAccessKey":"x"',
+    '"\\u0070assword":"x"',  # a JSON escape: the mapper's walk decides
+    '"sessionTo\u212aen":"x"',  # KELVIN SIGN, which str.lower turns into "k"
+)
+
+
+def _screened_file(count: int, seed: int, lines: bool = False) -> tuple[bytes, list[bool]]:
+    """A log file of ``count`` records, some with a secret key somewhere in them (at their
+    start, end or in the middle), and which ones."""
+    rng = random.Random(seed)
+    records, secret = [], []
+    for index in range(count):
+        spelling = rng.choice(_SECRET_SPELLINGS) if rng.random() < 0.3 else None
+        inner = f'{{"a":{index},{spelling},"z":1}}' if spelling else f'{{"a":{index},"b":"passwordData"}}'
+        head = orjson.dumps(_record(eventName=f"E{index}")).decode()[1:-1]
+        parts = [head, f'"requestParameters":{inner}', f'"pad":"{"p" * rng.randrange(40)}"']
+        rng.shuffle(parts)
+        records.append("{" + ",".join(parts) + "}")
+        secret.append(spelling is not None)
+    if lines:  # JSON lines, as Firehose delivers records
+        return "\n".join(records).encode(), secret
+    return ('{"Records":[' + ",".join(records) + "]}").encode(), secret
+
+
+@pytest.mark.parametrize("lines", [False, True])
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 8, 13, 64, 1 << 20])
+def test_the_splitter_screens_out_exactly_the_records_that_name_a_secret_key(chunk: int, lines: bool) -> None:
+    # Every string cut by a read boundary somewhere (reads of 1 byte cut each one everywhere).
+    data, secret = _screened_file(60, seed=chunk, lines=lines)
+    fields = list(json_record_fields(Trickle(data, chunk), CLOUDTRAIL_WRAPPER, screen=SECRET_MARKERS))  # type: ignore[arg-type]
+    assert [index for index, *_ in fields] == list(range(len(secret)))
+    for (_, raw, _, error, screened), has_secret in zip(fields, secret, strict=True):
+        assert error is None
+        assert _may_hold_secret(raw) is has_secret
+        named = any(raw.lower().find(name) >= 0 for name in SECRET_MARKERS)
+        assert screened is not named  # never a name let through, and the rest screened
+        # Escapes and the KELVIN SIGN, which no search of lower-cased bytes sees, are left
+        # to each screened record (its mapper's without_screened_credentials).
+        assert named or not has_secret or _may_hide_secret(raw)
+
+
+def test_a_read_too_full_of_secret_names_is_left_to_each_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_stream, "MAX_MARKS", 3)
+    data, secret = _screened_file(60, seed=1)
+    fields = list(json_record_fields(io.BytesIO(data), CLOUDTRAIL_WRAPPER, screen=SECRET_MARKERS))
+    assert not any(screened for *_, screened in fields)  # none screened: each record looks itself
+    documents = list(normalize_object(io.BytesIO(data), ORIGIN, "cloudtrail"))
+    assert len(documents) == len(secret) and not any(isinstance(d, DeadLetter) for d in documents)
+    assert sum(REDACTED in json.dumps(document) for document in documents) == sum(secret)
+
+
+def test_secrets_across_read_boundaries_of_a_large_file_are_redacted() -> None:
+    data, secret = _screened_file(8000, seed=2)  # several reads of the splitter
+    assert len(data) > 2 * json_stream.READ_SIZE
+    documents = list(normalize_object(io.BytesIO(gzip.compress(data)), ORIGIN, "cloudtrail"))
+    assert len(documents) == len(secret)
+    for document, has_secret in zip(documents, secret, strict=True):
+        assert not isinstance(document, DeadLetter)
+        text = json.dumps(document)
+        assert '"x"' not in text and '\\"x\\"' not in text
+        assert (REDACTED in text) is has_secret
+
+
+def test_a_screen_of_strings_it_could_not_find_is_refused() -> None:
+    for strings in ((b"Password",), (b"key1",), (b"",)):
+        with pytest.raises(ValueError, match="lower-case ASCII"):
+            list(json_record_fields(io.BytesIO(b"[]"), CLOUDTRAIL_WRAPPER, screen=strings))
+
+
+def test_the_marks_of_bytes_dropped_go_with_them() -> None:
+    # A record too large is read on with its middle dropped, read after read: the marks of the
+    # bytes dropped must not pile up (one read's at most), those after them move with them.
+    splitter = json_stream._Splitter(io.BytesIO(b""), CLOUDTRAIL_WRAPPER, 1 << 20, SECRET_MARKERS)
+    splitter._data = bytearray(1000)
+    splitter._marks = [(10, 11), (150, 151), (199, 260), (450, 520), (900, 901)]
+    splitter._drop(100, 500)  # the middle of a record too large
+    assert splitter._marks == [(10, 11), (100, 120), (500, 501)]
+    splitter._drop(0, 200)  # the bytes before the next record
+    assert splitter._marks == [(300, 301)]
