@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.cloudtrail import normalize as cloudtrail_normalize
+from normalizers.cloudtrail.compiled import CompiledBuilders
 from normalizers.detect import Detection, detect, detect_parquet
 from normalizers.spec import ParquetSchema
 from normalizers.stream import SourceReadError
@@ -211,14 +211,14 @@ def test_a_record_that_breaks_the_normalizer_is_one_dead_letter_and_the_rest_goe
         b'"eventName":"GetObject","awsRegion":"us-east-1","eventID":"%s","recipientAccountId":"111122223333",'
         b'"userIdentity":{"type":"IAMUser","userName":"alice"}}'
     )
-    real = cloudtrail_normalize.without_credentials
+    real = CompiledBuilders.build
 
-    def failing(record: dict[str, Any], raw: bytes, keep_raw: bool) -> tuple[dict[str, Any], bytes]:
+    def failing(self: CompiledBuilders, record: dict[str, Any], *args: Any) -> Any:
         if record.get("eventID") == "odd":
             raise OverflowError("a shape no rule foresaw")
-        return real(record, raw, keep_raw)
+        return real(self, record, *args)
 
-    monkeypatch.setattr(cloudtrail_normalize, "without_credentials", failing)
+    monkeypatch.setattr(CompiledBuilders, "build", failing)
     data = b'{"Records":[' + b",".join([good % b"a", good % b"odd", good % b"b"]) + b"]}"
     items = list(normalize_object(io.BytesIO(data), ORIGIN))
     assert [i["event"]["id"] for i in items if not isinstance(i, DeadLetter)] == ["a", "b"]
