@@ -5,11 +5,27 @@ GuardDuty's ``Container``/``EcsClusterDetails``/``EksClusterDetails`` and Securi
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from itertools import islice
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.ecs.values import prune, unique
+
+
+@dataclass(slots=True)
+class Workload:
+    """What a finding says of the containers it is about: ``container`` and ``orchestrator``
+    (ECS), and the lists a finding's own namespace keeps (``aws.guardduty.*``,
+    ``aws.securityhub_findings.*``): ``container_images``, ``container_mounts`` (``path``,
+    ``volume``, ``host_path``) and ``privileged_containers`` (every container stated
+    privileged)."""
+
+    container: dict[str, Any] = field(default_factory=dict)
+    orchestrator: dict[str, Any] = field(default_factory=dict)
+    images: list[str] = field(default_factory=list)
+    mounts: dict[str, object] = field(default_factory=dict)
+    privileged: list[str] = field(default_factory=list)
 
 
 class ImageReference(NamedTuple):

@@ -26,31 +26,18 @@ no detail dead-letters a finding, whatever it holds.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.bounded import bounded_objects
 from normalizers.ecs.container import (
     KUBERNETES,
+    Workload,
     container_fields,
     ecs_task_orchestrator,
     mounts_block,
     orchestrator_fields,
 )
 from normalizers.ecs.values import as_bool, as_dict, as_text, unique
-
-
-@dataclass(slots=True)
-class Workload:
-    """``container``, ``orchestrator`` and ``aws.guardduty.container_images`` of a finding."""
-
-    container: dict[str, Any] = field(default_factory=dict)
-    orchestrator: dict[str, Any] = field(default_factory=dict)
-    images: list[str] = field(default_factory=list)
-    mounts: dict[str, object] = field(default_factory=dict)
-    """``aws.guardduty.container_mounts``: ``path``, ``volume``, ``host_path``."""
-    privileged: list[str] = field(default_factory=list)
-    """``aws.guardduty.privileged_containers``: every container stated privileged."""
 
 
 def kubernetes_workload(resource: dict[str, Any]) -> dict[str, Any]:

@@ -26,12 +26,12 @@ holds, and a member of the wrong type is no value.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from normalizers.ecs.bounded import bounded_objects
 from normalizers.ecs.container import (
     KUBERNETES,
+    Workload,
     container_fields,
     ecs_task_orchestrator,
     mounts_block,
@@ -43,19 +43,6 @@ from normalizers.ecs.values import as_bool, as_dict, as_text, unique
 _MOUNT_MEMBERS = (("VolumeMounts", "MountPath", "Name"), ("MountPoints", "ContainerPath", "SourceVolume"))
 """A container's mounts: ``ContainerDetails.VolumeMounts[]`` (``MountPath``, ``Name``), ECS's
 ``MountPoints[]`` (``ContainerPath``, ``SourceVolume``): the path in the container, the volume."""
-
-
-@dataclass(slots=True)
-class Workload:
-    """``container``, ``orchestrator`` and ``aws.securityhub_findings.container_images``."""
-
-    container: dict[str, Any] = field(default_factory=dict)
-    orchestrator: dict[str, Any] = field(default_factory=dict)
-    images: list[str] = field(default_factory=list)
-    mounts: dict[str, object] = field(default_factory=dict)
-    """``aws.securityhub_findings.container_mounts``: ``path``, ``volume``, ``host_path``."""
-    privileged: list[str] = field(default_factory=list)
-    """``aws.securityhub_findings.privileged_containers``: every container stated privileged."""
 
 
 def resources_workload(resources: Any) -> Workload:
