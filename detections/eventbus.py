@@ -3,8 +3,8 @@
 Published by the detection run at the point where it notifies SNS (detections/runner.py), with
 the same "once per transition" bookkeeping: one ``SIEM Incident`` event when an incident opens
 or escalates, one ``SIEM Alert`` event per alert when it is first grouped into an incident.
-Every event has ``Source: aws-siem``; its ``Detail`` is the summary below (docs/detections.md
-"Hand-offs" shows both), never the matched events themselves.
+Every event has ``Source: aws-siem``; its ``Detail`` is the summary below (docs/handoffs.md,
+"Alerts and incidents on an EventBridge bus", shows both), never the matched events themselves.
 
 PutEvents takes at most 10 entries per request and a bounded request size (1 MB in the current
 API reference, 256 KB before: we stay under the smaller); an entry's size is its ``Source``,

@@ -16,7 +16,7 @@ terms on the alerts (SEARCH) collection, ``<alerts index>-terms``, not the logs:
 Querying the logs instead would scan every event of the window's entities over 14 days,
 every run: at 100 million events a day, up to 1.4 billion documents per broad rule (every
 API call by identity) every 5 minutes, against a few thousand look-ups by id
-(docs/detections.md, "New terms: where history lives").
+(docs/detections.md, "New terms", "Where the history lives").
 
 **Learning.** The first run fills the state from the logs (a composite over the rule's
 documents of ``history`` + 1 day before its window, 100 pages a run until done); the state

@@ -3,7 +3,7 @@ data class, one opensearch-py client factory and one requests session for OpenSe
 
 The bottom layer, beside ``normalizers``: it imports no other package of the project, so the
 ingest path, detections, investigation, the asset installer, the command line and the Lambda
-handlers all build their clients the same way (docs/deploy.md, "Authentication").
+handlers all build their clients the same way (docs/cli.md, "Connection options").
 
     settings = ConnectionSettings("https://<id>.<region>.aoss.amazonaws.com", auth="aoss")
     client = make_client(settings)

@@ -41,6 +41,11 @@ def register(subparsers: Any) -> None:
         "--region", help="AWS region of the bucket and the queue (default: the AWS configuration)"
     )
     parser.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="AWS named profile for the listing and the queue (default: $AWS_PROFILE)",
+    )
+    parser.add_argument(
         "--source", action="append", choices=SOURCES, default=[], help="only this source (repeatable)"
     )
     parser.add_argument(
@@ -119,10 +124,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"siem backfill: {error} (use another --checkpoint, or --restart)", file=sys.stderr)
         return 2
     checkpoint.path = path
+    session = boto3.Session(profile_name=args.profile)  # an unknown profile: exit 2 (siem_cli.main)
     try:
-        s3 = boto3.client("s3", region_name=args.region)
+        s3 = session.client("s3", region_name=args.region)
         enqueuer = Enqueuer(
-            boto3.client("sqs", region_name=args.region),
+            session.client("sqs", region_name=args.region),
             args.queue,
             target.bucket,
             s3.meta.region_name,

@@ -116,7 +116,26 @@ def test_operator_mistakes_end_with_a_message_not_a_traceback(
     options = ["--queue", aws.queue_url, "--checkpoint", str(tmp_path / "c.json"), "--quiet"]
     assert cli.main(["backfill", "/local/path", *options]) == 2
     assert cli.main(["backfill", "s3://no-such-bucket/AWSLogs/", *options]) == 1
+    assert (
+        cli.main(["backfill", f"s3://{ORG_BUCKET}/AWSLogs/", *options, "--profile", "no-such-profile"]) == 2
+    )
     error = capsys.readouterr().err
     assert "expected s3://bucket/prefix" in error
     assert "NoSuchBucket" in error
+    assert "The config profile (no-such-profile) could not be found" in error
     assert "Traceback" not in error
+
+
+def test_profile_names_the_credentials_of_the_listing_and_the_queue(
+    aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--profile`` as the other commands take it (docs/cli.md): a known profile works, an
+    unknown one is exit status 2 (above), so the option is read, not ignored."""
+    _org_bucket(aws)
+    config = tmp_path / "config"
+    config.write_text("[profile operator]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    argv = ["backfill", f"s3://{ORG_BUCKET}/AWSLogs/", "--queue", aws.queue_url, "--quiet", "--rate", "0"]
+    argv += ["--checkpoint", str(tmp_path / "c.json"), "--source", "vpcflow", "--profile", "operator"]
+    assert cli.main(argv) == 0
+    assert _queued(aws) == 1
