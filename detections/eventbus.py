@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from detections.incident_status import last_closure
 from detections.incidents import alert_count, listed_alert_ids
 
 SOURCE = "aws-siem"
@@ -128,11 +129,18 @@ def _batches(events: Sequence[BusEvent], bus: str) -> Iterator[list[BusEvent]]:
 
 def incident_event(incident: dict[str, Any], change: str) -> BusEvent:
     """``change``: ``new`` (never published), ``reopened`` (an alert reopened it after it was
-    closed) or ``escalated`` (its severity rose since): :func:`~detections.incidents.announced_change`."""
+    closed) or ``escalated`` (its severity rose since): :func:`~detections.incidents.announced_change`.
+    With the incident's triage status (detections/incident_status.py) and, when reopened, the
+    closure the alert undid (``was_closed``)."""
     details = incident["incident"]
     detail = {
         "incident_id": details["id"],
         "change": change,
+        "status": details["status"],
+        "resolution": details.get("resolution"),
+        "status_by": details.get("status_by"),
+        "status_updated": details.get("status_updated"),
+        "was_closed": _closure(incident) if change == "reopened" else None,
         "severity": details["severity"],
         "severity_number": incident["event"]["severity"],
         "title": details.get("title"),
@@ -191,6 +199,14 @@ def alert_event(alert: dict[str, Any], incident_id: str) -> BusEvent:
         "event_ids": details.get("event_ids", [])[:MAX_LISTED],
     }
     return BusEvent(f"alert:{details['id']}", ALERT_DETAIL_TYPE, bounded(detail))
+
+
+def _closure(incident: dict[str, Any]) -> dict[str, Any] | None:
+    """The latest closure of ``incident`` (when, by whom, the resolution, the note)."""
+    closure = last_closure(incident)
+    if closure is None:
+        return None
+    return {key: closure.get(key) for key in ("at", "by", "resolution", "note")}
 
 
 def _related(document: dict[str, Any]) -> dict[str, list[Any]]:

@@ -19,6 +19,7 @@ import yaml
 
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
+from detections.network_activity import without_copies
 from detections.principals import grants_outside
 from normalizers import SOURCES
 
@@ -76,6 +77,7 @@ _KEYS = {
     "enabled",
     "techniques",
     "superseded_by",
+    "network_activity_copies",
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
@@ -229,6 +231,10 @@ class Rule:
     superseded_by: tuple[str, ...] = ()
     """Rules that raise this one's alert instead: a disabled twin (a converted Sigma rule that
     describes the same events as one of ours) names them, so one event raises one alert."""
+    network_activity_copies: bool = False
+    """Whether the rule reads the CloudTrail network activity events that copy a call made
+    through a VPC endpoint (detections/network_activity.py); by default it reads the call's own
+    event only, and the endpoint's denials."""
     tests: tuple[RuleTest, ...] = ()
     path: Path | None = None
 
@@ -281,8 +287,13 @@ class Rule:
         return f"{prefix}{self.index}"
 
     def query_clause(self) -> dict[str, Any]:
-        """The rule's query as one OpenSearch query clause (a sequence without one: every document)."""
-        return query_clause(self.lucene, self.dsl)
+        """The rule's query as one OpenSearch query clause (a sequence without one: every
+        document); on CloudTrail, without the network activity copies of calls unless the rule
+        asks for them (detections/network_activity.py)."""
+        clause = query_clause(self.lucene, self.dsl)
+        if "cloudtrail" not in self.sources or self.network_activity_copies:
+            return clause
+        return without_copies(clause)
 
 
 def query_clause(lucene: str | None, dsl: dict[str, Any] | None) -> dict[str, Any]:
@@ -401,6 +412,9 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         raise ValueError("enabled must be true or false")
     if superseded_by and enabled:
         raise ValueError("a rule superseded_by another is disabled (enabled: false): one event, one alert")
+    copies = data.get("network_activity_copies", False)
+    if not isinstance(copies, bool):
+        raise ValueError("network_activity_copies must be true or false")
     common: dict[str, Any] = {
         "suppression": parse_duration(data.get("suppression", format_duration(DEFAULT_SUPPRESSION))),
         **kind,
@@ -426,12 +440,15 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         enabled=enabled,
         techniques=techniques,
         superseded_by=superseded_by,
+        network_activity_copies=copies,
         tests=tuple(
             _test(item, number, kind["index"]) for number, item in enumerate(data.get("tests") or (), 1)
         ),
         path=path,
         **common,
     )
+    if copies and "cloudtrail" not in rule.sources:
+        raise ValueError("network_activity_copies: the rule reads no CloudTrail")
     for case in rule.tests:
         stray = sorted({name for name, _ in (*case.other_records, *case.history)} - set(rule.sources))
         if stray:

@@ -41,7 +41,7 @@ from ingest.searchable import already_indexed
 from ingest.writer import BulkWriter, Deadline, Documents, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
-from normalizers.reasons import INVALID_RECORD
+from normalizers.unencodable import unencodable
 
 LOGGER = logging.getLogger(__name__)
 SourcedItem = tuple[str, Item]
@@ -414,15 +414,9 @@ class _ChunkLoop:
     def _unencodable(
         self, number: int, offset: int, source: str, document: dict[str, Any], error: TypeError
     ) -> dict[str, Any]:
-        """The dead letter of a document that cannot be sent (too deep for the encoder, a key
-        that is no string): that record's alone, never the end of its object. Its ``raw`` is
-        the record's ``event.original`` when it was kept: the document itself cannot be written."""
-        event = document.get("event")
-        original = event.get("original") if isinstance(event, dict) else None
-        raw = original.encode("utf-8", "surrogatepass") if isinstance(original, str) else b""
-        reason = f"{INVALID_RECORD}: its document cannot be encoded ({error})"
+        """A document that cannot be sent costs that record alone (normalizers/unencodable.py)."""
         position = f"record {number * self._chunk_size + offset}"
-        letter = DeadLetter(source, reason, self._identity.location, position, raw)
+        letter = unencodable(document, error, source, self._identity.location, position)
         return {"stage": "normalize", **letter.to_json(), "version": self._identity.version}
 
     def _target(self, source: str) -> tuple[str, Backfill | None]:

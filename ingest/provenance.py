@@ -33,6 +33,7 @@ from ingest.config import Settings
 from ingest.reader import ObjectIdentity
 from normalizers import DeadLetter, Item
 from normalizers.object_key import AWS_LOGS_FOLDER
+from normalizers.unencodable import original_bytes
 
 SourcedItem = tuple[str, Item]
 
@@ -120,7 +121,10 @@ class Provenance:
                 continue
             refusal = self._refusal(source, item) if self._checks else None
             if refusal:
-                raw = orjson.dumps(item)
+                try:
+                    raw = orjson.dumps(item)
+                except TypeError:  # a document the encoder refuses: the record stands for it
+                    raw = original_bytes(item)
                 yield (
                     source,
                     ProvenanceLetter(source, refusal, self._identity.location, f"record {position}", raw),

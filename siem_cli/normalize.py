@@ -12,6 +12,7 @@ from typing import IO, Any, BinaryIO
 import orjson
 
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
+from normalizers.unencodable import unencodable
 from siem_cli.backfill import add_config_snapshot_option, add_flow_formats_option
 
 
@@ -88,19 +89,25 @@ def _normalize_file(
     normalized = normalize_object(handle, origin, source)
     batch: list[bytes] = []
     try:
-        for item in normalized:
+        for number, item in enumerate(normalized):
             # Counted under the item's own source: a delivery path's object may hold several.
-            counts = totals[normalized.outcome.source or "unknown"]
+            item_source = normalized.outcome.source or "unknown"
+            counts = totals[item_source]
             counts["records"] += 1
-            counts["dead_letters" if isinstance(item, DeadLetter) else "documents"] += 1
-            if isinstance(item, DeadLetter):
-                if dead_out:
-                    dead_out.write(orjson.dumps(item.to_json()) + b"\n")
-                continue
-            batch.append(orjson.dumps(item))
-            if len(batch) >= 1024:
-                out.write(b"\n".join(batch) + b"\n")
-                batch.clear()
+            if not isinstance(item, DeadLetter):
+                try:
+                    batch.append(orjson.dumps(item))
+                except TypeError as error:  # orjson.JSONEncodeError: a shape no normalizer foresaw
+                    item = unencodable(item, error, item_source, origin.object, f"record {number}")
+                else:
+                    counts["documents"] += 1
+                    if len(batch) >= 1024:
+                        out.write(b"\n".join(batch) + b"\n")
+                        batch.clear()
+                    continue
+            counts["dead_letters"] += 1
+            if dead_out:
+                dead_out.write(orjson.dumps(item.to_json()) + b"\n")
     except OSError as error:
         print(f"siem normalize: cannot read {path}: {error}", file=sys.stderr)
         return 1

@@ -21,11 +21,15 @@ from detections.eventbus import (
     EventBusPublisher,
     bounded,
     entry_size,
+    incident_event,
 )
-from detections.incidents import PUBLISHED, needs_notification
-from detections.notify import SnsIncidentNotifier
+from detections.incident_status import StatusChange, change_status
+from detections.incidents import PUBLISHED, add_alert, needs_notification, new_incident
+from detections.notify import SnsIncidentNotifier, incident_text
 from detections.runner import RunSettings, run
 from tests.detections.conftest import T0, cloudtrail_record, index_raw, minutes, our_rule, trail
+from tests.detections.test_incident_triage import RecordingSns
+from tests.detections.test_incidents import alert
 
 SETTINGS = RunSettings(lag=minutes(2), overlap=minutes(15), first_lookback=minutes(30))
 REGION = "us-east-1"
@@ -137,6 +141,7 @@ def test_one_event_per_incident_and_per_alert_beside_sns_and_a_rerun_publishes_n
     (incident,) = [event["detail"] for event in events if event["detail-type"] == "SIEM Incident"]
     alerts = [event["detail"] for event in events if event["detail-type"] == "SIEM Alert"]
     assert incident["change"] == "new" and incident["severity"] == "high"
+    assert (incident["status"], incident["resolution"], incident["was_closed"]) == ("open", None, None)
     assert incident["actor"] == f"principal:{ROOT}" and incident["alert_count"] == 2
     assert sorted(incident["alert_ids"]) == sorted(alert["alert_id"] for alert in alerts)
     assert {alert["incident_id"] for alert in alerts} == {incident["incident_id"]}
@@ -265,6 +270,33 @@ def test_an_escalation_is_published_on_the_bus_whatever_sns_announced() -> None:
     assert needs_notification(incident, PUBLISHED) and not needs_notification(incident)
     incident["incident"][PUBLISHED] = "critical"
     assert not needs_notification(incident, PUBLISHED)
+
+
+def test_an_incident_event_and_message_say_its_triage_status() -> None:
+    # An acknowledged incident that escalates: the subscriber (and the engineer paged) learns
+    # someone is on it, and who.
+    incident = new_incident("incident-1", f"principal:{ROOT}", T0, T0)
+    add_alert(incident, alert("a-1", "r1", "high", 75, "2026-03-14T09:00:00Z", ["e1"], [ROOT]), T0)
+    change_status(incident, StatusChange("acknowledged", "alice", "on it"), T0 + minutes(3))
+    detail = incident_event(incident, "escalated").detail
+    assert {
+        key: detail[key] for key in ("status", "resolution", "status_by", "status_updated", "was_closed")
+    } == {
+        "status": "acknowledged",
+        "resolution": None,
+        "status_by": "alice",
+        "status_updated": "2026-03-14T09:03:00.000Z",
+        "was_closed": None,
+    }
+    assert "\nStatus: acknowledged by alice at 2026-03-14T09:03:00.000Z\n" in incident_text(incident)
+    sns = RecordingSns()
+    SnsIncidentNotifier(sns, "arn:aws:sns:us-east-1:111122223333:incidents").notify_incident(incident)
+    (message,) = sns.published
+    assert message["MessageAttributes"]["status"] == {"DataType": "String", "StringValue": "acknowledged"}
+    change_status(incident, StatusChange("closed", "bob", None, "benign"), T0 + minutes(4))
+    closed = incident_event(incident, "escalated").detail
+    assert (closed["status"], closed["resolution"], closed["status_by"]) == ("closed", "benign", "bob")
+    assert "\nStatus: closed (benign) by bob at 2026-03-14T09:04:00.000Z\n" in incident_text(incident)
 
 
 def test_a_large_detail_is_bounded_and_requests_stay_within_the_limits() -> None:

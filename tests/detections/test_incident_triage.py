@@ -137,8 +137,22 @@ def test_a_run_notifies_a_reopened_incident_once_and_says_how_it_was_closed(siem
     SnsIncidentNotifier(sns, "arn:aws:sns:us-east-1:111122223333:incidents").notify_incident(reopened)
     (message,) = sns.published
     assert message["MessageAttributes"]["change"] == {"DataType": "String", "StringValue": "reopened"}
-    changes = [event.detail["change"] for event in bus.events if event.key == f"incident:{identifier}"]
-    assert changes == ["new", "reopened"]
+    assert message["MessageAttributes"]["status"] == {"DataType": "String", "StringValue": "open"}
+    assert "\nStatus: open by detection run at 2026-03-14T09:25:00.000Z\n" in text
+    details = [event.detail for event in bus.events if event.key == f"incident:{identifier}"]
+    assert [detail["change"] for detail in details] == ["new", "reopened"]
+    assert [(detail["status"], detail["resolution"]) for detail in details] == [
+        ("open", None),
+        ("open", None),
+    ]
+    # What a SOAR that closed it needs to know: how it was closed, which the alert undid.
+    assert details[1]["was_closed"] == {
+        "at": "2026-03-14T09:06:00.000Z",
+        "by": "bob",
+        "resolution": "false_positive",
+        "note": "the pen test",
+    }
+    assert details[1]["status_by"] == "detection run" and details[0]["was_closed"] is None
     stored = get_incident(siem, INDEX, identifier)
     assert stored is not None and stored["incident"]["status"] == "open"
     assert (stored["incident"]["notified_severity"], stored["incident"]["published_severity"]) == (

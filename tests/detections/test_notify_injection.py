@@ -98,8 +98,9 @@ def test_a_title_with_line_breaks_forges_no_line_of_the_sns_message(siem: OpenSe
     lines = body.splitlines()
     assert lines[0] == "New HIGH incident: GuardDuty high or critical finding"
     assert [line.split(":")[0] + ":" for line in lines[1:4]] == ["Actor:", "Seen:", "Alerts:"]
-    assert lines[4].startswith("- HIGH siem-guardduty-high-critical: ")
-    assert lines[5:] == [
+    assert lines[4] == "Status: open"
+    assert lines[5].startswith("- HIGH siem-guardduty-high-critical: ")
+    assert lines[6:] == [
         f"  Investigate: {alert['dashboards_url']}",
         f"Incident id: {change.incident['incident']['id']} (siem incidents show)",
     ]

@@ -228,3 +228,19 @@ def test_provenance_settings_from_the_environment() -> None:
     for wrong in ("securityhub", "unknown=x/", "cloudtrail=no-slash"):
         with pytest.raises(ValueError, match="SOURCE_PREFIXES"):
             source_prefixes(wrong)
+
+
+def test_a_refused_document_the_encoder_cannot_write_is_kept_as_its_record() -> None:
+    # A document nested past orjson's 254 levels, refused by its key: its dead letter keeps the
+    # record's own bytes (event.original) instead of ending the object with a TypeError.
+    location = "s3://b/sh/AWSLogs/999999999999/firehose/us-east-1/2026/03/14/f.gz"
+    document = _document("000000000001")
+    document["event"]["original"] = '{"deep": "record"}'
+    nested: dict[str, Any] = {}
+    document["aws"] = nested
+    for _ in range(300):
+        nested["a"] = nested = {}
+    [(_, letter)] = _checked(location, [("cloudtrail", document)])
+    assert isinstance(letter, ProvenanceLetter)
+    assert letter.reason.startswith(SOURCE_MISMATCH)
+    assert letter.raw == b'{"deep": "record"}'
