@@ -185,11 +185,28 @@ def target_values(record: dict[str, Any], rows: tuple[Target, ...]) -> dict[str,
             if node is None:
                 continue
             depth = 2
-        strings: list[str] = []
-        _collect(node, parts, depth, strings)
-        values = [taken for value in strings if (taken := row.take(value))]
+        strings: list[str] | tuple[str]
+        if depth == len(parts) and node.__class__ is str:  # a string member: _collect's end, inline
+            if not node:
+                continue
+            strings = (node,)
+        else:
+            strings = []
+            _collect(node, parts, depth, strings)
+        # A loop rather than a comprehension (a frame of its own in this Python), and no call
+        # for the rows that take a value as it is.
+        take = row.take
+        values = []
+        for value in strings:
+            taken = value if take is _text else take(value)
+            if taken:
+                values.append(taken)
         if values:
-            found[row.field] = unique([*found.get(row.field, ()), *values])
+            known = found.get(row.field)
+            if known is not None:
+                values = [*known, *values]
+            # One value (most rows) is already each value once.
+            found[row.field] = values if len(values) == 1 else unique(values)
     return found
 
 

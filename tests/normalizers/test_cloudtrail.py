@@ -16,6 +16,7 @@ import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.cloudtrail.actor import ActorCache, identity_fields
+from normalizers.cloudtrail.compiled import CompiledBuilders
 from normalizers.cloudtrail.normalize import normalize as normalize_cloudtrail
 from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
 from normalizers.cloudtrail.tables import HIDDEN_USER_NAME
@@ -412,6 +413,39 @@ def test_actor_cache_never_lets_two_documents_share_an_object() -> None:
         user_identity["session_context"]["session_issuer"]["arn"] = "changed"
         user_identity["in_scope_of"] = {"source_arn": "changed"}
     assert cache.fields(identity) == identity_fields(identity) == expected
+
+
+def _nested_change(identity: dict[str, Any], block: str, member: str, value: Any) -> dict[str, Any]:
+    """``identity`` with ``sessionContext.<block>.<member>`` set to ``value``, nothing else changed."""
+    session = identity["sessionContext"]
+    return {**identity, "sessionContext": {**session, block: {**session.get(block, {}), member: value}}}
+
+
+def test_actor_cache_tells_apart_identities_that_differ_only_in_a_nested_member() -> None:
+    # A cache key that missed a nested member, or took 1 for True (Python's 1 == True), would
+    # give one identity's fields to the other: each repeats, so each is held as JSON, then as
+    # objects, in a cache of the generic builder and one of the compiled builders.
+    base = _role_session(3, "ASIAREPEATED0000000")
+    pairs = [
+        (base, _nested_change(base, "sessionIssuer", "arn", "arn:aws:iam::111122223333:role/Other")),
+        (
+            _nested_change(base, "webIdFederationData", "federatedProvider", "accounts.google.com"),
+            _nested_change(
+                base, "webIdFederationData", "federatedProvider", "cognito-identity.amazonaws.com"
+            ),
+        ),
+        (
+            _nested_change(base, "attributes", "creationDate", 1),
+            _nested_change(base, "attributes", "creationDate", True),
+        ),
+    ]
+    for first, second in pairs:
+        assert identity_fields(first) != identity_fields(second)
+    for cache in (ActorCache(), ActorCache(CompiledBuilders().identity_fields)):
+        for _ in range(4):
+            for first, second in pairs:
+                assert cache.fields(first) == identity_fields(first)
+                assert cache.fields(second) == identity_fields(second)
 
 
 def _containers(value: Any) -> Iterator[int]:
