@@ -641,7 +641,7 @@ class _Splitter:
         bytes (``},{`` as AWS writes them, ``}, {``...), those are looked for literally (far
         faster than the candidate regex, and blind to the ``}]`` of the lists inside a record);
         a record they do not end (the array's last, other blanks) takes the regex."""
-        data = self._data
+        data, folded = self._data, self._folded
         search = _ITEM_END.search
         loads = self._loads if self._long_numbers else orjson.loads
         separator = self._separator
@@ -682,7 +682,10 @@ class _Splitter:
                     screened = end <= mark
                     if not screened and mark != _UNSCREENED:
                         mark = self._passed(end)
-                    yield self._checked(index, start, bytes(piece), value, screened)
+                    if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
+                        yield index, bytes(piece), value, None, screened
+                    else:  # _checked, inline
+                        yield index, bytes(piece), None, _TOO_DEEP_REASON, False
                     start = end + to_next
                     continue
             end = start + 1
@@ -710,7 +713,10 @@ class _Splitter:
             screened = end <= mark
             if not screened and mark != _UNSCREENED:
                 mark = self._passed(end)
-            yield self._checked(index, start, bytes(piece), value, screened)
+            if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
+                yield index, bytes(piece), value, None, screened
+            else:  # _checked, inline
+                yield index, bytes(piece), None, _TOO_DEEP_REASON, False
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None
