@@ -449,8 +449,8 @@ class _Splitter:
 
     def _checked(self, index: int, start: int, raw: bytes, value: Any, screened: bool) -> RecordFields:
         """The record parsed whole from ``data[start:]``, or its dead letter when it nests too
-        deeply (:meth:`_too_deep` inlined: this runs once per record)."""
-        if self._folded.count(_OPENING, start, start + len(raw)) <= MAX_DEPTH or not _nests_too_deep(value):
+        deeply (:meth:`_run` has it inline)."""
+        if not self._too_deep(start, start + len(raw), value):
             return index, raw, value, None, screened
         return index, raw, None, _TOO_DEEP_REASON, False
 
@@ -684,7 +684,7 @@ class _Splitter:
                         mark = self._passed(end)
                     if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
                         yield index, bytes(piece), value, None, screened
-                    else:  # _checked, inline
+                    else:  # _checked, inline: once per record
                         yield index, bytes(piece), None, _TOO_DEEP_REASON, False
                     start = end + to_next
                     continue
@@ -715,7 +715,7 @@ class _Splitter:
                 mark = self._passed(end)
             if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
                 yield index, bytes(piece), value, None, screened
-            else:  # _checked, inline
+            else:  # _checked, inline: once per record
                 yield index, bytes(piece), None, _TOO_DEEP_REASON, False
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
