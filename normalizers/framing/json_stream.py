@@ -48,6 +48,12 @@ would turn into floats, losing digits) keep their exact value: a record holding 
 digits or more is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
 
+The buffer is kept a second time translated, byte for byte (ASCII letters in lower case,
+digits as NUL, ``[`` as ``{``: :data:`_FOLD`): the search for long integers and the screen
+(below) look at each read there, and a record nested more than :data:`MAX_DEPTH` levels is
+found with one count of ``{`` in its bytes there (one that holds no more brackets than that
+cannot be; else the exact check), not two counts of its own bytes.
+
 A source may give the splitter a *screen*: byte strings (its secret keys' names) looked for
 once in each read, ASCII case aside, rather than in each record. A record is *screened* when
 none of them starts within its bytes; one that any may start within, that the general path
@@ -182,13 +188,18 @@ def to_json_bytes(value: Any) -> bytes:
         return json.dumps(value).encode("utf-8")
 
 
-_FOLD = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", b"abcdefghijklmnopqrstuvwxyz" + bytes(10))
-"""ASCII letters to lower case and digits to NUL: one translation of each read serves both the
-search for long integers (runs of NUL; what comes before a number, ``:,[``, blanks and ``-``,
-is left as it is) and the screen (lower-case names, without digits). NUL, not ``0``: CPython's
+_FOLD = bytes.maketrans(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789[", b"abcdefghijklmnopqrstuvwxyz" + bytes(10) + b"{"
+)
+"""ASCII letters to lower case, digits to NUL and ``[`` to ``{``: one translation of each read
+serves the search for long integers (runs of NUL; what comes before a number is looked at in
+the text itself), the screen (lower-case names, without digits) and the nesting check (one
+count of ``{`` per record, not one of ``{`` and one of ``[``). NUL, not ``0``: CPython's
 substring search skips ahead past bytes outside a filter of the needle's bytes modulo 64,
 where ``0``-``9`` fall with ``p``-``y``, the letters of the names; NUL falls with none. (A NUL
 byte in the text, never valid JSON, at worst has a record parsed again.)"""
+_OPENING = ord("{")
+"""``{`` or ``[``, folded."""
 _LONG_DIGITS = 19
 """The digits of the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
 _LONG_RUN = bytes(_LONG_DIGITS)  # digits, folded
@@ -267,8 +278,11 @@ def too_deep(raw: bytes | bytearray | memoryview | str, value: Any) -> bool:
     else:
         text = bytes(raw) if isinstance(raw, memoryview) else raw
         brackets = text.count(b"{") + text.count(b"[")
-    if brackets <= MAX_DEPTH:
-        return False
+    return brackets > MAX_DEPTH and _nests_too_deep(value)
+
+
+def _nests_too_deep(value: Any) -> bool:
+    """:func:`too_deep` of a value with more than :data:`MAX_DEPTH` brackets: the exact check."""
     for _ in range(_ENCODABLE_DEPTH - MAX_DEPTH):
         value = [value]
     try:
@@ -357,6 +371,8 @@ class _Splitter:
         )
         self._max_record = max_record
         self._data = bytearray()
+        self._folded = bytearray()
+        """``_data`` translated by ``_FOLD``, byte for byte: a record's brackets are one count."""
         self._pos = 0
         self._eof = False
         self._index = 0
@@ -399,7 +415,7 @@ class _Splitter:
             elif first == _OPEN_BRACE:
                 header_end = self._wrapper_header(start)
                 if header_end is None:
-                    yield from self._records(*self._value(start, _TOP_END, top=True))
+                    yield from self._records(*self._value(start, _TOP_END, top=True), start)
                 else:
                     self._pos = header_end
                     yield from self._array()
@@ -410,11 +426,16 @@ class _Splitter:
             else:
                 yield from self._records(*self._scalar(start, _TOP_SCALAR_END))
 
-    def _records(self, raw: bytes, value: Any, error: str | None) -> list[RecordFields]:
-        """The record cut from the stream, or the records of a wrapper parsed whole (a list,
-        not a generator: this runs once per record)."""
+    def _records(
+        self, raw: bytes, value: Any, error: str | None, start: int | None = None
+    ) -> list[RecordFields]:
+        """The record cut from the stream at ``start`` (``None``: ``raw`` is not the buffer's
+        bytes there), or the records of a wrapper parsed whole (a list, not a generator: this
+        runs once per record)."""
         index = self._index
-        if error is None and too_deep(raw, value):
+        if error is None and (
+            too_deep(raw, value) if start is None else self._too_deep(start, start + len(raw), value)
+        ):
             value, error = None, _TOO_DEEP_REASON
         inner = self._wrapper.records(value) if error is None and self._wrapper is not None else None
         if inner is None:
@@ -426,13 +447,17 @@ class _Splitter:
             for number, record in enumerate(inner)
         ]
 
-    @staticmethod
-    def _checked(index: int, raw: bytes, value: Any, screened: bool) -> RecordFields:
-        """A record parsed whole, or its dead letter when it nests too deeply (the bracket
-        count of :func:`too_deep` inlined: this runs once per record)."""
-        if raw.count(b"{") + raw.count(b"[") <= MAX_DEPTH or not too_deep(raw, value):
+    def _checked(self, index: int, start: int, raw: bytes, value: Any, screened: bool) -> RecordFields:
+        """The record parsed whole from ``data[start:]``, or its dead letter when it nests too
+        deeply (:meth:`_run` has it inline)."""
+        if not self._too_deep(start, start + len(raw), value):
             return index, raw, value, None, screened
         return index, raw, None, _TOO_DEEP_REASON, False
+
+    def _too_deep(self, start: int, end: int, value: Any) -> bool:
+        """:func:`too_deep` of the record ``data[start:end]``: its ``{`` and ``[`` counted in
+        one search of the folded bytes."""
+        return self._folded.count(_OPENING, start, end) > MAX_DEPTH and _nests_too_deep(value)
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -448,24 +473,25 @@ class _Splitter:
         if not chunk:
             self._eof = True
             return False
+        # Translated as a bytearray: bytes.translate also checks whether any byte changed,
+        # which costs more per byte than the copy.
+        folded = bytearray(chunk).translate(_FOLD)
         if not self._long_numbers:
             # The read, and apart (not a copy of the whole read joined to the tail) the few
             # bytes around its start, where a number may begin before the read boundary. A
             # number at the read's very start counts here too (what precedes it is unknown).
             tail = self._tail
-            folded = chunk.translate(_FOLD)
             self._long_numbers = _has_long_run(chunk, folded, open_start=True) or has_long_integer(
                 tail + chunk[:_LONG_DIGITS], open_start=True
             )
             self._tail = (tail + chunk[-TAIL:])[-TAIL:]  # of the stream, not of this read (may be short)
-            if self._screen:
-                self._mark(folded, len(self._data))
-        elif self._screen:
-            self._mark(chunk.lower(), len(self._data))  # digits as they are: the strings have none
+        if self._screen:
+            self._mark(folded, len(self._data))
         self._data += chunk
+        self._folded += folded
         return True
 
-    def _mark(self, folded: bytes, position: int) -> None:
+    def _mark(self, folded: bytes | bytearray, position: int) -> None:
         """Mark where the screen's strings start in a read (``folded``, to be appended at
         ``position``), one cut by the end of the stream's previous bytes too. Searched from
         the end: ``rfind`` tests each window's first byte, rarer in JSON than the last (``"``)."""
@@ -520,6 +546,7 @@ class _Splitter:
         to keep), moving the marks with the bytes after it. The marks of the bytes deleted go
         with them (a record too large keeps the marks of one read at most, whatever it holds)."""
         del self._data[start:end]
+        del self._folded[start:end]
         if self._marks:
             removed = end - start
 
@@ -592,10 +619,10 @@ class _Splitter:
                     pos = next_start
                 raw, value, error = self._value(pos, _ITEM_END, top=False)
                 if error is None and record_key in value:  # a record (the common case, inlined)
-                    yield self._checked(self._index, raw, value, self._screened(self._pos))
+                    yield self._checked(self._index, pos, raw, value, self._screened(self._pos))
                     self._index += 1
                 else:
-                    yield from self._records(raw, value, error)
+                    yield from self._records(raw, value, error, pos)
             elif byte == _OPEN_BRACKET:  # an array inside the records' array: no record
                 yield from self._records(*self._scanned(pos, top=False))
             else:
@@ -614,7 +641,7 @@ class _Splitter:
         bytes (``},{`` as AWS writes them, ``}, {``...), those are looked for literally (far
         faster than the candidate regex, and blind to the ``}]`` of the lists inside a record);
         a record they do not end (the array's last, other blanks) takes the regex."""
-        data = self._data
+        data, folded = self._data, self._folded
         search = _ITEM_END.search
         loads = self._loads if self._long_numbers else orjson.loads
         separator = self._separator
@@ -655,7 +682,10 @@ class _Splitter:
                     screened = end <= mark
                     if not screened and mark != _UNSCREENED:
                         mark = self._passed(end)
-                    yield self._checked(index, bytes(piece), value, screened)
+                    if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
+                        yield index, bytes(piece), value, None, screened
+                    else:  # _checked, inline: once per record
+                        yield index, bytes(piece), None, _TOO_DEEP_REASON, False
                     start = end + to_next
                     continue
             end = start + 1
@@ -683,7 +713,10 @@ class _Splitter:
             screened = end <= mark
             if not screened and mark != _UNSCREENED:
                 mark = self._passed(end)
-            yield self._checked(index, bytes(piece), value, screened)
+            if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
+                yield index, bytes(piece), value, None, screened
+            else:  # _checked, inline: once per record
+                yield index, bytes(piece), None, _TOO_DEEP_REASON, False
             start = match.start(1)
             if start < 0:  # "]": the general loop closes the array
                 return None

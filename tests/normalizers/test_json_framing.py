@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from normalizers.framing.envelopes import EventBridge, JsonFraming
-from normalizers.framing.json_stream import JsonRecord, Wrapper, has_long_integer, json_records
+from normalizers.framing.json_stream import (
+    MAX_DEPTH,
+    TOO_DEEP,
+    JsonRecord,
+    Wrapper,
+    has_long_integer,
+    json_records,
+)
 from normalizers.reasons import RecordError
 from tests.normalizers.streams import Trickle
 
@@ -99,6 +106,46 @@ def test_braces_inside_strings_never_cost_a_record_its_end() -> None:
             split = _split(data, chunk=chunk)
             assert _values(split) == records
             assert [json.loads(record.raw) for record in split] == records
+
+
+def _nested_record(name: str, levels: int, openings: str) -> str:
+    """A record of ``levels`` levels of nesting (itself one of them), its member nesting
+    objects and arrays, each level opening with the next of ``openings`` in turn."""
+    inner = '"v"'
+    for level in range(levels - 1):
+        opening = openings[level % len(openings)]
+        inner = '{"a":' + inner + "}" if opening == "{" else "[" + inner + "]"
+    return f'{{"eventVersion":"1.09","eventName":"{name}","p":{inner}}}'
+
+
+@pytest.mark.parametrize("openings", ["{", "[", "{["])
+@pytest.mark.parametrize(("chunk", "before"), [(7, 0), (300, 0), (1 << 20, 0), (1 << 20, 5000)])
+def test_a_record_past_the_depth_limit_is_its_dead_letter_and_one_at_the_limit_never(
+    openings: str, chunk: int, before: int
+) -> None:
+    # Counted as one search of each read's bytes translated ("[" as "{"): the deep records'
+    # brackets straddle read boundaries (chunk 7 and 300), or come after the first records'
+    # bytes were dropped from the buffer (350 kB before them); brackets inside strings, however
+    # many, are no nesting.
+    in_strings = '"' + "{[" * (2 * MAX_DEPTH) + '"'
+    records = [_nested_record(f"before {number}", 3, openings) for number in range(before)] + [
+        _nested_record("at the limit", MAX_DEPTH, openings),
+        _nested_record("past the limit", MAX_DEPTH + 1, openings),
+        '{"eventVersion":"1.09","eventName":"in strings","p":{"s":' + in_strings + "}}",
+        _nested_record("after", 3, openings),
+    ]
+    for data in (
+        ('{"Records":[' + ",".join(records) + "]}").encode(),  # the array: one search per record
+        "\n".join(records).encode(),  # JSON lines: the records at the top level
+    ):
+        split = _split(data, chunk=chunk)
+        errors = [None] * len(records)
+        errors[before + 1] = f"invalid JSON: {TOO_DEEP}"
+        assert [record.error for record in split] == errors
+        assert [record.raw for record in split] == [record.encode() for record in records]
+        assert _values(split) == [
+            None if error else json.loads(r) for r, error in zip(records, errors, strict=True)
+        ]
 
 
 def test_records_among_items_that_are_no_records_keep_their_order_bytes_and_values() -> None:
