@@ -18,7 +18,7 @@ from benchmarks.cloudtrail import generated_records
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.cloudtrail import compiled, mapping
 from normalizers.cloudtrail import normalize as cloudtrail_normalize
-from normalizers.cloudtrail.actor import ActorCache, identity_fields
+from normalizers.cloudtrail.actor import ActorCache, identity_parties
 from tests.conftest import GOLDEN, golden_input
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
@@ -31,7 +31,7 @@ OTHER_VALUES: tuple[Any, ...] = (None, "", "true", "x", 0, 1.5, True, False, [],
 class _GenericOnly:
     """Stands in for CompiledBuilders: every record through mapping.build_document."""
 
-    identity_fields = staticmethod(identity_fields)
+    identity_parties = staticmethod(identity_parties)
 
     def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Any:
         return mapping.build_document(record, raw, None, origin, actors)
@@ -164,8 +164,8 @@ def test_compiled_identities_give_the_same_actor(shared_dir: Path, monkeypatch: 
     ]
     for identity in identities + variants:
         for signed_in_as in (None, "alice"):
-            assert _outcome(builders.identity_fields, identity, signed_in_as) == _outcome(
-                identity_fields, identity, signed_in_as
+            assert _outcome(builders.identity_parties, identity, signed_in_as) == _outcome(
+                identity_parties, identity, signed_in_as
             )
 
 
