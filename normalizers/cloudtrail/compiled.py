@@ -29,6 +29,7 @@ from normalizers.cloudtrail import mapping
 from normalizers.cloudtrail.actor import ActorCache, Parties, actor_of, beside_actor, identity_parties
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS, VPCE_ACCESS_DENIED
+from normalizers.cloudtrail.targets import Target, targets_of
 from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import ingested_millis, optional_time
@@ -51,6 +52,15 @@ COMPILES_PER_OBJECT = 32
 REQUIRED = ("eventName", "eventSource", "eventTime", "awsRegion")
 """A shape without one of these is a dead letter or an exception (``insightDetails``,
 an EventBridge envelope's time or region): left to the generic path."""
+
+Operation = tuple[tuple[str, ...], tuple[str, ...], tuple[Target, ...]]
+"""``(event.category, event.type, target rows)`` of one operation."""
+OperationKey = tuple[str, str, str | None, bool | None, bool]
+"""``(eventName, eventSource, event_type, read_only, denied by a VPC endpoint)``."""
+MAX_OPERATIONS = 4096
+_OPERATIONS: dict[OperationKey, Operation] = {}
+"""What each operation's records get, looked up once per record (its categorization and its
+target rows, each ``lru_cache``'d, were two lookups)."""
 
 _BUILDERS: dict[Shape, Builder | None] = {}
 """Every process's document builders by shape (``None``: a shape left to the generic path)."""
@@ -133,6 +143,17 @@ def identity_shape(identity: dict[str, Any]) -> IdentityShape | None:
     )
 
 
+def operation_of(key: OperationKey) -> Operation:
+    """The operation of ``key``, kept for the next record of it (at most :data:`MAX_OPERATIONS`:
+    the table starts again when full)."""
+    action, provider, event_type, read_only, denied = key
+    if len(_OPERATIONS) >= MAX_OPERATIONS:
+        _OPERATIONS.clear()
+    categories, types = categorize(action, provider, event_type, read_only, False, denied)
+    operation = _OPERATIONS[key] = (categories, types, targets_of(provider, action))
+    return operation
+
+
 class _Unexpected(Exception):
     """A member the compiled builder does not map itself: the generic path will."""
 
@@ -148,7 +169,8 @@ def compile_builder(shape: Shape) -> Builder | None:
         "flat": flat,
         "timestamp": mapping.timestamp,
         # mapping's own: the per-index constants they write are changed there alone
-        "categorize": categorize,
+        "operations": _OPERATIONS,
+        "operation_of": operation_of,
         "event_id_of": mapping._event_id,
         "ingested_millis": ingested_millis,
         "cloud_of": mapping._cloud,
@@ -269,7 +291,7 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         lines.append("    cloud = cloud_of(record, identity, None, origin)")
     lines += [
         "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
-        "    related = add_parties(document, record, identity, trail, provider, action, actors)",
+        "    related = add_parties(document, record, identity, trail, rows, actors)",
         "    if related:",
         "        document['related'] = related",
         "    return document",
@@ -286,9 +308,15 @@ def _event_source(present: set[str]) -> list[str]:
         return f"trail.get({field!r})" if key in present else "None"
 
     denied = f"trail.get('error_code') == {VPCE_ACCESS_DENIED!r}" if "errorCode" in present else "False"
+    key = (
+        f"(action, provider, {trail_field('eventType', 'event_type')}, {trail_field('readOnly', 'read_only')},"
+        f" {denied})"
+    )
     lines = [
-        f"    categories, types = categorize(action, provider, {trail_field('eventType', 'event_type')},"
-        f" {trail_field('readOnly', 'read_only')}, False, {denied})",
+        f"    operation = operations.get({key})",
+        "    if operation is None:",
+        f"        operation = operation_of({key})",
+        "    categories, types, rows = operation",
     ]
     # mapping._outcome: a failure is an error code, or {action: "Failure"} in the response or
     # in serviceEventDetails (sign-in events).

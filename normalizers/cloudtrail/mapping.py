@@ -21,7 +21,7 @@ from normalizers.cloudtrail.tables import (
     TLS_FIELDS,
     VPCE_ACCESS_DENIED,
 )
-from normalizers.cloudtrail.targets import target_values, targets_of
+from normalizers.cloudtrail.targets import Target, target_values, targets_of
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
 from normalizers.ecs.ids import record_id
@@ -68,7 +68,8 @@ def build_document(
         "cloud": _cloud(record, identity, envelope, origin),
         "aws": {"cloudtrail": trail},
     }
-    related = add_parties(document, record, identity, trail, provider, action, actors or ActorCache())
+    rows = targets_of(provider, action)
+    related = add_parties(document, record, identity, trail, rows, actors or ActorCache())
     if insight is not None:
         trail["insight_details"] = snake(insight)
         _add_insight_times(event, insight, moment)
@@ -85,12 +86,12 @@ def add_parties(
     record: dict[str, Any],
     identity: dict[str, Any] | None,
     trail: dict[str, Any],
-    provider: str,
-    action: str,
+    rows: tuple[Target, ...],
     actors: ActorCache,
 ) -> dict[str, list[str]]:
     """Who acted, from where, on what and with which agent: ``user``, ``source``, the targets
-    and ``user_agent`` added to ``document``; returns ``related``, which the caller adds last."""
+    (``rows``: ``targets_of`` the operation) and ``user_agent`` added to ``document``; returns
+    ``related``, which the caller adds last."""
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
@@ -115,7 +116,6 @@ def add_parties(
             document["source"] = source
             if "ip" in source:
                 related["ip"] = [source["ip"]]
-    rows = targets_of(provider, action)
     if rows:
         _add_targets(document, related, target_values(record, rows))
     agent = record.get("userAgent")
