@@ -14,18 +14,23 @@ from normalizers.cloudtrail.tables import (
     IN_SCOPE_OF_FIELDS,
     WEB_IDENTITY_SUBJECTS,
 )
-from normalizers.ecs.actor import SESSION_TYPES
+from normalizers.ecs.actor import SESSION_TYPES, actor_hosts
 from normalizers.ecs.bounded import bounded_string_members
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import optional_time
-from normalizers.ecs.values import as_bool
+from normalizers.ecs.values import as_bool, unique
 
 ActorFields = tuple[dict[str, Any], list[str], dict[str, Any]]
 """``(user, related_users, user_identity)``."""
+Parties = tuple[dict[str, Any], list[str], dict[str, Any], tuple[str, ...]]
+"""``(user, related_users, user_identity, related_hosts)``: what a record's ``userIdentity``
+gives its document, :func:`identity_parties` (the hosts a tuple: the cache shares it)."""
 
 
 class ActorCache:
-    """``identity_fields`` per distinct ``userIdentity``: a file's records come from few principals.
+    """:func:`identity_parties` per distinct ``userIdentity``: a file's records come from few
+    principals. The whole of it (the actor, ``in_scope_of``, the web identity's claims, the
+    instance acting), all of which a ``userIdentity`` alone gives: the key is all of it.
 
     No two documents share a mutable object. An entry is first stored as JSON (exact-size
     copies: ``orjson.dumps`` returns its bytes in a buffer of at least 4 KiB, which a full
@@ -33,7 +38,7 @@ class ActorCache:
     decoded once and kept as objects with a copier of their shape, and each document gets a
     copy of those (a few ``dict.copy`` calls: far less than rebuilding the actor, and half the
     cost of decoding it again; the strings are immutable and shared). Documents are changed
-    after they are built (``user.target``, ``in_scope_of``, the enrichment's account names in
+    after they are built (``user.target``, the enrichment's account names in
     ``user_identity``), so the copies reach every object and list.
 
     A miss costs the key and the entry on top of the build, so where identities rarely repeat
@@ -49,9 +54,9 @@ class ActorCache:
     """About where a hit's saving (the build, some 2-3 us) pays for the misses' cost (1 us)."""
     SAMPLE = 16
 
-    def __init__(self, build: Callable[[dict[str, Any], str | None], ActorFields] | None = None) -> None:
-        """``build``: what the cache holds, :func:`identity_fields` or what returns the same."""
-        self._build = build or identity_fields
+    def __init__(self, build: Callable[[dict[str, Any], str | None], Parties] | None = None) -> None:
+        """``build``: what the cache holds, :func:`identity_parties` or what returns the same."""
+        self._build = build or identity_parties
         self._entries: dict[bytes, bytes] = {}
         """Identities seen once: their fields as JSON."""
         self._objects: dict[bytes, _Entry] = {}
@@ -59,7 +64,8 @@ class ActorCache:
         self._calls = self._lookups = self._hits = 0
         self._bypass = False
 
-    def fields(self, identity: dict[str, Any], signed_in_as: str | None = None) -> ActorFields:
+    def parties(self, identity: dict[str, Any], signed_in_as: str | None = None) -> Parties:
+        """What ``identity_parties(identity, signed_in_as)`` returns, or raises."""
         self._calls += 1
         if self._bypass and self._calls % self.SAMPLE:
             return self._build(identity, signed_in_as)
@@ -72,26 +78,27 @@ class ActorCache:
             self._lookups += 1
             if self._lookups == self.WINDOW:
                 self._end_window()
-            user, related, user_identity, copy = entry
-            return copy(user, related, user_identity)
+            user, related, user_identity, hosts, copy = entry
+            return copy(user, related, user_identity, hosts)
         cached = self._entries.get(key)
         self._count(cached is not None)
         if cached is None:
             if len(self._entries) + len(self._objects) >= self.MAX_ENTRIES:
                 self._entries.clear()
                 self._objects.clear()
-            fields = self._build(identity, signed_in_as)
-            self._entries[_exact(key)] = _exact(orjson.dumps(fields))
-            return fields  # built for this document alone: the cache keeps only its JSON
+            parties = self._build(identity, signed_in_as)
+            self._entries[_exact(key)] = _exact(orjson.dumps(parties))
+            return parties  # built for this document alone: the cache keeps only its JSON
         # Its first hit: the identity repeats, so it is worth keeping as objects from now on.
-        user, related, user_identity = orjson.loads(cached)
+        user, related, user_identity, host_list = orjson.loads(cached)
+        hosts = tuple(host_list)
         in_user, in_identity = _nested(user), _nested(user_identity)
         if in_user is not None and in_identity is not None:  # else: decoded at each hit
             del self._entries[key]
             copy = _copier(in_user, in_identity)
-            self._objects[_exact(key)] = (user, related, user_identity, copy)
-            return copy(user, related, user_identity)
-        return user, related, user_identity
+            self._objects[_exact(key)] = (user, related, user_identity, hosts, copy)
+            return copy(user, related, user_identity, hosts)
+        return user, related, user_identity, hosts
 
     def _count(self, hit: bool) -> None:
         self._lookups += 1
@@ -107,9 +114,9 @@ class ActorCache:
 Nested = tuple[tuple[str, "Nested"], ...]
 """Where the objects and lists under an object are: their keys, each with its own (a list's
 is empty: it holds none)."""
-Copier = Callable[[dict[str, Any], list[str], dict[str, Any]], ActorFields]
-"""A copy of ``(user, related_users, user_identity)`` of one shape, to its last object and list."""
-_Entry = tuple[dict[str, Any], list[str], dict[str, Any], Copier]
+Copier = Callable[[dict[str, Any], list[str], dict[str, Any], tuple[str, ...]], Parties]
+"""A copy of :data:`Parties` of one shape, to its last object and list."""
+_Entry = tuple[dict[str, Any], list[str], dict[str, Any], tuple[str, ...], Copier]
 
 
 def _nested(value: dict[str, Any]) -> Nested | None:
@@ -142,7 +149,7 @@ def _copier(in_user: Nested, in_identity: Nested) -> Copier:
     copier = _COPIERS.get((in_user, in_identity))
     if copier is not None:
         return copier
-    lines = ["def copy(user, related, identity):"]
+    lines = ["def copy(user, related, identity, hosts):"]
     names = count()
 
     def emit(holder: str, nested: Nested) -> None:
@@ -155,7 +162,7 @@ def _copier(in_user: Nested, in_identity: Nested) -> Copier:
     emit("user", in_user)
     lines.append("    identity = identity.copy()")
     emit("identity", in_identity)
-    lines.append("    return user, related.copy(), identity")
+    lines.append("    return user, related.copy(), identity, hosts")
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(lines), "<actor fields copier>", "exec"), namespace)  # field names only
     copier = namespace["copy"]
@@ -168,6 +175,49 @@ def _copier(in_user: Nested, in_identity: Nested) -> Copier:
 def _exact(data: bytes) -> bytes:
     """A copy of ``data`` in a buffer of its own size."""
     return bytes(memoryview(data))
+
+
+def identity_parties(identity: dict[str, Any], signed_in_as: str | None = None) -> Parties:
+    """``(user, related_users, user_identity, related_hosts)`` of a record's ``userIdentity``:
+    the actor fields (:func:`identity_fields`), ``in_scope_of`` and the web identity's claims
+    added to ``user_identity``, the role the service's credentials went to and the web
+    identity's person to ``related_users`` (:func:`beside_actor`), and the instance a role
+    session is (:func:`~normalizers.ecs.actor.actor_hosts`). Raises as those do.
+
+    normalizers.cloudtrail.compiled generates the same per shape of ``userIdentity``."""
+    user, related_users, user_identity = identity_fields(identity, signed_in_as)
+    session = identity.get("sessionContext")  # most have none, or an empty webIdFederationData
+    if (
+        "inScopeOf" in identity  # service calls alone
+        or (session.__class__ is dict and session.get("webIdFederationData"))
+        or identity.get("webIdFederationData")
+    ):
+        related_users = beside_actor(identity, related_users, user_identity)
+    hosts = actor_hosts(user) if "roles" in user else None  # actor_hosts' own first test
+    return user, related_users, user_identity, tuple(hosts) if hosts else ()
+
+
+def beside_actor(
+    identity: dict[str, Any], related_users: list[str], user_identity: dict[str, Any]
+) -> list[str]:
+    """``in_scope_of`` and the web identity's claims added to ``user_identity``; returns
+    ``related_users`` with the role the service's credentials went to and the web identity's
+    person (a wrongly typed member raises)."""
+    scope = in_scope_of(identity)
+    if scope:
+        user_identity["in_scope_of"] = scope
+        # The role the service's credentials were issued to is who the call is for:
+        # a pivot from that role finds the calls a service made with its credentials.
+        issued_to = scope.get("credentials_issued_to")
+        if issued_to:
+            related_users = unique([*related_users, issued_to])
+    attributes, people = web_identity(identity)
+    if attributes:
+        context = user_identity.setdefault("session_context", {})
+        context["web_id_federation_data"] = {"attributes": attributes}
+        # The person the provider signed in: a pivot to every call of their sessions.
+        related_users = unique([*related_users, *people])
+    return related_users
 
 
 def identity_fields(identity: dict[str, Any], signed_in_as: str | None = None) -> ActorFields:

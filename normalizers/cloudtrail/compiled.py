@@ -26,15 +26,17 @@ from typing import Any, TypeVar
 
 from normalizers.base import Document, Origin
 from normalizers.cloudtrail import mapping
-from normalizers.cloudtrail.actor import ActorCache, ActorFields, actor_of, identity_fields
+from normalizers.cloudtrail.actor import ActorCache, Parties, actor_of, beside_actor, identity_parties
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS, VPCE_ACCESS_DENIED
+from normalizers.cloudtrail.targets import Target, targets_of
+from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import ingested_millis, optional_time
 from normalizers.ecs.values import as_bool, flat
 
 Builder = Callable[[dict[str, Any], bytes, Origin, ActorCache], Document]
-IdentityBuilder = Callable[[dict[str, Any], str | None], ActorFields]
+IdentityBuilder = Callable[[dict[str, Any], str | None], Parties]
 Shape = tuple[str, ...]
 IdentityShape = tuple[Shape, Shape | None, Shape | None, Shape | None]
 """``userIdentity``'s members, its ``sessionContext``'s, their ``sessionIssuer``'s and
@@ -50,6 +52,15 @@ COMPILES_PER_OBJECT = 32
 REQUIRED = ("eventName", "eventSource", "eventTime", "awsRegion")
 """A shape without one of these is a dead letter or an exception (``insightDetails``,
 an EventBridge envelope's time or region): left to the generic path."""
+
+Operation = tuple[tuple[str, ...], tuple[str, ...], tuple[Target, ...]]
+"""``(event.category, event.type, target rows)`` of one operation."""
+OperationKey = tuple[str, str, str | None, bool | None, bool]
+"""``(eventName, eventSource, event_type, read_only, denied by a VPC endpoint)``."""
+MAX_OPERATIONS = 4096
+_OPERATIONS: dict[OperationKey, Operation] = {}
+"""What each operation's records get, looked up once per record (its categorization and its
+target rows, each ``lru_cache``'d, were two lookups)."""
 
 _BUILDERS: dict[Shape, Builder | None] = {}
 """Every process's document builders by shape (``None``: a shape left to the generic path)."""
@@ -77,8 +88,8 @@ class CompiledBuilders:
                 pass
         return mapping.build_document(record, raw, None, origin, actors)
 
-    def identity_fields(self, identity: dict[str, Any], signed_in_as: str | None = None) -> ActorFields:
-        """What :func:`~normalizers.cloudtrail.actor.identity_fields` returns, or raises."""
+    def identity_parties(self, identity: dict[str, Any], signed_in_as: str | None = None) -> Parties:
+        """What :func:`~normalizers.cloudtrail.actor.identity_parties` returns, or raises."""
         shape = identity_shape(identity)
         builder = (
             None if shape is None else self._compiled(_IDENTITY_BUILDERS, shape, compile_identity_builder)
@@ -88,7 +99,7 @@ class CompiledBuilders:
                 return builder(identity, signed_in_as)
             except Exception:  # the generic path below says why, or builds it
                 pass
-        return identity_fields(identity, signed_in_as)
+        return identity_parties(identity, signed_in_as)
 
     def _compiled(
         self,
@@ -132,6 +143,17 @@ def identity_shape(identity: dict[str, Any]) -> IdentityShape | None:
     )
 
 
+def operation_of(key: OperationKey) -> Operation:
+    """The operation of ``key``, kept for the next record of it (at most :data:`MAX_OPERATIONS`:
+    the table starts again when full)."""
+    action, provider, event_type, read_only, denied = key
+    if len(_OPERATIONS) >= MAX_OPERATIONS:
+        _OPERATIONS.clear()
+    categories, types = categorize(action, provider, event_type, read_only, False, denied)
+    operation = _OPERATIONS[key] = (categories, types, targets_of(provider, action))
+    return operation
+
+
 class _Unexpected(Exception):
     """A member the compiled builder does not map itself: the generic path will."""
 
@@ -147,7 +169,8 @@ def compile_builder(shape: Shape) -> Builder | None:
         "flat": flat,
         "timestamp": mapping.timestamp,
         # mapping's own: the per-index constants they write are changed there alone
-        "categorize": categorize,
+        "operations": _OPERATIONS,
+        "operation_of": operation_of,
         "event_id_of": mapping._event_id,
         "ingested_millis": ingested_millis,
         "cloud_of": mapping._cloud,
@@ -268,7 +291,7 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         lines.append("    cloud = cloud_of(record, identity, None, origin)")
     lines += [
         "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
-        "    related = add_parties(document, record, identity, trail, provider, action, actors)",
+        "    related = add_parties(document, record, identity, trail, rows, actors)",
         "    if related:",
         "        document['related'] = related",
         "    return document",
@@ -285,9 +308,15 @@ def _event_source(present: set[str]) -> list[str]:
         return f"trail.get({field!r})" if key in present else "None"
 
     denied = f"trail.get('error_code') == {VPCE_ACCESS_DENIED!r}" if "errorCode" in present else "False"
+    key = (
+        f"(action, provider, {trail_field('eventType', 'event_type')}, {trail_field('readOnly', 'read_only')},"
+        f" {denied})"
+    )
     lines = [
-        f"    categories, types = categorize(action, provider, {trail_field('eventType', 'event_type')},"
-        f" {trail_field('readOnly', 'read_only')}, False, {denied})",
+        f"    operation = operations.get({key})",
+        "    if operation is None:",
+        f"        operation = operation_of({key})",
+        "    categories, types, rows = operation",
     ]
     # mapping._outcome: a failure is an error code, or {action: "Failure"} in the response or
     # in serviceEventDetails (sign-in events).
@@ -363,9 +392,11 @@ _ACTOR_ARGUMENTS = (
 
 
 def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
-    """The builder of the actor of a ``userIdentity`` of this shape: the members
+    """The builder of the parties of a ``userIdentity`` of this shape: the members
     :func:`~normalizers.cloudtrail.actor.identity_members` reads, read only where present,
-    then :func:`~normalizers.cloudtrail.actor.actor_of`."""
+    then :func:`~normalizers.cloudtrail.actor.actor_of`, and what
+    :func:`~normalizers.cloudtrail.actor.identity_parties` adds (inScopeOf and the web identity
+    for the shapes that have them)."""
     members, session, issuer, attributes = shape
     lines = ["def build(identity, signed_in_as):"]
     if session is not None:
@@ -389,12 +420,16 @@ def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
         present = attributes is not None and key in attributes
         lines.append(f"    {name} = {read}(attributes[{key!r}])" if present else f"    {name} = None")
     # The rare members, read as identity_members reads them.
+    beside = []  # identity_parties' test of what beside_actor reads
     if "webIdFederationData" in members or (session is not None and "webIdFederationData" in session):
         scope = "session" if session is not None else "None"
         lines += [
             f"    web = nullable_obj({scope}, 'webIdFederationData') or nullable_obj(identity, 'webIdFederationData')",
             "    identity_provider = identity_provider or optional_str(web, 'federatedProvider')",
         ]
+        beside.append("web")
+    if "inScopeOf" in members:
+        beside.append("True")
     if "onBehalfOf" in members:
         lines += [
             "    on_behalf_of = nullable_obj(identity, 'onBehalfOf')",
@@ -403,10 +438,21 @@ def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
         ]
     else:
         lines += ["    behalf_user = identity_store_arn = None"]
-    lines.append(f"    return actor_of({_ACTOR_ARGUMENTS})")
+    lines.append(f"    user, related, fields = actor_of({_ACTOR_ARGUMENTS})")
+    if beside:
+        lines += [
+            f"    if {' or '.join(beside)}:",
+            "        related = beside_actor(identity, related, fields)",
+        ]
+    lines += [
+        "    hosts = actor_hosts(user) if 'roles' in user else None",
+        "    return user, related, fields, tuple(hosts) if hosts else ()",
+    ]
     namespace: dict[str, Any] = {
         "Unexpected": _Unexpected,
         "actor_of": actor_of,
+        "actor_hosts": actor_hosts,
+        "beside_actor": beside_actor,
         "as_bool": as_bool,
         "optional_time": optional_time,
         "nullable_obj": nullable_obj,

@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from normalizers.base import Document, Origin
-from normalizers.cloudtrail.actor import ActorCache, in_scope_of, web_identity
+from normalizers.cloudtrail.actor import ActorCache
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import (
     ADDENDUM_FIELDS,
@@ -21,8 +21,7 @@ from normalizers.cloudtrail.tables import (
     TLS_FIELDS,
     VPCE_ACCESS_DENIED,
 )
-from normalizers.cloudtrail.targets import target_values, targets_of
-from normalizers.ecs.actor import actor_hosts
+from normalizers.cloudtrail.targets import Target, target_values, targets_of
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
 from normalizers.ecs.ids import record_id
@@ -69,7 +68,8 @@ def build_document(
         "cloud": _cloud(record, identity, envelope, origin),
         "aws": {"cloudtrail": trail},
     }
-    related = add_parties(document, record, identity, trail, provider, action, actors or ActorCache())
+    rows = targets_of(provider, action)
+    related = add_parties(document, record, identity, trail, rows, actors or ActorCache())
     if insight is not None:
         trail["insight_details"] = snake(insight)
         _add_insight_times(event, insight, moment)
@@ -86,44 +86,23 @@ def add_parties(
     record: dict[str, Any],
     identity: dict[str, Any] | None,
     trail: dict[str, Any],
-    provider: str,
-    action: str,
+    rows: tuple[Target, ...],
     actors: ActorCache,
 ) -> dict[str, list[str]]:
     """Who acted, from where, on what and with which agent: ``user``, ``source``, the targets
-    and ``user_agent`` added to ``document``; returns ``related``, which the caller adds last."""
+    (``rows``: ``targets_of`` the operation) and ``user_agent`` added to ``document``; returns
+    ``related``, which the caller adds last."""
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
         additional = trail.get("additional_eventdata")
         signed_in_as = _signed_in_as(additional) if additional else None
-        user, related_users, user_identity = actors.fields(identity, signed_in_as)
-        if "inScopeOf" in identity:  # service calls alone: no call for the others
-            scope = in_scope_of(identity)
-            if scope:
-                user_identity["in_scope_of"] = scope
-                # The role the service's credentials were issued to is who the call is for:
-                # a pivot from that role finds the calls a service made with its credentials.
-                issued_to = scope.get("credentials_issued_to")
-                if issued_to:
-                    related_users = unique([*related_users, issued_to])
-        session = identity.get("sessionContext")  # most have none, or an empty webIdFederationData
-        if (session.__class__ is dict and session.get("webIdFederationData")) or identity.get(
-            "webIdFederationData"
-        ):
-            attributes, people = web_identity(identity)
-            if attributes:
-                context = user_identity.setdefault("session_context", {})
-                context["web_id_federation_data"] = {"attributes": attributes}
-                # The person the provider signed in: a pivot to every call of their sessions.
-                related_users = unique([*related_users, *people])
+        user, related_users, user_identity, hosts = actors.parties(identity, signed_in_as)
         trail["user_identity"] = user_identity
         if related_users:
             related["user"] = related_users
-        if "roles" in user:  # actor_hosts' own first test, without its call
-            hosts = actor_hosts(user)
-            if hosts:
-                related["hosts"] = hosts
+        if hosts:
+            related["hosts"] = list(hosts)
     if user:
         document["user"] = user
     # optional_str of both members, inlined (it runs for every record): a string is taken as
@@ -137,7 +116,6 @@ def add_parties(
             document["source"] = source
             if "ip" in source:
                 related["ip"] = [source["ip"]]
-    rows = targets_of(provider, action)
     if rows:
         _add_targets(document, related, target_values(record, rows))
     agent = record.get("userAgent")

@@ -29,7 +29,7 @@ def _mappers(origin: Origin) -> tuple[Mapper, Mapper]:
     """:func:`record_mapper`, and the mapper of the records the stream splitter screened for
     secrets (:data:`SECRET_MARKERS` in none of their bytes)."""
     builders = CompiledBuilders()
-    actors = ActorCache(builders.identity_fields)
+    actors = ActorCache(builders.identity_parties)
 
     def mapper(record: dict[str, Any], raw: bytes, envelope: dict[str, Any] | None) -> Document:
         if "eventTime" not in record:  # with_event_time's own test, without its call

@@ -15,7 +15,7 @@ import orjson
 import pytest
 
 from normalizers import DeadLetter, Origin, normalize_object
-from normalizers.cloudtrail.actor import ActorCache, identity_fields
+from normalizers.cloudtrail.actor import ActorCache, identity_fields, identity_parties
 from normalizers.cloudtrail.compiled import CompiledBuilders
 from normalizers.cloudtrail.normalize import normalize as normalize_cloudtrail
 from normalizers.cloudtrail.spec import SPEC as CLOUDTRAIL
@@ -391,28 +391,28 @@ def test_actor_cache_gives_each_document_its_identity_whether_identities_repeat_
         _role_session(n % 7, "ASIAREPEATED0000000") for n in range(3 * ActorCache.WINDOW * ActorCache.SAMPLE)
     ]
     for identity in fresh_keys + repeated + fresh_keys[:50]:
-        user, related, user_identity = cache.fields(identity)
-        assert (user, related, user_identity) == identity_fields(identity)
+        user, related, user_identity, hosts = cache.parties(identity)
+        assert (user, related, user_identity, hosts) == identity_parties(identity)
         assert user_identity["access_key_id"] == identity["accessKeyId"]
         assert related[:2] == [identity["principalId"].split(":")[1], identity["principalId"]]
         assert user["roles"] == ["Admin"]
 
 
 def test_actor_cache_never_lets_two_documents_share_an_object() -> None:
-    # A document's fields are its own to change (add_parties adds user.target, in_scope_of):
-    # whether the identity was built, decoded at its first repeat, or copied after that.
+    # A document's fields are its own to change (add_parties adds user.target, the enrichment
+    # account names): whether the identity was built, decoded at its first repeat, or copied after that.
     cache = ActorCache()
     identity = _role_session(1, "ASIAREPEATED0000000")
-    expected = identity_fields(identity)
-    given = [cache.fields(identity) for _ in range(4)]
-    for user, related, user_identity in given:
-        assert (user, related, user_identity) == expected
+    expected = identity_parties(identity)
+    given = [cache.parties(identity) for _ in range(4)]
+    for user, related, user_identity, hosts in given:
+        assert (user, related, user_identity, hosts) == expected
         user["roles"].append("Changed")
         user["target"] = {"name": "x"}
         related.append("changed")
         user_identity["session_context"]["session_issuer"]["arn"] = "changed"
         user_identity["in_scope_of"] = {"source_arn": "changed"}
-    assert cache.fields(identity) == identity_fields(identity) == expected
+    assert cache.parties(identity) == identity_parties(identity) == expected
 
 
 def _nested_change(identity: dict[str, Any], block: str, member: str, value: Any) -> dict[str, Any]:
@@ -421,11 +421,30 @@ def _nested_change(identity: dict[str, Any], block: str, member: str, value: Any
     return {**identity, "sessionContext": {**session, block: {**session.get(block, {}), member: value}}}
 
 
+def _with_claim(identity: dict[str, Any], claim: str, value: str) -> dict[str, Any]:
+    """``identity`` with one ``sessionContext.webIdFederationData.attributes`` claim."""
+    session = identity["sessionContext"]
+    web = {"federatedProvider": "cognito-identity.amazonaws.com", "attributes": {claim: value}}
+    return {**identity, "sessionContext": {**session, "webIdFederationData": web}}
+
+
+def _in_scope_of(identity: dict[str, Any], issued_to: str) -> dict[str, Any]:
+    """``identity`` acting for a service, its credentials issued to ``issued_to``."""
+    scope = {
+        "sourceArn": "arn:aws:lambda:us-east-1:111122223333:function:f",
+        "credentialsIssuedTo": issued_to,
+    }
+    return {**identity, "inScopeOf": scope}
+
+
 def test_actor_cache_tells_apart_identities_that_differ_only_in_a_nested_member() -> None:
     # A cache key that missed a nested member, or took 1 for True (Python's 1 == True), would
-    # give one identity's fields to the other: each repeats, so each is held as JSON, then as
-    # objects, in a cache of the generic builder and one of the compiled builders.
+    # give one identity's parties to the other: each repeats, so each is held as JSON, then as
+    # objects, in a cache of the generic builder and one of the compiled builders. The cache
+    # holds what is read beside the actor too: inScopeOf, the web identity's claims, the
+    # instance a role session is.
     base = _role_session(3, "ASIAREPEATED0000000")
+    instance = {**base, "arn": "arn:aws:sts::111122223333:assumed-role/Admin/i-0123456789abcdef0"}
     pairs = [
         (base, _nested_change(base, "sessionIssuer", "arn", "arn:aws:iam::111122223333:role/Other")),
         (
@@ -438,14 +457,26 @@ def test_actor_cache_tells_apart_identities_that_differ_only_in_a_nested_member(
             _nested_change(base, "attributes", "creationDate", 1),
             _nested_change(base, "attributes", "creationDate", True),
         ),
+        (
+            _with_claim(base, "cognito-identity.amazonaws.com:sub", "us-east-1:alice"),
+            _with_claim(base, "cognito-identity.amazonaws.com:sub", "us-east-1:bob"),
+        ),
+        (
+            _in_scope_of(base, "arn:aws:iam::111122223333:role/First"),
+            _in_scope_of(base, "arn:aws:iam::111122223333:role/Second"),
+        ),
+        (instance, {**instance, "arn": instance["arn"].replace("0123", "4567")}),
     ]
     for first, second in pairs:
-        assert identity_fields(first) != identity_fields(second)
-    for cache in (ActorCache(), ActorCache(CompiledBuilders().identity_fields)):
+        assert identity_parties(first) != identity_parties(second)
+    assert identity_parties(pairs[3][0])[1][-1] == "us-east-1:alice"
+    assert identity_parties(pairs[4][0])[1][-1] == "arn:aws:iam::111122223333:role/First"
+    assert identity_parties(instance)[3] == ("i-0123456789abcdef0",)
+    for cache in (ActorCache(), ActorCache(CompiledBuilders().identity_parties)):
         for _ in range(4):
             for first, second in pairs:
-                assert cache.fields(first) == identity_fields(first)
-                assert cache.fields(second) == identity_fields(second)
+                assert cache.parties(first) == identity_parties(first)
+                assert cache.parties(second) == identity_parties(second)
 
 
 def _containers(value: Any) -> Iterator[int]:
@@ -489,8 +520,8 @@ def test_actor_cache_copies_every_object_of_every_shape_of_identity() -> None:
     root = {"type": "Root", "principalId": "111122223333", "arn": "arn:aws:iam::111122223333:root"}
     cache = ActorCache()
     for identity in (_role_session(2, "ASIAREPEATED0000000"), center_user, federated, root):
-        expected = identity_fields(identity)
-        given = [cache.fields(identity) for _ in range(4)]  # built, decoded, then copied twice
+        expected = identity_parties(identity)
+        given = [cache.parties(identity) for _ in range(4)]  # built, decoded, then copied twice
         assert all(fields == expected for fields in given)
         seen: set[int] = set()
         for fields in [*given, expected]:

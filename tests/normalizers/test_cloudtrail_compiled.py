@@ -18,7 +18,7 @@ from benchmarks.cloudtrail import generated_records
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.cloudtrail import compiled, mapping
 from normalizers.cloudtrail import normalize as cloudtrail_normalize
-from normalizers.cloudtrail.actor import ActorCache, identity_fields
+from normalizers.cloudtrail.actor import ActorCache, identity_parties
 from tests.conftest import GOLDEN, golden_input
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
@@ -31,7 +31,7 @@ OTHER_VALUES: tuple[Any, ...] = (None, "", "true", "x", 0, 1.5, True, False, [],
 class _GenericOnly:
     """Stands in for CompiledBuilders: every record through mapping.build_document."""
 
-    identity_fields = staticmethod(identity_fields)
+    identity_parties = staticmethod(identity_parties)
 
     def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Any:
         return mapping.build_document(record, raw, None, origin, actors)
@@ -164,8 +164,8 @@ def test_compiled_identities_give_the_same_actor(shared_dir: Path, monkeypatch: 
     ]
     for identity in identities + variants:
         for signed_in_as in (None, "alice"):
-            assert _outcome(builders.identity_fields, identity, signed_in_as) == _outcome(
-                identity_fields, identity, signed_in_as
+            assert _outcome(builders.identity_parties, identity, signed_in_as) == _outcome(
+                identity_parties, identity, signed_in_as
             )
 
 
@@ -356,3 +356,53 @@ def test_tls_details_and_addendum_members_of_other_types_give_the_same_items(
         for key in ("tls_details", "addendum")
         for value in document["aws"]["cloudtrail"].get(key, {}).values()
     )
+
+
+def test_operations_that_differ_in_one_member_get_their_own_categories_and_targets(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The builders look each operation up once per record (its categories, types and target
+    rows): records of one shape whose operations differ only in the service, the name,
+    eventType, readOnly or a VPC endpoint's denial each get their own, as by the generic path,
+    in a table that stays within MAX_OPERATIONS (here 2: it starts again, again and again)."""
+    monkeypatch.setattr(compiled, "MAX_OPERATIONS", 2)
+    monkeypatch.setattr(compiled, "_OPERATIONS", {})
+    monkeypatch.setattr(compiled, "_BUILDERS", {})
+    sizes: list[int] = []
+    real = compiled.operation_of
+
+    def recorded(key: compiled.OperationKey) -> compiled.Operation:
+        operation = real(key)
+        sizes.append(len(compiled._OPERATIONS))
+        return operation
+
+    monkeypatch.setattr(compiled, "operation_of", recorded)
+    base = {
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "userName": "alice"},
+        "eventTime": "2026-01-01T00:00:00Z",
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "StopInstances",
+        "awsRegion": "us-east-1",
+        "errorCode": "",
+        "requestParameters": {"instanceId": "i-0123456789abcdef0", "userName": "bob"},
+        "readOnly": False,
+        "eventType": "AwsApiCall",
+        "eventID": "00000000-0000-4000-8000-000000000000",
+    }
+    variants = [
+        base,
+        {**base, "eventSource": "iam.amazonaws.com"},  # other targets: user.target.name
+        {**base, "eventName": "DescribeInstances"},
+        {**base, "readOnly": True},
+        {**base, "eventType": "AwsVpceEvent"},
+        {**base, "eventType": "AwsVpceEvent", "errorCode": "VpceAccessDenied"},
+        {**base, "eventType": "AwsVpceEvent", "errorCode": "AccessDenied"},
+    ]
+    records = variants * 3 + variants[::-1]
+    fast, generic = _both_ways(_log_file(records), ORIGIN, monkeypatch)
+    assert fast == generic
+    assert len({(json.dumps(item["event"]["type"]), json.dumps(item.get("related"))) for item in fast}) >= 5
+    assert fast[1]["user"]["target"] == {"name": "bob"} and "target" not in fast[0].get("user", {})
+    assert fast[4]["event"]["type"] == ["allowed"] and fast[5]["event"]["type"] == ["denied"]
+    assert sizes and max(sizes) <= 2
