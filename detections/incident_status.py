@@ -151,6 +151,16 @@ def _bounded(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def status_text(details: dict[str, Any]) -> str:
+    """``closed (false_positive) by NAME at TIME``; ``open`` for one never triaged."""
+    text = str(details["status"])
+    if details.get("resolution"):
+        text += f" ({details['resolution']})"
+    if details.get("status_by"):
+        text += f" by {details['status_by']} at {details.get('status_updated')}"
+    return text
+
+
 def last_closure(incident: dict[str, Any]) -> dict[str, Any] | None:
     """The latest ``closed`` entry of the history (what a reopening message recalls)."""
     closed = [entry for entry in incident["incident"].get("history", []) if entry["action"] == "closed"]

@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any, Protocol
 
-from detections.incident_status import last_closure
+from detections.incident_status import last_closure, status_text
 from detections.incidents import alert_count, announced_change
 from investigation.safe_text import one_line
 
@@ -93,7 +93,7 @@ def incident_text(incident: dict[str, Any]) -> str:
         f"Actor: {_shown(details['key'])}",
         f"Seen: {_shown(details['first_seen'])} to {_shown(details['last_seen'])}",
         f"Alerts: {alert_count(details)} on {len(details['lines'])} lines",
-        f"Status: {_status(details)}",
+        f"Status: {_shown(status_text(details))}",
     ]
     closure = last_closure(incident) if announced_change(incident) == "reopened" else None
     if closure:
@@ -112,16 +112,6 @@ def incident_text(incident: dict[str, Any]) -> str:
             lines.append(f"  Investigate: {_shown(line['dashboards_url'])}")
     lines.append(f"Incident id: {_shown(details['id'])} (siem incidents show)")
     return "\n".join(lines) + "\n"
-
-
-def _status(details: dict[str, Any]) -> str:
-    """``acknowledged by <who> at <when>``: the triage status, its resolution when closed."""
-    text = _shown(details["status"])
-    if details.get("resolution"):
-        text += f" ({_shown(details['resolution'])})"
-    if details.get("status_by"):
-        text += f" by {_shown(details['status_by'])} at {_shown(details.get('status_updated'))}"
-    return text
 
 
 def _noted(entry: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from detections.incident_lease import LeaseBusy, LeaseExpired
-from detections.incident_status import RESOLUTIONS, StatusChange, TriageError
+from detections.incident_status import RESOLUTIONS, StatusChange, TriageError, status_text
 from detections.triage import triage
 from investigation.safe_text import one_line
 from opensearch_client import make_client
@@ -75,13 +75,3 @@ def triage_command(args: argparse.Namespace) -> int:
     else:
         print(one_line(f"{details['id']}: already {status_text(details)}; nothing changed", WIDTH))
     return 0
-
-
-def status_text(details: dict[str, Any]) -> str:
-    """``closed (false_positive) by NAME at TIME``; ``open`` for one never triaged."""
-    text = str(details["status"])
-    if details.get("resolution"):
-        text += f" ({details['resolution']})"
-    if details.get("status_by"):
-        text += f" by {details['status_by']} at {details.get('status_updated')}"
-    return text

@@ -9,7 +9,7 @@ import os
 import sys
 from typing import Any
 
-from detections.incident_status import MERGED, TRIAGE_STATUSES
+from detections.incident_status import MERGED, TRIAGE_STATUSES, status_text
 from detections.incidents import FIRST_ALERT_IDS, alert_count, get_incident, list_incidents
 from investigation.safe_text import one_line
 from opensearch_client import make_client
@@ -84,7 +84,7 @@ def show_command(args: argparse.Namespace) -> int:
         return 0
     details = incident["incident"]
     print(f"Incident {_shown(details['id'])}: {_shown(details.get('title'))}")
-    print(f"Severity: {_shown(details['severity'])}; status {_shown(incident_triage.status_text(details))}")
+    print(f"Severity: {_shown(details['severity'])}; status {_shown(status_text(details))}")
     print(f"Seen: {_shown(details['first_seen'])} .. {_shown(details['last_seen'])}")
     print(f"Grouped on: {_shown(details['key'])}")
     print(f"Actors: {_shown(', '.join(details['keys']))}")
