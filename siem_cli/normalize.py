@@ -99,15 +99,15 @@ def _normalize_file(
                     batch.append(orjson.dumps(item))
                 except TypeError as error:  # orjson.JSONEncodeError: a shape no normalizer foresaw
                     item = unencodable(item, error, item_source, origin.object, f"record {number}")
-                else:
-                    counts["documents"] += 1
-                    if len(batch) >= 1024:
-                        out.write(b"\n".join(batch) + b"\n")
-                        batch.clear()
-                    continue
-            counts["dead_letters"] += 1
-            if dead_out:
-                dead_out.write(orjson.dumps(item.to_json()) + b"\n")
+            if isinstance(item, DeadLetter):
+                counts["dead_letters"] += 1
+                if dead_out:
+                    dead_out.write(orjson.dumps(item.to_json()) + b"\n")
+                continue
+            counts["documents"] += 1
+            if len(batch) >= 1024:
+                out.write(b"\n".join(batch) + b"\n")
+                batch.clear()
     except OSError as error:
         print(f"siem normalize: cannot read {path}: {error}", file=sys.stderr)
         return 1
