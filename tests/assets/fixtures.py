@@ -130,25 +130,9 @@ def _endpoint_denied(event_id: str, identity: dict[str, Any], minute: int) -> di
     return {**record, "vpcEndpointId": "vpce-0a1b2c3d4e5f67890", "vpcEndpointAccountId": ACCOUNT}
 
 
-def endpoint_copy(record: dict[str, Any]) -> dict[str, Any]:
-    """The VPC endpoint owner's network activity event of ``record``'s call (the call let through),
-    keyed ``<the call's key>-endpoint-copy``: every field of the call kept, the worst case for a
-    search (tests/golden/cloudtrail/network-activity has AWS's own shape)."""
-    copy = {
-        **record,
-        "eventID": f"{record['eventID']}-endpoint-copy",
-        "eventType": "AwsVpceEvent",
-        "eventCategory": "NetworkActivity",
-        "vpcEndpointId": "vpce-0a1b2c3d4e5f67890",
-        "vpcEndpointAccountId": ACCOUNT,
-    }
-    copy.pop("managementEvent", None)
-    return copy
-
-
 ENDPOINT_COPIED = ("ct-iam-create-key", "ct-stop-logging", "ct-assume-role", "ct-session-list-secrets")
 """Calls made through a VPC endpoint whose owner logs network activity events: each has a copy
-(:func:`endpoint_copy`), which only the endpoint activity search shows."""
+(``<key>-endpoint-copy``), which only the endpoint activity search shows."""
 ENDPOINT_COPIES = frozenset(f"{key}-endpoint-copy" for key in ENDPOINT_COPIED)
 
 
@@ -170,7 +154,14 @@ def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any)
 
 def cloudtrail_records() -> list[dict[str, Any]]:
     calls = _calls()
-    return [*calls, *(endpoint_copy(call) for call in calls if call["eventID"] in ENDPOINT_COPIED)]
+    return [
+        *calls,
+        *(
+            ct.network_activity_copy(call, f"{call['eventID']}-endpoint-copy")
+            for call in calls
+            if call["eventID"] in ENDPOINT_COPIED
+        ),
+    ]
 
 
 def _calls() -> list[dict[str, Any]]:

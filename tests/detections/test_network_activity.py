@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
+from demo.records import cloudtrail as ct
 from detections.checkpoints import MemoryCheckpoints
 from detections.rules import RULE_DIRS, Rule, RuleTest, load_rules, parse_rule
 from detections.runner import RunSettings, run
@@ -24,19 +25,9 @@ RULES = [rule for rule in load_rules(RULE_DIRS) if "cloudtrail" in rule.sources]
 
 
 def network_activity_copy(record: dict[str, Any], number: int) -> dict[str, Any]:
-    """The endpoint owner's record of ``record``'s call, in the shape AWS documents (and
-    tests/golden/cloudtrail/network-activity): every field of the call kept (the worst case for
-    a rule), as a network activity event with its own id."""
-    copy = {
-        **record,
-        "eventID": f"{number:08x}-0000-4000-8000-00000000c0de",
-        "eventType": "AwsVpceEvent",
-        "eventCategory": "NetworkActivity",
-        "vpcEndpointId": "vpce-0a1b2c3d4e5f67890",
-        "vpcEndpointAccountId": record.get("recipientAccountId", "111122223333"),
-    }
-    copy.pop("managementEvent", None)
-    return copy
+    """The endpoint owner's record of ``record``'s call, every field of the call kept (the worst
+    case for a rule), as a network activity event with its own id."""
+    return ct.network_activity_copy(record, f"{number:08x}-0000-4000-8000-00000000c0de")
 
 
 def _copied(records: tuple[Any, ...]) -> tuple[Any, ...]:
