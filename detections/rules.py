@@ -233,8 +233,8 @@ class Rule:
     describes the same events as one of ours) names them, so one event raises one alert."""
     network_activity_copies: bool = False
     """Whether the rule reads the CloudTrail network activity events that copy a call made
-    through a VPC endpoint (normalizers/cloudtrail/network_activity.py); by default it reads the call's own
-    event only, and the endpoint's denials."""
+    through a VPC endpoint (normalizers/cloudtrail/network_activity.py); by default it reads
+    the call's own event only, and the endpoint's denials."""
     tests: tuple[RuleTest, ...] = ()
     path: Path | None = None
 

@@ -14,6 +14,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
+from detections import monitors
 from detections.checkpoints import MemoryCheckpoints
 from detections.rules import RULE_DIRS, Rule, RuleTest, load_rules, parse_rule
 from detections.runner import RunSettings, run
@@ -142,6 +143,9 @@ def test_a_rule_shows_the_clause_it_runs() -> None:
     assert dsl
     for rule in dsl:
         assert json.loads(rule.query_text()) == rule.query_clause(), rule.id
+    # An exported Alerting monitor runs the same clause.
+    filters = monitors.monitor(STOPPED)["inputs"][0]["search"]["query"]["query"]["bool"]["filter"]
+    assert filters[0] == STOPPED.query_clause() and "NetworkActivity" in json.dumps(filters[0])
     sequences = [rule for rule in RULES if rule.steps]
     for rule in sequences:
         assert "NetworkActivity" in json.dumps(json.loads(rule.query_text())["query"]), rule.id
