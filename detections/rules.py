@@ -19,9 +19,9 @@ import yaml
 
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
-from detections.network_activity import without_copies
 from detections.principals import grants_outside
 from normalizers import SOURCES
+from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
 
 PACKAGE = Path(__file__).resolve().parent
 RULES_DIR = PACKAGE / "rules"
@@ -233,8 +233,8 @@ class Rule:
     describes the same events as one of ours) names them, so one event raises one alert."""
     network_activity_copies: bool = False
     """Whether the rule reads the CloudTrail network activity events that copy a call made
-    through a VPC endpoint (detections/network_activity.py); by default it reads the call's own
-    event only, and the endpoint's denials."""
+    through a VPC endpoint (normalizers/cloudtrail/network_activity.py); by default it reads
+    the call's own event only, and the endpoint's denials."""
     tests: tuple[RuleTest, ...] = ()
     path: Path | None = None
 
@@ -253,15 +253,32 @@ class Rule:
             return tuple(dict.fromkeys(source for step in self.steps for source in step.sources))
         return (self.index,)
 
+    @property
+    def leaves_copies_out(self) -> bool:
+        """Whether the rule leaves out the network activity copies of calls: it reads
+        CloudTrail and does not ask for them (normalizers/cloudtrail/network_activity.py)."""
+        return "cloudtrail" in self.sources and not self.network_activity_copies
+
     def query_text(self) -> str:
-        """The rule's query as text, for the alert (a sequence: its steps, as JSON)."""
+        """The query the rule runs, as text, for the alert and for an analyst pasting it into
+        Discover: on CloudTrail with the clause that leaves out the network activity copies, as
+        :meth:`query_clause` runs it (a Lucene rule: Lucene; a DSL rule: the clause as JSON; a
+        sequence: its query and steps, as JSON)."""
         if self.steps:
             steps = [
                 {"index": list(step.sources), "by": list(step.by), "query": step.lucene or step.dsl}
                 for step in self.steps
             ]
-            return json.dumps({"query": self.lucene or self.dsl, "sequence": steps}, sort_keys=True)
-        return self.lucene if self.lucene is not None else json.dumps(self.dsl, sort_keys=True)
+            return json.dumps({"query": self._query_shown(), "sequence": steps}, sort_keys=True)
+        shown = self._query_shown()
+        return shown if isinstance(shown, str) else json.dumps(shown, sort_keys=True)
+
+    def _query_shown(self) -> str | dict[str, Any] | None:
+        if self.dsl is not None:
+            return self.query_clause()
+        if not self.leaves_copies_out:
+            return self.lucene
+        return without_copies_lucene(self.lucene or "*")
 
     @property
     def ruleset(self) -> str:
@@ -289,11 +306,9 @@ class Rule:
     def query_clause(self) -> dict[str, Any]:
         """The rule's query as one OpenSearch query clause (a sequence without one: every
         document); on CloudTrail, without the network activity copies of calls unless the rule
-        asks for them (detections/network_activity.py)."""
+        asks for them (:attr:`leaves_copies_out`)."""
         clause = query_clause(self.lucene, self.dsl)
-        if "cloudtrail" not in self.sources or self.network_activity_copies:
-            return clause
-        return without_copies(clause)
+        return without_copies(clause) if self.leaves_copies_out else clause
 
 
 def query_clause(lucene: str | None, dsl: dict[str, Any] | None) -> dict[str, Any]:

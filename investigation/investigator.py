@@ -97,8 +97,13 @@ def investigate(
     window: timedelta = DEFAULT_WINDOW,
     prefix: str = "siem-",
     dashboards_url: str | None = None,
+    network_activity_copies: bool = False,
 ) -> Report:
-    """Investigate one finding (Security Hub ``Id``, GuardDuty id or ARN)."""
+    """Investigate one finding (Security Hub ``Id``, GuardDuty id or ARN).
+
+    ``network_activity_copies``: count and list the CloudTrail network activity copies of the
+    calls made through a VPC endpoint too (by default each call counts once, on its own event;
+    an endpoint's denials are always in: :class:`~investigation.scope.Scope`)."""
     searcher = Searcher(client)
     indices = f.index_names(prefix)
     finding = _load_finding(searcher, indices, finding_id)
@@ -107,7 +112,7 @@ def investigate(
     when = When(iso(start), iso(end), finding.first_observed, finding.last_observed)
 
     mode = finding.mode
-    subject = queries.subject_filter(mode, finding.keys, finding.type)
+    subject = queries.subject_filter(mode, finding.keys, finding.type, network_activity_copies)
     interval = queries.histogram_interval(start, end)
     # One credential needs no grouping by identity; an attack sequence names several.
     by_identity = mode != "credential" or len(finding.actors) > 1
@@ -130,7 +135,7 @@ def investigate(
 
     who, followed = _who(searcher, indices, finding, seen, what, start, end)
     what.summary = _what_summary(finding, what, when)
-    events, created = _timeline(searcher, indices["cloudtrail"], finding, who, when)
+    events, created = _timeline(searcher, indices["cloudtrail"], finding, who, when, network_activity_copies)
     related, flows, pivots = _neighbours(
         searcher, indices, finding, followed, where, events, created, start, end
     )
@@ -152,14 +157,14 @@ def investigate(
 
 
 def _timeline(
-    searcher: Searcher, index: str, finding: Finding, who: Who, when: When
+    searcher: Searcher, index: str, finding: Finding, who: Who, when: When, copies: bool
 ) -> tuple[Timeline, list[Pivot]]:
     """The scope (the subject's events and every hop's own events), counted per hop, and its
     important events in time order; and what the chain's writes among them created: one search."""
     window = (when.window_start, when.window_end)
-    hops = [scope(*window, [hop_clause(link)]) for link in who.chain]
+    hops = [scope(*window, [hop_clause(link)], copies) for link in who.chain]
     subject = queries.subject_clauses(finding.mode, finding.keys, finding.type)
-    whole = scope(*window, [*subject, *(hop_clause(link) for link in who.chain)])
+    whole = scope(*window, [*subject, *(hop_clause(link) for link in who.chain)], copies)
     if whole.empty:
         return Timeline(scope=None), []
     response = searcher.search(index, queries.scope_events(whole, hops))

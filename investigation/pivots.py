@@ -18,6 +18,7 @@ from investigation import fields as f
 from investigation.chain import Link
 from investigation.documents import obj, text
 from investigation.times import normalized
+from normalizers.cloudtrail.network_activity import without_copies
 
 STATE_EVENTS = 5
 """Latest state-changing calls fetched per object."""
@@ -133,20 +134,22 @@ def created(events: Iterable[tuple[dict[str, Any], int | None]]) -> list[Pivot]:
 
 def state_clause(pivots: Sequence[Pivot], since: str) -> dict[str, Any] | None:
     """Later CloudTrail calls that change any pivot's state, from ``since`` on (no upper bound:
-    the latest state the logs know)."""
+    the latest state the logs know); a call's network activity copy is not another call."""
     values = sorted({name for pivot in pivots for name in pivot.names})
     if not values:
         return None
-    return {
-        "bool": {
-            "filter": [
-                {"term": {"event.dataset": f.CLOUDTRAIL}},
-                {"terms": {f.ACTION: sorted(_STATE_CHANGES)}},
-                {"terms": {f.REQUEST_PARAMETERS: values}},
-                {"range": {f.TIMESTAMP: {"gte": since, "format": "strict_date_optional_time"}}},
-            ]
+    return without_copies(
+        {
+            "bool": {
+                "filter": [
+                    {"term": {"event.dataset": f.CLOUDTRAIL}},
+                    {"terms": {f.ACTION: sorted(_STATE_CHANGES)}},
+                    {"terms": {f.REQUEST_PARAMETERS: values}},
+                    {"range": {f.TIMESTAMP: {"gte": since, "format": "strict_date_optional_time"}}},
+                ]
+            }
         }
-    }
+    )
 
 
 def state_aggregation(pivots: Sequence[Pivot], since: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from investigation.importance import important
 from investigation.pivots import Pivot, state_aggregation, state_clause
 from investigation.scope import Clause, Scope, scope, terms
 from investigation.times import iso
+from normalizers.cloudtrail.network_activity import without_copies
 
 FINDING_VERSIONS = 20
 """Updates of one finding fetched to pick the document to investigate."""
@@ -121,10 +122,13 @@ def load_finding(finding_id: str) -> dict[str, Any]:
     }
 
 
-def subject_filter(mode: Mode, keys: JoinKeys, control: str | None = None) -> dict[str, Any] | None:
-    """What CloudTrail events belong to the investigation's subject (see :func:`subject_clauses`)."""
+def subject_filter(
+    mode: Mode, keys: JoinKeys, control: str | None = None, network_activity_copies: bool = False
+) -> dict[str, Any] | None:
+    """What CloudTrail events belong to the investigation's subject (see :func:`subject_clauses`);
+    without the network activity copies of calls unless asked (:class:`Scope`)."""
     clauses = subject_clauses(mode, keys, control)
-    return scope("", "", clauses).match() if clauses else None
+    return scope("", "", clauses, network_activity_copies).match() if clauses else None
 
 
 def subject_clauses(mode: Mode, keys: JoinKeys, control: str | None = None) -> list[Clause]:
@@ -288,6 +292,7 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
 
     A call that issues a key names it in ``related.user`` (docs/schema.md, "Credentials"), as
     does every call made with it: a key's issuer is a call naming it that was not made with it.
+    The call's network activity copy (made through a VPC endpoint) is no other issuer.
     """
     keys = list(access_key_ids)[:MAX_KEYS]
     issued = [
@@ -301,15 +306,17 @@ def issuing_events(access_key_ids: list[str], start: datetime, end: datetime) ->
     ]
     return {
         "size": min(4 * len(keys), 4 * MAX_KEYS),
-        "query": {
-            "bool": {
-                "filter": [
-                    {"bool": {"should": issued, "minimum_should_match": 1}},
-                    _terms(f.ACTION, ISSUING_ACTIONS),
-                    time_range(start - CREDENTIAL_LIFETIME, end),
-                ]
+        "query": without_copies(
+            {
+                "bool": {
+                    "filter": [
+                        {"bool": {"should": issued, "minimum_should_match": 1}},
+                        _terms(f.ACTION, ISSUING_ACTIONS),
+                        time_range(start - CREDENTIAL_LIFETIME, end),
+                    ]
+                }
             }
-        },
+        ),
         "sort": [{f.TIMESTAMP: {"order": "asc"}}],
         "_source": [
             f.TIMESTAMP,

@@ -16,6 +16,7 @@ from investigation import fields as f
 from investigation.chain import Link
 from investigation.dashboards import lucene_any
 from investigation.documents import values
+from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
 
 MAX_VALUES = 100
 """Values per clause; the rest are left out of the search and of the link alike."""
@@ -55,6 +56,10 @@ class Scope:
     end: str
     clauses: tuple[Clause, ...]
     """Any clause holds (a disjunction); no clause means no event."""
+    network_activity_copies: bool = False
+    """Whether the scope holds the network activity copies of calls made through a VPC
+    endpoint; by default each call is counted and listed once, on its own event, and an
+    endpoint's denials stay (normalizers/cloudtrail/network_activity.py)."""
 
     @property
     def empty(self) -> bool:
@@ -69,7 +74,8 @@ class Scope:
         if not self.clauses:
             return {"bool": {"must_not": [{"match_all": {}}]}}
         should = [_clause_query(clause) for clause in self.clauses]
-        return should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
+        match = should[0] if len(should) == 1 else {"bool": {"should": should, "minimum_should_match": 1}}
+        return match if self.network_activity_copies else without_copies(match)
 
     def time_range(self) -> dict[str, Any]:
         bounds = {"gte": self.start, "lte": self.end, "format": "strict_date_optional_time"}
@@ -81,13 +87,14 @@ class Scope:
         if not self.clauses:
             return "NOT *"
         parts = [_clause_lucene(clause) for clause in self.clauses]
-        return parts[0] if len(parts) == 1 else " OR ".join(f"({part})" for part in parts)
+        lucene = parts[0] if len(parts) == 1 else " OR ".join(f"({part})" for part in parts)
+        return lucene if self.network_activity_copies else without_copies_lucene(lucene)
 
     def to_dict(self) -> dict[str, Any]:
         return {"from": self.start, "to": self.end, "lucene": self.lucene(), "query": self.match()}
 
 
-def scope(start: str, end: str, clauses: Iterable[Clause]) -> Scope:
+def scope(start: str, end: str, clauses: Iterable[Clause], network_activity_copies: bool = False) -> Scope:
     """A scope on ``clauses``, single-field clauses on one field merged into one."""
     merged: dict[str, list[str]] = {}
     others: list[Clause] = []
@@ -99,7 +106,7 @@ def scope(start: str, end: str, clauses: Iterable[Clause]) -> Scope:
         elif clause not in others:
             others.append(clause)
     singles = [(term,) for name, found in merged.items() if (term := terms(name, found))]
-    return Scope(start, end, tuple(singles + others))
+    return Scope(start, end, tuple(singles + others), network_activity_copies)
 
 
 def hop_clause(link: Link) -> Clause:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from normalizers.cloudtrail.network_activity import NETWORK_ACTIVITY_LUCENE, without_copies_lucene
 from normalizers.registry import SPECS
 
 ALL = "siem-all"
@@ -44,6 +45,13 @@ def index_pattern_title(pattern_id: str, prefix: str) -> str:
     return ",".join(f"{prefix}{index}" for index in INDEX_PATTERNS[pattern_id])
 
 
+def without_copies(pattern_id: str, query: str) -> str:
+    """``query`` as saved on ``pattern_id``: on a pattern holding CloudTrail, without the network
+    activity copies of calls, so a call made through a VPC endpoint counts once
+    (normalizers/cloudtrail/network_activity.py; the endpoint's denials stay)."""
+    return without_copies_lucene(query) if "cloudtrail" in INDEX_PATTERNS[pattern_id] else query
+
+
 @dataclass(frozen=True, slots=True)
 class Search:
     """A saved search. A ``{value}`` in ``query`` is a parameter the analyst replaces."""
@@ -58,19 +66,25 @@ class Search:
     """What ``{value}`` is saved as: ``*`` (any) until the analyst types an identifier."""
     rule: str | None = None
     """The detection rule (``detections/rules``) whose query this search runs, word for word."""
+    network_activity_copies: bool = False
+    """Whether the search shows the CloudTrail network activity copies of calls (every other
+    search on CloudTrail leaves them out: :func:`without_copies`)."""
 
     @property
     def id(self) -> str:
         return f"siem-search-{self.slug}"
 
     def lucene(self, value: str | None = None) -> str:
-        """The query, with ``{value}`` set to ``value`` (quoted) or to the saved default."""
+        """The saved query, with ``{value}`` set to ``value`` (quoted) or to the saved default;
+        without the network activity copies unless the search is about them."""
         if "{value}" not in self.query:
-            return self.query
-        if value is None:
-            return self.query.replace("{value}", self.default_value)
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return self.query.replace("{value}", f'"{escaped}"')
+            query = self.query
+        elif value is None:
+            query = self.query.replace("{value}", self.default_value)
+        else:
+            escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+            query = self.query.replace("{value}", f'"{escaped}"')
+        return query if self.network_activity_copies else without_copies(self.pattern, query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +120,10 @@ class Visualization:
     @property
     def id(self) -> str:
         return f"siem-viz-{self.slug}"
+
+    def lucene(self) -> str:
+        """The saved query: every count leaves out the network activity copies of calls."""
+        return without_copies(self.pattern, self.query)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +254,26 @@ ACCESS_DENIED = Search(
     "aws.cloudtrail.error_code:(AccessDenied OR AccessDeniedException OR *UnauthorizedOperation"
     " OR UnauthorizedAccess OR *NotAuthorized* OR Forbidden OR VpceAccessDenied)",
     (*_CLOUDTRAIL_COLUMNS, "aws.cloudtrail.error_code"),
+)
+ENDPOINT_ACTIVITY = Search(
+    "vpc-endpoint-network-activity",
+    "VPC endpoint network activity (copies of calls included)",
+    "Every CloudTrail network activity event: the VPC endpoint's record of each call made through it "
+    "(a copy of the call's own event, which every other search, visualization and rule counts instead) "
+    "and the calls its policy denied (VpceAccessDenied, counted everywhere). Who calls AWS through which "
+    "endpoint; add AND NOT aws.cloudtrail.error_code:VpceAccessDenied for the copies alone.",
+    CLOUDTRAIL,
+    NETWORK_ACTIVITY_LUCENE,
+    (
+        "aws.cloudtrail.vpc_endpoint_id",
+        "event.provider",
+        "event.action",
+        "aws.cloudtrail.error_code",
+        "user.name",
+        "source.ip",
+        "cloud.account.id",
+    ),
+    network_activity_copies=True,
 )
 IAM_CHANGES = Search(
     "iam-changes",
@@ -589,6 +627,7 @@ SEARCHES: tuple[Search, ...] = (
     ROOT_USAGE,
     CONSOLE_WITHOUT_MFA,
     ACCESS_DENIED,
+    ENDPOINT_ACTIVITY,
     IAM_CHANGES,
     SECURITY_GROUP_OPEN,
     MONITORING_TAMPERING,
@@ -967,6 +1006,7 @@ DASHBOARDS: tuple[Dashboard, ...] = (
             ACCESS_DENIED,
             SECURITY_GROUP_OPEN,
             MONITORING_TAMPERING,
+            ENDPOINT_ACTIVITY,
         ),
     ),
     Dashboard(

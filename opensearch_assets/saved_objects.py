@@ -328,7 +328,7 @@ def visualization(viz: Visualization) -> dict[str, Any]:
         "visState": _dumps(vis_state(viz)),
         "uiStateJSON": "{}",
         "version": 1,
-        "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source(viz.query)},
+        "kibanaSavedObjectMeta": {"searchSourceJSON": _search_source(viz.lucene())},
     }
     return _saved_object("visualization", viz.id, attributes, _index_reference(viz.pattern))
 

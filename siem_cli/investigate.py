@@ -56,6 +56,13 @@ def register(subparsers: Any) -> None:
         help="CloudTrail is searched from first observed minus DURATION to last observed "
         "plus DURATION, e.g. 30m, 2h, 1d (default: 2h)",
     )
+    parser.add_argument(
+        "--network-activity-copies",
+        action="store_true",
+        help="also count and list the CloudTrail network activity events that copy calls made "
+        "through a VPC endpoint (left out by default: each call counts once; the calls an "
+        "endpoint's policy denied are always in)",
+    )
     parser.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
     add_dashboards_url_option(parser, "to print a link to the Finding investigation dashboard")
     parser.set_defaults(func=run)
@@ -73,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             window=settings.window,
             prefix=settings.prefix,
             dashboards_url=settings.dashboards_url,
+            network_activity_copies=args.network_activity_copies,
         )
     except FindingNotFound as error:
         _require_findings_indices(client, settings.prefix, settings.connection.endpoint)

@@ -371,6 +371,28 @@ def api_call(
     return record
 
 
+VPC_ENDPOINT = "vpce-0a1b2c3d4e5f67890"
+
+
+def network_activity_copy(call: Record, event_id: str | None = None, endpoint: str = VPC_ENDPOINT) -> Record:
+    """The VPC endpoint owner's network activity event of ``call``, a call the endpoint let
+    through (``eventType: AwsVpceEvent``, ``eventCategory: NetworkActivity``, its own
+    ``eventID``: tests/golden/cloudtrail/network-activity has AWS's own two). Every other field
+    of the call is kept, the worst case for a reader that should count the call once; the
+    record contents give ``managementEvent`` to the other event types only. The endpoint's
+    account is the call's recipient account."""
+    copy = {
+        **call,
+        "eventID": event_id or _derived_uuid(call, "network activity"),
+        "eventType": "AwsVpceEvent",
+        "eventCategory": "NetworkActivity",
+        "vpcEndpointId": endpoint,
+        "vpcEndpointAccountId": call.get("recipientAccountId", EXAMPLE_ACCOUNT),
+    }
+    copy.pop("managementEvent", None)
+    return copy
+
+
 def _derived_uuid(record: Record, salt: str) -> str:
     digest = hashlib.blake2b(orjson.dumps(record) + salt.encode(), digest_size=16).digest()
     return str(uuid.UUID(bytes=digest, version=4))

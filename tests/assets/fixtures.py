@@ -130,6 +130,12 @@ def _endpoint_denied(event_id: str, identity: dict[str, Any], minute: int) -> di
     return {**record, "vpcEndpointId": "vpce-0a1b2c3d4e5f67890", "vpcEndpointAccountId": ACCOUNT}
 
 
+ENDPOINT_COPIED = ("ct-iam-create-key", "ct-stop-logging", "ct-assume-role", "ct-session-list-secrets")
+"""Calls made through a VPC endpoint whose owner logs network activity events: each has a copy
+(``<key>-endpoint-copy``), which only the endpoint activity search shows."""
+ENDPOINT_COPIES = frozenset(f"{key}-endpoint-copy" for key in ENDPOINT_COPIED)
+
+
 def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any) -> dict[str, Any]:
     ranges = "ipv6Ranges" if cidr_key == "cidrIpv6" else "ipRanges"
     permission = {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, ranges: {"items": [{cidr_key: cidr}]}}
@@ -147,6 +153,18 @@ def _ingress(event_id: str, cidr_key: str, cidr: str, minute: int, **extra: Any)
 
 
 def cloudtrail_records() -> list[dict[str, Any]]:
+    calls = _calls()
+    return [
+        *calls,
+        *(
+            ct.network_activity_copy(call, f"{call['eventID']}-endpoint-copy")
+            for call in calls
+            if call["eventID"] in ENDPOINT_COPIED
+        ),
+    ]
+
+
+def _calls() -> list[dict[str, Any]]:
     alice = _user("fixture-alice", ALICE_KEY)
     mallory = _user("fixture-mallory", MALLORY_KEY)
     return [

@@ -94,6 +94,8 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
         None,
         {"ct-access-denied", "ct-unauthorized", "ct-sg-open-denied", "ct-vpce-denied"},
     ),
+    # The copies of calls made through a VPC endpoint (fx.ENDPOINT_COPIED): in no other search.
+    (catalogue.ENDPOINT_ACTIVITY, None, fx.ENDPOINT_COPIES | {"ct-vpce-denied"}),
     (catalogue.IAM_CHANGES, None, {"ct-iam-create-key", "ct-iam-attach-policy"}),
     (catalogue.SECURITY_GROUP_OPEN, None, {"ct-sg-open-v4", "ct-sg-open-v6"}),
     (catalogue.MONITORING_TAMPERING, None, {"ct-stop-logging", "ct-delete-detector", "ct-delete-flowlogs"}),
@@ -125,7 +127,11 @@ SEARCH_CASES: list[tuple[Search, str | None, set[str]]] = [
     (
         catalogue.INVESTIGATION_EVENTS,
         None,  # neither Security Hub controls nor Config items name a principal or an address
-        {key for key in ALL_KEYS if not key.startswith(("sh-", f"{fx.ACCOUNT}/", "incident-"))},
+        {
+            key
+            for key in ALL_KEYS - fx.ENDPOINT_COPIES
+            if not key.startswith(("sh-", f"{fx.ACCOUNT}/", "incident-"))
+        },
     ),
     # The investigation's pivots (tests/assets/test_pivots.py compares them with its queries).
     (catalogue.ACCESS_KEY_ACTIVITY, fx.MALLORY_KEY, MALLORY_CLOUDTRAIL),
@@ -368,3 +374,36 @@ def test_the_all_sources_pattern_searches_before_every_source_has_an_index(engin
     title = index_pattern_title(catalogue.ALL, PREFIX)
     answer = engine.search(index=title, body={"query": {"match_all": {}}, "size": 0}, ignore_unavailable=True)
     assert answer["hits"]["total"]["value"] == len(flows)
+
+
+def _counts(aggregations: dict[str, Any]) -> dict[str, int]:
+    """Every bucket's value and document count, nested buckets included."""
+    counts: dict[str, int] = {}
+    for name, agg in aggregations.items():
+        for bucket in agg.get("buckets", []) if isinstance(agg, dict) else []:
+            counts[str(bucket.get("key_as_string", bucket["key"]))] = bucket["doc_count"]
+            counts.update(_counts({k: v for k, v in bucket.items() if k != name}))
+    return counts
+
+
+# (visualization, the dashboard's query bar, counts of bucket values): the calls copied by a
+# VPC endpoint (fx.ENDPOINT_COPIED) count once, as the calls that were not.
+COUNT_CASES: list[tuple[Visualization, str, dict[str, int]]] = [
+    (catalogue.CT_ACTIONS, "", {"StopLogging": 1, "CreateAccessKey": 1, "ListSecrets": 1, "AssumeRole": 2}),
+    (catalogue.CT_IDENTITIES, "", {"fixture-mallory": len(MALLORY_CLOUDTRAIL)}),
+    (catalogue.INV_ACTIONS, MALLORY_QUERY, {"StopLogging": 1, "CreateAccessKey": 1, "AssumeRole": 1}),
+    (catalogue.INV_CREDENTIALS, MALLORY_QUERY, {fx.MALLORY_KEY: len(MALLORY_CLOUDTRAIL | MALLORY_FINDINGS)}),
+]
+
+
+@pytest.mark.parametrize(("viz", "bar", "expected"), COUNT_CASES, ids=[v.slug for v, *_ in COUNT_CASES])
+def test_a_call_through_a_vpc_endpoint_counts_once(
+    loaded: OpenSearch, viz: Visualization, bar: str, expected: dict[str, int]
+) -> None:
+    # Dashboards runs a panel's saved query and the dashboard's query bar together.
+    saved = visualization(viz)
+    own = search_source(saved)["query"]["query"]
+    query = " AND ".join(f"({part})" for part in (own, bar, SHOWN_ACCOUNTS) if part.strip())
+    answer = loaded.search(index=_index(saved), body=request_body(saved, query=query))
+    counts = _counts(answer["aggregations"])
+    assert {value: counts.get(value) for value in expected} == expected

@@ -242,3 +242,6 @@ def test_a_search_that_mirrors_a_rule_runs_its_query_on_its_index() -> None:
         rule = rules[str(search.rule)]
         assert rule.lucene is not None and " ".join(rule.lucene.split()) == search.query, search.id
         assert INDEX_PATTERNS[search.pattern] == (rule.index,), search.id
+        # What the search runs is what the rule runs and its alerts show (alert.query): the
+        # rule's query without the network activity copies of calls.
+        assert search.lucene() == " ".join(rule.query_text().split()) != search.query, search.id

@@ -247,4 +247,6 @@ def test_runner_applies_its_exceptions(siem: OpenSearch) -> None:
     assert run(siem, siem, [rule], T0 + minutes(5), MemoryCheckpoints(), None, excepted).created == 0
     report = run(siem, siem, [rule], T0 + minutes(5), MemoryCheckpoints(), None, settings)
     assert report.created == 1
-    assert report.alerts[0]["alert"]["query"] == rule.lucene  # the alert shows the rule's own query
+    # The alert shows the query the rule runs (its copies clause too), not the exceptions.
+    assert report.alerts[0]["alert"]["query"] == rule.query_text()
+    assert "role_path" not in rule.query_text() and "service-role" not in rule.query_text()

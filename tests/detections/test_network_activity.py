@@ -7,32 +7,28 @@ of an attempt that never reached the service) stay visible (``siem-access-denied
 from __future__ import annotations
 
 import dataclasses
+import json
 from typing import Any
 
 import pytest
 from opensearchpy import OpenSearch
 
+from demo.records import cloudtrail as ct
+from detections import monitors
+from detections.checkpoints import MemoryCheckpoints
 from detections.rules import RULE_DIRS, Rule, RuleTest, load_rules, parse_rule
+from detections.runner import RunSettings, run
 from detections.testing import run_case
+from tests.detections.conftest import T0, index_raw, minutes, trail
 
 pytestmark = pytest.mark.integration
 RULES = [rule for rule in load_rules(RULE_DIRS) if "cloudtrail" in rule.sources]
 
 
 def network_activity_copy(record: dict[str, Any], number: int) -> dict[str, Any]:
-    """The endpoint owner's record of ``record``'s call, in the shape AWS documents (and
-    tests/golden/cloudtrail/network-activity): every field of the call kept (the worst case for
-    a rule), as a network activity event with its own id."""
-    copy = {
-        **record,
-        "eventID": f"{number:08x}-0000-4000-8000-00000000c0de",
-        "eventType": "AwsVpceEvent",
-        "eventCategory": "NetworkActivity",
-        "vpcEndpointId": "vpce-0a1b2c3d4e5f67890",
-        "vpcEndpointAccountId": record.get("recipientAccountId", "111122223333"),
-    }
-    copy.pop("managementEvent", None)
-    return copy
+    """The endpoint owner's record of ``record``'s call, every field of the call kept (the worst
+    case for a rule), as a network activity event with its own id."""
+    return ct.network_activity_copy(record, f"{number:08x}-0000-4000-8000-00000000c0de")
 
 
 def _copied(records: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -120,3 +116,47 @@ def test_the_copies_key_is_a_boolean_of_rules_that_read_cloudtrail() -> None:
         parse_rule({**base, "index": "cloudtrail", "network_activity_copies": "yes"})
     with pytest.raises(ValueError, match="network_activity_copies: the rule reads no CloudTrail"):
         parse_rule({**base, "index": "guardduty", "network_activity_copies": True})
+
+
+def _hits(client: OpenSearch, lucene: str) -> int:
+    query = {"query_string": {"query": lucene, "analyze_wildcard": True}}
+    body = {"size": 0, "track_total_hits": True, "query": query}
+    return int(client.search(index="siem-cloudtrail", body=body)["hits"]["total"]["value"])
+
+
+def test_the_alert_shows_the_query_that_ran_so_discover_counts_the_same(siem: OpenSearch) -> None:
+    (call,) = next(case for case in STOPPED.tests if case.name == "a trail stopped").records
+    index_raw(siem, "cloudtrail", trail([call, network_activity_copy(call, 1)]), ingested=T0)
+    settings = RunSettings(first_lookback=minutes(30))
+    report = run(siem, siem, [STOPPED], T0 + minutes(5), MemoryCheckpoints(), None, settings)
+    (alert,) = report.alerts
+    shown = alert["alert"]["query"]
+    assert STOPPED.lucene is not None and shown != STOPPED.lucene
+    # Pasted into Discover's query bar (query_string), the alert's query finds what the rule
+    # matched, the call alone; the rule's own text finds the endpoint's copy too.
+    assert _hits(siem, shown) == alert["alert"]["count"] == 1
+    assert _hits(siem, STOPPED.lucene) == 2
+
+
+def test_a_rule_shows_the_clause_it_runs() -> None:
+    dsl = [rule for rule in RULES if rule.dsl is not None and not rule.steps]
+    assert dsl
+    for rule in dsl:
+        assert json.loads(rule.query_text()) == rule.query_clause(), rule.id
+    # An exported Alerting monitor runs the same clause.
+    filters = monitors.monitor(STOPPED)["inputs"][0]["search"]["query"]["query"]["bool"]["filter"]
+    assert filters[0] == STOPPED.query_clause() and "NetworkActivity" in json.dumps(filters[0])
+    sequences = [rule for rule in RULES if rule.steps]
+    for rule in sequences:
+        assert "NetworkActivity" in json.dumps(json.loads(rule.query_text())["query"]), rule.id
+    endpoint_rule = parse_rule(
+        {
+            "id": "t-endpoint-use",
+            "title": "t",
+            "severity": "low",
+            "index": "cloudtrail",
+            "query": "aws.cloudtrail.event_category:NetworkActivity",
+            "network_activity_copies": True,
+        }
+    )
+    assert endpoint_rule.query_text() == "aws.cloudtrail.event_category:NetworkActivity"

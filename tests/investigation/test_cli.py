@@ -12,6 +12,7 @@ from siem_cli import investigate as command
 from siem_cli.main import main
 from tests.investigation import scenarios
 from tests.investigation.conftest import Siem
+from tests.investigation.test_network_activity import copy_ids, through_endpoints
 
 
 @pytest.fixture
@@ -50,6 +51,23 @@ def test_json_output_names_the_chain(cli_siem: Siem, capsys: pytest.CaptureFixtu
     assert [{k: link[k] for k in keys} for link in report["who"]["chain"]] == scenario.chain
     assert report["when"]["window"] == {"from": "2026-03-02T07:38:00.000Z", "to": "2026-03-02T10:38:00.000Z"}
     assert report["dashboards_url"].startswith("https://d.example/_dashboards/app/dashboards#/view/")
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("copies", [False, True])
+def test_the_copies_option_puts_the_endpoint_copies_on_the_timeline(
+    cli_siem: Siem, capsys: pytest.CaptureFixture[str], copies: bool
+) -> None:
+    scenario = through_endpoints(scenarios.cross_account_chain())
+    cli_siem.cloudtrail(scenario.cloudtrail)
+    cli_siem.guardduty(scenario.guardduty)
+    option = ["--network-activity-copies"] if copies else []
+    arguments = ["investigate", scenario.finding_id, "--endpoint", "http://engine", "--auth", "none"]
+    assert main([*arguments, "--format", "json", *option]) == 0
+    timeline = orjson.loads(capsys.readouterr().out)["timeline"]
+    listed = {entry["event_id"] for entry in timeline["entries"]}
+    assert bool(listed & copy_ids(scenario)) == copies
+    assert ("NetworkActivity" in timeline["scope"]["lucene"]) != copies
 
 
 @pytest.mark.integration
