@@ -63,11 +63,8 @@ def detect(head: bytes, key: str = "", origin: Origin | None = None) -> Detectio
 
 
 def _empty_object(key: str) -> Detection:
-    """An object with no content: a probe some source writes (skipped), else the key's hint."""
-    for spec in SPECS:
-        for pattern, reason in spec.recognition.empty_skip:
-            if pattern.search(key):
-                return Detection(spec.name, skip=reason)
+    """An object with no content: the key's hint (a probe some service writes, Config's
+    ``ConfigWritabilityCheckFile``, is skipped by its key before: normalizers/layouts.py)."""
     return Detection(hint_from_key(key))
 
 
