@@ -109,6 +109,7 @@ FILES: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"/data/[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\.(?:csv\.gz|orc|parquet)$"),
         "S3 Inventory report (not read)",
     ),
+    (re.compile(r"(?:^|/)StorageLens/"), "S3 Storage Lens export (not read)"),
     (
         re.compile(
             r"(?:^|/)(?:processing-failed|format-conversion-failed|elasticsearch-failed"

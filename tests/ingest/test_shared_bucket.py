@@ -319,6 +319,11 @@ CASES = {
         _gz('"amzn-s3-demo-source-bucket","AWSLogs/111122223333/CloudTrail/x.json.gz","2147"\n'),
         skip="S3 Inventory report (not read)",
     ),
+    "s3 storage lens export": Case(
+        "lens/StorageLens/o-exampleorgid/lens-1/V_1/reports/dt=2024-05-01/0f1e2d3c-4b5a-4697-8a9b-0c1d2e3f4a5b.csv",
+        b"version_number,configuration_id,report_date,aws_account_number\n",
+        skip="S3 Storage Lens export (not read)",
+    ),
     "firehose error output": Case(
         "processing-failed/2024/05/01/13/findings-1-2024-05-01-13-00-00-abc",
         FIREHOSE_ERROR,
