@@ -84,10 +84,15 @@ SECURITY_LAKE_SOURCES: dict[str, Disposition] = {
 }
 """A source not listed (a new AWS source, ``ext/`` custom sources) is skipped as such."""
 
+PROBES: dict[str, str] = {
+    # A file name -> the service that writes it to check it may write to the bucket.
+    "ConfigWritabilityCheckFile": "AWS Config writability check file",  # 0 bytes, in the Config folder
+    "aws-logs-write-test": "CloudWatch Logs export write test",
+}
+"""Skipped wherever they are, an ``AWSLogs/`` folder we read included."""
+
 FILES: tuple[tuple[re.Pattern[str], str], ...] = (
     # (the key, reason): objects outside the layouts above that hold no records of ours.
-    (re.compile(r"(?:^|/)ConfigWritabilityCheckFile$"), "AWS Config writability check file"),
-    (re.compile(r"(?:^|/)aws-logs-write-test$"), "CloudWatch Logs export write test"),
     (
         # <prefix>/<task id>/<log stream: may hold "/">/000000.gz
         re.compile(r"(?:^|/)[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}/.+/[0-9]{6}\.gz$"),
@@ -118,7 +123,8 @@ FILES: tuple[tuple[re.Pattern[str], str], ...] = (
         "Firehose delivery errors (records Firehose could not deliver)",
     ),
 )
-"""Checked before the layouts: a probe file is one whatever folder it is in."""
+"""Checked after the ``AWSLogs/`` layouts: a key in one of them is that layout's, whatever its
+prefix says (a trail's prefix may be named ``processing-failed``)."""
 
 _ACCOUNT = re.compile(r"[0-9]{12}")  # ASCII digits: ``\d`` takes any of Unicode's
 _ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
@@ -149,12 +155,13 @@ class KeyLayout:
 
 def read_key(key: str) -> KeyLayout:
     """The layout of ``key`` (an S3 key, or a path ending in one)."""
-    for pattern, reason in FILES:
-        if pattern.search(key):
-            return KeyLayout(skip=reason)
     parts = key.split("/")
+    if parts[-1] in PROBES:
+        return KeyLayout(skip=PROBES[parts[-1]])
     if parts.count("AWSLogs") == 1:
-        return _aws_logs(parts[: parts.index("AWSLogs")], "/".join(parts[parts.index("AWSLogs") + 1 :]))
+        layout = _aws_logs(parts[: parts.index("AWSLogs")], "/".join(parts[parts.index("AWSLogs") + 1 :]))
+        if layout.service is not None:
+            return layout
     lake = _SECURITY_LAKE.search(key) if "AWSLogs" not in parts else None
     if lake is not None:
         kind, name, region, account, year, month, day = lake.groups()
@@ -163,6 +170,9 @@ def read_key(key: str) -> KeyLayout:
             what = "custom source" if kind == "ext" else "source"
             disposition = _skip(f"Security Lake {what} {name} (not read)")
         return KeyLayout(name, account, region, _day(year, month, day), *disposition)
+    for pattern, reason in FILES:
+        if pattern.search(key):
+            return KeyLayout(skip=reason)
     return KeyLayout()
 
 

@@ -173,6 +173,11 @@ CASES = {
         _gz(_golden("cloudtrail/network-activity").decode()),
         "cloudtrail",
     ),
+    "cloudtrail under a prefix named like a foreign layout": Case(
+        f"processing-failed/StorageLens/{ACCOUNT}/CloudTrail/us-east-2/2024/05/01/111122223333_CloudTrail_us-east-2_20240501T0210Z_w.json.gz",
+        _golden("cloudtrail/gzip-log-file"),
+        "cloudtrail",
+    ),
     "cloudtrail insights": Case(
         f"{ORG}/CloudTrail-Insight/us-east-2/2024/05/01/111122223333_CloudTrail-Insight_us-east-2_20240501T0210Z_z.json.gz",
         _gz(_golden("cloudtrail/docs-insights").decode()),
