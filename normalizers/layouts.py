@@ -134,7 +134,7 @@ _HIVE = re.compile(
 )
 _SECURITY_LAKE = re.compile(
     r"(?:^|/)(aws|ext)/([A-Za-z0-9_.-]+)/(?:[0-9][0-9.]*/)?region=([^/]+)/accountId=([0-9]{12})"
-    r"/event(?:Day|Hour)=([0-9]{4})([0-9]{2})([0-9]{2})[0-9]*/[^/]+"
+    r"/event(?:Day|Hour)=([0-9]{4})([0-9]{2})([0-9]{2})[0-9]*/[^/]+$"
 )
 
 
@@ -162,7 +162,8 @@ def read_key(key: str) -> KeyLayout:
         layout = _aws_logs(parts[: parts.index("AWSLogs")], "/".join(parts[parts.index("AWSLogs") + 1 :]))
         if layout.service is not None:
             return layout
-    lake = _SECURITY_LAKE.search(key) if "AWSLogs" not in parts else None
+    # One account folder, as AWSLogs/ has one: a key with two is no delivery's, whichever it names.
+    lake = _SECURITY_LAKE.search(key) if "AWSLogs" not in parts and key.count("accountId=") == 1 else None
     if lake is not None:
         kind, name, region, account, year, month, day = lake.groups()
         disposition = SECURITY_LAKE_SOURCES.get(name) if kind == "aws" else None

@@ -425,6 +425,8 @@ def test_security_lake_keys_carry_the_account_region_and_day_the_filters_select(
         # AWSLogs is reserved: a key with two is no delivery's, whichever account it names first
         "AWSLogs/999999999999/elasticloadbalancing/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/x.json.gz",
         "logs/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/AWSLogs/999999999999/CloudTrail/x.json.gz",
+        # a Security Lake key with a second account folder
+        f"aws/VPC_FLOW/2.0/region=us-east-1/accountId=999999999999/eventDay=20240501/aws/VPC_FLOW/2.0/{LAKE}/a.parquet",
         # Unicode digits are no account number
         "AWSLogs/١١١١٢٢٢٢٣٣٣٣/CloudTrail/us-east-1/2024/05/01/x.json.gz",
     ],
