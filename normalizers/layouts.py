@@ -31,7 +31,7 @@ from normalizers.registry import SOURCES
 
 class Disposition(NamedTuple):
     """What is done with a layout's objects: read (as ``source``, ``None``: as the content says)
-    or skipped with a reason."""
+    or skipped with a reason (``source``: the source they come with, digests CloudTrail's)."""
 
     source: str | None = None
     skip: str | None = None
@@ -41,8 +41,8 @@ def _read(source: str | None) -> Disposition:
     return Disposition(source=source)
 
 
-def _skip(reason: str) -> Disposition:
-    return Disposition(skip=reason)
+def _skip(reason: str, source: str | None = None) -> Disposition:
+    return Disposition(source, reason)
 
 
 FIREHOSE = "firehose"
@@ -58,7 +58,7 @@ AWS_LOGS_FOLDERS: dict[str, Disposition] = {
     "config": _read("config"),  # ConfigHistory, ConfigSnapshot, OversizedChangeNotification
     "securityhub": _read("securityhub"),
     FIREHOSE: _read(None),
-    "cloudtrail-digest": _skip("CloudTrail digest file"),
+    "cloudtrail-digest": _skip("CloudTrail digest file", "cloudtrail"),
     "firehose-errors": _skip("Firehose delivery errors (records Firehose could not deliver)"),
     "elasticloadbalancing": _skip("Elastic Load Balancing access logs (not read)"),
     "elbaccesslogtestfile": _skip("Elastic Load Balancing test file"),
@@ -84,10 +84,10 @@ SECURITY_LAKE_SOURCES: dict[str, Disposition] = {
 }
 """A source not listed (a new AWS source, ``ext/`` custom sources) is skipped as such."""
 
-PROBES: dict[str, str] = {
-    # A file name -> the service that writes it to check it may write to the bucket.
-    "ConfigWritabilityCheckFile": "AWS Config writability check file",  # 0 bytes, in the Config folder
-    "aws-logs-write-test": "CloudWatch Logs export write test",
+PROBES: dict[str, Disposition] = {
+    # A file name a service writes to check it may write to the bucket.
+    "ConfigWritabilityCheckFile": _skip("AWS Config writability check file", "config"),  # 0 bytes
+    "aws-logs-write-test": _skip("CloudWatch Logs export write test"),
 }
 """Skipped wherever they are, an ``AWSLogs/`` folder we read included."""
 
@@ -148,7 +148,8 @@ class KeyLayout:
     region: str | None = None
     day: date | None = None
     source: str | None = None
-    """The source the layout's objects are read as (their content still decides)."""
+    """The source the layout's objects are read as (their content still decides), or, skipped,
+    the source they come with (a CloudTrail digest file)."""
     skip: str | None = None
     """Why the object is skipped, unread: it holds no records of a source we read."""
 
@@ -157,7 +158,7 @@ def read_key(key: str) -> KeyLayout:
     """The layout of ``key`` (an S3 key, or a path ending in one)."""
     parts = key.split("/")
     if parts[-1] in PROBES:
-        return KeyLayout(skip=PROBES[parts[-1]])
+        return KeyLayout(None, None, None, None, *PROBES[parts[-1]])
     if parts.count("AWSLogs") == 1:
         layout = _aws_logs(parts[: parts.index("AWSLogs")], "/".join(parts[parts.index("AWSLogs") + 1 :]))
         if layout.service is not None:

@@ -67,9 +67,9 @@ class NormalizedObject:
         origin, outcome = self._origin, self.outcome
         # A key in the layout of objects holding no records of ours (a digest, a write probe, a
         # service we do not read) is skipped unread, whatever its bytes and a forced source say.
-        skip = read_key(object_key(origin.object)).skip
-        if skip is not None:
-            outcome.skipped = skip
+        layout = read_key(object_key(origin.object))
+        if layout.skip is not None:
+            outcome.source, outcome.skipped = layout.source, layout.skip
             return
         # A truncation inside the head is deferred by read_head to after the head's bytes.
         head, stream = read_head(decompressed(self._raw, origin.limits, origin.should_stop))

@@ -53,7 +53,8 @@ def _listed(key: str, size: int = 100) -> Listed:
                 "111122223333",
                 "us-east-2",
                 date(2024, 5, 1),
-                skip="CloudTrail digest file",
+                "cloudtrail",
+                "CloudTrail digest file",
             ),
         ),
         (
@@ -62,7 +63,7 @@ def _listed(key: str, size: int = 100) -> Listed:
         ),
         (FLOWS, KeyLayout("vpcflowlogs", "123456789012", "eu-west-1", date(2024, 4, 30), "vpcflow")),
         (HIVE_FLOWS, KeyLayout("vpcflowlogs", "123456789012", "us-east-1", date(2024, 5, 2), "vpcflow")),
-        (WRITABILITY, KeyLayout(skip="AWS Config writability check file")),
+        (WRITABILITY, KeyLayout(source="config", skip="AWS Config writability check file")),
         (CONFIG_HISTORY, KeyLayout("Config", "123456789012", "us-east-1", date(2024, 5, 1), "config")),
         (FINDINGS, KeyLayout("GuardDuty", "123456789012", "us-east-1", date(2024, 5, 1), "guardduty")),
         (FIREHOSE, KeyLayout("firehose", "123456789012", "eu-west-1", date(2024, 5, 1), "securityhub")),

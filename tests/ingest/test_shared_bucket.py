@@ -154,6 +154,8 @@ class Case:
     """The source its records are read as; ``None``: skipped."""
     skip: str | None = None
     """Why it is skipped, on the live path and in a backfill alike."""
+    skipped_with: str | None = None
+    """The source a skipped object comes with (the metrics' ``source``)."""
 
 
 CASES = {
@@ -245,9 +247,13 @@ CASES = {
         f"{ORG}/CloudTrail-Digest/us-east-2/2024/05/01/111122223333_CloudTrail-Digest_us-east-2_t_us-east-2_20240501T000000Z.json.gz",
         _golden("cloudtrail/digest-file"),
         skip="CloudTrail digest file",
+        skipped_with="cloudtrail",
     ),
     "config writability check": Case(
-        f"{ACCOUNT}/Config/ConfigWritabilityCheckFile", b"", skip="AWS Config writability check file"
+        f"{ACCOUNT}/Config/ConfigWritabilityCheckFile",
+        b"",
+        skip="AWS Config writability check file",
+        skipped_with="config",
     ),
     "application load balancer": Case(
         f"{ACCOUNT}/elasticloadbalancing/us-east-2/2024/05/01/111122223333_elasticloadbalancing_us-east-2_app.my-loadbalancer.50dc6c495c0c9188_20240501T0000Z_192.0.2.1_2et2e1mx.log.gz",
@@ -366,6 +372,7 @@ def test_the_live_path_reads_or_skips_each_layout(case: Case) -> None:
     outcome = normalized.outcome
     if case.read_as is None:
         assert (outcome.skipped, items) == (case.skip, [])
+        assert outcome.source == case.skipped_with
         return
     assert outcome.skipped is None
     assert outcome.source == case.read_as
