@@ -7,20 +7,17 @@ encodes it, the listed ``size`` and ``eTag``. The handler reads it like any live
 (``ingest/events.py``), pins the read to the listed ETag, and keys its ledger on what it read,
 so a backfill over objects already ingested (or a backfill run twice) indexes nothing twice.
 
-A shared organization bucket holds more than logs. Keys follow the AWS delivery layouts
-``[prefix/]AWSLogs/[<org id>/]<account>/<service>/<region>/YYYY/MM/DD/<file>`` (CloudTrail,
-VPC Flow Logs, GuardDuty, Config, ELB...), or their Hive-compatible form
-(``aws-account-id=<account>/aws-service=<service>/aws-region=<region>/year=YYYY/month=MM/day=DD``)
-for flow logs. :func:`classify` reads that layout; objects that are no logs of ours (Config
-snapshots and its 0-byte ``ConfigWritabilityCheckFile``, CloudTrail digest and Insights files,
-other services, empty objects, folder markers) are skipped and counted by reason instead of
-becoming dead letters.
+A shared organization bucket holds more than logs. :func:`classify` reads each key's layout
+(:mod:`normalizers.layouts`: the account, region and day the filters select on); objects that
+hold no records of a source we read (CloudTrail digest files, Config's
+``ConfigWritabilityCheckFile``, load balancer and S3 server access logs, other services, empty
+objects, folder markers) are skipped and counted by reason, the same reason the ingest function
+would skip them for, instead of becoming dead letters.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -30,80 +27,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
+from normalizers import registry
+from normalizers.layouts import KeyLayout, read_key
+
 SQS_BATCH = 10
 """Entries per ``SendMessageBatch`` call (the API's maximum)."""
 
-# The <service> segment of the AWS layouts, and the source each one is ingested as.
-SERVICE_SOURCES = {
-    "cloudtrail": "cloudtrail",
-    "cloudtrail-insight": "cloudtrail",  # Insights events: CloudTrail records the mapper reads
-    "vpcflowlogs": "vpcflow",
-    "guardduty": "guardduty",
-    "securityhub": "securityhub",
-}
-SOURCES = tuple(sorted(set(SERVICE_SOURCES.values())))
-
-_ACCOUNT = re.compile(r"\d{12}")
-_ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
-_HIVE = re.compile(r"(aws-account-id|aws-service|aws-region|year|month|day)=(.*)")
-
-
-FIREHOSE = "firehose"
-"""The member stack's Firehose streams (Security Hub findings, CloudWatch Logs payloads) deliver
-to ``<source prefix>AWSLogs/<account>/firehose/<region>/YYYY/MM/DD/``: the source is the prefix's
-(``securityhub/``...), else the ingest function detects it from the content."""
-
-
-@dataclass(frozen=True, slots=True)
-class KeyLayout:
-    """What an AWS delivery key says about its object; ``None`` where the key does not say."""
-
-    service: str | None = None
-    account: str | None = None
-    region: str | None = None
-    day: date | None = None
-    source: str | None = None
-    """The source it is ingested as, from the service or (Firehose) the key's first segment."""
-
-    @property
-    def is_log(self) -> bool:
-        """Not a key of another service (Config, CloudTrail digests, load balancers...)."""
-        return self.service is None or self.source is not None or self.service == FIREHOSE
-
-
-def parse_key(key: str) -> KeyLayout:
-    """The service, account, region and day of an ``AWSLogs/`` key (an empty layout otherwise)."""
-    parts = key.split("/")
-    if "AWSLogs" not in parts:
-        return KeyLayout()
-    prefix, rest = parts[: parts.index("AWSLogs")], parts[parts.index("AWSLogs") + 1 :]
-    if rest and _ORG_ID.fullmatch(rest[0]):  # organization trails: AWSLogs/<org id>/<account>/...
-        rest = rest[1:]
-    hive = {match[1]: match[2] for part in rest if (match := _HIVE.fullmatch(part))}
-    if hive:
-        service, account, region = hive.get("aws-service"), hive.get("aws-account-id"), hive.get("aws-region")
-        day = _day(hive.get("year"), hive.get("month"), hive.get("day"))
-    elif len(rest) >= 2 and _ACCOUNT.fullmatch(rest[0]):
-        account, service, *more = rest
-        # <region>/YYYY/MM/DD/<file>: a segment after <service> is a region only when more follows it
-        region = more[0] if len(more) > 1 else None
-        day = _day(*more[1:4]) if len(more) > 4 else None
-    else:
-        return KeyLayout()
-    return KeyLayout(service, account, region, day, _source(service, prefix))
-
-
-def _source(service: str | None, prefix: list[str]) -> str | None:
-    if service == FIREHOSE:
-        return prefix[0] if prefix and prefix[0] in SOURCES else None
-    return SERVICE_SOURCES.get(service.lower()) if service else None
-
-
-def _day(year: str | None, month: str | None, day: str | None) -> date | None:
-    try:
-        return date(int(year or ""), int(month or ""), int(day or ""))
-    except ValueError:
-        return None
+SOURCES = registry.SOURCES
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,11 +82,11 @@ def classify(listed: Listed, filters: Filters) -> str | None:
     """Why the object is skipped, or ``None`` when it is to be enqueued."""
     if listed.key.endswith("/"):
         return "folder marker"
+    layout = read_key(listed.key)
+    if layout.skip is not None:  # the same reason the ingest function would skip it for
+        return layout.skip
     if listed.size == 0:
-        return "empty object"  # e.g. Config's ConfigWritabilityCheckFile
-    layout = parse_key(listed.key)
-    if not layout.is_log:
-        return f"not a log source ({layout.service})"  # CloudTrail-Digest, Config, ELB...
+        return "empty object"
     if layout.service is None and filters.need_layout:
         return "key outside the AWS layouts"
     return filters.rejects(layout)

@@ -52,6 +52,11 @@ def emit_metrics(results: Iterable[ObjectResult], namespace: str = NAMESPACE) ->
             unit=MetricUnit.Count,
             value=sum(r.status in ("failed", "incomplete") for r in group),
         )
+        metrics.add_metric(
+            name="ObjectsSkipped",
+            unit=MetricUnit.Count,
+            value=sum(r.status == "skipped" for r in group),  # no records of ours: log line says why
+        )
         for metric, attribute in _COUNTS.items():
             metrics.add_metric(
                 name=metric, unit=MetricUnit.Count, value=sum(getattr(r, attribute) for r in group)

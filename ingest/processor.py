@@ -114,6 +114,8 @@ class ObjectResult:
     duration_ms: float = 0.0
     dead_letter_files: list[str] = field(default_factory=list)
     error: str | None = None
+    skipped: str | None = None
+    """Why a ``skipped`` object holds no records to index (normalizers/layouts.py, a digest file)."""
 
     def log_fields(self) -> dict[str, Any]:
         return {
@@ -129,6 +131,7 @@ class ObjectResult:
             "bulk_requests": self.requests,
             "duration_ms": round(self.duration_ms, 1),
             "error": self.error,
+            "skipped": self.skipped,
         }
 
 
@@ -245,7 +248,7 @@ def process_object(
         _ChunkLoop(services, identity, owner, deadline, progress, result).run(items)
         result.source = result.source or source_of()
         if result.records == 0 and skipped_because():
-            result.status = "skipped"
+            result.status, result.skipped = "skipped", skipped_because()
         services.ledger.finish(identity.ledger_key, owner)
         return result
     except Incomplete as error:  # progress is saved: the retry resumes where this run stopped

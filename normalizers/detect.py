@@ -4,7 +4,10 @@ Content decides because keys lie: a bucket shared by an organization receives ob
 under prefixes nobody controls, and Firehose names files after the delivery stream.
 The earliest discriminating JSON key in the head wins, so that a CloudTrail record that
 merely *mentions* ``ProductArn`` in its request parameters is still CloudTrail. What each
-source is recognized by is its spec's :class:`~normalizers.spec.Recognition`.
+source is recognized by is its spec's :class:`~normalizers.spec.Recognition`. The key can
+only keep an object from being read: one in the layout of a service we do not read (load
+balancer logs, digest files, write probes) is skipped by the object pipeline before its bytes
+are looked at (:mod:`normalizers.layouts`), so that it is never taken for a source it resembles.
 """
 
 from __future__ import annotations
@@ -63,11 +66,8 @@ def detect(head: bytes, key: str = "", origin: Origin | None = None) -> Detectio
 
 
 def _empty_object(key: str) -> Detection:
-    """An object with no content: a probe some source writes (skipped), else the key's hint."""
-    for spec in SPECS:
-        for pattern, reason in spec.recognition.empty_skip:
-            if pattern.search(key):
-                return Detection(spec.name, skip=reason)
+    """An object with no content: the key's hint (a probe some service writes, Config's
+    ``ConfigWritabilityCheckFile``, is skipped by its key before: normalizers/layouts.py)."""
     return Detection(hint_from_key(key))
 
 

@@ -18,3 +18,11 @@ def delivered_account(location: str) -> str | None:
     under, ``None`` when it is under none. Cached: every record of an object asks the same."""
     found = AWS_LOGS_FOLDER.search(location)
     return found.group(1) if found else None
+
+
+_S3_LOCATION = re.compile(r"s3://[^/]+/")
+
+
+def object_key(location: str) -> str:
+    """The S3 key of ``s3://bucket/key`` (a local path stays as given)."""
+    return _S3_LOCATION.sub("", location, count=1)

@@ -17,6 +17,8 @@ from typing import BinaryIO
 from normalizers import registry
 from normalizers.base import DeadLetter, Item, Origin, Skipped
 from normalizers.detect import Detection, detect, detect_parquet
+from normalizers.layouts import read_key
+from normalizers.object_key import object_key
 from normalizers.reasons import NORMALIZER_ERROR, UNRECOGNIZED_FORMAT
 from normalizers.stream import GZIP_MAGIC, PARQUET_MAGIC, TruncatedInput, decompressed, read_head
 
@@ -63,6 +65,12 @@ class NormalizedObject:
         # Each item is counted in the outcome before it is handed out (a caller reads the
         # counts while it iterates).
         origin, outcome = self._origin, self.outcome
+        # A key in the layout of objects holding no records of ours (a digest, a write probe, a
+        # service we do not read) is skipped unread, whatever its bytes and a forced source say.
+        layout = read_key(object_key(origin.object))
+        if layout.skip is not None:
+            outcome.source, outcome.skipped = layout.source, layout.skip
+            return
         # A truncation inside the head is deferred by read_head to after the head's bytes.
         head, stream = read_head(decompressed(self._raw, origin.limits, origin.should_stop))
         if head.startswith(GZIP_MAGIC):  # gzip inside gzip: CloudWatch Logs payloads, Firehose compressing

@@ -58,10 +58,6 @@ class Recognition:
     """Whether a Parquet file's schema (column names) is the source's."""
     key_hint: re.Pattern[str] | None = None
     """The S3 key of an object whose content says nothing (an empty file)."""
-    empty_skip: tuple[tuple[re.Pattern[str], str], ...] = ()
-    """``(key pattern, reason)``: an empty object of the source that is no batch of records
-    but a probe (AWS Config's 0-byte ``ConfigWritabilityCheckFile``): skipped, never a dead
-    letter."""
 
 
 @dataclass(frozen=True, slots=True)

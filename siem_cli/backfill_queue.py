@@ -26,9 +26,10 @@ def register(subparsers: Any) -> None:
         description="List s3://bucket/prefix and send one S3 event notification per log object to the "
         "deployed ingest queue (SendMessageBatch, 10 per call), so the ingest Lambda fleet indexes them "
         "exactly as it indexes live notifications; its ledger makes a re-run index nothing twice. Keys "
-        "are read as the AWS delivery layouts AWSLogs/[<org id>/]<account>/<service>/<region>/YYYY/MM/DD/: "
-        "objects that are no logs of ours (Config files, CloudTrail digests, other services, empty "
-        "objects) are skipped and counted. The listing is resumable: a checkpoint file keeps the last "
+        "are read as the AWS delivery layouts AWSLogs/[<org id>/]<account>/<service>/<region>/YYYY/MM/DD/ "
+        "and Security Lake's: objects that hold no records of ours (CloudTrail digests, Config's writability "
+        "check file, load balancer and S3 access logs, other services, empty objects) are skipped and "
+        "counted by reason, the objects the ingest function would skip (docs/ingest.md). The listing is resumable: a checkpoint file keeps the last "
         "key enqueued, and running the same command again goes on after it. Needs s3:ListBucket on the "
         "bucket and sqs:SendMessage on the queue (the operator role has both). Exit status 1 when "
         "something could not be listed or sent (run again to resume).",

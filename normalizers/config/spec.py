@@ -29,7 +29,6 @@ SPEC = SourceSpec(
         detail_types=DETAIL_TYPES,
         empty_batch=re.compile(rb'\{\s*"fileVersion"\s*:\s*"[^"]*"\s*,\s*"configurationItems"\s*:\s*\[\s*\]'),
         key_hint=re.compile(r"/Config/|ConfigHistory|ConfigSnapshot"),
-        empty_skip=((re.compile(r"ConfigWritabilityCheckFile$"), "AWS Config writability check file"),),
     ),
     framing=JsonFraming(
         noun="Config record",

@@ -26,6 +26,7 @@ from typing import Any
 import orjson
 
 from normalizers.base import Origin
+from normalizers.object_key import object_key
 from normalizers.vpcflow.tables import KNOWN_FIELDS, V2_FIELDS
 
 CONFIGURATION = "VPC_FLOW_FORMATS"
@@ -36,7 +37,6 @@ DEFAULT_HEADER = " ".join(V2_FIELDS).encode("ascii")
 
 _PLACEHOLDER = re.compile(r"\$\{([a-z0-9-]+)\}\Z")
 _NAME = re.compile(r"[a-z][a-z0-9-]*\Z")
-_S3_LOCATION = re.compile(r"s3://[^/]+/")
 
 # A line of the default format (version 2): the version, a 12-digit account (or "unknown" as
 # NAT gateway flows write it, or "-"), ten fields, the action and the log status, separated
@@ -92,11 +92,6 @@ def parse_formats(value: str | Mapping[str, Any]) -> tuple[tuple[str, str], ...]
         except FormatError as error:
             raise FormatError(f"{CONFIGURATION}[{key!r}]: {error}") from None
     return tuple(sorted(pairs))
-
-
-def object_key(location: str) -> str:
-    """The S3 key of ``s3://bucket/key`` (a local path stays as given)."""
-    return _S3_LOCATION.sub("", location, count=1)
 
 
 @lru_cache(maxsize=64)

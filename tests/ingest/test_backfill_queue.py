@@ -70,8 +70,8 @@ def test_a_backfill_enqueued_twice_indexes_every_record_once(
     assert _queued(aws) == 4  # two log objects, twice
     assert first.counts == {
         "enqueued": 2,
-        "skipped: empty object": 1,
-        "skipped: not a log source (CloudTrail-Digest)": 1,
+        "skipped: AWS Config writability check file": 1,
+        "skipped: CloudTrail digest file": 1,
     }
 
     drain(aws.sqs, aws.queue_url, lambda event: handler.handle(event, LambdaContext(), runtime))
@@ -100,7 +100,7 @@ def test_the_command_filters_resumes_and_reports(
     assert _queued(aws) == 1
     summary = capsys.readouterr().err
     assert "1 objects enqueued, 3 skipped" in summary
-    assert "1 other source" in summary and "1 empty object" in summary
+    assert "1 other source" in summary and "1 AWS Config writability check file" in summary
 
     # the same command again resumes after the last key: nothing listed, nothing sent twice
     assert cli.main([*argv, "--quiet", "--source", "cloudtrail", "--since", "2024-05-01", "--rate", "0"]) == 0

@@ -16,15 +16,14 @@ from ingest.enqueue import (
     Checkpoint,
     Enqueuer,
     Filters,
-    KeyLayout,
     Listed,
     RateLimit,
     SendFailed,
     classify,
     notification,
-    parse_key,
 )
 from ingest.events import ObjectRef, parse_event
+from normalizers.layouts import KeyLayout, read_key
 
 MAY_1 = datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
 TRAIL = "cloudtrail/AWSLogs/o-exampleorgid/111122223333/CloudTrail/us-east-2/2024/05/01/111122223333_CloudTrail_us-east-2_20240501T1230Z_abc.json.gz"
@@ -47,34 +46,47 @@ def _listed(key: str, size: int = 100) -> Listed:
     ("key", "layout"),
     [
         (TRAIL, KeyLayout("CloudTrail", "111122223333", "us-east-2", date(2024, 5, 1), "cloudtrail")),
-        (DIGEST, KeyLayout("CloudTrail-Digest", "111122223333", "us-east-2", date(2024, 5, 1))),
+        (
+            DIGEST,
+            KeyLayout(
+                "CloudTrail-Digest",
+                "111122223333",
+                "us-east-2",
+                date(2024, 5, 1),
+                "cloudtrail",
+                "CloudTrail digest file",
+            ),
+        ),
         (
             INSIGHTS,
             KeyLayout("CloudTrail-Insight", "111122223333", "us-east-2", date(2024, 5, 1), "cloudtrail"),
         ),
         (FLOWS, KeyLayout("vpcflowlogs", "123456789012", "eu-west-1", date(2024, 4, 30), "vpcflow")),
         (HIVE_FLOWS, KeyLayout("vpcflowlogs", "123456789012", "us-east-1", date(2024, 5, 2), "vpcflow")),
-        (WRITABILITY, KeyLayout("Config", "123456789012", None, None)),
-        (CONFIG_HISTORY, KeyLayout("Config", "123456789012", "us-east-1", date(2024, 5, 1))),
+        (WRITABILITY, KeyLayout(source="config", skip="AWS Config writability check file")),
+        (CONFIG_HISTORY, KeyLayout("Config", "123456789012", "us-east-1", date(2024, 5, 1), "config")),
         (FINDINGS, KeyLayout("GuardDuty", "123456789012", "us-east-1", date(2024, 5, 1), "guardduty")),
         (FIREHOSE, KeyLayout("firehose", "123456789012", "eu-west-1", date(2024, 5, 1), "securityhub")),
         ("securityhub/2024/05/01/findings-1.gz", KeyLayout()),
     ],
 )
 def test_aws_delivery_layouts_are_read(key: str, layout: KeyLayout) -> None:
-    assert parse_key(key) == layout
+    assert read_key(key) == layout
 
 
 def test_objects_that_are_no_logs_are_skipped_with_their_reason() -> None:
     nothing = Filters()
-    assert classify(_listed(WRITABILITY, size=0), nothing) == "empty object"
-    assert classify(_listed(DIGEST), nothing) == "not a log source (CloudTrail-Digest)"
-    assert classify(_listed(CONFIG_HISTORY), nothing) == "not a log source (Config)"
+    assert classify(_listed(WRITABILITY, size=0), nothing) == "AWS Config writability check file"
+    assert classify(_listed(DIGEST), nothing) == "CloudTrail digest file"
+    assert classify(
+        _listed("AWSLogs/123456789012/CloudTrail/us-east-1/2024/05/01/x.json.gz", 0), nothing
+    ) == ("empty object")
     assert classify(_listed("AWSLogs/123456789012/CloudTrail/"), nothing) == "folder marker"
     for key in (
         TRAIL,
         INSIGHTS,
         FLOWS,
+        CONFIG_HISTORY,
         HIVE_FLOWS,
         FINDINGS,
         FIREHOSE,
@@ -184,8 +196,8 @@ def test_objects_are_sent_ten_per_call_and_skips_are_counted(tmp_path: Path) -> 
     assert sqs.keys() == [listed.key for listed in _listing() if "/CloudTrail/" in listed.key]
     assert checkpoint.counts == {
         "enqueued": 25,
-        "skipped: empty object": 1,
-        "skipped: not a log source (CloudTrail-Digest)": 1,
+        "skipped: AWS Config writability check file": 1,
+        "skipped: CloudTrail digest file": 1,
     }
     saved = json.loads((tmp_path / "c.json").read_text())
     assert saved["last_key"] == _listing()[-1].key

@@ -231,3 +231,24 @@ def test_a_finished_version_overwritten_later_is_not_a_dead_letter(aws: Aws, run
     # the first notification delivered again, after the overwrite (SQS is at-least-once)
     assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
     assert s3_dead_letters(aws) == []
+
+
+def test_another_services_log_notified_live_is_skipped_and_counted_not_dead_lettered(
+    aws: Aws, runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    alb = (
+        b"http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 "
+        b'10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 "GET http://www.example.com:80/ HTTP/1.1" '
+        b'"curl/7.46.0" - -\n'
+    )
+    key = "AWSLogs/123456789012/elasticloadbalancing/us-east-2/2024/05/01/123456789012_elasticloadbalancing_x.log"
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=alb * 100)
+    drain(aws.sqs, aws.queue_url, _invoke(runtime))
+    assert s3_dead_letters(aws) == []
+    (logged,) = [record for record in caplog.records if str(getattr(record, "key", "")).endswith(key)]
+    fields = vars(logged)  # the log line's fields, as the Logger's ``extra``
+    assert (fields["status"], fields["skipped"], fields["records"]) == (
+        "skipped",
+        "Elastic Load Balancing access logs (not read)",
+        0,
+    )
