@@ -59,7 +59,10 @@ AWS_LOGS_FOLDERS: dict[str, Disposition] = {
     "securityhub": _read("securityhub"),
     FIREHOSE: _read(None),
     "cloudtrail-digest": _skip("CloudTrail digest file", "cloudtrail"),
-    "firehose-errors": _skip("Firehose delivery errors (records Firehose could not deliver)"),
+    # Findings the member stack's Firehose could not deliver (base64 ``rawData``): read, so the
+    # object is dead-lettered whole with its bytes and the dead-letter alarm fires; skipped,
+    # those findings would be lost without a sound.
+    "firehose-errors": _read(None),
     "elasticloadbalancing": _skip("Elastic Load Balancing access logs (not read)"),
     "elbaccesslogtestfile": _skip("Elastic Load Balancing test file"),
     "waflogs": _skip("AWS WAF logs (not read)"),
@@ -115,13 +118,6 @@ FILES: tuple[tuple[re.Pattern[str], str], ...] = (
         "S3 Inventory report (not read)",
     ),
     (re.compile(r"(?:^|/)StorageLens/"), "S3 Storage Lens export (not read)"),
-    (
-        re.compile(
-            r"(?:^|/)(?:processing-failed|format-conversion-failed|elasticsearch-failed"
-            r"|AmazonOpenSearchService-failed|http-endpoint-failed|splunk-failed)/"
-        ),
-        "Firehose delivery errors (records Firehose could not deliver)",
-    ),
 )
 """Checked after the ``AWSLogs/`` layouts: a key in one of them is that layout's, whatever its
 prefix says (a trail's prefix may be named ``processing-failed``)."""

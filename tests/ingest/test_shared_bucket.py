@@ -335,16 +335,6 @@ CASES = {
         b"version_number,configuration_id,report_date,aws_account_number\n",
         skip="S3 Storage Lens export (not read)",
     ),
-    "firehose error output": Case(
-        "processing-failed/2024/05/01/13/findings-1-2024-05-01-13-00-00-abc",
-        FIREHOSE_ERROR,
-        skip="Firehose delivery errors (records Firehose could not deliver)",
-    ),
-    "member firehose error output": Case(
-        f"securityhub/{ACCOUNT}/firehose-errors/eu-west-1/processing-failed/2024/05/01/AwsSiemFindings-1-abc",
-        FIREHOSE_ERROR,
-        skip="Firehose delivery errors (records Firehose could not deliver)",
-    ),
     # EKS audit logs are OCSF API Activity rows: read, they would pass for CloudTrail records.
     "security lake eks audit": Case(
         f"aws/EKS_AUDIT/2.0/{LAKE}/a.gz.parquet",
@@ -399,6 +389,25 @@ def test_a_source_filter_selects_each_layout_we_read(case: Case) -> None:
     assert classify(listed, Filters(sources=frozenset({case.read_as or ""}))) is None
     others = frozenset({"cloudtrail", "vpcflow"} - {case.read_as})
     assert classify(listed, Filters(sources=others)) == "other source"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "processing-failed/2024/05/01/13/findings-1-2024-05-01-13-00-00-abc",
+        f"securityhub/{ACCOUNT}/firehose-errors/eu-west-1/processing-failed/2024/05/01/AwsSiemFindings-1-abc",
+    ],
+)
+def test_firehose_error_output_is_dead_lettered_whole_not_skipped(key: str) -> None:
+    # Records Firehose could not deliver (the member stack's findings among them): skipped, they
+    # would be lost without a sound; dead-lettered, the object keeps its bytes and alarms.
+    origin = Origin(object=f"s3://org-logs/{key}", ingested="2024-05-01T00:00:00Z")
+    normalized = normalize_object(io.BytesIO(FIREHOSE_ERROR), origin)
+    letters = [item for item in normalized if isinstance(item, DeadLetter)]
+    assert normalized.outcome.skipped is None
+    assert [letter.raw for letter in letters] == [FIREHOSE_ERROR]
+    listed = Listed(key, len(FIREHOSE_ERROR), '"e"', datetime(2024, 5, 1, tzinfo=UTC))
+    assert classify(listed, Filters()) is None
 
 
 def test_security_lake_keys_carry_the_account_region_and_day_the_filters_select() -> None:
