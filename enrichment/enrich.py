@@ -122,6 +122,8 @@ _walk_other_accounts = _compiled_walk(OTHER_ACCOUNT_FIELDS)
 
 _LOGGED_FAILURES = 10
 
+_SIDES = ("source", "destination")
+
 
 @dataclass(frozen=True, slots=True)
 class EnrichmentSettings:
@@ -206,14 +208,8 @@ class Enricher:
         try:
             if self.accounts is not None:
                 self._add_accounts(document)
-            geoip = self.geoip
-            if geoip is not None:
-                endpoint = document.get("source")
-                if type(endpoint) is dict:
-                    _add_ip_context(geoip, document, endpoint, "source")
-                endpoint = document.get("destination")
-                if type(endpoint) is dict:
-                    _add_ip_context(geoip, document, endpoint, "destination")
+            if self.geoip is not None:
+                self._add_addresses(document)
             if self.agents is not None and "user_agent" in document:
                 self._add_user_agent(document)
         except Exception as error:  # enrichment is best effort: the document is indexed anyway
@@ -275,6 +271,47 @@ class Enricher:
         for name, value in context.details.items():
             holder.setdefault(prefix + name, value)
 
+    # ------------------------------------------------------------------------- addresses
+
+    def _add_addresses(self, document: dict[str, Any]) -> None:
+        """Geo, AS and scope of the document's ``source`` and ``destination``.
+
+        One call per document, the address cache read in place: a flow document is two
+        addresses and little else, and the calls per side and per lookup were most of its
+        enrichment (docs/enrichment.md, "Cost")."""
+        geoip = self.geoip
+        assert geoip is not None
+        resolved = geoip.resolved
+        for side in _SIDES:
+            endpoint = document.get(side)
+            if type(endpoint) is not dict:
+                continue
+            ip = endpoint.get("ip")
+            if type(ip) is str:
+                context = resolved.get(ip) or geoip.lookup(ip)
+            else:
+                address = endpoint.get("address")
+                if type(address) is not str:
+                    continue
+                context = _name_context(address)
+            geo = context.geo
+            if geo and "geo" not in endpoint:
+                endpoint["geo"] = geo
+            autonomous = context.autonomous
+            if autonomous and "as" not in endpoint:
+                endpoint["as"] = autonomous
+            scope = context.scope
+            if scope:
+                aws = document.get("aws")
+                if type(aws) is dict:
+                    labels = aws.get(side)
+                    if type(labels) is dict:
+                        labels["scope"] = scope
+                    elif side not in aws:
+                        aws[side] = {"scope": scope}
+                elif "aws" not in document:
+                    document["aws"] = {side: {"scope": scope}}
+
     # ------------------------------------------------------------------------- user agents
 
     def _add_user_agent(self, document: dict[str, Any]) -> None:
@@ -293,33 +330,6 @@ class Enricher:
             aws = document.setdefault("aws", {})
             if isinstance(aws, dict) and "user_agent" not in aws:
                 aws["user_agent"] = info.aws
-
-
-def _add_ip_context(geoip: GeoIp, document: dict[str, Any], endpoint: dict[str, Any], side: str) -> None:
-    """Geo, AS and scope of ``endpoint`` (the document's ``source`` or ``destination``)."""
-    ip = endpoint.get("ip")
-    if type(ip) is str:
-        context = geoip.lookup(ip)
-    else:
-        address = endpoint.get("address")
-        context = _name_context(address) if type(address) is str else PUBLIC_UNKNOWN
-    if context is PUBLIC_UNKNOWN:
-        return
-    if context.geo and "geo" not in endpoint:
-        endpoint["geo"] = context.geo
-    if context.autonomous and "as" not in endpoint:
-        endpoint["as"] = context.autonomous
-    scope = context.scope
-    if scope:
-        aws = document.get("aws")
-        if type(aws) is dict:
-            labels = aws.get(side)
-            if type(labels) is dict:
-                labels["scope"] = scope
-            elif side not in aws:
-                aws[side] = {"scope": scope}
-        elif "aws" not in document:
-            document["aws"] = {side: {"scope": scope}}
 
 
 @lru_cache(maxsize=4096)

@@ -245,6 +245,8 @@ def test_odd_documents_are_left_alone(document: dict[str, Any]) -> None:
 
 def test_a_failing_step_never_stops_the_document(caplog: pytest.LogCaptureFixture) -> None:
     class Broken:
+        resolved: dict[str, Any] = {}  # nothing cached: every address is looked up
+
         def lookup(self, address: str) -> Any:
             raise RuntimeError("database went away")
 
