@@ -188,6 +188,12 @@ class Enricher:
     failures: int = field(default=0, init=False)
     _directory: AccountDirectory | None = field(default=None, init=False)
     _contexts: dict[str, _AccountContext] = field(default_factory=dict, init=False)
+    _resolved: Mapping[str, IpContext] = field(default_factory=dict, init=False)
+    """The address cache of ``geoip`` (:attr:`GeoIp.resolved`), read in place."""
+
+    def __post_init__(self) -> None:
+        if self.geoip is not None:
+            self._resolved = self.geoip.resolved
 
     @classmethod
     def from_settings(cls, settings: EnrichmentSettings, s3: Any | None = None) -> Enricher | None:
@@ -276,24 +282,26 @@ class Enricher:
     def _add_addresses(self, document: dict[str, Any]) -> None:
         """Geo, AS and scope of the document's ``source`` and ``destination``.
 
-        One call per document, the address cache read in place: a flow document is two
-        addresses and little else, and the calls per side and per lookup were most of its
-        enrichment (docs/enrichment.md, "Cost")."""
-        geoip = self.geoip
-        assert geoip is not None
-        resolved = geoip.resolved
+        One call per document, the address cache read in place, and the common case (an
+        endpoint with a cached ``ip``, an ``aws`` block without the side) first with no type
+        test that the cache or ``dict`` does not already make: a flow document is two addresses
+        and little else, so these few operations are its whole enrichment (docs/enrichment.md,
+        "Cost"). Anything else goes to the careful path, :meth:`_endpoint_context` and
+        :func:`_add_scope`.
+        """
+        resolved = self._resolved
         for side in _SIDES:
             endpoint = document.get(side)
-            if type(endpoint) is not dict:
+            if endpoint is None:
                 continue
-            ip = endpoint.get("ip")
-            if type(ip) is str:
-                context = resolved.get(ip) or geoip.lookup(ip)
-            else:
-                address = endpoint.get("address")
-                if type(address) is not str:
+            try:  # the cache holds only str keys: a hit is a str address (costs nothing if no error)
+                context = resolved.get(endpoint.get("ip"))
+            except (AttributeError, TypeError):  # not an object, or an unhashable "ip"
+                context = None
+            if context is None:
+                context = self._endpoint_context(endpoint)
+                if context is None:
                     continue
-                context = _name_context(address)
             geo = context.geo
             if geo and "geo" not in endpoint:
                 endpoint["geo"] = geo
@@ -303,14 +311,22 @@ class Enricher:
             scope = context.scope
             if scope:
                 aws = document.get("aws")
-                if type(aws) is dict:
-                    labels = aws.get(side)
-                    if type(labels) is dict:
-                        labels["scope"] = scope
-                    elif side not in aws:
-                        aws[side] = _SCOPE_LABELS.get(scope) or _scope_labels(scope)
-                elif "aws" not in document:
-                    document["aws"] = {side: _SCOPE_LABELS.get(scope) or _scope_labels(scope)}
+                if type(aws) is dict and side not in aws:
+                    aws[side] = _SCOPE_LABELS.get(scope) or _scope_labels(scope)
+                else:
+                    _add_scope(document, side, scope)
+
+    def _endpoint_context(self, endpoint: Any) -> IpContext | None:
+        """The context of an endpoint whose ``ip`` is not cached: resolved from its ``ip``, or
+        its ``address`` when it names an AWS service; ``None`` when it has neither."""
+        if type(endpoint) is not dict:
+            return None
+        ip = endpoint.get("ip")
+        if type(ip) is str:
+            assert self.geoip is not None
+            return self.geoip.lookup(ip)
+        address = endpoint.get("address")
+        return _name_context(address) if type(address) is str else None
 
     # ------------------------------------------------------------------------- user agents
 
@@ -330,6 +346,19 @@ class Enricher:
             aws = document.setdefault("aws", {})
             if isinstance(aws, dict) and "user_agent" not in aws:
                 aws["user_agent"] = info.aws
+
+
+def _add_scope(document: dict[str, Any], side: str, scope: str) -> None:
+    """``aws.<side>.scope`` where ``aws`` is missing, not an object, or has the side already."""
+    aws = document.get("aws")
+    if type(aws) is dict:
+        labels = aws.get(side)
+        if type(labels) is dict:
+            labels["scope"] = scope
+        elif side not in aws:
+            aws[side] = _SCOPE_LABELS.get(scope) or _scope_labels(scope)
+    elif "aws" not in document:
+        document["aws"] = {side: _SCOPE_LABELS.get(scope) or _scope_labels(scope)}
 
 
 _SCOPE_LABELS: dict[str, dict[str, str]] = {}
