@@ -215,7 +215,37 @@ class Enricher:
             if self.accounts is not None:
                 self._add_accounts(document)
             if self.geoip is not None:
-                self._add_addresses(document)
+                # Geo, AS and scope of source and destination, inline and common case first (an
+                # endpoint whose ip is cached, an aws block without the side), with no type test
+                # that the cache or dict does not already make: a flow document is two addresses
+                # and little else, so these operations are its whole enrichment (docs/enrichment.md,
+                # "Cost"). Anything else takes the careful path: _endpoint_context, _add_scope.
+                resolved = self._resolved
+                for side in _SIDES:
+                    endpoint = document.get(side)
+                    if endpoint is None:
+                        continue
+                    try:  # the cache has str keys only: a hit is a str ip (no cost unless raised)
+                        context = resolved.get(endpoint.get("ip"))
+                    except (AttributeError, TypeError):  # not an object; an unhashable ip
+                        context = None
+                    if context is None:
+                        context = self._endpoint_context(endpoint)
+                        if context is None:
+                            continue
+                    geo = context.geo
+                    if geo and "geo" not in endpoint:
+                        endpoint["geo"] = geo
+                    autonomous = context.autonomous
+                    if autonomous and "as" not in endpoint:
+                        endpoint["as"] = autonomous
+                    scope = context.scope
+                    if scope:
+                        aws = document.get("aws")
+                        if type(aws) is dict and side not in aws:
+                            aws[side] = _SCOPE_LABELS.get(scope) or _scope_labels(scope)
+                        else:
+                            _add_scope(document, side, scope)
             if self.agents is not None and "user_agent" in document:
                 self._add_user_agent(document)
         except Exception as error:  # enrichment is best effort: the document is indexed anyway
@@ -278,43 +308,6 @@ class Enricher:
             holder.setdefault(prefix + name, value)
 
     # ------------------------------------------------------------------------- addresses
-
-    def _add_addresses(self, document: dict[str, Any]) -> None:
-        """Geo, AS and scope of the document's ``source`` and ``destination``.
-
-        One call per document, the address cache read in place, and the common case (an
-        endpoint with a cached ``ip``, an ``aws`` block without the side) first with no type
-        test that the cache or ``dict`` does not already make: a flow document is two addresses
-        and little else, so these few operations are its whole enrichment (docs/enrichment.md,
-        "Cost"). Anything else goes to the careful path, :meth:`_endpoint_context` and
-        :func:`_add_scope`.
-        """
-        resolved = self._resolved
-        for side in _SIDES:
-            endpoint = document.get(side)
-            if endpoint is None:
-                continue
-            try:  # the cache holds only str keys: a hit is a str address (costs nothing if no error)
-                context = resolved.get(endpoint.get("ip"))
-            except (AttributeError, TypeError):  # not an object, or an unhashable "ip"
-                context = None
-            if context is None:
-                context = self._endpoint_context(endpoint)
-                if context is None:
-                    continue
-            geo = context.geo
-            if geo and "geo" not in endpoint:
-                endpoint["geo"] = geo
-            autonomous = context.autonomous
-            if autonomous and "as" not in endpoint:
-                endpoint["as"] = autonomous
-            scope = context.scope
-            if scope:
-                aws = document.get("aws")
-                if type(aws) is dict and side not in aws:
-                    aws[side] = _SCOPE_LABELS.get(scope) or _scope_labels(scope)
-                else:
-                    _add_scope(document, side, scope)
 
     def _endpoint_context(self, endpoint: Any) -> IpContext | None:
         """The context of an endpoint whose ``ip`` is not cached: resolved from its ``ip``, or
