@@ -56,6 +56,9 @@ class GeoIp:
         self._city = _open(city_database)
         self._asn = _open(asn_database)
         self._cache: dict[str, IpContext] = {}
+        self.resolved: Mapping[str, IpContext] = self._cache
+        """The cache itself, to read and never write: ``resolved.get(address) or
+        lookup(address)`` answers a cached address without a call (the enricher's path)."""
         self._cache_size = cache_size
         self.misses = 0
         """Addresses resolved (not answered from the cache), for tests and metrics."""
