@@ -5,7 +5,9 @@ might have (some thirty ``dict.get`` calls, loops over the field tables, a call 
 though the records of a file come in a few shapes: the same members, in the same order, call
 after call. So the members a record has (``tuple(record)``, its *shape*) select a function
 generated once for that shape, which reads only those members and writes the same document
-in the same order, through the same helpers for anything beyond a plain copy.
+in the same order, through the same helpers for anything beyond a plain copy. The builder
+last picked for as many members is tried first (see :class:`CompiledBuilders`): it reads each
+member of its shape, so it maps no record of another.
 
 The generic path stays the reference and the only one that refuses records: a compiled
 builder raises on anything it does not expect (a member of another type, an unparseable
@@ -21,7 +23,9 @@ costs that many compilations, then goes the generic way).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from normalizers.base import Document, Origin
@@ -64,24 +68,48 @@ target rows, each ``lru_cache``'d, were two lookups)."""
 
 _BUILDERS: dict[Shape, Builder | None] = {}
 """Every process's document builders by shape (``None``: a shape left to the generic path)."""
+_BY_SIZE: dict[int, Builder] = {}
+"""The builder last picked for records of each number of members (at most :data:`MAX_KEYS`)."""
+WRONG_GUESSES = 32
+"""Guesses by :data:`_BY_SIZE` of another shape after which an object picks by shape alone
+(records of as many members in other shapes, taking turns, would each pay a failed guess)."""
 _IDENTITY_BUILDERS: dict[IdentityShape, IdentityBuilder | None] = {}
 
 
 class CompiledBuilders:
-    """One object's view of the compiled builders, with its compilation budget."""
+    """One object's view of the compiled builders, with its compilation budget.
+
+    A record's shape is a tuple of its ~20 members, hashed: some 3,800 instructions per record
+    to pick its builder. So the builder last picked for the record's number of members is tried
+    first (:data:`_BY_SIZE`): it reads every member of its own shape (a ``KeyError`` for one the
+    record lacks), so when it returns, the record has all of them and as many members as they
+    are, which are then its members, whatever their order. Else (a record of another shape
+    with as many members, or one the builder leaves to the generic path) the shape decides
+    as before; an object stops guessing after :data:`WRONG_GUESSES` guesses of another shape."""
 
     def __init__(self) -> None:
         self._budget = COMPILES_PER_OBJECT
+        self._guesses = WRONG_GUESSES
 
     def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Document:
         """What ``build_document(record, raw, None, origin, actors)`` returns, or raises."""
+        size = len(record)
+        guess = _BY_SIZE.get(size) if self._guesses else None
+        if guess is not None:
+            try:
+                return guess(record, raw, origin, actors)
+            except Exception:  # another shape, or the generic path's to map: the shape says which
+                pass
         builder = None
-        if len(record) <= MAX_KEYS:
+        if size <= MAX_KEYS:
             shape = tuple(record)
             builder = _BUILDERS.get(shape)  # the common case without a call
             if builder is None and shape not in _BUILDERS:
                 builder = self._compiled(_BUILDERS, shape, compile_builder)
-        if builder is not None:
+        if builder is not None and builder is not guess:
+            if guess is not None:
+                self._guesses -= 1
+            _BY_SIZE[size] = builder
             try:
                 return builder(record, raw, origin, actors)
             except Exception:  # the generic path below says why, or maps it
@@ -179,10 +207,23 @@ def compile_builder(shape: Shape) -> Builder | None:
         "add_resources": mapping.add_resources,
         "add_parties": mapping.add_parties,
     }
-    code = compile("\n".join(_source(present, namespace)), "<cloudtrail compiled builder>", "exec")
+    lines = _source(present, namespace)
+    # Every member of the shape read (CompiledBuilders.build's guess by size): those the lines
+    # read in no statement of the function's own (which all run), by one call at its start.
+    # The names go to the namespace, not into the source: any record's member may be one.
+    read = {match[1] for match in map(_READ_FIRST, lines) if match is not None}
+    unread = tuple(key for key in shape if key not in read)
+    if unread:
+        namespace["members_of"] = itemgetter(*unread)
+        lines.insert(1, "    members_of(record)")
+    code = compile("\n".join(lines), "<cloudtrail compiled builder>", "exec")
     exec(code, namespace)  # our own source: member names from the field tables
     builder: Builder = namespace["build"]
     return builder
+
+
+_READ_FIRST = re.compile(r"    (?:\w+ = (?:\w+\()?|if )record\['(\w+)'\]").match
+"""A statement of the builder's own body (run whenever it returns) that reads a member first."""
 
 
 def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
