@@ -33,8 +33,9 @@ from normalizers.cloudtrail import mapping
 from normalizers.cloudtrail.actor import ActorCache, Parties, actor_of, beside_actor, identity_parties
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS, VPCE_ACCESS_DENIED
-from normalizers.cloudtrail.targets import Target, targets_of
+from normalizers.cloudtrail.targets import Target, target_values, targets_of
 from normalizers.ecs.actor import actor_hosts
+from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import ingested_millis, optional_time
 from normalizers.ecs.values import as_bool, flat
@@ -205,7 +206,11 @@ def compile_builder(shape: Shape) -> Builder | None:
         "add_additional": mapping.add_additional,
         "add_block": mapping.add_block,
         "add_resources": mapping.add_resources,
-        "add_parties": mapping.add_parties,
+        "signed_in_as_of": mapping.signed_in_as_of,
+        "address_fields": address_fields,
+        "optional_str": optional_str,
+        "target_values": target_values,
+        "add_targets": mapping.add_targets,
     }
     lines = _source(present, namespace)
     # Every member of the shape read (CompiledBuilders.build's guess by size): those the lines
@@ -330,14 +335,64 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         ]
     else:
         lines.append("    cloud = cloud_of(record, identity, None, origin)")
-    lines += [
-        "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
-        "    related = add_parties(document, record, identity, trail, rows, actors)",
-        "    if related:",
-        "        document['related'] = related",
-        "    return document",
-    ]
+    lines.append(
+        "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}"
+    )
+    lines += _parties_source(present)
+    lines += ["    if related:", "        document['related'] = related", "    return document"]
     return lines
+
+
+def _parties_source(present: set[str]) -> list[str]:
+    """:func:`~normalizers.cloudtrail.mapping.add_parties`, written out for the members present
+    (a call with six arguments, and a look-up of each member whether the shape has it or not)."""
+    if "userIdentity" in present:
+        signed_in_as = (
+            "signed_in_as_of(trail.get('additional_eventdata'))"
+            if "additionalEventData" in present
+            else "None"
+        )
+        lines = [
+            "    if identity is not None:",
+            f"        user, related_users, trail['user_identity'], hosts = actors.parties(identity, {signed_in_as})",
+            "        related = {'user': related_users} if related_users else {}",
+            "        if hosts:",
+            "            related['hosts'] = list(hosts)",
+            "        if user:",
+            "            document['user'] = user",
+            "    else:",
+            "        related = {}",
+        ]
+    else:
+        lines = ["    related = {}"]
+    if "sourceIPAddress" in present:  # source.ip only for a valid address; else source.address
+        lines += [
+            *_string_member("address", "sourceIPAddress"),
+            "    if address:",
+            "        source = address_fields(address)",
+            "        if source:",
+            "            document['source'] = source",
+            "            if 'ip' in source:",
+            "                related['ip'] = [source['ip']]",
+        ]
+    lines += ["    if rows:", "        add_targets(document, related, target_values(record, rows))"]
+    if "userAgent" in present:
+        lines += [
+            *_string_member("agent", "userAgent"),
+            "    if agent:",
+            "        document['user_agent'] = {'original': agent}",
+        ]
+    return lines
+
+
+def _string_member(name: str, key: str) -> list[str]:
+    """A string member taken as it is; anything else through ``optional_str`` (``None`` for
+    null or ``""``), which raises with the reason."""
+    return [
+        f"    {name} = record[{key!r}]",
+        f"    if {name}.__class__ is not str:",
+        f"        {name} = optional_str(record, {key!r})",
+    ]
 
 
 def _event_source(present: set[str]) -> list[str]:
