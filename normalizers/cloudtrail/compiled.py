@@ -5,7 +5,9 @@ might have (some thirty ``dict.get`` calls, loops over the field tables, a call 
 though the records of a file come in a few shapes: the same members, in the same order, call
 after call. So the members a record has (``tuple(record)``, its *shape*) select a function
 generated once for that shape, which reads only those members and writes the same document
-in the same order, through the same helpers for anything beyond a plain copy.
+in the same order, through the same helpers for anything beyond a plain copy. The builder
+last picked for as many members is tried first (see :class:`CompiledBuilders`): it reads each
+member of its shape, so it maps no record of another.
 
 The generic path stays the reference and the only one that refuses records: a compiled
 builder raises on anything it does not expect (a member of another type, an unparseable
@@ -21,7 +23,9 @@ costs that many compilations, then goes the generic way).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from normalizers.base import Document, Origin
@@ -29,8 +33,9 @@ from normalizers.cloudtrail import mapping
 from normalizers.cloudtrail.actor import ActorCache, Parties, actor_of, beside_actor, identity_parties
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS, VPCE_ACCESS_DENIED
-from normalizers.cloudtrail.targets import Target, targets_of
+from normalizers.cloudtrail.targets import Target, target_values, targets_of
 from normalizers.ecs.actor import actor_hosts
+from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.timestamps import ingested_millis, optional_time
 from normalizers.ecs.values import as_bool, flat
@@ -64,24 +69,48 @@ target rows, each ``lru_cache``'d, were two lookups)."""
 
 _BUILDERS: dict[Shape, Builder | None] = {}
 """Every process's document builders by shape (``None``: a shape left to the generic path)."""
+_BY_SIZE: dict[int, Builder] = {}
+"""The builder last picked for records of each number of members (at most :data:`MAX_KEYS`)."""
+WRONG_GUESSES = 32
+"""Guesses by :data:`_BY_SIZE` of another shape after which an object picks by shape alone
+(records of as many members in other shapes, taking turns, would each pay a failed guess)."""
 _IDENTITY_BUILDERS: dict[IdentityShape, IdentityBuilder | None] = {}
 
 
 class CompiledBuilders:
-    """One object's view of the compiled builders, with its compilation budget."""
+    """One object's view of the compiled builders, with its compilation budget.
+
+    A record's shape is a tuple of its ~20 members, hashed: some 3,800 instructions per record
+    to pick its builder. So the builder last picked for the record's number of members is tried
+    first (:data:`_BY_SIZE`): it reads every member of its own shape (a ``KeyError`` for one the
+    record lacks), so when it returns, the record has all of them and as many members as they
+    are, which are then its members, whatever their order. Else (a record of another shape
+    with as many members, or one the builder leaves to the generic path) the shape decides
+    as before; an object stops guessing after :data:`WRONG_GUESSES` guesses of another shape."""
 
     def __init__(self) -> None:
         self._budget = COMPILES_PER_OBJECT
+        self._guesses = WRONG_GUESSES
 
     def build(self, record: dict[str, Any], raw: bytes, origin: Origin, actors: ActorCache) -> Document:
         """What ``build_document(record, raw, None, origin, actors)`` returns, or raises."""
+        size = len(record)
+        guess = _BY_SIZE.get(size) if self._guesses else None
+        if guess is not None:
+            try:
+                return guess(record, raw, origin, actors)
+            except Exception:  # another shape, or the generic path's to map: the shape says which
+                pass
         builder = None
-        if len(record) <= MAX_KEYS:
+        if size <= MAX_KEYS:
             shape = tuple(record)
             builder = _BUILDERS.get(shape)  # the common case without a call
             if builder is None and shape not in _BUILDERS:
                 builder = self._compiled(_BUILDERS, shape, compile_builder)
-        if builder is not None:
+        if builder is not None and builder is not guess:
+            if guess is not None:
+                self._guesses -= 1
+            _BY_SIZE[size] = builder
             try:
                 return builder(record, raw, origin, actors)
             except Exception:  # the generic path below says why, or maps it
@@ -177,12 +206,29 @@ def compile_builder(shape: Shape) -> Builder | None:
         "add_additional": mapping.add_additional,
         "add_block": mapping.add_block,
         "add_resources": mapping.add_resources,
-        "add_parties": mapping.add_parties,
+        "signed_in_as_of": mapping.signed_in_as_of,
+        "address_fields": address_fields,
+        "optional_str": optional_str,
+        "target_values": target_values,
+        "add_targets": mapping.add_targets,
     }
-    code = compile("\n".join(_source(present, namespace)), "<cloudtrail compiled builder>", "exec")
+    lines = _source(present, namespace)
+    # Every member of the shape read (CompiledBuilders.build's guess by size): those the lines
+    # read in no statement of the function's own (which all run), by one call at its start.
+    # The names go to the namespace, not into the source: any record's member may be one.
+    read = {match[1] for match in map(_READ_FIRST, lines) if match is not None}
+    unread = tuple(key for key in shape if key not in read)
+    if unread:
+        namespace["members_of"] = itemgetter(*unread)
+        lines.insert(1, "    members_of(record)")
+    code = compile("\n".join(lines), "<cloudtrail compiled builder>", "exec")
     exec(code, namespace)  # our own source: member names from the field tables
     builder: Builder = namespace["build"]
     return builder
+
+
+_READ_FIRST = re.compile(r"    (?:\w+ = (?:\w+\()?|if )record\['(\w+)'\]").match
+"""A statement of the builder's own body (run whenever it returns) that reads a member first."""
 
 
 def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
@@ -289,14 +335,64 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         ]
     else:
         lines.append("    cloud = cloud_of(record, identity, None, origin)")
-    lines += [
-        "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}",
-        "    related = add_parties(document, record, identity, trail, rows, actors)",
-        "    if related:",
-        "        document['related'] = related",
-        "    return document",
-    ]
+    lines.append(
+        "    document = {'@timestamp': moment, 'event': event, 'cloud': cloud, 'aws': {'cloudtrail': trail}}"
+    )
+    lines += _parties_source(present)
+    lines += ["    if related:", "        document['related'] = related", "    return document"]
     return lines
+
+
+def _parties_source(present: set[str]) -> list[str]:
+    """:func:`~normalizers.cloudtrail.mapping.add_parties`, written out for the members present
+    (a call with six arguments, and a look-up of each member whether the shape has it or not)."""
+    if "userIdentity" in present:
+        signed_in_as = (
+            "signed_in_as_of(trail.get('additional_eventdata'))"
+            if "additionalEventData" in present
+            else "None"
+        )
+        lines = [
+            "    if identity is not None:",
+            f"        user, related_users, trail['user_identity'], hosts = actors.parties(identity, {signed_in_as})",
+            "        related = {'user': related_users} if related_users else {}",
+            "        if hosts:",
+            "            related['hosts'] = list(hosts)",
+            "        if user:",
+            "            document['user'] = user",
+            "    else:",
+            "        related = {}",
+        ]
+    else:
+        lines = ["    related = {}"]
+    if "sourceIPAddress" in present:  # source.ip only for a valid address; else source.address
+        lines += [
+            *_string_member("address", "sourceIPAddress"),
+            "    if address:",
+            "        source = address_fields(address)",
+            "        if source:",
+            "            document['source'] = source",
+            "            if 'ip' in source:",
+            "                related['ip'] = [source['ip']]",
+        ]
+    lines += ["    if rows:", "        add_targets(document, related, target_values(record, rows))"]
+    if "userAgent" in present:
+        lines += [
+            *_string_member("agent", "userAgent"),
+            "    if agent:",
+            "        document['user_agent'] = {'original': agent}",
+        ]
+    return lines
+
+
+def _string_member(name: str, key: str) -> list[str]:
+    """A string member taken as it is; anything else through ``optional_str`` (``None`` for
+    null or ``""``), which raises with the reason."""
+    return [
+        f"    {name} = record[{key!r}]",
+        f"    if {name}.__class__ is not str:",
+        f"        {name} = optional_str(record, {key!r})",
+    ]
 
 
 def _event_source(present: set[str]) -> list[str]:

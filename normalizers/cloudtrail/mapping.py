@@ -91,12 +91,13 @@ def add_parties(
 ) -> dict[str, list[str]]:
     """Who acted, from where, on what and with which agent: ``user``, ``source``, the targets
     (``rows``: ``targets_of`` the operation) and ``user_agent`` added to ``document``; returns
-    ``related``, which the caller adds last."""
+    ``related``, which the caller adds last. normalizers.cloudtrail.compiled writes it out per
+    record shape."""
     related: dict[str, list[str]] = {}
     user: dict[str, Any] = {}
     if identity is not None:
         additional = trail.get("additional_eventdata")
-        signed_in_as = _signed_in_as(additional) if additional else None
+        signed_in_as = signed_in_as_of(additional) if additional else None
         user, related_users, user_identity, hosts = actors.parties(identity, signed_in_as)
         trail["user_identity"] = user_identity
         if related_users:
@@ -117,7 +118,7 @@ def add_parties(
             if "ip" in source:
                 related["ip"] = [source["ip"]]
     if rows:
-        _add_targets(document, related, target_values(record, rows))
+        add_targets(document, related, target_values(record, rows))
     agent = record.get("userAgent")
     if agent.__class__ is not str:
         agent = optional_str(record, "userAgent")
@@ -331,7 +332,7 @@ def _resources(value: Any) -> list[dict[str, str]]:
     return out
 
 
-def _signed_in_as(additional: dict[str, Any] | None) -> str | None:
+def signed_in_as_of(additional: dict[str, Any] | None) -> str | None:
     """``additionalEventData.UserName``: who an IAM Identity Center sign-in is for."""
     name = additional.get("UserName") if additional else None
     return name if isinstance(name, str) and name else None
@@ -401,7 +402,7 @@ def _add_insight_times(event: dict[str, Any], insight: dict[str, Any], moment: s
 # -- actor, cloud, source ------------------------------------------------------------------
 
 
-def _add_targets(document: Document, related: dict[str, list[str]], targets: dict[str, list[str]]) -> None:
+def add_targets(document: Document, related: dict[str, list[str]], targets: dict[str, list[str]]) -> None:
     """What the call acts on (docs/schema.md, "Targets"): ECS fields, ``related.*`` where
     ECS has no target field. A single value is written as a value, several as a list;
     ``roles`` is always a list."""

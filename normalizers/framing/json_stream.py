@@ -211,6 +211,8 @@ _NUMBER_BEFORE = frozenset(b":,[")
 after a quote or text, unless the string itself reads like JSON, which only costs a re-parse."""
 _BLANKS = frozenset(b" \t\r\n")
 _MINUS, _ZERO = ord("-"), 0  # a digit, folded
+_DIGITS = b"0123456789"
+_LEADING_DIGITS = re.compile(rb"[0-9]+")
 TAIL = 64
 """Bytes of the previous read kept to see a number's start that the read boundary cut."""
 
@@ -246,6 +248,26 @@ def _has_long_run(text: bytes | bytearray, digits: bytes | bytearray, open_start
             return True
         end = start  # the next run ends before this one starts
     return False
+
+
+def _may_precede_number(tail: bytes) -> bool:
+    """Whether a run of digits that reaches back to a read's start (through blanks or a minus
+    sign, if any) may be a number, from ``tail``, the stream's bytes before the read: the run's
+    digits there, a minus sign and blanks aside, what comes before it. A read cut inside the
+    digits of a string (the Go SDK's session names: 19 of them) is no number, where taking
+    every read's first run as one turned the per-record check on for the rest of the object.
+    Nothing left to look at (the stream's start, a tail of digits and blanks) may be one."""
+    before = tail.rstrip(_DIGITS)
+    if before.endswith(b"-"):
+        before = before[:-1]
+    before = before.rstrip(b" \t\r\n")
+    return not before or before[-1] in _NUMBER_BEFORE
+
+
+def _cut_run(tail: bytes, chunk: bytes) -> int:
+    """The digits of the run the boundary between ``tail`` and ``chunk`` cuts (0: none)."""
+    leading = _LEADING_DIGITS.match(chunk)
+    return 0 if leading is None else len(tail) - len(tail.rstrip(_DIGITS)) + leading.end()
 
 
 def _exact_int(text: str) -> int | str:
@@ -477,12 +499,13 @@ class _Splitter:
         # which costs more per byte than the copy.
         folded = bytearray(chunk).translate(_FOLD)
         if not self._long_numbers:
-            # The read, and apart (not a copy of the whole read joined to the tail) the few
-            # bytes around its start, where a number may begin before the read boundary. A
-            # number at the read's very start counts here too (what precedes it is unknown).
+            # The read, its runs that reach back to its start judged by the stream's bytes
+            # before it, and apart (not a copy of the whole read joined to the tail) a run that
+            # the read boundary cuts in two: those before the read were judged with their own.
             tail = self._tail
-            self._long_numbers = _has_long_run(chunk, folded, open_start=True) or has_long_integer(
-                tail + chunk[:_LONG_DIGITS], open_start=True
+            open_start = _may_precede_number(tail)
+            self._long_numbers = _has_long_run(chunk, folded, open_start) or (
+                open_start and _cut_run(tail, chunk) >= _LONG_DIGITS
             )
             self._tail = (tail + chunk[-TAIL:])[-TAIL:]  # of the stream, not of this read (may be short)
         if self._screen:

@@ -203,6 +203,52 @@ def test_ever_new_shapes_compile_a_bounded_number_of_builders(
     assert len(compiled._BUILDERS) <= compiled.MAX_SHAPES
 
 
+def test_a_builder_guessed_by_the_number_of_members_maps_only_records_of_its_own_shape(
+    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records of two shapes with as many members, taking turns: the builder of one must not
+    map the other. The first has a member the mapping ignores and a user agent; the second
+    has neither but an error: through the first's builder it would be a success without its
+    error code (every member it reads but one that it looks up with ``get``, which the second
+    lacks)."""
+    monkeypatch.setattr(compiled, "_BUILDERS", {})
+    monkeypatch.setattr(compiled, "_BY_SIZE", {})
+    record = next(r for r in _sample_records(shared_dir) if "userAgent" in r and "errorCode" not in r)
+    ignored = {**record, "addendumNote": "x"}
+    failed = {k: v for k, v in record.items() if k != "userAgent"}
+    failed |= {"errorCode": "AccessDenied", "errorMessage": "denied"}
+    assert len(ignored) == len(failed)
+    fast, generic = _both_ways(_log_file([ignored, failed] * 3 + [failed, ignored] * 3), ORIGIN, monkeypatch)
+    assert fast == generic
+    assert [document["event"]["outcome"] for document in fast] == ["success", "failure"] * 3 + [
+        "failure",
+        "success",
+    ] * 3
+
+
+def test_an_object_stops_guessing_builders_by_size_after_wrong_guesses(
+    shared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records of two shapes with as many members, taking turns, would each pay a failed
+    guess: an object guesses no more after WRONG_GUESSES of them."""
+    guesses: list[int] = []
+
+    class Counted(dict[int, compiled.Builder]):
+        def get(self, size: int, default: Any = None) -> Any:
+            guesses.append(size)
+            return super().get(size, default)
+
+    monkeypatch.setattr(compiled, "_BY_SIZE", Counted())
+    record = _sample_records(shared_dir)[0]
+    records = [{**record, f"extra{index % 2}": index} for index in range(4 * compiled.WRONG_GUESSES)]
+    builders, actors = compiled.CompiledBuilders(), ActorCache()
+    for item in records:
+        assert builders.build(item, b"{}", ORIGIN, actors) == mapping.build_document(
+            item, b"{}", None, ORIGIN
+        )
+    assert len(guesses) == compiled.WRONG_GUESSES + 1  # the first record's, then one per wrong guess
+
+
 def test_a_record_with_too_many_members_is_not_compiled(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(compiled, "_BUILDERS", {})
     record = {

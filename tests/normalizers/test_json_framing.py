@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from normalizers.framing import json_stream
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import (
     MAX_DEPTH,
@@ -243,6 +244,36 @@ def test_random_text_finds_every_number_of_19_digits_and_no_other_run_of_digits(
     for _ in range(20000):
         text = bytes(rng.choices(alphabet, weights, k=rng.randint(0, 90)))
         assert has_long_integer(text) is bool(_A_LONG_NUMBER.search(text)), text
+
+
+def test_a_read_cut_inside_the_digits_of_a_string_leaves_the_records_unchecked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The Go SDK's session names end in 19 digits: a read that starts within them, or just
+    # after them, is no number, and must not make every later record pay a search of its own
+    # (it did: from a read boundary there on, through the rest of a 100,000-record object).
+    checked: list[bytes] = []
+    monkeypatch.setattr(json_stream, "has_long_integer", lambda data, open_start=False: checked.append(data))
+    record = b'{"eventVersion":"1.09","arn":"assumed-role/r/aws-go-sdk-1722375070115152000","n":[12,-3]}'
+    data = b'{"Records":[' + b",".join([record] * 4) + b"]}"
+    for chunk in range(1, len(record) + 30):
+        assert [r.raw for r in _split(data, chunk=chunk)] == [record] * 4
+    assert checked == []
+
+
+def test_every_number_of_19_digits_is_seen_wherever_the_reads_cut_the_stream() -> None:
+    # What a read boundary hides from the search of each read (a run in two, the blanks or
+    # the sign before a number in the read before) is found from the stream's bytes before it.
+    rng = random.Random(152)
+    alphabet = b'0123456789:,[-" x\n\t'
+    weights = [30] * 10 + [3, 3, 2, 3, 3, 2, 5, 2, 1]
+    for _ in range(3000):
+        text = bytes(rng.choices(alphabet, weights, k=rng.randint(0, 200)))
+        splitter = json_stream._Splitter(Trickle(text, rng.randint(1, 40)), None, 1 << 20)  # type: ignore[arg-type]
+        for _ in splitter:
+            pass
+        if _A_LONG_NUMBER.search(text):
+            assert splitter._long_numbers, text
 
 
 def test_records_keep_their_bytes_whatever_separates_them_and_wherever_it_recurs() -> None:
