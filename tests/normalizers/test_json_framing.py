@@ -237,12 +237,17 @@ _A_LONG_NUMBER = re.compile(rb"[:,\[][ \t\r\n]*-?[0-9]{19}")
 """19 digits after what JSON puts before a value (blanks and a minus sign aside)."""
 
 
-def test_random_text_finds_every_number_of_19_digits_and_no_other_run_of_digits() -> None:
-    rng = random.Random(15)
+def _digits_and_json(rng: random.Random, longest: int) -> bytes:
+    """Mostly digits, with what JSON puts around numbers and strings: runs of 19 and more."""
     alphabet = b'0123456789:,[-" x\n\t'
     weights = [30] * 10 + [3, 3, 2, 3, 3, 2, 5, 2, 1]
+    return bytes(rng.choices(alphabet, weights, k=rng.randint(0, longest)))
+
+
+def test_random_text_finds_every_number_of_19_digits_and_no_other_run_of_digits() -> None:
+    rng = random.Random(15)
     for _ in range(20000):
-        text = bytes(rng.choices(alphabet, weights, k=rng.randint(0, 90)))
+        text = _digits_and_json(rng, 90)
         assert has_long_integer(text) is bool(_A_LONG_NUMBER.search(text)), text
 
 
@@ -265,10 +270,8 @@ def test_every_number_of_19_digits_is_seen_wherever_the_reads_cut_the_stream() -
     # What a read boundary hides from the search of each read (a run in two, the blanks or
     # the sign before a number in the read before) is found from the stream's bytes before it.
     rng = random.Random(152)
-    alphabet = b'0123456789:,[-" x\n\t'
-    weights = [30] * 10 + [3, 3, 2, 3, 3, 2, 5, 2, 1]
     for _ in range(3000):
-        text = bytes(rng.choices(alphabet, weights, k=rng.randint(0, 200)))
+        text = _digits_and_json(rng, 200)
         splitter = json_stream._Splitter(Trickle(text, rng.randint(1, 40)), None, 1 << 20)  # type: ignore[arg-type]
         for _ in splitter:
             pass
