@@ -243,7 +243,7 @@ def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, 
 
 
 def _changes(client: Searcher, prefix: str, period: Period, accounts: tuple[str, ...], of: Any) -> None:
-    """The period's configuration items that create or delete a resource, newest first (50 at most per account)."""
+    """The period's configuration items that create, change or delete a resource, newest first (50 at most per account)."""
     filters = [
         *_scope_filters(period, accounts, since=True),
         {"term": {"event.dataset": "aws.config"}},

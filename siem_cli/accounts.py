@@ -17,7 +17,13 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from enrichment.account_store import open_store
-from enrichment.accounts import DEFAULT_TAG_KEYS, AccountDirectory, DirectoryError, default_path
+from enrichment.accounts import (
+    DEFAULT_TAG_KEYS,
+    MAPPED_TAG_KEYS,
+    AccountDirectory,
+    DirectoryError,
+    default_path,
+)
 from enrichment.organizations import organizations_client, sync_from_organizations
 
 LOCATION_HELP = "a file or s3://bucket/key (default: ACCOUNTS_LOCATION, else {default})"
@@ -46,7 +52,7 @@ def register(subparsers: Any) -> None:
         action="append",
         metavar="KEY",
         help=f"a tag key to keep, any case; repeat for several (default: {', '.join(DEFAULT_TAG_KEYS)}). "
-        "The index templates map the default keys; other keys stay in _source only",
+        f"The index templates map {', '.join(MAPPED_TAG_KEYS)}; other keys stay in _source only",
     )
     sync.add_argument("--to", metavar="PATH|s3://bucket/key", help=LOCATION_HELP.format(default=default))
     sync.add_argument("--profile", help="AWS profile of the management or delegated administrator account")

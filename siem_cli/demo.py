@@ -196,9 +196,10 @@ def register(subparsers: Any) -> None:
         help="the demo incident through the whole pipeline (make demo); --serve keeps it up",
         description="Run the demo incident (an attacker's path across three accounts) through the "
         "whole pipeline on this machine: the embedded engine, moto for S3/SQS/DynamoDB, the real "
-        "Lambda handler, the detection rules and the investigation. Prints the story, what the "
-        "pipeline found and commands to try next; leaves the HTML investigation and the alerts in "
-        "--out. Exit status 1 when the result differs from the ground truth (docs/demo.md).",
+        "Lambda handler, the detection rules, the investigation and the compliance posture. Prints "
+        "the story, what the pipeline found and commands to try next; leaves the HTML investigation, "
+        "the alerts, the ingest log and the month's report in --out. Exit status 1 when the result "
+        "differs from the ground truth (docs/demo.md).",
     )
     parser.add_argument(
         "--serve",

@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="siem",
         description="AWS log ingestion and correlation: normalize CloudTrail, VPC Flow Logs, "
-        "GuardDuty and Security Hub to ECS and index them into OpenSearch.",
+        "GuardDuty, Security Hub and AWS Config to ECS and index them into OpenSearch.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:

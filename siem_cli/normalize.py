@@ -20,7 +20,7 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "normalize",
         help="normalize log files to ECS JSON lines on stdout",
-        description="Normalize CloudTrail, VPC Flow Logs, GuardDuty or Security Hub files (gzip or "
+        description="Normalize CloudTrail, VPC Flow Logs, GuardDuty, Security Hub or AWS Config files (gzip or "
         "plain, JSON or Parquet), also as CloudWatch Logs subscription payloads or Amazon Security Lake "
         "OCSF Parquet, to one ECS document per line on stdout. A summary per source goes to stderr. "
         "Exit status is non-zero only for usage errors and unreadable files.",

@@ -153,7 +153,8 @@ PIVOT_CASES: list[tuple[Search, tuple[str, ...], str, Investigation, str | None]
     ),
 ]
 WITHOUT_INVESTIGATION_QUERY = {catalogue.IP_FLOWS.id}
-"""Pivots the investigation does not search yet (flows: issue 16); test_queries.py covers them."""
+"""Pivots whose investigation search is not compared here (flows: the network view is an
+aggregation, investigation.flows); test_queries.py covers them."""
 
 
 @pytest.fixture
