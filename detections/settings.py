@@ -36,6 +36,13 @@ def with_note_writer(exceptions: Exceptions, role_arn: str | None) -> Exceptions
     return Exceptions((*exceptions.entries, own))
 
 
+def exceptions_from_env(env: Mapping[str, str]) -> Exceptions:
+    """The exceptions a detection run applies, from ``DETECTION_EXCEPTIONS`` and
+    ``NOTE_WRITER_ROLE_ARN``: one reading for the Lambda and ``siem detect run``, so a run from a
+    shell stays as quiet on our own notes as the scheduled one."""
+    return with_note_writer(from_setting(env.get(EXCEPTIONS_VARIABLE)), env.get(NOTE_WRITER_VARIABLE))
+
+
 @dataclass(frozen=True, slots=True)
 class DetectionSettings:
     logs: ConnectionSettings
@@ -75,9 +82,7 @@ class DetectionSettings:
                 alerts_index=env.get("ALERTS_INDEX") or "siem-alerts",
                 incidents_index=env.get("INCIDENTS_INDEX") or "siem-incidents",
                 dashboards_url=env.get("DASHBOARDS_URL") or None,
-                exceptions=with_note_writer(
-                    from_setting(env.get(EXCEPTIONS_VARIABLE)), env.get(NOTE_WRITER_VARIABLE)
-                ),
+                exceptions=exceptions_from_env(env),
             ),
             topic_arn=env.get("ALERT_TOPIC_ARN") or None,
             event_bus=env.get("EVENT_BUS") or None,

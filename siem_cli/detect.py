@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from detections.demo import print_incidents
-from detections.exceptions import ENVIRONMENT_VARIABLE, ExceptionsError, from_setting
+from detections.exceptions import ExceptionsError
 from detections.notify import message_text
 from detections.rules import RULE_DIRS, RuleError, load_rules
 from detections.runner import RunReport, RunSettings
 from detections.runtime import clients, run_once
-from detections.settings import DetectionSettings
+from detections.settings import DetectionSettings, exceptions_from_env
 from detections.windows import parse_time
 from siem_cli.errors import AccessRefused, refused, require_reachable
 from siem_cli.options import (
@@ -44,7 +44,8 @@ def register(subparsers: Any) -> None:
         "and new alerts on the EventBridge bus (retrying what an earlier run left unnotified), and "
         "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
         "A failing rule or notification is reported and the others go on. Accepted activity is left out "
-        "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml). Prints each "
+        "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml), and so are "
+        "the BatchUpdateFindings notes of $NOTE_WRITER_ROLE_ARN (the Investigate in SIEM role). Prints each "
         "new alert; exit status 1 when a rule or a notification failed.",
     )
     add_connection_options(runner, endpoint_help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
@@ -126,7 +127,7 @@ def _settings(args: argparse.Namespace) -> DetectionSettings:
             alerts_index=args.alerts_index,
             incidents_index=args.incidents_index,
             dashboards_url=args.dashboards_url,
-            exceptions=from_setting(os.environ.get(ENVIRONMENT_VARIABLE)),
+            exceptions=exceptions_from_env(os.environ),
         ),
         topic_arn=args.topic_arn,
         event_bus=args.event_bus,
