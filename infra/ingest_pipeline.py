@@ -124,7 +124,6 @@ class IngestPipeline(Construct):
             "SOURCE_PREFIXES": ",".join(f"{source}={config.prefixes[source]}" for source in SOURCES),
             "DELEGATED_ADMIN_ACCOUNT_IDS": ",".join(config.delegated_admin_account_ids),
             "POWERTOOLS_SERVICE_NAME": "siem-ingest",
-            "POWERTOOLS_METRICS_NAMESPACE": "Siem",
         }
 
     def _grant(
