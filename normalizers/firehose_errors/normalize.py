@@ -15,9 +15,10 @@ conversion error handling", "Dynamic partitioning"). What this reader relies on,
 
 The objects are cut by the shared splitter (:mod:`~normalizers.framing.json_stream`), each
 within the record limit, so a line that is not JSON, not an object or has no valid ``rawData``
-is one dead letter with its bytes. The decoded record is checked against the same limit, then
-recognized by content (:func:`~normalizers.detect.detect`) and read by its source's own
-normalizer (envelopes, splitter, mapper): a finding recovered here is the document it would
+is one dead letter with its bytes. The decoded record is held to the same limit (a ``rawData``
+decoding past it is a dead letter, told before it is decoded), then recognized by content
+(:func:`~normalizers.detect.detect`) and read by its source's own normalizer (envelopes,
+splitter, mapper): a finding recovered here is the document it would
 have been through the Firehose stream, same ``event.id``, plus ``aws.firehose_errors.*``. Only
 the sources the member stack's streams carry are read; a record of any other kind is a dead
 letter whose bytes are the decoded record.
@@ -65,7 +66,7 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
         if problem is not None:
             yield _letter(UNKNOWN, problem, origin, position, record.raw)
             continue
-        decoded = _decoded(value["rawData"], origin)
+        decoded = _decoded(value["rawData"], origin.limits.max_record_bytes)
         if isinstance(decoded, str):
             yield _letter(UNKNOWN, decoded, origin, position, record.raw)
             continue
@@ -82,11 +83,12 @@ def _not_an_error_record(value: Any) -> str | None:
     return None
 
 
-def _decoded(text: str, origin: Origin) -> bytes | str:
-    """The bytes of ``rawData``, or the dead letter's reason."""
-    limit = origin.limits.max_record_bytes
-    if len(text) // 4 * 3 > limit:  # told before decoding: never held twice past the limit
-        return f"{RECORD_TOO_LARGE}: rawData decodes to more than {limit} bytes"
+def _decoded(text: str, limit: int) -> bytes | str:
+    """The bytes of ``rawData``, or the dead letter's reason: past ``limit`` (the record limit),
+    told from the text's length before anything is decoded."""
+    size = len(text) // 4 * 3 - text.endswith("=") - text.endswith("==")
+    if size > limit:
+        return f"{RECORD_TOO_LARGE}: rawData decodes to {size} bytes, more than {limit}"
     try:
         decoded = binascii.a2b_base64(text.encode("ascii"), strict_mode=True)
     except (UnicodeEncodeError, binascii.Error) as error:
