@@ -15,7 +15,7 @@ FIELDS: tuple[Field, ...] = (
         "aws.firehose_errors.error_code",
         "keyword",
         "why Firehose could not deliver the record (`errorCode`, or `lastErrorCode` of a format "
-        "conversion error)",
+        "conversion error; its first 2,048 characters)",
         "errorCode",
     ),
     field(

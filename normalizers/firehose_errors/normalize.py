@@ -45,9 +45,9 @@ from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RECORD_TOO_LARGE,
 
 UNKNOWN = "unknown"
 """The source of a dead letter for an error record that cannot be read (it replays by its key)."""
-MAX_ERROR_MESSAGE = 2048
-"""Characters of ``errorMessage`` kept: Firehose's messages are a sentence; the rest of a longer
-one stays in the object."""
+MAX_ERROR_TEXT = 2048
+"""Characters kept of an error code or message: Firehose's are a word and a sentence; the rest
+of a longer one stays in the object."""
 HEAD = 1 << 16
 """Decoded bytes looked at to recognize the record, as for an object."""
 NO_RECORD = "Firehose error record whose rawData holds no record"
@@ -104,15 +104,12 @@ def _recovered(
     """The items of the record ``decoded``, read by its source's normalizer."""
     found = detect(decoded[:HEAD], "", origin)
     source = found.source
-    if source not in DELIVERY.carries or found.skip or found.delivery:
+    if source is None or source not in DELIVERY.carries or found.skip or found.delivery:
         what = found.delivery or source or "no source's record"
         carried = " and ".join(DELIVERY.carries)
         reason = f"{UNRECOGNIZED_FORMAT}: rawData holds {what}; Firehose error output is read for {carried}"
-        yield _letter(
-            source if source in registry.SOURCES else UNKNOWN, reason, origin, f"{position} rawData", decoded
-        )
+        yield _letter(source or UNKNOWN, reason, origin, f"{position} rawData", decoded)
         return
-    assert source is not None
     items = 0
     for item in registry.normalizer(source)(io.BytesIO(decoded), origin):
         if isinstance(item, Skipped):
@@ -138,7 +135,7 @@ def _provenance(value: dict[str, Any], output_type: str | None) -> dict[str, Any
     fields: dict[str, Any] = {
         "recovered": True,
         "error_code": code,
-        "error_message": message[:MAX_ERROR_MESSAGE] if message else None,
+        "error_message": message,
         "error_output_type": output_type,
         "attempts_made": attempts if type(attempts) is int and 0 <= attempts < 1 << 63 else None,
         "arrival_time": _arrival(value.get("arrivalTimestamp")),
@@ -148,7 +145,7 @@ def _provenance(value: dict[str, Any], output_type: str | None) -> dict[str, Any
 
 def _text(value: dict[str, Any], key: str) -> str | None:
     found = value.get(key)
-    return found if isinstance(found, str) and found else None
+    return found[:MAX_ERROR_TEXT] if isinstance(found, str) and found else None
 
 
 def _arrival(millis: Any) -> str | None:
