@@ -221,9 +221,10 @@ def test_an_object_mixing_every_hostile_line_counts_each_record_once() -> None:
         error_line(orjson.dumps(empty)),
         b"[1, 2]\n",
         error_line(b"\x1f\x8b\x08\x00 gzip inside"),
+        error_line(orjson.dumps({**good, "detail": {**good["detail"], "description": "x" * 60_000}})),
     ]
 
-    items, outcome = _items(error_object(lines), ERROR_KEY)
+    items, outcome = _items(error_object(lines), ERROR_KEY, Limits(max_record_bytes=48 * 1024))
 
     letters = [
         (item.source, item.reason.split(":")[0], item.position)
@@ -242,11 +243,12 @@ def test_an_object_mixing_every_hostile_line_counts_each_record_once() -> None:
         ("unknown", "invalid record", "record 8"),
         ("unknown", "invalid record", "record 9"),
         ("unknown", "unrecognized format", "record 10 rawData"),
+        ("unknown", "record too large", "record 11"),
     ]
     assert len(_documents(items)) == 1
-    # 11 values in ([1, 2] is two): 1 document + 9 dead letters + the empty batch, skipped.
+    # 12 values in ([1, 2] is two): 1 document + 10 dead letters + the empty batch, skipped.
     assert outcome.skipped_records == {NO_RECORD: 1}
-    assert outcome.records == len(items) == 10
+    assert outcome.records == len(items) == 11
 
 
 def test_the_dead_letters_replay_as_they_were_read(tmp_path: Path) -> None:
