@@ -13,15 +13,16 @@ conversion error handling", "Dynamic partitioning"). What this reader relies on,
 - any other member (``attemptEndingTimestamp``, ``lambdaArn``, ``subsequenceNumber``,
   ``dynamicPartitioningKeys``, ``dataCatalogTable``...): ignored.
 
-The objects are cut by the shared splitter (:mod:`~normalizers.framing.json_stream`), each
-within the record limit, so a line that is not JSON, not an object or has no valid ``rawData``
-is one dead letter with its bytes. The decoded record is held to the same limit (a ``rawData``
-decoding past it is a dead letter, told before it is decoded), then recognized by content
+The objects are cut by the shared splitter (:mod:`~normalizers.framing.json_stream`), so a
+line that is not JSON, not an object or has no valid ``rawData`` is one dead letter with its
+bytes. The decoded record is held to the record limit (a ``rawData`` decoding past it is a dead
+letter, told before it is decoded: the splitter bounds what it holds while it looks for a
+record's end, not a record that parses within one read), then recognized by content
 (:func:`~normalizers.detect.detect`) and read by its source's own normalizer (envelopes,
-splitter, mapper): a finding recovered here is the document it would
-have been through the Firehose stream, same ``event.id``, plus ``aws.firehose_errors.*``. Only
-the sources the member stack's streams carry are read; a record of any other kind is a dead
-letter whose bytes are the decoded record.
+splitter, mapper): a finding recovered here is the document it would have been through the
+Firehose stream, same ``event.id``, plus ``aws.firehose_errors.*``. Only the sources the member
+stack's streams carry are read; a record of any other kind is a dead letter whose bytes are the
+decoded record.
 """
 
 from __future__ import annotations
