@@ -35,6 +35,9 @@ class Disposition(NamedTuple):
 
     source: str | None = None
     skip: str | None = None
+    delivery: str | None = None
+    """The delivery path (normalizers/delivery.py) whose container every object of the layout
+    is, whatever its first bytes say (Firehose error output: a bad first line must not decide)."""
 
 
 def _read(source: str | None) -> Disposition:
@@ -48,6 +51,12 @@ def _skip(reason: str, source: str | None = None) -> Disposition:
 FIREHOSE = "firehose"
 """The member stack's Firehose streams deliver to ``<source prefix>AWSLogs/<account>/firehose/<region>/YYYY/MM/DD/``
 (infra/member_stack.py): the source is the prefix's (``securityhub/``...), else the content's."""
+FIREHOSE_ERRORS = "firehose-errors"
+"""Their error output: ``<source prefix>AWSLogs/<account>/firehose-errors/<region>/<error output
+type>/YYYY/MM/DD/``, read as Firehose error output (normalizers/firehose_errors), each record
+Firehose could not deliver recovered from its ``rawData``."""
+FIREHOSE_ERROR_OUTPUT = "firehose_errors"
+"""The delivery path of :data:`FIREHOSE_ERRORS` objects (normalizers/registry.py)."""
 
 AWS_LOGS_FOLDERS: dict[str, Disposition] = {
     # The folder after AWSLogs/<account>/ (compared in lower case) -> what its objects are.
@@ -59,10 +68,10 @@ AWS_LOGS_FOLDERS: dict[str, Disposition] = {
     "securityhub": _read("securityhub"),
     FIREHOSE: _read(None),
     "cloudtrail-digest": _skip("CloudTrail digest file", "cloudtrail"),
-    # Findings the member stack's Firehose could not deliver (base64 ``rawData``): read, so the
-    # object is dead-lettered whole with its bytes and the dead-letter alarm fires; skipped,
-    # those findings would be lost without a sound.
-    "firehose-errors": _read(None),
+    # Findings the member stack's Firehose could not deliver (base64 ``rawData``): recovered,
+    # each line's record read as its source; a line that cannot be is dead-lettered with its
+    # bytes. Skipped, those findings would be lost without a sound.
+    FIREHOSE_ERRORS: Disposition(delivery=FIREHOSE_ERROR_OUTPUT),
     "elasticloadbalancing": _skip("Elastic Load Balancing access logs (not read)"),
     "elbaccesslogtestfile": _skip("Elastic Load Balancing test file"),
     "waflogs": _skip("AWS WAF logs (not read)"),
@@ -148,6 +157,8 @@ class KeyLayout:
     the source they come with (a CloudTrail digest file)."""
     skip: str | None = None
     """Why the object is skipped, unread: it holds no records of a source we read."""
+    delivery: str | None = None
+    """The delivery path every object of the layout is read as (Firehose error output)."""
 
 
 def read_key(key: str) -> KeyLayout:
@@ -187,7 +198,9 @@ def _aws_logs(prefix: list[str], rest: str) -> KeyLayout:
     account, service, *more = segments
     # <region>/YYYY/MM/DD/[HH/]<file>: a segment after <service> is a region only when more follows it
     region = more[0] if len(more) > 1 else None
-    day = _day(*more[1:4]) if len(more) > 4 else None
+    # Firehose error output has its error output type between the region and the day.
+    first = 2 if service.lower() == FIREHOSE_ERRORS else 1
+    day = _day(*more[first : first + 3]) if len(more) > first + 3 else None
     return KeyLayout(service, account, region, day, *_folder(service, prefix))
 
 
@@ -195,9 +208,21 @@ def _folder(service: str, prefix: list[str]) -> Disposition:
     disposition = AWS_LOGS_FOLDERS.get(service.lower())
     if disposition is None:
         return _skip(f"not a log source ({service})")
-    if service.lower() == FIREHOSE:  # the stream's source prefix, else the content says
-        return _read(prefix[0] if prefix and prefix[0] in SOURCES else None)
+    if service.lower() in (FIREHOSE, FIREHOSE_ERRORS):  # the stream's source prefix, else the content says
+        return disposition._replace(source=prefix[0] if prefix and prefix[0] in SOURCES else None)
     return disposition
+
+
+_ERROR_OUTPUT_TYPE = re.compile(
+    r"(?:^|/)AWSLogs/(?:o-[a-z0-9]{10,32}/)?[0-9]{12}/firehose-errors/[^/]+/([^/]+)/", re.I
+)
+
+
+def firehose_error_output_type(key: str) -> str | None:
+    """The error output type (``processing-failed``...) a key of :data:`FIREHOSE_ERRORS` names:
+    the folder Firehose writes for ``!{firehose:error-output-type}`` in the member stack's prefix."""
+    found = _ERROR_OUTPUT_TYPE.search(key)
+    return found.group(1) if found else None
 
 
 def _day(year: str | None, month: str | None, day: str | None) -> date | None:

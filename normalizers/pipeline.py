@@ -76,6 +76,10 @@ class NormalizedObject:
         if head.startswith(GZIP_MAGIC):  # gzip inside gzip: CloudWatch Logs payloads, Firehose compressing
             head, stream = read_head(decompressed(stream, origin.limits, origin.should_stop))
         sniffed = detect(head, origin.object, origin)
+        if layout.delivery is not None and not self._forced:
+            # Every object of the layout is the delivery's container (Firehose error output),
+            # whatever its first line is; a forced source is a replayed record taken out of one.
+            sniffed = Detection(None, delivery=layout.delivery)
         # A forced source wins, except over a file that holds no records (a digest file) and
         # over a delivery path's container, whose records say their source themselves.
         forced = self._forced and not sniffed.skip and not sniffed.delivery

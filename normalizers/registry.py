@@ -15,7 +15,7 @@ from normalizers.spec import SourceSpec
 SOURCES: tuple[str, ...] = ("cloudtrail", "vpcflow", "guardduty", "securityhub", "config")
 """Every source's name, in the order detection breaks ties in."""
 
-DELIVERIES: tuple[str, ...] = ("cloudwatch_logs", "securitylake")
+DELIVERIES: tuple[str, ...] = ("cloudwatch_logs", "securitylake", "firehose_errors")
 """Delivery paths (normalizers/delivery.py): containers of the sources' records. Each is a
 folder ``normalizers/<name>/`` with a ``delivery.py`` defining ``DELIVERY``."""
 

@@ -39,8 +39,9 @@ TOTAL_FIELDS_LIMIT = 2000
 # host.mac, tls.server.x509.*, tls.server.hash.*, aws.<finding>.container_mounts.* and
 # .privileged_containers, aws.securityhub_findings.job.*), the incidents' triage fields
 # (incident.resolution, .status_by, .status_updated, .reopened) and CloudTrail's web identity
-# claims (aws.cloudtrail.user_identity.session_context.web_id_federation_data.attributes).
-TEMPLATE_VERSION = 7
+# claims (aws.cloudtrail.user_identity.session_context.web_id_federation_data.attributes); 8: the
+# provenance of findings recovered from Firehose error output (aws.firehose_errors.*).
+TEMPLATE_VERSION = 8
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 

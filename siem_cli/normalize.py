@@ -21,8 +21,9 @@ def register(subparsers: Any) -> None:
         "normalize",
         help="normalize log files to ECS JSON lines on stdout",
         description="Normalize CloudTrail, VPC Flow Logs, GuardDuty, Security Hub or AWS Config files (gzip or "
-        "plain, JSON or Parquet), also as CloudWatch Logs subscription payloads or Amazon Security Lake "
-        "OCSF Parquet, to one ECS document per line on stdout. A summary per source goes to stderr. "
+        "plain, JSON or Parquet), also as CloudWatch Logs subscription payloads, Amazon Security Lake "
+        "OCSF Parquet or Firehose error output (each record recovered from rawData), to one ECS document "
+        "per line on stdout. A summary per source goes to stderr. "
         "Exit status is non-zero only for usage errors and unreadable files.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
@@ -31,7 +32,8 @@ def register(subparsers: Any) -> None:
         choices=("auto", *SOURCES),
         default="auto",
         help="force the source instead of detecting it from the content (default: auto); a "
-        "delivery path's container (CloudWatch Logs payloads) is still unwrapped, each record to its source",
+        "delivery path's container (CloudWatch Logs payloads, Firehose error output) is still unwrapped, "
+        "each record to its source",
     )
     parser.add_argument(
         "--dead-letter",

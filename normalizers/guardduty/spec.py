@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from normalizers.firehose_errors.fields import FIELDS as FIREHOSE_ERRORS_FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.guardduty.fields import CONSTANTS, FIELDS
@@ -39,7 +40,7 @@ SPEC = SourceSpec(
         wrapper=Wrapper(keys=("findings", "Findings"), record_key="id"),
         eventbridge=EventBridge(detail_types=frozenset({DETAIL_TYPE})),
     ),
-    fields=FIELDS,
+    fields=FIELDS + FIREHOSE_ERRORS_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.guardduty.normalize"),
     left_to_index=LeftToIndex(constants=CONSTANTS),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from normalizers.firehose_errors.fields import FIELDS as FIREHOSE_ERRORS_FIELDS
 from normalizers.framing.envelopes import EventBridge, JsonFraming
 from normalizers.framing.json_stream import Wrapper
 from normalizers.securityhub.fields import FIELDS
@@ -47,7 +48,7 @@ SPEC = SourceSpec(
         wrapper=Wrapper(keys=("Findings", "findings"), record_key="Id"),
         eventbridge=EventBridge(detail_types=FINDING_EVENTS, batch_key="findings", batch_item="finding"),
     ),
-    fields=FIELDS + SECURITYLAKE_FIELDS,  # + the delivery paths' provenance
+    fields=FIELDS + SECURITYLAKE_FIELDS + FIREHOSE_ERRORS_FIELDS,  # + the delivery paths' provenance
     load=normalizer_in("normalizers.securityhub.normalize"),
     left_to_index=LeftToIndex(constants=CONSTANTS),
 )

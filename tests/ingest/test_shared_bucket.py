@@ -16,6 +16,7 @@ Firehose error output and Security Lake (``aws/<SOURCE>/``, ``ext/``)."""
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 from dataclasses import dataclass
@@ -120,12 +121,14 @@ MACIE = orjson.dumps(
 )
 FIREHOSE_ERROR = orjson.dumps(
     {
+        # A record whose processing failed (Firehose Developer Guide), its rawData the GuardDuty
+        # Finding event of tests/golden/guardduty/eventbridge-port-probe.
         "attemptsMade": 4,
         "arrivalTimestamp": 1714521600000,
         "errorCode": "Lambda.FunctionError",
         "errorMessage": "The Lambda function was successfully invoked but it returned an error result.",
         "attemptEndingTimestamp": 1714521660000,
-        "rawData": "eyJTY2hlbWFWZXJzaW9uIjoiMjAxOC0xMC0wOCJ9",
+        "rawData": base64.b64encode(_golden("guardduty/eventbridge-port-probe")).decode("ascii"),
     }
 )
 INVENTORY_MANIFEST = orjson.dumps(
@@ -395,17 +398,21 @@ def test_a_source_filter_selects_each_layout_we_read(case: Case) -> None:
     "key",
     [
         "processing-failed/2024/05/01/13/findings-1-2024-05-01-13-00-00-abc",
-        f"securityhub/{ACCOUNT}/firehose-errors/eu-west-1/processing-failed/2024/05/01/AwsSiemFindings-1-abc",
+        f"guardduty/{ACCOUNT}/firehose-errors/eu-west-1/processing-failed/2024/05/01/AwsSiemFindings-1-abc",
     ],
 )
-def test_firehose_error_output_is_dead_lettered_whole_not_skipped(key: str) -> None:
+def test_firehose_error_output_is_read_record_by_record_not_skipped(key: str) -> None:
     # Records Firehose could not deliver (the member stack's findings among them): skipped, they
-    # would be lost without a sound; dead-lettered, the object keeps its bytes and alarms.
+    # would be lost without a sound; each is recovered from its rawData and read as its source,
+    # by its key in the member stack's layout, by its content under a default error prefix.
     origin = Origin(object=f"s3://org-logs/{key}", ingested="2024-05-01T00:00:00Z")
     normalized = normalize_object(io.BytesIO(FIREHOSE_ERROR), origin)
-    letters = [item for item in normalized if isinstance(item, DeadLetter)]
-    assert normalized.outcome.skipped is None
-    assert [letter.raw for letter in letters] == [FIREHOSE_ERROR]
+    [document] = list(normalized)
+    assert not isinstance(document, DeadLetter)
+    assert document["event"]["id"] == "c3d4e5f60718293a4b5c6d7e8f90a1b2@2026-03-02T12:09:30Z"
+    assert document["aws"]["firehose_errors"]["error_code"] == "Lambda.FunctionError"
+    outcome = normalized.outcome
+    assert (outcome.skipped, outcome.source, outcome.delivery) == (None, "guardduty", "firehose_errors")
     listed = Listed(key, len(FIREHOSE_ERROR), '"e"', datetime(2024, 5, 1, tzinfo=UTC))
     assert classify(listed, Filters()) is None
 
