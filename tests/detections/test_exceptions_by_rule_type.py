@@ -10,7 +10,10 @@ path: ``arn:aws:iam::<account>:role/ci/deployer`` (cloudtrail-event-reference-us
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,10 @@ from detections.checkpoints import MemoryCheckpoints
 from detections.exceptions import NO_EXCEPTIONS, Exceptions, parse_exceptions
 from detections.rules import RULE_TYPES, Rule, parse_rule
 from detections.runner import RunReport, RunSettings, run
+from detections.search import Sources
+from detections.testing import INGESTED, alerts_for, index_and_wait
+from detections.windows import parse_time
+from normalizers import DeadLetter, Origin, normalize_object
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, trail
 from tests.detections.test_sequence import finding, iam_write
 
@@ -310,3 +317,69 @@ def test_an_excepted_first_step_teaches_a_sequence_no_history(siem: OpenSearch) 
     excepted = run_once(siem, rule, excepting(rule.id, **FORMS["role path"]), T0 + minutes(15), "-excepted")
     (alert,) = excepted.alerts
     assert alert["alert"]["group_by"] == {"aws.cloudtrail.resources.arn": trail_admin.role_arn}
+
+
+# --- real detonations -----------------------------------------------------------------------
+
+DETONATIONS = {
+    "event": ("aws.defense-evasion.organizations-leave", "siem-organizations-leave", "307578594326"),
+    "threshold": (
+        "aws.credential-access.ec2-get-password-data",
+        "siem-ec2-get-password-data",
+        "457448411975",
+    ),
+    "new_terms": ("aws.impact.bedrock-invoke-model", "siem-bedrock-first-use-by-role", "494659789341"),
+}
+"""Stratus Red Team detonations made by a role session (../shared/samples/cloudtrail/
+stratus-red-team), the rule of each type that catches them, and the account they ran in."""
+
+
+@pytest.mark.parametrize("rule_type", DETONATIONS)
+def test_exceptions_on_a_real_detonation_by_a_role_session(
+    siem: OpenSearch, shared_dir: Path, rule_type: str
+) -> None:
+    technique, rule_id, account = DETONATIONS[rule_type]
+    recorded = json.loads(
+        (shared_dir / "samples/cloudtrail/stratus-red-team" / f"{technique}.json").read_bytes()
+    )
+    records = list(recorded["Records"] if isinstance(recorded, dict) else recorded)
+    if rule_type == "new_terms":
+        # Moved to just before the run (a new term is judged against the 14 days before it),
+        # and the role's older activity: the logs hold those 14 days.
+        shift = parse_time(INGESTED) - minutes(5) - parse_time(max(record["eventTime"] for record in records))
+        records = [{**record, "eventTime": _moved(record["eventTime"], shift)} for record in records]
+        first = records[0]
+        older = {**first, "eventSource": "sts.amazonaws.com", "eventName": "GetCallerIdentity"}
+        when = _moved(first["eventTime"], -timedelta(days=20))
+        records.append({**older, "eventTime": when, "eventID": f"older-{first['eventID']}"})
+    raw = trail(records)
+    normalized = list(
+        normalize_object(io.BytesIO(raw), Origin(object=technique, ingested=INGESTED), "cloudtrail")
+    )
+    items = [item for item in normalized if not isinstance(item, DeadLetter)]
+    assert len(items) == len(normalized) == len(records)
+    sources = Sources("siem-", "-stratus")
+    index_and_wait(siem, sources.index("cloudtrail"), items)
+    rule = our_rule(rule_id)
+    role = next(
+        str(item["aws"]["cloudtrail"]["user_identity"]["session_context"]["session_issuer"]["arn"])
+        for item in items
+        if item["event"]["action"] != "AssumeRole"
+    )
+    role_name = role.rsplit("/", 1)[1]
+
+    def alerts(**names: Any) -> int:
+        excepted = excepting(rule.id, **names) if names else NO_EXCEPTIONS
+        return len(alerts_for(siem, excepted.apply(rule), sources))
+
+    assert alerts() >= 1
+    assert alerts(principals=[role]) == 0
+    assert alerts(principals=[f"arn:aws:sts::{account}:assumed-role/{role_name}/*"]) == 0
+    assert alerts(accounts=[account]) == 0
+    assert alerts(principals=[f"arn:aws:iam::{account}:role/{role_name}-other"]) >= 1
+    assert alerts(accounts=[SANDBOX]) >= 1
+
+
+def _moved(event_time: str, by: timedelta) -> str:
+    """A CloudTrail ``eventTime`` (``YYYY-MM-DDTHH:MM:SSZ``) moved by ``by``."""
+    return (parse_time(event_time) + by).strftime("%Y-%m-%dT%H:%M:%SZ")
