@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
         help="query every enabled rule over its window and raise new alerts",
         description="Query every enabled rule over its lagged, overlapping window on event.ingested "
         "(from its checkpoint), write alerts with deterministic ids to the alerts index (re-runs never "
-        "duplicate), group them into incidents by actor (--incidents-index; "
+        "duplicate), group them into incidents by actor (in --incidents-index; see "
         "siem incidents list), notify SNS once per incident opened or escalated and put the incidents "
         "and new alerts on the EventBridge bus (retrying what an earlier run left unnotified), and "
         "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
