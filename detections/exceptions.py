@@ -5,8 +5,12 @@ principals (ARN patterns with ``*`` and ``?``, matched against the caller's ARN 
 role session, its role's ARN) and role paths (``/service-role/``,
 ``/aws-reserved/sso.amazonaws.com/``). Within an exception the kinds combine with AND and the
 values of one kind with OR; a document matching any exception of a rule is left out of that
-rule's query, so the same filter holds for event and threshold rules alike (an excepted
-identity neither alerts nor counts towards a threshold). Every exception carries a ``reason``.
+rule's query, so the same filter holds for event, threshold and new-terms rules alike (an
+excepted identity neither alerts, nor counts towards a threshold, nor teaches a new-terms rule
+its history). A sequence is the one difference: its excepted events still take their step in
+a chain, and a chain alerts unless every one of its steps is excepted (accepted activity
+followed by activity nobody accepted is the combination the rule is for). Every exception
+carries a ``reason``.
 
 Where they come from (:func:`configured`): ``DETECTION_EXCEPTIONS`` (a YAML or JSON document,
 or the path of a YAML file), else ``detections/exceptions.yml`` (shipped empty). Format and
@@ -101,14 +105,33 @@ class Exceptions:
         return tuple(entry for entry in self.entries if entry.covers(rule_id))
 
     def apply(self, rule: Rule) -> Rule:
-        """``rule`` with its excepted documents left out of its query (the rule itself if none)."""
-        clauses = [
-            clause for entry in self.for_rule(rule.id) if (clause := entry.clause(rule.index)) is not None
-        ]
+        """``rule`` with its excepted documents left out of its query (the rule itself if none);
+        a sequence's steps are marked instead (``Step.excepted``, one clause per step for the
+        sources it reads): a chain alerts unless every one of its steps is excepted."""
+        if rule.steps:
+            steps = tuple(
+                dataclasses.replace(step, excepted=_any(clauses))
+                if (clauses := self._clauses(rule.id, step.sources))
+                else step
+                for step in rule.steps
+            )
+            return dataclasses.replace(rule, steps=steps)
+        clauses = self._clauses(rule.id, (rule.index,))
         if not clauses:
             return rule
         query = {"bool": {"filter": [rule.query_clause()], "must_not": clauses}}
         return dataclasses.replace(rule, lucene=None, dsl=query)
+
+    def _clauses(self, rule_id: str, sources: tuple[str, ...]) -> list[dict[str, Any]]:
+        """What the rule's exceptions name in documents of ``sources`` (each field is one
+        source's, or ``cloud.account.id``, which every source holds: one clause per source)."""
+        clauses = {
+            json.dumps(clause, sort_keys=True): clause
+            for entry in self.for_rule(rule_id)
+            for source in sources
+            if (clause := entry.clause(source)) is not None
+        }
+        return list(clauses.values())
 
 
 NO_EXCEPTIONS = Exceptions()

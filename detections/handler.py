@@ -1,7 +1,7 @@
 """Lambda entry point, run by EventBridge Scheduler every few minutes (infra/detection.py).
 
 Environment: ``OPENSEARCH_ENDPOINT`` (logs collection), ``ALERTS_ENDPOINT`` (alerts
-collection, SEARCH), ``ALERTS_INDEX`` (default ``siem-alerts``), ``ALERT_TOPIC_ARN``,
+collection, SEARCH), ``ALERTS_INDEX`` (default ``<INDEX_PREFIX>alerts``), ``ALERT_TOPIC_ARN``,
 ``EVENT_BUS`` (optional: the EventBridge bus alerts and incidents are put on),
 ``NOTE_WRITER_ROLE_ARN`` (optional: the "Investigate in SIEM" role, docs/handoffs.md),
 ``STATE_TABLE`` (checkpoints; without it they live in ``<alerts index>-state``),

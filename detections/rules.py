@@ -183,6 +183,10 @@ class Step:
     """When set, the step's event counts only if its join key never had these values over
     ``history`` before it (e.g. a role assumed from an address it was never assumed from)."""
     history: timedelta = DEFAULT_HISTORY
+    excepted: dict[str, Any] | None = None
+    """The step's documents that the run's exceptions name (set by
+    :meth:`detections.exceptions.Exceptions.apply`): they take their place in a chain, but a
+    chain made only of excepted events raises nothing, and they teach ``new_terms`` no history."""
 
     def query_clause(self) -> dict[str, Any]:
         return query_clause(self.lucene, self.dsl)

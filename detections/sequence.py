@@ -23,12 +23,16 @@ One run (docs/detections.md, "Sequence"):
 3. **chains**: per key, each first-step second starts the earliest ordered chain within
    ``maxspan`` (:func:`detections.sliding.chains`); a first step with ``new_terms`` is checked
    against its history (one search per candidate chain, not per event).
+   With exceptions (detections.exceptions), the excepted events keep their place and a chain
+   must hold at least one event no exception names (docs/detections.md, "Exceptions and
+   sequences"); they teach a first step's ``new_terms`` no history.
 4. **episodes** like thresholds: a chain starting within ``suppression`` after another is the
    same episode; one alert per key and episode, its events read back (one search per step).
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
@@ -64,6 +68,9 @@ Key = tuple[Any, ...]
 Timeline = dict[Key, dict[int, set[tuple[Any, ...]]]]
 """Per key, the seconds holding the step's events and, for a step with ``new_terms``, the
 term values each second carries."""
+Kept = dict[Key, set[int]] | None
+"""Per key, the seconds holding a step event no exception names; ``None``: the step has no
+exceptions (every second)."""
 SAMPLES_PER_STEP = 3
 SECOND = "@second"
 
@@ -75,19 +82,21 @@ def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window) -> Ma
     suppression = int(rule.suppression.total_seconds())
     new = _new_keys(client, rule, sources, window, cost)
     timelines: list[Timeline] = []
+    kept: list[Kept] = []
     keys = set(new)
     for step in rule.steps:
         if not keys:
             return Matches([], cost.hits, cost=cost)
         reach = {key: (new[key][0] - maxspan - suppression, new[key][1] + maxspan + 1) for key in keys}
-        timeline = _timeline(client, rule, step, sources, window, reach, cost)
+        timeline, step_kept = _timeline(client, rule, step, sources, window, reach, cost)
         timelines.append(timeline)
+        kept.append(step_kept)
         keys &= set(timeline)
     matches = []
     for key in sorted(keys, key=str):
         low, high = new[key]
         accept = _novelty(client, rule, sources, window, key, timelines[0][key], cost)
-        found = sliding.chains([sorted(timeline[key]) for timeline in timelines], maxspan, accept)
+        found = _chains([timeline[key] for timeline in timelines], kept, key, maxspan, accept)
         starts = set(sliding.episode_starts((chain[0] for chain in found), suppression))
         for chain in found:
             if chain[0] in starts and low - maxspan <= chain[0] <= high:
@@ -97,6 +106,30 @@ def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window) -> Ma
 
 def _step_filters(rule: Rule, step: Step) -> list[dict[str, Any]]:
     return [rule.query_clause(), step.query_clause()]
+
+
+def _chains(
+    seconds: list[dict[int, Any]],
+    kept: list[Kept],
+    key: Key,
+    maxspan: int,
+    accept: Callable[[int], bool] | None,
+) -> list[tuple[int, ...]]:
+    """The key's chains (:func:`detections.sliding.chains`) that hold at least one event no
+    exception names: the earliest such chain from each first-step second. A chain of excepted
+    events only is accepted activity; with one step nobody accepted, it is the rule's case."""
+    steps = [sorted(step) for step in seconds]
+    if any(step_kept is None for step_kept in kept):
+        return sliding.chains(steps, maxspan, accept)
+    if accept is not None:
+        accept = functools.cache(accept)  # one history look-up per second, however many passes
+    earliest: dict[int, tuple[int, ...]] = {}
+    for number, step_kept in enumerate(kept):
+        assert step_kept is not None
+        pinned = [*steps[:number], sorted(step_kept.get(key, ())), *steps[number + 1 :]]
+        for chain in sliding.chains(pinned, maxspan, accept):
+            earliest[chain[0]] = min(chain, earliest.get(chain[0], chain))
+    return [earliest[first] for first in sorted(earliest)]
 
 
 def _new_keys(
@@ -126,18 +159,29 @@ def _timeline(
     window: Window,
     reach: dict[Key, tuple[int, int]],
     cost: Cost,
-) -> Timeline:
+) -> tuple[Timeline, Kept]:
+    """The step's seconds per key and, when exceptions name some of its events, the seconds
+    holding one they do not name."""
     timeline: Timeline = defaultdict(lambda: defaultdict(set))
+    kept: Kept = None if step.excepted is None else defaultdict(set)
     fields = [*terms_sources(step.by), seconds_source(step.timestamp, SECOND), *terms_sources(step.new_terms)]
+    metrics = None if step.excepted is None else {"kept": {"filter": _not_excepted(step)}}
     index = sources.indices(step.sources)
     for keys in chunks(sorted(reach, key=str), keys_per_search(step.by, 1)):
         clause = keys_in_spans(step.by, {key: [reach[key]] for key in keys}, step.timestamp)
         filters = [*_step_filters(rule, step), ingested_before(window.end), clause]
-        for bucket in composite(client, index, filters, fields, cost):
+        for bucket in composite(client, index, filters, fields, cost, metrics):
             key = key_of(bucket, step.by)
             if key in reach:
-                timeline[key][int(bucket["key"][SECOND] // 1000)].add(key_of(bucket, step.new_terms))
-    return timeline
+                second = int(bucket["key"][SECOND] // 1000)
+                timeline[key][second].add(key_of(bucket, step.new_terms))
+                if kept is not None and bucket["kept"]["doc_count"]:
+                    kept[key].add(second)
+    return timeline, kept
+
+
+def _not_excepted(step: Step) -> dict[str, Any]:
+    return {"bool": {"must_not": [step.excepted]}} if step.excepted else {"match_all": {}}
 
 
 def _novelty(
@@ -167,6 +211,7 @@ def _novelty(
     def seen_before(terms: tuple[Any, ...], second: int) -> bool:
         filters = [
             *_step_filters(rule, step),
+            _not_excepted(step),  # excepted activity teaches no history, as in a new-terms rule
             ingested_before(window.end),
             any_of(step.by, [key]),
             any_of(step.new_terms, [terms]),

@@ -61,9 +61,9 @@ class DetectionSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DetectionSettings:
         """``OPENSEARCH_ENDPOINT`` (logs collection, required), ``ALERTS_ENDPOINT`` (default: the
-        logs collection), ``ALERTS_INDEX`` (default ``siem-alerts``), ``INCIDENTS_INDEX`` (default
-        ``siem-incidents``), ``ALERT_TOPIC_ARN``, ``EVENT_BUS`` (name or ARN),
-        ``STATE_TABLE``, ``INDEX_PREFIX`` (default ``siem-``), ``DASHBOARDS_URL``,
+        logs collection), ``INDEX_PREFIX`` (default ``siem-``), ``ALERTS_INDEX`` (default
+        ``<prefix>alerts``), ``INCIDENTS_INDEX`` (default ``<prefix>incidents``),
+        ``ALERT_TOPIC_ARN``, ``EVENT_BUS`` (name or ARN), ``STATE_TABLE``, ``DASHBOARDS_URL``,
         ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml),
         ``NOTE_WRITER_ROLE_ARN`` (the Security Hub note writer's role, excepted from the rules
         watching ``BatchUpdateFindings``)
@@ -74,13 +74,14 @@ class DetectionSettings:
             raise ValueError("OPENSEARCH_ENDPOINT is not set")
         logs = ConnectionSettings.from_env(endpoint, env)
         alerts_endpoint = env.get("ALERTS_ENDPOINT") or endpoint
+        prefix = env.get("INDEX_PREFIX") or "siem-"
         return cls(
             logs=logs,
             alerts=ConnectionSettings.from_env(alerts_endpoint, env),
             run=RunSettings(
-                prefix=env.get("INDEX_PREFIX") or "siem-",
-                alerts_index=env.get("ALERTS_INDEX") or "siem-alerts",
-                incidents_index=env.get("INCIDENTS_INDEX") or "siem-incidents",
+                prefix=prefix,
+                alerts_index=env.get("ALERTS_INDEX") or f"{prefix}alerts",
+                incidents_index=env.get("INCIDENTS_INDEX") or f"{prefix}incidents",
                 dashboards_url=env.get("DASHBOARDS_URL") or None,
                 exceptions=exceptions_from_env(env),
             ),

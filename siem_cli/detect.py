@@ -24,6 +24,7 @@ from siem_cli.options import (
     add_connection_options,
     add_dashboards_url_option,
     connection_from,
+    prefixed_index,
 )
 
 
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
         help="query every enabled rule over its window and raise new alerts",
         description="Query every enabled rule over its lagged, overlapping window on event.ingested "
         "(from its checkpoint), write alerts with deterministic ids to the alerts index (re-runs never "
-        "duplicate), group them into incidents by actor ($INCIDENTS_INDEX, default siem-incidents; "
+        "duplicate), group them into incidents by actor (in --incidents-index; see "
         "siem incidents list), notify SNS once per incident opened or escalated and put the incidents "
         "and new alerts on the EventBridge bus (retrying what an earlier run left unnotified), and "
         "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
@@ -52,13 +53,14 @@ def register(subparsers: Any) -> None:
     add_alerts_endpoint_option(runner)
     runner.add_argument(
         "--alerts-index",
-        default=os.environ.get("ALERTS_INDEX", "siem-alerts"),
-        help="alerts index (default: $ALERTS_INDEX or siem-alerts)",
+        metavar="INDEX",
+        help="alerts index (default: $ALERTS_INDEX, else <index prefix>alerts: siem-alerts)",
     )
     runner.add_argument(
         "--incidents-index",
-        default=os.environ.get("INCIDENTS_INDEX", "siem-incidents"),
-        help="incidents index, on the alerts collection (default: $INCIDENTS_INDEX or siem-incidents)",
+        metavar="INDEX",
+        help="incidents index, on the alerts collection "
+        "(default: $INCIDENTS_INDEX, else <index prefix>incidents: siem-incidents)",
     )
     runner.add_argument(
         "--now",
@@ -124,8 +126,10 @@ def _settings(args: argparse.Namespace) -> DetectionSettings:
         alerts=replace(logs, endpoint=args.alerts_endpoint or args.endpoint),
         run=RunSettings(
             prefix=args.index_prefix,
-            alerts_index=args.alerts_index,
-            incidents_index=args.incidents_index,
+            alerts_index=prefixed_index(args.alerts_index, "ALERTS_INDEX", args.index_prefix, "alerts"),
+            incidents_index=prefixed_index(
+                args.incidents_index, "INCIDENTS_INDEX", args.index_prefix, "incidents"
+            ),
             dashboards_url=args.dashboards_url,
             exceptions=exceptions_from_env(os.environ),
         ),

@@ -15,7 +15,7 @@ from detections.triage import triage
 from investigation.safe_text import one_line
 from opensearch_client import make_client
 from siem_cli.caller import caller_name
-from siem_cli.options import UsageError, connection_from
+from siem_cli.options import UsageError, connection_from, prefixed_index
 
 WIDTH = 400
 BY_HELP = (
@@ -61,6 +61,7 @@ def triage_command(args: argparse.Namespace) -> int:
     if not args.endpoint:
         raise UsageError("no endpoint: pass --endpoint or set ALERTS_ENDPOINT")
     connection = connection_from(args)
+    args.index = prefixed_index(args.index, "INCIDENTS_INDEX", args.index_prefix, "incidents")
     change = StatusChange(args.action, args.by or caller_name(connection), args.note, args.resolution)
     try:
         outcome = triage(make_client(connection), args.index, args.incident_id, change, datetime.now(UTC))

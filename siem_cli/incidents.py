@@ -14,7 +14,7 @@ from detections.incidents import FIRST_ALERT_IDS, alert_count, get_incident, lis
 from investigation.safe_text import one_line
 from opensearch_client import make_client
 from siem_cli import incident_triage
-from siem_cli.options import UsageError, add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from, prefixed_index
 
 WIDTH = 200
 
@@ -53,8 +53,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(endpoint=os.environ.get("ALERTS_ENDPOINT") or os.environ.get("OPENSEARCH_ENDPOINT"))
     parser.add_argument(
         "--index",
-        default=os.environ.get("INCIDENTS_INDEX", "siem-incidents"),
-        help="incidents index (default: $INCIDENTS_INDEX or siem-incidents)",
+        metavar="INDEX",
+        help="incidents index (default: $INCIDENTS_INDEX, else <index prefix>incidents: siem-incidents)",
     )
     parser.add_argument("--json", action="store_true", help="print the documents as JSON")
 
@@ -121,6 +121,7 @@ def _call(args: argparse.Namespace, action: Any) -> Any:
     (docs/cli.md, "Exit status and errors")."""
     if not args.endpoint:
         raise UsageError("no endpoint: pass --endpoint or set ALERTS_ENDPOINT")
+    args.index = prefixed_index(args.index, "INCIDENTS_INDEX", args.index_prefix, "incidents")
     result = action(make_client(connection_from(args)))
     if result is None:
         print(

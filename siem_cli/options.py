@@ -142,6 +142,12 @@ def add_index_prefix_option(parser: argparse.ArgumentParser | argparse._Argument
     parser.add_argument("--prefix", dest="index_prefix", default=prefix, help=argparse.SUPPRESS)
 
 
+def prefixed_index(value: str | None, variable: str, prefix: str, name: str) -> str:
+    """An index option's value: ``value`` (the option), else ``$variable``, else
+    ``<prefix><name>``, the name the stack gives the deployed functions (infra/config.py)."""
+    return value or os.environ.get(variable) or f"{prefix}{name}"
+
+
 def connection_from(args: argparse.Namespace, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> ConnectionSettings:
     """The :class:`ConnectionSettings` of the options; raises :class:`UsageError` when the
     endpoint is missing or the auth mode unknown. ``--profile`` applies to every AWS client the
