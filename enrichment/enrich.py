@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import count
@@ -39,7 +39,7 @@ from typing import Any
 from enrichment.account_store import DEFAULT_TTL_SECONDS, CachedDirectory, open_store
 from enrichment.accounts import AccountDirectory, default_path
 from enrichment.addresses import scope_of_name
-from enrichment.geoip import DEFAULT_CACHE_SIZE, PUBLIC_UNKNOWN, GeoIp, IpContext
+from enrichment.geoip import PUBLIC_UNKNOWN, GeoIp, IpContext
 from enrichment.useragent import UserAgentParser
 
 LOGGER = logging.getLogger(__name__)
@@ -123,9 +123,6 @@ _walk_other_accounts = _compiled_walk(OTHER_ACCOUNT_FIELDS)
 _LOGGED_FAILURES = 10
 
 _SIDES = ("source", "destination")
-_SCOPE_OBJECTS = ("aws.source", "aws.destination")
-"""The keys of :attr:`Enricher._merges` for each side's scope (merged into ``aws``)."""
-MERGES_CACHE_SIZE = DEFAULT_CACHE_SIZE
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,12 +190,6 @@ class Enricher:
     _contexts: dict[str, _AccountContext] = field(default_factory=dict, init=False)
     _resolved: Mapping[str, IpContext] = field(default_factory=dict, init=False)
     """The address cache of ``geoip`` (:attr:`GeoIp.resolved`), read in place."""
-    _merges: dict[str, dict[Any, Mapping[str, Any]]] = field(default_factory=dict, init=False)
-    """What :meth:`column_fields` merges for an address, by object (``source`` and
-    ``destination``: geo and AS; ``aws.source``, ``aws.destination``: the scope), kept across
-    batches: a batch's addresses are mostly known already, and a batch then looks each row's
-    up in C (``set.difference``, ``map``) without a Python step. At most
-    ``MERGES_CACHE_SIZE`` addresses, emptied when full (as the address cache)."""
 
     def __post_init__(self) -> None:
         if self.geoip is not None:
@@ -216,20 +207,14 @@ class Enricher:
             accounts, GeoIp(settings.geoip_city_database, settings.geoip_asn_database), UserAgentParser()
         )
 
-    def enrich(self, document: dict[str, Any], columns_done: bool = False) -> dict[str, Any]:
-        """Add the enrichment fields to ``document`` (in place) and return it.
-
-        ``columns_done``: the document's batch got :meth:`column_fields` (its account and
-        addresses): only the other accounts and the user agent are left."""
+    def enrich(self, document: dict[str, Any]) -> dict[str, Any]:
+        """Add the enrichment fields to ``document`` (in place) and return it."""
         # Each step is asked only of a document that has its field: this runs once per document
         # (docs/enrichment.md, "Cost").
         try:
-            if columns_done:
-                if self.accounts is not None:
-                    self._add_other_accounts(document)
-            elif self.accounts is not None:
+            if self.accounts is not None:
                 self._add_accounts(document)
-            if self.geoip is not None and not columns_done:
+            if self.geoip is not None:
                 # Geo, AS and scope of source and destination, inline and common case first (an
                 # endpoint whose ip is cached, an aws block without the side), with no type test
                 # that the cache or dict does not already make: a flow document is two addresses
@@ -269,110 +254,7 @@ class Enricher:
                 LOGGER.warning("document not fully enriched: %s: %s", type(error).__name__, error)
         return document
 
-    def column_fields(
-        self, source: str, columns: dict[str, list[Any]]
-    ) -> list[tuple[str, list[Mapping[str, Any]]]]:
-        """The account and address fields of a batch's documents, from its columns (dotted path
-        -> one value per row), as ``(object path, one mapping per row)`` pairs to merge into the
-        documents in that order (``normalizers.base.Origin.column_fields``): what :meth:`enrich`
-        writes, in the order it writes it, each value resolved once per distinct account or
-        address of the batch instead of once per document (flow logs repeat addresses: the
-        benchmark's batches hold about one distinct address in three). A row with nothing to
-        add gets an empty mapping. The mappings are shared by the rows of a value (read-only,
-        like the values themselves: module doc). Never raises: a batch it cannot enrich gets
-        none of these fields, counted in ``failures``. ``source`` is not read: every source's
-        columns are enriched alike."""
-        merges: list[tuple[str, list[Mapping[str, Any]]]] = []
-        try:
-            if self.accounts is not None:
-                merges += self._account_merges(columns.get("cloud.account.id"))
-            if self.geoip is not None:
-                for side in _SIDES:
-                    merges += self._address_merges(
-                        side, columns.get(f"{side}.ip"), columns.get(f"{side}.address")
-                    )
-        except Exception as error:  # best effort, as enrich: the batch is indexed anyway
-            self.failures += 1
-            if self.failures <= _LOGGED_FAILURES:
-                LOGGER.warning("batch not enriched: %s: %s", type(error).__name__, error)
-            return []
-        return merges
-
-    def _account_merges(self, ids: list[Any] | None) -> list[tuple[str, list[Mapping[str, Any]]]]:
-        """``cloud.account.name`` and ``aws.account`` of each row's ``cloud.account.id``."""
-        if ids is None:
-            return []
-        self._current_directory()
-        names: dict[Any, Mapping[str, Any]] = {None: _NOTHING}
-        details: dict[Any, Mapping[str, Any]] = {None: _NOTHING}
-        for account_id in set(ids):
-            if account_id is not None:
-                context = self._context(account_id)
-                names[account_id] = {"name": context.name} if context.name else _NOTHING
-                details[account_id] = {"account": context.details} if context.details else _NOTHING
-        return _merges((("cloud.account", names), ("aws", details)), ids)
-
-    def _address_merges(
-        self, side: str, ips: list[Any] | None, addresses: list[Any] | None
-    ) -> list[tuple[str, list[Mapping[str, Any]]]]:
-        """``<side>.geo``, ``<side>.as`` and ``aws.<side>`` of each row's ``<side>.ip`` (or
-        ``<side>.address`` where it has no ip: an AWS service's name), as :meth:`enrich`."""
-        if ips is None and addresses is None:
-            return []
-        keys: list[Any]
-        if addresses is None:
-            keys = ips or []
-        else:  # an address is only read where there is no ip; a tuple never equals an ip
-            keys = [
-                ("address", address) if ip is None and address is not None else ip
-                for ip, address in zip(ips or [None] * len(addresses), addresses, strict=True)
-            ]
-        merges = self._merges
-        if not merges:
-            merges.update({name: {None: _NOTHING} for name in (*_SIDES, *_SCOPE_OBJECTS)})
-        endpoints, scopes = merges[side], merges[_SCOPE_OBJECTS[_SIDES.index(side)]]
-        distinct = set(keys)
-        new = distinct.difference(endpoints)
-        if len(endpoints) + len(new) > MERGES_CACHE_SIZE:
-            # Emptied when full (at most the size, or one batch's distinct addresses).
-            for table in merges.values():
-                table.clear()
-                table[None] = _NOTHING
-            new = distinct
-        for key in new:
-            self._add_merges(key)
-        return _merges(((side, endpoints), ("aws", scopes)), keys)
-
-    def _add_merges(self, key: Any) -> None:
-        """What each object merges for ``key`` (an ip, or ``("address", name)``)."""
-        assert self.geoip is not None
-        if type(key) is str:
-            context: IpContext | None = self._resolved.get(key) or self.geoip.lookup(key)
-        elif type(key) is tuple and type(key[1]) is str:
-            context = _name_context(key[1])
-        else:
-            context = None
-        endpoint: dict[str, Any] = {}
-        scope = None
-        if context is not None:
-            if context.geo:
-                endpoint["geo"] = context.geo
-            if context.autonomous:
-                endpoint["as"] = context.autonomous
-            scope = context.scope
-        for side, scopes in zip(_SIDES, _SCOPE_OBJECTS, strict=True):
-            self._merges[side][key] = endpoint or _NOTHING
-            labels = (_SCOPE_LABELS.get(scope) or _scope_labels(scope)) if scope else None
-            self._merges[scopes][key] = {side: labels} if labels else _NOTHING
-
     # ------------------------------------------------------------------------- accounts
-
-    def _current_directory(self) -> None:
-        """Follow the directory's latest sync: forget what the old one said."""
-        assert self.accounts is not None
-        directory = self.accounts if isinstance(self.accounts, AccountDirectory) else self.accounts.current()
-        if directory is not self._directory:
-            self._directory, self._contexts = directory, {}
 
     def _context(self, account_id: Any) -> _AccountContext:
         if not isinstance(account_id, str):
@@ -393,7 +275,10 @@ class Enricher:
         return context
 
     def _add_accounts(self, document: dict[str, Any]) -> None:
-        self._current_directory()
+        assert self.accounts is not None
+        directory = self.accounts if isinstance(self.accounts, AccountDirectory) else self.accounts.current()
+        if directory is not self._directory:  # a new sync: forget what the old one said
+            self._directory, self._contexts = directory, {}
         contexts = self._contexts
         resource_id: Any = None
         cloud = document.get("cloud")
@@ -409,16 +294,6 @@ class Enricher:
                 aws = document.setdefault("aws", {})
                 if type(aws) is dict and "account" not in aws:
                     aws["account"] = context.details
-        aws = document.get("aws")
-        if type(aws) is dict:
-            _walk_other_accounts(self._add_other_account, aws, [resource_id, None])
-
-    def _add_other_accounts(self, document: dict[str, Any]) -> None:
-        """The other accounts of a document whose own account :meth:`column_fields` described."""
-        self._current_directory()
-        cloud = document.get("cloud")
-        account = cloud.get("account") if type(cloud) is dict else None
-        resource_id = account.get("id") if type(account) is dict else None
         aws = document.get("aws")
         if type(aws) is dict:
             _walk_other_accounts(self._add_other_account, aws, [resource_id, None])
@@ -464,20 +339,6 @@ class Enricher:
             aws = document.setdefault("aws", {})
             if isinstance(aws, dict) and "user_agent" not in aws:
                 aws["user_agent"] = info.aws
-
-
-_NOTHING: Mapping[str, Any] = {}
-"""What a row with nothing to add merges: shared by every such row, never changed (a dict:
-merging a ``MappingProxyType`` takes Python's slow path)."""
-
-
-def _merges(
-    tables: Iterable[tuple[str, dict[Any, Mapping[str, Any]]]], keys: list[Any]
-) -> list[tuple[str, list[Mapping[str, Any]]]]:
-    """Each ``(object path, table)`` as ``(object path, the table's mapping of each key)``; a
-    column of empty mappings only is left out (it adds nothing to any document)."""
-    found = [(path, list(map(table.__getitem__, keys))) for path, table in tables]
-    return [(path, column) for path, column in found if column.count(_NOTHING) != len(column)]
 
 
 def _add_scope(document: dict[str, Any], side: str, scope: str) -> None:

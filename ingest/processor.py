@@ -40,7 +40,6 @@ from ingest.reader import ObjectIdentity, OpenedObject
 from ingest.searchable import already_indexed
 from ingest.writer import BulkWriter, Deadline, Documents, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
-from normalizers.base import ColumnFields
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
 from normalizers.unencodable import unencodable
 
@@ -176,7 +175,6 @@ def normalized_items(
     limits: Limits = DEFAULT_LIMITS,
     config_snapshot_inventory: bool = False,
     should_stop: Callable[[], bool] = never,
-    column_fields: ColumnFields | None = None,
 ) -> tuple[Iterator[SourcedItem], Callable[[], str | None], Callable[[], str | None]]:
     """The items of an object through the normalizers, with getters for its source and skip
     reason. An item's source is read as it comes: a delivery path's object (CloudWatch Logs
@@ -192,7 +190,6 @@ def normalized_items(
         config_snapshot_inventory=config_snapshot_inventory,
         limits=limits,
         should_stop=should_stop,
-        column_fields=column_fields,
     )
     normalized = normalize_object(opened.stream, origin, source)
 
@@ -201,22 +198,6 @@ def normalized_items(
             yield (normalized.outcome.source or "unknown"), item
 
     return items(), lambda: normalized.outcome.source, lambda: normalized.outcome.skipped
-
-
-class ColumnEnrichment:
-    """The enricher's :meth:`~enrichment.Enricher.column_fields` as one object's normalizers call
-    it (``Origin.column_fields``), remembering the sources whose batches it was given: their
-    documents have their account and addresses, and get only the rest of the enrichment
-    (``Enricher.enrich(columns_done=True)``). A normalizer calls it before it yields a batch's
-    documents, so a document's source is in :attr:`sources` by the time it is read."""
-
-    def __init__(self, enricher: Enricher) -> None:
-        self._enricher = enricher
-        self.sources: set[str] = set()
-
-    def __call__(self, source: str, columns: dict[str, list[Any]]) -> list[tuple[str, list[Any]]]:
-        self.sources.add(source)
-        return self._enricher.column_fields(source, columns)
 
 
 def _time_is_up(deadline: Deadline) -> Callable[[], bool]:
@@ -251,10 +232,8 @@ def process_object(
             return result
         source_of: Callable[[], str | None]
         skipped_because: Callable[[], str | None] = lambda: None  # noqa: E731
-        columns: ColumnEnrichment | None = None
         if items is None:
             settings = services.settings
-            columns = None if services.enricher is None else ColumnEnrichment(services.enricher)
             items, source_of, skipped_because = normalized_items(
                 opened,
                 settings.keep_original,
@@ -262,13 +241,11 @@ def process_object(
                 limits=settings.limits(),
                 config_snapshot_inventory=settings.config_snapshot_inventory,
                 should_stop=_time_is_up(deadline),
-                column_fields=columns,
             )
         else:
             source_of = lambda: None  # noqa: E731
         items = Provenance(identity, services.settings).checked(items)
-        enriched_by_columns = set() if columns is None else columns.sources
-        _ChunkLoop(services, identity, owner, deadline, progress, result, enriched_by_columns).run(items)
+        _ChunkLoop(services, identity, owner, deadline, progress, result).run(items)
         result.source = result.source or source_of()
         if result.records == 0 and skipped_because():
             result.status, result.skipped = "skipped", skipped_because()
@@ -312,11 +289,8 @@ class _ChunkLoop:
         deadline: Deadline,
         progress: Progress,
         result: ObjectResult,
-        enriched_by_columns: set[str] | None = None,
     ) -> None:
         self._services = services
-        self._enriched_by_columns = set() if enriched_by_columns is None else enriched_by_columns
-        """Sources whose documents' batches had their account and addresses (ColumnEnrichment)."""
         self._settings = services.settings
         self._identity = identity
         self._owner = owner
@@ -401,10 +375,6 @@ class _ChunkLoop:
         letters: list[tuple[int, dict[str, Any]]] = []
         source = "unknown"
         enricher = self._services.enricher
-        enriched_by_columns = self._enriched_by_columns
-        # A document whose batch had its account and addresses needs the rest only when there is
-        # a rest: other accounts (a directory is configured) or a user agent.
-        other_accounts = enricher is not None and enricher.accounts is not None
         targets: dict[str, tuple[str, Backfill | None]] = {}
         count = 0
         for count, (source, item) in enumerate(records, 1):
@@ -417,11 +387,8 @@ class _ChunkLoop:
                 letter = {"stage": "normalize", **item.to_json(), "version": self._identity.version}
                 letters.append((offset, letter))
                 continue
-            if enricher is not None:  # never raises: a document it cannot enrich goes as it is
-                if source not in enriched_by_columns:
-                    enricher.enrich(item)
-                elif other_accounts or "user_agent" in item:
-                    enricher.enrich(item, columns_done=True)
+            if enricher is not None:
+                enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
             target = targets.get(source)
             if target is None:
                 target = targets[source] = self._target(source)

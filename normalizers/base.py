@@ -9,18 +9,13 @@ never calls AWS, and never holds the whole file in memory.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
 
 Document = dict[str, Any]
-
-ColumnFields = Callable[[str, dict[str, list[Any]]], list[tuple[str, list[Mapping[str, Any]]]]]
-"""``fields(source, columns)``: what to add to a batch's documents, computed from its columns
-(dotted path -> one value per row): ``(object path, one mapping per row)`` pairs, each row's
-mapping merged into that object. See :attr:`Origin.column_fields`."""
 
 # The longest raw record we copy into a dead letter. The original object stays in S3,
 # so a cut copy loses nothing; it only keeps one dead letter from weighing megabytes.
@@ -50,17 +45,6 @@ class Origin:
     should_stop: Callable[[], bool] = never
     """The caller's deadline, consulted as the object is read: ``True`` ends the normalization
     with :class:`~normalizers.limits.Interrupted` (the object is unfinished, not dead-lettered)."""
-
-    column_fields: ColumnFields | None = None
-    """The caller's per-document fields computed once per distinct value of a batch's columns
-    (ingest's enrichment: docs/enrichment.md, "Cost"). A normalizer that builds documents from
-    column batches (VPC flows) calls it once per batch with the batch's columns, before it yields
-    the batch's documents, and merges each row's mappings into the document's objects, after
-    the keys each already has, in the order returned (an object that would otherwise be missing
-    is created when a mapping is not empty). Other normalizers ignore it, and so do those that
-    add keys to the documents the flow reader built (Security Lake, CloudWatch Logs): the
-    caller's fields would not come last. A plain callable: normalizers know nothing of what it
-    computes; the mappings are read, never changed."""
 
     def stop_if_asked(self) -> None:
         """Raise :class:`~normalizers.limits.Interrupted` when the caller wants the object stopped

@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any, BinaryIO
 
 import orjson
@@ -123,10 +122,7 @@ def _flow_items(
     kept = [event for event in events if event.index not in problems]
     text = "\n".join(event.message for event in kept).encode("utf-8", "surrogatepass")
     # One item per kept line, in line order (each was checked to be one line).
-    # Without the caller's column fields: ``aws.cloudwatch_logs`` is added to the built documents,
-    # and the caller's fields come after it.
-    flows = replace(origin, column_fields=None)
-    items = iter(text_lines_items(io.BytesIO(text), format_header, flows) if kept else ())
+    items = iter(text_lines_items(io.BytesIO(text), format_header, origin) if kept else ())
     provenance = payload.provenance
     for event in events:
         where = _position(payload, event.index)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from itertools import groupby
 from typing import Any, BinaryIO
 
@@ -138,10 +137,7 @@ class _Reader:
             original=lambda index: _row_json(rows, index).decode("utf-8"),
         )
         provenance, observed = _provenance(rows, self._source), _observed(rows)
-        # Without the caller's column fields: this adds ``aws.securitylake`` and the related
-        # fields to the built documents, and the caller's fields come after those.
-        origin = replace(self._origin, column_fields=None)
-        items = emit(strings, False, framing, problems, [], origin, integers)
+        items = emit(strings, False, framing, problems, [], self._origin, integers)
         for index, item in enumerate(items):
             if not isinstance(item, DeadLetter):
                 item["aws"]["securitylake"] = provenance[index]

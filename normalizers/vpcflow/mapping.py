@@ -21,7 +21,6 @@ from normalizers.vpcflow.columns import (
     text_integers,
     text_start,
 )
-from normalizers.vpcflow.spec import SPEC
 from normalizers.vpcflow.tables import (
     ADDRESS_FIELDS,
     AWS_INTEGERS,
@@ -75,7 +74,7 @@ def batch_fields(
     # docs/sources/vpcflow.md) is in no document: aliases (``event.start`` = ``@timestamp``...),
     # the index's constants (``event.kind``...), ``related.*`` (``copy_to`` from the addresses
     # and the instance); nor is what ``event.action`` and the times already say.
-    fields = [
+    return [
         Field("@timestamp", "column", timestamps),
         *_event_fields(text.get("action"), numbers.get("end"), provider, origin),
         *_arrow_fields(
@@ -115,13 +114,6 @@ def batch_fields(
         ),
         *_tcp_flag_fields(numbers.get("tcp-flags")),
     ]
-    if origin.column_fields is not None:
-        # Merged last: each lands after the keys its object already has, where writing it into
-        # the built document would have put it.
-        columns = {field.path: field.values for field in fields if field.kind == "column"}
-        added = origin.column_fields(SPEC.name, columns)
-        fields += [Field(f"{path}.*{n}", "merge", values) for n, (path, values) in enumerate(added)]
-    return fields
 
 
 def _arrow_fields(prefix: str, pairs: Iterable[tuple[str, pa.Array | None]]) -> list[Field]:

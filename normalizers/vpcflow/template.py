@@ -18,9 +18,7 @@ class Field:
     kind: str
     """``column``: ``values[i]``; ``list``: ``list(values[i])`` (a fresh list per document);
     ``wrap``: ``[values[i]]``; ``scalar``: ``values`` itself; ``const``: the literal ``values``
-    (a ``str``, or a tuple written as a fresh list); ``arg``: the event id; ``merge``: the
-    mapping ``values[i]`` merged into the object at ``path`` after its own keys (the last part
-    of ``path`` only tells merges apart)."""
+    (a ``str``, or a tuple written as a fresh list); ``arg``: the event id."""
     values: Any = None
     dense: bool = True
     """No ``None`` in ``values``: the key is always written; otherwise only where not ``None``."""
@@ -40,7 +38,7 @@ def _literal(field: Field) -> str:
     return repr(field.values)
 
 
-_PER_ROW_KINDS = ("column", "list", "wrap", "merge")
+_PER_ROW_KINDS = ("column", "list", "wrap")
 
 
 @lru_cache(maxsize=256)
@@ -96,14 +94,6 @@ def _generate(node: dict[str, Any], name: str, out: list[str], names: Iterator[i
                 after.append(f"if {sub}: {name}[{key!r}] = {sub}")
             continue
         number, kind, dense, literal = child
-        if kind == "merge":
-            # In the display (one DICT_UPDATE) when only keys of the display come before it;
-            # an object that may be empty or has conditional keys merges after them.
-            if items and not after:
-                items.append(f"**v{number}")
-            else:
-                after.append(f"if v{number}: {name}.update(v{number})")
-            continue
         expression = _expression(kind, number, literal)
         if dense or kind not in _PER_ROW_KINDS:
             items.append(f"{key!r}: {expression}")
