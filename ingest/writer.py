@@ -479,7 +479,13 @@ def _item_result(item: Any) -> dict[str, Any]:
 
 
 def _payload(documents: Documents) -> bytes:
-    return _ACTION + _BETWEEN.join(documents.bodies) + b"\n"
+    """The body of a ``_bulk`` request, written once: the first and last documents take the
+    first action and the final newline (``_ACTION + join(...) + b"\\n"`` copied the body of
+    several megabytes twice more)."""
+    bodies = documents.bodies
+    if len(bodies) < 2:
+        return b"".join((_ACTION, *bodies, b"\n"))
+    return _BETWEEN.join([_ACTION + bodies[0], *bodies[1:-1], bodies[-1] + b"\n"])
 
 
 def _error_text(error: Any) -> str:
