@@ -44,7 +44,7 @@ from hypothesis import strategies as st
 
 from normalizers.base import DeadLetter, Origin
 from normalizers.cloudtrail.actor import ActorCache, identity_parties
-from normalizers.cloudtrail.compiled import CompiledBuilders
+from normalizers.cloudtrail.compiled import COMPILES_PER_OBJECT, CompiledBuilders
 from normalizers.cloudtrail.credentials import without_credentials
 from normalizers.cloudtrail.exports import with_event_time
 from normalizers.cloudtrail.mapping import build_document
@@ -380,9 +380,13 @@ def record_bytes(draw: st.DrawFn, record: dict[str, Any]) -> bytes:
 
 
 @st.composite
-def objects(draw: st.DrawFn) -> tuple[bytes, list[bytes]]:
-    """A CloudTrail log file's bytes and its records' bytes, in order."""
-    records = draw(alternating() | st.lists(mutated(), min_size=1, max_size=8))
+def objects(draw: st.DrawFn, many_shapes: bool = True) -> tuple[bytes, list[bytes]]:
+    """A CloudTrail log file's bytes and its records' bytes, in order; with ``many_shapes``,
+    sometimes more shapes than an object may compile (COMPILES_PER_OBJECT: the rest go the
+    generic way)."""
+    few = alternating() | st.lists(mutated(), min_size=1, max_size=8)
+    many = st.lists(mutated(), min_size=COMPILES_PER_OBJECT + 1, max_size=COMPILES_PER_OBJECT + 12)
+    records = draw(few | many if many_shapes else few)
     raws = [draw(record_bytes(record)) for record in records]
     separator = draw(st.sampled_from((b",", b", ", b",\n", b",\n    ")))
     head = draw(st.sampled_from((b'{"Records":[', b'{"Records": [\n    ', b"[")))
@@ -477,6 +481,9 @@ def _scribble(value: Any) -> None:
         for item in value:
             _scribble(item)
         value.append("scribbled")
+    elif isinstance(value, tuple):  # the actor cache's parties: what they hold
+        for item in value:
+            _scribble(item)
 
 
 def _fast_items(stream: Any, origin: Origin) -> list[Any]:
@@ -507,7 +514,7 @@ def test_object_as_the_reference_maps_it(generated: tuple[bytes, list[bytes]], o
     _check(_fast_items(io.BytesIO(data), origin), reference_items(raws, origin), raws)
 
 
-@given(objects(), ORIGINS, st.lists(st.integers(1, 97), min_size=1, max_size=5))
+@given(objects(many_shapes=False), ORIGINS, st.lists(st.integers(1, 97), min_size=1, max_size=5))
 def test_object_in_short_reads(
     generated: tuple[bytes, list[bytes]], origin: Origin, sizes: list[int]
 ) -> None:
@@ -670,3 +677,46 @@ def test_enrichment_of_addresses_as_the_careful_path(documents: list[dict[str, A
         got = enricher.enrich(copy.deepcopy(document))
         assert typed(got) == typed(expected), repr(document)
     assert enricher.failures == 0
+
+
+@cache
+def identities() -> tuple[dict[str, Any], ...]:
+    return tuple(seed["userIdentity"] for seed in seeds() if isinstance(seed.get("userIdentity"), dict))
+
+
+@st.composite
+def identity_turns(draw: st.DrawFn) -> list[tuple[dict[str, Any], str | None]]:
+    """Identities (some mutated) taking turns for longer than the cache's window, with and
+    without the sign-in's user name."""
+    kinds = []
+    for _ in range(draw(st.integers(1, 6))):
+        identity = copy.deepcopy(draw(st.sampled_from(identities())))
+        for _ in range(draw(st.integers(0, 3))):
+            target = draw(st.sampled_from(_containers(identity)))
+            key = draw(st.sampled_from(sorted(target) or ["type"]))
+            target[key] = _values(draw, key)
+        raw = json.dumps(identity).encode()
+        kinds.append((json.loads(raw, parse_int=_exact_int), draw(st.sampled_from((None, "alice", "")))))
+    rare = draw(st.booleans())  # mostly distinct identities: the cache stops looking most of them up
+    count = draw(st.integers(1, 3 * ActorCache.WINDOW))
+    turns = draw(st.lists(st.integers(0, len(kinds) - 1), min_size=count, max_size=count))
+    out = []
+    for number, turn in enumerate(turns):
+        identity, signed_in_as = kinds[turn]
+        if rare and number % 5:
+            identity = {**identity, "accessKeyId": f"ASIA{number:016d}"}
+        out.append((identity, signed_in_as))
+    return out
+
+
+@given(identity_turns())
+def test_actor_cache_as_building_each_identity(turns: list[tuple[dict[str, Any], str | None]]) -> None:
+    """The actor cache (JSON at first, then objects copied per document; bypassed while its
+    hit rate is low) against :func:`identity_parties` for every look-up, each answer changed
+    in place by its caller."""
+    builders = CompiledBuilders()
+    actors = ActorCache(builders.identity_parties)
+    for number, (identity, signed_in_as) in enumerate(turns):
+        got = _built(actors.parties, copy.deepcopy(identity), signed_in_as)
+        expected = _built(identity_parties, copy.deepcopy(identity), signed_in_as)
+        assert got == expected, f"look-up {number}: {identity!r} {signed_in_as!r}"
