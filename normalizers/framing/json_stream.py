@@ -33,7 +33,9 @@ reported alone:
   the same line by ``{`` (concatenated records) or a line starting with ``{`` or ``[``; in an
   array a ``}`` followed by ``,{`` (on the same line, or ``,`` and a line holding ``{`` at the
   item's indentation when pretty-printed). Its brackets may otherwise balance with those of
-  later records, and those records would be lost with it;
+  later records, and those records would be lost with it. A record whose brackets balance and
+  that is well-formed JSON but for a value orjson refuses (a lone surrogate, a number beyond a
+  double: :func:`_well_formed`) is one dead letter whole: the ``},{`` inside it are its own;
 - a string that runs into a raw newline (never valid JSON) ends the record there, and reading
   resumes at the next record's start (in an array: a line starting with ``{`` indented no
   deeper than the record): one broken line of a JSON-lines stream costs one dead letter;
@@ -871,8 +873,10 @@ class _Splitter:
             raw = bytes(self._data[start:end])
             try:
                 value = self._loads(raw)
-            except orjson.JSONDecodeError:
-                pass
+            except orjson.JSONDecodeError as error:
+                if _well_formed(raw):  # its brackets are its own: so is its end
+                    self._pos = end
+                    return raw, None, f"{INVALID_JSON}: {error}"
             else:
                 self._pos = end
                 return raw, value, None
@@ -1025,6 +1029,19 @@ def _item_boundary(indent: bytes | None) -> re.Pattern[bytes]:
     if indent is None:
         return re.compile(compact)
     return re.compile(compact + rb"|\}(?=[ \t\r]*,[ \t\r]*\n" + re.escape(indent) + rb"\{)")
+
+
+def _well_formed(raw: bytes) -> bool:
+    """Whether ``raw`` is one JSON value but for what orjson refuses inside its strings and
+    numbers (a lone surrogate, bytes that are not UTF-8, a control character, a number beyond
+    a double, ``NaN``): its brackets are then its own, and the ``},{`` of its lists and strings
+    no start of another record. The standard library's parser, lenient there; only a record
+    orjson refused whose brackets balance comes this way."""
+    try:
+        json.loads(raw.decode("utf-8", "surrogateescape"), strict=False)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _cut_short(error: orjson.JSONDecodeError) -> bool:

@@ -454,3 +454,16 @@ def test_an_insight_duration_no_long_holds_is_left_out(minutes: float) -> None:
     assert not isinstance(document, DeadLetter), document.reason
     assert "duration" not in document["event"] and "start" not in document["event"]
     orjson.dumps(document)
+
+
+def test_a_record_orjson_refuses_hides_no_forged_record_in_its_lists() -> None:
+    # A caller's parameter may hold a list of objects whose names it chooses (tags) and a lone
+    # surrogate, which orjson refuses: the record is one dead letter, and the object in its
+    # list that reads like a CloudTrail record is no document of its own.
+    forged = {**CLOUDTRAIL_RECORD, "eventName": "Forged", "sourceIPAddress": "203.0.113.66"}
+    record = {**CLOUDTRAIL_RECORD, "requestParameters": {"tags": [{"key": "a"}, forged]}}
+    raw = orjson.dumps(record).replace(b'{"key":"a"}', b'{"key":"\\ud800"}')
+    items = _items(b'{"Records":[' + raw + b"," + orjson.dumps(CLOUDTRAIL_RECORD) + b"]}")
+    assert [type(item).__name__ for item in items] == ["DeadLetter", "dict"]
+    assert items[0].raw == raw and items[0].position == "record 0"
+    assert items[1]["event"]["action"] == CLOUDTRAIL_RECORD["eventName"]

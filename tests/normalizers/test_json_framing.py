@@ -93,6 +93,36 @@ def test_a_damaged_item_stops_at_the_next_item() -> None:
     assert _values(_split(damaged)) == [None, items[1]]
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [b'"\\ud800"', b"1e999", b'"\xff\xfe"', b'"tab\tinside"', b"NaN"],
+    ids=["lone surrogate", "infinite number", "not utf-8", "control character", "nan"],
+)
+@pytest.mark.parametrize("top", [False, True], ids=["array", "concatenated"])
+def test_a_well_formed_record_with_a_value_orjson_refuses_is_one_dead_letter_with_all_its_bytes(
+    bad: bytes, top: bool
+) -> None:
+    # Its brackets balance (one JSON value but for a string or number orjson refuses), so the
+    # "},{" of its lists and the "}{" of its strings are its own, not the start of the next
+    # record: cut there, it was several dead letters (the count of records wrong, the later
+    # ones' indices shifted, its bytes not replayable), its nested objects records of their own.
+    nested = (
+        b'{"eventVersion":"1.08","text":"x}{y","items":[{"id":"i-1","bad":%s},{"eventVersion":"1.08"}]}' % bad
+    )
+    first, last = b'{"eventVersion":"1.08","n":0}', b'{"eventVersion":"1.08","n":2}'
+    if top:
+        data = first + b"\n" + nested + b"\n" + last
+    else:
+        data = b'{"Records":[' + first + b"," + nested + b"," + last + b"]}"
+    for chunk in (1, 5, 1 << 18):
+        records = _split(data, chunk=chunk)
+        assert [(record.index, record.raw) for record in records] == [(0, first), (1, nested), (2, last)], (
+            chunk
+        )
+        assert _values(records) == [{"eventVersion": "1.08", "n": 0}, None, {"eventVersion": "1.08", "n": 2}]
+        assert records[1].error is not None and records[1].error.startswith("invalid JSON: ")
+
+
 def test_braces_inside_strings_never_cost_a_record_its_end() -> None:
     # Compact, as CloudTrail writes it: an item ends with "}" then "]" (the last) or ",{".
     # Strings may hold unbalanced braces (a policy cut short, a message) and lists of objects.
