@@ -392,6 +392,9 @@ class _ChunkLoop:
             target = targets.get(source)
             if target is None:
                 target = targets[source] = self._target(source)
+                # The object's source (log line, metrics) is its first document's: the last
+                # item of a delivery path's object may be a dead letter of no source.
+                self._result.source = self._result.source or source
             index, backfill = target
             if backfill is not None:  # an index created under an older template
                 backfill.fill(item)

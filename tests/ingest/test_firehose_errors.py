@@ -25,6 +25,7 @@ from opensearchpy import OpenSearch
 from demo.records import guardduty as gd
 from ingest import handler
 from ingest.enqueue import Filters, Listed, classify
+from ingest.processor import ObjectResult
 from ingest.provenance import ACCOUNT_MISMATCH, SOURCE_MISMATCH
 from ingest.reader import open_bytes
 from ingest.replay import replayed_items
@@ -345,11 +346,17 @@ def _member_error_object() -> bytes:
 
 @pytest.mark.integration
 def test_the_lambda_recovers_error_output_and_checks_it_like_the_stream(
-    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    results: list[ObjectResult] = []
+    monkeypatch.setattr(handler, "log_object", results.append)
     aws.s3.put_object(Bucket=BUCKET, Key=ERROR_KEY, Body=_member_error_object())
 
     drain(aws.sqs, aws.queue_url, lambda event: handler.handle(event, LambdaContext(), runtime))
+
+    # The object's log line and metrics name the source it recovered, though its last line is
+    # a dead letter of no source.
+    assert [result.source for result in results if result.object.endswith(ERROR_KEY)] == ["guardduty"]
 
     [document] = _indexed(templated_engine, "siem-guardduty")
     assert document["aws"]["firehose_errors"] == PROVENANCE
