@@ -181,7 +181,6 @@ def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window, store
     index = sources.index(rule.index)
     fields = (*rule.group_by, *rule.new_terms)
     state_key = rule_key(rule)
-    seen = _seen(client, index, [rule.query_clause(), ingested_range(window)], fields, cost)
     state = store.rule_state(state_key)
     state_before = json.dumps(state, sort_keys=True)
     if state is None:
@@ -192,26 +191,33 @@ def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window, store
             "fill": {"from": iso(start), "to": iso(window.start)},
         }
     filled = _fill(client, index, rule, state, cost) if state.get("fill") else {}
+    filling = state.get("fill") is not None
+    # While the fill goes on, the window is held: neither judged nor learned (its terms would
+    # otherwise be known before anyone judged them); the runner keeps the checkpoint, and the
+    # run that completes the fill judges the whole held span against the full history.
+    seen = (
+        {} if filling else _seen(client, index, [rule.query_clause(), ingested_range(window)], fields, cost)
+    )
     ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
     known = store.terms(ids.values(), cost)
     since = parse_time(state["since"]) if state.get("since") else None
     matches = []
     for key, sighting in seen.items():
         if since is None or sighting.first - rule.history < since:
-            continue  # learning: the state does not know this term's whole history yet
+            continue  # learning: the logs do not hold this term's whole history
         before = [earlier.last for earlier in (known.get(ids[key]), filled.get(key)) if earlier]
         if before and max(before) >= sighting.first - rule.history:
             continue
         matches.append(_match(client, index, rule, window, fields, key, sighting, cost))
     writes = _updates(ids, seen, filled, known, rule.history)
     if json.dumps(state, sort_keys=True) != state_before:
-        writes[state_key] = state
+        writes[state_key] = state  # last: the fill's cursor moves on once its terms are written
 
     def commit() -> None:
         if writes:
             store.write(writes, cost)
 
-    return Matches(matches, cost.hits, cost=cost, commit=commit)
+    return Matches(matches, cost.hits, cost=cost, commit=commit, filling=filling)
 
 
 def _seen(

@@ -103,6 +103,11 @@ class RuleOutcome:
     truncated: bool = False
     """The hit budget cut this window short: the next run resumes it."""
     capped: bool = False
+    """The checkpoint was older than ``max_lookback``: what was ingested before the window's
+    start was not queried (a gap)."""
+    filling: bool = False
+    """A new-terms rule still fills its history from the logs: its window is held, not judged
+    (the checkpoint stays), and its alerts wait for the run that completes the fill."""
     error: str | None = None
 
 
@@ -146,6 +151,8 @@ class RunReport:
             "published": self.published,
             "renotified": self.renotified,
             "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
+            "filling": [o.rule_id for o in self.outcomes if o.filling],
+            "capped": [o.rule_id for o in self.outcomes if o.capped],
             "notify_errors": self.notify_errors,
             "incident_error": self.incident_error,
             "incidents": [
@@ -285,7 +292,8 @@ def _run_rule(
     outcome: RuleOutcome,
     report: RunReport,
 ) -> None:
-    window = rule_window(rule, now, checkpoints.get(rule.id), settings)
+    checkpoint = checkpoints.get(rule.id)
+    window = rule_window(rule, now, checkpoint, settings)
     outcome.window_start, outcome.window_end, outcome.capped = (
         iso(window.start),
         iso(window.end),
@@ -296,6 +304,7 @@ def _run_rule(
     found = find_matches(logs, settings.exceptions.apply(rule), Sources(settings.prefix), window, terms)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
+    outcome.filling = found.filling
     new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notify)
     written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)
     outcome.created, outcome.duplicates = len(written.created), written.duplicates
@@ -307,6 +316,12 @@ def _run_rule(
         return
     if found.commit is not None:  # a new-terms rule's state, once its alerts are stored
         found.commit()
+    if found.filling:
+        # The window waits for the fill: a later run queries it again from its start (a first
+        # run keeps that start; an existing checkpoint stays as it is).
+        if checkpoint is None:
+            checkpoints.put(rule.id, Checkpoint(window.start))
+        return
     # Unpublished alerts need no re-query: they stay ``notified: false`` for the next run.
     checkpoints.put(rule.id, Checkpoint(window.end, found.resume_after))
 
