@@ -21,6 +21,7 @@ stay pending and the next run retries what is missing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -83,6 +84,10 @@ class RunSettings:
     """An alert joins an incident that holds one of its actors and was seen within this span."""
     lease_wait: float = WAIT_SECONDS
     """Seconds to wait for the incidents' lease another writer holds (detections.incident_lease)."""
+    fill_budget: timedelta = timedelta(minutes=1)
+    """Time from the run's start during which new-terms fills read more than one page each
+    (``detections.new_terms.FILL_PAGES`` at most): a change of every rule's exceptions refills
+    all new-terms rules at once, and the run must still end well within the function's timeout."""
 
 
 @dataclass(slots=True)
@@ -193,11 +198,14 @@ def run(
     report = RunReport(iso(now))
     handoffs = Handoffs(notifier, bus)
     pending = _pending(alerts, settings, report) if handoffs.any else []
+    fill_until = time.monotonic() + settings.fill_budget.total_seconds()
     for rule in rules:
         outcome = RuleOutcome(rule.id)
         report.outcomes.append(outcome)
         try:
-            _run_rule(logs, alerts, rule, now, checkpoints, handoffs.any, settings, outcome, report)
+            _run_rule(
+                logs, alerts, rule, now, checkpoints, handoffs.any, settings, outcome, report, fill_until
+            )
         except Exception as error:  # one broken rule (bad query, engine error) must not stop the others
             outcome.error = f"{type(error).__name__}: {error}"
             LOGGER.warning("rule %s failed: %s", rule.id, outcome.error)
@@ -291,6 +299,7 @@ def _run_rule(
     settings: RunSettings,
     outcome: RuleOutcome,
     report: RunReport,
+    fill_until: float,
 ) -> None:
     checkpoint = checkpoints.get(rule.id)
     window = rule_window(rule, now, checkpoint, settings)
@@ -301,7 +310,8 @@ def _run_rule(
     )
     outcome.resumed = window.resume_after is not None
     terms = TermsStore(alerts, f"{settings.alerts_index}-terms")
-    found = find_matches(logs, settings.exceptions.apply(rule), Sources(settings.prefix), window, terms)
+    excepted = settings.exceptions.apply(rule)
+    found = find_matches(logs, excepted, Sources(settings.prefix), window, terms, fill_until)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
     outcome.filling = found.filling

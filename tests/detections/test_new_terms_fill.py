@@ -2,13 +2,14 @@
 query, fields or exceptions) holds its window: alerts wait, they are not lost.
 
 Through the runner on the embedded engine behind the Serverless guard. The fill's pages are
-made tiny (2 terms a page, 1 page a run) so that a handful of roles' history takes several
+made tiny (2 terms a page, 1 page a run; in production 10,000 and up to 10) so that a handful of roles' history takes several
 runs, as a large organization's does with 1,000-term pages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
-from detections import new_terms, search
+from detections import new_terms
 from detections.checkpoints import MemoryCheckpoints
 from detections.exceptions import NO_EXCEPTIONS, Exceptions, parse_exceptions
 from detections.new_terms import TermsStore
@@ -54,8 +55,8 @@ def discovery(session: ct.RoleSession, action: str, when: datetime) -> dict[str,
 @pytest.fixture
 def tiny_fill(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """2 terms a composite page and 1 page of fill a run."""
-    monkeypatch.setattr(search, "COMPOSITE_PAGE", 2)
-    monkeypatch.setattr(new_terms, "BACKFILL_PAGES", 1)
+    monkeypatch.setattr(new_terms, "FILL_PAGE", 2)
+    monkeypatch.setattr(new_terms, "FILL_PAGES", 1)
     yield
 
 
@@ -78,9 +79,7 @@ def runs(
     settings: RunSettings = SETTINGS,
 ) -> list[RunReport]:
     rule = our_rule(RULE)
-    settings = RunSettings(
-        first_lookback=settings.first_lookback, max_lookback=settings.max_lookback, exceptions=excepted
-    )
+    settings = replace(settings, exceptions=excepted)
     return [run(client, client, [rule], now, store, None, settings) for now in times]
 
 
@@ -105,8 +104,8 @@ def test_a_new_term_during_the_refill_after_an_exception_change_alerts_once_the_
     held = store.get(RULE)
     assert held == Checkpoint(T0 + minutes(3))
 
-    monkeypatch.setattr(search, "COMPOSITE_PAGE", 2)
-    monkeypatch.setattr(new_terms, "BACKFILL_PAGES", 1)
+    monkeypatch.setattr(new_terms, "FILL_PAGE", 2)
+    monkeypatch.setattr(new_terms, "FILL_PAGES", 1)
     intrusion = T0 + minutes(12)
     calls = [discovery(WEB, "ListUsers", intrusion), discovery(WEB, "ListBuckets", intrusion)]
     index_raw(siem, "cloudtrail", trail(calls), intrusion)
@@ -216,3 +215,21 @@ def test_a_fill_that_outlasts_the_maximum_look_back_reports_the_gap(
     assert [report.outcomes[0].capped for report in reports] == [False, False, True, True, True, False]
     assert reports[2].to_dict()["capped"] == [RULE] and reports[2].to_dict()["filling"] == [RULE]
     assert reports[2].outcomes[0].window_start == "2026-03-14T08:18:00.000Z"
+
+
+@pytest.mark.parametrize(("budget", "filling"), [(60, [True, False]), (0, [True, True, True, True, False])])
+def test_a_fill_reads_more_pages_while_the_runs_fill_budget_lasts(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch, budget: int, filling: list[bool]
+) -> None:
+    """8 terms in pages of 2, up to 3 pages a run: 2 runs; with the budget spent (a run in which
+    other rules' fills took it), one page a run: 5 (the last page empty)."""
+    monkeypatch.setattr(new_terms, "FILL_PAGE", 2)
+    monkeypatch.setattr(new_terms, "FILL_PAGES", 3)
+    index_history(siem)
+    settings = RunSettings(first_lookback=minutes(30), fill_budget=timedelta(seconds=budget))
+    reports = runs(
+        siem, MemoryCheckpoints(), [T0 + minutes(5 * k) for k in range(len(filling))], settings=settings
+    )
+
+    assert [report.outcomes[0].filling for report in reports] == filling
+    assert [report.outcomes[0].searches for report in reports[:1]] == [3 if budget else 1]
