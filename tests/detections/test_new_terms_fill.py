@@ -8,6 +8,7 @@ runs, as a large organization's does with 1,000-term pages.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from detections.exceptions import NO_EXCEPTIONS, Exceptions, parse_exceptions
 from detections.new_terms import TermsStore
 from detections.runner import RunReport, RunSettings, run
 from detections.windows import Checkpoint
+from siem_cli.main import main
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, trail
 
 pytestmark = pytest.mark.integration
@@ -233,3 +235,21 @@ def test_a_fill_reads_more_pages_while_the_runs_fill_budget_lasts(
 
     assert [report.outcomes[0].filling for report in reports] == filling
     assert [report.outcomes[0].searches for report in reports[:1]] == [3 if budget else 1]
+
+
+def test_siem_detect_run_says_which_rule_is_filling(
+    siem: OpenSearch, engine_url: str, tiny_fill: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index_history(siem)
+    args = ["detect", "run", "--endpoint", engine_url, "--auth", "none", "--rule", RULE]
+
+    assert main([*args, "--now", "2026-03-14T09:00:00Z"]) == 0
+    printed = capsys.readouterr().out
+    assert main([*args, "--now", "2026-03-14T09:05:00Z", "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+
+    assert f"rule {RULE} is filling its new-terms history" in printed
+    assert "from 2026-03-14T07:58:00.000Z waits" in printed
+    # The checkpoint in the alerts collection held the first window's start (the CLI's first look-back: 1 hour).
+    assert second["filling"] == [RULE] and second["outcomes"][0]["filling"] is True
+    assert second["outcomes"][0]["window_start"] == "2026-03-14T07:43:00.000Z"
