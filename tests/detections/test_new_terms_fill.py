@@ -253,3 +253,23 @@ def test_siem_detect_run_says_which_rule_is_filling(
     # The checkpoint in the alerts collection held the first window's start (the CLI's first look-back: 1 hour).
     assert second["filling"] == [RULE] and second["outcomes"][0]["filling"] is True
     assert second["outcomes"][0]["window_start"] == "2026-03-14T07:43:00.000Z"
+
+
+def test_a_resume_cursor_is_kept_while_filling_and_its_window_judged_after(
+    siem: OpenSearch, tiny_fill: None
+) -> None:
+    """A checkpoint cut short by the hit budget (the rule was an event rule under the same id):
+    the held window is that rest, to the same end, until the fill completes; then it moves on."""
+    index_history(siem)
+    intrusion = T0 - minutes(10)
+    index_raw(siem, "cloudtrail", trail([discovery(WEB, "ListRoles", intrusion)]), intrusion)
+    store = MemoryCheckpoints()
+    cut = Checkpoint(T0, (int((T0 - minutes(20)).timestamp() * 1000), "some-event-id"))
+    store.put(RULE, cut)
+    reports = runs(siem, store, [T0 + minutes(5 * k) for k in range(1, 6)])
+
+    assert [report.outcomes[0].filling for report in reports] == [True] * 4 + [False]
+    assert {report.outcomes[0].window_start for report in reports} == {"2026-03-14T08:40:00.000Z"}
+    assert all(report.outcomes[0].resumed for report in reports)
+    assert created(reports) == [("i-0abc1234", "ListRoles")]
+    assert store.get(RULE) == Checkpoint(T0)
