@@ -35,6 +35,10 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
         LOGGER.error("rule %s failed: %s", failure["rule_id"], failure["error"])
     for error in summary["notify_errors"]:
         LOGGER.error("not notified (retried next run): %s", error)
+    for rule_id in summary["capped"]:
+        LOGGER.warning("rule %s: a gap before its window was not queried (max look-back)", rule_id)
+    for rule_id in summary["filling"]:
+        LOGGER.info("rule %s is filling its new-terms history: its window waits", rule_id)
     if summary["incident_error"]:
         LOGGER.error("alerts not grouped into incidents: %s", summary["incident_error"])
     LOGGER.info(

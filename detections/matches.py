@@ -66,6 +66,9 @@ class Matches:
     commit: Callable[[], None] | None = None
     """State to write once the alerts are stored (new_terms: the terms seen), so that a run
     that fails before its alerts leaves the state as it was and the next run finds them again."""
+    filling: bool = False
+    """A new-terms rule's history is still being filled from the logs: the window was not
+    judged, and the runner holds it (the checkpoint stays) until the fill completes."""
 
     @property
     def truncated(self) -> bool:

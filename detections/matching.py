@@ -40,12 +40,14 @@ def find_matches(
     sources: Sources | str,
     window: Window,
     terms: new_terms.TermsState | None = None,
+    fill_until: float | None = None,
 ) -> Matches:
     """``rule``'s matches among the documents ingested in ``window``.
 
     ``sources`` names the index of each source (a string: one index for all of them).
     ``terms`` is where a new-terms rule keeps the terms it has seen (the runner's is on the
     alerts collection); without one, a fresh in-process state: the rule's first run.
+    ``fill_until`` (``time.monotonic()``) bounds the time a new-terms rule's fill reads more pages.
     """
     if isinstance(sources, str):
         sources = Sources(only=sources)
@@ -54,7 +56,7 @@ def find_matches(
     if rule.type == "threshold":
         return threshold.find(client, rule, sources, window)
     if rule.type == "new_terms":
-        return new_terms.find(client, rule, sources, window, terms or new_terms.MemoryTerms())
+        return new_terms.find(client, rule, sources, window, terms or new_terms.MemoryTerms(), fill_until)
     if rule.type == "sequence":
         return sequence.find(client, rule, sources, window)
     return _event_matches(client, rule, sources.index(rule.index), window)

@@ -19,11 +19,14 @@ API call by identity) every 5 minutes, against a few thousand look-ups by id
 (docs/detections.md, "New terms", "Where the history lives").
 
 **Learning.** The first run fills the state from the logs (a composite over the rule's
-documents of ``history`` + 1 day before its window, 100 pages a run until done); the state
-knows terms from ``since`` = the later of that start and the index's earliest event. A term
-first seen at ``f`` is judged only when ``f - history >= since``: a deployment with less
-history than that learns silently first (replay the older logs to shorten it). A rule whose
-query or fields change gets a new definition hash and learns again.
+documents of ``history`` + 1 day before its window, pages of 10,000 terms, up to 10 a run until
+done); the state knows terms from ``since`` = the later of that start and the index's earliest
+event. Until the fill is done the window is held: the run writes the fill's progress only, the
+runner keeps the checkpoint, and the run that completes the fill judges the held span (alerts
+wait, they are not lost). A term first seen at ``f`` is judged only when
+``f - history >= since``: a deployment with less history than that learns silently first
+(replay the older logs to shorten it). A rule whose query, fields or exceptions change gets a
+new definition hash and fills again.
 
 The alert id is keyed on the entity, the term and the ``history``-aligned bucket of ``f``:
 overlapping runs find the term known (the first run wrote it) or, if that run failed before
@@ -34,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -64,8 +68,14 @@ Key = tuple[Any, ...]
 BACKFILL_MARGIN = timedelta(days=1)
 """How much older than ``window.start - history`` the first fill reads (late events of the
 first windows have older times)."""
-BACKFILL_PAGES = 100
-"""Composite pages (1,000 terms each) the first fill reads per run."""
+FILL_PAGE = 10_000
+"""Terms per composite page of the fill. Each page is one pass of the engine over the rule's
+documents of the whole history (a composite aggregation collects every matching document to
+find the next page's keys), so fewer, larger pages fill faster: far below ``search.max_buckets``
+(65,535)."""
+FILL_PAGES = 10
+"""Pages one run's fill reads at most (100,000 terms: the run's memory and writes stay bounded);
+fewer once the run's fill budget is spent (:class:`detections.runner.RunSettings`)."""
 REFRESH = timedelta(days=1)
 """A known term's ``last_seen`` is rewritten when it moved on by more than this."""
 LOOKUPS_PER_REQUEST = 1000
@@ -175,13 +185,21 @@ def term_id(key_of_rule: str, key: Key) -> str:
     return f"{key_of_rule}-{hashlib.sha256(material.encode()).hexdigest()[:32]}"
 
 
-def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window, store: TermsState) -> Matches:
+def find(
+    client: OpenSearch,
+    rule: Rule,
+    sources: Sources,
+    window: Window,
+    store: TermsState,
+    fill_until: float | None = None,
+) -> Matches:
+    """``fill_until``: the ``time.monotonic()`` after which a fill reads no further page (it
+    reads one at least); ``None``: up to :data:`FILL_PAGES`."""
     assert rule.history is not None
     cost = Cost()
     index = sources.index(rule.index)
     fields = (*rule.group_by, *rule.new_terms)
     state_key = rule_key(rule)
-    seen = _seen(client, index, [rule.query_clause(), ingested_range(window)], fields, cost)
     state = store.rule_state(state_key)
     state_before = json.dumps(state, sort_keys=True)
     if state is None:
@@ -191,27 +209,36 @@ def find(client: OpenSearch, rule: Rule, sources: Sources, window: Window, store
             "since": None,
             "fill": {"from": iso(start), "to": iso(window.start)},
         }
-    filled = _fill(client, index, rule, state, cost) if state.get("fill") else {}
+    filled = _fill(client, index, rule, state, cost, fill_until) if state.get("fill") else {}
+    filling = state.get("fill") is not None
+    # While the fill goes on, the window is held: neither judged nor learned (its terms would
+    # otherwise be known before anyone judged them); the runner keeps the checkpoint, and the
+    # run that completes the fill judges the whole held span against the full history. The
+    # fill's pages hold distinct terms the state does not have yet (a page read again after a
+    # failed write gives the same documents): nothing to look up.
+    seen = (
+        {} if filling else _seen(client, index, [rule.query_clause(), ingested_range(window)], fields, cost)
+    )
     ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
-    known = store.terms(ids.values(), cost)
+    known = {} if filling else store.terms(ids.values(), cost)
     since = parse_time(state["since"]) if state.get("since") else None
     matches = []
     for key, sighting in seen.items():
         if since is None or sighting.first - rule.history < since:
-            continue  # learning: the state does not know this term's whole history yet
+            continue  # learning: the logs do not hold this term's whole history
         before = [earlier.last for earlier in (known.get(ids[key]), filled.get(key)) if earlier]
         if before and max(before) >= sighting.first - rule.history:
             continue
         matches.append(_match(client, index, rule, window, fields, key, sighting, cost))
     writes = _updates(ids, seen, filled, known, rule.history)
     if json.dumps(state, sort_keys=True) != state_before:
-        writes[state_key] = state
+        writes[state_key] = state  # last: the fill's cursor moves on once its terms are written
 
     def commit() -> None:
         if writes:
             store.write(writes, cost)
 
-    return Matches(matches, cost.hits, cost=cost, commit=commit)
+    return Matches(matches, cost.hits, cost=cost, commit=commit, filling=filling)
 
 
 def _seen(
@@ -231,9 +258,17 @@ def _seen(
     return out
 
 
-def _fill(client: OpenSearch, index: str, rule: Rule, state: dict[str, Any], cost: Cost) -> dict[Key, Seen]:
-    """The next pages of the first fill (the rule's terms in the logs before its first window);
-    when the last page is read, ``since`` is set and the fill is done."""
+def _fill(
+    client: OpenSearch,
+    index: str,
+    rule: Rule,
+    state: dict[str, Any],
+    cost: Cost,
+    until: float | None,
+) -> dict[Key, Seen]:
+    """The next pages of the fill (the rule's terms in the logs before its first window): one,
+    then more up to :data:`FILL_PAGES` while ``until`` is not past; when the last page is read,
+    ``since`` is set and the fill is done."""
     fill = state["fill"]
     start, end = parse_time(fill["from"]), parse_time(fill["to"])
     filters = [
@@ -243,13 +278,18 @@ def _fill(client: OpenSearch, index: str, rule: Rule, state: dict[str, Any], cos
     ]
     cursor = {"after": fill.get("after")}
     fields = (*rule.group_by, *rule.new_terms)
-    found = _seen(client, index, filters, fields, cost, cursor=cursor, max_pages=BACKFILL_PAGES)
-    if cursor["after"] is None:
-        oldest = earliest(client, index, "@timestamp", cost) or end
-        state["since"] = iso(max(start, oldest))
-        state["fill"] = None
-    else:
-        fill["after"] = cursor["after"]
+    found: dict[Key, Seen] = {}
+    for page in range(FILL_PAGES):
+        if page and until is not None and time.monotonic() >= until:
+            break
+        # Pages hold distinct keys: no term is in two of them.
+        found |= _seen(client, index, filters, fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE)
+        if cursor["after"] is None:
+            oldest = earliest(client, index, "@timestamp", cost) or end
+            state["since"] = iso(max(start, oldest))
+            state["fill"] = None
+            return found
+    fill["after"] = cursor["after"]
     return found
 
 

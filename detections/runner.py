@@ -21,6 +21,7 @@ stay pending and the next run retries what is missing.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -83,6 +84,10 @@ class RunSettings:
     """An alert joins an incident that holds one of its actors and was seen within this span."""
     lease_wait: float = WAIT_SECONDS
     """Seconds to wait for the incidents' lease another writer holds (detections.incident_lease)."""
+    fill_budget: timedelta = timedelta(minutes=1)
+    """Time from the run's start during which new-terms fills read more than one page each
+    (``detections.new_terms.FILL_PAGES`` at most): a change of every rule's exceptions refills
+    all new-terms rules at once, and the run must still end well within the function's timeout."""
 
 
 @dataclass(slots=True)
@@ -103,6 +108,11 @@ class RuleOutcome:
     truncated: bool = False
     """The hit budget cut this window short: the next run resumes it."""
     capped: bool = False
+    """The checkpoint was older than ``max_lookback``: what was ingested before the window's
+    start was not queried (a gap)."""
+    filling: bool = False
+    """A new-terms rule still fills its history from the logs: its window is held, not judged
+    (the checkpoint stays), and its alerts wait for the run that completes the fill."""
     error: str | None = None
 
 
@@ -146,6 +156,8 @@ class RunReport:
             "published": self.published,
             "renotified": self.renotified,
             "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
+            "filling": [o.rule_id for o in self.outcomes if o.filling],
+            "capped": [o.rule_id for o in self.outcomes if o.capped],
             "notify_errors": self.notify_errors,
             "incident_error": self.incident_error,
             "incidents": [
@@ -186,11 +198,14 @@ def run(
     report = RunReport(iso(now))
     handoffs = Handoffs(notifier, bus)
     pending = _pending(alerts, settings, report) if handoffs.any else []
+    fill_until = time.monotonic() + settings.fill_budget.total_seconds()
     for rule in rules:
         outcome = RuleOutcome(rule.id)
         report.outcomes.append(outcome)
         try:
-            _run_rule(logs, alerts, rule, now, checkpoints, handoffs.any, settings, outcome, report)
+            _run_rule(
+                logs, alerts, rule, now, checkpoints, handoffs.any, settings, outcome, report, fill_until
+            )
         except Exception as error:  # one broken rule (bad query, engine error) must not stop the others
             outcome.error = f"{type(error).__name__}: {error}"
             LOGGER.warning("rule %s failed: %s", rule.id, outcome.error)
@@ -284,8 +299,10 @@ def _run_rule(
     settings: RunSettings,
     outcome: RuleOutcome,
     report: RunReport,
+    fill_until: float,
 ) -> None:
-    window = rule_window(rule, now, checkpoints.get(rule.id), settings)
+    checkpoint = checkpoints.get(rule.id)
+    window = rule_window(rule, now, checkpoint, settings)
     outcome.window_start, outcome.window_end, outcome.capped = (
         iso(window.start),
         iso(window.end),
@@ -293,9 +310,11 @@ def _run_rule(
     )
     outcome.resumed = window.resume_after is not None
     terms = TermsStore(alerts, f"{settings.alerts_index}-terms")
-    found = find_matches(logs, settings.exceptions.apply(rule), Sources(settings.prefix), window, terms)
+    excepted = settings.exceptions.apply(rule)
+    found = find_matches(logs, excepted, Sources(settings.prefix), window, terms, fill_until)
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
+    outcome.filling = found.filling
     new_alerts = _new_alerts(logs, alerts, rule, found, window, now, settings, notify=notify)
     written = alert_store.create_alerts(alerts, settings.alerts_index, new_alerts)
     outcome.created, outcome.duplicates = len(written.created), written.duplicates
@@ -307,6 +326,12 @@ def _run_rule(
         return
     if found.commit is not None:  # a new-terms rule's state, once its alerts are stored
         found.commit()
+    if found.filling:
+        # The window waits for the fill: a later run queries it again from its start (a first
+        # run keeps that start; an existing checkpoint stays as it is).
+        if checkpoint is None:
+            checkpoints.put(rule.id, Checkpoint(window.start))
+        return
     # Unpublished alerts need no re-query: they stay ``notified: false`` for the next run.
     checkpoints.put(rule.id, Checkpoint(window.end, found.resume_after))
 

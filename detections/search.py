@@ -140,11 +140,14 @@ def composite(
     metrics: dict[str, Any] | None = None,
     cursor: dict[str, Any] | None = None,
     max_pages: int | None = None,
+    size: int | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every bucket of a composite aggregation over the documents matching ``filters``, page by
-    page (``after_key``). With ``cursor``, the read starts after ``cursor["after"]`` and leaves
-    there where it stopped (``None`` once every page is read): ``max_pages`` stops it early."""
-    spec: dict[str, Any] = {"size": COMPOSITE_PAGE, "sources": sources}
+    page (``after_key``) of ``size`` buckets (default :data:`COMPOSITE_PAGE`). With ``cursor``,
+    the read starts after ``cursor["after"]`` and leaves there where it stopped (``None`` once
+    every page is read): ``max_pages`` stops it early."""
+    size = size or COMPOSITE_PAGE
+    spec: dict[str, Any] = {"size": size, "sources": sources}
     if cursor and cursor.get("after"):
         spec["after"] = cursor["after"]
     aggregation: dict[str, Any] = {"composite": spec}
@@ -157,7 +160,7 @@ def composite(
         buckets = result.get("buckets", [])
         cost.buckets += len(buckets)
         pages += 1
-        finished = len(buckets) < COMPOSITE_PAGE or "after_key" not in result
+        finished = len(buckets) < size or "after_key" not in result
         if cursor is not None:
             cursor["after"] = None if finished else result["after_key"]
         yield from buckets

@@ -149,6 +149,18 @@ def print_report(report: RunReport, as_json: bool = False) -> None:
         print(f"rule {outcome.rule_id} failed: {outcome.error}", file=sys.stderr)
     for error in report.notify_errors:
         print(f"not notified (retried next run): {error}", file=sys.stderr)
+    for outcome in report.outcomes:
+        if outcome.filling:
+            print(
+                f"rule {outcome.rule_id} is filling its new-terms history from the logs: "
+                f"its window from {outcome.window_start} waits (alerts late, not lost)"
+            )
+        if outcome.capped:
+            print(
+                f"rule {outcome.rule_id}: what was ingested before {outcome.window_start} "
+                "was not queried (checkpoint older than the maximum look-back)",
+                file=sys.stderr,
+            )
     print_incidents(report)
     print(
         f"{len(report.outcomes)} rules run at {report.now}: {report.created} new alerts, "
