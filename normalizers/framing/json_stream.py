@@ -540,11 +540,16 @@ class _Splitter:
                 starts.append(position + at)
                 end = at + overlap
             if len(starts) > MAX_MARKS:  # the whole read, and the tail before it, unscreened
-                starts = []
-                self._marks.append((position - len(tail), position + len(folded)))
+                new = [(position - len(tail), position + len(folded))]
                 break
-        self._marks.extend((start, start + 1) for start in starts)
-        self._marks.sort()
+        else:
+            new = sorted((start, start + 1) for start in starts)
+        marks = self._marks
+        if new and marks and new[0] < marks[-1]:  # a string the tail holds, before this read's
+            marks += new
+            marks.sort()
+        else:  # after every mark so far: kept in order without a sort of them all at each read
+            marks += new
         self._screen_tail = (tail + folded[-keep:])[-keep:] if keep else b""
 
     def _next_mark(self) -> int:
