@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.false_positives",
     "benchmarks.detections",
     "benchmarks.hostile",
+    "benchmarks.scaling",
     "benchmarks.memory",
 )
 
