@@ -5,7 +5,8 @@ Each case below is read in reads of 7 bytes through a splitter whose buffer and 
 the bytes they look at (a search's span up to its hit, or to its end when it finds nothing):
 the total must stay within a small multiple of the object's size. A splitter that searched a
 pending run again at each read looked at each byte once per later read, quadratic: the count
-stops it as soon as it passes the bound (the test fails, it never hangs). Never timed.
+stops it as soon as it passes the bound (the test fails, it never hangs). Likewise the screen's
+marks are counted as they are sorted. Never timed.
 """
 
 from __future__ import annotations
@@ -189,3 +190,33 @@ def test_each_byte_is_looked_at_a_bounded_number_of_times_in_reads_of_a_few_byte
     assert [(r.index, r.raw, r.value, r.error) for r in records] == [
         (r.index, r.raw, r.value, r.error) for r in json_records(io.BytesIO(data), wrapper)
     ]
+
+
+class _SortCounted(list[tuple[int, int]]):
+    """The splitter's screen marks: how many of them each sort went over."""
+
+    sorted_items = 0
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        _SortCounted.sorted_items += len(self)
+        super().sort(*args, **kwargs)
+
+
+def test_a_record_full_of_screened_names_never_has_its_marks_sorted_again_at_each_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A record holding thousands of the screen's names, read 7 bytes at a time: the marks of
+    each read are added in order, not the whole pending list sorted at each read."""
+    from normalizers.cloudtrail.credentials import SECRET_MARKERS
+
+    names = b'"password":"x",' * 4_000
+    data = b'{"Records":[{"eventVersion":"1.08",' + names + b'"eventName":"x"},' + RECORD + b"]}"
+    splitter = json_stream._Splitter(_Trickle(data), WRAPPER, 1 << 20, SECRET_MARKERS)  # type: ignore[arg-type]
+    monkeypatch.setattr(_SortCounted, "sorted_items", 0)
+    splitter._marks = _SortCounted()
+    records = list(splitter)
+    assert [screened for *_, screened in records] == [
+        False,
+        True,
+    ]  # the names are seen, the next record clean
+    assert _SortCounted.sorted_items <= 4 * len(data) // 7  # at most a few per read, not all of them
