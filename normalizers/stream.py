@@ -5,7 +5,8 @@ Decompression is incremental (``zlib.decompressobj``, from zlib-ng where it is i
 same bytes and checks, inflated about 40% faster) and each step's output is bounded
 (``max_length``): a 1 MB gzip of 1 GiB of NUL bytes is read 256 KiB at a time like any other
 object, never inflated at once. It handles multi-member gzip (concatenated ``.gz`` files, as
-Firehose and some exporters write them). A stream cut short raises :class:`TruncatedInput`
+Firehose and some exporters write them), each read filled across members: a gzip of one-byte
+members gives reads as large as any other. A stream cut short raises :class:`TruncatedInput`
 from ``read`` after every byte that could be decompressed has been returned; past one of the
 object's :class:`~normalizers.limits.Limits` (decompressed bytes, compression ratio) it raises
 :class:`LimitExceeded` the same way, and when the caller's ``should_stop`` answers ``True``

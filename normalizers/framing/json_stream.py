@@ -45,7 +45,10 @@ reported alone:
   :data:`~normalizers.base.MAX_DEAD_LETTER_RAW` bytes kept) and skipped without being held.
 
 Whitespace between records is skipped at regex speed and never kept: ``{"Records":[``
-followed by gigabytes of blanks holds one chunk. Integers beyond 64 bits (which ``orjson``
+followed by gigabytes of blanks holds one chunk. Each search resumes where the last one stopped
+(or at the last ``}`` or newline that only blanks follow, where a match may have been cut),
+and none runs while only blanks are read: each byte is looked at a bounded number of times
+whatever the reads' sizes (tests/normalizers/test_linear_reads.py). Integers beyond 64 bits (which ``orjson``
 would turn into floats, losing digits) keep their exact value: a record holding a number of 19
 digits or more is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
