@@ -22,6 +22,7 @@ MODULES = (
     "benchmarks.detections",
     "benchmarks.new_terms_fill",
     "benchmarks.hostile",
+    "benchmarks.scaling",
     "benchmarks.memory",
 )
 

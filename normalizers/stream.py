@@ -5,7 +5,8 @@ Decompression is incremental (``zlib.decompressobj``, from zlib-ng where it is i
 same bytes and checks, inflated about 40% faster) and each step's output is bounded
 (``max_length``): a 1 MB gzip of 1 GiB of NUL bytes is read 256 KiB at a time like any other
 object, never inflated at once. It handles multi-member gzip (concatenated ``.gz`` files, as
-Firehose and some exporters write them). A stream cut short raises :class:`TruncatedInput`
+Firehose and some exporters write them), each read filled across members: a gzip of one-byte
+members gives reads as large as any other. A stream cut short raises :class:`TruncatedInput`
 from ``read`` after every byte that could be decompressed has been returned; past one of the
 object's :class:`~normalizers.limits.Limits` (decompressed bytes, compression ratio) it raises
 :class:`LimitExceeded` the same way, and when the caller's ``should_stop`` answers ``True``
@@ -26,6 +27,8 @@ from normalizers.reasons import OBJECT_TOO_LARGE, TRUNCATED_INPUT
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
 CHUNK = 1 << 18
+MEMBER_WINDOW = 1 << 12
+"""Compressed bytes handed to the inflater after a gzip member's end (see :class:`_GzipRaw`)."""
 
 
 class TruncatedInput(EOFError):
@@ -100,49 +103,90 @@ def _read_source(read: Callable[[int], bytes], size: int) -> bytes:
 
 
 class _GzipRaw(io.RawIOBase):
+    """Decompressed bytes of a gzip stream (one member or many), a read filled across members.
+
+    A read is filled from as many members as the compressed bytes already read hold: a stream
+    of one-byte members (hostile, or a writer flushing each record) gives reads as large as
+    any other, not one byte each (every later stage pays a cost per read). What ends the
+    stream (a truncation, a limit, the deadline) raised while a read is partly filled is
+    raised by the next read, after those bytes are handed out.
+    """
+
     def __init__(self, raw: BinaryIO, first: bytes, budget: _Budget) -> None:
         self._raw = raw
         self._input = first
-        """Compressed bytes read and not yet consumed by the inflater."""
+        """Compressed bytes read, consumed up to :attr:`_at`."""
+        self._at = 0
+        self._window = CHUNK
+        """Compressed bytes handed to the inflater at once: after a member's end, a few
+        (each member's end copies what is left of them: its ``unused_data``), doubling back to
+        :data:`CHUNK` with each step that ends none."""
         self._zlib = _inflater()
         self._inflate = self._zlib.decompressobj(wbits=31)
         self._budget = budget
         self._out = b""
+        self._out_at = 0
         self._offset = len(first)
         """Compressed bytes read from the object so far."""
+        self._error: Exception | Interrupted | None = None
+        """What ended the stream while a read was partly filled: raised by the next read."""
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        while not self._out:
+        size, filled = len(buffer), 0
+        while filled < size:
+            if self._out_at == len(self._out):
+                if filled and self._at == len(self._input):
+                    break  # more would need another read of the object: hand out these first
+                try:
+                    if not self._step():
+                        break
+                except (Exception, Interrupted) as error:  # a truncation, a limit, the deadline, the source
+                    if not filled:
+                        raise
+                    self._error = error
+                    break
+                continue
+            n = min(size - filled, len(self._out) - self._out_at)
+            buffer[filled : filled + n] = self._out[self._out_at : self._out_at + n]
+            self._out_at += n
+            filled += n
+        return filled
+
+    def _step(self) -> bool:
+        """Decompress the next step's bytes into :attr:`_out` (some may be none: a member's
+        header); ``False`` at the stream's end."""
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        if self._at == len(self._input):
+            self._input, self._at = _read_source(self._raw.read, CHUNK), 0
             if not self._input:
-                self._input = _read_source(self._raw.read, CHUNK)
-                if not self._input:
-                    if self._inflate.eof:
-                        return 0
-                    raise TruncatedInput(
-                        f"gzip stream truncated after {self._offset} compressed bytes", self._offset
-                    )
-                self._offset += len(self._input)
-            if self._inflate.eof:  # the next member of a multi-member gzip
-                self._inflate = self._zlib.decompressobj(wbits=31)
-            try:
-                # At most CHUNK bytes out per step, whatever the compression ratio.
-                out = self._inflate.decompress(self._input, CHUNK)
-            except self._zlib.error as error:
+                if self._inflate.eof:
+                    return False
                 raise TruncatedInput(
-                    f"corrupt gzip data near compressed byte {self._offset}: {error}", self._offset
-                ) from None
-            inflate = self._inflate
-            self._input = inflate.unused_data if inflate.eof else inflate.unconsumed_tail
-            # Counted before it is handed out: past a limit, no byte of it is.
-            self._budget.spend(len(out), self._offset - len(self._input))
-            self._out = out
-        n = min(len(buffer), len(self._out))
-        buffer[:n] = self._out[:n]
-        self._out = self._out[n:]
-        return n
+                    f"gzip stream truncated after {self._offset} compressed bytes", self._offset
+                )
+            self._offset += len(self._input)
+        if self._inflate.eof:  # the next member of a multi-member gzip
+            self._inflate = self._zlib.decompressobj(wbits=31)
+        window = memoryview(self._input)[self._at : self._at + self._window]
+        try:
+            # At most CHUNK bytes out per step, whatever the compression ratio.
+            out = self._inflate.decompress(window, CHUNK)
+        except self._zlib.error as error:
+            raise TruncatedInput(
+                f"corrupt gzip data near compressed byte {self._offset}: {error}", self._offset
+            ) from None
+        inflate = self._inflate
+        self._at += len(window) - len(inflate.unused_data if inflate.eof else inflate.unconsumed_tail)
+        self._window = min(CHUNK, 2 * self._window) if not inflate.eof else MEMBER_WINDOW
+        # Counted before it is handed out: past a limit, no byte of it is.
+        self._budget.spend(len(out), self._offset - (len(self._input) - self._at))
+        self._out, self._out_at = out, 0
+        return True
 
 
 class _PrefixedRaw(io.RawIOBase):
@@ -201,15 +245,17 @@ def read_head(stream: io.BufferedReader, size: int = 1 << 16) -> tuple[bytes, io
 
     A truncation inside the head is deferred to the returned stream, after the head's bytes.
     """
-    head = b""
+    parts, length = [], 0
     error: TruncatedInput | None = None
-    while len(head) < size:
+    while length < size:
         try:
-            chunk = stream.read1(size - len(head))
+            chunk = stream.read1(size - length)
         except TruncatedInput as truncated:
             error = truncated
             break
         if not chunk:
             break
-        head += chunk
+        parts.append(chunk)  # joined once: reads of a few bytes never copy the head again
+        length += len(chunk)
+    head = b"".join(parts)
     return head, io.BufferedReader(_PrefixedRaw(stream, head, error), buffer_size=CHUNK)

@@ -45,7 +45,10 @@ reported alone:
   :data:`~normalizers.base.MAX_DEAD_LETTER_RAW` bytes kept) and skipped without being held.
 
 Whitespace between records is skipped at regex speed and never kept: ``{"Records":[``
-followed by gigabytes of blanks holds one chunk. Integers beyond 64 bits (which ``orjson``
+followed by gigabytes of blanks holds one chunk. Each search resumes where the last one stopped
+(or at the last ``}`` or newline that only blanks follow, where a match may have been cut),
+and none runs while only blanks are read: each byte is looked at a bounded number of times
+whatever the reads' sizes (tests/normalizers/test_linear_reads.py). Integers beyond 64 bits (which ``orjson``
 would turn into floats, losing digits) keep their exact value: a record holding a number of 19
 digits or more is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
@@ -131,6 +134,10 @@ _STRING_BODY = re.compile(rb'[^"\\\n]*(?:\\[^\n][^"\\\n]*)*')
 _TOP_BOUNDARY = re.compile(rb"\}(?=[ \t\r]*\{)|\n(?=[{\[])")
 # After a string broken by a raw newline inside an array: a line starting with "{".
 _ITEM_LINE = re.compile(rb"\n(?=[ \t\r]*\{)")
+_NOT_INLINE_BLANK = re.compile(rb"[^ \t\r]")
+_OPEN_LINE_TAIL = re.compile(rb"[}\n][ \t\r]*\Z")
+"""The last ``}`` or newline that only blanks of its line follow: where a record's start
+(:data:`_TOP_BOUNDARY`, :data:`_ITEM_LINE`) may be cut by the buffer's end."""
 
 _LITERAL = {
     separator: re.compile(re.escape(separator)).search
@@ -536,11 +543,16 @@ class _Splitter:
                 starts.append(position + at)
                 end = at + overlap
             if len(starts) > MAX_MARKS:  # the whole read, and the tail before it, unscreened
-                starts = []
-                self._marks.append((position - len(tail), position + len(folded)))
+                new = [(position - len(tail), position + len(folded))]
                 break
-        self._marks.extend((start, start + 1) for start in starts)
-        self._marks.sort()
+        else:
+            new = sorted((start, start + 1) for start in starts)
+        marks = self._marks
+        if new and marks and new[0] < marks[-1]:  # a string the tail holds, before this read's
+            marks += new
+            marks.sort()
+        else:  # after every mark so far: kept in order without a sort of them all at each read
+            marks += new
         self._screen_tail = (tail + folded[-keep:])[-keep:] if keep else b""
 
     def _next_mark(self) -> int:
@@ -770,17 +782,23 @@ class _Splitter:
         data = self._data
         search_from = start + 1
         misses = 0
+        brace = tried = quiet = -1
         while True:
-            match = ends.search(data, search_from)
+            searched = quiet < 0 or _NOT_SPACE.search(data, quiet) is not None
+            if searched:
+                match = ends.search(data, search_from)
+            else:  # only blanks read since a search found no end: another would find none
+                match, quiet = None, len(data)
             if match is None:
                 if self._eof or len(data) - start > self._max_record:
                     return self._scanned(start, top)
-                # Resume at the last "}": its lookahead may have been cut by the buffer's end.
-                brace = data.rfind(b"}", search_from)
-                search_from = brace if brace >= 0 else len(data)
-                if brace >= 0 and len(data) - brace > READ_SIZE and _BLANK_TAIL.fullmatch(data, brace + 1):
+                if searched:
+                    brace, quiet = self._last_open_end(search_from)
+                    search_from = brace if quiet >= 0 else len(data)
+                if quiet >= 0 and brace != tried and len(data) - brace > READ_SIZE:
                     # Only blanks after it so far (a record followed by a run of whitespace):
                     # take the record now rather than hold the blanks until the next one.
+                    tried = brace
                     try:
                         value = self._loads(data[start : brace + 1])
                     except orjson.JSONDecodeError:
@@ -815,6 +833,20 @@ class _Splitter:
             self._pos = end
             return bytes(data[start:end]), value, None
 
+    def _last_open_end(self, search_from: int) -> tuple[int, int]:
+        """After a search from ``search_from`` found no end: the last ``}`` whose lookahead the
+        buffer's end may have cut (only blanks and a comma after it), and the buffer's length
+        (``quiet``), from which a run of blanks needs no search; ``(-1, -1)`` when there is
+        none. Each byte of a run of blanks is looked at a few times whatever the reads' sizes:
+        a search from that ``}`` again at each read (as before) was quadratic in reads of a
+        few bytes."""
+        data = self._data
+        # Only the bytes past the last search's end are new: a "}" before them was judged.
+        brace = data.rfind(b"}", search_from)
+        if brace >= 0 and _BLANK_TAIL.fullmatch(data, brace + 1):
+            return brace, len(data)
+        return -1, -1
+
     def _gallop(self, start: int, end: int, top: bool) -> tuple[bytes, Any, str | None]:
         """After a false candidate end at ``end``: try slices at least twice as long, each
         ending at a ``}``, until one parses or runs past the record's end (which orjson then
@@ -828,8 +860,9 @@ class _Splitter:
                 if self._eof or len(data) - start > self._max_record:
                     brace, last = data.rfind(b"}", end), True  # the last "}" within reach
                     break
+                searched = len(data)  # none before: only the bytes read next are looked at
                 self._read_more()
-                brace = data.find(b"}", target)
+                brace = data.find(b"}", max(target, searched))
             if brace < 0:
                 break
             end = brace + 1
@@ -954,24 +987,34 @@ class _Splitter:
         not start a line): the record's nested objects are indented deeper."""
         indent = None if top else _indent(self._data, start)
         line = _ITEM_LINE if indent is None else _line_within(len(indent))
+        data, search_from, quiet = self._data, end, -1
         while True:
-            if top:
-                resync = _boundary(self._data, end, None, top=True)
-            else:
-                match = line.search(self._data, end)
-                resync = match.start() if match is not None else None
-            if resync is not None:
-                return resync
-            if len(self._data) - end > self._max_record or not self._read_more():
-                return len(self._data)
+            # Searched again only from the last "}" or newline that only blanks follow (a
+            # start the buffer's end may have cut), and not at all while only blanks are read:
+            # each byte is looked at a few times whatever the reads' sizes.
+            if quiet < 0 or _NOT_INLINE_BLANK.search(data, quiet) is not None:
+                if top:
+                    resync = _boundary(data, search_from, None, top=True)
+                else:
+                    match = line.search(data, search_from)
+                    resync = match.start() if match is not None else None
+                if resync is not None:
+                    return resync
+                open_tail = _OPEN_LINE_TAIL.search(data, search_from)
+                search_from = open_tail.start() if open_tail is not None else len(data)
+            quiet = len(data)
+            if len(data) - end > self._max_record or not self._read_more():
+                return len(data)
 
     def _scalar(self, start: int, stop: re.Pattern[bytes]) -> tuple[bytes, Any, str | None]:
         """A value that is not an object or array (a number, ``null``, stray text)."""
+        search_from = start + 1
         while True:
-            match = stop.search(self._data, start + 1)
+            match = stop.search(self._data, search_from)
             if match is not None or self._eof or len(self._data) - start > self._max_record:
                 end = match.start() if match is not None else len(self._data)
                 break
+            search_from = len(self._data)  # one byte stops it: only the next read is looked at
             self._read_more()
         self._pos = end
         return self._parsed(bytes(self._data[start:end]).rstrip(), truncated=False)

@@ -115,8 +115,7 @@ class LineChunks:
     def __iter__(self) -> Iterator[tuple[int, bytes]]:
         """Yield ``(number of the first line, bytes of complete lines)``."""
         while True:
-            while len(self._pending) < TEXT_CHUNK_BYTES and self._fill():
-                pass
+            self._fill_to(TEXT_CHUNK_BYTES)
             if self._skip_blank_chunk():
                 continue
             cut = self._cut()
@@ -155,17 +154,29 @@ class LineChunks:
         return cut or self._pending.find(b"\n") + 1
 
     def _fill(self) -> bool:
+        data = self._read_once()
+        self._pending += data
+        return bool(data)
+
+    def _fill_to(self, size: int) -> None:
+        """Read until ``size`` bytes are pending or the stream ends, joined once: appended
+        read by read, reads of a few bytes would copy the pending bytes again at each."""
+        parts, pending = [self._pending], len(self._pending)
+        while pending < size and (data := self._read_once()):
+            parts.append(data)
+            pending += len(data)
+        self._pending = b"".join(parts)
+
+    def _read_once(self) -> bytes:
         if self._eof:
-            return False
+            return b""
         try:
             data = self._read(1 << 18)
         except TruncatedInput as error:
             self._truncation, data = error, b""
         if not data:
             self._eof = True
-            return False
-        self._pending += data
-        return True
+        return data
 
     def _skip_long_line(self) -> None:
         self.oversized.append((self._line, self._pending[: self._max_line]))

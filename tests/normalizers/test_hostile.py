@@ -467,3 +467,31 @@ def test_a_record_orjson_refuses_hides_no_forged_record_in_its_lists() -> None:
     assert [type(item).__name__ for item in items] == ["DeadLetter", "dict"]
     assert items[0].raw == raw and items[0].position == "record 0"
     assert items[1]["event"]["action"] == CLOUDTRAIL_RECORD["eventName"]
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "count"),
+    [
+        (
+            "s3://b/AWSLogs/111111111111/CloudTrail/us-east-1/2024/05/01/x.json.gz",
+            b'{"Records":['
+            + orjson.dumps(CLOUDTRAIL_RECORD)
+            + b" \n" * 3000
+            + b',{"eventVersion":"1.08","broken":"x\n"},\n'  # a raw newline: a dead letter
+            + orjson.dumps(CLOUDTRAIL_RECORD)
+            + b"]}",
+            3,
+        ),
+        (
+            "s3://b/AWSLogs/111111111111/vpcflowlogs/us-east-1/2024/05/01/x.log.gz",
+            flows.text_body([flows.text_line(flows.flow(start=1_700_000_000 + n)) for n in range(40)]),
+            40,
+        ),
+    ],
+)
+def test_a_gzip_of_one_byte_members_gives_what_one_member_gives(name: str, body: bytes, count: int) -> None:
+    """The same items, in the same order, as the same bytes in one gzip member: records in =
+    indexed + dead-lettered, whatever the members (their reads are filled across them)."""
+    members = b"".join(gzip.compress(body[n : n + 1]) for n in range(len(body)))
+    items = _items(members, name=name)
+    assert items == _items(gzip.compress(body), name=name) and len(items) == count

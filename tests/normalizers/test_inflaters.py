@@ -58,3 +58,53 @@ def test_a_wrong_crc_is_corrupt_data(inflater: ModuleType) -> None:
     data[-8:-4] = struct.pack("<I", crc ^ 1)  # RFC 1952: CRC-32 of the uncompressed data
     _, error = _read_all(bytes(data))
     assert isinstance(error, TruncatedInput) and "corrupt gzip data" in str(error)
+
+
+def _one_byte_members(body: bytes) -> bytes:
+    return b"".join(gzip.compress(body[n : n + 1]) for n in range(len(body)))
+
+
+def test_a_read_is_filled_across_members_of_one_byte(inflater: ModuleType) -> None:
+    """A gzip of one-byte members (hostile, or a writer that flushes each byte) gives reads as
+    large as any other: every later stage pays a cost per read."""
+    body = BODY[:10_000]  # 210 kB of members: one read of the object (stream.CHUNK)
+    reader = decompressed(io.BytesIO(_one_byte_members(body)))
+    assert reader.read1(1 << 16) == body  # all of it in one read, not one byte
+    assert reader.read1(1 << 16) == b""
+
+
+def test_bytes_inflated_before_a_truncation_come_first_whatever_the_members(inflater: ModuleType) -> None:
+    body = BODY[:5_000]
+    cut = gzip.compress(b"the rest")[:-3]
+    reader = decompressed(io.BytesIO(_one_byte_members(body) + cut))
+    out = reader.read1(1 << 16)
+    with pytest.raises(TruncatedInput, match="truncated"):
+        while chunk := reader.read1(1 << 16):
+            out += chunk
+    assert out.startswith(body) and b"the rest".startswith(out[len(body) :])
+
+
+def test_a_member_boundary_in_any_read_of_the_object_loses_no_byte(inflater: ModuleType) -> None:
+    """Members of every size, the object read from its source in reads of a few bytes."""
+    rng = random.Random(3)
+    cuts = sorted(rng.sample(range(1, 60_000), 300))
+    pieces = [BODY[a:b] for a, b in zip([0, *cuts], [*cuts, 60_000], strict=True)]
+
+    class Trickle(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self._data, self._pos = data, 0
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, size: int = -1) -> bytes:
+            n = min(size, rng.randint(1, 50))
+            chunk = self._data[self._pos : self._pos + n]
+            self._pos += len(chunk)
+            return chunk
+
+    reader = decompressed(Trickle(b"".join(gzip.compress(piece) for piece in pieces)))  # type: ignore[arg-type]
+    out = b""
+    while chunk := reader.read1(1 << 16):
+        out += chunk
+    assert out == BODY[:60_000]
