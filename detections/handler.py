@@ -37,6 +37,8 @@ def lambda_handler(event: Mapping[str, Any] | None, context: Any) -> dict[str, A
         LOGGER.error("not notified (retried next run): %s", error)
     for rule_id in summary["capped"]:
         LOGGER.warning("rule %s: a gap before its window was not queried (max look-back)", rule_id)
+    for rule_id in summary["truncated"]:
+        LOGGER.warning("rule %s: the hit budget cut its window short: the next run reads on", rule_id)
     for rule_id in summary["filling"]:
         LOGGER.info("rule %s is filling its new-terms history: its window waits", rule_id)
     if summary["incident_error"]:

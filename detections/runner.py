@@ -158,6 +158,9 @@ class RunReport:
             "errors": [{"rule_id": o.rule_id, "error": o.error} for o in self.errors],
             "filling": [o.rule_id for o in self.outcomes if o.filling],
             "capped": [o.rule_id for o in self.outcomes if o.capped],
+            # The Lambda's answer leaves out per-rule outcomes: what an operator looks for in it.
+            "truncated": [o.rule_id for o in self.outcomes if o.truncated],
+            "resumed": [o.rule_id for o in self.outcomes if o.resumed],
             "notify_errors": self.notify_errors,
             "incident_error": self.incident_error,
             "incidents": [

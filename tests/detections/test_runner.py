@@ -272,14 +272,19 @@ def test_more_hits_than_the_budget_in_one_object_are_read_over_several_runs(
     index_raw(siem, "cloudtrail", trail([later]), ingested=T0 + minutes(20))
     store, notifier = IndexCheckpoints(siem, "siem-alerts-state"), CollectingIncidentNotifier()
 
-    outcomes = [
-        run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS).outcomes[0]
-        for k in range(1, 9)
-    ]
+    reports = [run(siem, siem, [rule], T0 + minutes(5 * k), store, notifier, SETTINGS) for k in range(1, 9)]
+    outcomes = [report.outcomes[0] for report in reports]
 
     assert not [outcome.error for outcome in outcomes if outcome.error]
     first, second, third = outcomes[:3]
     assert first.truncated and second.resumed and second.truncated and third.resumed and not third.truncated
+    # The summary (the Lambda's answer, without per-rule outcomes) names them too.
+    summaries = [report.to_dict() for report in reports[:3]]
+    assert [(s["truncated"], s["resumed"]) for s in summaries] == [
+        ([rule.id], []),
+        ([rule.id], [rule.id]),
+        ([], [rule.id]),
+    ]
     assert first.window_end == second.window_end == third.window_end  # no overlap re-subtracted
     assert first.hits + second.hits + third.hits == 50  # each document read once
     stored = alerts_in_index(siem)
