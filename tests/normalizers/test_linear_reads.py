@@ -20,6 +20,7 @@ import pytest
 
 from normalizers.framing import json_stream
 from normalizers.framing.json_stream import JsonRecord, json_records
+from tests.normalizers.streams import Trickle
 
 RUN = 60_000
 """Bytes of the hostile run in each case: far below a read (``READ_SIZE``), so that the
@@ -29,6 +30,8 @@ BOUND = 12
 """Bytes looked at per byte of the object, at most (a few searches and counts per byte)."""
 RECORD = orjson.dumps({"eventVersion": "1.08", "eventName": "CreateUser", "requestParameters": {"a": [1]}})
 WRAPPER = json_stream.Wrapper(("Records",), "eventVersion")
+READ = 7
+"""Bytes per read, as a gzip stream of tiny members gives them."""
 
 
 class _Budget(Exception):
@@ -91,23 +94,6 @@ class _CountedPattern:
         return self._counted(self._pattern.fullmatch, data, pos, endpos)
 
 
-class _Trickle(io.RawIOBase):
-    """Reads of 7 bytes, as a gzip stream of tiny members gives them."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data, self._pos = data, 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read1(self, size: int = -1) -> bytes:
-        chunk = self._data[self._pos : self._pos + 7]
-        self._pos += len(chunk)
-        return chunk
-
-    read = read1
-
-
 def _records(
     data: bytes, wrapper: json_stream.Wrapper | None, monkeypatch: pytest.MonkeyPatch
 ) -> list[JsonRecord]:
@@ -120,7 +106,7 @@ def _records(
     monkeypatch.setattr(
         json_stream, "_line_within", lambda indent: _CountedPattern(line_within(indent), counter)
     )
-    records = list(json_records(_Trickle(data), wrapper))  # type: ignore[arg-type]
+    records = list(json_records(Trickle(data, READ), wrapper))  # type: ignore[arg-type]
     assert counter.total > len(data)  # the instruments see the splitter's searches
     return records
 
@@ -211,7 +197,7 @@ def test_a_record_full_of_screened_names_never_has_its_marks_sorted_again_at_eac
 
     names = b'"password":"x",' * 4_000
     data = b'{"Records":[{"eventVersion":"1.08",' + names + b'"eventName":"x"},' + RECORD + b"]}"
-    splitter = json_stream._Splitter(_Trickle(data), WRAPPER, 1 << 20, SECRET_MARKERS)  # type: ignore[arg-type]
+    splitter = json_stream._Splitter(Trickle(data, READ), WRAPPER, 1 << 20, SECRET_MARKERS)  # type: ignore[arg-type]
     monkeypatch.setattr(_SortCounted, "sorted_items", 0)
     splitter._marks = _SortCounted()
     records = list(splitter)
@@ -219,4 +205,4 @@ def test_a_record_full_of_screened_names_never_has_its_marks_sorted_again_at_eac
         False,
         True,
     ]  # the names are seen, the next record clean
-    assert _SortCounted.sorted_items <= 4 * len(data) // 7  # at most a few per read, not all of them
+    assert _SortCounted.sorted_items <= 4 * len(data) // READ  # at most a few per read, not all of them
