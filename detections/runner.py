@@ -278,15 +278,18 @@ def _fold_incidents(
         LOGGER.warning("%s", report.incident_error)
 
 
+def rule_overlap(rule: Rule, settings: RunSettings) -> timedelta:
+    # ``is None``, not ``or``: an explicit ``overlap: 0s`` is a choice, not a default.
+    return settings.overlap if rule.overlap is None else rule.overlap
+
+
 def rule_window(rule: Rule, now: datetime, checkpoint: Checkpoint | None, settings: RunSettings) -> Window:
-    # ``is None``, not ``or``: an explicit ``lag: 0s`` / ``overlap: 0s`` is a choice, not a default.
-    lag = settings.lag if rule.lag is None else rule.lag
-    overlap = settings.overlap if rule.overlap is None else rule.overlap
+    lag = settings.lag if rule.lag is None else rule.lag  # ``is None``, as for the overlap
     return next_window(
         checkpoint,
         now,
         lag=lag,
-        overlap=overlap,
+        overlap=rule_overlap(rule, settings),
         first_lookback=settings.first_lookback,
         max_lookback=settings.max_lookback,
     )
@@ -314,7 +317,18 @@ def _run_rule(
     outcome.resumed = window.resume_after is not None
     terms = TermsStore(alerts, f"{settings.alerts_index}-terms")
     excepted = settings.exceptions.apply(rule)
-    found = find_matches(logs, excepted, Sources(settings.prefix), window, terms, fill_until)
+    found = find_matches(
+        logs,
+        excepted,
+        Sources(settings.prefix),
+        window,
+        terms,
+        fill_until,
+        settle=rule_overlap(rule, settings),
+        oldest=window.end - settings.max_lookback,
+    )
+    if found.window_start is not None:  # a new-terms rule judged what its fill held
+        outcome.window_start, outcome.capped = iso(found.window_start), outcome.capped or found.capped
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
     outcome.filling = found.filling

@@ -19,7 +19,7 @@ from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
 from detections import new_terms
-from detections.checkpoints import MemoryCheckpoints
+from detections.checkpoints import CheckpointStore, MemoryCheckpoints
 from detections.exceptions import NO_EXCEPTIONS, Exceptions, parse_exceptions
 from detections.new_terms import TermsStore
 from detections.runner import RunReport, RunSettings, run
@@ -75,7 +75,7 @@ def index_history(client: OpenSearch) -> None:
 
 def runs(
     client: OpenSearch,
-    store: MemoryCheckpoints,
+    store: CheckpointStore,
     times: list[datetime],
     excepted: Exceptions = NO_EXCEPTIONS,
     settings: RunSettings = SETTINGS,
