@@ -176,3 +176,19 @@ def test_a_fill_that_outlives_a_switch_of_checkpoint_stores_keeps_its_hold(
     assert created(reports) == [("i-0abc1234", "ListRoles")]
     assert [report.outcomes[0].filling for report in reports] == [True, True, True, True, False, False]
     assert reports[4].outcomes[0].window_start == iso(T0 - minutes(32))  # the fill's bound
+
+
+def test_a_state_left_behind_while_detections_were_off_learns_the_capped_span(siem: OpenSearch) -> None:
+    """Detections off for two days: the window reaches back one day (capped), and the state
+    fills in what was ingested from its ``current`` to that start before judging. The old code
+    left that span unlearned: the web role's GetAccountSummary, used 12 hours after T0, alerted
+    as new when used again two days later."""
+    index_history(siem)
+    store = MemoryCheckpoints()
+    use(siem, T0 + timedelta(hours=12), (WEB, "GetAccountSummary"))
+    back = T0 + timedelta(days=2)
+    use(siem, back - minutes(10), (WEB, "GetAccountSummary"), (WEB, "ListRoles"))
+    reports = runs(siem, store, [T0, back])
+
+    assert created(reports) == [("i-0abc1234", "ListRoles")]
+    assert reports[1].outcomes[0].capped and not reports[1].outcomes[0].filling
