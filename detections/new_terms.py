@@ -225,10 +225,11 @@ def find(
     if fill and not filling:
         # This run completed a fill: it judges everything from the fill's bound on, whatever
         # the checkpoint says (one from another store, or moved on by another definition's runs).
-        held_from = parse_time(fill["to"])
-        bound = held_from if oldest is None else max(held_from, oldest)
-        capped = held_from < bound and held_from < window.start
-        judged = Window(min(window.start, bound), window.end, capped)
+        start = min(window.start, parse_time(fill["to"]))
+        capped = oldest is not None and start < min(oldest, window.start)
+        if capped and oldest is not None:  # as far back as any window: a gap, reported
+            start = min(oldest, window.start)
+        judged = Window(start, window.end, capped)
     # While the fill goes on, the window is held: neither judged nor learned (its terms would
     # otherwise be known before anyone judged them); the runner keeps the checkpoint, and the
     # run that completes the fill judges the whole held span against the full history. A first
@@ -238,7 +239,8 @@ def find(
         {} if filling else _seen(client, index, [rule.query_clause(), ingested_range(judged)], fields, cost)
     )
     ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
-    known = {} if filling and not (fill and fill.get("gap")) else store.terms(ids.values(), cost)
+    gap = fill is not None and bool(fill.get("gap"))
+    known = {} if filling and not gap else store.terms(ids.values(), cost)
     since = parse_time(state["since"]) if state.get("since") else None
     matches = []
     for key, sighting in seen.items():
@@ -260,9 +262,9 @@ def find(
         if writes:
             store.write(writes, cost)
 
-    start = judged.start if judged.start != window.start else None
+    judged_from = judged.start if judged.start != window.start else None
     return Matches(
-        matches, cost.hits, cost=cost, commit=commit, filling=filling, window_start=start, capped=capped
+        matches, cost.hits, cost=cost, commit=commit, filling=filling, window_start=judged_from, capped=capped
     )
 
 

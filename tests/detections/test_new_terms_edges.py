@@ -21,7 +21,7 @@ from detections import new_terms
 from detections.checkpoints import CheckpointStore, DynamoCheckpoints, IndexCheckpoints, MemoryCheckpoints
 from detections.new_terms import TermsStore, rule_key
 from detections.rules import Rule
-from detections.runner import RunReport
+from detections.runner import RunReport, RunSettings
 from detections.windows import iso
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, trail
 from tests.detections.test_new_terms_fill import (
@@ -192,3 +192,24 @@ def test_a_state_left_behind_while_detections_were_off_learns_the_capped_span(si
 
     assert created(reports) == [("i-0abc1234", "ListRoles")]
     assert reports[1].outcomes[0].capped and not reports[1].outcomes[0].filling
+
+
+def test_a_held_span_older_than_the_maximum_look_back_is_judged_from_there_and_reported(
+    siem: OpenSearch, tiny_fill: None
+) -> None:
+    """As any window, the span a completed fill judges reaches back ``max_lookback`` at most:
+    the run says so (``capped``) and the window's start is where it judged from."""
+    index_history(siem)
+    use(siem, T0 - minutes(10), (WEB, "ListRoles"))
+    use(siem, T0 + minutes(30), (WEB, "GetAccountSummary"))
+    settings = RunSettings(first_lookback=minutes(30), max_lookback=minutes(50))
+    first = runs(siem, MemoryCheckpoints(), [T0], settings=settings)
+    switched = runs(
+        siem, MemoryCheckpoints(), every_5_minutes(T0 + minutes(60), T0 + minutes(75)), settings=settings
+    )
+    completing = switched[3]
+
+    assert [report.outcomes[0].filling for report in [*first, *switched]] == [True, True, True, True, False]
+    # Judged from T0 + 73 - 50 minutes, not from the fill's bound (T0 - 32): reported.
+    assert completing.outcomes[0].capped and completing.outcomes[0].window_start == iso(T0 + minutes(23))
+    assert created(switched) == [("i-0abc1234", "GetAccountSummary")]
