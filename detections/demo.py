@@ -26,12 +26,7 @@ DEMO_LOOKBACK = timedelta(hours=6)
 def demo_alerts(client: OpenSearch, prefix: str = "siem-", now: datetime | None = None) -> RunReport:
     """One run, as the scheduler would start it just after the demo's ingestion (alerts and
     incidents under ``prefix``, as the stack names them)."""
-    settings = RunSettings(
-        prefix=prefix,
-        alerts_index=f"{prefix}alerts",
-        incidents_index=f"{prefix}incidents",
-        first_lookback=DEMO_LOOKBACK,
-    )
+    settings = RunSettings(prefix=prefix, first_lookback=DEMO_LOOKBACK)
     moment = now or datetime.now(UTC) + settings.lag + timedelta(seconds=1)
     return run(client, client, load_rules(), moment, MemoryCheckpoints(), None, settings)
 

@@ -7,7 +7,8 @@ collection, SEARCH), ``ALERTS_INDEX`` (default ``<INDEX_PREFIX>alerts``), ``ALER
 ``STATE_TABLE`` (checkpoints; without it they live in ``<alerts index>-state``),
 ``INDEX_PREFIX`` (default ``siem-``), ``OPENSEARCH_AUTH`` (default ``aoss``),
 ``AWS_REGION``, ``DASHBOARDS_URL`` (optional, for links in alerts), ``DETECTION_EXCEPTIONS``
-(optional: the rule exceptions, detections.exceptions): see
+(optional: the rule exceptions, detections.exceptions), ``FILL_BUDGET_SECONDS`` (default 60:
+how long new-terms fills read more than one page a run): see
 :meth:`detections.settings.DetectionSettings.from_env`.
 """
 

@@ -69,6 +69,11 @@ class Matches:
     filling: bool = False
     """A new-terms rule's history is still being filled from the logs: the window was not
     judged, and the runner holds it (the checkpoint stays) until the fill completes."""
+    window_start: datetime | None = None
+    """Where the judged span started when not at the window's start: a new-terms fill that
+    completed judges from its own bound (what it held), which may be earlier."""
+    capped: bool = False
+    """That span was cut at the run's ``max_lookback``: what was ingested before it was not judged."""
 
     @property
     def truncated(self) -> bool:

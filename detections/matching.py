@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from opensearchpy import OpenSearch
@@ -41,13 +41,17 @@ def find_matches(
     window: Window,
     terms: new_terms.TermsState | None = None,
     fill_until: float | None = None,
+    settle: timedelta = timedelta(0),
+    oldest: datetime | None = None,
 ) -> Matches:
     """``rule``'s matches among the documents ingested in ``window``.
 
     ``sources`` names the index of each source (a string: one index for all of them).
     ``terms`` is where a new-terms rule keeps the terms it has seen (the runner's is on the
     alerts collection); without one, a fresh in-process state: the rule's first run.
-    ``fill_until`` (``time.monotonic()``) bounds the time a new-terms rule's fill reads more pages.
+    ``fill_until`` (``time.monotonic()``) bounds the time a new-terms rule's fill reads more pages;
+    ``settle`` (the run's overlap) and ``oldest`` (its maximum look-back) are a new-terms rule's
+    (:func:`detections.new_terms.find`).
     """
     if isinstance(sources, str):
         sources = Sources(only=sources)
@@ -56,7 +60,9 @@ def find_matches(
     if rule.type == "threshold":
         return threshold.find(client, rule, sources, window)
     if rule.type == "new_terms":
-        return new_terms.find(client, rule, sources, window, terms or new_terms.MemoryTerms(), fill_until)
+        return new_terms.find(
+            client, rule, sources, window, terms or new_terms.MemoryTerms(), fill_until, settle, oldest
+        )
     if rule.type == "sequence":
         return sequence.find(client, rule, sources, window)
     return _event_matches(client, rule, sources.index(rule.index), window)

@@ -7,7 +7,8 @@ terms on the alerts (SEARCH) collection, ``<alerts index>-terms``, not the logs:
 
 - one document per (rule, entity, term), ``_id`` = a hash of them, holding ``first_seen`` and
   ``last_seen``; one document per rule (its definition hash) holding ``since``, the time from
-  which the state knows every term;
+  which the state knows every term, and ``current``, the ``event.ingested`` up to which it does
+  (its last window's end less the overlap: what that run could not have missed);
 - a run reads the terms of its window (a composite aggregation), looks them up by id
   (``mget``, 1,000 ids a request), and after its alerts are stored writes the terms that are
   new, earlier than known, or last seen more than a day before (``last_seen`` is refreshed
@@ -26,7 +27,15 @@ runner keeps the checkpoint, and the run that completes the fill judges the held
 wait, they are not lost). A term first seen at ``f`` is judged only when
 ``f - history >= since``: a deployment with less history than that learns silently first
 (replay the older logs to shorten it). A rule whose query, fields or exceptions change gets a
-new definition hash and fills again.
+new definition hash and fills again. The run that completes a fill judges from the fill's bound
+(``fill.to``) on, whatever the checkpoint says: a checkpoint from another store, or one another
+definition's runs moved on, cannot open a span neither filled nor judged.
+
+**Taken up again.** A state whose ``current`` is before the window (the definition was reverted
+to after another ran, or detections were off) lacks what was used meanwhile: a gap fill first
+learns the terms ingested from ``current`` to the window's start (merged with the state's, the
+window held as during any fill), then the window is judged. A gap longer than ``history`` + 1
+day fills from scratch instead (it reads less).
 
 The alert id is keyed on the entity, the term and the ``history``-aligned bucket of ``f``:
 overlapping runs find the term known (the first run wrote it) or, if that run failed before
@@ -61,6 +70,7 @@ from detections.search import (
     ingested_range,
     key_of,
     terms_sources,
+    time_range,
 )
 from detections.windows import Window, iso, parse_time
 
@@ -192,35 +202,45 @@ def find(
     window: Window,
     store: TermsState,
     fill_until: float | None = None,
+    settle: timedelta = timedelta(0),
+    oldest: datetime | None = None,
 ) -> Matches:
     """``fill_until``: the ``time.monotonic()`` after which a fill reads no further page (it
-    reads one at least); ``None``: up to :data:`FILL_PAGES`."""
+    reads one at least); ``None``: up to :data:`FILL_PAGES`. ``settle``: the runner's overlap
+    (every document stamped before ``window.end - settle`` was searchable when the window was
+    read: docs/detections.md, "Windows, lag and overlap"). ``oldest``: how far back a held span
+    is judged at most (the run's ``max_lookback``)."""
     assert rule.history is not None
     cost = Cost()
     index = sources.index(rule.index)
     fields = (*rule.group_by, *rule.new_terms)
     state_key = rule_key(rule)
-    state = store.rule_state(state_key)
-    state_before = json.dumps(state, sort_keys=True)
-    if state is None:
-        start = window.start - rule.history - BACKFILL_MARGIN
-        state = {
-            "terms_rule": state_key,
-            "since": None,
-            "fill": {"from": iso(start), "to": iso(window.start)},
-        }
-    filled = _fill(client, index, rule, state, cost, fill_until) if state.get("fill") else {}
+    stored = store.rule_state(state_key)
+    state_before = json.dumps(stored, sort_keys=True)
+    state = _picked_up(stored, state_key, rule.history, window)
+    fill = state.get("fill")
+    filled = _fill(client, index, rule, state, cost, fill_until) if fill else {}
     filling = state.get("fill") is not None
+    judged, capped = window, False
+    if fill and not filling:
+        # This run completed a fill: it judges everything from the fill's bound on, whatever
+        # the checkpoint says (one from another store, or moved on by another definition's runs).
+        start = min(window.start, parse_time(fill["to"]))
+        capped = oldest is not None and start < min(oldest, window.start)
+        if capped and oldest is not None:  # as far back as any window: a gap, reported
+            start = min(oldest, window.start)
+        judged = Window(start, window.end, capped)
     # While the fill goes on, the window is held: neither judged nor learned (its terms would
     # otherwise be known before anyone judged them); the runner keeps the checkpoint, and the
-    # run that completes the fill judges the whole held span against the full history. The
+    # run that completes the fill judges the whole held span against the full history. A first
     # fill's pages hold distinct terms the state does not have yet (a page read again after a
-    # failed write gives the same documents): nothing to look up.
+    # failed write gives the same documents): nothing to look up; a gap fill's are merged.
     seen = (
-        {} if filling else _seen(client, index, [rule.query_clause(), ingested_range(window)], fields, cost)
+        {} if filling else _seen(client, index, [rule.query_clause(), ingested_range(judged)], fields, cost)
     )
     ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
-    known = {} if filling else store.terms(ids.values(), cost)
+    gap = fill is not None and bool(fill.get("gap"))
+    known = {} if filling and not gap else store.terms(ids.values(), cost)
     since = parse_time(state["since"]) if state.get("since") else None
     matches = []
     for key, sighting in seen.items():
@@ -229,8 +249,12 @@ def find(
         before = [earlier.last for earlier in (known.get(ids[key]), filled.get(key)) if earlier]
         if before and max(before) >= sighting.first - rule.history:
             continue
-        matches.append(_match(client, index, rule, window, fields, key, sighting, cost))
+        matches.append(_match(client, index, rule, judged, fields, key, sighting, cost))
     writes = _updates(ids, seen, filled, known, rule.history)
+    if not filling:
+        current = judged.end - settle
+        if state.get("current") is None or parse_time(state["current"]) < current:
+            state["current"] = iso(current)
     if json.dumps(state, sort_keys=True) != state_before:
         writes[state_key] = state  # last: the fill's cursor moves on once its terms are written
 
@@ -238,7 +262,31 @@ def find(
         if writes:
             store.write(writes, cost)
 
-    return Matches(matches, cost.hits, cost=cost, commit=commit, filling=filling)
+    judged_from = judged.start if judged.start != window.start else None
+    return Matches(
+        matches, cost.hits, cost=cost, commit=commit, filling=filling, window_start=judged_from, capped=capped
+    )
+
+
+def _picked_up(
+    state: dict[str, Any] | None, state_key: str, history: timedelta, window: Window
+) -> dict[str, Any]:
+    """The rule's state as this run takes it up: a first fill for a new definition; a gap fill
+    for one not kept up to date (``current``, the ingestion time up to which it holds every
+    term, is before the window: another definition ran meanwhile, or detections were off),
+    or a first fill again when that gap is longer than the history a first fill reads."""
+    current = parse_time(state["current"]) if state and state.get("current") else None
+    stale = state is not None and not state.get("fill") and current is not None and current < window.start
+    if state is None or (
+        stale and current is not None and window.start - current > history + BACKFILL_MARGIN
+    ):
+        start = window.start - history - BACKFILL_MARGIN
+        return {"terms_rule": state_key, "since": None, "fill": {"from": iso(start), "to": iso(window.start)}}
+    if stale:
+        # What was ingested since the state was last current: learned, not judged (another
+        # definition judged it, or nothing did), before the window is judged.
+        state["fill"] = {"from": state["current"], "to": iso(window.start), "gap": True}
+    return state
 
 
 def _seen(
@@ -266,16 +314,15 @@ def _fill(
     cost: Cost,
     until: float | None,
 ) -> dict[Key, Seen]:
-    """The next pages of the fill (the rule's terms in the logs before its first window): one,
-    then more up to :data:`FILL_PAGES` while ``until`` is not past; when the last page is read,
-    ``since`` is set and the fill is done."""
+    """The next pages of the fill: one, then more up to :data:`FILL_PAGES` while ``until`` is
+    not past. A first fill reads the rule's terms in the logs before its first window and, on its
+    last page, sets ``since``; a gap fill reads those ingested from ``from`` to ``to``."""
     fill = state["fill"]
     start, end = parse_time(fill["from"]), parse_time(fill["to"])
-    filters = [
-        rule.query_clause(),
-        {"range": {"@timestamp": {"gte": iso(start)}}},
-        ingested_before(end),
-    ]
+    if fill.get("gap"):
+        filters = [rule.query_clause(), time_range("event.ingested", start, end)]
+    else:
+        filters = [rule.query_clause(), {"range": {"@timestamp": {"gte": iso(start)}}}, ingested_before(end)]
     cursor = {"after": fill.get("after")}
     fields = (*rule.group_by, *rule.new_terms)
     found: dict[Key, Seen] = {}
@@ -285,8 +332,9 @@ def _fill(
         # Pages hold distinct keys: no term is in two of them.
         found |= _seen(client, index, filters, fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE)
         if cursor["after"] is None:
-            oldest = earliest(client, index, "@timestamp", cost) or end
-            state["since"] = iso(max(start, oldest))
+            if not fill.get("gap"):
+                oldest = earliest(client, index, "@timestamp", cost) or end
+                state["since"] = iso(max(start, oldest))
             state["fill"] = None
             return found
     fill["after"] = cursor["after"]

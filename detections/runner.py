@@ -57,12 +57,18 @@ from detections.summary import summarize
 from detections.windows import Checkpoint, Window, iso, next_window
 
 LOGGER = logging.getLogger(__name__)
+DEFAULT_FILL_BUDGET = timedelta(minutes=1)
+"""A fifth of the detection function's timeout at the default rate (5 minutes): the rest of the
+run (every rule's window, the incidents, the hand-offs) keeps the remainder. Every fill reads
+one page a run whatever the budget: the budget bounds the pages past the first, not the run."""
 
 
 @dataclass(frozen=True, slots=True)
 class RunSettings:
     prefix: str = "siem-"
-    alerts_index: str = "siem-alerts"
+    alerts_index: str = ""
+    """Where alerts go, on the alerts collection; empty: ``<prefix>alerts``, as the stack names it
+    (set when the settings are made: ``dataclasses.replace`` of ``prefix`` alone keeps it)."""
     lag: timedelta = timedelta(minutes=2)
     """Not queried yet: the newest documents may not be searchable (Serverless: up to ~60 s)."""
     overlap: timedelta = timedelta(minutes=15)
@@ -78,16 +84,25 @@ class RunSettings:
     """Alerts left unnotified by earlier runs that one run folds and notifies (oldest first)."""
     exceptions: Exceptions = NO_EXCEPTIONS
     """Accepted activity left out of the rules' queries (detections.exceptions)."""
-    incidents_index: str = "siem-incidents"
-    """Where the run's alerts are grouped into incidents (detections.incidents), on the alerts collection."""
+    incidents_index: str = ""
+    """Where the run's alerts are grouped into incidents (detections.incidents), on the alerts
+    collection; empty: ``<prefix>incidents``."""
     incident_span: timedelta = DEFAULT_SPAN
     """An alert joins an incident that holds one of its actors and was seen within this span."""
     lease_wait: float = WAIT_SECONDS
     """Seconds to wait for the incidents' lease another writer holds (detections.incident_lease)."""
-    fill_budget: timedelta = timedelta(minutes=1)
+    fill_budget: timedelta = DEFAULT_FILL_BUDGET
     """Time from the run's start during which new-terms fills read more than one page each
     (``detections.new_terms.FILL_PAGES`` at most): a change of every rule's exceptions refills
-    all new-terms rules at once, and the run must still end well within the function's timeout."""
+    all new-terms rules at once, and the run must still end well within the function's timeout
+    (``FILL_BUDGET_SECONDS``, ``siem detect run --fill-budget``)."""
+
+    def __post_init__(self) -> None:
+        # A library user who sets only the prefix gets the indices the stack and the CLI use.
+        if not self.alerts_index:
+            object.__setattr__(self, "alerts_index", f"{self.prefix}alerts")
+        if not self.incidents_index:
+            object.__setattr__(self, "incidents_index", f"{self.prefix}incidents")
 
 
 @dataclass(slots=True)
@@ -278,15 +293,18 @@ def _fold_incidents(
         LOGGER.warning("%s", report.incident_error)
 
 
+def rule_overlap(rule: Rule, settings: RunSettings) -> timedelta:
+    # ``is None``, not ``or``: an explicit ``overlap: 0s`` is a choice, not a default.
+    return settings.overlap if rule.overlap is None else rule.overlap
+
+
 def rule_window(rule: Rule, now: datetime, checkpoint: Checkpoint | None, settings: RunSettings) -> Window:
-    # ``is None``, not ``or``: an explicit ``lag: 0s`` / ``overlap: 0s`` is a choice, not a default.
-    lag = settings.lag if rule.lag is None else rule.lag
-    overlap = settings.overlap if rule.overlap is None else rule.overlap
+    lag = settings.lag if rule.lag is None else rule.lag  # ``is None``, as for the overlap
     return next_window(
         checkpoint,
         now,
         lag=lag,
-        overlap=overlap,
+        overlap=rule_overlap(rule, settings),
         first_lookback=settings.first_lookback,
         max_lookback=settings.max_lookback,
     )
@@ -314,7 +332,18 @@ def _run_rule(
     outcome.resumed = window.resume_after is not None
     terms = TermsStore(alerts, f"{settings.alerts_index}-terms")
     excepted = settings.exceptions.apply(rule)
-    found = find_matches(logs, excepted, Sources(settings.prefix), window, terms, fill_until)
+    found = find_matches(
+        logs,
+        excepted,
+        Sources(settings.prefix),
+        window,
+        terms,
+        fill_until,
+        settle=rule_overlap(rule, settings),
+        oldest=window.end - settings.max_lookback,
+    )
+    if found.window_start is not None:  # a new-terms rule judged what its fill held
+        outcome.window_start, outcome.capped = iso(found.window_start), outcome.capped or found.capped
     outcome.hits, outcome.matches, outcome.truncated = found.hits, len(found.matches), found.truncated
     outcome.searches, outcome.buckets = found.cost.searches, found.cost.buckets
     outcome.filling = found.filling

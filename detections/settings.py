@@ -10,14 +10,19 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from detections.exceptions import ENVIRONMENT_VARIABLE as EXCEPTIONS_VARIABLE
 from detections.exceptions import Exceptions, RuleException, from_setting
-from detections.runner import RunSettings
+from detections.runner import DEFAULT_FILL_BUDGET, RunSettings
 from opensearch_client import ConnectionSettings
 
+FILL_BUDGET_VARIABLE = "FILL_BUDGET_SECONDS"
+"""Seconds of a run during which new-terms fills read more than one page (RunSettings.fill_budget)."""
 NOTE_WRITER_VARIABLE = "NOTE_WRITER_ROLE_ARN"
 """The role of the "Investigate in SIEM" function, which writes notes into Security Hub findings."""
+MAX_FILL_BUDGET = timedelta(minutes=15)
+"""The longest a Lambda function runs: a budget past it could never be spent."""
 NOTE_WRITER_RULES = ("sigma-a607e1fe-74bf-4440-a3ec-b059b9103157",)
 """The rules that see its ``BatchUpdateFindings`` calls in CloudTrail: "AWS SecurityHub Findings
 Evasion" (any BatchUpdateFindings). The role may set only ``Note`` (an IAM condition on every
@@ -34,6 +39,24 @@ def with_note_writer(exceptions: Exceptions, role_arn: str | None) -> Exceptions
         principals=(role_arn,),
     )
     return Exceptions((*exceptions.entries, own))
+
+
+class FillBudgetError(ValueError):
+    """A fill budget that is not 0 to :data:`MAX_FILL_BUDGET` seconds."""
+
+
+def fill_budget(value: str | None) -> timedelta:
+    """``FILL_BUDGET_SECONDS`` / ``--fill-budget``: seconds, 0 or more (0: one page a fill a run);
+    unset or empty: the default (:data:`detections.runner.DEFAULT_FILL_BUDGET`)."""
+    if value is None or not value.strip():
+        return DEFAULT_FILL_BUDGET
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise FillBudgetError(f"fill budget {value!r}: not a number of seconds") from None
+    if not 0 <= seconds <= MAX_FILL_BUDGET.total_seconds():
+        raise FillBudgetError(f"fill budget {value!r}: 0 to {MAX_FILL_BUDGET.total_seconds():.0f} seconds")
+    return timedelta(seconds=seconds)
 
 
 def exceptions_from_env(env: Mapping[str, str]) -> Exceptions:
@@ -66,7 +89,7 @@ class DetectionSettings:
         ``ALERT_TOPIC_ARN``, ``EVENT_BUS`` (name or ARN), ``STATE_TABLE``, ``DASHBOARDS_URL``,
         ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml),
         ``NOTE_WRITER_ROLE_ARN`` (the Security Hub note writer's role, excepted from the rules
-        watching ``BatchUpdateFindings``)
+        watching ``BatchUpdateFindings``), ``FILL_BUDGET_SECONDS`` (default 60)
         and the connection's ``OPENSEARCH_AUTH`` (default ``aoss``) and ``AWS_REGION``."""
         env = os.environ if environ is None else environ
         endpoint = env.get("OPENSEARCH_ENDPOINT")
@@ -84,6 +107,7 @@ class DetectionSettings:
                 incidents_index=env.get("INCIDENTS_INDEX") or f"{prefix}incidents",
                 dashboards_url=env.get("DASHBOARDS_URL") or None,
                 exceptions=exceptions_from_env(env),
+                fill_budget=fill_budget(env.get(FILL_BUDGET_VARIABLE)),
             ),
             topic_arn=env.get("ALERT_TOPIC_ARN") or None,
             event_bus=env.get("EVENT_BUS") or None,

@@ -115,6 +115,9 @@ class Config:
     """Flow log formats for flow lines with no header, as compact JSON for the ingest function's
     ``VPC_FLOW_FORMATS`` (from ``vpcFlowFormats``: normalizers/vpcflow/formats.py)."""
     detection_rate_minutes: int = 5
+    detection_fill_budget_seconds: int = 60
+    """``FILL_BUDGET_SECONDS`` of the detection function (from ``detectionFillBudgetSeconds``;
+    default: a fifth of its timeout, 60 s at most: docs/detections.md, "Learning")."""
     detection_exceptions: str | None = None
     """The rule exceptions as compact JSON, for ``DETECTION_EXCEPTIONS`` (from ``detectionExceptionsFile``)."""
     standby_replicas: bool = True
@@ -188,6 +191,7 @@ class _ContextReader:
     def build(self) -> Config:
         defaults = Config(organization_id="")
         network = self.text("networkAccess", "public")
+        rate = self.integer("detectionRateMinutes", defaults.detection_rate_minutes, 1, 60)
         config = Config(
             organization_id=self.required_match(
                 "organizationId", _ORG_ID, "an organization id like o-a1b2c3d4e5"
@@ -224,9 +228,8 @@ class _ContextReader:
             bulk_max_bytes=self.integer("bulkMaxBytes", defaults.bulk_max_bytes, 64 * 1024, 10 * 1024 * 1024),
             keep_original=self.boolean("keepOriginal", False),
             vpc_flow_formats=self.vpc_flow_formats(),
-            detection_rate_minutes=self.integer(
-                "detectionRateMinutes", defaults.detection_rate_minutes, 1, 60
-            ),
+            detection_rate_minutes=rate,
+            detection_fill_budget_seconds=self.fill_budget(rate),
             detection_exceptions=self.detection_exceptions(),
             standby_replicas=self.boolean("standbyReplicas", True),
             member_stack=self.boolean("memberStack", False),
@@ -298,6 +301,18 @@ class _ContextReader:
         if isinstance(value, bool) or not low <= number <= high:
             self.problems.append(f"{key}={value!r} must be an integer from {low} to {high}")
         return number
+
+    def fill_budget(self, rate_minutes: int) -> int:
+        """``detectionFillBudgetSeconds``: below the detection function's timeout (its rate, 15
+        minutes at most), which the rest of the run needs too; default a fifth of it, 60 s at most."""
+        timeout = min(rate_minutes, 15) * 60
+        budget = self.integer("detectionFillBudgetSeconds", min(60, timeout // 5), 0, 900)
+        if budget >= timeout:
+            self.problems.append(
+                f"detectionFillBudgetSeconds={budget} must be less than the detection function's "
+                f"timeout ({timeout} s: detectionRateMinutes, 15 minutes at most)"
+            )
+        return budget
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self.raw(key)

@@ -105,6 +105,7 @@ class Detections(Construct):
                     "ALERT_TOPIC_ARN": alerts.topic.topic_arn,
                     **({"EVENT_BUS": bus.bus.event_bus_arn} if bus.bus is not None else {}),
                     "STATE_TABLE": self.checkpoints.table_name,
+                    "FILL_BUDGET_SECONDS": str(config.detection_fill_budget_seconds),
                     "POWERTOOLS_SERVICE_NAME": "siem-detections",
                     **(
                         {"DETECTION_EXCEPTIONS": config.detection_exceptions}

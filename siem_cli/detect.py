@@ -14,9 +14,16 @@ from detections.demo import print_incidents
 from detections.exceptions import ExceptionsError
 from detections.notify import message_text
 from detections.rules import RULE_DIRS, RuleError, load_rules
-from detections.runner import RunReport, RunSettings
+from detections.runner import DEFAULT_FILL_BUDGET, RunReport, RunSettings
 from detections.runtime import clients, run_once
-from detections.settings import DetectionSettings, exceptions_from_env
+from detections.settings import (
+    FILL_BUDGET_VARIABLE,
+    MAX_FILL_BUDGET,
+    DetectionSettings,
+    FillBudgetError,
+    exceptions_from_env,
+    fill_budget,
+)
 from detections.windows import parse_time
 from siem_cli.errors import AccessRefused, refused, require_reachable
 from siem_cli.options import (
@@ -86,6 +93,14 @@ def register(subparsers: Any) -> None:
         help="DynamoDB table for checkpoints (default: $STATE_TABLE; none: "
         "<alerts index>-state on the alerts endpoint)",
     )
+    runner.add_argument(
+        "--fill-budget",
+        metavar="SECONDS",
+        default=os.environ.get(FILL_BUDGET_VARIABLE),
+        help="seconds from the run's start during which new-terms history fills read more than one "
+        f"page each, 0 to {MAX_FILL_BUDGET.total_seconds():.0f} (default: ${FILL_BUDGET_VARIABLE}, "
+        f"else {DEFAULT_FILL_BUDGET.total_seconds():.0f}; docs/detections.md, Learning)",
+    )
     add_dashboards_url_option(runner, "for links in alerts")
     runner.add_argument("--rule", action="append", metavar="ID", help="run only this rule (repeatable)")
     runner.add_argument("--json", action="store_true", help="print the run report as JSON")
@@ -96,7 +111,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
         rules = load_rules(RULE_DIRS)
-    except (RuleError, ExceptionsError) as error:
+    except (RuleError, ExceptionsError, FillBudgetError) as error:
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
     if args.rule:
@@ -132,6 +147,7 @@ def _settings(args: argparse.Namespace) -> DetectionSettings:
             ),
             dashboards_url=args.dashboards_url,
             exceptions=exceptions_from_env(os.environ),
+            fill_budget=fill_budget(args.fill_budget),
         ),
         topic_arn=args.topic_arn,
         event_bus=args.event_bus,

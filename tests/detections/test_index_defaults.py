@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
+from detections.checkpoints import IndexCheckpoints
+from detections.runner import RunSettings, run
 from detections.settings import DetectionSettings
 from detections.windows import iso
 from ingest.serverless_guard import ServerlessGuard
@@ -17,7 +19,7 @@ from normalizers import Origin, normalize_object
 from opensearch_assets.templates import install_templates
 from siem_cli import detect, incident_triage, incidents
 from siem_cli.main import main
-from tests.detections.conftest import T0, cloudtrail_record, minutes, trail
+from tests.detections.conftest import T0, cloudtrail_record, minutes, our_rule, trail
 
 VARIABLES = ("INDEX_PREFIX", "ALERTS_INDEX", "INCIDENTS_INDEX")
 
@@ -138,3 +140,23 @@ def test_help_names_the_prefixed_defaults(capsys: pytest.CaptureFixture[str]) ->
         with pytest.raises(SystemExit):
             main([*command, "--help"])
         assert "<index prefix>incidents" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.integration
+def test_a_library_run_with_a_prefix_alone_writes_under_it(acme: OpenSearch) -> None:
+    """``RunSettings(prefix="acme-")``, as a library user writes it: the alerts, the incidents
+    and the checkpoints beside the alerts go under the prefix (the old default wrote them to
+    ``siem-alerts`` and ``siem-incidents`` whatever the prefix)."""
+    settings = RunSettings(prefix="acme-")
+    checkpoints = IndexCheckpoints(acme, f"{settings.alerts_index}-state")
+    report = run(
+        acme, acme, [our_rule("siem-root-account-usage")], T0 + minutes(5), checkpoints, None, settings
+    )
+
+    assert report.created == 1 and not report.errors and not report.incident_error
+    assert (settings.alerts_index, settings.incidents_index) == ("acme-alerts", "acme-incidents")
+    assert len(_ids(acme, "acme-alerts")) == 1
+    assert len([i for i in _ids(acme, "acme-incidents") if i.startswith("incident-")]) == 1
+    assert not acme.indices.exists(index="siem-alerts")
+    # Named explicitly, an index still wins.
+    assert RunSettings(prefix="acme-", alerts_index="a", incidents_index="i").alerts_index == "a"

@@ -13,7 +13,7 @@ from demo.records import cloudtrail as ct
 from detections import new_terms
 from detections.checkpoints import MemoryCheckpoints
 from detections.matching import Sources, find_matches
-from detections.new_terms import TermsStore
+from detections.new_terms import TermsStore, rule_key
 from detections.runner import RunSettings, run
 from detections.windows import Window
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, trail
@@ -148,11 +148,18 @@ def test_the_cost_of_a_first_and_a_later_run(siem: OpenSearch) -> None:
     # the new term's events: 4 searches; 2 terms looked up; 2 terms and the rule's state written.
     assert [match.key[-1][1] for match in first.matches] == ["me-south-1"]
     assert (first.cost.searches, first.cost.state_reads, first.cost.state_writes) == (4, 2, 3)
-    # A later run: 1 search, 2 look-ups, nothing new to write.
+    # A later run: 1 search, 2 look-ups, no term to write; the rule's state says how far it is
+    # current (docs/detections.md, "A definition taken up again").
     assert (second.cost.searches, second.cost.state_reads, second.matches) == (1, 2, [])
     assert second.commit is not None
     second.commit()
-    assert second.cost.state_writes == 0
+    assert second.cost.state_writes == 1
+    assert store.rule_state(rule_key(rule)) == {
+        "terms_rule": rule_key(rule),
+        "since": "2026-02-27T09:00:00.000Z",
+        "fill": None,
+        "current": "2026-03-14T09:08:00.000Z",
+    }
 
 
 def test_a_changed_rule_learns_again() -> None:

@@ -19,10 +19,11 @@ from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
 from detections import new_terms
-from detections.checkpoints import MemoryCheckpoints
+from detections.checkpoints import CheckpointStore, MemoryCheckpoints
 from detections.exceptions import NO_EXCEPTIONS, Exceptions, parse_exceptions
 from detections.new_terms import TermsStore
 from detections.runner import RunReport, RunSettings, run
+from detections.settings import DetectionSettings, FillBudgetError
 from detections.windows import Checkpoint
 from siem_cli.main import main
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, trail
@@ -75,7 +76,7 @@ def index_history(client: OpenSearch) -> None:
 
 def runs(
     client: OpenSearch,
-    store: MemoryCheckpoints,
+    store: CheckpointStore,
     times: list[datetime],
     excepted: Exceptions = NO_EXCEPTIONS,
     settings: RunSettings = SETTINGS,
@@ -273,3 +274,52 @@ def test_a_resume_cursor_is_kept_while_filling_and_its_window_judged_after(
     assert all(report.outcomes[0].resumed for report in reports)
     assert created(reports) == [("i-0abc1234", "ListRoles")]
     assert store.get(RULE) == Checkpoint(T0)
+
+
+@pytest.mark.parametrize("by", ["option", "variable"])
+def test_siem_detect_run_takes_the_fill_budget(
+    siem: OpenSearch,
+    engine_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    by: str,
+) -> None:
+    """8 terms in pages of 2, up to 3 pages a run: with a budget of 0 a run reads one page (its
+    one search), 5 runs in all, as the detection function does with ``FILL_BUDGET_SECONDS=0``;
+    with the default budget, 3 pages (test_a_fill_reads_more_pages_while_the_runs_fill_budget_lasts)."""
+    monkeypatch.setattr(new_terms, "FILL_PAGE", 2)
+    monkeypatch.setattr(new_terms, "FILL_PAGES", 3)
+    index_history(siem)
+    args = ["detect", "run", "--endpoint", engine_url, "--auth", "none", "--rule", RULE, "--json"]
+    if by == "variable":
+        monkeypatch.setenv("FILL_BUDGET_SECONDS", "0")
+    else:
+        args += ["--fill-budget", "0"]
+    outcomes = []
+    for minute in range(0, 25, 5):
+        assert main([*args, "--now", f"2026-03-14T09:{minute:02d}:00Z"]) == 0
+        outcomes.append(json.loads(capsys.readouterr().out)["outcomes"][0])
+
+    assert [outcome["filling"] for outcome in outcomes] == [True, True, True, True, False]
+    assert outcomes[0]["searches"] == 1
+
+
+@pytest.mark.parametrize("value", ["-1", "a minute", "901"])
+def test_a_fill_budget_out_of_range_is_refused(
+    value: str, engine_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["detect", "run", "--endpoint", engine_url, "--auth", "none", "--fill-budget", value]
+    assert main(args) == 1
+    assert f"fill budget {value!r}" in capsys.readouterr().err
+    with pytest.raises(FillBudgetError, match=r"0 to 900 seconds|not a number"):
+        DetectionSettings.from_env({"OPENSEARCH_ENDPOINT": engine_url, "FILL_BUDGET_SECONDS": value})
+
+
+def test_the_detection_function_reads_the_fill_budget() -> None:
+    endpoint = {"OPENSEARCH_ENDPOINT": "https://logs.example", "AWS_REGION": "eu-west-1"}
+    budget = DetectionSettings.from_env({**endpoint, "FILL_BUDGET_SECONDS": "12.5"}).run.fill_budget
+    assert budget == timedelta(seconds=12.5)
+    assert DetectionSettings.from_env(endpoint).run.fill_budget == timedelta(minutes=1)
+    assert DetectionSettings.from_env({**endpoint, "FILL_BUDGET_SECONDS": ""}).run.fill_budget == timedelta(
+        minutes=1
+    )

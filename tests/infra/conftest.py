@@ -68,6 +68,7 @@ VARIANT_CONTEXT: dict[str, Any] = {
     "vpcEndpointClientCidrs": ANALYST_NETWORK,
     "subnetIds": ",".join(SUBNETS),
     "detectionExceptionsFile": str(Path(__file__).with_name("exceptions.yml")),
+    "detectionFillBudgetSeconds": 30,
     "vpcFlowFormats": {"vpcflow/firehose/": "${version} ${vpc-id} ${srcaddr} ${dstaddr} ${action} ${start}"},
     "operatorRole": False,
     "configSnapshotInventory": True,

@@ -396,6 +396,7 @@ def test_detection_function_environment(central: dict[str, Any]) -> None:
     assert environment["ALERT_TOPIC_ARN"] == f"<{topic_id}>"
     assert environment["ALERTS_INDEX"] == "siem-alerts"
     assert environment["INCIDENTS_INDEX"] == "siem-incidents"
+    assert environment["FILL_BUDGET_SECONDS"] == "60"  # a fifth of the 5-minute timeout
     assert environment["ALERTS_ENDPOINT"] != environment["OPENSEARCH_ENDPOINT"]
     assert environment["DASHBOARDS_URL"] == f"<{collection_id(central, 'siem-logs')}.DashboardEndpoint>"
     assert environment["STATE_TABLE"].startswith("<DetectionsCheckpoints")

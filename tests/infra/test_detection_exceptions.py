@@ -57,3 +57,20 @@ def test_the_detection_function_gets_the_exceptions(variant: dict[str, Any], cen
     value = _detection_environment(variant)["DETECTION_EXCEPTIONS"]
     assert len(from_setting(value).entries) == 2
     assert "DETECTION_EXCEPTIONS" not in _detection_environment(central)
+
+
+def test_the_fill_budget_follows_the_detection_timeout_unless_set() -> None:
+    """``FILL_BUDGET_SECONDS``: a fifth of the function's timeout, 60 s at most; set, below it."""
+    assert Config.from_context(BASE.get).detection_fill_budget_seconds == 60
+    assert Config.from_context({**BASE, "detectionRateMinutes": 1}.get).detection_fill_budget_seconds == 12
+    context = {**BASE, "detectionFillBudgetSeconds": "120"}
+    assert Config.from_context(context.get).detection_fill_budget_seconds == 120
+    [problem] = _problems(detectionFillBudgetSeconds=300)
+    assert "must be less than the detection function's timeout (300 s" in problem
+    [problem] = _problems(detectionFillBudgetSeconds=-1)
+    assert "from 0 to 900" in problem
+
+
+@pytest.mark.slow
+def test_the_detection_function_gets_the_fill_budget(variant: dict[str, Any]) -> None:
+    assert _detection_environment(variant)["FILL_BUDGET_SECONDS"] == "30"
