@@ -11,9 +11,17 @@ id, an ARN or ``*``), the way IAM evaluates them:
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
   account id / ARN of another account; service principals (``*.amazonaws.com``), federated
   identity providers and canonical user ids name no account and are left alone;
+- ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
   (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``...) does not
   grant everyone, even with ``Principal: "*"`` (the usual organization-wide bucket policy).
+  Only a condition that holds for those callers alone pins: a positive match
+  (``StringEquals``, ``StringLike``, ``ArnEquals``... or their ``ForAnyValue:`` forms), not
+  a negated one (``StringNotEquals``: everyone else), ``Null``, an ``...IfExists`` (true
+  when the key is absent) or ``ForAllValues:`` (true for an empty set); on an account key
+  every value is the account itself (``aws:PrincipalAccount: <another account>`` grants that
+  account), and an organization value starts with a literal id (``*`` or ``o-*`` pins
+  nothing; ``o-a1b2/r-ab12/*`` does).
 """
 
 from __future__ import annotations
@@ -38,6 +46,13 @@ PINNING_KEYS = frozenset(
     )
 )
 """Condition keys that restrict a wildcard principal to known accounts."""
+ACCOUNT_KEYS = frozenset(key.lower() for key in ("aws:PrincipalAccount", "aws:SourceAccount"))
+"""The pinning keys whose values are account ids: they pin to the account itself only."""
+PINNING_OPERATORS = frozenset(
+    name.lower() for name in ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
+)
+"""Condition operators that hold only for the values they name (IAM: condition operators)."""
+_WILDCARD = re.compile(r"[*?]")
 
 
 def grants_outside(values: Iterable[Any], account: Any) -> bool:
@@ -70,12 +85,13 @@ def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 
 def _statement_outside(statement: Mapping[str, Any], account: str) -> bool:
-    if statement.get("Effect") != "Allow" or "NotPrincipal" in statement:
+    if statement.get("Effect") != "Allow":
         return False
-    pinned = _pinned(statement.get("Condition"))
+    pinned = _pinned(statement.get("Condition"), account)
+    principals = ["*"] if "NotPrincipal" in statement else _aws_principals(statement.get("Principal"))
     return any(
         (principal == "*" and not pinned) or (principal != "*" and _principal_outside(principal, account))
-        for principal in _aws_principals(statement.get("Principal"))
+        for principal in principals
     )
 
 
@@ -88,13 +104,33 @@ def _aws_principals(principal: Any) -> Iterator[str]:
         yield from ([aws] if isinstance(aws, str) else [item for item in aws or () if isinstance(item, str)])
 
 
-def _pinned(condition: Any) -> bool:
+def _pinned(condition: Any, account: str) -> bool:
     if not isinstance(condition, Mapping):
         return False
     return any(
-        isinstance(block, Mapping) and any(str(key).lower() in PINNING_KEYS for key in block)
-        for block in condition.values()
+        _pinning_operator(str(operator))
+        and isinstance(block, Mapping)
+        and any(_pins(str(key).lower(), values, account) for key, values in block.items())
+        for operator, block in condition.items()
     )
+
+
+def _pinning_operator(operator: str) -> bool:
+    operator = operator.lower()
+    if operator.startswith("forallvalues:") or operator.endswith("ifexists"):
+        return False
+    return operator.removeprefix("foranyvalue:") in PINNING_OPERATORS
+
+
+def _pins(key: str, values: Any, account: str) -> bool:
+    if key not in PINNING_KEYS:
+        return False
+    listed = [values] if isinstance(values, str) else values if isinstance(values, list) else []
+    if not listed or not all(isinstance(value, str) for value in listed):
+        return False
+    if key in ACCOUNT_KEYS:
+        return all(value.strip() == account for value in listed)
+    return all(value.strip() and not _WILDCARD.search(value.strip().split("/", 1)[0]) for value in listed)
 
 
 def _principal_outside(principal: str, account: str) -> bool:
@@ -107,4 +143,4 @@ def _principal_outside(principal: str, account: str) -> bool:
     return found is not None and found.group(1) != account
 
 
-__all__ = ["PINNING_KEYS", "grants_outside"]
+__all__ = ["ACCOUNT_KEYS", "PINNING_KEYS", "PINNING_OPERATORS", "grants_outside"]

@@ -43,6 +43,35 @@ def statement(principal: object, effect: str = "Allow", **extra: object) -> dict
         # An external principal is outside whatever the condition says.
         (statement({"AWS": "999988887777"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-x"}}), True),
         ({"Statement": {"Effect": "Allow", "Principal": {"AWS": "999988887777"}}}, True),
+        (statement({"AWS": ["*"]}), True),
+        # Allow with NotPrincipal lets in everyone but the principals it names (IAM: NotPrincipal).
+        (
+            {"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}]},
+            True,
+        ),
+        (
+            {"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}]},
+            False,
+        ),
+        # Conditions that name a pinning key but hold for callers outside the account or
+        # organization (IAM: condition operators, ...IfExists, ForAllValues, Null).
+        (statement("*", Condition={"StringEquals": {"aws:PrincipalAccount": "999988887777"}}), True),
+        (statement("*", Condition={"StringEquals": {"aws:SourceAccount": [OWN, "999988887777"]}}), True),
+        (statement("*", Condition={"StringNotEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}), True),
+        (statement("*", Condition={"StringNotEquals": {"aws:PrincipalAccount": OWN}}), True),
+        (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": "*"}}), True),
+        (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": "o-*"}}), True),
+        (statement("*", Condition={"Null": {"aws:PrincipalOrgID": "false"}}), True),
+        (statement("*", Condition={"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorgid"}}), True),
+        (statement("*", Condition={"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2/*"}}), True),
+        # Pinned: the documented organization forms.
+        (
+            statement(
+                "*", Condition={"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2/r-ab12/*"}}
+            ),
+            False,
+        ),
+        (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": ["o-exampleorgid"]}}), False),
     ],
 )
 def test_policies_as_objects_and_as_json_text(policy: dict[str, object], outside: bool) -> None:
