@@ -123,14 +123,21 @@ class Comparison:
 
     ``==`` / ``!=`` compare the two fields' (first) values; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
-    outside the account held by ``right`` (detections/principals.py).
+    outside the account held by ``right`` (detections/principals.py). With ``applies_to``
+    (a field and its values) the comparison is made only on hits whose field (first value)
+    is one of them, and every other hit passes it: "the target is not the caller" means
+    something only when the caller is an IAM user, whose name is its identity; a role
+    session's name is whatever the caller chose.
     """
 
     left: str
     op: str
     right: str
+    applies_to: tuple[str, tuple[str, ...]] | None = None
 
     def holds(self, document: Mapping[str, Any]) -> bool:
+        if self.applies_to is not None and get_field(document, self.applies_to[0]) not in self.applies_to[1]:
+            return True
         right = get_field(document, self.right)
         if self.op == "outside_account":
             return grants_outside(field_values(document, self.left), right)
@@ -636,9 +643,31 @@ def _query(value: Any) -> tuple[str | None, dict[str, Any] | None]:
 
 
 def _comparison(item: Any) -> Comparison:
-    if not isinstance(item, dict) or set(item) != {"field", "op", "other"} or item["op"] not in _COMPARISONS:
-        raise ValueError(f"where items are {{field, op: '!=' or '==', other}}, not {item!r}")
-    return Comparison(str(item["field"]), str(item["op"]), str(item["other"]))
+    if (
+        not isinstance(item, dict)
+        or not {"field", "op", "other"} <= set(item) <= {"field", "op", "other", "applies_to"}
+        or item["op"] not in _COMPARISONS
+    ):
+        raise ValueError(f"where items are {{field, op: '!=' or '==', other[, applies_to]}}, not {item!r}")
+    return Comparison(
+        str(item["field"]), str(item["op"]), str(item["other"]), _applies_to(item.get("applies_to"))
+    )
+
+
+def _applies_to(value: Any) -> tuple[str, tuple[str, ...]] | None:
+    if value is None:
+        return None
+    if (
+        not isinstance(value, dict)
+        or len(value) != 1
+        or not all(isinstance(item, str) for values in value.values() for item in values or [None])
+        or not all(isinstance(values, list) for values in value.values())
+    ):
+        raise ValueError(
+            f"applies_to is {{<field>: [<values>]}}, one field and a list of strings, not {value!r}"
+        )
+    ((field, values),) = value.items()
+    return str(field), tuple(values)
 
 
 def _test(item: Any, number: int, source: str) -> RuleTest:

@@ -83,7 +83,13 @@ def test_field_comparisons_become_a_script_filter(tmp_path: Path) -> None:
         f["script"] for f in body["inputs"][0]["search"]["query"]["query"]["bool"]["filter"] if "script" in f
     ]
     assert len(scripts) == 1
-    assert "doc['user.target.name']" in scripts[0]["script"]["source"]
+    source = scripts[0]["script"]["source"]
+    assert "doc['user.target.name']" in source
+    # Only an IAM user's name is its identity: other callers pass the comparison.
+    assert source.startswith(
+        "!(doc['aws.cloudtrail.user_identity.type'].size() != 0 "
+        "&& ['IAMUser'].contains(doc['aws.cloudtrail.user_identity.type'].value)) || ("
+    )
 
 
 @pytest.mark.integration
@@ -146,6 +152,11 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
         ({"superseded_by": ["siem-root-account-usage"]}, "is disabled"),
         ({"enabled": "no"}, "true or false"),
         ({"where": [{"field": "a", "op": "contains", "other": "b"}]}, "where items"),
+        ({"where": [{"field": "a", "op": "!=", "other": "b", "applies_to": {"c": "IAMUser"}}]}, "applies_to"),
+        (
+            {"where": [{"field": "a", "op": "!=", "other": "b", "applies_to": {"c": ["x"], "d": ["y"]}}]},
+            "applies_to",
+        ),
         ({"type": "rare"}, "type must be one of"),
         ({"window": "5m"}, r"\['window'\] only apply to threshold rules"),
         ({"tests": [{"match": False, "alerts": 2, "records": [{}]}]}, "contradicts"),
