@@ -1,4 +1,5 @@
-"""Does a request grant access outside the caller's account? (the ``outside_account`` comparison)
+"""Does a request grant access outside the caller's account? (the ``outside_account``
+comparison) Does an identity policy grant every action? (``every_action``)
 
 Lucene cannot compare a value with another field of the same document, and a trust or
 resource policy arrives in CloudTrail either as an object (S3 ``PutBucketPolicy``:
@@ -63,17 +64,39 @@ def grants_outside(values: Iterable[Any], account: Any) -> bool:
     return any(_outside(value, account) for value in values)
 
 
-def _outside(value: Any, account: str) -> bool:
+def grants_every_action(values: Iterable[Any]) -> bool:
+    """Whether any of ``values`` (identity policies, as objects or JSON text) has an ``Allow``
+    statement for every action on every resource: ``Action`` ``*`` / ``*:*`` or ``NotAction``
+    (everything but what it names), with ``Resource`` ``*``. Conditions are not read: an
+    inline administrator policy needs none, and one an attacker writes has none."""
+    return any(_every_action(statement) for value in values for statement in _statements(_policy(value)))
+
+
+def _every_action(statement: Mapping[str, Any]) -> bool:
+    if statement.get("Effect") != "Allow" or "*" not in _strings(statement.get("Resource")):
+        return False
+    return "NotAction" in statement or bool({"*", "*:*"} & set(_strings(statement.get("Action"))))
+
+
+def _strings(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [item.strip() for item in items if isinstance(item, str)]
+
+
+def _policy(value: Any) -> Mapping[str, Any]:
+    """A policy as an object, from an object or JSON text (``{}`` when it is neither)."""
     if isinstance(value, str) and value.lstrip().startswith("{"):
         try:
             value = json.loads(value)
         except ValueError:
-            return False
-    if isinstance(value, Mapping):
-        return any(_statement_outside(statement, account) for statement in _statements(value))
-    if isinstance(value, str):
+            return {}
+    return value if isinstance(value, Mapping) else {}
+
+
+def _outside(value: Any, account: str) -> bool:
+    if isinstance(value, str) and not value.lstrip().startswith("{"):
         return _principal_outside(value, account)
-    return False
+    return any(_statement_outside(statement, account) for statement in _statements(_policy(value)))
 
 
 def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -143,4 +166,4 @@ def _principal_outside(principal: str, account: str) -> bool:
     return found is not None and found.group(1) != account
 
 
-__all__ = ["ACCOUNT_KEYS", "PINNING_KEYS", "PINNING_OPERATORS", "grants_outside"]
+__all__ = ["ACCOUNT_KEYS", "PINNING_KEYS", "PINNING_OPERATORS", "grants_every_action", "grants_outside"]

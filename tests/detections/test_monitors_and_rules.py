@@ -66,9 +66,10 @@ def test_rules_alerting_cannot_run_are_skipped_with_their_reason(
     assert f"{len(RULES) - len(skipped)} monitors written" in out and f"{len(skipped)} rules skipped" in out
     assert reasons["siem-new-region-in-account"].startswith("new_terms:")  # type: ignore[union-attr]
     assert reasons["siem-console-signin-without-mfa-then-access-key"].startswith("sequence:")  # type: ignore[union-attr]
-    assert "flat_object" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
+    assert "flat_object" in reasons["siem-ec2-get-password-data"]  # type: ignore[operator]
     assert reasons["siem-access-denied-burst"] is None  # distinct event.action: a cardinality
-    # name, names and path pooled: one cardinality cannot count three fields' values together
+    # name, names and path (secretId and secretIdList) pooled: one cardinality counts one field
+    assert "pooled" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
     assert "pooled" in reasons["siem-ssm-securestring-decrypted-outside-compute"]  # type: ignore[operator]
     for rule_id, reason in skipped.items():
         assert f"skipped {rule_id}: {reason}" in out
@@ -153,6 +154,8 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
         ({"enabled": "no"}, "true or false"),
         ({"where": [{"field": "a", "op": "contains", "other": "b"}]}, "where items"),
         ({"where": [{"field": "a", "op": "!=", "other": "b", "applies_to": {"c": "IAMUser"}}]}, "applies_to"),
+        ({"where": [{"field": "a", "op": "!="}]}, "where items"),
+        ({"where": [{"field": "a", "op": "every_action", "other": "b"}]}, "where items"),
         (
             {"where": [{"field": "a", "op": "!=", "other": "b", "applies_to": {"c": ["x"], "d": ["y"]}}]},
             "applies_to",

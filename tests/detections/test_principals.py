@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from detections.principals import grants_outside
+from detections.principals import grants_every_action, grants_outside
 from detections.rules import Comparison, field_values
 
 OWN = "111122223333"
@@ -112,3 +112,29 @@ def test_the_comparison_reads_every_value_of_a_field_in_a_document() -> None:
     assert not Comparison(
         "aws.cloudtrail.request_parameters.missing", "outside_account", "cloud.account.id"
     ).holds(document)
+
+
+def identity_policy(**statement: object) -> dict[str, object]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]}
+
+
+@pytest.mark.parametrize(
+    "policy, every",
+    [
+        (identity_policy(Action="*", Resource="*"), True),
+        (identity_policy(Action=["s3:GetObject", "*:*"], Resource=["*"]), True),
+        # Allow with NotAction grants every action but those named (IAM: NotAction).
+        (identity_policy(NotAction=["iam:*", "organizations:*"], Resource="*"), True),
+        (identity_policy(Action="*", Resource="arn:aws:s3:::backups/*"), False),
+        (identity_policy(Action="iam:PassRole", Resource="*"), False),
+        ({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}, False),
+    ],
+)
+def test_identity_policies_allowing_every_action(policy: dict[str, object], every: bool) -> None:
+    assert grants_every_action([policy]) is every
+    assert grants_every_action([json.dumps(policy)]) is every
+
+
+def test_an_unreadable_or_missing_policy_allows_nothing() -> None:
+    assert not grants_every_action(["{not json", None, 7])
+    assert not grants_every_action([])
