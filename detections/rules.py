@@ -126,11 +126,11 @@ class Comparison:
     ``==`` / ``!=`` compare the two fields' (first) values; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
     outside the account held by ``right``; ``every_action`` (no ``right``) holds when ``left``
-    (identity policies) allows every action on every resource (detections/principals.py). With ``applies_to``
-    (a field and its values) the comparison is made only on hits whose field (first value)
-    is one of them, and every other hit passes it: "the target is not the caller" means
-    something only when the caller is an IAM user, whose name is its identity; a role
-    session's name is whatever the caller chose.
+    (identity policies) allows every action on every resource (detections/principals.py).
+    With ``applies_to`` (a field and its values) the comparison is made only on hits whose
+    field (first value) is one of them, and every other hit passes it: "the target is not the
+    caller" means something only when the caller is an IAM user, whose name is its identity;
+    a role session's name is whatever the caller chose.
     """
 
     left: str
@@ -667,17 +667,11 @@ def _comparison(item: Any) -> Comparison:
 def _applies_to(value: Any) -> tuple[str, tuple[str, ...]] | None:
     if value is None:
         return None
-    if (
-        not isinstance(value, dict)
-        or len(value) != 1
-        or not all(isinstance(item, str) for values in value.values() for item in values or [None])
-        or not all(isinstance(values, list) for values in value.values())
-    ):
-        raise ValueError(
-            f"applies_to is {{<field>: [<values>]}}, one field and a list of strings, not {value!r}"
-        )
-    ((field, values),) = value.items()
-    return str(field), tuple(values)
+    if isinstance(value, dict) and len(value) == 1:
+        ((field, values),) = value.items()
+        if isinstance(values, list) and values and all(isinstance(item, str) for item in values):
+            return str(field), tuple(values)
+    raise ValueError(f"applies_to is {{<field>: [<values>]}}, one field and a list of strings, not {value!r}")
 
 
 def _test(item: Any, number: int, source: str) -> RuleTest:
