@@ -56,13 +56,18 @@ def _time_range(field: str, span: timedelta, lag: timedelta) -> dict[str, Any]:
 
 
 def comparison_script(comparison: Comparison) -> dict[str, Any]:
-    """A script query keeping documents where ``field op other`` (missing counts as different)."""
+    """A script query keeping documents where ``field op other`` (missing counts as different);
+    with ``applies_to``, also every document whose field holds none of its values."""
     left, right = comparison.left, comparison.right
     same = (
         f"doc['{left}'].size() != 0 && doc['{right}'].size() != 0 "
         f"&& doc['{left}'].value == doc['{right}'].value"
     )
     source = same if comparison.op == "==" else f"!({same})"
+    if comparison.applies_to is not None:
+        field, values = comparison.applies_to
+        listed = ", ".join("'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'" for value in values)
+        source = f"!(doc['{field}'].size() != 0 && [{listed}].contains(doc['{field}'].value)) || ({source})"
     return {"script": {"script": {"source": source, "lang": "painless"}}}
 
 

@@ -1,4 +1,5 @@
-"""Does a request grant access outside the caller's account? (the ``outside_account`` comparison)
+"""Does a request grant access outside the caller's account? (the ``outside_account``
+comparison) Does an identity policy grant every action? (``every_action``)
 
 Lucene cannot compare a value with another field of the same document, and a trust or
 resource policy arrives in CloudTrail either as an object (S3 ``PutBucketPolicy``:
@@ -11,9 +12,17 @@ id, an ARN or ``*``), the way IAM evaluates them:
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
   account id / ARN of another account; service principals (``*.amazonaws.com``), federated
   identity providers and canonical user ids name no account and are left alone;
+- ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
   (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``...) does not
   grant everyone, even with ``Principal: "*"`` (the usual organization-wide bucket policy).
+  Only a condition that holds for those callers alone pins: a positive match
+  (``StringEquals``, ``StringLike``, ``ArnEquals``... or their ``ForAnyValue:`` forms), not
+  a negated one (``StringNotEquals``: everyone else), ``Null``, an ``...IfExists`` (true
+  when the key is absent) or ``ForAllValues:`` (true for an empty set); on an account key
+  every value is the account itself (``aws:PrincipalAccount: <another account>`` grants that
+  account), and an organization value starts with a literal id (``*`` or ``o-*`` pins
+  nothing; ``o-a1b2/r-ab12/*`` does).
 """
 
 from __future__ import annotations
@@ -38,6 +47,13 @@ PINNING_KEYS = frozenset(
     )
 )
 """Condition keys that restrict a wildcard principal to known accounts."""
+ACCOUNT_KEYS = frozenset(key.lower() for key in ("aws:PrincipalAccount", "aws:SourceAccount"))
+"""The pinning keys whose values are account ids: they pin to the account itself only."""
+PINNING_OPERATORS = frozenset(
+    name.lower() for name in ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
+)
+"""Condition operators that hold only for the values they name (IAM: condition operators)."""
+_WILDCARD = re.compile(r"[*?]")
 
 
 def grants_outside(values: Iterable[Any], account: Any) -> bool:
@@ -48,17 +64,39 @@ def grants_outside(values: Iterable[Any], account: Any) -> bool:
     return any(_outside(value, account) for value in values)
 
 
-def _outside(value: Any, account: str) -> bool:
+def grants_every_action(values: Iterable[Any]) -> bool:
+    """Whether any of ``values`` (identity policies, as objects or JSON text) has an ``Allow``
+    statement for every action on every resource: ``Action`` ``*`` / ``*:*`` or ``NotAction``
+    (everything but what it names), with ``Resource`` ``*``. Conditions are not read: an
+    inline administrator policy needs none, and one an attacker writes has none."""
+    return any(_every_action(statement) for value in values for statement in _statements(_policy(value)))
+
+
+def _every_action(statement: Mapping[str, Any]) -> bool:
+    if statement.get("Effect") != "Allow" or "*" not in _strings(statement.get("Resource")):
+        return False
+    return "NotAction" in statement or bool({"*", "*:*"} & set(_strings(statement.get("Action"))))
+
+
+def _strings(value: Any) -> list[str]:
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [item.strip() for item in items if isinstance(item, str)]
+
+
+def _policy(value: Any) -> Mapping[str, Any]:
+    """A policy as an object, from an object or JSON text (``{}`` when it is neither)."""
     if isinstance(value, str) and value.lstrip().startswith("{"):
         try:
             value = json.loads(value)
         except ValueError:
-            return False
-    if isinstance(value, Mapping):
-        return any(_statement_outside(statement, account) for statement in _statements(value))
-    if isinstance(value, str):
+            return {}
+    return value if isinstance(value, Mapping) else {}
+
+
+def _outside(value: Any, account: str) -> bool:
+    if isinstance(value, str) and not value.lstrip().startswith("{"):
         return _principal_outside(value, account)
-    return False
+    return any(_statement_outside(statement, account) for statement in _statements(_policy(value)))
 
 
 def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -70,12 +108,13 @@ def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
 
 
 def _statement_outside(statement: Mapping[str, Any], account: str) -> bool:
-    if statement.get("Effect") != "Allow" or "NotPrincipal" in statement:
+    if statement.get("Effect") != "Allow":
         return False
-    pinned = _pinned(statement.get("Condition"))
+    pinned = _pinned(statement.get("Condition"), account)
+    principals = ["*"] if "NotPrincipal" in statement else _aws_principals(statement.get("Principal"))
     return any(
         (principal == "*" and not pinned) or (principal != "*" and _principal_outside(principal, account))
-        for principal in _aws_principals(statement.get("Principal"))
+        for principal in principals
     )
 
 
@@ -88,13 +127,33 @@ def _aws_principals(principal: Any) -> Iterator[str]:
         yield from ([aws] if isinstance(aws, str) else [item for item in aws or () if isinstance(item, str)])
 
 
-def _pinned(condition: Any) -> bool:
+def _pinned(condition: Any, account: str) -> bool:
     if not isinstance(condition, Mapping):
         return False
     return any(
-        isinstance(block, Mapping) and any(str(key).lower() in PINNING_KEYS for key in block)
-        for block in condition.values()
+        _pinning_operator(str(operator))
+        and isinstance(block, Mapping)
+        and any(_pins(str(key).lower(), values, account) for key, values in block.items())
+        for operator, block in condition.items()
     )
+
+
+def _pinning_operator(operator: str) -> bool:
+    operator = operator.lower()
+    if operator.startswith("forallvalues:") or operator.endswith("ifexists"):
+        return False
+    return operator.removeprefix("foranyvalue:") in PINNING_OPERATORS
+
+
+def _pins(key: str, values: Any, account: str) -> bool:
+    if key not in PINNING_KEYS:
+        return False
+    listed = [values] if isinstance(values, str) else values if isinstance(values, list) else []
+    if not listed or not all(isinstance(value, str) for value in listed):
+        return False
+    if key in ACCOUNT_KEYS:
+        return all(value.strip() == account for value in listed)
+    return all(value.strip() and not _WILDCARD.search(value.strip().split("/", 1)[0]) for value in listed)
 
 
 def _principal_outside(principal: str, account: str) -> bool:
@@ -107,4 +166,4 @@ def _principal_outside(principal: str, account: str) -> bool:
     return found is not None and found.group(1) != account
 
 
-__all__ = ["PINNING_KEYS", "grants_outside"]
+__all__ = ["ACCOUNT_KEYS", "PINNING_KEYS", "PINNING_OPERATORS", "grants_every_action", "grants_outside"]

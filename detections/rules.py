@@ -19,7 +19,7 @@ import yaml
 
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
-from detections.principals import grants_outside
+from detections.principals import grants_every_action, grants_outside
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
 
@@ -81,7 +81,9 @@ _KEYS = {
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
-_COMPARISONS = {"!=", "==", "outside_account"}
+_COMPARISONS = {"!=", "==", "outside_account", "every_action"}
+_UNARY = {"every_action"}
+"""Comparisons about one field: they take no ``other``."""
 
 
 class RuleError(ValueError):
@@ -123,14 +125,24 @@ class Comparison:
 
     ``==`` / ``!=`` compare the two fields' (first) values; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
-    outside the account held by ``right`` (detections/principals.py).
+    outside the account held by ``right``; ``every_action`` (no ``right``) holds when ``left``
+    (identity policies) allows every action on every resource (detections/principals.py).
+    With ``applies_to`` (a field and its values) the comparison is made only on hits whose
+    field (first value) is one of them, and every other hit passes it: "the target is not the
+    caller" means something only when the caller is an IAM user, whose name is its identity;
+    a role session's name is whatever the caller chose.
     """
 
     left: str
     op: str
     right: str
+    applies_to: tuple[str, tuple[str, ...]] | None = None
 
     def holds(self, document: Mapping[str, Any]) -> bool:
+        if self.applies_to is not None and get_field(document, self.applies_to[0]) not in self.applies_to[1]:
+            return True
+        if self.op == "every_action":
+            return grants_every_action(field_values(document, self.left))
         right = get_field(document, self.right)
         if self.op == "outside_account":
             return grants_outside(field_values(document, self.left), right)
@@ -636,9 +648,30 @@ def _query(value: Any) -> tuple[str | None, dict[str, Any] | None]:
 
 
 def _comparison(item: Any) -> Comparison:
-    if not isinstance(item, dict) or set(item) != {"field", "op", "other"} or item["op"] not in _COMPARISONS:
-        raise ValueError(f"where items are {{field, op: '!=' or '==', other}}, not {item!r}")
-    return Comparison(str(item["field"]), str(item["op"]), str(item["other"]))
+    unary = isinstance(item, dict) and item.get("op") in _UNARY
+    required = {"field", "op"} if unary else {"field", "op", "other"}
+    if (
+        not isinstance(item, dict)
+        or not required <= set(item) <= required | {"applies_to"}
+        or item["op"] not in _COMPARISONS
+    ):
+        raise ValueError(
+            "where items are {field, op: '!=', '==' or outside_account, other[, applies_to]}"
+            f" or {{field, op: every_action[, applies_to]}}, not {item!r}"
+        )
+    return Comparison(
+        str(item["field"]), str(item["op"]), str(item.get("other", "")), _applies_to(item.get("applies_to"))
+    )
+
+
+def _applies_to(value: Any) -> tuple[str, tuple[str, ...]] | None:
+    if value is None:
+        return None
+    if isinstance(value, dict) and len(value) == 1:
+        ((field, values),) = value.items()
+        if isinstance(values, list) and values and all(isinstance(item, str) for item in values):
+            return str(field), tuple(values)
+    raise ValueError(f"applies_to is {{<field>: [<values>]}}, one field and a list of strings, not {value!r}")
 
 
 def _test(item: Any, number: int, source: str) -> RuleTest:

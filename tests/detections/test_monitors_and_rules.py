@@ -66,9 +66,10 @@ def test_rules_alerting_cannot_run_are_skipped_with_their_reason(
     assert f"{len(RULES) - len(skipped)} monitors written" in out and f"{len(skipped)} rules skipped" in out
     assert reasons["siem-new-region-in-account"].startswith("new_terms:")  # type: ignore[union-attr]
     assert reasons["siem-console-signin-without-mfa-then-access-key"].startswith("sequence:")  # type: ignore[union-attr]
-    assert "flat_object" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
+    assert "flat_object" in reasons["siem-ec2-get-password-data"]  # type: ignore[operator]
     assert reasons["siem-access-denied-burst"] is None  # distinct event.action: a cardinality
-    # name, names and path pooled: one cardinality cannot count three fields' values together
+    # name, names and path (secretId and secretIdList) pooled: one cardinality counts one field
+    assert "pooled" in reasons["siem-secretsmanager-retrieval-burst"]  # type: ignore[operator]
     assert "pooled" in reasons["siem-ssm-securestring-decrypted-outside-compute"]  # type: ignore[operator]
     for rule_id, reason in skipped.items():
         assert f"skipped {rule_id}: {reason}" in out
@@ -83,7 +84,13 @@ def test_field_comparisons_become_a_script_filter(tmp_path: Path) -> None:
         f["script"] for f in body["inputs"][0]["search"]["query"]["query"]["bool"]["filter"] if "script" in f
     ]
     assert len(scripts) == 1
-    assert "doc['user.target.name']" in scripts[0]["script"]["source"]
+    source = scripts[0]["script"]["source"]
+    assert "doc['user.target.name']" in source
+    # Only an IAM user's name is its identity: other callers pass the comparison.
+    assert source.startswith(
+        "!(doc['aws.cloudtrail.user_identity.type'].size() != 0 "
+        "&& ['IAMUser'].contains(doc['aws.cloudtrail.user_identity.type'].value)) || ("
+    )
 
 
 @pytest.mark.integration
@@ -146,6 +153,13 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
         ({"superseded_by": ["siem-root-account-usage"]}, "is disabled"),
         ({"enabled": "no"}, "true or false"),
         ({"where": [{"field": "a", "op": "contains", "other": "b"}]}, "where items"),
+        ({"where": [{"field": "a", "op": "!=", "other": "b", "applies_to": {"c": "IAMUser"}}]}, "applies_to"),
+        ({"where": [{"field": "a", "op": "!="}]}, "where items"),
+        ({"where": [{"field": "a", "op": "every_action", "other": "b"}]}, "where items"),
+        (
+            {"where": [{"field": "a", "op": "!=", "other": "b", "applies_to": {"c": ["x"], "d": ["y"]}}]},
+            "applies_to",
+        ),
         ({"type": "rare"}, "type must be one of"),
         ({"window": "5m"}, r"\['window'\] only apply to threshold rules"),
         ({"tests": [{"match": False, "alerts": 2, "records": [{}]}]}, "contradicts"),

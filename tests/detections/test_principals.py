@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from detections.principals import grants_outside
+from detections.principals import grants_every_action, grants_outside
 from detections.rules import Comparison, field_values
 
 OWN = "111122223333"
@@ -43,6 +43,35 @@ def statement(principal: object, effect: str = "Allow", **extra: object) -> dict
         # An external principal is outside whatever the condition says.
         (statement({"AWS": "999988887777"}, Condition={"StringEquals": {"aws:PrincipalOrgID": "o-x"}}), True),
         ({"Statement": {"Effect": "Allow", "Principal": {"AWS": "999988887777"}}}, True),
+        (statement({"AWS": ["*"]}), True),
+        # Allow with NotPrincipal lets in everyone but the principals it names (IAM: NotPrincipal).
+        (
+            {"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}]},
+            True,
+        ),
+        (
+            {"Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:root"}}]},
+            False,
+        ),
+        # Conditions that name a pinning key but hold for callers outside the account or
+        # organization (IAM: condition operators, ...IfExists, ForAllValues, Null).
+        (statement("*", Condition={"StringEquals": {"aws:PrincipalAccount": "999988887777"}}), True),
+        (statement("*", Condition={"StringEquals": {"aws:SourceAccount": [OWN, "999988887777"]}}), True),
+        (statement("*", Condition={"StringNotEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}), True),
+        (statement("*", Condition={"StringNotEquals": {"aws:PrincipalAccount": OWN}}), True),
+        (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": "*"}}), True),
+        (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": "o-*"}}), True),
+        (statement("*", Condition={"Null": {"aws:PrincipalOrgID": "false"}}), True),
+        (statement("*", Condition={"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorgid"}}), True),
+        (statement("*", Condition={"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2/*"}}), True),
+        # Pinned: the documented organization forms.
+        (
+            statement(
+                "*", Condition={"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2/r-ab12/*"}}
+            ),
+            False,
+        ),
+        (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": ["o-exampleorgid"]}}), False),
     ],
 )
 def test_policies_as_objects_and_as_json_text(policy: dict[str, object], outside: bool) -> None:
@@ -83,3 +112,29 @@ def test_the_comparison_reads_every_value_of_a_field_in_a_document() -> None:
     assert not Comparison(
         "aws.cloudtrail.request_parameters.missing", "outside_account", "cloud.account.id"
     ).holds(document)
+
+
+def identity_policy(**statement: object) -> dict[str, object]:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]}
+
+
+@pytest.mark.parametrize(
+    "policy, every",
+    [
+        (identity_policy(Action="*", Resource="*"), True),
+        (identity_policy(Action=["s3:GetObject", "*:*"], Resource=["*"]), True),
+        # Allow with NotAction grants every action but those named (IAM: NotAction).
+        (identity_policy(NotAction=["iam:*", "organizations:*"], Resource="*"), True),
+        (identity_policy(Action="*", Resource="arn:aws:s3:::backups/*"), False),
+        (identity_policy(Action="iam:PassRole", Resource="*"), False),
+        ({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}, False),
+    ],
+)
+def test_identity_policies_allowing_every_action(policy: dict[str, object], every: bool) -> None:
+    assert grants_every_action([policy]) is every
+    assert grants_every_action([json.dumps(policy)]) is every
+
+
+def test_an_unreadable_or_missing_policy_allows_nothing() -> None:
+    assert not grants_every_action(["{not json", None, 7])
+    assert not grants_every_action([])
