@@ -25,6 +25,7 @@ the same seed gives the same finding.
 from __future__ import annotations
 
 import functools
+import json
 import random
 import re
 from dataclasses import dataclass, field
@@ -42,6 +43,19 @@ DOCUMENTED_REQUIRED = {
     # The ASFF's required attributes (aws-docs/securityhub/asff-required-attributes.md) that
     # the model leaves optional: "the finding must have either the Label or Normalized field".
     "securityhub": {"AwsSecurityFinding": {"Severity", "Types"}, "Severity": {"Label"}},
+    # The model requires nothing of a configuration item; every item Config records or
+    # returns names its account, region, resource and time (docs/sources/config.md).
+    "config": {
+        "ConfigurationItem": {
+            "accountId",
+            "awsRegion",
+            "resourceType",
+            "resourceId",
+            "configurationItemCaptureTime",
+            "configurationItemStatus",
+            "configurationStateId",
+        }
+    },
 }
 """Members always present besides the model's ``required`` ones, by structure."""
 
@@ -177,7 +191,7 @@ class Generator:
             return items
         if kind == "map":
             keys = {self._key(shape.key) for _ in range(1 if self.maximal else self.rng.randint(1, 2))}
-            return {key: self._value(shape.value, key, stack, depth + 1, in_list) for key in keys}
+            return {key: self._value(shape.value, member, stack, depth + 1, in_list) for key in keys}
         special = self._special(stack, member)
         if special is not None:
             return special
@@ -222,7 +236,7 @@ class Generator:
     def _string(self, shape: Any, member: str) -> str:
         if shape.enum:
             return str(self.rng.choice(shape.enum))
-        words = _WORDS.findall(member)
+        words = _WORDS.findall(member[:1].upper() + member[1:])  # Config's names are camelCase
         last = words[-1] if words else ""
         lowered = member.lower()
         if last in ("At", "Time", "Date", "Timestamp", "Seen") or lowered.endswith(("timestamp", "datetime")):
@@ -256,10 +270,14 @@ class Generator:
         seconds = self.rng.randint(1_500_000_000, 1_800_000_000)
         if self.service == "guardduty" and typed and self.rng.random() < 0.3:
             return self.rng.choice([seconds, seconds + self.rng.randint(0, 999) / 1000])
-        digits = self.rng.choice([0, 3] if self.service == "guardduty" else [0, 3, 6, 9])
+        if self.service == "config" and typed and self.rng.random() < 0.3:
+            return seconds + self.rng.randint(0, 999) / 1000  # the API's JSON (awsjson): epoch seconds
+        digits = self.rng.choice({"guardduty": [0, 3], "config": [3, 6]}.get(self.service, [0, 3, 6, 9]))
         fraction = f".{self.rng.randrange(10**digits):0{digits}d}" if digits else ""
         zone = "Z"
-        if self.service != "guardduty" and self.rng.random() < 0.3:
+        if self.service == "config":
+            zone = self.rng.choice(["Z", "+00:00"])  # the delivered files' and the API's
+        elif self.service != "guardduty" and self.rng.random() < 0.3:
             zone = self.rng.choice(["+00:00", "+02:00", "-05:30", "+14:00"])
         return f"{_utc(seconds)}{fraction}{zone}"
 
@@ -333,6 +351,14 @@ class Generator:
                 return rng.choice(_ASFF_TYPES)
             if stack[-1] == "Severity" and member == "Normalized":
                 return rng.randint(0, 100)
+        if self.service == "config":
+            if member == "configurationStateId":
+                return str(rng.randint(1_500_000_000_000, 1_800_000_000_000))  # epoch milliseconds
+            if top and member == "awsRegion":
+                return rng.choice([*_REGIONS, "global"])
+            if member in ("configuration", "supplementaryConfiguration"):
+                # JSON text in the API (an object in the delivered files): a resource's own shape.
+                return json.dumps({"name": self._text(), "arn": self._arn(), "count": rng.randint(0, 9)})
         return None
 
 

@@ -1,4 +1,5 @@
-"""Findings generated from the AWS API models (:mod:`tests.fuzz.models`) through the whole path:
+"""Findings (and configuration items) generated from the AWS API models (:mod:`tests.fuzz.models`)
+through the whole path:
 normalized (no dead letter: they are valid findings), each document fitting its index
 template (:mod:`tests.fuzz.conformance`), a sample indexed into the embedded engine through
 the Serverless guard, and a maximal finding with lists of 150 and long strings costing a
@@ -29,16 +30,20 @@ from tests.fuzz.conformance import violations
 from tests.fuzz.harness import check_object
 from tests.fuzz.models import Generator
 
-SOURCES = ["guardduty", "securityhub"]
+SOURCES = ["guardduty", "securityhub", "config"]
+FINDINGS = SOURCES[:2]
+WRAPPERS = {"securityhub": "Findings", "config": "configurationItems"}
 RANDOM_FINDINGS = 5000 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 250
 INDEXED = 25
 """Random findings per source indexed into the engine, besides the maximal ones."""
 
 
 def _object(source: str, finding: dict[str, Any]) -> bytes:
-    """A finding as its source delivers it: a line of GuardDuty's S3 export; Security Hub's
-    ``{"Findings": [...]}`` (what ``GetFindings`` and the EventBridge events' detail hold)."""
-    return json.dumps(finding if source == "guardduty" else {"Findings": [finding]}).encode()
+    """A record as its source delivers it: a line of GuardDuty's S3 export; Security Hub's
+    ``{"Findings": [...]}`` (what ``GetFindings`` and the EventBridge events' detail hold);
+    Config's ``{"configurationItems": [...]}`` (a history file, or what the API returns)."""
+    wrapper = WRAPPERS.get(source)
+    return json.dumps({wrapper: [finding]} if wrapper else finding).encode()
 
 
 def _document(source: str, finding: dict[str, Any]) -> dict[str, Any]:
@@ -58,13 +63,45 @@ def _generators(source: str) -> Iterator[Generator]:
         yield Generator(source, seed=seed, api_names=source == "guardduty" and seed % 4 == 0)
 
 
+MAXIMAL_FIELDS = {
+    "guardduty": (
+        "source.ip",
+        "related.ip",
+        "event.start",
+        "process.name",
+        "container.name",
+        "threat.software.name",
+    ),
+    "securityhub": (
+        "source.ip",
+        "related.ip",
+        "event.start",
+        "process.name",
+        "container.name",
+        "threat.software.name",
+    ),
+    "config": (
+        "aws.config.resource.arn",
+        "aws.config.relationships",
+        "aws.config.configuration",
+        "related.hosts",
+    ),
+}
+"""What the mapping makes of a maximal finding's members, for each source (a few of many)."""
+
+
 @pytest.mark.parametrize("source", SOURCES)
 def test_maximal_finding_becomes_one_document_that_fits_the_template(source: str) -> None:
-    finding = Generator(source, maximal=True).finding()
-    document = _document(source, finding)
-    # Every structure's members are there, so is what the mapping makes of them.
-    assert document["source"]["ip"] and document["related"]["ip"] and document["event"]["start"]
-    assert document["process"] and document["container"] and document["threat"]
+    document = _document(source, Generator(source, maximal=True).finding())
+    missing = [field for field in MAXIMAL_FIELDS[source] if not _get(document, field)]
+    assert not missing, missing
+
+
+def _get(document: dict[str, Any], dotted: str) -> Any:
+    value: Any = document
+    for key in dotted.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
 
 
 @pytest.mark.parametrize("source", SOURCES)
@@ -73,8 +110,9 @@ def test_random_findings_become_one_document_each_that_fits_the_template(source:
     for generator in _generators(source):
         document = _document(source, generator.finding())
         kinds.add(document["event"].get("kind"))
-    # Security Hub's threats and posture results both come (GuardDuty's kind is its index's constant).
-    assert kinds == ({None} if source == "guardduty" else {"alert", "state"})
+    # Security Hub's threats and posture results both come (the others' kind is their index's
+    # constant, or always "event").
+    assert kinds == {"guardduty": {None}, "securityhub": {"alert", "state"}, "config": {"event"}}[source]
 
 
 def test_guardduty_api_shape_makes_the_export_shapes_document() -> None:
@@ -125,7 +163,7 @@ def _addresses(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
         yield path.rstrip("."), value
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", FINDINGS)
 def test_addresses_a_finding_names_are_related(source: str) -> None:
     """Each address an action or an instance's interfaces name is in ``related.ip``, so that
     a search for the address finds the finding (whichever of v4 and v6 the finding has)."""
@@ -196,5 +234,8 @@ def test_generated_findings_index_without_errors_and_fields_stay_bounded(engine:
         mapping = engine.indices.get_mapping(index=index)[index]["mappings"]
         mapped = leaf_fields(mapping["properties"])
         assert len(mapped) == len(index_fields(source)) < TOTAL_FIELDS_LIMIT, len(mapped)
-        hits = engine.count(index=index, body={"query": {"exists": {"field": "related.ip"}}})["count"]
-        assert hits > 0
+        # Each document with an address is found by it (the ip field took every one).
+        addressed = [doc for name, doc in documents if name == source and _get(doc, "related.ip")]
+        query = {"exists": {"field": "related.ip"}}
+        assert engine.count(index=index, body={"query": query})["count"] == len(addressed)
+        assert addressed or source == "config"
