@@ -117,8 +117,9 @@ class Generator:
     """Every plain-text value is :data:`LONG_TEXT` characters long."""
     api_names: bool = False
     """Member names (the SDK's PascalCase) rather than the wire names."""
-    presence: float = 0.5
-    """The chance that an optional member is present in a random finding."""
+    presence: float | None = None
+    """The chance that an optional member is present in a random finding; by default drawn
+    for each finding (sparse, half, nearly every member)."""
     budget: int = 1500
     """About how many values a random finding holds at most (the ASFF's resource details alone
     are hundreds of structures); optional members stop being added once it is spent."""
@@ -129,6 +130,8 @@ class Generator:
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.service}:{self.seed}")
+        if self.presence is None:
+            self.presence = self.rng.choice([0.2, 0.5, 0.9])
 
     def finding(self, shape_name: str | None = None) -> dict[str, Any]:
         """One finding of ``shape_name`` (the service's record shape by default)."""
@@ -220,7 +223,7 @@ class Generator:
             if depth >= MAX_DEPTH:
                 break
             optional = name not in required and not self.maximal
-            if optional and (self._left <= 0 or self.rng.random() >= self.presence):
+            if optional and (self._left <= 0 or self.rng.random() >= (self.presence or 0)):
                 continue
             wire = name if self.api_names else wire_name
             out[wire] = self._value(member, name, stack, depth + 1, in_list)

@@ -6,7 +6,7 @@ the Serverless guard, and a maximal finding with lists of 150 and long strings c
 document proportionate to it.
 
 Profiles (``HYPOTHESIS_PROFILE``, as in :mod:`tests.fuzz.test_fuzz`): ``ci`` (``make test``),
-:data:`RANDOM_FINDINGS` seeded findings per source; ``long`` (``make fuzz``), 5000.
+:data:`RANDOM_FINDINGS` seeded records per source; ``long`` (``make fuzz``), 5000.
 """
 
 from __future__ import annotations
@@ -27,13 +27,16 @@ from opensearch_assets.fields import leaf_fields
 from opensearch_assets.templates import TOTAL_FIELDS_LIMIT, index_fields, install_templates
 from tests.assets.indexing import PREFIX, index_documents
 from tests.fuzz.conformance import violations
-from tests.fuzz.harness import check_object
+from tests.fuzz.harness import check_object, containers
 from tests.fuzz.models import Generator
 
 SOURCES = ["guardduty", "securityhub", "config"]
 FINDINGS = SOURCES[:2]
 WRAPPERS = {"securityhub": "Findings", "config": "configurationItems"}
-RANDOM_FINDINGS = 5000 if os.environ.get("HYPOTHESIS_PROFILE") == "long" else 250
+LONG = os.environ.get("HYPOTHESIS_PROFILE") == "long"
+RANDOM_FINDINGS = 5000 if LONG else 250
+ADDRESSED_FINDINGS = 2000 if LONG else 100
+"""Findings per source whose addresses are checked (nearly every member present)."""
 INDEXED = 25
 """Random findings per source indexed into the engine, besides the maximal ones."""
 
@@ -84,7 +87,7 @@ MAXIMAL_FIELDS = {
         "aws.config.resource.arn",
         "aws.config.relationships",
         "aws.config.configuration",
-        "related.hosts",
+        "aws.config.tags",
     ),
 }
 """What the mapping makes of a maximal finding's members, for each source (a few of many)."""
@@ -123,6 +126,23 @@ def test_guardduty_api_shape_makes_the_export_shapes_document() -> None:
         exported = _document("guardduty", Generator("guardduty", **kwargs).finding())
         listed = _document("guardduty", Generator("guardduty", api_names=True, **kwargs).finding())
         assert listed == exported, seed
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_generated_records_in_every_container_become_one_document_each(source: str) -> None:
+    """Recognized from their content in every container the harness knows (JSON lines,
+    Firehose's concatenation, arrays, wrappers, EventBridge events, SNS notifications of them,
+    Config snapshots), GuardDuty's in either shape, six to an object."""
+    records = [
+        json.dumps(Generator(source, seed=seed, api_names=source == "guardduty" and seed % 2 == 1).finding())
+        for seed in range(36)
+    ]
+    for container in containers(source):
+        bare_only = container.bare_only and source == "guardduty"  # an envelope holds the export's shape
+        usable = [record for number, record in enumerate(records) if not (bare_only and number % 2)]
+        for start in range(0, len(usable), 6):
+            batch = [record.encode() for record in usable[start : start + 6]]
+            check_object(container.wrap(source, batch), source, records=len(batch))
 
 
 # Where a finding names an address that must be searchable in `related.ip` (the ones the
@@ -168,7 +188,7 @@ def test_addresses_a_finding_names_are_related(source: str) -> None:
     """Each address an action or an instance's interfaces name is in ``related.ip``, so that
     a search for the address finds the finding (whichever of v4 and v6 the finding has)."""
     checked = set()
-    for seed in range(100):
+    for seed in range(ADDRESSED_FINDINGS):
         generator = Generator(source, seed=seed, presence=0.9, budget=5_000)
         finding = generator.finding()
         if source == "securityhub":  # among hundreds of resource types, the ones with addresses
