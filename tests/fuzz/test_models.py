@@ -1,7 +1,6 @@
-"""Findings (and configuration items) generated from the AWS API models (:mod:`tests.fuzz.models`)
-through the whole path:
-normalized (no dead letter: they are valid findings), each document fitting its index
-template (:mod:`tests.fuzz.conformance`), a sample indexed into the embedded engine through
+"""Findings (and configuration items) generated from the AWS API models
+(:mod:`tests.fuzz.models`) through the whole path: recognized in every container, normalized
+(no dead letter: they are valid findings), each document fitting its index template (:mod:`tests.fuzz.conformance`), a sample indexed into the embedded engine through
 the Serverless guard, and a maximal finding with lists of 150 and long strings costing a
 document proportionate to it.
 
@@ -152,6 +151,9 @@ RELATED_ADDRESSES = {
         r"service\.action\.\w+\.(?:\w+IpDetails|portProbeDetails\.\[\]\.\w+IpDetails)\.ipAddressV[46]"
         r"|service\.action\.\w+\.sourceIPs\.\[\]"
         r"|resource\.instanceDetails\.networkInterfaces\.\[\]\.(?:privateIpAddress|publicIp|ipv6Addresses\.\[\])"
+        r"|service\.detection\.sequence\.endpoints\.\[\]\.ip"
+        r"|service\.detection\.sequence\.resources\.\[\]\.data\.ec2NetworkInterface\."
+        r"(?:publicIp|ipv6Addresses\.\[\]|privateIpAddresses\.\[\]\.privateIpAddress)"
     ),
     "securityhub": re.compile(
         r"Action\.\w+\.(?:\w+IpDetails|PortProbeDetails\.\[\]\.\w+IpDetails)\.IpAddressV[46]"
@@ -159,6 +161,7 @@ RELATED_ADDRESSES = {
         r"|Resources\.\[\]\.Details\.AwsEc2NetworkInterface\.(?:PublicIp|PrivateIpAddresses\.\[\]\.PrivateIpAddress"
         r"|IpV6Addresses\.\[\]\.IpV6Address)"
         r"|Network\.(?:Source|Destination)IpV[46]"
+        r"|Detection\.Sequence\.Endpoints\.\[\]\.Ip"
         r"|ThreatIntelIndicators\.\[\]\.Value"
     ),
 }
