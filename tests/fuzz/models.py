@@ -250,6 +250,8 @@ class Generator:
             return self._ip(v6="6" in member)
         if last in ("Arn", "Arns") or member in ("Id", "ResourceArn"):
             return self._arn()
+        if last == "Role":  # a Lambda function's, a service's: the role's ARN
+            return f"arn:aws:iam::{self._account()}:role/service-role/example-{self.rng.randint(1, 99)}"
         if lowered.endswith("accountid") or member in ("accountId", "AwsAccountId", "Owner", "OwnerId"):
             return self._account()
         if last == "Region":

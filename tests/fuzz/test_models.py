@@ -1,8 +1,9 @@
 """Findings (and configuration items) generated from the AWS API models
 (:mod:`tests.fuzz.models`) through the whole path: recognized in every container, normalized
-(no dead letter: they are valid findings), each document fitting its index template (:mod:`tests.fuzz.conformance`), a sample indexed into the embedded engine through
-the Serverless guard, and a maximal finding with lists of 150 and long strings costing a
-document proportionate to it.
+(no dead letter: they are valid findings), each document fitting its index template
+(:mod:`tests.fuzz.conformance`), the addresses they name in ``related.ip``, a sample indexed
+into the embedded engine through the Serverless guard, and a maximal finding with lists of
+150 and long strings costing a document proportionate to it.
 
 Profiles (``HYPOTHESIS_PROFILE``, as in :mod:`tests.fuzz.test_fuzz`): ``ci`` (``make test``),
 :data:`RANDOM_FINDINGS` seeded records per source; ``long`` (``make fuzz``), 5000.
