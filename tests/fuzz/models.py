@@ -7,13 +7,17 @@ the model:
 
 - structures: every member (``maximal``) or the required ones and a random subset;
 - lists: 0-3 items (``list_items`` in a maximal finding), maps: 1-2 keys;
-- strings shaped by what the member is, read from its name: timestamps as the sources write
-  them (RFC 3339 UTC, as the GuardDuty export and ASFF carry them: seconds, milliseconds or
-  microseconds), IPv4 and IPv6 addresses, CIDR blocks, ARNs, account ids, regions, host
-  names; plain text otherwise (ASCII, unicode, long values); enums from the model's ``enum``;
+- strings shaped by what the member is, read from its name: timestamps as each source writes
+  them (:meth:`Generator._timestamp`: RFC 3339 UTC for GuardDuty, with epoch seconds for the
+  model's ``timestamp`` members; every RFC 3339 form Security Hub's API takes, offsets and
+  nine digits included; Config's files and API), IPv4 and IPv6 addresses, CIDR blocks, ARNs
+  (a role's for a ``Role``), account ids, regions, host names; plain text otherwise (ASCII,
+  unicode, long values); enums from the model's ``enum``;
 - integers, longs, doubles and booleans by type, within the model's ``min``/``max``;
 - a few identifying members (a GuardDuty finding ``type``, its ``severity``, ASFF's
-  ``ProductArn``...) from the values the sources document, so that the finding is valid.
+  ``ProductArn``...) from the values the sources document, so that the finding is valid;
+- then what the model cannot say (:meth:`Generator._coherent`): one action block, one
+  resource detail named by the resource's type, an IP indicator's value an IP.
 
 Names are the wire names (``serialization["name"]``: GuardDuty's camelCase JSON of the S3
 export and EventBridge); ``api_names=True`` gives the member names instead (the SDK/CLI
@@ -44,7 +48,8 @@ DOCUMENTED_REQUIRED = {
     # the model leaves optional: "the finding must have either the Label or Normalized field".
     "securityhub": {"AwsSecurityFinding": {"Severity", "Types"}, "Severity": {"Label"}},
     # The model requires nothing of a configuration item; every item Config records or
-    # returns names its account, region, resource and time (docs/sources/config.md).
+    # returns names its account, region, resource, time and state (the normalizer requires
+    # them: docs/sources/config.md).
     "config": {
         "ConfigurationItem": {
             "accountId",
@@ -246,8 +251,8 @@ class Generator:
             return str(self._timestamp())
         if "Cidr" in words or "Cidrs" in words or "CidrBlock" in member:
             return self._cidr("V6" in member.upper() or "Ipv6" in member)
-        if _is_address(words, member):
-            return self._ip(v6="6" in member)
+        if _is_address(words, member):  # an IpAddressV4 holds IPv4, a V6 IPv6, an Ip either
+            return self._ip(v6=True if "6" in member else False if "4" in member else self.rng.random() < 0.2)
         if last in ("Arn", "Arns") or member in ("Id", "ResourceArn"):
             return self._arn()
         if last == "Role":  # a Lambda function's, a service's: the role's ARN
@@ -287,7 +292,7 @@ class Generator:
         return f"{_utc(seconds)}{fraction}{zone}"
 
     def _ip(self, v6: bool) -> str:
-        if v6 or self.rng.random() < 0.2:
+        if v6:
             return "2001:db8::" + format(self.rng.randint(1, 0xFFFF), "x")
         return f"{self.rng.choice([192, 198, 203, 10])}.{self.rng.randint(0, 255)}.{self.rng.randint(0, 255)}.{self.rng.randint(1, 254)}"
 
