@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from normalizers.ecs.address import Endpoint, endpoint, ip_of
+from normalizers.ecs.address import Endpoint, also_related, details_endpoint, endpoint, ip_of
 from normalizers.ecs.bounded import bounded_strings
 from normalizers.ecs.getters import optional_list, optional_obj
 from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, is_number, objects, unique
@@ -60,7 +60,11 @@ def _api_call(activity: Activity, call: dict[str, Any]) -> None:
         return
     remote = optional_obj(call, "remote_ip_details")
     domain = optional_obj(call, "domain_details").get("domain")
-    activity.source = endpoint(ip_of(remote) or domain, None, remote)
+    activity.source = also_related(
+        endpoint(ip_of(remote) or domain, None, remote),
+        remote.get("ip_address_v4"),
+        remote.get("ip_address_v6"),
+    )
     activity.user_agent = _user_agent(call.get("user_agent"))
     activity.failed = bool(as_text(call.get("error_code")))
 
@@ -72,10 +76,11 @@ _DIRECTIONS = {"INBOUND": "inbound", "IN": "inbound", "OUTBOUND": "outbound", "O
 def _connection(activity: Activity, connection: dict[str, Any]) -> None:
     if not connection:
         return
-    remote_details = optional_obj(connection, "remote_ip_details")
-    remote = endpoint(ip_of(remote_details), _port(connection, "remote_port_details"), remote_details)
-    local = endpoint(
-        ip_of(optional_obj(connection, "local_ip_details")), _port(connection, "local_port_details")
+    remote = details_endpoint(
+        optional_obj(connection, "remote_ip_details"), _port(connection, "remote_port_details")
+    )
+    local = details_endpoint(
+        optional_obj(connection, "local_ip_details"), _port(connection, "local_port_details"), geo=False
     )
     direction = _DIRECTIONS.get(as_text(connection.get("connection_direction")) or "")
     # An outbound connection starts on the instance: the local side is the source.
@@ -87,9 +92,10 @@ def _connection(activity: Activity, connection: dict[str, Any]) -> None:
 def _port_probe(activity: Activity, probe: dict[str, Any]) -> None:
     details = objects(optional_list(probe, "port_probe_details"))
     for number, detail in enumerate(details):
-        remote_details = optional_obj(detail, "remote_ip_details")
-        remote = endpoint(ip_of(remote_details), None, remote_details)
-        local = endpoint(ip_of(optional_obj(detail, "local_ip_details")), _port(detail, "local_port_details"))
+        remote = details_endpoint(optional_obj(detail, "remote_ip_details"))
+        local = details_endpoint(
+            optional_obj(detail, "local_ip_details"), _port(detail, "local_port_details"), geo=False
+        )
         if number == 0:  # the document shows the first probe; related.ip has them all
             activity.source, activity.destination = remote, local
             activity.network = _network("inbound", None)
@@ -125,13 +131,13 @@ def _other_actions(activity: Activity, action: dict[str, Any]) -> None:
     for key, block in action.items():
         if key in _HANDLED_ACTIONS or not key.endswith("_action") or not isinstance(block, dict):
             continue
-        details = as_dict(block.get("remote_ip_details"))
-        remotes.append(endpoint(ip_of(details), None, details))  # first: it has the geo
+        remotes.append(details_endpoint(as_dict(block.get("remote_ip_details"))))  # first: it has the geo
         remotes += [endpoint(ip) for ip in bounded_strings(block.get("source_ips"))]
         activity.user_agent = activity.user_agent or _user_agent(block.get("user_agent"))
-    ips = unique(ip for remote in remotes for ip in remote.ips)
-    activity.extra_ips += ips
-    if len(ips) == 1 and not activity.source.fields:
+    activity.extra_ips += unique(ip for remote in remotes for ip in remote.ips)
+    # One caller (the details' IPv6 address beside its IPv4 one is the same caller).
+    callers = unique(remote.fields.get("ip") for remote in remotes)
+    if len(callers) == 1 and not activity.source.fields:
         activity.source = next(remote for remote in remotes if remote.ips)
     _results(activity, action)
 

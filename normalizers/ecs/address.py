@@ -173,6 +173,23 @@ def ip_of(details: dict[str, Any]) -> Any:
     return details.get("ip_address_v4") or details.get("ip_address_v6")
 
 
+def details_endpoint(details: dict[str, Any], port: Any = None, *, geo: bool = True) -> Endpoint:
+    """The endpoint (snake_cased) IP details name: GuardDuty's and ASFF's ``remoteIpDetails``
+    (``geo``: with its geo and AS fields) or ``localIpDetails``. Both of its addresses when it
+    has an IPv4 and an IPv6 one (the models allow both): the first in the ECS fields."""
+    side = endpoint(ip_of(details), port, details if geo else None)
+    return also_related(side, details.get("ip_address_v4"), details.get("ip_address_v6"))
+
+
+def also_related(side: Endpoint, first: Any, second: Any) -> Endpoint:
+    """``side``, made from ``first`` (else ``second``), with ``second`` in its ``ips`` too
+    when both are given: a search for either address (``related.ip``) finds the finding."""
+    ip = parse_ip(second) if first and second else None
+    if ip is not None and ip not in side.ips:
+        side.ips.append(ip)
+    return side
+
+
 def _geo_and_as(details: dict[str, Any]) -> dict[str, Any]:
     country, city = as_dict(details.get("country")), as_dict(details.get("city"))
     organization = as_dict(details.get("organization"))

@@ -84,7 +84,8 @@ ECS: tuple[Field, ...] = (
     ),
     ecs(
         "related.ip",
-        "every valid IP of the action (every probe's too) and the instance's private, public and IPv6 addresses",
+        "every valid IP of the action (every probe's too; an IP details' IPv4 and IPv6 addresses both) "
+        "and the instance's private, public and IPv6 addresses",
     ),
     ecs(
         "related.hosts",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.ecs.address import parse_ip
+from normalizers.ecs.bounded import bounded_objects
 from normalizers.ecs.getters import optional_list
-from normalizers.ecs.values import as_list, as_text, objects, one_or_many, unique
+from normalizers.ecs.values import as_text, objects, one_or_many, unique
 from normalizers.securityhub.tables import IP_INDICATORS
 
 
@@ -50,9 +51,15 @@ def hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
 
 
 def _interface_addresses(details: dict[str, Any]) -> list[Any]:
-    """``AwsEc2NetworkInterface``: its private, public and IPv6 addresses."""
-    private = [entry.get("PrivateIpAddress") for entry in objects(as_list(details.get("PrivateIpAddresses")))]
-    ipv6 = [entry.get("Ipv6Address") for entry in objects(as_list(details.get("Ipv6Addresses")))]
+    """``AwsEc2NetworkInterface``: its private, public and IPv6 addresses, the first 100 of
+    each list. The IPv6 list is ``IpV6Addresses[].IpV6Address`` in the API model (what Security
+    Hub writes); the ASFF syntax page spells it ``Ipv6Addresses[].Ipv6Address``: both are read."""
+    private = [entry.get("PrivateIpAddress") for entry in bounded_objects(details.get("PrivateIpAddresses"))]
+    ipv6 = [
+        entry.get("IpV6Address") or entry.get("Ipv6Address")
+        for key in ("IpV6Addresses", "Ipv6Addresses")
+        for entry in bounded_objects(details.get(key))
+    ]
     return [*private, details.get("PublicIp"), *ipv6]
 
 
