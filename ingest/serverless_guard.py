@@ -251,7 +251,7 @@ class _GuardedTransport:
         segments = [unquote(s) for s in urlsplit(url).path.split("/") if s]
         if method.upper() in ("POST", "PUT") and segments and segments[-1] == "_bulk":
             return self._bulk(method, url, segments, body, kwargs)
-        if len(segments) == 2 and segments[1] == "_doc" and method.upper() in ("POST", "PUT"):
+        if len(segments) >= 2 and segments[1] in ("_doc", "_create") and method.upper() in ("POST", "PUT"):
             self._refuse_immense(segments[0], _as_dict(body))
         return self._inner.perform_request(method, url, body=body, **kwargs)
 
@@ -293,8 +293,8 @@ class _GuardedTransport:
         except NotFoundError:
             self._inner.perform_request("PUT", f"/{index}")
             answer = _read(self._inner.perform_request("GET", f"/{index}/_mapping"))
-        mappings = next(iter(answer.values()), {}).get("mappings", {})
-        properties: Mapping[str, Any] = mappings.get("properties", {})
+        index_mapping: dict[str, Any] = next(iter(answer.values()), {})
+        properties: Mapping[str, Any] = index_mapping.get("mappings", {}).get("properties", {})
         return properties
 
     def __getattr__(self, name: str) -> Any:
