@@ -14,9 +14,10 @@ at the rare longer ones (:func:`cut_immense_values`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
 from typing import Any
+
+import orjson
 
 from normalizers.ecs.fields import ECS_FIELDS
 from normalizers.registry import SPECS
@@ -26,6 +27,8 @@ MAX_TERM_BYTES = 32766
 KEPT_TERM_BYTES = 16384
 """What a cut value's term keeps (its path included): half the limit, so the sub-fields that
 prefix the value with the field's name never reach it either."""
+KEPT_PATH_BYTES = 8192
+"""What a key path keeps (a key is cut too): a value below it keeps at least 8 KiB."""
 
 
 @cache
@@ -39,22 +42,18 @@ def term_fields() -> tuple[str, ...]:
 
 def cut_immense_values(document: dict[str, Any], position: str) -> dict[str, Any] | None:
     """``document`` with each string of a :func:`term_fields` field whose term would be longer
-    than :data:`MAX_TERM_BYTES` cut to :data:`KEPT_TERM_BYTES` (on a character boundary), and
-    ``siem.cut`` saying where (``fields``), how much (``bytes`` removed) and which record of
-    its object it is (``position``, beside ``siem.object.id``); ``None`` when nothing is cut.
+    than :data:`MAX_TERM_BYTES` cut to :data:`KEPT_TERM_BYTES` (on a character boundary), each
+    key whose path would pass :data:`KEPT_PATH_BYTES` cut to fit (of two keys cut alike, the
+    first is kept), and ``siem.cut`` saying where (``fields``), how much (``bytes`` removed)
+    and which record of its object it is (``position``, beside ``siem.object.id``); ``None``
+    when nothing is cut.
 
     Pure: ``document`` is left as it is (its sub-objects may be shared), the new one shares
     what was not cut. ``event.original``, where kept, still holds the whole record."""
     cuts: dict[str, int] = {}
     changed = document
     for field in term_fields():
-        *parents, leaf = field.split(".")
-        holder = _object_at(changed, parents)
-        if holder is None or leaf not in holder:
-            continue
-        value = _capped(holder[leaf], field, cuts)
-        if value is not holder[leaf]:
-            changed = _replaced(changed, [*parents, leaf], value)
+        changed = _cut_at(changed, field.split("."), field, cuts)
     if not cuts:
         return None
     siem = dict(changed.get("siem") or {})
@@ -62,17 +61,18 @@ def cut_immense_values(document: dict[str, Any], position: str) -> dict[str, Any
     return {**changed, "siem": siem}
 
 
-def _object_at(document: Mapping[str, Any], path: list[str]) -> Mapping[str, Any] | None:
-    node: Any = document
-    for key in path:
-        node = node.get(key) if isinstance(node, Mapping) else None
-    return node if isinstance(node, Mapping) else None
-
-
-def _replaced(document: Mapping[str, Any], path: list[str], value: Any) -> dict[str, Any]:
-    """A copy of ``document`` with ``value`` at ``path``, the objects along it copied."""
-    key, *rest = path
-    return {**document, key: _replaced(document[key], rest, value) if rest else value}
+def _cut_at(node: Any, keys: list[str], field: str, cuts: dict[str, int]) -> Any:
+    """``node`` with the values of ``field`` found at ``keys`` below it (through arrays of
+    objects too) capped: the same object when nothing is cut, else a copy of what leads to it."""
+    if not keys:
+        return _capped(node, field, cuts)
+    if isinstance(node, list):
+        items = [_cut_at(item, keys, field, cuts) for item in node]
+        return node if all(new is old for new, old in zip(items, node, strict=True)) else items
+    if isinstance(node, dict) and keys[0] in node:
+        child = _cut_at(node[keys[0]], keys[1:], field, cuts)
+        return node if child is node[keys[0]] else {**node, keys[0]: child}
+    return node
 
 
 def _capped(value: Any, path: str, cuts: dict[str, int]) -> Any:
@@ -81,12 +81,36 @@ def _capped(value: Any, path: str, cuts: dict[str, int]) -> Any:
     if isinstance(value, str):
         return _cut_string(value, path, cuts)
     if isinstance(value, dict):
-        items = {key: _capped(item, f"{path}.{key}", cuts) for key, item in value.items()}
-        return value if all(items[key] is value[key] for key in value) else items
+        items: dict[str, Any] = {}
+        for key, item in value.items():
+            name = _cut_key(key, path, cuts)
+            if name in items:  # two keys cut to the same beginning: the first is kept, whole
+                dropped = len(name.encode("utf-8", "surrogatepass")) + len(orjson.dumps(item))
+                cuts[f"{path}.{name}"] += dropped  # the rest of its key is counted already
+                continue
+            items[name] = _capped(item, f"{path}.{name}", cuts)
+        unchanged = len(items) == len(value) and all(items.get(key) is item for key, item in value.items())
+        return value if unchanged else items
     if isinstance(value, list):
         elements = [_capped(item, path, cuts) for item in value]
         return value if all(new is old for new, old in zip(elements, value, strict=True)) else elements
     return value
+
+
+def _cut_key(key: str, path: str, cuts: dict[str, int]) -> str:
+    """``key`` of the object at ``path``, cut so that the path it makes stays within
+    :data:`KEPT_PATH_BYTES`."""
+    if (len(key) + len(path)) * 4 < KEPT_PATH_BYTES:
+        return key
+    room = KEPT_PATH_BYTES - len(path.encode("utf-8", "surrogatepass")) - 1  # "<path>."
+    encoded = key.encode("utf-8", "surrogatepass")
+    if len(encoded) <= room:
+        return key
+    kept = encoded[: max(0, room)].decode("utf-8", "ignore")
+    cuts[f"{path}.{kept}"] = (
+        cuts.get(f"{path}.{kept}", 0) + len(encoded) - len(kept.encode("utf-8", "surrogatepass"))
+    )
+    return kept
 
 
 def _cut_string(value: str, path: str, cuts: dict[str, int]) -> str:

@@ -163,3 +163,18 @@ def test_a_multibyte_value_is_cut_on_a_character_boundary_and_the_raw_record_kep
     assert set(kept) == {"€"} and 16_384 - 3 < term <= 16_384  # whole characters only
     assert document["siem"]["cut"]["bytes"] == len(value.encode()) - len(kept.encode())  # type: ignore[index]
     assert json.loads(document["event"]["original"]) == record  # type: ignore[index]
+
+
+def test_a_key_of_40_kb_is_cut_and_its_record_indexed(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    # A key is a term too (flat_object's paths): a forged record could hide behind one.
+    key = "Key" + "K" * LONG
+    sink = _ingest(
+        templated_engine, ledger, [_record(0, requestParameters={key: "v", "userName": "mallory"})]
+    )
+    assert sink.entries() == []
+    (document,) = _hits(templated_engine, {"term": {"aws.cloudtrail.request_parameters.userName": "mallory"}})
+    (kept,) = (name for name in document["aws"]["cloudtrail"]["request_parameters"] if name != "userName")  # type: ignore[index]
+    assert key.startswith(kept) and len(kept) < 8_192
+    assert document["siem"]["cut"]["fields"] == [f"aws.cloudtrail.request_parameters.{kept}"]  # type: ignore[index]

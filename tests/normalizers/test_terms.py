@@ -6,7 +6,13 @@ import copy
 
 import orjson
 
-from normalizers.terms import KEPT_TERM_BYTES, MAX_TERM_BYTES, cut_immense_values, term_fields
+from normalizers.terms import (
+    KEPT_PATH_BYTES,
+    KEPT_TERM_BYTES,
+    MAX_TERM_BYTES,
+    cut_immense_values,
+    term_fields,
+)
 
 FIELD = "aws.cloudtrail.request_parameters"
 
@@ -71,3 +77,26 @@ def test_a_scalar_flat_object_value_is_cut_too() -> None:
     cut = cut_immense_values(_document("y" * 40_000), "record 0")
     assert cut is not None
     assert cut["siem"]["cut"]["fields"] == [FIELD]  # type: ignore[index]
+
+
+def test_a_key_too_long_for_its_path_is_cut_and_of_two_keys_cut_alike_the_first_kept() -> None:
+    key = "k" * 40_000
+    document = _document({key + "1": "first", key + "2": "second", "short": "kept"})
+    cut = cut_immense_values(document, "record 3")
+    assert cut is not None
+    parameters = cut["aws"]["cloudtrail"]["request_parameters"]  # type: ignore[index]
+    kept = "k" * (KEPT_PATH_BYTES - len(f"{FIELD}."))
+    assert parameters == {kept: "first", "short": "kept"}
+    assert cut["siem"]["cut"]["fields"] == [f"{FIELD}.{kept}"]  # type: ignore[index]
+    removed = 2 * (40_001 - len(kept)) + len(kept) + len('"second"')  # the second key and its value
+    assert cut["siem"]["cut"]["bytes"] == removed  # type: ignore[index]
+
+
+def test_a_field_below_an_array_of_objects_is_cut_in_each_object() -> None:
+    # Security Hub's resources are an array: aws.securityhub_findings.resources.details.
+    resources = [{"type": "AwsS3Bucket", "details": {"policy": "p" * 40_000}}, {"type": "Other"}]
+    cut = cut_immense_values({"aws": {"securityhub_findings": {"resources": resources}}}, "record 0")
+    assert cut is not None
+    kept = cut["aws"]["securityhub_findings"]["resources"]  # type: ignore[index]
+    assert len(kept[0]["details"]["policy"]) < 16_384 and kept[1] is resources[1]
+    assert cut["siem"]["cut"]["fields"] == ["aws.securityhub_findings.resources.details.policy"]  # type: ignore[index]
