@@ -41,6 +41,7 @@ from ingest.searchable import already_indexed
 from ingest.writer import BulkWriter, Deadline, Documents, PendingWrite, Rejected, WriteReport
 from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.limits import DEFAULT_LIMITS, Interrupted, Limits, never
+from normalizers.terms import MAX_TERM_BYTES, cut_immense_values
 from normalizers.unencodable import unencodable
 
 LOGGER = logging.getLogger(__name__)
@@ -403,6 +404,8 @@ class _ChunkLoop:
             except TypeError as error:  # orjson.JSONEncodeError: a shape no normalizer foresaw
                 letters.append((offset, self._unencodable(number, offset, source, item, error)))
                 continue
+            if len(body) > MAX_TERM_BYTES:  # rare: only so long a document can hold a term Lucene refuses
+                body = self._with_immense_values_cut(number, offset, item, body)
             add_offset(offset)
             add_index(index)
             add_body(body)
@@ -417,11 +420,23 @@ class _ChunkLoop:
             documents = Documents.of(document for document in documents if document.offset not in found)
         return _Chunk(number, documents, letters, source, done_before, found)
 
+    def _position(self, number: int, offset: int) -> str:
+        """Where the record is in its object (``record 12``), as its dead letter would say."""
+        return f"record {number * self._chunk_size + offset}"
+
+    def _with_immense_values_cut(
+        self, number: int, offset: int, document: dict[str, Any], body: bytes
+    ) -> bytes:
+        """``body``, or the encoding of ``document`` with its values too long to be indexed
+        cut and marked (normalizers/terms.py): the engine would refuse it whole."""
+        cut = cut_immense_values(document, self._position(number, offset))
+        return body if cut is None else orjson.dumps(cut)
+
     def _unencodable(
         self, number: int, offset: int, source: str, document: dict[str, Any], error: TypeError
     ) -> dict[str, Any]:
         """A document that cannot be sent costs that record alone (normalizers/unencodable.py)."""
-        position = f"record {number * self._chunk_size + offset}"
+        position = self._position(number, offset)
         letter = unencodable(document, error, source, self._identity.location, position)
         return {"stage": "normalize", **letter.to_json(), "version": self._identity.version}
 

@@ -11,6 +11,14 @@ OpenSearch Serverless" page, which lists the mapping APIs among the index operat
 verified on a real collection): ``GET``/``PUT <index>/_mapping`` are served. The guard takes
 the stricter reading for a mapping update: it names one index, never a wildcard nor a list
 (``siem assets install`` updates each index on its own, docs/assets.md).
+
+Serverless is Lucene underneath, and Lucene refuses a document holding one indexed term longer
+than :data:`MAX_TERM_BYTES` (UTF-8): that ``_bulk`` item fails with a 400
+``illegal_argument_exception`` ("Document contains at least one immense term") while the others
+are indexed. The embedded engine does not check it; the guard refuses such an item the same way
+(:mod:`ingest.immense_terms` says which values of a mapping are single terms), so every
+integration test sees what production would do. It is not a violation of the request: the
+writer dead-letters the item, as it would the engine's answer.
 """
 
 from __future__ import annotations
@@ -24,6 +32,9 @@ from urllib.parse import unquote, urlsplit
 import orjson
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError, RequestError, TransportError
+
+from ingest.immense_terms import immense_term, lucene_error
+from normalizers.terms import MAX_TERM_BYTES
 
 MAX_BULK_BYTES = 10 * 1024 * 1024
 
@@ -194,6 +205,23 @@ def _as_bytes(body: Any) -> bytes:
     return orjson.dumps(body)
 
 
+def _bulk_items(data: bytes, default_index: str | None) -> list[tuple[str, str, list[bytes]]]:
+    """``(action, index, lines)`` of each item of a ``_bulk`` body (a delete has no source)."""
+    lines = iter(line for line in data.split(b"\n") if line.strip())
+    items = []
+    for line in lines:
+        ((action, meta),) = orjson.loads(line).items()
+        index = meta.get("_index", default_index) or ""
+        source = [] if action == "delete" else [next(lines, b"{}")]
+        items.append((action, index, [line, *source]))
+    return items
+
+
+def _read(answer: Any) -> Any:
+    """An answer the client may have left as text (``opensearch_client.raw_answers``), read."""
+    return orjson.loads(answer) if isinstance(answer, str | bytes) else answer
+
+
 def _as_dict(body: Any) -> Any:
     if isinstance(body, bytes | str):
         return orjson.loads(body)
@@ -217,10 +245,57 @@ class _GuardedTransport:
         timeout: Any = None,
     ) -> Any:
         self._guard.check(method, url, params, body)
-        kwargs: dict[str, Any] = {"params": params, "body": body, "headers": headers}
+        kwargs: dict[str, Any] = {"params": params, "headers": headers}
         if timeout is not None:
             kwargs["timeout"] = timeout
-        return self._inner.perform_request(method, url, **kwargs)
+        segments = [unquote(s) for s in urlsplit(url).path.split("/") if s]
+        if method.upper() in ("POST", "PUT") and segments and segments[-1] == "_bulk":
+            return self._bulk(method, url, segments, body, kwargs)
+        if len(segments) >= 2 and segments[1] in ("_doc", "_create") and method.upper() in ("POST", "PUT"):
+            self._refuse_immense(segments[0], _as_dict(body))
+        return self._inner.perform_request(method, url, body=body, **kwargs)
+
+    def _bulk(self, method: str, url: str, segments: list[str], body: Any, kwargs: dict[str, Any]) -> Any:
+        """Send the items Lucene would take; answer for the others as it does (module doc)."""
+        items = _bulk_items(_as_bytes(body), segments[0] if len(segments) == 2 else None)
+        refused = {
+            number: {action: {"_index": index, "status": 400, "error": lucene_error(found)}}
+            for number, (action, index, lines) in enumerate(items)
+            if len(lines) == 2
+            and len(lines[1]) > MAX_TERM_BYTES  # a shorter one cannot hold such a term
+            and (found := immense_term(orjson.loads(lines[1]), self._properties(index)))
+        }
+        if not refused:
+            return self._inner.perform_request(method, url, body=body, **kwargs)
+        kept = [lines for number, (_, _, lines) in enumerate(items) if number not in refused]
+        answered: dict[str, Any] = {"took": 0, "errors": False, "items": []}
+        if kept:
+            sent = b"".join(line + b"\n" for lines in kept for line in lines)
+            answered = _read(self._inner.perform_request(method, url, body=sent, **kwargs))
+        taken = iter(answered["items"])
+        merged = [refused[number] if number in refused else next(taken) for number in range(len(items))]
+        text = orjson.dumps({**answered, "errors": True, "items": merged}).decode()
+        return self._inner.deserializer.loads(text, "application/json")
+
+    def _refuse_immense(self, index: str, document: Any) -> None:
+        if isinstance(document, Mapping) and len(orjson.dumps(document)) > MAX_TERM_BYTES:
+            found = immense_term(document, self._properties(index))
+            if found:
+                raise RequestError(
+                    400, "illegal_argument_exception", {"error": lucene_error(found), "status": 400}
+                )
+
+    def _properties(self, index: str) -> Mapping[str, Any]:
+        """The index's live mapping, the index created first (from its templates, as the write
+        would) when it does not exist yet."""
+        try:
+            answer = _read(self._inner.perform_request("GET", f"/{index}/_mapping"))
+        except NotFoundError:
+            self._inner.perform_request("PUT", f"/{index}")
+            answer = _read(self._inner.perform_request("GET", f"/{index}/_mapping"))
+        index_mapping: dict[str, Any] = next(iter(answer.values()), {})
+        properties: Mapping[str, Any] = index_mapping.get("mappings", {}).get("properties", {})
+        return properties
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)

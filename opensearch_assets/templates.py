@@ -40,8 +40,9 @@ TOTAL_FIELDS_LIMIT = 2000
 # .privileged_containers, aws.securityhub_findings.job.*), the incidents' triage fields
 # (incident.resolution, .status_by, .status_updated, .reopened) and CloudTrail's web identity
 # claims (aws.cloudtrail.user_identity.session_context.web_id_federation_data.attributes); 8: the
-# provenance of findings recovered from Firehose error output (aws.firehose_errors.*).
-TEMPLATE_VERSION = 8
+# provenance of findings recovered from Firehose error output (aws.firehose_errors.*); 9: the
+# marker of values cut because too long to be indexed (siem.cut.*: every index's ECS component).
+TEMPLATE_VERSION = 9
 _META = {"managed_by": "aws-siem opensearch_assets", "version": TEMPLATE_VERSION}
 
 

@@ -70,6 +70,22 @@ PROVENANCE_FIELDS: tuple[Field, ...] = (
 )
 """Not from the record: the loader stamps them (ingest.provenance), not a normalizer."""
 
+CUT_FIELDS: tuple[Field, ...] = (
+    field(
+        "siem.cut.fields",
+        "keyword",
+        "the fields whose values were too long to be indexed and were cut to their first 16 KiB "
+        '(docs/ingest.md, "Values too long to index")',
+    ),
+    field("siem.cut.bytes", "long", "how many bytes (UTF-8) the cuts removed in all"),
+    field(
+        "siem.cut.position",
+        "keyword",
+        "which record of its object (`siem.object.id`) the document is, to read it whole: `record 12`",
+    ),
+)
+"""Only on the rare documents cut by the loader (normalizers/terms.py)."""
+
 ECS_FIELDS: tuple[Field, ...] = (
     field("@timestamp", "date", 'when the event happened (docs/schema.md, "Time")'),
     field("message", "text", "a human-readable summary of the event"),
@@ -228,6 +244,7 @@ ECS_FIELDS: tuple[Field, ...] = (
     field("threat.technique.id", "keyword", "the ATT&CK technique's id"),
     field("threat.technique.name", "keyword", "the ATT&CK technique"),
     *PROVENANCE_FIELDS,
+    *CUT_FIELDS,
 )
 """ECS fields any source may fill; the cross-source pivots (docs/schema.md) live here."""
 

@@ -1,4 +1,5 @@
-"""Loading documents into the embedded engine the way the ingest path does (bulk, no ``_id``).
+"""Loading documents into the embedded engine the way the ingest path does (bulk, no ``_id``,
+values too long to index cut: normalizers/terms.py).
 
 Serverless has no ``_refresh``: after a bulk request, :func:`index_documents` waits until
 the counts show every document, as a client of a real collection would.
@@ -16,6 +17,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from normalizers import Document
+from normalizers.terms import MAX_TERM_BYTES, cut_immense_values
 from tests.assets.fixtures import normalize_bytes
 from tests.conftest import GOLDEN, index_of
 
@@ -53,9 +55,12 @@ def index_documents(
     """Bulk-index, wait until searchable; return the per-item errors (empty when all indexed)."""
     lines: list[str] = []
     per_index: Counter[str] = Counter()
-    for source, document in documents:
+    for position, (source, document) in enumerate(documents):
         index = f"{prefix}{source}"
-        lines += [json.dumps({"create": {"_index": index}}), json.dumps(document)]
+        body = json.dumps(document)
+        if len(body.encode()) > MAX_TERM_BYTES:  # as the ingest path cuts values too long to index
+            body = json.dumps(cut_immense_values(document, f"record {position}") or document)
+        lines += [json.dumps({"create": {"_index": index}}), body]
         per_index[index] += 1
     errors: list[dict[str, Any]] = []
     for start in range(0, len(lines), 1000):

@@ -13,6 +13,7 @@ from opensearchpy import OpenSearch
 from enrichment import Account, AccountDirectory, Enricher
 from enrichment.accounts import DEFAULT_TAG_KEYS
 from normalizers import Document
+from normalizers.terms import MAX_TERM_BYTES, term_fields
 from opensearch_assets.fields import leaf_fields, properties
 from opensearch_assets.templates import (
     INDEX_NAMES,
@@ -246,3 +247,26 @@ def test_enriched_documents_index_without_mapping_errors_or_unmapped_fields(
     errors = index_documents(engine, enriched)
     assert errors == [], errors[:3]
     assert _unmapped_paths(enriched) == {}
+
+
+# Types whose values never become one term longer than Lucene's limit: parsed into numbers,
+# dates, addresses, points; split into words (text); fixed by the template (constant_keyword).
+_BOUNDED_TERM_TYPES = {"text", "date", "ip", "long", "float", "boolean", "geo_point", "constant_keyword"}
+
+
+def test_every_field_bounds_its_terms_or_is_one_the_ingest_path_cuts() -> None:
+    """Lucene refuses a whole document holding one term over 32,766 UTF-8 bytes
+    (normalizers/terms.py): a keyword is guarded by ``ignore_above`` (counted in UTF-16 units,
+    at most 3 bytes each) or not indexed; a flat_object is one the ingest path cuts. A new type
+    (wildcard...) must be judged here first."""
+    exempt = {"alert.group_by"}  # the detections runner writes it from keyword values (<= 1,024)
+    for name in INDEX_NAMES:
+        for path, spec in index_fields(name).items():
+            kind = spec["type"]
+            if kind == "keyword":
+                unindexed = spec.get("index") is False and spec.get("doc_values") is False
+                assert unindexed or 3 * spec["ignore_above"] <= MAX_TERM_BYTES, (name, path)
+            elif kind == "flat_object":
+                assert path in term_fields() or path in exempt, (name, path)
+            else:
+                assert kind in _BOUNDED_TERM_TYPES, (name, path, kind)

@@ -83,3 +83,49 @@ def test_rejects_what_serverless_rejects(
     assert raised.value.status_code == (404 if error is NotFoundError else 400)
     assert [v for v in serverless_guard.violations if reason in v.reason]
     serverless_guard.violations.clear()
+
+
+def test_a_document_holding_an_immense_term_is_refused_alone_as_lucene_refuses_it(engine: OpenSearch) -> None:
+    # Lucene refuses a document holding one indexed term over 32,766 UTF-8 bytes; the embedded
+    # engine takes it. The other items of the request are indexed.
+    engine.indices.create(
+        index="terms",
+        body={
+            "mappings": {
+                "properties": {
+                    "params": {"type": "flat_object"},
+                    "guarded": {"type": "keyword", "ignore_above": 1024},
+                    "bare": {"type": "keyword"},
+                    "copied": {"type": "text", "copy_to": "bare"},
+                    "words": {"type": "text"},
+                    "kept": {"type": "keyword", "index": False, "doc_values": False},
+                }
+            }
+        },
+    )
+    huge = "x" * 33_000
+    near = "é" * 16_000  # 32,000 bytes: "params.a=" + it is under the limit
+    documents = [
+        {"params": {"a": {"b": huge}}},
+        {"guarded": huge, "words": huge, "kept": huge, "unmapped": huge, "params": {"a": near}},
+        {"bare": "é" * 16_384},  # 32,768 bytes in 16,384 characters
+        {"params": {"list": ["short", huge]}},
+        {"bare": "ok"},
+    ]
+    answer = engine.bulk(
+        index="terms", body=_bulk(*(line for doc in documents for line in ({"create": {}}, doc)))
+    )
+    statuses = [item["create"]["status"] for item in answer["items"]]
+    assert answer["errors"] is True
+    assert statuses == [400, 201, 400, 400, 201]
+    error = answer["items"][0]["create"]["error"]
+    assert error["type"] == "illegal_argument_exception"
+    assert 'immense term in field="params._valueAndPath"' in error["reason"]
+    assert (
+        error["caused_by"]["reason"] == "bytes can be at most 32766 in length; got 33011"
+    )  # params.a.b=x...
+    assert 'field="bare"' in answer["items"][2]["create"]["error"]["reason"]
+    with pytest.raises(RequestError, match="illegal_argument_exception"):
+        engine.index(index="terms", body={"bare": huge})
+    with pytest.raises(RequestError, match="illegal_argument_exception"):
+        engine.index(index="terms", body={"copied": huge})  # text, but copied into a bare keyword

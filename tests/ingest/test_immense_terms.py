@@ -1,0 +1,180 @@
+"""One huge value never makes its record unsearchable: Lucene refuses a document holding one
+indexed term over 32,766 UTF-8 bytes (the guard answers as Serverless would), so the ingest path
+cuts such values in the rare documents long enough to hold one (normalizers/terms.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+from opensearchpy import OpenSearch
+
+from ingest.config import Settings
+from ingest.deadletters import MemoryDeadLetterSink
+from ingest.ledger import SqliteLedger
+from ingest.processor import Services, normalized_items, process_object
+from ingest.reader import open_bytes
+from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite
+from tests.ingest.harness import count
+
+pytestmark = pytest.mark.integration
+INDEX = "siem-cloudtrail"
+LOCATION = "s3://bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/x_CloudTrail_us-east-1_x.json"
+LONG = 40_000
+
+
+def _record(number: int, **extra: object) -> dict[str, object]:
+    return {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "accountId": "111122223333",
+            "principalId": "AIDA",
+            "userName": "a",
+        },
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventSource": "iam.amazonaws.com",
+        "eventName": "PutUserPolicy",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "192.0.2.1",
+        "eventID": f"8b7f5a1e-0000-4000-8000-{number:012d}",
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333",
+        **extra,
+    }
+
+
+@pytest.fixture
+def ledger() -> Iterator[SqliteLedger]:
+    built = SqliteLedger()
+    yield built
+    built.close()
+
+
+def _ingest(
+    engine: OpenSearch, ledger: SqliteLedger, records: list[dict[str, object]]
+) -> MemoryDeadLetterSink:
+    settings = Settings(
+        chunk_size=500, bulk_max_docs=200, concurrency=1, backoff_base=0.001, backoff_cap=0.01
+    )
+    sink = MemoryDeadLetterSink()
+    body = json.dumps({"Records": records}).encode()
+    opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
+    services = Services(settings, BulkWriter(engine, settings), ledger, sink, search=engine)
+    result = process_object(opened, services, "worker", Deadline())
+    assert result.status == "done", result
+    return sink
+
+
+def _hits(engine: OpenSearch, query: dict[str, object]) -> list[dict[str, object]]:
+    answer = engine.search(index=INDEX, body={"query": query})
+    return [hit["_source"] for hit in answer["hits"]["hits"]]
+
+
+def test_a_request_parameter_of_40_kb_is_cut_and_its_record_indexed_and_searchable(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    # An attacker who can log one 40 KB string (a policy document, a user data) hid the call
+    # from every search and rule: the engine refused the document (it was dead-lettered).
+    policy = "Statement" + "A" * LONG
+    sink = _ingest(
+        templated_engine,
+        ledger,
+        [_record(0), _record(1, requestParameters={"userName": "mallory", "policyDocument": policy})],
+    )
+    assert sink.entries() == []
+    assert count(templated_engine, INDEX) == 2
+    (document,) = _hits(templated_engine, {"term": {"event.id": "8b7f5a1e-0000-4000-8000-000000000001"}})
+    parameters = document["aws"]["cloudtrail"]["request_parameters"]  # type: ignore[index]
+    assert parameters["userName"] == "mallory"
+    kept = parameters["policyDocument"]
+    assert policy.startswith(kept) and 8_000 < len(kept) < 16_384
+    field = "aws.cloudtrail.request_parameters.policyDocument"
+    assert document["siem"]["cut"] == {  # type: ignore[index]
+        "fields": [field],
+        "bytes": len(policy) - len(kept),
+        "position": "record 1",
+    }
+    # Searchable by its other fields, by the beginning of the long value, and as cut.
+    by_user = _hits(templated_engine, {"term": {"aws.cloudtrail.request_parameters.userName": "mallory"}})
+    assert [hit["event"]["id"] for hit in by_user] == ["8b7f5a1e-0000-4000-8000-000000000001"]  # type: ignore[index]
+    assert len(_hits(templated_engine, {"prefix": {field: "StatementAAA"}})) == 1
+    assert _hits(templated_engine, {"prefix": {field: "StatementB"}}) == []
+    assert len(_hits(templated_engine, {"term": {"siem.cut.fields": field}})) == 1
+    assert len(_hits(templated_engine, {"range": {"siem.cut.bytes": {"gte": LONG - 16_384}}})) == 1
+
+
+class _RecordingWriter(BulkWriter):
+    """The bulk writer, keeping the bodies it is given."""
+
+    bodies: list[bytes]
+
+    def start(self, documents: Sequence[Pending], deadline: Deadline) -> PendingWrite:
+        self.bodies = [document.body for document in documents]
+        return super().start(documents, deadline)
+
+
+def test_documents_that_cannot_hold_an_immense_term_are_sent_byte_for_byte_as_encoded(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    records = [
+        _record(0, requestParameters={"policyDocument": "A" * 30_000}),  # under the limit: never looked at
+        _record(1, requestParameters={"a": "A" * 16_000}, userAgent="U" * 40_000),  # long, at no risk
+        _record(2, requestParameters={"a": "B" * 16_000, "b": "é" * 9_000}),  # over the limit, no term is
+    ]
+    body = json.dumps({"Records": records}).encode()
+    opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
+    items = list(normalized_items(opened, keep_original=False)[0])
+    settings = Settings(chunk_size=500, concurrency=1)
+    writer = _RecordingWriter(templated_engine, settings)
+    sink = MemoryDeadLetterSink()
+    services = Services(settings, writer, ledger, sink, search=templated_engine)
+    opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
+    result = process_object(opened, services, "worker", Deadline(), items)
+    assert result.status == "done" and sink.entries() == []
+    # The documents as the path stamped them (provenance), encoded: what was sent.
+    expected = [orjson.dumps(document) for _, document in items]
+    assert len(expected[0]) < 32_766 < min(len(expected[1]), len(expected[2]))
+    assert writer.bodies == expected
+    assert count(templated_engine, INDEX) == 3
+
+
+def test_a_multibyte_value_is_cut_on_a_character_boundary_and_the_raw_record_kept(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    value = "€" * 15_000  # 45,000 bytes: 3 per character
+    record = _record(0, requestParameters={"policyDocument": value})
+    body = json.dumps({"Records": [record]}).encode()
+    opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
+    items = list(normalized_items(opened, keep_original=True)[0])
+    settings = Settings(chunk_size=500, concurrency=1)
+    sink = MemoryDeadLetterSink()
+    services = Services(
+        settings, BulkWriter(templated_engine, settings), ledger, sink, search=templated_engine
+    )
+    opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
+    assert process_object(opened, services, "worker", Deadline(), items).status == "done"
+    (document,) = _hits(templated_engine, {"exists": {"field": "siem.cut.fields"}})
+    kept = document["aws"]["cloudtrail"]["request_parameters"]["policyDocument"]  # type: ignore[index]
+    term = len("aws.cloudtrail.request_parameters.policyDocument=") + len(kept.encode())
+    assert set(kept) == {"€"} and 16_384 - 3 < term <= 16_384  # whole characters only
+    assert document["siem"]["cut"]["bytes"] == len(value.encode()) - len(kept.encode())  # type: ignore[index]
+    assert json.loads(document["event"]["original"]) == record  # type: ignore[index]
+
+
+def test_a_key_of_40_kb_is_cut_and_its_record_indexed(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    # A key is a term too (flat_object's paths): a forged record could hide behind one.
+    key = "Key" + "K" * LONG
+    sink = _ingest(
+        templated_engine, ledger, [_record(0, requestParameters={key: "v", "userName": "mallory"})]
+    )
+    assert sink.entries() == []
+    (document,) = _hits(templated_engine, {"term": {"aws.cloudtrail.request_parameters.userName": "mallory"}})
+    (kept,) = (name for name in document["aws"]["cloudtrail"]["request_parameters"] if name != "userName")  # type: ignore[index]
+    assert key.startswith(kept) and len(kept) < 8_192
+    assert document["siem"]["cut"]["fields"] == [f"aws.cloudtrail.request_parameters.{kept}"]  # type: ignore[index]
