@@ -66,23 +66,17 @@ def _generators(source: str) -> Iterator[Generator]:
         yield Generator(source, seed=seed, api_names=source == "guardduty" and seed % 4 == 0)
 
 
+_FINDING_FIELDS = (
+    "source.ip",
+    "related.ip",
+    "event.start",
+    "process.name",
+    "container.name",
+    "threat.software.name",
+)
 MAXIMAL_FIELDS = {
-    "guardduty": (
-        "source.ip",
-        "related.ip",
-        "event.start",
-        "process.name",
-        "container.name",
-        "threat.software.name",
-    ),
-    "securityhub": (
-        "source.ip",
-        "related.ip",
-        "event.start",
-        "process.name",
-        "container.name",
-        "threat.software.name",
-    ),
+    "guardduty": _FINDING_FIELDS,
+    "securityhub": _FINDING_FIELDS,
     "config": (
         "aws.config.resource.arn",
         "aws.config.relationships",
