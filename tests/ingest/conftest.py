@@ -21,7 +21,7 @@ from ingest.runtime import Runtime, build_runtime
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_client import ConnectionSettings, make_client
 from siem_cli.local_aws import create_local_aws
-from tests.ingest.harness import count
+from tests.ingest.harness import EMBEDDED_VISIBILITY_SECONDS, count
 from tests.ingest.records import FlowObject, flow_object
 
 BUCKET = "siem-logs-test"
@@ -66,6 +66,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
 def lambda_runtime(aws: Aws, engine: OpenSearch, **settings: Any) -> Iterator[Runtime]:
     """The ingest Lambda's runtime on ``engine``, with moto's ledger table and dead-letter
     bucket (``settings``: the other Settings of the test), closed afterwards."""
+    settings = {"search_visibility_seconds": EMBEDDED_VISIBILITY_SECONDS} | settings
     built = build_runtime(
         Settings(ledger_table=TABLE, dead_letter_bucket=DEAD_LETTER_BUCKET, **settings),
         client=engine,

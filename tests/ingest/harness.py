@@ -111,3 +111,9 @@ def lean_template(prefix: str) -> dict[str, Any]:
             }
         },
     }
+
+
+EMBEDDED_VISIBILITY_SECONDS = 1.0
+"""How long a write takes to become searchable in the embedded engine (as the code assumes of
+any engine but Serverless): a resume of a chunk in flight waits that long, not Serverless's 60 s
+on the wall clock. The Serverless wait has its own tests (test_processor.py)."""

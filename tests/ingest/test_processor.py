@@ -21,7 +21,7 @@ from ingest.serverless_guard import ServerlessGuard
 from ingest.writer import BulkWriter, Deadline, Pending
 from normalizers import DeadLetter
 from normalizers.stream import SourceReadError
-from tests.ingest.harness import count, duplicated_ids
+from tests.ingest.harness import EMBEDDED_VISIBILITY_SECONDS, count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import FlowObject, flow_object
 
@@ -92,6 +92,7 @@ def _services(
             "concurrency": 2,
             "backoff_base": 0.001,
             "backoff_cap": 0.01,
+            "search_visibility_seconds": EMBEDDED_VISIBILITY_SECONDS,
         }
         | changes  # type: ignore[arg-type]
     )
