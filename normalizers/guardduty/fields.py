@@ -32,7 +32,10 @@ ECS: tuple[Field, ...] = (
         "`failure` when blocked or the call failed (API error, HTTP status >= 400, permission denied, only failed logins), "
         "`success` when not blocked or it went through, else `unknown`",
     ),
-    ecs("event.id", "`<id>@<@timestamp>`: every update of a finding is a new document"),
+    ecs(
+        "event.id",
+        "`<id>@<@timestamp>`: every update of a finding is a new document (an id over 1,024 bytes: its first 256, `…` and a hash of the whole, docs/schema.md)",
+    ),
     ecs("event.severity", "`severity` × 10, rounded half up on the decimal value (8 -> 80, 9.5 -> 95)"),
     ecs("event.created", "when the finding was created", "createdAt"),
     ecs("event.start", "when the activity was first seen", "service.eventFirstSeen"),

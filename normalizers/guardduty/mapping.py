@@ -15,6 +15,7 @@ from normalizers.ecs.arn import arn_region
 from normalizers.ecs.bounded import bounded_objects, bounded_unique
 from normalizers.ecs.finding import guardduty_severity, rule_fields
 from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
+from normalizers.ecs.ids import searchable_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.sequence import sequence_of
 from normalizers.ecs.values import (
@@ -71,7 +72,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
             "type": ["indicator"],
             "action": finding_type,
             "outcome": activity.outcome,
-            "id": f"{finding_id}@{updated}",
+            "id": searchable_id(f"{finding_id}@{updated}"),
             "severity": score,
             "created": time_field(finding, "createdAt"),
             "start": time_field(service, "eventFirstSeen"),

@@ -26,7 +26,10 @@ ECS: tuple[Field, ...] = (
         "event.outcome",
         "the action's (`Blocked`), else a control's `Compliance.Status` (`PASSED` success, `FAILED` failure), else `unknown`",
     ),
-    ecs("event.id", "`<Id>@<@timestamp>`: every update of a finding is a new document"),
+    ecs(
+        "event.id",
+        "`<Id>@<@timestamp>`: every update of a finding is a new document (an id over 1,024 bytes: its first 256, `…` and a hash of the whole, docs/schema.md)",
+    ),
     ecs(
         "event.severity",
         "`Severity.Normalized`, else from `Severity.Label`; a GuardDuty finding scored as GuardDuty's (docs/sources/securityhub.md)",

@@ -21,6 +21,7 @@ from normalizers.ecs.getters import (
     required_str,
     time_field,
 )
+from normalizers.ecs.ids import searchable_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.process import process_fields
 from normalizers.ecs.sequence import sequence_of
@@ -109,7 +110,7 @@ def finding_document(
             "type": event_type,
             "action": generator,
             "outcome": outcome_of(activity, compliance),
-            "id": f"{finding_id}@{updated}",
+            "id": searchable_id(f"{finding_id}@{updated}"),
             "severity": score,
             "created": time_field(finding, "CreatedAt"),
             "start": time_field(finding, "FirstObservedAt"),
