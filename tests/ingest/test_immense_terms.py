@@ -4,6 +4,8 @@ cuts such values in the rare documents long enough to hold one (normalizers/term
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -22,6 +24,7 @@ from ingest.reader import open_bytes
 from ingest.writer import BulkWriter, Deadline, Pending, PendingWrite
 from siem_cli.main import main as cli
 from tests.fuzz import deliveries
+from tests.fuzz.models import Generator
 from tests.ingest.harness import count
 
 pytestmark = pytest.mark.integration
@@ -266,3 +269,61 @@ def test_every_path_that_writes_documents_for_indexing_cuts_and_marks_alike(
     lines = [orjson.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
     assert "siem" not in lines[0]
     assert _cut_marks(lines[1]) == expected and lines[1]["siem"]["cut"]["position"] == "record 1"
+
+
+def test_firehose_error_output_cuts_a_recovered_finding_as_its_export_is_cut(
+    templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    """A GuardDuty finding with a 40 KB ``additionalInfo`` value, from the S3 export and
+    recovered from Firehose error output (``rawData``: the EventBridge event)."""
+    member = "333333333333"
+    finding = Generator("guardduty", seed=5).finding()
+    finding.update(accountId=member, region="us-east-1")
+    finding.setdefault("service", {})["additionalInfo"] = {"blob": "B" * LONG, "type": "default"}
+    event = {
+        "version": "0",
+        "id": "7bf73129-1428-4cd3-a780-95db273d1602",
+        "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty",
+        "account": member,
+        "time": "2026-03-14T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": finding,
+    }
+    failure = {"attemptsMade": 1, "arrivalTimestamp": 1773482400000, "errorCode": "Processor.Failure"}
+    error_line = orjson.dumps({**failure, "rawData": base64.b64encode(orjson.dumps(event) + b"\n").decode()})
+    objects = {
+        f"s3://bucket/AWSLogs/{member}/GuardDuty/us-east-1/2026/03/14/x.jsonl.gz": gzip.compress(
+            orjson.dumps(finding)
+        ),
+        f"s3://bucket/guardduty/AWSLogs/{member}/firehose-errors/us-east-1/processing-failed/2026/03/14/s-1.gz": (
+            gzip.compress(error_line + b"\n")
+        ),
+    }
+    settings = Settings(chunk_size=500, concurrency=1, backoff_base=0.001, backoff_cap=0.01)
+    sink = MemoryDeadLetterSink()
+    services = Services(
+        settings, BulkWriter(templated_engine, settings), ledger, sink, search=templated_engine
+    )
+    for key, body in objects.items():
+        opened = open_bytes(key, body, "v1", datetime(2026, 3, 14, tzinfo=UTC))
+        assert process_object(opened, services, "worker", Deadline()).status == "done"
+    assert sink.entries() == []
+    answer = templated_engine.search(
+        index="siem-guardduty", body={"query": {"exists": {"field": "siem.cut.fields"}}}
+    )
+    documents = [hit["_source"] for hit in answer["hits"]["hits"]]
+    assert len(documents) == 2
+    cuts = [{**document["siem"]["cut"], "position": None} for document in documents]
+    kept = [document["aws"]["guardduty"]["service"]["additional_info"]["blob"] for document in documents]
+    assert (
+        cuts[0]
+        == cuts[1]
+        == {
+            "fields": ["aws.guardduty.service.additional_info.blob"],
+            "bytes": LONG - len(kept[0]),
+            "position": None,
+        }
+    )
+    assert kept[0] == kept[1] and ("B" * LONG).startswith(kept[0])
