@@ -39,6 +39,8 @@ RANDOM_FINDINGS = 5000 if LONG else 250
 ADDRESSED_FINDINGS = 2000 if LONG else 100
 """Findings per source whose addresses are checked (nearly every member present)."""
 INDEXED = 25
+LONG_LISTS = 1000 if LONG else 150
+"""Items of each outermost list of the large finding (while a budget of values lasts)."""
 """Random findings per source indexed into the engine, besides the maximal ones."""
 
 
@@ -218,13 +220,13 @@ def _leaves(value: Any) -> int:
 
 
 @pytest.mark.parametrize("source", SOURCES)
-@pytest.mark.parametrize("stress", ["lists of 150", "long strings"])
+@pytest.mark.parametrize("stress", ["long lists", "long strings"])
 def test_a_large_finding_costs_a_document_proportionate_to_it(source: str, stress: str) -> None:
-    """Every member, lists of 150 (as long as a budget of values lasts) or every text 1 KiB:
+    """Every member, lists of :data:`LONG_LISTS` (as long as a budget of values lasts) or every text 1 KiB:
     the document is about the finding's size (its details are kept whole), and what the
     mapping derives from lists (ECS fields, ``related.*``) is read to their first 100 entries."""
     kwargs: dict[str, Any] = (
-        {"list_items": 150, "budget": 20_000} if stress == "lists of 150" else {"long_strings": True}
+        {"list_items": LONG_LISTS, "budget": 20_000} if stress == "long lists" else {"long_strings": True}
     )
     finding = Generator(source, maximal=True, **kwargs).finding()
     body = _object(source, finding)
