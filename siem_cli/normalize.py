@@ -12,6 +12,7 @@ from typing import IO, Any, BinaryIO
 import orjson
 
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
+from normalizers.terms import MAX_TERM_BYTES, cut_immense_values
 from normalizers.unencodable import unencodable
 from siem_cli.backfill import add_config_snapshot_option, add_flow_formats_option
 
@@ -23,7 +24,8 @@ def register(subparsers: Any) -> None:
         description="Normalize CloudTrail, VPC Flow Logs, GuardDuty, Security Hub or AWS Config files (gzip or "
         "plain, JSON or Parquet), also as CloudWatch Logs subscription payloads, Amazon Security Lake "
         "OCSF Parquet or Firehose error output (each record recovered from rawData), to one ECS document "
-        "per line on stdout. A summary per source goes to stderr. "
+        "per line on stdout, as the ingest path indexes it: a value too long to be indexed is cut to its "
+        "first 16 KiB and the document says so (siem.cut). A summary per source goes to stderr. "
         "Exit status is non-zero only for usage errors and unreadable files.",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
@@ -98,7 +100,7 @@ def _normalize_file(
             counts["records"] += 1
             if not isinstance(item, DeadLetter):
                 try:
-                    batch.append(orjson.dumps(item))
+                    batch.append(_indexable(item, orjson.dumps(item), number))
                 except TypeError as error:  # orjson.JSONEncodeError: a shape no normalizer foresaw
                     item = unencodable(item, error, item_source, origin.object, f"record {number}")
             if isinstance(item, DeadLetter):
@@ -124,6 +126,16 @@ def _normalize_file(
         counts["partially_failed_objects"] += 1
         print(f"siem normalize: {path}: partially failed: {outcome.error}", file=sys.stderr)
     return 0
+
+
+def _indexable(document: dict[str, Any], body: bytes, number: int) -> bytes:
+    """``body``, or, in the rare documents long enough to hold a value too long to be indexed,
+    the document with such values cut and marked as the ingest path sends it (``siem.cut``,
+    docs/ingest.md "Values too long to index"): the output can be indexed as it is."""
+    if len(body) <= MAX_TERM_BYTES:
+        return body
+    cut = cut_immense_values(document, f"record {number}")
+    return body if cut is None else orjson.dumps(cut)
 
 
 def _print_summary(totals: dict[str, dict[str, int]]) -> None:

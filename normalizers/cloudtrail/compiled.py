@@ -37,6 +37,7 @@ from normalizers.cloudtrail.targets import Target, target_values, targets_of
 from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str
+from normalizers.ecs.ids import MAX_ID_BYTES
 from normalizers.ecs.timestamps import ingested_millis, optional_time
 from normalizers.ecs.values import as_bool, flat
 
@@ -432,7 +433,7 @@ def _event_source(present: set[str]) -> list[str]:
     if "eventID" in present:
         lines += [
             "    event_id = record['eventID']",
-            "    if event_id.__class__ is not str or not event_id:",
+            f"    if event_id.__class__ is not str or not event_id or len(event_id) > {MAX_ID_BYTES // 4}:",
             "        event_id = event_id_of(record, None)",
         ]
     else:

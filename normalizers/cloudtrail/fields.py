@@ -30,7 +30,8 @@ ECS: tuple[Field, ...] = (
     ),
     ecs(
         "event.id",
-        "`eventID`, else EventBridge `id`, else (version 1.0 records) a hash of the record",
+        "`eventID`, else EventBridge `id`, else (version 1.0 records) a hash of the record"
+        " (an id over 1,024 bytes: its first 256, `…` and a hash of the whole, docs/schema.md)",
         "eventID",
     ),
     ecs("event.dataset", "`aws.cloudtrail`: a constant of the index, not in the document"),

@@ -24,7 +24,7 @@ from normalizers.cloudtrail.tables import (
 from normalizers.cloudtrail.targets import Target, target_values, targets_of
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str, parsed_time
-from normalizers.ecs.ids import record_id
+from normalizers.ecs.ids import MAX_ID_BYTES, record_id, searchable_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.timestamps import ingested_millis, timestamp
 from normalizers.ecs.values import as_bool, flat, unique, yes_no
@@ -174,7 +174,8 @@ def _event(
         error_code == VPCE_ACCESS_DENIED,
     )
     event_id = record.get("eventID")
-    if event_id.__class__ is not str or not event_id:  # the common case without a call
+    # The common case (a UUID) without a call; an id that may be too long to search, through one.
+    if event_id.__class__ is not str or not event_id or len(event_id) * 4 > MAX_ID_BYTES:
         event_id = _event_id(record, envelope)
     # No event.kind, event.dataset, event.module: constants of the index (fields.CONSTANTS).
     event: dict[str, Any] = {
@@ -194,7 +195,7 @@ def _event(
 def _event_id(record: dict[str, Any], envelope: dict[str, Any] | None) -> str:
     event_id = optional_str(record, "eventID") or optional_str(envelope, "id")
     if event_id:
-        return event_id
+        return searchable_id(event_id)
     # eventVersion 1.0 records carry no eventID: hash the content, so the same record always
     # gets the same id whatever its whitespace.
     return record_id(orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode("utf-8"))

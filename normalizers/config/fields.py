@@ -47,7 +47,7 @@ ECS: tuple[Field, ...] = (
         "the history and snapshot copies of an item are one document; an oversized item's summary "
         "(`OversizedConfigurationItemChangeNotification`): `...<configurationStateId>@<notificationCreationTime>`, "
         "not the id of the item it stands for; a compliance change: "
-        "`<account>/<region>/<type>/<id>/<rule>@<@timestamp>`",
+        "`<account>/<region>/<type>/<id>/<rule>@<@timestamp>` (an id over 1,024 bytes: its first 256, `…` and a hash of the whole, docs/schema.md)",
     ),
     ecs("event.created", "when Config sent the notification", "notificationCreationTime"),
     ecs("event.dataset", "`aws.config`: a constant of the index, not in the document"),
@@ -106,7 +106,7 @@ OWN: tuple[Field, ...] = (
     field(
         f"{BLOCK}.related_events",
         "keyword",
-        "the CloudTrail `eventID`s behind the change: joins `event.id` of `siem-cloudtrail`",
+        "the CloudTrail `eventID`s behind the change (as `event.id` writes a long one): joins `event.id` of `siem-cloudtrail`",
         "relatedEvents",
     ),
     field(

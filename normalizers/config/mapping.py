@@ -38,6 +38,7 @@ from normalizers.ecs.getters import (
     required_str,
     time_field,
 )
+from normalizers.ecs.ids import searchable_id
 from normalizers.ecs.values import as_dict, as_list, as_text, compact, flat, objects, unique
 from normalizers.reasons import INVALID_RECORD, RecordError
 
@@ -69,6 +70,8 @@ def item_documents(
     """One document for an item; one per rule for a resource's compliance item."""
     item = _api_named(item)
     document = _item_document(item, raw, origin, notification)
+    base_id = document["event"]["id"]
+    document["event"]["id"] = searchable_id(base_id)
     if item.get("resourceType") != RESOURCE_COMPLIANCE:
         return [compact(document)]
     configuration = as_dict(document["aws"]["config"].get("configuration"))
@@ -80,12 +83,11 @@ def item_documents(
     if not rules:  # a deleted compliance item names no rule: the item alone
         return [compact(document)]
     documents = []
-    base_id = document["event"]["id"]
     for rule in rules:
         name = as_text(rule.get("configRuleName"))
         compliance = as_text(rule.get("complianceType"))
         copy = _copied(document)
-        copy["event"]["id"] = f"{base_id}/{name}"
+        copy["event"]["id"] = searchable_id(f"{base_id}/{name}")
         copy["event"]["kind"] = "state"
         copy["event"]["outcome"] = _outcome(compliance)
         copy["rule"] = rule_fields(
@@ -153,7 +155,9 @@ def _item_document(
                     "version": as_text(item.get("version")),
                     "md5_hash": as_text(item.get("configurationItemMD5Hash")),
                 },
-                "related_events": unique(as_text(event) for event in optional_list(item, "relatedEvents")),
+                "related_events": unique(
+                    searchable_id(event) for event in optional_list(item, "relatedEvents") if as_text(event)
+                ),
                 "relationships": [
                     _relationship(entry) for entry in objects(optional_list(item, "relationships"))
                 ],
@@ -291,7 +295,7 @@ def compliance_change_document(
                 "type": ["change"],
                 "action": COMPLIANCE_NOTIFICATION,
                 "outcome": _outcome(compliance),
-                "id": f"{account}/{region}/{resource_type}/{resource_id}/{rule}@{recorded}",
+                "id": searchable_id(f"{account}/{region}/{resource_type}/{resource_id}/{rule}@{recorded}"),
                 "created": time_field(record, "notificationCreationTime"),
                 "provider": "config",
                 "ingested": origin.ingested,

@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.ecs.address import Endpoint, also_related, details_endpoint, endpoint, ip_of
-from normalizers.ecs.bounded import bounded_strings
-from normalizers.ecs.getters import optional_list, optional_obj
-from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, is_number, objects, unique
+from normalizers.ecs.bounded import bounded_objects, bounded_strings, bounded_unique
+from normalizers.ecs.getters import optional_obj
+from normalizers.ecs.values import as_bool, as_dict, as_text, is_number, unique
 
 
 class Activity:
@@ -90,17 +90,21 @@ def _connection(activity: Activity, connection: dict[str, Any]) -> None:
 
 
 def _port_probe(activity: Activity, probe: dict[str, Any]) -> None:
-    details = objects(optional_list(probe, "port_probe_details"))
-    for number, detail in enumerate(details):
+    """The first probe is the document's source and destination; ``related.ip`` has the
+    addresses of the first :data:`~normalizers.ecs.bounded.LIST_LIMIT` probes (as many
+    distinct addresses at most)."""
+    others: list[str] = []
+    for number, detail in enumerate(bounded_objects(probe.get("port_probe_details"))):
         remote = details_endpoint(optional_obj(detail, "remote_ip_details"))
         local = details_endpoint(
             optional_obj(detail, "local_ip_details"), _port(detail, "local_port_details"), geo=False
         )
-        if number == 0:  # the document shows the first probe; related.ip has them all
+        if number == 0:
             activity.source, activity.destination = remote, local
             activity.network = _network("inbound", None)
         else:
-            activity.extra_ips += remote.ips + local.ips
+            others += remote.ips + local.ips
+    activity.extra_ips += bounded_unique(others)
     if probe:
         _blocked(activity, probe)
 
@@ -134,7 +138,7 @@ def _other_actions(activity: Activity, action: dict[str, Any]) -> None:
         remotes.append(details_endpoint(as_dict(block.get("remote_ip_details"))))  # first: it has the geo
         remotes += [endpoint(ip) for ip in bounded_strings(block.get("source_ips"))]
         activity.user_agent = activity.user_agent or _user_agent(block.get("user_agent"))
-    activity.extra_ips += unique(ip for remote in remotes for ip in remote.ips)
+    activity.extra_ips += bounded_unique(ip for remote in remotes for ip in remote.ips)
     # One caller (the details' IPv6 address beside its IPv4 one is the same caller).
     callers = unique(remote.fields.get("ip") for remote in remotes)
     if len(callers) == 1 and not activity.source.fields:
@@ -151,7 +155,7 @@ def _results(activity: Activity, action: dict[str, Any]) -> None:
     allowed = as_bool(optional_obj(action, "kubernetes_permission_checked_details").get("allowed"))
     if allowed is not None:
         activity.blocked.append(not allowed)
-    attempts = objects(as_list(optional_obj(action, "rds_login_attempt_action").get("login_attributes")))
+    attempts = bounded_objects(optional_obj(action, "rds_login_attempt_action").get("login_attributes"))
     if any(_count(item, "successful_login_attempts") for item in attempts):
         activity.blocked.append(False)
     elif any(_count(item, "failed_login_attempts") for item in attempts):

@@ -5,6 +5,7 @@ sources (GuardDuty, Security Hub, Security Lake), and by CloudTrail for its open
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import islice
 from typing import Any
 
@@ -26,6 +27,19 @@ def bounded_strings(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     return [item for item in value[:LIST_LIMIT] if isinstance(item, str) and item]
+
+
+def bounded_unique(values: Iterable[Any]) -> list[Any]:
+    """The first :data:`LIST_LIMIT` distinct truthy ``values``, read lazily: what a mapping
+    derives from nested lists (the addresses of each of 100 interfaces, the users of each of 100
+    actors) stays within the same bound as one list, however the finding multiplies them."""
+    seen: dict[Any, None] = {}
+    for value in values:
+        if value and value not in seen:
+            seen[value] = None
+            if len(seen) == LIST_LIMIT:
+                break
+    return list(seen)
 
 
 def bounded_string_members(value: Any) -> dict[str, str]:

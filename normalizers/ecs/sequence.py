@@ -15,13 +15,16 @@ from typing import Any
 
 from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import parse_ip
+from normalizers.ecs.bounded import bounded_objects, bounded_strings, bounded_unique
 from normalizers.ecs.names import snake
 from normalizers.ecs.timestamps import epoch_or_iso
-from normalizers.ecs.values import as_dict, as_list, as_text, objects, prune, unique
+from normalizers.ecs.values import as_dict, as_list, as_text, prune, unique
 
 MAX_ITEMS = 50
-"""Actors, resources, signals and indicators kept in the summary (all of them stay in the
-finding's raw ``detection`` object, and every pivot in ``related.*``)."""
+"""Actors, resources, signals and indicators kept in the summary, and values of each
+indicator (all of them stay in the finding's raw ``detection`` object). The pivots
+(``related.*``) are read from the first :data:`~normalizers.ecs.bounded.LIST_LIMIT` of each
+list, :data:`~normalizers.ecs.bounded.LIST_LIMIT` distinct values of each kind at most."""
 FINDING_SIGNAL = "FINDING"
 """A signal that stands for a finding: its uid is that finding's id (or ARN)."""
 _SESSION_TYPES = frozenset({"AssumedRole", "FederatedUser"})
@@ -46,11 +49,11 @@ def sequence_of(raw: dict[str, Any]) -> Sequence:
     if not raw:
         return Sequence()
     sequence = snake(raw)
-    actors = objects(as_list(sequence.get("actors")))
-    resources = objects(as_list(sequence.get("resources")))
-    endpoints = objects(as_list(sequence.get("endpoints")))
-    signals = objects(as_list(sequence.get("signals")))
-    indicators = objects(as_list(sequence.get("sequence_indicators")))
+    actors = bounded_objects(sequence.get("actors"))
+    resources = bounded_objects(sequence.get("resources"))
+    endpoints = bounded_objects(sequence.get("endpoints"))
+    signals = bounded_objects(sequence.get("signals"))
+    indicators = bounded_objects(sequence.get("sequence_indicators"))
     block = {
         "uid": as_text(sequence.get("uid")),
         "description": as_text(sequence.get("description")),
@@ -60,9 +63,11 @@ def sequence_of(raw: dict[str, Any]) -> Sequence:
         "indicators": [_indicator(item) for item in indicators[:MAX_ITEMS]],
     }
     return Sequence(
-        users=unique(text for text in map(as_text, _users(actors, resources)) if text and text != "root"),
-        ips=unique(map(parse_ip, [item.get("ip") for item in endpoints] + _interface_ips(resources))),
-        hosts=unique(_instance(value) for value in _host_ids(actors, resources, signals)),
+        users=bounded_unique(
+            text for text in map(as_text, _users(actors, resources)) if text and text != "root"
+        ),
+        ips=bounded_unique(map(parse_ip, [item.get("ip") for item in endpoints] + _interface_ips(resources))),
+        hosts=bounded_unique(_instance(value) for value in _host_ids(actors, resources, signals)),
         buckets=unique(_bucket(item) for item in resources if item.get("resource_type") == "S3_BUCKET"),
         block=prune(block),
     )
@@ -99,10 +104,10 @@ def _interface_ips(resources: list[dict[str, Any]]) -> list[Any]:
     for item in resources:
         interface = as_dict(as_dict(item.get("data")).get("ec2_network_interface"))
         found.append(interface.get("public_ip"))
-        found += as_list(interface.get("ipv6_addresses"))
+        found += bounded_strings(interface.get("ipv6_addresses"))
         found += [
             address.get("private_ip_address")
-            for address in objects(as_list(interface.get("private_ip_addresses")))
+            for address in bounded_objects(interface.get("private_ip_addresses"))
         ]
     return found
 
@@ -116,9 +121,9 @@ def _host_ids(
     found: list[Any] = [item.get("uid") for item in resources]
     for item in resources:
         for data in as_dict(item.get("data")).values():
-            found += as_list(as_dict(data).get("ec2_instance_uids"))
+            found += bounded_strings(as_dict(data).get("ec2_instance_uids"))
     for signal in signals:
-        found += as_list(signal.get("resource_uids") or signal.get("resource_ids"))
+        found += bounded_strings(signal.get("resource_uids") or signal.get("resource_ids"))
     found += [
         as_dict(actor.get("user")).get("name")
         for actor in actors
@@ -180,7 +185,7 @@ def _indicator(item: dict[str, Any]) -> dict[str, Any]:
     """A sequence indicator: ``ATTACK_TACTIC``, ``HIGH_RISK_API``, ``TOR_IP``... and its values."""
     return {
         "key": as_text(item.get("key")),
-        "values": [value for value in as_list(item.get("values")) if as_text(value)],
+        "values": [value for value in as_list(item.get("values"))[:MAX_ITEMS] if as_text(value)],
         "title": as_text(item.get("title")),
     }
 

@@ -15,8 +15,9 @@ from typing import Any
 
 from normalizers.ecs.actor import Actor, access_key_actor, actor_fields
 from normalizers.ecs.arn import role_name
+from normalizers.ecs.bounded import bounded_objects, bounded_strings, bounded_unique
 from normalizers.ecs.getters import optional_obj
-from normalizers.ecs.values import as_list, as_text, objects, prune, unique
+from normalizers.ecs.values import as_text, prune, unique
 from normalizers.guardduty.workload import kubernetes_workload
 
 
@@ -98,11 +99,11 @@ def _workload_identities(resource: dict[str, Any]) -> list[str]:
 def _login_attempt_users(action: dict[str, Any]) -> list[str]:
     """Every user an RDS login attempt tried (``rdsLoginAttemptAction.LoginAttributes``)."""
     attempt = action.get("rds_login_attempt_action")
-    attributes = as_list(attempt.get("login_attributes")) if isinstance(attempt, dict) else []
-    return unique(as_text(item.get("user")) for item in objects(attributes))
+    attributes = bounded_objects(attempt.get("login_attributes")) if isinstance(attempt, dict) else []
+    return bounded_unique(as_text(item.get("user")) for item in attributes)
 
 
 def _texts(value: Any) -> list[str]:
-    """The non-empty strings of a list (or of one string)."""
-    items = value if isinstance(value, list) else [value]
-    return unique(as_text(item) for item in items)
+    """The non-empty strings among the first :data:`~normalizers.ecs.bounded.LIST_LIMIT` of a
+    list (or one string)."""
+    return unique(bounded_strings(value) if isinstance(value, list) else [as_text(value)])

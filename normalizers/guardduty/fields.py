@@ -32,7 +32,10 @@ ECS: tuple[Field, ...] = (
         "`failure` when blocked or the call failed (API error, HTTP status >= 400, permission denied, only failed logins), "
         "`success` when not blocked or it went through, else `unknown`",
     ),
-    ecs("event.id", "`<id>@<@timestamp>`: every update of a finding is a new document"),
+    ecs(
+        "event.id",
+        "`<id>@<@timestamp>`: every update of a finding is a new document (an id over 1,024 bytes: its first 256, `…` and a hash of the whole, docs/schema.md)",
+    ),
     ecs("event.severity", "`severity` × 10, rounded half up on the decimal value (8 -> 80, 9.5 -> 95)"),
     ecs("event.created", "when the finding was created", "createdAt"),
     ecs("event.start", "when the activity was first seen", "service.eventFirstSeen"),
@@ -80,19 +83,21 @@ ECS: tuple[Field, ...] = (
         "related.user",
         "every identifier of the actors: user name, session name, principal id, access key id, issuer role; "
         "the Kubernetes user, uid, IAM session names and impersonated user; the database users; "
-        "a pod's service account, a Lambda function's role name; an attack sequence's actors",
+        "a pod's service account, a Lambda function's role name; an attack sequence's actors "
+        "(of each list its first 100 entries, 100 values of each kind at most)",
     ),
     ecs(
         "related.ip",
         "every valid IP of the action (every probe's too; an IP details' IPv4 and IPv6 addresses both) "
-        "and the instance's private, public and IPv6 addresses",
+        "and the instance's private, public and IPv6 addresses (of each list its first 100 entries: "
+        "100 probes, 100 interfaces; 100 addresses of each kind at most)",
     ),
     ecs(
         "related.hosts",
         "the instance id and its interfaces' private and public DNS names; the instance whose role session acts",
     ),
-    ecs("aws.s3.bucket.name", "the buckets of `resource.s3BucketDetails`"),
-    ecs("aws.s3.object.key", "the keys of their `s3ObjectDetails`"),
+    ecs("aws.s3.bucket.name", "the buckets of `resource.s3BucketDetails` (the first 100)"),
+    ecs("aws.s3.object.key", "the keys of their `s3ObjectDetails` (100 at most)"),
     ecs(
         "source.ip",
         'the action\'s source IP ("Action": the API caller, the remote side of an inbound connection, the first probe)',

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.ecs.address import parse_ip
-from normalizers.ecs.getters import optional_list, optional_obj
+from normalizers.ecs.bounded import bounded_objects, bounded_strings, bounded_unique
+from normalizers.ecs.getters import optional_obj
 from normalizers.ecs.process import process_fields
-from normalizers.ecs.values import as_list, as_text, objects, prune, unique
+from normalizers.ecs.values import as_text, prune
 
 
 class Host:
@@ -32,15 +33,15 @@ def instance_host(details: dict[str, Any]) -> Host:
     )
     names: list[Any] = [instance_id]
     addresses: list[Any] = []
-    for interface in objects(optional_list(details, "networkInterfaces")):
+    for interface in bounded_objects(details.get("networkInterfaces")):
         names += [interface.get("privateDnsName"), interface.get("publicDnsName")]
         addresses += [interface.get("privateIpAddress"), interface.get("publicIp")]
         addresses += [
-            entry.get("privateIpAddress") for entry in objects(as_list(interface.get("privateIpAddresses")))
+            entry.get("privateIpAddress") for entry in bounded_objects(interface.get("privateIpAddresses"))
         ]
-        addresses += as_list(interface.get("ipv6Addresses"))
-    host.names = unique(as_text(name) for name in names)
-    host.ips = unique(parse_ip(address) for address in addresses)
+        addresses += bounded_strings(interface.get("ipv6Addresses"))
+    host.names = bounded_unique(as_text(name) for name in names)
+    host.ips = bounded_unique(parse_ip(address) for address in addresses)
     return host
 
 

@@ -12,18 +12,18 @@ from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
 from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.arn import arn_region
+from normalizers.ecs.bounded import bounded_objects, bounded_unique
 from normalizers.ecs.finding import guardduty_severity, rule_fields
 from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
+from normalizers.ecs.ids import searchable_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.sequence import sequence_of
 from normalizers.ecs.values import (
     as_bool,
     as_dict,
-    as_list,
     as_text,
     compact,
     flat,
-    objects,
     one_or_many,
     unique,
 )
@@ -72,7 +72,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
             "type": ["indicator"],
             "action": finding_type,
             "outcome": activity.outcome,
-            "id": f"{finding_id}@{updated}",
+            "id": searchable_id(f"{finding_id}@{updated}"),
             "severity": score,
             "created": time_field(finding, "createdAt"),
             "start": time_field(service, "eventFirstSeen"),
@@ -167,13 +167,14 @@ def _encoded_sample(value: Any) -> bool:
 
 def _s3(resource: dict[str, Any], sequence_buckets: list[str]) -> dict[str, Any]:
     """``aws.s3.*``: the buckets (``s3BucketDetails[].name``, an attack sequence's) and objects
-    (their ``s3ObjectDetails[].key``) the finding is about, as CloudTrail's targets name them."""
-    buckets = objects(as_list(resource.get("s3BucketDetails")))
-    keys = [item.get("key") for bucket in buckets for item in objects(as_list(bucket.get("s3ObjectDetails")))]
+    (their ``s3ObjectDetails[].key``) the finding is about, as CloudTrail's targets name them:
+    the first :data:`~normalizers.ecs.bounded.LIST_LIMIT` of each list, as many of each kind."""
+    buckets = bounded_objects(resource.get("s3BucketDetails"))
+    keys = (item.get("key") for bucket in buckets for item in bounded_objects(bucket.get("s3ObjectDetails")))
     names = [as_text(bucket.get("name")) for bucket in buckets] + list(sequence_buckets)
     return {
-        "bucket": {"name": one_or_many(unique(names))},
-        "object": {"key": one_or_many(unique(as_text(key) for key in keys))},
+        "bucket": {"name": one_or_many(bounded_unique(names))},
+        "object": {"key": one_or_many(bounded_unique(as_text(key) for key in keys))},
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from normalizers.ecs.actor import Actor, access_key_actor
 from normalizers.ecs.arn import role_name
+from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.ecs.timestamps import optional_time
 from normalizers.ecs.values import as_bool, as_dict, as_text, unique
 from normalizers.securityhub.resources import details_of
@@ -75,6 +76,6 @@ def workload_identities(resources: list[dict[str, Any]]) -> list[str]:
     (docs/sources/guardduty.md, "Actor")."""
     return unique(
         role_name(details_of(resource, "AwsLambdaFunction").get("Role"))
-        for resource in resources
+        for resource in resources[:LIST_LIMIT]
         if resource.get("Type") == "AwsLambdaFunction"
     )

@@ -26,7 +26,10 @@ ECS: tuple[Field, ...] = (
         "event.outcome",
         "the action's (`Blocked`), else a control's `Compliance.Status` (`PASSED` success, `FAILED` failure), else `unknown`",
     ),
-    ecs("event.id", "`<Id>@<@timestamp>`: every update of a finding is a new document"),
+    ecs(
+        "event.id",
+        "`<Id>@<@timestamp>`: every update of a finding is a new document (an id over 1,024 bytes: its first 256, `…` and a hash of the whole, docs/schema.md)",
+    ),
     ecs(
         "event.severity",
         "`Severity.Normalized`, else from `Severity.Label`; a GuardDuty finding scored as GuardDuty's (docs/sources/securityhub.md)",
@@ -72,7 +75,8 @@ ECS: tuple[Field, ...] = (
         "related.ip",
         "IPs of `Action`, `Network` and `NetworkPath`, of EC2 instances and network interfaces, and IP "
         "`ThreatIntelIndicators`; an OCSF finding's evidence endpoints, URL hosts that are addresses, "
-        "`x_forwarded_for`, `device` evidences' `ip` and `network_interfaces[].ip`, `email` evidences' `x_originating_ip` and IP `observables`",
+        "`x_forwarded_for`, `device` evidences' `ip` and `network_interfaces[].ip`, `email` evidences' `x_originating_ip` and IP `observables` "
+        "(of each list its first 100 entries, 100 addresses of each kind at most)",
     ),
     ecs(
         "related.hosts",
@@ -256,9 +260,9 @@ FINDING: tuple[Field, ...] = (
     ecs("rule.id", "`Compliance.SecurityControlId`, else `GeneratorId`"),
     ecs("rule.name", 'the title, else `GeneratorId` ("A finding without a title")'),
     ecs("rule.category", "the first of `Types`"),
-    ecs("vulnerability.id", "each `Vulnerabilities[].Id`"),
+    ecs("vulnerability.id", "each `Vulnerabilities[].Id` (of the first 100)"),
     ecs("vulnerability.score.base", "the highest `Vulnerabilities[].Cvss[].BaseScore`"),
-    ecs("vulnerability.reference", "every `Vulnerabilities[].ReferenceUrls`"),
+    ecs("vulnerability.reference", "every `Vulnerabilities[].ReferenceUrls` (100 at most)"),
     ecs("vulnerability.severity", "the finding's severity label, when it lists vulnerabilities"),
     ecs("vulnerability.scanner.vendor", "`CompanyName`, when the finding lists vulnerabilities"),
 )

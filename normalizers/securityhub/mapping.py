@@ -11,6 +11,7 @@ from normalizers.base import Document, Origin
 from normalizers.ecs.activity import activity_of
 from normalizers.ecs.actor import Actor, actor_fields, actor_hosts
 from normalizers.ecs.arn import arn_account, arn_region
+from normalizers.ecs.bounded import LIST_LIMIT, bounded_objects, bounded_strings, bounded_unique
 from normalizers.ecs.finding import rule_fields
 from normalizers.ecs.getters import (
     optional_list,
@@ -20,10 +21,11 @@ from normalizers.ecs.getters import (
     required_str,
     time_field,
 )
+from normalizers.ecs.ids import searchable_id
 from normalizers.ecs.names import snake
 from normalizers.ecs.process import process_fields
 from normalizers.ecs.sequence import sequence_of
-from normalizers.ecs.values import as_bool, as_dict, as_list, as_text, compact, is_number, objects, unique
+from normalizers.ecs.values import as_bool, as_dict, as_text, compact, is_number, objects, unique
 from normalizers.reasons import MISSING_FIELD, RecordError
 from normalizers.securityhub.actor import resources_actor, workload_identities
 from normalizers.securityhub.classify import (
@@ -108,7 +110,7 @@ def finding_document(
             "type": event_type,
             "action": generator,
             "outcome": outcome_of(activity, compliance),
-            "id": f"{finding_id}@{updated}",
+            "id": searchable_id(f"{finding_id}@{updated}"),
             "severity": score,
             "created": time_field(finding, "CreatedAt"),
             "start": time_field(finding, "FirstObservedAt"),
@@ -223,7 +225,10 @@ def _compliance(compliance: dict[str, Any]) -> dict[str, Any]:
 def _vulnerability(
     vulnerabilities: list[dict[str, Any]], label: str | None, vendor: str | None
 ) -> dict[str, Any]:
-    """ECS ``vulnerability.*`` for a finding that lists CVEs (Inspector and the like)."""
+    """ECS ``vulnerability.*`` for a finding that lists CVEs (Inspector and the like): of its
+    first :data:`~normalizers.ecs.bounded.LIST_LIMIT` vulnerabilities (and of their first scores
+    and references), as many ids and references at most."""
+    vulnerabilities = vulnerabilities[:LIST_LIMIT]
     if not vulnerabilities:
         return {}
     scores: list[float] = []
@@ -231,14 +236,14 @@ def _vulnerability(
     for item in vulnerabilities:
         scores += [
             cvss["BaseScore"]
-            for cvss in objects(as_list(item.get("Cvss")))
+            for cvss in bounded_objects(item.get("Cvss"))
             if is_number(cvss.get("BaseScore"))
         ]
-        references += [as_text(url) for url in as_list(item.get("ReferenceUrls"))]
+        references += bounded_strings(item.get("ReferenceUrls"))
     return {
-        "id": unique(as_text(item.get("Id")) for item in vulnerabilities),
+        "id": bounded_unique(as_text(item.get("Id")) for item in vulnerabilities),
         "score": {"base": max(scores) if scores else None},
-        "reference": unique(references),
+        "reference": bounded_unique(references),
         "severity": label,
         "scanner": {"vendor": vendor},
     }

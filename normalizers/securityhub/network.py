@@ -14,7 +14,8 @@ from typing import Any
 
 from normalizers.ecs.activity import Activity
 from normalizers.ecs.address import Endpoint, endpoint, parse_ip
-from normalizers.ecs.values import as_dict, as_list, as_text, objects, unique
+from normalizers.ecs.bounded import bounded_objects, bounded_strings, bounded_unique
+from normalizers.ecs.values import as_dict, as_text, unique
 
 _DIRECTIONS = {"IN": "inbound", "OUT": "outbound"}
 _INSTANCE_COMPONENT = "AWS::EC2::Instance"
@@ -45,19 +46,21 @@ def add_network(activity: Activity, network: dict[str, Any]) -> None:
 
 def path_addresses(path: list[Any]) -> tuple[list[str], list[str]]:
     """``NetworkPath``: the valid IPs of its components' ingress and egress (``related.ip``; CIDR
-    blocks are not addresses) and the instance ids among its components (``related.hosts``)."""
-    components = objects(path)
+    blocks are not addresses) and the instance ids among its components (``related.hosts``): of
+    its first :data:`~normalizers.ecs.bounded.LIST_LIMIT` components (and addresses of each), as
+    many of each at most."""
+    components = bounded_objects(path)
     addresses: list[Any] = []
     for component in components:
         for header in ("Ingress", "Egress"):
             for side in ("Source", "Destination"):
-                addresses += as_list(as_dict(as_dict(component.get(header)).get(side)).get("Address"))
+                addresses += bounded_strings(as_dict(as_dict(component.get(header)).get(side)).get("Address"))
     instances = [
         as_text(component.get("ComponentId"))
         for component in components
         if component.get("ComponentType") == _INSTANCE_COMPONENT
     ]
-    return unique(parse_ip(address) for address in addresses), unique(instances)
+    return bounded_unique(parse_ip(address) for address in addresses), unique(instances)
 
 
 def _side(network: dict[str, Any], side: str) -> Endpoint:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from normalizers.ecs.address import parse_ip
-from normalizers.ecs.bounded import bounded_objects
-from normalizers.ecs.getters import optional_list
-from normalizers.ecs.values import as_text, objects, one_or_many, unique
+from normalizers.ecs.bounded import LIST_LIMIT, bounded_objects, bounded_strings, bounded_unique
+from normalizers.ecs.values import as_text, one_or_many, unique
 from normalizers.securityhub.tables import IP_INDICATORS
 
 
@@ -32,10 +31,11 @@ def details_of(resource: dict[str, Any], kind: str) -> dict[str, Any]:
 
 def hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """Instance ids (``related.hosts``) and addresses (``related.ip``) of EC2 instances,
-    and the addresses of EC2 network interfaces."""
+    and the addresses of EC2 network interfaces: of the first :data:`LIST_LIMIT` resources
+    (and entries of each of their lists), as many ids and addresses at most."""
     ids: list[Any] = []
     addresses: list[Any] = []
-    for resource in resources:
+    for resource in resources[:LIST_LIMIT]:
         kind = resource.get("Type")
         if kind == "AwsEc2NetworkInterface":
             addresses += _interface_addresses(details_of(resource, kind))
@@ -45,9 +45,8 @@ def hosts(resources: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
         ids.append(resource_id.rsplit("/", 1)[-1] if ":instance/" in resource_id else resource_id)
         details = details_of(resource, "AwsEc2Instance")
         for key in ("IpV4Addresses", "IpV6Addresses"):
-            value = details.get(key)
-            addresses += value if isinstance(value, list) else []
-    return unique(ids), unique(parse_ip(address) for address in addresses)
+            addresses += bounded_strings(details.get(key))
+    return bounded_unique(ids), bounded_unique(parse_ip(address) for address in addresses)
 
 
 def _interface_addresses(details: dict[str, Any]) -> list[Any]:
@@ -64,8 +63,9 @@ def _interface_addresses(details: dict[str, Any]) -> list[Any]:
 
 
 def indicator_ips(finding: dict[str, Any]) -> list[str]:
-    """``ThreatIntelIndicators`` whose ``Type`` is an IP address: their valid ``Value``s."""
-    indicators = objects(optional_list(finding, "ThreatIntelIndicators"))
+    """``ThreatIntelIndicators`` whose ``Type`` is an IP address: their valid ``Value``s (of
+    the first :data:`LIST_LIMIT` indicators)."""
+    indicators = bounded_objects(finding.get("ThreatIntelIndicators"))
     values = (item.get("Value") for item in indicators if item.get("Type") in IP_INDICATORS)
     return unique(parse_ip(value) for value in values)
 
@@ -73,10 +73,10 @@ def indicator_ips(finding: dict[str, Any]) -> list[str]:
 def s3_objects(resources: list[dict[str, Any]], more_buckets: list[str]) -> dict[str, Any]:
     """``aws.s3.*``: the buckets of ``AwsS3Bucket`` resources and the keys of ``AwsS3Object``
     ones, from their ARNs (``arn:aws:s3:::bucket``, ``arn:aws:s3:::bucket/key``), and
-    ``more_buckets`` (an attack sequence's)."""
+    ``more_buckets`` (an attack sequence's): of the first :data:`LIST_LIMIT` resources."""
     buckets: list[str | None] = []
     keys: list[str | None] = []
-    for resource in resources:
+    for resource in resources[:LIST_LIMIT]:
         kind, arn = resource.get("Type"), as_text(resource.get("Id")) or ""
         path = arn.split(":", 5)[5] if arn.startswith("arn:") and arn.count(":") >= 5 else ""
         bucket, _, key = path.partition("/")
@@ -86,4 +86,7 @@ def s3_objects(resources: list[dict[str, Any]], more_buckets: list[str]) -> dict
             buckets.append(bucket or None)
             keys.append(key or None)
     buckets += more_buckets
-    return {"bucket": {"name": one_or_many(unique(buckets))}, "object": {"key": one_or_many(unique(keys))}}
+    return {
+        "bucket": {"name": one_or_many(bounded_unique(buckets))},
+        "object": {"key": one_or_many(bounded_unique(keys))},
+    }

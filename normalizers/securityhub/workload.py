@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from normalizers.ecs.bounded import bounded_objects
+from normalizers.ecs.bounded import bounded_objects, bounded_unique
 from normalizers.ecs.container import (
     KUBERNETES,
     Workload,
@@ -46,7 +46,9 @@ _MOUNT_MEMBERS = (("VolumeMounts", "MountPath", "Name"), ("MountPoints", "Contai
 
 
 def resources_workload(resources: Any) -> Workload:
-    """``Resources`` as the finding has them."""
+    """``Resources`` as the finding has them: the containers of the first
+    :data:`~normalizers.ecs.bounded.LIST_LIMIT` (of each of their lists), as many images and
+    privileged containers at most."""
     items = bounded_objects(resources)
     containers = [container for resource in items for container in _containers(resource)]
     first = containers[0] if containers else {}
@@ -59,9 +61,11 @@ def resources_workload(resources: Any) -> Workload:
             privileged=as_bool(first.get("Privileged")),
         ),
         orchestrator=_orchestrator(items),
-        images=unique(as_text(item.get("ImageName")) or as_text(item.get("Image")) for item in containers),
+        images=bounded_unique(
+            as_text(item.get("ImageName")) or as_text(item.get("Image")) for item in containers
+        ),
         mounts=_mounts(containers, items),
-        privileged=unique(
+        privileged=bounded_unique(
             as_text(item.get("Name")) or as_text(item.get("Image")) or as_text(item.get("ImageName"))
             for item in containers
             if as_bool(item.get("Privileged"))

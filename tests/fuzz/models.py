@@ -32,6 +32,7 @@ import functools
 import json
 import random
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,8 +131,12 @@ class Generator:
     are hundreds of structures); optional members stop being added once it is spent."""
     max_values: int = 2_000_000
     """A finding that would hold more values than this is a mistake of the caller: raises."""
+    distinct: bool = False
+    """Every plain-text value and host name ends with a number of its own (a list of them is
+    a list of distinct values, as a mapping that keeps distinct values sees them)."""
     rng: random.Random = field(init=False)
     _left: int = field(init=False, default=0)
+    _drawn: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"{self.service}:{self.seed}")
@@ -146,6 +151,11 @@ class Generator:
         if shape_name is None:
             self._coherent(value)
         return value
+
+    def items(self, path: ListPath, count: int) -> list[Any]:
+        """``count`` items for the list at ``path`` of a finding (see :func:`list_paths`)."""
+        self._left = self.max_values
+        return [self._value(path.shape.member, path.member, path.stack, 1, True) for _ in range(count)]
 
     def _coherent(self, finding: dict[str, Any]) -> None:
         """What the model cannot say but every real finding keeps: one action block (its
@@ -262,10 +272,18 @@ class Generator:
         if last == "Region":
             return self.rng.choice(_REGIONS)
         if last in ("Domain", "Hostname", "DnsName") or lowered.endswith("dnsname"):
+            if self.distinct:
+                return f"host-{self._next()}.example.com"
             return self.rng.choice(["example.com", "ip-10-0-0-1.ec2.internal", "xn--bcher-kva.example"])
         return self._text()
 
+    def _next(self) -> int:
+        self._drawn += 1
+        return self._drawn
+
     def _text(self) -> str:
+        if self.distinct:
+            return f"{self.rng.choice(_TEXTS)} #{self._next()}"
         if self.long_strings:
             return ((self.rng.choice(_TEXTS) + " ünï ") * LONG_TEXT)[:LONG_TEXT]
         if self.rng.random() < 0.03:
@@ -384,6 +402,61 @@ _NOT_ADDRESS = {
     "Http",
     "Family",
 }
+
+
+@dataclass(frozen=True)
+class ListPath:
+    """Where a list is in a finding: the keys and indexes leading to it (``keys``), its model
+    shape, the member name holding it and the structures around it (what the generator reads)."""
+
+    keys: tuple[str | int, ...]
+    shape: Shape
+    member: str
+    stack: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return ".".join(str(key) for key in self.keys)
+
+    def replaced(self, finding: dict[str, Any], items: list[Any]) -> dict[str, Any]:
+        """A copy of ``finding`` whose list at this path is ``items``."""
+        copy: dict[str, Any] = json.loads(json.dumps(finding))
+        node: Any = copy
+        for key in self.keys[:-1]:
+            node = node[key]
+        node[self.keys[-1]] = items
+        return copy
+
+
+def list_paths(service: str, finding: dict[str, Any], api_names: bool = False) -> Iterator[ListPath]:
+    """Every list of ``finding`` (one of the service's records, as :class:`Generator` writes
+    them), the model's shapes followed down; below a list, its first item; below a map, its
+    first value."""
+    yield from _lists(service, finding, _shape(service, SERVICES[service]), (), "", (), api_names)
+
+
+def _lists(
+    service: str,
+    value: Any,
+    shape: Shape,
+    keys: tuple[str | int, ...],
+    member: str,
+    stack: tuple[str, ...],
+    api_names: bool,
+) -> Iterator[ListPath]:
+    if shape.type_name == "structure" and isinstance(value, dict):
+        for name, (wire, child) in shape.members.items():
+            key = name if api_names else wire
+            if key in value:
+                yield from _lists(
+                    service, value[key], child, (*keys, key), name, (*stack, shape.name), api_names
+                )
+    elif shape.type_name == "list" and isinstance(value, list):
+        yield ListPath(keys, shape, member, stack)
+        if value:
+            yield from _lists(service, value[0], shape.member, (*keys, 0), member, stack, api_names)
+    elif shape.type_name == "map" and isinstance(value, dict) and value:
+        key = next(iter(value))
+        yield from _lists(service, value[key], shape.value, (*keys, key), member, stack, api_names)
 
 
 def _is_address(words: list[str], member: str) -> bool:

@@ -23,12 +23,13 @@ from opensearchpy import OpenSearch
 
 from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.limits import DEFAULT_LIMITS
+from normalizers.terms import term_fields
 from opensearch_assets.fields import leaf_fields
 from opensearch_assets.templates import TOTAL_FIELDS_LIMIT, index_fields, install_templates
 from tests.assets.indexing import PREFIX, index_documents
 from tests.fuzz.conformance import violations
 from tests.fuzz.harness import check_object, containers
-from tests.fuzz.models import Generator
+from tests.fuzz.models import Generator, list_paths
 
 SOURCES = ["guardduty", "securityhub", "config"]
 FINDINGS = SOURCES[:2]
@@ -38,6 +39,8 @@ RANDOM_FINDINGS = 5000 if LONG else 250
 ADDRESSED_FINDINGS = 2000 if LONG else 100
 """Findings per source whose addresses are checked (nearly every member present)."""
 INDEXED = 25
+LONG_LISTS = 1000 if LONG else 150
+"""Items of each outermost list of the large finding (while a budget of values lasts)."""
 """Random findings per source indexed into the engine, besides the maximal ones."""
 
 
@@ -217,13 +220,13 @@ def _leaves(value: Any) -> int:
 
 
 @pytest.mark.parametrize("source", SOURCES)
-@pytest.mark.parametrize("stress", ["lists of 150", "long strings"])
+@pytest.mark.parametrize("stress", ["long lists", "long strings"])
 def test_a_large_finding_costs_a_document_proportionate_to_it(source: str, stress: str) -> None:
-    """Every member, lists of 150 (as long as a budget of values lasts) or every text 1 KiB:
+    """Every member, lists of :data:`LONG_LISTS` (as long as a budget of values lasts) or every text 1 KiB:
     the document is about the finding's size (its details are kept whole), and what the
     mapping derives from lists (ECS fields, ``related.*``) is read to their first 100 entries."""
     kwargs: dict[str, Any] = (
-        {"list_items": 150, "budget": 20_000} if stress == "lists of 150" else {"long_strings": True}
+        {"list_items": LONG_LISTS, "budget": 20_000} if stress == "long lists" else {"long_strings": True}
     )
     finding = Generator(source, maximal=True, **kwargs).finding()
     body = _object(source, finding)
@@ -257,3 +260,58 @@ def test_generated_findings_index_without_errors_and_fields_stay_bounded(engine:
         query = {"exists": {"field": "related.ip"}}
         assert engine.count(index=index, body={"query": query})["count"] == len(addressed)
         assert addressed or source == "config"
+
+
+KEPT_WHOLE = {
+    "guardduty": (),
+    "securityhub": (
+        "aws.securityhub_findings.types",
+        "aws.securityhub_findings.compliance.related_requirements",
+        "aws.securityhub_findings.compliance.associated_standards",
+        "aws.securityhub_findings.compliance.status_reasons",
+    ),
+    "config": ("aws.config.related_events", "aws.config.relationships"),
+}
+"""Lists the document keeps as the record gives them (mapped fields, not flat objects): the
+record's own values, as long as it holds them, not something derived from them."""
+INFLATED = 1000 if LONG else 2 * LIST_LIMIT + 1
+"""Entries given to each list: more than twice the bound, so that a list read whole shows."""
+
+
+def _derived_lists(document: dict[str, Any], source: str, prefix: str = "") -> Iterator[tuple[str, int]]:
+    """``(path, length)`` of every list the document derives from the record: not in a flat
+    object (the record's own objects, kept whole) nor in :data:`KEPT_WHOLE`."""
+    for key, value in document.items():
+        path = f"{prefix}{key}"
+        if path in term_fields() or path in KEPT_WHOLE[source]:
+            continue
+        if isinstance(value, dict):
+            yield from _derived_lists(value, source, f"{path}.")
+        elif isinstance(value, list):
+            yield path, len(value)
+            for item in value:
+                if isinstance(item, dict):
+                    yield from _derived_lists(item, source, f"{path}.")
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_every_list_of_a_record_is_read_to_a_bound(source: str) -> None:
+    """Each list of the model, one at a time, given :data:`INFLATED` distinct entries in a
+    maximal record: each list the document derives (``related.*``, ECS fields, summaries)
+    holds at most :data:`LIST_LIMIT` values more than the maximal record's, however deep the
+    list lies (the addresses of each of 1,000 interfaces, the users of each of 1,000 actors).
+    The record's own objects stay whole in their flat objects."""
+    generator = Generator(source, maximal=True)
+    finding = generator.finding()
+    base = dict(_derived_lists(_document(source, finding), source))
+    too_large, grown = [], []
+    for path in list_paths(source, finding):
+        items = Generator(source, maximal=True, seed=1, distinct=True).items(path, INFLATED)
+        inflated = path.replaced(finding, items)
+        if len(_object(source, inflated)) > DEFAULT_LIMITS.max_record_bytes:
+            too_large.append(str(path))  # a dead letter (see the hand-made test for these)
+            continue
+        lengths = _derived_lists(_document(source, inflated), source)
+        grown += [(str(path), field, n) for field, n in lengths if n > base.get(field, 0) + LIST_LIMIT]
+    assert not grown, grown
+    assert too_large == {"securityhub": ["Resources"]}.get(source, []), too_large

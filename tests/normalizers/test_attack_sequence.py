@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from normalizers import DeadLetter, Origin
+from normalizers.ecs.bounded import LIST_LIMIT
 from normalizers.ecs.sequence import MAX_ITEMS, finding_ids, sequence_of
 from normalizers.guardduty.normalize import normalize as guardduty
 from normalizers.securityhub.normalize import normalize as securityhub
@@ -109,17 +110,21 @@ def test_the_api_spelling_gives_the_exported_one() -> None:
     )
 
 
-def test_every_actor_is_a_pivot_but_the_summary_is_bounded() -> None:
-    actors = [
-        {"id": f"a{n}", "user": {"name": f"user{n}", "credentialUid": f"AKIAEXAMPLE{n:09d}"}}
-        for n in range(MAX_ITEMS + 10)
-    ]
+def test_actors_past_the_summary_are_pivots_up_to_the_list_limit() -> None:
+    """The summary keeps MAX_ITEMS actors; ``related.user`` the first LIST_LIMIT distinct
+    identifiers of the actors, however many (1,000 actors of two identifiers each)."""
+    actors = [{"id": f"a{n}", "user": {"name": f"user{n}"}} for n in range(MAX_ITEMS + 10)]
     signals = [{"uid": f"s{n}", "type": "CLOUD_TRAIL", "name": "ListBuckets"} for n in range(MAX_ITEMS + 10)]
     document = _guardduty({"actors": actors, "signals": signals})
     summary = document["aws"]["guardduty"]["sequence"]
     assert len(summary["actors"]) == len(summary["signals"]) == MAX_ITEMS
-    assert f"AKIAEXAMPLE{MAX_ITEMS + 9:09d}" in document["related"]["user"]
-    assert len(document["related"]["user"]) == 2 * (MAX_ITEMS + 10)
+    assert document["related"]["user"] == [f"user{n}" for n in range(MAX_ITEMS + 10)]
+    actors = [
+        {"id": f"a{n}", "user": {"name": f"user{n}", "credentialUid": f"AKIAEXAMPLE{n:09d}"}}
+        for n in range(1000)
+    ]
+    identifiers = [value for n in range(LIST_LIMIT) for value in (f"user{n}", f"AKIAEXAMPLE{n:09d}")]
+    assert _guardduty({"actors": actors})["related"]["user"] == identifiers[:LIST_LIMIT]
 
 
 def test_malformed_parts_are_left_out_never_the_finding() -> None:

@@ -489,3 +489,64 @@ def test_malware_gives_every_name_and_the_first_path() -> None:
     assert file == {"path": "/tmp/eicar.com"}
     assert threat == {"software": {"name": ["EICAR"], "type": "Malware"}}
     assert malware_fields({"Name": "not a list"}) == ({}, {})
+
+
+def test_a_finding_naming_1000_resources_indicators_and_path_components_derives_bounded_pivots() -> None:
+    """1,000 of each kind of resource the mapping reads (instances with 1,000 addresses each,
+    network interfaces, buckets, objects, Lambda functions), 1,000 IP indicators and network
+    path components: each pivot holds the first :data:`LIST_LIMIT` distinct values of what it
+    derives from (the resources stay whole in ``aws.securityhub_findings.resources``)."""
+    count = 1000
+    instances = [
+        {
+            "Type": "AwsEc2Instance",
+            "Id": f"arn:aws:ec2:eu-west-1:111122223333:instance/i-{index:017x}",
+            "Details": {
+                "AwsEc2Instance": {
+                    "IpV4Addresses": [f"10.{index % 250}.{n % 250}.{n // 250 + 1}" for n in range(count)]
+                }
+            },
+        }
+        for index in range(count)
+    ]
+    interfaces = [
+        {
+            "Type": "AwsEc2NetworkInterface",
+            "Id": f"eni-{index}",
+            "Details": {"AwsEc2NetworkInterface": {"PublicIp": f"198.51.{index // 250}.{index % 250 + 1}"}},
+        }
+        for index in range(count)
+    ]
+    buckets = [{"Type": "AwsS3Bucket", "Id": f"arn:aws:s3:::bucket-{index}"} for index in range(count)]
+    objects = [{"Type": "AwsS3Object", "Id": f"arn:aws:s3:::b/key-{index}"} for index in range(count)]
+    functions = [
+        {
+            "Type": "AwsLambdaFunction",
+            "Id": f"function-{index}",
+            "Details": {"AwsLambdaFunction": {"Role": f"arn:aws:iam::111122223333:role/role-{index}"}},
+        }
+        for index in range(count)
+    ]
+    indicators = [
+        {"Type": "IPV4_ADDRESS", "Value": f"203.0.{index // 250}.{index % 250 + 1}"} for index in range(count)
+    ]
+    path = [
+        {
+            "ComponentId": f"i-{index:017x}",
+            "ComponentType": "AWS::EC2::Instance",
+            "Ingress": {"Source": {"Address": [f"192.0.{index // 250}.{index % 250 + 1}"]}},
+        }
+        for index in range(count)
+    ]
+    for resources in (instances, interfaces, buckets, objects, functions):
+        document = _one(_finding(Resources=resources, ThreatIntelIndicators=indicators, NetworkPath=path))
+        assert len(document["aws"]["securityhub_findings"]["resources"]) == count  # kept whole
+        related = document["related"]
+        for pivot in ("ip", "hosts", "user"):
+            assert len(related.get(pivot, [])) <= 3 * LIST_LIMIT, (resources[0]["Type"], pivot)
+        s3 = document["aws"].get("s3", {})
+        for values in (s3.get("bucket", {}).get("name", []), s3.get("object", {}).get("key", [])):
+            assert len(values) <= LIST_LIMIT, resources[0]["Type"]
+    instances_document = _one(_finding(Resources=instances))
+    assert len(instances_document["related"]["ip"]) == LIST_LIMIT
+    assert len(instances_document["related"]["hosts"]) == LIST_LIMIT
