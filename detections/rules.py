@@ -81,7 +81,7 @@ _KEYS = {
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
-_COMPARISONS = {"!=", "==", "outside_account", "every_action", "one_of", "in_range"}
+_COMPARISONS = {"!=", "==", "any_differs", "outside_account", "every_action", "one_of", "in_range"}
 _UNARY = {"every_action", "one_of"}
 """Comparisons about one field: they take no ``other``."""
 _WITH_VALUES = {"one_of", "in_range"}
@@ -125,7 +125,9 @@ def format_duration(value: timedelta) -> str:
 class Comparison:
     """A field-to-field comparison applied to each hit (Lucene cannot compare two fields).
 
-    ``==`` / ``!=`` compare the two fields' (first) values; ``outside_account`` holds when
+    ``==`` / ``!=`` compare the two fields' (first) values; ``any_differs`` holds when a value
+    of ``left`` (any of them: a list's items) is not ``right``'s (first) value, so that a
+    grantee other than the owner is seen wherever it is in the list; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
     outside the account held by ``right``; ``every_action`` (no ``right``) holds when ``left``
     (identity policies) allows every action on every resource (detections/principals.py);
@@ -161,6 +163,8 @@ class Comparison:
                 _in_range(bounds, self.values) for bounds in paired_values(document, self.left, self.right)
             )
         right = get_field(document, self.right)
+        if self.op == "any_differs":
+            return any(value != right for value in field_values(document, self.left))
         if self.op == "outside_account":
             return grants_outside(field_values(document, self.left), right)
         left = get_field(document, self.left)
@@ -718,7 +722,8 @@ def _comparison(item: Any) -> Comparison:
         or op not in _COMPARISONS
     ):
         raise ValueError(
-            "where items are {field, op: '!=', '==', outside_account or in_range, other[, values][, applies_to]},"
+            "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
+            "[, applies_to]},"
             f" {{field, op: every_action or one_of[, values][, applies_to]}} or {{any: [items]}}, not {item!r}"
         )
     return Comparison(

@@ -1,5 +1,5 @@
 """`where` comparisons on the values of the returned documents: ``in_range`` (a range read as
-integers from one object), ``one_of`` and ``any`` (docs/detections.md, "Rule format")."""
+integers from one object), ``any_differs``, ``one_of`` and ``any`` (docs/detections.md, "Rule format")."""
 
 from __future__ import annotations
 
@@ -69,6 +69,25 @@ def test_fields_are_paired_at_their_common_parent() -> None:
     assert paired_values(flat, "a.fromPort", "a.toPort") == [(1, 2)]
     assert paired_values(flat, "a.items.fromPort", "a.items.toPort") == [(3, 4), (5, None)]
     assert paired_values({"x": 1, "y": 2}, "x", "y") == [(1, 2)]
+
+
+def test_any_differs_sees_another_value_wherever_it_stands_in_a_list() -> None:
+    acl = "aws.cloudtrail.request_parameters.AccessControlPolicy"
+    (other,) = rule_where(
+        {"field": f"{acl}.Grant.Grantee.ID", "op": "any_differs", "other": f"{acl}.Owner.ID"}
+    )
+
+    def body(*grantees: str) -> dict[str, Any]:
+        policy = {"Owner": {"ID": "owner"}, "Grant": [{"Grantee": {"ID": grantee}} for grantee in grantees]}
+        return {"aws": {"cloudtrail": {"request_parameters": {"AccessControlPolicy": policy}}}}
+
+    assert other.holds(body("owner", "intruder"))
+    assert other.holds(body("intruder"))
+    assert not other.holds(body("owner"))
+    assert not other.holds(body())
+    # "!=" compares first values: the owner listed first hides the intruder from it.
+    (first,) = rule_where({"field": f"{acl}.Grant.Grantee.ID", "op": "!=", "other": f"{acl}.Owner.ID"})
+    assert not first.holds(body("owner", "intruder"))
 
 
 def test_one_of_and_any() -> None:
