@@ -147,13 +147,14 @@ class Comparison:
     right: str
     applies_to: tuple[str, tuple[str, ...]] | None = None
     values: tuple[str, ...] = ()
-    any: tuple[Comparison, ...] = ()
+    alternatives: tuple[Comparison, ...] = ()
+    """``any``'s comparisons."""
 
     def holds(self, document: Mapping[str, Any]) -> bool:
         if self.applies_to is not None and get_field(document, self.applies_to[0]) not in self.applies_to[1]:
             return True
         if self.op == "any":
-            return any(comparison.holds(document) for comparison in self.any)
+            return any(comparison.holds(document) for comparison in self.alternatives)
         if self.op == "every_action":
             return grants_every_action(field_values(document, self.left))
         if self.op == "one_of":
@@ -706,10 +707,12 @@ def _query(value: Any) -> tuple[str | None, dict[str, Any] | None]:
 
 def _comparison(item: Any) -> Comparison:
     if isinstance(item, dict) and "any" in item:
-        alternatives = item["any"]
-        if set(item) != {"any"} or not isinstance(alternatives, list) or len(alternatives) < 2:
+        items = item["any"]
+        if set(item) != {"any"} or not isinstance(items, list) or len(items) < 2:
             raise ValueError(f"an any item is {{any: [<two or more where items>]}}, not {item!r}")
-        return Comparison("", "any", "", any=tuple(_comparison(alternative) for alternative in alternatives))
+        return Comparison(
+            "", "any", "", alternatives=tuple(_comparison(alternative) for alternative in items)
+        )
     op = item.get("op") if isinstance(item, dict) else None
     required = (
         {"field", "op"}
