@@ -22,9 +22,7 @@ from tests.detections.conftest import our_rule
 
 pytestmark = pytest.mark.integration
 RULE = our_rule("siem-ec2-instance-credentials-used-outside")
-DIRECTORY = AccountDirectory(
-    [Account("111122223333", "prod-web"), Account("111122224444", "network")]
-)
+DIRECTORY = AccountDirectory([Account("111122223333", "prod-web"), Account("111122224444", "network")])
 
 
 def _record(test_name: str) -> dict[str, Any]:
