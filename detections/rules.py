@@ -81,9 +81,11 @@ _KEYS = {
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
-_COMPARISONS = {"!=", "==", "outside_account", "every_action"}
-_UNARY = {"every_action"}
+_COMPARISONS = {"!=", "==", "any_differs", "outside_account", "every_action", "one_of", "in_range"}
+_UNARY = {"every_action", "one_of"}
 """Comparisons about one field: they take no ``other``."""
+_WITH_VALUES = {"one_of", "in_range"}
+"""Comparisons with a list of ``values``."""
 
 
 class RuleError(ValueError):
@@ -123,10 +125,17 @@ def format_duration(value: timedelta) -> str:
 class Comparison:
     """A field-to-field comparison applied to each hit (Lucene cannot compare two fields).
 
-    ``==`` / ``!=`` compare the two fields' (first) values; ``outside_account`` holds when
+    ``==`` / ``!=`` compare the two fields' (first) values; ``any_differs`` holds when a value
+    of ``left`` (any of them: a list's items) is not ``right``'s (first) value, so that a
+    grantee other than the owner is seen wherever it is in the list; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
     outside the account held by ``right``; ``every_action`` (no ``right``) holds when ``left``
-    (identity policies) allows every action on every resource (detections/principals.py).
+    (identity policies) allows every action on every resource (detections/principals.py);
+    ``one_of`` (no ``right``) holds when a value of ``left`` is one of ``values`` (as text);
+    ``in_range`` holds when one object holds ``left`` <= a value of ``values`` <= ``right``,
+    read as integers (a security group rule's ``fromPort``/``toPort``: a ``flat_object`` keeps
+    numbers as text, which no Lucene range compares). ``any`` holds when one of its
+    comparisons does.
     With ``applies_to`` (a field and its values) the comparison is made only on hits whose
     field (first value) is one of them, and every other hit passes it: "the target is not the
     caller" means something only when the caller is an IAM user, whose name is its identity;
@@ -137,17 +146,48 @@ class Comparison:
     op: str
     right: str
     applies_to: tuple[str, tuple[str, ...]] | None = None
+    values: tuple[str, ...] = ()
+    alternatives: tuple[Comparison, ...] = ()
+    """``any``'s comparisons."""
 
     def holds(self, document: Mapping[str, Any]) -> bool:
         if self.applies_to is not None and get_field(document, self.applies_to[0]) not in self.applies_to[1]:
             return True
+        if self.op == "any":
+            return any(comparison.holds(document) for comparison in self.alternatives)
         if self.op == "every_action":
             return grants_every_action(field_values(document, self.left))
+        if self.op == "one_of":
+            return any(_text(value) in self.values for value in field_values(document, self.left))
+        if self.op == "in_range":
+            return any(
+                _in_range(bounds, self.values) for bounds in paired_values(document, self.left, self.right)
+            )
         right = get_field(document, self.right)
+        if self.op == "any_differs":
+            return any(value != right for value in field_values(document, self.left))
         if self.op == "outside_account":
             return grants_outside(field_values(document, self.left), right)
         left = get_field(document, self.left)
         return (left == right) if self.op == "==" else (left != right)
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value)
+
+
+def _in_range(bounds: tuple[Any, Any], values: Iterable[str]) -> bool:
+    low, high = (_integer(bound) for bound in bounds)
+    return low is not None and high is not None and any(low <= int(value) <= high for value in values)
+
+
+def _integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
 
 
 SourceRecords = tuple[tuple[str, tuple[Any, ...]], ...]
@@ -358,6 +398,24 @@ def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
                     found.append(item[part])
         values = found
     return [item for value in values for item in (value if isinstance(value, list) else [value])]
+
+
+def paired_values(document: Mapping[str, Any], left: str, right: str) -> list[tuple[Any, Any]]:
+    """``left`` and ``right`` read in the same object: one pair per object at their longest
+    common parent path, so a list's items are kept apart (``items.fromPort`` with
+    ``items.toPort`` pairs each item's own bounds, never one item's with another's)."""
+    left_parts, right_parts = left.split("."), right.split(".")
+    common = 0
+    while common < min(len(left_parts), len(right_parts)) - 1 and left_parts[common] == right_parts[common]:
+        common += 1
+    parent = ".".join(left_parts[:common])
+    objects = field_values(document, parent) if parent else [document]
+    rest_left, rest_right = ".".join(left_parts[common:]), ".".join(right_parts[common:])
+    return [
+        (get_field(item, rest_left), get_field(item, rest_right))
+        for item in objects
+        if isinstance(item, Mapping)
+    ]
 
 
 def load_rules(directories: Iterable[Path] = RULE_DIRS, include_disabled: bool = False) -> list[Rule]:
@@ -648,20 +706,44 @@ def _query(value: Any) -> tuple[str | None, dict[str, Any] | None]:
 
 
 def _comparison(item: Any) -> Comparison:
-    unary = isinstance(item, dict) and item.get("op") in _UNARY
-    required = {"field", "op"} if unary else {"field", "op", "other"}
+    if isinstance(item, dict) and "any" in item:
+        items = item["any"]
+        if set(item) != {"any"} or not isinstance(items, list) or len(items) < 2:
+            raise ValueError(f"an any item is {{any: [<two or more where items>]}}, not {item!r}")
+        return Comparison(
+            "", "any", "", alternatives=tuple(_comparison(alternative) for alternative in items)
+        )
+    op = item.get("op") if isinstance(item, dict) else None
+    required = (
+        {"field", "op"}
+        | ({"values"} if op in _WITH_VALUES else set())
+        | (set() if op in _UNARY else {"other"})
+    )
     if (
         not isinstance(item, dict)
         or not required <= set(item) <= required | {"applies_to"}
-        or item["op"] not in _COMPARISONS
+        or op not in _COMPARISONS
     ):
         raise ValueError(
-            "where items are {field, op: '!=', '==' or outside_account, other[, applies_to]}"
-            f" or {{field, op: every_action[, applies_to]}}, not {item!r}"
+            "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
+            "[, applies_to]},"
+            f" {{field, op: every_action or one_of[, values][, applies_to]}} or {{any: [items]}}, not {item!r}"
         )
     return Comparison(
-        str(item["field"]), str(item["op"]), str(item.get("other", "")), _applies_to(item.get("applies_to"))
+        str(item["field"]),
+        str(op),
+        str(item.get("other", "")),
+        _applies_to(item.get("applies_to")),
+        _values(item.get("values"), integers=op == "in_range") if op in _WITH_VALUES else (),
     )
+
+
+def _values(value: Any, integers: bool) -> tuple[str, ...]:
+    items = value if isinstance(value, list) and value else [None]
+    if all(_integer(item) is not None if integers else isinstance(item, (str, int)) for item in items):
+        return tuple(_text(item) for item in items)
+    kind = "integers" if integers else "strings or numbers"
+    raise ValueError(f"values is a non-empty list of {kind}, not {value!r}")
 
 
 def _applies_to(value: Any) -> tuple[str, tuple[str, ...]] | None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from demo.benign import apps, automation, people, pipelines, services
+from demo.benign import apps, automation, guardrails, people, pipelines, services
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
@@ -83,6 +83,10 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("secrets", "new tasks fetch their secrets (GetSecretValue; Secrets Manager decrypts with KMS)", apps.secrets, any_time, 1000),
     Activity("parameters", "functions load their configuration from Parameter Store with decryption on cold starts", apps.parameters, any_time, 2000),
     Activity("bedrock", "the search service calls a Bedrock model to summarize results", apps.bedrock, any_time, 180),
+    Activity("trail-stack-update", "the security team's StackSet updates the organization trail (UpdateTrail invokedBy cloudformation, the whole configuration resent: bucket, KMS key, CloudWatch Logs, validation)", guardrails.trail_stack_update, partial(weekly, day=2, hour=10), 3),
+    Activity("terraform-guardrails", "the CI runner's Terraform applies an account's guardrails: public access blocks tightened, private and log-delivery bucket ACLs, an access point for the account's own role, a load balancer open on 80/443, Lake retention raised, data events added beside management events, CloudWatch Logs added to a trail", guardrails.terraform_guardrails, working_hours, 40),
+    Activity("codecommit-ssh-key", "a sandbox IAM user uploads their own SSH public key (CodeCommit over SSH)", guardrails.codecommit_ssh_key, working_hours, 8),
+    Activity("instance-whoami", "software on an instance (the CloudWatch agent) calls GetCallerIdentity with the instance profile through the account's own STS endpoint", guardrails.instance_whoami, any_time, 40),
 )  # fmt: skip
 
 

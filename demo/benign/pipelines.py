@@ -387,11 +387,12 @@ def preview_teardown(ctx: Context, start: datetime) -> list[Record]:
 
 
 def _terraform_session(
-    ctx: Context, clock: Clock, role_name: str
+    ctx: Context, clock: Clock, role_name: str, target: Account | None = None
 ) -> tuple[list[Record], Account, Record, str]:
-    """The self-hosted CI runner's IAM user assumes a Terraform role in the target account."""
+    """The self-hosted CI runner's IAM user assumes a Terraform role in the target account
+    (by default one of the accounts Terraform manages, at random)."""
     runner = ctx.org.iam_users[0]
-    target = ctx.rng.choice(
+    target = target or ctx.rng.choice(
         [
             *ctx.org.of_kind("network", "shared", "security", "log-archive"),
             *ctx.org.of_kind("prod", "nonprod"),

@@ -304,3 +304,17 @@ def test_an_explicit_zero_lag_and_overlap_override_the_run_settings() -> None:
     window = rule_window(rule, T0 + minutes(5), Checkpoint(T0), settings)
 
     assert (window.start, window.end) == (T0, T0 + minutes(5))
+
+
+def test_comparisons_reading_the_request_have_no_painless_and_are_left_to_the_runner() -> None:
+    """A monitor filters on doc values only: ``in_range``, ``one_of``, ``any`` and
+    ``any_differs`` read the request in the document, so the monitor keeps the rule's query
+    alone (it triggers on every security group opening to the internet) and ``!=`` beside
+    them still becomes a script."""
+    ports = our_rule("siem-ec2-security-group-admin-port-open")
+    filters = monitor(ports)["inputs"][0]["search"]["query"]["query"]["bool"]["filter"]
+    assert not [f for f in filters if "script" in f]
+    endpoint = our_rule("siem-ec2-instance-credentials-used-outside")
+    filters = monitor(endpoint)["inputs"][0]["search"]["query"]["query"]["bool"]["filter"]
+    (script,) = [f["script"] for f in filters if "script" in f]
+    assert "aws.cloudtrail.vpc_endpoint_account_id" in script["script"]["source"]

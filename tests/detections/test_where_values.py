@@ -1,0 +1,117 @@
+"""`where` comparisons on the values of the returned documents: ``in_range`` (a range read as
+integers from one object), ``any_differs``, ``one_of`` and ``any`` (docs/detections.md, "Rule format")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from detections.rules import Comparison, paired_values, parse_rule
+
+ITEMS = "aws.cloudtrail.request_parameters.ipPermissions.items"
+
+
+def document(*permissions: dict[str, Any]) -> dict[str, Any]:
+    """Security group permissions as AuthorizeSecurityGroupIngress's CloudTrail record holds
+    them (``requestParameters.ipPermissions.items[]``), under the normalized field."""
+    return {"aws": {"cloudtrail": {"request_parameters": {"ipPermissions": {"items": list(permissions)}}}}}
+
+
+def ports(low: Any, high: Any, protocol: str = "tcp") -> dict[str, Any]:
+    return {"ipProtocol": protocol, "fromPort": low, "toPort": high}
+
+
+def rule_where(*items: dict[str, Any]) -> tuple[Comparison, ...]:
+    rule = parse_rule(
+        {
+            "id": "where-values",
+            "title": "t",
+            "severity": "high",
+            "index": "cloudtrail",
+            "query": "event.action:AuthorizeSecurityGroupIngress",
+            "where": list(items),
+        }
+    )
+    return rule.where
+
+
+IN_RANGE = {"field": f"{ITEMS}.fromPort", "op": "in_range", "other": f"{ITEMS}.toPort", "values": [22, 3389]}
+
+
+@pytest.mark.parametrize(
+    "permissions, holds",
+    [
+        ((ports(3000, 4000),), True),
+        ((ports(22, 22),), True),
+        ((ports(0, 65535),), True),
+        # Text, as a flat_object would give it, compares as numbers: "3000" < "3389" < "4000".
+        ((ports("3000", "4000"),), True),
+        ((ports(23, 3388), ports(3390, 8080)), False),
+        # One item's start and another's end never make a range (443-443, 20-21 stay apart).
+        ((ports(443, 443), ports(20, 21)), False),
+        ((ports(20, 21), ports(443, 443)), False),
+        ((ports(8, -1, "icmp"),), False),
+        ((ports(None, 4000),), False),
+        ((ports("x", 4000),), False),
+        ((), False),
+    ],
+)
+def test_a_range_holds_a_value_only_within_one_object(
+    permissions: tuple[dict[str, Any], ...], holds: bool
+) -> None:
+    (comparison,) = rule_where(IN_RANGE)
+    assert comparison.holds(document(*permissions)) is holds
+
+
+def test_fields_are_paired_at_their_common_parent() -> None:
+    flat = {"a": {"fromPort": 1, "toPort": 2, "items": [{"fromPort": 3, "toPort": 4}, {"fromPort": 5}]}}
+    assert paired_values(flat, "a.fromPort", "a.toPort") == [(1, 2)]
+    assert paired_values(flat, "a.items.fromPort", "a.items.toPort") == [(3, 4), (5, None)]
+    assert paired_values({"x": 1, "y": 2}, "x", "y") == [(1, 2)]
+
+
+def test_any_differs_sees_another_value_wherever_it_stands_in_a_list() -> None:
+    acl = "aws.cloudtrail.request_parameters.AccessControlPolicy"
+    (other,) = rule_where(
+        {"field": f"{acl}.Grant.Grantee.ID", "op": "any_differs", "other": f"{acl}.Owner.ID"}
+    )
+
+    def body(*grantees: str) -> dict[str, Any]:
+        policy = {"Owner": {"ID": "owner"}, "Grant": [{"Grantee": {"ID": grantee}} for grantee in grantees]}
+        return {"aws": {"cloudtrail": {"request_parameters": {"AccessControlPolicy": policy}}}}
+
+    assert other.holds(body("owner", "intruder"))
+    assert other.holds(body("intruder"))
+    assert not other.holds(body("owner"))
+    assert not other.holds(body())
+    # "!=" compares first values: the owner listed first hides the intruder from it.
+    (first,) = rule_where({"field": f"{acl}.Grant.Grantee.ID", "op": "!=", "other": f"{acl}.Owner.ID"})
+    assert not first.holds(body("owner", "intruder"))
+
+
+def test_one_of_and_any() -> None:
+    protocol = {"field": f"{ITEMS}.ipProtocol", "op": "one_of", "values": ["-1"]}
+    (either,) = rule_where({"any": [IN_RANGE, protocol]})
+    assert either.holds(document(ports(443, 443), {"ipProtocol": "-1"}))
+    assert either.holds(document(ports(3389, 3389)))
+    assert not either.holds(document(ports(443, 443)))
+    (numbers,) = rule_where({"field": f"{ITEMS}.fromPort", "op": "one_of", "values": [443]})
+    assert numbers.holds(document(ports(443, 443)))
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {**IN_RANGE, "values": []},
+        {**IN_RANGE, "values": ["twenty-two"]},
+        {"field": f"{ITEMS}.fromPort", "op": "in_range", "values": [22]},
+        {"field": f"{ITEMS}.ipProtocol", "op": "one_of"},
+        {"field": f"{ITEMS}.ipProtocol", "op": "one_of", "values": ["-1"], "other": "x"},
+        {"any": [IN_RANGE]},
+        {"any": [IN_RANGE, IN_RANGE], "field": "x"},
+    ],
+)
+def test_malformed_items_are_refused(item: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        rule_where(item)
