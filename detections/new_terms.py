@@ -55,12 +55,12 @@ from typing import Any, Protocol
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
+from detections.grouping import Case, cases, is_named, of_keys
 from detections.matches import MAX_SAMPLES, Match, Matches
 from detections.rules import Rule
 from detections.search import (
     Cost,
     Sources,
-    any_of,
     chunks,
     composite,
     documents,
@@ -69,7 +69,6 @@ from detections.search import (
     ingested_before,
     ingested_range,
     key_of,
-    terms_sources,
     time_range,
 )
 from detections.windows import Window, iso, parse_time
@@ -184,9 +183,10 @@ class TermsStore:
 
 def rule_key(rule: Rule) -> str:
     """The rule's id and a hash of what decides its terms: a changed rule learns again."""
-    definition = json.dumps(
-        [rule.index, rule.query_clause(), list(rule.group_by), list(rule.new_terms)], sort_keys=True
-    )
+    parts: list[Any] = [rule.index, rule.query_clause(), list(rule.group_by), list(rule.new_terms)]
+    if any(is_named(name) for name in rule.group_by):  # what the grouping reads is the definition too
+        parts.append([[dict(case.fields), list(case.filters)] for case in _cases(rule)])
+    definition = json.dumps(parts, sort_keys=True)
     return f"{rule.id}@{hashlib.sha256(definition.encode()).hexdigest()[:12]}"
 
 
@@ -235,12 +235,14 @@ def find(
     # run that completes the fill judges the whole held span against the full history. A first
     # fill's pages hold distinct terms the state does not have yet (a page read again after a
     # failed write gives the same documents): nothing to look up; a gap fill's are merged.
-    seen = (
-        {} if filling else _seen(client, index, [rule.query_clause(), ingested_range(judged)], fields, cost)
-    )
+    window_filters = [rule.query_clause(), ingested_range(judged)]
+    seen = {} if filling else _seen(client, index, window_filters, _cases(rule), fields, cost)
     ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
     gap = fill is not None and bool(fill.get("gap"))
-    known = {} if filling and not gap else store.terms(ids.values(), cost)
+    # A first fill's pages of one case hold terms no earlier page had; another case may have
+    # written the same principal's term in an earlier run: merged, not overwritten.
+    fresh = filling and not gap and len(_cases(rule)) == 1
+    known = {} if fresh else store.terms(ids.values(), cost)
     since = parse_time(state["since"]) if state.get("since") else None
     matches = []
     for key, sighting in seen.items():
@@ -289,20 +291,30 @@ def _picked_up(
     return state
 
 
+def _cases(rule: Rule) -> tuple[Case, ...]:
+    return cases(rule.index, (*rule.group_by, *rule.new_terms))
+
+
 def _seen(
     client: OpenSearch,
     index: str,
     filters: list[dict[str, Any]],
+    read: tuple[Case, ...],
     fields: tuple[str, ...],
     cost: Cost,
     **pages: Any,
 ) -> dict[Key, Seen]:
+    """The terms of ``read``'s cases (a principal's merged across them)."""
     metrics = {"first": {"min": {"field": "@timestamp"}}, "last": {"max": {"field": "@timestamp"}}}
     out: dict[Key, Seen] = {}
-    for bucket in composite(client, index, filters, terms_sources(fields), cost, metrics, **pages):
-        if bucket["first"].get("value") is not None:
-            first, last = from_ms(bucket["first"]["value"]), from_ms(bucket["last"]["value"])
-            out[key_of(bucket, fields)] = Seen(first, last, bucket["doc_count"])
+    for case in read:
+        for bucket in composite(
+            client, index, [*filters, *case.filters], case.sources(fields), cost, metrics, **pages
+        ):
+            if bucket["first"].get("value") is not None:
+                key = key_of(bucket, fields)
+                first, last = from_ms(bucket["first"]["value"]), from_ms(bucket["last"]["value"])
+                out[key] = Seen(first, last, bucket["doc_count"]).joined(out.get(key))
     return out
 
 
@@ -325,19 +337,28 @@ def _fill(
         filters = [rule.query_clause(), {"range": {"@timestamp": {"gte": iso(start)}}}, ingested_before(end)]
     cursor = {"after": fill.get("after")}
     fields = (*rule.group_by, *rule.new_terms)
+    read, case = _cases(rule), int(fill.get("case", 0))
     found: dict[Key, Seen] = {}
     for page in range(FILL_PAGES):
         if page and until is not None and time.monotonic() >= until:
             break
-        # Pages hold distinct keys: no term is in two of them.
-        found |= _seen(client, index, filters, fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE)
-        if cursor["after"] is None:
+        # One case's pages hold distinct keys; another case may bring a principal's term again.
+        pages = _seen(
+            client, index, filters, (read[case],), fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE
+        )
+        for key, sighting in pages.items():
+            found[key] = sighting.joined(found.get(key))
+        if cursor["after"] is None and case + 1 < len(read):
+            case += 1  # the next case's first page (the cursor is back at the start)
+        elif cursor["after"] is None:
             if not fill.get("gap"):
                 oldest = earliest(client, index, "@timestamp", cost) or end
                 state["since"] = iso(max(start, oldest))
             state["fill"] = None
             return found
     fill["after"] = cursor["after"]
+    if case:
+        fill["case"] = case
     return found
 
 
@@ -387,7 +408,7 @@ def _match(
     filters = [
         rule.query_clause(),
         ingested_range(window),
-        any_of(fields, [key]),
+        of_keys(rule.index, fields, [key]),
         {"range": {"@timestamp": {"gte": iso(sighting.first)}}},
     ]
     match.attach(documents(client, index, filters, MAX_SAMPLES, cost, "@timestamp"), rule.severity_field)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing
 from datetime import timedelta
 from itertools import product
@@ -36,12 +36,12 @@ from opensearchpy import OpenSearch
 
 from detections import sliding
 from detections.fields import field_kind
+from detections.grouping import Case, of_keys
 from detections.matches import MAX_EVENT_IDS, Match, Matches
 from detections.rules import Rule, field_values
 from detections.search import (
     Cost,
     Sources,
-    any_of,
     chunks,
     composite,
     documents,
@@ -53,7 +53,6 @@ from detections.search import (
     keys_in_spans,
     keys_per_search,
     seconds_source,
-    terms_sources,
     time_range,
 )
 from detections.windows import Window, iso
@@ -106,15 +105,17 @@ def _touched(
 ) -> dict[Key, tuple[int, int]]:
     """Groups with documents ingested in the window -> the earliest and latest second they bring."""
     metrics = {"low": {"min": {"field": "@timestamp"}}, "high": {"max": {"field": "@timestamp"}}}
-    filters = [rule.query_clause(), ingested_range(window)]
-    return {
-        key_of(bucket, rule.group_by): (
-            int(bucket["low"]["value"] // 1000),
-            int(bucket["high"]["value"] // 1000),
-        )
-        for bucket in composite(client, index, filters, terms_sources(rule.group_by), cost, metrics)
-        if bucket["low"].get("value") is not None
-    }
+    touched: dict[Key, tuple[int, int]] = {}
+    for case in rule.cases:
+        filters = [rule.query_clause(), ingested_range(window), *case.filters]
+        for bucket in composite(client, index, filters, case.sources(rule.group_by), cost, metrics):
+            if bucket["low"].get("value") is None:
+                continue
+            key = key_of(bucket, rule.group_by)
+            low, high = int(bucket["low"]["value"] // 1000), int(bucket["high"]["value"] // 1000)
+            earlier = touched.get(key)
+            touched[key] = (min(low, earlier[0]), max(high, earlier[1])) if earlier else (low, high)
+    return touched
 
 
 def _candidate_spans(
@@ -134,19 +135,23 @@ def _candidate_spans(
         # Pooled fields: one event may carry many values (GetParameters names up to ten), so
         # event counts bound nothing. Every event of the touched groups is read.
         return {key: [span] for key, span in reach.items()}
-    measures: dict[Key, dict[int, int]] = defaultdict(dict)
-    sources = [
-        *terms_sources(rule.group_by),
-        {BUCKET: {"date_histogram": {"field": "@timestamp", "fixed_interval": f"{size}s"}}},
-    ]
+    measures: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    histogram = {BUCKET: {"date_histogram": {"field": "@timestamp", "fixed_interval": f"{size}s"}}}
     metrics = _distinct_metric(rule)
-    for keys in chunks(list(reach), keys_per_search(rule.group_by, 1)):
-        clause = keys_in_spans(rule.group_by, {key: [reach[key]] for key in keys}, "@timestamp")
-        for bucket in composite(client, index, [*_filters(rule, window), clause], sources, cost, metrics):
+    for case, keys in _case_chunks(rule, list(reach), 1):
+        clause = keys_in_spans(
+            case.key_fields(rule.group_by), {key: [reach[key]] for key in keys}, "@timestamp"
+        )
+        filters = [*_filters(rule, window), *case.filters, clause]
+        for bucket in composite(
+            client, index, filters, [*case.sources(rule.group_by), histogram], cost, metrics
+        ):
             key = key_of(bucket, rule.group_by)
             if key in reach:
+                # A principal's cases are disjoint documents: their events add up, their distinct
+                # values add up to at least the union's (a bound: an overcount only reads more).
                 measure = int(bucket["distinct"]["value"]) if metrics else bucket["doc_count"]
-                measures[key][int(bucket["key"][BUCKET] // 1000)] = measure
+                measures[key][int(bucket["key"][BUCKET] // 1000)] += measure
     spans: dict[Key, list[Span]] = {}
     for key, (low, high) in touched.items():
         bounds = sliding.window_bounds(measures.get(key, {}), size)
@@ -199,26 +204,36 @@ def _seconds(
     longest = max(len(ranges) for ranges in spans.values())
     points: dict[Key, list[sliding.Point]] = defaultdict(list)
     budget = [MAX_EVENTS_READ]
-    for keys in chunks(list(spans), keys_per_search(rule.group_by, longest)):
-        clause = keys_in_spans(rule.group_by, {key: spans[key] for key in keys}, "@timestamp")
-        filters = [*_filters(rule, window), clause]
+    for case, keys in _case_chunks(rule, list(spans), longest):
+        clause = keys_in_spans(
+            case.key_fields(rule.group_by), {key: spans[key] for key in keys}, "@timestamp"
+        )
+        filters = [*_filters(rule, window), *case.filters, clause]
         if readable:
-            _aggregated_points(client, index, rule, filters, set(keys), points, cost)
+            _aggregated_points(client, index, rule, case, filters, set(keys), points, cost)
         else:
-            _read_points(client, index, rule, filters, set(keys), points, cost, budget)
+            _read_points(client, index, rule, case, filters, set(keys), points, cost, budget)
     return points
+
+
+def _case_chunks(rule: Rule, keys: list[Key], spans: int) -> Iterator[tuple[Case, Sequence[Key]]]:
+    """Each of the rule's cases with the keys, as many at a time as one filter may name."""
+    for case in rule.cases:
+        for chunk in chunks(keys, keys_per_search(rule.group_by, spans)):
+            yield case, chunk
 
 
 def _aggregated_points(
     client: OpenSearch,
     index: str,
     rule: Rule,
+    case: Case,
     filters: list[dict[str, Any]],
     keys: set[Key],
     points: dict[Key, list[sliding.Point]],
     cost: Cost,
 ) -> None:
-    sources = [*terms_sources(rule.group_by), seconds_source("@timestamp", SECOND)]
+    sources = [*case.sources(rule.group_by), seconds_source("@timestamp", SECOND)]
     if rule.distinct:
         sources.append({VALUE: {"terms": {"field": rule.distinct[0]}}})
     for bucket in composite(client, index, filters, sources, cost):
@@ -235,6 +250,7 @@ def _read_points(
     client: OpenSearch,
     index: str,
     rule: Rule,
+    case: Case,
     filters: list[dict[str, Any]],
     keys: set[Key],
     points: dict[Key, list[sliding.Point]],
@@ -244,7 +260,8 @@ def _read_points(
     """The events themselves (a ``distinct`` path inside a ``flat_object`` has no doc values;
     several ``distinct`` fields pool their values)."""
     assert rule.distinct
-    fields = ["@timestamp", *rule.group_by, *rule.distinct]
+    grouped = case.key_fields(rule.group_by)
+    fields = ["@timestamp", *grouped, *rule.distinct]
     order: list[dict[str, Any]] = [{"@timestamp": "asc"}, {"event.id": {"order": "asc", "missing": "_last"}}]
     with closing(hits(client, index, filters, order, cost, source=fields)) as stream:
         for document, sort in stream:
@@ -254,7 +271,7 @@ def _read_points(
             budget[0] -= 1
             second = int(sort[0] // 1000)
             values = [str(value) for name in rule.distinct for value in field_values(document, name)]
-            for key in product(*(field_values(document, name) for name in rule.group_by)):
+            for key in product(*(field_values(document, name) for name in grouped)):
                 if key in keys:
                     points[key].append(sliding.Point(second, 1, Counter(values)))
 
@@ -278,7 +295,7 @@ def _match(
     )
     filters = [
         *_filters(rule, window),
-        any_of(rule.group_by, [key]),
+        of_keys(rule.index, rule.group_by, [key]),
         time_range("@timestamp", first, last + timedelta(seconds=1)),
     ]
     match.attach(documents(client, index, filters, MAX_EVENT_IDS, cost, "@timestamp"), rule.severity_field)
