@@ -1,0 +1,199 @@
+"""``group_by: [principal]``: the principal behind the credentials, read without scripts.
+
+CloudTrail records of every kind of caller (the shared builders, AWS's userIdentity shapes; the
+Identity Center user's from the golden sample) go through the real normalizer and the
+embedded engine behind the Serverless guard; a threshold rule and a new-terms rule grouped
+by ``principal`` then say who each principal is.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from opensearchpy import OpenSearch
+
+from demo.records import cloudtrail as ct
+from detections import new_terms
+from detections.checkpoints import MemoryCheckpoints
+from detections.grouping import SOURCE_PREFIXES, alternatives, cases, painless
+from detections.matching import find_matches
+from detections.rules import Rule, parse_rule
+from detections.runner import RunSettings, run
+from detections.windows import Window
+from tests.detections.conftest import T0, index_raw, minutes, trail
+
+pytestmark = pytest.mark.integration
+ACCOUNT = "111122223333"
+PARTNER = "444455556666"
+WORKER = ct.role_session(ACCOUNT, "worker", "botocore-session-1767225600", role_id="AROAEXAMPLEWORKER001")
+WORKER_AGAIN = ct.role_session(
+    ACCOUNT, "worker", "botocore-session-1767225700", role_id="AROAEXAMPLEWORKER001"
+)
+CHAINED = ct.role_session(ACCOUNT, "deployer", "from-worker", role_id="AROAEXAMPLEDEPLOYER1")
+ALICE_SSO = ct.identity_center_session(ACCOUNT, "PowerUserAccess", user="alice@example.com")
+BOB_SSO = ct.identity_center_session(ACCOUNT, "PowerUserAccess", user="bob@example.com")
+IDENTITY_CENTER_USER = {
+    "type": "IdentityCenterUser",
+    "accountId": ACCOUNT,
+    "onBehalfOf": {
+        "userId": "94482488-3041-7026-18f3-be45837cd0e4",
+        "identityStoreArn": "arn:aws:identitystore::111122223333:identitystore/d-9067642ac7",
+    },
+}
+CALLERS: list[tuple[dict[str, Any], str]] = [
+    (ct.iam_user(ACCOUNT, "alice"), "arn:aws:iam::111122223333:user/alice"),
+    (ct.root(ACCOUNT), "arn:aws:iam::111122223333:root"),
+    (ct.assumed_role(WORKER), "arn:aws:iam::111122223333:role/worker"),
+    (ct.assumed_role(WORKER_AGAIN), "arn:aws:iam::111122223333:role/worker"),
+    # Role chaining: the worker's session assumed deployer; the issuer is the last role.
+    (ct.assumed_role(CHAINED), "arn:aws:iam::111122223333:role/deployer"),
+    # Identity Center names the session after the person: each person is a principal.
+    (ct.assumed_role(ALICE_SSO), ALICE_SSO.arn),
+    (ct.assumed_role(BOB_SSO), BOB_SSO.arn),
+    # GetFederationToken's name is the caller's choice: the federated user is its IAM user.
+    (
+        ct.federated_user(ACCOUNT, "any-name", issuer_name="federator"),
+        "arn:aws:iam::111122223333:user/federator",
+    ),
+    (ct.iam_user(ACCOUNT, "federator", "AIDAEXAMPLEFEDERATOR"), "arn:aws:iam::111122223333:user/federator"),
+    (IDENTITY_CENTER_USER, "94482488-3041-7026-18f3-be45837cd0e4"),
+    (ct.aws_account(PARTNER, "AROAEXAMPLEPARTNER01:chosen-name"), PARTNER),
+]
+
+
+BASE = {"id": "test-principal", "title": "t", "description": "d", "severity": "low", "index": "cloudtrail"}
+
+
+def rule(**changes: Any) -> Rule:
+    """A threshold rule counting ListBuckets calls per principal (``changes`` override)."""
+    definition = {"query": "event.action:ListBuckets", "type": "threshold", "group_by": ["principal"]}
+    return parse_rule({**BASE, **definition, "threshold": 1, "window": "10m", **changes})
+
+
+def listing(identity: dict[str, Any], seconds: int, action: str = "ListBuckets") -> dict[str, Any]:
+    return ct.api_call(
+        identity,
+        event_name=action,
+        event_source="s3.amazonaws.com",
+        time=T0 + timedelta(seconds=seconds),
+        source_ip="203.0.113.124",
+    )
+
+
+def test_each_kind_of_caller_has_its_principal(siem: OpenSearch) -> None:
+    calls = [listing(identity, n) for n, (identity, _) in enumerate(CALLERS)]
+    calls.append(
+        ct.api_call(ct.aws_service(), event_name="ListBuckets", event_source="s3.amazonaws.com", time=T0)
+    )
+    index_raw(siem, "cloudtrail", trail(calls), T0 + minutes(1))
+
+    found = find_matches(siem, rule(), "siem-cloudtrail", Window(T0, T0 + minutes(3))).matches
+
+    principals = sorted(dict(match.key)["principal"] for match in found)
+    # One group per principal: two sessions of worker are one, the federated user and its IAM
+    # user are one; an AWS service acting on its own has none (as it had no caller ARN).
+    assert principals == sorted({principal for _, principal in CALLERS})
+    assert len(principals) == len(CALLERS) - 2
+
+
+def test_a_walk_over_fresh_sessions_adds_up_and_reads_back_every_event(siem: OpenSearch) -> None:
+    sessions = [
+        ct.role_session(
+            ACCOUNT,
+            "worker",
+            f"s-{n}",
+            access_key_id=f"ASIAEXAMPLEWALK{n:05d}",
+            role_id="AROAEXAMPLEWORKER001",
+        )
+        for n in range(5)
+    ]
+    actions = ["ListBuckets", "ListUsers", "ListRoles", "ListKeys", "ListTables"] * 2
+    calls = [listing(ct.assumed_role(sessions[n // 2]), n * 5, action) for n, action in enumerate(actions)]
+    index_raw(siem, "cloudtrail", trail(calls), T0 + minutes(1))
+    walk = rule(query="_exists_:event.action", distinct="event.action", threshold=5)
+
+    (match,) = find_matches(siem, walk, "siem-cloudtrail", Window(T0, T0 + minutes(3))).matches
+
+    assert dict(match.key) == {"principal": "arn:aws:iam::111122223333:role/worker"}
+    assert match.count == 5
+    assert len(match.event_ids) == 5  # the first window reaching 5: the first five calls, all sessions
+
+
+def test_a_principal_new_terms_rule_learns_across_sessions_and_cases(
+    siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history is filled one case (field) at a time, a page a run: the federator's own
+    call 3 days ago, filled with the caller-ARN case, and its federated session's 14.5 days
+    ago, filled with the issuer case in a later run, are one principal's term: merged (last
+    seen 3 days ago), not overwritten by the older sighting (which would make today's new)."""
+    monkeypatch.setattr(new_terms, "FILL_PAGE", 1)
+    monkeypatch.setattr(new_terms, "FILL_PAGES", 1)
+    federator = ct.iam_user(ACCOUNT, "federator", "AIDAEXAMPLEFEDERATOR")
+    federated = ct.federated_user(ACCOUNT, "any-name", issuer_name="federator")
+    history = [
+        listing(federator, -3 * 86400),
+        listing(federated, -int(14.5 * 86400)),
+        listing(ct.assumed_role(WORKER), -3 * 86400),
+    ]
+    index_raw(siem, "cloudtrail", trail(history), T0 - timedelta(days=2))
+    later = T0 + minutes(30)
+    now = [
+        listing(federator, 30 * 60),  # known: its own call 3 days ago
+        listing(ct.assumed_role(WORKER_AGAIN), 30 * 60),  # known: another session of worker
+        listing(ct.assumed_role(ALICE_SSO), 30 * 60),  # new: alice never listed
+    ]
+    index_raw(siem, "cloudtrail", trail(now), later + minutes(1))
+    terms = parse_rule(
+        {
+            **BASE,
+            "query": "event.action:ListBuckets",
+            "type": "new_terms",
+            "group_by": ["principal"],
+            "new_terms": ["event.action"],
+            "history": "14d",
+        }
+    )
+    store = MemoryCheckpoints()
+    settings = RunSettings(first_lookback=minutes(30))
+
+    reports = [run(siem, siem, [terms], T0 + minutes(5 * k), store, None, settings) for k in range(1, 12)]
+
+    assert any(report.outcomes[0].filling for report in reports[:3])  # several runs of fill
+    alerts = [alert["alert"]["group_by"] for report in reports for alert in report.alerts]
+    assert alerts == [{"principal": ALICE_SSO.arn, "event.action": "ListBuckets"}]
+
+
+def test_the_cases_are_disjoint_and_cover_every_alternative() -> None:
+    (arn, issuer, behalf, account) = cases("cloudtrail", ("principal",))
+    assert [case.fields["principal"] for case in (arn, issuer, behalf, account)] == [
+        "aws.cloudtrail.user_identity.arn",
+        "aws.cloudtrail.user_identity.session_context.session_issuer.arn",
+        "aws.cloudtrail.user_identity.on_behalf_of.user_id",
+        "aws.cloudtrail.user_identity.account_id",
+    ]
+    # A plain field is one case with no filter: the engine's searches are unchanged.
+    assert cases("cloudtrail", ("cloud.account.id",))[0].filters == ()
+
+
+def test_findings_name_their_principal_as_cloudtrail_does() -> None:
+    """The same alternatives under each source's actor prefix (GuardDuty and Security Hub
+    build their actor with the same function as CloudTrail's)."""
+
+    def shape(source: str) -> list[tuple[str, str]]:
+        prefix = SOURCE_PREFIXES[source]
+        return [
+            (option.field.replace(prefix, "<actor>"), str(option.when).replace(prefix, "<actor>"))
+            for option in alternatives(source, "principal")
+        ]
+
+    assert shape("guardduty") == shape("cloudtrail") == shape("securityhub")
+    assert "aws.guardduty.user_identity.session_context.session_issuer.arn" in painless(
+        "guardduty", "principal"
+    )
+
+
+def test_a_source_without_an_actor_refuses_the_grouping() -> None:
+    with pytest.raises(ValueError, match="principal"):
+        rule(index="vpcflow", query="*")
