@@ -201,4 +201,14 @@ def _painless_text(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-__all__ = ["PRINCIPAL", "Alternative", "Case", "alternatives", "cases", "fields_of", "is_named", "of_keys", "painless"]
+__all__ = [
+    "PRINCIPAL",
+    "Alternative",
+    "Case",
+    "alternatives",
+    "cases",
+    "fields_of",
+    "is_named",
+    "of_keys",
+    "painless",
+]
