@@ -5,9 +5,10 @@ A role session's ARN (``assumed-role/<role>/<session>``) names a session whose n
 chose: a rule counting per session ARN is evaded by a fresh session every few calls. The
 principal is the first of these a document has (:data:`PRINCIPAL`):
 
-1. an IAM Identity Center permission set's session (``user.roles:AWSReservedSSO_*``): the
-   session's ARN, whose name Identity Center sets to the person's user name (no caller chooses
-   it; the permission set's role pools every engineer given it);
+1. an IAM Identity Center permission set's session (its role under the reserved path
+   ``/aws-reserved/sso.amazonaws.com/``, not a role *named* ``AWSReservedSSO_*``, which anyone
+   may create): the session's ARN, whose name Identity Center sets to the person's user name
+   (no caller chooses it; the permission set's role pools every engineer given it);
 2. the session issuer's ARN: a role session's role (the last of a chain), a federated user's
    IAM user (or root), which called ``GetFederationToken`` with a name of its choice;
 3. the caller's ARN: an IAM user, root;
@@ -38,7 +39,9 @@ SOURCE_PREFIXES = {
     "securityhub": "aws.securityhub_findings.user_identity",
 }
 """The sources whose documents name an actor (``normalizers.ecs.actor.actor_fields``)."""
-IDENTITY_CENTER_ROLE = "AWSReservedSSO_"
+IDENTITY_CENTER_ROLES = "arn:aws*:iam::*:role/aws-reserved/sso.amazonaws.com/*"
+"""The roles IAM Identity Center creates for permission sets (docs/detections.md, Exceptions:
+``role_paths`` matches the issuer the same way)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,10 @@ class Alternative:
 def principal_alternatives(prefix: str) -> tuple[Alternative, ...]:
     """:data:`PRINCIPAL`'s alternatives, first first, for an actor under ``prefix``."""
     return (
-        Alternative(f"{prefix}.arn", {"prefix": {"user.roles": IDENTITY_CENTER_ROLE}}),
+        Alternative(
+            f"{prefix}.arn",
+            {"wildcard": {f"{prefix}.session_context.session_issuer.arn": {"value": IDENTITY_CENTER_ROLES}}},
+        ),
         Alternative(f"{prefix}.session_context.session_issuer.arn"),
         Alternative(f"{prefix}.arn"),
         Alternative(f"{prefix}.on_behalf_of.user_id"),
@@ -183,14 +189,26 @@ def _painless_conditions(option: Alternative) -> list[str]:
     when = option.when or {}
     for kind, test in when.items():
         [(field, value)] = test.items()
-        if kind == "prefix":
-            match = f"doc['{field}'].stream().anyMatch(v -> v.startsWith({_painless_text(value)}))"
+        if kind == "wildcard":
+            match = f"doc['{field}'].stream().anyMatch(v -> {_painless_glob(value['value'])})"
         elif kind == "term":
             match = f"doc['{field}'].contains({_painless_text(value)})"
         else:
             raise ValueError(f"no Painless for a {kind!r} condition")
         conditions += [_painless_has(field), match]
     return conditions
+
+
+def _painless_glob(pattern: str) -> str:
+    """``v`` matches ``pattern`` (``*`` any characters): it starts and ends with the outer parts
+    and contains the inner ones (their order is not checked: the patterns here are ARNs whose
+    parts cannot come in another order)."""
+    parts = pattern.split("*")
+    tests = [f"v.startsWith({_painless_text(parts[0])})"] if parts[0] else []
+    tests += [f"v.contains({_painless_text(part)})" for part in parts[1:-1] if part]
+    if len(parts) > 1 and parts[-1]:
+        tests.append(f"v.endsWith({_painless_text(parts[-1])})")
+    return " && ".join(tests) or "true"
 
 
 def _painless_has(field: str) -> str:

@@ -19,6 +19,7 @@ from detections import new_terms
 from detections.checkpoints import MemoryCheckpoints
 from detections.grouping import SOURCE_PREFIXES, alternatives, cases, painless
 from detections.matching import find_matches
+from detections.monitors import monitor
 from detections.rules import Rule, parse_rule
 from detections.runner import RunSettings, run
 from detections.windows import Window
@@ -34,6 +35,18 @@ WORKER_AGAIN = ct.role_session(
 CHAINED = ct.role_session(ACCOUNT, "deployer", "from-worker", role_id="AROAEXAMPLEDEPLOYER1")
 ALICE_SSO = ct.identity_center_session(ACCOUNT, "PowerUserAccess", user="alice@example.com")
 BOB_SSO = ct.identity_center_session(ACCOUNT, "PowerUserAccess", user="bob@example.com")
+IMPOSTOR = ct.role_session(
+    ACCOUNT,
+    "AWSReservedSSO_PowerUserAccess_0123456789abcdef",
+    "carol@example.com",
+    role_id="AROAEXAMPLEIMPOSTOR1",
+)
+IMPOSTOR_AGAIN = ct.role_session(
+    ACCOUNT,
+    "AWSReservedSSO_PowerUserAccess_0123456789abcdef",
+    "dave@example.com",
+    role_id="AROAEXAMPLEIMPOSTOR1",
+)
 IDENTITY_CENTER_USER = {
     "type": "IdentityCenterUser",
     "accountId": ACCOUNT,
@@ -52,6 +65,15 @@ CALLERS: list[tuple[dict[str, Any], str]] = [
     # Identity Center names the session after the person: each person is a principal.
     (ct.assumed_role(ALICE_SSO), ALICE_SSO.arn),
     (ct.assumed_role(BOB_SSO), BOB_SSO.arn),
+    # A role merely named like a permission set's (its path is not the reserved one) is a role.
+    (
+        ct.assumed_role(IMPOSTOR),
+        "arn:aws:iam::111122223333:role/AWSReservedSSO_PowerUserAccess_0123456789abcdef",
+    ),
+    (
+        ct.assumed_role(IMPOSTOR_AGAIN),
+        "arn:aws:iam::111122223333:role/AWSReservedSSO_PowerUserAccess_0123456789abcdef",
+    ),
     # GetFederationToken's name is the caller's choice: the federated user is its IAM user.
     (
         ct.federated_user(ACCOUNT, "any-name", issuer_name="federator"),
@@ -95,7 +117,7 @@ def test_each_kind_of_caller_has_its_principal(siem: OpenSearch) -> None:
     # One group per principal: two sessions of worker are one, the federated user and its IAM
     # user are one; an AWS service acting on its own has none (as it had no caller ARN).
     assert principals == sorted({principal for _, principal in CALLERS})
-    assert len(principals) == len(CALLERS) - 2
+    assert len(principals) == len(CALLERS) - 3
 
 
 def test_a_walk_over_fresh_sessions_adds_up_and_reads_back_every_event(siem: OpenSearch) -> None:
@@ -197,3 +219,13 @@ def test_findings_name_their_principal_as_cloudtrail_does() -> None:
 def test_a_source_without_an_actor_refuses_the_grouping() -> None:
     with pytest.raises(ValueError, match="principal"):
         rule(index="vpcflow", query="*")
+
+
+def test_a_monitor_computes_the_principal_in_painless() -> None:
+    (source,) = monitor(rule(), prefix="siem-")["inputs"][0]["search"]["query"]["aggregations"][
+        "composite_agg"
+    ]["composite"]["sources"]
+    script = source["principal"]["terms"]["script"]
+    assert script["lang"] == "painless"
+    assert script["source"] == painless("cloudtrail", "principal")
+    assert "v.contains(':role/aws-reserved/sso.amazonaws.com/')" in script["source"]
