@@ -13,7 +13,12 @@ principal is the first of these a document has (:data:`PRINCIPAL`):
    IAM user (or root), which called ``GetFederationToken`` with a name of its choice;
 3. the caller's ARN: an IAM user, root;
 4. an Identity Center user's id (``IdentityCenterUser`` has no ARN: ``onBehalfOf.userId``);
-5. another account's principal (``AWSAccount``, logged without an ARN): that account.
+5. another account's principal (``AWSAccount``, logged without an ARN), or root: the account.
+
+A GuardDuty finding's ``accessKeyDetails`` (and Security Hub's ``AwsIamAccessKey`` without a
+session issuer) names no ARN: only a role's or a user's *name*, unique in its account. Findings
+therefore fall back on ``user.roles`` (an assumed role's name) and ``user.name`` (an IAM
+user's): group them by ``[<prefix>.account_id, principal]``.
 
 Serverless runs no scripts, so the engine cannot compute this per document: it runs each
 aggregation once per *case*, a field and the documents it is the principal of (the earlier
@@ -53,8 +58,13 @@ class Alternative:
     when: dict[str, Any] | None = None
 
 
-def principal_alternatives(prefix: str) -> tuple[Alternative, ...]:
-    """:data:`PRINCIPAL`'s alternatives, first first, for an actor under ``prefix``."""
+def principal_alternatives(prefix: str, findings: bool = False) -> tuple[Alternative, ...]:
+    """:data:`PRINCIPAL`'s alternatives, first first, for an actor under ``prefix``; a
+    finding's actor (``findings``) may have names where CloudTrail always has ARNs."""
+    names = (
+        Alternative("user.roles", {"term": {f"{prefix}.type": "AssumedRole"}}),
+        Alternative("user.name", {"term": {f"{prefix}.type": "IAMUser"}}),
+    )
     return (
         Alternative(
             f"{prefix}.arn",
@@ -63,7 +73,8 @@ def principal_alternatives(prefix: str) -> tuple[Alternative, ...]:
         Alternative(f"{prefix}.session_context.session_issuer.arn"),
         Alternative(f"{prefix}.arn"),
         Alternative(f"{prefix}.on_behalf_of.user_id"),
-        Alternative(f"{prefix}.account_id", {"term": {f"{prefix}.type": "AWSAccount"}}),
+        Alternative(f"{prefix}.account_id", {"terms": {f"{prefix}.type": ["AWSAccount", "Root"]}}),
+        *(names if findings else ()),
     )
 
 
@@ -78,7 +89,7 @@ def alternatives(source: str, name: str) -> tuple[Alternative, ...]:
         return (Alternative(name),)
     if source not in SOURCE_PREFIXES:
         raise ValueError(f"group_by {name!r} needs an actor: {source} documents have none")
-    return principal_alternatives(SOURCE_PREFIXES[source])
+    return principal_alternatives(SOURCE_PREFIXES[source], findings=source != "cloudtrail")
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,8 +202,10 @@ def _painless_conditions(option: Alternative) -> list[str]:
         [(field, value)] = test.items()
         if kind == "wildcard":
             match = f"doc['{field}'].stream().anyMatch(v -> {_painless_glob(value['value'])})"
-        elif kind == "term":
-            match = f"doc['{field}'].contains({_painless_text(value)})"
+        elif kind in ("term", "terms"):
+            listed = value if isinstance(value, list) else [value]
+            match = " || ".join(f"doc['{field}'].contains({_painless_text(item)})" for item in listed)
+            match = f"({match})" if len(listed) > 1 else match
         else:
             raise ValueError(f"no Painless for a {kind!r} condition")
         conditions += [_painless_has(field), match]

@@ -15,6 +15,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
+from demo.records import guardduty as gd
 from detections import new_terms
 from detections.checkpoints import MemoryCheckpoints
 from detections.grouping import SOURCE_PREFIXES, alternatives, cases, painless
@@ -201,7 +202,8 @@ def test_the_cases_are_disjoint_and_cover_every_alternative() -> None:
 
 def test_findings_name_their_principal_as_cloudtrail_does() -> None:
     """The same alternatives under each source's actor prefix (GuardDuty and Security Hub
-    build their actor with the same function as CloudTrail's)."""
+    build their actor with the same function as CloudTrail's), then the names a finding gives
+    where it has no ARN."""
 
     def shape(source: str) -> list[tuple[str, str]]:
         prefix = SOURCE_PREFIXES[source]
@@ -210,10 +212,43 @@ def test_findings_name_their_principal_as_cloudtrail_does() -> None:
             for option in alternatives(source, "principal")
         ]
 
-    assert shape("guardduty") == shape("cloudtrail") == shape("securityhub")
+    names = [
+        ("user.roles", "{'term': {'<actor>.type': 'AssumedRole'}}"),
+        ("user.name", "{'term': {'<actor>.type': 'IAMUser'}}"),
+    ]
+    assert shape("guardduty") == shape("securityhub") == [*shape("cloudtrail"), *names]
     assert "aws.guardduty.user_identity.session_context.session_issuer.arn" in painless(
         "guardduty", "principal"
     )
+
+
+def test_a_guardduty_finding_names_its_role_or_user(siem: OpenSearch) -> None:
+    """GuardDuty's accessKeyDetails give a role's name (and the session in the principal id),
+    a user's name, or root: two sessions of one role are one principal."""
+    actors = [
+        ("ASIAEXAMPLEGDKEY0001", "AROAEXAMPLEWORKER001:session-a", "worker", "AssumedRole"),
+        ("ASIAEXAMPLEGDKEY0002", "AROAEXAMPLEWORKER001:session-b", "worker", "AssumedRole"),
+        ("AKIAEXAMPLEGDKEY0003", "AIDAEXAMPLEALICE0001", "alice", "IAMUser"),
+        ("ASIAEXAMPLEGDKEY0004", ACCOUNT, "root", "Root"),
+    ]
+    findings = [
+        gd.finding(
+            gd.FindingSpec(
+                id=f"{n:032x}", created=T0 + timedelta(seconds=n), resource=gd.access_key_resource(*actor)
+            )
+        )
+        for n, actor in enumerate(actors)
+    ]
+    index_raw(siem, "guardduty", gd.export_lines(findings), T0 + minutes(1))
+    by_actor = rule(
+        index="guardduty",
+        query="_exists_:event.id",
+        group_by=["aws.guardduty.user_identity.account_id", "principal"],
+    )
+
+    found = find_matches(siem, by_actor, "siem-guardduty", Window(T0, T0 + minutes(3))).matches
+
+    assert sorted(dict(match.key)["principal"] for match in found) == [ACCOUNT, "alice", "worker"]
 
 
 def test_a_source_without_an_actor_refuses_the_grouping() -> None:
