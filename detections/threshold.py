@@ -18,6 +18,9 @@ One run, for the documents ingested in its query window (docs/detections.md, "Th
    the episodes (:mod:`detections.sliding`).
 4. **samples**: one search per episode found, for the alert's events.
 
+A ``group_by`` naming ``principal`` runs each of the first three passes once per case (a field
+the principal may come from, :mod:`detections.grouping`) and merges the buckets by value.
+
 An episode is reported by every run whose touched times it follows; its alert id is keyed on
 the group and its first trigger's suppression bucket, so overlapping runs raise it once.
 """
