@@ -3,7 +3,7 @@ the credentials, which no single field holds (docs/detections.md, "Grouping by p
 
 A role session's ARN (``assumed-role/<role>/<session>``) names a session whose name the caller
 chose: a rule counting per session ARN is evaded by a fresh session every few calls. The
-principal is the first of these a document has (:data:`PRINCIPAL`):
+principal is the first of these a document has (:func:`principal_alternatives`):
 
 1. an IAM Identity Center permission set's session (its role under the reserved path
    ``/aws-reserved/sso.amazonaws.com/``, not a role *named* ``AWSReservedSSO_*``, which anyone
@@ -20,19 +20,22 @@ session issuer) names no ARN: only a role's or a user's *name*, unique in its ac
 therefore fall back on ``user.roles`` (an assumed role's name) and ``user.name`` (an IAM
 user's): group them by ``[<prefix>.account_id, principal]``.
 
-Serverless runs no scripts, so the engine cannot compute this per document: it runs each
-aggregation once per *case*, a field and the documents it is the principal of (the earlier
-cases' excluded), and merges the buckets by value: a federated user's IAM user and the user's
-own calls are one principal. A rule names ``principal`` in ``group_by`` like a field; the bucket
-key and ``alert.group_by`` carry its value under that name.
+Serverless runs no scripts, so the engine cannot compute the value in an aggregation. Each
+field the principal reads is a ``terms`` source of the same composite aggregation, with
+``missing_bucket`` (a bucket per combination of values: per session, as grouping by the
+caller's ARN gave), and :func:`key_of` computes the principal of each bucket; the engine merges
+the buckets of one principal. Searches for a principal's documents name every field it may come
+from (:func:`key_term`: a superset, narrowed by the same computation on the buckets). A rule
+names ``principal`` in ``group_by`` like a field; ``alert.group_by`` carries its value under
+that name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import product
 from typing import Any
 
 from detections.search import any_of
@@ -47,33 +50,48 @@ SOURCE_PREFIXES = {
 IDENTITY_CENTER_ROLES = "arn:aws*:iam::*:role/aws-reserved/sso.amazonaws.com/*"
 """The roles IAM Identity Center creates for permission sets (docs/detections.md, Exceptions:
 ``role_paths`` matches the issuer the same way)."""
+SEPARATOR = "@"
+"""Between a grouping's name and a field in the names of its composite sources."""
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``field`` matches ``pattern`` (``*``: any characters) or is one of ``values``."""
+
+    field: str
+    pattern: str | None = None
+    values: tuple[str, ...] = ()
+
+    def holds(self, value: Any) -> bool:
+        found = value if isinstance(value, list) else [value]
+        if self.pattern is not None:
+            return any(isinstance(item, str) and _glob(self.pattern).fullmatch(item) for item in found)
+        return any(item in self.values for item in found)
 
 
 @dataclass(frozen=True, slots=True)
 class Alternative:
-    """One way a grouping gets its value: ``field``, for the documents ``when`` holds (and the
-    field exists); ``None`` is every document."""
+    """One way a grouping gets its value: ``field``, where it exists and ``when`` holds."""
 
     field: str
-    when: dict[str, Any] | None = None
+    when: Condition | None = None
 
 
 def principal_alternatives(prefix: str, findings: bool = False) -> tuple[Alternative, ...]:
-    """:data:`PRINCIPAL`'s alternatives, first first, for an actor under ``prefix``; a
-    finding's actor (``findings``) may have names where CloudTrail always has ARNs."""
+    """The principal's alternatives, first first, for an actor under ``prefix``; a finding's
+    actor (``findings``) may have names where CloudTrail always has ARNs."""
+    issuer = f"{prefix}.session_context.session_issuer.arn"
+    kind = f"{prefix}.type"
     names = (
-        Alternative("user.roles", {"term": {f"{prefix}.type": "AssumedRole"}}),
-        Alternative("user.name", {"term": {f"{prefix}.type": "IAMUser"}}),
+        Alternative("user.roles", Condition(kind, values=("AssumedRole",))),
+        Alternative("user.name", Condition(kind, values=("IAMUser",))),
     )
     return (
-        Alternative(
-            f"{prefix}.arn",
-            {"wildcard": {f"{prefix}.session_context.session_issuer.arn": {"value": IDENTITY_CENTER_ROLES}}},
-        ),
-        Alternative(f"{prefix}.session_context.session_issuer.arn"),
+        Alternative(f"{prefix}.arn", Condition(issuer, pattern=IDENTITY_CENTER_ROLES)),
+        Alternative(issuer),
         Alternative(f"{prefix}.arn"),
         Alternative(f"{prefix}.on_behalf_of.user_id"),
-        Alternative(f"{prefix}.account_id", {"terms": {f"{prefix}.type": ["AWSAccount", "Root"]}}),
+        Alternative(f"{prefix}.account_id", Condition(kind, values=("AWSAccount", "Root"))),
         *(names if findings else ()),
     )
 
@@ -83,6 +101,7 @@ def is_named(name: str) -> bool:
     return name == PRINCIPAL
 
 
+@cache
 def alternatives(source: str, name: str) -> tuple[Alternative, ...]:
     """How ``name`` (a field, or ``principal``) gets its value in ``source``'s documents."""
     if not is_named(name):
@@ -92,96 +111,91 @@ def alternatives(source: str, name: str) -> tuple[Alternative, ...]:
     return principal_alternatives(SOURCE_PREFIXES[source], findings=source != "cloudtrail")
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
-    """The documents one set of fields groups: ``fields`` maps each ``group_by`` name to the
-    field holding its value in them; ``filters`` keep exactly those documents."""
-
-    fields: Mapping[str, str]
-    filters: tuple[dict[str, Any], ...] = ()
-
-    def key_fields(self, names: Sequence[str]) -> list[str]:
-        """The fields holding ``names``' values in this case's documents."""
-        return [self.fields[name] for name in names]
-
-    def sources(self, names: Sequence[str]) -> list[dict[str, Any]]:
-        """``terms`` sources named after ``names`` (documents missing a field are left out)."""
-        return [{name: {"terms": {"field": self.fields[name]}}} for name in names]
-
-
-def _exists(field: str) -> dict[str, Any]:
-    return {"exists": {"field": field}}
-
-
-def _applies(alternative: Alternative) -> dict[str, Any]:
-    clauses = [_exists(alternative.field), *([alternative.when] if alternative.when else [])]
-    return clauses[0] if len(clauses) == 1 else {"bool": {"filter": clauses}}
-
-
-def _per_field(options: Sequence[Alternative]) -> list[tuple[str, dict[str, Any] | None]]:
-    """Each field of ``options`` with the documents it gives the value of (first that applies
-    wins), in the order of first use; ``None`` when that is every document that has it."""
-    if len(options) == 1 and options[0].when is None:
-        return [(options[0].field, None)]
-    clauses: dict[str, list[dict[str, Any]]] = {}
-    earlier: list[dict[str, Any]] = []
-    for option in options:
-        applies = _applies(option)
-        own = {"bool": {"filter": [applies], "must_not": list(earlier)}} if earlier else applies
-        clauses.setdefault(option.field, []).append(own)
-        earlier.append(applies)
-    return [
-        (field, found[0] if len(found) == 1 else {"bool": {"should": found, "minimum_should_match": 1}})
-        for field, found in clauses.items()
-    ]
-
-
 @cache
-def cases(source: str, names: tuple[str, ...]) -> tuple[Case, ...]:
-    """The cases of ``names`` in ``source``: one (the fields themselves) unless a name is a
-    grouping, then one per combination of its fields."""
-    options = [_per_field(alternatives(source, name)) for name in names]
-    found = []
-    for combination in product(*options):
-        fields = {name: field for name, (field, _) in zip(names, combination, strict=True)}
-        filters = tuple(clause for _, clause in combination if clause is not None)
-        found.append(Case(fields, filters))
-    return tuple(found)
+def reads(source: str, name: str) -> tuple[str, ...]:
+    """The fields ``name``'s value depends on: its alternatives' and their conditions'."""
+    found: list[str] = []
+    for option in alternatives(source, name):
+        found += [option.field, *([option.when.field] if option.when else [])]
+    return tuple(dict.fromkeys(found))
 
 
 def fields_of(source: str, names: Iterable[str]) -> list[str]:
     """Every field ``names`` may read (a rule's check that each is aggregatable)."""
-    return list(dict.fromkeys(option.field for name in names for option in alternatives(source, name)))
+    return list(dict.fromkeys(field for name in names for field in reads(source, name)))
+
+
+def definition(source: str, names: Iterable[str]) -> list[Any]:
+    """What the groupings among ``names`` read, as data (a new-terms rule's definition hash)."""
+    return [[[option.field, repr(option.when)] for option in alternatives(source, name)] for name in names]
+
+
+def sources(source: str, names: Sequence[str]) -> list[dict[str, Any]]:
+    """The composite ``terms`` sources for ``names``: a field's, named after it (documents
+    missing it are left out); a grouping's, one per field it reads, kept when missing."""
+    out: list[dict[str, Any]] = []
+    for name in names:
+        if not is_named(name):
+            out.append({name: {"terms": {"field": name}}})
+            continue
+        out += [
+            {f"{name}{SEPARATOR}{field}": {"terms": {"field": field, "missing_bucket": True}}}
+            for field in reads(source, name)
+        ]
+    return out
+
+
+def key_of(source: str, names: Sequence[str], bucket: Mapping[str, Any]) -> tuple[Any, ...] | None:
+    """A composite bucket's key for ``names`` (``None``: a grouping has no value for it)."""
+    key: list[Any] = []
+    for name in names:
+        if not is_named(name):
+            key.append(bucket["key"][name])
+            continue
+        values = {field: bucket["key"][f"{name}{SEPARATOR}{field}"] for field in reads(source, name)}
+        value = resolve(source, name, values)
+        if value is None:
+            return None
+        key.append(value)
+    return tuple(key)
+
+
+def resolve(source: str, name: str, values: Mapping[str, Any]) -> Any:
+    """``name``'s value from the values of the fields it reads (``None`` or absent: missing)."""
+    for option in alternatives(source, name):
+        value = values.get(option.field)
+        if value in (None, []):
+            continue
+        if option.when is None or option.when.holds(values.get(option.when.field)):
+            return value[0] if isinstance(value, list) else value
+    return None
+
+
+def key_term(source: str, name: str, value: Any) -> dict[str, Any]:
+    """Documents whose ``name`` may be ``value``: the field's term; for a grouping, the value in
+    any field it may come from (a superset: callers keep the buckets :func:`key_of` gives it)."""
+    if not is_named(name):
+        return {"term": {name: value}}
+    fields = list(dict.fromkeys(option.field for option in alternatives(source, name)))
+    return {"bool": {"should": [{"term": {field: value}} for field in fields], "minimum_should_match": 1}}
+
+
+def width(source: str, names: Sequence[str]) -> int:
+    """Query clauses one key of ``names`` takes (Lucene counts each)."""
+    return sum(1 if not is_named(name) else 1 + len(alternatives(source, name)) for name in names)
 
 
 def of_keys(source: str, names: Sequence[str], keys: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
-    """Documents whose ``names`` hold one of ``keys`` (exact tuples: for the alerts' events)."""
+    """Documents whose ``names`` may hold one of ``keys`` (the alerts' events: a grouping's
+    superset is narrowed by the alert's time span and the rule's query)."""
     keys = list(keys)
-    found = cases(source, tuple(names))
-    if len(found) == 1 and not found[0].filters:
-        return any_of([found[0].fields[name] for name in names], keys)
+    if not any(is_named(name) for name in names):
+        return any_of(names, keys)
     clauses = [
-        {
-            "bool": {
-                "filter": [
-                    *case.filters,
-                    {
-                        "bool": {
-                            "should": [_key_clause(case, names, key) for key in keys],
-                            "minimum_should_match": 1,
-                        }
-                    },
-                ]
-            }
-        }
-        for case in found
+        {"bool": {"filter": [key_term(source, name, value) for name, value in zip(names, key, strict=True)]}}
+        for key in keys
     ]
     return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
-
-
-def _key_clause(case: Case, names: Sequence[str], key: tuple[Any, ...]) -> dict[str, Any]:
-    terms = [{"term": {case.fields[name]: value}} for name, value in zip(names, key, strict=True)]
-    return terms[0] if len(terms) == 1 else {"bool": {"filter": terms}}
 
 
 def painless(source: str, name: str) -> str:
@@ -197,18 +211,14 @@ def painless(source: str, name: str) -> str:
 
 def _painless_conditions(option: Alternative) -> list[str]:
     conditions = [_painless_has(option.field)]
-    when = option.when or {}
-    for kind, test in when.items():
-        [(field, value)] = test.items()
-        if kind == "wildcard":
-            match = f"doc['{field}'].stream().anyMatch(v -> {_painless_glob(value['value'])})"
-        elif kind in ("term", "terms"):
-            listed = value if isinstance(value, list) else [value]
-            match = " || ".join(f"doc['{field}'].contains({_painless_text(item)})" for item in listed)
-            match = f"({match})" if len(listed) > 1 else match
+    when = option.when
+    if when is not None:
+        if when.pattern is not None:
+            match = f"doc['{when.field}'].stream().anyMatch(v -> {_painless_glob(when.pattern)})"
         else:
-            raise ValueError(f"no Painless for a {kind!r} condition")
-        conditions += [_painless_has(field), match]
+            match = " || ".join(f"doc['{when.field}'].contains({_painless_text(item)})" for item in when.values)
+            match = f"({match})" if len(when.values) > 1 else match
+        conditions += [_painless_has(when.field), match]
     return conditions
 
 
@@ -232,14 +242,25 @@ def _painless_text(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+@cache
+def _glob(pattern: str) -> re.Pattern[str]:
+    return re.compile(".*".join(re.escape(part) for part in pattern.split("*")), re.DOTALL)
+
+
 __all__ = [
     "PRINCIPAL",
     "Alternative",
-    "Case",
+    "Condition",
     "alternatives",
-    "cases",
+    "definition",
     "fields_of",
     "is_named",
+    "key_of",
+    "key_term",
     "of_keys",
     "painless",
+    "reads",
+    "resolve",
+    "sources",
+    "width",
 ]

@@ -55,7 +55,7 @@ from typing import Any, Protocol
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
-from detections.grouping import Case, cases, is_named, of_keys
+from detections.grouping import definition, is_named, key_of, of_keys, sources
 from detections.matches import MAX_SAMPLES, Match, Matches
 from detections.rules import Rule
 from detections.search import (
@@ -68,7 +68,6 @@ from detections.search import (
     from_ms,
     ingested_before,
     ingested_range,
-    key_of,
     time_range,
 )
 from detections.windows import Window, iso, parse_time
@@ -184,10 +183,10 @@ class TermsStore:
 def rule_key(rule: Rule) -> str:
     """The rule's id and a hash of what decides its terms: a changed rule learns again."""
     parts: list[Any] = [rule.index, rule.query_clause(), list(rule.group_by), list(rule.new_terms)]
-    if any(is_named(name) for name in rule.group_by):  # what the grouping reads is the definition too
-        parts.append([[dict(case.fields), list(case.filters)] for case in _cases(rule)])
-    definition = json.dumps(parts, sort_keys=True)
-    return f"{rule.id}@{hashlib.sha256(definition.encode()).hexdigest()[:12]}"
+    if _grouped(rule):  # what a grouping reads decides the terms too
+        parts.append(definition(rule.index, rule.group_by))
+    definition_text = json.dumps(parts, sort_keys=True)
+    return f"{rule.id}@{hashlib.sha256(definition_text.encode()).hexdigest()[:12]}"
 
 
 def term_id(key_of_rule: str, key: Key) -> str:
@@ -235,14 +234,16 @@ def find(
     # run that completes the fill judges the whole held span against the full history. A first
     # fill's pages hold distinct terms the state does not have yet (a page read again after a
     # failed write gives the same documents): nothing to look up; a gap fill's are merged.
-    window_filters = [rule.query_clause(), ingested_range(judged)]
-    seen = {} if filling else _seen(client, index, window_filters, _cases(rule), fields, cost)
+    seen = (
+        {}
+        if filling
+        else _seen(client, index, rule, [rule.query_clause(), ingested_range(judged)], fields, cost)
+    )
     ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
     gap = fill is not None and bool(fill.get("gap"))
-    # A first fill's pages of one case hold terms no earlier page had; another case may have
-    # written the same principal's term in an earlier run: merged, not overwritten.
-    fresh = filling and not gap and len(_cases(rule)) == 1
-    known = {} if fresh else store.terms(ids.values(), cost)
+    # A grouping's term may come in several pages (a principal's sessions): an earlier run's
+    # page may have written it, and it is merged, not overwritten.
+    known = {} if filling and not gap and not _grouped(rule) else store.terms(ids.values(), cost)
     since = parse_time(state["since"]) if state.get("since") else None
     matches = []
     for key, sighting in seen.items():
@@ -291,30 +292,27 @@ def _picked_up(
     return state
 
 
-def _cases(rule: Rule) -> tuple[Case, ...]:
-    return cases(rule.index, (*rule.group_by, *rule.new_terms))
+def _grouped(rule: Rule) -> bool:
+    return any(is_named(name) for name in rule.group_by)
 
 
 def _seen(
     client: OpenSearch,
     index: str,
+    rule: Rule,
     filters: list[dict[str, Any]],
-    read: tuple[Case, ...],
     fields: tuple[str, ...],
     cost: Cost,
     **pages: Any,
 ) -> dict[Key, Seen]:
-    """The terms of ``read``'s cases (a principal's merged across them)."""
+    """The terms of the documents ``filters`` keep (a principal's sessions merged)."""
     metrics = {"first": {"min": {"field": "@timestamp"}}, "last": {"max": {"field": "@timestamp"}}}
     out: dict[Key, Seen] = {}
-    for case in read:
-        for bucket in composite(
-            client, index, [*filters, *case.filters], case.sources(fields), cost, metrics, **pages
-        ):
-            if bucket["first"].get("value") is not None:
-                key = key_of(bucket, fields)
-                first, last = from_ms(bucket["first"]["value"]), from_ms(bucket["last"]["value"])
-                out[key] = Seen(first, last, bucket["doc_count"]).joined(out.get(key))
+    for bucket in composite(client, index, filters, sources(rule.index, fields), cost, metrics, **pages):
+        key = key_of(rule.index, fields, bucket)
+        if key is not None and bucket["first"].get("value") is not None:
+            first, last = from_ms(bucket["first"]["value"]), from_ms(bucket["last"]["value"])
+            out[key] = Seen(first, last, bucket["doc_count"]).joined(out.get(key))
     return out
 
 
@@ -337,28 +335,24 @@ def _fill(
         filters = [rule.query_clause(), {"range": {"@timestamp": {"gte": iso(start)}}}, ingested_before(end)]
     cursor = {"after": fill.get("after")}
     fields = (*rule.group_by, *rule.new_terms)
-    read, case = _cases(rule), int(fill.get("case", 0))
     found: dict[Key, Seen] = {}
     for page in range(FILL_PAGES):
         if page and until is not None and time.monotonic() >= until:
             break
-        # One case's pages hold distinct keys; another case may bring a principal's term again.
-        pages = _seen(
-            client, index, filters, (read[case],), fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE
+        # Pages hold distinct buckets: a field's term is in one of them, a grouping's may be in
+        # several (a principal's sessions), merged here and with the state's.
+        page_terms = _seen(
+            client, index, rule, filters, fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE
         )
-        for key, sighting in pages.items():
+        for key, sighting in page_terms.items():
             found[key] = sighting.joined(found.get(key))
-        if cursor["after"] is None and case + 1 < len(read):
-            case += 1  # the next case's first page (the cursor is back at the start)
-        elif cursor["after"] is None:
+        if cursor["after"] is None:
             if not fill.get("gap"):
                 oldest = earliest(client, index, "@timestamp", cost) or end
                 state["since"] = iso(max(start, oldest))
             state["fill"] = None
             return found
     fill["after"] = cursor["after"]
-    if case:
-        fill["case"] = case
     return found
 
 

@@ -19,8 +19,7 @@ import yaml
 
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
-from detections.grouping import Case, fields_of, is_named
-from detections.grouping import cases as grouping_cases
+from detections.grouping import fields_of, is_named
 from detections.principals import grants_every_action, grants_outside
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
@@ -255,12 +254,6 @@ class Rule:
     the call's own event only, and the endpoint's denials."""
     tests: tuple[RuleTest, ...] = ()
     path: Path | None = None
-
-    @property
-    def cases(self) -> tuple[Case, ...]:
-        """How the engine reads ``group_by``: once per case (docs/detections.md, "Grouping by
-        principal"); one case, the fields themselves, unless it names ``principal``."""
-        return grouping_cases(self.index, self.group_by)
 
     @property
     def is_threshold(self) -> bool:

@@ -18,7 +18,7 @@ from demo.records import cloudtrail as ct
 from demo.records import guardduty as gd
 from detections import new_terms
 from detections.checkpoints import MemoryCheckpoints
-from detections.grouping import SOURCE_PREFIXES, alternatives, cases, painless
+from detections.grouping import SOURCE_PREFIXES, alternatives, painless, resolve, sources
 from detections.matching import find_matches
 from detections.monitors import monitor
 from detections.rules import Rule, parse_rule
@@ -147,10 +147,10 @@ def test_a_walk_over_fresh_sessions_adds_up_and_reads_back_every_event(siem: Ope
 def test_a_principal_new_terms_rule_learns_across_sessions_and_cases(
     siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The history is filled one case (field) at a time, a page a run: the federator's own
-    call 3 days ago, filled with the caller-ARN case, and its federated session's 14.5 days
-    ago, filled with the issuer case in a later run, are one principal's term: merged (last
-    seen 3 days ago), not overwritten by the older sighting (which would make today's new)."""
+    """The history is filled a bucket (a session) a page, a page a run: the federator's own
+    call 3 days ago and its federated session's 14.5 days ago, in pages of different runs, are
+    one principal's term: merged (last seen 3 days ago), not overwritten by the older sighting
+    (which would make today's call new)."""
     monkeypatch.setattr(new_terms, "FILL_PAGE", 1)
     monkeypatch.setattr(new_terms, "FILL_PAGES", 1)
     federator = ct.iam_user(ACCOUNT, "federator", "AIDAEXAMPLEFEDERATOR")
@@ -188,16 +188,20 @@ def test_a_principal_new_terms_rule_learns_across_sessions_and_cases(
     assert alerts == [{"principal": ALICE_SSO.arn, "event.action": "ListBuckets"}]
 
 
-def test_the_cases_are_disjoint_and_cover_every_alternative() -> None:
-    (arn, issuer, behalf, account) = cases("cloudtrail", ("principal",))
-    assert [case.fields["principal"] for case in (arn, issuer, behalf, account)] == [
-        "aws.cloudtrail.user_identity.arn",
-        "aws.cloudtrail.user_identity.session_context.session_issuer.arn",
-        "aws.cloudtrail.user_identity.on_behalf_of.user_id",
-        "aws.cloudtrail.user_identity.account_id",
+def test_a_field_reads_as_before_and_the_principal_reads_each_of_its_fields() -> None:
+    assert sources("cloudtrail", ["cloud.account.id"]) == [
+        {"cloud.account.id": {"terms": {"field": "cloud.account.id"}}}
     ]
-    # A plain field is one case with no filter: the engine's searches are unchanged.
-    assert cases("cloudtrail", ("cloud.account.id",))[0].filters == ()
+    read = [next(iter(source)) for source in sources("cloudtrail", ["principal"])]
+    assert read == [
+        "principal@aws.cloudtrail.user_identity.arn",
+        "principal@aws.cloudtrail.user_identity.session_context.session_issuer.arn",
+        "principal@aws.cloudtrail.user_identity.on_behalf_of.user_id",
+        "principal@aws.cloudtrail.user_identity.account_id",
+        "principal@aws.cloudtrail.user_identity.type",
+    ]
+    # A bucket no alternative applies to has no principal (an AWS service acting on its own).
+    assert resolve("cloudtrail", "principal", {"aws.cloudtrail.user_identity.type": "AWSService"}) is None
 
 
 def test_findings_name_their_principal_as_cloudtrail_does() -> None:
@@ -212,10 +216,8 @@ def test_findings_name_their_principal_as_cloudtrail_does() -> None:
             for option in alternatives(source, "principal")
         ]
 
-    names = [
-        ("user.roles", "{'term': {'<actor>.type': 'AssumedRole'}}"),
-        ("user.name", "{'term': {'<actor>.type': 'IAMUser'}}"),
-    ]
+    names = shape("guardduty")[-2:]
+    assert [field for field, _ in names] == ["user.roles", "user.name"]
     assert shape("guardduty") == shape("securityhub") == [*shape("cloudtrail"), *names]
     assert "aws.guardduty.user_identity.session_context.session_issuer.arn" in painless(
         "guardduty", "principal"
