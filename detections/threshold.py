@@ -149,20 +149,33 @@ def _candidate_spans(
         # event counts bound nothing. Every event of the touched groups is read.
         return {key: [span] for key, span in reach.items()}
     measures: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    values: dict[Key, dict[int, set[Any]]] = defaultdict(lambda: defaultdict(set))
     sources = [
         *grouping.sources(rule.index, rule.group_by),
         {BUCKET: {"date_histogram": {"field": "@timestamp", "fixed_interval": f"{size}s"}}},
     ]
     metrics = _distinct_metric(rule)
+    pooled = metrics is not None and any(grouping.is_named(name) for name in rule.group_by)
+    if pooled:
+        # A principal's buckets are its sessions: the values themselves, united per principal
+        # (the sum of the sessions' counts would bound nothing useful for a role whose many
+        # sessions make the same few calls).
+        sources.append({VALUE: {"terms": {"field": rule.distinct[0]}}})
+        metrics = None
     for keys in _chunks(rule, list(reach), 1):
         clause = _keys_in_spans(rule, {key: [reach[key]] for key in keys})
         for bucket in composite(client, index, [*_filters(rule, window), clause], sources, cost, metrics):
             key = grouping.key_of(rule.index, rule.group_by, bucket)
             if key in reach:
-                # A principal's buckets (its sessions) add up: events exactly, distinct values
-                # to at least the union's (a bound: an overcount only reads more seconds).
-                measure = int(bucket["distinct"]["value"]) if metrics else bucket["doc_count"]
-                measures[key][int(bucket["key"][BUCKET] // 1000)] += measure
+                start = int(bucket["key"][BUCKET] // 1000)
+                if pooled:
+                    values[key][start].add(bucket["key"][VALUE])
+                else:  # events add up (a field has one bucket a group)
+                    measures[key][start] += (
+                        int(bucket["distinct"]["value"]) if metrics else bucket["doc_count"]
+                    )
+    for key, buckets in values.items():
+        measures[key] = {start: len(found) for start, found in buckets.items()}
     spans: dict[Key, list[Span]] = {}
     for key, (low, high) in touched.items():
         bounds = sliding.window_bounds(measures.get(key, {}), size)
