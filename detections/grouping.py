@@ -180,19 +180,45 @@ def key_term(source: str, name: str, value: Any) -> dict[str, Any]:
     return {"bool": {"should": [{"term": {field: value}} for field in fields], "minimum_should_match": 1}}
 
 
+def exact_term(source: str, name: str, value: Any) -> dict[str, Any]:
+    """Documents whose ``name`` is ``value``: for a grouping, the value in the field of the
+    first alternative that applies to the document (an alert's events are the principal's only:
+    an account as principal is not every caller of that account)."""
+    if not is_named(name):
+        return {"term": {name: value}}
+    clauses: list[dict[str, Any]] = []
+    earlier: list[dict[str, Any]] = []
+    for option in alternatives(source, name):
+        applies = [{"exists": {"field": option.field}}, *([_clause(option.when)] if option.when else [])]
+        clauses.append(
+            {"bool": {"filter": [{"term": {option.field: value}}, *applies], "must_not": list(earlier)}}
+        )
+        earlier.append(applies[0] if len(applies) == 1 else {"bool": {"filter": applies}})
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def _clause(condition: Condition) -> dict[str, Any]:
+    if condition.pattern is not None:
+        return {"wildcard": {condition.field: {"value": condition.pattern}}}
+    return {"terms": {condition.field: list(condition.values)}}
+
+
 def width(source: str, names: Sequence[str]) -> int:
     """Query clauses one key of ``names`` takes (Lucene counts each)."""
     return sum(1 if not is_named(name) else 1 + len(alternatives(source, name)) for name in names)
 
 
 def of_keys(source: str, names: Sequence[str], keys: Iterable[tuple[Any, ...]]) -> dict[str, Any]:
-    """Documents whose ``names`` may hold one of ``keys`` (the alerts' events: a grouping's
-    superset is narrowed by the alert's time span and the rule's query)."""
+    """Documents whose ``names`` hold one of ``keys`` (an alert's events)."""
     keys = list(keys)
     if not any(is_named(name) for name in names):
         return any_of(names, keys)
     clauses = [
-        {"bool": {"filter": [key_term(source, name, value) for name, value in zip(names, key, strict=True)]}}
+        {
+            "bool": {
+                "filter": [exact_term(source, name, value) for name, value in zip(names, key, strict=True)]
+            }
+        }
         for key in keys
     ]
     return clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}}
@@ -216,7 +242,9 @@ def _painless_conditions(option: Alternative) -> list[str]:
         if when.pattern is not None:
             match = f"doc['{when.field}'].stream().anyMatch(v -> {_painless_glob(when.pattern)})"
         else:
-            match = " || ".join(f"doc['{when.field}'].contains({_painless_text(item)})" for item in when.values)
+            match = " || ".join(
+                f"doc['{when.field}'].contains({_painless_text(item)})" for item in when.values
+            )
             match = f"({match})" if len(when.values) > 1 else match
         conditions += [_painless_has(when.field), match]
     return conditions
@@ -253,6 +281,7 @@ __all__ = [
     "Condition",
     "alternatives",
     "definition",
+    "exact_term",
     "fields_of",
     "is_named",
     "key_of",

@@ -226,7 +226,7 @@ def test_findings_name_their_principal_as_cloudtrail_does() -> None:
 
 def test_a_guardduty_finding_names_its_role_or_user(siem: OpenSearch) -> None:
     """GuardDuty's accessKeyDetails give a role's name (and the session in the principal id),
-    a user's name, or root: two sessions of one role are one principal."""
+    a user's name, or root (its account): two sessions of one role are one principal."""
     actors = [
         ("ASIAEXAMPLEGDKEY0001", "AROAEXAMPLEWORKER001:session-a", "worker", "AssumedRole"),
         ("ASIAEXAMPLEGDKEY0002", "AROAEXAMPLEWORKER001:session-b", "worker", "AssumedRole"),
@@ -234,11 +234,7 @@ def test_a_guardduty_finding_names_its_role_or_user(siem: OpenSearch) -> None:
         ("ASIAEXAMPLEGDKEY0004", ACCOUNT, "root", "Root"),
     ]
     findings = [
-        gd.finding(
-            gd.FindingSpec(
-                id=f"{n:032x}", created=T0 + timedelta(seconds=n), resource=gd.access_key_resource(*actor)
-            )
-        )
+        gd.finding(gd.FindingSpec(id=f"{n:032x}", created=T0, resource=gd.access_key_resource(*actor)))
         for n, actor in enumerate(actors)
     ]
     index_raw(siem, "guardduty", gd.export_lines(findings), T0 + minutes(1))
@@ -251,6 +247,10 @@ def test_a_guardduty_finding_names_its_role_or_user(siem: OpenSearch) -> None:
     found = find_matches(siem, by_actor, "siem-guardduty", Window(T0, T0 + minutes(3))).matches
 
     assert sorted(dict(match.key)["principal"] for match in found) == [ACCOUNT, "alice", "worker"]
+    # All four in the same second: each alert holds its principal's findings only (root's is not
+    # every finding whose actor's account is the account).
+    events = {dict(match.key)["principal"]: len(match.event_ids) for match in found}
+    assert events == {ACCOUNT: 1, "alice": 1, "worker": 2}
 
 
 def test_a_source_without_an_actor_refuses_the_grouping() -> None:
