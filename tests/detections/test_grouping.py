@@ -144,7 +144,7 @@ def test_a_walk_over_fresh_sessions_adds_up_and_reads_back_every_event(siem: Ope
     assert len(match.event_ids) == 5  # the first window reaching 5: the first five calls, all sessions
 
 
-def test_a_principal_new_terms_rule_learns_across_sessions_and_cases(
+def test_a_principal_new_terms_rule_learns_across_sessions_and_pages(
     siem: OpenSearch, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The history is filled a bucket (a session) a page, a page a run: the federator's own
