@@ -30,6 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from detections.grouping import is_named, painless
 from detections.rules import Comparison, Rule
 from detections.threshold import aggregated_distinct
 
@@ -142,7 +143,12 @@ def _bucket_monitor(
     rule: Rule, prefix: str, interval: timedelta, lag: timedelta, channel_id: str | None
 ) -> dict[str, Any]:
     assert rule.window is not None and rule.threshold is not None
-    sources = [{name: {"terms": {"field": name}}} for name in rule.group_by]
+    sources = [
+        {name: {"terms": {"script": {"source": painless(rule.index, name), "lang": "painless"}}}}
+        if is_named(name)
+        else {name: {"terms": {"field": name}}}
+        for name in rule.group_by
+    ]
     aggregation: dict[str, Any] = {"composite": {"sources": sources}}
     measure, path = "_count", "_count"
     if rule.distinct:

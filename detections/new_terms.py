@@ -55,12 +55,12 @@ from typing import Any, Protocol
 from opensearchpy import OpenSearch
 from opensearchpy.exceptions import NotFoundError
 
+from detections.grouping import definition, is_named, key_of, of_keys, sources
 from detections.matches import MAX_SAMPLES, Match, Matches
 from detections.rules import Rule
 from detections.search import (
     Cost,
     Sources,
-    any_of,
     chunks,
     composite,
     documents,
@@ -68,8 +68,6 @@ from detections.search import (
     from_ms,
     ingested_before,
     ingested_range,
-    key_of,
-    terms_sources,
     time_range,
 )
 from detections.windows import Window, iso, parse_time
@@ -184,10 +182,11 @@ class TermsStore:
 
 def rule_key(rule: Rule) -> str:
     """The rule's id and a hash of what decides its terms: a changed rule learns again."""
-    definition = json.dumps(
-        [rule.index, rule.query_clause(), list(rule.group_by), list(rule.new_terms)], sort_keys=True
-    )
-    return f"{rule.id}@{hashlib.sha256(definition.encode()).hexdigest()[:12]}"
+    parts: list[Any] = [rule.index, rule.query_clause(), list(rule.group_by), list(rule.new_terms)]
+    if _grouped(rule):  # what a grouping reads decides the terms too
+        parts.append(definition(rule.index, rule.group_by))
+    definition_text = json.dumps(parts, sort_keys=True)
+    return f"{rule.id}@{hashlib.sha256(definition_text.encode()).hexdigest()[:12]}"
 
 
 def term_id(key_of_rule: str, key: Key) -> str:
@@ -236,11 +235,15 @@ def find(
     # fill's pages hold distinct terms the state does not have yet (a page read again after a
     # failed write gives the same documents): nothing to look up; a gap fill's are merged.
     seen = (
-        {} if filling else _seen(client, index, [rule.query_clause(), ingested_range(judged)], fields, cost)
+        {}
+        if filling
+        else _seen(client, index, rule, [rule.query_clause(), ingested_range(judged)], fields, cost)
     )
     ids = {key: term_id(state_key, key) for key in {*seen, *filled}}
     gap = fill is not None and bool(fill.get("gap"))
-    known = {} if filling and not gap else store.terms(ids.values(), cost)
+    # A grouping's term may come in several pages (a principal's sessions): an earlier run's
+    # page may have written it, and it is merged, not overwritten.
+    known = {} if filling and not gap and not _grouped(rule) else store.terms(ids.values(), cost)
     since = parse_time(state["since"]) if state.get("since") else None
     matches = []
     for key, sighting in seen.items():
@@ -289,20 +292,27 @@ def _picked_up(
     return state
 
 
+def _grouped(rule: Rule) -> bool:
+    return any(is_named(name) for name in rule.group_by)
+
+
 def _seen(
     client: OpenSearch,
     index: str,
+    rule: Rule,
     filters: list[dict[str, Any]],
     fields: tuple[str, ...],
     cost: Cost,
     **pages: Any,
 ) -> dict[Key, Seen]:
+    """The terms of the documents ``filters`` keep (a principal's sessions merged)."""
     metrics = {"first": {"min": {"field": "@timestamp"}}, "last": {"max": {"field": "@timestamp"}}}
     out: dict[Key, Seen] = {}
-    for bucket in composite(client, index, filters, terms_sources(fields), cost, metrics, **pages):
-        if bucket["first"].get("value") is not None:
+    for bucket in composite(client, index, filters, sources(rule.index, fields), cost, metrics, **pages):
+        key = key_of(rule.index, fields, bucket)
+        if key is not None and bucket["first"].get("value") is not None:
             first, last = from_ms(bucket["first"]["value"]), from_ms(bucket["last"]["value"])
-            out[key_of(bucket, fields)] = Seen(first, last, bucket["doc_count"])
+            out[key] = Seen(first, last, bucket["doc_count"]).joined(out.get(key))
     return out
 
 
@@ -329,8 +339,13 @@ def _fill(
     for page in range(FILL_PAGES):
         if page and until is not None and time.monotonic() >= until:
             break
-        # Pages hold distinct keys: no term is in two of them.
-        found |= _seen(client, index, filters, fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE)
+        # Pages hold distinct buckets: a field's term is in one of them, a grouping's may be in
+        # several (a principal's sessions), merged here and with the state's.
+        page_terms = _seen(
+            client, index, rule, filters, fields, cost, cursor=cursor, max_pages=1, size=FILL_PAGE
+        )
+        for key, sighting in page_terms.items():
+            found[key] = sighting.joined(found.get(key))
         if cursor["after"] is None:
             if not fill.get("gap"):
                 oldest = earliest(client, index, "@timestamp", cost) or end
@@ -387,7 +402,7 @@ def _match(
     filters = [
         rule.query_clause(),
         ingested_range(window),
-        any_of(fields, [key]),
+        of_keys(rule.index, fields, [key]),
         {"range": {"@timestamp": {"gte": iso(sighting.first)}}},
     ]
     match.attach(documents(client, index, filters, MAX_SAMPLES, cost, "@timestamp"), rule.severity_field)

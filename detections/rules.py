@@ -19,6 +19,7 @@ import yaml
 
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
+from detections.grouping import fields_of, is_named
 from detections.principals import grants_every_action, grants_outside
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
@@ -586,7 +587,7 @@ def _threshold(data: Mapping[str, Any], index: str) -> dict[str, Any]:
         raise ValueError("a threshold rule's suppression must be at least its window (one burst, one alert)")
     if _texts(data, "dedup_key") not in ((), group_by):
         raise ValueError("a threshold rule deduplicates on its group_by")
-    for name in group_by:
+    for name in fields_of(index, group_by):
         check_field((index,), name, "group_by field")
     distinct = _texts(data, "distinct")
     if not all(distinct) or len(distinct) > MAX_TERMS:
@@ -609,7 +610,9 @@ def _new_terms(data: Mapping[str, Any], index: str) -> dict[str, Any]:
         raise ValueError(f"a new_terms rule needs 1 to {MAX_TERMS} new_terms fields")
     if "suppression" in data:
         raise ValueError("a new_terms rule raises one alert per term per history: it takes no suppression")
-    for name in (*group_by, *terms):
+    if any(is_named(name) for name in terms):
+        raise ValueError("new_terms are fields; a grouping such as 'principal' goes in group_by")
+    for name in fields_of(index, (*group_by, *terms)):
         check_field((index,), name, "new_terms/group_by field")
     history = _history(data)
     return {

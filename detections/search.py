@@ -10,7 +10,7 @@ run report and the benchmarks print per rule (docs/detections.md, "Cost per run"
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -89,16 +89,24 @@ def any_of(fields: Sequence[str], keys: Iterable[tuple[Any, ...]]) -> dict[str, 
     return terms[0] if len(terms) == 1 else {"bool": {"filter": terms}}
 
 
+def _term(name: str, value: Any) -> dict[str, Any]:
+    return {"term": {name: value}}
+
+
 def keys_in_spans(
-    fields: Sequence[str], spans: Mapping[tuple[Any, ...], Sequence[tuple[int, int]]], time_field: str
+    fields: Sequence[str],
+    spans: Mapping[tuple[Any, ...], Sequence[tuple[int, int]]],
+    time_field: str,
+    term: Callable[[str, Any], dict[str, Any]] = _term,
 ) -> dict[str, Any]:
     """Documents of these keys (``fields``' values) whose ``time_field`` falls in one of the key's
     spans (``[start, end)`` epoch seconds): each key gets its own times, so a run reads around
-    each group's events only."""
+    each group's events only. ``term`` gives the clause of one field's value (a grouping's
+    names several fields: :func:`detections.grouping.key_term`)."""
     clauses = [
         {
             "bool": {
-                "filter": [{"term": {name: value}} for name, value in zip(fields, key, strict=True)],
+                "filter": [term(name, value) for name, value in zip(fields, key, strict=True)],
                 "should": [
                     {"range": {time_field: {"gte": start * 1000, "lt": end * 1000, "format": "epoch_millis"}}}
                     for start, end in ranges
@@ -111,10 +119,12 @@ def keys_in_spans(
     return {"bool": {"should": clauses, "minimum_should_match": 1}}
 
 
-def keys_per_search(fields: Sequence[str], spans: int) -> int:
+def keys_per_search(fields: Sequence[str] | int, spans: int) -> int:
     """Keys one :func:`keys_in_spans` filter may name: Lucene's clause limit (1,024 by default)
-    counts every clause of the query tree."""
-    return max(1, MAX_CLAUSES // (len(fields) + spans + 1))
+    counts every clause of the query tree (``fields``: the fields, or the clauses a key's
+    values take)."""
+    width = fields if isinstance(fields, int) else len(fields)
+    return max(1, MAX_CLAUSES // (width + spans + 1))
 
 
 def chunks(items: Sequence[Any], size: int = KEYS_PER_SEARCH) -> Iterator[Sequence[Any]]:

@@ -18,6 +18,11 @@ One run, for the documents ingested in its query window (docs/detections.md, "Th
    the episodes (:mod:`detections.sliding`).
 4. **samples**: one search per episode found, for the alert's events.
 
+A ``group_by`` naming ``principal`` reads the fields it comes from in the same aggregations
+(:mod:`detections.grouping`): buckets per session, merged per principal (events and times add
+up; distinct values per session add up to a bound of the principal's, and the seconds pass
+reads the values themselves).
+
 An episode is reported by every run whose touched times it follows; its alert id is keyed on
 the group and its first trigger's suppression bucket, so overlapping runs raise it once.
 """
@@ -26,22 +31,22 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from datetime import timedelta
+from functools import partial
 from itertools import product
 from typing import Any
 
 from opensearchpy import OpenSearch
 
-from detections import sliding
+from detections import grouping, sliding
 from detections.fields import field_kind
 from detections.matches import MAX_EVENT_IDS, Match, Matches
-from detections.rules import Rule, field_values
+from detections.rules import Rule, field_values, get_field
 from detections.search import (
     Cost,
     Sources,
-    any_of,
     chunks,
     composite,
     documents,
@@ -49,11 +54,9 @@ from detections.search import (
     hits,
     ingested_before,
     ingested_range,
-    key_of,
     keys_in_spans,
     keys_per_search,
     seconds_source,
-    terms_sources,
     time_range,
 )
 from detections.windows import Window, iso
@@ -107,14 +110,25 @@ def _touched(
     """Groups with documents ingested in the window -> the earliest and latest second they bring."""
     metrics = {"low": {"min": {"field": "@timestamp"}}, "high": {"max": {"field": "@timestamp"}}}
     filters = [rule.query_clause(), ingested_range(window)]
-    return {
-        key_of(bucket, rule.group_by): (
-            int(bucket["low"]["value"] // 1000),
-            int(bucket["high"]["value"] // 1000),
-        )
-        for bucket in composite(client, index, filters, terms_sources(rule.group_by), cost, metrics)
-        if bucket["low"].get("value") is not None
-    }
+    touched: dict[Key, tuple[int, int]] = {}
+    for bucket in composite(
+        client, index, filters, grouping.sources(rule.index, rule.group_by), cost, metrics
+    ):
+        key = grouping.key_of(rule.index, rule.group_by, bucket)
+        if key is None or bucket["low"].get("value") is None:
+            continue
+        low, high = int(bucket["low"]["value"] // 1000), int(bucket["high"]["value"] // 1000)
+        earlier = touched.get(key)
+        touched[key] = (min(low, earlier[0]), max(high, earlier[1])) if earlier else (low, high)
+    return touched
+
+
+def _keys_in_spans(rule: Rule, spans: dict[Key, list[Span]]) -> dict[str, Any]:
+    return keys_in_spans(rule.group_by, spans, "@timestamp", partial(grouping.key_term, rule.index))
+
+
+def _chunks(rule: Rule, keys: list[Key], spans: int) -> Iterable[Sequence[Key]]:
+    return chunks(keys, keys_per_search(grouping.width(rule.index, rule.group_by), spans))
 
 
 def _candidate_spans(
@@ -134,19 +148,34 @@ def _candidate_spans(
         # Pooled fields: one event may carry many values (GetParameters names up to ten), so
         # event counts bound nothing. Every event of the touched groups is read.
         return {key: [span] for key, span in reach.items()}
-    measures: dict[Key, dict[int, int]] = defaultdict(dict)
+    measures: dict[Key, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    values: dict[Key, dict[int, set[Any]]] = defaultdict(lambda: defaultdict(set))
     sources = [
-        *terms_sources(rule.group_by),
+        *grouping.sources(rule.index, rule.group_by),
         {BUCKET: {"date_histogram": {"field": "@timestamp", "fixed_interval": f"{size}s"}}},
     ]
     metrics = _distinct_metric(rule)
-    for keys in chunks(list(reach), keys_per_search(rule.group_by, 1)):
-        clause = keys_in_spans(rule.group_by, {key: [reach[key]] for key in keys}, "@timestamp")
+    pooled = metrics is not None and any(grouping.is_named(name) for name in rule.group_by)
+    if pooled:
+        # A principal's buckets are its sessions: the values themselves, united per principal
+        # (the sum of the sessions' counts would bound nothing useful for a role whose many
+        # sessions make the same few calls).
+        sources.append({VALUE: {"terms": {"field": rule.distinct[0]}}})
+        metrics = None
+    for keys in _chunks(rule, list(reach), 1):
+        clause = _keys_in_spans(rule, {key: [reach[key]] for key in keys})
         for bucket in composite(client, index, [*_filters(rule, window), clause], sources, cost, metrics):
-            key = key_of(bucket, rule.group_by)
+            key = grouping.key_of(rule.index, rule.group_by, bucket)
             if key in reach:
-                measure = int(bucket["distinct"]["value"]) if metrics else bucket["doc_count"]
-                measures[key][int(bucket["key"][BUCKET] // 1000)] = measure
+                start = int(bucket["key"][BUCKET] // 1000)
+                if pooled:
+                    values[key][start].add(bucket["key"][VALUE])
+                else:  # events add up (a field has one bucket a group)
+                    measures[key][start] += (
+                        int(bucket["distinct"]["value"]) if metrics else bucket["doc_count"]
+                    )
+    for key, buckets in values.items():
+        measures[key] = {start: len(found) for start, found in buckets.items()}
     spans: dict[Key, list[Span]] = {}
     for key, (low, high) in touched.items():
         bounds = sliding.window_bounds(measures.get(key, {}), size)
@@ -199,9 +228,8 @@ def _seconds(
     longest = max(len(ranges) for ranges in spans.values())
     points: dict[Key, list[sliding.Point]] = defaultdict(list)
     budget = [MAX_EVENTS_READ]
-    for keys in chunks(list(spans), keys_per_search(rule.group_by, longest)):
-        clause = keys_in_spans(rule.group_by, {key: spans[key] for key in keys}, "@timestamp")
-        filters = [*_filters(rule, window), clause]
+    for keys in _chunks(rule, list(spans), longest):
+        filters = [*_filters(rule, window), _keys_in_spans(rule, {key: spans[key] for key in keys})]
         if readable:
             _aggregated_points(client, index, rule, filters, set(keys), points, cost)
         else:
@@ -218,11 +246,11 @@ def _aggregated_points(
     points: dict[Key, list[sliding.Point]],
     cost: Cost,
 ) -> None:
-    sources = [*terms_sources(rule.group_by), seconds_source("@timestamp", SECOND)]
+    sources = [*grouping.sources(rule.index, rule.group_by), seconds_source("@timestamp", SECOND)]
     if rule.distinct:
         sources.append({VALUE: {"terms": {"field": rule.distinct[0]}}})
     for bucket in composite(client, index, filters, sources, cost):
-        key = key_of(bucket, rule.group_by)
+        key = grouping.key_of(rule.index, rule.group_by, bucket)
         if key not in keys:
             continue
         point = sliding.Point(int(bucket["key"][SECOND] // 1000), bucket["doc_count"])
@@ -244,7 +272,7 @@ def _read_points(
     """The events themselves (a ``distinct`` path inside a ``flat_object`` has no doc values;
     several ``distinct`` fields pool their values)."""
     assert rule.distinct
-    fields = ["@timestamp", *rule.group_by, *rule.distinct]
+    fields = ["@timestamp", *grouping.fields_of(rule.index, rule.group_by), *rule.distinct]
     order: list[dict[str, Any]] = [{"@timestamp": "asc"}, {"event.id": {"order": "asc", "missing": "_last"}}]
     with closing(hits(client, index, filters, order, cost, source=fields)) as stream:
         for document, sort in stream:
@@ -254,9 +282,18 @@ def _read_points(
             budget[0] -= 1
             second = int(sort[0] // 1000)
             values = [str(value) for name in rule.distinct for value in field_values(document, name)]
-            for key in product(*(field_values(document, name) for name in rule.group_by)):
+            for key in product(*(_values(rule, document, name) for name in rule.group_by)):
                 if key in keys:
                     points[key].append(sliding.Point(second, 1, Counter(values)))
+
+
+def _values(rule: Rule, document: dict[str, Any], name: str) -> list[Any]:
+    """A document's values of a ``group_by`` name: a field's, or the grouping's one."""
+    if not grouping.is_named(name):
+        return field_values(document, name)
+    fields = grouping.reads(rule.index, name)
+    value = grouping.resolve(rule.index, name, {field: get_field(document, field) for field in fields})
+    return [] if value is None else [value]
 
 
 def _match(
@@ -278,7 +315,7 @@ def _match(
     )
     filters = [
         *_filters(rule, window),
-        any_of(rule.group_by, [key]),
+        grouping.of_keys(rule.index, rule.group_by, [key]),
         time_range("@timestamp", first, last + timedelta(seconds=1)),
     ]
     match.attach(documents(client, index, filters, MAX_EVENT_IDS, cost, "@timestamp"), rule.severity_field)

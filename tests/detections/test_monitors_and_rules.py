@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -108,8 +109,12 @@ def test_the_bucket_monitor_query_counts_a_burst_on_the_engine(siem: OpenSearch,
 
 
 @pytest.mark.integration
-def test_a_distinct_bucket_monitor_counts_values_on_the_engine(siem: OpenSearch, tmp_path: Path) -> None:
-    body = _exported(tmp_path)["siem-access-denied-burst"]
+def test_a_distinct_bucket_monitor_counts_values_on_the_engine(siem: OpenSearch) -> None:
+    # Grouped by the caller's ARN: the embedded engine runs no script, and the rule's principal
+    # is a Painless source (tests/detections/test_grouping.py).
+    caller = ("aws.cloudtrail.user_identity.arn",)
+    rule = dataclasses.replace(our_rule("siem-access-denied-burst"), group_by=caller, dedup_key=caller)
+    body = monitor(rule)
     who = ct.iam_user("111122223333", "probe", "AIDAEXAMPLEPROBE0001", "AKIAEXAMPLEPROBE0001")
     denied = [
         ct.api_call(

@@ -7,6 +7,7 @@ lag 2 minutes, overlap 15 minutes (the production settings, with a short first l
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from opensearchpy import OpenSearch
 from demo.records import cloudtrail as ct
 from detections.checkpoints import MemoryCheckpoints
 from detections.matching import Sources, find_matches
-from detections.rules import parse_rule
+from detections.rules import Rule, parse_rule
 from detections.runner import RunReport, RunSettings, run
 from detections.windows import Window
 from tests.detections.conftest import T0, index_raw, minutes, our_rule, trail
@@ -44,8 +45,8 @@ def deletions(start: datetime, count: int, every: timedelta, first_key: int = 0)
     ]
 
 
-def runs(client: OpenSearch, rule_ids: Sequence[str], times: Sequence[datetime]) -> list[RunReport]:
-    rules = [our_rule(rule_id) for rule_id in rule_ids]
+def runs(client: OpenSearch, rule_ids: Sequence[str | Rule], times: Sequence[datetime]) -> list[RunReport]:
+    rules = [our_rule(rule_id) if isinstance(rule_id, str) else rule_id for rule_id in rule_ids]
     store = MemoryCheckpoints()
     return [run(client, client, rules, now, store, None, SETTINGS) for now in times]
 
@@ -75,9 +76,7 @@ def test_a_burst_straddling_two_runs_and_a_clock_bucket_alerts_once(siem: OpenSe
     assert alert["alert"]["count"] == 20
     assert alert["alert"]["first_seen"] == "2026-03-14T08:58:00.000Z"
     assert alert["alert"]["last_seen"] == "2026-03-14T09:01:10.000Z"
-    assert alert["alert"]["group_by"] == {
-        "aws.cloudtrail.user_identity.arn": "arn:aws:iam::111122223333:user/mallory"
-    }
+    assert alert["alert"]["group_by"] == {"principal": "arn:aws:iam::111122223333:user/mallory"}
     assert len(alert["alert"]["event_ids"]) == 20
 
 
@@ -116,18 +115,31 @@ def test_each_run_sends_four_searches_for_one_burst(siem: OpenSearch) -> None:
     )
     index_raw(siem, "cloudtrail", trail([quiet]), T0 + minutes(1))
 
-    (report,) = runs(siem, ["siem-s3-object-deletion-burst"], [T0 + minutes(5)])
+    (plain,) = runs(siem, [per_caller_arn("siem-s3-object-deletion-burst")], [T0 + minutes(5)])
 
-    outcome = report.outcomes[0]
+    outcome = plain.outcomes[0]
     assert (outcome.searches, outcome.created) == (4, 1)
     assert outcome.buckets == 1 + 1 + 25  # 1 group, 1 ten-minute bucket, 25 seconds with events
     assert outcome.hits == 20  # the alert's events: the first window reaching 20, read back
+    # Grouped by principal: the same searches and buckets (one bucket per session; here one).
+    (principal,) = runs(siem, ["siem-s3-object-deletion-burst"], [T0 + minutes(5)])
+    outcome = principal.outcomes[0]
+    assert (outcome.searches, outcome.created, outcome.buckets, outcome.hits) == (4, 1, 27, 20)
 
 
 def test_a_group_far_under_the_threshold_is_done_after_two_searches(siem: OpenSearch) -> None:
     index_raw(siem, "cloudtrail", trail(deletions(T0, 5, timedelta(seconds=2))), T0 + minutes(1))
-    (report,) = runs(siem, ["siem-s3-object-deletion-burst"], [T0 + minutes(5)])
+    (report,) = runs(siem, [per_caller_arn("siem-s3-object-deletion-burst")], [T0 + minutes(5)])
     assert (report.outcomes[0].searches, report.outcomes[0].hits) == (2, 0)
+    (report,) = runs(siem, ["siem-s3-object-deletion-burst"], [T0 + minutes(5)])
+    assert (report.outcomes[0].searches, report.outcomes[0].hits) == (2, 0)  # by principal too
+
+
+def per_caller_arn(rule_id: str) -> Rule:
+    """The rule grouped by the caller's ARN, as it was."""
+    rule = our_rule(rule_id)
+    field = ("aws.cloudtrail.user_identity.arn",)
+    return dataclasses.replace(rule, group_by=field, dedup_key=field)
 
 
 def test_suppression_shorter_than_the_window_is_refused() -> None:
