@@ -136,7 +136,10 @@ class Comparison:
     ``in_range`` holds when one object holds ``left`` <= a value of ``values`` <= ``right``,
     read as integers (a security group rule's ``fromPort``/``toPort``: a ``flat_object`` keeps
     numbers as text, which no Lucene range compares). ``any`` holds when one of its
-    comparisons does.
+    comparisons does. ``any_item`` (``left`` a path to objects, a list's items kept apart)
+    holds when one object at ``left`` satisfies all of its comparisons, their fields read in
+    that object: a security group permission whose own source is everyone and whose own ports
+    hold an admin port, never one permission's source with another's ports.
     With ``applies_to`` (a field and its values) the comparison is made only on hits whose
     field (first value) is one of them, and every other hit passes it: "the target is not the
     caller" means something only when the caller is an IAM user, whose name is its identity;
@@ -149,13 +152,19 @@ class Comparison:
     applies_to: tuple[str, tuple[str, ...]] | None = None
     values: tuple[str, ...] = ()
     alternatives: tuple[Comparison, ...] = ()
-    """``any``'s comparisons."""
+    """``any``'s comparisons (one must hold), or ``any_item``'s (all must hold in one object)."""
 
     def holds(self, document: Mapping[str, Any]) -> bool:
         if self.applies_to is not None and get_field(document, self.applies_to[0]) not in self.applies_to[1]:
             return True
         if self.op == "any":
             return any(comparison.holds(document) for comparison in self.alternatives)
+        if self.op == "any_item":
+            return any(
+                all(comparison.holds(item) for comparison in self.alternatives)
+                for item in field_values(document, self.left)
+                if isinstance(item, Mapping)
+            )
         if self.op == "every_action":
             return grants_every_action(field_values(document, self.left))
         if self.op == "one_of":
@@ -716,6 +725,13 @@ def _comparison(item: Any) -> Comparison:
         return Comparison(
             "", "any", "", alternatives=tuple(_comparison(alternative) for alternative in items)
         )
+    if isinstance(item, dict) and "any_item" in item:
+        path, items = item["any_item"], item.get("all")
+        if set(item) != {"any_item", "all"} or not isinstance(path, str) or not path:
+            raise ValueError(f"an any_item item is {{any_item: <path>, all: [<where items>]}}, not {item!r}")
+        if not isinstance(items, list) or not items:
+            raise ValueError(f"any_item's all is a non-empty list of where items, not {items!r}")
+        return Comparison(path, "any_item", "", alternatives=tuple(_comparison(each) for each in items))
     op = item.get("op") if isinstance(item, dict) else None
     required = (
         {"field", "op"}
@@ -730,7 +746,8 @@ def _comparison(item: Any) -> Comparison:
         raise ValueError(
             "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
             "[, applies_to]},"
-            f" {{field, op: every_action or one_of[, values][, applies_to]}} or {{any: [items]}}, not {item!r}"
+            f" {{field, op: every_action or one_of[, values][, applies_to]}}, {{any: [items]}}"
+            f" or {{any_item: <path>, all: [items]}}, not {item!r}"
         )
     return Comparison(
         str(item["field"]),

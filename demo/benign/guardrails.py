@@ -130,6 +130,11 @@ def _guardrail_changes(ctx: Context, target: Account) -> list[tuple[str, str, An
              "ipRanges": {"items": [{"cidrIp": "0.0.0.0/0", "description": "internet"}]},
              "ipv6Ranges": {"items": [{"cidrIpv6": "::/0", "description": "internet"}]}, "prefixListIds": {}}
             for port in (80, 443)
+        ] + [
+            # SSH from the bastions' range in the same call: the internet's permissions hold no admin port.
+            {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "groups": {},
+             "ipRanges": {"items": [{"cidrIp": "10.0.0.0/8", "description": "bastion"}]},
+             "ipv6Ranges": {}, "prefixListIds": {}}
         ]
     }  # fmt: skip
     point = f"{target.name}-reports"

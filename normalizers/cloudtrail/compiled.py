@@ -210,6 +210,7 @@ def compile_builder(shape: Shape) -> Builder | None:
         "signed_in_as_of": mapping.signed_in_as_of,
         "address_fields": address_fields,
         "optional_str": optional_str,
+        "searchable_id": mapping.searchable_id,
         "target_values": target_values,
         "add_targets": mapping.add_targets,
     }
@@ -314,11 +315,12 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
                 "        renamed = {}",
             ]
             for name, renamed in names:
+                written = "searchable_id(value)" if renamed in mapping.RENAMED_IDS else "value"
                 lines += [
                     f"        value = block.get({name!r})",
                     "        if value.__class__ is str:",
                     "            if value:",
-                    f"                renamed[{renamed!r}] = value",
+                    f"                renamed[{renamed!r}] = {written}",
                     "        elif value is not None:",
                     "            raise Unexpected",
                 ]

@@ -247,7 +247,7 @@ OWN: tuple[Field, ...] = (
     field(
         f"{BLOCK}.addendum.original_event_id",
         "keyword",
-        "the original event's id",
+        "the original event's id, written as its `event.id` is (over 1,024 bytes: cut the same way, so they join)",
         "addendum.originalEventID",
     ),
 )

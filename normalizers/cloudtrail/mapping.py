@@ -273,6 +273,9 @@ RENAMED_BLOCKS = (
     ("addendum", "addendum", ADDENDUM_FIELDS),
 )
 """Objects whose known members (strings) are copied under their field names."""
+RENAMED_IDS = frozenset({"original_event_id"})
+"""Renamed members naming another record's ``eventID``: written as that record's ``event.id``
+is (:func:`searchable_id`), so a pivot from one finds the other however long the id."""
 
 
 def add_additional(record: dict[str, Any], trail: dict[str, Any], provider: str) -> None:
@@ -314,7 +317,7 @@ def _renamed(block: dict[str, Any] | None, names: tuple[tuple[str, str], ...]) -
     for key, field in names:
         value = optional_str(block, key)  # keyword fields: another type raises, as resources'
         if value:
-            out[field] = value
+            out[field] = searchable_id(value) if field in RENAMED_IDS else value
     return out
 
 

@@ -1,5 +1,6 @@
 """`where` comparisons on the values of the returned documents: ``in_range`` (a range read as
-integers from one object), ``any_differs``, ``one_of`` and ``any`` (docs/detections.md, "Rule format")."""
+integers from one object), ``any_differs``, ``one_of``, ``any`` and ``any_item`` (docs/detections.md,
+"Rule format")."""
 
 from __future__ import annotations
 
@@ -18,8 +19,11 @@ def document(*permissions: dict[str, Any]) -> dict[str, Any]:
     return {"aws": {"cloudtrail": {"request_parameters": {"ipPermissions": {"items": list(permissions)}}}}}
 
 
-def ports(low: Any, high: Any, protocol: str = "tcp") -> dict[str, Any]:
-    return {"ipProtocol": protocol, "fromPort": low, "toPort": high}
+def ports(low: Any, high: Any, protocol: str = "tcp", source: str | None = None) -> dict[str, Any]:
+    permission: dict[str, Any] = {"ipProtocol": protocol, "fromPort": low, "toPort": high}
+    if source is not None:
+        permission["ipRanges"] = {"items": [{"cidrIp": source}]}
+    return permission
 
 
 def rule_where(*items: dict[str, Any]) -> tuple[Comparison, ...]:
@@ -100,6 +104,61 @@ def test_one_of_and_any() -> None:
     assert numbers.holds(document(ports(443, 443)))
 
 
+WORLD_ON_SSH = {
+    "any_item": ITEMS,
+    "all": [
+        {"field": "ipRanges.items.cidrIp", "op": "one_of", "values": ["0.0.0.0/0"]},
+        {"field": "fromPort", "op": "in_range", "other": "toPort", "values": [22]},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    "permissions, holds",
+    [
+        ((ports(22, 22, source="0.0.0.0/0"),), True),
+        ((ports(443, 443, source="0.0.0.0/0"), ports(20, 30, source="0.0.0.0/0")), True),
+        # The world's permission holds no SSH; SSH's permission is not the world's.
+        ((ports(443, 443, source="0.0.0.0/0"), ports(22, 22, source="10.0.0.0/8")), False),
+        ((ports(22, 22, source="10.0.0.0/8"), ports(443, 443, source="0.0.0.0/0")), False),
+        ((ports(22, 22),), False),
+        ((), False),
+    ],
+)
+def test_any_item_reads_all_its_comparisons_in_one_object(
+    permissions: tuple[dict[str, Any], ...], holds: bool
+) -> None:
+    (comparison,) = rule_where(WORLD_ON_SSH)
+    assert comparison.holds(document(*permissions)) is holds
+
+
+def test_any_item_over_one_object_reads_that_object() -> None:
+    """A path to a mapping (the legacy flat request) is one object, as a list of one."""
+    (legacy,) = rule_where(
+        {
+            "any_item": "aws.cloudtrail.request_parameters",
+            "all": [
+                {"field": "cidrIp", "op": "one_of", "values": ["0.0.0.0/0"]},
+                {
+                    "any": [
+                        IN_RANGE | {"field": "fromPort", "other": "toPort"},
+                        {"field": "ipProtocol", "op": "one_of", "values": ["-1"]},
+                    ]
+                },
+            ],
+        }
+    )
+
+    def request(**parameters: Any) -> dict[str, Any]:
+        return {"aws": {"cloudtrail": {"request_parameters": parameters}}}
+
+    assert legacy.holds(request(cidrIp="0.0.0.0/0", fromPort=3389, toPort=3389))
+    assert legacy.holds(request(cidrIp="0.0.0.0/0", ipProtocol="-1"))
+    assert not legacy.holds(request(cidrIp="0.0.0.0/0", fromPort=443, toPort=443))
+    assert not legacy.holds(request(cidrIp="10.0.0.0/8", fromPort=22, toPort=22))
+    assert not legacy.holds({"aws": {"cloudtrail": {"request_parameters": "text"}}})
+
+
 @pytest.mark.parametrize(
     "item",
     [
@@ -110,6 +169,12 @@ def test_one_of_and_any() -> None:
         {"field": f"{ITEMS}.ipProtocol", "op": "one_of", "values": ["-1"], "other": "x"},
         {"any": [IN_RANGE]},
         {"any": [IN_RANGE, IN_RANGE], "field": "x"},
+        {"any_item": ITEMS, "all": []},
+        {"any_item": ITEMS, "all": IN_RANGE},
+        {"any_item": "", "all": [IN_RANGE]},
+        {"any_item": ITEMS},
+        {"any_item": ITEMS, "all": [IN_RANGE], "field": "x"},
+        {"any_item": ITEMS, "all": [{"field": "fromPort", "op": "in_range"}]},
     ],
 )
 def test_malformed_items_are_refused(item: dict[str, Any]) -> None:

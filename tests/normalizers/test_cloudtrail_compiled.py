@@ -452,3 +452,32 @@ def test_operations_that_differ_in_one_member_get_their_own_categories_and_targe
     assert fast[1]["user"]["target"] == {"name": "bob"} and "target" not in fast[0].get("user", {})
     assert fast[4]["event"]["type"] == ["allowed"] and fast[5]["event"]["type"] == ["denied"]
     assert sizes and max(sizes) <= 2
+
+
+def test_a_long_original_event_id_is_cut_the_same_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    """addendum.originalEventID is written as an event.id is (searchable_id) by the compiled
+    builder and by the generic path alike."""
+    original = "x" * 2000
+    record = {
+        "eventVersion": "1.08",
+        "userIdentity": {
+            "type": "IAMUser",
+            "accountId": "111122223333",
+            "principalId": "AIDA",
+            "userName": "a",
+        },
+        "eventTime": "2024-05-01T12:00:00Z",
+        "eventSource": "ec2.amazonaws.com",
+        "eventName": "DescribeInstances",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "192.0.2.1",
+        "eventID": "updated",
+        "eventType": "AwsApiCall",
+        "recipientAccountId": "111122223333",
+        "addendum": {"reason": "UPDATED_DATA", "originalEventID": original},
+    }
+    fast, generic = _both_ways(_log_file([record]), ORIGIN, monkeypatch)
+    assert fast == generic
+    (document,) = fast
+    assert document["aws"]["cloudtrail"]["addendum"]["original_event_id"] == mapping.searchable_id(original)
+    assert document["aws"]["cloudtrail"]["addendum"]["original_event_id"] != original

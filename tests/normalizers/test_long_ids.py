@@ -18,7 +18,7 @@ LONG_ID = "x" * 2000 + "-end"
 """2 KB: an ARN-like id no keyword of the templates indexes whole."""
 
 
-def _cloudtrail(record_id: str) -> bytes:
+def _cloudtrail(record_id: str, **members: Any) -> bytes:
     record = {
         "eventVersion": "1.08",
         "userIdentity": {
@@ -35,6 +35,7 @@ def _cloudtrail(record_id: str) -> bytes:
         "eventID": record_id,
         "eventType": "AwsApiCall",
         "recipientAccountId": "111122223333",
+        **members,
     }
     return json.dumps({"Records": [record]}).encode()
 
@@ -84,3 +85,15 @@ def test_a_config_items_related_event_joins_the_long_cloudtrail_event_id() -> No
     body = json.dumps({"configurationItems": [finding]}).encode()
     (document,) = check_object(body, "config", records=1)
     assert document["aws"]["config"]["related_events"] == [_event_id("cloudtrail", LONG_ID)]
+
+
+@pytest.mark.parametrize("original", [LONG_ID, "2b3c4d5e-6f7a-4b8c-9d0e-EXAMPLE4a5b6"])
+def test_an_updated_records_original_event_id_joins_the_original_events_id(original: str) -> None:
+    """A record CloudTrail delivers again with updated fields names the first delivery's
+    eventID in addendum.originalEventID: written as that record's event.id is, a pivot from
+    one finds the other however long the id."""
+    addendum = {"reason": "UPDATED_DATA", "updatedFields": "sourceIPAddress", "originalEventID": original}
+    (document,) = check_object(_cloudtrail("updated-id", addendum=addendum), "cloudtrail", records=1)
+    written = document["aws"]["cloudtrail"]["addendum"]["original_event_id"]
+    assert written == _event_id("cloudtrail", original)
+    assert len(written.encode()) <= MAX_ID_BYTES
