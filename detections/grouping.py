@@ -39,19 +39,27 @@ from functools import cache
 from typing import Any
 
 from detections.search import any_of
+from normalizers import registry
 
 PRINCIPAL = "principal"
-SOURCE_PREFIXES = {
-    "cloudtrail": "aws.cloudtrail.user_identity",
-    "guardduty": "aws.guardduty.user_identity",
-    "securityhub": "aws.securityhub_findings.user_identity",
-}
-"""The sources whose documents name an actor (``normalizers.ecs.actor.actor_fields``)."""
 IDENTITY_CENTER_ROLES = "arn:aws*:iam::*:role/aws-reserved/sso.amazonaws.com/*"
 """The roles IAM Identity Center creates for permission sets (docs/detections.md, Exceptions:
 ``role_paths`` matches the issuer the same way)."""
 SEPARATOR = "@"
 """Between a grouping's name and a field in the names of its composite sources."""
+
+
+@cache
+def actor_prefix(source: str) -> str | None:
+    """``aws.<source>.user_identity`` where ``source``'s documents name an actor
+    (``normalizers.ecs.actor.actor_fields``), from the fields the registry gives it; ``None``
+    for a source without actors (flows, configuration items) or no source."""
+    try:
+        spec = registry.spec(source)
+    except KeyError:
+        return None
+    prefix = f"{spec.dataset}.user_identity"
+    return prefix if any(field.path.startswith(f"{prefix}.") for field in spec.fields) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,9 +114,10 @@ def alternatives(source: str, name: str) -> tuple[Alternative, ...]:
     """How ``name`` (a field, or ``principal``) gets its value in ``source``'s documents."""
     if not is_named(name):
         return (Alternative(name),)
-    if source not in SOURCE_PREFIXES:
+    prefix = actor_prefix(source)
+    if prefix is None:
         raise ValueError(f"group_by {name!r} needs an actor: {source} documents have none")
-    return principal_alternatives(SOURCE_PREFIXES[source], findings=source != "cloudtrail")
+    return principal_alternatives(prefix, findings=source != "cloudtrail")
 
 
 @cache

@@ -18,7 +18,7 @@ from demo.records import cloudtrail as ct
 from demo.records import guardduty as gd
 from detections import new_terms
 from detections.checkpoints import MemoryCheckpoints
-from detections.grouping import SOURCE_PREFIXES, alternatives, painless, resolve, sources
+from detections.grouping import actor_prefix, alternatives, painless, resolve, sources
 from detections.matching import find_matches
 from detections.monitors import monitor
 from detections.rules import Rule, parse_rule
@@ -210,7 +210,8 @@ def test_findings_name_their_principal_as_cloudtrail_does() -> None:
     where it has no ARN."""
 
     def shape(source: str) -> list[tuple[str, str]]:
-        prefix = SOURCE_PREFIXES[source]
+        prefix = actor_prefix(source)
+        assert prefix is not None
         return [
             (option.field.replace(prefix, "<actor>"), str(option.when).replace(prefix, "<actor>"))
             for option in alternatives(source, "principal")
