@@ -7,6 +7,7 @@ turning a rule off in production.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -82,10 +83,19 @@ _KEYS = {
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
-_COMPARISONS = {"!=", "==", "any_differs", "outside_account", "every_action", "one_of", "in_range"}
-_UNARY = {"every_action", "one_of"}
+_COMPARISONS = {
+    "!=",
+    "==",
+    "any_differs",
+    "outside_account",
+    "every_action",
+    "one_of",
+    "in_range",
+    "prefix_at_most",
+}
+_UNARY = {"every_action", "one_of", "prefix_at_most"}
 """Comparisons about one field: they take no ``other``."""
-_WITH_VALUES = {"one_of", "in_range"}
+_WITH_VALUES = {"one_of", "in_range", "prefix_at_most"}
 """Comparisons with a list of ``values``."""
 
 
@@ -135,7 +145,11 @@ class Comparison:
     ``one_of`` (no ``right``) holds when a value of ``left`` is one of ``values`` (as text);
     ``in_range`` holds when one object holds ``left`` <= a value of ``values`` <= ``right``,
     read as integers (a security group rule's ``fromPort``/``toPort``: a ``flat_object`` keeps
-    numbers as text, which no Lucene range compares). ``any`` holds when one of its
+    numbers as text, which no Lucene range compares). ``prefix_at_most`` (no ``right``, one
+    integer in ``values``) holds when a value of ``left`` reads as an IPv4 or IPv6 address range
+    whose prefix is at most that many bits, host bits allowed (``1.2.3.4/0`` is every address,
+    as EC2 stores it): "open to everyone" however it is spelled (``0.0.0.0/1`` and
+    ``128.0.0.0/1``), where text compares only one spelling. ``any`` holds when one of its
     comparisons does. ``any_item`` (``left`` a path to objects, a list's items kept apart)
     holds when one object at ``left`` satisfies all of its comparisons, their fields read in
     that object: a security group permission whose own source is everyone and whose own ports
@@ -169,6 +183,12 @@ class Comparison:
             return grants_every_action(field_values(document, self.left))
         if self.op == "one_of":
             return any(_text(value) in self.values for value in field_values(document, self.left))
+        if self.op == "prefix_at_most":
+            bound = int(self.values[0])
+            return any(
+                (prefix := _network_prefix(value)) is not None and prefix <= bound
+                for value in field_values(document, self.left)
+            )
         if self.op == "in_range":
             return any(
                 _in_range(bounds, self.values) for bounds in paired_values(document, self.left, self.right)
@@ -189,6 +209,17 @@ def _text(value: Any) -> str:
 def _in_range(bounds: tuple[Any, Any], values: Iterable[str]) -> bool:
     low, high = (_integer(bound) for bound in bounds)
     return low is not None and high is not None and any(low <= int(value) <= high for value in values)
+
+
+def _network_prefix(value: Any) -> int | None:
+    """The prefix length of an address range given as text (``10.0.0.0/8``, ``::/1``; an
+    address alone is /32 or /128), host bits allowed; None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False).prefixlen
+    except ValueError:
+        return None
 
 
 def _integer(value: Any) -> int | None:
@@ -746,15 +777,24 @@ def _comparison(item: Any) -> Comparison:
         raise ValueError(
             "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
             "[, applies_to]},"
-            f" {{field, op: every_action or one_of[, values][, applies_to]}}, {{any: [items]}}"
+            f" {{field, op: every_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items]}}"
             f" or {{any_item: <path>, all: [items]}}, not {item!r}"
         )
+    if op == "prefix_at_most" and not (
+        isinstance(item["values"], list)
+        and len(item["values"]) == 1
+        and (bound := _integer(item["values"][0])) is not None
+        and 0 <= bound <= 128
+    ):
+        raise ValueError(f"prefix_at_most's values is one prefix length (0-128), not {item['values']!r}")
     return Comparison(
         str(item["field"]),
         str(op),
         str(item.get("other", "")),
         _applies_to(item.get("applies_to")),
-        _values(item.get("values"), integers=op == "in_range") if op in _WITH_VALUES else (),
+        _values(item.get("values"), integers=op in {"in_range", "prefix_at_most"})
+        if op in _WITH_VALUES
+        else (),
     )
 
 

@@ -131,10 +131,13 @@ def _guardrail_changes(ctx: Context, target: Account) -> list[tuple[str, str, An
              "ipv6Ranges": {"items": [{"cidrIpv6": "::/0", "description": "internet"}]}, "prefixListIds": {}}
             for port in (80, 443)
         ] + [
-            # SSH from the bastions' range in the same call: the internet's permissions hold no admin port.
+            # SSH from the bastions' and the office's ranges in the same call: the internet's
+            # permissions hold no admin port, and no range of SSH's is wider than a private one.
             {"ipProtocol": "tcp", "fromPort": 22, "toPort": 22, "groups": {},
-             "ipRanges": {"items": [{"cidrIp": "10.0.0.0/8", "description": "bastion"}]},
-             "ipv6Ranges": {}, "prefixListIds": {}}
+             "ipRanges": {"items": [{"cidrIp": "10.0.0.0/8", "description": "bastion"},
+                                    {"cidrIp": "198.51.0.0/16", "description": "office"}]},
+             "ipv6Ranges": {"items": [{"cidrIpv6": "2600:1f18:4c2:a100::/56", "description": "vpc"}]},
+             "prefixListIds": {}}
         ]
     }  # fmt: skip
     point = f"{target.name}-reports"

@@ -157,7 +157,7 @@ def test_routine_lookalikes_of_the_logging_and_exposure_rules_raise_nothing(siem
     slice, measured on its own: 30 episodes of each activity hold every look-alike call (a
     trail resent by CloudFormation, Lake retention raised, public access blocks tightened,
     private and log-delivery ACLs, an access point for the account's own role, HTTPS open
-    to the internet with SSH from the bastions in the same call, an IAM user's own SSH key, an instance asking through its own STS
+    to the internet with SSH from the bastions, the office /16 and the VPC's IPv6 range in the same call, an IAM user's own SSH key, an instance asking through its own STS
     endpoint), and the rules about those calls raise nothing."""
     activities = [activity for activity in ACTIVITIES if activity.name in LOOKALIKE_ACTIVITIES]
     records: list[dict] = []

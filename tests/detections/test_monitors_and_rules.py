@@ -314,7 +314,7 @@ def test_an_explicit_zero_lag_and_overlap_override_the_run_settings() -> None:
 def test_comparisons_reading_the_request_have_no_painless_and_are_left_to_the_runner() -> None:
     """A monitor filters on doc values only: ``in_range``, ``one_of``, ``any`` and
     ``any_differs`` read the request in the document, so the monitor keeps the rule's query
-    alone (it triggers on every security group opening to the internet) and ``!=`` beside
+    alone (it triggers on every successful security group opening) and ``!=`` beside
     them still becomes a script."""
     ports = our_rule("siem-ec2-security-group-admin-port-open")
     filters = monitor(ports)["inputs"][0]["search"]["query"]["query"]["bool"]["filter"]

@@ -1,6 +1,6 @@
 """`where` comparisons on the values of the returned documents: ``in_range`` (a range read as
-integers from one object), ``any_differs``, ``one_of``, ``any`` and ``any_item`` (docs/detections.md,
-"Rule format")."""
+integers from one object), ``prefix_at_most`` (an address range's width), ``any_differs``,
+``one_of``, ``any`` and ``any_item`` (docs/detections.md, "Rule format")."""
 
 from __future__ import annotations
 
@@ -159,9 +159,65 @@ def test_any_item_over_one_object_reads_that_object() -> None:
     assert not legacy.holds({"aws": {"cloudtrail": {"request_parameters": "text"}}})
 
 
+def cidrs(*sources: Any) -> dict[str, Any]:
+    return document({"ipProtocol": "tcp", "ipRanges": {"items": [{"cidrIp": source} for source in sources]}})
+
+
+WIDE = {"field": f"{ITEMS}.ipRanges.items.cidrIp", "op": "prefix_at_most", "values": [7]}
+
+
+@pytest.mark.parametrize(
+    "sources, holds",
+    [
+        (("0.0.0.0/0",), True),
+        # Everyone in two halves, either of them enough; host bits set (EC2 keeps the network).
+        (("0.0.0.0/1", "128.0.0.0/1"), True),
+        (("128.0.0.0/1",), True),
+        (("1.2.3.4/0",), True),
+        (("10.0.0.0/7",), True),
+        ((" 64.0.0.0/2 ",), True),
+        (("::/1",), True),
+        (("8000::/1",), True),
+        (("2000::/3",), True),
+        # Exactly the bound's next bit: 10.0.0.0/8 (private), an office, one address.
+        (("10.0.0.0/8",), False),
+        (("198.51.0.0/16",), False),
+        (("203.0.113.7",), False),
+        (("fd00::/8",), False),
+        # Malformed values never raise, never match.
+        (("0.0.0.0/33",), False),
+        (("everyone",), False),
+        (("0.0.0.0/-1",), False),
+        ((0,), False),
+        ((None,), False),
+        (({"cidrIp": "0.0.0.0/0"},), False),
+        ((), False),
+    ],
+)
+def test_prefix_at_most_reads_a_range_however_it_is_spelled(sources: tuple[Any, ...], holds: bool) -> None:
+    (comparison,) = rule_where(WIDE)
+    assert comparison.holds(cidrs(*sources)) is holds
+
+
+def test_prefix_at_most_bound_is_inclusive() -> None:
+    (at_8,) = rule_where(WIDE | {"values": [8]})
+    assert at_8.holds(cidrs("10.0.0.0/8"))
+    assert not at_8.holds(cidrs("10.0.0.0/9"))
+    (at_0,) = rule_where(WIDE | {"values": [0]})
+    assert at_0.holds(cidrs("1.2.3.4/0"))
+    assert not at_0.holds(cidrs("0.0.0.0/1"))
+
+
 @pytest.mark.parametrize(
     "item",
     [
+        {**WIDE, "values": []},
+        {**WIDE, "values": [7, 8]},
+        {**WIDE, "values": [129]},
+        {**WIDE, "values": [-1]},
+        {**WIDE, "values": ["wide"]},
+        {**WIDE, "other": "x"},
+        {"field": f"{ITEMS}.ipRanges.items.cidrIp", "op": "prefix_at_most"},
         {**IN_RANGE, "values": []},
         {**IN_RANGE, "values": ["twenty-two"]},
         {"field": f"{ITEMS}.fromPort", "op": "in_range", "values": [22]},
