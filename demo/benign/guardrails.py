@@ -17,9 +17,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from demo.benign.calls import CLI, Clock, Context, Record, terraform
+from demo.benign.calls import CLI, Clock, Context, Record
 from demo.benign.org import HOME_REGION, Account, Role, service_role, stable_hex
-from demo.benign.pipelines import CFN, _state, _terraform_session, assume_role
+from demo.benign.pipelines import CFN, _terraform_session, assume_role, terraform_writes
 from demo.records import cloudtrail as ct
 
 S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -92,26 +92,8 @@ def terraform_guardrails(ctx: Context, start: datetime) -> list[Record]:
     security = ctx.org.one("security") if ctx.chance(0.2) else None
     records, target, identity, ip = _terraform_session(ctx, clock, "terraform-apply", security)
     changes = _guardrail_changes(ctx, target)
-    for source, name, request, response in ctx.rng.sample(changes, ctx.rng.randint(1, 3)):
-        service = source.split(".", 1)[0]
-        records.append(
-            ctx.call(
-                identity,
-                clock.tick(1, 10),
-                source,
-                name,
-                account=target.id,
-                ip=ip,
-                agent=terraform(service),
-                read_only=False,
-                request=request,
-                response=response,
-            )
-        )
-    runner = ctx.org.iam_users[0]
-    user = ct.iam_user(runner.account, runner.name, runner.principal_id, runner.access_key_id)
-    records += _state(ctx, clock, user, ip, target, "PutObject")
-    return records
+    chosen = ctx.rng.sample(changes, ctx.rng.randint(1, 3))
+    return records + terraform_writes(ctx, clock, identity, target, ip, chosen)
 
 
 def _guardrail_changes(ctx: Context, target: Account) -> list[tuple[str, str, Any, Any]]:

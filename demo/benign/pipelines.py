@@ -5,6 +5,7 @@ Each function is one episode and returns its records in call order.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -455,26 +456,39 @@ def terraform_apply(ctx: Context, start: datetime) -> list[Record]:
     records += read_calls(
         ctx, identity, clock, target, TERRAFORM_REFRESH, ctx.rng.randint(30, 150), ip=ip, agent=terraform
     )
-    for _ in range(ctx.rng.randint(1, 6)):
-        source, name, request = _terraform_change(ctx, target)
-        service = source.split(".", 1)[0]
-        records.append(
-            ctx.call(
-                identity,
-                clock.tick(1, 10),
-                source,
-                name,
-                account=target.id,
-                ip=ip,
-                agent=terraform(service),
-                read_only=False,
-                request=request,
-            )
+    # Lazy: each change is drawn just before its call, as the corpus's seed has always drawn them.
+    changes = ((*_terraform_change(ctx, target), None) for _ in range(ctx.rng.randint(1, 6)))
+    return records + terraform_writes(ctx, clock, identity, target, ip, changes)
+
+
+def terraform_writes(
+    ctx: Context,
+    clock: Clock,
+    identity: Record,
+    target: Account,
+    ip: str,
+    changes: Iterable[tuple[str, str, Any, Any]],
+) -> list[Record]:
+    """An apply's writes (``(source, name, request, response)`` each) by ``identity`` in ``target``,
+    then its state written by the runner's IAM user."""
+    records = [
+        ctx.call(
+            identity,
+            clock.tick(1, 10),
+            source,
+            name,
+            account=target.id,
+            ip=ip,
+            agent=terraform(source.split(".", 1)[0]),
+            read_only=False,
+            request=request,
+            response=response,
         )
+        for source, name, request, response in changes
+    ]
     runner = ctx.org.iam_users[0]
     user = ct.iam_user(runner.account, runner.name, runner.principal_id, runner.access_key_id)
-    records += _state(ctx, clock, user, ip, target, "PutObject")
-    return records
+    return records + _state(ctx, clock, user, ip, target, "PutObject")
 
 
 def _terraform_change(ctx: Context, target: Account) -> tuple[str, str, Any]:

@@ -16,31 +16,11 @@ from ingest.processor import Services, normalized_items, process_object
 from ingest.reader import open_bytes
 from ingest.writer import BulkWriter, Deadline
 from tests.ingest.harness import count
+from tests.records import cloudtrail_record
 
 pytestmark = pytest.mark.integration
 INDEX = "siem-cloudtrail"
 LOCATION = "s3://bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/x_CloudTrail_us-east-1_x.json"
-
-
-def _record(number: int, **extra: object) -> dict[str, object]:
-    return {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "accountId": "111122223333",
-            "principalId": "AIDA",
-            "userName": "a",
-        },
-        "eventTime": "2024-05-01T12:00:00Z",
-        "eventSource": "iam.amazonaws.com",
-        "eventName": "CreateUser",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "192.0.2.1",
-        "eventID": f"8b7f5a1e-0000-4000-8000-{number:012d}",
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "111122223333",
-        **extra,
-    }
 
 
 def _nested(levels: int) -> object:
@@ -69,8 +49,10 @@ def test_a_record_nested_deeper_than_a_document_can_be_encoded_costs_that_record
 ) -> None:
     # orjson parses 1,024 levels but encodes 254: the document of a record whose parameters
     # nested 300 levels could not be sent, and the whole object failed, again on every retry.
-    deep = _record(1, requestParameters=_nested(300))
-    body = json.dumps({"Records": [_record(0), deep, _record(2)]}).encode()  # orjson: 254 levels
+    deep = cloudtrail_record(1, requestParameters=_nested(300))
+    body = json.dumps(
+        {"Records": [cloudtrail_record(0), deep, cloudtrail_record(2)]}
+    ).encode()  # orjson: 254 levels
     sink = MemoryDeadLetterSink()
     opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
     result = process_object(opened, _services(templated_engine, ledger, sink), "worker", Deadline())
@@ -87,7 +69,7 @@ def test_a_document_that_cannot_be_encoded_is_dead_lettered_not_the_end_of_its_o
 ) -> None:
     # Whatever a normalizer (or an enrichment) lets through, one document the encoder refuses
     # costs that record: records in = indexed + dead-lettered.
-    body = json.dumps({"Records": [_record(number) for number in range(3)]}).encode()
+    body = json.dumps({"Records": [cloudtrail_record(number) for number in range(3)]}).encode()
     opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
     items = list(normalized_items(opened, keep_original=True)[0])
     _, document = items[1]
@@ -100,5 +82,5 @@ def test_a_document_that_cannot_be_encoded_is_dead_lettered_not_the_end_of_its_o
     (letter,) = sink.entries()
     assert letter["reason"].startswith("invalid record: its document cannot be encoded")
     assert letter["position"] == "record 1" and letter["stage"] == "normalize"
-    assert json.loads(letter["raw"]) == _record(1)  # event.original: what a replay normalizes again
+    assert json.loads(letter["raw"]) == cloudtrail_record(1)  # event.original: what a replay normalizes again
     assert result.records == 3 and result.indexed == 2 == count(templated_engine, INDEX)

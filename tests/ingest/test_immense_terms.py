@@ -26,32 +26,12 @@ from siem_cli.main import main as cli
 from tests.fuzz import deliveries
 from tests.fuzz.models import Generator
 from tests.ingest.harness import count
+from tests.records import cloudtrail_record
 
 pytestmark = pytest.mark.integration
 INDEX = "siem-cloudtrail"
 LOCATION = "s3://bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/x_CloudTrail_us-east-1_x.json"
 LONG = 40_000
-
-
-def _record(number: int, **extra: object) -> dict[str, object]:
-    return {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "accountId": "111122223333",
-            "principalId": "AIDA",
-            "userName": "a",
-        },
-        "eventTime": "2024-05-01T12:00:00Z",
-        "eventSource": "iam.amazonaws.com",
-        "eventName": "PutUserPolicy",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "192.0.2.1",
-        "eventID": f"8b7f5a1e-0000-4000-8000-{number:012d}",
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "111122223333",
-        **extra,
-    }
 
 
 @pytest.fixture
@@ -90,7 +70,12 @@ def test_a_request_parameter_of_40_kb_is_cut_and_its_record_indexed_and_searchab
     sink = _ingest(
         templated_engine,
         ledger,
-        [_record(0), _record(1, requestParameters={"userName": "mallory", "policyDocument": policy})],
+        [
+            cloudtrail_record(0, "PutUserPolicy"),
+            cloudtrail_record(
+                1, "PutUserPolicy", requestParameters={"userName": "mallory", "policyDocument": policy}
+            ),
+        ],
     )
     assert sink.entries() == []
     assert count(templated_engine, INDEX) == 2
@@ -128,9 +113,15 @@ def test_documents_that_cannot_hold_an_immense_term_are_sent_byte_for_byte_as_en
     templated_engine: OpenSearch, ledger: SqliteLedger
 ) -> None:
     records = [
-        _record(0, requestParameters={"policyDocument": "A" * 30_000}),  # under the limit: never looked at
-        _record(1, requestParameters={"a": "A" * 16_000}, userAgent="U" * 40_000),  # long, at no risk
-        _record(2, requestParameters={"a": "B" * 16_000, "b": "é" * 9_000}),  # over the limit, no term is
+        cloudtrail_record(
+            0, "PutUserPolicy", requestParameters={"policyDocument": "A" * 30_000}
+        ),  # under the limit: never looked at
+        cloudtrail_record(
+            1, "PutUserPolicy", requestParameters={"a": "A" * 16_000}, userAgent="U" * 40_000
+        ),  # long, at no risk
+        cloudtrail_record(
+            2, "PutUserPolicy", requestParameters={"a": "B" * 16_000, "b": "é" * 9_000}
+        ),  # over the limit, no term is
     ]
     body = json.dumps({"Records": records}).encode()
     opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
@@ -153,7 +144,7 @@ def test_a_multibyte_value_is_cut_on_a_character_boundary_and_the_raw_record_kep
     templated_engine: OpenSearch, ledger: SqliteLedger
 ) -> None:
     value = "€" * 15_000  # 45,000 bytes: 3 per character
-    record = _record(0, requestParameters={"policyDocument": value})
+    record = cloudtrail_record(0, "PutUserPolicy", requestParameters={"policyDocument": value})
     body = json.dumps({"Records": [record]}).encode()
     opened = open_bytes(LOCATION, body, "v1", datetime(2024, 5, 1, tzinfo=UTC))
     items = list(normalized_items(opened, keep_original=True)[0])
@@ -178,7 +169,9 @@ def test_a_key_of_40_kb_is_cut_and_its_record_indexed(
     # A key is a term too (flat_object's paths): a forged record could hide behind one.
     key = "Key" + "K" * LONG
     sink = _ingest(
-        templated_engine, ledger, [_record(0, requestParameters={key: "v", "userName": "mallory"})]
+        templated_engine,
+        ledger,
+        [cloudtrail_record(0, "PutUserPolicy", requestParameters={key: "v", "userName": "mallory"})],
     )
     assert sink.entries() == []
     (document,) = _hits(templated_engine, {"term": {"aws.cloudtrail.request_parameters.userName": "mallory"}})
@@ -209,7 +202,10 @@ def test_the_bound_is_the_longest_term_indexed_to_the_byte(
     sink = _ingest(
         templated_engine,
         ledger,
-        [_record(n, requestParameters={"k": value}) for n, value in enumerate(values)],
+        [
+            cloudtrail_record(n, "PutUserPolicy", requestParameters={"k": value})
+            for n, value in enumerate(values)
+        ],
     )
     assert sink.entries() == []
     assert count(templated_engine, INDEX) == len(values)
@@ -245,8 +241,10 @@ def test_every_path_that_writes_documents_for_indexing_cuts_and_marks_alike(
 ) -> None:
     """A 40 KB request parameter: the S3 object through the ingest path, the same record in a
     CloudWatch Logs subscription payload delivered by Firehose, and ``siem normalize``."""
-    record = _record(1, requestParameters={"userName": "mallory", "policyDocument": "S" + "A" * LONG})
-    _ingest(templated_engine, ledger, [_record(0), record])
+    record = cloudtrail_record(
+        1, "PutUserPolicy", requestParameters={"userName": "mallory", "policyDocument": "S" + "A" * LONG}
+    )
+    _ingest(templated_engine, ledger, [cloudtrail_record(0, "PutUserPolicy"), record])
     (direct,) = _hits(templated_engine, {"exists": {"field": "siem.cut.fields"}})
     expected = _cut_marks(direct)
 
@@ -264,7 +262,7 @@ def test_every_path_that_writes_documents_for_indexing_cuts_and_marks_alike(
     assert len(cut) == 2 and [_cut_marks(document) for document in delivered] == [expected]
 
     trail = tmp_path / "trail.json"
-    trail.write_bytes(orjson.dumps({"Records": [_record(0), record]}))
+    trail.write_bytes(orjson.dumps({"Records": [cloudtrail_record(0, "PutUserPolicy"), record]}))
     assert cli(["normalize", str(trail)]) == 0
     lines = [orjson.loads(line) for line in capsysbinary.readouterr().out.splitlines()]
     assert "siem" not in lines[0]

@@ -21,6 +21,7 @@ from ingest.writer import BulkWriter, Deadline
 from normalizers.ecs.ids import MAX_ID_BYTES
 from tests.fuzz.models import Generator
 from tests.ingest.harness import EMBEDDED_VISIBILITY_SECONDS, count
+from tests.records import cloudtrail_record
 
 pytestmark = pytest.mark.integration
 LONG_ID = "arn:aws:securityhub:us-east-1:111122223333:finding/" + "x" * 2000
@@ -29,26 +30,6 @@ RECORDS = 3
 
 class _Crash(Exception):
     """A kill after the engine took the chunk and before the ledger recorded it."""
-
-
-def _cloudtrail(number: int) -> dict[str, object]:
-    return {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "accountId": "111122223333",
-            "principalId": "AIDA",
-            "userName": "a",
-        },
-        "eventTime": "2024-05-01T12:00:00Z",
-        "eventSource": "iam.amazonaws.com",
-        "eventName": "ListUsers",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "192.0.2.1",
-        "eventID": f"{LONG_ID}-{number}",
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "111122223333",
-    }
 
 
 def _guardduty(number: int) -> dict[str, object]:
@@ -60,7 +41,9 @@ def _guardduty(number: int) -> dict[str, object]:
 OBJECTS = {
     "siem-cloudtrail": (
         "s3://bucket/AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/x_CloudTrail_us-east-1_x.json",
-        lambda: json.dumps({"Records": [_cloudtrail(n) for n in range(RECORDS)]}).encode(),
+        lambda: json.dumps(
+            {"Records": [cloudtrail_record(n, "ListUsers", eventID=f"{LONG_ID}-{n}") for n in range(RECORDS)]}
+        ).encode(),
     ),
     "siem-guardduty": (
         "s3://bucket/AWSLogs/111122223333/GuardDuty/us-east-1/2024/05/01/x.jsonl",

@@ -20,6 +20,7 @@ from normalizers.cloudtrail import compiled, mapping
 from normalizers.cloudtrail import normalize as cloudtrail_normalize
 from normalizers.cloudtrail.actor import ActorCache, identity_parties
 from tests.conftest import GOLDEN, golden_input
+from tests.records import cloudtrail_record
 
 ORIGIN = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z")
 KEEP_ORIGINAL = Origin(object="test-object", ingested="2026-01-01T00:00:00.000Z", keep_original=True)
@@ -458,24 +459,13 @@ def test_a_long_original_event_id_is_cut_the_same_both_ways(monkeypatch: pytest.
     """addendum.originalEventID is written as an event.id is (searchable_id) by the compiled
     builder and by the generic path alike."""
     original = "x" * 2000
-    record = {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "accountId": "111122223333",
-            "principalId": "AIDA",
-            "userName": "a",
-        },
-        "eventTime": "2024-05-01T12:00:00Z",
-        "eventSource": "ec2.amazonaws.com",
-        "eventName": "DescribeInstances",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "192.0.2.1",
-        "eventID": "updated",
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "111122223333",
-        "addendum": {"reason": "UPDATED_DATA", "originalEventID": original},
-    }
+    record = cloudtrail_record(
+        0,
+        "DescribeInstances",
+        eventSource="ec2.amazonaws.com",
+        eventID="updated",
+        addendum={"reason": "UPDATED_DATA", "originalEventID": original},
+    )
     fast, generic = _both_ways(_log_file([record]), ORIGIN, monkeypatch)
     assert fast == generic
     (document,) = fast

@@ -13,31 +13,14 @@ import pytest
 from normalizers.ecs.ids import KEPT_ID_BYTES, MAX_ID_BYTES, searchable_id
 from tests.fuzz.harness import check_object
 from tests.fuzz.models import Generator
+from tests.records import cloudtrail_record
 
 LONG_ID = "x" * 2000 + "-end"
 """2 KB: an ARN-like id no keyword of the templates indexes whole."""
 
 
 def _cloudtrail(record_id: str, **members: Any) -> bytes:
-    record = {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "accountId": "111122223333",
-            "principalId": "AIDA",
-            "userName": "a",
-        },
-        "eventTime": "2024-05-01T12:00:00Z",
-        "eventSource": "iam.amazonaws.com",
-        "eventName": "ListUsers",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "192.0.2.1",
-        "eventID": record_id,
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "111122223333",
-        **members,
-    }
-    return json.dumps({"Records": [record]}).encode()
+    return json.dumps({"Records": [cloudtrail_record(0, "ListUsers", eventID=record_id, **members)]}).encode()
 
 
 def _finding(source: str, record_id: str) -> bytes:

@@ -12,26 +12,7 @@ import pytest
 import siem_cli.normalize
 from normalizers import Item, NormalizedObject, Origin
 from siem_cli.main import main
-
-
-def _record(number: int) -> dict[str, object]:
-    return {
-        "eventVersion": "1.08",
-        "userIdentity": {
-            "type": "IAMUser",
-            "accountId": "111122223333",
-            "principalId": "AIDA",
-            "userName": "a",
-        },
-        "eventTime": "2024-05-01T12:00:00Z",
-        "eventSource": "iam.amazonaws.com",
-        "eventName": "CreateUser",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "192.0.2.1",
-        "eventID": f"8b7f5a1e-0000-4000-8000-{number:012d}",
-        "eventType": "AwsApiCall",
-        "recipientAccountId": "111122223333",
-    }
+from tests.records import cloudtrail_record
 
 
 def _nested(levels: int) -> object:
@@ -62,7 +43,7 @@ class _Spoiled:
 def test_a_document_that_cannot_be_encoded_is_dead_lettered_not_the_end_of_the_command(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsysbinary: pytest.CaptureFixture[bytes]
 ) -> None:
-    records = [_record(number) for number in range(3)]
+    records = [cloudtrail_record(number) for number in range(3)]
     trail = tmp_path / "trail.json"
     trail.write_text(json.dumps({"Records": records}))
     letters = tmp_path / "letters.jsonl"
