@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from demo.benign import apps, automation, guardrails, people, pipelines, services
+from demo.benign import apps, automation, guardrails, people, pipelines, secsvcrules, services
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
@@ -87,6 +87,10 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("terraform-guardrails", "the CI runner's Terraform applies an account's guardrails: public access blocks tightened, private and log-delivery bucket ACLs, an access point for the account's own role, a load balancer open on 80/443, Lake retention raised, data events added beside management events, CloudWatch Logs added to a trail", guardrails.terraform_guardrails, working_hours, 40),
     Activity("codecommit-ssh-key", "a sandbox IAM user uploads their own SSH public key (CodeCommit over SSH)", guardrails.codecommit_ssh_key, working_hours, 8),
     Activity("instance-whoami", "software on an instance (the CloudWatch agent) calls GetCallerIdentity with the instance profile through the account's own STS endpoint", guardrails.instance_whoami, any_time, 40),
+    Activity("security-services-terraform", "the CI runner's Terraform applies the security tooling account's GuardDuty and Security Hub settings: publishing frequency, Runtime Monitoring with EKS agent management left to the team, a saved (NOOP) filter, auto-enable for all members, a threat list, a new member, an automation rule raising production findings, a control enabled, Config recording every type", secsvcrules.security_services_terraform, working_hours, 12),
+    Activity("security-baseline-stackset", "the security team's StackSet (invokedBy cloudformation) rolls the baseline to a member account: a GuardDuty archive filter for the organization's own scanner, an accepted control disabled, the monitoring vendor archived in Access Analyzer, an old Config rule deleted, network interfaces left out of recording", secsvcrules.security_baseline_stackset, partial(weekly, day=3, hour=9), 6),
+    Activity("scp-stack-update", "the management account's guardrail stack (invokedBy cloudformation) updates a service control policy and attaches it to an OU", secsvcrules.scp_stack_update, partial(weekly, day=1, hour=15), 3),
+    Activity("securityhub-config-rules", "Security Hub's service-linked role (invokedBy securityhub) replaces a securityhub-* Config rule behind a control", secsvcrules.securityhub_managed_config_rules, any_time, 20),
 )  # fmt: skip
 
 

@@ -176,3 +176,72 @@ def test_routine_lookalikes_of_the_logging_and_exposure_rules_raise_nothing(siem
     rules = [our_rule(rule_id) for rule_id in LOOKALIKE_RULES]
     report = measure(siem, rules, "siem-cloudtrail-lookalikes", len(records), budgets=load_budgets())
     assert {result.rule_id: result.alerts for result in report.results if result.alerts or result.error} == {}
+
+
+SECURITY_SERVICE_ACTIVITIES = (
+    "security-services-terraform",
+    "security-baseline-stackset",
+    "scp-stack-update",
+    "securityhub-config-rules",
+)
+SECURITY_SERVICE_RULES = (
+    "siem-guardduty-disabled",
+    "siem-guardduty-findings-suppressed",
+    "siem-securityhub-disabled",
+    "siem-securityhub-findings-suppressed",
+    "siem-config-recording-stopped",
+    "siem-config-coverage-reduced",
+    "siem-access-analyzer-deleted-or-archived",
+    "siem-organizations-guardrail-weakened",
+)
+
+
+def _made_by_a_person(record: dict) -> dict:
+    """The same call made directly with the role's session: no AWS service in between."""
+    identity = {key: value for key, value in record["userIdentity"].items() if key != "invokedBy"}
+    return {
+        **record,
+        "userIdentity": identity,
+        "sourceIPAddress": "203.0.113.124",
+        "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22",
+        "eventID": f"direct-{record['eventID']}",
+    }
+
+
+def test_routine_upkeep_of_the_security_services_raises_nothing(siem: OpenSearch) -> None:
+    """The security services' upkeep (demo/benign/secsvcrules.py), too rare for the slice,
+    measured on its own: 30 episodes of each activity hold every look-alike call, and the rules
+    on attacks against the services raise nothing. The same StackSet and service calls made
+    directly by a role session (no invokedBy) are what an intruder's look like: the
+    suppression rules raise them, so what separates the routine is the AWS service in between."""
+    activities = [activity for activity in ACTIVITIES if activity.name in SECURITY_SERVICE_ACTIVITIES]
+    records: list[dict] = []
+    for seed in range(30):
+        ids, rng = Ids(seed), random.Random(seed)
+        context = Context(build(ids), rng, ids)
+        for activity in activities:
+            records += activity.run(context, activity.when(rng))
+    calls = {record["eventName"] for record in records}
+    assert {
+        "UpdateDetector", "CreateFilter", "UpdateOrganizationConfiguration", "CreateAutomationRule",
+        "BatchUpdateStandardsControlAssociations", "PutConfigurationRecorder", "DeleteConfigRule",
+        "CreateArchiveRule", "ApplyArchiveRule", "UpdatePolicy",
+    } <= calls  # fmt: skip
+    serviced = [
+        _made_by_a_person(record)
+        for record in records
+        if record["userIdentity"].get("invokedBy") and record["eventName"] != "AssumeRole"
+    ]
+    index_records(siem, "siem-cloudtrail-lookalikes", records)
+    index_records(siem, "siem-cloudtrail-direct", serviced)
+    rules = [our_rule(rule_id) for rule_id in SECURITY_SERVICE_RULES]
+    report = measure(siem, rules, "siem-cloudtrail-lookalikes", len(records), budgets=load_budgets())
+    assert {result.rule_id: result.alerts for result in report.results if result.alerts or result.error} == {}
+    direct = measure(siem, rules, "siem-cloudtrail-direct", len(serviced), budgets=load_budgets())
+    assert {result.rule_id for result in direct.results if result.alerts} == {
+        "siem-guardduty-findings-suppressed",
+        "siem-securityhub-findings-suppressed",
+        "siem-config-coverage-reduced",
+        "siem-access-analyzer-deleted-or-archived",
+        "siem-organizations-guardrail-weakened",
+    }
