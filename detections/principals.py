@@ -23,6 +23,12 @@ id, an ARN or ``*``), the way IAM evaluates them:
   every value is the account itself (``aws:PrincipalAccount: <another account>`` grants that
   account), and an organization value starts with a literal id (``*`` or ``o-*`` pins
   nothing; ``o-a1b2/r-ab12/*`` does).
+
+Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` characters
+(above every service's policy size limit: KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB),
+malformed JSON, or JSON nested deeper than the parser's recursion limit reads as no policy
+and grants nothing. A service rejects such a policy, so a successful call never carries one;
+a record that does is no grant, and the runner never fails on it.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ PINNING_OPERATORS = frozenset(
 )
 """Condition operators that hold only for the values they name (IAM: condition operators)."""
 _WILDCARD = re.compile(r"[*?]")
+MAX_POLICY_TEXT = 65_536
+"""Policy text longer than this (characters) is not parsed: no service accepts a policy that long."""
 
 
 def grants_outside(values: Iterable[Any], account: Any) -> bool:
@@ -86,9 +94,11 @@ def _strings(value: Any) -> list[str]:
 def _policy(value: Any) -> Mapping[str, Any]:
     """A policy as an object, from an object or JSON text (``{}`` when it is neither)."""
     if isinstance(value, str) and value.lstrip().startswith("{"):
+        if len(value) > MAX_POLICY_TEXT:
+            return {}
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested past the parser's limit
             return {}
     return value if isinstance(value, Mapping) else {}
 
@@ -166,4 +176,11 @@ def _principal_outside(principal: str, account: str) -> bool:
     return found is not None and found.group(1) != account
 
 
-__all__ = ["ACCOUNT_KEYS", "PINNING_KEYS", "PINNING_OPERATORS", "grants_every_action", "grants_outside"]
+__all__ = [
+    "ACCOUNT_KEYS",
+    "MAX_POLICY_TEXT",
+    "PINNING_KEYS",
+    "PINNING_OPERATORS",
+    "grants_every_action",
+    "grants_outside",
+]

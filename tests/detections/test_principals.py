@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from detections.principals import grants_every_action, grants_outside
+from detections.principals import MAX_POLICY_TEXT, grants_every_action, grants_outside
 from detections.rules import Comparison, field_values
 
 OWN = "111122223333"
@@ -138,3 +138,21 @@ def test_identity_policies_allowing_every_action(policy: dict[str, object], ever
 def test_an_unreadable_or_missing_policy_allows_nothing() -> None:
     assert not grants_every_action(["{not json", None, 7])
     assert not grants_every_action([])
+
+
+def test_policy_text_is_read_in_a_bounded_way() -> None:
+    """Malformed, over-long or deeply nested policy text grants nothing and never raises
+    (a successful call carries none of them: every service rejects such a policy)."""
+    public = json.dumps(statement("*"))
+    assert grants_outside([public], OWN)
+    padded = public[:-1] + ', "Sid": "' + "x" * MAX_POLICY_TEXT + '"}'
+    assert len(padded) > MAX_POLICY_TEXT
+    assert not grants_outside([padded], OWN)
+    assert not grants_every_action([padded])
+    deep = '{"Statement": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    assert len(deep) <= MAX_POLICY_TEXT
+    with pytest.raises(RecursionError):
+        json.loads(deep)
+    assert not grants_outside([deep], OWN)
+    assert not grants_every_action([deep])
+    assert not grants_outside(['{"Statement": [{"Effect": "Allow", "Principal": "*"', "{}", "{"], OWN)
