@@ -14,7 +14,8 @@ id, an ARN or ``*``), the way IAM evaluates them:
   identity providers and canonical user ids name no account and are left alone;
 - ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
-  (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``...) does not
+  (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``,
+  ``kms:CallerAccount``, ``aws:SourceArn`` naming the account...) does not
   grant everyone, even with ``Principal: "*"`` (the usual organization-wide bucket policy).
   Only a condition that holds for those callers alone pins: a positive match
   (``StringEquals``, ``StringLike``, ``ArnEquals``... or their ``ForAnyValue:`` forms), not
@@ -50,11 +51,23 @@ PINNING_KEYS = frozenset(
         "aws:SourceOrgID",
         "aws:SourceOrgPaths",
         "aws:ResourceOrgID",
+        "aws:SourceOwner",
+        "aws:SourceArn",
+        "kms:CallerAccount",
     )
 )
 """Condition keys that restrict a wildcard principal to known accounts."""
-ACCOUNT_KEYS = frozenset(key.lower() for key in ("aws:PrincipalAccount", "aws:SourceAccount"))
-"""The pinning keys whose values are account ids: they pin to the account itself only."""
+ACCOUNT_KEYS = frozenset(
+    key.lower()
+    for key in ("aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "kms:CallerAccount")
+)
+"""The pinning keys whose values are account ids: they pin to the account itself only.
+``kms:CallerAccount`` is the key policies' (the "through an AWS service, for every principal
+of the account" statement of KMS's own default policies); ``AWS:SourceOwner`` the SNS default
+topic policy's."""
+ARN_KEYS = frozenset(key.lower() for key in ("aws:SourceArn",))
+"""The pinning keys whose values are ARNs: they pin when every ARN names the account itself
+(an S3 bucket's ARN names no account: a bucket of that name may be anyone's)."""
 PINNING_OPERATORS = frozenset(
     name.lower() for name in ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
 )
@@ -163,6 +176,8 @@ def _pins(key: str, values: Any, account: str) -> bool:
         return False
     if key in ACCOUNT_KEYS:
         return all(value.strip() == account for value in listed)
+    if key in ARN_KEYS:
+        return all(_arn_account(value.strip()) == account for value in listed)
     return all(value.strip() and not _WILDCARD.search(value.strip().split("/", 1)[0]) for value in listed)
 
 
@@ -172,12 +187,19 @@ def _principal_outside(principal: str, account: str) -> bool:
         return True
     if _ACCOUNT.match(principal):
         return principal != account
-    found = _ARN_ACCOUNT.match(principal)
-    return found is not None and found.group(1) != account
+    named = _arn_account(principal)
+    return named is not None and named != account
+
+
+def _arn_account(arn: str) -> str | None:
+    """The account id an ARN names (its fifth field), or None (none, or not 12 digits)."""
+    found = _ARN_ACCOUNT.match(arn)
+    return found.group(1) if found else None
 
 
 __all__ = [
     "ACCOUNT_KEYS",
+    "ARN_KEYS",
     "MAX_POLICY_TEXT",
     "PINNING_KEYS",
     "PINNING_OPERATORS",

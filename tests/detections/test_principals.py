@@ -38,6 +38,22 @@ def statement(principal: object, effect: str = "Allow", **extra: object) -> dict
         (statement("*", effect="Deny"), False),
         (statement("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}), False),
         (statement("*", Condition={"StringEquals": {"AWS:SourceAccount": OWN}}), False),
+        # KMS's "every principal of the account, through an AWS service" statement.
+        (
+            statement("*", Condition={"StringEquals": {"kms:CallerAccount": OWN, "kms:ViaService": "ec2.x"}}),
+            False,
+        ),
+        (statement("*", Condition={"StringEquals": {"kms:CallerAccount": "999988887777"}}), True),
+        # SNS's default topic policy pins everyone to the topic owner's account.
+        (statement({"AWS": "*"}, Condition={"StringEquals": {"AWS:SourceOwner": OWN}}), False),
+        # aws:SourceArn pins when every ARN names the account; a bucket's ARN names none.
+        (statement("*", Condition={"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{OWN}:t"}}), False),
+        (
+            statement("*", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:999988887777:t"}}),
+            True,
+        ),
+        (statement("*", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}}), True),
+        (statement("*", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:t"}}), True),
         # A source-address condition does not make a wildcard principal anyone's less.
         (statement("*", Condition={"IpAddress": {"aws:SourceIp": "203.0.113.7/32"}}), True),
         # An external principal is outside whatever the condition says.
