@@ -6,7 +6,8 @@ resource policy arrives in CloudTrail either as an object (S3 ``PutBucketPolicy`
 ``requestParameters.bucketPolicy``) or as JSON text (IAM ``CreateRole`` /
 ``UpdateAssumeRolePolicy``: ``assumeRolePolicyDocument`` / ``policyDocument``). This module
 reads both, and plain principal values (Lambda ``AddPermission``'s ``principal``: an account
-id, an ARN or ``*``), the way IAM evaluates them:
+id, an ARN or ``*``; an account id logged as a number, as S3 logs XML values), the way IAM
+evaluates them:
 
 - only ``Allow`` statements grant anything;
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
@@ -117,6 +118,10 @@ def _policy(value: Any) -> Mapping[str, Any]:
 
 
 def _outside(value: Any, account: str) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        # An account id the record holds as a number (S3 logs XML values such as a replication
+        # destination's Account as numbers); a leading zero is lost on the way.
+        return _principal_outside(f"{value:012d}", account)
     if isinstance(value, str) and not value.lstrip().startswith("{"):
         return _principal_outside(value, account)
     return any(_statement_outside(statement, account) for statement in _statements(_policy(value)))

@@ -172,3 +172,10 @@ def test_policy_text_is_read_in_a_bounded_way() -> None:
     assert not grants_outside([deep], OWN)
     assert not grants_every_action([deep])
     assert not grants_outside(['{"Statement": [{"Effect": "Allow", "Principal": "*"', "{}", "{"], OWN)
+
+
+def test_an_account_id_held_as_a_number_is_that_account() -> None:
+    assert grants_outside([999988887777], OWN)
+    assert not grants_outside([111122223333], OWN)
+    assert grants_outside([12345678901], "012345678901") is False
+    assert not grants_outside([True, 3.5, -1, 10**12], OWN)
