@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from demo.benign import apps, automation, guardrails, people, pipelines, services
+from demo.benign import apps, automation, grantrules, guardrails, people, pipelines, services
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
@@ -87,6 +87,9 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("terraform-guardrails", "the CI runner's Terraform applies an account's guardrails: public access blocks tightened, private and log-delivery bucket ACLs, an access point for the account's own role, a load balancer open on 80/443, Lake retention raised, data events added beside management events, CloudWatch Logs added to a trail", guardrails.terraform_guardrails, working_hours, 40),
     Activity("codecommit-ssh-key", "a sandbox IAM user uploads their own SSH public key (CodeCommit over SSH)", guardrails.codecommit_ssh_key, working_hours, 8),
     Activity("instance-whoami", "software on an instance (the CloudWatch agent) calls GetCallerIdentity with the instance profile through the account's own STS endpoint", guardrails.instance_whoami, any_time, 40),
+    Activity("policy-stack", "a stack update (CloudFormation) writes resource policies: a key policy for the account and its services (kms:CallerAccount), a grant to the task role, a queue policy for the account's topic, the SNS default topic policy, an organization-wide repository, layer and event bus (aws:PrincipalOrgID), a secret's and a log delivery's", grantrules.policy_stack, working_hours, 60),
+    Activity("key-teardown", "CloudFormation deletes a merged pull request's preview stack with its KMS key (ScheduleKeyDeletion invokedBy cloudformation)", grantrules.key_teardown, working_hours, 10),
+    Activity("bucket-replication", "the CI runner's Terraform replicates a production bucket to the account's own disaster recovery bucket and sends a weekly inventory to its reports bucket", grantrules.bucket_replication, working_hours, 6),
 )  # fmt: skip
 
 
