@@ -156,9 +156,9 @@ class Comparison:
     hold an admin port, never one permission's source with another's ports.
     With ``applies_to`` (a field and its values; on a comparison or an ``any``) the comparison
     is made only on hits whose field (first value) is one of them, and every other hit passes
-    it, so a list of such items is a table of what to compare for each kind of event. "The target is not the
-    caller" means something only when the caller is an IAM user, whose name is its identity;
-    a role session's name is whatever the caller chose.
+    it, so a list of such items is a table of what each kind of event compares. "The target
+    is not the caller" means something only when the caller is an IAM user, whose name is its
+    identity; a role session's name is whatever the caller chose.
     """
 
     left: str
