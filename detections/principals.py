@@ -6,7 +6,8 @@ resource policy arrives in CloudTrail either as an object (S3 ``PutBucketPolicy`
 ``requestParameters.bucketPolicy``) or as JSON text (IAM ``CreateRole`` /
 ``UpdateAssumeRolePolicy``: ``assumeRolePolicyDocument`` / ``policyDocument``). This module
 reads both, and plain principal values (Lambda ``AddPermission``'s ``principal``: an account
-id, an ARN or ``*``), the way IAM evaluates them:
+id, an ARN or ``*``; an account id logged as a number, as S3 logs XML values), the way IAM
+evaluates them:
 
 - only ``Allow`` statements grant anything;
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
@@ -14,7 +15,8 @@ id, an ARN or ``*``), the way IAM evaluates them:
   identity providers and canonical user ids name no account and are left alone;
 - ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
-  (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``...) does not
+  (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``,
+  ``kms:CallerAccount``, ``aws:SourceArn`` naming the account...) does not
   grant everyone, even with ``Principal: "*"`` (the usual organization-wide bucket policy).
   Only a condition that holds for those callers alone pins: a positive match
   (``StringEquals``, ``StringLike``, ``ArnEquals``... or their ``ForAnyValue:`` forms), not
@@ -23,6 +25,12 @@ id, an ARN or ``*``), the way IAM evaluates them:
   every value is the account itself (``aws:PrincipalAccount: <another account>`` grants that
   account), and an organization value starts with a literal id (``*`` or ``o-*`` pins
   nothing; ``o-a1b2/r-ab12/*`` does).
+
+Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` characters
+(above every service's policy size limit: KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB),
+malformed JSON, or JSON nested deeper than the parser's recursion limit reads as no policy
+and grants nothing. A service rejects such a policy, so a successful call never carries one;
+a record that does is no grant, and the runner never fails on it.
 """
 
 from __future__ import annotations
@@ -44,16 +52,30 @@ PINNING_KEYS = frozenset(
         "aws:SourceOrgID",
         "aws:SourceOrgPaths",
         "aws:ResourceOrgID",
+        "aws:SourceOwner",
+        "aws:SourceArn",
+        "kms:CallerAccount",
     )
 )
 """Condition keys that restrict a wildcard principal to known accounts."""
-ACCOUNT_KEYS = frozenset(key.lower() for key in ("aws:PrincipalAccount", "aws:SourceAccount"))
-"""The pinning keys whose values are account ids: they pin to the account itself only."""
+ACCOUNT_KEYS = frozenset(
+    key.lower()
+    for key in ("aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "kms:CallerAccount")
+)
+"""The pinning keys whose values are account ids: they pin to the account itself only.
+``kms:CallerAccount`` is the key policies' (the "through an AWS service, for every principal
+of the account" statement of KMS's own default policies); ``AWS:SourceOwner`` the SNS default
+topic policy's."""
+ARN_KEYS = frozenset(key.lower() for key in ("aws:SourceArn",))
+"""The pinning keys whose values are ARNs: they pin when every ARN names the account itself
+(an S3 bucket's ARN names no account: a bucket of that name may be anyone's)."""
 PINNING_OPERATORS = frozenset(
     name.lower() for name in ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
 )
 """Condition operators that hold only for the values they name (IAM: condition operators)."""
 _WILDCARD = re.compile(r"[*?]")
+MAX_POLICY_TEXT = 65_536
+"""Policy text longer than this (characters) is not parsed: no service accepts a policy that long."""
 
 
 def grants_outside(values: Iterable[Any], account: Any) -> bool:
@@ -86,14 +108,20 @@ def _strings(value: Any) -> list[str]:
 def _policy(value: Any) -> Mapping[str, Any]:
     """A policy as an object, from an object or JSON text (``{}`` when it is neither)."""
     if isinstance(value, str) and value.lstrip().startswith("{"):
+        if len(value) > MAX_POLICY_TEXT:
+            return {}
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested past the parser's limit
             return {}
     return value if isinstance(value, Mapping) else {}
 
 
 def _outside(value: Any, account: str) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        # An account id the record holds as a number (S3 logs XML values such as a replication
+        # destination's Account as numbers); a leading zero is lost on the way.
+        return _principal_outside(f"{value:012d}", account)
     if isinstance(value, str) and not value.lstrip().startswith("{"):
         return _principal_outside(value, account)
     return any(_statement_outside(statement, account) for statement in _statements(_policy(value)))
@@ -153,6 +181,8 @@ def _pins(key: str, values: Any, account: str) -> bool:
         return False
     if key in ACCOUNT_KEYS:
         return all(value.strip() == account for value in listed)
+    if key in ARN_KEYS:
+        return all(_arn_account(value.strip()) == account for value in listed)
     return all(value.strip() and not _WILDCARD.search(value.strip().split("/", 1)[0]) for value in listed)
 
 
@@ -162,8 +192,22 @@ def _principal_outside(principal: str, account: str) -> bool:
         return True
     if _ACCOUNT.match(principal):
         return principal != account
-    found = _ARN_ACCOUNT.match(principal)
-    return found is not None and found.group(1) != account
+    named = _arn_account(principal)
+    return named is not None and named != account
 
 
-__all__ = ["ACCOUNT_KEYS", "PINNING_KEYS", "PINNING_OPERATORS", "grants_every_action", "grants_outside"]
+def _arn_account(arn: str) -> str | None:
+    """The account id an ARN names (its fifth field), or None (none, or not 12 digits)."""
+    found = _ARN_ACCOUNT.match(arn)
+    return found.group(1) if found else None
+
+
+__all__ = [
+    "ACCOUNT_KEYS",
+    "ARN_KEYS",
+    "MAX_POLICY_TEXT",
+    "PINNING_KEYS",
+    "PINNING_OPERATORS",
+    "grants_every_action",
+    "grants_outside",
+]

@@ -154,10 +154,11 @@ class Comparison:
     holds when one object at ``left`` satisfies all of its comparisons, their fields read in
     that object: a security group permission whose own source is everyone and whose own ports
     hold an admin port, never one permission's source with another's ports.
-    With ``applies_to`` (a field and its values) the comparison is made only on hits whose
-    field (first value) is one of them, and every other hit passes it: "the target is not the
-    caller" means something only when the caller is an IAM user, whose name is its identity;
-    a role session's name is whatever the caller chose.
+    With ``applies_to`` (a field and its values; on a comparison or an ``any``) the comparison
+    is made only on hits whose field (first value) is one of them, and every other hit passes
+    it, so a list of such items is a table of what each kind of event compares. "The target
+    is not the caller" means something only when the caller is an IAM user, whose name is its
+    identity; a role session's name is whatever the caller chose.
     """
 
     left: str
@@ -751,10 +752,16 @@ def _query(value: Any) -> tuple[str | None, dict[str, Any] | None]:
 def _comparison(item: Any) -> Comparison:
     if isinstance(item, dict) and "any" in item:
         items = item["any"]
-        if set(item) != {"any"} or not isinstance(items, list) or len(items) < 2:
-            raise ValueError(f"an any item is {{any: [<two or more where items>]}}, not {item!r}")
+        if not {"any"} <= set(item) <= {"any", "applies_to"} or not isinstance(items, list) or len(items) < 2:
+            raise ValueError(
+                f"an any item is {{any: [<two or more where items>][, applies_to]}}, not {item!r}"
+            )
         return Comparison(
-            "", "any", "", alternatives=tuple(_comparison(alternative) for alternative in items)
+            "",
+            "any",
+            "",
+            _applies_to(item.get("applies_to")),
+            alternatives=tuple(_comparison(alternative) for alternative in items),
         )
     if isinstance(item, dict) and "any_item" in item:
         path, items = item["any_item"], item.get("all")
@@ -777,7 +784,7 @@ def _comparison(item: Any) -> Comparison:
         raise ValueError(
             "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
             "[, applies_to]},"
-            f" {{field, op: every_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items]}}"
+            f" {{field, op: every_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
             f" or {{any_item: <path>, all: [items]}}, not {item!r}"
         )
     if op == "prefix_at_most" and not (

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from demo.benign import apps, automation, guardrails, people, pipelines, secsvcrules, services
+from demo.benign import apps, automation, grantrules, guardrails, people, pipelines, secsvcrules, services
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
@@ -91,6 +91,9 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("security-baseline-stackset", "the security team's StackSet (invokedBy cloudformation) rolls the baseline to a member account: a GuardDuty archive filter for the organization's own scanner, an accepted control disabled, the monitoring vendor archived in Access Analyzer, an old Config rule deleted, network interfaces left out of recording", secsvcrules.security_baseline_stackset, partial(weekly, day=3, hour=9), 6),
     Activity("scp-stack-update", "the management account's guardrail stack (invokedBy cloudformation) updates a service control policy and attaches it to an OU", secsvcrules.scp_stack_update, partial(weekly, day=1, hour=15), 3),
     Activity("securityhub-config-rules", "Security Hub's service-linked role (invokedBy securityhub) replaces a securityhub-* Config rule behind a control", secsvcrules.securityhub_managed_config_rules, any_time, 20),
+    Activity("policy-stack", "a stack update (CloudFormation) writes resource policies: a key policy for the account and its services (kms:CallerAccount), a grant to the task role, a queue policy for the account's topic, the SNS default topic policy, an organization-wide repository, layer and event bus (aws:PrincipalOrgID), a secret's and a log delivery's", grantrules.policy_stack, working_hours, 60),
+    Activity("key-teardown", "CloudFormation deletes a merged pull request's preview stack with its KMS key (ScheduleKeyDeletion invokedBy cloudformation)", grantrules.key_teardown, working_hours, 10),
+    Activity("bucket-replication", "the CI runner's Terraform replicates a production bucket to the account's own disaster recovery bucket and sends a weekly inventory to its reports bucket", grantrules.bucket_replication, working_hours, 6),
 )  # fmt: skip
 
 

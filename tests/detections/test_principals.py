@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from detections.principals import grants_every_action, grants_outside
+from detections.principals import MAX_POLICY_TEXT, grants_every_action, grants_outside
 from detections.rules import Comparison, field_values
 
 OWN = "111122223333"
@@ -38,6 +38,22 @@ def statement(principal: object, effect: str = "Allow", **extra: object) -> dict
         (statement("*", effect="Deny"), False),
         (statement("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}), False),
         (statement("*", Condition={"StringEquals": {"AWS:SourceAccount": OWN}}), False),
+        # KMS's "every principal of the account, through an AWS service" statement.
+        (
+            statement("*", Condition={"StringEquals": {"kms:CallerAccount": OWN, "kms:ViaService": "ec2.x"}}),
+            False,
+        ),
+        (statement("*", Condition={"StringEquals": {"kms:CallerAccount": "999988887777"}}), True),
+        # SNS's default topic policy pins everyone to the topic owner's account.
+        (statement({"AWS": "*"}, Condition={"StringEquals": {"AWS:SourceOwner": OWN}}), False),
+        # aws:SourceArn pins when every ARN names the account; a bucket's ARN names none.
+        (statement("*", Condition={"ArnEquals": {"aws:SourceArn": f"arn:aws:sns:us-east-1:{OWN}:t"}}), False),
+        (
+            statement("*", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:999988887777:t"}}),
+            True,
+        ),
+        (statement("*", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:s3:::uploads"}}), True),
+        (statement("*", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:*:t"}}), True),
         # A source-address condition does not make a wildcard principal anyone's less.
         (statement("*", Condition={"IpAddress": {"aws:SourceIp": "203.0.113.7/32"}}), True),
         # An external principal is outside whatever the condition says.
@@ -138,3 +154,28 @@ def test_identity_policies_allowing_every_action(policy: dict[str, object], ever
 def test_an_unreadable_or_missing_policy_allows_nothing() -> None:
     assert not grants_every_action(["{not json", None, 7])
     assert not grants_every_action([])
+
+
+def test_policy_text_is_read_in_a_bounded_way() -> None:
+    """Malformed, over-long or deeply nested policy text grants nothing and never raises
+    (a successful call carries none of them: every service rejects such a policy)."""
+    public = json.dumps(statement("*"))
+    assert grants_outside([public], OWN)
+    padded = public[:-1] + ', "Sid": "' + "x" * MAX_POLICY_TEXT + '"}'
+    assert len(padded) > MAX_POLICY_TEXT
+    assert not grants_outside([padded], OWN)
+    assert not grants_every_action([padded])
+    deep = '{"Statement": ' + "[" * 30_000 + "]" * 30_000 + "}"
+    assert len(deep) <= MAX_POLICY_TEXT
+    with pytest.raises(RecursionError):
+        json.loads(deep)
+    assert not grants_outside([deep], OWN)
+    assert not grants_every_action([deep])
+    assert not grants_outside(['{"Statement": [{"Effect": "Allow", "Principal": "*"', "{}", "{"], OWN)
+
+
+def test_an_account_id_held_as_a_number_is_that_account() -> None:
+    assert grants_outside([999988887777], OWN)
+    assert not grants_outside([111122223333], OWN)
+    assert grants_outside([12345678901], "012345678901") is False
+    assert not grants_outside([True, 3.5, -1, 10**12], OWN)

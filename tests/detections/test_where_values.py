@@ -236,3 +236,38 @@ def test_prefix_at_most_bound_is_inclusive() -> None:
 def test_malformed_items_are_refused(item: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         rule_where(item)
+
+
+def test_applies_to_on_any_compares_only_its_events() -> None:
+    """A where list of items with applies_to is a table: each kind of event is compared on its
+    own field(s), and the others pass the item."""
+    table = rule_where(
+        {
+            "any": [
+                {"field": "aws.cloudtrail.request_parameters.principal", "op": "one_of", "values": ["*"]},
+                {"field": "aws.cloudtrail.request_parameters.policy", "op": "one_of", "values": ["open"]},
+            ],
+            "applies_to": {"event.action": ["PutPermission"]},
+        },
+        {
+            "field": "aws.cloudtrail.request_parameters.policyText",
+            "op": "one_of",
+            "values": ["open"],
+            "applies_to": {"event.action": ["SetRepositoryPolicy"]},
+        },
+    )
+
+    def call(action: str, **parameters: str) -> dict[str, Any]:
+        return {"event": {"action": action}, "aws": {"cloudtrail": {"request_parameters": parameters}}}
+
+    def holds(document: dict[str, Any]) -> bool:
+        return all(item.holds(document) for item in table)
+
+    assert holds(call("PutPermission", principal="*"))
+    assert holds(call("PutPermission", policy="open"))
+    assert not holds(call("PutPermission", principal="111122223333", policy="closed"))
+    assert holds(call("SetRepositoryPolicy", policyText="open"))
+    assert not holds(call("SetRepositoryPolicy", policyText="closed", principal="*"))
+    assert holds(call("SomethingElse"))
+    with pytest.raises(ValueError):
+        rule_where({"any": [IN_RANGE, IN_RANGE], "applies_to": {"event.action": "PutPermission"}})
