@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from demo.benign import apps, automation, guardrails, people, pipelines, services
+from demo.benign import apps, automation, guardrails, idbackdoor, people, pipelines, services
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
@@ -87,6 +87,11 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("terraform-guardrails", "the CI runner's Terraform applies an account's guardrails: public access blocks tightened, private and log-delivery bucket ACLs, an access point for the account's own role, a load balancer open on 80/443, Lake retention raised, data events added beside management events, CloudWatch Logs added to a trail", guardrails.terraform_guardrails, working_hours, 40),
     Activity("codecommit-ssh-key", "a sandbox IAM user uploads their own SSH public key (CodeCommit over SSH)", guardrails.codecommit_ssh_key, working_hours, 8),
     Activity("instance-whoami", "software on an instance (the CloudWatch agent) calls GetCallerIdentity with the instance profile through the account's own STS endpoint", guardrails.instance_whoami, any_time, 40),
+    Activity("saml-metadata-rotation", "the identity team's Terraform replaces the corporate SAML provider's metadata with the identity provider's new signing certificate (yearly; looks like a backdoor and alerts by design)", idbackdoor.saml_metadata_rotation, working_hours, 1),
+    Activity("permission-set-upkeep", "a platform engineer assigns a permission set to a group in an account in the Identity Center console, sometimes with a read-only or scoped inline policy, and provisions it", idbackdoor.permission_set_upkeep, working_hours, 10),
+    Activity("account-factory", "Control Tower's account factory enrolls a sandbox account: StackSet baselines (invokedBy cloudformation), the owner's permission set assignment (invokedBy controltower), Identity Center's service-linked role creating its SAML provider", idbackdoor.account_factory, working_hours, 2),
+    Activity("mfa-replacement", "a sandbox IAM user with a new phone deactivates and deletes their own virtual MFA device and enables a new one", idbackdoor.mfa_replacement, working_hours, 4),
+    Activity("policy-upkeep", "the CI runner's Terraform updates a customer managed policy (a new default version, the oldest deleted) and sometimes reapplies the CIS password policy (14 characters)", idbackdoor.policy_upkeep, working_hours, 10),
 )  # fmt: skip
 
 
