@@ -30,7 +30,8 @@ from demo.records import cloudtrail as ct
 
 SSO = "sso.amazonaws.com"
 CONTROL_TOWER = "controltower.amazonaws.com"
-INSTANCE_ARN = "arn:aws:sso:::instance/ssoins-7223a1b2c3d4e5f6"
+INSTANCE_ID = "ssoins-7223a1b2c3d4e5f6"
+INSTANCE_ARN = f"arn:aws:sso:::instance/{INSTANCE_ID}"
 
 
 def _metadata(entity: str, certificate: str) -> str:
@@ -88,7 +89,7 @@ def permission_set_upkeep(ctx: Context, start: datetime) -> list[Record]:
     management = ctx.org.management
     records, session = _identity_center(ctx, clock, admin, management, console=True)
     identity = ct.assumed_role(session)
-    permission_set = f"arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-{ctx.hex(16)}"
+    permission_set = f"arn:aws:sso:::permissionSet/{INSTANCE_ID}/ps-{ctx.hex(16)}"
     target = ctx.rng.choice(ctx.org.of_kind("prod", "nonprod", "sandbox"))
     calls: list[tuple[str, Any, Any]] = [
         ("DescribePermissionSet", {"instanceArn": INSTANCE_ARN, "permissionSetArn": permission_set}, None),
@@ -160,7 +161,7 @@ def account_factory(ctx: Context, start: datetime) -> list[Record]:
             account=management.id, ip=CONTROL_TOWER, agent=CONTROL_TOWER,
             request={
                 "instanceArn": INSTANCE_ARN, "targetId": account.id, "targetType": "AWS_ACCOUNT",
-                "permissionSetArn": f"arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-{stable_hex(16, 'AWSAdministratorAccess')}",
+                "permissionSetArn": f"arn:aws:sso:::permissionSet/{INSTANCE_ID}/ps-{stable_hex(16, 'AWSAdministratorAccess')}",
                 "principalType": "USER", "principalId": ctx.ids.uuid(),
             },
             response={"accountAssignmentCreationStatus": {"status": "IN_PROGRESS", "requestId": ctx.ids.uuid()}},
