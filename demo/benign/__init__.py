@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from demo.benign import apps, automation, grantrules, guardrails, people, pipelines, secsvcrules, services
+from demo.benign import apps, automation, grantrules, guardrails, idbackdoor, people, pipelines, secsvcrules, services
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
@@ -94,6 +94,11 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("policy-stack", "a stack update (CloudFormation) writes resource policies: a key policy for the account and its services (kms:CallerAccount), a grant to the task role, a queue policy for the account's topic, the SNS default topic policy, an organization-wide repository, layer and event bus (aws:PrincipalOrgID), a secret's and a log delivery's", grantrules.policy_stack, working_hours, 60),
     Activity("key-teardown", "CloudFormation deletes a merged pull request's preview stack with its KMS key (ScheduleKeyDeletion invokedBy cloudformation)", grantrules.key_teardown, working_hours, 10),
     Activity("bucket-replication", "the CI runner's Terraform replicates a production bucket to the account's own disaster recovery bucket and sends a weekly inventory to its reports bucket", grantrules.bucket_replication, working_hours, 6),
+    Activity("saml-metadata-rotation", "the identity team's Terraform replaces the corporate SAML provider's metadata with the identity provider's new signing certificate (yearly; looks like a backdoor and alerts by design)", idbackdoor.saml_metadata_rotation, working_hours, 1),
+    Activity("permission-set-upkeep", "a platform engineer assigns a permission set to a group in an account in the Identity Center console, sometimes with a read-only or scoped inline policy, and provisions it", idbackdoor.permission_set_upkeep, working_hours, 10),
+    Activity("account-factory", "Control Tower's account factory enrolls a sandbox account: StackSet baselines (invokedBy cloudformation), the owner's permission set assignment (invokedBy controltower), Identity Center's service-linked role creating its SAML provider", idbackdoor.account_factory, working_hours, 2),
+    Activity("mfa-replacement", "a sandbox IAM user with a new phone deactivates and deletes their own virtual MFA device and enables a new one", idbackdoor.mfa_replacement, working_hours, 4),
+    Activity("policy-upkeep", "the CI runner's Terraform updates a customer managed policy (a new default version, the oldest deleted) and sometimes reapplies the CIS password policy (14 characters)", idbackdoor.policy_upkeep, working_hours, 10),
 )  # fmt: skip
 
 
