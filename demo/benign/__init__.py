@@ -30,7 +30,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from demo.benign import apps, automation, grantrules, guardrails, idbackdoor, people, pipelines, secsvcrules, services
+from demo.benign import (
+    apps,
+    automation,
+    grantrules,
+    guardrails,
+    idbackdoor,
+    people,
+    pipelines,
+    secsvcrules,
+    services,
+)
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
