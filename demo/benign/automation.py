@@ -150,7 +150,7 @@ def findings_triage(ctx: Context, start: datetime) -> list[Record]:
         )
 
     records = [
-        call("securityhub.amazonaws.com", "GetFindings", {"maxResults": 100})
+        call("securityhub.amazonaws.com", "GetFindings", {"MaxResults": 100})
         for _ in range(ctx.rng.randint(1, 4))
     ]
     records.append(call("guardduty.amazonaws.com", "ListDetectors"))
@@ -161,8 +161,8 @@ def findings_triage(ctx: Context, start: datetime) -> list[Record]:
         sandbox = ctx.rng.choice(ctx.org.of_kind("sandbox"))
         identifiers = [
             {
-                "id": f"arn:aws:securityhub:{HOME_REGION}:{sandbox.id}:subscription/aws-foundational-security-best-practices/v/1.0.0/EC2.19/finding/{ctx.ids.uuid()}",
-                "productArn": f"arn:aws:securityhub:{HOME_REGION}::product/aws/securityhub",
+                "Id": f"arn:aws:securityhub:{HOME_REGION}:{sandbox.id}:subscription/aws-foundational-security-best-practices/v/1.0.0/EC2.19/finding/{ctx.ids.uuid()}",
+                "ProductArn": f"arn:aws:securityhub:{HOME_REGION}::product/aws/securityhub",
             }
             for _ in range(ctx.rng.randint(1, 20))
         ]
@@ -172,9 +172,9 @@ def findings_triage(ctx: Context, start: datetime) -> list[Record]:
                 "securityhub.amazonaws.com",
                 "BatchUpdateFindings",
                 {
-                    "findingIdentifiers": identifiers,
-                    "workflow": {"status": status},
-                    "note": {"text": "triage: sandbox account", "updatedBy": "findings-triage"},
+                    "FindingIdentifiers": identifiers,
+                    "Workflow": {"Status": status},
+                    "Note": {"Text": "triage: sandbox account", "UpdatedBy": "findings-triage"},
                 },
                 read_only=False,
             )

@@ -68,10 +68,10 @@ def batch_update_findings(event_id: str, when: datetime, identity: dict[str, Any
         "sourceIPAddress": "3.80.1.2",
         "userAgent": "Boto3/1.35.0 md/Botocore#1.35.0 ua/2.0 os/linux exec-env/AWS_Lambda_python3.12",
         "requestParameters": {
-            "findingIdentifiers": [
-                {"id": FINDING_ID, "productArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub"}
+            "FindingIdentifiers": [
+                {"Id": FINDING_ID, "ProductArn": "arn:aws:securityhub:us-east-1::product/aws/securityhub"}
             ],
-            "note": {"text": "SIEM investigation ...", "updatedBy": "aws-siem"},
+            "Note": {"Text": "SIEM investigation ...", "UpdatedBy": "aws-siem"},
         },
         "responseElements": {"processedFindings": [{"id": FINDING_ID}], "unprocessedFindings": []},
         "readOnly": False,
