@@ -31,6 +31,7 @@ from datetime import datetime
 from functools import partial
 
 from demo.benign import (
+    adminroutes,
     apps,
     automation,
     grantrules,
@@ -109,6 +110,8 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("account-factory", "Control Tower's account factory enrolls a sandbox account: StackSet baselines (invokedBy cloudformation), the owner's permission set assignment (invokedBy controltower), Identity Center's service-linked role creating its SAML provider", idbackdoor.account_factory, working_hours, 2),
     Activity("mfa-replacement", "a sandbox IAM user with a new phone deactivates and deletes their own virtual MFA device and enables a new one", idbackdoor.mfa_replacement, working_hours, 4),
     Activity("policy-upkeep", "the CI runner's Terraform updates a customer managed policy (a new default version, the oldest deleted) and sometimes reapplies the CIS password policy (14 characters)", idbackdoor.policy_upkeep, working_hours, 10),
+    Activity("sso-provisioning", "Identity Center's service-linked role (sourceIPAddress sso.amazonaws.com) provisions a permission set into a member account: creates its AWSReservedSSO_ role and attaches its managed policies, AdministratorAccess for the platform team's", adminroutes.sso_provisioning, working_hours, 8),
+    Activity("scoped-policy-created", "the CI runner's Terraform creates a scoped customer managed policy for a new service and attaches it to the service's role", adminroutes.scoped_policy_created, working_hours, 8),
 )  # fmt: skip
 
 

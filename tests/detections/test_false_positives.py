@@ -245,3 +245,35 @@ def test_routine_upkeep_of_the_security_services_raises_nothing(siem: OpenSearch
         "siem-access-analyzer-deleted-or-archived",
         "siem-organizations-guardrail-weakened",
     }
+
+
+ADMIN_ROUTE_ACTIVITIES = ("sso-provisioning", "scoped-policy-created")
+
+
+def test_identity_center_provisioning_and_scoped_policies_raise_no_admin_alert(siem: OpenSearch) -> None:
+    """Administrator grants made routinely (demo/benign/adminroutes.py), too rare for the slice,
+    measured on their own: Identity Center's service-linked role attaching AdministratorAccess
+    to the AWSReservedSSO_ roles it provisions, and Terraform creating and attaching a scoped
+    customer policy, raise nothing. The same AdministratorAccess attachments made directly by a
+    session of that role (another address, no service in between) each alert."""
+    activities = [activity for activity in ACTIVITIES if activity.name in ADMIN_ROUTE_ACTIVITIES]
+    records: list[dict] = []
+    for seed in range(30):
+        ids, rng = Ids(seed), random.Random(seed)
+        context = Context(build(ids), rng, ids)
+        for activity in activities:
+            records += activity.run(context, activity.when(rng))
+    admin = [
+        record
+        for record in records
+        if record["eventName"] == "AttachRolePolicy"
+        and record["requestParameters"]["policyArn"].endswith(":policy/AdministratorAccess")
+    ]
+    assert admin and {"CreateRole", "CreatePolicy"} <= {record["eventName"] for record in records}
+    index_records(siem, "siem-cloudtrail-lookalikes", records)
+    index_records(siem, "siem-cloudtrail-direct", [_made_by_a_person(record) for record in admin])
+    rules = [our_rule("siem-iam-admin-policy-attached")]
+    report = measure(siem, rules, "siem-cloudtrail-lookalikes", len(records), budgets=load_budgets())
+    assert [(result.alerts, result.error) for result in report.results] == [(0, None)]
+    direct = measure(siem, rules, "siem-cloudtrail-direct", len(admin), budgets=load_budgets())
+    assert [result.alerts for result in direct.results] == [len(admin)]
