@@ -287,14 +287,14 @@ def organization_sharing(ctx: Context, start: datetime) -> list[Record]:
         ]  # fmt: skip
     elif choice == 3:  # the log archive's bucket, written by the members' exports
         bucket = owner.buckets[0]
-        policy = {
+        bucket_policy = {
             "Version": "2012-10-17",
             "Statement": [{"Sid": "member exports", "Effect": "Allow", "Principal": {"AWS": roots},
                            "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/exports/*"}],
         }  # fmt: skip
         changes = [("s3.amazonaws.com", "PutBucketPolicy",
                     {"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "policy": "",
-                     "bucketPolicy": policy}, None)]  # fmt: skip
+                     "bucketPolicy": bucket_policy}, None)]  # fmt: skip
     else:  # a workload's deployment role, assumed by the CI account's pipeline role
         cicd = ctx.org.one("cicd")
         name = f"{owner.name}-pipeline-deploy"
