@@ -4,7 +4,8 @@ The records (the benign corpus of ``demo.benign``, or a trail the caller knows i
 through the real normalizer into one index, written the way the loader writes (``create``
 without ``_id``, one ``event.ingested`` stamp), and each rule's query runs over all of them
 through :func:`detections.matching.find_matches` with the exceptions and the organization's
-accounts (the accounts directory: ``outside_account``) applied as the runner applies them, reading on past the per-run hit budget with the resume cursor. An alert is
+accounts (the accounts directory: ``outside_account``) applied as the runner applies them,
+reading on past the per-run hit budget with the resume cursor. An alert is
 what the runner would create: one per alert id (rule, dedup key, suppression bucket; for a
 threshold rule, group and window). Budgets per rule are data: ``detections/fp_budgets.yml``;
 the corpus organization's own exceptions: ``detections/fp_exceptions.yml``

@@ -77,7 +77,8 @@ of the account" statement of KMS's own default policies); ``AWS:SourceOwner`` th
 topic policy's."""
 ARN_KEYS = frozenset(key.lower() for key in ("aws:SourceArn",))
 """The pinning keys whose values are ARNs: they pin when every ARN names the account itself
-(or an account of the organization, with the directory) (an S3 bucket's ARN names no account: a bucket of that name may be anyone's)."""
+or, with the directory, an account of the organization (an S3 bucket's ARN names no account:
+a bucket of that name may be anyone's)."""
 PINNING_OPERATORS = frozenset(
     name.lower() for name in ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
 )
