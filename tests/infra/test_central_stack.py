@@ -414,7 +414,9 @@ def test_detection_function_reads_the_account_directory_ingest_reads(central: di
     assert locations["ingest.handler.lambda_handler"].endswith("/enrichment/accounts.json")
     _, detection = function_by_handler(central, "detections.handler.lambda_handler")
     role = detection["Properties"]["Role"]["Fn::GetAtt"][0]
-    [state] = [name for name in resources(central, "AWS::S3::Bucket") if name.startswith("AccountsStateBucket")]
+    [state] = [
+        name for name in resources(central, "AWS::S3::Bucket") if name.startswith("AccountsStateBucket")
+    ]
     reads = [
         render(resource)
         for statement in statements(central, role)
