@@ -4,13 +4,15 @@ The corpus (``demo.benign``: a week of routine activity of a 40-account organiza
 CloudTrail records by default) goes through the real normalizer into an embedded engine
 (osmem-server, behind the Serverless guard), and every enabled rule runs over all of it as
 the runner would (``detections.false_positives``), with the exceptions the corpus's organization
-deploys (``detections/fp_exceptions.yml``). Prints one line per rule (alerts, alerts
+deploys (``detections/fp_exceptions.yml``) and its accounts directory (``Corpus.directory``,
+what the detection run loads from ``ACCOUNTS_LOCATION``: grants to its own accounts are
+inside). Prints one line per rule (alerts, alerts
 per 100,000 records, budget, status) and, for each rule that alerts, the benign activities
 that tripped it. Exit status 1 when a rule is over its budget and not listed in
 ``known_over_budget`` of ``detections/fp_budgets.yml``.
 
 Run: ``python -m benchmarks.false_positives [--records N] [--seed S] [--rule ID]
-[--exceptions FILE | --no-exceptions] [--json]`` (100,000 records: about 3 minutes on 2 cores, most of it
+[--exceptions FILE | --no-exceptions] [--no-directory] [--json]`` (100,000 records: about 3 minutes on 2 cores, most of it
 indexing). ``make bench`` runs it too.
 """
 
@@ -37,6 +39,7 @@ from detections.false_positives import (
     load_budgets,
     measure,
 )
+from detections.organization import inside_ids
 from detections.rules import Rule, load_rules
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_assets.templates import install_templates
@@ -46,7 +49,10 @@ INDEX = f"{PREFIX}cloudtrail-benign"
 
 
 def measure_corpus(
-    corpus: Corpus, rules: Sequence[Rule], exceptions: Exceptions = NO_EXCEPTIONS
+    corpus: Corpus,
+    rules: Sequence[Rule],
+    exceptions: Exceptions = NO_EXCEPTIONS,
+    organization: frozenset[str] = frozenset(),
 ) -> tuple[FalsePositiveReport, dict[str, float]]:
     """The report, and the seconds spent indexing and querying."""
     guard = ServerlessGuard()
@@ -57,7 +63,13 @@ def measure_corpus(
         index_records(client, INDEX, corpus.records)
         indexed = time.perf_counter()
         report = measure(
-            client, rules, INDEX, len(corpus.records), exceptions=exceptions, budgets=load_budgets()
+            client,
+            rules,
+            INDEX,
+            len(corpus.records),
+            exceptions=exceptions,
+            organization=organization,
+            budgets=load_budgets(),
         )
         queried = time.perf_counter()
     if guard.violations:
@@ -78,7 +90,8 @@ def tripped_by(report: FalsePositiveReport, corpus: Corpus) -> dict[str, Counter
 def run(records: int = CORPUS_SIZE, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
     """``make bench``: one row per enabled CloudTrail rule that alerts, then one for the total."""
     corpus = generate(records, seed)
-    report, seconds = measure_corpus(corpus, load_rules(), load_exceptions(CORPUS_EXCEPTIONS_FILE))
+    exceptions = load_exceptions(CORPUS_EXCEPTIONS_FILE)
+    report, seconds = measure_corpus(corpus, load_rules(), exceptions, inside_ids(corpus.directory))
     causes = tripped_by(report, corpus)
     rows: list[dict[str, Any]] = [
         {
@@ -122,12 +135,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="apply these rule exceptions (default: the corpus organization's, detections/fp_exceptions.yml)",
     )
     parser.add_argument("--no-exceptions", action="store_true", help="apply no rule exceptions")
+    parser.add_argument(
+        "--no-directory",
+        action="store_true",
+        help="run without the organization's accounts directory (only a record's own account is inside)",
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     args = parser.parse_args(argv)
     rules = [rule for rule in load_rules() if not args.rule or rule.id in args.rule]
     exceptions = NO_EXCEPTIONS if args.no_exceptions else load_exceptions(args.exceptions)
     corpus = generate(args.records, args.seed)
-    report, seconds = measure_corpus(corpus, rules, exceptions)
+    organization = frozenset() if args.no_directory else inside_ids(corpus.directory)
+    report, seconds = measure_corpus(corpus, rules, exceptions, organization)
     causes = tripped_by(report, corpus)
     if args.json:
         print(orjson.dumps(_as_json(report, corpus, causes, seconds), option=orjson.OPT_INDENT_2).decode())

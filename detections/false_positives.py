@@ -3,8 +3,9 @@
 The records (the benign corpus of ``demo.benign``, or a trail the caller knows is benign) go
 through the real normalizer into one index, written the way the loader writes (``create``
 without ``_id``, one ``event.ingested`` stamp), and each rule's query runs over all of them
-through :func:`detections.matching.find_matches` with the exceptions applied as the runner
-applies them, reading on past the per-run hit budget with the resume cursor. An alert is
+through :func:`detections.matching.find_matches` with the exceptions and the organization's
+accounts (the accounts directory: ``outside_account``) applied as the runner applies them,
+reading on past the per-run hit budget with the resume cursor. An alert is
 what the runner would create: one per alert id (rule, dedup key, suppression bucket; for a
 threshold rule, group and window). Budgets per rule are data: ``detections/fp_budgets.yml``;
 the corpus organization's own exceptions: ``detections/fp_exceptions.yml``
@@ -29,7 +30,7 @@ from opensearchpy import OpenSearch
 from detections.alerts import alert_id
 from detections.exceptions import NO_EXCEPTIONS, Exceptions
 from detections.matching import find_matches
-from detections.rules import PACKAGE, Rule
+from detections.rules import PACKAGE, Rule, inside_organization
 from detections.testing import INGESTED
 from detections.windows import Window, parse_time, resume_time
 from normalizers import DeadLetter, Origin, normalize_object
@@ -192,14 +193,19 @@ def index_records(client: OpenSearch, index: str, records: Sequence[Mapping[str,
 
 
 def measure_rule(
-    client: OpenSearch, rule: Rule, index: str, exceptions: Exceptions = NO_EXCEPTIONS
+    client: OpenSearch,
+    rule: Rule,
+    index: str,
+    exceptions: Exceptions = NO_EXCEPTIONS,
+    organization: frozenset[str] = frozenset(),
 ) -> RuleFalsePositives:
-    """The alerts ``rule`` raises over every document of ``index`` (stamped :data:`INGESTED`)."""
+    """The alerts ``rule`` raises over every document of ``index`` (stamped :data:`INGESTED`),
+    with ``organization`` (the accounts directory's ids) inside for ``outside_account``."""
     result = RuleFalsePositives(rule.id)
     ingested = parse_time(INGESTED)
     whole = Window(ingested - timedelta(minutes=1), ingested + timedelta(minutes=1))
     window = whole
-    query = exceptions.apply(rule)
+    query = inside_organization(exceptions.apply(rule), organization)
     seen: set[str] = set()
     while True:
         found = find_matches(client, query, index, window)
@@ -224,6 +230,7 @@ def measure(
     *,
     source: str = "cloudtrail",
     exceptions: Exceptions = NO_EXCEPTIONS,
+    organization: frozenset[str] = frozenset(),
     budgets: Budgets | None = None,
 ) -> FalsePositiveReport:
     """Every rule of ``source`` over ``index`` (holding ``records`` records); rules of other
@@ -234,7 +241,7 @@ def measure(
             report.results.append(RuleFalsePositives(rule.id, applicable=False))
             continue
         try:
-            report.results.append(measure_rule(client, rule, index, exceptions))
+            report.results.append(measure_rule(client, rule, index, exceptions, organization))
         except Exception as error:  # one broken rule must not hide the others' numbers
             report.results.append(RuleFalsePositives(rule.id, error=f"{type(error).__name__}: {error}"))
     return report

@@ -8,7 +8,9 @@ collection, SEARCH), ``ALERTS_INDEX`` (default ``<INDEX_PREFIX>alerts``), ``ALER
 ``INDEX_PREFIX`` (default ``siem-``), ``OPENSEARCH_AUTH`` (default ``aoss``),
 ``AWS_REGION``, ``DASHBOARDS_URL`` (optional, for links in alerts), ``DETECTION_EXCEPTIONS``
 (optional: the rule exceptions, detections.exceptions), ``FILL_BUDGET_SECONDS`` (default 60:
-how long new-terms fills read more than one page a run): see
+how long new-terms fills read more than one page a run), ``ACCOUNTS_LOCATION`` (optional: the
+accounts directory, whose active accounts ``outside_account`` holds inside) and
+``ACCOUNTS_TTL_SECONDS`` (default 900): see
 :meth:`detections.settings.DetectionSettings.from_env`.
 """
 

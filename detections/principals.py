@@ -1,5 +1,6 @@
-"""Does a request grant access outside the caller's account? (the ``outside_account``
-comparison) Does an identity policy grant every action? (``every_action``)
+"""Does a request grant access outside the caller's account, or outside its organization
+when the accounts directory is loaded? (the ``outside_account`` comparison) Does an identity
+policy grant every action? (``every_action``)
 
 Lucene cannot compare a value with another field of the same document, and a trust or
 resource policy arrives in CloudTrail either as an object (S3 ``PutBucketPolicy``:
@@ -13,6 +14,12 @@ evaluates them:
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
   account id / ARN of another account; service principals (``*.amazonaws.com``), federated
   identity providers and canonical user ids name no account and are left alone;
+- "another account" is one that is neither the caller's nor one of ``organization`` (the ids
+  of the organization's accounts in the accounts directory, when the run has it: a key shared
+  by id with a fellow account is routine). Every form that names an account goes through
+  the same check: a plain id, an id logged as a number, ``arn:aws:iam::<id>:root``, a role or
+  user ARN, and the account condition keys below. Everyone (``*``) is outside whatever the
+  directory holds;
 - ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
   (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``,
@@ -22,9 +29,9 @@ evaluates them:
   (``StringEquals``, ``StringLike``, ``ArnEquals``... or their ``ForAnyValue:`` forms), not
   a negated one (``StringNotEquals``: everyone else), ``Null``, an ``...IfExists`` (true
   when the key is absent) or ``ForAllValues:`` (true for an empty set); on an account key
-  every value is the account itself (``aws:PrincipalAccount: <another account>`` grants that
-  account), and an organization value starts with a literal id (``*`` or ``o-*`` pins
-  nothing; ``o-a1b2/r-ab12/*`` does).
+  every value is the account itself or one of ``organization`` (``aws:PrincipalAccount:
+  <another account>`` grants that account), and an organization value starts with a literal
+  id (``*`` or ``o-*`` pins nothing; ``o-a1b2/r-ab12/*`` does).
 
 Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` characters
 (above every service's policy size limit: KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB),
@@ -37,7 +44,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 _ACCOUNT = re.compile(r"\A\d{12}\Z")
@@ -62,13 +70,15 @@ ACCOUNT_KEYS = frozenset(
     key.lower()
     for key in ("aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "kms:CallerAccount")
 )
-"""The pinning keys whose values are account ids: they pin to the account itself only.
+"""The pinning keys whose values are account ids: they pin to the account itself (and the
+organization's accounts, with the directory) only.
 ``kms:CallerAccount`` is the key policies' (the "through an AWS service, for every principal
 of the account" statement of KMS's own default policies); ``AWS:SourceOwner`` the SNS default
 topic policy's."""
 ARN_KEYS = frozenset(key.lower() for key in ("aws:SourceArn",))
 """The pinning keys whose values are ARNs: they pin when every ARN names the account itself
-(an S3 bucket's ARN names no account: a bucket of that name may be anyone's)."""
+or, with the directory, an account of the organization (an S3 bucket's ARN names no account:
+a bucket of that name may be anyone's)."""
 PINNING_OPERATORS = frozenset(
     name.lower() for name in ("StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike")
 )
@@ -78,12 +88,14 @@ MAX_POLICY_TEXT = 65_536
 """Policy text longer than this (characters) is not parsed: no service accepts a policy that long."""
 
 
-def grants_outside(values: Iterable[Any], account: Any) -> bool:
+def grants_outside(values: Iterable[Any], account: Any, organization: Collection[str] = frozenset()) -> bool:
     """Whether any of ``values`` (policies, as objects or JSON text, or principal strings)
-    lets a principal outside ``account`` in. No account to compare with: ``False``."""
+    lets a principal in that is neither of ``account`` nor of an ``organization`` account.
+    No account to compare with: ``False``."""
     if not isinstance(account, str) or not _ACCOUNT.match(account):
         return False
-    return any(_outside(value, account) for value in values)
+    inside = _Ours(account, organization)
+    return any(_outside(value, inside) for value in values)
 
 
 def grants_every_action(values: Iterable[Any]) -> bool:
@@ -117,14 +129,25 @@ def _policy(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _outside(value: Any, account: str) -> bool:
+@dataclass(frozen=True, slots=True)
+class _Ours:
+    """The caller's account and the organization's: ``in`` tells whether an account id is one."""
+
+    account: str
+    organization: Collection[str]
+
+    def __contains__(self, named: object) -> bool:
+        return named == self.account or named in self.organization
+
+
+def _outside(value: Any, inside: _Ours) -> bool:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
         # An account id the record holds as a number (S3 logs XML values such as a replication
         # destination's Account as numbers); a leading zero is lost on the way.
-        return _principal_outside(f"{value:012d}", account)
+        return _principal_outside(f"{value:012d}", inside)
     if isinstance(value, str) and not value.lstrip().startswith("{"):
-        return _principal_outside(value, account)
-    return any(_statement_outside(statement, account) for statement in _statements(_policy(value)))
+        return _principal_outside(value, inside)
+    return any(_statement_outside(statement, inside) for statement in _statements(_policy(value)))
 
 
 def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -135,13 +158,13 @@ def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield from (item for item in statements if isinstance(item, Mapping))
 
 
-def _statement_outside(statement: Mapping[str, Any], account: str) -> bool:
+def _statement_outside(statement: Mapping[str, Any], inside: _Ours) -> bool:
     if statement.get("Effect") != "Allow":
         return False
-    pinned = _pinned(statement.get("Condition"), account)
+    pinned = _pinned(statement.get("Condition"), inside)
     principals = ["*"] if "NotPrincipal" in statement else _aws_principals(statement.get("Principal"))
     return any(
-        (principal == "*" and not pinned) or (principal != "*" and _principal_outside(principal, account))
+        (principal == "*" and not pinned) or (principal != "*" and _principal_outside(principal, inside))
         for principal in principals
     )
 
@@ -155,13 +178,13 @@ def _aws_principals(principal: Any) -> Iterator[str]:
         yield from ([aws] if isinstance(aws, str) else [item for item in aws or () if isinstance(item, str)])
 
 
-def _pinned(condition: Any, account: str) -> bool:
+def _pinned(condition: Any, inside: _Ours) -> bool:
     if not isinstance(condition, Mapping):
         return False
     return any(
         _pinning_operator(str(operator))
         and isinstance(block, Mapping)
-        and any(_pins(str(key).lower(), values, account) for key, values in block.items())
+        and any(_pins(str(key).lower(), values, inside) for key, values in block.items())
         for operator, block in condition.items()
     )
 
@@ -173,27 +196,25 @@ def _pinning_operator(operator: str) -> bool:
     return operator.removeprefix("foranyvalue:") in PINNING_OPERATORS
 
 
-def _pins(key: str, values: Any, account: str) -> bool:
+def _pins(key: str, values: Any, inside: _Ours) -> bool:
     if key not in PINNING_KEYS:
         return False
     listed = [values] if isinstance(values, str) else values if isinstance(values, list) else []
     if not listed or not all(isinstance(value, str) for value in listed):
         return False
     if key in ACCOUNT_KEYS:
-        return all(value.strip() == account for value in listed)
+        return all(value.strip() in inside for value in listed)
     if key in ARN_KEYS:
-        return all(_arn_account(value.strip()) == account for value in listed)
+        return all(_arn_account(value.strip()) in inside for value in listed)
     return all(value.strip() and not _WILDCARD.search(value.strip().split("/", 1)[0]) for value in listed)
 
 
-def _principal_outside(principal: str, account: str) -> bool:
+def _principal_outside(principal: str, inside: _Ours) -> bool:
     principal = principal.strip()
     if principal == "*":
         return True
-    if _ACCOUNT.match(principal):
-        return principal != account
-    named = _arn_account(principal)
-    return named is not None and named != account
+    named = principal if _ACCOUNT.match(principal) else _arn_account(principal)
+    return named is not None and named not in inside
 
 
 def _arn_account(arn: str) -> str | None:

@@ -7,6 +7,7 @@ turning a rule off in production.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import json
 import re
@@ -140,7 +141,8 @@ class Comparison:
     of ``left`` (any of them: a list's items) is not ``right``'s (first) value, so that a
     grantee other than the owner is seen wherever it is in the list; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
-    outside the account held by ``right``; ``every_action`` (no ``right``) holds when ``left``
+    outside the account held by ``right`` and outside ``organization`` (the accounts directory's
+    ids, given by the run: :func:`inside_organization`); ``every_action`` (no ``right``) holds when ``left``
     (identity policies) allows every action on every resource (detections/principals.py);
     ``one_of`` (no ``right``) holds when a value of ``left`` is one of ``values`` (as text);
     ``in_range`` holds when one object holds ``left`` <= a value of ``values`` <= ``right``,
@@ -168,6 +170,8 @@ class Comparison:
     values: tuple[str, ...] = ()
     alternatives: tuple[Comparison, ...] = ()
     """``any``'s comparisons (one must hold), or ``any_item``'s (all must hold in one object)."""
+    organization: frozenset[str] = frozenset()
+    """``outside_account``: the organization's account ids, inside like the record's own."""
 
     def holds(self, document: Mapping[str, Any]) -> bool:
         if self.applies_to is not None and get_field(document, self.applies_to[0]) not in self.applies_to[1]:
@@ -198,9 +202,18 @@ class Comparison:
         if self.op == "any_differs":
             return any(value != right for value in field_values(document, self.left))
         if self.op == "outside_account":
-            return grants_outside(field_values(document, self.left), right)
+            return grants_outside(field_values(document, self.left), right, self.organization)
         left = get_field(document, self.left)
         return (left == right) if self.op == "==" else (left != right)
+
+
+def _with_organization(comparison: Comparison, organization: frozenset[str]) -> Comparison:
+    if comparison.alternatives:
+        alternatives = tuple(_with_organization(item, organization) for item in comparison.alternatives)
+        return dataclasses.replace(comparison, alternatives=alternatives)
+    if comparison.op == "outside_account":
+        return dataclasses.replace(comparison, organization=organization)
+    return comparison
 
 
 def _text(value: Any) -> str:
@@ -407,6 +420,16 @@ class Rule:
         asks for them (:attr:`leaves_copies_out`)."""
         clause = query_clause(self.lucene, self.dsl)
         return without_copies(clause) if self.leaves_copies_out else clause
+
+
+def inside_organization(rule: Rule, organization: frozenset[str]) -> Rule:
+    """``rule`` whose ``outside_account`` comparisons hold ``organization`` (the accounts
+    directory's account ids) as inside, like the record's own account; the rule itself when
+    ``organization`` is empty (no directory) or the rule has no such comparison."""
+    if not organization or not rule.where:
+        return rule
+    where = tuple(_with_organization(comparison, organization) for comparison in rule.where)
+    return rule if where == rule.where else dataclasses.replace(rule, where=where)
 
 
 def query_clause(lucene: str | None, dsl: dict[str, Any] | None) -> dict[str, Any]:

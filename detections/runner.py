@@ -52,7 +52,7 @@ from detections.incidents import (
 from detections.matching import Matches, Sources, find_matches
 from detections.new_terms import TermsStore
 from detections.notify import Notifier
-from detections.rules import Rule
+from detections.rules import Rule, inside_organization
 from detections.summary import summarize
 from detections.windows import Checkpoint, Window, iso, next_window
 
@@ -96,6 +96,10 @@ class RunSettings:
     (``detections.new_terms.FILL_PAGES`` at most): a change of every rule's exceptions refills
     all new-terms rules at once, and the run must still end well within the function's timeout
     (``FILL_BUDGET_SECONDS``, ``siem detect run --fill-budget``)."""
+    organization: frozenset[str] = frozenset()
+    """The organization's account ids (the accounts directory, ``ACCOUNTS_LOCATION``) that
+    ``outside_account`` holds inside, like the record's own account; empty: no directory, only
+    the record's own account is inside (:func:`detections.rules.inside_organization`)."""
 
     def __post_init__(self) -> None:
         # A library user who sets only the prefix gets the indices the stack and the CLI use.
@@ -331,7 +335,7 @@ def _run_rule(
     )
     outcome.resumed = window.resume_after is not None
     terms = TermsStore(alerts, f"{settings.alerts_index}-terms")
-    excepted = settings.exceptions.apply(rule)
+    excepted = inside_organization(settings.exceptions.apply(rule), settings.organization)
     found = find_matches(
         logs,
         excepted,

@@ -7,6 +7,7 @@ Used by the scheduled Lambda (``detections.handler``) and by ``siem detect run``
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from opensearchpy import OpenSearch
 from detections.checkpoints import CheckpointStore, DynamoCheckpoints, IndexCheckpoints
 from detections.eventbus import EventBusPublisher, EventPublisher
 from detections.notify import Notifier, SnsIncidentNotifier
+from detections.organization import organization_accounts
 from detections.rules import Rule, load_rules
 from detections.runner import RunReport, run
 from detections.settings import DetectionSettings
@@ -51,6 +53,16 @@ def event_bus(settings: DetectionSettings, session: Any = None) -> EventPublishe
     return EventBusPublisher(events, settings.event_bus)
 
 
+def organization(settings: DetectionSettings, session: Any = None) -> frozenset[str]:
+    """The accounts directory's inside account ids (empty without ``accounts_location``)."""
+    location = settings.accounts_location
+    if not location:
+        return frozenset()
+    # Without a session the store makes its S3 client once, when the container first reads it.
+    s3 = session.client("s3") if session is not None and location.startswith("s3://") else None
+    return organization_accounts(location, settings.accounts_ttl, s3)
+
+
 def run_once(
     settings: DetectionSettings,
     now: datetime,
@@ -60,7 +72,9 @@ def run_once(
     rules: Sequence[Rule] | None = None,
     session: Any = None,
 ) -> RunReport:
-    """One run of ``rules`` (default: every enabled rule) at ``now``, as the scheduler starts it."""
+    """One run of ``rules`` (default: every enabled rule) at ``now``, as the scheduler starts it,
+    with the organization's accounts of the directory inside for ``outside_account``."""
+    run_settings = replace(settings.run, organization=organization(settings, session))
     return run(
         logs,
         alerts,
@@ -68,6 +82,6 @@ def run_once(
         now,
         checkpoint_store(settings, alerts, session),
         notifier(settings, session),
-        settings.run,
+        run_settings,
         event_bus(settings, session),
     )

@@ -15,6 +15,8 @@ from datetime import timedelta
 from detections.exceptions import ENVIRONMENT_VARIABLE as EXCEPTIONS_VARIABLE
 from detections.exceptions import Exceptions, RuleException, from_setting
 from detections.runner import DEFAULT_FILL_BUDGET, RunSettings
+from enrichment import EnrichmentSettings
+from enrichment.account_store import DEFAULT_TTL_SECONDS
 from opensearch_client import ConnectionSettings
 
 FILL_BUDGET_VARIABLE = "FILL_BUDGET_SECONDS"
@@ -80,6 +82,11 @@ class DetectionSettings:
     """EventBridge bus (name or ARN) that gets alert and incident events; ``None``: none."""
     state_table: str | None = None
     """DynamoDB table for checkpoints; ``None``: ``<alerts index>-state`` on the alerts collection."""
+    accounts_location: str | None = None
+    """The accounts directory (``s3://bucket/key`` or a file): its accounts are inside for
+    ``outside_account`` (detections.organization); ``None``: only the record's own account is."""
+    accounts_ttl: float = DEFAULT_TTL_SECONDS
+    """Seconds a process keeps its copy of the directory before reading it again."""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> DetectionSettings:
@@ -89,8 +96,9 @@ class DetectionSettings:
         ``ALERT_TOPIC_ARN``, ``EVENT_BUS`` (name or ARN), ``STATE_TABLE``, ``DASHBOARDS_URL``,
         ``DETECTION_EXCEPTIONS`` (a document or a file path; default detections/exceptions.yml),
         ``NOTE_WRITER_ROLE_ARN`` (the Security Hub note writer's role, excepted from the rules
-        watching ``BatchUpdateFindings``), ``FILL_BUDGET_SECONDS`` (default 60)
-        and the connection's ``OPENSEARCH_AUTH`` (default ``aoss``) and ``AWS_REGION``."""
+        watching ``BatchUpdateFindings``), ``FILL_BUDGET_SECONDS`` (default 60),
+        ``ACCOUNTS_LOCATION`` and ``ACCOUNTS_TTL_SECONDS`` (the accounts directory, read as
+        ingest reads it: enrichment.EnrichmentSettings) and the connection's ``OPENSEARCH_AUTH`` (default ``aoss``) and ``AWS_REGION``."""
         env = os.environ if environ is None else environ
         endpoint = env.get("OPENSEARCH_ENDPOINT")
         if not endpoint:
@@ -98,6 +106,7 @@ class DetectionSettings:
         logs = ConnectionSettings.from_env(endpoint, env)
         alerts_endpoint = env.get("ALERTS_ENDPOINT") or endpoint
         prefix = env.get("INDEX_PREFIX") or "siem-"
+        directory = EnrichmentSettings.from_env(env)
         return cls(
             logs=logs,
             alerts=ConnectionSettings.from_env(alerts_endpoint, env),
@@ -112,4 +121,6 @@ class DetectionSettings:
             topic_arn=env.get("ALERT_TOPIC_ARN") or None,
             event_bus=env.get("EVENT_BUS") or None,
             state_table=env.get("STATE_TABLE") or None,
+            accounts_location=directory.accounts_location,
+            accounts_ttl=directory.accounts_ttl,
         )

@@ -3,7 +3,8 @@
 EventBridge Scheduler runs ``enrichment.sync_handler`` every hour: it reads the organization's
 accounts (names, OU paths, selected tags) from AWS Organizations and writes one object,
 ``s3://<state bucket>/enrichment/accounts.json``; the ingest function reads it
-(``ACCOUNTS_LOCATION``, cached per container) to enrich every document (docs/enrichment.md).
+(``ACCOUNTS_LOCATION``, cached per container) to enrich every document (docs/enrichment.md),
+the detection function to hold the organization's accounts inside (docs/detections.md).
 Not in the log bucket: its notifications would send the directory to ingestion.
 """
 
@@ -116,7 +117,7 @@ class AccountSync(Construct):
             lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=Duration.days(7))],
             no_access_logs="The state bucket holds one object derived from AWS Organizations and rebuilt "
             "every hour (the account directory); only the sync function writes it (CloudTrail records "
-            "the Organizations reads) and only the ingest function reads it.",
+            "the Organizations reads); the ingest, detection and report functions only read it.",
         )
 
     def grant_read(self, role: iam.IRole) -> None:

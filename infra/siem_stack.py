@@ -61,6 +61,9 @@ class SiemStack(Stack):
             collections=self.collections,
             functions=functions,
         )
+        # Grants to the organization's own accounts are not grants outside (detections.organization).
+        self.detections.handler.function.add_environment("ACCOUNTS_LOCATION", self.account_sync.location)
+        self.account_sync.grant_read(self.detections.handler.role)
         self.investigate_action = (
             InvestigateAction(
                 self,

@@ -25,6 +25,7 @@ from detections.settings import (
     fill_budget,
 )
 from detections.windows import parse_time
+from enrichment import EnrichmentSettings
 from siem_cli.errors import AccessRefused, refused, require_reachable
 from siem_cli.options import (
     add_alerts_endpoint_option,
@@ -53,7 +54,9 @@ def register(subparsers: Any) -> None:
         "advance each rule's checkpoint (a window cut short by the 10,000-hit budget resumes next run). "
         "A failing rule or notification is reported and the others go on. Accepted activity is left out "
         "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml), and so are "
-        "the BatchUpdateFindings notes of $NOTE_WRITER_ROLE_ARN (the Investigate in SIEM role). Prints each "
+        "the BatchUpdateFindings notes of $NOTE_WRITER_ROLE_ARN (the Investigate in SIEM role). With the "
+        "accounts directory ($ACCOUNTS_LOCATION, else the file `siem accounts sync` writes, when present), "
+        "a policy granting an active account of the organization is not a grant outside. Prints each "
         "new alert; exit status 1 when a rule or a notification failed.",
     )
     add_connection_options(runner, endpoint_help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")
@@ -136,6 +139,7 @@ def _refusal(error: str | None) -> str | None:
 
 def _settings(args: argparse.Namespace) -> DetectionSettings:
     logs = connection_from(args)
+    directory = EnrichmentSettings.from_env(local_default=True)
     return DetectionSettings(
         logs=logs,
         alerts=replace(logs, endpoint=args.alerts_endpoint or args.endpoint),
@@ -152,6 +156,8 @@ def _settings(args: argparse.Namespace) -> DetectionSettings:
         topic_arn=args.topic_arn,
         event_bus=args.event_bus,
         state_table=args.state_table,
+        accounts_location=directory.accounts_location,
+        accounts_ttl=directory.accounts_ttl,
     )
 
 

@@ -46,6 +46,7 @@ from demo.benign.calls import Context, Record, any_time, nightly, weekly, workin
 from demo.benign.org import WEEK, WEEK_START, build
 from demo.ids import Ids
 from demo.records import cloudtrail as ct
+from enrichment.accounts import AccountDirectory
 
 DEFAULT_SEED = 20260302
 CORPUS_SIZE = 100_000
@@ -104,6 +105,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("securityhub-config-rules", "Security Hub's service-linked role (invokedBy securityhub) replaces a securityhub-* Config rule behind a control", secsvcrules.securityhub_managed_config_rules, any_time, 20),
     Activity("policy-stack", "a stack update (CloudFormation) writes resource policies: a key policy for the account and its services (kms:CallerAccount), a grant to the task role, a queue policy for the account's topic, the SNS default topic policy, an organization-wide repository, layer and event bus (aws:PrincipalOrgID), a secret's and a log delivery's", grantrules.policy_stack, working_hours, 60),
     Activity("key-teardown", "CloudFormation deletes a merged pull request's preview stack with its KMS key (ScheduleKeyDeletion invokedBy cloudformation)", grantrules.key_teardown, working_hours, 10),
+    Activity("organization-sharing", "a platform stack or the CI runner's Terraform grants the organization's own accounts by id: the shared services key and base image repository, the security account's findings topic and forwarder, the log archive's bucket and a replica there, a workload's deployment role trusting the CI account (silent with the accounts directory; alerts without it)", grantrules.organization_sharing, working_hours, 30),
     Activity("bucket-replication", "the CI runner's Terraform replicates a production bucket to the account's own disaster recovery bucket and sends a weekly inventory to its reports bucket", grantrules.bucket_replication, working_hours, 6),
     Activity("saml-metadata-rotation", "the identity team's Terraform replaces the corporate SAML provider's metadata with the identity provider's new signing certificate (yearly; looks like a backdoor and alerts by design)", idbackdoor.saml_metadata_rotation, working_hours, 1),
     Activity("permission-set-upkeep", "a platform engineer assigns a permission set to a group in an account in the Identity Center console, sometimes with a read-only or scoped inline policy, and provisions it", idbackdoor.permission_set_upkeep, working_hours, 10),
@@ -121,6 +123,8 @@ class Corpus:
     """Sorted by ``eventTime``."""
     activities: list[str]
     """The activity each record belongs to, in the same order."""
+    directory: AccountDirectory
+    """The organization's accounts directory, as its sync writes it (the detection run loads it)."""
 
     @property
     def composition(self) -> Counter[str]:
@@ -145,7 +149,7 @@ def generate(records: int = CORPUS_SIZE, seed: int = DEFAULT_SEED) -> Corpus:
         stream += [(record, activity.name) for record in activity.run(ctx, activity.when(rng))]
     del stream[records:]
     stream.sort(key=lambda item: item[0]["eventTime"])
-    return Corpus([record for record, _ in stream], [name for _, name in stream])
+    return Corpus([record for record, _ in stream], [name for _, name in stream], ctx.org.directory())
 
 
 def log_file(corpus: Corpus) -> bytes:

@@ -6,7 +6,11 @@ services that use the key, a queue policy letting the account's own topic send, 
 default topic policy, a repository, a layer and an event bus shared with the organization
 (``aws:PrincipalOrgID``, ``organizationId``), a grant to the account's own task role;
 Terraform configuring replication to the account's own disaster recovery bucket and an
-inventory to its reports bucket; CloudFormation deleting a preview stack's key. Shapes follow
+inventory to its reports bucket; CloudFormation deleting a preview stack's key; and, every
+day in an organization, grants to its own accounts named by id (:func:`organization_sharing`:
+a shared key, a repository every workload pulls, the security account's findings topic and
+log bucket, a role the CI account deploys through, a replica in the log archive), which the
+detection run holds inside with the accounts directory. Shapes follow
 the APIs (botocore's models) as CloudTrail logs them: JSON-protocol request members with the
 first letter lower-case, policies as JSON text, S3's XML bodies as objects; the same shapes
 as the rules' own tests.
@@ -211,4 +215,109 @@ def bucket_replication(ctx: Context, start: datetime) -> list[Record]:
     )
 
 
-__all__ = ["bucket_replication", "key_teardown", "policy_stack"]
+def organization_sharing(ctx: Context, start: datetime) -> list[Record]:
+    """A platform stack (CloudFormation) or the CI runner's Terraform grants the organization's
+    own accounts by id: every form names fellow accounts only (``arn:aws:iam::<id>:root``, a
+    role ARN, a plain id), never everyone."""
+    clock = Clock(ctx.rng, start)
+    workloads = ctx.org.of_kind("prod", "nonprod")
+    members = ctx.rng.sample(workloads, ctx.rng.randint(2, 6))
+    roots = [f"arn:aws:iam::{account.id}:root" for account in members]
+    region = HOME_REGION
+    choice = ctx.rng.randrange(6)
+    if choice == 5:  # a production bucket replicated into the log archive account
+        target, archive = ctx.rng.choice(ctx.org.of_kind("prod")), ctx.org.one("log-archive")
+        records, _, identity, ip = _terraform_session(ctx, clock, "terraform-apply", target)
+        bucket = target.buckets[1]
+        destination = {
+            "Bucket": f"arn:aws:s3:::{archive.buckets[0]}",
+            "Account": archive.id,
+            "AccessControlTranslation": {"Owner": "Destination"},
+            "EncryptionConfiguration": {
+                "ReplicaKmsKeyID": f"arn:aws:kms:{region}:{archive.id}:key/{ctx.ids.uuid()}"
+            },
+        }
+        replication = {
+            "bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "replication": "",
+            "ReplicationConfiguration": {
+                "xmlns": S3_XMLNS, "Role": f"arn:aws:iam::{target.id}:role/s3-replication",
+                "Rule": {"ID": "log-archive", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "exports/"},
+                         "DeleteMarkerReplication": {"Status": "Disabled"}, "Destination": destination},
+            },
+        }  # fmt: skip
+        change = ("s3.amazonaws.com", "PutBucketReplication", replication, None)
+        return records + terraform_writes(ctx, clock, identity, target, ip, [change])
+    owner = {
+        0: ctx.org.one("shared"), 1: ctx.org.one("shared"), 2: ctx.org.one("security"),
+        3: ctx.org.one("log-archive"), 4: ctx.rng.choice(workloads),
+    }[choice]  # fmt: skip
+    records, executor = _cfn_executor(ctx, clock, owner)
+    changes: list[tuple[str, str, Any, Any]]
+    if choice == 0:  # the shared services account's key, used by the workloads' pipelines
+        key_arn = f"arn:aws:kms:{region}:{owner.id}:key/{ctx.ids.uuid()}"
+        policy = _text(
+            {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{owner.id}:root"}, "Action": "kms:*", "Resource": "*"},
+            {"Sid": "Workload accounts decrypt artifacts", "Effect": "Allow", "Principal": {"AWS": roots},
+             "Action": ["kms:Decrypt", "kms:DescribeKey"], "Resource": "*"},
+        )  # fmt: skip
+        changes = [("kms.amazonaws.com", "PutKeyPolicy", {"keyId": key_arn, "policyName": "default",
+                                                          "policy": policy, "bypassPolicyLockoutSafetyCheck": False},
+                    None)]  # fmt: skip
+    elif choice == 1:  # the base image repository every workload account pulls
+        policy = _text(
+            {"Sid": "workload pulls", "Effect": "Allow", "Principal": {"AWS": roots},
+             "Action": ["ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage", "ecr:BatchCheckLayerAvailability"]},
+        )  # fmt: skip
+        changes = [("ecr.amazonaws.com", "SetRepositoryPolicy",
+                    {"repositoryName": "base-images/python", "policyText": policy, "force": False},
+                    {"registryId": owner.id, "repositoryName": "base-images/python", "policyText": policy})]  # fmt: skip
+    elif choice == 2:  # the security account's findings topic and its forwarder function
+        topic = f"arn:aws:sns:{region}:{owner.id}:security-findings"
+        policy = _text(
+            {"Sid": "members publish", "Effect": "Allow", "Principal": {"AWS": [a.id for a in members]},
+             "Action": "sns:Publish", "Resource": topic},
+        )  # fmt: skip
+        changes = [
+            ("sns.amazonaws.com", "SetTopicAttributes",
+             {"topicArn": topic, "attributeName": "Policy", "attributeValue": policy}, None),
+            ("lambda.amazonaws.com", "AddPermission20150331v2",
+             {"functionName": owner.functions[0], "statementId": f"invoke-{members[0].id}",
+              "action": "lambda:InvokeFunction", "principal": members[0].id}, None),
+        ]  # fmt: skip
+    elif choice == 3:  # the log archive's bucket, written by the members' exports
+        bucket = owner.buckets[0]
+        bucket_policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "member exports", "Effect": "Allow", "Principal": {"AWS": roots},
+                           "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/exports/*"}],
+        }  # fmt: skip
+        changes = [("s3.amazonaws.com", "PutBucketPolicy",
+                    {"bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "policy": "",
+                     "bucketPolicy": bucket_policy}, None)]  # fmt: skip
+    else:  # a workload's deployment role, assumed by the CI account's pipeline role
+        cicd = ctx.org.one("cicd")
+        name = f"{owner.name}-pipeline-deploy"
+        trust = _text(
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{cicd.id}:role/pipeline-runner"},
+             "Action": "sts:AssumeRole"},
+        )  # fmt: skip
+        role = {"path": "/", "roleName": name, "roleId": f"AROA{ctx.hex(17).upper()}",
+                "arn": f"arn:aws:iam::{owner.id}:role/{name}",
+                "createDate": clock.now.strftime("%b %d, %Y, %I:%M:%S %p"),
+                "assumeRolePolicyDocument": trust}  # fmt: skip
+        changes = [
+            ("iam.amazonaws.com", "CreateRole", {"roleName": name, "assumeRolePolicyDocument": trust},
+             {"role": role}),
+            ("iam.amazonaws.com", "UpdateAssumeRolePolicy", {"roleName": name, "policyDocument": trust}, None),
+        ][: ctx.rng.randint(1, 2)]  # fmt: skip
+    for source, name, request, response in changes:
+        record = ctx.call(
+            executor, clock.tick(1, 20), source, name, account=owner.id, ip=CFN, agent=CFN,
+            read_only=False, request=request, response=response,
+        )  # fmt: skip
+        records.append(record)
+    return records
+
+
+__all__ = ["bucket_replication", "key_teardown", "organization_sharing", "policy_stack"]

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 
 from demo.ids import Ids
 from demo.records.cloudtrail import RoleSession
+from enrichment.accounts import Account as DirectoryAccount
+from enrichment.accounts import AccountDirectory
 
 WEEK_START = datetime(2026, 3, 2, tzinfo=UTC)
 """A Monday, 00:00 UTC: the corpus spans one week from here."""
@@ -128,6 +130,24 @@ class Organization:
 
     def account(self, account_id: str) -> Account:
         return next(account for account in self.accounts if account.id == account_id)
+
+    def directory(self) -> AccountDirectory:
+        """The accounts directory the organization's hourly sync writes (enrichment.accounts):
+        every account active, its OU path from the root (the vendor's account is not one)."""
+        return AccountDirectory(
+            (
+                DirectoryAccount(
+                    account.id,
+                    account.name,
+                    "example.com",
+                    "ACTIVE",
+                    "/".join(part for part in ("Root", account.ou) if part),
+                )
+                for account in self.accounts
+            ),
+            synced_at=WEEK_START.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            organization_id=ORG_ID,
+        )
 
     def session(self, role: Role, name: str, created: datetime) -> RoleSession:
         """A fresh set of temporary credentials of ``role`` (a new ``ASIA`` key)."""

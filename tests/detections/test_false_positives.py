@@ -1,7 +1,8 @@
 """False-positive budget: the harness counts what the runner would alert, and rules stay in budget.
 
 The budget test runs every enabled rule over a 5,000-record slice of the benign corpus
-(demo.benign); ``python -m benchmarks.false_positives`` runs the full 100,000 records.
+(demo.benign), with its organization's exceptions and accounts directory, as the deployed
+run has them; ``python -m benchmarks.false_positives`` runs the full 100,000 records.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from detections.false_positives import (
     measure,
     parse_budgets,
 )
+from detections.organization import inside_ids
 from detections.rules import load_rules, parse_rule
 from tests.detections.conftest import T0, cloudtrail_record, minutes, our_rule
 
@@ -126,7 +128,13 @@ def test_rules_stay_within_their_false_positive_budget(siem: OpenSearch) -> None
     index_records(siem, "siem-cloudtrail-benign", corpus.records)
     exceptions = load_exceptions(CORPUS_EXCEPTIONS_FILE)
     report = measure(
-        siem, load_rules(), "siem-cloudtrail-benign", SLICE, exceptions=exceptions, budgets=load_budgets()
+        siem,
+        load_rules(),
+        "siem-cloudtrail-benign",
+        SLICE,
+        exceptions=exceptions,
+        organization=inside_ids(corpus.directory),  # what the deployed run loads (ACCOUNTS_LOCATION)
+        budgets=load_budgets(),
     )
     activity = corpus.activity_by_event_id()
     over = {

@@ -403,6 +403,29 @@ def test_detection_function_environment(central: dict[str, Any]) -> None:
     assert props["ReservedConcurrentExecutions"] == 1
 
 
+def test_detection_function_reads_the_account_directory_ingest_reads(central: dict[str, Any]) -> None:
+    """``outside_account`` holds the organization's accounts inside (detections.organization):
+    the same object as ingest, read with ``GetObject`` on that object alone."""
+    locations = {}
+    for handler in ("detections.handler.lambda_handler", "ingest.handler.lambda_handler"):
+        _, function = function_by_handler(central, handler)
+        locations[handler] = render(function["Properties"]["Environment"]["Variables"]["ACCOUNTS_LOCATION"])
+    assert len(set(locations.values())) == 1
+    assert locations["ingest.handler.lambda_handler"].endswith("/enrichment/accounts.json")
+    _, detection = function_by_handler(central, "detections.handler.lambda_handler")
+    role = detection["Properties"]["Role"]["Fn::GetAtt"][0]
+    [state] = [
+        name for name in resources(central, "AWS::S3::Bucket") if name.startswith("AccountsStateBucket")
+    ]
+    reads = [
+        render(resource)
+        for statement in statements(central, role)
+        if "s3:GetObject" in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    ]
+    assert reads == [f"<{state}.Arn>/enrichment/accounts.json"]
+
+
 def test_alert_topic_is_kms_encrypted_with_email(central_template: Template) -> None:
     central_template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
     central_template.has_resource_properties(

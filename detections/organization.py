@@ -1,0 +1,49 @@
+"""The organization's accounts a detection run holds inside for ``outside_account``: the
+accounts directory the ingest side reads (enrichment.accounts, ``ACCOUNTS_LOCATION``), kept
+per container and read again after ``ACCOUNTS_TTL_SECONDS`` (enrichment.account_store).
+
+Which accounts: those the organization still governs, status ``ACTIVE`` or
+``PENDING_ACTIVATION`` (being created by the organization), and those without a status (a
+directory written by hand). A ``SUSPENDED``, ``PENDING_CLOSURE`` or ``CLOSED`` account is not
+ours to trust any more: nobody runs workloads there, its owner can take it out of the
+organization (a closed account can be reopened through its root e-mail for 90 days), and a
+grant to it is a grant outside. An account that left the organization is not in the directory.
+
+A directory that cannot be read (yet) is none: only the record's own account is inside, as
+without ``ACCOUNTS_LOCATION``, so a broken directory raises more alerts, never fewer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from enrichment.account_store import CachedDirectory, open_store
+from enrichment.accounts import Account
+
+INSIDE_STATUSES = frozenset({"ACTIVE", "PENDING_ACTIVATION"})
+"""Organizations account states whose account is inside; an account without a status is too."""
+
+_DIRECTORIES: dict[str, CachedDirectory] = {}
+"""Location -> the container's copy of the directory (the Lambda runs every few minutes)."""
+
+
+def inside_ids(accounts: Iterable[Account]) -> frozenset[str]:
+    """The ids of ``accounts`` that are inside: status unknown or in :data:`INSIDE_STATUSES`."""
+    return frozenset(
+        account.id
+        for account in accounts
+        if account.status is None or account.status.strip().upper() in INSIDE_STATUSES
+    )
+
+
+def organization_accounts(location: str, ttl: float, s3: Any | None = None) -> frozenset[str]:
+    """The inside account ids of the directory at ``location`` (``s3://bucket/key`` or a file),
+    read at most every ``ttl`` seconds per process; empty until it is first read."""
+    directory = _DIRECTORIES.get(location)
+    if directory is None or directory.ttl != ttl:
+        directory = _DIRECTORIES[location] = CachedDirectory(open_store(location, s3), ttl)
+    return inside_ids(directory.current())
+
+
+__all__ = ["INSIDE_STATUSES", "inside_ids", "organization_accounts"]
