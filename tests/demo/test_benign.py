@@ -205,10 +205,13 @@ def test_corpus_composition_keeps_automation_ahead_of_people(corpus: Corpus) -> 
         count for name, count in composition.items() if name.startswith(("sso-", "iam-user", "saml-"))
     )
     assert people < 0.2 * len(corpus.records)
+    # The largest activity is machines' routine (the first 6,000 records hold a few whole
+    # Terraform plans, bursts of hundreds of reads: which machine leads depends on the draw).
     assert composition.most_common(1)[0][0] in {
         "s3-objects",
         "ssm-agent",
         "monitoring-poll",
         "kms-for-services",
+        "terraform-plan",
     }
     assert orjson.dumps(corpus.records[0])  # plain JSON values only
