@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -152,6 +152,22 @@ def generate(records: int = CORPUS_SIZE, seed: int = DEFAULT_SEED) -> Corpus:
     return Corpus([record for record, _ in stream], [name for _, name in stream], ctx.org.directory())
 
 
+def episodes(names: Collection[str], organizations: int = 30) -> list[Record]:
+    """One episode of each named activity in each of ``organizations`` fresh organizations
+    (seeds 0, 1, ...), in call order: rare activities' look-alikes measured on their own."""
+    activities = [activity for activity in ACTIVITIES if activity.name in names]
+    unknown = set(names) - {activity.name for activity in activities}
+    if unknown:
+        raise ValueError(f"no such activity: {sorted(unknown)}")
+    records: list[Record] = []
+    for seed in range(organizations):
+        ids, rng = Ids(seed), random.Random(seed)
+        context = Context(build(ids), rng, ids)
+        for activity in activities:
+            records += activity.run(context, activity.when(rng))
+    return records
+
+
 def log_file(corpus: Corpus) -> bytes:
     """The whole corpus as one CloudTrail log file body (``{"Records": [...]}``)."""
     return ct.log_file_json(corpus.records)
@@ -165,5 +181,6 @@ __all__ = [
     "WEEK_START",
     "Activity",
     "Corpus",
+    "episodes",
     "generate",
 ]

@@ -7,16 +7,12 @@ run has them; ``python -m benchmarks.false_positives`` runs the full 100,000 rec
 
 from __future__ import annotations
 
-import random
 from collections import Counter
 
 import pytest
 from opensearchpy import OpenSearch
 
-from demo.benign import ACTIVITIES, generate
-from demo.benign.calls import Context
-from demo.benign.org import build
-from demo.ids import Ids
+from demo.benign import episodes, generate
 from demo.records import cloudtrail as ct
 from detections import matching
 from detections.exceptions import load_exceptions
@@ -167,13 +163,7 @@ def test_routine_lookalikes_of_the_logging_and_exposure_rules_raise_nothing(siem
     private and log-delivery ACLs, an access point for the account's own role, HTTPS open
     to the internet with SSH from the bastions, the office /16 and the VPC's IPv6 range in the same call, an IAM user's own SSH key, an instance asking through its own STS
     endpoint), and the rules about those calls raise nothing."""
-    activities = [activity for activity in ACTIVITIES if activity.name in LOOKALIKE_ACTIVITIES]
-    records: list[dict] = []
-    for seed in range(30):
-        ids, rng = Ids(seed), random.Random(seed)
-        context = Context(build(ids), rng, ids)
-        for activity in activities:
-            records += activity.run(context, activity.when(rng))
+    records = episodes(LOOKALIKE_ACTIVITIES)
     calls = {record["eventName"] for record in records}
     assert {
         "UpdateTrail", "UpdateEventDataStore", "PutBucketAcl", "PutAccountPublicAccessBlock",
@@ -222,13 +212,7 @@ def test_routine_upkeep_of_the_security_services_raises_nothing(siem: OpenSearch
     on attacks against the services raise nothing. The same StackSet and service calls made
     directly by a role session (no invokedBy) are what an intruder's look like: the
     suppression rules raise them, so what separates the routine is the AWS service in between."""
-    activities = [activity for activity in ACTIVITIES if activity.name in SECURITY_SERVICE_ACTIVITIES]
-    records: list[dict] = []
-    for seed in range(30):
-        ids, rng = Ids(seed), random.Random(seed)
-        context = Context(build(ids), rng, ids)
-        for activity in activities:
-            records += activity.run(context, activity.when(rng))
+    records = episodes(SECURITY_SERVICE_ACTIVITIES)
     calls = {record["eventName"] for record in records}
     assert {
         "UpdateDetector", "CreateFilter", "UpdateOrganizationConfiguration", "CreateAutomationRule",
@@ -264,13 +248,7 @@ def test_identity_center_provisioning_and_scoped_policies_raise_no_admin_alert(s
     to the AWSReservedSSO_ roles it provisions, and Terraform creating and attaching a scoped
     customer policy, raise nothing. The same AdministratorAccess attachments made directly by a
     session of that role (another address, no service in between) each alert."""
-    activities = [activity for activity in ACTIVITIES if activity.name in ADMIN_ROUTE_ACTIVITIES]
-    records: list[dict] = []
-    for seed in range(30):
-        ids, rng = Ids(seed), random.Random(seed)
-        context = Context(build(ids), rng, ids)
-        for activity in activities:
-            records += activity.run(context, activity.when(rng))
+    records = episodes(ADMIN_ROUTE_ACTIVITIES)
     admin = [
         record
         for record in records

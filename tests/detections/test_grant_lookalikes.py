@@ -6,15 +6,11 @@ same calls granting another account do alert (the look-alikes are the rules' cal
 from __future__ import annotations
 
 import json
-import random
 
 import pytest
 from opensearchpy import OpenSearch
 
-from demo.benign import ACTIVITIES
-from demo.benign.calls import Context
-from demo.benign.org import build
-from demo.ids import Ids
+from demo.benign import episodes
 from detections.false_positives import index_records, load_budgets, measure
 from tests.detections.conftest import our_rule
 
@@ -30,15 +26,7 @@ OUTSIDE = "999988887777"
 
 
 def lookalikes() -> list[dict]:
-    activities = [activity for activity in ACTIVITIES if activity.name in ACTIVITY_NAMES]
-    assert len(activities) == len(ACTIVITY_NAMES)
-    records: list[dict] = []
-    for seed in range(30):
-        ids, rng = Ids(seed), random.Random(seed)
-        context = Context(build(ids), rng, ids)
-        for activity in activities:
-            records += activity.run(context, activity.when(rng))
-    return records
+    return episodes(ACTIVITY_NAMES)
 
 
 def alerts(siem: OpenSearch, index: str, records: list[dict]) -> dict[str, int]:
