@@ -114,7 +114,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
         rules = load_rules(RULE_DIRS)
-    except (RuleError, ExceptionsError, FillBudgetError) as error:
+    except (RuleError, ExceptionsError, FillBudgetError, ValueError) as error:
+        # ValueError: a setting read from the environment (ACCOUNTS_TTL_SECONDS, as ingest reads it)
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
     if args.rule:

@@ -27,3 +27,15 @@ def test_a_run_from_a_shell_excepts_our_note_writer_as_the_lambda_does(
     assert from_shell == from_lambda
     ours = [entry for entry in from_shell.entries if entry.principals == (NOTE_WRITER,)]
     assert [entry.rules for entry in ours] == [NOTE_WRITER_RULES]
+
+
+def test_a_bad_accounts_directory_setting_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ACCOUNTS_TTL_SECONDS", "soon")
+    args = build_parser().parse_args(["detect", "run", "--endpoint", ENDPOINT, "--auth", "none"])
+
+    assert args.func(args) == 1
+    assert capsys.readouterr().err == (
+        "siem detect run: ACCOUNTS_TTL_SECONDS must be a number of seconds, not 'soon'\n"
+    )
