@@ -188,14 +188,7 @@ def bucket_replication(ctx: Context, start: datetime) -> list[Record]:
     destination: dict[str, Any] = {"Bucket": f"arn:aws:s3:::{bucket}-dr", "StorageClass": "STANDARD_IA"}
     if ctx.chance(0.5):
         destination |= {"Account": target.id, "EncryptionConfiguration": {"ReplicaKmsKeyID": replica_key}}
-    replication = {
-        "bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "replication": "",
-        "ReplicationConfiguration": {
-            "xmlns": S3_XMLNS, "Role": f"arn:aws:iam::{target.id}:role/s3-replication",
-            "Rule": {"ID": "disaster-recovery", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": ""},
-                     "DeleteMarkerReplication": {"Status": "Enabled"}, "Destination": destination},
-        },
-    }  # fmt: skip
+    replication = _replication(bucket, target, "disaster-recovery", "", "Enabled", destination)
     inventory = {
         "bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "inventory": "", "id": "weekly",
         "InventoryConfiguration": {
@@ -213,6 +206,21 @@ def bucket_replication(ctx: Context, start: datetime) -> list[Record]:
     return records + terraform_writes(
         ctx, clock, identity, target, ip, ctx.rng.sample(changes, ctx.rng.randint(1, 2))
     )
+
+
+def _replication(
+    bucket: str, source: Account, rule: str, prefix: str, delete_markers: str, destination: dict[str, Any]
+) -> dict[str, Any]:
+    """``PutBucketReplication``'s request as CloudTrail logs it: one rule replicating ``bucket``
+    (under ``prefix``) with ``source``'s replication role to ``destination``."""
+    return {
+        "bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "replication": "",
+        "ReplicationConfiguration": {
+            "xmlns": S3_XMLNS, "Role": f"arn:aws:iam::{source.id}:role/s3-replication",
+            "Rule": {"ID": rule, "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": prefix},
+                     "DeleteMarkerReplication": {"Status": delete_markers}, "Destination": destination},
+        },
+    }  # fmt: skip
 
 
 def organization_sharing(ctx: Context, start: datetime) -> list[Record]:
@@ -237,14 +245,7 @@ def organization_sharing(ctx: Context, start: datetime) -> list[Record]:
                 "ReplicaKmsKeyID": f"arn:aws:kms:{region}:{archive.id}:key/{ctx.ids.uuid()}"
             },
         }
-        replication = {
-            "bucketName": bucket, "Host": f"{bucket}.s3.amazonaws.com", "replication": "",
-            "ReplicationConfiguration": {
-                "xmlns": S3_XMLNS, "Role": f"arn:aws:iam::{target.id}:role/s3-replication",
-                "Rule": {"ID": "log-archive", "Priority": 1, "Status": "Enabled", "Filter": {"Prefix": "exports/"},
-                         "DeleteMarkerReplication": {"Status": "Disabled"}, "Destination": destination},
-            },
-        }  # fmt: skip
+        replication = _replication(bucket, target, "log-archive", "exports/", "Disabled", destination)
         change = ("s3.amazonaws.com", "PutBucketReplication", replication, None)
         return records + terraform_writes(ctx, clock, identity, target, ip, [change])
     owner = {
