@@ -123,16 +123,46 @@ def grants_outside(values: Iterable[Any], account: Any, organization: Organizati
 
 def grants_every_action(values: Iterable[Any]) -> bool:
     """Whether any of ``values`` (identity policies, as objects or JSON text) has an ``Allow``
-    statement for every action on every resource: ``Action`` ``*`` / ``*:*`` or ``NotAction``
-    (everything but what it names), with ``Resource`` ``*``. Conditions are not read: an
-    inline administrator policy needs none, and one an attacker writes has none."""
+    statement that makes its holder an administrator, now or one call later:
+
+    - every action on every resource: ``Action`` ``*`` / ``*:*``, or ``NotAction`` (everything
+      but what it names), with ``Resource`` ``*``;
+    - every IAM action (``iam:*``, or any pattern covering it: ``IAM:*``, ``iam*``...: action
+      names and their wildcards are case-insensitive) on every resource, or on every IAM
+      resource of an account (``arn:aws:iam::<account or *>:*``): its holder attaches
+      AdministratorAccess to itself or writes itself any policy, as IAMFullAccess allows.
+
+    Conditions are not read: an inline administrator policy needs none, and one an attacker
+    writes has none."""
     return any(_every_action(statement) for value in values for statement in _statements(_policy(value)))
 
 
 def _every_action(statement: Mapping[str, Any]) -> bool:
-    if statement.get("Effect") != "Allow" or "*" not in _strings(statement.get("Resource")):
+    if statement.get("Effect") != "Allow":
         return False
-    return "NotAction" in statement or bool({"*", "*:*"} & set(_strings(statement.get("Action"))))
+    resources = _strings(statement.get("Resource"))
+    if "*" in resources and "NotAction" in statement:
+        return True
+    if not ("*" in resources or any(_EVERY_IAM_RESOURCE.match(resource) for resource in resources)):
+        return False
+    return any(_every_iam_action(action) for action in _strings(statement.get("Action")))
+
+
+_EVERY_IAM_RESOURCE = re.compile(r"\Aarn:[^:]+:iam::(?:(?:\d{12}|\*):)?\*+\Z")
+"""An IAM resource pattern covering every user, role, group and policy of an account."""
+
+
+def _every_iam_action(action: str) -> bool:
+    """Whether the action pattern ``action`` matches every IAM action (``iam:<any name>``):
+    it ends in ``*`` and what stands before that matches a beginning of ``iam:`` (``*``,
+    ``*:*``, ``iam:*``, ``iam*``, ``i*``...; IAM's wildcards: ``*`` any run, ``?`` one character)."""
+    head = action.lower().rstrip("*")
+    if head == action.lower():
+        return False
+    pattern = re.compile(
+        "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in head)
+    )
+    return any(pattern.fullmatch("iam:"[:length]) for length in range(5))
 
 
 def _strings(value: Any) -> list[str]:

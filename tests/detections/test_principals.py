@@ -189,6 +189,24 @@ def identity_policy(**statement: object) -> dict[str, object]:
         (identity_policy(NotAction=["iam:*", "organizations:*"], Resource="*"), True),
         (identity_policy(Action="*", Resource="arn:aws:s3:::backups/*"), False),
         (identity_policy(Action="iam:PassRole", Resource="*"), False),
+        # Every IAM action on every resource (IAMFullAccess): administrator one call later.
+        (identity_policy(Action="iam:*", Resource="*"), True),
+        (identity_policy(Action=["s3:GetObject", "IAM:*"], Resource="*"), True),
+        (identity_policy(Action="iam*", Resource="*"), True),
+        (identity_policy(Action="i?m:*", Resource="*"), True),
+        (identity_policy(Action="iam:*", Resource="arn:aws:iam::111122223333:*"), True),
+        (identity_policy(Action="iam:*", Resource=["arn:aws-us-gov:iam::*:*"]), True),
+        (identity_policy(Action="*", Resource="arn:aws:iam::*"), True),
+        # Some IAM actions, or IAM on some resources only: not every IAM action everywhere.
+        (identity_policy(Action=["iam:Get*", "iam:List*"], Resource="*"), False),
+        (identity_policy(Action="iam:*AccessKey*", Resource="*"), False),
+        (identity_policy(Action="iam:*", Resource="arn:aws:iam::111122223333:role/app-*"), False),
+        (identity_policy(Action="iam:*", Resource="arn:aws:iam::111122223333:user/*"), False),
+        (identity_policy(Action="iam:", Resource="*"), False),
+        (identity_policy(Action="ia:*", Resource="*"), False),
+        (identity_policy(Action="s3:*", Resource="arn:aws:iam::*:*"), False),
+        (identity_policy(NotAction="s3:*", Resource="arn:aws:iam::*:*"), False),
+        ({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}, False),
     ],
 )
 def test_identity_policies_allowing_every_action(policy: dict[str, object], every: bool) -> None:
