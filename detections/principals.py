@@ -16,10 +16,10 @@ evaluates them:
   identity providers and canonical user ids name no account and are left alone;
 - "another account" is one that is neither the caller's nor one of the
   :class:`Organization`'s accounts (the ids of the organization's accounts in the accounts
-  directory, when the run has it: a key shared by id with a fellow account is routine). Every form that names an account goes through
-  the same check: a plain id, an id logged as a number, ``arn:aws:iam::<id>:root``, a role or
-  user ARN, and the account condition keys below. Everyone (``*``) is outside whatever the
-  directory holds;
+  directory, when the run has it: a key shared by id with a fellow account is routine).
+  Every form that names an account goes through the same check: a plain id, an id logged
+  as a number, ``arn:aws:iam::<id>:root``, a role or user ARN, and the account condition
+  keys below. Everyone (``*``) is outside whatever the directory holds;
 - ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
   (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``,
@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +117,7 @@ def grants_outside(values: Iterable[Any], account: Any, organization: Organizati
     and its id for the organization condition keys). No account to compare with: ``False``."""
     if not isinstance(account, str) or not _ACCOUNT.match(account):
         return False
-    inside = _Ours(account, organization.accounts, organization.id)
+    inside = _Ours(account, organization)
     return any(_outside(value, inside) for value in values)
 
 
@@ -188,11 +188,10 @@ class _Ours:
     :meth:`organization_value` whether an organization id or path is the organization's."""
 
     account: str
-    organization: Collection[str]
-    organization_id: str | None
+    organization: Organization
 
     def __contains__(self, named: object) -> bool:
-        return named == self.account or named in self.organization
+        return named == self.account or named in self.organization.accounts
 
     def organization_value(self, value: str) -> bool:
         """Whether ``value`` (an organization id or path) holds for callers of our organization
@@ -200,9 +199,9 @@ class _Ours:
         the organization's id is known, is that id or a path under it (``<id>/r-.../...``)."""
         if not value or _WILDCARD.search(value.split("/", 1)[0]):
             return False
-        if self.organization_id is None:
+        if self.organization.id is None:
             return True
-        ours = self.organization_id.strip().lower()
+        ours = self.organization.id.strip().lower()
         return value.lower() == ours or value.lower().startswith(f"{ours}/")
 
 
