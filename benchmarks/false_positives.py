@@ -39,7 +39,8 @@ from detections.false_positives import (
     load_budgets,
     measure,
 )
-from detections.organization import inside_ids
+from detections.organization import organization_of
+from detections.principals import NO_ORGANIZATION, Organization
 from detections.rules import Rule, load_rules
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_assets.templates import install_templates
@@ -52,7 +53,7 @@ def measure_corpus(
     corpus: Corpus,
     rules: Sequence[Rule],
     exceptions: Exceptions = NO_EXCEPTIONS,
-    organization: frozenset[str] = frozenset(),
+    organization: Organization = NO_ORGANIZATION,
 ) -> tuple[FalsePositiveReport, dict[str, float]]:
     """The report, and the seconds spent indexing and querying."""
     guard = ServerlessGuard()
@@ -91,7 +92,7 @@ def run(records: int = CORPUS_SIZE, seed: int = DEFAULT_SEED) -> list[dict[str, 
     """``make bench``: one row per enabled CloudTrail rule that alerts, then one for the total."""
     corpus = generate(records, seed)
     exceptions = load_exceptions(CORPUS_EXCEPTIONS_FILE)
-    report, seconds = measure_corpus(corpus, load_rules(), exceptions, inside_ids(corpus.directory))
+    report, seconds = measure_corpus(corpus, load_rules(), exceptions, organization_of(corpus.directory))
     causes = tripped_by(report, corpus)
     rows: list[dict[str, Any]] = [
         {
@@ -145,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     rules = [rule for rule in load_rules() if not args.rule or rule.id in args.rule]
     exceptions = NO_EXCEPTIONS if args.no_exceptions else load_exceptions(args.exceptions)
     corpus = generate(args.records, args.seed)
-    organization = frozenset() if args.no_directory else inside_ids(corpus.directory)
+    organization = NO_ORGANIZATION if args.no_directory else organization_of(corpus.directory)
     report, seconds = measure_corpus(corpus, rules, exceptions, organization)
     causes = tripped_by(report, corpus)
     if args.json:

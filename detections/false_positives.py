@@ -30,6 +30,7 @@ from opensearchpy import OpenSearch
 from detections.alerts import alert_id
 from detections.exceptions import NO_EXCEPTIONS, Exceptions
 from detections.matching import find_matches
+from detections.principals import NO_ORGANIZATION, Organization
 from detections.rules import PACKAGE, Rule, inside_organization
 from detections.testing import INGESTED
 from detections.windows import Window, parse_time, resume_time
@@ -197,10 +198,10 @@ def measure_rule(
     rule: Rule,
     index: str,
     exceptions: Exceptions = NO_EXCEPTIONS,
-    organization: frozenset[str] = frozenset(),
+    organization: Organization = NO_ORGANIZATION,
 ) -> RuleFalsePositives:
     """The alerts ``rule`` raises over every document of ``index`` (stamped :data:`INGESTED`),
-    with ``organization`` (the accounts directory's ids) inside for ``outside_account``."""
+    with ``organization`` (the accounts directory's accounts and id) inside for ``outside_account``."""
     result = RuleFalsePositives(rule.id)
     ingested = parse_time(INGESTED)
     whole = Window(ingested - timedelta(minutes=1), ingested + timedelta(minutes=1))
@@ -230,7 +231,7 @@ def measure(
     *,
     source: str = "cloudtrail",
     exceptions: Exceptions = NO_EXCEPTIONS,
-    organization: frozenset[str] = frozenset(),
+    organization: Organization = NO_ORGANIZATION,
     budgets: Budgets | None = None,
 ) -> FalsePositiveReport:
     """Every rule of ``source`` over ``index`` (holding ``records`` records); rules of other

@@ -14,12 +14,12 @@ evaluates them:
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
   account id / ARN of another account; service principals (``*.amazonaws.com``), federated
   identity providers and canonical user ids name no account and are left alone;
-- "another account" is one that is neither the caller's nor one of ``organization`` (the ids
-  of the organization's accounts in the accounts directory, when the run has it: a key shared
-  by id with a fellow account is routine). Every form that names an account goes through
-  the same check: a plain id, an id logged as a number, ``arn:aws:iam::<id>:root``, a role or
-  user ARN, and the account condition keys below. Everyone (``*``) is outside whatever the
-  directory holds;
+- "another account" is one that is neither the caller's nor one of the
+  :class:`Organization`'s accounts (the ids of the organization's accounts in the accounts
+  directory, when the run has it: a key shared by id with a fellow account is routine).
+  Every form that names an account goes through the same check: a plain id, an id logged
+  as a number, ``arn:aws:iam::<id>:root``, a role or user ARN, and the account condition
+  keys below. Everyone (``*``) is outside whatever the directory holds;
 - ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
   (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``,
@@ -31,7 +31,12 @@ evaluates them:
   when the key is absent) or ``ForAllValues:`` (true for an empty set); on an account key
   every value is the account itself or one of ``organization`` (``aws:PrincipalAccount:
   <another account>`` grants that account), and an organization value starts with a literal
-  id (``*`` or ``o-*`` pins nothing; ``o-a1b2/r-ab12/*`` does).
+  id (``*`` or ``o-*`` pins nothing; ``o-a1b2/r-ab12/*`` does). When the directory names the
+  organization (its ``organization_id``), every organization value must be ours too: the id
+  itself (``aws:PrincipalOrgID``, ``aws:SourceOrgID``, ``aws:ResourceOrgID``) or a path in it
+  (``aws:PrincipalOrgPaths``, ``aws:SourceOrgPaths``: ``<our id>/...``). ``Principal: "*"``
+  with ``aws:PrincipalOrgID: o-<another>`` grants another organization, every account of it;
+  without the organization's id an unknown organization id still pins (nothing tells whose).
 
 Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` characters
 (above every service's policy size limit: KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB),
@@ -44,7 +49,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,10 +93,28 @@ MAX_POLICY_TEXT = 65_536
 """Policy text longer than this (characters) is not parsed: no service accepts a policy that long."""
 
 
-def grants_outside(values: Iterable[Any], account: Any, organization: Collection[str] = frozenset()) -> bool:
+@dataclass(frozen=True, slots=True)
+class Organization:
+    """What a run holds inside besides a record's own account: the organization's accounts and
+    its id, from the accounts directory (detections.organization). Empty: no directory."""
+
+    accounts: frozenset[str] = frozenset()
+    """The ids of the organization's accounts that are inside."""
+    id: str | None = None
+    """The organization's id (``o-...``); ``None``: unknown, so any literal organization id pins."""
+
+    def __bool__(self) -> bool:
+        return bool(self.accounts) or self.id is not None
+
+
+NO_ORGANIZATION = Organization()
+"""No accounts directory: only the record's own account is inside."""
+
+
+def grants_outside(values: Iterable[Any], account: Any, organization: Organization = NO_ORGANIZATION) -> bool:
     """Whether any of ``values`` (policies, as objects or JSON text, or principal strings)
-    lets a principal in that is neither of ``account`` nor of an ``organization`` account.
-    No account to compare with: ``False``."""
+    lets a principal in that is neither of ``account`` nor of ``organization`` (its accounts,
+    and its id for the organization condition keys). No account to compare with: ``False``."""
     if not isinstance(account, str) or not _ACCOUNT.match(account):
         return False
     inside = _Ours(account, organization)
@@ -100,16 +123,46 @@ def grants_outside(values: Iterable[Any], account: Any, organization: Collection
 
 def grants_every_action(values: Iterable[Any]) -> bool:
     """Whether any of ``values`` (identity policies, as objects or JSON text) has an ``Allow``
-    statement for every action on every resource: ``Action`` ``*`` / ``*:*`` or ``NotAction``
-    (everything but what it names), with ``Resource`` ``*``. Conditions are not read: an
-    inline administrator policy needs none, and one an attacker writes has none."""
+    statement that makes its holder an administrator, now or one call later:
+
+    - every action on every resource: ``Action`` ``*`` / ``*:*``, or ``NotAction`` (everything
+      but what it names), with ``Resource`` ``*``;
+    - every IAM action (``iam:*``, or any pattern covering it: ``IAM:*``, ``iam*``...: action
+      names and their wildcards are case-insensitive) on every resource, or on every IAM
+      resource of an account (``arn:aws:iam::<account or *>:*``): its holder attaches
+      AdministratorAccess to itself or writes itself any policy, as IAMFullAccess allows.
+
+    Conditions are not read: an inline administrator policy needs none, and one an attacker
+    writes has none."""
     return any(_every_action(statement) for value in values for statement in _statements(_policy(value)))
 
 
 def _every_action(statement: Mapping[str, Any]) -> bool:
-    if statement.get("Effect") != "Allow" or "*" not in _strings(statement.get("Resource")):
+    if statement.get("Effect") != "Allow":
         return False
-    return "NotAction" in statement or bool({"*", "*:*"} & set(_strings(statement.get("Action"))))
+    resources = _strings(statement.get("Resource"))
+    if "*" in resources and "NotAction" in statement:
+        return True
+    if not ("*" in resources or any(_EVERY_IAM_RESOURCE.match(resource) for resource in resources)):
+        return False
+    return any(_every_iam_action(action) for action in _strings(statement.get("Action")))
+
+
+_EVERY_IAM_RESOURCE = re.compile(r"\Aarn:[^:]+:iam::(?:(?:\d{12}|\*):)?\*+\Z")
+"""An IAM resource pattern covering every user, role, group and policy of an account."""
+
+
+def _every_iam_action(action: str) -> bool:
+    """Whether the action pattern ``action`` matches every IAM action (``iam:<any name>``):
+    it ends in ``*`` and what stands before that matches a beginning of ``iam:`` (``*``,
+    ``*:*``, ``iam:*``, ``iam*``, ``i*``...; IAM's wildcards: ``*`` any run, ``?`` one character)."""
+    head = action.lower().rstrip("*")
+    if head == action.lower():
+        return False
+    pattern = re.compile(
+        "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in head)
+    )
+    return any(pattern.fullmatch("iam:"[:length]) for length in range(5))
 
 
 def _strings(value: Any) -> list[str]:
@@ -131,13 +184,25 @@ def _policy(value: Any) -> Mapping[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class _Ours:
-    """The caller's account and the organization's: ``in`` tells whether an account id is one."""
+    """The caller's account and the organization's: ``in`` tells whether an account id is one,
+    :meth:`organization_value` whether an organization id or path is the organization's."""
 
     account: str
-    organization: Collection[str]
+    organization: Organization
 
     def __contains__(self, named: object) -> bool:
-        return named == self.account or named in self.organization
+        return named == self.account or named in self.organization.accounts
+
+    def organization_value(self, value: str) -> bool:
+        """Whether ``value`` (an organization id or path) holds for callers of our organization
+        alone: it starts with a literal organization id (``*``, ``o-*`` pin nothing) and, when
+        the organization's id is known, is that id or a path under it (``<id>/r-.../...``)."""
+        if not value or _WILDCARD.search(value.split("/", 1)[0]):
+            return False
+        if self.organization.id is None:
+            return True
+        ours = self.organization.id.strip().lower()
+        return value.lower() == ours or value.lower().startswith(f"{ours}/")
 
 
 def _outside(value: Any, inside: _Ours) -> bool:
@@ -206,7 +271,7 @@ def _pins(key: str, values: Any, inside: _Ours) -> bool:
         return all(value.strip() in inside for value in listed)
     if key in ARN_KEYS:
         return all(_arn_account(value.strip()) in inside for value in listed)
-    return all(value.strip() and not _WILDCARD.search(value.strip().split("/", 1)[0]) for value in listed)
+    return all(inside.organization_value(value.strip()) for value in listed)
 
 
 def _principal_outside(principal: str, inside: _Ours) -> bool:
@@ -227,8 +292,10 @@ __all__ = [
     "ACCOUNT_KEYS",
     "ARN_KEYS",
     "MAX_POLICY_TEXT",
+    "NO_ORGANIZATION",
     "PINNING_KEYS",
     "PINNING_OPERATORS",
+    "Organization",
     "grants_every_action",
     "grants_outside",
 ]

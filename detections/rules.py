@@ -22,7 +22,7 @@ import yaml
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
 from detections.grouping import fields_of, is_named
-from detections.principals import grants_every_action, grants_outside
+from detections.principals import NO_ORGANIZATION, Organization, grants_every_action, grants_outside
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
 
@@ -82,7 +82,7 @@ _KEYS = {
     "superseded_by",
     "network_activity_copies",
 }
-_TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts"}
+_TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts", "organization"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
 _COMPARISONS = {
     "!=",
@@ -170,8 +170,9 @@ class Comparison:
     values: tuple[str, ...] = ()
     alternatives: tuple[Comparison, ...] = ()
     """``any``'s comparisons (one must hold), or ``any_item``'s (all must hold in one object)."""
-    organization: frozenset[str] = frozenset()
-    """``outside_account``: the organization's account ids, inside like the record's own."""
+    organization: Organization = NO_ORGANIZATION
+    """``outside_account``: the organization (its account ids, inside like the record's own,
+    and its id, the only one an organization condition may name)."""
 
     def holds(self, document: Mapping[str, Any]) -> bool:
         if self.applies_to is not None and get_field(document, self.applies_to[0]) not in self.applies_to[1]:
@@ -207,7 +208,7 @@ class Comparison:
         return (left == right) if self.op == "==" else (left != right)
 
 
-def _with_organization(comparison: Comparison, organization: frozenset[str]) -> Comparison:
+def _with_organization(comparison: Comparison, organization: Organization) -> Comparison:
     if comparison.alternatives:
         alternatives = tuple(_with_organization(item, organization) for item in comparison.alternatives)
         return dataclasses.replace(comparison, alternatives=alternatives)
@@ -272,6 +273,9 @@ class RuleTest:
     """Raw records ingested before the window, by source."""
     alerts: int | None = None
     """When set, exactly this many alerts (a burst raises one, two episodes two)."""
+    organization: Organization = NO_ORGANIZATION
+    """The accounts directory the run has (``organization: {accounts: [ids], id: o-...}``):
+    what ``outside_account`` holds inside; default none, only the record's own account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,9 +426,9 @@ class Rule:
         return without_copies(clause) if self.leaves_copies_out else clause
 
 
-def inside_organization(rule: Rule, organization: frozenset[str]) -> Rule:
+def inside_organization(rule: Rule, organization: Organization) -> Rule:
     """``rule`` whose ``outside_account`` comparisons hold ``organization`` (the accounts
-    directory's account ids) as inside, like the record's own account; the rule itself when
+    directory's account ids and organization id) as inside, like the record's own account; the rule itself when
     ``organization`` is empty (no directory) or the rule has no such comparison."""
     if not organization or not rule.where:
         return rule
@@ -874,7 +878,20 @@ def _test(item: Any, number: int, source: str) -> RuleTest:
         other,
         _by_source(item.get("history"), source, f"test {number}: history"),
         alerts,
+        _organization(item.get("organization"), f"test {number}: organization"),
     )
+
+
+def _organization(value: Any, where: str) -> Organization:
+    """A test's ``organization: {accounts: [account ids], id: o-...}`` (both optional)."""
+    if value is None:
+        return NO_ORGANIZATION
+    if isinstance(value, dict) and not set(value) - {"accounts", "id"}:
+        accounts, identifier = value.get("accounts") or [], value.get("id")
+        strings = isinstance(accounts, list) and all(isinstance(account, str) for account in accounts)
+        if strings and (identifier is None or isinstance(identifier, str)):
+            return Organization(frozenset(accounts), identifier)
+    raise ValueError(f"{where}: {{accounts: [account ids as strings], id: o-...}}, not {value!r}")
 
 
 def _by_source(value: Any, source: str, where: str) -> SourceRecords:

@@ -52,6 +52,7 @@ from detections.incidents import (
 from detections.matching import Matches, Sources, find_matches
 from detections.new_terms import TermsStore
 from detections.notify import Notifier
+from detections.principals import NO_ORGANIZATION, Organization
 from detections.rules import Rule, inside_organization
 from detections.summary import summarize
 from detections.windows import Checkpoint, Window, iso, next_window
@@ -96,10 +97,10 @@ class RunSettings:
     (``detections.new_terms.FILL_PAGES`` at most): a change of every rule's exceptions refills
     all new-terms rules at once, and the run must still end well within the function's timeout
     (``FILL_BUDGET_SECONDS``, ``siem detect run --fill-budget``)."""
-    organization: frozenset[str] = frozenset()
-    """The organization's account ids (the accounts directory, ``ACCOUNTS_LOCATION``) that
-    ``outside_account`` holds inside, like the record's own account; empty: no directory, only
-    the record's own account is inside (:func:`detections.rules.inside_organization`)."""
+    organization: Organization = NO_ORGANIZATION
+    """The organization (the accounts directory, ``ACCOUNTS_LOCATION``: its account ids and
+    its id) that ``outside_account`` holds inside, like the record's own account; empty: no
+    directory, only the record's own account is inside and any organization id pins (:func:`detections.rules.inside_organization`)."""
 
     def __post_init__(self) -> None:
         # A library user who sets only the prefix gets the indices the stack and the CLI use.

@@ -17,7 +17,8 @@ from opensearchpy import OpenSearch
 from detections.checkpoints import CheckpointStore, DynamoCheckpoints, IndexCheckpoints
 from detections.eventbus import EventBusPublisher, EventPublisher
 from detections.notify import Notifier, SnsIncidentNotifier
-from detections.organization import organization_accounts
+from detections.organization import directory_organization
+from detections.principals import NO_ORGANIZATION, Organization
 from detections.rules import Rule, load_rules
 from detections.runner import RunReport, run
 from detections.settings import DetectionSettings
@@ -53,14 +54,15 @@ def event_bus(settings: DetectionSettings, session: Any = None) -> EventPublishe
     return EventBusPublisher(events, settings.event_bus)
 
 
-def organization(settings: DetectionSettings, session: Any = None) -> frozenset[str]:
-    """The accounts directory's inside account ids (empty without ``accounts_location``)."""
+def organization(settings: DetectionSettings, session: Any = None) -> Organization:
+    """The accounts directory's organization: its inside account ids and its id (empty
+    without ``accounts_location``)."""
     location = settings.accounts_location
     if not location:
-        return frozenset()
+        return NO_ORGANIZATION
     # Without a session the store makes its S3 client once, when the container first reads it.
     s3 = session.client("s3") if session is not None and location.startswith("s3://") else None
-    return organization_accounts(location, settings.accounts_ttl, s3)
+    return directory_organization(location, settings.accounts_ttl, s3)
 
 
 def run_once(
@@ -73,7 +75,7 @@ def run_once(
     session: Any = None,
 ) -> RunReport:
     """One run of ``rules`` (default: every enabled rule) at ``now``, as the scheduler starts it,
-    with the organization's accounts of the directory inside for ``outside_account``."""
+    with the organization of the directory (its accounts, its id) inside for ``outside_account``."""
     run_settings = replace(settings.run, organization=organization(settings, session))
     return run(
         logs,

@@ -22,7 +22,7 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from detections.matching import Match, Sources, find_matches
-from detections.rules import Rule, RuleTest
+from detections.rules import Rule, RuleTest, inside_organization
 from detections.windows import Window, parse_time
 from normalizers import DeadLetter, Origin, normalize_object
 
@@ -106,7 +106,7 @@ def run_case(client: OpenSearch, rule: Rule, case: RuleTest, prefix: str = "siem
             by_index.setdefault(sources.index(source), []).append(document)
         for index, documents in by_index.items():
             index_and_wait(client, index, documents)
-        found = len(alerts_for(client, rule, sources))
+        found = len(alerts_for(client, inside_organization(rule, case.organization), sources))
         return CaseResult(
             rule.id, case.name, case.match, found > 0, alerts=found, expected_alerts=case.alerts
         )

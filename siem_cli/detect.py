@@ -56,7 +56,8 @@ def register(subparsers: Any) -> None:
         "per $DETECTION_EXCEPTIONS (a YAML document or file; default detections/exceptions.yml), and so are "
         "the BatchUpdateFindings notes of $NOTE_WRITER_ROLE_ARN (the Investigate in SIEM role). With the "
         "accounts directory ($ACCOUNTS_LOCATION, else the file `siem accounts sync` writes, when present), "
-        "a policy granting an active account of the organization is not a grant outside. Prints each "
+        "a policy granting an active account of the organization, or pinned to its organization id, "
+        "is not a grant outside, and one pinned to another organization's id is. Prints each "
         "new alert; exit status 1 when a rule or a notification failed.",
     )
     add_connection_options(runner, endpoint_help="logs collection or domain (default: $OPENSEARCH_ENDPOINT)")

@@ -25,7 +25,7 @@ from detections.false_positives import (
     measure,
     parse_budgets,
 )
-from detections.organization import inside_ids
+from detections.organization import organization_of
 from detections.rules import load_rules, parse_rule
 from tests.detections.conftest import T0, cloudtrail_record, minutes, our_rule
 
@@ -129,7 +129,7 @@ def test_rules_stay_within_their_false_positive_budget(siem: OpenSearch) -> None
         "siem-cloudtrail-benign",
         SLICE,
         exceptions=exceptions,
-        organization=inside_ids(corpus.directory),  # what the deployed run loads (ACCOUNTS_LOCATION)
+        organization=organization_of(corpus.directory),  # what the deployed run loads (ACCOUNTS_LOCATION)
         budgets=load_budgets(),
     )
     activity = corpus.activity_by_event_id()

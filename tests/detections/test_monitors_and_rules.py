@@ -13,6 +13,7 @@ from opensearchpy import OpenSearch
 
 from demo.records import cloudtrail as ct
 from detections.monitors import monitor, unsupported
+from detections.principals import NO_ORGANIZATION, Organization
 from detections.rules import RULE_DIRS, RuleError, load_rule, load_rules, parse_rule
 from detections.runner import RunSettings, rule_window
 from detections.windows import Checkpoint, next_window
@@ -169,6 +170,15 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
         ({"window": "5m"}, r"\['window'\] only apply to threshold rules"),
         ({"tests": [{"match": False, "alerts": 2, "records": [{}]}]}, "contradicts"),
         ({"tests": [{"match": True, "records": {"guardduty": [{}]}}]}, "which the rule does not read"),
+        ({"tests": [{"match": True, "records": [{}], "organization": ["444455556666"]}]}, "organization"),
+        (
+            {"tests": [{"match": True, "records": [{}], "organization": {"accounts": [444455556666]}}]},
+            "organization",
+        ),
+        (
+            {"tests": [{"match": True, "records": [{}], "organization": {"id": "o-x", "ou": "r-1"}}]},
+            "organization",
+        ),
     ):
         with pytest.raises(ValueError, match=message):
             parse_rule({**base, **change})
@@ -176,6 +186,24 @@ def test_rule_validation_names_the_problem(tmp_path: Path) -> None:
     bad.write_text("id: [unclosed")
     with pytest.raises(RuleError, match=r"bad\.yml"):
         load_rule(bad)
+
+
+def test_an_inline_test_may_give_the_run_an_organization() -> None:
+    rule = {
+        "id": "x-rule",
+        "title": "t",
+        "severity": "high",
+        "index": "cloudtrail",
+        "query": "event.action:X",
+    }
+    case = {
+        "match": True,
+        "records": [{}],
+        "organization": {"accounts": ["444455556666"], "id": "o-a1b2c3d4e5"},
+    }
+    [with_directory, without] = parse_rule({**rule, "tests": [case, {"match": True, "records": [{}]}]}).tests
+    assert with_directory.organization == Organization(frozenset({"444455556666"}), "o-a1b2c3d4e5")
+    assert without.organization == NO_ORGANIZATION
 
 
 def test_typed_rules_validation_names_the_problem() -> None:

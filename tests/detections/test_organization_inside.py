@@ -4,6 +4,7 @@ without a directory both alert (detections.organization, docs/detections.md)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from dataclasses import replace
@@ -20,8 +21,8 @@ from demo.benign.calls import Context
 from demo.benign.org import build
 from demo.ids import Ids
 from detections.false_positives import index_records, load_budgets, measure
-from detections.organization import inside_ids, organization_accounts
-from detections.principals import grants_outside
+from detections.organization import directory_organization, inside_ids, organization_of
+from detections.principals import NO_ORGANIZATION, Organization, grants_outside
 from detections.rules import inside_organization
 from detections.runtime import run_once
 from detections.settings import DetectionSettings
@@ -29,7 +30,8 @@ from enrichment.accounts import Account, AccountDirectory
 from tests.detections.conftest import index_raw, our_rule, trail
 
 OWN, FELLOW, STRANGER = "111122223333", "444455556666", "999988887777"
-ORGANIZATION = frozenset({OWN, FELLOW})
+ORGANIZATION_ID = "o-a1b2c3d4e5"
+ORGANIZATION = Organization(frozenset({OWN, FELLOW}))
 RULES = (
     "siem-resource-policy-grants-outside",
     "siem-s3-bucket-policy-grants-outside",
@@ -85,7 +87,7 @@ def naming(form: object, account: str) -> object:
 
 @pytest.mark.parametrize("everyone", ["*", policy("*"), policy({"AWS": "*"}), {"Statement": [{"Effect": "Allow", "NotPrincipal": {"AWS": FELLOW}, "Action": "*"}]}])  # fmt: skip
 def test_a_grant_to_everyone_stays_outside_whatever_the_directory_holds(everyone: object) -> None:
-    assert grants_outside([everyone], OWN, ORGANIZATION | {STRANGER})
+    assert grants_outside([everyone], OWN, Organization(ORGANIZATION.accounts | {STRANGER}))
 
 
 def test_a_policy_naming_a_fellow_and_a_stranger_is_outside() -> None:
@@ -104,19 +106,19 @@ def test_the_directory_is_read_once_per_ttl(tmp_path: Path) -> None:
     path = tmp_path / "accounts.json"
     AccountDirectory([Account(FELLOW, status="ACTIVE")]).save(path)
     location = str(path)
-    assert organization_accounts(location, 3600) == {FELLOW}
+    assert directory_organization(location, 3600).accounts == {FELLOW}
     AccountDirectory([Account(STRANGER, status="ACTIVE")]).save(path)
-    assert organization_accounts(location, 3600) == {FELLOW}  # the container's copy
-    assert organization_accounts(location, 0) == {STRANGER}  # read again once the TTL is over
+    assert directory_organization(location, 3600).accounts == {FELLOW}  # the container's copy
+    assert directory_organization(location, 0).accounts == {STRANGER}  # read again once the TTL is over
 
 
 def test_an_unreadable_directory_leaves_only_the_record_s_own_account_inside(tmp_path: Path) -> None:
-    assert organization_accounts(str(tmp_path / "missing.json"), 900) == frozenset()
+    assert directory_organization(str(tmp_path / "missing.json"), 900) == NO_ORGANIZATION
 
 
 def test_a_rule_without_a_directory_is_the_rule_itself() -> None:
     rule = our_rule("siem-resource-policy-grants-outside")
-    assert inside_organization(rule, frozenset()) is rule
+    assert inside_organization(rule, NO_ORGANIZATION) is rule
     inside = inside_organization(rule, ORGANIZATION)
     assert inside != rule and inside.query_clause() == rule.query_clause()
 
@@ -133,7 +135,7 @@ def sharing_records(episodes: int = 40) -> tuple[list[dict], AccountDirectory]:
     return records, context.org.directory()
 
 
-def alerting(siem: OpenSearch, index: str, organization: frozenset[str]) -> dict[str, int]:
+def alerting(siem: OpenSearch, index: str, organization: Organization) -> dict[str, int]:
     rules = [our_rule(rule_id) for rule_id in RULES]
     report = measure(siem, rules, index, 1, organization=organization, budgets=load_budgets())
     assert not [result.error for result in report.results if result.error]
@@ -144,8 +146,8 @@ def alerting(siem: OpenSearch, index: str, organization: frozenset[str]) -> dict
 def test_grants_to_the_organization_s_own_accounts_are_silent_with_its_directory(siem: OpenSearch) -> None:
     records, directory = sharing_records()
     index_records(siem, "siem-cloudtrail-sharing", records)
-    assert alerting(siem, "siem-cloudtrail-sharing", inside_ids(directory)) == {}
-    without = alerting(siem, "siem-cloudtrail-sharing", frozenset())
+    assert alerting(siem, "siem-cloudtrail-sharing", organization_of(directory)) == {}
+    without = alerting(siem, "siem-cloudtrail-sharing", NO_ORGANIZATION)
     assert set(without) == SHARING_RULES
     # The grantees (workloads, CI, log archive) suspended: the same grants alert again.
     governed = AccountDirectory(
@@ -155,7 +157,7 @@ def test_grants_to_the_organization_s_own_accounts_are_silent_with_its_directory
         )
         for account in directory
     )
-    assert set(alerting(siem, "siem-cloudtrail-sharing", inside_ids(governed))) == SHARING_RULES
+    assert set(alerting(siem, "siem-cloudtrail-sharing", organization_of(governed))) == SHARING_RULES
 
 
 @pytest.mark.integration
@@ -164,8 +166,41 @@ def test_the_detection_run_loads_the_directory_from_accounts_location(
 ) -> None:
     """DetectionSettings.from_env -> run_once, as the Lambda runs: the directory in S3."""
     now = datetime.now(UTC)
-    key_policy = policy({"AWS": [f"arn:aws:iam::{FELLOW}:root"]})
-    calls = [
+    calls = key_policy_calls(now, [policy({"AWS": [f"arn:aws:iam::{account}:root"]}) for account in (FELLOW, STRANGER)])  # fmt: skip
+    index_raw(siem, "cloudtrail", trail(calls), ingested=now - timedelta(minutes=5))
+    directory = AccountDirectory([Account(OWN, status="ACTIVE"), Account(FELLOW, status="ACTIVE")])
+    assert run_with_directory(siem, engine_url, now, directory) == [calls[1]["eventID"]]
+    assert run_with_directory(siem, engine_url, now, None) == sorted(call["eventID"] for call in calls)
+
+
+@pytest.mark.integration
+def test_a_condition_naming_another_organization_grants_outside_with_the_organization_s_id(
+    siem: OpenSearch, engine_url: str
+) -> None:
+    """``Principal: *`` + ``aws:PrincipalOrgID: o-<another>``: every account of another
+    organization. With the directory's ``organization_id`` it alerts, our own id stays silent;
+    without the directory, or without its id, an organization id still pins."""
+    now = datetime.now(UTC)
+    calls = key_policy_calls(
+        now,
+        [
+            policy("*", {"StringEquals": {"aws:PrincipalOrgID": ORGANIZATION_ID}}),
+            policy("*", {"StringEquals": {"aws:PrincipalOrgID": "o-attacker0001"}}),
+            policy("*", {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": f"{ORGANIZATION_ID}/r-ab12/*"}}),
+            policy("*", {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-attacker0001/r-ab12/*"}}),
+        ],
+    )
+    index_raw(siem, "cloudtrail", trail(calls), ingested=now - timedelta(minutes=5))
+    accounts = [Account(OWN, status="ACTIVE"), Account(FELLOW, status="ACTIVE")]
+    named = AccountDirectory(accounts, organization_id=ORGANIZATION_ID)
+    assert run_with_directory(siem, engine_url, now, named) == sorted(calls[n]["eventID"] for n in (1, 3))
+    assert run_with_directory(siem, engine_url, now, AccountDirectory(accounts)) == []
+    assert run_with_directory(siem, engine_url, now, None) == []
+
+
+def key_policy_calls(now: datetime, grants: list[dict]) -> list[dict]:
+    """KMS ``PutKeyPolicy`` calls of ``OWN``, one a key policy of ``grants``, 10 minutes ago."""
+    return [
         {"eventVersion": "1.09", "eventSource": "kms.amazonaws.com", "eventName": "PutKeyPolicy",
          "eventTime": (now - timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%SZ"), "awsRegion": "us-east-1",
          "sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com",
@@ -176,29 +211,36 @@ def test_the_detection_run_loads_the_directory_from_accounts_location(
                           "principalId": "AROAEXAMPLEEXAMPLE01:AWSCloudFormation"},
          "requestParameters": {"keyId": f"arn:aws:kms:us-east-1:{OWN}:key/{n}", "policyName": "default",
                                "policy": json.dumps(grant)}}
-        for n, grant in enumerate((key_policy, policy({"AWS": [f"arn:aws:iam::{STRANGER}:root"]})))
+        for n, grant in enumerate(grants)
     ]  # fmt: skip
-    index_raw(siem, "cloudtrail", trail(calls), ingested=now - timedelta(minutes=5))
-    rule = our_rule("siem-resource-policy-grants-outside")
-    environment = {"OPENSEARCH_ENDPOINT": engine_url, "OPENSEARCH_AUTH": "none", "AWS_REGION": "us-east-1"}
+
+
+_runs = itertools.count()
+
+
+def run_with_directory(
+    siem: OpenSearch, engine_url: str, now: datetime, directory: AccountDirectory | None
+) -> list[str]:
+    """The event ids siem-resource-policy-grants-outside alerts on in a run at ``now`` started as
+    the Lambda starts it (DetectionSettings.from_env -> run_once), with ``directory`` in S3 as
+    ``ACCOUNTS_LOCATION`` (``None``: no directory), into an alerts index of its own."""
+    environment = {
+        "OPENSEARCH_ENDPOINT": engine_url,
+        "OPENSEARCH_AUTH": "none",
+        "AWS_REGION": "us-east-1",
+        "ALERTS_INDEX": f"siem-alerts-run{next(_runs)}",
+    }
+    rules = [our_rule("siem-resource-policy-grants-outside")]
+    if directory is None:
+        return alerted(run_once(DetectionSettings.from_env(environment), now, siem, siem, rules=rules).alerts)
+    bucket = f"state-orgoutside-{next(_runs)}"
+    location = f"s3://{bucket}/enrichment/accounts.json"
     with mock_aws():
         s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="state-orgoutside")
-        directory = AccountDirectory([Account(OWN, status="ACTIVE"), Account(FELLOW, status="ACTIVE")])
-        s3.put_object(Bucket="state-orgoutside", Key="enrichment/accounts.json", Body=directory.to_bytes())
-        settings = DetectionSettings.from_env(
-            environment | {"ACCOUNTS_LOCATION": "s3://state-orgoutside/enrichment/accounts.json"}
-        )
-        with_directory = run_once(settings, now, siem, siem, rules=[rule])
-    assert alerted(with_directory.alerts) == [calls[1]["eventID"]]
-    without = run_once(
-        DetectionSettings.from_env(environment | {"ALERTS_INDEX": "siem-alerts-nodirectory"}),
-        now,
-        siem,
-        siem,
-        rules=[rule],
-    )
-    assert alerted(without.alerts) == sorted(call["eventID"] for call in calls)
+        s3.create_bucket(Bucket=bucket)
+        s3.put_object(Bucket=bucket, Key="enrichment/accounts.json", Body=directory.to_bytes())
+        settings = DetectionSettings.from_env(environment | {"ACCOUNTS_LOCATION": location})
+        return alerted(run_once(settings, now, siem, siem, rules=rules).alerts)
 
 
 def alerted(alerts: list[dict]) -> list[str]:

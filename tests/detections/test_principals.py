@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from detections.principals import MAX_POLICY_TEXT, grants_every_action, grants_outside
+from detections.principals import MAX_POLICY_TEXT, Organization, grants_every_action, grants_outside
 from detections.rules import Comparison, field_values
 
 OWN = "111122223333"
@@ -95,6 +95,52 @@ def test_policies_as_objects_and_as_json_text(policy: dict[str, object], outside
     assert grants_outside([json.dumps(policy, indent=2)], OWN) is outside
 
 
+OURS = Organization(frozenset({OWN}), "o-a1b2c3d4e5")
+"""The accounts directory of an organization ``o-a1b2c3d4e5`` (``organization_id``)."""
+
+
+@pytest.mark.parametrize(
+    "condition, outside",
+    [
+        ({"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}, False),
+        ({"StringEquals": {"aws:PrincipalOrgID": "O-A1B2C3D4E5"}}, False),
+        ({"StringEqualsIgnoreCase": {"aws:principalorgid": ["o-a1b2c3d4e5"]}}, False),
+        # Another organization: every account of it is let in.
+        ({"StringEquals": {"aws:PrincipalOrgID": "o-attacker01"}}, True),
+        ({"StringEquals": {"aws:PrincipalOrgID": ["o-a1b2c3d4e5", "o-attacker01"]}}, True),
+        ({"ForAnyValue:StringEquals": {"aws:PrincipalOrgID": "o-attacker01"}}, True),
+        ({"StringEquals": {"aws:SourceOrgID": "o-attacker01"}}, True),
+        ({"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}, False),
+        ({"StringEquals": {"aws:ResourceOrgID": "o-attacker01"}}, True),
+        (
+            {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"}},
+            False,
+        ),
+        ({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-attacker01/*"}}, True),
+        ({"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5x/*"}}, True),
+        ({"ForAnyValue:StringLike": {"aws:SourceOrgPaths": ["o-a1b2c3d4e5/*", "o-attacker01/*"]}}, True),
+        # Another organization's id beside a key pinning our own account: both must hold.
+        ({"StringEquals": {"aws:PrincipalOrgID": "o-attacker01", "aws:PrincipalAccount": OWN}}, False),
+    ],
+)
+def test_an_organization_condition_pins_only_to_our_organization_when_its_id_is_known(
+    condition: dict[str, object], outside: bool
+) -> None:
+    policy = statement("*", Condition=condition)
+    assert grants_outside([policy], OWN, OURS) is outside
+    assert grants_outside([json.dumps(policy)], OWN, OURS) is outside
+
+
+@pytest.mark.parametrize("organization", [Organization(), Organization(frozenset({OWN, "444455556666"}))])
+def test_without_the_organization_s_id_any_literal_organization_id_pins(organization: Organization) -> None:
+    """No directory, or one without ``organization_id``: nothing tells whose an id is."""
+    for condition in (
+        {"StringEquals": {"aws:PrincipalOrgID": "o-attacker01"}},
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-attacker01/r-ab12/*"}},
+    ):
+        assert not grants_outside([statement("*", Condition=condition)], OWN, organization)
+
+
 @pytest.mark.parametrize(
     "principal, outside",
     [
@@ -143,6 +189,23 @@ def identity_policy(**statement: object) -> dict[str, object]:
         (identity_policy(NotAction=["iam:*", "organizations:*"], Resource="*"), True),
         (identity_policy(Action="*", Resource="arn:aws:s3:::backups/*"), False),
         (identity_policy(Action="iam:PassRole", Resource="*"), False),
+        # Every IAM action on every resource (IAMFullAccess): administrator one call later.
+        (identity_policy(Action="iam:*", Resource="*"), True),
+        (identity_policy(Action=["s3:GetObject", "IAM:*"], Resource="*"), True),
+        (identity_policy(Action="iam*", Resource="*"), True),
+        (identity_policy(Action="i?m:*", Resource="*"), True),
+        (identity_policy(Action="iam:*", Resource="arn:aws:iam::111122223333:*"), True),
+        (identity_policy(Action="iam:*", Resource=["arn:aws-us-gov:iam::*:*"]), True),
+        (identity_policy(Action="*", Resource="arn:aws:iam::*"), True),
+        # Some IAM actions, or IAM on some resources only: not every IAM action everywhere.
+        (identity_policy(Action=["iam:Get*", "iam:List*"], Resource="*"), False),
+        (identity_policy(Action="iam:*AccessKey*", Resource="*"), False),
+        (identity_policy(Action="iam:*", Resource="arn:aws:iam::111122223333:role/app-*"), False),
+        (identity_policy(Action="iam:*", Resource="arn:aws:iam::111122223333:user/*"), False),
+        (identity_policy(Action="iam:", Resource="*"), False),
+        (identity_policy(Action="ia:*", Resource="*"), False),
+        (identity_policy(Action="s3:*", Resource="arn:aws:iam::*:*"), False),
+        (identity_policy(NotAction="s3:*", Resource="arn:aws:iam::*:*"), False),
         ({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}, False),
     ],
 )
