@@ -33,7 +33,7 @@ evaluates them:
   <another account>`` grants that account), and an organization value starts with a literal
   id (``*`` or ``o-*`` pins nothing; ``o-a1b2/r-ab12/*`` does). When the directory names the
   organization (its ``organization_id``), every organization value must be ours too: the id
-  itself (``aws:PrincipalOrgID``, ``aws:SourceOrgID``, ``aws:ResourceOrgID``) or a path in it
+  itself (``aws:PrincipalOrgID``, ``aws:SourceOrgID``) or a path in it
   (``aws:PrincipalOrgPaths``, ``aws:SourceOrgPaths``: ``<our id>/...``). ``Principal: "*"``
   with ``aws:PrincipalOrgID: o-<another>`` grants another organization, every account of it;
   without the organization's id an unknown organization id still pins (nothing tells whose).
@@ -64,13 +64,16 @@ PINNING_KEYS = frozenset(
         "aws:SourceAccount",
         "aws:SourceOrgID",
         "aws:SourceOrgPaths",
-        "aws:ResourceOrgID",
         "aws:SourceOwner",
         "aws:SourceArn",
         "kms:CallerAccount",
     )
 )
-"""Condition keys that restrict a wildcard principal to known accounts."""
+"""Condition keys that restrict a wildcard principal to known accounts. Not
+``aws:ResourceOrgID`` (nor ``aws:ResourceAccount``): in a resource policy it names the
+organization of the resource the policy is attached to, which holds for every caller, so
+``Principal: "*"`` with our own ``aws:ResourceOrgID`` is a grant to everyone (IAM condition
+keys reference: it constrains the resource, a data perimeter's identity-policy key)."""
 ACCOUNT_KEYS = frozenset(
     key.lower()
     for key in ("aws:PrincipalAccount", "aws:SourceAccount", "aws:SourceOwner", "kms:CallerAccount")

@@ -77,6 +77,8 @@ def statement(principal: object, effect: str = "Allow", **extra: object) -> dict
         (statement("*", Condition={"StringNotEquals": {"aws:PrincipalAccount": OWN}}), True),
         (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": "*"}}), True),
         (statement("*", Condition={"StringLike": {"aws:PrincipalOrgID": "o-*"}}), True),
+        # The resource's own organization, not the caller's: everyone, directory or not.
+        (statement("*", Condition={"StringEquals": {"aws:ResourceOrgID": "o-exampleorgid"}}), True),
         (statement("*", Condition={"Null": {"aws:PrincipalOrgID": "false"}}), True),
         (statement("*", Condition={"StringEqualsIfExists": {"aws:PrincipalOrgID": "o-exampleorgid"}}), True),
         (statement("*", Condition={"ForAllValues:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2/*"}}), True),
@@ -112,6 +114,8 @@ OURS = Organization(frozenset({OWN}), "o-a1b2c3d4e5")
         ({"StringEquals": {"aws:SourceOrgID": "o-attacker01"}}, True),
         ({"StringEquals": {"aws:SourceOrgID": "o-a1b2c3d4e5"}}, False),
         ({"StringEquals": {"aws:ResourceOrgID": "o-attacker01"}}, True),
+        # The resource's own organization holds for every caller: it pins nobody.
+        ({"StringEquals": {"aws:ResourceOrgID": "o-a1b2c3d4e5"}}, True),
         (
             {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*"}},
             False,
