@@ -20,7 +20,7 @@ from typing import Any
 import botocore.session
 import pytest
 import yaml
-from botocore.model import OperationModel, ServiceModel, Shape, StructureShape
+from botocore.model import ListShape, OperationModel, ServiceModel, Shape, StructureShape
 
 from detections.rules import RULES_DIR, Rule, load_rule
 
@@ -116,7 +116,7 @@ def spelling(service: str, name: str, member: Shape, as_sent: bool) -> str:
 
 def misspelt(service: str, shape: Shape, value: Any, as_sent: bool, path: str) -> Iterator[str]:
     """The keys of ``value`` that are not the spelling of a member of ``shape``."""
-    if shape.type_name == "list":  # S3's flattened lists hold one element as an object
+    if isinstance(shape, ListShape):  # S3's flattened lists hold one element as an object
         for item in value if isinstance(value, list) else [value]:
             yield from misspelt(service, shape.member, item, as_sent, path)
         return
@@ -135,9 +135,13 @@ def request_misspellings(record: dict[str, Any], as_sent: bool = False) -> list[
     parameters = record.get("requestParameters")
     if service is None or not isinstance(parameters, dict):
         return []
-    shape = operation(service, str(record["eventName"])).input_shape
-    if service.service_name == "s3":  # the XML body: bucketName, Host... are CloudTrail's own
-        payload = shape.serialization.get("payload")
+    shape: Shape | None = operation(service, str(record["eventName"])).input_shape
+    if shape is None:
+        return list(parameters)
+    if service.service_name == "s3" and isinstance(
+        shape, StructureShape
+    ):  # the XML body: bucketName, Host... are CloudTrail's own
+        payload = str(shape.serialization.get("payload", ""))
         shape, parameters = shape.members.get(payload, shape), parameters.get(payload, {})
     return list(misspelt(service.service_name, shape, parameters, as_sent, "requestParameters"))
 
