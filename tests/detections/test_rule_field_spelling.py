@@ -138,9 +138,8 @@ def request_misspellings(record: dict[str, Any], as_sent: bool = False) -> list[
     shape: Shape | None = operation(service, str(record["eventName"])).input_shape
     if shape is None:
         return list(parameters)
-    if service.service_name == "s3" and isinstance(
-        shape, StructureShape
-    ):  # the XML body: bucketName, Host... are CloudTrail's own
+    # S3: the XML body only (bucketName, Host... are CloudTrail's own)
+    if service.service_name == "s3" and isinstance(shape, StructureShape):
         payload = str(shape.serialization.get("payload", ""))
         shape, parameters = shape.members.get(payload, shape), parameters.get(payload, {})
     return list(misspelt(service.service_name, shape, parameters, as_sent, "requestParameters"))
