@@ -1,0 +1,252 @@
+"""The request fields of the rules on the security services and on grants are spelled as
+CloudTrail logs them (docs/detections.md, "Field paths and their evidence").
+
+A rule that reads a field CloudTrail spells differently never fires, and its own inline tests
+do not show it: they are written in the spelling the rule reads. So the tests' records are
+checked against botocore's model of each call, member by member, with CloudTrail's spelling
+for the service: the member name with its first character alone lower-cased (JSON, query and
+Lambda's rest-json: ``sSHPublicKey``, ``secretId`` in ../shared/samples), GuardDuty's
+``locationName``s, Security Hub's members as sent, S3's XML element names; and every request
+or response field a rule reads is spelled so in one of its tests' records. A test written in a
+second spelling the rule reads on purpose (``ALTERNATE``) holds the members as sent instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+import pytest
+import yaml
+from botocore.model import ListShape, OperationModel, ServiceModel, Shape, StructureShape
+
+from detections.rules import RULES_DIR, Rule, load_rule
+
+RULE_FILES = (
+    "resource-policy-grants-outside",
+    "s3-data-delivered-to-other-account",
+    "kms-key-disabled-or-deletion-scheduled",
+    "guardduty-disabled",
+    "guardduty-findings-suppressed",
+    "securityhub-disabled",
+    "securityhub-findings-suppressed",
+    "config-coverage-reduced",
+    "config-recording-stopped",
+    "access-analyzer-deleted-or-archived",
+    "organizations-guardrail-weakened",
+    "iam-identity-provider-changed",
+    "identity-center-permission-set-admin",
+    "iam-mfa-removed-for-another-user",
+    "iam-policy-default-version-set",
+    "iam-password-policy-weakened",
+    "iam-admin-policy-attached",
+    "cloudformation-first-deployment-by-principal",
+)
+MODELS = {
+    "access-analyzer": "accessanalyzer",
+    "elasticfilesystem": "efs",
+    "sso": "sso-admin",
+    **{
+        name: name
+        for name in [
+            "backup",
+            "cloudformation",
+            "config",
+            "dynamodb",
+            "ecr",
+            "events",
+            "glacier",
+            "guardduty",
+            "iam",
+            "kinesis",
+            "kms",
+            "lambda",
+            "logs",
+            "organizations",
+            "s3",
+            "secretsmanager",
+            "securityhub",
+            "sns",
+            "sqs",
+        ]
+    },
+}
+"""botocore's service of each ``eventSource`` (``<signing name>.amazonaws.com``)."""
+ALTERNATE = {
+    "siem-resource-policy-grants-outside": {
+        "SQS AddPermission and SetQueueAttributes with the JSON protocol's member names",
+        "SNS AddPermission with the API's member names as sent (AWSAccountId)",
+        "a file system and a backup vault shared, the REST body's member names as sent (Policy)",
+        "a Glacier vault open to everyone, the REST body's member name as sent (policy.Policy)",
+    }
+}
+"""Tests written in the second spelling their rule reads: every member as the API names it."""
+FIELD = re.compile(r"aws\.cloudtrail\.(request_parameters|response_elements)\.([A-Za-z0-9_.]+)")
+RECORD_KEYS = {"request_parameters": "requestParameters", "response_elements": "responseElements"}
+SESSION = botocore.session.get_session()
+
+
+def model(event_source: str) -> ServiceModel | None:
+    service = MODELS.get(event_source.removesuffix(".amazonaws.com"))
+    return SESSION.get_service_model(service) if service else None
+
+
+def operation(service: ServiceModel, event_name: str) -> OperationModel:
+    """The call an ``eventName`` names: the operation, or (Lambda) the operation followed by
+    its API version (``AddLayerVersionPermission20181031``, ``AddPermission20150331v2``)."""
+    for name in service.operation_names:
+        if event_name == name or re.fullmatch(re.escape(name) + r"\d{8}(v\d+)?", event_name):
+            return service.operation_model(name)
+    raise AssertionError(f"{event_name} is no operation of {service.service_name}")
+
+
+def spelling(service: str, name: str, member: Shape, as_sent: bool) -> str:
+    """How CloudTrail spells one member of a request (docs/detections.md, "Field paths")."""
+    wire = str(member.serialization.get("name", name))
+    if as_sent:
+        return name
+    if service in ("securityhub", "s3") or (
+        service == "guardduty" and "location" not in member.serialization
+    ):
+        return wire
+    return name[:1].lower() + name[1:]
+
+
+def misspelt(service: str, shape: Shape, value: Any, as_sent: bool, path: str) -> Iterator[str]:
+    """The keys of ``value`` that are not the spelling of a member of ``shape``."""
+    if isinstance(shape, ListShape):  # S3's flattened lists hold one element as an object
+        for item in value if isinstance(value, list) else [value]:
+            yield from misspelt(service, shape.member, item, as_sent, path)
+        return
+    if not isinstance(shape, StructureShape) or not isinstance(value, dict):
+        return
+    members = {spelling(service, name, member, as_sent): member for name, member in shape.members.items()}
+    for key, item in value.items():
+        if key in members:
+            yield from misspelt(service, members[key], item, as_sent, f"{path}.{key}")
+        elif not (service == "s3" and key == "xmlns"):
+            yield f"{path}.{key}"
+
+
+def request_misspellings(record: dict[str, Any], as_sent: bool = False) -> list[str]:
+    service = model(str(record.get("eventSource", "")))
+    parameters = record.get("requestParameters")
+    if service is None or not isinstance(parameters, dict):
+        return []
+    shape: Shape | None = operation(service, str(record["eventName"])).input_shape
+    if shape is None:
+        return list(parameters)
+    # S3: the XML body only (bucketName, Host... are CloudTrail's own)
+    if service.service_name == "s3" and isinstance(shape, StructureShape):
+        payload = str(shape.serialization.get("payload", ""))
+        shape, parameters = shape.members.get(payload, shape), parameters.get(payload, {})
+    return list(misspelt(service.service_name, shape, parameters, as_sent, "requestParameters"))
+
+
+def records(rule: Rule) -> Iterator[tuple[str, dict[str, Any]]]:
+    for case in rule.tests:
+        history = case.history.get("cloudtrail", ()) if isinstance(case.history, dict) else case.history
+        for record in (*case.records, *history):
+            if isinstance(record, dict) and "eventSource" in record:
+                yield case.name, record
+
+
+def has_path(value: Any, keys: list[str]) -> bool:
+    if not keys:
+        return value is not None
+    if isinstance(value, list):
+        return any(has_path(item, keys) for item in value)
+    return isinstance(value, dict) and keys[0] in value and has_path(value[keys[0]], keys[1:])
+
+
+RULES = [load_rule(RULES_DIR / f"{name}.yml") for name in RULE_FILES]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_test_records_spell_members_as_cloudtrail_logs_them(rule: Rule) -> None:
+    alternate = ALTERNATE.get(rule.id, set())
+    assert alternate <= {case.name for case in rule.tests}
+    wrong = {
+        f"{name}: {record['eventName']} {key}"
+        for name, record in records(rule)
+        for key in request_misspellings(record, as_sent=name in alternate)
+    }
+    assert not wrong
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_every_field_the_rule_reads_is_in_a_test_record(rule: Rule) -> None:
+    assert rule.path is not None
+    definition = yaml.safe_load(rule.path.read_text())
+    text = f"{definition.get('query', '')} {yaml.safe_dump(definition.get('where', []))}"
+    fields = {(part, path.rstrip(".")) for part, path in FIELD.findall(text)}
+    missing = {
+        f"{part}.{path}"
+        for part, path in fields
+        if not any(has_path(record.get(RECORD_KEYS[part]), path.split(".")) for _, record in records(rule))
+    }
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    ("record", "wrong"),
+    [
+        # Introspector's decapitalisation keeps an acronym whole; CloudTrail does not
+        (
+            {
+                "eventSource": "sqs.amazonaws.com",
+                "eventName": "AddPermission",
+                "requestParameters": {
+                    "queueUrl": "u",
+                    "AWSAccountIds": ["999988887777"],
+                    "actions": ["SendMessage"],
+                },
+            },
+            ["requestParameters.AWSAccountIds"],
+        ),
+        # GuardDuty's wire names, not the SDK's
+        (
+            {
+                "eventSource": "guardduty.amazonaws.com",
+                "eventName": "UpdateDetector",
+                "requestParameters": {"detectorId": "d", "DataSources": {"S3Logs": {"Enable": False}}},
+            },
+            ["requestParameters.DataSources"],
+        ),
+        # Security Hub's members as sent, nested ones too
+        (
+            {
+                "eventSource": "securityhub.amazonaws.com",
+                "eventName": "UpdateStandardsControl",
+                "requestParameters": {"standardsControlArn": "a", "ControlStatus": "DISABLED"},
+            },
+            ["requestParameters.standardsControlArn"],
+        ),
+        # S3's XML element names (the flattened list's element), not the model's member names
+        (
+            {
+                "eventSource": "s3.amazonaws.com",
+                "eventName": "PutBucketReplication",
+                "requestParameters": {
+                    "bucketName": "b",
+                    "ReplicationConfiguration": {"Rules": [{"Destination": {"Account": "9"}}]},
+                },
+            },
+            ["requestParameters.Rules"],
+        ),
+        # Lambda's event names carry the API version; its members are lower-camel
+        (
+            {
+                "eventSource": "lambda.amazonaws.com",
+                "eventName": "AddLayerVersionPermission20181031",
+                "requestParameters": {"layerName": "l", "versionNumber": 1, "Principal": "*"},
+            },
+            ["requestParameters.Principal"],
+        ),
+    ],
+    ids=["sqs-acronym", "guardduty-wire-names", "securityhub-as-sent", "s3-xml-elements", "lambda-version"],
+)
+def test_a_misspelt_record_is_told(record: dict[str, Any], wrong: list[str]) -> None:
+    assert request_misspellings(record) == wrong
