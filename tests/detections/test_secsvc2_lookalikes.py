@@ -41,7 +41,9 @@ def test_a_path_reads_into_json_text_of_an_object() -> None:
         json.dumps({"DestinationArn": destination, "padding": "x" * MAX_POLICY_TEXT}),  # past the bound
         '{"DestinationArn":' * 3_000 + '"x"' + "}" * 3_000,  # nested past the parser's limit
     ):
-        assert field_values({"request": {"policyDocument": text}}, "request.policyDocument.DestinationArn") == []
+        assert (
+            field_values({"request": {"policyDocument": text}}, "request.policyDocument.DestinationArn") == []
+        )
     assert field_values({"request": {"name": "DestinationArn"}}, "request.name.DestinationArn") == []
     assert field_values({"request": {"list": '["DestinationArn"]'}}, "request.list.DestinationArn") == []
 
@@ -61,7 +63,9 @@ def test_routine_upkeep_and_log_shipping_to_the_organization_raise_nothing(siem:
         ("logs.amazonaws.com", "PutSubscriptionFilter"), ("logs.amazonaws.com", "PutAccountPolicy"),
         ("es.amazonaws.com", "UpdateDomainConfig"), ("s3.amazonaws.com", "PutBucketLogging"),
     } <= calls  # fmt: skip
-    organization = frozenset().union(*(inside_ids(build(Ids(seed)).directory()) for seed in range(ORGANIZATIONS)))
+    organization = frozenset().union(
+        *(inside_ids(build(Ids(seed)).directory()) for seed in range(ORGANIZATIONS))
+    )
     index_records(siem, "siem-cloudtrail-secsvc2", records)
     rules = [our_rule(rule_id) for rule_id in RULES]
 
