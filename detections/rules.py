@@ -22,7 +22,7 @@ import yaml
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
 from detections.grouping import fields_of, is_named
-from detections.principals import MAX_POLICY_TEXT, grants_every_action, grants_outside
+from detections.principals import grants_every_action, grants_outside, json_object
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
 
@@ -461,22 +461,11 @@ def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
         found: list[Any] = []
         for value in values:
             for item in value if isinstance(value, list) else [value]:
-                item = _json_object(item)
+                item = json_object(item)
                 if isinstance(item, Mapping) and part in item:
                     found.append(item[part])
         values = found
     return [item for value in values for item in (value if isinstance(value, list) else [value])]
-
-
-def _json_object(value: Any) -> Any:
-    """``value`` parsed when it is JSON text of an object no longer than a policy may be;
-    otherwise ``value`` itself (malformed or too deeply nested text included)."""
-    if not isinstance(value, str) or len(value) > MAX_POLICY_TEXT or not value.lstrip().startswith("{"):
-        return value
-    try:
-        return json.loads(value)
-    except (ValueError, RecursionError):
-        return value
 
 
 def paired_values(document: Mapping[str, Any], left: str, right: str) -> list[tuple[Any, Any]]:

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from demo.benign.calls import Clock, Context, Record
-from demo.benign.grantrules import _cfn_executor
+from demo.benign.grantrules import S3_XMLNS, _cfn_executor, _text
 from demo.benign.org import HOME_REGION, Account
 from demo.benign.pipelines import CFN, _terraform_session, terraform_writes
 
@@ -34,7 +34,6 @@ DETECTIVE = "detective.amazonaws.com"
 LOGS = "logs.amazonaws.com"
 OPENSEARCH = "es.amazonaws.com"
 S3 = "s3.amazonaws.com"
-S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 Change = tuple[str, str, Any, Any]
 
@@ -91,17 +90,14 @@ def _shipping_changes(ctx: Context, target: Account) -> list[Change]:
     destination = f"arn:aws:logs:{HOME_REGION}:{archive.id}:destination:central-logs"
     service = target.name.split("-", 1)[-1]
     domain = f"{service}-search"
-    domain_policy = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"AWS": f"arn:aws:iam::{target.id}:role/{target.name}-app"},
-                "Action": "es:ESHttp*",
-                "Resource": f"arn:aws:es:{HOME_REGION}:{target.id}:domain/{domain}/*",
-            }
-        ],
-    }
+    domain_policy = _text(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{target.id}:role/{target.name}-app"},
+            "Action": "es:ESHttp*",
+            "Resource": f"arn:aws:es:{HOME_REGION}:{target.id}:domain/{domain}/*",
+        }
+    )
     return [
         (LOGS, "PutSubscriptionFilter",
          {"logGroupName": f"/ecs/{service}", "filterName": "central-logs", "filterPattern": "",
@@ -116,7 +112,7 @@ def _shipping_changes(ctx: Context, target: Account) -> list[Change]:
          {"logGroupName": f"/ecs/{service}", "filterName": "errors", "filterPattern": "ERROR",
           "destinationArn": f"arn:aws:lambda:{HOME_REGION}:{target.id}:function:{target.name}-log-alerts"}, None),
         (OPENSEARCH, "UpdateDomainConfig",
-         {"domainName": domain, "accessPolicies": json.dumps(domain_policy, separators=(",", ":"))},
+         {"domainName": domain, "accessPolicies": domain_policy},
          {"domainConfig": {"accessPolicies": {"status": {"state": "Processing"}}}}),
     ]  # fmt: skip
 
