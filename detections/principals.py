@@ -175,14 +175,20 @@ def _strings(value: Any) -> list[str]:
 
 def _policy(value: Any) -> Mapping[str, Any]:
     """A policy as an object, from an object or JSON text (``{}`` when it is neither)."""
-    if isinstance(value, str) and value.lstrip().startswith("{"):
-        if len(value) > MAX_POLICY_TEXT:
-            return {}
-        try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):  # malformed, or nested past the parser's limit
-            return {}
+    value = json_object(value)
     return value if isinstance(value, Mapping) else {}
+
+
+def json_object(value: Any) -> Any:
+    """``value`` parsed when it is JSON text of an object no longer than
+    :data:`MAX_POLICY_TEXT`; otherwise ``value`` itself (text that is malformed or nested past
+    the parser's limit included)."""
+    if not isinstance(value, str) or len(value) > MAX_POLICY_TEXT or not value.lstrip().startswith("{"):
+        return value
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):
+        return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,4 +307,5 @@ __all__ = [
     "Organization",
     "grants_every_action",
     "grants_outside",
+    "json_object",
 ]

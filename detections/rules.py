@@ -22,7 +22,7 @@ import yaml
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
 from detections.grouping import fields_of, is_named
-from detections.principals import NO_ORGANIZATION, Organization, grants_every_action, grants_outside
+from detections.principals import NO_ORGANIZATION, Organization, grants_every_action, grants_outside, json_object
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
 
@@ -457,12 +457,15 @@ def get_field(document: Mapping[str, Any], path: str) -> Any:
 
 
 def field_values(document: Mapping[str, Any], path: str) -> list[Any]:
-    """Every value at a dotted path, lists flattened at any level (``[]`` when absent)."""
+    """Every value at a dotted path, lists flattened at any level (``[]`` when absent). A path
+    continues into JSON text holding an object (CloudWatch Logs ``PutAccountPolicy``'s
+    ``policyDocument.DestinationArn``), read within the policies' bound."""
     values: list[Any] = [document]
     for part in path.split("."):
         found: list[Any] = []
         for value in values:
             for item in value if isinstance(value, list) else [value]:
+                item = json_object(item)
                 if isinstance(item, Mapping) and part in item:
                     found.append(item[part])
         values = found

@@ -40,6 +40,7 @@ from demo.benign import (
     orgshare,
     people,
     pipelines,
+    secsvc2,
     secsvcrules,
     services,
 )
@@ -118,6 +119,9 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("policy-upkeep", "the CI runner's Terraform updates a customer managed policy (a new default version, the oldest deleted) and sometimes reapplies the CIS password policy (14 characters)", idbackdoor.policy_upkeep, working_hours, 10),
     Activity("sso-provisioning", "Identity Center's service-linked role (sourceIPAddress sso.amazonaws.com) provisions a permission set into a member account: creates its AWSReservedSSO_ role and attaches its managed policies, AdministratorAccess for the platform team's", adminroutes.sso_provisioning, working_hours, 8),
     Activity("scoped-policy-created", "the CI runner's Terraform creates a scoped customer managed policy for a new service and attaches it to the service's role", adminroutes.scoped_policy_created, working_hours, 8),
+    Activity("scanners-terraform", "the CI runner's Terraform applies the security tooling account's Inspector, Macie and Detective settings: a member's scanning enabled, Inspector auto-enable extended to Lambda (Lambda code left off), a Macie session re-enabled, auto-enable on, a classification job paused, a Detective member added, auto-enable on", secsvc2.scanners_terraform, working_hours, 8),
+    Activity("log-shipping-stack", "a workload's stack update (CloudFormation) subscribes a log group, or the whole account by a subscription policy, to the log archive account's CloudWatch Logs destination, or a log group to its own alerting function, and writes its search domain's access policy for its own role", secsvc2.log_shipping_stack, working_hours, 20),
+    Activity("bucket-logging", "the CI runner's Terraform turns a bucket's server access logging on, to the account's access logs bucket; or a stack update resends a bucket without logging (CloudFormation sends the empty status)", secsvc2.bucket_logging, working_hours, 15),
 )  # fmt: skip
 
 
