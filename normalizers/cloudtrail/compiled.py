@@ -32,7 +32,7 @@ from normalizers.base import Document, Origin
 from normalizers.cloudtrail import mapping
 from normalizers.cloudtrail.actor import ActorCache, Parties, actor_of, beside_actor, identity_parties
 from normalizers.cloudtrail.categorize import categorize
-from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS, VPCE_ACCESS_DENIED
+from normalizers.cloudtrail.tables import BOOL_FIELDS, SIGNIN, TEXT_FIELDS, VPCE_ACCESS_DENIED
 from normalizers.cloudtrail.targets import Target, target_values, targets_of
 from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import address_fields
@@ -240,6 +240,7 @@ def compile_builder(shape: Shape) -> Builder | None:
         "add_block": mapping.add_block,
         "add_resources": mapping.add_resources,
         "signed_in_as_of": mapping.signed_in_as_of,
+        "SIGNIN": SIGNIN,
         "address_fields": address_fields,
         "optional_str": optional_str,
         "searchable_id": mapping.searchable_id,
@@ -326,10 +327,20 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         "    if response is not None:",
         "        trail['response_elements'] = response",
     ]
-    if "additionalEventData" in present:
+    if "additionalEventData" in present:  # mapping.add_additional's common case, written out
+        sign_in = " and record['eventType'] != 'AwsConsoleSignIn'" if "eventType" in present else ""
         lines += [
-            "    if record['additionalEventData'] is not None:",
+            "    additional = record['additionalEventData']",
+            f"    if additional.__class__ is dict and additional and provider != SIGNIN{sign_in}:",
+            "        trail['additional_eventdata'] = additional",
+            "        signed_in_as = additional.get('UserName')",
+            "        if not isinstance(signed_in_as, str) or not signed_in_as:",
+            "            signed_in_as = None",
+            "    elif additional is not None:",
             "        add_additional(record, trail, provider)",
+            "        signed_in_as = signed_in_as_of(trail.get('additional_eventdata'))",
+            "    else:",
+            "        signed_in_as = None",
         ]
     for key, field in mapping.BLOCKS:
         if key in present:
@@ -382,11 +393,7 @@ def _parties_source(present: set[str]) -> list[str]:
     """:func:`~normalizers.cloudtrail.mapping.add_parties`, written out for the members present
     (a call with six arguments, and a look-up of each member whether the shape has it or not)."""
     if "userIdentity" in present:
-        signed_in_as = (
-            "signed_in_as_of(trail.get('additional_eventdata'))"
-            if "additionalEventData" in present
-            else "None"
-        )
+        signed_in_as = "signed_in_as" if "additionalEventData" in present else "None"
         lines = [
             "    if identity is not None:",
             f"        user, related_users, trail['user_identity'], hosts = actors.parties(identity, {signed_in_as})",
