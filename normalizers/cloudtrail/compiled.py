@@ -32,9 +32,9 @@ from normalizers.base import Document, Origin
 from normalizers.cloudtrail import mapping
 from normalizers.cloudtrail.actor import ActorCache, Parties, actor_of, beside_actor, identity_parties
 from normalizers.cloudtrail.categorize import categorize
-from normalizers.cloudtrail.tables import BOOL_FIELDS, TEXT_FIELDS, VPCE_ACCESS_DENIED
+from normalizers.cloudtrail.tables import BOOL_FIELDS, SIGNIN, TEXT_FIELDS, VPCE_ACCESS_DENIED
 from normalizers.cloudtrail.targets import Target, target_values, targets_of
-from normalizers.ecs.actor import actor_hosts
+from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str
 from normalizers.ecs.ids import MAX_ID_BYTES
@@ -42,7 +42,9 @@ from normalizers.ecs.timestamps import ingested_millis, optional_time
 from normalizers.ecs.values import as_bool, flat
 
 Builder = Callable[[dict[str, Any], bytes, Origin, ActorCache], Document]
-IdentityBuilder = Callable[[dict[str, Any], str | None], Parties]
+IdentityBuilder = Callable[[dict[str, Any], str | None], Parties | None]
+"""The parties of an identity of its shape, ``None`` for one of another shape (a guess by
+size, see :meth:`CompiledBuilders.identity_parties`)."""
 Shape = tuple[str, ...]
 IdentityShape = tuple[Shape, Shape | None, Shape | None, Shape | None]
 """``userIdentity``'s members, its ``sessionContext``'s, their ``sessionIssuer``'s and
@@ -76,6 +78,8 @@ WRONG_GUESSES = 32
 """Guesses by :data:`_BY_SIZE` of another shape after which an object picks by shape alone
 (records of as many members in other shapes, taking turns, would each pay a failed guess)."""
 _IDENTITY_BUILDERS: dict[IdentityShape, IdentityBuilder | None] = {}
+_IDENTITY_BY_SIZE: dict[int, IdentityBuilder] = {}
+"""The identity builder last picked for each :func:`identity_size` (as :data:`_BY_SIZE`)."""
 
 
 class CompiledBuilders:
@@ -119,16 +123,37 @@ class CompiledBuilders:
         return mapping.build_document(record, raw, None, origin, actors)
 
     def identity_parties(self, identity: dict[str, Any], signed_in_as: str | None = None) -> Parties:
-        """What :func:`~normalizers.cloudtrail.actor.identity_parties` returns, or raises."""
+        """What :func:`~normalizers.cloudtrail.actor.identity_parties` returns, or raises.
+
+        The builder last picked for as many members (of ``userIdentity`` and of its
+        ``sessionContext``) is tried first: it checks every member count of its shape and reads
+        every member (as the document builders do), so it returns ``None`` for, or raises on,
+        an identity of another shape, and its shape (four tuples, hashed: most of the work of a
+        record whose identity the actor cache does not hold) is then looked up as before."""
+        size = identity_size(identity)
+        guess = _IDENTITY_BY_SIZE.get(size)
+        if guess is not None:
+            try:
+                parties = guess(identity, signed_in_as)
+            except Exception:  # another shape, or the generic path's to build: the shape says which
+                parties = None
+            if parties is not None:
+                return parties
         shape = identity_shape(identity)
         builder = (
             None if shape is None else self._compiled(_IDENTITY_BUILDERS, shape, compile_identity_builder)
         )
         if builder is not None:
+            if builder is not guess:
+                if len(_IDENTITY_BY_SIZE) >= MAX_SHAPES:
+                    _IDENTITY_BY_SIZE.clear()
+                _IDENTITY_BY_SIZE[size] = builder
             try:
-                return builder(identity, signed_in_as)
+                parties = builder(identity, signed_in_as)
             except Exception:  # the generic path below says why, or builds it
-                pass
+                parties = None
+            if parties is not None:
+                return parties
         return identity_parties(identity, signed_in_as)
 
     def _compiled(
@@ -148,6 +173,13 @@ class CompiledBuilders:
             cache.clear()
         compiled = cache[shape] = compile_shape(shape)
         return compiled
+
+
+def identity_size(identity: dict[str, Any]) -> int:
+    """The members of ``userIdentity`` and of its ``sessionContext`` (when an object), as one
+    number: an AssumedRole's identity and an IAMUser's have as many members of their own."""
+    session = identity.get("sessionContext")
+    return len(identity) + (len(session) << 8 if session.__class__ is dict else 0)
 
 
 def identity_shape(identity: dict[str, Any]) -> IdentityShape | None:
@@ -208,6 +240,7 @@ def compile_builder(shape: Shape) -> Builder | None:
         "add_block": mapping.add_block,
         "add_resources": mapping.add_resources,
         "signed_in_as_of": mapping.signed_in_as_of,
+        "SIGNIN": SIGNIN,
         "address_fields": address_fields,
         "optional_str": optional_str,
         "searchable_id": mapping.searchable_id,
@@ -294,10 +327,20 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         "    if response is not None:",
         "        trail['response_elements'] = response",
     ]
-    if "additionalEventData" in present:
+    if "additionalEventData" in present:  # mapping.add_additional's common case, written out
+        sign_in = " and record['eventType'] != 'AwsConsoleSignIn'" if "eventType" in present else ""
         lines += [
-            "    if record['additionalEventData'] is not None:",
+            "    additional = record['additionalEventData']",
+            f"    if additional.__class__ is dict and additional and provider != SIGNIN{sign_in}:",
+            "        trail['additional_eventdata'] = additional",
+            "        signed_in_as = additional.get('UserName')",
+            "        if not isinstance(signed_in_as, str) or not signed_in_as:",
+            "            signed_in_as = None",
+            "    elif additional is not None:",
             "        add_additional(record, trail, provider)",
+            "        signed_in_as = signed_in_as_of(trail.get('additional_eventdata'))",
+            "    else:",
+            "        signed_in_as = None",
         ]
     for key, field in mapping.BLOCKS:
         if key in present:
@@ -350,11 +393,7 @@ def _parties_source(present: set[str]) -> list[str]:
     """:func:`~normalizers.cloudtrail.mapping.add_parties`, written out for the members present
     (a call with six arguments, and a look-up of each member whether the shape has it or not)."""
     if "userIdentity" in present:
-        signed_in_as = (
-            "signed_in_as_of(trail.get('additional_eventdata'))"
-            if "additionalEventData" in present
-            else "None"
-        )
+        signed_in_as = "signed_in_as" if "additionalEventData" in present else "None"
         lines = [
             "    if identity is not None:",
             f"        user, related_users, trail['user_identity'], hosts = actors.parties(identity, {signed_in_as})",
@@ -495,15 +534,42 @@ def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
     :func:`~normalizers.cloudtrail.actor.identity_members` reads, read only where present,
     then :func:`~normalizers.cloudtrail.actor.actor_of`, and what
     :func:`~normalizers.cloudtrail.actor.identity_parties` adds (inScopeOf and the web identity
-    for the shapes that have them)."""
+    for the shapes that have them). It first checks that the identity is of this shape (the
+    member count of each object, every member read: ``None``, or a ``KeyError``, for another)."""
     members, session, issuer, attributes = shape
-    lines = ["def build(identity, signed_in_as):"]
-    if session is not None:
-        lines.append("    session = identity['sessionContext']")
-    if issuer is not None:
-        lines.append("    issuer = session['sessionIssuer']")
-    if attributes is not None:
-        lines.append("    attributes = session['attributes']")
+    namespace: dict[str, Any] = {
+        "Unexpected": _Unexpected,
+        "actor_of": actor_of,
+        "is_instance_id": is_instance_id,
+        "beside_actor": beside_actor,
+        "as_bool": as_bool,
+        "BOOL_TEXTS": _BOOL_TEXTS,
+        "optional_time": optional_time,
+        "nullable_obj": nullable_obj,
+        "optional_str": optional_str,
+    }
+    lines = [
+        "def build(identity, signed_in_as):",
+        f"    if len(identity) != {len(members)}:",
+        "        return None",
+    ]
+    read: dict[str, set[str]] = {"identity": set(), "session": set(), "issuer": set(), "attributes": set()}
+    for container, key, name, keys in (
+        ("identity", "sessionContext", "session", session),
+        ("session", "sessionIssuer", "issuer", issuer),
+        ("session", "attributes", "attributes", attributes),
+    ):
+        holder = members if container == "identity" else session
+        if keys is not None:  # an object of these members (identity_shape's test, inline)
+            lines += [
+                f"    {name} = {container}[{key!r}]",
+                f"    if {name}.__class__ is not dict or len({name}) != {len(keys)}:",
+                "        return None",
+            ]
+            read[container].add(key)
+        elif holder is not None and key in holder:  # null, as in the shape
+            lines += [f"    if {container}[{key!r}] is not None:", "        return None"]
+            read[container].add(key)
     for keys, container, texts in (
         (members, "identity", _IDENTITY_TEXT),
         (issuer, "issuer", _ISSUER_TEXT),
@@ -512,19 +578,40 @@ def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
         for key, name in texts:
             present = keys is not None and key in keys
             lines += _text(name, f"{container}[{key!r}]") if present else [f"    {name} = None"]
-    for key, name, read in (
-        ("mfaAuthenticated", "mfa_authenticated", "as_bool"),
-        ("creationDate", "session_created", "optional_time"),
-    ):
-        present = attributes is not None and key in attributes
-        lines.append(f"    {name} = {read}(attributes[{key!r}])" if present else f"    {name} = None")
+            if present:
+                read[container].add(key)
+    if attributes is not None and "mfaAuthenticated" in attributes:  # as_bool, "false" without its call
+        lines += [
+            "    mfa_authenticated = attributes['mfaAuthenticated']",
+            "    if mfa_authenticated.__class__ is not bool:",
+            "        text = BOOL_TEXTS.get(mfa_authenticated) if mfa_authenticated.__class__ is str else None",
+            "        mfa_authenticated = text if text is not None else as_bool(mfa_authenticated)",
+        ]
+        read["attributes"].add("mfaAuthenticated")
+    else:
+        lines.append("    mfa_authenticated = None")
+    if attributes is not None and "creationDate" in attributes:
+        lines.append("    session_created = optional_time(attributes['creationDate'])")
+        read["attributes"].add("creationDate")
+    else:
+        lines.append("    session_created = None")
     # The rare members, read as identity_members reads them.
     beside = []  # identity_parties' test of what beside_actor reads
     if "webIdFederationData" in members or (session is not None and "webIdFederationData" in session):
-        scope = "session" if session is not None else "None"
+        if session is not None and "webIdFederationData" in session:  # nullable_obj, inline
+            lines += [
+                "    web = session['webIdFederationData']",
+                "    if web.__class__ is not dict and web is not None:",
+                "        raise Unexpected",
+            ]
+            read["session"].add("webIdFederationData")
+            if "webIdFederationData" in members:
+                lines += ["    if not web:", "        web = nullable_obj(identity, 'webIdFederationData')"]
+        else:
+            lines.append("    web = nullable_obj(identity, 'webIdFederationData')")
         lines += [
-            f"    web = nullable_obj({scope}, 'webIdFederationData') or nullable_obj(identity, 'webIdFederationData')",
-            "    identity_provider = identity_provider or optional_str(web, 'federatedProvider')",
+            "    if web and not identity_provider:",
+            "        identity_provider = optional_str(web, 'federatedProvider')",
         ]
         beside.append("web")
     if "inScopeOf" in members:
@@ -537,27 +624,36 @@ def compile_identity_builder(shape: IdentityShape) -> IdentityBuilder:
         ]
     else:
         lines += ["    behalf_user = identity_store_arn = None"]
+    # Every member read, whatever else the builder does: those no line above reads by name
+    # (the names go to the namespace, not into the source: any identity's member may be one).
+    for container, keys in (
+        ("identity", members),
+        ("session", session),
+        ("issuer", issuer),
+        ("attributes", attributes),
+    ):
+        unread = tuple(key for key in keys or () if key not in read[container])
+        if unread:
+            namespace[f"{container}_members"] = itemgetter(*unread)
+            lines.append(f"    {container}_members({container})")
     lines.append(f"    user, related, fields = actor_of({_ACTOR_ARGUMENTS})")
     if beside:
         lines += [
             f"    if {' or '.join(beside)}:",
             "        related = beside_actor(identity, related, fields)",
         ]
-    lines += [
-        "    hosts = actor_hosts(user) if 'roles' in user else None",
-        "    return user, related, fields, tuple(hosts) if hosts else ()",
+    lines += [  # actor_hosts: a role session named like an instance is that instance acting
+        "    if 'roles' in user:",
+        "        name = user.get('name')",
+        "        if name.__class__ is str and is_instance_id(name):",
+        "            return user, related, fields, (name,)",
+        "    return user, related, fields, ()",
     ]
-    namespace: dict[str, Any] = {
-        "Unexpected": _Unexpected,
-        "actor_of": actor_of,
-        "actor_hosts": actor_hosts,
-        "beside_actor": beside_actor,
-        "as_bool": as_bool,
-        "optional_time": optional_time,
-        "nullable_obj": nullable_obj,
-        "optional_str": optional_str,
-    }
     code = compile("\n".join(lines), "<cloudtrail compiled identity>", "exec")
     exec(code, namespace)  # our own source: member names from the identity tables above
     builder: IdentityBuilder = namespace["build"]
     return builder
+
+
+_BOOL_TEXTS = {"true": True, "false": False}
+"""``as_bool`` of the texts CloudTrail writes (``mfaAuthenticated``), found without its call."""

@@ -471,3 +471,85 @@ def test_a_long_original_event_id_is_cut_the_same_both_ways(monkeypatch: pytest.
     (document,) = fast
     assert document["aws"]["cloudtrail"]["addendum"]["original_event_id"] == mapping.searchable_id(original)
     assert document["aws"]["cloudtrail"]["addendum"]["original_event_id"] != original
+
+
+def _role_session(number: int) -> dict[str, Any]:
+    return {
+        "type": "AssumedRole",
+        "principalId": f"AROAEXAMPLE{number}:i-0123456789abcdef{number % 10}",
+        "arn": f"arn:aws:sts::111122223333:assumed-role/Admin/i-0123456789abcdef{number % 10}",
+        "accountId": "111122223333",
+        "accessKeyId": f"ASIAEXAMPLE{number}",
+        "sessionContext": {
+            "sessionIssuer": {
+                "type": "Role",
+                "principalId": f"AROAEXAMPLE{number}",
+                "arn": "arn:aws:iam::111122223333:role/Admin",
+                "accountId": "111122223333",
+                "userName": "Admin",
+            },
+            "webIdFederationData": {},
+            "attributes": {"creationDate": "2026-11-01T00:00:00Z", "mfaAuthenticated": "false"},
+        },
+    }
+
+
+def test_an_identity_builder_guessed_by_size_builds_only_identities_of_its_own_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Identities with as many members (and as many in ``sessionContext``) in other shapes,
+    taking turns with a role session: each gets its own actor, as the generic path builds it
+    (a null or absent issuer, attributes or web identity where the other has one, another
+    member of the same count, members in another order, an issuer that is no object)."""
+    monkeypatch.setattr(compiled, "_IDENTITY_BUILDERS", {})
+    monkeypatch.setattr(compiled, "_IDENTITY_BY_SIZE", {})
+    session = _role_session(1)
+    context = session["sessionContext"]
+    others: list[dict[str, Any]] = [
+        {**session, "sessionContext": {**context, "sessionIssuer": None}},
+        {**session, "sessionContext": {**context, "sessionIssuer": {**context["sessionIssuer"], "x": 1}}},
+        {**session, "sessionContext": {**context, "sessionIssuer": "Admin"}},
+        {**session, "sessionContext": {**context, "attributes": {"mfaAuthenticated": "true", "x": "y"}}},
+        {**session, "sessionContext": {**context, "attributes": None}},
+        {**session, "sessionContext": {**context, "webIdFederationData": {"federatedProvider": "cognito"}}},
+        {
+            **{k: v for k, v in session.items() if k != "accessKeyId"},
+            "userName": "alice",
+            "sessionContext": {k: v for k, v in reversed(context.items()) if k != "attributes"}
+            | {"sourceIdentity": "alice"},
+        },
+        dict(reversed(session.items())),
+        {**{k: v for k, v in session.items() if k != "sessionContext"}, "sessionContext": None},
+        {**{k: v for k, v in session.items() if k != "sessionContext"}, "userName": "bob"},
+    ]
+    builders = compiled.CompiledBuilders()
+    size = compiled.identity_size(session)
+    assert sum(compiled.identity_size(other) == size for other in others) == len(others) - 2
+    for other in others:
+        for identity in (session, other, other, session):
+            for signed_in_as in (None, "alice"):
+                assert _outcome(builders.identity_parties, identity, signed_in_as) == _outcome(
+                    identity_parties, identity, signed_in_as
+                )
+
+
+def test_an_identity_of_a_shape_seen_before_is_built_without_its_shape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Identities that never repeat (each record's own session) but keep their shape: the
+    builder last picked for their size builds them, their shape is not computed again."""
+    monkeypatch.setattr(compiled, "_IDENTITY_BY_SIZE", {})
+    shapes: list[Any] = []
+    real = compiled.identity_shape
+
+    def counted(identity: dict[str, Any]) -> Any:
+        shapes.append(real(identity))
+        return shapes[-1]
+
+    monkeypatch.setattr(compiled, "identity_shape", counted)
+    builders = compiled.CompiledBuilders()
+    for number in range(10):
+        identity = _role_session(number)
+        assert builders.identity_parties(identity) == identity_parties(identity)
+    assert len(shapes) == 1
+    assert builders.identity_parties(_role_session(3))[3] == ("i-0123456789abcdef3",)
