@@ -22,7 +22,13 @@ import yaml
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
 from detections.grouping import fields_of, is_named
-from detections.principals import NO_ORGANIZATION, Organization, grants_every_action, grants_outside, json_object
+from detections.principals import (
+    NO_ORGANIZATION,
+    Organization,
+    grants_every_action,
+    grants_outside,
+    json_object,
+)
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
 
