@@ -225,11 +225,38 @@ def _outside(value: Any, inside: _Ours) -> bool:
 
 
 def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    if "Statement" not in policy and "principal" in policy:
+        yield _permission_statement(policy)
+        return
     statements = policy.get("Statement", ())
     if isinstance(statements, Mapping):
         statements = [statements]
     if isinstance(statements, list):
         yield from (item for item in statements if isinstance(item, Mapping))
+
+
+def _permission_statement(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The statement a permission API adds, from its request parameters: Lambda
+    ``AddPermission`` (``principal``, ``principalOrgID``, ``sourceAccount``, ``sourceArn``),
+    ``AddLayerVersionPermission`` (``principal``, ``organizationId``) and EventBridge
+    ``PutPermission`` (``principal``, ``condition: {type, key, value}``) take a principal and
+    the conditions narrowing it, not a policy; the function's or bus's policy then holds them
+    as ``Condition`` (``aws:PrincipalOrgID``, ``aws:SourceAccount``, ``aws:SourceArn``), so they
+    are read as any policy's: ``*`` with another organization's id is outside."""
+    condition: dict[str, dict[str, Any]] = {}
+    keys = (
+        ("StringEquals", "aws:PrincipalOrgID", request.get("principalOrgID")),
+        ("StringEquals", "aws:PrincipalOrgID", request.get("organizationId")),
+        ("StringEquals", "aws:SourceAccount", request.get("sourceAccount")),
+        ("ArnLike", "aws:SourceArn", request.get("sourceArn")),
+    )
+    narrowing = request.get("condition")
+    if isinstance(narrowing, Mapping):
+        keys += ((str(narrowing.get("type")), str(narrowing.get("key")), narrowing.get("value")),)
+    for operator, key, value in keys:
+        if isinstance(value, str) and value:
+            condition.setdefault(operator, {})[key] = value
+    return {"Effect": "Allow", "Principal": request.get("principal"), "Condition": condition}
 
 
 def _statement_outside(statement: Mapping[str, Any], inside: _Ours) -> bool:

@@ -6,7 +6,13 @@ import json
 
 import pytest
 
-from detections.principals import MAX_POLICY_TEXT, Organization, grants_every_action, grants_outside
+from detections.principals import (
+    MAX_POLICY_TEXT,
+    NO_ORGANIZATION,
+    Organization,
+    grants_every_action,
+    grants_outside,
+)
 from detections.rules import Comparison, field_values
 
 OWN = "111122223333"
@@ -246,3 +252,45 @@ def test_an_account_id_held_as_a_number_is_that_account() -> None:
     assert not grants_outside([111122223333], OWN)
     assert grants_outside([12345678901], "012345678901") is False
     assert not grants_outside([True, 3.5, -1, 10**12], OWN)
+
+
+@pytest.mark.parametrize(
+    "request_parameters, organization, outside",
+    [
+        # Lambda AddPermission: principal * narrowed by principalOrgID, sourceAccount or sourceArn.
+        ({"principal": "*", "action": "lambda:InvokeFunction"}, NO_ORGANIZATION, True),
+        ({"principal": "*", "principalOrgID": "o-a1b2c3d4e5"}, NO_ORGANIZATION, False),
+        ({"principal": "*", "principalOrgID": "o-a1b2c3d4e5"}, OURS, False),
+        ({"principal": "*", "principalOrgID": "o-attacker01"}, OURS, True),
+        ({"principal": "*", "sourceAccount": OWN}, NO_ORGANIZATION, False),
+        ({"principal": "*", "sourceAccount": "999988887777"}, NO_ORGANIZATION, True),
+        ({"principal": "*", "sourceArn": f"arn:aws:sns:us-east-1:{OWN}:alerts"}, NO_ORGANIZATION, False),
+        ({"principal": "999988887777", "principalOrgID": "o-a1b2c3d4e5"}, OURS, True),
+        ({"principal": "s3.amazonaws.com", "sourceArn": "arn:aws:s3:::uploads"}, NO_ORGANIZATION, False),
+        # AddLayerVersionPermission: organizationId.
+        ({"principal": "*", "organizationId": "o-attacker01"}, OURS, True),
+        ({"principal": "*", "organizationId": "o-a1b2c3d4e5"}, OURS, False),
+        # EventBridge PutPermission: its condition.
+        (
+            {
+                "principal": "*",
+                "condition": {"type": "StringEquals", "key": "aws:PrincipalOrgID", "value": "o-attacker01"},
+            },
+            OURS,
+            True,
+        ),
+        (
+            {
+                "principal": "*",
+                "condition": {"type": "StringEquals", "key": "aws:PrincipalOrgID", "value": "o-a1b2c3d4e5"},
+            },
+            OURS,
+            False,
+        ),
+        ({"principal": OWN, "action": "events:PutEvents"}, NO_ORGANIZATION, False),
+    ],
+)
+def test_a_permission_request_is_read_as_the_statement_it_adds(
+    request_parameters: dict[str, object], organization: Organization, outside: bool
+) -> None:
+    assert grants_outside([request_parameters], OWN, organization) is outside
