@@ -6,9 +6,11 @@ Lucene cannot compare a value with another field of the same document, and a tru
 resource policy arrives in CloudTrail either as an object (S3 ``PutBucketPolicy``:
 ``requestParameters.bucketPolicy``) or as JSON text (IAM ``CreateRole`` /
 ``UpdateAssumeRolePolicy``: ``assumeRolePolicyDocument`` / ``policyDocument``). This module
-reads both, and plain principal values (Lambda ``AddPermission``'s ``principal``: an account
-id, an ARN or ``*``; an account id logged as a number, as S3 logs XML values), the way IAM
-evaluates them:
+reads both, plain principal values (SNS ``AddPermission``'s account ids, KMS
+``CreateGrant``'s ``granteePrincipal``: an account id, an ARN or ``*``; an account id logged
+as a number, as S3 logs XML values), and a permission request as the statement it adds
+(Lambda ``AddPermission``, ``AddLayerVersionPermission``, EventBridge ``PutPermission``: a
+``principal`` and the parameters narrowing it), the way IAM evaluates them:
 
 - only ``Allow`` statements grant anything;
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
