@@ -26,7 +26,7 @@ from typing import Any
 
 from demo.benign.calls import Clock, Context, Record
 from demo.benign.org import HOME_REGION, ORG_ID, Account, cdk_role
-from demo.benign.pipelines import CFN, _terraform_session, assume_role, terraform_writes
+from demo.benign.pipelines import CFN, _terraform_session, assume_role, stack_changes, terraform_writes
 from demo.records import cloudtrail as ct
 
 S3_XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
@@ -53,13 +53,7 @@ def policy_stack(ctx: Context, start: datetime) -> list[Record]:
     target = shared or ctx.rng.choice(ctx.org.of_kind("prod", "nonprod"))
     records, executor = _cfn_executor(ctx, clock, target)
     chosen = ctx.rng.sample(_stack_policies(ctx, target), ctx.rng.randint(1, 3))
-    for source, name, request, response in chosen:
-        record = ctx.call(
-            executor, clock.tick(1, 20), source, name, account=target.id, ip=CFN, agent=CFN,
-            read_only=False, request=request, response=response,
-        )  # fmt: skip
-        records.append(record)
-    return records
+    return records + stack_changes(ctx, executor, clock, target.id, chosen)
 
 
 def _stack_policies(ctx: Context, target: Account) -> list[tuple[str, str, Any, Any]]:
@@ -312,13 +306,7 @@ def organization_sharing(ctx: Context, start: datetime) -> list[Record]:
              {"role": role}),
             ("iam.amazonaws.com", "UpdateAssumeRolePolicy", {"roleName": name, "policyDocument": trust}, None),
         ][: ctx.rng.randint(1, 2)]  # fmt: skip
-    for source, name, request, response in changes:
-        record = ctx.call(
-            executor, clock.tick(1, 20), source, name, account=owner.id, ip=CFN, agent=CFN,
-            read_only=False, request=request, response=response,
-        )  # fmt: skip
-        records.append(record)
-    return records
+    return records + stack_changes(ctx, executor, clock, owner.id, changes)
 
 
 __all__ = ["bucket_replication", "key_teardown", "organization_sharing", "policy_stack"]

@@ -27,6 +27,23 @@ from demo.records.cloudtrail import RoleSession
 
 CFN = "cloudformation.amazonaws.com"
 
+Change = tuple[str, str, Any, Any]
+"""One write a stack or a pipeline makes: event source, operation, request, response."""
+
+
+def stack_changes(
+    ctx: Context, executor: Record, clock: Clock, account: str, changes: Iterable[Change], most: int = 20
+) -> list[Record]:
+    """``changes`` made in turn by CloudFormation's ``executor`` (its calls ``invokedBy``
+    CloudFormation) in ``account``, 1 to ``most`` seconds apart."""
+    return [
+        ctx.call(
+            executor, clock.tick(1, most), source, name, account=account, ip=CFN, agent=CFN,
+            read_only=False, request=request, response=response,
+        )
+        for source, name, request, response in changes
+    ]  # fmt: skip
+
 
 def assume_role(
     ctx: Context, caller: Record, session: RoleSession, when: datetime, ip: str, agent: str

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from demo.benign.calls import Clock, Context, Record
 from demo.benign.grantrules import S3_XMLNS, _cfn_executor, _text
 from demo.benign.org import HOME_REGION, Account
-from demo.benign.pipelines import CFN, _terraform_session, terraform_writes
+from demo.benign.pipelines import CFN, Change, _terraform_session, stack_changes, terraform_writes
 
 INSPECTOR = "inspector2.amazonaws.com"
 MACIE = "macie2.amazonaws.com"
@@ -34,8 +33,6 @@ DETECTIVE = "detective.amazonaws.com"
 LOGS = "logs.amazonaws.com"
 OPENSEARCH = "es.amazonaws.com"
 S3 = "s3.amazonaws.com"
-
-Change = tuple[str, str, Any, Any]
 
 
 def scanners_terraform(ctx: Context, start: datetime) -> list[Record]:
@@ -75,14 +72,7 @@ def log_shipping_stack(ctx: Context, start: datetime) -> list[Record]:
     target = ctx.rng.choice(ctx.org.of_kind("prod", "nonprod"))
     records, executor = _cfn_executor(ctx, clock, target)
     chosen = ctx.rng.sample(_shipping_changes(ctx, target), ctx.rng.randint(1, 2))
-    for source, name, request, response in chosen:
-        records.append(
-            ctx.call(
-                executor, clock.tick(1, 20), source, name, account=target.id, ip=CFN, agent=CFN,
-                read_only=False, request=request, response=response,
-            )
-        )  # fmt: skip
-    return records
+    return records + stack_changes(ctx, executor, clock, target.id, chosen)
 
 
 def _shipping_changes(ctx: Context, target: Account) -> list[Change]:

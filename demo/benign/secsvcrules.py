@@ -31,7 +31,14 @@ from demo.benign.org import (
     service_role,
     stable_hex,
 )
-from demo.benign.pipelines import CFN, _terraform_session, assume_role, terraform_writes
+from demo.benign.pipelines import (
+    CFN,
+    Change,
+    _terraform_session,
+    assume_role,
+    stack_changes,
+    terraform_writes,
+)
 from demo.records import cloudtrail as ct
 
 GUARDDUTY = "guardduty.amazonaws.com"
@@ -42,8 +49,6 @@ ORGANIZATIONS = "organizations.amazonaws.com"
 FSBP = f"arn:aws:securityhub:{HOME_REGION}::standards/aws-foundational-security-best-practices/v/1.0.0"
 SCANNER_ADDRESS = "198.51.100.40"
 """The organization's external vulnerability scanner (RFC 5737)."""
-
-Change = tuple[str, str, Any, Any]
 
 
 def detector_id(account: Account) -> str:
@@ -136,15 +141,8 @@ def security_baseline_stackset(ctx: Context, start: datetime) -> list[Record]:
     )
     records = assume_role(ctx, ct.aws_service(CFN), session, session.created, CFN, CFN)
     executor = ct.assumed_role(session, invoked_by=CFN)
-    changes = _baseline_changes(ctx, target)
-    for source, name, request, response in ctx.rng.sample(changes, ctx.rng.randint(1, 3)):
-        records.append(
-            ctx.call(
-                executor, clock.tick(1, 10), source, name, account=target.id, ip=CFN, agent=CFN,
-                read_only=False, request=request, response=response,
-            )
-        )  # fmt: skip
-    return records
+    chosen = ctx.rng.sample(_baseline_changes(ctx, target), ctx.rng.randint(1, 3))
+    return records + stack_changes(ctx, executor, clock, target.id, chosen, most=10)
 
 
 def _baseline_changes(ctx: Context, target: Account) -> list[Change]:
