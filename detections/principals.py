@@ -246,15 +246,15 @@ def _permission_statement(request: Mapping[str, Any]) -> Mapping[str, Any]:
     as ``Condition`` (``aws:PrincipalOrgID``, ``aws:SourceAccount``, ``aws:SourceArn``), so they
     are read as any policy's: ``*`` with another organization's id is outside."""
     condition: dict[str, dict[str, Any]] = {}
-    keys = (
+    keys: list[tuple[str, str, Any]] = [
         ("StringEquals", "aws:PrincipalOrgID", request.get("principalOrgID")),
         ("StringEquals", "aws:PrincipalOrgID", request.get("organizationId")),
         ("StringEquals", "aws:SourceAccount", request.get("sourceAccount")),
         ("ArnLike", "aws:SourceArn", request.get("sourceArn")),
-    )
+    ]
     narrowing = request.get("condition")
     if isinstance(narrowing, Mapping):
-        keys += ((str(narrowing.get("type")), str(narrowing.get("key")), narrowing.get("value")),)
+        keys.append((str(narrowing.get("type")), str(narrowing.get("key")), narrowing.get("value")))
     for operator, key, value in keys:
         if isinstance(value, str) and value:
             condition.setdefault(operator, {})[key] = value
