@@ -22,6 +22,10 @@ as a number, as S3 logs XML values), and a permission request as the statement i
   Every form that names an account goes through the same check: a plain id, an id logged
   as a number, ``arn:aws:iam::<id>:root``, a role or user ARN, and the account condition
   keys below. Everyone (``*``) is outside whatever the directory holds;
+- an organization's or organizational unit's ARN (AWS RAM's ``principals``:
+  ``arn:aws:organizations::<management account>:organization/o-...`` or ``.../ou/o-.../ou-...``)
+  names an organization, not an account: it is compared as ``aws:PrincipalOrgID`` is below
+  (outside when its id is not the organization's; any id is inside without it);
 - ``Allow`` with ``NotPrincipal`` lets in every principal but those named: everyone;
 - a statement whose ``Condition`` pins the caller to an account or organization
   (``aws:PrincipalOrgID``, ``aws:PrincipalAccount``, ``aws:SourceAccount``,
@@ -57,6 +61,8 @@ from typing import Any
 
 _ACCOUNT = re.compile(r"\A\d{12}\Z")
 _ARN_ACCOUNT = re.compile(r"\Aarn:[^:]*:[^:]*:[^:]*:(\d{12}):")
+_ORGANIZATION_ARN = re.compile(r"\Aarn:[^:]*:organizations::\d{12}:(?:organization|ou)/(o-[a-z0-9]+)(?:/|\Z)")
+"""An organization's or an OU's ARN, and the organization id it names."""
 PINNING_KEYS = frozenset(
     key.lower()
     for key in (
@@ -316,6 +322,9 @@ def _principal_outside(principal: str, inside: _Ours) -> bool:
     principal = principal.strip()
     if principal == "*":
         return True
+    organization = _ORGANIZATION_ARN.match(principal)
+    if organization:
+        return not inside.organization_value(organization.group(1))
     named = principal if _ACCOUNT.match(principal) else _arn_account(principal)
     return named is not None and named not in inside
 

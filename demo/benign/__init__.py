@@ -34,6 +34,7 @@ from demo.benign import (
     adminroutes,
     apps,
     automation,
+    exposure,
     grantrules,
     guardrails,
     idbackdoor,
@@ -122,6 +123,11 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("scanners-terraform", "the CI runner's Terraform applies the security tooling account's Inspector, Macie and Detective settings: a member's scanning enabled, Inspector auto-enable extended to Lambda (Lambda code left off), a Macie session re-enabled, auto-enable on, a classification job paused, a Detective member added, auto-enable on", secsvc2.scanners_terraform, working_hours, 8),
     Activity("log-shipping-stack", "a workload's stack update (CloudFormation) subscribes a log group, or the whole account by a subscription policy, to the log archive account's CloudWatch Logs destination, or a log group to its own alerting function, and writes its search domain's access policy for its own role", secsvc2.log_shipping_stack, working_hours, 20),
     Activity("bucket-logging", "the CI runner's Terraform turns a bucket's server access logging on, to the account's access logs bucket; or a stack update resends a bucket without logging (CloudFormation sends the empty status)", secsvc2.bucket_logging, working_hours, 15),
+    Activity("database-terraform", "the CI runner's Terraform creates a private database with its master password managed by Secrets Manager, hands an existing cluster's password to Secrets Manager and rotates it there, or changes its backup retention", exposure.database_terraform, working_hours, 10),
+    Activity("managed-password-rotation", "Secrets Manager (invokedBy secretsmanager) rotates a database cluster's managed master password on its schedule", exposure.managed_password_rotation, any_time, 8),
+    Activity("ec2-hardening", "the CI runner's Terraform hardens an account's EC2: IMDSv2 required by default and on an instance, an instance launched from a launch template requiring it, EBS encryption by default, snapshot and AMI block public access on", exposure.ec2_hardening, working_hours, 10),
+    Activity("network-sharing", "the CI runner's Terraform in the network account peers a fellow account's VPC (request or accept) or transit gateway, shares subnets through RAM with the organization's ARN (outside principals refused) or a fellow account (silent with the accounts directory; the account peerings alert without it)", exposure.network_sharing, working_hours, 8),
+    Activity("domain-upkeep", "the CI runner's Terraform sets a registered domain's auto-renew, contact privacy or transfer lock", exposure.domain_upkeep, working_hours, 3),
 )  # fmt: skip
 
 

@@ -95,6 +95,26 @@ def test_a_policy_naming_a_fellow_and_a_stranger_is_outside() -> None:
     assert grants_outside([both], OWN, ORGANIZATION)
 
 
+@pytest.mark.parametrize(
+    "principal",
+    [
+        "arn:aws:organizations::{account}:organization/{organization}",
+        "arn:aws:organizations::{account}:ou/{organization}/ou-a1b2-w0rk1oad",
+    ],
+)
+def test_an_organization_arn_is_compared_by_its_organization_id(principal: str) -> None:
+    """AWS RAM's ``principals``: an organization's or OU's ARN names its management account,
+    which is not the caller's (and without a directory not inside), but grants that
+    organization: compared as ``aws:PrincipalOrgID`` is."""
+    ours = principal.format(account=FELLOW, organization=ORGANIZATION_ID)
+    another = principal.format(account=STRANGER, organization="o-z9y8x7w6v5")
+    named = Organization(ORGANIZATION.accounts, ORGANIZATION_ID)
+    assert not grants_outside([ours], OWN)  # without a directory any organization id pins
+    assert not grants_outside([ours], OWN, named)
+    assert grants_outside([another], OWN, named)
+    assert grants_outside([ours, f"arn:aws:iam::{STRANGER}:role/ops"], OWN, named)
+
+
 def test_only_accounts_the_organization_still_governs_are_inside() -> None:
     statuses = {"ACTIVE": True, "PENDING_ACTIVATION": True, None: True, "active": True}
     statuses |= {"SUSPENDED": False, "PENDING_CLOSURE": False, "CLOSED": False}

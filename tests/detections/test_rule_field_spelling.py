@@ -43,6 +43,12 @@ RULE_FILES = (
     "iam-password-policy-weakened",
     "iam-admin-policy-attached",
     "cloudformation-first-deployment-by-principal",
+    "rds-master-password-reset",
+    "rds-database-made-public",
+    "ec2-imdsv1-enabled",
+    "network-joined-to-outside-account",
+    "route53-domain-transfer-out",
+    "route53-domain-nameservers-changed",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
@@ -65,6 +71,9 @@ MODELS = {
             "lambda",
             "logs",
             "organizations",
+            "ram",
+            "rds",
+            "route53domains",
             "s3",
             "secretsmanager",
             "securityhub",
