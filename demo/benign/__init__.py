@@ -34,6 +34,7 @@ from demo.benign import (
     adminroutes,
     apps,
     automation,
+    blinding,
     grantrules,
     guardrails,
     idbackdoor,
@@ -122,6 +123,11 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("scanners-terraform", "the CI runner's Terraform applies the security tooling account's Inspector, Macie and Detective settings: a member's scanning enabled, Inspector auto-enable extended to Lambda (Lambda code left off), a Macie session re-enabled, auto-enable on, a classification job paused, a Detective member added, auto-enable on", secsvc2.scanners_terraform, working_hours, 8),
     Activity("log-shipping-stack", "a workload's stack update (CloudFormation) subscribes a log group, or the whole account by a subscription policy, to the log archive account's CloudWatch Logs destination, or a log group to its own alerting function, and writes its search domain's access policy for its own role", secsvc2.log_shipping_stack, working_hours, 20),
     Activity("bucket-logging", "the CI runner's Terraform turns a bucket's server access logging on, to the account's access logs bucket; or a stack update resends a bucket without logging (CloudFormation sends the empty status)", secsvc2.bucket_logging, working_hours, 15),
+    Activity("scanner-saved-filters", "the CI runner's Terraform saves the security tooling account's Inspector and Macie filters that hide nothing: Inspector action NONE, Macie NOOP (created or updated)", blinding.scanner_saved_filters, working_hours, 4),
+    Activity("guardduty-coverage-terraform", "the CI runner's Terraform turns GuardDuty coverage on in the security tooling account: S3 protection and Runtime Monitoring with every agent managed, for the detector, a member, and auto-enabled for the organization", blinding.guardduty_coverage_terraform, working_hours, 4),
+    Activity("mail-team-identities", "a production account's mail team verifies this week's sender domain or address in SES (v1 or v2) with its own role, as every week", blinding.mail_team_identities, partial(weekly, day=2, hour=11), 2),
+    Activity("own-key-reactivation", "a sandbox IAM user reactivates their own access key after deactivating the wrong one (UpdateAccessKey Active, with or without their own userName)", blinding.own_key_reactivation, working_hours, 3),
+    Activity("firehose-streams", "a workload's stack update (CloudFormation) creates a Firehose stream of its logs to the organization's log archive bucket or to its own OpenSearch domain", blinding.firehose_streams, working_hours, 6),
 )  # fmt: skip
 
 
