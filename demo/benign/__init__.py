@@ -34,6 +34,7 @@ from demo.benign import (
     adminroutes,
     apps,
     automation,
+    blinding,
     exposure,
     grantrules,
     guardrails,
@@ -128,6 +129,11 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("ec2-hardening", "the CI runner's Terraform hardens an account's EC2: IMDSv2 required by default and on an instance, an instance launched from a launch template requiring it, EBS encryption by default, snapshot and AMI block public access on", exposure.ec2_hardening, working_hours, 10),
     Activity("network-sharing", "the CI runner's Terraform in the network account peers a fellow account's VPC (request or accept) or transit gateway, shares subnets through RAM with the organization's ARN (outside principals refused) or a fellow account (silent with the accounts directory; the account peerings alert without it)", exposure.network_sharing, working_hours, 8),
     Activity("domain-upkeep", "the CI runner's Terraform sets a registered domain's auto-renew, contact privacy or transfer lock", exposure.domain_upkeep, working_hours, 3),
+    Activity("scanner-saved-filters", "the CI runner's Terraform saves the security tooling account's Inspector and Macie filters that hide nothing: Inspector action NONE, Macie NOOP (created or updated)", blinding.scanner_saved_filters, working_hours, 4),
+    Activity("guardduty-coverage-terraform", "the CI runner's Terraform turns GuardDuty coverage on in the security tooling account: S3 protection and Runtime Monitoring with every agent managed, for the detector, a member, and auto-enabled for the organization", blinding.guardduty_coverage_terraform, working_hours, 4),
+    Activity("mail-team-identities", "a production account's mail team verifies this week's sender domain or address in SES (v1 or v2) with its own role, as every week", blinding.mail_team_identities, partial(weekly, day=2, hour=11), 2),
+    Activity("own-key-reactivation", "a sandbox IAM user reactivates their own access key after deactivating the wrong one (UpdateAccessKey Active, with or without their own userName)", blinding.own_key_reactivation, working_hours, 3),
+    Activity("firehose-streams", "a workload's stack update (CloudFormation) creates a Firehose stream of its logs to the organization's log archive bucket or to its own OpenSearch domain", blinding.firehose_streams, working_hours, 6),
 )  # fmt: skip
 
 

@@ -49,6 +49,14 @@ RULE_FILES = (
     "network-joined-to-outside-account",
     "route53-domain-transfer-out",
     "route53-domain-nameservers-changed",
+    "inspector-findings-suppressed",
+    "macie-findings-suppressed",
+    "guardduty-coverage-narrowed",
+    "ses-sending-enabled",
+    "ses-identity-created-by-new-principal",
+    "iam-access-key-reactivated-for-another-user",
+    "firehose-delivers-to-third-party",
+    "firehose-delivers-to-other-account",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
@@ -63,13 +71,16 @@ MODELS = {
             "dynamodb",
             "ecr",
             "events",
+            "firehose",
             "glacier",
             "guardduty",
             "iam",
+            "inspector2",
             "kinesis",
             "kms",
             "lambda",
             "logs",
+            "macie2",
             "organizations",
             "ram",
             "rds",
@@ -77,6 +88,7 @@ MODELS = {
             "s3",
             "secretsmanager",
             "securityhub",
+            "ses",
             "sns",
             "sqs",
         ]
@@ -89,7 +101,11 @@ ALTERNATE = {
         "SNS AddPermission with the API's member names as sent (AWSAccountId)",
         "a file system and a backup vault shared, the REST body's member names as sent (Policy)",
         "a Glacier vault open to everyone, the REST body's member name as sent (policy.Policy)",
-    }
+    },
+    "siem-ses-sending-enabled": {
+        "SES v2's members as the API names them (sending resumed, production access requested)",
+        "SES v2's members as the API names them: sending paused, no production access",
+    },
 }
 """Tests written in the second spelling their rule reads: every member as the API names it."""
 FIELD = re.compile(r"aws\.cloudtrail\.(request_parameters|response_elements)\.([A-Za-z0-9_.]+)")
@@ -97,8 +113,12 @@ RECORD_KEYS = {"request_parameters": "requestParameters", "response_elements": "
 SESSION = botocore.session.get_session()
 
 
-def model(event_source: str) -> ServiceModel | None:
+def model(event_source: str, event_name: str = "") -> ServiceModel | None:
+    """The service model of a call; SES's two API versions share ``ses.amazonaws.com``, and a
+    call v1 does not know is v2's (``CreateEmailIdentity``, ``PutAccountDetails``)."""
     service = MODELS.get(event_source.removesuffix(".amazonaws.com"))
+    if service == "ses" and event_name not in SESSION.get_service_model("ses").operation_names:
+        service = "sesv2"
     return SESSION.get_service_model(service) if service else None
 
 
@@ -140,7 +160,7 @@ def misspelt(service: str, shape: Shape, value: Any, as_sent: bool, path: str) -
 
 
 def request_misspellings(record: dict[str, Any], as_sent: bool = False) -> list[str]:
-    service = model(str(record.get("eventSource", "")))
+    service = model(str(record.get("eventSource", "")), str(record.get("eventName", "")))
     parameters = record.get("requestParameters")
     if service is None or not isinstance(parameters, dict):
         return []
