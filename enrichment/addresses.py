@@ -90,9 +90,24 @@ class _Ranges:
         index = bisect_right(self._starts, value) - 1
         return self._labels[index] if index >= 0 else None
 
+    def unlabelled(self, start: int, end: int) -> bool:
+        """Whether no value of ``[start, end)`` has a label."""
+        following = bisect_right(self._starts, start)  # the interval holding start is the one before
+        unlabelled_start = following == 0 or self._labels[following - 1] is None
+        return unlabelled_start and bisect_right(self._starts, end - 1) == following
+
 
 _V4_RANGES = _Ranges(_V4)
 _V6_RANGES = _Ranges(_V6)
+_V4_PUBLIC_FIRST_OCTETS = frozenset(
+    octet for octet in range(256) if _V4_RANGES.unlabelled(octet << 24, (octet + 1) << 24)
+)
+"""First octets under which no special-purpose IPv4 block lies (1-223 but 10, 100, 127, 169,
+172, 192, 198 and 203): an address under one is public without a search, the common case of
+a flow log's remote addresses."""
+
+SCOPES = frozenset({label for _, label in _V4 + _V6} | {"aws_service"})
+"""Every scope this module names (the table above): a closed vocabulary."""
 
 
 def scope_of_ip(address: str) -> str | None:
@@ -104,9 +119,10 @@ def scope_of_ip(address: str) -> str | None:
     try:
         if ":" in address:
             return _V6_RANGES.label(int.from_bytes(inet_pton(AF_INET6, address)))
-        return _V4_RANGES.label(int.from_bytes(inet_pton(AF_INET, address)))
+        packed = inet_pton(AF_INET, address)
     except OSError:
         raise ValueError(f"not an IP address: {address!r}") from None
+    return None if packed[0] in _V4_PUBLIC_FIRST_OCTETS else _V4_RANGES.label(int.from_bytes(packed))
 
 
 def scope_of_name(address: str) -> str | None:

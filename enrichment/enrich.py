@@ -38,7 +38,7 @@ from typing import Any
 
 from enrichment.account_store import DEFAULT_TTL_SECONDS, CachedDirectory, open_store
 from enrichment.accounts import AccountDirectory, default_path
-from enrichment.addresses import scope_of_name
+from enrichment.addresses import SCOPES, scope_of_name
 from enrichment.geoip import PUBLIC_UNKNOWN, GeoIp, IpContext
 from enrichment.useragent import UserAgentParser
 
@@ -243,7 +243,7 @@ class Enricher:
                     if scope:
                         aws = document.get("aws")
                         if type(aws) is dict and side not in aws:
-                            aws[side] = _SCOPE_LABELS.get(scope) or _scope_labels(scope)
+                            aws[side] = _SCOPE_LABELS[scope]
                         else:
                             _add_scope(document, side, scope)
             if self.agents is not None and "user_agent" in document:
@@ -315,9 +315,9 @@ class Enricher:
         if type(endpoint) is not dict:
             return None
         ip = endpoint.get("ip")
-        if type(ip) is str:
+        if type(ip) is str:  # not in the cache (enrich looked it up)
             assert self.geoip is not None
-            return self.geoip.lookup(ip)
+            return self.geoip.resolve(ip)
         address = endpoint.get("address")
         return _name_context(address) if type(address) is str else None
 
@@ -349,20 +349,15 @@ def _add_scope(document: dict[str, Any], side: str, scope: str) -> None:
         if type(labels) is dict:
             labels["scope"] = scope
         elif side not in aws:
-            aws[side] = _SCOPE_LABELS.get(scope) or _scope_labels(scope)
+            aws[side] = _SCOPE_LABELS[scope]
     elif "aws" not in document:
-        document["aws"] = {side: _SCOPE_LABELS.get(scope) or _scope_labels(scope)}
+        document["aws"] = {side: _SCOPE_LABELS[scope]}
 
 
-_SCOPE_LABELS: dict[str, dict[str, str]] = {}
+_SCOPE_LABELS: dict[str, dict[str, str]] = {scope: {"scope": scope} for scope in SCOPES}
 """``aws.<side>`` of a document that had none, ``{"scope": scope}``, one shared dict per scope
-(the documents are read-only, module doc): a dict built per document was a tenth of a flow
-document's enrichment. Bounded by the scopes' closed vocabulary (enrichment.addresses: ten)."""
-
-
-def _scope_labels(scope: str) -> dict[str, str]:
-    labels = _SCOPE_LABELS[scope] = {"scope": scope}
-    return labels
+of the closed vocabulary (:data:`enrichment.addresses.SCOPES`; the documents are read-only,
+module doc): a dict built per document was a tenth of a flow document's enrichment."""
 
 
 @lru_cache(maxsize=4096)

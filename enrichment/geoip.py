@@ -58,7 +58,7 @@ class GeoIp:
         self._cache: dict[str, IpContext] = {}
         self.resolved: Mapping[str, IpContext] = self._cache
         """The cache itself, to read and never write: ``resolved.get(address) or
-        lookup(address)`` answers a cached address without a call (the enricher's path)."""
+        resolve(address)`` answers a cached address without a call (the enricher's path)."""
         self._cache_size = cache_size
         self.misses = 0
         """Addresses resolved (not answered from the cache), for tests and metrics."""
@@ -71,9 +71,11 @@ class GeoIp:
         once per batch of up to ``cache_size`` distinct ones.
         """
         context = self._cache.get(address)
-        return self._miss(address) if context is None else context
+        return self.resolve(address) if context is None else context
 
-    def _miss(self, address: str) -> IpContext:
+    def resolve(self, address: str) -> IpContext:
+        """The context of an address not in the cache (``resolved.get(address)`` is ``None``),
+        resolved and cached: :meth:`lookup` without its look-up."""
         context = self._lookup(address)
         self.misses += 1
         if len(self._cache) >= self._cache_size:

@@ -245,9 +245,9 @@ def test_odd_documents_are_left_alone(document: dict[str, Any]) -> None:
 
 def test_a_failing_step_never_stops_the_document(caplog: pytest.LogCaptureFixture) -> None:
     class Broken:
-        resolved: ClassVar[dict[str, Any]] = {}  # nothing cached: every address is looked up
+        resolved: ClassVar[dict[str, Any]] = {}  # nothing cached: every address is resolved
 
-        def lookup(self, address: str) -> Any:
+        def resolve(self, address: str) -> Any:
             raise RuntimeError("database went away")
 
     enricher = Enricher(DIRECTORY, geoip=Broken())  # type: ignore[arg-type]

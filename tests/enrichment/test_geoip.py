@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,47 @@ from tests.enrichment.mmdb import asn_database, city_database
 )
 def test_special_purpose_scopes(address: str, scope: str | None) -> None:
     assert scope_of_ip(address) == scope
+
+
+def test_every_first_octet_agrees_with_the_registry() -> None:
+    """Most IPv4 addresses are answered by their first octet alone: the first, a middle and the
+    last address of each /8 get the scope of the most specific IANA block holding them."""
+    blocks = [
+        (ipaddress.ip_network(cidr), scope)
+        for cidr, scope in [
+            ("0.0.0.0/8", "reserved"),
+            ("0.0.0.0/32", "unspecified"),
+            ("10.0.0.0/8", "private"),
+            ("100.64.0.0/10", "cgnat"),
+            ("127.0.0.0/8", "loopback"),
+            ("169.254.0.0/16", "link_local"),
+            ("172.16.0.0/12", "private"),
+            ("192.0.0.0/24", "reserved"),
+            ("192.0.2.0/24", "documentation"),
+            ("192.88.99.0/24", "reserved"),
+            ("192.168.0.0/16", "private"),
+            ("198.18.0.0/15", "reserved"),
+            ("198.51.100.0/24", "documentation"),
+            ("203.0.113.0/24", "documentation"),
+            ("224.0.0.0/4", "multicast"),
+            ("240.0.0.0/4", "reserved"),
+        ]
+    ]
+
+    def registry(address: ipaddress.IPv4Address) -> str | None:
+        holding = [(network.prefixlen, scope) for network, scope in blocks if address in network]
+        return max(holding)[1] if holding else None
+
+    for octet in range(256):
+        for rest in ("0.0.0", "0.0.1", "16.0.1", "64.0.1", "88.99.1", "168.0.1", "255.255.255"):
+            address = ipaddress.IPv4Address(f"{octet}.{rest}")
+            assert scope_of_ip(str(address)) == registry(address), address
+
+
+def test_a_string_that_is_no_address_is_refused() -> None:
+    for text in ("8.8.8", "8.8.8.8.8", "8.8.8.256", "example.com", "1.2.3.4 "):
+        with pytest.raises(ValueError, match="not an IP address"):
+            scope_of_ip(text)
 
 
 @pytest.mark.parametrize(
