@@ -11,8 +11,13 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
+from demo.benign.org import build
+from demo.ids import Ids
 from demo.records import cloudtrail as ct
 from demo.records import vpcflow
+from detections.false_positives import load_budgets, measure
+from detections.organization import inside_ids
+from detections.principals import Organization
 from detections.rules import RULES_DIR, Rule, load_rules
 from detections.windows import iso
 from normalizers import DeadLetter, Origin, normalize_object
@@ -30,6 +35,23 @@ def siem(engine: OpenSearch) -> OpenSearch:
 
 def our_rule(rule_id: str) -> Rule:
     return next(rule for rule in load_rules([RULES_DIR]) if rule.id == rule_id)
+
+
+def corpus_organizations(count: int) -> Organization:
+    """The accounts of the corpus's first ``count`` organizations (seeds 0 to count - 1) as one
+    organization: the look-alike tests run each episode in an organization of its own."""
+    return Organization(
+        frozenset().union(*(inside_ids(build(Ids(seed)).directory()) for seed in range(count)))
+    )
+
+
+def alerts_by_rule(
+    siem: OpenSearch, rules: Sequence[Rule], index: str, count: int, organization: Organization
+) -> dict[str, int]:
+    """The alerts each rule raises over ``index`` (``count`` records), failing on any rule's error."""
+    report = measure(siem, list(rules), index, count, organization=organization, budgets=load_budgets())
+    assert not [result.error for result in report.results if result.error]
+    return {result.rule_id: result.alerts for result in report.results if result.alerts}
 
 
 def index_raw(client: OpenSearch, source: str, raw: bytes, ingested: datetime) -> int:

@@ -12,13 +12,9 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo.benign import episodes
-from demo.benign.org import build
-from demo.ids import Ids
 from detections.exceptions import load_exceptions
 from detections.false_positives import CORPUS_EXCEPTIONS_FILE, index_records, load_budgets, measure
-from detections.organization import inside_ids
-from detections.principals import Organization
-from tests.detections.conftest import our_rule
+from tests.detections.conftest import alerts_by_rule, corpus_organizations, our_rule
 
 ACTIVITIES = (
     "scanner-saved-filters",
@@ -92,15 +88,11 @@ def test_routine_look_alikes_raise_nothing_and_their_attack_twins_alert(siem: Op
         ("ses.amazonaws.com", "CreateEmailIdentity"), ("iam.amazonaws.com", "UpdateAccessKey"),
         ("firehose.amazonaws.com", "CreateDeliveryStream"),
     } <= calls  # fmt: skip
-    organization = Organization(
-        frozenset().union(*(inside_ids(build(Ids(seed)).directory()) for seed in range(ORGANIZATIONS)))
-    )
+    organization = corpus_organizations(ORGANIZATIONS)
     rules = [our_rule(rule_id) for rule_id in RULES]
 
     def alerts(index: str, count: int) -> dict[str, int]:
-        report = measure(siem, rules, index, count, organization=organization, budgets=load_budgets())
-        assert not [result.error for result in report.results if result.error]
-        return {result.rule_id: result.alerts for result in report.results if result.alerts}
+        return alerts_by_rule(siem, rules, index, count, organization)
 
     index_records(siem, "siem-cloudtrail-blinding", records)
     assert alerts("siem-cloudtrail-blinding", len(records)) == {}

@@ -9,12 +9,10 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo.benign import episodes
-from demo.benign.org import build
-from demo.ids import Ids
-from detections.false_positives import index_records, load_budgets, measure
-from detections.organization import inside_ids
+from detections.false_positives import index_records
 from detections.principals import NO_ORGANIZATION, Organization
 from detections.rules import RULE_DIRS, load_rules
+from tests.detections.conftest import alerts_by_rule, corpus_organizations
 
 ACTIVITIES = (
     "database-terraform",
@@ -48,18 +46,12 @@ def test_routine_databases_instances_networks_and_domains_raise_nothing(siem: Op
     } <= calls  # fmt: skip
     rotations = [r for r in records if r["userIdentity"].get("invokedBy") == "secretsmanager.amazonaws.com"]
     assert rotations and all("masterUserPassword" in r["requestParameters"] for r in rotations)
-    organization = Organization(
-        frozenset().union(*(inside_ids(build(Ids(seed)).directory()) for seed in range(ORGANIZATIONS)))
-    )
+    organization = corpus_organizations(ORGANIZATIONS)
     index_records(siem, "siem-cloudtrail-exposure", records)
     rules = load_rules(RULE_DIRS)
 
     def alerts(inside: Organization) -> dict[str, int]:
-        report = measure(
-            siem, rules, "siem-cloudtrail-exposure", len(records), organization=inside, budgets=load_budgets()
-        )
-        assert not [result.error for result in report.results if result.error]
-        return {result.rule_id: result.alerts for result in report.results if result.alerts}
+        return alerts_by_rule(siem, rules, "siem-cloudtrail-exposure", len(records), inside)
 
     assert alerts(organization) == {}
     peerings = {

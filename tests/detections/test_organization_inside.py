@@ -20,14 +20,14 @@ from demo.benign import ACTIVITIES
 from demo.benign.calls import Context
 from demo.benign.org import build
 from demo.ids import Ids
-from detections.false_positives import index_records, load_budgets, measure
+from detections.false_positives import index_records
 from detections.organization import directory_organization, inside_ids, organization_of
 from detections.principals import NO_ORGANIZATION, Organization, grants_outside
 from detections.rules import inside_organization
 from detections.runtime import run_once
 from detections.settings import DetectionSettings
 from enrichment.accounts import Account, AccountDirectory
-from tests.detections.conftest import index_raw, our_rule, trail
+from tests.detections.conftest import alerts_by_rule, index_raw, our_rule, trail
 
 OWN, FELLOW, STRANGER = "111122223333", "444455556666", "999988887777"
 ORGANIZATION_ID = "o-a1b2c3d4e5"
@@ -156,10 +156,7 @@ def sharing_records(episodes: int = 40) -> tuple[list[dict], AccountDirectory]:
 
 
 def alerting(siem: OpenSearch, index: str, organization: Organization) -> dict[str, int]:
-    rules = [our_rule(rule_id) for rule_id in RULES]
-    report = measure(siem, rules, index, 1, organization=organization, budgets=load_budgets())
-    assert not [result.error for result in report.results if result.error]
-    return {result.rule_id: result.alerts for result in report.results if result.alerts}
+    return alerts_by_rule(siem, [our_rule(rule_id) for rule_id in RULES], index, 1, organization)
 
 
 @pytest.mark.integration

@@ -10,13 +10,10 @@ import pytest
 from opensearchpy import OpenSearch
 
 from demo.benign import episodes
-from demo.benign.org import build
-from demo.ids import Ids
-from detections.false_positives import index_records, load_budgets, measure
-from detections.organization import inside_ids
+from detections.false_positives import index_records
 from detections.principals import MAX_POLICY_TEXT, NO_ORGANIZATION, Organization
 from detections.rules import field_values
-from tests.detections.conftest import our_rule
+from tests.detections.conftest import alerts_by_rule, corpus_organizations, our_rule
 
 ACTIVITIES = ("scanners-terraform", "log-shipping-stack", "bucket-logging")
 RULES = (
@@ -63,16 +60,12 @@ def test_routine_upkeep_and_log_shipping_to_the_organization_raise_nothing(siem:
         ("logs.amazonaws.com", "PutSubscriptionFilter"), ("logs.amazonaws.com", "PutAccountPolicy"),
         ("es.amazonaws.com", "UpdateDomainConfig"), ("s3.amazonaws.com", "PutBucketLogging"),
     } <= calls  # fmt: skip
-    organization = Organization(
-        frozenset().union(*(inside_ids(build(Ids(seed)).directory()) for seed in range(ORGANIZATIONS)))
-    )
+    organization = corpus_organizations(ORGANIZATIONS)
     index_records(siem, "siem-cloudtrail-secsvc2", records)
     rules = [our_rule(rule_id) for rule_id in RULES]
 
     def alerts(index: str, inside: Organization, count: int) -> dict[str, int]:
-        report = measure(siem, rules, index, count, organization=inside, budgets=load_budgets())
-        assert not [result.error for result in report.results if result.error]
-        return {result.rule_id: result.alerts for result in report.results if result.alerts}
+        return alerts_by_rule(siem, rules, index, count, inside)
 
     assert alerts("siem-cloudtrail-secsvc2", organization, len(records)) == {}
     without = alerts("siem-cloudtrail-secsvc2", NO_ORGANIZATION, len(records))
