@@ -19,14 +19,17 @@ Each function is one episode and returns its records in call order.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from demo.benign.calls import CLI, Clock, Context, Record
 from demo.benign.grantrules import _cfn_executor
 from demo.benign.org import HOME_REGION, Account, Role
 from demo.benign.people import _legacy_user
-from demo.benign.pipelines import Change, _terraform_session, stack_changes, terraform_writes
+from demo.benign.pipelines import (
+    Change,
+    security_tooling_apply,
+    stack_changes,
+)
 from demo.benign.secsvc2 import INSPECTOR, MACIE
 from demo.benign.secsvcrules import GUARDDUTY, detector_id
 from demo.records import cloudtrail as ct
@@ -38,22 +41,10 @@ MAIL_TEAM_ADDRESS = "198.51.100.52"
 """The mail team's office (RFC 5737)."""
 
 
-def _security_tooling_apply(
-    ctx: Context, start: datetime, changes: Callable[[Context, Account], list[Change]]
-) -> list[Record]:
-    """The CI runner's Terraform applies one or two of ``changes`` in the security tooling
-    account (the organization's delegated administrator)."""
-    clock = Clock(ctx.rng, start)
-    security = ctx.org.one("security")
-    records, target, identity, ip = _terraform_session(ctx, clock, "terraform-apply", security)
-    chosen = ctx.rng.sample(changes(ctx, target), ctx.rng.randint(1, 2))
-    return records + terraform_writes(ctx, clock, identity, target, ip, chosen)
-
-
 def scanner_saved_filters(ctx: Context, start: datetime) -> list[Record]:
     """The CI runner's Terraform saves the security tooling account's Inspector and Macie
     filters: saved searches that hide nothing (Inspector ``NONE``, Macie ``NOOP``)."""
-    return _security_tooling_apply(ctx, start, _saved_filters)
+    return security_tooling_apply(ctx, start, _saved_filters, most=2)
 
 
 def _saved_filters(ctx: Context, security: Account) -> list[Change]:
@@ -86,7 +77,7 @@ def guardduty_coverage_terraform(ctx: Context, start: datetime) -> list[Record]:
     """The CI runner's Terraform turns GuardDuty coverage on in the security tooling account
     (the delegated administrator): protections, Runtime Monitoring's agents and their
     auto-enable for every member."""
-    return _security_tooling_apply(ctx, start, _coverage_on)
+    return security_tooling_apply(ctx, start, _coverage_on, most=2)
 
 
 def _coverage_on(ctx: Context, security: Account) -> list[Change]:

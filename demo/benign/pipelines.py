@@ -5,7 +5,7 @@ Each function is one episode and returns its records in call order.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -476,6 +476,18 @@ def terraform_apply(ctx: Context, start: datetime) -> list[Record]:
     # Lazy: each change is drawn just before its call, as the corpus's seed has always drawn them.
     changes = ((*_terraform_change(ctx, target), None) for _ in range(ctx.rng.randint(1, 6)))
     return records + terraform_writes(ctx, clock, identity, target, ip, changes)
+
+
+def security_tooling_apply(
+    ctx: Context, start: datetime, changes: Callable[[Context, Account], list[Change]], most: int
+) -> list[Record]:
+    """The CI runner's Terraform applies one to ``most`` of ``changes`` (made for the account)
+    in the security tooling account, the organization's delegated administrator."""
+    clock = Clock(ctx.rng, start)
+    security = ctx.org.one("security")
+    records, target, identity, ip = _terraform_session(ctx, clock, "terraform-apply", security)
+    chosen = ctx.rng.sample(changes(ctx, target), ctx.rng.randint(1, most))
+    return records + terraform_writes(ctx, clock, identity, target, ip, chosen)
 
 
 def terraform_writes(

@@ -25,7 +25,14 @@ from datetime import datetime
 from demo.benign.calls import Clock, Context, Record
 from demo.benign.grantrules import S3_XMLNS, _cfn_executor, _text
 from demo.benign.org import HOME_REGION, Account
-from demo.benign.pipelines import CFN, Change, _terraform_session, stack_changes, terraform_writes
+from demo.benign.pipelines import (
+    CFN,
+    Change,
+    _terraform_session,
+    security_tooling_apply,
+    stack_changes,
+    terraform_writes,
+)
 
 INSPECTOR = "inspector2.amazonaws.com"
 MACIE = "macie2.amazonaws.com"
@@ -38,11 +45,7 @@ S3 = "s3.amazonaws.com"
 def scanners_terraform(ctx: Context, start: datetime) -> list[Record]:
     """The CI runner's Terraform applies the security tooling account's Inspector, Macie and
     Detective settings (the organization's delegated administrator): one to three changes."""
-    clock = Clock(ctx.rng, start)
-    security = ctx.org.one("security")
-    records, target, identity, ip = _terraform_session(ctx, clock, "terraform-apply", security)
-    chosen = ctx.rng.sample(_scanner_changes(ctx, target), ctx.rng.randint(1, 3))
-    return records + terraform_writes(ctx, clock, identity, target, ip, chosen)
+    return security_tooling_apply(ctx, start, _scanner_changes, most=3)
 
 
 def _scanner_changes(ctx: Context, security: Account) -> list[Change]:

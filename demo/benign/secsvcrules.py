@@ -34,10 +34,9 @@ from demo.benign.org import (
 from demo.benign.pipelines import (
     CFN,
     Change,
-    _terraform_session,
     assume_role,
+    security_tooling_apply,
     stack_changes,
-    terraform_writes,
 )
 from demo.records import cloudtrail as ct
 
@@ -59,11 +58,7 @@ def detector_id(account: Account) -> str:
 def security_services_terraform(ctx: Context, start: datetime) -> list[Record]:
     """The CI runner's Terraform applies the security tooling account's GuardDuty and Security
     Hub settings (the organization's delegated administrator): one to three reviewed changes."""
-    clock = Clock(ctx.rng, start)
-    security = ctx.org.one("security")
-    records, target, identity, ip = _terraform_session(ctx, clock, "terraform-apply", security)
-    chosen = ctx.rng.sample(_settings_changes(ctx, target), ctx.rng.randint(1, 3))
-    return records + terraform_writes(ctx, clock, identity, target, ip, chosen)
+    return security_tooling_apply(ctx, start, _settings_changes, most=3)
 
 
 def _settings_changes(ctx: Context, security: Account) -> list[Change]:
