@@ -25,6 +25,7 @@ from detections.grouping import fields_of, is_named
 from detections.principals import (
     NO_ORGANIZATION,
     Organization,
+    grants_escalation,
     grants_every_action,
     grants_outside,
     json_object,
@@ -96,11 +97,12 @@ _COMPARISONS = {
     "any_differs",
     "outside_account",
     "every_action",
+    "escalating_action",
     "one_of",
     "in_range",
     "prefix_at_most",
 }
-_UNARY = {"every_action", "one_of", "prefix_at_most"}
+_UNARY = {"every_action", "escalating_action", "one_of", "prefix_at_most"}
 """Comparisons about one field: they take no ``other``."""
 _WITH_VALUES = {"one_of", "in_range", "prefix_at_most"}
 """Comparisons with a list of ``values``."""
@@ -150,6 +152,8 @@ class Comparison:
     outside the account held by ``right`` and outside ``organization`` (the accounts directory's
     ids, given by the run: :func:`inside_organization`); ``every_action`` (no ``right``) holds when ``left``
     (identity policies) allows every action on every resource (detections/principals.py);
+    ``escalating_action`` (no ``right``) holds when it allows, on every resource, an IAM write
+    that makes any principal administrator one call later, without being administrator itself;
     ``one_of`` (no ``right``) holds when a value of ``left`` is one of ``values`` (as text);
     ``in_range`` holds when one object holds ``left`` <= a value of ``values`` <= ``right``,
     read as integers (a security group rule's ``fromPort``/``toPort``: a ``flat_object`` keeps
@@ -193,6 +197,8 @@ class Comparison:
             )
         if self.op == "every_action":
             return grants_every_action(field_values(document, self.left))
+        if self.op == "escalating_action":
+            return grants_escalation(field_values(document, self.left))
         if self.op == "one_of":
             return any(_text(value) in self.values for value in field_values(document, self.left))
         if self.op == "prefix_at_most":
@@ -820,7 +826,7 @@ def _comparison(item: Any) -> Comparison:
         raise ValueError(
             "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
             "[, applies_to]},"
-            f" {{field, op: every_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
+            f" {{field, op: every_action, escalating_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
             f" or {{any_item: <path>, all: [items]}}, not {item!r}"
         )
     if op == "prefix_at_most" and not (
