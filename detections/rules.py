@@ -94,6 +94,7 @@ _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history
 _COMPARISONS = {
     "!=",
     "==",
+    "same_name",
     "any_differs",
     "outside_account",
     "every_action",
@@ -145,7 +146,8 @@ def format_duration(value: timedelta) -> str:
 class Comparison:
     """A field-to-field comparison applied to each hit (Lucene cannot compare two fields).
 
-    ``==`` / ``!=`` compare the two fields' (first) values; ``any_differs`` holds when a value
+    ``==`` / ``!=`` compare the two fields' (first) values; ``same_name`` holds when they are
+    one IAM name in any case (IAM names are unique regardless of case); ``any_differs`` holds when a value
     of ``left`` (any of them: a list's items) is not ``right``'s (first) value, so that a
     grantee other than the owner is seen wherever it is in the list; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
@@ -217,6 +219,8 @@ class Comparison:
         if self.op == "outside_account":
             return grants_outside(field_values(document, self.left), right, self.organization)
         left = get_field(document, self.left)
+        if self.op == "same_name":
+            return _same_name(left, right)
         return (left == right) if self.op == "==" else (left != right)
 
 
@@ -227,6 +231,13 @@ def _with_organization(comparison: Comparison, organization: Organization) -> Co
     if comparison.op == "outside_account":
         return dataclasses.replace(comparison, organization=organization)
     return comparison
+
+
+def _same_name(left: Any, right: Any) -> bool:
+    """Whether two IAM names (first values) are one name: IAM names are unique regardless of
+    case (``Alice`` is ``alice``), so the request may spell the caller's name in any case."""
+    left, right = (value[0] if isinstance(value, list) and value else value for value in (left, right))
+    return isinstance(left, str) and isinstance(right, str) and left.casefold() == right.casefold()
 
 
 def _text(value: Any) -> str:
@@ -824,7 +835,7 @@ def _comparison(item: Any) -> Comparison:
         or op not in _COMPARISONS
     ):
         raise ValueError(
-            "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
+            "where items are {field, op: '!=', '==', same_name, any_differs, outside_account or in_range, other[, values]"
             "[, applies_to]},"
             f" {{field, op: every_action, escalating_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
             f" or {{any_item: <path>, all: [items]}}, not {item!r}"
