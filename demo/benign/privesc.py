@@ -27,9 +27,15 @@ from typing import Any
 
 from demo.benign.calls import CLI, CONSOLE, Clock, Context, Record
 from demo.benign.grantrules import _cfn_executor
-from demo.benign.org import HOME_REGION
+from demo.benign.org import HOME_REGION, Account
 from demo.benign.people import _identity_center, _pick_person
-from demo.benign.pipelines import _github_session, _terraform_session, stack_changes, terraform_writes
+from demo.benign.pipelines import (
+    Change,
+    _github_session,
+    _terraform_session,
+    stack_changes,
+    terraform_writes,
+)
 from demo.records import cloudtrail as ct
 
 IAM = "iam.amazonaws.com"
@@ -67,6 +73,14 @@ def _read_only_attacher() -> str:
     )  # fmt: skip
 
 
+def _deploy_role_policy(target: Account) -> Change:
+    """The service deploy role's bounded IAM, inline (``PutRolePolicy``)."""
+    service = f"{target.name.split('-', 1)[-1]}-svc"
+    request = {"roleName": f"{service}-deploy", "policyName": "bounded-iam",
+               "policyDocument": _delegation(target.id, service)}  # fmt: skip
+    return (IAM, "PutRolePolicy", request, None)
+
+
 def pipeline_iam_delegation(ctx: Context, start: datetime) -> list[Record]:
     """A service's deploy role is given bounded IAM: by its stack's update (CloudFormation) or by
     the CI runner's Terraform (an inline policy, or a customer policy for the operations role)."""
@@ -74,20 +88,12 @@ def pipeline_iam_delegation(ctx: Context, start: datetime) -> list[Record]:
     choice = ctx.rng.randrange(3)
     if choice == 0:
         target = ctx.rng.choice(ctx.org.of_kind("prod", "nonprod"))
-        service = f"{target.name.split('-', 1)[-1]}-svc"
         records, executor = _cfn_executor(ctx, clock, target)
-        request = {"roleName": f"{service}-deploy", "policyName": "bounded-iam",
-                   "policyDocument": _delegation(target.id, service)}  # fmt: skip
-        return records + stack_changes(
-            ctx, executor, clock, target.id, [(IAM, "PutRolePolicy", request, None)]
-        )
+        return records + stack_changes(ctx, executor, clock, target.id, [_deploy_role_policy(target)])
     records, target, identity, ip = _terraform_session(ctx, clock, "terraform-apply")
-    change: tuple[str, str, Any, Any]
+    change: Change
     if choice == 1:
-        service = f"{target.name.split('-', 1)[-1]}-svc"
-        request = {"roleName": f"{service}-deploy", "policyName": "bounded-iam",
-                   "policyDocument": _delegation(target.id, service)}  # fmt: skip
-        change = (IAM, "PutRolePolicy", request, None)
+        change = _deploy_role_policy(target)
     else:
         name = "attach-read-only"
         arn = f"arn:aws:iam::{target.id}:policy/operations/{name}"

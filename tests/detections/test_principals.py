@@ -241,6 +241,11 @@ def test_an_unreadable_or_missing_policy_allows_nothing() -> None:
 BOUNDARY = "arn:aws:iam::111122223333:policy/app-boundary"
 
 
+def on_every(action: str, condition: dict[str, object]) -> dict[str, object]:
+    """``action`` allowed on every resource under ``condition``."""
+    return identity_policy(Action=action, Resource="*", Condition=condition)
+
+
 @pytest.mark.parametrize(
     "policy, escalates",
     [
@@ -278,56 +283,23 @@ BOUNDARY = "arn:aws:iam::111122223333:policy/app-boundary"
         (identity_policy(Action="iam:PutUserPolicy", NotResource="arn:aws:iam::111122223333:role/*"), True),
         (identity_policy(NotAction=["iam:*User*", "iam:*Group*"], Resource="arn:aws:iam::*:role/*"), True),
         # A condition that limits who calls, not what is granted, is not read.
-        (
-            identity_policy(
-                Action="iam:PutRolePolicy",
-                Resource="*",
-                Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
-            ),
-            True,
-        ),
+        (on_every("iam:PutRolePolicy", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), True),
         # Bounded by a permissions boundary or the policies it may attach: not counted...
+        (on_every("iam:PutRolePolicy", {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}), False),
         (
-            identity_policy(
-                Action="iam:PutRolePolicy",
-                Resource="*",
-                Condition={"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}},
-            ),
-            False,
-        ),
-        (
-            identity_policy(
-                Action="iam:AttachRolePolicy",
-                Resource="*",
-                Condition={"ArnEquals": {"IAM:PolicyArn": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}},
+            on_every(
+                "iam:AttachRolePolicy",
+                {"ArnEquals": {"IAM:PolicyArn": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}},
             ),
             False,
         ),
         # ... unless negated, absent-tolerant or naming every policy.
+        (on_every("iam:PutRolePolicy", {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}}), True),
         (
-            identity_policy(
-                Action="iam:PutRolePolicy",
-                Resource="*",
-                Condition={"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}},
-            ),
+            on_every("iam:PutRolePolicy", {"StringEqualsIfExists": {"iam:PermissionsBoundary": BOUNDARY}}),
             True,
         ),
-        (
-            identity_policy(
-                Action="iam:PutRolePolicy",
-                Resource="*",
-                Condition={"StringEqualsIfExists": {"iam:PermissionsBoundary": BOUNDARY}},
-            ),
-            True,
-        ),
-        (
-            identity_policy(
-                Action="iam:AttachRolePolicy",
-                Resource="*",
-                Condition={"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/*"}},
-            ),
-            True,
-        ),
+        (on_every("iam:AttachRolePolicy", {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/*"}}), True),
         (
             identity_policy(
                 Action="iam:AttachRolePolicy", Resource="*", Condition={"ArnLike": {"iam:PolicyARN": "*"}}
