@@ -36,7 +36,7 @@ from detections.threshold import aggregated_distinct
 
 ALERTING_SEVERITY = {"critical": "1", "high": "2", "medium": "3", "low": "4", "informational": "5"}
 AGGREGATION = "composite_agg"
-PAINLESS_OPS = ("==", "!=")
+PAINLESS_OPS = ("==", "!=", "same_name")
 """Comparisons a monitor can run on doc values; ``outside_account`` parses a policy in Python."""
 
 
@@ -60,11 +60,13 @@ def comparison_script(comparison: Comparison) -> dict[str, Any]:
     """A script query keeping documents where ``field op other`` (missing counts as different);
     with ``applies_to``, also every document whose field holds none of its values."""
     left, right = comparison.left, comparison.right
-    same = (
-        f"doc['{left}'].size() != 0 && doc['{right}'].size() != 0 "
-        f"&& doc['{left}'].value == doc['{right}'].value"
+    equal = (
+        f"doc['{left}'].value.equalsIgnoreCase(doc['{right}'].value)"
+        if comparison.op == "same_name"
+        else f"doc['{left}'].value == doc['{right}'].value"
     )
-    source = same if comparison.op == "==" else f"!({same})"
+    same = f"doc['{left}'].size() != 0 && doc['{right}'].size() != 0 && {equal}"
+    source = f"!({same})" if comparison.op == "!=" else same
     if comparison.applies_to is not None:
         field, values = comparison.applies_to
         listed = ", ".join("'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'" for value in values)

@@ -143,6 +143,8 @@ def grants_every_action(values: Iterable[Any]) -> bool:
       resource of an account (``arn:aws:iam::<account or *>:*``): its holder attaches
       AdministratorAccess to itself or writes itself any policy, as IAMFullAccess allows.
 
+    ``NotResource`` with ``Allow`` is every resource but those it names: as wide as ``*``
+    unless it names ``*`` (or, for IAM, every IAM resource of an account).
     Conditions are not read: an inline administrator policy needs none, and one an attacker
     writes has none."""
     return any(_every_action(statement) for value in values for statement in _statements(_policy(value)))
@@ -151,28 +153,137 @@ def grants_every_action(values: Iterable[Any]) -> bool:
 def _every_action(statement: Mapping[str, Any]) -> bool:
     if statement.get("Effect") != "Allow":
         return False
-    resources = _strings(statement.get("Resource"))
-    if "*" in resources and "NotAction" in statement:
+    if "NotAction" in statement and _on_every(statement, None):
         return True
-    if not ("*" in resources or any(_EVERY_IAM_RESOURCE.match(resource) for resource in resources)):
+    if not _on_every(statement, ""):
         return False
     return any(_every_iam_action(action) for action in _strings(statement.get("Action")))
 
 
+ESCALATING_ACTIONS: dict[str, str] = {
+    "PutUserPolicy": "user",
+    "AttachUserPolicy": "user",
+    "CreateAccessKey": "user",
+    "CreateLoginProfile": "user",
+    "UpdateLoginProfile": "user",
+    "PutRolePolicy": "role",
+    "AttachRolePolicy": "role",
+    "UpdateAssumeRolePolicy": "role",
+    "PutGroupPolicy": "group",
+    "AttachGroupPolicy": "group",
+    "AddUserToGroup": "group",
+    "CreatePolicyVersion": "policy",
+    "SetDefaultPolicyVersion": "policy",
+}
+"""The IAM writes that make any principal administrator one call later (Rhino Security Labs'
+IAM privilege escalation methods), and the IAM resource type each one is authorized on: an
+inline or attached policy on a user, role or group; someone else's credentials; a group to
+join; a role's trust to rewrite; a customer policy's effective version."""
+SCOPING_KEYS = frozenset(key.lower() for key in ("iam:PermissionsBoundary", "iam:PolicyARN"))
+"""Condition keys that bound what an IAM write can grant: ``iam:PermissionsBoundary`` (the
+write is allowed only on a principal held to that boundary: AWS's delegation pattern) and
+``iam:PolicyARN`` (only these managed policies may be attached). A key absent from a request
+fails a positive operator, so such a statement allows nothing else."""
+
+
+def grants_escalation(values: Iterable[Any]) -> bool:
+    """Whether any of ``values`` (identity policies, as objects or JSON text) allows one of
+    :data:`ESCALATING_ACTIONS` on every resource it is authorized on, without being an
+    administrator policy itself (:func:`grants_every_action`: that is another rule's).
+
+    An ``Allow`` statement counts when an ``Action`` pattern covers the action (``iam:Put*``,
+    ``iam:*Policy*``, any case) or ``NotAction`` does not name it, and its resources cover
+    every resource of the action's type: ``*``, every IAM resource of an account
+    (``arn:aws:iam::<account or *>:*``), every one of the type (``...:role/*``), or
+    ``NotResource`` naming none of these. A statement bound by a positive condition on a
+    :data:`SCOPING_KEYS` key (``StringEquals`` / ``ArnLike``..., not negated, ``...IfExists``
+    or ``ForAllValues:``; not a value that is only a wildcard) does not count; other
+    conditions (source address, MFA, tags) are not read: they limit who calls, not what the
+    call can grant."""
+    values = list(values)
+    if grants_every_action(values):
+        return False
+    return any(_escalates(statement) for value in values for statement in _statements(_policy(value)))
+
+
+def _escalates(statement: Mapping[str, Any]) -> bool:
+    if statement.get("Effect") != "Allow" or _scoped(statement.get("Condition")):
+        return False
+    return any(
+        _allows(statement, f"iam:{action}") and _on_every(statement, kind)
+        for action, kind in ESCALATING_ACTIONS.items()
+    )
+
+
+def _allows(statement: Mapping[str, Any], action: str) -> bool:
+    if "NotAction" in statement:
+        return not any(
+            _action_pattern(pattern).fullmatch(action) for pattern in _strings(statement["NotAction"])
+        )
+    return any(_action_pattern(pattern).fullmatch(action) for pattern in _strings(statement.get("Action")))
+
+
+def _action_pattern(pattern: str) -> re.Pattern[str]:
+    """An IAM action pattern (``*`` any run, ``?`` one character; case-insensitive)."""
+    return re.compile(
+        "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern),
+        re.IGNORECASE,
+    )
+
+
+def _on_every(statement: Mapping[str, Any], kind: str | None) -> bool:
+    """Whether the statement's resources cover every resource (``kind`` None), every IAM
+    resource (``""``) or every IAM resource of type ``kind`` (``"role"``...)."""
+    if "NotResource" in statement:
+        return not any(_every_resource(resource, kind) for resource in _strings(statement["NotResource"]))
+    return any(_every_resource(resource, kind) for resource in _strings(statement.get("Resource")))
+
+
+def _every_resource(resource: str, kind: str | None) -> bool:
+    if resource == "*":
+        return True
+    if kind is None:
+        return False
+    if _EVERY_IAM_RESOURCE.match(resource):
+        return True
+    found = _EVERY_OF_TYPE.match(resource)
+    return bool(kind) and found is not None and found.group(1) == kind
+
+
+def _scoped(condition: Any) -> bool:
+    if not isinstance(condition, Mapping):
+        return False
+    return any(
+        _pinning_operator(str(operator))
+        and isinstance(block, Mapping)
+        and any(str(key).lower() in SCOPING_KEYS and _literal_values(values) for key, values in block.items())
+        for operator, block in condition.items()
+    )
+
+
+def _literal_values(values: Any) -> bool:
+    listed = [values] if isinstance(values, str) else values if isinstance(values, list) else []
+    return bool(listed) and all(
+        isinstance(value, str) and not _ANY_POLICY.match(value.strip()) for value in listed
+    )
+
+
 _EVERY_IAM_RESOURCE = re.compile(r"\Aarn:[^:]+:iam::(?:(?:\d{12}|\*):)?\*+\Z")
 """An IAM resource pattern covering every user, role, group and policy of an account."""
+_EVERY_OF_TYPE = re.compile(r"\Aarn:[^:]+:iam::(?:\d{12}|\*)?:(user|role|group|policy)/\*+\Z")
+"""An IAM resource pattern covering every resource of one type (``arn:aws:iam::*:role/*``)."""
+_ANY_POLICY = re.compile(r"\A(?:\*+|arn:[^:]*:iam::[^:]*:(?:policy/)?\*+)\Z")
+"""An ``iam:PolicyARN`` / ``iam:PermissionsBoundary`` value that names every policy."""
 
 
 def _every_iam_action(action: str) -> bool:
     """Whether the action pattern ``action`` matches every IAM action (``iam:<any name>``):
     it ends in ``*`` and what stands before that matches a beginning of ``iam:`` (``*``,
     ``*:*``, ``iam:*``, ``iam*``, ``i*``...; IAM's wildcards: ``*`` any run, ``?`` one character)."""
-    head = action.lower().rstrip("*")
-    if head == action.lower():
+    head = action.rstrip("*")
+    if head == action:
         return False
-    pattern = re.compile(
-        "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in head)
-    )
+    pattern = _action_pattern(head)
     return any(pattern.fullmatch("iam:"[:length]) for length in range(5))
 
 
@@ -338,11 +449,14 @@ def _arn_account(arn: str) -> str | None:
 __all__ = [
     "ACCOUNT_KEYS",
     "ARN_KEYS",
+    "ESCALATING_ACTIONS",
     "MAX_POLICY_TEXT",
     "NO_ORGANIZATION",
     "PINNING_KEYS",
     "PINNING_OPERATORS",
+    "SCOPING_KEYS",
     "Organization",
+    "grants_escalation",
     "grants_every_action",
     "grants_outside",
     "json_object",

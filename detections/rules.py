@@ -25,6 +25,7 @@ from detections.grouping import fields_of, is_named
 from detections.principals import (
     NO_ORGANIZATION,
     Organization,
+    grants_escalation,
     grants_every_action,
     grants_outside,
     json_object,
@@ -93,14 +94,16 @@ _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history
 _COMPARISONS = {
     "!=",
     "==",
+    "same_name",
     "any_differs",
     "outside_account",
     "every_action",
+    "escalating_action",
     "one_of",
     "in_range",
     "prefix_at_most",
 }
-_UNARY = {"every_action", "one_of", "prefix_at_most"}
+_UNARY = {"every_action", "escalating_action", "one_of", "prefix_at_most"}
 """Comparisons about one field: they take no ``other``."""
 _WITH_VALUES = {"one_of", "in_range", "prefix_at_most"}
 """Comparisons with a list of ``values``."""
@@ -143,13 +146,16 @@ def format_duration(value: timedelta) -> str:
 class Comparison:
     """A field-to-field comparison applied to each hit (Lucene cannot compare two fields).
 
-    ``==`` / ``!=`` compare the two fields' (first) values; ``any_differs`` holds when a value
+    ``==`` / ``!=`` compare the two fields' (first) values; ``same_name`` holds when they are
+    one IAM name in any case (IAM names are unique regardless of case); ``any_differs`` holds when a value
     of ``left`` (any of them: a list's items) is not ``right``'s (first) value, so that a
     grantee other than the owner is seen wherever it is in the list; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
     outside the account held by ``right`` and outside ``organization`` (the accounts directory's
     ids, given by the run: :func:`inside_organization`); ``every_action`` (no ``right``) holds when ``left``
     (identity policies) allows every action on every resource (detections/principals.py);
+    ``escalating_action`` (no ``right``) holds when it allows, on every resource, an IAM write
+    that makes any principal administrator one call later, without being administrator itself;
     ``one_of`` (no ``right``) holds when a value of ``left`` is one of ``values`` (as text);
     ``in_range`` holds when one object holds ``left`` <= a value of ``values`` <= ``right``,
     read as integers (a security group rule's ``fromPort``/``toPort``: a ``flat_object`` keeps
@@ -193,6 +199,8 @@ class Comparison:
             )
         if self.op == "every_action":
             return grants_every_action(field_values(document, self.left))
+        if self.op == "escalating_action":
+            return grants_escalation(field_values(document, self.left))
         if self.op == "one_of":
             return any(_text(value) in self.values for value in field_values(document, self.left))
         if self.op == "prefix_at_most":
@@ -211,6 +219,8 @@ class Comparison:
         if self.op == "outside_account":
             return grants_outside(field_values(document, self.left), right, self.organization)
         left = get_field(document, self.left)
+        if self.op == "same_name":
+            return _same_name(left, right)
         return (left == right) if self.op == "==" else (left != right)
 
 
@@ -221,6 +231,13 @@ def _with_organization(comparison: Comparison, organization: Organization) -> Co
     if comparison.op == "outside_account":
         return dataclasses.replace(comparison, organization=organization)
     return comparison
+
+
+def _same_name(left: Any, right: Any) -> bool:
+    """Whether two IAM names (first values) are one name: IAM names are unique regardless of
+    case (``Alice`` is ``alice``), so the request may spell the caller's name in any case."""
+    left, right = (value[0] if isinstance(value, list) and value else value for value in (left, right))
+    return isinstance(left, str) and isinstance(right, str) and left.casefold() == right.casefold()
 
 
 def _text(value: Any) -> str:
@@ -818,9 +835,9 @@ def _comparison(item: Any) -> Comparison:
         or op not in _COMPARISONS
     ):
         raise ValueError(
-            "where items are {field, op: '!=', '==', any_differs, outside_account or in_range, other[, values]"
+            "where items are {field, op: '!=', '==', same_name, any_differs, outside_account or in_range, other[, values]"
             "[, applies_to]},"
-            f" {{field, op: every_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
+            f" {{field, op: every_action, escalating_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
             f" or {{any_item: <path>, all: [items]}}, not {item!r}"
         )
     if op == "prefix_at_most" and not (

@@ -42,6 +42,7 @@ from demo.benign import (
     orgshare,
     people,
     pipelines,
+    privesc,
     secsvc2,
     secsvcrules,
     services,
@@ -134,6 +135,9 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("mail-team-identities", "a production account's mail team verifies this week's sender domain or address in SES (v1 or v2) with its own role, as every week", blinding.mail_team_identities, partial(weekly, day=2, hour=11), 2),
     Activity("own-key-reactivation", "a sandbox IAM user reactivates their own access key after deactivating the wrong one (UpdateAccessKey Active, with or without their own userName)", blinding.own_key_reactivation, working_hours, 3),
     Activity("firehose-streams", "a workload's stack update (CloudFormation) creates a Firehose stream of its logs to the organization's log archive bucket or to its own OpenSearch domain", blinding.firehose_streams, working_hours, 6),
+    Activity("pipeline-iam-delegation", "a service's deploy role is given IAM the safe way, by its stack's update (CloudFormation) or the CI runner's Terraform: roles created and written only under the organization's permissions boundary, its own roles (role/<svc>-*) written, two named roles passed; or an operations policy attaching only ReadOnlyAccess / SecurityAudit (iam:PolicyARN)", privesc.pipeline_iam_delegation, working_hours, 6),
+    Activity("operator-read-only-attach", "a platform engineer attaches ReadOnlyAccess or SecurityAudit to an incident response, auditor or cost role in the console (not their own role)", privesc.operator_read_only_attach, working_hours, 4),
+    Activity("compute-role-upkeep", "the CI runner's Terraform moves an instance to another instance profile, or a GitHub Actions job starts the shared integration test build with its repository's buildspec file (buildspecOverride: a path)", privesc.compute_role_upkeep, working_hours, 6),
 )  # fmt: skip
 
 

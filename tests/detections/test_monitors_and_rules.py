@@ -95,6 +95,18 @@ def test_field_comparisons_become_a_script_filter(tmp_path: Path) -> None:
     )
 
 
+def test_a_same_name_comparison_becomes_a_case_insensitive_script_per_action() -> None:
+    """``same_name`` (IAM names are unique regardless of case) is Painless too: one script per
+    comparison, each passing the events of the other actions."""
+    rule = our_rule("siem-iam-self-escalation")
+    filters = monitor(rule)["inputs"][0]["search"]["query"]["query"]["bool"]["filter"]
+    users, roles = [f["script"]["script"]["source"] for f in filters if "script" in f]
+    assert "doc['user.target.name'].value.equalsIgnoreCase(doc['user.name'].value)" in users
+    assert "doc['user.target.roles'].value.equalsIgnoreCase(doc['user.roles'].value)" in roles
+    assert users.startswith("!(doc['event.action'].size() != 0 && ['PutUserPolicy', 'AttachUserPolicy', ")
+    assert "!(doc['user.target.name'].size()" not in users  # kept when equal, not negated
+
+
 @pytest.mark.integration
 def test_the_bucket_monitor_query_counts_a_burst_on_the_engine(siem: OpenSearch, tmp_path: Path) -> None:
     """The exported search, with Alerting's {{period_end}} filled in, runs and finds the burst."""

@@ -10,6 +10,7 @@ from detections.principals import (
     MAX_POLICY_TEXT,
     NO_ORGANIZATION,
     Organization,
+    grants_escalation,
     grants_every_action,
     grants_outside,
 )
@@ -217,6 +218,12 @@ def identity_policy(**statement: object) -> dict[str, object]:
         (identity_policy(Action="s3:*", Resource="arn:aws:iam::*:*"), False),
         (identity_policy(NotAction="s3:*", Resource="arn:aws:iam::*:*"), False),
         ({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}, False),
+        # NotResource with Allow: every resource but those it names.
+        (identity_policy(Action="*", NotResource="arn:aws:s3:::audit-logs/*"), True),
+        (identity_policy(NotAction="s3:*", NotResource=["arn:aws:s3:::audit-logs"]), True),
+        (identity_policy(Action="iam:*", NotResource="arn:aws:iam::111122223333:role/break-glass"), True),
+        (identity_policy(Action="*", NotResource="*"), False),
+        (identity_policy(Action="iam:*", NotResource="arn:aws:iam::111122223333:*"), False),
     ],
 )
 def test_identity_policies_allowing_every_action(policy: dict[str, object], every: bool) -> None:
@@ -227,6 +234,97 @@ def test_identity_policies_allowing_every_action(policy: dict[str, object], ever
 def test_an_unreadable_or_missing_policy_allows_nothing() -> None:
     assert not grants_every_action(["{not json", None, 7])
     assert not grants_every_action([])
+    assert not grants_escalation(["{not json", None, 7])
+    assert not grants_escalation([])
+
+
+BOUNDARY = "arn:aws:iam::111122223333:policy/app-boundary"
+
+
+def on_every(action: str, condition: dict[str, object]) -> dict[str, object]:
+    """``action`` allowed on every resource under ``condition``."""
+    return identity_policy(Action=action, Resource="*", Condition=condition)
+
+
+@pytest.mark.parametrize(
+    "policy, escalates",
+    [
+        # One IAM write that makes any principal administrator, on every resource of its type.
+        *(
+            (identity_policy(Action=f"iam:{action}", Resource="*"), True)
+            for action in (
+                "PutUserPolicy",
+                "PutRolePolicy",
+                "PutGroupPolicy",
+                "AttachUserPolicy",
+                "AttachRolePolicy",
+                "AttachGroupPolicy",
+                "CreatePolicyVersion",
+                "SetDefaultPolicyVersion",
+                "UpdateAssumeRolePolicy",
+                "AddUserToGroup",
+                "CreateAccessKey",
+                "CreateLoginProfile",
+                "UpdateLoginProfile",
+            )
+        ),
+        (identity_policy(Action="IAM:attachrolepolicy", Resource="*"), True),
+        (identity_policy(Action="iam:Put*", Resource="*"), True),
+        (identity_policy(Action="iam:*Policy*", Resource="*"), True),
+        (identity_policy(Action="iam:Attach?olePolicy", Resource="*"), True),
+        (identity_policy(Action="iam:PutRolePolicy", Resource="arn:aws:iam::111122223333:*"), True),
+        (identity_policy(Action="iam:PutRolePolicy", Resource="arn:aws:iam::111122223333:role/*"), True),
+        (identity_policy(Action="iam:CreatePolicyVersion", Resource="arn:aws:iam::*:policy/*"), True),
+        (identity_policy(Action="iam:AddUserToGroup", Resource="arn:aws-cn:iam::111122223333:group/*"), True),
+        (
+            identity_policy(Action="iam:PutRolePolicy", NotResource="arn:aws:iam::111122223333:role/admin"),
+            True,
+        ),
+        (identity_policy(Action="iam:PutUserPolicy", NotResource="arn:aws:iam::111122223333:role/*"), True),
+        (identity_policy(NotAction=["iam:*User*", "iam:*Group*"], Resource="arn:aws:iam::*:role/*"), True),
+        # A condition that limits who calls, not what is granted, is not read.
+        (on_every("iam:PutRolePolicy", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), True),
+        # Bounded by a permissions boundary or the policies it may attach: not counted...
+        (on_every("iam:PutRolePolicy", {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}), False),
+        (
+            on_every(
+                "iam:AttachRolePolicy",
+                {"ArnEquals": {"IAM:PolicyArn": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}},
+            ),
+            False,
+        ),
+        # ... unless negated, absent-tolerant or naming every policy.
+        (on_every("iam:PutRolePolicy", {"StringNotEquals": {"iam:PermissionsBoundary": BOUNDARY}}), True),
+        (
+            on_every("iam:PutRolePolicy", {"StringEqualsIfExists": {"iam:PermissionsBoundary": BOUNDARY}}),
+            True,
+        ),
+        (on_every("iam:AttachRolePolicy", {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::*:policy/*"}}), True),
+        (
+            identity_policy(
+                Action="iam:AttachRolePolicy", Resource="*", Condition={"ArnLike": {"iam:PolicyARN": "*"}}
+            ),
+            True,
+        ),
+        # Some resources, the wrong type, other actions, or nothing allowed: no.
+        (identity_policy(Action="iam:PutRolePolicy", Resource="arn:aws:iam::111122223333:role/app-*"), False),
+        (identity_policy(Action="iam:PutUserPolicy", Resource="arn:aws:iam::111122223333:role/*"), False),
+        (
+            identity_policy(Action=["iam:PassRole", "iam:Get*", "iam:List*", "iam:CreateRole"], Resource="*"),
+            False,
+        ),
+        (identity_policy(Action="iam:Put*", NotResource="*"), False),
+        (identity_policy(Action="iam:Put*", NotResource="arn:aws:iam::111122223333:*"), False),
+        (identity_policy(NotAction="iam:*", Resource="*"), False),
+        ({"Statement": [{"Effect": "Deny", "Action": "iam:Put*", "Resource": "*"}]}, False),
+        # An administrator policy is every_action's, not an escalation grant.
+        (identity_policy(Action="iam:*", Resource="*"), False),
+        (identity_policy(NotAction="s3:*", Resource="*"), False),
+    ],
+)
+def test_identity_policies_granting_escalation(policy: dict[str, object], escalates: bool) -> None:
+    assert grants_escalation([policy]) is escalates
+    assert grants_escalation([json.dumps(policy)]) is escalates
 
 
 def test_policy_text_is_read_in_a_bounded_way() -> None:

@@ -271,3 +271,20 @@ def test_applies_to_on_any_compares_only_its_events() -> None:
     assert holds(call("SomethingElse"))
     with pytest.raises(ValueError):
         rule_where({"any": [IN_RANGE, IN_RANGE], "applies_to": {"event.action": "PutPermission"}})
+
+
+@pytest.mark.parametrize(
+    "target, caller, same",
+    [
+        ("alice", "alice", True),
+        ("ALICE", "alice", True),  # IAM names are unique regardless of case
+        (["Web-App"], ["web-app"], True),  # user.roles is a list: its first value
+        ("alice", "alice2", False),
+        (None, "alice", False),
+        ("alice", None, False),
+        ([], ["alice"], False),
+    ],
+)
+def test_same_name_compares_iam_names_in_any_case(target: Any, caller: Any, same: bool) -> None:
+    (comparison,) = rule_where({"field": "user.target.name", "op": "same_name", "other": "user.name"})
+    assert comparison.holds({"user": {"target": {"name": target}, "name": caller}}) is same
