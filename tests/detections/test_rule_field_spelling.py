@@ -59,6 +59,7 @@ RULE_FILES = (
     "firehose-delivers-to-other-account",
     "data-copied-to-other-account",
     "ebs-default-key-outside-account",
+    "data-exported-by-new-principal",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
