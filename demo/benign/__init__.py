@@ -35,6 +35,7 @@ from demo.benign import (
     apps,
     automation,
     blinding,
+    exfil,
     exposure,
     grantrules,
     guardrails,
@@ -134,6 +135,10 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("mail-team-identities", "a production account's mail team verifies this week's sender domain or address in SES (v1 or v2) with its own role, as every week", blinding.mail_team_identities, partial(weekly, day=2, hour=11), 2),
     Activity("own-key-reactivation", "a sandbox IAM user reactivates their own access key after deactivating the wrong one (UpdateAccessKey Active, with or without their own userName)", blinding.own_key_reactivation, working_hours, 3),
     Activity("firehose-streams", "a workload's stack update (CloudFormation) creates a Firehose stream of its logs to the organization's log archive bucket or to its own OpenSearch domain", blinding.firehose_streams, working_hours, 6),
+    Activity("central-backup-copies", "the CI runner's Terraform gives a production account's backup plan a copy action to the log archive account's central vault (and its own disaster recovery region), or replicates its base images to the shared services account's registry (silent with the accounts directory; alerts without it)", exfil.central_backup_copies, working_hours, 6),
+    Activity("data-exports", "a production account's nightly analytics job exports a DynamoDB table or a database snapshot to the account's own exports bucket", exfil.data_exports, partial(nightly, hour=2), 8),
+    Activity("image-archive", "the shared services account's image pipeline stores the week's golden AMI in its own bucket, sometimes also exported as a VM disk", exfil.image_archive, partial(weekly, day=1, hour=8), 2),
+    Activity("network-and-keys-terraform", "the CI runner's Terraform accepts a fellow account's transit gateway peering, renames a RAM share that refuses outside principals, or sets an account's EBS default key to its own key or the shared services account's (the peering and the shared key alert without the accounts directory)", exfil.network_and_keys_terraform, working_hours, 6),
 )  # fmt: skip
 
 
