@@ -73,6 +73,7 @@ MODELS = {
             "config",
             "dynamodb",
             "ecr",
+            "elasticache",
             "events",
             "firehose",
             "glacier",
