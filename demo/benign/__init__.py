@@ -35,6 +35,7 @@ from demo.benign import (
     apps,
     automation,
     blinding,
+    exfil,
     exposure,
     grantrules,
     guardrails,
@@ -138,6 +139,10 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("pipeline-iam-delegation", "a service's deploy role is given IAM the safe way, by its stack's update (CloudFormation) or the CI runner's Terraform: roles created and written only under the organization's permissions boundary, its own roles (role/<svc>-*) written, two named roles passed; or an operations policy attaching only ReadOnlyAccess / SecurityAudit (iam:PolicyARN)", privesc.pipeline_iam_delegation, working_hours, 6),
     Activity("operator-read-only-attach", "a platform engineer attaches ReadOnlyAccess or SecurityAudit to an incident response, auditor or cost role in the console (not their own role)", privesc.operator_read_only_attach, working_hours, 4),
     Activity("compute-role-upkeep", "the CI runner's Terraform moves an instance to another instance profile, or a GitHub Actions job starts the shared integration test build with its repository's buildspec file (buildspecOverride: a path)", privesc.compute_role_upkeep, working_hours, 6),
+    Activity("central-backup-copies", "the CI runner's Terraform gives a production account's backup plan a copy action to the log archive account's central vault (and its own disaster recovery region), or replicates its base images to the shared services account's registry (silent with the accounts directory; alerts without it)", exfil.central_backup_copies, working_hours, 6),
+    Activity("data-exports", "a production account's nightly analytics job exports a DynamoDB table or a database snapshot to the account's own exports bucket", exfil.data_exports, partial(nightly, hour=2), 8),
+    Activity("image-archive", "the shared services account's image pipeline stores the week's golden AMI in its own bucket, sometimes also exported as a VM disk", exfil.image_archive, partial(weekly, day=1, hour=8), 2),
+    Activity("network-and-keys-terraform", "the CI runner's Terraform accepts a fellow account's transit gateway peering, renames a RAM share that refuses outside principals, or sets an account's EBS default key to its own key or the shared services account's (the peering and the shared key alert without the accounts directory)", exfil.network_and_keys_terraform, working_hours, 6),
 )  # fmt: skip
 
 

@@ -57,6 +57,9 @@ RULE_FILES = (
     "iam-access-key-reactivated-for-another-user",
     "firehose-delivers-to-third-party",
     "firehose-delivers-to-other-account",
+    "data-copied-to-other-account",
+    "ebs-default-key-outside-account",
+    "data-exported-by-new-principal",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
@@ -70,6 +73,7 @@ MODELS = {
             "config",
             "dynamodb",
             "ecr",
+            "elasticache",
             "events",
             "firehose",
             "glacier",
@@ -84,6 +88,7 @@ MODELS = {
             "organizations",
             "ram",
             "rds",
+            "redshift",
             "route53domains",
             "s3",
             "secretsmanager",
@@ -101,6 +106,9 @@ ALTERNATE = {
         "SNS AddPermission with the API's member names as sent (AWSAccountId)",
         "a file system and a backup vault shared, the REST body's member names as sent (Policy)",
         "a Glacier vault open to everyone, the REST body's member name as sent (policy.Policy)",
+    },
+    "siem-data-copied-to-other-account": {
+        "Backup's members as sent (DestinationBackupVaultArn, BackupPlan.Rules.CopyActions)",
     },
     "siem-ses-sending-enabled": {
         "SES v2's members as the API names them (sending resumed, production access requested)",
