@@ -55,10 +55,12 @@ def gap(rule: Rule) -> int:
 
 
 def rule_key(rule: Rule) -> str:
-    """The rule's id and a hash of what decides its arrivals: a changed rule learns again."""
-    parts = [rule.type, rule.index, rule.query_clause(), list(rule.group_by)]
-    text = json.dumps(parts, sort_keys=True)
-    return f"{rule.id}@{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+    """The rule's id and a hash of its entity: another data stream or group_by learns again."""
+    return f"{rule.id}@{_digest([rule.type, rule.index, list(rule.group_by)])}"
+
+
+def _digest(parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass(slots=True)
@@ -146,6 +148,13 @@ def find(client: OpenSearch, rule: Rule, sources_: Sources, window: Window, stor
     cost.state_reads += 1
     state = store.rule_state(state_key) or {"silence_rule": state_key, "entities": {}}
     entities = {name: Entity.from_dict(data) for name, data in state["entities"].items()}
+    query = _digest(rule.query_clause())
+    if state.get("query") not in (None, query):
+        # Another query (an exception added: an account's documents no longer count) keeps what
+        # the state learned; the silences it starts are taken as reported, later ones alert.
+        for entity in entities.values():
+            entity.alerted = entity.last
+    state["query"] = query
     history_hours = int(rule.history / HOUR)
     width = history_hours + 1
     for key, slots in _arrivals(client, index, rule, window, cost).items():

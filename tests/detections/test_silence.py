@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from opensearchpy import OpenSearch
 from demo.records import cloudtrail as ct
 from demo.records import vpcflow
 from detections.checkpoints import MemoryCheckpoints
+from detections.exceptions import parse_exceptions
 from detections.rules import Rule, parse_rule
 from detections.runner import RunReport, RunSettings, run
 from detections.silence import Entity, slot
@@ -83,12 +85,17 @@ def deliver(
 
 
 def run_every_hour(
-    client: OpenSearch, rules: Sequence[Rule], start: datetime, end: datetime, store: MemoryCheckpoints
+    client: OpenSearch,
+    rules: Sequence[Rule],
+    start: datetime,
+    end: datetime,
+    store: MemoryCheckpoints,
+    settings: RunSettings = SETTINGS,
 ) -> list[RunReport]:
     """The runner at 30 past every hour from ``start`` to before ``end`` (the same checkpoints)."""
     reports, moment = [], start + minutes(30)
     while moment < end:
-        reports.append(run(client, client, list(rules), moment, store, None, SETTINGS))
+        reports.append(run(client, client, list(rules), moment, store, None, settings))
         moment += HOUR
     return reports
 
@@ -190,6 +197,29 @@ def test_documents_arriving_late_end_the_silence(siem: OpenSearch) -> None:
     assert not alerts_in(siem)
     assert not created_at(before) and not created_at(after)
     assert after[0].outcomes[0].searches == 2  # its window, and the latest document that ended it
+
+
+def test_an_exception_added_keeps_what_was_learned(siem: OpenSearch) -> None:
+    # Both accounts sent every hour and stop at 09:00; at 07:30 an exception for one of them is
+    # deployed: it does not alert, and the other one still does (the state was not relearned).
+    deliver(siem, "cloudtrail", {REGULAR: hours(START, T0), BUSY: hours(START, T0)})
+    rule, store = our_rule(CLOUDTRAIL), MemoryCheckpoints()
+    excepted = parse_exceptions(
+        {"exceptions": [{"rules": [rule.id], "accounts": [BUSY], "reason": "closing"}]}
+    )
+
+    before = run_every_hour(siem, [rule], START, T0 - timedelta(hours=2), store)
+    after = run_every_hour(
+        siem,
+        [rule],
+        T0 - timedelta(hours=2),
+        T0 + timedelta(hours=6),
+        store,
+        replace(SETTINGS, exceptions=excepted),
+    )
+
+    assert [alert["alert"]["group_by"] for alert in alerts_in(siem)] == [{"cloud.account.id": REGULAR}]
+    assert not created_at(before) and len(created_at(after)) == 1
 
 
 def test_flow_logs_alert_after_six_hours_not_three(siem: OpenSearch) -> None:
