@@ -159,11 +159,10 @@ def find(client: OpenSearch, rule: Rule, sources_: Sources, window: Window, stor
     width = history_hours + 1
     for key, slots in _arrivals(client, index, rule, window, cost).items():
         name = json.dumps(list(key), default=str)
-        entity = entities.get(name)
-        if entity is None:
+        if name not in entities:
             first = min(slots)
-            entity = entities[name] = Entity(key, slots[first], first, first, 0)
-        entity.arrived(slots, width)
+            entities[name] = Entity(key, slots[first], first, first, 0)
+        entities[name].arrived(slots, width)
     matches = []
     for name, entity in list(entities.items()):
         if window.end - entity.last > rule.history + rule.quiet:
@@ -254,5 +253,24 @@ def _match(rule: Rule, entity: Entity, end: datetime, latest: dict[str, Any] | N
         ),
     )
     if latest is not None:
-        match.attach([latest], None)
+        match.attach([_sample(latest)], None)
     return match
+
+
+def _sample(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The last record's account and times, not its actor or addresses: whoever made the last
+    call did not stop the logs, and an alert naming them would join their incidents."""
+    event = _mapping(document.get("event"))
+    account = _mapping(document.get("aws")).get("account")
+    sample: dict[str, Any] = {
+        "@timestamp": document.get("@timestamp"),
+        "event": {name: event[name] for name in ("id", "dataset", "ingested") if name in event},
+        "cloud": document.get("cloud"),
+    }
+    if isinstance(account, Mapping):
+        sample["aws"] = {"account": account}
+    return sample
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

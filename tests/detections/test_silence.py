@@ -137,7 +137,10 @@ def test_an_account_that_sent_every_hour_then_stops_alerts_once_after_three_hour
         f"no cloudtrail records from cloud.account.id {REGULAR} for 3h08m "
         "(last ingested 2026-03-14T08:20:00.000Z); it sent in every hour of the 7 days before"
     )
-    assert alert["cloud"]["account"]["id"] == REGULAR  # its sample: the last record that arrived
+    # Its sample is the last record's account and times, not its actor: the caller of the last
+    # call did not stop the logs, and naming them would fold the alert into their incidents.
+    assert alert["cloud"]["account"]["id"] == REGULAR and alert["alert"]["accounts"] == [{"id": REGULAR}]
+    assert "user" not in alert and alert["alert"]["summary"]["who"] == "unknown"
     # 11:30 - 2 min lag is the first run 3 hours after 08:20; later runs of the silence raise nothing.
     (number,) = created_at(reports)
     assert START + minutes(30) + number * HOUR == T0 + timedelta(hours=2, minutes=30)
