@@ -119,7 +119,7 @@ class RuleOutcome:
     """Documents read (events; for aggregating rule types, the alerts' sample events)."""
     searches: int = 0
     buckets: int = 0
-    """Aggregation buckets read (threshold, new_terms and sequence rules)."""
+    """Aggregation buckets read (threshold, new_terms, sequence and silence rules)."""
     matches: int = 0
     created: int = 0
     duplicates: int = 0
