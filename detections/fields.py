@@ -1,6 +1,6 @@
 """Which fields a rule may group, count or join on: the index templates decide.
 
-Threshold, new-terms and sequence rules aggregate on fields (``composite`` ``terms``
+Threshold, new-terms, sequence and silence rules aggregate on fields (``composite`` ``terms``
 sources), which needs a mapped field with doc values: a ``keyword``, ``ip``, number, date or
 boolean. ``text`` fields have none (their ``.keyword`` sub-field does), ``stored`` fields are
 not indexed, and OpenSearch documents no aggregation on the sub-fields of a ``flat_object``

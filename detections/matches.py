@@ -19,7 +19,7 @@ MAX_EVENT_IDS = 100
 @dataclass(slots=True)
 class Match:
     """The events of one alert: one dedup key in one suppression bucket (event rules), one
-    burst (threshold), one new term (new_terms) or one chain (sequence)."""
+    burst (threshold), one new term (new_terms), one chain (sequence) or one silence (silence)."""
 
     key: tuple[tuple[str, Any], ...]
     bucket: datetime
@@ -32,6 +32,8 @@ class Match:
     documents: list[dict[str, Any]] = field(default_factory=list)
     event_ids: list[str] = field(default_factory=list)
     max_severity: float | None = None
+    what: str | None = None
+    """What happened, when the events cannot say it (silence: what stopped arriving)."""
 
     def add(self, document: dict[str, Any], severity_field: str | None) -> None:
         """Count ``document`` as one of the alert's events (event rules)."""

@@ -8,6 +8,8 @@
 - Threshold rules: :mod:`detections.threshold` (sliding windows per group).
 - New-terms rules: :mod:`detections.new_terms` (first sightings, state in the SEARCH collection).
 - Sequence rules: :mod:`detections.sequence` (ordered steps joined on a key, across sources).
+- Silence rules: :mod:`detections.silence` (an entity that sent every hour stops; state in the
+  SEARCH collection).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
-from detections import new_terms, sequence, threshold
+from detections import new_terms, sequence, silence, threshold
 from detections.matches import MAX_EVENT_IDS, MAX_SAMPLES, Match, Matches, window_of
 from detections.rules import Rule, get_field
 from detections.search import Cost, Sources, hits, ingested_range
@@ -47,7 +49,7 @@ def find_matches(
     """``rule``'s matches among the documents ingested in ``window``.
 
     ``sources`` names the index of each source (a string: one index for all of them).
-    ``terms`` is where a new-terms rule keeps the terms it has seen (the runner's is on the
+    ``terms`` is where a new-terms rule keeps the terms it has seen (a silence rule its entities) (the runner's is on the
     alerts collection); without one, a fresh in-process state: the rule's first run.
     ``fill_until`` (``time.monotonic()``) bounds the time a new-terms rule's fill reads more pages;
     ``settle`` (the run's overlap) and ``oldest`` (its maximum look-back) are a new-terms rule's
@@ -65,6 +67,8 @@ def find_matches(
         )
     if rule.type == "sequence":
         return sequence.find(client, rule, sources, window)
+    if rule.type == "silence":
+        return silence.find(client, rule, sources, window, terms or new_terms.MemoryTerms())
     return _event_matches(client, rule, sources.index(rule.index), window)
 
 

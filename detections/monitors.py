@@ -81,6 +81,11 @@ def unsupported(rule: Rule) -> str | None:
             "new_terms: a first sighting needs the terms seen over the history, a state no "
             "Alerting monitor keeps (the runner keeps it in <alerts index>-terms)"
         )
+    if rule.type == "silence":
+        return (
+            "silence: an entity's arrivals over days of runs are a state no Alerting monitor keeps "
+            "(the runner keeps it in <alerts index>-terms)"
+        )
     if rule.type == "sequence":
         return (
             "sequence: Alerting cannot join documents on a key across time and indices "

@@ -39,8 +39,8 @@ SIGMA_DIR = PACKAGE / "sigma"
 RULE_DIRS: tuple[Path, ...] = (RULES_DIR, SIGMA_DIR)
 
 Severity = Literal["informational", "low", "medium", "high", "critical"]
-RuleType = Literal["event", "threshold", "new_terms", "sequence"]
-RULE_TYPES: tuple[str, ...] = ("event", "threshold", "new_terms", "sequence")
+RuleType = Literal["event", "threshold", "new_terms", "sequence", "silence"]
+RULE_TYPES: tuple[str, ...] = ("event", "threshold", "new_terms", "sequence", "silence")
 SEVERITIES: dict[str, int] = {"informational": 10, "low": 25, "medium": 50, "high": 75, "critical": 95}
 """Label -> ``event.severity`` (0-100, the scale findings use: docs/schema.md)."""
 
@@ -51,6 +51,7 @@ MAX_HISTORY = timedelta(days=90)
 MAX_WINDOW = timedelta(days=1)
 """Longest threshold window and sequence ``maxspan`` (the runs re-read this much data)."""
 MAX_TERMS = 3
+MAX_SILENCE_HISTORY = timedelta(days=30)
 _ID = re.compile(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{2,127}\Z")
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -60,6 +61,7 @@ _KEYS = {
     "distinct",
     "new_terms",
     "history",
+    "quiet",
     "sequence",
     "maxspan",
     "title",
@@ -346,6 +348,8 @@ class Rule:
     """threshold: count distinct values of these fields (pooled) instead of events."""
     new_terms: tuple[str, ...] = ()
     history: timedelta | None = None
+    quiet: timedelta | None = None
+    """silence: how long without an arrival alerts (``history``: how long it sent regularly)."""
     steps: tuple[Step, ...] = ()
     maxspan: timedelta | None = None
     dedup_key: tuple[str, ...] = DEFAULT_DEDUP_KEY
@@ -558,6 +562,7 @@ _TYPE_KEYS: dict[str, set[str]] = {
     "threshold": {"group_by", "threshold", "window", "distinct", "dedup_key"},
     "new_terms": {"group_by", "new_terms", "history"},
     "sequence": {"sequence", "maxspan"},
+    "silence": {"group_by", "history", "quiet"},
 }
 """Keys only some rule types take; the others are common to every type."""
 
@@ -582,8 +587,11 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         kind = _sequence(data)
     else:
         index = _source(_required_text(data, "index"))
-        lucene, dsl = _query(data.get("query"))
-        kind = {"event": _event, "threshold": _threshold, "new_terms": _new_terms}[rule_type](data, index)
+        optional = rule_type == "silence" and data.get("query") is None  # every document arrives
+        lucene, dsl = (None, None) if optional else _query(data.get("query"))
+        kind = {"event": _event, "threshold": _threshold, "new_terms": _new_terms, "silence": _silence}[
+            rule_type
+        ](data, index)
     techniques = _texts(data, "techniques")
     unknown_techniques = sorted(set(techniques) - set(TECHNIQUES))
     if unknown_techniques:
@@ -716,6 +724,34 @@ def _new_terms(data: Mapping[str, Any], index: str) -> dict[str, Any]:
         "new_terms": terms,
         "history": history,
         "suppression": history,
+    }
+
+
+def _silence(data: Mapping[str, Any], index: str) -> dict[str, Any]:
+    group_by = _texts(data, "group_by")
+    if not 1 <= len(group_by) <= 2 or any(is_named(name) for name in group_by):
+        raise ValueError("a silence rule groups by 1 or 2 fields (the entity: an account, a region)")
+    for name in group_by:
+        check_field((index,), name, "group_by field")
+    if "suppression" in data or data.get("tests"):
+        raise ValueError(
+            "a silence rule raises one alert per silence and judges days of runs: no suppression, no tests"
+        )
+    history = parse_duration(data.get("history", "7d"))
+    if not timedelta(days=1) <= history <= MAX_SILENCE_HISTORY or history % timedelta(days=1):
+        raise ValueError(
+            f"a silence rule's history is whole days, 1d to {format_duration(MAX_SILENCE_HISTORY)}"
+        )
+    quiet = parse_duration(data.get("quiet", "3h"))
+    if not timedelta(hours=2) <= quiet <= timedelta(days=1) or quiet % timedelta(hours=1):
+        raise ValueError("a silence rule's quiet is whole hours, 2h to 1d")
+    return {
+        "index": index,
+        "group_by": group_by,
+        "dedup_key": group_by,
+        "history": history,
+        "quiet": quiet,
+        "suppression": quiet,
     }
 
 

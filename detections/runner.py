@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -119,7 +119,7 @@ class RuleOutcome:
     """Documents read (events; for aggregating rule types, the alerts' sample events)."""
     searches: int = 0
     buckets: int = 0
-    """Aggregation buckets read (threshold, new_terms and sequence rules)."""
+    """Aggregation buckets read (threshold, new_terms, sequence and silence rules)."""
     matches: int = 0
     created: int = 0
     duplicates: int = 0
@@ -361,7 +361,7 @@ def _run_rule(
         # Keep the checkpoint: the next run queries this window again and recreates what failed.
         outcome.error = "; ".join(written.errors)
         return
-    if found.commit is not None:  # a new-terms rule's state, once its alerts are stored
+    if found.commit is not None:  # a new-terms or silence rule's state, once its alerts are stored
         found.commit()
     if found.filling:
         # The window waits for the fill: a later run queries it again from its start (a first
@@ -404,6 +404,8 @@ def _new_alerts(
             match.last_seen,
             settings.prefix,
         )
+        if match.what is not None:  # a silence: its sample is the last record, not what happened
+            summary = replace(summary, what=match.what)
         out.append(
             alert_store.build_alert(
                 rule, match, window, now, summary, settings.dashboards_url, notified=False if notify else None

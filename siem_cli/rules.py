@@ -137,14 +137,19 @@ def test_command(args: argparse.Namespace) -> int:
         return 1
     if args.rule:
         rules = [rule for rule in rules if rule.id in set(args.rule)]
-    passed = failed = 0
+    passed = failed = skipped = 0
     with _engine(args) as client:
         install_templates(client, args.index_prefix)
         for result in run_tests(client, rules, args.index_prefix):
-            passed, failed = passed + result.passed, failed + (not result.passed)
+            if result.skipped is not None:
+                skipped += 1
+            else:
+                passed, failed = passed + result.passed, failed + (not result.passed)
             if args.verbose or not result.passed:
                 print(result.describe())
-    print(f"{len(rules)} rules: {passed} passed, {failed} failed")
+    print(
+        f"{len(rules)} rules: {passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else "")
+    )
     return 1 if failed else 0
 
 
