@@ -16,6 +16,7 @@ disk; gzip inputs are compressed once into a temporary folder.
 from __future__ import annotations
 
 import argparse
+import gzip
 import io
 import multiprocessing
 import resource
@@ -147,6 +148,20 @@ def _asff_batch(resources: int) -> bytes:
     return orjson.dumps({"Findings": [finding]})
 
 
+def _large_identities_file(path: Path, identities: int) -> Path:
+    """CloudTrail records whose ``userIdentity`` holds 32 KiB of its own, each identity in two
+    records in a row (the second a cache hit, were it kept), gzip, written as it is made."""
+    padding = "x" * (32 * 1024)
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        out.write(b'{"Records":[')
+        for number in range(identities):
+            identity = {"type": "IAMUser", "accessKeyId": f"AKIA{number:016d}", "padding": padding}
+            record = orjson.dumps({**CLOUDTRAIL, "userIdentity": identity, "eventID": f"id-{number}"})
+            out.write((b"," if number else b"") + record + b"," + record)
+        out.write(b"]}")
+    return path
+
+
 def _cloudtrail_file(records: int) -> bytes:
     body = b",".join(orjson.dumps({**CLOUDTRAIL, "eventID": f"id-{n}"}) for n in range(records))
     return b'{"Records":[' + body + b"]}"
@@ -212,6 +227,11 @@ CASES = (
         "ASFF batch, 1 finding with 100,000 Resources (3.1 MB)",
         "asff.json",
         lambda folder, scale: _write(folder / "asff.json", _asff_batch(100_000)),
+    ),
+    Case(
+        "CloudTrail, 4,096 distinct identities of 32 KiB, each in 2 records (256 MiB), gzip",
+        "ct.json.gz",
+        lambda folder, scale: _large_identities_file(folder / "identities.json.gz", 4096 // scale),
     ),
     Case(
         "deadline 2 s into 400,000 CloudTrail records",

@@ -41,6 +41,10 @@ class ActorCache:
     after they are built (``user.target``, the enrichment's account names in
     ``user_identity``), so the copies reach every object and list.
 
+    Bounded whatever an identity holds: at most :attr:`MAX_ENTRIES` identities, each of at most
+    :attr:`MAX_KEY_BYTES` of JSON (a larger one, which an attacker may write, is built for its
+    document and never kept).
+
     A miss costs the key and the entry on top of the build, so where identities rarely repeat
     (each record's own access key or session) the cache is bypassed: when fewer than
     :attr:`MIN_HIT_RATE` of a window's lookups hit, only one record in :attr:`SAMPLE` is looked
@@ -48,6 +52,9 @@ class ActorCache:
     """
 
     MAX_ENTRIES = 1024
+    MAX_KEY_BYTES = 4096
+    """The longest identity kept, as JSON (with ``signed_in_as``): those of the golden inputs and
+    the samples hold 53 to 889 bytes, and what is kept of one (its key, its fields) grows with it."""
     WINDOW = 256
     """Lookups after which the hit rate is measured."""
     MIN_HIT_RATE = 0.3
@@ -83,10 +90,12 @@ class ActorCache:
         cached = self._entries.get(key)
         self._count(cached is not None)
         if cached is None:
+            parties = self._build(identity, signed_in_as)
+            if len(key) > self.MAX_KEY_BYTES:
+                return parties
             if len(self._entries) + len(self._objects) >= self.MAX_ENTRIES:
                 self._entries.clear()
                 self._objects.clear()
-            parties = self._build(identity, signed_in_as)
             self._entries[_exact(key)] = _exact(orjson.dumps(parties))
             return parties  # built for this document alone: the cache keeps only its JSON
         # Its first hit: the identity repeats, so it is worth keeping as objects from now on.

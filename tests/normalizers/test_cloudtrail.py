@@ -415,6 +415,27 @@ def test_actor_cache_never_lets_two_documents_share_an_object() -> None:
     assert cache.parties(identity) == identity_parties(identity) == expected
 
 
+def test_actor_cache_keeps_no_identity_larger_than_its_bound() -> None:
+    # An attacker writes userIdentity: one of 64 KiB (a member of its own, which no field
+    # copies) in each of 256 records, each identity twice in a row (the second a hit), would
+    # keep 16 MiB of keys in the cache; it keeps none of them, and each document still gets
+    # its identity's fields.
+    padding = "x" * (64 * 1024)
+    cache = ActorCache()
+    tracemalloc.start()
+    try:
+        for number in range(256):
+            identity = {**_role_session(number, f"ASIALARGE{number:011d}"), "padding": padding}
+            for _ in range(2):
+                assert cache.parties(identity) == identity_parties(identity)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held < 1024 * 1024
+    small = _role_session(1, "ASIASMALL0000000000")
+    assert [cache.parties(small) for _ in range(3)] == [identity_parties(small)] * 3
+
+
 def _nested_change(identity: dict[str, Any], block: str, member: str, value: Any) -> dict[str, Any]:
     """``identity`` with ``sessionContext.<block>.<member>`` set to ``value``, nothing else changed."""
     session = identity["sessionContext"]
