@@ -49,8 +49,9 @@ def find_matches(
     """``rule``'s matches among the documents ingested in ``window``.
 
     ``sources`` names the index of each source (a string: one index for all of them).
-    ``terms`` is where a new-terms rule keeps the terms it has seen (a silence rule its entities) (the runner's is on the
-    alerts collection); without one, a fresh in-process state: the rule's first run.
+    ``terms`` is where a new-terms rule keeps the terms it has seen and a silence rule its
+    entities (the runner's is on the alerts collection); without one, a fresh in-process
+    state: the rule's first run.
     ``fill_until`` (``time.monotonic()``) bounds the time a new-terms rule's fill reads more pages;
     ``settle`` (the run's overlap) and ``oldest`` (its maximum look-back) are a new-terms rule's
     (:func:`detections.new_terms.find`).
