@@ -86,32 +86,44 @@ FUNCTIONS: dict[str, Function] = {
     # pyarrow: VPC Flow Logs Parquet objects, loaded through the normalizers' registry.
     # iptocc, maxminddb, ua-parser (+ its rules and Rust resolver): the enrichment of each document.
     # zlib-ng: gzip objects inflated for less CPU (normalizers.stream).
+    # stringzilla: the SIMD scans of the JSON splitter (normalizers.framing.json_stream), which
+    # every function that loads the normalizers imports.
     "ingest.handler": Function(
-        ("opensearch-py", "orjson", "pyarrow", "aws-lambda-powertools", "zlib-ng", *_ENRICHMENT),
+        (
+            "opensearch-py",
+            "orjson",
+            "stringzilla",
+            "pyarrow",
+            "aws-lambda-powertools",
+            "zlib-ng",
+            *_ENRICHMENT,
+        ),
         loads_by_name=("normalizers",),
     ),
     # pyyaml: the rules; prison: Dashboards links in alerts; orjson: the finding investigation.
     # The enrichment: rules check their fields against the index templates, which map it.
     "detections.handler": Function(
-        ("opensearch-py", "orjson", "pyyaml", "prison", *_ENRICHMENT), never_imported=(_NO_PARQUET, _NO_GZIP)
+        ("opensearch-py", "orjson", "stringzilla", "pyyaml", "prison", *_ENRICHMENT),
+        never_imported=(_NO_PARQUET, _NO_GZIP),
     ),
     # The index templates come from the sources' fields definitions (normalizers); prison:
     # the Dashboards links of the field formatters; orjson: the normalizers' JSON framing.
     # iptocc, maxminddb: imported with the enrichment package, whose fields table the templates map.
     "opensearch_assets.custom_resource": Function(
-        ("opensearch-py", "orjson", "prison", *_ENRICHMENT_IMPORTED),
+        ("opensearch-py", "orjson", "stringzilla", "prison", *_ENRICHMENT_IMPORTED),
         never_imported=(_NO_PARQUET, _NO_USER_AGENTS, _NO_GZIP),
     ),
     # The Security Hub custom action "Investigate in SIEM": the investigation (orjson; prison:
     # the Dashboards link) over the logs collection, its note through boto3 (the runtime's).
     "investigation.action_handler": Function(
-        ("opensearch-py", "orjson", "prison", *_ENRICHMENT_IMPORTED),
+        ("opensearch-py", "orjson", "stringzilla", "prison", *_ENRICHMENT_IMPORTED),
         never_imported=(_NO_PARQUET, _NO_USER_AGENTS, _NO_GZIP),
     ),
     # The monthly report: the detection function's needs (its message attributes are
     # detections.notify's, which loads the detections package), and the account directory.
     "posture.handler": Function(
-        ("opensearch-py", "orjson", "pyyaml", "prison", *_ENRICHMENT), never_imported=(_NO_PARQUET, _NO_GZIP)
+        ("opensearch-py", "orjson", "stringzilla", "pyyaml", "prison", *_ENRICHMENT),
+        never_imported=(_NO_PARQUET, _NO_GZIP),
     ),
     # The account directory from Organizations to S3 (boto3 is the runtime's); orjson: its JSON.
     "enrichment.sync_handler": Function(("orjson", *_ENRICHMENT_IMPORTED), never_imported=(_NO_USER_AGENTS,)),

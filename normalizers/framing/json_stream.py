@@ -85,6 +85,7 @@ from functools import lru_cache
 from typing import Any, BinaryIO
 
 import orjson
+import stringzilla as sz
 
 from normalizers.base import MAX_DEAD_LETTER_RAW
 from normalizers.limits import DEFAULT_LIMITS, Limits
@@ -139,15 +140,13 @@ _OPEN_LINE_TAIL = re.compile(rb"[}\n][ \t\r]*\Z")
 """The last ``}`` or newline that only blanks of its line follow: where a record's start
 (:data:`_TOP_BOUNDARY`, :data:`_ITEM_LINE`) may be cut by the buffer's end."""
 
-_LITERAL = {
-    separator: re.compile(re.escape(separator)).search
-    for separator in (b"},{", b"}, {", b"},\n{", b"},\r\n{", b"},\n  {", b"},\n    {")
-}
-"""The usual separators between records, each searched as a literal regex: about twice as
-fast as ``bytes.find`` of these few bytes, which skips ahead little in JSON text (the regex
-engine scans for the first byte, ``}``, a rare one, in a tight loop). Any other separator
-takes ``bytes.find``: compiling a regex per separator would let a stream whose separators
-keep changing pay a compilation every other record."""
+_find, _rfind, _count, _translate = sz.find, sz.rfind, sz.count, sz.translate
+"""StringZilla's searches, count and translation (SIMD, chosen at run time for the processor:
+AVX2, AVX-512, NEON...) where the splitter scans the most bytes: the separator between
+records, the screen's names, each record's brackets and the translation of each read. The
+standard library's scan a byte or two at a time (``bytes.find`` of ``},{`` skips ahead little
+in JSON text): the same results in a fraction of the time (docs/sources/cloudtrail.md,
+"Performance"). Their ``start`` and ``end`` are those of ``bytes.find``."""
 
 _NOTHING = object()
 """No value parsed (``None`` is JSON's ``null``)."""
@@ -203,11 +202,11 @@ _FOLD = bytes.maketrans(
 """ASCII letters to lower case, digits to NUL and ``[`` to ``{``: one translation of each read
 serves the search for long integers (runs of NUL; what comes before a number is looked at in
 the text itself), the screen (lower-case names, without digits) and the nesting check (one
-count of ``{`` per record, not one of ``{`` and one of ``[``). NUL, not ``0``: CPython's
-substring search skips ahead past bytes outside a filter of the needle's bytes modulo 64,
-where ``0``-``9`` fall with ``p``-``y``, the letters of the names; NUL falls with none. (A NUL
+count of ``{`` per record, not one of ``{`` and one of ``[``). NUL, not ``0``: a substring
+search that skips ahead past bytes outside a filter of the needle's bytes modulo 64 (CPython's)
+would find ``0``-``9`` with ``p``-``y``, the letters of the names; NUL falls with none. (A NUL
 byte in the text, never valid JSON, at worst has a record parsed again.)"""
-_OPENING = ord("{")
+_OPENING = b"{"
 """``{`` or ``[``, folded."""
 _LONG_DIGITS = 19
 """The digits of the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
@@ -240,20 +239,21 @@ def has_long_integer(data: bytes | bytearray | memoryview, open_start: bool = Fa
     return _has_long_run(text, text.translate(_FOLD), open_start)
 
 
-def _has_long_run(text: bytes | bytearray, digits: bytes | bytearray, open_start: bool) -> bool:
-    """:func:`has_long_integer` of ``text``, whose translation by ``_FOLD`` is ``digits``."""
+def _has_long_run(text: bytes | bytearray, digits: bytes | bytearray, open_start: bool, low: int = 0) -> bool:
+    """:func:`has_long_integer` of ``text[low:]``, whose translation by ``_FOLD`` is
+    ``digits[low:]`` (the same offsets: a read appended to the splitter's two buffers)."""
     end = len(digits)
-    while (start := digits.rfind(_LONG_RUN, 0, end)) >= 0:  # the last 19 digits of a run
-        while start >= _LONG_DIGITS and digits.startswith(_LONG_RUN, start - _LONG_DIGITS):
+    while (start := digits.rfind(_LONG_RUN, low, end)) >= 0:  # the last 19 digits of a run
+        while start - low >= _LONG_DIGITS and digits.startswith(_LONG_RUN, start - _LONG_DIGITS):
             start -= _LONG_DIGITS  # back to the run's start, 19 digits at a time, then one by one
-        while start > 0 and digits[start - 1] == _ZERO:
+        while start > low and digits[start - 1] == _ZERO:
             start -= 1
         before = start - 1
-        if before >= 0 and text[before] == _MINUS:
+        if before >= low and text[before] == _MINUS:
             before -= 1
-        while before >= 0 and text[before] in _BLANKS:
+        while before >= low and text[before] in _BLANKS:
             before -= 1
-        if (text[before] in _NUMBER_BEFORE) if before >= 0 else open_start:
+        if (text[before] in _NUMBER_BEFORE) if before >= low else open_start:
             return True
         end = start  # the next run ends before this one starts
     return False
@@ -488,7 +488,7 @@ class _Splitter:
     def _too_deep(self, start: int, end: int, value: Any) -> bool:
         """:func:`too_deep` of the record ``data[start:end]``: its ``{`` and ``[`` counted in
         one search of the folded bytes."""
-        return self._folded.count(_OPENING, start, end) > MAX_DEPTH and _nests_too_deep(value)
+        return _count(self._folded, _OPENING, start, end) > MAX_DEPTH and _nests_too_deep(value)
 
     # -- buffer ---------------------------------------------------------------------------
 
@@ -504,31 +504,32 @@ class _Splitter:
         if not chunk:
             self._eof = True
             return False
-        # Translated as a bytearray: bytes.translate also checks whether any byte changed,
-        # which costs more per byte than the copy.
-        folded = bytearray(chunk).translate(_FOLD)
+        position = len(self._data)
+        self._data += chunk
+        folded = self._folded
+        folded += chunk
+        _translate(folded, _FOLD, inplace=True, start=position)  # in place: no buffer of its own
         if not self._long_numbers:
             # The read, its runs that reach back to its start judged by the stream's bytes
             # before it, and apart (not a copy of the whole read joined to the tail) a run that
             # the read boundary cuts in two: those before the read were judged with their own.
             tail = self._tail
             open_start = _may_precede_number(tail)
-            self._long_numbers = _has_long_run(chunk, folded, open_start) or (
+            self._long_numbers = _has_long_run(self._data, folded, open_start, position) or (
                 open_start and _cut_run(tail, chunk) >= _LONG_DIGITS
             )
             self._tail = (tail + chunk[-TAIL:])[-TAIL:]  # of the stream, not of this read (may be short)
         if self._screen:
-            self._mark(folded, len(self._data))
-        self._data += chunk
-        self._folded += folded
+            self._mark(position)
         return True
 
-    def _mark(self, folded: bytes | bytearray, position: int) -> None:
-        """Mark where the screen's strings start in a read (``folded``, to be appended at
-        ``position``), one cut by the end of the stream's previous bytes too. Searched from
-        the end: ``rfind`` tests each window's first byte, rarer in JSON than the last (``"``)."""
-        tail, keep = self._screen_tail, self._screen_keep
-        junction = tail + folded[:keep]
+    def _mark(self, position: int) -> None:
+        """Mark where the screen's strings start in the read appended at ``position`` (in the
+        folded buffer), one cut by the end of the stream's previous bytes too. Searched from
+        the end, by StringZilla (SIMD: some 7 times the speed of ``bytearray.rfind`` here)."""
+        tail, keep, folded = self._screen_tail, self._screen_keep, self._folded
+        size = len(folded)
+        junction = tail + folded[position : position + keep]
         starts: list[int] = []
         for needle in self._screen:
             overlap = len(needle) - 1  # the next search may end inside this match
@@ -538,12 +539,12 @@ class _Splitter:
                 if at < len(tail):
                     starts.append(position - len(tail) + at)
                 end = at + overlap
-            end = len(folded)
-            while (at := folded.rfind(needle, 0, end)) >= 0 and len(starts) <= MAX_MARKS:
-                starts.append(position + at)
+            end = size
+            while (at := _rfind(folded, needle, position, end)) >= 0 and len(starts) <= MAX_MARKS:
+                starts.append(at)
                 end = at + overlap
             if len(starts) > MAX_MARKS:  # the whole read, and the tail before it, unscreened
-                new = [(position - len(tail), position + len(folded))]
+                new = [(position - len(tail), size)]
                 break
         else:
             new = sorted((start, start + 1) for start in starts)
@@ -553,7 +554,7 @@ class _Splitter:
             marks.sort()
         else:  # after every mark so far: kept in order without a sort of them all at each read
             marks += new
-        self._screen_tail = (tail + folded[-keep:])[-keep:] if keep else b""
+        self._screen_tail = (tail + folded[max(position, size - keep) :])[-keep:] if keep else b""
 
     def _next_mark(self) -> int:
         """Where the next mark starts (:data:`_NO_MARK`: none, :data:`_UNSCREENED`: no screen)."""
@@ -679,10 +680,9 @@ class _Splitter:
         faster than the candidate regex, and blind to the ``}]`` of the lists inside a record);
         a record they do not end (the array's last, other blanks) takes the regex."""
         data, folded = self._data, self._folded
-        search = _ITEM_END.search
+        search, find, count = _ITEM_END.search, _find, _count
         loads = self._loads if self._long_numbers else orjson.loads
         separator = self._separator
-        literal = _LITERAL.get(separator)
         to_next = len(separator) - 2  # from a record's end (after its "}") to the next one's "{"
         mark = self._next_mark()  # a record ending by it is screened
         while True:
@@ -693,11 +693,7 @@ class _Splitter:
             if separator:
                 end, value = start, _NOTHING
                 for _ in _TRIES:
-                    if literal is not None:
-                        found = literal(data, end, end + FIND_WINDOW)
-                        end = found.start() + 1 if found is not None else 0
-                    else:
-                        end = data.find(separator, end, end + FIND_WINDOW) + 1
+                    end = find(data, separator, end, end + FIND_WINDOW) + 1
                     if not end:
                         break  # not near (a large record, another separator): the regex decides
                     piece = data[start:end]
@@ -719,7 +715,7 @@ class _Splitter:
                     screened = end <= mark
                     if not screened and mark != _UNSCREENED:
                         mark = self._passed(end)
-                    if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
+                    if count(folded, _OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
                         yield index, bytes(piece), value, None, screened
                     else:  # _checked, inline: once per record
                         yield index, bytes(piece), None, _TOO_DEEP_REASON, False
@@ -750,7 +746,7 @@ class _Splitter:
             screened = end <= mark
             if not screened and mark != _UNSCREENED:
                 mark = self._passed(end)
-            if folded.count(_OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
+            if count(folded, _OPENING, start, end) <= MAX_DEPTH or not _nests_too_deep(value):
                 yield index, bytes(piece), value, None, screened
             else:  # _checked, inline: once per record
                 yield index, bytes(piece), None, _TOO_DEEP_REASON, False
@@ -761,7 +757,7 @@ class _Splitter:
                 seen = bytes(data[end - 1 : start + 1])
                 if seen == self._seen_separator:
                     separator = self._separator = seen
-                    literal, to_next = _LITERAL.get(separator), len(separator) - 2
+                    to_next = len(separator) - 2
                 self._seen_separator = seen
 
     def _close_wrapper(self) -> None:

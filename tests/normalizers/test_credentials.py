@@ -397,3 +397,25 @@ def test_the_marks_of_bytes_dropped_go_with_them() -> None:
     assert splitter._marks == [(10, 11), (100, 120), (500, 501)]
     splitter._drop(0, 200)  # the bytes before the next record
     assert splitter._marks == [(300, 301)]
+
+
+@pytest.mark.parametrize("chunk", [1, 5, 64, 1 << 20])
+def test_the_splitter_screens_and_cuts_the_same_with_every_simd_kernel_of_the_machine(chunk: int) -> None:
+    # StringZilla picks its kernels at run time for the processor (AVX2, AVX-512, NEON...):
+    # the scalar one, which any machine has, and each the machine has give the same records,
+    # screened the same (the one in use is the best of them).
+    import stringzilla as sz
+
+    data, _ = _screened_file(60, seed=chunk)
+    best = sz.__capabilities__
+
+    def split() -> list[tuple[Any, ...]]:
+        return list(json_record_fields(Trickle(data, chunk), CLOUDTRAIL_WRAPPER, screen=SECRET_MARKERS))  # type: ignore[arg-type]
+
+    expected = split()
+    try:
+        for kernel in best:
+            sz.reset_capabilities([kernel])
+            assert split() == expected, kernel
+    finally:
+        sz.reset_capabilities(list(best))

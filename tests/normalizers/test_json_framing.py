@@ -482,3 +482,31 @@ def test_an_sns_message_that_holds_no_json_is_a_dead_letter_of_the_notification(
     with pytest.raises(RecordError) as raised:
         list(CLOUDTRAIL.unwrap(_notification(message), b"", "record 0"))
     assert str(raised.value).startswith(reason)
+
+
+def test_the_folded_buffer_stays_the_translation_of_the_buffer_whatever_the_reads() -> None:
+    # Each read is appended to both buffers and translated in place in the folded one: byte
+    # for byte the translation of the other, through reads of any size, the buffer's
+    # compaction between records and the middle of a record too large dropped.
+    rng = random.Random(152)
+    records = [json.dumps({"eventVersion": "1.09", "Key": "A[0]" * rng.randint(0, 300)}) for _ in range(300)]
+    data = ('{"Records":[' + ",".join(records) + "]}").encode()
+    for chunk in (1, 7, 4096, 1 << 20):
+        splitter = json_stream._Splitter(Trickle(data, chunk), RECORDS, 1000)  # type: ignore[arg-type]
+        seen = 0
+        for _ in splitter:
+            seen += 1
+            assert splitter._folded == splitter._data.translate(json_stream._FOLD)
+        assert seen == len(records)
+    assert any(len(record) > 1000 for record in records)  # some too large: their middles dropped
+
+
+def test_a_read_is_searched_for_long_numbers_from_where_it_was_appended() -> None:
+    # The splitter searches each read where it was appended to its buffers: digits before it
+    # (an earlier read's) neither make a run of the read's longer nor tell what precedes it.
+    text = b"[" + b"1234567890" * 2 + b"]"
+    folded = text.translate(json_stream._FOLD)
+    assert json_stream._has_long_run(text, folded, open_start=False)  # "[" then 20 digits
+    assert not json_stream._has_long_run(text, folded, open_start=True, low=11)  # 10 digits of it
+    assert json_stream._has_long_run(text, folded, open_start=True, low=1)  # 20, what precedes unknown
+    assert not json_stream._has_long_run(text, folded, open_start=False, low=1)  # the stream says none
