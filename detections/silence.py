@@ -200,7 +200,7 @@ def find(client: OpenSearch, rule: Rule, sources_: Sources, window: Window, stor
         # Another query (an exception added: an account's documents no longer count) keeps what
         # the state learned; the silences it starts are taken as reported, later ones alert.
         for entity in entities.values():
-            entity.alerted = entity.last
+            entity.alerted, entity.after = entity.last, None
     state["query"] = query
     history_hours = int(rule.history / HOUR)
     width = history_hours + 1
@@ -237,7 +237,9 @@ def find(client: OpenSearch, rule: Rule, sources_: Sources, window: Window, stor
             entity.arrived({slot(newer): newer}, width)  # missed by the windows: sends again
         overdue = [entity for entity in overdue if entity.overdue(window.end, gap(rule))]
         if _wide(rule, overdue, window.end):
-            start = min(entity.last for entity in overdue)
+            # Keyed on where their silence is counted from: a region still down after an outage
+            # (silent since its end) is a new wide silence, not the first one's id again.
+            start = min(entity.silent_since() for entity in overdue)
             for entity in overdue:
                 entity.report(start)
             state["outage"] = {"key": iso(start), "raised": iso(window.end), "entities": len(overdue)}
@@ -363,7 +365,7 @@ def _wide_match(rule: Rule, overdue: list[Entity], regular: int, start: datetime
     """One alert for the entities silent at once: the count, each one and its last arrival in
     ``alert.silent``, the first :data:`NAMED` in ``what``; no sample (no one account's alert)."""
     overdue = sorted(overdue, key=lambda entity: (entity.last, entity.key))
-    count, latest = len(overdue), max(entity.last for entity in overdue)
+    count, earliest, latest = len(overdue), overdue[0].last, overdue[-1].last
     noun = (
         "accounts"
         if list(rule.group_by) == ["cloud.account.id"]
@@ -381,7 +383,7 @@ def _wide_match(rule: Rule, overdue: list[Entity], regular: int, start: datetime
         who=f"delivery, not {count} separate silences: {count} of {regular} regular {noun} silent at once ({first})",
         what=(
             f"no {rule.index} records from {count} of {regular} regular {noun} at once "
-            f"(last ingested {iso(start)} to {iso(latest)}): our delivery or the organization trail "
+            f"(last ingested {iso(earliest)} to {iso(latest)}): our delivery or the organization trail "
             f"stopped, not {count} intrusions; {listed}"
         ),
         silent=[
