@@ -60,6 +60,11 @@ WIDE = 5
 """Regular entities overdue in one run that make one wide alert instead of one alert each: a
 count (the pages it saves), not a share of the regular entities (docs/detections.md, "Silence")."""
 NAMED = 50
+CAUSES = {
+    "cloudtrail": "our delivery or the organization trail",
+    "vpcflow": "our delivery or the flow logs' bucket",
+}
+"""What stops many entities' records at once, per data stream (a wide alert says it)."""
 """Entities named in a wide alert's ``what`` (``alert.silent`` lists them all)."""
 
 
@@ -343,6 +348,7 @@ def _ingested(document: Mapping[str, Any]) -> datetime | None:
 def _match(rule: Rule, entity: Entity, end: datetime, latest: dict[str, Any] | None) -> Match:
     assert rule.history is not None
     silent = int((end - entity.last) / timedelta(minutes=1))
+    entity_text = ", ".join(f"{name} {value}" for name, value in zip(rule.group_by, entity.key, strict=True))
     regularity = "in every hour" if gap(rule) == 1 else f"with never {gap(rule)} hours in a row missing"
     resumed = f"; it stayed silent after the others resumed at {iso(entity.after)}" if entity.after else ""
     match = Match(
@@ -351,7 +357,7 @@ def _match(rule: Rule, entity: Entity, end: datetime, latest: dict[str, Any] | N
         first_seen=iso(entity.last),
         last_seen=iso(end),
         what=(
-            f"no {rule.index} records from {_named(rule, entity)} for {silent // 60}h{silent % 60:02d}m "
+            f"no {rule.index} records from {entity_text} for {silent // 60}h{silent % 60:02d}m "
             f"(last ingested {iso(entity.last)}); it sent {regularity} of the {rule.history.days} days before"
             f"{resumed}"
         ),
@@ -383,7 +389,7 @@ def _wide_match(rule: Rule, overdue: list[Entity], regular: int, start: datetime
         who=f"delivery, not {count} separate silences: {count} of {regular} regular {noun} silent at once ({first})",
         what=(
             f"no {rule.index} records from {count} of {regular} regular {noun} at once "
-            f"(last ingested {iso(earliest)} to {iso(latest)}): our delivery or the organization trail "
+            f"(last ingested {iso(earliest)} to {iso(latest)}): {CAUSES.get(rule.index, 'our delivery')} "
             f"stopped, not {count} intrusions; {listed}"
         ),
         silent=[
@@ -391,10 +397,6 @@ def _wide_match(rule: Rule, overdue: list[Entity], regular: int, start: datetime
             for entity in overdue
         ],
     )
-
-
-def _named(rule: Rule, entity: Entity) -> str:
-    return ", ".join(f"{name} {value}" for name, value in zip(rule.group_by, entity.key, strict=True))
 
 
 def _sample(document: Mapping[str, Any]) -> dict[str, Any]:

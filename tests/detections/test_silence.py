@@ -447,3 +447,27 @@ def test_the_cost_of_an_outage_run(siem: OpenSearch) -> None:
 
     assert (alerting.searches, alerting.hits, alerting.buckets, alerting.created) == (2, 0, 12, 1)
     assert (after.searches, after.hits, after.buckets, after.created) == (1, 0, 0, 0)
+
+
+def test_a_wide_silence_reads_documents_the_state_missed_in_one_search(siem: OpenSearch) -> None:
+    # Six accounts stop at 09:00; one's 09:20 object becomes searchable only after the 09:30
+    # and 10:30 runs. The run that raises the wide alert finds it (one composite for the six)
+    # and lists that account with its real last arrival; it is still overdue (10:00-11:00 empty).
+    late, stopped = FLEET[0], FLEET[:6]
+    deliver(
+        siem,
+        "cloudtrail",
+        {account: hours(START, T0 if account in stopped else T0 + timedelta(hours=6)) for account in FLEET},
+    )
+    rule, store = our_rule(CLOUDTRAIL), MemoryCheckpoints()
+    before = run_every_hour(siem, [rule], START, T0 + timedelta(hours=2), store)
+    deliver(siem, "cloudtrail", {late: [T0 + minutes(20)]})
+
+    after = run_every_hour(siem, [rule], T0 + timedelta(hours=2), T0 + timedelta(hours=6), store)
+
+    (alert,) = alerts_in(siem)
+    assert not created_at(before) and created_at(after) == [0]
+    assert {item["key"]["cloud.account.id"]: item["last"] for item in alert["alert"]["silent"]} == {
+        account: iso(T0 + minutes(20) if account == late else T0 - minutes(40)) for account in stopped
+    }
+    assert after[0].outcomes[0].searches == 2
