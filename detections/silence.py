@@ -124,16 +124,19 @@ class Entity:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "key": list(self.key),
             "last": iso(self.last),
             "since": self.since,
             "to": self.to,
             "hours": format(self.hours, "x"),
             "alerted": iso(self.alerted) if self.alerted else None,
-            "wide": iso(self.wide) if self.wide else None,
-            "after": iso(self.after) if self.after else None,
         }
+        # Only while set: most entities are in no wide silence, and the state stays as small.
+        for name, moment in (("wide", self.wide), ("after", self.after)):
+            if moment is not None:
+                data[name] = iso(moment)
+        return data
 
     def arrived(self, slots: Mapping[int, datetime], width: int) -> None:
         """Arrivals in ``slots`` (hour slot -> latest ``event.ingested`` in it)."""
