@@ -475,3 +475,26 @@ def test_a_wide_silence_reads_documents_the_state_missed_in_one_search(siem: Ope
         account: iso(T0 + minutes(20) if account == late else T0 - minutes(40)) for account in stopped
     }
     assert after[0].outcomes[0].searches == 2
+
+
+def test_a_region_still_down_after_an_outage_is_a_new_wide_silence(siem: OpenSearch) -> None:
+    # Delivery comes back at 15:00 for half the accounts only (one region's ingest still
+    # broken): 3 hours after the run that saw delivery back, the six still silent raise one
+    # new wide alert, not six (its id keyed on that run, not on the first alert's).
+    back, down = T0 + timedelta(hours=6), FLEET[6:]
+    schedule = {account: hours(START, T0) + hours(back, T0 + timedelta(hours=10)) for account in FLEET}
+    schedule.update({account: hours(START, T0) for account in down})
+    deliver(siem, "cloudtrail", schedule)
+
+    reports = run_every_hour(
+        siem, [our_rule(CLOUDTRAIL)], START, T0 + timedelta(hours=10), MemoryCheckpoints()
+    )
+
+    first, second = alerts_in(siem)
+    assert (first["alert"]["count"], second["alert"]["count"]) == (12, 6)
+    assert [item["key"]["cloud.account.id"] for item in second["alert"]["silent"]] == down
+    assert second["alert"]["first_seen"] == "2026-03-14T15:28:00.000Z"
+    assert [run_at(number) for number in created_at(reports)] == [
+        T0 + timedelta(hours=2, minutes=30),
+        T0 + timedelta(hours=9, minutes=30),
+    ]
