@@ -21,6 +21,7 @@ MODULES = (
     "benchmarks.false_positives",
     "benchmarks.detections",
     "benchmarks.new_terms_fill",
+    "benchmarks.silence",
     "benchmarks.hostile",
     "benchmarks.scaling",
     "benchmarks.memory",

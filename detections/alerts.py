@@ -98,6 +98,7 @@ def build_alert(
             "created": iso(now),
             "summary": summary.to_dict(),
             "accounts": accounts,
+            "silent": match.silent,  # a wide silence's entities: unmapped, in _source
             "event_ids": match.event_ids,
             "dashboards_url": dashboards_link(
                 dashboards_url, documents, match.event_ids, match.first_seen, match.last_seen

@@ -34,6 +34,10 @@ class Match:
     max_severity: float | None = None
     what: str | None = None
     """What happened, when the events cannot say it (silence: what stopped arriving)."""
+    who: str | None = None
+    """Who, when the events cannot say it (a wide silence: delivery, and how many entities)."""
+    silent: list[dict[str, Any]] | None = None
+    """A wide silence's entities and their last arrivals (``alert.silent``)."""
 
     def add(self, document: dict[str, Any], severity_field: str | None) -> None:
         """Count ``document`` as one of the alert's events (event rules)."""

@@ -406,6 +406,8 @@ def _new_alerts(
         )
         if match.what is not None:  # a silence: its sample is the last record, not what happened
             summary = replace(summary, what=match.what)
+        if match.who is not None:  # a wide silence: no one's actor, delivery
+            summary = replace(summary, who=match.who)
         out.append(
             alert_store.build_alert(
                 rule, match, window, now, summary, settings.dashboards_url, notified=False if notify else None

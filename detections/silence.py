@@ -13,6 +13,12 @@ delivery delay and a late backfill are arrivals now) in UTC hour slots.
 - **One alert per episode** (the last arrival): the state records it (``alerted``); when the
   entity sends again, the hours of that reported silence count as sent, so it alerts again if it
   stops again.
+- **Wide**: :data:`WIDE` or more regular entities *overdue* in one run (:meth:`Entity.overdue`:
+  :func:`gap` whole hour slots without an arrival, which they never had in ``history``), one of
+  them silent: one alert for all of them (our delivery or the organization trail stopped, not
+  500 accounts each cut). The state keeps that wide silence open: an entity overdue meanwhile
+  joins it without an alert; at the first run where one of its entities sends again it ends,
+  and those still silent are judged again, their silence counted from that run (``after``).
 
 The state is one document per rule definition in the terms state index of the SEARCH
 collection (:class:`detections.new_terms.TermsState`): per entity its last arrival, the first
@@ -36,11 +42,30 @@ from detections.grouping import key_of, of_keys, sources
 from detections.matches import Match, Matches
 from detections.new_terms import TermsState
 from detections.rules import Rule
-from detections.search import Cost, Sources, composite, from_ms, ingested_before, ingested_range, search
+from detections.search import (
+    Cost,
+    Sources,
+    composite,
+    from_ms,
+    ingested_before,
+    ingested_range,
+    search,
+    time_range,
+)
 from detections.windows import Window, iso, parse_time
 
 HOUR = timedelta(hours=1)
 Key = tuple[Any, ...]
+WIDE = 5
+"""Regular entities overdue in one run that make one wide alert instead of one alert each: a
+count (the pages it saves), not a share of the regular entities (docs/detections.md, "Silence")."""
+NAMED = 50
+CAUSES = {
+    "cloudtrail": "our delivery or the organization trail",
+    "vpcflow": "our delivery or the flow logs' bucket",
+}
+"""What stops many entities' records at once, per data stream (a wide alert says it)."""
+"""Entities named in a wide alert's ``what`` (``alert.silent`` lists them all)."""
 
 
 def slot(moment: datetime) -> int:
@@ -77,11 +102,16 @@ class Entity:
     hours: int
     """Bit ``i``: an arrival in slot ``to - i``."""
     alerted: datetime | None = None
-    """The last arrival of the silence episode alerted on."""
+    """The last arrival of the silence episode alerted on (on its own or in a wide alert)."""
+    wide: datetime | None = None
+    """The wide silence (its key: the earliest last arrival) that reported this episode."""
+    after: datetime | None = None
+    """The run that ended the wide silence this entity was in while it stayed silent: its
+    silence is judged again, counted from there."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Entity:
-        alerted = data.get("alerted")
+        alerted, wide, after = data.get("alerted"), data.get("wide"), data.get("after")
         return cls(
             tuple(data["key"]),
             parse_time(data["last"]),
@@ -89,10 +119,12 @@ class Entity:
             int(data["to"]),
             int(data["hours"], 16),
             parse_time(alerted) if alerted else None,
+            parse_time(wide) if wide else None,
+            parse_time(after) if after else None,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "key": list(self.key),
             "last": iso(self.last),
             "since": self.since,
@@ -100,6 +132,11 @@ class Entity:
             "hours": format(self.hours, "x"),
             "alerted": iso(self.alerted) if self.alerted else None,
         }
+        # Only while set: most entities are in no wide silence, and the state stays as small.
+        for name, moment in (("wide", self.wide), ("after", self.after)):
+            if moment is not None:
+                data[name] = iso(moment)
+        return data
 
     def arrived(self, slots: Mapping[int, datetime], width: int) -> None:
         """Arrivals in ``slots`` (hour slot -> latest ``event.ingested`` in it)."""
@@ -109,7 +146,7 @@ class Entity:
             resumed = min(number for number, moment in slots.items() if moment > self.last)
             for number in range(slot(self.last) + 1, resumed):
                 self._set(number, width)
-            self.alerted = None
+            self.alerted = self.wide = self.after = None
         for number in sorted(slots):
             self._set(number, width)
         self.last = max(self.last, latest)
@@ -121,6 +158,23 @@ class Entity:
         if self.to - number < width:
             self.hours |= 1 << (self.to - number)
         self.hours &= (1 << width) - 1
+
+    @property
+    def reported(self) -> bool:
+        """Its silence was alerted on (alone, or in a wide silence still open)."""
+        return self.alerted == self.last and self.after is None
+
+    def silent_since(self) -> datetime:
+        """Where its silence is counted from: its last arrival, or the end of a wide silence."""
+        return max(self.last, self.after) if self.after else self.last
+
+    def overdue(self, end: datetime, empty_run: int) -> bool:
+        """``empty_run`` whole hour slots have passed without an arrival, before ``end``'s slot."""
+        return slot(end) - slot(self.silent_since()) - 1 >= empty_run
+
+    def report(self, wide: datetime | None) -> None:
+        """Its silence alerted on: alone (``wide`` ``None``) or in the wide silence ``wide``."""
+        self.alerted, self.wide, self.after = self.last, wide, None
 
     def regular(self, history_hours: int, empty_run: int) -> bool:
         """Known for ``history_hours`` before its last arrival's slot, and never ``empty_run``
@@ -139,8 +193,9 @@ class Entity:
 
 
 def find(client: OpenSearch, rule: Rule, sources_: Sources, window: Window, store: TermsState) -> Matches:
-    """The entities silent at ``window.end`` that sent regularly before; the window's arrivals
-    update the state (written by the returned ``commit`` once the alerts are stored)."""
+    """The entities silent at ``window.end`` that sent regularly before, alone or in one wide
+    alert; the window's arrivals update the state (written by the returned ``commit`` once the
+    alerts are stored)."""
     assert rule.history is not None and rule.quiet is not None
     cost = Cost()
     index = sources_.index(rule.index)
@@ -153,24 +208,52 @@ def find(client: OpenSearch, rule: Rule, sources_: Sources, window: Window, stor
         # Another query (an exception added: an account's documents no longer count) keeps what
         # the state learned; the silences it starts are taken as reported, later ones alert.
         for entity in entities.values():
-            entity.alerted = entity.last
+            entity.alerted, entity.after = entity.last, None
     state["query"] = query
     history_hours = int(rule.history / HOUR)
     width = history_hours + 1
+    outage: datetime | None = parse_time(state["outage"]["key"]) if state.get("outage") else None
+    resumed = False
     for key, slots in _arrivals(client, index, rule, window, cost).items():
         name = json.dumps(list(key), default=str)
         if name not in entities:
             first = min(slots)
             entities[name] = Entity(key, slots[first], first, first, 0)
+        resumed = resumed or (outage is not None and entities[name].wide == outage)
         entities[name].arrived(slots, width)
-    matches = []
     for name, entity in list(entities.items()):
         if window.end - entity.last > rule.history + rule.quiet:
             del entities[name]  # long gone (alerted, if it was regular); learns again if it returns
-            continue
-        if window.end - entity.last < rule.quiet or entity.alerted == entity.last:
-            continue
-        if not entity.regular(history_hours, gap(rule)):
+    if outage is not None and (resumed or all(entity.wide != outage for entity in entities.values())):
+        # Delivery works again: who is still silent is judged again, from this run on.
+        for entity in entities.values():
+            if entity.wide == outage:
+                entity.after, entity.wide = window.end, None
+        outage, state["outage"] = None, None
+    regular = {name for name, entity in entities.items() if entity.regular(history_hours, gap(rule))}
+    overdue = [
+        entity
+        for name, entity in entities.items()
+        if name in regular and not entity.reported and entity.overdue(window.end, gap(rule))
+    ]
+    matches = []
+    if outage is not None:  # the stragglers of an open wide silence join it
+        for entity in overdue:
+            entity.report(outage)
+    elif _wide(rule, overdue, window.end):
+        for entity, newer in _newer(client, index, rule, overdue, window.end, cost):
+            entity.arrived({slot(newer): newer}, width)  # missed by the windows: sends again
+        overdue = [entity for entity in overdue if entity.overdue(window.end, gap(rule))]
+        if _wide(rule, overdue, window.end):
+            # Keyed on where their silence is counted from: a region still down after an outage
+            # (silent since its end) is a new wide silence, not the first one's id again.
+            start = min(entity.silent_since() for entity in overdue)
+            for entity in overdue:
+                entity.report(start)
+            state["outage"] = {"key": iso(start), "raised": iso(window.end), "entities": len(overdue)}
+            matches.append(_wide_match(rule, overdue, len(regular), start, window.end))
+    for name, entity in entities.items():
+        if name not in regular or entity.reported or window.end - entity.silent_since() < rule.quiet:
             continue
         latest = _latest(client, index, rule, entity.key, window.end, cost)
         moment = _ingested(latest) if latest is not None else None
@@ -178,14 +261,42 @@ def find(client: OpenSearch, rule: Rule, sources_: Sources, window: Window, stor
             entity.arrived({slot(moment): moment}, width)
             if window.end - entity.last < rule.quiet or not entity.regular(history_hours, gap(rule)):
                 continue
-        entity.alerted = entity.last
         matches.append(_match(rule, entity, window.end, latest))
+        entity.report(None)
     state["entities"] = {name: entity.to_dict() for name, entity in entities.items()}
 
     def commit() -> None:
         store.write({state_key: state}, cost)
 
     return Matches(matches, cost.hits, cost=cost, commit=commit)
+
+
+def _wide(rule: Rule, overdue: list[Entity], end: datetime) -> bool:
+    """Enough entities overdue at once, one of them silent for ``quiet``."""
+    assert rule.quiet is not None
+    return len(overdue) >= WIDE and any(end - entity.silent_since() >= rule.quiet for entity in overdue)
+
+
+def _newer(
+    client: OpenSearch, index: str, rule: Rule, overdue: list[Entity], end: datetime, cost: Cost
+) -> list[tuple[Entity, datetime]]:
+    """The entities with a document ingested after their last arrival that the state missed,
+    and its time: one composite for all of them (not one search each)."""
+    by_key = {entity.key: entity for entity in overdue}
+    start = min(entity.last for entity in overdue)
+    filters = [
+        rule.query_clause(),
+        of_keys(rule.index, rule.group_by, by_key),
+        time_range("event.ingested", start, end),
+    ]
+    metrics = {"latest": {"max": {"field": "event.ingested"}}}
+    out = []
+    for bucket in composite(client, index, filters, sources(rule.index, rule.group_by), cost, metrics):
+        key, value = key_of(rule.index, rule.group_by, bucket), bucket["latest"].get("value")
+        entity = by_key.get(key) if key is not None else None
+        if entity is not None and value is not None and from_ms(value) > entity.last:
+            out.append((entity, from_ms(value)))
+    return out
 
 
 def _arrivals(
@@ -242,6 +353,7 @@ def _match(rule: Rule, entity: Entity, end: datetime, latest: dict[str, Any] | N
     silent = int((end - entity.last) / timedelta(minutes=1))
     entity_text = ", ".join(f"{name} {value}" for name, value in zip(rule.group_by, entity.key, strict=True))
     regularity = "in every hour" if gap(rule) == 1 else f"with never {gap(rule)} hours in a row missing"
+    resumed = f"; it stayed silent after the others resumed at {iso(entity.after)}" if entity.after else ""
     match = Match(
         tuple(zip(rule.group_by, entity.key, strict=True)),
         entity.last,
@@ -250,11 +362,44 @@ def _match(rule: Rule, entity: Entity, end: datetime, latest: dict[str, Any] | N
         what=(
             f"no {rule.index} records from {entity_text} for {silent // 60}h{silent % 60:02d}m "
             f"(last ingested {iso(entity.last)}); it sent {regularity} of the {rule.history.days} days before"
+            f"{resumed}"
         ),
     )
     if latest is not None:
         match.attach([_sample(latest)], None)
     return match
+
+
+def _wide_match(rule: Rule, overdue: list[Entity], regular: int, start: datetime, end: datetime) -> Match:
+    """One alert for the entities silent at once: the count, each one and its last arrival in
+    ``alert.silent``, the first :data:`NAMED` in ``what``; no sample (no one account's alert)."""
+    overdue = sorted(overdue, key=lambda entity: (entity.last, entity.key))
+    count, earliest, latest = len(overdue), overdue[0].last, overdue[-1].last
+    noun = (
+        "accounts"
+        if list(rule.group_by) == ["cloud.account.id"]
+        else f"entities ({', '.join(rule.group_by)})"
+    )
+    names = [", ".join(str(value) for value in entity.key) for entity in overdue]
+    first = "; ".join(names[:3]) + (f" and {count - 3} more" if count > 3 else "")
+    listed = "; ".join(names[:NAMED]) + (f" and {count - NAMED} more (alert.silent)" if count > NAMED else "")
+    return Match(
+        tuple((name, "*") for name in rule.group_by),
+        start,
+        count=count,
+        first_seen=iso(start),
+        last_seen=iso(end),
+        who=f"delivery, not {count} separate silences: {count} of {regular} regular {noun} silent at once ({first})",
+        what=(
+            f"no {rule.index} records from {count} of {regular} regular {noun} at once "
+            f"(last ingested {iso(earliest)} to {iso(latest)}): {CAUSES.get(rule.index, 'our delivery')} "
+            f"stopped, not {count} intrusions; {listed}"
+        ),
+        silent=[
+            {"key": dict(zip(rule.group_by, entity.key, strict=True)), "last": iso(entity.last)}
+            for entity in overdue
+        ],
+    )
 
 
 def _sample(document: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Silence rules through the runner over simulated days: an account's CloudTrail or flow logs
 arriving every hour, then not; the state on the alerts (SEARCH) collection; one alert per
-silence episode; late documents; the first run after a deployment; the cost of a run."""
+silence episode; late documents; the first run after a deployment; the cost of a run; many
+accounts silent at once (a wide silence: one alert, one incident) and what follows it."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ from demo.records import cloudtrail as ct
 from demo.records import vpcflow
 from detections.checkpoints import MemoryCheckpoints
 from detections.exceptions import parse_exceptions
+from detections.notify import CollectingIncidentNotifier
 from detections.rules import Rule, parse_rule
-from detections.runner import RunReport, RunSettings, run
-from detections.silence import Entity, slot
+from detections.runner import RuleOutcome, RunReport, RunSettings, run
+from detections.silence import WIDE, Entity, slot
 from detections.windows import iso
 from normalizers import DeadLetter, Origin, normalize_object
 from tests.detections.conftest import T0, minutes, our_rule, trail
@@ -34,6 +36,8 @@ DELIVERY = timedelta(minutes=10)
 REGULAR, BUSY, NIGHTLY, WEEKLY = "111122223333", "444455556666", "777788889999", "121212121212"
 START = T0 - timedelta(days=8)
 """The simulated logs start 8 days before T0 (09:00): more than the rules' 7 days of history."""
+FLEET = [f"2000000000{number:02d}" for number in range(12)]
+"""Twelve regular accounts: enough for a whole-pipeline outage, a partial one and the rest."""
 
 
 def hours(start: datetime, end: datetime, skip: Iterable[datetime] = ()) -> list[datetime]:
@@ -91,11 +95,12 @@ def run_every_hour(
     end: datetime,
     store: MemoryCheckpoints,
     settings: RunSettings = SETTINGS,
+    notifier: CollectingIncidentNotifier | None = None,
 ) -> list[RunReport]:
     """The runner at 30 past every hour from ``start`` to before ``end`` (the same checkpoints)."""
     reports, moment = [], start + minutes(30)
     while moment < end:
-        reports.append(run(client, client, list(rules), moment, store, None, settings))
+        reports.append(run(client, client, list(rules), moment, store, notifier, settings))
         moment += HOUR
     return reports
 
@@ -247,8 +252,13 @@ def test_the_cost_of_a_run(siem: OpenSearch) -> None:
     reports = run_every_hour(siem, [rule], START, T0 + timedelta(hours=3), store)
     quiet, alerting = reports[-2].outcomes[0], reports[-1].outcomes[0]
 
-    assert (quiet.searches, quiet.hits, quiet.buckets, quiet.created) == (1, 0, 2, 0)
-    assert (alerting.searches, alerting.hits, alerting.buckets, alerting.created) == (2, 1, 2, 1)
+    assert cost_of(quiet) == (1, 0, 2, 0)
+    assert cost_of(alerting) == (2, 1, 2, 1)
+
+
+def cost_of(outcome: RuleOutcome) -> tuple[int, int, int, int]:
+    """A run's searches, events read, buckets read and alerts created."""
+    return (outcome.searches, outcome.hits, outcome.buckets, outcome.created)
 
 
 def test_the_state_is_one_document_per_rule_on_the_alerts_collection(siem: OpenSearch) -> None:
@@ -294,3 +304,197 @@ def test_a_silence_rule_is_checked_when_it_loads(changes: dict[str, Any], messag
     }
     with pytest.raises(ValueError, match=message):
         parse_rule(data)
+
+
+def run_at(number: int) -> datetime:
+    """When the run at position ``number`` of :func:`run_every_hour` from START ran."""
+    return START + minutes(30) + number * HOUR
+
+
+def test_a_whole_pipeline_outage_raises_one_alert_and_one_incident(siem: OpenSearch) -> None:
+    # Every account's CloudTrail stops at 09:00 (the last deliveries at 08:20): our delivery,
+    # not 12 intrusions. One alert names them all, one incident, one page.
+    deliver(siem, "cloudtrail", {account: hours(START, T0) for account in FLEET})
+    rule, store, notifier = our_rule(CLOUDTRAIL), MemoryCheckpoints(), CollectingIncidentNotifier()
+
+    reports = run_every_hour(siem, [rule], START, T0 + timedelta(hours=8), store, notifier=notifier)
+
+    (alert,) = alerts_in(siem)
+    assert alert["alert"]["group_by"] == {"cloud.account.id": "*"}
+    assert alert["event"]["severity"] == 75 and alert["alert"]["count"] == 12
+    assert alert["alert"]["first_seen"] == iso(T0 - minutes(40))
+    assert alert["alert"]["silent"] == [
+        {"key": {"cloud.account.id": account}, "last": "2026-03-14T08:20:00.000Z"} for account in FLEET
+    ]
+    assert alert["alert"]["summary"]["who"] == (
+        "delivery, not 12 separate silences: 12 of 12 regular accounts silent at once "
+        "(200000000000; 200000000001; 200000000002 and 9 more)"
+    )
+    assert alert["alert"]["summary"]["what"] == (
+        "no cloudtrail records from 12 of 12 regular accounts at once (last ingested "
+        "2026-03-14T08:20:00.000Z to 2026-03-14T08:20:00.000Z): our delivery or the organization "
+        "trail stopped, not 12 intrusions; " + "; ".join(FLEET)
+    )
+    # No one account's alert: organization-wide, no account attributes on its page.
+    assert "accounts" not in alert["alert"] and alert["cloud"] == {"provider": "aws"}
+    (number,) = created_at(reports)
+    assert run_at(number) == T0 + timedelta(hours=2, minutes=30)
+    (incident,) = notifier.incidents
+    assert incident["incident"]["alert_count"] == 1
+    assert incident["incident"]["key"] == f'rule:{CLOUDTRAIL}|cloud.account.id="*"'
+    assert incident["incident"]["lines"][0]["who"] == alert["alert"]["summary"]["who"]
+
+
+def test_one_account_silent_among_many_still_alerts_on_its_own(siem: OpenSearch) -> None:
+    deliver(
+        siem,
+        "cloudtrail",
+        {
+            account: hours(START, T0 if account == REGULAR else T0 + timedelta(hours=8))
+            for account in [*FLEET, REGULAR]
+        },
+    )
+    rule = our_rule(CLOUDTRAIL)
+
+    run_every_hour(siem, [rule], START, T0 + timedelta(hours=8), MemoryCheckpoints())
+
+    (alert,) = alerts_in(siem)
+    assert alert["alert"]["group_by"] == {"cloud.account.id": REGULAR}
+    assert alert["event"]["severity"] == 75 and alert["alert"]["summary"]["who"] == "unknown"
+
+
+@pytest.mark.parametrize("stopped", [WIDE - 1, WIDE])
+def test_a_partial_outage_is_wide_from_five_accounts(siem: OpenSearch, stopped: int) -> None:
+    # A region's or an OU's accounts stop together, the others go on: 4 alert each, 5 as one.
+    silent, sending = FLEET[:stopped], FLEET[stopped:]
+    deliver(
+        siem,
+        "cloudtrail",
+        {account: hours(START, T0 if account in silent else T0 + timedelta(hours=8)) for account in FLEET},
+    )
+
+    run_every_hour(siem, [our_rule(CLOUDTRAIL)], START, T0 + timedelta(hours=8), MemoryCheckpoints())
+
+    alerts = alerts_in(siem)
+    if stopped < WIDE:
+        assert sorted(alert["alert"]["group_by"]["cloud.account.id"] for alert in alerts) == silent
+    else:
+        (alert,) = alerts
+        assert alert["alert"]["group_by"] == {"cloud.account.id": "*"}
+        assert [item["key"]["cloud.account.id"] for item in alert["alert"]["silent"]] == silent
+        assert alert["alert"]["summary"]["who"].startswith(
+            f"delivery, not 5 separate silences: 5 of {len(FLEET)} "
+        )
+    assert not set(sending) & {
+        item["key"]["cloud.account.id"] for alert in alerts for item in alert["alert"].get("silent", [])
+    }
+
+
+def test_after_an_outage_the_accounts_alert_alone_again(siem: OpenSearch) -> None:
+    # Delivery stops at 09:00 and works again at 15:00: every account sends from 15:20, one
+    # of them only from 17:20 (within 3 hours of the run that saw delivery back: no alert).
+    # The next day at 05:00 one account stops alone: its own alert, as before the outage.
+    late, alone = FLEET[0], FLEET[1]
+    back, stop = T0 + timedelta(hours=6), T0 + timedelta(hours=20)
+    schedule = {account: hours(START, T0) + hours(back, T0 + timedelta(hours=24)) for account in FLEET}
+    schedule[late] = hours(START, T0) + hours(back + 2 * HOUR, T0 + timedelta(hours=24))
+    schedule[alone] = hours(START, T0) + hours(back, stop)
+    deliver(siem, "cloudtrail", schedule)
+
+    reports = run_every_hour(
+        siem, [our_rule(CLOUDTRAIL)], START, T0 + timedelta(hours=24), MemoryCheckpoints()
+    )
+
+    wide, single = alerts_in(siem)
+    assert wide["alert"]["group_by"] == {"cloud.account.id": "*"} and wide["alert"]["count"] == 12
+    assert single["alert"]["group_by"] == {"cloud.account.id": alone}
+    assert single["alert"]["first_seen"] == iso(stop - minutes(40))
+    assert [run_at(number) for number in created_at(reports)] == [
+        T0 + timedelta(hours=2, minutes=30),
+        stop + timedelta(hours=2, minutes=30),
+    ]
+
+
+def test_an_account_still_silent_after_the_others_resume_alerts_on_its_own(siem: OpenSearch) -> None:
+    # The outage ends at the 15:30 run (15:20's deliveries, end 15:28); one account never comes
+    # back: 3 hours after the others resumed (the 18:30 run) it alerts alone, high.
+    back, cut = T0 + timedelta(hours=6), FLEET[3]
+    schedule = {account: hours(START, T0) + hours(back, T0 + timedelta(hours=10)) for account in FLEET}
+    schedule[cut] = hours(START, T0)
+    deliver(siem, "cloudtrail", schedule)
+
+    reports = run_every_hour(
+        siem, [our_rule(CLOUDTRAIL)], START, T0 + timedelta(hours=10), MemoryCheckpoints()
+    )
+
+    wide, single = alerts_in(siem)
+    assert wide["alert"]["count"] == 12
+    assert single["alert"]["group_by"] == {"cloud.account.id": cut} and single["event"]["severity"] == 75
+    assert single["alert"]["summary"]["what"] == (
+        f"no cloudtrail records from cloud.account.id {cut} for 10h08m (last ingested "
+        "2026-03-14T08:20:00.000Z); it sent in every hour of the 7 days before; it stayed silent "
+        "after the others resumed at 2026-03-14T15:28:00.000Z"
+    )
+    assert [run_at(number) for number in created_at(reports)] == [
+        T0 + timedelta(hours=2, minutes=30),
+        T0 + timedelta(hours=9, minutes=30),
+    ]
+
+
+def test_the_cost_of_an_outage_run(siem: OpenSearch) -> None:
+    # The run that raises the wide alert: its (empty) window, and one composite over the 12
+    # accounts' documents since the earliest last arrival (a bucket each: their last ones) for
+    # documents the state missed, instead of one search per account; the next run: its window.
+    deliver(siem, "cloudtrail", {account: hours(START, T0) for account in FLEET})
+    rule, store = our_rule(CLOUDTRAIL), MemoryCheckpoints()
+    reports = run_every_hour(siem, [rule], START, T0 + timedelta(hours=4), store)
+
+    assert cost_of(reports[-2].outcomes[0]) == (2, 0, 12, 1)
+    assert cost_of(reports[-1].outcomes[0]) == (1, 0, 0, 0)
+
+
+def test_a_wide_silence_reads_documents_the_state_missed_in_one_search(siem: OpenSearch) -> None:
+    # Six accounts stop at 09:00; one's 09:20 object becomes searchable only after the 09:30
+    # and 10:30 runs. The run that raises the wide alert finds it (one composite for the six)
+    # and lists that account with its real last arrival; it is still overdue (10:00-11:00 empty).
+    late, stopped = FLEET[0], FLEET[:6]
+    deliver(
+        siem,
+        "cloudtrail",
+        {account: hours(START, T0 if account in stopped else T0 + timedelta(hours=6)) for account in FLEET},
+    )
+    rule, store = our_rule(CLOUDTRAIL), MemoryCheckpoints()
+    before = run_every_hour(siem, [rule], START, T0 + timedelta(hours=2), store)
+    deliver(siem, "cloudtrail", {late: [T0 + minutes(20)]})
+
+    after = run_every_hour(siem, [rule], T0 + timedelta(hours=2), T0 + timedelta(hours=6), store)
+
+    (alert,) = alerts_in(siem)
+    assert not created_at(before) and created_at(after) == [0]
+    assert {item["key"]["cloud.account.id"]: item["last"] for item in alert["alert"]["silent"]} == {
+        account: iso(T0 + minutes(20) if account == late else T0 - minutes(40)) for account in stopped
+    }
+    assert after[0].outcomes[0].searches == 2
+
+
+def test_a_region_still_down_after_an_outage_is_a_new_wide_silence(siem: OpenSearch) -> None:
+    # Delivery comes back at 15:00 for half the accounts only (one region's ingest still
+    # broken): 3 hours after the run that saw delivery back, the six still silent raise one
+    # new wide alert, not six (its id keyed on that run, not on the first alert's).
+    back, down = T0 + timedelta(hours=6), FLEET[6:]
+    schedule = {account: hours(START, T0) + hours(back, T0 + timedelta(hours=10)) for account in FLEET}
+    schedule.update({account: hours(START, T0) for account in down})
+    deliver(siem, "cloudtrail", schedule)
+
+    reports = run_every_hour(
+        siem, [our_rule(CLOUDTRAIL)], START, T0 + timedelta(hours=10), MemoryCheckpoints()
+    )
+
+    first, second = alerts_in(siem)
+    assert (first["alert"]["count"], second["alert"]["count"]) == (12, 6)
+    assert [item["key"]["cloud.account.id"] for item in second["alert"]["silent"]] == down
+    assert second["alert"]["first_seen"] == "2026-03-14T15:28:00.000Z"
+    assert [run_at(number) for number in created_at(reports)] == [
+        T0 + timedelta(hours=2, minutes=30),
+        T0 + timedelta(hours=9, minutes=30),
+    ]
