@@ -49,6 +49,9 @@ EFS = "elasticfilesystem.amazonaws.com"
 OAM = "oam.amazonaws.com"
 REDSHIFT_SERVERLESS = "redshift-serverless.amazonaws.com"
 CODEARTIFACT = "codeartifact.amazonaws.com"
+DLM = "dlm.amazonaws.com"
+SES = "ses.amazonaws.com"
+PRIVATE_CA = "acm-pca.amazonaws.com"
 
 
 def _policy(principal: Any, actions: list[str], resource: str, condition: Any = None) -> str:
@@ -127,13 +130,26 @@ def data_lake_grants(ctx: Context, start: datetime) -> list[Record]:
 
 def platform_links_terraform(ctx: Context, start: datetime) -> list[Record]:
     """The CI runner's Terraform: a production account's file system replicated to its copy
-    in the log archive account, its telemetry linked to the security tooling account's sink,
-    its warehouse snapshot made restorable by the log archive account; or the network account's endpoint service opened
-    to a fellow account; or the CI/CD account's package domain opened to the organization."""
+    in the log archive account, its snapshots shared with it, its telemetry linked to the
+    security tooling account's sink, its warehouse snapshot made restorable by the log archive
+    account, the shared services account's mailer let send as its domain; or the network
+    account's endpoint service opened to a fellow account; or the security tooling account's
+    private CA opened to a fellow account; or the CI/CD account's package domain opened to the
+    organization."""
     draw = ctx.rng.random()
-    if draw < 0.6:
+    if draw < 0.4:
         target = ctx.rng.choice(ctx.org.of_kind("prod"))
         changes = _workload_changes(ctx, target)
+    elif draw < 0.6:
+        target = ctx.org.one("security")
+        fellow = ctx.rng.choice(ctx.org.of_kind("prod", "nonprod"))
+        authority = f"arn:aws:acm-pca:{HOME_REGION}:{target.id}:certificate-authority/{ctx.ids.uuid()}"
+        changes = [
+            (PRIVATE_CA, "PutPolicy",
+             {"resourceArn": authority,
+              "policy": _policy({"AWS": fellow.id}, ["acm-pca:IssueCertificate", "acm-pca:GetCertificate",
+                                                  "acm-pca:DescribeCertificateAuthority"], authority)}, None),
+        ]  # fmt: skip
     elif draw < 0.8:
         target = ctx.org.one("network")
         fellow = ctx.rng.choice(ctx.org.of_kind("prod", "nonprod"))
@@ -165,7 +181,25 @@ def _workload_changes(ctx: Context, account: Account) -> list[Change]:
     sink = f"arn:aws:oam:{HOME_REGION}:{security}:sink/{ctx.ids.uuid()}"
     snapshot = f"arn:aws:redshift-serverless:{HOME_REGION}:{account.id}:snapshot/{ctx.ids.uuid()}"
     types = ["AWS::Logs::LogGroup", "AWS::CloudWatch::Metric", "AWS::XRay::Trace"]
+    domain = f"{account.name}.example.com"
+    mailer = f"arn:aws:iam::{ctx.org.one('shared').id}:role/app/notifications-mailer"
+    schedule = {
+        "name": "nightly",
+        "createRule": {"interval": 24, "intervalUnit": "HOURS", "times": ["03:00"]},
+        "retainRule": {"count": 7},
+        "shareRules": [{"targetAccounts": [archive]}],
+    }
     return [
+        (DLM, "CreateLifecyclePolicy",
+         {"executionRoleArn": f"arn:aws:iam::{account.id}:role/service-role/AWSDataLifecycleManagerDefaultRole",
+          "description": "nightly volumes, shared with the log archive", "state": "ENABLED",
+          "policyDetails": {"policyType": "EBS_SNAPSHOT_MANAGEMENT", "resourceTypes": ["VOLUME"],
+                            "targetTags": [{"key": "backup", "value": "nightly"}], "schedules": [schedule]}},
+         {"policyId": f"policy-0{ctx.hex(16)}"}),
+        (SES, "PutIdentityPolicy",
+         {"identity": domain, "policyName": "notifications-mailer",
+          "policy": _policy({"AWS": mailer}, ["ses:SendEmail", "ses:SendRawEmail"],
+                            f"arn:aws:ses:{HOME_REGION}:{account.id}:identity/{domain}")}, None),
         (EFS, "CreateReplicationConfiguration",
          {"sourceFileSystemId": source, "destinations": [
              {"region": "us-west-2", "fileSystemId": f"arn:aws:elasticfilesystem:us-west-2:{archive}:file-system/{copy}",

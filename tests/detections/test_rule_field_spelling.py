@@ -66,6 +66,7 @@ RULE_FILES = (
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
+    "acm-pca": "acm-pca",
     "elasticfilesystem": "efs",
     "sso": "sso-admin",
     **{
@@ -75,6 +76,7 @@ MODELS = {
             "cloudformation",
             "codeartifact",
             "config",
+            "dlm",
             "dynamodb",
             "ecr",
             "elasticache",
@@ -122,6 +124,8 @@ ALTERNATE = {
         "Backup's members as sent (DestinationBackupVaultArn, BackupPlan.Rules.CopyActions)",
         "a file system replicated to another account, the REST body's member names as sent"
         " (Destinations.FileSystemId)",
+        "a lifecycle policy sharing its snapshots with another account, DLM's members as sent"
+        " (PolicyDetails.Schedules.ShareRules.TargetAccounts)",
     },
     "siem-ses-sending-enabled": {
         "SES v2's members as the API names them (sending resumed, production access requested)",

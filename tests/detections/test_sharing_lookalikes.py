@@ -34,6 +34,8 @@ def test_routine_shares_with_fellow_accounts_raise_nothing(siem: OpenSearch) -> 
         ("redshift-serverless.amazonaws.com", "PutResourcePolicy"),
         ("ec2.amazonaws.com", "ModifyVpcEndpointServicePermissions"),
         ("codeartifact.amazonaws.com", "PutDomainPermissionsPolicy"),
+        ("dlm.amazonaws.com", "CreateLifecyclePolicy"), ("ses.amazonaws.com", "PutIdentityPolicy"),
+        ("acm-pca.amazonaws.com", "PutPolicy"),
     } <= calls  # fmt: skip
     organization = corpus_organizations(ORGANIZATIONS)
     index_records(siem, "siem-cloudtrail-sharing", records)
@@ -57,10 +59,13 @@ def test_routine_shares_with_fellow_accounts_raise_nothing(siem: OpenSearch) -> 
         "siem-resource-policy-grants-outside": count("ssm.amazonaws.com", "PutResourcePolicy")
         + count("lakeformation.amazonaws.com", "GrantPermissions", "BatchGrantPermissions")
         + count("glue.amazonaws.com", "PutResourcePolicy")
-        + count("redshift-serverless.amazonaws.com", "PutResourcePolicy"),
+        + count("redshift-serverless.amazonaws.com", "PutResourcePolicy")
+        + count("ses.amazonaws.com", "PutIdentityPolicy")
+        + count("acm-pca.amazonaws.com", "PutPolicy"),
         "siem-data-copied-to-other-account": count(
             "elasticfilesystem.amazonaws.com", "CreateReplicationConfiguration"
-        ),
+        )
+        + count("dlm.amazonaws.com", "CreateLifecyclePolicy"),
         "siem-logs-delivered-to-other-account": count("oam.amazonaws.com", "CreateLink"),
         "siem-network-joined-to-outside-account": count(
             "ec2.amazonaws.com", "ModifyVpcEndpointServicePermissions"
