@@ -1,7 +1,7 @@
 """Runbooks, data lake grants, replicas and links handed to fellow accounts: the routine
 look-alikes of the sharing rules (siem-ssm-document-shared, and the Systems Manager, Lake
-Formation, Glue, Redshift Serverless, CodeArtifact, EFS replication, OAM link
-and endpoint service items of siem-resource-policy-grants-outside,
+Formation, Glue, Redshift Serverless, CodeArtifact, SES, private CA, EFS replication, DLM,
+OAM link and endpoint service items of siem-resource-policy-grants-outside,
 siem-data-copied-to-other-account, siem-logs-delivered-to-other-account and
 siem-network-joined-to-outside-account).
 
@@ -15,11 +15,14 @@ Formation ``GrantPermissions`` to an account id), its own analytics role a table
 (``BatchGrantPermissions``), and lets the central account read its Data Catalog (Glue
 ``PutResourcePolicy``); a production account replicates its file system to its disaster
 recovery copy in the log archive account (EFS ``CreateReplicationConfiguration``, the
-destination by ARN), links its logs and metrics to the security tooling account's
-monitoring sink (OAM ``CreateLink``) and lets the log archive account restore its warehouse
-snapshot (Redshift Serverless ``PutResourcePolicy``); the network account opens
-its endpoint service to a fellow account (``ModifyVpcEndpointServicePermissions``) and the
-CI/CD account's CodeArtifact domain is readable by the organization (``aws:PrincipalOrgID``).
+destination by ARN) and shares its volumes' snapshots with it (DLM
+``CreateLifecyclePolicy`` share rules), links its logs and metrics to the security tooling
+account's monitoring sink (OAM ``CreateLink``), lets the log archive account restore its
+warehouse snapshot (Redshift Serverless ``PutResourcePolicy``) and the shared services
+account's mailer send as its domain (SES ``PutIdentityPolicy``); the network account opens
+its endpoint service to a fellow account (``ModifyVpcEndpointServicePermissions``), the
+security tooling account its private CA (``acm-pca`` ``PutPolicy``), and the CI/CD
+account's CodeArtifact domain is readable by the organization (``aws:PrincipalOrgID``).
 With the accounts directory none alerts; without it the fellow account is another account
 and every share by account id alerts (the organization-pinned domain policy, a withdrawn
 share and grants to the account's own role never do).
