@@ -47,6 +47,7 @@ from demo.benign import (
     secsvc2,
     secsvcrules,
     services,
+    sharing,
 )
 from demo.benign.calls import Context, Record, any_time, nightly, weekly, working_hours
 from demo.benign.org import WEEK, WEEK_START, build
@@ -143,6 +144,9 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("data-exports", "a production account's nightly analytics job exports a DynamoDB table or a database snapshot to the account's own exports bucket", exfil.data_exports, partial(nightly, hour=2), 8),
     Activity("image-archive", "the shared services account's image pipeline stores the week's golden AMI in its own bucket, sometimes also exported as a VM disk", exfil.image_archive, partial(weekly, day=1, hour=8), 2),
     Activity("network-and-keys-terraform", "the CI runner's Terraform accepts a fellow account's transit gateway peering, renames a RAM share that refuses outside principals, or sets an account's EBS default key to its own key or the shared services account's (the peering and the shared key alert without the accounts directory)", exfil.network_and_keys_terraform, working_hours, 6),
+    Activity("ssm-document-sharing", "the platform team's Terraform in the shared services account shares a runbook with two to four workload accounts by id, withdraws it from a retired account, or shares the golden AMI's parameter with a fellow account (silent with the accounts directory; the shares alert without it)", sharing.ssm_document_sharing, working_hours, 4),
+    Activity("data-lake-grants", "a producer account's Terraform grants the data lake's central catalog (the shared services account) its database and tables with grant option by account id (Lake Formation), its own analytics role a table, and lets the central account read its Data Catalog (silent with the accounts directory; the grants to the central account alert without it)", sharing.data_lake_grants, working_hours, 5),
+    Activity("platform-links-terraform", "the CI runner's Terraform replicates a production account's file system to its copy in the log archive account, shares its volumes' snapshots with it (a lifecycle policy), links its telemetry to the security tooling account's monitoring sink, lets the log archive restore its warehouse snapshot or the shared services account's mailer send as its domain; opens the network account's endpoint service or the security tooling account's private CA to a fellow account; or opens the CI/CD account's package domain to the organization (silent with the accounts directory; all but the organization-pinned domain alert without it)", sharing.platform_links_terraform, working_hours, 6),
 )  # fmt: skip
 
 

@@ -22,6 +22,7 @@ import pytest
 import yaml
 from botocore.model import ListShape, OperationModel, ServiceModel, Shape, StructureShape
 
+from detections.principals import json_object
 from detections.rules import RULES_DIR, Rule, load_rule
 
 RULE_FILES = (
@@ -60,9 +61,12 @@ RULE_FILES = (
     "data-copied-to-other-account",
     "ebs-default-key-outside-account",
     "data-exported-by-new-principal",
+    "ssm-document-shared",
+    "logs-delivered-to-other-account",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
+    "acm-pca": "acm-pca",
     "elasticfilesystem": "efs",
     "sso": "sso-admin",
     **{
@@ -70,25 +74,31 @@ MODELS = {
         for name in [
             "backup",
             "cloudformation",
+            "codeartifact",
             "config",
+            "dlm",
             "dynamodb",
             "ecr",
             "elasticache",
             "events",
             "firehose",
             "glacier",
+            "glue",
             "guardduty",
             "iam",
             "inspector2",
             "kinesis",
             "kms",
+            "lakeformation",
             "lambda",
             "logs",
             "macie2",
+            "oam",
             "organizations",
             "ram",
             "rds",
             "redshift",
+            "redshift-serverless",
             "route53domains",
             "s3",
             "secretsmanager",
@@ -96,6 +106,7 @@ MODELS = {
             "ses",
             "sns",
             "sqs",
+            "ssm",
         ]
     },
 }
@@ -106,9 +117,15 @@ ALTERNATE = {
         "SNS AddPermission with the API's member names as sent (AWSAccountId)",
         "a file system and a backup vault shared, the REST body's member names as sent (Policy)",
         "a Glacier vault open to everyone, the REST body's member name as sent (policy.Policy)",
+        "a Lake Formation grant to another account and to another organization, the REST body's member"
+        " names as sent (Principal.DataLakePrincipalIdentifier)",
     },
     "siem-data-copied-to-other-account": {
         "Backup's members as sent (DestinationBackupVaultArn, BackupPlan.Rules.CopyActions)",
+        "a file system replicated to another account, the REST body's member names as sent"
+        " (Destinations.FileSystemId)",
+        "a lifecycle policy sharing its snapshots with another account, DLM's members as sent"
+        " (PolicyDetails.Schedules.ShareRules.TargetAccounts)",
     },
     "siem-ses-sending-enabled": {
         "SES v2's members as the API names them (sending resumed, production access requested)",
@@ -191,8 +208,11 @@ def records(rule: Rule) -> Iterator[tuple[str, dict[str, Any]]]:
 
 
 def has_path(value: Any, keys: list[str]) -> bool:
+    """Whether ``value`` holds ``keys``; JSON text is read as the object it holds, as the rules
+    read it (a subscription policy's ``policyDocument.DestinationArn``)."""
     if not keys:
         return value is not None
+    value = json_object(value)
     if isinstance(value, list):
         return any(has_path(item, keys) for item in value)
     return isinstance(value, dict) and keys[0] in value and has_path(value[keys[0]], keys[1:])
