@@ -35,6 +35,7 @@ from demo.benign import (
     apps,
     automation,
     blinding,
+    evasion,
     exfil,
     exposure,
     grantrules,
@@ -143,6 +144,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("data-exports", "a production account's nightly analytics job exports a DynamoDB table or a database snapshot to the account's own exports bucket", exfil.data_exports, partial(nightly, hour=2), 8),
     Activity("image-archive", "the shared services account's image pipeline stores the week's golden AMI in its own bucket, sometimes also exported as a VM disk", exfil.image_archive, partial(weekly, day=1, hour=8), 2),
     Activity("network-and-keys-terraform", "the CI runner's Terraform accepts a fellow account's transit gateway peering, renames a RAM share that refuses outside principals, or sets an account's EBS default key to its own key or the shared services account's (the peering and the shared key alert without the accounts directory)", exfil.network_and_keys_terraform, working_hours, 6),
+    Activity("iam-module-policies", "the CI runner's Terraform writes a service deploy role the organization's IAM module policy: its own roles by wildcard-region ARNs (arn:aws:iam:*:<account>:role/<svc>-*), wildcard actions (iam:Put*Policy, iam:*Tag*), roles created only under a boundary named by a wildcard under the organization's path", evasion.iam_module_policies, working_hours, 4),
 )  # fmt: skip
 
 
