@@ -205,9 +205,9 @@ def grants_escalation(values: Iterable[Any]) -> bool:
     (``arn:aws:iam::<account or *>:*``), every one of the type (``...:role/*``), or
     ``NotResource`` naming none of these. A statement bound by a positive condition on a
     :data:`SCOPING_KEYS` key (``StringEquals`` / ``ArnLike``..., not negated, ``...IfExists``
-    or ``ForAllValues:``; not a value that is only a wildcard) does not count; other
-    conditions (source address, MFA, tags) are not read: they limit who calls, not what the
-    call can grant."""
+    or ``ForAllValues:``; not a value naming every policy or an administrator one) does not
+    count; other conditions (source address, MFA, tags) are not read: they limit who calls,
+    not what the call can grant."""
     values = list(values)
     if grants_every_action(values):
         return False
@@ -315,10 +315,30 @@ def _scoped(condition: Any) -> bool:
 
 def _literal_values(values: Any) -> bool:
     """Whether the ``iam:PolicyARN`` / ``iam:PermissionsBoundary`` values name some policies,
-    not every policy (``*``, ``arn:aws:iam::*:policy/*``, ``arn:aws:iam:*:*:*``...)."""
+    not every policy (``*``, ``arn:aws:iam::*:policy/*``, ``arn:aws:iam:*:*:*``...) nor an
+    administrator one (:data:`ADMINISTRATOR_POLICIES`: attaching it, or being bounded by it,
+    is administrator)."""
     listed = [values] if isinstance(values, str) else values if isinstance(values, list) else []
     return bool(listed) and all(
-        isinstance(value, str) and not _every_resource(value.strip(), "policy") for value in listed
+        isinstance(value, str) and not _every_resource(value.strip(), "policy") and not _administrator(value)
+        for value in listed
+    )
+
+
+ADMINISTRATOR_POLICIES = ("AdministratorAccess", "IAMFullAccess")
+"""The AWS managed policies that are administrator in effect (siem-iam-admin-policy-attached)."""
+
+
+def _administrator(value: str) -> bool:
+    """Whether the policy ARN pattern ``value`` names an :data:`ADMINISTRATOR_POLICIES` one, in
+    any partition and case (``StringEqualsIgnoreCase``, ``...Like`` wildcards)."""
+    pattern = _STARS.sub("*", value.strip().lower())
+    segments = pattern.split(":", 2)
+    partition = (
+        segments[1] if len(segments) > 2 and segments[1] and not _WILDCARD.search(segments[1]) else "aws"
+    )
+    return any(
+        _glob(pattern, f"arn:{partition}:iam::aws:policy/{name.lower()}") for name in ADMINISTRATOR_POLICIES
     )
 
 
@@ -493,6 +513,7 @@ def _arn_account(arn: str) -> str | None:
 
 __all__ = [
     "ACCOUNT_KEYS",
+    "ADMINISTRATOR_POLICIES",
     "ARN_KEYS",
     "ESCALATING_ACTIONS",
     "MAX_POLICY_TEXT",

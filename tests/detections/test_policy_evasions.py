@@ -85,7 +85,14 @@ def test_every_iam_action_on_every_iam_resource_in_any_spelling(resource: str, e
         ("StringLike", "iam:PermissionsBoundary", f"arn:aws:iam::{OWN}:*/*", True),
         ("StringLike", "iam:PolicyARN", "arn:*", True),
         ("ArnLike", "iam:PolicyARN", "arn:aws:iam::aws:policy/*", True),
+        # A bound naming an administrator policy: attaching it, or being held to it, is administrator.
+        ("ArnEquals", "iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess", True),
+        ("StringEqualsIgnoreCase", "iam:PolicyARN", "ARN:AWS:IAM::AWS:POLICY/IAMFULLACCESS", True),
+        ("ArnLike", "iam:PolicyARN", "arn:aws-us-gov:iam::aws:policy/*Admin*", True),
+        ("StringEquals", "iam:PermissionsBoundary", "arn:aws:iam::aws:policy/AdministratorAccess", True),
         # Bounds that name some policies keep the statement out.
+        ("ArnEquals", "iam:PolicyARN", "arn:aws:iam::aws:policy/ReadOnlyAccess", False),
+        ("ArnLike", "iam:PolicyARN", "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess", False),
         ("ArnEquals", "iam:PermissionsBoundary", f"arn:aws:iam::{OWN}:policy/app-boundary", False),
         ("ArnLike", "iam:PolicyARN", "arn:aws:iam:*:*:policy/ReadOnly*", False),
     ],
