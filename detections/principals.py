@@ -239,7 +239,8 @@ def _glob(pattern: str, text: str) -> bool:
     Hostile patterns cannot stall it: the text positions reached so far are bits of one
     integer, and every pattern character but ``*`` moves them one forward, so the set is empty
     (no match) after ``len(text) + 1`` of those, whatever the pattern's length. A backtracking
-    regular expression takes exponential time on ``iam:**********z``, which IAM accepts."""
+    regular expression takes exponential time on ``iam:**********z``, which IAM's policy grammar
+    allows (wildcards anywhere in the action name)."""
     ends = 1 << len(text)
     reached = 1
     positions = _positions(text)
