@@ -45,14 +45,18 @@ as a number, as S3 logs XML values), and a permission request as the statement i
   without the organization's id an unknown organization id still pins (nothing tells whose).
 
 Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` characters
-(above every service's policy size limit: KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB),
-malformed JSON, or JSON nested deeper than the parser's recursion limit reads as no policy
-and grants nothing. A service rejects such a policy, so a successful call never carries one;
-a record that does is no grant, and the runner never fails on it.
+(the longest document any API takes: IAM's 131,072, white space included, which IAM's size
+quotas do not count; KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB), malformed JSON, or
+JSON nested deeper than the parser's recursion limit reads as no policy and grants nothing.
+A service rejects such a policy, so a successful call never carries one; a record that does
+is no grant, and the runner never fails on it. Action and resource wildcards are matched
+without backtracking (:func:`_glob`), in work bounded by the names they are matched against,
+however many ``*`` a pattern holds.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -100,8 +104,12 @@ PINNING_OPERATORS = frozenset(
 )
 """Condition operators that hold only for the values they name (IAM: condition operators)."""
 _WILDCARD = re.compile(r"[*?]")
-MAX_POLICY_TEXT = 65_536
-"""Policy text longer than this (characters) is not parsed: no service accepts a policy that long."""
+_STARS = re.compile(r"\*+")
+MAX_POLICY_TEXT = 131_072
+"""Policy text longer than this (characters) is not parsed: no service accepts a policy that long
+(IAM's ``PolicyDocument`` is at most 131,072 characters; its size quotas do not count white space,
+so a 10 KB role policy may come padded to 128 KB, and CloudTrail logs request parameters whole up
+to 100 KB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,9 +205,9 @@ def grants_escalation(values: Iterable[Any]) -> bool:
     (``arn:aws:iam::<account or *>:*``), every one of the type (``...:role/*``), or
     ``NotResource`` naming none of these. A statement bound by a positive condition on a
     :data:`SCOPING_KEYS` key (``StringEquals`` / ``ArnLike``..., not negated, ``...IfExists``
-    or ``ForAllValues:``; not a value that is only a wildcard) does not count; other
-    conditions (source address, MFA, tags) are not read: they limit who calls, not what the
-    call can grant."""
+    or ``ForAllValues:``; not a value naming every policy or an administrator one) does not
+    count; other conditions (source address, MFA, tags) are not read: they limit who calls,
+    not what the call can grant."""
     values = list(values)
     if grants_every_action(values):
         return False
@@ -209,26 +217,52 @@ def grants_escalation(values: Iterable[Any]) -> bool:
 def _escalates(statement: Mapping[str, Any]) -> bool:
     if statement.get("Effect") != "Allow" or _scoped(statement.get("Condition")):
         return False
-    return any(
-        _allows(statement, f"iam:{action}") and _on_every(statement, kind)
+    negated = "NotAction" in statement
+    patterns = [
+        _STARS.sub("*", pattern.lower())
+        for pattern in _strings(statement.get("NotAction" if negated else "Action"))
+    ]
+    kinds = {
+        kind
         for action, kind in ESCALATING_ACTIONS.items()
-    )
+        if negated != any(_glob(pattern, f"iam:{action.lower()}") for pattern in patterns)
+    }
+    return any(_on_every(statement, kind) for kind in kinds)
 
 
-def _allows(statement: Mapping[str, Any], action: str) -> bool:
-    if "NotAction" in statement:
-        return not any(
-            _action_pattern(pattern).fullmatch(action) for pattern in _strings(statement["NotAction"])
-        )
-    return any(_action_pattern(pattern).fullmatch(action) for pattern in _strings(statement.get("Action")))
+def _glob(pattern: str, text: str) -> bool:
+    """Whether ``text`` matches the wildcard ``pattern`` whole (``*`` any run, ``?`` one
+    character; as given: callers fold case where it does not count, and collapse runs of
+    ``*``, which changes no match, so that the loop below ends after ``2 * len(text) + 3``
+    characters at most).
+
+    Hostile patterns cannot stall it: the text positions reached so far are bits of one
+    integer, and every pattern character but ``*`` moves them one forward, so the set is empty
+    (no match) after ``len(text) + 1`` of those, whatever the pattern's length. A backtracking
+    regular expression takes exponential time on ``iam:**********z``, which IAM's policy grammar
+    allows (wildcards anywhere in the action name)."""
+    ends = 1 << len(text)
+    reached = 1
+    positions = _positions(text)
+    for char in pattern:
+        if char == "*":
+            lowest = reached & -reached
+            reached = ((ends << 1) - 1) & ~(lowest - 1)
+            continue
+        reached = (reached & (ends - 1 if char == "?" else positions.get(char, 0))) << 1
+        if not reached:
+            return False
+    return bool(reached & ends)
 
 
-def _action_pattern(pattern: str) -> re.Pattern[str]:
-    """An IAM action pattern (``*`` any run, ``?`` one character; case-insensitive)."""
-    return re.compile(
-        "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern),
-        re.IGNORECASE,
-    )
+@functools.lru_cache(maxsize=64)
+def _positions(text: str) -> Mapping[str, int]:
+    """Each character of ``text`` and its positions there, as bits (the texts are the few
+    action names and probe ARNs matched against every pattern)."""
+    bits: dict[str, int] = {}
+    for position, char in enumerate(text):
+        bits[char] = bits.get(char, 0) | 1 << position
+    return bits
 
 
 def _on_every(statement: Mapping[str, Any], kind: str | None) -> bool:
@@ -239,15 +273,34 @@ def _on_every(statement: Mapping[str, Any], kind: str | None) -> bool:
     return any(_every_resource(resource, kind) for resource in _strings(statement.get("Resource")))
 
 
+IAM_TYPES = ("user", "role", "group", "policy")
+"""The IAM resource types the escalating writes are authorized on."""
+
+
 def _every_resource(resource: str, kind: str | None) -> bool:
+    """Whether the ARN pattern ``resource`` covers every resource (``kind`` None: only ``*``),
+    every IAM user, role, group and policy of an account (``""``) or every one of type
+    ``kind``, in whatever spelling IAM matches: ``*`` and ``?`` in any segment, a region
+    segment that matches IAM's empty one (``arn:aws:iam:*:<account>:role/*``), a ``*`` that
+    runs past the colons (``arn:aws:iam:*``, ``arn:*`` in a ``StringLike`` condition), a type
+    left to a wildcard (``...:role*``, ``...:*/*``). The pattern is matched whole against ARNs
+    of the partition and account it names (any when a wildcard) whose names only a wildcard
+    can match, one character long and longer than the pattern."""
+    resource = _STARS.sub("*", resource)
     if resource == "*":
         return True
     if kind is None:
         return False
-    if _EVERY_IAM_RESOURCE.match(resource):
-        return True
-    found = _EVERY_OF_TYPE.match(resource)
-    return bool(kind) and found is not None and found.group(1) == kind
+    segments = resource.split(":", 5)
+    literal = [segment if segment and not _WILDCARD.search(segment) else None for segment in segments]
+    partition = literal[1] if len(literal) > 1 and literal[1] else "aws"
+    account = literal[4] if len(literal) > 4 and literal[4] else "0" * 12
+    name = next(char for char in "\x00\x01\x02" if char not in resource)
+    return all(
+        _glob(resource, f"arn:{partition}:iam::{account}:{type_}/{name * length}")
+        for type_ in ((kind,) if kind else IAM_TYPES)
+        for length in (1, len(resource) + 1)
+    )
 
 
 def _scoped(condition: Any) -> bool:
@@ -262,29 +315,42 @@ def _scoped(condition: Any) -> bool:
 
 
 def _literal_values(values: Any) -> bool:
+    """Whether the ``iam:PolicyARN`` / ``iam:PermissionsBoundary`` values name some policies,
+    not every policy (``*``, ``arn:aws:iam::*:policy/*``, ``arn:aws:iam:*:*:*``...) nor an
+    administrator one (:data:`ADMINISTRATOR_POLICIES`: attaching it, or being bounded by it,
+    is administrator)."""
     listed = [values] if isinstance(values, str) else values if isinstance(values, list) else []
     return bool(listed) and all(
-        isinstance(value, str) and not _ANY_POLICY.match(value.strip()) for value in listed
+        isinstance(value, str) and not _every_resource(value.strip(), "policy") and not _administrator(value)
+        for value in listed
     )
 
 
-_EVERY_IAM_RESOURCE = re.compile(r"\Aarn:[^:]+:iam::(?:(?:\d{12}|\*):)?\*+\Z")
-"""An IAM resource pattern covering every user, role, group and policy of an account."""
-_EVERY_OF_TYPE = re.compile(r"\Aarn:[^:]+:iam::(?:\d{12}|\*)?:(user|role|group|policy)/\*+\Z")
-"""An IAM resource pattern covering every resource of one type (``arn:aws:iam::*:role/*``)."""
-_ANY_POLICY = re.compile(r"\A(?:\*+|arn:[^:]*:iam::[^:]*:(?:policy/)?\*+)\Z")
-"""An ``iam:PolicyARN`` / ``iam:PermissionsBoundary`` value that names every policy."""
+ADMINISTRATOR_POLICIES = ("AdministratorAccess", "IAMFullAccess")
+"""The AWS managed policies that are administrator in effect (siem-iam-admin-policy-attached)."""
+
+
+def _administrator(value: str) -> bool:
+    """Whether the policy ARN pattern ``value`` names an :data:`ADMINISTRATOR_POLICIES` one, in
+    any partition and case (``StringEqualsIgnoreCase``, ``...Like`` wildcards)."""
+    pattern = _STARS.sub("*", value.strip().lower())
+    segments = pattern.split(":", 2)
+    partition = (
+        segments[1] if len(segments) > 2 and segments[1] and not _WILDCARD.search(segments[1]) else "aws"
+    )
+    return any(
+        _glob(pattern, f"arn:{partition}:iam::aws:policy/{name.lower()}") for name in ADMINISTRATOR_POLICIES
+    )
 
 
 def _every_iam_action(action: str) -> bool:
     """Whether the action pattern ``action`` matches every IAM action (``iam:<any name>``):
-    it ends in ``*`` and what stands before that matches a beginning of ``iam:`` (``*``,
-    ``*:*``, ``iam:*``, ``iam*``, ``i*``...; IAM's wildcards: ``*`` any run, ``?`` one character)."""
-    head = action.rstrip("*")
-    if head == action:
-        return False
-    pattern = _action_pattern(head)
-    return any(pattern.fullmatch("iam:"[:length]) for length in range(5))
+    ``*``, ``*:*``, ``iam:*``, ``IAM:*``, ``iam*``, ``i?m:*``... (IAM's wildcards: ``*`` any
+    run, ``?`` one character; action names are case-insensitive). Matched against action
+    names only a wildcard can match, one character long and longer than the pattern."""
+    pattern = _STARS.sub("*", action.lower())
+    name = next(char for char in "\x00\x01\x02" if char not in pattern)
+    return all(_glob(pattern, f"iam:{name * length}") for length in (1, len(pattern) + 1))
 
 
 def _strings(value: Any) -> list[str]:
@@ -448,6 +514,7 @@ def _arn_account(arn: str) -> str | None:
 
 __all__ = [
     "ACCOUNT_KEYS",
+    "ADMINISTRATOR_POLICIES",
     "ARN_KEYS",
     "ESCALATING_ACTIONS",
     "MAX_POLICY_TEXT",

@@ -35,6 +35,7 @@ from demo.benign import (
     apps,
     automation,
     blinding,
+    evasion,
     exfil,
     exposure,
     grantrules,
@@ -147,6 +148,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("ssm-document-sharing", "the platform team's Terraform in the shared services account shares a runbook with two to four workload accounts by id, withdraws it from a retired account, or shares the golden AMI's parameter with a fellow account (silent with the accounts directory; the shares alert without it)", sharing.ssm_document_sharing, working_hours, 4),
     Activity("data-lake-grants", "a producer account's Terraform grants the data lake's central catalog (the shared services account) its database and tables with grant option by account id (Lake Formation), its own analytics role a table, and lets the central account read its Data Catalog (silent with the accounts directory; the grants to the central account alert without it)", sharing.data_lake_grants, working_hours, 5),
     Activity("platform-links-terraform", "the CI runner's Terraform replicates a production account's file system to its copy in the log archive account, shares its volumes' snapshots with it (a lifecycle policy), links its telemetry to the security tooling account's monitoring sink, lets the log archive restore its warehouse snapshot or the shared services account's mailer send as its domain; opens the network account's endpoint service or the security tooling account's private CA to a fellow account; or opens the CI/CD account's package domain to the organization (silent with the accounts directory; all but the organization-pinned domain alert without it)", sharing.platform_links_terraform, working_hours, 6),
+    Activity("iam-module-policies", "the CI runner's Terraform writes a service deploy role the organization's IAM module policy: its own roles by wildcard-region ARNs (arn:aws:iam:*:<account>:role/<svc>-*), wildcard actions (iam:Put*Policy, iam:*Tag*), roles created only under a boundary named by a wildcard under the organization's path", evasion.iam_module_policies, working_hours, 4),
 )  # fmt: skip
 
 
