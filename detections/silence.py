@@ -60,12 +60,12 @@ WIDE = 5
 """Regular entities overdue in one run that make one wide alert instead of one alert each: a
 count (the pages it saves), not a share of the regular entities (docs/detections.md, "Silence")."""
 NAMED = 50
+"""Entities named in a wide alert's ``what`` (``alert.silent`` lists them all)."""
 CAUSES = {
     "cloudtrail": "our delivery or the organization trail",
     "vpcflow": "our delivery or the flow logs' bucket",
 }
 """What stops many entities' records at once, per data stream (a wide alert says it)."""
-"""Entities named in a wide alert's ``what`` (``alert.silent`` lists them all)."""
 
 
 def slot(moment: datetime) -> int:
