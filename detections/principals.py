@@ -59,6 +59,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import string
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -144,12 +145,18 @@ def grants_every_action(values: Iterable[Any]) -> bool:
     """Whether any of ``values`` (identity policies, as objects or JSON text) has an ``Allow``
     statement that makes its holder an administrator, now or one call later:
 
-    - every action on every resource: ``Action`` ``*`` / ``*:*``, or ``NotAction`` (everything
-      but what it names), with ``Resource`` ``*``;
+    - every action on every resource: ``Action`` ``*`` / ``*:*`` with ``Resource`` ``*``;
     - every IAM action (``iam:*``, or any pattern covering it: ``IAM:*``, ``iam*``...: action
       names and their wildcards are case-insensitive) on every resource, or on every IAM
       resource of an account (``arn:aws:iam::<account or *>:*``): its holder attaches
-      AdministratorAccess to itself or writes itself any policy, as IAMFullAccess allows.
+      AdministratorAccess to itself or writes itself any policy, as IAMFullAccess allows;
+    - ``NotAction`` (every action but those it names) on the same resources, when none of its
+      patterns can match an IAM action (:func:`_names_an_iam_action`): ``["aws-portal:*"]``
+      allows ``iam:*`` and so everything one call later. PowerUserAccess's
+      ``NotAction: ["iam:*", "organizations:*", "account:*"]`` leaves IAM out: not an
+      administrator policy. Conservatively, a pattern of IAM's shape counts as naming an IAM
+      action even if no action has that name (``iam:NoSuchAction``): the statement then still
+      allows the IAM writes, which :func:`grants_escalation` reads.
 
     ``NotResource`` with ``Allow`` is every resource but those it names: as wide as ``*``
     unless it names ``*`` (or, for IAM, every IAM resource of an account).
@@ -159,12 +166,10 @@ def grants_every_action(values: Iterable[Any]) -> bool:
 
 
 def _every_action(statement: Mapping[str, Any]) -> bool:
-    if statement.get("Effect") != "Allow":
+    if statement.get("Effect") != "Allow" or not _on_every(statement, ""):
         return False
-    if "NotAction" in statement and _on_every(statement, None):
-        return True
-    if not _on_every(statement, ""):
-        return False
+    if "NotAction" in statement:
+        return not any(_names_an_iam_action(pattern) for pattern in _strings(statement["NotAction"]))
     return any(_every_iam_action(action) for action in _strings(statement.get("Action")))
 
 
@@ -351,6 +356,55 @@ def _every_iam_action(action: str) -> bool:
     pattern = _STARS.sub("*", action.lower())
     name = next(char for char in "\x00\x01\x02" if char not in pattern)
     return all(_glob(pattern, f"iam:{name * length}") for length in (1, len(pattern) + 1))
+
+
+ACTION_NAME_CHARACTERS = frozenset(string.ascii_lowercase + string.digits)
+"""The characters of an action name once case is folded (IAM's are letters only; digits are
+allowed too so that no pattern is wrongly read as naming no IAM action)."""
+
+
+def _names_an_iam_action(action: str) -> bool:
+    """Whether the action pattern ``action`` matches some IAM action: ``iam:`` and a name of
+    one or more :data:`ACTION_NAME_CHARACTERS` (case folded; ``*`` any run, ``?`` one
+    character). ``iam:*``, ``iam:List*``, ``i*`` and ``*`` do; ``organizations:*``,
+    ``aws-portal:*`` and ``iam:`` do not. Exact over that alphabet: the pattern positions
+    reached after ``iam:`` are followed through any name characters, each position visited
+    once, so a hostile pattern costs time linear in its length."""
+    pattern = _STARS.sub("*", action.lower())
+    end = len(pattern)
+
+    def skip_stars(positions: Iterable[int]) -> set[int]:
+        """``positions`` and those after the stars that follow them (``*`` matches no
+        character too)."""
+        reached = set()
+        for position in positions:
+            while position not in reached:
+                reached.add(position)
+                if position == end or pattern[position] != "*":
+                    break
+                position += 1
+        return reached
+
+    def step(position: int, characters: frozenset[str]) -> Iterator[int]:
+        """The positions one character of ``characters`` leads to from ``position``."""
+        if position < end and pattern[position] == "*":
+            yield position
+        elif position < end and (pattern[position] == "?" or pattern[position] in characters):
+            yield position + 1
+
+    positions = skip_stars([0])
+    for char in "iam:":
+        positions = skip_stars(next_ for position in positions for next_ in step(position, frozenset(char)))
+    pending = list(
+        skip_stars(next_ for position in positions for next_ in step(position, ACTION_NAME_CHARACTERS))
+    )
+    seen = set(pending)
+    while pending:
+        for position in skip_stars(step(pending.pop(), ACTION_NAME_CHARACTERS)):
+            if position not in seen:
+                seen.add(position)
+                pending.append(position)
+    return end in seen
 
 
 def _strings(value: Any) -> list[str]:

@@ -196,8 +196,20 @@ def identity_policy(**statement: object) -> dict[str, object]:
     [
         (identity_policy(Action="*", Resource="*"), True),
         (identity_policy(Action=["s3:GetObject", "*:*"], Resource=["*"]), True),
-        # Allow with NotAction grants every action but those named (IAM: NotAction).
-        (identity_policy(NotAction=["iam:*", "organizations:*"], Resource="*"), True),
+        # Allow with NotAction grants every action but those named (IAM: NotAction): every
+        # action, or every IAM action (administrator one call later), when it names no IAM one.
+        (identity_policy(NotAction=["aws-portal:*", "Organizations:*"], Resource="*"), True),
+        (identity_policy(NotAction=[], Resource="*"), True),
+        (identity_policy(NotAction=["iam", "ia:*", "iam:"], Resource="*"), True),
+        (identity_policy(NotAction="s3:*", Resource="arn:aws:iam::*:*"), True),
+        # PowerUserAccess: every action but IAM, Organizations and Account. Not administrator.
+        (identity_policy(NotAction=["iam:*", "organizations:*", "account:*"], Resource="*"), False),
+        (identity_policy(NotAction=["iam:List*"], Resource="*"), False),
+        (identity_policy(NotAction=["s3:*", "I?M:GetUser"], Resource="*"), False),
+        (identity_policy(NotAction="*", Resource="*"), False),
+        (identity_policy(NotAction="*:*", Resource="*"), False),
+        (identity_policy(NotAction="*list*", Resource="*"), False),
+        (identity_policy(NotAction="aws-portal:*", Resource="arn:aws:s3:::backups/*"), False),
         (identity_policy(Action="*", Resource="arn:aws:s3:::backups/*"), False),
         (identity_policy(Action="iam:PassRole", Resource="*"), False),
         # Every IAM action on every resource (IAMFullAccess): administrator one call later.
@@ -216,7 +228,6 @@ def identity_policy(**statement: object) -> dict[str, object]:
         (identity_policy(Action="iam:", Resource="*"), False),
         (identity_policy(Action="ia:*", Resource="*"), False),
         (identity_policy(Action="s3:*", Resource="arn:aws:iam::*:*"), False),
-        (identity_policy(NotAction="s3:*", Resource="arn:aws:iam::*:*"), False),
         ({"Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}, False),
         # NotResource with Allow: every resource but those it names.
         (identity_policy(Action="*", NotResource="arn:aws:s3:::audit-logs/*"), True),
@@ -282,6 +293,10 @@ def on_every(action: str, condition: dict[str, object]) -> dict[str, object]:
         ),
         (identity_policy(Action="iam:PutUserPolicy", NotResource="arn:aws:iam::111122223333:role/*"), True),
         (identity_policy(NotAction=["iam:*User*", "iam:*Group*"], Resource="arn:aws:iam::*:role/*"), True),
+        # NotAction leaving out only IAM reads still allows the writes (not administrator:
+        # every_action does not hold, so the escalation is this rule's).
+        (identity_policy(NotAction=["iam:List*", "iam:Get*"], Resource="*"), True),
+        (identity_policy(NotAction=["iam:NoSuchAction"], Resource="*"), True),
         # A condition that limits who calls, not what is granted, is not read.
         (on_every("iam:PutRolePolicy", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), True),
         # Bounded by a permissions boundary or the policies it may attach: not counted...
@@ -316,6 +331,7 @@ def on_every(action: str, condition: dict[str, object]) -> dict[str, object]:
         (identity_policy(Action="iam:Put*", NotResource="*"), False),
         (identity_policy(Action="iam:Put*", NotResource="arn:aws:iam::111122223333:*"), False),
         (identity_policy(NotAction="iam:*", Resource="*"), False),
+        (identity_policy(NotAction=["iam:*", "organizations:*", "account:*"], Resource="*"), False),
         ({"Statement": [{"Effect": "Deny", "Action": "iam:Put*", "Resource": "*"}]}, False),
         # An administrator policy is every_action's, not an escalation grant.
         (identity_policy(Action="iam:*", Resource="*"), False),

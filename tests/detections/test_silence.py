@@ -390,6 +390,52 @@ def test_a_partial_outage_is_wide_from_five_accounts(siem: OpenSearch, stopped: 
     }
 
 
+@pytest.mark.parametrize(
+    "stopped, hole, alerted",
+    [(WIDE - 1, 2, True), (WIDE, 2, True), (WIDE, 3, False)],
+)
+def test_a_flow_logs_outage_is_wide_from_five_accounts_with_the_flow_rules_gap(
+    siem: OpenSearch, stopped: int, hole: int, alerted: bool
+) -> None:
+    # The flow rule's gap is 3 hours (quiet 6h): the day before, the whole fleet's flow logs
+    # miss ``hole`` hours. 2 (shorter than the gap) raise nothing and every account stays
+    # regular; 3 make them all irregular for the history. Then ``stopped`` accounts stop at
+    # 09:00 (the last deliveries at 08:20), the others go on: 4 alert each, 5 as one, at the
+    # first run 6 hours after 08:20 (14:30); after a 3-hour hole, none.
+    outage = [T0 - timedelta(hours=30) + number * HOUR for number in range(hole)]
+    silent, sending = FLEET[:stopped], FLEET[stopped:]
+    deliver(
+        siem,
+        "vpcflow",
+        {
+            account: hours(START, T0 if account in silent else T0 + timedelta(hours=8), skip=outage)
+            for account in FLEET
+        },
+    )
+
+    reports = run_every_hour(siem, [our_rule(FLOWS)], START, T0 + timedelta(hours=8), MemoryCheckpoints())
+
+    alerts = alerts_in(siem)
+    if not alerted:
+        assert not alerts and not created_at(reports)
+        return
+    assert [run_at(number) for number in created_at(reports)] == [T0 + timedelta(hours=5, minutes=30)]
+    assert all(alert["rule"]["id"] == FLOWS for alert in alerts)
+    if stopped < WIDE:
+        assert sorted(alert["alert"]["group_by"]["cloud.account.id"] for alert in alerts) == silent
+    else:
+        (alert,) = alerts
+        assert alert["alert"]["group_by"] == {"cloud.account.id": "*"}
+        assert alert["alert"]["first_seen"] == iso(T0 - minutes(40))
+        assert [item["key"]["cloud.account.id"] for item in alert["alert"]["silent"]] == silent
+        assert alert["alert"]["summary"]["who"].startswith(
+            f"delivery, not {WIDE} separate silences: {WIDE} of {len(FLEET)} regular accounts silent at once"
+        )
+    assert not set(sending) & {
+        item["key"]["cloud.account.id"] for alert in alerts for item in alert["alert"].get("silent", [])
+    }
+
+
 def test_after_an_outage_the_accounts_alert_alone_again(siem: OpenSearch) -> None:
     # Delivery stops at 09:00 and works again at 15:00: every account sends from 15:20, one
     # of them only from 17:20 (within 3 hours of the run that saw delivery back: no alert).
