@@ -211,12 +211,5 @@ def main() -> None:
         print("  ".join(f"{key}={value}" for key, value in row.items()))
 
 
-def _line(row: dict[str, Any]) -> str:
-    return (
-        f"{row['run']} window {row['window_minutes']} min: searches={row['searches']} buckets={row['buckets']} "
-        f"hits={row['hits']} alerts={len(row['alerts'])} ({row['ms']} ms)"
-    )
-
-
 if __name__ == "__main__":
     main()
