@@ -6,9 +6,11 @@ do not show it: they are written in the spelling the rule reads. So the tests' r
 checked against botocore's model of each call, member by member, with CloudTrail's spelling
 for the service: the member name with its first character alone lower-cased (JSON, query and
 Lambda's rest-json: ``sSHPublicKey``, ``secretId`` in ../shared/samples), GuardDuty's
-``locationName``s, Security Hub's members as sent, S3's XML element names; and every request
-or response field a rule reads is spelled so in one of its tests' records. A test written in a
-second spelling the rule reads on purpose (``ALTERNATE``) holds the members as sent instead.
+``locationName``s, Security Hub's and Detective's members as sent, S3's XML element names; and
+every request or response field a rule reads is spelled so in one of its tests' records. A test
+written in a second spelling the rule reads on purpose (``ALTERNATE``) holds the other one: the
+members as sent, or lower-cased where CloudTrail logs them as sent. A member the model marks
+``sensitive`` (CloudTrail may hide its value) is read only for its presence.
 """
 
 from __future__ import annotations
@@ -63,6 +65,18 @@ RULE_FILES = (
     "data-exported-by-new-principal",
     "ssm-document-shared",
     "logs-delivered-to-other-account",
+    "detective-disabled",
+    "inspector-disabled",
+    "macie-disabled",
+    "s3-access-logging-disabled",
+    "passrole-compute-first-use",
+    "iam-self-escalation",
+    "iam-policy-grants-escalation",
+    "lambda-permission-grants-outside",
+    "rds-snapshot-shared",
+    "iam-role-created-trusting-outside",
+    "iam-role-trust-grants-outside",
+    "ses-identity-created-by-new-principal",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
@@ -75,6 +89,8 @@ MODELS = {
             "backup",
             "cloudformation",
             "codeartifact",
+            "codebuild",
+            "detective",
             "config",
             "dlm",
             "dynamodb",
@@ -127,13 +143,22 @@ ALTERNATE = {
         "a lifecycle policy sharing its snapshots with another account, DLM's members as sent"
         " (PolicyDetails.Schedules.ShareRules.TargetAccounts)",
     },
+    "siem-detective-disabled": {
+        "auto-enable of new accounts off, the members lower-cased as CloudTrail logs most REST APIs",
+    },
+    "siem-logs-delivered-to-other-account": {
+        "a link to another account's sink, the REST body's member names as sent (SinkIdentifier)",
+    },
     "siem-ses-sending-enabled": {
         "SES v2's members as the API names them (sending resumed, production access requested)",
         "SES v2's members as the API names them: sending paused, no production access",
     },
 }
-"""Tests written in the second spelling their rule reads: every member as the API names it."""
+"""Tests written in the second spelling their rule reads (as sent, or lower-cased for ``AS_SENT``)."""
 FIELD = re.compile(r"aws\.cloudtrail\.(request_parameters|response_elements)\.([A-Za-z0-9_.]+)")
+AS_SENT = {"securityhub", "s3", "detective"}
+"""Services whose request members CloudTrail logs as sent: Security Hub's and Detective's
+PascalCase REST bodies, S3's XML element names."""
 RECORD_KEYS = {"request_parameters": "requestParameters", "response_elements": "responseElements"}
 SESSION = botocore.session.get_session()
 
@@ -156,35 +181,34 @@ def operation(service: ServiceModel, event_name: str) -> OperationModel:
     raise AssertionError(f"{event_name} is no operation of {service.service_name}")
 
 
-def spelling(service: str, name: str, member: Shape, as_sent: bool) -> str:
-    """How CloudTrail spells one member of a request (docs/detections.md, "Field paths")."""
+def spelling(service: str, name: str, member: Shape, alternate: bool) -> str:
+    """How CloudTrail spells one member of a request (docs/detections.md, "Field paths"), or
+    the second spelling a rule reads: the name as sent where CloudTrail lower-cases it, the
+    lower-cased name where it logs the wire name (Detective's ``autoEnable``)."""
     wire = str(member.serialization.get("name", name))
-    if as_sent:
-        return name
-    if service in ("securityhub", "s3") or (
-        service == "guardduty" and "location" not in member.serialization
-    ):
-        return wire
-    return name[:1].lower() + name[1:]
+    lowered = name[:1].lower() + name[1:]
+    if service in AS_SENT or (service == "guardduty" and "location" not in member.serialization):
+        return lowered if alternate else wire
+    return name if alternate else lowered
 
 
-def misspelt(service: str, shape: Shape, value: Any, as_sent: bool, path: str) -> Iterator[str]:
+def misspelt(service: str, shape: Shape, value: Any, alternate: bool, path: str) -> Iterator[str]:
     """The keys of ``value`` that are not the spelling of a member of ``shape``."""
     if isinstance(shape, ListShape):  # S3's flattened lists hold one element as an object
         for item in value if isinstance(value, list) else [value]:
-            yield from misspelt(service, shape.member, item, as_sent, path)
+            yield from misspelt(service, shape.member, item, alternate, path)
         return
     if not isinstance(shape, StructureShape) or not isinstance(value, dict):
         return
-    members = {spelling(service, name, member, as_sent): member for name, member in shape.members.items()}
+    members = {spelling(service, name, member, alternate): member for name, member in shape.members.items()}
     for key, item in value.items():
         if key in members:
-            yield from misspelt(service, members[key], item, as_sent, f"{path}.{key}")
+            yield from misspelt(service, members[key], item, alternate, f"{path}.{key}")
         elif not (service == "s3" and key == "xmlns"):
             yield f"{path}.{key}"
 
 
-def request_misspellings(record: dict[str, Any], as_sent: bool = False) -> list[str]:
+def request_misspellings(record: dict[str, Any], alternate: bool = False) -> list[str]:
     service = model(str(record.get("eventSource", "")), str(record.get("eventName", "")))
     parameters = record.get("requestParameters")
     if service is None or not isinstance(parameters, dict):
@@ -196,7 +220,7 @@ def request_misspellings(record: dict[str, Any], as_sent: bool = False) -> list[
     if service.service_name == "s3" and isinstance(shape, StructureShape):
         payload = str(shape.serialization.get("payload", ""))
         shape, parameters = shape.members.get(payload, shape), parameters.get(payload, {})
-    return list(misspelt(service.service_name, shape, parameters, as_sent, "requestParameters"))
+    return list(misspelt(service.service_name, shape, parameters, alternate, "requestParameters"))
 
 
 def records(rule: Rule) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -218,6 +242,46 @@ def has_path(value: Any, keys: list[str]) -> bool:
     return isinstance(value, dict) and keys[0] in value and has_path(value[keys[0]], keys[1:])
 
 
+def read_fields(rule: Rule) -> tuple[str, str]:
+    """The rule's query and its ``where`` items as text, where the fields it reads are named."""
+    assert rule.path is not None
+    definition = yaml.safe_load(rule.path.read_text())
+    return str(definition.get("query", "")), yaml.safe_dump(definition.get("where", []))
+
+
+def fields_read(text: str) -> set[tuple[str, str]]:
+    return {(part, path.rstrip(".")) for part, path in FIELD.findall(text)}
+
+
+def hides(service: str, shape: Shape | None, keys: list[str]) -> bool:
+    """Whether a member on the path ``keys`` (in either spelling) is ``sensitive`` in the model."""
+    if isinstance(shape, ListShape):
+        return hides(service, shape.member, keys)
+    if not keys or not isinstance(shape, StructureShape):
+        return False
+    return any(
+        bool(member.metadata.get("sensitive")) or hides(service, member, keys[1:])
+        for name, member in shape.members.items()
+        if keys[0] in (spelling(service, name, member, False), spelling(service, name, member, True))
+    )
+
+
+REDACTED = {
+    "siem-rds-master-password-reset": {"request_parameters.masterUserPassword"},
+    "siem-firehose-delivers-to-third-party": {
+        f"request_parameters.{destination}.{url}"
+        for destination, url in [
+            ("httpEndpointDestinationConfiguration", "endpointConfiguration.url"),
+            ("httpEndpointDestinationUpdate", "endpointConfiguration.url"),
+            ("snowflakeDestinationConfiguration", "accountUrl"),
+            ("snowflakeDestinationUpdate", "accountUrl"),
+        ]
+    },
+}
+"""The fields read whose member the model marks ``sensitive``: CloudTrail may log their value as
+``HIDDEN_DUE_TO_SECURITY_REASONS`` (or a mask), so the rules read only that they are there."""
+
+
 RULES = [load_rule(RULES_DIR / f"{name}.yml") for name in RULE_FILES]
 
 
@@ -228,23 +292,40 @@ def test_test_records_spell_members_as_cloudtrail_logs_them(rule: Rule) -> None:
     wrong = {
         f"{name}: {record['eventName']} {key}"
         for name, record in records(rule)
-        for key in request_misspellings(record, as_sent=name in alternate)
+        for key in request_misspellings(record, alternate=name in alternate)
     }
     assert not wrong
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_every_field_the_rule_reads_is_in_a_test_record(rule: Rule) -> None:
-    assert rule.path is not None
-    definition = yaml.safe_load(rule.path.read_text())
-    text = f"{definition.get('query', '')} {yaml.safe_dump(definition.get('where', []))}"
-    fields = {(part, path.rstrip(".")) for part, path in FIELD.findall(text)}
+    query, where = read_fields(rule)
     missing = {
         f"{part}.{path}"
-        for part, path in fields
+        for part, path in fields_read(f"{query} {where}")
         if not any(has_path(record.get(RECORD_KEYS[part]), path.split(".")) for _, record in records(rule))
     }
     assert not missing
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) -> None:
+    query, where = read_fields(rule)
+    hidden = set()
+    for part, path in fields_read(f"{query} {where}"):
+        for _, record in records(rule):
+            service = model(str(record["eventSource"]), str(record["eventName"]))
+            if service is None:
+                continue
+            call = operation(service, str(record["eventName"]))
+            shape = call.input_shape if part == "request_parameters" else call.output_shape
+            if hides(service.service_name, shape, path.split(".")):
+                hidden.add(f"{part}.{path}")
+    assert hidden == REDACTED.get(rule.id, set())
+    for field in hidden:  # only _exists_ in the query; no where item compares the value
+        mentions = re.findall(rf"(\S*)aws\.cloudtrail\.{re.escape(field)}(?![A-Za-z0-9_.])", query)
+        assert mentions and set(mentions) == {"_exists_:"}
+        assert f"aws.cloudtrail.{field}" not in where
 
 
 @pytest.mark.parametrize(
