@@ -197,28 +197,40 @@ def to_json_bytes(value: Any) -> bytes:
 
 
 _FOLD = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789[", b"abcdefghijklmnopqrstuvwxyz" + bytes(10) + b"{"
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-[,\t\r\n",
+    b"abcdefghijklmnopqrstuvwxyz" + bytes(11) + b"{:   ",
 )
-"""ASCII letters to lower case, digits to NUL and ``[`` to ``{``: one translation of each read
-serves the search for long integers (runs of NUL; what comes before a number is looked at in
-the text itself), the screen (lower-case names, without digits) and the nesting check (one
-count of ``{`` per record, not one of ``{`` and one of ``[``). NUL, not ``0``: a substring
-search that skips ahead past bytes outside a filter of the needle's bytes modulo 64 (CPython's)
-would find ``0``-``9`` with ``p``-``y``, the letters of the names; NUL falls with none. (A NUL
-byte in the text, never valid JSON, at worst has a record parsed again.)"""
+"""ASCII letters to lower case, digits and ``-`` to NUL, ``[`` to ``{``, ``,`` to ``:`` and
+blanks to spaces: one translation of each read serves the search for long integers (a number
+is a run of NULs after ``:`` or ``{``, blanks aside), the screen (lower-case names, without
+digits) and the nesting check (one count of ``{`` per record, not one of ``{`` and one of
+``[``). NUL, not ``0``: a substring search that skips ahead past bytes outside a filter of the
+needle's bytes modulo 64 (CPython's) would find ``0``-``9`` with ``p``-``y``, the letters of
+the names; NUL falls with none. (A NUL byte in the text, never valid JSON, at worst has a
+record parsed again.)"""
 _OPENING = b"{"
 """``{`` or ``[``, folded."""
 _LONG_DIGITS = 19
 """The digits of the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
-_LONG_RUN = bytes(_LONG_DIGITS)  # digits, folded
+_LONG_RUN = bytes(_LONG_DIGITS + 1)
+"""The shortest integer that may not fit 64 bits, folded: a minus sign and 19 digits, or 20
+digits (19 always fit an unsigned 64-bit number: the largest, ``9999999999999999999``, is less
+than 2^64 - 1)."""
+_LONG_NUMBERS = (b":" + _LONG_RUN, b"{" + _LONG_RUN)
+"""Such an integer after what JSON puts before a value, folded: ``:`` or ``,``, ``[``."""
+_LONG_AFTER_BLANK = b" " + _LONG_RUN
+"""Such an integer after a blank: what precedes the blanks decides (pretty-printed JSON)."""
+_NUMBER_BEFORE_FOLDED = frozenset(b":{")
+_SPACE = ord(" ")
+_OPEN_RUN = bytes(_LONG_DIGITS)
+"""Digits (or a minus sign) at a window's start that may be part of a long integer: 19, since
+a minus sign may come before them in the bytes before the window."""
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
 _NUMBER_BEFORE = frozenset(b":,[")
 """What comes before a number (blanks and a minus sign aside); digits inside a string come
 after a quote or text, unless the string itself reads like JSON, which only costs a re-parse."""
-_BLANKS = frozenset(b" \t\r\n")
-_MINUS, _ZERO = ord("-"), 0  # a digit, folded
 _DIGITS = b"0123456789"
 _LEADING_DIGITS = re.compile(rb"[0-9]+")
 TAIL = 64
@@ -226,36 +238,41 @@ TAIL = 64
 
 
 def has_long_integer(data: bytes | bytearray | memoryview, open_start: bool = False) -> bool:
-    """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits).
+    """Whether ``data`` holds a JSON integer that may not fit 64 bits: of 20 digits or more, or
+    of 19 after a minus sign.
 
-    The runs of 19 digits are found at C speed (digits translated to NUL, then searched
-    from the end: on a whole read, dense with digits, ``rfind`` takes less time than ``find``,
-    which sets up a two-way search on every call); only each run's start is looked at, for a
-    ``:``, ``,`` or ``[`` before it. With ``open_start`` (a window into a longer stream), a
-    run with nothing but blanks (or a minus sign) before it in ``data`` counts as a number:
-    what precedes it is unknown.
+    Found in C, in the translation of ``data`` by :data:`_FOLD` (digits and ``-`` to NUL,
+    ``,`` to ``:``, ``[`` to ``{``, blanks to spaces): a run of 20 NULs right after ``:`` or
+    ``{`` (:data:`_LONG_NUMBERS`, two SIMD searches from the end), or after blanks, when what
+    precedes them is one of those. Digits inside a string follow a quote or text (the Go SDK's
+    session names: ``aws-go-sdk-`` and 19 digits), so they cost no step of Python each.
+    Runs of digits and minus signs that JSON has no number for (``:1-1234...``) count too:
+    such a text is no JSON, and at worst a record is parsed again. With ``open_start`` (a
+    window into a longer stream), 19 digits or minus signs with nothing but blanks before them
+    in ``data`` count as a number: what precedes them is unknown.
     """
     text = bytes(data) if isinstance(data, memoryview) else data  # no copy of bytes read
-    return _has_long_run(text, text.translate(_FOLD), open_start)
+    return _has_long_run(text.translate(_FOLD), open_start)
 
 
-def _has_long_run(text: bytes | bytearray, digits: bytes | bytearray, open_start: bool, low: int = 0) -> bool:
-    """:func:`has_long_integer` of ``text[low:]``, whose translation by ``_FOLD`` is
-    ``digits[low:]`` (the same offsets: a read appended to the splitter's two buffers)."""
-    end = len(digits)
-    while (start := digits.rfind(_LONG_RUN, low, end)) >= 0:  # the last 19 digits of a run
-        while start - low >= _LONG_DIGITS and digits.startswith(_LONG_RUN, start - _LONG_DIGITS):
-            start -= _LONG_DIGITS  # back to the run's start, 19 digits at a time, then one by one
-        while start > low and digits[start - 1] == _ZERO:
-            start -= 1
-        before = start - 1
-        if before >= low and text[before] == _MINUS:
+def _has_long_run(folded: bytes | bytearray, open_start: bool, low: int = 0) -> bool:
+    """:func:`has_long_integer` of the text whose translation by ``_FOLD`` is ``folded[low:]``
+    (a read appended to the splitter's buffers, at ``low``)."""
+    end = len(folded)
+    if _rfind(folded, _LONG_NUMBERS[0], low, end) >= 0 or _rfind(folded, _LONG_NUMBERS[1], low, end) >= 0:
+        return True
+    while (at := _rfind(folded, _LONG_AFTER_BLANK, low, end)) >= 0:  # rare: pretty-printed JSON
+        before = at - 1
+        while before >= low and folded[before] == _SPACE:
             before -= 1
-        while before >= low and text[before] in _BLANKS:
-            before -= 1
-        if (text[before] in _NUMBER_BEFORE) if before >= low else open_start:
+        if (folded[before] in _NUMBER_BEFORE_FOLDED) if before >= low else open_start:
             return True
-        end = start  # the next run ends before this one starts
+        end = at  # the blanks walked are no other run's
+    if open_start:  # the window's first value: what precedes it is unknown
+        first = low
+        while first < len(folded) and folded[first] == _SPACE:
+            first += 1
+        return folded.startswith(_OPEN_RUN, first)
     return False
 
 
@@ -515,7 +532,7 @@ class _Splitter:
             # the read boundary cuts in two: those before the read were judged with their own.
             tail = self._tail
             open_start = _may_precede_number(tail)
-            self._long_numbers = _has_long_run(self._data, folded, open_start, position) or (
+            self._long_numbers = _has_long_run(folded, open_start, position) or (
                 open_start and _cut_run(tail, chunk) >= _LONG_DIGITS
             )
             self._tail = (tail + chunk[-TAIL:])[-TAIL:]  # of the stream, not of this read (may be short)
