@@ -741,8 +741,15 @@ class _Splitter:
             end = start + 1
             for _ in _TRIES:
                 match = search(data, end)
-                if match is None:
-                    return start  # the end is not in the buffer yet: the general path reads on
+                if match is None:  # the end is not in the buffer yet: the general path reads on
+                    # into a buffer of this record alone (what the last record's end leaves:
+                    # the next one's indentation too), never twice a read's size: the read
+                    # appended to a buffer that holds one would copy it as the buffer grows.
+                    kept = self._pos
+                    if kept:
+                        self._drop(0, kept)
+                        self._pos, start = 0, start - kept
+                    return start
                 end = match.end()
                 if match.start(1) < 0 and data.count(b"{", start, end) != data.count(b"}", start, end):
                     continue  # "}]" closing a list inside the record (see _value)
