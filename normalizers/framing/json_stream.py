@@ -49,12 +49,12 @@ followed by gigabytes of blanks holds one chunk. Each search resumes where the l
 (or at the last ``}`` or newline that only blanks follow, where a match may have been cut),
 and none runs while only blanks are read: each byte is looked at a bounded number of times
 whatever the reads' sizes (tests/normalizers/test_linear_reads.py). Integers beyond 64 bits (which ``orjson``
-would turn into floats, losing digits) keep their exact value: a record holding a number of 19
-digits or more is parsed again with the standard library, and an integer that no 64-bit
+would turn into floats, losing digits) keep their exact value: a record holding an integer of
+20 digits or more, or of 19 after a minus sign, is parsed again with the standard library, and an integer that no 64-bit
 number holds becomes the string of its digits (docs/schema.md, "Numbers").
 
 The buffer is kept a second time translated, byte for byte (ASCII letters in lower case,
-digits as NUL, ``[`` as ``{``: :data:`_FOLD`): the search for long integers and the screen
+digits and ``-`` as NUL, ``[`` as ``{``: :data:`_FOLD`): the search for long integers and the screen
 (below) look at each read there, and a record nested more than :data:`MAX_DEPTH` levels is
 found with one count of ``{`` in its bytes there (one that holds no more brackets than that
 cannot be; else the exact check), not two counts of its own bytes.
@@ -425,7 +425,8 @@ class _Splitter:
         self._eof = False
         self._index = 0
         self._long_numbers = False
-        """Set once a read held a number of 19 digits: from then on each record is checked."""
+        """Set once a read held an integer that may not fit 64 bits: from then on each record is
+        checked."""
         self._tail = b""
         self._separator = b""
         """The bytes between two records of the array, from ``}`` to ``{`` (see :meth:`_run`):
@@ -613,7 +614,7 @@ class _Splitter:
 
     def _loads(self, raw: bytes | bytearray) -> Any:
         """A record's value; integers beyond 64 bits exact (rare: checked only once a read
-        held a number of 19 digits, so that the common record pays nothing)."""
+        held an integer that may not fit 64 bits, so that the common record pays nothing)."""
         value = orjson.loads(raw)
         # Too deep for the standard library's recursion: the record is dead-lettered anyway.
         if self._long_numbers and has_long_integer(raw) and not too_deep(raw, value):
