@@ -3,6 +3,7 @@ layouts, separators, and damaged records that must cost themselves only."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -528,3 +529,15 @@ def test_a_read_is_searched_for_long_numbers_from_where_it_was_appended() -> Non
     assert not json_stream._has_long_run(folded, open_start=True, low=11)  # 10 digits of it
     assert json_stream._has_long_run(folded, open_start=True, low=1)  # 20, what precedes unknown
     assert not json_stream._has_long_run(folded, open_start=False, low=1)  # the stream says none
+
+
+def test_the_buffers_hold_one_read_and_the_record_it_cut_never_two_reads() -> None:
+    # A read is appended once the records before it are dropped: a buffer that held the last
+    # read and grew to take the next one copied it (both buffers, at every read).
+    record = b'{"eventVersion":"1.09","pad":"' + b"x" * 1000 + b'"}'
+    data = b'{"Records":[' + b",".join([record] * 2000) + b"]}"
+    splitter = json_stream._Splitter(io.BytesIO(data), RECORDS, 1 << 20)
+    largest = 0
+    for _ in splitter:
+        largest = max(largest, len(splitter._data), len(splitter._folded))
+    assert json_stream.READ_SIZE < largest <= json_stream.READ_SIZE + 2 * len(record)
