@@ -141,6 +141,7 @@ _OPEN_LINE_TAIL = re.compile(rb"[}\n][ \t\r]*\Z")
 (:data:`_TOP_BOUNDARY`, :data:`_ITEM_LINE`) may be cut by the buffer's end."""
 
 _find, _rfind, _count, _translate = sz.find, sz.rfind, sz.count, sz.translate
+_first_not_of, _last_not_of = sz.find_first_not_of, sz.find_last_not_of
 """StringZilla's searches, count and translation (SIMD, chosen at run time for the processor:
 AVX2, AVX-512, NEON...) where the splitter scans the most bytes: the separator between
 records, the screen's names, each record's brackets and the translation of each read. The
@@ -221,7 +222,7 @@ _LONG_NUMBERS = (b":" + _LONG_RUN, b"{" + _LONG_RUN)
 _LONG_AFTER_BLANK = b" " + _LONG_RUN
 """Such an integer after a blank: what precedes the blanks decides (pretty-printed JSON)."""
 _NUMBER_BEFORE_FOLDED = frozenset(b":{")
-_SPACE = ord(" ")
+_BLANK = b" "  # any blank, folded
 _OPEN_RUN = bytes(_LONG_DIGITS)
 """Digits (or a minus sign) at a window's start that may be part of a long integer: 19, since
 a minus sign may come before them in the bytes before the window."""
@@ -262,17 +263,13 @@ def _has_long_run(folded: bytes | bytearray, open_start: bool, low: int = 0) -> 
     if _rfind(folded, _LONG_NUMBERS[0], low, end) >= 0 or _rfind(folded, _LONG_NUMBERS[1], low, end) >= 0:
         return True
     while (at := _rfind(folded, _LONG_AFTER_BLANK, low, end)) >= 0:  # rare: pretty-printed JSON
-        before = at - 1
-        while before >= low and folded[before] == _SPACE:
-            before -= 1
-        if (folded[before] in _NUMBER_BEFORE_FOLDED) if before >= low else open_start:
+        before = _last_not_of(folded, _BLANK, low, at)  # -1: blanks back to the read's start
+        if (folded[before] in _NUMBER_BEFORE_FOLDED) if before >= 0 else open_start:
             return True
-        end = at  # the blanks walked are no other run's
+        end = at
     if open_start:  # the window's first value: what precedes it is unknown
-        first = low
-        while first < len(folded) and folded[first] == _SPACE:
-            first += 1
-        return folded.startswith(_OPEN_RUN, first)
+        first = _first_not_of(folded, _BLANK, low, len(folded))
+        return first >= 0 and folded.startswith(_OPEN_RUN, first)
     return False
 
 
