@@ -50,12 +50,13 @@ followed by gigabytes of blanks holds one chunk. Each search resumes where the l
 and none runs while only blanks are read: each byte is looked at a bounded number of times
 whatever the reads' sizes (tests/normalizers/test_linear_reads.py). Integers beyond 64 bits (which ``orjson``
 would turn into floats, losing digits) keep their exact value: a record holding an integer of
-20 digits or more, or of 19 after a minus sign, is parsed again with the standard library, and an integer that no 64-bit
-number holds becomes the string of its digits (docs/schema.md, "Numbers").
+20 digits or more, or of 19 after a minus sign, is parsed again with the standard library, and
+an integer that no 64-bit number holds becomes the string of its digits (docs/schema.md,
+"Numbers").
 
 The buffer is kept a second time translated, byte for byte (ASCII letters in lower case,
-digits and ``-`` as NUL, ``[`` as ``{``: :data:`_FOLD`): the search for long integers and the screen
-(below) look at each read there, and a record nested more than :data:`MAX_DEPTH` levels is
+digits and ``-`` as NUL, ``[`` as ``{``: :data:`_FOLD`): the search for long integers and the
+screen (below) look at each read there, and a record nested more than :data:`MAX_DEPTH` levels is
 found with one count of ``{`` in its bytes there (one that holds no more brackets than that
 cannot be; else the exact check), not two counts of its own bytes.
 
@@ -141,13 +142,14 @@ _OPEN_LINE_TAIL = re.compile(rb"[}\n][ \t\r]*\Z")
 (:data:`_TOP_BOUNDARY`, :data:`_ITEM_LINE`) may be cut by the buffer's end."""
 
 _find, _rfind, _count, _translate = sz.find, sz.rfind, sz.count, sz.translate
-_first_not_of, _last_not_of = sz.find_first_not_of, sz.find_last_not_of
 """StringZilla's searches, count and translation (SIMD, chosen at run time for the processor:
 AVX2, AVX-512, NEON...) where the splitter scans the most bytes: the separator between
 records, the screen's names, each record's brackets and the translation of each read. The
 standard library's scan a byte or two at a time (``bytes.find`` of ``},{`` skips ahead little
 in JSON text): the same results in a fraction of the time (docs/sources/cloudtrail.md,
 "Performance"). Their ``start`` and ``end`` are those of ``bytes.find``."""
+_first_not_of, _last_not_of = sz.find_first_not_of, sz.find_last_not_of
+"""The first and last byte outside a set (the blanks before a long integer), -1 for none."""
 
 _NOTHING = object()
 """No value parsed (``None`` is JSON's ``null``)."""
