@@ -49,13 +49,14 @@ followed by gigabytes of blanks holds one chunk. Each search resumes where the l
 (or at the last ``}`` or newline that only blanks follow, where a match may have been cut),
 and none runs while only blanks are read: each byte is looked at a bounded number of times
 whatever the reads' sizes (tests/normalizers/test_linear_reads.py). Integers beyond 64 bits (which ``orjson``
-would turn into floats, losing digits) keep their exact value: a record holding a number of 19
-digits or more is parsed again with the standard library, and an integer that no 64-bit
-number holds becomes the string of its digits (docs/schema.md, "Numbers").
+would turn into floats, losing digits) keep their exact value: a record holding an integer of
+20 digits or more, or of 19 after a minus sign, is parsed again with the standard library, and
+an integer that no 64-bit number holds becomes the string of its digits (docs/schema.md,
+"Numbers").
 
 The buffer is kept a second time translated, byte for byte (ASCII letters in lower case,
-digits as NUL, ``[`` as ``{``: :data:`_FOLD`): the search for long integers and the screen
-(below) look at each read there, and a record nested more than :data:`MAX_DEPTH` levels is
+digits and ``-`` as NUL, ``[`` as ``{``: :data:`_FOLD`): the search for long integers and the
+screen (below) look at each read there, and a record nested more than :data:`MAX_DEPTH` levels is
 found with one count of ``{`` in its bytes there (one that holds no more brackets than that
 cannot be; else the exact check), not two counts of its own bytes.
 
@@ -147,6 +148,8 @@ records, the screen's names, each record's brackets and the translation of each 
 standard library's scan a byte or two at a time (``bytes.find`` of ``},{`` skips ahead little
 in JSON text): the same results in a fraction of the time (docs/sources/cloudtrail.md,
 "Performance"). Their ``start`` and ``end`` are those of ``bytes.find``."""
+_first_not_of, _last_not_of = sz.find_first_not_of, sz.find_last_not_of
+"""The first and last byte outside a set (the blanks before a long integer), -1 for none."""
 
 _NOTHING = object()
 """No value parsed (``None`` is JSON's ``null``)."""
@@ -197,28 +200,40 @@ def to_json_bytes(value: Any) -> bytes:
 
 
 _FOLD = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789[", b"abcdefghijklmnopqrstuvwxyz" + bytes(10) + b"{"
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-[,\t\r\n",
+    b"abcdefghijklmnopqrstuvwxyz" + bytes(11) + b"{:   ",
 )
-"""ASCII letters to lower case, digits to NUL and ``[`` to ``{``: one translation of each read
-serves the search for long integers (runs of NUL; what comes before a number is looked at in
-the text itself), the screen (lower-case names, without digits) and the nesting check (one
-count of ``{`` per record, not one of ``{`` and one of ``[``). NUL, not ``0``: a substring
-search that skips ahead past bytes outside a filter of the needle's bytes modulo 64 (CPython's)
-would find ``0``-``9`` with ``p``-``y``, the letters of the names; NUL falls with none. (A NUL
-byte in the text, never valid JSON, at worst has a record parsed again.)"""
+"""ASCII letters to lower case, digits and ``-`` to NUL, ``[`` to ``{``, ``,`` to ``:`` and
+blanks to spaces: one translation of each read serves the search for long integers (a number
+is a run of NULs after ``:`` or ``{``, blanks aside), the screen (lower-case names, without
+digits) and the nesting check (one count of ``{`` per record, not one of ``{`` and one of
+``[``). NUL, not ``0``: a substring search that skips ahead past bytes outside a filter of the
+needle's bytes modulo 64 (CPython's) would find ``0``-``9`` with ``p``-``y``, the letters of
+the names; NUL falls with none. (A NUL byte in the text, never valid JSON, at worst has a
+record parsed again.)"""
 _OPENING = b"{"
 """``{`` or ``[``, folded."""
 _LONG_DIGITS = 19
 """The digits of the shortest integer that may not fit 64 bits (``-9223372036854775809``)."""
-_LONG_RUN = bytes(_LONG_DIGITS)  # digits, folded
+_LONG_RUN = bytes(_LONG_DIGITS + 1)
+"""The shortest integer that may not fit 64 bits, folded: a minus sign and 19 digits, or 20
+digits (19 always fit an unsigned 64-bit number: the largest, ``9999999999999999999``, is less
+than 2^64 - 1)."""
+_LONG_NUMBERS = (b":" + _LONG_RUN, b"{" + _LONG_RUN)
+"""Such an integer after what JSON puts before a value, folded: ``:`` or ``,``, ``[``."""
+_LONG_AFTER_BLANK = b" " + _LONG_RUN
+"""Such an integer after a blank: what precedes the blanks decides (pretty-printed JSON)."""
+_NUMBER_BEFORE_FOLDED = frozenset(b":{")
+_BLANK = b" "  # any blank, folded
+_OPEN_RUN = bytes(_LONG_DIGITS)
+"""Digits (or a minus sign) at a window's start that may be part of a long integer: 19, since
+a minus sign may come before them in the bytes before the window."""
 _INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
 
 
 _NUMBER_BEFORE = frozenset(b":,[")
 """What comes before a number (blanks and a minus sign aside); digits inside a string come
 after a quote or text, unless the string itself reads like JSON, which only costs a re-parse."""
-_BLANKS = frozenset(b" \t\r\n")
-_MINUS, _ZERO = ord("-"), 0  # a digit, folded
 _DIGITS = b"0123456789"
 _LEADING_DIGITS = re.compile(rb"[0-9]+")
 TAIL = 64
@@ -226,36 +241,37 @@ TAIL = 64
 
 
 def has_long_integer(data: bytes | bytearray | memoryview, open_start: bool = False) -> bool:
-    """Whether ``data`` holds a JSON number of 19 digits or more (which may not fit 64 bits).
+    """Whether ``data`` holds a JSON integer that may not fit 64 bits: of 20 digits or more, or
+    of 19 after a minus sign.
 
-    The runs of 19 digits are found at C speed (digits translated to NUL, then searched
-    from the end: on a whole read, dense with digits, ``rfind`` takes less time than ``find``,
-    which sets up a two-way search on every call); only each run's start is looked at, for a
-    ``:``, ``,`` or ``[`` before it. With ``open_start`` (a window into a longer stream), a
-    run with nothing but blanks (or a minus sign) before it in ``data`` counts as a number:
-    what precedes it is unknown.
+    Found in C, in the translation of ``data`` by :data:`_FOLD` (digits and ``-`` to NUL,
+    ``,`` to ``:``, ``[`` to ``{``, blanks to spaces): a run of 20 NULs right after ``:`` or
+    ``{`` (:data:`_LONG_NUMBERS`, two SIMD searches from the end), or after blanks, when what
+    precedes them is one of those. Digits inside a string follow a quote or text (the Go SDK's
+    session names: ``aws-go-sdk-`` and 19 digits), so they cost no step of Python each.
+    Runs of digits and minus signs that JSON has no number for (``:1-1234...``) count too:
+    such a text is no JSON, and at worst a record is parsed again. With ``open_start`` (a
+    window into a longer stream), 19 digits or minus signs with nothing but blanks before them
+    in ``data`` count as a number: what precedes them is unknown.
     """
     text = bytes(data) if isinstance(data, memoryview) else data  # no copy of bytes read
-    return _has_long_run(text, text.translate(_FOLD), open_start)
+    return _has_long_run(text.translate(_FOLD), open_start)
 
 
-def _has_long_run(text: bytes | bytearray, digits: bytes | bytearray, open_start: bool, low: int = 0) -> bool:
-    """:func:`has_long_integer` of ``text[low:]``, whose translation by ``_FOLD`` is
-    ``digits[low:]`` (the same offsets: a read appended to the splitter's two buffers)."""
-    end = len(digits)
-    while (start := digits.rfind(_LONG_RUN, low, end)) >= 0:  # the last 19 digits of a run
-        while start - low >= _LONG_DIGITS and digits.startswith(_LONG_RUN, start - _LONG_DIGITS):
-            start -= _LONG_DIGITS  # back to the run's start, 19 digits at a time, then one by one
-        while start > low and digits[start - 1] == _ZERO:
-            start -= 1
-        before = start - 1
-        if before >= low and text[before] == _MINUS:
-            before -= 1
-        while before >= low and text[before] in _BLANKS:
-            before -= 1
-        if (text[before] in _NUMBER_BEFORE) if before >= low else open_start:
+def _has_long_run(folded: bytes | bytearray, open_start: bool, low: int = 0) -> bool:
+    """:func:`has_long_integer` of the text whose translation by ``_FOLD`` is ``folded[low:]``
+    (a read appended to the splitter's buffers, at ``low``)."""
+    end = len(folded)
+    if _rfind(folded, _LONG_NUMBERS[0], low, end) >= 0 or _rfind(folded, _LONG_NUMBERS[1], low, end) >= 0:
+        return True
+    while (at := _rfind(folded, _LONG_AFTER_BLANK, low, end)) >= 0:  # rare: pretty-printed JSON
+        before = _last_not_of(folded, _BLANK, low, at)  # -1: blanks back to the read's start
+        if (folded[before] in _NUMBER_BEFORE_FOLDED) if before >= 0 else open_start:
             return True
-        end = start  # the next run ends before this one starts
+        end = at
+    if open_start:  # the window's first value: what precedes it is unknown
+        first = _first_not_of(folded, _BLANK, low, len(folded))
+        return first >= 0 and folded.startswith(_OPEN_RUN, first)
     return False
 
 
@@ -408,7 +424,8 @@ class _Splitter:
         self._eof = False
         self._index = 0
         self._long_numbers = False
-        """Set once a read held a number of 19 digits: from then on each record is checked."""
+        """Set once a read held an integer that may not fit 64 bits: from then on each record is
+        checked."""
         self._tail = b""
         self._separator = b""
         """The bytes between two records of the array, from ``}`` to ``{`` (see :meth:`_run`):
@@ -515,7 +532,7 @@ class _Splitter:
             # the read boundary cuts in two: those before the read were judged with their own.
             tail = self._tail
             open_start = _may_precede_number(tail)
-            self._long_numbers = _has_long_run(self._data, folded, open_start, position) or (
+            self._long_numbers = _has_long_run(folded, open_start, position) or (
                 open_start and _cut_run(tail, chunk) >= _LONG_DIGITS
             )
             self._tail = (tail + chunk[-TAIL:])[-TAIL:]  # of the stream, not of this read (may be short)
@@ -596,7 +613,7 @@ class _Splitter:
 
     def _loads(self, raw: bytes | bytearray) -> Any:
         """A record's value; integers beyond 64 bits exact (rare: checked only once a read
-        held a number of 19 digits, so that the common record pays nothing)."""
+        held an integer that may not fit 64 bits, so that the common record pays nothing)."""
         value = orjson.loads(raw)
         # Too deep for the standard library's recursion: the record is dead-lettered anyway.
         if self._long_numbers and has_long_integer(raw) and not too_deep(raw, value):
@@ -724,8 +741,15 @@ class _Splitter:
             end = start + 1
             for _ in _TRIES:
                 match = search(data, end)
-                if match is None:
-                    return start  # the end is not in the buffer yet: the general path reads on
+                if match is None:  # the end is not in the buffer yet: the general path reads on
+                    # into a buffer of this record alone (what the last record's end leaves:
+                    # the next one's indentation too), never twice a read's size: the read
+                    # appended to a buffer that holds one would copy it as the buffer grows.
+                    kept = self._pos
+                    if kept:
+                        self._drop(0, kept)
+                        self._pos, start = 0, start - kept
+                    return start
                 end = match.end()
                 if match.start(1) < 0 and data.count(b"{", start, end) != data.count(b"}", start, end):
                     continue  # "}]" closing a list inside the record (see _value)

@@ -3,6 +3,7 @@ layouts, separators, and damaged records that must cost themselves only."""
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -222,21 +223,26 @@ def test_an_integer_beyond_64_bits_keeps_its_digits_wherever_a_read_boundary_cut
 @pytest.mark.parametrize(
     ("text", "found"),
     [
-        (b'{"n":1234567890123456789}', True),  # 19 digits: may not fit 64 bits
-        (b'{"n":123456789012345678}', False),  # 18 digits always fit
+        (b'{"n":12345678901234567890}', True),  # 20 digits: may not fit 64 bits
+        (b'{"n":-1234567890123456789}', True),  # 19 after a minus sign: may not fit either
+        (b'{"n":1234567890123456789}', False),  # 19 digits always fit (unsigned)
+        (b'{"n":-123456789012345678}', False),  # 18 digits always fit
         (b'{"n": \t\r\n -1234567890123456789}', True),  # blanks and a minus sign before it
-        (b'{"n":[1,\n  1234567890123456789]}', True),  # an array's items
-        (b"[1234567890123456789]", True),
+        (b'{"n":[1,\n  12345678901234567890]}', True),  # an array's items
+        (b'{"n":[1,\n  1234567890123456789]}', False),
+        (b"[12345678901234567890]", True),
+        (b"[-1234567890123456789]", True),
         (b'{"n":12345678901234567890.5}', True),  # a fraction: only a re-parse, the same float
         # Digits inside strings follow a quote or text: the Go SDK's session names, ids.
         (b'{"s":"aws-go-sdk-1714567890123456789"}', False),
-        (b'{"s":"1234567890123456789"}', False),
+        (b'{"s":"12345678901234567890"}', False),
+        (b'{"s":"a: 12345678901234567890"}', True),  # text that reads like JSON: a re-parse
         (b'{"s":"a-1234567890123456789-b"}', False),
         (b'{"s":"1234567890123456789","t":"x-123456789012345678901234"}', False),
         (b'{"n":-123456789012345678,"m":0.1234567890123456789}', False),  # a fraction's digits
     ],
 )
-def test_a_number_of_19_digits_or_more_is_found_and_digits_in_strings_are_not(
+def test_an_integer_that_may_not_fit_64_bits_is_found_and_digits_in_strings_are_not(
     text: bytes, found: bool
 ) -> None:
     assert has_long_integer(text) is found
@@ -244,7 +250,7 @@ def test_a_number_of_19_digits_or_more_is_found_and_digits_in_strings_are_not(
     assert has_long_integer(memoryview(text)) is found
 
 
-@pytest.mark.parametrize("length", [19, 20, 37, 38, 39, 57, 100, 1000])
+@pytest.mark.parametrize("length", [20, 21, 37, 38, 39, 57, 100, 1000])
 def test_a_run_of_digits_is_judged_by_what_precedes_its_first_digit_however_long(length: int) -> None:
     digits = b"7" * length
     assert has_long_integer(b'{"n":' + digits + b"}")
@@ -257,14 +263,24 @@ def test_a_run_of_digits_is_judged_by_what_precedes_its_first_digit_however_long
 def test_a_run_of_digits_at_the_start_of_a_window_counts_only_when_the_window_is_open() -> None:
     # A read of a longer stream: what precedes its first bytes is unknown.
     for window in (b"1234567890123456789,", b" \n-1234567890123456789", b"  12345678901234567890"):
-        assert has_long_integer(window, open_start=True)
+        assert has_long_integer(window, open_start=True)  # a minus sign may come before the 19 digits
+    for window in (b"1234567890123456789,", b"  1234567890123456789"):
         assert not has_long_integer(window)
+    for window in (b" \n-1234567890123456789", b"  12345678901234567890"):
+        assert not has_long_integer(window)
+        assert has_long_integer(b"[" + window)
+        assert has_long_integer(b"," + window)
+        assert not has_long_integer(b"x" + window)
     assert not has_long_integer(b"x 1234567890123456789", open_start=True)
     assert not has_long_integer(b"123456789012345678", open_start=True)
 
 
-_A_LONG_NUMBER = re.compile(rb"[:,\[][ \t\r\n]*-?[0-9]{19}")
-"""19 digits after what JSON puts before a value (blanks and a minus sign aside)."""
+_A_LONG_NUMBER = re.compile(rb"[:,\[][ \t\r\n]*(?:-[0-9]{19}|[0-9]{20})")
+"""An integer that may not fit 64 bits (20 digits, or 19 after a minus sign) after what JSON
+puts before a value (blanks aside)."""
+_NO_NUMBER_OF_JSON = re.compile(rb"[:,\[][ \t\r\n]*[-0-9]{20}")
+"""What also counts: 20 digits and minus signs, which no number of JSON holds (``:--1...``)
+unless it is one of the above; at worst a record is parsed again."""
 
 
 def _digits_and_json(rng: random.Random, longest: int) -> bytes:
@@ -274,11 +290,14 @@ def _digits_and_json(rng: random.Random, longest: int) -> bytes:
     return bytes(rng.choices(alphabet, weights, k=rng.randint(0, longest)))
 
 
-def test_random_text_finds_every_number_of_19_digits_and_no_other_run_of_digits() -> None:
+def test_random_text_finds_every_integer_that_may_not_fit_64_bits_and_no_other_run_of_digits() -> None:
     rng = random.Random(15)
     for _ in range(20000):
         text = _digits_and_json(rng, 90)
-        assert has_long_integer(text) is bool(_A_LONG_NUMBER.search(text)), text
+        found = has_long_integer(text)
+        if _A_LONG_NUMBER.search(text):
+            assert found, text
+        assert found is bool(_NO_NUMBER_OF_JSON.search(text)), text
 
 
 def test_a_read_cut_inside_the_digits_of_a_string_leaves_the_records_unchecked(
@@ -296,7 +315,7 @@ def test_a_read_cut_inside_the_digits_of_a_string_leaves_the_records_unchecked(
     assert checked == []
 
 
-def test_every_number_of_19_digits_is_seen_wherever_the_reads_cut_the_stream() -> None:
+def test_every_integer_that_may_not_fit_64_bits_is_seen_wherever_the_reads_cut_the_stream() -> None:
     # What a read boundary hides from the search of each read (a run in two, the blanks or
     # the sign before a number in the read before) is found from the stream's bytes before it.
     rng = random.Random(152)
@@ -506,7 +525,19 @@ def test_a_read_is_searched_for_long_numbers_from_where_it_was_appended() -> Non
     # (an earlier read's) neither make a run of the read's longer nor tell what precedes it.
     text = b"[" + b"1234567890" * 2 + b"]"
     folded = text.translate(json_stream._FOLD)
-    assert json_stream._has_long_run(text, folded, open_start=False)  # "[" then 20 digits
-    assert not json_stream._has_long_run(text, folded, open_start=True, low=11)  # 10 digits of it
-    assert json_stream._has_long_run(text, folded, open_start=True, low=1)  # 20, what precedes unknown
-    assert not json_stream._has_long_run(text, folded, open_start=False, low=1)  # the stream says none
+    assert json_stream._has_long_run(folded, open_start=False)  # "[" then 20 digits
+    assert not json_stream._has_long_run(folded, open_start=True, low=11)  # 10 digits of it
+    assert json_stream._has_long_run(folded, open_start=True, low=1)  # 20, what precedes unknown
+    assert not json_stream._has_long_run(folded, open_start=False, low=1)  # the stream says none
+
+
+def test_the_buffers_hold_one_read_and_the_record_it_cut_never_two_reads() -> None:
+    # A read is appended once the records before it are dropped: a buffer that held the last
+    # read and grew to take the next one copied it (both buffers, at every read).
+    record = b'{"eventVersion":"1.09","pad":"' + b"x" * 1000 + b'"}'
+    data = b'{"Records":[' + b",".join([record] * 2000) + b"]}"
+    splitter = json_stream._Splitter(io.BytesIO(data), RECORDS, 1 << 20)
+    largest = 0
+    for _ in splitter:
+        largest = max(largest, len(splitter._data), len(splitter._folded))
+    assert json_stream.READ_SIZE < largest <= json_stream.READ_SIZE + 2 * len(record)
