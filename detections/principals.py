@@ -14,8 +14,10 @@ as a number, as S3 logs XML values), and a permission request as the statement i
 
 - only ``Allow`` statements grant anything;
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
-  account id / ARN of another account; service principals (``*.amazonaws.com``), federated
-  identity providers and canonical user ids name no account and are left alone;
+  account id / ARN of another account (an id may be a JSON number: ``{"AWS": 123456789012}``);
+  a service principal (``*.amazonaws.com``) when a condition names another account's
+  resource as its source, a federated provider of another account or a public one without an
+  audience condition, and any canonical user id (:func:`_named_outside`);
 - "another account" is one that is neither the caller's nor one of the
   :class:`Organization`'s accounts (the ids of the organization's accounts in the accounts
   directory, when the run has it: a key shared by id with a fellow account is routine).
@@ -48,6 +50,9 @@ Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` c
 (the longest document any API takes: IAM's 131,072, white space included, which IAM's size
 quotas do not count; KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB), malformed JSON, or
 JSON nested deeper than the parser's recursion limit reads as no policy and grants nothing.
+URL-encoded text (``%7B%22Version%22...``, as IAM's ``Get*`` APIs return a policy) is read
+decoded, within the same bound on the text as sent; a key repeated in an object is read both
+ways (:func:`policy_readings`).
 A service rejects such a policy, so a successful call never carries one; a record that does
 is no grant, and the runner never fails on it. Action and resource wildcards are matched
 without backtracking (:func:`_glob`), in work bounded by the names they are matched against,
