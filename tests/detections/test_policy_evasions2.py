@@ -8,6 +8,7 @@ URL-encoded per RFC 3986; RFC 8259, 4: repeated names)."""
 from __future__ import annotations
 
 import json
+import random
 import urllib.parse
 from typing import Any
 
@@ -216,3 +217,58 @@ def test_not_resource_and_partial_iam_writes(
     policy = escalating(**statement)
     assert grants_every_action([policy]) is administrator
     assert grants_escalation([policy]) is escalation
+
+
+def hostile_value(generator: random.Random, depth: int = 0) -> Any:
+    """A JSON value of any type where the grammar expects another (a number for a principal,
+    an object for an action, a list of lists for a condition value)."""
+    choices: list[Any] = [
+        "*",
+        "Allow",
+        OTHER,
+        int(OTHER),
+        12345678901,
+        -1,
+        10**13,
+        1.5,
+        True,
+        None,
+        "",
+        f"arn:aws:iam::{OTHER}:root",
+        "sns.amazonaws.com",
+        "accounts.google.com",
+        "%7B",
+    ]
+    if depth < 3:
+        choices += [
+            [hostile_value(generator, depth + 1) for _ in range(generator.randint(0, 3))],
+            {key: hostile_value(generator, depth + 1) for key in generator.sample(POLICY_KEYS, 2)},
+        ]
+    return generator.choice(choices)
+
+
+POLICY_KEYS = [
+    "Effect", "Principal", "NotPrincipal", "AWS", "Service", "Federated", "CanonicalUser", "Action",
+    "NotAction", "Resource", "NotResource", "Condition", "StringEquals", "ArnLike", "aws:SourceAccount",
+    "aws:SourceArn", "aws:PrincipalOrgID", "aws:SourceOrgID", "iam:PolicyARN", "accounts.google.com:aud",
+    "principal", "sourceAccount", "sourceArn", "condition",
+]  # fmt: skip
+
+
+def test_values_of_any_json_type_never_raise() -> None:
+    """Each element of a statement replaced by a value of any JSON type: the readers answer
+    (a grant or not) and never raise, so one odd policy cannot fail a rule's run (a failed
+    run keeps its window and fails on it again)."""
+    generator = random.Random(20261206)
+    for _ in range(3_000):
+        statement = {key: hostile_value(generator) for key in generator.sample(POLICY_KEYS, 5)}
+        statement.setdefault("Effect", "Allow")
+        for value in (
+            {"Statement": [statement]},
+            {"Statement": statement},
+            statement,
+            json.dumps({"Statement": statement}),
+        ):
+            grants_outside([value], OWN, ORGANIZATION)
+            grants_every_action([value])
+            grants_escalation([value])
