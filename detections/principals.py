@@ -573,8 +573,10 @@ def _named_outside(kind: str, name: str, condition: Any, inside: _Ours) -> bool:
     - ``Federated``: an identity provider's ARN of another account; a public provider named
       by its host (``accounts.google.com``, ``graph.facebook.com``, ``www.amazon.com``,
       ``cognito-identity.amazonaws.com``) unless a positive condition on one of its own keys
-      (``accounts.google.com:aud``...) names some literal value: without one, anyone with an
-      account there is let in."""
+      naming whose tokens (``accounts.google.com:aud``, ``graph.facebook.com:app_id``,
+      ``cognito-identity.amazonaws.com:aud``...; not ``...:amr``, which only tells an
+      authenticated identity of any identity pool from an unauthenticated one) names some
+      literal value: without one, anyone with an account there is let in."""
     if kind == "CanonicalUser":
         return bool(name)
     if kind == "Federated":
@@ -612,13 +614,14 @@ def _account_text(value: Any) -> str | None:
 
 
 def _narrowed(condition: Any, prefix: str) -> bool:
-    """Whether a positive condition on a key starting with ``prefix`` names a value with some
-    literal character (``*`` alone narrows nothing)."""
+    """Whether a positive condition on a key starting with ``prefix`` (but its ``amr``) names a
+    value with some literal character (``*`` alone narrows nothing)."""
     return isinstance(condition, Mapping) and any(
         _pinning_operator(str(operator))
         and isinstance(block, Mapping)
         and any(
             str(key).lower().startswith(prefix)
+            and str(key).lower() != f"{prefix}amr"
             and any(isinstance(value, str) and _WILDCARD.sub("", value).strip() for value in _listed(values))
             for key, values in block.items()
         )

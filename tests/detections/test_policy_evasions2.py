@@ -152,6 +152,8 @@ ORGANIZATION = Organization(accounts=frozenset({"555566667777"}), id="o-a1b2c3d4
         ({"Federated": "accounts.google.com"}, None, True),
         ({"Federated": "cognito-identity.amazonaws.com"}, {"StringLike": {"cognito-identity.amazonaws.com:aud": "*"}}, True),
         ({"Federated": "graph.facebook.com"}, {"StringNotEquals": {"graph.facebook.com:app_id": "1234"}}, True),
+        # amr tells authenticated identities of any identity pool from unauthenticated ones.
+        ({"Federated": "cognito-identity.amazonaws.com"}, {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}, True),
         ({"Federated": "accounts.google.com"}, {"StringEquals": {"accounts.google.com:aud": "1234.apps.googleusercontent.com"}}, False),
         ({"Federated": "cognito-identity.amazonaws.com"}, {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-1:12345678-1234-1234-1234-123456789012"}}, False),
         # Service: another account's resource named as the source lets that account in.
