@@ -14,8 +14,10 @@ as a number, as S3 logs XML values), and a permission request as the statement i
 
 - only ``Allow`` statements grant anything;
 - a principal is outside the account when it is everyone (``*``, ``{"AWS": "*"}``) or an AWS
-  account id / ARN of another account; service principals (``*.amazonaws.com``), federated
-  identity providers and canonical user ids name no account and are left alone;
+  account id / ARN of another account (an id may be a JSON number: ``{"AWS": 123456789012}``);
+  a service principal (``*.amazonaws.com``) when a condition names another account's
+  resource as its source, a federated provider of another account or a public one without an
+  audience condition, and any canonical user id (:func:`_named_outside`);
 - "another account" is one that is neither the caller's nor one of the
   :class:`Organization`'s accounts (the ids of the organization's accounts in the accounts
   directory, when the run has it: a key shared by id with a fellow account is routine).
@@ -48,6 +50,9 @@ Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` c
 (the longest document any API takes: IAM's 131,072, white space included, which IAM's size
 quotas do not count; KMS 32 KB, Secrets Manager and S3 20 KB, SNS 30 KB), malformed JSON, or
 JSON nested deeper than the parser's recursion limit reads as no policy and grants nothing.
+URL-encoded text (``%7B%22Version%22...``, as IAM's ``Get*`` APIs return a policy) is read
+decoded, within the same bound on the text as sent; a key repeated in an object is read both
+ways (:func:`policy_readings`).
 A service rejects such a policy, so a successful call never carries one; a record that does
 is no grant, and the runner never fails on it. Action and resource wildcards are matched
 without backtracking (:func:`_glob`), in work bounded by the names they are matched against,
@@ -60,7 +65,8 @@ import functools
 import json
 import re
 import string
-from collections.abc import Iterable, Iterator, Mapping
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,7 +168,7 @@ def grants_every_action(values: Iterable[Any]) -> bool:
     unless it names ``*`` (or, for IAM, every IAM resource of an account).
     Conditions are not read: an inline administrator policy needs none, and one an attacker
     writes has none."""
-    return any(_every_action(statement) for value in values for statement in _statements(_policy(value)))
+    return any(_every_action(statement) for value in values for statement in _policy_statements(value))
 
 
 def _every_action(statement: Mapping[str, Any]) -> bool:
@@ -216,7 +222,7 @@ def grants_escalation(values: Iterable[Any]) -> bool:
     values = list(values)
     if grants_every_action(values):
         return False
-    return any(_escalates(statement) for value in values for statement in _statements(_policy(value)))
+    return any(_escalates(statement) for value in values for statement in _policy_statements(value))
 
 
 def _escalates(statement: Mapping[str, Any]) -> bool:
@@ -412,22 +418,64 @@ def _strings(value: Any) -> list[str]:
     return [item.strip() for item in items if isinstance(item, str)]
 
 
-def _policy(value: Any) -> Mapping[str, Any]:
-    """A policy as an object, from an object or JSON text (``{}`` when it is neither)."""
-    value = json_object(value)
-    return value if isinstance(value, Mapping) else {}
+def _policy_statements(value: Any) -> Iterator[Mapping[str, Any]]:
+    """The statements of every reading of a policy (:func:`policy_readings`)."""
+    for policy in policy_readings(value):
+        yield from _statements(policy)
+
+
+def policy_readings(value: Any) -> list[Mapping[str, Any]]:
+    """A policy as objects, from an object or JSON text (none when it is neither): one reading,
+    or two when the text repeats a key in an object (``{"Effect": "Deny", "Effect": "Allow"}``,
+    two ``Statement`` members). JSON leaves a repeated name's meaning to the parser (RFC 8259,
+    4: "the names within an object SHOULD be unique"); most keep the last member, some the
+    first, some reject the text. The rules read both the last's and the first's reading, so
+    that a policy grants here whatever it grants to the service's parser, whichever it is:
+    two parses at most, each linear in the text."""
+    repeated = False
+
+    def last_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        nonlocal repeated
+        members = dict(pairs)
+        repeated = repeated or len(members) < len(pairs)
+        return members
+
+    last = _parsed(value, last_wins)
+    if not isinstance(last, Mapping):
+        return []
+    if not repeated:
+        return [last]
+    first = _parsed(value, lambda pairs: dict(reversed(pairs)))
+    return [last, first] if isinstance(first, Mapping) else [last]
 
 
 def json_object(value: Any) -> Any:
-    """``value`` parsed when it is JSON text of an object no longer than
-    :data:`MAX_POLICY_TEXT`; otherwise ``value`` itself (text that is malformed or nested past
-    the parser's limit included)."""
-    if not isinstance(value, str) or len(value) > MAX_POLICY_TEXT or not value.lstrip().startswith("{"):
+    """``value`` parsed when it is JSON text of an object (or that text URL-encoded) no longer
+    than :data:`MAX_POLICY_TEXT`; otherwise ``value`` itself (text that is malformed or nested
+    past the parser's limit included). A repeated key keeps its last member."""
+    return _parsed(value, None)
+
+
+_ENCODED_OBJECT = re.compile(r"\A\s*%7b", re.IGNORECASE)
+"""URL-encoded JSON text of an object: ``%7B%22Version%22...``."""
+
+
+def _parsed(value: Any, hook: Callable[[list[tuple[str, Any]]], Any] | None) -> Any:
+    if not isinstance(value, str) or len(value) > MAX_POLICY_TEXT:
         return value
-    try:
-        return json.loads(value)
-    except (ValueError, RecursionError):
-        return value
+    texts = [value]
+    if _ENCODED_OBJECT.match(value):
+        # IAM's Get* APIs return policies URL-encoded (RFC 3986); a document copied from one
+        # into a write is read as the service would once decoded: "%20" or "+" for a space.
+        texts = [urllib.parse.unquote(value), urllib.parse.unquote_plus(value)]
+    for text in texts:
+        if not text.lstrip().startswith("{"):
+            continue
+        try:
+            return json.loads(text, object_pairs_hook=hook)
+        except (ValueError, RecursionError):
+            continue
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -458,9 +506,9 @@ def _outside(value: Any, inside: _Ours) -> bool:
         # An account id the record holds as a number (S3 logs XML values such as a replication
         # destination's Account as numbers); a leading zero is lost on the way.
         return _principal_outside(f"{value:012d}", inside)
-    if isinstance(value, str) and not value.lstrip().startswith("{"):
+    if isinstance(value, str) and not value.lstrip().startswith("{") and not _ENCODED_OBJECT.match(value):
         return _principal_outside(value, inside)
-    return any(_statement_outside(statement, inside) for statement in _statements(_policy(value)))
+    return any(_statement_outside(statement, inside) for statement in _policy_statements(value))
 
 
 def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -501,21 +549,117 @@ def _permission_statement(request: Mapping[str, Any]) -> Mapping[str, Any]:
 def _statement_outside(statement: Mapping[str, Any], inside: _Ours) -> bool:
     if statement.get("Effect") != "Allow":
         return False
-    pinned = _pinned(statement.get("Condition"), inside)
-    principals = ["*"] if "NotPrincipal" in statement else _aws_principals(statement.get("Principal"))
+    condition = statement.get("Condition")
+    if "NotPrincipal" in statement:
+        return not _pinned(condition, inside)
     return any(
-        (principal == "*" and not pinned) or (principal != "*" and _principal_outside(principal, inside))
-        for principal in principals
+        _named_outside(kind, name, condition, inside)
+        for kind, name in _principals(statement.get("Principal"))
     )
 
 
-def _aws_principals(principal: Any) -> Iterator[str]:
-    """``"*"``, ``{"AWS": ...}`` values; other keys (Service, Federated, CanonicalUser) name no account."""
-    if isinstance(principal, str):
-        yield principal
-    elif isinstance(principal, Mapping):
-        aws = principal.get("AWS")
-        yield from ([aws] if isinstance(aws, str) else [item for item in aws or () if isinstance(item, str)])
+def _named_outside(kind: str, name: str, condition: Any, inside: _Ours) -> bool:
+    """Whether one principal of a statement lets in someone outside, given its conditions:
+
+    - ``AWS`` (and a bare principal): everyone (``*``) unless a condition pins it, an
+      account or ARN of another account; a bare service name (Lambda's and EventBridge's
+      ``principal``: ``sns.amazonaws.com``) as a ``Service`` principal;
+    - ``Service``: a service acts for whoever owns the resource calling it, so it is outside
+      when a condition names that resource as another account's (``aws:SourceAccount``,
+      ``aws:SourceOwner``, ``aws:SourceArn``; another organization's ``aws:SourceOrgID`` when
+      the directory names ours): that account's topic, bucket or distribution is let in;
+    - ``CanonicalUser`` (S3): always. It names an account, or a CloudFront origin access
+      identity, by an id that no record ties to ours; the bucket's owner needs no grant;
+    - ``Federated``: an identity provider's ARN of another account; a public provider named
+      by its host (``accounts.google.com``, ``graph.facebook.com``, ``www.amazon.com``,
+      ``cognito-identity.amazonaws.com``) unless a positive condition on one of its own keys
+      naming whose tokens (``accounts.google.com:aud``, ``graph.facebook.com:app_id``,
+      ``cognito-identity.amazonaws.com:aud``...; not ``...:amr``, which only tells an
+      authenticated identity of any identity pool from an unauthenticated one) names some
+      literal value: without one, anyone with an account there is let in."""
+    if kind == "CanonicalUser":
+        return bool(name)
+    if kind == "Federated":
+        if name.startswith("arn:"):
+            return _principal_outside(name, inside)
+        return bool(name) and not _narrowed(condition, f"{name.lower()}:")
+    if kind == "AWS":
+        if name == "*":
+            return not _pinned(condition, inside)
+        if _ACCOUNT.match(name) or name.startswith("arn:"):
+            return _principal_outside(name, inside)
+    return _names_outside(condition, inside)
+
+
+def _principals(principal: Any) -> Iterator[tuple[str, str]]:
+    """Each principal of a statement and its key: ``("AWS", "*")`` for ``"*"``, a bare
+    principal's as ``AWS``; values that are not text are read as account ids when they are
+    whole numbers (``{"AWS": 123456789012}``: JSON numbers lose an id's leading zeros)."""
+    members = principal.items() if isinstance(principal, Mapping) else [("AWS", principal)]
+    for kind, values in members:
+        for value in values if isinstance(values, list) else [values]:
+            named = _account_text(value)
+            if named is not None:
+                yield str(kind), named
+
+
+def _account_text(value: Any) -> str | None:
+    """A principal or account condition value as text: a string stripped, a whole number as
+    the 12-digit account id it stands for (``12345678901`` is ``012345678901``); else None."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**12:
+        return f"{value:012d}"
+    return None
+
+
+def _narrowed(condition: Any, prefix: str) -> bool:
+    """Whether a positive condition on a key starting with ``prefix`` (but its ``amr``) names a
+    value with some literal character (``*`` alone narrows nothing)."""
+    return isinstance(condition, Mapping) and any(
+        _pinning_operator(str(operator))
+        and isinstance(block, Mapping)
+        and any(
+            str(key).lower().startswith(prefix)
+            and str(key).lower() != f"{prefix}amr"
+            and any(isinstance(value, str) and _WILDCARD.sub("", value).strip() for value in _listed(values))
+            for key, values in block.items()
+        )
+        for operator, block in condition.items()
+    )
+
+
+def _names_outside(condition: Any, inside: _Ours) -> bool:
+    """Whether a positive condition names another account's resource or account: a value of
+    an account key that is not ours, an ARN naming another account, or (the directory naming
+    ours) another organization's id or path."""
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if not _pinning_operator(str(operator)) or not isinstance(block, Mapping):
+            continue
+        for key, values in block.items():
+            key = str(key).lower()
+            if key not in PINNING_KEYS:
+                continue
+            for value in _listed(values):
+                text = _account_text(value)
+                if text is None:
+                    continue
+                if key in ACCOUNT_KEYS:
+                    outside = text not in inside
+                elif key in ARN_KEYS:
+                    named = _arn_account(text)
+                    outside = named is not None and named not in inside
+                else:
+                    outside = inside.organization.id is not None and not inside.organization_value(text)
+                if outside:
+                    return True
+    return False
+
+
+def _listed(values: Any) -> list[Any]:
+    return values if isinstance(values, list) else [values]
 
 
 def _pinned(condition: Any, inside: _Ours) -> bool:
@@ -539,14 +683,18 @@ def _pinning_operator(operator: str) -> bool:
 def _pins(key: str, values: Any, inside: _Ours) -> bool:
     if key not in PINNING_KEYS:
         return False
-    listed = [values] if isinstance(values, str) else values if isinstance(values, list) else []
-    if not listed or not all(isinstance(value, str) for value in listed):
+    listed: list[Any] = _listed(values)
+    if not listed:
         return False
     if key in ACCOUNT_KEYS:
-        return all(value.strip() in inside for value in listed)
+        # An account id written as a JSON number pins as the id it stands for.
+        return all(_account_text(value) in inside for value in listed)
+    texts = [value.strip() for value in listed if isinstance(value, str)]
+    if len(texts) < len(listed):
+        return False
     if key in ARN_KEYS:
-        return all(_arn_account(value.strip()) in inside for value in listed)
-    return all(inside.organization_value(value.strip()) for value in listed)
+        return all(_arn_account(value) in inside for value in texts)
+    return all(inside.organization_value(value) for value in texts)
 
 
 def _principal_outside(principal: str, inside: _Ours) -> bool:
@@ -581,4 +729,5 @@ __all__ = [
     "grants_every_action",
     "grants_outside",
     "json_object",
+    "policy_readings",
 ]

@@ -36,6 +36,7 @@ from demo.benign import (
     automation,
     blinding,
     evasion,
+    evasion2,
     exfil,
     exposure,
     grantrules,
@@ -149,6 +150,8 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("data-lake-grants", "a producer account's Terraform grants the data lake's central catalog (the shared services account) its database and tables with grant option by account id (Lake Formation), its own analytics role a table, and lets the central account read its Data Catalog (silent with the accounts directory; the grants to the central account alert without it)", sharing.data_lake_grants, working_hours, 5),
     Activity("platform-links-terraform", "the CI runner's Terraform replicates a production account's file system to its copy in the log archive account, shares its volumes' snapshots with it (a lifecycle policy), links its telemetry to the security tooling account's monitoring sink, lets the log archive restore its warehouse snapshot or the shared services account's mailer send as its domain; opens the network account's endpoint service or the security tooling account's private CA to a fellow account; or opens the CI/CD account's package domain to the organization (silent with the accounts directory; all but the organization-pinned domain alert without it)", sharing.platform_links_terraform, working_hours, 6),
     Activity("iam-module-policies", "the CI runner's Terraform writes a service deploy role the organization's IAM module policy: its own roles by wildcard-region ARNs (arn:aws:iam:*:<account>:role/<svc>-*), wildcard actions (iam:Put*Policy, iam:*Tag*), roles created only under a boundary named by a wildcard under the organization's path", evasion.iam_module_policies, working_hours, 4),
+    Activity("own-service-grants", "the CI runner's Terraform lets an AWS service act for one of the account's own resources: CloudFront's origin access control reads a site bucket (its own distribution as AWS:SourceArn), its own SNS topic sends to a queue, S3 invokes a function for its own bucket (sourceAccount), or a web application's Google sign-in role trusts its own client id (accounts.google.com:aud)", evasion2.own_service_grants, working_hours, 4),
+    Activity("codebuild-upkeep", "the platform team's Terraform in the CI/CD account raises a CodeBuild project's timeout, or starts its build on a larger machine (computeTypeOverride): no buildspec, source, image or role changed", evasion2.codebuild_upkeep, working_hours, 3),
 )  # fmt: skip
 
 

@@ -38,9 +38,10 @@ def statement(principal: object, effect: str = "Allow", **extra: object) -> dict
         (statement({"AWS": OWN}), False),
         (statement({"Service": "lambda.amazonaws.com"}), False),
         (statement({"Federated": "arn:aws:iam::111122223333:saml-provider/okta"}), False),
+        # S3's canonical user id names an account no record ties to ours (the owner needs no grant).
         (
             statement({"CanonicalUser": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"}),
-            False,
+            True,
         ),
         (statement("*", effect="Deny"), False),
         (statement("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}), False),
