@@ -175,12 +175,11 @@ def _may_hide_secret(raw: bytes) -> bool:
     """Whether a secret key's name may be spelled so that a search of the lower-cased bytes
     misses it: with JSON escapes (``\\u0070assword``; the escaped quotes of JSON text held in a
     string, such as an SNS notification's ``Message``), or a KELVIN SIGN. Searched in each
-    record, not in each read with :data:`SECRET_MARKERS`: a one-byte search (a memchr) tells
-    that most records hold neither a backslash nor the sign's first byte, where a search of a
-    read for ``\\u`` or the sign costs as much as one for a name. One search for either byte
-    (:data:`HIDING_BYTES`) is made before the call (in without_screened_credentials and in the
-    screened mapper of normalizers.cloudtrail.normalize): a spelling that needs another byte
-    must be added there."""
+    record, not in each read with :data:`SECRET_MARKERS`: one search of a record's bytes for
+    either :data:`HIDING_BYTES` (a backslash, the sign's first byte), made before the call (in
+    without_screened_credentials and in the screened mapper of normalizers.cloudtrail.normalize),
+    tells that most records hold neither, where a search of a read for ``\\u`` or the sign
+    costs as much as one for a name. A spelling that needs another byte must be added there."""
     find = raw.find
     if find(b"\\") >= 0:
         if find(b"\\u") >= 0:
