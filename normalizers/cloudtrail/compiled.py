@@ -304,22 +304,25 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
     lines.append("    trail = {}")
     for key, field in TEXT_FIELDS:
         if key in present:
+            name = _KEPT.get(key, "value")
             lines += [
-                f"    value = {member(key)}",
-                "    if value.__class__ is str:",
-                "        if value:",
-                f"            trail[{field!r}] = value",
-                "    elif value is not None:",
-                "        raise Unexpected",
+                f"    {name} = {member(key)}",
+                f"    if {name}.__class__ is str:",
+                f"        if {name}:",
+                f"            trail[{field!r}] = {name}",
             ]
+            if name != "value":  # as trail.get(field) would be
+                lines += ["        else:", f"            {name} = None"]
+            lines += [f"    elif {name} is not None:", "        raise Unexpected"]
     for key, field in BOOL_FIELDS:
         if key in present:
+            name = _KEPT.get(key, "value")
             lines += [
-                f"    value = {member(key)}",
-                "    if value.__class__ is not bool and value is not None:",
-                "        value = as_bool(value)",
-                "    if value is not None:",
-                f"        trail[{field!r}] = value",
+                f"    {name} = {member(key)}",
+                f"    if {name}.__class__ is not bool and {name} is not None:",
+                f"        {name} = as_bool({name})",
+                f"    if {name} is not None:",
+                f"        trail[{field!r}] = {name}",
             ]
     lines += [
         "    if request is not None:",
@@ -437,19 +440,22 @@ def _string_member(name: str, key: str) -> list[str]:
     ]
 
 
+_KEPT = {"eventType": "event_type", "readOnly": "read_only", "errorCode": "error_code"}
+"""Members whose field ``event`` reads again (the operation's key, the outcome): kept in a
+local of this name, ``None`` where the field is not written, rather than read back from
+``trail``."""
+
+
 def _event_source(present: set[str]) -> list[str]:
     """``event``, as :func:`~normalizers.cloudtrail.mapping._event` writes it for a record
     without ``insightDetails`` or envelope, written out: a call with nine arguments and one
     more for the outcome, in every record, cost more than what they do."""
 
-    def trail_field(key: str, field: str) -> str:
-        return f"trail.get({field!r})" if key in present else "None"
+    def kept(key: str) -> str:
+        return _KEPT[key] if key in present else "None"
 
-    denied = f"trail.get('error_code') == {VPCE_ACCESS_DENIED!r}" if "errorCode" in present else "False"
-    key = (
-        f"(action, provider, {trail_field('eventType', 'event_type')}, {trail_field('readOnly', 'read_only')},"
-        f" {denied})"
-    )
+    denied = f"error_code == {VPCE_ACCESS_DENIED!r}" if "errorCode" in present else "False"
+    key = f"(action, provider, {kept('eventType')}, {kept('readOnly')}, {denied})"
     lines = [
         f"    operation = operations.get({key})",
         "    if operation is None:",
@@ -460,7 +466,7 @@ def _event_source(present: set[str]) -> list[str]:
     # in serviceEventDetails (sign-in events).
     failures = []
     if "errorCode" in present:
-        failures.append("trail.get('error_code')")
+        failures.append("error_code")
     if "responseElements" in present:
         failures.append("(response is not None and response.get(action) == 'Failure')")
     if "serviceEventDetails" in present:

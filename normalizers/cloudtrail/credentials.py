@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from stringzilla import find_first_of
 from stringzilla import rfind as _rfind
 
 REDACTED = "[redacted]"
@@ -30,6 +31,14 @@ in each record's bytes: the records none of them starts within are handed to
 :func:`without_screened_credentials` (normalizers.framing.json_stream: screen). A search of a
 whole read costs about what the searches of its records do, without their calls and their
 copies of the record lower-cased."""
+
+
+HIDING_BYTES = b"\\\xe2"
+"""The first byte of each spelling of a secret key's name that a search of the lower-cased
+bytes misses (:func:`_may_hide_secret`): a JSON escape's backslash and the KELVIN SIGN's
+first byte. Most records hold neither, which one search for either tells
+(:func:`without_screened_credentials`, the screened mapper of
+normalizers.cloudtrail.normalize)."""
 
 
 def is_secret(key: str) -> bool:
@@ -158,8 +167,7 @@ def without_screened_credentials(
 ) -> tuple[dict[str, Any], bytes]:
     """:func:`without_credentials` of a record whose bytes the splitter found none of
     :data:`SECRET_MARKERS` in: only a key its screen cannot see is left to look for."""
-    find = raw.find  # _may_hide_secret's first tests, inline: they run for every record
-    if (find(b"\\") < 0 and find(b"\xe2") < 0) or not _may_hide_secret(raw):
+    if find_first_of(raw, HIDING_BYTES) < 0 or not _may_hide_secret(raw):  # most records: neither byte
         return record, raw
     return without_credentials(record, raw, keep_raw)
 
@@ -168,12 +176,11 @@ def _may_hide_secret(raw: bytes) -> bool:
     """Whether a secret key's name may be spelled so that a search of the lower-cased bytes
     misses it: with JSON escapes (``\\u0070assword``; the escaped quotes of JSON text held in a
     string, such as an SNS notification's ``Message``), or a KELVIN SIGN. Searched in each
-    record, not in each read with :data:`SECRET_MARKERS`: a one-byte search (a memchr) tells
-    that most records hold neither a backslash nor the sign's first byte, where a search of a
-    read for ``\\u`` or the sign costs as much as one for a name. Those two one-byte tests are
-    also made inline before the call (in without_screened_credentials and in the screened
-    mapper of normalizers.cloudtrail.normalize): a spelling that needs another byte must be
-    added there too."""
+    record, not in each read with :data:`SECRET_MARKERS`: one search of a record's bytes for
+    either :data:`HIDING_BYTES` (a backslash, the sign's first byte), made before the call (in
+    without_screened_credentials and in the screened mapper of normalizers.cloudtrail.normalize),
+    tells that most records hold neither, where a search of a read for ``\\u`` or the sign
+    costs as much as one for a name. A spelling that needs another byte must be added there."""
     find = raw.find
     if find(b"\\") >= 0:
         if find(b"\\u") >= 0:
