@@ -96,7 +96,35 @@ class _Reader:
         }
 
     def batch(self, batch: pa.RecordBatch, first_row: int) -> Iterator[Routed]:
-        """The batch's items, in row order, each run of one class handled together."""
+        """The batch's items, in row order, each run of one class handled together. A row whose
+        text is not UTF-8 is a dead letter of its own (pyarrow raises on it when any column
+        holding it is read into Python): the rows around it are read as usual."""
+        try:
+            batch.validate(full=True)  # one C scan of the batch's texts
+        except pa.ArrowInvalid:
+            yield from self._around_invalid_rows(batch, first_row)
+            return
+        yield from self._valid(batch, first_row)
+
+    def _around_invalid_rows(self, batch: pa.RecordBatch, first_row: int) -> Iterator[Routed]:
+        start = 0
+        for index in range(batch.num_rows):
+            try:
+                batch.slice(index, 1).validate(full=True)
+                continue
+            except pa.ArrowInvalid as error:
+                problem = str(error)
+            if index > start:
+                yield from self._valid(batch.slice(start, index - start), first_row + start)
+            reason = f"{INVALID_RECORD}: text that is not UTF-8 ({problem})"
+            where = f"row {first_row + index + 1}"
+            raw = _invalid_row_json(batch, index)
+            yield Routed(UNKNOWN, DeadLetter(UNKNOWN, reason[:2000], self._origin.object, where, raw))
+            start = index + 1
+        if start < batch.num_rows:
+            yield from self._valid(batch.slice(start), first_row + start)
+
+    def _valid(self, batch: pa.RecordBatch, first_row: int) -> Iterator[Routed]:
         classes = pylist(batch.column("class_uid")) if batch.num_rows else []
         offset = 0
         for class_uid, run in groupby(classes):
@@ -195,6 +223,35 @@ def _is_number(class_uid: Any) -> bool:
     """OCSF's ``class_uid`` is an integer; a column of another type (a list, a struct: not
     hashable) is no class here, and its rows are dead letters of an unknown class."""
     return isinstance(class_uid, int | float)
+
+
+def _invalid_row_json(rows: pa.RecordBatch, index: int) -> bytes:
+    """A row whose text is not UTF-8 as a JSON object, every text read as bytes and written
+    with its undecodable bytes escaped (``\\xc3``)."""
+    as_bytes = pa.schema([field.with_type(_texts_as_bytes(field.type)) for field in rows.schema])
+    row = rows.slice(index, 1).cast(as_bytes).to_pylist()[0]
+    return orjson.dumps(row, default=_escaped)
+
+
+def _texts_as_bytes(kind: pa.DataType) -> pa.DataType:
+    """``kind`` with every string type, however nested, as the binary type of its width."""
+    if pa.types.is_string(kind):
+        return pa.binary()
+    if pa.types.is_large_string(kind):
+        return pa.large_binary()
+    if pa.types.is_struct(kind):
+        return pa.struct([field.with_type(_texts_as_bytes(field.type)) for field in kind])
+    if pa.types.is_list(kind):
+        return pa.list_(kind.value_field.with_type(_texts_as_bytes(kind.value_type)))
+    if pa.types.is_large_list(kind):
+        return pa.large_list(kind.value_field.with_type(_texts_as_bytes(kind.value_type)))
+    if pa.types.is_map(kind):
+        return pa.map_(_texts_as_bytes(kind.key_type), _texts_as_bytes(kind.item_type))
+    return kind
+
+
+def _escaped(value: Any) -> str:
+    return value.decode("utf-8", "backslashreplace") if isinstance(value, bytes) else str(value)
 
 
 def _row_json(rows: pa.RecordBatch, index: int) -> bytes:

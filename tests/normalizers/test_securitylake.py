@@ -7,6 +7,9 @@ import io
 import json
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from demo.records import securitylake as sl
 from demo.records import vpcflow
 from normalizers import DeadLetter, Origin, normalize_object
@@ -136,3 +139,41 @@ def test_network_activity_members_of_a_type_no_flow_field_has_make_each_row_a_de
         for item in items
     )
     assert outcome.records == 2 and outcome.error is None
+
+
+def _with_invalid_text(body: bytes, row: int) -> bytes:
+    """``body`` with the text of ``row`` in its first string column made invalid UTF-8 (a
+    ``\\xc3`` that no continuation byte follows), written uncompressed as pyarrow leaves it."""
+    table = pq.read_table(io.BytesIO(body))
+    name = next(field.name for field in table.schema if pa.types.is_string(field.type))
+    column = table.column(name).combine_chunks()
+    validity, offsets, data = column.buffers()
+    assert validity is None or column.is_valid()[row].as_py()
+    start = int.from_bytes(offsets.to_pybytes()[4 * row : 4 * row + 4], "little")
+    spoiled = bytearray(data.to_pybytes())
+    spoiled[start] = 0xC3
+    broken = pa.Array.from_buffers(
+        pa.string(), len(column), [validity, offsets, pa.py_buffer(bytes(spoiled))]
+    )
+    sink = io.BytesIO()
+    pq.write_table(table.set_column(table.schema.get_field_index(name), name, broken), sink)
+    return sink.getvalue()
+
+
+def test_a_row_whose_text_is_not_utf8_is_a_dead_letter_of_its_own_and_the_rows_around_it_are_mapped() -> None:
+    # Found by the long fuzzing profile: pyarrow raised UnicodeDecodeError reading the batch
+    # into Python, and the object ended in one "normalizer error" without raw bytes.
+    body = _with_invalid_text(sl.parquet_from_rows([sl.api_activity_row(RECORD)] * 3), row=1)
+    items, outcome = _items(body)
+    assert [isinstance(item, DeadLetter) for item in items] == [False, True, False]
+    letter = items[1]
+    assert letter.reason.startswith("invalid record: text that is not UTF-8") and letter.position == "row 2"
+    assert "\\xc3" in letter.raw.decode("utf-8")  # the row as JSON, the bad byte escaped
+    assert outcome.records == 3 and outcome.dead_letters == 1 and outcome.error is None
+
+
+def test_a_column_name_that_is_not_utf8_is_one_dead_letter_of_an_invalid_file() -> None:
+    body = sl.parquet_from_rows([{**sl.api_activity_row(RECORD), "zqzqzq": "x"}])
+    items, outcome = _items(body.replace(b"zqzqzq", b"\xf6zqzqz"))
+    assert [(item.source, item.reason.split(":")[0]) for item in items] == [("unknown", "invalid parquet")]
+    assert outcome.error is None
