@@ -20,8 +20,6 @@ from normalizers.framing.envelopes import sns_message_head
 from normalizers.layouts import read_key
 from normalizers.object_key import object_key
 from normalizers.registry import DELIVERY_SPECS, SPECS
-from normalizers.registry import SOURCES as SOURCE_NAMES
-from normalizers.registry import spec as spec_of
 from normalizers.spec import ParquetSchema, SourceSpec
 from normalizers.stream import PARQUET_MAGIC
 
@@ -153,6 +151,4 @@ def _delivered_json(key: str) -> str | None:
     and that source's reader makes each record one document or one dead letter with its bytes,
     where the object would otherwise be one ``unrecognized format`` dead letter of its head."""
     source = read_key(object_key(key)).source
-    if source is None or source not in SOURCE_NAMES or spec_of(source).framing is None:
-        return None
-    return source
+    return next((spec.name for spec in SPECS if spec.name == source and spec.framing is not None), None)
