@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from normalizers.base import Origin
 from normalizers.framing.envelopes import sns_message_head
+from normalizers.layouts import read_key
+from normalizers.object_key import object_key
 from normalizers.registry import DELIVERY_SPECS, SPECS
 from normalizers.spec import ParquetSchema, SourceSpec
 from normalizers.stream import PARQUET_MAGIC
@@ -132,9 +134,21 @@ def _detect_event(text: bytes, match: re.Match[bytes], key: str) -> Detection:
 
 
 def _empty_batch(text: bytes, key: str) -> Detection:
-    """e.g. ``{"findings": []}``: an empty batch carries no marker; the key decides."""
+    """JSON whose head holds no source's marker: an empty batch (``{"findings": []}``), whose
+    source the key's hint names; else records whose marking members are gone or past the head
+    (newline-delimited CloudTrail records without ``eventVersion``, a first record longer than
+    the head), read as the source whose own delivery layout the key is in (:func:`_delivered_json`)."""
     for spec in SPECS:
         batch = spec.recognition.empty_batch
         if batch is not None and batch.match(text):
             return Detection(hint_from_key(key) or spec.name)
-    return Detection(None)
+    return Detection(_delivered_json(key))
+
+
+def _delivered_json(key: str) -> str | None:
+    """The JSON source whose delivery layout ``key`` is in (``AWSLogs/<account>/CloudTrail/...``):
+    a precise layout, not the loose :func:`hint_from_key`. Nothing in the content contradicts it,
+    and that source's reader makes each record one document or one dead letter with its bytes,
+    where the object would otherwise be one ``unrecognized format`` dead letter of its head."""
+    source = read_key(object_key(key)).source
+    return next((spec.name for spec in SPECS if spec.name == source and spec.framing is not None), None)

@@ -52,8 +52,9 @@ ECS: tuple[Field, ...] = (
     ecs(
         "cloud.account.id",
         "the recording account; fallbacks: EventBridge `account`, the `AWSLogs/<account>/` folder of "
-        "the log file's key, then `userIdentity.accountId` (the caller's: another account for a "
-        "cross-account call)",
+        "the log file's key (through CloudWatch Logs: the account the log stream is named after, "
+        "`<account>_CloudTrail_<region>`), then `userIdentity.accountId` (the caller's: another "
+        "account for a cross-account call)",
         "recipientAccountId",
     ),
     ecs(

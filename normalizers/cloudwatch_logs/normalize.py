@@ -14,7 +14,8 @@ Flow lines of a payload are read together by the flow log text reader (one vecto
 per payload) with the format as their header, so a flow from CloudWatch Logs and the same
 flow from S3 make the same document. What the payload adds is kept as provenance
 (``aws.cloudwatch_logs.owner``, ``log_group``, ``log_stream``); ``cloud.account.id`` stays
-the record's own. Memory holds one payload and its documents.
+the record's own (a CloudTrail record without one: the account its log stream is named after).
+Memory holds one payload and its documents.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ CloudWatch Logs subscription filters"): a longer one is no CloudWatch Logs id.""
 
 _DEFAULT_WIDTH = len(V2_FIELDS)
 _SPACES = re.compile(" +")
+_TRAIL_STREAM = re.compile(r"(?:o-[a-z0-9]{10,32}_)?([0-9]{12})_CloudTrail_[a-z0-9-]+")
+"""The log stream CloudTrail writes an account's events to, ``<account>_CloudTrail_<region>``
+(``<organization id>_<account>_...`` for an organization trail): group 1 is that account."""
 
 
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
@@ -99,11 +103,24 @@ def _trail_item(payload: Payload, event: LogEvent, origin: Origin, trail: Mapper
             raise RecordError(
                 INVALID_RECORD, f"a CloudTrail record must be a JSON object, not {json_type(record)}"
             )
-        document = trail(record, raw, None)
+        document = trail(record, raw, _stream_account(payload, record))
     except Exception as error:
         return Routed("cloudtrail", DeadLetter("cloudtrail", reason_of(error), origin.object, position, raw))
     document["aws"]["cloudwatch_logs"] = payload.provenance
     return Routed("cloudtrail", document)
+
+
+def _stream_account(payload: Payload, record: dict[str, Any]) -> dict[str, str] | None:
+    """For a record without ``recipientAccountId`` (before 1.02, or damaged), the account its
+    log stream is named after, as an envelope's ``account`` (the mapper's fallback after the
+    record's own, before the caller's ``userIdentity.accountId``); never the payload's ``owner``:
+    the log group's account, for an organization trail the management account, not the one
+    where the event happened."""
+    recipient = record.get("recipientAccountId")
+    if recipient.__class__ is str and recipient:
+        return None
+    found = _TRAIL_STREAM.fullmatch(payload.log_stream or "")
+    return {"account": found.group(1)} if found else None
 
 
 def _flow_items(

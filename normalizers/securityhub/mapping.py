@@ -47,6 +47,10 @@ def asff_document(
     """One ASFF finding as Security Hub delivers it -> its document, named even without a
     ``Title`` (docs/sources/securityhub.md, "A finding without a title")."""
     document = finding_document(finding, origin, raw, envelope_account)
+    if "provider" not in document["event"]:
+        # ASFF requires ProductArn: with no ProductName either, nothing says which product
+        # reported the finding (event.provider, which every document has), as for OCSF's.
+        raise RecordError(MISSING_FIELD, "ProductArn")
     # ASFF requires Title, but a custom integration may leave it out: the finding is still named,
     # by its GeneratorId, which finding_document requires (so the first of Types never comes to it).
     name = required_str(finding, "GeneratorId")

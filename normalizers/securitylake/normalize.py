@@ -255,8 +255,31 @@ def _escaped(value: Any) -> str:
 
 
 def _row_json(rows: pa.RecordBatch, index: int) -> bytes:
-    """The OCSF row as a JSON object (a dead letter's ``raw``, ``event.original``)."""
-    return orjson.dumps(rows.slice(index, 1).to_pylist()[0], default=str)
+    """The OCSF row as a JSON object (a dead letter's ``raw``, ``event.original``); a time
+    Python cannot hold (past year 9999: pyarrow raises ``OverflowError``) as its number."""
+    row = rows.slice(index, 1)
+    try:
+        return orjson.dumps(row.to_pylist()[0], default=str)
+    except (OverflowError, ValueError):
+        columns = [column.cast(_times_as_numbers(column.type)) for column in row.columns]
+        return orjson.dumps(pa.RecordBatch.from_arrays(columns, row.schema.names).to_pylist()[0], default=str)
+
+
+def _times_as_numbers(kind: pa.DataType) -> pa.DataType:
+    """``kind`` with every time type, however nested, as the integer it is stored as."""
+    if pa.types.is_date32(kind) or pa.types.is_time32(kind):
+        return pa.int32()
+    if pa.types.is_temporal(kind):  # timestamps, date64, time64, durations
+        return pa.int64()
+    if pa.types.is_struct(kind):
+        return pa.struct([field.with_type(_times_as_numbers(field.type)) for field in kind])
+    if pa.types.is_list(kind):
+        return pa.list_(kind.value_field.with_type(_times_as_numbers(kind.value_type)))
+    if pa.types.is_large_list(kind):
+        return pa.large_list(kind.value_field.with_type(_times_as_numbers(kind.value_type)))
+    if pa.types.is_map(kind):
+        return pa.map_(_times_as_numbers(kind.key_type), _times_as_numbers(kind.item_type))
+    return kind
 
 
 _PROVENANCE = (

@@ -126,6 +126,8 @@ def lake_object(rows: Sequence[bytes]) -> bytes:
 def rows_object(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> bytes | None:
     """Python rows (a row of :func:`table_of` changed) in one Parquet file: in ``schema`` when
     they still fit it, else in the types pyarrow infers; ``None`` when no Parquet holds them."""
+    if _null_map_entry(rows, schema):
+        return None
     for attempt in (schema, None):
         try:
             table = pa.Table.from_pylist(list(rows), schema=attempt)
@@ -136,3 +138,16 @@ def rows_object(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> bytes | No
         except (pa.ArrowException, TypeError, ValueError):
             return None
     return None
+
+
+def _null_map_entry(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> bool:
+    """A map column's pairs holding a null where a key-value pair goes (``[None]``, ``[[k, v],
+    None]``): Arrow's map entries cannot be null, so no Parquet file holds such a row, and
+    ``pa.Table.from_pylist`` aborts the process on it (SIGABRT) instead of raising."""
+    maps = [field.name for field in schema if pa.types.is_map(field.type)]
+    return any(
+        isinstance(pairs, list) and any(pair is None for pair in pairs)
+        for row in rows
+        for name in maps
+        for pairs in [row.get(name)]
+    )

@@ -11,6 +11,7 @@ target is a test id (``cloudtrail``, ``vpcflow-via-cloudwatch_logs``, ``security
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -201,7 +202,13 @@ def hostile_trees(draw: st.DrawFn, trees: list[Any]) -> list[Any]:
         path = draw(st.sampled_from(paths))
         value = draw(st.sampled_from([*HOSTILE, DELETED]))
         for tree in trees:
-            _set(tree, path, value)
+            # A copy each time: the same list or dict set at two paths (a path inside the one
+            # set before it, or the same path in two trees) would make a tree that refers to
+            # itself, which no JSON text or Parquet row can be (json.dumps raised "Circular
+            # reference detected", orjson "Recursion limit reached", pyarrow's from_pylist
+            # overflowed the C stack), and :data:`HOSTILE`'s own values, changed by a later
+            # path inside them, would carry that into every later example.
+            _set(tree, path, value if value is DELETED else copy.deepcopy(value))
     return trees
 
 

@@ -83,3 +83,47 @@ def test_a_flow_line_with_a_run_of_spaces_is_read_in_the_default_format() -> Non
         3389,
         4249,
     )
+
+
+def _trail_account(record: dict[str, object], log_stream: str) -> str | None:
+    events = [cwl.log_event(json.dumps(record), 1714564800000, "1")]
+    payload = cwl.subscription_payload(
+        owner="111111111111", log_group="org-trail", log_stream=log_stream, events=events
+    )
+    [document] = list(normalize_object(io.BytesIO(cwl.firehose_object([payload])), ORIGIN))
+    assert not isinstance(document, DeadLetter), document
+    return document["cloud"].get("account", {}).get("id")
+
+
+WEB_IDENTITY_CALL = {
+    "eventVersion": "1.08",
+    "userIdentity": {
+        "type": "WebIdentityUser",
+        "principalId": "accounts.google.com:app:user",
+        "userName": "user",
+    },
+    "eventTime": "2024-05-04T07:00:00Z",
+    "eventSource": "sts.amazonaws.com",
+    "eventName": "AssumeRoleWithWebIdentity",
+    "awsRegion": "us-east-1",
+    "eventID": "aa000000-0000-4000-8000-000000000002",
+}
+"""A record whose caller has no account (a web identity), without ``recipientAccountId``."""
+
+
+def test_a_cloudtrail_record_without_its_account_takes_the_one_its_log_stream_is_named_after() -> None:
+    # Found by make fuzz: such a record through CloudWatch Logs had no cloud.account.id (the
+    # S3 path falls back to the AWSLogs/<account>/ folder of the key; a Firehose key has none).
+    assert _trail_account(WEB_IDENTITY_CALL, "444455556666_CloudTrail_us-east-1") == "444455556666"
+    organization_trail = "o-aa111bb222_444455556666_CloudTrail_eu-west-1"
+    assert _trail_account(WEB_IDENTITY_CALL, organization_trail) == "444455556666"
+    # Before the caller's account, which is another one for a cross-account call.
+    caller = {**WEB_IDENTITY_CALL, "userIdentity": {"type": "IAMUser", "accountId": "777788889999"}}
+    assert _trail_account(caller, "444455556666_CloudTrail_us-east-1") == "444455556666"
+
+
+def test_the_payload_owner_is_never_a_cloudtrail_records_account() -> None:
+    # The owner is the log group's account: for an organization trail the management account.
+    assert _trail_account(WEB_IDENTITY_CALL, "a-stream-of-another-name") is None
+    recorded = {**WEB_IDENTITY_CALL, "recipientAccountId": "222233334444"}
+    assert _trail_account(recorded, "444455556666_CloudTrail_us-east-1") == "222233334444"

@@ -93,6 +93,59 @@ def test_detection_trusts_content_first(head: bytes, key: str, source: str) -> N
     assert detect(head, key).source == source
 
 
+CLOUDTRAIL_KEY = "AWSLogs/111122223333/CloudTrail/us-east-1/2024/05/01/x_CloudTrail_us-east-1_x.json.gz"
+
+
+def _unmarked_record(event_id: str, **members: object) -> bytes:
+    """A CloudTrail record without ``eventVersion`` (its marker), ``members`` first."""
+    return json.dumps(
+        {
+            **members,
+            "eventTime": "2024-05-01T12:00:00Z",
+            "eventSource": "sts.amazonaws.com",
+            "eventName": "AssumeRole",
+            "awsRegion": "us-east-1",
+            "eventID": event_id,
+            "recipientAccountId": "111122223333",
+        }
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        _unmarked_record("e1"),
+        # Longer than the sniffed head (64 KiB): the second record's marker is past it.
+        _unmarked_record("e1", userAgent="x" * 70_000),
+    ],
+    ids=["no marker in any record", "a first record longer than the head"],
+)
+def test_records_with_no_marker_in_the_head_are_read_as_their_delivery_layouts_source(first: bytes) -> None:
+    # Found by make fuzz: newline-delimited CloudTrail records whose head holds no marker were
+    # one "unrecognized format" dead letter for the object, the records in it never read.
+    body = first + b"\n" + _unmarked_record("e2") + b"\n"
+    items = list(
+        normalize_object(io.BytesIO(gzip.compress(body)), Origin(f"s3://bucket/{CLOUDTRAIL_KEY}", "x"))
+    )
+    assert [item["event"]["id"] for item in items] == ["e1", "e2"]
+    assert all("cloudtrail" in item["aws"] for item in items)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "firehose/2024/05/01/12/to-s3-1-2024-05-01-12-00-00-0b5e7a4c.gz",  # no source's layout
+        "cloudtrail-exports/2024/x.json",  # the key's loose hint is not a delivery layout
+        "AWSLogs/111122223333/vpcflowlogs/us-east-1/2024/05/01/x.log.gz",  # a source that is no JSON
+    ],
+)
+def test_json_with_no_marker_outside_a_json_sources_delivery_layout_stays_unrecognized(key: str) -> None:
+    body = _unmarked_record("e1") + b"\n"
+    (item,) = list(normalize_object(io.BytesIO(body), Origin(f"s3://bucket/{key}", "x")))
+    assert isinstance(item, DeadLetter)
+    assert (item.reason, item.position, item.raw) == ("unrecognized format", "object", body)
+
+
 @pytest.mark.parametrize(
     ("message", "source"),
     [

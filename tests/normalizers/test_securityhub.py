@@ -103,6 +103,28 @@ def test_severity_from_finding_provider_fields() -> None:
     assert document["aws"]["securityhub_findings"]["severity"] == {"label": "CRITICAL", "original": "9"}
 
 
+def test_a_finding_with_no_severity_is_indexed_without_one() -> None:
+    # ASFF calls it not valid (Severity needs a Label or a Normalized); kept searchable rather
+    # than dead-lettered (docs/sources/securityhub.md), as make fuzz's mutated "Sevelity" is.
+    finding = _finding()
+    finding["Sevelity"] = finding.pop("Severity")
+    document = _one(finding)
+    assert "severity" not in document["event"]
+    assert "severity" not in document["aws"]["securityhub_findings"]
+    assert document["event"]["id"].startswith(finding["Id"])
+
+
+def test_a_finding_that_names_no_product_is_a_missing_field() -> None:
+    # Found by make fuzz (a mutation cut "ProductArn" out): it was indexed without
+    # event.provider, which every document has; the OCSF path already dead-lettered it.
+    finding = _finding(Region="eu-west-1", ProductFields={"aws/securityhub/FindingId": "x"})
+    del finding["ProductArn"]
+    (letter,) = _items(finding)
+    assert isinstance(letter, DeadLetter)
+    assert (letter.reason, letter.position) == ("missing field: ProductArn", "record 0")
+    assert json.loads(letter.raw) == finding
+
+
 def test_access_key_with_session_context() -> None:
     details = {
         "AccessKeyId": "ASIASESSIONEXAMPLE01",

@@ -177,3 +177,20 @@ def test_a_column_name_that_is_not_utf8_is_one_dead_letter_of_an_invalid_file() 
     items, outcome = _items(body.replace(b"zqzqzq", b"\xf6zqzqz"))
     assert [(item.source, item.reason.split(":")[0]) for item in items] == [("unknown", "invalid parquet")]
     assert outcome.error is None
+
+
+def test_a_row_whose_time_is_past_what_python_holds_is_a_dead_letter_holding_the_row() -> None:
+    # Found by the long fuzzing profile: a timestamp column at the largest int64 (no datetime
+    # holds it) raised OverflowError while the row's dead letter was written, and the object
+    # ended in one "normalizer error" without raw bytes.
+    flow = sl.network_activity_row(vpcflow.flow())
+    table = pa.Table.from_pylist([flow, flow])
+    moments = pa.array([2**63 - 1, 1_726_056_144_000], pa.timestamp("ms", tz="UTC"))
+    sink = io.BytesIO()
+    pq.write_table(table.append_column("start_time_dt", moments), sink)
+    items, outcome = _items(sink.getvalue())
+    assert [isinstance(item, DeadLetter) for item in items] == [True, False]
+    letter = items[0]
+    assert letter.reason.startswith("unparseable timestamp") and letter.position == "row 1"
+    assert json.loads(letter.raw)["start_time_dt"] == 2**63 - 1  # the row, its time as its number
+    assert outcome.records == 2 and outcome.error is None
