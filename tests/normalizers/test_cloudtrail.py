@@ -422,6 +422,20 @@ def test_actor_cache_is_bypassed_after_a_window_of_misses_and_used_again_after_a
     assert builds == []
 
 
+def test_actor_cache_gives_the_identity_before_its_own_fields_across_a_clear() -> None:
+    # The entry last found is kept beside the table: it must stay exact when the table is
+    # cleared (full) and when another identity comes between.
+    cache = ActorCache()
+    repeated = _role_session(1, "ASIAREPEATED0000000")
+    for n in range(ActorCache.MAX_ENTRIES + 10):
+        other = _role_session(n % 7, f"ASIAOTHER{n:011d}")
+        for identity in (repeated, repeated, other, other, repeated):
+            user, related, user_identity, hosts = cache.parties(identity)
+            assert (user, related, user_identity, hosts) == identity_parties(identity)
+            user_identity["access_key_id"] = "changed"  # a document's own to change
+    assert len(cache._objects) + len(cache._entries) <= ActorCache.MAX_ENTRIES
+
+
 def test_actor_cache_never_lets_two_documents_share_an_object() -> None:
     # A document's fields are its own to change (add_parties adds user.target, the enrichment
     # account names): whether the identity was built, decoded at its first repeat, or copied after that.
