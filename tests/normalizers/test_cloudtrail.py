@@ -398,6 +398,44 @@ def test_actor_cache_gives_each_document_its_identity_whether_identities_repeat_
         assert user["roles"] == ["Admin"]
 
 
+def test_actor_cache_is_bypassed_after_a_window_of_misses_and_used_again_after_a_window_of_hits() -> None:
+    builds: list[str] = []
+
+    def build(identity: dict[str, Any], signed_in_as: str | None) -> Any:
+        builds.append(identity["accessKeyId"])
+        return identity_parties(identity, signed_in_as)
+
+    cache = ActorCache(build)
+    window, sample = ActorCache.WINDOW, ActorCache.SAMPLE
+    for n in range(window):  # every lookup a miss: the window ends bypassed
+        cache.parties(_role_session(n % 7, f"ASIAFRESH{n:011d}"))
+    assert len(builds) == window
+    repeated = _role_session(1, "ASIAREPEATED0000000")
+    # Bypassed, each call builds but one in SAMPLE, which is looked up (the first a miss,
+    # which builds; the others hits): after a window of such lookups the cache is used again.
+    for _ in range(window * sample):
+        cache.parties(repeated)
+    assert len(builds) == window + (window * sample - window) + 1
+    del builds[:]
+    for _ in range(3 * window):  # looked up at every call, each a hit: nothing built
+        cache.parties(repeated)
+    assert builds == []
+
+
+def test_actor_cache_gives_the_identity_before_its_own_fields_across_a_clear() -> None:
+    # The entry last found is kept beside the table: it must stay exact when the table is
+    # cleared (full) and when another identity comes between.
+    cache = ActorCache()
+    repeated = _role_session(1, "ASIAREPEATED0000000")
+    for n in range(ActorCache.MAX_ENTRIES + 10):
+        other = _role_session(n % 7, f"ASIAOTHER{n:011d}")
+        for identity in (repeated, repeated, other, other, repeated):
+            user, related, user_identity, hosts = cache.parties(identity)
+            assert (user, related, user_identity, hosts) == identity_parties(identity)
+            user_identity["access_key_id"] = "changed"  # a document's own to change
+    assert len(cache._objects) + len(cache._entries) <= ActorCache.MAX_ENTRIES
+
+
 def test_actor_cache_never_lets_two_documents_share_an_object() -> None:
     # A document's fields are its own to change (add_parties adds user.target, the enrichment
     # account names): whether the identity was built, decoded at its first repeat, or copied after that.

@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
+from normalizers.ecs import timestamps
 from normalizers.ecs.actor import actor_hosts, is_instance_id
 from normalizers.ecs.address import address_fields, endpoint, mac_address
 from normalizers.ecs.getters import optional_list, optional_obj, optional_str, required_str, time_field
 from normalizers.ecs.names import snake, snake_name
-from normalizers.ecs.timestamps import optional_time
+from normalizers.ecs.timestamps import optional_time, timestamp
 from normalizers.ecs.values import compact, flat, prune
 from normalizers.reasons import RecordError
 
@@ -204,3 +205,32 @@ def test_instance_ids_are_told_apart_from_other_names(value: str, expected: bool
 )
 def test_a_mac_address_in_ecs_form(value: object, expected: str | None) -> None:
     assert mac_address(value) == expected
+
+
+def test_a_time_of_the_minute_last_seen_is_taken_as_it_is_only_for_a_whole_second(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Before any time: no text passes unchecked, whatever it starts with.
+    monkeypatch.setattr(timestamps, "_last_minute", "?" * 21)
+    monkeypatch.setattr(timestamps, "_MINUTES", set())
+    monkeypatch.setattr(timestamps, "_CHECKED", set())
+    for text in ("?" * 17 + "00Z", "?" * 21, "\0" * 17 + "00Z"):
+        with pytest.raises(ValueError):
+            timestamp(text)
+    assert timestamp("2024-05-01T10:00:01Z") == "2024-05-01T10:00:01Z"
+    assert timestamp("2024-05-01T10:00:59Z") == "2024-05-01T10:00:59Z"
+    # The same minute, anything but a whole second: the full check, as before.
+    assert timestamp("2024-05-01T10:00:02.5Z") == "2024-05-01T10:00:02.500Z"
+    assert timestamp("2024-05-01T10:00:03.000Z") == "2024-05-01T10:00:03Z"
+    assert timestamp("2024-05-01T10:00:04+00:00") == "2024-05-01T10:00:04Z"
+    for text in (
+        "2024-05-01T10:00:60Z",
+        "2024-05-01T10:00:5Z",
+        "2024-05-01T10:00:01Zx",
+        "2024-05-01T10:00:0aZ",
+    ):
+        with pytest.raises(ValueError):
+            timestamp(text)
+    # Another minute, then back: each a text of its own.
+    assert timestamp("2024-05-01T10:01:00Z") == "2024-05-01T10:01:00Z"
+    assert timestamp("2024-05-01T10:00:05Z") == "2024-05-01T10:00:05Z"
