@@ -61,6 +61,7 @@ however many ``*`` a pattern holds.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import re
@@ -631,31 +632,19 @@ def _narrowed(condition: Any, prefix: str) -> bool:
 
 def _names_outside(condition: Any, inside: _Ours) -> bool:
     """Whether a positive condition names another account's resource or account: a value of
-    an account key that is not ours, an ARN naming another account, or (the directory naming
-    ours) another organization's id or path."""
+    a pinning key that :func:`_whose` reads as another's."""
     if not isinstance(condition, Mapping):
         return False
-    for operator, block in condition.items():
-        if not _pinning_operator(str(operator)) or not isinstance(block, Mapping):
-            continue
-        for key, values in block.items():
-            key = str(key).lower()
-            if key not in PINNING_KEYS:
-                continue
-            for value in _listed(values):
-                text = _account_text(value)
-                if text is None:
-                    continue
-                if key in ACCOUNT_KEYS:
-                    outside = text not in inside
-                elif key in ARN_KEYS:
-                    named = _arn_account(text)
-                    outside = named is not None and named not in inside
-                else:
-                    outside = inside.organization.id is not None and not inside.organization_value(text)
-                if outside:
-                    return True
-    return False
+    return any(
+        _pinning_operator(str(operator))
+        and isinstance(block, Mapping)
+        and any(
+            str(key).lower() in PINNING_KEYS
+            and any(_whose(str(key).lower(), value, inside) is _Whose.THEIRS for value in _listed(values))
+            for key, values in block.items()
+        )
+        for operator, block in condition.items()
+    )
 
 
 def _listed(values: Any) -> list[Any]:
@@ -681,20 +670,52 @@ def _pinning_operator(operator: str) -> bool:
 
 
 def _pins(key: str, values: Any, inside: _Ours) -> bool:
-    if key not in PINNING_KEYS:
-        return False
+    """Whether a pinning key's values all hold for our callers alone (:func:`_whose`)."""
     listed: list[Any] = _listed(values)
-    if not listed:
-        return False
+    return (
+        key in PINNING_KEYS
+        and bool(listed)
+        and all(_whose(key, value, inside) is _Whose.OURS for value in listed)
+    )
+
+
+class _Whose(enum.Enum):
+    """Whose callers one value of a pinning condition key lets in."""
+
+    OURS = "ours"
+    """The account itself, an account of the organization, or a path in the organization."""
+    THEIRS = "theirs"
+    """Another account's, or (the directory naming ours) another organization's."""
+    UNKNOWN = "unknown"
+    """Nothing tells: a bucket's ARN (no account field), a value that is not text, or an
+    organization value that pins nothing (``*``, ``o-*``) or, without the organization's id,
+    any literal one."""
+
+
+def _whose(key: str, value: Any, inside: _Ours) -> _Whose:
+    """One value of the pinning condition key ``key`` (lower-case), by the key's kind:
+
+    - an account key (:data:`ACCOUNT_KEYS`) compares the id (a JSON number as the 12-digit id
+      it stands for);
+    - an ARN key (:data:`ARN_KEYS`) compares the account the ARN names, when it names one;
+    - an organization key (the others) reads an id or path (:meth:`_Ours.organization_value`);
+      a value not ours is another organization's only when the directory names ours.
+
+    :func:`_pins` (every value ours?) and :func:`_names_outside` (any value another's?) both
+    read values through here, so that a new kind of key is added in one place."""
+    text = _account_text(value)
+    if text is None:
+        return _Whose.UNKNOWN
     if key in ACCOUNT_KEYS:
-        # An account id written as a JSON number pins as the id it stands for.
-        return all(_account_text(value) in inside for value in listed)
-    texts = [value.strip() for value in listed if isinstance(value, str)]
-    if len(texts) < len(listed):
-        return False
+        return _Whose.OURS if text in inside else _Whose.THEIRS
     if key in ARN_KEYS:
-        return all(_arn_account(value) in inside for value in texts)
-    return all(inside.organization_value(value) for value in texts)
+        named = _arn_account(text) if isinstance(value, str) else None
+        if named is None:
+            return _Whose.UNKNOWN
+        return _Whose.OURS if named in inside else _Whose.THEIRS
+    if isinstance(value, str) and inside.organization_value(text):
+        return _Whose.OURS
+    return _Whose.THEIRS if inside.organization.id is not None else _Whose.UNKNOWN
 
 
 def _principal_outside(principal: str, inside: _Ours) -> bool:
