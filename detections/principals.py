@@ -71,6 +71,8 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from detections.identity_providers import OWNER_CLAIMS, PUBLIC_ISSUERS, names_an_owner
+
 _ACCOUNT = re.compile(r"\A\d{12}\Z")
 _ARN_ACCOUNT = re.compile(r"\Aarn:[^:]*:[^:]*:[^:]*:(\d{12}):")
 _ORGANIZATION_ARN = re.compile(r"\Aarn:[^:]*:organizations::\d{12}:(?:organization|ou)/(o-[a-z0-9]+)(?:/|\Z)")
@@ -577,19 +579,74 @@ def _named_outside(kind: str, name: str, condition: Any, inside: _Ours) -> bool:
       naming whose tokens (``accounts.google.com:aud``, ``graph.facebook.com:app_id``,
       ``cognito-identity.amazonaws.com:aud``...; not ``...:amr``, which only tells an
       authenticated identity of any identity pool from an unauthenticated one) names some
-      literal value: without one, anyone with an account there is let in."""
+      literal value: without one, anyone with an account there is let in; the account's own
+      OIDC provider of an issuer anyone can get tokens from
+      (:data:`~detections.identity_providers.PUBLIC_ISSUERS`) the same way, an issuer shared
+      by every CI tenant (GitHub Actions' ``token.actions.githubusercontent.com``, GitLab,
+      HCP Terraform, Buildkite) unless a condition names the owner of the token's repository
+      or workspace (:func:`_names_an_owner`): ``aud`` is the workflow's choice."""
     if kind == "CanonicalUser":
         return bool(name)
     if kind == "Federated":
-        if name.startswith("arn:"):
-            return _principal_outside(name, inside)
-        return bool(name) and not _narrowed(condition, f"{name.lower()}:")
+        return _federated_outside(name, condition, inside)
     if kind == "AWS":
         if name == "*":
             return not _pinned(condition, inside)
         if _ACCOUNT.match(name) or name.startswith("arn:"):
             return _principal_outside(name, inside)
     return _names_outside(condition, inside)
+
+
+_OIDC_PROVIDER = re.compile(r"\Aarn:[^:]*:iam::\d{12}:oidc-provider/(.+)\Z")
+"""An account's OpenID Connect provider and its issuer (host and path, without ``https://``)."""
+
+
+def _federated_outside(name: str, condition: Any, inside: _Ours) -> bool:
+    """A ``Federated`` principal: another account's provider; a public provider by its host
+    (IAM's built-in web identity providers) or our own provider of a public issuer, unless a
+    condition narrows it to one application's or one tenant's tokens. Our SAML providers and
+    providers of issuers that serve one tenant each (an EKS cluster's) are inside."""
+    if not name:
+        return False
+    if not name.startswith("arn:"):
+        issuer = name.lower()
+    elif _principal_outside(name, inside):
+        return True
+    else:
+        provider = _OIDC_PROVIDER.match(name)
+        issuer = provider.group(1).lower().rstrip("/") if provider else ""
+        if issuer not in PUBLIC_ISSUERS:
+            return False
+    if issuer in OWNER_CLAIMS:
+        return not _names_an_owner(condition, issuer)
+    return not _narrowed(condition, f"{issuer}:")
+
+
+def _names_an_owner(condition: Any, issuer: str) -> bool:
+    """Whether a positive condition on one of ``issuer``'s keys holds only for tokens of named
+    owners: every value names one (:func:`~detections.identity_providers.names_an_owner`;
+    values are alternatives, so one ``*`` among them lets everyone in)."""
+    prefix = f"{issuer}:"
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if not _pinning_operator(str(operator)) or not isinstance(block, Mapping):
+            continue
+        pattern = str(operator).lower().endswith("like")
+        for key, values in block.items():
+            key = str(key).lower()
+            listed = _listed(values)
+            if (
+                key.startswith(prefix)
+                and listed
+                and all(
+                    isinstance(value, str)
+                    and names_an_owner(issuer, key[len(prefix) :], value.strip(), pattern)
+                    for value in listed
+                )
+            ):
+                return True
+    return False
 
 
 def _principals(principal: Any) -> Iterator[tuple[str, str]]:
