@@ -25,7 +25,8 @@ in it, at its start or after a ``:``, followed by a literal owner that ends with
 the text before the first ``*`` or ``?`` counts: ``repo:*``, ``repo:*/*`` and ``*`` name no
 owner, and ``repo:example*`` lets in every organization whose name starts with ``example``.
 Under ``StringEquals`` the whole value is literal (IAM matches ``*`` as itself), and its last
-field ends with the value. The issuers' subject formats: GitHub Actions
+field ends with the value. Claim names are read in any case: ``StringEqualsIgnoreCase`` folds
+it, and ``StringLike`` with ``REPO:`` matches no token at all. The issuers' subject formats: GitHub Actions
 ``repo:<owner>/<repository>:<context>`` (or the claims of a customized template,
 ``repository_owner_id:<id>:...``), GitLab ``project_path:<group>/<project>:ref_type:...``,
 HCP Terraform ``organization:<organization>:project:...:workspace:...``, Buildkite
@@ -73,7 +74,7 @@ PUBLIC_ISSUERS = frozenset(OWNER_CLAIMS) | AUDIENCE_ISSUERS
 """Every issuer whose tokens anyone can get."""
 
 _OWNER = {
-    issuer: re.compile(r"(?:\A|:)(?:" + "|".join(sorted(claims)) + r"):[^/:]+[/:]")
+    issuer: re.compile(r"(?:\A|:)(?:" + "|".join(sorted(claims)) + r"):[^/:]+[/:]", re.IGNORECASE)
     for issuer, claims in OWNER_CLAIMS.items()
 }
 _WILDCARD = re.compile(r"[*?]")

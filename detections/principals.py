@@ -17,7 +17,9 @@ as a number, as S3 logs XML values), and a permission request as the statement i
   account id / ARN of another account (an id may be a JSON number: ``{"AWS": 123456789012}``);
   a service principal (``*.amazonaws.com``) when a condition names another account's
   resource as its source, a federated provider of another account or a public one without an
-  audience condition, and any canonical user id (:func:`_named_outside`);
+  audience condition, the account's own OIDC provider of an issuer every CI tenant shares
+  (GitHub Actions...) without a condition naming the owner (detections.identity_providers),
+  and any canonical user id (:func:`_named_outside`);
 - "another account" is one that is neither the caller's nor one of the
   :class:`Organization`'s accounts (the ids of the organization's accounts in the accounts
   directory, when the run has it: a key shared by id with a fellow account is routine).
@@ -744,9 +746,9 @@ class _Whose(enum.Enum):
     THEIRS = "theirs"
     """Another account's, or (the directory naming ours) another organization's."""
     UNKNOWN = "unknown"
-    """Nothing tells: a bucket's ARN (no account field), a value that is not text, or an
-    organization value that pins nothing (``*``, ``o-*``) or, without the organization's id,
-    any literal one."""
+    """Nothing tells: an ARN key's value naming no account (a bucket's ARN) or not text, a
+    value neither text nor a whole number, an organization value that pins nothing (``*``,
+    ``o-*``) or, without the organization's id, any other."""
 
 
 def _whose(key: str, value: Any, inside: _Ours) -> _Whose:

@@ -167,3 +167,9 @@ def test_a_long_subject_is_read_in_bounded_work() -> None:
     text = trust(provider(GITHUB), {"StringLike": {f"{GITHUB}:sub": value + "*"}})
     assert len(text) < MAX_POLICY_TEXT
     assert grants_outside([text], OWN)
+
+
+def test_claim_names_are_read_in_any_case() -> None:
+    """StringEqualsIgnoreCase folds case: ``REPO:Example-Org/`` names the owner."""
+    condition = {"StringEqualsIgnoreCase": {f"{GITHUB}:sub": "REPO:Example-Org/app:ref:refs/heads/main"}}
+    assert not grants_outside([trust(provider(GITHUB), condition)], OWN)
