@@ -17,7 +17,9 @@ as a number, as S3 logs XML values), and a permission request as the statement i
   account id / ARN of another account (an id may be a JSON number: ``{"AWS": 123456789012}``);
   a service principal (``*.amazonaws.com``) when a condition names another account's
   resource as its source, a federated provider of another account or a public one without an
-  audience condition, and any canonical user id (:func:`_named_outside`);
+  audience condition, the account's own OIDC provider of an issuer every CI tenant shares
+  (GitHub Actions...) without a condition naming the owner (detections.identity_providers),
+  and any canonical user id (:func:`_named_outside`);
 - "another account" is one that is neither the caller's nor one of the
   :class:`Organization`'s accounts (the ids of the organization's accounts in the accounts
   directory, when the run has it: a key shared by id with a fellow account is routine).
@@ -61,6 +63,7 @@ however many ``*`` a pattern holds.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import re
@@ -69,6 +72,8 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from detections.identity_providers import OWNER_CLAIMS, PUBLIC_ISSUERS, names_an_owner
 
 _ACCOUNT = re.compile(r"\A\d{12}\Z")
 _ARN_ACCOUNT = re.compile(r"\Aarn:[^:]*:[^:]*:[^:]*:(\d{12}):")
@@ -576,19 +581,74 @@ def _named_outside(kind: str, name: str, condition: Any, inside: _Ours) -> bool:
       naming whose tokens (``accounts.google.com:aud``, ``graph.facebook.com:app_id``,
       ``cognito-identity.amazonaws.com:aud``...; not ``...:amr``, which only tells an
       authenticated identity of any identity pool from an unauthenticated one) names some
-      literal value: without one, anyone with an account there is let in."""
+      literal value: without one, anyone with an account there is let in; the account's own
+      OIDC provider of an issuer anyone can get tokens from
+      (:data:`~detections.identity_providers.PUBLIC_ISSUERS`) the same way, an issuer shared
+      by every CI tenant (GitHub Actions' ``token.actions.githubusercontent.com``, GitLab,
+      HCP Terraform, Buildkite) unless a condition names the owner of the token's repository
+      or workspace (:func:`_names_an_owner`): ``aud`` is the workflow's choice."""
     if kind == "CanonicalUser":
         return bool(name)
     if kind == "Federated":
-        if name.startswith("arn:"):
-            return _principal_outside(name, inside)
-        return bool(name) and not _narrowed(condition, f"{name.lower()}:")
+        return _federated_outside(name, condition, inside)
     if kind == "AWS":
         if name == "*":
             return not _pinned(condition, inside)
         if _ACCOUNT.match(name) or name.startswith("arn:"):
             return _principal_outside(name, inside)
     return _names_outside(condition, inside)
+
+
+_OIDC_PROVIDER = re.compile(r"\Aarn:[^:]*:iam::\d{12}:oidc-provider/(.+)\Z")
+"""An account's OpenID Connect provider and its issuer (host and path, without ``https://``)."""
+
+
+def _federated_outside(name: str, condition: Any, inside: _Ours) -> bool:
+    """A ``Federated`` principal: another account's provider; a public provider by its host
+    (IAM's built-in web identity providers) or our own provider of a public issuer, unless a
+    condition narrows it to one application's or one tenant's tokens. Our SAML providers and
+    providers of issuers that serve one tenant each (an EKS cluster's) are inside."""
+    if not name:
+        return False
+    if not name.startswith("arn:"):
+        issuer = name.lower()
+    elif _principal_outside(name, inside):
+        return True
+    else:
+        provider = _OIDC_PROVIDER.match(name)
+        issuer = provider.group(1).lower().rstrip("/") if provider else ""
+        if issuer not in PUBLIC_ISSUERS:
+            return False
+    if issuer in OWNER_CLAIMS:
+        return not _names_an_owner(condition, issuer)
+    return not _narrowed(condition, f"{issuer}:")
+
+
+def _names_an_owner(condition: Any, issuer: str) -> bool:
+    """Whether a positive condition on one of ``issuer``'s keys holds only for tokens of named
+    owners: every value names one (:func:`~detections.identity_providers.names_an_owner`;
+    values are alternatives, so one ``*`` among them lets everyone in)."""
+    prefix = f"{issuer}:"
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, block in condition.items():
+        if not _pinning_operator(str(operator)) or not isinstance(block, Mapping):
+            continue
+        pattern = str(operator).lower().endswith("like")
+        for key, values in block.items():
+            key = str(key).lower()
+            listed = _listed(values)
+            if (
+                key.startswith(prefix)
+                and listed
+                and all(
+                    isinstance(value, str)
+                    and names_an_owner(issuer, key[len(prefix) :], value.strip(), pattern)
+                    for value in listed
+                )
+            ):
+                return True
+    return False
 
 
 def _principals(principal: Any) -> Iterator[tuple[str, str]]:
@@ -631,31 +691,19 @@ def _narrowed(condition: Any, prefix: str) -> bool:
 
 def _names_outside(condition: Any, inside: _Ours) -> bool:
     """Whether a positive condition names another account's resource or account: a value of
-    an account key that is not ours, an ARN naming another account, or (the directory naming
-    ours) another organization's id or path."""
+    a pinning key that :func:`_whose` reads as another's."""
     if not isinstance(condition, Mapping):
         return False
-    for operator, block in condition.items():
-        if not _pinning_operator(str(operator)) or not isinstance(block, Mapping):
-            continue
-        for key, values in block.items():
-            key = str(key).lower()
-            if key not in PINNING_KEYS:
-                continue
-            for value in _listed(values):
-                text = _account_text(value)
-                if text is None:
-                    continue
-                if key in ACCOUNT_KEYS:
-                    outside = text not in inside
-                elif key in ARN_KEYS:
-                    named = _arn_account(text)
-                    outside = named is not None and named not in inside
-                else:
-                    outside = inside.organization.id is not None and not inside.organization_value(text)
-                if outside:
-                    return True
-    return False
+    return any(
+        _pinning_operator(str(operator))
+        and isinstance(block, Mapping)
+        and any(
+            str(key).lower() in PINNING_KEYS
+            and any(_whose(str(key).lower(), value, inside) is _Whose.THEIRS for value in _listed(values))
+            for key, values in block.items()
+        )
+        for operator, block in condition.items()
+    )
 
 
 def _listed(values: Any) -> list[Any]:
@@ -681,20 +729,52 @@ def _pinning_operator(operator: str) -> bool:
 
 
 def _pins(key: str, values: Any, inside: _Ours) -> bool:
-    if key not in PINNING_KEYS:
-        return False
+    """Whether a pinning key's values all hold for our callers alone (:func:`_whose`)."""
     listed: list[Any] = _listed(values)
-    if not listed:
-        return False
+    return (
+        key in PINNING_KEYS
+        and bool(listed)
+        and all(_whose(key, value, inside) is _Whose.OURS for value in listed)
+    )
+
+
+class _Whose(enum.Enum):
+    """Whose callers one value of a pinning condition key lets in."""
+
+    OURS = "ours"
+    """The account itself, an account of the organization, or a path in the organization."""
+    THEIRS = "theirs"
+    """Another account's, or (the directory naming ours) another organization's."""
+    UNKNOWN = "unknown"
+    """Nothing tells: an ARN key's value naming no account (a bucket's ARN) or not text, a
+    value neither text nor a whole number, an organization value that pins nothing (``*``,
+    ``o-*``) or, without the organization's id, any other."""
+
+
+def _whose(key: str, value: Any, inside: _Ours) -> _Whose:
+    """One value of the pinning condition key ``key`` (lower-case), by the key's kind:
+
+    - an account key (:data:`ACCOUNT_KEYS`) compares the id (a JSON number as the 12-digit id
+      it stands for);
+    - an ARN key (:data:`ARN_KEYS`) compares the account the ARN names, when it names one;
+    - an organization key (the others) reads an id or path (:meth:`_Ours.organization_value`);
+      a value not ours is another organization's only when the directory names ours.
+
+    :func:`_pins` (every value ours?) and :func:`_names_outside` (any value another's?) both
+    read values through here, so that a new kind of key is added in one place."""
+    text = _account_text(value)
+    if text is None:
+        return _Whose.UNKNOWN
     if key in ACCOUNT_KEYS:
-        # An account id written as a JSON number pins as the id it stands for.
-        return all(_account_text(value) in inside for value in listed)
-    texts = [value.strip() for value in listed if isinstance(value, str)]
-    if len(texts) < len(listed):
-        return False
+        return _Whose.OURS if text in inside else _Whose.THEIRS
     if key in ARN_KEYS:
-        return all(_arn_account(value) in inside for value in texts)
-    return all(inside.organization_value(value) for value in texts)
+        named = _arn_account(text) if isinstance(value, str) else None
+        if named is None:
+            return _Whose.UNKNOWN
+        return _Whose.OURS if named in inside else _Whose.THEIRS
+    if isinstance(value, str) and inside.organization_value(text):
+        return _Whose.OURS
+    return _Whose.THEIRS if inside.organization.id is not None else _Whose.UNKNOWN
 
 
 def _principal_outside(principal: str, inside: _Ours) -> bool:

@@ -148,7 +148,10 @@ ORGANIZATION = Organization(accounts=frozenset({"555566667777"}), id="o-a1b2c3d4
         ({"CanonicalUser": ["", None]}, None, False),
         # Federated: another account's provider; a public provider with no audience.
         ({"Federated": f"arn:aws:iam::{OTHER}:saml-provider/okta"}, None, True),
-        ({"Federated": f"arn:aws:iam::{OWN}:oidc-provider/token.actions.githubusercontent.com"}, None, False),
+        # Our own GitHub provider without a subject: any repository's workflow
+        # (tests/detections/test_oidc_trust.py); held to our organization's repositories: inside.
+        ({"Federated": f"arn:aws:iam::{OWN}:oidc-provider/token.actions.githubusercontent.com"}, None, True),
+        ({"Federated": f"arn:aws:iam::{OWN}:oidc-provider/token.actions.githubusercontent.com"}, {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:example-org/*"}}, False),
         ({"Federated": "accounts.google.com"}, None, True),
         ({"Federated": "cognito-identity.amazonaws.com"}, {"StringLike": {"cognito-identity.amazonaws.com:aud": "*"}}, True),
         ({"Federated": "graph.facebook.com"}, {"StringNotEquals": {"graph.facebook.com:app_id": "1234"}}, True),
