@@ -73,6 +73,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from detections.aoss_policies import data_access_principals
 from detections.identity_providers import OWNER_CLAIMS, PUBLIC_ISSUERS, names_an_owner
 
 _ACCOUNT = re.compile(r"\A\d{12}\Z")
@@ -511,6 +512,12 @@ def _outside(value: Any, inside: _Ours) -> bool:
         # An account id the record holds as a number (S3 logs XML values such as a replication
         # destination's Account as numbers); a leading zero is lost on the way.
         return _principal_outside(f"{value:012d}", inside)
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        # A list is no IAM policy: OpenSearch Serverless's data access policies are lists of
+        # rules naming their principals (detections.aoss_policies).
+        return len(value) <= MAX_POLICY_TEXT and any(
+            _principal_outside(name, inside) for name in data_access_principals(value)
+        )
     if isinstance(value, str) and not value.lstrip().startswith("{") and not _ENCODED_OBJECT.match(value):
         return _principal_outside(value, inside)
     return any(_statement_outside(statement, inside) for statement in _policy_statements(value))
