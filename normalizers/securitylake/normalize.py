@@ -228,25 +228,31 @@ def _is_number(class_uid: Any) -> bool:
 def _invalid_row_json(rows: pa.RecordBatch, index: int) -> bytes:
     """A row whose text is not UTF-8 as a JSON object, every text read as bytes and written
     with its undecodable bytes escaped (``\\xc3``)."""
-    as_bytes = pa.schema([field.with_type(_texts_as_bytes(field.type)) for field in rows.schema])
+    as_bytes = pa.schema([field.with_type(_nested(field.type, _text_as_bytes)) for field in rows.schema])
     row = rows.slice(index, 1).cast(as_bytes).to_pylist()[0]
     return orjson.dumps(row, default=_escaped)
 
 
-def _texts_as_bytes(kind: pa.DataType) -> pa.DataType:
-    """``kind`` with every string type, however nested, as the binary type of its width."""
+def _nested(kind: pa.DataType, leaf: Callable[[pa.DataType], pa.DataType]) -> pa.DataType:
+    """``kind`` with ``leaf`` applied to each type it holds, however nested (struct members,
+    list values, map keys and items)."""
+    if pa.types.is_struct(kind):
+        return pa.struct([field.with_type(_nested(field.type, leaf)) for field in kind])
+    if pa.types.is_list(kind):
+        return pa.list_(kind.value_field.with_type(_nested(kind.value_type, leaf)))
+    if pa.types.is_large_list(kind):
+        return pa.large_list(kind.value_field.with_type(_nested(kind.value_type, leaf)))
+    if pa.types.is_map(kind):
+        return pa.map_(_nested(kind.key_type, leaf), _nested(kind.item_type, leaf))
+    return leaf(kind)
+
+
+def _text_as_bytes(kind: pa.DataType) -> pa.DataType:
+    """A string type as the binary type of its width."""
     if pa.types.is_string(kind):
         return pa.binary()
     if pa.types.is_large_string(kind):
         return pa.large_binary()
-    if pa.types.is_struct(kind):
-        return pa.struct([field.with_type(_texts_as_bytes(field.type)) for field in kind])
-    if pa.types.is_list(kind):
-        return pa.list_(kind.value_field.with_type(_texts_as_bytes(kind.value_type)))
-    if pa.types.is_large_list(kind):
-        return pa.large_list(kind.value_field.with_type(_texts_as_bytes(kind.value_type)))
-    if pa.types.is_map(kind):
-        return pa.map_(_texts_as_bytes(kind.key_type), _texts_as_bytes(kind.item_type))
     return kind
 
 
@@ -261,24 +267,16 @@ def _row_json(rows: pa.RecordBatch, index: int) -> bytes:
     try:
         return orjson.dumps(row.to_pylist()[0], default=str)
     except (OverflowError, ValueError):
-        columns = [column.cast(_times_as_numbers(column.type)) for column in row.columns]
+        columns = [column.cast(_nested(column.type, _time_as_number)) for column in row.columns]
         return orjson.dumps(pa.RecordBatch.from_arrays(columns, row.schema.names).to_pylist()[0], default=str)
 
 
-def _times_as_numbers(kind: pa.DataType) -> pa.DataType:
-    """``kind`` with every time type, however nested, as the integer it is stored as."""
+def _time_as_number(kind: pa.DataType) -> pa.DataType:
+    """A time type as the integer it is stored as."""
     if pa.types.is_date32(kind) or pa.types.is_time32(kind):
         return pa.int32()
     if pa.types.is_temporal(kind):  # timestamps, date64, time64, durations
         return pa.int64()
-    if pa.types.is_struct(kind):
-        return pa.struct([field.with_type(_times_as_numbers(field.type)) for field in kind])
-    if pa.types.is_list(kind):
-        return pa.list_(kind.value_field.with_type(_times_as_numbers(kind.value_type)))
-    if pa.types.is_large_list(kind):
-        return pa.large_list(kind.value_field.with_type(_times_as_numbers(kind.value_type)))
-    if pa.types.is_map(kind):
-        return pa.map_(_times_as_numbers(kind.key_type), _times_as_numbers(kind.item_type))
     return kind
 
 
