@@ -113,6 +113,8 @@ WRAPPER_LOOKAHEAD = 4096
 _QUOTE, _NEWLINE, _OPEN_BRACE, _OPEN_BRACKET, _CLOSE_BRACKET, _COMMA, _CLOSE_BRACE = b'"\n{[],}'
 _BOM = b"\xef\xbb\xbf"
 _WS = rb"[ \t\r\n]*"
+_JSON_BLANKS = b" \t\r\n"
+"""What JSON reads as whitespace (RFC 8259): not Python's wider set, which holds \\x0b and \\x0c."""
 
 # Candidate ends: a top-level record ends with "}" before the next record ("{", "[", or a
 # comma then one); an item of an array, with "}" before ",{" or "]".
@@ -285,7 +287,7 @@ def _may_precede_number(tail: bytes) -> bool:
     before = tail.rstrip(_DIGITS)
     if before.endswith(b"-"):
         before = before[:-1]
-    before = before.rstrip(b" \t\r\n")
+    before = before.rstrip(_JSON_BLANKS)
     return not before or before[-1] in _NUMBER_BEFORE
 
 
@@ -1037,7 +1039,7 @@ class _Splitter:
             search_from = len(self._data)  # one byte stops it: only the next read is looked at
             self._read_more()
         self._pos = end
-        return self._parsed(bytes(self._data[start:end]).rstrip(), truncated=False)
+        return self._parsed(bytes(self._data[start:end]).rstrip(_JSON_BLANKS), truncated=False)
 
     def _parsed(self, raw: bytes, truncated: bool) -> tuple[bytes, Any, str | None]:
         try:

@@ -541,3 +541,20 @@ def test_the_buffers_hold_one_read_and_the_record_it_cut_never_two_reads() -> No
     for _ in splitter:
         largest = max(largest, len(splitter._data), len(splitter._folded))
     assert json_stream.READ_SIZE < largest <= json_stream.READ_SIZE + 2 * len(record)
+
+
+@pytest.mark.parametrize("blank", [b"\x0b", b"\x0c", b"\x0b\x0c"])
+def test_bytes_python_calls_blank_but_json_does_not_are_a_dead_letter_holding_them(blank: bytes) -> None:
+    # JSON's whitespace is space, tab, CR and LF (RFC 8259 section 2); a vertical tab or form
+    # feed between records is stray text, whose dead letter must hold it (make fuzz found it
+    # read as an empty record, its raw b"").
+    record = b'{"eventVersion":"1.09","eventName":"ListBuckets"}'
+    for data in (record + b"\n" + blank, record + b"\n" + blank + b"\n" + record):
+        records = _split(data, chunk=3)
+        stray = [item for item in records if item.error is not None]
+        assert len(stray) == 1
+        assert stray[0].raw == blank
+        assert "zero-length" not in stray[0].error
+        assert [item.value for item in records if item.error is None] == [json.loads(record)] * data.count(
+            record
+        )
