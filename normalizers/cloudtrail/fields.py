@@ -53,7 +53,8 @@ ECS: tuple[Field, ...] = (
         "cloud.account.id",
         "the recording account; fallbacks: EventBridge `account`, the `AWSLogs/<account>/` folder of "
         "the log file's key (through CloudWatch Logs: the account the log stream is named after, "
-        "`<account>_CloudTrail_<region>`), then `userIdentity.accountId` (the caller's: another "
+        "`<account>_CloudTrail_<region>`; from Security Lake: the key's `accountId=` partition), then "
+        "`userIdentity.accountId` (the caller's: another "
         "account for a cross-account call)",
         "recipientAccountId",
     ),

@@ -194,3 +194,17 @@ def test_a_row_whose_time_is_past_what_python_holds_is_a_dead_letter_holding_the
     assert letter.reason.startswith("unparseable timestamp") and letter.position == "row 1"
     assert json.loads(letter.raw)["start_time_dt"] == 2**63 - 1  # the row, its time as its number
     assert outcome.records == 2 and outcome.error is None
+
+
+def test_a_row_that_names_no_account_takes_its_key_partition_and_one_that_names_one_keeps_it() -> None:
+    # Found by make fuzz: an API activity row without cloud.account_uid and without an actor's
+    # account made a document with no cloud.account.id, which compliance by account groups on.
+    # Security Lake writes each account's rows under its own accountId= partition.
+    row = {**sl.api_activity_row(RECORD), "unmapped": {"eventType": "AwsApiCall"}}  # no recipientAccountId
+    nameless = {**row, "cloud": {**row["cloud"], "account_uid": None}, "actor": None}
+    other = {**row, "cloud": {**row["cloud"], "account_uid": "444455556666"}}
+    items, _ = _items(sl.parquet_from_rows([nameless, other]))
+    assert [item["cloud"]["account"]["id"] for item in items] == ["123456789012", "444455556666"]
+    elsewhere = KEY.replace("accountId=123456789012/", "")  # a key in no layout says nothing
+    (item,), _ = _items(sl.parquet_from_rows([nameless]), elsewhere)
+    assert "account" not in item["cloud"]
