@@ -33,9 +33,7 @@ from normalizers.framing.parquet import (
     columns_text,
     head_of,
 )
-from normalizers.layouts import read_key
 from normalizers.loop import BatchFraming, reason_of
-from normalizers.object_key import object_key
 from normalizers.reasons import INVALID_RECORD, UNRECOGNIZED_FORMAT
 from normalizers.securityhub.ocsf import ocsf_finding_document
 from normalizers.securitylake.api_activity import cloudtrail_record
@@ -90,23 +88,14 @@ class _Reader:
     def __init__(self, origin: Origin, source: str | None) -> None:
         self._origin = origin
         self._source = source
-        self._trail = record_mapper(origin)
-        account = read_key(object_key(origin.object)).account
-        self._key_account = {"account": account} if account else None
+        # A row naming no recording account takes its key's accountId= partition: the mapper's
+        # fallback of a record delivered without one (object_key.delivered_account).
+        trail = record_mapper(origin)
         self._row_mappers: dict[int, tuple[Callable[[dict[str, Any]], dict[str, Any]], RowMapper]] = {
-            API_ACTIVITY: (cloudtrail_record, self._api_activity),
+            API_ACTIVITY: (cloudtrail_record, lambda record, raw: trail(record, raw, None)),
             # A finding row is Security Hub's own OCSF finding: its mapper reads it (and replays it).
             **{uid: (_as_json, self._finding) for uid in FINDING_CLASSES},
         }
-
-    def _api_activity(self, record: dict[str, Any], raw: bytes) -> dict[str, Any]:
-        """A row's CloudTrail record -> its document. A row that names no recording account
-        (``cloud.account.uid``) takes its key's ``accountId=`` partition (Security Lake writes
-        each account's rows under their own), as a CloudTrail file's record its
-        ``AWSLogs/<account>/`` folder; before the caller's account, which may be another's."""
-        recipient = record.get("recipientAccountId")
-        named = recipient.__class__ is str and recipient
-        return self._trail(record, raw, None if named else self._key_account)
 
     def batch(self, batch: pa.RecordBatch, first_row: int) -> Iterator[Routed]:
         """The batch's items, in row order, each run of one class handled together. A row whose
