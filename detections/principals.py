@@ -801,6 +801,34 @@ def _arn_account(arn: str) -> str | None:
     return found.group(1) if found else None
 
 
+def names_another_account(
+    values: Iterable[Any], account: Any, organization: Organization = NO_ORGANIZATION
+) -> bool:
+    """Whether any of ``values`` (policies, as objects or JSON text; plain text is no policy)
+    names, in an ``Allow`` statement, an account that is neither ``account`` nor one of
+    ``organization``'s: an ``AWS`` principal of another account (its id or an ARN in it), or a
+    pinning condition's value naming another account or organization (:func:`_names_outside`:
+    ``aws:PrincipalAccount``, ``aws:SourceArn``...). ``*`` and ``NotPrincipal`` alone are not
+    counted: an API Gateway private API's policy lets ``*`` in narrowed by ``aws:SourceVpce``,
+    a key no record ties to an account, so "everyone" would be every private API; what is
+    read is a policy that names who else gets in (API Gateway's cross-account patterns)."""
+    if not isinstance(account, str) or not _ACCOUNT.match(account):
+        return False
+    inside = _Ours(account, organization)
+    return any(
+        statement.get("Effect") == "Allow"
+        and (
+            _names_outside(statement.get("Condition"), inside)
+            or any(
+                kind == "AWS" and name != "*" and _principal_outside(name, inside)
+                for kind, name in _principals(statement.get("Principal"))
+            )
+        )
+        for value in values
+        for statement in _policy_statements(value)
+    )
+
+
 __all__ = [
     "ACCOUNT_KEYS",
     "ADMINISTRATOR_POLICIES",
@@ -816,5 +844,6 @@ __all__ = [
     "grants_every_action",
     "grants_outside",
     "json_object",
+    "names_another_account",
     "policy_readings",
 ]

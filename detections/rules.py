@@ -29,6 +29,7 @@ from detections.principals import (
     grants_every_action,
     grants_outside,
     json_object,
+    names_another_account,
 )
 from normalizers import SOURCES
 from normalizers.cloudtrail.network_activity import without_copies, without_copies_lucene
@@ -99,6 +100,7 @@ _COMPARISONS = {
     "same_name",
     "any_differs",
     "outside_account",
+    "names_outside_account",
     "every_action",
     "escalating_action",
     "one_of",
@@ -154,7 +156,10 @@ class Comparison:
     grantee other than the owner is seen wherever it is in the list; ``outside_account`` holds when
     ``left`` (a policy, as an object or JSON text, or principal values) lets in a principal
     outside the account held by ``right`` and outside ``organization`` (the accounts directory's
-    ids, given by the run: :func:`inside_organization`); ``every_action`` (no ``right``) holds when ``left``
+    ids, given by the run: :func:`inside_organization`); ``names_outside_account`` holds when
+    ``left`` (policies only) names such an account in an ``Allow`` statement, as a principal or
+    in an account or organization condition, ``*`` alone not counted (an API Gateway private
+    API's policy lets ``*`` in from its VPC endpoints); ``every_action`` (no ``right``) holds when ``left``
     (identity policies) allows every action on every resource (detections/principals.py);
     ``escalating_action`` (no ``right``) holds when it allows, on every resource, an IAM write
     that makes any principal administrator one call later, without being administrator itself;
@@ -220,6 +225,8 @@ class Comparison:
             return any(value != right for value in field_values(document, self.left))
         if self.op == "outside_account":
             return grants_outside(field_values(document, self.left), right, self.organization)
+        if self.op == "names_outside_account":
+            return names_another_account(field_values(document, self.left), right, self.organization)
         left = get_field(document, self.left)
         if self.op == "same_name":
             return _same_name(left, right)
@@ -230,7 +237,7 @@ def _with_organization(comparison: Comparison, organization: Organization) -> Co
     if comparison.alternatives:
         alternatives = tuple(_with_organization(item, organization) for item in comparison.alternatives)
         return dataclasses.replace(comparison, alternatives=alternatives)
-    if comparison.op == "outside_account":
+    if comparison.op in ("outside_account", "names_outside_account"):
         return dataclasses.replace(comparison, organization=organization)
     return comparison
 
@@ -871,7 +878,7 @@ def _comparison(item: Any) -> Comparison:
         or op not in _COMPARISONS
     ):
         raise ValueError(
-            "where items are {field, op: '!=', '==', same_name, any_differs, outside_account or in_range, other[, values]"
+            "where items are {field, op: '!=', '==', same_name, any_differs, outside_account, names_outside_account or in_range, other[, values]"
             "[, applies_to]},"
             f" {{field, op: every_action, escalating_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
             f" or {{any_item: <path>, all: [items]}}, not {item!r}"

@@ -108,6 +108,7 @@ MODELS = {
             "dynamodb",
             "ecr",
             "ecr-public",
+            "eks",
             "elasticache",
             "entityresolution",
             "events",
@@ -129,6 +130,7 @@ MODELS = {
             "oam",
             "organizations",
             "payment-cryptography",
+            "qbusiness",
             "ram",
             "rds",
             "redshift",
@@ -164,6 +166,8 @@ ALTERNATE = {
         " names as sent (Principal.DataLakePrincipalIdentifier)",
         "a model package group and a Rekognition project shared, the JSON members as sent (ResourcePolicy,"
         " PolicyDocument)",
+        "a data lake's settings trusting another account and a behavior graph of another account, the members"
+        " lower-cased or as sent (DataLakeSettings.TrustedResourceOwners, graphArn)",
     },
     "siem-data-copied-to-other-account": {
         "Backup's members as sent (DestinationBackupVaultArn, BackupPlan.Rules.CopyActions)",
