@@ -47,6 +47,11 @@ as a number, as S3 logs XML values), and a permission request as the statement i
   (``aws:PrincipalOrgPaths``, ``aws:SourceOrgPaths``: ``<our id>/...``). ``Principal: "*"``
   with ``aws:PrincipalOrgID: o-<another>`` grants another organization, every account of it;
   without the organization's id an unknown organization id still pins (nothing tells whose).
+- an ``Allow`` that a ``Deny`` of the same policy refuses to every caller outside (AWS's data
+  perimeter: ``Deny`` ``*`` with ``StringNotEqualsIfExists aws:PrincipalOrgID <ours>``, on the
+  same or more actions and resources, with no condition that may be false for an outside
+  caller) grants nothing outside (:func:`_perimeter_narrows`: the exact rules); when in doubt
+  the ``Deny`` narrows nothing.
 
 Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` characters
 (the longest document any API takes: IAM's 131,072, white space included, which IAM's size
@@ -590,8 +595,8 @@ def _policy_outside(policy: Mapping[str, Any], inside: _Ours) -> bool:
 
 MAX_NARROWING_WORK = 1_000_000
 """The work one policy's narrowing may take (:func:`_perimeter_narrows`): :data:`PAIR_WORK`
-for each ``Allow`` principal compared with a ``Deny``, one for each character of two wildcard patterns
-(actions, resources) matched against each other. A real perimeter takes a few hundred (``s3:*``
+for each ``Allow`` principal compared with a ``Deny``, one for each character of two wildcard
+patterns (actions, resources) matched against each other. A real perimeter takes a few hundred (``s3:*``
 and the bucket's two ARNs against a few statements); a policy made to stall the reading
 (thousands of statements of thousands of patterns within :data:`MAX_POLICY_TEXT`) runs out, and
 what is left is read unnarrowed: its ``Allow`` alerts. So the work stays bounded at
