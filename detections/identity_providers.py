@@ -8,14 +8,17 @@ that issuer signs for the role's audience, unless a condition on the provider's 
 cluster's ``oidc.eks.<region>.amazonaws.com/id/<id>``, CircleCI's
 ``oidc.circleci.com/org/<organization id>``, Bitbucket Pipelines'
 ``api.bitbucket.org/2.0/workspaces/<workspace>/pipelines-config/identity/oidc``, a
-GitHub Enterprise Cloud enterprise's ``token.actions.githubusercontent.com/<enterprise>``, a
-self-managed GitLab): the issuer itself names the tenant, and a trust without a ``sub``
+GitHub Enterprise Cloud enterprise's ``token.actions.githubusercontent.com/<enterprise>``,
+Spacelift's ``<account>.app.spacelift.io``, Azure DevOps' ``vstoken.dev.azure.com/<organization
+id>``, a self-managed GitLab): the issuer itself names the tenant, and a trust without a ``sub``
 condition lets in any of its pipelines or service accounts, broad but inside. Others are
 shared by everyone (:data:`OWNER_CLAIMS`): any GitHub repository's workflow gets a token of
 ``token.actions.githubusercontent.com``, with an audience of its own choosing
 (``aud: sts.amazonaws.com`` is every workflow's default), so only a claim naming the owner
 (organization, user, group, workspace) narrows it, by a ``sub`` condition or the claim's own
-key. Public sign-in providers (:data:`AUDIENCE_ISSUERS`) are narrowed by the application their
+key. Only issuers whose token format a specification at hand documents are listed: a hosted
+service's global issuer not listed here is read as a one-tenant issuer (inside). Public sign-in
+providers (:data:`AUDIENCE_ISSUERS`) are narrowed by the application their
 tokens are issued to (``accounts.google.com:aud``, a Cognito identity pool's
 ``cognito-identity.amazonaws.com:aud``): detections/principals.py reads those.
 

@@ -47,6 +47,11 @@ as a number, as S3 logs XML values), and a permission request as the statement i
   (``aws:PrincipalOrgPaths``, ``aws:SourceOrgPaths``: ``<our id>/...``). ``Principal: "*"``
   with ``aws:PrincipalOrgID: o-<another>`` grants another organization, every account of it;
   without the organization's id an unknown organization id still pins (nothing tells whose).
+- an ``Allow`` that a ``Deny`` of the same policy refuses to every caller outside (AWS's data
+  perimeter: ``Deny`` ``*`` with ``StringNotEqualsIfExists aws:PrincipalOrgID <ours>``, on the
+  same or more actions and resources, with no condition that may be false for an outside
+  caller) grants nothing outside (:func:`_perimeter_narrows`: the exact rules); when in doubt
+  the ``Deny`` narrows nothing.
 
 Policy text is read in a bounded way: text longer than :data:`MAX_POLICY_TEXT` characters
 (the longest document any API takes: IAM's 131,072, white space included, which IAM's size
@@ -520,7 +525,7 @@ def _outside(value: Any, inside: _Ours) -> bool:
         )
     if isinstance(value, str) and not value.lstrip().startswith("{") and not _ENCODED_OBJECT.match(value):
         return _principal_outside(value, inside)
-    return any(_statement_outside(statement, inside) for statement in _policy_statements(value))
+    return any(_policy_outside(policy, inside) for policy in policy_readings(value))
 
 
 def _statements(policy: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -568,6 +573,294 @@ def _statement_outside(statement: Mapping[str, Any], inside: _Ours) -> bool:
         _named_outside(kind, name, condition, inside)
         for kind, name in _principals(statement.get("Principal"))
     )
+
+
+def _policy_outside(policy: Mapping[str, Any], inside: _Ours) -> bool:
+    """Whether one of the policy's ``Allow`` statements lets someone outside in, once its
+    ``Deny`` statements are applied (:func:`_perimeter_narrows`)."""
+    statements = list(_statements(policy))
+    refusals = [
+        refusal
+        for statement in statements
+        if statement.get("Effect") == "Deny"
+        for refusal in [_refusal(statement, inside)]
+        if refusal is not None
+    ]
+    budget = _Budget(MAX_NARROWING_WORK)
+    return any(
+        _statement_outside(statement, inside) and not _perimeter_narrows(statement, refusals, inside, budget)
+        for statement in statements
+    )
+
+
+MAX_NARROWING_WORK = 1_000_000
+"""The work one policy's narrowing may take (:func:`_perimeter_narrows`): :data:`PAIR_WORK`
+for each ``Allow`` principal compared with a ``Deny``, one for each character of two wildcard
+patterns (actions, resources) matched against each other. A real perimeter takes a few hundred (``s3:*``
+and the bucket's two ARNs against a few statements); a policy made to stall the reading
+(thousands of statements of thousands of patterns within :data:`MAX_POLICY_TEXT`) runs out, and
+what is left is read unnarrowed: its ``Allow`` alerts. So the work stays bounded at
+statements x statements of one policy, whatever it holds."""
+PAIR_WORK = 4
+"""The work of comparing one principal of an ``Allow`` with one ``Deny``, in characters of
+patterns matched (about as long, measured)."""
+
+
+class _Budget:
+    """Work left for one policy's narrowing (:data:`MAX_NARROWING_WORK`)."""
+
+    def __init__(self, left: int) -> None:
+        self.left = left
+
+    def spend(self, cost: int) -> bool:
+        """Take ``cost``; ``False`` once nothing is left (then nothing more is narrowed)."""
+        self.left -= cost
+        return self.left >= 0
+
+
+NEGATED_OPERATORS = frozenset(
+    name.lower()
+    for name in (
+        "StringNotEquals",
+        "StringNotEqualsIgnoreCase",
+        "StringNotLike",
+        "ArnNotEquals",
+        "ArnNotLike",
+    )
+)
+"""Condition operators that hold for every value but those they name, and when the key is
+absent from the request (IAM: "If the policy condition requires that the key is not matched,
+such as StringNotLike or ArnNotLike, and the right key is not present, the condition can return
+true"), as do their ``...IfExists`` forms (true when the key is absent) and their
+``ForAllValues:`` forms (true for an empty set); not ``ForAnyValue:`` (false for an empty set)."""
+SERVICE_KEY = "aws:principalisawsservice"
+
+
+@dataclass(frozen=True, slots=True)
+class _Elements:
+    """A statement's actions or resources: the patterns it names (runs of ``*`` collapsed,
+    actions lower-case) and whether it names them by ``Not...`` (every one but these);
+    ``patterns`` None: the statement has neither (a trust policy's resource)."""
+
+    patterns: tuple[str, ...] | None
+    negated: bool = False
+
+    @classmethod
+    def of(cls, statement: Mapping[str, Any], element: str) -> _Elements | None:
+        """The statement's ``element`` (``Action``, ``Resource``); None when it has both
+        ``element`` and ``Not<element>`` (malformed)."""
+        negated = f"Not{element}"
+        if element in statement and negated in statement:
+            return None
+        if element not in statement and negated not in statement:
+            return cls(None)
+        fold = str.lower if element == "Action" else str
+        items = _strings(statement.get(element, statement.get(negated)))
+        return cls(tuple(_STARS.sub("*", fold(item)) for item in items), negated in statement)
+
+    def within(self, deny: _Elements, budget: _Budget) -> bool:
+        """Whether every name these (an ``Allow``'s) cover, the ``Deny``'s ``deny`` cover:
+        a ``Deny`` of ``*`` covers all; an ``Allow`` of ``Not...`` (every one but some) is
+        within nothing else; a ``Deny`` of ``Not...`` covers only literal names that none of
+        its patterns matches; two statements without the element mean the same resource."""
+        if deny.patterns is None or self.patterns is None:
+            return deny.patterns is None and self.patterns is None
+        if not deny.negated and "*" in deny.patterns:
+            return True
+        if self.negated or not self.patterns:
+            return False
+        if deny.negated:
+            return all(
+                not _WILDCARD.search(name)
+                and all(
+                    budget.spend(len(item) + len(name)) and not _glob(item, name) for item in deny.patterns
+                )
+                for name in self.patterns
+            )
+        return all(
+            any(budget.spend(len(item) + len(name)) and _pattern_within(name, item) for item in deny.patterns)
+            for name in self.patterns
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Refusal:
+    """A ``Deny`` statement whose conditions hold for every caller outside
+    (:func:`_perimeter_condition`), read once per policy."""
+
+    everyone: bool
+    """Its ``Principal`` is everyone: ``*`` or ``{"AWS": "*"}`` (the same principal)."""
+    principals: frozenset[tuple[str, str]]
+    """The principals it names otherwise."""
+    services_exempt: bool
+    """It lets AWS's service principals by (``BoolIfExists aws:PrincipalIsAWSService false``)."""
+    actions: _Elements
+    resources: _Elements
+
+
+def _refusal(deny: Mapping[str, Any], inside: _Ours) -> _Refusal | None:
+    """The ``Deny`` statement as a :class:`_Refusal`, or None when it may let a caller
+    outside by (a condition that may be false for one, ``NotPrincipal``, malformed)."""
+    services_exempt = _perimeter_condition(deny.get("Condition"), inside)
+    actions = _Elements.of(deny, "Action")
+    resources = _Elements.of(deny, "Resource")
+    if services_exempt is None or actions is None or resources is None or "NotPrincipal" in deny:
+        return None
+    principals = frozenset(_principals(deny.get("Principal")))
+    return _Refusal(("AWS", "*") in principals, principals, services_exempt, actions, resources)
+
+
+def _perimeter_narrows(
+    allow: Mapping[str, Any], refusals: list[_Refusal], inside: _Ours, budget: _Budget
+) -> bool:
+    """Whether every principal outside that the ``Allow`` statement lets in is refused by a
+    ``Deny`` of the same policy (an explicit deny overrides any allow: IAM policy evaluation
+    logic), the data perimeter pattern: ``Allow`` to ``*`` and ``Deny`` to ``*`` of every
+    caller not of the organization. A ``Deny`` refuses a principal when, for every request the
+    ``Allow`` admits from outside, it surely applies:
+
+    - its ``Principal`` covers the principal: ``*`` or ``{"AWS": "*"}`` (the same), or the same
+      principal named; not ``NotPrincipal``;
+    - its actions cover the ``Allow``'s: each ``Action`` pattern of the ``Allow`` lies within
+      one of the ``Deny``'s (:func:`_pattern_within`: ``s3:*`` covers ``s3:Get*``); an
+      ``Allow`` with ``NotAction`` only by a ``Deny`` of ``*``; a ``Deny`` with ``NotAction``
+      only covers literal actions none of its patterns matches. Resources alike (case kept);
+      a trust policy's statements name none, and both mean the role (:class:`_Elements`);
+    - each of its conditions excludes callers inside alone (:func:`_perimeter_condition`): a
+      negated pinning condition (``StringNotEquals`` / ``StringNotEqualsIfExists`` /
+      ``StringNotLike`` / ``ArnNotLike``..., or ``ForAllValues:`` of them) on a
+      :data:`PINNING_KEYS` key whose every value is ours by the rules :func:`_pins` applies
+      (another organization's id, an account of another, ``o-*`` among them: not narrowed),
+      or on a public issuer's key naming its owner (``StringNotLike`` ``<issuer>:sub``
+      ``repo:example-org/*``). A negated operator holds when the key is absent, so callers
+      of no organization are refused too; ``ForAnyValue:`` (false then), ``Null`` and any
+      other condition (``Bool aws:SecureTransport``, a tag, an address) may be false for an
+      outside caller, and the ``Deny`` then narrows nothing.
+
+    The exception of AWS's guidance for AWS services, ``BoolIfExists``
+    ``aws:PrincipalIsAWSService: false``, keeps the ``Deny`` narrowing every principal but
+    the service principals: those are AWS's, not another account's, and what is left of the
+    ``Allow`` is read as a ``Service`` principal is (:func:`_named_outside`): outside only
+    when a condition of the ``Allow`` names another account's resource as its source. Without
+    ``IfExists`` (``Bool``) the key is absent from an anonymous request, so an anonymous caller
+    is not refused: not narrowed.
+
+    Unknown or malformed statements narrow nothing (the rule alerts), and neither does what is
+    left of a policy past :data:`MAX_NARROWING_WORK`."""
+    condition = allow.get("Condition")
+    actions = _Elements.of(allow, "Action")
+    resources = _Elements.of(allow, "Resource")
+    if not refusals or actions is None or resources is None:
+        return False
+    if "NotPrincipal" in allow:
+        grants = [("AWS", "*")]
+    else:
+        grants = [
+            (kind, name)
+            for kind, name in _principals(allow.get("Principal"))
+            if _named_outside(kind, name, condition, inside)
+        ]
+    return bool(grants) and all(
+        any(
+            budget.spend(PAIR_WORK)
+            and (refusal.everyone or (kind, name) in refusal.principals)
+            and _refuses_the_rest(refusal, kind, name, condition, inside)
+            and actions.within(refusal.actions, budget)
+            and resources.within(refusal.resources, budget)
+            for refusal in refusals
+        )
+        for kind, name in grants
+    )
+
+
+def _refuses_the_rest(refusal: _Refusal, kind: str, name: str, condition: Any, inside: _Ours) -> bool:
+    """Whether ``refusal`` refuses the principal ``kind``/``name`` of an ``Allow`` whatever
+    AWS service calls: it makes no exception for services, the principal is none
+    (a ``Service``, a bare service name), and, for everyone (``*``), the ``Allow`` names no
+    other account's resource as a service's source (:func:`_names_outside`)."""
+    if not refusal.services_exempt:
+        return True
+    if kind == "Service" or (
+        kind == "AWS" and name != "*" and not _ACCOUNT.match(name) and not name.startswith("arn:")
+    ):
+        return False
+    return kind != "AWS" or name != "*" or not _names_outside(condition, inside)
+
+
+def _perimeter_condition(condition: Any, inside: _Ours) -> bool | None:
+    """How a ``Deny``'s ``Condition`` narrows (:func:`_perimeter_narrows`): ``False`` when it
+    holds for every caller outside, ``True`` for every one but AWS's service principals (the
+    ``BoolIfExists aws:PrincipalIsAWSService false`` exception), ``None`` when it may be false
+    for some caller outside (or cannot be read)."""
+    if condition is None:
+        return False
+    if not isinstance(condition, Mapping):
+        return None
+    services_exempt = False
+    for operator, block in condition.items():
+        operator = str(operator).lower()
+        if not isinstance(block, Mapping) or not block:
+            return None
+        for key, values in block.items():
+            key = str(key).lower()
+            listed = _listed(values)
+            if not listed:
+                return None
+            if operator == "boolifexists" and key == SERVICE_KEY:
+                if not all(str(value).strip().lower() == "false" for value in listed):
+                    return None
+                services_exempt = True
+            elif not _excludes_inside(operator, key, listed, inside):
+                return None
+    return services_exempt
+
+
+def _excludes_inside(operator: str, key: str, values: list[Any], inside: _Ours) -> bool:
+    """Whether the condition ``operator`` ``{key: values}`` (lower-case) holds for every caller
+    but ours: a negated operator (:data:`NEGATED_OPERATORS`, ``...IfExists`` and
+    ``ForAllValues:`` forms) on a pinning key whose every value is ours (:func:`_whose`), or
+    on a public issuer's key: one naming an owner for an issuer every CI tenant shares
+    (:func:`~detections.identity_providers.names_an_owner`), one naming some literal
+    application for a sign-in provider (not its ``amr``)."""
+    base = operator.removeprefix("forallvalues:").removesuffix("ifexists")
+    if base not in NEGATED_OPERATORS:
+        return False
+    if key in PINNING_KEYS:
+        return all(_whose(key, value, inside) is _Whose.OURS for value in values)
+    issuer, _, claim = key.rpartition(":")
+    pattern = base.endswith("like")
+    if issuer in OWNER_CLAIMS:
+        return all(
+            isinstance(value, str) and names_an_owner(issuer, claim, value.strip(), pattern)
+            for value in values
+        )
+    return (
+        issuer in PUBLIC_ISSUERS
+        and claim != "amr"
+        and all(isinstance(value, str) and _WILDCARD.sub("", value).strip() for value in values)
+    )
+
+
+def _pattern_within(inner: str, outer: str) -> bool:
+    """Whether every name the wildcard pattern ``inner`` matches, ``outer`` matches too (both
+    with runs of ``*`` collapsed): ``outer`` matched against ``inner`` as text, where its ``*``
+    may take ``inner``'s wildcards (``s3:*`` holds ``s3:Get*``) but its ``?`` one character that
+    is not ``*`` (``s3:?et*`` does not hold ``s3:*et*``: ``s3:xxet``). Sufficient, not
+    necessary: a containment it misses narrows nothing (the rule alerts). As :func:`_glob`,
+    linear in ``outer`` whatever its wildcards."""
+    ends = 1 << len(inner)
+    positions = _positions(inner)
+    one = (ends - 1) & ~positions.get("*", 0)
+    reached = 1
+    for char in outer:
+        if char == "*":
+            lowest = reached & -reached
+            reached = ((ends << 1) - 1) & ~(lowest - 1)
+            continue
+        reached = (reached & (one if char == "?" else positions.get(char, 0))) << 1
+        if not reached:
+            return False
+    return bool(reached & ends)
 
 
 def _named_outside(kind: str, name: str, condition: Any, inside: _Ours) -> bool:

@@ -47,6 +47,7 @@ from demo.benign import (
     oidc,
     orgshare,
     people,
+    perimeter,
     pipelines,
     privesc,
     secsvc2,
@@ -164,6 +165,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("own-service-grants", "the CI runner's Terraform lets an AWS service act for one of the account's own resources: CloudFront's origin access control reads a site bucket (its own distribution as AWS:SourceArn), its own SNS topic sends to a queue, S3 invokes a function for its own bucket (sourceAccount), or a web application's Google sign-in role trusts its own client id (accounts.google.com:aud)", evasion2.own_service_grants, working_hours, 4),
     Activity("codebuild-upkeep", "the platform team's Terraform in the CI/CD account raises a CodeBuild project's timeout, or starts its build on a larger machine (computeTypeOverride): no buildspec, source, image or role changed", evasion2.codebuild_upkeep, working_hours, 3),
     Activity("oidc-trusts", "the CI runner's Terraform creates or rewrites a role trusting one of the account's OIDC providers, naming whose tokens: a service's repository or its production environment, every repository of the GitHub organization (repo:example-org/*), an EKS cluster's service account or any of one cluster's, a Cognito identity pool's signed-in users", oidc.oidc_trusts, working_hours, 4),
+    Activity("data-perimeter-policies", "the CI runner's Terraform writes a workload's data perimeter: a bucket readable by everyone, a key usable by every principal, a queue anyone may send to, or a deploy role any GitHub workflow may assume, each with a Deny of every caller outside the organization or account (aws:PrincipalOrgID, with AWS services excepted; aws:PrincipalAccount, kms:CallerAccount) or of every token of another GitHub owner (sub repo:example-org/*)", perimeter.data_perimeter_policies, working_hours, 5),
 )  # fmt: skip
 
 
