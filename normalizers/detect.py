@@ -93,20 +93,24 @@ def detect_parquet(schema: ParquetSchema) -> str | None:
 class _Structure:
     """Which containers each position of a JSON head is in, read once from left to right.
 
-    A path is the kinds of the containers around a position, outermost first: ``b"{[{"`` for a
-    member of an object in an array in an object (a record's members in ``{"Records": [{``).
-    Only brackets outside strings count; a string is skipped whole by one regex that cannot
+    A path is the kinds of the containers around a position, outermost first: ``{`` an object,
+    ``[`` an array, ``L`` an array that is the value of a member holding a source's records
+    (:data:`_RECORD_LISTS`): a record's members in ``{"Records": [{`` are at ``b"{L{"``, a
+    CloudTrail record's ``resources`` entries at ``b"{[{"``. Only brackets outside strings count; a string is skipped whole by one regex that cannot
     backtrack (an escaped quote is consumed with its backslash, an unterminated string runs to
     the end), so reading the head costs one pass, and only as far as the positions asked for.
     A closing bracket with nothing open (a damaged object) is ignored.
     """
 
-    __slots__ = ("_next", "_path", "_tokens")
+    __slots__ = ("_key", "_next", "_path", "_text", "_tokens")
 
     def __init__(self, text: bytes) -> None:
+        self._text = text
         self._tokens = _TOKEN.finditer(text)
         self._next: re.Match[bytes] | None = next(self._tokens, None)
         self._path = bytearray()
+        self._key: re.Match[bytes] | None = None
+        """The last string read since a bracket: the member name an array may be the value of."""
 
     def key_path(self, position: int, deepest: int) -> bytes | None:
         """The path of a key whose opening quote is at ``position`` (never before a position
@@ -114,27 +118,54 @@ class _Structure:
         path is longer than ``deepest`` (not copied: a hostile head nests thousands deep)."""
         token = self._next
         while token is not None and token.end() <= position:
-            if token.lastindex == _OPENING:
+            kind = token.lastindex
+            if kind is None:
+                self._key = token
+                token = next(self._tokens, None)
+                continue
+            if kind == _CLOSING:
+                if self._path:
+                    del self._path[-1]
+            elif token[_OPENING] == b"{" or not self._holds_records(token.start()):
                 self._path += token[_OPENING]
-            elif token.lastindex == _CLOSING and self._path:
-                del self._path[-1]
+            else:
+                self._path += b"L"
+            self._key = None
             token = next(self._tokens, None)
         self._next = token
         if (token is not None and token.start() < position) or len(self._path) > deepest:
             return None
         return bytes(self._path)
 
+    def _holds_records(self, bracket: int) -> bool:
+        """Whether the array opening at ``bracket`` is the value of a member that holds a
+        source's records (each string is looked past once: the key is forgotten at a bracket)."""
+        key = self._key
+        if key is None or key[0] not in _RECORD_LISTS:
+            return False
+        colon = _COLON.match(self._text, key.end())
+        return colon is not None and colon.end() == bracket
+
 
 _TOKEN = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+(?:"|\\?\Z)|([\[{])|([\]}])', re.S)
 """A JSON string (closed, or running to the end of the head), an opening or a closing bracket."""
 _OPENING, _CLOSING = 1, 2
+_COLON = re.compile(rb"[ \t\r\n]*+:[ \t\r\n]*+")
+_RECORD_LISTS = frozenset(
+    b'"' + key.encode() + b'"'
+    for spec in SPECS
+    if spec.framing is not None
+    for key in spec.framing.wrapper.keys
+)
+"""The member names whose array holds a source's records (``Records``, ``findings``...)."""
 
-_RECORD_PATHS = (b"{", b"[{", b"{[{")
+_RECORD_PATHS = (b"{", b"[{", b"{L{")
 """Where a format puts the members that mark it: a top-level member (a record per line, an
 envelope's own members), a member of a record in a top-level array, or of a record in an
 envelope's list (``{"Records": [{"eventVersion"``, ``{"Findings": [{"SchemaVersion"``). A key
-deeper than that is a record's own data (``requestParameters``), which names keys as it likes."""
-_DETAIL_PATHS = (b"{", b"{[{")
+deeper than that, or in a record's own array (``resources``), is the record's own data
+(``requestParameters``), which names keys as it likes."""
+_DETAIL_PATHS = (b"{", b"{L{")
 """The same, inside an EventBridge event, relative to the event: ``detail``'s members, or of a
 record in a list of ``detail`` (Security Hub's ``detail.findings``)."""
 

@@ -98,6 +98,17 @@ def test_a_nested_object_before_the_records_own_marker_does_not_decide(nested: d
     assert dead == [] and [d["event"]["id"] for d in documents] == ["e1", "e2"]
 
 
+@pytest.mark.parametrize("nested", NESTED_MARKERS[:-1], ids=_ids(NESTED_MARKERS[:-1]))
+def test_a_records_own_list_of_objects_is_not_an_envelopes_list_of_records(nested: dict[str, Any]) -> None:
+    # {"Records": [{"eventVersion"... and a record's "resources": [{"ARN"... are both a member
+    # of an object in a list in an object: only a list under a member that holds a source's
+    # records (Records, findings, Findings, configurationItems...) holds records.
+    first = {"resources": [{"ARN": "arn:aws:ssm:us-east-1:111122223333:document/doc", **nested}]}
+    body = b"\n".join(json.dumps(_trail_record(f"e{i}", version=False, first=first)).encode() for i in (1, 2))
+    documents, dead = _normalized(body, CLOUDTRAIL_KEY)
+    assert dead == [] and [d["event"]["id"] for d in documents] == ["e1", "e2"]
+
+
 def test_a_log_files_records_member_decides_after_a_nested_member() -> None:
     log_file = {"meta": {"schemaVersion": "1"}, "Records": [_trail_record("e1", version=True)]}
     documents, dead = _normalized(json.dumps(log_file).encode(), NEUTRAL_KEY)
