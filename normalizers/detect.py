@@ -96,9 +96,10 @@ class _Structure:
     A path is the kinds of the containers around a position, outermost first: ``{`` an object,
     ``[`` an array, ``L`` an array that is the value of a member holding a source's records
     (:data:`_RECORD_LISTS`): a record's members in ``{"Records": [{`` are at ``b"{L{"``, a
-    CloudTrail record's ``resources`` entries at ``b"{[{"``. Only brackets outside strings count; a string is skipped whole by one regex that cannot
-    backtrack (an escaped quote is consumed with its backslash, an unterminated string runs to
-    the end), so reading the head costs one pass, and only as far as the positions asked for.
+    CloudTrail record's ``resources`` entries at ``b"{[{"``. Only brackets outside strings
+    count; a string is skipped whole by one regex that cannot backtrack (an escaped quote is
+    consumed with its backslash, an unterminated string runs to the end), so reading the head
+    costs one pass, and only as far as the positions asked for.
     A closing bracket with nothing open (a damaged object) is ignored.
     """
 
