@@ -36,8 +36,10 @@ class Recognition:
     """
 
     json_keys: re.Pattern[bytes] | None = None
-    """Top-level JSON members (quoted, so a key of a nested map does not count) that only the
-    source's records or files have. Of every source's markers, the earliest in the head wins."""
+    """JSON members that only the source's records or files have. A match counts only as a key
+    where a format puts its marking members (a top-level member, or a member of a record in a
+    top-level array or in the array of a member named in a wrapper's ``keys``: normalizers/detect.py),
+    never inside a string or as a record's nested key; of every source's markers that count, the earliest in the head wins."""
     detail_types: frozenset[str] = frozenset()
     """EventBridge ``detail-type`` values of the source's events."""
     detail_type_suffix: str | None = None
@@ -45,8 +47,8 @@ class Recognition:
     skip: tuple[tuple[re.Pattern[bytes], str], ...] = ()
     """``(marker, reason)``: objects of the source that hold no records (digest files)."""
     outranks: tuple[tuple[re.Pattern[bytes], str], ...] = ()
-    """``(marker, other source)``: found anywhere in the head, the marker wins over the other
-    source's markers even when they come first."""
+    """``(marker, other source)``: found anywhere in the head where a marker counts, the marker
+    wins over the other source's markers even when they come first."""
     empty_batch: re.Pattern[bytes] | None = None
     """An empty batch carries no marker: the S3 key decides, else this source."""
     text_header: re.Pattern[bytes] | None = None

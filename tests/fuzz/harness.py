@@ -8,7 +8,7 @@ The entry point to extend when a source or a delivery shape is added:
   a pure function from a source's seed records to the object's bytes; ``register`` adds one.
   ``applies`` says for which sources it makes sense; a delivery path's containers
   (:mod:`tests.fuzz.deliveries`: CloudWatch Logs subscription payloads, Security Lake's OCSF
-  Parquet) name it in ``delivery``, and each ``(source, delivery)`` is a fuzz target of its own
+  Parquet; the Firehose error output) name it in ``delivery``, and each ``(source, delivery)`` is a fuzz target of its own
   (:func:`targets`), so ``-k cloudwatch_logs`` or ``-k securitylake`` fuzzes one path alone.
   Security Lake's seeds are OCSF rows (the target ``securitylake``), not a source's records.
 
@@ -17,6 +17,7 @@ The entry point to extend when a source or a delivery shape is added:
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 from collections.abc import Callable, Sequence
@@ -75,6 +76,7 @@ KEYS = {
     "config": "AWSLogs/111111111111/Config/us-east-1/2024/5/1/ConfigHistory/x_Config_us-east-1_ConfigHistory_x.json.gz",
     "cloudwatch_logs": "firehose/2024/05/01/12/to-s3-1-2024-05-01-12-00-00-0b5e7a4c.gz",
     "securitylake": "aws/CLOUD_TRAIL_MGMT/2.0/region=us-east-1/accountId=111111111111/eventDay=20240501/x.gz.parquet",
+    "firehose_errors": "AWSLogs/111111111111/firehose-errors/us-east-1/processing-failed/2024/05/01/x.gz",
 }
 """The object's key, by the name :func:`check_object` gets: a source's or a delivery path's."""
 DETAIL_TYPES = {
@@ -261,6 +263,21 @@ def _sns(record: bytes) -> bytes:
     )
 
 
+def _firehose_error(record: bytes) -> bytes:
+    """The error record a Firehose stream writes for a record it could not deliver: the record
+    as the stream received it, base64 in ``rawData`` (docs/sources/firehose_errors.md)."""
+    return orjson.dumps(
+        {
+            "attemptsMade": 4,
+            "arrivalTimestamp": 1714521600000,
+            "errorCode": "Lambda.FunctionError",
+            "errorMessage": "The Lambda function was successfully invoked but it returned an error result.",
+            "attemptEndingTimestamp": 1714521660000,
+            "rawData": base64.b64encode(record).decode(),
+        }
+    )
+
+
 def _vpc_text(records: Sequence[bytes]) -> bytes:
     header = records[0].split(b"\n", 1)[0]
     same = [r.split(b"\n", 1)[1] for r in records if r.split(b"\n", 1)[0] == header]
@@ -311,6 +328,15 @@ CONTAINERS: list[Container] = [
         lambda s: s in ("cloudtrail", "vpcflow"),
         bare_only=True,
         delivery="cloudwatch_logs",
+    ),
+    Container(
+        # What the member stack's streams carry (EventBridge events of findings), one error
+        # record a line as Firehose writes them under its error output prefix.
+        "Firehose error output (each event base64 in rawData)",
+        lambda s, r: b"\n".join(_firehose_error(_eventbridge(s, x)) for x in r) + b"\n",
+        lambda s: s in ("guardduty", "securityhub"),
+        bare_only=True,
+        delivery="firehose_errors",
     ),
     Container(
         "Security Lake OCSF Parquet",

@@ -1,5 +1,6 @@
 """Property-based fuzzing of every source in every container (issue 19, deliverable 3), and in
-every delivery path's (CloudWatch Logs subscription payloads, Security Lake's OCSF Parquet).
+every delivery path's (CloudWatch Logs subscription payloads, Security Lake's OCSF Parquet, the
+Firehose error output).
 
 Profiles (``HYPOTHESIS_PROFILE``): ``ci``, the default in ``make test``, a few hundred
 examples per source, derandomized so that CI is deterministic; ``long`` (``make fuzz``),
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from demo.records.cloudwatch_logs import firehose_object
 from normalizers import SOURCES, DeadLetter
 from normalizers.registry import spec as spec_of
+from tests.conftest import dataset_of
 from tests.fuzz import deliveries
 from tests.fuzz.harness import (
     REASONS,
@@ -270,3 +272,74 @@ def test_subscription_payloads_with_hostile_values_keep_the_invariants(
     items = check_object(body, "cloudwatch_logs")
     # A log event is one record: its item, or, in a payload that cannot be read, the payload's.
     assert len(items) <= len(records), (len(items), len(records))
+
+
+# -- keys named like another format's marker, nested in a record ----------------------------
+
+NESTED_MARKERS: list[tuple[str, str]] = [
+    ("eventVersion", "1.08"),
+    ("Records", "x"),
+    ("schemaVersion", "2.2"),  # every SSM document's
+    ("detectorId", "d"),
+    ("Arn", "arn:aws:guardduty:us-east-1:111111111111:detector/d/finding/f"),
+    ("SchemaVersion", "2018-10-08"),
+    ("ProductArn", "arn:aws:securityhub:us-east-1::product/aws/guardduty"),
+    ("AwsAccountId", "111111111111"),
+    ("finding_info", "x"),
+    ("configurationItem", "x"),
+    ("configSnapshotId", "x"),
+    ("digestStartTime", "2024-05-01T12:00:00Z"),
+    ("detail-type", "GuardDuty Finding"),
+    ("Type", "Notification"),
+    ("messageType", "DATA_MESSAGE"),
+    ("rawData", "eA=="),
+]
+"""Keys that are some format's marker (each spec's ``Recognition``, the envelopes', the
+deliveries'), with a string value a map of strings may hold (ASFF ``ProductFields``)."""
+
+
+@st.composite
+def nested_marker(draw: st.DrawFn, tree: dict[str, Any]) -> dict[str, Any]:
+    """``tree`` (a record) with a marker-named member first in one of its nested objects, and
+    the record's member holding that object moved first (JSON leaves members in any order)."""
+    nested = [path for path in _paths(tree) if isinstance(_at(tree, path), dict)]
+    assume(nested)
+    path = draw(st.sampled_from(nested))
+    name, value = draw(st.sampled_from(NESTED_MARKERS))
+    parent = _at(tree, path[:-1]) if len(path) > 1 else tree
+    target = parent[path[-1]]
+    assume(name not in target)
+    parent[path[-1]] = {name: value, **target}
+    return {path[0]: tree[path[0]], **tree}
+
+
+def _at(tree: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        tree = tree[key]
+    return tree
+
+
+def _shape(items: list[Any]) -> list[tuple[str, str]]:
+    """What each item is: a document of a dataset, or a dead letter of a reason."""
+    return [
+        ("dead letter", item.reason.split(":", 1)[0])
+        if isinstance(item, DeadLetter)
+        else ("document", dataset_of(item))
+        for item in items
+    ]
+
+
+@pytest.mark.parametrize("source", JSON_SOURCES)
+@given(data=st.data())
+def test_a_marker_named_key_nested_in_a_record_changes_nothing(source: str, data: st.DataObject) -> None:
+    """A record's nested keys are its own data (an SSM document's ``schemaVersion`` in CloudTrail's
+    ``requestParameters``): one named like any format's marker, in a nested object that comes
+    before the record's own marker, leaves every item what it was, in every container."""
+    container = data.draw(st.sampled_from([c for c in containers(source) if c.name != "flow log text"]))
+    raws = data.draw(st.lists(st.sampled_from(bare_records(source)), min_size=1, max_size=4))
+    changed = [orjson.dumps(data.draw(nested_marker(orjson.loads(raw)))) for raw in raws]
+    before, after = (
+        normalize(container.wrap(source, raws), source),
+        normalize(container.wrap(source, changed), source),
+    )
+    assert _shape(after) == _shape(before), (_shape(before), _shape(after))
