@@ -36,7 +36,12 @@ ECS: tuple[Field, ...] = (
         "event.id",
         "`<id>@<@timestamp>`: every update of a finding is a new document (an id over 1,024 bytes: its first 256, `…` and a hash of the whole, docs/schema.md)",
     ),
-    ecs("event.severity", "`severity` × 10, rounded half up on the decimal value (8 -> 80, 9.5 -> 95)"),
+    ecs(
+        "event.severity",
+        "`severity` × 10, rounded half up on the decimal value (8 -> 80, 9.5 -> 95); absent for a "
+        "finding without `severity` (GuardDuty's API requires it: only a damaged object lacks it), "
+        "indexed all the same, as Security Hub's (docs/sources/securityhub.md)",
+    ),
     ecs("event.created", "when the finding was created", "createdAt"),
     ecs("event.start", "when the activity was first seen", "service.eventFirstSeen"),
     ecs("event.end", "when the activity was last seen", "service.eventLastSeen"),

@@ -145,11 +145,17 @@ def check_object(
 
 
 def _without_severity(document: dict[str, Any]) -> tuple[str, ...]:
-    """``("event.severity",)`` for a Security Hub finding that gave no severity (neither
-    ``Severity`` nor ``FindingProviderFields.Severity`` with a ``Label`` or ``Normalized``):
-    ASFF calls it not valid, yet it is indexed without ``event.severity``, searchable, rather
-    than dead-lettered (docs/sources/securityhub.md); a finding with a label still needs one."""
-    if dataset_of(document) != "aws.securityhub_findings":
+    """``("event.severity",)`` for a finding that gave no severity: a Security Hub finding
+    without ``Severity`` or ``FindingProviderFields.Severity`` with a ``Label`` or
+    ``Normalized`` (ASFF calls it not valid), a GuardDuty finding without ``severity`` (its API
+    requires one). Either is indexed without ``event.severity``, searchable, rather than
+    dead-lettered (docs/sources/securityhub.md, guardduty.md); one that gave a severity still
+    needs it."""
+    dataset = dataset_of(document)
+    if dataset == "aws.guardduty":
+        given = document.get("aws", {}).get("guardduty", {}).get("severity") or {}
+        return () if given.get("code") is not None else ("event.severity",)
+    if dataset != "aws.securityhub_findings":
         return ()
     given = document.get("aws", {}).get("securityhub_findings", {}).get("severity") or {}
     return () if given.get("label") or given.get("normalized") is not None else ("event.severity",)

@@ -498,3 +498,16 @@ def test_a_pod_naming_100000_mounts_and_volumes_reads_a_bounded_number() -> None
         "host_path": [f"/h/{index}" for index in range(LIST_LIMIT)],
     }
     assert block["privileged_containers"] == [f"p{index}" for index in range(LIST_LIMIT - 1)]
+
+
+def test_a_finding_without_severity_is_indexed_without_event_severity() -> None:
+    # GuardDuty's API requires severity, so only a damaged object lacks it (make fuzz found one:
+    # a byte of the key mutated away). As a Security Hub finding without one, it stays
+    # searchable, by id, account, times and resources, rather than dead-lettered.
+    finding = _finding()
+    del finding["severity"]
+    document = _one(finding)
+    assert "severity" not in document["event"]
+    assert "severity" not in document["aws"]["guardduty"]
+    assert document["event"]["action"] == "UnauthorizedAccess:EC2/SSHBruteForce"
+    assert document["cloud"]["account"]["id"] == "111122223333"
