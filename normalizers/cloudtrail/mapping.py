@@ -427,9 +427,10 @@ def _cloud(
     cloud: dict[str, Any] = {}  # cloud.provider: a constant of the index (fields.CONSTANTS)
     # The recording account first; a record without (versions before recipientAccountId,
     # 1.02) is the log file's account, whose AWSLogs/<account>/ folder CloudTrail writes it
-    # under (Security Lake: its accountId= partition). The caller's account (userIdentity.accountId) comes last, for a record out of
-    # such a folder: it is another account for cross-account calls (an AWSAccount caller's
-    # is always another one), and a web identity or SAML caller has none.
+    # under (Security Lake: its accountId= partition). The caller's account
+    # (userIdentity.accountId) comes last, for a record out of such a folder: it is another
+    # account for cross-account calls (an AWSAccount caller's is always another one), and a
+    # web identity or SAML caller has none.
     account = (
         optional_str(record, "recipientAccountId")
         or optional_str(envelope, "account")
