@@ -38,8 +38,9 @@ class Recognition:
     json_keys: re.Pattern[bytes] | None = None
     """JSON members that only the source's records or files have. A match counts only as a key
     where a format puts its marking members (a top-level member, or a member of a record in a
-    top-level array or in the array of a member named in a wrapper's ``keys``: normalizers/detect.py),
-    never inside a string or as a record's nested key; of every source's markers that count, the earliest in the head wins."""
+    top-level array or in the array of a member named in a wrapper's ``keys``:
+    normalizers/detect.py), never inside a string or as a record's nested key; of every
+    source's markers that count, the earliest in the head wins."""
     detail_types: frozenset[str] = frozenset()
     """EventBridge ``detail-type`` values of the source's events."""
     detail_type_suffix: str | None = None
