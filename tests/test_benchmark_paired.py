@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Callable
 
 import orjson
 import pytest
@@ -17,8 +18,12 @@ from benchmarks.paired import paired_rounds, round_ratios, summary
 def test_rounds_reverse_the_order_of_the_measures_every_other_round() -> None:
     calls: list[tuple[str, int]] = []
 
-    def measure(name: str) -> object:
-        return lambda number: calls.append((name, number)) or f"{name}{number}"
+    def measure(name: str) -> Callable[[int], str]:
+        def called(number: int) -> str:
+            calls.append((name, number))
+            return f"{name}{number}"
+
+        return called
 
     results = paired_rounds(3, measure("a"), measure("b"), measure("c"))
     assert calls == [
