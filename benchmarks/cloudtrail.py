@@ -21,14 +21,18 @@ Two files, measured in the same run (issue 15.2):
 ``ratio_to_ceiling`` is best-of-R over best-of-R, each best from a run of its own moment;
 ``median_round_ratio_to_ceiling`` is the median of R alternating rounds' own ratios (a ceiling
 run, then a path run, moments apart), as benchmarks/ingest.py reports its ratios: on a shared
-machine the load moves between the two bests, far less within a round.
+machine the load moves between the two bests, far less within a round. The ratio to read is
+``paired_ratio_to_ceiling``: ``ROUNDS`` short paired rounds (benchmarks/paired.py) on pieces of
+``ROUND_RECORDS`` records of the same file, each piece in two rounds, the ceiling first in one
+and the path first in the other; the median of the rounds' own ratios, with their spread
+(``paired_ratio_to_ceiling_spread``: least, first quartile, third quartile, greatest).
 
 Each row also splits its time per record into stages, so that no profiler is needed to see
 where it goes: ``split_us_per_record`` (gunzip and the streaming split into records),
 ``map_us_per_record`` (detection, envelopes and the mapper) and ``encode_us_per_record`` (the
 bulk lines); each from best-of-R runs that stop after it, the later ones by difference.
 
-Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R]``.
+Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R] [--rounds K] [--round-records P]``.
 """
 
 from __future__ import annotations
