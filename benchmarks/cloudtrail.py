@@ -21,14 +21,18 @@ Two files, measured in the same run (issue 15.2):
 ``ratio_to_ceiling`` is best-of-R over best-of-R, each best from a run of its own moment;
 ``median_round_ratio_to_ceiling`` is the median of R alternating rounds' own ratios (a ceiling
 run, then a path run, moments apart), as benchmarks/ingest.py reports its ratios: on a shared
-machine the load moves between the two bests, far less within a round.
+machine the load moves between the two bests, far less within a round. The ratio to read is
+``paired_ratio_to_ceiling``: ``ROUNDS`` short paired rounds (benchmarks/paired.py) on pieces of
+``ROUND_RECORDS`` records of the same file, each piece in two rounds, the ceiling first in one
+and the path first in the other; the median of the rounds' own ratios, with their spread
+(``paired_ratio_to_ceiling_spread``: least, first quartile, third quartile, greatest).
 
 Each row also splits its time per record into stages, so that no profiler is needed to see
 where it goes: ``split_us_per_record`` (gunzip and the streaming split into records),
 ``map_us_per_record`` (detection, envelopes and the mapper) and ``encode_us_per_record`` (the
 bulk lines); each from best-of-R runs that stop after it, the later ones by difference.
 
-Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R]``.
+Run: ``python -m benchmarks.cloudtrail [--records N] [--repeat R] [--rounds K] [--round-records P]``.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from typing import Any
 
 import orjson
 
+from benchmarks.paired import paired_rounds, round_ratios, summary
 from demo.records import cloudtrail as ct
 from normalizers import DeadLetter, Origin, normalize_object
 from normalizers.cloudtrail.credentials import SECRET_MARKERS
@@ -65,6 +70,10 @@ GENERATOR = SHARED / "bench" / "gen_cloudtrail.py"
 ACTION_LINE = b'{"create":{}}\n'
 DEFAULT_RECORDS = 100_000
 DEFAULT_REPEAT = 2
+ROUNDS = 20
+"""Paired rounds per file (``paired_ratio_to_ceiling``): each piece twice, once in each order."""
+ROUND_RECORDS = 20_000
+"""Records per piece of the paired rounds: a fifth to a half of a second per side."""
 
 
 def sample_records() -> list[dict[str, Any]]:
@@ -133,6 +142,11 @@ def _synthetic_records() -> list[dict[str, Any]]:
 
 def build_file(records: int) -> bytes:
     """A gzip CloudTrail log file of ``records`` varied records, compact as AWS writes it."""
+    return _stratus_file(_stratus_lines(records))
+
+
+def _stratus_lines(records: int) -> list[bytes]:
+    """The serialized records of :func:`build_file`."""
     samples = sample_records()
     start = datetime(2024, 5, 1, tzinfo=UTC)
     parts = []
@@ -142,7 +156,11 @@ def build_file(records: int) -> bytes:
         record["eventTime"] = (start + timedelta(seconds=index)).strftime("%Y-%m-%dT%H:%M:%SZ")
         record["sourceIPAddress"] = f"198.51.{index // 256 % 256}.{index % 256}"
         parts.append(orjson.dumps(record))
-    return gzip.compress(b'{"Records":[' + b",".join(parts) + b"]}", compresslevel=6)
+    return parts
+
+
+def _stratus_file(lines: list[bytes]) -> bytes:
+    return gzip.compress(b'{"Records":[' + b",".join(lines) + b"]}", compresslevel=6)
 
 
 def build_small_file(records: int) -> bytes | None:
@@ -150,9 +168,25 @@ def build_small_file(records: int) -> bytes | None:
     writes them (its seed, clock and serialization; one object rather than files of 1,000),
     or ``None`` when the generator is absent."""
     items = generated_records(records)
-    if items is None:
-        return None
+    return None if items is None else _small_file(items)
+
+
+def _small_file(items: list[dict[str, Any]]) -> bytes:
     return gzip.compress(json.dumps({"Records": items}).encode(), compresslevel=6)
+
+
+def pieces(records: int, piece: int, small: bool = False) -> list[bytes] | None:
+    """The file of ``records`` records (:func:`build_file`, or :func:`build_small_file` when
+    ``small``) cut into consecutive gzip log files of ``piece`` records (the last may hold
+    fewer), built the same way: the inputs of the paired rounds (``None``: no generator)."""
+    piece = max(1, min(piece, records))
+    if small:
+        items = generated_records(records)
+        if items is None:
+            return None
+        return [_small_file(items[at : at + piece]) for at in range(0, records, piece)]
+    lines = _stratus_lines(records)
+    return [_stratus_file(lines[at : at + piece]) for at in range(0, records, piece)]
 
 
 def generated_records(count: int, seed: int = 7, generator: Path = GENERATOR) -> list[dict[str, Any]] | None:
@@ -261,8 +295,33 @@ def _peak_memory(work: Callable[[], object]) -> int:
         tracemalloc.stop()
 
 
-def measure(name: str, compressed: bytes, records: int, repeat: int) -> dict[str, Any]:
-    """One row: the file's best-of-``repeat`` CPU seconds through the bulk path, and its ceiling."""
+def _paired(pieces: list[bytes], rounds: int) -> dict[str, Any]:
+    """The path's rate over the ceiling's in ``rounds`` short paired rounds (benchmarks/paired.py):
+    rounds 2k and 2k + 1 read piece k (modulo the pieces), the ceiling then the path in even
+    rounds and the path then the ceiling in odd ones, each in CPU seconds of this process; a
+    round's ratio is its ceiling's seconds over its path's (the same records)."""
+
+    def piece(number: int) -> bytes:
+        return pieces[number // 2 % len(pieces)]
+
+    ceilings, paths = paired_rounds(
+        rounds,
+        lambda number: _best_seconds(lambda: _ceiling(piece(number)), 1),
+        lambda number: _best_seconds(lambda: _to_ndjson(piece(number)), 1),
+    )
+    return summary(round_ratios(ceilings, paths), "paired_ratio_to_ceiling")
+
+
+def measure(
+    name: str,
+    compressed: bytes,
+    records: int,
+    repeat: int,
+    pieces: list[bytes] | None = None,
+    rounds: int = ROUNDS,
+) -> dict[str, Any]:
+    """One row: the file's best-of-``repeat`` CPU seconds through the bulk path, and its ceiling;
+    with ``pieces`` (the file cut in short files), the ratio of ``rounds`` paired rounds too."""
     raw_bytes = len(zlib.decompress(compressed, wbits=31))
     documents, dead, ndjson_bytes = _to_ndjson(compressed)
     if documents != records or dead:
@@ -285,6 +344,7 @@ def measure(name: str, compressed: bytes, records: int, repeat: int) -> dict[str
         "median_round_ratio_to_ceiling": round(
             statistics.median(c / p for c, p in zip(ceilings, paths, strict=True)), 3
         ),
+        **(_paired(pieces, rounds) if pieces else {}),
         **stricter,
         "raw_bytes": raw_bytes,
         "ndjson_bytes": ndjson_bytes,
@@ -294,13 +354,37 @@ def measure(name: str, compressed: bytes, records: int, repeat: int) -> dict[str
     }
 
 
-def run(records: int = DEFAULT_RECORDS, repeat: int = DEFAULT_REPEAT) -> list[dict[str, Any]]:
+def run(
+    records: int = DEFAULT_RECORDS,
+    repeat: int = DEFAULT_REPEAT,
+    rounds: int = ROUNDS,
+    round_records: int = ROUND_RECORDS,
+) -> list[dict[str, Any]]:
     """Result rows for benchmarks/run.py: best-of-``repeat`` CPU seconds of this one process,
-    the stratus-cycled file and the small-records file in the same run."""
-    rows = [measure("cloudtrail gzip -> bulk NDJSON", build_file(records), records, repeat)]
+    the stratus-cycled file and the small-records file in the same run, each with its ratio of
+    ``rounds`` paired rounds on pieces of ``round_records`` records."""
+    rows = [
+        measure(
+            "cloudtrail gzip -> bulk NDJSON",
+            build_file(records),
+            records,
+            repeat,
+            pieces(records, round_records),
+            rounds,
+        )
+    ]
     small = build_small_file(records)
     if small is not None:
-        rows.append(measure("cloudtrail small records gzip -> bulk NDJSON", small, records, repeat))
+        rows.append(
+            measure(
+                "cloudtrail small records gzip -> bulk NDJSON",
+                small,
+                records,
+                repeat,
+                pieces(records, round_records, small=True),
+                rounds,
+            )
+        )
     return rows
 
 
@@ -308,8 +392,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="CloudTrail normalizer benchmark (one core)")
     parser.add_argument("--records", type=int, default=DEFAULT_RECORDS, help="records in the generated file")
     parser.add_argument("--repeat", type=int, default=DEFAULT_REPEAT, help="runs per measurement (best kept)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"paired rounds (default {ROUNDS})")
+    parser.add_argument(
+        "--round-records",
+        type=int,
+        default=ROUND_RECORDS,
+        help=f"records per piece of the paired rounds (default {ROUND_RECORDS})",
+    )
     args = parser.parse_args()
-    for row in run(args.records, args.repeat):
+    for row in run(args.records, args.repeat, args.rounds, args.round_records):
         print(json.dumps(row, indent=2))
 
 

@@ -19,9 +19,14 @@ Rows:
 
 Every measurement is repeated ``REPEATS`` times, the compared ones alternating within a round,
 and each row reports medians (ratios: the median of each round's own ratio): on 2 cores shared
-with other work, only a ratio measured in the same moment means something.
+with other work, only a ratio measured in the same moment means something. Three rounds were
+not enough (consecutive runs of one code read 0.64 to 0.81), so the two ingest rows also give
+``paired_ratio_to_normalize_only`` and ``paired_cpu_ratio_to_normalize_only``: the median of
+``PAIRED_ROUNDS`` further rounds of normalize-only and both ingest measures, back to back on the
+same object, their order reversed every other round (benchmarks/paired.py), with the spread of
+the rounds' ratios beside it (``..._spread``: least, first quartile, third quartile, greatest).
 
-    python -m benchmarks.ingest [--records N] [--repeats N]
+    python -m benchmarks.ingest [--records N] [--repeats N] [--paired-rounds N]
 """
 
 from __future__ import annotations
@@ -43,6 +48,7 @@ from opensearchpy import OpenSearch
 from osmem_server import OsmemServer
 
 from benchmarks import vpcflow as vpcflow_bench
+from benchmarks.paired import paired_rounds, round_ratios, summary
 from enrichment import EnrichmentSettings
 from ingest.config import Settings
 from ingest.processor import process_object
@@ -56,6 +62,9 @@ RECORDS = 100_000
 ENGINE_RECORDS = 5_000
 """The embedded engine indexes a few hundred to a thousand documents a second on 2 cores."""
 REPEATS = 3
+PAIRED_ROUNDS = 9
+"""Paired rounds of the ``paired_*`` ratios: each about a second per measure (the whole object,
+its address cache cold, as the rows above measure it)."""
 WORKER_FILES = 6
 """Files of ``RECORDS // 5`` lines each for the ``--workers`` rows."""
 FLOW_FILE = "111111111111_vpcflowlogs_eu-west-3_fl-0bench_20240501T1200Z_{n}.log.gz"
@@ -243,8 +252,23 @@ def _ratios(normalized: list[dict[str, Any]], ingested: list[dict[str, Any]]) ->
     return {"ratio_to_normalize_only": round(wall, 3), "cpu_ratio_to_normalize_only": round(cpu, 3)}
 
 
+def _paired(normalized: list[dict[str, Any]], ingested: list[dict[str, Any]]) -> dict[str, Any]:
+    """The paired rounds' ratios of the path's rates to normalize-only's (benchmarks/paired.py)."""
+    rates = {
+        "paired_ratio_to_normalize_only": "records_per_s",
+        "paired_cpu_ratio_to_normalize_only": "records_per_cpu_s",
+    }
+    row: dict[str, Any] = {}
+    for name, rate in rates.items():
+        row |= summary(round_ratios([i[rate] for i in ingested], [n[rate] for n in normalized]), name)
+    return row
+
+
 def run(
-    records: int = RECORDS, engine_records: int = ENGINE_RECORDS, repeats: int = REPEATS
+    records: int = RECORDS,
+    engine_records: int = ENGINE_RECORDS,
+    repeats: int = REPEATS,
+    paired: int = PAIRED_ROUNDS,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
@@ -263,17 +287,24 @@ def run(
                 lambda: _ingest_once(url, flows, scratch),
                 lambda: _ingest_once(url, flows, scratch, enrich=False),
             )
+            paired_normalized, paired_ingested, paired_unenriched = paired_rounds(
+                paired,
+                lambda _: _normalize_once(flows),
+                lambda _: _ingest_once(url, flows, scratch),
+                lambda _: _ingest_once(url, flows, scratch, enrich=False),
+            )
             one, two = _rounds(
                 repeats,
                 lambda: _cli_ingest(url, folder, scratch, 1),
                 lambda: _cli_ingest(url, folder, scratch, 2),
             )
     rows.append({"name": "vpcflow v2 normalize-only (same object)", **_rounded(_median(normalized))})
-    for name, results in (
-        ("ingest flows -> accept-all stand-in", ingested),
-        ("ingest flows, no enrichment -> stand-in", unenriched),
+    for name, results, paired_results in (
+        ("ingest flows -> accept-all stand-in", ingested, paired_ingested),
+        ("ingest flows, no enrichment -> stand-in", unenriched, paired_unenriched),
     ):
-        rows.append({"name": name, **_rounded(_median(results)), **_ratios(normalized, results)})
+        row = {"name": name, **_rounded(_median(results)), **_ratios(normalized, results)}
+        rows.append(row | _paired(paired_normalized, paired_results))
     worker_records = WORKER_FILES * max(1, records // 5)
     speed_ups = [a["seconds"] / b["seconds"] for a, b in zip(one, two, strict=True)]
     for workers, results in ((1, one), (2, two)):
@@ -290,8 +321,14 @@ def main() -> None:
         "--records", type=int, default=RECORDS, help=f"records of the object (default {RECORDS})"
     )
     parser.add_argument("--repeats", type=int, default=REPEATS, help=f"rounds (default {REPEATS})")
+    parser.add_argument(
+        "--paired-rounds",
+        type=int,
+        default=PAIRED_ROUNDS,
+        help=f"paired rounds of the paired_* ratios (default {PAIRED_ROUNDS})",
+    )
     args = parser.parse_args()
-    for row in run(args.records, repeats=args.repeats):
+    for row in run(args.records, repeats=args.repeats, paired=args.paired_rounds):
         print(orjson.dumps(row).decode())
 
 

@@ -195,8 +195,9 @@ def normalized_items(
     normalized = normalize_object(opened.stream, origin, source)
 
     def items() -> Iterator[SourcedItem]:
+        outcome = normalized.outcome  # one object, updated as the items come
         for item in normalized:
-            yield (normalized.outcome.source or "unknown"), item
+            yield (outcome.source or "unknown"), item
 
     return items(), lambda: normalized.outcome.source, lambda: normalized.outcome.skipped
 
@@ -372,14 +373,14 @@ class _ChunkLoop:
             documents.indices.append,
             documents.bodies.append,
         )
-        dumps = orjson.dumps
+        dumps, max_term_bytes = orjson.dumps, MAX_TERM_BYTES
         letters: list[tuple[int, dict[str, Any]]] = []
         source = "unknown"
         enricher = self._services.enricher
+        enrich = None if enricher is None else enricher.enrich
         targets: dict[str, tuple[str, Backfill | None]] = {}
-        count = 0
-        for count, (source, item) in enumerate(records, 1):
-            offset = count - 1
+        offset = -1
+        for offset, (source, item) in enumerate(records):
             if done_before and offset in done_before:
                 continue
             if isinstance(item, DeadLetter):
@@ -388,8 +389,8 @@ class _ChunkLoop:
                 letter = {"stage": "normalize", **item.to_json(), "version": self._identity.version}
                 letters.append((offset, letter))
                 continue
-            if enricher is not None:
-                enricher.enrich(item)  # never raises: a document it cannot enrich goes as it is
+            if enrich is not None:
+                enrich(item)  # never raises: a document it cannot enrich goes as it is
             target = targets.get(source)
             if target is None:
                 target = targets[source] = self._target(source)
@@ -404,11 +405,12 @@ class _ChunkLoop:
             except TypeError as error:  # orjson.JSONEncodeError: a shape no normalizer foresaw
                 letters.append((offset, self._unencodable(number, offset, source, item, error)))
                 continue
-            if len(body) > MAX_TERM_BYTES:  # rare: only so long a document can hold a term Lucene refuses
+            if len(body) > max_term_bytes:  # rare: only so long a document can hold a term Lucene refuses
                 body = self._with_immense_values_cut(number, offset, item, body)
             add_offset(offset)
             add_index(index)
             add_body(body)
+        count = offset + 1
         if not count:
             return None
         self._result.records += count

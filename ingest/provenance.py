@@ -121,6 +121,7 @@ class Provenance:
         no step per document that only a check needs (this runs once per document)."""
         items = iter(items)
         stamp = self._stamp
+        stamped = {"object": stamp}  # one ``siem`` shared by the documents that had none (read-only)
         for sourced in items:
             item = sourced[1]
             if not isinstance(item, DeadLetter):
@@ -133,7 +134,7 @@ class Provenance:
             if not isinstance(item, DeadLetter):  # _stamped inline
                 siem = item.get("siem", stamp)
                 if siem is stamp:
-                    item["siem"] = {"object": stamp}
+                    item["siem"] = stamped
                 elif isinstance(siem, dict) and "object" not in siem:
                     siem["object"] = stamp
             yield sourced
