@@ -24,6 +24,12 @@ _API_CALL_PATHS = (
 # Where a finding names the resources it is about, besides Security Hub's Resources list.
 _RESOURCE_ID_PATHS = ("cloud.instance.id", "related.hosts")
 _RESOURCE_ARN_PATHS = ("aws.guardduty.resource.s3_bucket_details.arn",)
+# The resources an API call finding says the call affected (``AwsApiCallAction.AffectedResources``:
+# resource type -> ARN, e.g. ``{"AWS::IAM::Role": "arn:aws:iam::...:role/x"}``), kept whole.
+_AFFECTED_RESOURCES_PATHS = (
+    "aws.guardduty.service.action.aws_api_call_action.affected_resources",
+    "aws.securityhub_findings.action.aws_api_call_action.affected_resources",
+)
 _RESOURCE_NAME_PATHS = ("aws.guardduty.resource.s3_bucket_details.name",)
 # The workload a finding names (docs/sources/guardduty.md, "Containers and clusters",
 # "Kubernetes API calls"): shown as the fields to query, so the analyst pivots on them.
@@ -297,11 +303,23 @@ def _resources(document: dict[str, Any], block: str) -> tuple[tuple[str, ...], t
             f"{block}.evaluated_resource.id",
         )
     )
+    ids += _affected_resources(document)
     arns = [value for value in ids if value.startswith("arn:")]
     short = [value for value in ids if not value.startswith("arn:")]
     short += [name for name in (resource_name(arn) for arn in arns) if name]
     short += list(_strings(document, *_RESOURCE_ID_PATHS, *_RESOURCE_NAME_PATHS))
     return tuple(dict.fromkeys(arns)), tuple(dict.fromkeys(short))
+
+
+def _affected_resources(document: dict[str, Any]) -> list[str]:
+    """The values of the API call's ``AffectedResources`` map (its keys are resource types)."""
+    return [
+        value.strip()
+        for path in _AFFECTED_RESOURCES_PATHS
+        for resources in objects(document, path)
+        for value in resources.values()
+        if isinstance(value, str) and value.strip()
+    ]
 
 
 def resource_name(arn: str) -> str | None:
