@@ -215,7 +215,7 @@ def from_investigation(client: OpenSearch, finding_id: str, prefix: str) -> Summ
 def _from_report(report: Any) -> Summary:
     when = report.when
     seen = f"actor active {when.first_seen} to {when.last_seen}" if when.first_seen else "no actor activity"
-    ips = [count.value for count in report.where.ips]
+    ips = [count.value for count in report.where.ips + report.where.addresses]
     return Summary(
         who=one_line(report.who.summary or "unknown"),
         when=one_line(

@@ -248,6 +248,9 @@ def origins(subject: dict[str, Any], start: datetime, end: datetime, identities:
             }
         },
         "ips": {"terms": {"field": f.SOURCE_IP, "size": TOP_VALUES}},
+        # A sourceIPAddress that is no IP: the AWS service that made the call
+        # (``cloudformation.amazonaws.com``), ``AWS Internal``.
+        "addresses": {"terms": {"field": f.SOURCE_ADDRESS, "size": TOP_VALUES}},
         "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
         # From enrichment: which accounts (with their names), countries, networks and tools.
         "accounts": {

@@ -15,7 +15,8 @@ import orjson
 import pytest
 
 from demo.records import cloudtrail as ct
-from investigation import investigate
+from detections.summary import from_investigation
+from investigation import investigate, render
 from tests.investigation.conftest import Siem
 
 pytestmark = pytest.mark.integration
@@ -38,10 +39,9 @@ def _sample_finding(shared_dir: Path) -> dict[str, Any]:
     return finding
 
 
-def test_the_affected_role_is_the_pivot_of_a_guardduty_api_call_finding(siem: Siem, shared_dir: Path) -> None:
-    """The role's own session, through CloudFormation, put the policy on the role (what the
-    finding says: "attempted to add a policy to themselves"); an unrelated user acting at the
-    same time is not in the answer."""
+def _ingest(siem: Siem, shared_dir: Path) -> str:
+    """The sample finding, the role session's ``PutRolePolicy`` through CloudFormation, and an
+    unrelated user's call at the same time; returns the session's ARN."""
     session = ct.role_session(
         ACCOUNT, "IAMRole", "AWSCloudFormation", "ASIAIAMROLE000000001", "AROAIAMROLE00000001"
     )
@@ -64,6 +64,13 @@ def test_the_affected_role_is_the_pivot_of_a_guardduty_api_call_finding(siem: Si
     )
     siem.cloudtrail([put_policy, bystander])
     siem.guardduty([_sample_finding(shared_dir)])
+    return session.arn
+
+
+def test_the_affected_role_is_the_pivot_of_a_guardduty_api_call_finding(siem: Siem, shared_dir: Path) -> None:
+    """The role's own session, through CloudFormation, put the policy on the role (what the
+    finding says: "attempted to add a policy to themselves"); the bystander is not in the answer."""
+    session_arn = _ingest(siem, shared_dir)
 
     report = investigate(siem.client, FINDING_ID).to_dict()
 
@@ -71,5 +78,20 @@ def test_the_affected_role_is_the_pivot_of_a_guardduty_api_call_finding(siem: Si
     assert report["finding"]["keys"]["resource_arns"] == [ROLE_ARN]
     assert report["finding"]["keys"]["resource_ids"] == ["IAMRole"]
     assert [action["action"] for action in report["what"]["actions"]] == ["PutRolePolicy"]
-    assert [identity["arn"] for identity in report["who"]["identities"]] == [session.arn]
-    assert report["who"]["chain"][0]["arn"] == session.arn
+    assert [identity["arn"] for identity in report["who"]["identities"]] == [session_arn]
+    assert report["who"]["chain"][0]["arn"] == session_arn
+
+
+def test_a_call_made_by_an_aws_service_says_which_service_it_came_from(siem: Siem, shared_dir: Path) -> None:
+    """CloudTrail's ``sourceIPAddress`` of a call an AWS service made is the service's name
+    (``source.address``, no ``source.ip``): "from where" names it in the report and the alert."""
+    _ingest(siem, shared_dir)
+
+    report = investigate(siem.client, FINDING_ID)
+
+    assert report.to_dict()["where"]["ips"] == []
+    assert report.to_dict()["where"]["addresses"] == [{"address": "cloudformation.amazonaws.com", "count": 1}]
+    where = render(report, "text").split("FROM WHERE", 1)[1].split("\n\n", 1)[0]
+    assert "No source addresses" not in where and "cloudformation.amazonaws.com  1" in where
+    summary = from_investigation(siem.client, FINDING_ID, "siem-")
+    assert summary is not None and summary.where == "from cloudformation.amazonaws.com"
