@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from investigation import fields as f
 from investigation.chain import Link
-from investigation.controls import account_of, is_account_control
+from investigation.controls import account_of, is_account_control, security_control
 from investigation.documents import first, identity_of, obj, objects, text, values
 from investigation.network import is_external, is_ip
 from investigation.times import normalized
@@ -98,6 +98,9 @@ class Finding:
     """An attack sequence's actors, one link per actor (docs/schema.md, "Attack sequences")."""
     sample: bool = False
     """A sample finding (GuardDuty ``CreateSampleFindings``, Security Hub ``Sample``), not a real one."""
+    control: str | None = None
+    """The security control a control finding checks (:func:`investigation.controls.security_control`
+    of its type: ``IAM.7`` for AFSBP's ``.../IAM.7``, ``IAM.6`` for CIS 1.2.0's rule 1.14)."""
     workload: tuple[tuple[str, str], ...] = ()
     """``(field, value)`` of :data:`WORKLOAD_FIELDS` the finding fills: its cluster, Kubernetes
     namespace and object, container."""
@@ -113,7 +116,7 @@ class Finding:
         finding is about its actor, then its remote address, then its resource.
         """
         keys = self.keys
-        if self.kind == "state" and account_of(keys.resource_ids) and is_account_control(self.type):
+        if self.kind == "state" and account_of(keys.resource_ids) and is_account_control(self.control):
             return "account"
         if self.kind == "state" and keys.has_resource:
             return "resource"
@@ -133,6 +136,7 @@ class Finding:
             "kind": self.kind,
             "title": self.title,
             "type": self.type,
+            "control": self.control,
             "severity": self.severity,
             "severity_label": self.severity_label,
             "account_id": self.account_id,
@@ -190,6 +194,11 @@ def from_document(
     start = text(document, f.FIRST_OBSERVED) or text(document, f.CREATED) or updated or ""
     end = text(document, f.LAST_OBSERVED) or updated or start
     severity = first(document, "event.severity")
+    finding_type = (
+        (text(document, "rule.name") if source == "config" else None)
+        or text(document, "rule.id")
+        or text(document, f.ACTION)
+    )
     return Finding(
         # A Config rule's verdict has no finding id: its document's id names it.
         id=text(document, f"{block}.id")
@@ -199,9 +208,8 @@ def from_document(
         source=source,
         kind=text(document, "event.kind"),
         title=text(document, "message") or text(document, "rule.name"),
-        type=(text(document, "rule.name") if source == "config" else None)
-        or text(document, "rule.id")
-        or text(document, f.ACTION),
+        type=finding_type,
+        control=security_control(finding_type) if source == "securityhub" else None,
         severity=float(severity) if isinstance(severity, int | float) else None,
         severity_label=text(document, f"{block}.severity.label"),
         account_id=text(document, f.ACCOUNT),
