@@ -142,7 +142,10 @@ def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
     parts = [f"{name} x{n}" if n > 1 else name for name, n in actions.most_common()]
     targets = values(documents, "user.target.name")
     text = _listed(parts)
-    return f"{text} on user {_listed(targets)}" if targets else text
+    text = f"{text} on user {_listed(targets)}" if targets else text
+    # The alert keeps a sample of its events (detections.matches.MAX_SAMPLES): its counts are
+    # the sample's, not the alert's.
+    return f"{text} (in the first {len(documents)} of {count} events)" if 0 < len(documents) < count else text
 
 
 def _dataset(document: dict[str, Any]) -> Any:
@@ -215,7 +218,7 @@ def from_investigation(client: OpenSearch, finding_id: str, prefix: str) -> Summ
 def _from_report(report: Any) -> Summary:
     when = report.when
     seen = f"actor active {when.first_seen} to {when.last_seen}" if when.first_seen else "no actor activity"
-    ips = [count.value for count in report.where.ips]
+    ips = [count.value for count in report.where.ips + report.where.addresses]
     return Summary(
         who=one_line(report.who.summary or "unknown"),
         when=one_line(

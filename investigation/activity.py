@@ -153,6 +153,7 @@ def where(response: dict[str, Any]) -> Where:
     aggs = aggregations(response)
     return Where(
         ips=_counts(aggs, "ips"),
+        addresses=_counts(aggs, "addresses"),
         user_agents=_counts(aggs, "user_agents"),
         accounts=[_named_account(bucket) for bucket in aggs.get("accounts", {}).get("buckets", [])],
         countries=_counts(aggs, "countries"),

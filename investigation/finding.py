@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from investigation import fields as f
 from investigation.chain import Link
-from investigation.controls import account_of, is_account_control
+from investigation.controls import account_of, is_account_control, security_control
 from investigation.documents import first, identity_of, obj, objects, text, values
 from investigation.network import is_external, is_ip
 from investigation.times import normalized
@@ -24,6 +24,12 @@ _API_CALL_PATHS = (
 # Where a finding names the resources it is about, besides Security Hub's Resources list.
 _RESOURCE_ID_PATHS = ("cloud.instance.id", "related.hosts")
 _RESOURCE_ARN_PATHS = ("aws.guardduty.resource.s3_bucket_details.arn",)
+# The resources an API call finding says the call affected (``AwsApiCallAction.AffectedResources``:
+# resource type -> ARN, e.g. ``{"AWS::IAM::Role": "arn:aws:iam::...:role/x"}``), kept whole.
+_AFFECTED_RESOURCES_PATHS = (
+    "aws.guardduty.service.action.aws_api_call_action.affected_resources",
+    "aws.securityhub_findings.action.aws_api_call_action.affected_resources",
+)
 _RESOURCE_NAME_PATHS = ("aws.guardduty.resource.s3_bucket_details.name",)
 # The workload a finding names (docs/sources/guardduty.md, "Containers and clusters",
 # "Kubernetes API calls"): shown as the fields to query, so the analyst pivots on them.
@@ -92,6 +98,9 @@ class Finding:
     """An attack sequence's actors, one link per actor (docs/schema.md, "Attack sequences")."""
     sample: bool = False
     """A sample finding (GuardDuty ``CreateSampleFindings``, Security Hub ``Sample``), not a real one."""
+    control: str | None = None
+    """The security control a control finding checks (:func:`investigation.controls.security_control`
+    of its type: ``IAM.7`` for AFSBP's ``.../IAM.7``, ``IAM.6`` for CIS 1.2.0's rule 1.14)."""
     workload: tuple[tuple[str, str], ...] = ()
     """``(field, value)`` of :data:`WORKLOAD_FIELDS` the finding fills: its cluster, Kubernetes
     namespace and object, container."""
@@ -107,7 +116,7 @@ class Finding:
         finding is about its actor, then its remote address, then its resource.
         """
         keys = self.keys
-        if self.kind == "state" and account_of(keys.resource_ids) and is_account_control(self.type):
+        if self.kind == "state" and account_of(keys.resource_ids) and is_account_control(self.control):
             return "account"
         if self.kind == "state" and keys.has_resource:
             return "resource"
@@ -127,6 +136,7 @@ class Finding:
             "kind": self.kind,
             "title": self.title,
             "type": self.type,
+            "control": self.control,
             "severity": self.severity,
             "severity_label": self.severity_label,
             "account_id": self.account_id,
@@ -184,6 +194,11 @@ def from_document(
     start = text(document, f.FIRST_OBSERVED) or text(document, f.CREATED) or updated or ""
     end = text(document, f.LAST_OBSERVED) or updated or start
     severity = first(document, "event.severity")
+    finding_type = (
+        (text(document, "rule.name") if source == "config" else None)
+        or text(document, "rule.id")
+        or text(document, f.ACTION)
+    )
     return Finding(
         # A Config rule's verdict has no finding id: its document's id names it.
         id=text(document, f"{block}.id")
@@ -193,9 +208,8 @@ def from_document(
         source=source,
         kind=text(document, "event.kind"),
         title=text(document, "message") or text(document, "rule.name"),
-        type=(text(document, "rule.name") if source == "config" else None)
-        or text(document, "rule.id")
-        or text(document, f.ACTION),
+        type=finding_type,
+        control=security_control(finding_type) if source == "securityhub" else None,
         severity=float(severity) if isinstance(severity, int | float) else None,
         severity_label=text(document, f"{block}.severity.label"),
         account_id=text(document, f.ACCOUNT),
@@ -297,11 +311,23 @@ def _resources(document: dict[str, Any], block: str) -> tuple[tuple[str, ...], t
             f"{block}.evaluated_resource.id",
         )
     )
+    ids += _affected_resources(document)
     arns = [value for value in ids if value.startswith("arn:")]
     short = [value for value in ids if not value.startswith("arn:")]
     short += [name for name in (resource_name(arn) for arn in arns) if name]
     short += list(_strings(document, *_RESOURCE_ID_PATHS, *_RESOURCE_NAME_PATHS))
     return tuple(dict.fromkeys(arns)), tuple(dict.fromkeys(short))
+
+
+def _affected_resources(document: dict[str, Any]) -> list[str]:
+    """The values of the API call's ``AffectedResources`` map (its keys are resource types)."""
+    return [
+        value.strip()
+        for path in _AFFECTED_RESOURCES_PATHS
+        for resources in objects(document, path)
+        for value in resources.values()
+        if isinstance(value, str) and value.strip()
+    ]
 
 
 def resource_name(arn: str) -> str | None:

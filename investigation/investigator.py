@@ -112,7 +112,7 @@ def investigate(
     when = When(iso(start), iso(end), finding.first_observed, finding.last_observed)
 
     mode = finding.mode
-    subject = queries.subject_filter(mode, finding.keys, finding.type, network_activity_copies)
+    subject = queries.subject_filter(mode, finding.keys, finding.control, network_activity_copies)
     interval = queries.histogram_interval(start, end)
     # One credential needs no grouping by identity; an attack sequence names several.
     by_identity = mode != "credential" or len(finding.actors) > 1
@@ -163,7 +163,7 @@ def _timeline(
     important events in time order; and what the chain's writes among them created: one search."""
     window = (when.window_start, when.window_end)
     hops = [scope(*window, [hop_clause(link)], copies) for link in who.chain]
-    subject = queries.subject_clauses(finding.mode, finding.keys, finding.type)
+    subject = queries.subject_clauses(finding.mode, finding.keys, finding.control)
     whole = scope(*window, [*subject, *(hop_clause(link) for link in who.chain)], copies)
     if whole.empty:
         return Timeline(scope=None), []
@@ -420,7 +420,7 @@ def _dashboards_url(base: str, events: Scope) -> str:
 def _who_summary(finding: Finding, who: Who, what: What) -> str:
     if finding.mode == "none":
         return "The finding names no identity, address or resource to pivot on."
-    root = finding.type in ROOT_CONTROLS
+    root = finding.control in ROOT_CONTROLS
     if not who.chain and finding.mode == "account":
         if root:
             return "The root user did not act in the account in the window."
@@ -466,7 +466,7 @@ def _what_summary(finding: Finding, what: What, when: When) -> str:
         "credential": "this actor",
         "ip": "this address",
         "resource": "this resource",
-        "account": "the root user" if finding.type in ROOT_CONTROLS else "this account setting",
+        "account": "the root user" if finding.control in ROOT_CONTROLS else "this account setting",
     }[finding.mode]
     if not what.events:
         summary = f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."

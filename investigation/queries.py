@@ -156,11 +156,23 @@ def subject_clauses(mode: Mode, keys: JoinKeys, control: str | None = None) -> l
     if mode == "ip":
         return _singles((f.SOURCE_IP, keys.ips))
     if mode == "resource":
-        names = list(keys.resource_arns) + list(keys.resource_ids)
         # A flat_object root field matches a value at any key path: one clause covers
         # bucketName, groupId, userName, roleArn... without listing every API's parameters.
-        return _singles((f.RESOURCE_ARN, keys.resource_arns), (f.REQUEST_PARAMETERS, names))
+        clauses = _singles((f.RESOURCE_ARN, keys.resource_arns), (f.REQUEST_PARAMETERS, keys.resource_arns))
+        # A short id (a user, function or database name) is no ARN: the same name exists in
+        # many accounts of an organization, so it matches in the resource's accounts only.
+        names = terms(f.REQUEST_PARAMETERS, keys.resource_ids)
+        accounts = terms(f.ACCOUNT, _resource_accounts(keys))
+        if names:
+            clauses.append((names, accounts) if accounts else (names,))
+        return clauses
     return []
+
+
+def _resource_accounts(keys: JoinKeys) -> list[str]:
+    """The accounts of the finding's resources: each ARN's account, and the finding's."""
+    from_arns = [parts[4] for parts in (arn.split(":", 5) for arn in keys.resource_arns) if len(parts) > 4]
+    return [account for account in from_arns + list(keys.account_ids) if account]
 
 
 _IDENTITY_ACCOUNT = "aws.cloudtrail.user_identity.account_id"
@@ -248,6 +260,9 @@ def origins(subject: dict[str, Any], start: datetime, end: datetime, identities:
             }
         },
         "ips": {"terms": {"field": f.SOURCE_IP, "size": TOP_VALUES}},
+        # A sourceIPAddress that is no IP: the AWS service that made the call
+        # (``cloudformation.amazonaws.com``), ``AWS Internal``.
+        "addresses": {"terms": {"field": f.SOURCE_ADDRESS, "size": TOP_VALUES}},
         "user_agents": {"terms": {"field": f.USER_AGENT, "size": TOP_VALUES}},
         # From enrichment: which accounts (with their names), countries, networks and tools.
         "accounts": {

@@ -452,9 +452,10 @@ def _timeline(report: Report) -> Section:
 def _where(report: Report) -> Section:
     where = report.where
     section = Section("From where")
-    if not (where.ips or where.user_agents):
+    if not (where.ips or where.addresses or where.user_agents):
         section.text("No source addresses (no CloudTrail activity in the window).")
     section.table(("source IP", "events"), _count_rows(where.ips))
+    section.table(("source (not an IP)", "events"), _count_rows(where.addresses))
     section.table(("user agent", "events"), _count_rows(where.user_agents))
     section.table(("account", "events"), _count_rows(where.accounts))
     section.table(("country", "events"), _count_rows(where.countries))

@@ -184,6 +184,9 @@ class What:
 @dataclass(slots=True)
 class Where:
     ips: list[Count] = field(default_factory=list)
+    addresses: list[Count] = field(default_factory=list)
+    """``source.address``: a ``sourceIPAddress`` that is no IP, such as the AWS service that
+    made the call (``cloudformation.amazonaws.com``) or ``AWS Internal``."""
     user_agents: list[Count] = field(default_factory=list)
     accounts: list[Count] = field(default_factory=list)
     """``<id> (<name>)`` of the accounts the events happened in (the name from enrichment)."""
@@ -197,6 +200,7 @@ class Where:
     def to_dict(self) -> dict[str, Any]:
         return {
             "ips": [{"ip": c.value, "count": c.count} for c in self.ips],
+            "addresses": [{"address": c.value, "count": c.count} for c in self.addresses],
             "user_agents": [{"user_agent": c.value, "count": c.count} for c in self.user_agents],
             "accounts": [{"account": c.value, "count": c.count} for c in self.accounts],
             "countries": [{"country": c.value, "count": c.count} for c in self.countries],
