@@ -134,6 +134,7 @@ MODELS = {
             "organizations",
             "payment-cryptography",
             "qbusiness",
+            "quicksight",
             "ram",
             "rds",
             "redshift",
@@ -171,6 +172,8 @@ ALTERNATE = {
         " PolicyDocument)",
         "a data lake's settings trusting another account and a behavior graph of another account, the members"
         " lower-cased or as sent (DataLakeSettings.TrustedResourceOwners, graphArn)",
+        "QuickSight grants to another account, the members as sent (GrantPermissions, GrantLinkPermissions,"
+        " Permissions, LinkSharingConfiguration.Permissions)",
     },
     "siem-data-copied-to-other-account": {
         "Backup's members as sent (DestinationBackupVaultArn, BackupPlan.Rules.CopyActions)",
