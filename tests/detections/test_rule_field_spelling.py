@@ -104,6 +104,7 @@ MODELS = {
             "comprehend",
             "config",
             "dataexchange",
+            "datazone",
             "detective",
             "dlm",
             "ds",
