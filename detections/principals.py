@@ -725,7 +725,9 @@ def _perimeter_narrows(
       one of the ``Deny``'s (:func:`_pattern_within`: ``s3:*`` covers ``s3:Get*``); an
       ``Allow`` with ``NotAction`` only by a ``Deny`` of ``*``; a ``Deny`` with ``NotAction``
       only covers literal actions none of its patterns matches. Resources alike (case kept);
-      a trust policy's statements name none, and both mean the role (:class:`_Elements`);
+      a trust policy's statements name none, and both mean the role (:class:`_Elements`); a
+      ``Deny`` naming none in a queue's or topic's policy means that queue or topic
+      (:func:`_resources_within`);
     - each of its conditions excludes callers inside alone (:func:`_perimeter_condition`): a
       negated pinning condition (``StringNotEquals`` / ``StringNotEqualsIfExists`` /
       ``StringNotLike`` / ``ArnNotLike``..., or ``ForAllValues:`` of them) on a
@@ -766,10 +768,40 @@ def _perimeter_narrows(
             and (refusal.everyone or (kind, name) in refusal.principals)
             and _refuses_the_rest(refusal, kind, name, condition, inside)
             and actions.within(refusal.actions, budget)
-            and resources.within(refusal.resources, budget)
+            and _resources_within(resources, actions, refusal.resources, budget)
             for refusal in refusals
         )
         for kind, name in grants
+    )
+
+
+_QUEUE_OR_TOPIC = re.compile(r"\Aarn:[^:]*:(?:sqs|sns):")
+_QUEUE_OR_TOPIC_ACTION = re.compile(r"\A(?:sqs|sns):")
+
+
+def _resources_within(resources: _Elements, actions: _Elements, deny: _Elements, budget: _Budget) -> bool:
+    """Whether the ``Deny``'s resources ``deny`` cover an ``Allow``'s ``resources`` (its
+    ``actions`` tell what they are): as :meth:`_Elements.within`, and a ``Deny`` naming no
+    resource covers an ``Allow`` that surely names only the queue or topic whose policy it is.
+    SQS and SNS policies may leave ``Resource`` out, and a statement without one then applies to
+    the queue or topic the policy is attached to; a queue or topic has no sub-resources, and
+    a queue's (topic's) policy grants nothing on any other resource. So the ``Allow``'s every
+    resource is an SQS or SNS ARN (any queue or topic: the policy's own is the only one it can
+    grant), or ``*`` with only ``sqs:`` / ``sns:`` actions. Elsewhere (a bucket's ``*`` holds
+    its objects, a ``NotResource``, another service's ARN) the ``Deny`` narrows nothing."""
+    if deny.patterns is not None or resources.patterns is None:
+        return resources.within(deny, budget)
+    if resources.negated or not resources.patterns:
+        return False
+    return all(
+        _QUEUE_OR_TOPIC.match(pattern)
+        or (
+            pattern == "*"
+            and not actions.negated
+            and bool(actions.patterns)
+            and all(_QUEUE_OR_TOPIC_ACTION.match(action) for action in actions.patterns or ())
+        )
+        for pattern in resources.patterns
     )
 
 

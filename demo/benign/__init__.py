@@ -42,6 +42,7 @@ from demo.benign import (
     gaps,
     gaps2,
     grantrules,
+    grants3,
     guardrails,
     idbackdoor,
     oidc,
@@ -166,6 +167,10 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("codebuild-upkeep", "the platform team's Terraform in the CI/CD account raises a CodeBuild project's timeout, or starts its build on a larger machine (computeTypeOverride): no buildspec, source, image or role changed", evasion2.codebuild_upkeep, working_hours, 3),
     Activity("oidc-trusts", "the CI runner's Terraform creates or rewrites a role trusting one of the account's OIDC providers, naming whose tokens: a service's repository or its production environment, every repository of the GitHub organization (repo:example-org/*), an EKS cluster's service account or any of one cluster's, a Cognito identity pool's signed-in users", oidc.oidc_trusts, working_hours, 4),
     Activity("data-perimeter-policies", "the CI runner's Terraform writes a workload's data perimeter: a bucket readable by everyone, a key usable by every principal, a queue anyone may send to, or a deploy role any GitHub workflow may assume, each with a Deny of every caller outside the organization or account (aws:PrincipalOrgID, with AWS services excepted; aws:PrincipalAccount, kms:CallerAccount) or of every token of another GitHub owner (sub repo:example-org/*)", perimeter.data_perimeter_policies, working_hours, 5),
+    Activity("bi-sharing", "the BI team's Terraform shares a QuickSight dashboard, data set or folder with the account's own groups and namespace, revokes a departed analyst's access, or shares its report template with a fellow account's root (cross-account template sharing: silent with the accounts directory; alerts without it)", grants3.bi_sharing, working_hours, 4),
+    Activity("data-mesh-environments", "the data platform's DataZone domain (shared services) provisions an environment profile and environment in a workload account of the organization, authorizes the environment's own role on its subscription target, lets a project create projects and grants a subscription (fellow accounts by id: silent with the accounts directory; alerts without it)", grants3.data_mesh_environments, working_hours, 3),
+    Activity("queue-topic-perimeters", "a workload's Terraform writes a queue anyone may send to, or a topic anyone may publish to, with a Deny naming no Resource (the queue's, the topic's) of every caller outside the organization, AWS services excepted", grants3.queue_topic_perimeters, working_hours, 3),
+    Activity("flat-image-shares", "the platform team shares its golden image or a snapshot with a fellow account, or with the organization, in the flat form (--operation-type add --user-ids), and withdraws an old partner's share, in a request of its own or beside a structured add (fellow accounts: silent with the accounts directory; alerts without it)", grants3.flat_image_shares, working_hours, 3),
 )  # fmt: skip
 
 

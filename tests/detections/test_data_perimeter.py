@@ -281,6 +281,82 @@ def test_kms_and_sqs_perimeters() -> None:
     assert outside(sqs_allow, {**sqs_deny, "Resource": "arn:aws:sqs:us-east-1:111122223333:other"})
 
 
+QUEUE = "arn:aws:sqs:us-east-1:111122223333:jobs"
+TOPIC = "arn:aws:sns:us-east-1:111122223333:alerts"
+
+
+def without_resource(statement: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in statement.items() if key != "Resource"}
+
+
+@pytest.mark.parametrize(
+    "allowed, denied",
+    [
+        # A queue's policy whose perimeter Deny leaves Resource out: the queue itself.
+        (allow(action="sqs:SendMessage", resource=QUEUE), deny(GUIDANCE, action="sqs:*")),
+        (
+            allow(action=["sqs:SendMessage", "sqs:ReceiveMessage"], resource="*"),
+            deny(GUIDANCE, action="sqs:*"),
+        ),
+        (allow(action="sqs:*", resource="arn:aws:sqs:*:111122223333:*"), deny(GUIDANCE, action="*")),
+        # A topic's policy alike, the Deny with the organization condition alone.
+        (
+            allow(principal={"AWS": "*"}, action=["SNS:Publish", "SNS:Subscribe"], resource=TOPIC),
+            deny({"StringNotEquals": {"aws:PrincipalOrgID": ORG_ID}}, action="sns:*"),
+        ),
+        (allow(action="sns:Subscribe", resource="*"), deny(GUIDANCE, action="SNS:*")),
+    ],
+)
+def test_a_deny_without_resource_narrows_its_queue_or_topic(
+    allowed: dict[str, Any], denied: dict[str, Any]
+) -> None:
+    assert outside(allowed)
+    assert not outside(allowed, without_resource(denied))
+
+
+@pytest.mark.parametrize(
+    "allowed, denied",
+    [
+        # A bucket's objects (sub-resources of the bucket a Deny without Resource would mean).
+        (allow(), deny(GUIDANCE)),
+        (allow(action="s3:GetObject", resource="*"), deny(GUIDANCE, action="*")),
+        # * with an action that is not a queue's or a topic's, or every action.
+        (allow(action=["sqs:SendMessage", "kms:Decrypt"], resource="*"), deny(GUIDANCE, action="*")),
+        (allow(action="*", resource="*"), deny(GUIDANCE, action="*")),
+        (allow(action=None, NotAction="sqs:DeleteQueue", resource="*"), deny(GUIDANCE, action="*")),
+        # NotResource in the Allow, or a resource of another service beside the queue.
+        (allow(action="sqs:SendMessage", resource=None, NotResource=QUEUE), deny(GUIDANCE, action="sqs:*")),
+        (allow(action="sqs:SendMessage", resource=[QUEUE, "arn:aws:s3:::b/*"]), deny(GUIDANCE, action="*")),
+        # Without Resource, but fewer actions, a condition an outside caller may fail, one principal.
+        (allow(action="sqs:SendMessage", resource=QUEUE), deny(GUIDANCE, action="sqs:ReceiveMessage")),
+        (
+            allow(action="sqs:SendMessage", resource=QUEUE),
+            deny({**GUIDANCE, "Bool": {"aws:SecureTransport": "false"}}, action="sqs:*"),
+        ),
+        (
+            allow(action="sns:Publish", resource=TOPIC),
+            deny(GUIDANCE, principal={"AWS": f"arn:aws:iam::{FELLOW}:root"}, action="sns:*"),
+        ),
+    ],
+)
+def test_a_deny_without_resource_narrows_nothing_else(
+    allowed: dict[str, Any], denied: dict[str, Any]
+) -> None:
+    if allowed.get("Action") is None:
+        allowed.pop("Action", None)
+    if allowed.get("Resource") is None:
+        allowed.pop("Resource", None)
+    assert outside(allowed, without_resource(denied))
+
+
+def test_a_deny_with_resource_still_needs_the_allowed_one() -> None:
+    # The Allow without Resource (the queue) and a Deny naming the queue: nothing tells the
+    # Allow's queue is the one named, so it is not narrowed (as before).
+    assert outside(
+        without_resource(allow(action="sqs:SendMessage")), deny(GUIDANCE, action="sqs:*", resource=QUEUE)
+    )
+
+
 def trust(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
