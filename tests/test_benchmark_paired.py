@@ -63,3 +63,20 @@ def test_pieces_of_the_small_records_file_are_written_as_the_generator_writes_th
     items = json.loads(gzip.decompress(whole))["Records"]
     for number, piece in enumerate(pieces):  # the same serialization, a slice of the same records
         assert gzip.decompress(piece) == json.dumps({"Records": items[number * 3 : number * 3 + 3]}).encode()
+
+
+def test_cpu_use_counts_the_page_faults_of_fresh_memory() -> None:
+    # 64 MiB zero-filled: above any malloc mmap threshold, so fresh pages, each touched; at
+    # least one fault per 2 MiB even where transparent huge pages back them.
+    use = cloudtrail._cpu_use(lambda: bytearray(64 << 20))
+    assert use.faults >= 32
+    assert use.total == use.user + use.system > 0
+
+
+def test_the_paired_rows_split_user_from_kernel_time_per_record() -> None:
+    pieces = cloudtrail.pieces(200, 100)
+    assert pieces is not None
+    row = cloudtrail._paired(pieces, 4)
+    assert row["paired_ratio_to_ceiling_rounds"] == row["paired_user_ratio_to_ceiling_rounds"] == 4
+    assert row["paired_user_ratio_to_ceiling"] > 0
+    assert row["path_page_faults_per_record"] >= 0 and row["ceiling_kernel_us_per_record"] >= 0
