@@ -12,7 +12,7 @@ from typing import Any
 
 from investigation import fields as f
 from investigation.chain import ISSUING_ACTIONS
-from investigation.controls import ACCOUNT_CONTROL_ACTIONS, ROOT_CONTROLS, account_of
+from investigation.controls import ACCOUNT_CONTROL_CALLS, ROOT_CONTROLS, account_of
 from investigation.finding import Finding, JoinKeys, Mode
 from investigation.flows import flows_aggregation, flows_clause
 from investigation.importance import important
@@ -141,11 +141,18 @@ def subject_clauses(mode: Mode, keys: JoinKeys, control: str | None = None) -> l
     """
     if mode == "account":
         account = terms(f.ACCOUNT, [account_of(keys.resource_ids) or ""])
+        if not account:
+            return []
         if control in ROOT_CONTROLS:
-            subject = terms(f"{f.IDENTITY}.type", ["Root"])
-        else:
-            subject = terms(f.ACTION, ACCOUNT_CONTROL_ACTIONS.get(control or "", ()))
-        return [(subject, account)] if subject and account else []
+            root = terms(f"{f.IDENTITY}.type", ["Root"])
+            return [(root, account)] if root else []
+        # A call is its service's: the same event name in another service changes something else.
+        calls: list[Clause] = []
+        for source, actions in ACCOUNT_CONTROL_CALLS.get(control or "", {}).items():
+            provider, action = terms(f.PROVIDER, [source]), terms(f.ACTION, actions)
+            if provider and action:
+                calls.append((provider, action, account))
+        return calls
     if mode == "credential":
         if keys.access_key_ids:
             return _singles((f.IDENTITY_ACCESS_KEY, keys.access_key_ids))

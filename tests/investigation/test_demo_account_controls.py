@@ -11,7 +11,7 @@ from demo import Incident
 from demo.records import cloudtrail as ct
 from demo.records import securityhub as sh
 from investigation import investigate, render
-from investigation.controls import ACCOUNT_CONTROL_ACTIONS, ROOT_CONTROLS
+from investigation.controls import ACCOUNT_CONTROL_CALLS, ROOT_CONTROLS
 from investigation.times import parse
 from tests.investigation import scenarios
 from tests.investigation.conftest import Siem
@@ -66,7 +66,7 @@ def test_an_account_setting_control_investigates_the_calls_that_change_it(siem: 
     siem.securityhub([finding])
 
     report = investigate(siem.client, finding["Id"])
-    assert "DeleteAccountPasswordPolicy" in ACCOUNT_CONTROL_ACTIONS["IAM.7"]
+    assert "DeleteAccountPasswordPolicy" in ACCOUNT_CONTROL_CALLS["IAM.7"]["iam.amazonaws.com"]
     assert report.finding.mode == "account"
     assert [(a.action, a.count) for a in report.what.actions] == [("DeleteAccountPasswordPolicy", 1)]
     assert [link.arn for link in report.who.chain] == [f"arn:aws:iam::{account}:user/admin"]

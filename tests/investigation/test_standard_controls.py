@@ -32,9 +32,13 @@ ACCOUNT = "111111111111"
         ("arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/2.1", "CloudTrail.1"),
         ("pci-dss/v/3.2.1/PCI.IAM.8", "IAM.10"),
         ("pci-dss/v/3.2.1/PCI.CloudTrail.2", "CloudTrail.3"),
+        ("arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/3.1", "CloudWatch.2"),
+        ("arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/3.14", "CloudWatch.14"),
+        ("pci-dss/v/3.2.1/PCI.EC2.1", "EC2.1"),
+        ("pci-dss/v/3.2.1/PCI.AutoScaling.1", "AutoScaling.1"),
         # Not an account-level control of the map: the standard's own id, unchanged.
-        ("arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/3.14", None),
-        ("pci-dss/v/3.2.1/PCI.EC2.1", None),
+        ("arn:aws:securityhub:::ruleset/cis-aws-foundations-benchmark/v/1.2.0/rule/4.1", None),
+        ("pci-dss/v/3.2.1/PCI.EC2.2", None),
         (None, None),
     ],
 )
