@@ -5,7 +5,7 @@ follows the finding's keys back through CloudTrail; when it cannot (no endpoint 
 budget or engine error) and for everything else, the summary is built from the matched
 documents: the actor (``user.name``, ARN, access key; a role session with its role, source
 identity and, one search away, who assumed it: ``detections.session_chain``), the times, the
-actions and outcome, the addresses and accounts.
+actions and outcome with what they act on, the addresses and accounts.
 
 Each value from a record is made one line and capped here (:func:`one_line`), so a summary
 line lists every value it names, however long or hostile one of them is.
@@ -14,6 +14,7 @@ line lists every value it names, however long or hostile one of them is.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,9 +26,10 @@ from opensearchpy import OpenSearch
 from detections.rules import get_field
 from detections.session_chain import follow
 from detections.windows import iso, parse_time
+from investigation.activity import RESOURCE_PARAMETERS
 from investigation.chain import Chain, Link
 from investigation.dashboards import dashboard_url, lucene_any, lucene_or
-from investigation.fields import index_names
+from investigation.fields import REQUEST_PARAMETERS, index_names
 from investigation.safe_text import one_line
 from normalizers.vpcflow.fields import COPIES
 
@@ -241,12 +243,95 @@ def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
         error = get_field(document, "aws.cloudtrail.error_code")
         actions[f"{action} ({error or outcome})"] += 1
     parts = [f"{name} x{n}" if n > 1 else name for name, n in actions.most_common()]
-    targets = values(documents, "user.target.name")
-    text = _listed(parts)
-    text = f"{text} on user {_listed(targets)}" if targets else text
+    text = _listed(parts) + _targets_text(documents)
     # The alert keeps a sample of its events (detections.matches.MAX_SAMPLES): its counts are
     # the sample's, not the alert's.
     return f"{text} (in the first {len(documents)} of {count} events)" if 0 < len(documents) < count else text
+
+
+TARGET_FIELDS = (
+    ("user.target.name", "user"),
+    ("user.target.roles", "role"),
+    ("user.changes.name", "new name"),
+    ("group.name", "group"),
+    ("aws.s3.bucket.name", "bucket"),
+    ("aws.s3.object.key", "object"),
+    ("cloud.target.account.id", "account"),
+    ("related.hosts", "instance"),
+)
+"""The ECS fields the normalizer writes what a call acts on to (normalizers/cloudtrail/targets.py;
+``user.target.id``, ``group.id`` and ``related.user`` are left out: ids of a name shown, or the
+actor's own identifiers), and how the alert names each."""
+RESOURCE_ARNS = "aws.cloudtrail.resources.arn"
+MAX_TARGET_KINDS = 4
+"""Kinds of target named in ``what`` (each with at most 3 values); the rest are counted."""
+MAX_PARAMETER_NODES = 500
+"""Values of a request read for the account ids it names."""
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def _targets_text(documents: Sequence[dict[str, Any]]) -> str:
+    """`` on imageId ami-..., naming account 444455556666``: what the calls act on, as the
+    documents hold it (:func:`_targets`), and the other accounts their requests name."""
+    targets = _targets(documents)
+    accounts = [
+        account
+        for account in dict.fromkeys(a for document in documents for a in _accounts_named(document))
+        if account not in targets.get("account", [])
+    ]
+    named = [f"{label} {_listed(found, 3)}" for label, found in targets.items()]
+    text = f" on {', '.join(named[:MAX_TARGET_KINDS])}" if named else ""
+    if len(named) > MAX_TARGET_KINDS:
+        text += f" (+{len(named) - MAX_TARGET_KINDS} more kinds)"
+    return f"{text}, naming account {_listed(accounts, 3)}" if accounts else text
+
+
+def _targets(documents: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Label -> values, first seen first: the ECS target fields (:data:`TARGET_FIELDS`); where
+    none holds the resource, the request parameters that name one (``investigation.activity
+    .RESOURCE_PARAMETERS``: a trail's ``name``, an ``imageId``, a ``snapshotId``...); else
+    CloudTrail's own ``resources`` ARNs."""
+    found: dict[str, dict[Any, None]] = {}
+    for document in documents:
+        own: list[tuple[str, Any]] = []
+        actor = get_field(document, "user.name")
+        is_sts = get_field(document, "event.provider") == "sts.amazonaws.com"
+        for path, label in TARGET_FIELDS:
+            for value in values([document], path):
+                if path == "related.hosts" and value == actor:  # an instance's role session acting
+                    continue
+                own.append(("session" if is_sts and path == "user.target.name" else label, value))
+        parameters = _raw(document, REQUEST_PARAMETERS)
+        if not own and isinstance(parameters, dict):
+            own = [(name, parameters[name]) for name in RESOURCE_PARAMETERS if _is_text(parameters.get(name))]
+        if not own:
+            own = [("resource", arn) for arn in values([document], RESOURCE_ARNS)]
+        for label, value in own:
+            found.setdefault(label, {}).setdefault(value, None)
+    return {label: list(seen) for label, seen in found.items()}
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _accounts_named(document: dict[str, Any]) -> list[str]:
+    """Account ids (12 digits, a whole value) the request names other than the document's own:
+    who an image or snapshot is shared with, a grant's grantee..."""
+    own = get_field(document, "cloud.account.id")
+    found: list[str] = []
+    stack: list[Any] = [_raw(document, REQUEST_PARAMETERS)]
+    budget = MAX_PARAMETER_NODES
+    while stack and budget > 0:
+        node = stack.pop()
+        budget -= 1
+        if isinstance(node, dict):
+            stack += reversed(list(node.values()))
+        elif isinstance(node, list):
+            stack += reversed(node)
+        elif isinstance(node, str) and _ACCOUNT_ID.fullmatch(node) and node != own and node not in found:
+            found.append(node)
+    return found
 
 
 def _dataset(document: dict[str, Any]) -> Any:

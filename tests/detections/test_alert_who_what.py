@@ -2,10 +2,12 @@
 (../shared/samples/cloudtrail/stratus-red-team), normalized by the real normalizer:
 
 - ``Who`` of a role session: the session, its role (``userIdentity.sessionContext.sessionIssuer``),
-  its ``sourceIdentity``, and, followed in one search, the identity that assumed it.
+  its ``sourceIdentity``, and, followed in one search, the identity that assumed it;
+- ``What``: the targets the documents hold (ECS target fields, else the request parameter that
+  names the resource), and the other accounts the request names.
 
-Expected texts are written from the records (the role, session, key and user they name), not
-from the code's output.
+Expected texts are written from the records (the trail, image, account, role and user they
+name), not from the code's output.
 """
 
 from __future__ import annotations
@@ -72,6 +74,52 @@ def alert_text(rule_id: str, documents: list[dict[str, Any]], **summary: Any) ->
 
 def line(text: str, label: str) -> str:
     return next(row for row in text.splitlines() if row.startswith(f"{label}: "))
+
+
+def test_stop_logging_names_the_trail(shared_dir: Path) -> None:
+    documents = calls(normalized(records(shared_dir, "aws.defense-evasion.cloudtrail-stop")), "StopLogging")
+    text = alert_text("siem-cloudtrail-stopped-or-deleted", documents)
+    assert line(text, "What") == (
+        "What: cloudtrail.amazonaws.com StopLogging (success) on name stratus-red-team-ct-stop-trail-buykxbqejv"
+    )
+
+
+def test_an_image_share_names_the_image_and_the_account_it_is_shared_with(shared_dir: Path) -> None:
+    documents = calls(
+        normalized(records(shared_dir, "aws.exfiltration.ec2-share-ami")), "ModifyImageAttribute"
+    )
+    text = alert_text("siem-ec2-ami-shared", documents)
+    assert line(text, "What") == (
+        "What: ec2.amazonaws.com ModifyImageAttribute (success) on imageId ami-de1fbCab6ccB03e6D, "
+        "naming account 846424999548"
+    )
+
+
+def test_a_snapshot_share_names_the_snapshot_and_the_account(shared_dir: Path) -> None:
+    # The AMI detonation's call made on a snapshot, in CloudTrail's ModifySnapshotAttribute
+    # request shape (the one the rule reads: detections/rules/ec2-snapshot-shared.yml).
+    raw = records(shared_dir, "aws.exfiltration.ec2-share-ami")
+    raw[0]["eventName"] = "ModifySnapshotAttribute"
+    raw[0]["requestParameters"] = {
+        "snapshotId": "snap-0f1e2d3c4b5a69788",
+        "attributeType": "CREATE_VOLUME_PERMISSION",
+        "createVolumePermission": {"add": {"items": [{"userId": "846424999548"}]}},
+    }
+    documents = calls(normalized(raw), "ModifySnapshotAttribute")
+    assert compact(documents, 1, None, None).what == (
+        "ec2.amazonaws.com ModifySnapshotAttribute (success) on snapshotId snap-0f1e2d3c4b5a69788, "
+        "naming account 846424999548"
+    )
+
+
+def test_an_ecs_target_field_is_named_before_request_parameters(shared_dir: Path) -> None:
+    # GetFederationToken's ``name`` is the federated user: user.target.name holds it already.
+    documents = calls(
+        normalized(records(shared_dir, "aws.persistence.sts-federation-token")), "GetFederationToken"
+    )
+    assert compact(documents, 1, None, None).what == (
+        "sts.amazonaws.com GetFederationToken (success) on session stratus_red_team"
+    )
 
 
 def test_a_role_session_names_its_role_and_session(shared_dir: Path) -> None:
