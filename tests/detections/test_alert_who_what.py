@@ -188,6 +188,33 @@ def test_the_alert_follows_the_session_to_the_user_that_assumed_it(
 
 
 @pytest.mark.integration
+def test_a_session_assumed_by_another_session_is_followed_one_hop(siem: OpenSearch, shared_dir: Path) -> None:
+    # Role chaining: the AssumeRole that issued the leave-organization session made by the
+    # password-data detonation's role session (its real userIdentity block), from another account.
+    chained = next(
+        record["userIdentity"]
+        for record in records(shared_dir, "aws.credential-access.ec2-get-password-data")
+        if record["eventName"] == "GetPasswordData"
+    )
+    raw = records(shared_dir, "aws.defense-evasion.organizations-leave")
+    for record in raw:
+        issued = (record.get("responseElements") or {}).get("credentials", {}).get("accessKeyId")
+        if record["eventName"] == "AssumeRole" and issued == "ASIA36EV31F1RB3OA8IG":
+            record["userIdentity"] = chained
+    documents = normalized(raw)
+    index_and_wait(siem, "siem-cloudtrail", documents)
+    client = CountingClient(siem)
+    leave = calls(documents, "LeaveOrganization")
+    summary = summarize(client, "cloudtrail", leave, 1, "2024-08-02T08:30:00Z", None, "siem-")  # type: ignore[arg-type]
+    assert summary.who == (
+        f"{LEAVE_ORG_SESSION} assumed by role session arn:aws:sts::457448411975:assumed-role/"
+        "stratus-red-team-ec2-get-password-data-role/aws-go-sdk-1722375070115152000 "
+        "(key ASIANQQHHS551LWULIWD); chain followed one hop"
+    )
+    assert client.searches == 1
+
+
+@pytest.mark.integration
 def test_a_federated_user_behind_its_iam_user_names_the_key_that_asked(
     siem: OpenSearch, shared_dir: Path
 ) -> None:
