@@ -3,8 +3,9 @@
 Findings (GuardDuty, Security Hub) are summarized by ``investigation.investigate``, which
 follows the finding's keys back through CloudTrail; when it cannot (no endpoint data, a
 budget or engine error) and for everything else, the summary is built from the matched
-documents: the actor (``user.name``, ARN, access key), the times, the actions and outcome,
-the addresses and accounts.
+documents: the actor (``user.name``, ARN, access key; a role session with its role, source
+identity and, one search away, who assumed it: ``detections.session_chain``), the times, the
+actions and outcome with what they act on, the addresses and accounts.
 
 Each value from a record is made one line and capped here (:func:`one_line`), so a summary
 line lists every value it names, however long or hostile one of them is.
@@ -13,8 +14,9 @@ line lists every value it names, however long or hostile one of them is.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,15 +24,22 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from detections.rules import get_field
+from detections.session_chain import follow
 from detections.windows import iso, parse_time
+from investigation.activity import RESOURCE_PARAMETERS
+from investigation.chain import Chain, Link
 from investigation.dashboards import dashboard_url, lucene_any, lucene_or
+from investigation.fields import REQUEST_PARAMETERS, index_names
 from investigation.safe_text import one_line
 from normalizers.vpcflow.fields import COPIES
 
 LOGGER = logging.getLogger(__name__)
 MAX_LISTED = 5
 VALUE_CHARS = 300
-"""Longest value (a title, an ARN with its key) shown in a summary."""
+"""Longest value (a title, an ARN, a target) shown in a summary."""
+WHO_CHARS = 1000
+"""Longest identity in ``who``: a session with its role and the caller behind it, each value
+cut at :data:`VALUE_CHARS` already."""
 FINDING_ID_FIELDS = {"guardduty": "aws.guardduty.id", "securityhub": "aws.securityhub_findings.id"}
 DASHBOARD_MARGIN = timedelta(minutes=15)
 _COPIED_TO_RELATED_IP = tuple(path for path, target in COPIES.items() if target == "related.ip")
@@ -68,6 +77,10 @@ def related_ips(documents: Iterable[dict[str, Any]]) -> list[Any]:
     return list(dict.fromkeys(found))
 
 
+def _shown(value: object) -> str:
+    return one_line(value, VALUE_CHARS)
+
+
 def _raw(document: dict[str, Any], path: str) -> Any:
     value: Any = document
     for part in path.split("."):
@@ -77,34 +90,124 @@ def _raw(document: dict[str, Any], path: str) -> Any:
     return value
 
 
-def _listed(items: Sequence[Any], limit: int = MAX_LISTED) -> str:
-    shown = ", ".join(one_line(item, VALUE_CHARS) for item in items[:limit])
+def _listed(items: Sequence[Any], limit: int = MAX_LISTED, chars: int = VALUE_CHARS) -> str:
+    shown = ", ".join(one_line(item, chars) for item in items[:limit])
     more = len(items) - limit
     return f"{shown} (+{more} more)" if more > 0 else shown
 
 
-def compact(documents: Sequence[dict[str, Any]], count: int, first: str | None, last: str | None) -> Summary:
-    return Summary(_who(documents), _when(count, first, last), _what(documents, count), _where(documents))
+def compact(
+    documents: Sequence[dict[str, Any]],
+    count: int,
+    first: str | None,
+    last: str | None,
+    chains: Mapping[str, Chain] | None = None,
+) -> Summary:
+    """The summary from the documents alone; ``chains``: who is behind their sessions, by access
+    key id (:func:`detections.session_chain.follow`)."""
+    return Summary(
+        _who(documents, chains or {}), _when(count, first, last), _what(documents, count), _where(documents)
+    )
 
 
-def _who(documents: Sequence[dict[str, Any]]) -> str:
+def _who(documents: Sequence[dict[str, Any]], chains: Mapping[str, Chain]) -> str:
     people: list[str] = []
     for document in documents:
-        name = get_field(document, "user.name")
         identity = _identity(document)
-        arn, key = identity.get("arn"), identity.get("access_key_id")
-        details = ", ".join(part for part in (arn, f"key {key}" if key else None) if part)
-        if name or details:
-            text = f"{name} ({details})" if name and details else str(name or details)
-            if text not in people:
-                people.append(text)
+        text = _session(document, identity, chains) or _person(document, identity)
+        if text and text not in people:
+            people.append(text)
     if people:
-        return _listed(people, 3)
+        return _listed(people, 3, WHO_CHARS)
     sources = values(documents, "source.ip") or values(documents, "source.address")
     if sources:
         return f"source {_listed(sources)}"
     related = values(documents, "related.user")
     return _listed(related) if related else "unknown"
+
+
+def _person(document: dict[str, Any], identity: dict[str, Any]) -> str | None:
+    """``user.name (ARN, key ...)``."""
+    name = get_field(document, "user.name")
+    arn, key = identity.get("arn"), identity.get("access_key_id")
+    details = ", ".join(_shown(part) for part in (arn, f"key {key}" if key else None) if part)
+    if name and details:
+        return f"{_shown(name)} ({details})"
+    return _shown(name or details) if name or details else None
+
+
+SESSION_KINDS = {"AssumedRole": "role session", "FederatedUser": "federated user"}
+IDENTITY_KINDS = {
+    "Role": "role",
+    "IAMUser": "IAM user",
+    "Root": "root user",
+    "AssumedRole": "role session",
+    "FederatedUser": "federated user",
+    "SAMLUser": "SAML user",
+    "WebIdentityUser": "web identity user",
+    "IdentityCenterUser": "Identity Center user",
+}
+ISSUED_BY = {
+    "AssumeRole": "assumed by",
+    "AssumeRoleWithSAML": "assumed through SAML by",
+    "AssumeRoleWithWebIdentity": "assumed through web identity by",
+}
+"""How the issuing call relates the session to its caller."""
+
+
+def _session(document: dict[str, Any], identity: dict[str, Any], chains: Mapping[str, Chain]) -> str | None:
+    """``role session <name> (key ..., source identity ...) via role <ARN>``, then who assumed
+    it when the chain was followed: temporary credentials named by what the document holds
+    (``session_context.session_issuer``, ``source_identity``: docs/detections.md, "Alerts")."""
+    kind = SESSION_KINDS.get(str(identity.get("type")))
+    if kind is None:
+        return None
+    context = _object(identity.get("session_context"))
+    issuer = _object(context.get("session_issuer"))
+    arn, key = identity.get("arn"), identity.get("access_key_id")
+    name = get_field(document, "user.name") or (str(arn).rsplit("/", 1)[-1] if arn else None)
+    details = [_shown(arn)] if arn and not issuer.get("arn") else []  # else named by its role
+    details += [f"key {_shown(key)}"] if key else []
+    if context.get("source_identity"):
+        details.append(f"source identity {_shown(context['source_identity'])}")
+    text = f"{kind} {_shown(name)}" if name else kind
+    text += f" ({', '.join(details)})" if details else ""
+    if issuer.get("arn"):
+        text += f" via {IDENTITY_KINDS.get(str(issuer.get('type')), 'issuer')} {_shown(issuer['arn'])}"
+    chain = chains.get(str(key)) if key else None
+    return text + _behind(chain, issuer.get("arn")) if chain is not None else text
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _behind(chain: Chain, issuer_arn: Any) -> str:
+    """`` assumed by IAM user <ARN> (key ...)``: the hop the alert followed, or why there is none.
+    A federated user's issuer is its caller, named already: the call's key is what is new."""
+    text = ""
+    issued = chain.links[0].issued_by
+    if issued is not None and len(chain.links) > 1:
+        caller = chain.links[1]
+        if caller.arn and caller.arn == issuer_arn:
+            key = f" with key {_shown(caller.access_key_id)}" if caller.access_key_id else ""
+            text = f" ({_shown(issued.action)}{key})"
+        else:
+            verb = ISSUED_BY.get(issued.action, f"issued by {_shown(issued.action)} to")
+            text = f" {verb} {_described(caller)}"
+        if chain.stopped and caller.needs_issuer:  # the hop is a session too: one hop is followed
+            return f"{text}; chain followed one hop"
+    if chain.stopped:
+        text += f"; chain incomplete: {_shown(chain.stopped)}"
+    return text
+
+
+def _described(link: Link) -> str:
+    if link.type == "AWSAccount":
+        return f"account {_shown(link.account_id or '?')}"
+    kind = IDENTITY_KINDS.get(str(link.type))
+    text = f"{kind} {_shown(link.label)}" if kind else _shown(link.label)
+    return f"{text} (key {_shown(link.access_key_id)})" if link.access_key_id else text
 
 
 def _identity(document: dict[str, Any]) -> dict[str, Any]:
@@ -140,12 +243,95 @@ def _what(documents: Sequence[dict[str, Any]], count: int) -> str:
         error = get_field(document, "aws.cloudtrail.error_code")
         actions[f"{action} ({error or outcome})"] += 1
     parts = [f"{name} x{n}" if n > 1 else name for name, n in actions.most_common()]
-    targets = values(documents, "user.target.name")
-    text = _listed(parts)
-    text = f"{text} on user {_listed(targets)}" if targets else text
+    text = _listed(parts) + _targets_text(documents)
     # The alert keeps a sample of its events (detections.matches.MAX_SAMPLES): its counts are
     # the sample's, not the alert's.
     return f"{text} (in the first {len(documents)} of {count} events)" if 0 < len(documents) < count else text
+
+
+TARGET_FIELDS = (
+    ("user.target.name", "user"),
+    ("user.target.roles", "role"),
+    ("user.changes.name", "new name"),
+    ("group.name", "group"),
+    ("aws.s3.bucket.name", "bucket"),
+    ("aws.s3.object.key", "object"),
+    ("cloud.target.account.id", "account"),
+    ("related.hosts", "instance"),
+)
+"""The ECS fields the normalizer writes what a call acts on to (normalizers/cloudtrail/targets.py;
+``user.target.id``, ``group.id`` and ``related.user`` are left out: ids of a name shown, or the
+actor's own identifiers), and how the alert names each."""
+RESOURCE_ARNS = "aws.cloudtrail.resources.arn"
+MAX_TARGET_KINDS = 4
+"""Kinds of target named in ``what`` (each with at most 3 values); the rest are counted."""
+MAX_PARAMETER_NODES = 500
+"""Values of a request read for the account ids it names."""
+_ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def _targets_text(documents: Sequence[dict[str, Any]]) -> str:
+    """`` on imageId ami-..., naming account 444455556666``: what the calls act on, as the
+    documents hold it (:func:`_targets`), and the other accounts their requests name."""
+    targets = _targets(documents)
+    accounts = [
+        account
+        for account in dict.fromkeys(a for document in documents for a in _accounts_named(document))
+        if account not in targets.get("account", [])
+    ]
+    named = [f"{label} {_listed(found, 3)}" for label, found in targets.items()]
+    text = f" on {', '.join(named[:MAX_TARGET_KINDS])}" if named else ""
+    if len(named) > MAX_TARGET_KINDS:
+        text += f" (+{len(named) - MAX_TARGET_KINDS} more kinds)"
+    return f"{text}, naming account {_listed(accounts, 3)}" if accounts else text
+
+
+def _targets(documents: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Label -> values, first seen first: the ECS target fields (:data:`TARGET_FIELDS`); where
+    none holds the resource, the request parameters that name one (``investigation.activity
+    .RESOURCE_PARAMETERS``: a trail's ``name``, an ``imageId``, a ``snapshotId``...); else
+    CloudTrail's own ``resources`` ARNs."""
+    found: dict[str, dict[Any, None]] = {}
+    for document in documents:
+        own: list[tuple[str, Any]] = []
+        actor = get_field(document, "user.name")
+        is_sts = get_field(document, "event.provider") == "sts.amazonaws.com"
+        for path, label in TARGET_FIELDS:
+            for value in values([document], path):
+                if path == "related.hosts" and value == actor:  # an instance's role session acting
+                    continue
+                own.append(("session" if is_sts and path == "user.target.name" else label, value))
+        parameters = _raw(document, REQUEST_PARAMETERS)
+        if not own and isinstance(parameters, dict):
+            own = [(name, parameters[name]) for name in RESOURCE_PARAMETERS if _is_text(parameters.get(name))]
+        if not own:
+            own = [("resource", arn) for arn in values([document], RESOURCE_ARNS)]
+        for label, value in own:
+            found.setdefault(label, {}).setdefault(value, None)
+    return {label: list(seen) for label, seen in found.items()}
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _accounts_named(document: dict[str, Any]) -> list[str]:
+    """Account ids (12 digits, a whole value) the request names other than the document's own:
+    who an image or snapshot is shared with, a grant's grantee..."""
+    own = get_field(document, "cloud.account.id")
+    found: list[str] = []
+    stack: list[Any] = [_raw(document, REQUEST_PARAMETERS)]
+    budget = MAX_PARAMETER_NODES
+    while stack and budget > 0:
+        node = stack.pop()
+        budget -= 1
+        if isinstance(node, dict):
+            stack += reversed(list(node.values()))
+        elif isinstance(node, list):
+            stack += reversed(node)
+        elif isinstance(node, str) and _ACCOUNT_ID.fullmatch(node) and node != own and node not in found:
+            found.append(node)
+    return found
 
 
 def _dataset(document: dict[str, Any]) -> Any:
@@ -229,6 +415,21 @@ def _from_report(report: Any) -> Summary:
     )
 
 
+def behind_sessions(
+    client: OpenSearch, documents: Sequence[dict[str, Any]], first: str | None, last: str | None, prefix: str
+) -> dict[str, Chain]:
+    """Who is behind the CloudTrail documents' sessions (:func:`detections.session_chain.follow`:
+    one search), or nothing when the search fails: the alert then names the sessions alone."""
+    trail = [document for document in documents if _dataset(document) == "aws.cloudtrail"]
+    if not trail or not first:
+        return {}
+    try:
+        return follow(client, index_names(prefix)["cloudtrail"], trail, first, last)
+    except Exception as error:  # the alert must go out even when the chain cannot be followed
+        LOGGER.warning("who is behind the alert's sessions: %s: %s", type(error).__name__, error)
+        return {}
+
+
 def summarize(
     client: OpenSearch | None,
     source: str,
@@ -238,7 +439,8 @@ def summarize(
     last: str | None,
     prefix: str,
 ) -> Summary:
-    basic = compact(documents, count, first, last)
+    chains = behind_sessions(client, documents, first, last, prefix) if client is not None else {}
+    basic = compact(documents, count, first, last, chains)
     id_field = FINDING_ID_FIELDS.get(source)
     finding_id = get_field(documents[0], id_field) if documents and id_field else None
     if client is None or not finding_id:

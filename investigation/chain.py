@@ -10,12 +10,12 @@ chain of depth ``d`` costs ``d`` queries whatever the number of identities.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from investigation import fields as f
-from investigation.documents import identity_of, obj, text
+from investigation.documents import identity_of, obj, text, values
 from investigation.times import cloudtrail_date
 
 ISSUING_ACTIONS = (
@@ -31,7 +31,7 @@ ORIGIN_TYPES = frozenset(
 MAX_DEPTH = 5
 """Role chains deeper than this are cut (and the report says so)."""
 
-Lookup = Callable[[list[str]], Mapping[str, dict[str, Any]]]
+Lookup = Callable[[list[str]], Mapping[str, Mapping[str, Any]]]
 """Issued access key ids -> the CloudTrail document of the STS call that issued each."""
 
 
@@ -203,6 +203,33 @@ def resolve(starts: Mapping[str, Link], lookup: Lookup, max_depth: int = MAX_DEP
         if chain.stopped is None and chain.links[-1].needs_issuer:
             chain.stopped = f"the chain is longer than {max_depth} hops; it was cut there"
     return chains
+
+
+def issuers(events: Iterable[Mapping[str, Any]], keys: Iterable[str]) -> dict[str, Mapping[str, Any]]:
+    """Each key's issuing call among ``events`` (the answer to ``queries.issuing_events``): a call
+    naming the key in ``related.user`` that was not made with it; of a cross-account call's two
+    copies, the one that names its caller best (:func:`_caller_detail`)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    wanted = list(keys)
+    for event in events:
+        named, own = set(values(event, f.RELATED_USER)), text(event, f.IDENTITY_ACCESS_KEY)
+        for key in wanted:
+            if (
+                key in named
+                and key != own
+                and (key not in found or _caller_detail(event) > _caller_detail(found[key]))
+            ):
+                found[key] = event
+    return found
+
+
+def _caller_detail(event: Mapping[str, Any]) -> tuple[bool, bool]:
+    """How much a copy of an STS call says about its caller.
+
+    A cross-account call is logged twice: the caller's account records the full identity
+    (ARN, access key), the role's account only ``AWSAccount`` and a principal id.
+    """
+    return bool(text(event, f.IDENTITY_ACCESS_KEY)), bool(text(event, f.IDENTITY_ARN))
 
 
 def _extend(chain: Chain, events: Mapping[str, Mapping[str, Any]]) -> None:

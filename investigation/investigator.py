@@ -32,10 +32,10 @@ from opensearchpy import OpenSearch
 
 from investigation import activity, config_changes, queries
 from investigation import fields as f
-from investigation.chain import MAX_DEPTH, Chain, Link, link_from_identity, resolve
+from investigation.chain import MAX_DEPTH, Chain, Link, issuers, link_from_identity, resolve
 from investigation.controls import ROOT_CONTROLS
 from investigation.dashboards import dashboard_url
-from investigation.documents import text, values
+from investigation.documents import values
 from investigation.finding import Finding, from_document, pick
 from investigation.flows import MAX_ADDRESSES, network
 from investigation.network import is_external
@@ -335,28 +335,9 @@ def _with_origin(identity: Identity, chain: Chain | None) -> Identity:
 
 def _issuing_events(
     searcher: Searcher, indices: Mapping[str, str], keys: list[str], start: datetime, end: datetime
-) -> dict[str, dict[str, Any]]:
+) -> dict[str, Mapping[str, Any]]:
     response = searcher.search(indices["cloudtrail"], queries.issuing_events(keys, start, end))
-    found: dict[str, dict[str, Any]] = {}
-    for event in activity.events(response):
-        named, own = set(values(event, f.RELATED_USER)), text(event, f.IDENTITY_ACCESS_KEY)
-        for key in keys:
-            if (
-                key in named
-                and key != own
-                and (key not in found or _caller_detail(event) > _caller_detail(found[key]))
-            ):
-                found[key] = event
-    return found
-
-
-def _caller_detail(event: dict[str, Any]) -> tuple[bool, bool]:
-    """How much a copy of an STS call says about its caller.
-
-    A cross-account call is logged twice: the caller's account records the full identity
-    (ARN, access key), the role's account only ``AWSAccount`` and a principal id.
-    """
-    return bool(text(event, f.IDENTITY_ACCESS_KEY)), bool(text(event, f.IDENTITY_ARN))
+    return issuers(activity.events(response), keys)
 
 
 def _neighbours(

@@ -1,0 +1,256 @@
+"""What an on-call engineer reads in an alert, on the recorded Stratus Red Team detonations
+(../shared/samples/cloudtrail/stratus-red-team), normalized by the real normalizer:
+
+- ``Who`` of a role session: the session, its role (``userIdentity.sessionContext.sessionIssuer``),
+  its ``sourceIdentity``, and, followed in one search, the identity that assumed it;
+- ``What``: the targets the documents hold (ECS target fields, else the request parameter that
+  names the resource), and the other accounts the request names.
+
+Expected texts are written from the records (the trail, image, account, role and user they
+name), not from the code's output.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opensearchpy import ConnectionError as EngineConnectionError
+from opensearchpy import OpenSearch
+
+from detections.alerts import build_alert
+from detections.matches import Match
+from detections.notify import message_text
+from detections.rules import RULE_DIRS, load_rules
+from detections.search import with_dataset
+from detections.summary import compact, summarize
+from detections.testing import INGESTED, index_and_wait
+from detections.windows import Window, parse_time
+from normalizers import DeadLetter, Origin, normalize_object
+
+SAMPLES = "samples/cloudtrail/stratus-red-team"
+LEAVE_ORG_SESSION = (
+    "role session aws-go-sdk-1722587398902687000 (key ASIA36EV31F1RB3OA8IG) via role "
+    "arn:aws:iam::307578594326:role/stratus-red-team-leave-org-role"
+)
+
+
+def records(shared_dir: Path, technique: str) -> list[dict[str, Any]]:
+    raw = json.loads((shared_dir / SAMPLES / f"{technique}.json").read_bytes())
+    return list(raw["Records"] if isinstance(raw, dict) else raw)
+
+
+def normalized(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    body = json.dumps({"Records": raw}).encode()
+    items = list(
+        normalize_object(io.BytesIO(body), Origin(object="stratus", ingested=INGESTED), "cloudtrail")
+    )
+    documents = [item for item in items if not isinstance(item, DeadLetter)]
+    assert len(documents) == len(items)
+    return documents
+
+
+def calls(documents: list[dict[str, Any]], action: str) -> list[dict[str, Any]]:
+    """The documents of one call, as a hit reads (``event.dataset`` from the index)."""
+    return [
+        with_dataset({"_index": "siem-cloudtrail", "_source": copy.deepcopy(document)})
+        for document in documents
+        if document["event"]["action"] == action
+    ]
+
+
+def alert_text(rule_id: str, documents: list[dict[str, Any]], **summary: Any) -> str:
+    """The per-alert text ``siem detect run`` prints for ``documents`` matched by ``rule_id``."""
+    rule = next(rule for rule in load_rules(RULE_DIRS) if rule.id == rule_id)
+    now = parse_time(INGESTED)
+    match = Match(key=(), bucket=now, count=len(documents), documents=documents)
+    built = compact(documents, len(documents), None, None, **summary)
+    return message_text(build_alert(rule, match, Window(now, now), now, built))
+
+
+def line(text: str, label: str) -> str:
+    return next(row for row in text.splitlines() if row.startswith(f"{label}: "))
+
+
+def test_stop_logging_names_the_trail(shared_dir: Path) -> None:
+    documents = calls(normalized(records(shared_dir, "aws.defense-evasion.cloudtrail-stop")), "StopLogging")
+    text = alert_text("siem-cloudtrail-stopped-or-deleted", documents)
+    assert line(text, "What") == (
+        "What: cloudtrail.amazonaws.com StopLogging (success) on name stratus-red-team-ct-stop-trail-buykxbqejv"
+    )
+
+
+def test_an_image_share_names_the_image_and_the_account_it_is_shared_with(shared_dir: Path) -> None:
+    documents = calls(
+        normalized(records(shared_dir, "aws.exfiltration.ec2-share-ami")), "ModifyImageAttribute"
+    )
+    text = alert_text("siem-ec2-ami-shared", documents)
+    assert line(text, "What") == (
+        "What: ec2.amazonaws.com ModifyImageAttribute (success) on imageId ami-de1fbCab6ccB03e6D, "
+        "naming account 846424999548"
+    )
+
+
+def test_a_snapshot_share_names_the_snapshot_and_the_account(shared_dir: Path) -> None:
+    # The AMI detonation's call made on a snapshot, in CloudTrail's ModifySnapshotAttribute
+    # request shape (the one the rule reads: detections/rules/ec2-snapshot-shared.yml).
+    raw = records(shared_dir, "aws.exfiltration.ec2-share-ami")
+    raw[0]["eventName"] = "ModifySnapshotAttribute"
+    raw[0]["requestParameters"] = {
+        "snapshotId": "snap-0f1e2d3c4b5a69788",
+        "attributeType": "CREATE_VOLUME_PERMISSION",
+        "createVolumePermission": {"add": {"items": [{"userId": "846424999548"}]}},
+    }
+    documents = calls(normalized(raw), "ModifySnapshotAttribute")
+    assert compact(documents, 1, None, None).what == (
+        "ec2.amazonaws.com ModifySnapshotAttribute (success) on snapshotId snap-0f1e2d3c4b5a69788, "
+        "naming account 846424999548"
+    )
+
+
+def test_an_ecs_target_field_is_named_before_request_parameters(shared_dir: Path) -> None:
+    # GetFederationToken's ``name`` is the federated user: user.target.name holds it already.
+    documents = calls(
+        normalized(records(shared_dir, "aws.persistence.sts-federation-token")), "GetFederationToken"
+    )
+    assert compact(documents, 1, None, None).what == (
+        "sts.amazonaws.com GetFederationToken (success) on session stratus_red_team"
+    )
+
+
+def test_a_role_session_names_its_role_and_session(shared_dir: Path) -> None:
+    documents = calls(
+        normalized(records(shared_dir, "aws.defense-evasion.organizations-leave")), "LeaveOrganization"
+    )
+    text = alert_text("siem-organizations-leave", documents)
+    assert line(text, "Who") == f"Who: {LEAVE_ORG_SESSION}"
+
+
+def test_a_session_names_its_source_identity(shared_dir: Path) -> None:
+    # sourceIdentity in the session's context: cloudtrail-event-reference-user-identity.md,
+    # "AWS STS source identity" (its example value, "Admin").
+    raw = records(shared_dir, "aws.defense-evasion.organizations-leave")
+    for record in raw:
+        if record["eventName"] == "LeaveOrganization":
+            record["userIdentity"]["sessionContext"]["sourceIdentity"] = "Admin"
+    documents = calls(normalized(raw), "LeaveOrganization")
+    assert compact(documents, 1, None, None).who == (
+        "role session aws-go-sdk-1722587398902687000 (key ASIA36EV31F1RB3OA8IG, source identity Admin) "
+        "via role arn:aws:iam::307578594326:role/stratus-red-team-leave-org-role"
+    )
+
+
+def test_a_federated_user_names_the_iam_user_it_federates_from(shared_dir: Path) -> None:
+    documents = calls(
+        normalized(records(shared_dir, "aws.persistence.sts-federation-token")), "GetCallerIdentity"
+    )
+    assert compact(documents, 1, None, None).who == (
+        "federated user stratus_red_team (key ASIASTJKC5GCM7ZE6LUP) via IAM user "
+        "arn:aws:iam::742491224508:user/stratus-red-team-user-federation-user"
+    )
+
+
+class CountingClient:
+    """The engine, with the searches sent counted."""
+
+    def __init__(self, client: OpenSearch) -> None:
+        self._client = client
+        self.searches = 0
+
+    def search(self, **kwargs: Any) -> Any:
+        self.searches += 1
+        return self._client.search(**kwargs)
+
+
+def indexed(siem: OpenSearch, shared_dir: Path, technique: str) -> list[dict[str, Any]]:
+    documents = normalized(records(shared_dir, technique))
+    index_and_wait(siem, "siem-cloudtrail", documents)
+    return documents
+
+
+@pytest.mark.integration
+def test_the_alert_follows_the_session_to_the_user_that_assumed_it(
+    siem: OpenSearch, shared_dir: Path
+) -> None:
+    documents = calls(
+        indexed(siem, shared_dir, "aws.defense-evasion.organizations-leave"), "LeaveOrganization"
+    )
+    client = CountingClient(siem)
+    summary = summarize(client, "cloudtrail", documents, 1, "2024-08-02T08:30:00Z", None, "siem-")  # type: ignore[arg-type]
+    assert summary.who == (
+        f"{LEAVE_ORG_SESSION} assumed by IAM user arn:aws:iam::307578594326:user/christophe (key AKIADVISM0T50G52IF0D)"
+    )
+    assert client.searches == 1
+
+
+@pytest.mark.integration
+def test_a_session_assumed_by_another_session_is_followed_one_hop(siem: OpenSearch, shared_dir: Path) -> None:
+    # Role chaining: the AssumeRole that issued the leave-organization session made by the
+    # password-data detonation's role session (its real userIdentity block), from another account.
+    chained = next(
+        record["userIdentity"]
+        for record in records(shared_dir, "aws.credential-access.ec2-get-password-data")
+        if record["eventName"] == "GetPasswordData"
+    )
+    raw = records(shared_dir, "aws.defense-evasion.organizations-leave")
+    for record in raw:
+        issued = (record.get("responseElements") or {}).get("credentials", {}).get("accessKeyId")
+        if record["eventName"] == "AssumeRole" and issued == "ASIA36EV31F1RB3OA8IG":
+            record["userIdentity"] = chained
+    documents = normalized(raw)
+    index_and_wait(siem, "siem-cloudtrail", documents)
+    client = CountingClient(siem)
+    leave = calls(documents, "LeaveOrganization")
+    summary = summarize(client, "cloudtrail", leave, 1, "2024-08-02T08:30:00Z", None, "siem-")  # type: ignore[arg-type]
+    assert summary.who == (
+        f"{LEAVE_ORG_SESSION} assumed by role session arn:aws:sts::457448411975:assumed-role/"
+        "stratus-red-team-ec2-get-password-data-role/aws-go-sdk-1722375070115152000 "
+        "(key ASIANQQHHS551LWULIWD); chain followed one hop"
+    )
+    assert client.searches == 1
+
+
+@pytest.mark.integration
+def test_a_federated_user_behind_its_iam_user_names_the_key_that_asked(
+    siem: OpenSearch, shared_dir: Path
+) -> None:
+    documents = calls(indexed(siem, shared_dir, "aws.persistence.sts-federation-token"), "GetCallerIdentity")
+    summary = summarize(siem, "cloudtrail", documents, 1, "2024-11-30T08:43:18Z", None, "siem-")
+    assert summary.who == (
+        "federated user stratus_red_team (key ASIASTJKC5GCM7ZE6LUP) via IAM user "
+        "arn:aws:iam::742491224508:user/stratus-red-team-user-federation-user "
+        "(GetFederationToken with key AKIA6V1GNZTT65XQH36M)"
+    )
+
+
+@pytest.mark.integration
+def test_a_session_whose_issuing_call_is_not_indexed_says_the_chain_is_incomplete(
+    siem: OpenSearch, shared_dir: Path
+) -> None:
+    documents = calls(
+        indexed(siem, shared_dir, "aws.impact.bedrock-invoke-model"), "PutFoundationModelEntitlement"
+    )
+    summary = summarize(siem, "cloudtrail", documents, 1, "2024-10-17T20:07:50Z", None, "siem-")
+    assert summary.who.startswith(
+        "role session cli (key ASIA6FTSFH98XNF7DFZB) via role arn:aws:iam::494659789341:role/test-role; "
+        "chain incomplete: no "
+    )
+    assert summary.who.endswith("event that issued ASIA6FTSFH98XNF7DFZB was found in CloudTrail")
+
+
+class FailingClient:
+    def search(self, **kwargs: Any) -> Any:
+        raise EngineConnectionError("N/A", "the endpoint is unreachable", None)
+
+
+def test_the_alert_goes_out_with_the_session_when_the_chain_lookup_fails(shared_dir: Path) -> None:
+    documents = calls(
+        normalized(records(shared_dir, "aws.defense-evasion.organizations-leave")), "LeaveOrganization"
+    )
+    summary = summarize(FailingClient(), "cloudtrail", documents, 1, "2024-08-02T08:30:00Z", None, "siem-")  # type: ignore[arg-type]
+    assert summary.who == LEAVE_ORG_SESSION
+    assert summary.what == "organizations.amazonaws.com LeaveOrganization (AccessDenied)"
