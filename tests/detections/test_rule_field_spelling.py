@@ -6,10 +6,15 @@ do not show it: they are written in the spelling the rule reads. So the tests' r
 checked against botocore's model of each call, member by member, with CloudTrail's spelling
 for the service: the member name with its first character alone lower-cased (JSON, query and
 Lambda's rest-json: ``sSHPublicKey``, ``secretId`` in ../shared/samples), GuardDuty's
-``locationName``s, Security Hub's and Detective's members as sent, S3's XML element names; and
-every request or response field a rule reads is spelled so in one of its tests' records. A test
+``locationName``s, Security Hub's and Detective's members as sent, S3's and S3 Control's XML
+element names, EC2's two forms (the older calls flat: ``locationName``s lower-camel, lists as
+``{items: [...]}``, ``launchPermission.add.items[].userId`` in ../shared/samples; the newer ones
+wrapped in ``<Operation>Request`` with the names as sent, list items numbered by ``tag``), API
+Gateway's ``<operation>Input`` and ``patch`` wrappers; and every request or response field a
+rule reads is spelled so in one of its tests' records. A test
 written in a second spelling the rule reads on purpose (``ALTERNATE``) holds the other one: the
-members as sent, or lower-cased where CloudTrail logs them as sent. A member the model marks
+members as sent, or lower-cased where CloudTrail logs them as sent (each of its records in one
+of the two). A member the model marks
 ``sensitive`` (CloudTrail may hide its value) is read only for its presence.
 """
 
@@ -80,6 +85,13 @@ RULE_FILES = (
     "ses-identity-created-by-new-principal",
     "ec2-ami-shared",
     "ec2-snapshot-shared",
+    "ec2-accelerated-instance-launch",
+    "ec2-get-password-data",
+    "ec2-security-group-admin-port-open",
+    "ec2-user-data-modified",
+    "ec2-user-data-read",
+    "s3-public-access-block-disabled",
+    "s3-access-point-policy-grants-outside",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
@@ -93,6 +105,7 @@ MODELS = {
     **{
         name: name
         for name in [
+            "apigateway",
             "appstream",
             "backup",
             "bedrock",
@@ -110,6 +123,7 @@ MODELS = {
             "ds",
             "dsql",
             "dynamodb",
+            "ec2",
             "ecr",
             "ecr-public",
             "eks",
@@ -117,6 +131,7 @@ MODELS = {
             "entityresolution",
             "events",
             "firehose",
+            "fsx",
             "glacier",
             "glue",
             "guardduty",
@@ -186,6 +201,10 @@ ALTERNATE = {
     "siem-detective-disabled": {
         "auto-enable of new accounts off, the members lower-cased as CloudTrail logs most REST APIs",
     },
+    "siem-s3-access-point-policy-grants-outside": {
+        "an S3 access point on an FSx volume opened to another account, and one the REST body's member"
+        " names as sent (S3AccessPoint.Policy)",
+    },
     "siem-logs-delivered-to-other-account": {
         "a link to another account's sink, the REST body's member names as sent (SinkIdentifier)",
     },
@@ -196,25 +215,24 @@ ALTERNATE = {
 }
 """Tests written in the second spelling their rule reads (as sent, or lower-cased for ``AS_SENT``)."""
 FIELD = re.compile(r"aws\.cloudtrail\.(request_parameters|response_elements)\.([A-Za-z0-9_.]+)")
-AS_SENT = {"securityhub", "s3", "detective"}
+AS_SENT = {"securityhub", "s3", "s3control", "detective"}
 """Services whose request members CloudTrail logs as sent: Security Hub's and Detective's
-PascalCase REST bodies, S3's XML element names."""
+PascalCase REST bodies, S3's and S3 Control's XML element names."""
 RECORD_KEYS = {"request_parameters": "requestParameters", "response_elements": "responseElements"}
 SESSION = botocore.session.get_session()
 
 
-EC2_RULES = {"siem-ec2-ami-shared", "siem-ec2-snapshot-shared"}
-"""The rules whose EC2 records are checked (:func:`ec2_spellings`); the other EC2 rules' records
-(request wrappers such as ``ModifyInstanceMetadataOptionsRequest``) are not walked yet."""
-
-
-def model(event_source: str, event_name: str = "", rule_id: str = "") -> ServiceModel | None:
-    """The service model of a call; SES's two API versions share ``ses.amazonaws.com``, and a
-    call v1 does not know is v2's (``CreateEmailIdentity``, ``PutAccountDetails``)."""
-    source = event_source.removesuffix(".amazonaws.com")
-    service = MODELS.get(source) or ("ec2" if source == "ec2" and rule_id in EC2_RULES else None)
+def model(event_source: str, event_name: str = "") -> ServiceModel | None:
+    """The service model of a call. SES's two API versions share ``ses.amazonaws.com``, and a
+    call v1 does not know is v2's (``CreateEmailIdentity``, ``PutAccountDetails``); S3 Control
+    logs as ``s3.amazonaws.com``, so a call S3 does not know is S3 Control's
+    (``PutAccessPointPolicy``) when S3 Control knows it (CloudTrail names the account-level
+    public access block ``PutAccountPublicAccessBlock``, no operation of either: not walked)."""
+    service = MODELS.get(event_source.removesuffix(".amazonaws.com"))
     if service == "ses" and event_name not in service_model("ses").operation_names:
         service = "sesv2"
+    if service == "s3" and event_name not in service_model("s3").operation_names:
+        service = "s3control" if event_name in service_model("s3control").operation_names else None
     return service_model(service) if service else None
 
 
@@ -227,6 +245,12 @@ def service_model(service: str) -> ServiceModel:
 def operation(service: ServiceModel, event_name: str) -> OperationModel:
     """The call an ``eventName`` names: the operation, or (Lambda) the operation followed by
     its API version (``AddLayerVersionPermission20181031``, ``AddPermission20150331v2``)."""
+    return named_operation(service.service_name, event_name)
+
+
+@functools.cache
+def named_operation(service_name: str, event_name: str) -> OperationModel:
+    service = service_model(service_name)
     for name in service.operation_names:
         if event_name == name or re.fullmatch(re.escape(name) + r"\d{8}(v\d+)?", event_name):
             return service.operation_model(name)
@@ -249,29 +273,74 @@ EC2_NAMES = {"Attribute": "attributeType", "GroupNames": "userGroups"}
 CloudTrail's ``attributeType`` (../shared/samples, stratus-red-team ec2-share-ami);
 ModifySnapshotAttribute's ``GroupNames`` (sent as ``UserGroup.N``) read as the image call's
 ``userGroups`` too, the same element there (no record of the flat form was at hand)."""
+EC2_OWN_SETS = {"instancesSet"}
+"""CloudTrail's own EC2 element holding the request's members item by item:
+``instancesSet.items[].instanceId`` (StartInstances, StopInstances: the CloudTrail user guide's
+records) and ``instancesSet.items[].{imageId,minCount,maxCount}`` (RunInstances:
+../shared/samples, stratus-red-team ec2-launch-unusual-instances)."""
 
 
 def ec2_spellings(name: str, member: Shape) -> set[str]:
-    """The spellings of an EC2 (query protocol) member read by the rules: the member name and
-    its ``locationName`` (the wire's singular ``UserId`` of ``UserIds``), first letter
-    lower-cased, and CloudTrail's own name (:data:`EC2_NAMES`). No record of the flat form of
-    the share calls was at hand, so both are read (docs/detections.md)."""
+    """The spellings of an EC2 (query protocol) member in the flat form CloudTrail logs the
+    older calls in: the member name and its ``locationName`` (the wire's singular ``UserId``
+    of ``UserIds``), first letter lower-cased, and CloudTrail's own name (:data:`EC2_NAMES`).
+    No record of the flat form of the share calls was at hand, so both are read
+    (docs/detections.md)."""
     wire = str(member.serialization.get("name", name))
     names = {name[:1].lower() + name[1:], wire[:1].lower() + wire[1:]}
     return names | ({EC2_NAMES[name]} if name in EC2_NAMES else set())
 
 
+def ec2_wire_name(name: str, member: Shape) -> str:
+    """The name an EC2 member is sent under, as botocore's ``EC2Serializer`` spells it: its
+    ``queryName``, else its ``locationName`` capitalised, else the member name. CloudTrail's
+    wrapped form (``<Operation>Request``) logs the members so (``SecurityGroupRule`` of
+    ``SecurityGroupRules``)."""
+    serialization = member.serialization
+    if "queryName" in serialization:
+        return str(serialization["queryName"])
+    if "name" in serialization:
+        wire = str(serialization["name"])
+        return wire[:1].upper() + wire[1:]
+    return name
+
+
+def ec2_items(value: Any, wrapped: bool, structures: bool) -> list[Any]:
+    """The items of an EC2 list as CloudTrail logs them: ``{items: [...]}`` (``{}`` when empty)
+    in the flat form; in the wrapped form one item as an object, several as a list, each
+    numbered by a ``tag`` (a string item's value in ``content``). A plain list is its items."""
+    if not wrapped and isinstance(value, dict) and set(value) <= {"items"}:
+        return list(value.get("items", []))
+    items = value if isinstance(value, list) else [value]
+    if not wrapped:
+        return items
+    if structures:
+        return [
+            {k: v for k, v in item.items() if k != "tag"} if isinstance(item, dict) else item
+            for item in items
+        ]
+    return [
+        item["content"] if isinstance(item, dict) and set(item) == {"tag", "content"} else item
+        for item in items
+    ]
+
+
 def misspelt(service: str, shape: Shape, value: Any, alternate: bool, path: str) -> Iterator[str]:
-    """The keys of ``value`` that are not the spelling of a member of ``shape``."""
-    if isinstance(shape, ListShape):  # S3's flattened lists hold one element as an object
-        if service == "ec2" and isinstance(value, dict) and set(value) == {"items"}:
-            value = value["items"]  # EC2's lists as CloudTrail logs them: {items: [...]}
-        for item in value if isinstance(value, list) else [value]:
+    """The keys of ``value`` that are not the spelling of a member of ``shape``; for EC2,
+    ``alternate`` is the wrapped form (``<Operation>Request``)."""
+    if isinstance(shape, ListShape):
+        if service == "ec2":
+            items = ec2_items(value, alternate, isinstance(shape.member, StructureShape))
+        else:  # S3's flattened lists hold one element as an object
+            items = value if isinstance(value, list) else [value]
+        for item in items:
             yield from misspelt(service, shape.member, item, alternate, path)
         return
     if not isinstance(shape, StructureShape) or not isinstance(value, dict):
         return
-    if service == "ec2":
+    if service == "ec2" and alternate:
+        members = {ec2_wire_name(name, member): member for name, member in shape.members.items()}
+    elif service == "ec2":
         members = {
             spelt: member for name, member in shape.members.items() for spelt in ec2_spellings(name, member)
         }
@@ -282,23 +351,55 @@ def misspelt(service: str, shape: Shape, value: Any, alternate: bool, path: str)
     for key, item in value.items():
         if key in members:
             yield from misspelt(service, members[key], item, alternate, f"{path}.{key}")
-        elif not (service == "s3" and key == "xmlns"):
+        elif service == "ec2" and not alternate and key in EC2_OWN_SETS:
+            for entry in ec2_items(item, wrapped=False, structures=True):
+                yield from misspelt(service, shape, entry, False, f"{path}.{key}")
+        elif not (service in {"s3", "s3control"} and key == "xmlns"):
             yield f"{path}.{key}"
 
 
-def request_misspellings(record: dict[str, Any], alternate: bool = False, rule_id: str = "") -> list[str]:
-    service = model(str(record.get("eventSource", "")), str(record.get("eventName", "")), rule_id)
+def apigateway_members(operation_name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """API Gateway's request as the request's own members: its records log a body under
+    ``<operation>Input`` (``createRestApiInput``) and a patch under ``patch``
+    (``patch.patchOperations``), as remembered: no record of them is here (docs/detections.md)."""
+    wrappers = {operation_name[:1].lower() + operation_name[1:] + "Input", "patch"}
+    members = {
+        key: value for key, value in parameters.items() if key not in wrappers or not isinstance(value, dict)
+    }
+    for key in wrappers & set(parameters):
+        if isinstance(parameters[key], dict):
+            members |= parameters[key]
+    return members
+
+
+def request_misspellings(record: dict[str, Any], alternate: bool = False) -> list[str]:
+    service = model(str(record.get("eventSource", "")), str(record.get("eventName", "")))
     parameters = record.get("requestParameters")
     if service is None or not isinstance(parameters, dict):
         return []
-    shape: Shape | None = operation(service, str(record["eventName"])).input_shape
+    call = operation(service, str(record["eventName"]))
+    shape: Shape | None = call.input_shape
     if shape is None:
         return list(parameters)
-    # S3: the XML body only (bucketName, Host... are CloudTrail's own)
+    path = "requestParameters"
     if service.service_name == "s3" and isinstance(shape, StructureShape):
+        # the XML body only (bucketName, Host... are CloudTrail's own)
         payload = str(shape.serialization.get("payload", ""))
         shape, parameters = shape.members.get(payload, shape), parameters.get(payload, {})
-    return list(misspelt(service.service_name, shape, parameters, alternate, "requestParameters"))
+    elif service.service_name == "s3control":
+        # the XML body under its root element (x-amz-account-id, name, Host are CloudTrail's own)
+        root = str(shape.serialization.get("name"))
+        parameters, path = parameters.get(root, {}), f"{path}.{root}"
+    elif service.service_name == "ec2":
+        # a newer call wrapped in <Operation>Request, members as sent ("" with none); an older one flat
+        wrapper = f"{call.name}Request"
+        if alternate := wrapper in parameters:
+            if len(parameters) > 1:
+                return [f"{path}.{key}" for key in parameters if key != wrapper]
+            parameters, path = parameters[wrapper] or {}, f"{path}.{wrapper}"
+    elif service.service_name == "apigateway":
+        parameters = apigateway_members(call.name, parameters)
+    return list(misspelt(service.service_name, shape, parameters, alternate, path))
 
 
 def records(rule: Rule) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -370,7 +471,12 @@ def test_test_records_spell_members_as_cloudtrail_logs_them(rule: Rule) -> None:
     wrong = {
         f"{name}: {record['eventName']} {key}"
         for name, record in records(rule)
-        for key in request_misspellings(record, alternate=name in alternate, rule_id=rule.id)
+        # a record of a test in the second spelling may stand beside one in the first
+        for key in (
+            request_misspellings(record) and request_misspellings(record, alternate=True)
+            if name in alternate
+            else request_misspellings(record)
+        )
     }
     assert not wrong
 
@@ -392,7 +498,7 @@ def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) 
     hidden = set()
     for part, path in fields_read(f"{query} {where}"):
         for _, record in records(rule):
-            service = model(str(record["eventSource"]), str(record["eventName"]), rule.id)
+            service = model(str(record["eventSource"]), str(record["eventName"]))
             if service is None:
                 continue
             call = operation(service, str(record["eventName"]))
@@ -461,8 +567,99 @@ def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) 
             },
             ["requestParameters.Principal"],
         ),
+        # EC2's newer calls wrapped in <Operation>Request with the members as sent
+        (
+            {
+                "eventSource": "ec2.amazonaws.com",
+                "eventName": "ModifyInstanceMetadataOptions",
+                "requestParameters": {
+                    "ModifyInstanceMetadataOptionsRequest": {"InstanceId": "i-1", "httpTokens": "optional"}
+                },
+            },
+            ["requestParameters.ModifyInstanceMetadataOptionsRequest.httpTokens"],
+        ),
+        # ... its list's wire name (the locationName), not the member name
+        (
+            {
+                "eventSource": "ec2.amazonaws.com",
+                "eventName": "ModifySecurityGroupRules",
+                "requestParameters": {
+                    "ModifySecurityGroupRulesRequest": {
+                        "GroupId": "sg-1",
+                        "SecurityGroupRules": {"tag": 1, "SecurityGroupRuleId": "sgr-1"},
+                    }
+                },
+            },
+            ["requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRules"],
+        ),
+        # ... and the older calls flat, lower-camel, lists in {items: [...]}
+        (
+            {
+                "eventSource": "ec2.amazonaws.com",
+                "eventName": "ModifyFpgaImageAttribute",
+                "requestParameters": {
+                    "fpgaImageId": "afi-1",
+                    "LoadPermission": {"add": {"items": [{"userId": "999988887777"}]}},
+                },
+            },
+            ["requestParameters.LoadPermission"],
+        ),
+        (
+            {
+                "eventSource": "ec2.amazonaws.com",
+                "eventName": "RunInstances",
+                "requestParameters": {
+                    "instancesSet": {"items": [{"imageId": "ami-1", "minCount": 1, "maxcount": 1}]},
+                    "instanceType": "p5.48xlarge",
+                },
+            },
+            ["requestParameters.instancesSet.maxcount"],
+        ),
+        # API Gateway's patch wrapper holds the request's members
+        (
+            {
+                "eventSource": "apigateway.amazonaws.com",
+                "eventName": "UpdateRestApi",
+                "requestParameters": {
+                    "restApiId": "a1",
+                    "patch": {"patchOperations": [{"op": "replace", "Path": "/policy", "value": "{}"}]},
+                },
+            },
+            ["requestParameters.patchOperations.Path"],
+        ),
+        # S3 Control (logged as s3.amazonaws.com): the XML body under its root element
+        (
+            {
+                "eventSource": "s3.amazonaws.com",
+                "eventName": "PutAccessPointPolicy",
+                "requestParameters": {"name": "ap", "PutAccessPointPolicyRequest": {"policy": "{}"}},
+            },
+            ["requestParameters.PutAccessPointPolicyRequest.policy"],
+        ),
+        # FSx, a JSON service: first letter lower-cased
+        (
+            {
+                "eventSource": "fsx.amazonaws.com",
+                "eventName": "CreateAndAttachS3AccessPoint",
+                "requestParameters": {"name": "ap", "type": "OPENZFS", "S3AccessPoint": {"Policy": "{}"}},
+            },
+            ["requestParameters.S3AccessPoint"],
+        ),
     ],
-    ids=["sqs-acronym", "guardduty-wire-names", "securityhub-as-sent", "s3-xml-elements", "lambda-version"],
+    ids=[
+        "sqs-acronym",
+        "guardduty-wire-names",
+        "securityhub-as-sent",
+        "s3-xml-elements",
+        "lambda-version",
+        "ec2-wrapped-as-sent",
+        "ec2-wrapped-wire-name",
+        "ec2-flat-lower-camel",
+        "ec2-instances-set",
+        "apigateway-patch",
+        "s3control-body",
+        "fsx-json",
+    ],
 )
 def test_a_misspelt_record_is_told(record: dict[str, Any], wrong: list[str]) -> None:
     assert request_misspellings(record) == wrong
