@@ -92,11 +92,25 @@ RULE_FILES = (
     "ec2-user-data-read",
     "s3-public-access-block-disabled",
     "s3-access-point-policy-grants-outside",
+    "ec2-instance-connect-key-pushed",
+    "ec2-serial-console-key-pushed",
+    "cloudtrail-trail-destination-changed",
+    "deployment-verification",
+    "lambda-code-updated",
+    "lambda-function-url-public",
+    "lambda-layer-added",
+    "s3-bucket-policy-grants-outside",
+    "sagemaker-lifecycle-config-changed",
+    "secretsmanager-batch-retrieval",
+    "secretsmanager-retrieval-burst",
+    "ssm-securestring-decrypted",
+    "ssm-start-session",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
     "acm-pca": "acm-pca",
     "elasticfilesystem": "efs",
+    "es": "opensearch",
     "sso": "sso-admin",
     "aoss": "opensearchserverless",
     "aps": "amp",
@@ -124,6 +138,7 @@ MODELS = {
             "dsql",
             "dynamodb",
             "ec2",
+            "ec2-instance-connect",
             "ecr",
             "ecr-public",
             "eks",
@@ -190,6 +205,7 @@ ALTERNATE = {
         " lower-cased or as sent (DataLakeSettings.TrustedResourceOwners, graphArn)",
         "QuickSight grants to another account, the members as sent (GrantPermissions, GrantLinkPermissions,"
         " Permissions, LinkSharingConfiguration.Permissions)",
+        "a new OpenSearch domain open to another account, the policy under its wire name",
     },
     "siem-data-copied-to-other-account": {
         "Backup's members as sent (DestinationBackupVaultArn, BackupPlan.Rules.CopyActions)",
@@ -227,10 +243,13 @@ def model(event_source: str, event_name: str = "") -> ServiceModel | None:
     call v1 does not know is v2's (``CreateEmailIdentity``, ``PutAccountDetails``); S3 Control
     logs as ``s3.amazonaws.com``, so a call S3 does not know is S3 Control's
     (``PutAccessPointPolicy``) when S3 Control knows it (CloudTrail names the account-level
-    public access block ``PutAccountPublicAccessBlock``, no operation of either: not walked)."""
+    public access block ``PutAccountPublicAccessBlock``, no operation of either: not walked);
+    OpenSearch Service's and the Elasticsearch API's calls share ``es.amazonaws.com``."""
     service = MODELS.get(event_source.removesuffix(".amazonaws.com"))
     if service == "ses" and event_name not in service_model("ses").operation_names:
         service = "sesv2"
+    if service == "opensearch" and event_name not in service_model("opensearch").operation_names:
+        service = "es"
     if service == "s3" and event_name not in service_model("s3").operation_names:
         service = "s3control" if event_name in service_model("s3control").operation_names else None
     return service_model(service) if service else None
@@ -492,6 +511,44 @@ def test_every_field_the_rule_reads_is_in_a_test_record(rule: Rule) -> None:
     assert not missing
 
 
+def ec2_output_path(shape: Shape | None, keys: list[str]) -> bool:
+    """Whether ``keys`` is a path of an EC2 response as CloudTrail logs its XML: the elements'
+    ``locationName``s (``instancesSet``, not the member name ``instances``: the CloudTrail user
+    guide's StartInstances record), lists as ``{items: [...]}``."""
+    if not keys:
+        return True
+    if isinstance(shape, ListShape):
+        return keys[0] == "items" and ec2_output_path(shape.member, keys[1:])
+    if not isinstance(shape, StructureShape):
+        return False
+    for name, member in shape.members.items():
+        element = str(member.serialization.get("name", name))
+        if keys[0] == element[:1].lower() + element[1:]:
+            return ec2_output_path(member, keys[1:])
+    return False
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
+def test_an_ec2_response_field_the_rule_reads_is_the_responses_element(rule: Rule) -> None:
+    """EC2's responses are its XML, logged flat or (newer calls) under ``<Operation>Response``
+    with the same element names (docs/detections.md)."""
+    query, where = read_fields(rule)
+    wrong = set()
+    for part, path in fields_read(f"{query} {where}"):
+        keys = path.split(".")
+        for _, record in records(rule):
+            service = model(str(record["eventSource"]), str(record["eventName"]))
+            if part != "response_elements" or service is None or service.service_name != "ec2":
+                continue
+            if not has_path(record.get("responseElements"), keys):
+                continue
+            call = operation(service, str(record["eventName"]))
+            inner = keys[1:] if keys[0] == f"{call.name}Response" else keys
+            if not ec2_output_path(call.output_shape, inner):
+                wrong.add(f"{record['eventName']} {part}.{path}")
+    assert not wrong
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) -> None:
     query, where = read_fields(rule)
@@ -636,6 +693,15 @@ def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) 
             },
             ["requestParameters.PutAccessPointPolicyRequest.policy"],
         ),
+        # the Elasticsearch API's calls (es.amazonaws.com, OpenSearch's model knows them not)
+        (
+            {
+                "eventSource": "es.amazonaws.com",
+                "eventName": "CreateElasticsearchDomain",
+                "requestParameters": {"domainName": "logs", "EBSOptions": {"eBSEnabled": True}},
+            },
+            ["requestParameters.EBSOptions"],
+        ),
         # FSx, a JSON service: first letter lower-cased
         (
             {
@@ -658,8 +724,24 @@ def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) 
         "ec2-instances-set",
         "apigateway-patch",
         "s3control-body",
+        "elasticsearch-api",
         "fsx-json",
     ],
 )
 def test_a_misspelt_record_is_told(record: dict[str, Any], wrong: list[str]) -> None:
     assert request_misspellings(record) == wrong
+
+
+@pytest.mark.parametrize(
+    ("operation_name", "path", "spelt"),
+    [
+        ("RunInstances", "instancesSet.items.instanceType", True),
+        ("RunInstances", "instancesSet.instanceType", False),  # the list's items wrapper left out
+        ("RunInstances", "instances.items.instanceType", False),  # the member name, not the element's
+        ("AcceptVpcPeeringConnection", "vpcPeeringConnection.requesterVpcInfo.ownerId", True),
+        ("AcceptVpcPeeringConnection", "vpcPeeringConnection.requesterVpcInfo.OwnerId", False),
+    ],
+)
+def test_an_ec2_response_path_is_told(operation_name: str, path: str, spelt: bool) -> None:
+    output = service_model("ec2").operation_model(operation_name).output_shape
+    assert ec2_output_path(output, path.split(".")) is spelt
