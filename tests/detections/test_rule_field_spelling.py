@@ -105,6 +105,13 @@ RULE_FILES = (
     "secretsmanager-retrieval-burst",
     "ssm-securestring-decrypted",
     "ssm-start-session",
+    "ssm-send-command-shell",
+    "s3-lifecycle-short-expiration",
+    "s3-acl-grants-other-account",
+    "s3-acl-grants-public",
+    "s3-sse-c-encryption",
+    "cloudtrail-event-selectors-narrowed",
+    "cloudtrail-lake-logging-reduced",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
@@ -230,7 +237,7 @@ ALTERNATE = {
     },
 }
 """Tests written in the second spelling their rule reads (as sent, or lower-cased for ``AS_SENT``)."""
-FIELD = re.compile(r"aws\.cloudtrail\.(request_parameters|response_elements)\.([A-Za-z0-9_.]+)")
+FIELD = re.compile(r"aws\.cloudtrail\.(request_parameters|response_elements)\.([A-Za-z0-9_.-]+)")
 AS_SENT = {"securityhub", "s3", "s3control", "detective"}
 """Services whose request members CloudTrail logs as sent: Security Hub's and Detective's
 PascalCase REST bodies, S3's and S3 Control's XML element names."""
@@ -242,10 +249,11 @@ def model(event_source: str, event_name: str = "") -> ServiceModel | None:
     """The service model of a call. SES's two API versions share ``ses.amazonaws.com``, and a
     call v1 does not know is v2's (``CreateEmailIdentity``, ``PutAccountDetails``); S3 Control
     logs as ``s3.amazonaws.com``, so a call S3 does not know is S3 Control's
-    (``PutAccessPointPolicy``) when S3 Control knows it (CloudTrail names the account-level
-    public access block ``PutAccountPublicAccessBlock``, no operation of either: not walked);
-    OpenSearch Service's and the Elasticsearch API's calls share ``es.amazonaws.com``."""
+    (``PutAccessPointPolicy``) when S3 Control knows it, or the call CloudTrail names so
+    (:data:`S3_EVENTS`); OpenSearch Service's and the Elasticsearch API's calls share ``es.amazonaws.com``."""
     service = MODELS.get(event_source.removesuffix(".amazonaws.com"))
+    if service == "s3" and event_name in S3_EVENTS:
+        return service_model(S3_EVENTS[event_name][0])
     if service == "ses" and event_name not in service_model("ses").operation_names:
         service = "sesv2"
     if service == "opensearch" and event_name not in service_model("opensearch").operation_names:
@@ -253,6 +261,21 @@ def model(event_source: str, event_name: str = "") -> ServiceModel | None:
     if service == "s3" and event_name not in service_model("s3").operation_names:
         service = "s3control" if event_name in service_model("s3control").operation_names else None
     return service_model(service) if service else None
+
+
+S3_EVENTS = {
+    "PutBucketLifecycle": ("s3", "PutBucketLifecycleConfiguration"),
+    "PutBucketPublicAccessBlock": ("s3", "PutPublicAccessBlock"),
+    "DeleteBucketPublicAccessBlock": ("s3", "DeletePublicAccessBlock"),
+    "PutAccountPublicAccessBlock": ("s3control", "PutPublicAccessBlock"),
+    "DeleteAccountPublicAccessBlock": ("s3control", "DeletePublicAccessBlock"),
+}
+"""The S3 and S3 Control calls CloudTrail logs under another ``eventName`` (S3's user guide's
+table of CloudTrail's names, as remembered: no copy here); ``PutBucketLifecycle`` is also the
+name of the older call, whose rules have no ``Filter``, so the newer one is walked."""
+OWN_MEMBERS = {("ssm", "SendCommand"): {"interactive"}}
+"""Request fields CloudTrail logs beside the API's members: SendCommand's ``interactive``
+(../shared/samples, stratus-red-team ssm-send-command)."""
 
 
 @functools.cache
@@ -264,6 +287,8 @@ def service_model(service: str) -> ServiceModel:
 def operation(service: ServiceModel, event_name: str) -> OperationModel:
     """The call an ``eventName`` names: the operation, or (Lambda) the operation followed by
     its API version (``AddLayerVersionPermission20181031``, ``AddPermission20150331v2``)."""
+    if service.service_name in {"s3", "s3control"} and event_name in S3_EVENTS:
+        event_name = S3_EVENTS[event_name][1]
     return named_operation(service.service_name, event_name)
 
 
@@ -350,8 +375,15 @@ def misspelt(service: str, shape: Shape, value: Any, alternate: bool, path: str)
     if isinstance(shape, ListShape):
         if service == "ec2":
             items = ec2_items(value, alternate, isinstance(shape.member, StructureShape))
-        else:  # S3's flattened lists hold one element as an object
-            items = value if isinstance(value, list) else [value]
+        else:
+            element = str(shape.member.serialization.get("name", "member"))
+            if (
+                not shape.serialization.get("flattened")
+                and isinstance(value, dict)
+                and set(value) == {element}
+            ):
+                value = value[element]  # an XML list's wrapper element: AccessControlList.Grant
+            items = value if isinstance(value, list) else [value]  # one element logged as an object
         for item in items:
             yield from misspelt(service, shape.member, item, alternate, path)
         return
@@ -373,7 +405,7 @@ def misspelt(service: str, shape: Shape, value: Any, alternate: bool, path: str)
         elif service == "ec2" and not alternate and key in EC2_OWN_SETS:
             for entry in ec2_items(item, wrapped=False, structures=True):
                 yield from misspelt(service, shape, entry, False, f"{path}.{key}")
-        elif not (service in {"s3", "s3control"} and key == "xmlns"):
+        elif not (service in {"s3", "s3control"} and key.startswith("xmlns")):  # XML namespaces
             yield f"{path}.{key}"
 
 
@@ -401,14 +433,15 @@ def request_misspellings(record: dict[str, Any], alternate: bool = False) -> lis
     if shape is None:
         return list(parameters)
     path = "requestParameters"
-    if service.service_name == "s3" and isinstance(shape, StructureShape):
-        # the XML body only (bucketName, Host... are CloudTrail's own)
-        payload = str(shape.serialization.get("payload", ""))
-        shape, parameters = shape.members.get(payload, shape), parameters.get(payload, {})
-    elif service.service_name == "s3control":
-        # the XML body under its root element (x-amz-account-id, name, Host are CloudTrail's own)
-        root = str(shape.serialization.get("name"))
-        parameters, path = parameters.get(root, {}), f"{path}.{root}"
+    if service.service_name in {"s3", "s3control"} and isinstance(shape, StructureShape):
+        # the XML body only (bucketName, x-amz-account-id, Host... are CloudTrail's own): the
+        # payload member, or (S3 Control) the request under its root element
+        if payload := str(shape.serialization.get("payload", "")):
+            shape, parameters = shape.members[payload], parameters.get(payload, {})
+        elif root := str(shape.serialization.get("name", "")):
+            parameters, path = parameters.get(root, {}), f"{path}.{root}"
+        else:
+            return []
     elif service.service_name == "ec2":
         # a newer call wrapped in <Operation>Request, members as sent ("" with none); an older one flat
         wrapper = f"{call.name}Request"
@@ -418,6 +451,8 @@ def request_misspellings(record: dict[str, Any], alternate: bool = False) -> lis
             parameters, path = parameters[wrapper] or {}, f"{path}.{wrapper}"
     elif service.service_name == "apigateway":
         parameters = apigateway_members(call.name, parameters)
+    own = OWN_MEMBERS.get((service.service_name, call.name), set())
+    parameters = {key: value for key, value in parameters.items() if key not in own}
     return list(misspelt(service.service_name, shape, parameters, alternate, path))
 
 
@@ -693,6 +728,41 @@ def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) 
             },
             ["requestParameters.PutAccessPointPolicyRequest.policy"],
         ),
+        # S3's lifecycle configuration, logged as PutBucketLifecycle (the older call's name)
+        (
+            {
+                "eventSource": "s3.amazonaws.com",
+                "eventName": "PutBucketLifecycle",
+                "requestParameters": {
+                    "bucketName": "b",
+                    "LifecycleConfiguration": {
+                        "Rule": {
+                            "ID": "r",
+                            "Status": "Enabled",
+                            "Filter": {"Prefix": ""},
+                            "Expiration": {"days": 1},
+                        }
+                    },
+                },
+            },
+            ["requestParameters.Rule.Expiration.days"],
+        ),
+        # an XML list's wrapper element (AccessControlList) holds its elements (Grant)
+        (
+            {
+                "eventSource": "s3.amazonaws.com",
+                "eventName": "PutBucketAcl",
+                "requestParameters": {
+                    "bucketName": "b",
+                    "AccessControlPolicy": {
+                        "AccessControlList": {
+                            "Grant": {"Grantee": {"xsi:type": "Group"}, "permission": "READ"}
+                        }
+                    },
+                },
+            },
+            ["requestParameters.AccessControlList.permission"],
+        ),
         # the Elasticsearch API's calls (es.amazonaws.com, OpenSearch's model knows them not)
         (
             {
@@ -724,6 +794,8 @@ def test_a_member_cloudtrail_may_hide_is_read_for_its_presence_only(rule: Rule) 
         "ec2-instances-set",
         "apigateway-patch",
         "s3control-body",
+        "s3-cloudtrail-event-name",
+        "s3-xml-list-wrapper",
         "elasticsearch-api",
         "fsx-json",
     ],
