@@ -82,7 +82,6 @@ RULE_FILES = (
     "rds-snapshot-shared",
     "iam-role-created-trusting-outside",
     "iam-role-trust-grants-outside",
-    "ses-identity-created-by-new-principal",
     "ec2-ami-shared",
     "ec2-snapshot-shared",
     "ec2-accelerated-instance-launch",
