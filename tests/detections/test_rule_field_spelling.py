@@ -517,6 +517,11 @@ REDACTED = {
 RULES = [load_rule(RULES_DIR / f"{name}.yml") for name in RULE_FILES]
 
 
+def test_every_rule_that_reads_a_request_or_response_field_is_walked() -> None:
+    reading = {path.stem for path in RULES_DIR.glob("*.yml") if FIELD.search(path.read_text())}
+    assert reading - set(RULE_FILES) == set()
+
+
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.id)
 def test_test_records_spell_members_as_cloudtrail_logs_them(rule: Rule) -> None:
     alternate = ALTERNATE.get(rule.id, set())
