@@ -34,6 +34,7 @@ from normalizers.cloudtrail.actor import ActorCache, Parties, actor_of, beside_a
 from normalizers.cloudtrail.categorize import categorize
 from normalizers.cloudtrail.tables import BOOL_FIELDS, SIGNIN, TEXT_FIELDS, VPCE_ACCESS_DENIED
 from normalizers.cloudtrail.targets import Target, target_values, targets_of
+from normalizers.ecs import timestamps
 from normalizers.ecs.actor import is_instance_id
 from normalizers.ecs.address import address_fields
 from normalizers.ecs.getters import nullable_obj, optional_str
@@ -230,6 +231,8 @@ def compile_builder(shape: Shape) -> Builder | None:
         "as_bool": as_bool,
         "flat": flat,
         "timestamp": mapping.timestamp,
+        "times": timestamps,
+        "SECOND_ENDS": timestamps.SECOND_ENDS,
         # mapping's own: the per-index constants they write are changed there alone
         "operations": _OPERATIONS,
         "operation_of": operation_of,
@@ -279,7 +282,10 @@ def _source(present: set[str], namespace: dict[str, Any]) -> list[str]:
         "    provider = record['eventSource']",
         "    if action.__class__ is not str or not action or provider.__class__ is not str or not provider:",
         "        raise Unexpected",
-        "    moment = timestamp(record['eventTime'])",
+        # timestamp's first test (a whole second of the minute last seen), without its call
+        "    moment = record['eventTime']",
+        "    if moment.__class__ is not str or not moment.startswith(times._last_minute) or moment[17:] not in SECOND_ENDS:",
+        "        moment = timestamp(moment)",
         "    region = record['awsRegion']",
         "    if region.__class__ is not str or not region:",  # mapping.require_region's dead letter
         "        raise Unexpected",

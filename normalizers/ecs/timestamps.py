@@ -27,12 +27,14 @@ _MINUTES: set[str] = set()
 minutes though each second may be new (one per record in a busy file), so a time of such a
 minute is its one text when the rest is a whole second, ``00Z`` to ``59Z`` in ASCII digits
 (the full check's verdict, without the pattern and the parse)."""
-_SECOND_ENDS = frozenset(f"{second:02d}Z" for second in range(60))
+SECOND_ENDS = frozenset(f"{second:02d}Z" for second in range(60))
 _last_minute = "?" * 21
 """The minute of :data:`_MINUTES` last seen: consecutive records mostly share it, and one
 ``startswith`` finds it where the sets hash the fresh text twice (its verdict is the set's, a
 minute that passed the full check once). Before the first, a text longer than any it could
-let through: what starts with it has more than ``00Z`` after its 17th character."""
+let through: what starts with it has more than ``00Z`` after its 17th character. The compiled
+CloudTrail builders test a record's time against it themselves (:func:`timestamp`'s first
+test, without its call: a frame per record)."""
 MAX_EPOCH_SECONDS = 253402300800
 """Epoch seconds must give a year below 10000 to be an RFC 3339 date."""
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,11 +49,11 @@ def timestamp(value: Any) -> str:
     """
     global _last_minute
     if isinstance(value, str):
-        if value.startswith(_last_minute) and value[17:] in _SECOND_ENDS:
+        if value.startswith(_last_minute) and value[17:] in SECOND_ENDS:
             return value  # the common case: a whole second of the minute last seen
         if value in _CHECKED:
             return value
-        if value[:17] in _MINUTES and value[17:] in _SECOND_ENDS:
+        if value[:17] in _MINUTES and value[17:] in SECOND_ENDS:
             _last_minute = value[:17]
             return value
         if _RFC3339_Z.match(value):

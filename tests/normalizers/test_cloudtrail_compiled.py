@@ -19,6 +19,7 @@ from normalizers import DeadLetter, Item, Origin, normalize_object
 from normalizers.cloudtrail import compiled, mapping
 from normalizers.cloudtrail import normalize as cloudtrail_normalize
 from normalizers.cloudtrail.actor import ActorCache, identity_parties
+from normalizers.ecs import timestamps
 from tests.conftest import GOLDEN, golden_input
 from tests.records import cloudtrail_record
 
@@ -553,3 +554,34 @@ def test_an_identity_of_a_shape_seen_before_is_built_without_its_shape(
         assert builders.identity_parties(identity) == identity_parties(identity)
     assert len(shapes) == 1
     assert builders.identity_parties(_role_session(3))[3] == ("i-0123456789abcdef3",)
+
+
+def test_a_time_of_the_minute_last_seen_is_taken_without_a_call_and_any_other_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A compiled builder takes a record's whole second of the minute ``timestamp`` last saw as
+    it is, without calling it (a frame per record); any other time (another minute, a fraction,
+    a second that no minute has, no text) goes through ``timestamp``, and the items are the
+    generic path's."""
+    calls: list[Any] = []
+    real = mapping.timestamp
+
+    def counted(value: Any) -> str:
+        calls.append(value)
+        return real(value)
+
+    monkeypatch.setattr(mapping, "timestamp", counted)
+    monkeypatch.setattr(compiled, "_BUILDERS", {})  # compiled again, with the counted timestamp
+    monkeypatch.setattr(compiled, "_BY_SIZE", {})
+    monkeypatch.setattr(timestamps, "_last_minute", "?" * 21)  # no minute seen yet
+    times = ["2026-11-01T10:20:30Z", "2026-11-01T10:20:31Z", "2026-11-01T10:20:59Z"]
+    checked = ["2026-11-01T10:21:00Z", "2026-11-01T10:21:00.5Z", "2026-11-01T10:21:60Z", 1793182860]
+    records = [cloudtrail_record(number, eventTime=time) for number, time in enumerate(times + checked)]
+    fast, generic = _both_ways(_log_file(records), ORIGIN, monkeypatch)
+    assert fast == generic
+    assert [item["@timestamp"] for item in fast[:3]] == times
+    assert isinstance(fast[5], tuple) and fast[5][0] == "dead"  # 60 seconds: no such time
+    compiled_calls = calls[: calls.index(times[0], 1)]  # before the generic path's own
+    assert times[0] in compiled_calls  # the first sets the minute
+    assert not set(times[1:]) & set(compiled_calls)
+    assert set(checked) <= set(compiled_calls)
