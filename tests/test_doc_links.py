@@ -1,10 +1,11 @@
 """What the documents point at exists: links to sections (``#anchor``, ``other.md#anchor``) and
 files resolve, and every repository path (``ingest/writer.py``) and dotted name
 (``ingest.ledger.DynamoLedger``) written in code spans names a file or an object of the code.
-Every command a document shows (in a code span or a fenced block) runs: ``python -m <module>``
-names a module, and ``siem <command>`` or ``python3 scripts/<script>.py`` names subcommands and
-options its parser has. A renamed heading, a moved module, a renamed function or a removed
-option must not leave a reader on a dead reference."""
+Every command a document shows (in a code span or a fenced block) names what exists:
+``python -m <module>`` a module, ``python3 scripts/<script>.py`` subcommands and options its
+parser has (``siem`` commands: tests/siem_cli/test_doc_commands.py). A renamed heading, a
+moved module, a renamed function or a removed option must not leave a reader on a dead
+reference."""
 
 from __future__ import annotations
 
@@ -112,10 +113,8 @@ def _resolves(name: str) -> bool:
     return False
 
 
-COMMAND_LINE = re.compile(
-    r"(?<![\w./-])(?:\.venv/bin/)?(siem|python3? -m siem_cli|python3? scripts/\w+\.py)\s+([^\n`;|&#)>]*)"
-)
-"""A command and its words up to the end of the span or line, a pipe, a comment or a redirection."""
+SCRIPT_LINE = re.compile(r"python3? (scripts/\w+\.py)\s+([^\n`;|&#)>]*)")
+"""A script and its words up to the end of the span or line, a pipe, a comment or a redirection."""
 PYTHON_MODULE = re.compile(r"python3? -m ([\w.]+)")
 PLACEHOLDER = re.compile(r"[A-Z][A-Z_]*|<.*|.*\.\.\.|\.\.\..*")
 """What stands for a value in a shown command: ``ID``, ``<region>``, ``2121...``."""
@@ -134,13 +133,10 @@ def commands(document: str) -> Iterator[str]:
 
 
 @functools.cache
-def parser_of(program: str) -> argparse.ArgumentParser:
-    if program == "siem" or program.endswith("siem_cli"):
-        from siem_cli.main import build_parser
-
-        return build_parser()
+def parser_of(script: str) -> argparse.ArgumentParser:
+    """The parser of ``scripts/<name>.py`` (its ``parser()``)."""
     parser: argparse.ArgumentParser = importlib.import_module(
-        program.split()[-1].removesuffix(".py").replace("/", ".")
+        script.removesuffix(".py").replace("/", ".")
     ).parser()
     return parser
 
@@ -175,12 +171,9 @@ def test_shown_commands_exist(document: str) -> None:
     broken = []
     for line in commands(document):
         broken += [module for module in PYTHON_MODULE.findall(line) if not _module_exists(module)]
-        for program, rest in COMMAND_LINE.findall(line):
-            words = rest.split()
-            if program == "siem" and not (words and words[0] in _subcommands(parser_of("siem"))):
-                continue  # "siem" as a word (the index prefix, a ruleset), not a command line
+        for script, rest in SCRIPT_LINE.findall(line):
             broken += [
-                f"{program} {rest.strip()}: {word}" for word in unknown_words(parser_of(program), words)
+                f"{script} {rest.strip()}: {word}" for word in unknown_words(parser_of(script), rest.split())
             ]
     assert not broken, f"{document}: {broken}"
 
@@ -212,12 +205,11 @@ def test_the_checks_see_what_they_check() -> None:
     spans = code_spans("docs/ingest.md")
     assert sum(bool(REPOSITORY_PATH.fullmatch(span)) for span in spans) > 10
     assert sum(bool(DOTTED_NAME.fullmatch(span)) for span in spans) > 3
-    siem, guardduty_setup = parser_of("siem"), parser_of("python3 scripts/guardduty_setup.py")
-    assert unknown_words(siem, ["detect", "run", "--endpoint", "URL", "[--now", "TIME]"]) == []
-    assert unknown_words(siem, ["detect", "run", "--no-such-option"]) == ["--no-such-option"]
-    assert unknown_words(siem, ["incidents", "lsit", "ID"]) == ["lsit"]
-    assert unknown_words(siem, ["backfill", "--region/--profile"]) == []
-    assert unknown_words(guardduty_setup, ["export", "--frequency", "F", "--dry-run"]) == []
+    setup, verify = parser_of("scripts/guardduty_setup.py"), parser_of("scripts/verify_deployment.py")
+    assert unknown_words(setup, ["export", "--bucket", "<LogBucketName>", "[--dry-run]"]) == []
+    assert unknown_words(setup, ["export", "--no-such-option"]) == ["--no-such-option"]
+    assert unknown_words(setup, ["exprot", "--dry-run"]) == ["exprot"]
+    assert unknown_words(verify, ["--stack", "AwsSiem", "--trigger/--wait"]) == []
     assert not _module_exists("benchmarks.no_such_benchmark")
-    shown = [match for line in commands("README.md") for match in COMMAND_LINE.findall(line)]
-    assert sum(program == "siem" for program, _ in shown) > 20
+    shown = [match for line in commands("docs/deploy.md") for match in SCRIPT_LINE.findall(line)]
+    assert len(shown) > 5
