@@ -103,7 +103,7 @@ def register(subparsers: Any) -> None:
         default=os.environ.get(FILL_BUDGET_VARIABLE),
         help="seconds from the run's start during which new-terms history fills read more than one "
         f"page each, 0 to {MAX_FILL_BUDGET.total_seconds():.0f} (default: ${FILL_BUDGET_VARIABLE}, "
-        f"else {DEFAULT_FILL_BUDGET.total_seconds():.0f}; docs/detections.md, Learning)",
+        f"else {DEFAULT_FILL_BUDGET.total_seconds():.0f}; docs/detections.md, 'New terms')",
     )
     add_dashboards_url_option(runner, "for links in alerts")
     runner.add_argument("--rule", action="append", metavar="ID", help="run only this rule (repeatable)")
