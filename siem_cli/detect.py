@@ -82,6 +82,7 @@ def register(subparsers: Any) -> None:
     runner.add_argument(
         "--topic-arn",
         default=os.environ.get("ALERT_TOPIC_ARN"),
+        metavar="ARN",
         help="SNS topic for new and escalated incidents (default: $ALERT_TOPIC_ARN; none: print only)",
     )
     runner.add_argument(
@@ -94,6 +95,7 @@ def register(subparsers: Any) -> None:
     runner.add_argument(
         "--state-table",
         default=os.environ.get("STATE_TABLE"),
+        metavar="TABLE",
         help="DynamoDB table for checkpoints (default: $STATE_TABLE; none: "
         "<alerts index>-state on the alerts endpoint)",
     )

@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
     )
     commands = parser.add_subparsers(dest="incidents_command", required=True, metavar="SUBCOMMAND")
     lister = commands.add_parser("list", help="the incidents, most recently seen first")
-    lister.add_argument("--size", type=int, default=50, help="at most this many (default: 50)")
+    lister.add_argument("--size", type=int, default=50, metavar="N", help="at most this many (default: 50)")
     lister.add_argument(
         "--status",
         choices=[*TRIAGE_STATUSES, MERGED],
