@@ -26,7 +26,7 @@ from enrichment.accounts import (
 )
 from enrichment.organizations import organizations_client, sync_from_organizations
 
-LOCATION_HELP = "a file or s3://bucket/key (default: ACCOUNTS_LOCATION, else {default})"
+LOCATION_HELP = "a file or s3://bucket/key (default: $ACCOUNTS_LOCATION, else {default})"
 
 
 def register(subparsers: Any) -> None:

@@ -53,9 +53,11 @@ def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEF
         metavar="DIR",
         help=f"folder for dead letters (default: {dead_letters})",
     )
-    parser.add_argument("--concurrency", type=int, default=4, help="concurrent bulk requests (default: 4)")
     parser.add_argument(
-        "--bulk-max-mib", type=float, default=5.0, help="largest bulk body in MiB (default: 5)"
+        "--concurrency", type=int, default=4, metavar="N", help="concurrent bulk requests (default: 4)"
+    )
+    parser.add_argument(
+        "--bulk-max-mib", type=float, default=5.0, metavar="MIB", help="largest bulk body in MiB (default: 5)"
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_flow_formats_option(parser)

@@ -82,6 +82,7 @@ def register(subparsers: Any) -> None:
     runner.add_argument(
         "--topic-arn",
         default=os.environ.get("ALERT_TOPIC_ARN"),
+        metavar="ARN",
         help="SNS topic for new and escalated incidents (default: $ALERT_TOPIC_ARN; none: print only)",
     )
     runner.add_argument(
@@ -94,6 +95,7 @@ def register(subparsers: Any) -> None:
     runner.add_argument(
         "--state-table",
         default=os.environ.get("STATE_TABLE"),
+        metavar="TABLE",
         help="DynamoDB table for checkpoints (default: $STATE_TABLE; none: "
         "<alerts index>-state on the alerts endpoint)",
     )
@@ -103,7 +105,7 @@ def register(subparsers: Any) -> None:
         default=os.environ.get(FILL_BUDGET_VARIABLE),
         help="seconds from the run's start during which new-terms history fills read more than one "
         f"page each, 0 to {MAX_FILL_BUDGET.total_seconds():.0f} (default: ${FILL_BUDGET_VARIABLE}, "
-        f"else {DEFAULT_FILL_BUDGET.total_seconds():.0f}; docs/detections.md, Learning)",
+        f"else {DEFAULT_FILL_BUDGET.total_seconds():.0f}; docs/detections.md, 'New terms')",
     )
     add_dashboards_url_option(runner, "for links in alerts")
     runner.add_argument("--rule", action="append", metavar="ID", help="run only this rule (repeatable)")

@@ -28,6 +28,9 @@ def register(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -
     ack = commands.add_parser(
         "ack",
         help="acknowledge an incident: someone is on it (alerts keep joining it; a message only on escalation)",
+        description="Acknowledge an incident: someone is on it. Alerts keep joining it; a message is sent "
+        "only when its severity rises. A closed incident is refused (reopen it first). Exit status 1 "
+        "when it is not found, merged, closed, or a detection run holds the incidents past the wait.",
     )
     _identify(ack, common)
     ack.set_defaults(func=triage_command, action="acknowledged", resolution=None)
@@ -42,7 +45,10 @@ def register(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -
     _identify(close, common)
     close.set_defaults(func=triage_command, action="closed")
     reopen = commands.add_parser(
-        "reopen", help="open an acknowledged or closed incident again (no message sent)"
+        "reopen",
+        help="open an acknowledged or closed incident again (no message sent)",
+        description="Open an acknowledged or closed incident again; no message is sent. Exit status 1 "
+        "when it is not found or merged, or a detection run holds the incidents past the wait.",
     )
     _identify(reopen, common)
     reopen.set_defaults(func=triage_command, action="reopened", resolution=None)

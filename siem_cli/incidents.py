@@ -29,8 +29,13 @@ def register(subparsers: Any) -> None:
         "Status: open (untriaged), acknowledged, closed (with a resolution), merged.",
     )
     commands = parser.add_subparsers(dest="incidents_command", required=True, metavar="SUBCOMMAND")
-    lister = commands.add_parser("list", help="the incidents, most recently seen first")
-    lister.add_argument("--size", type=int, default=50, help="at most this many (default: 50)")
+    lister = commands.add_parser(
+        "list",
+        help="the incidents, most recently seen first",
+        description="List the incidents, most recently seen first, one line each: id, severity, status, "
+        "first .. last seen, lines and alerts, title. Exit status 1 when the engine fails.",
+    )
+    lister.add_argument("--size", type=int, default=50, metavar="N", help="at most this many (default: 50)")
     lister.add_argument(
         "--status",
         choices=[*TRIAGE_STATUSES, MERGED],
@@ -38,7 +43,13 @@ def register(subparsers: Any) -> None:
     )
     _common(lister)
     lister.set_defaults(func=list_command)
-    shower = commands.add_parser("show", help="one incident: its lines, alerts, entities and status history")
+    shower = commands.add_parser(
+        "show",
+        help="one incident: its lines, alerts, entities and status history",
+        description="Show one incident: its status (with resolution, who, when), actors, accounts, each "
+        "line with its folded rules and alert ids, then the status history. Exit status 1 when no "
+        "incident has this id.",
+    )
     shower.add_argument("incident_id", metavar="ID", help="the incident id (from siem incidents list)")
     _common(shower)
     shower.set_defaults(func=show_command)

@@ -81,7 +81,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--accounts-from",
         metavar="PATH|s3://bucket/key",
-        help="the account directory --ou reads, a file or s3://bucket/key (default: ACCOUNTS_LOCATION, "
+        help="the account directory --ou reads, a file or s3://bucket/key (default: $ACCOUNTS_LOCATION, "
         "else the file siem accounts sync writes when it exists, else the documents' OU paths)",
     )
     parser.add_argument(

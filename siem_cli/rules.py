@@ -61,12 +61,14 @@ def register(subparsers: Any) -> None:
     export.add_argument(
         "--interval",
         type=parse_duration,
+        metavar="DURATION",
         default=parse_duration("5m"),
         help="schedule of query-level monitors, e.g. 5m (default: 5m)",
     )
     export.add_argument(
         "--lag",
         type=parse_duration,
+        metavar="DURATION",
         default=parse_duration("2m"),
         help="how far behind now each window ends (default: 2m)",
     )

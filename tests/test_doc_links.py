@@ -1,13 +1,20 @@
 """What the documents point at exists: links to sections (``#anchor``, ``other.md#anchor``) and
 files resolve, and every repository path (``ingest/writer.py``) and dotted name
 (``ingest.ledger.DynamoLedger``) written in code spans names a file or an object of the code.
-A renamed heading, a moved module or a renamed function must not leave a reader on a dead
+Every command a document shows (in a code span or a fenced block) names what exists:
+``python -m <module>`` a module, ``python3 scripts/<script>.py`` subcommands and options its
+parser has (``siem`` commands: tests/siem_cli/test_doc_commands.py). A renamed heading, a
+moved module, a renamed function or a removed option must not leave a reader on a dead
 reference."""
 
 from __future__ import annotations
 
+import argparse
+import functools
 import importlib
+import importlib.util
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -106,6 +113,78 @@ def _resolves(name: str) -> bool:
     return False
 
 
+SCRIPT_LINE = re.compile(r"python3? (scripts/\w+\.py)\s+([^\n`;|&#)>]*)")
+"""A script and its words up to the end of the span or line, a pipe, a comment or a redirection."""
+PYTHON_MODULE = re.compile(r"python3? -m ([\w.]+)")
+PLACEHOLDER = re.compile(r"[A-Z][A-Z_]*|<.*|.*\.\.\.|\.\.\..*")
+"""What stands for a value in a shown command: ``ID``, ``<region>``, ``2121...``."""
+
+
+GUIDES = [document for document in DOCUMENTS if document != "CHANGELOG.md"]
+"""What a user copies commands from; the CHANGELOG records each change as it was written."""
+
+
+def commands(document: str) -> Iterator[str]:
+    """The command lines of a document: its fenced blocks' lines (a trailing backslash joins the
+    next) and its code spans."""
+    for block in FENCE.findall((ROOT / document).read_text()):
+        yield from block.replace("\\\n", " ").splitlines()
+    yield from code_spans(document)
+
+
+@functools.cache
+def parser_of(script: str) -> argparse.ArgumentParser:
+    """The parser of ``scripts/<name>.py`` (its ``parser()``)."""
+    parser: argparse.ArgumentParser = importlib.import_module(
+        script.removesuffix(".py").replace("/", ".")
+    ).parser()
+    return parser
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def unknown_words(parser: argparse.ArgumentParser, words: list[str]) -> list[str]:
+    """The subcommand or options among ``words`` that ``parser`` does not have: the words name
+    subcommands while it has some, then options (``[--now TIME]`` is ``--now``; ``--a/--b``
+    both); values and placeholders are skipped."""
+    unknown = []
+    for word in (word.strip("[],.") for word in words):
+        choices = _subcommands(parser)
+        if word in choices:
+            parser = choices[word]
+        elif word.startswith("--"):
+            known = {option for action in parser._actions for option in action.option_strings}
+            unknown += [option for option in re.findall(r"--[\w-]+", word) if option not in known]
+        elif choices and not word.startswith("-") and not PLACEHOLDER.fullmatch(word):
+            unknown.append(word)  # where a subcommand is expected: one the parser does not have
+            break
+    return unknown
+
+
+@pytest.mark.parametrize("document", GUIDES)
+def test_shown_commands_exist(document: str) -> None:
+    broken = []
+    for line in commands(document):
+        broken += [module for module in PYTHON_MODULE.findall(line) if not _module_exists(module)]
+        for script, rest in SCRIPT_LINE.findall(line):
+            broken += [
+                f"{script} {rest.strip()}: {word}" for word in unknown_words(parser_of(script), rest.split())
+            ]
+    assert not broken, f"{document}: {broken}"
+
+
+def _module_exists(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # its package does not exist
+        return False
+
+
 def test_the_slug_rule() -> None:
     assert slug(" Organization prerequisites, in order") == "organization-prerequisites-in-order"
     assert (
@@ -126,3 +205,11 @@ def test_the_checks_see_what_they_check() -> None:
     spans = code_spans("docs/ingest.md")
     assert sum(bool(REPOSITORY_PATH.fullmatch(span)) for span in spans) > 10
     assert sum(bool(DOTTED_NAME.fullmatch(span)) for span in spans) > 3
+    setup, verify = parser_of("scripts/guardduty_setup.py"), parser_of("scripts/verify_deployment.py")
+    assert unknown_words(setup, ["export", "--bucket", "<LogBucketName>", "[--dry-run]"]) == []
+    assert unknown_words(setup, ["export", "--no-such-option"]) == ["--no-such-option"]
+    assert unknown_words(setup, ["exprot", "--dry-run"]) == ["exprot"]
+    assert unknown_words(verify, ["--stack", "AwsSiem", "--trigger/--wait"]) == []
+    assert not _module_exists("benchmarks.no_such_benchmark")
+    shown = [match for line in commands("docs/deploy.md") for match in SCRIPT_LINE.findall(line)]
+    assert len(shown) > 5

@@ -22,9 +22,10 @@ from siem_cli.main import build_parser
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
-CODE_SPAN = re.compile(r"`([^`\n]+)`")
+CODE_SPAN = re.compile(r"`([^`]+)`")
+"""A code span; it may wrap a line (read as a space)."""
 PLACEHOLDER = re.compile(r"<[^<>\n]*>")
-INVOCATION = re.compile(r"(?<![\w-])siem ([a-z][\w-]*[^`\n|;&#)>]*)")
+INVOCATION = re.compile(r"(?<![\w(-])siem ([a-z][\w-]*[^`\n|;&#)>]*)")
 """``siem`` then a subcommand, up to what ends a shell command (a pipe, ``;``, ``&``, a comment, ``>``)."""
 ALTERNATIVES = re.compile(r"\.\.\.|, | / ")
 """Where a shown command stops: an ellipsis, prose after a comma, ``ack / close / reopen``."""
@@ -36,7 +37,10 @@ def shown_commands(text: str) -> list[tuple[int, str]]:
     """``(line, argument string after siem)`` of every invocation in fenced blocks and code spans."""
     fenced = [(text.count("\n", 0, block.start(1)), block.group(1)) for block in FENCE.finditer(text)]
     prose = FENCE.sub(lambda block: "\n" * block.group(0).count("\n"), text)
-    chunks = [(prose.count("\n", 0, span.start()), span.group(1)) for span in CODE_SPAN.finditer(prose)]
+    chunks = [
+        (prose.count("\n", 0, span.start()), " ".join(span.group(1).split()))
+        for span in CODE_SPAN.finditer(prose)
+    ]
     for start, block in fenced:
         chunks += [(start + offset, line.split(" #")[0]) for offset, line in enumerate(block.splitlines())]
     commands = []
@@ -47,9 +51,21 @@ def shown_commands(text: str) -> list[tuple[int, str]]:
     return commands
 
 
+def subcommand_names(parser: argparse.ArgumentParser) -> set[str]:
+    """How the parser and its subparsers name their subcommand argument (``COMMAND``, ``ACTION``...)."""
+    names = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            names.add(str(action.metavar or action.dest))
+            for subparser in action.choices.values():
+                names |= subcommand_names(subparser)
+    return names
+
+
 def parse_error(parser: argparse.ArgumentParser, command: str) -> str | None:
     """What the parser refuses in ``command``, or None when it parses or only lacks its required
-    arguments or a placeholder's value (``--workers N``)."""
+    arguments or a placeholder's value (``--workers N``). An option shown where a subcommand is
+    missing (``siem incidents --index``) is refused: no subcommand takes it there."""
     try:
         argv = shlex.split(command)
     except ValueError:
@@ -64,6 +80,9 @@ def parse_error(parser: argparse.ArgumentParser, command: str) -> str | None:
         placeholder = value is not None and re.fullmatch(r"[A-Z][A-Z_]*", value.group(1)) is not None
         if end.code and not INCOMPLETE.search(message) and not placeholder:
             return message
+        missing = message.rpartition("required: ")[2]
+        if missing in subcommand_names(parser) and any(word.startswith("--") for word in argv):
+            return f"{message}, and the options shown come before it"
     return None
 
 
@@ -93,6 +112,8 @@ def test_every_command_the_documents_show_parses(parser: argparse.ArgumentParser
         ("`siem ingest ./logs --no-such-option`", "unrecognized arguments: --no-such-option"),
         ("```sh\nsiem backfill s3://b/p --queue URL --source nosuchsource\n```", "invalid choice"),
         ("`siem nosuchcommand`", "invalid choice"),
+        ("`siem incidents --index`", "the options shown come before it"),
+        ("`siem incidents` and its `--index`", None),
         ("`siem investigate <finding id> --format html`", None),
         ("`siem ingest --workers N`, `siem incidents ack / close / reopen ID`", None),
         ("```\nsiem detect run --endpoint URL [--rule ID] [--now TIME]   # comment\n```", None),
