@@ -135,6 +135,8 @@ MODELS = {
             "codeartifact",
             "codebuild",
             "comprehend",
+            "connect",
+            "context",
             "config",
             "dataexchange",
             "datazone",
@@ -168,6 +170,7 @@ MODELS = {
             "logs",
             "macie2",
             "oam",
+            "omics",
             "organizations",
             "payment-cryptography",
             "qbusiness",
@@ -186,12 +189,14 @@ MODELS = {
             "secretsmanager",
             "securityhub",
             "securitylake",
+            "servicecatalog",
             "ses",
             "signer",
             "sns",
             "sqs",
             "ssm",
             "vpc-lattice",
+            "wellarchitected",
             "workspaces",
         ]
     },
@@ -249,7 +254,9 @@ def model(event_source: str, event_name: str = "") -> ServiceModel | None:
     call v1 does not know is v2's (``CreateEmailIdentity``, ``PutAccountDetails``); S3 Control
     logs as ``s3.amazonaws.com``, so a call S3 does not know is S3 Control's
     (``PutAccessPointPolicy``) when S3 Control knows it, or the call CloudTrail names so
-    (:data:`S3_EVENTS`); OpenSearch Service's and the Elasticsearch API's calls share ``es.amazonaws.com``."""
+    (:data:`S3_EVENTS`); OpenSearch Service's and the Elasticsearch API's calls share ``es.amazonaws.com``;
+    EventBridge's second API (``eventbridgev2``, signing name ``events``) holds the event bus's
+    ``PutResourcePolicy``, which the first does not know."""
     service = MODELS.get(event_source.removesuffix(".amazonaws.com"))
     if service == "s3" and event_name in S3_EVENTS:
         return service_model(S3_EVENTS[event_name][0])
@@ -257,6 +264,8 @@ def model(event_source: str, event_name: str = "") -> ServiceModel | None:
         service = "sesv2"
     if service == "opensearch" and event_name not in service_model("opensearch").operation_names:
         service = "es"
+    if service == "events" and event_name not in service_model("events").operation_names:
+        service = "eventbridgev2"
     if service == "s3" and event_name not in service_model("s3").operation_names:
         service = "s3control" if event_name in service_model("s3control").operation_names else None
     return service_model(service) if service else None
