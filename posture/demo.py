@@ -1,7 +1,8 @@
 """A step of ``make demo``: the compliance posture per account, and the incident's month report.
 
 ``siem_cli/demo.py`` calls :func:`show` after ingestion (``POST_INGEST_STEPS``) with its
-context: the guarded client on the embedded engine and the incident's ground truth.
+context: the guarded client on the embedded engine, the incident's ground truth and the
+demo's ``--out`` folder, under which the report is written (:data:`REPORT_FOLDER`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from posture.render import FORMATS, write_reports
 from posture.report import build_reports, parse_period
 from posture.state import by_account, current_states
 
-REPORT_DIRECTORY = Path("build/demo/report")
+REPORT_FOLDER = "report"
+"""The report's folder under the demo's ``--out`` (``build/demo/report/`` by default)."""
 
 
 class DemoContext(Protocol):
     client: Any
     incident: Any
     index_prefix: str
+    out: Path
+    left: list[Path]
 
 
 def show(context: DemoContext) -> None:
@@ -32,5 +36,6 @@ def show(context: DemoContext) -> None:
         print(f"{posture.account:<14} {posture.passed:>7} {posture.failed:>7} {posture.other:>6} {rate:>10}")
     period = parse_period(context.incident.window_start[:7])
     reports = build_reports(context.client, context.index_prefix, period)
-    written = write_reports(reports, period, FORMATS, REPORT_DIRECTORY)
+    written = write_reports(reports, period, FORMATS, context.out / REPORT_FOLDER)
+    context.left.extend(written)
     print(f"\nmonthly report {period.label} (siem report): " + ", ".join(str(path) for path in written))

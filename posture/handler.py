@@ -53,8 +53,15 @@ from enrichment.account_store import open_store
 from enrichment.accounts import Account, AccountDirectory
 from investigation.safe_text import one_line
 from opensearch_client import ConnectionSettings, make_client
-from posture.render import CONTENT_TYPES, FORMATS, report_files
-from posture.report import SEVERITIES, AccountReport, Period, build_reports, parse_period
+from posture.render import CONTENT_TYPES, FORMATS, alerts_raised, report_files
+from posture.report import (
+    SEVERITIES,
+    AccountReport,
+    Period,
+    build_reports,
+    missing_alerts_index,
+    parse_period,
+)
 
 LOGGER = logging.getLogger(__name__)
 MARKER = "notified.json"
@@ -134,12 +141,15 @@ def run_report(
     directory = _directory(settings, s3)
     folder = f"{settings.key_prefix}{period.label}/"
     sent = set() if resend or not settings.topic_arn else _notified_accounts(s3, settings.bucket, folder)
-    reports = build_reports(logs, settings.prefix, period, alerts=alerts)
     # An active account of the directory with nothing in the period gets its quiet report too:
     # its owners learn that nothing happened rather than nothing at all.
-    reported = {report.account for report in reports}
-    quiet = [AccountReport(a.id) for a in directory if a.id not in reported and a.status in (None, "ACTIVE")]
-    reports = sorted([*reports, *quiet], key=lambda report: report.account)
+    active = tuple(a.id for a in directory if a.status in (None, "ACTIVE"))
+    reports = build_reports(logs, settings.prefix, period, alerts=alerts, quiet=active)
+    missing = missing_alerts_index(reports)
+    if missing:  # the rest of the report is still worth sending; each report says it
+        LOGGER.warning(
+            "report %s: alerts index %s not found: alerts reported as unknown", period.label, missing
+        )
     written: dict[str, list[str]] = {}
     notified = 0
     for report in reports:
@@ -238,7 +248,7 @@ def _message(period: Period, account: Account, report: AccountReport, objects: l
         f"New findings: {sum(report.new.values())}; resolved: {sum(report.resolved.values())}",
         f"Failed controls and rules: {report.failed_controls_start} -> {report.failed_controls_end}"
         f" ({'+' if change > 0 else ''}{change})",
-        f"Alerts raised: {report.alerts}",
+        f"Alerts raised: {alerts_raised(report)}",
         "Files:",
         *(f"- {uri}" for uri in objects),
     ]

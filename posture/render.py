@@ -56,6 +56,13 @@ def _trend(report: AccountReport) -> str:
     return f"{report.failed_controls_start} -> {report.failed_controls_end} ({sign}{change})"
 
 
+def alerts_raised(report: AccountReport) -> str:
+    """The count of alerts, or why it is unknown: a missing alerts index is not 0 alerts."""
+    if report.alerts_missing:
+        return f"unknown: the alerts index {report.alerts_missing} was not found"
+    return str(report.alerts)
+
+
 def markdown(reports: Sequence[AccountReport], period: Period) -> str:
     out = [f"# Security report {period.label}", "", f"Period {period.start} to {period.end}.", ""]
     for r in reports:
@@ -76,7 +83,7 @@ def markdown(reports: Sequence[AccountReport], period: Period) -> str:
             out += ["| control or rule | resource | status |", "|---|---|---|"]
             out += [f"| {_md(c)} | {_md(res)} | {s} |" for c, res, s in r.failing]
             out.append("")
-        out += [f"Alerts raised: {r.alerts}.", ""]
+        out += [f"Alerts raised: {_md(alerts_raised(r))}.", ""]
         if r.high_alert_identities:
             out.append(
                 "Identities behind high-severity alerts: "
@@ -160,7 +167,8 @@ def html_report(reports: Sequence[AccountReport], period: Period, dashboards: st
         ]
         if r.failing:
             parts.append(table(("control or rule", "resource", "status"), r.failing))
-        parts.append(f"<h3>Alerts</h3><p>{r.alerts} raised in the period.</p>")
+        raised = f"Alerts raised in the period: {alerts_raised(r)}."
+        parts += ["<h3>Alerts</h3>", paragraph(raised)]
         if r.high_alert_identities:
             parts.append(
                 table(

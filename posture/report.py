@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from opensearchpy.exceptions import NotFoundError
+
 from posture.state import Scope, Searcher, by_account, current_states, newest_per_key
 
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "INFORMATIONAL")
@@ -92,6 +94,8 @@ class AccountReport:
     failing: list[tuple[str, str, str]] = field(default_factory=list)
     """(control or rule, resource, status) failing at the period's end."""
     alerts: int = 0
+    alerts_missing: str | None = None
+    """The alerts index searched, when it does not exist: the alerts are unknown, not 0."""
     high_alert_identities: list[tuple[str, int]] = field(default_factory=list)
     changes: list[tuple[str, str, str, str]] = field(default_factory=list)
     """(time, resource type, resource id, status) of the period's configuration items."""
@@ -104,12 +108,15 @@ def build_reports(
     period: Period,
     accounts: tuple[str, ...] = (),
     alerts: Searcher | None = None,
+    quiet: tuple[str, ...] = (),
 ) -> list[AccountReport]:
     """One report per account that has anything in the period (or per asked account).
 
     ``alerts``: the alerts collection when it is not ``client``'s (the deployed stack keeps
-    alerts in a SEARCH collection of their own)."""
-    reports: dict[str, AccountReport] = {account: AccountReport(account) for account in accounts}
+    alerts in a SEARCH collection of their own). ``quiet``: accounts that get a report even
+    with nothing in the period (unlike ``accounts``, no filter). Without the alerts index,
+    every report says so (:attr:`AccountReport.alerts_missing`) and the rest is reported."""
+    reports: dict[str, AccountReport] = {account: AccountReport(account) for account in (*accounts, *quiet)}
 
     def of(account: str) -> AccountReport:
         return reports.setdefault(account, AccountReport(account))
@@ -134,14 +141,20 @@ def build_reports(
     for state in end_states:
         if state.failed:
             of(state.account).failing.append((state.control, state.resource, state.status))
-    _alerts(alerts or client, prefix, period, accounts, of)
+    alerts_missing = _alerts(alerts or client, prefix, period, accounts, of)
     _changes(client, prefix, period, accounts, of)
     for report in reports.values():
+        report.alerts_missing = alerts_missing
         report.failing.sort()
         report.open_findings.sort(
             key=lambda f: (SEVERITIES.index(f.severity) if f.severity in SEVERITIES else 9, f.id)
         )
     return [reports[account] for account in sorted(reports)]
+
+
+def missing_alerts_index(reports: list[AccountReport]) -> str | None:
+    """The alerts index the reports did not find, if any (one for all of them)."""
+    return next((report.alerts_missing for report in reports if report.alerts_missing), None)
 
 
 def _minus_one_ms(moment: str) -> str:
@@ -210,10 +223,11 @@ def _findings(client: Searcher, prefix: str, period: Period, accounts: tuple[str
     return out
 
 
-def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, ...], of: Any) -> None:
+def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, ...], of: Any) -> str | None:
     """An alert counts in the period of the activity it reports (``event.start``), not of the
     detection run that wrote it (``@timestamp``): a late run or a backfill still counts where
-    the activity happened."""
+    the activity happened. The alerts index's name when it does not exist (told by the
+    search's ``index_not_found_exception``, as on Serverless), else ``None``."""
     filters: list[dict[str, Any]] = [{"range": {"event.start": {"gte": period.start, "lte": period.end}}}]
     if accounts:
         filters.append({"terms": {"cloud.account.id": list(accounts)}})
@@ -232,7 +246,13 @@ def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, 
             }
         },
     }
-    answer = client.search(index=f"{prefix}{ALERTS_INDEX}", body=body, ignore_unavailable=True)
+    index = f"{prefix}{ALERTS_INDEX}"
+    try:
+        answer = client.search(index=index, body=body, ignore_unavailable=False)
+    except NotFoundError as error:
+        if error.error != "index_not_found_exception":
+            raise
+        return index
     for bucket in answer.get("aggregations", {}).get("accounts", {}).get("buckets", []):
         report = of(str(bucket["key"]))
         report.alerts = int(bucket["doc_count"])
@@ -240,6 +260,7 @@ def _alerts(client: Searcher, prefix: str, period: Period, accounts: tuple[str, 
         report.high_alert_identities = sorted(
             ((str(b["key"]), int(b["doc_count"])) for b in who), key=lambda x: (-x[1], x[0])
         )
+    return None
 
 
 def _changes(client: Searcher, prefix: str, period: Period, accounts: tuple[str, ...], of: Any) -> None:

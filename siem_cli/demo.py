@@ -6,7 +6,7 @@ It prints, in this order:
 2. what the pipeline found: documents and dead letters per index against the ground truth,
    then the post-ingest steps of :data:`POST_INGEST_STEPS` (alerts, the headline investigation);
 3. what it left in ``--out`` (default ``build/demo/``): the headline investigation as HTML, the
-   alerts as JSON, the ingest log lines and EMF metrics;
+   alerts as JSON, the ingest log lines and EMF metrics, the month's report (``report/``);
 4. "try next": the commands to run against the data, with real finding ids.
 
 With ``--serve`` the embedded engine stays up with the data loaded (at ``--addr``) until
@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -81,6 +81,10 @@ class DemoContext:
     bucket: str
     index_prefix: str
     guard: ServerlessGuard
+    out: Path
+    """``--out``: where the steps leave their files."""
+    left: list[Path] = field(default_factory=list)
+    """The files the steps left in :attr:`out`, for the "Left in" listing."""
 
 
 def _aws_environment() -> None:
@@ -255,7 +259,7 @@ def run(args: argparse.Namespace, serve: Callable[[], None] | None = None) -> in
             context, log_file = _ingest(server, incident, directory, args.out, _printer(args.verbose))
             _heading("What the pipeline found")
             ok = _found(context)
-            left = [*_leave_results(context, args.out), log_file]
+            left = [*_leave_results(context, args.out), log_file, *context.left]
             _heading(f"Left in {args.out}/")
             print("\n".join(f"  {path}" for path in left))
             _heading("Try next")
@@ -304,7 +308,7 @@ def _ingest(
         f"messages; log lines and EMF metrics in {log_file}"
     )
     context = DemoContext(
-        client, server.url, incident, directory, local.s3, incident.bucket, INDEX_PREFIX, guard
+        client, server.url, incident, directory, local.s3, incident.bucket, INDEX_PREFIX, guard, out
     )
     return context, log_file
 

@@ -5,7 +5,8 @@
 no answer), it refuses the credentials (401/403: the likely causes named), an index is
 missing, the AWS configuration is incomplete (region, credentials, profile) or an S3 call
 is refused (no such bucket, access denied). :func:`unreachable` is also the backfills'
-check before their first object.
+check before their first object; :func:`require_findings_indices` tells "no finding" from
+"no findings index" for ``siem investigate`` and ``siem findings list``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import socket
 from urllib.parse import urlsplit
 
 import botocore.exceptions
+from opensearchpy import OpenSearch
 from opensearchpy.exceptions import (
     AuthenticationException,
     AuthorizationException,
@@ -119,6 +121,27 @@ def require_reachable(*endpoints: str) -> None:
         why = unreachable(endpoint)
         if why:
             raise EndpointUnreachable(f"cannot reach {endpoint}: {why}")
+
+
+def require_findings_indices(client: OpenSearch, prefix: str, endpoint: str) -> None:
+    """Raise a :class:`UsageError` naming the findings indices when neither exists: a finding
+    cannot be found where nothing was ingested, and saying "not found" would reassure falsely.
+
+    Told by the search itself, as on Serverless (no ``_cat``, no ``HEAD``): with
+    ``ignore_unavailable`` an index that is missing is skipped, and ``allow_no_indices=false``
+    answers ``index_not_found_exception`` when none is left."""
+    indices = [f"{prefix}{source}" for source in ("guardduty", "securityhub")]
+    try:
+        client.search(
+            index=",".join(indices), body={"size": 0}, ignore_unavailable=True, allow_no_indices=False
+        )
+    except NotFoundError as error:
+        if _error_type(error) != "index_not_found_exception":
+            raise
+        raise UsageError(
+            f"indices {' and '.join(indices)} do not exist on {endpoint}: nothing was ingested there "
+            "yet, or --index-prefix is wrong (run `siem assets install`, then `siem ingest`)"
+        ) from None
 
 
 def unreachable(endpoint: str, timeout: float = PROBE_TIMEOUT_SECONDS) -> str | None:

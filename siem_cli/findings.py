@@ -14,6 +14,7 @@ from investigation.report import FindingSummary
 from investigation.safe_text import one_line
 from investigation.times import iso, normalized
 from opensearch_client import make_client
+from siem_cli.errors import require_findings_indices
 from siem_cli.investigate import duration
 from siem_cli.options import UsageError, add_connection_options, connection_from
 
@@ -30,8 +31,9 @@ def register(subparsers: Any) -> None:
         help="one line per finding (its newest update), newest first",
         description="List the findings of both findings indices, one line per finding (its newest "
         "update; a GuardDuty finding imported into Security Hub once), newest first. The first "
-        "column is the id `siem investigate` takes; sample findings are marked SAMPLE. One search. "
-        "Exit status 1 when the endpoint fails.",
+        "column is the id `siem investigate` takes; sample findings are marked SAMPLE. One search "
+        "(one more when nothing matches, to tell a missing index). Exit status 2 when neither "
+        "findings index exists (a wrong --index-prefix, nothing ingested), 1 when the endpoint fails.",
     )
     add_connection_options(listing)
     listing.add_argument(
@@ -86,7 +88,11 @@ def run_list(args: argparse.Namespace) -> int:
         limit=args.limit,
     )
     # Connection errors and refusals go to siem_cli.main: one line, exit status 2 (docs/cli.md).
-    found = list_findings(make_client(connection_from(args)), filters, args.index_prefix)
+    connection = connection_from(args)
+    client = make_client(connection)
+    found = list_findings(client, filters, args.index_prefix)
+    if not found:
+        require_findings_indices(client, args.index_prefix, connection.endpoint)
     if args.format == "json":
         sys.stdout.write(
             orjson.dumps([item.to_dict() for item in found], option=orjson.OPT_INDENT_2).decode()

@@ -8,12 +8,11 @@ import sys
 from datetime import timedelta
 from typing import Any
 
-from opensearchpy import OpenSearch
-
 from investigation import DEFAULT_WINDOW, FORMATS, FindingNotFound, investigate, render
 from investigation.settings import InvestigationSettings
 from opensearch_client import make_client
-from siem_cli.options import UsageError, add_connection_options, add_dashboards_url_option, connection_from
+from siem_cli.errors import require_findings_indices
+from siem_cli.options import add_connection_options, add_dashboards_url_option, connection_from
 
 _DURATION = re.compile(r"\A\s*(\d+)\s*([smhd])\s*\Z")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -83,18 +82,8 @@ def run(args: argparse.Namespace) -> int:
             network_activity_copies=args.network_activity_copies,
         )
     except FindingNotFound as error:
-        _require_findings_indices(client, settings.prefix, settings.connection.endpoint)
+        require_findings_indices(client, settings.prefix, settings.connection.endpoint)
         print(f"siem investigate: {error}", file=sys.stderr)
         return 1
     sys.stdout.write(render(report, args.format))
     return 0
-
-
-def _require_findings_indices(client: OpenSearch, prefix: str, endpoint: str) -> None:
-    """A finding cannot be found where no findings index exists: say that instead."""
-    indices = [f"{prefix}{source}" for source in ("guardduty", "securityhub")]
-    if not any(client.indices.exists(index=index) for index in indices):
-        raise UsageError(
-            f"indices {' and '.join(indices)} do not exist on {endpoint}: nothing was ingested there "
-            "yet, or --index-prefix is wrong (run `siem assets install`, then `siem ingest`)"
-        )

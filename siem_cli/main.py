@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -44,13 +45,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+READER_LEFT = 141
+"""Exit status when the reader of the output went away (``siem findings list | head``): 128 +
+SIGPIPE, what a shell reports for a command that SIGPIPE ended."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; a user error (:data:`siem_cli.errors.USER_ERRORS`) is one line on
-    stderr and exit status 2, never a traceback."""
+    stderr and exit status 2, never a traceback. A reader that stops reading (``| head``) ends
+    the command quietly with :data:`READER_LEFT`, whatever the command."""
+    try:
+        try:
+            return _run(argv)
+        finally:  # inside the try: a reader that left is met here, not at the exit's flush
+            sys.stdout.flush()
+    except BrokenPipeError:
+        return _reader_left()
+
+
+def _reader_left() -> int:
+    """The way the ``signal`` module's "Note on SIGPIPE" recommends (rather than SIGPIPE's
+    default action, which would end the command on any closed socket too): stdout goes to
+    /dev/null, so that the interpreter's flush at exit does not raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return READER_LEFT
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         status: int = args.func(args)
+    except BrokenPipeError:  # an OSError, but not the user's: the reader left (main)
+        raise
     except USER_ERRORS as error:
         print(f"{_prog(args)}: {explain(error, _connection(args))}", file=sys.stderr)
         return 2

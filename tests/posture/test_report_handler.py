@@ -152,6 +152,24 @@ def test_the_previous_month_is_written_per_account_and_each_team_told_of_its_own
     assert "Open findings at the end: 0" in quiet["Message"]
 
 
+def test_without_the_alerts_index_every_report_is_still_written_and_says_its_alerts_are_unknown(
+    aws: dict[str, Any], engine: OpenSearch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A missing alerts index is no reason to withhold the rest of the month's report, nor a
+    reason to tell a team "Alerts raised: 0": each report, the quiet account's too, says so."""
+    engine.indices.delete(index=f"{PREFIX}alerts")
+    answer = handler.lambda_handler(SCHEDULED, None)
+
+    assert answer["accounts"] == {A: KEYS[:3], B: KEYS[3:6], QUIET: KEYS[6:]} and answer["notified"] == 3
+    unknown = f"Alerts raised: unknown: the alerts index {PREFIX}alerts was not found"
+    messages = [m["Message"] for queue in ("payments", "sandbox") for m in _messages(aws, queue)]
+    assert len(messages) == 2 and all(f"\n{unknown}\n" in message for message in messages)
+    objects = _objects(aws["s3"])
+    assert all(f"{unknown}." in objects[key].decode() for key in KEYS[2::3])  # the Markdown of A, B, QUIET
+    assert "Open findings at the end: 3 (high 2, medium 1)" in messages[0]
+    assert f"alerts index {PREFIX}alerts not found" in caplog.text
+
+
 def test_a_rerun_of_the_period_overwrites_the_same_keys_with_the_same_bytes(aws: dict[str, Any]) -> None:
     handler.lambda_handler(SCHEDULED, None)
     first = _objects(aws["s3"])

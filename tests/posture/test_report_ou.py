@@ -185,3 +185,27 @@ def test_alerts_are_read_from_the_alerts_collection_when_named(
     assert searched["http://alerts"] == [f"{PREFIX}alerts"]
     assert f"{PREFIX}alerts" not in searched["http://logs"]
     assert "Alerts raised: 1" in next(out.glob("*.md")).read_text()
+
+
+@pytest.mark.integration
+def test_a_missing_alerts_index_is_reported_as_unknown_alerts_not_as_none(
+    cli: OpenSearch, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Alerts live elsewhere (the logs endpoint without --alerts-endpoint): "Alerts raised: 0"
+    would be false reassurance. The rest of the report stands, so it is written (status 0)."""
+    monkeypatch.delenv("ALERTS_ENDPOINT", raising=False)
+    out = tmp_path / "out"
+    status = main(
+        ["report", "--period", "2026-11", "--account", PROD, "--format", "md,html", "--out", str(out),
+         "--endpoint", "http://logs", "--auth", "none"]
+    )  # fmt: skip
+    assert status == 0
+    markdown, page = (next(out.glob(f"*.{kind}")).read_text() for kind in ("md", "html"))
+    assert f"Alerts raised: unknown: the alerts index {PREFIX}alerts was not found." in markdown
+    assert f"Alerts raised in the period: unknown: the alerts index {PREFIX}alerts was not found." in page
+    assert "Failed controls and rules: 0 -> 1 (+1)" in markdown  # the rest reported as ever
+    assert "Open findings: 1 (detail CSV)." in markdown
+    assert capsys.readouterr().err == (
+        f"siem report: index {PREFIX}alerts does not exist on http://logs: the report gives its alerts "
+        "as unknown (--alerts-endpoint names the alerts collection)\n"
+    )

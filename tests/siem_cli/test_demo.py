@@ -115,6 +115,9 @@ def test_the_demo_tells_the_story_reports_what_it_found_and_serves_the_data(
     rule_ids = {alert["rule"]["id"] for alert in alerts}
     # docs/demo.md: StopLogging on prod-app-audit, and the root console sign-in.
     assert {"siem-cloudtrail-stopped-or-deleted", "siem-root-account-usage"} <= rule_ids
+    # The month's report under --out too, named in the listing (the incident is in March 2026).
+    report = tmp_path / "demo" / "report" / "report-2026-03.md"
+    assert report.is_file() and f"  {report}\n" in out[positions[2] : positions[3]]
 
     # Try next: real finding ids on the served endpoint, and the commands work on it.
     try_next = out[positions[3] :]

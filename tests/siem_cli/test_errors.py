@@ -22,6 +22,7 @@ from opensearchpy import OpenSearch
 
 from demo import synthetic
 from ingest.serverless_guard import ServerlessGuard
+from siem_cli import findings as findings_command
 from siem_cli import investigate as investigate_command
 from siem_cli.main import main
 
@@ -261,6 +262,32 @@ def test_investigating_where_no_findings_index_exists_says_so(
         f"siem investigate: indices x-guardduty and x-securityhub do not exist on {engine_url}: nothing "
         "was ingested there yet, or --index-prefix is wrong (run `siem assets install`, then `siem ingest`)"
     )
+
+
+@pytest.mark.integration
+def test_listing_findings_where_no_findings_index_exists_says_so(
+    engine: OpenSearch, engine_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "No finding matches." with status 0: the same line and status as siem investigate."""
+    monkeypatch.setattr(findings_command, "make_client", lambda settings: engine)
+    status = main(["findings", "list", "--endpoint", engine_url, "--auth", "none", "--index-prefix", "x-"])
+    line = _one_line(capsys)
+    assert status == 2
+    assert line == (
+        f"siem findings list: indices x-guardduty and x-securityhub do not exist on {engine_url}: nothing "
+        "was ingested there yet, or --index-prefix is wrong (run `siem assets install`, then `siem ingest`)"
+    )
+
+
+@pytest.mark.integration
+def test_listing_findings_where_one_findings_index_exists_finds_none(
+    engine: OpenSearch, engine_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Only GuardDuty ingested (no Security Hub index yet): nothing matches, which is no error."""
+    engine.indices.create(index="x-guardduty")
+    monkeypatch.setattr(findings_command, "make_client", lambda settings: engine)
+    status = main(["findings", "list", "--endpoint", engine_url, "--auth", "none", "--index-prefix", "x-"])
+    assert (status, capsys.readouterr()) == (0, ("No finding matches.\n", ""))
 
 
 @pytest.mark.integration
