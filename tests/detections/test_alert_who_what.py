@@ -329,10 +329,14 @@ def test_a_finding_alert_whose_investigation_fails_follows_its_session(
     assert client.searches == 1  # the lookup; the investigation's failed before reaching the engine
 
 
-def test_a_finding_alert_goes_out_with_the_session_when_both_fail(shared_dir: Path) -> None:
+def test_a_finding_alert_goes_out_with_the_session_when_both_fail(
+    shared_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The fallback tried the lookup (it says why it has no hop), and the alert still goes out.
     document = guardduty_finding_on_the_leave_org_session(shared_dir)
     summary = summarize(FailingClient(), "guardduty", [document], 1, document["@timestamp"], None, "siem-")  # type: ignore[arg-type]
     assert summary.who == f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY})"
+    assert "who is behind the alert's sessions: ConnectionError" in caplog.text
     assert summary.what.startswith(
         "PrivilegeEscalation:IAMUser/AdministrativePermissions: Principal AssumedRole"
     )
