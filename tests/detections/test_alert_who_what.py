@@ -2,7 +2,8 @@
 (../shared/samples/cloudtrail/stratus-red-team), normalized by the real normalizer:
 
 - ``Who`` of a role session: the session, its role (``userIdentity.sessionContext.sessionIssuer``),
-  its ``sourceIdentity``, and, followed in one search, the identity that assumed it;
+  its ``sourceIdentity``, and, followed in one search, the identity that assumed it; the same
+  for a real GuardDuty finding on that session whose investigation failed;
 - ``What``: the targets the documents hold (ECS target fields, else the request parameter that
   names the resource), and the other accounts the request names.
 

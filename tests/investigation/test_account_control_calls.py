@@ -267,6 +267,8 @@ def test_the_root_usage_alarm_control_finds_the_root_user_and_the_change_to_its_
         time,
         event_id="0b6c1e7e-3a9d-4c55-9d3e-6a1f00000004",
     )
+    # The root user's userIdentity: type `Root` (cloudtrail-event-reference-user-identity.md);
+    # principalId and arn as demo.records.cloudtrail.root writes them.
     root["userIdentity"] = {
         "type": "Root",
         "principalId": ACCOUNT,
@@ -286,8 +288,7 @@ def test_the_root_usage_alarm_control_finds_the_root_user_and_the_change_to_its_
     siem.cloudtrail([deleted, root, elsewhere])
     siem.securityhub([finding])
 
-    investigated = investigate(siem.client, finding["Id"])
-    report = investigated.to_dict()
+    report = investigate(siem.client, finding["Id"]).to_dict()
 
     assert report["finding"]["control"] == "CloudWatch.1"
     assert sorted((a["provider"], a["action"]) for a in report["what"]["actions"]) == [
