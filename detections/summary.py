@@ -418,13 +418,13 @@ def _from_report(report: Any) -> Summary:
 def behind_sessions(
     client: OpenSearch, documents: Sequence[dict[str, Any]], first: str | None, last: str | None, prefix: str
 ) -> dict[str, Chain]:
-    """Who is behind the CloudTrail documents' sessions (:func:`detections.session_chain.follow`:
-    one search), or nothing when the search fails: the alert then names the sessions alone."""
-    trail = [document for document in documents if _dataset(document) == "aws.cloudtrail"]
-    if not trail or not first:
+    """Who is behind the sessions the documents name, CloudTrail calls' or findings'
+    (:func:`detections.session_chain.follow`: one search), or nothing when the search fails: the
+    alert then names the sessions alone."""
+    if not first:
         return {}
     try:
-        return follow(client, index_names(prefix)["cloudtrail"], trail, first, last)
+        return follow(client, index_names(prefix)["cloudtrail"], documents, first, last)
     except Exception as error:  # the alert must go out even when the chain cannot be followed
         LOGGER.warning("who is behind the alert's sessions: %s: %s", type(error).__name__, error)
         return {}
@@ -439,13 +439,18 @@ def summarize(
     last: str | None,
     prefix: str,
 ) -> Summary:
-    chains = behind_sessions(client, documents, first, last, prefix) if client is not None else {}
-    basic = compact(documents, count, first, last, chains)
+    """The alert's who/when/what/where: a finding's investigation when it runs, else the
+    documents' own, with who is behind their sessions (one search, only when the run
+    investigates: ``client``)."""
+    if client is None:
+        return compact(documents, count, first, last)
     id_field = FINDING_ID_FIELDS.get(source)
     finding_id = get_field(documents[0], id_field) if documents and id_field else None
-    if client is None or not finding_id:
-        return basic
-    investigated = from_investigation(client, str(finding_id), prefix)
+    investigated = from_investigation(client, str(finding_id), prefix) if finding_id else None
+    # The investigation names who is behind the finding's credential itself: the lookup is
+    # the fallback's (and CloudTrail alerts').
+    chains = behind_sessions(client, documents, first, last, prefix) if investigated is None else {}
+    basic = compact(documents, count, first, last, chains)
     if investigated is None:
         return basic
     # The finding's own title stays in "what": the investigation tells what the actor did.

@@ -36,7 +36,7 @@ _PASSWORD_POLICY: Calls = {
 _TRAIL = ("CreateTrail", "UpdateTrail", "DeleteTrail", "StopLogging", "StartLogging")
 """The calls that create, change, delete, stop or start a trail."""
 
-# CIS 1.2.0 section 3 (CloudWatch.2-14): a metric filter with the control's pattern on the log
+# CIS 1.2.0 section 3 (CloudWatch.1-14): a metric filter with the control's pattern on the log
 # group of a multi-Region trail that logs all management events, an alarm on its metric, and an
 # SNS topic with a subscriber as the alarm's action. Each call below adds, removes or silences one
 # link of that chain: the filter (logs; deleting the log group deletes its filters), the alarm
@@ -64,7 +64,8 @@ ACCOUNT_CONTROL_CALLS: dict[str, Calls] = {
     **{f"IAM.{n}": _PASSWORD_POLICY for n in (7, 10, 11, 12, 13, 14, 15, 16, 17)},
     "CloudTrail.1": {"cloudtrail.amazonaws.com": (*_TRAIL, "PutEventSelectors")},
     "CloudTrail.3": {"cloudtrail.amazonaws.com": _TRAIL},
-    **{f"CloudWatch.{n}": _METRIC_FILTER_ALARM for n in range(2, 15)},
+    # CloudWatch.1 is also a root-user control (ROOT_CONTROLS): both subjects are searched.
+    **{f"CloudWatch.{n}": _METRIC_FILTER_ALARM for n in range(1, 15)},
     "GuardDuty.1": {"guardduty.amazonaws.com": ("CreateDetector", "DeleteDetector", "UpdateDetector")},
     "Config.1": {
         "config.amazonaws.com": (

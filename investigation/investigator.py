@@ -33,7 +33,7 @@ from opensearchpy import OpenSearch
 from investigation import activity, config_changes, queries
 from investigation import fields as f
 from investigation.chain import MAX_DEPTH, Chain, Link, issuers, link_from_identity, resolve
-from investigation.controls import ROOT_CONTROLS
+from investigation.controls import ACCOUNT_CONTROL_CALLS, ROOT_CONTROLS
 from investigation.dashboards import dashboard_url
 from investigation.documents import values
 from investigation.finding import Finding, from_document, pick
@@ -402,7 +402,10 @@ def _who_summary(finding: Finding, who: Who, what: What) -> str:
     if finding.mode == "none":
         return "The finding names no identity, address or resource to pivot on."
     root = finding.control in ROOT_CONTROLS
+    setting = finding.control in ACCOUNT_CONTROL_CALLS  # both for CloudWatch.1
     if not who.chain and finding.mode == "account":
+        if root and setting:
+            return "The root user did not act in the account and no call changed the setting this control checks in the window."
         if root:
             return "The root user did not act in the account in the window."
         return "No call changed the setting this control checks in the window."
@@ -427,8 +430,10 @@ def _who_summary(finding: Finding, who: Who, what: What) -> str:
         lead = f"The finding's credential belongs to {head.label}"
     elif finding.mode == "resource":
         lead = f"{count} acted on the resource; {followed} {head.label}"
-    elif finding.mode == "account" and root:
+    elif finding.mode == "account" and root and (not setting or head.type == "Root"):
         lead = f"The root user acted in the account ({head.label})"
+    elif finding.mode == "account" and root:
+        lead = f"{count} acted as the root user or changed the setting this control checks; {followed} {head.label}"
     elif finding.mode == "account":
         lead = f"{count} changed the setting this control checks; {followed} {head.label}"
     else:
@@ -447,7 +452,7 @@ def _what_summary(finding: Finding, what: What, when: When) -> str:
         "credential": "this actor",
         "ip": "this address",
         "resource": "this resource",
-        "account": "the root user" if finding.control in ROOT_CONTROLS else "this account setting",
+        "account": _account_subject(finding.control),
     }[finding.mode]
     if not what.events:
         summary = f"No CloudTrail events of {subject} between {when.window_start} and {when.window_end}."
@@ -457,6 +462,12 @@ def _what_summary(finding: Finding, what: What, when: When) -> str:
             f"{what.errors} failed ({what.denials} of them denied)."
         )
     return f"{summary} {_config_summary(what)}" if what.config_items else summary
+
+
+def _account_subject(control: str | None) -> str:
+    if control in ROOT_CONTROLS and control in ACCOUNT_CONTROL_CALLS:
+        return "the root user and of the calls changing this account setting"
+    return "the root user" if control in ROOT_CONTROLS else "this account setting"
 
 
 def _config_summary(what: What) -> str:

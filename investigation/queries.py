@@ -136,23 +136,25 @@ def subject_clauses(mode: Mode, keys: JoinKeys, control: str | None = None) -> l
 
     The credential is the most precise key (it names one session); without it the
     principal, then the user name in its account. A control on the account (``control``, its
-    id) is answered by the root user's events, or by the calls that change its setting, in
-    that account.
+    id) is answered by the root user's events, by the calls that change its setting, or by
+    both (CloudWatch.1), in that account.
     """
     if mode == "account":
         account = terms(f.ACCOUNT, [account_of(keys.resource_ids) or ""])
         if not account:
             return []
+        # CloudWatch.1 has both subjects: the root user's activity and the calls that change
+        # its filter and alarm, as clauses of one scope: each search that reads the subject stays one search.
+        clauses: list[Clause] = []
         if control in ROOT_CONTROLS:
             root = terms(f"{f.IDENTITY}.type", ["Root"])
-            return [(root, account)] if root else []
+            clauses += [(root, account)] if root else []
         # A call is its service's: the same event name in another service changes something else.
-        calls: list[Clause] = []
         for source, actions in ACCOUNT_CONTROL_CALLS.get(control or "", {}).items():
             provider, action = terms(f.PROVIDER, [source]), terms(f.ACTION, actions)
             if provider and action:
-                calls.append((provider, action, account))
-        return calls
+                clauses.append((provider, action, account))
+        return clauses
     if mode == "credential":
         if keys.access_key_ids:
             return _singles((f.IDENTITY_ACCESS_KEY, keys.access_key_ids))

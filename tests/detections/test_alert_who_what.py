@@ -2,7 +2,8 @@
 (../shared/samples/cloudtrail/stratus-red-team), normalized by the real normalizer:
 
 - ``Who`` of a role session: the session, its role (``userIdentity.sessionContext.sessionIssuer``),
-  its ``sourceIdentity``, and, followed in one search, the identity that assumed it;
+  its ``sourceIdentity``, and, followed in one search, the identity that assumed it; the same
+  for a real GuardDuty finding on that session whose investigation failed;
 - ``What``: the targets the documents hold (ECS target fields, else the request parameter that
   names the resource), and the other accounts the request names.
 
@@ -254,3 +255,89 @@ def test_the_alert_goes_out_with_the_session_when_the_chain_lookup_fails(shared_
     summary = summarize(FailingClient(), "cloudtrail", documents, 1, "2024-08-02T08:30:00Z", None, "siem-")  # type: ignore[arg-type]
     assert summary.who == LEAVE_ORG_SESSION
     assert summary.what == "organizations.amazonaws.com LeaveOrganization (AccessDenied)"
+
+
+GUARDDUTY_SAMPLES = "samples/guardduty/panther-guardduty-findings.jsonl"
+LEAVE_ORG_KEY = "ASIA36EV31F1RB3OA8IG"
+
+
+def guardduty_finding_on_the_leave_org_session(shared_dir: Path) -> dict[str, Any]:
+    """The real "Principal AssumedRole:IAMRole attempted to add a policy to themselves" finding
+    (not a sample one), acting with the organizations-leave detonation's role session. The
+    samples carry no ``resource`` block: ``accessKeyDetails`` is added, its four members
+    (botocore's guardduty ``AccessKeyDetails``) the session's, as its issuing AssumeRole
+    names them; nothing else of the finding is changed."""
+    lines = (shared_dir / GUARDDUTY_SAMPLES).read_text().splitlines()
+    finding: dict[str, Any] = json.loads(lines[2])
+    assert (
+        finding["title"].startswith("Principal AssumedRole:IAMRole")
+        and finding["service"]["additionalInfo"] == {}
+    )
+    issuing = leave_org_assume_role(shared_dir)
+    finding["resource"] = {
+        "resourceType": "AccessKey",
+        "accessKeyDetails": {
+            "accessKeyId": LEAVE_ORG_KEY,
+            "principalId": issuing["responseElements"]["assumedRoleUser"]["assumedRoleId"],
+            "userName": issuing["requestParameters"]["roleArn"].rsplit("/", 1)[-1],
+            "userType": "AssumedRole",
+        },
+    }
+    body = json.dumps(finding).encode()
+    items = list(normalize_object(io.BytesIO(body), Origin(object="panther", ingested=INGESTED), "guardduty"))
+    assert len(items) == 1 and not isinstance(items[0], DeadLetter)
+    return with_dataset({"_index": "siem-guardduty", "_source": items[0]})
+
+
+def leave_org_assume_role(shared_dir: Path) -> dict[str, Any]:
+    """The real AssumeRole that issued the leave-organization session's key."""
+    return next(
+        record
+        for record in records(shared_dir, "aws.defense-evasion.organizations-leave")
+        if record["eventName"] == "AssumeRole"
+        and record["responseElements"]["credentials"]["accessKeyId"] == LEAVE_ORG_KEY
+    )
+
+
+class InvestigationFails(CountingClient):
+    """The engine, where the finding cannot be read (the investigation's first search fails)."""
+
+    def search(self, **kwargs: Any) -> Any:
+        if "guardduty" in str(kwargs.get("index")):
+            raise EngineConnectionError("N/A", "the findings collection is unreachable", None)
+        return super().search(**kwargs)
+
+
+@pytest.mark.integration
+def test_a_finding_alert_whose_investigation_fails_follows_its_session(
+    siem: OpenSearch, shared_dir: Path
+) -> None:
+    # The AssumeRole moved to 5 minutes before the finding's eventFirstSeen (17:59:17Z): the
+    # key it issued is the one the finding's principal acted with.
+    issuing = copy.deepcopy(leave_org_assume_role(shared_dir))
+    issuing["eventTime"] = "2020-02-14T17:54:17Z"
+    index_and_wait(siem, "siem-cloudtrail", normalized([issuing]))
+    document = guardduty_finding_on_the_leave_org_session(shared_dir)
+    client = InvestigationFails(siem)
+    updated = document["@timestamp"]
+
+    summary = summarize(client, "guardduty", [document], 1, updated, updated, "siem-")  # type: ignore[arg-type]
+
+    assert summary.who == (
+        f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY}) assumed by IAM user "
+        "arn:aws:iam::307578594326:user/christophe (key AKIADVISM0T50G52IF0D)"
+    )
+    assert client.searches == 1  # the lookup; the investigation's failed before reaching the engine
+
+
+def test_a_finding_alert_goes_out_with_the_session_when_both_fail(
+    shared_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The fallback tried the lookup (it says why it has no hop), and the alert still goes out.
+    document = guardduty_finding_on_the_leave_org_session(shared_dir)
+    summary = summarize(FailingClient(), "guardduty", [document], 1, document["@timestamp"], None, "siem-")  # type: ignore[arg-type]
+    assert summary.who == f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY})"
+    assert "who is behind the alert's sessions: ConnectionError" in caplog.text
+    assert summary.what.startswith(
+        "PrivilegeEscalation:IAMUser/AdministrativePermissions: Principal AssumedRole"
+    )

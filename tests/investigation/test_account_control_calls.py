@@ -246,3 +246,59 @@ def test_an_account_control_finds_the_call_that_changed_what_it_checks(
     ]
     assert [change["event_id"] for change in report["what"]["changes"]] == [changed["eventID"]]
     assert report["who"]["chain"][0]["arn"] == f"arn:aws:iam::{ACCOUNT}:user/christophe"
+
+
+@pytest.mark.integration
+def test_the_root_usage_alarm_control_finds_the_root_user_and_the_change_to_its_alarm(
+    siem: Siem, shared_dir: Path
+) -> None:
+    # CloudWatch.1 (CIS 3.3) is answered by both: what the root user did, and the calls that
+    # change its metric filter, alarm, topic or trail (CloudWatch.2-14's).
+    finding = _finding(shared_dir, "cis-33.json")
+    time = _cloudtrail_time(finding["LastObservedAt"])
+    deleted = _call(
+        _stop_logging(shared_dir), "monitoring.amazonaws.com", "DeleteAlarms", {"alarmNames": [_ALARM]}, time
+    )
+    root = _call(
+        _stop_logging(shared_dir),
+        "s3.amazonaws.com",
+        "ListBuckets",
+        None,
+        time,
+        event_id="0b6c1e7e-3a9d-4c55-9d3e-6a1f00000004",
+    )
+    # The root user's userIdentity: type `Root` (cloudtrail-event-reference-user-identity.md);
+    # principalId and arn as demo.records.cloudtrail.root writes them.
+    root["userIdentity"] = {
+        "type": "Root",
+        "principalId": ACCOUNT,
+        "arn": f"arn:aws:iam::{ACCOUNT}:root",
+        "accountId": ACCOUNT,
+    }
+    root["readOnly"] = True
+    elsewhere = _call(
+        _stop_logging(shared_dir),
+        "monitoring.amazonaws.com",
+        "DeleteAlarms",
+        {"alarmNames": [_ALARM]},
+        time,
+        OTHER_ACCOUNT,
+        "0b6c1e7e-3a9d-4c55-9d3e-6a1f00000002",
+    )
+    siem.cloudtrail([deleted, root, elsewhere])
+    siem.securityhub([finding])
+
+    report = investigate(siem.client, finding["Id"]).to_dict()
+
+    assert report["finding"]["control"] == "CloudWatch.1"
+    assert sorted((a["provider"], a["action"]) for a in report["what"]["actions"]) == [
+        ("monitoring.amazonaws.com", "DeleteAlarms"),
+        ("s3.amazonaws.com", "ListBuckets"),
+    ]
+    assert [change["event_id"] for change in report["what"]["changes"]] == [deleted["eventID"]]
+    assert report["who"]["chain"][0]["arn"] == f"arn:aws:iam::{ACCOUNT}:user/christophe"
+    assert sorted(identity["type"] for identity in report["who"]["identities"]) == ["IAMUser", "Root"]
+    assert report["who"]["summary"].startswith(
+        "2 identities acted as the root user or changed the setting this control checks; "
+        f"the newest change was made by arn:aws:iam::{ACCOUNT}:user/christophe"
+    )
