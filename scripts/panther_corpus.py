@@ -61,9 +61,14 @@ class Extraction:
         lines = [
             f"{len(self.records)} records kept from {self.rules} rules whose log_types include {CLOUDTRAIL}",
             f"{dropped} records dropped: their p_log_type is not {CLOUDTRAIL}"
-            + (" (" + ", ".join(f"{k}: {v}" for k, v in sorted(self.other_log_type.items())) + ")" if dropped else ""),
+            + (
+                " (" + ", ".join(f"{k}: {v}" for k, v in sorted(self.other_log_type.items())) + ")"
+                if dropped
+                else ""
+            ),
             f"{len(self.unreadable)} tests unreadable by ast.literal_eval",
-            f"{len(self.rules_without_tests)} rules with no CloudTrail test: " + ", ".join(self.rules_without_tests),
+            f"{len(self.rules_without_tests)} rules with no CloudTrail test: "
+            + ", ".join(self.rules_without_tests),
         ]
         lines += [f"  unreadable: {where}" for where in self.unreadable]
         return "\n".join(lines)
@@ -92,7 +97,11 @@ def _log_types(node: ast.expr, members: dict[str, str]) -> list[str]:
         return []
     found: list[str] = []
     for element in node.elts:
-        if isinstance(element, ast.Attribute) and isinstance(element.value, ast.Name) and element.value.id == "LogType":
+        if (
+            isinstance(element, ast.Attribute)
+            and isinstance(element.value, ast.Name)
+            and element.value.id == "LogType"
+        ):
             found.append(members.get(element.attr, element.attr))
         elif isinstance(element, ast.Constant) and isinstance(element.value, str):
             found.append(element.value)
@@ -106,7 +115,11 @@ def _class_attributes(node: ast.ClassDef) -> dict[str, ast.expr]:
             for target in statement.targets:
                 if isinstance(target, ast.Name):
                     attributes[target.id] = statement.value
-        elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name) and statement.value:
+        elif (
+            isinstance(statement, ast.AnnAssign)
+            and isinstance(statement.target, ast.Name)
+            and statement.value
+        ):
             attributes[statement.target.id] = statement.value
     return attributes
 
@@ -196,7 +209,9 @@ def extract(wheel: Path) -> Extraction:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("wheel", type=Path, help="pypanther wheel (pip download pypanther==0.1.1a62 --no-deps)")
+    parser.add_argument(
+        "wheel", type=Path, help="pypanther wheel (pip download pypanther==0.1.1a62 --no-deps)"
+    )
     parser.add_argument("out", type=Path, help="JSON Lines corpus to write")
     args = parser.parse_args(argv)
     extraction = extract(args.wheel)
