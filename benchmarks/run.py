@@ -20,6 +20,7 @@ MODULES = (
     "benchmarks.ingest",
     "benchmarks.false_positives",
     "benchmarks.detections",
+    "benchmarks.labelled",
     "benchmarks.new_terms_fill",
     "benchmarks.silence",
     "benchmarks.hostile",
