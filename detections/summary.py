@@ -174,8 +174,59 @@ def _session(document: dict[str, Any], identity: dict[str, Any], chains: Mapping
     text += f" ({', '.join(details)})" if details else ""
     if issuer.get("arn"):
         text += f" via {IDENTITY_KINDS.get(str(issuer.get('type')), 'issuer')} {_shown(issuer['arn'])}"
+    elif not arn and (role := _finding_role(document, identity)):
+        text += f" via role {_shown(role)}"
     chain = chains.get(str(key)) if key else None
     return text + _behind(chain, issuer.get("arn")) if chain is not None else text
+
+
+ROLE_ARNS_NAMED = (
+    "aws.securityhub_findings.resources",
+    "aws.guardduty.service.action.aws_api_call_action.affected_resources",
+)
+"""Where a finding names IAM roles by ARN: Security Hub's ``AwsIamRole`` resources (``Id``, the
+role's ARN), GuardDuty's API call's ``affectedResources`` (``AWS::IAM::Role``)."""
+
+
+def _finding_role(document: dict[str, Any], identity: dict[str, Any]) -> str | None:
+    """The role of a finding's role session, as far as the finding names it: its ARN when the
+    finding names a role of that name in the session's account (IAM role names are unique in an
+    account, regardless of case), else its name (``user.roles``: GuardDuty's ``userName``,
+    Security Hub's ``PrincipalName`` of an ``AssumedRole``). Nothing when the finding names
+    neither: no ARN is built from a name (a role's ARN holds its path, which no finding gives)."""
+    if identity.get("type") != "AssumedRole":
+        return None
+    roles = values([document], "user.roles")
+    name = roles[0] if len(roles) == 1 else None
+    if not isinstance(name, str):
+        return None
+    account = identity.get("account_id") or get_field(document, "cloud.account.id")
+    arns = [arn for arn in _role_arns_named(document) if _is_role_of(arn, name, account)]
+    return arns[0] if len(set(arns)) == 1 else name
+
+
+def _role_arns_named(document: dict[str, Any]) -> list[Any]:
+    resources = _raw(document, ROLE_ARNS_NAMED[0])
+    named = [
+        item.get("id")
+        for item in (resources if isinstance(resources, list) else [])
+        if isinstance(item, dict) and item.get("type") == "AwsIamRole"
+    ]
+    affected = _raw(document, ROLE_ARNS_NAMED[1])
+    return named + ([affected.get("AWS::IAM::Role")] if isinstance(affected, dict) else [])
+
+
+def _is_role_of(arn: Any, name: str, account: Any) -> bool:
+    """``arn:<partition>:iam::<account>:role/<path><name>`` of this account and name."""
+    parts = arn.split(":", 5) if isinstance(arn, str) else []
+    return (
+        len(parts) == 6
+        and parts[0] == "arn"
+        and parts[2] == "iam"
+        and parts[4] == account
+        and parts[5].startswith("role/")
+        and parts[5].rsplit("/", 1)[-1].lower() == name.lower()
+    )
 
 
 def _object(value: Any) -> dict[str, Any]:

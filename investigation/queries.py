@@ -40,8 +40,9 @@ HOP_ACTIONS = 10
 HOP_IPS = 5
 HISTOGRAM_BUCKETS = 60
 CREDENTIAL_LIFETIME = timedelta(hours=36)
-"""The longest an STS credential lives (GetSessionToken/GetFederationToken): how far back
-before the window the call that issued a key can be."""
+"""The longest an STS credential lives: how far back before the window the call that issued a
+key can be. botocore's sts ``DurationSeconds``: at most 129,600 s (36 h) for GetSessionToken
+and GetFederationToken, 43,200 s (12 h) for the AssumeRole calls (one hour when chained)."""
 
 _INTERVALS = (
     ("1m", 60),

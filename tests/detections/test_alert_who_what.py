@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from detections.matches import Match
 from detections.notify import message_text
 from detections.rules import RULE_DIRS, load_rules
 from detections.search import with_dataset
-from detections.summary import compact, summarize
+from detections.summary import behind_sessions, compact, summarize
 from detections.testing import INGESTED, index_and_wait
 from detections.windows import Window, parse_time
 from normalizers import DeadLetter, Origin, normalize_object
@@ -263,10 +264,14 @@ LEAVE_ORG_KEY = "ASIA36EV31F1RB3OA8IG"
 
 def guardduty_finding_on_the_leave_org_session(shared_dir: Path) -> dict[str, Any]:
     """The real "Principal AssumedRole:IAMRole attempted to add a policy to themselves" finding
-    (not a sample one), acting with the organizations-leave detonation's role session. The
-    samples carry no ``resource`` block: ``accessKeyDetails`` is added, its four members
-    (botocore's guardduty ``AccessKeyDetails``) the session's, as its issuing AssumeRole
-    names them; nothing else of the finding is changed."""
+    (not a sample one), acting with the organizations-leave detonation's role session, as a hit."""
+    return guardduty_document(leave_org_guardduty_finding(shared_dir))
+
+
+def leave_org_guardduty_finding(shared_dir: Path) -> dict[str, Any]:
+    """That finding as GuardDuty writes it. The samples carry no ``resource`` block:
+    ``accessKeyDetails`` is added, its four members (botocore's guardduty ``AccessKeyDetails``)
+    the session's, as its issuing AssumeRole names them; nothing else of the finding is changed."""
     lines = (shared_dir / GUARDDUTY_SAMPLES).read_text().splitlines()
     finding: dict[str, Any] = json.loads(lines[2])
     assert (
@@ -283,6 +288,11 @@ def guardduty_finding_on_the_leave_org_session(shared_dir: Path) -> dict[str, An
             "userType": "AssumedRole",
         },
     }
+    return finding
+
+
+def guardduty_document(finding: dict[str, Any]) -> dict[str, Any]:
+    """A GuardDuty finding through the real normalizer, as a hit of its index reads."""
     body = json.dumps(finding).encode()
     items = list(normalize_object(io.BytesIO(body), Origin(object="panther", ingested=INGESTED), "guardduty"))
     assert len(items) == 1 and not isinstance(items[0], DeadLetter)
@@ -324,7 +334,8 @@ def test_a_finding_alert_whose_investigation_fails_follows_its_session(
     summary = summarize(client, "guardduty", [document], 1, updated, updated, "siem-")  # type: ignore[arg-type]
 
     assert summary.who == (
-        f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY}) assumed by IAM user "
+        f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY}) via role "
+        "stratus-red-team-leave-org-role assumed by IAM user "
         "arn:aws:iam::307578594326:user/christophe (key AKIADVISM0T50G52IF0D)"
     )
     assert client.searches == 1  # the lookup; the investigation's failed before reaching the engine
@@ -336,8 +347,214 @@ def test_a_finding_alert_goes_out_with_the_session_when_both_fail(
     # The fallback tried the lookup (it says why it has no hop), and the alert still goes out.
     document = guardduty_finding_on_the_leave_org_session(shared_dir)
     summary = summarize(FailingClient(), "guardduty", [document], 1, document["@timestamp"], None, "siem-")  # type: ignore[arg-type]
-    assert summary.who == f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY})"
+    assert summary.who == (
+        f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY}) via role "
+        "stratus-red-team-leave-org-role"
+    )
     assert "who is behind the alert's sessions: ConnectionError" in caplog.text
     assert summary.what.startswith(
         "PrivilegeEscalation:IAMUser/AdministrativePermissions: Principal AssumedRole"
+    )
+
+
+# A finding updated for days: the lookup reaches back from when its activity was first seen.
+
+CHRISTOPHE = "assumed by IAM user arn:aws:iam::307578594326:user/christophe (key AKIADVISM0T50G52IF0D)"
+
+
+def assume_role_before(shared_dir: Path, moment: str) -> list[dict[str, Any]]:
+    """The real AssumeRole that issued the leave-organization key, moved to ``moment``."""
+    issuing = copy.deepcopy(leave_org_assume_role(shared_dir))
+    issuing["eventTime"] = moment
+    return normalized([issuing])
+
+
+@pytest.mark.integration
+def test_a_guardduty_finding_updated_for_days_follows_its_session_from_its_first_activity(
+    siem: OpenSearch, shared_dir: Path
+) -> None:
+    # GuardDuty aggregates later occurrences of the activity into the same finding, raising its
+    # updatedAt and eventLastSeen (guardduty_findings.md, "GuardDuty finding aggregation"): the
+    # real finding as updated 3 days after its first activity (eventFirstSeen 17:59:17Z, kept).
+    # Its key was issued 5 minutes before that activity, 3 days before the update.
+    index_and_wait(siem, "siem-cloudtrail", assume_role_before(shared_dir, "2020-02-14T17:54:17Z"))
+    finding = leave_org_guardduty_finding(shared_dir)
+    assert finding["service"]["eventFirstSeen"] == "2020-02-14T17:59:17Z"
+    finding["updatedAt"] = "2020-02-17T18:12:22.316Z"
+    finding["service"]["eventLastSeen"] = "2020-02-17T18:05:00Z"
+    document = guardduty_document(finding)
+    client = InvestigationFails(siem)
+
+    updated = document["@timestamp"]
+    summary = summarize(client, "guardduty", [document], 1, updated, updated, "siem-")  # type: ignore[arg-type]
+
+    assert summary.who == (
+        f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY}) via role "
+        f"stratus-red-team-leave-org-role {CHRISTOPHE}"
+    )
+    assert client.searches == 1
+
+
+SECURITYHUB_SAMPLES = "samples/securityhub/asr-simtest"
+
+
+def securityhub_finding_with_the_leave_org_key(
+    shared_dir: Path, sample: str, issuer: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A real Security Hub finding with an ``AwsIamAccessKey`` resource added, in the shape of
+    the ASFF example (asff-resourcedetails-awsiam.md), for the leave-organization session as its
+    issuing AssumeRole names it; ``issuer``: its ``SessionContext.SessionIssuer``, or none."""
+    finding: dict[str, Any] = json.loads((shared_dir / SECURITYHUB_SAMPLES / sample).read_text())
+    issuing = leave_org_assume_role(shared_dir)
+    details: dict[str, Any] = {
+        "AccessKeyId": LEAVE_ORG_KEY,
+        "AccountId": "307578594326",
+        "PrincipalId": issuing["responseElements"]["assumedRoleUser"]["assumedRoleId"],
+        "PrincipalName": issuing["requestParameters"]["roleArn"].rsplit("/", 1)[-1],
+        "PrincipalType": "AssumedRole",
+    }
+    if issuer is not None:
+        details["SessionContext"] = {"SessionIssuer": issuer}
+    finding["Resources"].append(
+        {"Type": "AwsIamAccessKey", "Id": LEAVE_ORG_KEY, "Details": {"AwsIamAccessKey": details}}
+    )
+    return finding
+
+
+def securityhub_document(finding: dict[str, Any]) -> dict[str, Any]:
+    body = json.dumps(finding).encode()
+    items = list(normalize_object(io.BytesIO(body), Origin(object="asr", ingested=INGESTED), "securityhub"))
+    assert len(items) == 1 and not isinstance(items[0], DeadLetter)
+    return with_dataset({"_index": "siem-securityhub", "_source": items[0]})
+
+
+LEAVE_ORG_ROLE_ARN = "arn:aws:iam::307578594326:role/stratus-red-team-leave-org-role"
+
+
+@pytest.mark.integration
+def test_a_security_hub_finding_observed_for_days_follows_its_session_from_first_observed(
+    siem: OpenSearch, shared_dir: Path
+) -> None:
+    # The real SNS.2 finding, first observed 2022-12-20T23:33:02.111Z and updated
+    # 2022-12-29T21:40:55.166Z (its times kept), acting with the leave-organization key, issued
+    # 5 minutes before the first observation: 9 days before the update.
+    finding = securityhub_finding_with_the_leave_org_key(
+        shared_dir,
+        "afsbp-sns.2.json",
+        {"Type": "Role", "Arn": LEAVE_ORG_ROLE_ARN, "AccountId": "307578594326"},
+    )
+    assert (finding["FirstObservedAt"], finding["UpdatedAt"]) == (
+        "2022-12-20T23:33:02.111Z",
+        "2022-12-29T21:40:55.166Z",
+    )
+    index_and_wait(siem, "siem-cloudtrail", assume_role_before(shared_dir, "2022-12-20T23:28:02Z"))
+    document = securityhub_document(finding)
+    client = InvestigationFails(siem)
+
+    updated = document["@timestamp"]
+    summary = summarize(client, "securityhub", [document], 1, updated, updated, "siem-")  # type: ignore[arg-type]
+
+    assert summary.who == (
+        f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY}) via role "
+        f"{LEAVE_ORG_ROLE_ARN} {CHRISTOPHE}"
+    )
+    assert client.searches == 1
+
+
+def time_ranges(node: Any) -> Iterator[dict[str, Any]]:
+    """Every ``range`` clause on ``@timestamp`` in a query."""
+    if isinstance(node, dict):
+        if "range" in node and "@timestamp" in node["range"]:
+            yield node["range"]["@timestamp"]
+        for value in node.values():
+            yield from time_ranges(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from time_ranges(item)
+
+
+class Recording:
+    """Records the searches sent, and finds nothing."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def search(self, **kwargs: Any) -> Any:
+        self.sent.append(kwargs)
+        return {"hits": {"total": {"value": 0, "relation": "eq"}, "hits": []}}
+
+
+def test_the_lookup_reaches_back_at_most_90_days_and_the_credential_lifetime(shared_dir: Path) -> None:
+    # The real CloudTrail.4 finding: first observed 2021-10-25T21:14:13.787Z, updated
+    # 2022-01-24T15:48:47.416Z, 91 days later. The search starts 90 days before the update
+    # (2021-10-26T15:48:47.416Z), less the 36 h a temporary credential may live:
+    # 2021-10-25T03:48:47.416Z; it ends at the update. One search, 5 s.
+    finding = securityhub_finding_with_the_leave_org_key(shared_dir, "afsbp-cloudtrail.4.json", None)
+    assert (finding["FirstObservedAt"], finding["UpdatedAt"]) == (
+        "2021-10-25T21:14:13.787Z",
+        "2022-01-24T15:48:47.416Z",
+    )
+    document = securityhub_document(finding)
+    client = Recording()
+
+    chains = behind_sessions(client, [document], document["@timestamp"], None, "siem-")  # type: ignore[arg-type]
+    summary = compact([document], 1, None, None, chains)
+
+    assert len(client.sent) == 1 and client.sent[0]["request_timeout"] == 5.0
+    ranges = list(time_ranges(client.sent[0]["body"]["query"]))
+    assert [(r["gte"], r["lte"]) for r in ranges] == [
+        ("2021-10-25T03:48:47.416Z", "2022-01-24T15:48:47.416Z")
+    ]
+    assert summary.who.endswith(
+        f"via role stratus-red-team-leave-org-role; chain incomplete: no AssumeRole/AssumeRoleWithSAML/AssumeRoleWithWebIdentity/GetSessionToken/GetFederationToken event that issued {LEAVE_ORG_KEY} was found in CloudTrail"
+    )
+
+
+@pytest.mark.parametrize(
+    ("user_name", "role"),
+    [
+        # The finding's own principal (its title: "Principal AssumedRole:IAMRole attempted to add
+        # a policy to themselves") is the role its PutRolePolicy acted on: the ARN it names.
+        ("IAMRole", "arn:aws:iam::123456789012:role/IAMRole"),
+        # Another role's session acting on IAMRole: its role is named, not IAMRole's ARN.
+        ("stratus-red-team-leave-org-role", "stratus-red-team-leave-org-role"),
+    ],
+)
+def test_a_guardduty_session_names_its_role_by_the_arn_the_finding_gives(
+    shared_dir: Path, user_name: str, role: str
+) -> None:
+    lines = (shared_dir / GUARDDUTY_SAMPLES).read_text().splitlines()
+    finding: dict[str, Any] = json.loads(lines[2])
+    assert finding["service"]["action"]["awsApiCallAction"]["affectedResources"] == {
+        "AWS::IAM::Role": "arn:aws:iam::123456789012:role/IAMRole"
+    }
+    finding["resource"] = {
+        "resourceType": "AccessKey",
+        "accessKeyDetails": {"accessKeyId": LEAVE_ORG_KEY, "userName": user_name, "userType": "AssumedRole"},
+    }
+    assert compact([guardduty_document(finding)], 1, None, None).who == (
+        f"role session (key {LEAVE_ORG_KEY}) via role {role}"
+    )
+
+
+def test_a_security_hub_session_names_its_role_by_an_iam_role_resource_of_its_account(
+    shared_dir: Path,
+) -> None:
+    # A finding whose AwsIamAccessKey names its principal's role by name only (no
+    # SessionContext), and which names that role as an AwsIamRole resource (its Id the ARN,
+    # with a path no name gives); a role of that name in another account is not it.
+    finding = securityhub_finding_with_the_leave_org_key(shared_dir, "afsbp-sns.2.json", None)
+    for account in ("111111111111", "307578594326"):
+        finding["Resources"].append(
+            {
+                "Type": "AwsIamRole",
+                "Id": f"arn:aws:iam::{account}:role/stratus/stratus-red-team-leave-org-role",
+                "Details": {
+                    "AwsIamRole": {"RoleName": "stratus-red-team-leave-org-role", "Path": "/stratus/"}
+                },
+            }
+        )
+    assert compact([securityhub_document(finding)], 1, None, None).who == (
+        f"role session aws-go-sdk-1722587398902687000 (key {LEAVE_ORG_KEY}) via role "
+        "arn:aws:iam::307578594326:role/stratus/stratus-red-team-leave-org-role"
     )
