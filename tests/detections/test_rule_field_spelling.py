@@ -111,6 +111,8 @@ RULE_FILES = (
     "s3-sse-c-encryption",
     "cloudtrail-event-selectors-narrowed",
     "cloudtrail-lake-logging-reduced",
+    "ec2-traffic-mirroring-started",
+    "iam-compromised-key-quarantined",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
