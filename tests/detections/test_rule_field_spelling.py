@@ -126,6 +126,7 @@ MODELS = {
         name: name
         for name in [
             "apigateway",
+            "autoscaling",
             "appstream",
             "backup",
             "bedrock",
