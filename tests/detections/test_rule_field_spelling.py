@@ -128,6 +128,7 @@ MODELS = {
         name: name
         for name in [
             "apigateway",
+            "autoscaling",
             "appstream",
             "backup",
             "bedrock",
