@@ -77,6 +77,7 @@ RULE_FILES = (
     "s3-access-logging-disabled",
     "passrole-compute-first-use",
     "iam-self-escalation",
+    "iam-exposed-key-quarantined",
     "iam-policy-grants-escalation",
     "lambda-permission-grants-outside",
     "rds-snapshot-shared",
