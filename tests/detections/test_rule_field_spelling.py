@@ -113,7 +113,6 @@ RULE_FILES = (
     "cloudtrail-event-selectors-narrowed",
     "cloudtrail-lake-logging-reduced",
     "ec2-traffic-mirroring-started",
-    "iam-compromised-key-quarantined",
 )
 MODELS = {
     "access-analyzer": "accessanalyzer",
