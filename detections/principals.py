@@ -151,10 +151,14 @@ NO_ORGANIZATION = Organization()
 def grants_outside(values: Iterable[Any], account: Any, organization: Organization = NO_ORGANIZATION) -> bool:
     """Whether any of ``values`` (policies, as objects or JSON text, or principal strings)
     lets a principal in that is neither of ``account`` nor of ``organization`` (its accounts,
-    and its id for the organization condition keys). No account to compare with: ``False``."""
+    and its id for the organization condition keys). No account to compare with (CloudTrail's
+    ``recipientAccountId`` is optional, cloudtrail-event-reference-record-contents.md): every
+    account a value names may be ours, so only a principal outside every account is outside,
+    ``*`` that no condition pins to an account or organization (AWS's "public" policy)."""
     if not isinstance(account, str) or not _ACCOUNT.match(account):
-        return False
-    inside = _Ours(account, organization)
+        inside = _Ours("", organization, any_account=True)
+    else:
+        inside = _Ours(account, organization)
     return any(_outside(value, inside) for value in values)
 
 
@@ -496,9 +500,11 @@ class _Ours:
 
     account: str
     organization: Organization
+    any_account: bool = False
+    """The record names no account: any account named may be ours (none is read as another's)."""
 
     def __contains__(self, named: object) -> bool:
-        return named == self.account or named in self.organization.accounts
+        return self.any_account or named == self.account or named in self.organization.accounts
 
     def organization_value(self, value: str) -> bool:
         """Whether ``value`` (an organization id or path) holds for callers of our organization

@@ -40,6 +40,7 @@ GRANT_RULES = (
         path.stem
         for path in RULES_DIR.glob("*.yml")
         if re.search(r"op: (names_)?outside_account\b", path.read_text())
+        and not re.search(r"^network_activity_copies: true", path.read_text(), re.MULTILINE)
     ),
     "s3-acl-grants-other-account",
     "s3-acl-grants-public",
@@ -47,7 +48,9 @@ GRANT_RULES = (
 )
 """The rules that alert on a grant to another account or to everyone: every rule comparing a
 field with ``outside_account`` / ``names_outside_account``, and the S3 ACL and Lambda
-function URL rules, which read grantees and auth types instead."""
+function URL rules, which read grantees and auth types instead. A rule reading network
+activity events (``network_activity_copies: true``) compares the caller's account, not a
+grant, on every call through an endpoint: no grant rule."""
 MAX_DEPTH = 6
 """Members walked below the request: deep enough for QuickSight's
 ``LinkSharingConfiguration.Permissions[].Principal`` and Lake Formation's

@@ -168,10 +168,31 @@ def test_plain_principal_values(principal: str, outside: bool) -> None:
     assert grants_outside([principal], OWN) is outside
 
 
-def test_without_a_known_account_or_a_readable_policy_nothing_is_outside() -> None:
-    assert not grants_outside([statement("*")], None)
+def test_without_a_readable_policy_nothing_is_outside() -> None:
     assert not grants_outside(["{not json"], OWN)
     assert not grants_outside([], OWN)
+
+
+@pytest.mark.parametrize(
+    "value, outside",
+    [
+        # Everyone, whichever account the record is of (AWS's "public" policy).
+        (statement("*"), True),
+        (statement({"AWS": "*"}), True),
+        ("*", True),
+        # Any account named may be the record's own: not read as another's.
+        (statement({"AWS": "arn:aws:iam::999988887777:root"}), False),
+        ("999988887777", False),
+        (statement("*", Condition={"StringEquals": {"aws:SourceAccount": "999988887777"}}), False),
+        (statement("*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-exampleorgid"}}), False),
+        (statement("*", effect="Deny"), False),
+    ],
+)
+def test_without_a_known_account_only_everyone_is_outside(value: object, outside: bool) -> None:
+    # CloudTrail's recipientAccountId is optional (record contents reference); a record
+    # without it, nor the caller's accountId, still shows a policy letting everyone in.
+    for account in (None, "", "not-an-account"):
+        assert grants_outside([value], account) is outside
 
 
 def test_the_comparison_reads_every_value_of_a_field_in_a_document() -> None:
