@@ -165,13 +165,14 @@ def is_mapped(name: str) -> bool:
 
 
 SUCCESS_NOTE = (
-    "A failed call matches only when it is read-only or denied (detections/outcomes.py): a change that"
-    " failed for another reason changed nothing and probed no privilege."
+    "A failed call matches only when it is read-only, denied (detections/outcomes.py) or a console"
+    " sign-in: a change that failed for another reason changed nothing and probed no privilege."
 )
 FAILED_CHANGE = "local_failed_change"
 """The selection added to rules about a change: a failed call..."""
-READ_OR_DENIED = "local_read_only_or_denied"
-"""...unless it is read-only (enumeration) or a policy refused it (the attempt)."""
+READ_OR_DENIED = "local_read_only_denied_or_sign_in"
+"""...unless it is read-only (enumeration), a policy refused it (the attempt), or it is a
+console sign-in (no change: a failed sign-in keeps the meaning the Sigma rule gives it)."""
 NOT_DENIED_EXAMPLE = "ValidationException"
 """The error of the generated test's failed change that was not denied (a bad parameter)."""
 DENIED_EXAMPLE = "AccessDenied"
@@ -264,12 +265,12 @@ def convert_file(
 
 
 def require_success(sigma: dict[str, Any], keep_failures: bool = False) -> bool:
-    """Add ``and not (local_failed_change and not local_read_only_or_denied)`` to a rule that
+    """Add ``and not (local_failed_change and not local_read_only_denied_or_sign_in)`` to a rule that
     does not say which outcome it wants: a change that failed for another reason than a denial
     changed nothing and probed no privilege, while a denied change is the attempt (the policy
     of our rules' ``outcomes: [success, denied]``, the same denial codes) and failed read-only
-    calls (enumeration) still match. ``readOnly`` absent is not read-only. Returns whether the
-    requirement was added."""
+    calls (enumeration) and failed console sign-ins (no change) still match. ``readOnly`` absent
+    is not read-only. Returns whether the requirement was added."""
     detection = sigma.get("detection") or {}
     condition = detection.get("condition")
     named = set(_field_names(detection))
@@ -280,7 +281,11 @@ def require_success(sigma: dict[str, Any], keep_failures: bool = False) -> bool:
     ):
         return False
     detection[FAILED_CHANGE] = {"status": "failure"}
-    detection[READ_OR_DENIED] = [{"readOnly": True}, {"errorCode": list(DENIAL_ERROR_CODES)}]
+    detection[READ_OR_DENIED] = [
+        {"readOnly": True},
+        {"errorCode": list(DENIAL_ERROR_CODES)},
+        {"eventType": "AwsConsoleSignIn"},
+    ]
     detection["condition"] = f"({condition}) and not ({FAILED_CHANGE} and not {READ_OR_DENIED})"
     return True
 
@@ -405,8 +410,8 @@ def report_text(report: ConversionReport) -> str:
         "",
         "The rules run the query DSL built from the (fixed) Sigma condition, case-insensitive on the",
         "fields listed in docs/detections.md; the Lucene column is pySigma's rendering of the same",
-        "condition, for reading. *success*: a failed call matches only when it is read-only or",
-        "denied (AccessDenied and the other codes of detections/outcomes.py).",
+        "condition, for reading. *success*: a failed call matches only when it is read-only, denied",
+        "(AccessDenied and the other codes of detections/outcomes.py) or a console sign-in.",
         "",
         "| Sigma rule | our rule id | enabled | tests | success | Lucene query |",
         "|---|---|---|---|---|---|",
