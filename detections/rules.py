@@ -22,6 +22,7 @@ import yaml
 from detections.catalogue import TECHNIQUES
 from detections.fields import check_field
 from detections.grouping import fields_of, is_named
+from detections.outcomes import parse_outcomes, with_outcomes, with_outcomes_lucene
 from detections.principals import (
     NO_ORGANIZATION,
     Organization,
@@ -91,6 +92,7 @@ _KEYS = {
     "techniques",
     "superseded_by",
     "network_activity_copies",
+    "outcomes",
 }
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts", "organization"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
@@ -106,8 +108,9 @@ _COMPARISONS = {
     "one_of",
     "in_range",
     "prefix_at_most",
+    "exists",
 }
-_UNARY = {"every_action", "escalating_action", "one_of", "prefix_at_most"}
+_UNARY = {"every_action", "escalating_action", "one_of", "prefix_at_most", "exists"}
 """Comparisons about one field: they take no ``other``."""
 _WITH_VALUES = {"one_of", "in_range", "prefix_at_most"}
 """Comparisons with a list of ``values``."""
@@ -171,7 +174,8 @@ class Comparison:
     whose prefix is at most that many bits, host bits allowed (``1.2.3.4/0`` is every address,
     as EC2 stores it): "open to everyone" however it is spelled (``0.0.0.0/1`` and
     ``128.0.0.0/1``), where text compares only one spelling. ``any`` holds when one of its
-    comparisons does. ``any_item`` (``left`` a path to objects, a list's items kept apart)
+    comparisons does. ``exists`` (no ``right``) holds when ``left`` has a value (in an
+    ``any_item``, in that object: one lifecycle rule's own ``Expiration.Date``). ``any_item`` (``left`` a path to objects, a list's items kept apart)
     holds when one object at ``left`` satisfies all of its comparisons, their fields read in
     that object: a security group permission whose own source is everyone and whose own ports
     hold an admin port, never one permission's source with another's ports.
@@ -204,6 +208,8 @@ class Comparison:
                 for item in field_values(document, self.left)
                 if isinstance(item, Mapping)
             )
+        if self.op == "exists":
+            return any(value is not None for value in field_values(document, self.left))
         if self.op == "every_action":
             return grants_every_action(field_values(document, self.left))
         if self.op == "escalating_action":
@@ -384,6 +390,9 @@ class Rule:
     """Whether the rule reads the CloudTrail network activity events that copy a call made
     through a VPC endpoint (normalizers/cloudtrail/network_activity.py); by default it reads
     the call's own event only, and the endpoint's denials."""
+    outcomes: tuple[str, ...] = ()
+    """The outcomes of a call the rule alerts on (detections/outcomes.py): ``success``,
+    ``denied`` (a policy refused it), or both, a rule reporting a change; ``()``: any."""
     tests: tuple[RuleTest, ...] = ()
     path: Path | None = None
 
@@ -425,9 +434,10 @@ class Rule:
     def _query_shown(self) -> str | dict[str, Any] | None:
         if self.dsl is not None:
             return self.query_clause()
+        lucene = with_outcomes_lucene(self.lucene or "*", self.outcomes) if self.outcomes else self.lucene
         if not self.leaves_copies_out:
-            return self.lucene
-        return without_copies_lucene(self.lucene or "*")
+            return lucene
+        return without_copies_lucene(lucene or "*")
 
     @property
     def ruleset(self) -> str:
@@ -455,8 +465,8 @@ class Rule:
     def query_clause(self) -> dict[str, Any]:
         """The rule's query as one OpenSearch query clause (a sequence without one: every
         document); on CloudTrail, without the network activity copies of calls unless the rule
-        asks for them (:attr:`leaves_copies_out`)."""
-        clause = query_clause(self.lucene, self.dsl)
+        asks for them (:attr:`leaves_copies_out`), on the :attr:`outcomes` it alerts on."""
+        clause = with_outcomes(query_clause(self.lucene, self.dsl), self.outcomes)
         return without_copies(clause) if self.leaves_copies_out else clause
 
 
@@ -640,12 +650,15 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
         techniques=techniques,
         superseded_by=superseded_by,
         network_activity_copies=copies,
+        outcomes=parse_outcomes(data.get("outcomes")),
         tests=tuple(
             _test(item, number, kind["index"]) for number, item in enumerate(data.get("tests") or (), 1)
         ),
         path=path,
         **common,
     )
+    if rule.outcomes and (rule.type in ("sequence", "silence") or rule.index != "cloudtrail"):
+        raise ValueError("outcomes: a rule on CloudTrail calls (event, threshold or new_terms)")
     if copies and "cloudtrail" not in rule.sources:
         raise ValueError("network_activity_copies: the rule reads no CloudTrail")
     for case in rule.tests:
@@ -880,7 +893,7 @@ def _comparison(item: Any) -> Comparison:
         raise ValueError(
             "where items are {field, op: '!=', '==', same_name, any_differs, outside_account, names_outside_account or in_range, other[, values]"
             "[, applies_to]},"
-            f" {{field, op: every_action, escalating_action, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
+            f" {{field, op: every_action, escalating_action, exists, one_of or prefix_at_most[, values][, applies_to]}}, {{any: [items][, applies_to]}}"
             f" or {{any_item: <path>, all: [items]}}, not {item!r}"
         )
     if op == "prefix_at_most" and not (

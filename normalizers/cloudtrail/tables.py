@@ -23,6 +23,27 @@ VPCE_EVENT = "AwsVpceEvent"
 seen by the VPC endpoint it went through, recorded for the endpoint's owner."""
 VPCE_ACCESS_DENIED = "VpceAccessDenied"
 """``errorCode`` of a network activity event whose call the VPC endpoint policy denied."""
+DENIAL_ERROR_CODES: tuple[str, ...] = (
+    "AccessDenied",
+    "AccessDeniedException",
+    "Client.UnauthorizedOperation",
+    "UnauthorizedOperation",
+    "AuthorizationError",
+    VPCE_ACCESS_DENIED,
+)
+"""``errorCode`` of a call that a policy refused (an identity, resource, permissions-boundary,
+session or organization policy: the caller asked for something it may not do), as opposed to
+a call that failed for any other reason (no such trail, a conflict, a bad parameter).
+botocore's service models: ``AccessDenied`` (S3, CloudFront; HTTP 403; the query-protocol
+services IAM, STS and CloudTrail record it too, from memory and the samples' records),
+``AccessDeniedException`` (HTTP 403 in some 270 JSON services: KMS, Lambda, GuardDuty, SSO...),
+``AuthorizationError`` (SNS's AuthorizationErrorException, HTTP 403); EC2's
+``UnauthorizedOperation``, which its models do not list (EC2 API reference's error codes, from
+memory), as CloudTrail records it: ``Client.UnauthorizedOperation`` (the samples' records);
+:data:`VPCE_ACCESS_DENIED`, a VPC endpoint's policy refusing the call. Left out: codes of
+credentials that did not authenticate (``InvalidClientTokenId``, ``AuthFailure``,
+``SignatureDoesNotMatch``), of a dependency's key (``KMSAccessDeniedException``), and
+``Client.DryRunOperation``, an EC2 dry run the caller was allowed (no change is made)."""
 
 # -- categorization (event.category, event.type) ---------------------------------------------
 

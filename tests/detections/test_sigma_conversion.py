@@ -175,8 +175,15 @@ def test_a_rule_about_a_change_requires_success_unless_it_names_the_outcome(tmp_
     required = {c.source.name: c.success_required for c in report.converted}
     assert required == {"change.yml": True, "outcome.yml": False}
     (rule,) = [r for r in load_rules([tmp_path / "out"]) if r.sigma["file"] == "change.yml"]
-    (failed,) = [case for case in rule.tests if case.name == "excluded by local_failed_change"]
-    assert failed.match is False and failed.records[0]["errorCode"] and failed.records[0]["readOnly"] is False
+    outcomes = {
+        case.name: (case.match, case.records[0]["errorCode"])
+        for case in rule.tests
+        if "errorCode" in case.records[0]
+    }
+    assert outcomes == {
+        "a change that failed with ValidationException, not denied": (False, "ValidationException"),
+        "a change denied (AccessDenied): the attempt": (True, "AccessDenied"),
+    }
 
 
 def test_committed_sigma_rules_are_up_to_date(shared_dir: Path, tmp_path: Path) -> None:
