@@ -225,10 +225,12 @@ IP_ACTIVITY = Search(
 ROOT_USAGE = Search(
     "root-usage",
     "Root account usage",
-    "API calls and sign-ins made with the root user's credentials (not by AWS services on its behalf): "
+    "API calls and sign-ins made with the root user's credentials (not by AWS services on its behalf; "
+    "what root does in the console, which the console logs as invokedBy, is kept): "
     "the events of the rule siem-root-account-usage.",
     CLOUDTRAIL,
-    "aws.cloudtrail.user_identity.type:Root AND NOT _exists_:aws.cloudtrail.user_identity.invoked_by"
+    "aws.cloudtrail.user_identity.type:Root AND NOT (_exists_:aws.cloudtrail.user_identity.invoked_by"
+    " AND NOT aws.cloudtrail.user_identity.invoked_by:(signin.amazonaws.com OR console.amazonaws.com))"
     " AND NOT aws.cloudtrail.event_type:AwsServiceEvent",
     _CLOUDTRAIL_COLUMNS,
     rule="siem-root-account-usage",
@@ -241,7 +243,8 @@ CONSOLE_WITHOUT_MFA = Search(
     "federated and IAM Identity Center sign-ins authenticate at their identity provider and are left out.",
     CLOUDTRAIL,
     "event.action:ConsoleLogin AND event.outcome:success AND aws.cloudtrail.user_identity.type:IAMUser"
-    " AND aws.cloudtrail.console_login.mfa_used:false",
+    " AND aws.cloudtrail.console_login.mfa_used:false"
+    " AND NOT _exists_:aws.cloudtrail.additional_eventdata.SamlProviderArn",
     _CLOUDTRAIL_COLUMNS,
     rule="siem-console-signin-without-mfa",
 )
