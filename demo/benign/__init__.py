@@ -50,6 +50,7 @@ from demo.benign import (
     people,
     perimeter,
     pipelines,
+    platform_upkeep,
     privesc,
     secsvc2,
     secsvcrules,
@@ -171,6 +172,14 @@ ACTIVITIES: tuple[Activity, ...] = (
     Activity("data-mesh-environments", "the data platform's DataZone domain (shared services) provisions an environment profile and environment in a workload account of the organization, authorizes the environment's own role on its subscription target, lets a project create projects and grants a subscription (fellow accounts by id: silent with the accounts directory; alerts without it)", grants3.data_mesh_environments, working_hours, 3),
     Activity("queue-topic-perimeters", "a workload's Terraform writes a queue anyone may send to, or a topic anyone may publish to, with a Deny naming no Resource (the queue's, the topic's) of every caller outside the organization, AWS services excepted", grants3.queue_topic_perimeters, working_hours, 3),
     Activity("flat-image-shares", "the platform team shares its golden image or a snapshot with a fellow account, or with the organization, in the flat form (--operation-type add --user-ids), and withdraws an old partner's share, in a request of its own or beside a structured add (fellow accounts: silent with the accounts directory; alerts without it)", grants3.flat_image_shares, working_hours, 3),
+    Activity("compute-capacity-terraform", "the CI runner's Terraform writes a service's compute, general-purpose types only: a launch template or a new version of it, an Auto Scaling group created or updated with instance type overrides (or only resized), an EKS managed node group created or resized", platform_upkeep.compute_capacity_terraform, working_hours, 10),
+    Activity("bedrock-logging-setup", "the CI runner's Terraform sets Bedrock model invocation logging up in the account that calls the models (read, then Put: CloudWatch Logs, large payloads and sometimes every record to its own bucket)", platform_upkeep.bedrock_logging_setup, working_hours, 3),
+    Activity("web-acl-associations", "a regional web ACL put on a service's load balancer or API stage by the CI runner's Terraform, or by Firewall Manager's service-linked role applying the security policy (which also takes the policy's ACL off a resource that left its scope)", platform_upkeep.web_acl_associations, working_hours, 6),
+    Activity("ids-traffic-mirroring", "the security team's IDS: its Terraform gives a production account a traffic mirror filter, its rules and a target (the appliance's Gateway Load Balancer endpoint), or its pipeline function mirrors a new instance's network interface there (the sessions alert without the organization's exception for that role)", platform_upkeep.ids_traffic_mirroring, any_time, 8),
+    Activity("identity-trust-stacks", "a StackSet (CloudFormation) rolls the federation roles to a member account: a role trusting the corporate SAML provider, or one trusting GitHub's OIDC provider for a repository's main branch; the providers left as they are", platform_upkeep.identity_trust_stacks, working_hours, 4),
+    Activity("endpoint-network-activity", "an instance reads its secret or decrypts with its key through its account's interface endpoint or the network account's shared one; the endpoint's owner logs the network activity events (fellow accounts: silent with the accounts directory; alerts without it)", platform_upkeep.endpoint_network_activity, any_time, 120),
+    Activity("codebuild-private", "the platform team's Terraform in the CI/CD account applies a CodeBuild project's visibility: PRIVATE, as every project is", platform_upkeep.codebuild_private, working_hours, 3),
+    Activity("sandbox-user-policies", "a sandbox account's Terraform attaches AWS managed policies to its IAM user (IAMUserChangePassword, IAMUserSSHKeys)", platform_upkeep.sandbox_user_policies, working_hours, 3),
 )  # fmt: skip
 
 
