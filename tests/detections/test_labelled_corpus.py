@@ -29,10 +29,10 @@ from ingest.serverless_guard import ServerlessGuard
 from opensearch_assets.templates import install_templates
 from scripts.panther_corpus import extract
 
-# Measured after the rule fixes the corpus led to (python -m benchmarks.labelled): 63 of 83 attack
+# Measured after the rule fixes the corpus led to (python -m benchmarks.labelled): 63 of 81 attack
 # records of `rules` entries caught, 10 of 102 indexed benign records of `rules` and `threshold`
 # entries alerted. Tighten these as rules are fixed; never loosen them to let a regression through.
-CATCH_FLOOR = 63 / 83
+CATCH_FLOOR = 63 / 81
 BENIGN_ALERT_CEILING = 10 / 102
 
 
