@@ -11,34 +11,22 @@ from typing import Any
 import pytest
 from opensearchpy import OpenSearch
 
+from detections.convert import BASE_RECORD
 from detections.outcomes import parse_outcomes, with_outcomes_lucene
 from detections.rules import RULE_DIRS, Rule, RuleTest, load_rules, parse_rule
 from detections.testing import run_case
 from normalizers.cloudtrail.tables import DENIAL_ERROR_CODES
 
 STOP_LOGGING: dict[str, Any] = {
+    **BASE_RECORD,
     "eventVersion": "1.10",
-    "userIdentity": {
-        "type": "IAMUser",
-        "principalId": "AIDACKCEVSQ6C2EXAMPLE",
-        "arn": "arn:aws:iam::111122223333:user/alice",
-        "accountId": "111122223333",
-        "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
-        "userName": "alice",
-    },
-    "eventTime": "2025-12-31T23:55:00Z",
     "eventSource": "cloudtrail.amazonaws.com",
     "eventName": "StopLogging",
-    "awsRegion": "us-east-1",
     "sourceIPAddress": "203.0.113.124",
-    "userAgent": "aws-cli/2.15.0 Python/3.11.6 Linux/6.5.0 exe/x86_64.ubuntu.22",
     "requestParameters": {"name": "management-events"},
-    "responseElements": None,
     "readOnly": False,
     "eventID": "0e0c1b0e-7d43-4f7e-9a51-1d2e3f4a0001",
-    "eventType": "AwsApiCall",
     "managementEvent": True,
-    "recipientAccountId": "111122223333",
 }
 NOT_DENIALS = (
     "InvalidTrailNameException",  # cloudtrail's model: a malformed name
