@@ -214,10 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("out", type=Path, help="JSON Lines corpus to write")
     args = parser.parse_args(argv)
-    extraction = extract(args.wheel)
-    with args.out.open("w", encoding="utf-8") as out:
-        for record in extraction.records:
-            out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+    try:
+        extraction = extract(args.wheel)
+        with args.out.open("w", encoding="utf-8") as out:
+            for record in extraction.records:
+                out.write(json.dumps(record, ensure_ascii=False, sort_keys=False) + "\n")
+    except (OSError, zipfile.BadZipFile) as error:  # a wrong path or a file that is no wheel
+        print(f"panther_corpus: {error}", file=sys.stderr)
+        return 2
     print(extraction.summary(), file=sys.stderr)
     return 0
 

@@ -27,7 +27,7 @@ from benchmarks.labelled import (
 from detections.rules import load_rules
 from ingest.serverless_guard import ServerlessGuard
 from opensearch_assets.templates import install_templates
-from scripts.panther_corpus import extract
+from scripts.panther_corpus import extract, main
 
 # Measured after the rule fixes the corpus led to (python -m benchmarks.labelled): 63 of 81 attack
 # records of `rules` entries caught, 10 of 102 indexed benign records of `rules` and `threshold`
@@ -190,3 +190,14 @@ def test_the_committed_corpus_holds_cloudtrail_logs_only() -> None:
     records = load_corpus()
     assert records
     assert [r.number for r in records if r.log.get("p_log_type", "AWS.CloudTrail") != "AWS.CloudTrail"] == []
+
+
+def test_a_wheel_that_cannot_be_read_is_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_wheel = tmp_path / "pypanther.whl"
+    not_a_wheel.write_text("not a zip", encoding="utf-8")
+    for wheel in (tmp_path / "missing.whl", not_a_wheel):
+        assert main([str(wheel), str(tmp_path / "out.jsonl")]) == 2
+        error = capsys.readouterr().err
+        assert error.startswith("panther_corpus: ") and "Traceback" not in error
