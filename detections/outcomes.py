@@ -1,11 +1,13 @@
 """Which outcomes of a call a rule alerts on: the rule-level ``outcomes`` setting.
 
-A rule that reports a change (a trail stopped, a key disabled, a bucket made public) alerts
-on the change made and on the attempt a policy refused (``outcomes: [success, denied]``): a
-refused StopLogging is someone holding credentials that try what they should not, often all
-an attacker's try leaves where an organization guardrail denies it. A call that failed for
-any other reason (no such trail, a conflict, a bad parameter) changed nothing and probed no
-privilege: it raises nothing. Without the setting a rule reads every outcome (a rule about
+A rule that reports a change alerts on the change made (``outcomes: [success]``, or its own
+``NOT event.outcome:failure``): a denied change changed nothing, and denials are counted by
+siem-access-denied-burst. A rule that turns off a log or a security service (a trail stopped,
+a key disabled, a detector deleted) alerts on the attempt a policy refused too
+(``outcomes: [success, denied]``): a refused StopLogging is someone holding credentials that
+try what they should not, often all an attacker's try leaves where an organization guardrail
+denies it. A call that failed for any other reason (no such trail, a conflict, a bad
+parameter) changed nothing and probed no privilege: it raises nothing. Without the setting a rule reads every outcome (a rule about
 failed calls, such as a burst of denials or failed sign-ins, says which in its query).
 
 What is a denial is one list, :data:`normalizers.cloudtrail.tables.DENIAL_ERROR_CODES`

@@ -30,10 +30,10 @@ from opensearch_assets.templates import install_templates
 from scripts.panther_corpus import extract, main
 
 # Measured after the rule fixes the corpus led to (python -m benchmarks.labelled): 63 of 81 attack
-# records of `rules` entries caught, 10 of 102 indexed benign records of `rules` and `threshold`
+# records of `rules` entries caught, 8 of 102 indexed benign records of `rules` and `threshold`
 # entries alerted. Tighten these as rules are fixed; never loosen them to let a regression through.
 CATCH_FLOOR = 63 / 81
-BENIGN_ALERT_CEILING = 10 / 102
+BENIGN_ALERT_CEILING = 8 / 102
 
 
 # --- the intents file ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""The ``outcomes`` setting (detections/outcomes.py): a rule reporting a change alerts on the
-change made and on the attempt a policy refused, never on a call that failed for another reason
-(no such trail, a conflict, a bad parameter: nothing changed, no privilege was probed)."""
+"""The ``outcomes`` setting (detections/outcomes.py): a rule turning off a log or a security
+service alerts on the change made and on the attempt a policy refused, never on a call that
+failed for another reason (no such trail, a conflict, a bad parameter: nothing changed, no
+privilege was probed); other change rules alert on the change made only."""
 
 from __future__ import annotations
 
@@ -141,21 +142,28 @@ def test_the_lucene_shown_runs_as_the_rule_does(siem: OpenSearch) -> None:
         assert _matches(siem, pasted, code) is _matches(siem, rule, code), code
 
 
-def test_rules_that_report_a_change_alert_on_success_and_denial() -> None:
-    """The rules Panther's benign records showed alerting on non-denial errors, and the families
-    that read a change, carry the setting instead of their own outcome clause."""
+def test_change_rules_alert_on_success_and_evasion_rules_on_denial_too() -> None:
+    """Rules that turn off a security service or a log take the denied attempt too (what a
+    guardrail leaves of it); other change rules take successes only (a denied change changed
+    nothing; denials are siem-access-denied-burst's); neither takes a call that failed for
+    another reason."""
     rules = {rule.id: rule for rule in load_rules(RULE_DIRS, include_disabled=True)}
     for rule_id in (
         "siem-cloudtrail-stopped-or-deleted",
         "siem-config-recording-stopped",
         "siem-kms-key-disabled-or-deletion-scheduled",
-        "siem-iam-admin-policy-attached",
-        "siem-s3-lifecycle-short-expiration",
-        "siem-vpc-flow-logs-deleted",
-        "siem-rds-database-made-public",
+        "siem-guardduty-disabled",
     ):
         assert rules[rule_id].outcomes == ("success", "denied"), rule_id
         assert "event.outcome" not in (rules[rule_id].lucene or ""), rule_id
+    assert rules["siem-s3-lifecycle-short-expiration"].outcomes == ("success",)
+    for rule_id in (
+        "siem-iam-admin-policy-attached",
+        "siem-vpc-flow-logs-deleted",
+        "siem-rds-database-made-public",
+    ):
+        assert rules[rule_id].outcomes == (), rule_id
+        assert "NOT event.outcome:failure" in (rules[rule_id].lucene or ""), rule_id
     # rules whose intent is failed calls keep reading every outcome
     assert rules["siem-access-denied-burst"].outcomes == ()
     # ...and count the same denials

@@ -181,8 +181,8 @@ def test_a_rule_about_a_change_requires_success_unless_it_names_the_outcome(tmp_
         if "errorCode" in case.records[0]
     }
     assert outcomes == {
-        "a change that failed with ValidationException, not denied": (False, "ValidationException"),
-        "a change denied (AccessDenied): the attempt": (True, "AccessDenied"),
+        "a change that failed with ValidationException: changed nothing": (False, "ValidationException"),
+        "excluded by local_failed_change": (False, "AccessDenied"),
     }
 
 
