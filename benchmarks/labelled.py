@@ -163,14 +163,14 @@ def measure_record(
     log = dict(record.log)
     log["eventID"] = f"panther-{record.number}"  # Panther's tests reuse ids ("1"): each record its own
     origin = Origin(object=f"labelled/panther/{record.number}", ingested=INGESTED)
+    index = _index(record)
     bulk: list[Any] = []
     for item in normalize_object(io.BytesIO(orjson.dumps({"Records": [log]})), origin, "cloudtrail"):
         if isinstance(item, DeadLetter):
             return item.reason, []
-        bulk += [{"create": {"_index": _index(record)}}, item]
+        bulk += [{"create": {"_index": index}}, item]
     if not bulk or not rules:
         return None, []
-    index = _index(record)
     response = client.bulk(body=bulk)
     if response.get("errors"):
         failed = [i["create"].get("error") for i in response["items"] if i["create"].get("error")]
