@@ -129,6 +129,10 @@ def _iso(moment: float) -> str:
     return datetime.fromtimestamp(moment, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_SETUP_PATIENCE_SECONDS = 30.0
+"""How long a ledger being opened waits for another opener of the same file."""
+
+
 class SqliteLedger:
     """The CLI's ledger: one SQLite file (``:memory:`` for tests).
 
@@ -158,13 +162,34 @@ class SqliteLedger:
 
     def __init__(self, path: Path | str = ":memory:", destination: str | None = None) -> None:
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(self._SCHEMA)
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        self._add_missing_columns()
+        self._set_up()
         self._lock = threading.Lock()
         if destination is not None:
             self._check_destination(str(path), destination)
+
+    def _set_up(self) -> None:
+        """Switch the file to WAL and create what is missing, waiting out another opener.
+
+        Two runs that open a new ledger file at once race to switch it to WAL: SQLite answers
+        "database is locked" at once, without calling the busy handler, to the one that loses
+        (seen 9 times in 200 with four threads). Setup is idempotent, so it is tried again.
+        """
+        deadline = time.monotonic() + _SETUP_PATIENCE_SECONDS
+        pause = 0.005
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute(self._SCHEMA)
+                self._db.execute(
+                    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+                self._add_missing_columns()
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
     def _check_destination(self, path: str, destination: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO meta (name, value) VALUES ('destination', ?)", (destination,))
@@ -185,7 +210,11 @@ class SqliteLedger:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(ledger)")}
         for name, definition in self._ADDED_COLUMNS.items():
             if name not in columns:
-                self._db.execute(f"ALTER TABLE ledger ADD COLUMN {name} {definition}")
+                try:
+                    self._db.execute(f"ALTER TABLE ledger ADD COLUMN {name} {definition}")
+                except sqlite3.OperationalError as error:
+                    if "duplicate column" not in str(error):  # another opener added it first
+                        raise
 
     def claim(self, key: str, owner: str, lease_seconds: float, chunk_size: int) -> Progress:
         now = _now()
