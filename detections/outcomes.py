@@ -1,14 +1,17 @@
 """Which outcomes of a call a rule alerts on: the rule-level ``outcomes`` setting.
 
-A rule that reports a change alerts on the change made (``outcomes: [success]``, or its own
-``NOT event.outcome:failure``): a denied change changed nothing, and denials are counted by
-siem-access-denied-burst. A rule that turns off a log or a security service (a trail stopped,
-a key disabled, a detector deleted) alerts on the attempt a policy refused too
-(``outcomes: [success, denied]``): a refused StopLogging is someone holding credentials that
-try what they should not, often all an attacker's try leaves where an organization guardrail
-denies it. A call that failed for any other reason (no such trail, a conflict, a bad
-parameter) changed nothing and probed no privilege: it raises nothing. Without the setting a rule reads every outcome (a rule about
-failed calls, such as a burst of denials or failed sign-ins, says which in its query).
+A rule that reports a change alerts on the change made (``outcomes: [success]``: the same
+documents as a ``NOT event.outcome:failure`` of its own at the top of its query, which
+tests/detections/test_outcomes.py refuses so that one requirement has one spelling; a rule
+requiring success in one branch of its query only keeps the clause there): a denied change
+changed nothing, and denials are counted by siem-access-denied-burst. A rule that turns off a
+log or a security service (a trail stopped, a key disabled, a detector deleted) alerts on the
+attempt a policy refused too (``outcomes: [success, denied]``): a refused StopLogging is
+someone holding credentials that try what they should not, often all an attacker's try leaves
+where an organization guardrail denies it. A call that failed for any other reason (no such
+trail, a conflict, a bad parameter) changed nothing and probed no privilege: it raises nothing.
+Without the setting a rule reads every outcome (a rule about failed calls, such as a burst of
+denials or failed sign-ins, says which in its query).
 
 What is a denial is one list, :data:`normalizers.cloudtrail.tables.DENIAL_ERROR_CODES`
 (``aws.cloudtrail.error_code``); a success is a document whose ``event.outcome`` is not
