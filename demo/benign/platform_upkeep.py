@@ -8,11 +8,12 @@ said nothing. A well-run organization makes their everyday twins every week:
 - the CI runner's Terraform writes launch templates and new versions of them, Auto Scaling
   groups with instance type overrides and EKS managed node groups, all of general-purpose
   types (siem-ec2-accelerated-instance-launch reads the same members for GPU families);
-- it also writes the other paths to EC2 capacity, again of ordinary types: an EC2 Fleet
-  (named overrides, or instances chosen by attributes with accelerators excluded), a Spot
-  Fleet, a Batch compute environment (``optimal`` or named families), an EMR cluster, and
-  SageMaker training and processing jobs, a notebook instance and an endpoint configuration
-  on ``ml.m5`` / ``ml.c5`` / ``ml.t3`` (the same rule reads them for accelerated types);
+- it also writes the other paths to EC2 capacity, again of ordinary types: a launch template
+  or an EC2 Fleet choosing instances by attributes with accelerators excluded, a fleet of
+  named overrides or only resized, a Spot Fleet, a Batch compute environment (``optimal`` or
+  named families), an EMR cluster, and SageMaker training and processing jobs, a notebook
+  instance and an endpoint configuration on ``ml.m5`` / ``ml.c5`` / ``ml.r5`` / ``ml.t3``
+  (the same rule reads them for accelerated types);
 - it sets Bedrock model invocation logging up (Put, never Delete) in the account that calls
   the models (siem-bedrock-invocation-logging-deleted);
 - it associates a regional web ACL with a load balancer or an API stage, and AWS Firewall
@@ -166,9 +167,9 @@ def _capacity_changes(ctx: Context, target: Account) -> list[Change]:
 
 
 def fleet_and_ml_capacity_terraform(ctx: Context, start: datetime) -> list[Record]:
-    """The CI runner's Terraform writes a service's other capacity: an EC2 Fleet, a Spot
-    Fleet, a Batch compute environment, an EMR cluster, SageMaker jobs, a notebook instance
-    or an endpoint configuration; ordinary types only."""
+    """The CI runner's Terraform writes a service's other capacity: a launch template by
+    attributes, an EC2 Fleet, a Spot Fleet, a Batch compute environment, an EMR cluster,
+    SageMaker jobs, a notebook instance or an endpoint configuration; ordinary types only."""
     clock = Clock(ctx.rng, start)
     target = ctx.rng.choice(ctx.org.of_kind("prod", "nonprod"))
     records, _, identity, ip = _terraform_session(ctx, clock, "terraform-apply", target)
@@ -185,6 +186,14 @@ def _fleet_and_ml_changes(ctx: Context, target: Account) -> list[Change]:
     execution_role = f"arn:aws:iam::{target.id}:role/{service}-sagemaker-execution"
     fleet_id = f"fleet-{ctx.ids.uuid()}"
     return [
+        _wrapped("CreateLaunchTemplate",
+                 {"LaunchTemplateName": f"{service}-flexible", "ClientToken": ctx.ids.uuid(),
+                  "LaunchTemplateData": {"ImageId": f"ami-0{ctx.hex(16)}",
+                                         "InstanceRequirements": {"VCpuCount": {"Min": 2, "Max": 8},
+                                                                  "MemoryMiB": {"Min": 4096},
+                                                                  "AcceleratorCount": {"Max": 0}}}},
+                 {"launchTemplate": {"launchTemplateId": template_id, "launchTemplateName": f"{service}-flexible",
+                                     "defaultVersionNumber": 1, "latestVersionNumber": 1}}, ctx),
         _wrapped("CreateFleet",
                  {"Type": "instant", "ClientToken": ctx.ids.uuid(),
                   "TargetCapacitySpecification": {"TotalTargetCapacity": 3, "DefaultTargetCapacityType": "on-demand"},
