@@ -8,6 +8,12 @@ said nothing. A well-run organization makes their everyday twins every week:
 - the CI runner's Terraform writes launch templates and new versions of them, Auto Scaling
   groups with instance type overrides and EKS managed node groups, all of general-purpose
   types (siem-ec2-accelerated-instance-launch reads the same members for GPU families);
+- it also writes the other paths to EC2 capacity, again of ordinary types: a launch template
+  or an EC2 Fleet choosing instances by attributes with accelerators excluded, a fleet of
+  named overrides or only resized, a Spot Fleet, a Batch compute environment (``optimal`` or
+  named families), an EMR cluster, and SageMaker training and processing jobs, a notebook
+  instance and an endpoint configuration on ``ml.m5`` / ``ml.c5`` / ``ml.r5`` / ``ml.t3``
+  (the same rule reads them for accelerated types);
 - it sets Bedrock model invocation logging up (Put, never Delete) in the account that calls
   the models (siem-bedrock-invocation-logging-deleted);
 - it associates a regional web ACL with a load balancer or an API stage, and AWS Firewall
@@ -37,8 +43,10 @@ Root is never used here, as in a well-run organization: the corpus holds no ``Ro
 and its console sessions are people's (siem-root-account-usage).
 
 Shapes follow botocore's models as CloudTrail logs them and the rules' own tests: EC2's newer
-calls wrapped in ``<Operation>Request``; Auto Scaling's query members with the first letter
-lower-case; EKS's, Bedrock's, WAF's and CodeBuild's JSON members; network activity events as
+calls wrapped in ``<Operation>Request`` (list items numbered by ``tag``), its older ones (Spot
+Fleet) flat with lists as ``{items: [...]}``; Auto Scaling's query members with the first letter
+lower-case; EKS's, Bedrock's, WAF's, CodeBuild's and Batch's JSON members; EMR's and
+SageMaker's with the first letter lower-cased; network activity events as
 tests/golden/cloudtrail/network-activity (AWS's example). Each function is one episode and
 returns its records in call order.
 """
@@ -58,6 +66,9 @@ from demo.records import cloudtrail as ct
 EC2 = "ec2.amazonaws.com"
 AUTOSCALING = "autoscaling.amazonaws.com"
 EKS = "eks.amazonaws.com"
+BATCH = "batch.amazonaws.com"
+EMR = "elasticmapreduce.amazonaws.com"
+SAGEMAKER = "sagemaker.amazonaws.com"
 BEDROCK = "bedrock.amazonaws.com"
 WAF = "wafv2.amazonaws.com"
 FMS = "fms.amazonaws.com"
@@ -73,6 +84,8 @@ GENERAL_PURPOSE = (
     "t3.medium",
 )
 """Ordinary instance types (general purpose, compute and memory optimized, burstable)."""
+ORDINARY_ML = ("ml.m5.xlarge", "ml.m5.4xlarge", "ml.c5.2xlarge", "ml.r5.xlarge")
+"""SageMaker's ordinary instance types (no accelerator)."""
 IDS_PIPELINE_ROLE = "ids-mirror-sessions"
 """The security team's function that mirrors each new instance to the IDS appliance."""
 
@@ -150,6 +163,103 @@ def _capacity_changes(ctx: Context, target: Account) -> list[Change]:
          {"clusterName": f"{service}-cluster", "nodegroupName": f"{service}-general",
           "scalingConfig": {"minSize": 2, "maxSize": 16, "desiredSize": 4}, "clientRequestToken": ctx.ids.uuid()},
          {"update": {"id": ctx.ids.uuid(), "status": "InProgress", "type": "ConfigUpdate"}}),
+    ]  # fmt: skip
+
+
+def fleet_and_ml_capacity_terraform(ctx: Context, start: datetime) -> list[Record]:
+    """The CI runner's Terraform writes a service's other capacity: a launch template by
+    attributes, an EC2 Fleet, a Spot Fleet, a Batch compute environment, an EMR cluster,
+    SageMaker jobs, a notebook instance or an endpoint configuration; ordinary types only."""
+    clock = Clock(ctx.rng, start)
+    target = ctx.rng.choice(ctx.org.of_kind("prod", "nonprod"))
+    records, _, identity, ip = _terraform_session(ctx, clock, "terraform-apply", target)
+    chosen = ctx.rng.sample(_fleet_and_ml_changes(ctx, target), ctx.rng.randint(1, 3))
+    return records + terraform_writes(ctx, clock, identity, target, ip, chosen)
+
+
+def _fleet_and_ml_changes(ctx: Context, target: Account) -> list[Change]:
+    rng, service = ctx.rng, _service(target)
+    template_id = f"lt-0{ctx.hex(16)}"
+    types, ml_type = rng.sample(GENERAL_PURPOSE, 3), rng.choice(ORDINARY_ML)
+    subnets = [f"subnet-0{ctx.hex(16)}" for _ in range(3)]
+    spec = {"LaunchTemplateId": template_id, "Version": "$Latest"}
+    execution_role = f"arn:aws:iam::{target.id}:role/{service}-sagemaker-execution"
+    fleet_id = f"fleet-{ctx.ids.uuid()}"
+    return [
+        _wrapped("CreateLaunchTemplate",
+                 {"LaunchTemplateName": f"{service}-flexible", "ClientToken": ctx.ids.uuid(),
+                  "LaunchTemplateData": {"ImageId": f"ami-0{ctx.hex(16)}",
+                                         "InstanceRequirements": {"VCpuCount": {"Min": 2, "Max": 8},
+                                                                  "MemoryMiB": {"Min": 4096},
+                                                                  "AcceleratorCount": {"Max": 0}}}},
+                 {"launchTemplate": {"launchTemplateId": template_id, "launchTemplateName": f"{service}-flexible",
+                                     "defaultVersionNumber": 1, "latestVersionNumber": 1}}, ctx),
+        _wrapped("CreateFleet",
+                 {"Type": "instant", "ClientToken": ctx.ids.uuid(),
+                  "TargetCapacitySpecification": {"TotalTargetCapacity": 3, "DefaultTargetCapacityType": "on-demand"},
+                  "LaunchTemplateConfigs": {"tag": 1, "LaunchTemplateSpecification": spec,
+                                            "Overrides": [{"tag": n, "InstanceType": instance_type, "SubnetId": subnet}
+                                                          for n, (instance_type, subnet) in enumerate(zip(types, subnets, strict=True), 1)]}},
+                 {"fleetId": fleet_id, "errorSet": ""}, ctx),
+        _wrapped("CreateFleet",
+                 {"Type": "maintain", "ClientToken": ctx.ids.uuid(),
+                  "TargetCapacitySpecification": {"TotalTargetCapacity": rng.choice((16, 32, 64)),
+                                                  "TargetCapacityUnitType": "vcpu", "DefaultTargetCapacityType": "spot"},
+                  "SpotOptions": {"AllocationStrategy": "price-capacity-optimized"},
+                  "LaunchTemplateConfigs": {"tag": 1, "LaunchTemplateSpecification": spec,
+                                            "Overrides": {"tag": 1, "InstanceRequirements": {
+                                                "VCpuCount": {"Min": 2, "Max": 16}, "MemoryMiB": {"Min": 4096},
+                                                "AcceleratorCount": {"Min": 0, "Max": 0},
+                                                "BurstablePerformance": "excluded"}}}},
+                 {"fleetId": fleet_id, "errorSet": ""}, ctx),
+        _wrapped("ModifyFleet",
+                 {"FleetId": fleet_id, "TargetCapacitySpecification": {"TotalTargetCapacity": rng.choice((4, 8, 12))}},
+                 {"return": True}, ctx),
+        (EC2, "RequestSpotFleet",
+         {"spotFleetRequestConfig": {
+             "iamFleetRole": f"arn:aws:iam::{target.id}:role/aws-ec2-spot-fleet-tagging-role",
+             "allocationStrategy": "priceCapacityOptimized", "targetCapacity": rng.choice((4, 8, 12)),
+             "launchTemplateConfigs": {"items": [{
+                 "launchTemplateSpecification": {"launchTemplateId": template_id, "version": "$Latest"},
+                 "overrides": {"items": [{"instanceType": instance_type, "subnetId": subnet}
+                                         for instance_type, subnet in zip(types, subnets, strict=True)]}}]}}},
+         {"spotFleetRequestId": f"sfr-{ctx.ids.uuid()}"}),
+        (BATCH, "CreateComputeEnvironment",
+         {"computeEnvironmentName": f"{service}-reports", "type": "MANAGED", "state": "ENABLED",
+          "computeResources": {"type": rng.choice(("EC2", "SPOT")), "minvCpus": 0, "maxvCpus": 256,
+                               "instanceTypes": rng.choice((["optimal"], [t.split(".")[0] for t in types[:2]])),
+                               "subnets": subnets, "instanceRole": f"arn:aws:iam::{target.id}:instance-profile/{service}-batch"},
+          "serviceRole": f"arn:aws:iam::{target.id}:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch"},
+         {"computeEnvironmentName": f"{service}-reports",
+          "computeEnvironmentArn": f"arn:aws:batch:{HOME_REGION}:{target.id}:compute-environment/{service}-reports"}),
+        (EMR, "RunJobFlow",
+         {"name": f"{service}-nightly-etl", "releaseLabel": "emr-7.1.0", "serviceRole": "EMR_DefaultRole",
+          "jobFlowRole": "EMR_EC2_DefaultRole",
+          "instances": {"instanceGroups": [{"instanceRole": "MASTER", "instanceType": types[0], "instanceCount": 1},
+                                           {"instanceRole": "CORE", "instanceType": types[1], "instanceCount": rng.randint(2, 8)}],
+                        "ec2SubnetId": subnets[0], "keepJobFlowAliveWhenNoSteps": False}},
+         {"jobFlowId": f"j-{ctx.hex(13).upper()}"}),
+        (SAGEMAKER, "CreateTrainingJob",
+         {"trainingJobName": f"{service}-churn-{ctx.hex(8)}", "roleArn": execution_role,
+          "algorithmSpecification": {"trainingImage": f"683313688378.dkr.ecr.{HOME_REGION}.amazonaws.com/sagemaker-xgboost:1.7-1",
+                                     "trainingInputMode": "File"},
+          "resourceConfig": {"instanceType": ml_type, "instanceCount": 1, "volumeSizeInGB": 30},
+          "stoppingCondition": {"maxRuntimeInSeconds": 3600}},
+         {"trainingJobArn": f"arn:aws:sagemaker:{HOME_REGION}:{target.id}:training-job/{service}-churn"}),
+        (SAGEMAKER, "CreateProcessingJob",
+         {"processingJobName": f"{service}-features-{ctx.hex(8)}", "roleArn": execution_role,
+          "processingResources": {"clusterConfig": {"instanceType": ml_type, "instanceCount": 1, "volumeSizeInGB": 30}},
+          "appSpecification": {"imageUri": f"{target.id}.dkr.ecr.{HOME_REGION}.amazonaws.com/{service}-features:latest"}},
+         {"processingJobArn": f"arn:aws:sagemaker:{HOME_REGION}:{target.id}:processing-job/{service}-features"}),
+        (SAGEMAKER, "CreateNotebookInstance",
+         {"notebookInstanceName": f"{service}-analysis", "instanceType": "ml.t3.medium", "roleArn": execution_role,
+          "directInternetAccess": "Disabled", "subnetId": subnets[0]},
+         {"notebookInstanceArn": f"arn:aws:sagemaker:{HOME_REGION}:{target.id}:notebook-instance/{service}-analysis"}),
+        (SAGEMAKER, "CreateEndpointConfig",
+         {"endpointConfigName": f"{service}-churn-{ctx.hex(8)}",
+          "productionVariants": [{"variantName": "AllTraffic", "modelName": f"{service}-churn",
+                                  "instanceType": rng.choice(("ml.c5.large", "ml.m5.large")), "initialInstanceCount": 2}]},
+         {"endpointConfigArn": f"arn:aws:sagemaker:{HOME_REGION}:{target.id}:endpoint-config/{service}-churn"}),
     ]  # fmt: skip
 
 

@@ -1,5 +1,5 @@
 """The rules added or widened on 2026-12-07 (accelerated instances through launch templates,
-Auto Scaling and EKS; Bedrock invocation logging deleted; web ACLs disassociated; traffic
+Auto Scaling, EKS, fleets, Batch, EMR and SageMaker; Bedrock invocation logging deleted; web ACLs disassociated; traffic
 mirroring; exposed-key quarantine; VPC endpoints used by outside accounts; CodeBuild made
 public; root usage; identity providers changed through CloudFormation): their routine
 look-alikes (demo/benign/platform_upkeep.py), too rare for the corpus slice, measured on their
@@ -19,6 +19,7 @@ from tests.detections.conftest import corpus_organizations
 
 ACTIVITIES = (
     "compute-capacity-terraform",
+    "fleet-and-ml-capacity-terraform",
     "bedrock-logging-setup",
     "web-acl-associations",
     "ids-traffic-mirroring",
@@ -47,6 +48,10 @@ def test_routine_capacity_logging_acls_mirrors_roles_endpoints_and_projects_rais
         ("ec2.amazonaws.com", "CreateLaunchTemplate"), ("ec2.amazonaws.com", "CreateLaunchTemplateVersion"),
         ("autoscaling.amazonaws.com", "CreateAutoScalingGroup"), ("autoscaling.amazonaws.com", "UpdateAutoScalingGroup"),
         ("eks.amazonaws.com", "CreateNodegroup"), ("eks.amazonaws.com", "UpdateNodegroupConfig"),
+        ("ec2.amazonaws.com", "CreateFleet"), ("ec2.amazonaws.com", "ModifyFleet"), ("ec2.amazonaws.com", "RequestSpotFleet"),
+        ("batch.amazonaws.com", "CreateComputeEnvironment"), ("elasticmapreduce.amazonaws.com", "RunJobFlow"),
+        ("sagemaker.amazonaws.com", "CreateTrainingJob"), ("sagemaker.amazonaws.com", "CreateProcessingJob"),
+        ("sagemaker.amazonaws.com", "CreateNotebookInstance"), ("sagemaker.amazonaws.com", "CreateEndpointConfig"),
         ("bedrock.amazonaws.com", "PutModelInvocationLoggingConfiguration"),
         ("wafv2.amazonaws.com", "AssociateWebACL"), ("wafv2.amazonaws.com", "DisassociateWebACL"),
         ("ec2.amazonaws.com", "CreateTrafficMirrorFilter"), ("ec2.amazonaws.com", "CreateTrafficMirrorFilterRule"),

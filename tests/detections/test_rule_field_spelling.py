@@ -124,6 +124,7 @@ MODELS = {
     "aps": "amp",
     "bedrock-agentcore": "bedrock-agentcore-control",
     "cloudhsm": "cloudhsmv2",
+    "elasticmapreduce": "emr",
     **{
         name: name
         for name in [
@@ -131,6 +132,7 @@ MODELS = {
             "autoscaling",
             "appstream",
             "backup",
+            "batch",
             "bedrock",
             "cloudformation",
             "cloudsearch",
