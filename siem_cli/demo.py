@@ -87,14 +87,30 @@ class DemoContext:
     """The files the steps left in :attr:`out`, for the "Left in" listing."""
 
 
-def _aws_environment() -> None:
-    for name, value in {
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "demo",
-        "AWS_SECRET_ACCESS_KEY": "demo",
-        "AWS_SESSION_TOKEN": "demo",
-    }.items():
-        os.environ.setdefault(name, value)
+_DEMO_AWS_ENVIRONMENT = {
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_ACCESS_KEY_ID": "demo",
+    "AWS_SECRET_ACCESS_KEY": "demo",
+    "AWS_SESSION_TOKEN": "demo",
+}
+"""What the demo's moto clients and the Lambda handlers it calls read from the environment."""
+
+
+@contextlib.contextmanager
+def _aws_environment() -> Iterator[None]:
+    """The demo's AWS settings, where the environment has none, for the run only.
+
+    :func:`run` also runs inside longer-lived processes (the tests call it): a region left
+    behind made every later boto3 session there find one, and a check that a missing region is
+    refused passed or failed by which test ran before it in the same process.
+    """
+    added = [name for name in _DEMO_AWS_ENVIRONMENT if name not in os.environ]
+    os.environ.update({name: _DEMO_AWS_ENVIRONMENT[name] for name in added})
+    try:
+        yield
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
 
 
 def _upload(s3: Any, bucket: str, directory: Path) -> int:
@@ -240,10 +256,9 @@ def run(args: argparse.Namespace, serve: Callable[[], None] | None = None) -> in
 
     from demo import write_incident
 
-    _aws_environment()
     started = time.monotonic()
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch, mock_aws():
+    with _aws_environment(), tempfile.TemporaryDirectory() as scratch, mock_aws():
         directory = Path(scratch) / "bucket"
         incident = write_incident(directory)
         _heading("What happened (the demo incident, docs/demo.md)")

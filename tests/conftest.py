@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,19 @@ def shared_dir() -> Path:
     if not (SHARED / "samples").is_dir():
         pytest.skip(f"../shared/samples not found at {SHARED}: sample-based test skipped")
     return SHARED
+
+
+@pytest.fixture
+def closed_url() -> Iterator[str]:
+    """``http://127.0.0.1:<port>``, where nothing listens for the whole test.
+
+    The port stays bound, never listening, until the test ends: a connection to it is refused,
+    and no other socket can take it meanwhile. A port bound and closed at once is free again,
+    and another test worker's engine could be handed it before the test connects there.
+    """
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import socket
 from pathlib import Path
 
 import pytest
@@ -108,19 +107,16 @@ def test_workers_skip_an_object_deleted_after_the_one_listing(
 
 
 def test_workers_stop_before_the_first_object_when_the_endpoint_cannot_be_reached(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, closed_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     logs = tmp_path / "logs"
     logs.mkdir()
     (logs / "flows.log.gz").write_bytes(flow_object(10, seed=7).body)
-    with socket.socket() as probe:  # a local port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
 
-    status = cli.main(["ingest", str(logs), *_worker_options(closed, tmp_path)])
+    status = cli.main(["ingest", str(logs), *_worker_options(closed_url, tmp_path)])
 
     err = capsys.readouterr().err
     assert status == 2 and "Traceback" not in err
     assert err.splitlines() == [err.splitlines()[0]]
-    assert err.startswith(f"siem ingest: cannot reach {closed}: connection refused")
+    assert err.startswith(f"siem ingest: cannot reach {closed_url}: connection refused")
     assert not (tmp_path / "dead").exists()

@@ -7,6 +7,7 @@ import base64
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import boto3
 import pytest
@@ -88,7 +89,11 @@ def test_no_auth_sends_no_credentials(server: tuple[str, list[dict[str, str]]]) 
     assert all("authorization" not in headers for headers in seen) and len(seen) == 2
 
 
-def test_what_is_missing_is_said_before_any_request() -> None:
+def test_what_is_missing_is_said_before_any_request(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # No region from the machine running the tests either: its environment or its AWS config.
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     no_region = boto3.Session(aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="secret")
     with pytest.raises(ValueError, match="SigV4 needs a region"):
         make_client(ConnectionSettings("https://x", auth="aoss"), session=no_region)

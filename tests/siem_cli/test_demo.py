@@ -3,6 +3,7 @@ results left on disk; ``--serve`` keeps the engine up for the commands it sugges
 
 from __future__ import annotations
 
+import os
 import socket
 import tempfile
 from pathlib import Path
@@ -75,7 +76,11 @@ def test_the_demo_tells_the_story_reports_what_it_found_and_serves_the_data(
         served["report"] = orjson.loads(capsys.readouterr().out)
 
     args = build_parser().parse_args(["demo", "--serve", "--addr", addr, "--out", str(tmp_path / "demo")])
+    environment = dict(os.environ)
     assert demo_command.run(args, serve=try_the_suggested_commands) == 0
+    # The demo's stand-in AWS settings were for its run only: the process's environment is
+    # as it was (a region left behind is found by every later boto3 session of the process).
+    assert dict(os.environ) == environment
     out = served["printed"]
 
     # The story first, then what was found, then what to try next; no plumbing without --verbose.
