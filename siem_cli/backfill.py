@@ -20,10 +20,10 @@ from ingest.defaults import REQUEST_TIMEOUT_SECONDS
 from ingest.ledger_files import LEGACY_LEDGER, Destination, cli_ledger
 from ingest.owners import run_owner
 from ingest.processor import ObjectResult
-from ingest.runtime import build_runtime
+from ingest.runtime import Runtime, build_runtime
 from normalizers.vpcflow.formats import CONFIGURATION, FormatError, parse_formats
 from siem_cli.errors import AccessRefused, EndpointUnreachable, refused, require_reachable, unreachable
-from siem_cli.options import add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from
 
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
 DEFAULT_REPLAY_DEAD_LETTERS = Path("dead-letters-replay")
@@ -158,16 +158,24 @@ def run_all(
     the first object, or after the object that found out) with :class:`EndpointUnreachable` or
     :class:`AccessRefused`: every further object would fail the same way after its retries.
     """
-    # First: a configuration error (no region or credentials for SigV4, a GeoIP database that does
-    # not open) says so before any probe. The CLI enriches with the file `siem accounts sync`
-    # wrote, unless ACCOUNTS_LOCATION says otherwise.
-    runtime = build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
+    runtime = start_runtime(settings)
     try:
         require_reachable(settings.connection.endpoint)
         results = process_each(openers, runtime, process, run_owner())
         return tally(settings, results, len(openers), quiet, verb)
     finally:
         runtime.close()
+
+
+def start_runtime(settings: Settings) -> Runtime:
+    """The runtime of a backfill, enriched with the file `siem accounts sync` wrote unless
+    ACCOUNTS_LOCATION says otherwise. Built before any probe, so that a configuration error (no
+    region or credentials for SigV4, a malformed ACCOUNTS_TTL_SECONDS, a GeoIP database that does
+    not open) is said first, as a :class:`UsageError`: one line and exit status 2 (docs/cli.md)."""
+    try:
+        return build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
+    except ValueError as error:  # ConnectionConfigError, GeoIpError and the settings' own
+        raise UsageError(str(error)) from None
 
 
 def tally(settings: Settings, results: Iterable[ObjectResult], listed: int, quiet: bool, verb: str) -> int:

@@ -351,3 +351,27 @@ def test_an_output_folder_that_cannot_be_made_is_named(
         _one_line(capsys)
         == f"siem rules export-monitors: {tmp_path / 'a-file' / 'monitors'}: Not a directory"
     )
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["replay-dead-letters"], ["ingest", "--workers", "2"]])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ACCOUNTS_TTL_SECONDS", "soon", "ACCOUNTS_TTL_SECONDS must be a number of seconds, not 'soon'"),
+        ("GEOIP_CITY_DATABASE", "{missing}", "{missing}: not a readable MaxMind database ("),
+    ],
+)
+def test_a_backfill_with_a_malformed_enrichment_setting_says_so_before_any_object(
+    command: list[str],
+    variable: str,
+    value: str,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    missing = str(tmp_path / "no-such.mmdb")
+    monkeypatch.setenv(variable, value.format(missing=missing))
+    status = _backfill(command[0], tmp_path, "http://127.0.0.1:9", tmp_path, "--auth", "none", *command[1:])
+    assert status == 2
+    assert _one_line(capsys).startswith(f"siem {command[0]}: {message.format(missing=missing)}")
