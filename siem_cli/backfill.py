@@ -54,14 +54,49 @@ def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEF
         help=f"folder for dead letters (default: {dead_letters})",
     )
     parser.add_argument(
-        "--concurrency", type=int, default=4, metavar="N", help="concurrent bulk requests (default: 4)"
+        "--concurrency",
+        type=request_count,
+        default=4,
+        metavar="N",
+        help="concurrent bulk requests (default: 4)",
     )
     parser.add_argument(
-        "--bulk-max-mib", type=float, default=5.0, metavar="MIB", help="largest bulk body in MiB (default: 5)"
+        "--bulk-max-mib",
+        type=bulk_mib,
+        default=5.0,
+        metavar="MIB",
+        help=f"largest bulk body in MiB, {MIN_BULK_MIB:g} to {MAX_BULK_MIB:g} (default: 5)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_flow_formats_option(parser)
     add_config_snapshot_option(parser)
+
+
+MIN_BULK_MIB = 1 / 16
+MAX_BULK_MIB = 10.0
+"""The bounds of ``--bulk-max-mib``, the CDK context's of ``bulkMaxBytes`` (64 KiB to 10 MiB,
+infra/config.py): a body Serverless takes (ingest/serverless_guard.py refuses more), and room
+for real documents (with none, every document would be dead-lettered as too large)."""
+
+
+def request_count(text: str) -> int:
+    """``--concurrency``: a usage error (no traceback) unless a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of requests (1 or more), got {text!r}")
+    return int(text)
+
+
+def bulk_mib(text: str) -> float:
+    """``--bulk-max-mib``: a usage error unless from :data:`MIN_BULK_MIB` to :data:`MAX_BULK_MIB`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not MIN_BULK_MIB <= value <= MAX_BULK_MIB:  # NaN included: every comparison is false
+        raise argparse.ArgumentTypeError(
+            f"expected MiB from {MIN_BULK_MIB:g} to {MAX_BULK_MIB:g}, got {text!r}"
+        )
+    return value
 
 
 def flow_formats(text: str) -> tuple[tuple[str, str], ...]:

@@ -375,3 +375,29 @@ def test_a_backfill_with_a_malformed_enrichment_setting_says_so_before_any_objec
     status = _backfill(command[0], tmp_path, "http://127.0.0.1:9", tmp_path, "--auth", "none", *command[1:])
     assert status == 2
     assert _one_line(capsys).startswith(f"siem {command[0]}: {message.format(missing=missing)}")
+
+
+@pytest.mark.parametrize("command", ["ingest", "replay-dead-letters"])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--concurrency", "0", "argument --concurrency: expected a number of requests (1 or more), got '0'"),
+        ("--bulk-max-mib", "0", "argument --bulk-max-mib: expected MiB from 0.0625 to 10, got '0'"),
+        ("--bulk-max-mib", "64", "argument --bulk-max-mib: expected MiB from 0.0625 to 10, got '64'"),
+    ],
+)
+def test_a_backfill_refuses_bulk_settings_no_engine_takes(
+    command: str,
+    option: str,
+    value: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No request at all, or bodies of no room (every document dead-lettered as too large), or
+    bodies Serverless refuses: said before anything is read, as the CDK context bounds
+    ``bulkMaxBytes`` (64 KiB to 10 MiB)."""
+    with pytest.raises(SystemExit) as stopped:
+        _backfill(command, tmp_path, "http://127.0.0.1:9", tmp_path, "--auth", "none", option, value)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"siem {command}: error: {message}"
