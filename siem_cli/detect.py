@@ -35,6 +35,7 @@ from siem_cli.options import (
     connection_from,
     prefixed_index,
 )
+from siem_cli.rules import chosen
 
 
 def register(subparsers: Any) -> None:
@@ -126,8 +127,7 @@ def run_command(args: argparse.Namespace) -> int:
     except RuleError as error:  # a rule of the project's: the work failed, not the user
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
-    if args.rule:
-        rules = [rule for rule in rules if rule.id in set(args.rule)]
+    rules = chosen(rules, args.rule, "enabled rule")
     require_reachable(settings.logs.endpoint, settings.alerts.endpoint)
     logs, alerts = clients(settings)
     report = run_once(settings, args.now or datetime.now(UTC), logs, alerts, rules=rules)

@@ -401,3 +401,26 @@ def test_a_backfill_refuses_bulk_settings_no_engine_takes(
         _backfill(command, tmp_path, "http://127.0.0.1:9", tmp_path, "--auth", "none", option, value)
     assert stopped.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == f"siem {command}: error: {message}"
+
+
+DETECT = ["detect", "run", "--endpoint", "http://127.0.0.1:9", "--auth", "none"]
+DISABLED_TWIN = "sigma-6fb77778-040f-4015-9440-572aa9b6b580"  # enabled: false (detections/sigma)
+
+
+@pytest.mark.parametrize(
+    ("command", "wanted", "message"),
+    [
+        (["rules", "test"], "siem-no-such-rule", "no rule siem-no-such-rule"),
+        (DETECT, "siem-no-such-rule", "no enabled rule siem-no-such-rule"),
+        (DETECT, DISABLED_TWIN, f"no enabled rule {DISABLED_TWIN}"),
+    ],
+)
+def test_a_rule_id_that_names_no_rule_is_a_usage_error(
+    command: list[str], wanted: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --rule tested or ran nothing and said so with exit status 0."""
+    status = main([*command, "--rule", "siem-root-account-usage", "--rule", wanted])
+    assert status == 2
+    assert _one_line(capsys) == (
+        f"siem {' '.join(command[:2])}: {message} (`siem rules coverage` lists the rules)"
+    )
