@@ -8,6 +8,7 @@ SigV4 without a region, a bucket that does not exist, indices that do not exist,
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -424,3 +425,16 @@ def test_a_rule_id_that_names_no_rule_is_a_usage_error(
     assert _one_line(capsys) == (
         f"siem {' '.join(command[:2])}: {message} (`siem rules coverage` lists the rules)"
     )
+
+
+def test_a_local_engine_address_taken_is_said_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """As `siem demo --serve` says it: a second engine on the first one's port was a traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        status = main(["local-engine", "--addr", addr])
+    assert status == 2
+    line = _one_line(capsys)
+    assert line.startswith("siem local-engine: the engine did not start: osmem: ")
+    assert line.endswith(f"(is {addr} taken? --addr HOST:PORT)")
