@@ -184,8 +184,7 @@ def convert_command(args: argparse.Namespace) -> int:
     from detections.convert import convert_directory
 
     if not args.sigma_dir.is_dir():
-        print(f"siem rules convert-sigma: {args.sigma_dir}: no such directory", file=sys.stderr)
-        return 1
+        raise UsageError(f"{args.sigma_dir}: no such directory")
     report = convert_directory(args.sigma_dir, args.out)
     for conversion in report.failed:
         print(f"not convertible: {conversion.source.name}: {conversion.error}")

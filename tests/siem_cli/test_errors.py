@@ -438,3 +438,12 @@ def test_a_local_engine_address_taken_is_said_in_one_line(capsys: pytest.Capture
     line = _one_line(capsys)
     assert line.startswith("siem local-engine: the engine did not start: osmem: ")
     assert line.endswith(f"(is {addr} taken? --addr HOST:PORT)")
+
+
+def test_converting_sigma_rules_from_no_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "sigma"
+    status = main(["rules", "convert-sigma", "--sigma-dir", str(missing), "--out", str(tmp_path / "out")])
+    assert status == 2
+    assert _one_line(capsys) == f"siem rules convert-sigma: {missing}: no such directory"
