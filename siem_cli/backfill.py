@@ -20,10 +20,10 @@ from ingest.defaults import REQUEST_TIMEOUT_SECONDS
 from ingest.ledger_files import LEGACY_LEDGER, Destination, cli_ledger
 from ingest.owners import run_owner
 from ingest.processor import ObjectResult
-from ingest.runtime import build_runtime
+from ingest.runtime import Runtime, build_runtime
 from normalizers.vpcflow.formats import CONFIGURATION, FormatError, parse_formats
 from siem_cli.errors import AccessRefused, EndpointUnreachable, refused, require_reachable, unreachable
-from siem_cli.options import add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from
 
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
 DEFAULT_REPLAY_DEAD_LETTERS = Path("dead-letters-replay")
@@ -54,14 +54,49 @@ def add_target_options(parser: argparse.ArgumentParser, dead_letters: Path = DEF
         help=f"folder for dead letters (default: {dead_letters})",
     )
     parser.add_argument(
-        "--concurrency", type=int, default=4, metavar="N", help="concurrent bulk requests (default: 4)"
+        "--concurrency",
+        type=request_count,
+        default=4,
+        metavar="N",
+        help="concurrent bulk requests (default: 4)",
     )
     parser.add_argument(
-        "--bulk-max-mib", type=float, default=5.0, metavar="MIB", help="largest bulk body in MiB (default: 5)"
+        "--bulk-max-mib",
+        type=bulk_mib,
+        default=5.0,
+        metavar="MIB",
+        help=f"largest bulk body in MiB, {MIN_BULK_MIB:g} to {MAX_BULK_MIB:g} (default: 5)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_flow_formats_option(parser)
     add_config_snapshot_option(parser)
+
+
+MIN_BULK_MIB = 1 / 16
+MAX_BULK_MIB = 10.0
+"""The bounds of ``--bulk-max-mib``, the CDK context's of ``bulkMaxBytes`` (64 KiB to 10 MiB,
+infra/config.py): a body Serverless takes (ingest/serverless_guard.py refuses more), and room
+for real documents (with none, every document would be dead-lettered as too large)."""
+
+
+def request_count(text: str) -> int:
+    """``--concurrency``: a usage error (no traceback) unless a positive whole number."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of requests (1 or more), got {text!r}")
+    return int(text)
+
+
+def bulk_mib(text: str) -> float:
+    """``--bulk-max-mib``: a usage error unless from :data:`MIN_BULK_MIB` to :data:`MAX_BULK_MIB`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not MIN_BULK_MIB <= value <= MAX_BULK_MIB:  # NaN included: every comparison is false
+        raise argparse.ArgumentTypeError(
+            f"expected MiB from {MIN_BULK_MIB:g} to {MAX_BULK_MIB:g}, got {text!r}"
+        )
+    return value
 
 
 def flow_formats(text: str) -> tuple[tuple[str, str], ...]:
@@ -158,16 +193,24 @@ def run_all(
     the first object, or after the object that found out) with :class:`EndpointUnreachable` or
     :class:`AccessRefused`: every further object would fail the same way after its retries.
     """
-    # First: a configuration error (no region or credentials for SigV4, a GeoIP database that does
-    # not open) says so before any probe. The CLI enriches with the file `siem accounts sync`
-    # wrote, unless ACCOUNTS_LOCATION says otherwise.
-    runtime = build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
+    runtime = start_runtime(settings)
     try:
         require_reachable(settings.connection.endpoint)
         results = process_each(openers, runtime, process, run_owner())
         return tally(settings, results, len(openers), quiet, verb)
     finally:
         runtime.close()
+
+
+def start_runtime(settings: Settings) -> Runtime:
+    """The runtime of a backfill, enriched with the file `siem accounts sync` wrote unless
+    ACCOUNTS_LOCATION says otherwise. Built before any probe, so that a configuration error (no
+    region or credentials for SigV4, a malformed ACCOUNTS_TTL_SECONDS, a GeoIP database that does
+    not open) is said first, as a :class:`UsageError`: one line and exit status 2 (docs/cli.md)."""
+    try:
+        return build_runtime(settings, enrichment=EnrichmentSettings.from_env(local_default=True))
+    except ValueError as error:  # ConnectionConfigError, GeoIpError and the settings' own
+        raise UsageError(str(error)) from None
 
 
 def tally(settings: Settings, results: Iterable[ObjectResult], listed: int, quiet: bool, verb: str) -> int:

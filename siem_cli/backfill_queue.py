@@ -67,7 +67,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--rate",
-        type=float,
+        type=_rate,
         default=100.0,
         metavar="N",
         help="at most N messages per second, 0 for no limit (default: 100); keep it at or below the pace "
@@ -83,6 +83,17 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--restart", action="store_true", help="ignore the checkpoint: list from the start")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
+
+
+def _rate(text: str) -> float:
+    """``--rate``: 0 (no limit) or more; a negative rate would run unlimited, unsaid."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value < float("inf"):  # NaN included: every comparison is false
+        raise argparse.ArgumentTypeError(f"expected messages per second, 0 (no limit) or more, got {text!r}")
+    return value
 
 
 def _day(text: str) -> date:

@@ -28,12 +28,14 @@ from detections.windows import parse_time
 from enrichment import EnrichmentSettings
 from siem_cli.errors import AccessRefused, refused, require_reachable
 from siem_cli.options import (
+    UsageError,
     add_alerts_endpoint_option,
     add_connection_options,
     add_dashboards_url_option,
     connection_from,
     prefixed_index,
 )
+from siem_cli.rules import chosen
 
 
 def register(subparsers: Any) -> None:
@@ -116,13 +118,16 @@ def register(subparsers: Any) -> None:
 def run_command(args: argparse.Namespace) -> int:
     try:
         settings = _settings(args)
+    except (ExceptionsError, FillBudgetError, ValueError) as error:
+        # A setting of the user's (an option, DETECTION_EXCEPTIONS, ACCOUNTS_TTL_SECONDS...): a usage
+        # error, in one line (a YAML error spans several), as for every command (docs/cli.md).
+        raise UsageError(" ".join(str(error).split())) from None
+    try:
         rules = load_rules(RULE_DIRS)
-    except (RuleError, ExceptionsError, FillBudgetError, ValueError) as error:
-        # ValueError: a setting read from the environment (ACCOUNTS_TTL_SECONDS, as ingest reads it)
+    except RuleError as error:  # a rule of the project's: the work failed, not the user
         print(f"siem detect run: {error}", file=sys.stderr)
         return 1
-    if args.rule:
-        rules = [rule for rule in rules if rule.id in set(args.rule)]
+    rules = chosen(rules, args.rule, "enabled rule")
     require_reachable(settings.logs.endpoint, settings.alerts.endpoint)
     logs, alerts = clients(settings)
     report = run_once(settings, args.now or datetime.now(UTC), logs, alerts, rules=rules)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.util import Finalize
@@ -23,7 +22,7 @@ from ingest.events import ObjectRef
 from ingest.owners import run_owner
 from ingest.processor import ObjectResult
 from ingest.runtime import Runtime, build_runtime
-from siem_cli.backfill import tally
+from siem_cli.backfill import start_runtime, tally
 from siem_cli.errors import require_reachable
 
 _runtime: Runtime | None = None
@@ -73,11 +72,7 @@ def run_parallel(
     with a progress bar; the exit status says whether every object finished. Like one process,
     it stops before the first object when the endpoint cannot be reached, and after the first
     result that shows no further object can be written (``siem_cli.backfill.tally``)."""
-    try:
-        build_runtime(settings).close()  # no region or credentials for SigV4: say so once, here
-    except ValueError as error:
-        print(f"siem ingest: {error}", file=sys.stderr)
-        return 1
+    start_runtime(settings).close()  # a configuration error: said once, here, as one process says it
     require_reachable(settings.connection.endpoint)
     # fork: every worker starts at the first submit, before any thread of this process (the
     # progress bar's) exists

@@ -7,6 +7,8 @@ import sys
 import time
 from typing import Any
 
+from siem_cli.options import UsageError
+
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
@@ -27,11 +29,17 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        from osmem_server import OsmemServer
+        from osmem_server import OsmemError, OsmemServer
     except ImportError:
         print("siem local-engine: osmem-server is not installed (pip install -e '.[dev]')", file=sys.stderr)
         return 2
-    with OsmemServer.start(addr=args.addr, japanese=False) as server:
+    try:
+        server = OsmemServer.start(addr=args.addr, japanese=False)
+    except OsmemError as error:  # a port taken, an address that is none: said as siem demo says it
+        raise UsageError(
+            f"the engine did not start: {error} (is {args.addr} taken? --addr HOST:PORT)"
+        ) from None
+    with server:
         if args.templates:
             from opensearch_assets.templates import install_templates
             from opensearch_client import ConnectionSettings, make_client

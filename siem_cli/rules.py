@@ -12,11 +12,11 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from detections import coverage, monitors
-from detections.rules import RULE_DIRS, SIGMA_DIR, RuleError, load_rules, parse_duration
+from detections.rules import RULE_DIRS, SIGMA_DIR, Rule, RuleError, load_rules, parse_duration
 from detections.testing import run_tests
 from opensearch_assets.templates import install_templates
 from opensearch_client import ConnectionSettings, make_client
-from siem_cli.options import add_connection_options, add_index_prefix_option, connection_from
+from siem_cli.options import UsageError, add_connection_options, add_index_prefix_option, connection_from
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEFAULT_SIGMA_DIR = PROJECT.parent / "shared" / "samples" / "sigma" / "cloudtrail"
@@ -131,14 +131,25 @@ def _engine(args: argparse.Namespace) -> Iterator[OpenSearch]:
         server.close()
 
 
+def chosen(rules: list[Rule], wanted: list[str] | None, kind: str) -> list[Rule]:
+    """The rules ``--rule`` names (all without it); a :class:`UsageError` for an id that names
+    none of ``rules`` (a ``kind``: "rule", "enabled rule"), rather than a run of nothing that passes."""
+    if not wanted:
+        return rules
+    known = {rule.id for rule in rules}
+    unknown = [rule_id for rule_id in dict.fromkeys(wanted) if rule_id not in known]
+    if unknown:
+        raise UsageError(f"no {kind} {', '.join(unknown)} (`siem rules coverage` lists the rules)")
+    return [rule for rule in rules if rule.id in set(wanted)]
+
+
 def test_command(args: argparse.Namespace) -> int:
     try:
         rules = load_rules(RULE_DIRS, include_disabled=True)
     except RuleError as error:
         print(f"siem rules test: {error}", file=sys.stderr)
         return 1
-    if args.rule:
-        rules = [rule for rule in rules if rule.id in set(args.rule)]
+    rules = chosen(rules, args.rule, "rule")
     passed = failed = skipped = 0
     with _engine(args) as client:
         install_templates(client, args.index_prefix)
@@ -173,8 +184,7 @@ def convert_command(args: argparse.Namespace) -> int:
     from detections.convert import convert_directory
 
     if not args.sigma_dir.is_dir():
-        print(f"siem rules convert-sigma: {args.sigma_dir}: no such directory", file=sys.stderr)
-        return 1
+        raise UsageError(f"{args.sigma_dir}: no such directory")
     report = convert_directory(args.sigma_dir, args.out)
     for conversion in report.failed:
         print(f"not convertible: {conversion.source.name}: {conversion.error}")

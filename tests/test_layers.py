@@ -39,7 +39,7 @@ LAYERS: dict[str, int] = {
     "demo": 1,
     "siem_cli": 2,
     "infra": 3,
-    "scripts": 3,  # operators' per-region and verification tools (boto3 only), grant_calls (dev)
+    "scripts": 3,  # operators' per-region and verification tools (boto3 only); grant_calls, panther_corpus (dev)
 }
 FREE = frozenset({"tests", "benchmarks"})
 HANDLERS = frozenset(

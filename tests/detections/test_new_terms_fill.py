@@ -309,7 +309,7 @@ def test_a_fill_budget_out_of_range_is_refused(
     value: str, engine_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = ["detect", "run", "--endpoint", engine_url, "--auth", "none", "--fill-budget", value]
-    assert main(args) == 1
+    assert main(args) == 2  # a usage error (docs/cli.md)
     assert f"fill budget {value!r}" in capsys.readouterr().err
     with pytest.raises(FillBudgetError, match=r"0 to 900 seconds|not a number"):
         DetectionSettings.from_env({"OPENSEARCH_ENDPOINT": engine_url, "FILL_BUDGET_SECONDS": value})

@@ -126,6 +126,18 @@ def test_operator_mistakes_end_with_a_message_not_a_traceback(
     assert "Traceback" not in error
 
 
+@pytest.mark.parametrize("rate", ["-1", "nan", "fast"])
+def test_a_rate_that_is_no_rate_is_a_usage_error(rate: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A negative rate ran unlimited: the flood the option is there to prevent, whose messages
+    the queue deletes unread after its retention."""
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["backfill", f"s3://{ORG_BUCKET}/AWSLogs/", "--queue", "q", "--rate", rate])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"siem backfill: error: argument --rate: expected messages per second, 0 (no limit) or more, got {rate!r}"
+    )
+
+
 def test_profile_names_the_credentials_of_the_listing_and_the_queue(
     aws: Aws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,4 @@
-"""Investigating a GuardDuty attack sequence (docs/investigate.md, "Attack sequences"): every
+"""Investigating a GuardDuty attack sequence (docs/investigate.md, "What is investigated"): every
 credential its actors name is followed to its origin (role chains and cross-account hops
 included) within the search budget, and the findings its signals stand for are related
 findings even when they share no key with it.

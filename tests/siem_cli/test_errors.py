@@ -8,6 +8,7 @@ SigV4 without a region, a bucket that does not exist, indices that do not exist,
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -351,3 +352,98 @@ def test_an_output_folder_that_cannot_be_made_is_named(
         _one_line(capsys)
         == f"siem rules export-monitors: {tmp_path / 'a-file' / 'monitors'}: Not a directory"
     )
+
+
+@pytest.mark.parametrize("command", [["ingest"], ["replay-dead-letters"], ["ingest", "--workers", "2"]])
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ACCOUNTS_TTL_SECONDS", "soon", "ACCOUNTS_TTL_SECONDS must be a number of seconds, not 'soon'"),
+        ("GEOIP_CITY_DATABASE", "{missing}", "{missing}: not a readable MaxMind database ("),
+    ],
+)
+def test_a_backfill_with_a_malformed_enrichment_setting_says_so_before_any_object(
+    command: list[str],
+    variable: str,
+    value: str,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    missing = str(tmp_path / "no-such.mmdb")
+    monkeypatch.setenv(variable, value.format(missing=missing))
+    status = _backfill(command[0], tmp_path, "http://127.0.0.1:9", tmp_path, "--auth", "none", *command[1:])
+    assert status == 2
+    assert _one_line(capsys).startswith(f"siem {command[0]}: {message.format(missing=missing)}")
+
+
+@pytest.mark.parametrize("command", ["ingest", "replay-dead-letters"])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--concurrency", "0", "argument --concurrency: expected a number of requests (1 or more), got '0'"),
+        ("--bulk-max-mib", "0", "argument --bulk-max-mib: expected MiB from 0.0625 to 10, got '0'"),
+        ("--bulk-max-mib", "64", "argument --bulk-max-mib: expected MiB from 0.0625 to 10, got '64'"),
+    ],
+)
+def test_a_backfill_refuses_bulk_settings_no_engine_takes(
+    command: str,
+    option: str,
+    value: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No request at all, or bodies of no room (every document dead-lettered as too large), or
+    bodies Serverless refuses: said before anything is read, as the CDK context bounds
+    ``bulkMaxBytes`` (64 KiB to 10 MiB)."""
+    with pytest.raises(SystemExit) as stopped:
+        _backfill(command, tmp_path, "http://127.0.0.1:9", tmp_path, "--auth", "none", option, value)
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"siem {command}: error: {message}"
+
+
+DETECT = ["detect", "run", "--endpoint", "http://127.0.0.1:9", "--auth", "none"]
+DISABLED_TWIN = "sigma-6fb77778-040f-4015-9440-572aa9b6b580"  # enabled: false (detections/sigma)
+
+
+@pytest.mark.parametrize(
+    ("command", "wanted", "message"),
+    [
+        (["rules", "test"], "siem-no-such-rule", "no rule siem-no-such-rule"),
+        (DETECT, "siem-no-such-rule", "no enabled rule siem-no-such-rule"),
+        (DETECT, DISABLED_TWIN, f"no enabled rule {DISABLED_TWIN}"),
+    ],
+)
+def test_a_rule_id_that_names_no_rule_is_a_usage_error(
+    command: list[str], wanted: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A mistyped --rule tested or ran nothing and said so with exit status 0."""
+    status = main([*command, "--rule", "siem-root-account-usage", "--rule", wanted])
+    assert status == 2
+    assert _one_line(capsys) == (
+        f"siem {' '.join(command[:2])}: {message} (`siem rules coverage` lists the rules)"
+    )
+
+
+def test_a_local_engine_address_taken_is_said_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    """As `siem demo --serve` says it: a second engine on the first one's port was a traceback."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        status = main(["local-engine", "--addr", addr])
+    assert status == 2
+    line = _one_line(capsys)
+    assert line.startswith("siem local-engine: the engine did not start: osmem: ")
+    assert line.endswith(f"(is {addr} taken? --addr HOST:PORT)")
+
+
+def test_converting_sigma_rules_from_no_folder_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "sigma"
+    status = main(["rules", "convert-sigma", "--sigma-dir", str(missing), "--out", str(tmp_path / "out")])
+    assert status == 2
+    assert _one_line(capsys) == f"siem rules convert-sigma: {missing}: no such directory"
