@@ -19,6 +19,7 @@
   and deadline rules); a single document answered 413 is rejected.
 - Any other whole-request refusal (401, 403, 404...) leaves its documents *unfinished*: it
   says nothing against them, so they are never dead-lettered for it.
+- An item answered 409 (the engine already holds the document) counts as indexed.
 - Items failing with any other status (mapping or parse errors) are rejected: the caller
   dead-letters them with the document and the error.
 - Documents bound for an index no index template covers are never sent (the first one would
@@ -169,6 +170,13 @@ _ACTION = b'{"create":{}}\n'
 _ACTION_BYTES = len(_ACTION) + 1
 """What a document adds to a body besides its own bytes: the action line and its newline."""
 _BETWEEN = b"\n" + _ACTION
+
+
+_ALREADY_THERE = 409
+"""A ``create`` item's status when a document of its id already exists (version conflict). The
+writer sends no ``_id``: the id is one the engine chose for this very document, so the engine
+holds it (an earlier copy of the request it took). It counts as indexed: dead-lettered
+instead, a replay would index it a second time."""
 
 
 def _retryable_status(status: Any) -> bool:
@@ -388,7 +396,7 @@ class BulkWriter:
                     document.offset, document.index, document.body
                 )  # an item without a status says nothing: send it again
                 unsure |= not isinstance(status, int)
-            elif 200 <= status < 300:
+            elif 200 <= status < 300 or status == _ALREADY_THERE:
                 report.indexed.append(document.offset)
             else:
                 reason = f"index error: {status} {_error_text(result.get('error'))}"
