@@ -3,6 +3,7 @@ the object's byte stream, the dead-letter sink, the ledger."""
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,13 +15,15 @@ from opensearchpy import OpenSearch
 
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, MemoryDeadLetterSink
+from ingest.events import ObjectRef
 from ingest.ledger import SqliteLedger
 from ingest.processor import Services, SourcedItem, normalized_items, process_object
-from ingest.reader import ObjectIdentity, OpenedObject, open_bytes
+from ingest.reader import ObjectIdentity, OpenedObject, open_bytes, open_s3
 from ingest.serverless_guard import ServerlessGuard
 from ingest.writer import BulkWriter, Deadline, Pending
 from normalizers import DeadLetter
 from normalizers.stream import SourceReadError
+from tests.ingest.cut_s3 import CutObject, cut_s3
 from tests.ingest.harness import EMBEDDED_VISIBILITY_SECONDS, count, duplicated_ids
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import FlowObject, flow_object
@@ -180,6 +183,30 @@ def test_a_broken_s3_stream_surfaces_as_a_read_error_not_a_dead_letter(
     assert result.status == "incomplete" and "ConnectionResetError" in (result.error or "")
     progress = ledger.progress(KEY)
     assert progress is not None and not progress.finished and not sink.entries()
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["gzip", "plain"])
+def test_an_s3_body_cut_short_is_read_again_never_dead_lettered_nor_finished(
+    compressed: bool, templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    # S3 sends the whole object's Content-Length, three quarters of its bytes, then closes: what
+    # botocore raises then is no OSError, and a plain object's cut would look like its end.
+    flows = flow_object(2000, seed=13)
+    served = CutObject(flows.body if compressed else gzip.decompress(flows.body))
+    served.served = len(served.body) * 3 // 4
+    sink = MemoryDeadLetterSink()
+    ref = ObjectRef("bucket", "flows/object.log.gz", etag=served.etag)
+    with cut_s3(served) as s3:
+        first = process_object(open_s3(s3, ref), _services(templated_engine, ledger, sink), "a", Deadline())
+        assert first.status == "incomplete" and "reading the object failed" in (first.error or "")
+        progress = ledger.progress(f"{LOCATION}#{served.etag}")
+        assert progress is not None and not progress.finished and not sink.entries()
+        assert progress.indexed < flows.records  # (botocore reads a MiB at once: here, none)
+        served.served = None  # the redelivery reads it whole
+        second = process_object(open_s3(s3, ref), _services(templated_engine, ledger, sink), "b", Deadline())
+    assert second.status == "done" and second.already_acknowledged == progress.indexed
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+    assert not sink.entries() and served.gets == 2
 
 
 class _StopBeforeChunk(Deadline):
