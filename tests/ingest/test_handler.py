@@ -14,7 +14,7 @@ from opensearchpy import OpenSearch
 from demo import synthetic
 from ingest import handler
 from ingest.deadletters import S3DeadLetterSink
-from ingest.processor import ObjectResult
+from ingest.processor import Hooks, ObjectResult
 from ingest.runtime import Runtime
 from tests.ingest.conftest import BUCKET, TABLE, Aws, lambda_runtime, s3_dead_letters
 from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
@@ -123,6 +123,35 @@ def test_a_deadline_mid_object_resumes_without_duplicates(
     assert results.count("failed") >= 2 and results[-1] == "ok"
     progress = aws.dynamodb.scan(TableName=TABLE)["Items"]
     assert [int(item["records_indexed"]["N"]) for item in progress] == [flows.records]
+
+
+def test_a_message_delivered_twice_at_once_is_written_by_one_delivery_and_finished_by_the_other(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # SQS standard queues may hand one message to two invocations at once: the second comes in
+    # while the first is between its chunks.
+    flows = flow_object(900, seed=6)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/twice.log.gz", Body=flows.body)
+    event = receive(aws.sqs, aws.queue_url, visibility=60)
+    (message_id,) = [record["messageId"] for record in event["Records"] if "twice.log.gz" in record["body"]]
+    answers: list[dict[str, Any]] = []
+
+    def second_delivery(identity: object, chunk: int) -> None:
+        if chunk == 0 and not answers:
+            answers.append(handler.handle(event, LambdaContext(request_id="request-2"), runtime))
+
+    runtime.services.hooks = Hooks(after_ack=second_delivery)
+    first = handler.handle(event, LambdaContext(request_id="request-1"), runtime)
+
+    assert answers == [{"batchItemFailures": [{"itemIdentifier": message_id}]}]  # busy: retried later
+    assert first == {"batchItemFailures": []}
+    assert any(record.getMessage() == "object busy elsewhere" for record in caplog.records)
+    # the second delivery's retry, once its visibility timeout is over
+    assert handler.handle(event, LambdaContext(request_id="request-3"), runtime) == {"batchItemFailures": []}
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    (item,) = aws.dynamodb.scan(TableName=TABLE)["Items"]
+    assert item["finished"]["BOOL"] and int(item["records_indexed"]["N"]) == flows.records
 
 
 def test_direct_invocations_raise_when_an_object_fails(aws: Aws, runtime: Runtime) -> None:
