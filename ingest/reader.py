@@ -93,6 +93,10 @@ def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
         code = error.response.get("Error", {}).get("Code")
         if code in ("NoSuchKey", "NoSuchVersion", "404"):
             raise ObjectGone(ref.url) from None
+        if code in ("MethodNotAllowed", "405") and "VersionId" in params:
+            # The version asked for is a delete marker now (S3's GetObject documentation): a
+            # DELETE replaced version "null" of a bucket whose versioning is suspended.
+            raise ObjectGone(ref.url) from None
         if code in ("PreconditionFailed", "412"):
             raise ObjectOverwritten(ref.url) from None
         raise
@@ -108,6 +112,22 @@ def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
         size=answer.get("ContentLength"),
     )
     return OpenedObject(identity, io.BufferedReader(_RawBody(answer["Body"]), buffer_size=1 << 20))
+
+
+def notified_identity(ref: ObjectRef) -> ObjectIdentity:
+    """The identity :func:`open_s3` gives the version ``ref`` names (its ledger key above all),
+    for when that version can no longer be read: its version id, else its ETag, unquoted. A
+    version id ``null`` names no version of its own (the next PUT or DELETE replaces it in
+    place), so the read's identity is the ETag there too."""
+    etag = ref.etag.strip('"') if ref.etag else None
+    version = ref.version_id if ref.version_id not in (None, "null") else etag
+    return ObjectIdentity(
+        ref.url,
+        version or "unknown",
+        datetime.now(UTC),
+        version_id=ref.version_id if ref.version_id != "null" else None,
+        etag=etag,
+    )
 
 
 def _pin_to_notified_version(ref: ObjectRef) -> dict[str, str]:

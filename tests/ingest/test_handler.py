@@ -262,6 +262,41 @@ def test_a_finished_version_overwritten_later_is_not_a_dead_letter(aws: Aws, run
     assert s3_dead_letters(aws) == []
 
 
+def _notify_suspended_version(aws: Aws, key: str, body: bytes) -> dict[str, Any]:
+    """``body`` put at ``key`` of the bucket with its versioning suspended, and the SQS batch of
+    its notification as S3 writes it there: version id ``null`` (the version the next PUT or
+    DELETE replaces in place) and the ETag. moto's own notification names no version."""
+    for status in ("Enabled", "Suspended"):
+        aws.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": status})
+    etag = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=body)["ETag"].strip('"')
+    _discard_queued(aws)
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "us-east-1",
+        "eventName": "ObjectCreated:Put",
+        "s3": {
+            "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+            "object": {"key": key, "size": len(body), "eTag": etag, "versionId": "null", "sequencer": "01"},
+        },
+    }
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=orjson.dumps({"Records": [record]}).decode())
+    return receive(aws.sqs, aws.queue_url, visibility=60)
+
+
+def test_an_object_of_a_suspended_bucket_deleted_after_it_was_ingested_is_not_a_dead_letter(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
+    flows = flow_object(100, seed=17)
+    event = _notify_suspended_version(aws, "flows/suspended.log.gz", flows.body)
+    assert handler.handle(event, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    aws.s3.delete_object(Bucket=BUCKET, Key="flows/suspended.log.gz")  # replaces the null version
+    # the same notification delivered again (SQS is at-least-once): the ledger says it is done
+    assert handler.handle(event, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert s3_dead_letters(aws) == []
+
+
 def test_another_services_log_notified_live_is_skipped_and_counted_not_dead_lettered(
     aws: Aws, runtime: Runtime, caplog: pytest.LogCaptureFixture
 ) -> None:

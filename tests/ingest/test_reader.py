@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from ingest.events import ObjectRef
-from ingest.reader import ObjectOverwritten, open_s3
+from ingest.reader import ObjectGone, ObjectOverwritten, open_s3
 from tests.ingest.conftest import BUCKET, Aws
 
 pytestmark = pytest.mark.integration
@@ -44,3 +46,14 @@ def test_a_version_id_reads_the_notified_version_after_an_overwrite(aws: Aws) ->
         assert (opened.stream.read(), opened.identity.version) == (b"first", first["VersionId"])
     finally:
         opened.close()
+
+
+def test_a_notified_version_that_is_a_delete_marker_now_is_gone() -> None:
+    # S3 answers a GetObject of a version that is a delete marker 405 (GetObject's documentation
+    # in botocore's model): version "null" of a suspended bucket, deleted since the notification.
+    s3 = boto3.client("s3", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    ref = ObjectRef(BUCKET, "k", version_id="null", etag="0123456789abcdef0123456789abcdef")
+    with Stubber(s3) as stub:
+        stub.add_client_error("get_object", "MethodNotAllowed", "The specified method is not allowed", 405)
+        with pytest.raises(ObjectGone):
+            open_s3(s3, ref)
