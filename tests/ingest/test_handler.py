@@ -9,12 +9,14 @@ from typing import Any
 
 import orjson
 import pytest
+from botocore.exceptions import ReadTimeoutError
 from opensearchpy import OpenSearch
 
 from demo import synthetic
 from ingest import handler
 from ingest.deadletters import S3DeadLetterSink
-from ingest.processor import Hooks, ObjectResult
+from ingest.ledger import DynamoLedger
+from ingest.processor import BOOKKEEPING_ATTEMPTS, Hooks, ObjectResult
 from ingest.runtime import Runtime
 from tests.ingest.conftest import BUCKET, TABLE, Aws, lambda_runtime, s3_dead_letters
 from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
@@ -148,6 +150,51 @@ def test_a_message_delivered_twice_at_once_is_written_by_one_delivery_and_finish
     assert any(record.getMessage() == "object busy elsewhere" for record in caplog.records)
     # the second delivery's retry, once its visibility timeout is over
     assert handler.handle(event, LambdaContext(request_id="request-3"), runtime) == {"batchItemFailures": []}
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    (item,) = aws.dynamodb.scan(TableName=TABLE)["Items"]
+    assert item["finished"]["BOOL"] and int(item["records_indexed"]["N"]) == flows.records
+
+
+class _AckFails:
+    """The ledger's DynamoDB client, whose next ``times`` chunk acknowledgements fail with a read
+    timeout: refused before DynamoDB applies them, or applied and their answer lost."""
+
+    def __init__(self, client: Any, times: int, applied: bool) -> None:
+        self._client, self.times, self._applied = client, times, applied
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def update_item(self, **request: Any) -> Any:
+        if self.times and "chunks_done = chunks_done + :one" in request["UpdateExpression"]:
+            self.times -= 1
+            if self._applied:
+                self._client.update_item(**request)
+            raise ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
+        return self._client.update_item(**request)
+
+
+@pytest.mark.parametrize(
+    ("times", "applied"), [(BOOKKEEPING_ATTEMPTS, False), (1, True)], ids=["refused", "applied, answer lost"]
+)
+def test_a_ledger_write_failing_after_the_engine_indexed_a_chunk_doubles_nothing(
+    times: int, applied: bool, aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
+    runtime.services.settings = replace(runtime.services.settings, backoff_base=0.001, backoff_cap=0.01)
+    ledger_client = _AckFails(aws.dynamodb, times, applied)
+    runtime.services.ledger = DynamoLedger(TABLE, ledger_client)
+    flows = flow_object(900, seed=7)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/ack-fails.log.gz", Body=flows.body)
+    results: list[str] = []
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        answer = handler.handle(event, LambdaContext(), runtime)
+        results.append("failed" if answer["batchItemFailures"] else "ok")
+        return answer
+
+    drain(aws.sqs, aws.queue_url, invoke)
+    assert ledger_client.times == 0 and "failed" in results and results[-1] == "ok"
     assert count(templated_engine, "siem-vpcflow") == flows.records
     assert not duplicated_ids(templated_engine, "siem-vpcflow")
     (item,) = aws.dynamodb.scan(TableName=TABLE)["Items"]
