@@ -298,6 +298,31 @@ def test_an_unversioned_object_overwritten_before_it_is_read_loses_nothing_silen
     assert done.records == second.records
 
 
+def test_an_unversioned_object_overwritten_part_way_says_what_of_it_was_indexed(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
+    _discard_queued(aws)
+    key = "flows/overwritten-part-way.log.gz"
+    first, second = flow_object(900, seed=18), flow_object(100, seed=19)
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=first.body)
+    first_message = receive(aws.sqs, aws.queue_url, visibility=60)
+    # the first delivery runs out of time after its first chunk (300 records)
+    assert handler.handle(first_message, CountdownContext(9), runtime)["batchItemFailures"]
+    indexed = count(templated_engine, "siem-vpcflow")
+    assert 0 < indexed < first.records
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=second.body)  # before the redelivery reads the rest
+    second_message = receive(aws.sqs, aws.queue_url, visibility=60)
+
+    assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    (letter,) = s3_dead_letters(aws)
+    assert (
+        letter["reason"] == f"overwritten part-way, after {indexed} records were indexed and 0 dead-lettered"
+    )
+    assert handler.handle(second_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert count(templated_engine, "siem-vpcflow") == indexed + second.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+
+
 def test_a_finished_version_overwritten_later_is_not_a_dead_letter(aws: Aws, runtime: Runtime) -> None:
     key = "flows/done-then-overwritten.log.gz"
     aws.s3.put_object(Bucket=BUCKET, Key=key, Body=flow_object(60, seed=15).body)
