@@ -54,6 +54,8 @@ class Faults:
     whose body is cut short), or a status such as ``403`` for the whole request."""
     max_body_docs: int = 0
     """When set, a body with more documents is refused with 413, unforwarded."""
+    max_body_bytes: int = 0
+    """When set, a longer body is refused with 413, unforwarded (Serverless's 10 MiB, scaled down)."""
     applied_timeouts: int = 0
     """The next this many ``_bulk`` requests are forwarded (the engine applies them), then hang
     ``timeout_sleep`` seconds and lose their answer: the client times out on a request the
@@ -181,7 +183,8 @@ class FaultProxy:
         if script:
             self._count(f"bulk {script}")
             return int(script), _error(int(script), "security_exception", f"refused (injected {script})")
-        if self.faults.max_body_docs and body.count(b"\n") // 2 > self.faults.max_body_docs:
+        too_many = self.faults.max_body_docs and body.count(b"\n") // 2 > self.faults.max_body_docs
+        if too_many or (self.faults.max_body_bytes and len(body) > self.faults.max_body_bytes):
             self._count("bulk 413")
             return 413, b"Request Entity Too Large"
         return None

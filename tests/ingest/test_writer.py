@@ -345,6 +345,25 @@ def test_the_halves_of_a_body_too_large_respect_the_deadline(
     assert count(client, INDEX) == len(report.indexed) and not duplicated_ids(client, INDEX)
 
 
+def test_a_document_the_engine_finds_too_large_even_alone_is_rejected_and_the_rest_indexed(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # Within the writer's own body limit, but over the engine's: halves until it is alone, then
+    # refused with the engine's reason (dead-lettered), never sent again and again.
+    documents = _documents(20)
+    large = _documents(1, pad=6000)[0]
+    documents[7] = Pending(7, INDEX, large.body.replace(b"doc-0", b"doc-7"))
+    proxy.faults = Faults(max_body_bytes=4096)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=20, concurrency=1)
+    report = writer.write(documents, Deadline())
+    writer.close()
+    (rejected,) = report.rejected
+    assert rejected.pending.offset == 7 and rejected.reason.startswith("bulk request refused: 413")
+    assert sorted(report.indexed) == [n for n in range(20) if n != 7] and not report.unfinished
+    assert count(client, INDEX) == 19 and not duplicated_ids(client, INDEX)
+
+
 class _Answering:
     """A client whose every bulk request gets ``answer``: the text a client of
     ``opensearch_client.make_client`` returns within ``raw_answers()``."""
