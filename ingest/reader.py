@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -145,13 +146,20 @@ def _pin_to_notified_version(ref: ObjectRef) -> dict[str, str]:
 
 def open_local(path: Path) -> OpenedObject:
     """Open a local file; its version is its content hash, so a renamed copy is the same object only
-    when its path is the same too."""
-    with path.open("rb") as handle:
+    when its path is the same too. The hash and the read are of one open file: a file replaced
+    at its path in between (a download or a copy finishing by a rename) would otherwise be read
+    under the hash of the bytes it replaced, its records recorded as the other's."""
+    handle = path.open("rb")
+    try:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()[:32]
-    stat = path.stat()
+        stat = os.fstat(handle.fileno())
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
     modified = datetime.fromtimestamp(stat.st_mtime, UTC)
     identity = ObjectIdentity(str(path.resolve()), digest, modified, size=stat.st_size)
-    return OpenedObject(identity, path.open("rb"))
+    return OpenedObject(identity, handle)
 
 
 def open_bytes(location: str, data: bytes, version: str, last_modified: datetime) -> OpenedObject:
