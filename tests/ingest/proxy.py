@@ -48,6 +48,8 @@ class Faults:
     item_500: float = 0.0
     item_409: float = 0.0
     """Items forwarded (the engine indexes them) but answered 409: the document is already there."""
+    item_403: float = 0.0
+    """Items answered 403 ``cluster_block_exception`` unforwarded: the index refuses writes."""
     item_400: float = 0.0
     scripted: list[str] = field(default_factory=list)
     """Answers for the next ``_bulk`` requests, in order, none of them forwarded: ``garbled`` (a 200
@@ -229,7 +231,12 @@ class FaultProxy:
                 self._count("item 500")
                 answers.append(_item(500, {"type": "exception", "reason": "internal error (injected)"}))
                 continue
-            if roll < self.faults.item_429 + self.faults.item_500 + self.faults.item_409:
+            blocked = self.faults.item_429 + self.faults.item_500 + self.faults.item_403
+            if roll < blocked:
+                self._count("item 403")
+                answers.append(_item(403, {"type": "cluster_block_exception", "reason": _WRITE_BLOCK}))
+                continue
+            if roll < blocked + self.faults.item_409:
                 self._count("item 409")  # the engine indexes it; its answer says it was there
                 answers.append(_ALREADY_THERE)
             else:
@@ -309,6 +316,8 @@ def _error(status: int, kind: str, reason: str) -> bytes:
 def _item(status: int, error: dict[str, str]) -> dict[str, Any]:
     return {"create": {"_index": "?", "status": status, "error": error}}
 
+
+_WRITE_BLOCK = "index [siem-vpcflow] blocked by: [FORBIDDEN/8/index write (api)] (injected)"
 
 _ALREADY_THERE = _item(
     409,

@@ -146,6 +146,20 @@ def test_an_expired_token_leaves_the_object_for_a_retry_and_dead_letters_nothing
     assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
 
 
+def test_an_index_refusing_writes_leaves_the_object_for_a_retry_and_dead_letters_nothing(
+    proxy: FaultProxy, proxied: OpenSearch, templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(1000, seed=14)
+    proxy.faults = Faults(seed=3, item_403=0.2)  # some items answered 403 cluster_block_exception
+    sink = MemoryDeadLetterSink()
+    first = process_object(_opened(flows), _services(proxied, ledger, sink), "a", Deadline())
+    assert first.status == "incomplete" and "cluster_block_exception" in (first.error or "")
+    proxy.faults = Faults()  # the write block is lifted
+    second = process_object(_opened(flows), _services(proxied, ledger, sink), "b", Deadline())
+    assert second.status == "done" and not sink.entries()
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+
+
 def _cut_after(opened: OpenedObject, records: int) -> Iterator[SourcedItem]:
     """The object's items until the S3 stream breaks after ``records`` of them."""
     items, _, _ = normalized_items(opened, keep_original=False)

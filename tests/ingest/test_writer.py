@@ -297,6 +297,22 @@ def test_a_refused_request_leaves_its_documents_unfinished_not_dead_lettered(
     assert count(client, INDEX) == 20
 
 
+def test_items_refused_for_their_index_not_for_themselves_are_left_unfinished_not_rejected(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # 403 cluster_block_exception: the index takes no writes (a write block); nothing against
+    # the documents, as for a whole request refused 401/403/404.
+    proxy.faults = Faults(seed=17, item_403=0.3)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=50)
+    report = writer.write(_documents(200), Deadline())
+    writer.close()
+    assert proxy.stats.injected["item 403"] == len(report.unfinished) > 0 and not report.rejected
+    assert sorted(report.indexed + report.unfinished) == list(range(200))
+    assert any("403 cluster_block_exception" in error for error in report.errors)
+    assert count(client, INDEX) == len(report.indexed) and not duplicated_ids(client, INDEX)
+
+
 def test_a_request_timeout_answer_is_retried(proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
     proxy.faults = Faults(scripted=["408"])
     client = _client(proxy, serverless_guard)
