@@ -9,7 +9,6 @@ from typing import Any
 
 import orjson
 import pytest
-from botocore.exceptions import ReadTimeoutError
 from opensearchpy import OpenSearch
 
 from demo import synthetic
@@ -19,7 +18,16 @@ from ingest.ledger import DynamoLedger
 from ingest.processor import BOOKKEEPING_ATTEMPTS, Hooks, ObjectResult
 from ingest.runtime import Runtime
 from tests.ingest.conftest import BUCKET, TABLE, Aws, lambda_runtime, s3_dead_letters
-from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
+from tests.ingest.harness import (
+    ACK,
+    CountdownContext,
+    LambdaContext,
+    LedgerWriteFails,
+    count,
+    drain,
+    duplicated_ids,
+    receive,
+)
 from tests.ingest.records import flow_object
 
 pytestmark = pytest.mark.integration
@@ -156,25 +164,6 @@ def test_a_message_delivered_twice_at_once_is_written_by_one_delivery_and_finish
     assert item["finished"]["BOOL"] and int(item["records_indexed"]["N"]) == flows.records
 
 
-class _AckFails:
-    """The ledger's DynamoDB client, whose next ``times`` chunk acknowledgements fail with a read
-    timeout: refused before DynamoDB applies them, or applied and their answer lost."""
-
-    def __init__(self, client: Any, times: int, applied: bool) -> None:
-        self._client, self.times, self._applied = client, times, applied
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-    def update_item(self, **request: Any) -> Any:
-        if self.times and "chunks_done = chunks_done + :one" in request["UpdateExpression"]:
-            self.times -= 1
-            if self._applied:
-                self._client.update_item(**request)
-            raise ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
-        return self._client.update_item(**request)
-
-
 @pytest.mark.parametrize(
     ("times", "applied"), [(BOOKKEEPING_ATTEMPTS, False), (1, True)], ids=["refused", "applied, answer lost"]
 )
@@ -182,7 +171,7 @@ def test_a_ledger_write_failing_after_the_engine_indexed_a_chunk_doubles_nothing
     times: int, applied: bool, aws: Aws, runtime: Runtime, templated_engine: OpenSearch
 ) -> None:
     runtime.services.settings = replace(runtime.services.settings, backoff_base=0.001, backoff_cap=0.01)
-    ledger_client = _AckFails(aws.dynamodb, times, applied)
+    ledger_client = LedgerWriteFails(aws.dynamodb, ACK, times, applied)
     runtime.services.ledger = DynamoLedger(TABLE, ledger_client)
     flows = flow_object(900, seed=7)
     aws.s3.put_object(Bucket=BUCKET, Key="flows/ack-fails.log.gz", Body=flows.body)

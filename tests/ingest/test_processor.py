@@ -16,15 +16,22 @@ from opensearchpy import OpenSearch
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, MemoryDeadLetterSink
 from ingest.events import ObjectRef
-from ingest.ledger import SqliteLedger
+from ingest.ledger import DynamoLedger, LeaseLost, Ledger, SqliteLedger
 from ingest.processor import Services, SourcedItem, normalized_items, process_object
 from ingest.reader import ObjectIdentity, OpenedObject, open_bytes, open_s3
 from ingest.serverless_guard import ServerlessGuard
 from ingest.writer import BulkWriter, Deadline, Pending
 from normalizers import DeadLetter
 from normalizers.stream import SourceReadError
+from tests.ingest.conftest import TABLE, Aws
 from tests.ingest.cut_s3 import CutObject, cut_s3
-from tests.ingest.harness import EMBEDDED_VISIBILITY_SECONDS, count, duplicated_ids
+from tests.ingest.harness import (
+    EMBEDDED_VISIBILITY_SECONDS,
+    PARTIAL_SAVE,
+    LedgerWriteFails,
+    count,
+    duplicated_ids,
+)
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import FlowObject, flow_object
 
@@ -85,9 +92,7 @@ def ledger() -> Iterator[SqliteLedger]:
     built.close()
 
 
-def _services(
-    engine: OpenSearch, ledger: SqliteLedger, sink: MemoryDeadLetterSink, **changes: object
-) -> Services:
+def _services(engine: OpenSearch, ledger: Ledger, sink: MemoryDeadLetterSink, **changes: object) -> Services:
     settings = Settings(
         **{
             "chunk_size": 500,
@@ -158,6 +163,25 @@ def test_an_index_refusing_writes_leaves_the_object_for_a_retry_and_dead_letters
     second = process_object(_opened(flows), _services(proxied, ledger, sink), "b", Deadline())
     assert second.status == "done" and not sink.entries()
     assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+
+
+def test_a_partial_save_applied_whose_answer_is_lost_counts_nothing_twice(
+    aws: Aws, proxy: FaultProxy, proxied: OpenSearch, templated_engine: OpenSearch
+) -> None:
+    flows = flow_object(1000, seed=15)
+    ledger_client = LedgerWriteFails(aws.dynamodb, PARTIAL_SAVE, 1, applied=True)
+    ledger = DynamoLedger(TABLE, ledger_client)
+    proxy.faults = Faults(seed=3, item_403=0.2)  # chunk 0 ends part-way: its progress is saved
+    sink = MemoryDeadLetterSink()
+    with pytest.raises(LeaseLost):  # the save, sent again after it was applied, is refused
+        process_object(_opened(flows), _services(proxied, ledger, sink), "a", Deadline())
+    assert ledger_client.times == 0
+    proxy.faults = Faults()
+    second = process_object(_opened(flows), _services(proxied, ledger, sink), "b", Deadline())
+    assert second.status == "done" and not sink.entries()
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+    progress = ledger.progress(KEY)
+    assert progress is not None and (progress.indexed, progress.dead_lettered) == (flows.records, 0)
 
 
 def _cut_after(opened: OpenedObject, records: int) -> Iterator[SourcedItem]:
