@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from ingest.config import from_env
@@ -20,7 +19,7 @@ from ingest.events import Message, ObjectRef, parse_event
 from ingest.ledger import LeaseHeld, Progress
 from ingest.observability import emit_metrics, log_object, logger
 from ingest.processor import ObjectResult, process_object, with_retries
-from ingest.reader import ObjectGone, ObjectIdentity, ObjectOverwritten, open_s3
+from ingest.reader import ObjectGone, ObjectOverwritten, notified_identity, open_s3
 from ingest.runtime import Runtime, build_runtime
 from ingest.writer import Deadline
 
@@ -153,7 +152,7 @@ def _notified_version_unreadable(
     letters are looked at: one dead letter, counted as one record, so records = indexed +
     dead-lettered holds for the object."""
     services = invocation.runtime.services
-    identity = ObjectIdentity(ref.url, ref.version_id or ref.etag or "unknown", datetime.now(UTC))
+    identity = notified_identity(ref)  # the ledger key the reads of that version used
     try:
         progress = with_retries(
             lambda: services.ledger.progress(identity.ledger_key), services.settings, invocation.deadline

@@ -55,7 +55,8 @@ class WrongLedger(ValueError):
 
 
 class LeaseLost(RuntimeError):
-    """Our lease expired and another worker took the object over: stop writing."""
+    """Our lease expired and another worker took the object over, or the ledger no longer holds
+    what this worker read (an update applied already, its answer lost): stop writing."""
 
 
 class Ledger(Protocol):
@@ -77,10 +78,21 @@ class Ledger(Protocol):
         ...
 
     def save_partial(
-        self, key: str, owner: str, chunk: int, done: frozenset[int], indexed: int, dead_lettered: int
+        self,
+        key: str,
+        owner: str,
+        chunk: int,
+        done: frozenset[int],
+        indexed: int,
+        dead_lettered: int,
+        *,
+        before: frozenset[int],
     ) -> None:
         """Remember offsets handled inside an unfinished ``chunk``. The chunk stays in flight:
-        a request that timed out may still have been applied."""
+        a request that timed out may still have been applied. ``before``: the offsets the ledger
+        held for the chunk when this worker read it; written only if it still does (else
+        :class:`LeaseLost`), so the same save sent again after it was applied (its answer lost)
+        cannot add its counts twice."""
         ...
 
     def finish(self, key: str, owner: str) -> None:
@@ -261,7 +273,15 @@ class SqliteLedger:
         )
 
     def save_partial(
-        self, key: str, owner: str, chunk: int, done: frozenset[int], indexed: int, dead_lettered: int
+        self,
+        key: str,
+        owner: str,
+        chunk: int,
+        done: frozenset[int],
+        indexed: int,
+        dead_lettered: int,
+        *,
+        before: frozenset[int],
     ) -> None:
         self._update(
             key,
@@ -269,6 +289,7 @@ class SqliteLedger:
             chunk,
             "partial = ?, indexed = indexed + ?, dead_lettered = dead_lettered + ?",
             (encode_offsets(done), indexed, dead_lettered),
+            ("partial = ?", (encode_offsets(before),)),
         )
 
     def finish(self, key: str, owner: str) -> None:
@@ -305,14 +326,28 @@ class SqliteLedger:
     def close(self) -> None:
         self._db.close()
 
-    def _update(self, key: str, owner: str, chunk: int, assignments: str, values: tuple[Any, ...]) -> None:
+    def _update(
+        self,
+        key: str,
+        owner: str,
+        chunk: int,
+        assignments: str,
+        values: tuple[Any, ...],
+        also: tuple[str, tuple[Any, ...]] = ("1", ()),
+    ) -> None:
+        """``UPDATE ... SET assignments`` while ``owner`` holds ``key`` at ``chunk`` (and ``also``,
+        a condition with its values, holds)."""
+        condition, condition_values = also
         with self._transaction():
             cursor = self._db.execute(
-                f"UPDATE ledger SET {assignments}, updated_at = ? WHERE key = ? AND owner = ? AND chunks_done = ?",
-                (*values, _iso(_now()), key, owner, chunk),
+                f"UPDATE ledger SET {assignments}, updated_at = ? "
+                f"WHERE key = ? AND owner = ? AND chunks_done = ? AND {condition}",
+                (*values, _iso(_now()), key, owner, chunk, *condition_values),
             )
             if cursor.rowcount != 1:
-                raise LeaseLost(f"{key}: lease lost before chunk {chunk} was recorded")
+                raise LeaseLost(
+                    f"{key}: lease lost (or this update applied already) before chunk {chunk} was recorded"
+                )
 
     def _transaction(self) -> _SqliteTransaction:
         return _SqliteTransaction(self._db, self._lock)
@@ -401,8 +436,18 @@ class DynamoLedger:
         )
 
     def save_partial(
-        self, key: str, owner: str, chunk: int, done: frozenset[int], indexed: int, dead_lettered: int
+        self,
+        key: str,
+        owner: str,
+        chunk: int,
+        done: frozenset[int],
+        indexed: int,
+        dead_lettered: int,
+        *,
+        before: frozenset[int],
     ) -> None:
+        # An item whose chunk was never saved partial holds no partial_offsets (or "", the ack's).
+        unsaved = "attribute_not_exists(partial_offsets) OR " if not before else ""
         self._update(
             key,
             owner,
@@ -412,7 +457,9 @@ class DynamoLedger:
                 ":partial": {"S": encode_offsets(done)},
                 ":indexed": {"N": str(indexed)},
                 ":dead": {"N": str(dead_lettered)},
+                ":before": {"S": encode_offsets(before)},
             },
+            also=f"({unsaved}partial_offsets = :before)",
         )
 
     def finish(self, key: str, owner: str) -> None:
@@ -435,13 +482,22 @@ class DynamoLedger:
         return None if item is None else _progress_of(item)
 
     def _update(
-        self, key: str, owner: str, chunk: int | None, expression: str, values: dict[str, dict[str, Any]]
+        self,
+        key: str,
+        owner: str,
+        chunk: int | None,
+        expression: str,
+        values: dict[str, dict[str, Any]],
+        also: str | None = None,
     ) -> None:
+        """``expression`` while ``owner`` holds ``key`` (at ``chunk``; and ``also`` holds)."""
         condition = "#owner = :me"
         values = {**values, ":me": {"S": owner}, ":at": {"S": _iso(_now())}}
         if chunk is not None:
             condition += " AND chunks_done = :chunk"
             values[":chunk"] = {"N": str(chunk)}
+        if also is not None:
+            condition += f" AND {also}"
         try:
             self._client.update_item(
                 TableName=self._table,
@@ -452,7 +508,9 @@ class DynamoLedger:
                 ExpressionAttributeValues=values,
             )
         except self._client.exceptions.ConditionalCheckFailedException:
-            raise LeaseLost(f"{key}: lease lost before the ledger was updated") from None
+            raise LeaseLost(
+                f"{key}: lease lost (or this update applied already) before the ledger was updated"
+            ) from None
 
 
 def _progress_of(item: dict[str, Any]) -> Progress:

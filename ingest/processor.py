@@ -521,7 +521,9 @@ class _ChunkLoop:
 
     def _save_partial(self, chunk: _Chunk, done: frozenset[int], indexed: int, dead_lettered: int) -> None:
         key = self._identity.ledger_key
-        self._services.ledger.save_partial(key, self._owner, chunk.number, done, indexed, dead_lettered)
+        self._services.ledger.save_partial(
+            key, self._owner, chunk.number, done, indexed, dead_lettered, before=chunk.done_before
+        )
 
     def _retrying(self, call: Callable[[], _T]) -> _T:
         return with_retries(call, self._settings, self._deadline)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -93,6 +94,10 @@ def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
         code = error.response.get("Error", {}).get("Code")
         if code in ("NoSuchKey", "NoSuchVersion", "404"):
             raise ObjectGone(ref.url) from None
+        if code in ("MethodNotAllowed", "405") and "VersionId" in params:
+            # The version asked for is a delete marker now (S3's GetObject documentation): a
+            # DELETE replaced version "null" of a bucket whose versioning is suspended.
+            raise ObjectGone(ref.url) from None
         if code in ("PreconditionFailed", "412"):
             raise ObjectOverwritten(ref.url) from None
         raise
@@ -110,6 +115,22 @@ def open_s3(s3: Any, ref: ObjectRef) -> OpenedObject:
     return OpenedObject(identity, io.BufferedReader(_RawBody(answer["Body"]), buffer_size=1 << 20))
 
 
+def notified_identity(ref: ObjectRef) -> ObjectIdentity:
+    """The identity :func:`open_s3` gives the version ``ref`` names (its ledger key above all),
+    for when that version can no longer be read: its version id, else its ETag, unquoted. A
+    version id ``null`` names no version of its own (the next PUT or DELETE replaces it in
+    place), so the read's identity is the ETag there too."""
+    etag = ref.etag.strip('"') if ref.etag else None
+    version = ref.version_id if ref.version_id not in (None, "null") else etag
+    return ObjectIdentity(
+        ref.url,
+        version or "unknown",
+        datetime.now(UTC),
+        version_id=ref.version_id if ref.version_id != "null" else None,
+        etag=etag,
+    )
+
+
 def _pin_to_notified_version(ref: ObjectRef) -> dict[str, str]:
     """GetObject parameters that read exactly the notified bytes, or fail."""
     pin: dict[str, str] = {}
@@ -125,13 +146,20 @@ def _pin_to_notified_version(ref: ObjectRef) -> dict[str, str]:
 
 def open_local(path: Path) -> OpenedObject:
     """Open a local file; its version is its content hash, so a renamed copy is the same object only
-    when its path is the same too."""
-    with path.open("rb") as handle:
+    when its path is the same too. The hash and the read are of one open file: a file replaced
+    at its path in between (a download or a copy finishing by a rename) would otherwise be read
+    under the hash of the bytes it replaced, its records recorded as the other's."""
+    handle = path.open("rb")
+    try:
         digest = hashlib.file_digest(handle, "sha256").hexdigest()[:32]
-    stat = path.stat()
+        stat = os.fstat(handle.fileno())
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
     modified = datetime.fromtimestamp(stat.st_mtime, UTC)
     identity = ObjectIdentity(str(path.resolve()), digest, modified, size=stat.st_size)
-    return OpenedObject(identity, path.open("rb"))
+    return OpenedObject(identity, handle)
 
 
 def open_bytes(location: str, data: bytes, version: str, last_modified: datetime) -> OpenedObject:

@@ -19,6 +19,9 @@
   and deadline rules); a single document answered 413 is rejected.
 - Any other whole-request refusal (401, 403, 404...) leaves its documents *unfinished*: it
   says nothing against them, so they are never dead-lettered for it.
+- An item answered 409 (the engine already holds the document) counts as indexed; one answered
+  401, 403 or 404 (a refusal of the index: permissions, a write block, no index) is left
+  *unfinished*, like a whole request refused so.
 - Items failing with any other status (mapping or parse errors) are rejected: the caller
   dead-letters them with the document and the error.
 - Documents bound for an index no index template covers are never sent (the first one would
@@ -169,6 +172,19 @@ _ACTION = b'{"create":{}}\n'
 _ACTION_BYTES = len(_ACTION) + 1
 """What a document adds to a body besides its own bytes: the action line and its newline."""
 _BETWEEN = b"\n" + _ACTION
+
+
+_ALREADY_THERE = 409
+"""A ``create`` item's status when a document of its id already exists (version conflict). The
+writer sends no ``_id``: the id is one the engine chose for this very document, so the engine
+holds it (an earlier copy of the request it took). It counts as indexed: dead-lettered
+instead, a replay would index it a second time."""
+
+
+_NOT_THE_DOCUMENTS_FAULT = frozenset((401, 403, 404))
+"""Item statuses that refuse the index, not the document (credentials, permissions, a write
+block such as ``cluster_block_exception``, a missing index): as for a whole request refused
+so, the documents are left unfinished for the object's retry, never dead-lettered for it."""
 
 
 def _retryable_status(status: Any) -> bool:
@@ -380,6 +396,7 @@ class BulkWriter:
             return Documents(), False
         again = Documents()
         unsure = False
+        refusals: set[str] = set()
         for document, item in zip(pending, items, strict=True):
             result = _item_result(item)
             status = result.get("status")
@@ -388,11 +405,15 @@ class BulkWriter:
                     document.offset, document.index, document.body
                 )  # an item without a status says nothing: send it again
                 unsure |= not isinstance(status, int)
-            elif 200 <= status < 300:
+            elif 200 <= status < 300 or status == _ALREADY_THERE:
                 report.indexed.append(document.offset)
+            elif status in _NOT_THE_DOCUMENTS_FAULT:
+                report.unfinished.append(document.offset)
+                refusals.add(f"index refused the write: {status} {_error_text(result.get('error'))}")
             else:
                 reason = f"index error: {status} {_error_text(result.get('error'))}"
                 report.rejected.append(Rejected(document, reason))
+        report.errors += sorted(refusals)
         return again, unsure
 
     def _wait(self, attempt: int, deadline: Deadline) -> bool:

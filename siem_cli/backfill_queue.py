@@ -25,7 +25,9 @@ def register(subparsers: Any) -> None:
         help="enqueue S3 notifications for the objects under s3://bucket/prefix into the ingest queue",
         description="List s3://bucket/prefix and send one S3 event notification per log object to the "
         "deployed ingest queue (SendMessageBatch, 10 per call), so the ingest Lambda fleet indexes them "
-        "exactly as it indexes live notifications; its ledger makes a re-run index nothing twice. Keys "
+        "exactly as it indexes live notifications; its ledger makes a re-run index nothing twice, as long "
+        "as it remembers the objects (LEDGER_TTL_DAYS, 30 days after each one's last delivery: an older "
+        "object is indexed again, so backfill the days before live ingest began). Keys "
         "are read as the AWS delivery layouts AWSLogs/[<org id>/]<account>/<service>/<region>/YYYY/MM/DD/ "
         "and Security Lake's: objects that hold no records of ours (CloudTrail digests, Config's writability "
         "check file, load balancer and S3 access logs, other services, empty objects) are skipped and "

@@ -52,7 +52,7 @@ def test_the_ledger_calls_only_what_the_ingest_role_is_granted(dynamodb: tuple[A
     ledger.claim(key, "worker-1", 60, chunk_size=500)
     with pytest.raises(LeaseHeld):
         ledger.claim(key, "worker-2", 60, chunk_size=500)
-    ledger.save_partial(key, "worker-1", 0, frozenset({0, 1}), indexed=2, dead_lettered=0)
+    ledger.save_partial(key, "worker-1", 0, frozenset({0, 1}), indexed=2, dead_lettered=0, before=frozenset())
     ledger.ack_chunk(key, "worker-1", 0, indexed=498, dead_lettered=0)
     ledger.release(key, "worker-1")
     ledger.claim(key, "worker-2", 60, chunk_size=500)

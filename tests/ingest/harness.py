@@ -1,4 +1,5 @@
-"""Helpers shared by the ingest tests: a Lambda context, draining the queue, counting documents."""
+"""Helpers shared by the ingest tests: a Lambda context, a ledger client that fails, draining the
+queue, counting documents."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from botocore.exceptions import ReadTimeoutError
 from opensearchpy import OpenSearch
 
 
@@ -31,6 +33,30 @@ class CountdownContext(LambdaContext):
     def get_remaining_time_in_millis(self) -> int:
         self._checks -= 1
         return 900_000 if self._checks >= 0 else 0
+
+
+ACK = "chunks_done = chunks_done + :one"
+PARTIAL_SAVE = "partial_offsets = :partial"
+
+
+class LedgerWriteFails:
+    """The ledger's DynamoDB client, whose next ``times`` updates whose expression holds ``what``
+    fail with a read timeout: refused before DynamoDB applies them, or applied and their answer
+    lost."""
+
+    def __init__(self, client: Any, what: str, times: int, applied: bool) -> None:
+        self._client, self._what, self.times, self._applied = client, what, times, applied
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def update_item(self, **request: Any) -> Any:
+        if self.times and self._what in request["UpdateExpression"]:
+            self.times -= 1
+            if self._applied:
+                self._client.update_item(**request)
+            raise ReadTimeoutError(endpoint_url="https://dynamodb.us-east-1.amazonaws.com/")
+        return self._client.update_item(**request)
 
 
 def receive(sqs: Any, queue_url: str, visibility: int = 0) -> dict[str, Any]:

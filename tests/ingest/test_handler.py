@@ -14,10 +14,20 @@ from opensearchpy import OpenSearch
 from demo import synthetic
 from ingest import handler
 from ingest.deadletters import S3DeadLetterSink
-from ingest.processor import ObjectResult
+from ingest.ledger import DynamoLedger
+from ingest.processor import BOOKKEEPING_ATTEMPTS, Hooks, ObjectResult
 from ingest.runtime import Runtime
 from tests.ingest.conftest import BUCKET, TABLE, Aws, lambda_runtime, s3_dead_letters
-from tests.ingest.harness import CountdownContext, LambdaContext, count, drain, duplicated_ids, receive
+from tests.ingest.harness import (
+    ACK,
+    CountdownContext,
+    LambdaContext,
+    LedgerWriteFails,
+    count,
+    drain,
+    duplicated_ids,
+    receive,
+)
 from tests.ingest.records import flow_object
 
 pytestmark = pytest.mark.integration
@@ -125,6 +135,61 @@ def test_a_deadline_mid_object_resumes_without_duplicates(
     assert [int(item["records_indexed"]["N"]) for item in progress] == [flows.records]
 
 
+def test_a_message_delivered_twice_at_once_is_written_by_one_delivery_and_finished_by_the_other(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # SQS standard queues may hand one message to two invocations at once: the second comes in
+    # while the first is between its chunks.
+    flows = flow_object(900, seed=6)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/twice.log.gz", Body=flows.body)
+    event = receive(aws.sqs, aws.queue_url, visibility=60)
+    (message_id,) = [record["messageId"] for record in event["Records"] if "twice.log.gz" in record["body"]]
+    answers: list[dict[str, Any]] = []
+
+    def second_delivery(identity: object, chunk: int) -> None:
+        if chunk == 0 and not answers:
+            answers.append(handler.handle(event, LambdaContext(request_id="request-2"), runtime))
+
+    runtime.services.hooks = Hooks(after_ack=second_delivery)
+    first = handler.handle(event, LambdaContext(request_id="request-1"), runtime)
+
+    assert answers == [{"batchItemFailures": [{"itemIdentifier": message_id}]}]  # busy: retried later
+    assert first == {"batchItemFailures": []}
+    assert any(record.getMessage() == "object busy elsewhere" for record in caplog.records)
+    # the second delivery's retry, once its visibility timeout is over
+    assert handler.handle(event, LambdaContext(request_id="request-3"), runtime) == {"batchItemFailures": []}
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    (item,) = aws.dynamodb.scan(TableName=TABLE)["Items"]
+    assert item["finished"]["BOOL"] and int(item["records_indexed"]["N"]) == flows.records
+
+
+@pytest.mark.parametrize(
+    ("times", "applied"), [(BOOKKEEPING_ATTEMPTS, False), (1, True)], ids=["refused", "applied, answer lost"]
+)
+def test_a_ledger_write_failing_after_the_engine_indexed_a_chunk_doubles_nothing(
+    times: int, applied: bool, aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
+    runtime.services.settings = replace(runtime.services.settings, backoff_base=0.001, backoff_cap=0.01)
+    ledger_client = LedgerWriteFails(aws.dynamodb, ACK, times, applied)
+    runtime.services.ledger = DynamoLedger(TABLE, ledger_client)
+    flows = flow_object(900, seed=7)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/ack-fails.log.gz", Body=flows.body)
+    results: list[str] = []
+
+    def invoke(event: dict[str, Any]) -> dict[str, Any]:
+        answer = handler.handle(event, LambdaContext(), runtime)
+        results.append("failed" if answer["batchItemFailures"] else "ok")
+        return answer
+
+    drain(aws.sqs, aws.queue_url, invoke)
+    assert ledger_client.times == 0 and "failed" in results and results[-1] == "ok"
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    (item,) = aws.dynamodb.scan(TableName=TABLE)["Items"]
+    assert item["finished"]["BOOL"] and int(item["records_indexed"]["N"]) == flows.records
+
+
 def test_direct_invocations_raise_when_an_object_fails(aws: Aws, runtime: Runtime) -> None:
     event = {
         "Records": [
@@ -222,6 +287,31 @@ def test_an_unversioned_object_overwritten_before_it_is_read_loses_nothing_silen
     assert done.records == second.records
 
 
+def test_an_unversioned_object_overwritten_part_way_says_what_of_it_was_indexed(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
+    _discard_queued(aws)
+    key = "flows/overwritten-part-way.log.gz"
+    first, second = flow_object(900, seed=18), flow_object(100, seed=19)
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=first.body)
+    first_message = receive(aws.sqs, aws.queue_url, visibility=60)
+    # the first delivery runs out of time after its first chunk (300 records)
+    assert handler.handle(first_message, CountdownContext(9), runtime)["batchItemFailures"]
+    indexed = count(templated_engine, "siem-vpcflow")
+    assert 0 < indexed < first.records
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=second.body)  # before the redelivery reads the rest
+    second_message = receive(aws.sqs, aws.queue_url, visibility=60)
+
+    assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    (letter,) = s3_dead_letters(aws)
+    assert (
+        letter["reason"] == f"overwritten part-way, after {indexed} records were indexed and 0 dead-lettered"
+    )
+    assert handler.handle(second_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert count(templated_engine, "siem-vpcflow") == indexed + second.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+
+
 def test_a_finished_version_overwritten_later_is_not_a_dead_letter(aws: Aws, runtime: Runtime) -> None:
     key = "flows/done-then-overwritten.log.gz"
     aws.s3.put_object(Bucket=BUCKET, Key=key, Body=flow_object(60, seed=15).body)
@@ -230,6 +320,41 @@ def test_a_finished_version_overwritten_later_is_not_a_dead_letter(aws: Aws, run
     aws.s3.put_object(Bucket=BUCKET, Key=key, Body=flow_object(60, seed=16).body)
     # the first notification delivered again, after the overwrite (SQS is at-least-once)
     assert handler.handle(first_message, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert s3_dead_letters(aws) == []
+
+
+def _notify_suspended_version(aws: Aws, key: str, body: bytes) -> dict[str, Any]:
+    """``body`` put at ``key`` of the bucket with its versioning suspended, and the SQS batch of
+    its notification as S3 writes it there: version id ``null`` (the version the next PUT or
+    DELETE replaces in place) and the ETag. moto's own notification names no version."""
+    for status in ("Enabled", "Suspended"):
+        aws.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": status})
+    etag = aws.s3.put_object(Bucket=BUCKET, Key=key, Body=body)["ETag"].strip('"')
+    _discard_queued(aws)
+    record = {
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "us-east-1",
+        "eventName": "ObjectCreated:Put",
+        "s3": {
+            "bucket": {"name": BUCKET, "arn": f"arn:aws:s3:::{BUCKET}"},
+            "object": {"key": key, "size": len(body), "eTag": etag, "versionId": "null", "sequencer": "01"},
+        },
+    }
+    aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=orjson.dumps({"Records": [record]}).decode())
+    return receive(aws.sqs, aws.queue_url, visibility=60)
+
+
+def test_an_object_of_a_suspended_bucket_deleted_after_it_was_ingested_is_not_a_dead_letter(
+    aws: Aws, runtime: Runtime, templated_engine: OpenSearch
+) -> None:
+    flows = flow_object(100, seed=17)
+    event = _notify_suspended_version(aws, "flows/suspended.log.gz", flows.body)
+    assert handler.handle(event, LambdaContext(), runtime)["batchItemFailures"] == []
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    aws.s3.delete_object(Bucket=BUCKET, Key="flows/suspended.log.gz")  # replaces the null version
+    # the same notification delivered again (SQS is at-least-once): the ledger says it is done
+    assert handler.handle(event, LambdaContext(), runtime)["batchItemFailures"] == []
     assert s3_dead_letters(aws) == []
 
 

@@ -89,7 +89,7 @@ def test_partial_progress_inside_a_chunk_survives_and_is_cleared_by_the_ack(ledg
     ledger.claim(KEY, "worker-a", 60, CHUNK)
     ledger.ack_chunk(KEY, "worker-a", 0, indexed=10, dead_lettered=0)
     done = frozenset(range(0, 700)) | frozenset(range(900, 1000))
-    ledger.save_partial(KEY, "worker-a", 1, done, indexed=800, dead_lettered=0)
+    ledger.save_partial(KEY, "worker-a", 1, done, indexed=800, dead_lettered=0, before=frozenset())
     ledger.release(KEY, "worker-a")
 
     progress = ledger.claim(KEY, "worker-b", 60, CHUNK)
@@ -100,13 +100,31 @@ def test_partial_progress_inside_a_chunk_survives_and_is_cleared_by_the_ack(ledg
     assert (progress.chunks_done, progress.partial, progress.indexed) == (2, frozenset(), 1010)
 
 
+def test_a_partial_save_sent_again_after_it_was_applied_counts_nothing_twice(ledger: Ledger) -> None:
+    # DynamoDB applied the save and its answer was lost: the SDK, or the processor, sends it again.
+    ledger.claim(KEY, "worker-a", 60, CHUNK)
+    first, second = frozenset(range(300)), frozenset(range(500))
+    ledger.save_partial(KEY, "worker-a", 0, first, indexed=300, dead_lettered=0, before=frozenset())
+    with pytest.raises(LeaseLost):
+        ledger.save_partial(KEY, "worker-a", 0, first, indexed=300, dead_lettered=0, before=frozenset())
+    ledger.save_partial(KEY, "worker-a", 0, second, indexed=190, dead_lettered=10, before=first)
+    with pytest.raises(LeaseLost):
+        ledger.save_partial(KEY, "worker-a", 0, second, indexed=190, dead_lettered=10, before=first)
+    progress = ledger.progress(KEY)
+    assert progress is not None and (progress.partial, progress.indexed, progress.dead_lettered) == (
+        second,
+        490,
+        10,
+    )
+
+
 def test_a_chunk_stays_in_flight_until_its_ack(ledger: Ledger) -> None:
     ledger.claim(KEY, "worker-a", 60, CHUNK)
     ledger.begin_chunk(KEY, "worker-a", 0)
     first = ledger.progress(KEY)
     assert first is not None and first.in_flight_since > 0
     # A partial save keeps it: a request that timed out may have been applied all the same.
-    ledger.save_partial(KEY, "worker-a", 0, frozenset({0, 1}), indexed=2, dead_lettered=0)
+    ledger.save_partial(KEY, "worker-a", 0, frozenset({0, 1}), indexed=2, dead_lettered=0, before=frozenset())
     assert ledger.claim(KEY, "worker-a", 60, CHUNK).in_flight_since == first.in_flight_since
     ledger.ack_chunk(KEY, "worker-a", 0, indexed=CHUNK - 2, dead_lettered=0)
     after = ledger.progress(KEY)

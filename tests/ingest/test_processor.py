@@ -3,6 +3,7 @@ the object's byte stream, the dead-letter sink, the ledger."""
 
 from __future__ import annotations
 
+import gzip
 import io
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,14 +15,23 @@ from opensearchpy import OpenSearch
 
 from ingest.config import Settings
 from ingest.deadletters import DeadLetterBatch, MemoryDeadLetterSink
-from ingest.ledger import SqliteLedger
+from ingest.events import ObjectRef
+from ingest.ledger import DynamoLedger, LeaseLost, Ledger, SqliteLedger
 from ingest.processor import Services, SourcedItem, normalized_items, process_object
-from ingest.reader import ObjectIdentity, OpenedObject, open_bytes
+from ingest.reader import ObjectIdentity, OpenedObject, open_bytes, open_s3
 from ingest.serverless_guard import ServerlessGuard
 from ingest.writer import BulkWriter, Deadline, Pending
 from normalizers import DeadLetter
 from normalizers.stream import SourceReadError
-from tests.ingest.harness import EMBEDDED_VISIBILITY_SECONDS, count, duplicated_ids
+from tests.ingest.conftest import TABLE, Aws
+from tests.ingest.cut_s3 import CutObject, cut_s3
+from tests.ingest.harness import (
+    EMBEDDED_VISIBILITY_SECONDS,
+    PARTIAL_SAVE,
+    LedgerWriteFails,
+    count,
+    duplicated_ids,
+)
 from tests.ingest.proxy import FaultProxy, Faults
 from tests.ingest.records import FlowObject, flow_object
 
@@ -82,9 +92,7 @@ def ledger() -> Iterator[SqliteLedger]:
     built.close()
 
 
-def _services(
-    engine: OpenSearch, ledger: SqliteLedger, sink: MemoryDeadLetterSink, **changes: object
-) -> Services:
+def _services(engine: OpenSearch, ledger: Ledger, sink: MemoryDeadLetterSink, **changes: object) -> Services:
     settings = Settings(
         **{
             "chunk_size": 500,
@@ -143,6 +151,39 @@ def test_an_expired_token_leaves_the_object_for_a_retry_and_dead_letters_nothing
     assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
 
 
+def test_an_index_refusing_writes_leaves_the_object_for_a_retry_and_dead_letters_nothing(
+    proxy: FaultProxy, proxied: OpenSearch, templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    flows = flow_object(1000, seed=14)
+    proxy.faults = Faults(seed=3, item_403=0.2)  # some items answered 403 cluster_block_exception
+    sink = MemoryDeadLetterSink()
+    first = process_object(_opened(flows), _services(proxied, ledger, sink), "a", Deadline())
+    assert first.status == "incomplete" and "cluster_block_exception" in (first.error or "")
+    proxy.faults = Faults()  # the write block is lifted
+    second = process_object(_opened(flows), _services(proxied, ledger, sink), "b", Deadline())
+    assert second.status == "done" and not sink.entries()
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+
+
+def test_a_partial_save_applied_whose_answer_is_lost_counts_nothing_twice(
+    aws: Aws, proxy: FaultProxy, proxied: OpenSearch, templated_engine: OpenSearch
+) -> None:
+    flows = flow_object(1000, seed=15)
+    ledger_client = LedgerWriteFails(aws.dynamodb, PARTIAL_SAVE, 1, applied=True)
+    ledger = DynamoLedger(TABLE, ledger_client)
+    proxy.faults = Faults(seed=3, item_403=0.2)  # chunk 0 ends part-way: its progress is saved
+    sink = MemoryDeadLetterSink()
+    with pytest.raises(LeaseLost):  # the save, sent again after it was applied, is refused
+        process_object(_opened(flows), _services(proxied, ledger, sink), "a", Deadline())
+    assert ledger_client.times == 0
+    proxy.faults = Faults()
+    second = process_object(_opened(flows), _services(proxied, ledger, sink), "b", Deadline())
+    assert second.status == "done" and not sink.entries()
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+    progress = ledger.progress(KEY)
+    assert progress is not None and (progress.indexed, progress.dead_lettered) == (flows.records, 0)
+
+
 def _cut_after(opened: OpenedObject, records: int) -> Iterator[SourcedItem]:
     """The object's items until the S3 stream breaks after ``records`` of them."""
     items, _, _ = normalized_items(opened, keep_original=False)
@@ -180,6 +221,30 @@ def test_a_broken_s3_stream_surfaces_as_a_read_error_not_a_dead_letter(
     assert result.status == "incomplete" and "ConnectionResetError" in (result.error or "")
     progress = ledger.progress(KEY)
     assert progress is not None and not progress.finished and not sink.entries()
+
+
+@pytest.mark.parametrize("compressed", [True, False], ids=["gzip", "plain"])
+def test_an_s3_body_cut_short_is_read_again_never_dead_lettered_nor_finished(
+    compressed: bool, templated_engine: OpenSearch, ledger: SqliteLedger
+) -> None:
+    # S3 sends the whole object's Content-Length, three quarters of its bytes, then closes: what
+    # botocore raises then is no OSError, and a plain object's cut would look like its end.
+    flows = flow_object(2000, seed=13)
+    served = CutObject(flows.body if compressed else gzip.decompress(flows.body))
+    served.served = len(served.body) * 3 // 4
+    sink = MemoryDeadLetterSink()
+    ref = ObjectRef("bucket", "flows/object.log.gz", etag=served.etag)
+    with cut_s3(served) as s3:
+        first = process_object(open_s3(s3, ref), _services(templated_engine, ledger, sink), "a", Deadline())
+        assert first.status == "incomplete" and "reading the object failed" in (first.error or "")
+        progress = ledger.progress(f"{LOCATION}#{served.etag}")
+        assert progress is not None and not progress.finished and not sink.entries()
+        assert progress.indexed < flows.records  # (botocore reads a MiB at once: here, none)
+        served.served = None  # the redelivery reads it whole
+        second = process_object(open_s3(s3, ref), _services(templated_engine, ledger, sink), "b", Deadline())
+    assert second.status == "done" and second.already_acknowledged == progress.indexed
+    assert count(templated_engine, INDEX) == flows.records and not duplicated_ids(templated_engine, INDEX)
+    assert not sink.entries() and served.gets == 2
 
 
 class _StopBeforeChunk(Deadline):

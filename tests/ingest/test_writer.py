@@ -118,6 +118,21 @@ def test_throttled_requests_and_items_are_retried_until_all_land(
     assert count(client, INDEX) == 500 and not duplicated_ids(client, INDEX)
 
 
+def test_an_answer_mixing_created_already_there_throttled_and_failed_items_lands_each_document_once(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # 409 on a create: the engine holds the document (it took an earlier copy of the request).
+    # It is indexed, not a refusal: dead-lettered, a replay would index it a second time.
+    proxy.faults = Faults(seed=13, item_409=0.15, item_429=0.15, item_500=0.1)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=50, max_attempts=30)
+    report = writer.write(_documents(500), Deadline())
+    writer.close()
+    assert all(proxy.stats.injected[f"item {status}"] for status in (409, 429, 500))
+    assert sorted(report.indexed) == list(range(500)) and not report.rejected and not report.unfinished
+    assert count(client, INDEX) == 500 and not duplicated_ids(client, INDEX)
+
+
 def test_timeouts_are_retried(proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
     proxy.faults = Faults(seed=3, bulk_timeout=0.4, timeout_sleep=0.5)
     client = _client(proxy, serverless_guard)
@@ -152,6 +167,21 @@ def test_a_request_applied_then_timed_out_is_looked_up_not_sent_again(
     assert report.requests == 2 and proxy.stats.bulk_requests == 2
     assert count(_client(proxy, serverless_guard), INDEX) == 100
     assert not duplicated_ids(_client(proxy, serverless_guard), INDEX)
+
+
+def test_a_request_applied_then_reset_mid_answer_is_looked_up_not_sent_again(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # The engine applied the body; its answer breaks off half-way with a connection reset.
+    proxy.faults = Faults(applied_resets=1)
+    writer = _unsure_writer(proxy, serverless_guard)
+    report = writer.write(_documents(100), Deadline())
+    writer.close()
+    assert proxy.stats.injected["bulk applied, then reset mid-answer"] == 1
+    assert sorted(report.indexed) == list(range(100)) and not report.unfinished
+    assert report.requests == 2 and proxy.stats.bulk_requests == 2
+    client = _client(proxy, serverless_guard)
+    assert count(client, INDEX) == 100 and not duplicated_ids(client, INDEX)
 
 
 def test_what_an_applied_request_did_not_index_is_sent_again(
@@ -267,6 +297,22 @@ def test_a_refused_request_leaves_its_documents_unfinished_not_dead_lettered(
     assert count(client, INDEX) == 20
 
 
+def test_items_refused_for_their_index_not_for_themselves_are_left_unfinished_not_rejected(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # 403 cluster_block_exception: the index takes no writes (a write block); nothing against
+    # the documents, as for a whole request refused 401/403/404.
+    proxy.faults = Faults(seed=17, item_403=0.3)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=50)
+    report = writer.write(_documents(200), Deadline())
+    writer.close()
+    assert proxy.stats.injected["item 403"] == len(report.unfinished) > 0 and not report.rejected
+    assert sorted(report.indexed + report.unfinished) == list(range(200))
+    assert any("403 cluster_block_exception" in error for error in report.errors)
+    assert count(client, INDEX) == len(report.indexed) and not duplicated_ids(client, INDEX)
+
+
 def test_a_request_timeout_answer_is_retried(proxy: FaultProxy, serverless_guard: ServerlessGuard) -> None:
     proxy.faults = Faults(scripted=["408"])
     client = _client(proxy, serverless_guard)
@@ -313,6 +359,25 @@ def test_the_halves_of_a_body_too_large_respect_the_deadline(
     assert report.unfinished and report.indexed and not report.rejected
     assert sorted(report.indexed + report.unfinished) == list(range(64))
     assert count(client, INDEX) == len(report.indexed) and not duplicated_ids(client, INDEX)
+
+
+def test_a_document_the_engine_finds_too_large_even_alone_is_rejected_and_the_rest_indexed(
+    proxy: FaultProxy, serverless_guard: ServerlessGuard
+) -> None:
+    # Within the writer's own body limit, but over the engine's: halves until it is alone, then
+    # refused with the engine's reason (dead-lettered), never sent again and again.
+    documents = _documents(20)
+    large = _documents(1, pad=6000)[0]
+    documents[7] = Pending(7, INDEX, large.body.replace(b"doc-0", b"doc-7"))
+    proxy.faults = Faults(max_body_bytes=4096)
+    client = _client(proxy, serverless_guard)
+    writer = _writer(client, bulk_max_docs=20, concurrency=1)
+    report = writer.write(documents, Deadline())
+    writer.close()
+    (rejected,) = report.rejected
+    assert rejected.pending.offset == 7 and rejected.reason.startswith("bulk request refused: 413")
+    assert sorted(report.indexed) == [n for n in range(20) if n != 7] and not report.unfinished
+    assert count(client, INDEX) == 19 and not duplicated_ids(client, INDEX)
 
 
 class _Answering:
