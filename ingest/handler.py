@@ -22,6 +22,7 @@ from ingest.processor import ObjectResult, process_object, with_retries
 from ingest.reader import ObjectGone, ObjectOverwritten, notified_identity, open_s3
 from ingest.runtime import Runtime, build_runtime
 from ingest.writer import Deadline
+from normalizers.layouts import read_key
 
 _runtime: Runtime | None = None
 
@@ -114,19 +115,19 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
             ObjectResult(ref.url, status="failed", error=f"{type(error).__name__}: {error}")
         )
         return False
+    # Filled as the object goes: when it fails, what the ledger acknowledged before is counted.
+    result = ObjectResult(opened.identity.location, opened.identity.version)
     try:
-        result = process_object(opened, services, invocation.owner, invocation.deadline)
+        process_object(opened, services, invocation.owner, invocation.deadline, result=result)
     except LeaseHeld as error:
         logger.info("object busy elsewhere", extra={"key": ref.url, "reason": str(error)})
+        # Nothing read, so the metrics' source is the one its key's layout names, if any.
+        result.source, result.status, result.error = read_key(ref.key).source, "busy", str(error)
+        invocation.results.append(result)  # counted in ObjectsBusy: the message is retried later
         return False
     except Exception as error:
         logger.exception("object failed", extra={"key": ref.url})
-        result = ObjectResult(
-            opened.identity.location,
-            opened.identity.version,
-            status="failed",
-            error=f"{type(error).__name__}: {error}",
-        )
+        result.status, result.error = "failed", f"{type(error).__name__}: {error}"
     finally:
         opened.close()
     log_object(result)

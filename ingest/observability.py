@@ -33,6 +33,8 @@ _COUNTS = {
     "Records": "records",
     "Indexed": "indexed",
     "DeadLettered": "dead_lettered",
+    # Apart from Records, which counts each record once over an object's runs: re-read, skipped.
+    "AlreadyAcknowledged": "already_acknowledged",
     "BulkRetries": "retries",
     "BulkRequests": "requests",
 }
@@ -56,6 +58,12 @@ def emit_metrics(results: Iterable[ObjectResult], namespace: str = NAMESPACE) ->
             name="ObjectsSkipped",
             unit=MetricUnit.Count,
             value=sum(r.status == "skipped" for r in group),  # no records of ours: log line says why
+        )
+        metrics.add_metric(
+            name="ObjectsBusy",
+            unit=MetricUnit.Count,
+            # Another invocation holds its lease (a duplicate delivery): retried, not failed.
+            value=sum(r.status == "busy" for r in group),
         )
         for metric, attribute in _COUNTS.items():
             metrics.add_metric(

@@ -104,12 +104,18 @@ class ObjectResult:
     status: str = "done"
     """``done``, ``already done``, ``skipped`` (no records, e.g. a digest), ``incomplete``, ``failed``,
     ``gone`` (deleted before it was read), ``overwritten`` (an unversioned object replaced before
-    the notified version was read): both dead-lettered by the handler as one record."""
+    the notified version was read): both dead-lettered by the handler as one record; ``busy``
+    (another worker holds its lease: nothing done)."""
     records: int = 0
-    """Records read from the object in this run, including those acknowledged earlier."""
+    """Records this run settled: indexed or dead-lettered by it, or found indexed by an
+    interrupted run and acknowledged by this one. Each record is counted by the one run whose
+    ledger write acknowledges it, so summed over the runs of an object, ``records`` is the
+    object's record count and equals ``indexed + dead_lettered``. Counted apart from them (the
+    chunk's records less those not settled), so a record the writer dropped would show."""
     indexed: int = 0
     dead_lettered: int = 0
     already_acknowledged: int = 0
+    """Records read again only to be skipped: an earlier run acknowledged them (not in ``records``)."""
     retries: int = 0
     requests: int = 0
     duration_ms: float = 0.0
@@ -214,16 +220,20 @@ def process_object(
     owner: str,
     deadline: Deadline,
     items: Iterable[SourcedItem] | None = None,
+    result: ObjectResult | None = None,
 ) -> ObjectResult:
     """Ingest one opened object (or ``items`` derived from it, for replays); see module doc.
 
     Returns with status ``incomplete`` when the deadline or the retry budget stopped it (the
     caller must let it be retried); raises :class:`~ingest.ledger.LeaseHeld` when another worker
-    holds it, and whatever unexpected error stopped it (the lease is released first).
+    holds it, and whatever unexpected error stopped it (the lease is released first). ``result``
+    (else a new one) is filled as the object goes, so a caller that catches the error still has
+    the counts of what the ledger acknowledged before it: no retry counts those again.
     """
     started = time.monotonic()
     identity = opened.identity
-    result = ObjectResult(identity.location, identity.version)
+    if result is None:
+        result = ObjectResult(identity.location, identity.version)
     remaining = deadline.remaining()
     # In Lambda the lease ends with the invocation; a CLI run (no deadline) holds it for an hour.
     lease = max(60.0, remaining + services.settings.deadline_margin) if math.isfinite(remaining) else 3600.0
@@ -268,6 +278,8 @@ def process_object(
 @dataclass(slots=True)
 class _Chunk:
     number: int
+    size: int
+    """Records of the chunk, those handled before included."""
     documents: Documents
     letters: list[tuple[int, dict[str, Any]]]
     """(offset, dead-letter JSON) of records the normalizer could not turn into documents."""
@@ -275,7 +287,8 @@ class _Chunk:
     done_before: frozenset[int]
     """Offsets the ledger records as handled (its ``partial``)."""
     found: frozenset[int] = frozenset()
-    """Offsets an interrupted run indexed without the ledger recording them (looked up)."""
+    """Offsets an interrupted run indexed without the ledger recording them (looked up): this
+    run's ledger write acknowledges them, so this run counts them (no other run could)."""
 
     def handled(self, report: WriteReport) -> frozenset[int]:
         """Offsets handled once ``report``'s indexed documents are counted."""
@@ -332,7 +345,6 @@ class _ChunkLoop:
                 skipped = sum(1 for _ in islice(records, self._chunk_size))
                 if not skipped:
                     break
-                self._result.records += skipped
                 self._result.already_acknowledged += skipped
                 # Skipping still reads and normalizes the chunk: on a large object that alone can
                 # use the invocation's time, so it stops here like any other chunk would.
@@ -413,14 +425,12 @@ class _ChunkLoop:
         count = offset + 1
         if not count:
             return None
-        self._result.records += count
         self._result.already_acknowledged += len(done_before)
         self._result.source = self._result.source or (source if source != "unknown" else None)
         found = self._found_in_engine(number, documents)
         if found:
-            self._result.already_acknowledged += len(found)
             documents = Documents.of(document for document in documents if document.offset not in found)
-        return _Chunk(number, documents, letters, source, done_before, found)
+        return _Chunk(number, count, documents, letters, source, done_before, found)
 
     def _position(self, number: int, offset: int) -> str:
         """Where the record is in its object (``record 12``), as its dead letter would say."""
@@ -479,9 +489,15 @@ class _ChunkLoop:
         if letters:
             self._write_letters(chunk, report, letters)
         self._services.hooks.after_write(self._identity, chunk.number)
-        self._result.indexed += len(report.indexed)
-        self._result.dead_lettered += len(letters)
         self._acknowledge(chunk, report, letters, begin_next)
+
+    def _count_settled(self, chunk: _Chunk, report: WriteReport, dead_lettered: int) -> None:
+        """Count what the ledger write just made acknowledges (counted only once it is made: a
+        write refused leaves them to the retry, which counts them): the chunk's records but
+        those an earlier run acknowledged and those left unfinished (sent again by the retry)."""
+        self._result.records += chunk.size - len(chunk.done_before) - len(report.unfinished)
+        self._result.indexed += _indexed(chunk, report)
+        self._result.dead_lettered += dead_lettered
 
     def _write_letters(
         self, chunk: _Chunk, report: WriteReport, letters: list[tuple[int, dict[str, Any]]]
@@ -500,6 +516,8 @@ class _ChunkLoop:
             # engine indexed is recorded, so the retry does not index it twice.
             done = chunk.handled(report)
             self._retrying(lambda: self._save_partial(chunk, done, _indexed(chunk, report), 0))
+            self._result.records += len(done - chunk.done_before)
+            self._result.indexed += _indexed(chunk, report)
             raise
         self._result.dead_letter_files.append(where)
 
@@ -509,6 +527,7 @@ class _ChunkLoop:
         if report.unfinished:
             done = chunk.handled(report) | frozenset(offset for offset, _ in letters)
             self._retrying(lambda: self._save_partial(chunk, done, _indexed(chunk, report), len(letters)))
+            self._count_settled(chunk, report, len(letters))
             why = "; ".join(sorted(set(report.errors))[:3]) or "attempts or time ran out"
             raise Incomplete(f"chunk {chunk.number}: {len(report.unfinished)} documents not written ({why})")
         key = self._identity.ledger_key
@@ -517,6 +536,7 @@ class _ChunkLoop:
                 key, self._owner, chunk.number, _indexed(chunk, report), len(letters), begin_next
             )
         )
+        self._count_settled(chunk, report, len(letters))
         self._services.hooks.after_ack(self._identity, chunk.number)
 
     def _save_partial(self, chunk: _Chunk, done: frozenset[int], indexed: int, dead_lettered: int) -> None:

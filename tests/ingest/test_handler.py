@@ -377,3 +377,92 @@ def test_another_services_log_notified_live_is_skipped_and_counted_not_dead_lett
         "Elastic Load Balancing access logs (not read)",
         0,
     )
+
+
+def _metrics_emitted(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    """The Embedded Metric Format documents the handler printed since the last call."""
+    lines = capsys.readouterr().out.splitlines()
+    return [document for line in lines if "_aws" in (document := orjson.loads(line))]
+
+
+def _summed(documents: list[dict[str, Any]], *names: str) -> tuple[int, ...]:
+    """Each metric summed over ``documents`` (a document gives a metric's values as a list)."""
+    return tuple(int(sum(sum(document.get(name, [])) for document in documents)) for name in names)
+
+
+@pytest.mark.parametrize("checks", [7, 12], ids=["between chunks", "inside a chunk"])
+def test_an_object_resumed_after_a_deadline_counts_each_record_once_in_the_metrics(
+    checks: int, aws: Aws, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    flows = flow_object(1500, seed=8, bad_every=89)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/resumed.log.gz", Body=flows.body)
+    event = receive(aws.sqs, aws.queue_url, visibility=60)
+    capsys.readouterr()
+
+    first = handler.handle(event, CountdownContext(checks), runtime)
+    interrupted = _metrics_emitted(capsys)
+    second = handler.handle(event, LambdaContext(request_id="request-2"), runtime)
+    resumed = _metrics_emitted(capsys)
+
+    assert first["batchItemFailures"] and not second["batchItemFailures"]
+    records, indexed, dead = _summed(interrupted, "Records", "Indexed", "DeadLettered")
+    assert 0 < records == indexed + dead < flows.records  # part of the object, each record settled
+    (acknowledged,) = _summed(resumed, "AlreadyAcknowledged")
+    assert acknowledged > 0  # the resume read what the first run acknowledged, and skipped it
+    both = interrupted + resumed
+    assert _summed(both, "Records", "Indexed", "DeadLettered") == (
+        flows.records,
+        flows.records - flows.bad,
+        flows.bad,
+    )
+
+
+def test_an_object_another_invocation_is_writing_is_counted_busy(
+    aws: Aws, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2024/05/01/busy.log.gz"
+    aws.s3.put_object(Bucket=BUCKET, Key=key, Body=flow_object(20, seed=9).body)
+    head = aws.s3.head_object(Bucket=BUCKET, Key=key)
+    version = head.get("VersionId") or head["ETag"].strip('"')
+    runtime.services.ledger.claim(f"s3://{BUCKET}/{key}#{version}", "another-invocation", 600.0, 300)
+    event = receive(aws.sqs, aws.queue_url, visibility=60)
+    capsys.readouterr()
+
+    answer = handler.handle(event, LambdaContext(), runtime)
+
+    (message_id,) = [record["messageId"] for record in event["Records"] if "busy.log.gz" in record["body"]]
+    assert answer["batchItemFailures"] == [{"itemIdentifier": message_id}]  # retried later
+    (document,) = _metrics_emitted(capsys)
+    assert document["source"] == "vpcflow"  # named by the key's layout: the object was not read
+    assert _summed([document], "Objects", "ObjectsBusy", "ObjectsNotFinished", "Records") == (1, 1, 0, 0)
+
+
+def test_an_object_failed_part_way_and_retried_counts_each_record_once_in_the_metrics(
+    aws: Aws, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The second chunk's acknowledgement is refused, every attempt of the first run: the object
+    # fails with its first chunk acknowledged and its second indexed (in flight), not acknowledged.
+    runtime.services.settings = replace(runtime.services.settings, backoff_base=0.001, backoff_cap=0.01)
+    ledger_client = LedgerWriteFails(aws.dynamodb, ACK, 0, applied=False)
+    runtime.services.ledger = DynamoLedger(TABLE, ledger_client)
+    refused: list[int] = []
+
+    def refuse_the_first_ack_of_chunk_1(identity: object, chunk: int) -> None:
+        if chunk == 1 and not refused:
+            refused.append(chunk)
+            ledger_client.times = BOOKKEEPING_ATTEMPTS
+
+    runtime.services.hooks = Hooks(after_write=refuse_the_first_ack_of_chunk_1)
+    flows = flow_object(900, seed=10, bad_every=89)
+    aws.s3.put_object(Bucket=BUCKET, Key="flows/failed.log.gz", Body=flows.body)
+    capsys.readouterr()
+
+    drain(aws.sqs, aws.queue_url, _invoke(runtime))
+
+    runs = _metrics_emitted(capsys)
+    assert _summed(runs, "ObjectsNotFinished") == (1,)  # the failed run, then the one that finished
+    assert _summed(runs, "Records", "Indexed", "DeadLettered") == (
+        flows.records,
+        flows.records - flows.bad,
+        flows.bad,
+    )

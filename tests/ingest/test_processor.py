@@ -352,7 +352,8 @@ def test_a_resumed_in_flight_chunk_sends_only_what_the_engine_lacks(
     result = process_object(_opened(flows), services, "b", Deadline())
 
     assert result.status == "done"
-    assert result.already_acknowledged == 300 and result.indexed == flows.records - flows.bad - 300
+    # The 300 found are counted by this run, whose ledger write acknowledges them, as the ledger does.
+    assert result.already_acknowledged == 0 and result.indexed == flows.records - flows.bad
     assert count(templated_engine, INDEX) == flows.records - flows.bad
     assert not duplicated_ids(templated_engine, INDEX)
     assert len(sink.entries()) == flows.bad
