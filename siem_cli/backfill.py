@@ -157,6 +157,7 @@ class Totals:
     indexed: int = 0
     dead_lettered: int = 0
     already_done: int = 0
+    already_acknowledged: int = 0
     not_finished: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
 
@@ -165,6 +166,7 @@ class Totals:
         self.records += result.records
         self.indexed += result.indexed
         self.dead_lettered += result.dead_lettered
+        self.already_acknowledged += result.already_acknowledged
         self.already_done += result.status == "already done"
         if result.status in ("failed", "incomplete", "busy"):
             self.not_finished.append(f"{result.object}: {result.error}")
@@ -172,9 +174,12 @@ class Totals:
             self.gone.append(result.object)
 
     def report(self, verb: str) -> int:
+        # records = indexed + dead-lettered, this run's own; what a resumed object's earlier run
+        # had finished is read again but counted apart (ingest/processor.py, the metrics).
+        again = f", {self.already_acknowledged} more read again (an earlier run finished them)"
         print(
             f"{verb}: {self.objects} objects ({self.already_done} already done), {self.records} records read, "
-            f"{self.indexed} indexed, {self.dead_lettered} dead-lettered",
+            f"{self.indexed} indexed, {self.dead_lettered} dead-lettered{again if self.already_acknowledged else ''}",
             file=sys.stderr,
         )
         for location in self.gone:
