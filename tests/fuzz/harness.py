@@ -28,11 +28,15 @@ from typing import Any
 import orjson
 
 from demo.records.cloudwatch_logs import firehose_object
+from ingest.immense_terms import immense_term
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
 from normalizers.registry import spec as spec_of
+from normalizers.terms import MAX_TERM_BYTES, cut_immense_values
 from normalizers.vpcflow.fields import CONSTANTS as VPCFLOW_CONSTANTS
-from tests.conftest import FINDING_FIELDS, GOLDEN, MANDATORY_FIELDS, dataset_of, missing_fields
+from opensearch_assets.templates import index_properties
+from tests.conftest import FINDING_FIELDS, GOLDEN, MANDATORY_FIELDS, dataset_of, index_of, missing_fields
 from tests.fuzz import deliveries
+from tests.fuzz.conformance import violations
 
 INGESTED = "2026-01-01T00:00:00.000Z"
 REASONS = {
@@ -132,6 +136,7 @@ def check_object(
         missing = [field for field in missing_fields(document, fields) if field not in tolerated]
         assert not missing, (missing, document)
         orjson.dumps(document)  # what the bulk writer does with it
+        assert not refusals(document), (refusals(document), document)
     if records is not None:
         assert len(items) == records, (
             len(items),
@@ -414,3 +419,25 @@ def targets() -> list[Target]:
         for target in found
         if containers(target.source, delivery)
     ]
+
+
+# -- what Serverless accepts ----------------------------------------------------------------
+
+
+def refusals(document: dict[str, Any]) -> list[str]:
+    """Why OpenSearch Serverless would refuse ``document`` as the ingest path sends it; empty
+    when it would index it. A value of a type its index's template does not take (a mapping
+    error, :mod:`tests.fuzz.conformance`; a field the template does not map is kept unindexed
+    under ``dynamic: false``), no ``@timestamp`` (a TIMESERIES collection requires it), or a
+    term longer than Lucene takes left after the path cut the values too long to index
+    (normalizers/terms.py): each is a 400 for the document, its record unsearchable."""
+    index = index_of(document)
+    found = [problem for problem in violations(document, index) if not problem.endswith(": not mapped")]
+    if "@timestamp" not in document:
+        found.append("no @timestamp")
+    if len(orjson.dumps(document)) > MAX_TERM_BYTES:
+        sent = cut_immense_values(document, "record 0") or document
+        immense = immense_term(sent, index_properties(index))
+        if immense is not None:
+            found.append(f"a term of {len(immense.term)} bytes in {immense.field}")
+    return found
