@@ -30,6 +30,7 @@ import orjson
 from demo.records.cloudwatch_logs import firehose_object
 from ingest.immense_terms import immense_term
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.registry import spec as spec_of
 from normalizers.terms import MAX_TERM_BYTES, cut_immense_values
 from normalizers.vpcflow.fields import CONSTANTS as VPCFLOW_CONSTANTS
@@ -97,9 +98,12 @@ WRAPPERS = {
 }
 
 
-def normalize(data: bytes, name: str, *, configured: bool = True) -> list[Any]:
+def normalize(
+    data: bytes, name: str, *, configured: bool = True, limits: Limits = DEFAULT_LIMITS
+) -> list[Any]:
     """``name``: the source or delivery path whose key (:data:`KEYS`) the object is read under;
-    ``configured``: with the flow formats of the seeds' log groups (:func:`flow_headers`)."""
+    ``configured``: with the flow formats of the seeds' log groups (:func:`flow_headers`);
+    ``limits``: the object's (smaller ones reach a limit with small inputs)."""
     # Every item of a Config snapshot is read (by default a snapshot keeps its compliance items
     # only, tests/normalizers/test_config_snapshots.py): the fuzzing is about the framing.
     origin = Origin(
@@ -107,6 +111,7 @@ def normalize(data: bytes, name: str, *, configured: bool = True) -> list[Any]:
         INGESTED,
         config_snapshot_inventory=True,
         flow_formats=deliveries.flow_formats(flow_headers()) if configured else (),
+        limits=limits,
     )
     return list(normalize_object(io.BytesIO(data), origin))
 
@@ -123,7 +128,7 @@ def check_object(
         if isinstance(item, DeadLetter):
             prefix = item.reason.split(":", 1)[0]
             assert prefix in REASONS, item.reason
-            assert item.position, item
+            assert item.position and item.object == f"s3://bucket/{KEYS.get(name, 'x')}", item
             assert item.raw or prefix in WITHOUT_RAW or not data.strip(), item
     for document in documents:
         dataset = dataset_of(document)
