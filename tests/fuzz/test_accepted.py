@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from normalizers import DeadLetter
 from normalizers.registry import spec as spec_of
-from tests.fuzz.harness import REASONS, bare_records, normalize, refusals
+from tests.fuzz.harness import REASONS, bare_records, normalize, refusals, seeds
 from tests.fuzz.test_fuzz import HOSTILE, JSON_SOURCES, UNFORESEEN
 
 settings.register_profile(
@@ -126,3 +126,42 @@ def test_a_value_no_field_of_its_template_takes_is_its_records_dead_letter(
     [item] = normalize(body, source)
     assert isinstance(item, DeadLetter), refusals(item)
     assert (item.reason, item.raw) == (f"invalid record: {reason}", body)
+
+
+FLOW_TOKENS = [
+    "-",
+    "0",
+    "-1",
+    "x" * 5000,
+    "99999999999999999999",
+    "18446744073709551616",
+    "1e999",
+    "NaN",
+    "Infinity",
+    "0x1F",
+    "1.5",
+    "256.256.256.256",
+    "::ffff:1.2.3.4",
+    "fe80::1%eth0",
+    "\u0661\u0662\u0663",
+    "9999999999999",
+    "\x00",
+    "\ufeff",
+]
+"""Tokens a flow log field may hold that no format allows there (no blank: a blank splits fields)."""
+
+
+@given(data=st.data())
+def test_a_hostile_token_in_any_flow_field_is_indexed_or_dead_lettered(data: st.DataObject) -> None:
+    seed = data.draw(st.sampled_from(seeds("vpcflow")))
+    header, line = seed.split(b"\n", 1)
+    tokens = line.split(b" ")
+    for _ in range(data.draw(st.integers(1, 3))):
+        tokens[data.draw(st.integers(0, len(tokens) - 1))] = data.draw(st.sampled_from(FLOW_TOKENS)).encode()
+    body = header + b"\n" + b" ".join(tokens) + b"\n"
+    [item] = normalize(body, "vpcflow")
+    if isinstance(item, DeadLetter):
+        assert item.reason.split(":", 1)[0] in REASONS and item.raw, item
+        assert not UNFORESEEN.match(item.reason), item.reason
+    else:
+        assert not refusals(item), refusals(item)
