@@ -33,6 +33,11 @@ settings.register_profile("long", max_examples=5000, deadline=None, suppress_hea
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+VALUES = [*HOSTILE, 2**64, -(2**63) - 1, "\ud800", {"\udfff": 1}]
+"""test_fuzz.py's hostile values, integers no 64 bits hold and lone surrogates (JSON text
+escapes them; the containers built with orjson or Arrow there cannot hold them)."""
+
+
 def raw_paths(source: str) -> list[tuple[str, ...]]:
     """The raw members the source's fields read (``service.archived``), each a path of keys;
     ``[]`` (each entry of a list) is the list's first entry."""
@@ -78,7 +83,7 @@ def test_a_hostile_value_where_a_field_is_read_is_indexed_or_dead_lettered(
         tree = orjson.loads(raw)
         for _ in range(data.draw(st.integers(1, 3))):
             path = data.draw(st.sampled_from(raw_paths(source)))
-            with_value(tree, path, copy.deepcopy(data.draw(st.sampled_from(HOSTILE))))
+            with_value(tree, path, copy.deepcopy(data.draw(st.sampled_from(VALUES))))
         trees.append(tree)
     body = b"\n".join(json.dumps(tree).encode("utf-8", "surrogatepass") for tree in trees)
     items = normalize(body, source)
