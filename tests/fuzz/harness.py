@@ -249,7 +249,7 @@ def _json(source: str) -> bool:
     return source in SOURCES and spec_of(source).framing is not None
 
 
-def _eventbridge(source: str, record: bytes) -> bytes:
+def eventbridge_event(source: str, record: bytes) -> bytes:
     detail: Any = orjson.loads(record)
     if source == "securityhub":
         detail = {"findings": [detail]}
@@ -279,7 +279,7 @@ def _sns(record: bytes) -> bytes:
     )
 
 
-def _firehose_error(record: bytes) -> bytes:
+def firehose_error_line(record: bytes) -> bytes:
     """The error record a Firehose stream writes for a record it could not deliver: the record
     as the stream received it, base64 in ``rawData`` (docs/sources/firehose_errors.md)."""
     return orjson.dumps(
@@ -312,13 +312,13 @@ CONTAINERS: list[Container] = [
     ),
     Container(
         "EventBridge events",
-        lambda s, r: b"\n".join(_eventbridge(s, x) for x in r),
+        lambda s, r: b"\n".join(eventbridge_event(s, x) for x in r),
         lambda s: s in DETAIL_TYPES,
         bare_only=True,
     ),
     Container(
         "SNS notifications of EventBridge events",
-        lambda s, r: b"".join(_sns(_eventbridge(s, x)) for x in r),
+        lambda s, r: b"".join(_sns(eventbridge_event(s, x)) for x in r),
         lambda s: s in DETAIL_TYPES,
         bare_only=True,
     ),
@@ -349,7 +349,7 @@ CONTAINERS: list[Container] = [
         # What the member stack's streams carry (EventBridge events of findings), one error
         # record a line as Firehose writes them under its error output prefix.
         "Firehose error output (each event base64 in rawData)",
-        lambda s, r: b"\n".join(_firehose_error(_eventbridge(s, x)) for x in r) + b"\n",
+        lambda s, r: b"\n".join(firehose_error_line(eventbridge_event(s, x)) for x in r) + b"\n",
         lambda s: s in ("guardduty", "securityhub"),
         bare_only=True,
         delivery="firehose_errors",

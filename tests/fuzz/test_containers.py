@@ -24,7 +24,17 @@ from hypothesis import strategies as st
 
 from normalizers import DeadLetter
 from normalizers.limits import DEFAULT_LIMITS, Limits
-from tests.fuzz.harness import CONTAINERS, KEYS, REASONS, bare_records, compressions, normalize, refusals
+from tests.fuzz.harness import (
+    CONTAINERS,
+    KEYS,
+    REASONS,
+    bare_records,
+    compressions,
+    eventbridge_event,
+    firehose_error_line,
+    normalize,
+    refusals,
+)
 from tests.fuzz.test_fuzz import JSON_SOURCES
 
 settings.register_profile(
@@ -130,3 +140,16 @@ def test_a_record_longer_than_the_limit_is_too_large_though_one_read_holds_it(
     assert [type(item) for item in over] == [dict, DeadLetter, dict], over
     assert over[1].reason == f"record too large: more than {len(seed)} bytes", over[1]
     assert over[1].raw == longer, over[1]
+
+
+def test_a_record_of_the_limit_in_a_firehose_error_line_is_recovered() -> None:
+    """An error line holds its record in base64 (4 bytes for 3) beside the error's members: it
+    is cut with room for a record of the limit, and the record is held to the limit itself."""
+    event = eventbridge_event("guardduty", bare_records("guardduty")[0])
+    limits = dataclasses.replace(DEFAULT_LIMITS, max_record_bytes=len(event))
+    [document] = normalize(firehose_error_line(event), "firehose_errors", limits=limits)
+    assert not isinstance(document, DeadLetter), document
+    longer = event[:-1] + b',"padding":"xxxx"}'
+    [letter] = normalize(firehose_error_line(longer), "firehose_errors", limits=limits)
+    assert isinstance(letter, DeadLetter), letter
+    assert letter.reason.startswith("record too large: rawData decodes to"), letter.reason
