@@ -106,7 +106,8 @@ def _incompatible(kind: str, value: Any) -> str | None:
             ipaddress.ip_address(value if isinstance(value, str) else "-")
         except ValueError:
             return "not an address"
-        return None
+        # Python takes an IPv6 scope (fe80::1%eth0); the engine's address parser does not (memory).
+        return "an address with a scope" if "%" in value else None
     if kind in _WHOLE:
         return "a scalar where an object is kept whole"
     return f"type {kind} not checked"
