@@ -64,15 +64,22 @@ def securityhub_severity(severity: dict[str, Any]) -> tuple[int | None, str | No
         label = label.upper()
         if label not in LABELS:
             raise RecordError(INVALID_RECORD, f"Severity.Label {label!r} is not one of {', '.join(LABELS)}")
-    normalized = optional_number(severity, "Normalized")
+    normalized = normalized_severity(severity)
     if normalized is not None:
-        if not 0 <= normalized <= 100:
-            raise RecordError(INVALID_RECORD, f"Severity.Normalized {normalized!r} is outside 0-100")
         score = int(Decimal(repr(normalized)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         return score, label or label_of_normalized(normalized)
     if label is not None:
         return _NORMALIZED_OF_LABEL[label], label
     return None, None
+
+
+def normalized_severity(severity: dict[str, Any]) -> float | int | None:
+    """``Severity.Normalized``, a number in 0-100 (ASFF), else the finding is invalid: kept in
+    the document whoever scored it (a GuardDuty finding is scored from its own severity)."""
+    normalized = optional_number(severity, "Normalized")
+    if normalized is not None and not 0 <= normalized <= 100:
+        raise RecordError(INVALID_RECORD, f"Severity.Normalized {normalized!r} is outside 0-100")
+    return normalized
 
 
 def rule_fields(rule_id: str | None, name: str | None, category: str | None) -> dict[str, str]:

@@ -80,6 +80,39 @@ def optional_number(parent: Mapping[str, Any] | None, key: str) -> float | int |
     return value
 
 
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+"""What a ``long`` field holds: the engine refuses a number beyond (it truncates a fraction)."""
+FLOAT_MAX = 3.4028234663852886e38
+"""The largest 32-bit float: a ``float`` field holds a larger number as infinity, which the
+engine refuses ("supports only finite values")."""
+
+
+def optional_long(parent: Mapping[str, Any] | None, key: str) -> float | int | None:
+    """A number that a ``long`` field takes: a number beyond 64 bits fails the whole document
+    in the engine, so it is the record's dead letter here, with its bytes."""
+    value = optional_number(parent, key)
+    if value is not None and not LONG_MIN <= value <= LONG_MAX:
+        raise RecordError(INVALID_RECORD, f"{key} {value!r} is beyond a 64-bit integer")
+    return value
+
+
+def optional_float(parent: Mapping[str, Any] | None, key: str) -> float | int | None:
+    """A number that a ``float`` field (32 bits) takes, as :func:`optional_long` a ``long``."""
+    value = optional_number(parent, key)
+    if value is not None and not -FLOAT_MAX <= value <= FLOAT_MAX:
+        raise RecordError(INVALID_RECORD, f"{key} {value!r} is beyond a 32-bit float")
+    return value
+
+
+def optional_bool(parent: Mapping[str, Any] | None, key: str) -> bool | None:
+    """A boolean field, ``None`` when absent: the engine's ``boolean`` refuses any other value
+    but ``"true"``/``"false"``, so another type is the record's dead letter."""
+    value = parent.get(key) if parent is not None else None
+    if value is None or isinstance(value, bool):
+        return value
+    raise wrong_type(key, value, "a boolean")
+
+
 def time_field(parent: Mapping[str, Any] | None, key: str, required: bool = False) -> str | None:
     """A timestamp field as RFC 3339 UTC; unparseable (or missing when required) is a RecordError."""
     value = parent.get(key) if parent is not None else None

@@ -15,9 +15,10 @@ conversion error handling", "Dynamic partitioning"). What this reader relies on,
 
 The objects are cut by the shared splitter (:mod:`~normalizers.framing.json_stream`), so a
 line that is not JSON, not an object or has no valid ``rawData`` is one dead letter with its
-bytes. The decoded record is held to the record limit (a ``rawData`` decoding past it is a dead
-letter, told before it is decoded: the splitter bounds what it holds while it looks for a
-record's end, not a record that parses within one read), then recognized by content
+bytes. The lines are cut with room for a record of the record limit in base64
+(:func:`line_limits`: a longer line is a dead letter of the splitter's, ``record too large``), and
+the decoded record is held to the record limit (a ``rawData`` decoding past it is a dead
+letter, told before it is decoded), then recognized by content
 (:func:`~normalizers.detect.detect`) and read by its source's own normalizer (envelopes,
 splitter, mapper): a finding recovered here is the document it would have been through the
 Firehose stream, same ``event.id``, plus ``aws.firehose_errors.*``. Only the sources the member
@@ -28,6 +29,7 @@ decoded record.
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
@@ -41,6 +43,7 @@ from normalizers.ecs.timestamps import epoch_millis_timestamp
 from normalizers.firehose_errors.delivery import DELIVERY
 from normalizers.framing.json_stream import json_records
 from normalizers.layouts import firehose_error_output_type
+from normalizers.limits import Limits
 from normalizers.object_key import object_key
 from normalizers.reasons import INVALID_RECORD, MISSING_FIELD, RECORD_TOO_LARGE, UNRECOGNIZED_FORMAT
 
@@ -52,12 +55,15 @@ of a longer one stays in the object."""
 HEAD = 1 << 16
 """Decoded bytes looked at to recognize the record, as for an object."""
 NO_RECORD = "Firehose error record whose rawData holds no record"
+LINE_METADATA = 1 << 16
+"""Bytes of an error line besides its ``rawData``: codes, messages, times, ARNs, partition keys
+(a few hundred in Firehose's own lines)."""
 
 
 def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
     """Each recovered record's item, named by its source, in the object's order."""
     output_type = firehose_error_output_type(object_key(origin.object))
-    for record in json_records(stream, limits=origin.limits):
+    for record in json_records(stream, limits=line_limits(origin.limits)):
         position = f"record {record.index}"
         if record.error is not None:
             yield _letter(UNKNOWN, record.error, origin, position, record.raw)
@@ -72,6 +78,14 @@ def normalize(stream: BinaryIO, origin: Origin) -> Iterator[Routed | Skipped]:
             yield _letter(UNKNOWN, decoded, origin, position, record.raw)
             continue
         yield from _recovered(decoded, _provenance(value, output_type), origin, position)
+
+
+def line_limits(limits: Limits) -> Limits:
+    """The object's limits for its lines: a line may hold a record of the record limit in
+    base64 (4 bytes for 3) and :data:`LINE_METADATA` bytes of the error's other members; the
+    record it holds is held to the record limit itself once it is known (:func:`_decoded`)."""
+    record = limits.max_record_bytes
+    return dataclasses.replace(limits, max_record_bytes=(record + 2) // 3 * 4 + LINE_METADATA)
 
 
 def _not_an_error_record(value: Any) -> str | None:

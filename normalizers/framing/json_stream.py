@@ -42,7 +42,8 @@ reported alone:
 - a record still open at the end of the object, with no record start after it, is a
   ``truncated input`` (an array item's always: nothing can follow it);
 - a record larger than the maximum record size is reported (``record too large``, its first
-  :data:`~normalizers.base.MAX_DEAD_LETTER_RAW` bytes kept) and skipped without being held.
+  :data:`~normalizers.base.MAX_DEAD_LETTER_RAW` bytes kept) and skipped without being held;
+  one that a read holds whole too (reads grow with a pending record): it is never parsed.
 
 Whitespace between records is skipped at regex speed and never kept: ``{"Records":[``
 followed by gigabytes of blanks holds one chunk. Each search resumes where the last one stopped
@@ -715,6 +716,8 @@ class _Splitter:
                     end = find(data, separator, end, end + FIND_WINDOW) + 1
                     if not end:
                         break  # not near (a large record, another separator): the regex decides
+                    if end - start > self._max_record:
+                        return start  # too large: the general path says so
                     piece = data[start:end]
                     try:
                         value = loads(piece)
@@ -755,6 +758,8 @@ class _Splitter:
                 end = match.end()
                 if match.start(1) < 0 and data.count(b"{", start, end) != data.count(b"}", start, end):
                     continue  # "}]" closing a list inside the record (see _value)
+                if end - start > self._max_record:
+                    return start  # too large: the general path says so
                 piece = data[start:end]
                 try:
                     value = loads(piece)
@@ -817,7 +822,12 @@ class _Splitter:
                 if searched:
                     brace, quiet = self._last_open_end(search_from)
                     search_from = brace if quiet >= 0 else len(data)
-                if quiet >= 0 and brace != tried and len(data) - brace > READ_SIZE:
+                if (
+                    quiet >= 0
+                    and brace != tried
+                    and len(data) - brace > READ_SIZE
+                    and brace < start + self._max_record
+                ):
                     # Only blanks after it so far (a record followed by a run of whitespace):
                     # take the record now rather than hold the blanks until the next one.
                     tried = brace
@@ -831,6 +841,8 @@ class _Splitter:
                 self._read_more()
                 continue
             end = match.end()
+            if end - start > self._max_record:  # a read may hold more than the limit: not parsed
+                return self._scanned(start, top)
             if data[end] == _CLOSE_BRACKET and data.count(b"{", start, end) != data.count(b"}", start, end):
                 # "}]": the end of an array's last item, once per array, but also of every
                 # list of objects inside a record (far more often). An unbalanced slice is one
@@ -888,6 +900,8 @@ class _Splitter:
             if brace < 0:
                 break
             end = brace + 1
+            if end - start > self._max_record:
+                return self._scanned(start, top)
             try:
                 value = self._loads(data[start:end])
             except orjson.JSONDecodeError as error:
@@ -906,7 +920,7 @@ class _Splitter:
         """A slice that holds a whole value and more ("unexpected content after document"):
         the value is the record; any other error, the scan decides."""
         length = _document_length(error)
-        if length is None:
+        if length is None or length > self._max_record:
             return self._scanned(start, top)
         end = start + length
         raw = bytes(self._data[start:end])
@@ -922,7 +936,7 @@ class _Splitter:
         end, state = self._scan(start, top=top)
         if state == _TOO_LARGE:
             self._pos = end
-            raw = bytes(self._data[start : start + MAX_DEAD_LETTER_RAW])
+            raw = bytes(self._data[start : min(end, start + MAX_DEAD_LETTER_RAW)])  # its own bytes only
             return raw, None, f"{RECORD_TOO_LARGE}: more than {self._max_record} bytes"
         if state == _COMPLETE:
             raw = bytes(self._data[start:end])
@@ -982,8 +996,9 @@ class _Splitter:
                         depth += 1
                     else:
                         depth -= 1
-                        if depth <= 0:
-                            return i, (_TOO_LARGE if dropped else _COMPLETE)
+                        if depth <= 0:  # longer than the limit, though whole in the buffer: not parsed
+                            too_large = dropped or i - start > self._max_record
+                            return i, (_TOO_LARGE if too_large else _COMPLETE)
                     continue
                 i = size
             too_large = i - start > self._max_record
@@ -1039,6 +1054,9 @@ class _Splitter:
             search_from = len(self._data)  # one byte stops it: only the next read is looked at
             self._read_more()
         self._pos = end
+        if end - start > self._max_record:
+            raw = bytes(self._data[start : min(end, start + MAX_DEAD_LETTER_RAW)])
+            return raw, None, f"{RECORD_TOO_LARGE}: more than {self._max_record} bytes"
         return self._parsed(bytes(self._data[start:end]).rstrip(_JSON_BLANKS), truncated=False)
 
     def _parsed(self, raw: bytes, truncated: bool) -> tuple[bytes, Any, str | None]:

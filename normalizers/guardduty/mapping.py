@@ -14,9 +14,18 @@ from normalizers.ecs.actor import actor_hosts
 from normalizers.ecs.arn import arn_region
 from normalizers.ecs.bounded import bounded_objects, bounded_unique
 from normalizers.ecs.finding import guardduty_severity, rule_fields
-from normalizers.ecs.getters import optional_number, optional_obj, optional_str, required_str, time_field
+from normalizers.ecs.getters import (
+    optional_bool,
+    optional_float,
+    optional_long,
+    optional_number,
+    optional_obj,
+    optional_str,
+    required_str,
+    time_field,
+)
 from normalizers.ecs.ids import searchable_id
-from normalizers.ecs.names import snake
+from normalizers.ecs.names import snake, snake_name
 from normalizers.ecs.sequence import sequence_of
 from normalizers.ecs.values import (
     as_bool,
@@ -111,7 +120,7 @@ def finding_document(finding: dict[str, Any], origin: Origin, raw: bytes) -> Doc
                 "description": optional_str(finding, "description"),
                 "partition": optional_str(finding, "partition"),
                 "schema_version": optional_str(finding, "schemaVersion"),
-                "confidence": optional_number(finding, "confidence"),
+                "confidence": optional_float(finding, "confidence"),
                 "severity": {"code": severity_value, "label": label},
                 "sample": sample,
                 "resource": _resource_block(resource),
@@ -182,9 +191,9 @@ def _resource_block(resource: dict[str, Any]) -> dict[str, Any]:
     """``resource`` snake_cased; each ``*_details`` is a flat_object in the index, so a
     value that is not an object is wrapped rather than left to fail the whole document."""
     block: dict[str, Any] = snake(resource, FLAT_KEYS)
-    resource_type = block.pop("resource_type", None)
+    block.pop("resource_type", None)
     block = {key: _objects_only(value) for key, value in block.items()}
-    block["type"] = resource_type
+    block["type"] = optional_str(resource, "resourceType")
     return block
 
 
@@ -194,8 +203,19 @@ def _objects_only(value: Any) -> Any:
     return flat(value)
 
 
+SERVICE_STRINGS = ("detectorId", "featureName", "resourceRole", "serviceName", "userFeedback")
+"""The members of ``service`` its block keeps as ``keyword`` fields (botocore's ``Service``:
+strings): copied as they came, an object there failed the whole document in the engine."""
+
+
 def _service_block(service: dict[str, Any], action: dict[str, Any]) -> dict[str, Any]:
+    """``service`` snake_cased, its typed members read as their fields' kinds: a value of
+    another type is the finding's dead letter, not a document the engine refuses."""
     block: dict[str, Any] = snake(service, FLAT_KEYS)
+    for name in SERVICE_STRINGS:
+        block[snake_name(name)] = optional_str(service, name)
+    block["archived"] = optional_bool(service, "archived")
+    block["count"] = optional_long(service, "count")
     block["action"] = action
     block["event_first_seen"] = time_field(service, "eventFirstSeen")
     block["event_last_seen"] = time_field(service, "eventLastSeen")

@@ -12,10 +12,10 @@ from normalizers.ecs.activity import activity_of
 from normalizers.ecs.actor import Actor, actor_fields, actor_hosts
 from normalizers.ecs.arn import arn_account, arn_region
 from normalizers.ecs.bounded import LIST_LIMIT, bounded_objects, bounded_strings, bounded_unique
-from normalizers.ecs.finding import rule_fields
+from normalizers.ecs.finding import normalized_severity, rule_fields
 from normalizers.ecs.getters import (
     optional_list,
-    optional_number,
+    optional_long,
     optional_obj,
     optional_str,
     required_str,
@@ -182,17 +182,17 @@ def finding_document(
                 "last_observed_at": time_field(finding, "LastObservedAt"),
                 "severity": {
                     "label": label,
-                    "normalized": optional_number(severity, "Normalized"),
+                    "normalized": normalized_severity(severity),
                     "original": as_text(severity.get("Original")),
                 },
-                "confidence": optional_number(finding, "Confidence"),
-                "criticality": optional_number(finding, "Criticality"),
+                "confidence": optional_long(finding, "Confidence"),
+                "criticality": optional_long(finding, "Criticality"),
                 "compliance": _compliance(compliance),
                 "workflow": {"status": as_text(optional_obj(finding, "Workflow").get("Status"))},
                 "workflow_state": optional_str(finding, "WorkflowState"),
                 "record_state": optional_str(finding, "RecordState"),
                 "verification_state": optional_str(finding, "VerificationState"),
-                "remediation": snake(optional_obj(finding, "Remediation")),
+                "remediation": _remediation(optional_obj(finding, "Remediation")),
                 "note": _note(optional_obj(finding, "Note")),
                 "resources": [resource_block(resource) for resource in resources],
                 "container_images": workload.images,
@@ -213,6 +213,20 @@ def finding_document(
         },
     }
     return compact(document)
+
+
+def _remediation(remediation: dict[str, Any]) -> dict[str, Any]:
+    """``Remediation`` snake_cased, its ``Recommendation`` an object of strings (ASFF): the
+    template maps ``recommendation.text`` and ``.url``, so another shape failed the document."""
+    recommendation = optional_obj(remediation, "Recommendation")
+    return {
+        **snake(remediation),
+        "recommendation": {
+            **snake(recommendation),
+            "text": optional_str(recommendation, "Text"),
+            "url": optional_str(recommendation, "Url"),
+        },
+    }
 
 
 def _compliance(compliance: dict[str, Any]) -> dict[str, Any]:

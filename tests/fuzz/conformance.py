@@ -21,6 +21,9 @@ from normalizers.ecs.timestamps import timestamp
 from opensearch_assets.templates import index_fields
 
 _INTEGERS = {"long": 2**63, "integer": 2**31, "short": 2**15, "byte": 2**7}
+_FLOAT_MAX = {"float": 3.4028234663852886e38, "half_float": 65504.0}
+"""The largest finite value of OpenSearch's 32- and 16-bit floats: a number beyond it parses to
+infinity, which the engine refuses ("supports only finite values")."""
 _FLOATS = {"float", "double", "half_float", "scaled_float"}
 _WHOLE = ("flat_object", "geo_point")
 _RFC3339_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{3})?Z\Z")
@@ -45,6 +48,8 @@ def violations(document: dict[str, Any], index: str) -> list[str]:
                 continue
             if path in objects:
                 out.append(f"{path}: {value!r:.80} where the template has an object")
+            elif (above := _mapped_above(path, fields)) is not None:
+                out.append(f"{above} ({fields[above]['type']}): an object where the template has a leaf")
             else:
                 out.append(f"{path}: not mapped")
             continue
@@ -52,6 +57,16 @@ def violations(document: dict[str, Any], index: str) -> list[str]:
         if problem:
             out.append(f"{path} ({spec['type']}): {problem}: {value!r:.80}")
     return out
+
+
+def _mapped_above(path: str, fields: dict[str, dict[str, Any]]) -> str | None:
+    """The mapped leaf field ``path`` lies under, if any: an object given to a ``keyword``
+    fails the document ("failed to parse field"), where ``dynamic: false`` leaves a path under
+    no mapped field unindexed."""
+    parts = path.split(".")
+    return next(
+        (above for n in range(len(parts) - 1, 0, -1) if (above := ".".join(parts[:n])) in fields), None
+    )
 
 
 def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -64,7 +79,7 @@ def _leaves(value: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         for item in value:
             yield from _leaves(item, prefix)
     else:
-        yield prefix.rstrip("."), value
+        yield prefix[:-1], value  # an empty key's path is its object's path and a dot
 
 
 def _incompatible(kind: str, value: Any) -> str | None:
@@ -79,7 +94,9 @@ def _incompatible(kind: str, value: Any) -> str | None:
         return None if -_INTEGERS[kind] <= number < _INTEGERS[kind] else "out of range"
     if kind in _FLOATS:
         number = _number(value)
-        return None if number is not None and math.isfinite(number) else "not a finite number"
+        if number is None or not math.isfinite(number):
+            return "not a finite number"
+        return None if abs(number) <= _FLOAT_MAX.get(kind, math.inf) else "out of range"
     if kind == "boolean":
         return None if isinstance(value, bool) or value in ("true", "false", "") else "not a boolean"
     if kind == "date":
@@ -89,7 +106,8 @@ def _incompatible(kind: str, value: Any) -> str | None:
             ipaddress.ip_address(value if isinstance(value, str) else "-")
         except ValueError:
             return "not an address"
-        return None
+        # Python takes an IPv6 scope (fe80::1%eth0); the engine's address parser does not (memory).
+        return "an address with a scope" if "%" in value else None
     if kind in _WHOLE:
         return "a scalar where an object is kept whole"
     return f"type {kind} not checked"

@@ -28,11 +28,16 @@ from typing import Any
 import orjson
 
 from demo.records.cloudwatch_logs import firehose_object
+from ingest.immense_terms import immense_term
 from normalizers import SOURCES, DeadLetter, Origin, normalize_object
+from normalizers.limits import DEFAULT_LIMITS, Limits
 from normalizers.registry import spec as spec_of
+from normalizers.terms import MAX_TERM_BYTES, cut_immense_values
 from normalizers.vpcflow.fields import CONSTANTS as VPCFLOW_CONSTANTS
-from tests.conftest import FINDING_FIELDS, GOLDEN, MANDATORY_FIELDS, dataset_of, missing_fields
+from opensearch_assets.templates import index_properties
+from tests.conftest import FINDING_FIELDS, GOLDEN, MANDATORY_FIELDS, dataset_of, index_of, missing_fields
 from tests.fuzz import deliveries
+from tests.fuzz.conformance import violations
 
 INGESTED = "2026-01-01T00:00:00.000Z"
 REASONS = {
@@ -93,9 +98,12 @@ WRAPPERS = {
 }
 
 
-def normalize(data: bytes, name: str, *, configured: bool = True) -> list[Any]:
+def normalize(
+    data: bytes, name: str, *, configured: bool = True, limits: Limits = DEFAULT_LIMITS
+) -> list[Any]:
     """``name``: the source or delivery path whose key (:data:`KEYS`) the object is read under;
-    ``configured``: with the flow formats of the seeds' log groups (:func:`flow_headers`)."""
+    ``configured``: with the flow formats of the seeds' log groups (:func:`flow_headers`);
+    ``limits``: the object's (smaller ones reach a limit with small inputs)."""
     # Every item of a Config snapshot is read (by default a snapshot keeps its compliance items
     # only, tests/normalizers/test_config_snapshots.py): the fuzzing is about the framing.
     origin = Origin(
@@ -103,6 +111,7 @@ def normalize(data: bytes, name: str, *, configured: bool = True) -> list[Any]:
         INGESTED,
         config_snapshot_inventory=True,
         flow_formats=deliveries.flow_formats(flow_headers()) if configured else (),
+        limits=limits,
     )
     return list(normalize_object(io.BytesIO(data), origin))
 
@@ -119,7 +128,7 @@ def check_object(
         if isinstance(item, DeadLetter):
             prefix = item.reason.split(":", 1)[0]
             assert prefix in REASONS, item.reason
-            assert item.position, item
+            assert item.position and item.object == f"s3://bucket/{KEYS.get(name, 'x')}", item
             assert item.raw or prefix in WITHOUT_RAW or not data.strip(), item
     for document in documents:
         dataset = dataset_of(document)
@@ -132,6 +141,7 @@ def check_object(
         missing = [field for field in missing_fields(document, fields) if field not in tolerated]
         assert not missing, (missing, document)
         orjson.dumps(document)  # what the bulk writer does with it
+        assert not refusals(document), (refusals(document), document)
     if records is not None:
         assert len(items) == records, (
             len(items),
@@ -239,7 +249,7 @@ def _json(source: str) -> bool:
     return source in SOURCES and spec_of(source).framing is not None
 
 
-def _eventbridge(source: str, record: bytes) -> bytes:
+def eventbridge_event(source: str, record: bytes) -> bytes:
     detail: Any = orjson.loads(record)
     if source == "securityhub":
         detail = {"findings": [detail]}
@@ -269,7 +279,7 @@ def _sns(record: bytes) -> bytes:
     )
 
 
-def _firehose_error(record: bytes) -> bytes:
+def firehose_error_line(record: bytes) -> bytes:
     """The error record a Firehose stream writes for a record it could not deliver: the record
     as the stream received it, base64 in ``rawData`` (docs/sources/firehose_errors.md)."""
     return orjson.dumps(
@@ -302,13 +312,13 @@ CONTAINERS: list[Container] = [
     ),
     Container(
         "EventBridge events",
-        lambda s, r: b"\n".join(_eventbridge(s, x) for x in r),
+        lambda s, r: b"\n".join(eventbridge_event(s, x) for x in r),
         lambda s: s in DETAIL_TYPES,
         bare_only=True,
     ),
     Container(
         "SNS notifications of EventBridge events",
-        lambda s, r: b"".join(_sns(_eventbridge(s, x)) for x in r),
+        lambda s, r: b"".join(_sns(eventbridge_event(s, x)) for x in r),
         lambda s: s in DETAIL_TYPES,
         bare_only=True,
     ),
@@ -339,7 +349,7 @@ CONTAINERS: list[Container] = [
         # What the member stack's streams carry (EventBridge events of findings), one error
         # record a line as Firehose writes them under its error output prefix.
         "Firehose error output (each event base64 in rawData)",
-        lambda s, r: b"\n".join(_firehose_error(_eventbridge(s, x)) for x in r) + b"\n",
+        lambda s, r: b"\n".join(firehose_error_line(eventbridge_event(s, x)) for x in r) + b"\n",
         lambda s: s in ("guardduty", "securityhub"),
         bare_only=True,
         delivery="firehose_errors",
@@ -414,3 +424,25 @@ def targets() -> list[Target]:
         for target in found
         if containers(target.source, delivery)
     ]
+
+
+# -- what Serverless accepts ----------------------------------------------------------------
+
+
+def refusals(document: dict[str, Any]) -> list[str]:
+    """Why OpenSearch Serverless would refuse ``document`` as the ingest path sends it; empty
+    when it would index it. A value of a type its index's template does not take (a mapping
+    error, :mod:`tests.fuzz.conformance`; a field the template does not map is kept unindexed
+    under ``dynamic: false``), no ``@timestamp`` (a TIMESERIES collection requires it), or a
+    term longer than Lucene takes left after the path cut the values too long to index
+    (normalizers/terms.py): each is a 400 for the document, its record unsearchable."""
+    index = index_of(document)
+    found = [problem for problem in violations(document, index) if not problem.endswith(": not mapped")]
+    if "@timestamp" not in document:
+        found.append("no @timestamp")
+    if len(orjson.dumps(document)) > MAX_TERM_BYTES:
+        sent = cut_immense_values(document, "record 0") or document
+        immense = immense_term(sent, index_properties(index))
+        if immense is not None:
+            found.append(f"a term of {len(immense.term)} bytes in {immense.field}")
+    return found

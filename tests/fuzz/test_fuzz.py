@@ -159,6 +159,9 @@ HOSTILE: list[Any] = [
     "NaN",
     "\u0661\u0662\u0663",
     {"a": {"a": {"a": {"a": [[[[{"a": 1}]]]]}}}},
+    1e39,  # beyond a 32-bit float
+    {"k" * 40_000: "v"},  # a key longer than a term
+    {"": "", "a.b": 1},  # keys a path cannot name
 ]
 """Values a field may hold in a well-formed object that no specification allows there."""
 DELETED = object()
