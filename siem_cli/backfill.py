@@ -23,7 +23,7 @@ from ingest.processor import ObjectResult
 from ingest.runtime import Runtime, build_runtime
 from normalizers.vpcflow.formats import CONFIGURATION, FormatError, parse_formats
 from siem_cli.errors import AccessRefused, EndpointUnreachable, refused, require_reachable, unreachable
-from siem_cli.options import UsageError, add_connection_options, connection_from
+from siem_cli.options import UsageError, add_connection_options, connection_from, count_of, number_within
 
 DEFAULT_DEAD_LETTERS = Path("dead-letters")
 DEFAULT_REPLAY_DEAD_LETTERS = Path("dead-letters-replay")
@@ -79,24 +79,10 @@ infra/config.py): a body Serverless takes (ingest/serverless_guard.py refuses mo
 for real documents (with none, every document would be dead-lettered as too large)."""
 
 
-def request_count(text: str) -> int:
-    """``--concurrency``: a usage error (no traceback) unless a positive whole number."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of requests (1 or more), got {text!r}")
-    return int(text)
-
-
-def bulk_mib(text: str) -> float:
-    """``--bulk-max-mib``: a usage error unless from :data:`MIN_BULK_MIB` to :data:`MAX_BULK_MIB`."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not MIN_BULK_MIB <= value <= MAX_BULK_MIB:  # NaN included: every comparison is false
-        raise argparse.ArgumentTypeError(
-            f"expected MiB from {MIN_BULK_MIB:g} to {MAX_BULK_MIB:g}, got {text!r}"
-        )
-    return value
+request_count = count_of("requests")
+"""``--concurrency``."""
+bulk_mib = number_within(MIN_BULK_MIB, MAX_BULK_MIB, f"MiB from {MIN_BULK_MIB:g} to {MAX_BULK_MIB:g}")
+"""``--bulk-max-mib``."""
 
 
 def flow_formats(text: str) -> tuple[tuple[str, str], ...]:

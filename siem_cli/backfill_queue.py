@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import math
 import sys
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from tqdm import tqdm
 
 from ingest.enqueue import SOURCES, Checkpoint, Enqueuer, Filters, RateLimit, SendFailed, Target, list_objects
+from siem_cli.options import number_within
 
 CHECKPOINTS = Path(".siem/backfill")
 
@@ -87,15 +89,8 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _rate(text: str) -> float:
-    """``--rate``: 0 (no limit) or more; a negative rate would run unlimited, unsaid."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not 0 <= value < float("inf"):  # NaN included: every comparison is false
-        raise argparse.ArgumentTypeError(f"expected messages per second, 0 (no limit) or more, got {text!r}")
-    return value
+_rate = number_within(0.0, math.inf, "messages per second, 0 (no limit) or more")
+"""``--rate``: a negative rate would run unlimited, unsaid."""
 
 
 def _day(text: str) -> date:

@@ -9,7 +9,6 @@ object does not hold back the objects queued behind it on one process.
 
 from __future__ import annotations
 
-import argparse
 import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -24,6 +23,7 @@ from ingest.processor import ObjectResult
 from ingest.runtime import Runtime, build_runtime
 from siem_cli.backfill import start_runtime, tally
 from siem_cli.errors import require_reachable
+from siem_cli.options import count_of
 
 _runtime: Runtime | None = None
 _opener: Opener | None = None
@@ -58,11 +58,8 @@ def _results(refs: list[Ref], futures: list[Future[ObjectResult]]) -> Iterator[O
             yield ObjectResult(location, status="failed", error=f"{type(error).__name__}: {error}")
 
 
-def worker_count(text: str) -> int:
-    """``--workers``: a usage error (no traceback) unless a positive whole number."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of processes (1 or more), got {text!r}")
-    return int(text)
+worker_count = count_of("processes")
+"""``--workers``."""
 
 
 def run_parallel(

@@ -19,9 +19,10 @@ else ``siem-``; ``--prefix`` is kept as a hidden alias).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import boto3
 import botocore.exceptions
@@ -198,3 +199,31 @@ def _profile_region() -> str | None:
         return boto3.Session().region_name
     except botocore.exceptions.ProfileNotFound as error:
         raise UsageError(f"{error} (--profile / AWS_PROFILE)") from None
+
+
+def count_of(things: str) -> Callable[[str], int]:
+    """An option's parser of a whole number of ``things``, 1 or more: anything else a usage error
+    (no traceback)."""
+
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"expected a number of {things} (1 or more), got {text!r}")
+        return int(text)
+
+    return parse
+
+
+def number_within(low: float, high: float, expected: str) -> Callable[[str], float]:
+    """An option's parser of a finite number from ``low`` to ``high``: anything else (NaN and the
+    infinities included) a usage error saying ``expected``."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
