@@ -189,3 +189,34 @@ def test_a_versioned_object_resumes_the_version_it_began_then_reads_the_new_one(
     assert count(templated_engine, "siem-vpcflow") == first.records + second.records
     assert not duplicated_ids(templated_engine, "siem-vpcflow")
     assert _letters(tmp_path) == []
+
+
+def test_a_version_deleted_between_two_runs_dead_letters_its_unread_rest(
+    aws: Aws,
+    small_chunks: list[bool],
+    tmp_path: Path,
+    engine_url: str,
+    templated_engine: OpenSearch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    aws.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    first, second = flow_object(900, seed=75), flow_object(200, seed=76)
+    first_version = aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=first.body)["VersionId"]
+    _interrupted_run(tmp_path, engine_url)
+    aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=second.body)
+    aws.s3.delete_object(Bucket=BUCKET, Key=KEY, VersionId=first_version)  # a lifecycle rule's expiry, say
+    capsys.readouterr()
+
+    assert _ingest(tmp_path, engine_url) == 0
+
+    (letter,) = _letters(tmp_path)
+    assert (
+        letter["reason"]
+        == f"object not found: deleted part-way, after {CHUNK} records were indexed and 0 dead-lettered"
+    )
+    assert letter["version_id"] == first_version
+    assert (
+        f"deleted since an earlier run began it, the rest of version {first_version} of "
+        in capsys.readouterr().err
+    )
+    assert count(templated_engine, "siem-vpcflow") == CHUNK + second.records
