@@ -20,6 +20,7 @@ from ingest.reader import (
     OpenedObject,
     list_local,
     list_s3,
+    notified_identity,
     open_local,
     open_s3,
 )
@@ -101,7 +102,7 @@ def process_each(
     ledger = runtime.services.ledger
     pins = ledger if isinstance(ledger, SqliteLedger) else None
     for listed in listing:
-        resumed_etags: set[str] = set()
+        resumed: set[str] = set()  # ledger keys of the versions resumed: the current may be one
         if pins is not None and listed.ref is not None and listed.open_pinned is not None:
             for pin in pins.unfinished_reads(listed.location):
                 if pin.version_id is None and pin.etag is None:
@@ -111,13 +112,16 @@ def process_each(
                 if opened is None:
                     yield _unreadable(version, result, runtime, owner, deadline)
                     continue
-                resumed_etags.add(opened.identity.etag or "")
+                resumed.add(opened.identity.ledger_key)
                 yield _process(opened, runtime, process, owner, deadline)
-        if listed.ref is not None and listed.ref.etag and listed.ref.etag.strip('"') in resumed_etags:
-            continue  # the listed version is the one just resumed
+        if listed.ref is not None and listed.ref.etag and notified_identity(listed.ref).ledger_key in resumed:
+            continue  # unversioned, and the listed ETag is the one just resumed: no second read
         opened, result = _open(listed.location, listed.open)
         if opened is None:
             yield result
+            continue
+        if opened.identity.ledger_key in resumed:  # a versioned object's current version, resumed
+            opened.close()
             continue
         if pins is not None and listed.ref is not None:
             identity = opened.identity

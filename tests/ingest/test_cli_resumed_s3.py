@@ -220,3 +220,28 @@ def test_a_version_deleted_between_two_runs_dead_letters_its_unread_rest(
         in capsys.readouterr().err
     )
     assert count(templated_engine, "siem-vpcflow") == CHUNK + second.records
+
+
+def test_a_versioned_object_resumed_unchanged_is_one_object(
+    aws: Aws,
+    small_chunks: list[bool],
+    object_reads: list[dict[str, Any]],
+    tmp_path: Path,
+    engine_url: str,
+    templated_engine: OpenSearch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    aws.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    flows = flow_object(900, seed=77)
+    version = aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=flows.body)["VersionId"]
+    _interrupted_run(tmp_path, engine_url)
+    object_reads.clear()
+    capsys.readouterr()
+
+    assert _ingest(tmp_path, engine_url) == 0
+
+    # the listing names no version: the current one is asked for, found to be the one resumed
+    assert [read.get("VersionId") for read in object_reads] == [version, None]
+    assert f"1 objects (0 already done), {flows.records - CHUNK} records read" in capsys.readouterr().err
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
