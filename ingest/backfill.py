@@ -4,27 +4,50 @@ the Lambda (``siem ingest`` and ``siem replay-dead-letters`` drive it)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from ingest.events import ObjectRef
-from ingest.ledger import LeaseHeld
+from ingest.ledger import LeaseHeld, SqliteLedger
 from ingest.processor import ObjectResult
-from ingest.reader import ObjectGone, OpenedObject, list_local, list_s3, open_local, open_s3
+from ingest.reader import (
+    ObjectGone,
+    ObjectOverwritten,
+    OpenedObject,
+    list_local,
+    list_s3,
+    notified_identity,
+    open_local,
+    open_s3,
+)
 from ingest.runtime import Runtime
+from ingest.unreadable import dead_letter_unreadable, gone_reason, overwritten_reason
 from ingest.writer import Deadline
 
 Open = Callable[[], OpenedObject]
 """Opens one listed object when its turn comes (so a long backfill never holds many open)."""
-Listed = tuple[str, Open]
-"""A listed object: its location (for reports) and its opener."""
 Ref = Path | ObjectRef
 """A listed object as the listing names it: picklable, so that another process can open it
 (``siem ingest --workers``) with :meth:`Opener.listed`."""
 Process = Callable[[OpenedObject, Runtime, str, Deadline], ObjectResult]
 """What is done with one opened object: ``process_object``, or a replay of dead letters."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A listed object: its location (for reports), its opener and, for an S3 object, how to read
+    again exactly the version an earlier run began."""
+
+    location: str
+    open: Open
+    ref: ObjectRef | None = None
+    """The S3 listing's entry, with its ETag (``None``: a local file)."""
+    open_pinned: Callable[[ObjectRef], OpenedObject] | None = None
+    """GetObject pinned to the version or ETag the ref names (:func:`ingest.reader.open_s3`)."""
 
 
 class Opener:
@@ -46,40 +69,104 @@ class Opener:
         return list(list_local(root))
 
     def listed(self, ref: Ref) -> Listed:
-        """(location, opener) of one object of :meth:`refs`."""
+        """How :func:`process_each` reads one object of :meth:`refs`."""
         if isinstance(ref, ObjectRef):
-            return ref.url, lambda: open_s3(self._s3, ref)
-        return str(ref.resolve()), lambda: open_local(ref)
+            # The current version, whatever it is: one GetObject reads one version whole. Only a
+            # resume names the version it goes on with (process_each).
+            current = replace(ref, etag=None)
+            return Listed(
+                ref.url, lambda: open_s3(self._s3, current), ref, lambda pin: open_s3(self._s3, pin)
+            )
+        return Listed(str(ref.resolve()), lambda: open_local(ref))
 
     def sources(self) -> list[Listed]:
-        """(location, opener) per object of :meth:`refs`."""
+        """How to read each object of :meth:`refs`."""
         return [self.listed(ref) for ref in self.refs()]
 
 
 def process_each(
-    openers: Iterable[Listed], runtime: Runtime, process: Process, owner: str
+    listing: Iterable[Listed], runtime: Runtime, process: Process, owner: str
 ) -> Iterator[ObjectResult]:
     """Each object's result, in order; one object that fails never stops the others.
 
     An object deleted after the listing is ``gone`` (reported, skipped); one another run is
-    writing right now is ``busy`` (its lease is held; run again later to finish it)."""
+    writing right now is ``busy`` (its lease is held; run again later to finish it).
+
+    An S3 object an earlier run began and did not finish is resumed from the version that run
+    read (its version id, else its ETag, kept in the ledger: :class:`~ingest.ledger.PinnedRead`),
+    never from the current bytes at the old offsets. A version gone since (an unversioned object
+    overwritten, a version deleted) can no longer be read: its unread rest is one dead letter,
+    ``overwritten`` or ``gone`` as the Lambda says it (:mod:`ingest.unreadable`), and the current
+    version is read as a new object under its own version or ETag."""
     deadline = Deadline()
-    for location, open_object in openers:
-        try:
-            opened = open_object()
-        except (ObjectGone, FileNotFoundError):
-            yield ObjectResult(location, status="gone", error="deleted after it was listed: skipped")
+    ledger = runtime.services.ledger
+    pins = ledger if isinstance(ledger, SqliteLedger) else None
+    for listed in listing:
+        resumed: set[str] = set()  # ledger keys of the versions resumed: the current may be one
+        if pins is not None and listed.ref is not None and listed.open_pinned is not None:
+            for pin in pins.unfinished_reads(listed.location):
+                if pin.version_id is None and pin.etag is None:
+                    continue  # nothing names that version (S3 answers always carry an ETag)
+                version = replace(listed.ref, version_id=pin.version_id, etag=pin.etag)
+                opened, result = _open(listed.location, partial(listed.open_pinned, version))
+                if opened is None:
+                    yield _unreadable(version, result, runtime, owner, deadline)
+                    continue
+                resumed.add(opened.identity.ledger_key)
+                yield _process(opened, runtime, process, owner, deadline)
+        if listed.ref is not None and listed.ref.etag and notified_identity(listed.ref).ledger_key in resumed:
+            continue  # unversioned, and the listed ETag is the one just resumed: no second read
+        opened, result = _open(listed.location, listed.open)
+        if opened is None:
+            yield result
             continue
-        except Exception as error:  # no access, throttled...: this object only
-            yield ObjectResult(location, status="failed", error=f"{type(error).__name__}: {error}")
-            continue
-        try:
-            yield process(opened, runtime, owner, deadline)
-        except LeaseHeld as error:
-            yield ObjectResult(opened.identity.location, status="busy", error=str(error))
-        except Exception as error:  # one bad object never stops a backfill
-            yield ObjectResult(
-                opened.identity.location, status="failed", error=f"{type(error).__name__}: {error}"
-            )
-        finally:
+        if opened.identity.ledger_key in resumed:  # a versioned object's current version, resumed
             opened.close()
+            continue
+        if pins is not None and listed.ref is not None:
+            identity = opened.identity
+            pins.pin_read(identity.ledger_key, listed.location, identity.version_id, identity.etag)
+        yield _process(opened, runtime, process, owner, deadline)
+
+
+def _open(location: str, open_object: Open) -> tuple[OpenedObject | None, ObjectResult]:
+    """The opened object, else the result that says why it could not be."""
+    try:
+        return open_object(), ObjectResult(location)
+    except (ObjectGone, FileNotFoundError):
+        return None, ObjectResult(location, status="gone", error="deleted after it was listed: skipped")
+    except ObjectOverwritten:
+        return None, ObjectResult(location, status="overwritten")
+    except Exception as error:  # no access, throttled...: this object only
+        return None, ObjectResult(location, status="failed", error=f"{type(error).__name__}: {error}")
+
+
+def _unreadable(
+    version: ObjectRef, why: ObjectResult, runtime: Runtime, owner: str, deadline: Deadline
+) -> ObjectResult:
+    """The version an earlier run began is gone or overwritten: its unread rest is dead-lettered
+    and its ledger entry closed (another failure: reported, resumed by the next run)."""
+    reasons = {"gone": gone_reason, "overwritten": overwritten_reason}
+    if why.status not in reasons:
+        return why
+    try:
+        return dead_letter_unreadable(
+            version, runtime.services, deadline, why.status, reasons[why.status], settle_as=owner
+        )
+    except LeaseHeld as error:
+        return ObjectResult(version.url, status="busy", error=str(error))
+
+
+def _process(
+    opened: OpenedObject, runtime: Runtime, process: Process, owner: str, deadline: Deadline
+) -> ObjectResult:
+    try:
+        return process(opened, runtime, owner, deadline)
+    except LeaseHeld as error:
+        return ObjectResult(opened.identity.location, status="busy", error=str(error))
+    except Exception as error:  # one bad object never stops a backfill
+        return ObjectResult(
+            opened.identity.location, status="failed", error=f"{type(error).__name__}: {error}"
+        )
+    finally:
+        opened.close()

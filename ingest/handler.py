@@ -9,18 +9,17 @@ fails, so Lambda's own retry policy applies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.config import from_env
-from ingest.deadletters import DeadLetterBatch
 from ingest.events import Message, ObjectRef, parse_event
-from ingest.ledger import LeaseHeld, Progress
+from ingest.ledger import LeaseHeld
 from ingest.observability import emit_metrics, log_object, logger
-from ingest.processor import ObjectResult, process_object, with_retries
-from ingest.reader import ObjectGone, ObjectOverwritten, notified_identity, open_s3
+from ingest.processor import ObjectResult, process_object
+from ingest.reader import ObjectGone, ObjectOverwritten, open_s3
 from ingest.runtime import Runtime, build_runtime
+from ingest.unreadable import LetterReason, dead_letter_unreadable, gone_reason, overwritten_reason
 from ingest.writer import Deadline
 from normalizers.layouts import read_key
 
@@ -55,6 +54,13 @@ class _Invocation:
     deadline: Deadline
     results: list[ObjectResult] = field(default_factory=list)
 
+    def count(self, result: ObjectResult) -> None:
+        """Keep ``result`` and print its metrics now, not at the end of the invocation: an
+        invocation killed outright (its timeout, out of memory) prints nothing more, and only
+        the object it was on goes uncounted."""
+        self.results.append(result)
+        emit_metrics(result)
+
 
 def handle(event: dict[str, Any], context: Any, runtime: Runtime) -> dict[str, Any]:
     settings = runtime.services.settings
@@ -65,7 +71,6 @@ def handle(event: dict[str, Any], context: Any, runtime: Runtime) -> dict[str, A
     )
     messages = parse_event(event)
     failed = [message for message in messages if not _process_message_safely(message, invocation)]
-    emit_metrics(invocation.results)
     if messages and messages[0].message_id is not None:
         return {"batchItemFailures": [{"itemIdentifier": message.message_id} for message in failed]}
     if failed:
@@ -104,16 +109,14 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
     try:
         opened = open_s3(invocation.runtime.s3, ref)
     except ObjectGone:
-        return _report(_notified_version_unreadable(ref, invocation, "gone", _gone_reason), invocation)
+        return _report(_notified_version_unreadable(ref, invocation, "gone", gone_reason), invocation)
     except ObjectOverwritten:
         return _report(
-            _notified_version_unreadable(ref, invocation, "overwritten", _overwritten_reason), invocation
+            _notified_version_unreadable(ref, invocation, "overwritten", overwritten_reason), invocation
         )
     except Exception as error:  # no access, no bucket, throttled: SQS retries, then its DLQ keeps it
         logger.exception("object not readable", extra={"key": ref.url})
-        invocation.results.append(
-            ObjectResult(ref.url, status="failed", error=f"{type(error).__name__}: {error}")
-        )
+        invocation.count(ObjectResult(ref.url, status="failed", error=f"{type(error).__name__}: {error}"))
         return False
     # Filled as the object goes: when it fails, what the ledger acknowledged before is counted.
     result = ObjectResult(opened.identity.location, opened.identity.version)
@@ -123,7 +126,7 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
         logger.info("object busy elsewhere", extra={"key": ref.url, "reason": str(error)})
         # Nothing read, so the metrics' source is the one its key's layout names, if any.
         result.source, result.status, result.error = read_key(ref.key).source, "busy", str(error)
-        invocation.results.append(result)  # counted in ObjectsBusy: the message is retried later
+        invocation.count(result)  # counted in ObjectsBusy: the message is retried later
         return False
     except Exception as error:
         logger.exception("object failed", extra={"key": ref.url})
@@ -131,75 +134,19 @@ def _process_ref(ref: ObjectRef, invocation: _Invocation) -> bool:
     finally:
         opened.close()
     log_object(result)
-    invocation.results.append(result)
+    invocation.count(result)
     return result.status not in ("failed", "incomplete")
 
 
 def _report(result: ObjectResult, invocation: _Invocation) -> bool:
     log_object(result)
-    invocation.results.append(result)
+    invocation.count(result)
     return result.status != "failed"
-
-
-LetterReason = Callable[[Progress | None], str]
-"""Why the notified version could not be read, given what earlier deliveries did with it."""
 
 
 def _notified_version_unreadable(
     ref: ObjectRef, invocation: _Invocation, status: str, why: LetterReason
 ) -> ObjectResult:
-    """The notified version was deleted or overwritten before this delivery read it. When the
-    ledger says an earlier delivery finished it, that is no loss; otherwise say so where dead
-    letters are looked at: one dead letter, counted as one record, so records = indexed +
-    dead-lettered holds for the object."""
-    services = invocation.runtime.services
-    identity = notified_identity(ref)  # the ledger key the reads of that version used
-    try:
-        progress = with_retries(
-            lambda: services.ledger.progress(identity.ledger_key), services.settings, invocation.deadline
-        )
-        if progress is not None and progress.finished:
-            return ObjectResult(ref.url, identity.version, status="already done")
-        batch = DeadLetterBatch(identity, "unknown", 0, 0, [_read_letter(ref, why(progress))])
-        where = with_retries(lambda: services.sink.write(batch), services.settings, invocation.deadline)
-    except Exception as error:  # this message is retried; the others of the batch go on
-        logger.exception("unreadable object could not be dead-lettered", extra={"key": ref.url})
-        return ObjectResult(
-            ref.url, identity.version, status="failed", error=f"{type(error).__name__}: {error}"
-        )
-    return ObjectResult(
-        ref.url, identity.version, status=status, records=1, dead_lettered=1, dead_letter_files=[where]
-    )
-
-
-def _gone_reason(progress: Progress | None) -> str:
-    return "object not found: deleted " + _how_far(progress, "before it was read")
-
-
-def _overwritten_reason(progress: Progress | None) -> str:
-    return "overwritten " + _how_far(progress, "before read")
-
-
-def _how_far(progress: Progress | None, untouched: str) -> str:
-    if progress is not None and progress.indexed + progress.dead_lettered:
-        return (
-            f"part-way, after {progress.indexed} records were indexed "
-            f"and {progress.dead_lettered} dead-lettered"
-        )
-    return untouched
-
-
-def _read_letter(ref: ObjectRef, reason: str) -> dict[str, Any]:
-    letter: dict[str, Any] = {
-        "reason": reason,
-        "source": "unknown",
-        "object": ref.url,
-        "position": "object",
-        "raw": "",
-        "stage": "read",
-    }
-    if ref.version_id:
-        letter["version_id"] = ref.version_id
-    if ref.etag:
-        letter["etag"] = ref.etag  # the notified version's: which bytes were lost
-    return letter
+    """The notified version was deleted or overwritten before this delivery read it: one dead
+    letter unless an earlier delivery finished it (:mod:`ingest.unreadable`)."""
+    return dead_letter_unreadable(ref, invocation.runtime.services, invocation.deadline, status, why)

@@ -46,6 +46,17 @@ class Progress:
     between the bulk answer and the ledger write): a resume looks them up before sending."""
 
 
+@dataclass(frozen=True, slots=True)
+class PinnedRead:
+    """What a ``siem ingest`` run read of an S3 object, so that a later run resumes the same
+    bytes: the version id, else the ETag (unquoted), as the GetObject answer gave them."""
+
+    key: str
+    """The ledger key of that read."""
+    version_id: str | None
+    etag: str | None
+
+
 class LeaseHeld(RuntimeError):
     """Another worker is processing this object right now; retry later."""
 
@@ -166,6 +177,14 @@ class SqliteLedger:
             chunk_size INTEGER NOT NULL DEFAULT 0,
             in_flight_since REAL NOT NULL DEFAULT 0
         )"""
+    _PINNED_READS = """
+        CREATE TABLE IF NOT EXISTS pinned_reads (
+            key TEXT PRIMARY KEY,
+            location TEXT NOT NULL,
+            version_id TEXT,
+            etag TEXT
+        )"""
+    """What each S3 read named (:class:`PinnedRead`), looked up by location when a run resumes."""
     _ADDED_COLUMNS: ClassVar[dict[str, str]] = {
         "chunk_size": "INTEGER NOT NULL DEFAULT 0",
         "in_flight_since": "REAL NOT NULL DEFAULT 0",
@@ -194,6 +213,11 @@ class SqliteLedger:
                 self._db.execute(self._SCHEMA)
                 self._db.execute(
                     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+                )
+                self._db.execute(self._PINNED_READS)
+                # One look-up per listed object: a backfill of many objects must not scan them all.
+                self._db.execute(
+                    "CREATE INDEX IF NOT EXISTS pinned_reads_by_location ON pinned_reads (location)"
                 )
                 self._add_missing_columns()
                 return
@@ -315,6 +339,25 @@ class SqliteLedger:
         if row is None:
             return None
         return Progress(row[0], decode_offsets(row[1]), bool(row[2]), row[3], row[4], row[5], row[6])
+
+    def pin_read(self, key: str, location: str, version_id: str | None, etag: str | None) -> None:
+        """Remember what the read of ``key`` named, before it is claimed (see :class:`PinnedRead`)."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR IGNORE INTO pinned_reads (key, location, version_id, etag) VALUES (?, ?, ?, ?)",
+                (key, location, version_id, etag),
+            )
+
+    def unfinished_reads(self, location: str) -> list[PinnedRead]:
+        """The reads of ``location`` a run began and none finished, oldest first. Ledger rows of
+        runs before reads were pinned have no pin: they are not among them."""
+        rows = self._db.execute(
+            "SELECT pinned_reads.key, version_id, etag FROM pinned_reads "
+            "JOIN ledger ON ledger.key = pinned_reads.key "
+            "WHERE location = ? AND finished = 0 ORDER BY updated_at, pinned_reads.key",
+            (location,),
+        ).fetchall()
+        return [PinnedRead(key, version_id, etag) for key, version_id, etag in rows]
 
     def totals(self) -> tuple[int, int]:
         """(indexed, dead-lettered) over every object: what the ledger vouches for."""

@@ -6,8 +6,7 @@ Logs; CloudWatch extracts the EMF metrics from the log stream, so no API call is
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+import sys
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
@@ -40,35 +39,23 @@ _COUNTS = {
 }
 
 
-def emit_metrics(results: Iterable[ObjectResult], namespace: str = NAMESPACE) -> None:
-    """One EMF document per source (dimension ``source``), summing the invocation's objects."""
-    by_source: dict[str, list[ObjectResult]] = defaultdict(list)
-    for result in results:
-        by_source[result.source or "unknown"].append(result)
-    for source, group in sorted(by_source.items()):
-        metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
-        metrics.add_dimension(name="source", value=source)
-        metrics.add_metric(name="Objects", unit=MetricUnit.Count, value=len(group))
-        metrics.add_metric(
-            name="ObjectsNotFinished",
-            unit=MetricUnit.Count,
-            value=sum(r.status in ("failed", "incomplete") for r in group),
-        )
-        metrics.add_metric(
-            name="ObjectsSkipped",
-            unit=MetricUnit.Count,
-            value=sum(r.status == "skipped" for r in group),  # no records of ours: log line says why
-        )
-        metrics.add_metric(
-            name="ObjectsBusy",
-            unit=MetricUnit.Count,
-            # Another invocation holds its lease (a duplicate delivery): retried, not failed.
-            value=sum(r.status == "busy" for r in group),
-        )
-        for metric, attribute in _COUNTS.items():
-            metrics.add_metric(
-                name=metric, unit=MetricUnit.Count, value=sum(getattr(r, attribute) for r in group)
-            )
-        for result in group:
-            metrics.add_metric(name="ObjectDuration", unit=MetricUnit.Milliseconds, value=result.duration_ms)
-        metrics.flush_metrics()
+def emit_metrics(result: ObjectResult, namespace: str = NAMESPACE) -> None:
+    """One EMF document for one object (dimension ``source``), printed as soon as the object is
+    settled. Summed over documents, the counts are the invocation's; an invocation killed outright
+    loses only the object it was on (docs/ingest.md, "Observability")."""
+    metrics = EphemeralMetrics(namespace=namespace, service=SERVICE)
+    metrics.add_dimension(name="source", value=result.source or "unknown")
+    metrics.add_metric(name="Objects", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(
+        name="ObjectsNotFinished", unit=MetricUnit.Count, value=int(result.status in ("failed", "incomplete"))
+    )
+    # No records of ours: the log line says why.
+    metrics.add_metric(name="ObjectsSkipped", unit=MetricUnit.Count, value=int(result.status == "skipped"))
+    # Another invocation holds its lease (a duplicate delivery): retried, not failed.
+    metrics.add_metric(name="ObjectsBusy", unit=MetricUnit.Count, value=int(result.status == "busy"))
+    for metric, attribute in _COUNTS.items():
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=getattr(result, attribute))
+    metrics.add_metric(name="ObjectDuration", unit=MetricUnit.Milliseconds, value=result.duration_ms)
+    metrics.flush_metrics()
+    # Out now, whatever buffering stdout has: the process may be killed before the next object.
+    sys.stdout.flush()

@@ -167,11 +167,12 @@ def open_bytes(location: str, data: bytes, version: str, last_modified: datetime
 
 
 def list_s3(s3: Any, bucket: str, prefix: str) -> Iterator[ObjectRef]:
-    """Every object under ``s3://bucket/prefix`` (for backfills). No ETag: a backfill reads what
-    is there when it gets to the object, even if it was replaced after the listing."""
+    """Every object under ``s3://bucket/prefix`` (for backfills), with the listed ETag (unquoted):
+    a resume compares it with the version it goes on with (:func:`ingest.backfill.process_each`)."""
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for entry in page.get("Contents", []):
-            yield ObjectRef(bucket, entry["Key"], size=entry.get("Size"))
+            etag = entry.get("ETag", "").strip('"') or None
+            yield ObjectRef(bucket, entry["Key"], etag=etag, size=entry.get("Size"))
 
 
 def list_local(root: Path) -> Iterator[Path]:

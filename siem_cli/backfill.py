@@ -146,6 +146,8 @@ class Totals:
     already_acknowledged: int = 0
     not_finished: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    lost_versions: list[str] = field(default_factory=list)
+    """Versions an earlier run began that could not be read again: where their dead letter is."""
 
     def add(self, result: ObjectResult) -> None:
         self.objects += 1
@@ -156,6 +158,12 @@ class Totals:
         self.already_done += result.status == "already done"
         if result.status in ("failed", "incomplete", "busy"):
             self.not_finished.append(f"{result.object}: {result.error}")
+        elif result.status in ("gone", "overwritten") and result.dead_letter_files:
+            what = "deleted" if result.status == "gone" else "overwritten"
+            self.lost_versions.append(
+                f"{what} since an earlier run began it, the rest of version {result.version} of "
+                f"{result.object} is dead-lettered: {result.dead_letter_files[0]}"
+            )
         elif result.status == "gone":
             self.gone.append(result.object)
 
@@ -170,6 +178,8 @@ class Totals:
         )
         for location in self.gone:
             print(f"skipped, deleted after it was listed: {location}", file=sys.stderr)
+        for line in self.lost_versions:  # nothing a re-run could read: said, not a failure
+            print(line, file=sys.stderr)
         for line in self.not_finished:
             print(f"not finished (run again to resume): {line}", file=sys.stderr)
         return 1 if self.not_finished else 0

@@ -24,7 +24,9 @@ def register(subparsers: Any) -> None:
         description="Read every object under PATH (a file or a folder) or s3://bucket/prefix, normalize it "
         "and index it, exactly as the Lambda does: bulk writes with retries, dead letters for records "
         "that cannot be normalized or indexed, and a ledger so that running the command again indexes "
-        "nothing twice (an interrupted run resumes at the first unfinished chunk). Nothing is written "
+        "nothing twice (an interrupted run resumes at the first unfinished chunk of the version it read: "
+        "an S3 object overwritten since has the unread rest of that version dead-lettered, and its new "
+        "version is read whole). Nothing is written "
         "into an index that no index template covers (the object is left unfinished and says why) "
         "unless --install-templates installs them first. Exit status 1 when an object could not be "
         "finished.",

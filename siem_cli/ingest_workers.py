@@ -42,17 +42,18 @@ def _start_worker(settings: Settings, target: str, process: Process) -> None:
     Finalize(None, _runtime.close, exitpriority=10)  # shut the writer's pool down as the worker exits
 
 
-def _one(ref: Ref) -> ObjectResult:
+def _one(ref: Ref) -> list[ObjectResult]:
     """One object through the path every backfill takes (``process_each``: an object gone since
-    the listing is skipped, a busy or failing one is reported)."""
+    the listing is skipped, a busy or failing one is reported; a version an earlier run began
+    is resumed first, or reported, which makes two results)."""
     assert _runtime is not None and _opener is not None and _process is not None, "set by _start_worker"
-    return next(process_each([_opener.listed(ref)], _runtime, _process, _owner))
+    return list(process_each([_opener.listed(ref)], _runtime, _process, _owner))
 
 
-def _results(refs: list[Ref], futures: list[Future[ObjectResult]]) -> Iterator[ObjectResult]:
+def _results(refs: list[Ref], futures: list[Future[list[ObjectResult]]]) -> Iterator[ObjectResult]:
     for ref, future in zip(refs, futures, strict=True):
         try:
-            yield future.result()
+            yield from future.result()
         except Exception as error:  # its worker died
             location = ref.url if isinstance(ref, ObjectRef) else str(ref)
             yield ObjectResult(location, status="failed", error=f"{type(error).__name__}: {error}")

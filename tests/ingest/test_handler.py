@@ -16,6 +16,7 @@ from ingest import handler
 from ingest.deadletters import S3DeadLetterSink
 from ingest.ledger import DynamoLedger
 from ingest.processor import BOOKKEEPING_ATTEMPTS, Hooks, ObjectResult
+from ingest.reader import ObjectIdentity
 from ingest.runtime import Runtime
 from tests.ingest.conftest import BUCKET, TABLE, Aws, lambda_runtime, s3_dead_letters
 from tests.ingest.harness import (
@@ -465,4 +466,46 @@ def test_an_object_failed_part_way_and_retried_counts_each_record_once_in_the_me
         flows.records,
         flows.records - flows.bad,
         flows.bad,
+    )
+
+
+class _Killed(BaseException):
+    """Lambda ending the process (its timeout, out of memory): nothing after it runs, not even
+    ``except Exception`` blocks."""
+
+
+def test_an_invocation_killed_outright_has_printed_the_metrics_of_the_objects_it_finished(
+    aws: Aws, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _discard_queued(aws)
+    flows = {
+        f"flows/killed-{name}.log.gz": flow_object(500, seed=seed, bad_every=83)
+        for name, seed in (("a", 20), ("b", 21))
+    }
+    for key, body in flows.items():
+        aws.s3.put_object(Bucket=BUCKET, Key=key, Body=body.body)
+    event = receive(aws.sqs, aws.queue_url, visibility=60)
+    assert len(event["Records"]) == 2
+    objects_begun: list[str] = []
+
+    def kill_in_the_second_object(identity: ObjectIdentity, chunk: int) -> None:
+        if identity.location not in objects_begun:
+            objects_begun.append(identity.location)
+        if len(objects_begun) == 2:  # its first chunk is acknowledged: the kill comes now
+            raise _Killed
+
+    runtime.services.hooks = Hooks(after_ack=kill_in_the_second_object)
+    capsys.readouterr()
+
+    with pytest.raises(_Killed):
+        handler.handle(event, LambdaContext(), runtime)
+
+    (document,) = _metrics_emitted(capsys)  # the first object's; the second was cut off with the process
+    finished = flows[objects_begun[0].removeprefix(f"s3://{BUCKET}/")]
+    assert document["source"] == "vpcflow"
+    assert _summed([document], "Objects", "Records", "Indexed", "DeadLettered") == (
+        1,
+        finished.records,
+        finished.records - finished.bad,
+        finished.bad,
     )

@@ -19,6 +19,7 @@ from ingest.ledger import (
     LeaseHeld,
     LeaseLost,
     Ledger,
+    PinnedRead,
     SqliteLedger,
     decode_offsets,
     encode_offsets,
@@ -252,3 +253,24 @@ def test_a_lease_of_a_run_that_may_be_alive_is_kept(holder: str, tmp_path) -> No
     assert not holder_is_dead(holder)
     with pytest.raises(LeaseHeld, match=re.escape(holder)):
         ledger.claim(KEY, run_owner(), 3600, CHUNK)
+
+
+def test_the_sqlite_ledger_names_the_unfinished_reads_of_one_location_only(tmp_path: Path) -> None:
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    location = "s3://b/logs/a%_#1.gz"  # a key may hold LIKE's wildcards and the key separator
+    reads = {
+        f"{location}#etag-1": (location, None, "etag-1"),  # unversioned, left unfinished
+        f"{location}#v2": (location, "v2", "etag-2"),  # versioned, finished
+        f"{location}#x#etag-3": (f"{location}#x", None, "etag-3"),  # another object, its key longer
+        f"{location}#etag-4": (location, None, "etag-4"),  # pinned, never claimed (killed before)
+    }
+    for key, (where, version_id, etag) in reads.items():
+        ledger.pin_read(key, where, version_id, etag)
+        ledger.pin_read(key, where, version_id, "pinned again: the first pin stays")
+    for key in list(reads)[:3]:
+        ledger.claim(key, "run-1", 60, 100)
+    ledger.finish(f"{location}#v2", "run-1")
+
+    assert ledger.unfinished_reads(location) == [PinnedRead(f"{location}#etag-1", None, "etag-1")]
+    reopened = SqliteLedger(tmp_path / "ledger.sqlite")  # what the next run reads
+    assert reopened.unfinished_reads(f"{location}#x") == [PinnedRead(f"{location}#x#etag-3", None, "etag-3")]
