@@ -347,6 +347,7 @@ def _compared_values(bucket: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _kept(rule: Rule, document: Mapping[str, Any]) -> bool:
+    """Whether the rule's ``where`` keeps a document (or a bucket's values as one)."""
     return all(comparison.holds(document) for comparison in rule.where)
 
 

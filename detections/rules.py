@@ -800,7 +800,7 @@ def _new_terms(data: Mapping[str, Any], index: str) -> dict[str, Any]:
     history = _history(data)
     where = tuple(_comparison(item) for item in data.get("where") or ())
     for comparison in where:
-        if comparison.op not in _BUCKET_COMPARISONS or comparison.alternatives:
+        if comparison.op not in _BUCKET_COMPARISONS:  # any, any_item: not in it either
             raise ValueError(
                 f"a new_terms rule's where items compare two fields ({', '.join(sorted(_BUCKET_COMPARISONS))}),"
                 f" not {comparison.op!r}: its documents are read as aggregated buckets"
