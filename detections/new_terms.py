@@ -57,7 +57,7 @@ from opensearchpy.exceptions import NotFoundError
 
 from detections.grouping import definition, is_named, key_of, of_keys, sources
 from detections.matches import MAX_SAMPLES, Match, Matches
-from detections.rules import Rule
+from detections.rules import Rule, comparison_fields
 from detections.search import (
     Cost,
     Sources,
@@ -185,6 +185,8 @@ def rule_key(rule: Rule) -> str:
     parts: list[Any] = [rule.index, rule.query_clause(), list(rule.group_by), list(rule.new_terms)]
     if _grouped(rule):  # what a grouping reads decides the terms too
         parts.append(definition(rule.index, rule.group_by))
+    if rule.where:  # and which documents the comparisons keep (appended: other rules' hashes stay)
+        parts.append([repr(comparison) for comparison in rule.where])
     definition_text = json.dumps(parts, sort_keys=True)
     return f"{rule.id}@{hashlib.sha256(definition_text.encode()).hexdigest()[:12]}"
 
@@ -305,15 +307,48 @@ def _seen(
     cost: Cost,
     **pages: Any,
 ) -> dict[Key, Seen]:
-    """The terms of the documents ``filters`` keep (a principal's sessions merged)."""
+    """The terms of the documents ``filters`` keep (a principal's sessions merged) and the
+    rule's ``where`` comparisons keep: each field they read is a composite source of its own
+    (kept when missing), so every bucket holds one combination of their values, judged as a
+    document holding those values would be."""
     metrics = {"first": {"min": {"field": "@timestamp"}}, "last": {"max": {"field": "@timestamp"}}}
+    compared = [
+        {f"{WHERE}{name}": {"terms": {"field": name, "missing_bucket": True}}}
+        for name in comparison_fields(rule.where)
+    ]
     out: dict[Key, Seen] = {}
-    for bucket in composite(client, index, filters, sources(rule.index, fields), cost, metrics, **pages):
+    for bucket in composite(
+        client, index, filters, [*sources(rule.index, fields), *compared], cost, metrics, **pages
+    ):
+        if not _kept(rule, _compared_values(bucket)):
+            continue
         key = key_of(rule.index, fields, bucket)
         if key is not None and bucket["first"].get("value") is not None:
             first, last = from_ms(bucket["first"]["value"]), from_ms(bucket["last"]["value"])
             out[key] = Seen(first, last, bucket["doc_count"]).joined(out.get(key))
     return out
+
+
+WHERE = "where@"
+"""The names of the composite sources of the fields a ``where`` reads (apart from the terms')."""
+
+
+def _compared_values(bucket: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a bucket holds of the fields a ``where`` reads, as a nested document."""
+    document: dict[str, Any] = {}
+    for source, value in bucket["key"].items():
+        if source.startswith(WHERE):
+            *parents, last = source.removeprefix(WHERE).split(".")
+            holder = document
+            for part in parents:
+                holder = holder.setdefault(part, {})
+            holder[last] = value
+    return document
+
+
+def _kept(rule: Rule, document: Mapping[str, Any]) -> bool:
+    """Whether the rule's ``where`` keeps a document (or a bucket's values as one)."""
+    return all(comparison.holds(document) for comparison in rule.where)
 
 
 def _fill(
@@ -405,5 +440,6 @@ def _match(
         of_keys(rule.index, fields, [key]),
         {"range": {"@timestamp": {"gte": iso(sighting.first)}}},
     ]
-    match.attach(documents(client, index, filters, MAX_SAMPLES, cost, "@timestamp"), rule.severity_field)
+    samples = documents(client, index, filters, MAX_SAMPLES, cost, "@timestamp")
+    match.attach([document for document in samples if _kept(rule, document)], rule.severity_field)
     return match

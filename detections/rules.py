@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,6 +40,8 @@ PACKAGE = Path(__file__).resolve().parent
 RULES_DIR = PACKAGE / "rules"
 SIGMA_DIR = PACKAGE / "sigma"
 RULE_DIRS: tuple[Path, ...] = (RULES_DIR, SIGMA_DIR)
+CONDITIONS_FILE = PACKAGE / "conditions.yml"
+"""Conditions rules share by name (``conditions:``): one definition, where a copy would drift."""
 
 Severity = Literal["informational", "low", "medium", "high", "critical"]
 RuleType = Literal["event", "threshold", "new_terms", "sequence", "silence"]
@@ -93,7 +96,9 @@ _KEYS = {
     "superseded_by",
     "network_activity_copies",
     "outcomes",
+    "conditions",
 }
+_CONDITION_KEYS = {"description", "query", "where"}
 _TEST_KEYS = {"name", "match", "records", "lines", "documents", "history", "alerts", "organization"}
 _STEP_KEYS = {"name", "index", "query", "by", "timestamp", "new_terms", "history"}
 _COMPARISONS = {
@@ -114,6 +119,9 @@ _UNARY = {"every_action", "escalating_action", "one_of", "prefix_at_most", "exis
 """Comparisons about one field: they take no ``other``."""
 _WITH_VALUES = {"one_of", "in_range", "prefix_at_most"}
 """Comparisons with a list of ``values``."""
+_BUCKET_COMPARISONS = {"==", "!=", "same_name"}
+"""Comparisons a new-terms rule makes: of two fields' first values, which a composite
+aggregation's bucket holds (the engine reads no document of a new-terms rule one by one)."""
 
 
 class RuleError(ValueError):
@@ -237,6 +245,17 @@ class Comparison:
         if self.op == "same_name":
             return _same_name(left, right)
         return (left == right) if self.op == "==" else (left != right)
+
+
+def comparison_fields(comparisons: Iterable[Comparison]) -> tuple[str, ...]:
+    """The fields ``comparisons`` read (their two fields and ``applies_to``'s), each once."""
+    found: list[str] = []
+    for comparison in comparisons:
+        found += [comparison.left, comparison.right]
+        if comparison.applies_to is not None:
+            found.append(comparison.applies_to[0])
+        found += comparison_fields(comparison.alternatives)
+    return tuple(dict.fromkeys(name for name in found if name))
 
 
 def _with_organization(comparison: Comparison, organization: Organization) -> Comparison:
@@ -577,7 +596,7 @@ def load_rule(path: Path) -> Rule:
 _TYPE_KEYS: dict[str, set[str]] = {
     "event": {"where", "dedup_key"},
     "threshold": {"group_by", "threshold", "window", "distinct", "dedup_key"},
-    "new_terms": {"group_by", "new_terms", "history"},
+    "new_terms": {"group_by", "new_terms", "history", "where"},
     "sequence": {"sequence", "maxspan"},
     "silence": {"group_by", "history", "quiet"},
 }
@@ -590,6 +609,7 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
     unknown = set(data) - _KEYS
     if unknown:
         raise ValueError(f"unknown keys {sorted(unknown)}")
+    data = _with_conditions(data)
     rule_id = _required_text(data, "id")
     if not _ID.match(rule_id):
         raise ValueError(f"invalid id {rule_id!r}: 3-128 letters, digits, '.', '_' or '-'")
@@ -668,6 +688,47 @@ def parse_rule(data: Any, path: Path | None = None) -> Rule:
     return rule
 
 
+@cache
+def shared_conditions() -> dict[str, dict[str, Any]]:
+    """The conditions of :data:`CONDITIONS_FILE` by name: a ``query`` (Lucene) the rule's own
+    query is joined to with AND, and ``where`` items added to the rule's."""
+    data = yaml.safe_load(CONDITIONS_FILE.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise RuleError(f"{CONDITIONS_FILE}: a mapping of condition names to conditions")
+    for name, condition in data.items():
+        if (
+            not isinstance(condition, dict)
+            or not set(condition) <= _CONDITION_KEYS
+            or not isinstance(condition.get("query"), str)
+            or not isinstance(condition.get("where") or [], list)
+        ):
+            raise RuleError(f"{CONDITIONS_FILE}: {name}: {{description, query: <Lucene>[, where: [items]]}}")
+    return data
+
+
+def _with_conditions(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the shared conditions it names joined to its query and its ``where``."""
+    names = _texts(data, "conditions")
+    if not names:
+        return data
+    conditions = shared_conditions()
+    unknown = sorted(set(names) - set(conditions))
+    if unknown:
+        raise ValueError(f"conditions {unknown} are not in {CONDITIONS_FILE.name} ({sorted(conditions)})")
+    lucene, dsl = _query(data.get("query"))
+    where = list(data.get("where") or ())
+    for name in names:
+        condition = conditions[name]
+        text = " ".join(condition["query"].split())
+        if lucene is not None:
+            lucene = f"({lucene}) AND ({text})"
+        else:
+            dsl = {"bool": {"filter": [dsl, {"query_string": {"query": text, "analyze_wildcard": True}}]}}
+        where += condition.get("where") or ()
+    expanded = {**data, "query": lucene if lucene is not None else {"dsl": dsl}}
+    return {**expanded, "where": where} if where else expanded
+
+
 def _rule_type(data: Mapping[str, Any]) -> RuleType:
     """``type``, or ``threshold`` when a ``threshold`` is given (rules written before ``type``)."""
     rule_type = data.get("type", "threshold" if data.get("threshold") is not None else "event")
@@ -737,9 +798,19 @@ def _new_terms(data: Mapping[str, Any], index: str) -> dict[str, Any]:
     for name in fields_of(index, (*group_by, *terms)):
         check_field((index,), name, "new_terms/group_by field")
     history = _history(data)
+    where = tuple(_comparison(item) for item in data.get("where") or ())
+    for comparison in where:
+        if comparison.op not in _BUCKET_COMPARISONS:  # any, any_item: not in it either
+            raise ValueError(
+                f"a new_terms rule's where items compare two fields ({', '.join(sorted(_BUCKET_COMPARISONS))}),"
+                f" not {comparison.op!r}: its documents are read as aggregated buckets"
+            )
+    for name in comparison_fields(where):
+        check_field((index,), name, "where field")
     return {
         "index": index,
         "group_by": group_by,
+        "where": where,
         "dedup_key": (*group_by, *terms),
         "new_terms": terms,
         "history": history,

@@ -198,3 +198,38 @@ def test_an_in_process_state_judges_as_the_stored_one(siem: OpenSearch) -> None:
     first.commit()
     again = find_matches(siem, rule, "siem-cloudtrail", Window(T0 - minutes(12), T0 + minutes(8)), state)
     assert again.matches == [] and again.cost.state_reads == 2
+
+
+def _invocation(when: datetime, endpoint_account: str, event_id: str) -> dict[str, Any]:
+    """An IAM user's InvokeModel through a VPC endpoint of ``endpoint_account``."""
+    call = ct.api_call(
+        ct.iam_user("111122223333"),
+        event_name="InvokeModel",
+        event_source="bedrock.amazonaws.com",
+        time=when,
+        source_ip="10.20.3.17",
+        request={"modelId": "anthropic.claude-3-haiku-20240307-v1:0"},
+        event_id=event_id,
+    )
+    return {**call, "vpcEndpointId": "vpce-0f1e2d3c4b5a69788", "vpcEndpointAccountId": endpoint_account}
+
+
+def test_a_where_keeps_buckets_whole_and_leaves_the_rest_out_of_the_alert(siem: OpenSearch) -> None:
+    """siem-bedrock-model-invoked-outside-compute's where (the endpoint is not the caller's
+    account): the calls through our own endpoint, before and after the intruder's, neither
+    make the term known nor join the alert's count and events."""
+    rule = our_rule("siem-bedrock-model-invoked-outside-compute")
+    history = [ct.api_call(ct.iam_user("111122223333"), time=T0 - timedelta(days=20))]
+    calls = [
+        _invocation(T0 - minutes(1), "111122223333", "00000000-0000-4000-8000-000000000001"),
+        _invocation(T0, "444455556666", "00000000-0000-4000-8000-000000000002"),
+        _invocation(T0 + minutes(1), "111122223333", "00000000-0000-4000-8000-000000000003"),
+    ]
+    index_raw(siem, "cloudtrail", trail(history), T0 - timedelta(days=1))
+    index_raw(siem, "cloudtrail", trail(calls), T0 + minutes(2))
+    window = Window(T0, T0 + minutes(5))
+
+    (match,) = find_matches(siem, rule, Sources(only="siem-cloudtrail"), window).matches
+
+    assert (match.first_seen, match.count) == ("2026-03-14T09:00:00.000Z", 1)
+    assert match.event_ids == ["00000000-0000-4000-8000-000000000002"]
