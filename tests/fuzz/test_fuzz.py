@@ -202,7 +202,7 @@ Change = tuple[tuple[Any, ...], Any]
 def hostile_changes(draw: st.DrawFn, tree: Any) -> list[Change]:
     """1 to 3 members of ``tree``, each with a hostile value."""
     paths = _paths(tree)
-    assume(paths)  # a real precondition: a tree without members has none to change (no seed)
+    assume(paths)  # a real precondition: a tree without members has none to change (no seed is one)
     return [
         (draw(st.sampled_from(paths)), draw(st.sampled_from(HOSTILE_OR_DELETED)))
         for _ in range(draw(st.integers(1, 3)))
