@@ -104,7 +104,10 @@ def parquet_file(table: pa.Table) -> bytes:
     return sink.getvalue()
 
 
+@cache
 def table_of(row: bytes) -> pa.Table:
+    """The table of a one-row Parquet file (cached: the same seed rows are read for every
+    example, and for every other row whose schema is compared with theirs)."""
     return pq.read_table(io.BytesIO(row))
 
 
