@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz lint typecheck clean screenshots
+.PHONY: demo test bench bench-compiled fuzz lint typecheck clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run
+
+# On demand, not in `make test` nor CI: the CloudTrail bulk path with the normalizers compiled by
+# mypyc (in a temporary directory) against the pure path; `ARGS=--help` lists the options.
+bench-compiled: $(STAMP)
+	$(BIN)/python -m benchmarks.compiled $(ARGS)
 
 # The long fuzzing profile (tests/fuzz): thousands of random examples per source and container.
 fuzz: $(STAMP)
