@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 
 from ingest.events import ObjectRef
-from ingest.ledger import LeaseHeld, SqliteLedger
+from ingest.ledger import LeaseHeld, Ledger, SqliteLedger
 from ingest.processor import ObjectResult
 from ingest.reader import (
     ObjectGone,
@@ -48,6 +48,9 @@ class Listed:
     """The S3 listing's entry, with its ETag (``None``: a local file)."""
     open_pinned: Callable[[ObjectRef], OpenedObject] | None = None
     """GetObject pinned to the version or ETag the ref names (:func:`ingest.reader.open_s3`)."""
+    listed: bool = True
+    """``False``: an S3 object the listing no longer names (:meth:`Opener.unlisted`): only the
+    versions an earlier run began are resumed, there is no current version to read."""
 
 
 class Opener:
@@ -83,6 +86,38 @@ class Opener:
         """How to read each object of :meth:`refs`."""
         return [self.listed(ref) for ref in self.refs()]
 
+    def unlisted(self, ledger: Ledger, listing: Iterable[Ref]) -> list[Listed]:
+        """The S3 objects under the target that an earlier run began and did not finish, and that
+        ``listing`` (:meth:`refs`) does not name: deleted outright since, so no listed object
+        leads to their unfinished reads (:func:`process_each` resumes them, or dead-letters their
+        unread rest). None for a local target (a file's key is its content hash) or a ledger
+        that pins no reads."""
+        if self._s3 is None or not isinstance(ledger, SqliteLedger):
+            return []
+        bucket, _, prefix = self._target[len("s3://") :].partition("/")
+        named = {ref.url for ref in listing if isinstance(ref, ObjectRef)}
+        # "s3://bucket/prefix" as a string prefix matches the keys ListObjectsV2's Prefix does;
+        # the "/" after the bucket keeps "s3://bucket" from matching "s3://bucket-2/...".
+        locations = {
+            location
+            for location, _ in ledger.unfinished_reads_under(f"s3://{bucket}/{prefix}")
+            if location not in named
+        }
+        return [self._unlisted(bucket, location) for location in sorted(locations)]
+
+    def _unlisted(self, bucket: str, location: str) -> Listed:
+        ref = ObjectRef(bucket, location[len(f"s3://{bucket}/") :])
+        return Listed(
+            location, partial(open_s3, self._s3, ref), ref, partial(open_s3, self._s3), listed=False
+        )
+
+
+def then(listing: Iterable[Listed], later: Callable[[], Iterable[Listed]]) -> Iterator[Listed]:
+    """``listing``, then what ``later`` returns, called once ``listing`` is exhausted: by
+    :func:`process_each`, once every object of ``listing`` is done."""
+    yield from listing
+    yield from later()
+
 
 def process_each(
     listing: Iterable[Listed], runtime: Runtime, process: Process, owner: str
@@ -97,7 +132,8 @@ def process_each(
     never from the current bytes at the old offsets. A version gone since (an unversioned object
     overwritten, a version deleted) can no longer be read: its unread rest is one dead letter,
     ``overwritten`` or ``gone`` as the Lambda says it (:mod:`ingest.unreadable`), and the current
-    version is read as a new object under its own version or ETag."""
+    version is read as a new object under its own version or ETag. An object deleted outright
+    since is no longer listed: :meth:`Opener.unlisted` names it, its begun versions alone."""
     deadline = Deadline()
     ledger = runtime.services.ledger
     pins = ledger if isinstance(ledger, SqliteLedger) else None
@@ -114,6 +150,8 @@ def process_each(
                     continue
                 resumed.add(opened.identity.ledger_key)
                 yield _process(opened, runtime, process, owner, deadline)
+        if not listed.listed:
+            continue  # deleted outright: only the versions begun earlier are left to settle
         if listed.ref is not None and listed.ref.etag and notified_identity(listed.ref).ledger_key in resumed:
             continue  # unversioned, and the listed ETag is the one just resumed: no second read
         opened, result = _open(listed.location, listed.open)

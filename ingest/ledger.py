@@ -359,6 +359,19 @@ class SqliteLedger:
         ).fetchall()
         return [PinnedRead(key, version_id, etag) for key, version_id, etag in rows]
 
+    def unfinished_reads_under(self, prefix: str) -> list[tuple[str, PinnedRead]]:
+        """The unfinished reads (as :meth:`unfinished_reads`) of every location that starts with
+        ``prefix``, with their location: a plain string prefix, so that ``%`` and ``_`` in keys
+        are themselves (as LIKE would not take them)."""
+        rows = self._db.execute(
+            "SELECT location, pinned_reads.key, version_id, etag FROM pinned_reads "
+            "JOIN ledger ON ledger.key = pinned_reads.key "
+            "WHERE substr(location, 1, length(?1)) = ?1 AND finished = 0 "
+            "ORDER BY location, updated_at, pinned_reads.key",
+            (prefix,),
+        ).fetchall()
+        return [(location, PinnedRead(key, version_id, etag)) for location, key, version_id, etag in rows]
+
     def totals(self) -> tuple[int, int]:
         """(indexed, dead-lettered) over every object: what the ledger vouches for."""
         indexed, dead = self._db.execute(

@@ -6,15 +6,16 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from enrichment import EnrichmentSettings
-from ingest.backfill import Listed, Process, process_each
+from ingest.backfill import Listed, Process, process_each, then
 from ingest.config import MIB, Settings
 from ingest.defaults import REQUEST_TIMEOUT_SECONDS
 from ingest.ledger_files import LEGACY_LEDGER, Destination, cli_ledger
@@ -186,9 +187,17 @@ class Totals:
 
 
 def run_all(
-    settings: Settings, openers: list[Listed], process: Process, quiet: bool, command: str, verb: str
+    settings: Settings,
+    openers: list[Listed],
+    process: Process,
+    quiet: bool,
+    command: str,
+    verb: str,
+    unlisted: Callable[[Runtime], Iterable[Listed]] | None = None,
 ) -> int:
     """Process every object with a progress bar; the exit status says whether all finished.
+    Once every listed object is done, the ``unlisted`` ones are (``siem ingest``: objects deleted
+    outright since an earlier run began them, :meth:`ingest.backfill.Opener.unlisted`).
 
     An endpoint that cannot be reached or refuses the credentials stops the run at once (before
     the first object, or after the object that found out) with :class:`EndpointUnreachable` or
@@ -197,7 +206,8 @@ def run_all(
     runtime = start_runtime(settings)
     try:
         require_reachable(settings.connection.endpoint)
-        results = process_each(openers, runtime, process, run_owner())
+        listing = openers if unlisted is None else then(openers, partial(unlisted, runtime))
+        results = process_each(listing, runtime, process, run_owner())
         return tally(settings, results, len(openers), quiet, verb)
     finally:
         runtime.close()

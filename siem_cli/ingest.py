@@ -68,7 +68,13 @@ def run(args: argparse.Namespace) -> int:
     if args.workers > 1:
         return run_parallel(settings, args.target, refs, _process, args.workers, args.quiet)
     return run_all(
-        settings, [opener.listed(ref) for ref in refs], _process, args.quiet, "siem ingest", "ingested"
+        settings,
+        [opener.listed(ref) for ref in refs],
+        _process,
+        args.quiet,
+        "siem ingest",
+        "ingested",
+        unlisted=lambda runtime: opener.unlisted(runtime.services.ledger, refs),
     )
 
 

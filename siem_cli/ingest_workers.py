@@ -10,7 +10,7 @@ object does not hold back the objects queued behind it on one process.
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.util import Finalize
 
@@ -50,13 +50,29 @@ def _one(ref: Ref) -> list[ObjectResult]:
     return list(process_each([_opener.listed(ref)], _runtime, _process, _owner))
 
 
-def _results(refs: list[Ref], futures: list[Future[list[ObjectResult]]]) -> Iterator[ObjectResult]:
+def _unlisted(refs: list[Ref]) -> list[ObjectResult]:
+    """The objects under the target that an earlier run began and the listing ``refs`` no longer
+    names (:meth:`Opener.unlisted`), through the same path."""
+    assert _runtime is not None and _opener is not None and _process is not None, "set by _start_worker"
+    unlisted = _opener.unlisted(_runtime.services.ledger, refs)
+    return list(process_each(unlisted, _runtime, _process, _owner))
+
+
+def _results(
+    refs: list[Ref], futures: list[Future[list[ObjectResult]]], pool: ProcessPoolExecutor, target: str
+) -> Iterator[ObjectResult]:
     for ref, future in zip(refs, futures, strict=True):
-        try:
-            yield from future.result()
-        except Exception as error:  # its worker died
-            location = ref.url if isinstance(ref, ObjectRef) else str(ref)
-            yield ObjectResult(location, status="failed", error=f"{type(error).__name__}: {error}")
+        location = ref.url if isinstance(ref, ObjectRef) else str(ref)
+        yield from _settled(future.result, location)
+    # Once every listed object is done, as one process does it: one look-up, on one worker.
+    yield from _settled(lambda: pool.submit(_unlisted, refs).result(), target)
+
+
+def _settled(results: Callable[[], list[ObjectResult]], location: str) -> list[ObjectResult]:
+    try:
+        return results()
+    except Exception as error:  # its worker died (a pool that lost one takes no new task either)
+        return [ObjectResult(location, status="failed", error=f"{type(error).__name__}: {error}")]
 
 
 worker_count = count_of("processes")
@@ -80,7 +96,7 @@ def run_parallel(
     ) as pool:
         futures = [pool.submit(_one, ref) for ref in refs]
         try:
-            return tally(settings, _results(refs, futures), len(refs), quiet, "ingested")
+            return tally(settings, _results(refs, futures, pool, target), len(refs), quiet, "ingested")
         except BaseException:
             pool.shutdown(cancel_futures=True)  # what is not started yet never starts
             raise

@@ -72,7 +72,7 @@ def object_reads() -> Iterator[list[dict[str, Any]]]:
     events.unregister("provide-client-params.s3.GetObject", seen)
 
 
-def _ingest(tmp_path: Path, engine_url: str, workers: int = 1) -> int:
+def _ingest(tmp_path: Path, engine_url: str, workers: int = 1, prefix: str = "backfill/") -> int:
     options = [
         "--endpoint",
         engine_url,
@@ -85,12 +85,12 @@ def _ingest(tmp_path: Path, engine_url: str, workers: int = 1) -> int:
         workers,
     ]
     paths = ["--ledger", tmp_path / "ledger.sqlite", "--dead-letter", tmp_path / "dead-letters"]
-    return cli.main([str(arg) for arg in ("ingest", f"s3://{BUCKET}/backfill/", *options, *paths)])
+    return cli.main([str(arg) for arg in ("ingest", f"s3://{BUCKET}/{prefix}", *options, *paths)])
 
 
-def _interrupted_run(tmp_path: Path, engine_url: str) -> None:
+def _interrupted_run(tmp_path: Path, engine_url: str, prefix: str = "backfill/") -> None:
     with pytest.raises(_Interrupted):
-        _ingest(tmp_path, engine_url)
+        _ingest(tmp_path, engine_url, prefix=prefix)
 
 
 def _letters(tmp_path: Path) -> list[dict[str, Any]]:
@@ -245,3 +245,79 @@ def test_a_versioned_object_resumed_unchanged_is_one_object(
     assert f"1 objects (0 already done), {flows.records - CHUNK} records read" in capsys.readouterr().err
     assert count(templated_engine, "siem-vpcflow") == flows.records
     assert not duplicated_ids(templated_engine, "siem-vpcflow")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_object_deleted_between_two_runs_dead_letters_its_unread_rest_once(
+    workers: int,
+    aws: Aws,
+    small_chunks: list[bool],
+    tmp_path: Path,
+    engine_url: str,
+    templated_engine: OpenSearch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # another prefix's object, begun and deleted too: a run of backfill/ leaves it alone
+    other_key = "archive/other.log.gz"
+    aws.s3.put_object(Bucket=BUCKET, Key=other_key, Body=flow_object(900, seed=78).body)
+    _interrupted_run(tmp_path, engine_url, prefix="archive/")
+    small_chunks.append(True)
+    etag = aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=flow_object(900, seed=79).body)["ETag"].strip('"')
+    _interrupted_run(tmp_path, engine_url)
+    aws.s3.delete_object(Bucket=BUCKET, Key=KEY)  # the bucket is not versioned: gone outright
+    aws.s3.delete_object(Bucket=BUCKET, Key=other_key)
+    capsys.readouterr()
+
+    status = _ingest(tmp_path, engine_url, workers)
+
+    err = capsys.readouterr().err
+    assert status == 0, err  # nothing a re-run could read: said, and dead-lettered
+    assert _letters(tmp_path) == [
+        {
+            "reason": f"object not found: deleted part-way, after {CHUNK} records were indexed and 0 dead-lettered",
+            "source": "unknown",
+            "object": f"s3://{BUCKET}/{KEY}",
+            "position": "object",
+            "raw": "",
+            "stage": "read",
+            "etag": etag,
+        }
+    ]
+    assert f"deleted since an earlier run began it, the rest of version {etag} of s3://{BUCKET}/{KEY}" in err
+    assert "1 objects (0 already done), 1 records read, 0 indexed, 1 dead-lettered" in err
+
+    assert _ingest(tmp_path, engine_url, workers) == 0  # said once: its entry is closed
+    assert "0 objects (0 already done), 0 records read" in capsys.readouterr().err
+    assert len(_letters(tmp_path)) == 1
+
+    # the other prefix's begun read was left unfinished: its own target's run settles it
+    assert _ingest(tmp_path, engine_url, workers, prefix="archive/") == 0
+    assert f"of s3://{BUCKET}/{other_key} is dead-lettered" in capsys.readouterr().err
+    assert sorted(letter["object"] for letter in _letters(tmp_path)) == [
+        f"s3://{BUCKET}/{other_key}",
+        f"s3://{BUCKET}/{KEY}",
+    ]
+    assert count(templated_engine, "siem-vpcflow") == 2 * CHUNK
+
+
+def test_an_object_behind_a_delete_marker_resumes_the_version_it_began(
+    aws: Aws,
+    small_chunks: list[bool],
+    object_reads: list[dict[str, Any]],
+    tmp_path: Path,
+    engine_url: str,
+    templated_engine: OpenSearch,
+) -> None:
+    aws.s3.put_bucket_versioning(Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"})
+    flows = flow_object(900, seed=80)
+    version = aws.s3.put_object(Bucket=BUCKET, Key=KEY, Body=flows.body)["VersionId"]
+    _interrupted_run(tmp_path, engine_url)
+    aws.s3.delete_object(Bucket=BUCKET, Key=KEY)  # a delete marker: unlisted, the version kept
+    object_reads.clear()
+
+    assert _ingest(tmp_path, engine_url) == 0
+
+    assert [read.get("VersionId") for read in object_reads] == [version]  # and not the marker
+    assert count(templated_engine, "siem-vpcflow") == flows.records
+    assert not duplicated_ids(templated_engine, "siem-vpcflow")
+    assert _letters(tmp_path) == []

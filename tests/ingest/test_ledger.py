@@ -274,3 +274,32 @@ def test_the_sqlite_ledger_names_the_unfinished_reads_of_one_location_only(tmp_p
     assert ledger.unfinished_reads(location) == [PinnedRead(f"{location}#etag-1", None, "etag-1")]
     reopened = SqliteLedger(tmp_path / "ledger.sqlite")  # what the next run reads
     assert reopened.unfinished_reads(f"{location}#x") == [PinnedRead(f"{location}#x#etag-3", None, "etag-3")]
+
+
+def test_the_sqlite_ledger_names_the_unfinished_reads_under_a_prefix_as_a_plain_string(
+    tmp_path: Path,
+) -> None:
+    ledger = SqliteLedger(tmp_path / "ledger.sqlite")
+    prefix = "s3://b/logs/a%_/"  # LIKE's wildcards, themselves here
+    reads = {
+        f"{prefix}one.gz": f"{prefix}one.gz",  # under the prefix, unfinished
+        f"{prefix}deeper/two.gz": f"{prefix}deeper/two.gz",  # deeper: still under it
+        f"{prefix}done.gz": f"{prefix}done.gz",  # finished
+        "s3://b/logs/aXY/three.gz": "s3://b/logs/aXY/three.gz",  # what LIKE 'a%_/%' would match
+        "s3://b/logs/a%_": "s3://b/logs/a%_",  # the prefix less its last character
+        "s3://b-2/logs/a%_/four.gz": "s3://b-2/logs/a%_/four.gz",  # another bucket
+    }
+    for key, location in reads.items():
+        ledger.pin_read(f"{key}#etag", location, None, "etag")
+        ledger.claim(f"{key}#etag", "run-1", 60, 100)
+    ledger.finish(f"{prefix}done.gz#etag", "run-1")
+
+    reopened = SqliteLedger(tmp_path / "ledger.sqlite")
+    assert reopened.unfinished_reads_under(prefix) == [
+        (f"{prefix}deeper/two.gz", PinnedRead(f"{prefix}deeper/two.gz#etag", None, "etag")),
+        (f"{prefix}one.gz", PinnedRead(f"{prefix}one.gz#etag", None, "etag")),
+    ]
+    assert reopened.unfinished_reads_under("s3://b/") == [
+        (location, PinnedRead(f"{location}#etag", None, "etag"))
+        for location in sorted(set(reads) - {f"{prefix}done.gz", "s3://b-2/logs/a%_/four.gz"})
+    ]
